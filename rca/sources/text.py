@@ -1,0 +1,449 @@
+"""Plain-text log lines -> canonical Cloud Logging LogEntry dicts.
+
+A line is read in two layers. The *envelope* is what a log collector put around the
+application's output: a `docker compose` prefix (`orders-worker-1  | `), a `kubectl --prefix`
+tag (`[pod/name/container] `) and a leading collector timestamp (`kubectl logs --timestamps`,
+`docker logs -t`, `gcloud run services logs read`). The *body* is what the application wrote
+and becomes `textPayload` unchanged, as it would on Cloud Run; the time and level inside it
+(gunicorn, Python logging, uvicorn, syslog, JSON-per-line) are read but not stripped.
+
+Lines without a time of their own (traceback frames, uvicorn lines, indented text) inherit the
+previous entry's time and service and stay separate entries: the engine's traceback re-joiner
+puts them back together exactly as it does for Cloud Run's one-entry-per-line stderr.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+# ---------------------------------------------------------------- timestamps
+
+_ISO = re.compile(
+    r"""(?x)
+    (?P<date>\d{4}[-/]\d\d[-/]\d\d)[T ](?P<time>\d\d:\d\d(?::\d\d)?)
+    (?:[.,](?P<frac>\d{1,9}))?
+    (?P<zone>\s?(?:Z|UTC|GMT|[+-]\d\d(?::?\d\d)?))?
+    """
+)
+_MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
+_EPOCH_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A UTC RFC 3339 timestamp and whether its zone was assumed."""
+
+    rfc3339: str
+    naive: bool = False
+
+
+def _zone_offset(zone: str) -> timedelta:
+    """Offset of a zone suffix such as `Z`, ` UTC`, `+02:00`, `-0700`."""
+    zone = zone.strip()
+    if zone in ("Z", "UTC", "GMT"):
+        return timedelta(0)
+    sign = -1 if zone[0] == "-" else 1
+    digits = zone[1:].replace(":", "")
+    minutes = int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) > 2 else 0)
+    return timedelta(minutes=sign * minutes)
+
+
+def _format(moment: datetime, frac: str) -> str:
+    """RFC 3339 with a `Z`, keeping the fractional digits as given."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{frac}" if frac else "") + "Z"
+
+
+def _from_iso_match(match: re.Match[str]) -> Stamp | None:
+    """Build a stamp from an `_ISO` match; None when the date is impossible."""
+    time_text = match["time"] if match["time"].count(":") == 2 else match["time"] + ":00"
+    try:
+        date_text = match["date"].replace("/", "-")
+        moment = datetime.strptime(f"{date_text} {time_text}", "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+    zone = match["zone"]
+    if zone:
+        moment -= _zone_offset(zone)
+    return Stamp(_format(moment, match["frac"] or ""), naive=not zone)
+
+
+def _from_epoch(seconds: float) -> Stamp:
+    """Epoch seconds (or milli/micro/nanoseconds, judged by magnitude) as a stamp."""
+    while abs(seconds) > 1e11:
+        seconds /= 1000.0
+    moment = datetime(1970, 1, 1) + timedelta(seconds=seconds)
+    return Stamp(_format(moment.replace(microsecond=0), f"{moment.microsecond:06d}"))
+
+
+def parse_timestamp(value: object) -> Stamp | None:
+    """Parse a log timestamp (RFC 3339, `... UTC`, Python `,ms`, epoch number) to UTC.
+
+    Zone-less times are taken as UTC and flagged `naive`; None means unparseable.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return _from_epoch(float(value))
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if _EPOCH_NUMBER.match(text):
+        return _from_epoch(float(text))
+    match = _ISO.fullmatch(text)
+    return _from_iso_match(match) if match else None
+
+
+# ---------------------------------------------------------------- line grammar
+
+_LEVEL_WORDS = {
+    "TRACE": "DEBUG", "DEBUG": "DEBUG", "INFO": "INFO", "NOTICE": "NOTICE",
+    "WARN": "WARNING", "WARNING": "WARNING", "ERR": "ERROR", "ERROR": "ERROR",
+    "CRIT": "CRITICAL", "CRITICAL": "CRITICAL", "FATAL": "CRITICAL",
+    "ALERT": "ALERT", "EMERG": "EMERGENCY", "EMERGENCY": "EMERGENCY",
+}  # fmt: skip
+_LEVEL = r"(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERR(?:OR)?|CRIT(?:ICAL)?|FATAL|ALERT|EMERG(?:ENCY)?)"
+_SYSLOG_SEVERITIES = ("EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG")
+
+_COMPOSE_PREFIX = re.compile(  # `orders-worker-1  | text`; the name must hold a letter and a replica number
+    r"^(?P<replica>(?=[\w.-]*[A-Za-z])[A-Za-z0-9][\w.-]*?[-_]\d+)\s*\| ?(?P<rest>.*)$"
+)
+_KUBECTL_PREFIX = re.compile(r"^\[pod/(?P<pod>[^/\]\s]+)/(?P<container>[^\]\s]+)\] (?P<rest>.*)$")
+_COLLECTOR_TS = re.compile(
+    r"""(?x)^(?:
+      (?P<rfc>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d))   # kubectl, docker -t
+    | (?P<gcloud>\d{4}-\d\d-\d\d\ \d\d:\d\d:\d\d)                                 # gcloud run logs read
+    )\ (?P<rest>.*)$"""
+)
+_REQUEST_LINE = re.compile(
+    r"^(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE) (?P<status>\d{3}) (?P<url>\S+)$"
+)
+_UVICORN_ACCESS = re.compile(
+    r"""(?x)^(?P<level>[A-Z]+):\s+(?P<ip>[\w.:\[\]-]+?):(?P<port>\d+)\ -
+    \ "(?P<method>[A-Z]+)\ (?P<path>\S+)\ (?P<proto>HTTP/[\d.]+)"\ (?P<status>\d{3})\b"""
+)
+_GUNICORN = re.compile(
+    rf"^\[(?P<ts>\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d(?: [+-]\d{{4}})?)\] \[\d+\] \[(?P<level>{_LEVEL})\] "
+)
+_RFC5424 = re.compile(
+    r"^<(?P<pri>\d{1,3})>1 (?P<ts>\S+) (?P<host>\S+) (?P<app>\S+) (?P<procid>\S+) (?P<msgid>\S+) "
+    r"(?P<sd>-|\[.*?\]) ?(?P<msg>.*)$"
+)
+_SYSLOG = re.compile(
+    r"^(?:<(?P<pri>\d{1,3})>)?(?P<mon>[A-Z][a-z]{2}) {1,2}(?P<day>\d{1,2}) (?P<time>\d\d:\d\d:\d\d) "
+    r"(?P<host>[\w.-]+) (?P<prog>[\w./-]+?)(?:\[(?P<pid>\d+)\])?: (?P<msg>.*)$"
+)
+_LEADING_TIME = re.compile(r"^\[?" + _ISO.pattern.replace("(?x)", "", 1).strip() + r"\]?", re.X)
+_LEVEL_AT_START = re.compile(rf"^[\s\-|]*\[?(?P<level>{_LEVEL})\]?(?=[:\s\]]|$)")
+_LEVEL_DASHED = re.compile(rf"^[\s\-|]*[\w.]+ - (?P<level>{_LEVEL}) - ")
+_LEVEL_LOGFMT = re.compile(r"\blevel=\"?(?P<level>[A-Za-z]+)\b")
+
+_JSON_TIME_KEYS = ("timestamp", "time", "ts", "@timestamp", "datetime", "asctime")
+_JSON_LEVEL_KEYS = ("severity", "level", "levelname", "log.level", "lvl")
+_PINO_LEVELS = {10: "DEBUG", 20: "DEBUG", 30: "INFO", 40: "WARNING", 50: "ERROR", 60: "CRITICAL"}
+
+
+def severity_from_word(word: object) -> str | None:
+    """Cloud Logging severity for a level word (`WARN`, `err`, `FATAL`) or pino number."""
+    if isinstance(word, int) and not isinstance(word, bool):
+        return _PINO_LEVELS.get(word)
+    if not isinstance(word, str):
+        return None
+    return _LEVEL_WORDS.get(word.strip().upper())
+
+
+@dataclass
+class _Line:
+    """What one line says once parsed; the building block of an entry."""
+
+    body: str
+    stream: str = "stdout"
+    stamp: Stamp | None = None
+    severity: str | None = None
+    service: str | None = None
+    instance: str | None = None
+    resource_labels: dict[str, str] = field(default_factory=dict)
+    http: dict[str, Any] | None = None
+    payload: dict[str, Any] | None = None
+    text: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _service_of_pod(pod: str) -> str:
+    """Workload name of a pod: drop the ReplicaSet hash and pod suffix, or a StatefulSet ordinal."""
+    deployment = re.match(r"^(?P<name>.+)-[a-z0-9]{6,10}-[a-z0-9]{5}$", pod)
+    if deployment:
+        return deployment["name"]
+    ordinal = re.match(r"^(?P<name>.+)-\d+$", pod)
+    return ordinal["name"] if ordinal else pod
+
+
+def _strip_envelope(raw: str) -> _Line:
+    """Peel collector prefixes and the collector timestamp off a line."""
+    line = _Line(body=raw)
+    compose = _COMPOSE_PREFIX.match(raw)
+    kubectl = _KUBECTL_PREFIX.match(raw)
+    if compose:
+        line.instance = compose["replica"]
+        line.service = re.sub(r"[-_]\d+$", "", compose["replica"])
+        line.body = compose["rest"]
+    elif kubectl:
+        line.instance = kubectl["pod"]
+        line.service = _service_of_pod(kubectl["pod"])
+        line.resource_labels = {"pod_name": kubectl["pod"], "container_name": kubectl["container"]}
+        line.body = kubectl["rest"]
+    collector = _COLLECTOR_TS.match(line.body)
+    if collector:
+        line.stamp = parse_timestamp(collector["rfc"] or collector["gcloud"])
+        line.body = collector["rest"]
+    return line
+
+
+def _level_of(body: str) -> str | None:
+    """Severity named by a level word at the usual places of common formats."""
+    for pattern in (_LEVEL_AT_START, _LEVEL_DASHED):
+        match = pattern.match(body)
+        if match:
+            return severity_from_word(match["level"])
+    logfmt = _LEVEL_LOGFMT.search(body)
+    return severity_from_word(logfmt["level"]) if logfmt else None
+
+
+def _parse_request_line(line: _Line) -> bool:
+    """`GET 503 https://...` as printed by `gcloud run services logs read` for request logs."""
+    match = _REQUEST_LINE.match(line.body)
+    if not match:
+        return False
+    line.stream = "requests"
+    line.http = {"requestMethod": match["method"], "status": int(match["status"]), "requestUrl": match["url"]}
+    return True
+
+
+def _parse_uvicorn_access(line: _Line) -> bool:
+    """uvicorn's access line: `INFO:     10.0.0.1:5234 - "GET /health HTTP/1.1" 200 OK`."""
+    match = _UVICORN_ACCESS.match(line.body)
+    if not match:
+        return False
+    line.stream = "requests"
+    line.severity = severity_from_word(match["level"])
+    line.text = line.body
+    line.http = {
+        "requestMethod": match["method"],
+        "requestUrl": match["path"],
+        "status": int(match["status"]),
+        "protocol": match["proto"],
+        "remoteIp": match["ip"],
+    }
+    return True
+
+
+def _parse_gunicorn(line: _Line) -> bool:
+    """gunicorn's `[2025-08-21 09:14:02 +0000] [7] [ERROR] msg`."""
+    match = _GUNICORN.match(line.body)
+    if not match:
+        return False
+    line.stamp = line.stamp or parse_timestamp(match["ts"])
+    line.severity = severity_from_word(match["level"])
+    line.text = line.body
+    return True
+
+
+def _parse_rfc5424(line: _Line) -> bool:
+    """RFC 5424 syslog: `<34>1 2025-08-21T09:14:02.118Z host app 123 ID47 - msg`."""
+    match = _RFC5424.match(line.body)
+    if not match:
+        return False
+    line.stamp = line.stamp or parse_timestamp(match["ts"])
+    line.severity = _SYSLOG_SEVERITIES[int(match["pri"]) % 8]
+    _syslog_names(line, match["host"], match["app"])
+    line.text = match["msg"]
+    return True
+
+
+def _syslog_names(line: _Line, host: str, program: str) -> None:
+    """A syslog line names its program (the service) and host (the instance)."""
+    if program != "-":
+        line.service = line.service or program
+    if host != "-":
+        line.instance = line.instance or host
+
+
+def _parse_syslog(line: _Line, year: int | None) -> bool:
+    """BSD syslog `Aug 21 09:14:02 host prog[123]: msg`; the year comes from context."""
+    match = _SYSLOG.match(line.body)
+    if not match or match["mon"].lower() not in _MONTHS:
+        return False
+    if line.stamp is None and year is not None:
+        month = _MONTHS[match["mon"].lower()]
+        line.stamp = parse_timestamp(f"{year:04d}-{month:02d}-{int(match['day']):02d} {match['time']}")
+    line.severity = _SYSLOG_SEVERITIES[int(match["pri"]) % 8] if match["pri"] else _level_of(match["msg"])
+    _syslog_names(line, match["host"], match["prog"])
+    line.text = match["msg"]
+    return True
+
+
+def _lift_json_fields(obj: dict[str, Any], line: _Line) -> dict[str, Any]:
+    """Lift time, level and `logging.googleapis.com/*` keys as Cloud Run's agent does."""
+    payload = dict(obj)
+    for key in _JSON_TIME_KEYS:
+        stamp = parse_timestamp(payload.get(key))
+        if key in payload and stamp is not None:
+            line.stamp = line.stamp or stamp
+            del payload[key]
+            break
+    for key in _JSON_LEVEL_KEYS:
+        severity = severity_from_word(payload.get(key))
+        if severity is not None:
+            line.severity = severity
+            del payload[key]
+            break
+    special = {"logging.googleapis.com/trace": "trace", "logging.googleapis.com/spanId": "spanId",
+               "logging.googleapis.com/sourceLocation": "sourceLocation",
+               "logging.googleapis.com/labels": "labels"}  # fmt: skip
+    for key, target in special.items():
+        if key in payload:
+            line.extra[target] = payload.pop(key)
+    if isinstance(payload.get("httpRequest"), dict) and payload["httpRequest"]:
+        line.http = payload.pop("httpRequest")
+    return payload
+
+
+def _parse_json(line: _Line) -> bool:
+    """A JSON object on one line (structured app logs mixed into text)."""
+    body = line.body.strip()
+    if not (body.startswith("{") and body.endswith("}")):
+        return False
+    try:
+        obj = json.loads(body)
+    except ValueError:
+        return False
+    if not isinstance(obj, dict):
+        return False
+    line.payload = _lift_json_fields(obj, line)
+    return True
+
+
+def _parse_plain(line: _Line) -> None:
+    """Any other text: Python logging, uvicorn, tracebacks; read its own time and level."""
+    line.text = line.body
+    leading = _LEADING_TIME.match(line.body)
+    rest = line.body
+    if leading:
+        line.stamp = line.stamp or _from_iso_match(leading)
+        rest = line.body[leading.end() :]
+    line.severity = _level_of(rest)
+
+
+def parse_line(raw: str, year: int | None = None) -> _Line:
+    """Parse one line: envelope first, then the first body grammar that fits."""
+    line = _strip_envelope(raw)
+    if line.stamp is not None and _parse_request_line(line):
+        return line
+    for parser in (_parse_json, _parse_uvicorn_access, _parse_gunicorn, _parse_rfc5424):
+        if parser(line):
+            return line
+    if not _parse_syslog(line, year):
+        _parse_plain(line)
+    return line
+
+
+# ---------------------------------------------------------------- entries
+
+
+@dataclass
+class _Context:
+    """What a continuation line inherits from the previous entry of the same source stream."""
+
+    stamp: Stamp | None = None
+    stream: str = "stdout"
+
+
+def _entry(line: _Line, number: int, source: str) -> dict[str, Any]:
+    """The canonical LogEntry dict of one parsed line."""
+    entry: dict[str, Any] = {"insertId": f"{source}:{number}", "logName": f"local/{line.stream}"}
+    labels = dict(line.resource_labels)
+    if line.service:
+        labels["service_name"] = line.service
+    entry["resource"] = {"type": "local", "labels": dict(sorted(labels.items()))}
+    if line.stamp is not None:
+        entry["timestamp"] = line.stamp.rfc3339
+    if line.severity:
+        entry["severity"] = line.severity
+    if line.payload is not None:
+        entry["jsonPayload"] = line.payload
+    elif line.text is not None:
+        entry["textPayload"] = line.text
+    if line.http is not None:
+        entry["httpRequest"] = line.http
+    entry_labels = dict(line.extra.pop("labels", None) or {})
+    if line.instance:
+        entry_labels["instanceId"] = line.instance
+    if entry_labels:
+        entry["labels"] = entry_labels
+    entry.update(line.extra)
+    entry["_line"] = number
+    if line.stamp is not None and line.stamp.naive:
+        entry["_naive_ts"] = True
+    return entry
+
+
+def read_text_entries(
+    lines: Iterable[str], source_name: str, year: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """Turn text log lines into canonical entries, one per non-blank line, in input order.
+
+    `year` dates BSD syslog lines (which carry none) when no earlier line gave a year.
+    """
+    basename = os.path.basename(source_name) or source_name
+    contexts: dict[str | None, _Context] = {}
+    for number, raw in enumerate(lines, start=1):
+        text = raw.rstrip("\r\n")
+        if not text.strip():
+            continue
+        context = contexts.setdefault(_service_key(text), _Context())
+        line = parse_line(text, year if context.stamp is None else int(context.stamp.rfc3339[:4]))
+        if not line.body.strip():
+            continue
+        _inherit(line, context)
+        yield _entry(line, number, basename)
+
+
+def _service_key(text: str) -> str | None:
+    """Which interleaved stream a line belongs to (compose replica or kubectl pod), for inheritance."""
+    prefix = _COMPOSE_PREFIX.match(text) or _KUBECTL_PREFIX.match(text)
+    return prefix.group(1) if prefix else None
+
+
+def _inherit(line: _Line, context: _Context) -> None:
+    """Give a time-less line the previous entry's time; remember this line for the next."""
+    if line.stamp is None:
+        line.stamp = context.stamp
+        if line.stream != "requests":
+            line.stream = context.stream
+    else:
+        context.stamp = line.stamp
+        context.stream = "stdout" if line.stream == "requests" else line.stream
+
+
+# ---------------------------------------------------------------- sniffing
+
+_HTML = re.compile(r"^\s*(?:<!doctype\s+html|<html|<\?xml|<head|<body)", re.I)
+
+
+def _is_binary(head: str) -> bool:
+    """NUL bytes or many control characters mean this is not a text log."""
+    if "\x00" in head:
+        return True
+    controls = sum(1 for ch in head if ord(ch) < 32 and ch not in "\t\n\r\x1b\x0c")
+    return controls > max(2, len(head) // 100)
+
+
+def looks_like_text_log(head: str) -> bool:
+    """True when the first KBs are printable text (ideally in a known log format), not binary or HTML."""
+    return bool(head.strip()) and not _is_binary(head) and _HTML.match(head) is None
