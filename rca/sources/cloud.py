@@ -1,0 +1,564 @@
+"""Fetch canonical LogEntry dicts from Cloud Logging, politely and without losing what arrived.
+
+The real ``google-cloud-logging`` client is used on its REST transport (the same path the tests
+drive against a local fake). Around it this module adds what the client lacks:
+
+* one client-side rate limiter shared by all queries (the API allows 60 ``entries.list`` calls a
+  minute per project and signals excess only with HTTP 429);
+* retries with exponential backoff on 429/5xx/connection errors, resuming by timestamp (the
+  client's generator hides page tokens) and de-duplicating by (logName, insertId, timestamp);
+* an entry budget; when it or the retries run out, the result says which part of which query's
+  window was not covered, and keeps every entry that did arrive.
+
+Errors the user must act on (credentials, project, permission) become ``SourceError`` or
+``UsageError`` with the command or role to fix them.
+"""
+
+from __future__ import annotations
+
+import collections
+import ipaddress
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import google.auth
+import google.auth.exceptions
+import requests
+from google.api_core import exceptions as gexc
+from google.auth.credentials import AnonymousCredentials, Credentials
+from google.auth.transport.requests import AuthorizedSession
+from google.cloud import logging as gcl
+
+from rca.errors import SourceError, UsageError
+from rca.sources import cache
+from rca.sources.queries import Query, as_utc, build_queries, format_ts
+
+PAGE_SIZE = 1000
+ENDPOINT_ENV = "RCA_LOGGING_ENDPOINT"
+PROJECT_ENV = "GOOGLE_CLOUD_PROJECT"
+READ_SCOPE = "https://www.googleapis.com/auth/logging.read"
+DEFAULT_MAX_ENTRIES = 20_000
+
+RETRYABLE: tuple[type[BaseException], ...] = (
+    gexc.TooManyRequests,  # ResourceExhausted is a subclass
+    gexc.ServiceUnavailable,
+    gexc.InternalServerError,
+    gexc.BadGateway,
+    gexc.GatewayTimeout,
+    gexc.DeadlineExceeded,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    google.auth.exceptions.TransportError,
+)
+
+
+# --------------------------------------------------------------------------- pacing
+
+
+class RateLimiter:
+    """At most ``max_calls`` calls in any ``period`` seconds (a sliding window), shared by queries.
+
+    The default, 50 a minute, stays under the 60/min project quota with room for the user's other
+    tools. Bursts are allowed, so a small fetch never waits. ``clock`` and ``sleep`` are injectable.
+    """
+
+    def __init__(
+        self,
+        max_calls: int = 50,
+        period: float = 60.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if max_calls < 1 or period <= 0:
+            raise ValueError(f"rate limit needs max_calls >= 1 and period > 0, got {max_calls}/{period}")
+        self.max_calls = max_calls
+        self.period = period
+        self._clock = clock
+        self._sleep = sleep
+        self._times: collections.deque[float] = collections.deque()
+        self.waited = 0.0
+
+    def acquire(self) -> None:
+        """Block (via the injected sleep) until one more call fits in the window, then record it."""
+        now = self._clock()
+        self._forget_before(now - self.period)
+        if len(self._times) >= self.max_calls:
+            pause = self._times[0] + self.period - now
+            if pause > 0:
+                self.waited += pause
+                self._sleep(pause)
+            now = max(now + max(pause, 0.0), self._clock())
+            self._forget_before(now - self.period)
+        self._times.append(now)
+
+    def _forget_before(self, horizon: float) -> None:
+        """Drop calls that left the window."""
+        while self._times and self._times[0] <= horizon:
+            self._times.popleft()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff: ``base * 2**(attempt-1)`` seconds capped at ``cap``, ``max_retries`` in a row."""
+
+    max_retries: int = 6
+    base: float = 2.0
+    cap: float = 60.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait before retry number ``attempt`` (1-based)."""
+        return float(min(self.cap, self.base * 2 ** (attempt - 1)))
+
+
+class MeteredSession:
+    """Wraps the client's HTTP session: counts every API call and runs a hook before each one."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls = 0
+        self.before: Callable[[], None] | None = None
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        """Pace, count, then delegate to the wrapped session (same signature as requests)."""
+        if self.before is not None:
+            self.before()
+        self.calls += 1
+        return self.inner.request(method, url, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        """Everything else (close, mounts...) is the wrapped session's."""
+        return getattr(self.inner, name)
+
+
+def metered(client: gcl.Client) -> MeteredSession:
+    """The client's metered session, installing one around its HTTP object if needed."""
+    http = client._http
+    if isinstance(http, MeteredSession):
+        return http
+    session = MeteredSession(http)
+    client._http_internal = session
+    return session
+
+
+# --------------------------------------------------------------------------- client
+
+
+def make_client(project: str | None) -> gcl.Client:
+    """A REST Cloud Logging client with ADC credentials, or anonymous for a loopback fake.
+
+    The project comes from the argument, ``GOOGLE_CLOUD_PROJECT``, or the ADC file, in that order.
+    ``RCA_LOGGING_ENDPOINT`` replaces the API endpoint; a plain ``http://`` loopback URL (a local
+    fake) gets ``AnonymousCredentials`` so no token is sent or needed.
+    """
+    endpoint = _endpoint()
+    adc_project: str | None = None
+    credentials: Credentials
+    if endpoint is not None and _is_loopback_http(endpoint):
+        credentials = AnonymousCredentials()  # type: ignore[no-untyped-call]  # google-auth is untyped
+    else:
+        credentials, adc_project = _adc_credentials()
+    chosen = project or os.environ.get(PROJECT_ENV) or adc_project
+    if not chosen:
+        raise UsageError(
+            f"no Google Cloud project: pass --project PROJECT or set {PROJECT_ENV} "
+            "(or `gcloud config set project PROJECT` before creating ADC credentials)"
+        )
+    options = {"api_endpoint": endpoint} if endpoint else None
+    session = MeteredSession(AuthorizedSession(credentials))  # type: ignore[no-untyped-call]
+    return gcl.Client(  # type: ignore[no-untyped-call]
+        project=chosen, credentials=credentials, _http=session, client_options=options, _use_grpc=False
+    )
+
+
+def _endpoint() -> str | None:
+    """The endpoint override, validated: it must be an http(s) URL with a host."""
+    raw = os.environ.get(ENDPOINT_ENV, "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{ENDPOINT_ENV} must be a URL such as http://127.0.0.1:8089, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _is_loopback_http(url: str) -> bool:
+    """True for ``http://localhost...`` and ``http://127.x / [::1]`` URLs."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        return False
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def _adc_credentials() -> tuple[Credentials, str | None]:
+    """Application Default Credentials with the read-only logging scope."""
+    try:
+        credentials, project = google.auth.default(scopes=[READ_SCOPE])
+    except google.auth.exceptions.DefaultCredentialsError as exc:
+        raise SourceError(
+            "no Google Cloud credentials found: run `gcloud auth application-default login` "
+            "(or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file), "
+            f"or analyse an export with --input FILE. ({exc})"
+        ) from exc
+    return credentials, project
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class MissingRange:
+    """Part of a query's window that was not fetched, and why."""
+
+    query: str
+    start: str
+    end: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        """Plain JSON form (for metadata and reports)."""
+        return {"query": self.query, "start": self.start, "end": self.end, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress report: the query running, entries so far, API calls so far, and what happened."""
+
+    query: str
+    fetched: int
+    total: int
+    calls: int
+    message: str
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What a fetch produced: canonical entries (sorted), counts, and what is missing."""
+
+    entries: list[dict[str, Any]]
+    calls: int
+    per_query: dict[str, int]
+    truncated: bool
+    missing: tuple[MissingRange, ...] = ()
+    errors: tuple[str, ...] = ()
+    from_cache: bool = False
+
+    @property
+    def complete(self) -> bool:
+        """True when every query covered its whole window."""
+        return not self.truncated and not self.missing
+
+    def summary(self) -> dict[str, Any]:
+        """Everything but the entries, as JSON (stored beside a cache file)."""
+        return {
+            "entries": len(self.entries),
+            "calls": self.calls,
+            "per_query": dict(sorted(self.per_query.items())),
+            "truncated": self.truncated,
+            "missing": [m.to_json() for m in self.missing],
+            "errors": list(self.errors),
+        }
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+@dataclass
+class _Run:
+    """Mutable state of one fetch, shared by its queries."""
+
+    max_entries: int
+    session: MeteredSession
+    progress: ProgressFn | None
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    seen: set[tuple[str, str, str]] = field(default_factory=set)
+    per_query: dict[str, int] = field(default_factory=dict)
+    missing: list[MissingRange] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    truncated: bool = False
+    stopped: bool = False
+
+    def report(self, query: str, message: str) -> None:
+        """Send a progress event, if anyone listens."""
+        if self.progress is not None:
+            self.progress(
+                Progress(query, self.per_query.get(query, 0), len(self.entries), self.session.calls, message)
+            )
+
+
+class _GiveUp(Exception):
+    """Retries ran out: stop every remaining query."""
+
+
+# --------------------------------------------------------------------------- fetching
+
+
+def canonical(entry: Any) -> dict[str, Any]:
+    """The entry as API camelCase JSON plus ``receiveTimestamp`` (which ``to_api_repr`` omits)."""
+    data: dict[str, Any] = entry.to_api_repr()
+    received = getattr(entry, "received_timestamp", None)
+    if received is not None:
+        data["receiveTimestamp"] = received.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return data
+
+
+def entry_key(data: dict[str, Any]) -> tuple[str, str, str]:
+    """Identity of an entry for de-duplication across retries and overlapping queries."""
+    return (str(data.get("logName", "")), str(data.get("insertId", "")), str(data.get("timestamp", "")))
+
+
+def fetch_entries(
+    client: gcl.Client,
+    queries: Sequence[Query],
+    *,
+    max_entries: int = DEFAULT_MAX_ENTRIES,
+    rate: RateLimiter | None = None,
+    retry: RetryPolicy | None = None,
+    progress: ProgressFn | None = None,
+) -> FetchResult:
+    """Run ``queries`` in order, ascending by time, 1000 a page, within the budget and the rate limit.
+
+    Never raises for throttling or outages: what arrived is returned and the gaps are listed in
+    ``missing``. Raises ``SourceError`` for credentials, permission or project problems.
+    """
+    if max_entries < 0:
+        raise UsageError(f"--max-entries must be 0 or more, got {max_entries}")
+    session = metered(client)
+    previous_hook, session.before = session.before, (rate or RateLimiter()).acquire
+    calls_before = session.calls
+    run = _Run(max_entries=max_entries, session=session, progress=progress)
+    try:
+        for query in queries:
+            _run_query(client, query, run, retry or RetryPolicy())
+    finally:
+        session.before = previous_hook
+    run.entries.sort(key=lambda d: (d.get("timestamp", ""), *entry_key(d)))
+    return FetchResult(
+        entries=run.entries,
+        calls=session.calls - calls_before,
+        per_query=run.per_query,
+        truncated=run.truncated,
+        missing=tuple(run.missing),
+        errors=tuple(run.errors),
+    )
+
+
+def _run_query(client: gcl.Client, query: Query, run: _Run, retry: RetryPolicy) -> None:
+    """Fetch one query into ``run``, recording a missing range when it cannot finish."""
+    run.per_query.setdefault(query.name, 0)
+    if run.stopped:
+        _miss(run, query, query.start, "not run: an earlier query gave up after retries")
+        return
+    if _room(run, query) <= 0:
+        run.truncated = True
+        _miss(run, query, query.start, "entry budget exhausted before this query ran")
+        return
+    run.report(query.name, "started")
+    try:
+        _pull_with_retries(client, query, run, retry)
+    except _GiveUp:
+        run.stopped = True
+    run.report(query.name, "done")
+
+
+def _room(run: _Run, query: Query) -> int:
+    """How many more entries this query may add."""
+    room = run.max_entries - len(run.entries)
+    if query.limit is not None:
+        room = min(room, query.limit - run.per_query.get(query.name, 0))
+    return room
+
+
+def _pull_with_retries(client: gcl.Client, query: Query, run: _Run, retry: RetryPolicy) -> None:
+    """Iterate the query, resuming from the last timestamp after each retryable failure."""
+    cursor: datetime | None = None
+    attempt = 0
+    while True:
+        before = len(run.entries)
+        try:
+            cursor = _pull(client, query, run, cursor)
+            return
+        except RETRYABLE as exc:
+            cursor = _cursor_after(run, before, cursor)
+            attempt = 1 if len(run.entries) > before else attempt + 1
+            if attempt > retry.max_retries:
+                _miss(
+                    run,
+                    query,
+                    cursor or query.start,
+                    f"gave up after {retry.max_retries} retries: {_brief(exc)}",
+                )
+                run.errors.append(f"{query.name}: {_brief(exc)}")
+                raise _GiveUp from exc
+            wait = retry.delay(attempt)
+            run.report(query.name, f"{_brief(exc)}; retry {attempt} in {wait:g}s")
+            retry.sleep(wait)
+        except gexc.BadRequest as exc:
+            _miss(run, query, cursor or query.start, f"rejected by the API: {_brief(exc)}")
+            run.errors.append(f"{query.name}: filter rejected: {_brief(exc)}")
+            return
+        except (gexc.Unauthorized, gexc.Forbidden, gexc.NotFound, google.auth.exceptions.RefreshError) as exc:
+            raise _access_error(exc, client.project) from exc
+
+
+def _cursor_after(run: _Run, before: int, cursor: datetime | None) -> datetime | None:
+    """The resume point: the timestamp of the last entry this query added, else the old cursor."""
+    if len(run.entries) > before:
+        return _parse_ts(run.entries[-1]["timestamp"])
+    return cursor
+
+
+def _pull(client: gcl.Client, query: Query, run: _Run, cursor: datetime | None) -> datetime | None:
+    """One pass of ``list_entries`` from ``cursor``; stops early when the budget is spent."""
+    for entry in _list(client, query, cursor):
+        data = canonical(entry)
+        key = entry_key(data)
+        if key in run.seen:
+            continue
+        if _room(run, query) <= 0:
+            run.truncated = True
+            _miss(run, query, as_utc(entry.timestamp), "entry budget reached")
+            return cursor
+        run.seen.add(key)
+        run.entries.append(data)
+        run.per_query[query.name] += 1
+        if run.per_query[query.name] % PAGE_SIZE == 0:
+            run.report(query.name, "page")
+    return cursor
+
+
+def _list(client: gcl.Client, query: Query, cursor: datetime | None) -> Iterator[Any]:
+    """The client's entry generator for the query, resumed at ``cursor`` (inclusive)."""
+    entries: Iterator[Any] = client.list_entries(  # type: ignore[no-untyped-call]
+        filter_=query.filter(cursor), order_by=gcl.ASCENDING, page_size=PAGE_SIZE
+    )
+    return entries
+
+
+def _miss(run: _Run, query: Query, start: datetime, reason: str) -> None:
+    """Record that [start, query.end) of ``query`` was not covered."""
+    run.missing.append(MissingRange(query.name, format_ts(start), format_ts(query.end), reason))
+
+
+def _parse_ts(text: str) -> datetime:
+    """Parse the client's own timestamp form (``%Y-%m-%dT%H:%M:%S.%fZ``)."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+def _brief(exc: BaseException) -> str:
+    """A one-line description of an exception."""
+    return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+
+
+def _access_error(exc: BaseException, project: str) -> SourceError:
+    """Translate an auth, permission or not-found failure into a message that says what to do."""
+    if isinstance(exc, (gexc.Unauthorized, google.auth.exceptions.RefreshError)):
+        return SourceError(
+            f"Cloud Logging rejected the credentials ({_brief(exc)}): "
+            "run `gcloud auth application-default login` and try again"
+        )
+    if isinstance(exc, gexc.NotFound):
+        return SourceError(
+            f"Cloud Logging does not know project {project!r} ({_brief(exc)}): check --project"
+        )
+    return SourceError(
+        f"permission denied reading logs of project {project!r} ({_brief(exc)}): "
+        f"the account needs roles/logging.viewer on {project} "
+        f"(gcloud projects add-iam-policy-binding {project} --member=user:YOU --role=roles/logging.viewer), "
+        "and the Cloud Logging API must be enabled"
+    )
+
+
+# --------------------------------------------------------------------------- one call for the CLI
+
+
+CLOSED_MARGIN = timedelta(minutes=5)
+
+
+def fetch_window(
+    service: str,
+    start: datetime,
+    end: datetime,
+    project: str | None,
+    *,
+    patterns_regexes: Sequence[str] = (),
+    max_entries: int = DEFAULT_MAX_ENTRIES,
+    refresh: bool = False,
+    progress: ProgressFn | None = None,
+    sql_instances: Sequence[str] = (),
+    client: gcl.Client | None = None,
+    rate: RateLimiter | None = None,
+    retry: RetryPolicy | None = None,
+    cache_dir: Path | None = None,
+    now: datetime | None = None,
+) -> tuple[Path, FetchResult]:
+    """Fetch a service's window (or reuse the cache) and return the NDJSON path and the result.
+
+    Closed windows (ending at least 5 minutes ago) that were fetched completely are served from
+    the cache unless ``refresh``; open windows are fetched every time and written to a scratch file.
+    """
+    client = client or make_client(project)
+    queries = build_queries(
+        service, start, end, project=client.project, regexes=patterns_regexes, sql_instances=sql_instances
+    )
+    root = cache_dir or cache.cache_dir()
+    key = cache.cache_key(client.project, [q.filter() for q in queries], start, end)
+    closed = cache.is_closed(end, now or datetime.now(timezone.utc), CLOSED_MARGIN)
+    if closed and not refresh:
+        hit = cache.lookup(root, key, max_entries)
+        if hit is not None:
+            return hit.path, _result_from_cache(hit)
+    result = fetch_entries(
+        client, queries, max_entries=max_entries, rate=rate, retry=retry, progress=progress
+    )
+    meta = _metadata(client.project, service, queries, start, end, max_entries, result)
+    path = cache.store(root, key, result.entries, meta, closed=closed)
+    return path, result
+
+
+def _metadata(
+    project: str,
+    service: str,
+    queries: Sequence[Query],
+    start: datetime,
+    end: datetime,
+    max_entries: int,
+    result: FetchResult,
+) -> dict[str, Any]:
+    """What is stored beside a cache file: the request and the outcome, never credentials."""
+    return {
+        "project": project,
+        "service": service,
+        "start": format_ts(start),
+        "end": format_ts(end),
+        "max_entries": max_entries,
+        "queries": [{"name": q.name, "filter": q.filter()} for q in queries],
+        **result.summary(),
+    }
+
+
+def _result_from_cache(hit: cache.CacheHit) -> FetchResult:
+    """Rebuild a FetchResult from a cache hit (no API calls were made)."""
+    meta = hit.meta
+    return FetchResult(
+        entries=hit.load(),
+        calls=0,
+        per_query={str(k): int(v) for k, v in meta.get("per_query", {}).items()},
+        truncated=bool(meta.get("truncated", False)),
+        missing=tuple(MissingRange(**m) for m in meta.get("missing", [])),
+        errors=tuple(meta.get("errors", [])),
+        from_cache=True,
+    )
