@@ -1,0 +1,274 @@
+"""Findings -> causal graph -> the chain of whys, the root cause and the losing hypotheses.
+
+Pure and deterministic: values in, values out, ties broken by pattern id.
+
+An edge A -> B ("A causes B") needs the library's knowledge (A.causes or B.caused_by, by id or
+category); co-location (the same re-joined traceback, the same instance shortly after) and time
+order add support, and a contradicting time order removes the edge: knowledge never outvotes
+the clock. The chain starts at the main user-facing symptom and follows the best-supported path
+to the deepest cause; where no edge explains a symptom, the chain stops and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from rca.model import Category, Finding, Hypothesis, Link, Pattern, Role, RootCause, Rule
+
+KNOWLEDGE = 0.5
+SAME_EVENT = 0.3
+SAME_INSTANCE = 0.2
+TIME_ORDER = 0.1
+TOLERANCE = timedelta(seconds=2)
+NEAR = timedelta(seconds=180)
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One in-window match of a finding: when, where, and which event."""
+
+    ts: datetime | None
+    instance: str | None
+    revision: str | None
+    event_id: int
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Support for "cause explains effect"; score 0 with a reason when rejected."""
+
+    cause: str
+    effect: str
+    score: float
+    support: tuple[str, ...]
+    rejected: str = ""
+
+
+@dataclass(frozen=True)
+class Node:
+    """A finding with the pattern behind it and where it occurred."""
+
+    finding: Finding
+    pattern: Pattern
+    occurrences: tuple[Occurrence, ...]
+
+    @property
+    def id(self) -> str:
+        """The pattern id, which names the finding everywhere."""
+        return self.finding.pattern_id
+
+    def first(self) -> datetime | None:
+        """First in-window occurrence."""
+        times = [o.ts for o in self.occurrences if o.ts is not None]
+        return min(times) if times else None
+
+    def first_by_instance(self) -> dict[str, datetime]:
+        """First occurrence per instance id."""
+        out: dict[str, datetime] = {}
+        for o in self.occurrences:
+            if o.instance and o.ts is not None and (o.instance not in out or o.ts < out[o.instance]):
+                out[o.instance] = o.ts
+        return out
+
+
+def refers_to(refs: Sequence[str], node: Node) -> bool:
+    """Whether library references (``id`` or ``category:x``) name this node."""
+    return node.id in refs or f"category:{node.finding.category.value}" in refs
+
+
+def knows(cause: Node, effect: Node) -> bool:
+    """The library says cause can produce effect."""
+    return refers_to(cause.pattern.causes, effect) or refers_to(effect.pattern.caused_by, cause)
+
+
+def edge(cause: Node, effect: Node) -> Edge | None:
+    """Weigh the support for cause -> effect; None when the library knows no such link."""
+    if not knows(cause, effect) or cause.pattern.role is Role.CONTEXT:
+        return None
+    support = ["library: " + _knowledge_phrase(cause, effect)]
+    score = KNOWLEDGE
+    order = _time_order(cause, effect)
+    if order == "contradicted":
+        return Edge(cause.id, effect.id, 0.0, tuple(support),
+                    rejected=f"first seen after {effect.id}, so it cannot have caused it")
+    if order == "consistent":
+        score += TIME_ORDER
+        support.append("time: occurs before")
+    shared = {o.event_id for o in cause.occurrences} & {o.event_id for o in effect.occurrences}
+    if shared:
+        score += SAME_EVENT
+        support.append(f"same traceback in {len(shared)} event(s)")
+    else:
+        frac = _same_instance_fraction(cause, effect)
+        if frac > 0:
+            score += SAME_INSTANCE * frac
+            support.append(f"same instance, shortly before, on {frac:.0%} of affected instances")
+    return Edge(cause.id, effect.id, min(score, 0.97), tuple(support))
+
+
+def _knowledge_phrase(cause: Node, effect: Node) -> str:
+    if refers_to(cause.pattern.causes, effect):
+        return f"{cause.id} causes {effect.id}"
+    return f"{effect.id} is caused by {cause.id}"
+
+
+def _time_order(cause: Node, effect: Node) -> str:
+    """consistent | contradicted | unknown; per instance where both occur, else globally."""
+    a, b = cause.first_by_instance(), effect.first_by_instance()
+    common = sorted(set(a) & set(b))
+    if common:
+        before = sum(1 for i in common if a[i] <= b[i] + TOLERANCE)
+        return "consistent" if before * 2 >= len(common) else "contradicted"
+    ta, tb = cause.first(), effect.first()
+    if ta is None or tb is None:
+        return "unknown"
+    return "consistent" if ta <= tb + TOLERANCE else "contradicted"
+
+
+def _same_instance_fraction(cause: Node, effect: Node) -> float:
+    """Share of the effect's instances where the cause occurred shortly before it."""
+    effect_first = effect.first_by_instance()
+    if not effect_first:
+        return 0.0
+    cause_times: dict[str, list[datetime]] = {}
+    for o in cause.occurrences:
+        if o.instance and o.ts is not None:
+            cause_times.setdefault(o.instance, []).append(o.ts)
+    hits = 0
+    for inst, _ in effect_first.items():
+        effect_times = [o.ts for o in effect.occurrences if o.instance == inst and o.ts is not None]
+        if any(any(t - NEAR <= c <= t + TOLERANCE for c in cause_times.get(inst, [])) for t in effect_times):
+            hits += 1
+    return hits / len(effect_first)
+
+
+def build_edges(nodes: Sequence[Node]) -> dict[tuple[str, str], Edge]:
+    """Every edge the library allows between the nodes, weighed (rejected ones kept with score 0)."""
+    out: dict[tuple[str, str], Edge] = {}
+    for c in nodes:
+        for e in nodes:
+            if c.id != e.id:
+                found = edge(c, e)
+                if found is not None:
+                    out[(c.id, e.id)] = found
+    return out
+
+
+def user_facing(node: Node) -> bool:
+    """Whether users saw this symptom directly (request logs / HTTP status)."""
+    m = node.pattern.match
+    return m.http_status is not None or any("requests" in x for x in m.log_id)
+
+
+def main_symptom(nodes: Sequence[Node]) -> Node | None:
+    """The symptom to explain: user-facing first, then platform, most frequent, earliest, by id."""
+    symptoms = [n for n in nodes if n.pattern.role is Role.SYMPTOM and n.finding.status != "pre-existing"]
+    if not symptoms:
+        return None
+    layer_rank = {"platform": 0, "deploy": 1}
+    return sorted(
+        symptoms,
+        key=lambda n: (not user_facing(n), layer_rank.get(n.pattern.layer, 2), -n.finding.count, n.id),
+    )[0]
+
+
+@dataclass(frozen=True)
+class Path:
+    """A candidate chain from the symptom (first) to its deepest explanation (last)."""
+
+    ids: tuple[str, ...]
+    edges: tuple[Edge, ...]
+    score: float
+
+
+def best_paths(
+    symptom: Node, nodes: Mapping[str, Node], edges: Mapping[tuple[str, str], Edge]
+) -> list[Path]:
+    """Every simple path backwards from the symptom along live edges, best first."""
+    into: dict[str, list[Edge]] = {}
+    for (c, e), ed in sorted(edges.items()):
+        if ed.score > 0 and nodes[c].finding.status != "pre-existing":
+            into.setdefault(e, []).append(ed)
+    found: list[Path] = []
+
+    def walk(ids: tuple[str, ...], path_edges: tuple[Edge, ...]) -> None:
+        found.append(Path(ids, path_edges, _path_score(ids, path_edges, nodes)))
+        if len(ids) > MAX_DEPTH:
+            return
+        for ed in into.get(ids[-1], []):
+            if ed.cause not in ids:
+                walk((*ids, ed.cause), (*path_edges, ed))
+
+    walk((symptom.id,), ())
+    return sorted(found, key=lambda p: (-p.score, p.ids))
+
+
+def _path_score(ids: tuple[str, ...], path_edges: tuple[Edge, ...], nodes: Mapping[str, Node]) -> float:
+    """Deeper well-supported explanations win; ending on a cause beats ending on a symptom."""
+    if not path_edges:
+        return 0.0
+    mean = sum(e.score for e in path_edges) / len(path_edges)
+    terminal = nodes[ids[-1]]
+    ends_on_cause = terminal.pattern.role is Role.CAUSE
+    return mean + 0.08 * len(path_edges) + (0.3 if ends_on_cause else 0.0)
+
+
+def fired_rules(terminal: Node, present: Sequence[Node]) -> list[tuple[Rule, list[Node]]]:
+    """The terminal pattern's rules whose conditions hold, with the findings that satisfy them."""
+    out = []
+    for rule in terminal.pattern.rules:
+        hits = [n for n in present if n.id != terminal.id and refers_to(rule.when_any, n)]
+        if hits:
+            out.append((rule, hits))
+    return out
+
+
+def root_category(terminal: Node, fired: Sequence[tuple[Rule, list[Node]]]) -> Category:
+    """The first fired rule that names a category decides it; else the pattern's own category."""
+    for rule, _ in fired:
+        if rule.category is not None:
+            return rule.category
+    return terminal.finding.category
+
+
+def confidence(path: Path, terminal: Node, fired: Sequence[tuple[Rule, list[Node]]], margin: float) -> float:
+    """Root-cause confidence from the support along the chain, the rules and the runner-up's margin."""
+    mean = sum(e.score for e in path.edges) / len(path.edges) if path.edges else 0.0
+    value = 0.3 + 0.45 * mean + (0.1 if terminal.pattern.role is Role.CAUSE else 0.0)
+    value += sum(rule.confidence for rule, _ in fired)
+    if margin < 0.1:
+        value -= 0.15
+    return round(max(0.05, min(0.95, value)), 2)
+
+
+def unexplained(symptom: Node | None) -> RootCause:
+    """The honest answer when no pattern explains the symptom."""
+    what = symptom.finding.title if symptom else "the errors in this window"
+    return RootCause(Category.UNKNOWN, None, f"No log entry explains {what}.", 0.15)
+
+
+def losing_reason(node: Node, chain_ids: Sequence[str], edges: Mapping[tuple[str, str], Edge],
+                  symptom_first: datetime | None, periods_phrase: str) -> str:
+    """Why a candidate cause was not chosen, in the report's words."""
+    if node.finding.status == "pre-existing":
+        return f"present before the incident at a similar rate ({periods_phrase})"
+    rejected = [e for (c, _), e in sorted(edges.items()) if c == node.id and e.rejected]
+    downstream = [c for c in chain_ids if (c, node.id) in edges and edges[(c, node.id)].score > 0]
+    if downstream:
+        return f"downstream of the chosen cause: {downstream[0]} explains it"
+    first = node.first()
+    if symptom_first is not None and first is not None and first > symptom_first + TOLERANCE:
+        return "first seen after the symptom began, so it cannot have caused it"
+    if rejected:
+        return rejected[0].rejected
+    if node.finding.status == "elevated":
+        return f"present before the incident ({periods_phrase}); no causal path to the symptom"
+    return "no causal path from it to the symptom in the library's knowledge"
+
+
+def hypothesis(node: Node, why_not: str, score: float) -> Hypothesis:
+    """A losing candidate as the contract's hypothesis."""
+    return Hypothesis(node.finding.category, node.id, node.finding.title, round(score, 2), why_not)

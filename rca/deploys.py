@@ -1,0 +1,142 @@
+"""Deploy correlation: revisions in the window, who deployed what when, and the deploy config.
+
+Audit entries of Cloud Run (v1 ReplaceService/CreateService, v2 UpdateService/CreateService)
+carry the service spec that was deployed: the VPC connector, Cloud SQL instances, service
+account, port and image. Those values fill remediation commands, so that the engineer gets
+`gcloud ... connectors describe staging-connector`, not a placeholder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rca.timeutil import rfc3339
+
+DEPLOY_METHOD = r"Services\.(CreateService|ReplaceService|UpdateService)$"
+
+
+@dataclass(frozen=True)
+class Deploy:
+    """One deploy audit entry."""
+
+    timestamp: str | None
+    method: str
+    principal: str | None
+    service: str | None
+    failed: bool
+
+
+@dataclass(frozen=True)
+class RevisionStats:
+    """How one revision behaved in the window."""
+
+    name: str
+    first_seen: str | None
+    last_seen: str | None
+    entries: int
+    errors: int
+    requests: int
+    server_errors: int
+
+
+@dataclass(frozen=True)
+class DeployInfo:
+    """Everything the chain and the report know about deploys and revisions."""
+
+    deploys: tuple[Deploy, ...]
+    revisions: tuple[RevisionStats, ...]
+    config: Mapping[str, str]
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON view for the report's stats."""
+        return {
+            "deploys": [d.__dict__ for d in self.deploys],
+            "revisions": [r.__dict__ for r in self.revisions],
+            "config": dict(sorted(self.config.items())),
+        }
+
+
+def collect(con: Any) -> DeployInfo:
+    """Read deploys, per-revision health and deploy config out of the `entries` table."""
+    rows = con.execute(
+        "SELECT ts, method_name, principal, service, severity_num, payload FROM entries "
+        "WHERE method_name IS NOT NULL AND regexp_matches(method_name, ?) ORDER BY ts, entry_id",
+        [DEPLOY_METHOD],
+    ).fetchall()
+    deploys = tuple(
+        Deploy(rfc3339(ts), str(m).rsplit(".", 1)[-1], p, s, int(sev) >= 500) for ts, m, p, s, sev, _ in rows
+    )
+    config: dict[str, str] = {}
+    for *_, payload in rows:
+        config.update(_spec_config(payload))
+    config.update(_database_config(con))
+    return DeployInfo(deploys, _revisions(con), config)
+
+
+def _revisions(con: Any) -> tuple[RevisionStats, ...]:
+    rows = con.execute(
+        """
+        SELECT revision, min(ts), max(ts), count(*),
+               count(*) FILTER (WHERE severity_num >= 500),
+               count(*) FILTER (WHERE http_status IS NOT NULL),
+               count(*) FILTER (WHERE http_status >= 500)
+        FROM entries WHERE in_window AND revision IS NOT NULL
+        GROUP BY revision ORDER BY min(ts), revision
+        """
+    ).fetchall()
+    return tuple(
+        RevisionStats(str(r), rfc3339(a), rfc3339(b), int(n), int(e), int(q), int(s))
+        for r, a, b, n, e, q, s in rows
+    )
+
+
+def _database_config(con: Any) -> dict[str, str]:
+    row = con.execute(
+        "SELECT database_id, count(*) AS n FROM entries WHERE database_id IS NOT NULL "
+        "GROUP BY database_id ORDER BY n DESC, database_id LIMIT 1"
+    ).fetchone()
+    if not row:
+        return {}
+    project, _, instance = str(row[0]).rpartition(":")
+    out = {"cloudsql_instance": instance}
+    if project:
+        out["cloudsql_project"] = project
+    return out
+
+
+def _spec_config(payload: str | None) -> dict[str, str]:
+    """Deploy settings from an audit entry's request (v1 Knative spec or v2 service)."""
+    if not payload:
+        return {}
+    try:
+        proto = json.loads(payload)
+    except json.JSONDecodeError:
+        return {}
+    service = (proto.get("request") or {}).get("service") or {}
+    out: dict[str, str] = {}
+    template = (service.get("spec") or {}).get("template") or service.get("template") or {}
+    annotations = (template.get("metadata") or {}).get("annotations") or template.get("annotations") or {}
+    _put(out, "connector", annotations.get("run.googleapis.com/vpc-access-connector"))
+    _put(out, "connector", (template.get("vpcAccess") or {}).get("connector"))
+    _put(out, "vpc_egress", annotations.get("run.googleapis.com/vpc-access-egress"))
+    sql = annotations.get("run.googleapis.com/cloudsql-instances")
+    if sql:
+        _put(out, "cloudsql_connection", sql.split(",")[0])
+    spec = template.get("spec") or template
+    _put(out, "service_account", spec.get("serviceAccountName") or spec.get("serviceAccount"))
+    containers = spec.get("containers") or []
+    if containers:
+        first = containers[0]
+        _put(out, "image", first.get("image"))
+        ports = first.get("ports") or []
+        if ports:
+            _put(out, "port", str(ports[0].get("containerPort", "")))
+    return out
+
+
+def _put(out: dict[str, str], key: str, value: Any) -> None:
+    if isinstance(value, str) and value:
+        out[key] = value.rsplit("/", 1)[-1] if key == "connector" else value

@@ -1,0 +1,251 @@
+"""Run the pattern library over the `events` table and aggregate matches into findings.
+
+Two phases keep matching linear in the input: one combined RE2 prefilter of every pattern's
+expressions selects the few events that can match anything, then each pattern runs only on
+those survivors. Field extraction happens in Python (RE2 too) on matched events only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import re2
+
+from rca.engine.store import SEVERITY_NUM
+from rca.model import Finding, Pattern, Sample
+from rca.timeutil import rfc3339
+
+_NAMED_GROUP = re.compile(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>")
+SAMPLES_PER_FINDING = 3
+_EVENT_COLUMNS = (
+    "event_id, ts, insert_id, log_name, log_id, revision, instance_id, message, member_ids, in_window, service"
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One event matched by one pattern, with the fields extracted from it."""
+
+    pattern_id: str
+    event_id: int
+    ts: datetime | None
+    in_window: bool
+    instance_id: str | None
+    revision: str | None
+    fields: dict[str, str]
+
+
+def strip_names(expr: str) -> str:
+    """Turn named groups into plain groups, so many patterns can share one alternation."""
+    return _NAMED_GROUP.sub("(?:", expr)
+
+
+def prefilter_sql(patterns: Sequence[Pattern]) -> str:
+    """One RE2 alternation that every matchable event satisfies (absence openers included)."""
+    parts: list[str] = []
+    for p in patterns:
+        parts.extend(strip_names(e) for e in (*p.match.any, *p.match.all))
+        if p.absence is not None:
+            parts.append(strip_names(p.absence.expect))
+    return "|".join(f"(?:{x})" for x in parts)
+
+
+def _pattern_where(p: Pattern) -> tuple[str, list[Any]]:
+    """SQL condition (over the survivors table) for one pattern, with its parameters."""
+    conds: list[str] = []
+    params: list[Any] = []
+    if p.match.any:
+        conds.append("(" + " OR ".join("regexp_matches(message, ?)" for _ in p.match.any) + ")")
+        params.extend(p.match.any)
+    for expr in p.match.all:
+        conds.append("regexp_matches(message, ?)")
+        params.append(expr)
+    for expr in p.match.none:
+        conds.append("NOT regexp_matches(message, ?)")
+        params.append(expr)
+    if p.match.log_id:
+        ids = [x for x in p.match.log_id if not x.endswith("*")]
+        prefixes = [x[:-1] for x in p.match.log_id if x.endswith("*")]
+        alts = [f"log_id IN ({', '.join('?' for _ in ids)})"] if ids else []
+        alts += ["starts_with(coalesce(log_id, ''), ?)" for _ in prefixes]
+        conds.append("(" + " OR ".join(alts) + ")")
+        params.extend(ids)
+        params.extend(prefixes)
+    if p.match.resource_type:
+        conds.append(f"resource_type IN ({', '.join('?' for _ in p.match.resource_type)})")
+        params.extend(p.match.resource_type)
+    if p.match.http_status is not None:
+        conds.append("http_status BETWEEN ? AND ?")
+        params.extend(p.match.http_status)
+    if p.match.min_severity:
+        conds.append("severity_num >= ?")
+        params.append(SEVERITY_NUM[p.match.min_severity.upper()])
+    return " AND ".join(conds) or "FALSE", params
+
+
+def match_events(con: Any, patterns: Sequence[Pattern]) -> list[Hit]:
+    """Every (pattern, event) match over `events`, absence patterns included; deterministic order."""
+    if not patterns:
+        return []
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE survivors AS SELECT * FROM events WHERE regexp_matches(message, ?)",
+        [prefilter_sql(patterns)],
+    )
+    hits: list[Hit] = []
+    for p in patterns:
+        where, params = _pattern_where(p)
+        rows = con.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM survivors WHERE {where} ORDER BY event_id", params
+        ).fetchall()
+        if p.absence is not None:
+            rows = _without_companion(con, p, rows)
+        hits.extend(_hit(p, row) for row in rows)
+    return hits
+
+
+def _without_companion(con: Any, p: Pattern, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Keep the openers whose expected companion never came in the same scope in time."""
+    assert p.absence is not None
+    scope_col = {"instance": "instance_id", "revision": "revision", "service": "service"}[p.absence.scope]
+    companions = con.execute(
+        f"SELECT {scope_col}, ts FROM survivors WHERE regexp_matches(message, ?) AND ts IS NOT NULL",
+        [p.absence.expect],
+    ).fetchall()
+    by_scope: dict[Any, list[datetime]] = defaultdict(list)
+    for scope, ts in companions:
+        by_scope[scope].append(ts)
+    scope_index = {"instance": 6, "revision": 5, "service": 10}[p.absence.scope]
+    within = timedelta(seconds=p.absence.within_s)
+    kept = []
+    for row in rows:
+        opened = row[1]
+        if opened is None:
+            continue
+        seen = by_scope.get(row[scope_index], [])
+        if not any(opened <= t <= opened + within for t in seen):
+            kept.append(row)
+    return kept
+
+
+def _hit(p: Pattern, row: tuple[Any, ...]) -> Hit:
+    return Hit(
+        pattern_id=p.id,
+        event_id=int(row[0]),
+        ts=row[1],
+        in_window=bool(row[9]),
+        instance_id=row[6],
+        revision=row[5],
+        fields=extract(p, str(row[7])),
+    )
+
+
+_COMPILED: dict[str, Any] = {}
+
+
+def _compiled(expr: str) -> Any:
+    if expr not in _COMPILED:
+        _COMPILED[expr] = re2.compile(expr)
+    return _COMPILED[expr]
+
+
+def extract(p: Pattern, text: str) -> dict[str, str]:
+    """Named groups of the first expression that matches, typed values kept as their text."""
+    if not p.extract:
+        return {}
+    out: dict[str, str] = {}
+    for expr in (*p.match.any, *p.match.all):
+        m = _compiled(expr).search(text)
+        if m is None:
+            continue
+        for name, value in m.groupdict().items():
+            if value is not None and name not in out:
+                out[name] = value.strip()
+    return out
+
+
+def aggregate(con: Any, patterns: Sequence[Pattern], hits: Sequence[Hit]) -> list[Finding]:
+    """Group hits by pattern into findings (incident window only for counts; baseline kept apart)."""
+    by_pattern: dict[str, list[Hit]] = defaultdict(list)
+    for h in hits:
+        by_pattern[h.pattern_id].append(h)
+    lookup = {p.id: p for p in patterns}
+    findings = []
+    for pid in sorted(by_pattern):
+        window = [h for h in by_pattern[pid] if h.in_window]
+        if not window:
+            continue
+        baseline = len(by_pattern[pid]) - len(window)
+        findings.append(_finding(con, lookup[pid], window, baseline))
+    return findings
+
+
+def _finding(con: Any, p: Pattern, hits: list[Hit], baseline: int) -> Finding:
+    timed = [h.ts for h in hits if h.ts is not None]
+    field_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for h in hits:
+        for k, v in h.fields.items():
+            field_counts[k][v] += 1
+    return Finding(
+        pattern_id=p.id,
+        category=p.category,
+        layer=p.layer,
+        role=p.role,
+        title=p.title,
+        count=len(hits),
+        first_seen=rfc3339(min(timed)) if timed else None,
+        last_seen=rfc3339(max(timed)) if timed else None,
+        samples=samples(con, _sample_ids(hits)),
+        fields={k: tuple(v for v, _ in c.most_common()) for k, c in sorted(field_counts.items())},
+        field_counts={k: dict(c) for k, c in sorted(field_counts.items())},
+        revisions=tuple(sorted({h.revision for h in hits if h.revision})),
+        instances=tuple(sorted({h.instance_id for h in hits if h.instance_id})),
+        event_ids=tuple(h.event_id for h in hits),
+        baseline_count=baseline,
+        incident_count=len(hits),
+    )
+
+
+def _sample_ids(hits: list[Hit]) -> list[int]:
+    """First, last, and the first on a revision not yet shown: representative, deterministic."""
+    chosen = [hits[0].event_id]
+    shown = {hits[0].revision}
+    for h in hits[1:]:
+        if len(chosen) >= SAMPLES_PER_FINDING - 1:
+            break
+        if h.revision not in shown:
+            chosen.append(h.event_id)
+            shown.add(h.revision)
+    if hits[-1].event_id not in chosen:
+        chosen.append(hits[-1].event_id)
+    return chosen
+
+
+def samples(con: Any, event_ids: Sequence[int]) -> tuple[Sample, ...]:
+    """Load the events with these ids as evidence samples, in the order given."""
+    if not event_ids:
+        return ()
+    rows = con.execute(
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE event_id IN ({', '.join('?' for _ in event_ids)})",
+        list(event_ids),
+    ).fetchall()
+    by_id = {int(r[0]): r for r in rows}
+    return tuple(_sample(by_id[i]) for i in event_ids if i in by_id)
+
+
+def _sample(r: tuple[Any, ...]) -> Sample:
+    return Sample(
+        event_id=int(r[0]),
+        timestamp=rfc3339(r[1]),
+        insert_id=r[2],
+        log_name=r[3],
+        log_id=r[4],
+        revision=r[5],
+        instance_id=r[6],
+        message=str(r[7]),
+        member_ids=tuple(int(x) for x in (r[8] or [r[0]])),
+    )

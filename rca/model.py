@@ -1,0 +1,272 @@
+"""Value types shared by every layer: patterns, findings, chain links, the analysis.
+
+They are frozen dataclasses so that the middle of the pipeline stays pure: a value
+computed once can be shared by the chain builder, the report and a notebook without
+anyone mutating it behind another's back.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Category(str, enum.Enum):
+    """Root-cause categories of the report contract (shared/docs/report-contract.md)."""
+
+    NETWORK_CONNECTIVITY = "network-connectivity"
+    DATABASE_UNAVAILABLE = "database-unavailable"
+    DB_CONNECTION_POOL_EXHAUSTED = "db-connection-pool-exhausted"
+    MEMORY_LIMIT_EXCEEDED = "memory-limit-exceeded"
+    PERMISSION_DENIED = "permission-denied"
+    MISSING_CONFIGURATION = "missing-configuration"
+    PORT_MISMATCH = "port-mismatch"
+    BROKEN_BUILD = "broken-build"
+    STARTUP_TIMEOUT = "startup-timeout"
+    REQUEST_TIMEOUT = "request-timeout"
+    APPLICATION_EXCEPTION = "application-exception"
+    UPSTREAM_SERVICE_FAILURE = "upstream-service-failure"
+    TLS_CERTIFICATE = "tls-certificate"
+    QUOTA_OR_RATE_LIMIT = "quota-or-rate-limit"
+    DISK_OR_FILESYSTEM = "disk-or-filesystem"
+    DEPLOYMENT_CHANGE = "deployment-change"
+    UNKNOWN = "unknown"
+
+
+class Role(str, enum.Enum):
+    """What a pattern's match means in a causal chain."""
+
+    CAUSE = "cause"
+    SYMPTOM = "symptom"
+    CONTEXT = "context"
+
+
+LAYERS = ("platform", "network", "database", "runtime", "application", "deploy", "dependency")
+SEVERITIES = ("info", "warning", "error", "critical")
+
+
+@dataclass(frozen=True)
+class Match:
+    """How a pattern recognises an event. Regexes are RE2 source strings."""
+
+    any: tuple[str, ...] = ()
+    all: tuple[str, ...] = ()
+    none: tuple[str, ...] = ()
+    log_id: tuple[str, ...] = ()
+    resource_type: tuple[str, ...] = ()
+    http_status: tuple[int, int] | None = None
+    min_severity: str | None = None
+
+
+@dataclass(frozen=True)
+class Absence:
+    """An opener whose companion never came (e.g. start-up that never completed)."""
+
+    expect: str
+    scope: str = "instance"
+    within_s: float = 300.0
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A conclusion that depends on other findings being present in the incident."""
+
+    when_any: tuple[str, ...]
+    statement: str
+    category: Category | None = None
+    confidence: float = 0.0
+
+
+@dataclass(frozen=True)
+class RemediationStep:
+    """One action, with an optional command template."""
+
+    action: str
+    command: str | None = None
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One entry of the pattern library (patterns/<area>/<id>.yaml)."""
+
+    id: str
+    area: str
+    title: str
+    category: Category
+    layer: str
+    severity: str
+    role: Role
+    match: Match
+    why: str
+    path: str = ""
+    extract: dict[str, str] = field(default_factory=dict)
+    absence: Absence | None = None
+    causes: tuple[str, ...] = ()
+    caused_by: tuple[str, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    next_checks: tuple[str, ...] = ()
+    remediation: tuple[RemediationStep, ...] = ()
+    references: tuple[str, ...] = ()
+    examples_match: tuple[str, ...] = ()
+    examples_no_match: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One log entry cited as evidence."""
+
+    event_id: int
+    timestamp: str | None
+    insert_id: str | None
+    log_name: str | None
+    log_id: str | None
+    revision: str | None
+    instance_id: str | None
+    message: str
+    member_ids: tuple[int, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Contract shape of a sample (report-contract.md)."""
+        return {
+            "timestamp": self.timestamp,
+            "insert_id": self.insert_id,
+            "log_name": self.log_name,
+            "revision": self.revision,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """All matches of one pattern in the analysed entries, aggregated."""
+
+    pattern_id: str
+    category: Category
+    layer: str
+    role: Role
+    title: str
+    count: int
+    first_seen: str | None
+    last_seen: str | None
+    samples: tuple[Sample, ...]
+    fields: dict[str, tuple[str, ...]]
+    field_counts: dict[str, dict[str, int]]
+    revisions: tuple[str, ...]
+    instances: tuple[str, ...]
+    event_ids: tuple[int, ...]
+    baseline_count: int = 0
+    incident_count: int = 0
+    status: str = "active"  # active | pre-existing | after-symptom
+
+    def to_json(self) -> dict[str, Any]:
+        """Contract shape of a finding."""
+        return {
+            "pattern_id": self.pattern_id,
+            "category": self.category.value,
+            "layer": self.layer,
+            "role": self.role.value,
+            "title": self.title,
+            "count": self.count,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "status": self.status,
+            "baseline_count": self.baseline_count,
+            "incident_count": self.incident_count,
+            "revisions": list(self.revisions),
+            "instances": len(self.instances),
+            "samples": [s.to_json() for s in self.samples],
+            "fields": {k: list(v) for k, v in sorted(self.fields.items())},
+            "field_counts": {k: dict(sorted(v.items())) for k, v in sorted(self.field_counts.items())},
+        }
+
+
+@dataclass(frozen=True)
+class Link:
+    """One 'why' of the chain: a statement, the finding behind it and its proof."""
+
+    why: int
+    statement: str
+    pattern_id: str | None
+    category: Category
+    confidence: float
+    evidence: tuple[Sample, ...]
+    technical: str = ""
+    support: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Contract shape of a chain link."""
+        return {
+            "why": self.why,
+            "statement": self.statement,
+            "pattern_id": self.pattern_id,
+            "category": self.category.value,
+            "confidence": round(self.confidence, 2),
+            "technical": self.technical,
+            "support": list(self.support),
+            "evidence": [
+                {"timestamp": s.timestamp, "insert_id": s.insert_id, "message": s.message}
+                for s in self.evidence
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class RootCause:
+    """The last link, restated."""
+
+    category: Category
+    pattern_id: str | None
+    summary: str
+    confidence: float
+
+    def to_json(self) -> dict[str, Any]:
+        """Contract shape of the root cause."""
+        return {
+            "category": self.category.value,
+            "pattern_id": self.pattern_id,
+            "summary": self.summary,
+            "confidence": round(self.confidence, 2),
+        }
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A cause considered and ranked lower, with the reason it lost."""
+
+    category: Category
+    pattern_id: str | None
+    summary: str
+    confidence: float
+    why_not: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Contract shape of a hypothesis."""
+        return {
+            "category": self.category.value,
+            "pattern_id": self.pattern_id,
+            "summary": self.summary,
+            "confidence": round(self.confidence, 2),
+            "why_not": self.why_not,
+        }
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """A filled-in remediation step."""
+
+    action: str
+    command: str | None
+    pattern_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Contract shape of a remediation step."""
+        return {"action": self.action, "command": self.command, "pattern_id": self.pattern_id}
+
+
+@dataclass(frozen=True)
+class Window:
+    """The analysed time window, RFC 3339 UTC strings."""
+
+    start: str | None
+    end: str | None

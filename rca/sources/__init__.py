@@ -1,0 +1,1 @@
+"""Where entries come from: export files of every shape, stdin, and Cloud Logging."""

@@ -1,0 +1,260 @@
+"""Read export files of any supported shape into the store, detecting the format from content.
+
+Formats (never asked for): gcloud/Logs Explorer JSON arrays, NDJSON of LogEntry, BigQuery
+and Log Analytics exports, Logs Explorer CSV, and plain text logs. Canonical NDJSON goes
+straight to DuckDB's reader; everything else passes through a Python reader that yields
+canonical LogEntry dicts. Bad pieces are counted in ``Problems`` and never stop the rest.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import duckdb
+
+from rca.engine.store import Store
+from rca.errors import InputError
+from rca.sources.problems import Problems
+
+HEAD_BYTES = 65536
+EXPECTED = (
+    "expected a gcloud logging read --format=json export, NDJSON of log entries, a Logs Explorer "
+    "JSON/CSV download, a BigQuery or Log Analytics export, or plain text log lines"
+)
+_CANONICAL_KEYS = frozenset(
+    {"logName", "textPayload", "jsonPayload", "protoPayload", "httpRequest", "insertId", "receiveTimestamp"}
+)
+_SNAKE_KEYS = frozenset(
+    {"log_name", "text_payload", "json_payload", "proto_payload", "http_request", "insert_id",
+     "protopayload_auditlog", "receive_timestamp", "log_id"}
+)
+
+
+def read_input(path: str, store: Store, problems: Problems, spool_dir: Path) -> int:
+    """Detect the format of ``path`` (``-`` is stdin; ``.gz`` is read transparently) and load it."""
+    local = _materialise(path, spool_dir)
+    head = _head(local, path)
+    if b"\x00" in head:
+        raise InputError(path, f"not a recognised log export (binary data; {EXPECTED})")
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if not text:
+        return 0
+    if text.startswith("["):
+        return _read_json_array(local, path, store, problems)
+    if text.startswith("{"):
+        return _read_ndjson(local, path, text, store, problems)
+    if text[:200].lower().startswith(("<!doctype", "<html", "<?xml")):
+        raise InputError(path, f"not a recognised log export (looks like HTML/XML; {EXPECTED})")
+    return _read_text_or_csv(local, path, text, store, problems)
+
+
+def _materialise(path: str, spool_dir: Path) -> Path:
+    """Give every input a plain, seekable local file: stdin and .gz are spooled once."""
+    if path == "-":
+        target = spool_dir / "stdin"
+        with target.open("wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out)
+        return _ungzip_if_needed(target, path, spool_dir)
+    local = Path(path)
+    if not local.exists():
+        raise InputError(path, "no such file")
+    if local.is_dir():
+        raise InputError(path, "is a directory, not a log export")
+    return _ungzip_if_needed(local, path, spool_dir)
+
+
+def _ungzip_if_needed(local: Path, shown: str, spool_dir: Path) -> Path:
+    try:
+        with local.open("rb") as fh:
+            magic = fh.read(2)
+    except OSError as exc:
+        raise InputError(shown, f"cannot read: {exc.strerror or exc}") from exc
+    if magic != b"\x1f\x8b":
+        return local
+    target = Path(tempfile.mkstemp(dir=spool_dir, suffix=".unzipped")[1])
+    try:
+        with gzip.open(local, "rb") as src, target.open("wb") as out:
+            shutil.copyfileobj(src, out)
+    except (OSError, EOFError) as exc:
+        raise InputError(shown, f"corrupt gzip data: {exc}") from exc
+    return target
+
+
+def _head(local: Path, shown: str) -> bytes:
+    try:
+        with local.open("rb") as fh:
+            return fh.read(HEAD_BYTES)
+    except OSError as exc:
+        raise InputError(shown, f"cannot read: {exc.strerror or exc}") from exc
+
+
+def _is_canonical(obj: Any) -> bool:
+    return isinstance(obj, dict) and bool(_CANONICAL_KEYS & obj.keys()) and "timestamp" in obj or (
+        isinstance(obj, dict) and "logName" in obj
+    )
+
+
+def _is_snake(obj: Any) -> bool:
+    return isinstance(obj, dict) and bool(_SNAKE_KEYS & obj.keys())
+
+
+def _canonicalise(obj: Any) -> dict[str, Any] | None:
+    """One decoded JSON value as a canonical entry, or None when it is not a log entry."""
+    if _is_canonical(obj):
+        return dict(obj)
+    if _is_snake(obj):
+        from rca.sources.tabular import to_canonical
+
+        return to_canonical(obj)
+    return None
+
+
+def _read_json_array(local: Path, shown: str, store: Store, problems: Problems) -> int:
+    """A JSON array: decoded element by element so a truncated file keeps what came before the cut."""
+    text, bad_lines = _decode(local)
+    for line in bad_lines:
+        problems.add(shown, line, "invalid UTF-8 replaced with U+FFFD", kind="invalid-utf8")
+
+    def entries() -> Iterator[dict[str, Any]]:
+        decoder = json.JSONDecoder()
+        pos = text.index("[") + 1
+        index = 0
+        while True:
+            pos = _skip_ws_comma(text, pos)
+            if pos >= len(text) or text[pos] == "]":
+                if pos >= len(text):
+                    problems.add(shown, _line_of(text, pos), "JSON array is truncated (no closing ])",
+                                 kind="truncated")
+                return
+            try:
+                obj, end = decoder.raw_decode(text, pos)
+            except json.JSONDecodeError as exc:
+                problems.add(shown, _line_of(text, pos), f"invalid JSON element: {exc.msg}", kind="truncated")
+                return
+            index += 1
+            entry = _canonicalise(obj)
+            if entry is None:
+                if index == 1:
+                    raise InputError(shown, f"not a recognised log export (array of non-log-entries; {EXPECTED})",
+                                     line=_line_of(text, pos))
+                problems.add(shown, _line_of(text, pos), "array element is not a log entry")
+            else:
+                entry["_line"] = _line_of(text, pos)
+                yield entry
+            pos = end
+
+    return store.add_entries(entries(), shown)
+
+
+def _skip_ws_comma(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n,":
+        pos += 1
+    return pos
+
+
+def _line_of(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def _decode(local: Path) -> tuple[str, list[int]]:
+    """Decode a file as UTF-8, replacing bad bytes, and say which lines had them."""
+    raw = local.read_bytes()
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
+    bad: list[int] = []
+    lines = raw.split(b"\n")
+    out: list[str] = []
+    for number, chunk in enumerate(lines, start=1):
+        try:
+            out.append(chunk.decode("utf-8"))
+        except UnicodeDecodeError:
+            bad.append(number)
+            out.append(chunk.decode("utf-8", errors="replace"))
+    return "\n".join(out), bad
+
+
+def _read_ndjson(local: Path, shown: str, head: str, store: Store, problems: Problems) -> int:
+    """NDJSON: canonical entries go to DuckDB's reader; anything odd takes the checked path."""
+    first = _first_json_line(head)
+    if first is not None and _is_canonical(first):
+        try:
+            return store.add_ndjson_file(local, shown)
+        except duckdb.Error:
+            pass  # a bad line or bad UTF-8 somewhere: the checked reader finds and reports it
+    elif first is not None and not _is_snake(first):
+        # JSON objects per line that are not LogEntries: an application's own JSON log lines.
+        return _read_text_or_csv(local, shown, head, store, problems)
+    return _read_ndjson_checked(local, shown, store, problems)
+
+
+def _first_json_line(head: str) -> Any:
+    for line in head.splitlines():
+        if line.strip():
+            try:
+                return json.loads(line)
+            except json.JSONDecodeError:
+                return None
+    return None
+
+
+def _read_ndjson_checked(local: Path, shown: str, store: Store, problems: Problems) -> int:
+    """Line by line: every bad line is skipped, counted and (the first few) reported by number."""
+
+    def entries() -> Iterator[dict[str, Any]]:
+        with local.open("rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                line = _decode_line(raw, shown, number, problems)
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except (json.JSONDecodeError, RecursionError) as exc:
+                    reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nesting too deep"
+                    problems.add(shown, number, f"not valid JSON ({reason})")
+                    continue
+                entry = _canonicalise(obj)
+                if entry is None:
+                    problems.add(shown, number, "JSON object is not a log entry")
+                    continue
+                entry["_line"] = number
+                yield entry
+
+    return store.add_entries(entries(), shown)
+
+
+def _decode_line(raw: bytes, shown: str, number: int, problems: Problems) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.add(shown, number, "invalid UTF-8 replaced with U+FFFD", kind="invalid-utf8")
+        return raw.decode("utf-8", errors="replace")
+
+
+def _read_text_or_csv(local: Path, shown: str, head: str, store: Store, problems: Problems) -> int:
+    from rca.sources import tabular, text
+
+    if tabular.sniff_tabular(head) is not None:
+        with _open_text(local, shown, problems) as stream:
+            return store.add_entries(tabular.read_csv_entries(stream, shown, problems), shown)
+    if not text.looks_like_text_log(head):
+        raise InputError(shown, f"not a recognised log export ({EXPECTED})")
+    with _open_text(local, shown, problems) as stream:
+        return store.add_entries(text.read_text_entries(stream, shown), shown)
+
+
+def _open_text(local: Path, shown: str, problems: Problems) -> IO[str]:
+    """Open as text; bad UTF-8 is replaced, and its lines counted, before any reader sees it."""
+    text, bad = _decode(local)
+    for line in bad:
+        problems.add(shown, line, "invalid UTF-8 replaced with U+FFFD", kind="invalid-utf8")
+    return io.StringIO(text)
