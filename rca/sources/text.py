@@ -119,7 +119,7 @@ _COLLECTOR_TS = re.compile(
     r"""(?x)^(?:
       (?P<rfc>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d))   # kubectl, docker -t
     | (?P<gcloud>\d{4}-\d\d-\d\d\ \d\d:\d\d:\d\d)                                 # gcloud run logs read
-    )\ (?P<rest>.*)$"""
+    )\ (?!(?:[+-]\d\d:?\d\d|UTC|GMT)\b)(?P<rest>.*)$"""  # a zone after the time belongs to the app text
 )
 _REQUEST_LINE = re.compile(
     r"^(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE) (?P<status>\d{3}) (?P<url>\S+)$"

@@ -1,0 +1,268 @@
+"""Plain-text logs become canonical LogEntry dicts, one per line, in input order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rca.sources.text import looks_like_text_log, parse_timestamp, read_text_entries
+
+INPUTS = Path(__file__).parent / "data" / "inputs"
+
+
+def _read(name: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """All entries of one sample file."""
+    path = INPUTS / name
+    with path.open(encoding="utf-8") as stream:
+        return list(read_text_entries(stream, str(path), **kwargs))
+
+
+def _one(line: str) -> dict[str, Any]:
+    """The single entry of a one-line input."""
+    (entry,) = read_text_entries([line], "paste.txt")
+    return entry
+
+
+def _by_line(entries: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Entries keyed by the line they start on."""
+    return {entry["_line"]: entry for entry in entries}
+
+
+@pytest.mark.parametrize(
+    ("line", "severity"),
+    [
+        ("INFO:     Started server process [1]", "INFO"),  # uvicorn pads after the colon
+        ("ERROR:    Application startup failed. Exiting.", "ERROR"),
+        ("WARNING:  Invalid HTTP request received.", "WARNING"),
+        ("ERROR:root:giving up after 5 attempts", "ERROR"),  # logging.basicConfig default
+        ("2025-08-21 09:14:02,118 ERROR app.db: could not connect", "ERROR"),
+        ("2025-08-21 09:14:03,004 - app.db - WARNING - retrying", "WARNING"),  # '%(name)s - %(levelname)s'
+        ("[2025-08-21 09:14:02 +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:8)", "CRITICAL"),  # gunicorn
+        ("2025-08-21 09:14:02 -0700 [WARN] disk 91% full", "WARNING"),
+        ("2025-08-21 09:14:02 ERR connection refused", "ERROR"),
+        ("FATAL:  remaining connection slots are reserved", "CRITICAL"),  # postgres
+        ('time="2025-08-21T09:14:07Z" level=error msg="upstream timeout"', "ERROR"),  # logfmt
+        ("2025-08-21 09:14:02,118 DEBUG sqlalchemy.pool: checkout", "DEBUG"),
+    ],
+)
+def test_level_word_sets_severity(line: str, severity: str) -> None:
+    """The level word of common formats becomes the Cloud Logging severity name."""
+    assert severity == _one(line)["severity"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "asyncpg.exceptions.ConnectionDoesNotExistError: connection was closed",  # 'Error' inside a word
+        '  File "/app/main.py", line 12, in <module>',
+        "Starting server on port 8080",
+        "Errors are retried by the worker",  # prose starting with a level-like word
+    ],
+)
+def test_line_without_level_word_has_no_severity(line: str) -> None:
+    """Without a level word no severity is set, so the entry stays DEFAULT as on Cloud Run."""
+    assert "severity" not in _one(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "timestamp", "naive"),
+    [
+        ("2025-08-21T09:14:02.118123456Z hello", "2025-08-21T09:14:02.118123456Z", False),  # kubectl/docker
+        ("2024-08-06 10:15:00 Starting server", "2024-08-06T10:15:00Z", True),  # gcloud run logs read
+        ("2025-08-21 09:14:02,118 ERROR app: x", "2025-08-21T09:14:02.118Z", True),  # Python ,ms
+        ("2025-08-21T11:14:05.250+02:00 CRITICAL app.main: x", "2025-08-21T09:14:05.250Z", False),
+        ("[2025-08-21 02:14:06 -0700] [7] [INFO] Booting worker", "2025-08-21T09:14:06Z", False),
+        ("2025-08-21 23:30:00 -0700 [INFO] x", "2025-08-22T06:30:00Z", False),  # offset crosses midnight
+        ("2025/08/21 09:14:02 dial tcp 10.0.0.5:5432: i/o timeout", "2025-08-21T09:14:02Z", True),  # Go log
+    ],
+)
+def test_timestamps_become_utc(line: str, timestamp: str, naive: bool) -> None:
+    """Times with offsets are converted to UTC `Z`; zone-less times are taken as UTC and flagged."""
+    entry = _one(line)
+    assert (timestamp, naive) == (entry["timestamp"], entry.get("_naive_ts", False))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-08-06 10:15:00.861214 UTC", "2024-08-06T10:15:00.861214Z"),  # BigQuery rendering
+        ("2024-08-06T10:15:00.861214+00:00", "2024-08-06T10:15:00.861214Z"),
+        (1755767644.5, "2025-08-21T09:14:04.500000Z"),  # epoch seconds
+        ("1755767644500", "2025-08-21T09:14:04.500000Z"),  # epoch milliseconds as text
+        ("2025-02-30 10:00:00", None),  # impossible date
+        ("yesterday", None),
+    ],
+)
+def test_parse_timestamp(value: object, expected: str | None) -> None:
+    """parse_timestamp normalises export and epoch times to RFC 3339 `Z`, and refuses non-times."""
+    stamp = parse_timestamp(value)
+    assert expected == (stamp.rfc3339 if stamp else None)
+
+
+def test_traceback_lines_stay_separate_entries() -> None:
+    """Each traceback line is its own entry with consecutive `_line` numbers; blank lines are skipped."""
+    lines = [entry["_line"] for entry in _read("kubectl_uvicorn_asyncpg.log")]
+    assert lines == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 15, 16, 17, 18]
+
+
+def test_collector_timestamp_is_stripped_from_text() -> None:
+    """The kubectl/docker timestamp prefix is removed; what the app wrote is the textPayload."""
+    entry = _by_line(_read("kubectl_uvicorn_asyncpg.log"))[4]
+    expected = (
+        "2025-09-15 15:15:38,120 - netra_backend.app.startup - ERROR - "
+        "Database initialization timeout after 8.0s in staging environment"
+    )
+    assert (expected, "2025-09-15T15:15:38.120553907Z", "ERROR") == (
+        entry["textPayload"],
+        entry["timestamp"],
+        entry["severity"],
+    )
+
+
+def test_continuation_lines_inherit_previous_time() -> None:
+    """Lines without a time (a gunicorn worker's traceback) carry the previous entry's time, no severity."""
+    entries = _by_line(_read("gunicorn_worker_boot.log"))
+    traceback = [entries[number] for number in (6, 7, 8, 9)]
+    assert [(e["timestamp"], e.get("severity")) for e in traceback] == [("2025-08-21T09:14:02Z", None)] * 4
+
+
+def test_compose_prefix_names_service_and_instance() -> None:
+    """`orders-worker-1  | text` gives service `orders-worker`, instance `orders-worker-1` and the bare text."""
+    entry = _by_line(_read("compose_interleaved.log"))[2]
+    assert (
+        entry["resource"]["labels"]["service_name"],
+        entry["labels"]["instanceId"],
+        entry["textPayload"],
+    ) == (
+        "orders-worker",
+        "orders-worker-1",
+        "2025-08-21 09:14:02,118 ERROR orders.worker: job 8812 failed",
+    )
+
+
+def test_interleaved_replicas_do_not_share_times() -> None:
+    """A continuation line inherits the time of its own compose replica, not of the line just above."""
+    entries = _by_line(_read("compose_interleaved.log"))
+    assert (entries[4]["timestamp"], entries[3].get("timestamp")) == ("2025-08-21T09:14:02.118Z", None)
+
+
+@pytest.mark.parametrize(
+    ("line_no", "service", "pod", "container"),
+    [
+        (1, "checkout", "checkout-7d9f8b6c5-x2k4q", "app"),  # Deployment pod: ReplicaSet hash dropped
+        (4, "ledger", "ledger-0", "postgres"),  # StatefulSet pod: ordinal dropped
+    ],
+)
+def test_kubectl_prefix_names_workload(line_no: int, service: str, pod: str, container: str) -> None:
+    """`[pod/NAME/CONTAINER]` names the workload as service and keeps pod and container as labels."""
+    labels = _by_line(_read("kubectl_prefix.log"))[line_no]["resource"]["labels"]
+    assert {"service_name": service, "pod_name": pod, "container_name": container} == labels
+
+
+def test_gcloud_request_line_becomes_http_request() -> None:
+    """`gcloud run services logs read` request lines become request-log entries without a payload."""
+    entry = _by_line(_read("gcloud_run_services_logs.txt"))[3]
+    expected = {
+        "insertId": "gcloud_run_services_logs.txt:3",
+        "logName": "local/requests",
+        "resource": {"type": "local", "labels": {}},
+        "timestamp": "2024-08-06T10:15:03Z",
+        "httpRequest": {
+            "requestMethod": "GET",
+            "status": 503,
+            "requestUrl": "https://netra-backend-staging-abcdefghij-uc.a.run.app/health",
+        },
+        "_line": 3,
+        "_naive_ts": True,
+    }
+    assert expected == entry
+
+
+def test_uvicorn_access_line_becomes_http_request() -> None:
+    """uvicorn's access line keeps its text and gains method, path, status and client address."""
+    entry = _by_line(_read("compose_interleaved.log"))[3]
+    assert (entry["logName"], entry["httpRequest"]) == (
+        "local/requests",
+        {
+            "requestMethod": "GET",
+            "requestUrl": "/health",
+            "status": 200,
+            "protocol": "HTTP/1.1",
+            "remoteIp": "172.18.0.1",
+        },
+    )
+
+
+def test_syslog_year_comes_from_caller() -> None:
+    """BSD syslog lines carry no year: the caller's year dates them, PRI gives severity, prog the service."""
+    entries = _read("syslog.log", year=2025)
+    summary = [
+        (e.get("timestamp"), e.get("severity"), e["resource"]["labels"].get("service_name")) for e in entries
+    ]
+    assert summary == [
+        ("2025-08-21T09:14:02Z", "CRITICAL", "postgres"),  # no PRI: the FATAL word in the message
+        ("2025-08-21T09:14:03Z", "ERROR", "systemd"),  # <27> = daemon.err
+        ("2025-08-21T09:14:04.003Z", "WARNING", "kernel"),  # RFC 5424 <28> = daemon.warning
+    ]
+
+
+def test_syslog_without_year_has_no_timestamp() -> None:
+    """Without a year from the caller or an earlier line, a BSD syslog line gets no made-up date."""
+    assert "timestamp" not in _read("syslog.log")[0]
+
+
+def test_json_lines_lift_time_level_and_trace() -> None:
+    """JSON-per-line logs become jsonPayload with time, level and the trace key lifted out."""
+    entry = _read("json_mixed.log")[1]
+    assert {key: entry[key] for key in ("timestamp", "severity", "jsonPayload", "trace")} == {
+        "timestamp": "2025-08-21T09:14:03Z",
+        "severity": "ERROR",
+        "jsonPayload": {"message": "payment provider timeout"},
+        "trace": "projects/shop/traces/4bf92f3577b34da6a3ce929d0e0e4736",
+    }
+
+
+@pytest.mark.parametrize(
+    ("index", "severity", "payload_key"),
+    [
+        (0, "INFO", "jsonPayload"),  # level word in lower case
+        (2, "ERROR", "jsonPayload"),  # pino numeric level 50, epoch-seconds time
+        (3, None, "textPayload"),  # a plain line among JSON lines stays text
+    ],
+)
+def test_json_lines_mixed_with_text(index: int, severity: str | None, payload_key: str) -> None:
+    """Each line is judged on its own: JSON objects are structured, other lines are text."""
+    entry = _read("json_mixed.log")[index]
+    assert (severity, True) == (entry.get("severity"), payload_key in entry)
+
+
+def test_bare_paste_has_no_timestamps() -> None:
+    """A paste without any time yields untimed entries whose `_line` keeps the input order."""
+    entries = _read("bare_paste.txt")
+    assert (
+        [e.get("timestamp") for e in entries],
+        [e["_line"] for e in entries],
+    ) == ([None] * 6, [1, 2, 3, 4, 5, 6])
+
+
+def test_insert_id_is_deterministic() -> None:
+    """insertId is `<file basename>:<line>`, so re-reading a file gives the same ids."""
+    first = [e["insertId"] for e in _read("bare_paste.txt")]
+    assert (first, "bare_paste.txt:1") == ([e["insertId"] for e in _read("bare_paste.txt")], first[0])
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ((INPUTS / "gunicorn_worker_boot.log").read_text(encoding="utf-8"), True),
+        ("Traceback (most recent call last):\n  File \"x.py\", line 1\nKeyError: 'PORT'\n", True),
+        ("<!DOCTYPE html>\n<html><head><title>Sign in - Google Accounts</title>", False),
+        ("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", False),
+        ("   \n\n", False),
+    ],
+)
+def test_looks_like_text_log(head: str, expected: bool) -> None:
+    """Printable text is accepted; HTML pages, binary data and empty input are not."""
+    assert expected == looks_like_text_log(head)
