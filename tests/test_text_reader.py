@@ -129,7 +129,7 @@ def test_continuation_lines_inherit_previous_time() -> None:
 
 
 def test_compose_prefix_names_service_and_instance() -> None:
-    """`orders-worker-1  | text` gives service `orders-worker`, instance `orders-worker-1` and the bare text."""
+    """A compose prefix `orders-worker-1  | ` names service and instance; the text after it is bare."""
     entry = _by_line(_read("compose_interleaved.log"))[2]
     assert (
         entry["resource"]["labels"]["service_name"],
@@ -241,10 +241,8 @@ def test_json_lines_mixed_with_text(index: int, severity: str | None, payload_ke
 def test_bare_paste_has_no_timestamps() -> None:
     """A paste without any time yields untimed entries whose `_line` keeps the input order."""
     entries = _read("bare_paste.txt")
-    assert (
-        [e.get("timestamp") for e in entries],
-        [e["_line"] for e in entries],
-    ) == ([None] * 6, [1, 2, 3, 4, 5, 6])
+    order = [(e.get("timestamp"), e["_line"]) for e in entries]
+    assert order == [(None, 1), (None, 2), (None, 3), (None, 4), (None, 5), (None, 6)]
 
 
 def test_insert_id_is_deterministic() -> None:
