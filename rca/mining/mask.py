@@ -173,3 +173,11 @@ def is_placeholder(token: str) -> bool:
 def has_placeholder(token: str) -> bool:
     """True when ``token`` contains a mask placeholder anywhere (``blk_<NUM>``)."""
     return "<" in token and _PLACEHOLDER_RE.search(token) is not None
+
+
+_WORD_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of ``text`` once its volatile values are masked out (for TF-IDF)."""
+    return [word.lower() for word in _WORD_RE.findall(_PLACEHOLDER_RE.sub(" ", mask(text)))]

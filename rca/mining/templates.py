@@ -50,7 +50,7 @@ class TemplateMiner:
     """Streaming template miner: ``add`` one message at a time, read ``templates()`` any time."""
 
     def __init__(
-        self, similarity: float = 0.5, word_similarity: float = 0.0, depth: int = 2, max_children: int = 100
+        self, similarity: float = 0.7, word_similarity: float = 0.7, depth: int = 2, max_children: int = 100
     ) -> None:
         """Configure the similarity thresholds, how many leading tokens route, and the fan-out cap."""
         self.similarity = similarity
@@ -112,7 +112,11 @@ class TemplateMiner:
 
 
 def _similarity(template: list[str], toks: list[str]) -> tuple[float, int]:
-    """Share of positions where the template's literal token equals the message's, and #wildcards."""
+    """Share of positions the template covers (equal token or ``<*>``), then its wildcard count.
+
+    Drain does not count ``<*>`` as similar; counting it lets a short template keep absorbing
+    its variants once a position is known to vary, while the word gate guards against drift.
+    """
     same = 0
     wild = 0
     for left, right in zip(template, toks):
@@ -120,7 +124,7 @@ def _similarity(template: list[str], toks: list[str]) -> tuple[float, int]:
             wild += 1
         elif left == right:
             same += 1
-    return (same / len(toks) if toks else 1.0, wild)
+    return ((same + wild) / len(toks) if toks else 1.0, wild)
 
 
 def _word_similarity(template: list[str], toks: list[str]) -> float:
