@@ -233,7 +233,8 @@ def to_canonical(obj: dict[str, Any]) -> dict[str, Any]:
     """
     entry: dict[str, Any] = {}
     for key, value in obj.items():
-        entry.setdefault(_TOP_LEVEL.get(key, key), value)
+        if value is not None and value != "":  # exports write every absent column as null
+            entry.setdefault(_TOP_LEVEL.get(key, key), value)
     for key in _DROPPED:
         entry.pop(key, None)
     if "resource" in entry:
