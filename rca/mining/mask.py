@@ -181,3 +181,8 @@ _WORD_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 def words(text: str) -> list[str]:
     """Lower-cased words of ``text`` once its volatile values are masked out (for TF-IDF)."""
     return [word.lower() for word in _WORD_RE.findall(_PLACEHOLDER_RE.sub(" ", mask(text)))]
+
+
+def clear_cache() -> None:
+    """Forget memoised words (for fair timing; results never depend on the cache)."""
+    _mask_word.cache_clear()
