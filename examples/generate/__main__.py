@@ -11,11 +11,15 @@ if __package__ in (None, ""):  # run as a script: python examples/generate/__mai
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     __package__ = "examples.generate"  # noqa: A001
 
-from examples.generate import netra  # noqa: E402
+from examples.generate import billing, netra, orders, resizer, search  # noqa: E402
 from examples.generate.common import write  # noqa: E402
 
 GENERATORS: dict[str, Callable[[], str]] = {
     "netra-backend-staging-2025-09-15.json": netra.generate,
+    "billing-api-2025-10-02.json": billing.generate,
+    "image-resizer-2025-11-04.json": resizer.generate,
+    "orders-worker-2025-08-21.log": orders.generate,
+    "search-api-unknown-2025-07-30.json": search.generate,
 }
 
 
