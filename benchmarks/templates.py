@@ -17,8 +17,8 @@ from drain3 import TemplateMiner as Drain3Miner
 from drain3.masking import MaskingInstruction
 from drain3.template_miner_config import TemplateMinerConfig
 
-from rca.mining.mask import clear_cache
 from rca.mining.evaluate import LOGHUB_SYSTEMS, grouping_accuracy, load_loghub
+from rca.mining.mask import clear_cache
 from rca.mining.templates import TemplateMiner
 
 REPO = Path(__file__).resolve().parent.parent
@@ -78,11 +78,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         log = load_loghub(args.data, system)
         mine, mine_speed = _run(ours, log.contents)
         theirs, their_speed = _run(drain3, log.contents)
-        row = (grouping_accuracy(mine, log.labels), grouping_accuracy(theirs, log.labels), mine_speed, their_speed)
+        row = (
+            grouping_accuracy(mine, log.labels),
+            grouping_accuracy(theirs, log.labels),
+            mine_speed,
+            their_speed,
+        )
         rows.append(row)
         print(f"| {system:<12}| {row[0]:.3f} | {row[1]:.3f} | {row[2]:,.0f} | {row[3]:,.0f} |")
-    means = [sum(col) / len(rows) for col in zip(*rows)]
-    print(f"| {'**mean**':<12}| **{means[0]:.3f}** | **{means[1]:.3f}** | {means[2]:,.0f} | {means[3]:,.0f} |")
+    means = [sum(col) / len(rows) for col in zip(*rows, strict=True)]
+    print(
+        f"| {'**mean**':<12}| **{means[0]:.3f}** | **{means[1]:.3f}** | {means[2]:,.0f} | {means[3]:,.0f} |"
+    )
     return 0
 
 

@@ -53,9 +53,9 @@ def _labels(vectors: np.ndarray, threshold: float) -> list[int]:
     model = AgglomerativeClustering(
         n_clusters=None, distance_threshold=threshold, metric="cosine", linkage="average"
     )
-    empty = ~vectors.any(axis=1)
+    empty = [not bool(row.any()) for row in vectors]
     padded = vectors.copy()
-    padded[empty, 0] = 1.0  # cosine needs a non-zero vector; empties are split off below
+    padded[np.array(empty, dtype=bool), 0] = 1.0  # cosine needs a non-zero vector; empties split below
     labels = [int(label) for label in model.fit_predict(padded)]
     offset = max(labels) + 1
     return [offset + row if empty[row] else label for row, label in enumerate(labels)]

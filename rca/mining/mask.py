@@ -114,10 +114,10 @@ def _applicable(text: str) -> tuple[str, ...]:
     return _names_for(digit, tuple(part in text for part in _FEATURES))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _names_for(digit: bool, present: tuple[bool, ...]) -> tuple[str, ...]:
     """Names of the masks possible given which required characters are present."""
-    found = {part for part, here in zip(_FEATURES, present) if here}
+    found = {part for part, here in zip(_FEATURES, present, strict=True) if here}
     return tuple(
         name
         for name, (needs_digit, needs_any) in _NEEDS.items()

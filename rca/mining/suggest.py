@@ -22,16 +22,23 @@ from rca.mining.mask import MASK_NAMES
 _CATEGORY_HINTS: Final[tuple[tuple[str, str], ...]] = (
     (r"certificate|x509|ssl|tls|handshake", "tls-certificate"),
     (r"out of memory|oom|memory limit|cannot allocate|killed.*137", "memory-limit-exceeded"),
-    (r"too many (connections|clients)|pool (exhausted|limit|timeout)|queuepool", "db-connection-pool-exhausted"),
+    (
+        r"too many (connections|clients)|pool (exhausted|limit|timeout)|queuepool",
+        "db-connection-pool-exhausted",
+    ),
     (r"permission denied|forbidden|\b403\b|access denied|not authori[sz]ed|iam", "permission-denied"),
     (r"quota|rate limit|\b429\b|too many requests|resource ?exhausted", "quota-or-rate-limit"),
     (r"no space left|read-only file system|disk full|no such file", "disk-or-filesystem"),
-    (r"refused|unreachable|no route|timed? ?out.*connect|connect.*timed? ?out|dns|resolve|econn",
-     "network-connectivity"),
+    (
+        r"refused|unreachable|no route|timed? ?out.*connect|connect.*timed? ?out|dns|resolve|econn",
+        "network-connectivity",
+    ),
     (r"database|postgres|mysql|sql|the database system", "database-unavailable"),
     (r"modulenotfound|no module named|importerror|exec format|cannot import", "broken-build"),
-    (r"environment variable|not set|missing|config|credential|password authentication",
-     "missing-configuration"),
+    (
+        r"environment variable|not set|missing|config|credential|password authentication",
+        "missing-configuration",
+    ),
     (r"\bport\b|listen|bind", "port-mismatch"),
     (r"deadline|timeout|timed out", "request-timeout"),
     (r"upstream|bad gateway|\b50[234]\b|service unavailable", "upstream-service-failure"),
@@ -114,7 +121,9 @@ def _matching(regex: re2._Regexp, messages: Sequence[str], want: bool, limit: in
     return chosen
 
 
-def draft_pattern(template: str, group: Sequence[str], others: Sequence[str], count: int | None = None) -> dict[str, Any]:
+def draft_pattern(
+    template: str, group: Sequence[str], others: Sequence[str], count: int | None = None
+) -> dict[str, Any]:
     """Draft a pattern dict for the messages of ``group`` (mined ``template``).
 
     ``others`` are messages from the same data outside the group; two that the regex does not

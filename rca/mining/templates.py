@@ -119,7 +119,7 @@ def _similarity(template: list[str], toks: list[str]) -> tuple[float, int]:
     """
     same = 0
     wild = 0
-    for left, right in zip(template, toks):
+    for left, right in zip(template, toks, strict=True):
         if left == WILDCARD:
             wild += 1
         elif left == right:
@@ -131,7 +131,7 @@ def _word_similarity(template: list[str], toks: list[str]) -> float:
     """Share of literal word positions (no digit, no mask, not yet ``<*>``) where both sides agree."""
     same = 0
     words = 0
-    for left, right in zip(template, toks):
+    for left, right in zip(template, toks, strict=True):
         if left == WILDCARD or _looks_variable(left) or _looks_variable(right):
             continue
         words += 1
@@ -141,4 +141,4 @@ def _word_similarity(template: list[str], toks: list[str]) -> float:
 
 def _merge(template: list[str], toks: list[str]) -> list[str]:
     """Generalise ``template`` so it also covers ``toks``: differing positions become ``<*>``."""
-    return [left if left == right else WILDCARD for left, right in zip(template, toks)]
+    return [left if left == right else WILDCARD for left, right in zip(template, toks, strict=True)]
