@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rca.sources.problems import Problems
 from rca.sources.tabular import (
@@ -316,3 +318,21 @@ def test_unreadable_field_raises_row_error() -> None:
     """A field that cannot be interpreted raises RowError, which callers report per object."""
     with pytest.raises(RowError, match=r"httpRequest\.status is not a number"):
         to_canonical({"logName": "l", "httpRequest": {"status": "n/a"}})
+
+
+def test_unsplittable_csv_record_is_reported() -> None:
+    """A record the csv module rejects (a bare carriage return) is reported and the next row still read."""
+    text = "timestamp,logName,textPayload\n2025-09-15T15:15:38Z,l,a\rb\n2025-09-15T15:15:39Z,l,ok\n"
+    problems = Problems()
+    entries = list(read_csv_entries(io.StringIO(text), "export.csv", problems))
+    assert ([e["textPayload"] for e in entries], [p.line for p in problems.kept]) == (["ok"], [2])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_any_csv_body_reads_without_error(body: str) -> None:
+    """Arbitrary CSV bodies never raise: every bad record becomes a problem with a line number."""
+    problems = Problems()
+    header = "timestamp,logName,httpRequest.status,resource.labels.service_name,jsonPayload\n"
+    list(read_csv_entries(io.StringIO(header + body), "fuzz.csv", problems))
+    assert all(problem.line is not None and problem.line >= 2 for problem in problems.kept)

@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rca.sources.text import looks_like_text_log, parse_timestamp, read_text_entries
 
@@ -264,3 +266,15 @@ def test_insert_id_is_deterministic() -> None:
 def test_looks_like_text_log(head: str, expected: bool) -> None:
     """Printable text is accepted; HTML pages, binary data and empty input are not."""
     assert expected == looks_like_text_log(head)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=120), max_size=12))
+def test_any_text_reads_without_error(lines: list[str]) -> None:
+    """Arbitrary lines never raise, and entries come out in input order with the canonical keys."""
+    entries = list(read_text_entries(lines, "fuzz.txt"))
+    numbers = [entry["_line"] for entry in entries]
+    assert (numbers, all({"insertId", "logName", "resource"} <= entry.keys() for entry in entries)) == (
+        sorted(set(numbers)),
+        True,
+    )

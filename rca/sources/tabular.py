@@ -314,12 +314,23 @@ def _row_object(header: list[str], row: list[str]) -> dict[str, Any]:
     return obj
 
 
-def _csv_rows(stream: Iterator[str]) -> Iterator[tuple[int, list[str]]]:
-    """CSV records with the line each starts on (quoted cells may span several lines)."""
+def _csv_rows(stream: Iterator[str]) -> Iterator[tuple[int, list[str] | RowError]]:
+    """CSV records with the line each starts on (quoted cells may span several lines).
+
+    A record the csv module cannot split is yielded as a RowError and reading goes on.
+    """
     reader = csv.reader(stream)
     start = 1
-    for row in reader:
+    while True:
+        try:
+            row: list[str] | RowError = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            row = RowError(f"unreadable CSV record: {exc}")
         yield start, row
+        if reader.line_num < start:  # the reader made no progress: stop rather than spin
+            return
         start = reader.line_num + 1
 
 
@@ -343,12 +354,12 @@ def _read_csv_stream(
     """The body of `read_csv_entries` over an open text stream."""
     rows = _csv_rows(_without_bom(stream))
     first = next(rows, None)
-    if first is None:
+    if first is None or isinstance(first[1], RowError):
         return
     header = [name.strip() for name in first[1]]
     basename = os.path.basename(source_name) or source_name
     for line, row in rows:
-        if not any(cell.strip() for cell in row):
+        if not isinstance(row, RowError) and not any(cell.strip() for cell in row):
             continue
         try:
             entry = _row_entry(header, row)
@@ -361,8 +372,10 @@ def _read_csv_stream(
         yield entry
 
 
-def _row_entry(header: list[str], row: list[str]) -> dict[str, Any]:
+def _row_entry(header: list[str], row: list[str] | RowError) -> dict[str, Any]:
     """One CSV record as a canonical entry; RowError when it is malformed."""
+    if isinstance(row, RowError):
+        raise row
     if len(row) != len(header):
         raise RowError(f"expected {len(header)} cells, found {len(row)}")
     return to_canonical(_row_object(header, row))

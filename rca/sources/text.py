@@ -112,7 +112,7 @@ _LEVEL = r"(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERR(?:OR)?|CRIT(?:ICAL)?|FATA
 _SYSLOG_SEVERITIES = ("EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG")
 
 _COMPOSE_PREFIX = re.compile(  # `orders-worker-1  | text`; the name must hold a letter and a replica number
-    r"^(?P<replica>(?=[\w.-]*[A-Za-z])[A-Za-z0-9][\w.-]*?[-_]\d+)\s*\| ?(?P<rest>.*)$"
+    r"^(?P<replica>(?=[\w.-]*[A-Za-z])[A-Za-z0-9][\w.-]{0,120}?[-_]\d+)\s*\| ?(?P<rest>.*)$"
 )
 _KUBECTL_PREFIX = re.compile(r"^\[pod/(?P<pod>[^/\]\s]+)/(?P<container>[^\]\s]+)\] (?P<rest>.*)$")
 _COLLECTOR_TS = re.compile(
