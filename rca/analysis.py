@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from rca import baseline, chain
@@ -18,6 +19,7 @@ from rca.templating import fill
 from rca.timeutil import rfc3339
 
 SCHEMA_VERSION = 1
+_UTC = timezone.utc
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,15 @@ class Signal:
 
 
 @dataclass(frozen=True)
+class TimelinePoint:
+    """Count of one series (a finding id, or `http 5xx` etc.) in one time bucket."""
+
+    bucket: str
+    series: str
+    count: int
+
+
+@dataclass(frozen=True)
 class Result:
     """Everything the analysis concluded; rendered by reports and exposed to notebooks."""
 
@@ -54,6 +65,7 @@ class Result:
     context: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     baseline_phrases: Mapping[str, str] = field(default_factory=dict)
+    timeline: tuple[TimelinePoint, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The contract's JSON report (shared/docs/report-contract.md)."""
@@ -102,6 +114,7 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
         signals=tuple(signals),
         context=context,
         baseline_phrases=phrases,
+        timeline=tuple(_timeline(con, hits, meta)),
     )
 
 
@@ -306,6 +319,36 @@ def _stats(con: Any, meta: Mapping[str, Any], findings: Sequence[Finding], hits:
     }
     out.update(meta.get("load_stats", {}))
     return out
+
+
+def _bucket_seconds(meta: Mapping[str, Any]) -> int:
+    """About 60 buckets across the window, in whole minutes (at least one)."""
+    start, end = meta.get("start"), meta.get("end")
+    if start is None or end is None:
+        return 60
+    return max(60, int((end - start).total_seconds() / 60 // 60 * 60))
+
+
+def _timeline(con: Any, hits: Sequence[Hit], meta: Mapping[str, Any]) -> list[TimelinePoint]:
+    """Findings and request status classes per time bucket, across the window."""
+    size = _bucket_seconds(meta)
+    counts: dict[tuple[str, str], int] = {}
+
+    def bucket(ts: Any) -> str:
+        epoch = int(ts.timestamp()) if ts.tzinfo else int(ts.replace(tzinfo=_UTC).timestamp())
+        return rfc3339(datetime.fromtimestamp(epoch - epoch % size, _UTC)) or ""
+
+    for h in hits:
+        if h.in_window and h.ts is not None:
+            key = (bucket(h.ts), h.pattern_id)
+            counts[key] = counts.get(key, 0) + 1
+    rows = con.execute(
+        "SELECT ts, http_status FROM entries WHERE in_window AND http_status IS NOT NULL AND ts IS NOT NULL"
+    ).fetchall()
+    for ts, status in rows:
+        key = (bucket(ts), f"http {int(status) // 100}xx")
+        counts[key] = counts.get(key, 0) + 1
+    return [TimelinePoint(b, s, n) for (b, s), n in sorted(counts.items())]
 
 
 def _scalar(con: Any, sql: str, params: list[Any] | None = None) -> int:

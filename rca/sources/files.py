@@ -97,9 +97,10 @@ def _head(local: Path, shown: str) -> bytes:
 
 
 def _is_canonical(obj: Any) -> bool:
-    return isinstance(obj, dict) and bool(_CANONICAL_KEYS & obj.keys()) and "timestamp" in obj or (
-        isinstance(obj, dict) and "logName" in obj
-    )
+    """A LogEntry in API camelCase: it names its log, or has a time and a LogEntry field."""
+    if not isinstance(obj, dict):
+        return False
+    return "logName" in obj or ("timestamp" in obj and bool(_CANONICAL_KEYS & obj.keys()))
 
 
 def _is_snake(obj: Any) -> bool:
@@ -123,6 +124,8 @@ def _read_json_array(local: Path, shown: str, store: Store, problems: Problems) 
     for line in bad_lines:
         problems.add(shown, line, "invalid UTF-8 replaced with U+FFFD", kind="invalid-utf8")
 
+    lines = _LineCounter(text)
+
     def entries() -> Iterator[dict[str, Any]]:
         decoder = json.JSONDecoder()
         pos = text.index("[") + 1
@@ -131,23 +134,23 @@ def _read_json_array(local: Path, shown: str, store: Store, problems: Problems) 
             pos = _skip_ws_comma(text, pos)
             if pos >= len(text) or text[pos] == "]":
                 if pos >= len(text):
-                    problems.add(shown, _line_of(text, pos), "JSON array is truncated (no closing ])",
+                    problems.add(shown, lines.at(pos), "JSON array is truncated (no closing ])",
                                  kind="truncated")
                 return
             try:
                 obj, end = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
-                problems.add(shown, _line_of(text, pos), f"invalid JSON element: {exc.msg}", kind="truncated")
+                problems.add(shown, lines.at(pos), f"invalid JSON element: {exc.msg}", kind="truncated")
                 return
             index += 1
             entry = _canonicalise(obj)
             if entry is None:
                 if index == 1:
                     raise InputError(shown, f"not a recognised log export (array of non-log-entries; {EXPECTED})",
-                                     line=_line_of(text, pos))
-                problems.add(shown, _line_of(text, pos), "array element is not a log entry")
+                                     line=lines.at(pos))
+                problems.add(shown, lines.at(pos), "array element is not a log entry")
             else:
-                entry["_line"] = _line_of(text, pos)
+                entry["_line"] = lines.at(pos)
                 yield entry
             pos = end
 
@@ -160,8 +163,20 @@ def _skip_ws_comma(text: str, pos: int) -> int:
     return pos
 
 
-def _line_of(text: str, pos: int) -> int:
-    return text.count("\n", 0, pos) + 1
+class _LineCounter:
+    """Line numbers of increasing offsets in one text, counted incrementally (linear overall)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+
+    def at(self, pos: int) -> int:
+        """1-based line of ``pos``; offsets must not decrease between calls."""
+        if pos > self.pos:
+            self.line += self.text.count("\n", self.pos, pos)
+            self.pos = pos
+        return self.line
 
 
 def _decode(local: Path) -> tuple[str, list[int]]:

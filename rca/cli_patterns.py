@@ -1,0 +1,81 @@
+"""`rca patterns ...`: list, show, lint and test the pattern library; suggest new patterns."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from rca.cli import _guard
+
+
+@click.group()
+def patterns() -> None:
+    """Inspect, check and extend the pattern library."""
+
+
+def _library(dirs: tuple[Path, ...], builtin: bool = True):  # type: ignore[no-untyped-def]
+    from rca.library import load_library
+
+    return load_library(list(dirs), include_builtin=builtin)
+
+
+@patterns.command("list")
+@click.option("--category", help="Only this root-cause category.")
+@click.option("--area", help="Only this area (folder), e.g. cloud-run, postgres.")
+@click.option("--patterns", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--debug", is_flag=True)
+@_guard
+def list_(category: str | None, area: str | None, dirs: tuple[Path, ...], debug: bool) -> None:
+    """One line per pattern: id, category, role, title."""
+    for p in _library(dirs).patterns:
+        if (category and p.category.value != category) or (area and p.area != area):
+            continue
+        click.echo(f"{p.id:45} {p.category.value:28} {p.role.value:8} {p.title}")
+
+
+@patterns.command()
+@click.argument("pattern_id")
+@click.option("--patterns", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--debug", is_flag=True)
+@_guard
+def show(pattern_id: str, dirs: tuple[Path, ...], debug: bool) -> None:
+    """Print one pattern file."""
+    from rca.errors import UsageError
+
+    lib = _library(dirs)
+    try:
+        p = lib.by_id(pattern_id)
+    except KeyError as exc:
+        raise UsageError(f"no pattern with id {pattern_id!r} (see `rca patterns list`)") from exc
+    click.echo(Path(p.path).read_text(encoding="utf-8"), nl=False)
+
+
+@patterns.command()
+@click.argument("dirs", nargs=-1, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--debug", is_flag=True)
+@_guard
+def lint(dirs: tuple[Path, ...], debug: bool) -> None:
+    """Check schema, RE2 dialect, unique ids, edges and examples (built-in library by default)."""
+    lib = _library(dirs, builtin=not dirs)
+    problems = lib.lint()
+    for problem in problems:
+        click.echo(str(problem))
+    click.echo(f"{len(lib.patterns)} patterns, {len(problems)} problems", err=True)
+    sys.exit(1 if problems else 0)
+
+
+@patterns.command("test")
+@click.argument("dirs", nargs=-1, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--debug", is_flag=True)
+@_guard
+def test_(dirs: tuple[Path, ...], debug: bool) -> None:
+    """Run every pattern's match / no_match examples and print the failures."""
+    lib = _library(dirs, builtin=not dirs)
+    failures = lib.test()
+    for failure in failures:
+        click.echo(str(failure))
+    total = sum(len(p.examples_match) + len(p.examples_no_match) for p in lib.patterns)
+    click.echo(f"{total - len(failures)} passed, {len(failures)} failed", err=True)
+    sys.exit(1 if failures else 0)

@@ -1,0 +1,134 @@
+"""The causal-chain logic on small constructed findings: ordering, baseline, contradiction, gaps."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rca import chain
+from rca.analysis import _conclude
+from rca.model import Category, Finding, Match, Pattern, Role, Rule
+
+T0 = datetime(2025, 9, 15, 15, 0, 0)
+
+
+def pattern(pid: str, role: Role, category: Category = Category.APPLICATION_EXCEPTION, *,
+            causes: tuple[str, ...] = (), caused_by: tuple[str, ...] = (), rules: tuple[Rule, ...] = (),
+            http: bool = False, layer: str = "application") -> Pattern:
+    """A minimal pattern; only the fields the chain reads matter."""
+    return Pattern(id=pid, area="t", title=f"{pid} happened", category=category, layer=layer, severity="error",
+                   role=role, match=Match(any=("x",), http_status=(500, 599) if http else None),
+                   why=f"{pid} happened {{count}} times", causes=causes, caused_by=caused_by, rules=rules)
+
+
+def node(p: Pattern, times: list[int], instance: str = "i1", status: str = "active",
+         events: list[int] | None = None, baseline: int = 0) -> chain.Node:
+    """A node whose occurrences are at T0 + each of ``times`` seconds on one instance."""
+    occ = tuple(chain.Occurrence(T0 + timedelta(seconds=t), instance, "rev-1", (events or [])[k] if events else
+                                 hash((p.id, k)) % 10_000_000 + 1000) for k, t in enumerate(times))
+    f = Finding(pattern_id=p.id, category=p.category, layer=p.layer, role=p.role, title=p.title,
+                count=len(times), first_seen=None, last_seen=None, samples=(), fields={}, field_counts={},
+                revisions=("rev-1",), instances=(instance,), event_ids=tuple(o.event_id for o in occ),
+                baseline_count=baseline, incident_count=len(times), status=status)
+    return chain.Node(f, p, occ)
+
+
+def conclude(*nodes: chain.Node):  # type: ignore[no-untyped-def]
+    """Run the chain conclusion over the nodes with empty context."""
+    return _conclude({n.id: n for n in nodes}, {}, {})
+
+
+def test_chain_follows_knowledge_from_symptom_to_deepest_cause() -> None:
+    """The chain runs symptom -> intermediate -> cause along library edges, root cause last."""
+    s = node(pattern("http-503", Role.SYMPTOM, http=True, layer="platform", caused_by=("startup-failed",)), [30, 40])
+    m = node(pattern("startup-failed", Role.SYMPTOM, caused_by=("db-timeout",)), [20])
+    c = node(pattern("db-timeout", Role.CAUSE, Category.NETWORK_CONNECTIVITY), [10])
+    links, root, _, used = conclude(s, m, c)
+    assert [link.pattern_id for link in links] == ["http-503", "startup-failed", "db-timeout"]
+    assert root.category is Category.NETWORK_CONNECTIVITY
+    assert used == ["http-503", "startup-failed", "db-timeout"]
+
+
+def test_contradicting_time_order_removes_a_known_edge() -> None:
+    """Knowledge never outvotes the clock: a 'cause' first seen well after its effect is rejected."""
+    s = node(pattern("http-503", Role.SYMPTOM, http=True, caused_by=("late-cause",)), [10, 20])
+    late = node(pattern("late-cause", Role.CAUSE), [300])
+    links, root, hyps, _ = conclude(s, late)
+    assert root.category is Category.UNKNOWN
+    assert [h.pattern_id for h in hyps] == ["late-cause"]
+    assert "after" in hyps[0].why_not
+
+
+def test_pre_existing_finding_is_never_root_cause() -> None:
+    """A cause seen before the incident at a similar rate is noise, reported with that reason."""
+    s = node(pattern("http-503", Role.SYMPTOM, http=True, caused_by=("noise",)), [30])
+    noise = node(pattern("noise", Role.CAUSE), [5], status="pre-existing", baseline=4)
+    _, root, hyps, _ = conclude(s, noise)
+    assert root.category is Category.UNKNOWN
+    assert "present before the incident" in hyps[0].why_not
+
+
+def test_chain_ending_on_symptom_says_evidence_stops() -> None:
+    """Where no entry explains a symptom, the last link says so instead of inventing a cause."""
+    s = node(pattern("http-503", Role.SYMPTOM, http=True, caused_by=("probe-failed",)), [30])
+    probe = node(pattern("probe-failed", Role.SYMPTOM), [20])
+    links, root, _, _ = conclude(s, probe)
+    assert links[-1].category is Category.UNKNOWN
+    assert links[-1].statement.startswith("No log entry explains why")
+    assert root.category is Category.UNKNOWN
+    assert root.confidence < 0.3
+
+
+def test_nothing_found_is_unknown() -> None:
+    """With no findings at all the answer is an honest, low-confidence unknown."""
+    links, root, hyps, _ = _conclude({}, {}, {})
+    assert (links, root.category, hyps) == ([], Category.UNKNOWN, [])
+
+
+def test_rule_on_other_finding_changes_category_and_adds_conclusion() -> None:
+    """A library rule over another finding decides the category and becomes the last why."""
+    rule_db = Rule(when_any=("db-errors",), statement="The database itself failed.",
+                   category=Category.DATABASE_UNAVAILABLE)
+    rule_ok = Rule(when_any=("db-healthy",), statement="The database was up, so the path is at fault.",
+                   confidence=0.1)
+    cause = pattern("connect-timeout", Role.CAUSE, Category.NETWORK_CONNECTIVITY, rules=(rule_db, rule_ok))
+    s = node(pattern("http-503", Role.SYMPTOM, http=True, caused_by=("connect-timeout",)), [30])
+    healthy = node(pattern("db-healthy", Role.CONTEXT), [1, 50], status="pre-existing", baseline=3)
+    links, root, hyps, _ = conclude(s, node(cause, [10]), healthy)
+    assert root.category is Category.NETWORK_CONNECTIVITY
+    assert links[-1].statement == "The database was up, so the path is at fault."
+    assert any(h.category is Category.DATABASE_UNAVAILABLE and "no supporting evidence" in h.why_not
+               for h in hyps)
+    links2, root2, _, _ = conclude(s, node(cause, [10]), node(pattern("db-errors", Role.CAUSE), [5]))
+    assert root2.category is Category.DATABASE_UNAVAILABLE
+    assert links2[-1].statement == "The database itself failed."
+
+
+def test_downstream_finding_is_reported_as_downstream() -> None:
+    """A finding the chosen cause explains loses as 'downstream of the chosen cause'."""
+    s = node(pattern("http-503", Role.SYMPTOM, http=True, caused_by=("root",)), [30])
+    root_p = pattern("root", Role.CAUSE, causes=("side-effect",))
+    side = node(pattern("side-effect", Role.CAUSE), [40])
+    _, root, hyps, _ = conclude(s, node(root_p, [10]), side)
+    assert root.pattern_id == "root"
+    assert hyps[0].pattern_id == "side-effect"
+    assert hyps[0].why_not.startswith("downstream of the chosen cause")
+
+
+def test_same_traceback_adds_support() -> None:
+    """Two findings matched in one re-joined traceback get co-location support on their edge."""
+    a = node(pattern("inner", Role.CAUSE, causes=("outer",)), [10], events=[7])
+    b = node(pattern("outer", Role.SYMPTOM), [10], events=[7])
+    apart = node(pattern("outer", Role.SYMPTOM), [10], events=[8], instance="i2")
+    together = chain.edge(a, b)
+    separate = chain.edge(a, apart)
+    assert together is not None and separate is not None
+    assert together.score > separate.score
+    assert any("same traceback" in s for s in together.support)
+
+
+def test_user_facing_symptom_is_explained_first() -> None:
+    """Request-log symptoms outrank internal ones as the thing to explain (why 1)."""
+    internal = node(pattern("startup-failed", Role.SYMPTOM), [1, 2, 3, 4, 5])
+    requests = node(pattern("http-503", Role.SYMPTOM, http=True, layer="platform"), [30])
+    picked = chain.main_symptom([internal, requests])
+    assert picked is not None and picked.id == "http-503"

@@ -1,0 +1,170 @@
+"""Loading and normalising inputs: format detection, windows, service filter, bad input."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rca import api
+from rca.errors import InputError, NoEntriesError, UsageError
+
+RUN = {"type": "cloud_run_revision", "labels": {"service_name": "svc", "revision_name": "svc-00001-abc",
+                                                "location": "us-central1", "project_id": "proj"}}
+
+
+def entry(i: int, ts: str, text: str | None = "hello", **extra: Any) -> dict[str, Any]:
+    """A realistic Cloud Run stdout entry."""
+    e: dict[str, Any] = {"insertId": f"id{i}", "logName": "projects/proj/logs/run.googleapis.com%2Fstdout",
+                         "resource": RUN, "timestamp": ts, "labels": {"instanceId": "00abc"}}
+    if text is not None:
+        e["textPayload"] = text
+    e.update(extra)
+    return e
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> str:
+    """Write a file and return its path as a string."""
+    p = tmp_path / name
+    p.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return str(p)
+
+
+def test_gcloud_array_newest_first_is_read_in_time_order(tmp_path: Path) -> None:
+    """A gcloud export (newest first) loads all entries, ordered by time."""
+    data = [entry(2, "2025-09-15T15:00:02Z", "b"), entry(1, "2025-09-15T15:00:01Z", "a")]
+    loaded = api.load([write(tmp_path, "x.json", json.dumps(data, indent=2))])
+    assert list(loaded.frame()["message"]) == ["a", "b"]
+
+
+def test_truncated_array_keeps_entries_before_the_cut(tmp_path: Path) -> None:
+    """A truncated JSON array keeps every complete entry and reports where it broke."""
+    text = json.dumps([entry(1, "2025-09-15T15:00:01Z"), entry(2, "2025-09-15T15:00:02Z")], indent=2)
+    loaded = api.load([write(tmp_path, "x.json", text[: len(text) - 40])])
+    assert loaded.window_count() == 1
+    assert loaded.problems.counts["truncated"] == 1
+    assert "x.json:" in str(loaded.problems.kept[0])
+
+
+def test_ndjson_bad_lines_are_counted_with_line_numbers(tmp_path: Path) -> None:
+    """Garbage lines in NDJSON are skipped, counted and located; the rest is analysed."""
+    lines = [json.dumps(entry(1, "2025-09-15T15:00:01Z")), "{not json", json.dumps(entry(2, "2025-09-15T15:00:02Z"))]
+    loaded = api.load([write(tmp_path, "x.ndjson", "\n".join(lines) + "\n")])
+    assert loaded.window_count() == 2
+    assert [p.line for p in loaded.problems.kept] == [2]
+
+
+def test_invalid_utf8_is_replaced_and_counted(tmp_path: Path) -> None:
+    """Bad UTF-8 bytes are replaced (U+FFFD) and counted, never fatal."""
+    good = json.dumps(entry(1, "2025-09-15T15:00:01Z", "caf\u00e9")).encode()
+    bad = json.dumps(entry(2, "2025-09-15T15:00:02Z", "XX")).encode().replace(b"XX", b"\xff\xfe")
+    loaded = api.load([write(tmp_path, "x.ndjson", good + b"\n" + bad + b"\n")])
+    assert loaded.window_count() == 2
+    assert loaded.problems.counts["invalid-utf8"] == 1
+
+
+@pytest.mark.parametrize("content, why", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00binary", "binary"),
+    ("<!DOCTYPE html><html><body>Sign in</body></html>", "HTML"),
+    ('[{"name": "x", "price": 3}]', "unrelated JSON"),
+])
+def test_non_log_files_are_rejected_with_the_file_named(tmp_path: Path, content: str | bytes, why: str) -> None:
+    """A file that is no log export is a clear error (exit 2) naming the file."""
+    path = write(tmp_path, "thing.dat", content)
+    with pytest.raises(InputError) as exc:
+        api.load([path])
+    assert str(exc.value).startswith(path)
+    assert "not a recognised log export" in str(exc.value), why
+    assert exc.value.exit_code == 2
+
+
+def test_empty_input_exits_one_with_a_reason(tmp_path: Path) -> None:
+    """An empty export means analysis found nothing: NoEntriesError, exit 1."""
+    with pytest.raises(NoEntriesError) as exc:
+        api.load([write(tmp_path, "x.json", "[]")])
+    assert exc.value.exit_code == 1
+
+
+def test_window_counts_back_from_newest_entry_and_keeps_baseline(tmp_path: Path) -> None:
+    """--since 1h on a file is measured from its newest entry; the hour before is the baseline."""
+    data = [entry(1, "2025-09-15T12:29:59Z"), entry(2, "2025-09-15T13:29:59Z"), entry(3, "2025-09-15T14:30:00Z")]
+    loaded = api.load([write(tmp_path, "x.json", json.dumps(data))], since="1h")
+    df = loaded.frame()
+    assert list(df["insert_id"]) == ["id2", "id3"]
+    assert list(df["in_window"]) == [False, True]
+
+
+def test_window_with_nothing_in_it_names_the_span_read(tmp_path: Path) -> None:
+    """No entries in the window: exit 1 with the time span that was read."""
+    data = [entry(1, "2025-09-15T12:30:00Z")]
+    with pytest.raises(NoEntriesError, match="2025-09-15T12:30:00Z"):
+        api.load([write(tmp_path, "x.json", json.dumps(data))], since="1h", until="2025-09-15T10:00:00Z")
+
+
+def test_service_filter_keeps_entries_without_a_service(tmp_path: Path) -> None:
+    """--service drops other services' entries but keeps those that carry no service (e.g. Cloud SQL)."""
+    other = entry(2, "2025-09-15T15:00:02Z", resource={"type": "cloud_run_revision",
+                                                      "labels": {"service_name": "other"}})
+    sql = entry(3, "2025-09-15T15:00:03Z", resource={"type": "cloudsql_database",
+                                                    "labels": {"database_id": "proj:db"}})
+    loaded = api.load([write(tmp_path, "x.json", json.dumps([entry(1, "2025-09-15T15:00:01Z"), other, sql]))],
+                      service="svc")
+    assert list(loaded.frame()["insert_id"]) == ["id1", "id3"]
+    assert loaded.store.stats.filtered_service == 1
+
+
+def test_duplicates_are_dropped_and_counted(tmp_path: Path) -> None:
+    """Same log name + insertId + timestamp is one entry."""
+    e = entry(1, "2025-09-15T15:00:01Z")
+    loaded = api.load([write(tmp_path, "x.json", json.dumps([e, e, e]))])
+    assert loaded.window_count() == 1
+    assert loaded.store.stats.duplicates == 2
+
+
+def test_messages_come_from_every_payload_kind(tmp_path: Path) -> None:
+    """textPayload, jsonPayload.message, audit methodName and request logs all yield a message."""
+    data = [
+        entry(1, "2025-09-15T15:00:01Z", None, jsonPayload={"message": "structured", "route": "/x"},
+              severity="ERROR"),
+        entry(2, "2025-09-15T15:00:02Z", None, protoPayload={"methodName": "google.cloud.run.v1.Services.ReplaceService",
+                                                             "resourceName": "namespaces/p/services/svc"}),
+        entry(3, "2025-09-15T15:00:03Z", None, httpRequest={"requestMethod": "GET", "status": 503,
+                                                            "requestUrl": "https://svc.run.app/api/t", "latency": "1.5s"}),
+        entry(4, "2025-09-15T15:00:04Z", "plain"),
+    ]
+    df = api.load([write(tmp_path, "x.json", json.dumps(data))]).frame()
+    assert list(df["message"]) == [
+        "structured",
+        "google.cloud.run.v1.Services.ReplaceService namespaces/p/services/svc",
+        "GET /api/t 503 1.5s",
+        "plain",
+    ]
+    assert list(df["severity"]) == ["ERROR", "DEFAULT", "DEFAULT", "DEFAULT"]
+    assert df["http_latency_s"].iloc[2] == 1.5
+
+
+def test_gzip_and_stdin_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """.gz files are read transparently and - reads standard input."""
+    body = (json.dumps(entry(1, "2025-09-15T15:00:01Z")) + "\n").encode()
+    gz = tmp_path / "x.ndjson.gz"
+    gz.write_bytes(gzip.compress(body))
+    assert api.load([str(gz)]).window_count() == 1
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(body)))
+    assert api.load(["-"]).window_count() == 1
+
+
+def test_missing_file_is_an_input_error() -> None:
+    """A path that does not exist is named in the error."""
+    with pytest.raises(InputError, match="nope.json: no such file"):
+        api.load(["nope.json"])
+
+
+def test_bad_since_is_a_usage_error(tmp_path: Path) -> None:
+    """An unparseable --since is a usage error naming the flag."""
+    with pytest.raises(UsageError, match="--since"):
+        api.load([write(tmp_path, "x.json", json.dumps([entry(1, "2025-09-15T15:00:01Z")]))], since="yesterday")
