@@ -410,7 +410,12 @@ def _pull_with_retries(client: gcl.Client, query: Query, run: _Run, retry: Retry
             _miss(run, query, cursor or query.start, f"rejected by the API: {_brief(exc)}")
             run.errors.append(f"{query.name}: filter rejected: {_brief(exc)}")
             return
-        except (gexc.Unauthorized, gexc.Forbidden, gexc.NotFound, google.auth.exceptions.RefreshError) as exc:
+        except (
+            gexc.Unauthorized,
+            gexc.Forbidden,
+            gexc.NotFound,
+            google.auth.exceptions.GoogleAuthError,
+        ) as exc:
             raise _access_error(exc, client.project) from exc
 
 
@@ -465,7 +470,7 @@ def _brief(exc: BaseException) -> str:
 
 def _access_error(exc: BaseException, project: str) -> SourceError:
     """Translate an auth, permission or not-found failure into a message that says what to do."""
-    if isinstance(exc, (gexc.Unauthorized, google.auth.exceptions.RefreshError)):
+    if isinstance(exc, (gexc.Unauthorized, google.auth.exceptions.GoogleAuthError)):
         return SourceError(
             f"Cloud Logging rejected the credentials ({_brief(exc)}): "
             "run `gcloud auth application-default login` and try again"

@@ -21,7 +21,7 @@ from urllib.parse import unquote
 try:
     import re2 as _regex_engine  # the engine Cloud Logging uses
 except ImportError:  # pragma: no cover - google-re2 is a dependency of rca
-    _regex_engine = re  # type: ignore[no-redef]
+    _regex_engine = re
 
 SEVERITY_RANK = {
     "DEFAULT": 0,

@@ -123,9 +123,9 @@ class FakeLoggingServer:
         from google.auth.credentials import AnonymousCredentials
         from google.cloud import logging as gcl
 
-        return gcl.Client(
+        return gcl.Client(  # type: ignore[no-untyped-call]  # google-cloud-logging is untyped
             project=project,
-            credentials=AnonymousCredentials(),
+            credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
             client_options={"api_endpoint": self.url},
             _use_grpc=False,
         )
