@@ -104,9 +104,11 @@ def test_netra_traceback_is_split_one_entry_per_line() -> None:
     assert len(heads) >= 10
     first = entries[heads[0]]
     instance = first["labels"]["instanceId"]
-    following = [e for e in entries[heads[0]:]
-                 if e.get("labels", {}).get("instanceId") == instance
-                 and e["logName"] == first["logName"]][:120]
+    following = [
+        e
+        for e in entries[heads[0] :]
+        if e.get("labels", {}).get("instanceId") == instance and e["logName"] == first["logName"]
+    ][:120]
     texts = [e["textPayload"] for e in following]
     assert "asyncio.exceptions.CancelledError" in texts
     assert any("in _connect_addr" in t for t in texts) and any("in __connect_addr" in t for t in texts)
@@ -136,8 +138,12 @@ def test_netra_carries_the_worklog_facts() -> None:
 def test_netra_deploys_and_failed_revisions() -> None:
     """At least six ReplaceService deploys by the deploy account, and Ready=False for failed revisions."""
     entries = load(NETRA)
-    deploys = [e for e in entries if e["logName"].endswith("cloudaudit.googleapis.com%2Factivity")
-               and e["protoPayload"]["methodName"] == "google.cloud.run.v1.Services.ReplaceService"]
+    deploys = [
+        e
+        for e in entries
+        if e["logName"].endswith("cloudaudit.googleapis.com%2Factivity")
+        and e["protoPayload"]["methodName"] == "google.cloud.run.v1.Services.ReplaceService"
+    ]
     assert len(deploys) >= 6
     principals = {e["protoPayload"]["authenticationInfo"]["principalEmail"] for e in deploys}
     assert principals == {"netra-staging-deploy@netra-staging.iam.gserviceaccount.com"}
@@ -152,8 +158,12 @@ def test_netra_cloud_sql_is_healthy_and_nothing_names_the_root_cause() -> None:
     entries = load(NETRA)
     sql = [e for e in entries if e["resource"]["type"] == "cloudsql_database"]
     assert len(sql) > 100 and {e["severity"] for e in sql} == {"INFO"}
-    assert min(e["timestamp"] for e in sql) < "2025-09-15T12:30:00Z" < "2025-09-15T15:10:00Z" < max(
-        e["timestamp"] for e in sql)
+    assert (
+        min(e["timestamp"] for e in sql)
+        < "2025-09-15T12:30:00Z"
+        < "2025-09-15T15:10:00Z"
+        < max(e["timestamp"] for e in sql)
+    )
     blob = json.dumps(entries).lower()
     for phrase in ("vpc connector broken", "vpc connector is down", "firewall", "connector unhealthy"):
         assert phrase not in blob
