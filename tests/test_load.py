@@ -168,3 +168,20 @@ def test_bad_since_is_a_usage_error(tmp_path: Path) -> None:
     """An unparseable --since is a usage error naming the flag."""
     with pytest.raises(UsageError, match="--since"):
         api.load([write(tmp_path, "x.json", json.dumps([entry(1, "2025-09-15T15:00:01Z")]))], since="yesterday")
+
+
+INPUTS = Path(__file__).parent / "data" / "inputs"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in INPUTS.iterdir()))
+def test_every_sample_format_is_detected_and_loaded(name: str) -> None:
+    """Each realistic sample (text, CSV, BigQuery, Log Analytics, ...) loads without being told its format."""
+    loaded = api.load([str(INPUTS / name)])
+    assert loaded.window_count() > 0
+    assert loaded.frame()["message"].str.len().min() > 0
+
+
+def test_bigquery_json_audit_payload_is_mapped() -> None:
+    """BigQuery's protopayload_auditlog is mapped back, so deploys are recognised."""
+    loaded = api.load([str(INPUTS / "bigquery_export.json")])
+    assert ("google.cloud.run.v1.Services.ReplaceService", 1) in loaded.counts("method_name")

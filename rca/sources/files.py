@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from rca.errors import InputError
 from rca.sources.problems import Problems
 
 HEAD_BYTES = 65536
+_JSON_ARRAY = re.compile(r"\[\s*[{\]]")  # `[{` or `[]`; gunicorn/kubectl lines also start with `[`
 EXPECTED = (
     "expected a gcloud logging read --format=json export, NDJSON of log entries, a Logs Explorer "
     "JSON/CSV download, a BigQuery or Log Analytics export, or plain text log lines"
@@ -47,7 +49,7 @@ def read_input(path: str, store: Store, problems: Problems, spool_dir: Path) -> 
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     if not text:
         return 0
-    if text.startswith("["):
+    if _JSON_ARRAY.match(text):
         return _read_json_array(local, path, store, problems)
     if text.startswith("{"):
         return _read_ndjson(local, path, text, store, problems)
@@ -108,14 +110,26 @@ def _is_snake(obj: Any) -> bool:
 
 
 def _canonicalise(obj: Any) -> dict[str, Any] | None:
-    """One decoded JSON value as a canonical entry, or None when it is not a log entry."""
-    if _is_canonical(obj):
-        return dict(obj)
-    if _is_snake(obj):
-        from rca.sources.tabular import to_canonical
+    """One decoded JSON value as a canonical entry, or None when it is not a log entry.
 
-        return to_canonical(obj)
-    return None
+    BigQuery exports keep `logName` but rename the audit payload and write times as
+    `... UTC`, so every log-entry-like object goes through `to_canonical` (idempotent on
+    canonical input). Raises ValueError (RowError) when a field cannot be read.
+    """
+    if not (_is_canonical(obj) or _is_snake(obj)):
+        return None
+    from rca.sources.tabular import to_canonical
+
+    return to_canonical(obj)
+
+
+def _canonical_or_problem(obj: Any, shown: str, line: int, problems: Problems) -> dict[str, Any] | None:
+    """`_canonicalise`, with unreadable fields reported as a problem on that line."""
+    try:
+        return _canonicalise(obj)
+    except ValueError as exc:
+        problems.add(shown, line, f"unreadable field: {exc}")
+        return None
 
 
 def _read_json_array(local: Path, shown: str, store: Store, problems: Problems) -> int:
@@ -143,15 +157,16 @@ def _read_json_array(local: Path, shown: str, store: Store, problems: Problems) 
                 problems.add(shown, lines.at(pos), f"invalid JSON element: {exc.msg}", kind="truncated")
                 return
             index += 1
-            entry = _canonicalise(obj)
-            if entry is None:
+            if not (_is_canonical(obj) or _is_snake(obj)):
                 if index == 1:
                     raise InputError(shown, f"not a recognised log export (array of non-log-entries; {EXPECTED})",
                                      line=lines.at(pos))
                 problems.add(shown, lines.at(pos), "array element is not a log entry")
             else:
-                entry["_line"] = lines.at(pos)
-                yield entry
+                entry = _canonical_or_problem(obj, shown, lines.at(pos), problems)
+                if entry is not None:
+                    entry["_line"] = lines.at(pos)
+                    yield entry
             pos = end
 
     return store.add_entries(entries(), shown)
@@ -201,7 +216,7 @@ def _decode(local: Path) -> tuple[str, list[int]]:
 def _read_ndjson(local: Path, shown: str, head: str, store: Store, problems: Problems) -> int:
     """NDJSON: canonical entries go to DuckDB's reader; anything odd takes the checked path."""
     first = _first_json_line(head)
-    if first is not None and _is_canonical(first):
+    if first is not None and _is_canonical(first) and not _needs_mapping(first):
         try:
             return store.add_ndjson_file(local, shown)
         except duckdb.Error:
@@ -210,6 +225,11 @@ def _read_ndjson(local: Path, shown: str, head: str, store: Store, problems: Pro
         # JSON objects per line that are not LogEntries: an application's own JSON log lines.
         return _read_text_or_csv(local, shown, head, store, problems)
     return _read_ndjson_checked(local, shown, store, problems)
+
+
+def _needs_mapping(obj: dict[str, Any]) -> bool:
+    """BigQuery-style objects look canonical but rename fields and write `... UTC` times."""
+    return _is_snake(obj) or not str(obj.get("timestamp", "Z")).endswith(("Z", "z"))
 
 
 def _first_json_line(head: str) -> Any:
@@ -237,9 +257,11 @@ def _read_ndjson_checked(local: Path, shown: str, store: Store, problems: Proble
                     reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nesting too deep"
                     problems.add(shown, number, f"not valid JSON ({reason})")
                     continue
-                entry = _canonicalise(obj)
-                if entry is None:
+                if not (_is_canonical(obj) or _is_snake(obj)):
                     problems.add(shown, number, "JSON object is not a log entry")
+                    continue
+                entry = _canonical_or_problem(obj, shown, number, problems)
+                if entry is None:
                     continue
                 entry["_line"] = number
                 yield entry
