@@ -38,7 +38,7 @@ R685, R686, R687 = (f"{SERVICE}-00685-fwd", f"{SERVICE}-00686-k7p", f"{SERVICE}-
 R688, R689, R690, R691 = (f"{SERVICE}-00688-q4m", f"{SERVICE}-00689-r2d", f"{SERVICE}-00690-mzc",
                           f"{SERVICE}-00691-xl2")
 
-# (time, revision, generation, degraded startup allowed, traffic override)
+# (time, revision, generation, degraded start-up allowed)
 DEPLOYS = [("13:47:12", R686, 687, False), ("14:41:05", R687, 688, False), ("14:46:30", R688, 689, True),
            ("14:52:40", R689, 690, False), ("14:59:10", R690, 692, False), ("15:01:02", R691, 693, False)]
 ROLLBACK_AT = utc("2025-09-15T14:57:20")
@@ -286,7 +286,7 @@ class Netra:
         self.instances += good
         for inst in self.instances[:2]:
             self.shutdown(inst)
-            self.pg_disconnect(inst.down + self.ms(20, 80), 3, "1:5{}:0{}.{}")
+            self.pg_disconnect(inst.down + self.ms(20, 80), 3)
         end687 = self.failing_revision(R687, at("14:41:31"), 3, (18, 30))
         ready_false_audit(self.svc, end687 + self.ms(2000, 4000), R687, PORT)
         self.boot_fail(at("14:44:05"), R686)  # autoscaling under load, traffic still on 00686
@@ -319,7 +319,7 @@ class Netra:
                         "logName": self.sink.log_name(CLOUDSQL_POSTGRES), "receiveTimestamp": self.sink.receive(ts),
                         "resource": {"type": "cloudsql_database", "labels": {
                             "database_id": f"{PROJECT}:staging-shared-postgres", "project_id": PROJECT,
-                            "region": "us-central"}},
+                            "region": "us-central1"}},
                         "severity": severity,
                         "textPayload": f"{stamp} [{pid}]: [{seq}-1] db={db},user={user} {level}:  {message}",
                         "timestamp": rfc3339(ts)}
@@ -351,7 +351,7 @@ class Netra:
                             10**6)
             ts += self.ms(10, 60)
 
-    def pg_disconnect(self, ts: datetime, n: int, _fmt: str) -> None:
+    def pg_disconnect(self, ts: datetime, n: int) -> None:
         """Emit disconnections of a shut-down instance's pooled sessions (opened before the window)."""
         for _ in range(n):
             pid = self.rng.randint(100000, 399999)
