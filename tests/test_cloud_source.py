@@ -172,11 +172,29 @@ def test_cloudsql_query_exact(instances: list[str], expected_ids: str) -> None:
     """Cloud SQL postgres warnings for the named instances, by database_id."""
     expected = (
         f'((resource.type="cloudsql_database" AND {expected_ids} AND '
-        'log_id("cloudsql.googleapis.com/postgres.log") AND severity>=WARNING))' + BOUNDS
+        'log_id("cloudsql.googleapis.com/postgres.log") AND '
+        '(severity>=WARNING OR textPayload=~" (WARNING|ERROR|FATAL|PANIC):  ")))' + BOUNDS
     )
     query = queries.cloudsql_query(PROJECT, instances, T0, T1)
     assert query is not None
     assert expected == query.filter()
+
+
+@pytest.mark.parametrize(
+    ("text", "severity", "selected"),
+    [
+        ("[1-1] db=app,user=app FATAL:  sorry, too many clients already", "INFO", True),  # level in the text
+        ("[2-1] db=,user= LOG:  checkpoint starting: time", "INFO", False),  # routine line
+        ("[3-1] db=app,user=app LOG:  unexpected EOF", "WARNING", True),  # severity alone suffices
+    ],
+)
+def test_cloudsql_filter_selects(text: str, severity: str, selected: bool) -> None:
+    """Postgres problems are kept by severity or by their own level; routine LOG lines are not."""
+    query = queries.cloudsql_query(PROJECT, ["main-db"], T0, T1)
+    assert query is not None
+    line = entry(1, log="cloudsql.googleapis.com/postgres.log", severity=severity, text=text)
+    line["resource"] = {"type": "cloudsql_database", "labels": {"database_id": "netra-staging:main-db"}}
+    assert selected == parse(query.filter())(line)
 
 
 def test_cloudsql_query_none_without_instances() -> None:

@@ -37,6 +37,9 @@ TRACEBACK_LINE_RE = (
 )
 """Lines of a traceback (Python, Java, Go) written at DEFAULT severity, one entry per line."""
 
+POSTGRES_PROBLEM_RE = r" (WARNING|ERROR|FATAL|PANIC):  "
+"""A postgres log line's own level (``... db=x,user=y FATAL:  sorry, too many clients already``)."""
+
 
 @dataclass(frozen=True)
 class Query:
@@ -193,7 +196,10 @@ def deploy_query(
 
 
 def cloudsql_query(project: str, instances: Sequence[str], start: datetime, end: datetime) -> Query | None:
-    """Postgres log lines at WARNING or above for the named Cloud SQL instances (None if none named).
+    """Postgres problems for the named Cloud SQL instances (None if none named).
+
+    Lines at WARNING or above, and lines whose own postgres level is WARNING..PANIC, in case
+    the severity mapping of a line differs from its text.
 
     An instance may be named ``instance`` or ``project:instance`` (the form of ``database_id``).
     """
@@ -205,7 +211,7 @@ def cloudsql_query(project: str, instances: Sequence[str], start: datetime, end:
         'resource.type="cloudsql_database"',
         databases,
         'log_id("cloudsql.googleapis.com/postgres.log")',
-        "severity>=WARNING",
+        f"(severity>=WARNING OR textPayload=~{quote(POSTGRES_PROBLEM_RE)})",
     ]
     return Query("cloudsql", all_of(terms), start, end)
 
