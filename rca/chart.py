@@ -1,0 +1,125 @@
+"""The HTML report's timeline chart: request status and findings per time bucket, as inline SVG.
+
+Drawn with matplotlib's Agg/SVG backends and no pyplot state, so it is safe to call from a
+library. The SVG is deterministic byte for byte (fixed ``svg.hashsalt`` for element ids, text
+kept as text with ``svg.fonttype: none``, no date metadata), which keeps the committed example
+reports stable and lets tests compare renders.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import dates as mdates  # noqa: E402  (backend chosen first, on purpose)
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+_RC = {
+    "svg.hashsalt": "rca-report",
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.size": 9.0,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+_STATUS_COLOURS = {"http 2xx": "#4c9a2a", "http 3xx": "#7f8c8d", "http 4xx": "#e0a800", "http 5xx": "#c0392b"}
+_FINDING_COLOURS = ("#1f5fa8", "#8e44ad", "#d35400", "#16a085", "#2c3e50", "#b03a2e", "#7d6608", "#5d6d7e")
+_MAX_FINDING_SERIES = 8
+
+
+def timeline_svg(points: Sequence[tuple[str, str, int]], start: str | None, end: str | None) -> str:
+    """Return an ``<svg>`` element charting ``(bucket, series, count)`` points across the window.
+
+    Series named ``http Nxx`` are drawn as stacked bars (requests by status class); every other
+    series is a finding id, drawn as a line of matches per bucket. Empty input gives an empty chart
+    with a note, so the report's layout does not depend on the data.
+    """
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(9.0, 4.2))
+        ax_req, ax_find = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.3]})
+        buckets = sorted({_parse(b) for b, _, _ in points})
+        width = _bar_width(buckets)
+        _draw_requests(ax_req, points, buckets, width)
+        _draw_findings(ax_find, points)
+        _finish_axes(ax_find, start, end, bool(points))
+        fig.tight_layout()
+        out = io.StringIO()
+        fig.savefig(out, format="svg", metadata={"Date": None, "Creator": "rca"})
+    return _strip_prolog(out.getvalue())
+
+
+def _parse(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).replace(tzinfo=None)
+
+
+def _bar_width(buckets: Sequence[datetime]) -> float:
+    """Bar width in days (matplotlib's date unit): 80 % of the smallest bucket step."""
+    if len(buckets) < 2:
+        return 1 / 1440
+    step = min((b - a).total_seconds() for a, b in zip(buckets, buckets[1:]))
+    return 0.8 * step / 86400
+
+
+def _draw_requests(ax: Axes, points: Sequence[tuple[str, str, int]], buckets: Sequence[datetime],
+                   width: float) -> None:
+    bottom = {b: 0 for b in buckets}
+    for series, colour in _STATUS_COLOURS.items():
+        counts = {_parse(b): n for b, s, n in points if s == series}
+        if not counts:
+            continue
+        xs = sorted(counts)
+        ax.bar([mdates.date2num(x) for x in xs], [counts[x] for x in xs], width=width,
+               bottom=[bottom[x] for x in xs], color=colour, label=series.replace("http ", ""), align="edge")
+        for x in xs:
+            bottom[x] += counts[x]
+    ax.set_ylabel("requests")
+    if any(bottom.values()):
+        ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=4)
+    else:
+        ax.text(0.5, 0.5, "no request logs in the window", transform=ax.transAxes, ha="center", color="#666")
+
+
+def _draw_findings(ax: Axes, points: Sequence[tuple[str, str, int]]) -> None:
+    totals: dict[str, int] = {}
+    for _, s, n in points:
+        if not s.startswith("http "):
+            totals[s] = totals.get(s, 0) + n
+    shown = sorted(totals, key=lambda s: (-totals[s], s))[:_MAX_FINDING_SERIES]
+    for i, series in enumerate(sorted(shown)):
+        rows = sorted((_parse(b), n) for b, s, n in points if s == series)
+        ax.plot([mdates.date2num(x) for x, _ in rows], [n for _, n in rows], marker="o", markersize=3,
+                linewidth=1.2, color=_FINDING_COLOURS[i % len(_FINDING_COLOURS)], label=series)
+    ax.set_ylabel("pattern matches")
+    if shown:
+        ax.legend(loc="upper left", fontsize=7, frameon=False, ncol=2)
+    else:
+        ax.text(0.5, 0.5, "no pattern matched", transform=ax.transAxes, ha="center", color="#666")
+
+
+def _finish_axes(ax: Axes, start: str | None, end: str | None, has_points: bool) -> None:
+    if start and end:
+        ax.set_xlim(mdates.date2num(_parse(start)), mdates.date2num(_parse(end)))
+    elif not has_points:
+        ax.set_xticks([])
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
+    ax.set_xlabel("time (UTC)")
+
+
+_PROLOG = re.compile(r"\A(?:<\?xml[^>]*\?>\s*)?(?:<!DOCTYPE[^>]*>\s*)?")
+
+
+def _strip_prolog(svg: str) -> str:
+    """Drop the XML declaration and DOCTYPE (invalid inside HTML) and label the root element."""
+    body = _PROLOG.sub("", svg).strip()
+    label = 'class="timeline-chart" role="img" aria-label="Requests by status and pattern matches over the window" '
+    return body.replace("<svg ", "<svg " + label, 1) + "\n"
+
+
+__all__ = ["timeline_svg"]

@@ -1,0 +1,96 @@
+"""Redaction of secrets in report text: passwords, tokens and keys become ``***``.
+
+Logs carry secrets more often than anyone admits: a DSN with its password in a connection
+error, a bearer token in a request dump, a service-account key printed at start-up. Reports
+get pasted into issues and chat, so every format redacts by default (``--no-redact`` opts
+out). The rules are a table: each names the kind of secret, a regex, and what to keep
+(the key name, the scheme and user of a URL) so that the reader still sees *what* was there.
+
+Each rule errs towards keeping ordinary prose intact (``password reset email sent``,
+``token_count=5``); the tests hold a near-miss row for every rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MASK = "***"
+
+# Key names whose value is a secret: the key must *end* with one of these words,
+# so `token_count` or `password_reset` are left alone.
+_SECRET_KEY = r"""(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key)"""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of secret: a compiled regex and the replacement (a template or a function)."""
+
+    name: str
+    regex: re.Pattern[str]
+    replacement: str | Callable[[re.Match[str]], str]
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("private-key-block", re.compile(
+        r"""(?x)
+        -----BEGIN\ (?P<kind>[A-Z ]*?)PRIVATE\ KEY-----   # PEM header, any key type
+        [\s\S]*?
+        (?:-----END\ [A-Z ]*?PRIVATE\ KEY-----|\Z)         # footer, or the end of a cut-off paste
+        """), r"-----BEGIN \g<kind>PRIVATE KEY-----***-----END \g<kind>PRIVATE KEY-----"),
+    Rule("url-password", re.compile(
+        r"""(?xi)
+        (?P<head>\b[a-z][a-z0-9+.-]*://      # scheme
+        [^:/?#@\s]*:)                        # user (may be empty) and the colon
+        (?P<pw>[^@/?#\s]+)                   # the password
+        @"""), r"\g<head>***@"),
+    Rule("authorization-basic", re.compile(
+        r"""(?i)(?P<head>authorization["']?\s*[:=]\s*["']?basic\s+)[A-Za-z0-9+/]{8,}={0,2}"""),
+        r"\g<head>***"),
+    Rule("bearer-token", re.compile(
+        r"""(?x)(?P<head>\b[Bb]earer\s+)
+        (?=[A-Za-z0-9\-._~+/]*\d)            # real tokens carry digits; "Bearer authentication" does not
+        [A-Za-z0-9\-._~+/]{16,}=*"""), r"\g<head>***"),
+    Rule("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), MASK),
+    Rule("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"), MASK),
+    Rule("aws-access-key-id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), MASK),
+    Rule("github-token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"), MASK),
+    Rule("slack-token", re.compile(r"\bxox[abprse]-[A-Za-z0-9-]{10,}"), MASK),
+    Rule("slack-webhook", re.compile(r"(?P<head>https://hooks\.slack\.com/services/)[A-Za-z0-9/]+"),
+         r"\g<head>***"),
+    Rule("json-secret-pair", re.compile(
+        rf"""(?xi)
+        (?P<head>(?P<q>\\?")[\w.-]*?{_SECRET_KEY}(?P=q)   # "password" (or \"password\" inside a string)
+        \s*:\s*(?P=q))
+        (?!\*\*\*(?P=q))                                   # already redacted
+        [^"]+?
+        (?P<tail>(?P=q))"""), r"\g<head>***\g<tail>"),
+    Rule("key-value-secret", re.compile(
+        rf"""(?xi)
+        (?P<head>\b[\w.-]*?{_SECRET_KEY}\b    # key ending in a secret word: db_password, aws_secret_access_key
+        \s*=\s*)
+        (?P<val>"[^"]*"|'[^']*'|(?!\*\*\*)[^\s,;&"'}}\])]+)"""), r"\g<head>***"),
+)
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with every secret the rules recognise replaced by ``***``."""
+    for rule in RULES:
+        text = rule.regex.sub(rule.replacement, text)
+    return text
+
+
+def redact_obj(value: Any) -> Any:
+    """Redact every string inside ``value`` (dicts, lists, tuples); keys and other values are kept."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {k: redact_obj(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_obj(v) for v in value]
+    return value
+
+
+__all__ = ["MASK", "RULES", "Rule", "redact", "redact_obj"]
