@@ -1,0 +1,90 @@
+"""Every pattern proves itself: its examples, and library-wide invariants.
+
+Each pattern's examples run as their own parametrised test whose id is the pattern id,
+so ``pytest -k asyncpg-connect-cancelled`` runs exactly one pattern's proof.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rca.library import Library, load_library, message_matches
+from rca.model import Category, Pattern
+
+LIBRARY: Library = load_library()
+MIN_PATTERNS = 80
+
+
+@pytest.mark.parametrize("pattern", LIBRARY.patterns, ids=[p.id for p in LIBRARY.patterns])
+def test_examples_match(pattern: Pattern) -> None:
+    """Every `examples.match` text is recognised by the pattern's message regexes."""
+    missed = [text for text in pattern.examples_match if not message_matches(pattern, text)]
+    assert missed == []
+
+
+@pytest.mark.parametrize("pattern", LIBRARY.patterns, ids=[p.id for p in LIBRARY.patterns])
+def test_examples_no_match(pattern: Pattern) -> None:
+    """No `examples.no_match` near-miss is recognised by the pattern's message regexes."""
+    fired = [text for text in pattern.examples_no_match if message_matches(pattern, text)]
+    assert fired == []
+
+
+@pytest.mark.parametrize("pattern", LIBRARY.patterns, ids=[p.id for p in LIBRARY.patterns])
+def test_examples_are_plentiful(pattern: Pattern) -> None:
+    """Each pattern carries at least two positive and two near-miss examples."""
+    assert (len(pattern.examples_match) >= 2, len(pattern.examples_no_match) >= 2) == (True, True)
+
+
+def test_library_lints_clean() -> None:
+    """The shipped library has no lint problems (dialect, groups, edges, examples, templates)."""
+    assert [str(p) for p in LIBRARY.lint()] == []
+
+
+def test_library_examples_pass() -> None:
+    """Library.test() agrees with the per-pattern tests: no example is misclassified."""
+    assert [str(f) for f in LIBRARY.test()] == []
+
+
+def test_library_is_large_enough() -> None:
+    """The library ships at least the promised number of patterns."""
+    assert len(LIBRARY.patterns) >= MIN_PATTERNS
+
+
+def test_every_category_but_unknown_is_covered() -> None:
+    """Every root-cause category of the contract, except unknown, has at least one pattern."""
+    covered = {p.category for p in LIBRARY.patterns}
+    assert set(Category) - {Category.UNKNOWN} - covered == set()
+
+
+def test_every_category_can_end_a_chain() -> None:
+    """Every category but unknown has a pattern with role cause, so it can be a root cause."""
+    causes = {p.category for p in LIBRARY.patterns if p.role.value == "cause"}
+    assert set(Category) - {Category.UNKNOWN} - causes == set()
+
+
+def test_ids_are_unique_and_sorted() -> None:
+    """Pattern ids are unique and the library lists them sorted."""
+    ids = [p.id for p in LIBRARY.patterns]
+    assert (sorted(set(ids)), ids) == (ids, sorted(ids))
+
+
+def test_area_is_the_folder() -> None:
+    """A pattern's area is the folder it lives in (folder path == taxonomy)."""
+    wrong = [p.id for p in LIBRARY.patterns if f"/{p.area}/{p.id}.yaml" not in p.path.replace("\\", "/")]
+    assert wrong == []
+
+
+GOLDEN = Path(__file__).parent / "golden" / "patterns"
+
+
+@pytest.mark.parametrize("folder", sorted(p for p in GOLDEN.iterdir() if p.is_dir()), ids=lambda p: p.name)
+def test_golden_folder_names_a_pattern(folder: Path) -> None:
+    """A golden folder is named after an existing pattern and its expected.json says the same id."""
+    expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    entries = json.loads((folder / "entries.json").read_text(encoding="utf-8"))
+    ids = {p.id for p in LIBRARY.patterns}
+    actual = (folder.name in ids, expected["pattern_id"], isinstance(entries, list))
+    assert (True, folder.name, True) == actual
