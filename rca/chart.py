@@ -42,7 +42,7 @@ def timeline_svg(points: Sequence[tuple[str, str, int]], start: str | None, end:
     with a note, so the report's layout does not depend on the data.
     """
     with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(9.0, 4.2))
+        fig = Figure(figsize=(10.5, 4.4))
         ax_req, ax_find = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.3]})
         buckets = sorted({_parse(b) for b, _, _ in points})
         width = _bar_width(buckets)
@@ -81,7 +81,7 @@ def _draw_requests(ax: Axes, points: Sequence[tuple[str, str, int]], buckets: Se
             bottom[x] += counts[x]
     ax.set_ylabel("requests")
     if any(bottom.values()):
-        ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=4)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     else:
         ax.text(0.5, 0.5, "no request logs in the window", transform=ax.transAxes, ha="center", color="#666")
 
@@ -98,7 +98,7 @@ def _draw_findings(ax: Axes, points: Sequence[tuple[str, str, int]]) -> None:
                 linewidth=1.2, color=_FINDING_COLOURS[i % len(_FINDING_COLOURS)], label=series)
     ax.set_ylabel("pattern matches")
     if shown:
-        ax.legend(loc="upper left", fontsize=7, frameon=False, ncol=2)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
     else:
         ax.text(0.5, 0.5, "no pattern matched", transform=ax.transAxes, ha="center", color="#666")
 
