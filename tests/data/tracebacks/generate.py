@@ -26,8 +26,13 @@ def _entry(text: str, at: datetime, instance: str, stream: str, number: int) -> 
         "textPayload": text,
         "resource": {
             "type": "cloud_run_revision",
-            "labels": {"service_name": SERVICE, "revision_name": REVISION, "location": "us-central1",
-                       "configuration_name": SERVICE, "project_id": "netra-staging"},
+            "labels": {
+                "service_name": SERVICE,
+                "revision_name": REVISION,
+                "location": "us-central1",
+                "configuration_name": SERVICE,
+                "project_id": "netra-staging",
+            },
         },
         "timestamp": stamp,
         "labels": {"instanceId": instance},
@@ -69,14 +74,18 @@ def _embedded() -> dict[str, object]:
 def main() -> None:
     """Write every fixture."""
     a, b = "0069c7a9b1c2d3e4f5a6b7c8d9e0f1a2b3c4", "0069c7a9ffe0d1c2b3a4958677685940312a"
-    for name, keep_blank in (("cloud_run_startup.ndjson", False), ("cloud_run_startup_blank_lines.ndjson", True)):
-        _write(name, _stream("asyncpg_startup.txt", a, 0, keep_blank)
-               + _stream("asgi_too_many.txt", b, 13, keep_blank))
-    _write("consecutive.ndjson", _stream("consecutive.txt", a, 0, False) + [_embedded()])
+    for name, blank in (("cloud_run_startup.ndjson", False), ("cloud_run_startup_blank_lines.ndjson", True)):
+        _write(
+            name, [*_stream("asyncpg_startup.txt", a, 0, blank), *_stream("asgi_too_many.txt", b, 13, blank)]
+        )
+    _write("consecutive.ndjson", [*_stream("consecutive.txt", a, 0, False), _embedded()])
+    _write("exception_group.ndjson", _stream("exception_group.txt", b, 0, False))
     _write(
         "runtimes.ndjson",
-        _stream("node_unhandled.txt", "00aa01", 0, False) + _stream("node_logged.txt", "00aa02", 7, False)
-        + _stream("go_panic.txt", "00aa03", 15, False) + _stream("java_main.txt", "00aa04", 21, False),
+        _stream("node_unhandled.txt", "00aa01", 0, False)
+        + _stream("node_logged.txt", "00aa02", 7, False)
+        + _stream("go_panic.txt", "00aa03", 15, False)
+        + _stream("java_main.txt", "00aa04", 21, False),
     )
 
 

@@ -1,0 +1,396 @@
+"""Traceback re-joining: the `events` table built from `entries` (rca/engine/tracebacks.py).
+
+Fixtures in tests/data/tracebacks: `*.txt` are stderr transcripts of real-shaped tracebacks;
+`generate.py` turns them into Cloud Run NDJSON (one entry per line, as Cloud Run writes them);
+`*.log` are plain-text logs read by the text reader.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from rca.engine.store import Store
+from rca.engine.tracebacks import EventStats, build_events, parse_python_traceback, parse_traceback
+from rca.sources.text import read_text_entries
+
+DATA = Path(__file__).parent / "data" / "tracebacks"
+INSTANCE_A = "0069c7a9b1c2d3e4f5a6b7c8d9e0f1a2b3c4"
+INSTANCE_B = "0069c7a9ffe0d1c2b3a4958677685940312a"
+COLUMNS = (
+    "event_id, entry_id, instance_id, message, member_ids, is_traceback, exc_types, exc_messages, "
+    "frames, n_members, runtime"
+)
+
+
+@pytest.fixture
+def stores() -> Iterator[list[Store]]:
+    """Stores opened by a test, closed after it."""
+    opened: list[Store] = []
+    yield opened
+    for store in opened:
+        store.close()
+
+
+def _ndjson(stores: list[Store], name: str, lines: list[str] | None = None, tmp: Path | None = None) -> Store:
+    """A finalised store of one NDJSON fixture (or of `lines` written under the fixture's name)."""
+    path = DATA / name
+    if lines is not None and tmp is not None:
+        path = tmp / name
+        path.write_text("".join(lines), encoding="utf-8")
+    store = Store()
+    stores.append(store)
+    store.add_ndjson_file(path, name)
+    store.finalise(None, None, None, None)
+    return store
+
+
+def _text(stores: list[Store], name: str) -> Store:
+    """A finalised store of one plain-text log fixture, read by the text reader."""
+    store = Store()
+    stores.append(store)
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    store.add_entries(read_text_entries(lines, name), name)
+    store.finalise(None, None, None, None)
+    return store
+
+
+def _events(store: Store) -> list[dict[str, Any]]:
+    """Build `events` and return its rows as dicts, in event order."""
+    build_events(store.con)
+    cursor = store.con.execute(f"SELECT {COLUMNS} FROM events ORDER BY event_id")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _tracebacks(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for e in events if e["is_traceback"]]
+
+
+def _lines(transcript: str) -> list[str]:
+    """The non-blank lines of a transcript (Cloud Run and the text reader drop blank lines)."""
+    return [line for line in (DATA / transcript).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _one(events: list[dict[str, Any]], exc_type: str) -> dict[str, Any]:
+    found = [e for e in events if exc_type in e["exc_types"]]
+    assert len(found) == 1, [e["exc_types"] for e in events]
+    return found[0]
+
+
+# ---------------------------------------------------------------- Cloud Run, one entry per line
+
+
+def test_split_chained_traceback_rejoins_into_one_event(stores: list[Store]) -> None:
+    """The asyncpg CancelledError -> TimeoutError -> startup error chain, 39 entries, becomes one event."""
+    event = _one(
+        _events(_ndjson(stores, "cloud_run_startup.ndjson")),
+        "netra_backend.app.smd.DeterministicStartupError",
+    )
+    transcript = _lines("asyncpg_startup.txt")
+    expected = transcript[transcript.index("ERROR:    Traceback (most recent call last):") : -1]
+    assert expected == event["message"].split("\n")
+    assert len(expected) == event["n_members"] == len(event["member_ids"])
+    assert event["member_ids"] == sorted(event["member_ids"]) and event["member_ids"][0] == event["event_id"]
+    assert event["exc_types"] == [
+        "asyncio.exceptions.CancelledError",
+        "TimeoutError",
+        "netra_backend.app.smd.DeterministicStartupError",
+    ]
+    assert event["exc_messages"] == [
+        "",
+        "",
+        "Database initialization timeout after 8.0s in staging environment",
+    ]
+    assert event["frames"][:2] == [
+        "/usr/local/lib/python3.11/site-packages/asyncpg/connect_utils.py:886 in _connect_addr",
+        "/usr/local/lib/python3.11/site-packages/asyncpg/connect_utils.py:934 in __connect_addr",
+    ]
+    assert event["frames"][-1] == "/app/netra_backend/app/smd.py:431 in _phase3_database_setup"
+
+
+def test_blank_line_entries_join_without_changing_the_chain(stores: list[Store]) -> None:
+    """Empty stderr lines between chained parts are absorbed and leave types, messages and frames alone."""
+    plain = _tracebacks(_events(_ndjson(stores, "cloud_run_startup.ndjson")))
+    blank = _tracebacks(_events(_ndjson(stores, "cloud_run_startup_blank_lines.ndjson")))
+    keys = ("exc_types", "exc_messages", "frames", "instance_id")
+    assert [[e[k] for k in keys] for e in plain] == [[e[k] for k in keys] for e in blank]
+    assert [e["n_members"] + 4 for e in plain if e["instance_id"] == INSTANCE_A] == [
+        e["n_members"] for e in blank if e["instance_id"] == INSTANCE_A
+    ]
+
+
+def test_interleaved_tracebacks_on_two_instances_stay_apart(stores: list[Store]) -> None:
+    """Two tracebacks printed at the same microseconds on two instances make two events, one per instance."""
+    store = _ndjson(stores, "cloud_run_startup.ndjson")
+    events = _events(store)
+    owner = dict(store.con.execute("SELECT entry_id, instance_id FROM entries").fetchall())
+    tracebacks = _tracebacks(events)
+    assert [e["instance_id"] for e in tracebacks] == [INSTANCE_B, INSTANCE_A]
+    for event in tracebacks:
+        assert {event["instance_id"]} == {owner[m] for m in event["member_ids"]}
+    asgi = _one(events, "sqlalchemy.exc.DBAPIError")
+    assert asgi["message"].split("\n") == _lines("asgi_too_many.txt")[:-1]
+    assert asgi["exc_types"] == ["asyncpg.exceptions.TooManyConnectionsError", "sqlalchemy.exc.DBAPIError"]
+    assert asgi["exc_messages"][1].endswith("\n(Background on this error at: https://sqlalche.me/e/20/dbapi)")
+
+
+def test_line_after_a_traceback_stays_its_own_event(stores: list[Store]) -> None:
+    """uvicorn's `Application startup failed` and an access line right after a traceback stay apart."""
+    events = _events(_ndjson(stores, "cloud_run_startup.ndjson"))
+    singles = [e["message"] for e in events if not e["is_traceback"]]
+    assert "ERROR:    Application startup failed. Exiting." in singles
+    assert 'INFO:     169.254.1.1:43250 - "GET /api/threads HTTP/1.1" 500 Internal Server Error' in singles
+
+
+def test_consecutive_tracebacks_on_one_instance_stay_apart(stores: list[Store]) -> None:
+    """Back-to-back tracebacks on one instance make two events; the logger line before the first joins it."""
+    events = _events(_ndjson(stores, "consecutive.ndjson"))
+    stderr = [e for e in _tracebacks(events) if e["n_members"] > 1]
+    assert [e["exc_types"] for e in stderr] == [["AttributeError"], ["AttributeError"]]
+    first, second = (e["message"].split("\n") for e in stderr)
+    transcript = _lines("consecutive.txt")
+    assert transcript[:9] == first
+    assert transcript[9:-1] == second
+    assert "INFO:     Waiting for application shutdown." in [e["message"] for e in events]
+
+
+def test_jsonpayload_embedded_traceback_is_parsed(stores: list[Store]) -> None:
+    """A jsonPayload message + exc_info holding a whole traceback is one traceback event with its chain."""
+    event = _one(
+        _events(_ndjson(stores, "consecutive.ndjson")), "aiohttp.client_exceptions.ClientConnectorError"
+    )
+    assert (event["n_members"], event["is_traceback"], event["runtime"]) == (1, True, "python")
+    assert event["message"].startswith(
+        "Cloud SQL connector refresh failed\nTraceback (most recent call last):"
+    )
+    assert event["exc_messages"] == [
+        "Cannot connect to host sqladmin.googleapis.com:443 ssl:default [Network is unreachable]"
+    ]
+    assert len(event["frames"]) == 2
+
+
+def test_exception_group_rejoins_with_members_innermost(stores: list[Store]) -> None:
+    """A `+ Exception Group Traceback` with `|` boxed lines is one event; the member exception comes first."""
+    events = _events(_ndjson(stores, "exception_group.ndjson"))
+    event = _one(events, "ExceptionGroup")
+    assert _lines("exception_group.txt")[:-1] == event["message"].split("\n")
+    assert event["exc_types"] == ["sqlalchemy.exc.TimeoutError", "ExceptionGroup"]
+    assert len(events) == 2
+
+
+def test_lines_far_apart_in_time_do_not_join() -> None:
+    """A traceback header and an exception line 5 s later on one instance are not one event."""
+    con = _synthetic(
+        [("Traceback (most recent call last):", 0), ('  File "/app/x.py", line 1, in f', 5_000_000)]
+    )
+    stats = build_events(con)
+    assert (stats.rejoined, stats.events) == (0, 2)
+
+
+# ---------------------------------------------------------------- plain text
+
+
+def test_plain_text_traceback_rejoins_with_its_intro_line(stores: list[Store]) -> None:
+    """Text lines sharing one timestamp re-join by line order; the ERROR line before them opens the event."""
+    events = _events(_text(stores, "psycopg_startup.log"))
+    event = _one(events, "sqlalchemy.exc.OperationalError")
+    assert event["message"].split("\n") == _lines("psycopg_startup.log")[1:-2]
+    assert event["exc_types"] == ["psycopg2.OperationalError", "sqlalchemy.exc.OperationalError"]
+    assert event["exc_messages"][0].endswith(
+        "\n\tIs the server running on that host and accepting TCP/IP connections?"
+    )
+    assert event["exc_messages"][1].endswith("\n(Background on this error at: https://sqlalche.me/e/20/e3q8)")
+    assert [e["message"] for e in events if not e["is_traceback"]][-2:] == [
+        "2025-09-15 15:15:38,140 INFO [netra_backend.app.smd] Shutting down",
+        "ERROR:    Application startup failed. Exiting.",
+    ]
+
+
+def test_compose_streams_interleaved_in_text_stay_apart(stores: list[Store]) -> None:
+    """Two compose services' tracebacks interleaved line by line in one file make one event per service."""
+    events = _tracebacks(_events(_text(stores, "compose_interleaved.log")))
+    assert [(e["instance_id"], e["exc_types"]) for e in events] == [
+        ("api-1", ["KeyError"]),
+        ("worker-1", ["ConnectionResetError"]),
+    ]
+    assert [e["n_members"] for e in events] == [5, 4]
+
+
+# ---------------------------------------------------------------- other runtimes
+
+
+@pytest.mark.parametrize(
+    ("instance", "transcript", "runtime", "unrelated_tail"),
+    [
+        ("00aa01", "node_unhandled.txt", "node", 0),  # unhandled rejection: prelude, caret, error props
+        ("00aa02", "node_logged.txt", "node", 1),  # console.error(err) then a request line
+        ("00aa03", "go_panic.txt", "go", 0),  # panic, signal, goroutine, tab-indented frames
+        ("00aa04", "java_main.txt", "java", 0),  # Exception in thread, Caused by, ... N more
+    ],
+)
+def test_other_runtime_tracebacks_stay_together(
+    stores: list[Store], instance: str, transcript: str, runtime: str, unrelated_tail: int
+) -> None:
+    """Node, Go and Java stack traces split one line per entry become one event each."""
+    events = [e for e in _events(_ndjson(stores, "runtimes.ndjson")) if e["instance_id"] == instance]
+    lines = _lines(transcript)
+    assert [(runtime, len(lines) - unrelated_tail)] == [
+        (e["runtime"], e["n_members"]) for e in _tracebacks(events)
+    ]
+    assert len(events) == 1 + unrelated_tail
+
+
+def test_java_chain_is_innermost_first(stores: list[Store]) -> None:
+    """Java prints the outermost exception first; `exc_types` lists the last `Caused by:` first."""
+    event = _one(_events(_ndjson(stores, "runtimes.ndjson")), "java.net.ConnectException")
+    assert event["exc_types"] == [
+        "java.net.ConnectException",
+        "org.postgresql.util.PSQLException",
+        "org.springframework.jdbc.CannotGetJdbcConnectionException",
+    ]
+    assert (
+        event["frames"][0]
+        == "DataSourceUtils.java:84 in org.springframework.jdbc.datasource.DataSourceUtils.getConnection"
+    )
+
+
+# ---------------------------------------------------------------- table shape, stats, determinism
+
+
+def test_ordinary_rows_keep_their_entry_and_empty_lists(stores: list[Store]) -> None:
+    """Non-traceback rows carry member_ids [entry_id], empty lists, is_traceback false and one member."""
+    store = _ndjson(stores, "cloud_run_startup.ndjson")
+    events = _events(store)
+    ordinary = [e for e in events if not e["is_traceback"]]
+    assert ordinary
+    for event in ordinary:
+        assert ([event["entry_id"]], [], [], [], 1, None) == (
+            event["member_ids"], event["exc_types"], event["exc_messages"], event["frames"],
+            event["n_members"], event["runtime"],
+        )  # fmt: skip
+    row = store.con.execute("SELECT count(*) FROM entries").fetchone()
+    assert row is not None and row[0] == sum(e["n_members"] for e in events)
+
+
+def test_stats_count_rejoined_absorbed_and_runtimes(stores: list[Store]) -> None:
+    """EventStats says how many tracebacks were re-joined, how many entries they absorbed, and by runtime."""
+    tails = {"node_unhandled.txt": 0, "node_logged.txt": 1, "go_panic.txt": 0, "java_main.txt": 0}
+    joined = [len(_lines(name)) - tail for name, tail in tails.items()]
+    entries = sum(len(_lines(name)) for name in tails)
+    stats = build_events(_ndjson(stores, "runtimes.ndjson").con)
+    expected = EventStats(
+        events=entries - sum(joined) + len(joined),
+        candidates=entries,
+        rejoined=len(joined),
+        absorbed=sum(joined) - len(joined),
+        embedded=0,
+        by_runtime={"go": 1, "java": 1, "node": 2},
+    )
+    assert expected == stats
+
+
+def test_reversed_export_order_gives_identical_events(stores: list[Store], tmp_path: Path) -> None:
+    """gcloud exports newest first; the same entries in reverse file order give the same events."""
+    lines = (DATA / "cloud_run_startup.ndjson").read_text(encoding="utf-8").splitlines(keepends=True)
+    keys = ("event_id", "member_ids", "message", "exc_types", "exc_messages", "frames")
+    forward = [[e[k] for k in keys] for e in _events(_ndjson(stores, "cloud_run_startup.ndjson"))]
+    backward = [[e[k] for k in keys] for e in _events(_ndjson(stores, "r.ndjson", lines[::-1], tmp_path))]
+    assert forward == backward
+
+
+def test_building_twice_gives_the_same_table(stores: list[Store]) -> None:
+    """build_events replaces `events` and is deterministic across runs."""
+    store = _ndjson(stores, "consecutive.ndjson")
+    assert _events(store) == _events(store)
+
+
+def test_only_candidate_rows_reach_python() -> None:
+    """Among 50,000 ordinary lines, the Python scan sees only the traceback rows and a few neighbours."""
+    traceback = _lines("consecutive.txt")[1:9]
+    rows = [(f"GET /api/items/{i} 200", i * 1000) for i in range(50_000)]
+    rows[25_000:25_000] = [(line, 24_999_500 + 10 * k) for k, line in enumerate(traceback)]
+    stats = build_events(_synthetic(rows))
+    assert (1, len(traceback) - 1) == (stats.rejoined, stats.absorbed)
+    assert stats.candidates <= len(traceback) + 6
+    assert stats.events == 50_001
+
+
+# ---------------------------------------------------------------- parse_python_traceback
+
+
+def test_parse_keeps_chaining_words_in_printed_order() -> None:
+    """`via` records which words joined each exception to the one printed before it."""
+    parsed = parse_python_traceback("\n".join(_lines("asyncpg_startup.txt")[2:-1]))
+    assert [exc.via for exc in parsed.chain] == [None, "cause", "context"]
+    assert parsed.intro == "ERROR:"
+    assert 13 == len(parsed.frames) == sum(len(exc.frames) for exc in parsed.chain)
+
+
+@pytest.mark.parametrize(
+    ("last_line", "exc_type", "message"),
+    [
+        ("TimeoutError", "TimeoutError", ""),  # bare type, no colon
+        ("asyncio.exceptions.CancelledError", "asyncio.exceptions.CancelledError", ""),  # dotted, bare
+        ("KeyError: 'agent_service'", "KeyError", "'agent_service'"),
+        (
+            "OSError: [Errno 99] Cannot assign requested address",
+            "OSError",
+            "[Errno 99] Cannot assign requested address",
+        ),
+        ("ValueError:", "ValueError", ""),  # str(exc) empty but a colon printed
+    ],
+)
+def test_parse_exception_line_shapes(last_line: str, exc_type: str, message: str) -> None:
+    """The final line splits into a dotted type and the message after the first `: `."""
+    head = 'Traceback (most recent call last):\n  File "/app/main.py", line 3, in <module>\n    run()\n'
+    text = head + last_line
+    parsed = parse_python_traceback(text)
+    assert ([exc_type], [message], ("/app/main.py:3 in <module>",)) == (
+        parsed.exc_types, parsed.exc_messages, parsed.frames,
+    )  # fmt: skip
+
+
+def test_parse_syntax_error_frame_without_function() -> None:
+    """A SyntaxError frame has no `, in f` part and its caret lines are not the exception line."""
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "/app/main.py", line 1, in <module>\n    import app.settings\n'
+        '  File "/app/app/settings.py", line 12\n    DATABASE_URL = os.environ[\n'
+        "                             ^\n"
+        "SyntaxError: '[' was never closed"
+    )
+    parsed = parse_python_traceback(text)
+    assert parsed.exc_types == ["SyntaxError"]
+    assert parsed.frames == ("/app/main.py:1 in <module>", "/app/app/settings.py:12")
+
+
+def test_parse_traceback_returns_none_for_plain_multiline_text() -> None:
+    """Multi-line text without any runtime's traceback grammar is not a traceback."""
+    assert parse_traceback("Starting worker\n  with 4 threads\nready") is None
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _synthetic(rows: list[tuple[str, int]]) -> duckdb.DuckDBPyConnection:
+    """A minimal `entries` table on one Cloud Run instance: (message, microseconds after a base time).
+
+    Rows travel as one JSON parameter because executemany is slow in DuckDB.
+    """
+    con = duckdb.connect()
+    payload = json.dumps([{"m": m, "us": us} for m, us in sorted(rows, key=lambda r: r[1])])
+    con.execute(
+        """CREATE TABLE entries AS
+           SELECT row_number() OVER () - 1 AS entry_id, 'x.ndjson' AS source, row_number() OVER () AS line_no,
+                  TIMESTAMP '2025-09-15 15:00:00' + to_microseconds(r.us) AS ts, 0 AS severity_num,
+                  r.m AS message, 'run.googleapis.com/stderr' AS log_id, 'i1' AS instance_id, 'r1' AS revision
+           FROM (SELECT unnest(CAST($p AS JSON)::STRUCT(m VARCHAR, us BIGINT)[]) AS r)""",
+        {"p": payload},
+    )
+    return con
