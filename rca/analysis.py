@@ -92,7 +92,10 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
     periods = baseline.periods(meta["baseline_start"], meta["start"], meta["end"], meta["earliest"])
     findings = baseline.classify(aggregate(con, patterns, hits), periods)
     deploys = collect(con)
-    context = _context(con, meta, deploys)
+    context = _context(con, meta, deploys) | {}
+    for f in sorted(findings, key=lambda f: (f.role is not Role.CONTEXT, -f.count, f.pattern_id)):
+        for name, values in f.fields.items():
+            context.setdefault(name, values[0])  # e.g. {host} named by a context line of the same run
     lookup = {p.id: p for p in patterns}
     nodes = _nodes(findings, lookup, hits)
     phrases = {f.pattern_id: baseline.describe(f, periods) for f in findings}
@@ -127,7 +130,8 @@ def _nodes(findings: Sequence[Finding], lookup: Mapping[str, Pattern], hits: Seq
     occ: dict[str, list[chain.Occurrence]] = {}
     for h in hits:
         if h.in_window:
-            occ.setdefault(h.pattern_id, []).append(chain.Occurrence(h.ts, h.instance_id, h.revision, h.event_id))
+            occ.setdefault(h.pattern_id, []).append(
+                chain.Occurrence(h.done_ts or h.ts, h.instance_id, h.revision, h.event_id))
     return {
         f.pattern_id: chain.Node(f, lookup[f.pattern_id], tuple(occ.get(f.pattern_id, ())))
         for f in findings
@@ -181,10 +185,21 @@ def _with(link: Link, **changes: Any) -> Link:
     return replace(link, **changes)
 
 
+def _finding_context(f: Finding, context: Mapping[str, str]) -> dict[str, str]:
+    """Context for one finding's templates: its own latest revision and instance win."""
+    ctx = dict(context) | {"count": str(f.count), "first_seen": f.first_seen or "", "last_seen": f.last_seen or ""}
+    if f.samples:
+        last = f.samples[-1]
+        if last.revision:
+            ctx["revision"] = last.revision
+        if last.instance_id:
+            ctx["instance"] = last.instance_id
+    return ctx
+
+
 def _link(why: int, node: chain.Node, ed: chain.Edge | None, context: Mapping[str, str]) -> Link:
     f = node.finding
-    ctx = dict(context) | {"count": str(f.count), "first_seen": f.first_seen or "", "last_seen": f.last_seen or ""}
-    statement = fill(node.pattern.why, f.fields, ctx)
+    statement = fill(node.pattern.why, f.fields, _finding_context(f, context))
     return Link(
         why=why,
         statement=statement,
@@ -238,12 +253,13 @@ def _hypotheses(ordered: Sequence[chain.Node], chain_ids: list[str], edges: Mapp
                 symptom: chain.Node | None, phrases: Mapping[str, str],
                 path_scores: Mapping[str, float]) -> list[Hypothesis]:
     symptom_first = symptom.first() if symptom else None
+    downstream = chain.explained(chain_ids, edges)
     out = []
     for n in ordered:
         if n.id in chain_ids or n.pattern.role is Role.CONTEXT:
             continue
-        if n.pattern.role is Role.SYMPTOM and n.finding.status == "active" and n.id not in path_scores:
-            continue  # an unexplained side symptom is not a competing cause
+        if n.pattern.role is Role.SYMPTOM and n.id not in downstream:
+            continue  # a side symptom nothing explains is not a competing cause (see finding relations)
         why_not = chain.losing_reason(n, chain_ids, edges, symptom_first, phrases.get(n.id, ""))
         score = min(0.5, path_scores.get(n.id, 0.0) / 3) if n.finding.status == "active" else 0.05
         out.append(chain.hypothesis(n, why_not, score))
@@ -254,9 +270,10 @@ def _remediation(chain_nodes: Sequence[chain.Node], context: Mapping[str, str]) 
     out: list[Remediation] = []
     seen: set[tuple[str, str | None]] = set()
     for node in chain_nodes:
+        ctx = _finding_context(node.finding, context)
         for step in node.pattern.remediation:
-            action = fill(step.action, node.finding.fields, context)
-            command = fill(step.command, node.finding.fields, context) if step.command else None
+            action = fill(step.action, node.finding.fields, ctx)
+            command = fill(step.command, node.finding.fields, ctx) if step.command else None
             if (action, command) not in seen:
                 seen.add((action, command))
                 out.append(Remediation(action, command, node.id))

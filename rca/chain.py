@@ -22,6 +22,9 @@ SAME_EVENT = 0.3
 SAME_INSTANCE = 0.2
 TIME_ORDER = 0.1
 TOLERANCE = timedelta(seconds=2)
+# Lines of one failure are written by different components (app, platform, request log) whose
+# timestamps can disagree by seconds; only a cause first seen clearly after its effect contradicts.
+ORDER_SLACK = timedelta(seconds=30)
 NEAR = timedelta(seconds=180)
 MAX_DEPTH = 8
 
@@ -65,12 +68,13 @@ class Node:
         times = [o.ts for o in self.occurrences if o.ts is not None]
         return min(times) if times else None
 
-    def first_by_instance(self) -> dict[str, datetime]:
-        """First occurrence per instance id."""
+    def first_by(self, scope: str) -> dict[str, datetime]:
+        """First occurrence per ``instance`` or ``revision``."""
         out: dict[str, datetime] = {}
         for o in self.occurrences:
-            if o.instance and o.ts is not None and (o.instance not in out or o.ts < out[o.instance]):
-                out[o.instance] = o.ts
+            key = o.instance if scope == "instance" else o.revision
+            if key and o.ts is not None and (key not in out or o.ts < out[key]):
+                out[key] = o.ts
         return out
 
 
@@ -116,21 +120,26 @@ def _knowledge_phrase(cause: Node, effect: Node) -> str:
 
 
 def _time_order(cause: Node, effect: Node) -> str:
-    """consistent | contradicted | unknown; per instance where both occur, else globally."""
-    a, b = cause.first_by_instance(), effect.first_by_instance()
+    """consistent | contradicted | unknown: per revision where both occur, else globally.
+
+    Revisions, not instances: in a crash loop the platform's lines about one instance (probe,
+    request errors) and the application's own lines are stamped by different components and
+    can disagree by tens of seconds, while a revision's first failure is a stable landmark.
+    """
+    a, b = cause.first_by("revision"), effect.first_by("revision")
     common = sorted(set(a) & set(b))
     if common:
-        before = sum(1 for i in common if a[i] <= b[i] + TOLERANCE)
+        before = sum(1 for r in common if a[r] <= b[r] + ORDER_SLACK)
         return "consistent" if before * 2 >= len(common) else "contradicted"
     ta, tb = cause.first(), effect.first()
     if ta is None or tb is None:
         return "unknown"
-    return "consistent" if ta <= tb + TOLERANCE else "contradicted"
+    return "consistent" if ta <= tb + ORDER_SLACK else "contradicted"
 
 
 def _same_instance_fraction(cause: Node, effect: Node) -> float:
     """Share of the effect's instances where the cause occurred shortly before it."""
-    effect_first = effect.first_by_instance()
+    effect_first = effect.first_by("instance")
     if not effect_first:
         return 0.0
     cause_times: dict[str, list[datetime]] = {}
@@ -160,7 +169,8 @@ def build_edges(nodes: Sequence[Node]) -> dict[tuple[str, str], Edge]:
 def user_facing(node: Node) -> bool:
     """Whether users saw this symptom directly (request logs / HTTP status)."""
     m = node.pattern.match
-    return m.http_status is not None or any("requests" in x for x in m.log_id)
+    from_requests = any((s.log_id or "").endswith("/requests") for s in node.finding.samples)
+    return from_requests or m.http_status is not None or any("requests" in x for x in m.log_id)
 
 
 def main_symptom(nodes: Sequence[Node]) -> Node | None:
@@ -216,11 +226,22 @@ def _path_score(ids: tuple[str, ...], path_edges: tuple[Edge, ...], nodes: Mappi
     return mean + 0.08 * len(path_edges) + (0.3 if ends_on_cause else 0.0)
 
 
+def satisfies(refs: Sequence[str], node: Node) -> bool:
+    """Whether a rule condition names this finding.
+
+    `category:x` means a failure of that category; a context finding (healthy database
+    activity, a deploy) is not a failure, so only its id can name it.
+    """
+    if node.pattern.role is Role.CONTEXT:
+        return node.id in refs
+    return refers_to(refs, node)
+
+
 def fired_rules(terminal: Node, present: Sequence[Node]) -> list[tuple[Rule, list[Node]]]:
     """The terminal pattern's rules whose conditions hold, with the findings that satisfy them."""
     out = []
     for rule in terminal.pattern.rules:
-        hits = [n for n in present if n.id != terminal.id and refers_to(rule.when_any, n)]
+        hits = [n for n in present if n.id != terminal.id and satisfies(rule.when_any, n)]
         if hits:
             out.append((rule, hits))
     return out
@@ -256,17 +277,38 @@ def losing_reason(node: Node, chain_ids: Sequence[str], edges: Mapping[tuple[str
     if node.finding.status == "pre-existing":
         return f"present before the incident at a similar rate ({periods_phrase})"
     rejected = [e for (c, _), e in sorted(edges.items()) if c == node.id and e.rejected]
-    downstream = [c for c in chain_ids if (c, node.id) in edges and edges[(c, node.id)].score > 0]
-    if downstream:
-        return f"downstream of the chosen cause: {downstream[0]} explains it"
+    origin = explained(chain_ids, edges).get(node.id)
+    if origin is not None:
+        return f"downstream of the chosen cause: {origin} explains it"
     first = node.first()
-    if symptom_first is not None and first is not None and first > symptom_first + TOLERANCE:
+    if symptom_first is not None and first is not None and first > symptom_first + ORDER_SLACK:
         return "first seen after the symptom began, so it cannot have caused it"
+    side = [e for (c, e), ed in sorted(edges.items()) if c == node.id and ed.score > 0]
+    if side:
+        return (f"explains {', '.join(side[:3])} rather than the main symptom; "
+                "it may be another face of the same failure")
     if rejected:
         return rejected[0].rejected
     if node.finding.status == "elevated":
         return f"present before the incident ({periods_phrase}); no causal path to the symptom"
     return "no causal path from it to the symptom in the library's knowledge"
+
+
+def explained(chain_ids: Sequence[str], edges: Mapping[tuple[str, str], Edge]) -> dict[str, str]:
+    """Findings downstream of the chain: each mapped to the chain finding that explains it."""
+    live: dict[str, list[str]] = {}
+    for (c, e), ed in sorted(edges.items()):
+        if ed.score > 0:
+            live.setdefault(c, []).append(e)
+    out: dict[str, str] = {}
+    frontier = [(c, c) for c in chain_ids]
+    while frontier:
+        node_id, origin = frontier.pop(0)
+        for effect in live.get(node_id, []):
+            if effect not in chain_ids and effect not in out:
+                out[effect] = origin
+                frontier.append((effect, origin))
+    return out
 
 
 def hypothesis(node: Node, why_not: str, score: float) -> Hypothesis:

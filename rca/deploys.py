@@ -101,7 +101,7 @@ def _database_config(con: Any) -> dict[str, str]:
     if not row:
         return {}
     project, _, instance = str(row[0]).rpartition(":")
-    out = {"cloudsql_instance": instance}
+    out = {"cloudsql_instance": instance, "instance_name": instance}
     if project:
         out["cloudsql_project"] = project
     return out
@@ -124,7 +124,9 @@ def _spec_config(payload: str | None) -> dict[str, str]:
     _put(out, "vpc_egress", annotations.get("run.googleapis.com/vpc-access-egress"))
     sql = annotations.get("run.googleapis.com/cloudsql-instances")
     if sql:
-        _put(out, "cloudsql_connection", sql.split(",")[0])
+        connection = sql.split(",")[0]
+        _put(out, "connection_name", connection)
+        _put(out, "instance_name", connection.rsplit(":", 1)[-1])
     spec = template.get("spec") or template
     _put(out, "service_account", spec.get("serviceAccountName") or spec.get("serviceAccount"))
     containers = spec.get("containers") or []

@@ -23,7 +23,11 @@ from rca.timeutil import rfc3339
 _NAMED_GROUP = re.compile(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>")
 SAMPLES_PER_FINDING = 3
 _EVENT_COLUMNS = (
-    "event_id, ts, insert_id, log_name, log_id, revision, instance_id, message, member_ids, in_window, service"
+    "event_id, ts, insert_id, log_name, log_id, revision, instance_id, message, member_ids, in_window, service, "
+    # Cloud Run stamps a request log with the time the request ARRIVED; it failed `latency` later,
+    # which is the moment to compare with the application's own error lines.
+    "CASE WHEN http_latency_s IS NOT NULL AND ts IS NOT NULL "
+    "THEN ts + to_microseconds(CAST(http_latency_s * 1000000 AS BIGINT)) ELSE ts END AS done_ts"
 )
 
 
@@ -38,6 +42,7 @@ class Hit:
     instance_id: str | None
     revision: str | None
     fields: dict[str, str]
+    done_ts: datetime | None = None
 
 
 def strip_names(expr: str) -> str:
@@ -141,6 +146,7 @@ def _hit(p: Pattern, row: tuple[Any, ...]) -> Hit:
         instance_id=row[6],
         revision=row[5],
         fields=extract(p, str(row[7])),
+        done_ts=row[11],
     )
 
 

@@ -27,7 +27,7 @@ WITH x AS (
     source, ord, v, jp, pp,
     try_cast(v[1] AS TIMESTAMPTZ)::TIMESTAMP AS ts,
     try_cast(v[2] AS TIMESTAMPTZ)::TIMESTAMP AS receive_ts,
-    upper(coalesce(v[3], v[40], v[41], 'DEFAULT')) AS sev_raw,
+    upper(coalesce(v[3], v[39], v[40], 'DEFAULT')) AS sev_raw,
     v[5] AS log_name,
     CASE WHEN v[4] IS NOT NULL THEN v[4]
          ELSE concat_ws(chr(10),
@@ -35,7 +35,6 @@ WITH x AS (
                          CASE WHEN json_type(jp, '$.error') = 'VARCHAR' THEN v[30] END, v[31]),
                 coalesce(v[32], v[33], v[34], v[35]))
     END AS text_msg,
-    CASE WHEN v[13] IS NULL THEN NULL ELSE v[13] END AS trace_id
   FROM x
 )
 SELECT
@@ -80,7 +79,7 @@ SELECT
   try_cast(v[22] AS INTEGER) AS source_line,
   v[23] AS method_name,
   v[24] AS principal,
-  v[39] AS database_id,
+  v[38] AS database_id,
   coalesce(v[37] = 'true', false) AS naive_ts,
   coalesce(jp, pp)::VARCHAR AS payload
 FROM y
