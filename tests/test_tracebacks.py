@@ -184,13 +184,38 @@ def test_exception_group_rejoins_with_members_innermost(stores: list[Store]) -> 
     assert len(events) == 2
 
 
+def test_exception_message_continuing_on_unindented_lines_stays_in_the_event(stores: list[Store]) -> None:
+    """A pydantic ValidationError's field name line (unindented, same write) continues the message."""
+    events = _events(_ndjson(stores, "pydantic_settings.ndjson"))
+    event = _one(events, "pydantic_core._pydantic_core.ValidationError")
+    assert event["message"].split("\n") == _lines("pydantic_settings.txt")[:-1]
+    assert event["exc_messages"][0].split("\n")[:2] == ["1 validation error for Settings", "POSTGRES_HOST"]
+    assert "<frozen importlib._bootstrap>:1204 in _gcd_import" in event["frames"]
+    assert events[-1]["message"] == "[2025-09-15 15:15:38 +0000] [1] [INFO] Shutting down: Master"
+
+
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_lines_with_equal_timestamps_keep_file_order(
+    stores: list[Store], tmp_path: Path, newest_first: bool
+) -> None:
+    """Lines stamped in the same millisecond keep their printed order, also in a newest-first export."""
+    entries = [json.loads(line) for line in (DATA / "cloud_run_startup.ndjson").read_text().splitlines()]
+    for entry in entries:
+        entry["timestamp"] = entry["timestamp"][:23] + "Z"  # milliseconds: many ties
+    lines = [json.dumps(entry) + "\n" for entry in entries]
+    store = _ndjson(stores, "ties.ndjson", lines[::-1] if newest_first else lines, tmp_path)
+    event = _one(_events(store), "netra_backend.app.smd.DeterministicStartupError")
+    transcript = _lines("asyncpg_startup.txt")
+    assert event["message"].split("\n") == transcript[2:-1]
+
+
 def test_lines_far_apart_in_time_do_not_join() -> None:
     """A traceback header and an exception line 5 s later on one instance are not one event."""
     con = _synthetic(
         [("Traceback (most recent call last):", 0), ('  File "/app/x.py", line 1, in f', 5_000_000)]
     )
     stats = build_events(con)
-    assert (stats.rejoined, stats.events) == (0, 2)
+    assert (stats.rejoined, stats.events, stats.by_runtime) == (0, 2, {})
 
 
 # ---------------------------------------------------------------- plain text

@@ -442,8 +442,8 @@ def _introduces(row: _Row | None) -> bool:
     return row.severity_num >= 500 or bool(_INTRO.search(row.text))
 
 
-def _scan(rows: Sequence[_Row]) -> Iterator[list[_Row]]:
-    """Group the candidate rows of one stream into tracebacks (lists of two or more rows)."""
+def _scan(rows: Sequence[_Row]) -> Iterator[_Group]:
+    """Group the candidate rows of one stream into tracebacks, in order."""
     group: _Group | None = None
     pending: list[_Row] = []  # blank lines held until the traceback continues
     prev: _Row | None = None
@@ -452,7 +452,7 @@ def _scan(rows: Sequence[_Row]) -> Iterator[list[_Row]]:
         nxt = rows[index + 1] if index + 1 < len(rows) else None
         multi = "\n" in row.text.strip("\n")
         if group is not None and (multi or not _follows(prev, row)):
-            yield group.rows
+            yield group
             group, pending = None, []
         if group is not None and not row.text.strip():
             pending.append(row)
@@ -461,13 +461,13 @@ def _scan(rows: Sequence[_Row]) -> Iterator[list[_Row]]:
             pending = []
         else:
             if group is not None:
-                yield group.rows
+                yield group
             free_prev = prev_free and not pending
             group, pending = (None if multi else _start(row, prev, free_prev, nxt)), []
         prev_free = group is None
         prev = row
     if group is not None:
-        yield group.rows
+        yield group
 
 
 # ---------------------------------------------------------------- the events table
@@ -494,22 +494,28 @@ class _Event:
     parsed: ParsedTraceback
 
 
+# Stream order is time order; lines with equal times keep file order, read backwards when the
+# file runs newest first (gcloud exports do), told by the sign of corr(line_no, ts) per source.
 _CANDIDATES_SQL = f"""
-WITH k AS (
-  SELECT entry_id, source, log_id, instance_id, revision, ts, line_no, severity_num, message,
+WITH d AS (
+  SELECT source, CASE WHEN corr(line_no::DOUBLE, epoch_us(ts)::DOUBLE) < 0 THEN -1 ELSE 1 END AS dir
+  FROM entries GROUP BY source
+), k AS (
+  SELECT entry_id, source, log_id, instance_id, revision, ts, line_no * dir AS seq, severity_num, message,
          regexp_matches(message, $re) AS strong,
          log_id LIKE 'local/%' AS text_source
-  FROM entries
+  FROM entries JOIN d USING (source)
 ), w AS (
   SELECT *,
     row_number() OVER p AS pos,
     epoch_us(ts) - lag(epoch_us(ts)) OVER p AS gap_us,
-    line_no - lag(line_no) OVER p AS line_gap,
+    seq - lag(seq) OVER p AS line_gap,
     lag(entry_id) OVER p IS NOT NULL AND lag(ts IS NULL) OVER p = (ts IS NULL) AS has_prev,
-    max(strong::INTEGER) OVER (PARTITION BY source, log_id, instance_id, revision ORDER BY entry_id
-                               ROWS BETWEEN {CONTEXT_AFTER} PRECEDING AND {CONTEXT_BEFORE} FOLLOWING) AS near
+    max(strong::INTEGER) OVER (
+      PARTITION BY source, log_id, instance_id, revision ORDER BY ts NULLS LAST, seq, entry_id
+      ROWS BETWEEN {CONTEXT_AFTER} PRECEDING AND {CONTEXT_BEFORE} FOLLOWING) AS near
   FROM k
-  WINDOW p AS (PARTITION BY source, log_id, instance_id, revision ORDER BY entry_id)
+  WINDOW p AS (PARTITION BY source, log_id, instance_id, revision ORDER BY ts NULLS LAST, seq, entry_id)
 )
 SELECT entry_id, source, log_id, instance_id, revision, pos,
        has_prev AND CASE
@@ -519,7 +525,7 @@ SELECT entry_id, source, log_id, instance_id, revision, pos,
        CASE WHEN text_source THEN 0 ELSE gap_us END AS gap_us,
        severity_num, message
 FROM w WHERE near = 1
-ORDER BY source, log_id, instance_id NULLS FIRST, revision NULLS FIRST, entry_id
+ORDER BY source, log_id, instance_id NULLS FIRST, revision NULLS FIRST, ts NULLS LAST, seq, entry_id
 """
 
 
@@ -539,7 +545,9 @@ def _events(rows: Sequence[_Row]) -> Iterator[_Event]:
         members = list(stream)
         grouped: set[int] = set()
         for group in _scan(members):
-            grouped.update(row.entry_id for row in group)
+            if len(group.rows) < 2:
+                continue  # a lone header line is an ordinary event
+            grouped.update(row.entry_id for row in group.rows)
             yield _joined(group)
         for row in members:
             if row.entry_id not in grouped and "\n" in row.text.strip():
@@ -548,10 +556,11 @@ def _events(rows: Sequence[_Row]) -> Iterator[_Event]:
                     yield _Event((row.entry_id,), row.text, parsed)
 
 
-def _joined(group: Sequence[_Row]) -> _Event:
-    text = "\n".join(row.text for row in group)
-    parsed = parse_traceback(text) or ParsedTraceback("unknown")
-    return _Event(tuple(row.entry_id for row in group), text, parsed)
+def _joined(group: _Group) -> _Event:
+    """One event from a scanned group, parsed with the grammar the scan recognised."""
+    text = "\n".join(row.text for row in group.rows)
+    parsed = parse_traceback(text, group.runtime) or ParsedTraceback(group.runtime)
+    return _Event(tuple(row.entry_id for row in group.rows), text, parsed)
 
 
 _TB_EVENT_TYPE = (

@@ -80,6 +80,7 @@ def main() -> None:
         )
     _write("consecutive.ndjson", [*_stream("consecutive.txt", a, 0, False), _embedded()])
     _write("exception_group.ndjson", _stream("exception_group.txt", b, 0, False))
+    _write("pydantic_settings.ndjson", _stream("pydantic_settings.txt", a, 0, False))
     _write(
         "runtimes.ndjson",
         _stream("node_unhandled.txt", "00aa01", 0, False)
