@@ -209,6 +209,32 @@ def test_lines_with_equal_timestamps_keep_file_order(
     assert event["message"].split("\n") == transcript[2:-1]
 
 
+@pytest.mark.parametrize(
+    ("before", "joins"),
+    [
+        ("ERROR:    Exception in 'lifespan' protocol", True),  # uvicorn lifespan failure
+        ("ERROR:    Exception in ASGI application", True),  # uvicorn request failure
+        ("ERROR:netra_backend.app.db:Failed to create engine", True),  # logger.exception, basicConfig format
+        ("Task exception was never retrieved", True),  # asyncio, no level word but says exception
+        ("INFO:     Waiting for application startup.", False),  # an ordinary line that happens to precede
+        ("", False),  # a blank line introduces nothing
+    ],
+)
+def test_line_introducing_a_traceback_joins_it(before: str, joins: bool) -> None:
+    """The line right before `Traceback (most recent call last):` joins only when it introduces it."""
+    tail = [
+        "Traceback (most recent call last):",
+        '  File "/usr/local/lib/python3.11/site-packages/asyncpg/pool.py", line 517, in _get_new_connection',
+        "    con = await self._connect(",
+        "asyncpg.exceptions.TooManyConnectionsError: sorry, too many clients already",
+    ]
+    con = _synthetic([(line, 30 * k) for k, line in enumerate([before, *tail])])
+    build_events(con)
+    row = con.execute("SELECT message FROM events WHERE is_traceback").fetchone()
+    assert row is not None
+    assert row[0].split("\n") == ([before] if joins else []) + tail
+
+
 def test_lines_far_apart_in_time_do_not_join() -> None:
     """A traceback header and an exception line 5 s later on one instance are not one event."""
     con = _synthetic(

@@ -52,8 +52,7 @@ _PY_HEAD = re.compile(r"Traceback \(most recent call last\):\s*$")
 _BARE_HEAD = re.compile(r"^\s*(?:\+ Exception Group )?Traceback \(most recent call last\):\s*$")
 _PY_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.+))?$')
 _CHAIN = re.compile(
-    r"^\s*(?:(?P<cause>The above exception was the direct cause of the following exception:)"
-    r"|(?P<context>During handling of the above exception, another exception occurred:))\s*$"
+    rf"^\s*(?:(?P<cause>{re.escape(CHAIN_WORDS['cause'])})|(?P<context>{re.escape(CHAIN_WORDS['context'])}))\s*$"
 )
 _CARET = re.compile(r"^\s*[\^~]+[\^~\s]*$")
 _BOX = re.compile(r"^(?P<indent> *)(?P<bar>[|+])(?P<rest>.*)$")
@@ -477,12 +476,12 @@ def _scan(rows: Sequence[_Row]) -> Iterator[_Group]:
 class EventStats:
     """What re-joining did, for the coverage section of the report."""
 
-    events: int = 0
-    candidates: int = 0
-    rejoined: int = 0
-    absorbed: int = 0
-    embedded: int = 0
-    by_runtime: dict[str, int] = field(default_factory=dict)
+    events: int = 0  # rows of `events`
+    candidates: int = 0  # rows the Python scan looked at (the rest never left DuckDB)
+    rejoined: int = 0  # tracebacks put back together from two or more entries
+    absorbed: int = 0  # entries folded into another entry's event
+    embedded: int = 0  # single entries (jsonPayload, multi-line text) that hold a whole traceback
+    by_runtime: dict[str, int] = field(default_factory=dict)  # traceback events (both kinds) per runtime
 
 
 @dataclass(frozen=True)
@@ -530,7 +529,7 @@ ORDER BY source, log_id, instance_id NULLS FIRST, revision NULLS FIRST, ts NULLS
 
 
 def _candidates(con: duckdb.DuckDBPyConnection) -> list[_Row]:
-    """The rows that may belong to a traceback, ordered by stream then entry id."""
+    """The rows that may belong to a traceback, ordered by stream, then as printed."""
     rows = con.execute(_CANDIDATES_SQL, {"re": CANDIDATE_RE2}).fetchall()
     return [
         _Row(int(r[0]), (r[1], r[2], r[3], r[4]), int(r[5]), bool(r[6]),
