@@ -100,10 +100,14 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
     nodes = _nodes(findings, lookup, hits)
     phrases = {f.pattern_id: baseline.describe(f, periods) for f in findings}
     links, root, hyps, used = _conclude(nodes, context, phrases)
-    signals = _signals(con, meta)
+    generic = {p.id for p in patterns if p.generic}
+    signals = _signals(con, meta, {h.event_id for h in hits if h.pattern_id not in generic})
     if root.category is Category.UNKNOWN and signals:
+        top = signals[0]
+        since = "new" if top.new else "bursting"
         root = RootCause(Category.UNKNOWN, None,
-                         f"{root.summary} Top unexplained signal: {signals[0].template!r}", root.confidence)
+                         f"{root.summary} Top unexplained signal ({since} since {top.first_seen}, {top.count} "
+                         f"times): {top.template!r}", root.confidence)
     return Result(
         service=meta.get("service"),
         window=Window(rfc3339(meta["start"]), rfc3339(meta["end"])),
@@ -161,7 +165,7 @@ def _conclude(
     present = list(ordered)
     fired = chain.fired_rules(terminal, present)
     path_scores = {p.ids[-1]: p.score for p in reversed(paths)}
-    if terminal.pattern.role is not Role.CAUSE:
+    if terminal.pattern.role is not Role.CAUSE or terminal.pattern.generic:
         links.append(_gap_link(len(links) + 1, terminal))
         root = chain.unexplained(terminal)
     else:
@@ -223,9 +227,14 @@ def _technical(f: Finding) -> str:
 
 
 def _gap_link(why: int, node: chain.Node) -> Link:
+    """The honest last link: where the evidence stops, say so and say what to check."""
     checks = "; ".join(node.pattern.next_checks[:2]) or "the entries just before it on the same instance"
-    return Link(why, f"No log entry explains why {node.finding.title.lower()}. Check: {checks}",
-                None, Category.UNKNOWN, 0.15, (), "", ("the evidence stops here",))
+    what = node.finding.title[:1].lower() + node.finding.title[1:]
+    if node.pattern.generic:
+        statement = f"No known failure mode explains the {what}. Check: {checks}"
+    else:
+        statement = f"No log entry explains why: {what}. Check: {checks}"
+    return Link(why, statement, None, Category.UNKNOWN, 0.15, (), "", ("the evidence stops here",))
 
 
 def _rule_link(why: int, terminal: chain.Node, statement: str, category: Category, conf: float,
@@ -373,13 +382,11 @@ def _scalar(con: Any, sql: str, params: list[Any] | None = None) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def _signals(con: Any, meta: Mapping[str, Any]) -> list[Signal]:
-    """Unexplained error signals (filled in by rca.mining when available)."""
-    try:
-        from rca.mining.signals import unexplained_signals
-    except ImportError:
-        return []
-    return list(unexplained_signals(con, meta))
+def _signals(con: Any, meta: Mapping[str, Any], explained: set[int]) -> list[Signal]:
+    """Error-like messages no specific pattern explains, new or bursting in the incident."""
+    from rca.mining.signals import unexplained_signals
+
+    return list(unexplained_signals(con, meta, explained))
 
 
 __all__ = ["Result", "Signal", "run", "samples"]

@@ -265,10 +265,14 @@ def confidence(path: Path, terminal: Node, fired: Sequence[tuple[Rule, list[Node
     return round(max(0.05, min(0.95, value)), 2)
 
 
-def unexplained(symptom: Node | None) -> RootCause:
-    """The honest answer when no pattern explains the symptom."""
-    what = symptom.finding.title if symptom else "the errors in this window"
-    return RootCause(Category.UNKNOWN, None, f"No log entry explains {what}.", 0.15)
+def unexplained(node: Node | None) -> RootCause:
+    """The honest answer when no pattern explains the symptom (or only a catch-all does)."""
+    if node is None:
+        return RootCause(Category.UNKNOWN, None, "No log entry explains the errors in this window.", 0.15)
+    what = node.finding.title[:1].lower() + node.finding.title[1:]
+    if node.pattern.generic:
+        return RootCause(Category.UNKNOWN, None, f"No known failure mode explains the {what}.", 0.2)
+    return RootCause(Category.UNKNOWN, None, f"No log entry explains why: {what}.", 0.15)
 
 
 def losing_reason(node: Node, chain_ids: Sequence[str], edges: Mapping[tuple[str, str], Edge],

@@ -182,7 +182,7 @@ def _build(doc: Mapping[str, Any], path: Path, area: str) -> Pattern:
             http_status=(int(status[0]), int(status[1])) if status else None,
             min_severity=m.get("min_severity"),
         ),
-        why=doc["why"], path=str(path),
+        why=doc["why"], path=str(path), generic=bool(doc.get("generic", False)),
         extract={name: spec["type"] for name, spec in sorted(doc.get("extract", {}).items())},
         absence=Absence(absence["expect"], absence.get("scope", "instance"),
                         float(absence.get("within_s", 300))) if absence else None,

@@ -100,6 +100,7 @@ class Pattern:
     match: Match
     why: str
     path: str = ""
+    generic: bool = False
     extract: dict[str, str] = field(default_factory=dict)
     absence: Absence | None = None
     causes: tuple[str, ...] = ()

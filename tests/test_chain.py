@@ -73,7 +73,7 @@ def test_chain_ending_on_symptom_says_evidence_stops() -> None:
     probe = node(pattern("probe-failed", Role.SYMPTOM), [20])
     links, root, _, _ = conclude(s, probe)
     assert links[-1].category is Category.UNKNOWN
-    assert links[-1].statement.startswith("No log entry explains why")
+    assert links[-1].statement.startswith("No log entry explains why")  # noqa: E501
     assert root.category is Category.UNKNOWN
     assert root.confidence < 0.3
 
