@@ -12,16 +12,19 @@ import io
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib import dates as mdates  # noqa: E402  (backend chosen first, on purpose)
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import itertools
 
-_RC = {
+from matplotlib import dates as mdates
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+_RC: Any = {
     "svg.hashsalt": "rca-report",
     "svg.fonttype": "none",
     "font.family": "sans-serif",
@@ -59,24 +62,37 @@ def _parse(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).replace(tzinfo=None)
 
 
+def _num(moment: datetime) -> float:
+    """A datetime as matplotlib's date number (days since its epoch)."""
+    return float(mdates.date2num(moment))  # type: ignore[no-untyped-call]
+
+
 def _bar_width(buckets: Sequence[datetime]) -> float:
     """Bar width in days (matplotlib's date unit): 80 % of the smallest bucket step."""
     if len(buckets) < 2:
         return 1 / 1440
-    step = min((b - a).total_seconds() for a, b in zip(buckets, buckets[1:]))
+    step = min((b - a).total_seconds() for a, b in itertools.pairwise(buckets))
     return 0.8 * step / 86400
 
 
-def _draw_requests(ax: Axes, points: Sequence[tuple[str, str, int]], buckets: Sequence[datetime],
-                   width: float) -> None:
+def _draw_requests(
+    ax: Axes, points: Sequence[tuple[str, str, int]], buckets: Sequence[datetime], width: float
+) -> None:
     bottom = {b: 0 for b in buckets}
     for series, colour in _STATUS_COLOURS.items():
         counts = {_parse(b): n for b, s, n in points if s == series}
         if not counts:
             continue
         xs = sorted(counts)
-        ax.bar([mdates.date2num(x) for x in xs], [counts[x] for x in xs], width=width,
-               bottom=[bottom[x] for x in xs], color=colour, label=series.replace("http ", ""), align="edge")
+        ax.bar(
+            [_num(x) for x in xs],
+            [counts[x] for x in xs],
+            width=width,
+            bottom=[bottom[x] for x in xs],
+            color=colour,
+            label=series.replace("http ", ""),
+            align="edge",
+        )
         for x in xs:
             bottom[x] += counts[x]
     ax.set_ylabel("requests")
@@ -94,8 +110,15 @@ def _draw_findings(ax: Axes, points: Sequence[tuple[str, str, int]]) -> None:
     shown = sorted(totals, key=lambda s: (-totals[s], s))[:_MAX_FINDING_SERIES]
     for i, series in enumerate(sorted(shown)):
         rows = sorted((_parse(b), n) for b, s, n in points if s == series)
-        ax.plot([mdates.date2num(x) for x, _ in rows], [n for _, n in rows], marker="o", markersize=3,
-                linewidth=1.2, color=_FINDING_COLOURS[i % len(_FINDING_COLOURS)], label=series)
+        ax.plot(
+            [_num(x) for x, _ in rows],
+            [n for _, n in rows],
+            marker="o",
+            markersize=3,
+            linewidth=1.2,
+            color=_FINDING_COLOURS[i % len(_FINDING_COLOURS)],
+            label=series,
+        )
     ax.set_ylabel("pattern matches")
     if shown:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
@@ -105,10 +128,10 @@ def _draw_findings(ax: Axes, points: Sequence[tuple[str, str, int]]) -> None:
 
 def _finish_axes(ax: Axes, start: str | None, end: str | None, has_points: bool) -> None:
     if start and end:
-        ax.set_xlim(mdates.date2num(_parse(start)), mdates.date2num(_parse(end)))
+        ax.set_xlim(_num(_parse(start)), _num(_parse(end)))
     elif not has_points:
         ax.set_xticks([])
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))  # type: ignore[no-untyped-call]
     ax.set_xlabel("time (UTC)")
 
 
@@ -118,7 +141,10 @@ _PROLOG = re.compile(r"\A(?:<\?xml[^>]*\?>\s*)?(?:<!DOCTYPE[^>]*>\s*)?")
 def _strip_prolog(svg: str) -> str:
     """Drop the XML declaration and DOCTYPE (invalid inside HTML) and label the root element."""
     body = _PROLOG.sub("", svg).strip()
-    label = 'class="timeline-chart" role="img" aria-label="Requests by status and pattern matches over the window" '
+    label = (
+        'class="timeline-chart" role="img" '
+        'aria-label="Requests by status and pattern matches over the window" '
+    )
     return body.replace("<svg ", "<svg " + label, 1) + "\n"
 
 

@@ -34,44 +34,78 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("private-key-block", re.compile(
-        r"""(?x)
+    Rule(
+        "private-key-block",
+        re.compile(
+            r"""(?x)
         -----BEGIN\ (?P<kind>[A-Z ]*?)PRIVATE\ KEY-----   # PEM header, any key type
         [\s\S]*?
         (?:-----END\ [A-Z ]*?PRIVATE\ KEY-----|\Z)         # footer, or the end of a cut-off paste
-        """), r"-----BEGIN \g<kind>PRIVATE KEY-----***-----END \g<kind>PRIVATE KEY-----"),
-    Rule("url-password", re.compile(
-        r"""(?xi)
+        """
+        ),
+        r"-----BEGIN \g<kind>PRIVATE KEY-----***-----END \g<kind>PRIVATE KEY-----",
+    ),
+    Rule(
+        "url-password",
+        re.compile(
+            r"""(?xi)
         (?P<head>\b[a-z][a-z0-9+.-]*://      # scheme
         [^:/?#@\s]*:)                        # user (may be empty) and the colon
         (?P<pw>[^@/?#\s]+)                   # the password
-        @"""), r"\g<head>***@"),
-    Rule("authorization-basic", re.compile(
-        r"""(?i)(?P<head>authorization["']?\s*[:=]\s*["']?basic\s+)[A-Za-z0-9+/]{8,}={0,2}"""),
-        r"\g<head>***"),
-    Rule("bearer-token", re.compile(
-        r"""(?x)(?P<head>\b[Bb]earer\s+)
+        @"""
+        ),
+        r"\g<head>***@",
+    ),
+    Rule(
+        "authorization-basic",
+        re.compile(r"""(?i)(?P<head>authorization["']?\s*[:=]\s*["']?basic\s+)[A-Za-z0-9+/]{8,}={0,2}"""),
+        r"\g<head>***",
+    ),
+    Rule(
+        "bearer-token",
+        re.compile(
+            r"""(?x)(?P<head>\b[Bb]earer\s+)
         (?=[A-Za-z0-9\-._~+/]*\d)            # real tokens carry digits; "Bearer authentication" does not
-        [A-Za-z0-9\-._~+/]{16,}=*"""), r"\g<head>***"),
+        [A-Za-z0-9\-._~+/]{16,}=*"""
+        ),
+        r"\g<head>***",
+    ),
     Rule("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), MASK),
     Rule("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"), MASK),
     Rule("aws-access-key-id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), MASK),
-    Rule("github-token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"), MASK),
+    Rule(
+        "github-token",
+        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
+        MASK,
+    ),
     Rule("slack-token", re.compile(r"\bxox[abprse]-[A-Za-z0-9-]{10,}"), MASK),
-    Rule("slack-webhook", re.compile(r"(?P<head>https://hooks\.slack\.com/services/)[A-Za-z0-9/]+"),
-         r"\g<head>***"),
-    Rule("json-secret-pair", re.compile(
-        rf"""(?xi)
+    Rule(
+        "slack-webhook",
+        re.compile(r"(?P<head>https://hooks\.slack\.com/services/)[A-Za-z0-9/]+"),
+        r"\g<head>***",
+    ),
+    Rule(
+        "json-secret-pair",
+        re.compile(
+            rf"""(?xi)
         (?P<head>(?P<q>\\?")[\w.-]*?{_SECRET_KEY}(?P=q)   # "password" (or \"password\" inside a string)
         \s*:\s*(?P=q))
         (?!\*\*\*(?P=q))                                   # already redacted
         [^"]+?
-        (?P<tail>(?P=q))"""), r"\g<head>***\g<tail>"),
-    Rule("key-value-secret", re.compile(
-        rf"""(?xi)
-        (?P<head>\b[\w.-]*?{_SECRET_KEY}\b    # key ending in a secret word: db_password, aws_secret_access_key
+        (?P<tail>(?P=q))"""
+        ),
+        r"\g<head>***\g<tail>",
+    ),
+    Rule(
+        "key-value-secret",
+        re.compile(
+            rf"""(?xi)
+        (?P<head>\b[\w.-]*?{_SECRET_KEY}\b    # key ending in a secret word: db_password
         \s*=\s*)
-        (?P<val>"[^"]*"|'[^']*'|(?!\*\*\*)[^\s,;&"'}}\])]+)"""), r"\g<head>***"),
+        (?P<val>"[^"]*"|'[^']*'|(?!\*\*\*)[^\s,;&"'}}\])]+)"""
+        ),
+        r"\g<head>***",
+    ),
 )
 
 

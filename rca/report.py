@@ -42,13 +42,16 @@ STATUS_LABELS = {
 }
 _ADDRESS_FIELDS = {"host", "hostname", "address", "addr", "ip", "remote", "endpoint"}
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$")
-_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[PX^_][^\x1b]*(?:\x1b\\)?|.)?")
+_ESCAPES = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[PX^_][^\x1b]*(?:\x1b\\)?|.)?"
+)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 
 
-def render(result: Result, fmt: str, *, redact: bool = True, template: Path | None = None,
-           color: bool = False) -> str:
+def render(
+    result: Result, fmt: str, *, redact: bool = True, template: Path | None = None, color: bool = False
+) -> str:
     """Render ``result`` as ``fmt`` (markdown | html | text | json), redacting secrets unless told not to.
 
     With ``template``, that jinja2 file renders the shared context in a sandbox instead of the
@@ -58,7 +61,10 @@ def render(result: Result, fmt: str, *, redact: bool = True, template: Path | No
         raise UsageError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if fmt == "json" and template is None:
         data = result.to_json()
-        return json.dumps(redact_obj(data) if redact else data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return (
+            json.dumps(redact_obj(data) if redact else data, indent=2, sort_keys=True, ensure_ascii=False)
+            + "\n"
+        )
     ctx = build_context(result, redact=redact, chart=fmt == "html" or template is not None)
     if template is not None:
         return _render_user(template, ctx)
@@ -70,8 +76,15 @@ def render(result: Result, fmt: str, *, redact: bool = True, template: Path | No
 
 
 def _filters() -> dict[str, Callable[..., Any]]:
-    return {"md": md_inline, "md_code": md_code, "md_block": md_block, "headline": headline,
-            "pct": pct, "rich": rich_escape, "shell": shlex.quote}
+    return {
+        "md": md_inline,
+        "md_code": md_code,
+        "md_block": md_block,
+        "headline": headline,
+        "pct": pct,
+        "rich": rich_escape,
+        "shell": shlex.quote,
+    }
 
 
 def _configure(env: jinja2.Environment) -> jinja2.Environment:
@@ -82,10 +95,16 @@ def _configure(env: jinja2.Environment) -> jinja2.Environment:
 @lru_cache(maxsize=2)
 def _environment(html: bool) -> jinja2.Environment:
     """The built-in templates' environment; autoescape only for HTML."""
-    return _configure(jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(data_dir("reports"))), undefined=jinja2.StrictUndefined,
-        autoescape=html, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-    ))
+    return _configure(
+        jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(data_dir("reports"))),
+            undefined=jinja2.StrictUndefined,
+            autoescape=html,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+    )
 
 
 def _autoescape_user(name: str | None) -> bool:
@@ -95,15 +114,21 @@ def _autoescape_user(name: str | None) -> bool:
 
 def _render_user(path: Path, ctx: Mapping[str, Any]) -> str:
     """Render a user's template in a sandbox: a template path is user input, so it gets no Python access."""
-    env = _configure(SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(path.resolve().parent)), undefined=jinja2.StrictUndefined,
-        autoescape=_autoescape_user, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-    ))
+    env = _configure(
+        SandboxedEnvironment(
+            loader=jinja2.FileSystemLoader(str(path.resolve().parent)),
+            undefined=jinja2.StrictUndefined,
+            autoescape=_autoescape_user,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+    )
     try:
         return env.get_template(path.name).render(ctx)
     except jinja2.TemplateSyntaxError as exc:
         raise UsageError(f"--template {path}: line {exc.lineno}: {exc.message}") from exc
-    except (jinja2.TemplateError, jinja2.sandbox.SecurityError) as exc:
+    except jinja2.TemplateError as exc:  # includes the sandbox's SecurityError
         raise UsageError(f"--template {path}: {type(exc).__name__}: {exc}") from exc
 
 
@@ -116,8 +141,16 @@ def _terminal(markup: str, color: bool) -> str:
     if not color:
         return text.plain
     buf = io.StringIO()
-    Console(file=buf, force_terminal=True, color_system="standard", width=120, soft_wrap=True,
-            highlight=False, emoji=False, legacy_windows=False).print(text, end="")
+    Console(
+        file=buf,
+        force_terminal=True,
+        color_system="standard",
+        width=120,
+        soft_wrap=True,
+        highlight=False,
+        emoji=False,
+        legacy_windows=False,
+    ).print(text, end="")
     return buf.getvalue()
 
 
@@ -132,7 +165,7 @@ def md_inline(value: Any) -> str:
 
 
 def md_code(value: Any) -> str:
-    """A Markdown code span holding ``value`` on one line, its delimiter longer than any backtick run inside."""
+    """A one-line Markdown code span of ``value``, its delimiter longer than any backtick run inside."""
     text = " ".join(str(value).split())
     runs = [len(r) for r in re.findall(r"`+", text)]
     fence = "`" * (max(runs, default=0) + 1)
@@ -211,9 +244,12 @@ def build_context(result: Result, *, redact: bool = True, chart: bool = False) -
         "deploys": _deploys(result),
         "signals": [s.to_json() for s in result.signals],
         "timeline": _timeline(result, cites),
-        "timeline_series": [{"bucket": p.bucket, "series": p.series, "count": p.count} for p in result.timeline],
-        "remediation": [{"action": r.action, "command": r.command, "pattern_id": r.pattern_id}
-                        for r in result.remediation],
+        "timeline_series": [
+            {"bucket": p.bucket, "series": p.series, "count": p.count} for p in result.timeline
+        ],
+        "remediation": [
+            {"action": r.action, "command": r.command, "pattern_id": r.pattern_id} for r in result.remediation
+        ],
         "verification": _verification(result),
         "coverage": _coverage(result),
         "settings": dict(sorted(result.context.items())),
@@ -252,16 +288,33 @@ class _Cites:
         return self._by_key[key]
 
     def _view(self, s: Sample, anchor: str) -> dict[str, Any]:
-        url = logs_explorer_url(self._project, s.insert_id, s.timestamp) if self._project and s.insert_id else None
+        url = (
+            logs_explorer_url(self._project, s.insert_id, s.timestamp)
+            if self._project and s.insert_id
+            else None
+        )
         lines = s.message.splitlines()
-        return {"id": anchor, "timestamp": s.timestamp, "insert_id": s.insert_id, "log_name": s.log_name,
-                "log_id": s.log_id, "revision": s.revision, "instance_id": s.instance_id, "message": s.message,
-                "headline": headline(s.message), "multiline": len(lines) > 1, "lines": len(lines), "url": url}
+        return {
+            "id": anchor,
+            "timestamp": s.timestamp,
+            "insert_id": s.insert_id,
+            "log_name": s.log_name,
+            "log_id": s.log_id,
+            "revision": s.revision,
+            "instance_id": s.instance_id,
+            "message": s.message,
+            "headline": headline(s.message),
+            "multiline": len(lines) > 1,
+            "lines": len(lines),
+            "url": url,
+        }
 
     def all(self) -> list[dict[str, Any]]:
         """Every cited entry, oldest first (untimed last), ties by anchor."""
-        return sorted(self._by_key.values(), key=lambda c: (c["timestamp"] is None, c["timestamp"] or "",
-                                                            int(c["id"][3:])))
+        return sorted(
+            self._by_key.values(),
+            key=lambda c: (c["timestamp"] is None, c["timestamp"] or "", int(c["id"][3:])),
+        )
 
 
 def _confidence(value: float) -> dict[str, Any]:
@@ -276,10 +329,16 @@ def _impact(result: Result) -> dict[str, Any]:
     if not result.deploys.revisions:
         affected = sorted({r for f in result.findings if f.status != "pre-existing" for r in f.revisions})
     rate = st.get("error_rate")
-    return {"requests": int(st.get("requests", 0)), "failing_requests": int(st.get("server_errors", 0)),
-            "error_rate": rate, "error_rate_pct": pct(rate, 1), "rate_limited": int(st.get("rate_limited", 0)),
-            "error_entries": int(st.get("error_entries", 0)), "revisions": revisions,
-            "revisions_affected": affected}
+    return {
+        "requests": int(st.get("requests", 0)),
+        "failing_requests": int(st.get("server_errors", 0)),
+        "error_rate": rate,
+        "error_rate_pct": pct(rate, 1),
+        "rate_limited": int(st.get("rate_limited", 0)),
+        "error_entries": int(st.get("error_entries", 0)),
+        "revisions": revisions,
+        "revisions_affected": affected,
+    }
 
 
 def _status(result: Result) -> dict[str, str]:
@@ -296,20 +355,31 @@ def _status(result: Result) -> dict[str, str]:
 
 
 def _link(link: Any, cites: _Cites) -> dict[str, Any]:
-    return {"why": link.why, "statement": link.statement, "pattern_id": link.pattern_id,
-            "category": link.category.value, "technical": link.technical, "support": list(link.support),
-            "evidence": [cites.cite(s) for s in link.evidence]} | _confidence(link.confidence)
+    return {
+        "why": link.why,
+        "statement": link.statement,
+        "pattern_id": link.pattern_id,
+        "category": link.category.value,
+        "technical": link.technical,
+        "support": list(link.support),
+        "evidence": [cites.cite(s) for s in link.evidence],
+    } | _confidence(link.confidence)
 
 
 def _root(result: Result) -> dict[str, Any]:
     rc = result.root_cause
     return {"category": rc.category.value, "pattern_id": rc.pattern_id, "summary": rc.summary} | _confidence(
-        rc.confidence)
+        rc.confidence
+    )
 
 
 def _hypothesis(h: Any) -> dict[str, Any]:
-    return {"category": h.category.value, "pattern_id": h.pattern_id, "summary": h.summary,
-            "why_not": h.why_not} | _confidence(h.confidence)
+    return {
+        "category": h.category.value,
+        "pattern_id": h.pattern_id,
+        "summary": h.summary,
+        "why_not": h.why_not,
+    } | _confidence(h.confidence)
 
 
 def _contributing(result: Result, cites: _Cites) -> list[dict[str, Any]]:
@@ -317,15 +387,27 @@ def _contributing(result: Result, cites: _Cites) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for f in result.findings:
         if f.role is Role.CONTEXT and f.status in ("active", "elevated"):
-            out.append({"summary": f.title, "pattern_id": f.pattern_id, "count": f.count,
-                        "evidence": [cites.cite(s) for s in f.samples[:1]]})
+            out.append(
+                {
+                    "summary": f.title,
+                    "pattern_id": f.pattern_id,
+                    "count": f.count,
+                    "evidence": [cites.cite(s) for s in f.samples[:1]],
+                }
+            )
     deploys = result.deploys.deploys
     if deploys:
         failed = sum(1 for d in deploys if d.failed)
         last = deploys[-1]
-        out.append({"summary": f"{len(deploys)} deploy(s) in the window ({failed} failed); the last at "
-                               f"{last.timestamp} by {last.principal or 'an unknown principal'}",
-                    "pattern_id": None, "count": len(deploys), "evidence": []})
+        out.append(
+            {
+                "summary": f"{len(deploys)} deploy(s) in the window ({failed} failed); the last at "
+                f"{last.timestamp} by {last.principal or 'an unknown principal'}",
+                "pattern_id": None,
+                "count": len(deploys),
+                "evidence": [],
+            }
+        )
     return out
 
 
@@ -337,12 +419,24 @@ def _evidence_summary(result: Result) -> dict[str, Any]:
             consistent.extend(_consistency(f))
         if f.status != "pre-existing":
             addresses.update(_addresses(f))
-    counts = [{"pattern_id": f.pattern_id, "title": f.title, "count": f.count, "instances": len(f.instances),
-               "revisions": len(f.revisions)} for f in result.findings if f.pattern_id in on_chain]
-    return {"revisions": [str(r) for r in result.stats.get("revisions", [])], "consistent": consistent,
-            "addresses": sorted(addresses), "config": [{"key": k, "value": v} for k, v in
-                                                         sorted(result.deploys.config.items())],
-            "counts": counts}
+    counts = [
+        {
+            "pattern_id": f.pattern_id,
+            "title": f.title,
+            "count": f.count,
+            "instances": len(f.instances),
+            "revisions": len(f.revisions),
+        }
+        for f in result.findings
+        if f.pattern_id in on_chain
+    ]
+    return {
+        "revisions": [str(r) for r in result.stats.get("revisions", [])],
+        "consistent": consistent,
+        "addresses": sorted(addresses),
+        "config": [{"key": k, "value": v} for k, v in sorted(result.deploys.config.items())],
+        "counts": counts,
+    }
 
 
 def _consistency(f: Finding) -> list[dict[str, Any]]:
@@ -351,31 +445,56 @@ def _consistency(f: Finding) -> list[dict[str, Any]]:
     for name, counts in sorted(f.field_counts.items()):
         value, n = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
         total = sum(counts.values())
-        out.append({"pattern_id": f.pattern_id, "field": name, "value": value, "n": n, "total": total,
-                    "text": f"{name}={value} in {n} of {total}"})
+        out.append(
+            {
+                "pattern_id": f.pattern_id,
+                "field": name,
+                "value": value,
+                "n": n,
+                "total": total,
+                "text": f"{name}={value} in {n} of {total}",
+            }
+        )
     return out
 
 
 def _addresses(f: Finding) -> set[str]:
-    return {v for name, values in f.fields.items() for v in values
-            if name.lower() in _ADDRESS_FIELDS or _IPV4.match(v)}
+    return {
+        v
+        for name, values in f.fields.items()
+        for v in values
+        if name.lower() in _ADDRESS_FIELDS or _IPV4.match(v)
+    }
 
 
 def _finding(f: Finding, result: Result, cites: _Cites) -> dict[str, Any]:
-    return {"pattern_id": f.pattern_id, "title": f.title, "category": f.category.value, "layer": f.layer,
-            "role": f.role.value, "count": f.count, "status": f.status,
-            "status_label": STATUS_LABELS.get(f.status, f.status), "baseline": result.baseline_phrases.get(
-                f.pattern_id, ""), "baseline_count": f.baseline_count, "first_seen": f.first_seen,
-            "last_seen": f.last_seen, "revisions": list(f.revisions), "instances": len(f.instances),
-            "fields": {k: list(v) for k, v in sorted(f.fields.items())},
-            "samples": [cites.cite(s) for s in f.samples]}
+    return {
+        "pattern_id": f.pattern_id,
+        "title": f.title,
+        "category": f.category.value,
+        "layer": f.layer,
+        "role": f.role.value,
+        "count": f.count,
+        "status": f.status,
+        "status_label": STATUS_LABELS.get(f.status, f.status),
+        "baseline": result.baseline_phrases.get(f.pattern_id, ""),
+        "baseline_count": f.baseline_count,
+        "first_seen": f.first_seen,
+        "last_seen": f.last_seen,
+        "revisions": list(f.revisions),
+        "instances": len(f.instances),
+        "fields": {k: list(v) for k, v in sorted(f.fields.items())},
+        "samples": [cites.cite(s) for s in f.samples],
+    }
 
 
 def _deploys(result: Result) -> dict[str, Any]:
     info = result.deploys
-    return {"deploys": [dict(d.__dict__) for d in info.deploys],
-            "revisions": [dict(r.__dict__) for r in info.revisions],
-            "config": [{"key": k, "value": v} for k, v in sorted(info.config.items())]}
+    return {
+        "deploys": [dict(d.__dict__) for d in info.deploys],
+        "revisions": [dict(r.__dict__) for r in info.revisions],
+        "config": [{"key": k, "value": v} for k, v in sorted(info.config.items())],
+    }
 
 
 def _timeline(result: Result, cites: _Cites) -> list[dict[str, Any]]:
@@ -383,12 +502,20 @@ def _timeline(result: Result, cites: _Cites) -> list[dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     titles = {f.pattern_id: f.title for f in result.findings}
     pairs: list[tuple[str | None, Sample]] = [(ln.pattern_id, s) for ln in result.chain for s in ln.evidence]
-    pairs += [(f.pattern_id, f.samples[0]) for f in result.findings if f.status != "pre-existing" and f.samples]
+    pairs += [
+        (f.pattern_id, f.samples[0]) for f in result.findings if f.status != "pre-existing" and f.samples
+    ]
     for pid, s in pairs:
         c = cites.cite(s)
         rows.setdefault(c["id"], {"entry": c, "pattern_id": pid, "title": titles.get(pid or "", "")})
-    return sorted(rows.values(), key=lambda r: (r["entry"]["timestamp"] is None, r["entry"]["timestamp"] or "",
-                                                int(r["entry"]["id"][3:])))[:40]
+    return sorted(
+        rows.values(),
+        key=lambda r: (
+            r["entry"]["timestamp"] is None,
+            r["entry"]["timestamp"] or "",
+            int(r["entry"]["id"][3:]),
+        ),
+    )[:40]
 
 
 def _verification(result: Result) -> list[dict[str, str]]:
@@ -398,17 +525,29 @@ def _verification(result: Result) -> list[dict[str, str]]:
     region = shlex.quote(ctx.get("location") or "<region>")
     proj = shlex.quote(ctx.get("project") or "<project>")
     describe = f"gcloud run services describe {svc} --region {region} --project {proj}"
+    ready = "value(status.latestReadyRevisionName,status.conditions[0].status)"
+    url = f"$({describe} --format 'value(status.url)')/health"
+    name = result.service or ctx.get("service") or "<service>"
+    query = (
+        f'resource.type="cloud_run_revision" AND resource.labels.service_name="{name}" AND severity>=ERROR'
+    )
     return [
-        {"action": "Re-run rca on a fresh window after the fix; the chain should no longer reach this root cause",
-         "command": f"rca analyze --service {svc} --project {proj} --since 30m"},
-        {"action": "Check that the newest revision becomes Ready and serves traffic",
-         "command": f"{describe} --format 'value(status.latestReadyRevisionName,status.conditions[0].status)'"},
-        {"action": "Call the health endpoint; expect HTTP 200",
-         "command": f"curl -sS -o /dev/null -w '%{{http_code}}\\n' \"$({describe} --format 'value(status.url)')/health\""},
-        {"action": "Confirm no new errors are logged by the service",
-         "command": f"gcloud logging read 'resource.type=\"cloud_run_revision\" AND resource.labels.service_name="
-                    f"\"{result.service or ctx.get('service') or '<service>'}\" AND severity>=ERROR' "
-                    f"--project {proj} --freshness 15m --limit 20"},
+        {
+            "action": "Re-run rca on a fresh window after the fix; this root cause should be gone",
+            "command": f"rca analyze --service {svc} --project {proj} --since 30m",
+        },
+        {
+            "action": "Check that the newest revision becomes Ready and serves traffic",
+            "command": f"{describe} --format '{ready}'",
+        },
+        {
+            "action": "Call the health endpoint; expect HTTP 200",
+            "command": f"curl -sS -o /dev/null -w '%{{http_code}}\\n' \"{url}\"",
+        },
+        {
+            "action": "Confirm no new errors are logged by the service",
+            "command": f"gcloud logging read {shlex.quote(query)} --project {proj} --freshness 15m",
+        },
     ]
 
 
@@ -416,17 +555,30 @@ def _coverage(result: Result) -> dict[str, Any]:
     st = result.stats
     truncated = bool(st.get("truncated", False))
     missing = [str(m) for m in st.get("missing_ranges", [])]
-    return {"read": st.get("read", st.get("entries", 0)), "entries": st.get("entries", 0),
-            "baseline_entries": st.get("baseline_entries", 0), "events": st.get("events", 0),
-            "matched": st.get("matched", 0), "matched_events": st.get("matched_events", 0),
-            "findings": len(result.findings), "unexplained_signals": len(result.signals),
-            "unexplained_entries": sum(s.count for s in result.signals),
-            "skipped_lines": st.get("skipped_lines", 0),
-            "skipped_by_kind": [{"kind": k, "count": v} for k, v in sorted(dict(st.get("skipped_by_kind", {})).items())],
-            "duplicates": st.get("duplicates_dropped", 0), "outside_window": st.get("outside_window", 0),
-            "other_services": st.get("other_services", 0), "naive_timestamps": st.get("naive_timestamps", 0),
-            "tracebacks_rejoined": st.get("tracebacks_rejoined", 0), "sources": [str(s) for s in st.get("sources", [])],
-            "truncated": truncated, "missing_ranges": missing, "complete": not truncated and not missing}
+    return {
+        "read": st.get("read", st.get("entries", 0)),
+        "entries": st.get("entries", 0),
+        "baseline_entries": st.get("baseline_entries", 0),
+        "events": st.get("events", 0),
+        "matched": st.get("matched", 0),
+        "matched_events": st.get("matched_events", 0),
+        "findings": len(result.findings),
+        "unexplained_signals": len(result.signals),
+        "unexplained_entries": sum(s.count for s in result.signals),
+        "skipped_lines": st.get("skipped_lines", 0),
+        "skipped_by_kind": [
+            {"kind": k, "count": v} for k, v in sorted(dict(st.get("skipped_by_kind", {})).items())
+        ],
+        "duplicates": st.get("duplicates_dropped", 0),
+        "outside_window": st.get("outside_window", 0),
+        "other_services": st.get("other_services", 0),
+        "naive_timestamps": st.get("naive_timestamps", 0),
+        "tracebacks_rejoined": st.get("tracebacks_rejoined", 0),
+        "sources": [str(s) for s in st.get("sources", [])],
+        "truncated": truncated,
+        "missing_ranges": missing,
+        "complete": not truncated and not missing,
+    }
 
 
 def _chart(result: Result) -> str:
@@ -436,5 +588,15 @@ def _chart(result: Result) -> str:
     return timeline_svg(list(points), result.window.start, result.window.end)
 
 
-__all__ = ["FORMATS", "build_context", "clean", "headline", "logs_explorer_url", "md_block", "md_code",
-           "md_inline", "pct", "render"]
+__all__ = [
+    "FORMATS",
+    "build_context",
+    "clean",
+    "headline",
+    "logs_explorer_url",
+    "md_block",
+    "md_code",
+    "md_inline",
+    "pct",
+    "render",
+]

@@ -16,6 +16,10 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rca.analysis import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "reports" / "examples"
@@ -40,7 +44,8 @@ def load_manifest(path: Path = MANIFEST) -> list[Example]:
     rows = [Example(**row) for row in json.loads(path.read_text(encoding="utf-8"))["examples"]]
     listed = sorted(row.file for row in rows)
     present = sorted(
-        str(p.relative_to(ROOT)) for p in (ROOT / "examples").iterdir()
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "examples").iterdir()
         if p.is_file() and p.name.endswith(SAMPLE_SUFFIXES)
     )
     if listed != present:
@@ -69,14 +74,16 @@ def render_example(example: Example) -> dict[str, str]:
     return {ext: with_header(render(result, fmt), ext) for ext, fmt in FORMATS.items()}
 
 
-def _relative_sources(result: object) -> object:
+def _relative_sources(result: Result) -> Result:
     """Show input paths relative to the repository, so reports do not depend on the checkout's location."""
     from dataclasses import replace
 
-    stats = dict(getattr(result, "stats"))
-    stats["sources"] = [str(Path(s).resolve().relative_to(ROOT)) if Path(s).is_absolute() else s
-                        for s in stats.get("sources", [])]
-    return replace(result, stats=stats)  # type: ignore[type-var]
+    stats = dict(result.stats)
+    stats["sources"] = [
+        str(Path(s).resolve().relative_to(ROOT)) if Path(s).is_absolute() else s
+        for s in stats.get("sources", [])
+    ]
+    return replace(result, stats=stats)
 
 
 def render_all(out: Path = OUT) -> dict[Path, str]:
