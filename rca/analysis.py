@@ -100,6 +100,8 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
     nodes = _nodes(findings, lookup, hits)
     phrases = {f.pattern_id: baseline.describe(f, periods) for f in findings}
     links, root, hyps, used = _conclude(nodes, context, phrases)
+    if root.category is Category.UNKNOWN and used:
+        links, root = _deploy_fallback(nodes[used[0]], deploys, links, root, rfc3339(meta["start"]))
     generic = {p.id for p in patterns if p.generic}
     signals = _signals(con, meta, {h.event_id for h in hits if h.pattern_id not in generic})
     if root.category is Category.UNKNOWN and signals:
@@ -111,7 +113,7 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
     return Result(
         service=meta.get("service"),
         window=Window(rfc3339(meta["start"]), rfc3339(meta["end"])),
-        stats=_stats(con, meta, findings, hits),
+        stats=_stats(con, meta, findings, hits) | {"deploys": len(deploys.deploys)},
         findings=tuple(sorted(findings, key=_finding_order)),
         chain=tuple(links),
         root_cause=root,
@@ -181,6 +183,23 @@ def _conclude(
     hyps = _hypotheses(ordered, list(best.ids), edges, symptom, phrases, path_scores)
     hyps = _rule_alternatives(terminal, fired, root) + hyps
     return links, root, hyps, list(best.ids)
+
+
+def _deploy_fallback(symptom: chain.Node, deploys: DeployInfo, links: list[Link], root: RootCause,
+                     window_start: str | None) -> tuple[list[Link], RootCause]:
+    """When nothing explains the symptom but it began with a new revision, say so (deployment-change)."""
+    from rca.deploys import new_revision_suspect
+
+    failing: dict[str, int] = {}
+    for o in symptom.occurrences:
+        if o.revision:
+            failing[o.revision] = failing.get(o.revision, 0) + 1
+    sentence = new_revision_suspect(deploys, failing, window_start)
+    if sentence is None:
+        return links, root
+    link = Link(len(links) + 1, sentence, None, Category.DEPLOYMENT_CHANGE, 0.5, symptom.finding.samples[:1],
+                "", ("deploy correlation: failures only on revisions new in the window",))
+    return [*links, link], RootCause(Category.DEPLOYMENT_CHANGE, None, sentence, 0.5)
 
 
 def _with(link: Link, **changes: Any) -> Link:

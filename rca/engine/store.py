@@ -114,7 +114,8 @@ class Store:
         conds = ["TRUE"]
         params: list[Any] = []
         if lo is not None:
-            conds.append("(ts IS NULL OR ts >= ?)")
+            # Deploy audit entries are kept however old: "6 revisions deployed today" is context.
+            conds.append("(ts IS NULL OR ts >= ? OR starts_with(log_id, 'cloudaudit.googleapis.com/'))")
             params.append(_naive(lo))
         if end is not None:
             conds.append("(ts IS NULL OR ts <= ?)")
