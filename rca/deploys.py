@@ -63,7 +63,8 @@ def collect(con: Any) -> DeployInfo:
     """Read deploys, per-revision health and deploy config out of the `entries` table."""
     rows = con.execute(
         "SELECT ts, method_name, principal, service, severity_num, payload FROM entries "
-        "WHERE method_name IS NOT NULL AND regexp_matches(method_name, ?) ORDER BY ts, entry_id",
+        "WHERE log_id = 'cloudaudit.googleapis.com/activity' AND method_name IS NOT NULL "
+        "AND regexp_matches(method_name, ?) ORDER BY ts, entry_id",
         [DEPLOY_METHOD],
     ).fetchall()
     deploys = tuple(

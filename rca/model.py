@@ -126,15 +126,17 @@ class Sample:
     instance_id: str | None
     message: str
     member_ids: tuple[int, ...] = ()
+    excerpt: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        """Contract shape of a sample (report-contract.md)."""
+        """Contract shape of a sample (report-contract.md), plus the lines that matched."""
         return {
             "timestamp": self.timestamp,
             "insert_id": self.insert_id,
             "log_name": self.log_name,
             "revision": self.revision,
             "message": self.message,
+            "excerpt": self.excerpt,
         }
 
 

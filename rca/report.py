@@ -190,6 +190,12 @@ def headline(value: Any, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def excerpt_line(value: str, limit: int = 240) -> str:
+    """The matched lines of a multi-line event on one line, joined with ' ⏎ '."""
+    text = " ⏎ ".join(ln.strip() for ln in value.splitlines() if ln.strip())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def pct(value: Any, digits: int = 0) -> str:
     """``0.853`` -> ``85%``; None -> ``n/a``."""
     return "n/a" if value is None else f"{float(value) * 100:.{digits}f}%"
@@ -303,7 +309,8 @@ class _Cites:
             "revision": s.revision,
             "instance_id": s.instance_id,
             "message": s.message,
-            "headline": headline(s.message),
+            "excerpt": s.excerpt,
+            "headline": excerpt_line(s.excerpt) if s.excerpt else headline(s.message),
             "multiline": len(lines) > 1,
             "lines": len(lines),
             "url": url,
@@ -401,7 +408,7 @@ def _contributing(result: Result, cites: _Cites) -> list[dict[str, Any]]:
         last = deploys[-1]
         out.append(
             {
-                "summary": f"{len(deploys)} deploy(s) in the window ({failed} failed); the last at "
+                "summary": f"{len(deploys)} deploy(s) in the logs ({failed} failed); the last at "
                 f"{last.timestamp} by {last.principal or 'an unknown principal'}",
                 "pattern_id": None,
                 "count": len(deploys),

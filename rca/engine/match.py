@@ -205,7 +205,7 @@ def _finding(con: Any, p: Pattern, hits: list[Hit], baseline: int) -> Finding:
         count=len(hits),
         first_seen=rfc3339(min(timed)) if timed else None,
         last_seen=rfc3339(max(timed)) if timed else None,
-        samples=samples(con, _sample_ids(hits)),
+        samples=tuple(_with_excerpt(p, s) for s in samples(con, _sample_ids(hits))),
         fields={k: tuple(v for v, _ in c.most_common()) for k, c in sorted(field_counts.items())},
         field_counts={k: dict(c) for k, c in sorted(field_counts.items())},
         revisions=tuple(sorted({h.revision for h in hits if h.revision})),
@@ -229,6 +229,41 @@ def _sample_ids(hits: list[Hit]) -> list[int]:
     if hits[-1].event_id not in chosen:
         chosen.append(hits[-1].event_id)
     return chosen
+
+
+_CARETS = re.compile(r"^\s*[\^~]+\s*$")
+
+
+def excerpt(p: Pattern, text: str, context: int = 1) -> str:
+    """The lines of a multi-line event where the pattern matched: the proof, not the whole dump.
+
+    A match spanning a traceback shows its first and last lines (with one line of context
+    each) and elides the frames between; caret marker lines are left out.
+    """
+    if "\n" not in text:
+        return ""
+    for expr in (*p.match.any, *p.match.all):
+        m = _compiled(expr).search(text)
+        if m is None:
+            continue
+        lines = text.split("\n")
+        first = text.count("\n", 0, m.start())
+        last = text.count("\n", 0, max(m.start(), m.end() - 1))
+
+        def around(i: int) -> list[str]:
+            return [ln for ln in lines[max(0, i - context): i + context + 1] if not _CARETS.match(ln)]
+
+        if last - first <= 2 * context + 1:
+            return "\n".join(ln for ln in lines[max(0, first - context): last + context + 1]
+                             if not _CARETS.match(ln))
+        return "\n".join([*around(first), "…", *around(last)])
+    return ""
+
+
+def _with_excerpt(p: Pattern, s: Sample) -> Sample:
+    from dataclasses import replace
+
+    return replace(s, excerpt=excerpt(p, s.message))
 
 
 def samples(con: Any, event_ids: Sequence[int]) -> tuple[Sample, ...]:
