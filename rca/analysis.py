@@ -33,10 +33,14 @@ class Signal:
     score: float
     example: str
     new: bool
+    nearest_pattern: str | None = None
+    similarity: float = 0.0
+    group: int = 0
+    members: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """JSON view."""
-        return dict(self.__dict__)
+        """JSON view (the member messages stay out: they are for drafting patterns)."""
+        return {k: v for k, v in self.__dict__.items() if k != "members"}
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
     if root.category is Category.UNKNOWN and used:
         links, root = _deploy_fallback(nodes[used[0]], deploys, links, root, rfc3339(meta["start"]))
     generic = {p.id for p in patterns if p.generic}
-    signals = _signals(con, meta, {h.event_id for h in hits if h.pattern_id not in generic})
+    signals = _signals(con, meta, {h.event_id for h in hits if h.pattern_id not in generic}, patterns)
     if root.category is Category.UNKNOWN and signals:
         top = signals[0]
         since = "new" if top.new else "bursting"
@@ -401,11 +405,11 @@ def _scalar(con: Any, sql: str, params: list[Any] | None = None) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def _signals(con: Any, meta: Mapping[str, Any], explained: set[int]) -> list[Signal]:
+def _signals(con: Any, meta: Mapping[str, Any], explained: set[int], patterns: Sequence[Pattern]) -> list[Signal]:
     """Error-like messages no specific pattern explains, new or bursting in the incident."""
     from rca.mining.signals import unexplained_signals
 
-    return list(unexplained_signals(con, meta, explained))
+    return list(unexplained_signals(con, meta, explained, patterns))
 
 
 __all__ = ["Result", "Signal", "run", "samples"]

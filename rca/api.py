@@ -7,7 +7,7 @@ rca/cli.py prints or exits.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from rca.timeutil import resolve_window, rfc3339
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rca.analysis import Result
+    from rca.exploration import Analysis
 
 
 @dataclass
@@ -207,20 +207,25 @@ def build_events(loaded: Loaded) -> dict[str, int]:
 
 
 def analyze(
-    inputs: Sequence[str | Path] | Loaded,
+    inputs: Sequence[str | Path] | str | Path | Loaded | pd.DataFrame,
     *,
     since: str | None = None,
     until: str | None = None,
     service: str | None = None,
     patterns: Sequence[str | Path] = (),
     ignore: Sequence[str] = (),
-) -> Result:
-    """Load (unless given a `Loaded`), match the pattern library, and build the causal chain."""
+) -> Analysis:
+    """Load (unless given a `Loaded` or an entries DataFrame), match the library, build the causal chain.
+
+    Returns an `rca.exploration.Analysis`: the CLI renders its ``.result``, notebooks explore the
+    rest (findings, timeline, evidence) from the same run.
+    """
     from rca.analysis import run
+    from rca.exploration import Analysis
     from rca.library import load_library
 
     library = load_library([Path(p) for p in patterns], ignore)
-    loaded = inputs if isinstance(inputs, Loaded) else load(inputs, since=since, until=until, service=service)
+    loaded = _as_loaded(inputs, since, until, service)
     event_stats = build_events(loaded)
     meta = {
         "service": loaded.service,
@@ -230,4 +235,110 @@ def analyze(
         "earliest": loaded.earliest(),
         "load_stats": loaded.load_stats() | {"tracebacks_rejoined": event_stats.get("tracebacks", 0)},
     }
-    return run(loaded.store.con, library.patterns, meta)
+    return Analysis(run(loaded.store.con, library.patterns, meta), loaded, library)
+
+
+def _as_loaded(inputs: Sequence[str | Path] | str | Path | Loaded | pd.DataFrame, since: str | None,
+               until: str | None, service: str | None) -> Loaded:
+    """Whatever `analyze` was given, as a `Loaded` store."""
+    if isinstance(inputs, Loaded):
+        return inputs
+    if isinstance(inputs, (str, Path)):
+        return load([inputs], since=since, until=until, service=service)
+    if hasattr(inputs, "columns") and hasattr(inputs, "attrs"):
+        return load_frame(inputs, since=since, until=until, service=service)
+    return load(inputs, since=since, until=until, service=service)
+
+
+_RAW_JOIN = """
+    SELECT e.* EXCLUDE (naive_ts), s.j::VARCHAR AS raw
+    FROM entries e LEFT JOIN staging s ON s.source = e.source
+     AND coalesce(try_cast(json_extract_string(s.j, '$._line') AS INTEGER), s.ord::INTEGER) = e.line_no
+    QUALIFY row_number() OVER (PARTITION BY e.entry_id ORDER BY s.ord) = 1
+    ORDER BY e.entry_id
+"""
+
+
+def entries_frame(loaded: Loaded) -> pd.DataFrame:
+    """The normalised entries with their canonical JSON in ``raw``; times are UTC-aware.
+
+    ``attrs["rca"]`` keeps the window and service, so `load_frame` (and `rca.analyze`) can turn
+    the frame, or any row subset of it, back into the same store.
+    """
+    frame = loaded.store.con.execute(_RAW_JOIN).df()
+    for column in ("ts", "receive_ts"):
+        frame[column] = frame[column].dt.tz_localize("UTC")
+    frame.attrs["rca"] = {"start": rfc3339(loaded.start), "end": rfc3339(loaded.end), "service": loaded.service}
+    return frame
+
+
+def load_frame(
+    frame: pd.DataFrame, *, since: str | None = None, until: str | None = None, service: str | None = None
+) -> Loaded:
+    """Rebuild a store from an entries DataFrame (from `entries_frame`, possibly sliced).
+
+    Each row's ``raw`` canonical entry is reloaded under its original source and line, so entry
+    ids, traceback re-joining and matching come out as from the files. The window and service
+    default to the ones the frame was loaded with (``attrs["rca"]``).
+    """
+    from rca.errors import UsageError
+
+    if "raw" not in frame.columns or frame["raw"].isna().any():
+        raise UsageError("the DataFrame needs the `raw` column of rca.load() or rca.fetch() (a row subset is fine)")
+    window = frame.attrs.get("rca", {})
+    if since is None and window.get("start"):
+        since, until = window["start"], window["end"]
+    service = service if service is not None else window.get("service")
+    store = Store()
+    sources = tuple(str(s) for s in frame["source"].drop_duplicates())
+    for source in sorted(sources):
+        rows = frame[frame["source"] == source].sort_values("line_no")
+        store.add_entries(_canonical(rows["raw"], rows["line_no"]), source)
+    return _finish(store, Problems(), sources, since, until, service)
+
+
+def _canonical(raws: Any, lines: Any) -> Iterator[dict[str, Any]]:
+    """Canonical entry dicts from raw JSON, each stamped with its original line."""
+    import json
+
+    for raw, line in zip(raws, lines):
+        entry = json.loads(raw)
+        entry["_line"] = int(line)
+        yield entry
+
+
+def _finish(store: Store, problems: Problems, shown: tuple[str, ...], since: str | None, until: str | None,
+            service: str | None) -> Loaded:
+    """Window (as `load` does: from the newest entry), baseline, service filter; NoEntriesError if empty."""
+    anchor = store.newest()
+    start = end = baseline_start = None
+    if since is not None and anchor is not None:
+        start, end = resolve_window(since, until, _aware(anchor))
+        baseline_start = start - (end - start)
+    store.finalise(start, end, service, baseline_start)
+    loaded = Loaded(store, problems, service, start, end, baseline_start, shown)
+    if loaded.window_count() == 0:
+        raise NoEntriesError(_nothing_message(store, problems, start, end, service))
+    return loaded
+
+
+def suggest_patterns(
+    inputs: Sequence[str | Path], *, since: str | None = None, until: str | None = None,
+    service: str | None = None, top: int = 3,
+) -> list[dict[str, Any]]:
+    """Draft pattern dicts for the top unexplained signals (see `rca patterns suggest`)."""
+    from rca.mining.suggest import draft_pattern
+
+    loaded = load(inputs, since=since, until=until, service=service)
+    outcome = analyze(loaded)
+    result = getattr(outcome, "result", outcome)
+    signals = list(result.signals)[:top]
+    rows = loaded.store.con.execute(
+        "SELECT message FROM events WHERE in_window ORDER BY event_id LIMIT 2000"
+    ).fetchall()
+    others = [str(m).split("\n", 1)[0] for (m,) in rows]
+    drafts = []
+    for signal in signals:
+        outside = [m for m in others if m not in signal.members]
+        drafts.append(draft_pattern(signal.template, list(signal.members), outside, count=signal.count))
+    return drafts

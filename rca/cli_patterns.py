@@ -79,3 +79,33 @@ def test_(dirs: tuple[Path, ...], debug: bool) -> None:
     total = sum(len(p.examples_match) + len(p.examples_no_match) for p in lib.patterns)
     click.echo(f"{total - len(failures)} passed, {len(failures)} failed", err=True)
     sys.exit(1 if failures else 0)
+
+
+@patterns.command()
+@click.option("--input", "inputs", multiple=True, required=True, metavar="PATH", help="Export file(s); - for stdin.")
+@click.option("--since", default=None, help="Window (30m, 1h, RFC 3339); default: the whole input.")
+@click.option("--until", default=None, help="End of the window (RFC 3339).")
+@click.option("--service", default=None, help="Only this service's entries (and those without one).")
+@click.option("--top", default=3, show_default=True, help="How many drafts, most surprising signal first.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write one <id>.yaml per draft here (default: print them).")
+@click.option("--debug", is_flag=True)
+@_guard
+def suggest(inputs: tuple[str, ...], since: str | None, until: str | None, service: str | None, top: int,
+            out_dir: Path | None, debug: bool) -> None:
+    """Draft patterns for the top unexplained signals of an incident, ready to review and lint."""
+    from rca import api
+    from rca.mining.suggest import to_yaml
+
+    drafts = api.suggest_patterns(list(inputs), since=since, until=until, service=service, top=top)
+    if not drafts:
+        click.echo("rca: no unexplained error signal in the window; nothing to suggest", err=True)
+        return
+    for draft in drafts:
+        text = to_yaml(draft)
+        if out_dir is None:
+            click.echo(f"# --- {draft['id']}.yaml\n{text}")
+            continue
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / f"{draft['id']}.yaml").write_text(text, encoding="utf-8")
+        click.echo(f"rca: wrote {out_dir / (draft['id'] + '.yaml')}", err=True)

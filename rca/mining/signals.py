@@ -7,7 +7,7 @@ templates that began (or jumped) with the incident are ranked by Poisson surpris
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ from rca.timeutil import rfc3339
 
 if TYPE_CHECKING:
     from rca.analysis import Signal
+    from rca.model import Pattern
 
 TOP = 5
 MAX_TEXT = 300
@@ -25,18 +26,23 @@ ERRORISH = (
     r"(?i)\b(?:error|exception|failed|failure|fatal|panic|critical|traceback|refused|denied|"
     r"timed? ?out|unavailable|mismatch|invalid|corrupt)\b"
 )
+# Access-log lines restate a request's outcome, which the request logs already count.
+ACCESS_LOG = r'"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \S+ HTTP/[0-9.]+" [0-9]{3}\b'
+
 
 
 def candidate_rows(con: Any, explained: Collection[int]) -> list[tuple[Any, ...]]:
     """Error-like events (window and baseline) that no specific pattern matched."""
     rows = con.execute(
-        f"""
+        """
         SELECT event_id, ts, in_window, message, exc_types, exc_messages, is_traceback
         FROM events
         WHERE ts IS NOT NULL AND http_status IS NULL
-          AND (severity_num >= 400 OR is_traceback OR regexp_matches(message, '{ERRORISH}'))
+          AND (severity_num >= 400 OR is_traceback OR regexp_matches(message, ?))
+          AND NOT regexp_matches(message, ?)
         ORDER BY event_id
-        """
+        """,
+        [ERRORISH, ACCESS_LOG],
     ).fetchall()
     skip = set(explained)
     return [r for r in rows if int(r[0]) not in skip]
@@ -50,8 +56,15 @@ def signal_text(message: str, exc_types: list[str] | None, exc_messages: list[st
     return message.strip().split("\n", 1)[0][:MAX_TEXT]
 
 
-def unexplained_signals(con: Any, meta: Mapping[str, Any], explained: Collection[int]) -> list[Signal]:
-    """The top templates among unexplained error-like events, most surprising first."""
+def unexplained_signals(
+    con: Any, meta: Mapping[str, Any], explained: Collection[int], patterns: Sequence[Pattern] = (),
+    top: int = TOP,
+) -> list[Signal]:
+    """The top templates among unexplained error-like events, most surprising first.
+
+    Each carries the nearest library pattern (TF-IDF cosine over masked words), so a reader
+    can tell "a variant of something known" from "something new".
+    """
     from rca.analysis import Signal
 
     rows = candidate_rows(con, explained)
@@ -59,27 +72,42 @@ def unexplained_signals(con: Any, meta: Mapping[str, Any], explained: Collection
         return []
     miner = TemplateMiner()
     observations: list[tuple[int, float, bool]] = []
-    examples: dict[int, str] = {}
+    members: dict[int, list[str]] = {}
     first: dict[int, datetime] = {}
     for _, ts, in_window, message, exc_types, exc_messages, _ in rows:
         text = signal_text(str(message), exc_types, exc_messages)
         tid = miner.add(text)
         observations.append((tid, _epoch(ts), bool(in_window)))
-        examples.setdefault(tid, text)
+        members.setdefault(tid, []).append(text)
         if in_window and (tid not in first or ts < first[tid]):
             first[tid] = ts
     texts = {t.id: t.text for t in miner.templates()}
-    spans = _spans(meta)
-    ranked = novelty(observations, *spans)
-    out = []
-    for item in ranked:
-        tid = int(item.key)  # type: ignore[call-overload]
-        if item.incident_count == 0 or not (item.new or item.log_ratio > 1.0):
-            continue
-        out.append(Signal(texts[tid], item.incident_count, item.baseline_count, rfc3339(first.get(tid)),
-                          round(float(item.surprise), 2), examples[tid], bool(item.new)))
-        if len(out) == TOP:
-            break
+    chosen = [item for item in novelty(observations, *_spans(meta))
+              if item.incident_count and (item.new or item.log_ratio > 1.0)][:top]
+    nearest = _nearest_patterns([texts[int(i.key)] for i in chosen], patterns)  # type: ignore[call-overload]
+    return [
+        Signal(texts[tid], item.incident_count, item.baseline_count, rfc3339(first.get(tid)),
+               round(float(item.surprise), 2), members[tid][0], bool(item.new), *nearest[n],
+               tuple(members[tid]))
+        for n, item in enumerate(chosen)
+        for tid in [int(item.key)]  # type: ignore[call-overload]
+    ]
+
+
+def _nearest_patterns(
+    templates: Sequence[str], patterns: Sequence[Pattern]
+) -> list[tuple[str | None, float, int]]:
+    """Group the templates (TF-IDF + agglomerative clustering); per template: the group's nearest
+    library pattern (by title and examples), its similarity, and the group number."""
+    if not templates:
+        return []
+    from rca.mining.cluster import group_messages
+
+    descriptors = [(p.id, " ".join((p.title, *p.examples_match[:2]))) for p in patterns]
+    out: list[tuple[str | None, float, int]] = [(None, 0.0, 0)] * len(templates)
+    for group in group_messages(list(templates), descriptors):
+        for position in group.members:
+            out[position] = (group.nearest_pattern, round(group.similarity, 2), group.id)
     return out
 
 
