@@ -69,7 +69,7 @@ def render_example(example: Example) -> dict[str, str]:
     from rca import api
     from rca.report import render
 
-    result = api.analyze([str(ROOT / example.file)], since=example.since, service=example.service)
+    result = api.analyze([str(ROOT / example.file)], since=example.since, service=example.service).result
     result = _relative_sources(result)
     return {ext: with_header(render(result, fmt), ext) for ext, fmt in FORMATS.items()}
 
