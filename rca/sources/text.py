@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import math
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -74,11 +75,16 @@ def _from_iso_match(match: re.Match[str]) -> Stamp | None:
     return Stamp(_format(moment, match["frac"] or ""), naive=not zone)
 
 
-def _from_epoch(seconds: float) -> Stamp:
-    """Epoch seconds (or milli/micro/nanoseconds, judged by magnitude) as a stamp."""
+def _from_epoch(seconds: float) -> Stamp | None:
+    """Epoch seconds (or milli/micro/nanoseconds, judged by magnitude) as a stamp; None when out of range."""
+    if not math.isfinite(seconds):  # JSON `Infinity`/`NaN`: dividing never brings them into range
+        return None
     while abs(seconds) > 1e11:
         seconds /= 1000.0
-    moment = datetime(1970, 1, 1) + timedelta(seconds=seconds)
+    try:
+        moment = datetime(1970, 1, 1) + timedelta(seconds=seconds)
+    except OverflowError:  # before year 1 or after 9999
+        return None
     return Stamp(_format(moment.replace(microsecond=0), f"{moment.microsecond:06d}"))
 
 
