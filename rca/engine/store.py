@@ -81,7 +81,7 @@ class Store:
         with spool.open("w", encoding="utf-8") as out:
             for n, entry in enumerate(entries, start=1):
                 entry.setdefault("_line", n)
-                out.write(json.dumps(entry, ensure_ascii=False, default=str))
+                out.write(_utf8_safe(json.dumps(entry, ensure_ascii=False, default=str)))
                 out.write("\n")
         if n:
             self.add_ndjson_file(spool, source)
@@ -160,6 +160,15 @@ class Store:
     def rows(self, sql: str, params: list[Any] | None = None) -> Iterator[tuple[Any, ...]]:
         """Run a query and iterate its rows."""
         yield from self.con.execute(sql, params or []).fetchall()
+
+
+def _utf8_safe(text: str) -> str:
+    """``text`` with lone surrogates (legal in JSON ``\\ud800`` escapes, not in UTF-8) as U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def _naive(value: datetime) -> datetime:
