@@ -44,9 +44,13 @@ def read_input(path: str, store: Store, problems: Problems, spool_dir: Path) -> 
     """Detect the format of ``path`` (``-`` is stdin; ``.gz`` is read transparently) and load it."""
     local = _materialise(path, spool_dir)
     head = _head(local, path)
-    if b"\x00" in head:
+    encoding = _utf16_encoding(head)
+    if encoding is not None:
+        local = _transcode(local, path, encoding, spool_dir)
+        head = _head(local, path)
+    if _is_binary(head):
         raise InputError(path, f"not a recognised log export (binary data; {EXPECTED})")
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    text = head.replace(b"\x00", b"").decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     if not text:
         return 0
     if _JSON_ARRAY.match(text):
@@ -88,6 +92,51 @@ def _ungzip_if_needed(local: Path, shown: str, spool_dir: Path) -> Path:
     except (OSError, EOFError) as exc:
         raise InputError(shown, f"corrupt gzip data: {exc}") from exc
     return target
+
+
+_BINARY_MAGIC = (b"\x89PNG", b"PK\x03\x04", b"PK\x05\x06", b"%PDF", b"\x7fELF", b"GIF8", b"\xff\xd8\xff",
+                 b"BZh", b"\xfd7zXZ", b"7z\xbc\xaf", b"\x28\xb5\x2f\xfd", b"SQLite format")
+_NOT_TEXT = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")  # control bytes a text log does not hold
+
+
+def _utf16_encoding(head: bytes) -> str | None:
+    """UTF-16 by its byte-order mark, or by NULs in every other byte (PowerShell `>` writes UTF-16)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = head[:512]
+    if len(sample) < 16:
+        return None
+    layouts = ((sample[1::2], sample[0::2], "utf-16-le"), (sample[0::2], sample[1::2], "utf-16-be"))
+    for zeros, chars, encoding in layouts:
+        if not any(zeros) and chars.count(0) * 10 < len(chars):
+            return encoding
+    return None
+
+
+def _transcode(local: Path, shown: str, encoding: str, spool_dir: Path) -> Path:
+    """Copy a UTF-16 file to UTF-8 in the spool (bad code units become U+FFFD)."""
+    target = Path(tempfile.mkstemp(dir=spool_dir, suffix=".utf8")[1])
+    try:
+        with local.open(encoding=encoding, errors="replace", newline="") as src, \
+                target.open("w", encoding="utf-8", errors="replace", newline="") as out:
+            shutil.copyfileobj(src, out)
+    except (OSError, UnicodeError) as exc:
+        raise InputError(shown, f"cannot read as {encoding}: {exc}") from exc
+    return target
+
+
+def _is_binary(head: bytes) -> bool:
+    """A known binary signature, or mostly control bytes once NULs are set aside.
+
+    A text log may hold a few NULs (a crash mid-write, logrotate's copytruncate leaves a run
+    of them at the start), so NULs alone do not make a file binary.
+    """
+    if head.startswith(_BINARY_MAGIC):
+        return True
+    text = head.replace(b"\x00", b"")
+    if not text.strip():
+        return b"\x00" in head
+    return len(_NOT_TEXT.findall(text)) * 10 > len(text)
 
 
 def _head(local: Path, shown: str) -> bytes:
@@ -156,6 +205,15 @@ def _read_json_array(local: Path, shown: str, store: Store, problems: Problems) 
             except json.JSONDecodeError as exc:
                 problems.add(shown, lines.at(pos), f"invalid JSON element: {exc.msg}", kind="truncated")
                 return
+            except RecursionError:
+                skipped = _skip_value(text, pos)
+                problems.add(shown, lines.at(pos), "JSON element nested too deep; skipped",
+                             kind="malformed" if skipped is not None else "truncated")
+                if skipped is None:
+                    return
+                index += 1
+                pos = skipped
+                continue
             index += 1
             if not (_is_canonical(obj) or _is_snake(obj)):
                 if index == 1:
@@ -170,6 +228,29 @@ def _read_json_array(local: Path, shown: str, store: Store, problems: Problems) 
             pos = end
 
     return store.add_entries(entries(), shown)
+
+
+_STRUCTURE = re.compile(r'["\[\]{}]')
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+
+
+def _skip_value(text: str, pos: int) -> int | None:
+    """End offset of the JSON array/object starting at ``pos``, found without recursion; None if unclosed."""
+    depth = 0
+    while True:
+        found = _STRUCTURE.search(text, pos)
+        if found is None:
+            return None
+        if found.group() == '"':
+            string = _STRING.match(text, found.start())
+            if string is None:
+                return None
+            pos = string.end()
+            continue
+        pos = found.end()
+        depth += 1 if found.group() in "[{" else -1
+        if depth <= 0:
+            return pos
 
 
 def _skip_ws_comma(text: str, pos: int) -> int:
@@ -237,7 +318,7 @@ def _first_json_line(head: str) -> Any:
         if line.strip():
             try:
                 return json.loads(line)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 return None
     return None
 
@@ -294,4 +375,9 @@ def _open_text(local: Path, shown: str, problems: Problems) -> IO[str]:
     text, bad = _decode(local)
     for line in bad:
         problems.add(shown, line, "invalid UTF-8 replaced with U+FFFD", kind="invalid-utf8")
+    if "\x00" in text:  # a crash mid-write or logrotate copytruncate: NULs are no part of any line
+        for number, content in enumerate(text.split("\n"), start=1):
+            if "\x00" in content:
+                problems.add(shown, number, "NUL bytes removed", kind="nul-bytes")
+        text = text.replace("\x00", "")
     return io.StringIO(text)
