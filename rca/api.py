@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rca.engine.store import Store
 from rca.errors import NoEntriesError
@@ -246,7 +246,7 @@ def _as_loaded(inputs: Sequence[str | Path] | str | Path | Loaded | pd.DataFrame
     if isinstance(inputs, (str, Path)):
         return load([inputs], since=since, until=until, service=service)
     if hasattr(inputs, "columns") and hasattr(inputs, "attrs"):
-        return load_frame(inputs, since=since, until=until, service=service)
+        return load_frame(cast("pd.DataFrame", inputs), since=since, until=until, service=service)
     return load(inputs, since=since, until=until, service=service)
 
 
@@ -268,7 +268,8 @@ def entries_frame(loaded: Loaded) -> pd.DataFrame:
     frame = loaded.store.con.execute(_RAW_JOIN).df()
     for column in ("ts", "receive_ts"):
         frame[column] = frame[column].dt.tz_localize("UTC")
-    frame.attrs["rca"] = {"start": rfc3339(loaded.start), "end": rfc3339(loaded.end), "service": loaded.service}
+    frame.attrs["rca"] = {"start": rfc3339(loaded.start), "end": rfc3339(loaded.end),
+                          "service": loaded.service}
     return frame
 
 
@@ -284,7 +285,8 @@ def load_frame(
     from rca.errors import UsageError
 
     if "raw" not in frame.columns or frame["raw"].isna().any():
-        raise UsageError("the DataFrame needs the `raw` column of rca.load() or rca.fetch() (a row subset is fine)")
+        raise UsageError("the DataFrame needs the `raw` column of rca.load() or rca.fetch() "
+                         "(a row subset is fine)")
     window = frame.attrs.get("rca", {})
     if since is None and window.get("start"):
         since, until = window["start"], window["end"]
@@ -301,7 +303,7 @@ def _canonical(raws: Any, lines: Any) -> Iterator[dict[str, Any]]:
     """Canonical entry dicts from raw JSON, each stamped with its original line."""
     import json
 
-    for raw, line in zip(raws, lines):
+    for raw, line in zip(raws, lines, strict=True):
         entry = json.loads(raw)
         entry["_line"] = int(line)
         yield entry

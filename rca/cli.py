@@ -104,9 +104,9 @@ def analyze(service: str | None, since: str, until: str | None, project: str | N
     else:
         loaded = api.load_live(service=service, since=since, until=until, project=project,
                                max_entries=max_entries, refresh=refresh, progress=sys.stderr.isatty())
-    result = api.analyze(loaded, patterns=list(pattern_dirs), ignore=list(ignore))
-    text = render(result, fmt, redact=not no_redact, template=template, color=fmt == "text" and out is None
-                  and sys.stdout.isatty())
+    analysis = api.analyze(loaded, patterns=list(pattern_dirs), ignore=list(ignore))
+    text = render(analysis.result, fmt, redact=not no_redact, template=template,
+                  color=fmt == "text" and out is None and sys.stdout.isatty())
     _emit(text, out)
 
 

@@ -215,6 +215,38 @@ def load_pattern(path: Path, root: Path) -> Pattern:
     return _build(doc, path, area)
 
 
+def load_pattern_text(source: str | Mapping[str, Any], name: str = "draft") -> Pattern:
+    """Validate a pattern given as YAML text or a dict by the loader's own rules; raises PatternError.
+
+    Schema, RE2 dialect, group declarations and ``causes``/``caused_by``/``rules`` refs (against
+    the built-in library, or the draft's own id) are checked as for a file; only the id-equals-
+    file-name rule does not apply. Errors name ``<name>`` as the path.
+    """
+    path = Path(f"<{name}>")
+    if isinstance(source, str):
+        try:
+            doc = yaml.safe_load(source)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise PatternError(str(path), f"invalid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
+    else:
+        try:
+            doc = json.loads(json.dumps(source))  # a plain, detached copy: YAML-like types only
+        except (TypeError, ValueError) as exc:
+            raise PatternError(str(path), f"not plain data: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise PatternError(str(path), f"expected a mapping at the top level, got {type(doc).__name__}")
+    _check_schema(doc, path)
+    _check_regexes(doc, path)
+    pattern = _build(doc, path, name)
+    known = {p.id for p in load_library().patterns} | {pattern.id}
+    problems = _edge_problems([pattern], known)
+    if problems:
+        raise PatternError(problems[0].path, problems[0].message, problems[0].field)
+    return pattern
+
+
 def _load_dir(root: Path) -> dict[str, Pattern]:
     """Every pattern under ``root`` by id; two files with one id in one dir is an error."""
     if not root.is_dir():
