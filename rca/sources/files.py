@@ -302,7 +302,7 @@ def _read_ndjson(local: Path, shown: str, head: str, store: Store, problems: Pro
             return store.add_ndjson_file(local, shown)
         except duckdb.Error:
             pass  # a bad line or bad UTF-8 somewhere: the checked reader finds and reports it
-    elif first is not None and not _is_snake(first):
+    elif first is not None and not _is_snake(first) and not _is_canonical(first):
         # JSON objects per line that are not LogEntries: an application's own JSON log lines.
         return _read_text_or_csv(local, shown, head, store, problems)
     return _read_ndjson_checked(local, shown, store, problems)

@@ -102,7 +102,7 @@ def parse_timestamp(value: object) -> Stamp | None:
     text = value.strip()
     if _EPOCH_NUMBER.match(text):
         return _from_epoch(float(text))
-    match = _ISO.fullmatch(text)
+    match = _ISO.fullmatch(text) or _ISO.fullmatch(text.upper())  # RFC 3339 allows a lower-case t and z
     return _from_iso_match(match) if match else None
 
 
