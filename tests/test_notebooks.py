@@ -22,7 +22,7 @@ def test_notebook_runs_from_a_clean_kernel(path: Path) -> None:
     """Every cell executes in a fresh python3 kernel started at the repository root; any error fails."""
     from nbclient import NotebookClient
 
-    book = nbformat.read(path, as_version=4)
+    book = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     client = NotebookClient(book, timeout=TIMEOUT_S, kernel_name="python3", allow_errors=False,
                             resources={"metadata": {"path": str(ROOT)}})
     client.execute()
@@ -34,7 +34,7 @@ def test_notebook_runs_from_a_clean_kernel(path: Path) -> None:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_committed_notebook_has_no_outputs(path: Path) -> None:
     """Notebooks are stored stripped: no outputs and no execution counts, so diffs show only code."""
-    book = nbformat.read(path, as_version=4)
+    book = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     nbformat.validate(book)
     for cell in book.cells:
         if cell.cell_type == "code":
