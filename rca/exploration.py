@@ -127,7 +127,8 @@ class Analysis:
         import pandas as pd
 
         rows = [s.to_json() for s in self.result.signals]
-        columns = ["template", "count", "baseline_count", "first_seen", "score", "example", "new"]
+        columns = list(rows[0]) if rows else ["template", "count", "baseline_count", "first_seen", "score",
+                                              "example", "new"]
         return _df(pd.DataFrame(rows, columns=columns))
 
     @functools.cached_property
@@ -136,6 +137,17 @@ class Analysis:
         from rca.api import entries_frame
 
         return entries_frame(self.loaded)
+
+    @functools.cached_property
+    def events(self) -> pd.DataFrame:
+        """The logical events patterns run over: entries with split tracebacks re-joined (``member_ids``)."""
+        frame = self.loaded.store.con.execute(
+            "SELECT event_id, ts, in_window, severity, severity_num, log_id, revision, instance_id, "
+            "insert_id, http_status, is_traceback, n_members, member_ids, exc_types, exc_messages, runtime, "
+            "message FROM events ORDER BY event_id"
+        ).df()
+        frame["ts"] = frame["ts"].dt.tz_localize("UTC")
+        return _df(frame)
 
     def timeline(self, freq: str = "1min") -> pd.DataFrame:
         """Counts per time bucket of ``freq``: one column per finding, then ``http 2xx``/``4xx``/``5xx``.
