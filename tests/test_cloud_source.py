@@ -197,9 +197,14 @@ def test_cloudsql_filter_selects(text: str, severity: str, selected: bool) -> No
     assert selected == parse(query.filter())(line)
 
 
-def test_cloudsql_query_none_without_instances() -> None:
-    """No instance named means no Cloud SQL query (no quota spent)."""
-    assert queries.cloudsql_query(PROJECT, [], T0, T1) is None
+def test_cloudsql_queries_without_instances_cover_the_project() -> None:
+    """No instance named: problems and a small health sample of every Cloud SQL instance in the project."""
+    problems = queries.cloudsql_query(PROJECT, [], T0, T1).filter()
+    health = queries.cloudsql_health_query(PROJECT, [], T0, T1)
+    assert "database_id" not in problems and "database_id" not in health.filter()
+    assert 'resource.type="cloudsql_database"' in problems
+    assert "sample(insertId, 0.05)" in health.filter()
+    assert health.limit == 100
 
 
 def test_baseline_query_exact() -> None:
@@ -251,7 +256,7 @@ def test_signal_queries_split_under_limit() -> None:
 def test_build_queries_order_and_empty_window() -> None:
     """Queries run cheapest and most telling first; an empty window is refused."""
     names = [q.name for q in queries.build_queries(SERVICE, T0, T1, project=PROJECT, sql_instances=["db"])]
-    assert names == ["deploys", "cloudsql", "signals", "baseline"]
+    assert names == ["deploys", "cloudsql", "cloudsql-health", "signals", "baseline"]
     with pytest.raises(ValueError, match="empty window"):
         queries.build_queries(SERVICE, T1, T0, project=PROJECT)
 
@@ -723,7 +728,8 @@ def test_fetched_window_loads_in_the_store(fake: FakeLoggingServer, tmp_path: Pa
 
     fake.load(incident())
     path, result = window(fake, tmp_path)
-    assert {"deploys": 1, "signals": 6, "baseline": len(result.entries) - 7} == result.per_query
+    assert {"deploys": 1, "cloudsql": 0, "cloudsql-health": 0, "signals": 6,
+            "baseline": len(result.entries) - 7} == result.per_query
     store = Store()
     try:
         problems = Problems()

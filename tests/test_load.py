@@ -185,3 +185,11 @@ def test_bigquery_json_audit_payload_is_mapped() -> None:
     """BigQuery's protopayload_auditlog is mapped back, so deploys are recognised."""
     loaded = api.load([str(INPUTS / "bigquery_export.json")])
     assert ("google.cloud.run.v1.Services.ReplaceService", 1) in loaded.counts("method_name")
+
+
+@pytest.mark.parametrize("content", ['[1, 2, 3]', '{\n  "name": "shop",\n  "items": [1, 2]\n}\n',
+                                     "{not json\n{also not\n"])
+def test_files_with_nothing_usable_are_rejected(tmp_path: Path, content: str) -> None:
+    """Unrelated or wholly malformed JSON is an input error (exit 2), not an empty analysis."""
+    with pytest.raises(InputError, match="not a recognised log export"):
+        api.load([write(tmp_path, "x.json", content)])

@@ -41,7 +41,24 @@ _SNAKE_KEYS = frozenset(
 
 
 def read_input(path: str, store: Store, problems: Problems, spool_dir: Path) -> int:
-    """Detect the format of ``path`` (``-`` is stdin; ``.gz`` is read transparently) and load it."""
+    """Detect the format of ``path`` (``-`` is stdin; ``.gz`` is read transparently) and load it.
+
+    Malformed pieces are counted and skipped, unless nothing at all was usable: a file whose
+    every line is bad is not a log export, and saying so beats an empty report.
+    """
+    before = problems.per_source[path]
+    count = _read_detected(path, store, problems, spool_dir)
+    bad = problems.per_source[path] - before
+    if count == 0 and bad:
+        first = next((p for p in problems.kept if p.source == path), None)
+        where = f"; first at line {first.line}: {first.reason}" if first else ""
+        raise InputError(path, f"not a recognised log export: no usable entry, {bad} malformed piece(s){where} "
+                               f"({EXPECTED})")
+    return count
+
+
+def _read_detected(path: str, store: Store, problems: Problems, spool_dir: Path) -> int:
+    """Detect the format and load; returns the number of entries staged."""
     local = _materialise(path, spool_dir)
     head = _head(local, path)
     encoding = _utf16_encoding(head)
@@ -55,11 +72,22 @@ def read_input(path: str, store: Store, problems: Problems, spool_dir: Path) -> 
         return 0
     if _JSON_ARRAY.match(text):
         return _read_json_array(local, path, store, problems)
+    if text.startswith("[") and _is_json_value(text):
+        raise InputError(path, f"not a recognised log export (a JSON array of non-objects; {EXPECTED})")
     if text.startswith("{"):
         return _read_ndjson(local, path, text, store, problems)
     if text[:200].lower().startswith(("<!doctype", "<html", "<?xml")):
         raise InputError(path, f"not a recognised log export (looks like HTML/XML; {EXPECTED})")
     return _read_text_or_csv(local, path, text, store, problems)
+
+
+def _is_json_value(text: str) -> bool:
+    """Whether the head of a file starts with a complete JSON value (e.g. ``[1, 2, 3]``)."""
+    try:
+        json.JSONDecoder().raw_decode(text)
+    except (json.JSONDecodeError, RecursionError):
+        return False
+    return True
 
 
 def _materialise(path: str, spool_dir: Path) -> Path:

@@ -195,25 +195,35 @@ def deploy_query(
     return Query("deploys", f"{service_scope(service)} AND {audit}", start - lookback, end)
 
 
-def cloudsql_query(project: str, instances: Sequence[str], start: datetime, end: datetime) -> Query | None:
-    """Postgres problems for the named Cloud SQL instances (None if none named).
-
-    Lines at WARNING or above, and lines whose own postgres level is WARNING..PANIC, in case
-    the severity mapping of a line differs from its text.
+def _cloudsql_scope(project: str, instances: Sequence[str]) -> list[str]:
+    """Cloud SQL postgres logs of the named instances, or of every instance when none is named.
 
     An instance may be named ``instance`` or ``project:instance`` (the form of ``database_id``).
+    Logs alone rarely name the instance a service talks to over a private IP, and the
+    database's side of the story (healthy, or failing) decides between network and database.
     """
     ids = sorted({name if ":" in name else f"{project}:{name}" for name in instances if name})
-    if not ids:
-        return None
-    databases = any_of([f"resource.labels.database_id={quote(i)}" for i in ids])
-    terms = [
-        'resource.type="cloudsql_database"',
-        databases,
-        'log_id("cloudsql.googleapis.com/postgres.log")',
-        f"(severity>=WARNING OR textPayload=~{quote(POSTGRES_PROBLEM_RE)})",
-    ]
+    terms = ['resource.type="cloudsql_database"']
+    if ids:
+        terms.append(any_of([f"resource.labels.database_id={quote(i)}" for i in ids]))
+    terms.append('log_id("cloudsql.googleapis.com/postgres.log")')
+    return terms
+
+
+def cloudsql_query(project: str, instances: Sequence[str], start: datetime, end: datetime) -> Query:
+    """Postgres problems: lines at WARNING or above, and lines whose own postgres level is WARNING..PANIC
+    (in case the severity mapping of a line differs from its text)."""
+    terms = [*_cloudsql_scope(project, instances), f"(severity>=WARNING OR textPayload=~{quote(POSTGRES_PROBLEM_RE)})"]
     return Query("cloudsql", all_of(terms), start, end)
+
+
+def cloudsql_health_query(
+    project: str, instances: Sequence[str], start: datetime, end: datetime,
+    fraction: float = DEFAULT_SAMPLE_FRACTION * 2.5, limit: int = 100,
+) -> Query:
+    """A small sample of routine postgres lines: proof that the database was up (or silence)."""
+    terms = [*_cloudsql_scope(project, instances), f"sample(insertId, {fraction:g})"]
+    return Query("cloudsql-health", all_of(terms), start, end, limit)
 
 
 def baseline_query(
@@ -249,10 +259,11 @@ def build_queries(
     """
     if as_utc(end) <= as_utc(start):
         raise ValueError(f"empty window: start {format_ts(start)} is not before end {format_ts(end)}")
-    queries = [deploy_query(service, start, end)]
-    sql = cloudsql_query(project, sql_instances, start, end)
-    if sql is not None:
-        queries.append(sql)
+    queries = [
+        deploy_query(service, start, end),
+        cloudsql_query(project, sql_instances, start, end),
+        cloudsql_health_query(project, sql_instances, start, end),
+    ]
     queries.extend(signal_queries(service, start, end, regexes))
     queries.append(baseline_query(service, start, end, limit=baseline_limit))
     return [replace(q, start=as_utc(q.start), end=as_utc(q.end)) for q in queries]
