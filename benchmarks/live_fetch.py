@@ -65,6 +65,50 @@ def infer(entries: list[dict[str, Any]]) -> tuple[str, str, datetime, datetime, 
     )
 
 
+def healthy_traffic(
+    entries: list[dict[str, Any]], rps: float, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Deterministic 200 OK request logs and uvicorn access lines on the export's busiest revision."""
+    if rps <= 0:
+        return []
+    template = next(e for e in entries if str(e.get("logName", "")).endswith("%2Frequests"))
+    resource, project = template["resource"], template["logName"].split("/")[1]
+    out: list[dict[str, Any]] = []
+    step = 1.0 / rps
+    t, i = 0.0, 0
+    span = (end - start).total_seconds()
+    while t < span:
+        ts = (start + timedelta(seconds=t)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        out.append(
+            {
+                "insertId": f"pad-r{i}",
+                "logName": f"projects/{project}/logs/run.googleapis.com%2Frequests",
+                "resource": resource,
+                "timestamp": ts,
+                "severity": "INFO",
+                "httpRequest": {
+                    "requestMethod": "GET",
+                    "requestUrl": f"https://svc.run.app/api/items/{i % 97}",
+                    "status": 200,
+                    "latency": "0.012s",
+                },
+            }
+        )
+        out.append(
+            {
+                "insertId": f"pad-s{i}",
+                "logName": f"projects/{project}/logs/run.googleapis.com%2Fstdout",
+                "resource": resource,
+                "timestamp": ts,
+                "textPayload": f'INFO:     169.254.1.1:4{i % 1000:03d} - "GET /api/items/{i % 97} HTTP/1.1" '
+                "200 OK",
+            }
+        )
+        t += step
+        i += 1
+    return out
+
+
 def fetch(fake: FakeLoggingServer, project: str, queries: list[Query]) -> FetchResult:
     """Fetch with the real client, pacing with a clock that never waits (the fake has no quota)."""
     return fetch_entries(
@@ -88,9 +132,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("export", type=Path)
     parser.add_argument("--service")
     parser.add_argument("--no-patterns", action="store_true", help="signals without the pattern regexes")
+    parser.add_argument("--since", default="1h", help="analysis window for the root-cause comparison")
+    parser.add_argument(
+        "--healthy-rps",
+        type=float,
+        default=0.0,
+        help="add healthy traffic at this many requests/s (request log + access line each): "
+        "the samples are incident-dense, real services are mostly healthy traffic",
+    )
     args = parser.parse_args(argv)
     entries = load_export(args.export)
     service, project, start, end, sql = infer(entries)
+    entries += healthy_traffic(entries, args.healthy_rps, start, end)
     service = args.service or service
     regexes = [] if args.no_patterns else pattern_regexes()
     ours = build_queries(
@@ -114,7 +167,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"rca by log  {by_log(mine)}")
     print(f"full by log {by_log(full)}")
+    ours_rc, full_rc = (
+        root_cause(mine.entries, service, args.since),
+        root_cause(full.entries, service, args.since),
+    )
+    verdict = "same" if ours_rc == full_rc else "DIFFERENT"
+    print(f"root cause  rca queries: {ours_rc}; full pull: {full_rc} ({verdict}, --since {args.since})")
     return 0
+
+
+def root_cause(entries: list[dict[str, Any]], service: str, since: str) -> str:
+    """The root cause (category and pattern) rca reaches on these entries."""
+    import json
+    import tempfile
+
+    from rca import api
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fetched.ndjson"
+        path.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
+        root = api.analyze([str(path)], since=since, service=service).result.root_cause
+    return f"{root.category.value}/{root.pattern_id}"
 
 
 if __name__ == "__main__":

@@ -24,31 +24,45 @@ MESSAGES = [
     "DeprecationWarning: websockets.legacy is deprecated; see https://websockets.readthedocs.io/",
     "asyncpg.exceptions.TooManyConnectionsError: sorry, too many clients already",
     'File "/usr/local/lib/python3.11/site-packages/asyncpg/connect_utils.py", line 1049, in _connect_addr',
-    "Default STARTUP TCP probe failed 1 time consecutively for container \"backend-1\" on port 8000.",
+    'Default STARTUP TCP probe failed 1 time consecutively for container "backend-1" on port 8000.',
 ]
 
 
 def generate(path: Path, n: int, seed: int = 7) -> None:
     """Write n realistic Cloud Run entries as NDJSON (deterministic)."""
     rng = random.Random(seed)
-    resource_ = {"type": "cloud_run_revision", "labels": {
-        "configuration_name": "bench", "location": "us-central1", "project_id": "bench-proj",
-        "revision_name": "bench-00042-abc", "service_name": "bench"}}
+    resource_ = {
+        "type": "cloud_run_revision",
+        "labels": {
+            "configuration_name": "bench",
+            "location": "us-central1",
+            "project_id": "bench-proj",
+            "revision_name": "bench-00042-abc",
+            "service_name": "bench",
+        },
+    }
     with path.open("w", encoding="utf-8") as out:
         for i in range(n):
             sec = i * 3600 // n
             ts = f"2025-09-15T14:{sec // 60:02d}:{sec % 60:02d}.{i % 1000000:06d}Z"
             entry = {
-                "insertId": f"{i:020x}", "logName": "projects/bench-proj/logs/run.googleapis.com%2Fstderr",
-                "labels": {"instanceId": f"00{i % 7:04x}ab"}, "receiveTimestamp": ts,
-                "resource": resource_, "timestamp": ts,
+                "insertId": f"{i:020x}",
+                "logName": "projects/bench-proj/logs/run.googleapis.com%2Fstderr",
+                "labels": {"instanceId": f"00{i % 7:04x}ab"},
+                "receiveTimestamp": ts,
+                "resource": resource_,
+                "timestamp": ts,
                 "textPayload": rng.choice(MESSAGES).format(n=i % 250, m=sec // 60),
             }
             if i % 10 == 0:
                 entry.pop("textPayload")
                 entry["logName"] = "projects/bench-proj/logs/run.googleapis.com%2Frequests"
-                entry["httpRequest"] = {"requestMethod": "GET", "requestUrl": f"https://bench.run.app/api/{i}",
-                                        "status": rng.choice([200, 200, 200, 503]), "latency": "0.0123s"}
+                entry["httpRequest"] = {
+                    "requestMethod": "GET",
+                    "requestUrl": f"https://bench.run.app/api/{i}",
+                    "status": rng.choice([200, 200, 200, 503]),
+                    "latency": "0.0123s",
+                }
             out.write(json.dumps(entry) + "\n")
 
 
@@ -83,14 +97,22 @@ def main() -> None:
     load_s = time.perf_counter() - t0 - grep_s
     timed("re-join tracebacks (events)", api.build_events, loaded)
     library = load_library()
-    meta = {"service": None, "start": loaded.start, "end": loaded.end, "baseline_start": loaded.baseline_start,
-            "earliest": loaded.earliest(), "load_stats": loaded.load_stats()}
+    meta = {
+        "service": None,
+        "start": loaded.start,
+        "end": loaded.end,
+        "baseline_start": loaded.baseline_start,
+        "earliest": loaded.earliest(),
+        "load_stats": loaded.load_stats(),
+    }
     from rca.engine import match
 
     con = loaded.store.con
     t1 = time.perf_counter()
-    con.execute("CREATE OR REPLACE TEMP TABLE pf AS SELECT event_id FROM events WHERE regexp_matches(message, ?)",
-                [match.prefilter_sql(library.patterns)])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE pf AS SELECT event_id FROM events WHERE regexp_matches(message, ?)",
+        [match.prefilter_sql(library.patterns)],
+    )
     print(f"{'prefilter (all patterns, one pass)':34} {time.perf_counter() - t1:8.2f} s")
     hits = timed(f"match {len(library.patterns)} patterns", match.match_events, con, library.patterns)
     print(f"  matches: {len(hits)}")

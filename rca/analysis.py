@@ -78,8 +78,9 @@ class Result:
             "service": self.service,
             "window": {"start": self.window.start, "end": self.window.end},
             "stats": dict(self.stats),
-            "findings": [f.to_json() | {"baseline": self.baseline_phrases.get(f.pattern_id, "")}
-                         for f in self.findings],
+            "findings": [
+                f.to_json() | {"baseline": self.baseline_phrases.get(f.pattern_id, "")} for f in self.findings
+            ],
             "chain": [link.to_json() for link in self.chain],
             "root_cause": self.root_cause.to_json(),
             "hypotheses": [h.to_json() for h in self.hypotheses],
@@ -111,9 +112,13 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
     if root.category is Category.UNKNOWN and signals:
         top = signals[0]
         since = "new" if top.new else "bursting"
-        root = RootCause(Category.UNKNOWN, None,
-                         f"{root.summary} Top unexplained signal ({since} since {top.first_seen}, {top.count} "
-                         f"times): {top.template!r}", root.confidence)
+        root = RootCause(
+            Category.UNKNOWN,
+            None,
+            f"{root.summary} Top unexplained signal ({since} since {top.first_seen}, {top.count} "
+            f"times): {top.template!r}",
+            root.confidence,
+        )
     return Result(
         service=meta.get("service"),
         window=Window(rfc3339(meta["start"]), rfc3339(meta["end"])),
@@ -136,15 +141,17 @@ def _finding_order(f: Finding) -> tuple[int, int, str]:
     return (status_rank.get(f.status, 3), -f.count, f.pattern_id)
 
 
-def _nodes(findings: Sequence[Finding], lookup: Mapping[str, Pattern], hits: Sequence[Hit]) -> dict[str, chain.Node]:
+def _nodes(
+    findings: Sequence[Finding], lookup: Mapping[str, Pattern], hits: Sequence[Hit]
+) -> dict[str, chain.Node]:
     occ: dict[str, list[chain.Occurrence]] = {}
     for h in hits:
         if h.in_window:
             occ.setdefault(h.pattern_id, []).append(
-                chain.Occurrence(h.done_ts or h.ts, h.instance_id, h.revision, h.event_id))
+                chain.Occurrence(h.done_ts or h.ts, h.instance_id, h.revision, h.event_id)
+            )
     return {
-        f.pattern_id: chain.Node(f, lookup[f.pattern_id], tuple(occ.get(f.pattern_id, ())))
-        for f in findings
+        f.pattern_id: chain.Node(f, lookup[f.pattern_id], tuple(occ.get(f.pattern_id, ()))) for f in findings
     }
 
 
@@ -178,7 +185,9 @@ def _conclude(
         category = chain.root_category(terminal, fired)
         conf = chain.confidence(best, terminal, fired, margin)
         for rule, support in fired:
-            links.append(_rule_link(len(links) + 1, terminal, rule.statement, category, conf, support, context))
+            links.append(
+                _rule_link(len(links) + 1, terminal, rule.statement, category, conf, support, context)
+            )
         if not fired:
             links[-1] = _with(links[-1], confidence=conf)
         summary = links[-1].statement
@@ -189,8 +198,9 @@ def _conclude(
     return links, root, hyps, list(best.ids)
 
 
-def _deploy_fallback(symptom: chain.Node, deploys: DeployInfo, links: list[Link], root: RootCause,
-                     window_start: str | None) -> tuple[list[Link], RootCause]:
+def _deploy_fallback(
+    symptom: chain.Node, deploys: DeployInfo, links: list[Link], root: RootCause, window_start: str | None
+) -> tuple[list[Link], RootCause]:
     """When nothing explains the symptom but it began with a new revision, say so (deployment-change)."""
     from rca.deploys import new_revision_suspect
 
@@ -201,8 +211,16 @@ def _deploy_fallback(symptom: chain.Node, deploys: DeployInfo, links: list[Link]
     sentence = new_revision_suspect(deploys, failing, window_start)
     if sentence is None:
         return links, root
-    link = Link(len(links) + 1, sentence, None, Category.DEPLOYMENT_CHANGE, 0.5, symptom.finding.samples[:1],
-                "", ("deploy correlation: failures only on revisions new in the window",))
+    link = Link(
+        len(links) + 1,
+        sentence,
+        None,
+        Category.DEPLOYMENT_CHANGE,
+        0.5,
+        symptom.finding.samples[:1],
+        "",
+        ("deploy correlation: failures only on revisions new in the window",),
+    )
     return [*links, link], RootCause(Category.DEPLOYMENT_CHANGE, None, sentence, 0.5)
 
 
@@ -214,7 +232,11 @@ def _with(link: Link, **changes: Any) -> Link:
 
 def _finding_context(f: Finding, context: Mapping[str, str]) -> dict[str, str]:
     """Context for one finding's templates: its own latest revision and instance win."""
-    ctx = dict(context) | {"count": str(f.count), "first_seen": f.first_seen or "", "last_seen": f.last_seen or ""}
+    ctx = dict(context) | {
+        "count": str(f.count),
+        "first_seen": f.first_seen or "",
+        "last_seen": f.last_seen or "",
+    }
     if f.samples:
         last = f.samples[-1]
         if last.revision:
@@ -260,15 +282,31 @@ def _gap_link(why: int, node: chain.Node) -> Link:
     return Link(why, statement, None, Category.UNKNOWN, 0.15, (), "", ("the evidence stops here",))
 
 
-def _rule_link(why: int, terminal: chain.Node, statement: str, category: Category, conf: float,
-               support: Sequence[chain.Node], context: Mapping[str, str]) -> Link:
+def _rule_link(
+    why: int,
+    terminal: chain.Node,
+    statement: str,
+    category: Category,
+    conf: float,
+    support: Sequence[chain.Node],
+    context: Mapping[str, str],
+) -> Link:
     evidence = terminal.finding.samples[:1] + tuple(s for n in support for s in n.finding.samples[:1])
-    return Link(why, fill(statement, terminal.finding.fields, context), terminal.id, category, conf, evidence,
-                "; ".join(n.finding.title for n in support),
-                tuple(f"rule: {n.id} present" for n in support))
+    return Link(
+        why,
+        fill(statement, terminal.finding.fields, context),
+        terminal.id,
+        category,
+        conf,
+        evidence,
+        "; ".join(n.finding.title for n in support),
+        tuple(f"rule: {n.id} present" for n in support),
+    )
 
 
-def _rule_alternatives(terminal: chain.Node, fired: Sequence[tuple[Any, Any]], root: RootCause) -> list[Hypothesis]:
+def _rule_alternatives(
+    terminal: chain.Node, fired: Sequence[tuple[Any, Any]], root: RootCause
+) -> list[Hypothesis]:
     """Categories the terminal pattern's rules could have concluded but did not."""
     out = []
     fired_rules = {id(r) for r, _ in fired}
@@ -276,14 +314,26 @@ def _rule_alternatives(terminal: chain.Node, fired: Sequence[tuple[Any, Any]], r
         if rule.category is None or rule.category == root.category or id(rule) in fired_rules:
             continue
         wanted = ", ".join(rule.when_any)
-        out.append(Hypothesis(rule.category, terminal.id, rule.statement, 0.1,
-                              f"no supporting evidence: none of {wanted} appears in the logs"))
+        out.append(
+            Hypothesis(
+                rule.category,
+                terminal.id,
+                rule.statement,
+                0.1,
+                f"no supporting evidence: none of {wanted} appears in the logs",
+            )
+        )
     return out
 
 
-def _hypotheses(ordered: Sequence[chain.Node], chain_ids: list[str], edges: Mapping[tuple[str, str], chain.Edge],
-                symptom: chain.Node | None, phrases: Mapping[str, str],
-                path_scores: Mapping[str, float]) -> list[Hypothesis]:
+def _hypotheses(
+    ordered: Sequence[chain.Node],
+    chain_ids: list[str],
+    edges: Mapping[tuple[str, str], chain.Edge],
+    symptom: chain.Node | None,
+    phrases: Mapping[str, str],
+    path_scores: Mapping[str, float],
+) -> list[Hypothesis]:
     symptom_first = symptom.first() if symptom else None
     downstream = chain.explained(chain_ids, edges)
     out = []
@@ -312,18 +362,24 @@ def _remediation(chain_nodes: Sequence[chain.Node], context: Mapping[str, str]) 
     return out
 
 
+def _most_common(con: Any, column: str) -> str | None:
+    """The most frequent non-null value of an `entries` column (ties by value)."""
+    row = con.execute(
+        f"SELECT {column} FROM entries WHERE {column} IS NOT NULL GROUP BY {column} "
+        f"ORDER BY count(*) DESC, {column} LIMIT 1"
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
 def _context(con: Any, meta: Mapping[str, Any], deploys: DeployInfo) -> dict[str, str]:
     """Values that fill templates: project, service, location, revision, plus deploy config."""
-    row = con.execute(
-        """
-        SELECT
-          (SELECT project FROM entries WHERE project IS NOT NULL GROUP BY project ORDER BY count(*) DESC, project LIMIT 1),
-          (SELECT service FROM entries WHERE service IS NOT NULL GROUP BY service ORDER BY count(*) DESC, service LIMIT 1),
-          (SELECT location FROM entries WHERE location IS NOT NULL GROUP BY location ORDER BY count(*) DESC, location LIMIT 1),
-          (SELECT revision FROM entries WHERE revision IS NOT NULL AND in_window ORDER BY ts DESC NULLS LAST, revision LIMIT 1)
-        """
+    ctx = {name: value for name in ("project", "service", "location") if (value := _most_common(con, name))}
+    latest = con.execute(
+        "SELECT revision FROM entries WHERE revision IS NOT NULL AND in_window "
+        "ORDER BY ts DESC NULLS LAST, revision LIMIT 1"
     ).fetchone()
-    ctx = {k: str(v) for k, v in zip(("project", "service", "location", "revision"), row or ()) if v}
+    if latest:
+        ctx["revision"] = str(latest[0])
     if meta.get("service"):
         ctx["service"] = str(meta["service"])
     if meta.get("project"):
@@ -334,7 +390,9 @@ def _context(con: Any, meta: Mapping[str, Any], deploys: DeployInfo) -> dict[str
     return ctx
 
 
-def _stats(con: Any, meta: Mapping[str, Any], findings: Sequence[Finding], hits: Sequence[Hit]) -> dict[str, Any]:
+def _stats(
+    con: Any, meta: Mapping[str, Any], findings: Sequence[Finding], hits: Sequence[Hit]
+) -> dict[str, Any]:
     row = con.execute(
         """
         SELECT count(*) FILTER (WHERE in_window),
@@ -349,14 +407,21 @@ def _stats(con: Any, meta: Mapping[str, Any], findings: Sequence[Finding], hits:
     assert row is not None
     entries, base, requests, s5xx, s429, errors = (int(x) for x in row)
     matched_events = {h.event_id for h in hits if h.in_window}
-    revisions = [r for (r,) in con.execute(
-        "SELECT DISTINCT revision FROM entries WHERE in_window AND revision IS NOT NULL ORDER BY revision").fetchall()]
+    revisions = [
+        r
+        for (r,) in con.execute(
+            "SELECT DISTINCT revision FROM entries WHERE in_window AND revision IS NOT NULL ORDER BY revision"
+        ).fetchall()
+    ]
     out: dict[str, Any] = {
         "entries": entries,
         "baseline_entries": base,
         "events": _scalar(con, "SELECT count(*) FROM events WHERE in_window"),
-        "matched": _scalar(con, "SELECT sum(n_members) FROM events WHERE in_window AND event_id IN "
-                                "(SELECT unnest(?::BIGINT[]))", [sorted(matched_events)]),
+        "matched": _scalar(
+            con,
+            "SELECT sum(n_members) FROM events WHERE in_window AND event_id IN (SELECT unnest(?::BIGINT[]))",
+            [sorted(matched_events)],
+        ),
         "matched_events": len(matched_events),
         "requests": requests,
         "server_errors": s5xx,
@@ -405,7 +470,9 @@ def _scalar(con: Any, sql: str, params: list[Any] | None = None) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def _signals(con: Any, meta: Mapping[str, Any], explained: set[int], patterns: Sequence[Pattern]) -> list[Signal]:
+def _signals(
+    con: Any, meta: Mapping[str, Any], explained: set[int], patterns: Sequence[Pattern]
+) -> list[Signal]:
     """Error-like messages no specific pattern explains, new or bursting in the incident."""
     from rca.mining.signals import unexplained_signals
 

@@ -124,8 +124,8 @@ def _nothing_message(
     store: Store, problems: Problems, start: datetime | None, end: datetime | None, service: str | None
 ) -> str:
     row = store.con.execute(
-        "SELECT min(try_cast(json_extract_string(j, '$.timestamp') AS TIMESTAMPTZ)::TIMESTAMP), "
-        "max(try_cast(json_extract_string(j, '$.timestamp') AS TIMESTAMPTZ)::TIMESTAMP), count(*) FROM staging"
+        "SELECT min(t), max(t), count(*) FROM (SELECT "
+        "try_cast(json_extract_string(j, '$.timestamp') AS TIMESTAMPTZ)::TIMESTAMP AS t FROM staging)"
     ).fetchone()
     read = int(row[2]) if row else 0
     if read == 0:
@@ -148,14 +148,23 @@ def _progress_printer() -> Any:
     import sys
 
     def show(p: Any) -> None:
-        sys.stderr.write(f"\rrca: fetching {p.query}: {p.total} entries, {p.calls} calls  {p.message[:40]:40}")
+        sys.stderr.write(
+            f"\rrca: fetching {p.query}: {p.total} entries, {p.calls} calls  {p.message[:40]:40}"
+        )
         sys.stderr.flush()
 
     return show
 
 
-def _fetch(service: str | None, since: str, until: str | None, project: str | None,
-           max_entries: int, refresh: bool, progress: bool) -> tuple[Path, Any, datetime, datetime]:
+def _fetch(
+    service: str | None,
+    since: str,
+    until: str | None,
+    project: str | None,
+    max_entries: int,
+    refresh: bool,
+    progress: bool,
+) -> tuple[Path, Any, datetime, datetime]:
     """Fetch the window and an equal baseline before it from Cloud Logging (or the cache)."""
     from rca.errors import UsageError
     from rca.library import load_library
@@ -165,9 +174,16 @@ def _fetch(service: str | None, since: str, until: str | None, project: str | No
         raise UsageError("--service is required when reading from Cloud Logging (or give --input FILE)")
     start, end = _live_window(since, until)
     regexes = [e for p in load_library().patterns for e in p.match.any]
-    path, result = fetch_window(service, start - (end - start), end, project, patterns_regexes=regexes,
-                                max_entries=max_entries, refresh=refresh,
-                                progress=_progress_printer() if progress else None)
+    path, result = fetch_window(
+        service,
+        start - (end - start),
+        end,
+        project,
+        patterns_regexes=regexes,
+        max_entries=max_entries,
+        refresh=refresh,
+        progress=_progress_printer() if progress else None,
+    )
     if progress:
         import sys
 
@@ -175,8 +191,16 @@ def _fetch(service: str | None, since: str, until: str | None, project: str | No
     return path, result, start, end
 
 
-def load_live(*, service: str | None, since: str, until: str | None = None, project: str | None = None,
-              max_entries: int = 50000, refresh: bool = False, progress: bool = False) -> Loaded:
+def load_live(
+    *,
+    service: str | None,
+    since: str,
+    until: str | None = None,
+    project: str | None = None,
+    max_entries: int = 50000,
+    refresh: bool = False,
+    progress: bool = False,
+) -> Loaded:
     """Fetch a service's window from Cloud Logging and load it like a file (one code path)."""
     path, result, start, end = _fetch(service, since, until, project, max_entries, refresh, progress)
     loaded = load([path], since=rfc3339(start), until=rfc3339(end), service=service)
@@ -185,17 +209,27 @@ def load_live(*, service: str | None, since: str, until: str | None = None, proj
     return loaded
 
 
-def fetch_to_file(out: Path, *, service: str | None, since: str, until: str | None = None,
-                  project: str | None = None, max_entries: int = 50000, refresh: bool = False,
-                  progress: bool = False) -> str:
+def fetch_to_file(
+    out: Path,
+    *,
+    service: str | None,
+    since: str,
+    until: str | None = None,
+    project: str | None = None,
+    max_entries: int = 50000,
+    refresh: bool = False,
+    progress: bool = False,
+) -> str:
     """`rca fetch`: save the window as a gcloud-style JSON export; return a one-line summary."""
     from rca.sources.cache import write_gcloud_json
 
     _, result, start, end = _fetch(service, since, until, project, max_entries, refresh, progress)
     write_gcloud_json(result.entries, out)
     state = "complete" if result.complete else "INCOMPLETE (see missing ranges in --format json)"
-    return (f"rca: wrote {len(result.entries)} entries ({rfc3339(start)} .. {rfc3339(end)} plus baseline) "
-            f"to {out} with {result.calls} API calls; {state}")
+    return (
+        f"rca: wrote {len(result.entries)} entries ({rfc3339(start)} .. {rfc3339(end)} plus baseline) "
+        f"to {out} with {result.calls} API calls; {state}"
+    )
 
 
 def build_events(loaded: Loaded) -> dict[str, int]:
@@ -238,8 +272,12 @@ def analyze(
     return Analysis(run(loaded.store.con, library.patterns, meta), loaded, library)
 
 
-def _as_loaded(inputs: Sequence[str | Path] | str | Path | Loaded | pd.DataFrame, since: str | None,
-               until: str | None, service: str | None) -> Loaded:
+def _as_loaded(
+    inputs: Sequence[str | Path] | str | Path | Loaded | pd.DataFrame,
+    since: str | None,
+    until: str | None,
+    service: str | None,
+) -> Loaded:
     """Whatever `analyze` was given, as a `Loaded` store."""
     if isinstance(inputs, Loaded):
         return inputs
@@ -268,8 +306,11 @@ def entries_frame(loaded: Loaded) -> pd.DataFrame:
     frame = loaded.store.con.execute(_RAW_JOIN).df()
     for column in ("ts", "receive_ts"):
         frame[column] = frame[column].dt.tz_localize("UTC")
-    frame.attrs["rca"] = {"start": rfc3339(loaded.start), "end": rfc3339(loaded.end),
-                          "service": loaded.service}
+    frame.attrs["rca"] = {
+        "start": rfc3339(loaded.start),
+        "end": rfc3339(loaded.end),
+        "service": loaded.service,
+    }
     return frame
 
 
@@ -285,8 +326,9 @@ def load_frame(
     from rca.errors import UsageError
 
     if "raw" not in frame.columns or frame["raw"].isna().any():
-        raise UsageError("the DataFrame needs the `raw` column of rca.load() or rca.fetch() "
-                         "(a row subset is fine)")
+        raise UsageError(
+            "the DataFrame needs the `raw` column of rca.load() or rca.fetch() (a row subset is fine)"
+        )
     window = frame.attrs.get("rca", {})
     if since is None and window.get("start"):
         since, until = window["start"], window["end"]
@@ -309,8 +351,14 @@ def _canonical(raws: Any, lines: Any) -> Iterator[dict[str, Any]]:
         yield entry
 
 
-def _finish(store: Store, problems: Problems, shown: tuple[str, ...], since: str | None, until: str | None,
-            service: str | None) -> Loaded:
+def _finish(
+    store: Store,
+    problems: Problems,
+    shown: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    service: str | None,
+) -> Loaded:
     """Window (as `load` does: from the newest entry), baseline, service filter; NoEntriesError if empty."""
     anchor = store.newest()
     start = end = baseline_start = None
@@ -325,8 +373,12 @@ def _finish(store: Store, problems: Problems, shown: tuple[str, ...], since: str
 
 
 def suggest_patterns(
-    inputs: Sequence[str | Path], *, since: str | None = None, until: str | None = None,
-    service: str | None = None, top: int = 3,
+    inputs: Sequence[str | Path],
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    service: str | None = None,
+    top: int = 3,
 ) -> list[dict[str, Any]]:
     """Draft pattern dicts for the top unexplained signals (see `rca patterns suggest`)."""
     from rca.mining.suggest import draft_pattern

@@ -34,7 +34,9 @@ def periods(
     """Covered durations: the baseline begins no earlier than the first entry of the input."""
     if start is None or end is None:
         return Periods(0.0, 0.0)
-    lo = max(x for x in (baseline_start, earliest) if x is not None) if (baseline_start or earliest) else start
+    lo = (
+        max(x for x in (baseline_start, earliest) if x is not None) if (baseline_start or earliest) else start
+    )
     return Periods(max(0.0, (start - lo).total_seconds()), max(1.0, (end - start).total_seconds()))
 
 

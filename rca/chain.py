@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from rca.model import Category, Finding, Hypothesis, Link, Pattern, Role, RootCause, Rule
+from rca.model import Category, Finding, Hypothesis, Pattern, Role, RootCause, Rule
 
 KNOWLEDGE = 0.5
 SAME_EVENT = 0.3
@@ -96,8 +96,13 @@ def edge(cause: Node, effect: Node) -> Edge | None:
     score = KNOWLEDGE
     order = _time_order(cause, effect)
     if order == "contradicted":
-        return Edge(cause.id, effect.id, 0.0, tuple(support),
-                    rejected=f"first seen after {effect.id}, so it cannot have caused it")
+        return Edge(
+            cause.id,
+            effect.id,
+            0.0,
+            tuple(support),
+            rejected=f"first seen after {effect.id}, so it cannot have caused it",
+        )
     if order == "consistent":
         score += TIME_ORDER
         support.append("time: occurs before")
@@ -194,9 +199,7 @@ class Path:
     score: float
 
 
-def best_paths(
-    symptom: Node, nodes: Mapping[str, Node], edges: Mapping[tuple[str, str], Edge]
-) -> list[Path]:
+def best_paths(symptom: Node, nodes: Mapping[str, Node], edges: Mapping[tuple[str, str], Edge]) -> list[Path]:
     """Every simple path backwards from the symptom along live edges, best first."""
     into: dict[str, list[Edge]] = {}
     for (c, e), ed in sorted(edges.items()):
@@ -275,8 +278,13 @@ def unexplained(node: Node | None) -> RootCause:
     return RootCause(Category.UNKNOWN, None, f"No log entry explains why: {what}.", 0.15)
 
 
-def losing_reason(node: Node, chain_ids: Sequence[str], edges: Mapping[tuple[str, str], Edge],
-                  symptom_first: datetime | None, periods_phrase: str) -> str:
+def losing_reason(
+    node: Node,
+    chain_ids: Sequence[str],
+    edges: Mapping[tuple[str, str], Edge],
+    symptom_first: datetime | None,
+    periods_phrase: str,
+) -> str:
     """Why a candidate cause was not chosen, in the report's words."""
     if node.finding.status == "pre-existing":
         return f"present before the incident at a similar rate ({periods_phrase})"
@@ -289,8 +297,10 @@ def losing_reason(node: Node, chain_ids: Sequence[str], edges: Mapping[tuple[str
         return "first seen after the symptom began, so it cannot have caused it"
     side = [e for (c, e), ed in sorted(edges.items()) if c == node.id and ed.score > 0]
     if side:
-        return (f"explains {', '.join(side[:3])} rather than the main symptom; "
-                "it may be another face of the same failure")
+        return (
+            f"explains {', '.join(side[:3])} rather than the main symptom; "
+            "it may be another face of the same failure"
+        )
     if rejected:
         return rejected[0].rejected
     if node.finding.status == "elevated":

@@ -19,8 +19,14 @@ from rca.errors import RcaError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("markdown", "text", "html", "json")
-EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
-              ".json": "json", ".txt": "text"}
+EXTENSIONS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".txt": "text",
+}
 INTERNAL_ERROR = 70
 
 ANALYZE_EXAMPLES = """
@@ -29,7 +35,8 @@ Examples:
   rca analyze --service netra-backend-staging --since 1h
   rca analyze --service netra-backend-staging --since 1h --input export.json
   gcloud logging read 'resource.type="cloud_run_revision"' --format=json | rca analyze --since 2h --input -
-  rca analyze --since 2025-09-15T14:00:00Z --until 2025-09-15T15:30:00Z --input logs.ndjson.gz --out report.html
+  rca analyze --since 2025-09-15T14:00:00Z --until 2025-09-15T15:30:00Z \\
+      --input logs.ndjson.gz --out report.html
 """
 
 
@@ -51,8 +58,11 @@ def _guard(func: F) -> F:
         except Exception as exc:
             if debug:
                 raise
-            click.echo(f"rca: internal error: {type(exc).__name__}: {exc} (re-run with --debug for the "
-                       "traceback and please report it)", err=True)
+            click.echo(
+                f"rca: internal error: {type(exc).__name__}: {exc} (re-run with --debug for the "
+                "traceback and please report it)",
+                err=True,
+            )
             sys.exit(INTERNAL_ERROR)
 
     wrapper.__name__ = func.__name__
@@ -68,32 +78,72 @@ def main() -> None:
 
 def _window_options(func: F) -> F:
     func = click.option("--project", help="GCP project id (default: GOOGLE_CLOUD_PROJECT or ADC).")(func)
-    func = click.option("--until", help="End of the window (RFC 3339); default now, or the newest entry of --input.")(func)
-    func = click.option("--since", required=True, help="Window length back from --until (30m, 1h, 2d) or an RFC 3339 start.")(func)
-    func = click.option("--service", help="Cloud Run service name; entries of other services are dropped.")(func)
+    func = click.option(
+        "--until", help="End of the window (RFC 3339); default now, or the newest entry of --input."
+    )(func)
+    func = click.option(
+        "--since", required=True, help="Window length back from --until (30m, 1h, 2d) or an RFC 3339 start."
+    )(func)
+    func = click.option("--service", help="Cloud Run service name; entries of other services are dropped.")(
+        func
+    )
     return func
 
 
 @main.command(epilog=ANALYZE_EXAMPLES)
 @_window_options
-@click.option("--input", "inputs", multiple=True, metavar="PATH",
-              help="Export file(s) instead of Cloud Logging; repeatable; - for stdin; .gz is fine.")
-@click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Extra pattern pack directory; overrides built-in patterns by id. Repeatable.")
+@click.option(
+    "--input",
+    "inputs",
+    multiple=True,
+    metavar="PATH",
+    help="Export file(s) instead of Cloud Logging; repeatable; - for stdin; .gz is fine.",
+)
+@click.option(
+    "--patterns",
+    "pattern_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Extra pattern pack directory; overrides built-in patterns by id. Repeatable.",
+)
 @click.option("--ignore", multiple=True, metavar="ID", help="Pattern id to mute as known noise. Repeatable.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Report format (default: text on a terminal, "
-              "markdown otherwise, or from --out's extension).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Report format (default: text on a terminal, markdown otherwise, or from --out's extension).",
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
-@click.option("--template", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Render with your own jinja2 template (same context as the built-in ones).")
-@click.option("--no-redact", is_flag=True, help="Do not redact secrets (passwords, tokens, keys) in the report.")
-@click.option("--max-entries", default=50000, show_default=True, help="Live fetch: stop after this many entries.")
+@click.option(
+    "--template",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Render with your own jinja2 template (same context as the built-in ones).",
+)
+@click.option(
+    "--no-redact", is_flag=True, help="Do not redact secrets (passwords, tokens, keys) in the report."
+)
+@click.option(
+    "--max-entries", default=50000, show_default=True, help="Live fetch: stop after this many entries."
+)
 @click.option("--refresh", is_flag=True, help="Live fetch: ignore the local cache.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 @_guard
-def analyze(service: str | None, since: str, until: str | None, project: str | None, inputs: tuple[str, ...],
-            pattern_dirs: tuple[Path, ...], ignore: tuple[str, ...], fmt: str | None, out: Path | None,
-            template: Path | None, no_redact: bool, max_entries: int, refresh: bool, debug: bool) -> None:
+def analyze(
+    service: str | None,
+    since: str,
+    until: str | None,
+    project: str | None,
+    inputs: tuple[str, ...],
+    pattern_dirs: tuple[Path, ...],
+    ignore: tuple[str, ...],
+    fmt: str | None,
+    out: Path | None,
+    template: Path | None,
+    no_redact: bool,
+    max_entries: int,
+    refresh: bool,
+    debug: bool,
+) -> None:
     """Find the root cause of an incident in a window of logs and write a five-whys report."""
     from rca import api
     from rca.report import render
@@ -102,29 +152,61 @@ def analyze(service: str | None, since: str, until: str | None, project: str | N
     if inputs:
         loaded = api.load(list(inputs), since=since, until=until, service=service)
     else:
-        loaded = api.load_live(service=service, since=since, until=until, project=project,
-                               max_entries=max_entries, refresh=refresh, progress=sys.stderr.isatty())
+        loaded = api.load_live(
+            service=service,
+            since=since,
+            until=until,
+            project=project,
+            max_entries=max_entries,
+            refresh=refresh,
+            progress=sys.stderr.isatty(),
+        )
     analysis = api.analyze(loaded, patterns=list(pattern_dirs), ignore=list(ignore))
-    text = render(analysis.result, fmt, redact=not no_redact, template=template,
-                  color=fmt == "text" and out is None and sys.stdout.isatty())
+    text = render(
+        analysis.result,
+        fmt,
+        redact=not no_redact,
+        template=template,
+        color=fmt == "text" and out is None and sys.stdout.isatty(),
+    )
     _emit(text, out)
 
 
 @main.command()
 @_window_options
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Write a gcloud-style JSON export (array, newest first) here.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Write a gcloud-style JSON export (array, newest first) here.",
+)
 @click.option("--max-entries", default=50000, show_default=True, help="Stop after this many entries.")
 @click.option("--refresh", is_flag=True, help="Ignore the local cache.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 @_guard
-def fetch(service: str | None, since: str, until: str | None, project: str | None, out: Path,
-          max_entries: int, refresh: bool, debug: bool) -> None:
+def fetch(
+    service: str | None,
+    since: str,
+    until: str | None,
+    project: str | None,
+    out: Path,
+    max_entries: int,
+    refresh: bool,
+    debug: bool,
+) -> None:
     """Save a window of a service's logs from Cloud Logging for offline postmortems."""
     from rca import api
 
-    summary = api.fetch_to_file(out, service=service, since=since, until=until, project=project,
-                                max_entries=max_entries, refresh=refresh, progress=sys.stderr.isatty())
+    summary = api.fetch_to_file(
+        out,
+        service=service,
+        since=since,
+        until=until,
+        project=project,
+        max_entries=max_entries,
+        refresh=refresh,
+        progress=sys.stderr.isatty(),
+    )
     click.echo(summary, err=True)
 
 
@@ -134,8 +216,10 @@ def _format(fmt: str | None, out: Path | None) -> str:
     if out is not None:
         by_ext = EXTENSIONS.get(out.suffix.lower())
         if by_ext is None:
-            raise UsageError(f"--out {out}: cannot tell the format from {out.suffix or 'no extension'!r}; "
-                             f"use --format ({', '.join(FORMATS)})")
+            raise UsageError(
+                f"--out {out}: cannot tell the format from {out.suffix or 'no extension'!r}; "
+                f"use --format ({', '.join(FORMATS)})"
+            )
         return by_ext
     return "text" if sys.stdout.isatty() else "markdown"
 

@@ -82,17 +82,30 @@ def test_(dirs: tuple[Path, ...], debug: bool) -> None:
 
 
 @patterns.command()
-@click.option("--input", "inputs", multiple=True, required=True, metavar="PATH", help="Export file(s); - for stdin.")
+@click.option(
+    "--input", "inputs", multiple=True, required=True, metavar="PATH", help="Export file(s); - for stdin."
+)
 @click.option("--since", default=None, help="Window (30m, 1h, RFC 3339); default: the whole input.")
 @click.option("--until", default=None, help="End of the window (RFC 3339).")
 @click.option("--service", default=None, help="Only this service's entries (and those without one).")
 @click.option("--top", default=3, show_default=True, help="How many drafts, most surprising signal first.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write one <id>.yaml per draft here (default: print them).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write one <id>.yaml per draft here (default: print them).",
+)
 @click.option("--debug", is_flag=True)
 @_guard
-def suggest(inputs: tuple[str, ...], since: str | None, until: str | None, service: str | None, top: int,
-            out_dir: Path | None, debug: bool) -> None:
+def suggest(
+    inputs: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    service: str | None,
+    top: int,
+    out_dir: Path | None,
+    debug: bool,
+) -> None:
     """Draft patterns for the top unexplained signals of an incident, ready to review and lint."""
     from rca import api
     from rca.mining.suggest import to_yaml

@@ -145,7 +145,9 @@ def _put(out: dict[str, str], key: str, value: Any) -> None:
         out[key] = value.rsplit("/", 1)[-1] if key == "connector" else value
 
 
-def new_revision_suspect(info: DeployInfo, failing: Mapping[str, int], window_start: str | None) -> str | None:
+def new_revision_suspect(
+    info: DeployInfo, failing: Mapping[str, int], window_start: str | None
+) -> str | None:
     """A sentence blaming a new revision, when failures begin with it and an older one stays healthy.
 
     ``failing`` counts the main symptom per revision. The suspect is the earliest revision
@@ -158,12 +160,18 @@ def new_revision_suspect(info: DeployInfo, failing: Mapping[str, int], window_st
         return None
     if any((r.first_seen or "") <= window_start for r in failing_revs):
         return None  # a revision that was already running fails too: not the deploy
-    healthy = [r for r in info.revisions if r.name not in failing and r.requests and
-               r.server_errors / r.requests < 0.05]
+    healthy = [
+        r
+        for r in info.revisions
+        if r.name not in failing and r.requests and r.server_errors / r.requests < 0.05
+    ]
     if not healthy:
         return None
     suspect = sorted(failing_revs, key=lambda r: (r.first_seen or "", r.name))[0]
     deploy = next((d for d in info.deploys if (d.timestamp or "") <= (suspect.first_seen or "")), None)
     who = f", deployed by {deploy.principal} at {deploy.timestamp}" if deploy and deploy.principal else ""
-    return (f"The failures begin with revision {suspect.name} (first seen {suspect.first_seen}{who}) while "
-            f"{healthy[0].name} kept serving without errors; nothing in the logs explains the failure more deeply.")
+    return (
+        f"The failures begin with revision {suspect.name} (first seen {suspect.first_seen}{who}) while "
+        f"{healthy[0].name} kept serving without errors; "
+        "nothing in the logs explains the failure more deeply."
+    )

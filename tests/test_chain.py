@@ -11,24 +11,71 @@ from rca.model import Category, Finding, Match, Pattern, Role, Rule
 T0 = datetime(2025, 9, 15, 15, 0, 0)
 
 
-def pattern(pid: str, role: Role, category: Category = Category.APPLICATION_EXCEPTION, *,
-            causes: tuple[str, ...] = (), caused_by: tuple[str, ...] = (), rules: tuple[Rule, ...] = (),
-            http: bool = False, layer: str = "application") -> Pattern:
+def pattern(
+    pid: str,
+    role: Role,
+    category: Category = Category.APPLICATION_EXCEPTION,
+    *,
+    causes: tuple[str, ...] = (),
+    caused_by: tuple[str, ...] = (),
+    rules: tuple[Rule, ...] = (),
+    http: bool = False,
+    layer: str = "application",
+) -> Pattern:
     """A minimal pattern; only the fields the chain reads matter."""
-    return Pattern(id=pid, area="t", title=f"{pid} happened", category=category, layer=layer, severity="error",
-                   role=role, match=Match(any=("x",), http_status=(500, 599) if http else None),
-                   why=f"{pid} happened {{count}} times", causes=causes, caused_by=caused_by, rules=rules)
+    return Pattern(
+        id=pid,
+        area="t",
+        title=f"{pid} happened",
+        category=category,
+        layer=layer,
+        severity="error",
+        role=role,
+        match=Match(any=("x",), http_status=(500, 599) if http else None),
+        why=f"{pid} happened {{count}} times",
+        causes=causes,
+        caused_by=caused_by,
+        rules=rules,
+    )
 
 
-def node(p: Pattern, times: list[int], instance: str = "i1", status: str = "active",
-         events: list[int] | None = None, baseline: int = 0) -> chain.Node:
+def node(
+    p: Pattern,
+    times: list[int],
+    instance: str = "i1",
+    status: str = "active",
+    events: list[int] | None = None,
+    baseline: int = 0,
+) -> chain.Node:
     """A node whose occurrences are at T0 + each of ``times`` seconds on one instance."""
-    occ = tuple(chain.Occurrence(T0 + timedelta(seconds=t), instance, "rev-1", (events or [])[k] if events else
-                                 hash((p.id, k)) % 10_000_000 + 1000) for k, t in enumerate(times))
-    f = Finding(pattern_id=p.id, category=p.category, layer=p.layer, role=p.role, title=p.title,
-                count=len(times), first_seen=None, last_seen=None, samples=(), fields={}, field_counts={},
-                revisions=("rev-1",), instances=(instance,), event_ids=tuple(o.event_id for o in occ),
-                baseline_count=baseline, incident_count=len(times), status=status)
+    occ = tuple(
+        chain.Occurrence(
+            T0 + timedelta(seconds=t),
+            instance,
+            "rev-1",
+            (events or [])[k] if events else hash((p.id, k)) % 10_000_000 + 1000,
+        )
+        for k, t in enumerate(times)
+    )
+    f = Finding(
+        pattern_id=p.id,
+        category=p.category,
+        layer=p.layer,
+        role=p.role,
+        title=p.title,
+        count=len(times),
+        first_seen=None,
+        last_seen=None,
+        samples=(),
+        fields={},
+        field_counts={},
+        revisions=("rev-1",),
+        instances=(instance,),
+        event_ids=tuple(o.event_id for o in occ),
+        baseline_count=baseline,
+        incident_count=len(times),
+        status=status,
+    )
     return chain.Node(f, p, occ)
 
 
@@ -39,7 +86,10 @@ def conclude(*nodes: chain.Node):  # type: ignore[no-untyped-def]
 
 def test_chain_follows_knowledge_from_symptom_to_deepest_cause() -> None:
     """The chain runs symptom -> intermediate -> cause along library edges, root cause last."""
-    s = node(pattern("http-503", Role.SYMPTOM, http=True, layer="platform", caused_by=("startup-failed",)), [30, 40])
+    s = node(
+        pattern("http-503", Role.SYMPTOM, http=True, layer="platform", caused_by=("startup-failed",)),
+        [30, 40],
+    )
     m = node(pattern("startup-failed", Role.SYMPTOM, caused_by=("db-timeout",)), [20])
     c = node(pattern("db-timeout", Role.CAUSE, Category.NETWORK_CONNECTIVITY), [10])
     links, root, _, used = conclude(s, m, c)
@@ -52,7 +102,7 @@ def test_contradicting_time_order_removes_a_known_edge() -> None:
     """Knowledge never outvotes the clock: a 'cause' first seen well after its effect is rejected."""
     s = node(pattern("http-503", Role.SYMPTOM, http=True, caused_by=("late-cause",)), [10, 20])
     late = node(pattern("late-cause", Role.CAUSE), [300])
-    links, root, hyps, _ = conclude(s, late)
+    _, root, hyps, _ = conclude(s, late)
     assert root.category is Category.UNKNOWN
     assert [h.pattern_id for h in hyps] == ["late-cause"]
     assert "after" in hyps[0].why_not
@@ -73,7 +123,7 @@ def test_chain_ending_on_symptom_says_evidence_stops() -> None:
     probe = node(pattern("probe-failed", Role.SYMPTOM), [20])
     links, root, _, _ = conclude(s, probe)
     assert links[-1].category is Category.UNKNOWN
-    assert links[-1].statement.startswith("No log entry explains why")  # noqa: E501
+    assert links[-1].statement.startswith("No log entry explains why")
     assert root.category is Category.UNKNOWN
     assert root.confidence < 0.3
 
@@ -86,18 +136,23 @@ def test_nothing_found_is_unknown() -> None:
 
 def test_rule_on_other_finding_changes_category_and_adds_conclusion() -> None:
     """A library rule over another finding decides the category and becomes the last why."""
-    rule_db = Rule(when_any=("db-errors",), statement="The database itself failed.",
-                   category=Category.DATABASE_UNAVAILABLE)
-    rule_ok = Rule(when_any=("db-healthy",), statement="The database was up, so the path is at fault.",
-                   confidence=0.1)
+    rule_db = Rule(
+        when_any=("db-errors",),
+        statement="The database itself failed.",
+        category=Category.DATABASE_UNAVAILABLE,
+    )
+    rule_ok = Rule(
+        when_any=("db-healthy",), statement="The database was up, so the path is at fault.", confidence=0.1
+    )
     cause = pattern("connect-timeout", Role.CAUSE, Category.NETWORK_CONNECTIVITY, rules=(rule_db, rule_ok))
     s = node(pattern("http-503", Role.SYMPTOM, http=True, caused_by=("connect-timeout",)), [30])
     healthy = node(pattern("db-healthy", Role.CONTEXT), [1, 50], status="pre-existing", baseline=3)
     links, root, hyps, _ = conclude(s, node(cause, [10]), healthy)
     assert root.category is Category.NETWORK_CONNECTIVITY
     assert links[-1].statement == "The database was up, so the path is at fault."
-    assert any(h.category is Category.DATABASE_UNAVAILABLE and "no supporting evidence" in h.why_not
-               for h in hyps)
+    assert any(
+        h.category is Category.DATABASE_UNAVAILABLE and "no supporting evidence" in h.why_not for h in hyps
+    )
     links2, root2, _, _ = conclude(s, node(cause, [10]), node(pattern("db-errors", Role.CAUSE), [5]))
     assert root2.category is Category.DATABASE_UNAVAILABLE
     assert links2[-1].statement == "The database itself failed."

@@ -50,9 +50,13 @@ def test_live_analysis_reaches_the_same_root_cause_as_the_file(live: FakeLogging
     """The live path (queries, paging, cache file, loader) concludes what reading the export concludes."""
     from_live = report(*WINDOW, "--project", "netra-staging")
     from_file = report("--since", "1h", "--input", str(NETRA))
-    assert from_live["root_cause"]["category"] == from_file["root_cause"]["category"] == "network-connectivity"
+    assert (
+        from_live["root_cause"]["category"] == from_file["root_cause"]["category"] == "network-connectivity"
+    )
     assert from_live["root_cause"]["pattern_id"] == from_file["root_cause"]["pattern_id"]
-    assert [c["pattern_id"] for c in from_live["chain"]][-3:] == [c["pattern_id"] for c in from_file["chain"]][-3:]
+    assert [c["pattern_id"] for c in from_live["chain"]][-3:] == [
+        c["pattern_id"] for c in from_file["chain"]
+    ][-3:]
     assert from_live["stats"]["truncated"] is False
 
 

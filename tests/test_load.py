@@ -14,14 +14,26 @@ import pytest
 from rca import api
 from rca.errors import InputError, NoEntriesError, UsageError
 
-RUN = {"type": "cloud_run_revision", "labels": {"service_name": "svc", "revision_name": "svc-00001-abc",
-                                                "location": "us-central1", "project_id": "proj"}}
+RUN = {
+    "type": "cloud_run_revision",
+    "labels": {
+        "service_name": "svc",
+        "revision_name": "svc-00001-abc",
+        "location": "us-central1",
+        "project_id": "proj",
+    },
+}
 
 
 def entry(i: int, ts: str, text: str | None = "hello", **extra: Any) -> dict[str, Any]:
     """A realistic Cloud Run stdout entry."""
-    e: dict[str, Any] = {"insertId": f"id{i}", "logName": "projects/proj/logs/run.googleapis.com%2Fstdout",
-                         "resource": RUN, "timestamp": ts, "labels": {"instanceId": "00abc"}}
+    e: dict[str, Any] = {
+        "insertId": f"id{i}",
+        "logName": "projects/proj/logs/run.googleapis.com%2Fstdout",
+        "resource": RUN,
+        "timestamp": ts,
+        "labels": {"instanceId": "00abc"},
+    }
     if text is not None:
         e["textPayload"] = text
     e.update(extra)
@@ -53,7 +65,11 @@ def test_truncated_array_keeps_entries_before_the_cut(tmp_path: Path) -> None:
 
 def test_ndjson_bad_lines_are_counted_with_line_numbers(tmp_path: Path) -> None:
     """Garbage lines in NDJSON are skipped, counted and located; the rest is analysed."""
-    lines = [json.dumps(entry(1, "2025-09-15T15:00:01Z")), "{not json", json.dumps(entry(2, "2025-09-15T15:00:02Z"))]
+    lines = [
+        json.dumps(entry(1, "2025-09-15T15:00:01Z")),
+        "{not json",
+        json.dumps(entry(2, "2025-09-15T15:00:02Z")),
+    ]
     loaded = api.load([write(tmp_path, "x.ndjson", "\n".join(lines) + "\n")])
     assert loaded.window_count() == 2
     assert [p.line for p in loaded.problems.kept] == [2]
@@ -68,12 +84,17 @@ def test_invalid_utf8_is_replaced_and_counted(tmp_path: Path) -> None:
     assert loaded.problems.counts["invalid-utf8"] == 1
 
 
-@pytest.mark.parametrize("content, why", [
-    (b"\x89PNG\r\n\x1a\n\x00\x00binary", "binary"),
-    ("<!DOCTYPE html><html><body>Sign in</body></html>", "HTML"),
-    ('[{"name": "x", "price": 3}]', "unrelated JSON"),
-])
-def test_non_log_files_are_rejected_with_the_file_named(tmp_path: Path, content: str | bytes, why: str) -> None:
+@pytest.mark.parametrize(
+    "content, why",
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00binary", "binary"),
+        ("<!DOCTYPE html><html><body>Sign in</body></html>", "HTML"),
+        ('[{"name": "x", "price": 3}]', "unrelated JSON"),
+    ],
+)
+def test_non_log_files_are_rejected_with_the_file_named(
+    tmp_path: Path, content: str | bytes, why: str
+) -> None:
     """A file that is no log export is a clear error (exit 2) naming the file."""
     path = write(tmp_path, "thing.dat", content)
     with pytest.raises(InputError) as exc:
@@ -92,7 +113,11 @@ def test_empty_input_exits_one_with_a_reason(tmp_path: Path) -> None:
 
 def test_window_counts_back_from_newest_entry_and_keeps_baseline(tmp_path: Path) -> None:
     """--since 1h on a file is measured from its newest entry; the hour before is the baseline."""
-    data = [entry(1, "2025-09-15T12:29:59Z"), entry(2, "2025-09-15T13:29:59Z"), entry(3, "2025-09-15T14:30:00Z")]
+    data = [
+        entry(1, "2025-09-15T12:29:59Z"),
+        entry(2, "2025-09-15T13:29:59Z"),
+        entry(3, "2025-09-15T14:30:00Z"),
+    ]
     loaded = api.load([write(tmp_path, "x.json", json.dumps(data))], since="1h")
     df = loaded.frame()
     assert list(df["insert_id"]) == ["id2", "id3"]
@@ -108,12 +133,19 @@ def test_window_with_nothing_in_it_names_the_span_read(tmp_path: Path) -> None:
 
 def test_service_filter_keeps_entries_without_a_service(tmp_path: Path) -> None:
     """--service drops other services' entries but keeps those that carry no service (e.g. Cloud SQL)."""
-    other = entry(2, "2025-09-15T15:00:02Z", resource={"type": "cloud_run_revision",
-                                                      "labels": {"service_name": "other"}})
-    sql = entry(3, "2025-09-15T15:00:03Z", resource={"type": "cloudsql_database",
-                                                    "labels": {"database_id": "proj:db"}})
-    loaded = api.load([write(tmp_path, "x.json", json.dumps([entry(1, "2025-09-15T15:00:01Z"), other, sql]))],
-                      service="svc")
+    other = entry(
+        2,
+        "2025-09-15T15:00:02Z",
+        resource={"type": "cloud_run_revision", "labels": {"service_name": "other"}},
+    )
+    sql = entry(
+        3,
+        "2025-09-15T15:00:03Z",
+        resource={"type": "cloudsql_database", "labels": {"database_id": "proj:db"}},
+    )
+    loaded = api.load(
+        [write(tmp_path, "x.json", json.dumps([entry(1, "2025-09-15T15:00:01Z"), other, sql]))], service="svc"
+    )
     assert list(loaded.frame()["insert_id"]) == ["id1", "id3"]
     assert loaded.store.stats.filtered_service == 1
 
@@ -129,12 +161,33 @@ def test_duplicates_are_dropped_and_counted(tmp_path: Path) -> None:
 def test_messages_come_from_every_payload_kind(tmp_path: Path) -> None:
     """textPayload, jsonPayload.message, audit methodName and request logs all yield a message."""
     data = [
-        entry(1, "2025-09-15T15:00:01Z", None, jsonPayload={"message": "structured", "route": "/x"},
-              severity="ERROR"),
-        entry(2, "2025-09-15T15:00:02Z", None, protoPayload={"methodName": "google.cloud.run.v1.Services.ReplaceService",
-                                                             "resourceName": "namespaces/p/services/svc"}),
-        entry(3, "2025-09-15T15:00:03Z", None, httpRequest={"requestMethod": "GET", "status": 503,
-                                                            "requestUrl": "https://svc.run.app/api/t", "latency": "1.5s"}),
+        entry(
+            1,
+            "2025-09-15T15:00:01Z",
+            None,
+            jsonPayload={"message": "structured", "route": "/x"},
+            severity="ERROR",
+        ),
+        entry(
+            2,
+            "2025-09-15T15:00:02Z",
+            None,
+            protoPayload={
+                "methodName": "google.cloud.run.v1.Services.ReplaceService",
+                "resourceName": "namespaces/p/services/svc",
+            },
+        ),
+        entry(
+            3,
+            "2025-09-15T15:00:03Z",
+            None,
+            httpRequest={
+                "requestMethod": "GET",
+                "status": 503,
+                "requestUrl": "https://svc.run.app/api/t",
+                "latency": "1.5s",
+            },
+        ),
         entry(4, "2025-09-15T15:00:04Z", "plain"),
     ]
     df = api.load([write(tmp_path, "x.json", json.dumps(data))]).frame()
@@ -160,14 +213,16 @@ def test_gzip_and_stdin_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 def test_missing_file_is_an_input_error() -> None:
     """A path that does not exist is named in the error."""
-    with pytest.raises(InputError, match="nope.json: no such file"):
+    with pytest.raises(InputError, match=r"nope\.json: no such file"):
         api.load(["nope.json"])
 
 
 def test_bad_since_is_a_usage_error(tmp_path: Path) -> None:
     """An unparseable --since is a usage error naming the flag."""
     with pytest.raises(UsageError, match="--since"):
-        api.load([write(tmp_path, "x.json", json.dumps([entry(1, "2025-09-15T15:00:01Z")]))], since="yesterday")
+        api.load(
+            [write(tmp_path, "x.json", json.dumps([entry(1, "2025-09-15T15:00:01Z")]))], since="yesterday"
+        )
 
 
 INPUTS = Path(__file__).parent / "data" / "inputs"
@@ -187,8 +242,9 @@ def test_bigquery_json_audit_payload_is_mapped() -> None:
     assert ("google.cloud.run.v1.Services.ReplaceService", 1) in loaded.counts("method_name")
 
 
-@pytest.mark.parametrize("content", ['[1, 2, 3]', '{\n  "name": "shop",\n  "items": [1, 2]\n}\n',
-                                     "{not json\n{also not\n"])
+@pytest.mark.parametrize(
+    "content", ["[1, 2, 3]", '{\n  "name": "shop",\n  "items": [1, 2]\n}\n', "{not json\n{also not\n"]
+)
 def test_files_with_nothing_usable_are_rejected(tmp_path: Path, content: str) -> None:
     """Unrelated or wholly malformed JSON is an input error (exit 2), not an empty analysis."""
     with pytest.raises(InputError, match="not a recognised log export"):

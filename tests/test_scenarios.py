@@ -48,8 +48,10 @@ def test_netra_chain_reads_like_the_worklog(netra: dict[str, Any]) -> None:
     """503 <- start-up failed <- DB init timeout 8.0s <- asyncpg cancelled, in that order."""
     ids = chain_ids(netra)
     assert netra["chain"][0]["why"] == 1
-    for earlier, later in [("uvicorn-startup-failed", "app-db-init-timeout"),
-                           ("app-db-init-timeout", "asyncpg-connect-cancelled")]:
+    for earlier, later in [
+        ("uvicorn-startup-failed", "app-db-init-timeout"),
+        ("app-db-init-timeout", "asyncpg-connect-cancelled"),
+    ]:
         assert ids.index(earlier) < ids.index(later)
     assert netra["chain"][0]["category"] in {"startup-timeout", "application-exception"}
     statements = " ".join(link["statement"] for link in netra["chain"])
@@ -97,14 +99,23 @@ def test_netra_deploy_churn_is_counted(netra: dict[str, Any]) -> None:
     assert netra["stats"]["deploys"] >= 6
 
 
-@pytest.mark.parametrize("name, service, category, pattern", [
-    ("billing-api-2025-10-02.json", "billing-api", "db-connection-pool-exhausted", "sqlalchemy-queuepool-exhausted"),
-    ("image-resizer-2025-11-04.json", "image-resizer", "memory-limit-exceeded", None),
-    ("orders-worker-2025-08-21.log", "orders-worker", "permission-denied", None),
-    ("search-api-unknown-2025-07-30.json", "search-api", "unknown", None),
-])
-def test_other_incidents_get_their_true_root_cause(name: str, service: str, category: str,
-                                                   pattern: str | None) -> None:
+@pytest.mark.parametrize(
+    "name, service, category, pattern",
+    [
+        (
+            "billing-api-2025-10-02.json",
+            "billing-api",
+            "db-connection-pool-exhausted",
+            "sqlalchemy-queuepool-exhausted",
+        ),
+        ("image-resizer-2025-11-04.json", "image-resizer", "memory-limit-exceeded", None),
+        ("orders-worker-2025-08-21.log", "orders-worker", "permission-denied", None),
+        ("search-api-unknown-2025-07-30.json", "search-api", "unknown", None),
+    ],
+)
+def test_other_incidents_get_their_true_root_cause(
+    name: str, service: str, category: str, pattern: str | None
+) -> None:
     """Each other sample (structured JSON, OOM, plain text, unknown) reaches the cause its story describes."""
     report = analyse(name, service).to_json()
     assert report["root_cause"]["category"] == category
@@ -123,14 +134,26 @@ def test_unknown_incident_names_the_new_signal() -> None:
 
 
 def _entry(i: int, ts: str, revision: str, status: int) -> dict[str, Any]:
-    return {"insertId": f"r{i}", "logName": "projects/p/logs/run.googleapis.com%2Frequests", "timestamp": ts,
-            "resource": {"type": "cloud_run_revision", "labels": {"service_name": "svc", "revision_name": revision}},
-            "httpRequest": {"requestMethod": "GET", "requestUrl": "https://svc.run.app/x", "status": status,
-                            "latency": "0.01s"}, "severity": "ERROR" if status >= 500 else "INFO"}
+    return {
+        "insertId": f"r{i}",
+        "logName": "projects/p/logs/run.googleapis.com%2Frequests",
+        "timestamp": ts,
+        "resource": {
+            "type": "cloud_run_revision",
+            "labels": {"service_name": "svc", "revision_name": revision},
+        },
+        "httpRequest": {
+            "requestMethod": "GET",
+            "requestUrl": "https://svc.run.app/x",
+            "status": status,
+            "latency": "0.01s",
+        },
+        "severity": "ERROR" if status >= 500 else "INFO",
+    }
 
 
 def test_failures_that_begin_with_a_new_revision_blame_the_deploy(tmp_path: Path) -> None:
-    """Nothing explains the 500s, but only the new revision fails while the old one serves: deployment-change."""
+    """Nothing explains the 500s, but only the new revision fails while the old serves: deployment-change."""
     rows = [_entry(i, f"2025-09-15T14:{i:02d}:00Z", "svc-00001-old", 200) for i in range(0, 60, 2)]
     rows += [_entry(100 + i, f"2025-09-15T14:{i:02d}:30Z", "svc-00002-new", 500) for i in range(40, 60)]
     path = tmp_path / "x.json"

@@ -23,7 +23,8 @@ from rca.timeutil import rfc3339
 _NAMED_GROUP = re.compile(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>")
 SAMPLES_PER_FINDING = 3
 _EVENT_COLUMNS = (
-    "event_id, ts, insert_id, log_name, log_id, revision, instance_id, message, member_ids, in_window, service, "
+    "event_id, ts, insert_id, log_name, log_id, revision, instance_id, message, member_ids, in_window, "
+    "service, "
     # Cloud Run stamps a request log with the time the request ARRIVED; it failed `latency` later,
     # which is the moment to compare with the application's own error lines.
     "CASE WHEN http_latency_s IS NOT NULL AND ts IS NOT NULL "
@@ -249,15 +250,16 @@ def excerpt(p: Pattern, text: str, context: int = 1) -> str:
         lines = text.split("\n")
         first = text.count("\n", 0, m.start())
         last = text.count("\n", 0, max(m.start(), m.end() - 1))
-
-        def around(i: int) -> list[str]:
-            return [ln for ln in lines[max(0, i - context): i + context + 1] if not _CARETS.match(ln)]
-
         if last - first <= 2 * context + 1:
-            return "\n".join(ln for ln in lines[max(0, first - context): last + context + 1]
-                             if not _CARETS.match(ln))
-        return "\n".join([*around(first), "…", *around(last)])
+            return "\n".join(_lines(lines, first - context, last + context))
+        return "\n".join([*_lines(lines, first - context, first + context), "…",
+                          *_lines(lines, last - context, last + context)])
     return ""
+
+
+def _lines(lines: list[str], lo: int, hi: int) -> list[str]:
+    """lines[lo..hi] (inclusive, clipped), without caret marker lines."""
+    return [ln for ln in lines[max(0, lo) : hi + 1] if not _CARETS.match(ln)]
 
 
 def _with_excerpt(p: Pattern, s: Sample) -> Sample:

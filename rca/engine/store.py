@@ -19,8 +19,15 @@ from typing import Any
 import duckdb
 
 SEVERITY_NUM = {
-    "DEFAULT": 0, "DEBUG": 100, "INFO": 200, "NOTICE": 300, "WARNING": 400,
-    "ERROR": 500, "CRITICAL": 600, "ALERT": 700, "EMERGENCY": 800,
+    "DEFAULT": 0,
+    "DEBUG": 100,
+    "INFO": 200,
+    "NOTICE": 300,
+    "WARNING": 400,
+    "ERROR": 500,
+    "CRITICAL": 600,
+    "ALERT": 700,
+    "EMERGENCY": 800,
 }
 
 _STAGING_COLUMNS = "j JSON, ord BIGINT, source VARCHAR"
@@ -101,7 +108,11 @@ class Store:
         return row[0] if row else None
 
     def finalise(
-        self, start: datetime | None, end: datetime | None, service: str | None, baseline_start: datetime | None
+        self,
+        start: datetime | None,
+        end: datetime | None,
+        service: str | None,
+        baseline_start: datetime | None,
     ) -> None:
         """Normalise staged entries into `entries`: window, service filter, dedupe, stable ids.
 

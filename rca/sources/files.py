@@ -35,8 +35,17 @@ _CANONICAL_KEYS = frozenset(
     {"logName", "textPayload", "jsonPayload", "protoPayload", "httpRequest", "insertId", "receiveTimestamp"}
 )
 _SNAKE_KEYS = frozenset(
-    {"log_name", "text_payload", "json_payload", "proto_payload", "http_request", "insert_id",
-     "protopayload_auditlog", "receive_timestamp", "log_id"}
+    {
+        "log_name",
+        "text_payload",
+        "json_payload",
+        "proto_payload",
+        "http_request",
+        "insert_id",
+        "protopayload_auditlog",
+        "receive_timestamp",
+        "log_id",
+    }
 )
 
 
@@ -52,8 +61,10 @@ def read_input(path: str, store: Store, problems: Problems, spool_dir: Path) -> 
     if count == 0 and bad:
         first = next((p for p in problems.kept if p.source == path), None)
         where = f"; first at line {first.line}: {first.reason}" if first else ""
-        raise InputError(path, f"not a recognised log export: no usable entry, {bad} malformed piece(s){where} "
-                               f"({EXPECTED})")
+        raise InputError(
+            path,
+            f"not a recognised log export: no usable entry, {bad} malformed piece(s){where} ({EXPECTED})",
+        )
     return count
 
 
@@ -122,8 +133,20 @@ def _ungzip_if_needed(local: Path, shown: str, spool_dir: Path) -> Path:
     return target
 
 
-_BINARY_MAGIC = (b"\x89PNG", b"PK\x03\x04", b"PK\x05\x06", b"%PDF", b"\x7fELF", b"GIF8", b"\xff\xd8\xff",
-                 b"BZh", b"\xfd7zXZ", b"7z\xbc\xaf", b"\x28\xb5\x2f\xfd", b"SQLite format")
+_BINARY_MAGIC = (
+    b"\x89PNG",
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"%PDF",
+    b"\x7fELF",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"BZh",
+    b"\xfd7zXZ",
+    b"7z\xbc\xaf",
+    b"\x28\xb5\x2f\xfd",
+    b"SQLite format",
+)
 _NOT_TEXT = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")  # control bytes a text log does not hold
 
 
@@ -145,8 +168,10 @@ def _transcode(local: Path, shown: str, encoding: str, spool_dir: Path) -> Path:
     """Copy a UTF-16 file to UTF-8 in the spool (bad code units become U+FFFD)."""
     target = Path(tempfile.mkstemp(dir=spool_dir, suffix=".utf8")[1])
     try:
-        with local.open(encoding=encoding, errors="replace", newline="") as src, \
-                target.open("w", encoding="utf-8", errors="replace", newline="") as out:
+        with (
+            local.open(encoding=encoding, errors="replace", newline="") as src,
+            target.open("w", encoding="utf-8", errors="replace", newline="") as out,
+        ):
             shutil.copyfileobj(src, out)
     except (OSError, UnicodeError) as exc:
         raise InputError(shown, f"cannot read as {encoding}: {exc}") from exc
@@ -225,8 +250,9 @@ def _read_json_array(local: Path, shown: str, store: Store, problems: Problems) 
             pos = _skip_ws_comma(text, pos)
             if pos >= len(text) or text[pos] == "]":
                 if pos >= len(text):
-                    problems.add(shown, lines.at(pos), "JSON array is truncated (no closing ])",
-                                 kind="truncated")
+                    problems.add(
+                        shown, lines.at(pos), "JSON array is truncated (no closing ])", kind="truncated"
+                    )
                 return
             try:
                 obj, end = decoder.raw_decode(text, pos)
@@ -235,8 +261,12 @@ def _read_json_array(local: Path, shown: str, store: Store, problems: Problems) 
                 return
             except RecursionError:
                 skipped = _skip_value(text, pos)
-                problems.add(shown, lines.at(pos), "JSON element nested too deep; skipped",
-                             kind="malformed" if skipped is not None else "truncated")
+                problems.add(
+                    shown,
+                    lines.at(pos),
+                    "JSON element nested too deep; skipped",
+                    kind="malformed" if skipped is not None else "truncated",
+                )
                 if skipped is None:
                     return
                 index += 1
@@ -245,8 +275,11 @@ def _read_json_array(local: Path, shown: str, store: Store, problems: Problems) 
             index += 1
             if not (_is_canonical(obj) or _is_snake(obj)):
                 if index == 1:
-                    raise InputError(shown, f"not a recognised log export (array of non-log-entries; {EXPECTED})",
-                                     line=lines.at(pos))
+                    raise InputError(
+                        shown,
+                        f"not a recognised log export (array of non-log-entries; {EXPECTED})",
+                        line=lines.at(pos),
+                    )
                 problems.add(shown, lines.at(pos), "array element is not a log entry")
             else:
                 entry = _canonical_or_problem(obj, shown, lines.at(pos), problems)

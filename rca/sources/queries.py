@@ -213,13 +213,20 @@ def _cloudsql_scope(project: str, instances: Sequence[str]) -> list[str]:
 def cloudsql_query(project: str, instances: Sequence[str], start: datetime, end: datetime) -> Query:
     """Postgres problems: lines at WARNING or above, and lines whose own postgres level is WARNING..PANIC
     (in case the severity mapping of a line differs from its text)."""
-    terms = [*_cloudsql_scope(project, instances), f"(severity>=WARNING OR textPayload=~{quote(POSTGRES_PROBLEM_RE)})"]
+    terms = [
+        *_cloudsql_scope(project, instances),
+        f"(severity>=WARNING OR textPayload=~{quote(POSTGRES_PROBLEM_RE)})",
+    ]
     return Query("cloudsql", all_of(terms), start, end)
 
 
 def cloudsql_health_query(
-    project: str, instances: Sequence[str], start: datetime, end: datetime,
-    fraction: float = DEFAULT_SAMPLE_FRACTION * 2.5, limit: int = 100,
+    project: str,
+    instances: Sequence[str],
+    start: datetime,
+    end: datetime,
+    fraction: float = DEFAULT_SAMPLE_FRACTION * 2.5,
+    limit: int = 100,
 ) -> Query:
     """A small sample of routine postgres lines: proof that the database was up (or silence)."""
     terms = [*_cloudsql_scope(project, instances), f"sample(insertId, {fraction:g})"]
