@@ -92,15 +92,21 @@ def message_matches(pattern: Pattern, text: str) -> bool:
 
 
 def extract_fields(pattern: Pattern, text: str) -> dict[str, str]:
-    """Named-group values found in ``text`` (first regex to supply a name wins), as strings."""
+    """Named-group values in ``text``, as stripped strings: every ``all`` regex, then the FIRST
+    ``any`` regex that matches.
+
+    The ``any`` alternatives are different phrasings of one message; taking values from
+    several would mix readings (a Flask regex also matching a uvicorn line).
+    """
     fields: dict[str, str] = {}
-    for expr in (*pattern.match.all, *pattern.match.any):
+    chosen = next((e for e in pattern.match.any if compile_re2(e).search(text)), None)
+    for expr in (*pattern.match.all, *([chosen] if chosen else [])):
         found = compile_re2(expr).search(text)
         if found is None:
             continue
         for name, value in found.groupdict().items():
-            if value is not None and name not in fields:
-                fields[name] = value
+            if value is not None and value.strip() and name not in fields:
+                fields[name] = value.strip()
     return dict(sorted(fields.items()))
 
 

@@ -193,7 +193,7 @@ def test_messages_come_from_every_payload_kind(tmp_path: Path) -> None:
     df = api.load([write(tmp_path, "x.json", json.dumps(data))]).frame()
     assert list(df["message"]) == [
         "structured",
-        "google.cloud.run.v1.Services.ReplaceService namespaces/p/services/svc",
+        "google.cloud.run.v1.Services.ReplaceService",
         "GET /api/t 503 1.5s",
         "plain",
     ]

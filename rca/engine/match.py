@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import re2
-
 from rca.engine.store import SEVERITY_NUM
+from rca.library import extract_fields
 from rca.model import Finding, Pattern, Sample
+from rca.re2check import compile_re2
 from rca.timeutil import rfc3339
 
 _NAMED_GROUP = re.compile(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>")
@@ -146,33 +146,9 @@ def _hit(p: Pattern, row: tuple[Any, ...]) -> Hit:
         in_window=bool(row[9]),
         instance_id=row[6],
         revision=row[5],
-        fields=extract(p, str(row[7])),
+        fields=extract_fields(p, str(row[7])) if p.extract else {},
         done_ts=row[11],
     )
-
-
-_COMPILED: dict[str, Any] = {}
-
-
-def _compiled(expr: str) -> Any:
-    if expr not in _COMPILED:
-        _COMPILED[expr] = re2.compile(expr)
-    return _COMPILED[expr]
-
-
-def extract(p: Pattern, text: str) -> dict[str, str]:
-    """Named groups of the first expression that matches, typed values kept as their text."""
-    if not p.extract:
-        return {}
-    out: dict[str, str] = {}
-    for expr in (*p.match.any, *p.match.all):
-        m = _compiled(expr).search(text)
-        if m is None:
-            continue
-        for name, value in m.groupdict().items():
-            if value is not None and name not in out:
-                out[name] = value.strip()
-    return out
 
 
 def aggregate(con: Any, patterns: Sequence[Pattern], hits: Sequence[Hit]) -> list[Finding]:
@@ -244,7 +220,7 @@ def excerpt(p: Pattern, text: str, context: int = 1) -> str:
     if "\n" not in text:
         return ""
     for expr in (*p.match.any, *p.match.all):
-        m = _compiled(expr).search(text)
+        m = compile_re2(expr).search(text)
         if m is None:
             continue
         lines = text.split("\n")

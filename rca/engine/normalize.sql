@@ -50,7 +50,7 @@ SELECT
        ELSE 'DEFAULT' END AS severity,
   coalesce(
     nullif(text_msg, ''),
-    CASE WHEN pp IS NOT NULL THEN concat_ws(' ', v[25], v[23], v[26]) END,
+    CASE WHEN pp IS NOT NULL THEN coalesce(v[25], v[23]) END,
     CASE WHEN v[17] IS NOT NULL OR v[19] IS NOT NULL THEN
       concat_ws(' ', v[17],
                 regexp_replace(coalesce(v[18], ''), '^[a-z]+://[^/]*', ''),
