@@ -17,6 +17,8 @@ from drain3 import TemplateMiner as Drain3Miner
 from drain3.masking import MaskingInstruction
 from drain3.template_miner_config import TemplateMinerConfig
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
 from rca.mining.evaluate import LOGHUB_SYSTEMS, grouping_accuracy, load_loghub
 from rca.mining.mask import clear_cache
 from rca.mining.templates import TemplateMiner

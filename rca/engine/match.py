@@ -51,17 +51,37 @@ def strip_names(expr: str) -> str:
     return _NAMED_GROUP.sub("(?:", expr)
 
 
-def prefilter_sql(patterns: Sequence[Pattern]) -> str:
-    """One RE2 alternation that every matchable event satisfies (absence openers included)."""
+# DuckDB's RE2 runs out of DFA memory on one huge alternation and falls back to a slow NFA
+# (measured: 17,500 chars took 40x longer than the same regexes in 3,000-char chunks).
+PREFILTER_CHUNK_CHARS = 3000
+
+
+def prefilter_chunks(patterns: Sequence[Pattern], max_chars: int = PREFILTER_CHUNK_CHARS) -> list[str]:
+    """RE2 alternations, each under ``max_chars``, that every matchable event satisfies one of."""
     parts: list[str] = []
     for p in patterns:
-        parts.extend(strip_names(e) for e in (*p.match.any, *p.match.all))
+        parts.extend(f"(?:{strip_names(e)})" for e in (*p.match.any, *p.match.all))
         if p.absence is not None:
-            parts.append(strip_names(p.absence.expect))
-    return "|".join(f"(?:{x})" for x in parts)
+            parts.append(f"(?:{strip_names(p.absence.expect)})")
+    chunks: list[str] = []
+    current: list[str] = []
+    for part in parts:
+        if current and sum(len(x) + 1 for x in current) + len(part) > max_chars:
+            chunks.append("|".join(current))
+            current = []
+        current.append(part)
+    if current:
+        chunks.append("|".join(current))
+    return chunks
 
 
-def _pattern_where(p: Pattern) -> tuple[str, list[Any]]:
+def prefilter_where(patterns: Sequence[Pattern]) -> tuple[str, list[str]]:
+    """The prefilter as a SQL condition on `message` and its parameters."""
+    chunks = prefilter_chunks(patterns)
+    return " OR ".join("regexp_matches(message, ?)" for _ in chunks) or "FALSE", chunks
+
+
+def pattern_where(p: Pattern) -> tuple[str, list[Any]]:
     """SQL condition (over the survivors table) for one pattern, with its parameters."""
     conds: list[str] = []
     params: list[Any] = []
@@ -98,13 +118,11 @@ def match_events(con: Any, patterns: Sequence[Pattern]) -> list[Hit]:
     """Every (pattern, event) match over `events`, absence patterns included; deterministic order."""
     if not patterns:
         return []
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE survivors AS SELECT * FROM events WHERE regexp_matches(message, ?)",
-        [prefilter_sql(patterns)],
-    )
+    where, params = prefilter_where(patterns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE survivors AS SELECT * FROM events WHERE {where}", params)
     hits: list[Hit] = []
     for p in patterns:
-        where, params = _pattern_where(p)
+        where, params = pattern_where(p)
         rows = con.execute(
             f"SELECT {_EVENT_COLUMNS} FROM survivors WHERE {where} ORDER BY event_id", params
         ).fetchall()
