@@ -41,11 +41,11 @@ def timeline_svg(points: Sequence[tuple[str, str, int]], start: str | None, end:
     """Return an ``<svg>`` element charting ``(bucket, series, count)`` points across the window.
 
     Series named ``http Nxx`` are drawn as stacked bars (requests by status class); every other
-    series is a finding id, drawn as a line of matches per bucket. Empty input gives an empty chart
+    series is a finding id, drawn as a row of dots sized by matches per bucket. Empty input gives a chart
     with a note, so the report's layout does not depend on the data.
     """
     with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(10.5, 4.4))
+        fig = Figure(figsize=(10.5, 5.2))
         ax_req, ax_find = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.3]})
         buckets = sorted({_parse(b) for b, _, _ in points})
         width = _bar_width(buckets)
@@ -103,26 +103,27 @@ def _draw_requests(
 
 
 def _draw_findings(ax: Axes, points: Sequence[tuple[str, str, int]]) -> None:
+    """One row per finding (most frequent first), a dot per bucket sized by its matches: onsets
+    and overlaps read at a glance, and an empty bucket is simply empty (no line drawn through it)."""
     totals: dict[str, int] = {}
     for _, s, n in points:
         if not s.startswith("http "):
             totals[s] = totals.get(s, 0) + n
     shown = sorted(totals, key=lambda s: (-totals[s], s))[:_MAX_FINDING_SERIES]
-    for i, series in enumerate(sorted(shown)):
-        rows = sorted((_parse(b), n) for b, s, n in points if s == series)
-        ax.plot(
-            [_num(x) for x, _ in rows],
-            [n for _, n in rows],
-            marker="o",
-            markersize=3,
-            linewidth=1.2,
-            color=_FINDING_COLOURS[i % len(_FINDING_COLOURS)],
-            label=series,
+    peak = max((n for _, s, n in points if s in shown), default=1)
+    for row, series in enumerate(shown):
+        cells = sorted((_parse(b), n) for b, s, n in points if s == series)
+        ax.scatter(
+            [_num(x) for x, _ in cells],
+            [row] * len(cells),
+            s=[12 + 110 * n / peak for _, n in cells],
+            color=_FINDING_COLOURS[row % len(_FINDING_COLOURS)],
+            edgecolors="none",
         )
-    ax.set_ylabel("pattern matches")
-    if shown:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
-    else:
+    ax.set_yticks(range(len(shown)), [f"{s} ({totals[s]})" for s in shown], fontsize=7)
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.set_ylabel("findings")
+    if not shown:
         ax.text(0.5, 0.5, "no pattern matched", transform=ax.transAxes, ha="center", color="#666")
 
 
