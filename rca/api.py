@@ -6,7 +6,6 @@ rca/cli.py prints or exits.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,20 +97,10 @@ def load(
     """
     store = Store()
     problems = Problems()
-    spool = Path(tempfile.mkdtemp(prefix="rca-spool-"))
     shown = tuple(str(p) for p in inputs)
     for path in shown:
-        read_input(path, store, problems, spool)
-    anchor = store.newest()
-    start = end = baseline_start = None
-    if since is not None and anchor is not None:
-        start, end = resolve_window(since, until, _aware(anchor))
-        baseline_start = start - (end - start)
-    store.finalise(start, end, service, baseline_start)
-    loaded = Loaded(store, problems, service, start, end, baseline_start, shown)
-    if loaded.window_count() == 0:
-        raise NoEntriesError(_nothing_message(store, problems, start, end, service))
-    return loaded
+        read_input(path, store, problems, store.scratch)
+    return _finish(store, problems, shown, since, until, service)
 
 
 def _aware(value: datetime) -> datetime:

@@ -69,6 +69,11 @@ class Store:
         self.stats = StoreStats()
         self._sql = _normalise_sql()
 
+    @property
+    def scratch(self) -> Path:
+        """A private directory for spooled input (stdin, unzipped files), removed with the store."""
+        return Path(self._tmp.name)
+
     def close(self) -> None:
         """Release the connection and the spool files."""
         self.con.close()
