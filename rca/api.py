@@ -123,7 +123,14 @@ def _nothing_message(
     span = f"{rfc3339(row[0])} .. {rfc3339(row[1])}" if row else "?"
     what = f" for service {service!r}" if service else ""
     window = f" between {rfc3339(start)} and {rfc3339(end)}" if start else ""
-    return f"no entries{what}{window}; read {read} entries spanning {span}"
+    others = ""
+    if service:
+        names = [n for (n,) in store.con.execute(
+            "SELECT DISTINCT json_extract_string(j, '$.resource.labels.service_name') AS s FROM staging "
+            "WHERE s IS NOT NULL ORDER BY s LIMIT 10"
+        ).fetchall()]
+        others = f"; services in the input: {', '.join(names)}" if names else ""
+    return f"no entries{what}{window}; read {read} entries spanning {span}{others}"
 
 
 def _live_window(since: str, until: str | None) -> tuple[datetime, datetime]:

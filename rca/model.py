@@ -127,6 +127,7 @@ class Sample:
     message: str
     member_ids: tuple[int, ...] = ()
     excerpt: str = ""
+    pattern_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Contract shape of a sample (report-contract.md), plus the lines that matched."""

@@ -508,7 +508,10 @@ def _timeline(result: Result, cites: _Cites) -> list[dict[str, Any]]:
     """The critical entries: what the chain cites plus each active finding's first sample, in time order."""
     rows: dict[str, dict[str, Any]] = {}
     titles = {f.pattern_id: f.title for f in result.findings}
-    pairs: list[tuple[str | None, Sample]] = [(ln.pattern_id, s) for ln in result.chain for s in ln.evidence]
+    # A sample names the finding it proves: a rule's link also cites the findings it rests on.
+    pairs: list[tuple[str | None, Sample]] = [
+        (s.pattern_id or ln.pattern_id, s) for ln in result.chain for s in ln.evidence
+    ]
     pairs += [
         (f.pattern_id, f.samples[0]) for f in result.findings if f.status != "pre-existing" and f.samples
     ]

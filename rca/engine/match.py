@@ -259,7 +259,7 @@ def _lines(lines: list[str], lo: int, hi: int) -> list[str]:
 def _with_excerpt(p: Pattern, s: Sample) -> Sample:
     from dataclasses import replace
 
-    return replace(s, excerpt=excerpt(p, s.message))
+    return replace(s, excerpt=excerpt(p, s.message), pattern_id=p.id)
 
 
 def samples(con: Any, event_ids: Sequence[int]) -> tuple[Sample, ...]:
