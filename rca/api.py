@@ -75,6 +75,9 @@ class Loaded:
             "sources": list(self.sources),
             "truncated": self.truncated,
             "missing_ranges": list(self.missing),
+            "by_log_id": dict(self.counts("log_id")),
+            "by_severity": dict(self.counts("severity")),
+            "time_span": list(self.span()),
         }
 
     def window_count(self) -> int:
@@ -125,10 +128,13 @@ def _nothing_message(
     window = f" between {rfc3339(start)} and {rfc3339(end)}" if start else ""
     others = ""
     if service:
-        names = [n for (n,) in store.con.execute(
-            "SELECT DISTINCT json_extract_string(j, '$.resource.labels.service_name') AS s FROM staging "
-            "WHERE s IS NOT NULL ORDER BY s LIMIT 10"
-        ).fetchall()]
+        names = [
+            n
+            for (n,) in store.con.execute(
+                "SELECT DISTINCT json_extract_string(j, '$.resource.labels.service_name') AS s FROM staging "
+                "WHERE s IS NOT NULL ORDER BY s LIMIT 10"
+            ).fetchall()
+        ]
         others = f"; services in the input: {', '.join(names)}" if names else ""
     return f"no entries{what}{window}; read {read} entries spanning {span}{others}"
 
@@ -263,7 +269,11 @@ def analyze(
         "end": loaded.end,
         "baseline_start": loaded.baseline_start,
         "earliest": loaded.earliest(),
-        "load_stats": loaded.load_stats() | {"tracebacks_rejoined": event_stats.get("tracebacks", 0)},
+        "load_stats": loaded.load_stats()
+        | {
+            "tracebacks_rejoined": event_stats.get("rejoined", 0),
+            "entries_absorbed": event_stats.get("absorbed", 0),
+        },
     }
     return Analysis(run(loaded.store.con, library.patterns, meta), loaded, library)
 

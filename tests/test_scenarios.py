@@ -169,3 +169,11 @@ def test_same_input_gives_the_same_json_byte_for_byte() -> None:
     one = json.dumps(analyse("image-resizer-2025-11-04.json", "image-resizer").to_json(), sort_keys=True)
     two = json.dumps(analyse("image-resizer-2025-11-04.json", "image-resizer").to_json(), sort_keys=True)
     assert one == two
+
+
+def test_netra_coverage_counts_rejoined_tracebacks(netra: dict[str, Any]) -> None:
+    """The coverage says how many split tracebacks were put back together, and what was read by log."""
+    stats = netra["stats"]
+    assert stats["tracebacks_rejoined"] >= 23
+    assert stats["entries_absorbed"] > stats["tracebacks_rejoined"]
+    assert stats["by_log_id"]["run.googleapis.com/stderr"] > 0
