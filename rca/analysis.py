@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rca import baseline, chain
@@ -431,8 +431,33 @@ def _stats(
         "revisions": revisions,
         "findings": len(findings),
     }
+    out.update(_recent(con, meta))
     out.update(meta.get("load_stats", {}))
     return out
+
+
+RECENT = 600  # seconds: "how bad is it now" is the last ten minutes of the window
+
+
+def _recent(con: Any, meta: Mapping[str, Any]) -> dict[str, Any]:
+    """Requests and 5xx rate in the last ten minutes of the window: an incident can look mild
+    averaged over an hour while the service is down by the end of it."""
+    end = meta.get("end")
+    if end is None:
+        return {}
+    naive_end = end if end.tzinfo is None else end.astimezone(_UTC).replace(tzinfo=None)
+    since = naive_end - timedelta(seconds=RECENT)
+    row = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE http_status >= 500) FROM entries "
+        "WHERE in_window AND http_status IS NOT NULL AND ts >= ?",
+        [since],
+    ).fetchone()
+    requests, errors = (int(row[0]), int(row[1])) if row else (0, 0)
+    return {
+        "recent_window_s": RECENT,
+        "recent_requests": requests,
+        "recent_error_rate": round(errors / requests, 4) if requests else None,
+    }
 
 
 def _bucket_seconds(meta: Mapping[str, Any]) -> int:

@@ -345,14 +345,21 @@ def _impact(result: Result) -> dict[str, Any]:
         "error_entries": int(st.get("error_entries", 0)),
         "revisions": revisions,
         "revisions_affected": affected,
+        "recent_requests": int(st.get("recent_requests") or 0),
+        "recent_error_rate_pct": (
+            None if st.get("recent_error_rate") is None else pct(st["recent_error_rate"], 1)
+        ),
+        "recent_minutes": int(st.get("recent_window_s", 600)) // 60,
     }
 
 
 def _status(result: Result) -> dict[str, str]:
-    """down when most requests fail, degraded when anything is active, ok otherwise."""
+    """down when most requests fail (over the window or in its last ten minutes), degraded when
+    anything is active, ok otherwise."""
     rate = result.stats.get("error_rate")
+    recent = result.stats.get("recent_error_rate")
     active = any(f.status in ("active", "elevated") and f.role is not Role.CONTEXT for f in result.findings)
-    if rate is not None and rate >= 0.5:
+    if (rate is not None and rate >= 0.5) or (recent is not None and recent >= 0.5):
         code = "down"
     elif active or result.chain or int(result.stats.get("server_errors", 0)):
         code = "degraded"
