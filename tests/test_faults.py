@@ -124,9 +124,19 @@ def test_retries_exhausted_names_the_missing_range_and_keeps_what_arrived(fake: 
     assert not result.complete
 
 
-def test_credentials_expiring_mid_fetch_is_a_source_error(fake: FakeLoggingServer) -> None:
-    """A 401 after some pages ends in SourceError (exit 3) telling the user how to log in again."""
+def test_credentials_expiring_mid_fetch_keep_what_arrived(fake: FakeLoggingServer) -> None:
+    """A 401 after some pages keeps the entries that arrived and names the missing range and the fix."""
     fake.fail(4, "401")
+    result, _ = fetch(fake)
+    arrived = [e["insertId"] for e in result.entries]
+    assert arrived and arrived == served_ids(fake)[: len(arrived)]
+    assert result.missing and "gcloud auth application-default login" in result.missing[0].reason
+    assert not result.complete
+
+
+def test_credentials_rejected_before_anything_arrived_is_a_source_error(fake: FakeLoggingServer) -> None:
+    """A 401 on the first call is an error (exit 3) telling the user how to log in again."""
+    fake.fail(1, "401")
     with pytest.raises(SourceError, match="gcloud auth application-default login") as info:
         fetch(fake)
     assert info.value.exit_code == 3

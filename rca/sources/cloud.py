@@ -416,7 +416,14 @@ def _pull_with_retries(client: gcl.Client, query: Query, run: _Run, retry: Retry
             gexc.NotFound,
             google.auth.exceptions.GoogleAuthError,
         ) as exc:
-            raise _access_error(exc, client.project) from exc
+            error = _access_error(exc, client.project)
+            if not run.entries:
+                raise error from exc
+            # Credentials expired mid-fetch: keep what arrived, say what is missing and why.
+            cursor = _cursor_after(run, before, cursor)
+            _miss(run, query, cursor or query.start, str(error))
+            run.errors.append(f"{query.name}: {_brief(exc)}")
+            raise _GiveUp from exc
 
 
 def _cursor_after(run: _Run, before: int, cursor: datetime | None) -> datetime | None:
