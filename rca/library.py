@@ -92,15 +92,13 @@ def message_matches(pattern: Pattern, text: str) -> bool:
 
 
 def extract_fields(pattern: Pattern, text: str) -> dict[str, str]:
-    """Named-group values in ``text``, as stripped strings: every ``all`` regex, then the FIRST
-    ``any`` regex that matches.
+    """Named-group values in ``text``, as stripped strings; the first regex to supply a name wins.
 
-    The ``any`` alternatives are different phrasings of one message; taking values from
-    several would mix readings (a Flask regex also matching a uvicorn line).
+    Every matching regex contributes: a traceback can name the permission in one line and the
+    principal in another. Each regex must therefore match only the phrasing it was written for.
     """
     fields: dict[str, str] = {}
-    chosen = next((e for e in pattern.match.any if compile_re2(e).search(text)), None)
-    for expr in (*pattern.match.all, *([chosen] if chosen else [])):
+    for expr in (*pattern.match.all, *pattern.match.any):
         found = compile_re2(expr).search(text)
         if found is None:
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,3 +89,21 @@ def test_golden_folder_names_a_pattern(folder: Path) -> None:
     ids = {p.id for p in LIBRARY.patterns}
     actual = (folder.name in ids, expected["pattern_id"], isinstance(entries, list))
     assert (True, folder.name, True) == actual
+
+
+def _why_cases() -> list[Any]:
+    """(pattern, example) pairs for every match example of every pattern."""
+    return [pytest.param(p, text, id=f"{p.id}-{i}") for p in load_library().patterns
+            for i, text in enumerate(p.examples_match)]
+
+
+@pytest.mark.parametrize(("pattern", "example"), _why_cases())
+def test_why_reads_well_for_each_example(pattern: Any, example: str) -> None:
+    """A pattern's `why`, filled from one of its own examples, leaves no extracted field as a gap."""
+    from rca.library import extract_fields
+    from rca.templating import fill
+
+    fields = {k: (v,) for k, v in extract_fields(pattern, example).items()}
+    text = fill(pattern.why, fields, {})
+    missing = [name for name in pattern.extract if f"<{name}>" in text]
+    assert missing == [], text
