@@ -1,0 +1,183 @@
+"""Small constructed incidents, one per failure family, each on an hour of healthy baseline.
+
+They are built here, not taken from examples/, so the chain is exercised on shapes the sample
+exports do not have: the expected category is the one the construction injected.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rca import api
+
+T0 = datetime(2025, 6, 1, 10, 0, 0)
+RES = {
+    "type": "cloud_run_revision",
+    "labels": {
+        "service_name": "api",
+        "revision_name": "api-00007-abc",
+        "location": "europe-west1",
+        "project_id": "acme",
+    },
+}
+Entry = dict[str, Any]
+
+
+class Log:
+    """Builds Cloud Run LogEntry dicts with unique insertIds."""
+
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+
+    def add(
+        self,
+        at: float,
+        log: str,
+        text: str | None = None,
+        severity: str | None = None,
+        instance: str = "inst-1",
+        **extra: Any,
+    ) -> None:
+        """One entry `at` seconds after T0."""
+        entry: Entry = {
+            "insertId": f"id{len(self.entries)}",
+            "timestamp": (T0 + timedelta(seconds=at)).isoformat() + "Z",
+            "logName": f"projects/acme/logs/{log.replace('/', '%2F')}",
+            "resource": RES,
+            "labels": {"instanceId": instance},
+        }
+        if text is not None:
+            entry["textPayload"] = text
+        if severity:
+            entry["severity"] = severity
+        entry.update(extra)
+        self.entries.append(entry)
+
+    def request(self, at: float, status: int, text: str | None = None, instance: str = "inst-1") -> None:
+        """A request log."""
+        self.add(
+            at,
+            "run.googleapis.com/requests",
+            text,
+            "ERROR" if status >= 500 else "INFO",
+            instance,
+            httpRequest={
+                "requestMethod": "GET",
+                "requestUrl": "https://api.run.app/v1/x",
+                "status": status,
+                "latency": "0.2s",
+            },
+        )
+
+    def traceback(self, at: float, lines: list[str], instance: str = "inst-1") -> None:
+        """A Python traceback split one line per entry, as Cloud Run writes stderr."""
+        for i, line in enumerate(lines):
+            self.add(at + i / 1000, "run.googleapis.com/stderr", line, instance=instance)
+
+
+def healthy() -> Log:
+    """An hour of 200s and access lines."""
+    log = Log()
+    for s in range(0, 3600, 20):
+        log.request(s, 200)
+        log.add(s, "run.googleapis.com/stdout", 'INFO:     169.254.1.1:1234 - "GET /v1/x HTTP/1.1" 200 OK')
+    return log
+
+
+def tb(*last: str) -> list[str]:
+    """A traceback ending in the given lines."""
+    return ["Traceback (most recent call last):", '  File "/app/main.py", line 12, in handler', *last]
+
+
+def missing_env(log: Log) -> None:
+    """New instances crash at import on a missing variable; the probe fails; requests get 503."""
+    for k in range(10):
+        s, inst = 3600 + k * 60, f"new-{k}"
+        log.traceback(s, tb("    url = os.environ['DATABASE_URL']", "KeyError: 'DATABASE_URL'"), inst)
+        log.add(
+            s + 1,
+            "run.googleapis.com/varlog/system",
+            "Default STARTUP TCP probe failed 1 time consecutively "
+            'for container "api-1" on port 8080. The instance was not started.',
+            "ERROR",
+            inst,
+        )
+        log.add(s + 1.1, "run.googleapis.com/varlog/system", "Container called exit(1).", "WARNING", inst)
+        log.request(s + 2, 503, "The request failed because the instance could not start successfully.", inst)
+
+
+def per_request(*lines: str, status: int = 500) -> Callable[[Log], None]:
+    """An injector: every failing request logs a traceback ending in ``lines``."""
+
+    def inject(log: Log) -> None:
+        for k in range(40):
+            log.traceback(3600 + k * 45, tb(*lines))
+            log.request(3600 + k * 45, status)
+
+    return inject
+
+
+def oom(log: Log) -> None:
+    """Instances breach their memory limit, are killed, and the requests on them fail."""
+    for k in range(20):
+        s, inst = 3600 + k * 90, f"i{k}"
+        log.add(
+            s,
+            "run.googleapis.com/varlog/system",
+            "Memory limit of 1024 MiB exceeded with 1089 MiB used. Consider "
+            "increasing the memory limit, see https://cloud.google.com/run/docs/configuring/memory-limits",
+            "ERROR",
+            inst,
+        )
+        log.add(
+            s + 0.2, "run.googleapis.com/varlog/system", "Container terminated on signal 9.", "WARNING", inst
+        )
+        log.request(
+            s + 0.1,
+            503,
+            "The request failed because either the HTTP response was malformed or connection "
+            "to the instance had an error.",
+            inst,
+        )
+
+
+CASES = {
+    "missing-configuration": missing_env,
+    "memory-limit-exceeded": oom,
+    "database-unavailable": per_request(
+        'psycopg2.OperationalError: connection to server at "10.1.0.3", port 5432 failed: FATAL:  remaining '
+        "connection slots are reserved for non-replication superuser connections"
+    ),
+    "permission-denied": per_request(
+        "google.api_core.exceptions.Forbidden: 403 POST https://storage.googleapis.com/upload/storage/v1/b/up/o"
+        ": api@acme.iam.gserviceaccount.com does not have storage.objects.create access to the Google Cloud "
+        "Storage object. Permission 'storage.objects.create' denied on resource (or it may not exist)."
+    ),
+    "network-connectivity": per_request(
+        "httpx.ConnectError: [Errno -2] Name or service not known", status=502
+    ),
+    "tls-certificate": per_request(
+        "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+        "certificate has expired (_ssl.c:1006)"
+    ),
+}
+
+
+@pytest.mark.parametrize("category", sorted(CASES))
+def test_constructed_incident_gets_its_injected_cause(category: str, tmp_path: Path) -> None:
+    """The root cause is the category the construction injected, and every link cites entries."""
+    log = healthy()
+    CASES[category](log)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(sorted(log.entries, key=lambda e: e["timestamp"], reverse=True)))
+    result = api.analyze([str(path)], since="1h", service="api").result
+    assert result.root_cause.category.value == category
+    assert result.root_cause.confidence >= 0.5
+    assert all(link.evidence for link in result.chain)
+    assert "<" not in result.root_cause.summary
