@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from rca import chain
-from rca.analysis import _conclude
+from rca import chain, whys
 from rca.model import Category, Finding, Match, Pattern, Role, Rule
 
 T0 = datetime(2025, 9, 15, 15, 0, 0)
@@ -81,7 +80,7 @@ def node(
 
 def conclude(*nodes: chain.Node):  # type: ignore[no-untyped-def]
     """Run the chain conclusion over the nodes with empty context."""
-    return _conclude({n.id: n for n in nodes}, {}, {})
+    return whys.conclude({n.id: n for n in nodes}, {}, {})
 
 
 def test_chain_follows_knowledge_from_symptom_to_deepest_cause() -> None:
@@ -130,7 +129,7 @@ def test_chain_ending_on_symptom_says_evidence_stops() -> None:
 
 def test_nothing_found_is_unknown() -> None:
     """With no findings at all the answer is an honest, low-confidence unknown."""
-    links, root, hyps, _ = _conclude({}, {}, {})
+    links, root, hyps, _ = whys.conclude({}, {}, {})
     assert (links, root.category, hyps) == ([], Category.UNKNOWN, [])
 
 

@@ -1,0 +1,221 @@
+"""The words of the analysis: the chain of whys, the root cause, the losing hypotheses, remediation.
+
+rca/chain.py decides which findings explain which; this module turns that decision into the
+statements a report prints, with the evidence, support and confidence of each why. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from rca import chain
+from rca.deploys import DeployInfo
+from rca.model import Category, Finding, Hypothesis, Link, Remediation, Role, RootCause
+from rca.templating import fill
+
+
+def conclude(
+    nodes: Mapping[str, chain.Node], context: Mapping[str, str], phrases: Mapping[str, str]
+) -> tuple[list[Link], RootCause, list[Hypothesis], list[str]]:
+    """Choose the chain; state each link; derive root cause and the hypotheses that lost."""
+    ordered = [nodes[k] for k in sorted(nodes)]
+    edges = chain.build_edges(ordered)
+    symptom = chain.main_symptom(ordered)
+    if symptom is None:
+        causes = [n for n in ordered if n.pattern.role is Role.CAUSE and n.finding.status == "active"]
+        if not causes:
+            return [], chain.unexplained(None), _hypotheses(ordered, [], edges, None, phrases, {}), []
+        symptom = sorted(causes, key=lambda n: (-n.finding.count, n.id))[0]
+    paths = chain.best_paths(symptom, nodes, edges)
+    best = paths[0]
+    runner_up = next((p for p in paths[1:] if p.ids[-1] != best.ids[-1]), None)
+    margin = best.score - runner_up.score if runner_up else 1.0
+    links = [_link(1, nodes[best.ids[0]], None, context)]
+    for i, ed in enumerate(best.edges, start=2):
+        links.append(_link(i, nodes[ed.cause], ed, context))
+    terminal = nodes[best.ids[-1]]
+    present = list(ordered)
+    fired = chain.fired_rules(terminal, present)
+    path_scores = {p.ids[-1]: p.score for p in reversed(paths)}
+    if terminal.pattern.role is not Role.CAUSE or terminal.pattern.generic:
+        links.append(_gap_link(len(links) + 1, terminal))
+        root = chain.unexplained(terminal)
+    else:
+        category = chain.root_category(terminal, fired)
+        conf = chain.confidence(best, terminal, fired, margin)
+        for rule, support in fired:
+            links.append(
+                _rule_link(len(links) + 1, terminal, rule.statement, category, conf, support, context)
+            )
+        if not fired:
+            links[-1] = _with(links[-1], confidence=conf)
+        summary = links[-1].statement
+        root = RootCause(category, terminal.id, summary, conf)
+        links[-1] = _with(links[-1], category=category, confidence=conf)
+    hyps = _hypotheses(ordered, list(best.ids), edges, symptom, phrases, path_scores)
+    hyps = _rule_alternatives(terminal, fired, root) + hyps
+    return links, root, hyps, list(best.ids)
+
+
+def deploy_fallback(
+    symptom: chain.Node, deploys: DeployInfo, links: list[Link], root: RootCause, window_start: str | None
+) -> tuple[list[Link], RootCause]:
+    """When nothing explains the symptom but it began with a new revision, say so (deployment-change)."""
+    from rca.deploys import new_revision_suspect
+
+    failing: dict[str, int] = {}
+    for o in symptom.occurrences:
+        if o.revision:
+            failing[o.revision] = failing.get(o.revision, 0) + 1
+    sentence = new_revision_suspect(deploys, failing, window_start)
+    if sentence is None:
+        return links, root
+    link = Link(
+        len(links) + 1,
+        sentence,
+        None,
+        Category.DEPLOYMENT_CHANGE,
+        0.5,
+        symptom.finding.samples[:1],
+        "",
+        ("deploy correlation: failures only on revisions new in the window",),
+    )
+    return [*links, link], RootCause(Category.DEPLOYMENT_CHANGE, None, sentence, 0.5)
+
+
+def _with(link: Link, **changes: Any) -> Link:
+    return replace(link, **changes)
+
+
+def _finding_context(f: Finding, context: Mapping[str, str]) -> dict[str, str]:
+    """Context for one finding's templates: its own latest revision and instance win."""
+    ctx = dict(context) | {
+        "count": str(f.count),
+        "first_seen": f.first_seen or "",
+        "last_seen": f.last_seen or "",
+    }
+    if f.samples:
+        last = f.samples[-1]
+        if last.revision:
+            ctx["revision"] = last.revision
+        if last.instance_id:
+            ctx["instance"] = last.instance_id
+    return ctx
+
+
+def _link(why: int, node: chain.Node, ed: chain.Edge | None, context: Mapping[str, str]) -> Link:
+    f = node.finding
+    statement = fill(node.pattern.why, f.fields, _finding_context(f, context))
+    return Link(
+        why=why,
+        statement=statement,
+        pattern_id=f.pattern_id,
+        category=f.category,
+        confidence=ed.score if ed else 0.95,
+        evidence=f.samples,
+        technical=_technical(f),
+        support=ed.support if ed else (f"observed {f.count} time(s)",),
+    )
+
+
+def _technical(f: Finding) -> str:
+    """`title; field=value in n of m` — the consistency of extracted values."""
+    parts = [f.title]
+    for name, counts in sorted(f.field_counts.items()):
+        top, n = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        total = sum(counts.values())
+        parts.append(f"{name}={top} in {n} of {total}")
+    return "; ".join(parts)
+
+
+def _gap_link(why: int, node: chain.Node) -> Link:
+    """The honest last link: where the evidence stops, say so and say what to check."""
+    checks = "; ".join(node.pattern.next_checks[:2]) or "the entries just before it on the same instance"
+    what = node.finding.title[:1].lower() + node.finding.title[1:]
+    if node.pattern.generic:
+        statement = f"No known failure mode explains the {what}. Check: {checks}"
+    else:
+        statement = f"No log entry explains why: {what}. Check: {checks}"
+    return Link(why, statement, None, Category.UNKNOWN, 0.15, (), "", ("the evidence stops here",))
+
+
+def _rule_link(
+    why: int,
+    terminal: chain.Node,
+    statement: str,
+    category: Category,
+    conf: float,
+    support: Sequence[chain.Node],
+    context: Mapping[str, str],
+) -> Link:
+    evidence = terminal.finding.samples[:1] + tuple(s for n in support for s in n.finding.samples[:1])
+    return Link(
+        why,
+        fill(statement, terminal.finding.fields, context),
+        terminal.id,
+        category,
+        conf,
+        evidence,
+        "; ".join(n.finding.title for n in support),
+        tuple(f"rule: {n.id} present" for n in support),
+    )
+
+
+def _rule_alternatives(
+    terminal: chain.Node, fired: Sequence[tuple[Any, Any]], root: RootCause
+) -> list[Hypothesis]:
+    """Categories the terminal pattern's rules could have concluded but did not."""
+    out = []
+    fired_rules = {id(r) for r, _ in fired}
+    for rule in terminal.pattern.rules:
+        if rule.category is None or rule.category == root.category or id(rule) in fired_rules:
+            continue
+        wanted = ", ".join(rule.when_any)
+        out.append(
+            Hypothesis(
+                rule.category,
+                terminal.id,
+                rule.statement,
+                0.1,
+                f"no supporting evidence: none of {wanted} appears in the logs",
+            )
+        )
+    return out
+
+
+def _hypotheses(
+    ordered: Sequence[chain.Node],
+    chain_ids: list[str],
+    edges: Mapping[tuple[str, str], chain.Edge],
+    symptom: chain.Node | None,
+    phrases: Mapping[str, str],
+    path_scores: Mapping[str, float],
+) -> list[Hypothesis]:
+    symptom_first = symptom.first() if symptom else None
+    downstream = chain.explained(chain_ids, edges)
+    out = []
+    for n in ordered:
+        if n.id in chain_ids or n.pattern.role is Role.CONTEXT:
+            continue
+        if n.pattern.role is Role.SYMPTOM and n.id not in downstream:
+            continue  # a side symptom nothing explains is not a competing cause (see finding relations)
+        why_not = chain.losing_reason(n, chain_ids, edges, symptom_first, phrases.get(n.id, ""))
+        score = min(0.5, path_scores.get(n.id, 0.0) / 3) if n.finding.status == "active" else 0.05
+        out.append(chain.hypothesis(n, why_not, score))
+    return sorted(out, key=lambda h: (-h.confidence, h.pattern_id or ""))
+
+
+def remediation(chain_nodes: Sequence[chain.Node], context: Mapping[str, str]) -> list[Remediation]:
+    out: list[Remediation] = []
+    seen: set[tuple[str, str | None]] = set()
+    for node in chain_nodes:
+        ctx = _finding_context(node.finding, context)
+        for step in node.pattern.remediation:
+            action = fill(step.action, node.finding.fields, ctx)
+            command = fill(step.command, node.finding.fields, ctx) if step.command else None
+            if (action, command) not in seen:
+                seen.add((action, command))
+                out.append(Remediation(action, command, node.id))
+    return out
