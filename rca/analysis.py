@@ -147,7 +147,7 @@ def _nodes(
     for h in hits:
         if h.in_window:
             occ.setdefault(h.pattern_id, []).append(
-                chain.Occurrence(h.done_ts or h.ts, h.instance_id, h.revision, h.event_id)
+                chain.Occurrence(h.done_ts or h.ts, h.instance_id, h.revision, h.event_id, h.trace)
             )
     return {
         f.pattern_id: chain.Node(f, lookup[f.pattern_id], tuple(occ.get(f.pattern_id, ()))) for f in findings

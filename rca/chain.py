@@ -20,6 +20,7 @@ from rca.model import Category, Finding, Hypothesis, Pattern, Role, RootCause, R
 KNOWLEDGE = 0.5
 SAME_EVENT = 0.3
 SAME_INSTANCE = 0.2
+SAME_TRACE = 0.25
 TIME_ORDER = 0.1
 TOLERANCE = timedelta(seconds=2)
 # Lines of one failure are written by different components (app, platform, request log) whose
@@ -37,6 +38,7 @@ class Occurrence:
     instance: str | None
     revision: str | None
     event_id: int
+    trace: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,15 +109,24 @@ def edge(cause: Node, effect: Node) -> Edge | None:
         score += TIME_ORDER
         support.append("time: occurs before")
     shared = {o.event_id for o in cause.occurrences} & {o.event_id for o in effect.occurrences}
+    traces = _traces(cause) & _traces(effect)
     if shared:
         score += SAME_EVENT
         support.append(f"same traceback in {len(shared)} event(s)")
+    elif traces:
+        score += SAME_TRACE
+        support.append(f"same request trace in {len(traces)} trace(s)")
     else:
         frac = _same_instance_fraction(cause, effect)
         if frac > 0:
             score += SAME_INSTANCE * frac
             support.append(f"same instance, shortly before, on {frac:.0%} of affected instances")
     return Edge(cause.id, effect.id, min(score, 0.97), tuple(support))
+
+
+def _traces(node: Node) -> set[str]:
+    """Request trace ids the node's occurrences were logged under."""
+    return {o.trace for o in node.occurrences if o.trace}
 
 
 def _knowledge_phrase(cause: Node, effect: Node) -> str:

@@ -186,3 +186,21 @@ def test_user_facing_symptom_is_explained_first() -> None:
     requests = node(pattern("http-503", Role.SYMPTOM, http=True, layer="platform"), [30])
     picked = chain.main_symptom([internal, requests])
     assert picked is not None and picked.id == "http-503"
+
+
+def test_same_request_trace_adds_support() -> None:
+    """A cause logged under the same trace id as the failing request supports the edge."""
+    cause_p = pattern("db-error", Role.CAUSE, causes=("http-500",))
+    effect_p = pattern("http-500", Role.SYMPTOM, http=True)
+
+    def with_trace(n: chain.Node, trace: str) -> chain.Node:
+        occ = tuple(chain.Occurrence(o.ts, f"other-{k}", o.revision, o.event_id, trace)
+                    for k, o in enumerate(n.occurrences))
+        return chain.Node(n.finding, n.pattern, occ)
+
+    cause = with_trace(node(cause_p, [10]), "projects/p/traces/abc")
+    same = chain.edge(cause, with_trace(node(effect_p, [11]), "projects/p/traces/abc"))
+    other = chain.edge(cause, with_trace(node(effect_p, [11]), "projects/p/traces/def"))
+    assert same is not None and other is not None
+    assert same.score > other.score
+    assert any("same request trace" in s for s in same.support)

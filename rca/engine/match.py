@@ -28,7 +28,7 @@ _EVENT_COLUMNS = (
     # Cloud Run stamps a request log with the time the request ARRIVED; it failed `latency` later,
     # which is the moment to compare with the application's own error lines.
     "CASE WHEN http_latency_s IS NOT NULL AND ts IS NOT NULL "
-    "THEN ts + to_microseconds(CAST(http_latency_s * 1000000 AS BIGINT)) ELSE ts END AS done_ts"
+    "THEN ts + to_microseconds(CAST(http_latency_s * 1000000 AS BIGINT)) ELSE ts END AS done_ts, trace"
 )
 
 
@@ -44,6 +44,7 @@ class Hit:
     revision: str | None
     fields: dict[str, str]
     done_ts: datetime | None = None
+    trace: str | None = None
 
 
 def strip_names(expr: str) -> str:
@@ -166,6 +167,7 @@ def _hit(p: Pattern, row: tuple[Any, ...]) -> Hit:
         revision=row[5],
         fields=extract_fields(p, str(row[7])) if p.extract else {},
         done_ts=row[11],
+        trace=row[12],
     )
 
 
