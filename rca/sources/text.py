@@ -408,6 +408,7 @@ def read_text_entries(
     """
     basename = os.path.basename(source_name) or source_name
     contexts: dict[str | None, _Context] = {}
+    latest = _Context()  # the file's last timestamp, for lines of a stream that never had one
     for number, raw in enumerate(lines, start=1):
         text = raw.rstrip("\r\n")
         if not text.strip():
@@ -417,6 +418,10 @@ def read_text_entries(
         if not line.body.strip():
             continue
         _inherit(line, context)
+        if line.stamp is None and latest.stamp is not None:
+            line.stamp = latest.stamp  # e.g. compose's own "worker-1 exited with code 1" between app lines
+        elif line.stamp is not None:
+            latest.stamp = line.stamp
         yield _entry(line, number, basename)
 
 
