@@ -16,7 +16,8 @@ import duckdb
 import pytest
 
 from rca.engine.store import Store
-from rca.engine.tracebacks import EventStats, build_events, parse_python_traceback, parse_traceback
+from rca.engine.traceback_grammar import parse_python_traceback, parse_traceback
+from rca.engine.tracebacks import EventStats, build_events
 from rca.sources.text import read_text_entries
 
 DATA = Path(__file__).parent / "data" / "tracebacks"
