@@ -181,3 +181,48 @@ def test_constructed_incident_gets_its_injected_cause(category: str, tmp_path: P
     assert result.root_cause.confidence >= 0.5
     assert all(link.evidence for link in result.chain)
     assert "<" not in result.root_cause.summary
+
+
+def _export(log: Log, tmp_path: Path) -> str:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(sorted(log.entries, key=lambda e: e["timestamp"], reverse=True)))
+    return str(path)
+
+
+REDIS_DOWN = "redis.exceptions.ConnectionError: Error 111 connecting to 10.0.0.7:6379. Connection refused."
+
+
+def test_noise_that_was_already_there_loses_to_the_new_cause(tmp_path: Path) -> None:
+    """Redis errors at the same rate before and during; the OOM that starts with the incident wins."""
+    log = healthy()
+    for k in range(8):  # the same trickle of Redis errors before and during the incident
+        log.traceback(300 + k * 900, tb(REDIS_DOWN))
+    oom(log)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.root_cause.category.value == "memory-limit-exceeded"
+    redis = [h for h in result.hypotheses if h.pattern_id == "redis-connection-failed"]
+    assert redis and "present before the incident" in redis[0].why_not
+
+
+def test_a_dependency_failing_far_more_often_than_before_can_be_the_cause(tmp_path: Path) -> None:
+    """One Redis error in the baseline does not make a Redis outage 'noise' when it jumps 40-fold."""
+    log = healthy()
+    log.traceback(600, tb(REDIS_DOWN))
+    per_request(REDIS_DOWN)(log)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.root_cause.pattern_id == "redis-connection-failed"
+
+
+def test_a_failure_that_starts_after_the_symptom_is_not_its_cause(tmp_path: Path) -> None:
+    """Pool exhaustion explains the 500s; DNS errors that begin 20 minutes later are ruled out by time."""
+    log = healthy()
+    per_request(
+        "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached, connection "
+        "timed out, timeout 30.00"
+    )(log)
+    for k in range(10):
+        log.traceback(3600 + 1500 + k * 60, tb("httpx.ConnectError: [Errno -2] Name or service not known"))
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.root_cause.category.value == "db-connection-pool-exhausted"
+    dns = [h for h in result.hypotheses if h.pattern_id == "dns-resolution-failed"]
+    assert dns and ("after" in dns[0].why_not or "no causal path" in dns[0].why_not)
