@@ -251,11 +251,21 @@ def satisfies(refs: Sequence[str], node: Node) -> bool:
     return refers_to(refs, node)
 
 
+def _differs(fields: Sequence[str], a: Node, b: Node) -> bool:
+    """Every named field is known in both findings and its (most common) values differ."""
+    for name in fields:
+        mine, theirs = a.finding.fields.get(name), b.finding.fields.get(name)
+        if not mine or not theirs or mine[0] == theirs[0]:
+            return False
+    return True
+
+
 def fired_rules(terminal: Node, present: Sequence[Node]) -> list[tuple[Rule, list[Node]]]:
     """The terminal pattern's rules whose conditions hold, with the findings that satisfy them."""
     out = []
     for rule in terminal.pattern.rules:
-        hits = [n for n in present if n.id != terminal.id and satisfies(rule.when_any, n)]
+        hits = [n for n in present if n.id != terminal.id and satisfies(rule.when_any, n)
+                and _differs(rule.differs, terminal, n)]
         if hits:
             out.append((rule, hits))
     return out

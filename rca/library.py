@@ -204,7 +204,7 @@ def _rule(raw: Mapping[str, Any]) -> Rule:
     """One entry of ``rules``."""
     category = raw.get("category")
     return Rule(tuple(raw["when_any"]), raw["statement"], Category(category) if category else None,
-                float(raw.get("confidence", 0.0)))
+                float(raw.get("confidence", 0.0)), tuple(raw.get("differs", ())))
 
 
 def load_pattern(path: Path, root: Path) -> Pattern:

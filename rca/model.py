@@ -76,6 +76,7 @@ class Rule:
     statement: str
     category: Category | None = None
     confidence: float = 0.0
+    differs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

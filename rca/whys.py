@@ -39,7 +39,12 @@ def conclude(
     present = list(ordered)
     fired = chain.fired_rules(terminal, present)
     path_scores = {p.ids[-1]: p.score for p in reversed(paths)}
-    if terminal.pattern.role is not Role.CAUSE or terminal.pattern.generic:
+    explains = terminal.pattern.role is Role.CAUSE and not terminal.pattern.generic
+    if not explains:
+        # A symptom can still be explained by a rule over other findings (the probe checks one
+        # port while the server listens on another): the rule names the cause.
+        fired = [(rule, support) for rule, support in fired if rule.category is not None]
+    if not explains and not fired:
         links.append(_gap_link(len(links) + 1, terminal))
         root = chain.unexplained(terminal)
     else:

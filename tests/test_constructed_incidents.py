@@ -226,3 +226,58 @@ def test_a_failure_that_starts_after_the_symptom_is_not_its_cause(tmp_path: Path
     assert result.root_cause.category.value == "db-connection-pool-exhausted"
     dns = [h for h in result.hypotheses if h.pattern_id == "dns-resolution-failed"]
     assert dns and ("after" in dns[0].why_not or "no causal path" in dns[0].why_not)
+
+
+def test_server_listening_on_another_port_than_the_probe_is_a_port_mismatch(tmp_path: Path) -> None:
+    """uvicorn comes up on 8080 while Cloud Run probes 8000: a rule over both findings names port-mismatch."""
+    log = healthy()
+    for k in range(8):
+        s, inst = 3600 + k * 240, f"new-{k}"
+        log.add(s, "run.googleapis.com/stderr", "INFO:     Started server process [1]", instance=inst)
+        log.add(
+            s + 0.5, "run.googleapis.com/stderr", "INFO:     Application startup complete.", instance=inst
+        )
+        log.add(
+            s + 0.6,
+            "run.googleapis.com/stderr",
+            "INFO:     Uvicorn running on http://0.0.0.0:8080 (Press CTRL+C to quit)",
+            instance=inst,
+        )
+        log.add(
+            s + 240,
+            "run.googleapis.com/varlog/system",
+            "Default STARTUP TCP probe failed 1 time consecutively "
+            'for container "api-1" on port 8000. The instance was not started.',
+            "ERROR",
+            inst,
+        )
+        log.request(
+            s + 241, 503, "The request failed because the instance could not start successfully.", inst
+        )
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.root_cause.category.value == "port-mismatch"
+    assert "8000" in result.root_cause.summary
+    assert any(s.pattern_id == "server-listening" for s in result.chain[-1].evidence)
+
+
+def test_same_port_on_both_sides_is_not_a_port_mismatch(tmp_path: Path) -> None:
+    """When the server listens on the probed port, the port rule stays silent."""
+    log = healthy()
+    for k in range(8):
+        s, inst = 3600 + k * 240, f"new-{k}"
+        log.add(
+            s,
+            "run.googleapis.com/stderr",
+            "INFO:     Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)",
+            instance=inst,
+        )
+        log.add(
+            s + 240,
+            "run.googleapis.com/varlog/system",
+            "Default STARTUP TCP probe failed 1 time consecutively "
+            'for container "api-1" on port 8000. The instance was not started.',
+            "ERROR",
+            inst,
+        )
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.root_cause.category.value != "port-mismatch"
