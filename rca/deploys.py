@@ -49,6 +49,7 @@ class DeployInfo:
     deploys: tuple[Deploy, ...]
     revisions: tuple[RevisionStats, ...]
     config: Mapping[str, str]
+    changes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """JSON view for the report's stats."""
@@ -56,6 +57,7 @@ class DeployInfo:
             "deploys": [d.__dict__ for d in self.deploys],
             "revisions": [r.__dict__ for r in self.revisions],
             "config": dict(sorted(self.config.items())),
+            "changes": list(self.changes),
         }
 
 
@@ -71,10 +73,23 @@ def collect(con: Any) -> DeployInfo:
         Deploy(rfc3339(ts), str(m).rsplit(".", 1)[-1], p, s, int(sev) >= 500) for ts, m, p, s, sev, _ in rows
     )
     config: dict[str, str] = {}
-    for *_, payload in rows:
-        config.update(_spec_config(payload))
+    changes: list[str] = []
+    for ts, *_, payload in rows:
+        spec = _spec_config(payload)
+        changes.extend(_changes(config, spec, rfc3339(ts)))
+        config.update(spec)
     config.update(_database_config(con))
-    return DeployInfo(deploys, _revisions(con), config)
+    return DeployInfo(deploys, _revisions(con), config, tuple(changes))
+
+
+WATCHED = ("image", "concurrency", "memory_limit", "cpu_limit", "max_instances", "timeout_s", "port",
+           "service_account", "connector", "vpc_egress", "connection_name")
+
+
+def _changes(before: Mapping[str, str], after: Mapping[str, str], at: str | None) -> list[str]:
+    """What a deploy changed in the settings the earlier deploys of the input had set."""
+    return [f"the deploy at {at} changed {key} from {before[key]} to {after[key]}"
+            for key in WATCHED if key in before and key in after and before[key] != after[key]]
 
 
 def _revisions(con: Any) -> tuple[RevisionStats, ...]:
@@ -128,8 +143,12 @@ def _spec_config(payload: str | None) -> dict[str, str]:
         connection = sql.split(",")[0]
         _put(out, "connection_name", connection)
         _put(out, "instance_name", connection.rsplit(":", 1)[-1])
+    _put(out, "max_instances", annotations.get("autoscaling.knative.dev/maxScale"))
     spec = template.get("spec") or template
     _put(out, "service_account", spec.get("serviceAccountName") or spec.get("serviceAccount"))
+    concurrency = spec.get("containerConcurrency") or spec.get("maxInstanceRequestConcurrency")
+    _put(out, "concurrency", _text(concurrency))
+    _put(out, "timeout_s", _text(spec.get("timeoutSeconds") or spec.get("timeout")))
     containers = spec.get("containers") or []
     if containers:
         first = containers[0]
@@ -137,7 +156,19 @@ def _spec_config(payload: str | None) -> dict[str, str]:
         ports = first.get("ports") or []
         if ports:
             _put(out, "port", str(ports[0].get("containerPort", "")))
+        limits = (first.get("resources") or {}).get("limits") or {}
+        _put(out, "memory_limit", limits.get("memory"))
+        _put(out, "cpu_limit", _text(limits.get("cpu")))
     return out
+
+
+def _text(value: Any) -> str | None:
+    """A scalar setting as text (numbers arrive as ints or floats depending on the transport)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
 
 
 def _put(out: dict[str, str], key: str, value: Any) -> None:

@@ -216,10 +216,13 @@ def _hypothesis(h: Any) -> dict[str, Any]:
 
 
 def _contributing(result: Result, cites: _Cites) -> list[dict[str, Any]]:
-    """Active context findings (deploys, config changes) and the root link's supporting rules."""
+    """Context findings the chain rests on (a rule's evidence) or that change things (deploy layer),
+    and the deploys. A server naming its port is a fact, not a factor: it stays in the findings."""
+    cited = {s.pattern_id for link in result.chain for s in link.evidence if s.pattern_id}
     out: list[dict[str, Any]] = []
     for f in result.findings:
-        if f.role is Role.CONTEXT and f.status in ("active", "elevated"):
+        relevant = f.pattern_id in cited or f.layer == "deploy"
+        if f.role is Role.CONTEXT and f.status in ("active", "elevated") and relevant:
             out.append(
                 {
                     "summary": f.title,
@@ -228,6 +231,9 @@ def _contributing(result: Result, cites: _Cites) -> list[dict[str, Any]]:
                     "evidence": [cites.cite(s) for s in f.samples[:1]],
                 }
             )
+    for change in result.deploys.changes:
+        summary = change[:1].upper() + change[1:]
+        out.append({"summary": summary, "pattern_id": None, "count": 1, "evidence": []})
     deploys = result.deploys.deploys
     if deploys:
         failed = sum(1 for d in deploys if d.failed)

@@ -177,3 +177,35 @@ def test_netra_coverage_counts_rejoined_tracebacks(netra: dict[str, Any]) -> Non
     assert stats["tracebacks_rejoined"] >= 23
     assert stats["entries_absorbed"] > stats["tracebacks_rejoined"]
     assert stats["by_log_id"]["run.googleapis.com/stderr"] > 0
+
+
+def _deploy(i: int, ts: str, concurrency: int) -> dict[str, Any]:
+    """A v1 ReplaceService audit entry carrying the deployed spec."""
+    spec = {
+        "containerConcurrency": concurrency,
+        "containers": [{"image": "img@sha256:1", "resources": {"limits": {"memory": "512Mi"}}}],
+    }
+    return {
+        "insertId": f"d{i}",
+        "logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
+        "timestamp": ts,
+        "severity": "NOTICE",
+        "resource": {"type": "cloud_run_revision", "labels": {"service_name": "svc"}},
+        "protoPayload": {
+            "methodName": "google.cloud.run.v1.Services.ReplaceService",
+            "request": {"service": {"spec": {"template": {"spec": spec}}}},
+        },
+    }
+
+
+def test_deploy_that_changed_a_setting_is_named(tmp_path: Path) -> None:
+    """Two deploys in the input: the one that changed concurrency says from what to what."""
+    rows = [
+        _deploy(1, "2025-09-15T13:00:00Z", 8),
+        _deploy(2, "2025-09-15T14:20:00Z", 40),
+        _entry(3, "2025-09-15T14:30:00Z", "svc-2", 200),
+    ]
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(rows))
+    result = api.analyze([str(path)], since="1h").result
+    assert result.deploys.changes == ("the deploy at 2025-09-15T14:20:00Z changed concurrency from 8 to 40",)
