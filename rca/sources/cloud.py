@@ -1,7 +1,7 @@
 """Fetch canonical LogEntry dicts from Cloud Logging, politely and without losing what arrived.
 
-The real ``google-cloud-logging`` client is used on its REST transport (the same path the tests
-drive against a local fake). Around it this module adds what the client lacks:
+The client comes from ``cloud_client`` (REST transport, metered session, endpoint override,
+credentials). Around it this module adds what the client lacks:
 
 * one client-side rate limiter shared by all queries (the API allows 60 ``entries.list`` calls a
   minute per project and signals excess only with HTTP 429);
@@ -10,39 +10,37 @@ drive against a local fake). Around it this module adds what the client lacks:
 * an entry budget; when it or the retries run out, the result says which part of which query's
   window was not covered, and keeps every entry that did arrive.
 
-Errors the user must act on (credentials, project, permission) become ``SourceError`` or
-``UsageError`` with the command or role to fix them.
+Errors the user must act on (credentials, project, permission) are translated by
+``cloud_client.access_error``. The client names stay importable from here for callers.
 """
 
 from __future__ import annotations
 
 import collections
-import ipaddress
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import google.auth
 import google.auth.exceptions
 import requests
 from google.api_core import exceptions as gexc
-from google.auth.credentials import AnonymousCredentials, Credentials
-from google.auth.transport.requests import AuthorizedSession
 from google.cloud import logging as gcl
 
-from rca.errors import SourceError, UsageError
+from rca.errors import UsageError
 from rca.sources import cache
+from rca.sources.cloud_client import ENDPOINT_ENV as ENDPOINT_ENV
+from rca.sources.cloud_client import PROJECT_ENV as PROJECT_ENV
+from rca.sources.cloud_client import READ_SCOPE as READ_SCOPE
+from rca.sources.cloud_client import MeteredSession as MeteredSession
+from rca.sources.cloud_client import access_error, brief
+from rca.sources.cloud_client import make_client as make_client
+from rca.sources.cloud_client import metered as metered
 from rca.sources.queries import Query, as_utc, build_queries, format_ts
 
 PAGE_SIZE = 1000
-ENDPOINT_ENV = "RCA_LOGGING_ENDPOINT"
-PROJECT_ENV = "GOOGLE_CLOUD_PROJECT"
-READ_SCOPE = "https://www.googleapis.com/auth/logging.read"
 DEFAULT_MAX_ENTRIES = 20_000
 
 RETRYABLE: tuple[type[BaseException], ...] = (
@@ -117,103 +115,6 @@ class RetryPolicy:
     def delay(self, attempt: int) -> float:
         """Seconds to wait before retry number ``attempt`` (1-based)."""
         return float(min(self.cap, self.base * 2 ** (attempt - 1)))
-
-
-class MeteredSession:
-    """Wraps the client's HTTP session: counts every API call and runs a hook before each one."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.calls = 0
-        self.before: Callable[[], None] | None = None
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        """Pace, count, then delegate to the wrapped session (same signature as requests)."""
-        if self.before is not None:
-            self.before()
-        self.calls += 1
-        return self.inner.request(method, url, *args, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        """Everything else (close, mounts...) is the wrapped session's."""
-        return getattr(self.inner, name)
-
-
-def metered(client: gcl.Client) -> MeteredSession:
-    """The client's metered session, installing one around its HTTP object if needed."""
-    http = client._http
-    if isinstance(http, MeteredSession):
-        return http
-    session = MeteredSession(http)
-    client._http_internal = session
-    return session
-
-
-# --------------------------------------------------------------------------- client
-
-
-def make_client(project: str | None) -> gcl.Client:
-    """A REST Cloud Logging client with ADC credentials, or anonymous for a loopback fake.
-
-    The project comes from the argument, ``GOOGLE_CLOUD_PROJECT``, or the ADC file, in that order.
-    ``RCA_LOGGING_ENDPOINT`` replaces the API endpoint; a plain ``http://`` loopback URL (a local
-    fake) gets ``AnonymousCredentials`` so no token is sent or needed.
-    """
-    endpoint = _endpoint()
-    adc_project: str | None = None
-    credentials: Credentials
-    if endpoint is not None and _is_loopback_http(endpoint):
-        credentials = AnonymousCredentials()  # type: ignore[no-untyped-call]  # google-auth is untyped
-    else:
-        credentials, adc_project = _adc_credentials()
-    chosen = project or os.environ.get(PROJECT_ENV) or adc_project
-    if not chosen:
-        raise UsageError(
-            f"no Google Cloud project: pass --project PROJECT or set {PROJECT_ENV} "
-            "(or `gcloud config set project PROJECT` before creating ADC credentials)"
-        )
-    options = {"api_endpoint": endpoint} if endpoint else None
-    session = MeteredSession(AuthorizedSession(credentials))  # type: ignore[no-untyped-call]
-    return gcl.Client(  # type: ignore[no-untyped-call]
-        project=chosen, credentials=credentials, _http=session, client_options=options, _use_grpc=False
-    )
-
-
-def _endpoint() -> str | None:
-    """The endpoint override, validated: it must be an http(s) URL with a host."""
-    raw = os.environ.get(ENDPOINT_ENV, "").strip()
-    if not raw:
-        return None
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{ENDPOINT_ENV} must be a URL such as http://127.0.0.1:8089, got {raw!r}")
-    return raw.rstrip("/")
-
-
-def _is_loopback_http(url: str) -> bool:
-    """True for ``http://localhost...`` and ``http://127.x / [::1]`` URLs."""
-    parts = urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname:
-        return False
-    if parts.hostname == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(parts.hostname).is_loopback
-    except ValueError:
-        return False
-
-
-def _adc_credentials() -> tuple[Credentials, str | None]:
-    """Application Default Credentials with the read-only logging scope."""
-    try:
-        credentials, project = google.auth.default(scopes=[READ_SCOPE])
-    except google.auth.exceptions.DefaultCredentialsError as exc:
-        raise SourceError(
-            "no Google Cloud credentials found: run `gcloud auth application-default login` "
-            "(or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file), "
-            f"or analyse an export with --input FILE. ({exc})"
-        ) from exc
-    return credentials, project
 
 
 # --------------------------------------------------------------------------- results
@@ -399,16 +300,16 @@ def _pull_with_retries(client: gcl.Client, query: Query, run: _Run, retry: Retry
                     run,
                     query,
                     cursor or query.start,
-                    f"gave up after {retry.max_retries} retries: {_brief(exc)}",
+                    f"gave up after {retry.max_retries} retries: {brief(exc)}",
                 )
-                run.errors.append(f"{query.name}: {_brief(exc)}")
+                run.errors.append(f"{query.name}: {brief(exc)}")
                 raise _GiveUp from exc
             wait = retry.delay(attempt)
-            run.report(query.name, f"{_brief(exc)}; retry {attempt} in {wait:g}s")
+            run.report(query.name, f"{brief(exc)}; retry {attempt} in {wait:g}s")
             retry.sleep(wait)
         except gexc.BadRequest as exc:
-            _miss(run, query, cursor or query.start, f"rejected by the API: {_brief(exc)}")
-            run.errors.append(f"{query.name}: filter rejected: {_brief(exc)}")
+            _miss(run, query, cursor or query.start, f"rejected by the API: {brief(exc)}")
+            run.errors.append(f"{query.name}: filter rejected: {brief(exc)}")
             return
         except (
             gexc.Unauthorized,
@@ -416,13 +317,13 @@ def _pull_with_retries(client: gcl.Client, query: Query, run: _Run, retry: Retry
             gexc.NotFound,
             google.auth.exceptions.GoogleAuthError,
         ) as exc:
-            error = _access_error(exc, client.project)
+            error = access_error(exc, client.project)
             if not run.entries:
                 raise error from exc
             # Credentials expired mid-fetch: keep what arrived, say what is missing and why.
             cursor = _cursor_after(run, before, cursor)
             _miss(run, query, cursor or query.start, str(error))
-            run.errors.append(f"{query.name}: {_brief(exc)}")
+            run.errors.append(f"{query.name}: {brief(exc)}")
             raise _GiveUp from exc
 
 
@@ -468,30 +369,6 @@ def _miss(run: _Run, query: Query, start: datetime, reason: str) -> None:
 def _parse_ts(text: str) -> datetime:
     """Parse the client's own timestamp form (``%Y-%m-%dT%H:%M:%S.%fZ``)."""
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-
-
-def _brief(exc: BaseException) -> str:
-    """A one-line description of an exception."""
-    return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-
-
-def _access_error(exc: BaseException, project: str) -> SourceError:
-    """Translate an auth, permission or not-found failure into a message that says what to do."""
-    if isinstance(exc, (gexc.Unauthorized, google.auth.exceptions.GoogleAuthError)):
-        return SourceError(
-            f"Cloud Logging rejected the credentials ({_brief(exc)}): "
-            "run `gcloud auth application-default login` and try again"
-        )
-    if isinstance(exc, gexc.NotFound):
-        return SourceError(
-            f"Cloud Logging does not know project {project!r} ({_brief(exc)}): check --project"
-        )
-    return SourceError(
-        f"permission denied reading logs of project {project!r} ({_brief(exc)}): "
-        f"the account needs roles/logging.viewer on {project} "
-        f"(gcloud projects add-iam-policy-binding {project} --member=user:YOU --role=roles/logging.viewer), "
-        "and the Cloud Logging API must be enabled"
-    )
 
 
 # --------------------------------------------------------------------------- one call for the CLI
