@@ -4,28 +4,34 @@ Formats (never asked for): gcloud/Logs Explorer JSON arrays, NDJSON of LogEntry,
 and Log Analytics exports, Logs Explorer CSV, and plain text logs. Canonical NDJSON goes
 straight to DuckDB's reader; everything else passes through a Python reader that yields
 canonical LogEntry dicts. Bad pieces are counted in ``Problems`` and never stop the rest.
+Turning the bytes into UTF-8 text (stdin, gzip, UTF-16, bad UTF-8, NULs) is ``encoding``'s job.
 """
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
 import re
-import shutil
-import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import duckdb
 
 from rca.engine.store import Store
 from rca.errors import InputError
+from rca.sources.encoding import HEAD_BYTES as HEAD_BYTES
+from rca.sources.encoding import (
+    decode,
+    decode_line,
+    is_binary,
+    materialise,
+    open_text,
+    read_head,
+    transcode,
+    utf16_encoding,
+)
 from rca.sources.problems import Problems
 
-HEAD_BYTES = 65536
 _JSON_ARRAY = re.compile(r"\[\s*[{\]]")  # `[{` or `[]`; gunicorn/kubectl lines also start with `[`
 EXPECTED = (
     "expected a gcloud logging read --format=json export, NDJSON of log entries, a Logs Explorer "
@@ -70,13 +76,13 @@ def read_input(path: str, store: Store, problems: Problems, spool_dir: Path) -> 
 
 def _read_detected(path: str, store: Store, problems: Problems, spool_dir: Path) -> int:
     """Detect the format and load; returns the number of entries staged."""
-    local = _materialise(path, spool_dir)
-    head = _head(local, path)
-    encoding = _utf16_encoding(head)
+    local = materialise(path, spool_dir)
+    head = read_head(local, path)
+    encoding = utf16_encoding(head)
     if encoding is not None:
-        local = _transcode(local, path, encoding, spool_dir)
-        head = _head(local, path)
-    if _is_binary(head):
+        local = transcode(local, path, encoding, spool_dir)
+        head = read_head(local, path)
+    if is_binary(head):
         raise InputError(path, f"not a recognised log export (binary data; {EXPECTED})")
     text = head.replace(b"\x00", b"").decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     if not text:
@@ -99,105 +105,6 @@ def _is_json_value(text: str) -> bool:
     except (json.JSONDecodeError, RecursionError):
         return False
     return True
-
-
-def _materialise(path: str, spool_dir: Path) -> Path:
-    """Give every input a plain, seekable local file: stdin and .gz are spooled once."""
-    if path == "-":
-        target = spool_dir / "stdin"
-        with target.open("wb") as out:
-            shutil.copyfileobj(sys.stdin.buffer, out)
-        return _ungzip_if_needed(target, path, spool_dir)
-    local = Path(path)
-    if not local.exists():
-        raise InputError(path, "no such file")
-    if local.is_dir():
-        raise InputError(path, "is a directory, not a log export")
-    return _ungzip_if_needed(local, path, spool_dir)
-
-
-def _ungzip_if_needed(local: Path, shown: str, spool_dir: Path) -> Path:
-    try:
-        with local.open("rb") as fh:
-            magic = fh.read(2)
-    except OSError as exc:
-        raise InputError(shown, f"cannot read: {exc.strerror or exc}") from exc
-    if magic != b"\x1f\x8b":
-        return local
-    target = Path(tempfile.mkstemp(dir=spool_dir, suffix=".unzipped")[1])
-    try:
-        with gzip.open(local, "rb") as src, target.open("wb") as out:
-            shutil.copyfileobj(src, out)
-    except (OSError, EOFError) as exc:
-        raise InputError(shown, f"corrupt gzip data: {exc}") from exc
-    return target
-
-
-_BINARY_MAGIC = (
-    b"\x89PNG",
-    b"PK\x03\x04",
-    b"PK\x05\x06",
-    b"%PDF",
-    b"\x7fELF",
-    b"GIF8",
-    b"\xff\xd8\xff",
-    b"BZh",
-    b"\xfd7zXZ",
-    b"7z\xbc\xaf",
-    b"\x28\xb5\x2f\xfd",
-    b"SQLite format",
-)
-_NOT_TEXT = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")  # control bytes a text log does not hold
-
-
-def _utf16_encoding(head: bytes) -> str | None:
-    """UTF-16 by its byte-order mark, or by NULs in every other byte (PowerShell `>` writes UTF-16)."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    sample = head[:512]
-    if len(sample) < 16:
-        return None
-    layouts = ((sample[1::2], sample[0::2], "utf-16-le"), (sample[0::2], sample[1::2], "utf-16-be"))
-    for zeros, chars, encoding in layouts:
-        if not any(zeros) and chars.count(0) * 10 < len(chars):
-            return encoding
-    return None
-
-
-def _transcode(local: Path, shown: str, encoding: str, spool_dir: Path) -> Path:
-    """Copy a UTF-16 file to UTF-8 in the spool (bad code units become U+FFFD)."""
-    target = Path(tempfile.mkstemp(dir=spool_dir, suffix=".utf8")[1])
-    try:
-        with (
-            local.open(encoding=encoding, errors="replace", newline="") as src,
-            target.open("w", encoding="utf-8", errors="replace", newline="") as out,
-        ):
-            shutil.copyfileobj(src, out)
-    except (OSError, UnicodeError) as exc:
-        raise InputError(shown, f"cannot read as {encoding}: {exc}") from exc
-    return target
-
-
-def _is_binary(head: bytes) -> bool:
-    """A known binary signature, or mostly control bytes once NULs are set aside.
-
-    A text log may hold a few NULs (a crash mid-write, logrotate's copytruncate leaves a run
-    of them at the start), so NULs alone do not make a file binary.
-    """
-    if head.startswith(_BINARY_MAGIC):
-        return True
-    text = head.replace(b"\x00", b"")
-    if not text.strip():
-        return b"\x00" in head
-    return len(_NOT_TEXT.findall(text)) * 10 > len(text)
-
-
-def _head(local: Path, shown: str) -> bytes:
-    try:
-        with local.open("rb") as fh:
-            return fh.read(HEAD_BYTES)
-    except OSError as exc:
-        raise InputError(shown, f"cannot read: {exc.strerror or exc}") from exc
 
 
 def _is_canonical(obj: Any) -> bool:
@@ -236,7 +143,7 @@ def _canonical_or_problem(obj: Any, shown: str, line: int, problems: Problems) -
 
 def _read_json_array(local: Path, shown: str, store: Store, problems: Problems) -> int:
     """A JSON array: decoded element by element so a truncated file keeps what came before the cut."""
-    text, bad_lines = _decode(local)
+    text, bad_lines = decode(local)
     for line in bad_lines:
         problems.add(shown, line, "invalid UTF-8 replaced with U+FFFD", kind="invalid-utf8")
 
@@ -336,25 +243,6 @@ class _LineCounter:
         return self.line
 
 
-def _decode(local: Path) -> tuple[str, list[int]]:
-    """Decode a file as UTF-8, replacing bad bytes, and say which lines had them."""
-    raw = local.read_bytes()
-    try:
-        return raw.decode("utf-8"), []
-    except UnicodeDecodeError:
-        pass
-    bad: list[int] = []
-    lines = raw.split(b"\n")
-    out: list[str] = []
-    for number, chunk in enumerate(lines, start=1):
-        try:
-            out.append(chunk.decode("utf-8"))
-        except UnicodeDecodeError:
-            bad.append(number)
-            out.append(chunk.decode("utf-8", errors="replace"))
-    return "\n".join(out), bad
-
-
 def _read_ndjson(local: Path, shown: str, head: str, store: Store, problems: Problems) -> int:
     """NDJSON: canonical entries go to DuckDB's reader; anything odd takes the checked path."""
     first = _first_json_line(head)
@@ -390,7 +278,7 @@ def _read_ndjson_checked(local: Path, shown: str, store: Store, problems: Proble
     def entries() -> Iterator[dict[str, Any]]:
         with local.open("rb") as fh:
             for number, raw in enumerate(fh, start=1):
-                line = _decode_line(raw, shown, number, problems)
+                line = decode_line(raw, shown, number, problems)
                 if not line.strip():
                     continue
                 try:
@@ -411,34 +299,13 @@ def _read_ndjson_checked(local: Path, shown: str, store: Store, problems: Proble
     return store.add_entries(entries(), shown)
 
 
-def _decode_line(raw: bytes, shown: str, number: int, problems: Problems) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        problems.add(shown, number, "invalid UTF-8 replaced with U+FFFD", kind="invalid-utf8")
-        return raw.decode("utf-8", errors="replace")
-
-
 def _read_text_or_csv(local: Path, shown: str, head: str, store: Store, problems: Problems) -> int:
     from rca.sources import tabular, text
 
     if tabular.sniff_tabular(head) is not None:
-        with _open_text(local, shown, problems) as stream:
+        with open_text(local, shown, problems) as stream:
             return store.add_entries(tabular.read_csv_entries(stream, shown, problems), shown)
     if not text.looks_like_text_log(head):
         raise InputError(shown, f"not a recognised log export ({EXPECTED})")
-    with _open_text(local, shown, problems) as stream:
+    with open_text(local, shown, problems) as stream:
         return store.add_entries(text.read_text_entries(stream, shown), shown)
-
-
-def _open_text(local: Path, shown: str, problems: Problems) -> IO[str]:
-    """Open as text; bad UTF-8 is replaced, and its lines counted, before any reader sees it."""
-    text, bad = _decode(local)
-    for line in bad:
-        problems.add(shown, line, "invalid UTF-8 replaced with U+FFFD", kind="invalid-utf8")
-    if "\x00" in text:  # a crash mid-write or logrotate copytruncate: NULs are no part of any line
-        for number, content in enumerate(text.split("\n"), start=1):
-            if "\x00" in content:
-                problems.add(shown, number, "NUL bytes removed", kind="nul-bytes")
-        text = text.replace("\x00", "")
-    return io.StringIO(text)
