@@ -69,6 +69,8 @@ class Result:
     notes: tuple[str, ...] = ()
     baseline_phrases: Mapping[str, str] = field(default_factory=dict)
     timeline: tuple[TimelinePoint, ...] = ()
+    # Every (pattern, event) match, baseline included, for drill-down; not part of the JSON report.
+    hits: tuple[Hit, ...] = field(default=(), repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """The contract's JSON report (shared/docs/report-contract.md)."""
@@ -132,6 +134,7 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
         context=context,
         baseline_phrases=phrases,
         timeline=tuple(_timeline(con, hits, meta)),
+        hits=tuple(hits),
     )
 
 

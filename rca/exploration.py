@@ -61,12 +61,10 @@ class Analysis:
         """Filled-in remediation steps along the chain, root cause first."""
         return list(self.result.remediation)
 
-    @functools.cached_property
+    @property
     def hits(self) -> list[Hit]:
-        """Every (pattern, event) match, baseline included, as the engine computed them."""
-        from rca.engine.match import match_events
-
-        return match_events(self.loaded.store.con, self.library.patterns)
+        """Every (pattern, event) match, baseline included, as the analysis computed them."""
+        return list(self.result.hits)
 
     def finding(self, pattern_id: str) -> Finding:
         """The finding of one pattern id; KeyError naming the ids there are."""

@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from rca.baseline import periods
 from rca.mining.novelty import novelty
 from rca.mining.templates import TemplateMiner
 from rca.timeutil import rfc3339
@@ -119,9 +120,7 @@ def _epoch(ts: datetime) -> float:
 
 def _spans(meta: Mapping[str, Any]) -> tuple[float | None, float | None]:
     """Baseline and incident spans in seconds, when the window is known."""
-    start, end, base = meta.get("start"), meta.get("end"), meta.get("baseline_start")
-    earliest = meta.get("earliest")
-    if start is None or end is None:
+    if meta.get("start") is None or meta.get("end") is None:
         return None, None
-    lo = max(x for x in (base, earliest) if x is not None) if (base or earliest) else start
-    return max(1.0, (start - lo).total_seconds()), max(1.0, (end - start).total_seconds())
+    covered = periods(meta.get("baseline_start"), meta["start"], meta["end"], meta.get("earliest"))
+    return max(1.0, covered.baseline_s), covered.window_s
