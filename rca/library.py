@@ -20,7 +20,7 @@ import jsonschema
 import yaml
 
 from rca.errors import PatternError, UsageError
-from rca.model import Absence, Category, Match, Pattern, RemediationStep, Role, Rule
+from rca.model import Absence, Category, LikelyCause, Match, Pattern, RemediationStep, Role, Rule
 from rca.re2check import compile_re2, dialect_problem, group_names
 
 CATEGORY_PREFIX = "category:"
@@ -195,9 +195,25 @@ def _build(doc: Mapping[str, Any], path: Path, area: str) -> Pattern:
         next_checks=tuple(doc.get("next_checks", ())),
         remediation=tuple(RemediationStep(s["action"], s.get("command")) for s in doc.get("remediation", ())),
         references=tuple(doc.get("references", ())),
-        examples_match=tuple(examples.get("match", ())),
-        examples_no_match=tuple(examples.get("no_match", ())),
+        examples_match=tuple(_example_line(e) for e in examples.get("match", ())),
+        examples_no_match=tuple(_example_line(e) for e in examples.get("no_match", ())),
+        examples_sources=tuple(e.get("source") if isinstance(e, dict) else None
+                               for e in examples.get("match", ())),
+        runtimes=tuple(doc.get("runtime", ())), surfaces=tuple(doc.get("surface", ())),
+        likely_cause=_likely_cause(doc.get("likely_cause")),
     )
+
+
+def _example_line(example: str | Mapping[str, str]) -> str:
+    """An example is a bare line or ``{line, source}``; the line is what the regexes run on."""
+    return example if isinstance(example, str) else example["line"]
+
+
+def _likely_cause(raw: Mapping[str, Any] | None) -> LikelyCause | None:
+    """A symptom's usual meaning, when the file declares one."""
+    if not raw:
+        return None
+    return LikelyCause(Category(raw["category"]), float(raw["confidence"]), raw["because"])
 
 
 def _rule(raw: Mapping[str, Any]) -> Rule:
@@ -367,6 +383,12 @@ def _pattern_problems(p: Pattern) -> list[LintProblem]:
         problems.append(LintProblem(p.path, p.id, "extract", f"group {name!r} is not both used and declared"))
     if not p.examples_match:
         problems.append(LintProblem(p.path, p.id, "examples.match", "needs at least one example"))
+    problems += [
+        LintProblem(p.path, p.id, f"examples.match[{i}]",
+                    "needs a source: {line, source} with the URL of the doc page, source file or public "
+                    "thread where this wording appears")
+        for i, src in enumerate(p.examples_sources) if not src
+    ]
     if not p.examples_no_match:
         problems.append(LintProblem(p.path, p.id, "examples.no_match", "needs at least one near-miss"))
     problems += _template_problems(p)

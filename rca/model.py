@@ -80,6 +80,15 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class LikelyCause:
+    """What a symptom usually means when nothing deeper is in the logs (the platform's own docs say so)."""
+
+    category: Category
+    confidence: float
+    because: str
+
+
+@dataclass(frozen=True)
 class RemediationStep:
     """One action, with an optional command template."""
 
@@ -112,6 +121,11 @@ class Pattern:
     references: tuple[str, ...] = ()
     examples_match: tuple[str, ...] = ()
     examples_no_match: tuple[str, ...] = ()
+    # Where each match example's wording appears (doc page, source file, public thread); None if unsourced.
+    examples_sources: tuple[str | None, ...] = ()
+    runtimes: tuple[str, ...] = ()
+    surfaces: tuple[str, ...] = ()
+    likely_cause: LikelyCause | None = None
 
 
 @dataclass(frozen=True)
