@@ -27,14 +27,14 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from fakes.filter_eval import log_id, parse_ts  # noqa: E402
 from fakes.logging_server import FakeLoggingServer, load_export  # noqa: E402
 
-from rca.sources.cloud import FetchResult, RateLimiter, RetryPolicy, fetch_entries  # noqa: E402
-from rca.sources.queries import Query, build_queries  # noqa: E402
+from rca.sources.cloud.fetch import FetchResult, RateLimiter, RetryPolicy, fetch_entries  # noqa: E402
+from rca.sources.cloud.queries import Query, build_queries  # noqa: E402
 
 
 def pattern_regexes() -> list[str]:
     """The library's ``any`` regexes (or the first ``all`` one), as the CLI would pass them."""
     from rca.errors import RcaError
-    from rca.library import load_library
+    from rca.library.loader import load_library
 
     try:
         library = load_library()

@@ -90,8 +90,8 @@ def main() -> None:
     parser.add_argument("--file", type=Path, help="reuse this NDJSON file instead of generating one")
     args = parser.parse_args()
     from rca import api
-    from rca.analysis import run
-    from rca.library import load_library
+    from rca.library.loader import load_library
+    from rca.reasoning.analysis import run
 
     path = args.file or Path(tempfile.gettempdir()) / f"rca-bench-{args.entries}.ndjson"
     if not path.exists():

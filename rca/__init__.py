@@ -4,7 +4,7 @@ The Python API (docs/python-api.md) for notebooks and scripts::
 
     import rca
     entries = rca.load("export.json", since="1h", service="my-service")   # pandas DataFrame
-    analysis = rca.analyze(entries)                                       # rca.exploration.Analysis
+    analysis = rca.analyze(entries)                                       # rca.api.exploration.Analysis
     analysis.findings, analysis.timeline("1min"), analysis.evidence("some-pattern-id")
 
 Heavy modules (pandas, DuckDB) are imported inside the functions, so ``import rca`` and the CLI
@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, Union, cast
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rca.api import Loaded
-    from rca.exploration import Analysis
+    from rca.api.exploration import Analysis
+    from rca.api.loading import Loaded
 
 __version__ = "0.1.0"
 
@@ -78,7 +78,7 @@ def patterns(extra_dirs: Sequence[str | Path] = ()) -> pd.DataFrame:
     """The pattern library (built-ins, then ``extra_dirs`` overriding by id) as a DataFrame, one row each."""
     import pandas as pd
 
-    from rca.library import load_library
+    from rca.library.loader import load_library
 
     rows = [
         {"id": p.id, "area": p.area, "title": p.title, "category": p.category.value, "layer": p.layer,
@@ -103,7 +103,7 @@ def try_pattern(entries: Inputs | pd.DataFrame, draft: str | Mapping[str, Any]) 
 
     from rca import api
     from rca.engine.match import match_events
-    from rca.library import load_pattern_text
+    from rca.library.loader import load_pattern_text
 
     pattern = load_pattern_text(draft)
     loaded = api.load_frame(entries) if isinstance(entries, pd.DataFrame) else api.load(_paths(entries))

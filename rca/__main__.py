@@ -1,5 +1,5 @@
 """`python -m rca` runs the command line."""
 
-from rca.cli import main
+from rca.cli.main import main
 
 main()

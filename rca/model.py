@@ -289,3 +289,24 @@ class Window:
 
     start: str | None
     end: str | None
+
+
+@dataclass(frozen=True)
+class Signal:
+    """An error message no pattern explains, grouped by template."""
+
+    template: str
+    count: int
+    baseline_count: int
+    first_seen: str | None
+    score: float
+    example: str
+    new: bool
+    nearest_pattern: str | None = None
+    similarity: float = 0.0
+    group: int = 0
+    members: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON view (the member messages stay out: they are for drafting patterns)."""
+        return {k: v for k, v in self.__dict__.items() if k != "members"}

@@ -7,6 +7,7 @@ report byte for byte, whatever the machine's zone.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from rca.errors import UsageError
@@ -58,3 +59,31 @@ def rfc3339(value: datetime | None) -> str | None:
     if value.microsecond:
         text += f".{value.microsecond:06d}"
     return text + "Z"
+
+
+MIN_BASELINE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Periods:
+    """Seconds of log actually covered by the baseline and by the incident window."""
+
+    baseline_s: float
+    window_s: float
+
+    @property
+    def has_baseline(self) -> bool:
+        """Whether the input reaches far enough back to judge what was there before."""
+        return self.baseline_s >= MIN_BASELINE_SECONDS
+
+
+def periods(
+    baseline_start: datetime | None, start: datetime | None, end: datetime | None, earliest: datetime | None
+) -> Periods:
+    """Covered durations: the baseline begins no earlier than the first entry of the input."""
+    if start is None or end is None:
+        return Periods(0.0, 0.0)
+    lo = (
+        max(x for x in (baseline_start, earliest) if x is not None) if (baseline_start or earliest) else start
+    )
+    return Periods(max(0.0, (start - lo).total_seconds()), max(1.0, (end - start).total_seconds()))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from rca.analysis import Result
+    from rca.reasoning.analysis import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "reports" / "examples"
@@ -67,7 +67,7 @@ def with_header(text: str, ext: str) -> str:
 def render_example(example: Example) -> dict[str, str]:
     """Analyse one sample and return its reports by file extension."""
     from rca import api
-    from rca.report import render
+    from rca.report.render import render
 
     result = api.analyze([str(ROOT / example.file)], since=example.since, service=example.service).result
     result = _relative_sources(result)

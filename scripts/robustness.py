@@ -76,7 +76,7 @@ def faults() -> tuple[int, int, int]:
     import test_faults as tf
     from fakes.logging_server import FakeLoggingServer
 
-    from rca.sources import cloud
+    from rca.sources.cloud import fetch as cloud
 
     cloud.PAGE_SIZE = 50
     served = lost = 0

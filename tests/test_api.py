@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 import rca
-from rca.cli import main
+from rca.api.exploration import EVIDENCE_COLUMNS, FINDING_COLUMNS, Analysis
+from rca.cli.main import main
 from rca.errors import PatternError, UsageError
-from rca.exploration import EVIDENCE_COLUMNS, FINDING_COLUMNS, Analysis
-from rca.library import load_library, load_pattern_text
+from rca.library.loader import load_library, load_pattern_text
 
 ROOT = Path(__file__).resolve().parent.parent
 NETRA = str(ROOT / "examples" / "netra-backend-staging-2025-09-15.json")
@@ -145,7 +145,7 @@ def test_evidence_of_an_unknown_finding_names_the_known_ones(netra: Analysis) ->
 
 def test_chain_hypotheses_and_report_views(netra: Analysis) -> None:
     """chain_frame, hypotheses and report() are views of the same Result the CLI renders."""
-    from rca.report import render
+    from rca.report.render import render
 
     chain = netra.chain_frame()
     assert list(chain["why"]) == [link.why for link in netra.chain]
@@ -222,7 +222,7 @@ def test_try_pattern_rejects_a_non_re2_draft_naming_the_field(entries: pd.DataFr
 
 def test_load_pattern_text_checks_examples_like_the_library() -> None:
     """A draft's own examples run through the same test as the library's files."""
-    from rca.library import Library
+    from rca.library.loader import Library
 
     pattern = load_pattern_text(EXIT_DRAFT)
     assert Library((pattern,)).test() == []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from rca import chain, whys
 from rca.model import Category, Finding, Match, Pattern, Role, Rule
+from rca.reasoning import chain, whys
 
 T0 = datetime(2025, 9, 15, 15, 0, 0)
 

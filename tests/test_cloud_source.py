@@ -17,8 +17,8 @@ from fakes.filter_eval import parse
 from fakes.logging_server import FakeLoggingServer
 
 from rca.errors import SourceError, UsageError
-from rca.sources import cache, queries
-from rca.sources.cloud import (
+from rca.sources.cloud import cache, queries
+from rca.sources.cloud.fetch import (
     FetchResult,
     Progress,
     RateLimiter,
@@ -27,7 +27,7 @@ from rca.sources.cloud import (
     fetch_window,
     make_client,
 )
-from rca.sources.queries import Query
+from rca.sources.cloud.queries import Query
 
 PROJECT = "netra-staging"
 SERVICE = "netra-backend-staging"

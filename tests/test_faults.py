@@ -24,9 +24,10 @@ from fakes.logging_server import FakeLoggingServer
 
 from rca import api
 from rca.errors import SourceError
-from rca.sources import cache, cloud
-from rca.sources.cloud import FetchResult, RateLimiter, RetryPolicy, fetch_entries, fetch_window
-from rca.sources.queries import Query
+from rca.sources.cloud import cache
+from rca.sources.cloud import fetch as cloud
+from rca.sources.cloud.fetch import FetchResult, RateLimiter, RetryPolicy, fetch_entries, fetch_window
+from rca.sources.cloud.queries import Query
 
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = "netra-staging"
@@ -248,7 +249,7 @@ def test_killed_process_mid_write_leaves_no_usable_half_file(tmp_path: Path) -> 
     code = (
         "import os, sys\n"
         "from pathlib import Path\n"
-        "from rca.sources import cache\n"
+        "from rca.sources.cloud import cache\n"
         "def gen():\n"
         "    for i in range(100000):\n"
         "        if i == 5000:\n"

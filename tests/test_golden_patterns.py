@@ -13,7 +13,7 @@ import pytest
 
 from rca import api
 from rca.engine.match import match_events
-from rca.library import load_library
+from rca.library.loader import load_library
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "patterns"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())

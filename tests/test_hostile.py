@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from rca.redact import redact
+from rca.report.redact import redact
 
 REPO = Path(__file__).resolve().parent.parent
 PEM_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj"
@@ -234,7 +234,7 @@ def test_cache_metadata_never_holds_entry_text(tmp_path: Path) -> None:
 
     from fakes.logging_server import FakeLoggingServer
 
-    from rca.sources.cloud import RateLimiter, RetryPolicy, fetch_window
+    from rca.sources.cloud.fetch import RateLimiter, RetryPolicy, fetch_window
 
     t0 = datetime(2025, 9, 15, 14, 0, tzinfo=timezone.utc)
     entries: list[dict[str, Any]] = json.loads(export(tmp_path / "e.json").read_text())

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rca.errors import PatternError, UsageError
-from rca.library import extract_fields, load_library, message_matches
+from rca.library.loader import extract_fields, load_library, message_matches
 from rca.model import Role
 
 VALID = """\

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from fakes.logging_server import FakeLoggingServer, load_export
 
-from rca.cli import main
+from rca.cli.main import main
 
 NETRA = Path(__file__).resolve().parent.parent / "examples" / "netra-backend-staging-2025-09-15.json"
 WINDOW = ["--since", "2025-09-15T14:15:42Z", "--until", "2025-09-15T15:15:42Z"]

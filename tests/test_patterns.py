@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from rca.library import Library, load_library, message_matches
+from rca.library.loader import Library, load_library, message_matches
 from rca.model import Category, Pattern
 
 LIBRARY: Library = load_library()
@@ -100,8 +100,8 @@ def _why_cases() -> list[Any]:
 @pytest.mark.parametrize(("pattern", "example"), _why_cases())
 def test_why_reads_well_for_each_example(pattern: Any, example: str) -> None:
     """A pattern's `why`, filled from one of its own examples, leaves no extracted field as a gap."""
-    from rca.library import extract_fields
-    from rca.templating import fill
+    from rca.library.loader import extract_fields
+    from rca.library.templating import fill
 
     fields = {k: (v,) for k, v in extract_fields(pattern, example).items()}
     text = fill(pattern.why, fields, {})

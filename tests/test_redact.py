@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rca.redact import RULES, redact, redact_obj
+from rca.report.redact import RULES, redact, redact_obj
 
 # (why the row is here, input, expected output)
 SECRETS = [

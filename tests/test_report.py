@@ -10,11 +10,11 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from markdown_it import MarkdownIt
 
-from rca.analysis import Result, Signal, TimelinePoint
-from rca.deploys import Deploy, DeployInfo, RevisionStats
 from rca.errors import UsageError
 from rca.model import Category, Finding, Hypothesis, Link, Remediation, Role, RootCause, Sample, Window
-from rca.report import FORMATS, build_context, logs_explorer_url, md_block, md_code, md_inline, render
+from rca.reasoning.analysis import Result, Signal, TimelinePoint
+from rca.reasoning.deploys import Deploy, DeployInfo, RevisionStats
+from rca.report.render import FORMATS, build_context, logs_explorer_url, md_block, md_code, md_inline, render
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = (

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from rca import api
 from rca.errors import PatternError, RcaError
-from rca.library import load_library
+from rca.library.loader import load_library
 from rca.sources.text import parse_timestamp
 
 REPO = Path(__file__).resolve().parent.parent
@@ -449,7 +449,7 @@ def test_pathological_regex_stays_linear_in_python_extraction(tmp_path: Path) ->
     """`(a+)+$` against 200,000 a's then a b is answered by RE2 at once (Python re would never return)."""
     (tmp_path / "redos.yaml").write_text(GOOD_PATTERN.format(id="redos", regex="(a+)+$|connection refused"))
     library = load_library([tmp_path], include_builtin=False)
-    from rca.library import extract_fields, message_matches
+    from rca.library.loader import extract_fields, message_matches
 
     pattern = library.by_id("redos")
     hostile = "a" * 200_000 + "b"

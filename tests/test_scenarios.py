@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from rca import api
-from rca.analysis import Result
+from rca.reasoning.analysis import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

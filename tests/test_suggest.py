@@ -6,8 +6,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from rca.cli import main
-from rca.library import load_library, message_matches
+from rca.cli.main import main
+from rca.library.loader import load_library, message_matches
 
 SEARCH = str(Path(__file__).resolve().parent.parent / "examples" / "search-api-unknown-2025-07-30.json")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rca.templating import fill
+from rca.library.templating import fill
 
 
 @pytest.mark.parametrize(("template", "fields", "context", "expected"), [

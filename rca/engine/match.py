@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rca.engine.store import SEVERITY_NUM
-from rca.library import extract_fields
+from rca.library.loader import extract_fields
+from rca.library.re2check import compile_re2
 from rca.model import Finding, Pattern, Sample
-from rca.re2check import compile_re2
 from rca.timeutil import rfc3339
 
 _NAMED_GROUP = re.compile(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>")

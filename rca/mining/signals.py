@@ -11,14 +11,12 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from rca.baseline import periods
 from rca.mining.novelty import novelty
 from rca.mining.templates import TemplateMiner
-from rca.timeutil import rfc3339
+from rca.timeutil import periods, rfc3339
 
 if TYPE_CHECKING:
-    from rca.analysis import Signal
-    from rca.model import Pattern
+    from rca.model import Pattern, Signal
 
 TOP = 5
 MAX_TEXT = 300
@@ -66,7 +64,7 @@ def unexplained_signals(
     Each carries the nearest library pattern (TF-IDF cosine over masked words), so a reader
     can tell "a variant of something known" from "something new".
     """
-    from rca.analysis import Signal
+    from rca.model import Signal
 
     rows = candidate_rows(con, explained)
     if not rows:

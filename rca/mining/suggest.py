@@ -122,12 +122,14 @@ def _matching(regex: re2._Regexp, messages: Sequence[str], want: bool, limit: in
 
 
 def draft_pattern(
-    template: str, group: Sequence[str], others: Sequence[str], count: int | None = None
+    template: str, group: Sequence[str], others: Sequence[str], count: int | None = None, source: str = ""
 ) -> dict[str, Any]:
     """Draft a pattern dict for the messages of ``group`` (mined ``template``).
 
     ``others`` are messages from the same data outside the group; two that the regex does not
     match become ``no_match`` examples. ``count`` (default ``len(group)``) goes into ``why``.
+    ``source`` (a URL, e.g. ``file:///…/incident.json``) is where the matched lines were read: a
+    drafted example carries its provenance like a shipped one.
     """
     regex = template_regex(template)
     compiled = re2.compile(regex)
@@ -147,7 +149,8 @@ def draft_pattern(
             "Does the message also appear in the baseline window, and at what rate?",
         ],
         "examples": {
-            "match": _matching(compiled, group, True, 3),
+            "match": [{"line": line, "source": source} if source else line
+                      for line in _matching(compiled, group, True, 3)],
             "no_match": _matching(compiled, others, False, 2),
         },
     }

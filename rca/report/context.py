@@ -1,6 +1,6 @@
 """The template context the reports read, built from an analysis `Result`: plain values only.
 
-rca/report.py cleans it of escape sequences, redacts it and renders it; this module only says
+rca/report/render.py cleans it of escape sequences, redacts it and renders it; this module only says
 what the templates see (documented in docs/reports.md): the impact and status, the chain and its
 cited evidence, findings, timeline, verification commands and coverage.
 """
@@ -15,7 +15,7 @@ from urllib.parse import quote
 from rca.model import Finding, Role, Sample
 
 if TYPE_CHECKING:
-    from rca.analysis import Result
+    from rca.reasoning.analysis import Result
 
 STATUS_LABELS = {
     "active": "active in the incident",
@@ -27,7 +27,7 @@ _ADDRESS_FIELDS = {"host", "hostname", "address", "addr", "ip", "remote", "endpo
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$")
 
 
-# Phrasings of single values; rca/report.py also registers headline and pct as template filters.
+# Phrasings of single values; rca/report/render.py also registers headline and pct as template filters.
 
 
 def headline(value: Any, limit: int = 240) -> str:

@@ -25,12 +25,12 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from rca.errors import UsageError
-from rca.paths import data_dir
-from rca.redact import redact_obj
-from rca.report_context import headline, logs_explorer_url, pct, raw_context
+from rca.report.context import headline, logs_explorer_url, pct, raw_context
+from rca.report.redact import redact_obj
+from rca.resources import data_dir
 
 if TYPE_CHECKING:
-    from rca.analysis import Result
+    from rca.reasoning.analysis import Result
 
 FORMATS = ("markdown", "html", "text", "json")
 TEMPLATES = {"markdown": "markdown.md.j2", "html": "html.html.j2", "text": "text.txt.j2"}
@@ -209,7 +209,7 @@ def build_context(result: Result, *, redact: bool = True, chart: bool = False) -
 
 
 def _chart(result: Result) -> str:
-    from rca.chart import timeline_svg
+    from rca.report.chart import timeline_svg
 
     points: Iterable[tuple[str, str, int]] = ((p.bucket, p.series, p.count) for p in result.timeline)
     return timeline_svg(list(points), result.window.start, result.window.end)

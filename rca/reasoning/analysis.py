@@ -11,35 +11,26 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from rca import baseline, chain, whys
-from rca.deploys import DeployInfo, collect
+from rca import timeutil
 from rca.engine.match import Hit, aggregate, match_events, samples
-from rca.model import Category, Finding, Hypothesis, Link, Pattern, Remediation, Role, RootCause, Window
+from rca.model import (
+    Category,
+    Finding,
+    Hypothesis,
+    Link,
+    Pattern,
+    Remediation,
+    Role,
+    RootCause,
+    Signal,
+    Window,
+)
+from rca.reasoning import baseline, chain, whys
+from rca.reasoning.deploys import DeployInfo, collect
 from rca.timeutil import rfc3339
 
 SCHEMA_VERSION = 1
 _UTC = timezone.utc
-
-
-@dataclass(frozen=True)
-class Signal:
-    """An error message no pattern explains, grouped by template."""
-
-    template: str
-    count: int
-    baseline_count: int
-    first_seen: str | None
-    score: float
-    example: str
-    new: bool
-    nearest_pattern: str | None = None
-    similarity: float = 0.0
-    group: int = 0
-    members: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON view (the member messages stay out: they are for drafting patterns)."""
-        return {k: v for k, v in self.__dict__.items() if k != "members"}
 
 
 @dataclass(frozen=True)
@@ -95,7 +86,7 @@ class Result:
 def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Result:
     """Analyse the `events` table of ``con`` with ``patterns``; ``meta`` carries window and stats."""
     hits = match_events(con, patterns)
-    periods = baseline.periods(meta["baseline_start"], meta["start"], meta["end"], meta["earliest"])
+    periods = timeutil.periods(meta["baseline_start"], meta["start"], meta["end"], meta["earliest"])
     findings = baseline.classify(aggregate(con, patterns, hits), periods)
     deploys = collect(con)
     context = _context(con, meta, deploys) | {}

@@ -6,38 +6,12 @@ it is reported as "present before the incident" and never chosen as the root cau
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 
 from rca.model import Finding
+from rca.timeutil import Periods
 
 SIMILAR_RATE = 3.0
-MIN_BASELINE_SECONDS = 60.0
-
-
-@dataclass(frozen=True)
-class Periods:
-    """Seconds of log actually covered by the baseline and by the incident window."""
-
-    baseline_s: float
-    window_s: float
-
-    @property
-    def has_baseline(self) -> bool:
-        """Whether the input reaches far enough back to judge what was there before."""
-        return self.baseline_s >= MIN_BASELINE_SECONDS
-
-
-def periods(
-    baseline_start: datetime | None, start: datetime | None, end: datetime | None, earliest: datetime | None
-) -> Periods:
-    """Covered durations: the baseline begins no earlier than the first entry of the input."""
-    if start is None or end is None:
-        return Periods(0.0, 0.0)
-    lo = (
-        max(x for x in (baseline_start, earliest) if x is not None) if (baseline_start or earliest) else start
-    )
-    return Periods(max(0.0, (start - lo).total_seconds()), max(1.0, (end - start).total_seconds()))
 
 
 def rate_ratio(f: Finding, p: Periods) -> float | None:

@@ -8,16 +8,15 @@ unreadable input (the message names the file, line and problem); 3 Cloud Logging
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
 from rca import __version__
-from rca.errors import RcaError, UsageError
+from rca.cli.common import F, guard
+from rca.cli.patterns import patterns
+from rca.errors import UsageError
 
-F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("markdown", "text", "html", "json")
 EXTENSIONS = {
     ".md": "markdown",
@@ -27,7 +26,6 @@ EXTENSIONS = {
     ".json": "json",
     ".txt": "text",
 }
-INTERNAL_ERROR = 70
 
 ANALYZE_EXAMPLES = """
 \b
@@ -38,36 +36,6 @@ Examples:
   rca analyze --since 2025-09-15T14:00:00Z --until 2025-09-15T15:30:00Z \\
       --input logs.ndjson.gz --out report.html
 """
-
-
-def _guard(func: F) -> F:
-    """Run a command; turn RcaError into its exit code and anything else into a short bug report."""
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        debug = bool(kwargs.get("debug"))
-        try:
-            return func(*args, **kwargs)
-        except RcaError as exc:
-            if debug:
-                raise
-            click.echo(f"rca: error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("rca: interrupted", err=True)
-            sys.exit(130)
-        except Exception as exc:
-            if debug:
-                raise
-            click.echo(
-                f"rca: internal error: {type(exc).__name__}: {exc} (re-run with --debug for the "
-                "traceback and please report it)",
-                err=True,
-            )
-            sys.exit(INTERNAL_ERROR)
-
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -127,7 +95,7 @@ def _window_options(func: F) -> F:
 )
 @click.option("--refresh", is_flag=True, help="Live fetch: ignore the local cache.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
-@_guard
+@guard
 def analyze(
     service: str | None,
     since: str,
@@ -146,7 +114,7 @@ def analyze(
 ) -> None:
     """Find the root cause of an incident in a window of logs and write a five-whys report."""
     from rca import api
-    from rca.report import render
+    from rca.report.render import render
 
     fmt = _format(fmt, out)
     if inputs:
@@ -183,7 +151,7 @@ def analyze(
 @click.option("--max-entries", default=50000, show_default=True, help="Stop after this many entries.")
 @click.option("--refresh", is_flag=True, help="Ignore the local cache.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
-@_guard
+@guard
 def fetch(
     service: str | None,
     since: str,
@@ -235,6 +203,5 @@ def _emit(text: str, out: Path | None) -> None:
     click.echo(f"rca: report written to {out}", err=True)
 
 
-from rca.cli_patterns import patterns  # noqa: E402  (registers the `patterns` group)
 
 main.add_command(patterns)

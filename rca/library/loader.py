@@ -20,8 +20,9 @@ import jsonschema
 import yaml
 
 from rca.errors import PatternError, UsageError
+from rca.library.re2check import compile_re2, dialect_problem, group_names
 from rca.model import Absence, Category, LikelyCause, Match, Pattern, RemediationStep, Role, Rule
-from rca.re2check import compile_re2, dialect_problem, group_names
+from rca.resources import data_dir
 
 CATEGORY_PREFIX = "category:"
 CONTEXT_FIELDS = frozenset(
@@ -60,21 +61,14 @@ class ExampleFailure:
 
 
 def builtin_dir() -> Path:
-    """The directory of the patterns shipped with rca (checkout or installed package)."""
-    try:
-        from rca.paths import data_dir  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return Path(__file__).resolve().parent.parent / "patterns"
-    return Path(data_dir("patterns"))
+    """The directory of the patterns shipped with rca (see rca/resources.py)."""
+    return data_dir("patterns")
 
 
 @functools.lru_cache(maxsize=1)
 def _validator() -> jsonschema.Draft202012Validator:
     """The JSON Schema validator for one pattern file (patterns/schema.json)."""
-    schema_path = Path(__file__).resolve().parent.parent / "patterns" / "schema.json"
-    if not schema_path.is_file():
-        schema_path = builtin_dir() / "schema.json"
-    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    schema = json.loads((builtin_dir() / "schema.json").read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema)
 
 
@@ -273,6 +267,8 @@ def _load_dir(root: Path) -> dict[str, Pattern]:
         raise PatternError(str(root), "pattern directory does not exist")
     found: dict[str, Pattern] = {}
     for path in sorted(root.glob("**/*.yaml")):
+        if path.name.startswith("_"):
+            continue  # library-wide knowledge (patterns/_knowledge.yaml), not a pattern
         pattern = load_pattern(path, root)
         if pattern.id in found:
             other = found[pattern.id].path

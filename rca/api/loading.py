@@ -1,7 +1,7 @@
-"""The one entry point shared by the CLI and notebooks: load(), analyze(), fetch().
+"""Loading: files, DataFrames and Cloud Logging windows into a `Loaded` DuckDB store.
 
 Everything here maps values to values; only rca/sources talks to the outside world and only
-rca/cli.py prints or exits.
+rca/cli/ prints or exits.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from rca.engine.store import Store
 from rca.errors import NoEntriesError
@@ -21,7 +21,6 @@ from rca.timeutil import resolve_window, rfc3339
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rca.exploration import Analysis
 
 
 @dataclass
@@ -169,8 +168,8 @@ def _fetch(
 ) -> tuple[Path, Any, datetime, datetime]:
     """Fetch the window and an equal baseline before it from Cloud Logging (or the cache)."""
     from rca.errors import UsageError
-    from rca.library import load_library
-    from rca.sources.cloud import fetch_window
+    from rca.library.loader import load_library
+    from rca.sources.cloud.fetch import fetch_window
 
     if not service:
         raise UsageError("--service is required when reading from Cloud Logging (or give --input FILE)")
@@ -223,7 +222,7 @@ def fetch_to_file(
     progress: bool = False,
 ) -> str:
     """`rca fetch`: save the window as a gcloud-style JSON export; return a one-line summary."""
-    from rca.sources.cache import write_gcloud_json
+    from rca.sources.cloud.cache import write_gcloud_json
 
     _, result, start, end = _fetch(service, since, until, project, max_entries, refresh, progress)
     write_gcloud_json(result.entries, out)
@@ -240,58 +239,6 @@ def build_events(loaded: Loaded) -> dict[str, int]:
 
     stats = rejoin(loaded.store.con)
     return {k: int(v) for k, v in vars(stats).items() if isinstance(v, int)}
-
-
-def analyze(
-    inputs: Sequence[str | Path] | str | Path | Loaded | pd.DataFrame,
-    *,
-    since: str | None = None,
-    until: str | None = None,
-    service: str | None = None,
-    patterns: Sequence[str | Path] = (),
-    ignore: Sequence[str] = (),
-) -> Analysis:
-    """Load (unless given a `Loaded` or an entries DataFrame), match the library, build the causal chain.
-
-    Returns an `rca.exploration.Analysis`: the CLI renders its ``.result``, notebooks explore the
-    rest (findings, timeline, evidence) from the same run.
-    """
-    from rca.analysis import run
-    from rca.exploration import Analysis
-    from rca.library import load_library
-
-    library = load_library([Path(p) for p in patterns], ignore)
-    loaded = _as_loaded(inputs, since, until, service)
-    event_stats = build_events(loaded)
-    meta = {
-        "service": loaded.service,
-        "start": loaded.start,
-        "end": loaded.end,
-        "baseline_start": loaded.baseline_start,
-        "earliest": loaded.earliest(),
-        "load_stats": loaded.load_stats()
-        | {
-            "tracebacks_rejoined": event_stats.get("rejoined", 0),
-            "entries_absorbed": event_stats.get("absorbed", 0),
-        },
-    }
-    return Analysis(run(loaded.store.con, library.patterns, meta), loaded, library)
-
-
-def _as_loaded(
-    inputs: Sequence[str | Path] | str | Path | Loaded | pd.DataFrame,
-    since: str | None,
-    until: str | None,
-    service: str | None,
-) -> Loaded:
-    """Whatever `analyze` was given, as a `Loaded` store."""
-    if isinstance(inputs, Loaded):
-        return inputs
-    if isinstance(inputs, (str, Path)):
-        return load([inputs], since=since, until=until, service=service)
-    if hasattr(inputs, "columns") and hasattr(inputs, "attrs"):
-        return load_frame(cast("pd.DataFrame", inputs), since=since, until=until, service=service)
-    return load(inputs, since=since, until=until, service=service)
 
 
 _RAW_JOIN = """
@@ -378,27 +325,3 @@ def _finish(
     return loaded
 
 
-def suggest_patterns(
-    inputs: Sequence[str | Path],
-    *,
-    since: str | None = None,
-    until: str | None = None,
-    service: str | None = None,
-    top: int = 3,
-) -> list[dict[str, Any]]:
-    """Draft pattern dicts for the top unexplained signals (see `rca patterns suggest`)."""
-    from rca.mining.suggest import draft_pattern
-
-    loaded = load(inputs, since=since, until=until, service=service)
-    outcome = analyze(loaded)
-    result = getattr(outcome, "result", outcome)
-    signals = list(result.signals)[:top]
-    rows = loaded.store.con.execute(
-        "SELECT message FROM events WHERE in_window ORDER BY event_id LIMIT 2000"
-    ).fetchall()
-    others = [str(m).split("\n", 1)[0] for (m,) in rows]
-    drafts = []
-    for signal in signals:
-        outside = [m for m in others if m not in signal.members]
-        drafts.append(draft_pattern(signal.template, list(signal.members), outside, count=signal.count))
-    return drafts

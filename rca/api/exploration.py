@@ -13,16 +13,16 @@ import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from rca.analysis import Result
 from rca.model import Finding, Hypothesis, Link, Remediation, RootCause
+from rca.reasoning.analysis import Result
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
-    from rca.api import Loaded
+    from rca.api.loading import Loaded
     from rca.engine.match import Hit
-    from rca.library import Library
+    from rca.library.loader import Library
 
 FINDING_COLUMNS = ("pattern_id", "category", "role", "layer", "status", "count", "baseline_count",
                    "first_seen", "last_seen", "revisions", "title")
@@ -80,7 +80,7 @@ class Analysis:
 
     def report(self, format: str = "markdown", redact: bool = True) -> str:
         """The report as ``format`` (markdown | html | text | json), exactly as `rca analyze` writes it."""
-        from rca.report import render
+        from rca.report.render import render
 
         return render(self.result, format, redact=redact)
 
@@ -132,7 +132,7 @@ class Analysis:
     @functools.cached_property
     def entries(self) -> pd.DataFrame:
         """The normalised entries (window and baseline; ``in_window`` tells them apart), with ``raw`` JSON."""
-        from rca.api import entries_frame
+        from rca.api.loading import entries_frame
 
         return entries_frame(self.loaded)
 
@@ -244,7 +244,7 @@ class Analysis:
 
     def _repr_markdown_(self) -> str:
         """The same summary as Markdown, log text escaped for Markdown."""
-        from rca.report import md_inline
+        from rca.report.render import md_inline
 
         r = self.root_cause
         lines = [f"**Root cause** ({r.category.value}, confidence {r.confidence:.0%}): "
@@ -319,8 +319,8 @@ def _http_columns(long: pd.DataFrame) -> list[str]:
 
 def _text(value: str, limit: int = _SUMMARY_TEXT) -> str:
     """Log-derived text made safe to show: control characters dropped, secrets redacted, shortened."""
-    from rca.redact import redact
-    from rca.report import clean
+    from rca.report.redact import redact
+    from rca.report.render import clean
 
     text = redact(clean(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"

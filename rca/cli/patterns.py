@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from rca.cli import _guard
+from rca.cli.common import guard
 
 
 @click.group()
@@ -16,7 +16,7 @@ def patterns() -> None:
 
 
 def _library(dirs: tuple[Path, ...], builtin: bool = True):  # type: ignore[no-untyped-def]
-    from rca.library import load_library
+    from rca.library.loader import load_library
 
     return load_library(list(dirs), include_builtin=builtin)
 
@@ -26,7 +26,7 @@ def _library(dirs: tuple[Path, ...], builtin: bool = True):  # type: ignore[no-u
 @click.option("--area", help="Only this area (folder), e.g. cloud-run, postgres.")
 @click.option("--patterns", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--debug", is_flag=True)
-@_guard
+@guard
 def list_(category: str | None, area: str | None, dirs: tuple[Path, ...], debug: bool) -> None:
     """One line per pattern: id, category, role, title."""
     for p in _library(dirs).patterns:
@@ -39,7 +39,7 @@ def list_(category: str | None, area: str | None, dirs: tuple[Path, ...], debug:
 @click.argument("pattern_id")
 @click.option("--patterns", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--debug", is_flag=True)
-@_guard
+@guard
 def show(pattern_id: str, dirs: tuple[Path, ...], debug: bool) -> None:
     """Print one pattern file."""
     from rca.errors import UsageError
@@ -55,7 +55,7 @@ def show(pattern_id: str, dirs: tuple[Path, ...], debug: bool) -> None:
 @patterns.command()
 @click.argument("dirs", nargs=-1, type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--debug", is_flag=True)
-@_guard
+@guard
 def lint(dirs: tuple[Path, ...], debug: bool) -> None:
     """Check schema, RE2 dialect, unique ids, edges and examples (built-in library by default)."""
     lib = _library(dirs, builtin=not dirs)
@@ -69,7 +69,7 @@ def lint(dirs: tuple[Path, ...], debug: bool) -> None:
 @patterns.command("test")
 @click.argument("dirs", nargs=-1, type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--debug", is_flag=True)
-@_guard
+@guard
 def test_(dirs: tuple[Path, ...], debug: bool) -> None:
     """Run every pattern's match / no_match examples and print the failures."""
     lib = _library(dirs, builtin=not dirs)
@@ -96,7 +96,7 @@ def test_(dirs: tuple[Path, ...], debug: bool) -> None:
     help="Write one <id>.yaml per draft here (default: print them).",
 )
 @click.option("--debug", is_flag=True)
-@_guard
+@guard
 def suggest(
     inputs: tuple[str, ...],
     since: str | None,

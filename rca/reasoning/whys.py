@@ -1,6 +1,6 @@
 """The words of the analysis: the chain of whys, the root cause, the losing hypotheses, remediation.
 
-rca/chain.py decides which findings explain which; this module turns that decision into the
+rca/reasoning/chain.py decides which findings explain which; this module turns that decision into the
 statements a report prints, with the evidence, support and confidence of each why. Pure.
 """
 
@@ -10,10 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from rca import chain
-from rca.deploys import DeployInfo
+from rca.library.templating import fill
 from rca.model import Category, Finding, Hypothesis, Link, Remediation, Role, RootCause
-from rca.templating import fill
+from rca.reasoning import chain
+from rca.reasoning.deploys import DeployInfo
 
 
 def conclude(
@@ -68,7 +68,7 @@ def deploy_fallback(
     symptom: chain.Node, deploys: DeployInfo, links: list[Link], root: RootCause, window_start: str | None
 ) -> tuple[list[Link], RootCause]:
     """When nothing explains the symptom but it began with a new revision, say so (deployment-change)."""
-    from rca.deploys import new_revision_suspect
+    from rca.reasoning.deploys import new_revision_suspect
 
     failing: dict[str, int] = {}
     for o in symptom.occurrences:

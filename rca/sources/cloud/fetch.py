@@ -30,15 +30,15 @@ from google.api_core import exceptions as gexc
 from google.cloud import logging as gcl
 
 from rca.errors import UsageError
-from rca.sources import cache
-from rca.sources.cloud_client import ENDPOINT_ENV as ENDPOINT_ENV
-from rca.sources.cloud_client import PROJECT_ENV as PROJECT_ENV
-from rca.sources.cloud_client import READ_SCOPE as READ_SCOPE
-from rca.sources.cloud_client import MeteredSession as MeteredSession
-from rca.sources.cloud_client import access_error, brief
-from rca.sources.cloud_client import make_client as make_client
-from rca.sources.cloud_client import metered as metered
-from rca.sources.queries import Query, as_utc, build_queries, format_ts
+from rca.sources.cloud import cache
+from rca.sources.cloud.client import ENDPOINT_ENV as ENDPOINT_ENV
+from rca.sources.cloud.client import PROJECT_ENV as PROJECT_ENV
+from rca.sources.cloud.client import READ_SCOPE as READ_SCOPE
+from rca.sources.cloud.client import MeteredSession as MeteredSession
+from rca.sources.cloud.client import access_error, brief
+from rca.sources.cloud.client import make_client as make_client
+from rca.sources.cloud.client import metered as metered
+from rca.sources.cloud.queries import Query, as_utc, build_queries, format_ts
 
 PAGE_SIZE = 1000
 DEFAULT_MAX_ENTRIES = 20_000
