@@ -310,3 +310,56 @@ class Signal:
     def to_json(self) -> dict[str, Any]:
         """JSON view (the member messages stay out: they are for drafting patterns)."""
         return {k: v for k, v in self.__dict__.items() if k != "members"}
+
+
+class State(str, enum.Enum):
+    """The verdict on the service over the window (report contract: `status.state`)."""
+
+    DOWN = "down"
+    DEGRADED = "degraded"
+    RECOVERED = "recovered"
+    OK = "ok"
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """The deploy that created the revision the failures began with."""
+
+    revision: str
+    deployed_at: str | None
+    by: str | None
+    changed: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Contract shape of `status.trigger`."""
+        return {"revision": self.revision, "deployed_at": self.deployed_at, "by": self.by,
+                "changed": list(self.changed)}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How the service fared in the window: the headline every format leads with."""
+
+    state: State
+    requests: int
+    failed_requests: int
+    error_rate: float | None
+    recent_error_rate: float | None
+    onset: str | None
+    recovered_at: str | None
+    trigger: Trigger | None = None
+    reasons: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Contract shape of `status`."""
+        return {
+            "state": self.state.value,
+            "requests": self.requests,
+            "failed_requests": self.failed_requests,
+            "error_rate": self.error_rate,
+            "recent_error_rate": self.recent_error_rate,
+            "onset": self.onset,
+            "recovered_at": self.recovered_at,
+            "trigger": self.trigger.to_json() if self.trigger else None,
+            "reasons": list(self.reasons),
+        }

@@ -61,6 +61,14 @@ def rfc3339(value: datetime | None) -> str | None:
     return text + "Z"
 
 
+
+def parse_rfc3339(text: str) -> datetime:
+    """An RFC 3339 time as an aware UTC datetime: times are compared as times, never as strings
+    (``'…00.500000Z' <= '…00Z'`` is True as text)."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
 MIN_BASELINE_SECONDS = 60.0
 
 

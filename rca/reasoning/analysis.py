@@ -23,10 +23,12 @@ from rca.model import (
     Role,
     RootCause,
     Signal,
+    Trigger,
+    Verdict,
     Window,
 )
-from rca.reasoning import baseline, chain, whys
-from rca.reasoning.deploys import DeployInfo, collect
+from rca.reasoning import baseline, chain, verdict, whys
+from rca.reasoning.deploys import DeployInfo, collect, creator
 from rca.timeutil import rfc3339
 
 SCHEMA_VERSION = 1
@@ -60,6 +62,7 @@ class Result:
     notes: tuple[str, ...] = ()
     baseline_phrases: Mapping[str, str] = field(default_factory=dict)
     timeline: tuple[TimelinePoint, ...] = ()
+    verdict: Verdict | None = None
     # Every (pattern, event) match, baseline included, for drill-down; not part of the JSON report.
     hits: tuple[Hit, ...] = field(default=(), repr=False, compare=False)
 
@@ -69,6 +72,7 @@ class Result:
             "schema_version": SCHEMA_VERSION,
             "service": self.service,
             "window": {"start": self.window.start, "end": self.window.end},
+            "status": self.verdict.to_json() if self.verdict else None,
             "stats": dict(self.stats),
             "findings": [
                 f.to_json() | {"baseline": self.baseline_phrases.get(f.pattern_id, "")} for f in self.findings
@@ -111,6 +115,7 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
             f"times): {top.template!r}",
             root.confidence,
         )
+    verdict = _verdict(con, meta, periods, findings, lookup, deploys)
     return Result(
         service=meta.get("service"),
         window=Window(rfc3339(meta["start"]), rfc3339(meta["end"])),
@@ -126,6 +131,7 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
         baseline_phrases=phrases,
         timeline=tuple(_timeline(con, hits, meta)),
         hits=tuple(hits),
+        verdict=verdict,
     )
 
 
@@ -291,3 +297,92 @@ def _signals(
 
 
 __all__ = ["Result", "Signal", "run", "samples"]
+
+
+_TRAFFIC = """
+    SELECT count(*) FILTER (WHERE in_window AND http_status IS NOT NULL),
+           count(*) FILTER (WHERE in_window AND http_status >= 500),
+           count(*) FILTER (WHERE NOT in_window AND http_status IS NOT NULL),
+           count(*) FILTER (WHERE NOT in_window AND http_status >= 500),
+           count(*) FILTER (WHERE in_window AND http_status IS NOT NULL AND ts >= ?),
+           count(*) FILTER (WHERE in_window AND http_status >= 500 AND ts >= ?),
+           count(*) FILTER (WHERE in_window AND severity_num >= 500),
+           count(*) FILTER (WHERE NOT in_window AND severity_num >= 500),
+           min(ts) FILTER (WHERE in_window AND http_status >= 500),
+           max(ts) FILTER (WHERE in_window AND http_status >= 500),
+           min(ts) FILTER (WHERE in_window AND severity_num >= 500)
+    FROM entries
+"""
+
+
+def _traffic(con: Any, meta: Mapping[str, Any], failed_deploys: int) -> verdict.Traffic:
+    """The counts and landmarks the verdict needs, in one scan of `entries`."""
+    end = meta.get("end")
+    since = datetime(1970, 1, 1)
+    if end is not None:
+        since = (end if end.tzinfo is None else end.astimezone(_UTC).replace(tzinfo=None)) - timedelta(
+            seconds=RECENT
+        )
+    row = con.execute(_TRAFFIC, [since, since]).fetchone()
+    assert row is not None
+    requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors = (
+        int(x or 0) for x in row[:8]
+    )
+    first_failure, last_failure, first_error = row[8], row[9], row[10]
+    recovered = None
+    if last_failure is not None:
+        after = con.execute(
+            "SELECT min(ts) FROM entries WHERE in_window AND http_status < 500 AND ts > ?", [last_failure]
+        ).fetchone()
+        recovered = after[0] if after else None
+    return verdict.Traffic(
+        requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors,
+        failed_deploys, first_failure, last_failure, first_error, recovered,
+    )
+
+
+def _verdict(
+    con: Any, meta: Mapping[str, Any], periods: Any, findings: Sequence[Finding],
+    lookup: Mapping[str, Pattern], deploys: DeployInfo,
+) -> Verdict:
+    """State, numbers, onset, recovery and the trigger deploy of the window."""
+    failed_deploys = sum(1 for d in deploys.deploys if d.failed)
+    traffic = _traffic(con, meta, failed_deploys)
+    active = sum(
+        1 for f in findings
+        if f.role is not Role.CONTEXT and f.status in ("active", "elevated")
+        and lookup[f.pattern_id].severity in ("error", "critical")
+    )
+    onset = traffic.first_failure or traffic.first_error
+    return verdict.decide(traffic, periods, active, trigger(con, deploys, onset))
+
+
+TRIGGER_LEAD = timedelta(minutes=10)
+
+
+def _naive(value: datetime) -> datetime:
+    """UTC without tzinfo, as the entries table stores times."""
+    return value if value.tzinfo is None else value.astimezone(_UTC).replace(tzinfo=None)
+
+
+def trigger(con: Any, deploys: DeployInfo, onset: datetime | None) -> Trigger | None:
+    """The deploy that created the revision failing at the onset, when that deploy is in the input."""
+    if onset is None or not deploys.deploys:
+        return None
+    row = con.execute(
+        "SELECT revision FROM entries WHERE in_window AND revision IS NOT NULL AND ts >= ? "
+        "AND (http_status >= 500 OR severity_num >= 500) ORDER BY ts, entry_id LIMIT 1", [onset]
+    ).fetchone()
+    if not row:
+        return None
+    revision = str(row[0])
+    first_row = con.execute("SELECT min(ts) FROM entries WHERE revision = ?", [revision]).fetchone()
+    first = first_row[0] if first_row else None
+    if first is None or first < _naive(onset) - TRIGGER_LEAD:
+        return None  # the revision served well before the failures began: its deploy did not start them
+    deploy = creator(deploys, revision, rfc3339(first))
+    if deploy is None:
+        return None
+    changed = tuple(c.split(" changed ", 1)[1] for c in deploys.changes
+                    if c.startswith(f"the deploy at {deploy.timestamp} changed "))
+    return Trigger(revision, deploy.timestamp, deploy.principal, changed)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rca.timeutil import rfc3339
+from rca.timeutil import parse_rfc3339, rfc3339
 
 DEPLOY_METHOD = r"Services\.(CreateService|ReplaceService|UpdateService)$"
 
@@ -27,6 +27,7 @@ class Deploy:
     principal: str | None
     service: str | None
     failed: bool
+    revision: str | None = None  # the revision this deploy created, when the audit entry names it
 
 
 @dataclass(frozen=True)
@@ -64,17 +65,19 @@ class DeployInfo:
 def collect(con: Any) -> DeployInfo:
     """Read deploys, per-revision health and deploy config out of the `entries` table."""
     rows = con.execute(
-        "SELECT ts, method_name, principal, service, severity_num, payload FROM entries "
+        "SELECT ts, method_name, principal, service, severity_num, payload, revision FROM entries "
         "WHERE log_id = 'cloudaudit.googleapis.com/activity' AND method_name IS NOT NULL "
         "AND regexp_matches(method_name, ?) ORDER BY ts, entry_id",
         [DEPLOY_METHOD],
     ).fetchall()
     deploys = tuple(
-        Deploy(rfc3339(ts), str(m).rsplit(".", 1)[-1], p, s, int(sev) >= 500) for ts, m, p, s, sev, _ in rows
+        Deploy(rfc3339(ts), str(m).rsplit(".", 1)[-1], p, s, int(sev) >= 500 or _failed(payload),
+               rev or _created_revision(payload))
+        for ts, m, p, s, sev, payload, rev in rows
     )
     config: dict[str, str] = {}
     changes: list[str] = []
-    for ts, *_, payload in rows:
+    for ts, *_, payload, _rev in rows:
         spec = _spec_config(payload)
         changes.extend(_changes(config, spec, rfc3339(ts)))
         config.update(spec)
@@ -189,7 +192,8 @@ def new_revision_suspect(
     failing_revs = [by_name[n] for n in failing if n in by_name and failing[n] > 0]
     if not failing_revs or window_start is None:
         return None
-    if any((r.first_seen or "") <= window_start for r in failing_revs):
+    start = parse_rfc3339(window_start)
+    if any(r.first_seen is None or parse_rfc3339(r.first_seen) <= start for r in failing_revs):
         return None  # a revision that was already running fails too: not the deploy
     healthy = [
         r
@@ -198,11 +202,55 @@ def new_revision_suspect(
     ]
     if not healthy:
         return None
-    suspect = sorted(failing_revs, key=lambda r: (r.first_seen or "", r.name))[0]
-    deploy = next((d for d in info.deploys if (d.timestamp or "") <= (suspect.first_seen or "")), None)
+    suspect = sorted(failing_revs, key=lambda r: (parse_rfc3339(r.first_seen or window_start), r.name))[0]
+    deploy = creator(info, suspect.name, suspect.first_seen)
     who = f", deployed by {deploy.principal} at {deploy.timestamp}" if deploy and deploy.principal else ""
     return (
         f"The failures begin with revision {suspect.name} (first seen {suspect.first_seen}{who}) while "
         f"{healthy[0].name} kept serving without errors; "
         "nothing in the logs explains the failure more deeply."
     )
+
+
+def _payload(payload: str | None) -> dict[str, Any]:
+    try:
+        proto = json.loads(payload) if payload else {}
+    except json.JSONDecodeError:
+        return {}
+    return proto if isinstance(proto, dict) else {}
+
+
+def _failed(payload: str | None) -> bool:
+    """An audit entry whose status carries a non-zero gRPC code records a deploy that failed."""
+    status = _payload(payload).get("status") or {}
+    return isinstance(status, dict) and bool(status.get("code"))
+
+
+def _created_revision(payload: str | None) -> str | None:
+    """The revision an audit entry names as created (v1 Revision response, v1/v2 service status)."""
+    proto = _payload(payload)
+    response = proto.get("response") or {}
+    status = response.get("status") or {}
+    if isinstance(status, dict) and status.get("latestCreatedRevisionName"):
+        return str(status["latestCreatedRevisionName"])
+    if response.get("latestCreatedRevision"):
+        return str(response["latestCreatedRevision"]).rsplit("/", 1)[-1]
+    if response.get("kind") == "Revision" and (response.get("metadata") or {}).get("name"):
+        return str(response["metadata"]["name"])
+    service = (proto.get("request") or {}).get("service") or {}
+    template = (service.get("spec") or {}).get("template") or service.get("template") or {}
+    named = (template.get("metadata") or {}).get("name") or template.get("revision")
+    return str(named).rsplit("/", 1)[-1] if named else None
+
+
+def creator(info: DeployInfo, revision: str, first_seen: str | None) -> Deploy | None:
+    """The deploy that created ``revision``: the one naming it, else the closest one before its
+    first entry (never simply the input's first deploy)."""
+    named = [d for d in info.deploys if d.revision == revision and not d.failed]
+    if named:
+        return named[-1]
+    if first_seen is None:
+        return None
+    limit = parse_rfc3339(first_seen)
+    before = [d for d in info.deploys if d.timestamp and not d.failed and parse_rfc3339(d.timestamp) <= limit]
+    return before[-1] if before else None

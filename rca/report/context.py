@@ -172,19 +172,16 @@ def _impact(result: Result) -> dict[str, Any]:
     }
 
 
-def _status(result: Result) -> dict[str, str]:
-    """down when most requests fail (over the window or in its last ten minutes), degraded when
-    anything is active, ok otherwise."""
-    rate = result.stats.get("error_rate")
-    recent = result.stats.get("recent_error_rate")
-    active = any(f.status in ("active", "elevated") and f.role is not Role.CONTEXT for f in result.findings)
-    if (rate is not None and rate >= 0.5) or (recent is not None and recent >= 0.5):
-        code = "down"
-    elif active or result.chain or int(result.stats.get("server_errors", 0)):
-        code = "degraded"
-    else:
-        code = "ok"
-    return {"code": code, "label": {"down": "DOWN", "degraded": "DEGRADED", "ok": "NO INCIDENT FOUND"}[code]}
+STATE_LABELS = {"down": "DOWN", "degraded": "DEGRADED", "recovered": "RECOVERED", "ok": "NO INCIDENT FOUND"}
+
+
+def _status(result: Result) -> dict[str, Any]:
+    """The verdict (rca/reasoning/verdict.py) as the templates show it: code, label and numbers."""
+    v = result.verdict
+    if v is None:
+        return {"code": "ok", "label": STATE_LABELS["ok"], "onset": None, "recovered_at": None,
+                "trigger": None, "reasons": []}
+    return {"code": v.state.value, "label": STATE_LABELS[v.state.value]} | v.to_json()
 
 
 def _link(link: Any, cites: _Cites) -> dict[str, Any]:

@@ -1,0 +1,83 @@
+"""The verdict: is the service down, degraded, recovered or fine, since when, and after which deploy.
+
+Never a false all-clear: failed requests, error entries or a failed deploy beyond what the
+baseline already had make the window an incident even when nothing explains them; only a window
+whose failures were all there before at the same rate (or that has none) is `ok`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rca.model import State, Trigger, Verdict
+from rca.timeutil import Periods, rfc3339
+
+DOWN_RATE = 0.5  # half the requests failing, over the window or at its end, is an outage
+SIMILAR = 2.0  # a rate up to this multiple of the baseline's is "the same as before"
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Counts and landmarks read from the entries table for the verdict."""
+
+    requests: int
+    failed: int
+    baseline_requests: int
+    baseline_failed: int
+    recent_requests: int
+    recent_failed: int
+    errors: int
+    baseline_errors: int
+    failed_deploys: int
+    first_failure: datetime | None
+    last_failure: datetime | None
+    first_error: datetime | None
+    first_success_after_failures: datetime | None
+
+
+def beyond_baseline(window: int, baseline: int, periods: Periods) -> bool:
+    """Whether ``window`` occurrences are more than the baseline's rate would predict."""
+    if window <= 0:
+        return False
+    if not periods.has_baseline or baseline == 0:
+        return True
+    return window / periods.window_s > SIMILAR * baseline / periods.baseline_s
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def reasons(t: Traffic, periods: Periods, active_failures: int) -> tuple[str, ...]:
+    """What makes the window an incident, in words; empty for a quiet window."""
+    out = []
+    if beyond_baseline(t.failed, t.baseline_failed, periods):
+        out.append(f"{t.failed} of {t.requests} requests failed with 5xx")
+    if beyond_baseline(t.errors, t.baseline_errors, periods):
+        out.append(f"{t.errors} entries at severity ERROR or above")
+    if t.failed_deploys:
+        out.append(f"{t.failed_deploys} deploy(s) failed")
+    if active_failures:
+        out.append(f"{active_failures} failure mode(s) began or grew in the window")
+    return tuple(out)
+
+
+def decide(t: Traffic, periods: Periods, active_failures: int, trigger: Trigger | None) -> Verdict:
+    """The state and its numbers from the traffic, the baseline and what the analysis found."""
+    why = reasons(t, periods, active_failures)
+    rate, recent = _rate(t.failed, t.requests), _rate(t.recent_failed, t.recent_requests)
+    failing_requests = beyond_baseline(t.failed, t.baseline_failed, periods)
+    onset = t.first_failure if failing_requests else (t.first_error if why else None)
+    recovered_at = None
+    now_failing = recent >= DOWN_RATE if recent is not None else (rate or 0.0) >= DOWN_RATE
+    if not why:
+        state = State.OK
+    elif now_failing:
+        state = State.DOWN
+    elif t.failed and t.recent_requests and not t.recent_failed and t.first_success_after_failures:
+        state, recovered_at = State.RECOVERED, rfc3339(t.first_success_after_failures)
+    else:
+        state = State.DEGRADED
+    return Verdict(state, t.requests, t.failed, rate, recent, rfc3339(onset), recovered_at,
+                   trigger if state is not State.OK else None, why)
