@@ -126,6 +126,8 @@ class Pattern:
     runtimes: tuple[str, ...] = ()
     surfaces: tuple[str, ...] = ()
     likely_cause: LikelyCause | None = None
+    kind: str | None = None  # a symptom's kind (patterns/_knowledge.yaml: what usually explains it)
+    frames: str | None = None  # "own": only stacks with a frame of the service's own code
 
 
 @dataclass(frozen=True)

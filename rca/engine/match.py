@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from rca.engine.store import SEVERITY_NUM
-from rca.library.loader import extract_fields
+from rca.library.knowledge import Knowledge, load_knowledge
+from rca.library.loader import extract_fields, match_position
 from rca.library.re2check import compile_re2
-from rca.model import Finding, Pattern, Sample
+from rca.model import Finding, Pattern, Role, Sample
 from rca.timeutil import rfc3339
 
 _NAMED_GROUP = re.compile(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>")
@@ -28,8 +29,31 @@ _EVENT_COLUMNS = (
     # Cloud Run stamps a request log with the time the request ARRIVED; it failed `latency` later,
     # which is the moment to compare with the application's own error lines.
     "CASE WHEN http_latency_s IS NOT NULL AND ts IS NOT NULL "
-    "THEN ts + to_microseconds(CAST(http_latency_s * 1000000 AS BIGINT)) ELSE ts END AS done_ts, trace"
+    "THEN ts + to_microseconds(CAST(http_latency_s * 1000000 AS BIGINT)) ELSE ts END AS done_ts, trace, "
+    "runtime, exc_types, exc_messages, frames"
 )
+
+
+class Row(NamedTuple):
+    """One survivor event as `match_events` reads it (the columns of _EVENT_COLUMNS, by name)."""
+
+    event_id: int
+    ts: datetime | None
+    insert_id: str | None
+    log_name: str | None
+    log_id: str | None
+    revision: str | None
+    instance_id: str | None
+    message: str
+    member_ids: Any
+    in_window: bool
+    service: str | None
+    done_ts: datetime | None
+    trace: str | None
+    runtime: str | None
+    exc_types: list[str] | None
+    exc_messages: list[str] | None
+    frames: list[str] | None
 
 
 @dataclass(frozen=True)
@@ -45,6 +69,8 @@ class Hit:
     fields: dict[str, str]
     done_ts: datetime | None = None
     trace: str | None = None
+    pos: int = -1  # where in the message the pattern matched (inner errors print later, or earlier)
+    runtime: str | None = None
 
 
 def strip_names(expr: str) -> str:
@@ -115,8 +141,13 @@ def pattern_where(p: Pattern) -> tuple[str, list[Any]]:
     return " AND ".join(conds) or "FALSE", params
 
 
-def match_events(con: Any, patterns: Sequence[Pattern]) -> list[Hit]:
-    """Every (pattern, event) match over `events`, absence patterns included; deterministic order."""
+def match_events(con: Any, patterns: Sequence[Pattern], knowledge: Knowledge | None = None) -> list[Hit]:
+    """Every (pattern, event) match over `events`, absence patterns included; deterministic order.
+
+    A pattern with ``frames: own`` keeps only stacks with a frame of the service's own code (per
+    ``knowledge``'s runtime rules), and names the exception and that frame as its fields.
+    """
+    knowledge = knowledge if knowledge is not None else load_knowledge()
     if not patterns:
         return []
     where, params = prefilter_where(patterns)
@@ -124,16 +155,30 @@ def match_events(con: Any, patterns: Sequence[Pattern]) -> list[Hit]:
     hits: list[Hit] = []
     for p in patterns:
         where, params = pattern_where(p)
-        rows = con.execute(
+        rows = [Row(*r) for r in con.execute(
             f"SELECT {_EVENT_COLUMNS} FROM survivors WHERE {where} ORDER BY event_id", params
-        ).fetchall()
+        ).fetchall()]
         if p.absence is not None:
             rows = _without_companion(con, p, rows)
-        hits.extend(_hit(p, row) for row in rows)
+        if p.frames == "own":
+            hits.extend(h for row in rows if (h := _own_code_hit(p, row, knowledge)) is not None)
+        else:
+            hits.extend(_hit(p, row) for row in rows)
     return hits
 
 
-def _without_companion(con: Any, p: Pattern, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+def _own_code_hit(p: Pattern, row: Row, knowledge: Knowledge) -> Hit | None:
+    """A hit when the event's stack has a frame of the service's own code; None otherwise."""
+    rules = knowledge.runtimes.get(row.runtime or "")
+    frame = rules.own_frame(row.frames or ()) if rules else None
+    if frame is None or not row.exc_types:
+        return None
+    message = (row.exc_messages or [""])[0].strip().split("\n", 1)[0][:200]
+    fields = {"exc_type": row.exc_types[0], "frame": frame} | ({"exc_message": message} if message else {})
+    return replace(_hit(p, row), fields=fields)
+
+
+def _without_companion(con: Any, p: Pattern, rows: list[Row]) -> list[Row]:
     """Keep the openers whose expected companion never came in the same scope in time."""
     assert p.absence is not None
     scope_col = {"instance": "instance_id", "revision": "revision", "service": "service"}[p.absence.scope]
@@ -144,30 +189,31 @@ def _without_companion(con: Any, p: Pattern, rows: list[tuple[Any, ...]]) -> lis
     by_scope: dict[Any, list[datetime]] = defaultdict(list)
     for scope, ts in companions:
         by_scope[scope].append(ts)
-    scope_index = {"instance": 6, "revision": 5, "service": 10}[p.absence.scope]
     within = timedelta(seconds=p.absence.within_s)
     kept = []
     for row in rows:
-        opened = row[1]
+        opened = row.ts
         if opened is None:
             continue
-        seen = by_scope.get(row[scope_index], [])
+        seen = by_scope.get(getattr(row, scope_col), [])
         if not any(opened <= t <= opened + within for t in seen):
             kept.append(row)
     return kept
 
 
-def _hit(p: Pattern, row: tuple[Any, ...]) -> Hit:
+def _hit(p: Pattern, row: Row) -> Hit:
     return Hit(
         pattern_id=p.id,
-        event_id=int(row[0]),
-        ts=row[1],
-        in_window=bool(row[9]),
-        instance_id=row[6],
-        revision=row[5],
-        fields=extract_fields(p, str(row[7])) if p.extract else {},
-        done_ts=row[11],
-        trace=row[12],
+        event_id=int(row.event_id),
+        ts=row.ts,
+        in_window=bool(row.in_window),
+        instance_id=row.instance_id,
+        revision=row.revision,
+        fields=extract_fields(p, str(row.message)) if p.extract else {},
+        done_ts=row.done_ts,
+        trace=row.trace,
+        pos=match_position(p, str(row.message)) if p.role is Role.CAUSE else -1,
+        runtime=row.runtime,
     )
 
 

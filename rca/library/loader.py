@@ -25,6 +25,8 @@ from rca.model import Absence, Category, LikelyCause, Match, Pattern, Remediatio
 from rca.resources import data_dir
 
 CATEGORY_PREFIX = "category:"
+# Fields a `frames: own` pattern gets from the re-joined stack rather than from a regex group.
+FRAME_FIELDS = frozenset({"exc_type", "exc_message", "frame"})
 CONTEXT_FIELDS = frozenset(
     {"service", "project", "location", "revision", "instance", "count", "first_seen", "last_seen"}
 )
@@ -83,6 +85,14 @@ def message_matches(pattern: Pattern, text: str) -> bool:
     if m.all and not all(compile_re2(e).search(text) for e in m.all):
         return False
     return not m.any or any(compile_re2(e).search(text) for e in m.any)
+
+
+def match_position(pattern: Pattern, text: str) -> int:
+    """Offset of the earliest ``any``/``all`` match in ``text`` (-1 when none): in a chain of
+    wrapped errors it tells the outer error from the inner one."""
+    starts = [found.start() for expr in (*pattern.match.all, *pattern.match.any)
+              if (found := compile_re2(expr).search(text)) is not None]
+    return min(starts, default=-1)
 
 
 def extract_fields(pattern: Pattern, text: str) -> dict[str, str]:
@@ -195,6 +205,7 @@ def _build(doc: Mapping[str, Any], path: Path, area: str) -> Pattern:
                                for e in examples.get("match", ())),
         runtimes=tuple(doc.get("runtime", ())), surfaces=tuple(doc.get("surface", ())),
         likely_cause=_likely_cause(doc.get("likely_cause")),
+        kind=doc.get("kind"), frames=doc.get("frames"),
     )
 
 
@@ -393,7 +404,7 @@ def _pattern_problems(p: Pattern) -> list[LintProblem]:
 
 def _template_problems(p: Pattern) -> list[LintProblem]:
     """Placeholders in prose (why, rule statements) must name an extracted or context field."""
-    fillable = CONTEXT_FIELDS | set(p.extract)
+    fillable = CONTEXT_FIELDS | set(p.extract) | (FRAME_FIELDS if p.frames == "own" else frozenset())
     texts = [("why", p.why)] + [(f"rules[{i}].statement", r.statement) for i, r in enumerate(p.rules)]
     return [LintProblem(p.path, p.id, where, f"placeholder {{{name}}} is never filled")
             for where, text in texts for name in _PLACEHOLDER.findall(text) if name not in fillable]

@@ -13,6 +13,7 @@ from typing import Any
 
 from rca import timeutil
 from rca.engine.match import Hit, aggregate, match_events, samples
+from rca.library.knowledge import load_knowledge
 from rca.model import (
     Category,
     Finding,
@@ -89,7 +90,8 @@ class Result:
 
 def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Result:
     """Analyse the `events` table of ``con`` with ``patterns``; ``meta`` carries window and stats."""
-    hits = match_events(con, patterns)
+    knowledge = load_knowledge()
+    hits = _specific_first(match_events(con, patterns, knowledge), patterns)
     periods = timeutil.periods(meta["baseline_start"], meta["start"], meta["end"], meta["earliest"])
     findings = baseline.classify(aggregate(con, patterns, hits), periods)
     deploys = collect(con)
@@ -100,7 +102,7 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
     lookup = {p.id: p for p in patterns}
     nodes = _nodes(findings, lookup, hits)
     phrases = {f.pattern_id: baseline.describe(f, periods) for f in findings}
-    links, root, hyps, used = whys.conclude(nodes, context, phrases)
+    links, root, hyps, used = whys.conclude(nodes, context, phrases, knowledge)
     if root.category is Category.UNKNOWN and used:
         links, root = whys.deploy_fallback(nodes[used[0]], deploys, links, root, rfc3339(meta["start"]))
     generic = {p.id for p in patterns if p.generic}
@@ -135,6 +137,15 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
     )
 
 
+def _specific_first(hits: list[Hit], patterns: Sequence[Pattern]) -> list[Hit]:
+    """Drop own-code exception hits on events a specific cause pattern already explains: a
+    connection refused raised through the app's frames is a network failure, not a bug."""
+    lookup = {p.id: p for p in patterns}
+    explained = {h.event_id for h in hits if lookup[h.pattern_id].role is Role.CAUSE
+                 and not lookup[h.pattern_id].generic and lookup[h.pattern_id].frames is None}
+    return [h for h in hits if lookup[h.pattern_id].frames is None or h.event_id not in explained]
+
+
 def _finding_order(f: Finding) -> tuple[int, int, str]:
     status_rank = {"active": 0, "elevated": 1, "pre-existing": 2}
     return (status_rank.get(f.status, 3), -f.count, f.pattern_id)
@@ -147,7 +158,8 @@ def _nodes(
     for h in hits:
         if h.in_window:
             occ.setdefault(h.pattern_id, []).append(
-                chain.Occurrence(h.done_ts or h.ts, h.instance_id, h.revision, h.event_id, h.trace)
+                chain.Occurrence(h.done_ts or h.ts, h.instance_id, h.revision, h.event_id, h.trace, h.pos,
+                                 h.runtime)
             )
     return {
         f.pattern_id: chain.Node(f, lookup[f.pattern_id], tuple(occ.get(f.pattern_id, ()))) for f in findings

@@ -15,9 +15,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from rca.library.knowledge import Knowledge
 from rca.model import Category, Finding, Hypothesis, Pattern, Role, RootCause, Rule
 
 KNOWLEDGE = 0.5
+# A symptom kind's usual causes (patterns/_knowledge.yaml) are weaker knowledge than an edge a
+# pattern names: they need the clock's agreement and lose ties to a specific edge.
+GENERAL_KNOWLEDGE = 0.35
+# An error printed inside another in the same stack (Caused by:, [cause], %w) is its inner cause.
+WRAPPED = 0.45
+NOVEL = 0.1  # a cause absent from the baseline beats one that was already there
+WORSENED = 3.0  # a symptom this many times more frequent after a cause began: the cause can explain it
 SAME_EVENT = 0.3
 SAME_INSTANCE = 0.2
 SAME_TRACE = 0.25
@@ -39,6 +47,8 @@ class Occurrence:
     revision: str | None
     event_id: int
     trace: str | None = None
+    pos: int = -1  # where the pattern matched in the event's message
+    runtime: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,13 +100,35 @@ def knows(cause: Node, effect: Node) -> bool:
     return refers_to(cause.pattern.causes, effect) or refers_to(effect.pattern.caused_by, cause)
 
 
-def edge(cause: Node, effect: Node) -> Edge | None:
+def kind_explains(cause: Node, effect: Node, knowledge: Knowledge) -> bool:
+    """The effect's symptom kind usually arises from the cause's category (a failure) or kind."""
+    refs = knowledge.kinds.get(effect.pattern.kind or "", ())
+    if not refs:
+        return False
+    by_kind = cause.pattern.kind is not None and f"kind:{cause.pattern.kind}" in refs
+    by_category = cause.pattern.role is Role.CAUSE and f"category:{cause.finding.category.value}" in refs
+    return by_kind or by_category
+
+
+def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge | None:
     """Weigh the support for cause -> effect; None when the library knows no such link."""
-    if not knows(cause, effect) or cause.pattern.role is Role.CONTEXT:
+    if cause.pattern.role is Role.CONTEXT:
         return None
-    support = ["library: " + _knowledge_phrase(cause, effect)]
-    score = KNOWLEDGE
+    knowledge = knowledge or Knowledge()
+    if knows(cause, effect):
+        support, score = ["library: " + _knowledge_phrase(cause, effect)], KNOWLEDGE
+    elif kind_explains(cause, effect, knowledge):
+        support = [f"library: a {effect.pattern.kind} usually comes from a {_what(cause)}"]
+        score = GENERAL_KNOWLEDGE
+    elif _wraps(cause, effect, knowledge):
+        support, score = [f"{cause.id} is printed as the inner cause of {effect.id}"], WRAPPED
+    else:
+        return None
+    general = score == GENERAL_KNOWLEDGE
     order = _time_order(cause, effect)
+    if order == "worsened":
+        support.append(f"time: {effect.id} grew {WORSENED:g}x or more after it began")
+        order = "consistent"
     if order == "contradicted":
         return Edge(
             cause.id,
@@ -108,6 +140,8 @@ def edge(cause: Node, effect: Node) -> Edge | None:
     if order == "consistent":
         score += TIME_ORDER
         support.append("time: occurs before")
+    elif general:
+        return None  # general knowledge alone, without the clock's agreement, invents links
     shared = {o.event_id for o in cause.occurrences} & {o.event_id for o in effect.occurrences}
     traces = _traces(cause) & _traces(effect)
     if shared:
@@ -122,6 +156,33 @@ def edge(cause: Node, effect: Node) -> Edge | None:
             score += SAME_INSTANCE * frac
             support.append(f"same instance, shortly before, on {frac:.0%} of affected instances")
     return Edge(cause.id, effect.id, min(score, 0.97), tuple(support))
+
+
+def _what(cause: Node) -> str:
+    if cause.pattern.kind and cause.pattern.role is not Role.CAUSE:
+        return cause.pattern.kind
+    return f"{cause.finding.category.value} failure"
+
+
+def _wraps(inner: Node, outer: Node, knowledge: Knowledge) -> bool:
+    """Both are causes matched in the same stacks, and the runtime prints ``inner`` as the wrapped
+    error (Caused by:, [cause], %w, Python's "direct cause") in most of them."""
+    if inner.pattern.role is not Role.CAUSE or outer.pattern.role is not Role.CAUSE:
+        return False
+    if knows(outer, inner):
+        return False  # the library says it the other way round
+    mine = {o.event_id: o for o in inner.occurrences}
+    votes = 0
+    shared = 0
+    for o in outer.occurrences:
+        other = mine.get(o.event_id)
+        rules = knowledge.runtimes.get(o.runtime or "")
+        if other is None or rules is None or other.pos < 0 or o.pos < 0 or other.pos == o.pos:
+            continue
+        shared += 1
+        later = other.pos > o.pos
+        votes += 1 if later == (rules.cause_order == "last") else 0
+    return shared > 0 and votes * 2 > shared
 
 
 def _traces(node: Node) -> set[str]:
@@ -146,11 +207,28 @@ def _time_order(cause: Node, effect: Node) -> str:
     common = sorted(set(a) & set(b))
     if common:
         before = sum(1 for r in common if a[r] <= b[r] + ORDER_SLACK)
-        return "consistent" if before * 2 >= len(common) else "contradicted"
-    ta, tb = cause.first(), effect.first()
-    if ta is None or tb is None:
-        return "unknown"
-    return "consistent" if ta <= tb + ORDER_SLACK else "contradicted"
+        order = "consistent" if before * 2 >= len(common) else "contradicted"
+    else:
+        ta, tb = cause.first(), effect.first()
+        if ta is None or tb is None:
+            return "unknown"
+        order = "consistent" if ta <= tb + ORDER_SLACK else "contradicted"
+    return "worsened" if order == "contradicted" and _worsened_after(cause, effect) else order
+
+
+def _worsened_after(cause: Node, effect: Node) -> bool:
+    """Whether the effect became much more frequent once the cause began: a leak's slow answers come
+    before its OOM, but the 503s pile up after it."""
+    start, times = cause.first(), sorted(o.ts for o in effect.occurrences if o.ts is not None)
+    if start is None or len(times) < 4:
+        return False
+    before = [t for t in times if t < start]
+    after = [t for t in times if t >= start]
+    if len(after) < 3:
+        return False
+    span_before = max((start - times[0]).total_seconds(), 60.0)
+    span_after = max((times[-1] - start).total_seconds(), 60.0)
+    return len(after) / span_after >= WORSENED * len(before) / span_before
 
 
 def _same_instance_fraction(cause: Node, effect: Node) -> float:
@@ -170,13 +248,13 @@ def _same_instance_fraction(cause: Node, effect: Node) -> float:
     return hits / len(effect_first)
 
 
-def build_edges(nodes: Sequence[Node]) -> dict[tuple[str, str], Edge]:
+def build_edges(nodes: Sequence[Node], knowledge: Knowledge | None = None) -> dict[tuple[str, str], Edge]:
     """Every edge the library allows between the nodes, weighed (rejected ones kept with score 0)."""
     out: dict[tuple[str, str], Edge] = {}
     for c in nodes:
         for e in nodes:
             if c.id != e.id:
-                found = edge(c, e)
+                found = edge(c, e, knowledge)
                 if found is not None:
                     out[(c.id, e.id)] = found
     return out
@@ -236,8 +314,9 @@ def _path_score(ids: tuple[str, ...], path_edges: tuple[Edge, ...], nodes: Mappi
         return 0.0
     mean = sum(e.score for e in path_edges) / len(path_edges)
     terminal = nodes[ids[-1]]
-    ends_on_cause = terminal.pattern.role is Role.CAUSE
-    return mean + 0.08 * len(path_edges) + (0.3 if ends_on_cause else 0.0)
+    ends_on_cause = terminal.pattern.role is Role.CAUSE and not terminal.pattern.generic
+    novel = NOVEL if terminal.finding.baseline_count == 0 else 0.0
+    return mean + 0.08 * len(path_edges) + (0.3 if ends_on_cause else 0.0) + novel
 
 
 def satisfies(refs: Sequence[str], node: Node) -> bool:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from rca.library.knowledge import Knowledge
 from rca.library.templating import fill
 from rca.model import Category, Finding, Hypothesis, Link, Remediation, Role, RootCause
 from rca.reasoning import chain
@@ -17,11 +18,12 @@ from rca.reasoning.deploys import DeployInfo
 
 
 def conclude(
-    nodes: Mapping[str, chain.Node], context: Mapping[str, str], phrases: Mapping[str, str]
+    nodes: Mapping[str, chain.Node], context: Mapping[str, str], phrases: Mapping[str, str],
+    knowledge: Knowledge | None = None,
 ) -> tuple[list[Link], RootCause, list[Hypothesis], list[str]]:
     """Choose the chain; state each link; derive root cause and the hypotheses that lost."""
     ordered = [nodes[k] for k in sorted(nodes)]
-    edges = chain.build_edges(ordered)
+    edges = chain.build_edges(ordered, knowledge)
     symptom = chain.main_symptom(ordered)
     if symptom is None:
         causes = [n for n in ordered if n.pattern.role is Role.CAUSE and n.finding.status == "active"]
@@ -44,7 +46,12 @@ def conclude(
         # A symptom can still be explained by a rule over other findings (the probe checks one
         # port while the server listens on another): the rule names the cause.
         fired = [(rule, support) for rule, support in fired if rule.category is not None]
-    if not explains and not fired:
+    inferred = None if explains or fired else _likely(best.ids, nodes)
+    if inferred is not None:
+        link = _inferred_link(len(links) + 1, inferred)
+        links.append(link)
+        root = RootCause(link.category, inferred.id, link.statement, link.confidence)
+    elif not explains and not fired:
         links.append(_gap_link(len(links) + 1, terminal))
         root = chain.unexplained(terminal)
     else:
@@ -133,6 +140,20 @@ def _technical(f: Finding) -> str:
         total = sum(counts.values())
         parts.append(f"{name}={top} in {n} of {total}")
     return "; ".join(parts)
+
+
+def _likely(ids: Sequence[str], nodes: Mapping[str, chain.Node]) -> chain.Node | None:
+    """The deepest symptom on the chain whose pattern says what it usually means."""
+    return next((nodes[i] for i in reversed(ids) if nodes[i].pattern.likely_cause is not None), None)
+
+
+def _inferred_link(why: int, node: chain.Node) -> Link:
+    """The last why when only the symptom is in the logs: its documented usual meaning, said as such."""
+    likely = node.pattern.likely_cause
+    assert likely is not None
+    statement = f"No log entry shows the cause itself; inferred from the symptom: {likely.because}"
+    return Link(why, statement, node.id, likely.category, likely.confidence, node.finding.samples[:1], "",
+                (f"inferred from {node.id}: what this symptom usually means",))
 
 
 def _gap_link(why: int, node: chain.Node) -> Link:
