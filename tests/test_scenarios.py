@@ -110,7 +110,12 @@ def test_netra_deploy_churn_is_counted(netra: dict[str, Any]) -> None:
         ),
         ("image-resizer-2025-11-04.json", "image-resizer", "memory-limit-exceeded", None),
         ("orders-worker-2025-08-21.log", "orders-worker", "permission-denied", None),
-        ("search-api-unknown-2025-07-30.json", "search-api", "unknown", None),
+        (
+            "search-api-unknown-2025-07-30.json",
+            "search-api",
+            "application-exception",
+            "app-unhandled-exception",
+        ),
     ],
 )
 def test_other_incidents_get_their_true_root_cause(
@@ -123,14 +128,17 @@ def test_other_incidents_get_their_true_root_cause(
         assert report["root_cause"]["pattern_id"] == pattern
 
 
-def test_unknown_incident_names_the_new_signal() -> None:
-    """With no pattern for the cause, the report names the template that began with the incident."""
+def test_novel_exception_in_own_code_is_named_and_still_a_signal() -> None:
+    """An exception no pattern knows, raised in the app's own frames with the incident, is the root cause
+    (type, message and frame named), and its template still surfaces as a new unexplained signal."""
     report = analyse("search-api-unknown-2025-07-30.json", "search-api").to_json()
     top = report["unexplained_signals"][0]
-    assert top["new"] is True
-    assert "checksum mismatch" in top["template"]
-    assert "checksum mismatch" in report["root_cause"]["summary"]
-    assert report["root_cause"]["confidence"] < 0.3
+    summary = report["root_cause"]["summary"]
+    assert (top["new"], "checksum mismatch" in top["template"]) == (True, True)
+    assert ("RankerShardMapError" in summary, "/srv/search_api/ranking/shards.py:91 in _verify" in summary) == (
+        True,
+        True,
+    )
 
 
 def _entry(i: int, ts: str, revision: str, status: int) -> dict[str, Any]:

@@ -320,8 +320,23 @@ def _finish(
         baseline_start = start - (end - start)
     store.finalise(start, end, service, baseline_start)
     loaded = Loaded(store, problems, service, start, end, baseline_start, shown)
-    if loaded.window_count() == 0:
+    if loaded.window_count() == 0 or (service and _service_absent(store, service)):
         raise NoEntriesError(_nothing_message(store, problems, start, end, service))
     return loaded
+
+
+def _service_absent(store: Store, service: str) -> bool:
+    """True when the input names services but no entry of the window is this one: entries without
+    a service (Cloud SQL, audit) alone would otherwise make a mistyped --service look like a quiet
+    window, a false all-clear."""
+    sql = "SELECT count(*) FROM entries WHERE in_window AND service = ?"
+    ours = store.con.execute(sql, [service]).fetchone()
+    if ours and int(ours[0]):
+        return False
+    named = store.con.execute(
+        "SELECT count(*) FROM staging "
+        "WHERE json_extract_string(j, '$.resource.labels.service_name') IS NOT NULL"
+    ).fetchone()
+    return bool(named and int(named[0]))
 
 

@@ -105,7 +105,9 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
     links, root, hyps, used = whys.conclude(nodes, context, phrases, knowledge)
     if root.category is Category.UNKNOWN and used:
         links, root = whys.deploy_fallback(nodes[used[0]], deploys, links, root, rfc3339(meta["start"]))
-    generic = {p.id for p in patterns if p.generic}
+    # A catch-all, or an exception known only by where it was raised, does not explain what failed:
+    # its events still feed the unexplained signals that `rca patterns suggest` drafts from.
+    generic = {p.id for p in patterns if p.generic or p.frames}
     signals = _signals(con, meta, {h.event_id for h in hits if h.pattern_id not in generic}, patterns)
     if root.category is Category.UNKNOWN and signals:
         top = signals[0]
