@@ -27,12 +27,21 @@ def since_required() -> bool:
     return any(p.name == "since" and p.required for p in command.params)
 
 
-def run_case(entries: list[dict[str, Any]], expected: dict[str, Any], tmp: Path) -> tuple[int, str, dict | None]:
-    """Write the export, run `rca analyze ... --format json` in process; return (exit code, output, report)."""
+def run_case(
+    entries: list[dict[str, Any]], expected: dict[str, Any], tmp: Path
+) -> tuple[int, str, dict | None]:
+    """Write the export, run `rca analyze ... --format json` in process: (exit code, output, report)."""
     path = tmp / f"{expected['service']}.json"
     path.write_text(json.dumps(entries), encoding="utf-8")
-    args = ["analyze", "--service", expected.get("service_arg", expected["service"]), "--input", str(path),
-            "--format", "json"]
+    args = [
+        "analyze",
+        "--service",
+        expected.get("service_arg", expected["service"]),
+        "--input",
+        str(path),
+        "--format",
+        "json",
+    ]
     if since_required():
         args += ["--since", "2h"]  # the whole two-hour file is the window, as the contract's optional --since
     result = CliRunner().invoke(main, args)
@@ -50,7 +59,11 @@ def text_of(report: dict[str, Any]) -> str:
     root = report.get("root_cause") or {}
     parts = [str(root.get("summary", "")), str(root.get("pattern_id", ""))]
     for link in report.get("chain") or []:
-        parts += [str(link.get("statement", "")), str(link.get("technical", "")), str(link.get("pattern_id", ""))]
+        parts += [
+            str(link.get("statement", "")),
+            str(link.get("technical", "")),
+            str(link.get("pattern_id", "")),
+        ]
         parts += [str(e.get("message", "")) for e in link.get("evidence") or []]
     return "\n".join(parts)
 
@@ -74,11 +87,15 @@ def verdict(expected: dict[str, Any], code: int, output: str, report: dict[str, 
             if status.get("state") != "ok":
                 problems.append(f"status.state {status.get('state')!r}, expected 'ok'")
         elif root.get("category") not in FAILURE_CATEGORIES_OF_QUIET or (root.get("confidence") or 0) >= 0.5:
-            problems.append(f"reported a failure: {root.get('category')} ({root.get('pattern_id')}) "
-                            f"confidence {root.get('confidence')}")
+            problems.append(
+                f"reported a failure: {root.get('category')} ({root.get('pattern_id')}) "
+                f"confidence {root.get('confidence')}"
+            )
         return problems
     if root.get("category") != expected["category"]:
-        problems.append(f"root cause {root.get('category')} ({root.get('pattern_id')}), expected {expected['category']}")
+        problems.append(
+            f"root cause {root.get('category')} ({root.get('pattern_id')}), expected {expected['category']}"
+        )
     if expected.get("mentions") and expected["mentions"] not in text_of(report):
         problems.append(f"neither the root cause nor the chain mentions {expected['mentions']!r}")
     if status is not None and expected.get("state_not") and status.get("state") == expected["state_not"]:
@@ -88,7 +105,9 @@ def verdict(expected: dict[str, Any], code: int, output: str, report: dict[str, 
     if expected.get("trigger_revision"):
         trigger = (status or {}).get("trigger") or {}
         if trigger.get("revision") != expected["trigger_revision"]:
-            problems.append(f"trigger revision {trigger.get('revision')!r}, expected {expected['trigger_revision']!r}")
+            problems.append(
+                f"trigger revision {trigger.get('revision')!r}, expected {expected['trigger_revision']!r}"
+            )
     return problems
 
 

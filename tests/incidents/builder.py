@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (verbatim log lines and stack frames are longer than a code line)
 """A small builder of Cloud Logging LogEntry dicts for constructed Cloud Run and GKE incidents.
 
 Every incident is two hours of logs: a baseline hour of healthy traffic (with whatever noise the

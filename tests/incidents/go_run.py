@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (verbatim log lines and stack frames are longer than a code line)
 """Go services on Cloud Run (net/http) and one on GKE: incidents and quiet windows.
 
 Wording sources:
@@ -22,9 +23,15 @@ from __future__ import annotations
 from typing import Any
 
 from tests.incidents.builder import (
-    MALFORMED, GkeIncident, Incident, captured, day, oom_line, startup_probe_failed,
+    MALFORMED,
+    GkeIncident,
+    Incident,
+    captured,
+    day,
+    oom_line,
+    startup_probe_failed,
 )
-from tests.incidents.common import END, background, expect, steady
+from tests.incidents.common import END, background, expect
 
 RT = "go"
 Result = tuple[list[dict[str, Any]], dict[str, Any]]
@@ -56,7 +63,7 @@ def _superfluous(inc: Incident, rev: str, insts: list[str], every: float = 900) 
 def _crash(inc: Incident, t: float, rev: str, inst: str, text: str, code: int, path: str) -> None:
     inc.block(t, text, rev, inst)
     inc.system(t + 0.05, f"Container called exit({code}).", rev, inst, "WARNING")
-    for j in range(inc.rng.randint(1, 3)):
+    for _j in range(inc.rng.randint(1, 3)):
         inc.request(t - inc.rng.uniform(0.1, 2), 503, path, rev, inst, latency=round(inc.rng.uniform(0.1, 2), 3),
                     text=MALFORMED)
 
@@ -73,7 +80,7 @@ def go_deploy_concurrent_map() -> Result:
         _log(inc, 3890 + k * 6, "listening on :8080", new, i)
     background(inc, new, fresh, start=3905, cloudsql=False, paths=("/api/track?sid=a81f", "/api/health"))
     crash = captured("go_concurrent_map_writes.txt")
-    for k, t in enumerate(range(4000, int(END), 290)):
+    for _k, t in enumerate(range(4000, int(END), 290)):
         inst = inc.instance()
         _log(inc, t - 100, "listening on :8080", new, inst)
         _crash(inc, t, new, inst, crash, 2, "/api/track?sid=a81f")

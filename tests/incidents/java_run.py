@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (verbatim log lines and stack frames are longer than a code line)
 """Java (Spring Boot 3 on Tomcat) services on Cloud Run and one on GKE: incidents and quiet windows.
 
 Wording sources:
@@ -29,9 +30,15 @@ from __future__ import annotations
 from typing import Any
 
 from tests.incidents.builder import (
-    MALFORMED, NO_INSTANCE, GkeIncident, Incident, day, oom_line, startup_probe_failed,
+    MALFORMED,
+    NO_INSTANCE,
+    GkeIncident,
+    Incident,
+    day,
+    oom_line,
+    startup_probe_failed,
 )
-from tests.incidents.common import END, background, expect, steady
+from tests.incidents.common import END, background, expect
 
 RT = "java"
 Result = tuple[list[dict[str, Any]], dict[str, Any]]
@@ -208,12 +215,12 @@ def java_symptom_chain_oom() -> Result:
     """Export requests push instances over 2 GiB; Cloud Run kills them and in-flight requests get 503."""
     inc, rev, insts = _service("export-svc", "exports.ExportApplication", 63, day(2025, 2, 13, 16), n=3)
     background(inc, rev, insts)
-    for k, t in enumerate(range(3760, int(END), 270)):
+    for _k, t in enumerate(range(3760, int(END), 270)):
         inst = inc.instance()
         _start(inc, t - 200, rev, inst, "exports.ExportApplication")
         inc.system(t, oom_line(2048, 2048 + inc.rng.randint(5, 80)), rev, inst)
         inc.system(t + 0.3, "Container terminated on signal 9.", rev, inst, "WARNING")
-        for j in range(inc.rng.randint(1, 3)):
+        for _j in range(inc.rng.randint(1, 3)):
             inc.request(t - inc.rng.uniform(1, 9), 503, "/api/exports/orders.csv", rev, inst,
                         latency=round(inc.rng.uniform(1, 9), 3), text=MALFORMED)
     return inc.export(), expect(

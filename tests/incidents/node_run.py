@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (verbatim log lines and stack frames are longer than a code line)
 """Node.js services on Cloud Run (express, fastify) and one on GKE: incidents and quiet windows.
 
 Wording sources:
@@ -17,7 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 from tests.incidents.builder import (
-    MALFORMED, NO_INSTANCE, GkeIncident, Incident, captured, day, startup_probe_failed,
+    MALFORMED,
+    NO_INSTANCE,
+    GkeIncident,
+    Incident,
+    captured,
+    day,
+    startup_probe_failed,
 )
 from tests.incidents.common import END, background, expect, steady
 
@@ -95,12 +102,12 @@ def node_symptom_chain_crash() -> Result:
     inc, rev, insts = _service("promo-api", 23, day(2025, 3, 3, 6), n=3)
     background(inc, rev, insts)
     stack = captured("node_uncaught_typeerror.txt")
-    for k, t in enumerate(range(3730, int(END), 260)):
+    for _k, t in enumerate(range(3730, int(END), 260)):
         inst = inc.instance()
         _start(inc, t - 120, rev, inst)
         inc.block(t, stack, rev, inst)
         inc.system(t + 0.05, "Container called exit(1).", rev, inst, "WARNING")
-        for j in range(inc.rng.randint(1, 3)):
+        for _j in range(inc.rng.randint(1, 3)):
             inc.request(t - inc.rng.uniform(0.2, 3), 503, "/api/promotions/apply", rev, inst, method="POST",
                         latency=round(inc.rng.uniform(0.2, 3), 3), text=MALFORMED)
     return inc.export(), expect(
@@ -203,10 +210,10 @@ def node_unexplained_failed_deploy() -> Result:
     """A deploy is rejected by the API; nothing in the library explains why, but the window is not ok."""
     inc, rev, insts = _service("admin-ui", 29, day(2025, 6, 10, 8))
     background(inc, rev, insts)
-    inc.deploy(4500, f"admin-ui-00031-v2", rev, "europe-west1-docker.pkg.dev/acme-prod/web/admin-ui:5.1.0",
+    inc.deploy(4500, "admin-ui-00031-v2", rev, "europe-west1-docker.pkg.dev/acme-prod/web/admin-ui:5.1.0",
                status={"code": 6, "message": "Revision named 'admin-ui-00031-v2' with different configuration "
                                             "already exists."})
-    inc.deploy(4620, f"admin-ui-00031-v2", rev, "europe-west1-docker.pkg.dev/acme-prod/web/admin-ui:5.1.0",
+    inc.deploy(4620, "admin-ui-00031-v2", rev, "europe-west1-docker.pkg.dev/acme-prod/web/admin-ui:5.1.0",
                status={"code": 6, "message": "Revision named 'admin-ui-00031-v2' with different configuration "
                                             "already exists."})
     return inc.export(), expect(
@@ -228,7 +235,7 @@ def node_wrong_deploy() -> Result:
     r3 = inc.revision(46)
     inc.deploy(4100, r3, r2, "europe-west1-docker.pkg.dev/acme-prod/core/accounts-api:9.1.0")
     crash = captured("node_module_not_found.txt")
-    for k, t in enumerate(range(4115, int(END), 300)):
+    for _k, t in enumerate(range(4115, int(END), 300)):
         inst = inc.instance()
         inc.block(t, crash, r3, inst)
         inc.system(t + 0.1, "Container called exit(1).", r3, inst, "WARNING")

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (verbatim log lines and stack frames are longer than a code line)
 """Python services on Cloud Run (uvicorn/FastAPI, gunicorn/Flask): incidents and quiet windows.
 
 Wording sources (each line below is copied from what the named software prints):
@@ -16,9 +17,15 @@ from __future__ import annotations
 from typing import Any
 
 from tests.incidents.builder import (
-    MALFORMED, NOT_STARTED, Incident, captured, day, oom_line, startup_probe_failed,
+    MALFORMED,
+    NOT_STARTED,
+    Incident,
+    captured,
+    day,
+    oom_line,
+    startup_probe_failed,
 )
-from tests.incidents.common import BASELINE_END, END, background, expect, steady
+from tests.incidents.common import END, background, expect, steady
 
 RT = "python"
 UVICORN_ACCESS = 'INFO:     {ip}:{port} - "{method} {path} HTTP/1.1" {status} {phrase}'
@@ -97,7 +104,7 @@ def py_deploy_slow_init() -> Result:
                                        "(1.9 GiB)", "logger": "search.index"}, new, first, "INFO")
     _uvicorn_start(inc, 3712 + 221, new, first)  # the first one just made it (221 s < 240 s)
     background(inc, new, [first], start=3935, access_log=UVICORN_ACCESS, cloudsql=False, every=9)
-    for k, t in enumerate(range(3990, int(END) - 260, 170)):
+    for _k, t in enumerate(range(3990, int(END) - 260, 170)):
         inst = inc.instance()
         _uvicorn_start(inc, t, new, inst, complete=False)
         inc.structured(t + 0.5, {"message": "loading embedding index gs://acme-search-models/index-2025-03."
@@ -117,12 +124,12 @@ def py_symptom_chain_oom() -> Result:
     inc, rev, insts = _service("reports-api", 3, day(2025, 4, 2, 7), n=3)
     steady(inc, INVALID_HTTP, rev, insts, every=700)
     background(inc, rev, insts, access_log=UVICORN_ACCESS)
-    for k, t in enumerate(range(3790, int(END), 230)):
+    for _k, t in enumerate(range(3790, int(END), 230)):
         inst = inc.instance()
         _uvicorn_start(inc, t - 200, rev, inst)
         inc.system(t, oom_line(1024, 1024 + inc.rng.randint(3, 90)), rev, inst)
         inc.system(t + 0.3, "Container terminated on signal 9.", rev, inst, "WARNING")
-        for j in range(inc.rng.randint(1, 3)):
+        for _j in range(inc.rng.randint(1, 3)):
             inc.request(t - inc.rng.uniform(2, 20), 503, "/api/reports/export?format=xlsx", rev, inst,
                         latency=round(inc.rng.uniform(2, 20), 3), text=MALFORMED)
     return inc.export(), expect(
@@ -222,7 +229,7 @@ def py_precursor_leak() -> Result:
                             "gc_gen2_collections": 40 + m // 3 + int(300 * grow),
                             "gc_pause_ms_p99": round(3 + 260 * grow ** 2, 1), "cache_entries": int(1200 + 4_800_000 * grow)},
                        rev, inst, "WARNING" if grow > 0.6 else "INFO")
-    for k, at in enumerate((kill_at - 300, kill_at - 170, kill_at - 60)):
+    for _k, at in enumerate((kill_at - 300, kill_at - 170, kill_at - 60)):
         inc.text(at, f"[2025-06-17 13:{int((at - 3600) // 60):02d}:{int(at % 60):02d} +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:7)", rev, inst, "stderr")
     inc.system(kill_at, oom_line(1024, 1031), rev, inst)
     inc.system(kill_at + 0.2, "Container terminated on signal 9.", rev, inst, "WARNING")
@@ -275,7 +282,8 @@ def py_wrong_deploy() -> Result:
         _uvicorn_start(inc, 4222 + k * 15, r3, i)
     background(inc, r3, i3, start=4250, access_log=UVICORN_ACCESS, cloudsql=False)
     frames = captured("py_flask_keyerror.txt").split("\n")[:9]  # Flask's dispatch frames, as printed
-    tb = "\n".join(frames + [
+    tb = "\n".join([
+        *frames,
         '  File "/app/billing/views.py", line 41, in create_charge',
         "    client = stripe_client()",
         "             ^^^^^^^^^^^^^^^",
