@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from rca.cli import main
+from rca.cli.main import main
 from tests.incidents import all_cases
 
 CASES = all_cases()

@@ -135,10 +135,8 @@ def test_novel_exception_in_own_code_is_named_and_still_a_signal() -> None:
     top = report["unexplained_signals"][0]
     summary = report["root_cause"]["summary"]
     assert (top["new"], "checksum mismatch" in top["template"]) == (True, True)
-    assert ("RankerShardMapError" in summary, "/srv/search_api/ranking/shards.py:91 in _verify" in summary) == (
-        True,
-        True,
-    )
+    frame = "/srv/search_api/ranking/shards.py:91 in _verify"
+    assert ("RankerShardMapError" in summary, frame in summary) == (True, True)
 
 
 def _entry(i: int, ts: str, revision: str, status: int) -> dict[str, Any]:

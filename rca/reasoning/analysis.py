@@ -24,6 +24,7 @@ from rca.model import (
     Role,
     RootCause,
     Signal,
+    State,
     Trigger,
     Verdict,
     Window,
@@ -120,6 +121,11 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
             root.confidence,
         )
     verdict = _verdict(con, meta, periods, findings, lookup, deploys)
+    if verdict.state is State.OK:
+        # Nothing failed beyond what the baseline already had: no chain, and no cause to name.
+        links, used = [], []
+        root = RootCause(Category.UNKNOWN, None, "No failure in this window: requests succeeded and no error "
+                         "rose above what the baseline already had.", 0.0)
     return Result(
         service=meta.get("service"),
         window=Window(rfc3339(meta["start"]), rfc3339(meta["end"])),
