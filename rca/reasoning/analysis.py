@@ -7,7 +7,7 @@ reports render, and serialises to the contract's JSON deterministically.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -101,8 +101,11 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
         for name, values in f.fields.items():
             context.setdefault(name, values[0])  # e.g. {host} named by a context line of the same run
     lookup = {p.id: p for p in patterns}
-    nodes = _nodes(findings, lookup, hits)
     phrases = {f.pattern_id: baseline.describe(f, periods) for f in findings}
+    findings, phrases, step = _steady_before_step(
+        findings, _nodes(findings, lookup, hits), meta, phrases, periods.has_baseline
+    )
+    nodes = _since_step(_nodes(findings, lookup, hits), step)
     links, root, hyps, used = whys.conclude(nodes, context, phrases, knowledge)
     if root.category is Category.UNKNOWN and used:
         links, root = whys.deploy_fallback(nodes[used[0]], deploys, links, root, rfc3339(meta["start"]))
@@ -143,6 +146,58 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
         hits=tuple(hits),
         verdict=verdict,
     )
+
+
+def _steady_before_step(
+    findings: list[Finding], nodes: Mapping[str, chain.Node], meta: Mapping[str, Any],
+    phrases: dict[str, str], has_baseline: bool,
+) -> tuple[list[Finding], dict[str, str], tuple[str, datetime] | None]:
+    """Findings that ran at the same rate before and after the main symptom stepped up inside the
+    window are noise that was there before, like a baseline's, even when the input has no baseline.
+    With no baseline and no step in the symptom, the step is when the latest failure mode began."""
+    symptom = chain.main_symptom(list(nodes.values()))
+    start, end = meta.get("start"), meta.get("end")
+    if symptom is None or start is None or end is None:
+        return findings, phrases, None
+    lo, hi = _naive(start), _naive(end)
+    step = baseline.step_change([o.ts for o in symptom.occurrences if o.ts], lo, hi)
+    if step is None and not has_baseline:
+        step = _latest_new_cause(findings, nodes, lo, hi)
+    if step is None:
+        return findings, phrases, None
+    out, phrases = [], dict(phrases)
+    for f in findings:
+        times = [o.ts for o in nodes[f.pattern_id].occurrences if o.ts]
+        if f.status != "pre-existing" and f.role is not Role.CONTEXT and f.pattern_id != symptom.id and \
+                baseline.steady_across(times, step, lo, hi):
+            f = replace(f, status="pre-existing")
+            phrases[f.pattern_id] = f"at the same rate before and after the failures grew at {rfc3339(step)}"
+        out.append(f)
+    noise = any(f.status == "pre-existing" for f in out)
+    return out, phrases, ((symptom.id, step) if noise else None)
+
+
+def _since_step(nodes: dict[str, chain.Node], step: tuple[str, datetime] | None) -> dict[str, chain.Node]:
+    """The main symptom as of its step: what it did before was the steady noise's doing, so the
+    clock of the incident's causes starts there."""
+    if step is None:
+        return nodes
+    symptom_id, at = step
+    node = nodes[symptom_id]
+    kept = tuple(o for o in node.occurrences if o.ts is None or o.ts >= at - chain.ORDER_SLACK)
+    return nodes | {symptom_id: replace(node, occurrences=kept)}
+
+
+def _latest_new_cause(
+    findings: Sequence[Finding], nodes: Mapping[str, chain.Node], lo: datetime, hi: datetime
+) -> datetime | None:
+    """When the last failure mode to appear began, if it began well inside the window."""
+    starts = [
+        first for f in findings
+        if f.role is Role.CAUSE and (first := nodes[f.pattern_id].first()) is not None
+        and first - lo >= baseline.MIN_BEFORE and hi - first >= baseline.MIN_AFTER
+    ]
+    return max(starts) if starts else None
 
 
 def _specific_first(hits: list[Hit], patterns: Sequence[Pattern]) -> list[Hit]:

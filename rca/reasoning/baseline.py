@@ -6,12 +6,15 @@ it is reported as "present before the incident" and never chosen as the root cau
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from rca.model import Finding
 from rca.timeutil import Periods
 
-SIMILAR_RATE = 3.0
+SIMILAR_RATE = 1.5
 
 
 def rate_ratio(f: Finding, p: Periods) -> float | None:
@@ -21,6 +24,12 @@ def rate_ratio(f: Finding, p: Periods) -> float | None:
     return (f.incident_count / p.window_s) / (f.baseline_count / p.baseline_s)
 
 
+def similar(count: int, expected: float) -> bool:
+    """Whether ``count`` is what a rate that predicts ``expected`` gives, allowing chance: within
+    half again, or three Poisson standard deviations (small counts jump by chance)."""
+    return count <= max(SIMILAR_RATE * expected, expected + 3 * math.sqrt(expected))
+
+
 def classify(findings: list[Finding], p: Periods) -> list[Finding]:
     """Mark findings seen before the incident: `pre-existing` at a similar rate, else `elevated`."""
     out = []
@@ -28,11 +37,45 @@ def classify(findings: list[Finding], p: Periods) -> list[Finding]:
         ratio = rate_ratio(f, p)
         if ratio is None:
             out.append(f)
-        elif ratio <= SIMILAR_RATE:
+        elif similar(f.incident_count, f.baseline_count * p.window_s / p.baseline_s):
             out.append(replace(f, status="pre-existing"))
         else:
             out.append(replace(f, status="elevated"))
     return out
+
+
+STEP = 2.5  # the symptom's rate after its step must be this many times the rate before
+MIN_BEFORE = timedelta(minutes=10)
+MIN_AFTER = timedelta(minutes=3)
+
+
+def step_change(times: Sequence[datetime], start: datetime, end: datetime) -> datetime | None:
+    """When a symptom that was already there at a low rate stepped up inside the window.
+
+    Without this, a window whose whole span is the input has no baseline, and an error stream that
+    ran at the same rate all along outvotes the failure that began with the jump.
+    """
+    ordered = sorted(t for t in times if start <= t <= end)
+    best, best_ratio = None, STEP
+    for i, t in enumerate(ordered):
+        before, after = i, len(ordered) - i
+        span_before, span_after = t - start, end - t
+        if before < 3 or after < 5 or span_before < MIN_BEFORE or span_after < MIN_AFTER:
+            continue
+        ratio = (after / span_after.total_seconds()) / (before / span_before.total_seconds())
+        if ratio > best_ratio:
+            best, best_ratio = t, ratio
+    return best
+
+
+def steady_across(times: Sequence[datetime], step: datetime, start: datetime, end: datetime) -> bool:
+    """Whether occurrences ran at about the same rate before and after ``step`` (noise, not cause)."""
+    before = sum(1 for t in times if start <= t < step)
+    after = sum(1 for t in times if step <= t <= end)
+    if before < 3:
+        return False
+    expected = before * (end - step).total_seconds() / max((step - start).total_seconds(), 1.0)
+    return similar(after, expected)
 
 
 def describe(f: Finding, p: Periods) -> str:

@@ -35,6 +35,8 @@ TOLERANCE = timedelta(seconds=2)
 # timestamps can disagree by seconds; only a cause first seen clearly after its effect contradicts.
 ORDER_SLACK = timedelta(seconds=30)
 NEAR = timedelta(seconds=180)
+FOLLOW_WITHIN = timedelta(seconds=30)
+FOLLOWED = 0.5
 MAX_DEPTH = 8
 
 
@@ -125,7 +127,14 @@ def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge 
     else:
         return None
     general = score == GENERAL_KNOWLEDGE
+    shared = {o.event_id for o in cause.occurrences} & {o.event_id for o in effect.occurrences}
+    traces = _traces(cause) & _traces(effect)
     order = _time_order(cause, effect)
+    if order == "contradicted" and (shared or traces or _followed(cause, effect) >= FOLLOWED):
+        # The symptom mixes several failures; the requests this cause was logged in prove it
+        # explains those, whatever failed earlier for other reasons.
+        order = "consistent"
+        support.append("time: within the failing requests it was logged in")
     if order == "worsened":
         support.append(f"time: {effect.id} grew {WORSENED:g}x or more after it began")
         order = "consistent"
@@ -142,8 +151,6 @@ def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge 
         support.append("time: occurs before")
     elif general:
         return None  # general knowledge alone, without the clock's agreement, invents links
-    shared = {o.event_id for o in cause.occurrences} & {o.event_id for o in effect.occurrences}
-    traces = _traces(cause) & _traces(effect)
     if shared:
         score += SAME_EVENT
         support.append(f"same traceback in {len(shared)} event(s)")
@@ -229,6 +236,23 @@ def _worsened_after(cause: Node, effect: Node) -> bool:
     span_before = max((start - times[0]).total_seconds(), 60.0)
     span_after = max((times[-1] - start).total_seconds(), 60.0)
     return len(after) / span_after >= WORSENED * len(before) / span_before
+
+
+def _followed(cause: Node, effect: Node) -> float:
+    """Share of the cause's occurrences that the effect follows on the same instance within seconds:
+    when a symptom mixes several failures, this is how a later one still proves its part."""
+    effect_times: dict[str, list[datetime]] = {}
+    for o in effect.occurrences:
+        if o.instance and o.ts is not None:
+            effect_times.setdefault(o.instance, []).append(o.ts)
+    timed = [(o.instance, o.ts) for o in cause.occurrences if o.instance and o.ts is not None]
+    if not timed:
+        return 0.0
+    hits = sum(
+        1 for inst, ts in timed
+        if any(ts - TOLERANCE <= t <= ts + FOLLOW_WITHIN for t in effect_times.get(inst, []))
+    )
+    return hits / len(timed)
 
 
 def _same_instance_fraction(cause: Node, effect: Node) -> float:
