@@ -23,7 +23,7 @@ extract: {extract}
 causes: {causes}
 why: "Something failed"
 examples:
-  match: ['connect to 10.0.0.1 timed out']
+  match: [{{line: 'connect to 10.0.0.1 timed out', source: 'https://example.org/where-this-wording-appears'}}]
   no_match: ['all good']
 """
 
