@@ -35,8 +35,9 @@ def test_examples_no_match(pattern: Pattern) -> None:
 
 @pytest.mark.parametrize("pattern", LIBRARY.patterns, ids=[p.id for p in LIBRARY.patterns])
 def test_examples_are_plentiful(pattern: Pattern) -> None:
-    """Each pattern carries at least two positive and two near-miss examples."""
-    assert (len(pattern.examples_match) >= 2, len(pattern.examples_no_match) >= 2) == (True, True)
+    """Each pattern carries at least one real, sourced line it matches and two near-misses: a second
+    positive line is added only when one with a source exists, never invented to fill a quota."""
+    assert (len(pattern.examples_match) >= 1, len(pattern.examples_no_match) >= 2) == (True, True)
 
 
 def test_library_lints_clean() -> None:
