@@ -24,13 +24,20 @@ def _library(dirs: tuple[Path, ...], builtin: bool = True):  # type: ignore[no-u
 @patterns.command("list")
 @click.option("--category", help="Only this root-cause category.")
 @click.option("--area", help="Only this area (folder), e.g. cloud-run, postgres.")
+@click.option("--runtime", help="Only this runtime: python, node, go, java, dotnet, ruby, php, any.")
+@click.option("--surface", help="Only this Google Cloud surface: cloud-run, gke, app-engine, ...")
 @click.option("--patterns", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--debug", is_flag=True)
 @guard
-def list_(category: str | None, area: str | None, dirs: tuple[Path, ...], debug: bool) -> None:
+def list_(
+    category: str | None, area: str | None, runtime: str | None, surface: str | None,
+    dirs: tuple[Path, ...], debug: bool,
+) -> None:
     """One line per pattern: id, category, role, title."""
     for p in _library(dirs).patterns:
         if (category and p.category.value != category) or (area and p.area != area):
+            continue
+        if (runtime and runtime not in p.runtimes) or (surface and surface not in p.surfaces):
             continue
         click.echo(f"{p.id:45} {p.category.value:28} {p.role.value:8} {p.title}")
 
