@@ -46,7 +46,7 @@ def conclude(
         # A symptom can still be explained by a rule over other findings (the probe checks one
         # port while the server listens on another): the rule names the cause.
         fired = [(rule, support) for rule, support in fired if rule.category is not None]
-    inferred = None if explains or fired else _likely(best.ids, nodes)
+    inferred = None if explains or fired else _likely(best.ids, nodes, symptom)
     if inferred is not None:
         link = _inferred_link(len(links) + 1, inferred)
         links.append(link)
@@ -142,8 +142,18 @@ def _technical(f: Finding) -> str:
     return "; ".join(parts)
 
 
-def _likely(ids: Sequence[str], nodes: Mapping[str, chain.Node]) -> chain.Node | None:
-    """The deepest symptom on the chain whose pattern says what it usually means."""
+def _likely(ids: Sequence[str], nodes: Mapping[str, chain.Node], symptom: chain.Node) -> chain.Node | None:
+    """The symptom whose documented meaning answers best: the application's own account (it began
+    start-up and never finished) on the symptom's revisions beats the platform's generic one, then
+    the deepest on the chain."""
+    revisions = {o.revision for o in symptom.occurrences if o.revision}
+    own = [
+        n for n in nodes.values()
+        if n.pattern.likely_cause is not None and n.pattern.layer in ("application", "runtime")
+        and n.finding.status != "pre-existing" and (not revisions or revisions & set(n.finding.revisions))
+    ]
+    if own:
+        return sorted(own, key=lambda n: (-n.finding.count, n.id))[0]
     return next((nodes[i] for i in reversed(ids) if nodes[i].pattern.likely_cause is not None), None)
 
 
