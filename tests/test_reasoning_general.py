@@ -1,0 +1,143 @@
+"""Reasoning that generalises: symptom kinds, wrapped errors, worsening, likely causes, the verdict,
+the trigger deploy and times compared as times. Small constructed values, no fixture answers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from rca.cli.main import main
+from rca.library.knowledge import Knowledge, RuntimeFrames, load_knowledge
+from rca.model import Category, LikelyCause, Role, State
+from rca.reasoning import chain, verdict, whys
+from rca.reasoning.deploys import Deploy, DeployInfo, RevisionStats, creator
+from rca.timeutil import Periods, parse_rfc3339
+from tests.test_chain import T0, node, pattern
+
+ROOT = Path(__file__).resolve().parent.parent
+KINDS = Knowledge(kinds={"request-failure": ("category:tls-certificate", "kind:crash")})
+
+
+def symptom(pid: str = "run-5xx", kind: str | None = "request-failure") -> chain.Node:
+    """A user-facing 5xx symptom of the given kind, at 100..150 s."""
+    return node(replace(pattern(pid, Role.SYMPTOM, http=True), kind=kind), [100, 110, 120, 130, 150])
+
+
+def test_a_symptom_kind_links_a_cause_of_a_listed_category_when_the_clock_agrees() -> None:
+    """A TLS failure first seen before the 5xx explains them through the kind, with no named edge."""
+    cause = node(pattern("tls-expired", Role.CAUSE, Category.TLS_CERTIFICATE), [90, 105])
+    found = chain.edge(cause, symptom(), KINDS)
+    assert (found is not None and found.score > 0, found and "usually comes from" in found.support[0]) == (
+        True,
+        True,
+    )
+
+
+def test_a_symptom_kind_makes_no_link_without_time_order() -> None:
+    """General knowledge alone, with no timestamps to agree, invents no link."""
+    cause = node(pattern("tls-expired", Role.CAUSE, Category.TLS_CERTIFICATE), [])
+    assert chain.edge(cause, symptom(), KINDS) is None
+
+
+def test_a_category_the_kind_does_not_list_makes_no_link() -> None:
+    """A disk failure is not among the listed usual causes of this kind: no edge."""
+    cause = node(pattern("disk-full", Role.CAUSE, Category.DISK_OR_FILESYSTEM), [90])
+    assert chain.edge(cause, symptom(), KINDS) is None
+
+
+def test_the_inner_error_of_a_wrapped_pair_explains_the_outer_one() -> None:
+    """Two causes in one stack: the one the runtime prints as the cause (Java: after) is the inner."""
+    knowledge = Knowledge(runtimes={"java": RuntimeFrames("first", "last", ())})
+    outer_p, inner_p = pattern("pool-timeout", Role.CAUSE), pattern("slots-reserved", Role.CAUSE)
+    at_0 = (chain.Occurrence(T0, "i1", "r", 7, None, 0, "java"),)
+    at_300 = (chain.Occurrence(T0, "i1", "r", 7, None, 300, "java"),)
+    outer = replace(node(outer_p, [10], events=[7]), occurrences=at_0)
+    inner = replace(node(inner_p, [10], events=[7]), occurrences=at_300)
+    forward, backward = chain.edge(inner, outer, knowledge), chain.edge(outer, inner, knowledge)
+    assert (forward is not None, backward) == (True, None)
+
+
+def test_a_symptom_that_worsens_after_a_later_cause_is_explained_by_it() -> None:
+    """Slow answers began first, but the 503s pile up after the OOM: the OOM can explain them."""
+    oom = node(pattern("oom", Role.CAUSE, Category.MEMORY_LIMIT_EXCEEDED, causes=("run-5xx",)), [600])
+    s = node(replace(pattern("run-5xx", Role.SYMPTOM, http=True)), [0, 300, *range(600, 660, 5)])
+    found = chain.edge(oom, s)
+    assert (found is not None and found.score > 0) is True
+
+
+def test_a_lone_symptom_answers_with_its_documented_meaning_said_as_inferred() -> None:
+    """With only the platform's symptom in the logs, the root cause is its likely cause, not unknown."""
+    p = replace(
+        pattern("no-instance", Role.SYMPTOM, http=True),
+        likely_cause=LikelyCause(Category.QUOTA_OR_RATE_LIMIT, 0.45, "max instances reached"),
+    )
+    links, root, _, _ = whys.conclude({"no-instance": node(p, [1, 2, 3])}, {}, {}, load_knowledge())
+    assert (root.category, root.confidence, "inferred" in links[-1].statement) == (
+        Category.QUOTA_OR_RATE_LIMIT,
+        0.45,
+        True,
+    )
+
+
+def traffic(failed: int, base_failed: int, recent: int, recent_failed: int) -> verdict.Traffic:
+    """Traffic of 1000 requests in the window and the baseline, with the given failures."""
+    first = T0 if failed else None
+    after = T0 + timedelta(minutes=40) if failed and not recent_failed else None
+    return verdict.Traffic(1000, failed, 1000, base_failed, recent, recent_failed, failed, base_failed, 0,
+                           first, first, first, after)
+
+
+def test_the_verdict_states() -> None:
+    """ok with no failures; ok with failures at the baseline's rate; down now; recovered; degraded."""
+    p = Periods(3600.0, 3600.0)
+    states = [
+        verdict.decide(traffic(0, 0, 100, 0), p, 0, None).state,
+        verdict.decide(traffic(20, 20, 100, 2), p, 0, None).state,
+        verdict.decide(traffic(600, 0, 100, 90), p, 1, None).state,
+        verdict.decide(traffic(200, 0, 100, 0), p, 1, None).state,
+        verdict.decide(traffic(50, 0, 100, 5), p, 1, None).state,
+    ]
+    assert states == [State.OK, State.OK, State.DOWN, State.RECOVERED, State.DEGRADED]
+
+
+def test_unexplained_errors_are_never_ok() -> None:
+    """Error entries with no failing request still make an incident (no false all-clear)."""
+    t = replace(traffic(0, 0, 100, 0), errors=30, baseline_errors=0, first_error=T0)
+    assert verdict.decide(t, Periods(3600.0, 3600.0), 0, None).state is State.DEGRADED
+
+
+def test_the_trigger_is_the_deploy_that_created_the_revision_not_the_first() -> None:
+    """Two deploys: the one naming the revision wins; failing that, the closest before its first entry."""
+    first = Deploy("2025-01-01T10:00:00Z", "ReplaceService", "a@x", "svc", False, None)
+    second = Deploy("2025-01-01T11:00:00Z", "ReplaceService", "b@x", "svc", False, None)
+    named = Deploy("2025-01-01T11:30:00Z", "ReplaceService", "c@x", "svc", False, "svc-00002")
+    rev = RevisionStats("svc-00002", "2025-01-01T11:05:00Z", None, 1, 0, 0, 0)
+    unnamed = DeployInfo((first, second), (rev,), {})
+    assert creator(unnamed, "svc-00002", rev.first_seen) == second
+    assert creator(DeployInfo((first, second, named), (rev,), {}), "svc-00002", rev.first_seen) == named
+
+
+def test_times_are_compared_as_times() -> None:
+    """Half a second past the minute is after the minute, though as text it sorts first."""
+    assert parse_rfc3339("2025-01-01T10:00:00.500000Z") > parse_rfc3339("2025-01-01T10:00:00Z")
+
+
+def test_a_mistyped_service_exits_1_naming_the_services_present() -> None:
+    """Entries without a service (Cloud SQL, audit) must not make a typo look like a quiet window."""
+    sample = str(ROOT / "examples" / "netra-backend-staging-2025-09-15.json")
+    result = CliRunner().invoke(main, ["analyze", "--service", "netra-backend-stagin", "--since", "1h",
+                                       "--input", sample, "--format", "json"])
+    assert (result.exit_code, "services in the input: netra-backend-staging" in result.output) == (1, True)
+
+
+def test_own_frames_follow_the_runtime_rules() -> None:
+    """The app's frame nearest the raise: Python prints it last, Node first; libraries are skipped."""
+    k = load_knowledge()
+    py = k.runtimes["python"].own_frame(["/app/main.py:3 in handler",
+                                         "/usr/local/lib/python3.12/site-packages/x/y.py:9 in call"])
+    node_frame = k.runtimes["node"].own_frame(["/usr/src/app/node_modules/pg/lib/client.js:1 in f",
+                                               "/usr/src/app/src/users.js:42 in getUser"])
+    assert (py, node_frame) == ("/app/main.py:3 in handler", "/usr/src/app/src/users.js:42 in getUser")
