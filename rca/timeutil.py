@@ -62,6 +62,11 @@ def rfc3339(value: datetime | None) -> str | None:
 
 
 
+def naive_utc(value: datetime) -> datetime:
+    """UTC without tzinfo, as the entries table stores times."""
+    return value if value.tzinfo is None else value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def parse_rfc3339(text: str) -> datetime:
     """An RFC 3339 time as an aware UTC datetime: times are compared as times, never as strings
     (``'…00.500000Z' <= '…00Z'`` is True as text)."""

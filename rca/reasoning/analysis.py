@@ -7,7 +7,7 @@ reports render, and serialises to the contract's JSON deterministically.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -25,13 +25,13 @@ from rca.model import (
     RootCause,
     Signal,
     State,
-    Trigger,
     Verdict,
     Window,
 )
-from rca.reasoning import baseline, chain, verdict, whys
-from rca.reasoning.deploys import DeployInfo, collect, creator
-from rca.timeutil import rfc3339
+from rca.reasoning import baseline, chain, impact, steady, whys
+from rca.reasoning.deploys import DeployInfo, collect
+from rca.reasoning.impact import RECENT
+from rca.timeutil import naive_utc, rfc3339
 
 SCHEMA_VERSION = 1
 _UTC = timezone.utc
@@ -102,10 +102,10 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
             context.setdefault(name, values[0])  # e.g. {host} named by a context line of the same run
     lookup = {p.id: p for p in patterns}
     phrases = {f.pattern_id: baseline.describe(f, periods) for f in findings}
-    findings, phrases, step = _steady_before_step(
+    findings, phrases, step = steady.steady_before_step(
         findings, _nodes(findings, lookup, hits), meta, phrases, periods.has_baseline
     )
-    nodes = _since_step(_nodes(findings, lookup, hits), step)
+    nodes = steady.since_step(_nodes(findings, lookup, hits), step)
     links, root, hyps, used = whys.conclude(nodes, context, phrases, knowledge)
     if root.category is Category.UNKNOWN and used:
         links, root = whys.deploy_fallback(nodes[used[0]], deploys, links, root, rfc3339(meta["start"]))
@@ -123,7 +123,7 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
             f"times): {top.template!r}",
             root.confidence,
         )
-    verdict = _verdict(con, meta, periods, findings, lookup, deploys)
+    verdict = impact.decide(con, meta, periods, findings, lookup, deploys)
     if verdict.state is State.OK:
         # Nothing failed beyond what the baseline already had: no chain, and no cause to name.
         links, used = [], []
@@ -146,58 +146,6 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
         hits=tuple(hits),
         verdict=verdict,
     )
-
-
-def _steady_before_step(
-    findings: list[Finding], nodes: Mapping[str, chain.Node], meta: Mapping[str, Any],
-    phrases: dict[str, str], has_baseline: bool,
-) -> tuple[list[Finding], dict[str, str], tuple[str, datetime] | None]:
-    """Findings that ran at the same rate before and after the main symptom stepped up inside the
-    window are noise that was there before, like a baseline's, even when the input has no baseline.
-    With no baseline and no step in the symptom, the step is when the latest failure mode began."""
-    symptom = chain.main_symptom(list(nodes.values()))
-    start, end = meta.get("start"), meta.get("end")
-    if symptom is None or start is None or end is None:
-        return findings, phrases, None
-    lo, hi = _naive(start), _naive(end)
-    step = baseline.step_change([o.ts for o in symptom.occurrences if o.ts], lo, hi)
-    if step is None and not has_baseline:
-        step = _latest_new_cause(findings, nodes, lo, hi)
-    if step is None:
-        return findings, phrases, None
-    out, phrases = [], dict(phrases)
-    for f in findings:
-        times = [o.ts for o in nodes[f.pattern_id].occurrences if o.ts]
-        if f.status != "pre-existing" and f.role is not Role.CONTEXT and f.pattern_id != symptom.id and \
-                baseline.steady_across(times, step, lo, hi):
-            f = replace(f, status="pre-existing")
-            phrases[f.pattern_id] = f"at the same rate before and after the failures grew at {rfc3339(step)}"
-        out.append(f)
-    noise = any(f.status == "pre-existing" for f in out)
-    return out, phrases, ((symptom.id, step) if noise else None)
-
-
-def _since_step(nodes: dict[str, chain.Node], step: tuple[str, datetime] | None) -> dict[str, chain.Node]:
-    """The main symptom as of its step: what it did before was the steady noise's doing, so the
-    clock of the incident's causes starts there."""
-    if step is None:
-        return nodes
-    symptom_id, at = step
-    node = nodes[symptom_id]
-    kept = tuple(o for o in node.occurrences if o.ts is None or o.ts >= at - chain.ORDER_SLACK)
-    return nodes | {symptom_id: replace(node, occurrences=kept)}
-
-
-def _latest_new_cause(
-    findings: Sequence[Finding], nodes: Mapping[str, chain.Node], lo: datetime, hi: datetime
-) -> datetime | None:
-    """When the last failure mode to appear began, if it began well inside the window."""
-    starts = [
-        first for f in findings
-        if f.role is Role.CAUSE and (first := nodes[f.pattern_id].first()) is not None
-        and first - lo >= baseline.MIN_BEFORE and hi - first >= baseline.MIN_AFTER
-    ]
-    return max(starts) if starts else None
 
 
 def _specific_first(hits: list[Hit], patterns: Sequence[Pattern]) -> list[Hit]:
@@ -303,7 +251,6 @@ def _stats(
     return out
 
 
-RECENT = 600  # seconds: "how bad is it now" is the last ten minutes of the window
 
 
 def _recent(con: Any, meta: Mapping[str, Any]) -> dict[str, Any]:
@@ -312,8 +259,7 @@ def _recent(con: Any, meta: Mapping[str, Any]) -> dict[str, Any]:
     end = meta.get("end")
     if end is None:
         return {}
-    naive_end = end if end.tzinfo is None else end.astimezone(_UTC).replace(tzinfo=None)
-    since = naive_end - timedelta(seconds=RECENT)
+    since = naive_utc(end) - timedelta(seconds=RECENT)
     row = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE http_status >= 500) FROM entries "
         "WHERE in_window AND http_status IS NOT NULL AND ts >= ?",
@@ -374,90 +320,3 @@ def _signals(
 __all__ = ["Result", "Signal", "run", "samples"]
 
 
-_TRAFFIC = """
-    SELECT count(*) FILTER (WHERE in_window AND http_status IS NOT NULL),
-           count(*) FILTER (WHERE in_window AND http_status >= 500),
-           count(*) FILTER (WHERE NOT in_window AND http_status IS NOT NULL),
-           count(*) FILTER (WHERE NOT in_window AND http_status >= 500),
-           count(*) FILTER (WHERE in_window AND http_status IS NOT NULL AND ts >= ?),
-           count(*) FILTER (WHERE in_window AND http_status >= 500 AND ts >= ?),
-           count(*) FILTER (WHERE in_window AND severity_num >= 500),
-           count(*) FILTER (WHERE NOT in_window AND severity_num >= 500),
-           min(ts) FILTER (WHERE in_window AND http_status >= 500),
-           max(ts) FILTER (WHERE in_window AND http_status >= 500),
-           min(ts) FILTER (WHERE in_window AND severity_num >= 500)
-    FROM entries
-"""
-
-
-def _traffic(con: Any, meta: Mapping[str, Any], failed_deploys: int) -> verdict.Traffic:
-    """The counts and landmarks the verdict needs, in one scan of `entries`."""
-    end = meta.get("end")
-    since = datetime(1970, 1, 1)
-    if end is not None:
-        since = (end if end.tzinfo is None else end.astimezone(_UTC).replace(tzinfo=None)) - timedelta(
-            seconds=RECENT
-        )
-    row = con.execute(_TRAFFIC, [since, since]).fetchone()
-    assert row is not None
-    requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors = (
-        int(x or 0) for x in row[:8]
-    )
-    first_failure, last_failure, first_error = row[8], row[9], row[10]
-    recovered = None
-    if last_failure is not None:
-        after = con.execute(
-            "SELECT min(ts) FROM entries WHERE in_window AND http_status < 500 AND ts > ?", [last_failure]
-        ).fetchone()
-        recovered = after[0] if after else None
-    return verdict.Traffic(
-        requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors,
-        failed_deploys, first_failure, last_failure, first_error, recovered,
-    )
-
-
-def _verdict(
-    con: Any, meta: Mapping[str, Any], periods: Any, findings: Sequence[Finding],
-    lookup: Mapping[str, Pattern], deploys: DeployInfo,
-) -> Verdict:
-    """State, numbers, onset, recovery and the trigger deploy of the window."""
-    failed_deploys = sum(1 for d in deploys.deploys if d.failed)
-    traffic = _traffic(con, meta, failed_deploys)
-    active = sum(
-        1 for f in findings
-        if f.role is not Role.CONTEXT and f.status in ("active", "elevated")
-        and lookup[f.pattern_id].severity in ("error", "critical")
-    )
-    onset = traffic.first_failure or traffic.first_error
-    return verdict.decide(traffic, periods, active, trigger(con, deploys, onset))
-
-
-TRIGGER_LEAD = timedelta(minutes=10)
-
-
-def _naive(value: datetime) -> datetime:
-    """UTC without tzinfo, as the entries table stores times."""
-    return value if value.tzinfo is None else value.astimezone(_UTC).replace(tzinfo=None)
-
-
-def trigger(con: Any, deploys: DeployInfo, onset: datetime | None) -> Trigger | None:
-    """The deploy that created the revision failing at the onset, when that deploy is in the input."""
-    if onset is None or not deploys.deploys:
-        return None
-    row = con.execute(
-        "SELECT revision FROM entries WHERE in_window AND revision IS NOT NULL AND ts >= ? "
-        "AND (http_status >= 500 OR severity_num >= 500) ORDER BY ts, entry_id LIMIT 1", [onset]
-    ).fetchone()
-    if not row:
-        return None
-    revision = str(row[0])
-    first_row = con.execute("SELECT min(ts) FROM entries WHERE revision = ?", [revision]).fetchone()
-    first = first_row[0] if first_row else None
-    if first is None or first < _naive(onset) - TRIGGER_LEAD:
-        return None  # the revision served well before the failures began: its deploy did not start them
-    deploy = creator(deploys, revision, rfc3339(first))
-    if deploy is None:
-        return None
-    changed = tuple(c.split(" changed ", 1)[1] for c in deploys.changes
-                    if c.startswith(f"the deploy at {deploy.timestamp} changed "))
-    return Trigger(revision, deploy.timestamp, deploy.principal, changed)

@@ -1,0 +1,95 @@
+"""The numbers behind the verdict, read from the `entries` table: traffic, failures, the trigger.
+
+rca/reasoning/verdict.py decides from these values; this module is the one that asks the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from rca.model import Finding, Pattern, Role, Trigger, Verdict
+from rca.reasoning import verdict
+from rca.reasoning.deploys import DeployInfo, creator
+from rca.timeutil import Periods, naive_utc, rfc3339
+
+RECENT = 600  # seconds: "how bad is it now" is the last ten minutes of the window
+TRIGGER_LEAD = timedelta(minutes=10)  # a revision first seen this long before the onset did not start it
+
+
+_TRAFFIC = """
+    SELECT count(*) FILTER (WHERE in_window AND http_status IS NOT NULL),
+           count(*) FILTER (WHERE in_window AND http_status >= 500),
+           count(*) FILTER (WHERE NOT in_window AND http_status IS NOT NULL),
+           count(*) FILTER (WHERE NOT in_window AND http_status >= 500),
+           count(*) FILTER (WHERE in_window AND http_status IS NOT NULL AND ts >= ?),
+           count(*) FILTER (WHERE in_window AND http_status >= 500 AND ts >= ?),
+           count(*) FILTER (WHERE in_window AND severity_num >= 500),
+           count(*) FILTER (WHERE NOT in_window AND severity_num >= 500),
+           min(ts) FILTER (WHERE in_window AND http_status >= 500),
+           max(ts) FILTER (WHERE in_window AND http_status >= 500),
+           min(ts) FILTER (WHERE in_window AND severity_num >= 500)
+    FROM entries
+"""
+
+
+def _traffic(con: Any, meta: Mapping[str, Any], failed_deploys: int) -> verdict.Traffic:
+    """The counts and landmarks the verdict needs, in one scan of `entries`."""
+    end = meta.get("end")
+    since = datetime(1970, 1, 1) if end is None else naive_utc(end) - timedelta(seconds=RECENT)
+    row = con.execute(_TRAFFIC, [since, since]).fetchone()
+    assert row is not None
+    requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors = (
+        int(x or 0) for x in row[:8]
+    )
+    first_failure, last_failure, first_error = row[8], row[9], row[10]
+    recovered = None
+    if last_failure is not None:
+        after = con.execute(
+            "SELECT min(ts) FROM entries WHERE in_window AND http_status < 500 AND ts > ?", [last_failure]
+        ).fetchone()
+        recovered = after[0] if after else None
+    return verdict.Traffic(
+        requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors,
+        failed_deploys, first_failure, last_failure, first_error, recovered,
+    )
+
+
+def decide(
+    con: Any, meta: Mapping[str, Any], periods: Periods, findings: Sequence[Finding],
+    lookup: Mapping[str, Pattern], deploys: DeployInfo,
+) -> Verdict:
+    """State, numbers, onset, recovery and the trigger deploy of the window."""
+    failed_deploys = sum(1 for d in deploys.deploys if d.failed)
+    traffic = _traffic(con, meta, failed_deploys)
+    active = sum(
+        1 for f in findings
+        if f.role is not Role.CONTEXT and f.status in ("active", "elevated")
+        and lookup[f.pattern_id].severity in ("error", "critical")
+    )
+    onset = traffic.first_failure or traffic.first_error
+    return verdict.decide(traffic, periods, active, trigger(con, deploys, onset))
+
+
+def trigger(con: Any, deploys: DeployInfo, onset: datetime | None) -> Trigger | None:
+    """The deploy that created the revision failing at the onset, when that deploy is in the input."""
+    if onset is None or not deploys.deploys:
+        return None
+    row = con.execute(
+        "SELECT revision FROM entries WHERE in_window AND revision IS NOT NULL AND ts >= ? "
+        "AND (http_status >= 500 OR severity_num >= 500) ORDER BY ts, entry_id LIMIT 1", [onset]
+    ).fetchone()
+    if not row:
+        return None
+    revision = str(row[0])
+    first_row = con.execute("SELECT min(ts) FROM entries WHERE revision = ?", [revision]).fetchone()
+    first = first_row[0] if first_row else None
+    if first is None or first < naive_utc(onset) - TRIGGER_LEAD:
+        return None  # the revision served well before the failures began: its deploy did not start them
+    deploy = creator(deploys, revision, rfc3339(first))
+    if deploy is None:
+        return None
+    changed = tuple(c.split(" changed ", 1)[1] for c in deploys.changes
+                    if c.startswith(f"the deploy at {deploy.timestamp} changed "))
+    return Trigger(revision, deploy.timestamp, deploy.principal, changed)

@@ -1,0 +1,71 @@
+"""Noise inside the window: what ran at the same rate before and after the failures grew.
+
+The baseline before the window tells old noise from new failures; when the input has no baseline
+(or the noise runs inside the window too), the main symptom's step up, or failing that the moment
+the newest failure mode began, splits the window the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from rca.model import Finding, Role
+from rca.reasoning import baseline, chain
+from rca.timeutil import naive_utc, rfc3339
+
+Step = tuple[str, datetime]  # the main symptom's id and when it stepped up
+
+
+def steady_before_step(
+    findings: list[Finding], nodes: Mapping[str, chain.Node], meta: Mapping[str, Any],
+    phrases: dict[str, str], has_baseline: bool,
+) -> tuple[list[Finding], dict[str, str], Step | None]:
+    """Findings that ran at the same rate before and after the main symptom stepped up inside the
+    window are noise that was there before, like a baseline's, even when the input has no baseline.
+    With no baseline and no step in the symptom, the step is when the latest failure mode began."""
+    symptom = chain.main_symptom(list(nodes.values()))
+    start, end = meta.get("start"), meta.get("end")
+    if symptom is None or start is None or end is None:
+        return findings, phrases, None
+    lo, hi = naive_utc(start), naive_utc(end)
+    step = baseline.step_change([o.ts for o in symptom.occurrences if o.ts], lo, hi)
+    if step is None and not has_baseline:
+        step = latest_new_cause(findings, nodes, lo, hi)
+    if step is None:
+        return findings, phrases, None
+    out, phrases = [], dict(phrases)
+    for f in findings:
+        times = [o.ts for o in nodes[f.pattern_id].occurrences if o.ts]
+        if f.status != "pre-existing" and f.role is not Role.CONTEXT and f.pattern_id != symptom.id and \
+                baseline.steady_across(times, step, lo, hi):
+            f = replace(f, status="pre-existing")
+            phrases[f.pattern_id] = f"at the same rate before and after the failures grew at {rfc3339(step)}"
+        out.append(f)
+    noise = any(f.status == "pre-existing" for f in out)
+    return out, phrases, ((symptom.id, step) if noise else None)
+
+
+def since_step(nodes: dict[str, chain.Node], step: Step | None) -> dict[str, chain.Node]:
+    """The main symptom as of its step: what it did before was the steady noise's doing, so the
+    clock of the incident's causes starts there."""
+    if step is None:
+        return nodes
+    symptom_id, at = step
+    node = nodes[symptom_id]
+    kept = tuple(o for o in node.occurrences if o.ts is None or o.ts >= at - chain.ORDER_SLACK)
+    return nodes | {symptom_id: replace(node, occurrences=kept)}
+
+
+def latest_new_cause(
+    findings: Sequence[Finding], nodes: Mapping[str, chain.Node], lo: datetime, hi: datetime
+) -> datetime | None:
+    """When the last failure mode to appear began, if it began well inside the window."""
+    starts = [
+        first for f in findings
+        if f.role is Role.CAUSE and (first := nodes[f.pattern_id].first()) is not None
+        and first - lo >= baseline.MIN_BEFORE and hi - first >= baseline.MIN_AFTER
+    ]
+    return max(starts) if starts else None
