@@ -86,6 +86,7 @@ class LikelyCause:
     category: Category
     confidence: float
     because: str
+    unless_any: tuple[str, ...] = ()  # findings that refute this reading (the server did listen on the port)
 
 
 @dataclass(frozen=True)

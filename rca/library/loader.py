@@ -218,7 +218,8 @@ def _likely_cause(raw: Mapping[str, Any] | None) -> LikelyCause | None:
     """A symptom's usual meaning, when the file declares one."""
     if not raw:
         return None
-    return LikelyCause(Category(raw["category"]), float(raw["confidence"]), raw["because"])
+    return LikelyCause(Category(raw["category"]), float(raw["confidence"]), raw["because"],
+                       tuple(raw.get("unless_any", ())))
 
 
 def _rule(raw: Mapping[str, Any]) -> Rule:
@@ -303,6 +304,8 @@ def _ref_problem(ref: str, known: Collection[str]) -> str | None:
 def _edge_fields(pattern: Pattern) -> list[tuple[str, str]]:
     """Every (field path, ref) of a pattern's causes, caused_by and rules."""
     refs = [(f"causes[{i}]", r) for i, r in enumerate(pattern.causes)]
+    if pattern.likely_cause is not None:
+        refs += [(f"likely_cause.unless_any[{i}]", r) for i, r in enumerate(pattern.likely_cause.unless_any)]
     refs += [(f"caused_by[{i}]", r) for i, r in enumerate(pattern.caused_by)]
     for i, rule in enumerate(pattern.rules):
         refs += [(f"rules[{i}].when_any[{j}]", r) for j, r in enumerate(rule.when_any)]

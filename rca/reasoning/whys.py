@@ -147,14 +147,27 @@ def _likely(ids: Sequence[str], nodes: Mapping[str, chain.Node], symptom: chain.
     start-up and never finished) on the symptom's revisions beats the platform's generic one, then
     the deepest on the chain."""
     revisions = {o.revision for o in symptom.occurrences if o.revision}
+    readable = [n for n in nodes.values() if _reading_stands(n, nodes)]
     own = [
-        n for n in nodes.values()
-        if n.pattern.likely_cause is not None and n.pattern.layer in ("application", "runtime")
-        and n.finding.status != "pre-existing" and (not revisions or revisions & set(n.finding.revisions))
+        n for n in readable
+        if n.pattern.layer in ("application", "runtime") and n.finding.status != "pre-existing"
+        and (not revisions or revisions & set(n.finding.revisions))
     ]
     if own:
         return sorted(own, key=lambda n: (-n.finding.count, n.id))[0]
-    return next((nodes[i] for i in reversed(ids) if nodes[i].pattern.likely_cause is not None), None)
+    return next((nodes[i] for i in reversed(ids) if nodes[i] in readable), None)
+
+
+def _reading_stands(node: chain.Node, nodes: Mapping[str, chain.Node]) -> bool:
+    """The symptom has a documented meaning and no finding on the same revisions refutes it (the old
+    revision listening on the port says nothing about the new one)."""
+    likely = node.pattern.likely_cause
+    if likely is None:
+        return False
+    mine = set(node.finding.revisions)
+    others = (n for n in nodes.values()
+              if n.id != node.id and (not mine or not n.finding.revisions or mine & set(n.finding.revisions)))
+    return not any(chain.satisfies(likely.unless_any, other) for other in others)
 
 
 def _inferred_link(why: int, node: chain.Node) -> Link:
