@@ -6,13 +6,14 @@ rca/reasoning/verdict.py decides from these values; this module is the one that 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from rca.model import Finding, Pattern, Role, Trigger, Verdict
 from rca.reasoning import verdict
 from rca.reasoning.deploys import DeployInfo, creator
-from rca.timeutil import Periods, naive_utc, rfc3339
+from rca.timeutil import Periods, naive_utc, parse_rfc3339, rfc3339
 
 RECENT = 600  # seconds: "how bad is it now" is the last ten minutes of the window
 TRIGGER_LEAD = timedelta(minutes=10)  # a revision first seen this long before the onset did not start it
@@ -63,26 +64,36 @@ def decide(
     """State, numbers, onset, recovery and the trigger deploy of the window."""
     failed_deploys = sum(1 for d in deploys.deploys if d.failed)
     traffic = _traffic(con, meta, failed_deploys)
-    active = sum(
-        1 for f in findings
-        if f.role is not Role.CONTEXT and f.status in ("active", "elevated")
-        and lookup[f.pattern_id].severity in ("error", "critical")
+    failing = sorted(
+        (f for f in findings
+         if f.role is not Role.CONTEXT and f.status in ("active", "elevated") and f.first_seen
+         and lookup[f.pattern_id].severity in ("error", "critical")),
+        key=lambda f: (parse_rfc3339(f.first_seen or ""), f.pattern_id),
     )
+    if failing:
+        # A failure the logs name (at whatever severity the app logged it) is an onset too.
+        first = naive_utc(parse_rfc3339(failing[0].first_seen or ""))
+        if traffic.first_error is None or first < traffic.first_error:
+            traffic = replace(traffic, first_error=first)
     onset = traffic.first_failure or traffic.first_error
-    return verdict.decide(traffic, periods, active, trigger(con, deploys, onset))
+    hint = failing[0].revisions[0] if failing and failing[0].revisions else None
+    return verdict.decide(traffic, periods, len(failing), trigger(con, deploys, onset, hint))
 
 
-def trigger(con: Any, deploys: DeployInfo, onset: datetime | None) -> Trigger | None:
-    """The deploy that created the revision failing at the onset, when that deploy is in the input."""
+def trigger(
+    con: Any, deploys: DeployInfo, onset: datetime | None, hint: str | None = None
+) -> Trigger | None:
+    """The deploy that created the revision failing at the onset (``hint``: the revision of the first
+    failure the library named), when that deploy is in the input."""
     if onset is None or not deploys.deploys:
         return None
     row = con.execute(
         "SELECT revision FROM entries WHERE in_window AND revision IS NOT NULL AND ts >= ? "
         "AND (http_status >= 500 OR severity_num >= 500) ORDER BY ts, entry_id LIMIT 1", [onset]
     ).fetchone()
-    if not row:
+    revision = str(row[0]) if row else hint
+    if revision is None:
         return None
-    revision = str(row[0])
     first_row = con.execute("SELECT min(ts) FROM entries WHERE revision = ?", [revision]).fetchone()
     first = first_row[0] if first_row else None
     if first is None or first < naive_utc(onset) - TRIGGER_LEAD:
