@@ -90,24 +90,55 @@ def _escape(literal: str) -> str:
     return _RE2_SPECIAL.sub(r"\\\1", literal)
 
 
-def _token_regex(token: str) -> str:
-    """Regex for one template token: literals escaped, placeholders as bounded lazy classes."""
+def _field_name(piece: str, used: dict[str, int]) -> str:
+    """A field name for a placeholder (``<IP>`` -> ``ip``, a second one ``ip_2``), so the variable
+    parts of a drafted pattern become fields the report can show."""
+    base = re.sub(r"[^a-z0-9]+", "_", piece.strip("<>").lower()).strip("_") or "value"
+    base = "value" if base == "" or not base[0].isalpha() else base
+    used[base] = used.get(base, 0) + 1
+    return base if used[base] == 1 else f"{base}_{used[base]}"
+
+
+def _token_regex(token: str, used: dict[str, int] | None = None) -> str:
+    """Regex for one template token: literals escaped, placeholders as bounded lazy classes (named
+    groups when ``used`` collects field names)."""
     pieces = []
     for piece in _PLACEHOLDER_SPLIT.split(token):
         if not piece:
             continue
-        if piece in _SPACED:
-            pieces.append(r".{1,200}?")
-        elif _PLACEHOLDER_SPLIT.fullmatch(piece):
-            pieces.append(r"\S{1,200}?")
-        else:
+        if not _PLACEHOLDER_SPLIT.fullmatch(piece):
             pieces.append(_escape(piece))
+            continue
+        body = r".{1,200}?" if piece in _SPACED else r"\S{1,200}?"
+        pieces.append(body if used is None else f"(?P<{_field_name(piece, used)}>{body})")
     return "".join(pieces)
 
 
-def template_regex(template: str) -> str:
+def template_regex(template: str, used: dict[str, int] | None = None) -> str:
     """RE2 regex generalised from a template: tokens in order, any run of whitespace between them."""
-    return r"\s+".join(_token_regex(token) for token in template.split())
+    return r"\s+".join(_token_regex(token, used) for token in template.split())
+
+
+def _title(template: str, limit: int = 100) -> str:
+    """The template as a title, cut at a word boundary (never mid-word) when it is long."""
+    if len(template) <= limit:
+        return template
+    cut = template[:limit].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return f"{cut}…"
+
+
+def _near_misses(regex: re2._Regexp, template: str, others: Sequence[str], limit: int) -> list[str]:
+    """Messages the regex must not match, nearest first: those sharing the most literal words with
+    the template are the ones a too-loose regex would catch."""
+    words = set(_SLUG_WORD.findall(_PLACEHOLDER_SPLIT.sub(" ", template).lower()))
+    candidates = _matching(regex, others, False, 200)
+
+    def overlap(message: str) -> float:
+        theirs = set(_SLUG_WORD.findall(message.lower()))
+        return len(words & theirs) / (len(words | theirs) or 1)
+
+    ranked = sorted(enumerate(candidates), key=lambda item: (-overlap(item[1]), item[0]))
+    return [message for _, message in ranked[:limit]]
 
 
 def _matching(regex: re2._Regexp, messages: Sequence[str], want: bool, limit: int) -> list[str]:
@@ -131,19 +162,22 @@ def draft_pattern(
     ``source`` (a URL, e.g. ``file:///…/incident.json``) is where the matched lines were read: a
     drafted example carries its provenance like a shipped one.
     """
-    regex = template_regex(template)
+    fields: dict[str, int] = {}
+    regex = template_regex(template, fields)
     compiled = re2.compile(regex)
     category = _guess(template, _CATEGORY_HINTS, "application-exception")
     seen = len(group) if count is None else count
-    return {
+    names = [name for name in re2.compile(regex).groupindex]
+    draft: dict[str, Any] = {
         "id": slug(template),
-        "title": f"Mined: {template[:100]}",
+        "title": f"Mined: {_title(template)}",
         "category": category,
         "layer": _LAYERS[category],
         "severity": _guess(template, _SEVERITY_HINTS, "error"),
         "role": "cause",
         "match": {"any": [regex]},
-        "why": f"The service logged “{template[:160]}” {seen} times; no library pattern explains it",
+        "extract": {name: {"type": "str"} for name in sorted(names)},
+        "why": f"The service logged “{_title(template, 160)}” {seen} times; no library pattern explains it",
         "next_checks": [
             "Which component writes this message, and did it start with the incident?",
             "Does the message also appear in the baseline window, and at what rate?",
@@ -151,9 +185,12 @@ def draft_pattern(
         "examples": {
             "match": [{"line": line, "source": source} if source else line
                       for line in _matching(compiled, group, True, 3)],
-            "no_match": _matching(compiled, others, False, 2),
+            "no_match": _near_misses(compiled, template, others, 2),
         },
     }
+    if not names:
+        del draft["extract"]
+    return draft
 
 
 def to_yaml(draft: dict[str, Any]) -> str:
