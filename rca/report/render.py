@@ -190,7 +190,7 @@ def _clean_obj(value: Any) -> Any:
     if isinstance(value, str):
         return clean(value)
     if isinstance(value, Mapping):
-        return {k: _clean_obj(v) for k, v in value.items()}
+        return {(clean(k) if isinstance(k, str) else k): _clean_obj(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_clean_obj(v) for v in value]
     return value
