@@ -17,7 +17,7 @@ from rca.cli.common import F, guard
 from rca.cli.patterns import patterns
 from rca.errors import UsageError
 
-FORMATS = ("markdown", "text", "html", "json")
+FORMATS = ("markdown", "text", "html", "json", "postmortem")
 EXTENSIONS = {
     ".md": "markdown",
     ".markdown": "markdown",
