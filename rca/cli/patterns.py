@@ -29,7 +29,17 @@ def _library(dirs: tuple[Path, ...], builtin: bool = True):  # type: ignore[no-u
 @guard
 def list_(category: str | None, area: str | None, dirs: tuple[Path, ...], debug: bool) -> None:
     """One line per pattern: id, category, role, title."""
-    for p in _library(dirs).patterns:
+    from rca.errors import UsageError
+    from rca.model import Category
+
+    library = _library(dirs).patterns
+    for flag, wanted, known in (
+        ("--category", category, {c.value for c in Category}),
+        ("--area", area, {p.area for p in library}),
+    ):
+        if wanted and wanted not in known:
+            raise UsageError(f"{flag} {wanted!r} is unknown; choose one of {', '.join(sorted(known))}")
+    for p in library:
         if (category and p.category.value != category) or (area and p.area != area):
             continue
         click.echo(f"{p.id:45} {p.category.value:28} {p.role.value:8} {p.title}")
