@@ -73,6 +73,10 @@ def test_verdict_comes_first_and_agrees_in_every_format(name: str, reports: dict
     impact_pm = r["postmortem"].split("## Impact")[1].split("## ")[0]
     for part in (verdict_md, text_head, html_verdict, impact_pm):
         assert all(c in part for c in clock), (clock, part[:300])
+    if status["trigger"]:
+        trigger_pm = r["postmortem"].split("## Trigger")[1].split("## ")[0]
+        for part in (verdict_md, text_head, html_verdict, trigger_pm):
+            assert status["trigger"]["revision"] in part
     assert {"duration_s", "peak_error_rate"} <= set(status)
 
 

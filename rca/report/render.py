@@ -1,6 +1,6 @@
-"""Reports: one template context built from an analysis `Result`, rendered as markdown, html, text or json.
+"""Reports: one template context built from an analysis `Result`, rendered in every format.
 
-Every format (and a user's own ``--template``) sees the same context, built in rca/report_context.py
+Every format (and a user's own ``--template``) sees the same context, built in rca/report/context.py
 and documented in docs/reports.md; the wording lives in ``reports/*.j2`` so that changing it is a
 data change.
 Before rendering, every string of the context is cleaned of terminal escape sequences and
