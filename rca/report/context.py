@@ -102,6 +102,7 @@ def _presentation(ctx: dict[str, Any], evidence: str) -> dict[str, Any]:
     texts = [c["summary"] for c in brief] + [h["summary"] for h in ctx["hypotheses"]]
     texts += [w["statement"] for w in whys] + [f for w in whys for f in w["facets"]] + ctx["notes"]
     texts += [e["headline"] for e in shown] + [ctx["root_cause"]["summary"]]
+    texts += [e["insert_id"] for e in shown if e["insert_id"]]
     trigger = ctx["status"].get("trigger") or {}
     texts += [str(c) for c in trigger.get("changed") or []]
     impact = ctx["impact"]
