@@ -90,54 +90,7 @@ def raw_context(result: Result, *, redact: bool = True, evidence: str = "brief")
         "redacted": redact,
     }
     ctx["evidence"] = cites.all()
-    return ctx | _presentation(ctx, evidence)
-
-
-def _presentation(ctx: dict[str, Any], evidence: str) -> dict[str, Any]:
-    """What the built-in reports show first and how much (rca/report/presentation.py)."""
-    whys = presentation.whys(ctx["chain"])
-    appendix = presentation.appendix(ctx["evidence"], whys, evidence)
-    shown = [e for w in whys for e in w["inline"]] + appendix["entries"]
-    brief = presentation.contributing_brief(ctx["contributing"])
-    texts = [c["summary"] for c in brief] + [h["summary"] for h in ctx["hypotheses"]]
-    texts += [w["statement"] for w in whys] + [f for w in whys for f in w["facets"]] + ctx["notes"]
-    texts += [e["headline"] for e in shown] + [ctx["root_cause"]["summary"]]
-    texts += [e["insert_id"] for e in shown if e["insert_id"]]
-    trigger = ctx["status"].get("trigger") or {}
-    texts += [str(c) for c in trigger.get("changed") or []]
-    impact = ctx["impact"]
-    counts = {"requests": impact["requests"], "failed_requests": impact["failing_requests"]}
-    status = counts | {"error_rate": impact["error_rate"]} | ctx["status"]  # the verdict's own numbers win
-    verdict = presentation.verdict(status, ctx["window"], ctx["timeline_series"])
-    timeline = _first_per_finding(ctx["timeline"])
-    return {
-        "verdict": verdict,
-        "events": presentation.events(ctx["deploys"]["deploys"], verdict, timeline),
-        "whys": [w | {"consistent": _consistent_for(w, ctx)} for w in whys],
-        "appendix": appendix,
-        "evidence_mode": evidence,
-        "identifiers": presentation.identifiers(texts),
-        "remediation": presentation.dedupe_remediation(ctx["remediation"], ctx["root_cause"]["pattern_id"]),
-        "timeline_brief": timeline,
-        "contributing_brief": presentation.contributing_brief(ctx["contributing"]),
-    }
-
-
-def _consistent_for(why: dict[str, Any], ctx: dict[str, Any]) -> list[str]:
-    """``timeout_s=8.0 in 70 of 70`` for the fields of this why's patterns."""
-    return [c["text"] for c in ctx["evidence_summary"]["consistent"] if c["pattern_id"] in why["pattern_ids"]]
-
-
-def _first_per_finding(rows: list[dict[str, Any]], limit: int = 15) -> list[dict[str, Any]]:
-    """The timeline with each finding's first entry only, at most ``limit`` rows."""
-    seen: set[str] = set()
-    out = []
-    for row in rows:
-        key = row["pattern_id"] or row["entry"]["id"]
-        if key not in seen:
-            seen.add(key)
-            out.append(row)
-    return out[:limit]
+    return ctx | presentation.view(ctx, evidence)
 
 
 def logs_explorer_url(project: str, insert_id: str, timestamp: str | None) -> str:

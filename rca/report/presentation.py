@@ -1,6 +1,6 @@
 """What a reader sees first and how much: the verdict, the whys as shown, bounded lists, short ids.
 
-rca/report/context.py says what the analysis found; this module decides how a pasteable report
+rca/report/context.py says what the analysis found; this module (``view``) decides how a pasteable report
 shows it. It works on the plain context dicts (after citing, before cleaning and redaction):
 
 - ``verdict``: state, onset, recovery, duration, overall/peak/final error rate and the trigger
@@ -305,6 +305,66 @@ def dedupe_remediation(items: Sequence[Mapping[str, Any]], root_pattern: str | N
     return list(out.values())
 
 
+def view(ctx: dict[str, Any], evidence: str = "brief") -> dict[str, Any]:
+    """The context keys this module adds (docs/reports.md) to the context rca/report/context.py built."""
+    shown_whys = whys(ctx["chain"])
+    bounded = appendix(ctx["evidence"], shown_whys, evidence)
+    brief = contributing_brief(ctx["contributing"])
+    shown_verdict = _verdict_of(ctx)
+    timeline = first_per_finding(ctx["timeline"])
+    return {
+        "verdict": shown_verdict,
+        "events": events(ctx["deploys"]["deploys"], shown_verdict, timeline),
+        "whys": [w | {"consistent": _consistent_for(w, ctx)} for w in shown_whys],
+        "appendix": bounded,
+        "evidence_mode": evidence,
+        "identifiers": identifiers(_prose(ctx, shown_whys, bounded, brief)),
+        "remediation": dedupe_remediation(ctx["remediation"], ctx["root_cause"]["pattern_id"]),
+        "timeline_brief": timeline,
+        "contributing_brief": brief,
+    }
+
+
+def _verdict_of(ctx: Mapping[str, Any]) -> dict[str, Any]:
+    """The verdict from the status, with the impact's request counts when there is no verdict."""
+    impact = ctx["impact"]
+    counts = {"requests": impact["requests"], "failed_requests": impact["failing_requests"]}
+    status = counts | {"error_rate": impact["error_rate"]} | dict(ctx["status"])  # the verdict's numbers win
+    return verdict(status, ctx["window"], ctx["timeline_series"])
+
+
+def _prose(
+    ctx: Mapping[str, Any],
+    shown_whys: Sequence[Mapping[str, Any]],
+    bounded: Mapping[str, Any],
+    brief: Sequence[Mapping[str, Any]],
+) -> list[str]:
+    """Every text the reports shorten in prose, for the key of full identifiers."""
+    shown = [e for w in shown_whys for e in w["inline"]] + list(bounded["entries"])
+    texts = [c["summary"] for c in brief] + [h["summary"] for h in ctx["hypotheses"]] + list(ctx["notes"])
+    texts += [w["statement"] for w in shown_whys] + [f for w in shown_whys for f in w["facets"]]
+    texts += [e["headline"] for e in shown] + [e["insert_id"] for e in shown if e["insert_id"]]
+    trigger = ctx["status"].get("trigger") or {}
+    return [*texts, ctx["root_cause"]["summary"], *(str(c) for c in trigger.get("changed") or [])]
+
+
+def _consistent_for(why: dict[str, Any], ctx: dict[str, Any]) -> list[str]:
+    """``timeout_s=8.0 in 70 of 70`` for the fields of this why's patterns."""
+    return [c["text"] for c in ctx["evidence_summary"]["consistent"] if c["pattern_id"] in why["pattern_ids"]]
+
+
+def first_per_finding(rows: list[dict[str, Any]], limit: int = 15) -> list[dict[str, Any]]:
+    """The timeline with each finding's first entry only, at most ``limit`` rows."""
+    seen: set[str] = set()
+    out = []
+    for row in rows:
+        key = row["pattern_id"] or row["entry"]["id"]
+        if key not in seen:
+            seen.add(key)
+            out.append(row)
+    return out[:limit]
+
+
 __all__ = [
     "EVIDENCE_MODES",
     "MAX_WHYS",
@@ -312,11 +372,13 @@ __all__ = [
     "contributing_brief",
     "dedupe_remediation",
     "events",
+    "first_per_finding",
     "fold",
     "identifiers",
     "peak_error_rate",
     "short_id",
     "shorten",
     "verdict",
+    "view",
     "whys",
 ]
