@@ -62,12 +62,12 @@ def shorten(text: str) -> str:
 
 
 def short_id(value: str | None) -> str:
-    """An insertId or instance id for prose: itself when short, else its first 12 characters."""
+    """An insertId or instance id for prose: itself when short, else its two ends."""
     if not value:
         return ""
     if LONG_ID.fullmatch(value):
         return short_token(value)
-    return value if len(value) <= 24 else value[:12] + "…"
+    return value if len(value) <= 24 else f"{value[:8]}…{value[-8:]}"  # both ends: file:line ids differ last
 
 
 def identifiers(texts: Iterable[str]) -> list[dict[str, str]]:
