@@ -1,4 +1,5 @@
-"""The netra HTML report in a real browser: no console errors, the chart laid out, a non-blank page.
+"""The HTML reports in a real browser: no console errors, the chart laid out, a non-blank page, and a
+page short enough to read (under 4,000 px at 1,400 px wide with everything collapsed).
 
 Skipped only when chromium is missing on a developer machine; in CI (``CI`` set) it must run.
 """
@@ -33,6 +34,14 @@ PROBE = (
     "const r=s?s.getBoundingClientRect():{width:0,height:0};"
     "document.body.setAttribute('data-chart',Math.round(r.width)+'x'+Math.round(r.height));});</script>"
 )
+
+# Writes the laid-out page height into the DOM for --dump-dom.
+HEIGHT_PROBE = (
+    "<script>addEventListener('load',()=>{document.body.setAttribute('data-height',"
+    "Math.ceil(document.documentElement.getBoundingClientRect().height));});</script>"
+)
+MAX_HEIGHT_PX = 4000
+EXAMPLES = sorted((ROOT / "reports" / "examples").glob("*.html"))
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None and not os.environ.get("CI"),
@@ -85,3 +94,18 @@ def test_report_screenshot_is_not_blank(tmp_path: Path) -> None:
     colours = {tuple(c) for c in rgb[::97]}
     assert len(colours) > 50
     assert 0.02 < (rgb.sum(axis=1) < 600).mean() < 0.9
+
+
+@pytest.mark.parametrize("report", EXAMPLES, ids=lambda p: p.stem)
+def test_report_page_is_under_4000_px_at_1400_px_wide(report: Path, tmp_path: Path) -> None:
+    """Each example report, as it opens (evidence collapsed), is under 4,000 px tall at 1,400 px wide."""
+    page = tmp_path / "report.html"
+    page.write_text(
+        report.read_text(encoding="utf-8").replace("</body>", HEIGHT_PROBE + "</body>"), encoding="utf-8"
+    )
+    run = chromium(
+        tmp_path, "--window-size=1400,900", "--virtual-time-budget=2000", "--dump-dom", page.as_uri()
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    height = int(run.stdout.split('data-height="')[1].split('"')[0])
+    assert 500 < height < MAX_HEIGHT_PX

@@ -99,11 +99,17 @@ def test_every_rule_has_a_test_row() -> None:
 
 
 def test_redact_obj_walks_containers() -> None:
-    """Strings inside dicts, lists and tuples are redacted; keys, numbers and None are kept."""
+    """Strings inside dicts, lists and tuples are redacted, keys included; numbers and None are kept."""
     data = {"a": ["password=x", ("token=y",)], "n": 5, "none": None, "password=k": "ok"}
     assert redact_obj(data) == {
         "a": ["password=***", ["token=***"]],
         "n": 5,
         "none": None,
-        "password=k": "ok",
+        "password=***": "ok",
     }
+
+
+def test_redact_obj_merges_keys_that_redact_alike() -> None:
+    """Two secret keys of a count map become one masked key holding the sum, not a lost count."""
+    key1, key2 = "AIza" + "a" * 35, "AIza" + "b" * 35
+    assert redact_obj({key1: 2, key2: 3, "ok": 1}) == {"***": 5, "ok": 1}

@@ -7,8 +7,12 @@ unreadable input (the message names the file, line and problem); 3 Cloud Logging
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,7 +21,11 @@ from rca.cli.common import F, guard
 from rca.cli.patterns import patterns
 from rca.errors import UsageError
 
-FORMATS = ("markdown", "text", "html", "json")
+if TYPE_CHECKING:
+    from rca.reasoning.analysis import Result
+
+FORMATS = ("markdown", "text", "html", "json", "postmortem")
+EVIDENCE = ("brief", "all")
 EXTENSIONS = {
     ".md": "markdown",
     ".markdown": "markdown",
@@ -31,8 +39,9 @@ ANALYZE_EXAMPLES = """
 \b
 Examples:
   rca analyze --service netra-backend-staging --since 1h
-  rca analyze --service netra-backend-staging --since 1h --input export.json
-  gcloud logging read 'resource.type="cloud_run_revision"' --format=json | rca analyze --since 2h --input -
+  rca analyze --service netra-backend-staging --input export.json
+  gcloud logging read 'resource.type="cloud_run_revision"' --format=json | rca analyze --since 2h
+  rca analyze --input export.json --format postmortem --out postmortem.md
   rca analyze --since 2025-09-15T14:00:00Z --until 2025-09-15T15:30:00Z \\
       --input logs.ndjson.gz --out report.html
 """
@@ -44,28 +53,38 @@ def main() -> None:
     """rca: find why a Google Cloud service broke by mining its logs."""
 
 
-def _window_options(func: F) -> F:
-    func = click.option("--project", help="GCP project id (default: GOOGLE_CLOUD_PROJECT or ADC).")(func)
-    func = click.option(
-        "--until", help="End of the window (RFC 3339); default now, or the newest entry of --input."
-    )(func)
-    func = click.option(
-        "--since", required=True, help="Window length back from --until (30m, 1h, 2d) or an RFC 3339 start."
-    )(func)
-    func = click.option("--service", help="Cloud Run service name; entries of other services are dropped.")(
-        func
-    )
-    return func
+def _window_options(*, files: bool) -> Callable[[F], F]:
+    """--service, --since, --until, --project; ``files`` when the command also reads --input."""
+
+    def decorate(func: F) -> F:
+        func = click.option("--project", help="GCP project id (default: GOOGLE_CLOUD_PROJECT or ADC).")(func)
+        func = click.option(
+            "--until",
+            help="End of the window (RFC 3339); default now"
+            + (", or the newest entry of --input." if files else "."),
+        )(func)
+        func = click.option(
+            "--since",
+            required=not files,
+            help="Window length back from --until (30m, 1h, 2d) or an RFC 3339 start"
+            + ("; with --input, default the whole input." if files else "."),
+        )(func)
+        return click.option(
+            "--service", help="Cloud Run service name; entries of other services are dropped."
+        )(func)
+
+    return decorate
 
 
 @main.command(epilog=ANALYZE_EXAMPLES)
-@_window_options
+@_window_options(files=True)
 @click.option(
     "--input",
     "inputs",
     multiple=True,
     metavar="PATH",
-    help="Export file(s) instead of Cloud Logging; repeatable; - for stdin; .gz is fine.",
+    help="Export file(s) instead of Cloud Logging; repeatable; - for stdin (read anyway when piped); "
+    ".gz is fine.",
 )
 @click.option(
     "--patterns",
@@ -79,26 +98,38 @@ def _window_options(func: F) -> F:
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
-    help="Report format (default: text on a terminal, markdown otherwise, or from --out's extension).",
+    help="Report format (default: text on a terminal, markdown otherwise, or from --out's extension); "
+    "postmortem is Markdown in the shape of the Google SRE postmortem.",
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @click.option(
     "--template",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Render with your own jinja2 template (same context as the built-in ones).",
+    help="Render with your own jinja2 template (same context as the built-in ones); not with --format.",
+)
+@click.option(
+    "--evidence",
+    type=click.Choice(EVIDENCE),
+    default="brief",
+    show_default=True,
+    help="How much cited log text the report carries: two entries per why and a short appendix, or all.",
 )
 @click.option(
     "--no-redact", is_flag=True, help="Do not redact secrets (passwords, tokens, keys) in the report."
 )
 @click.option(
-    "--max-entries", default=50000, show_default=True, help="Live fetch: stop after this many entries."
+    "--max-entries",
+    type=click.IntRange(min=1),
+    default=50000,
+    show_default=True,
+    help="Live fetch: stop after this many entries.",
 )
 @click.option("--refresh", is_flag=True, help="Live fetch: ignore the local cache.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 @guard
 def analyze(
     service: str | None,
-    since: str,
+    since: str | None,
     until: str | None,
     project: str | None,
     inputs: tuple[str, ...],
@@ -107,6 +138,7 @@ def analyze(
     fmt: str | None,
     out: Path | None,
     template: Path | None,
+    evidence: str,
     no_redact: bool,
     max_entries: int,
     refresh: bool,
@@ -116,10 +148,14 @@ def analyze(
     from rca import api
     from rca.report.render import render
 
-    fmt = _format(fmt, out)
+    fmt = _format(fmt, out, template)
+    if not inputs and _stdin_is_piped():
+        inputs = ("-",)
     if inputs:
         loaded = api.load(list(inputs), since=since, until=until, service=service)
     else:
+        if since is None:
+            raise UsageError("--since is required when reading Cloud Logging (it is optional with --input)")
         loaded = api.load_live(
             service=service,
             since=since,
@@ -135,20 +171,29 @@ def analyze(
         fmt,
         redact=not no_redact,
         template=template,
-        color=fmt == "text" and out is None and sys.stdout.isatty(),
+        color=fmt == "text" and out is None and _colour_allowed(),
+        evidence=evidence,
     )
     _emit(text, out)
+    if out is not None or sys.stderr.isatty():
+        click.echo(summary_line(analysis.result, out), err=True)
 
 
 @main.command()
-@_window_options
+@_window_options(files=False)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
     help="Write a gcloud-style JSON export (array, newest first) here.",
 )
-@click.option("--max-entries", default=50000, show_default=True, help="Stop after this many entries.")
+@click.option(
+    "--max-entries",
+    type=click.IntRange(min=1),
+    default=50000,
+    show_default=True,
+    help="Stop after this many entries.",
+)
 @click.option("--refresh", is_flag=True, help="Ignore the local cache.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 @guard
@@ -178,11 +223,26 @@ def fetch(
     click.echo(summary, err=True)
 
 
-def _format(fmt: str | None, out: Path | None) -> str:
+def _format(fmt: str | None, out: Path | None, template: Path | None = None) -> str:
+    """The report format: --format, else --out's extension, else text on a terminal and markdown otherwise.
+
+    Contradictions are usage errors, not silent choices: --template with --format (the template
+    decides the output), or --format naming another format than --out's extension.
+    """
+    if template is not None:
+        if fmt:
+            raise UsageError("--template and --format exclude each other: the template decides the output")
+        return "html" if out is not None and EXTENSIONS.get(out.suffix.lower()) == "html" else "markdown"
+    by_ext = EXTENSIONS.get(out.suffix.lower()) if out is not None else None
     if fmt:
+        compatible = {fmt} | ({"markdown"} if fmt == "postmortem" else set())
+        if by_ext is not None and by_ext not in compatible:
+            raise UsageError(
+                f"--format {fmt} does not match --out {out}: {out.suffix} is {by_ext}; "  # type: ignore[union-attr]
+                f"name the file for the format or drop --format"
+            )
         return fmt
     if out is not None:
-        by_ext = EXTENSIONS.get(out.suffix.lower())
         if by_ext is None:
             raise UsageError(
                 f"--out {out}: cannot tell the format from {out.suffix or 'no extension'!r}; "
@@ -190,6 +250,36 @@ def _format(fmt: str | None, out: Path | None) -> str:
             )
         return by_ext
     return "text" if sys.stdout.isatty() else "markdown"
+
+
+def _stdin_is_piped() -> bool:
+    """True when stdin is a pipe or a redirected file (not a terminal, not /dev/null, not absent)."""
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
+
+
+def _colour_allowed() -> bool:
+    """Colour only on a terminal, and never with NO_COLOR set (no-color.org) or TERM=dumb."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return sys.stdout.isatty()
+
+
+def summary_line(result: Result, out: Path | None) -> str:
+    """One line for stderr: the verdict, the root cause, where the report went."""
+    v = result.verdict
+    state = v.state.value.upper() if v else "OK"
+    since = f" since {v.onset[11:19]}" if v and v.onset and not v.recovered_at else ""
+    recovered = f", recovered at {v.recovered_at[11:19]}" if v and v.recovered_at else ""
+    rc = result.root_cause
+    where = f"; report written to {out}" if out is not None else ""
+    return (
+        f"rca: {result.service or 'all services'} {state}{since}{recovered}; "
+        f"root cause {rc.category.value} ({rc.confidence:.0%}){where}"
+    )
 
 
 def _emit(text: str, out: Path | None) -> None:
@@ -200,8 +290,6 @@ def _emit(text: str, out: Path | None) -> None:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot write: {exc.strerror or exc}") from exc
-    click.echo(f"rca: report written to {out}", err=True)
-
 
 
 main.add_command(patterns)

@@ -34,7 +34,17 @@ def list_(
     dirs: tuple[Path, ...], debug: bool,
 ) -> None:
     """One line per pattern: id, category, role, title."""
-    for p in _library(dirs).patterns:
+    from rca.errors import UsageError
+    from rca.model import Category
+
+    library = _library(dirs).patterns
+    for flag, wanted, known in (
+        ("--category", category, {c.value for c in Category}),
+        ("--area", area, {p.area for p in library}),
+    ):
+        if wanted and wanted not in known:
+            raise UsageError(f"{flag} {wanted!r} is unknown; choose one of {', '.join(sorted(known))}")
+    for p in library:
         if (category and p.category.value != category) or (area and p.area != area):
             continue
         if (runtime and runtime not in p.runtimes) or (surface and surface not in p.surfaces):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -37,20 +37,34 @@ _FINDING_COLOURS = ("#1f5fa8", "#8e44ad", "#d35400", "#16a085", "#2c3e50", "#b03
 _MAX_FINDING_SERIES = 8
 
 
-def timeline_svg(points: Sequence[tuple[str, str, int]], start: str | None, end: str | None) -> str:
+def timeline_svg(
+    points: Sequence[tuple[str, str, int]],
+    start: str | None,
+    end: str | None,
+    *,
+    relevance: Mapping[str, int] | None = None,
+    deploys: Sequence[str] = (),
+    onset: str | None = None,
+) -> str:
     """Return an ``<svg>`` element charting ``(bucket, series, count)`` points across the window.
 
     Series named ``http Nxx`` are drawn as stacked bars (requests by status class); every other
-    series is a finding id, drawn as a row of dots sized by matches per bucket. Empty input gives a chart
-    with a note, so the report's layout does not depend on the data.
+    series is a finding id, drawn as a row of dots sized by matches per bucket, ordered by
+    ``relevance`` (lower first: the chain, then other active findings, noise that was there
+    before last) and then by count. ``deploys`` (times) draw dashed markers and ``onset`` a solid
+    line across both panels. Empty input gives a chart with a note, so the report's layout does
+    not depend on the data.
     """
     with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(10.5, 5.2))
+        fig = Figure(figsize=(10.5, 4.6))
         ax_req, ax_find = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.3]})
         buckets = sorted({_parse(b) for b, _, _ in points})
         width = _bar_width(buckets)
         _draw_requests(ax_req, points, buckets, width)
-        _draw_findings(ax_find, points)
+        _draw_findings(ax_find, points, relevance or {})
+        _draw_markers((ax_req, ax_find), deploys, onset)
+        if ax_req.get_legend() is not None:
+            ax_req.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         _finish_axes(ax_find, start, end, bool(points))
         fig.tight_layout()
         out = io.StringIO()
@@ -102,14 +116,31 @@ def _draw_requests(
         ax.text(0.5, 0.5, "no request logs in the window", transform=ax.transAxes, ha="center", color="#666")
 
 
-def _draw_findings(ax: Axes, points: Sequence[tuple[str, str, int]]) -> None:
-    """One row per finding (most frequent first), a dot per bucket sized by its matches: onsets
-    and overlaps read at a glance, and an empty bucket is simply empty (no line drawn through it)."""
+def _draw_markers(axes: Sequence[Axes], deploys: Sequence[str], onset: str | None) -> None:
+    """Dashed grey lines at deploys and a solid red one at the onset, on every panel."""
+    for ax in axes:
+        for i, moment in enumerate(deploys):
+            ax.axvline(
+                _num(_parse(moment)),
+                color="#566573",
+                linestyle="--",
+                linewidth=0.8,
+                label="deploy" if i == 0 and ax is axes[0] else None,
+            )
+        if onset:
+            ax.axvline(
+                _num(_parse(onset)), color="#c0392b", linewidth=1.2, label="onset" if ax is axes[0] else None
+            )
+
+
+def _draw_findings(ax: Axes, points: Sequence[tuple[str, str, int]], relevance: Mapping[str, int]) -> None:
+    """One row per finding (most relevant, then most frequent first), a dot per bucket sized by its
+    matches: onsets and overlaps read at a glance, and an empty bucket is simply empty."""
     totals: dict[str, int] = {}
     for _, s, n in points:
         if not s.startswith("http "):
             totals[s] = totals.get(s, 0) + n
-    shown = sorted(totals, key=lambda s: (-totals[s], s))[:_MAX_FINDING_SERIES]
+    shown = sorted(totals, key=lambda s: (relevance.get(s, 1), -totals[s], s))[:_MAX_FINDING_SERIES]
     peak = max((n for _, s, n in points if s in shown), default=1)
     for row, series in enumerate(shown):
         cells = sorted((_parse(b), n) for b, s, n in points if s == series)

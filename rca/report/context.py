@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from rca.model import Finding, Role, Sample
+from rca.report import presentation
 
 if TYPE_CHECKING:
     from rca.reasoning.analysis import Result
@@ -50,8 +51,11 @@ def pct(value: Any, digits: int = 0) -> str:
     return "n/a" if value is None else f"{float(value) * 100:.{digits}f}%"
 
 
-def raw_context(result: Result, *, redact: bool = True) -> dict[str, Any]:
-    """The template context before cleaning and redaction; ``redact`` only records whether it will be."""
+def raw_context(result: Result, *, redact: bool = True, evidence: str = "brief") -> dict[str, Any]:
+    """The template context before cleaning and redaction; ``redact`` only records whether it will be.
+
+    ``evidence`` (brief | all) bounds the evidence appendix; see rca/report/presentation.py.
+    """
     project = result.context.get("project")
     cites = _Cites(project)
     ctx: dict[str, Any] = {
@@ -86,7 +90,7 @@ def raw_context(result: Result, *, redact: bool = True) -> dict[str, Any]:
         "redacted": redact,
     }
     ctx["evidence"] = cites.all()
-    return ctx
+    return ctx | presentation.view(ctx, evidence)
 
 
 def logs_explorer_url(project: str, insert_id: str, timestamp: str | None) -> str:

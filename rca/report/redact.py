@@ -117,14 +117,38 @@ def redact(text: str) -> str:
 
 
 def redact_obj(value: Any) -> Any:
-    """Redact every string inside ``value`` (dicts, lists, tuples); keys and other values are kept."""
+    """Redact every string inside ``value`` (dicts, lists, tuples), dict keys included.
+
+    Keys matter: a finding's ``field_counts`` maps each extracted value to its count, so a
+    secret a pattern captured becomes a key. Two keys that redact to the same text merge
+    (counts add, lists join) rather than one silently replacing the other.
+    """
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, Mapping):
-        return {k: redact_obj(v) for k, v in value.items()}
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            new_key = redact(key) if isinstance(key, str) else key
+            new_item = redact_obj(item)
+            out[new_key] = _merge(out[new_key], new_item) if new_key in out else new_item
+        return out
     if isinstance(value, (list, tuple)):
         return [redact_obj(v) for v in value]
     return value
+
+
+def _merge(old: Any, new: Any) -> Any:
+    """The value of two keys that became one: numbers add, lists join, dicts merge, else the first."""
+    if isinstance(old, (int, float)) and isinstance(new, (int, float)) and not isinstance(old, bool):
+        return old + new
+    if isinstance(old, list) and isinstance(new, list):
+        return old + new
+    if isinstance(old, dict) and isinstance(new, dict):
+        merged = dict(old)
+        for k, v in new.items():
+            merged[k] = _merge(merged[k], v) if k in merged else v
+        return merged
+    return old
 
 
 __all__ = ["MASK", "RULES", "Rule", "redact", "redact_obj"]

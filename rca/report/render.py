@@ -1,6 +1,6 @@
-"""Reports: one template context built from an analysis `Result`, rendered as markdown, html, text or json.
+"""Reports: one template context built from an analysis `Result`, rendered in every format.
 
-Every format (and a user's own ``--template``) sees the same context, built in rca/report_context.py
+Every format (and a user's own ``--template``) sees the same context, built in rca/report/context.py
 and documented in docs/reports.md; the wording lives in ``reports/*.j2`` so that changing it is a
 data change.
 Before rendering, every string of the context is cleaned of terminal escape sequences and
@@ -22,18 +22,25 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from rca.errors import UsageError
+from rca.report import presentation
 from rca.report.context import headline, logs_explorer_url, pct, raw_context
+from rca.report.presentation import EVIDENCE_MODES, short_id, shorten
 from rca.report.redact import redact_obj
 from rca.resources import data_dir
 
 if TYPE_CHECKING:
     from rca.reasoning.analysis import Result
 
-FORMATS = ("markdown", "html", "text", "json")
-TEMPLATES = {"markdown": "markdown.md.j2", "html": "html.html.j2", "text": "text.txt.j2"}
+FORMATS = ("markdown", "html", "text", "json", "postmortem")
+TEMPLATES = {
+    "markdown": "markdown.md.j2",
+    "html": "html.html.j2",
+    "text": "text.txt.j2",
+    "postmortem": "postmortem.md.j2",
+}
 _ESCAPES = re.compile(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[PX^_][^\x1b]*(?:\x1b\\)?|.)?"
 )
@@ -42,33 +49,61 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 
 
 def render(
-    result: Result, fmt: str, *, redact: bool = True, template: Path | None = None, color: bool = False
+    result: Result,
+    fmt: str,
+    *,
+    redact: bool = True,
+    template: Path | None = None,
+    color: bool = False,
+    evidence: str = "brief",
 ) -> str:
-    """Render ``result`` as ``fmt`` (markdown | html | text | json), redacting secrets unless told not to.
+    """Render ``result`` as ``fmt`` (one of FORMATS), redacting secrets unless told not to.
 
     With ``template``, that jinja2 file renders the shared context in a sandbox instead of the
     built-in template (``fmt`` then only decides whether the chart is drawn: it is, for html).
+    ``evidence="all"`` puts every cited entry, in full, in the appendix instead of the first few.
     """
     if fmt not in FORMATS:
         raise UsageError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if evidence not in EVIDENCE_MODES:
+        raise UsageError(f"unknown evidence mode {evidence!r}; choose one of {', '.join(EVIDENCE_MODES)}")
     if fmt == "json" and template is None:
-        data = result.to_json()
+        data = json_report(result)
         return (
             json.dumps(redact_obj(data) if redact else data, indent=2, sort_keys=True, ensure_ascii=False)
             + "\n"
         )
-    ctx = build_context(result, redact=redact, chart=fmt == "html" or template is not None)
+    ctx = build_context(result, redact=redact, chart=fmt == "html" or template is not None, evidence=evidence)
     if template is not None:
         return _render_user(template, ctx)
     text = _environment(fmt == "html").get_template(TEMPLATES[fmt]).render(ctx)
     return _terminal(text, color) if fmt == "text" else text
 
 
+def json_report(result: Result) -> dict[str, Any]:
+    """``result.to_json()`` with the verdict's derived numbers (duration, peak error rate) in ``status``."""
+    data = result.to_json()
+    if data.get("status") is not None:
+        series = [{"bucket": p.bucket, "series": p.series, "count": p.count} for p in result.timeline]
+        shown = presentation.verdict(
+            data["status"] | {"code": data["status"]["state"]}, data["window"], series
+        )
+        data["status"] = data["status"] | {
+            "duration_s": shown["duration_s"],
+            "peak_error_rate": shown["peak_error_rate"],
+        }
+    return data
+
+
 # --------------------------------------------------------------------------- environments
 
 
-def _filters() -> dict[str, Callable[..., Any]]:
+def _filters(html: bool = False) -> dict[str, Callable[..., Any]]:
     return {
+        "short": short_html if html else shorten,
+        "short_id": short_id,
+        "when": when,
+        "stamp": stamp,
         "md": md_inline,
         "md_code": md_code,
         "md_block": md_block,
@@ -79,8 +114,8 @@ def _filters() -> dict[str, Callable[..., Any]]:
     }
 
 
-def _configure(env: jinja2.Environment) -> jinja2.Environment:
-    env.filters.update(_filters())
+def _configure(env: jinja2.Environment, html: bool = False) -> jinja2.Environment:
+    env.filters.update(_filters(html))
     return env
 
 
@@ -95,7 +130,8 @@ def _environment(html: bool) -> jinja2.Environment:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
-        )
+        ),
+        html,
     )
 
 
@@ -149,6 +185,34 @@ def _terminal(markup: str, color: bool) -> str:
 # --------------------------------------------------------------------------- filters
 
 
+@jinja2.pass_context
+def when(ctx: Any, ts: str | None) -> str:
+    """A time to the second for prose: ``14:38:35``, with the date when it is not the window's first day."""
+    if not ts:
+        return "?"
+    day = str((ctx.get("window") or {}).get("start") or "")[:10]
+    clock = ts[11:19] if len(ts) >= 19 else ts
+    return clock if ts[:10] == day else f"{ts[:10]} {clock}"
+
+
+def stamp(ts: str | None) -> str:
+    """A full time to the second: ``2025-09-15 14:38:35 UTC``."""
+    return f"{ts[:10]} {ts[11:19]} UTC" if ts and len(ts) >= 19 else (ts or "?")
+
+
+def short_html(value: Any) -> Markup:
+    """``shorten`` for HTML: each long id becomes ``<abbr title="full">prefix…</abbr>``, the rest escaped."""
+    text, out, pos = presentation.shorten_times(str(value)), [], 0
+    for m in presentation.LONG_ID.finditer(text):
+        out.append(escape(text[pos : m.start()]))
+        out.append(
+            Markup('<abbr title="{}">{}</abbr>').format(m.group(0), presentation.short_token(m.group(0)))
+        )
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
 def md_inline(value: Any) -> str:
     """Markdown-escape ``value`` for inline use (paragraphs, headings, table cells): one line, no markup."""
     text = " ".join(str(value).split())
@@ -190,7 +254,7 @@ def _clean_obj(value: Any) -> Any:
     if isinstance(value, str):
         return clean(value)
     if isinstance(value, Mapping):
-        return {k: _clean_obj(v) for k, v in value.items()}
+        return {(clean(k) if isinstance(k, str) else k): _clean_obj(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_clean_obj(v) for v in value]
     return value
@@ -199,9 +263,11 @@ def _clean_obj(value: Any) -> Any:
 # --------------------------------------------------------------------------- context
 
 
-def build_context(result: Result, *, redact: bool = True, chart: bool = False) -> dict[str, Any]:
+def build_context(
+    result: Result, *, redact: bool = True, chart: bool = False, evidence: str = "brief"
+) -> dict[str, Any]:
     """The template context (documented in docs/reports.md), cleaned and, by default, redacted."""
-    ctx: dict[str, Any] = _clean_obj(raw_context(result, redact=redact))
+    ctx: dict[str, Any] = _clean_obj(raw_context(result, redact=redact, evidence=evidence))
     if redact:
         ctx = redact_obj(ctx)
     ctx["chart_svg"] = Markup(_chart(result)) if chart else Markup("")
@@ -209,10 +275,33 @@ def build_context(result: Result, *, redact: bool = True, chart: bool = False) -
 
 
 def _chart(result: Result) -> str:
+    """The timeline chart: the chain's findings first, earlier noise last, deploys and onset marked."""
     from rca.report.chart import timeline_svg
 
+    on_chain = {link.pattern_id for link in result.chain if link.pattern_id}
+    relevance = {
+        f.pattern_id: 0 if f.pattern_id in on_chain else 2 if f.status == "pre-existing" else 1
+        for f in result.findings
+    }
     points: Iterable[tuple[str, str, int]] = ((p.bucket, p.series, p.count) for p in result.timeline)
-    return timeline_svg(list(points), result.window.start, result.window.end)
+    deploys = [d.timestamp for d in result.deploys.deploys if d.timestamp and _inside(d.timestamp, result)]
+    onset = result.verdict.onset if result.verdict else None
+    return timeline_svg(
+        list(points),
+        result.window.start,
+        result.window.end,
+        relevance=relevance,
+        deploys=deploys,
+        onset=onset,
+    )
+
+
+def _inside(moment: str, result: Result) -> bool:
+    from rca.timeutil import parse_rfc3339
+
+    start, end = result.window.start, result.window.end
+    t = parse_rfc3339(moment)
+    return (not start or parse_rfc3339(start) <= t) and (not end or t <= parse_rfc3339(end))
 
 
 __all__ = [
