@@ -156,8 +156,8 @@ def test_readme_command_runs(command: str, tmp_path: Path, monkeypatch: pytest.M
     """Every README command runs: file commands succeed; live ones reach a (fake) Cloud Logging.
 
     The live commands ask for the last hour of a fake serving the 2025 netra incident, so they may
-    find nothing there (exit 1), and `patterns lint`/`test` exit 1 when they report problems; what
-    no command may do is fail to parse (2) or crash (70).
+    find nothing there (exit 1); every other command, `patterns lint` and `test` included (the
+    shipped library is clean), succeeds.
     """
     shutil.copy(NETRA, tmp_path / "incident.json")
     (tmp_path / "examples").symlink_to(ROOT / "examples")
@@ -169,6 +169,5 @@ def test_readme_command_runs(command: str, tmp_path: Path, monkeypatch: pytest.M
     with FakeLoggingServer(load_export(Path(NETRA))) as fake:
         monkeypatch.setenv("RCA_LOGGING_ENDPOINT", fake.url)
         result = CliRunner().invoke(main, args)
-    checks = args[:2] in (["patterns", "lint"], ["patterns", "test"])
-    allowed = {0, 1} if live or checks else {0}
+    allowed = {0, 1} if live else {0}
     assert result.exit_code in allowed, result.output[-2000:]
