@@ -74,10 +74,12 @@ def test_netra_timeout_is_consistent_across_attempts(netra: dict[str, Any]) -> N
 
 
 def test_netra_red_herrings_are_reported_as_such(netra: dict[str, Any]) -> None:
-    """Deprecation and auth warnings predate the incident; AgentService/degraded mode is downstream."""
+    """Deprecation and auth warnings predate the incident; AgentService/degraded mode is downstream.
+    A deprecation warning is context (never a candidate cause), so it shows as a finding seen before."""
     why_not = {h["pattern_id"]: h["why_not"] for h in netra["hypotheses"]}
-    for noise in ("python-deprecation-warning", "auth-token-rejected"):
-        assert "present before the incident" in why_not[noise]
+    status = {f["pattern_id"]: f["status"] for f in netra["findings"]}
+    assert (status["python-deprecation-warning"], "python-deprecation-warning" in why_not) == ("pre-existing", False)
+    assert "present before the incident" in why_not["auth-token-rejected"]
     for downstream in ("app-dependency-none", "app-degraded-mode"):
         assert why_not[downstream].startswith("downstream of the chosen cause")
     db = [h for h in netra["hypotheses"] if h["category"] == "database-unavailable"]

@@ -13,7 +13,7 @@ from typing import Any
 from rca.library.knowledge import Knowledge
 from rca.library.templating import fill
 from rca.model import Category, Finding, Hypothesis, Link, Remediation, Role, RootCause
-from rca.reasoning import chain
+from rca.reasoning import chain, hypotheses
 from rca.reasoning.deploys import DeployInfo
 
 
@@ -28,7 +28,7 @@ def conclude(
     if symptom is None:
         causes = [n for n in ordered if n.pattern.role is Role.CAUSE and n.finding.status == "active"]
         if not causes:
-            return [], chain.unexplained(None), _hypotheses(ordered, [], edges, None, phrases, {}), []
+            return [], hypotheses.unexplained(None), _hypotheses(ordered, [], edges, None, phrases, {}), []
         symptom = sorted(causes, key=lambda n: (-n.finding.count, n.id))[0]
     paths = chain.best_paths(symptom, nodes, edges)
     best = paths[0]
@@ -53,7 +53,7 @@ def conclude(
         root = RootCause(link.category, inferred.id, link.statement, link.confidence)
     elif not explains and not fired:
         links.append(_gap_link(len(links) + 1, terminal))
-        root = chain.unexplained(terminal)
+        root = hypotheses.unexplained(terminal)
     else:
         category = chain.root_category(terminal, fired)
         conf = chain.confidence(best, terminal, fired, margin)
@@ -243,16 +243,16 @@ def _hypotheses(
     path_scores: Mapping[str, float],
 ) -> list[Hypothesis]:
     symptom_first = symptom.first() if symptom else None
-    downstream = chain.explained(chain_ids, edges)
+    downstream = hypotheses.explained(chain_ids, edges)
     out = []
     for n in ordered:
         if n.id in chain_ids or n.pattern.role is Role.CONTEXT:
             continue
         if n.pattern.role is Role.SYMPTOM and n.id not in downstream:
             continue  # a side symptom nothing explains is not a competing cause (see finding relations)
-        why_not = chain.losing_reason(n, chain_ids, edges, symptom_first, phrases.get(n.id, ""))
+        why_not = hypotheses.losing_reason(n, chain_ids, edges, symptom_first, phrases.get(n.id, ""))
         score = min(0.5, path_scores.get(n.id, 0.0) / 3) if n.finding.status == "active" else 0.05
-        out.append(chain.hypothesis(n, why_not, score))
+        out.append(hypotheses.hypothesis(n, why_not, score))
     return sorted(out, key=lambda h: (-h.confidence, h.pattern_id or ""))
 
 

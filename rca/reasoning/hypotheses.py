@@ -1,0 +1,76 @@
+"""What the chain did not choose, in the report's words: unexplained symptoms and losing causes.
+
+rca/reasoning/chain.py weighs the edges and picks the path; this module says why every other
+candidate lost (present before, downstream, after the symptom, no path) and what to answer when
+nothing explains the symptom at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from rca.model import Category, Hypothesis, RootCause
+from rca.reasoning.chain import ORDER_SLACK, Edge, Node
+
+
+def unexplained(node: Node | None) -> RootCause:
+    """The honest answer when no pattern explains the symptom (or only a catch-all does)."""
+    if node is None:
+        return RootCause(Category.UNKNOWN, None, "No log entry explains the errors in this window.", 0.15)
+    what = node.finding.title[:1].lower() + node.finding.title[1:]
+    if node.pattern.generic:
+        return RootCause(Category.UNKNOWN, None, f"No known failure mode explains the {what}.", 0.2)
+    return RootCause(Category.UNKNOWN, None, f"No log entry explains why: {what}.", 0.15)
+
+
+def losing_reason(
+    node: Node,
+    chain_ids: Sequence[str],
+    edges: Mapping[tuple[str, str], Edge],
+    symptom_first: datetime | None,
+    periods_phrase: str,
+) -> str:
+    """Why a candidate cause was not chosen, in the report's words."""
+    if node.finding.status == "pre-existing":
+        return f"present before the incident at a similar rate ({periods_phrase})"
+    rejected = [e for (c, _), e in sorted(edges.items()) if c == node.id and e.rejected]
+    origin = explained(chain_ids, edges).get(node.id)
+    if origin is not None:
+        return f"downstream of the chosen cause: {origin} explains it"
+    first = node.first()
+    if symptom_first is not None and first is not None and first > symptom_first + ORDER_SLACK:
+        return "first seen after the symptom began, so it cannot have caused it"
+    side = [e for (c, e), ed in sorted(edges.items()) if c == node.id and ed.score > 0]
+    if side:
+        return (
+            f"explains {', '.join(side[:3])} rather than the main symptom; "
+            "it may be another face of the same failure"
+        )
+    if rejected:
+        return rejected[0].rejected
+    if node.finding.status == "elevated":
+        return f"present before the incident ({periods_phrase}); no causal path to the symptom"
+    return "no causal path from it to the symptom in the library's knowledge"
+
+
+def explained(chain_ids: Sequence[str], edges: Mapping[tuple[str, str], Edge]) -> dict[str, str]:
+    """Findings downstream of the chain: each mapped to the chain finding that explains it."""
+    live: dict[str, list[str]] = {}
+    for (c, e), ed in sorted(edges.items()):
+        if ed.score > 0:
+            live.setdefault(c, []).append(e)
+    out: dict[str, str] = {}
+    frontier = [(c, c) for c in chain_ids]
+    while frontier:
+        node_id, origin = frontier.pop(0)
+        for effect in live.get(node_id, []):
+            if effect not in chain_ids and effect not in out:
+                out[effect] = origin
+                frontier.append((effect, origin))
+    return out
+
+
+def hypothesis(node: Node, why_not: str, score: float) -> Hypothesis:
+    """A losing candidate as the contract's hypothesis."""
+    return Hypothesis(node.finding.category, node.id, node.finding.title, round(score, 2), why_not)
