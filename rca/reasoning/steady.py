@@ -37,10 +37,14 @@ def steady_before_step(
     if step is None:
         return findings, phrases, None
     out, phrases = [], dict(phrases)
+    # Noise was there from the start (the window's first tenth), not something that began with the
+    # failures and kept pace with them.
+    early = lo + (hi - lo) / 10
     for f in findings:
         times = [o.ts for o in nodes[f.pattern_id].occurrences if o.ts]
+        from_start = bool(times) and min(times) <= early
         if f.status != "pre-existing" and f.role is not Role.CONTEXT and f.pattern_id != symptom.id and \
-                baseline.steady_across(times, step, lo, hi):
+                from_start and baseline.steady_across(times, step, lo, hi):
             f = replace(f, status="pre-existing")
             phrases[f.pattern_id] = f"at the same rate before and after the failures grew at {rfc3339(step)}"
         out.append(f)
