@@ -245,7 +245,7 @@ class Store:
         Entries in [baseline_start, start) are kept as the baseline (in_window false); entries
         without a timestamp are kept whatever the window (bare pastes). Filtering, de-duplication
         and the ids are worked out on a few narrow columns; only the kept entries are normalised,
-        in one pass, into `entries` ordered by `entry_id`.
+        in one pass, into `entries` ordered by `entry_id`. The `staged` table is dropped then.
         """
         lo = baseline_start or start
         window = ["TRUE"]
@@ -271,18 +271,29 @@ class Store:
         read, in_windowed, in_kept = (int(v) for v in counts) if counts else (0, 0, 0)
         in_window = "TRUE" if start is None else "(ts IS NULL OR ts >= ?)"
         win_params = [] if start is None else [_naive(start)]
+        # Duplicates (same log, insertId and time; overlapping exports) are rare: the window that
+        # picks the first of each runs only over the keys that occur more than once.
         self.con.execute(
             f"""
             CREATE TEMP TABLE ids AS
-            SELECT rid, row_number() OVER (ORDER BY ts NULLS LAST, source, line_no, rid) - 1 AS entry_id,
-                   in_window
-            FROM (
+            WITH k AS (
               SELECT rowid AS rid, ts, source, log_name, insert_id, {in_window} AS in_window,
                      coalesce(try_cast(line AS INTEGER), (rowid - base + 1)::INTEGER) AS line_no
               FROM staged WHERE {kept}
-              QUALIFY insert_id IS NULL OR row_number() OVER (
-                PARTITION BY log_name, insert_id, ts ORDER BY source, line_no, rid) = 1
+            ), dup_keys AS (
+              SELECT log_name, insert_id, ts FROM k WHERE insert_id IS NOT NULL
+              GROUP BY ALL HAVING count(*) > 1
+            ), dropped AS (
+              SELECT rid FROM (
+                SELECT k.rid, row_number() OVER (
+                  PARTITION BY k.log_name, k.insert_id, k.ts ORDER BY k.source, k.line_no, k.rid) AS n
+                FROM k SEMI JOIN dup_keys d ON k.insert_id = d.insert_id
+                  AND k.log_name IS NOT DISTINCT FROM d.log_name AND k.ts IS NOT DISTINCT FROM d.ts
+              ) WHERE n > 1
             )
+            SELECT rid, row_number() OVER (ORDER BY ts NULLS LAST, source, line_no, rid) - 1 AS entry_id,
+                   in_window
+            FROM k ANTI JOIN dropped USING (rid)
             """,
             win_params + kept_params,
         )
@@ -295,6 +306,7 @@ class Store:
             f"CREATE TABLE entries AS {self._sql.format(rel=rel, sev_case=sev_case)} ORDER BY entry_id"
         )
         self.con.execute("DROP TABLE ids")
+        self.con.execute("DROP TABLE staged")  # its memory goes to the analysis; `staging` reads the files
         entries = self._scalar("SELECT count(*) FROM entries")
         self.stats.read = read
         self.stats.outside_window = read - in_windowed
