@@ -12,6 +12,7 @@ floor. Asserts nothing: speed is a goal measured here, never a timed test.
 
     python benchmarks/load.py --entries 300000            # one size
     python benchmarks/load.py --entries 100000 300000     # a growth curve
+    python benchmarks/load.py --before ../rca-old          # also another checkout's rca, same run
 """
 
 from __future__ import annotations
@@ -145,10 +146,10 @@ FROM read_json('{path}', format='newline_delimited', columns={{
 """
 
 
-def _run(argv: list[str]) -> tuple[float, float, float]:
+def _run(argv: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
     """Run a process to completion; its CPU seconds, wall seconds and peak RSS (MB)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -169,7 +170,7 @@ def _floor_sql(path: Path) -> tuple[str, str]:
     return _FLOOR_READ.format(path=path), f"SELECT count(*) FROM t WHERE {where}"
 
 
-def bench(n: int, path: Path | None, repeat: int) -> None:
+def bench(n: int, path: Path | None, repeat: int, before: Path | None) -> None:
     """Generate (or reuse) an n-entry export; print floor and rca figures."""
     if path is None:
         path = Path(tempfile.gettempdir()) / f"rca-bench-busy-{n}.ndjson"
@@ -183,13 +184,15 @@ def bench(n: int, path: Path | None, repeat: int) -> None:
     rca_argv = [sys.executable, "-m", "rca", "analyze", "--service", SERVICE, "--since", "1h",
                 "--input", str(path), "--format", "json"]
     print(f"\n{n:,} entries, {size_mb:.0f} MB ({path})")
-    print(f"{'':22} {'CPU s':>8} {'wall s':>8} {'peak MB':>8}")
+    print(f"{'':26} {'CPU s':>8} {'wall s':>8} {'peak MB':>8}")
     for _ in range(repeat):
         floor = _run(floor_argv)
-        ours = _run(rca_argv)
-        print(f"{'floor (DuckDB + RE2)':22} {floor[0]:8.2f} {floor[1]:8.2f} {floor[2]:8.0f}")
-        print(f"{'rca analyze (CLI)':22} {ours[0]:8.2f} {ours[1]:8.2f} {ours[2]:8.0f}")
-        print(f"{'ratio rca / floor':22} {ours[0] / floor[0]:7.1f}x {ours[1] / floor[1]:7.1f}x")
+        print(f"{'floor (DuckDB + RE2)':26} {floor[0]:8.2f} {floor[1]:8.2f} {floor[2]:8.0f}")
+        runs = [("rca analyze (CLI)", ROOT)] + ([(f"before: {before.name}", before)] if before else [])
+        for label, root in runs:
+            ours = _run(rca_argv, cwd=root)
+            print(f"{label[:26]:26} {ours[0]:8.2f} {ours[1]:8.2f} {ours[2]:8.0f}"
+                  f"   ratio to floor {ours[0] / floor[0]:.1f}x CPU, {ours[1] / floor[1]:.1f}x wall")
 
 
 def main() -> None:
@@ -200,9 +203,10 @@ def main() -> None:
     parser.add_argument("--entries", type=int, nargs="+", default=[300_000])
     parser.add_argument("--file", type=Path, help="reuse this NDJSON file instead of generating one")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each (the machine may be shared)")
+    parser.add_argument("--before", type=Path, help="also run the rca of this checkout (e.g. a git worktree)")
     args = parser.parse_args()
     for n in args.entries:
-        bench(n, args.file, args.repeat)
+        bench(n, args.file, args.repeat, args.before)
 
 
 if __name__ == "__main__":
