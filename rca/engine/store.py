@@ -188,7 +188,7 @@ class Store:
             self.con.execute(_OBJECTS_READ, params)
         added = self._count() - before
         self.stats.by_source[source] = self.stats.by_source.get(source, 0) + added
-        self._files.append((str(path), source))
+        self._files.append((os.path.abspath(path), source))  # the view may be read from another cwd
         self._view()
         return added
 
