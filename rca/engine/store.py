@@ -31,11 +31,102 @@ SEVERITY_NUM = {
     "EMERGENCY": 800,
 }
 
-_STAGING_COLUMNS = "j JSON, ord BIGINT, source VARCHAR"
 DEFAULT_MEMORY_LIMIT = "1500MB"
 # One LogEntry is at most 256 KiB (512 KiB for audit logs); a larger line takes the checked
 # Python path, so DuckDB's reader need not reserve buffers for giant objects.
 MAX_OBJECT_BYTES = 16 * 1024 * 1024
+
+# `staged`: the LogEntry fields an analysis reads, one typed row per entry, in source order
+# (`rowid - base + 1` is the entry's ordinal in its source). The whole entry is not kept: the
+# `staging` view re-reads it from the (kept) source files when the Python API asks for it.
+# (column, type, LogEntry path): the order is the table's.
+_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("ts", "TIMESTAMP", "$.timestamp"),
+    ("receive_ts", "TIMESTAMP", "$.receiveTimestamp"),
+    ("severity", "VARCHAR", "$.severity"),
+    ("text_payload", "VARCHAR", "$.textPayload"),
+    ("log_name", "VARCHAR", "$.logName"),
+    ("resource_type", "VARCHAR", "$.resource.type"),
+    ("project_id", "VARCHAR", "$.resource.labels.project_id"),
+    ("service_name", "VARCHAR", "$.resource.labels.service_name"),
+    ("job_name", "VARCHAR", "$.resource.labels.job_name"),
+    ("revision_name", "VARCHAR", "$.resource.labels.revision_name"),
+    ("location", "VARCHAR", "$.resource.labels.location"),
+    ("region", "VARCHAR", "$.resource.labels.region"),
+    ("database_id", "VARCHAR", "$.resource.labels.database_id"),
+    ("instance_id", "VARCHAR", "$.labels.instanceId"),
+    ("trace", "VARCHAR", "$.trace"),
+    ("span_id", "VARCHAR", "$.spanId"),
+    ("insert_id", "VARCHAR", "$.insertId"),
+    ("http_method", "VARCHAR", "$.httpRequest.requestMethod"),
+    ("http_url", "VARCHAR", "$.httpRequest.requestUrl"),
+    ("http_status", "VARCHAR", "$.httpRequest.status"),
+    ("http_latency", "VARCHAR", "$.httpRequest.latency"),
+    ("source_file", "VARCHAR", "$.sourceLocation.file"),
+    ("source_line", "VARCHAR", "$.sourceLocation.line"),
+    ("line", "VARCHAR", "$._line"),
+    ("naive", "VARCHAR", "$._naive_ts"),
+    ("jp", "JSON", "$.jsonPayload"),
+    ("pp", "JSON", "$.protoPayload"),
+)
+_STAGED_COLUMNS = "source VARCHAR, base BIGINT, " + ", ".join(f"{c} {t}" for c, t, _ in _FIELDS)
+
+
+def _typed_read() -> str:
+    """INSERT from DuckDB's typed JSON reader: each entry parsed once, only the fields read.
+
+    An entry of another shape (an object where a string is expected, a duplicate key) makes the
+    reader fail as a whole; the caller then takes `_objects_read`, which extracts path by path.
+    """
+    tree: dict[str, Any] = {}
+    for _, sql_type, path in _FIELDS:
+        node = tree
+        parts = path[2:].split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = "JSON" if sql_type == "JSON" else "VARCHAR"
+
+    def spelled(value: str | dict[str, Any]) -> str:
+        if isinstance(value, str):
+            return value
+        return "STRUCT(" + ", ".join(f'"{k}" {spelled(v)}' for k, v in value.items()) + ")"
+
+    columns = ", ".join(f"'{k}': '{spelled(v)}'" for k, v in tree.items())
+    values = []
+    for column, sql_type, path in _FIELDS:
+        ref = ".".join(f'"{part}"' for part in path[2:].split("."))
+        values.append(_typed(ref, sql_type) + f" AS {column}")
+    return (
+        f"INSERT INTO staged SELECT $source, $base, {', '.join(values)} "
+        f"FROM read_json($path, format='newline_delimited', maximum_object_size={MAX_OBJECT_BYTES}, "
+        f"columns={{{columns}}})"
+    )
+
+
+def _objects_read() -> str:
+    """INSERT for any JSON shape: each entry read as a JSON value, then each field by its path."""
+    paths = ", ".join(f"'{path}'" for _, sql_type, path in _FIELDS if sql_type != "JSON")
+    values = []
+    i = 0
+    for column, sql_type, path in _FIELDS:
+        if sql_type == "JSON":
+            values.append(f"json_extract(j, '{path}') AS {column}")
+        else:
+            i += 1
+            values.append(_typed(f"v[{i}]", sql_type) + f" AS {column}")
+    return (
+        f"INSERT INTO staged SELECT $source, $base, {', '.join(values)} FROM ("
+        f"SELECT json AS j, json_extract_string(json, [{paths}]) AS v "
+        f"FROM read_json_objects($path, format='newline_delimited', maximum_object_size={MAX_OBJECT_BYTES}))"
+    )
+
+
+def _typed(ref: str, sql_type: str) -> str:
+    return f"try_cast({ref} AS TIMESTAMPTZ)::TIMESTAMP" if sql_type == "TIMESTAMP" else ref
+
+
+_TYPED_READ = _typed_read()
+_OBJECTS_READ = _objects_read()
 
 
 def _normalise_sql() -> str:
@@ -55,19 +146,21 @@ class StoreStats:
 
 
 class Store:
-    """A DuckDB connection holding the `staging` entries and, once finalised, `entries`."""
+    """A DuckDB connection holding the `staged` entries and, once finalised, `entries`."""
 
     def __init__(self) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="rca-")
         self.con = duckdb.connect(":memory:")
         self.con.execute("SET TimeZone='UTC'")
-        # A bounded engine spills big sorts and windows to disk instead of holding them in RAM:
-        # a 1M-entry export then peaks around 1.5 GB instead of 2.7 GB (benchmarks/load.py).
+        # A bounded engine spills big sorts and windows to disk instead of holding them in RAM
+        # (benchmarks/load.py measures the peak; RCA_MEMORY_LIMIT overrides).
         self.con.execute(f"SET memory_limit='{os.environ.get('RCA_MEMORY_LIMIT', DEFAULT_MEMORY_LIMIT)}'")
         self.con.execute(f"SET temp_directory='{Path(self._tmp.name) / 'spill'}'")
-        self.con.execute(f"CREATE TABLE staging ({_STAGING_COLUMNS})")
+        self.con.execute(f"CREATE TABLE staged ({_STAGED_COLUMNS})")
         self.stats = StoreStats()
         self._sql = _normalise_sql()
+        self._files: list[tuple[str, str]] = []  # (path, source) of every file staged, for `staging`
+        self._view()
 
     @property
     def scratch(self) -> Path:
@@ -82,22 +175,29 @@ class Store:
     def add_ndjson_file(self, path: Path, source: str) -> int:
         """Load an NDJSON file of canonical entries with DuckDB's own reader; return the count.
 
+        The typed reader parses each entry once and keeps only the fields an analysis reads;
+        an entry of an odd shape sends the whole file through the path-by-path reader instead.
         Raises duckdb.Error when a line is not valid JSON: the caller then falls back to the
         line-checking reader, which reports the bad lines by number.
         """
         before = self._count()
-        self.con.execute(
-            "INSERT INTO staging SELECT json, row_number() OVER (), ? "
-            f"FROM read_json_objects(?, format='newline_delimited', maximum_object_size={MAX_OBJECT_BYTES})",
-            [source, str(path)],
-        )
+        params = {"source": source, "base": before, "path": str(path)}
+        try:
+            self.con.execute(_TYPED_READ, params)
+        except duckdb.Error:
+            self.con.execute(_OBJECTS_READ, params)
         added = self._count() - before
         self.stats.by_source[source] = self.stats.by_source.get(source, 0) + added
+        self._files.append((os.path.abspath(path), source))  # the view may be read from another cwd
+        self._view()
         return added
 
     def add_entries(self, entries: Iterable[dict[str, Any]], source: str) -> int:
-        """Spool canonical entry dicts (from Python readers) to NDJSON and load them."""
-        spool = Path(self._tmp.name) / f"spool-{len(self.stats.by_source)}-{abs(hash(source))}.ndjson"
+        """Spool canonical entry dicts (from Python readers) to NDJSON and load them.
+
+        The spool file stays until the store is closed: the `staging` view reads it back.
+        """
+        spool = Path(self._tmp.name) / f"spool-{len(self._files)}-{abs(hash(source))}.ndjson"
         n = 0
         with spool.open("w", encoding="utf-8") as out:
             for n, entry in enumerate(entries, start=1):
@@ -106,19 +206,31 @@ class Store:
                 out.write("\n")
         if n:
             self.add_ndjson_file(spool, source)
-        spool.unlink()
+        else:
+            spool.unlink()
         return n
 
+    def _view(self) -> None:
+        """`staging` (j JSON, ord BIGINT, source VARCHAR): every staged entry whole, read back on demand.
+
+        Only the Python API's ``raw`` column and error messages use it, so the analysis never
+        holds the whole entries in memory.
+        """
+        parts = [
+            f"SELECT json AS j, row_number() OVER () AS ord, {_literal(source)} AS source "
+            f"FROM read_json_objects({_literal(path)}, format='newline_delimited', "
+            f"maximum_object_size={MAX_OBJECT_BYTES})"
+            for path, source in self._files
+        ] or ["SELECT NULL::JSON AS j, NULL::BIGINT AS ord, NULL::VARCHAR AS source WHERE false"]
+        union = " UNION ALL ".join(f"({p})" for p in parts)
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW staging AS {union}")
+
     def _count(self) -> int:
-        row = self.con.execute("SELECT count(*) FROM staging").fetchone()
-        return int(row[0]) if row else 0
+        return self._scalar("SELECT count(*) FROM staged")
 
     def newest(self) -> datetime | None:
         """Newest entry time across everything staged (the anchor of --since for files)."""
-        row = self.con.execute(
-            "SELECT max(try_cast(json_extract_string(j, '$.timestamp') AS TIMESTAMPTZ)::TIMESTAMP) "
-            "FROM staging"
-        ).fetchone()
+        row = self.con.execute("SELECT max(ts) FROM staged").fetchone()
         return row[0] if row else None
 
     def finalise(
@@ -131,51 +243,75 @@ class Store:
         """Normalise staged entries into `entries`: window, service filter, dedupe, stable ids.
 
         Entries in [baseline_start, start) are kept as the baseline (in_window false); entries
-        without a timestamp are kept whatever the window (bare pastes).
+        without a timestamp are kept whatever the window (bare pastes). Filtering, de-duplication
+        and the ids are worked out on a few narrow columns; only the kept entries are normalised,
+        in one pass, into `entries` ordered by `entry_id`. The `staged` table is dropped then.
         """
-        self.stats.read = self._count()
-        self.con.execute(f"CREATE TEMP VIEW norm AS {self._sql.format(rel='staging')}")
         lo = baseline_start or start
-        conds = ["TRUE"]
+        window = ["TRUE"]
         params: list[Any] = []
         if lo is not None:
             # Deploy audit entries are kept however old: "6 revisions deployed today" is context.
-            conds.append("(ts IS NULL OR ts >= ? OR starts_with(log_id, 'cloudaudit.googleapis.com/'))")
+            window.append(f"(ts IS NULL OR ts >= ? OR starts_with({_LOG_ID}, 'cloudaudit.googleapis.com/'))")
             params.append(_naive(lo))
         if end is not None:
-            conds.append("(ts IS NULL OR ts <= ?)")
+            window.append("(ts IS NULL OR ts <= ?)")
             params.append(_naive(end))
+        windowed = " AND ".join(window)
+        kept = windowed
+        kept_params = list(params)
+        if service:
+            kept += f" AND ({_SERVICE} IS NULL OR {_SERVICE} = ?)"
+            kept_params.append(service)
+        counts = self.con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE {windowed}), count(*) FILTER (WHERE {kept}) "
+            "FROM staged",
+            params + kept_params,
+        ).fetchone()
+        read, in_windowed, in_kept = (int(v) for v in counts) if counts else (0, 0, 0)
         in_window = "TRUE" if start is None else "(ts IS NULL OR ts >= ?)"
         win_params = [] if start is None else [_naive(start)]
+        # Duplicates (same log, insertId and time; overlapping exports) are rare: the window that
+        # picks the first of each runs only over the keys that occur more than once.
         self.con.execute(
             f"""
-            CREATE TABLE windowed AS
-            SELECT *, {in_window} AS in_window FROM norm WHERE {" AND ".join(conds)}
+            CREATE TEMP TABLE ids AS
+            WITH k AS (
+              SELECT rowid AS rid, ts, source, log_name, insert_id, {in_window} AS in_window,
+                     coalesce(try_cast(line AS INTEGER), (rowid - base + 1)::INTEGER) AS line_no
+              FROM staged WHERE {kept}
+            ), dup_keys AS (
+              SELECT log_name, insert_id, ts FROM k WHERE insert_id IS NOT NULL
+              GROUP BY ALL HAVING count(*) > 1
+            ), dropped AS (
+              SELECT rid FROM (
+                SELECT k.rid, row_number() OVER (
+                  PARTITION BY k.log_name, k.insert_id, k.ts ORDER BY k.source, k.line_no, k.rid) AS n
+                FROM k SEMI JOIN dup_keys d ON k.insert_id = d.insert_id
+                  AND k.log_name IS NOT DISTINCT FROM d.log_name AND k.ts IS NOT DISTINCT FROM d.ts
+              ) WHERE n > 1
+            )
+            SELECT rid, row_number() OVER (ORDER BY ts NULLS LAST, source, line_no, rid) - 1 AS entry_id,
+                   in_window
+            FROM k ANTI JOIN dropped USING (rid)
             """,
-            win_params + params,
+            win_params + kept_params,
         )
-        windowed = self._scalar("SELECT count(*) FROM windowed")
-        self.stats.outside_window = self.stats.read - windowed
-        if service:
-            self.con.execute("DELETE FROM windowed WHERE service IS NOT NULL AND service <> ?", [service])
-            self.stats.filtered_service = windowed - self._scalar("SELECT count(*) FROM windowed")
+        rel = (
+            "(SELECT s.*, s.rowid - s.base + 1 AS ord, i.entry_id, i.in_window "
+            "FROM ids i JOIN staged s ON s.rowid = i.rid)"
+        )
         sev_case = " ".join(f"WHEN '{k}' THEN {v}" for k, v in SEVERITY_NUM.items())
         self.con.execute(
-            f"""
-            CREATE TABLE entries AS
-            SELECT row_number() OVER (ORDER BY ts NULLS LAST, source, line_no) - 1 AS entry_id,
-                   *, CASE severity {sev_case} ELSE 0 END AS severity_num
-            FROM (
-              SELECT * FROM windowed
-              QUALIFY insert_id IS NULL
-                   OR row_number() OVER (PARTITION BY log_name, insert_id, ts ORDER BY source, line_no) = 1
-            )
-            ORDER BY entry_id
-            """
+            f"CREATE TABLE entries AS {self._sql.format(rel=rel, sev_case=sev_case)} ORDER BY entry_id"
         )
-        self.con.execute("DROP TABLE windowed")
-        kept = self._scalar("SELECT count(*) FROM entries")
-        self.stats.duplicates = windowed - self.stats.filtered_service - kept
+        self.con.execute("DROP TABLE ids")
+        self.con.execute("DROP TABLE staged")  # its memory goes to the analysis; `staging` reads the files
+        entries = self._scalar("SELECT count(*) FROM entries")
+        self.stats.read = read
+        self.stats.outside_window = read - in_windowed
+        self.stats.filtered_service = in_windowed - in_kept if service else 0
+        self.stats.duplicates = in_kept - entries
         self.stats.naive_timestamps = self._scalar("SELECT count(*) FROM entries WHERE naive_ts")
 
     def _scalar(self, sql: str, params: list[Any] | None = None) -> int:
@@ -185,6 +321,19 @@ class Store:
     def rows(self, sql: str, params: list[Any] | None = None) -> Iterator[tuple[Any, ...]]:
         """Run a query and iterate its rows."""
         yield from self.con.execute(sql, params or []).fetchall()
+
+
+_LOG_ID = (
+    "CASE WHEN log_name LIKE '%/logs/%' THEN url_decode(split_part(log_name, '/logs/', 2)) ELSE log_name END"
+)
+
+
+_SERVICE = "nullif(coalesce(service_name, job_name), '')"
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _utf8_safe(text: str) -> str:

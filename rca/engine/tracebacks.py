@@ -1,4 +1,4 @@
-"""Re-join tracebacks split one line per entry: the `entries` table in, the `events` table out.
+"""Re-join tracebacks split one line per entry: the `entries` table in, the `events` view out.
 
 Cloud Run writes one log entry per stderr line and text readers one entry per line, so a
 Python traceback arrives as twenty entries. This module puts them back together.
@@ -6,7 +6,7 @@ Python traceback arrives as twenty entries. This module puts them back together.
 Why the work is split between SQL and Python: a regex and a window in DuckDB pick the few
 *candidate* rows (traceback-looking lines and their neighbours, in the same stream); only those
 become Python objects and go through the grammar scan of rca/engine/traceback_grammar.py;
-`events` is then built in SQL as `entries` joined to a small mapping table. A million ordinary
+`events` is then a view in SQL: `entries` joined to a small mapping table. A million ordinary
 entries never leave DuckDB.
 """
 
@@ -66,17 +66,21 @@ class _Event:
 
 # Stream order is time order; lines with equal times keep file order, read backwards when the
 # file runs newest first (gcloud exports do), told by the sign of corr(line_no, ts) per source.
+# The windows run over narrow columns, and only in streams with a traceback-looking row; the
+# message text joins back for the candidates alone.
 _CANDIDATES_SQL = f"""
 WITH d AS (
   SELECT source, CASE WHEN corr(line_no::DOUBLE, epoch_us(ts)::DOUBLE) < 0 THEN -1 ELSE 1 END AS dir
   FROM entries GROUP BY source
 ), k AS (
-  SELECT entry_id, source, log_id, instance_id, revision, ts, line_no * dir AS seq, severity_num, message,
+  SELECT entry_id, source, log_id, instance_id, revision, ts, line_no * dir AS seq,
          regexp_matches(message, $re) AS strong,
          log_id LIKE 'local/%' AS text_source
   FROM entries JOIN d USING (source)
+), s AS (
+  SELECT source, log_id, instance_id, revision FROM k GROUP BY ALL HAVING bool_or(strong)
 ), w AS (
-  SELECT *,
+  SELECT k.*,
     row_number() OVER p AS pos,
     epoch_us(ts) - lag(epoch_us(ts)) OVER p AS gap_us,
     seq - lag(seq) OVER p AS line_gap,
@@ -84,18 +88,23 @@ WITH d AS (
     max(strong::INTEGER) OVER (
       PARTITION BY source, log_id, instance_id, revision ORDER BY ts NULLS LAST, seq, entry_id
       ROWS BETWEEN {CONTEXT_AFTER} PRECEDING AND {CONTEXT_BEFORE} FOLLOWING) AS near
-  FROM k
+  FROM k SEMI JOIN s ON k.source IS NOT DISTINCT FROM s.source AND k.log_id IS NOT DISTINCT FROM s.log_id
+    AND k.instance_id IS NOT DISTINCT FROM s.instance_id AND k.revision IS NOT DISTINCT FROM s.revision
   WINDOW p AS (PARTITION BY source, log_id, instance_id, revision ORDER BY ts NULLS LAST, seq, entry_id)
+), c AS (
+  SELECT entry_id, source, log_id, instance_id, revision, pos, ts, seq,
+         has_prev AND CASE
+           WHEN ts IS NULL OR text_source THEN line_gap BETWEEN 1 AND {MAX_TEXT_LINE_GAP}
+                AND coalesce(gap_us BETWEEN 0 AND {MAX_GAP_US}, TRUE)
+           ELSE gap_us BETWEEN 0 AND {MAX_GAP_US} END AS linked,
+         CASE WHEN text_source THEN 0 ELSE gap_us END AS gap_us
+  FROM w WHERE near = 1
 )
-SELECT entry_id, source, log_id, instance_id, revision, pos,
-       has_prev AND CASE
-         WHEN ts IS NULL OR text_source THEN line_gap BETWEEN 1 AND {MAX_TEXT_LINE_GAP}
-              AND coalesce(gap_us BETWEEN 0 AND {MAX_GAP_US}, TRUE)
-         ELSE gap_us BETWEEN 0 AND {MAX_GAP_US} END AS linked,
-       CASE WHEN text_source THEN 0 ELSE gap_us END AS gap_us,
-       severity_num, message
-FROM w WHERE near = 1
-ORDER BY source, log_id, instance_id NULLS FIRST, revision NULLS FIRST, ts NULLS LAST, seq, entry_id
+SELECT c.entry_id, c.source, c.log_id, c.instance_id, c.revision, c.pos, c.linked, c.gap_us,
+       e.severity_num, e.message
+FROM c JOIN entries e ON e.entry_id = c.entry_id
+ORDER BY c.source, c.log_id, c.instance_id NULLS FIRST, c.revision NULLS FIRST, c.ts NULLS LAST, c.seq,
+         c.entry_id
 """
 
 
@@ -138,11 +147,10 @@ _TB_EVENT_TYPE = (
     "exc_messages VARCHAR[], frames VARCHAR[], runtime VARCHAR)[]"
 )
 
+# `events` is a view: `entries` with each traceback's members folded into its first one. No
+# second copy of the wide table is made; readers that need an order ask for it (ORDER BY).
 _EVENTS_SQL = """
-CREATE OR REPLACE TABLE events AS
-WITH absorbed AS (
-  SELECT id AS entry_id FROM (SELECT event_id, unnest(member_ids) AS id FROM tb_events) WHERE id <> event_id
-)
+CREATE OR REPLACE TEMP VIEW events AS
 SELECT e.entry_id AS event_id,
        e.* REPLACE (coalesce(g.message, e.message) AS message),
        coalesce(g.member_ids, [e.entry_id]) AS member_ids,
@@ -154,8 +162,7 @@ SELECT e.entry_id AS event_id,
        g.runtime AS runtime
 FROM entries e
 LEFT JOIN tb_events g ON g.event_id = e.entry_id
-WHERE e.entry_id NOT IN (SELECT entry_id FROM absorbed)
-ORDER BY e.entry_id
+WHERE e.entry_id NOT IN (SELECT entry_id FROM tb_absorbed)
 """
 
 
@@ -169,7 +176,7 @@ def _event_json(event: _Event) -> dict[str, object]:
 
 
 def build_events(con: duckdb.DuckDBPyConnection) -> EventStats:
-    """Create the `events` table from `entries`: one row per entry, each traceback's lines as one row.
+    """Create the `events` view over `entries`: one row per entry, each traceback's lines as one row.
 
     The mapping table travels to DuckDB as one JSON parameter: tracebacks are few, and this
     keeps pandas and per-row inserts out of the way.
@@ -182,8 +189,11 @@ def build_events(con: duckdb.DuckDBPyConnection) -> EventStats:
         f"SELECT unnest(CAST($p AS JSON)::{_TB_EVENT_TYPE}, recursive := true)",
         {"p": payload},
     )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE tb_absorbed AS SELECT id AS entry_id "
+        "FROM (SELECT event_id, unnest(member_ids) AS id FROM tb_events) WHERE id <> event_id"
+    )
     con.execute(_EVENTS_SQL)
-    con.execute("DROP TABLE tb_events")
     return _stats(con, events, len(rows))
 
 

@@ -282,24 +282,44 @@ def _bucket_seconds(meta: Mapping[str, Any]) -> int:
 
 
 def _timeline(con: Any, hits: Sequence[Hit], meta: Mapping[str, Any]) -> list[TimelinePoint]:
-    """Findings and request status classes per time bucket, across the window."""
+    """Findings and request status classes per time bucket, across the window.
+
+    Request entries are counted per (bucket, status) in SQL; Python formats the few buckets.
+    A bucket starts at a whole multiple of `size` seconds since the epoch (times truncated to
+    the second).
+    """
     size = _bucket_seconds(meta)
     counts: dict[tuple[str, str], int] = {}
+    labels: dict[int, str] = {}
+
+    def label(start: int) -> str:
+        if start not in labels:
+            labels[start] = rfc3339(datetime.fromtimestamp(start, _UTC)) or ""
+        return labels[start]
 
     def bucket(ts: Any) -> str:
         epoch = int(ts.timestamp()) if ts.tzinfo else int(ts.replace(tzinfo=_UTC).timestamp())
-        return rfc3339(datetime.fromtimestamp(epoch - epoch % size, _UTC)) or ""
+        return label(epoch - epoch % size)
 
     for h in hits:
         if h.in_window and h.ts is not None:
             key = (bucket(h.ts), h.pattern_id)
             counts[key] = counts.get(key, 0) + 1
     rows = con.execute(
-        "SELECT ts, http_status FROM entries WHERE in_window AND http_status IS NOT NULL AND ts IS NOT NULL"
+        """
+        SELECT b - ((b % $size) + $size) % $size AS start, http_status, count(*)
+        FROM (
+          SELECT CASE WHEN epoch_us(ts) >= 0 THEN epoch_us(ts) // 1000000
+                      ELSE -((-epoch_us(ts)) // 1000000) END AS b, http_status
+          FROM entries WHERE in_window AND http_status IS NOT NULL AND ts IS NOT NULL
+        )
+        GROUP BY ALL
+        """,
+        {"size": size},
     ).fetchall()
-    for ts, status in rows:
-        key = (bucket(ts), f"http {int(status) // 100}xx")
-        counts[key] = counts.get(key, 0) + 1
+    for start, status, n in rows:
+        key = (label(int(start)), f"http {int(status) // 100}xx")
+        counts[key] = counts.get(key, 0) + int(n)
     return [TimelinePoint(b, s, n) for (b, s), n in sorted(counts.items())]
 
 
