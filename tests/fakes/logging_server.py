@@ -109,6 +109,7 @@ class FakeLoggingServer:
     def load(self, entries: Iterable[dict[str, Any]]) -> None:
         """Serve these entries (replacing any before), kept in timestamp order."""
         self.entries = sorted(entries, key=_order_key)
+        self._selected: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
     def fail(self, call: int, fault: str) -> None:
         """Answer the ``call``-th request (1-based) with ``fault`` instead of a page."""
@@ -162,6 +163,18 @@ class FakeLoggingServer:
         return 200, reply
 
     def _select(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """Entries matching the body's filter, in the requested order (kept for the next pages)."""
+        key = (str(body.get("filter") or ""), str(body.get("orderBy", "timestamp asc")))
+        with self._lock:
+            cached = self._selected.get(key)
+        if cached is not None:
+            return cached
+        selected = self._evaluate(body)
+        with self._lock:
+            self._selected[key] = selected
+        return selected
+
+    def _evaluate(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         """Entries matching the body's filter, in the requested order."""
         text = body.get("filter")
         if text:
