@@ -456,3 +456,42 @@ def test_progress_bar_is_rich() -> None:
     bar(Event("signals", 10, 10, 1, "done", 3))
     task = bar.progress.tasks[0]
     assert task.total == 3 and task.completed == 1 and task.fields["entries"] == 10
+
+
+def test_gapped_fetch_resumes_only_the_missing_range(live: FakeLoggingServer, tmp_path: Path) -> None:
+    """An outage mid-window leaves a gap; the next run of the same request keeps what arrived and
+    asks only for the missing part: the file ends complete, every entry once."""
+    out = tmp_path / "full.json"
+    for n in (4, 5, 6):  # the second page of the `service` query, and its two retries
+        live.fail(n, "503")
+    result = invoke("fetch", "--service", SERVICE, *WINDOW, "--out", str(out))
+    assert result.exit_code == 0 and "INCOMPLETE DATA" in result.stderr and "service" in result.stderr
+    first = json.loads(out.read_text())
+    live.faults.clear()
+    live.requests.clear()
+    result = invoke("fetch", "--service", SERVICE, *WINDOW, "--out", str(out), "--strict")
+    assert result.exit_code == 0, result.stderr
+    assert "complete" in result.stderr and "INCOMPLETE" not in result.stderr
+    scope = "(" + queries.service_scope(SERVICE)
+    assert [r.body["filter"].startswith(scope) for r in live.requests] == [True]
+    saved = json.loads(out.read_text())
+    expected = [e for e in live.entries if START - (END - START) <= _at(e) < END]
+    assert len(saved) == len(expected) > len(first)
+    assert len({(e["insertId"], e["timestamp"]) for e in saved}) == len(saved)
+
+
+def test_gapped_analysis_resumes_the_adaptive_query_whole(live: FakeLoggingServer) -> None:
+    """A gap in the healthy-request query is filled by asking that query again whole (its exact and
+    sampled ranges stay consistent); the other queries are not asked again."""
+    for n in range(CALL_OF["requests"], CALL_OF["requests"] + 3):
+        live.fail(n, "503")
+    code, report, _ = analyze_json()
+    assert code == 0 and report is not None and report["complete"] is False
+    live.faults.clear()
+    live.requests.clear()
+    code, again, _ = analyze_json("--strict")
+    assert code == 0 and again is not None and again["complete"] is True
+    healthy = "(" + queries.healthy_requests_query(SERVICE, START, END).body
+    assert live.requests and all(r.body["filter"].startswith(healthy) for r in live.requests)
+    truth = [e for e in live.entries if "httpRequest" in e and START <= _at(e) < END]
+    assert again["stats"]["requests"] == len(truth)

@@ -283,11 +283,14 @@ def fetch_entries(
     rate: RateLimiter | None = None,
     retry: RetryPolicy | None = None,
     progress: ProgressFn | None = None,
+    seed: FetchResult | None = None,
 ) -> FetchResult:
     """Run ``queries`` in order, ascending by time, 1000 a page, within the budget and the rate limit.
 
     Never raises for throttling or outages: what arrived is returned and the gaps are listed in
     ``missing``. Raises ``SourceError`` for credentials, permission or project problems.
+    ``seed`` is an earlier partial result to resume: its entries, counts and strata are kept and
+    count toward the budget, and entries already in it are not taken twice.
     """
     if max_entries < 0:
         raise UsageError(f"--max-entries must be 0 or more, got {max_entries}")
@@ -302,6 +305,11 @@ def fetch_entries(
         endpoint=endpoint_of(client),
         queries=len(queries),
     )
+    if seed is not None:
+        run.entries = list(seed.entries)
+        run.seen = {entry_key(e) for e in run.entries}
+        run.per_query = dict(seed.per_query)
+        run.strata = list(seed.strata)
     try:
         for query in queries:
             _run_query(client, query, run, retry or RetryPolicy())
@@ -569,19 +577,76 @@ def fetch_window(
         )
     else:
         raise UsageError(f"unknown fetch plan {plan!r}: analysis or window")
+    all_queries = list(queries)
     root = cache_dir or cache.cache_dir()
     key = cache.cache_key(client.project, [q.filter() for q in queries], start, end)
     closed = cache.is_closed(end, now or datetime.now(timezone.utc), CLOSED_MARGIN)
+    seed: FetchResult | None = None
     if closed and not refresh:
         hit = cache.lookup(root, key, max_entries)
         if hit is not None:
             return hit.path, _result_from_cache(hit)
+        partial = cache.lookup_partial(root, key)
+        if partial is not None:
+            seed, queries = resume_plan(_result_from_cache(partial), queries)
     result = fetch_entries(
-        client, queries, max_entries=max_entries, rate=rate, retry=retry, progress=progress
+        client, queries, max_entries=max_entries, rate=rate, retry=retry, progress=progress, seed=seed
     )
+    if seed is not None:
+        queries = list(all_queries)
     meta = _metadata(client.project, service, queries, start, end, max_entries, result)
     path = cache.store(root, key, result.entries, meta, closed=closed)
     return path, result
+
+
+def resume_plan(previous: FetchResult, queries: Sequence[Query]) -> tuple[FetchResult, list[Query]]:
+    """What to keep of an earlier gapped fetch of the same request, and what to ask again.
+
+    A query that covered its window is kept as it is. A query with a gap is asked again from
+    where its gap starts (entries already held are not taken twice). An adaptive query (exact,
+    then sampled) with a gap is asked again whole, its earlier entries and strata dropped, so
+    the exact and sampled ranges stay consistent.
+    """
+    by_name = {q.name: q for q in queries}
+    gaps: dict[str, datetime] = {}
+    for m in previous.missing:
+        base = m.query.removesuffix("-sampled")
+        if base in by_name:
+            start = _parse_any(m.start)
+            gaps[base] = min(gaps.get(base, start), start)
+    redo: list[Query] = []
+    dropped: set[str] = set()
+    for q in queries:
+        if q.name not in gaps:
+            continue
+        if q.exact_up_to is not None:
+            dropped.add(q.name)
+            redo.append(q)
+        else:
+            redo.append(replace(q, start=max(as_utc(q.start), gaps[q.name])))
+    entries = previous.entries
+    per_query = dict(previous.per_query)
+    strata = previous.strata
+    if dropped:
+        entries = [e for e in entries if not _healthy_request(e)]
+        for name in dropped:
+            per_query.pop(name, None)
+            per_query.pop(f"{name}-sampled", None)
+        strata = tuple(s for s in strata if s.query.removesuffix("-sampled") not in dropped)
+    seed = FetchResult(entries, 0, per_query, False, (), (), strata=strata)
+    return seed, redo
+
+
+def _healthy_request(entry: dict[str, Any]) -> bool:
+    """Whether an entry is one the adaptive query selects: a request log neither 5xx nor 429."""
+    if not str(entry.get("logName", "")).endswith("%2Frequests"):
+        return False
+    status = (entry.get("httpRequest") or {}).get("status")
+    try:
+        code = int(str(status))
+    except (TypeError, ValueError):
+        return True
+    return code < 500 and code != 429
 
 
 def _metadata(
