@@ -1,22 +1,30 @@
-"""How much does the live source pull compared with a full pull of the window?
+"""How much does live analysis pull compared with a full pull of the window, and is the answer the same?
 
-Serves a gcloud-JSON (or NDJSON) export from the local fake Cloud Logging API, then runs
+Serves each export (default: every examples/*.json) from the local fake Cloud Logging API, with
+optional healthy traffic added (``--healthy-rps``: a request log and an access line per request,
+as a mostly healthy service writes them), then
 
-* rca's queries (deploys, Cloud SQL, signals with the pattern library's regexes, 2% baseline)
-  through ``fetch_entries``, and
-* one query for everything in the window (what ``gcloud logging read`` with only a time bound does),
+* runs ``rca analyze``'s live path (``api.load_live``: the library pushed down, healthy requests
+  exact up to a cut then sampled and scaled back) and analyses what it fetched, and
+* pulls every entry of the same range (window and baseline) in one query, as
+  ``gcloud logging read`` would, and analyses that,
 
-both with the real client, and prints entries fetched and API calls made by each. The fake
-evaluates the filters it is sent, so the counts are those the queries select.
+both with the real client, and prints entries and API calls of each, the share, the root cause of
+each and the error rate each reports (the live one marked ``~`` when it is a scaled estimate).
 
-    /work/venv/bin/python benchmarks/live_fetch.py examples/netra-backend-staging-2025-09-15.json
+    .venv/bin/python benchmarks/live_fetch.py --healthy-rps 20
+    .venv/bin/python benchmarks/live_fetch.py examples/netra-backend-staging-2025-09-15.json
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import json
+import os
 import sys
+import tempfile
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,23 +36,7 @@ from fakes.filter_eval import log_id, parse_ts  # noqa: E402
 from fakes.logging_server import FakeLoggingServer, load_export  # noqa: E402
 
 from rca.sources.cloud.fetch import FetchResult, RateLimiter, RetryPolicy, fetch_entries  # noqa: E402
-from rca.sources.cloud.queries import Query, build_queries  # noqa: E402
-
-
-def pattern_regexes() -> list[str]:
-    """The library's ``any`` regexes (or the first ``all`` one), as the CLI would pass them."""
-    from rca.errors import RcaError
-    from rca.library.loader import load_library
-
-    try:
-        library = load_library()
-    except RcaError as exc:
-        print(f"warning: pattern library not loadable, signals run without pattern regexes: {exc}")
-        return []
-    out: list[str] = []
-    for pattern in library.patterns:
-        out.extend(pattern.match.any or pattern.match.all[:1])
-    return out
+from rca.sources.cloud.queries import Query  # noqa: E402
 
 
 def infer(entries: list[dict[str, Any]]) -> tuple[str, str, datetime, datetime, list[str]]:
@@ -120,19 +112,78 @@ def fetch(fake: FakeLoggingServer, project: str, queries: list[Query]) -> FetchR
     )
 
 
-def by_log(result: FetchResult) -> str:
+def by_log(entries: list[dict[str, Any]]) -> str:
     """Counts per log id, largest first."""
-    counts = collections.Counter(log_id(e) for e in result.entries)
+    counts = collections.Counter(log_id(e) for e in entries)
     return ", ".join(f"{name}={n}" for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def analyse_file(entries: list[dict[str, Any]], service: str, since: str, until: str) -> dict[str, Any]:
+    """The JSON report of a file analysis of ``entries``."""
+    from rca import api
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "full.ndjson"
+        path.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
+        return api.analyze([str(path)], since=since, until=until, service=service).result.to_json()
+
+
+def one(export: Path, rps: float, hours: float, service_override: str | None) -> dict[str, Any]:
+    """Run both fetches and analyses for one export; return the figures."""
+    from rca import api
+    from rca.sources.cloud import client
+
+    client.DEFAULT_TIMEOUT = (10.0, 1800.0)  # the fake evaluates each filter in Python, slowly
+    entries = load_export(export)
+    service, project, first, last, _ = infer(entries)
+    service = service_override or service
+    end = last.replace(microsecond=0) + timedelta(seconds=1)
+    start = end - timedelta(hours=hours)
+    since, until = (t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in (start, end))
+    fetched_from = start - (end - start)  # the analysis reads an equal baseline before the window
+    entries += healthy_traffic(entries, rps, min(first, fetched_from), end)
+    in_range = [e for e in entries if fetched_from <= parse_ts(e["timestamp"])[0] < end]
+    with FakeLoggingServer(entries) as fake, tempfile.TemporaryDirectory() as cache:
+        os.environ.update(RCA_LOGGING_ENDPOINT=fake.url, GOOGLE_CLOUD_PROJECT=project, RCA_CACHE_DIR=cache)
+        began = time.monotonic()
+        loaded = api.load_live(service=service, since=since, until=until)
+        live = api.analyze(loaded).result.to_json()
+        live_calls, live_s = fake.calls, time.monotonic() - began
+        full = fetch(fake, project, [Query("all", 'logName:"/logs/"', fetched_from, end)])
+    stats = live["stats"]
+    return {
+        "export": export.name,
+        "service": service,
+        "window": f"{since} .. {until} (+ equal baseline)",
+        "range_entries": len(full.entries),
+        "in_range": len(in_range),
+        "full_calls": full.calls,
+        "live_entries": int(stats["read"]),
+        "live_calls": live_calls,
+        "live_seconds": round(live_s, 1),
+        "live_by_log": by_log(_cached_entries(loaded)),
+        "full": analyse_file(full.entries, service, since, until),
+        "live": live,
+    }
+
+
+def _cached_entries(loaded: Any) -> list[dict[str, Any]]:
+    """The canonical entries the live path read (from the store's staging table)."""
+    rows = loaded.store.con.execute("SELECT j::VARCHAR FROM staging").fetchall()
+    return [json.loads(r[0]) for r in rows]
+
+
+def cause(report: dict[str, Any]) -> str:
+    root = report["root_cause"]
+    return f"{root['category']}/{root['pattern_id']}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the comparison for one export file and print a small table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("export", type=Path)
+    """Run the comparison for each export and print a table, then the totals."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("exports", type=Path, nargs="*", help="default: every examples/*.json")
     parser.add_argument("--service")
-    parser.add_argument("--no-patterns", action="store_true", help="signals without the pattern regexes")
-    parser.add_argument("--since", default="1h", help="analysis window for the root-cause comparison")
+    parser.add_argument("--hours", type=float, default=1.0, help="analysis window (the --since), in hours")
     parser.add_argument(
         "--healthy-rps",
         type=float,
@@ -141,53 +192,32 @@ def main(argv: list[str] | None = None) -> int:
         "the samples are incident-dense, real services are mostly healthy traffic",
     )
     args = parser.parse_args(argv)
-    entries = load_export(args.export)
-    service, project, start, end, sql = infer(entries)
-    entries += healthy_traffic(entries, args.healthy_rps, start, end)
-    service = args.service or service
-    regexes = [] if args.no_patterns else pattern_regexes()
-    ours = build_queries(
-        service, start, end, project=project, regexes=regexes, sql_instances=[s.split(":")[-1] for s in sql]
-    )
-    everything = [Query("all", 'logName:"/logs/"', start, end)]
-    with FakeLoggingServer(entries) as fake:
-        mine = fetch(fake, project, ours)
-        full = fetch(fake, project, everything)
-    print(f"export      {args.export} ({len(entries)} entries)")
-    print(f"service     {service}  project {project}")
-    print(f"window      {start:%Y-%m-%dT%H:%M:%SZ} .. {end:%Y-%m-%dT%H:%M:%SZ}")
-    signal_queries = sum(q.name.startswith("signals") for q in ours)
-    print(f"patterns    {len(regexes)} regexes in {signal_queries} signal queries")
-    print(f"{'':12}{'entries':>9}{'calls':>7}")
-    print(f"{'rca queries':12}{len(mine.entries):>9}{mine.calls:>7}   {dict(sorted(mine.per_query.items()))}")
-    print(f"{'full pull':12}{len(full.entries):>9}{full.calls:>7}")
-    print(
-        f"share       {len(mine.entries) / max(len(full.entries), 1):.1%} of entries, "
-        f"{mine.calls / max(full.calls, 1):.0%} of calls"
-    )
-    print(f"rca by log  {by_log(mine)}")
-    print(f"full by log {by_log(full)}")
-    ours_rc, full_rc = (
-        root_cause(mine.entries, service, args.since),
-        root_cause(full.entries, service, args.since),
-    )
-    verdict = "same" if ours_rc == full_rc else "DIFFERENT"
-    print(f"root cause  rca queries: {ours_rc}; full pull: {full_rc} ({verdict}, --since {args.since})")
+    exports = args.exports or sorted((ROOT / "examples").glob("*.json"))
+    print(f"healthy traffic added: {args.healthy_rps:g} requests/s; window {args.hours:g} h + equal baseline")
+    print(f"{'export':40}{'range':>9}{'calls':>7}{'rca':>8}{'calls':>7}{'share':>8}  root cause (rca | full)")
+    rows = [one(p, args.healthy_rps, args.hours, args.service) for p in exports]
+    for r in rows:
+        same = "same" if cause(r["live"]) == cause(r["full"]) else "DIFFERENT"
+        share = r["live_entries"] / max(r["range_entries"], 1)
+        print(
+            f"{r['export'][:39]:40}{r['range_entries']:>9}{r['full_calls']:>7}{r['live_entries']:>8}"
+            f"{r['live_calls']:>7}{share:>8.1%}  {cause(r['live'])} | {cause(r['full'])} ({same})"
+        )
+    print()
+    for r in rows:
+        live, full = r["live"]["stats"], r["full"]["stats"]
+        mark = "~" if live.get("estimated") else ""
+        sample = live.get("sample") or {}
+        print(
+            f"{r['export'][:39]:40}error rate rca {mark}{float(live['error_rate'] or 0):.1%} "
+            f"of {mark}{live['requests']} | full {float(full['error_rate'] or 0):.1%} of {full['requests']}"
+            + (f"  (sample {sample.get('size')} at {sample.get('fraction')})" if sample else "")
+            + f"; state {r['live']['status']['state']} | {r['full']['status']['state']}"
+            + f"; {r['live_seconds']} s"
+        )
+    for r in rows:
+        print(f"{r['export'][:39]:40}rca read: {r['live_by_log']}")
     return 0
-
-
-def root_cause(entries: list[dict[str, Any]], service: str, since: str) -> str:
-    """The root cause (category and pattern) rca reaches on these entries."""
-    import json
-    import tempfile
-
-    from rca import api
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "fetched.ndjson"
-        path.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
-        root = api.analyze([str(path)], since=since, service=service).result.root_cause
-    return f"{root.category.value}/{root.pattern_id}"
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
     ├── InputError                unreadable or unrecognised input; names file and line (exit 2)
     ├── PatternError              a pattern file is invalid; names file, field, value (exit 2)
     ├── NoEntriesError            the input had no entries in the window (exit 1)
-    └── SourceError               Cloud Logging failed: credentials, permission, quota (exit 3)
+    ├── SourceError               Cloud Logging failed: credentials, permission, unreachable (exit 3)
+    └── IncompleteDataError       --strict and the analysis ran on incomplete data (exit 4)
 
 Library code raises these and never calls sys.exit; lower-level errors are translated
 at the boundary with ``raise XError(...) from exc`` so the cause stays visible in --debug.
@@ -60,3 +61,9 @@ class SourceError(RcaError):
     """Cloud Logging could not be read."""
 
     exit_code = 3
+
+
+class IncompleteDataError(RcaError):
+    """``--strict``: the analysis ran, but part of the window could not be read."""
+
+    exit_code = 4

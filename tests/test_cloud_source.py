@@ -637,6 +637,7 @@ def test_cache_metadata_has_request_and_outcome_only(fake: FakeLoggingServer, tm
         "service",
         "sha256",
         "start",
+        "strata",
         "truncated",
     } == set(meta)
     assert len(result.entries) == meta["entries"]
@@ -729,7 +730,8 @@ def test_fetched_window_loads_in_the_store(fake: FakeLoggingServer, tmp_path: Pa
     fake.load(incident())
     path, result = window(fake, tmp_path)
     assert {"deploys": 1, "cloudsql": 0, "cloudsql-health": 0, "signals": 6,
-            "baseline": len(result.entries) - 7} == result.per_query
+            "requests": len(result.entries) - 7} == result.per_query
+    assert [(s.query, s.fraction) for s in result.strata] == [("requests", 1.0)]
     store = Store()
     try:
         problems = Problems()

@@ -160,16 +160,19 @@ def test_load_live_marks_truncated_and_missing(
     loaded = api.load_live(service=SERVICE, since="1h", max_entries=1000)
     assert loaded.window_count() >= 50
     assert any(m.startswith("signals: ") and "gave up after 2 retries" in m for m in loaded.missing)
-    assert any(m.startswith("baseline: ") and "not run" in m for m in loaded.missing)
+    assert any(m.startswith("requests: ") and "not run" in m for m in loaded.missing)
     stats = loaded.load_stats()
     assert stats["missing_ranges"] == list(loaded.missing)
+    assert stats["complete"] is False and loaded.warning() is not None
+    assert {g["query"] for g in stats["missing"]} >= {"signals", "requests"}
     fake.faults.clear()
     budget = api.load_live(service=SERVICE, since="1h", max_entries=20, refresh=True)
     assert budget.truncated
 
 
 def test_cli_reports_the_missing_range_and_exits_zero(fake: FakeLoggingServer, tmp_path: Path) -> None:
-    """`rca analyze` against a fake that rejects one query exits 0 and shows the gap in the JSON stats."""
+    """`rca analyze` against a fake that rejects one query exits 0, warns on stderr, and says in the
+    JSON that the data is incomplete (``complete: false``, ``missing`` with the range and reason)."""
     now = datetime.now(timezone.utc).replace(microsecond=0)
     fake.load([entry(i, at=now - timedelta(minutes=40) + timedelta(seconds=3 * i)) for i in range(300)])
     fake.fail(2, "400")  # a rejected query is recorded as missing without retries (and without real sleeps)
@@ -194,6 +197,11 @@ def test_cli_reports_the_missing_range_and_exits_zero(fake: FakeLoggingServer, t
     stats = json.loads(proc.stdout)["stats"]
     assert stats["missing_ranges"] and "rejected by the API" in stats["missing_ranges"][0]
     assert stats["read"] >= 300
+    report = json.loads(proc.stdout)
+    assert report["complete"] is False
+    [gap] = report["missing"]
+    assert gap["query"] == "cloudsql" and "HTTP 400" in gap["reason"] and gap["start"] < gap["end"]
+    assert "rca: warning: INCOMPLETE DATA" in proc.stderr and "cloudsql" in proc.stderr
 
 
 def test_fetch_window_resumes_into_the_cache_without_duplicates(

@@ -36,6 +36,45 @@ class Loaded:
     sources: tuple[str, ...]
     truncated: bool = False
     missing: tuple[str, ...] = ()
+    gaps: tuple[dict[str, Any], ...] = ()
+    estimates: dict[str, Any] | None = None
+
+    @property
+    def complete(self) -> bool:
+        """False when part of the window could not be read (see `missing_ranges`)."""
+        return not self.all_gaps()
+
+    def all_gaps(self) -> list[dict[str, Any]]:
+        """What is missing and why: fetch gaps plus cut input files, as JSON objects."""
+        gaps = list(self.gaps)
+        if self.problems.counts.get("truncated"):
+            cut = [p for p in self.problems.kept if "truncat" in p.reason or "invalid JSON" in p.reason]
+            for p in cut or self.problems.kept[:1]:
+                gaps.append(
+                    {
+                        "source": p.source,
+                        "start": None,
+                        "end": None,
+                        "reason": f"input file is cut short at line {p.line}: entries after it are missing "
+                        f"({p.reason})",
+                    }
+                )
+        return gaps
+
+    def warning(self) -> str | None:
+        """The incomplete-data banner: what is missing and how it could change the answer."""
+        gaps = self.all_gaps()
+        if not gaps:
+            return None
+        first = gaps[0]
+        where = first.get("query") or first.get("source") or "input"
+        span = f" {first['start']} .. {first['end']}" if first.get("start") else ""
+        more = f" and {len(gaps) - 1} more gap(s)" if len(gaps) > 1 else ""
+        return (
+            f"INCOMPLETE DATA: {where}{span} is missing ({first['reason']}){more}. "
+            "Counts and rates cover only what was read, and a cause whose evidence lies in the gap "
+            "may be missed or ranked lower; re-run when the source is reachable, or raise --max-entries."
+        )
 
     def frame(self) -> pd.DataFrame:
         """The normalised entries as a pandas DataFrame (one row per entry)."""
@@ -73,11 +112,15 @@ class Loaded:
             "skipped_by_kind": dict(sorted(self.problems.counts.items())),
             "sources": list(self.sources),
             "truncated": self.truncated,
-            "missing_ranges": list(self.missing),
+            "missing_ranges": list(self.missing)
+            + [f"{g['source']}: {g['reason']}" for g in self.all_gaps() if "query" not in g],
+            "complete": self.complete,
+            "missing": self.all_gaps(),
+            "data_warning": self.warning(),
             "by_log_id": dict(self.counts("log_id")),
             "by_severity": dict(self.counts("severity")),
             "time_span": list(self.span()),
-        }
+        } | (self.estimates or {})
 
     def window_count(self) -> int:
         """Entries inside the analysis window (the baseline excluded)."""
@@ -144,17 +187,42 @@ def _live_window(since: str, until: str | None) -> tuple[datetime, datetime]:
     return resolve_window(since, until, datetime.now(timezone.utc))
 
 
-def _progress_printer() -> Any:
-    """A one-line progress display on stderr: entries and API calls so far."""
-    import sys
+class _ProgressBar:
+    """A rich.progress display on stderr: one bar over the queries, entries and API calls so far."""
 
-    def show(p: Any) -> None:
-        sys.stderr.write(
-            f"\rrca: fetching {p.query}: {p.total} entries, {p.calls} calls  {p.message[:40]:40}"
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(
+            TextColumn("rca: fetching [bold]{task.fields[query]}[/bold]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("queries · {task.fields[entries]} entries · {task.fields[calls]} calls"),
+            TextColumn("{task.fields[note]}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=False,
         )
-        sys.stderr.flush()
+        self.task = self.progress.add_task("fetch", total=None, query="", entries=0, calls=0, note="")
+        self.done: set[str] = set()
 
-    return show
+    def __enter__(self) -> _ProgressBar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def __call__(self, p: Any) -> None:
+        if getattr(p, "queries", 0):
+            self.progress.update(self.task, total=p.queries)
+        if p.message == "done":
+            self.done.add(p.query)
+        note = "" if p.message in ("done", "started", "page") else f"({p.message[:60]})"
+        self.progress.update(
+            self.task, completed=len(self.done), query=p.query, entries=p.total, calls=p.calls, note=note
+        )
 
 
 def _fetch(
@@ -165,31 +233,122 @@ def _fetch(
     max_entries: int,
     refresh: bool,
     progress: bool,
+    *,
+    patterns: Sequence[str | Path] = (),
+    plan: str = "analysis",
+    sampling: dict[str, int] | None = None,
 ) -> tuple[Path, Any, datetime, datetime]:
-    """Fetch the window and an equal baseline before it from Cloud Logging (or the cache)."""
-    from rca.errors import UsageError
+    """Fetch the window and an equal baseline before it from Cloud Logging (or the cache).
+
+    ``plan`` "analysis" pushes the analysis's own library down (the same patterns, user packs
+    included); "window" reads every entry of the service's window, as ``gcloud logging read``.
+    """
+    import contextlib
+
+    from rca.errors import SourceError, UsageError
     from rca.library.loader import load_library
     from rca.sources.cloud.fetch import fetch_window
+    from rca.sources.cloud.queries import DEFAULT_EXACT_REQUESTS, DEFAULT_SAMPLE_TARGET
 
     if not service:
         raise UsageError("--service is required when reading from Cloud Logging (or give --input FILE)")
     start, end = _live_window(since, until)
-    regexes = [e for p in load_library().patterns for e in p.match.any]
-    path, result = fetch_window(
-        service,
-        start - (end - start),
-        end,
-        project,
-        patterns_regexes=regexes,
-        max_entries=max_entries,
-        refresh=refresh,
-        progress=_progress_printer() if progress else None,
-    )
-    if progress:
-        import sys
-
-        sys.stderr.write("\n")
+    library = load_library([Path(p) for p in patterns])
+    bar = _ProgressBar() if progress else None
+    with bar if bar is not None else contextlib.nullcontext():
+        path, result = fetch_window(
+            service,
+            start - (end - start),
+            end,
+            project,
+            patterns=library.patterns,
+            plan=plan,
+            max_entries=max_entries,
+            refresh=refresh,
+            progress=bar,
+            exact_requests=int((sampling or {}).get("exact_requests", DEFAULT_EXACT_REQUESTS)),
+            sample_target=int((sampling or {}).get("sample_target", DEFAULT_SAMPLE_TARGET)),
+        )
+    if not result.entries and result.errors:
+        raise SourceError(
+            "Cloud Logging failed before any entry arrived: "
+            + "; ".join(result.errors[:3])
+            + " (wait for the quota or outage to pass and run again)"
+        )
     return path, result, start, end
+
+
+def _gaps(result: Any) -> tuple[dict[str, Any], ...]:
+    """The fetch's missing ranges as contract ``missing`` objects."""
+    return tuple(
+        {"source": "cloud-logging", "query": m.query, "start": m.start, "end": m.end, "reason": m.reason}
+        for m in result.missing
+    )
+
+
+_HEALTHY = "http_status IS NOT NULL AND http_status < 500 AND http_status <> 429"
+
+
+def _estimates(loaded: Loaded, strata: Sequence[Any]) -> dict[str, Any] | None:
+    """Request counts scaled back from sampled strata, labelled as estimates, or None when exact.
+
+    Failing requests (5xx, 429) are always read in full; healthy ones may have been read exactly
+    up to a cut and sampled after it. Each sampled healthy request stands for 1/fraction.
+    """
+    from datetime import timedelta, timezone
+
+    sampled = [st for st in strata if float(st.fraction) < 1.0]
+    if not sampled or loaded.start is None or loaded.end is None:
+        return None
+    con = loaded.store.con
+
+    def naive(text: str | datetime) -> datetime:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00")) if isinstance(text, str) else text
+        return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+    def healthy(lo: datetime, hi: datetime) -> float:
+        total = 0.0
+        for st in strata:
+            a, b = max(lo, naive(st.start)), min(hi, naive(st.end))
+            if a < b:
+                row = con.execute(
+                    f"SELECT count(*) FROM entries WHERE {_HEALTHY} AND ts >= ? AND ts < ?", [a, b]
+                ).fetchone()
+                total += (int(row[0]) if row else 0) / float(st.fraction)
+        return total
+
+    def failing(lo: datetime, hi: datetime) -> tuple[int, int]:
+        row = con.execute(
+            "SELECT count(*) FILTER (WHERE http_status >= 500 OR http_status = 429), "
+            "count(*) FILTER (WHERE http_status >= 500) FROM entries WHERE ts >= ? AND ts < ?",
+            [lo, hi],
+        ).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    start, end = naive(loaded.start), naive(loaded.end) + timedelta(microseconds=1)
+    recent = naive(loaded.end) - timedelta(seconds=600)
+    failed_all, s5xx = failing(start, end)
+    requests = round(healthy(start, end) + failed_all)
+    recent_failed_all, recent_5xx = failing(recent, end)
+    recent_requests = round(healthy(recent, end) + recent_failed_all)
+    size = sum(int(st.fetched) for st in sampled)
+    fractions = sorted({float(st.fraction) for st in sampled})
+    return {
+        "requests": requests,
+        "error_rate": round(s5xx / requests, 4) if requests else None,
+        "recent_requests": recent_requests,
+        "recent_error_rate": round(recent_5xx / recent_requests, 4) if recent_requests else None,
+        "estimated": True,
+        "estimated_fields": ["requests", "error_rate", "recent_requests", "recent_error_rate"],
+        "sample": {
+            "what": "healthy request logs (failing requests are counted exactly)",
+            "fraction": fractions[0] if len(fractions) == 1 else fractions,
+            "size": size,
+            "from": min(st.start for st in sampled),
+            "to": max(st.end for st in sampled),
+            "method": "read exactly up to a cut, then sample(insertId, fraction) scaled by 1/fraction",
+        },
+    }
 
 
 def load_live(
@@ -201,12 +360,24 @@ def load_live(
     max_entries: int = 50000,
     refresh: bool = False,
     progress: bool = False,
+    patterns: Sequence[str | Path] = (),
+    sampling: dict[str, int] | None = None,
 ) -> Loaded:
-    """Fetch a service's window from Cloud Logging and load it like a file (one code path)."""
-    path, result, start, end = _fetch(service, since, until, project, max_entries, refresh, progress)
+    """Fetch a service's window from Cloud Logging and load it like a file (one code path).
+
+    The server-side filters come from the same library the analysis will use (``patterns``
+    adds user packs). Sampled request counts are scaled back and labelled as estimates; the
+    gaps of an incomplete fetch are kept for the report (``complete``/``missing``). ``sampling``
+    overrides ``exact_requests``/``sample_target`` of the healthy-request query (tests, benchmarks).
+    """
+    path, result, start, end = _fetch(
+        service, since, until, project, max_entries, refresh, progress, patterns=patterns, sampling=sampling
+    )
     loaded = load([path], since=rfc3339(start), until=rfc3339(end), service=service)
     loaded.truncated = bool(result.truncated)
     loaded.missing = tuple(f"{m.query}: {m.start} .. {m.end} ({m.reason})" for m in result.missing)
+    loaded.gaps = _gaps(result)
+    loaded.estimates = _estimates(loaded, result.strata)
     return loaded
 
 
@@ -220,17 +391,43 @@ def fetch_to_file(
     max_entries: int = 50000,
     refresh: bool = False,
     progress: bool = False,
-) -> str:
-    """`rca fetch`: save the window as a gcloud-style JSON export; return a one-line summary."""
+    relevant_only: bool = False,
+    patterns: Sequence[str | Path] = (),
+) -> tuple[str, str | None]:
+    """`rca fetch`: save the window as a gcloud-style JSON export.
+
+    By default every entry of the service's window (and its baseline, its deploy history and its
+    Cloud SQL logs) is saved, as ``gcloud logging read`` would; ``relevant_only`` saves the
+    analysis's pushdown subset instead (healthy requests possibly sampled). Returns a one-line
+    summary and, when the fetch is incomplete, the warning to show.
+    """
     from rca.sources.cloud.cache import write_gcloud_json
 
-    _, result, start, end = _fetch(service, since, until, project, max_entries, refresh, progress)
-    write_gcloud_json(result.entries, out)
-    state = "complete" if result.complete else "INCOMPLETE (see missing ranges in --format json)"
-    return (
-        f"rca: wrote {len(result.entries)} entries ({rfc3339(start)} .. {rfc3339(end)} plus baseline) "
-        f"to {out} with {result.calls} API calls; {state}"
+    _, result, start, end = _fetch(
+        service,
+        since,
+        until,
+        project,
+        max_entries,
+        refresh,
+        progress,
+        patterns=patterns,
+        plan="analysis" if relevant_only else "window",
     )
+    write_gcloud_json(result.entries, out)
+    what = "relevant entries" if relevant_only else "entries"
+    summary = (
+        f"rca: wrote {len(result.entries)} {what} ({rfc3339(start)} .. {rfc3339(end)} plus baseline) "
+        f"to {out} with {result.calls} API calls; {'complete' if result.complete else 'INCOMPLETE'}"
+    )
+    warning = None
+    if not result.complete:
+        gaps = "; ".join(f"{m.query} {m.start} .. {m.end}: {m.reason}" for m in result.missing[:5])
+        warning = f"INCOMPLETE DATA: the saved file lacks part of the window: {gaps}"
+    if relevant_only and result.estimated:
+        note = "healthy requests were sampled: request counts from this file are not the real traffic"
+        warning = f"{warning}; {note}" if warning else f"note: {note}"
+    return summary, warning
 
 
 def build_events(loaded: Loaded) -> dict[str, int]:

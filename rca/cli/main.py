@@ -2,7 +2,8 @@
 
 Exit codes: 0 analysis ran (whatever it found); 1 no entries in the window; 2 usage error or
 unreadable input (the message names the file, line and problem); 3 Cloud Logging failed
-(credentials, permission, quota); 70 an internal error (a bug: please report it).
+(credentials, permission, unreachable endpoint); 4 with --strict, the analysis ran on incomplete
+data; 70 an internal error (a bug: please report it).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import click
 from rca import __version__
 from rca.cli.common import F, guard
 from rca.cli.patterns import patterns
-from rca.errors import UsageError
+from rca.errors import IncompleteDataError, UsageError
 
 if TYPE_CHECKING:
     from rca.reasoning.analysis import Result
@@ -125,6 +126,11 @@ def _window_options(*, files: bool) -> Callable[[F], F]:
     help="Live fetch: stop after this many entries.",
 )
 @click.option("--refresh", is_flag=True, help="Live fetch: ignore the local cache.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 4 (after writing the report) when part of the window could not be read.",
+)
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 @guard
 def analyze(
@@ -142,6 +148,7 @@ def analyze(
     no_redact: bool,
     max_entries: int,
     refresh: bool,
+    strict: bool,
     debug: bool,
 ) -> None:
     """Find the root cause of an incident in a window of logs and write a five-whys report."""
@@ -164,7 +171,11 @@ def analyze(
             max_entries=max_entries,
             refresh=refresh,
             progress=sys.stderr.isatty(),
+            patterns=list(pattern_dirs),
         )
+    warning = loaded.warning()
+    if warning:
+        click.echo(f"rca: warning: {warning}", err=True)
     analysis = api.analyze(loaded, patterns=list(pattern_dirs), ignore=list(ignore))
     text = render(
         analysis.result,
@@ -177,6 +188,8 @@ def analyze(
     _emit(text, out)
     if out is not None or sys.stderr.isatty():
         click.echo(summary_line(analysis.result, out), err=True)
+    if strict and warning:
+        raise IncompleteDataError(f"--strict: the analysis ran on incomplete data: {warning}")
 
 
 @main.command()
@@ -194,7 +207,20 @@ def analyze(
     show_default=True,
     help="Stop after this many entries.",
 )
+@click.option(
+    "--relevant-only",
+    is_flag=True,
+    help="Save only what the analysis reads (its pushdown filters; healthy requests may be sampled).",
+)
+@click.option(
+    "--patterns",
+    "pattern_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --relevant-only: extra pattern pack whose lines to keep. Repeatable.",
+)
 @click.option("--refresh", is_flag=True, help="Ignore the local cache.")
+@click.option("--strict", is_flag=True, help="Exit 4 when part of the window could not be read.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 @guard
 def fetch(
@@ -204,13 +230,20 @@ def fetch(
     project: str | None,
     out: Path,
     max_entries: int,
+    relevant_only: bool,
+    pattern_dirs: tuple[Path, ...],
     refresh: bool,
+    strict: bool,
     debug: bool,
 ) -> None:
-    """Save a window of a service's logs from Cloud Logging for offline postmortems."""
+    """Save a window of a service's logs from Cloud Logging, as `gcloud logging read` would.
+
+    Every entry of the service in the window and an equal baseline before it, its deploy history
+    and its Cloud SQL logs; --relevant-only keeps only what the analysis reads.
+    """
     from rca import api
 
-    summary = api.fetch_to_file(
+    summary, warning = api.fetch_to_file(
         out,
         service=service,
         since=since,
@@ -219,8 +252,14 @@ def fetch(
         max_entries=max_entries,
         refresh=refresh,
         progress=sys.stderr.isatty(),
+        relevant_only=relevant_only,
+        patterns=list(pattern_dirs),
     )
     click.echo(summary, err=True)
+    if warning:
+        click.echo(f"rca: warning: {warning}", err=True)
+        if strict and warning.startswith("INCOMPLETE"):
+            raise IncompleteDataError(f"--strict: {warning}")
 
 
 def _format(fmt: str | None, out: Path | None, template: Path | None = None) -> str:

@@ -75,6 +75,7 @@ class Result:
             "service": self.service,
             "window": {"start": self.window.start, "end": self.window.end},
             "status": self.verdict.to_json() if self.verdict else None,
+            "complete": self.stats.get("complete", True), "missing": list(self.stats.get("missing", [])),
             "stats": dict(self.stats),
             "findings": [
                 f.to_json() | {"baseline": self.baseline_phrases.get(f.pattern_id, "")} for f in self.findings

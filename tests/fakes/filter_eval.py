@@ -10,6 +10,7 @@ Anything else raises ``FilterSyntaxError``, which the fake answers with HTTP 400
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable
@@ -162,10 +163,15 @@ class _Parser:
 
 def log_id(entry: dict[str, Any]) -> str:
     """The decoded log id of an entry's logName."""
-    name = str(entry.get("logName", ""))
+    return _decoded_log_id(str(entry.get("logName", "")))
+
+
+@functools.lru_cache(maxsize=4096)
+def _decoded_log_id(name: str) -> str:
     return unquote(name.split("/logs/", 1)[1]) if "/logs/" in name else name
 
 
+@functools.lru_cache(maxsize=1 << 20)
 def parse_ts(text: str) -> tuple[datetime, int]:
     """An RFC 3339 ``Z`` timestamp as (second, nanoseconds), so nanoseconds are not lost."""
     whole, _, fraction = text.rstrip("Z").partition(".")
@@ -218,16 +224,18 @@ def _compare_value(value: Any, op: str, literal: str) -> bool:
         return _ordered(str(value).lower(), op, literal.lower())
 
 
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
 def _ordered(left: Any, op: str, right: Any) -> bool:
     """Apply an ordering operator."""
-    ops: dict[str, Callable[[Any, Any], bool]] = {
-        "=": lambda a, b: a == b,
-        "!=": lambda a, b: a != b,
-        "<": lambda a, b: a < b,
-        "<=": lambda a, b: a <= b,
-        ">": lambda a, b: a > b,
-        ">=": lambda a, b: a >= b,
-    }
-    if op not in ops:
+    if op not in _OPS:
         raise FilterSyntaxError(f"operator {op!r} not supported here")
-    return ops[op](left, right)
+    return _OPS[op](left, right)

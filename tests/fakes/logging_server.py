@@ -4,7 +4,8 @@ It binds 127.0.0.1 on a free port in a daemon thread, pages through ``nextPageTo
 every request (path, headers, JSON body), evaluates the filter it is sent (see
 ``filter_eval``) and injects faults by call number: HTTP errors with the API's error body
 (429 RESOURCE_EXHAUSTED, 503, 500, 403, 401, 400), an empty page that still carries a token,
-and a connection closed without an answer.
+a connection closed without an answer, and a slow answer (``slow``: the page arrives after
+``slow_seconds``).
 
     with FakeLoggingServer(entries) as fake:
         client = fake.client(project="netra-staging")
@@ -17,6 +18,7 @@ import json
 import socket
 import struct
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,7 +48,7 @@ ERRORS: dict[str, tuple[int, str, str]] = {
 }
 """Faults answered with the API's JSON error body, by name."""
 
-FAULTS = frozenset({*ERRORS, "empty", "reset"})
+FAULTS = frozenset({*ERRORS, "empty", "reset", "slow"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class FakeLoggingServer:
         self.default_page_size = default_page_size
         self.requests: list[Recorded] = []
         self.faults: dict[int, str] = {}
+        self.slow_seconds = 2.0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -106,6 +109,7 @@ class FakeLoggingServer:
     def load(self, entries: Iterable[dict[str, Any]]) -> None:
         """Serve these entries (replacing any before), kept in timestamp order."""
         self.entries = sorted(entries, key=_order_key)
+        self._selected: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
     def fail(self, call: int, fault: str) -> None:
         """Answer the ``call``-th request (1-based) with ``fault`` instead of a page."""
@@ -138,6 +142,8 @@ class FakeLoggingServer:
             fault = self.faults.get(len(self.requests))
         if fault == "reset":
             return 0, None
+        if fault == "slow":
+            time.sleep(self.slow_seconds)
         if fault in ERRORS:
             return _error(*ERRORS[fault])
         try:
@@ -157,6 +163,18 @@ class FakeLoggingServer:
         return 200, reply
 
     def _select(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """Entries matching the body's filter, in the requested order (kept for the next pages)."""
+        key = (str(body.get("filter") or ""), str(body.get("orderBy", "timestamp asc")))
+        with self._lock:
+            cached = self._selected.get(key)
+        if cached is not None:
+            return cached
+        selected = self._evaluate(body)
+        with self._lock:
+            self._selected[key] = selected
+        return selected
+
+    def _evaluate(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         """Entries matching the body's filter, in the requested order."""
         text = body.get("filter")
         if text:

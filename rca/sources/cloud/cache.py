@@ -91,6 +91,17 @@ def lookup(root: Path, key: str, max_entries: int) -> CacheHit | None:
     return CacheHit(data, meta)
 
 
+def lookup_partial(root: Path, key: str) -> CacheHit | None:
+    """The cached window for ``key`` even when it has gaps (to resume it), if intact."""
+    data, meta_path = paths(root, key)
+    meta = _read_meta(meta_path)
+    if meta is None or not data.is_file() or meta.get("format") != FORMAT_VERSION:
+        return None
+    if meta.get("sha256") != _sha256(data):
+        return None
+    return CacheHit(data, meta)
+
+
 def store(
     root: Path, key: str, entries: Iterable[dict[str, Any]], meta: dict[str, Any], *, closed: bool
 ) -> Path:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import collections
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -30,15 +30,24 @@ from google.api_core import exceptions as gexc
 from google.cloud import logging as gcl
 
 from rca.errors import UsageError
+from rca.model import Pattern
 from rca.sources.cloud import cache
 from rca.sources.cloud.client import ENDPOINT_ENV as ENDPOINT_ENV
 from rca.sources.cloud.client import PROJECT_ENV as PROJECT_ENV
 from rca.sources.cloud.client import READ_SCOPE as READ_SCOPE
 from rca.sources.cloud.client import MeteredSession as MeteredSession
-from rca.sources.cloud.client import access_error, brief
+from rca.sources.cloud.client import access_error, brief, endpoint_of, unreachable_error
 from rca.sources.cloud.client import make_client as make_client
 from rca.sources.cloud.client import metered as metered
-from rca.sources.cloud.queries import Query, as_utc, build_queries, format_ts
+from rca.sources.cloud.queries import (
+    DEFAULT_EXACT_REQUESTS,
+    DEFAULT_SAMPLE_TARGET,
+    Query,
+    analysis_queries,
+    as_utc,
+    format_ts,
+    window_queries,
+)
 
 PAGE_SIZE = 1000
 DEFAULT_MAX_ENTRIES = 20_000
@@ -135,6 +144,32 @@ class MissingRange:
 
 
 @dataclass(frozen=True)
+class Stratum:
+    """A time range of an adaptive query and the fraction of its entries that was read.
+
+    ``fraction`` 1.0 means every entry of [start, end) was read (exact counts); below 1 the range
+    was sampled and each entry read stands for ``1/fraction`` (an estimate, with ``fetched``
+    entries as its sample size).
+    """
+
+    query: str
+    start: str
+    end: str
+    fraction: float
+    fetched: int
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON form (for metadata and reports)."""
+        return {
+            "query": self.query,
+            "start": self.start,
+            "end": self.end,
+            "fraction": self.fraction,
+            "fetched": self.fetched,
+        }
+
+
+@dataclass(frozen=True)
 class Progress:
     """One progress report: the query running, entries so far, API calls so far, and what happened."""
 
@@ -143,6 +178,7 @@ class Progress:
     total: int
     calls: int
     message: str
+    queries: int = 0
 
 
 @dataclass(frozen=True)
@@ -156,11 +192,17 @@ class FetchResult:
     missing: tuple[MissingRange, ...] = ()
     errors: tuple[str, ...] = ()
     from_cache: bool = False
+    strata: tuple[Stratum, ...] = ()
 
     @property
     def complete(self) -> bool:
         """True when every query covered its whole window."""
         return not self.truncated and not self.missing
+
+    @property
+    def estimated(self) -> bool:
+        """True when part of a counted query was sampled (its counts are estimates)."""
+        return any(s.fraction < 1.0 for s in self.strata)
 
     def summary(self) -> dict[str, Any]:
         """Everything but the entries, as JSON (stored beside a cache file)."""
@@ -171,6 +213,7 @@ class FetchResult:
             "truncated": self.truncated,
             "missing": [m.to_json() for m in self.missing],
             "errors": list(self.errors),
+            "strata": [st.to_json() for st in self.strata],
         }
 
 
@@ -189,14 +232,25 @@ class _Run:
     per_query: dict[str, int] = field(default_factory=dict)
     missing: list[MissingRange] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    strata: list[Stratum] = field(default_factory=list)
     truncated: bool = False
     stopped: bool = False
+    answered_before: int = 0
+    endpoint: str = ""
+    queries: int = 0
 
     def report(self, query: str, message: str) -> None:
         """Send a progress event, if anyone listens."""
         if self.progress is not None:
             self.progress(
-                Progress(query, self.per_query.get(query, 0), len(self.entries), self.session.calls, message)
+                Progress(
+                    query,
+                    self.per_query.get(query, 0),
+                    len(self.entries),
+                    self.session.calls,
+                    message,
+                    self.queries,
+                )
             )
 
 
@@ -229,18 +283,33 @@ def fetch_entries(
     rate: RateLimiter | None = None,
     retry: RetryPolicy | None = None,
     progress: ProgressFn | None = None,
+    seed: FetchResult | None = None,
 ) -> FetchResult:
     """Run ``queries`` in order, ascending by time, 1000 a page, within the budget and the rate limit.
 
     Never raises for throttling or outages: what arrived is returned and the gaps are listed in
     ``missing``. Raises ``SourceError`` for credentials, permission or project problems.
+    ``seed`` is an earlier partial result to resume: its entries, counts and strata are kept and
+    count toward the budget, and entries already in it are not taken twice.
     """
     if max_entries < 0:
         raise UsageError(f"--max-entries must be 0 or more, got {max_entries}")
     session = metered(client)
     previous_hook, session.before = session.before, (rate or RateLimiter()).acquire
     calls_before = session.calls
-    run = _Run(max_entries=max_entries, session=session, progress=progress)
+    run = _Run(
+        max_entries=max_entries,
+        session=session,
+        progress=progress,
+        answered_before=session.answered,
+        endpoint=endpoint_of(client),
+        queries=len(queries),
+    )
+    if seed is not None:
+        run.entries = list(seed.entries)
+        run.seen = {entry_key(e) for e in run.entries}
+        run.per_query = dict(seed.per_query)
+        run.strata = list(seed.strata)
     try:
         for query in queries:
             _run_query(client, query, run, retry or RetryPolicy())
@@ -254,6 +323,7 @@ def fetch_entries(
         truncated=run.truncated,
         missing=tuple(run.missing),
         errors=tuple(run.errors),
+        strata=tuple(run.strata),
     )
 
 
@@ -269,10 +339,54 @@ def _run_query(client: gcl.Client, query: Query, run: _Run, retry: RetryPolicy) 
         return
     run.report(query.name, "started")
     try:
-        _pull_with_retries(client, query, run, retry)
+        if query.exact_up_to is not None:
+            _run_adaptive(client, query, run, retry)
+        else:
+            _pull_with_retries(client, query, run, retry)
     except _GiveUp:
         run.stopped = True
     run.report(query.name, "done")
+
+
+def _run_adaptive(client: gcl.Client, query: Query, run: _Run, retry: RetryPolicy) -> None:
+    """Read the query exactly up to ``exact_up_to`` entries, then sample the rest of its window.
+
+    The sample fraction is chosen from the rate seen so far so that about ``sample_target``
+    entries arrive; the ranges and fractions are recorded in ``run.strata`` for scaling back.
+    """
+    cap = int(query.exact_up_to or 0)
+    exact = replace(query, limit=run.per_query.get(query.name, 0) + cap)
+    cut = _pull_with_retries(client, exact, run, retry)
+    if cut is None:
+        run.strata.append(
+            Stratum(query.name, format_ts(query.start), format_ts(query.end), 1.0, run.per_query[query.name])
+        )
+        return
+    # Entries at the cut instant are left to the sample, so [start, cut) is exact and [cut, end) sampled.
+    while run.per_query[query.name] > 0 and _parse_any(str(run.entries[-1].get("timestamp"))) >= cut:
+        run.seen.discard(entry_key(run.entries.pop()))
+        run.per_query[query.name] -= 1
+    taken = run.per_query[query.name]
+    elapsed = max((cut - as_utc(query.start)).total_seconds(), 1e-3)
+    remaining = max((as_utc(query.end) - cut).total_seconds(), 0.0) * taken / elapsed
+    fraction = _round_fraction(query.sample_target / remaining if remaining > 0 else 1.0)
+    run.strata.append(Stratum(query.name, format_ts(query.start), format_ts(cut), 1.0, taken))
+    rest = query.sampled(fraction, cut) if fraction < 1.0 else replace(exact, start=cut, limit=None)
+    run.per_query.setdefault(rest.name, 0)
+    run.report(rest.name, f"sampling {fraction:g} of the rest")
+    try:
+        _pull_with_retries(client, rest, run, retry)
+    finally:
+        run.strata.append(
+            Stratum(rest.name, format_ts(cut), format_ts(query.end), fraction, run.per_query[rest.name])
+        )
+
+
+def _round_fraction(value: float) -> float:
+    """A sample fraction with two significant digits, within [0.0001, 1]."""
+    if value >= 1.0:
+        return 1.0
+    return max(0.0001, float(f"{value:.2g}"))
 
 
 def _room(run: _Run, query: Query) -> int:
@@ -283,16 +397,31 @@ def _room(run: _Run, query: Query) -> int:
     return room
 
 
-def _pull_with_retries(client: gcl.Client, query: Query, run: _Run, retry: RetryPolicy) -> None:
-    """Iterate the query, resuming from the last timestamp after each retryable failure."""
+def _own_limit_reached(run: _Run, query: Query) -> bool:
+    """True when the query hit its own ``limit`` while the shared budget still had room."""
+    return (
+        query.limit is not None
+        and run.per_query.get(query.name, 0) >= query.limit
+        and run.max_entries - len(run.entries) > 0
+    )
+
+
+def _pull_with_retries(client: gcl.Client, query: Query, run: _Run, retry: RetryPolicy) -> datetime | None:
+    """Iterate the query, resuming from the last timestamp after each retryable failure.
+
+    Returns the time of the first entry not taken when the query stopped at its own ``limit``
+    (None when it read its window to the end, or stopped for another recorded reason).
+    """
     cursor: datetime | None = None
     attempt = 0
     while True:
         before = len(run.entries)
         try:
-            cursor = _pull(client, query, run, cursor)
-            return
+            return _pull(client, query, run, cursor)
         except RETRYABLE as exc:
+            if run.session.answered == run.answered_before and _is_connection_failure(exc):
+                # Nothing ever answered: the endpoint is unreachable (refused, DNS, TLS, black hole).
+                raise unreachable_error(exc, run.endpoint) from exc
             cursor = _cursor_after(run, before, cursor)
             attempt = 1 if len(run.entries) > before else attempt + 1
             if attempt > retry.max_retries:
@@ -308,9 +437,9 @@ def _pull_with_retries(client: gcl.Client, query: Query, run: _Run, retry: Retry
             run.report(query.name, f"{brief(exc)}; retry {attempt} in {wait:g}s")
             retry.sleep(wait)
         except gexc.BadRequest as exc:
-            _miss(run, query, cursor or query.start, f"rejected by the API: {brief(exc)}")
+            _miss(run, query, cursor or query.start, f"query rejected by the API (HTTP 400): {brief(exc)}")
             run.errors.append(f"{query.name}: filter rejected: {brief(exc)}")
-            return
+            return None
         except (
             gexc.Unauthorized,
             gexc.Forbidden,
@@ -327,6 +456,14 @@ def _pull_with_retries(client: gcl.Client, query: Query, run: _Run, retry: Retry
             raise _GiveUp from exc
 
 
+def _is_connection_failure(exc: BaseException) -> bool:
+    """A failure to connect at all (refused, name resolution, TLS, connect timeout)."""
+    return isinstance(
+        exc,
+        (requests.exceptions.ConnectionError, google.auth.exceptions.TransportError),
+    ) and not isinstance(exc, requests.exceptions.ReadTimeout)
+
+
 def _cursor_after(run: _Run, before: int, cursor: datetime | None) -> datetime | None:
     """The resume point: the timestamp of the last entry this query added, else the old cursor."""
     if len(run.entries) > before:
@@ -335,22 +472,30 @@ def _cursor_after(run: _Run, before: int, cursor: datetime | None) -> datetime |
 
 
 def _pull(client: gcl.Client, query: Query, run: _Run, cursor: datetime | None) -> datetime | None:
-    """One pass of ``list_entries`` from ``cursor``; stops early when the budget is spent."""
+    """One pass of ``list_entries`` from ``cursor``; stops early when the budget is spent.
+
+    Returns the time of the first entry not taken when the query's own limit stopped it.
+    """
     for entry in _list(client, query, cursor):
         data = canonical(entry)
         key = entry_key(data)
         if key in run.seen:
             continue
         if _room(run, query) <= 0:
+            if _own_limit_reached(run, query):
+                if query.exact_up_to is not None:
+                    return as_utc(entry.timestamp)  # adaptive: the caller samples the rest
+                if query.sample is not None:
+                    return None  # a sample capped by design: not a gap in the data
             run.truncated = True
-            _miss(run, query, as_utc(entry.timestamp), "entry budget reached")
-            return cursor
+            _miss(run, query, as_utc(entry.timestamp), "entry budget (--max-entries) reached")
+            return None
         run.seen.add(key)
         run.entries.append(data)
         run.per_query[query.name] += 1
         if run.per_query[query.name] % PAGE_SIZE == 0:
             run.report(query.name, "page")
-    return cursor
+    return None
 
 
 def _list(client: gcl.Client, query: Query, cursor: datetime | None) -> Iterator[Any]:
@@ -364,6 +509,14 @@ def _list(client: gcl.Client, query: Query, cursor: datetime | None) -> Iterator
 def _miss(run: _Run, query: Query, start: datetime, reason: str) -> None:
     """Record that [start, query.end) of ``query`` was not covered."""
     run.missing.append(MissingRange(query.name, format_ts(start), format_ts(query.end), reason))
+
+
+def _parse_any(text: str) -> datetime:
+    """Parse an entry timestamp of the client's form or any RFC 3339 ``Z`` form."""
+    try:
+        return _parse_ts(text)
+    except ValueError:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
 
 
 def _parse_ts(text: str) -> datetime:
@@ -383,7 +536,11 @@ def fetch_window(
     end: datetime,
     project: str | None,
     *,
+    patterns: Sequence[Pattern] = (),
     patterns_regexes: Sequence[str] = (),
+    plan: str = "analysis",
+    exact_requests: int = DEFAULT_EXACT_REQUESTS,
+    sample_target: int = DEFAULT_SAMPLE_TARGET,
     max_entries: int = DEFAULT_MAX_ENTRIES,
     refresh: bool = False,
     progress: ProgressFn | None = None,
@@ -396,26 +553,100 @@ def fetch_window(
 ) -> tuple[Path, FetchResult]:
     """Fetch a service's window (or reuse the cache) and return the NDJSON path and the result.
 
+    ``plan`` "analysis" sends the analysis's queries (``patterns`` pushed down, healthy requests
+    exact up to ``exact_requests`` then sampled); "window" reads every entry of the service's
+    window plus its deploys and Cloud SQL logs, as ``gcloud logging read`` would.
+
     Closed windows (ending at least 5 minutes ago) that were fetched completely are served from
     the cache unless ``refresh``; open windows are fetched every time and written to a scratch file.
     """
     client = client or make_client(project)
-    queries = build_queries(
-        service, start, end, project=client.project, regexes=patterns_regexes, sql_instances=sql_instances
-    )
+    if plan == "window":
+        queries = window_queries(service, start, end, project=client.project, sql_instances=sql_instances)
+    elif plan == "analysis":
+        queries = analysis_queries(
+            service,
+            start,
+            end,
+            project=client.project,
+            patterns=patterns,
+            regexes=patterns_regexes,
+            sql_instances=sql_instances,
+            exact_requests=exact_requests,
+            sample_target=sample_target,
+        )
+    else:
+        raise UsageError(f"unknown fetch plan {plan!r}: analysis or window")
+    all_queries = list(queries)
     root = cache_dir or cache.cache_dir()
     key = cache.cache_key(client.project, [q.filter() for q in queries], start, end)
     closed = cache.is_closed(end, now or datetime.now(timezone.utc), CLOSED_MARGIN)
+    seed: FetchResult | None = None
     if closed and not refresh:
         hit = cache.lookup(root, key, max_entries)
         if hit is not None:
             return hit.path, _result_from_cache(hit)
+        partial = cache.lookup_partial(root, key)
+        if partial is not None:
+            seed, queries = resume_plan(_result_from_cache(partial), queries)
     result = fetch_entries(
-        client, queries, max_entries=max_entries, rate=rate, retry=retry, progress=progress
+        client, queries, max_entries=max_entries, rate=rate, retry=retry, progress=progress, seed=seed
     )
+    if seed is not None:
+        queries = list(all_queries)
     meta = _metadata(client.project, service, queries, start, end, max_entries, result)
     path = cache.store(root, key, result.entries, meta, closed=closed)
     return path, result
+
+
+def resume_plan(previous: FetchResult, queries: Sequence[Query]) -> tuple[FetchResult, list[Query]]:
+    """What to keep of an earlier gapped fetch of the same request, and what to ask again.
+
+    A query that covered its window is kept as it is. A query with a gap is asked again from
+    where its gap starts (entries already held are not taken twice). An adaptive query (exact,
+    then sampled) with a gap is asked again whole, its earlier entries and strata dropped, so
+    the exact and sampled ranges stay consistent.
+    """
+    by_name = {q.name: q for q in queries}
+    gaps: dict[str, datetime] = {}
+    for m in previous.missing:
+        base = m.query.removesuffix("-sampled")
+        if base in by_name:
+            start = _parse_any(m.start)
+            gaps[base] = min(gaps.get(base, start), start)
+    redo: list[Query] = []
+    dropped: set[str] = set()
+    for q in queries:
+        if q.name not in gaps:
+            continue
+        if q.exact_up_to is not None:
+            dropped.add(q.name)
+            redo.append(q)
+        else:
+            redo.append(replace(q, start=max(as_utc(q.start), gaps[q.name])))
+    entries = previous.entries
+    per_query = dict(previous.per_query)
+    strata = previous.strata
+    if dropped:
+        entries = [e for e in entries if not _healthy_request(e)]
+        for name in dropped:
+            per_query.pop(name, None)
+            per_query.pop(f"{name}-sampled", None)
+        strata = tuple(s for s in strata if s.query.removesuffix("-sampled") not in dropped)
+    seed = FetchResult(entries, 0, per_query, False, (), (), strata=strata)
+    return seed, redo
+
+
+def _healthy_request(entry: dict[str, Any]) -> bool:
+    """Whether an entry is one the adaptive query selects: a request log neither 5xx nor 429."""
+    if not str(entry.get("logName", "")).endswith("%2Frequests"):
+        return False
+    status = (entry.get("httpRequest") or {}).get("status")
+    try:
+        code = int(str(status))
+    except (TypeError, ValueError):
+        return True
+    return code < 500 and code != 429
 
 
 def _metadata(
@@ -450,4 +681,5 @@ def _result_from_cache(hit: cache.CacheHit) -> FetchResult:
         missing=tuple(MissingRange(**m) for m in meta.get("missing", [])),
         errors=tuple(meta.get("errors", [])),
         from_cache=True,
+        strata=tuple(Stratum(**st) for st in meta.get("strata", [])),
     )

@@ -14,6 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from urllib.parse import quote as url_quote
+
+from rca.engine.match import strip_names
+from rca.model import Pattern
 
 MAX_FILTER_CHARS = 20_000
 """The API's documented limit on a filter's length."""
@@ -37,6 +41,27 @@ TRACEBACK_LINE_RE = (
 )
 """Lines of a traceback (Python, Java, Go) written at DEFAULT severity, one entry per line."""
 
+ERRORISH_RE = (
+    r"(?i)\b(?:error|exception|failed|failure|fatal|panic|critical|traceback|refused|denied|"
+    r"timed? ?out|unavailable|mismatch|invalid|corrupt)\b"
+)
+"""Error-shaped text at any severity: what the analysis mines for unexplained signals
+(``rca.mining.signals.ERRORISH``; a test keeps the two equal)."""
+
+STRUCTURED_PROBLEM_RE = r"(?i)^(warn|warning|err|error|critical|fatal|alert|emergency)$"
+"""A structured log's own level (``jsonPayload.severity``/``level``), which the analysis reads
+when the entry's severity is DEFAULT."""
+
+MESSAGE_FIELDS = ("textPayload", "jsonPayload.message")
+"""The payload fields a pattern regex is matched against on the server: the analysis reads an
+entry's message from textPayload, else jsonPayload.message (then msg, event, error...)."""
+
+DEFAULT_EXACT_REQUESTS = 5_000
+"""Healthy request logs read one by one before the rest of the window is sampled."""
+
+DEFAULT_SAMPLE_TARGET = 2_000
+"""About how many healthy request logs the sample of the rest of the window should bring."""
+
 POSTGRES_PROBLEM_RE = r" (WARNING|ERROR|FATAL|PANIC):  "
 """A postgres log line's own level (``... db=x,user=y FATAL:  sorry, too many clients already``)."""
 
@@ -46,6 +71,11 @@ class Query:
     """One server-side query: a filter body and the half-open window [start, end) it covers.
 
     ``limit`` caps how many entries this query may take from the shared budget (None: no cap).
+    ``sample`` is the ``sample(insertId, F)`` fraction the body applies, when it samples: reaching
+    ``limit`` then cuts a sample short, which is no gap in the data. ``exact_up_to`` makes the
+    query adaptive: it is read exactly until that many entries arrived, and the rest of its
+    window is then read as a random sample of about ``sample_target`` entries, which the
+    analysis scales back (each sampled entry stands for 1/F).
     """
 
     name: str
@@ -53,6 +83,19 @@ class Query:
     start: datetime
     end: datetime
     limit: int | None = None
+    sample: float | None = None
+    exact_up_to: int | None = None
+    sample_target: int = 2_000
+
+    def sampled(self, fraction: float, start: datetime) -> Query:
+        """The rest of this query's window from ``start``, as a ``fraction`` sample."""
+        return Query(
+            f"{self.name}-sampled",
+            f"({self.body}) AND sample(insertId, {fraction:g})",
+            start,
+            self.end,
+            sample=fraction,
+        )
 
     def filter(self, start: datetime | None = None) -> str:
         """The filter to send, optionally resumed from ``start`` instead of the window start."""
@@ -230,7 +273,7 @@ def cloudsql_health_query(
 ) -> Query:
     """A small sample of routine postgres lines: proof that the database was up (or silence)."""
     terms = [*_cloudsql_scope(project, instances), f"sample(insertId, {fraction:g})"]
-    return Query("cloudsql-health", all_of(terms), start, end, limit)
+    return Query("cloudsql-health", all_of(terms), start, end, limit, sample=fraction)
 
 
 def baseline_query(
@@ -273,4 +316,189 @@ def build_queries(
     ]
     queries.extend(signal_queries(service, start, end, regexes))
     queries.append(baseline_query(service, start, end, limit=baseline_limit))
+    return [replace(q, start=as_utc(q.start), end=as_utc(q.end)) for q in queries]
+
+
+# --------------------------------------------------------------------------- the library, pushed down
+
+
+def message_matches(regex: str) -> str:
+    """The entry's message (textPayload or jsonPayload.message) matches ``regex``."""
+    return any_of([f"{name}=~{quote(regex)}" for name in MESSAGE_FIELDS])
+
+
+def read_scope(service: str, project: str, instances: Sequence[str] = ()) -> str:
+    """Everything the analysis reads: the service's entries and its Cloud SQL instances' logs."""
+    return any_of([service_scope(service), all_of(_cloudsql_scope(project, instances))])
+
+
+def _log_restriction(log_ids: Sequence[str]) -> str:
+    """``log_id("x")`` for exact ids, a logName substring for ``prefix*`` ids, OR-ed."""
+    terms = []
+    for log_id in log_ids:
+        if log_id.endswith("*"):
+            terms.append(f"logName:{quote('/logs/' + url_quote(log_id[:-1], safe=''))}")
+        else:
+            terms.append(f"log_id({quote(log_id)})")
+    return any_of(terms)
+
+
+_READ_TYPES = frozenset({"cloud_run_revision", "cloudsql_database"})
+
+
+def pattern_terms(
+    patterns: Sequence[Pattern],
+    scope: str,
+    *,
+    regexes: Sequence[str] = (),
+    alternation_chars: int = DEFAULT_ALTERNATION_CHARS,
+) -> list[str]:
+    """Self-contained filter terms selecting every entry a pattern of the library could match.
+
+    Patterns are grouped by their ``log_id``/``resource_type`` restrictions; each group's regexes
+    (``match.any``, else ``match.all``, plus the ``absence.expect`` companion whose silence the
+    pattern reports) become ``=~`` alternations over the message fields, inside the group's
+    restriction and inside ``scope`` (what the analysis reads). A group restricted to resource
+    types outside the service and its Cloud SQL instances is searched project-wide. A pattern
+    on request logs with an HTTP status range selects that range (its message is synthesised
+    from ``httpRequest``, so a regex cannot be sent). ``regexes`` are extra unrestricted ones.
+    """
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    terms: list[str] = []
+    for p in patterns:
+        key = (tuple(sorted(set(p.match.log_id))), tuple(sorted(set(p.match.resource_type))))
+        if p.match.http_status is not None:
+            lo, hi = p.match.http_status
+            status = f"(httpRequest.status>={lo} AND httpRequest.status<={hi})"
+            terms.append(_restricted(scope, key, status))
+            continue
+        chosen = list(p.match.any) or list(p.match.all)
+        if p.absence is not None:
+            chosen.append(p.absence.expect)
+        groups.setdefault(key, []).extend(strip_names(r) for r in chosen)
+    if regexes:
+        groups.setdefault(((), ()), []).extend(strip_names(r) for r in regexes)
+    for key in sorted(groups):
+        for alternation in regex_alternations(groups[key], alternation_chars):
+            terms.append(_restricted(scope, key, message_matches(alternation)))
+    return list(dict.fromkeys(terms))
+
+
+def _restricted(scope: str, key: tuple[tuple[str, ...], tuple[str, ...]], condition: str) -> str:
+    """``condition`` inside a group's log id / resource type restriction and the read scope."""
+    log_ids, types = key
+    parts: list[str] = []
+    if types and not set(types) <= _READ_TYPES:
+        parts.append(any_of([f"resource.type={quote(t)}" for t in types]))  # project-wide
+    else:
+        parts.append(scope)
+        if types:
+            parts.append(any_of([f"resource.type={quote(t)}" for t in types]))
+    if log_ids:
+        parts.append(_log_restriction(log_ids))
+    parts.append(condition)
+    return all_of(parts)
+
+
+def pack(
+    name: str, terms: Sequence[str], start: datetime, end: datetime, max_chars: int = MAX_FILTER_CHARS
+) -> list[Query]:
+    """OR the terms into as few queries as the filter length allows: ``name``, ``name-2``, ..."""
+    queries: list[Query] = []
+    current: list[str] = []
+
+    def fits(candidate: list[str]) -> bool:
+        return len(Query("probe", any_of(candidate), start, end).filter()) <= max_chars
+
+    for term in terms:
+        if not fits([term]):
+            raise ValueError(f"a filter term of {len(term)} characters does not fit in {max_chars}")
+        if current and not fits([*current, term]):
+            queries.append(Query(_nth(name, len(queries)), any_of(current), start, end))
+            current = []
+        current.append(term)
+    if current:
+        queries.append(Query(_nth(name, len(queries)), any_of(current), start, end))
+    return queries
+
+
+def _nth(name: str, index: int) -> str:
+    return name if index == 0 else f"{name}-{index + 1}"
+
+
+def failing_requests() -> str:
+    """Request logs of failed requests: 5xx and 429."""
+    return all_of([RUN_LOG.format("requests"), "(httpRequest.status>=500 OR httpRequest.status=429)"])
+
+
+def healthy_requests_query(
+    service: str,
+    start: datetime,
+    end: datetime,
+    *,
+    exact_up_to: int = DEFAULT_EXACT_REQUESTS,
+    sample_target: int = DEFAULT_SAMPLE_TARGET,
+) -> Query:
+    """Every other request log of the service: read exactly when few, else exactly up to
+    ``exact_up_to`` and sampled (then scaled back) for the rest of the window."""
+    body = all_of([service_scope(service), RUN_LOG.format("requests"), f"NOT {failing_requests()}"])
+    return Query("requests", body, start, end, exact_up_to=exact_up_to, sample_target=sample_target)
+
+
+def analysis_queries(
+    service: str,
+    start: datetime,
+    end: datetime,
+    *,
+    project: str,
+    patterns: Sequence[Pattern] = (),
+    regexes: Sequence[str] = (),
+    sql_instances: Sequence[str] = (),
+    exact_requests: int = DEFAULT_EXACT_REQUESTS,
+    sample_target: int = DEFAULT_SAMPLE_TARGET,
+) -> list[Query]:
+    """What ``rca analyze`` needs, pushed down: deploys, Cloud SQL problems, every entry the
+    library (``patterns``: built-ins, user packs, absence companions) could match, error-shaped
+    lines, failing requests, then healthy requests (exact, or exact then sampled and scaled).
+
+    The signal terms are the analysis's own: the library's regexes with each pattern's log id
+    and resource type, the severity and error-shape tests of the unexplained-signal miner, and
+    traceback lines (so split tracebacks re-join as in a file).
+    """
+    if as_utc(end) <= as_utc(start):
+        raise ValueError(f"empty window: start {format_ts(start)} is not before end {format_ts(end)}")
+    scope = read_scope(service, project, sql_instances)
+    app_logs = any_of([RUN_LOG.format("stdout"), RUN_LOG.format("stderr")])
+    base = [
+        all_of([service_scope(service), any_of(base_signal_terms())]),
+        all_of([scope, message_matches(ERRORISH_RE)]),
+        all_of([service_scope(service), app_logs, any_of([
+            f"jsonPayload.severity=~{quote(STRUCTURED_PROBLEM_RE)}",
+            f"jsonPayload.level=~{quote(STRUCTURED_PROBLEM_RE)}",
+        ])]),
+    ]
+    terms = base + pattern_terms(patterns, scope, regexes=regexes)
+    queries = [
+        deploy_query(service, start, end),
+        cloudsql_query(project, sql_instances, start, end),
+        cloudsql_health_query(project, sql_instances, start, end),
+        *pack("signals", terms, start, end),
+        healthy_requests_query(service, start, end, exact_up_to=exact_requests, sample_target=sample_target),
+    ]
+    return [replace(q, start=as_utc(q.start), end=as_utc(q.end)) for q in queries]
+
+
+def window_queries(
+    service: str, start: datetime, end: datetime, *, project: str, sql_instances: Sequence[str] = ()
+) -> list[Query]:
+    """What ``gcloud logging read`` would return for the service: every entry of its window, plus
+    the deploy history before it and every line of its Cloud SQL instances (what the analysis
+    reads besides the service's own logs)."""
+    if as_utc(end) <= as_utc(start):
+        raise ValueError(f"empty window: start {format_ts(start)} is not before end {format_ts(end)}")
+    queries = [
+        deploy_query(service, start, end),
+        Query("cloudsql", all_of(_cloudsql_scope(project, sql_instances)), start, end),
+        Query("service", service_scope(service), start, end),
+    ]
     return [replace(q, start=as_utc(q.start), end=as_utc(q.end)) for q in queries]
