@@ -8,6 +8,7 @@ anyone mutating it behind another's back.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -352,10 +353,14 @@ class Verdict:
     recovered_at: str | None
     trigger: Trigger | None = None
     reasons: tuple[str, ...] = ()
+    # Request totals scaled back from a sample of healthy requests (failures are counted exactly).
+    estimated: bool = False
+    sample: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """Contract shape of `status`."""
-        return {
+        extra: dict[str, Any] = {"estimated": True, "sample": dict(self.sample)} if self.estimated else {}
+        return extra | {
             "state": self.state.value,
             "requests": self.requests,
             "failed_requests": self.failed_requests,

@@ -77,7 +77,16 @@ def decide(
             traffic = replace(traffic, first_error=first)
     onset = traffic.first_failure or traffic.first_error
     hint = failing[0].revisions[0] if failing and failing[0].revisions else None
-    return verdict.decide(traffic, periods, len(failing), trigger(con, deploys, onset, hint))
+    load_stats = meta.get("load_stats") or {}
+    if load_stats.get("estimated"):
+        # Healthy requests were sampled (a live fetch of a busy service): decide on the loader's
+        # scaled totals (failures are counted exactly) and say so, never on a sampled ratio.
+        traffic = replace(traffic, requests=int(load_stats.get("requests") or traffic.requests),
+                          recent_requests=int(load_stats.get("recent_requests") or traffic.recent_requests))
+    decided = verdict.decide(traffic, periods, len(failing), trigger(con, deploys, onset, hint))
+    if not load_stats.get("estimated"):
+        return decided
+    return replace(decided, estimated=True, sample=dict(load_stats.get("sample") or {}))
 
 
 def trigger(
