@@ -68,6 +68,7 @@ def raw_context(result: Result, *, redact: bool = True, evidence: str = "brief")
         "window": {"start": result.window.start, "end": result.window.end},
         "impact": _impact(result),
         "status": _status(result),
+        "incomplete": _incomplete(result),
         "chain": [_link(link, cites) for link in result.chain],
         "root_cause": _root(result),
         "contributing": _contributing(result, cites),
@@ -186,6 +187,20 @@ def _status(result: Result) -> dict[str, Any]:
         return {"code": "ok", "label": STATE_LABELS["ok"], "onset": None, "recovered_at": None,
                 "trigger": None, "reasons": []}
     return {"code": v.state.value, "label": STATE_LABELS[v.state.value]} | v.to_json()
+
+
+def _incomplete(result: Result) -> str | None:
+    """The banner every format leads with when part of the window could not be read."""
+    st = result.stats
+    warning = st.get("data_warning")
+    if warning:
+        return str(warning)
+    missing = [str(m) for m in st.get("missing_ranges", [])]
+    if st.get("truncated") or missing:
+        limit = "the fetch stopped at its entry limit"
+        what = limit if st.get("truncated") else f"missing {'; '.join(missing)}"
+        return f"part of the window could not be read ({what}); counts and the verdict may understate it"
+    return None
 
 
 def _link(link: Any, cites: _Cites) -> dict[str, Any]:
