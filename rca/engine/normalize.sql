@@ -8,7 +8,8 @@ WITH x AS (
     *,
     json_extract_string(jp, [
       '$.message', '$.msg', '$.event', '$.error', '$.textPayload', '$.exc_info', '$.exception',
-      '$.stack_trace', '$.stack', '$.severity', '$.level'
+      '$.stack_trace', '$.stack', '$.severity', '$.level', '$.lvl', '$.err', '$.error.message',
+      '$.stacktrace', '$.statusDetails', '$.status', '$.debugInfo', '$.err.message'
     ]) AS jv,
     json_extract_string(pp, [
       '$.methodName', '$.authenticationInfo.principalEmail', '$.status.message'
@@ -17,14 +18,37 @@ WITH x AS (
 ), y AS (
   SELECT
     *,
-    upper(coalesce(severity, jv[10], jv[11], 'DEFAULT')) AS sev_raw,
+    -- The entry's own severity, unless it is DEFAULT and the payload says more (Go slog, zap,
+    -- pino and logback put it in the payload: "severity", "level", "lvl", pino's numbers).
+    upper(coalesce(nullif(upper(severity), 'DEFAULT'), jv[10], jv[11], jv[12], severity,
+                   'DEFAULT')) AS sev_raw,
+    CASE WHEN json_type(jp, '$.error') = 'VARCHAR' THEN jv[4] END AS error_text,
+    CASE WHEN json_type(jp, '$.err') = 'VARCHAR' THEN jv[13] END AS err_text,
+    coalesce(jv[14], jv[19]) AS error_object_message,
+  FROM x
+), y2 AS (
+  SELECT
+    *,
+    coalesce(jv[1], jv[2], jv[3], error_text, err_text, error_object_message, jv[5]) AS primary_msg,
+  FROM y
+), y3 AS (
+  SELECT
+    *,
+    -- The message, then what loggers put beside it: the error of a zap/slog/logrus line, a stack
+    -- (Java `stacktrace`/`stack_trace`, Node `stack`, Python `exc_info`), a load balancer's
+    -- `statusDetails`, a Cloud Scheduler attempt's `status` and `debugInfo`.
     CASE WHEN text_payload IS NOT NULL THEN text_payload
          ELSE concat_ws(chr(10),
-                coalesce(jv[1], jv[2], jv[3],
-                         CASE WHEN json_type(jp, '$.error') = 'VARCHAR' THEN jv[4] END, jv[5]),
-                coalesce(jv[6], jv[7], jv[8], jv[9]))
+                primary_msg,
+                CASE WHEN error_text IS DISTINCT FROM primary_msg THEN error_text END,
+                CASE WHEN err_text IS DISTINCT FROM primary_msg THEN err_text END,
+                CASE WHEN error_object_message IS DISTINCT FROM primary_msg THEN error_object_message END,
+                coalesce(jv[6], jv[7], jv[8], jv[15], jv[9]),
+                jv[16],
+                CASE WHEN json_type(jp, '$.status') = 'VARCHAR' THEN jv[17] END,
+                jv[18])
     END AS text_msg,
-  FROM x
+  FROM y2
 ), z AS (
   SELECT
     entry_id,
@@ -36,7 +60,21 @@ WITH x AS (
          WHEN sev_raw IN ('ERR', 'FATAL') THEN (CASE sev_raw WHEN 'ERR' THEN 'ERROR' ELSE 'CRITICAL' END)
          WHEN sev_raw IN ('DEFAULT','DEBUG','INFO','NOTICE','WARNING','ERROR','CRITICAL','ALERT','EMERGENCY')
            THEN sev_raw
-         WHEN try_cast(sev_raw AS INTEGER) IS NOT NULL THEN 'DEFAULT'
+         -- numbers: Cloud Logging's scale (100..800), else pino's (10..60)
+         WHEN try_cast(sev_raw AS INTEGER) >= 100 THEN (CASE
+              WHEN try_cast(sev_raw AS INTEGER) >= 600 THEN 'CRITICAL'
+              WHEN try_cast(sev_raw AS INTEGER) >= 500 THEN 'ERROR'
+              WHEN try_cast(sev_raw AS INTEGER) >= 400 THEN 'WARNING'
+              WHEN try_cast(sev_raw AS INTEGER) >= 200 THEN 'INFO' ELSE 'DEBUG' END)
+         WHEN try_cast(sev_raw AS INTEGER) IS NOT NULL THEN (CASE
+              WHEN try_cast(sev_raw AS INTEGER) >= 60 THEN 'CRITICAL'
+              WHEN try_cast(sev_raw AS INTEGER) >= 50 THEN 'ERROR'
+              WHEN try_cast(sev_raw AS INTEGER) >= 40 THEN 'WARNING'
+              WHEN try_cast(sev_raw AS INTEGER) >= 30 THEN 'INFO' ELSE 'DEBUG' END)
+         WHEN sev_raw IN ('WARNING', 'WARN') THEN 'WARNING'
+         WHEN sev_raw IN ('ERROR', 'ERR') THEN 'ERROR'
+         WHEN sev_raw IN ('TRACE', 'FINE', 'FINER', 'FINEST', 'VERBOSE') THEN 'DEBUG'
+         WHEN sev_raw IN ('PANIC', 'SEVERE', 'DPANIC') THEN 'CRITICAL'
          ELSE 'DEFAULT' END AS severity,
     coalesce(
       nullif(text_msg, ''),
@@ -54,7 +92,7 @@ WITH x AS (
          ELSE log_name END AS log_id,
     resource_type,
     coalesce(project_id, CASE WHEN log_name LIKE 'projects/%' THEN split_part(log_name, '/', 2) END) AS project,
-    nullif(coalesce(service_name, job_name), '') AS service,
+    nullif(coalesce(service_name, job_name, function_name, module_id, container_name), '') AS service,
     nullif(revision_name, '') AS revision,
     coalesce(location, region) AS location,
     instance_id,
@@ -73,6 +111,6 @@ WITH x AS (
     coalesce(naive = 'true', false) AS naive_ts,
     coalesce(jp, pp)::VARCHAR AS payload,
     in_window
-  FROM y
+  FROM y3
 )
 SELECT *, CASE severity {sev_case} ELSE 0 END AS severity_num FROM z
