@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from rca import __version__
+from rca.cli import bigquery as bq
 from rca.cli.common import F, guard
 from rca.cli.patterns import patterns
 from rca.errors import UsageError
@@ -95,6 +97,7 @@ def _window_options(func: F) -> F:
 )
 @click.option("--refresh", is_flag=True, help="Live fetch: ignore the local cache.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+@bq.bigquery_options
 @guard
 def analyze(
     service: str | None,
@@ -111,13 +114,18 @@ def analyze(
     max_entries: int,
     refresh: bool,
     debug: bool,
+    **bq_flags: Any,
 ) -> None:
     """Find the root cause of an incident in a window of logs and write a five-whys report."""
     from rca import api
     from rca.report.render import render
 
     fmt = _format(fmt, out)
-    if inputs:
+    if bq.requested(bq_flags):
+        loaded = bq.load(bq_flags, service=service, since=since, until=until, inputs=inputs, refresh=refresh)
+        if loaded is None:  # --dry-run: the estimate and SQL are printed
+            return
+    elif inputs:
         loaded = api.load(list(inputs), since=since, until=until, service=service)
     else:
         loaded = api.load_live(

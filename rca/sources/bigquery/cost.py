@@ -23,7 +23,7 @@ MIN_BILLED = 10 * MIB
 """BigQuery bills at least 10 MiB per query; a cap below that would fail a small job."""
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTP]?)(i?B?)?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "K": 1, "M": 2, "G": 3, "T": 4, "P": 5}
+_UNITS = {"": 0, "K": 1, "M": 2, "G": 3, "T": 4, "P": 5}
 
 
 class CostRefused(SourceError):
