@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -324,12 +325,10 @@ def _function_names(sql: str) -> set[str]:
     tree = sqlglot.parse_one(sql, read="bigquery")
     names = set()
     for node in tree.find_all(exp.Func):
-        if isinstance(node, (exp.Binary, exp.Connector, exp.Unary)):
-            continue  # operators (AND, =, ., NOT), not functions
-        if isinstance(node, exp.Anonymous):
-            names.add(str(node.name).upper())
-        else:
-            names.add(node.sql(dialect="bigquery").split("(", 1)[0].strip().upper())
+        # A call renders as NAME(...); operators (AND, =, a.b, NOT) render otherwise.
+        m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)\(", node.sql(dialect="bigquery"))
+        if m:
+            names.add(m.group(1).upper())
     return names
 
 

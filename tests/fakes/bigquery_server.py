@@ -73,6 +73,7 @@ class Job:
     dry_run: bool
     bytes_processed: int
     bytes_billed: int = 0
+    rows_scanned: int = 0
     cache_hit: bool = False
     error: dict[str, str] | None = None
     schema: list[dict[str, Any]] = field(default_factory=list)
@@ -221,13 +222,17 @@ class FakeBigQueryServer:
 
     def estimate(self, sql: str, params: dict[str, Any]) -> int:
         """Bytes a query processes: named columns of the tables it reads, in the partitions it spans."""
+        return self.scan(sql, params)[0]
+
+    def scan(self, sql: str, params: dict[str, Any]) -> tuple[int, int]:
+        """(bytes, rows) a query reads: named columns of its tables, in the partitions it spans."""
         tree = sqlglot.parse_one(sql, read="bigquery")
         names = {c.name.lower() for c in tree.find_all(exp.Column)}
         names |= {i.name.lower() for c in tree.find_all(exp.Column) for i in c.find_all(exp.Identifier)}
         times = [v for v in params.values() if isinstance(v, datetime)]
         lo = min(times).date() if times else None
         hi = max(times).date() if times else None
-        total = 0
+        total = rows = 0
         for t in tree.find_all(exp.Table):
             key = (t.catalog, t.db, t.name)
             info = self.tables.get(key)
@@ -237,7 +242,8 @@ class FakeBigQueryServer:
                 if info["partition"] and lo is not None and hi is not None and not lo <= day <= hi:
                     continue
                 total += sum(v for k, v in cols.items() if k in names)
-        return total
+                rows += cols["__rows__"]
+        return total, rows
 
     def insert_job(self, project: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """jobs.insert for a query job."""
@@ -250,11 +256,11 @@ class FakeBigQueryServer:
             return _error(400, "invalid", "legacy SQL is not supported by this fake")
         try:
             params = decode_params(query.get("queryParameters") or [])
-            estimate = self.estimate(sql, params)
+            estimate, scanned = self.scan(sql, params)
         except (sqlglot.errors.ParseError, ValueError, KeyError) as exc:
             return _error(400, "invalidQuery", f"Syntax error: {exc}")
         dry = bool(conf.get("dryRun"))
-        job = Job(project, job_id, ref.get("location"), conf, dry, estimate)
+        job = Job(project, job_id, ref.get("location"), conf, dry, estimate, rows_scanned=scanned)
         if not dry:
             key = json.dumps([sql, query.get("queryParameters")], sort_keys=True, default=str)
             cached = query.get("useQueryCache", True) and key in self._cache
