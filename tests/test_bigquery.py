@@ -366,3 +366,30 @@ def test_missing_target_table_is_a_source_error(endpoint: FakeBigQueryServer) ->
     with pytest.raises(SourceError, match="no linked BigQuery dataset"):
         api.load_bigquery(api.BigQueryOptions(log_analytics=f"{PROJECT}/global/unlinked"), service="x",
                           since="1h")
+
+
+# --------------------------------------------------------------------------- constructed incidents
+
+
+def test_parity_on_constructed_incidents(fake: FakeBigQueryServer, endpoint: FakeBigQueryServer,
+                                         tmp_path: Path) -> None:
+    """The constructed incidents (one per failure family) give the file path's answer from BigQuery."""
+    from test_constructed_incidents import CASES, healthy
+
+    for n, category in enumerate(sorted(CASES)):
+        log = healthy()
+        CASES[category](log)
+        entries = sorted(log.entries, key=lambda e: e["timestamp"], reverse=True)
+        path = tmp_path / f"{category}.json"
+        path.write_text(json.dumps(entries))
+        loaded = api.load([str(path)], since="1h", service="api")
+        want = api.analyze(loaded).result
+        assert want.root_cause.category.value == category
+        start, end = rfc3339(loaded.start), rfc3339(loaded.end)
+        assert start and end
+        fake.add_log_analytics("acme-proj", f"c_la_{n}", entries)
+        fake.add_sink("acme-proj", f"c_sink_{n}", entries, sharded=n % 2 == 0)
+        for options in (api.BigQueryOptions(log_analytics=f"acme-proj.c_la_{n}", max_bytes_billed=BIG),
+                        api.BigQueryOptions(bigquery=f"acme-proj.c_sink_{n}", max_bytes_billed=BIG)):
+            got = api.analyze(api.load_bigquery(options, service="api", since=start, until=end)).result
+            assert _essence(got) == _essence(want), (category, options)

@@ -188,8 +188,9 @@ def load_bigquery(
                 shutil.copyfile(fresh, path)
             loaded = load([fresh], since=rfc3339(start), until=rfc3339(end), service=service)
     billed = cost.human(int(stats.get("bytes_billed") or 0))
-    rows = stats.get("rows_returned")
-    what = "from the local cache" if stats.get("cached") else f"{billed} billed, {rows} rows returned"
+    rows, scanned = stats.get("rows_returned"), stats.get("rows_scanned")
+    scan = f"{scanned} rows scanned, " if scanned is not None else ""
+    what = "from the local cache" if stats.get("cached") else f"{billed} billed, {scan}{rows} rows returned"
     loaded.sources = (f"bigquery:{plan.target.describe()} ({what})",)
     loaded.source_stats = {"bigquery": stats}
     return loaded

@@ -192,7 +192,7 @@ class FakeBigQueryServer:
                     "CAST(timestamp AS TIMESTAMP) AS timestamp, "
                     "CAST(receiveTimestamp AS TIMESTAMP) AS receiveTimestamp) "
                     f"FROM read_json('{path}', format='newline_delimited', sample_size=-1, "
-                    "timestampformat='%Y-%m-%dT%H:%M:%S.%fZ', union_by_name=true)"
+                    "union_by_name=true)"
                 )
             self._register(project, dataset, name, kind="TABLE", partition=None if sharded else "timestamp")
         return sorted(groups)
@@ -315,6 +315,8 @@ class FakeBigQueryServer:
                 "totalBytesBilled": str(job.bytes_billed),
                 "cacheHit": job.cache_hit,
                 "statementType": "SELECT",
+                "queryPlan": [{"name": "S00: Input", "id": "0", "recordsRead": str(job.rows_scanned),
+                               "recordsWritten": str(len(job.rows))}],
             },
         }
         if not job.dry_run and job.error is None:

@@ -61,6 +61,7 @@ class Outcome:
     round_trips: int
     job_id: str | None
     cap: int
+    rows_scanned: int | None = None
 
     def stats(self, plan: Plan) -> dict[str, Any]:
         """Coverage figures for the report (stats.load.bigquery)."""
@@ -72,6 +73,7 @@ class Outcome:
             "bytes_billed": self.bytes_billed,
             "maximum_bytes_billed": self.cap,
             "rows_returned": self.rows,
+            "rows_scanned": self.rows_scanned,
             "round_trips": self.round_trips,
             "job_id": self.job_id,
         }
@@ -263,7 +265,19 @@ def run(plan: Plan, *, max_bytes: int) -> Outcome:
         int(plan.session.calls),
         job.job_id,
         cap,
+        rows_scanned(job),
     )
+
+
+def rows_scanned(job: Any) -> int | None:
+    """Rows the job read from tables: the input stages' ``recordsRead`` of its query plan."""
+    try:
+        plan = list(job.query_plan or [])
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+    inputs = [s for s in plan if "input" in str(getattr(s, "name", "")).lower()] or plan[:1]
+    total = [getattr(s, "records_read", None) for s in inputs]
+    return sum(int(t) for t in total if t is not None) if inputs else None
 
 
 # --------------------------------------------------------------------------- rows -> LogEntry
