@@ -393,3 +393,18 @@ def test_parity_on_constructed_incidents(fake: FakeBigQueryServer, endpoint: Fak
                         api.BigQueryOptions(bigquery=f"acme-proj.c_sink_{n}", max_bytes_billed=BIG)):
             got = api.analyze(api.load_bigquery(options, service="api", since=start, until=end)).result
             assert _essence(got) == _essence(want), (category, options)
+
+
+def test_permission_denied_says_which_roles(endpoint: FakeBigQueryServer) -> None:
+    endpoint.faults[r"/tables/_AllLogs$"] = (403, "accessDenied", "Access Denied: Table la_0._AllLogs")
+    try:
+        with pytest.raises(SourceError, match=r"roles/bigquery\.dataViewer") as err:
+            api.load_bigquery(_netra(), service="netra-backend-staging", since="1h")
+        assert err.value.exit_code == 3
+    finally:
+        endpoint.faults.clear()
+
+
+def test_bigquery_flags_need_a_bigquery_source() -> None:
+    res = CliRunner().invoke(main, ["analyze", "--since", "1h", "--input", "x.json", "--dry-run"])
+    assert res.exit_code == 2 and "--dry-run only apply" in res.output

@@ -42,8 +42,13 @@ def bigquery_options(func: F) -> F:
 
 
 def requested(flags: Mapping[str, Any]) -> bool:
-    """True when a BigQuery source was asked for."""
-    return bool(flags.get("log_analytics") or flags.get("bigquery"))
+    """True when a BigQuery source was asked for; a BigQuery-only flag without one is a usage error."""
+    if flags.get("log_analytics") or flags.get("bigquery"):
+        return True
+    stray = [f"--{name.replace('_', '-')}" for name in FLAGS if flags.get(name)]
+    if stray:
+        raise UsageError(f"{', '.join(stray)} only apply with --log-analytics or --bigquery")
+    return False
 
 
 def load(flags: Mapping[str, Any], *, service: str | None, since: str, until: str | None,

@@ -101,6 +101,8 @@ class FakeBigQueryServer:
         self.links: dict[tuple[str, str, str], str] = {}
         self.requests: list[Request] = []
         self._cache: dict[str, str] = {}
+        self.faults: dict[str, tuple[int, str, str]] = {}
+        """Path regex -> (HTTP status, reason, message) answered instead of the route."""
         self._lock = threading.RLock()
         self._tmp = tempfile.TemporaryDirectory(prefix="fake-bq-")
         self._server: ThreadingHTTPServer | None = None
@@ -398,6 +400,9 @@ class FakeBigQueryServer:
         path = unquote(parts.path)
         query = parse_qs(parts.query)
         self.record(method, path, body)
+        for pattern, (code, reason, message) in self.faults.items():
+            if re.search(pattern, path):
+                return _error(code, reason, message)
         m = re.fullmatch(r"/v2/projects/([^/]+)/locations/([^/]+)/buckets/([^/]+)/links", path)
         if m and method == "GET":
             dataset = self.links.get((m[1], m[2], m[3]))
