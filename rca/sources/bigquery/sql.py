@@ -34,6 +34,19 @@ FUNCTIONS = frozenset(
         "MAX",
         "TIMESTAMP_TRUNC",
         "LENGTH",
+        # the library scan (pushdown.py)
+        "ARRAY_TO_STRING",
+        "JSON_TYPE",
+        "JSON_QUERY",
+        "PARSE_JSON",
+        "REGEXP_REPLACE",
+        "REPLACE",
+        "CONCAT",
+        "UPPER",
+        "STARTS_WITH",
+        "ARRAY",
+        "UNNEST",
+        "STRUCT",
     }
 )
 """Every function the builders may emit: all exist in GoogleSQL (checked by a test with sqlglot)."""
