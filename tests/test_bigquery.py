@@ -462,3 +462,12 @@ def test_library_in_googlesql_agrees_with_the_engine(fake: FakeBigQueryServer, n
     literals = {lit.this for lit in sqlglot.parse_one(query.sql, read="bigquery").find_all(exp.Literal)}
     regexes = {p.value for p in query.params if p.name.startswith("re_")}
     assert len(regexes) > 100 and not literals & regexes  # every regex is a parameter, none a literal
+
+
+def test_an_empty_window_says_where_it_looked(endpoint: FakeBigQueryServer) -> None:
+    from rca.errors import NoEntriesError
+
+    options = api.BigQueryOptions(bigquery=f"{PROJECT}.sink_0")
+    with pytest.raises(NoEntriesError, match=r"netra-staging\.sink_0 has no entries of service 'nobody'"):
+        api.load_bigquery(options, service="nobody", since="2025-09-15T10:00:00Z",
+                          until="2025-09-15T11:00:00Z")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rca.api.loading import Loaded, load
-from rca.errors import UsageError
+from rca.errors import NoEntriesError, UsageError
 from rca.timeutil import resolve_window, rfc3339
 
 
@@ -180,6 +180,13 @@ def load_bigquery(
         guard(plan, max_bytes=max_bytes, confirm_above=confirm_above, yes=options.yes, confirm=confirm)
         outcome = run(plan, max_bytes=max_bytes)
         stats = outcome.stats(plan) | {"cached": False}
+        if not outcome.entries:
+            what = f" of service {service!r}" if service else ""
+            raise NoEntriesError(
+                f"{plan.target.describe()} has no entries{what} between {rfc3339(start)} and "
+                f"{rfc3339(end)} (nor in the baseline before it); tables read: "
+                f"{', '.join(t.name for t in plan.tables)}"
+            )
         with tempfile.TemporaryDirectory(prefix="rca-bq-") as tmp:
             fresh = Path(tmp) / "bigquery.json"
             write_gcloud_json(outcome.entries, fresh)
