@@ -14,7 +14,6 @@ the one-scan push-down of the whole library will change.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -418,8 +417,3 @@ def check_flags(max_bytes: int, confirm_above: int | None) -> None:
         raise UsageError("--max-bytes-billed must be positive")
     if confirm_above is not None and confirm_above < 0:
         raise UsageError("--confirm-above must not be negative")
-
-
-def elapsed(since: float) -> float:
-    """Seconds since a ``time.monotonic()`` reading (for benchmarks)."""
-    return time.monotonic() - since

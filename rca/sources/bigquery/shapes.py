@@ -290,10 +290,10 @@ def select_list(table: Table) -> list[tuple[str, str]]:
 def service_expr(table: Table) -> str | None:
     """The service name the normaliser derives (service_name, else job_name), or None if absent."""
     parts = []
+    labels = table.col("resource", "labels")
     for key in ("service_name", "job_name"):
-        col = table.col("resource", "labels")
-        if col is not None and col.type == "JSON":
-            parts.append(f"JSON_VALUE({col.name and table.name_of('resource', 'labels')}.{key})")
+        if labels is not None and labels.type == "JSON":
+            parts.append(f"JSON_VALUE({table.name_of('resource', 'labels')}.{key})")
         else:
             name = table.name_of("resource", "labels", key)
             if name:
