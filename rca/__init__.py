@@ -60,16 +60,40 @@ def fetch(service: str, since: str, until: str | None = None, project: str | Non
     return api.entries_frame(loaded)
 
 
-def analyze(data: Inputs | pd.DataFrame | Loaded, since: str | None = None, until: str | None = None,
-            service: str | None = None, patterns: Sequence[str | Path] = (),
-            ignore: Sequence[str] = ()) -> Analysis:
+def analyze(data: Inputs | pd.DataFrame | Loaded | None = None, since: str | None = None,
+            until: str | None = None, service: str | None = None, patterns: Sequence[str | Path] = (),
+            ignore: Sequence[str] = (), *, log_analytics: str | None = None, bigquery: str | None = None,
+            billing_project: str | None = None, location: str | None = None,
+            max_bytes_billed: int | str | None = None, confirm_above: int | str | None = None,
+            yes: bool = False) -> Analysis:
     """Run the analysis `rca analyze` runs, on paths, an entries DataFrame from `load`/`fetch`, or a `Loaded`.
 
     For a DataFrame, the window and service default to the ones it was loaded with. ``patterns``
     adds pattern pack directories (overriding built-ins by id); ``ignore`` mutes pattern ids.
+
+    Instead of ``data``, ``log_analytics="PROJECT.LINKED_DATASET"`` (or ``"PROJECT/LOCATION/BUCKET"``)
+    or ``bigquery="PROJECT.DATASET[.TABLE]"`` reads the window (``since`` is then required) from
+    BigQuery, after a free dry run, refusing above ``max_bytes_billed`` (default 20 GiB) and above
+    ``confirm_above`` unless ``yes=True`` (docs/scale-out.md). Needs ``pip install 'rca[bigquery]'``.
     """
     from rca import api
 
+    if log_analytics or bigquery:
+        from rca.errors import UsageError
+
+        if data is not None:
+            raise UsageError("give data or a BigQuery source (log_analytics= / bigquery=), not both")
+        if not since:
+            raise UsageError("since= is required with log_analytics= or bigquery=")
+        options = api.BigQueryOptions(log_analytics=log_analytics, bigquery=bigquery,
+                                      billing_project=billing_project, location=location,
+                                      max_bytes_billed=max_bytes_billed, confirm_above=confirm_above, yes=yes)
+        loaded = api.load_bigquery(options, service=service, since=since, until=until)
+        return api.analyze(loaded, patterns=patterns, ignore=ignore)
+    if data is None:
+        from rca.errors import UsageError
+
+        raise UsageError("nothing to analyze: give paths, a DataFrame, or log_analytics= / bigquery=")
     source: Any = data if hasattr(data, "columns") or isinstance(data, api.Loaded) else _paths(data)
     return api.analyze(source, since=since, until=until, service=service, patterns=patterns, ignore=ignore)
 

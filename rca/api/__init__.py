@@ -6,6 +6,7 @@ explore); this package names what callers use.
 """
 
 from rca.api.analyzing import analyze, suggest_patterns
+from rca.api.bigquery import BigQueryOptions, BigQueryPlan, load_bigquery, plan_bigquery
 from rca.api.loading import (
     Loaded,
     build_events,
@@ -17,13 +18,17 @@ from rca.api.loading import (
 )
 
 __all__ = [
+    "BigQueryOptions",
+    "BigQueryPlan",
     "Loaded",
     "analyze",
     "build_events",
     "entries_frame",
     "fetch_to_file",
     "load",
+    "load_bigquery",
     "load_frame",
     "load_live",
+    "plan_bigquery",
     "suggest_patterns",
 ]

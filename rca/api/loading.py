@@ -7,7 +7,7 @@ rca/cli/ prints or exits.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,7 @@ class Loaded:
     sources: tuple[str, ...]
     truncated: bool = False
     missing: tuple[str, ...] = ()
+    source_stats: dict[str, Any] = field(default_factory=dict)
     gaps: tuple[dict[str, Any], ...] = ()
     estimates: dict[str, Any] | None = None
 
@@ -120,7 +121,7 @@ class Loaded:
             "by_log_id": dict(self.counts("log_id")),
             "by_severity": dict(self.counts("severity")),
             "time_span": list(self.span()),
-        } | (self.estimates or {})
+        } | (self.estimates or {}) | self.source_stats
 
     def window_count(self) -> int:
         """Entries inside the analysis window (the baseline excluded)."""

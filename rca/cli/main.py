@@ -13,11 +13,12 @@ import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from rca import __version__
+from rca.cli import bigquery as bq
 from rca.cli.common import F, guard
 from rca.cli.patterns import patterns
 from rca.errors import IncompleteDataError, UsageError
@@ -132,6 +133,7 @@ def _window_options(*, files: bool) -> Callable[[F], F]:
     help="Exit 4 (after writing the report) when part of the window could not be read.",
 )
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+@bq.bigquery_options
 @guard
 def analyze(
     service: str | None,
@@ -150,15 +152,22 @@ def analyze(
     refresh: bool,
     strict: bool,
     debug: bool,
+    **bq_flags: Any,
 ) -> None:
     """Find the root cause of an incident in a window of logs and write a five-whys report."""
     from rca import api
     from rca.report.render import render
 
     fmt = _format(fmt, out, template)
-    if not inputs and _stdin_is_piped():
+    if not inputs and not bq.requested(bq_flags) and _stdin_is_piped():
         inputs = ("-",)
-    if inputs:
+    if bq.requested(bq_flags):
+        if since is None:
+            raise UsageError("--since is required with --log-analytics or --bigquery")
+        loaded = bq.load(bq_flags, service=service, since=since, until=until, inputs=inputs, refresh=refresh)
+        if loaded is None:  # --dry-run: the estimate and SQL are printed
+            return
+    elif inputs:
         loaded = api.load(list(inputs), since=since, until=until, service=service)
     else:
         if since is None:
