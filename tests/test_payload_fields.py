@@ -1,0 +1,81 @@
+"""What a pattern sees of real payloads: the message and what loggers put beside it, the payload's
+severity when the entry says DEFAULT, and the service of every surface."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rca import api
+
+BASE = {"timestamp": "2025-06-01T10:00:00Z", "logName": "projects/p/logs/run.googleapis.com%2Fstdout",
+        "resource": {"type": "cloud_run_revision", "labels": {"service_name": "svc"}}}
+
+
+def one(tmp_path: Path, **entry: Any) -> dict[str, Any]:
+    """Load one entry through the real reader and normaliser; its `entries` row as a dict."""
+    path = tmp_path / "e.ndjson"
+    path.write_text(json.dumps(BASE | {"insertId": "a"} | entry) + "\n", encoding="utf-8")
+    loaded = api.load([str(path)])
+    cur = loaded.store.con.execute("SELECT message, severity, service FROM entries")
+    row = cur.fetchone()
+    return dict(zip([d[0] for d in cur.description], row, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("why", "payload", "expected"),
+    [
+        ("zap: the error beside msg", {"msg": "query failed", "error": "dial tcp 10.0.0.3:5432: connect: "
+                                       "connection refused"}, "connection refused"),
+        ("logback JSON: a stacktrace field", {"message": "request failed", "stacktrace":
+                                              "java.lang.NullPointerException\n\tat com.acme.A.b(A.java:3)"},
+         "NullPointerException"),
+        ("an error object with a message",
+         {"msg": "send failed", "error": {"message": "ETIMEDOUT"}}, "ETIMEDOUT"),
+        ("load balancer statusDetails", {"statusDetails": "failed_to_connect_to_backend",
+                                         "@type": "type.googleapis.com/google.cloud.loadbalancing.type."
+                                                  "LoadBalancerLogEntry"}, "failed_to_connect_to_backend"),
+        ("Cloud Scheduler attempt",
+         {"status": "PERMISSION_DENIED", "debugInfo": "URL_ERROR-ERROR_AUTHENTICATION",
+          "@type": "type.googleapis.com/google.cloud.scheduler.logging.AttemptFinished"},
+         "PERMISSION_DENIED"),
+    ],
+)
+def test_the_message_carries_what_loggers_put_beside_it(
+    tmp_path: Path, why: str, payload: dict[str, Any], expected: str
+) -> None:
+    """Each row is a real payload shape whose failure text used to stay out of the message."""
+    assert expected in one(tmp_path, jsonPayload=payload)["message"], why
+
+
+@pytest.mark.parametrize(
+    ("entry", "severity"),
+    [
+        ({"severity": "DEFAULT", "jsonPayload": {"msg": "x", "level": "ERROR"}}, "ERROR"),
+        ({"jsonPayload": {"msg": "x", "lvl": "warn"}}, "WARNING"),
+        ({"jsonPayload": {"msg": "x", "level": 50}}, "ERROR"),
+        ({"severity": "INFO", "jsonPayload": {"msg": "x", "level": "error"}}, "INFO"),
+    ],
+)
+def test_the_payload_severity_counts_when_the_entry_says_default(
+    tmp_path: Path, entry: dict[str, Any], severity: str
+) -> None:
+    """slog/zap/pino levels count when the entry's own severity is DEFAULT or absent, never over it."""
+    assert one(tmp_path, **entry)["severity"] == severity
+
+
+@pytest.mark.parametrize(
+    ("resource", "service"),
+    [
+        ({"type": "cloud_function", "labels": {"function_name": "thumbnail"}}, "thumbnail"),
+        ({"type": "gae_app", "labels": {"module_id": "default"}}, "default"),
+        ({"type": "k8s_container", "labels": {"container_name": "api"}}, "api"),
+        ({"type": "cloud_run_job", "labels": {"job_name": "nightly"}}, "nightly"),
+    ],
+)
+def test_the_service_of_every_surface(tmp_path: Path, resource: dict[str, Any], service: str) -> None:
+    """Cloud Functions, App Engine, GKE and Cloud Run jobs name their service differently."""
+    assert one(tmp_path, resource=resource, textPayload="hello")["service"] == service
