@@ -92,10 +92,13 @@ class LikelyCause:
 
 @dataclass(frozen=True)
 class RemediationStep:
-    """One action, with an optional command template."""
+    """One action, with an optional command template, how to verify it, and the root-cause
+    categories it is for (empty: every reading of the pattern)."""
 
     action: str
     command: str | None = None
+    verify: str | None = None
+    when_category: tuple[Category, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -281,10 +284,12 @@ class Remediation:
     action: str
     command: str | None
     pattern_id: str | None = None
+    verify: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Contract shape of a remediation step."""
-        return {"action": self.action, "command": self.command, "pattern_id": self.pattern_id}
+        return {"action": self.action, "command": self.command, "pattern_id": self.pattern_id,
+                "verify": self.verify}
 
 
 @dataclass(frozen=True)

@@ -197,7 +197,11 @@ def _build(doc: Mapping[str, Any], path: Path, area: str) -> Pattern:
         causes=tuple(doc.get("causes", ())), caused_by=tuple(doc.get("caused_by", ())),
         rules=tuple(_rule(r) for r in doc.get("rules", ())),
         next_checks=tuple(doc.get("next_checks", ())),
-        remediation=tuple(RemediationStep(s["action"], s.get("command")) for s in doc.get("remediation", ())),
+        remediation=tuple(
+            RemediationStep(s["action"], s.get("command"), s.get("verify"),
+                            tuple(Category(c) for c in s.get("when_category", ())))
+            for s in doc.get("remediation", ())
+        ),
         references=tuple(doc.get("references", ())),
         examples_match=tuple(_example_line(e) for e in examples.get("match", ())),
         examples_no_match=tuple(_example_line(e) for e in examples.get("no_match", ())),

@@ -138,7 +138,7 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
         chain=tuple(links),
         root_cause=root,
         hypotheses=tuple(hyps),
-        remediation=tuple(whys.remediation([nodes[i] for i in reversed(used)], context)),
+        remediation=tuple(whys.remediation([nodes[i] for i in reversed(used)], context, root.category)),
         deploys=deploys,
         signals=tuple(signals),
         context=context,

@@ -256,15 +256,32 @@ def _hypotheses(
     return sorted(out, key=lambda h: (-h.confidence, h.pattern_id or ""))
 
 
-def remediation(chain_nodes: Sequence[chain.Node], context: Mapping[str, str]) -> list[Remediation]:
+def remediation(
+    chain_nodes: Sequence[chain.Node], context: Mapping[str, str], root: Category | None = None
+) -> list[Remediation]:
+    """The chain's remediation steps, root cause first: each command once, only the steps meant
+    for the concluded category (an IAM check does not fix a network cause), each with how to verify
+    it (the pattern's own check, else that the finding stops appearing)."""
     out: list[Remediation] = []
-    seen: set[tuple[str, str | None]] = set()
+    seen: set[str] = set()
     for node in chain_nodes:
         ctx = _finding_context(node.finding, context)
         for step in node.pattern.remediation:
+            if step.when_category and root is not None and root not in step.when_category:
+                continue
             action = fill(step.action, node.finding.fields, ctx)
             command = fill(step.command, node.finding.fields, ctx) if step.command else None
-            if (action, command) not in seen:
-                seen.add((action, command))
-                out.append(Remediation(action, command, node.id))
+            key = command or action
+            if key in seen:
+                continue
+            seen.add(key)
+            verify = fill(step.verify, node.finding.fields, ctx) if step.verify else _stops(node, ctx)
+            out.append(Remediation(action, command, node.id, verify))
     return out
+
+
+def _stops(node: chain.Node, ctx: Mapping[str, str]) -> str:
+    """The default check: after the change, the next window no longer shows this finding."""
+    service = ctx.get("service") or "SERVICE"
+    return (f"after the change, `rca analyze --service {service} --since 15m` no longer reports "
+            f"{node.id} ({node.finding.title[:1].lower() + node.finding.title[1:]})")

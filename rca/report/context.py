@@ -82,7 +82,8 @@ def raw_context(result: Result, *, redact: bool = True, evidence: str = "brief")
             {"bucket": p.bucket, "series": p.series, "count": p.count} for p in result.timeline
         ],
         "remediation": [
-            {"action": r.action, "command": r.command, "pattern_id": r.pattern_id} for r in result.remediation
+            {"action": r.action, "command": r.command, "pattern_id": r.pattern_id, "verify": r.verify}
+            for r in result.remediation
         ],
         "verification": _verification(result),
         "coverage": _coverage(result),
