@@ -92,6 +92,7 @@ class Result:
 
 def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Result:
     """Analyse the `events` table of ``con`` with ``patterns``; ``meta`` carries window and stats."""
+    meta = _whole_input_window(con, meta)
     knowledge = load_knowledge()
     hits = _specific_first(match_events(con, patterns, knowledge), patterns)
     periods = timeutil.periods(meta["baseline_start"], meta["start"], meta["end"], meta["earliest"])
@@ -147,6 +148,18 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
         hits=tuple(hits),
         verdict=verdict,
     )
+
+
+def _whole_input_window(con: Any, meta: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Read without --since, the window is the whole input: its first and last entry, so that "the
+    last ten minutes", the timeline and in-window steps mean the same as for a chosen window."""
+    if meta.get("start") is not None and meta.get("end") is not None:
+        return meta
+    row = con.execute("SELECT min(ts), max(ts) FROM entries WHERE in_window").fetchone()
+    if not row or row[0] is None:
+        return meta
+    first, last = (t if t.tzinfo else t.replace(tzinfo=_UTC) for t in row)
+    return dict(meta) | {"start": meta.get("start") or first, "end": meta.get("end") or last}
 
 
 def _specific_first(hits: list[Hit], patterns: Sequence[Pattern]) -> list[Hit]:

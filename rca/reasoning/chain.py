@@ -174,8 +174,8 @@ def _what(cause: Node) -> str:
 def _wraps(inner: Node, outer: Node, knowledge: Knowledge) -> bool:
     """Both are causes matched in the same stacks, and the runtime prints ``inner`` as the wrapped
     error (Caused by:, [cause], %w, Python's "direct cause") in most of them."""
-    if inner.pattern.role is not Role.CAUSE or outer.pattern.role is not Role.CAUSE:
-        return False
+    if inner.pattern.role is not Role.CAUSE or outer.pattern.role is not Role.CAUSE or inner.pattern.generic:
+        return False  # a catch-all names no failure mode, so it is never the inner cause
     if knows(outer, inner):
         return False  # the library says it the other way round
     mine = {o.event_id: o for o in inner.occurrences}

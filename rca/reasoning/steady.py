@@ -27,10 +27,10 @@ def steady_before_step(
     window are noise that was there before, like a baseline's, even when the input has no baseline.
     With no baseline and no step in the symptom, the step is when the latest failure mode began."""
     symptom = chain.main_symptom(list(nodes.values()))
-    start, end = meta.get("start"), meta.get("end")
-    if symptom is None or start is None or end is None:
+    bounds = _bounds(meta, nodes)
+    if symptom is None or bounds is None:
         return findings, phrases, None
-    lo, hi = naive_utc(start), naive_utc(end)
+    lo, hi = bounds
     step = baseline.step_change([o.ts for o in symptom.occurrences if o.ts], lo, hi)
     if step is None and not has_baseline:
         step = latest_new_cause(findings, nodes, lo, hi)
@@ -50,6 +50,16 @@ def steady_before_step(
         out.append(f)
     noise = any(f.status == "pre-existing" for f in out)
     return out, phrases, ((symptom.id, step) if noise else None)
+
+
+def _bounds(meta: Mapping[str, Any], nodes: Mapping[str, chain.Node]) -> tuple[datetime, datetime] | None:
+    """The window; for a whole input read without --since, the span of what was found."""
+    start, end = meta.get("start"), meta.get("end")
+    if start is not None and end is not None:
+        return naive_utc(start), naive_utc(end)
+    times = [o.ts for n in nodes.values() for o in n.occurrences if o.ts is not None]
+    lo = meta.get("earliest")
+    return (naive_utc(lo) if lo is not None else min(times), max(times)) if times else None
 
 
 def since_step(nodes: dict[str, chain.Node], step: Step | None) -> dict[str, chain.Node]:
