@@ -413,8 +413,10 @@ def _template_problems(p: Pattern) -> list[LintProblem]:
     """Placeholders in prose (why, rule statements) must name an extracted or context field."""
     fillable = CONTEXT_FIELDS | set(p.extract) | (FRAME_FIELDS if p.frames == "own" else frozenset())
     texts = [("why", p.why)] + [(f"rules[{i}].statement", r.statement) for i, r in enumerate(p.rules)]
+    # A rule's statement may also name the supporting finding's fields as {other_<field>}.
     return [LintProblem(p.path, p.id, where, f"placeholder {{{name}}} is never filled")
-            for where, text in texts for name in _PLACEHOLDER.findall(text) if name not in fillable]
+            for where, text in texts for name in _PLACEHOLDER.findall(text)
+            if name not in fillable and not (where.startswith("rules") and name.startswith("other_"))]
 
 
 def _merge(dirs: Sequence[Path]) -> dict[str, Pattern]:

@@ -202,7 +202,7 @@ def _rule_link(
     evidence = terminal.finding.samples[:1] + tuple(s for n in support for s in n.finding.samples[:1])
     return Link(
         why,
-        fill(statement, terminal.finding.fields, context),
+        fill(statement, terminal.finding.fields, _with_other(context, support)),
         terminal.id,
         category,
         conf,
@@ -210,6 +210,15 @@ def _rule_link(
         "; ".join(n.finding.title for n in support),
         tuple(f"rule: {n.id} present" for n in support),
     )
+
+
+def _with_other(context: Mapping[str, str], support: Sequence[chain.Node]) -> dict[str, str]:
+    """Context for a rule's statement: the first supporting finding's fields as ``other_<name>``
+    (the port the server listens on, beside the one the probe checks)."""
+    out = dict(context)
+    if support:
+        out.update({f"other_{k}": v[0] for k, v in support[0].finding.fields.items() if v})
+    return out
 
 
 def _rule_alternatives(
