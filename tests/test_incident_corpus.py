@@ -111,7 +111,19 @@ def verdict(expected: dict[str, Any], code: int, output: str, report: dict[str, 
     return problems
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+# Incidents rca still gets wrong, each with why; strict, so a fix shows up as an unexpected pass and
+# the entry must then be removed. A miss is kept visible here, never deleted from the corpus.
+KNOWN_MISSES = {
+    "go_inner_429": "the wrapped error is a Go client's own `unexpected status 429 Too Many Requests`; "
+    "no pattern matches that app-specific wording, and none is added without a real source",
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[n])) if n in KNOWN_MISSES else n
+     for n in sorted(CASES)],
+)
 def test_incident(name: str, tmp_path: Path) -> None:
     """rca's root cause for the constructed incident is the one that really happened."""
     entries, expected = CASES[name]()
