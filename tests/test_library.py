@@ -268,6 +268,30 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
                      "net/demo-pattern.yaml", "examples.no_match", "needs at least one near-miss"),
     "unfilled-placeholder": ({"net/demo-pattern.yaml": doc(why="{host} failed")},
                              "net/demo-pattern.yaml", "why", "placeholder {host} is never filled"),
+    "context-pattern-causes": ({"net/demo-pattern.yaml": doc(), "net/ctx.yaml": doc(
+        "ctx", role="context", causes=["demo-pattern"])},
+        "net/ctx.yaml", "causes[0]", "a context pattern is never a cause in the chain"),
+    "context-pattern-caused-by": ({"net/demo-pattern.yaml": doc(), "net/ctx.yaml": doc(
+        "ctx", role="context", caused_by=["category:network-connectivity"])},
+        "net/ctx.yaml", "caused_by[0]", "the chain never explains a context finding"),
+    "caused-by-names-context": ({"net/demo-pattern.yaml": doc(caused_by=["ctx"]),
+                                 "net/ctx.yaml": doc("ctx", role="context")},
+                                "net/demo-pattern.yaml", "caused_by[0]",
+                                "'ctx' is a context pattern, never a cause in the chain"),
+    "causes-names-context": ({"net/demo-pattern.yaml": doc(causes=["ctx"]),
+                              "net/ctx.yaml": doc("ctx", role="context")},
+                             "net/demo-pattern.yaml", "causes[0]",
+                             "'ctx' is a context pattern, which the chain never explains"),
+    "context-pattern-rules": ({"net/demo-pattern.yaml": doc(), "net/ctx.yaml": doc(
+        "ctx", role="context", rules=[{"when_any": ["demo-pattern"], "statement": "x"}])},
+        "net/ctx.yaml", "rules[0]", "a context pattern never ends a chain, so its rules never fire"),
+    "edge-declared-twice": ({"net/demo-pattern.yaml": doc(causes=["effect"]),
+                             "net/effect.yaml": doc("effect", role="symptom", caused_by=["demo-pattern"])},
+                            "net/effect.yaml", "caused_by[0]",
+                            "'demo-pattern' already declares this edge in its causes"),
+    "edge-named-twice": ({"net/demo-pattern.yaml": doc(causes=["effect", "effect"]),
+                          "net/effect.yaml": doc("effect", role="symptom")},
+                         "net/demo-pattern.yaml", "causes[1]", "'effect' is named twice in causes"),
 }
 
 

@@ -84,7 +84,8 @@ def lint(dirs: tuple[Path, ...], debug: bool) -> None:
 
     problems = lint_dirs(list(dirs))
     if dirs:
-        problems = [p for p in problems if any(Path(p.path).is_relative_to(d) for d in dirs)]
+        wanted = [d.resolve() for d in dirs]
+        problems = [p for p in problems if any(Path(p.path).resolve().is_relative_to(d) for d in wanted)]
     for problem in problems:
         click.echo(str(problem))
     blocking = sum(p.blocking for p in problems)

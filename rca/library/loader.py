@@ -439,9 +439,52 @@ def _template_problems(p: Pattern) -> list[LintProblem]:
             for where, text in texts for name in _PLACEHOLDER.findall(text) if name not in fillable]
 
 
+def _edge_use_problem(p: Pattern, key: str, ref: str, by_id: Mapping[str, Pattern]) -> str | None:
+    """Why the chain (rca/reasoning/chain.py) never uses the edge ``p.<key>`` names, or None.
+
+    The chain never takes a context finding as a cause (``edge()`` returns None for one) and never
+    explains one (it explains symptoms and causes), and an edge declared on both of its ends is
+    one edge written twice.
+    """
+    other = by_id.get(ref)
+    if p.role is Role.CONTEXT:
+        if key == "causes":
+            return (f"{ref!r}: a context pattern is never a cause in the chain, so this edge is never "
+                    "used; if the change explains a failure, say so in a rule of the failure's pattern")
+        return f"{ref!r}: the chain never explains a context finding, so this edge is never used"
+    if other is not None and other.role is Role.CONTEXT:
+        if key == "caused_by":
+            return (f"{ref!r} is a context pattern, never a cause in the chain, so this edge is never "
+                    "used; name it in a rule (rules[].when_any) instead")
+        return f"{ref!r} is a context pattern, which the chain never explains, so this edge is never used"
+    if key == "caused_by" and other is not None and p.id in other.causes:
+        return (f"{ref!r} already declares this edge in its causes: declare each edge once, "
+                "on the cause side")
+    return None
+
+
+def _edge_problems(patterns: Sequence[Pattern]) -> list[LintProblem]:
+    """Every declared edge is one the chain uses, declared once; a context pattern has no rules."""
+    by_id = {p.id: p for p in patterns}
+    problems = []
+    for p in patterns:
+        for key, refs in (("causes", p.causes), ("caused_by", p.caused_by)):
+            for i, ref in enumerate(refs):
+                message = (f"{ref!r} is named twice in {key}" if ref in refs[:i]
+                           else _edge_use_problem(p, key, ref, by_id))
+                if message:
+                    problems.append(_lint_problem(p, f"{key}[{i}]", message))
+        if p.role is Role.CONTEXT:
+            problems += [_lint_problem(p, f"rules[{i}]", "a context pattern never ends a chain, so its "
+                                       "rules never fire; move the rule to the pattern it concludes about")
+                         for i in range(len(p.rules))]
+    return problems
+
+
 def _lint(patterns: Sequence[Pattern]) -> list[LintProblem]:
     """Every non-blocking problem of the patterns."""
-    return [q for p in patterns for q in (*_example_problems(p), *_template_problems(p))]
+    problems = [q for p in patterns for q in (*_example_problems(p), *_template_problems(p))]
+    return problems + _edge_problems(patterns)
 
 
 def _by_file(problems: Iterable[LintProblem]) -> list[LintProblem]:
