@@ -229,11 +229,11 @@ def _regex_problems(doc: Mapping[str, Any], path: Path) -> list[LintProblem]:
             problems.append(_problem(path, pid, where, f"{problem}: {expr!r}"))
             continue
         names = group_names(expr)
-        used.update(names)
         if where.startswith(("match.none", "absence")):
             problems += [_problem(path, pid, where, f"named group {name!r} captures nothing here")
                          for name in names]
             continue
+        used.update(names)
         problems += [_problem(path, pid, where, f"named group {name!r} is not declared in extract")
                      for name in names if name not in declared]
     problems += [_problem(path, pid, f"extract.{name}",
