@@ -258,6 +258,9 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
                                                                    "statement": "x"}])},
                              "net/demo-pattern.yaml", "rules[0].when_any[0]",
                              "unknown category 'gremlins' in 'category:gremlins'"),
+    "unknown-unless-any-ref": ({"net/demo-pattern.yaml": doc(role="symptom", likely_cause={
+        "category": "network-connectivity", "confidence": 0.3, "because": "x", "unless_any": ["nowhere"]})},
+        "net/demo-pattern.yaml", "likely_cause.unless_any[0]", "unknown pattern id 'nowhere'"),
     "duplicate-id": ({"a/demo-pattern.yaml": doc(), "b/demo-pattern.yaml": doc()},
                      "b/demo-pattern.yaml", "id", "duplicate id 'demo-pattern', also in"),
     "no-example": ({"net/demo-pattern.yaml": doc(examples=examples(match=[]))},
