@@ -1,5 +1,9 @@
 """Declared dependencies are exactly the third-party modules rca imports: none missing (rca would
-break where a transitive dependency is absent), none unused (an install pulls nothing it needs not)."""
+break where a transitive dependency is absent), none unused (an install pulls nothing it needs not).
+
+A module imported only where an optional feature needs it (imported lazily, e.g. BigQuery) is declared
+in an extra of [project.optional-dependencies] instead; the `test` extra is for the suite, not rca.
+"""
 
 from __future__ import annotations
 
@@ -13,22 +17,36 @@ import pytest
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 ROOT = Path(__file__).resolve().parent.parent
 
-# Distribution name -> the module rca imports from it, where the two differ beyond case and -/_.
-IMPORT_NAMES = {
-    "google-cloud-logging": "google.cloud.logging",
-    "google-auth": "google.auth",
-    "google-api-core": "google.api_core",
-    "pyyaml": "yaml",
-    "google-re2": "re2",
-    "scikit-learn": "sklearn",
-}
+# Distribution name -> the module rca imports from it, where the rule in `module_of` does not give it.
+IMPORT_NAMES = {"pyyaml": "yaml", "google-re2": "re2", "scikit-learn": "sklearn"}
 
 
-def declared() -> set[str]:
-    """Import names of pyproject's [project] dependencies."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    names = {re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0].lower() for spec in project["dependencies"]}
-    return {IMPORT_NAMES.get(name, name.replace("-", "_")) for name in names}
+def module_of(spec: str) -> str:
+    """The module a requirement provides: `google-cloud-logging>=3` -> `google.cloud.logging`,
+    `google-api-core` -> `google.api_core`, `jinja2` -> `jinja2`."""
+    name = re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0].lower()
+    if name in IMPORT_NAMES:
+        return IMPORT_NAMES[name]
+    for prefix in ("google-cloud-", "google-"):
+        if name.startswith(prefix):
+            return prefix.replace("-", ".") + name[len(prefix):].replace("-", "_")
+    return name.replace("-", "_")
+
+
+def project() -> dict:  # type: ignore[type-arg]
+    """The [project] table of pyproject.toml."""
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+def required() -> set[str]:
+    """Modules of the [project] dependencies."""
+    return {module_of(spec) for spec in project()["dependencies"]}
+
+
+def optional() -> set[str]:
+    """Modules of the optional extras rca itself uses (every extra but `test`)."""
+    extras = project().get("optional-dependencies", {})
+    return {module_of(spec) for name, specs in extras.items() if name != "test" for spec in specs}
 
 
 def _module(name: str) -> str:
@@ -54,5 +72,14 @@ def imported() -> set[str]:
 
 
 def test_declared_dependencies_are_exactly_the_imported_ones() -> None:
-    """Every imported third-party module is declared, and every declared one is imported."""
-    assert (sorted(imported() - declared()), sorted(declared() - imported())) == ([], [])
+    """Every imported third-party module is declared (required or in an extra), and every declared
+    one is imported."""
+    declared = required() | optional()
+    assert (sorted(imported() - declared), sorted(declared - imported())) == ([], [])
+
+
+def test_distribution_names_map_to_modules() -> None:
+    """The name rule covers Google's namespaced distributions and the listed exceptions."""
+    specs = ["google-cloud-bigquery>=3.20", "google-api-core>=2", "PyYAML", "scikit-learn", "jinja2"]
+    assert [module_of(s) for s in specs] == ["google.cloud.bigquery", "google.api_core", "yaml", "sklearn",
+                                             "jinja2"]
