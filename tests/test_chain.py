@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from rca.model import Category, Finding, Match, Pattern, Role, Rule
@@ -204,3 +205,38 @@ def test_same_request_trace_adds_support() -> None:
     assert same is not None and other is not None
     assert same.score > other.score
     assert any("same request trace" in s for s in same.support)
+
+
+def test_a_context_finding_is_never_a_cause_whichever_side_declares_the_edge() -> None:
+    """The premise of the lint on context edges: no edge leaves a context finding, whether the
+    context pattern names the effect in `causes` or the effect names it in `caused_by`."""
+    s = node(pattern("http-503", Role.SYMPTOM, http=True, caused_by=("db-changed",)), [30])
+    ctx = node(pattern("db-changed", Role.CONTEXT, Category.DEPLOYMENT_CHANGE, causes=("http-503",)), [10])
+    assert (chain.edge(ctx, s), chain.build_edges([s, ctx])) == (None, {})
+
+
+def test_an_edge_into_a_context_finding_changes_nothing() -> None:
+    """The chain never explains a context finding: the same findings conclude the same way with or
+    without an edge from the root cause to a context finding."""
+    s = node(pattern("http-503", Role.SYMPTOM, http=True, caused_by=("db-timeout",)), [30, 40])
+    ctx = node(pattern("server-listening", Role.CONTEXT), [5])
+
+    def with_causes(*causes: str):  # type: ignore[no-untyped-def]
+        c = node(pattern("db-timeout", Role.CAUSE, Category.NETWORK_CONNECTIVITY, causes=causes), [10])
+        return conclude(s, c, ctx)
+
+    assert with_causes("server-listening") == with_causes()
+
+
+def test_an_edge_declared_on_both_ends_is_one_edge() -> None:
+    """The premise of the lint on edges declared twice: `causes` on the cause alone, `caused_by` on
+    the effect alone, or both give the same edge, so one side is enough (lint keeps `causes`)."""
+    s = node(pattern("http-503", Role.SYMPTOM, http=True), [30])
+
+    def edge(causes: tuple[str, ...], caused_by: tuple[str, ...]) -> tuple[float, int] | None:
+        effect = node(replace(s.pattern, caused_by=caused_by), [30])
+        found = chain.edge(node(pattern("db-timeout", Role.CAUSE, causes=causes), [10]), effect)
+        return (found.score, len(found.support)) if found else None
+
+    both = edge(("http-503",), ("db-timeout",))
+    assert (both, both) == (edge(("http-503",), ()), edge((), ("db-timeout",)))

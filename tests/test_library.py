@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from rca.errors import PatternError, UsageError
-from rca.library.loader import extract_fields, load_library, message_matches
+from rca.library.loader import LintProblem, extract_fields, lint_dirs, load_library, message_matches
 from rca.model import Role
 
 VALID = """\
@@ -174,15 +176,6 @@ def test_resolve_category_ref() -> None:
     assert (True, [p.id for p in found]) == (len(found) >= 1, sorted(p.id for p in found))
 
 
-def test_lint_reports_missing_examples_and_unfilled_placeholders(tmp_path: Path) -> None:
-    """lint() flags a pattern without near-misses and a why placeholder nothing fills."""
-    body = VALID.format(id="demo-pattern", regex="timed out", extract="{}", causes="[]")
-    body = body.replace("  no_match: ['all good']\n", "").replace('"Something failed"', '"{host} failed"')
-    write(tmp_path, text=body)
-    fields = sorted(p.field or "" for p in load_library([tmp_path], include_builtin=False).lint())
-    assert fields == ["examples.no_match", "why"]
-
-
 def test_test_reports_misclassified_examples(tmp_path: Path) -> None:
     """test() reports an example that the regexes classify the wrong way, naming its index."""
     body = VALID.format(id="demo-pattern", regex="timed out", extract="{}", causes="[]")
@@ -207,3 +200,175 @@ def test_extract_fields_uses_named_groups() -> None:
     pattern = load_library().by_id("run-memory-limit-exceeded")
     text = "Memory limit of 512 MiB exceeded with 530 MiB used."
     assert extract_fields(pattern, text) == {"limit_mib": "512", "used_mib": "530"}
+
+
+# ---------------------------------------------------------------- lint: every check fires
+
+SOURCE = "https://example.com/docs/errors"
+
+
+def doc(pid: str = "demo-pattern", **changes: Any) -> str:
+    """A clean pattern file (sourced examples, every placeholder fillable) with ``changes`` applied;
+    a change to None removes the key."""
+    body: dict[str, Any] = {
+        "id": pid, "title": "Example pattern", "category": "network-connectivity", "layer": "network",
+        "severity": "error", "role": "cause", "match": {"any": ["timed out"]},
+        "why": "Something failed on {instance}",
+        "examples": {"match": [{"line": "connect to 10.0.0.1 timed out", "source": SOURCE}],
+                     "no_match": ["all good"]},
+    }
+    body.update(changes)
+    return yaml.safe_dump({k: v for k, v in body.items() if v is not None}, sort_keys=False)
+
+
+def examples(match: list[Any] | None = None, no_match: list[Any] | None = None) -> dict[str, Any]:
+    """An examples section; the defaults are a sourced example and a near-miss."""
+    return {"match": [{"line": "timed out", "source": SOURCE}] if match is None else match,
+            "no_match": ["all good"] if no_match is None else no_match}
+
+
+# check -> (files relative to the pack: text, bytes, or None for a directory; the file, field and
+# words of the one problem it must produce). One broken pattern per check.
+LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]] = {
+    "unreadable": ({"net/demo-pattern.yaml": None}, "net/demo-pattern.yaml", None, "cannot read"),
+    "not-utf8": ({"net/demo-pattern.yaml": b"id: demo\xff\n"}, "net/demo-pattern.yaml", None,
+                 "not UTF-8 text"),
+    "yaml-syntax": ({"net/demo-pattern.yaml": "id: demo-pattern\nmatch: [unclosed\n"},
+                    "net/demo-pattern.yaml", None, "invalid YAML at line 3"),
+    "not-a-mapping": ({"net/demo-pattern.yaml": "- a\n- b\n"}, "net/demo-pattern.yaml", None,
+                      "expected a mapping at the top level, got list"),
+    "schema": ({"net/demo-pattern.yaml": doc(role="culprit")}, "net/demo-pattern.yaml", "role",
+               "'culprit' is not one of"),
+    "id-vs-file-name": ({"net/demo-pattern.yaml": doc("other-name")}, "net/demo-pattern.yaml", "id",
+                        "id 'other-name' differs from the file name 'demo-pattern'"),
+    "re2-dialect": ({"net/demo-pattern.yaml": doc(match={"any": ["(?=timed) out"]})},
+                    "net/demo-pattern.yaml", "match.any[0]", "lookahead (?=...) is not supported by RE2"),
+    "group-captures-nothing": (
+        {"net/demo-pattern.yaml": doc(match={"any": ["timed out"], "none": ["(?P<host>retry)"]})},
+        "net/demo-pattern.yaml", "match.none[0]", "named group 'host' captures nothing here"),
+    "group-not-declared": (
+        {"net/demo-pattern.yaml": doc(match={"any": ["(?P<host>\\S+) timed out"]})},
+        "net/demo-pattern.yaml", "match.any[0]", "named group 'host' is not declared in extract"),
+    "extract-not-captured": ({"net/demo-pattern.yaml": doc(extract={"host": {"type": "str"}})},
+                             "net/demo-pattern.yaml", "extract.host",
+                             "'host' is declared but no regex has a group of that name"),
+    "unknown-id-ref": ({"net/demo-pattern.yaml": doc(causes=["no-such-pattern"])},
+                       "net/demo-pattern.yaml", "causes[0]", "unknown pattern id 'no-such-pattern'"),
+    "unknown-category-ref": ({"net/demo-pattern.yaml": doc(rules=[{"when_any": ["category:gremlins"],
+                                                                   "statement": "x"}])},
+                             "net/demo-pattern.yaml", "rules[0].when_any[0]",
+                             "unknown category 'gremlins' in 'category:gremlins'"),
+    "unknown-unless-any-ref": ({"net/demo-pattern.yaml": doc(role="symptom", likely_cause={
+        "category": "network-connectivity", "confidence": 0.3, "because": "x", "unless_any": ["nowhere"]})},
+        "net/demo-pattern.yaml", "likely_cause.unless_any[0]", "unknown pattern id 'nowhere'"),
+    "duplicate-id": ({"a/demo-pattern.yaml": doc(), "b/demo-pattern.yaml": doc()},
+                     "b/demo-pattern.yaml", "id", "duplicate id 'demo-pattern', also in"),
+    "no-example": ({"net/demo-pattern.yaml": doc(examples=examples(match=[]))},
+                   "net/demo-pattern.yaml", "examples.match", "needs at least one example"),
+    "unsourced-example": ({"net/demo-pattern.yaml": doc(examples=examples(match=["timed out"]))},
+                          "net/demo-pattern.yaml", "examples.match[0]", "needs a source"),
+    "no-near-miss": ({"net/demo-pattern.yaml": doc(examples=examples(no_match=[]))},
+                     "net/demo-pattern.yaml", "examples.no_match", "needs at least one near-miss"),
+    "unfilled-placeholder": ({"net/demo-pattern.yaml": doc(why="{host} failed")},
+                             "net/demo-pattern.yaml", "why", "placeholder {host} is never filled"),
+    "context-pattern-causes": ({"net/demo-pattern.yaml": doc(), "net/ctx.yaml": doc(
+        "ctx", role="context", causes=["demo-pattern"])},
+        "net/ctx.yaml", "causes[0]", "a context pattern is never a cause in the chain"),
+    "context-pattern-caused-by": ({"net/demo-pattern.yaml": doc(), "net/ctx.yaml": doc(
+        "ctx", role="context", caused_by=["category:network-connectivity"])},
+        "net/ctx.yaml", "caused_by[0]", "the chain never explains a context finding"),
+    "caused-by-names-context": ({"net/demo-pattern.yaml": doc(caused_by=["ctx"]),
+                                 "net/ctx.yaml": doc("ctx", role="context")},
+                                "net/demo-pattern.yaml", "caused_by[0]",
+                                "'ctx' is a context pattern, never a cause in the chain"),
+    "causes-names-context": ({"net/demo-pattern.yaml": doc(causes=["ctx"]),
+                              "net/ctx.yaml": doc("ctx", role="context")},
+                             "net/demo-pattern.yaml", "causes[0]",
+                             "'ctx' is a context pattern, which the chain never explains"),
+    "context-pattern-rules": ({"net/demo-pattern.yaml": doc(), "net/ctx.yaml": doc(
+        "ctx", role="context", rules=[{"when_any": ["demo-pattern"], "statement": "x"}])},
+        "net/ctx.yaml", "rules[0]", "a context pattern never ends a chain, so its rules never fire"),
+    "edge-declared-twice": ({"net/demo-pattern.yaml": doc(causes=["effect"]),
+                             "net/effect.yaml": doc("effect", role="symptom", caused_by=["demo-pattern"])},
+                            "net/effect.yaml", "caused_by[0]",
+                            "'demo-pattern' already declares this edge in its causes"),
+    "edge-named-twice": ({"net/demo-pattern.yaml": doc(causes=["effect", "effect"]),
+                          "net/effect.yaml": doc("effect", role="symptom")},
+                         "net/demo-pattern.yaml", "causes[1]", "'effect' is named twice in causes"),
+}
+
+
+def lint_pack(tmp_path: Path, files: dict[str, str | bytes | None]) -> list[LintProblem]:
+    """Write ``files`` under tmp_path and lint that pack alone."""
+    for rel, content in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if content is None:
+            path.mkdir()
+        elif isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return lint_dirs([tmp_path], include_builtin=False)
+
+
+@pytest.mark.parametrize("case", sorted(LINT_CASES))
+def test_every_lint_check_fires(tmp_path: Path, case: str) -> None:
+    """Each check reports its one broken pattern with file, field and the bad value, and nothing else."""
+    files, rel, field, words = LINT_CASES[case]
+    problems = lint_pack(tmp_path, files)
+    assert [(p.path, p.field, words in p.message) for p in problems] == [(str(tmp_path / rel), field, True)]
+
+
+def test_clean_pattern_has_no_problems(tmp_path: Path) -> None:
+    """The pattern every lint case starts from lints clean."""
+    assert lint_pack(tmp_path, {"net/demo-pattern.yaml": doc()}) == []
+
+
+def test_missing_pattern_directory_is_a_problem(tmp_path: Path) -> None:
+    """A pattern directory that does not exist is reported, not skipped."""
+    problems = lint_dirs([tmp_path / "nope"], include_builtin=False)
+    missing = (str(tmp_path / "nope"), "pattern directory does not exist")
+    assert [(p.path, p.message) for p in problems] == [missing]
+
+
+def test_lint_reports_every_problem_of_every_file(tmp_path: Path) -> None:
+    """One run lists every problem of every file: a file failing the schema still has its regexes,
+    refs and id checked, and the files after a broken one are still read."""
+    files = {"a/first.yaml": doc("first", role="culprit", match={"any": ["(?=x)"]}, causes=["nowhere"]),
+             "b/second.yaml": "match: [unclosed\n",
+             "c/third.yaml": doc("third", why="{host} failed")}
+    found = [(Path(p.path).name, p.field) for p in lint_pack(tmp_path, files)]
+    assert found == [("first.yaml", "role"), ("first.yaml", "match.any[0]"), ("first.yaml", "causes[0]"),
+                     ("second.yaml", None), ("third.yaml", "why")]
+
+
+def test_load_library_raises_on_blocking_problems_only(tmp_path: Path) -> None:
+    """Analysis refuses a library with a blocking problem (the first, by file) but loads one whose
+    problems are only for a reviewer (an unsourced example)."""
+    lint_pack(tmp_path / "ok", {"net/demo-pattern.yaml": doc(examples=examples(match=["timed out"]))})
+    loaded = load_library([tmp_path / "ok"], include_builtin=False)
+    lint_pack(tmp_path / "bad", {"a/x.yaml": doc("x", causes=["nowhere"]), "b/y.yaml": doc("y", role="z")})
+    error = load_error(tmp_path / "bad")
+    assert ([p.field for p in loaded.lint()], error.path, error.field) == (
+        ["examples.match[0]"], str(tmp_path / "bad" / "a" / "x.yaml"), "causes[0]")
+
+
+def test_builtin_library_has_no_blocking_problem() -> None:
+    """lint_dirs over the shipped library agrees with load_library: nothing blocks analysis."""
+    assert [str(p) for p in lint_dirs() if p.blocking] == []
+
+
+def test_lint_cli_lists_problems_of_the_given_pack(tmp_path: Path) -> None:
+    """`rca patterns lint DIR` prints every problem of DIR's files (refs resolve against the built-in
+    library, as `analyze --patterns DIR` loads it) and exits 1."""
+    from click.testing import CliRunner
+
+    from rca.cli.main import main
+
+    lint_pack(tmp_path, {"a/x.yaml": doc("x", causes=["run-memory-limit-exceeded", "nowhere"]),
+                         "b/y.yaml": doc("y", role="z")})
+    result = CliRunner().invoke(main, ["patterns", "lint", str(tmp_path)])
+    lines = result.stdout.splitlines()
+    found = (result.exit_code, len(lines), "causes[1]" in lines[0], ": role: " in lines[1])
+    assert found == (1, 2, True, True)

@@ -74,12 +74,22 @@ def show(pattern_id: str, dirs: tuple[Path, ...], debug: bool) -> None:
 @click.option("--debug", is_flag=True)
 @guard
 def lint(dirs: tuple[Path, ...], debug: bool) -> None:
-    """Check schema, RE2 dialect, unique ids, edges and examples (built-in library by default)."""
-    lib = _library(dirs, builtin=not dirs)
-    problems = lib.lint()
+    """Report every problem of every pattern file: schema, YAML, id, RE2 dialect, groups, refs,
+    duplicate ids, examples and their sources, placeholders, unused or repeated edges.
+
+    With DIRS, the problems of the files in DIRS, their refs resolved against the built-in library
+    as `rca analyze --patterns DIRS` loads it; without, the built-in library's.
+    """
+    from rca.library.loader import lint_dirs
+
+    problems = lint_dirs(list(dirs))
+    if dirs:
+        wanted = [d.resolve() for d in dirs]
+        problems = [p for p in problems if any(Path(p.path).resolve().is_relative_to(d) for d in wanted)]
     for problem in problems:
         click.echo(str(problem))
-    click.echo(f"{len(lib.patterns)} patterns, {len(problems)} problems", err=True)
+    blocking = sum(p.blocking for p in problems)
+    click.echo(f"{len(problems)} problems, {blocking} of them blocking analysis", err=True)
     sys.exit(1 if problems else 0)
 
 

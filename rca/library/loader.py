@@ -1,7 +1,9 @@
 """The pattern library: find ``patterns/**/*.yaml``, validate, compile, cross-check.
 
 A pattern file is data (see patterns/README.md); this module turns it into a frozen
-``rca.model.Pattern`` or raises ``PatternError`` naming the file, the field and the bad value.
+``rca.model.Pattern``. Every check collects problems (``LintProblem``: file, field, message with
+the bad value) rather than raising: ``lint_dirs`` returns all of them for every file in one run,
+and ``load_library`` raises ``PatternError`` for the first blocking one.
 Built-in patterns load first, then each user pack; a user pattern replaces a built-in one with
 the same id, which is how a team tunes a pattern without forking the tool.
 """
@@ -35,16 +37,26 @@ _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 @dataclass(frozen=True)
 class LintProblem:
-    """One thing wrong with a pattern, as the lint command reports it."""
+    """One thing wrong with a pattern file, as the lint command reports it.
+
+    A blocking problem (the file cannot be read, fails the schema, a regex is not RE2, a ref does
+    not resolve...) stops `load_library`, so analysis never runs on a broken library; the others
+    (examples, sources, placeholders, unused or repeated edges) are for a reviewer to fix.
+    """
 
     path: str
     pattern_id: str
     field: str | None
     message: str
+    blocking: bool = True
 
     def __str__(self) -> str:
         where = f"{self.path}: {self.field}" if self.field else self.path
         return f"{where}: {self.message}"
+
+    def error(self) -> PatternError:
+        """This problem as the error `load_library` raises."""
+        return PatternError(self.path, self.message, self.field)
 
 
 @dataclass(frozen=True)
@@ -112,7 +124,28 @@ def extract_fields(pattern: Pattern, text: str) -> dict[str, str]:
     return dict(sorted(fields.items()))
 
 
-# ---------------------------------------------------------------- parsing one file
+# ---------------------------------------------------------------- checking one file
+#
+# Every check returns the problems it finds instead of raising, so one run can report every
+# problem of every file (`lint_dirs`, `rca patterns lint`); `load_library` raises the first
+# blocking one. The checks on raw documents tolerate a document that fails the schema: they look
+# only at values of the expected type.
+
+
+def _problem(path: Path, pattern_id: str, field: str | None, message: str) -> LintProblem:
+    """A blocking problem of the file at ``path``."""
+    return LintProblem(str(path), pattern_id, field, message)
+
+
+def _doc_id(doc: Mapping[str, Any] | None, path: Path) -> str:
+    """The id a document declares, or the file name when it declares none usable."""
+    value = doc.get("id") if doc else None
+    return value if isinstance(value, str) else path.stem
+
+
+def _items(value: Any) -> list[tuple[int, str]]:
+    """(index, text) of the strings in ``value`` when it is a list; nothing otherwise."""
+    return [(i, v) for i, v in enumerate(value) if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def _field_path(parts: Iterable[Any]) -> str:
@@ -123,56 +156,95 @@ def _field_path(parts: Iterable[Any]) -> str:
     return out
 
 
-def _read_document(path: Path) -> dict[str, Any]:
-    """Parse a pattern file with yaml.safe_load; it must hold one mapping."""
+def _parse_yaml(text: str, path: Path) -> dict[str, Any] | LintProblem:
+    """One mapping from YAML text, or the problem that prevents it."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise PatternError(str(path), f"invalid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
-    except OSError as exc:
-        raise PatternError(str(path), f"cannot read: {exc}") from exc
+        return _problem(path, path.stem, None, f"invalid YAML{where}: {getattr(exc, 'problem', exc)}")
+    return _plain(doc, path)
+
+
+def _plain(doc: Any, path: Path) -> dict[str, Any] | LintProblem:
+    """A pattern document is one mapping."""
     if not isinstance(doc, dict):
-        raise PatternError(str(path), f"expected a mapping at the top level, got {type(doc).__name__}")
+        got = type(doc).__name__
+        return _problem(path, path.stem, None, f"expected a mapping at the top level, got {got}")
     return doc
 
 
-def _check_schema(doc: Mapping[str, Any], path: Path) -> None:
-    """Raise PatternError for the most relevant schema violation of ``doc``."""
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(doc))
-    if error is not None:
-        raise PatternError(str(path), error.message, _field_path(error.absolute_path) or None)
+def _read_document(path: Path) -> dict[str, Any] | LintProblem:
+    """Parse a pattern file with yaml.safe_load; it must be UTF-8 text holding one mapping."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return _problem(path, path.stem, None, f"not UTF-8 text: {exc.reason} at byte {exc.start}")
+    except OSError as exc:
+        return _problem(path, path.stem, None, f"cannot read: {exc}")
+    return _parse_yaml(text, path)
+
+
+def _schema_problems(doc: Mapping[str, Any], path: Path) -> list[LintProblem]:
+    """Every schema violation of ``doc``, each as its most specific error, in document order."""
+    errors = sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+    problems = []
+    for error in errors:
+        best = jsonschema.exceptions.best_match([error]) or error
+        where = _field_path(best.absolute_path) or None
+        problems.append(_problem(path, _doc_id(doc, path), where, best.message))
+    return problems
+
+
+def _id_problems(doc: Mapping[str, Any], path: Path) -> list[LintProblem]:
+    """A file's id must equal its name (``<id>.yaml``)."""
+    value = doc.get("id")
+    if not isinstance(value, str) or value == path.stem:
+        return []
+    return [_problem(path, value, "id", f"id {value!r} differs from the file name {path.stem!r}")]
 
 
 def _regex_fields(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Every (field path, regex) of a validated document, absence.expect included."""
-    match = doc.get("match", {})
-    found = [(f"match.{key}[{i}]", expr) for key in ("any", "all", "none") for i, expr in
-             enumerate(match.get(key, ()))]
-    if "absence" in doc:
-        found.append(("absence.expect", doc["absence"]["expect"]))
+    """Every (field path, regex) of a document, absence.expect included."""
+    match = doc.get("match")
+    found = [(f"match.{key}[{i}]", expr) for key in ("any", "all", "none")
+             for i, expr in _items(match.get(key) if isinstance(match, dict) else None)]
+    absence = doc.get("absence")
+    if isinstance(absence, dict) and isinstance(absence.get("expect"), str):
+        found.append(("absence.expect", absence["expect"]))
     return found
 
 
-def _check_regexes(doc: Mapping[str, Any], path: Path) -> None:
+def _regex_problems(doc: Mapping[str, Any], path: Path) -> list[LintProblem]:
     """Every regex is RE2, under the size cap, and its named groups match ``extract``."""
-    declared = set(doc.get("extract", {}))
+    pid = _doc_id(doc, path)
+    extract = doc.get("extract")
+    declared = set(extract) if isinstance(extract, dict) else set()
     used: set[str] = set()
+    problems = []
     for where, expr in _regex_fields(doc):
         problem = dialect_problem(expr)
         if problem:
-            raise PatternError(str(path), f"{problem}: {expr!r}", where)
+            problems.append(_problem(path, pid, where, f"{problem}: {expr!r}"))
+            continue
         names = group_names(expr)
-        if where.startswith(("match.none", "absence")) and names:
-            raise PatternError(str(path), f"named group {names[0]!r} captures nothing here", where)
-        for name in names:
-            if name not in declared:
-                raise PatternError(str(path), f"named group {name!r} is not declared in extract", where)
+        if where.startswith(("match.none", "absence")):
+            problems += [_problem(path, pid, where, f"named group {name!r} captures nothing here")
+                         for name in names]
+            continue
         used.update(names)
-    for name in sorted(declared - used):
-        raise PatternError(str(path), f"{name!r} is declared but no regex has a group of that name",
-                           f"extract.{name}")
+        problems += [_problem(path, pid, where, f"named group {name!r} is not declared in extract")
+                     for name in names if name not in declared]
+    problems += [_problem(path, pid, f"extract.{name}",
+                          f"{name!r} is declared but no regex has a group of that name")
+                 for name in sorted(declared - used)]
+    return problems
+
+
+def _document_problems(doc: Mapping[str, Any], path: Path) -> tuple[list[LintProblem], list[LintProblem]]:
+    """(schema problems, id and regex problems) of one parsed document."""
+    return _schema_problems(doc, path), [*_id_problems(doc, path), *_regex_problems(doc, path)]
 
 
 def _build(doc: Mapping[str, Any], path: Path, area: str) -> Pattern:
@@ -233,16 +305,48 @@ def _rule(raw: Mapping[str, Any]) -> Rule:
                 float(raw.get("confidence", 0.0)), tuple(raw.get("differs", ())))
 
 
-def load_pattern(path: Path, root: Path) -> Pattern:
-    """Load and validate one pattern file found under ``root``; raises PatternError."""
-    doc = _read_document(path)
-    _check_schema(doc, path)
-    if doc["id"] != path.stem:
-        raise PatternError(str(path), f"id {doc['id']!r} differs from the file name {path.stem!r}", "id")
-    _check_regexes(doc, path)
+
+
+@dataclass(frozen=True)
+class _Scanned:
+    """One pattern file after the per-file checks: its document, its pattern (when the document
+    fits the schema, so that later checks can run on it) and its problems."""
+
+    path: Path
+    doc: dict[str, Any] | None
+    pattern: Pattern | None
+    problems: tuple[LintProblem, ...]
+
+    @property
+    def id(self) -> str | None:
+        """The declared id, when the file declares one."""
+        value = self.doc.get("id") if self.doc else None
+        return value if isinstance(value, str) else None
+
+
+def _area(path: Path, root: Path) -> str:
+    """The folder a pattern lives in under ``root`` (the root's own name at the top level)."""
     rel = path.relative_to(root)
-    area = rel.parts[0] if len(rel.parts) > 1 else root.name
-    return _build(doc, path, area)
+    return rel.parts[0] if len(rel.parts) > 1 else root.name
+
+
+def _scan_file(path: Path, root: Path) -> _Scanned:
+    """Read and check one pattern file found under ``root``."""
+    doc = _read_document(path)
+    if isinstance(doc, LintProblem):
+        return _Scanned(path, None, None, (doc,))
+    schema, others = _document_problems(doc, path)
+    pattern = None if schema else _build(doc, path, _area(path, root))
+    return _Scanned(path, doc, pattern, (*schema, *others))
+
+
+def load_pattern(path: Path, root: Path) -> Pattern:
+    """Load and validate one pattern file found under ``root``; raises PatternError (refs unchecked)."""
+    scanned = _scan_file(path, root)
+    blocking = [p for p in scanned.problems if p.blocking]
+    if blocking or scanned.pattern is None:
+        raise blocking[0].error()
+    return scanned.pattern
 
 
 def load_pattern_text(source: str | Mapping[str, Any], name: str = "draft") -> Pattern:
@@ -254,43 +358,24 @@ def load_pattern_text(source: str | Mapping[str, Any], name: str = "draft") -> P
     """
     path = Path(f"<{name}>")
     if isinstance(source, str):
-        try:
-            doc = yaml.safe_load(source)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise PatternError(str(path), f"invalid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
+        parsed = _parse_yaml(source, path)
     else:
         try:
-            doc = json.loads(json.dumps(source))  # a plain, detached copy: YAML-like types only
+            parsed = _plain(json.loads(json.dumps(source)), path)  # a plain, detached copy: YAML-like types
         except (TypeError, ValueError) as exc:
             raise PatternError(str(path), f"not plain data: {exc}") from exc
-    if not isinstance(doc, dict):
-        raise PatternError(str(path), f"expected a mapping at the top level, got {type(doc).__name__}")
-    _check_schema(doc, path)
-    _check_regexes(doc, path)
+    if isinstance(parsed, LintProblem):
+        raise parsed.error()
+    doc = parsed
+    problems = [*_schema_problems(doc, path), *_regex_problems(doc, path)]
+    if problems:
+        raise problems[0].error()
     pattern = _build(doc, path, name)
     known = {p.id for p in load_library().patterns} | {pattern.id}
-    problems = _edge_problems([pattern], known)
+    problems = _ref_problems(doc, path, known)
     if problems:
-        raise PatternError(problems[0].path, problems[0].message, problems[0].field)
+        raise problems[0].error()
     return pattern
-
-
-def _load_dir(root: Path) -> dict[str, Pattern]:
-    """Every pattern under ``root`` by id; two files with one id in one dir is an error."""
-    if not root.is_dir():
-        raise PatternError(str(root), "pattern directory does not exist")
-    found: dict[str, Pattern] = {}
-    for path in sorted(root.glob("**/*.yaml")):
-        if path.name.startswith("_"):
-            continue  # library-wide knowledge (patterns/_knowledge.yaml), not a pattern
-        pattern = load_pattern(path, root)
-        if pattern.id in found:
-            other = found[pattern.id].path
-            raise PatternError(str(path), f"duplicate id {pattern.id!r}, also in {other}", "id")
-        found[pattern.id] = pattern
-    return found
 
 
 # ---------------------------------------------------------------- cross-references
@@ -305,26 +390,112 @@ def _ref_problem(ref: str, known: Collection[str]) -> str | None:
     return None if ref in known else f"unknown pattern id {ref!r}"
 
 
-def _edge_fields(pattern: Pattern) -> list[tuple[str, str]]:
-    """Every (field path, ref) of a pattern's causes, caused_by and rules."""
-    refs = [(f"causes[{i}]", r) for i, r in enumerate(pattern.causes)]
-    if pattern.likely_cause is not None:
-        refs += [(f"likely_cause.unless_any[{i}]", r) for i, r in enumerate(pattern.likely_cause.unless_any)]
-    refs += [(f"caused_by[{i}]", r) for i, r in enumerate(pattern.caused_by)]
-    for i, rule in enumerate(pattern.rules):
-        refs += [(f"rules[{i}].when_any[{j}]", r) for j, r in enumerate(rule.when_any)]
+def _ref_fields(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every (field path, ref) of a document's causes, likely_cause.unless_any, caused_by and rules."""
+    refs = [(f"causes[{i}]", ref) for i, ref in _items(doc.get("causes"))]
+    likely = doc.get("likely_cause")
+    if isinstance(likely, dict):
+        refs += [(f"likely_cause.unless_any[{i}]", ref) for i, ref in _items(likely.get("unless_any"))]
+    refs += [(f"caused_by[{i}]", ref) for i, ref in _items(doc.get("caused_by"))]
+    rules = doc.get("rules")
+    for i, rule in enumerate(rules if isinstance(rules, list) else []):
+        if isinstance(rule, dict):
+            refs += [(f"rules[{i}].when_any[{j}]", ref) for j, ref in _items(rule.get("when_any"))]
     return refs
 
 
-def _edge_problems(patterns: Iterable[Pattern], known: Collection[str]) -> list[LintProblem]:
-    """Every unresolved reference among ``patterns``."""
-    problems = []
-    for pattern in patterns:
-        for where, ref in _edge_fields(pattern):
-            problem = _ref_problem(ref, known)
-            if problem:
-                problems.append(LintProblem(pattern.path, pattern.id, where, problem))
+def _ref_problems(doc: Mapping[str, Any], path: Path, known: Collection[str]) -> list[LintProblem]:
+    """Every reference of ``doc`` that names no pattern (``known`` ids) and no category."""
+    return [_problem(path, _doc_id(doc, path), where, problem)
+            for where, ref in _ref_fields(doc) if (problem := _ref_problem(ref, known))]
+
+
+# ---------------------------------------------------------------- lint: fine for analysis, not for review
+#
+# These problems do not stop `load_library` (analysis runs on a library that has them) but
+# `rca patterns lint` reports them. Each check runs on a built Pattern, so `Library.lint()` and
+# `lint_dirs` share it.
+
+SOURCE_HINT = ("needs a source: {line, source} with the URL of the doc page, source file or public "
+               "thread where this wording appears")
+
+
+def _lint_problem(p: Pattern, field: str, message: str) -> LintProblem:
+    """A non-blocking problem of a loaded pattern."""
+    return LintProblem(p.path, p.id, field, message, blocking=False)
+
+
+def _example_problems(p: Pattern) -> list[LintProblem]:
+    """At least one example and one near-miss, and a source for every example."""
+    problems = [] if p.examples_match else [_lint_problem(p, "examples.match", "needs at least one example")]
+    problems += [_lint_problem(p, f"examples.match[{i}]", SOURCE_HINT)
+                 for i, src in enumerate(p.examples_sources) if not src]
+    if not p.examples_no_match:
+        problems.append(_lint_problem(p, "examples.no_match", "needs at least one near-miss"))
     return problems
+
+
+def _template_problems(p: Pattern) -> list[LintProblem]:
+    """Placeholders in prose (why, rule statements) must name an extracted or context field."""
+    fillable = CONTEXT_FIELDS | set(p.extract) | (FRAME_FIELDS if p.frames == "own" else frozenset())
+    texts = [("why", p.why)] + [(f"rules[{i}].statement", r.statement) for i, r in enumerate(p.rules)]
+    # A rule's statement may also name the supporting finding's fields as {other_<field>}.
+    return [LintProblem(p.path, p.id, where, f"placeholder {{{name}}} is never filled")
+            for where, text in texts for name in _PLACEHOLDER.findall(text)
+            if name not in fillable and not (where.startswith("rules") and name.startswith("other_"))]
+
+
+def _edge_use_problem(p: Pattern, key: str, ref: str, by_id: Mapping[str, Pattern]) -> str | None:
+    """Why the chain (rca/reasoning/chain.py) never uses the edge ``p.<key>`` names, or None.
+
+    The chain never takes a context finding as a cause (``edge()`` returns None for one) and never
+    explains one (it explains symptoms and causes), and an edge declared on both of its ends is
+    one edge written twice.
+    """
+    other = by_id.get(ref)
+    if p.role is Role.CONTEXT:
+        if key == "causes":
+            return (f"{ref!r}: a context pattern is never a cause in the chain, so this edge is never "
+                    "used; if the change explains a failure, say so in a rule of the failure's pattern")
+        return f"{ref!r}: the chain never explains a context finding, so this edge is never used"
+    if other is not None and other.role is Role.CONTEXT:
+        if key == "caused_by":
+            return (f"{ref!r} is a context pattern, never a cause in the chain, so this edge is never "
+                    "used; name it in a rule (rules[].when_any) instead")
+        return f"{ref!r} is a context pattern, which the chain never explains, so this edge is never used"
+    if key == "caused_by" and other is not None and p.id in other.causes:
+        return (f"{ref!r} already declares this edge in its causes: declare each edge once, "
+                "on the cause side")
+    return None
+
+
+def _edge_problems(patterns: Sequence[Pattern]) -> list[LintProblem]:
+    """Every declared edge is one the chain uses, declared once; a context pattern has no rules."""
+    by_id = {p.id: p for p in patterns}
+    problems = []
+    for p in patterns:
+        for key, refs in (("causes", p.causes), ("caused_by", p.caused_by)):
+            for i, ref in enumerate(refs):
+                message = (f"{ref!r} is named twice in {key}" if ref in refs[:i]
+                           else _edge_use_problem(p, key, ref, by_id))
+                if message:
+                    problems.append(_lint_problem(p, f"{key}[{i}]", message))
+        if p.role is Role.CONTEXT:
+            problems += [_lint_problem(p, f"rules[{i}]", "a context pattern never ends a chain, so its "
+                                       "rules never fire; move the rule to the pattern it concludes about")
+                         for i in range(len(p.rules))]
+    return problems
+
+
+def _lint(patterns: Sequence[Pattern]) -> list[LintProblem]:
+    """Every non-blocking problem of the patterns."""
+    problems = [q for p in patterns for q in (*_example_problems(p), *_template_problems(p))]
+    return problems + _edge_problems(patterns)
+
+
+def _by_file(problems: Iterable[LintProblem]) -> list[LintProblem]:
+    """Problems grouped by file (stable: within a file, in the order the checks found them)."""
+    return sorted(problems, key=lambda x: x.path)
 
 
 # ---------------------------------------------------------------- the library
@@ -357,16 +528,13 @@ class Library:
         raise KeyError(ref)
 
     def lint(self) -> list[LintProblem]:
-        """Everything a reviewer should fix: dialect, groups, edges, examples, template fields."""
-        problems: list[LintProblem] = []
-        seen: dict[str, str] = {}
-        for p in self.patterns:
-            if p.id in seen:
-                problems.append(LintProblem(p.path, p.id, "id", f"duplicate id, also in {seen[p.id]}"))
-            seen[p.id] = p.path
-            problems += _pattern_problems(p)
-        problems += _edge_problems(self.patterns, set(seen) | self.ignored)
-        return sorted(problems, key=lambda x: (x.path, x.field or "", x.message))
+        """What a reviewer should fix in the loaded patterns: examples and their sources, template
+        fields, and edges the chain never uses or that are declared twice.
+
+        A loaded library has no blocking problem (`load_library` raised on the first); `lint_dirs`
+        checks the files themselves and reports both kinds.
+        """
+        return _by_file(_lint(self.patterns))
 
     def test(self) -> list[ExampleFailure]:
         """Run every pattern's examples through its message regexes; return the misfits."""
@@ -379,66 +547,82 @@ class Library:
         return failures
 
 
-def _pattern_problems(p: Pattern) -> list[LintProblem]:
-    """Per-pattern lint: RE2 dialect, group declarations, examples present, template fields."""
-    problems = []
-    exprs = [(f"match.{k}[{i}]", e) for k in ("any", "all", "none")
-             for i, e in enumerate(getattr(p.match, k))]
-    if p.absence:
-        exprs.append(("absence.expect", p.absence.expect))
-    used: set[str] = set()
-    for where, expr in exprs:
-        problem = dialect_problem(expr)
-        if problem:
-            problems.append(LintProblem(p.path, p.id, where, problem))
-            continue
-        used.update(group_names(expr))
-    for name in sorted(used ^ set(p.extract)):
-        problems.append(LintProblem(p.path, p.id, "extract", f"group {name!r} is not both used and declared"))
-    if not p.examples_match:
-        problems.append(LintProblem(p.path, p.id, "examples.match", "needs at least one example"))
-    problems += [
-        LintProblem(p.path, p.id, f"examples.match[{i}]",
-                    "needs a source: {line, source} with the URL of the doc page, source file or public "
-                    "thread where this wording appears")
-        for i, src in enumerate(p.examples_sources) if not src
-    ]
-    if not p.examples_no_match:
-        problems.append(LintProblem(p.path, p.id, "examples.no_match", "needs at least one near-miss"))
-    problems += _template_problems(p)
-    return problems
+# ---------------------------------------------------------------- loading and linting directories
 
 
-def _template_problems(p: Pattern) -> list[LintProblem]:
-    """Placeholders in prose (why, rule statements) must name an extracted or context field."""
-    fillable = CONTEXT_FIELDS | set(p.extract) | (FRAME_FIELDS if p.frames == "own" else frozenset())
-    texts = [("why", p.why)] + [(f"rules[{i}].statement", r.statement) for i, r in enumerate(p.rules)]
-    # A rule's statement may also name the supporting finding's fields as {other_<field>}.
-    return [LintProblem(p.path, p.id, where, f"placeholder {{{name}}} is never filled")
-            for where, text in texts for name in _PLACEHOLDER.findall(text)
-            if name not in fillable and not (where.startswith("rules") and name.startswith("other_"))]
+def _scan_dirs(dirs: Sequence[Path]) -> tuple[list[_Scanned], dict[str, Pattern], list[LintProblem]]:
+    """Check every file of each dir in order: (every file, the patterns by id, problems so far).
 
-
-def _merge(dirs: Sequence[Path]) -> dict[str, Pattern]:
-    """Load each dir in order; a later dir's pattern replaces an earlier one with the same id."""
+    A later dir's pattern replaces an earlier one with the same id; two files with one id in one
+    dir is a problem on the second.
+    """
+    files: list[_Scanned] = []
     merged: dict[str, Pattern] = {}
+    problems: list[LintProblem] = []
     for root in dirs:
-        merged.update(_load_dir(Path(root)))
-    return merged
+        if not root.is_dir():
+            problems.append(_problem(root, root.name, None, "pattern directory does not exist"))
+            continue
+        in_dir: dict[str, Path] = {}
+        for path in sorted(root.glob("**/*.yaml")):
+            if path.name.startswith("_"):
+                continue  # library-wide knowledge (patterns/_knowledge.yaml), not a pattern
+            scanned = _scan_file(path, root)
+            files.append(scanned)
+            problems += scanned.problems
+            pid = scanned.id
+            if pid is None:
+                continue
+            if pid in in_dir:
+                problems.append(_problem(path, pid, "id", f"duplicate id {pid!r}, also in {in_dir[pid]}"))
+                continue
+            in_dir[pid] = path
+            merged.pop(pid, None)
+            if scanned.pattern is not None:
+                merged[pid] = scanned.pattern
+    return files, merged, problems
+
+
+def _check(dirs: Sequence[Path], *, lint: bool) -> tuple[dict[str, Pattern], list[LintProblem]]:
+    """The merged patterns of ``dirs`` and every problem of their files (non-blocking ones with ``lint``)."""
+    files, merged, problems = _scan_dirs(dirs)
+    known = {f.id for f in files if f.id is not None}
+    problems += [q for f in files if f.doc is not None for q in _ref_problems(f.doc, f.path, known)]
+    if lint:
+        problems += _lint([merged[i] for i in sorted(merged)])
+    return merged, _by_file(problems)
+
+
+def _dirs(extra_dirs: Sequence[Path], include_builtin: bool) -> list[Path]:
+    """The built-in dir (unless excluded) then each extra dir, the built-in one never twice."""
+    builtin = builtin_dir()
+    extra = [Path(d) for d in extra_dirs]
+    if not include_builtin:
+        return extra
+    return [builtin, *(d for d in extra if d.resolve() != builtin.resolve())]
+
+
+def lint_dirs(dirs: Sequence[Path] = (), *, include_builtin: bool = True) -> list[LintProblem]:
+    """Every problem of every pattern file in the built-in library (unless excluded) and ``dirs``,
+    in one list grouped by file: schema, YAML, id, RE2 dialect, groups, refs, duplicate ids (these
+    block analysis), then examples, sources, placeholders and unused or repeated edges."""
+    return _check(_dirs(dirs, include_builtin), lint=True)[1]
 
 
 def load_library(
     extra_dirs: Sequence[Path] = (), ignore: Collection[str] = (), *, include_builtin: bool = True
 ) -> Library:
-    """Load built-in patterns, then user packs (overriding by id), drop ``ignore``d ids, check edges."""
-    dirs = [builtin_dir(), *extra_dirs] if include_builtin else list(extra_dirs)
-    merged = _merge(dirs)
+    """Load built-in patterns, then user packs (overriding by id), drop ``ignore``d ids.
+
+    Raises PatternError for the first blocking problem (naming file and field), so analysis never
+    runs on a broken library; `lint_dirs` lists them all.
+    """
+    merged, problems = _check(_dirs(extra_dirs, include_builtin), lint=False)
+    blocking = [p for p in problems if p.blocking]
+    if blocking:
+        raise blocking[0].error()
     unknown = sorted(set(ignore) - set(merged))
     if unknown:
         raise UsageError(f"cannot ignore unknown pattern id(s): {', '.join(unknown)}")
-    problems = _edge_problems(merged.values(), set(merged))
-    if problems:
-        first = problems[0]
-        raise PatternError(first.path, first.message, first.field)
     kept = tuple(merged[i] for i in sorted(merged) if i not in set(ignore))
     return Library(kept, frozenset(ignore))
