@@ -77,6 +77,13 @@ WITH x AS (
          WHEN sev_raw IN ('PANIC', 'SEVERE', 'DPANIC') THEN 'CRITICAL'
          ELSE 'DEFAULT' END AS severity,
     coalesce(
+      -- A request log whose payload holds only details (a load balancer's statusDetails, a
+      -- Scheduler attempt's status) keeps its request line first, then the details.
+      CASE WHEN text_payload IS NULL AND primary_msg IS NULL AND nullif(text_msg, '') IS NOT NULL
+                AND (http_method IS NOT NULL OR http_status IS NOT NULL) THEN
+        concat_ws(chr(10), concat_ws(' ', http_method,
+                  regexp_replace(coalesce(http_url, ''), '^[a-z]+://[^/]*', ''),
+                  http_status, http_latency), text_msg) END,
       nullif(text_msg, ''),
       CASE WHEN pp IS NOT NULL THEN coalesce(pv[3], pv[1]) END,
       CASE WHEN http_method IS NOT NULL OR http_status IS NOT NULL THEN
