@@ -220,9 +220,19 @@ def test_slow_answer_beyond_the_read_timeout_is_retried_without_loss(live: FakeL
 # --------------------------------------------------------------------------- partial data is loud
 
 
-CALL_OF = {"deploys": 1, "cloudsql": 2, "cloudsql-health": 3, "signals": 4, "signals-2": 5, "requests": 8}
-"""Call number of each query's first page in a fault-free run of the synthetic incident (one page
-each, in `analysis_queries` order); the tests check the faulted call really was that query's."""
+def _call_numbers() -> dict[str, int]:
+    """Call number of each query's first page in a fault-free run of the synthetic incident (one page
+    each, in `analysis_queries` order, which grows with the library); the tests check the faulted
+    call really was that query's."""
+    from rca.library.loader import load_library
+
+    built = queries.analysis_queries(
+        SERVICE, START - (END - START), END, project=PROJECT, patterns=load_library().patterns
+    )
+    return {q.name: i for i, q in enumerate(built, start=1)}
+
+
+CALL_OF = _call_numbers()
 
 
 def query_of(fake: FakeLoggingServer, call: int) -> str:
