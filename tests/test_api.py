@@ -189,7 +189,7 @@ def test_patterns_frame_lists_the_library() -> None:
     """rca.patterns() has one row per loaded pattern with the documented columns."""
     frame = rca.patterns()
     assert list(frame.columns) == ["id", "area", "title", "category", "layer", "role", "severity", "generic",
-                                   "causes", "caused_by", "path"]
+                                   "causes", "caused_by", "kind", "frames", "runtime", "surface", "path"]
     assert sorted(frame["id"]) == sorted(p.id for p in load_library().patterns)
 
 
