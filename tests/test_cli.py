@@ -190,3 +190,11 @@ def _run_against_fake_bigquery(args: list[str], monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setenv("RCA_BIGQUERY_ENDPOINT", fake.url)
         monkeypatch.setenv("RCA_LOGGING_ENDPOINT", fake.url)
         return CliRunner().invoke(main, args)
+
+
+def test_an_empty_file_is_named_in_the_message(tmp_path: Path) -> None:
+    """An empty export exits 1 with a message that names the file, not just "the input"."""
+    empty = tmp_path / "empty.json"
+    empty.write_text("", encoding="utf-8")
+    code, _, err = invoke("analyze", "--input", str(empty))
+    assert (code, str(empty) in err) == (1, True)

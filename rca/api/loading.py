@@ -156,7 +156,8 @@ def _aware(value: datetime) -> datetime:
 
 
 def _nothing_message(
-    store: Store, problems: Problems, start: datetime | None, end: datetime | None, service: str | None
+    store: Store, problems: Problems, start: datetime | None, end: datetime | None, service: str | None,
+    sources: tuple[str, ...] = (),
 ) -> str:
     row = store.con.execute(
         "SELECT min(t), max(t), count(*) FROM (SELECT "
@@ -165,7 +166,8 @@ def _nothing_message(
     read = int(row[2]) if row else 0
     if read == 0:
         extra = f" ({problems.total} malformed lines skipped)" if problems.total else ""
-        return f"no log entries in the input{extra}"
+        where = ", ".join(sources) if sources else "the input"
+        return f"no log entries in {where}{extra}"
     span = f"{rfc3339(row[0])} .. {rfc3339(row[1])}" if row else "?"
     what = f" for service {service!r}" if service else ""
     window = f" between {rfc3339(start)} and {rfc3339(end)}" if start else ""
@@ -519,7 +521,7 @@ def _finish(
     store.finalise(start, end, service, baseline_start)
     loaded = Loaded(store, problems, service, start, end, baseline_start, shown)
     if loaded.window_count() == 0 or (service and _service_absent(store, service)):
-        raise NoEntriesError(_nothing_message(store, problems, start, end, service))
+        raise NoEntriesError(_nothing_message(store, problems, start, end, service, shown))
     return loaded
 
 
