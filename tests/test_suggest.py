@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -35,3 +36,18 @@ def test_suggest_with_nothing_unexplained_says_so(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["patterns", "suggest", "--input", str(path)])
     assert result.exit_code == 0
     assert "nothing to suggest" in result.output
+
+
+def test_a_suggested_draft_becomes_the_finding_and_root_cause(tmp_path: Path) -> None:
+    """Added with --patterns, the draft shows as a finding and the root cause is at least as specific
+    as before: the drafted failure mode itself, not a catch-all or unknown."""
+    out = tmp_path / "drafts"
+    runner = CliRunner()
+    runner.invoke(main, ["patterns", "suggest", "--input", SEARCH, "--since", "1h", "--service", "search-api",
+                         "--out", str(out)])
+    drafted = {p.id for p in load_library([out], include_builtin=False).patterns}
+    result = runner.invoke(main, ["analyze", "--input", SEARCH, "--since", "1h", "--service", "search-api",
+                                  "--patterns", str(out), "--format", "json"])
+    report = json.loads(result.stdout)
+    findings = {f["pattern_id"] for f in report["findings"]}
+    assert (bool(drafted & findings), report["root_cause"]["pattern_id"] in drafted) == (True, True)
