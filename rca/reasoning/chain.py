@@ -82,6 +82,14 @@ class Node:
         times = [o.ts for o in self.occurrences if o.ts is not None]
         return min(times) if times else None
 
+    def times_by_instance(self) -> dict[str, list[datetime]]:
+        """Occurrence times per instance (occurrences without an instance or a time left out)."""
+        out: dict[str, list[datetime]] = {}
+        for o in self.occurrences:
+            if o.instance and o.ts is not None:
+                out.setdefault(o.instance, []).append(o.ts)
+        return out
+
     def first_by(self, scope: str) -> dict[str, datetime]:
         """First occurrence per ``instance`` or ``revision``."""
         out: dict[str, datetime] = {}
@@ -241,10 +249,7 @@ def _worsened_after(cause: Node, effect: Node) -> bool:
 def _followed(cause: Node, effect: Node) -> float:
     """Share of the cause's occurrences that the effect follows on the same instance within seconds:
     when a symptom mixes several failures, this is how a later one still proves its part."""
-    effect_times: dict[str, list[datetime]] = {}
-    for o in effect.occurrences:
-        if o.instance and o.ts is not None:
-            effect_times.setdefault(o.instance, []).append(o.ts)
+    effect_times = effect.times_by_instance()
     timed = [(o.instance, o.ts) for o in cause.occurrences if o.instance and o.ts is not None]
     if not timed:
         return 0.0
@@ -257,19 +262,15 @@ def _followed(cause: Node, effect: Node) -> float:
 
 def _same_instance_fraction(cause: Node, effect: Node) -> float:
     """Share of the effect's instances where the cause occurred shortly before it."""
-    effect_first = effect.first_by("instance")
-    if not effect_first:
+    effect_times = effect.times_by_instance()
+    if not effect_times:
         return 0.0
-    cause_times: dict[str, list[datetime]] = {}
-    for o in cause.occurrences:
-        if o.instance and o.ts is not None:
-            cause_times.setdefault(o.instance, []).append(o.ts)
-    hits = 0
-    for inst, _ in effect_first.items():
-        effect_times = [o.ts for o in effect.occurrences if o.instance == inst and o.ts is not None]
-        if any(any(t - NEAR <= c <= t + TOLERANCE for c in cause_times.get(inst, [])) for t in effect_times):
-            hits += 1
-    return hits / len(effect_first)
+    cause_times = cause.times_by_instance()
+    hits = sum(
+        1 for inst, times in effect_times.items()
+        if any(t - NEAR <= c <= t + TOLERANCE for t in times for c in cause_times.get(inst, []))
+    )
+    return hits / len(effect_times)
 
 
 def build_edges(nodes: Sequence[Node], knowledge: Knowledge | None = None) -> dict[tuple[str, str], Edge]:
