@@ -19,6 +19,7 @@ from fakes.logging_server import FakeLoggingServer, load_export
 
 from rca.cli import main as cli
 from rca.cli.main import main
+from tests.suite import SLOW, split
 
 ROOT = Path(__file__).resolve().parent.parent
 NETRA = str(ROOT / "examples" / "netra-backend-staging-2025-09-15.json")
@@ -100,6 +101,7 @@ def test_analyze_writes_one_summary_line_to_stderr(tmp_path: Path) -> None:
     assert lines[0].endswith(f"report written to {out}")
 
 
+@SLOW
 def test_piped_stdin_is_read_without_input_dash() -> None:
     """`cat export.json | rca analyze --since 1h` reads the pipe instead of calling Cloud Logging."""
     with BILLING.open("rb") as stdin:
@@ -153,7 +155,7 @@ def readme_commands() -> list[str]:
     return commands
 
 
-@pytest.mark.parametrize("command", readme_commands())
+@pytest.mark.parametrize("command", split(readme_commands(), readme_commands()[:1]))
 def test_readme_command_runs(command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every README command runs: file commands succeed; live ones reach a (fake) Cloud Logging.
 

@@ -55,6 +55,19 @@ def test_valid_pack_loads(tmp_path: Path) -> None:
     assert ("net", str(path), Role.CAUSE) == (pattern.area, pattern.path, pattern.role)
 
 
+def test_a_pack_is_parsed_once_and_an_edit_is_seen_at_once(tmp_path: Path) -> None:
+    """Loading an unchanged pack again reuses the parsed patterns; any edit to a file reloads it."""
+    write(tmp_path)
+    first = load_library([tmp_path], include_builtin=False).by_id("demo-pattern")
+    assert load_library([tmp_path], include_builtin=False).by_id("demo-pattern") is first
+    write(tmp_path, regex=r"timed  out")  # within the same clock tick: only the bytes tell
+    edited = load_library([tmp_path], include_builtin=False).by_id("demo-pattern")
+    assert edited.match.any == (r"timed  out",)
+    write(tmp_path, pid="second-pattern")
+    assert {p.id for p in load_library([tmp_path], include_builtin=False).patterns} == {
+        "demo-pattern", "second-pattern"}
+
+
 def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:
     """Unparseable YAML is reported with the file and the line."""
     path = write(tmp_path, text="id: demo-pattern\nmatch: [unclosed\n")

@@ -11,8 +11,10 @@ the same id, which is how a team tunes a pattern without forking the tool.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
+import types
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -602,6 +604,36 @@ def _dirs(extra_dirs: Sequence[Path], include_builtin: bool) -> list[Path]:
     return [builtin, *(d for d in extra if d.resolve() != builtin.resolve())]
 
 
+Fingerprint = tuple[tuple[str, str], ...]
+
+
+def _fingerprint(dirs: Sequence[Path]) -> Fingerprint:
+    """Each dir with a digest of its pattern files' names and bytes: the cache key of a load.
+
+    Reading and hashing the files costs a few milliseconds, parsing and checking them a second;
+    any edit, addition or removal changes the key (a modification time could miss an edit made
+    within the file system's clock tick), so a notebook or a long-lived process that analyses many
+    windows parses the library once and still sees a pattern the moment it is edited.
+    """
+    out = []
+    for root in dirs:
+        digest = hashlib.blake2b(digest_size=16)
+        for path in sorted(root.glob("**/*.yaml")) if root.is_dir() else []:
+            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        out.append((str(root.resolve()), digest.hexdigest()))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=8)
+def _checked(
+    dirs: tuple[Path, ...], fingerprint: Fingerprint
+) -> tuple[Mapping[str, Pattern], tuple[LintProblem, ...]]:
+    """`_check` of ``dirs`` without lint, once per ``fingerprint`` (patterns are frozen values)."""
+    del fingerprint  # part of the cache key only
+    merged, problems = _check(dirs, lint=False)
+    return types.MappingProxyType(merged), tuple(problems)
+
+
 def lint_dirs(dirs: Sequence[Path] = (), *, include_builtin: bool = True) -> list[LintProblem]:
     """Every problem of every pattern file in the built-in library (unless excluded) and ``dirs``,
     in one list grouped by file: schema, YAML, id, RE2 dialect, groups, refs, duplicate ids (these
@@ -617,7 +649,8 @@ def load_library(
     Raises PatternError for the first blocking problem (naming file and field), so analysis never
     runs on a broken library; `lint_dirs` lists them all.
     """
-    merged, problems = _check(_dirs(extra_dirs, include_builtin), lint=False)
+    dirs = tuple(_dirs(extra_dirs, include_builtin))
+    merged, problems = _checked(dirs, _fingerprint(dirs))
     blocking = [p for p in problems if p.blocking]
     if blocking:
         raise blocking[0].error()

@@ -1,0 +1,42 @@
+"""Suite-wide options: the default run is the fast suite; ``--run-slow`` (what CI runs) adds the rest.
+
+Tests marked ``slow`` are end-to-end runs over whole corpora (every sample and constructed incident
+through the file, live and BigQuery paths, the CLI in subprocesses, a real browser). They are
+deselected by default so that ``python -m pytest -q`` stays under 90 s on two cores, and they are
+deselected, not skipped: nothing reports them as passed. ``.ci/run`` and the README's test command
+pass ``--run-slow``, so every merge runs everything.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+RUN_SLOW = "--run-slow"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register ``--run-slow``."""
+    parser.addoption(RUN_SLOW, action="store_true", default=False,
+                     help="also run the slow end-to-end tests (CI does)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Declare the ``slow`` marker so that a typo in it is an error under ``--strict-markers``."""
+    config.addinivalue_line("markers", "slow: an end-to-end run deselected unless --run-slow is given")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the ``slow`` tests unless ``--run-slow`` was given."""
+    if config.getoption(RUN_SLOW):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow") is not None]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if item.get_closest_marker("slow") is None]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which suite runs, at the top, so a fast run is never mistaken for the full one."""
+    if config.getoption(RUN_SLOW):
+        return "suite: full (--run-slow)"
+    return "suite: fast (slow end-to-end tests deselected; add --run-slow to run everything, as CI does)"
