@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import ast
 import json
-import os
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from rca.report.redact import redact
+from tests.suite import Ran, cli
 
 REPO = Path(__file__).resolve().parent.parent
 PEM_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj"
@@ -83,17 +80,9 @@ def export(path: Path) -> Path:
     return path
 
 
-def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    """`python -m rca ...` in a subprocess."""
-    return subprocess.run(
-        [sys.executable, "-m", "rca", *args],
-        cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def run_cli(*args: str, cwd: Path = REPO) -> Ran:
+    """`rca ...` in process (tests/suite.py: a crash still shows as a traceback on stderr)."""
+    return cli(*args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")
@@ -102,11 +91,8 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     data = export(tmp_path_factory.mktemp("hostile") / "export.json")
     runs = {fmt: ("--format", fmt) for fmt in FORMATS} | {"raw": ("--format", "json", "--no-redact")}
 
-    def one(args: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
-        return run_cli("analyze", "--input", str(data), "--since", "1h", *args)
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        procs = dict(zip(runs, pool.map(one, runs.values()), strict=True))
+    procs = {name: run_cli("analyze", "--input", str(data), "--since", "1h", *args)
+             for name, args in runs.items()}
     for name, proc in procs.items():
         assert proc.returncode == 0 and "Traceback" not in proc.stderr, (name, proc.stderr)
     return {name: proc.stdout + proc.stderr for name, proc in procs.items()}

@@ -180,14 +180,16 @@ class Store:
 
         The typed reader parses each entry once and keeps only the fields an analysis reads;
         an entry of an odd shape sends the whole file through the path-by-path reader instead.
-        Raises duckdb.Error when a line is not valid JSON: the caller then falls back to the
-        line-checking reader, which reports the bad lines by number.
+        Raises duckdb.Error (or UnicodeDecodeError, see below) when a line is not valid JSON: the
+        caller then falls back to the line-checking reader, which reports the bad lines by number.
         """
         before = self._count()
         params = {"source": source, "base": before, "path": str(path)}
         try:
             self.con.execute(_TYPED_READ, params)
-        except duckdb.Error:
+        except (duckdb.Error, UnicodeDecodeError):
+            # UnicodeDecodeError: DuckDB's message quoted the offending bytes cut mid-character, and
+            # the message itself could not be decoded; the error is the same kind as duckdb.Error.
             self.con.execute(_OBJECTS_READ, params)
         added = self._count() - before
         self.stats.by_source[source] = self.stats.by_source.get(source, 0) + added

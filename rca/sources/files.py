@@ -249,7 +249,7 @@ def _read_ndjson(local: Path, shown: str, head: str, store: Store, problems: Pro
     if first is not None and _is_canonical(first) and not _needs_mapping(first):
         try:
             return store.add_ndjson_file(local, shown)
-        except duckdb.Error:
+        except (duckdb.Error, UnicodeDecodeError):
             pass  # a bad line or bad UTF-8 somewhere: the checked reader finds and reports it
     elif first is not None and not _is_snake(first) and not _is_canonical(first):
         # JSON objects per line that are not LogEntries: an application's own JSON log lines.
