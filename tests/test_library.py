@@ -240,6 +240,27 @@ def examples(match: list[Any] | None = None, no_match: list[Any] | None = None) 
             "no_match": ["all good"] if no_match is None else no_match}
 
 
+def knowledge(**changes: Any) -> str:
+    """A clean library-wide knowledge file (patterns/_knowledge.yaml) with ``changes`` to its
+    sections applied."""
+    body: dict[str, Any] = {
+        "kinds": {"request-failure": {"caused_by": ["kind:crash", "category:network-connectivity"]},
+                  "crash": {"caused_by": ["category:memory-limit-exceeded"]}},
+        "runtimes": {"node": {"raised_at": "first", "cause_order": "last",
+                              "library_frames": ["node_modules/", "^node:"]}},
+    }
+    body.update(changes)
+    return yaml.safe_dump(body, sort_keys=False)
+
+
+def node_frames(**changes: Any) -> dict[str, Any]:
+    """The `runtimes` section of a knowledge file whose one runtime has ``changes``."""
+    return {"node": {"raised_at": "first", "cause_order": "last", "library_frames": ["node_modules/"],
+                     **changes}}
+
+
+KNOW = "_knowledge.yaml"
+
 # check -> (files relative to the pack: text, bytes, or None for a directory; the file, field and
 # words of the one problem it must produce). One broken pattern per check.
 LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]] = {
@@ -308,6 +329,32 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
     "edge-named-twice": ({"net/demo-pattern.yaml": doc(causes=["effect", "effect"]),
                           "net/effect.yaml": doc("effect", role="symptom")},
                          "net/demo-pattern.yaml", "causes[1]", "'effect' is named twice in causes"),
+    "knowledge-yaml-syntax": ({KNOW: "kinds: [unclosed\n"}, KNOW, None, "invalid YAML at line 2"),
+    "knowledge-unknown-section": ({KNOW: knowledge(causes={})}, KNOW, "causes",
+                                  "unknown section 'causes' (expected kinds or runtimes)"),
+    "knowledge-section-not-mapping": ({KNOW: knowledge(runtimes=["node"])}, KNOW, "runtimes",
+                                      "expected a mapping, got list"),
+    "knowledge-unknown-kind": ({KNOW: knowledge(kinds={"meltdown": {"caused_by": []}})},
+                               KNOW, "kinds.meltdown", "unknown kind 'meltdown'"),
+    "knowledge-caused-by-not-list": ({KNOW: knowledge(kinds={"crash": {"caused_by": "kind:overload"}})},
+                                     KNOW, "kinds.crash.caused_by", "expected a list, got str"),
+    "knowledge-unknown-category": (
+        {KNOW: knowledge(kinds={"crash": {"caused_by": ["kind:overload", "category:gremlins"]}})},
+        KNOW, "kinds.crash.caused_by[1]", "unknown category 'gremlins' in 'category:gremlins'"),
+    "knowledge-unknown-kind-ref": ({KNOW: knowledge(kinds={"crash": {"caused_by": ["kind:meltdown"]}})},
+                                   KNOW, "kinds.crash.caused_by[0]",
+                                   "unknown kind 'meltdown' in 'kind:meltdown'"),
+    "knowledge-ref-without-prefix": ({KNOW: knowledge(kinds={"crash": {"caused_by": ["overload"]}})},
+                                     KNOW, "kinds.crash.caused_by[0]",
+                                     "'overload' is neither 'category:<name>' nor 'kind:<name>'"),
+    "knowledge-unknown-runtime": ({KNOW: knowledge(runtimes={"cobol": node_frames()["node"]})},
+                                  KNOW, "runtimes.cobol", "unknown runtime 'cobol'"),
+    "knowledge-frame-order": ({KNOW: knowledge(runtimes=node_frames(cause_order="inner"))},
+                              KNOW, "runtimes.node.cause_order",
+                              "cause_order takes first or last, got 'inner'"),
+    "knowledge-frame-regex": ({KNOW: knowledge(runtimes=node_frames(library_frames=["^node:", "(?<!x)y"]))},
+                              KNOW, "runtimes.node.library_frames[1]",
+                              "lookbehind (?<!...) is not supported by RE2"),
 }
 
 
@@ -336,6 +383,25 @@ def test_every_lint_check_fires(tmp_path: Path, case: str) -> None:
 def test_clean_pattern_has_no_problems(tmp_path: Path) -> None:
     """The pattern every lint case starts from lints clean."""
     assert lint_pack(tmp_path, {"net/demo-pattern.yaml": doc()}) == []
+
+
+def test_clean_knowledge_file_has_no_problems(tmp_path: Path) -> None:
+    """The knowledge file every knowledge lint case starts from lints clean, beside a clean pattern."""
+    assert lint_pack(tmp_path, {KNOW: knowledge(), "net/demo-pattern.yaml": doc()}) == []
+
+
+def test_knowledge_problems_are_all_reported_and_block_loading(tmp_path: Path) -> None:
+    """One run lists every problem of the knowledge file, and analysis refuses to load beside it,
+    naming the file and the first field."""
+    files = {KNOW: knowledge(kinds={"crash": {"caused_by": ["category:gremlins", "kind:meltdown"]}},
+                             runtimes={"cobol": {"raised_at": "up", "cause_order": "last"}}),
+             "net/demo-pattern.yaml": doc()}
+    found = [p.field for p in lint_pack(tmp_path, files)]
+    error = load_error(tmp_path)
+    assert (found, error.path, error.field) == (
+        ["kinds.crash.caused_by[0]", "kinds.crash.caused_by[1]", "runtimes.cobol",
+         "runtimes.cobol.raised_at"],
+        str(tmp_path / KNOW), "kinds.crash.caused_by[0]")
 
 
 def test_missing_pattern_directory_is_a_problem(tmp_path: Path) -> None:

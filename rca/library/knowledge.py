@@ -8,7 +8,7 @@ It is data for the same reason patterns are: what usually causes a 5xx, or wheth
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,13 @@ from typing import Any
 import yaml
 
 from rca.errors import PatternError
-from rca.library.re2check import compile_re2
+from rca.library.re2check import compile_re2, dialect_problem
 from rca.resources import data_dir
 
 FILE_NAME = "_knowledge.yaml"
+SECTIONS = ("kinds", "runtimes")
+FRAME_ORDERS = ("first", "last")  # values of raised_at and cause_order
+REF_PREFIXES = ("category:", "kind:")
 
 
 @dataclass(frozen=True)
@@ -81,3 +84,85 @@ def _load(root: str) -> Knowledge:
     if not isinstance(doc, dict):
         raise PatternError(str(path), "expected a mapping at the top level")
     return _parse(doc, path)
+
+
+# ---------------------------------------------------------------- lint
+#
+# `rca patterns lint` checks this file as it checks patterns (rca/library/loader.py wraps each
+# (field, message) below into a LintProblem naming the file): a misspelt category, kind or runtime
+# would otherwise be a link or a frame rule that silently never applies.
+
+
+def _mapping(doc: Mapping[str, Any], key: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The section ``key`` of the file (empty when absent), or the problem of it not being a mapping."""
+    value = doc.get(key, {})
+    if isinstance(value, dict):
+        return value, []
+    return {}, [(key, f"expected a mapping, got {type(value).__name__}")]
+
+
+def _list(value: Any, where: str) -> tuple[list[Any], list[tuple[str, str]]]:
+    """A list field's items, or the problem of it not being a list (absent: no items)."""
+    if value is None or isinstance(value, list):
+        return value or [], []
+    return [], [(where, f"expected a list, got {type(value).__name__}")]
+
+
+def _ref_problem(ref: Any, categories: Collection[str], kinds: Collection[str]) -> str | None:
+    """Why a `caused_by` entry names no category and no kind, or None."""
+    if not isinstance(ref, str) or not ref.startswith(REF_PREFIXES):
+        return f"{ref!r} is neither 'category:<name>' nor 'kind:<name>'"
+    prefix, name = ref.split(":", 1)
+    known = categories if prefix == "category" else kinds
+    return None if name in known else f"unknown {prefix} {name!r} in {ref!r}"
+
+
+def _kind_problems(name: str, body: Any, categories: Collection[str],
+                   kinds: Collection[str]) -> list[tuple[str, str]]:
+    """One entry of `kinds`: a kind the patterns' `kind` field takes, explained by known refs."""
+    where = f"kinds.{name}"
+    problems = [] if name in kinds else [(where, f"unknown kind {name!r} (a pattern's kind is one of "
+                                                  f"{', '.join(sorted(kinds))})")]
+    if not isinstance(body, dict):
+        return [*problems, (where, f"expected a mapping with caused_by, got {type(body).__name__}")]
+    refs, problems_list = _list(body.get("caused_by"), f"{where}.caused_by")
+    problems += problems_list
+    return problems + [(f"{where}.caused_by[{i}]", message) for i, ref in enumerate(refs)
+                       if (message := _ref_problem(ref, categories, kinds))]
+
+
+def _runtime_problems(name: str, body: Any, runtimes: Collection[str]) -> list[tuple[str, str]]:
+    """One entry of `runtimes`: a known runtime, frame orders first|last, RE2 frame regexes."""
+    where = f"runtimes.{name}"
+    problems = [] if name in runtimes else [(where, f"unknown runtime {name!r} (known: "
+                                                     f"{', '.join(sorted(runtimes))})")]
+    if not isinstance(body, dict):
+        return [*problems, (where, f"expected a mapping, got {type(body).__name__}")]
+    problems += [(f"{where}.{key}", f"{key} takes first or last, got {body.get(key)!r}")
+                 for key in ("raised_at", "cause_order") if body.get(key) not in FRAME_ORDERS]
+    frames, problems_list = _list(body.get("library_frames"), f"{where}.library_frames")
+    problems += problems_list
+    for i, expr in enumerate(frames):
+        problem = dialect_problem(expr) if isinstance(expr, str) else "expected a regex string"
+        if problem:
+            problems.append((f"{where}.library_frames[{i}]", f"{problem}: {expr!r}"))
+    return problems
+
+
+def check(doc: Mapping[str, Any], *, categories: Collection[str], kinds: Collection[str],
+          runtimes: Collection[str]) -> list[tuple[str, str]]:
+    """Every problem of a parsed knowledge file as (field, message), in file order: unknown
+    sections, kinds, categories and runtimes, frame orders other than first|last, and frame
+    regexes that are not RE2. ``categories``, ``kinds`` and ``runtimes`` are the names the
+    contract and the pattern schema allow."""
+    problems = [(str(key), f"unknown section {key!r} (expected {' or '.join(SECTIONS)})")
+                for key in doc if key not in SECTIONS]
+    kind_section, found = _mapping(doc, "kinds")
+    problems += found
+    for name, body in kind_section.items():
+        problems += _kind_problems(str(name), body, categories, kinds)
+    runtime_section, found = _mapping(doc, "runtimes")
+    problems += found
+    for name, body in runtime_section.items():
+        problems += _runtime_problems(str(name), body, runtimes)
+    return problems

@@ -24,6 +24,7 @@ import jsonschema
 import yaml
 
 from rca.errors import PatternError, UsageError
+from rca.library import knowledge
 from rca.library.re2check import compile_re2, dialect_problem, group_names
 from rca.model import Absence, Category, LikelyCause, Match, Pattern, RemediationStep, Role, Rule
 from rca.resources import data_dir
@@ -585,9 +586,29 @@ def _scan_dirs(dirs: Sequence[Path]) -> tuple[list[_Scanned], dict[str, Pattern]
     return files, merged, problems
 
 
+def _knowledge_problems(root: Path) -> list[LintProblem]:
+    """Every problem of ``root``'s library-wide knowledge file (patterns/_knowledge.yaml), if any.
+
+    They block like a pattern's: a category, kind or runtime nothing knows would be a link or a
+    frame rule that silently never applies, and a frame regex that is not RE2 fails mid-analysis.
+    """
+    path = root / knowledge.FILE_NAME
+    if not path.is_file():
+        return []
+    doc = _read_document(path)
+    if isinstance(doc, LintProblem):
+        return [doc]
+    properties = _validator().schema["properties"]
+    found = knowledge.check(doc, categories={c.value for c in Category},
+                            kinds=properties["kind"]["enum"],
+                            runtimes=[r for r in properties["runtime"]["items"]["enum"] if r != "any"])
+    return [_problem(path, path.stem, where, message) for where, message in found]
+
+
 def _check(dirs: Sequence[Path], *, lint: bool) -> tuple[dict[str, Pattern], list[LintProblem]]:
     """The merged patterns of ``dirs`` and every problem of their files (non-blocking ones with ``lint``)."""
     files, merged, problems = _scan_dirs(dirs)
+    problems += [q for root in dirs if root.is_dir() for q in _knowledge_problems(root)]
     known = {f.id for f in files if f.id is not None}
     problems += [q for f in files if f.doc is not None for q in _ref_problems(f.doc, f.path, known)]
     if lint:
@@ -636,8 +657,9 @@ def _checked(
 
 def lint_dirs(dirs: Sequence[Path] = (), *, include_builtin: bool = True) -> list[LintProblem]:
     """Every problem of every pattern file in the built-in library (unless excluded) and ``dirs``,
-    in one list grouped by file: schema, YAML, id, RE2 dialect, groups, refs, duplicate ids (these
-    block analysis), then examples, sources, placeholders and unused or repeated edges."""
+    in one list grouped by file: schema, YAML, id, RE2 dialect, groups, refs, duplicate ids and the
+    knowledge file's categories, kinds, runtimes and frame regexes (these block analysis), then
+    examples, sources, placeholders and unused or repeated edges."""
     return _check(_dirs(dirs, include_builtin), lint=True)[1]
 
 
