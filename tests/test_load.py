@@ -254,7 +254,8 @@ def test_files_with_nothing_usable_are_rejected(tmp_path: Path, content: str) ->
 def test_back_to_back_pretty_printed_entries_load_without_an_array() -> None:
     """`jq . entries.json` output (objects one after another, no array) loads every entry whole."""
     df = api.load([str(INPUTS / "pasted_back_to_back.json")]).frame()
-    assert list(zip(df["line_no"], df["severity"], df["log_id"], df["trace"], strict=True)) == [
+    traces = [t if isinstance(t, str) else None for t in df["trace"]]
+    assert list(zip(df["line_no"], df["severity"], df["log_id"], traces, strict=True)) == [
         (1, "ERROR", "run.googleapis.com/stderr", None),
         (24, "ERROR", "run.googleapis.com/stdout", "4bf92f3577b34da6a3ce929d0e0e4736"),
         (51, "WARNING", "run.googleapis.com/varlog/system", None),
@@ -306,3 +307,15 @@ def test_json_records_embedded_in_text_lines_give_severity_and_message() -> None
     assert "connection refused" in df["message"].iloc[1]
     payload = json.loads(df["payload"].iloc[1])
     assert (payload["prefix"], payload["order_id"]) == ("app[web.1]:", "A-1182")
+
+
+def test_cut_off_paste_keeps_the_whole_objects_before_the_cut(tmp_path: Path) -> None:
+    """The last pasted object cut mid-way is reported as truncated; a stray `{` in text is text."""
+    whole = json.dumps(entry(1, "2025-09-15T15:00:01Z", "first"), indent=2)
+    cut = json.dumps(entry(2, "2025-09-15T15:00:02Z", "second"), indent=2)[:90]
+    loaded = api.load([write(tmp_path, "x.json", "{ not an object\n" + whole + "\n" + cut)])
+    assert list(loaded.frame()["message"]) == ["{ not an object", "first"]
+    assert [(p.line, p.reason) for p in loaded.problems.kept] == [
+        (len(whole.splitlines()) + 2, "JSON object is truncated (no closing })")
+    ]
+    assert loaded.problems.counts["truncated"] == 1

@@ -67,6 +67,11 @@ class _Object:
     entry: dict[str, Any] | None
 
 
+_UNCLOSED = _Object(-1, -1, None)
+_KEY_WINDOW = 8192  # how far into a cut-off object its LogEntry keys are looked for
+_MAX_UNCLOSED = 20
+
+
 def read_pasted_entries(text: str, shown: str, problems: Problems) -> Iterator[dict[str, Any]]:
     """Entries of a paste, in line order: each LogEntry object once, every other line as text.
 
@@ -86,7 +91,8 @@ def read_pasted_entries(text: str, shown: str, problems: Problems) -> Iterator[d
     found = (o.entry for o in objects if o.entry is not None)
     texts = read_text_entries(rest, shown)
     if offsets:  # summaries of collapsed entries are shown in the viewer's zone, as their pairs tell
-        texts = (_shifted(e, offsets.most_common(1)[0][0]) for e in read_text_entries(rest, shown))
+        offset = offsets.most_common(1)[0][0]
+        texts = (_shifted(e, offset) for e in texts)
     yield from heapq.merge(found, texts, key=lambda e: int(e["_line"]))
 
 
@@ -129,31 +135,40 @@ def _line_starts(lines: list[str]) -> list[int]:
 def _objects(
     text: str, lines: list[str], starts: list[int], shown: str, problems: Problems
 ) -> Iterator[_Object]:
-    """Every LogEntry object opening at a line start, decoded, repaired or reported."""
-    i = 0
-    while i < len(lines):
-        if not _OBJECT_START.match(lines[i]):
-            i += 1
+    """Every LogEntry object opening at a line start, decoded, repaired or reported.
+
+    A `{` never closed is a cut-off paste when no object opens after it (reported as truncated);
+    otherwise its line is text. After `_MAX_UNCLOSED` of them no more are tried: each try scans to
+    the end of the text (quadratic on a log full of them), and their lines stay text.
+    """
+    openings = [i for i, line in enumerate(lines) if _OBJECT_START.match(line)]
+    unclosed = 0
+    resume = 0
+    for n, i in enumerate(openings):
+        if i < resume:
             continue
         found = _decode_at(text, lines, starts, i, shown, problems)
-        if found is None:
-            i += 1
-            continue
-        yield found
-        i = found.last + 1
+        if found is _UNCLOSED:
+            unclosed += 1
+            if n == len(openings) - 1 and _names_entry_keys(text[starts[i] : starts[i] + _KEY_WINDOW]):
+                problems.add(shown, i + 1, "JSON object is truncated (no closing })", kind="truncated")
+                yield _Object(i, len(lines) - 1, None)
+            if unclosed >= _MAX_UNCLOSED:
+                return
+        elif found is not None:
+            yield found
+            resume = found.last + 1
 
 
 def _decode_at(
     text: str, lines: list[str], starts: list[int], i: int, shown: str, problems: Problems
 ) -> _Object | None:
-    """The object opening on line ``i``; None when it is no LogEntry (its lines stay text)."""
+    """The object opening on line ``i``; None when it is no LogEntry (its lines stay text), and
+    `_UNCLOSED` when the `{` is never closed."""
     pos = starts[i]
     end = skip_value(text, pos)
-    if end is None:  # never closed: the paste was cut
-        if _names_entry_keys(text[pos:]):
-            problems.add(shown, i + 1, "JSON object is truncated (no closing })", kind="truncated")
-            return _Object(i, len(lines) - 1, None)
-        return None
+    if end is None:
+        return _UNCLOSED
     chunk = text[pos:end]
     last = i + chunk.count("\n")
     obj, collapsed, error = _parse(chunk)
