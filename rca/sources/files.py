@@ -252,7 +252,8 @@ class _LineCounter:
 def _read_ndjson(local: Path, shown: str, head: str, store: Store, problems: Problems) -> int:
     """NDJSON: canonical entries go to DuckDB's reader; anything odd takes the checked path."""
     first = _first_json_line(head)
-    if first is None and _has_pasted_entries(head):  # pretty-printed entries back to back, no array
+    pretty = head.split("\n", 1)[0].strip() == "{"  # not a garbage first line of NDJSON
+    if first is None and pretty and _has_pasted_entries(head):  # pretty-printed entries, no array
         return _read_pasted(local, shown, store, problems)
     if first is not None and _is_canonical(first) and not _needs_mapping(first):
         try:
