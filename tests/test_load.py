@@ -316,9 +316,10 @@ def test_cut_off_paste_keeps_the_whole_objects_before_the_cut(tmp_path: Path) ->
     """The last pasted object cut mid-way is reported as truncated; a stray `{` in text is text."""
     whole = json.dumps(entry(1, "2025-09-15T15:00:01Z", "first"), indent=2)
     cut = json.dumps(entry(2, "2025-09-15T15:00:02Z", "second"), indent=2)[:90]
-    loaded = api.load([write(tmp_path, "x.json", "{ not an object\n" + whole + "\n" + cut)])
-    assert sorted(loaded.frame()["message"]) == ["first", "{ not an object"]
+    text = "2025-09-15 15:00:00 worker 3 starting\n{ not an object\n" + whole + "\n" + cut
+    loaded = api.load([write(tmp_path, "x.txt", text)])
+    assert sorted(loaded.frame()["message"]) == ["first", "worker 3 starting", "{ not an object"]
     assert [(p.line, p.reason) for p in loaded.problems.kept] == [
-        (len(whole.splitlines()) + 2, "JSON object is truncated (no closing })")
+        (len(whole.splitlines()) + 3, "JSON object is truncated (no closing })")
     ]
     assert loaded.problems.counts["truncated"] == 1
