@@ -249,3 +249,77 @@ def test_files_with_nothing_usable_are_rejected(tmp_path: Path, content: str) ->
     """Unrelated or wholly malformed JSON is an input error (exit 2), not an empty analysis."""
     with pytest.raises(InputError, match="not a recognised log export"):
         api.load([write(tmp_path, "x.json", content)])
+
+
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def test_back_to_back_pretty_printed_entries_load_without_an_array() -> None:
+    """`jq . entries.json` output (objects one after another, no array) loads every entry whole."""
+    df = api.load([str(INPUTS / "pasted_back_to_back.json")]).frame()
+    traces = [t if isinstance(t, str) else None for t in df["trace"]]
+    assert list(zip(df["line_no"], df["severity"], df["log_id"], traces, strict=True)) == [
+        (1, "ERROR", "run.googleapis.com/stderr", None),
+        (22, "ERROR", "run.googleapis.com/stdout", f"projects/shop-prod/traces/{TRACE}"),
+        (48, "WARNING", "run.googleapis.com/varlog/system", None),
+    ]
+    assert df["message"].iloc[1] == "payment provider call failed\ncontext deadline exceeded"
+
+
+def test_logs_explorer_copy_reads_each_entry_once() -> None:
+    """Summary line + expanded JSON per entry: the JSON is the entry and its summary line is dropped;
+    a collapsed entry's summary is a text entry with the viewer's zone (CET) undone; an entry copied
+    with nested fields collapsed (`{6}`, a comma lost) loads and is reported."""
+    loaded = api.load([str(INPUTS / "logs_explorer_copy.txt")])
+    df = loaded.frame()
+    rows = [(int(n), t.strftime("%H:%M:%S.%f")[:12], s) for n, t, s in zip(
+        df["line_no"], df["ts"], df["severity"], strict=True)]
+    assert rows == [
+        (2, "14:02:11.123", "ERROR"),
+        (24, "14:02:11.241", "ERROR"),
+        (50, "14:02:11.901", "INFO"),  # collapsed: only its summary line was copied
+        (52, "14:02:12.007", "WARNING"),
+    ]
+    assert df["service"].iloc[0] == "orders-api" and df["message"].iloc[3] == "Container called exit(1)."
+    assert [(p.line, p.reason.split(" (")[0]) for p in loaded.problems.kept] == [
+        (52, "2 nested field(s) copied collapsed")
+    ]
+    assert loaded.problems.counts["collapsed"] == 1
+
+
+def test_summary_lines_without_their_json_stay_text(tmp_path: Path) -> None:
+    """A text line before an entry is dropped only when it is that entry's summary."""
+    body = json.dumps(entry(1, "2025-09-15T15:00:07.250Z", "upstream connect error"), indent=2)
+    text = "2025-09-15 14:59:58.001 UTC  INFO  worker started\n" + body + "\n"
+    df = api.load([write(tmp_path, "x.txt", text)]).frame()
+    assert list(df["message"]) == [
+        "2025-09-15 14:59:58.001 UTC  INFO  worker started",
+        "upstream connect error",
+    ]
+
+
+def test_json_records_embedded_in_text_lines_give_severity_and_message() -> None:
+    """`<time> app[web.1]: {json}`, syslog relays and `logger: {json}`: the record's own severity,
+    message and error are used, the prefix is kept, and lines without a record stay text."""
+    df = api.load([str(INPUTS / "embedded_json.log")]).frame()
+    assert list(df["severity"]) == ["INFO", "ERROR", "DEFAULT", "ERROR", "WARNING"]
+    assert list(df["message"].str.split("\n").str[0]) == [
+        "GET /orders 200", "order sync failed", df["message"].iloc[2], "payment provider call failed",
+        "retrying order sync",
+    ]
+    assert "connection refused" in df["message"].iloc[1]
+    payload = json.loads(df["payload"].iloc[1])
+    assert (payload["prefix"], payload["order_id"]) == ("app[web.1]:", "A-1182")
+
+
+def test_cut_off_paste_keeps_the_whole_objects_before_the_cut(tmp_path: Path) -> None:
+    """The last pasted object cut mid-way is reported as truncated; a stray `{` in text is text."""
+    whole = json.dumps(entry(1, "2025-09-15T15:00:01Z", "first"), indent=2)
+    cut = json.dumps(entry(2, "2025-09-15T15:00:02Z", "second"), indent=2)[:90]
+    text = "2025-09-15 15:00:00 worker 3 starting\n{ not an object\n" + whole + "\n" + cut
+    loaded = api.load([write(tmp_path, "x.txt", text)])
+    assert sorted(loaded.frame()["message"]) == ["first", "worker 3 starting", "{ not an object"]
+    assert [(p.line, p.reason) for p in loaded.problems.kept] == [
+        (len(whole.splitlines()) + 3, "JSON object is truncated (no closing })")
+    ]
+    assert loaded.problems.counts["truncated"] == 1

@@ -41,6 +41,7 @@ MUST_REPORT = {
     "timestamp_forms.ndjson", "timestamp_forms_array.json", "timestamp_forms.log",
     "duplicate_insert_ids.ndjson", "out_of_order.ndjson", "infinity_nan.ndjson", "crlf.log",
     "control_chars.log", "huge_numbers.ndjson", "year_out_of_range.ndjson", "csv_ragged.csv",
+    "pasted_broken_object.json",
 }  # fmt: skip
 # Files that are not logs: exit 2 with the file named.
 MUST_REJECT = {"page.html", "page_no_doctype.html", "image.png", "archive.zip", "unrelated_array.json",
@@ -148,6 +149,16 @@ def test_garbage_lines_are_counted_with_line_numbers() -> None:
     assert loaded.window_count() == 6
     lines = sorted(p.line for p in loaded.problems.kept if p.line is not None)
     assert lines == [3, 5, 6, 7]
+
+
+def test_broken_object_among_pasted_ones_is_skipped_by_line() -> None:
+    """Back-to-back pretty-printed entries: a broken one is named by its first line and the line of
+    the fault, and the entries after it still load."""
+    loaded = api.load([str(NASTY / "pasted_broken_object.json")])
+    assert list(loaded.frame()["message"]) == ["first entry", "third entry"]
+    assert [str(p).split("/")[-1] for p in loaded.problems.kept] == [
+        "pasted_broken_object.json:15: invalid JSON object (line 27: Expecting ',' delimiter); skipped"
+    ]
 
 
 def test_deep_nesting_skips_only_the_deep_element() -> None:

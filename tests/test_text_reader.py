@@ -281,3 +281,22 @@ def test_any_text_reads_without_error(lines: list[str]) -> None:
         sorted(set(numbers)),
         True,
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "payload_or_text"),
+    [
+        ('2026-11-30T14:02:11Z app[web.1]: {"severity":"ERROR","message":"db down"}',
+         {"message": "db down", "prefix": "app[web.1]:"}),
+        ('[2025-08-21 09:14:02 +0000] [7] [ERROR] {"msg": "boom"}',
+         {"msg": "boom", "prefix": "[2025-08-21 09:14:02 +0000] [7] [ERROR]"}),
+        ('order {id} failed with {"a": 1}', None),  # no log record keys: ordinary text
+        ('cache miss {"level": "x"} for key', None),  # the object does not end the line
+        ('plain {"message": }', None),  # not JSON
+    ],
+)
+def test_record_embedded_after_a_prefix(line: str, payload_or_text: dict[str, str] | None) -> None:
+    """A JSON log record ending a text line becomes the payload; any other brace stays text."""
+    entry = next(read_text_entries([line], "x.log"))
+    assert entry.get("jsonPayload") == payload_or_text
+    assert ("textPayload" in entry) == (payload_or_text is None)

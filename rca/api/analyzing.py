@@ -90,7 +90,25 @@ def suggest_patterns(
         outside = [m for m in others if m not in signal.members]
         drafts.append(draft_pattern(signal.template, list(signal.members), outside, count=signal.count,
                                     source=_source_url(inputs)))
-    return drafts
+    return _with_drafted_causes(loaded, drafts)
+
+
+def _with_drafted_causes(loaded: Loaded, drafts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each draft with `causes` edges to the symptoms it co-occurs with: the same data analysed
+    again with the drafts in the library, so the chain's own co-location measures decide."""
+    import tempfile
+
+    from rca.mining.suggest import to_yaml, with_causes
+    from rca.reasoning.analysis import co_occurring_symptoms
+
+    if not drafts:
+        return drafts
+    with tempfile.TemporaryDirectory(prefix="rca-drafts-") as folder:
+        for draft in drafts:
+            (Path(folder) / f"{draft['id']}.yaml").write_text(to_yaml(draft), encoding="utf-8")
+        outcome = analyze(loaded, patterns=[folder])
+    patterns = outcome.library.patterns
+    return [with_causes(d, co_occurring_symptoms(outcome.result, patterns, d["id"])) for d in drafts]
 
 
 def _source_url(inputs: Sequence[str | Path]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import re2
@@ -191,6 +191,26 @@ def draft_pattern(
     if not names:
         del draft["extract"]
     return draft
+
+
+def with_causes(draft: dict[str, Any], support: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """The draft with `causes` edges to the symptoms it co-occurs with (id -> why, from the same
+    data), placed where patterns/README.md puts them; each edge gets a check for the reviewer,
+    since co-occurrence proposes a link that only a human can confirm."""
+    if not support:
+        return draft
+    anchor = "extract" if "extract" in draft else "match"
+    out: dict[str, Any] = {}
+    for key, value in draft.items():
+        out[key] = value
+        if key == anchor:
+            out["causes"] = sorted(support)
+    out["next_checks"] = [
+        *draft.get("next_checks", []),
+        *(f"Drafted edge to {ref} ({'; '.join(why)}): does this failure really produce it?"
+          for ref, why in sorted(support.items())),
+    ]
+    return out
 
 
 def to_yaml(draft: dict[str, Any]) -> str:

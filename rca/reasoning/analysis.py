@@ -191,6 +191,25 @@ def _nodes(
     }
 
 
+def co_occurring_symptoms(
+    result: Result, patterns: Sequence[Pattern], cause_id: str
+) -> dict[str, tuple[str, ...]]:
+    """The in-window symptoms of ``result`` that finding ``cause_id`` co-occurs with in the data
+    (`chain.co_location`), each with its support: what a drafted pattern's `causes` start from."""
+    nodes = _nodes(result.findings, {p.id: p for p in patterns}, result.hits)
+    cause = nodes.get(cause_id)
+    if cause is None:
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for node in sorted(nodes.values(), key=lambda n: n.id):
+        symptom = node.pattern.role is Role.SYMPTOM and node.finding.status != "pre-existing"
+        if symptom and node.id != cause_id:
+            support = chain.co_location(cause, node)
+            if support:
+                out[node.id] = support
+    return out
+
+
 def _most_common(con: Any, column: str) -> str | None:
     """The most frequent non-null value of an `entries` column (ties by value)."""
     row = con.execute(
@@ -351,6 +370,6 @@ def _signals(
     return list(unexplained_signals(con, meta, explained, patterns))
 
 
-__all__ = ["Result", "Signal", "run", "samples"]
+__all__ = ["Result", "Signal", "co_occurring_symptoms", "run", "samples"]
 
 

@@ -173,6 +173,29 @@ def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge 
     return Edge(cause.id, effect.id, min(score, 0.97), tuple(support))
 
 
+def co_location(cause: Node, effect: Node) -> tuple[str, ...]:
+    """What the data alone says for cause -> effect, before any library knowledge: the same
+    traceback, the same request trace, or the effect following the cause on the same instance
+    within FOLLOW_WITHIN for most of its occurrences. Empty when there is none, or when the cause
+    was first seen clearly after the effect outside any shared event or trace. `rca patterns
+    suggest` drafts a new pattern's `causes` edges from it; `edge` weighs the same measures."""
+    shared = {o.event_id for o in cause.occurrences} & {o.event_id for o in effect.occurrences}
+    traces = _traces(cause) & _traces(effect)
+    if not (shared or traces) and _time_order(cause, effect) == "contradicted":
+        return ()
+    support = []
+    if shared:
+        support.append(f"same traceback in {len(shared)} event(s)")
+    if traces:
+        support.append(f"same request trace in {len(traces)} trace(s)")
+    followed = _followed(cause, effect)
+    if followed >= FOLLOWED:
+        support.append(
+            f"followed on the same instance within {FOLLOW_WITHIN.seconds}s after {followed:.0%} of it"
+        )
+    return tuple(support)
+
+
 def _what(cause: Node) -> str:
     if cause.pattern.kind and cause.pattern.role is not Role.CAUSE:
         return cause.pattern.kind

@@ -1,7 +1,8 @@
 """Read export files of any supported shape into the store, detecting the format from content.
 
 Formats (never asked for): gcloud/Logs Explorer JSON arrays, NDJSON of LogEntry, BigQuery
-and Log Analytics exports, Logs Explorer CSV, and plain text logs. Canonical NDJSON goes
+and Log Analytics exports, Logs Explorer CSV, plain text logs, and pasted entries (`pasted`:
+pretty-printed objects back to back, or Logs Explorer summary lines each over its JSON). Canonical NDJSON goes
 straight to DuckDB's reader; everything else passes through a Python reader that yields
 canonical LogEntry dicts. Bad pieces are counted in ``Problems`` and never stop the rest.
 Turning the bytes into UTF-8 text (stdin, gzip, UTF-16, bad UTF-8, NULs) is ``encoding``'s job.
@@ -118,6 +119,11 @@ def _is_snake(obj: Any) -> bool:
     return isinstance(obj, dict) and bool(_SNAKE_KEYS & obj.keys())
 
 
+def is_log_entry(obj: Any) -> bool:
+    """A LogEntry, canonical (API camelCase) or as BigQuery / Log Analytics write it."""
+    return _is_canonical(obj) or _is_snake(obj)
+
+
 def _canonicalise(obj: Any) -> dict[str, Any] | None:
     """One decoded JSON value as a canonical entry, or None when it is not a log entry.
 
@@ -125,14 +131,14 @@ def _canonicalise(obj: Any) -> dict[str, Any] | None:
     `... UTC`, so every log-entry-like object goes through `to_canonical` (idempotent on
     canonical input). Raises ValueError (RowError) when a field cannot be read.
     """
-    if not (_is_canonical(obj) or _is_snake(obj)):
+    if not is_log_entry(obj):
         return None
     from rca.sources.tabular import to_canonical
 
     return to_canonical(obj)
 
 
-def _canonical_or_problem(obj: Any, shown: str, line: int, problems: Problems) -> dict[str, Any] | None:
+def canonical_or_problem(obj: Any, shown: str, line: int, problems: Problems) -> dict[str, Any] | None:
     """`_canonicalise`, with unreadable fields reported as a problem on that line."""
     try:
         return _canonicalise(obj)
@@ -167,7 +173,7 @@ def _read_json_array(local: Path, shown: str, store: Store, problems: Problems) 
                 problems.add(shown, lines.at(pos), f"invalid JSON element: {exc.msg}", kind="truncated")
                 return
             except RecursionError:
-                skipped = _skip_value(text, pos)
+                skipped = skip_value(text, pos)
                 problems.add(
                     shown,
                     lines.at(pos),
@@ -180,7 +186,7 @@ def _read_json_array(local: Path, shown: str, store: Store, problems: Problems) 
                 pos = skipped
                 continue
             index += 1
-            if not (_is_canonical(obj) or _is_snake(obj)):
+            if not is_log_entry(obj):
                 if index == 1:
                     raise InputError(
                         shown,
@@ -189,7 +195,7 @@ def _read_json_array(local: Path, shown: str, store: Store, problems: Problems) 
                     )
                 problems.add(shown, lines.at(pos), "array element is not a log entry")
             else:
-                entry = _canonical_or_problem(obj, shown, lines.at(pos), problems)
+                entry = canonical_or_problem(obj, shown, lines.at(pos), problems)
                 if entry is not None:
                     entry["_line"] = lines.at(pos)
                     yield entry
@@ -202,7 +208,7 @@ _STRUCTURE = re.compile(r'["\[\]{}]')
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 
 
-def _skip_value(text: str, pos: int) -> int | None:
+def skip_value(text: str, pos: int) -> int | None:
     """End offset of the JSON array/object starting at ``pos``, found without recursion; None if unclosed."""
     depth = 0
     while True:
@@ -246,6 +252,9 @@ class _LineCounter:
 def _read_ndjson(local: Path, shown: str, head: str, store: Store, problems: Problems) -> int:
     """NDJSON: canonical entries go to DuckDB's reader; anything odd takes the checked path."""
     first = _first_json_line(head)
+    pretty = head.split("\n", 1)[0].strip() == "{"  # not a garbage first line of NDJSON
+    if first is None and pretty and _has_pasted_entries(head):  # pretty-printed entries, no array
+        return _read_pasted(local, shown, store, problems)
     if first is not None and _is_canonical(first) and not _needs_mapping(first):
         try:
             return store.add_ndjson_file(local, shown)
@@ -287,10 +296,10 @@ def _read_ndjson_checked(local: Path, shown: str, store: Store, problems: Proble
                     reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nesting too deep"
                     problems.add(shown, number, f"not valid JSON ({reason})")
                     continue
-                if not (_is_canonical(obj) or _is_snake(obj)):
+                if not is_log_entry(obj):
                     problems.add(shown, number, "JSON object is not a log entry")
                     continue
-                entry = _canonical_or_problem(obj, shown, number, problems)
+                entry = canonical_or_problem(obj, shown, number, problems)
                 if entry is None:
                     continue
                 entry["_line"] = number
@@ -299,9 +308,26 @@ def _read_ndjson_checked(local: Path, shown: str, store: Store, problems: Proble
     return store.add_entries(entries(), shown)
 
 
+def _has_pasted_entries(head: str) -> bool:
+    from rca.sources.pasted import has_entry_objects
+
+    return has_entry_objects(head)
+
+
+def _read_pasted(local: Path, shown: str, store: Store, problems: Problems) -> int:
+    """LogEntry objects outside an array (back to back, or under Logs Explorer summary lines)."""
+    from rca.sources.pasted import read_pasted_entries
+
+    with open_text(local, shown, problems) as stream:
+        content = stream.read()
+    return store.add_entries(read_pasted_entries(content, shown, problems), shown)
+
+
 def _read_text_or_csv(local: Path, shown: str, head: str, store: Store, problems: Problems) -> int:
     from rca.sources import tabular, text
 
+    if _has_pasted_entries(head):  # a Logs Explorer copy: summary lines, each over its entry's JSON
+        return _read_pasted(local, shown, store, problems)
     if tabular.sniff_tabular(head) is not None:
         with open_text(local, shown, problems) as stream:
             return store.add_entries(tabular.read_csv_entries(stream, shown, problems), shown)

@@ -5,7 +5,9 @@ application's output: a `docker compose` prefix (`orders-worker-1  | `), a `kube
 tag (`[pod/name/container] `) and a leading collector timestamp (`kubectl logs --timestamps`,
 `docker logs -t`, `gcloud run services logs read`). The *body* is what the application wrote
 and becomes `textPayload` unchanged, as it would on Cloud Run; the time and level inside it
-(gunicorn, Python logging, uvicorn, syslog, JSON-per-line) are read but not stripped.
+(gunicorn, Python logging, uvicorn, syslog, JSON-per-line) are read but not stripped. A structured
+record that ends a line after a text prefix (`app[web.1]: {"severity": "ERROR", ...}`) becomes
+`jsonPayload` instead, with its own severity and the prefix kept under `prefix`.
 
 Lines without a time of their own (traceback frames, uvicorn lines, indented text) inherit the
 previous entry's time and service and stay separate entries: the engine's traceback re-joiner
@@ -146,6 +148,12 @@ _SYSLOG = re.compile(
     r"(?P<host>[\w.-]+) (?P<prog>[\w./-]+?)(?:\[(?P<pid>\d+)\])?: (?P<msg>.*)$"
 )
 _LEADING_TIME = re.compile(r"^\[?" + _ISO.pattern.replace("(?x)", "", 1).strip() + r"\]?", re.X)
+# Zone names a viewer prints after a time (the Logs Explorer shows the viewer's zone): skipped
+# before the level word is looked for; the time stays naive, as no offset can be read from them.
+_ZONE_NAME = re.compile(
+    r"^ ?(?:CES?T|EES?T|WES?T|BST|IST|MSK|JST|KST|HKT|SGT|AE[SD]T|ACST|AWST|NZ[SD]T|[ECMP][SD]T|AK[SD]T"
+    r"|HST|BRT|ART)\b"
+)
 _LEVEL_AT_START = re.compile(rf"^[\s\-|]*\[?(?P<level>{_LEVEL})\]?(?=[:\s\]]|$)")
 _LEVEL_DASHED = re.compile(rf"^[\s\-|]*[\w.]+ - (?P<level>{_LEVEL}) - ")
 _LEVEL_LOGFMT = re.compile(r"\blevel=\"?(?P<level>[A-Za-z]+)\b")
@@ -335,6 +343,63 @@ def _parse_json(line: _Line) -> bool:
     return True
 
 
+# Keys that make an object a structured log record (what normalize.sql reads a message or level
+# from), so a brace in ordinary text ("order {id} failed") is never taken for one.
+_RECORD_KEYS = frozenset(
+    {"message", "msg", "event", "error", "err", "exception", "exc_info", "stack_trace", "stacktrace",
+     "textPayload", *_JSON_LEVEL_KEYS}
+)
+_EMBEDDED_TRIES = 8  # `{` positions tried per line: bounds the work on text full of braces
+_PREFIX_KEY = "prefix"
+
+
+def _embedded_object(text: str) -> tuple[int, dict[str, Any]] | None:
+    """The structured log record that ends a text line after a plain prefix, and where it starts.
+
+    `2026-11-30T14:02:11Z app[web.1]: {"severity":"ERROR","message":"db down"}` (Heroku-style
+    drains, syslog relays, `prefix: <json>` loggers) carries its real severity and message in the
+    object; None when no `{` starts a JSON object that runs to the end of the line.
+    """
+    body = text.rstrip()
+    if not body.endswith("}"):
+        return None
+    decoder = json.JSONDecoder()
+    start = body.find("{")
+    for _ in range(_EMBEDDED_TRIES):
+        if start < 0:
+            return None
+        try:
+            obj, end = decoder.raw_decode(body, start)
+        except (ValueError, RecursionError):
+            obj, end = None, -1
+        if end == len(body) and isinstance(obj, dict) and _RECORD_KEYS & obj.keys():
+            return start, obj
+        start = body.find("{", start + 1)
+    return None
+
+
+def _parse_embedded(line: _Line) -> None:
+    """Take a record embedded after a text prefix as the payload: its own severity, time and fields
+    win, and the prefix is kept beside them (it may name the process, the host or the logger)."""
+    if line.text is None or line.http is not None:
+        return
+    found = _embedded_object(line.text)
+    if found is None:
+        return
+    start, obj = found
+    prefix_level, prefix_stamp = line.severity, line.stamp
+    line.severity = None
+    if prefix_stamp is not None and prefix_stamp.naive:
+        line.stamp = None  # a zone-less prefix time (syslog) yields to the record's own, zoned one
+    payload = _lift_json_fields(obj, line)
+    line.severity = line.severity or prefix_level
+    line.stamp = line.stamp or prefix_stamp
+    prefix = line.text[:start].rstrip()
+    if prefix and _PREFIX_KEY not in payload:
+        payload[_PREFIX_KEY] = prefix
+    line.payload = payload
+
+
 def _parse_plain(line: _Line) -> None:
     """Any other text: Python logging, uvicorn, tracebacks; read its own time and level."""
     line.text = line.body
@@ -343,6 +408,8 @@ def _parse_plain(line: _Line) -> None:
     if leading:
         line.stamp = line.stamp or _from_iso_match(leading)
         rest = line.body[leading.end() :]
+    if leading or line.stamp is not None:  # `... 15:02:11 CET  ERROR`: a shown zone, then the level
+        rest = _ZONE_NAME.sub("", rest, count=1)
     line.severity = _level_of(rest)
 
 
@@ -353,9 +420,11 @@ def parse_line(raw: str, year: int | None = None) -> _Line:
         return line
     for parser in (_parse_json, _parse_uvicorn_access, _parse_gunicorn, _parse_rfc5424):
         if parser(line):
-            return line
-    if not _parse_syslog(line, year):
-        _parse_plain(line)
+            break
+    else:
+        if not _parse_syslog(line, year):
+            _parse_plain(line)
+    _parse_embedded(line)
     return line
 
 
