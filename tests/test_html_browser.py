@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# A real browser per test: part of the full suite (--run-slow), which CI runs.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "reports" / "examples" / "netra-backend-staging-2025-09-15.html"
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)

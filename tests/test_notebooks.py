@@ -17,6 +17,7 @@ def test_there_are_notebooks() -> None:
     assert {p.name for p in NOTEBOOKS} >= {"incident_exploration.ipynb", "pattern_authoring.ipynb"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs_from_a_clean_kernel(path: Path) -> None:
     """Every cell executes in a fresh python3 kernel started at the repository root; any error fails."""

@@ -7,9 +7,12 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_wheel_contains_sql_patterns_schema_and_templates(tmp_path: Path) -> None:
     """A built wheel holds the normaliser SQL, every pattern, the schema and the report templates."""
     subprocess.run(
