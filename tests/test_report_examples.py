@@ -133,3 +133,15 @@ def test_committed_examples_exist_for_every_sample_and_format() -> None:
     for name in NAMES:
         for ext in ("md", "html", "json", "postmortem.md"):
             assert (out / f"{name}.{ext}").is_file(), f"run: python scripts/render_examples.py ({name}.{ext})"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_json_example_is_current(name: str) -> None:
+    """The committed JSON report of each sample is what rca writes today (the other formats are
+    checked by structure above): a behaviour change must regenerate the examples it changes."""
+    from scripts.render_examples import load_manifest, render_example
+
+    example = next(e for e in load_manifest() if e.name == name)
+    committed = (ROOT / "reports" / "examples" / f"{name}.json").read_text(encoding="utf-8")
+    assert render_example(example)["json"] == committed, "run: python scripts/render_examples.py"
