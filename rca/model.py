@@ -43,8 +43,33 @@ class Role(str, enum.Enum):
     CONTEXT = "context"
 
 
-LAYERS = ("platform", "network", "database", "runtime", "application", "deploy", "dependency")
-SEVERITIES = ("info", "warning", "error", "critical")
+class Layer(str, enum.Enum):
+    """Where in the stack a pattern's failure lives; the chain ranks user-facing layers first."""
+
+    PLATFORM = "platform"
+    NETWORK = "network"
+    DATABASE = "database"
+    RUNTIME = "runtime"
+    APPLICATION = "application"
+    DEPLOY = "deploy"
+    DEPENDENCY = "dependency"
+
+
+class Severity(str, enum.Enum):
+    """How bad a pattern's match is (a pattern's field, not a log entry's severity: rca/severity.py)."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    CRITICAL = "critical"
+
+
+class Status(str, enum.Enum):
+    """A finding measured against the baseline (report contract: `findings[].status`)."""
+
+    ACTIVE = "active"  # not seen before the incident
+    ELEVATED = "elevated"  # seen before, at a clearly lower rate
+    PRE_EXISTING = "pre-existing"  # seen before at a similar rate, or steady while the failures grew
 
 
 @dataclass(frozen=True)
@@ -109,8 +134,8 @@ class Pattern:
     area: str
     title: str
     category: Category
-    layer: str
-    severity: str
+    layer: Layer
+    severity: Severity
     role: Role
     match: Match
     why: str
@@ -169,7 +194,7 @@ class Finding:
 
     pattern_id: str
     category: Category
-    layer: str
+    layer: Layer
     role: Role
     title: str
     count: int
@@ -183,20 +208,20 @@ class Finding:
     event_ids: tuple[int, ...]
     baseline_count: int = 0
     incident_count: int = 0
-    status: str = "active"  # active | pre-existing | after-symptom
+    status: Status = Status.ACTIVE
 
     def to_json(self) -> dict[str, Any]:
         """Contract shape of a finding."""
         return {
             "pattern_id": self.pattern_id,
             "category": self.category.value,
-            "layer": self.layer,
+            "layer": self.layer.value,
             "role": self.role.value,
             "title": self.title,
             "count": self.count,
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,
-            "status": self.status,
+            "status": self.status.value,
             "baseline_count": self.baseline_count,
             "incident_count": self.incident_count,
             "revisions": list(self.revisions),

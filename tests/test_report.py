@@ -11,7 +11,19 @@ from bs4 import BeautifulSoup, Tag
 from markdown_it import MarkdownIt
 
 from rca.errors import UsageError
-from rca.model import Category, Finding, Hypothesis, Link, Remediation, Role, RootCause, Sample, Window
+from rca.model import (
+    Category,
+    Finding,
+    Hypothesis,
+    Layer,
+    Link,
+    Remediation,
+    Role,
+    RootCause,
+    Sample,
+    Status,
+    Window,
+)
 from rca.reasoning.analysis import Result, Signal, TimelinePoint
 from rca.reasoning.deploys import Deploy, DeployInfo, RevisionStats
 from rca.report.render import (
@@ -51,12 +63,12 @@ def sample(n: int, message: str, ts: str = "2025-09-15T15:15:38.163074Z") -> Sam
     )
 
 
-def finding(pid: str, role: Role, status: str, samples: tuple[Sample, ...], **fields: str) -> Finding:
+def finding(pid: str, role: Role, status: Status, samples: tuple[Sample, ...], **fields: str) -> Finding:
     """A finding with one value per extracted field, seen 7 times."""
     return Finding(
         pid,
         Category.NETWORK_CONNECTIVITY,
-        "database",
+        Layer.DATABASE,
         role,
         f"title of {pid}",
         7,
@@ -82,10 +94,10 @@ def make_result(message: str = HOSTILE, project: str | None = "netra-staging") -
     s4 = sample(4, message, "2025-09-15T15:15:39.000000Z")
     s5 = sample(5, "checkpoint complete", "2025-09-15T14:16:02.239561Z")
     findings = (
-        finding("uvicorn-startup-failed", Role.SYMPTOM, "active", (s1,)),
-        finding("app-db-init-timeout", Role.CAUSE, "active", (s2, s4), timeout_s="8.0", host="10.107.1.3"),
-        finding("asyncpg-connect-cancelled", Role.CAUSE, "active", (s3,)),
-        finding("cloudsql-postgres-healthy", Role.CONTEXT, "pre-existing", (s5,)),
+        finding("uvicorn-startup-failed", Role.SYMPTOM, Status.ACTIVE, (s1,)),
+        finding("app-db-init-timeout", Role.CAUSE, Status.ACTIVE, (s2, s4), timeout_s="8.0", host="10.107.1.3"),
+        finding("asyncpg-connect-cancelled", Role.CAUSE, Status.ACTIVE, (s3,)),
+        finding("cloudsql-postgres-healthy", Role.CONTEXT, Status.PRE_EXISTING, (s5,)),
     )
     chain = (
         Link(

@@ -25,6 +25,7 @@ from rca.model import (
     RootCause,
     Signal,
     State,
+    Status,
     Verdict,
     Window,
 )
@@ -171,9 +172,11 @@ def _specific_first(hits: list[Hit], patterns: Sequence[Pattern]) -> list[Hit]:
     return [h for h in hits if lookup[h.pattern_id].frames is None or h.event_id not in explained]
 
 
+_STATUS_RANK = {Status.ACTIVE: 0, Status.ELEVATED: 1, Status.PRE_EXISTING: 2}
+
+
 def _finding_order(f: Finding) -> tuple[int, int, str]:
-    status_rank = {"active": 0, "elevated": 1, "pre-existing": 2}
-    return (status_rank.get(f.status, 3), -f.count, f.pattern_id)
+    return (_STATUS_RANK[f.status], -f.count, f.pattern_id)
 
 
 def _nodes(

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from rca.model import Finding, Pattern, Role, Trigger, Verdict
+from rca.model import Finding, Pattern, Role, Severity, Status, Trigger, Verdict
 from rca.reasoning import verdict
 from rca.reasoning.deploys import DeployInfo, creator
 from rca.timeutil import Periods, naive_utc, parse_rfc3339, rfc3339
@@ -66,8 +66,8 @@ def decide(
     traffic = _traffic(con, meta, failed_deploys)
     failing = sorted(
         (f for f in findings
-         if f.role is not Role.CONTEXT and f.status in ("active", "elevated") and f.first_seen
-         and lookup[f.pattern_id].severity in ("error", "critical")),
+         if f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED) and f.first_seen
+         and lookup[f.pattern_id].severity in (Severity.ERROR, Severity.CRITICAL)),
         key=lambda f: (parse_rfc3339(f.first_seen or ""), f.pattern_id),
     )
     if failing:

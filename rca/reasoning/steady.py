@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from rca.model import Finding, Role
+from rca.model import Finding, Role, Status
 from rca.reasoning import baseline, chain
 from rca.timeutil import naive_utc, rfc3339
 
@@ -43,12 +43,12 @@ def steady_before_step(
     for f in findings:
         times = [o.ts for o in nodes[f.pattern_id].occurrences if o.ts]
         from_start = bool(times) and min(times) <= early
-        if f.status != "pre-existing" and f.role is not Role.CONTEXT and f.pattern_id != symptom.id and \
-                from_start and baseline.steady_across(times, step, lo, hi):
-            f = replace(f, status="pre-existing")
+        if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT and \
+                f.pattern_id != symptom.id and from_start and baseline.steady_across(times, step, lo, hi):
+            f = replace(f, status=Status.PRE_EXISTING)
             phrases[f.pattern_id] = f"at the same rate before and after the failures grew at {rfc3339(step)}"
         out.append(f)
-    noise = any(f.status == "pre-existing" for f in out)
+    noise = any(f.status is Status.PRE_EXISTING for f in out)
     return out, phrases, ((symptom.id, step) if noise else None)
 
 

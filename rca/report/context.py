@@ -12,17 +12,16 @@ import shlex
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from rca.model import Finding, Role, Sample
+from rca.model import Finding, Layer, Role, Sample, Status
 from rca.report import presentation
 
 if TYPE_CHECKING:
     from rca.reasoning.analysis import Result
 
 STATUS_LABELS = {
-    "active": "active in the incident",
-    "elevated": "elevated above its baseline",
-    "pre-existing": "present before the incident",
-    "after-symptom": "began after the symptom",
+    Status.ACTIVE: "active in the incident",
+    Status.ELEVATED: "elevated above its baseline",
+    Status.PRE_EXISTING: "present before the incident",
 }
 _ADDRESS_FIELDS = {"host", "hostname", "address", "addr", "ip", "remote", "endpoint"}
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$")
@@ -159,7 +158,9 @@ def _impact(result: Result) -> dict[str, Any]:
     revisions = [str(r) for r in st.get("revisions", [])]
     affected = [r.name for r in result.deploys.revisions if r.errors or r.server_errors]
     if not result.deploys.revisions:
-        affected = sorted({r for f in result.findings if f.status != "pre-existing" for r in f.revisions})
+        affected = sorted(
+            {r for f in result.findings if f.status is not Status.PRE_EXISTING for r in f.revisions}
+        )
     rate = st.get("error_rate")
     return {
         "requests": int(st.get("requests", 0)),
@@ -238,8 +239,8 @@ def _contributing(result: Result, cites: _Cites) -> list[dict[str, Any]]:
     cited = {s.pattern_id for link in result.chain for s in link.evidence if s.pattern_id}
     out: list[dict[str, Any]] = []
     for f in result.findings:
-        relevant = f.pattern_id in cited or f.layer == "deploy"
-        if f.role is Role.CONTEXT and f.status in ("active", "elevated") and relevant:
+        relevant = f.pattern_id in cited or f.layer is Layer.DEPLOY
+        if f.role is Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED) and relevant:
             out.append(
                 {
                     "summary": f.title,
@@ -273,7 +274,7 @@ def _evidence_summary(result: Result) -> dict[str, Any]:
     for f in result.findings:
         if f.pattern_id in on_chain:
             consistent.extend(_consistency(f))
-        if f.status != "pre-existing":
+        if f.status is not Status.PRE_EXISTING:
             addresses.update(_addresses(f))
     counts = [
         {
@@ -328,11 +329,11 @@ def _finding(f: Finding, result: Result, cites: _Cites) -> dict[str, Any]:
         "pattern_id": f.pattern_id,
         "title": f.title,
         "category": f.category.value,
-        "layer": f.layer,
+        "layer": f.layer.value,
         "role": f.role.value,
         "count": f.count,
-        "status": f.status,
-        "status_label": STATUS_LABELS.get(f.status, f.status),
+        "status": f.status.value,
+        "status_label": STATUS_LABELS[f.status],
         "baseline": result.baseline_phrases.get(f.pattern_id, ""),
         "baseline_count": f.baseline_count,
         "first_seen": f.first_seen,
@@ -362,7 +363,8 @@ def _timeline(result: Result, cites: _Cites) -> list[dict[str, Any]]:
         (s.pattern_id or ln.pattern_id, s) for ln in result.chain for s in ln.evidence
     ]
     pairs += [
-        (f.pattern_id, f.samples[0]) for f in result.findings if f.status != "pre-existing" and f.samples
+        (f.pattern_id, f.samples[0])
+        for f in result.findings if f.status is not Status.PRE_EXISTING and f.samples
     ]
     for pid, s in pairs:
         c = cites.cite(s)

@@ -25,6 +25,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from rca.errors import UsageError
+from rca.model import Status
 from rca.report import presentation
 from rca.report.context import headline, logs_explorer_url, pct, raw_context
 from rca.report.presentation import EVIDENCE_MODES, short_id, shorten
@@ -280,7 +281,7 @@ def _chart(result: Result) -> str:
 
     on_chain = {link.pattern_id for link in result.chain if link.pattern_id}
     relevance = {
-        f.pattern_id: 0 if f.pattern_id in on_chain else 2 if f.status == "pre-existing" else 1
+        f.pattern_id: 0 if f.pattern_id in on_chain else 2 if f.status is Status.PRE_EXISTING else 1
         for f in result.findings
     }
     points: Iterable[tuple[str, str, int]] = ((p.bucket, p.series, p.count) for p in result.timeline)
