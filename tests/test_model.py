@@ -15,6 +15,7 @@ import pytest
 
 from rca.library.loader import builtin_dir
 from rca.model import Category, Layer, Role, Severity
+from rca.severity import SEVERITY_NAME, SEVERITY_NUM
 
 
 def _schema() -> dict[str, Any]:
@@ -34,3 +35,14 @@ def _schema() -> dict[str, Any]:
 def test_schema_enum_is_the_model_enum(field: str, values: type[enum.Enum]) -> None:
     """The schema allows exactly the values of the model's enum, in the same order."""
     assert [v.value for v in values] == _schema()["properties"][field]["enum"]
+
+
+def test_min_severity_names_are_the_severity_table() -> None:
+    """A pattern's `match.min_severity` may name exactly the LogEntry severities the store numbers."""
+    allowed = _schema()["properties"]["match"]["properties"]["min_severity"]["enum"]
+    assert allowed == list(SEVERITY_NUM)
+
+
+def test_severity_names_and_numbers_are_one_table() -> None:
+    """Reading a number back gives the name it came from, for every level (Log Analytics rows)."""
+    assert {name: SEVERITY_NAME[n] for name, n in SEVERITY_NUM.items()} == {n: n for n in SEVERITY_NUM}

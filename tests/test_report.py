@@ -95,7 +95,9 @@ def make_result(message: str = HOSTILE, project: str | None = "netra-staging") -
     s5 = sample(5, "checkpoint complete", "2025-09-15T14:16:02.239561Z")
     findings = (
         finding("uvicorn-startup-failed", Role.SYMPTOM, Status.ACTIVE, (s1,)),
-        finding("app-db-init-timeout", Role.CAUSE, Status.ACTIVE, (s2, s4), timeout_s="8.0", host="10.107.1.3"),
+        finding(
+            "app-db-init-timeout", Role.CAUSE, Status.ACTIVE, (s2, s4), timeout_s="8.0", host="10.107.1.3"
+        ),
         finding("asyncpg-connect-cancelled", Role.CAUSE, Status.ACTIVE, (s3,)),
         finding("cloudsql-postgres-healthy", Role.CONTEXT, Status.PRE_EXISTING, (s5,)),
     )
