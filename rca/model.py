@@ -10,7 +10,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rca.timeutil import Periods, periods, rfc3339
 
 
 class Category(str, enum.Enum):
@@ -319,10 +322,151 @@ class Remediation:
 
 @dataclass(frozen=True)
 class Window:
-    """The analysed time window, RFC 3339 UTC strings."""
+    """The analysed time window and how far back the input reaches, as aware UTC datetimes.
 
-    start: str | None
-    end: str | None
+    A bound is None for a whole input read without --since until the analysis takes the span of
+    its entries. Times become RFC 3339 text only at the output edge (`to_json`).
+    """
+
+    start: datetime | None
+    end: datetime | None
+    baseline_start: datetime | None = None  # the baseline before the window begins here
+    earliest: datetime | None = None  # the first entry kept, baseline included
+
+    def periods(self) -> Periods:
+        """Seconds of log the baseline and the window really cover."""
+        return periods(self.baseline_start, self.start, self.end, self.earliest)
+
+    def to_json(self) -> dict[str, str | None]:
+        """Contract shape of `window`."""
+        return {"start": rfc3339(self.start), "end": rfc3339(self.end)}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Request counts scaled back from sampled healthy requests (failing ones are counted exactly)."""
+
+    FIELDS: ClassVar[tuple[str, ...]] = ("requests", "error_rate", "recent_requests", "recent_error_rate")
+
+    requests: int
+    error_rate: float | None
+    recent_requests: int
+    recent_error_rate: float | None
+    sample: Mapping[str, Any]  # what was sampled, the fraction, the size, from, to and the method
+
+    def to_json(self) -> dict[str, Any]:
+        """The stats' labels of an estimate (the numbers themselves are the stats' own fields)."""
+        return {"estimated": True, "estimated_fields": list(self.FIELDS), "sample": dict(self.sample)}
+
+
+@dataclass(frozen=True)
+class LoadStats:
+    """What loading met on the way: coverage figures for the report (rca/api/loading.py builds them)."""
+
+    read: int = 0
+    duplicates_dropped: int = 0
+    outside_window: int = 0
+    other_services: int = 0
+    naive_timestamps: int = 0
+    skipped_lines: int = 0
+    skipped_by_kind: Mapping[str, int] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+    truncated: bool = False
+    missing_ranges: tuple[str, ...] = ()
+    missing: tuple[Mapping[str, Any], ...] = ()  # contract `missing` objects: source, start, end, reason
+    data_warning: str | None = None
+    by_log_id: Mapping[str, int] = field(default_factory=dict)
+    by_severity: Mapping[str, int] = field(default_factory=dict)
+    time_span: tuple[datetime | None, datetime | None] = (None, None)
+    tracebacks_rejoined: int = 0
+    entries_absorbed: int = 0
+    estimate: Estimate | None = None
+    by_source: Mapping[str, Any] = field(default_factory=dict)  # a source's own figures, under its name
+
+    @property
+    def complete(self) -> bool:
+        """False when part of the window could not be read (see `missing`)."""
+        return not self.missing
+
+    def to_json(self) -> dict[str, Any]:
+        """The load figures of the report's `stats`."""
+        return {
+            "read": self.read,
+            "duplicates_dropped": self.duplicates_dropped,
+            "outside_window": self.outside_window,
+            "other_services": self.other_services,
+            "naive_timestamps": self.naive_timestamps,
+            "skipped_lines": self.skipped_lines,
+            "skipped_by_kind": dict(sorted(self.skipped_by_kind.items())),
+            "sources": list(self.sources),
+            "truncated": self.truncated,
+            "missing_ranges": list(self.missing_ranges),
+            "complete": self.complete,
+            "missing": [dict(m) for m in self.missing],
+            "data_warning": self.data_warning,
+            "by_log_id": dict(self.by_log_id),
+            "by_severity": dict(self.by_severity),
+            "time_span": [rfc3339(t) for t in self.time_span],
+            "tracebacks_rejoined": self.tracebacks_rejoined,
+            "entries_absorbed": self.entries_absorbed,
+        } | (self.estimate.to_json() if self.estimate else {}) | dict(self.by_source)
+
+
+@dataclass(frozen=True)
+class RecentTraffic:
+    """Requests in the last minutes of the window: an incident can look mild averaged over an hour
+    while the service is down by the end of it."""
+
+    window_s: int
+    requests: int
+    error_rate: float | None
+
+
+@dataclass(frozen=True)
+class Stats:
+    """The report's `stats`: what was read, matched and served in the window.
+
+    With a sampled fetch (`load.estimate`) the request figures are the scaled estimates.
+    """
+
+    entries: int
+    baseline_entries: int
+    events: int
+    matched: int
+    matched_events: int
+    requests: int
+    server_errors: int
+    rate_limited: int
+    error_rate: float | None
+    error_entries: int
+    revisions: tuple[str, ...]
+    findings: int
+    deploys: int
+    recent: RecentTraffic | None
+    load: LoadStats
+
+    def to_json(self) -> dict[str, Any]:
+        """Contract shape of `stats`."""
+        recent = {} if self.recent is None else {
+            "recent_window_s": self.recent.window_s,
+            "recent_requests": self.recent.requests,
+            "recent_error_rate": self.recent.error_rate,
+        }
+        return {
+            "entries": self.entries,
+            "baseline_entries": self.baseline_entries,
+            "events": self.events,
+            "matched": self.matched,
+            "matched_events": self.matched_events,
+            "requests": self.requests,
+            "server_errors": self.server_errors,
+            "rate_limited": self.rate_limited,
+            "error_rate": self.error_rate,
+            "error_entries": self.error_entries,
+            "revisions": list(self.revisions),
+            "findings": self.findings,
+            "deploys": self.deploys,
+        } | recent | self.load.to_json()
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,12 @@ from rca.model import (
     Hypothesis,
     Layer,
     Link,
+    LoadStats,
     Remediation,
     Role,
     RootCause,
     Sample,
+    Stats,
     Status,
     Window,
 )
@@ -36,6 +38,7 @@ from rca.report.render import (
     md_inline,
     render,
 )
+from rca.timeutil import parse_rfc3339
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = (
@@ -134,24 +137,31 @@ def make_result(message: str = HOSTILE, project: str | None = "netra-staging") -
     )
     return Result(
         service="netra-backend-staging",
-        window=Window("2025-09-15T14:15:41Z", "2025-09-15T15:15:41Z"),
-        stats={
-            "entries": 3801,
-            "read": 5636,
-            "requests": 274,
-            "server_errors": 120,
-            "error_rate": 0.438,
-            "error_entries": 147,
-            "revisions": ["svc-00691-xl2"],
-            "matched": 2990,
-            "matched_events": 368,
-            "skipped_lines": 2,
-            "skipped_by_kind": {"bad-json": 2},
-            "duplicates_dropped": 3,
-            "truncated": True,
-            "missing_ranges": [],
-            "sources": ["export.json"],
-        },
+        window=Window(parse_rfc3339("2025-09-15T14:15:41Z"), parse_rfc3339("2025-09-15T15:15:41Z")),
+        stats=Stats(
+            entries=3801,
+            baseline_entries=0,
+            events=0,
+            matched=2990,
+            matched_events=368,
+            requests=274,
+            server_errors=120,
+            rate_limited=0,
+            error_rate=0.438,
+            error_entries=147,
+            revisions=("svc-00691-xl2",),
+            findings=4,
+            deploys=1,
+            recent=None,
+            load=LoadStats(
+                read=5636,
+                skipped_lines=2,
+                skipped_by_kind={"bad-json": 2},
+                duplicates_dropped=3,
+                truncated=True,
+                sources=("export.json",),
+            ),
+        ),
         findings=findings,
         chain=chain,
         root_cause=RootCause(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from rca.model import Finding, Hypothesis, Link, Remediation, RootCause
 from rca.reasoning.analysis import Result
+from rca.timeutil import rfc3339
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -217,7 +218,7 @@ class Analysis:
     def __repr__(self) -> str:
         """One line: service, window, root cause category and how many findings."""
         w = self.result.window
-        return (f"<rca.Analysis service={self.result.service!r} window={w.start}..{w.end} "
+        return (f"<rca.Analysis service={self.result.service!r} window={rfc3339(w.start)}..{rfc3339(w.end)} "
                 f"root_cause={self.root_cause.category.value} findings={len(self.result.findings)}>")
 
     def _repr_html_(self) -> str:

@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from rca.engine.store import Store
 from rca.errors import NoEntriesError
+from rca.model import Estimate, LoadStats, Window
 from rca.sources.files import read_input
 from rca.sources.problems import Problems
 from rca.timeutil import resolve_window, rfc3339
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from rca.engine.tracebacks import EventStats
 
 
 
@@ -38,7 +41,7 @@ class Loaded:
     missing: tuple[str, ...] = ()
     source_stats: dict[str, Any] = field(default_factory=dict)
     gaps: tuple[dict[str, Any], ...] = ()
-    estimates: dict[str, Any] | None = None
+    estimates: Estimate | None = None
 
     @property
     def complete(self) -> bool:
@@ -90,38 +93,46 @@ class Loaded:
         ).fetchall()
         return [(str(k), int(n)) for k, n in rows]
 
-    def span(self) -> tuple[str | None, str | None]:
+    def span(self) -> tuple[datetime | None, datetime | None]:
         """First and last entry times actually present in the analysis window."""
         row = self.store.con.execute("SELECT min(ts), max(ts) FROM entries WHERE in_window").fetchone()
-        return (rfc3339(row[0]), rfc3339(row[1])) if row else (None, None)
+        return (_aware_or_none(row[0]), _aware_or_none(row[1])) if row else (None, None)
 
     def earliest(self) -> datetime | None:
         """Earliest timestamp kept (baseline included): how far back the input really reaches."""
         row = self.store.con.execute("SELECT min(ts) FROM entries").fetchone()
         return _aware(row[0]) if row and row[0] is not None else None
 
-    def load_stats(self) -> dict[str, Any]:
-        """Coverage figures of loading, for the report's stats."""
+    def load_stats(self, events: EventStats | None = None) -> LoadStats:
+        """Coverage figures of loading (and of re-joining tracebacks, once ``events`` were built)."""
         st = self.store.stats
-        return {
-            "read": st.read,
-            "duplicates_dropped": st.duplicates,
-            "outside_window": st.outside_window,
-            "other_services": st.filtered_service,
-            "naive_timestamps": st.naive_timestamps,
-            "skipped_lines": self.problems.total,
-            "skipped_by_kind": dict(sorted(self.problems.counts.items())),
-            "sources": list(self.sources),
-            "truncated": self.truncated,
-            "missing_ranges": list(self.missing)
-            + [f"{g['source']}: {g['reason']}" for g in self.all_gaps() if "query" not in g],
-            "complete": self.complete,
-            "missing": self.all_gaps(),
-            "data_warning": self.warning(),
-            "by_log_id": dict(self.counts("log_id")),
-            "by_severity": dict(self.counts("severity")),
-            "time_span": list(self.span()),
-        } | (self.estimates or {}) | self.source_stats
+        gaps = self.all_gaps()
+        return LoadStats(
+            read=st.read,
+            duplicates_dropped=st.duplicates,
+            outside_window=st.outside_window,
+            other_services=st.filtered_service,
+            naive_timestamps=st.naive_timestamps,
+            skipped_lines=self.problems.total,
+            skipped_by_kind=dict(sorted(self.problems.counts.items())),
+            sources=self.sources,
+            truncated=self.truncated,
+            missing_ranges=self.missing
+            + tuple(f"{g['source']}: {g['reason']}" for g in gaps if "query" not in g),
+            missing=tuple(gaps),
+            data_warning=self.warning(),
+            by_log_id=dict(self.counts("log_id")),
+            by_severity=dict(self.counts("severity")),
+            time_span=self.span(),
+            tracebacks_rejoined=events.rejoined if events else 0,
+            entries_absorbed=events.absorbed if events else 0,
+            estimate=self.estimates,
+            by_source=self.source_stats,
+        )
+
+    def window(self) -> Window:
+        """The analysis window, its baseline and how far back the input reaches."""
+        return Window(self.start, self.end, self.baseline_start, self.earliest())
 
     def window_count(self) -> int:
         """Entries inside the analysis window (the baseline excluded)."""
@@ -153,6 +164,10 @@ def _aware(value: datetime) -> datetime:
     from datetime import timezone
 
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def _aware_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else _aware(value)
 
 
 def _nothing_message(
@@ -292,7 +307,7 @@ def _gaps(result: Any) -> tuple[dict[str, Any], ...]:
 _HEALTHY = "http_status IS NOT NULL AND http_status < 500 AND http_status <> 429"
 
 
-def _estimates(loaded: Loaded, strata: Sequence[Any]) -> dict[str, Any] | None:
+def _estimates(loaded: Loaded, strata: Sequence[Any]) -> Estimate | None:
     """Request counts scaled back from sampled strata, labelled as estimates, or None when exact.
 
     Failing requests (5xx, 429) are always read in full; healthy ones may have been read exactly
@@ -336,14 +351,12 @@ def _estimates(loaded: Loaded, strata: Sequence[Any]) -> dict[str, Any] | None:
     recent_requests = round(healthy(recent, end) + recent_failed_all)
     size = sum(int(st.fetched) for st in sampled)
     fractions = sorted({float(st.fraction) for st in sampled})
-    return {
-        "requests": requests,
-        "error_rate": round(s5xx / requests, 4) if requests else None,
-        "recent_requests": recent_requests,
-        "recent_error_rate": round(recent_5xx / recent_requests, 4) if recent_requests else None,
-        "estimated": True,
-        "estimated_fields": ["requests", "error_rate", "recent_requests", "recent_error_rate"],
-        "sample": {
+    return Estimate(
+        requests=requests,
+        error_rate=round(s5xx / requests, 4) if requests else None,
+        recent_requests=recent_requests,
+        recent_error_rate=round(recent_5xx / recent_requests, 4) if recent_requests else None,
+        sample={
             "what": "healthy request logs (failing requests are counted exactly)",
             "fraction": fractions[0] if len(fractions) == 1 else fractions,
             "size": size,
@@ -351,7 +364,7 @@ def _estimates(loaded: Loaded, strata: Sequence[Any]) -> dict[str, Any] | None:
             "to": max(st.end for st in sampled),
             "method": "read exactly up to a cut, then sample(insertId, fraction) scaled by 1/fraction",
         },
-    }
+    )
 
 
 def load_live(
@@ -433,12 +446,11 @@ def fetch_to_file(
     return summary, warning
 
 
-def build_events(loaded: Loaded) -> dict[str, int]:
+def build_events(loaded: Loaded) -> EventStats:
     """Re-join split tracebacks into the `events` table the matcher reads."""
     from rca.engine.tracebacks import build_events as rejoin
 
-    stats = rejoin(loaded.store.con)
-    return {k: int(v) for k, v in vars(stats).items() if isinstance(v, int)}
+    return rejoin(loaded.store.con)
 
 
 _RAW_JOIN = """

@@ -31,6 +31,7 @@ from rca.report.context import headline, logs_explorer_url, pct, raw_context
 from rca.report.presentation import EVIDENCE_MODES, short_id, shorten
 from rca.report.redact import redact_obj
 from rca.resources import data_dir
+from rca.timeutil import parse_rfc3339, rfc3339
 
 if TYPE_CHECKING:
     from rca.reasoning.analysis import Result
@@ -289,8 +290,8 @@ def _chart(result: Result) -> str:
     onset = result.verdict.onset if result.verdict else None
     return timeline_svg(
         list(points),
-        result.window.start,
-        result.window.end,
+        rfc3339(result.window.start),
+        rfc3339(result.window.end),
         relevance=relevance,
         deploys=deploys,
         onset=onset,
@@ -298,11 +299,9 @@ def _chart(result: Result) -> str:
 
 
 def _inside(moment: str, result: Result) -> bool:
-    from rca.timeutil import parse_rfc3339
-
     start, end = result.window.start, result.window.end
     t = parse_rfc3339(moment)
-    return (not start or parse_rfc3339(start) <= t) and (not end or t <= parse_rfc3339(end))
+    return (start is None or start <= t) and (end is None or t <= end)
 
 
 __all__ = [
