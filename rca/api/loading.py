@@ -17,7 +17,7 @@ from rca.errors import NoEntriesError
 from rca.model import Estimate, LoadStats, Window
 from rca.sources.files import read_input
 from rca.sources.problems import Problems
-from rca.timeutil import resolve_window, rfc3339
+from rca.timeutil import naive_utc, parse_rfc3339, resolve_window, rfc3339
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -313,7 +313,9 @@ def _estimates(loaded: Loaded, strata: Sequence[Any]) -> Estimate | None:
     Failing requests (5xx, 429) are always read in full; healthy ones may have been read exactly
     up to a cut and sampled after it. Each sampled healthy request stands for 1/fraction.
     """
-    from datetime import timedelta, timezone
+    from datetime import timedelta
+
+    from rca.reasoning.impact import RECENT
 
     sampled = [st for st in strata if float(st.fraction) < 1.0]
     if not sampled or loaded.start is None or loaded.end is None:
@@ -321,8 +323,7 @@ def _estimates(loaded: Loaded, strata: Sequence[Any]) -> Estimate | None:
     con = loaded.store.con
 
     def naive(text: str | datetime) -> datetime:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00")) if isinstance(text, str) else text
-        return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+        return naive_utc(parse_rfc3339(text) if isinstance(text, str) else text)
 
     def healthy(lo: datetime, hi: datetime) -> float:
         total = 0.0
@@ -344,7 +345,7 @@ def _estimates(loaded: Loaded, strata: Sequence[Any]) -> Estimate | None:
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
     start, end = naive(loaded.start), naive(loaded.end) + timedelta(microseconds=1)
-    recent = naive(loaded.end) - timedelta(seconds=600)
+    recent = naive(loaded.end) - timedelta(seconds=RECENT)
     failed_all, s5xx = failing(start, end)
     requests = round(healthy(start, end) + failed_all)
     recent_failed_all, recent_5xx = failing(recent, end)

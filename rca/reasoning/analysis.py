@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from rca.engine.match import Hit, aggregate, match_events, samples
@@ -34,7 +34,8 @@ from rca.model import (
 from rca.reasoning import baseline, chain, impact, steady, whys
 from rca.reasoning.deploys import DeployInfo, collect
 from rca.reasoning.impact import RECENT
-from rca.timeutil import naive_utc, rfc3339
+from rca.reasoning.verdict import Traffic, share
+from rca.timeutil import rfc3339
 
 SCHEMA_VERSION = 1
 _UTC = timezone.utc
@@ -117,10 +118,12 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
             context.setdefault(name, values[0])  # e.g. {host} named by a context line of the same run
     lookup = {p.id: p for p in patterns}
     phrases = {f.pattern_id: baseline.describe(f, periods) for f in findings}
+    nodes = _nodes(findings, lookup, hits)
     findings, phrases, step = steady.steady_before_step(
-        findings, _nodes(findings, lookup, hits), window, phrases, periods.has_baseline
+        findings, nodes, window, phrases, periods.has_baseline
     )
-    nodes = steady.since_step(_nodes(findings, lookup, hits), step)
+    # The same occurrences, with the findings steady noise re-classed.
+    nodes = steady.since_step({f.pattern_id: replace(nodes[f.pattern_id], finding=f) for f in findings}, step)
     links, root, hyps, used = whys.conclude(nodes, context, phrases, knowledge)
     if root.category is Category.UNKNOWN and used:
         links, root = whys.deploy_fallback(nodes[used[0]], deploys, links, root, rfc3339(window.start))
@@ -138,7 +141,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
             f"times): {top.template!r}",
             root.confidence,
         )
-    verdict = impact.decide(con, window, given.load.estimate, periods, findings, lookup, deploys)
+    traffic = impact.measure(con, window, deploys)
+    verdict = impact.decide(con, traffic, given.load.estimate, periods, findings, lookup, deploys)
     if verdict.state is State.OK:
         # Nothing failed beyond what the baseline already had: no chain, and no cause to name.
         links, used = [], []
@@ -147,7 +151,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     return Result(
         service=given.service,
         window=window,
-        stats=_stats(con, window, given.load, len(findings), hits, len(deploys.deploys)),
+        stats=_stats(con, window, traffic, given.load, len(findings), hits, len(deploys.deploys)),
         findings=tuple(sorted(findings, key=_finding_order)),
         chain=tuple(links),
         root_cause=root,
@@ -233,22 +237,21 @@ def _context(con: Any, service: str | None, deploys: DeployInfo) -> dict[str, st
 
 
 def _stats(
-    con: Any, window: Window, load: LoadStats, findings: int, hits: Sequence[Hit], deploys: int
+    con: Any, window: Window, traffic: Traffic, load: LoadStats, findings: int, hits: Sequence[Hit],
+    deploys: int,
 ) -> Stats:
     """What was read, matched and served; a sampled fetch's scaled request figures replace the counts."""
     row = con.execute(
         """
         SELECT count(*) FILTER (WHERE in_window),
                count(*) FILTER (WHERE NOT in_window),
-               count(*) FILTER (WHERE in_window AND http_status IS NOT NULL),
-               count(*) FILTER (WHERE in_window AND http_status >= 500),
-               count(*) FILTER (WHERE in_window AND http_status = 429),
-               count(*) FILTER (WHERE in_window AND severity_num >= 500)
+               count(*) FILTER (WHERE in_window AND http_status = 429)
         FROM entries
         """
     ).fetchone()
     assert row is not None
-    entries, base, requests, s5xx, s429, errors = (int(x) for x in row)
+    entries, base, s429 = (int(x) for x in row)
+    requests, s5xx = traffic.requests, traffic.failed
     matched_events = {h.event_id for h in hits if h.in_window}
     revisions = [
         r
@@ -256,8 +259,11 @@ def _stats(
             "SELECT DISTINCT revision FROM entries WHERE in_window AND revision IS NOT NULL ORDER BY revision"
         ).fetchall()
     ]
-    error_rate = round(s5xx / requests, 4) if requests else None
-    recent = _recent(con, window)
+    error_rate = share(s5xx, requests)
+    # "How bad is it now": the verdict's last minutes (none for a window whose end is not known).
+    recent = None if window.end is None else RecentTraffic(
+        RECENT, traffic.recent_requests, share(traffic.recent_failed, traffic.recent_requests)
+    )
     if load.estimate is not None:
         est = load.estimate
         requests, error_rate = est.requests, est.error_rate
@@ -276,27 +282,13 @@ def _stats(
         server_errors=s5xx,
         rate_limited=s429,
         error_rate=error_rate,
-        error_entries=errors,
+        error_entries=traffic.errors,
         revisions=tuple(str(r) for r in revisions),
         findings=findings,
         deploys=deploys,
         recent=recent,
         load=load,
     )
-
-
-def _recent(con: Any, window: Window) -> RecentTraffic | None:
-    """Requests and 5xx rate in the last ten minutes of the window."""
-    if window.end is None:
-        return None
-    since = naive_utc(window.end) - timedelta(seconds=RECENT)
-    row = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE http_status >= 500) FROM entries "
-        "WHERE in_window AND http_status IS NOT NULL AND ts >= ?",
-        [since],
-    ).fetchone()
-    requests, errors = (int(row[0]), int(row[1])) if row else (0, 0)
-    return RecentTraffic(RECENT, requests, round(errors / requests, 4) if requests else None)
 
 
 def _bucket_seconds(window: Window) -> int:

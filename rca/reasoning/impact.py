@@ -35,8 +35,9 @@ _TRAFFIC = """
 """
 
 
-def _traffic(con: Any, window: Window, failed_deploys: int) -> verdict.Traffic:
-    """The counts and landmarks the verdict needs, in one scan of `entries`."""
+def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
+    """The counts and landmarks the verdict (and the report's stats) need, in one scan of `entries`."""
+    failed_deploys = sum(1 for d in deploys.deploys if d.failed)
     end = window.end
     since = datetime(1970, 1, 1) if end is None else naive_utc(end) - timedelta(seconds=RECENT)
     row = con.execute(_TRAFFIC, [since, since]).fetchone()
@@ -58,13 +59,11 @@ def _traffic(con: Any, window: Window, failed_deploys: int) -> verdict.Traffic:
 
 
 def decide(
-    con: Any, window: Window, estimate: Estimate | None, periods: Periods, findings: Sequence[Finding],
-    lookup: Mapping[str, Pattern], deploys: DeployInfo,
+    con: Any, traffic: verdict.Traffic, estimate: Estimate | None, periods: Periods,
+    findings: Sequence[Finding], lookup: Mapping[str, Pattern], deploys: DeployInfo,
 ) -> Verdict:
-    """State, numbers, onset, recovery and the trigger deploy of the window (``estimate``: the scaled
-    request counts of a sampled fetch)."""
-    failed_deploys = sum(1 for d in deploys.deploys if d.failed)
-    traffic = _traffic(con, window, failed_deploys)
+    """State, numbers, onset, recovery and the trigger deploy of the window (``traffic``: `measure`'s;
+    ``estimate``: the scaled request counts of a sampled fetch)."""
     failing = sorted(
         (f for f in findings
          if f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED) and f.first_seen
