@@ -343,6 +343,46 @@ class Window:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """A part of the window that could not be read, and why (report contract: `missing[]`)."""
+
+    source: str  # the input file, or `cloud-logging`
+    reason: str
+    query: str | None = None  # the Cloud Logging query that lacks the range (none for a file)
+    start: str | None = None  # RFC 3339 as the fetch recorded it; none when unknown (a cut file)
+    end: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Contract shape of one `missing` object."""
+        query = {} if self.query is None else {"query": self.query}
+        return {"source": self.source} | query | {"start": self.start, "end": self.end, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class RequestSample:
+    """How a live fetch sampled healthy requests, so that counts scaled from it say what they are."""
+
+    WHAT: ClassVar[str] = "healthy request logs (failing requests are counted exactly)"
+    METHOD: ClassVar[str] = "read exactly up to a cut, then sample(insertId, fraction) scaled by 1/fraction"
+
+    fractions: tuple[float, ...]  # each sampled range's fraction, distinct, ascending
+    size: int  # sampled entries read
+    start: str  # RFC 3339, as the fetch recorded its ranges
+    end: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Contract shape of `stats.sample` and `status.sample`."""
+        return {
+            "what": self.WHAT,
+            "fraction": self.fractions[0] if len(self.fractions) == 1 else list(self.fractions),
+            "size": self.size,
+            "from": self.start,
+            "to": self.end,
+            "method": self.METHOD,
+        }
+
+
+@dataclass(frozen=True)
 class Estimate:
     """Request counts scaled back from sampled healthy requests (failing ones are counted exactly)."""
 
@@ -352,11 +392,11 @@ class Estimate:
     error_rate: float | None
     recent_requests: int
     recent_error_rate: float | None
-    sample: Mapping[str, Any]  # what was sampled, the fraction, the size, from, to and the method
+    sample: RequestSample
 
     def to_json(self) -> dict[str, Any]:
         """The stats' labels of an estimate (the numbers themselves are the stats' own fields)."""
-        return {"estimated": True, "estimated_fields": list(self.FIELDS), "sample": dict(self.sample)}
+        return {"estimated": True, "estimated_fields": list(self.FIELDS), "sample": self.sample.to_json()}
 
 
 @dataclass(frozen=True)
@@ -373,7 +413,7 @@ class LoadStats:
     sources: tuple[str, ...] = ()
     truncated: bool = False
     missing_ranges: tuple[str, ...] = ()
-    missing: tuple[Mapping[str, Any], ...] = ()  # contract `missing` objects: source, start, end, reason
+    missing: tuple[Gap, ...] = ()
     data_warning: str | None = None
     by_log_id: Mapping[str, int] = field(default_factory=dict)
     by_severity: Mapping[str, int] = field(default_factory=dict)
@@ -402,7 +442,7 @@ class LoadStats:
             "truncated": self.truncated,
             "missing_ranges": list(self.missing_ranges),
             "complete": self.complete,
-            "missing": [dict(m) for m in self.missing],
+            "missing": [m.to_json() for m in self.missing],
             "data_warning": self.data_warning,
             "by_log_id": dict(self.by_log_id),
             "by_severity": dict(self.by_severity),
@@ -528,12 +568,16 @@ class Verdict:
     trigger: Trigger | None = None
     reasons: tuple[str, ...] = ()
     # Request totals scaled back from a sample of healthy requests (failures are counted exactly).
-    estimated: bool = False
-    sample: Mapping[str, Any] = field(default_factory=dict)
+    sample: RequestSample | None = None
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the request totals are scaled from a sample."""
+        return self.sample is not None
 
     def to_json(self) -> dict[str, Any]:
         """Contract shape of `status`."""
-        extra: dict[str, Any] = {"estimated": True, "sample": dict(self.sample)} if self.estimated else {}
+        extra: dict[str, Any] = {"estimated": True, "sample": self.sample.to_json()} if self.sample else {}
         return extra | {
             "state": self.state.value,
             "requests": self.requests,

@@ -164,7 +164,7 @@ def test_load_live_marks_truncated_and_missing(
     stats = loaded.load_stats()
     assert stats.missing_ranges == loaded.missing
     assert stats.complete is False and loaded.warning() is not None
-    assert {g["query"] for g in stats.missing} >= {"signals", "requests"}
+    assert {g.query for g in stats.missing} >= {"signals", "requests"}
     fake.faults.clear()
     budget = api.load_live(service=SERVICE, since="1h", max_entries=20, refresh=True)
     assert budget.truncated

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from rca.engine.store import Store
 from rca.errors import NoEntriesError
-from rca.model import Estimate, LoadStats, Window
+from rca.model import Estimate, Gap, LoadStats, RequestSample, Window
 from rca.sources.files import read_input
 from rca.sources.problems import Problems
 from rca.timeutil import naive_utc, parse_rfc3339, resolve_window, rfc3339
@@ -40,7 +40,7 @@ class Loaded:
     truncated: bool = False
     missing: tuple[str, ...] = ()
     source_stats: dict[str, Any] = field(default_factory=dict)
-    gaps: tuple[dict[str, Any], ...] = ()
+    gaps: tuple[Gap, ...] = ()
     estimates: Estimate | None = None
 
     @property
@@ -48,21 +48,14 @@ class Loaded:
         """False when part of the window could not be read (see `missing_ranges`)."""
         return not self.all_gaps()
 
-    def all_gaps(self) -> list[dict[str, Any]]:
-        """What is missing and why: fetch gaps plus cut input files, as JSON objects."""
+    def all_gaps(self) -> list[Gap]:
+        """What is missing and why: fetch gaps plus cut input files."""
         gaps = list(self.gaps)
         if self.problems.counts.get("truncated"):
             cut = [p for p in self.problems.kept if "truncat" in p.reason or "invalid JSON" in p.reason]
             for p in cut or self.problems.kept[:1]:
-                gaps.append(
-                    {
-                        "source": p.source,
-                        "start": None,
-                        "end": None,
-                        "reason": f"input file is cut short at line {p.line}: entries after it are missing "
-                        f"({p.reason})",
-                    }
-                )
+                cut_at = f"input file is cut short at line {p.line}: entries after it are missing"
+                gaps.append(Gap(p.source, f"{cut_at} ({p.reason})"))
         return gaps
 
     def warning(self) -> str | None:
@@ -71,11 +64,11 @@ class Loaded:
         if not gaps:
             return None
         first = gaps[0]
-        where = first.get("query") or first.get("source") or "input"
-        span = f" {first['start']} .. {first['end']}" if first.get("start") else ""
+        where = first.query or first.source or "input"
+        span = f" {first.start} .. {first.end}" if first.start else ""
         more = f" and {len(gaps) - 1} more gap(s)" if len(gaps) > 1 else ""
         return (
-            f"INCOMPLETE DATA: {where}{span} is missing ({first['reason']}){more}. "
+            f"INCOMPLETE DATA: {where}{span} is missing ({first.reason}){more}. "
             "Counts and rates cover only what was read, and a cause whose evidence lies in the gap "
             "may be missed or ranked lower; re-run when the source is reachable, or raise --max-entries."
         )
@@ -118,7 +111,7 @@ class Loaded:
             sources=self.sources,
             truncated=self.truncated,
             missing_ranges=self.missing
-            + tuple(f"{g['source']}: {g['reason']}" for g in gaps if "query" not in g),
+            + tuple(f"{g.source}: {g.reason}" for g in gaps if g.query is None),
             missing=tuple(gaps),
             data_warning=self.warning(),
             by_log_id=dict(self.counts("log_id")),
@@ -296,12 +289,9 @@ def _fetch(
     return path, result, start, end
 
 
-def _gaps(result: Any) -> tuple[dict[str, Any], ...]:
-    """The fetch's missing ranges as contract ``missing`` objects."""
-    return tuple(
-        {"source": "cloud-logging", "query": m.query, "start": m.start, "end": m.end, "reason": m.reason}
-        for m in result.missing
-    )
+def _gaps(result: Any) -> tuple[Gap, ...]:
+    """The fetch's missing ranges, as the report's gaps."""
+    return tuple(Gap("cloud-logging", m.reason, m.query, m.start, m.end) for m in result.missing)
 
 
 _HEALTHY = "http_status IS NOT NULL AND http_status < 500 AND http_status <> 429"
@@ -350,21 +340,18 @@ def _estimates(loaded: Loaded, strata: Sequence[Any]) -> Estimate | None:
     requests = round(healthy(start, end) + failed_all)
     recent_failed_all, recent_5xx = failing(recent, end)
     recent_requests = round(healthy(recent, end) + recent_failed_all)
-    size = sum(int(st.fetched) for st in sampled)
-    fractions = sorted({float(st.fraction) for st in sampled})
+    sample = RequestSample(
+        fractions=tuple(sorted({float(st.fraction) for st in sampled})),
+        size=sum(int(st.fetched) for st in sampled),
+        start=min(sampled, key=lambda st: parse_rfc3339(st.start)).start,  # as times, not as text
+        end=max(sampled, key=lambda st: parse_rfc3339(st.end)).end,
+    )
     return Estimate(
         requests=requests,
         error_rate=round(s5xx / requests, 4) if requests else None,
         recent_requests=recent_requests,
         recent_error_rate=round(recent_5xx / recent_requests, 4) if recent_requests else None,
-        sample={
-            "what": "healthy request logs (failing requests are counted exactly)",
-            "fraction": fractions[0] if len(fractions) == 1 else fractions,
-            "size": size,
-            "from": min(st.start for st in sampled),
-            "to": max(st.end for st in sampled),
-            "method": "read exactly up to a cut, then sample(insertId, fraction) scaled by 1/fraction",
-        },
+        sample=sample,
     )
 
 

@@ -80,7 +80,7 @@ class Result:
             "window": self.window.to_json(),
             "status": self.verdict.to_json() if self.verdict else None,
             "complete": self.stats.load.complete,
-            "missing": [dict(m) for m in self.stats.load.missing],
+            "missing": [m.to_json() for m in self.stats.load.missing],
             "stats": self.stats.to_json(),
             "findings": [
                 f.to_json() | {"baseline": self.baseline_phrases.get(f.pattern_id, "")} for f in self.findings

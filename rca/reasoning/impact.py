@@ -85,7 +85,7 @@ def decide(
     decided = verdict.decide(traffic, periods, len(failing), trigger(con, deploys, onset, hint))
     if estimate is None:
         return decided
-    return replace(decided, estimated=True, sample=dict(estimate.sample))
+    return replace(decided, sample=estimate.sample)
 
 
 def trigger(
