@@ -105,8 +105,8 @@ def patterns(extra_dirs: Sequence[str | Path] = ()) -> pd.DataFrame:
     from rca.library.loader import load_library
 
     rows = [
-        {"id": p.id, "area": p.area, "title": p.title, "category": p.category.value, "layer": p.layer,
-         "role": p.role.value, "severity": p.severity, "generic": p.generic, "causes": list(p.causes),
+        {"id": p.id, "area": p.area, "title": p.title, "category": p.category.value, "layer": p.layer.value,
+         "role": p.role.value, "severity": p.severity.value, "generic": p.generic, "causes": list(p.causes),
          "caused_by": list(p.caused_by), "kind": p.kind, "frames": p.frames, "runtime": list(p.runtimes),
          "surface": list(p.surfaces), "path": p.path}
         for p in load_library([Path(d) for d in extra_dirs]).patterns

@@ -10,7 +10,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rca.timeutil import Periods, periods, rfc3339
 
 
 class Category(str, enum.Enum):
@@ -43,8 +46,33 @@ class Role(str, enum.Enum):
     CONTEXT = "context"
 
 
-LAYERS = ("platform", "network", "database", "runtime", "application", "deploy", "dependency")
-SEVERITIES = ("info", "warning", "error", "critical")
+class Layer(str, enum.Enum):
+    """Where in the stack a pattern's failure lives; the chain ranks user-facing layers first."""
+
+    PLATFORM = "platform"
+    NETWORK = "network"
+    DATABASE = "database"
+    RUNTIME = "runtime"
+    APPLICATION = "application"
+    DEPLOY = "deploy"
+    DEPENDENCY = "dependency"
+
+
+class Severity(str, enum.Enum):
+    """How bad a pattern's match is (a pattern's field, not a log entry's severity: rca/severity.py)."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    CRITICAL = "critical"
+
+
+class Status(str, enum.Enum):
+    """A finding measured against the baseline (report contract: `findings[].status`)."""
+
+    ACTIVE = "active"  # not seen before the incident
+    ELEVATED = "elevated"  # seen before, at a clearly lower rate
+    PRE_EXISTING = "pre-existing"  # seen before at a similar rate, or steady while the failures grew
 
 
 @dataclass(frozen=True)
@@ -109,8 +137,8 @@ class Pattern:
     area: str
     title: str
     category: Category
-    layer: str
-    severity: str
+    layer: Layer
+    severity: Severity
     role: Role
     match: Match
     why: str
@@ -169,7 +197,7 @@ class Finding:
 
     pattern_id: str
     category: Category
-    layer: str
+    layer: Layer
     role: Role
     title: str
     count: int
@@ -183,20 +211,20 @@ class Finding:
     event_ids: tuple[int, ...]
     baseline_count: int = 0
     incident_count: int = 0
-    status: str = "active"  # active | pre-existing | after-symptom
+    status: Status = Status.ACTIVE
 
     def to_json(self) -> dict[str, Any]:
         """Contract shape of a finding."""
         return {
             "pattern_id": self.pattern_id,
             "category": self.category.value,
-            "layer": self.layer,
+            "layer": self.layer.value,
             "role": self.role.value,
             "title": self.title,
             "count": self.count,
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,
-            "status": self.status,
+            "status": self.status.value,
             "baseline_count": self.baseline_count,
             "incident_count": self.incident_count,
             "revisions": list(self.revisions),
@@ -294,10 +322,191 @@ class Remediation:
 
 @dataclass(frozen=True)
 class Window:
-    """The analysed time window, RFC 3339 UTC strings."""
+    """The analysed time window and how far back the input reaches, as aware UTC datetimes.
 
-    start: str | None
-    end: str | None
+    A bound is None for a whole input read without --since until the analysis takes the span of
+    its entries. Times become RFC 3339 text only at the output edge (`to_json`).
+    """
+
+    start: datetime | None
+    end: datetime | None
+    baseline_start: datetime | None = None  # the baseline before the window begins here
+    earliest: datetime | None = None  # the first entry kept, baseline included
+
+    def periods(self) -> Periods:
+        """Seconds of log the baseline and the window really cover."""
+        return periods(self.baseline_start, self.start, self.end, self.earliest)
+
+    def to_json(self) -> dict[str, str | None]:
+        """Contract shape of `window`."""
+        return {"start": rfc3339(self.start), "end": rfc3339(self.end)}
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A part of the window that could not be read, and why (report contract: `missing[]`)."""
+
+    source: str  # the input file, or `cloud-logging`
+    reason: str
+    query: str | None = None  # the Cloud Logging query that lacks the range (none for a file)
+    start: str | None = None  # RFC 3339 as the fetch recorded it; none when unknown (a cut file)
+    end: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Contract shape of one `missing` object."""
+        query = {} if self.query is None else {"query": self.query}
+        return {"source": self.source} | query | {"start": self.start, "end": self.end, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class RequestSample:
+    """How a live fetch sampled healthy requests, so that counts scaled from it say what they are."""
+
+    WHAT: ClassVar[str] = "healthy request logs (failing requests are counted exactly)"
+    METHOD: ClassVar[str] = "read exactly up to a cut, then sample(insertId, fraction) scaled by 1/fraction"
+
+    fractions: tuple[float, ...]  # each sampled range's fraction, distinct, ascending
+    size: int  # sampled entries read
+    start: str  # RFC 3339, as the fetch recorded its ranges
+    end: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Contract shape of `stats.sample` and `status.sample`."""
+        return {
+            "what": self.WHAT,
+            "fraction": self.fractions[0] if len(self.fractions) == 1 else list(self.fractions),
+            "size": self.size,
+            "from": self.start,
+            "to": self.end,
+            "method": self.METHOD,
+        }
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Request counts scaled back from sampled healthy requests (failing ones are counted exactly)."""
+
+    FIELDS: ClassVar[tuple[str, ...]] = ("requests", "error_rate", "recent_requests", "recent_error_rate")
+
+    requests: int
+    error_rate: float | None
+    recent_requests: int
+    recent_error_rate: float | None
+    sample: RequestSample
+
+    def to_json(self) -> dict[str, Any]:
+        """The stats' labels of an estimate (the numbers themselves are the stats' own fields)."""
+        return {"estimated": True, "estimated_fields": list(self.FIELDS), "sample": self.sample.to_json()}
+
+
+@dataclass(frozen=True)
+class LoadStats:
+    """What loading met on the way: coverage figures for the report (rca/api/loading.py builds them)."""
+
+    read: int = 0
+    duplicates_dropped: int = 0
+    outside_window: int = 0
+    other_services: int = 0
+    naive_timestamps: int = 0
+    skipped_lines: int = 0
+    skipped_by_kind: Mapping[str, int] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+    truncated: bool = False
+    missing_ranges: tuple[str, ...] = ()
+    missing: tuple[Gap, ...] = ()
+    data_warning: str | None = None
+    by_log_id: Mapping[str, int] = field(default_factory=dict)
+    by_severity: Mapping[str, int] = field(default_factory=dict)
+    time_span: tuple[datetime | None, datetime | None] = (None, None)
+    tracebacks_rejoined: int = 0
+    entries_absorbed: int = 0
+    estimate: Estimate | None = None
+    by_source: Mapping[str, Any] = field(default_factory=dict)  # a source's own figures, under its name
+
+    @property
+    def complete(self) -> bool:
+        """False when part of the window could not be read (see `missing`)."""
+        return not self.missing
+
+    def to_json(self) -> dict[str, Any]:
+        """The load figures of the report's `stats`."""
+        return {
+            "read": self.read,
+            "duplicates_dropped": self.duplicates_dropped,
+            "outside_window": self.outside_window,
+            "other_services": self.other_services,
+            "naive_timestamps": self.naive_timestamps,
+            "skipped_lines": self.skipped_lines,
+            "skipped_by_kind": dict(sorted(self.skipped_by_kind.items())),
+            "sources": list(self.sources),
+            "truncated": self.truncated,
+            "missing_ranges": list(self.missing_ranges),
+            "complete": self.complete,
+            "missing": [m.to_json() for m in self.missing],
+            "data_warning": self.data_warning,
+            "by_log_id": dict(self.by_log_id),
+            "by_severity": dict(self.by_severity),
+            "time_span": [rfc3339(t) for t in self.time_span],
+            "tracebacks_rejoined": self.tracebacks_rejoined,
+            "entries_absorbed": self.entries_absorbed,
+        } | (self.estimate.to_json() if self.estimate else {}) | dict(self.by_source)
+
+
+@dataclass(frozen=True)
+class RecentTraffic:
+    """Requests in the last minutes of the window: an incident can look mild averaged over an hour
+    while the service is down by the end of it."""
+
+    window_s: int
+    requests: int
+    error_rate: float | None
+
+
+@dataclass(frozen=True)
+class Stats:
+    """The report's `stats`: what was read, matched and served in the window.
+
+    With a sampled fetch (`load.estimate`) the request figures are the scaled estimates.
+    """
+
+    entries: int
+    baseline_entries: int
+    events: int
+    matched: int
+    matched_events: int
+    requests: int
+    server_errors: int
+    rate_limited: int
+    error_rate: float | None
+    error_entries: int
+    revisions: tuple[str, ...]
+    findings: int
+    deploys: int
+    recent: RecentTraffic | None
+    load: LoadStats
+
+    def to_json(self) -> dict[str, Any]:
+        """Contract shape of `stats`."""
+        recent = {} if self.recent is None else {
+            "recent_window_s": self.recent.window_s,
+            "recent_requests": self.recent.requests,
+            "recent_error_rate": self.recent.error_rate,
+        }
+        return {
+            "entries": self.entries,
+            "baseline_entries": self.baseline_entries,
+            "events": self.events,
+            "matched": self.matched,
+            "matched_events": self.matched_events,
+            "requests": self.requests,
+            "server_errors": self.server_errors,
+            "rate_limited": self.rate_limited,
+            "error_rate": self.error_rate,
+            "error_entries": self.error_entries,
+            "revisions": list(self.revisions),
+            "findings": self.findings,
+            "deploys": self.deploys,
+        } | recent | self.load.to_json()
 
 
 @dataclass(frozen=True)
@@ -359,12 +568,16 @@ class Verdict:
     trigger: Trigger | None = None
     reasons: tuple[str, ...] = ()
     # Request totals scaled back from a sample of healthy requests (failures are counted exactly).
-    estimated: bool = False
-    sample: Mapping[str, Any] = field(default_factory=dict)
+    sample: RequestSample | None = None
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the request totals are scaled from a sample."""
+        return self.sample is not None
 
     def to_json(self) -> dict[str, Any]:
         """Contract shape of `status`."""
-        extra: dict[str, Any] = {"estimated": True, "sample": dict(self.sample)} if self.estimated else {}
+        extra: dict[str, Any] = {"estimated": True, "sample": self.sample.to_json()} if self.sample else {}
         return extra | {
             "state": self.state.value,
             "requests": self.requests,

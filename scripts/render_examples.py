@@ -78,12 +78,11 @@ def _relative_sources(result: Result) -> Result:
     """Show input paths relative to the repository, so reports do not depend on the checkout's location."""
     from dataclasses import replace
 
-    stats = dict(result.stats)
-    stats["sources"] = [
+    sources = tuple(
         str(Path(s).resolve().relative_to(ROOT)) if Path(s).is_absolute() else s
-        for s in stats.get("sources", [])
-    ]
-    return replace(result, stats=stats)
+        for s in result.stats.load.sources
+    )
+    return replace(result, stats=replace(result.stats, load=replace(result.stats.load, sources=sources)))
 
 
 def render_all(out: Path = OUT) -> dict[Path, str]:

@@ -78,7 +78,7 @@ def test_analyze_on_a_row_subset_sees_only_that_subset(entries: pd.DataFrame) ->
     """Slicing the frame with pandas (here: dropping the Cloud SQL logs) changes what the analysis sees."""
     subset = entries[entries["resource_type"] != "cloudsql_database"]
     analysis = rca.analyze(subset)
-    assert analysis.result.stats["entries"] == int(subset["in_window"].sum())
+    assert analysis.result.stats.entries == int(subset["in_window"].sum())
     assert "cloudsql-postgres-healthy" not in set(analysis.findings["pattern_id"])
 
 

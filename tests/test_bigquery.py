@@ -127,7 +127,7 @@ def test_parity_with_the_file_path(endpoint: FakeBigQueryServer, name: str, layo
     got = api.analyze(loaded).result
     assert _essence(got) == _essence(want)
     assert loaded.sources[0].startswith("bigquery:")
-    assert loaded.load_stats()["bigquery"]["rows_returned"] > 0
+    assert loaded.load_stats().by_source["bigquery"]["rows_returned"] > 0
 
 
 def test_python_api_takes_the_same_sources(endpoint: FakeBigQueryServer) -> None:
@@ -201,7 +201,7 @@ def test_every_job_carries_the_cap_and_labels(endpoint: FakeBigQueryServer) -> N
     for job in jobs:
         assert job.config["labels"]["tool"] == "rca"
         assert job.config["query"]["queryParameters"]
-    stats = loaded.load_stats()["bigquery"]
+    stats = loaded.load_stats().by_source["bigquery"]
     assert stats["maximum_bytes_billed"] == cap
     assert real.cache_hit or stats["bytes_billed"] >= cost.MIN_BILLED  # an identical earlier query: free
 
@@ -227,7 +227,7 @@ def test_closed_window_is_cached(endpoint: FakeBigQueryServer) -> None:
     runs = len(endpoint.query_jobs(dry_run=False))
     again = api.load_bigquery(options, service="billing-api", since=start, until=end)
     assert len(endpoint.query_jobs(dry_run=False)) == runs
-    assert again.load_stats()["bigquery"]["cached"] is True
+    assert again.load_stats().by_source["bigquery"]["cached"] is True
 
 
 def test_sql_out_writes_the_queries(endpoint: FakeBigQueryServer, tmp_path: Path) -> None:

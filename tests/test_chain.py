@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from rca.model import Category, Finding, Match, Pattern, Role, Rule
+from rca.model import Category, Finding, Layer, Match, Pattern, Role, Rule, Severity, Status
 from rca.reasoning import chain, whys
 
 T0 = datetime(2025, 9, 15, 15, 0, 0)
@@ -20,7 +20,7 @@ def pattern(
     caused_by: tuple[str, ...] = (),
     rules: tuple[Rule, ...] = (),
     http: bool = False,
-    layer: str = "application",
+    layer: Layer = Layer.APPLICATION,
 ) -> Pattern:
     """A minimal pattern; only the fields the chain reads matter."""
     return Pattern(
@@ -29,7 +29,7 @@ def pattern(
         title=f"{pid} happened",
         category=category,
         layer=layer,
-        severity="error",
+        severity=Severity.ERROR,
         role=role,
         match=Match(any=("x",), http_status=(500, 599) if http else None),
         why=f"{pid} happened {{count}} times",
@@ -43,7 +43,7 @@ def node(
     p: Pattern,
     times: list[int],
     instance: str = "i1",
-    status: str = "active",
+    status: Status = Status.ACTIVE,
     events: list[int] | None = None,
     baseline: int = 0,
 ) -> chain.Node:
@@ -87,7 +87,7 @@ def conclude(*nodes: chain.Node):  # type: ignore[no-untyped-def]
 def test_chain_follows_knowledge_from_symptom_to_deepest_cause() -> None:
     """The chain runs symptom -> intermediate -> cause along library edges, root cause last."""
     s = node(
-        pattern("http-503", Role.SYMPTOM, http=True, layer="platform", caused_by=("startup-failed",)),
+        pattern("http-503", Role.SYMPTOM, http=True, layer=Layer.PLATFORM, caused_by=("startup-failed",)),
         [30, 40],
     )
     m = node(pattern("startup-failed", Role.SYMPTOM, caused_by=("db-timeout",)), [20])
@@ -111,7 +111,7 @@ def test_contradicting_time_order_removes_a_known_edge() -> None:
 def test_pre_existing_finding_is_never_root_cause() -> None:
     """A cause seen before the incident at a similar rate is noise, reported with that reason."""
     s = node(pattern("http-503", Role.SYMPTOM, http=True, caused_by=("noise",)), [30])
-    noise = node(pattern("noise", Role.CAUSE), [5], status="pre-existing", baseline=4)
+    noise = node(pattern("noise", Role.CAUSE), [5], status=Status.PRE_EXISTING, baseline=4)
     _, root, hyps, _ = conclude(s, noise)
     assert root.category is Category.UNKNOWN
     assert "present before the incident" in hyps[0].why_not
@@ -146,7 +146,7 @@ def test_rule_on_other_finding_changes_category_and_adds_conclusion() -> None:
     )
     cause = pattern("connect-timeout", Role.CAUSE, Category.NETWORK_CONNECTIVITY, rules=(rule_db, rule_ok))
     s = node(pattern("http-503", Role.SYMPTOM, http=True, caused_by=("connect-timeout",)), [30])
-    healthy = node(pattern("db-healthy", Role.CONTEXT), [1, 50], status="pre-existing", baseline=3)
+    healthy = node(pattern("db-healthy", Role.CONTEXT), [1, 50], status=Status.PRE_EXISTING, baseline=3)
     links, root, hyps, _ = conclude(s, node(cause, [10]), healthy)
     assert root.category is Category.NETWORK_CONNECTIVITY
     assert links[-1].statement == "The database was up, so the path is at fault."
@@ -184,7 +184,7 @@ def test_same_traceback_adds_support() -> None:
 def test_user_facing_symptom_is_explained_first() -> None:
     """Request-log symptoms outrank internal ones as the thing to explain (why 1)."""
     internal = node(pattern("startup-failed", Role.SYMPTOM), [1, 2, 3, 4, 5])
-    requests = node(pattern("http-503", Role.SYMPTOM, http=True, layer="platform"), [30])
+    requests = node(pattern("http-503", Role.SYMPTOM, http=True, layer=Layer.PLATFORM), [30])
     picked = chain.main_symptom([internal, requests])
     assert picked is not None and picked.id == "http-503"
 

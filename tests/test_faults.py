@@ -162,9 +162,9 @@ def test_load_live_marks_truncated_and_missing(
     assert any(m.startswith("signals: ") and "gave up after 2 retries" in m for m in loaded.missing)
     assert any(m.startswith("requests: ") and "not run" in m for m in loaded.missing)
     stats = loaded.load_stats()
-    assert stats["missing_ranges"] == list(loaded.missing)
-    assert stats["complete"] is False and loaded.warning() is not None
-    assert {g["query"] for g in stats["missing"]} >= {"signals", "requests"}
+    assert stats.missing_ranges == loaded.missing
+    assert stats.complete is False and loaded.warning() is not None
+    assert {g.query for g in stats.missing} >= {"signals", "requests"}
     fake.faults.clear()
     budget = api.load_live(service=SERVICE, since="1h", max_entries=20, refresh=True)
     assert budget.truncated

@@ -11,7 +11,21 @@ from bs4 import BeautifulSoup, Tag
 from markdown_it import MarkdownIt
 
 from rca.errors import UsageError
-from rca.model import Category, Finding, Hypothesis, Link, Remediation, Role, RootCause, Sample, Window
+from rca.model import (
+    Category,
+    Finding,
+    Hypothesis,
+    Layer,
+    Link,
+    LoadStats,
+    Remediation,
+    Role,
+    RootCause,
+    Sample,
+    Stats,
+    Status,
+    Window,
+)
 from rca.reasoning.analysis import Result, Signal, TimelinePoint
 from rca.reasoning.deploys import Deploy, DeployInfo, RevisionStats
 from rca.report.render import (
@@ -24,6 +38,7 @@ from rca.report.render import (
     md_inline,
     render,
 )
+from rca.timeutil import parse_rfc3339
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = (
@@ -51,12 +66,12 @@ def sample(n: int, message: str, ts: str = "2025-09-15T15:15:38.163074Z") -> Sam
     )
 
 
-def finding(pid: str, role: Role, status: str, samples: tuple[Sample, ...], **fields: str) -> Finding:
+def finding(pid: str, role: Role, status: Status, samples: tuple[Sample, ...], **fields: str) -> Finding:
     """A finding with one value per extracted field, seen 7 times."""
     return Finding(
         pid,
         Category.NETWORK_CONNECTIVITY,
-        "database",
+        Layer.DATABASE,
         role,
         f"title of {pid}",
         7,
@@ -82,10 +97,12 @@ def make_result(message: str = HOSTILE, project: str | None = "netra-staging") -
     s4 = sample(4, message, "2025-09-15T15:15:39.000000Z")
     s5 = sample(5, "checkpoint complete", "2025-09-15T14:16:02.239561Z")
     findings = (
-        finding("uvicorn-startup-failed", Role.SYMPTOM, "active", (s1,)),
-        finding("app-db-init-timeout", Role.CAUSE, "active", (s2, s4), timeout_s="8.0", host="10.107.1.3"),
-        finding("asyncpg-connect-cancelled", Role.CAUSE, "active", (s3,)),
-        finding("cloudsql-postgres-healthy", Role.CONTEXT, "pre-existing", (s5,)),
+        finding("uvicorn-startup-failed", Role.SYMPTOM, Status.ACTIVE, (s1,)),
+        finding(
+            "app-db-init-timeout", Role.CAUSE, Status.ACTIVE, (s2, s4), timeout_s="8.0", host="10.107.1.3"
+        ),
+        finding("asyncpg-connect-cancelled", Role.CAUSE, Status.ACTIVE, (s3,)),
+        finding("cloudsql-postgres-healthy", Role.CONTEXT, Status.PRE_EXISTING, (s5,)),
     )
     chain = (
         Link(
@@ -120,24 +137,31 @@ def make_result(message: str = HOSTILE, project: str | None = "netra-staging") -
     )
     return Result(
         service="netra-backend-staging",
-        window=Window("2025-09-15T14:15:41Z", "2025-09-15T15:15:41Z"),
-        stats={
-            "entries": 3801,
-            "read": 5636,
-            "requests": 274,
-            "server_errors": 120,
-            "error_rate": 0.438,
-            "error_entries": 147,
-            "revisions": ["svc-00691-xl2"],
-            "matched": 2990,
-            "matched_events": 368,
-            "skipped_lines": 2,
-            "skipped_by_kind": {"bad-json": 2},
-            "duplicates_dropped": 3,
-            "truncated": True,
-            "missing_ranges": [],
-            "sources": ["export.json"],
-        },
+        window=Window(parse_rfc3339("2025-09-15T14:15:41Z"), parse_rfc3339("2025-09-15T15:15:41Z")),
+        stats=Stats(
+            entries=3801,
+            baseline_entries=0,
+            events=0,
+            matched=2990,
+            matched_events=368,
+            requests=274,
+            server_errors=120,
+            rate_limited=0,
+            error_rate=0.438,
+            error_entries=147,
+            revisions=("svc-00691-xl2",),
+            findings=4,
+            deploys=1,
+            recent=None,
+            load=LoadStats(
+                read=5636,
+                skipped_lines=2,
+                skipped_by_kind={"bad-json": 2},
+                duplicates_dropped=3,
+                truncated=True,
+                sources=("export.json",),
+            ),
+        ),
         findings=findings,
         chain=chain,
         root_cause=RootCause(

@@ -199,7 +199,7 @@ def test_timestamp_forms_all_land_on_the_same_minute() -> None:
     assert len(stamps) == 12
     assert all(ts is not None and ts.strftime("%Y-%m-%d %H:%M") == "2025-09-15 14:00" for ts in stamps)
     assert [ts.second for ts in stamps] == list(range(1, 13))
-    assert loaded.load_stats()["naive_timestamps"] == 1
+    assert loaded.load_stats().naive_timestamps == 1
 
 
 def test_duplicates_and_order() -> None:

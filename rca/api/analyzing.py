@@ -30,24 +30,12 @@ def analyze(
     """
     from rca.api.exploration import Analysis
     from rca.library.loader import load_library
-    from rca.reasoning.analysis import run
+    from rca.reasoning.analysis import AnalysisInput, run
 
     library = load_library([Path(p) for p in patterns], ignore)
     loaded = _as_loaded(inputs, since, until, service)
-    event_stats = build_events(loaded)
-    meta = {
-        "service": loaded.service,
-        "start": loaded.start,
-        "end": loaded.end,
-        "baseline_start": loaded.baseline_start,
-        "earliest": loaded.earliest(),
-        "load_stats": loaded.load_stats()
-        | {
-            "tracebacks_rejoined": event_stats.get("rejoined", 0),
-            "entries_absorbed": event_stats.get("absorbed", 0),
-        },
-    }
-    return Analysis(run(loaded.store.con, library.patterns, meta), loaded, library)
+    given = AnalysisInput(loaded.window(), loaded.service, loaded.load_stats(build_events(loaded)))
+    return Analysis(run(loaded.store.con, library.patterns, given), loaded, library)
 
 
 def _as_loaded(

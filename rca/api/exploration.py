@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from rca.model import Finding, Hypothesis, Link, Remediation, RootCause
 from rca.reasoning.analysis import Result
+from rca.timeutil import rfc3339
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -217,7 +218,7 @@ class Analysis:
     def __repr__(self) -> str:
         """One line: service, window, root cause category and how many findings."""
         w = self.result.window
-        return (f"<rca.Analysis service={self.result.service!r} window={w.start}..{w.end} "
+        return (f"<rca.Analysis service={self.result.service!r} window={rfc3339(w.start)}..{rfc3339(w.end)} "
                 f"root_cause={self.root_cause.category.value} findings={len(self.result.findings)}>")
 
     def _repr_html_(self) -> str:
@@ -251,7 +252,7 @@ class Analysis:
                  f"{md_inline(_text(r.summary))}", ""]
         lines += [f"{ln.why}. {md_inline(_text(ln.statement))}" for ln in self.result.chain]
         lines += ["", "| finding | status | count | baseline | title |", "| --- | --- | --- | --- | --- |"]
-        lines += [f"| {md_inline(f.pattern_id)} | {f.status} | {f.count} | {f.baseline_count} | "
+        lines += [f"| {md_inline(f.pattern_id)} | {f.status.value} | {f.count} | {f.baseline_count} | "
                   f"{md_inline(_text(f.title))} |" for f in self.result.findings[:_SUMMARY_FINDINGS]]
         return "\n".join(lines) + "\n"
 
@@ -300,8 +301,9 @@ def _df(value: Any) -> pd.DataFrame:
 
 
 def _finding_row(f: Finding) -> dict[str, Any]:
-    return {"pattern_id": f.pattern_id, "category": f.category.value, "role": f.role.value, "layer": f.layer,
-            "status": f.status, "count": f.count, "baseline_count": f.baseline_count,
+    return {"pattern_id": f.pattern_id, "category": f.category.value, "role": f.role.value,
+            "layer": f.layer.value, "status": f.status.value, "count": f.count,
+            "baseline_count": f.baseline_count,
             "first_seen": f.first_seen, "last_seen": f.last_seen, "revisions": list(f.revisions),
             "title": f.title}
 
@@ -335,6 +337,6 @@ def _findings_table(findings: Sequence[Finding]) -> str:
     if not findings:
         return "<p>No pattern matched.</p>"
     head = "<tr><th>finding</th><th>status</th><th>count</th><th>baseline</th><th>title</th></tr>"
-    rows = [f"<tr><td><code>{_h(f.pattern_id)}</code></td><td>{_h(f.status)}</td><td>{f.count}</td>"
+    rows = [f"<tr><td><code>{_h(f.pattern_id)}</code></td><td>{_h(f.status.value)}</td><td>{f.count}</td>"
             f"<td>{f.baseline_count}</td><td>{_h(f.title)}</td></tr>" for f in findings]
     return "<table>" + head + "".join(rows) + "</table>"

@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from rca.engine.store import Store
 from rca.errors import NoEntriesError
+from rca.model import Estimate, Gap, LoadStats, RequestSample, Window
 from rca.sources.files import read_input
 from rca.sources.problems import Problems
-from rca.timeutil import resolve_window, rfc3339
+from rca.timeutil import naive_utc, parse_rfc3339, resolve_window, rfc3339
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from rca.engine.tracebacks import EventStats
 
 
 
@@ -37,29 +40,22 @@ class Loaded:
     truncated: bool = False
     missing: tuple[str, ...] = ()
     source_stats: dict[str, Any] = field(default_factory=dict)
-    gaps: tuple[dict[str, Any], ...] = ()
-    estimates: dict[str, Any] | None = None
+    gaps: tuple[Gap, ...] = ()
+    estimates: Estimate | None = None
 
     @property
     def complete(self) -> bool:
         """False when part of the window could not be read (see `missing_ranges`)."""
         return not self.all_gaps()
 
-    def all_gaps(self) -> list[dict[str, Any]]:
-        """What is missing and why: fetch gaps plus cut input files, as JSON objects."""
+    def all_gaps(self) -> list[Gap]:
+        """What is missing and why: fetch gaps plus cut input files."""
         gaps = list(self.gaps)
         if self.problems.counts.get("truncated"):
             cut = [p for p in self.problems.kept if "truncat" in p.reason or "invalid JSON" in p.reason]
             for p in cut or self.problems.kept[:1]:
-                gaps.append(
-                    {
-                        "source": p.source,
-                        "start": None,
-                        "end": None,
-                        "reason": f"input file is cut short at line {p.line}: entries after it are missing "
-                        f"({p.reason})",
-                    }
-                )
+                cut_at = f"input file is cut short at line {p.line}: entries after it are missing"
+                gaps.append(Gap(p.source, f"{cut_at} ({p.reason})"))
         return gaps
 
     def warning(self) -> str | None:
@@ -68,11 +64,11 @@ class Loaded:
         if not gaps:
             return None
         first = gaps[0]
-        where = first.get("query") or first.get("source") or "input"
-        span = f" {first['start']} .. {first['end']}" if first.get("start") else ""
+        where = first.query or first.source or "input"
+        span = f" {first.start} .. {first.end}" if first.start else ""
         more = f" and {len(gaps) - 1} more gap(s)" if len(gaps) > 1 else ""
         return (
-            f"INCOMPLETE DATA: {where}{span} is missing ({first['reason']}){more}. "
+            f"INCOMPLETE DATA: {where}{span} is missing ({first.reason}){more}. "
             "Counts and rates cover only what was read, and a cause whose evidence lies in the gap "
             "may be missed or ranked lower; re-run when the source is reachable, or raise --max-entries."
         )
@@ -90,38 +86,46 @@ class Loaded:
         ).fetchall()
         return [(str(k), int(n)) for k, n in rows]
 
-    def span(self) -> tuple[str | None, str | None]:
+    def span(self) -> tuple[datetime | None, datetime | None]:
         """First and last entry times actually present in the analysis window."""
         row = self.store.con.execute("SELECT min(ts), max(ts) FROM entries WHERE in_window").fetchone()
-        return (rfc3339(row[0]), rfc3339(row[1])) if row else (None, None)
+        return (_aware_or_none(row[0]), _aware_or_none(row[1])) if row else (None, None)
 
     def earliest(self) -> datetime | None:
         """Earliest timestamp kept (baseline included): how far back the input really reaches."""
         row = self.store.con.execute("SELECT min(ts) FROM entries").fetchone()
         return _aware(row[0]) if row and row[0] is not None else None
 
-    def load_stats(self) -> dict[str, Any]:
-        """Coverage figures of loading, for the report's stats."""
+    def load_stats(self, events: EventStats | None = None) -> LoadStats:
+        """Coverage figures of loading (and of re-joining tracebacks, once ``events`` were built)."""
         st = self.store.stats
-        return {
-            "read": st.read,
-            "duplicates_dropped": st.duplicates,
-            "outside_window": st.outside_window,
-            "other_services": st.filtered_service,
-            "naive_timestamps": st.naive_timestamps,
-            "skipped_lines": self.problems.total,
-            "skipped_by_kind": dict(sorted(self.problems.counts.items())),
-            "sources": list(self.sources),
-            "truncated": self.truncated,
-            "missing_ranges": list(self.missing)
-            + [f"{g['source']}: {g['reason']}" for g in self.all_gaps() if "query" not in g],
-            "complete": self.complete,
-            "missing": self.all_gaps(),
-            "data_warning": self.warning(),
-            "by_log_id": dict(self.counts("log_id")),
-            "by_severity": dict(self.counts("severity")),
-            "time_span": list(self.span()),
-        } | (self.estimates or {}) | self.source_stats
+        gaps = self.all_gaps()
+        return LoadStats(
+            read=st.read,
+            duplicates_dropped=st.duplicates,
+            outside_window=st.outside_window,
+            other_services=st.filtered_service,
+            naive_timestamps=st.naive_timestamps,
+            skipped_lines=self.problems.total,
+            skipped_by_kind=dict(sorted(self.problems.counts.items())),
+            sources=self.sources,
+            truncated=self.truncated,
+            missing_ranges=self.missing
+            + tuple(f"{g.source}: {g.reason}" for g in gaps if g.query is None),
+            missing=tuple(gaps),
+            data_warning=self.warning(),
+            by_log_id=dict(self.counts("log_id")),
+            by_severity=dict(self.counts("severity")),
+            time_span=self.span(),
+            tracebacks_rejoined=events.rejoined if events else 0,
+            entries_absorbed=events.absorbed if events else 0,
+            estimate=self.estimates,
+            by_source=self.source_stats,
+        )
+
+    def window(self) -> Window:
+        """The analysis window, its baseline and how far back the input reaches."""
+        return Window(self.start, self.end, self.baseline_start, self.earliest())
 
     def window_count(self) -> int:
         """Entries inside the analysis window (the baseline excluded)."""
@@ -153,6 +157,10 @@ def _aware(value: datetime) -> datetime:
     from datetime import timezone
 
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def _aware_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else _aware(value)
 
 
 def _nothing_message(
@@ -281,24 +289,23 @@ def _fetch(
     return path, result, start, end
 
 
-def _gaps(result: Any) -> tuple[dict[str, Any], ...]:
-    """The fetch's missing ranges as contract ``missing`` objects."""
-    return tuple(
-        {"source": "cloud-logging", "query": m.query, "start": m.start, "end": m.end, "reason": m.reason}
-        for m in result.missing
-    )
+def _gaps(result: Any) -> tuple[Gap, ...]:
+    """The fetch's missing ranges, as the report's gaps."""
+    return tuple(Gap("cloud-logging", m.reason, m.query, m.start, m.end) for m in result.missing)
 
 
 _HEALTHY = "http_status IS NOT NULL AND http_status < 500 AND http_status <> 429"
 
 
-def _estimates(loaded: Loaded, strata: Sequence[Any]) -> dict[str, Any] | None:
+def _estimates(loaded: Loaded, strata: Sequence[Any]) -> Estimate | None:
     """Request counts scaled back from sampled strata, labelled as estimates, or None when exact.
 
     Failing requests (5xx, 429) are always read in full; healthy ones may have been read exactly
     up to a cut and sampled after it. Each sampled healthy request stands for 1/fraction.
     """
-    from datetime import timedelta, timezone
+    from datetime import timedelta
+
+    from rca.reasoning.impact import RECENT
 
     sampled = [st for st in strata if float(st.fraction) < 1.0]
     if not sampled or loaded.start is None or loaded.end is None:
@@ -306,8 +313,7 @@ def _estimates(loaded: Loaded, strata: Sequence[Any]) -> dict[str, Any] | None:
     con = loaded.store.con
 
     def naive(text: str | datetime) -> datetime:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00")) if isinstance(text, str) else text
-        return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+        return naive_utc(parse_rfc3339(text) if isinstance(text, str) else text)
 
     def healthy(lo: datetime, hi: datetime) -> float:
         total = 0.0
@@ -329,29 +335,24 @@ def _estimates(loaded: Loaded, strata: Sequence[Any]) -> dict[str, Any] | None:
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
     start, end = naive(loaded.start), naive(loaded.end) + timedelta(microseconds=1)
-    recent = naive(loaded.end) - timedelta(seconds=600)
+    recent = naive(loaded.end) - timedelta(seconds=RECENT)
     failed_all, s5xx = failing(start, end)
     requests = round(healthy(start, end) + failed_all)
     recent_failed_all, recent_5xx = failing(recent, end)
     recent_requests = round(healthy(recent, end) + recent_failed_all)
-    size = sum(int(st.fetched) for st in sampled)
-    fractions = sorted({float(st.fraction) for st in sampled})
-    return {
-        "requests": requests,
-        "error_rate": round(s5xx / requests, 4) if requests else None,
-        "recent_requests": recent_requests,
-        "recent_error_rate": round(recent_5xx / recent_requests, 4) if recent_requests else None,
-        "estimated": True,
-        "estimated_fields": ["requests", "error_rate", "recent_requests", "recent_error_rate"],
-        "sample": {
-            "what": "healthy request logs (failing requests are counted exactly)",
-            "fraction": fractions[0] if len(fractions) == 1 else fractions,
-            "size": size,
-            "from": min(st.start for st in sampled),
-            "to": max(st.end for st in sampled),
-            "method": "read exactly up to a cut, then sample(insertId, fraction) scaled by 1/fraction",
-        },
-    }
+    sample = RequestSample(
+        fractions=tuple(sorted({float(st.fraction) for st in sampled})),
+        size=sum(int(st.fetched) for st in sampled),
+        start=min(sampled, key=lambda st: parse_rfc3339(st.start)).start,  # as times, not as text
+        end=max(sampled, key=lambda st: parse_rfc3339(st.end)).end,
+    )
+    return Estimate(
+        requests=requests,
+        error_rate=round(s5xx / requests, 4) if requests else None,
+        recent_requests=recent_requests,
+        recent_error_rate=round(recent_5xx / recent_requests, 4) if recent_requests else None,
+        sample=sample,
+    )
 
 
 def load_live(
@@ -433,12 +434,11 @@ def fetch_to_file(
     return summary, warning
 
 
-def build_events(loaded: Loaded) -> dict[str, int]:
+def build_events(loaded: Loaded) -> EventStats:
     """Re-join split tracebacks into the `events` table the matcher reads."""
     from rca.engine.tracebacks import build_events as rejoin
 
-    stats = rejoin(loaded.store.con)
-    return {k: int(v) for k, v in vars(stats).items() if isinstance(v, int)}
+    return rejoin(loaded.store.con)
 
 
 _RAW_JOIN = """

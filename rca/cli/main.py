@@ -78,6 +78,43 @@ def _window_options(*, files: bool) -> Callable[[F], F]:
     return decorate
 
 
+def _patterns_option(help_text: str) -> Callable[[F], F]:
+    """--patterns DIR (repeatable), with each command's own help."""
+    directory = click.Path(file_okay=False, path_type=Path)
+    return click.option("--patterns", "pattern_dirs", multiple=True, type=directory, help=help_text)
+
+
+def _fetch_options(*, live: str, strict: str) -> Callable[[F], F]:
+    """--max-entries, --refresh, --strict, --debug: what `analyze` and `fetch` share.
+
+    ``live`` prefixes the help of the options that only matter when fetching from Cloud Logging
+    (``analyze`` also reads files); ``strict`` is each command's own help."""
+
+    def decorate(func: F) -> F:
+        options = [
+            click.option(
+                "--max-entries",
+                type=click.IntRange(min=1),
+                default=50000,
+                show_default=True,
+                help=_sentence(live, "stop after this many entries."),
+            ),
+            click.option("--refresh", is_flag=True, help=_sentence(live, "ignore the local cache.")),
+            click.option("--strict", is_flag=True, help=strict),
+            click.option("--debug", is_flag=True, help="Show Python tracebacks for errors."),
+        ]
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+def _sentence(prefix: str, text: str) -> str:
+    """``text`` after ``prefix``, or capitalised when there is no prefix."""
+    return f"{prefix}{text}" if prefix else text[:1].upper() + text[1:]
+
+
 @main.command(epilog=ANALYZE_EXAMPLES)
 @_window_options(files=True)
 @click.option(
@@ -88,13 +125,7 @@ def _window_options(*, files: bool) -> Callable[[F], F]:
     help="Export file(s) instead of Cloud Logging; repeatable; - for stdin (read anyway when piped); "
     ".gz is fine.",
 )
-@click.option(
-    "--patterns",
-    "pattern_dirs",
-    multiple=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Extra pattern pack directory; overrides built-in patterns by id. Repeatable.",
-)
+@_patterns_option("Extra pattern pack directory; overrides built-in patterns by id. Repeatable.")
 @click.option("--ignore", multiple=True, metavar="ID", help="Pattern id to mute as known noise. Repeatable.")
 @click.option(
     "--format",
@@ -119,20 +150,10 @@ def _window_options(*, files: bool) -> Callable[[F], F]:
 @click.option(
     "--no-redact", is_flag=True, help="Do not redact secrets (passwords, tokens, keys) in the report."
 )
-@click.option(
-    "--max-entries",
-    type=click.IntRange(min=1),
-    default=50000,
-    show_default=True,
-    help="Live fetch: stop after this many entries.",
+@_fetch_options(
+    live="Live fetch: ",
+    strict="Exit 4 (after writing the report) when part of the window could not be read.",
 )
-@click.option("--refresh", is_flag=True, help="Live fetch: ignore the local cache.")
-@click.option(
-    "--strict",
-    is_flag=True,
-    help="Exit 4 (after writing the report) when part of the window could not be read.",
-)
-@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 @bq.bigquery_options
 @guard
 def analyze(
@@ -210,27 +231,12 @@ def analyze(
     help="Write a gcloud-style JSON export (array, newest first) here.",
 )
 @click.option(
-    "--max-entries",
-    type=click.IntRange(min=1),
-    default=50000,
-    show_default=True,
-    help="Stop after this many entries.",
-)
-@click.option(
     "--relevant-only",
     is_flag=True,
     help="Save only what the analysis reads (its pushdown filters; healthy requests may be sampled).",
 )
-@click.option(
-    "--patterns",
-    "pattern_dirs",
-    multiple=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="With --relevant-only: extra pattern pack whose lines to keep. Repeatable.",
-)
-@click.option("--refresh", is_flag=True, help="Ignore the local cache.")
-@click.option("--strict", is_flag=True, help="Exit 4 when part of the window could not be read.")
-@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+@_patterns_option("With --relevant-only: extra pattern pack whose lines to keep. Repeatable.")
+@_fetch_options(live="", strict="Exit 4 when part of the window could not be read.")
 @guard
 def fetch(
     service: str | None,

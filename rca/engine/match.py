@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from rca.engine.store import SEVERITY_NUM
 from rca.library.knowledge import Knowledge, load_knowledge
 from rca.library.loader import extract_fields, match_position
 from rca.library.re2check import compile_re2
 from rca.model import Finding, Pattern, Role, Sample
+from rca.severity import SEVERITY_NUM
 from rca.timeutil import rfc3339
 
 _NAMED_GROUP = re.compile(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>")

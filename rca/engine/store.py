@@ -19,17 +19,7 @@ from typing import Any
 
 import duckdb
 
-SEVERITY_NUM = {
-    "DEFAULT": 0,
-    "DEBUG": 100,
-    "INFO": 200,
-    "NOTICE": 300,
-    "WARNING": 400,
-    "ERROR": 500,
-    "CRITICAL": 600,
-    "ALERT": 700,
-    "EMERGENCY": 800,
-}
+from rca.severity import severity_cases
 
 DEFAULT_MEMORY_LIMIT = "1500MB"
 # One LogEntry is at most 256 KiB (512 KiB for audit logs); a larger line takes the checked
@@ -306,7 +296,7 @@ class Store:
             "(SELECT s.*, s.rowid - s.base + 1 AS ord, i.entry_id, i.in_window "
             "FROM ids i JOIN staged s ON s.rowid = i.rid)"
         )
-        sev_case = " ".join(f"WHEN '{k}' THEN {v}" for k, v in SEVERITY_NUM.items())
+        sev_case = severity_cases()
         self.con.execute(
             f"CREATE TABLE entries AS {self._sql.format(rel=rel, sev_case=sev_case)} ORDER BY entry_id"
         )

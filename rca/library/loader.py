@@ -26,7 +26,18 @@ import yaml
 from rca.errors import PatternError, UsageError
 from rca.library import knowledge
 from rca.library.re2check import compile_re2, dialect_problem, group_names
-from rca.model import Absence, Category, LikelyCause, Match, Pattern, RemediationStep, Role, Rule
+from rca.model import (
+    Absence,
+    Category,
+    Layer,
+    LikelyCause,
+    Match,
+    Pattern,
+    RemediationStep,
+    Role,
+    Rule,
+    Severity,
+)
 from rca.resources import data_dir
 
 CATEGORY_PREFIX = "category:"
@@ -258,7 +269,7 @@ def _build(doc: Mapping[str, Any], path: Path, area: str) -> Pattern:
     examples = doc.get("examples", {})
     return Pattern(
         id=doc["id"], area=area, title=doc["title"], category=Category(doc["category"]),
-        layer=doc["layer"], severity=doc["severity"], role=Role(doc["role"]),
+        layer=Layer(doc["layer"]), severity=Severity(doc["severity"]), role=Role(doc["role"]),
         match=Match(
             any=tuple(m.get("any", ())), all=tuple(m.get("all", ())), none=tuple(m.get("none", ())),
             log_id=tuple(m.get("log_id", ())), resource_type=tuple(m.get("resource_type", ())),

@@ -7,16 +7,16 @@ templates that began (or jumped) with the incident are ranked by Poisson surpris
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rca.mining.novelty import novelty
 from rca.mining.templates import TemplateMiner
-from rca.timeutil import periods, rfc3339
+from rca.timeutil import rfc3339
 
 if TYPE_CHECKING:
-    from rca.model import Pattern, Signal
+    from rca.model import Pattern, Signal, Window
 
 TOP = 5
 MAX_TEXT = 300
@@ -56,7 +56,7 @@ def signal_text(message: str, exc_types: list[str] | None, exc_messages: list[st
 
 
 def unexplained_signals(
-    con: Any, meta: Mapping[str, Any], explained: Collection[int], patterns: Sequence[Pattern] = (),
+    con: Any, window: Window, explained: Collection[int], patterns: Sequence[Pattern] = (),
     top: int = TOP,
 ) -> list[Signal]:
     """The top templates among unexplained error-like events, most surprising first.
@@ -81,7 +81,7 @@ def unexplained_signals(
         if in_window and (tid not in first or ts < first[tid]):
             first[tid] = ts
     texts = {t.id: t.text for t in miner.templates()}
-    chosen = [item for item in novelty(observations, *_spans(meta))
+    chosen = [item for item in novelty(observations, *_spans(window))
               if item.incident_count and (item.new or item.log_ratio > 1.0)][:top]
     nearest = _nearest_patterns([texts[int(i.key)] for i in chosen], patterns)  # type: ignore[call-overload]
     return [
@@ -116,9 +116,9 @@ def _epoch(ts: datetime) -> float:
     return (ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)).timestamp()
 
 
-def _spans(meta: Mapping[str, Any]) -> tuple[float | None, float | None]:
+def _spans(window: Window) -> tuple[float | None, float | None]:
     """Baseline and incident spans in seconds, when the window is known."""
-    if meta.get("start") is None or meta.get("end") is None:
+    if window.start is None or window.end is None:
         return None, None
-    covered = periods(meta.get("baseline_start"), meta["start"], meta["end"], meta.get("earliest"))
+    covered = window.periods()
     return max(1.0, covered.baseline_s), covered.window_s

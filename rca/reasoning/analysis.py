@@ -7,11 +7,10 @@ reports render, and serialises to the contract's JSON deterministically.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from typing import Any
 
-from rca import timeutil
 from rca.engine.match import Hit, aggregate, match_events, samples
 from rca.library.knowledge import load_knowledge
 from rca.model import (
@@ -19,19 +18,24 @@ from rca.model import (
     Finding,
     Hypothesis,
     Link,
+    LoadStats,
     Pattern,
+    RecentTraffic,
     Remediation,
     Role,
     RootCause,
     Signal,
     State,
+    Stats,
+    Status,
     Verdict,
     Window,
 )
 from rca.reasoning import baseline, chain, impact, steady, whys
 from rca.reasoning.deploys import DeployInfo, collect
 from rca.reasoning.impact import RECENT
-from rca.timeutil import naive_utc, rfc3339
+from rca.reasoning.verdict import Traffic, share
+from rca.timeutil import rfc3339
 
 SCHEMA_VERSION = 1
 _UTC = timezone.utc
@@ -52,7 +56,7 @@ class Result:
 
     service: str | None
     window: Window
-    stats: Mapping[str, Any]
+    stats: Stats
     findings: tuple[Finding, ...]
     chain: tuple[Link, ...]
     root_cause: RootCause
@@ -73,10 +77,11 @@ class Result:
         return {
             "schema_version": SCHEMA_VERSION,
             "service": self.service,
-            "window": {"start": self.window.start, "end": self.window.end},
+            "window": self.window.to_json(),
             "status": self.verdict.to_json() if self.verdict else None,
-            "complete": self.stats.get("complete", True), "missing": list(self.stats.get("missing", [])),
-            "stats": dict(self.stats),
+            "complete": self.stats.load.complete,
+            "missing": [m.to_json() for m in self.stats.load.missing],
+            "stats": self.stats.to_json(),
             "findings": [
                 f.to_json() | {"baseline": self.baseline_phrases.get(f.pattern_id, "")} for f in self.findings
             ],
@@ -90,31 +95,42 @@ class Result:
         }
 
 
-def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Result:
-    """Analyse the `events` table of ``con`` with ``patterns``; ``meta`` carries window and stats."""
-    meta = _whole_input_window(con, meta)
+@dataclass(frozen=True)
+class AnalysisInput:
+    """What `run` reads besides the store: the window, the service asked for, what loading met."""
+
+    window: Window
+    service: str | None = None
+    load: LoadStats = field(default_factory=LoadStats)
+
+
+def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
+    """Analyse the `events` table of ``con`` with ``patterns`` over the window ``given``."""
+    window = _whole_input_window(con, given.window)
     knowledge = load_knowledge()
     hits = _specific_first(match_events(con, patterns, knowledge), patterns)
-    periods = timeutil.periods(meta["baseline_start"], meta["start"], meta["end"], meta["earliest"])
+    periods = window.periods()
     findings = baseline.classify(aggregate(con, patterns, hits), periods)
     deploys = collect(con)
-    context = _context(con, meta, deploys) | {}
+    context = _context(con, given.service, deploys)
     for f in sorted(findings, key=lambda f: (f.role is not Role.CONTEXT, -f.count, f.pattern_id)):
         for name, values in f.fields.items():
             context.setdefault(name, values[0])  # e.g. {host} named by a context line of the same run
     lookup = {p.id: p for p in patterns}
     phrases = {f.pattern_id: baseline.describe(f, periods) for f in findings}
+    nodes = _nodes(findings, lookup, hits)
     findings, phrases, step = steady.steady_before_step(
-        findings, _nodes(findings, lookup, hits), meta, phrases, periods.has_baseline
+        findings, nodes, window, phrases, periods.has_baseline
     )
-    nodes = steady.since_step(_nodes(findings, lookup, hits), step)
+    # The same occurrences, with the findings steady noise re-classed.
+    nodes = steady.since_step({f.pattern_id: replace(nodes[f.pattern_id], finding=f) for f in findings}, step)
     links, root, hyps, used = whys.conclude(nodes, context, phrases, knowledge)
     if root.category is Category.UNKNOWN and used:
-        links, root = whys.deploy_fallback(nodes[used[0]], deploys, links, root, rfc3339(meta["start"]))
+        links, root = whys.deploy_fallback(nodes[used[0]], deploys, links, root, rfc3339(window.start))
     # A catch-all, or an exception known only by where it was raised, does not explain what failed:
     # its events still feed the unexplained signals that `rca patterns suggest` drafts from.
     generic = {p.id for p in patterns if p.generic or p.frames}
-    signals = _signals(con, meta, {h.event_id for h in hits if h.pattern_id not in generic}, patterns)
+    signals = _signals(con, window, {h.event_id for h in hits if h.pattern_id not in generic}, patterns)
     if root.category is Category.UNKNOWN and signals:
         top = signals[0]
         since = "new" if top.new else "bursting"
@@ -125,16 +141,17 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
             f"times): {top.template!r}",
             root.confidence,
         )
-    verdict = impact.decide(con, meta, periods, findings, lookup, deploys)
+    traffic = impact.measure(con, window, deploys)
+    verdict = impact.decide(con, traffic, given.load.estimate, periods, findings, lookup, deploys)
     if verdict.state is State.OK:
         # Nothing failed beyond what the baseline already had: no chain, and no cause to name.
         links, used = [], []
         root = RootCause(Category.UNKNOWN, None, "No failure in this window: requests succeeded and no error "
                          "rose above what the baseline already had.", 0.0)
     return Result(
-        service=meta.get("service"),
-        window=Window(rfc3339(meta["start"]), rfc3339(meta["end"])),
-        stats=_stats(con, meta, findings, hits) | {"deploys": len(deploys.deploys)},
+        service=given.service,
+        window=window,
+        stats=_stats(con, window, traffic, given.load, len(findings), hits, len(deploys.deploys)),
         findings=tuple(sorted(findings, key=_finding_order)),
         chain=tuple(links),
         root_cause=root,
@@ -144,22 +161,22 @@ def run(con: Any, patterns: Sequence[Pattern], meta: Mapping[str, Any]) -> Resul
         signals=tuple(signals),
         context=context,
         baseline_phrases=phrases,
-        timeline=tuple(_timeline(con, hits, meta)),
+        timeline=tuple(_timeline(con, hits, window)),
         hits=tuple(hits),
         verdict=verdict,
     )
 
 
-def _whole_input_window(con: Any, meta: Mapping[str, Any]) -> Mapping[str, Any]:
+def _whole_input_window(con: Any, window: Window) -> Window:
     """Read without --since, the window is the whole input: its first and last entry, so that "the
     last ten minutes", the timeline and in-window steps mean the same as for a chosen window."""
-    if meta.get("start") is not None and meta.get("end") is not None:
-        return meta
+    if window.start is not None and window.end is not None:
+        return window
     row = con.execute("SELECT min(ts), max(ts) FROM entries WHERE in_window").fetchone()
     if not row or row[0] is None:
-        return meta
+        return window
     first, last = (t if t.tzinfo else t.replace(tzinfo=_UTC) for t in row)
-    return dict(meta) | {"start": meta.get("start") or first, "end": meta.get("end") or last}
+    return replace(window, start=window.start or first, end=window.end or last)
 
 
 def _specific_first(hits: list[Hit], patterns: Sequence[Pattern]) -> list[Hit]:
@@ -171,9 +188,11 @@ def _specific_first(hits: list[Hit], patterns: Sequence[Pattern]) -> list[Hit]:
     return [h for h in hits if lookup[h.pattern_id].frames is None or h.event_id not in explained]
 
 
+_STATUS_RANK = {Status.ACTIVE: 0, Status.ELEVATED: 1, Status.PRE_EXISTING: 2}
+
+
 def _finding_order(f: Finding) -> tuple[int, int, str]:
-    status_rank = {"active": 0, "elevated": 1, "pre-existing": 2}
-    return (status_rank.get(f.status, 3), -f.count, f.pattern_id)
+    return (_STATUS_RANK[f.status], -f.count, f.pattern_id)
 
 
 def _nodes(
@@ -219,7 +238,7 @@ def _most_common(con: Any, column: str) -> str | None:
     return str(row[0]) if row else None
 
 
-def _context(con: Any, meta: Mapping[str, Any], deploys: DeployInfo) -> dict[str, str]:
+def _context(con: Any, service: str | None, deploys: DeployInfo) -> dict[str, str]:
     """Values that fill templates: project, service, location, revision, plus deploy config."""
     ctx = {name: value for name in ("project", "service", "location") if (value := _most_common(con, name))}
     latest = con.execute(
@@ -228,10 +247,8 @@ def _context(con: Any, meta: Mapping[str, Any], deploys: DeployInfo) -> dict[str
     ).fetchone()
     if latest:
         ctx["revision"] = str(latest[0])
-    if meta.get("service"):
-        ctx["service"] = str(meta["service"])
-    if meta.get("project"):
-        ctx["project"] = str(meta["project"])
+    if service:
+        ctx["service"] = service
     ctx.update(deploys.config)
     if "location" in ctx:
         ctx.setdefault("region", ctx["location"])
@@ -239,21 +256,21 @@ def _context(con: Any, meta: Mapping[str, Any], deploys: DeployInfo) -> dict[str
 
 
 def _stats(
-    con: Any, meta: Mapping[str, Any], findings: Sequence[Finding], hits: Sequence[Hit]
-) -> dict[str, Any]:
+    con: Any, window: Window, traffic: Traffic, load: LoadStats, findings: int, hits: Sequence[Hit],
+    deploys: int,
+) -> Stats:
+    """What was read, matched and served; a sampled fetch's scaled request figures replace the counts."""
     row = con.execute(
         """
         SELECT count(*) FILTER (WHERE in_window),
                count(*) FILTER (WHERE NOT in_window),
-               count(*) FILTER (WHERE in_window AND http_status IS NOT NULL),
-               count(*) FILTER (WHERE in_window AND http_status >= 500),
-               count(*) FILTER (WHERE in_window AND http_status = 429),
-               count(*) FILTER (WHERE in_window AND severity_num >= 500)
+               count(*) FILTER (WHERE in_window AND http_status = 429)
         FROM entries
         """
     ).fetchone()
     assert row is not None
-    entries, base, requests, s5xx, s429, errors = (int(x) for x in row)
+    entries, base, s429 = (int(x) for x in row)
+    requests, s5xx = traffic.requests, traffic.failed
     matched_events = {h.event_id for h in hits if h.in_window}
     revisions = [
         r
@@ -261,67 +278,54 @@ def _stats(
             "SELECT DISTINCT revision FROM entries WHERE in_window AND revision IS NOT NULL ORDER BY revision"
         ).fetchall()
     ]
-    out: dict[str, Any] = {
-        "entries": entries,
-        "baseline_entries": base,
-        "events": _scalar(con, "SELECT count(*) FROM events WHERE in_window"),
-        "matched": _scalar(
+    error_rate = share(s5xx, requests)
+    # "How bad is it now": the verdict's last minutes (none for a window whose end is not known).
+    recent = None if window.end is None else RecentTraffic(
+        RECENT, traffic.recent_requests, share(traffic.recent_failed, traffic.recent_requests)
+    )
+    if load.estimate is not None:
+        est = load.estimate
+        requests, error_rate = est.requests, est.error_rate
+        recent = RecentTraffic(RECENT, est.recent_requests, est.recent_error_rate)
+    return Stats(
+        entries=entries,
+        baseline_entries=base,
+        events=_scalar(con, "SELECT count(*) FROM events WHERE in_window"),
+        matched=_scalar(
             con,
             "SELECT sum(n_members) FROM events WHERE in_window AND event_id IN (SELECT unnest(?::BIGINT[]))",
             [sorted(matched_events)],
         ),
-        "matched_events": len(matched_events),
-        "requests": requests,
-        "server_errors": s5xx,
-        "rate_limited": s429,
-        "error_rate": round(s5xx / requests, 4) if requests else None,
-        "error_entries": errors,
-        "revisions": revisions,
-        "findings": len(findings),
-    }
-    out.update(_recent(con, meta))
-    out.update(meta.get("load_stats", {}))
-    return out
+        matched_events=len(matched_events),
+        requests=requests,
+        server_errors=s5xx,
+        rate_limited=s429,
+        error_rate=error_rate,
+        error_entries=traffic.errors,
+        revisions=tuple(str(r) for r in revisions),
+        findings=findings,
+        deploys=deploys,
+        recent=recent,
+        load=load,
+    )
 
 
-
-
-def _recent(con: Any, meta: Mapping[str, Any]) -> dict[str, Any]:
-    """Requests and 5xx rate in the last ten minutes of the window: an incident can look mild
-    averaged over an hour while the service is down by the end of it."""
-    end = meta.get("end")
-    if end is None:
-        return {}
-    since = naive_utc(end) - timedelta(seconds=RECENT)
-    row = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE http_status >= 500) FROM entries "
-        "WHERE in_window AND http_status IS NOT NULL AND ts >= ?",
-        [since],
-    ).fetchone()
-    requests, errors = (int(row[0]), int(row[1])) if row else (0, 0)
-    return {
-        "recent_window_s": RECENT,
-        "recent_requests": requests,
-        "recent_error_rate": round(errors / requests, 4) if requests else None,
-    }
-
-
-def _bucket_seconds(meta: Mapping[str, Any]) -> int:
+def _bucket_seconds(window: Window) -> int:
     """About 60 buckets across the window, in whole minutes (at least one)."""
-    start, end = meta.get("start"), meta.get("end")
+    start, end = window.start, window.end
     if start is None or end is None:
         return 60
     return max(60, int((end - start).total_seconds() / 60 // 60 * 60))
 
 
-def _timeline(con: Any, hits: Sequence[Hit], meta: Mapping[str, Any]) -> list[TimelinePoint]:
+def _timeline(con: Any, hits: Sequence[Hit], window: Window) -> list[TimelinePoint]:
     """Findings and request status classes per time bucket, across the window.
 
     Request entries are counted per (bucket, status) in SQL; Python formats the few buckets.
     A bucket starts at a whole multiple of `size` seconds since the epoch (times truncated to
     the second).
     """
-    size = _bucket_seconds(meta)
+    size = _bucket_seconds(window)
     counts: dict[tuple[str, str], int] = {}
     labels: dict[int, str] = {}
 
@@ -361,13 +365,11 @@ def _scalar(con: Any, sql: str, params: list[Any] | None = None) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def _signals(
-    con: Any, meta: Mapping[str, Any], explained: set[int], patterns: Sequence[Pattern]
-) -> list[Signal]:
+def _signals(con: Any, window: Window, explained: set[int], patterns: Sequence[Pattern]) -> list[Signal]:
     """Error-like messages no specific pattern explains, new or bursting in the incident."""
     from rca.mining.signals import unexplained_signals
 
-    return list(unexplained_signals(con, meta, explained, patterns))
+    return list(unexplained_signals(con, window, explained, patterns))
 
 
 __all__ = ["Result", "Signal", "co_occurring_symptoms", "run", "samples"]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from rca.model import Finding
+from rca.model import Finding, Status
 from rca.timeutil import Periods
 
 SIMILAR_RATE = 1.5
@@ -38,9 +38,9 @@ def classify(findings: list[Finding], p: Periods) -> list[Finding]:
         if ratio is None:
             out.append(f)
         elif similar(f.incident_count, f.baseline_count * p.window_s / p.baseline_s):
-            out.append(replace(f, status="pre-existing"))
+            out.append(replace(f, status=Status.PRE_EXISTING))
         else:
-            out.append(replace(f, status="elevated"))
+            out.append(replace(f, status=Status.ELEVATED))
     return out
 
 

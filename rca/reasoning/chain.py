@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rca.library.knowledge import Knowledge
-from rca.model import Category, Finding, Pattern, Role, Rule
+from rca.model import Category, Finding, Layer, Pattern, Role, Rule, Status
 
 KNOWLEDGE = 0.5
 # A symptom kind's usual causes (patterns/_knowledge.yaml) are weaker knowledge than an edge a
@@ -317,10 +317,12 @@ def user_facing(node: Node) -> bool:
 
 def main_symptom(nodes: Sequence[Node]) -> Node | None:
     """The symptom to explain: user-facing first, then platform, most frequent, earliest, by id."""
-    symptoms = [n for n in nodes if n.pattern.role is Role.SYMPTOM and n.finding.status != "pre-existing"]
+    symptoms = [
+        n for n in nodes if n.pattern.role is Role.SYMPTOM and n.finding.status is not Status.PRE_EXISTING
+    ]
     if not symptoms:
         return None
-    layer_rank = {"platform": 0, "deploy": 1}
+    layer_rank = {Layer.PLATFORM: 0, Layer.DEPLOY: 1}
     return sorted(
         symptoms,
         key=lambda n: (not user_facing(n), layer_rank.get(n.pattern.layer, 2), -n.finding.count, n.id),
@@ -340,7 +342,7 @@ def best_paths(symptom: Node, nodes: Mapping[str, Node], edges: Mapping[tuple[st
     """Every simple path backwards from the symptom along live edges, best first."""
     into: dict[str, list[Edge]] = {}
     for (c, e), ed in sorted(edges.items()):
-        if ed.score > 0 and nodes[c].finding.status != "pre-existing":
+        if ed.score > 0 and nodes[c].finding.status is not Status.PRE_EXISTING:
             into.setdefault(e, []).append(ed)
     found: list[Path] = []
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from rca.model import Category, Hypothesis, RootCause
+from rca.model import Category, Hypothesis, RootCause, Status
 from rca.reasoning.chain import ORDER_SLACK, Edge, Node
 
 
@@ -32,7 +32,7 @@ def losing_reason(
     periods_phrase: str,
 ) -> str:
     """Why a candidate cause was not chosen, in the report's words."""
-    if node.finding.status == "pre-existing":
+    if node.finding.status is Status.PRE_EXISTING:
         return f"present before the incident at a similar rate ({periods_phrase})"
     rejected = [e for (c, _), e in sorted(edges.items()) if c == node.id and e.rejected]
     origin = explained(chain_ids, edges).get(node.id)
@@ -49,7 +49,7 @@ def losing_reason(
         )
     if rejected:
         return rejected[0].rejected
-    if node.finding.status == "elevated":
+    if node.finding.status is Status.ELEVATED:
         return f"present before the incident ({periods_phrase}); no causal path to the symptom"
     return "no causal path from it to the symptom in the library's knowledge"
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from rca.model import Finding, Pattern, Role, Trigger, Verdict
+from rca.model import Estimate, Finding, Pattern, Role, Severity, Status, Trigger, Verdict, Window
 from rca.reasoning import verdict
 from rca.reasoning.deploys import DeployInfo, creator
 from rca.timeutil import Periods, naive_utc, parse_rfc3339, rfc3339
@@ -35,9 +35,10 @@ _TRAFFIC = """
 """
 
 
-def _traffic(con: Any, meta: Mapping[str, Any], failed_deploys: int) -> verdict.Traffic:
-    """The counts and landmarks the verdict needs, in one scan of `entries`."""
-    end = meta.get("end")
+def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
+    """The counts and landmarks the verdict (and the report's stats) need, in one scan of `entries`."""
+    failed_deploys = sum(1 for d in deploys.deploys if d.failed)
+    end = window.end
     since = datetime(1970, 1, 1) if end is None else naive_utc(end) - timedelta(seconds=RECENT)
     row = con.execute(_TRAFFIC, [since, since]).fetchone()
     assert row is not None
@@ -58,16 +59,15 @@ def _traffic(con: Any, meta: Mapping[str, Any], failed_deploys: int) -> verdict.
 
 
 def decide(
-    con: Any, meta: Mapping[str, Any], periods: Periods, findings: Sequence[Finding],
-    lookup: Mapping[str, Pattern], deploys: DeployInfo,
+    con: Any, traffic: verdict.Traffic, estimate: Estimate | None, periods: Periods,
+    findings: Sequence[Finding], lookup: Mapping[str, Pattern], deploys: DeployInfo,
 ) -> Verdict:
-    """State, numbers, onset, recovery and the trigger deploy of the window."""
-    failed_deploys = sum(1 for d in deploys.deploys if d.failed)
-    traffic = _traffic(con, meta, failed_deploys)
+    """State, numbers, onset, recovery and the trigger deploy of the window (``traffic``: `measure`'s;
+    ``estimate``: the scaled request counts of a sampled fetch)."""
     failing = sorted(
         (f for f in findings
-         if f.role is not Role.CONTEXT and f.status in ("active", "elevated") and f.first_seen
-         and lookup[f.pattern_id].severity in ("error", "critical")),
+         if f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED) and f.first_seen
+         and lookup[f.pattern_id].severity in (Severity.ERROR, Severity.CRITICAL)),
         key=lambda f: (parse_rfc3339(f.first_seen or ""), f.pattern_id),
     )
     if failing:
@@ -77,16 +77,15 @@ def decide(
             traffic = replace(traffic, first_error=first)
     onset = traffic.first_failure or traffic.first_error
     hint = failing[0].revisions[0] if failing and failing[0].revisions else None
-    load_stats = meta.get("load_stats") or {}
-    if load_stats.get("estimated"):
+    if estimate is not None:
         # Healthy requests were sampled (a live fetch of a busy service): decide on the loader's
         # scaled totals (failures are counted exactly) and say so, never on a sampled ratio.
-        traffic = replace(traffic, requests=int(load_stats.get("requests") or traffic.requests),
-                          recent_requests=int(load_stats.get("recent_requests") or traffic.recent_requests))
+        traffic = replace(traffic, requests=estimate.requests or traffic.requests,
+                          recent_requests=estimate.recent_requests or traffic.recent_requests)
     decided = verdict.decide(traffic, periods, len(failing), trigger(con, deploys, onset, hint))
-    if not load_stats.get("estimated"):
+    if estimate is None:
         return decided
-    return replace(decided, estimated=True, sample=dict(load_stats.get("sample") or {}))
+    return replace(decided, sample=estimate.sample)
 
 
 def trigger(

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
-from rca.model import Finding, Role
+from rca.model import Finding, Role, Status, Window
 from rca.reasoning import baseline, chain
 from rca.timeutil import naive_utc, rfc3339
 
@@ -20,14 +19,14 @@ Step = tuple[str, datetime]  # the main symptom's id and when it stepped up
 
 
 def steady_before_step(
-    findings: list[Finding], nodes: Mapping[str, chain.Node], meta: Mapping[str, Any],
+    findings: list[Finding], nodes: Mapping[str, chain.Node], window: Window,
     phrases: dict[str, str], has_baseline: bool,
 ) -> tuple[list[Finding], dict[str, str], Step | None]:
     """Findings that ran at the same rate before and after the main symptom stepped up inside the
     window are noise that was there before, like a baseline's, even when the input has no baseline.
     With no baseline and no step in the symptom, the step is when the latest failure mode began."""
     symptom = chain.main_symptom(list(nodes.values()))
-    bounds = _bounds(meta, nodes)
+    bounds = _bounds(window, nodes)
     if symptom is None or bounds is None:
         return findings, phrases, None
     lo, hi = bounds
@@ -43,22 +42,22 @@ def steady_before_step(
     for f in findings:
         times = [o.ts for o in nodes[f.pattern_id].occurrences if o.ts]
         from_start = bool(times) and min(times) <= early
-        if f.status != "pre-existing" and f.role is not Role.CONTEXT and f.pattern_id != symptom.id and \
-                from_start and baseline.steady_across(times, step, lo, hi):
-            f = replace(f, status="pre-existing")
+        if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT and \
+                f.pattern_id != symptom.id and from_start and baseline.steady_across(times, step, lo, hi):
+            f = replace(f, status=Status.PRE_EXISTING)
             phrases[f.pattern_id] = f"at the same rate before and after the failures grew at {rfc3339(step)}"
         out.append(f)
-    noise = any(f.status == "pre-existing" for f in out)
+    noise = any(f.status is Status.PRE_EXISTING for f in out)
     return out, phrases, ((symptom.id, step) if noise else None)
 
 
-def _bounds(meta: Mapping[str, Any], nodes: Mapping[str, chain.Node]) -> tuple[datetime, datetime] | None:
+def _bounds(window: Window, nodes: Mapping[str, chain.Node]) -> tuple[datetime, datetime] | None:
     """The window; for a whole input read without --since, the span of what was found."""
-    start, end = meta.get("start"), meta.get("end")
+    start, end = window.start, window.end
     if start is not None and end is not None:
         return naive_utc(start), naive_utc(end)
     times = [o.ts for n in nodes.values() for o in n.occurrences if o.ts is not None]
-    lo = meta.get("earliest")
+    lo = window.earliest
     return (naive_utc(lo) if lo is not None else min(times), max(times)) if times else None
 
 

@@ -45,7 +45,8 @@ def beyond_baseline(window: int, baseline: int, periods: Periods) -> bool:
     return window / periods.window_s > SIMILAR * baseline / periods.baseline_s
 
 
-def _rate(part: int, whole: int) -> float | None:
+def share(part: int, whole: int) -> float | None:
+    """``part / whole`` to four places (the report's rates), None with nothing to divide by."""
     return round(part / whole, 4) if whole else None
 
 
@@ -66,7 +67,7 @@ def reasons(t: Traffic, periods: Periods, active_failures: int) -> tuple[str, ..
 def decide(t: Traffic, periods: Periods, active_failures: int, trigger: Trigger | None) -> Verdict:
     """The state and its numbers from the traffic, the baseline and what the analysis found."""
     why = reasons(t, periods, active_failures)
-    rate, recent = _rate(t.failed, t.requests), _rate(t.recent_failed, t.recent_requests)
+    rate, recent = share(t.failed, t.requests), share(t.recent_failed, t.recent_requests)
     failing_requests = beyond_baseline(t.failed, t.baseline_failed, periods)
     onset = t.first_failure if failing_requests else (t.first_error if why else None)
     recovered_at = None

@@ -12,7 +12,7 @@ from typing import Any
 
 from rca.library.knowledge import Knowledge
 from rca.library.templating import fill
-from rca.model import Category, Finding, Hypothesis, Link, Remediation, Role, RootCause
+from rca.model import Category, Finding, Hypothesis, Layer, Link, Remediation, Role, RootCause, Status
 from rca.reasoning import chain, hypotheses
 from rca.reasoning.deploys import DeployInfo
 
@@ -26,7 +26,7 @@ def conclude(
     edges = chain.build_edges(ordered, knowledge)
     symptom = chain.main_symptom(ordered)
     if symptom is None:
-        causes = [n for n in ordered if n.pattern.role is Role.CAUSE and n.finding.status == "active"]
+        causes = [n for n in ordered if n.pattern.role is Role.CAUSE and n.finding.status is Status.ACTIVE]
         if not causes:
             return [], hypotheses.unexplained(None), _hypotheses(ordered, [], edges, None, phrases, {}), []
         symptom = sorted(causes, key=lambda n: (-n.finding.count, n.id))[0]
@@ -150,7 +150,8 @@ def _likely(ids: Sequence[str], nodes: Mapping[str, chain.Node], symptom: chain.
     readable = [n for n in nodes.values() if _reading_stands(n, nodes)]
     own = [
         n for n in readable
-        if n.pattern.layer in ("application", "runtime") and n.finding.status != "pre-existing"
+        if n.pattern.layer in (Layer.APPLICATION, Layer.RUNTIME)
+        and n.finding.status is not Status.PRE_EXISTING
         and (not revisions or revisions & set(n.finding.revisions))
     ]
     if own:
@@ -260,7 +261,7 @@ def _hypotheses(
         if n.pattern.role is Role.SYMPTOM and n.id not in downstream:
             continue  # a side symptom nothing explains is not a competing cause (see finding relations)
         why_not = hypotheses.losing_reason(n, chain_ids, edges, symptom_first, phrases.get(n.id, ""))
-        score = min(0.5, path_scores.get(n.id, 0.0) / 3) if n.finding.status == "active" else 0.05
+        score = min(0.5, path_scores.get(n.id, 0.0) / 3) if n.finding.status is Status.ACTIVE else 0.05
         out.append(hypotheses.hypothesis(n, why_not, score))
     return sorted(out, key=lambda h: (-h.confidence, h.pattern_id or ""))
 

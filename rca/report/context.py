@@ -12,17 +12,17 @@ import shlex
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from rca.model import Finding, Role, Sample
+from rca.model import Finding, Layer, Role, Sample, Status
+from rca.reasoning.impact import RECENT
 from rca.report import presentation
 
 if TYPE_CHECKING:
     from rca.reasoning.analysis import Result
 
 STATUS_LABELS = {
-    "active": "active in the incident",
-    "elevated": "elevated above its baseline",
-    "pre-existing": "present before the incident",
-    "after-symptom": "began after the symptom",
+    Status.ACTIVE: "active in the incident",
+    Status.ELEVATED: "elevated above its baseline",
+    Status.PRE_EXISTING: "present before the incident",
 }
 _ADDRESS_FIELDS = {"host", "hostname", "address", "addr", "ip", "remote", "endpoint"}
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$")
@@ -65,7 +65,7 @@ def raw_context(result: Result, *, redact: bool = True, evidence: str = "brief")
         "service": result.service or result.context.get("service"),
         "project": project,
         "location": result.context.get("location"),
-        "window": {"start": result.window.start, "end": result.window.end},
+        "window": result.window.to_json(),
         "impact": _impact(result),
         "status": _status(result),
         "incomplete": _incomplete(result),
@@ -156,25 +156,27 @@ def _confidence(value: float) -> dict[str, Any]:
 
 def _impact(result: Result) -> dict[str, Any]:
     st = result.stats
-    revisions = [str(r) for r in st.get("revisions", [])]
+    revisions = list(st.revisions)
     affected = [r.name for r in result.deploys.revisions if r.errors or r.server_errors]
     if not result.deploys.revisions:
-        affected = sorted({r for f in result.findings if f.status != "pre-existing" for r in f.revisions})
-    rate = st.get("error_rate")
+        affected = sorted(
+            {r for f in result.findings if f.status is not Status.PRE_EXISTING for r in f.revisions}
+        )
+    recent = st.recent
     return {
-        "requests": int(st.get("requests", 0)),
-        "failing_requests": int(st.get("server_errors", 0)),
-        "error_rate": rate,
-        "error_rate_pct": pct(rate, 1),
-        "rate_limited": int(st.get("rate_limited", 0)),
-        "error_entries": int(st.get("error_entries", 0)),
+        "requests": st.requests,
+        "failing_requests": st.server_errors,
+        "error_rate": st.error_rate,
+        "error_rate_pct": pct(st.error_rate, 1),
+        "rate_limited": st.rate_limited,
+        "error_entries": st.error_entries,
         "revisions": revisions,
         "revisions_affected": affected,
-        "recent_requests": int(st.get("recent_requests") or 0),
+        "recent_requests": recent.requests if recent else 0,
         "recent_error_rate_pct": (
-            None if st.get("recent_error_rate") is None else pct(st["recent_error_rate"], 1)
+            None if recent is None or recent.error_rate is None else pct(recent.error_rate, 1)
         ),
-        "recent_minutes": int(st.get("recent_window_s", 600)) // 60,
+        "recent_minutes": (recent.window_s if recent else RECENT) // 60,
     }
 
 
@@ -192,14 +194,13 @@ def _status(result: Result) -> dict[str, Any]:
 
 def _incomplete(result: Result) -> str | None:
     """The banner every format leads with when part of the window could not be read."""
-    st = result.stats
-    warning = st.get("data_warning")
-    if warning:
-        return str(warning)
-    missing = [str(m) for m in st.get("missing_ranges", [])]
-    if st.get("truncated") or missing:
+    load = result.stats.load
+    if load.data_warning:
+        return load.data_warning
+    missing = list(load.missing_ranges)
+    if load.truncated or missing:
         limit = "the fetch stopped at its entry limit"
-        what = limit if st.get("truncated") else f"missing {'; '.join(missing)}"
+        what = limit if load.truncated else f"missing {'; '.join(missing)}"
         return f"part of the window could not be read ({what}); counts and the verdict may understate it"
     return None
 
@@ -238,8 +239,8 @@ def _contributing(result: Result, cites: _Cites) -> list[dict[str, Any]]:
     cited = {s.pattern_id for link in result.chain for s in link.evidence if s.pattern_id}
     out: list[dict[str, Any]] = []
     for f in result.findings:
-        relevant = f.pattern_id in cited or f.layer == "deploy"
-        if f.role is Role.CONTEXT and f.status in ("active", "elevated") and relevant:
+        relevant = f.pattern_id in cited or f.layer is Layer.DEPLOY
+        if f.role is Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED) and relevant:
             out.append(
                 {
                     "summary": f.title,
@@ -273,7 +274,7 @@ def _evidence_summary(result: Result) -> dict[str, Any]:
     for f in result.findings:
         if f.pattern_id in on_chain:
             consistent.extend(_consistency(f))
-        if f.status != "pre-existing":
+        if f.status is not Status.PRE_EXISTING:
             addresses.update(_addresses(f))
     counts = [
         {
@@ -287,7 +288,7 @@ def _evidence_summary(result: Result) -> dict[str, Any]:
         if f.pattern_id in on_chain
     ]
     return {
-        "revisions": [str(r) for r in result.stats.get("revisions", [])],
+        "revisions": list(result.stats.revisions),
         "consistent": consistent,
         "addresses": sorted(addresses),
         "config": [{"key": k, "value": v} for k, v in sorted(result.deploys.config.items())],
@@ -328,11 +329,11 @@ def _finding(f: Finding, result: Result, cites: _Cites) -> dict[str, Any]:
         "pattern_id": f.pattern_id,
         "title": f.title,
         "category": f.category.value,
-        "layer": f.layer,
+        "layer": f.layer.value,
         "role": f.role.value,
         "count": f.count,
-        "status": f.status,
-        "status_label": STATUS_LABELS.get(f.status, f.status),
+        "status": f.status.value,
+        "status_label": STATUS_LABELS[f.status],
         "baseline": result.baseline_phrases.get(f.pattern_id, ""),
         "baseline_count": f.baseline_count,
         "first_seen": f.first_seen,
@@ -362,7 +363,8 @@ def _timeline(result: Result, cites: _Cites) -> list[dict[str, Any]]:
         (s.pattern_id or ln.pattern_id, s) for ln in result.chain for s in ln.evidence
     ]
     pairs += [
-        (f.pattern_id, f.samples[0]) for f in result.findings if f.status != "pre-existing" and f.samples
+        (f.pattern_id, f.samples[0])
+        for f in result.findings if f.status is not Status.PRE_EXISTING and f.samples
     ]
     for pid, s in pairs:
         c = cites.cite(s)
@@ -411,29 +413,27 @@ def _verification(result: Result) -> list[dict[str, str]]:
 
 
 def _coverage(result: Result) -> dict[str, Any]:
-    st = result.stats
-    truncated = bool(st.get("truncated", False))
-    missing = [str(m) for m in st.get("missing_ranges", [])]
+    st, load = result.stats, result.stats.load
+    truncated = load.truncated
+    missing = list(load.missing_ranges)
     return {
-        "read": st.get("read", st.get("entries", 0)),
-        "entries": st.get("entries", 0),
-        "baseline_entries": st.get("baseline_entries", 0),
-        "events": st.get("events", 0),
-        "matched": st.get("matched", 0),
-        "matched_events": st.get("matched_events", 0),
+        "read": load.read,
+        "entries": st.entries,
+        "baseline_entries": st.baseline_entries,
+        "events": st.events,
+        "matched": st.matched,
+        "matched_events": st.matched_events,
         "findings": len(result.findings),
         "unexplained_signals": len(result.signals),
         "unexplained_entries": sum(s.count for s in result.signals),
-        "skipped_lines": st.get("skipped_lines", 0),
-        "skipped_by_kind": [
-            {"kind": k, "count": v} for k, v in sorted(dict(st.get("skipped_by_kind", {})).items())
-        ],
-        "duplicates": st.get("duplicates_dropped", 0),
-        "outside_window": st.get("outside_window", 0),
-        "other_services": st.get("other_services", 0),
-        "naive_timestamps": st.get("naive_timestamps", 0),
-        "tracebacks_rejoined": st.get("tracebacks_rejoined", 0),
-        "sources": [str(s) for s in st.get("sources", [])],
+        "skipped_lines": load.skipped_lines,
+        "skipped_by_kind": [{"kind": k, "count": v} for k, v in sorted(load.skipped_by_kind.items())],
+        "duplicates": load.duplicates_dropped,
+        "outside_window": load.outside_window,
+        "other_services": load.other_services,
+        "naive_timestamps": load.naive_timestamps,
+        "tracebacks_rejoined": load.tracebacks_rejoined,
+        "sources": list(load.sources),
         "truncated": truncated,
         "missing_ranges": missing,
         "complete": not truncated and not missing,

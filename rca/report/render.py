@@ -25,11 +25,13 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from rca.errors import UsageError
+from rca.model import Status
 from rca.report import presentation
 from rca.report.context import headline, logs_explorer_url, pct, raw_context
 from rca.report.presentation import EVIDENCE_MODES, short_id, shorten
 from rca.report.redact import redact_obj
 from rca.resources import data_dir
+from rca.timeutil import parse_rfc3339, rfc3339
 
 if TYPE_CHECKING:
     from rca.reasoning.analysis import Result
@@ -280,7 +282,7 @@ def _chart(result: Result) -> str:
 
     on_chain = {link.pattern_id for link in result.chain if link.pattern_id}
     relevance = {
-        f.pattern_id: 0 if f.pattern_id in on_chain else 2 if f.status == "pre-existing" else 1
+        f.pattern_id: 0 if f.pattern_id in on_chain else 2 if f.status is Status.PRE_EXISTING else 1
         for f in result.findings
     }
     points: Iterable[tuple[str, str, int]] = ((p.bucket, p.series, p.count) for p in result.timeline)
@@ -288,8 +290,8 @@ def _chart(result: Result) -> str:
     onset = result.verdict.onset if result.verdict else None
     return timeline_svg(
         list(points),
-        result.window.start,
-        result.window.end,
+        rfc3339(result.window.start),
+        rfc3339(result.window.end),
         relevance=relevance,
         deploys=deploys,
         onset=onset,
@@ -297,11 +299,9 @@ def _chart(result: Result) -> str:
 
 
 def _inside(moment: str, result: Result) -> bool:
-    from rca.timeutil import parse_rfc3339
-
     start, end = result.window.start, result.window.end
     t = parse_rfc3339(moment)
-    return (not start or parse_rfc3339(start) <= t) and (not end or t <= parse_rfc3339(end))
+    return (start is None or start <= t) and (end is None or t <= end)
 
 
 __all__ = [

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 from urllib.parse import quote
 
+from rca.severity import SEVERITY_NAME
 from rca.sources.problems import Problems
 from rca.sources.text import parse_timestamp
 
@@ -31,8 +32,6 @@ FORMAT_BIGQUERY = "bigquery-json"
 FORMAT_LOG_ANALYTICS = "log-analytics-json"
 
 AUDIT_LOG_TYPE = "type.googleapis.com/google.cloud.audit.AuditLog"
-_SEVERITY_BY_NUMBER = {0: "DEFAULT", 100: "DEBUG", 200: "INFO", 300: "NOTICE", 400: "WARNING",
-                       500: "ERROR", 600: "CRITICAL", 700: "ALERT", 800: "EMERGENCY"}  # fmt: skip
 
 # Log Analytics top-level column -> LogEntry field. Nested records are camel-cased separately.
 _TOP_LEVEL = {
@@ -196,9 +195,9 @@ def _severity(entry: dict[str, Any], number: Any) -> None:
     if isinstance(severity, str) and severity:
         entry["severity"] = severity.upper()
     elif isinstance(severity, int) and not isinstance(severity, bool):
-        entry["severity"] = _SEVERITY_BY_NUMBER.get(severity, "DEFAULT")
+        entry["severity"] = SEVERITY_NAME.get(severity, "DEFAULT")
     elif number not in (None, ""):
-        entry["severity"] = _SEVERITY_BY_NUMBER.get(_int_or_raise(number, "severity_number"), "DEFAULT")
+        entry["severity"] = SEVERITY_NAME.get(_int_or_raise(number, "severity_number"), "DEFAULT")
     else:
         entry.pop("severity", None)
 

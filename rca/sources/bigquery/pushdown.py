@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from rca.engine.store import SEVERITY_NUM
 from rca.model import Pattern
+from rca.severity import SEVERITY_NUM, severity_cases
 from rca.sources.bigquery.shapes import Table
 from rca.sources.bigquery.sql import Param, Query, window_sql
 
@@ -46,7 +46,7 @@ _MESSAGE = r"""
 _SEVERITY = (
     "CASE UPPER(COALESCE(severity, JSON_VALUE(json_payload, '$.severity'),"
     " JSON_VALUE(json_payload, '$.level'), 'DEFAULT')) "
-    + " ".join(f"WHEN '{k}' THEN {v}" for k, v in SEVERITY_NUM.items())
+    + severity_cases()
     + f" WHEN 'WARN' THEN {SEVERITY_NUM['WARNING']} WHEN 'ERR' THEN {SEVERITY_NUM['ERROR']}"
     + f" WHEN 'FATAL' THEN {SEVERITY_NUM['CRITICAL']} ELSE 0 END"
 )
