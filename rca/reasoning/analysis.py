@@ -221,7 +221,7 @@ def co_occurring_symptoms(
         return {}
     out: dict[str, tuple[str, ...]] = {}
     for node in sorted(nodes.values(), key=lambda n: n.id):
-        symptom = node.pattern.role is Role.SYMPTOM and node.finding.status != "pre-existing"
+        symptom = node.pattern.role is Role.SYMPTOM and node.finding.status is not Status.PRE_EXISTING
         if symptom and node.id != cause_id:
             support = chain.co_location(cause, node)
             if support:
