@@ -17,6 +17,7 @@ from rca.api.exploration import EVIDENCE_COLUMNS, FINDING_COLUMNS, Analysis
 from rca.cli.main import main
 from rca.errors import PatternError, UsageError
 from rca.library.loader import load_library, load_pattern_text
+from tests.suite import SLOW
 
 ROOT = Path(__file__).resolve().parent.parent
 NETRA = str(ROOT / "examples" / "netra-backend-staging-2025-09-15.json")
@@ -67,6 +68,7 @@ def test_load_returns_normalised_entries_with_raw_json_and_window(entries: pd.Da
     assert pd.Timestamp(window["end"]) == entries["ts"].max()
 
 
+@SLOW
 def test_analyze_on_the_dataframe_equals_analyze_on_the_paths(netra: Analysis) -> None:
     """A DataFrame from rca.load analyses like its files (only what loading dropped is unknown to it)."""
     from_paths = rca.analyze([NETRA], since="1h", service=SERVICE)
@@ -154,6 +156,7 @@ def test_chain_hypotheses_and_report_views(netra: Analysis) -> None:
     assert netra.root_cause.category.value == "network-connectivity"
 
 
+@SLOW
 def test_cli_renders_the_same_analysis_as_the_api(netra: Analysis) -> None:
     """One code path: `rca analyze --format json` prints what Analysis.report('json') returns."""
     out = CliRunner().invoke(main, ["analyze", "--service", SERVICE, "--since", "1h", "--input", NETRA,

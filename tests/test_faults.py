@@ -28,6 +28,7 @@ from rca.sources.cloud import cache
 from rca.sources.cloud import fetch as cloud
 from rca.sources.cloud.fetch import FetchResult, RateLimiter, RetryPolicy, fetch_entries, fetch_window
 from rca.sources.cloud.queries import Query
+from tests.suite import SLOW
 
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = "netra-staging"
@@ -170,6 +171,7 @@ def test_load_live_marks_truncated_and_missing(
     assert budget.truncated
 
 
+@SLOW
 def test_cli_reports_the_missing_range_and_exits_zero(fake: FakeLoggingServer, tmp_path: Path) -> None:
     """`rca analyze` against a fake that rejects one query exits 0, warns on stderr, and says in the
     JSON that the data is incomplete (``complete: false``, ``missing`` with the range and reason)."""

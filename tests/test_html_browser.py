@@ -13,9 +13,6 @@ from pathlib import Path
 
 import pytest
 
-# A real browser per test: part of the full suite (--run-slow), which CI runs.
-pytestmark = pytest.mark.slow
-
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "reports" / "examples" / "netra-backend-staging-2025-09-15.html"
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
@@ -46,10 +43,12 @@ HEIGHT_PROBE = (
 MAX_HEIGHT_PX = 4000
 EXAMPLES = sorted((ROOT / "reports" / "examples").glob("*.html"))
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("CI"),
-    reason="chromium not installed (this test always runs in CI)",
-)
+# A real browser per test: part of the full suite (--run-slow), which CI runs.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
+                       reason="chromium not installed (this test always runs in CI)"),
+]
 
 
 def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

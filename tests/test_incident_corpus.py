@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from rca.cli.main import main
 from tests.incidents import all_cases
-from tests.suite import split
+from tests.suite import SLOW, split
 
 CASES = all_cases()
 FAILURE_CATEGORIES_OF_QUIET = {"unknown", None}
@@ -122,8 +122,7 @@ KNOWN_MISSES = {
 
 # The default (fast) suite runs one incident per runtime and class family plus a quiet window; the
 # full suite (--run-slow, CI) runs them all.
-FAST = ("go_inner_wrap_refused", "java_symptom_chain_oom", "node_deploy_port", "py_precursor_leak",
-        "py_mistyped_service", "q_py_noise")
+FAST = ("go_inner_wrap_refused", "node_deploy_port", "q_py_noise")
 
 
 @pytest.mark.parametrize(
@@ -139,6 +138,7 @@ def test_incident(name: str, tmp_path: Path) -> None:
     assert not problems, f"{name} ({expected['class']}): {expected['why']}\n  " + "\n  ".join(problems)
 
 
+@SLOW
 def test_corpus_shape() -> None:
     """The corpus keeps its promised size: >= 44 incidents, >= 8 per runtime, >= 12 quiet windows."""
     expected = [CASES[n]()[1] for n in sorted(CASES)]
@@ -150,7 +150,7 @@ def test_corpus_shape() -> None:
     assert len([e for e in incidents if e["class"] == "mistyped-service"]) == 2
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", split(sorted(CASES), FAST))
 def test_case_is_deterministic(name: str) -> None:
     """Building a case twice gives the same entries (seeded, no clock)."""
     assert CASES[name]()[0] == CASES[name]()[0]

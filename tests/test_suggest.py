@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from rca.cli.main import main
 from rca.library.loader import Library, load_library, message_matches
+from tests.suite import SLOW
 
 SEARCH = str(Path(__file__).resolve().parent.parent / "examples" / "search-api-unknown-2025-07-30.json")
 
@@ -45,6 +46,7 @@ def test_suggest_with_nothing_unexplained_says_so(tmp_path: Path) -> None:
     assert "nothing to suggest" in result.output
 
 
+@SLOW
 def test_a_suggested_draft_becomes_the_finding_and_root_cause(tmp_path: Path) -> None:
     """Added with --patterns, the draft shows as a finding and the root cause is at least as specific
     as before: the drafted failure mode itself, not a catch-all or unknown."""
@@ -87,6 +89,7 @@ def _license_incident(path: Path) -> None:
     path.write_text(json.dumps(entries))
 
 
+@SLOW
 def test_drafted_causes_edge_carries_the_chain_to_the_draft(tmp_path: Path) -> None:
     """The draft gets a `causes` edge to the symptom that follows it on the same instance, and with it
     the root cause goes from unknown to the drafted failure; the same draft without the drafted edge
