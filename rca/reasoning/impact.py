@@ -35,6 +35,22 @@ _TRAFFIC = """
 """
 
 
+def _scaled(t: verdict.Traffic, est: Mapping[str, Any]) -> verdict.Traffic:
+    """The traffic counts replaced by the loader's scaled estimates (rca/api/loading.py) where given."""
+
+    def n(key: str, value: int) -> int:
+        return int(est[key]) if est.get(key) is not None else value
+
+    return replace(
+        t, requests=n("requests", t.requests), failed=n("server_errors", t.failed),
+        recent_requests=n("recent_requests", t.recent_requests),
+        recent_failed=n("recent_server_errors", t.recent_failed),
+        baseline_requests=n("baseline_requests", t.baseline_requests),
+        baseline_failed=n("baseline_server_errors", t.baseline_failed),
+        errors=n("error_entries", t.errors), baseline_errors=n("baseline_error_entries", t.baseline_errors),
+    )
+
+
 def _traffic(con: Any, meta: Mapping[str, Any], failed_deploys: int) -> verdict.Traffic:
     """The counts and landmarks the verdict needs, in one scan of `entries`."""
     end = meta.get("end")
@@ -79,10 +95,9 @@ def decide(
     hint = failing[0].revisions[0] if failing and failing[0].revisions else None
     load_stats = meta.get("load_stats") or {}
     if load_stats.get("estimated"):
-        # Healthy requests were sampled (a live fetch of a busy service): decide on the loader's
-        # scaled totals (failures are counted exactly) and say so, never on a sampled ratio.
-        traffic = replace(traffic, requests=int(load_stats.get("requests") or traffic.requests),
-                          recent_requests=int(load_stats.get("recent_requests") or traffic.recent_requests))
+        # Requests were sampled (a live fetch of a busy service or of a failing-request storm):
+        # decide on the loader's scaled totals and say so, never on a sampled count or ratio.
+        traffic = _scaled(traffic, load_stats)
     decided = verdict.decide(traffic, periods, len(failing), trigger(con, deploys, onset, hint))
     if not load_stats.get("estimated"):
         return decided
