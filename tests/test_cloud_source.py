@@ -746,3 +746,79 @@ def test_fetched_window_loads_in_the_store(fake: FakeLoggingServer, tmp_path: Pa
     finally:
         store.close()
     assert rows[-1][0] == 503 and rows[-1][1] == 5
+
+
+# --------------------------------------------------------------------------- the failing-request storm
+
+
+def _request(n: int, status: int, text: str | None = None, service: str = SERVICE) -> dict[str, Any]:
+    return entry(n, log="run.googleapis.com/requests", text=text, status=status, service=service)
+
+
+PARTITION_CASES = [
+    (_request(1, 503), "failing"),  # bare: only a status
+    (_request(2, 429), "failing"),
+    (_request(3, 503, "The request failed because the instance could not start successfully."), None),
+    (_request(4, 429, "The request was aborted because there was no available instance."), None),
+    (_request(5, 200), "requests"),
+    (_request(6, 404), "requests"),
+    (_request(7, 503, service="other"), None),
+    (entry(8, text="QueuePool limit of size 5 overflow 10 reached"), None),
+]
+
+
+@pytest.mark.parametrize(("line", "stream"), PARTITION_CASES)
+def test_each_entry_has_one_reader(line: dict[str, Any], stream: str | None) -> None:
+    """The storm query reads exactly the bare failing request logs (``stream_of``'s "failing"), the
+    healthy-request query the healthy ones, and the signals read every other failing request log
+    (the ones that carry a message a pattern may name) and none of the storm."""
+    from rca.library.loader import load_library
+
+    plan = queries.analysis_queries(SERVICE, T0, T1, project=PROJECT, patterns=load_library().patterns)
+    readers = {q.name.split("-")[0] for q in plan if parse(q.filter())(line)}
+    assert queries.stream_of(line, SERVICE) == stream
+    if stream is not None:
+        assert readers == {stream}
+    elif line["resource"]["labels"]["service_name"] == SERVICE:
+        assert readers == {"signals"}
+    else:
+        assert readers == set()
+
+
+def test_resuming_the_storm_query_drops_only_its_own_entries() -> None:
+    """A gap in the sampled storm: the storm query is asked again whole, its earlier entries and
+    strata dropped; failing requests that carry a message (read by the signals) and healthy
+    requests (their own query, complete) are kept."""
+    from rca.sources.cloud.fetch import MissingRange, Stratum, resume_plan
+
+    bare, texted, ok = _request(1, 503), _request(2, 503, "The request failed because ..."), _request(3, 200)
+    plan = queries.analysis_queries(SERVICE, T0, T1, project=PROJECT)
+    mid = queries.format_ts(T0 + timedelta(minutes=30))
+    previous = FetchResult(
+        [bare, texted, ok], 5, {"signals": 1, "failing": 1, "failing-sampled": 0, "requests": 1}, False,
+        (MissingRange("failing-sampled", mid, queries.format_ts(T1), "gave up after 6 retries"),),
+        strata=(Stratum("failing", queries.format_ts(T0), mid, 1.0, 1),
+                Stratum("requests", queries.format_ts(T0), queries.format_ts(T1), 1.0, 1)),
+    )
+    seed, redo = resume_plan(previous, plan)
+    assert [q.name for q in redo] == ["failing"] and redo[0].start == T0
+    assert seed.entries == [texted, ok]
+    assert [s.query for s in seed.strata] == ["requests"]
+    assert "failing" not in seed.per_query and seed.per_query["requests"] == 1
+
+
+def test_sampled_entries_weigh_one_over_the_fraction() -> None:
+    """Only an entry of a sampled stratum's own stream, inside its time range, stands for 1/F."""
+    from rca.sources.cloud.fetch import Stratum
+
+    mid = T0 + timedelta(minutes=30)
+    early, late = _request(10, 503), _request(2000, 503)  # before and after the cut
+    texted = entry(2001, log="run.googleapis.com/requests", text="The request failed because ...", status=503)
+    healthy = _request(2002, 200)
+    result = FetchResult(
+        [early, late, texted, healthy], 3, {}, False,
+        strata=(Stratum("failing", queries.format_ts(T0), queries.format_ts(mid), 1.0, 1),
+                Stratum("failing-sampled", queries.format_ts(mid), queries.format_ts(T1), 0.25, 1),
+                Stratum("requests", queries.format_ts(T0), queries.format_ts(T1), 1.0, 1)),
+    )
+    assert result.weights(SERVICE) == {(late["logName"], late["insertId"]): 4.0}

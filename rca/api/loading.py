@@ -434,7 +434,8 @@ def fetch_to_file(
         gaps = "; ".join(f"{m.query} {m.start} .. {m.end}: {m.reason}" for m in result.missing[:5])
         warning = f"INCOMPLETE DATA: the saved file lacks part of the window: {gaps}"
     if relevant_only and result.estimated:
-        note = "healthy requests were sampled: request counts from this file are not the real traffic"
+        note = "requests were sampled (healthy ones, or a storm of failing ones): request counts from " \
+            "this file are not the real traffic"
         warning = f"{warning}; {note}" if warning else f"note: {note}"
     return summary, warning
 

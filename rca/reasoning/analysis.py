@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rca import timeutil
-from rca.engine.match import Hit, aggregate, match_events, samples
+from rca.engine.match import Hit, aggregate, entry_weights, match_events, samples
 from rca.library.knowledge import load_knowledge
 from rca.model import (
     Category,
@@ -303,7 +303,8 @@ def _timeline(con: Any, hits: Sequence[Hit], meta: Mapping[str, Any]) -> list[Ti
     the second).
     """
     size = _bucket_seconds(meta)
-    counts: dict[tuple[str, str], int] = {}
+    counts: dict[tuple[str, str], float] = {}
+    weights = entry_weights(con)  # a sampled live fetch: each sampled entry stands for 1/fraction
     labels: dict[int, str] = {}
 
     def label(start: int) -> str:
@@ -318,23 +319,24 @@ def _timeline(con: Any, hits: Sequence[Hit], meta: Mapping[str, Any]) -> list[Ti
     for h in hits:
         if h.in_window and h.ts is not None:
             key = (bucket(h.ts), h.pattern_id)
-            counts[key] = counts.get(key, 0) + 1
+            counts[key] = counts.get(key, 0) + weights.get(h.event_id, 1.0)
     rows = con.execute(
         """
-        SELECT b - ((b % $size) + $size) % $size AS start, http_status, count(*)
+        SELECT b - ((b % $size) + $size) % $size AS start, http_status, count(*), entry_id
         FROM (
           SELECT CASE WHEN epoch_us(ts) >= 0 THEN epoch_us(ts) // 1000000
-                      ELSE -((-epoch_us(ts)) // 1000000) END AS b, http_status
+                      ELSE -((-epoch_us(ts)) // 1000000) END AS b, http_status,
+                 CASE WHEN $weighed THEN entry_id END AS entry_id
           FROM entries WHERE in_window AND http_status IS NOT NULL AND ts IS NOT NULL
         )
         GROUP BY ALL
         """,
-        {"size": size},
+        {"size": size, "weighed": bool(weights)},
     ).fetchall()
-    for start, status, n in rows:
+    for start, status, n, entry_id in rows:
         key = (label(int(start)), f"http {int(status) // 100}xx")
-        counts[key] = counts.get(key, 0) + int(n)
-    return [TimelinePoint(b, s, n) for (b, s), n in sorted(counts.items())]
+        counts[key] = counts.get(key, 0) + int(n) * weights.get(entry_id, 1.0)
+    return [TimelinePoint(b, s, round(n)) for (b, s), n in sorted(counts.items())]
 
 
 def _scalar(con: Any, sql: str, params: list[Any] | None = None) -> int:

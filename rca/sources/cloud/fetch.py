@@ -376,8 +376,9 @@ def _run_query(client: gcl.Client, query: Query, run: _Run, retry: RetryPolicy) 
 def _run_adaptive(client: gcl.Client, query: Query, run: _Run, retry: RetryPolicy) -> None:
     """Read the query exactly up to ``exact_up_to`` entries, then sample the rest of its window.
 
-    The sample fraction is chosen from the rate seen so far so that about ``sample_target``
-    entries arrive; the ranges and fractions are recorded in ``run.strata`` for scaling back.
+    The sample fraction is chosen from the rate seen so far (since the stream's first entry) so
+    that about ``sample_target`` entries arrive; the ranges and fractions are recorded in
+    ``run.strata`` for scaling back.
     """
     cap = int(query.exact_up_to or 0)
     exact = replace(query, limit=run.per_query.get(query.name, 0) + cap)
@@ -392,7 +393,10 @@ def _run_adaptive(client: gcl.Client, query: Query, run: _Run, retry: RetryPolic
         run.seen.discard(entry_key(run.entries.pop()))
         run.per_query[query.name] -= 1
     taken = run.per_query[query.name]
-    elapsed = max((cut - as_utc(query.start)).total_seconds(), 1e-3)
+    # The rate since this stream's first entry, not since the window start: a storm that began at
+    # the onset would otherwise look thin and be read whole.
+    began = _parse_any(str(run.entries[-taken].get("timestamp"))) if taken else as_utc(query.start)
+    elapsed = max((cut - max(as_utc(query.start), began)).total_seconds(), 1e-3)
     remaining = max((as_utc(query.end) - cut).total_seconds(), 0.0) * taken / elapsed
     fraction = _round_fraction(query.sample_target / remaining if remaining > 0 else 1.0)
     run.strata.append(Stratum(query.name, format_ts(query.start), format_ts(cut), 1.0, taken))

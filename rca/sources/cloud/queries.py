@@ -63,10 +63,11 @@ DEFAULT_EXACT_REQUESTS = 5_000
 DEFAULT_SAMPLE_TARGET = 2_000
 """About how many healthy request logs the sample of the rest of the window should bring."""
 
-DEFAULT_EXACT_FAILING = 5_000
+DEFAULT_EXACT_FAILING = 2_000
 """Bare failing request logs (5xx/429 without a message) read one by one before the rest of the
-window is sampled: the onset, the first minutes of the storm and its co-location with the app's
-errors come from this exact part."""
+window is sampled: the onset and the first minutes of the storm (at 3 to 7 failures a second,
+5 to 11 minutes) come from this exact part; the application's errors, which tie failures to a
+cause by trace and instance, are read in full by the signals whatever the storm's size."""
 
 DEFAULT_FAILING_SAMPLE_TARGET = 2_000
 """About how many bare failing request logs the sample of the rest of the window should bring
