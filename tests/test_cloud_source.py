@@ -822,3 +822,32 @@ def test_sampled_entries_weigh_one_over_the_fraction() -> None:
                 Stratum("requests", queries.format_ts(T0), queries.format_ts(T1), 1.0, 1)),
     )
     assert result.weights(SERVICE) == {(late["logName"], late["insertId"]): 4.0}
+
+
+def test_a_pattern_that_singles_out_failures_keeps_the_storm_whole(tmp_path: Path) -> None:
+    """A user pattern on the 429s alone (a few of a storm, which a sample could lose): no storm
+    query, and the signals read every failing request log; the built-in library samples it."""
+    import yaml
+
+    from rca.library.loader import load_library
+
+    pattern = {
+        "id": "shop-throttled", "title": "Shop requests throttled", "category": "quota-or-rate-limit",
+        "layer": "platform", "severity": "error", "role": "symptom", "why": "Requests were throttled",
+        "match": {"any": [r"^(?:GET|POST) \S+ 429\b"], "log_id": ["run.googleapis.com/requests"],
+                  "http_status": [429, 429]},
+        "examples": {"match": [{"line": "GET /cart 429 0.01s",
+                                "source": "https://cloud.google.com/run/docs/troubleshooting"}],
+                     "no_match": ["GET /cart 200 0.01s"]},
+    }
+    (tmp_path / "pack" / "shop").mkdir(parents=True)
+    (tmp_path / "pack" / "shop" / "shop-throttled.yaml").write_text(yaml.safe_dump(pattern))
+    built_in = load_library().patterns
+    with_pack = load_library([tmp_path / "pack"]).patterns
+    assert not any(queries.singles_out_failures(p) for p in built_in)
+    assert [p.id for p in with_pack if queries.singles_out_failures(p)] == ["shop-throttled"]
+    sampled = queries.analysis_queries(SERVICE, T0, T1, project=PROJECT, patterns=built_in)
+    whole = queries.analysis_queries(SERVICE, T0, T1, project=PROJECT, patterns=with_pack)
+    assert "failing" in [q.name for q in sampled] and "failing" not in [q.name for q in whole]
+    for line in (_request(1, 429), _request(2, 503)):
+        assert {q.name.split("-")[0] for q in whole if parse(q.filter())(line)} == {"signals"}

@@ -294,20 +294,25 @@ def _gaps(result: Any) -> tuple[dict[str, Any], ...]:
     )
 
 
-_WEIGHED_COUNTS = """
-    SELECT sum(w) FILTER (WHERE in_window AND http_status IS NOT NULL),
-           sum(w) FILTER (WHERE in_window AND http_status >= 500),
-           sum(w) FILTER (WHERE in_window AND http_status = 429),
-           sum(w) FILTER (WHERE in_window AND severity_num >= 500),
-           sum(w) FILTER (WHERE in_window AND http_status IS NOT NULL AND ts >= ?),
-           sum(w) FILTER (WHERE in_window AND http_status >= 500 AND ts >= ?),
-           sum(w) FILTER (WHERE NOT in_window AND http_status IS NOT NULL),
-           sum(w) FILTER (WHERE NOT in_window AND http_status >= 500),
-           sum(w) FILTER (WHERE NOT in_window AND severity_num >= 500)
-    FROM (SELECT e.*, coalesce(x.weight, 1.0) AS w FROM entries e LEFT JOIN entry_weights x USING (entry_id))
-"""
-_ESTIMATED = ("requests", "server_errors", "rate_limited", "error_entries", "recent_requests",
-              "recent_server_errors", "baseline_requests", "baseline_server_errors", "baseline_error_entries")
+_MEASURES = {  # stats key -> the rows it counts (each weighed by how many entries it stands for)
+    "requests": "in_window AND http_status IS NOT NULL",
+    "server_errors": "in_window AND http_status >= 500",
+    "rate_limited": "in_window AND http_status = 429",
+    "error_entries": "in_window AND severity_num >= 500",
+    "recent_requests": "in_window AND http_status IS NOT NULL AND ts >= $since",
+    "recent_server_errors": "in_window AND http_status >= 500 AND ts >= $since",
+    "baseline_requests": "NOT in_window AND http_status IS NOT NULL",
+    "baseline_server_errors": "NOT in_window AND http_status >= 500",
+    "baseline_error_entries": "NOT in_window AND severity_num >= 500",
+}
+_WEIGHED_COUNTS = (
+    "SELECT "
+    + ", ".join(f"sum(w) FILTER (WHERE {c}), bool_or(w <> 1) FILTER (WHERE {c})" for c in _MEASURES.values())
+    + " FROM (SELECT e.*, coalesce(x.weight, 1.0) AS w FROM entries e"
+    " LEFT JOIN entry_weights x USING (entry_id))"
+)
+_RATES = {"error_rate": ("requests", "server_errors"),
+          "recent_error_rate": ("recent_requests", "recent_server_errors")}
 
 
 def _estimates(loaded: Loaded, result: Any, service: str | None) -> dict[str, Any] | None:
@@ -328,9 +333,10 @@ def _estimates(loaded: Loaded, result: Any, service: str | None) -> dict[str, An
     con = loaded.store.con
     loaded.store.set_weights(result.weights(service))
     since = naive_utc(loaded.end) - timedelta(seconds=RECENT)
-    row = con.execute(_WEIGHED_COUNTS, [since, since]).fetchone()
+    row = con.execute(_WEIGHED_COUNTS, {"since": since}).fetchone()
     assert row is not None
-    counts = dict(zip(_ESTIMATED, (round(float(v or 0.0)) for v in row), strict=True))
+    counts = {key: round(float(row[2 * k] or 0.0)) for k, key in enumerate(_MEASURES)}
+    scaled = [key for k, key in enumerate(_MEASURES) if row[2 * k + 1]]  # a sampled row counted in it
     requests, recent = counts["requests"], counts["recent_requests"]
     streams = sorted({st.query.removesuffix("-sampled") for st in sampled})
     fractions = sorted({float(st.fraction) for st in sampled})
@@ -338,7 +344,7 @@ def _estimates(loaded: Loaded, result: Any, service: str | None) -> dict[str, An
         "error_rate": round(counts["server_errors"] / requests, 4) if requests else None,
         "recent_error_rate": round(counts["recent_server_errors"] / recent, 4) if recent else None,
         "estimated": True,
-        "estimated_fields": [*_ESTIMATED, "error_rate", "recent_error_rate"],
+        "estimated_fields": [*scaled, *(rate for rate, parts in _RATES.items() if set(parts) & set(scaled))],
         "sample": {
             "what": " and ".join(_SAMPLED_WHAT.get(s, s) for s in streams)
             + ("" if "failing" in streams else " (failing requests are counted exactly)"),

@@ -491,6 +491,25 @@ def stream_of(entry: Mapping[str, Any], service: str | None = None) -> str | Non
     return "failing" if bare else None
 
 
+def singles_out_failures(pattern: Pattern) -> bool:
+    """Whether a pattern reads some failing Cloud Run request logs by their request line alone: a
+    status range that takes part of the failures (``[429, 429]``, ``[503, 503]``), or a regex
+    on the request log (a route). Its finding would be a few of the storm's entries, and a sample
+    could lose them, so such a library reads the storm whole. A range that takes every 5xx (the
+    built-in ``run-request-5xx``) counts the whole storm, which scaling estimates honestly."""
+    m = pattern.match
+    on_run = not m.resource_type or "cloud_run_revision" in m.resource_type
+    logs = [x.removesuffix("*") for x in m.log_id]
+    on_requests = on_run and (not logs or any("run.googleapis.com/requests".startswith(x) for x in logs))
+    if not on_requests:
+        return False
+    if m.http_status is None:
+        return bool(logs)  # a regex written for request logs
+    lo, hi = m.http_status
+    takes_failures = lo <= 429 <= hi or (lo <= 599 and hi >= 500)
+    return takes_failures and not (lo <= 500 and hi >= 599)
+
+
 def failing_requests_query(
     service: str,
     start: datetime,
@@ -539,7 +558,8 @@ def analysis_queries(
 
     The signals leave the storm out (``unless``), so every entry has one reader: an entry any
     pattern or clause could read by its text is read in full; only bare failing request logs,
-    which carry nothing but a status, are sampled beyond ``exact_failing``.
+    which carry nothing but a status, are sampled beyond ``exact_failing``. When a pattern of
+    the library singles out some of them (``singles_out_failures``), the signals read them all.
 
     The signal terms are the analysis's own: the library's regexes with each pattern's log id
     and resource type, the severity and error-shape tests of the unexplained-signal miner, and
@@ -558,14 +578,18 @@ def analysis_queries(
         ])]),
     ]
     terms = base + pattern_terms(patterns, scope, regexes=regexes)
+    sample_storm = not any(singles_out_failures(p) for p in patterns)
+    storm_queries = [
+        failing_requests_query(
+            service, start, end, exact_up_to=exact_failing, sample_target=failing_sample_target
+        )
+    ]
     queries = [
         deploy_query(service, start, end),
         cloudsql_query(project, sql_instances, start, end),
         cloudsql_health_query(project, sql_instances, start, end),
-        *pack("signals", terms, start, end, unless=storm(service)),
-        failing_requests_query(
-            service, start, end, exact_up_to=exact_failing, sample_target=failing_sample_target
-        ),
+        *pack("signals", terms, start, end, unless=storm(service) if sample_storm else None),
+        *(storm_queries if sample_storm else []),
         healthy_requests_query(service, start, end, exact_up_to=exact_requests, sample_target=sample_target),
     ]
     return [replace(q, start=as_utc(q.start), end=as_utc(q.end)) for q in queries]
