@@ -2,7 +2,9 @@
 
 Serves each export (default: every examples/*.json) from the local fake Cloud Logging API, with
 optional healthy traffic added (``--healthy-rps``: a request log and an access line per request,
-as a mostly healthy service writes them), then
+as a mostly healthy service writes them) and an optional failing-request storm (``--storm N``: N
+more failing request logs like the export's own, without a message, spread evenly from its first
+failing request to the end of the window: a dense incident), then
 
 * runs ``rca analyze``'s live path (``api.load_live``: the library pushed down, healthy requests
   exact up to a cut then sampled and scaled back) and analyses what it fetched, and
@@ -10,9 +12,11 @@ as a mostly healthy service writes them), then
   ``gcloud logging read`` would, and analyses that,
 
 both with the real client, and prints entries and API calls of each, the share, the root cause of
-each and the error rate each reports (the live one marked ``~`` when it is a scaled estimate).
+each and the error rate each reports (the live one marked ``~`` when it is a scaled estimate),
+and how much of the storm (bare failing request logs) rca read.
 
     .venv/bin/python benchmarks/live_fetch.py --healthy-rps 20
+    .venv/bin/python benchmarks/live_fetch.py --storm 20000
     .venv/bin/python benchmarks/live_fetch.py examples/netra-backend-staging-2025-09-15.json
 """
 
@@ -36,7 +40,7 @@ from fakes.filter_eval import log_id, parse_ts  # noqa: E402
 from fakes.logging_server import FakeLoggingServer, load_export  # noqa: E402
 
 from rca.sources.cloud.fetch import FetchResult, RateLimiter, RetryPolicy, fetch_entries  # noqa: E402
-from rca.sources.cloud.queries import Query  # noqa: E402
+from rca.sources.cloud.queries import Query, stream_of  # noqa: E402
 
 
 def infer(entries: list[dict[str, Any]]) -> tuple[str, str, datetime, datetime, list[str]]:
@@ -101,6 +105,31 @@ def healthy_traffic(
     return out
 
 
+def storm_traffic(entries: list[dict[str, Any]], count: int, end: datetime) -> list[dict[str, Any]]:
+    """``count`` failing request logs copied from the export's own (status, revision, instance,
+    URL), without their message, each with its own trace, evenly from the first failure to ``end``."""
+    failing = sorted(
+        (e for e in entries if str(e.get("logName", "")).endswith("%2Frequests")
+         and int((e.get("httpRequest") or {}).get("status") or 0) in (429, *range(500, 600))),
+        key=lambda e: str(e["timestamp"]),
+    )
+    if count <= 0 or not failing:
+        return []
+    onset = parse_ts(failing[0]["timestamp"])[0]
+    step = (end - onset) / count
+    out: list[dict[str, Any]] = []
+    for i in range(count):
+        template = failing[i % len(failing)]
+        entry = {k: v for k, v in template.items() if k not in ("textPayload", "jsonPayload")}
+        entry.update(
+            insertId=f"storm-{i}",
+            timestamp=(onset + step * i).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            trace=f"projects/{template['logName'].split('/')[1]}/traces/storm{i:08x}",
+        )
+        out.append(entry)
+    return out
+
+
 def fetch(fake: FakeLoggingServer, project: str, queries: list[Query]) -> FetchResult:
     """Fetch with the real client, pacing with a clock that never waits (the fake has no quota)."""
     return fetch_entries(
@@ -128,7 +157,14 @@ def analyse_file(entries: list[dict[str, Any]], service: str, since: str, until:
         return api.analyze([str(path)], since=since, until=until, service=service).result.to_json()
 
 
-def one(export: Path, rps: float, hours: float, service_override: str | None) -> dict[str, Any]:
+def one(
+    export: Path,
+    rps: float,
+    hours: float,
+    service_override: str | None,
+    storm: int = 0,
+    sampling: dict[str, int] | None = None,
+) -> dict[str, Any]:
     """Run both fetches and analyses for one export; return the figures."""
     from rca import api
     from rca.sources.cloud import client
@@ -142,13 +178,15 @@ def one(export: Path, rps: float, hours: float, service_override: str | None) ->
     since, until = (t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in (start, end))
     fetched_from = start - (end - start)  # the analysis reads an equal baseline before the window
     entries += healthy_traffic(entries, rps, min(first, fetched_from), end)
+    entries += storm_traffic(entries, storm, end)
     in_range = [e for e in entries if fetched_from <= parse_ts(e["timestamp"])[0] < end]
     with FakeLoggingServer(entries) as fake, tempfile.TemporaryDirectory() as cache:
         os.environ.update(RCA_LOGGING_ENDPOINT=fake.url, GOOGLE_CLOUD_PROJECT=project, RCA_CACHE_DIR=cache)
         began = time.monotonic()
-        loaded = api.load_live(service=service, since=since, until=until)
+        loaded = api.load_live(service=service, since=since, until=until, sampling=sampling)
         live = api.analyze(loaded).result.to_json()
         live_calls, live_s = fake.calls, time.monotonic() - began
+        read = _cached_entries(loaded)  # the store reads the cache file back, before it is removed
         full = fetch(fake, project, [Query("all", 'logName:"/logs/"', fetched_from, end)])
     stats = live["stats"]
     return {
@@ -161,7 +199,9 @@ def one(export: Path, rps: float, hours: float, service_override: str | None) ->
         "live_entries": int(stats["read"]),
         "live_calls": live_calls,
         "live_seconds": round(live_s, 1),
-        "live_by_log": by_log(_cached_entries(loaded)),
+        "live_by_log": by_log(read),
+        "storm_in_range": sum(1 for e in in_range if stream_of(e, service) == "failing"),
+        "storm_read": sum(1 for e in read if stream_of(e, service) == "failing"),
         "full": analyse_file(full.entries, service, since, until),
         "live": live,
     }
@@ -191,11 +231,28 @@ def main(argv: list[str] | None = None) -> int:
         help="add healthy traffic at this many requests/s (request log + access line each): "
         "the samples are incident-dense, real services are mostly healthy traffic",
     )
+    parser.add_argument(
+        "--storm",
+        type=int,
+        default=0,
+        help="add this many failing request logs without a message (a dense incident's storm), "
+        "evenly from the export's first failing request to the end of the window",
+    )
+    parser.add_argument(
+        "--exact-failing",
+        type=int,
+        help="read this many bare failing request logs exactly before sampling the rest (default: "
+        "rca's; a huge number reads the storm whole, as before it was sampled)",
+    )
     args = parser.parse_args(argv)
+    sampling = {"exact_failing": args.exact_failing} if args.exact_failing is not None else None
     exports = args.exports or sorted((ROOT / "examples").glob("*.json"))
-    print(f"healthy traffic added: {args.healthy_rps:g} requests/s; window {args.hours:g} h + equal baseline")
+    print(
+        f"healthy traffic added: {args.healthy_rps:g} requests/s; storm added: {args.storm} failing "
+        f"requests; window {args.hours:g} h + equal baseline"
+    )
     print(f"{'export':40}{'range':>9}{'calls':>7}{'rca':>8}{'calls':>7}{'share':>8}  root cause (rca | full)")
-    rows = [one(p, args.healthy_rps, args.hours, args.service) for p in exports]
+    rows = [one(p, args.healthy_rps, args.hours, args.service, args.storm, sampling) for p in exports]
     for r in rows:
         same = "same" if cause(r["live"]) == cause(r["full"]) else "DIFFERENT"
         share = r["live_entries"] / max(r["range_entries"], 1)
@@ -212,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['export'][:39]:40}error rate rca {mark}{float(live['error_rate'] or 0):.1%} "
             f"of {mark}{live['requests']} | full {float(full['error_rate'] or 0):.1%} of {full['requests']}"
             + (f"  (sample {sample.get('size')} at {sample.get('fraction')})" if sample else "")
+            + f"; storm read {r['storm_read']} of {r['storm_in_range']}"
+            + f"; 5xx rca {'~' if 'server_errors' in live.get('estimated_fields', []) else ''}"
+            + f"{live['server_errors']} | full {full['server_errors']}"
             + f"; state {r['live']['status']['state']} | {r['full']['status']['state']}"
             + f"; {r['live_seconds']} s"
         )

@@ -360,43 +360,56 @@ class Gap:
 
 @dataclass(frozen=True)
 class RequestSample:
-    """How a live fetch sampled healthy requests, so that counts scaled from it say what they are."""
+    """How a live fetch sampled request logs, so that counts scaled from it say what they are."""
 
-    WHAT: ClassVar[str] = "healthy request logs (failing requests are counted exactly)"
-    METHOD: ClassVar[str] = "read exactly up to a cut, then sample(insertId, fraction) scaled by 1/fraction"
+    METHOD: ClassVar[str] = (
+        "read exactly up to a cut, then sample(insertId, fraction); the request totals and the counts "
+        "of the findings that read sampled entries are scaled by 1/fraction"
+    )
 
+    what: str  # which streams were sampled, in words
     fractions: tuple[float, ...]  # each sampled range's fraction, distinct, ascending
     size: int  # sampled entries read
     start: str  # RFC 3339, as the fetch recorded its ranges
     end: str
+    strata: tuple[Mapping[str, Any], ...] = ()  # each sampled range, as the fetch reports it
 
     def to_json(self) -> dict[str, Any]:
         """Contract shape of `stats.sample` and `status.sample`."""
         return {
-            "what": self.WHAT,
+            "what": self.what,
             "fraction": self.fractions[0] if len(self.fractions) == 1 else list(self.fractions),
             "size": self.size,
             "from": self.start,
             "to": self.end,
             "method": self.METHOD,
+            "strata": [dict(s) for s in self.strata],
         }
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """Request counts scaled back from sampled healthy requests (failing ones are counted exactly)."""
-
-    FIELDS: ClassVar[tuple[str, ...]] = ("requests", "error_rate", "recent_requests", "recent_error_rate")
+    """Counts scaled back from a sampled live fetch (healthy requests, or the bare failing requests of
+    a storm, read exactly up to a cut and sampled after it); ``fields`` names the stats that a
+    sampled entry counted in, which the report labels as estimates."""
 
     requests: int
-    error_rate: float | None
+    server_errors: int
+    rate_limited: int
+    error_entries: int
     recent_requests: int
+    recent_server_errors: int
+    baseline_requests: int
+    baseline_server_errors: int
+    baseline_error_entries: int
+    error_rate: float | None
     recent_error_rate: float | None
+    fields: tuple[str, ...]
     sample: RequestSample
 
     def to_json(self) -> dict[str, Any]:
         """The stats' labels of an estimate (the numbers themselves are the stats' own fields)."""
-        return {"estimated": True, "estimated_fields": list(self.FIELDS), "sample": self.sample.to_json()}
+        return {"estimated": True, "estimated_fields": list(self.fields), "sample": self.sample.to_json()}
 
 
 @dataclass(frozen=True)

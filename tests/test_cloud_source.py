@@ -729,9 +729,10 @@ def test_fetched_window_loads_in_the_store(fake: FakeLoggingServer, tmp_path: Pa
 
     fake.load(incident())
     path, result = window(fake, tmp_path)
-    assert {"deploys": 1, "cloudsql": 0, "cloudsql-health": 0, "signals": 6,
+    # The five bare 503 request logs are the failing-request stream, read exactly (few of them).
+    assert {"deploys": 1, "cloudsql": 0, "cloudsql-health": 0, "signals": 1, "failing": 5,
             "requests": len(result.entries) - 7} == result.per_query
-    assert [(s.query, s.fraction) for s in result.strata] == [("requests", 1.0)]
+    assert [(s.query, s.fraction) for s in result.strata] == [("failing", 1.0), ("requests", 1.0)]
     store = Store()
     try:
         problems = Problems()
@@ -745,3 +746,108 @@ def test_fetched_window_loads_in_the_store(fake: FakeLoggingServer, tmp_path: Pa
     finally:
         store.close()
     assert rows[-1][0] == 503 and rows[-1][1] == 5
+
+
+# --------------------------------------------------------------------------- the failing-request storm
+
+
+def _request(n: int, status: int, text: str | None = None, service: str = SERVICE) -> dict[str, Any]:
+    return entry(n, log="run.googleapis.com/requests", text=text, status=status, service=service)
+
+
+PARTITION_CASES = [
+    (_request(1, 503), "failing"),  # bare: only a status
+    (_request(2, 429), "failing"),
+    (_request(3, 503, "The request failed because the instance could not start successfully."), None),
+    (_request(4, 429, "The request was aborted because there was no available instance."), None),
+    (_request(5, 200), "requests"),
+    (_request(6, 404), "requests"),
+    (_request(7, 503, service="other"), None),
+    (entry(8, text="QueuePool limit of size 5 overflow 10 reached"), None),
+]
+
+
+@pytest.mark.parametrize(("line", "stream"), PARTITION_CASES)
+def test_each_entry_has_one_reader(line: dict[str, Any], stream: str | None) -> None:
+    """The storm query reads exactly the bare failing request logs (``stream_of``'s "failing"), the
+    healthy-request query the healthy ones, and the signals read every other failing request log
+    (the ones that carry a message a pattern may name) and none of the storm."""
+    from rca.library.loader import load_library
+
+    plan = queries.analysis_queries(SERVICE, T0, T1, project=PROJECT, patterns=load_library().patterns)
+    readers = {q.name.split("-")[0] for q in plan if parse(q.filter())(line)}
+    assert queries.stream_of(line, SERVICE) == stream
+    if stream is not None:
+        assert readers == {stream}
+    elif line["resource"]["labels"]["service_name"] == SERVICE:
+        assert readers == {"signals"}
+    else:
+        assert readers == set()
+
+
+def test_resuming_the_storm_query_drops_only_its_own_entries() -> None:
+    """A gap in the sampled storm: the storm query is asked again whole, its earlier entries and
+    strata dropped; failing requests that carry a message (read by the signals) and healthy
+    requests (their own query, complete) are kept."""
+    from rca.sources.cloud.fetch import MissingRange, Stratum, resume_plan
+
+    bare, texted, ok = _request(1, 503), _request(2, 503, "The request failed because ..."), _request(3, 200)
+    plan = queries.analysis_queries(SERVICE, T0, T1, project=PROJECT)
+    mid = queries.format_ts(T0 + timedelta(minutes=30))
+    previous = FetchResult(
+        [bare, texted, ok], 5, {"signals": 1, "failing": 1, "failing-sampled": 0, "requests": 1}, False,
+        (MissingRange("failing-sampled", mid, queries.format_ts(T1), "gave up after 6 retries"),),
+        strata=(Stratum("failing", queries.format_ts(T0), mid, 1.0, 1),
+                Stratum("requests", queries.format_ts(T0), queries.format_ts(T1), 1.0, 1)),
+    )
+    seed, redo = resume_plan(previous, plan)
+    assert [q.name for q in redo] == ["failing"] and redo[0].start == T0
+    assert seed.entries == [texted, ok]
+    assert [s.query for s in seed.strata] == ["requests"]
+    assert "failing" not in seed.per_query and seed.per_query["requests"] == 1
+
+
+def test_sampled_entries_weigh_one_over_the_fraction() -> None:
+    """Only an entry of a sampled stratum's own stream, inside its time range, stands for 1/F."""
+    from rca.sources.cloud.fetch import Stratum
+
+    mid = T0 + timedelta(minutes=30)
+    early, late = _request(10, 503), _request(2000, 503)  # before and after the cut
+    texted = entry(2001, log="run.googleapis.com/requests", text="The request failed because ...", status=503)
+    healthy = _request(2002, 200)
+    result = FetchResult(
+        [early, late, texted, healthy], 3, {}, False,
+        strata=(Stratum("failing", queries.format_ts(T0), queries.format_ts(mid), 1.0, 1),
+                Stratum("failing-sampled", queries.format_ts(mid), queries.format_ts(T1), 0.25, 1),
+                Stratum("requests", queries.format_ts(T0), queries.format_ts(T1), 1.0, 1)),
+    )
+    assert result.weights(SERVICE) == {(late["logName"], late["insertId"]): 4.0}
+
+
+def test_a_pattern_that_singles_out_failures_keeps_the_storm_whole(tmp_path: Path) -> None:
+    """A user pattern on the 429s alone (a few of a storm, which a sample could lose): no storm
+    query, and the signals read every failing request log; the built-in library samples it."""
+    import yaml
+
+    from rca.library.loader import load_library
+
+    pattern = {
+        "id": "shop-throttled", "title": "Shop requests throttled", "category": "quota-or-rate-limit",
+        "layer": "platform", "severity": "error", "role": "symptom", "why": "Requests were throttled",
+        "match": {"any": [r"^(?:GET|POST) \S+ 429\b"], "log_id": ["run.googleapis.com/requests"],
+                  "http_status": [429, 429]},
+        "examples": {"match": [{"line": "GET /cart 429 0.01s",
+                                "source": "https://cloud.google.com/run/docs/troubleshooting"}],
+                     "no_match": ["GET /cart 200 0.01s"]},
+    }
+    (tmp_path / "pack" / "shop").mkdir(parents=True)
+    (tmp_path / "pack" / "shop" / "shop-throttled.yaml").write_text(yaml.safe_dump(pattern))
+    built_in = load_library().patterns
+    with_pack = load_library([tmp_path / "pack"]).patterns
+    assert not any(queries.singles_out_failures(p) for p in built_in)
+    assert [p.id for p in with_pack if queries.singles_out_failures(p)] == ["shop-throttled"]
+    sampled = queries.analysis_queries(SERVICE, T0, T1, project=PROJECT, patterns=built_in)
+    whole = queries.analysis_queries(SERVICE, T0, T1, project=PROJECT, patterns=with_pack)
+    assert "failing" in [q.name for q in sampled] and "failing" not in [q.name for q in whole]
+    for line in (_request(1, 429), _request(2, 503)):
+        assert {q.name.split("-")[0] for q in whole if parse(q.filter())(line)} == {"signals"}

@@ -116,3 +116,29 @@ def test_live_with_sampled_requests_keeps_the_answer(
     assert stats["estimated"] is True and stats["sample"]["size"] > 0
     assert abs(rate(stats["error_rate"]) - rate(from_file["stats"]["error_rate"])) <= 0.02
     assert stats["server_errors"] == from_file["stats"]["server_errors"]
+
+
+FORCED_STORM = {"exact_failing": 20, "failing_sample_target": 40}
+
+
+@pytest.mark.parametrize("name", SAMPLES + sorted(CONSTRUCTED))
+def test_live_with_a_sampled_storm_keeps_the_answer(
+    name: str, tmp_path: Path, env: pytest.MonkeyPatch
+) -> None:
+    """The bare failing requests forced into a sample after their first 20 (the budget a dense
+    incident meets): the same root cause, findings and statuses, verdict, and an error rate
+    within 2 points, labelled as an estimate whenever the storm was sampled."""
+    from_file, from_live, _ = both(name, tmp_path, env, sampling=FORCED_STORM)
+    assert from_live["root_cause"]["category"] == from_file["root_cause"]["category"]
+    assert from_live["root_cause"]["pattern_id"] == from_file["root_cause"]["pattern_id"]
+    assert findings(from_live) == findings(from_file)
+    assert from_live["status"]["state"] == from_file["status"]["state"]
+    assert abs(rate(from_live["status"]["error_rate"]) - rate(from_file["status"]["error_rate"])) <= 0.02
+    stats = from_live["stats"]
+    assert abs(rate(stats["error_rate"]) - rate(from_file["stats"]["error_rate"])) <= 0.02
+    storm_sampled = any(st["query"] == "failing-sampled" for st in stats.get("sample", {}).get("strata", []))
+    if storm_sampled:
+        assert stats["estimated"] is True
+        assert {"server_errors", "rate_limited"} & set(stats["estimated_fields"])
+    else:
+        assert stats["server_errors"] == from_file["stats"]["server_errors"]

@@ -351,6 +351,7 @@ def test_sampled_requests_are_scaled_back_and_labelled(live: FakeLoggingServer) 
     assert abs(stats["requests"] - len(truth)) / len(truth) < 0.1
     assert abs(stats["error_rate"] - truth_5xx / len(truth)) < 0.02
     assert stats["server_errors"] == truth_5xx  # failing requests are counted exactly
+    assert "server_errors" not in stats["estimated_fields"]  # and not labelled as estimates
     exact = api.load_live(service=SERVICE, since=WINDOW[1], until=WINDOW[3], refresh=True)
     exact_stats = api.analyze(exact).result.to_json()["stats"]
     assert "estimated" not in exact_stats

@@ -258,13 +258,14 @@ def _fetch(
 
     from rca.errors import SourceError, UsageError
     from rca.library.loader import load_library
+    from rca.sources.cloud import queries
     from rca.sources.cloud.fetch import fetch_window
-    from rca.sources.cloud.queries import DEFAULT_EXACT_REQUESTS, DEFAULT_SAMPLE_TARGET
 
     if not service:
         raise UsageError("--service is required when reading from Cloud Logging (or give --input FILE)")
     start, end = _live_window(since, until)
     library = load_library([Path(p) for p in patterns])
+    tuned = sampling or {}
     bar = _ProgressBar() if progress else None
     with bar if bar is not None else contextlib.nullcontext():
         path, result = fetch_window(
@@ -277,8 +278,12 @@ def _fetch(
             max_entries=max_entries,
             refresh=refresh,
             progress=bar,
-            exact_requests=int((sampling or {}).get("exact_requests", DEFAULT_EXACT_REQUESTS)),
-            sample_target=int((sampling or {}).get("sample_target", DEFAULT_SAMPLE_TARGET)),
+            exact_requests=int(tuned.get("exact_requests", queries.DEFAULT_EXACT_REQUESTS)),
+            sample_target=int(tuned.get("sample_target", queries.DEFAULT_SAMPLE_TARGET)),
+            exact_failing=int(tuned.get("exact_failing", queries.DEFAULT_EXACT_FAILING)),
+            failing_sample_target=int(
+                tuned.get("failing_sample_target", queries.DEFAULT_FAILING_SAMPLE_TARGET)
+            ),
         )
     if not result.entries and result.errors:
         raise SourceError(
@@ -294,65 +299,72 @@ def _gaps(result: Any) -> tuple[Gap, ...]:
     return tuple(Gap("cloud-logging", m.reason, m.query, m.start, m.end) for m in result.missing)
 
 
-_HEALTHY = "http_status IS NOT NULL AND http_status < 500 AND http_status <> 429"
+_MEASURES = {  # stats key -> the rows it counts (each weighed by how many entries it stands for)
+    "requests": "in_window AND http_status IS NOT NULL",
+    "server_errors": "in_window AND http_status >= 500",
+    "rate_limited": "in_window AND http_status = 429",
+    "error_entries": "in_window AND severity_num >= 500",
+    "recent_requests": "in_window AND http_status IS NOT NULL AND ts >= $since",
+    "recent_server_errors": "in_window AND http_status >= 500 AND ts >= $since",
+    "baseline_requests": "NOT in_window AND http_status IS NOT NULL",
+    "baseline_server_errors": "NOT in_window AND http_status >= 500",
+    "baseline_error_entries": "NOT in_window AND severity_num >= 500",
+}
+_WEIGHED_COUNTS = (
+    "SELECT "
+    + ", ".join(f"sum(w) FILTER (WHERE {c}), bool_or(w <> 1) FILTER (WHERE {c})" for c in _MEASURES.values())
+    + " FROM (SELECT e.*, coalesce(x.weight, 1.0) AS w FROM entries e"
+    " LEFT JOIN entry_weights x USING (entry_id))"
+)
+_RATES = {"error_rate": ("requests", "server_errors"),
+          "recent_error_rate": ("recent_requests", "recent_server_errors")}
 
 
-def _estimates(loaded: Loaded, strata: Sequence[Any]) -> Estimate | None:
+def _estimates(loaded: Loaded, result: Any, service: str | None) -> Estimate | None:
     """Request counts scaled back from sampled strata, labelled as estimates, or None when exact.
 
-    Failing requests (5xx, 429) are always read in full; healthy ones may have been read exactly
-    up to a cut and sampled after it. Each sampled healthy request stands for 1/fraction.
+    Healthy request logs, and the bare failing ones of a storm, may have been read exactly up to
+    a cut and sampled after it (``FetchResult.weights``): each sampled entry stands for
+    1/fraction, in the store's `entry_weights`, which the findings' counts read too.
     """
     from datetime import timedelta
 
     from rca.reasoning.impact import RECENT
 
-    sampled = [st for st in strata if float(st.fraction) < 1.0]
+    sampled = [st for st in result.strata if float(st.fraction) < 1.0]
     if not sampled or loaded.start is None or loaded.end is None:
         return None
     con = loaded.store.con
-
-    def naive(text: str | datetime) -> datetime:
-        return naive_utc(parse_rfc3339(text) if isinstance(text, str) else text)
-
-    def healthy(lo: datetime, hi: datetime) -> float:
-        total = 0.0
-        for st in strata:
-            a, b = max(lo, naive(st.start)), min(hi, naive(st.end))
-            if a < b:
-                row = con.execute(
-                    f"SELECT count(*) FROM entries WHERE {_HEALTHY} AND ts >= ? AND ts < ?", [a, b]
-                ).fetchone()
-                total += (int(row[0]) if row else 0) / float(st.fraction)
-        return total
-
-    def failing(lo: datetime, hi: datetime) -> tuple[int, int]:
-        row = con.execute(
-            "SELECT count(*) FILTER (WHERE http_status >= 500 OR http_status = 429), "
-            "count(*) FILTER (WHERE http_status >= 500) FROM entries WHERE ts >= ? AND ts < ?",
-            [lo, hi],
-        ).fetchone()
-        return (int(row[0]), int(row[1])) if row else (0, 0)
-
-    start, end = naive(loaded.start), naive(loaded.end) + timedelta(microseconds=1)
-    recent = naive(loaded.end) - timedelta(seconds=RECENT)
-    failed_all, s5xx = failing(start, end)
-    requests = round(healthy(start, end) + failed_all)
-    recent_failed_all, recent_5xx = failing(recent, end)
-    recent_requests = round(healthy(recent, end) + recent_failed_all)
+    loaded.store.set_weights(result.weights(service))
+    since = naive_utc(loaded.end) - timedelta(seconds=RECENT)
+    row = con.execute(_WEIGHED_COUNTS, {"since": since}).fetchone()
+    assert row is not None
+    counts = {key: round(float(row[2 * k] or 0.0)) for k, key in enumerate(_MEASURES)}
+    scaled = [key for k, key in enumerate(_MEASURES) if row[2 * k + 1]]  # a sampled row counted in it
+    requests, recent = counts["requests"], counts["recent_requests"]
+    streams = sorted({st.query.removesuffix("-sampled") for st in sampled})
     sample = RequestSample(
+        what=" and ".join(_SAMPLED_WHAT.get(s, s) for s in streams)
+        + ("" if "failing" in streams else " (failing requests are counted exactly)"),
         fractions=tuple(sorted({float(st.fraction) for st in sampled})),
         size=sum(int(st.fetched) for st in sampled),
         start=min(sampled, key=lambda st: parse_rfc3339(st.start)).start,  # as times, not as text
         end=max(sampled, key=lambda st: parse_rfc3339(st.end)).end,
+        strata=tuple(st.to_json() for st in sampled),
     )
     return Estimate(
-        requests=requests,
-        error_rate=round(s5xx / requests, 4) if requests else None,
-        recent_requests=recent_requests,
-        recent_error_rate=round(recent_5xx / recent_requests, 4) if recent_requests else None,
+        **counts,
+        error_rate=round(counts["server_errors"] / requests, 4) if requests else None,
+        recent_error_rate=round(counts["recent_server_errors"] / recent, 4) if recent else None,
+        fields=(*scaled, *(rate for rate, parts in _RATES.items() if set(parts) & set(scaled))),
         sample=sample,
     )
+
+
+_SAMPLED_WHAT = {
+    "requests": "healthy request logs",
+    "failing": "failing request logs without a message (5xx/429 that only carry a status)",
+}
 
 
 def load_live(
@@ -372,7 +384,8 @@ def load_live(
     The server-side filters come from the same library the analysis will use (``patterns``
     adds user packs). Sampled request counts are scaled back and labelled as estimates; the
     gaps of an incomplete fetch are kept for the report (``complete``/``missing``). ``sampling``
-    overrides ``exact_requests``/``sample_target`` of the healthy-request query (tests, benchmarks).
+    overrides ``exact_requests``/``sample_target`` of the healthy-request query and
+    ``exact_failing``/``failing_sample_target`` of the failing-request storm (tests, benchmarks).
     """
     path, result, start, end = _fetch(
         service, since, until, project, max_entries, refresh, progress, patterns=patterns, sampling=sampling
@@ -381,7 +394,7 @@ def load_live(
     loaded.truncated = bool(result.truncated)
     loaded.missing = tuple(f"{m.query}: {m.start} .. {m.end} ({m.reason})" for m in result.missing)
     loaded.gaps = _gaps(result)
-    loaded.estimates = _estimates(loaded, result.strata)
+    loaded.estimates = _estimates(loaded, result, service)
     return loaded
 
 
@@ -429,7 +442,8 @@ def fetch_to_file(
         gaps = "; ".join(f"{m.query} {m.start} .. {m.end}: {m.reason}" for m in result.missing[:5])
         warning = f"INCOMPLETE DATA: the saved file lacks part of the window: {gaps}"
     if relevant_only and result.estimated:
-        note = "healthy requests were sampled: request counts from this file are not the real traffic"
+        note = "requests were sampled (healthy ones, or a storm of failing ones): request counts from " \
+            "this file are not the real traffic"
         warning = f"{warning}; {note}" if warning else f"note: {note}"
     return summary, warning
 

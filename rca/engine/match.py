@@ -8,7 +8,7 @@ those survivors. Field extraction happens in Python (RE2 too) on matched events 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -223,39 +223,58 @@ def aggregate(con: Any, patterns: Sequence[Pattern], hits: Sequence[Hit]) -> lis
     for h in hits:
         by_pattern[h.pattern_id].append(h)
     lookup = {p.id: p for p in patterns}
+    weights = entry_weights(con)
     findings = []
     for pid in sorted(by_pattern):
         window = [h for h in by_pattern[pid] if h.in_window]
         if not window:
             continue
-        baseline = len(by_pattern[pid]) - len(window)
-        findings.append(_finding(con, lookup[pid], window, baseline))
+        baseline = _weighed([h for h in by_pattern[pid] if not h.in_window], weights)
+        findings.append(_finding(con, lookup[pid], window, baseline, weights))
     return findings
 
 
-def _finding(con: Any, p: Pattern, hits: list[Hit], baseline: int) -> Finding:
+def entry_weights(con: Any) -> dict[int, float]:
+    """Entries read as a sample and how many each stands for (the store's `entry_weights`, set by
+    a sampled live fetch); empty when every entry was read."""
+    found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'entry_weights'").fetchone()
+    if not found or not found[0]:
+        return {}
+    rows = con.execute("SELECT entry_id, weight FROM entry_weights").fetchall()
+    return {int(i): float(w) for i, w in rows}
+
+
+def _weighed(hits: Sequence[Hit], weights: dict[int, float]) -> int:
+    """How many matches the hits stand for: each sampled one counts as its weight."""
+    if not weights:
+        return len(hits)
+    return round(sum(weights.get(h.event_id, 1.0) for h in hits))
+
+
+def _finding(con: Any, p: Pattern, hits: list[Hit], baseline: int, weights: dict[int, float]) -> Finding:
     timed = [h.ts for h in hits if h.ts is not None]
-    field_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    field_counts: dict[str, dict[str, float]] = defaultdict(dict)
     for h in hits:
         for k, v in h.fields.items():
-            field_counts[k][v] += 1
+            field_counts[k][v] = field_counts[k].get(v, 0.0) + weights.get(h.event_id, 1.0)
     return Finding(
         pattern_id=p.id,
         category=p.category,
         layer=p.layer,
         role=p.role,
         title=p.title,
-        count=len(hits),
+        count=_weighed(hits, weights),
         first_seen=rfc3339(min(timed)) if timed else None,
         last_seen=rfc3339(max(timed)) if timed else None,
         samples=tuple(_with_excerpt(p, s) for s in samples(con, _sample_ids(hits))),
-        fields={k: tuple(v for v, _ in c.most_common()) for k, c in sorted(field_counts.items())},
-        field_counts={k: dict(c) for k, c in sorted(field_counts.items())},
+        fields={k: tuple(v for v, _ in sorted(c.items(), key=lambda vn: vn[1], reverse=True))
+                for k, c in sorted(field_counts.items())},
+        field_counts={k: {v: round(n) for v, n in c.items()} for k, c in sorted(field_counts.items())},
         revisions=tuple(sorted({h.revision for h in hits if h.revision})),
         instances=tuple(sorted({h.instance_id for h in hits if h.instance_id})),
         event_ids=tuple(h.event_id for h in hits),
         baseline_count=baseline,
-        incident_count=len(hits),
+        incident_count=_weighed(hits, weights),
     )
 
 

@@ -309,6 +309,22 @@ class Store:
         self.stats.duplicates = in_kept - entries
         self.stats.naive_timestamps = self._scalar("SELECT count(*) FROM entries WHERE naive_ts")
 
+    def set_weights(self, weights: dict[tuple[str, str], float]) -> None:
+        """Record that some entries were read as a sample: the entry with (logName, insertId) stands
+        for ``weight`` entries (``1/fraction``). Counts that must not shrink with the sample (a
+        finding's, the request totals) weigh their rows by `entry_weights`; an entry not in it
+        stands for itself. Only a sampled live fetch sets it."""
+        self.con.execute("CREATE OR REPLACE TABLE entry_weights (entry_id BIGINT, weight DOUBLE)")
+        if not weights:
+            return
+        keys = sorted(weights)
+        self.con.execute(
+            "INSERT INTO entry_weights SELECT e.entry_id, k.weight FROM entries e JOIN ("
+            "SELECT unnest(?::VARCHAR[]) AS log_name, unnest(?::VARCHAR[]) AS insert_id, "
+            "unnest(?::DOUBLE[]) AS weight) k ON k.log_name = e.log_name AND k.insert_id = e.insert_id",
+            [[k[0] for k in keys], [k[1] for k in keys], [weights[k] for k in keys]],
+        )
+
     def _scalar(self, sql: str, params: list[Any] | None = None) -> int:
         row = self.con.execute(sql, params or []).fetchone()
         return int(row[0]) if row and row[0] is not None else 0

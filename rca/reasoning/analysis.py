@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from rca.engine.match import Hit, aggregate, match_events, samples
+from rca.engine.match import Hit, aggregate, entry_weights, match_events, samples
 from rca.library.knowledge import load_knowledge
 from rca.model import (
     Category,
@@ -283,9 +283,11 @@ def _stats(
     recent = None if window.end is None else RecentTraffic(
         RECENT, traffic.recent_requests, share(traffic.recent_failed, traffic.recent_requests)
     )
+    errors = traffic.errors
     if load.estimate is not None:
         est = load.estimate
-        requests, error_rate = est.requests, est.error_rate
+        requests, s5xx, s429, errors, error_rate = (
+            est.requests, est.server_errors, est.rate_limited, est.error_entries, est.error_rate)
         recent = RecentTraffic(RECENT, est.recent_requests, est.recent_error_rate)
     return Stats(
         entries=entries,
@@ -301,7 +303,7 @@ def _stats(
         server_errors=s5xx,
         rate_limited=s429,
         error_rate=error_rate,
-        error_entries=traffic.errors,
+        error_entries=errors,
         revisions=tuple(str(r) for r in revisions),
         findings=findings,
         deploys=deploys,
@@ -326,7 +328,8 @@ def _timeline(con: Any, hits: Sequence[Hit], window: Window) -> list[TimelinePoi
     the second).
     """
     size = _bucket_seconds(window)
-    counts: dict[tuple[str, str], int] = {}
+    counts: dict[tuple[str, str], float] = {}
+    weights = entry_weights(con)  # a sampled live fetch: each sampled entry stands for 1/fraction
     labels: dict[int, str] = {}
 
     def label(start: int) -> str:
@@ -341,23 +344,24 @@ def _timeline(con: Any, hits: Sequence[Hit], window: Window) -> list[TimelinePoi
     for h in hits:
         if h.in_window and h.ts is not None:
             key = (bucket(h.ts), h.pattern_id)
-            counts[key] = counts.get(key, 0) + 1
+            counts[key] = counts.get(key, 0) + weights.get(h.event_id, 1.0)
     rows = con.execute(
         """
-        SELECT b - ((b % $size) + $size) % $size AS start, http_status, count(*)
+        SELECT b - ((b % $size) + $size) % $size AS start, http_status, count(*), entry_id
         FROM (
           SELECT CASE WHEN epoch_us(ts) >= 0 THEN epoch_us(ts) // 1000000
-                      ELSE -((-epoch_us(ts)) // 1000000) END AS b, http_status
+                      ELSE -((-epoch_us(ts)) // 1000000) END AS b, http_status,
+                 CASE WHEN $weighed THEN entry_id END AS entry_id
           FROM entries WHERE in_window AND http_status IS NOT NULL AND ts IS NOT NULL
         )
         GROUP BY ALL
         """,
-        {"size": size},
+        {"size": size, "weighed": bool(weights)},
     ).fetchall()
-    for start, status, n in rows:
+    for start, status, n, entry_id in rows:
         key = (label(int(start)), f"http {int(status) // 100}xx")
-        counts[key] = counts.get(key, 0) + int(n)
-    return [TimelinePoint(b, s, n) for (b, s), n in sorted(counts.items())]
+        counts[key] = counts.get(key, 0) + int(n) * weights.get(entry_id, 1.0)
+    return [TimelinePoint(b, s, round(n)) for (b, s), n in sorted(counts.items())]
 
 
 def _scalar(con: Any, sql: str, params: list[Any] | None = None) -> int:

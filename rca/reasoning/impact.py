@@ -35,6 +35,16 @@ _TRAFFIC = """
 """
 
 
+def _scaled(t: verdict.Traffic, est: Estimate) -> verdict.Traffic:
+    """The traffic counts replaced by the loader's scaled estimates (rca/api/loading.py)."""
+    return replace(
+        t, requests=est.requests, failed=est.server_errors,
+        recent_requests=est.recent_requests, recent_failed=est.recent_server_errors,
+        baseline_requests=est.baseline_requests, baseline_failed=est.baseline_server_errors,
+        errors=est.error_entries, baseline_errors=est.baseline_error_entries,
+    )
+
+
 def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
     """The counts and landmarks the verdict (and the report's stats) need, in one scan of `entries`."""
     failed_deploys = sum(1 for d in deploys.deploys if d.failed)
@@ -78,10 +88,9 @@ def decide(
     onset = traffic.first_failure or traffic.first_error
     hint = failing[0].revisions[0] if failing and failing[0].revisions else None
     if estimate is not None:
-        # Healthy requests were sampled (a live fetch of a busy service): decide on the loader's
-        # scaled totals (failures are counted exactly) and say so, never on a sampled ratio.
-        traffic = replace(traffic, requests=estimate.requests or traffic.requests,
-                          recent_requests=estimate.recent_requests or traffic.recent_requests)
+        # Requests were sampled (a live fetch of a busy service or of a failing-request storm):
+        # decide on the loader's scaled totals and say so, never on a sampled count or ratio.
+        traffic = _scaled(traffic, estimate)
     decided = verdict.decide(traffic, periods, len(failing), trigger(con, deploys, onset, hint))
     if estimate is None:
         return decided

@@ -1,6 +1,7 @@
 """A small evaluator for the part of the Logging query language that rca sends.
 
-Supported: comparisons ``field OP value`` with OP in ``= != < <= > >= : =~ !~``, the functions
+Supported: comparisons ``field OP value`` with OP in ``= != < <= > >= : =~ !~``, the presence
+test ``field:*`` (true when the entry has the field, as in the real API), the functions
 ``log_id("...")`` and ``sample(insertId, F)``, ``AND`` / ``OR`` / ``NOT`` with the language's
 precedence (NOT > OR > AND), implicit AND between adjacent terms, and parentheses. Severity
 compares by rank, ``timestamp`` by instant, numbers numerically, strings case-insensitively
@@ -39,7 +40,7 @@ SEVERITY_RANK = {
 Predicate = Callable[[dict[str, Any]], bool]
 
 _TOKEN = re.compile(
-    r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<op>>=|<=|!=|=~|!~|[=<>:(),])|(?P<word>[A-Za-z0-9_.@/%+\-]+))'
+    r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<op>>=|<=|!=|=~|!~|[=<>:(),*])|(?P<word>[A-Za-z0-9_.@/%+\-]+))'
 )
 
 
@@ -143,6 +144,11 @@ class _Parser:
         if op.kind != "op" or op.text in "(),":
             raise FilterSyntaxError(f"expected an operator after {tok.text!r}")
         value = self.take()
+        if op.text == ":" and value.kind == "op" and value.text == "*":
+            path = tok.text
+            return lambda e: _field(e, path) is not None
+        if value.kind == "op":
+            raise FilterSyntaxError(f"unexpected {value.text!r} after {tok.text}{op.text}")
         literal = _unquote(value.text) if value.kind == "str" else value.text
         return _comparison(tok.text, op.text, literal)
 

@@ -40,12 +40,15 @@ from rca.sources.cloud.client import access_error, brief, endpoint_of, unreachab
 from rca.sources.cloud.client import make_client as make_client
 from rca.sources.cloud.client import metered as metered
 from rca.sources.cloud.queries import (
+    DEFAULT_EXACT_FAILING,
     DEFAULT_EXACT_REQUESTS,
+    DEFAULT_FAILING_SAMPLE_TARGET,
     DEFAULT_SAMPLE_TARGET,
     Query,
     analysis_queries,
     as_utc,
     format_ts,
+    stream_of,
     window_queries,
 )
 
@@ -204,6 +207,28 @@ class FetchResult:
         """True when part of a counted query was sampled (its counts are estimates)."""
         return any(s.fraction < 1.0 for s in self.strata)
 
+    def weights(self, service: str | None = None) -> dict[tuple[str, str], float]:
+        """How many entries each sampled entry stands for, by (logName, insertId): ``1/fraction``
+        for an entry of an adaptive query's stream (``stream_of``) inside a sampled stratum of that
+        stream; entries not listed were read exactly and stand for themselves."""
+        sampled: dict[str, list[tuple[datetime, datetime, float]]] = {}
+        for st in self.strata:
+            if st.fraction < 1.0:
+                span = (_parse_any(st.start), _parse_any(st.end), st.fraction)
+                sampled.setdefault(st.query.removesuffix("-sampled"), []).append(span)
+        out: dict[tuple[str, str], float] = {}
+        if not sampled:
+            return out
+        for entry in self.entries:
+            spans = sampled.get(stream_of(entry, service) or "")
+            if not spans:
+                continue
+            at = _parse_any(str(entry.get("timestamp", "")))
+            for lo, hi, fraction in spans:
+                if lo <= at < hi:
+                    out[(str(entry.get("logName", "")), str(entry.get("insertId", "")))] = 1.0 / fraction
+        return out
+
     def summary(self) -> dict[str, Any]:
         """Everything but the entries, as JSON (stored beside a cache file)."""
         return {
@@ -351,8 +376,9 @@ def _run_query(client: gcl.Client, query: Query, run: _Run, retry: RetryPolicy) 
 def _run_adaptive(client: gcl.Client, query: Query, run: _Run, retry: RetryPolicy) -> None:
     """Read the query exactly up to ``exact_up_to`` entries, then sample the rest of its window.
 
-    The sample fraction is chosen from the rate seen so far so that about ``sample_target``
-    entries arrive; the ranges and fractions are recorded in ``run.strata`` for scaling back.
+    The sample fraction is chosen from the rate seen so far (since the stream's first entry) so
+    that about ``sample_target`` entries arrive; the ranges and fractions are recorded in
+    ``run.strata`` for scaling back.
     """
     cap = int(query.exact_up_to or 0)
     exact = replace(query, limit=run.per_query.get(query.name, 0) + cap)
@@ -367,7 +393,10 @@ def _run_adaptive(client: gcl.Client, query: Query, run: _Run, retry: RetryPolic
         run.seen.discard(entry_key(run.entries.pop()))
         run.per_query[query.name] -= 1
     taken = run.per_query[query.name]
-    elapsed = max((cut - as_utc(query.start)).total_seconds(), 1e-3)
+    # The rate since this stream's first entry, not since the window start: a storm that began at
+    # the onset would otherwise look thin and be read whole.
+    began = _parse_any(str(run.entries[-taken].get("timestamp"))) if taken else as_utc(query.start)
+    elapsed = max((cut - max(as_utc(query.start), began)).total_seconds(), 1e-3)
     remaining = max((as_utc(query.end) - cut).total_seconds(), 0.0) * taken / elapsed
     fraction = _round_fraction(query.sample_target / remaining if remaining > 0 else 1.0)
     run.strata.append(Stratum(query.name, format_ts(query.start), format_ts(cut), 1.0, taken))
@@ -541,6 +570,8 @@ def fetch_window(
     plan: str = "analysis",
     exact_requests: int = DEFAULT_EXACT_REQUESTS,
     sample_target: int = DEFAULT_SAMPLE_TARGET,
+    exact_failing: int = DEFAULT_EXACT_FAILING,
+    failing_sample_target: int = DEFAULT_FAILING_SAMPLE_TARGET,
     max_entries: int = DEFAULT_MAX_ENTRIES,
     refresh: bool = False,
     progress: ProgressFn | None = None,
@@ -554,7 +585,8 @@ def fetch_window(
     """Fetch a service's window (or reuse the cache) and return the NDJSON path and the result.
 
     ``plan`` "analysis" sends the analysis's queries (``patterns`` pushed down, healthy requests
-    exact up to ``exact_requests`` then sampled); "window" reads every entry of the service's
+    exact up to ``exact_requests`` then sampled, bare failing requests exact up to
+    ``exact_failing`` then sampled); "window" reads every entry of the service's
     window plus its deploys and Cloud SQL logs, as ``gcloud logging read`` would.
 
     Closed windows (ending at least 5 minutes ago) that were fetched completely are served from
@@ -574,6 +606,8 @@ def fetch_window(
             sql_instances=sql_instances,
             exact_requests=exact_requests,
             sample_target=sample_target,
+            exact_failing=exact_failing,
+            failing_sample_target=failing_sample_target,
         )
     else:
         raise UsageError(f"unknown fetch plan {plan!r}: analysis or window")
@@ -628,25 +662,13 @@ def resume_plan(previous: FetchResult, queries: Sequence[Query]) -> tuple[FetchR
     per_query = dict(previous.per_query)
     strata = previous.strata
     if dropped:
-        entries = [e for e in entries if not _healthy_request(e)]
+        entries = [e for e in entries if stream_of(e) not in dropped]
         for name in dropped:
             per_query.pop(name, None)
             per_query.pop(f"{name}-sampled", None)
         strata = tuple(s for s in strata if s.query.removesuffix("-sampled") not in dropped)
     seed = FetchResult(entries, 0, per_query, False, (), (), strata=strata)
     return seed, redo
-
-
-def _healthy_request(entry: dict[str, Any]) -> bool:
-    """Whether an entry is one the adaptive query selects: a request log neither 5xx nor 429."""
-    if not str(entry.get("logName", "")).endswith("%2Frequests"):
-        return False
-    status = (entry.get("httpRequest") or {}).get("status")
-    try:
-        code = int(str(status))
-    except (TypeError, ValueError):
-        return True
-    return code < 500 and code != 429
 
 
 def _metadata(

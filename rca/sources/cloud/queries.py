@@ -11,9 +11,10 @@ The functions are pure: the same arguments give the same strings, so tests pin t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import quote as url_quote
 
 from rca.engine.match import strip_names
@@ -61,6 +62,23 @@ DEFAULT_EXACT_REQUESTS = 5_000
 
 DEFAULT_SAMPLE_TARGET = 2_000
 """About how many healthy request logs the sample of the rest of the window should bring."""
+
+DEFAULT_EXACT_FAILING = 2_000
+"""Bare failing request logs (5xx/429 without a message) read one by one before the rest of the
+window is sampled: the onset and the first minutes of the storm (at 3 to 7 failures a second,
+5 to 11 minutes) come from this exact part; the application's errors, which tie failures to a
+cause by trace and instance, are read in full by the signals whatever the storm's size."""
+
+DEFAULT_FAILING_SAMPLE_TARGET = 2_000
+"""About how many bare failing request logs the sample of the rest of the window should bring
+(about 20 a minute over a 100-minute storm: enough for its per-minute shape)."""
+
+FAILING_STATUS = "(httpRequest.status>=500 OR httpRequest.status=429)"
+"""A failed request: 5xx, or 429 (Cloud Run's answer when no instance is available)."""
+
+BARE = "(NOT textPayload:* AND NOT jsonPayload:*)"
+"""An entry without a payload of its own: a request log's only message is then its request line
+(``GET /x 503 0.004s``), so no message pattern can read more in it than its status."""
 
 POSTGRES_PROBLEM_RE = r" (WARNING|ERROR|FATAL|PANIC):  "
 """A postgres log line's own level (``... db=x,user=y FATAL:  sorry, too many clients already``)."""
@@ -401,24 +419,36 @@ def _restricted(scope: str, key: tuple[tuple[str, ...], tuple[str, ...]], condit
 
 
 def pack(
-    name: str, terms: Sequence[str], start: datetime, end: datetime, max_chars: int = MAX_FILTER_CHARS
+    name: str,
+    terms: Sequence[str],
+    start: datetime,
+    end: datetime,
+    max_chars: int = MAX_FILTER_CHARS,
+    *,
+    unless: str | None = None,
 ) -> list[Query]:
-    """OR the terms into as few queries as the filter length allows: ``name``, ``name-2``, ..."""
+    """OR the terms into as few queries as the filter length allows: ``name``, ``name-2``, ...
+
+    ``unless`` is a filter whose entries another query reads: each query leaves them out.
+    """
     queries: list[Query] = []
     current: list[str] = []
 
+    def body(candidate: list[str]) -> str:
+        return any_of(candidate) if unless is None else all_of([any_of(candidate), f"NOT {unless}"])
+
     def fits(candidate: list[str]) -> bool:
-        return len(Query("probe", any_of(candidate), start, end).filter()) <= max_chars
+        return len(Query("probe", body(candidate), start, end).filter()) <= max_chars
 
     for term in terms:
         if not fits([term]):
             raise ValueError(f"a filter term of {len(term)} characters does not fit in {max_chars}")
         if current and not fits([*current, term]):
-            queries.append(Query(_nth(name, len(queries)), any_of(current), start, end))
+            queries.append(Query(_nth(name, len(queries)), body(current), start, end))
             current = []
         current.append(term)
     if current:
-        queries.append(Query(_nth(name, len(queries)), any_of(current), start, end))
+        queries.append(Query(_nth(name, len(queries)), body(current), start, end))
     return queries
 
 
@@ -428,7 +458,69 @@ def _nth(name: str, index: int) -> str:
 
 def failing_requests() -> str:
     """Request logs of failed requests: 5xx and 429."""
-    return all_of([RUN_LOG.format("requests"), "(httpRequest.status>=500 OR httpRequest.status=429)"])
+    return all_of([RUN_LOG.format("requests"), FAILING_STATUS])
+
+
+def storm(service: str) -> str:
+    """The service's bare failing request logs: the storm of a dense incident, the one stream
+    read exactly up to a budget and sampled beyond it. A failing request log that carries a
+    message (Cloud Run's "The request failed because...", "...no available instance" on a 429)
+    is not part of it: the signals read it in full, as a pattern may name it."""
+    return all_of([service_scope(service), RUN_LOG.format("requests"), FAILING_STATUS, BARE])
+
+
+def stream_of(entry: Mapping[str, Any], service: str | None = None) -> str | None:
+    """Which adaptive query selects this canonical entry: ``requests`` (a healthy request log),
+    ``failing`` (a bare failing one, see ``storm``) or None; the Python twin of those filters,
+    for resuming a fetch and for scaling sampled entries back. ``service`` None: any service."""
+    if not str(entry.get("logName", "")).endswith("%2Frequests"):
+        return None
+    resource = entry.get("resource") or {}
+    labels = resource.get("labels") or {}
+    if resource.get("type") != "cloud_run_revision" or (
+        service is not None and labels.get("service_name") != service
+    ):
+        return None
+    try:
+        code = int(str((entry.get("httpRequest") or {}).get("status")))
+    except (TypeError, ValueError):
+        return None  # no status: neither query's comparison selects it
+    if code < 500 and code != 429:
+        return "requests"
+    bare = entry.get("textPayload") is None and entry.get("jsonPayload") is None
+    return "failing" if bare else None
+
+
+def singles_out_failures(pattern: Pattern) -> bool:
+    """Whether a pattern reads some failing Cloud Run request logs by their request line alone: a
+    status range that takes part of the failures (``[429, 429]``, ``[503, 503]``), or a regex
+    on the request log (a route). Its finding would be a few of the storm's entries, and a sample
+    could lose them, so such a library reads the storm whole. A range that takes every 5xx (the
+    built-in ``run-request-5xx``) counts the whole storm, which scaling estimates honestly."""
+    m = pattern.match
+    on_run = not m.resource_type or "cloud_run_revision" in m.resource_type
+    logs = [x.removesuffix("*") for x in m.log_id]
+    on_requests = on_run and (not logs or any("run.googleapis.com/requests".startswith(x) for x in logs))
+    if not on_requests:
+        return False
+    if m.http_status is None:
+        return bool(logs)  # a regex written for request logs
+    lo, hi = m.http_status
+    takes_failures = lo <= 429 <= hi or (lo <= 599 and hi >= 500)
+    return takes_failures and not (lo <= 500 and hi >= 599)
+
+
+def failing_requests_query(
+    service: str,
+    start: datetime,
+    end: datetime,
+    *,
+    exact_up_to: int = DEFAULT_EXACT_FAILING,
+    sample_target: int = DEFAULT_FAILING_SAMPLE_TARGET,
+) -> Query:
+    """The failing-request storm (``storm``): read exactly up to ``exact_up_to`` entries, then
+    sampled (and scaled back) for the rest of the window, like the healthy requests."""
+    return Query("failing", storm(service), start, end, exact_up_to=exact_up_to, sample_target=sample_target)
 
 
 def healthy_requests_query(
@@ -456,10 +548,18 @@ def analysis_queries(
     sql_instances: Sequence[str] = (),
     exact_requests: int = DEFAULT_EXACT_REQUESTS,
     sample_target: int = DEFAULT_SAMPLE_TARGET,
+    exact_failing: int = DEFAULT_EXACT_FAILING,
+    failing_sample_target: int = DEFAULT_FAILING_SAMPLE_TARGET,
 ) -> list[Query]:
     """What ``rca analyze`` needs, pushed down: deploys, Cloud SQL problems, every entry the
     library (``patterns``: built-ins, user packs, absence companions) could match, error-shaped
-    lines, failing requests, then healthy requests (exact, or exact then sampled and scaled).
+    lines and failing requests that carry a message, then the bare failing requests (the storm)
+    and the healthy requests (each exact, or exact then sampled and scaled).
+
+    The signals leave the storm out (``unless``), so every entry has one reader: an entry any
+    pattern or clause could read by its text is read in full; only bare failing request logs,
+    which carry nothing but a status, are sampled beyond ``exact_failing``. When a pattern of
+    the library singles out some of them (``singles_out_failures``), the signals read them all.
 
     The signal terms are the analysis's own: the library's regexes with each pattern's log id
     and resource type, the severity and error-shape tests of the unexplained-signal miner, and
@@ -478,11 +578,18 @@ def analysis_queries(
         ])]),
     ]
     terms = base + pattern_terms(patterns, scope, regexes=regexes)
+    sample_storm = not any(singles_out_failures(p) for p in patterns)
+    storm_queries = [
+        failing_requests_query(
+            service, start, end, exact_up_to=exact_failing, sample_target=failing_sample_target
+        )
+    ]
     queries = [
         deploy_query(service, start, end),
         cloudsql_query(project, sql_instances, start, end),
         cloudsql_health_query(project, sql_instances, start, end),
-        *pack("signals", terms, start, end),
+        *pack("signals", terms, start, end, unless=storm(service) if sample_storm else None),
+        *(storm_queries if sample_storm else []),
         healthy_requests_query(service, start, end, exact_up_to=exact_requests, sample_target=sample_target),
     ]
     return [replace(q, start=as_utc(q.start), end=as_utc(q.end)) for q in queries]
