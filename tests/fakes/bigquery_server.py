@@ -40,6 +40,8 @@ from sqlglot import exp
 
 MIB = 1024 * 1024
 MIN_BILLED = 10 * MIB
+ANON = "_anon"
+"""The dataset of query jobs' anonymous destination tables."""
 
 LA_COLUMNS = {
     "timestamp": "TIMESTAMP",
@@ -207,8 +209,9 @@ class FakeBigQueryServer:
             # Bytes per (day, column), for the on-demand estimate.
             sizes: dict[date, dict[str, int]] = {}
             exprs = ", ".join(f"sum({_size_sql(_q(f['name']), f)})" for f in schema)
+            day = "CAST(timestamp AS DATE)" if "timestamp" in rel.columns else "CAST(NULL AS DATE)"
             for row in self.con.execute(
-                f"SELECT CAST(timestamp AS DATE) AS d, count(*), {exprs} FROM {ref} GROUP BY d"
+                f"SELECT {day} AS d, count(*), {exprs} FROM {ref} GROUP BY d"
             ).fetchall():
                 sizes[row[0]] = {"__rows__": int(row[1])} | {
                     f["name"].lower(): int(v or 0) for f, v in zip(schema, row[2:], strict=True)
@@ -275,7 +278,7 @@ class FakeBigQueryServer:
                 }
             else:
                 try:
-                    job.schema, job.rows = self.execute(sql, params)
+                    job.schema, job.rows = self.execute(sql, params, into=(project, job_id))
                 except (duckdb.Error, sqlglot.errors.SqlglotError) as exc:
                     job.error = {"reason": "invalidQuery", "message": str(exc).splitlines()[0]}
                 else:
@@ -286,10 +289,22 @@ class FakeBigQueryServer:
             self.jobs[job_id] = job
         return 200, self.job_resource(job)
 
-    def execute(self, sql: str, params: dict[str, Any]) -> tuple[list[dict[str, Any]], list[list[Any]]]:
-        """Transpile GoogleSQL to DuckDB and run it; the BigQuery schema and the rows."""
+    def execute(
+        self, sql: str, params: dict[str, Any], *, into: tuple[str, str] | None = None
+    ) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+        """Transpile GoogleSQL to DuckDB and run it; the BigQuery schema and the rows.
+
+        ``into`` = (project, job id): the result is also kept as the job's anonymous destination
+        table ``project._anon.<job id>``, which later queries may read (as BigQuery's may).
+        """
         duck = sqlglot.transpile(sql, read="bigquery", write="duckdb")[0]
         used = {k: v for k, v in params.items() if f"${k}" in duck}
+        if into is not None:
+            ref = f"{self._schema(into[0], ANON)}.{_q(into[1])}"
+            with self._lock:
+                self.con.cursor().execute(f"CREATE TABLE {ref} AS {duck}", used)
+            self._register(into[0], ANON, into[1], kind="TABLE", partition=None)
+            duck, used = f"SELECT * FROM {ref}", {}
         with self._lock:
             cur = self.con.cursor()
             result = cur.execute(duck, used)
@@ -304,7 +319,7 @@ class FakeBigQueryServer:
         if not job.dry_run:
             conf.setdefault("query", {})["destinationTable"] = {
                 "projectId": job.project,
-                "datasetId": "_anon",
+                "datasetId": ANON,
                 "tableId": job.job_id,
             }
         stats: dict[str, Any] = {
