@@ -59,7 +59,8 @@ class BigQueryPlan:
         return (
             f"-- rca dry run of {self.target}: {Estimate(self.estimated_bytes).describe()}; "
             f"{len(self.tables)} table(s): {', '.join(self.tables)}; {self.round_trips} API calls; "
-            "nothing billed\n" + self.sql
+            "nothing billed (the estimate is the scan's; a follow-up reads only the scan's result)\n"
+            + self.sql
         )
 
 
@@ -126,10 +127,24 @@ def _prepare(options: BigQueryOptions, service: str | None, since: str, until: s
         out = Path(options.sql_out)
         try:
             out.mkdir(parents=True, exist_ok=True)
-            (out / f"{plan.query.name}.sql").write_text(plan.query.text_with_params(), encoding="utf-8")
+            for query in _queries(plan, options):
+                (out / f"{query.name}.sql").write_text(query.text_with_params(), encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"--sql-out {out}: cannot write: {exc.strerror or exc}") from exc
     return plan, start, end
+
+
+SCAN_RESULT = "`SCAN_RESULT`"
+"""Stands for the scan's destination table (known once it has run) in reviewed follow-up SQL."""
+
+
+def _queries(plan: Any, options: BigQueryOptions) -> list[Any]:
+    """The scan, then (push-down) the follow-ups over its result, as --sql-out and --dry-run show them."""
+    if not options.pushdown:
+        return [plan.query]
+    from rca.sources.bigquery.pushdown import collapsed_sql, rows_sql
+
+    return [plan.query, rows_sql(SCAN_RESULT), collapsed_sql(SCAN_RESULT)]
 
 
 def plan_bigquery(
@@ -145,7 +160,7 @@ def plan_bigquery(
         tuple(t.name for t in plan.tables),
         plan.estimate,
         price(plan.estimate),
-        plan.query.text_with_params(),
+        "\n".join(q.text_with_params() for q in _queries(plan, options)),
         plan.round_trips,
     )
 
@@ -221,6 +236,8 @@ def load_bigquery(
     rows, scanned = stats.get("rows_returned"), stats.get("rows_scanned")
     scan = f"{scanned} rows scanned, " if scanned is not None else ""
     what = "from the local cache" if stats.get("cached") else f"{billed} billed, {scan}{rows} rows returned"
+    if stats.get("entries_represented") is not None and not stats.get("cached"):
+        what += f" for {stats['entries_represented']} entries (library pushed down)"
     loaded.sources = (f"bigquery:{plan.target.describe()} ({what})",)
     loaded.source_stats = {"bigquery": stats}
     return loaded

@@ -13,7 +13,7 @@ tracebacks re-join locally; error-shaped or non-low-severity lines, which the un
 miner reads; failing requests; audit entries; the first healthy request after the last failure).
 Everything else is only ever counted by the analysis (traffic, revisions, timeline, context), so
 `collapsed_sql` brings it back as one row per group of entries the local analysis cannot tell
-apart (same second, log, resource, labels, severity and status), with the group's size and last
+apart (same minute, log, resource, labels, severity and status), with the group's size and last
 time. `rows_sql` brings back the kept entries whole. Both read the scan's materialised result,
 never the log table again.
 """
@@ -156,14 +156,15 @@ _INSTANCE = "COALESCE(JSON_VALUE(labels, '$.instanceId'), JSON_VALUE(labels, '$.
 _REVISION = "NULLIF(JSON_VALUE(resource_labels, '$.revision_name'), '')"
 
 GROUP_KEY = (
-    "in_window", "recent", "TIMESTAMP_TRUNC(ts, SECOND)", "shape", "log_name", "resource_type",
+    "in_window", "recent", "TIMESTAMP_TRUNC(ts, MINUTE)", "shape", "log_name", "resource_type",
     "resource_labels", "labels", "severity", "JSON_VALUE(json_payload, '$.severity')",
     "JSON_VALUE(json_payload, '$.level')", "JSON_VALUE(json_payload, '$.lvl')", "http_status", "proto_type",
 )
 """What an entry that is only counted is grouped by: every column the analysis counts or orders
-by (the window and its last ten minutes, the second, the log, the resource and its labels, the
-instance, the severity the normaliser derives, the HTTP status). Entries of one group are
-indistinguishable to everything but the message, which no one reads for them."""
+by (the window and its last ten minutes, the minute (a timeline bucket is whole minutes), the log,
+the resource and its labels (revision, instance), the severity the normaliser derives, the HTTP
+status). Entries of one group are indistinguishable to everything but their message and exact
+time: no one reads the message of such an entry, and its group's first and last times are kept."""
 
 
 def pushdown_scan_sql(
