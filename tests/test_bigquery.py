@@ -283,6 +283,11 @@ def test_cli_dry_run_refusal_and_run(endpoint: FakeBigQueryServer) -> None:
     ran = _cli([*base, "--max-bytes-billed", "1TiB", "--yes", "--format", "json"])
     assert ran.exit_code == 0, ran.output
     assert json.loads(ran.output)["root_cause"]["category"] == "network-connectivity"
+    assert json.loads(ran.output)["stats"]["bigquery"]["plan"] == "pushdown"
+    full = _cli([*base, "--max-bytes-billed", "1TiB", "--yes", "--full-fetch", "--format", "json"])
+    assert full.exit_code == 0, full.output
+    assert json.loads(full.output)["root_cause"] == json.loads(ran.output)["root_cause"]
+    assert "plan" not in json.loads(full.output)["stats"]["bigquery"]
 
 
 def test_cli_rejects_two_sources(endpoint: FakeBigQueryServer) -> None:
