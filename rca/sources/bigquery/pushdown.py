@@ -10,12 +10,12 @@ types, HTTP status range, minimum severity). Every regex is a query parameter ``
 every entry the local analysis reads one by one (a pattern hit or any library regex, absence
 companions included; traceback-shaped lines and their neighbours in the same stream, so split
 tracebacks re-join locally; error-shaped or non-low-severity lines, which the unexplained-signal
-miner reads; failing requests; audit entries; the first healthy request after the last failure).
-Everything else is only ever counted by the analysis (traffic, revisions, timeline, context), so
-`collapsed_sql` brings it back as one row per group of entries the local analysis cannot tell
-apart (same minute, log, resource, labels, severity and status), with the group's size and last
-time. `rows_sql` brings back the kept entries whole. Both read the scan's materialised result,
-never the log table again.
+miner reads; failing requests; audit entries). Everything else is only ever counted by the
+analysis (traffic, revisions, timeline, context), so `collapsed_sql` brings it back as one row
+per group of entries the local analysis cannot tell apart (same minute, log, resource, labels,
+severity and status), with the group's size and last time. `rows_sql` brings back the kept
+entries whole, and the first healthy request after the window's last failure (the verdict's
+recovery time). Both read the scan's materialised result, never the log table again.
 """
 
 from __future__ import annotations
@@ -196,31 +196,26 @@ def pushdown_scan_sql(
         f"REGEXP_CONTAINS(message, @{n}) OR REGEXP_CONTAINS({rest}, @{n})" for n in names
     ) or "FALSE"
     levels = ", ".join(f"'{x}'" for x in LOW_LEVELS)
-    sql = f"""SELECT * EXCEPT (last_failure, first_ok),
+    sql = f"""SELECT *,
   COALESCE(ARRAY_LENGTH(pattern_ids) > 0 OR textual OR near = 1 OR NOT low_level
-   OR http_status >= 500 OR http_status = 429 OR audit OR ts IS NULL OR ts < @baseline_start
-   OR (in_window AND http_status < 500 AND ts = first_ok), FALSE) AS keep
+   OR http_status >= 500 OR http_status = 429 OR audit OR ts IS NULL OR ts < @baseline_start, FALSE) AS keep
 FROM (
-  SELECT *, MIN(IF(in_window AND http_status < 500 AND ts > last_failure, ts, NULL)) OVER () AS first_ok
+  SELECT *,
+    MAX(IF(strong, 1, 0)) OVER (
+      PARTITION BY log_id, {_INSTANCE}, {_REVISION} ORDER BY ts
+      ROWS BETWEEN {NEIGHBOURS} PRECEDING AND {NEIGHBOURS} FOLLOWING) AS near,
+    (insert_id IS NOT NULL AND ROW_NUMBER() OVER (
+      PARTITION BY log_name, insert_id, ts ORDER BY ts) > 1) AS dup
   FROM (
     SELECT *,
-      MAX(IF(strong, 1, 0)) OVER (
-        PARTITION BY log_id, {_INSTANCE}, {_REVISION} ORDER BY ts
-        ROWS BETWEEN {NEIGHBOURS} PRECEDING AND {NEIGHBOURS} FOLLOWING) AS near,
-      MAX(IF(in_window AND http_status >= 500, ts, NULL)) OVER () AS last_failure,
-      (insert_id IS NOT NULL AND ROW_NUMBER() OVER (
-        PARTITION BY log_name, insert_id, ts ORDER BY ts) > 1) AS dup
+      ts >= @window_start AS in_window,
+      ts >= @recent_start AS recent,
+      REGEXP_CONTAINS(message, @traceback_re) AS strong,
+      ({textual}) AS textual,
+      {_LEVEL} IN ({levels}) AS low_level,
+      REGEXP_CONTAINS(COALESCE(log_name, ''), @audit_log_re) AS audit
     FROM (
-      SELECT *,
-        ts >= @window_start AS in_window,
-        ts >= @recent_start AS recent,
-        REGEXP_CONTAINS(message, @traceback_re) AS strong,
-        ({textual}) AS textual,
-        {_LEVEL} IN ({levels}) AS low_level,
-        REGEXP_CONTAINS(COALESCE(log_name, ''), @audit_log_re) AS audit
-      FROM (
 {base.sql.rstrip()}
-      )
     )
   )
 )
@@ -236,10 +231,20 @@ FROM (
     return Query("pushdown-scan", sql, tuple(params))
 
 
+def _recovery(result: str) -> str:
+    """The first healthy request after the window's last failure (the verdict's recovery time):
+    read whole, whatever else it is. Scalar subqueries over the result, so no window spans it all."""
+    return (
+        f"COALESCE(in_window AND http_status < 500 AND ts = (SELECT MIN(ts) FROM {result} "
+        f"WHERE in_window AND http_status < 500 AND ts > (SELECT MAX(ts) FROM {result} "
+        "WHERE in_window AND http_status >= 500)), FALSE)"
+    )
+
+
 def rows_sql(result: str) -> Query:
     """The kept entries, whole (the columns of `shapes.OUTPUT`), from the scan's result table."""
     cols = ", ".join(name for name, _ in OUTPUT)
-    return Query("pushdown-rows", f"SELECT {cols}\nFROM {result}\nWHERE keep\n", ())
+    return Query("pushdown-rows", f"SELECT {cols}\nFROM {result}\nWHERE keep OR {_recovery(result)}\n", ())
 
 
 def collapsed_sql(result: str) -> Query:
@@ -257,7 +262,7 @@ FROM (
     MAX(ts) OVER (PARTITION BY {key}) AS last_ts,
     ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY ts, insert_id) AS rn
   FROM {result}
-  WHERE NOT keep AND NOT dup
+  WHERE NOT keep AND NOT dup AND NOT {_recovery(result)}
 )
 WHERE rn = 1
 """
