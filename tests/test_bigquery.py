@@ -31,7 +31,12 @@ from rca.library.loader import load_library  # noqa: E402
 from rca.report.render import render  # noqa: E402
 from rca.sources.bigquery import cost, shapes  # noqa: E402
 from rca.sources.bigquery.cost import CostRefused  # noqa: E402
-from rca.sources.bigquery.pushdown import collapsed_sql, pushdown_scan_sql, rows_sql  # noqa: E402
+from rca.sources.bigquery.pushdown import (  # noqa: E402
+    collapsed_sql,
+    pushdown_scan_sql,
+    recovery_sql,
+    rows_sql,
+)
 from rca.sources.bigquery.sql import FUNCTIONS, pattern_counts_sql, window_sql  # noqa: E402
 from rca.sources.bigquery.target import parse_bigquery, parse_log_analytics  # noqa: E402
 from rca.timeutil import rfc3339  # noqa: E402
@@ -139,7 +144,8 @@ def test_parity_with_the_file_path(endpoint: FakeBigQueryServer, name: str, layo
         assert stats["plan"] == "pushdown"
         assert stats["rows_returned"] == stats["rows_kept_whole"] + stats["rows_collapsed"]
         assert stats["rows_returned"] < stats["entries_represented"]
-        assert [f["name"] for f in stats["follow_ups"]] == ["pushdown-rows", "pushdown-collapsed"]
+        assert [f["name"] for f in stats["follow_ups"]] == [
+            "pushdown-recovery", "pushdown-rows", "pushdown-collapsed"]
     else:
         assert "plan" not in stats
 
@@ -208,8 +214,8 @@ def test_every_job_carries_the_cap_and_labels(endpoint: FakeBigQueryServer) -> N
     options = api.BigQueryOptions(bigquery=f"{PROJECT}.sink_2", max_bytes_billed="5GiB", refresh=True)
     loaded = api.load_bigquery(options, service="image-resizer", since=start, until=end)
     jobs = list(endpoint.jobs.values())[before:]
-    # the scan, then two follow-ups over its result: each dry-run (free) before it runs
-    assert [j.dry_run for j in jobs] == [True, False, True, False, True, False]
+    # the scan, then three follow-ups over its result: each dry-run (free) before it runs
+    assert [j.dry_run for j in jobs] == [True, False] * 4
     scan = jobs[1]
     cap = int(scan.config["query"]["maximumBytesBilled"])
     assert cap == cost.job_cap(jobs[0].bytes_processed, 5 * cost.GIB) <= 5 * cost.GIB
@@ -256,7 +262,7 @@ def test_sql_out_writes_the_queries(endpoint: FakeBigQueryServer, tmp_path: Path
     api.plan_bigquery(options, service="billing-api", since=start, until=end)
     text = (tmp_path / "sql" / "pushdown-scan.sql").read_text()
     assert "@service" in text and "'billing-api'" in text and "pattern_ids" in text
-    for follow_up in ("pushdown-rows", "pushdown-collapsed"):
+    for follow_up in ("pushdown-recovery", "pushdown-rows", "pushdown-collapsed"):
         assert "FROM `SCAN_RESULT`" in (tmp_path / "sql" / f"{follow_up}.sql").read_text()
     full = api.BigQueryOptions(bigquery=f"{PROJECT}.sink_1", sql_out=tmp_path / "full", pushdown=False)
     api.plan_bigquery(full, service="billing-api", since=start, until=end)
@@ -382,8 +388,9 @@ def test_builders_sql_is_googlesql_with_no_pasted_values(fake: FakeBigQueryServe
         pushdown_scan_sql(tables, library, service="svc-name", window_start=t0, recent_start=t0,
                           baseline_start=t0 - timedelta(hours=1), window_end=t0 + timedelta(hours=1),
                           audit_start=t0 - timedelta(days=1), signal_res=[r"(?i)\bConnection refused"]),
-        rows_sql("`p.d.scan`"),
-        collapsed_sql("`p.d.scan`"),
+        recovery_sql("`p.d.scan`"),
+        rows_sql("`p.d.scan`", t0),
+        collapsed_sql("`p.d.scan`", t0),
     ]
     for q in queries:
         names = _function_names(q.sql)

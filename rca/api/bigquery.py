@@ -142,9 +142,9 @@ def _queries(plan: Any, options: BigQueryOptions) -> list[Any]:
     """The scan, then (push-down) the follow-ups over its result, as --sql-out and --dry-run show them."""
     if not options.pushdown:
         return [plan.query]
-    from rca.sources.bigquery.pushdown import collapsed_sql, rows_sql
+    from rca.sources.bigquery.pushdown import collapsed_sql, recovery_sql, rows_sql
 
-    return [plan.query, rows_sql(SCAN_RESULT), collapsed_sql(SCAN_RESULT)]
+    return [plan.query, recovery_sql(SCAN_RESULT), rows_sql(SCAN_RESULT), collapsed_sql(SCAN_RESULT)]
 
 
 def plan_bigquery(

@@ -27,7 +27,7 @@ from rca.errors import SourceError, UsageError
 from rca.model import Pattern
 from rca.sources.bigquery import client as bqclient
 from rca.sources.bigquery import cost
-from rca.sources.bigquery.pushdown import collapsed_sql, pushdown_scan_sql, rows_sql
+from rca.sources.bigquery.pushdown import collapsed_sql, pushdown_scan_sql, recovery_sql, rows_sql
 from rca.sources.bigquery.shapes import LA, Table, column_from_api, detect_kind, pick_tables, shard_of
 from rca.sources.bigquery.sql import Param, Query, window_sql
 from rca.sources.bigquery.target import Target, linked_dataset_id
@@ -310,7 +310,7 @@ class Step:
 
 
 def run_pushdown(plan: Plan, *, max_bytes: int) -> Outcome:
-    """The push-down: the scan (its rows stay in BigQuery), then two small queries over its result.
+    """The push-down: the scan (its rows stay in BigQuery), then three small queries over its result.
 
     The scan runs with the guarded cap; each follow-up is dry-run first (free) and capped at its
     own estimate, since it reads only the scan's result table. ``entries`` holds the kept entries
@@ -323,15 +323,17 @@ def run_pushdown(plan: Plan, *, max_bytes: int) -> Outcome:
         job.result(max_results=0)
         dest = job.destination
         result = f"`{dest.project}.{dest.dataset_id}.{dest.table_id}`"
-        kept, step_rows = _follow_up(plan, rows_sql(result), max_bytes)
-        groups, step_groups = _follow_up(plan, collapsed_sql(result), max_bytes)
+        recovery, step_recovery = _follow_up(plan, recovery_sql(result), max_bytes)
+        first_ok = recovery[0]["first_ok"] if recovery else None
+        kept, step_rows = _follow_up(plan, rows_sql(result, first_ok), max_bytes)
+        groups, step_groups = _follow_up(plan, collapsed_sql(result, first_ok), max_bytes)
     except SourceError:
         raise
     except Exception as exc:
         raise bqclient.translate(exc, what) from exc
     entries = [to_entry(r) for r in kept]
     represented = len(entries) + sum(int(g["n"]) for g in groups)
-    steps = [step_rows, step_groups]
+    steps = [step_recovery, step_rows, step_groups]
     outcome = Outcome(
         entries,
         int(job.total_bytes_processed or 0) + sum(s.bytes_processed for s in steps),

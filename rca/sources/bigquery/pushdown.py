@@ -15,7 +15,8 @@ analysis (traffic, revisions, timeline, context), so `collapsed_sql` brings it b
 per group of entries the local analysis cannot tell apart (same minute, log, resource, labels,
 severity and status), with the group's size and last time. `rows_sql` brings back the kept
 entries whole, and the first healthy request after the window's last failure (the verdict's
-recovery time). Both read the scan's materialised result, never the log table again.
+recovery time, found by `recovery_sql`). All three read the scan's materialised result, never the
+log table again.
 """
 
 from __future__ import annotations
@@ -231,23 +232,36 @@ FROM (
     return Query("pushdown-scan", sql, tuple(params))
 
 
-def _recovery(result: str) -> str:
-    """The first healthy request after the window's last failure (the verdict's recovery time):
-    read whole, whatever else it is. Scalar subqueries over the result, so no window spans it all."""
+def recovery_sql(result: str) -> Query:
+    """The time of the first healthy request after the window's last failure (the verdict's recovery
+    time), or NULL: one row, from three narrow columns of the scan's result."""
+    sql = (
+        f"SELECT MIN(ts) AS first_ok FROM {result}\n"
+        f"WHERE in_window AND http_status < 500 AND ts > (\n"
+        f"  SELECT MAX(ts) FROM {result} WHERE in_window AND http_status >= 500)\n"
+    )
+    return Query("pushdown-recovery", sql, ())
+
+
+def _recovery(first_ok: datetime | None) -> tuple[str, tuple[Param, ...]]:
+    """The condition picking the recovery request (read whole, never grouped), and its parameter."""
+    if first_ok is None:
+        return "FALSE", ()
     return (
-        f"COALESCE(in_window AND http_status < 500 AND ts = (SELECT MIN(ts) FROM {result} "
-        f"WHERE in_window AND http_status < 500 AND ts > (SELECT MAX(ts) FROM {result} "
-        "WHERE in_window AND http_status >= 500)), FALSE)"
+        "COALESCE(in_window AND http_status < 500 AND ts = @first_ok, FALSE)",
+        (Param("first_ok", "TIMESTAMP", first_ok),),
     )
 
 
-def rows_sql(result: str) -> Query:
-    """The kept entries, whole (the columns of `shapes.OUTPUT`), from the scan's result table."""
+def rows_sql(result: str, first_ok: datetime | None = None) -> Query:
+    """The kept entries, whole (the columns of `shapes.OUTPUT`), from the scan's result table, and
+    the recovery request (`recovery_sql`)."""
     cols = ", ".join(name for name, _ in OUTPUT)
-    return Query("pushdown-rows", f"SELECT {cols}\nFROM {result}\nWHERE keep OR {_recovery(result)}\n", ())
+    recovery, params = _recovery(first_ok)
+    return Query("pushdown-rows", f"SELECT {cols}\nFROM {result}\nWHERE keep OR {recovery}\n", params)
 
 
-def collapsed_sql(result: str) -> Query:
+def collapsed_sql(result: str, first_ok: datetime | None = None) -> Query:
     """The other entries as one row per group (`GROUP_KEY`): its first entry, ``n`` and ``last_ts``.
 
     Duplicates (same log name, insert id and time, which Log Analytics does not remove) are
@@ -255,6 +269,7 @@ def collapsed_sql(result: str) -> Query:
     """
     cols = ", ".join(name for name, _ in OUTPUT)
     key = ", ".join(GROUP_KEY)
+    recovery, params = _recovery(first_ok)
     sql = f"""SELECT {cols}, n, last_ts
 FROM (
   SELECT *,
@@ -262,8 +277,8 @@ FROM (
     MAX(ts) OVER (PARTITION BY {key}) AS last_ts,
     ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY ts, insert_id) AS rn
   FROM {result}
-  WHERE NOT keep AND NOT dup AND NOT {_recovery(result)}
+  WHERE NOT keep AND NOT dup AND NOT {recovery}
 )
 WHERE rn = 1
 """
-    return Query("pushdown-collapsed", sql, ())
+    return Query("pushdown-collapsed", sql, params)
