@@ -9,8 +9,8 @@ BigQuery source through the real google-cloud-bigquery client for a 1 h and a 24
 the newest entry, both plans:
 
 * ``full``: the scan returns every entry of the window and baseline;
-* ``pushdown``: the scan runs the library and stays in BigQuery; two follow-up queries over its
-  result return the entries read one by one (whole) and the rest as counted groups.
+* ``pushdown``: the scan runs the library and stays in BigQuery; three follow-up queries over its
+  result return the recovery time, the entries read one by one (whole) and the rest as counted groups.
 
 Per run it prints rows scanned (rows of the partitions/shards the scan touches), bytes processed
 (scan plus follow-ups: the named columns of what each reads), bytes billed (10 MiB minimum a
