@@ -87,7 +87,8 @@ def analyze(data: Inputs | pd.DataFrame | Loaded | None = None, since: str | Non
             raise UsageError("since= is required with log_analytics= or bigquery=")
         options = api.BigQueryOptions(log_analytics=log_analytics, bigquery=bigquery,
                                       billing_project=billing_project, location=location,
-                                      max_bytes_billed=max_bytes_billed, confirm_above=confirm_above, yes=yes)
+                                      max_bytes_billed=max_bytes_billed, confirm_above=confirm_above, yes=yes,
+                                      patterns=tuple(patterns))
         loaded = api.load_bigquery(options, service=service, since=since, until=until)
         return api.analyze(loaded, patterns=patterns, ignore=ignore)
     if data is None:

@@ -27,9 +27,16 @@ import rca  # noqa: E402
 from rca import api  # noqa: E402
 from rca.cli.main import main  # noqa: E402
 from rca.errors import SourceError, UsageError  # noqa: E402
+from rca.library.loader import load_library  # noqa: E402
 from rca.report.render import render  # noqa: E402
 from rca.sources.bigquery import cost, shapes  # noqa: E402
 from rca.sources.bigquery.cost import CostRefused  # noqa: E402
+from rca.sources.bigquery.pushdown import (  # noqa: E402
+    collapsed_sql,
+    pushdown_scan_sql,
+    recovery_sql,
+    rows_sql,
+)
 from rca.sources.bigquery.sql import FUNCTIONS, pattern_counts_sql, window_sql  # noqa: E402
 from rca.sources.bigquery.target import parse_bigquery, parse_log_analytics  # noqa: E402
 from rca.timeutil import rfc3339  # noqa: E402
@@ -89,6 +96,12 @@ def _essence(result: Any) -> dict[str, Any]:
     }
 
 
+def _bq_stats(loaded: Any) -> dict[str, Any]:
+    """The BigQuery figures of a load (``stats.bigquery`` in the JSON report)."""
+    stats: dict[str, Any] = loaded.source_stats["bigquery"]
+    return stats
+
+
 @functools.cache
 def _window(name: str) -> tuple[str, str]:
     """The file path's window (1 h back from the newest entry), as RFC 3339 --since/--until."""
@@ -109,6 +122,7 @@ def _file_run(name: str) -> tuple[Any, str, str]:
 CASES = [(n, layout) for n in sorted(SAMPLES) for layout in ("log-analytics", "sharded")] + [
     ("netra-backend-staging-2025-09-15.json", "bucket"),
     ("image-resizer-2025-11-04.json", "sink"),
+    ("billing-api-2025-10-02.json", "full-fetch"),
 ]
 
 
@@ -122,12 +136,24 @@ def test_parity_with_the_file_path(endpoint: FakeBigQueryServer, name: str, layo
         "bucket": api.BigQueryOptions(log_analytics=f"{PROJECT}/global/bucket_{i}", max_bytes_billed=BIG),
         "sink": api.BigQueryOptions(bigquery=f"{PROJECT}.sink_{i}", max_bytes_billed=BIG),
         "sharded": api.BigQueryOptions(bigquery=f"{PROJECT}.shards_{i}", max_bytes_billed=BIG),
+        "full-fetch": api.BigQueryOptions(log_analytics=f"{PROJECT}.la_{i}", max_bytes_billed=BIG,
+                                          pushdown=False),
     }[layout]
     loaded = api.load_bigquery(options, service=SAMPLES[name], since=start, until=end)
     got = api.analyze(loaded).result
     assert _essence(got) == _essence(want)
     assert loaded.sources[0].startswith("bigquery:")
-    assert loaded.load_stats().by_source["bigquery"]["rows_returned"] > 0
+    stats = _bq_stats(loaded)
+    assert stats["rows_returned"] > 0
+    if options.pushdown:
+        # what came back whole plus the groups stand for every entry the scan read
+        assert stats["plan"] == "pushdown"
+        assert stats["rows_returned"] == stats["rows_kept_whole"] + stats["rows_collapsed"]
+        assert stats["rows_returned"] < stats["entries_represented"]
+        assert [f["name"] for f in stats["follow_ups"]] == [
+            "pushdown-recovery", "pushdown-rows", "pushdown-collapsed"]
+    else:
+        assert "plan" not in stats
 
 
 def test_python_api_takes_the_same_sources(endpoint: FakeBigQueryServer) -> None:
@@ -194,16 +220,22 @@ def test_every_job_carries_the_cap_and_labels(endpoint: FakeBigQueryServer) -> N
     options = api.BigQueryOptions(bigquery=f"{PROJECT}.sink_2", max_bytes_billed="5GiB", refresh=True)
     loaded = api.load_bigquery(options, service="image-resizer", since=start, until=end)
     jobs = list(endpoint.jobs.values())[before:]
-    assert [j.dry_run for j in jobs] == [True, False]
-    real = jobs[-1]
-    cap = int(real.config["query"]["maximumBytesBilled"])
+    # the scan, then three follow-ups over its result: each dry-run (free) before it runs
+    assert [j.dry_run for j in jobs] == [True, False] * 4
+    scan = jobs[1]
+    cap = int(scan.config["query"]["maximumBytesBilled"])
     assert cap == cost.job_cap(jobs[0].bytes_processed, 5 * cost.GIB) <= 5 * cost.GIB
-    for job in jobs:
-        assert job.config["labels"]["tool"] == "rca"
-        assert job.config["query"]["queryParameters"]
-    stats = loaded.load_stats().by_source["bigquery"]
+    assert scan.config["query"]["queryParameters"]
+    for dry, real in zip(jobs[::2], jobs[1::2], strict=True):
+        assert real.config["labels"]["tool"] == "rca" and real.config["labels"]["rca_query"]
+        cap_of = int(real.config["query"]["maximumBytesBilled"])
+        assert cap_of == cost.job_cap(dry.bytes_processed, 5 * cost.GIB)
+    for follow_up in jobs[3::2]:  # they read the scan's result table, never the log tables
+        text = follow_up.config["query"]["query"]
+        assert f"`{PROJECT}._anon.{scan.job_id}`" in text and "sink_2" not in text
+    stats = _bq_stats(loaded)
     assert stats["maximum_bytes_billed"] == cap
-    assert real.cache_hit or stats["bytes_billed"] >= cost.MIN_BILLED  # an identical earlier query: free
+    assert scan.cache_hit or stats["bytes_billed"] >= cost.MIN_BILLED  # an identical earlier query: free
 
 
 def test_cap_stops_a_job_whose_estimate_was_wrong(endpoint: FakeBigQueryServer) -> None:
@@ -234,8 +266,13 @@ def test_sql_out_writes_the_queries(endpoint: FakeBigQueryServer, tmp_path: Path
     start, end = _window("billing-api-2025-10-02.json")
     options = api.BigQueryOptions(bigquery=f"{PROJECT}.sink_1", sql_out=tmp_path / "sql")
     api.plan_bigquery(options, service="billing-api", since=start, until=end)
-    text = (tmp_path / "sql" / "window.sql").read_text()
-    assert "@service" in text and "'billing-api'" in text
+    text = (tmp_path / "sql" / "pushdown-scan.sql").read_text()
+    assert "@service" in text and "'billing-api'" in text and "pattern_ids" in text
+    for follow_up in ("pushdown-recovery", "pushdown-rows", "pushdown-collapsed"):
+        assert "FROM `SCAN_RESULT`" in (tmp_path / "sql" / f"{follow_up}.sql").read_text()
+    full = api.BigQueryOptions(bigquery=f"{PROJECT}.sink_1", sql_out=tmp_path / "full", pushdown=False)
+    api.plan_bigquery(full, service="billing-api", since=start, until=end)
+    assert sorted(p.name for p in (tmp_path / "full").iterdir()) == ["window.sql"]
 
 
 # --------------------------------------------------------------------------- CLI
@@ -258,6 +295,11 @@ def test_cli_dry_run_refusal_and_run(endpoint: FakeBigQueryServer) -> None:
     ran = _cli([*base, "--max-bytes-billed", "1TiB", "--yes", "--format", "json"])
     assert ran.exit_code == 0, ran.output
     assert json.loads(ran.output)["root_cause"]["category"] == "network-connectivity"
+    assert json.loads(ran.output)["stats"]["bigquery"]["plan"] == "pushdown"
+    full = _cli([*base, "--max-bytes-billed", "1TiB", "--yes", "--full-fetch", "--format", "json"])
+    assert full.exit_code == 0, full.output
+    assert json.loads(full.output)["root_cause"] == json.loads(ran.output)["root_cause"]
+    assert "plan" not in json.loads(full.output)["stats"]["bigquery"]
 
 
 def test_cli_rejects_two_sources(endpoint: FakeBigQueryServer) -> None:
@@ -346,6 +388,16 @@ def test_builders_sql_is_googlesql_with_no_pasted_values(fake: FakeBigQueryServe
     ]
     queries += [pattern_counts_sql(t, [r"Connection refused", r"(?i)timeout \d+"], window_start=t0,
                                    window_end=t0 + timedelta(hours=1)) for t in tables[:2]]
+    library = [p for p in load_library().patterns if p.id in ("run-request-5xx", "postgres-too-many-clients")]
+    assert len(library) == 2
+    queries += [
+        pushdown_scan_sql(tables, library, service="svc-name", window_start=t0, recent_start=t0,
+                          baseline_start=t0 - timedelta(hours=1), window_end=t0 + timedelta(hours=1),
+                          audit_start=t0 - timedelta(days=1), signal_res=[r"(?i)\bConnection refused"]),
+        recovery_sql("`p.d.scan`"),
+        rows_sql("`p.d.scan`", t0),
+        collapsed_sql("`p.d.scan`", t0),
+    ]
     for q in queries:
         names = _function_names(q.sql)
         assert names <= FUNCTIONS, names - FUNCTIONS
@@ -471,3 +523,49 @@ def test_an_empty_window_says_where_it_looked(endpoint: FakeBigQueryServer) -> N
     with pytest.raises(NoEntriesError, match=r"netra-staging\.sink_0 has no entries of service 'nobody'"):
         api.load_bigquery(options, service="nobody", since="2025-09-15T10:00:00Z",
                           until="2025-09-15T11:00:00Z")
+
+
+# --------------------------------------------------------------------------- the push-down at scale
+
+
+def _busy(category: str) -> list[dict[str, Any]]:
+    """A constructed incident on a busy service: two instances serving a request a second each
+    (a request log and an access line per request) through the baseline and the window."""
+    from test_constructed_incidents import CASES, healthy
+
+    log = healthy()
+    for second in range(0, 7200):
+        for instance in ("inst-1", "inst-2"):
+            log.request(second + 0.25, 200, instance=instance)
+            log.add(second + 0.25, "run.googleapis.com/stdout",
+                    'INFO:     169.254.1.1:1234 - "GET /v1/x HTTP/1.1" 200 OK', instance=instance)
+    CASES[category](log)
+    return sorted(log.entries, key=lambda e: e["timestamp"], reverse=True)
+
+
+def test_pushdown_returns_far_fewer_rows_than_it_scans_with_the_same_answer(
+    fake: FakeBigQueryServer, endpoint: FakeBigQueryServer, tmp_path: Path
+) -> None:
+    """On a busy service the healthy traffic comes back as counted groups, not entry by entry, and
+    the analysis still equals the file path's: root cause, findings, statuses and counts."""
+    entries = _busy("database-unavailable")
+    path = tmp_path / "busy.json"
+    path.write_text(json.dumps(entries))
+    loaded = api.load([str(path)], since="1h", service="api")
+    want = api.analyze(loaded).result
+    assert want.root_cause.category.value == "database-unavailable"
+    start, end = rfc3339(loaded.start), rfc3339(loaded.end)
+    assert start and end
+    fake.add_log_analytics("acme-proj", "busy_la", entries)
+    options = api.BigQueryOptions(log_analytics="acme-proj.busy_la", max_bytes_billed=BIG)
+    got_loaded = api.load_bigquery(options, service="api", since=start, until=end)
+    got = api.analyze(got_loaded).result
+    assert _essence(got) == _essence(want)
+    assert [f.status for f in got.findings] == [f.status for f in want.findings]
+    assert got.timeline == want.timeline
+    stats = _bq_stats(got_loaded)
+    assert stats["entries_represented"] == got_loaded.store.stats.read > 20_000
+    assert stats["rows_returned"] * 10 < stats["entries_represented"]
+    full = api.load_bigquery(api.BigQueryOptions(log_analytics="acme-proj.busy_la", max_bytes_billed=BIG,
+                                                 pushdown=False), service="api", since=start, until=end)
+    assert _bq_stats(full)["rows_returned"] == stats["entries_represented"]

@@ -1,7 +1,10 @@
 """Loading from BigQuery: a Log Analytics linked dataset or a log sink, into the ordinary store.
 
 The window (and the equal baseline before it) is read with one guarded scan (rca/sources/bigquery)
-and loaded exactly as a file is, so matching, baseline, chain and report run unchanged.
+and loaded exactly as a file is, so matching, baseline, chain and report run unchanged. With the
+push-down (the default) the scan runs the pattern library in BigQuery and only the entries the
+analysis reads one by one come back whole; the others come back as counted groups and are loaded
+as that many entries (docs/scale-out.md).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ class BigQueryOptions:
     yes: bool = False
     sql_out: Path | str | None = None
     refresh: bool = False
+    pushdown: bool = True
+    patterns: tuple[Path | str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,8 @@ class BigQueryPlan:
         return (
             f"-- rca dry run of {self.target}: {Estimate(self.estimated_bytes).describe()}; "
             f"{len(self.tables)} table(s): {', '.join(self.tables)}; {self.round_trips} API calls; "
-            "nothing billed\n" + self.sql
+            "nothing billed (the estimate is the scan's; a follow-up reads only the scan's result)\n"
+            + self.sql
         )
 
 
@@ -90,6 +96,20 @@ def _window(since: str, until: str | None) -> tuple[datetime, datetime]:
     return resolve_window(since, until, datetime.now(timezone.utc))
 
 
+def _pushdown(options: BigQueryOptions) -> Any:
+    """The push-down's inputs: the analysis's own library (``patterns`` adds packs), the error
+    shapes the unexplained-signal miner reads, and the reasoning's "last minutes" of the window."""
+    if not options.pushdown:
+        return None
+    from rca.library.loader import load_library
+    from rca.mining.signals import ERRORISH
+    from rca.reasoning.impact import RECENT
+    from rca.sources.bigquery.fetch import Pushdown
+
+    library = load_library([Path(p) for p in options.patterns])
+    return Pushdown(tuple(library.patterns), (ERRORISH,), RECENT)
+
+
 def _prepare(options: BigQueryOptions, service: str | None, since: str, until: str | None) -> Any:
     from rca.sources.bigquery.fetch import prepare
 
@@ -101,15 +121,30 @@ def _prepare(options: BigQueryOptions, service: str | None, since: str, until: s
         end=end,
         billing_project=options.billing_project,
         location=options.location,
+        pushdown=_pushdown(options),
     )
     if options.sql_out:
         out = Path(options.sql_out)
         try:
             out.mkdir(parents=True, exist_ok=True)
-            (out / f"{plan.query.name}.sql").write_text(plan.query.text_with_params(), encoding="utf-8")
+            for query in _queries(plan, options):
+                (out / f"{query.name}.sql").write_text(query.text_with_params(), encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"--sql-out {out}: cannot write: {exc.strerror or exc}") from exc
     return plan, start, end
+
+
+SCAN_RESULT = "`SCAN_RESULT`"
+"""Stands for the scan's destination table (known once it has run) in reviewed follow-up SQL."""
+
+
+def _queries(plan: Any, options: BigQueryOptions) -> list[Any]:
+    """The scan, then (push-down) the follow-ups over its result, as --sql-out and --dry-run show them."""
+    if not options.pushdown:
+        return [plan.query]
+    from rca.sources.bigquery.pushdown import collapsed_sql, recovery_sql, rows_sql
+
+    return [plan.query, recovery_sql(SCAN_RESULT), rows_sql(SCAN_RESULT), collapsed_sql(SCAN_RESULT)]
 
 
 def plan_bigquery(
@@ -125,7 +160,7 @@ def plan_bigquery(
         tuple(t.name for t in plan.tables),
         plan.estimate,
         price(plan.estimate),
-        plan.query.text_with_params(),
+        "\n".join(q.text_with_params() for q in _queries(plan, options)),
         plan.round_trips,
     )
 
@@ -160,7 +195,7 @@ def load_bigquery(
     (``RCA_CACHE_DIR``); ``refresh`` bypasses the cache.
     """
     from rca.sources.bigquery import cost
-    from rca.sources.bigquery.fetch import closed, guard, run
+    from rca.sources.bigquery.fetch import closed, expand, guard, run, run_pushdown, write_ndjson
     from rca.sources.cloud.cache import write_gcloud_json
 
     max_bytes, confirm_above = _limits(options)
@@ -178,9 +213,9 @@ def load_bigquery(
         loaded = load([path], since=rfc3339(start), until=rfc3339(end), service=service)
     else:
         guard(plan, max_bytes=max_bytes, confirm_above=confirm_above, yes=options.yes, confirm=confirm)
-        outcome = run(plan, max_bytes=max_bytes)
+        outcome = (run_pushdown if options.pushdown else run)(plan, max_bytes=max_bytes)
         stats = outcome.stats(plan) | {"cached": False}
-        if not outcome.entries:
+        if not outcome.entries and not outcome.groups:
             what = f" of service {service!r}" if service else ""
             raise NoEntriesError(
                 f"{plan.target.describe()} has no entries{what} between {rfc3339(start)} and "
@@ -189,7 +224,10 @@ def load_bigquery(
             )
         with tempfile.TemporaryDirectory(prefix="rca-bq-") as tmp:
             fresh = Path(tmp) / "bigquery.json"
-            write_gcloud_json(outcome.entries, fresh)
+            if options.pushdown:
+                write_ndjson(((e, 1) for e in outcome.entries), expand(outcome.groups), fresh)
+            else:
+                write_gcloud_json(outcome.entries, fresh)
             if cacheable:  # an open window may still grow: only closed ones are kept
                 path.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(fresh, path)
@@ -198,6 +236,8 @@ def load_bigquery(
     rows, scanned = stats.get("rows_returned"), stats.get("rows_scanned")
     scan = f"{scanned} rows scanned, " if scanned is not None else ""
     what = "from the local cache" if stats.get("cached") else f"{billed} billed, {scan}{rows} rows returned"
+    if stats.get("entries_represented") is not None and not stats.get("cached"):
+        what += f" for {stats['entries_represented']} entries (library pushed down)"
     loaded.sources = (f"bigquery:{plan.target.describe()} ({what})",)
     loaded.source_stats = {"bigquery": stats}
     return loaded

@@ -13,12 +13,15 @@ from rca.cli.common import F
 from rca.errors import UsageError
 
 FLAGS = ("log_analytics", "bigquery", "billing_project", "location", "max_bytes_billed", "confirm_above",
-         "yes", "dry_run", "sql_out")
+         "yes", "dry_run", "sql_out", "full_fetch")
 
 
 def bigquery_options(func: F) -> F:
     """Add the BigQuery flags to a command (they arrive as keyword arguments named in FLAGS)."""
     options = [
+        click.option("--full-fetch", is_flag=True,
+                     help="BigQuery: bring back every entry of the window and baseline instead of pushing "
+                     "the pattern library down (the earlier plan; same answer, more rows)."),
         click.option("--sql-out", type=click.Path(file_okay=False, path_type=Path),
                      help="BigQuery: write the generated queries to this directory for review."),
         click.option("--dry-run", is_flag=True,
@@ -52,8 +55,10 @@ def requested(flags: Mapping[str, Any]) -> bool:
 
 
 def load(flags: Mapping[str, Any], *, service: str | None, since: str, until: str | None,
-         inputs: tuple[str, ...], refresh: bool) -> Any:
-    """The BigQuery source's `Loaded`, or None after a --dry-run (estimate and SQL printed)."""
+         inputs: tuple[str, ...], refresh: bool, patterns: tuple[Path, ...] = ()) -> Any:
+    """The BigQuery source's `Loaded`, or None after a --dry-run (estimate and SQL printed).
+
+    ``patterns`` (``--patterns``) joins the library the scan pushes down, as it joins the analysis."""
     from rca import api
 
     if inputs:
@@ -62,7 +67,8 @@ def load(flags: Mapping[str, Any], *, service: str | None, since: str, until: st
         log_analytics=flags.get("log_analytics"), bigquery=flags.get("bigquery"),
         billing_project=flags.get("billing_project"), location=flags.get("location"),
         max_bytes_billed=flags.get("max_bytes_billed"), confirm_above=flags.get("confirm_above"),
-        yes=bool(flags.get("yes")), sql_out=flags.get("sql_out"), refresh=refresh,
+        yes=bool(flags.get("yes")), sql_out=flags.get("sql_out"), refresh=refresh, patterns=tuple(patterns),
+        pushdown=not flags.get("full_fetch"),
     )
     if flags.get("dry_run"):
         plan = api.plan_bigquery(options, service=service, since=since, until=until)

@@ -185,7 +185,8 @@ def analyze(
     if bq.requested(bq_flags):
         if since is None:
             raise UsageError("--since is required with --log-analytics or --bigquery")
-        loaded = bq.load(bq_flags, service=service, since=since, until=until, inputs=inputs, refresh=refresh)
+        loaded = bq.load(bq_flags, service=service, since=since, until=until, inputs=inputs, refresh=refresh,
+                         patterns=pattern_dirs)
         if loaded is None:  # --dry-run: the estimate and SQL are printed
             return
     elif inputs:

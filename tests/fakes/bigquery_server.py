@@ -40,6 +40,8 @@ from sqlglot import exp
 
 MIB = 1024 * 1024
 MIN_BILLED = 10 * MIB
+ANON = "_anon"
+"""The dataset of query jobs' anonymous destination tables."""
 
 LA_COLUMNS = {
     "timestamp": "TIMESTAMP",
@@ -78,6 +80,7 @@ class Job:
     error: dict[str, str] | None = None
     schema: list[dict[str, Any]] = field(default_factory=list)
     rows: list[list[Any]] = field(default_factory=list)
+    done: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -207,8 +210,9 @@ class FakeBigQueryServer:
             # Bytes per (day, column), for the on-demand estimate.
             sizes: dict[date, dict[str, int]] = {}
             exprs = ", ".join(f"sum({_size_sql(_q(f['name']), f)})" for f in schema)
+            day = "CAST(timestamp AS DATE)" if "timestamp" in rel.columns else "CAST(NULL AS DATE)"
             for row in self.con.execute(
-                f"SELECT CAST(timestamp AS DATE) AS d, count(*), {exprs} FROM {ref} GROUP BY d"
+                f"SELECT {day} AS d, count(*), {exprs} FROM {ref} GROUP BY d"
             ).fetchall():
                 sizes[row[0]] = {"__rows__": int(row[1])} | {
                     f["name"].lower(): int(v or 0) for f, v in zip(schema, row[2:], strict=True)
@@ -274,22 +278,50 @@ class FakeBigQueryServer:
                     "message": f"Query exceeded limit for bytes billed: {cap}. {billed} or higher required.",
                 }
             else:
-                try:
-                    job.schema, job.rows = self.execute(sql, params)
-                except (duckdb.Error, sqlglot.errors.SqlglotError) as exc:
-                    job.error = {"reason": "invalidQuery", "message": str(exc).splitlines()[0]}
-                else:
-                    job.bytes_billed = billed
-                    job.cache_hit = bool(cached)
-                    self._cache[key] = job_id
+                # As BigQuery does, the job runs after jobs.insert has answered (RUNNING); the
+                # client polls jobs.get / getQueryResults until it is DONE.
+                with self._lock:
+                    self.jobs[job_id] = job
+                threading.Thread(
+                    target=self._run_job, args=(job, sql, params, billed, bool(cached), key), daemon=True
+                ).start()
+                return 200, self.job_resource(job)
+        job.done.set()
         with self._lock:
             self.jobs[job_id] = job
         return 200, self.job_resource(job)
 
-    def execute(self, sql: str, params: dict[str, Any]) -> tuple[list[dict[str, Any]], list[list[Any]]]:
-        """Transpile GoogleSQL to DuckDB and run it; the BigQuery schema and the rows."""
+    def _run_job(
+        self, job: Job, sql: str, params: dict[str, Any], billed: int, cached: bool, key: str
+    ) -> None:
+        """Execute a query job in the background; its result becomes its destination table."""
+        try:
+            job.schema, job.rows = self.execute(sql, params, into=(job.project, job.job_id))
+        except (duckdb.Error, sqlglot.errors.SqlglotError) as exc:
+            job.error = {"reason": "invalidQuery", "message": str(exc).splitlines()[0]}
+        else:
+            job.bytes_billed = billed
+            job.cache_hit = cached
+            self._cache[key] = job.job_id
+        finally:
+            job.done.set()
+
+    def execute(
+        self, sql: str, params: dict[str, Any], *, into: tuple[str, str] | None = None
+    ) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+        """Transpile GoogleSQL to DuckDB and run it; the BigQuery schema and the rows.
+
+        ``into`` = (project, job id): the result is also kept as the job's anonymous destination
+        table ``project._anon.<job id>``, which later queries may read (as BigQuery's may).
+        """
         duck = sqlglot.transpile(sql, read="bigquery", write="duckdb")[0]
         used = {k: v for k, v in params.items() if f"${k}" in duck}
+        if into is not None:
+            ref = f"{self._schema(into[0], ANON)}.{_q(into[1])}"
+            with self._lock:
+                self.con.cursor().execute(f"CREATE TABLE {ref} AS {duck}", used)
+            self._register(into[0], ANON, into[1], kind="TABLE", partition=None)
+            duck, used = f"SELECT * FROM {ref}", {}
         with self._lock:
             cur = self.con.cursor()
             result = cur.execute(duck, used)
@@ -304,7 +336,7 @@ class FakeBigQueryServer:
         if not job.dry_run:
             conf.setdefault("query", {})["destinationTable"] = {
                 "projectId": job.project,
-                "datasetId": "_anon",
+                "datasetId": ANON,
                 "tableId": job.job_id,
             }
         stats: dict[str, Any] = {
@@ -321,6 +353,15 @@ class FakeBigQueryServer:
                                "recordsWritten": str(len(job.rows))}],
             },
         }
+        if not job.done.is_set():
+            return {
+                "kind": "bigquery#job",
+                "id": f"{job.project}:{job.location or 'US'}.{job.job_id}",
+                "jobReference": self._ref(job),
+                "configuration": conf,
+                "status": {"state": "RUNNING"},
+                "statistics": {"creationTime": "0", "startTime": "0"},
+            }
         if not job.dry_run and job.error is None:
             stats["query"]["schema"] = {"fields": job.schema}
         status: dict[str, Any] = {"state": "DONE"}
@@ -336,8 +377,19 @@ class FakeBigQueryServer:
             "statistics": stats,
         }
 
+    @staticmethod
+    def _ref(job: Job) -> dict[str, str]:
+        return {"projectId": job.project, "jobId": job.job_id, "location": job.location or "US"}
+
     def query_results(self, job: Job, query: dict[str, list[str]]) -> dict[str, Any]:
-        """jobs.getQueryResults: one page of rows."""
+        """jobs.getQueryResults: one page of rows (after waiting up to ``timeoutMs`` for the job)."""
+        wait = int((query.get("timeoutMs") or ["10000"])[0] or 10000) / 1000
+        if not job.done.wait(min(wait, 10.0)):
+            return {
+                "kind": "bigquery#getQueryResultsResponse",
+                "jobReference": self._ref(job),
+                "jobComplete": False,
+            }
         reply: dict[str, Any] = {
             "kind": "bigquery#getQueryResultsResponse",
             "jobReference": {"projectId": job.project, "jobId": job.job_id, "location": job.location or "US"},
@@ -452,6 +504,7 @@ class FakeBigQueryServer:
             job = self.jobs.get(m[3])
             if job is None:
                 return _error(404, "notFound", f"Not found: Table {m[1]}:{m[2]}.{m[3]}")
+            job.done.wait()
             return 200, {"kind": "bigquery#tableDataList"} | self._page(job, query)
         m = re.fullmatch(r"/projects/([^/]+)/datasets/([^/]+)/tables/([^/]+)", path)
         if m and method == "GET":

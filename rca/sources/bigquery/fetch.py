@@ -6,30 +6,47 @@ one GoogleSQL scan (`sql.window_sql`); dry-run it (free) for the byte estimate; 
 decide; run it with ``maximum_bytes_billed`` and ``labels``; turn the rows back into canonical
 entries so the ordinary store, matcher, chain and report run unchanged.
 
-This first version brings back every entry of the window and baseline (only the columns the
-normaliser reads), not per-pattern aggregates: see docs/scale-out.md for what that costs and what
-the one-scan push-down of the whole library will change.
+Two plans. The full fetch (``window``) brings back every entry of the window and baseline (only
+the columns the normaliser reads). The push-down (``pushdown``) runs the pattern library in the one
+scan (`pushdown.pushdown_scan_sql`), keeps its result in BigQuery (the job's destination table),
+and brings back only the entries the analysis reads one by one, whole, plus the rest as counted
+groups (`pushdown.collapsed_sql`), which `expand` turns back into as many entries: the store then
+holds what a file would give it for every count, order and time the analysis reads.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from rca.errors import SourceError, UsageError
+from rca.model import Pattern
 from rca.sources.bigquery import client as bqclient
 from rca.sources.bigquery import cost
+from rca.sources.bigquery.pushdown import collapsed_sql, pushdown_scan_sql, recovery_sql, rows_sql
 from rca.sources.bigquery.shapes import LA, Table, column_from_api, detect_kind, pick_tables, shard_of
 from rca.sources.bigquery.sql import Param, Query, window_sql
 from rca.sources.bigquery.target import Target, linked_dataset_id
+from rca.sources.cloud.cache import _newest_first_key
 
 DEPLOY_LOOKBACK = timedelta(hours=24)
 """Audit (deploy) entries are read this far before the baseline, as the Cloud Logging path does."""
 LABELS = {"tool": "rca"}
 AUDIT_LOG = "type.googleapis.com/google.cloud.audit.AuditLog"
+
+
+@dataclass(frozen=True)
+class Pushdown:
+    """What the push-down scan needs from the analysis: its library, the error shapes the
+    unexplained-signal miner reads, and the length of "the last minutes" of the window."""
+
+    patterns: tuple[Pattern, ...]
+    signal_res: tuple[str, ...]
+    recent_s: int
 
 
 @dataclass
@@ -61,6 +78,8 @@ class Outcome:
     job_id: str | None
     cap: int
     rows_scanned: int | None = None
+    groups: list[tuple[dict[str, Any], int, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def stats(self, plan: Plan) -> dict[str, Any]:
         """Coverage figures for the report (stats.load.bigquery)."""
@@ -75,7 +94,7 @@ class Outcome:
             "rows_scanned": self.rows_scanned,
             "round_trips": self.round_trips,
             "job_id": self.job_id,
-        }
+        } | self.extra
 
 
 # --------------------------------------------------------------------------- planning
@@ -89,17 +108,29 @@ def prepare(
     end: datetime,
     billing_project: str | None = None,
     location: str | None = None,
+    pushdown: Pushdown | None = None,
 ) -> Plan:
-    """Resolve the target, describe its tables, build the scan and dry-run it (free)."""
+    """Resolve the target, describe its tables, build the scan and dry-run it (free).
+
+    With ``pushdown`` the scan is the library scan whose result stays in BigQuery (`run_pushdown`);
+    without, it returns every entry (`run`).
+    """
     client, session = bqclient.make_client(billing_project or target.project, location)
     if target.needs_link:
         target = resolve_link(target, session)
     baseline_start = start - (end - start)
     audit_start = baseline_start - DEPLOY_LOOKBACK
     tables = discover(client, target, audit_start, end)
-    query = window_sql(
-        tables, service=service, baseline_start=baseline_start, window_end=end, audit_start=audit_start
-    )
+    if pushdown is None:
+        query = window_sql(
+            tables, service=service, baseline_start=baseline_start, window_end=end, audit_start=audit_start
+        )
+    else:
+        query = pushdown_scan_sql(
+            tables, pushdown.patterns, service=service, window_start=start,
+            recent_start=end - timedelta(seconds=pushdown.recent_s), baseline_start=baseline_start,
+            window_end=end, audit_start=audit_start, signal_res=pushdown.signal_res,
+        )
     estimate = dry_run(client, query)
     return Plan(target, tables, query, estimate, client, session)
 
@@ -266,6 +297,101 @@ def run(plan: Plan, *, max_bytes: int) -> Outcome:
         cap,
         rows_scanned(job),
     )
+
+
+@dataclass
+class Step:
+    """One follow-up query of the push-down and what it cost."""
+
+    name: str
+    bytes_processed: int
+    bytes_billed: int
+    rows: int
+
+
+def run_pushdown(plan: Plan, *, max_bytes: int) -> Outcome:
+    """The push-down: the scan (its rows stay in BigQuery), then three small queries over its result.
+
+    The scan runs with the guarded cap; each follow-up is dry-run first (free) and capped at its
+    own estimate, since it reads only the scan's result table. ``entries`` holds the kept entries
+    and every group expanded back to its size (`expand`); ``rows`` counts the rows returned.
+    """
+    cap = cost.job_cap(plan.estimate, max_bytes)
+    what = f"scanning {plan.target.describe()}"
+    try:
+        job = plan.client.query(plan.query.sql, job_config=job_config(plan.query, cap=cap))
+        job.result(max_results=0)
+        dest = job.destination
+        result = f"`{dest.project}.{dest.dataset_id}.{dest.table_id}`"
+        recovery, step_recovery = _follow_up(plan, recovery_sql(result), max_bytes)
+        first_ok = recovery[0]["first_ok"] if recovery else None
+        kept, step_rows = _follow_up(plan, rows_sql(result, first_ok), max_bytes)
+        groups, step_groups = _follow_up(plan, collapsed_sql(result, first_ok), max_bytes)
+    except SourceError:
+        raise
+    except Exception as exc:
+        raise bqclient.translate(exc, what) from exc
+    entries = [to_entry(r) for r in kept]
+    represented = len(entries) + sum(int(g["n"]) for g in groups)
+    steps = [step_recovery, step_rows, step_groups]
+    outcome = Outcome(
+        entries,
+        int(job.total_bytes_processed or 0) + sum(s.bytes_processed for s in steps),
+        int(job.total_bytes_billed or 0) + sum(s.bytes_billed for s in steps),
+        len(entries) + len(groups),
+        int(plan.session.calls),
+        job.job_id,
+        cap,
+        rows_scanned(job),
+    )
+    outcome.groups = [(to_entry(g), int(g["n"]), g["last_ts"]) for g in groups]
+    outcome.extra = {
+        "plan": "pushdown",
+        "entries_represented": represented,
+        "rows_kept_whole": len(entries),
+        "rows_collapsed": len(groups),
+        "scan_bytes_processed": int(job.total_bytes_processed or 0),
+        "follow_ups": [s.__dict__ for s in steps],
+    }
+    return outcome
+
+
+def _follow_up(plan: Plan, query: Query, max_bytes: int) -> tuple[list[Any], Step]:
+    """A small query over the scan's result: dry run (free), then run it under its own cap."""
+    estimate = dry_run(plan.client, query)
+    cap = cost.job_cap(estimate, max_bytes)
+    job = plan.client.query(query.sql, job_config=job_config(query, cap=cap))
+    rows = list(job.result(page_size=10_000))
+    step = Step(query.name, int(job.total_bytes_processed or 0), int(job.total_bytes_billed or 0), len(rows))
+    return rows, step
+
+
+def expand(groups: Iterable[tuple[dict[str, Any], int, Any]]) -> Iterator[tuple[dict[str, Any], int]]:
+    """Each collapsed group as (entry, copies): its first entry once, then ``n - 1`` copies at its
+    last time without an insert id (so the store does not take them for duplicates). Every count,
+    first and last time the analysis reads over these groups is then the table's own."""
+    for entry, n, last in groups:
+        yield entry, 1
+        if n > 1:
+            copy = {k: v for k, v in entry.items() if k != "insertId"}
+            copy["timestamp"] = _ts(last)
+            yield copy, n - 1
+
+
+def write_ndjson(
+    kept: Iterable[tuple[dict[str, Any], int]], groups: Iterable[tuple[dict[str, Any], int]], path: Path
+) -> None:
+    """Kept entries and expanded groups as NDJSON, newest first like a gcloud export (ties by log
+    name and insert id), each (entry, copies) line written ``copies`` times; the store reads it
+    as a file. A copy is serialised once, so a group of a million entries costs one dumps."""
+    lines = [(_newest_first_key(e), json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n", n)
+             for e, n in (*kept, *groups)]
+    lines.sort(key=lambda t: t[0], reverse=True)
+    with path.open("w", encoding="utf-8") as out:
+        for _, line, n in lines:
+            while n > 0:  # in slices: a big group never becomes one giant string
+                out.write(line * min(n, 4096))
+                n -= 4096
 
 
 def rows_scanned(job: Any) -> int | None:

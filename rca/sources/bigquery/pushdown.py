@@ -1,4 +1,4 @@
-"""The library in GoogleSQL: every pattern's conditions as one scan (groundwork for the push-down).
+"""The library in GoogleSQL: one scan that decides, per entry, whether the analysis needs it whole.
 
 `library_scan_sql` wraps the window scan (`sql.window_sql`) and adds, per entry, the normaliser's
 ``message`` (as rca/engine/normalize.sql derives it), ``log_id``, ``severity_num`` and
@@ -6,9 +6,17 @@
 rca/engine/match.py::pattern_where states them (``any``/``all``/``none`` regexes, log ids, resource
 types, HTTP status range, minimum severity). Every regex is a query parameter ``@re_N``.
 
-Not yet used by ``rca analyze``: matching there still runs locally over re-joined events, because
-a traceback split over many entries matches only once re-joined, and absence patterns and
-``frames: own`` need the events. Tested for agreement with the local engine on single-entry events.
+`pushdown_scan_sql` is the push-down's one expensive query: on top of that it marks ``keep`` on
+every entry the local analysis reads one by one (a pattern hit or any library regex, absence
+companions included; traceback-shaped lines and their neighbours in the same stream, so split
+tracebacks re-join locally; error-shaped or non-low-severity lines, which the unexplained-signal
+miner reads; failing requests; audit entries). Everything else is only ever counted by the
+analysis (traffic, revisions, timeline, context), so `collapsed_sql` brings it back as one row
+per group of entries the local analysis cannot tell apart (same minute, log, resource, labels,
+severity and status), with the group's size and last time. `rows_sql` brings back the kept
+entries whole, and the first healthy request after the window's last failure (the verdict's
+recovery time, found by `recovery_sql`). All three read the scan's materialised result, never the
+log table again.
 """
 
 from __future__ import annotations
@@ -16,10 +24,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from rca.engine.match import prefilter_chunks
+from rca.engine.tracebacks import CANDIDATE_RE2
 from rca.model import Pattern
 from rca.severity import SEVERITY_NUM, severity_cases
-from rca.sources.bigquery.shapes import Table
-from rca.sources.bigquery.sql import Param, Query, window_sql
+from rca.sources.bigquery.shapes import OUTPUT, Table
+from rca.sources.bigquery.sql import AUDIT_LOG_RE, Param, Query, window_sql
 
 _MESSAGE = r"""
   COALESCE(
@@ -125,3 +135,150 @@ FROM (
     ]
     params += [Param(name, "STRING", expr) for expr, name in regex.items()]
     return Query("library-scan", sql, tuple(params))
+
+
+# --------------------------------------------------------------------------- the push-down
+
+NEIGHBOURS = 6
+"""Entries kept on each side of a traceback-shaped line in its stream: the re-joiner's scan looks
+at 4 before and 2 after (rca/engine/tracebacks.py); the margin absorbs equal-time ordering."""
+
+LOW_LEVELS = ("", "DEFAULT", "DEBUG", "INFO", "NOTICE", "TRACE", "FINE", "FINER", "FINEST", "VERBOSE",
+              "100", "200", "300", "10", "20", "30")
+"""Levels that are certainly below WARNING, however the normaliser reads them; any other level
+(WARNING and up, or one it might read as such) keeps the entry whole."""
+
+_LEVEL = (
+    "UPPER(COALESCE(NULLIF(UPPER(COALESCE(severity, '')), 'DEFAULT'), JSON_VALUE(json_payload, '$.severity'),"
+    " JSON_VALUE(json_payload, '$.level'), JSON_VALUE(json_payload, '$.lvl'), COALESCE(severity, '')))"
+)
+
+_INSTANCE = "COALESCE(JSON_VALUE(labels, '$.instanceId'), JSON_VALUE(labels, '$.instanceid'))"
+_REVISION = "NULLIF(JSON_VALUE(resource_labels, '$.revision_name'), '')"
+
+GROUP_KEY = (
+    "in_window", "recent", "TIMESTAMP_TRUNC(ts, MINUTE)", "shape", "log_name", "resource_type",
+    "resource_labels", "labels", "severity", "JSON_VALUE(json_payload, '$.severity')",
+    "JSON_VALUE(json_payload, '$.level')", "JSON_VALUE(json_payload, '$.lvl')", "http_status", "proto_type",
+)
+"""What an entry that is only counted is grouped by: every column the analysis counts or orders
+by (the window and its last ten minutes, the minute (a timeline bucket is whole minutes), the log,
+the resource and its labels (revision, instance), the severity the normaliser derives, the HTTP
+status). Entries of one group are indistinguishable to everything but their message and exact
+time: no one reads the message of such an entry, and its group's first and last times are kept."""
+
+
+def pushdown_scan_sql(
+    tables: Sequence[Table],
+    patterns: Sequence[Pattern],
+    *,
+    service: str | None,
+    window_start: datetime,
+    recent_start: datetime,
+    baseline_start: datetime,
+    window_end: datetime,
+    audit_start: datetime,
+    signal_res: Sequence[str] = (),
+) -> Query:
+    """The one expensive scan: every entry with its pattern ids and ``keep`` (read it whole).
+
+    ``signal_res`` are the error shapes the unexplained-signal miner reads (rca/mining/signals.py
+    passes its own, through the API layer); an entry matching one is kept whole.
+    """
+    base = library_scan_sql(
+        tables, patterns, service=service, baseline_start=baseline_start, window_end=window_end,
+        audit_start=audit_start,
+    )
+    chunks = prefilter_chunks(patterns)
+    text_res = [*chunks, *signal_res]
+    names = [f"pre_{i}" for i in range(len(chunks))] + [f"sig_{i}" for i in range(len(signal_res))]
+    rest = "CONCAT(COALESCE(json_payload, ''), COALESCE(proto_payload, ''))"
+    textual = " OR ".join(
+        f"REGEXP_CONTAINS(message, @{n}) OR REGEXP_CONTAINS({rest}, @{n})" for n in names
+    ) or "FALSE"
+    levels = ", ".join(f"'{x}'" for x in LOW_LEVELS)
+    sql = f"""SELECT *,
+  COALESCE(ARRAY_LENGTH(pattern_ids) > 0 OR textual OR near = 1 OR NOT low_level
+   OR http_status >= 500 OR http_status = 429 OR audit OR ts IS NULL OR ts < @baseline_start, FALSE) AS keep
+FROM (
+  SELECT *,
+    MAX(IF(strong, 1, 0)) OVER (
+      PARTITION BY log_id, {_INSTANCE}, {_REVISION} ORDER BY ts
+      ROWS BETWEEN {NEIGHBOURS} PRECEDING AND {NEIGHBOURS} FOLLOWING) AS near,
+    (insert_id IS NOT NULL AND ROW_NUMBER() OVER (
+      PARTITION BY log_name, insert_id, ts ORDER BY ts) > 1) AS dup
+  FROM (
+    SELECT *,
+      ts >= @window_start AS in_window,
+      ts >= @recent_start AS recent,
+      REGEXP_CONTAINS(message, @traceback_re) AS strong,
+      ({textual}) AS textual,
+      {_LEVEL} IN ({levels}) AS low_level,
+      REGEXP_CONTAINS(COALESCE(log_name, ''), @audit_log_re) AS audit
+    FROM (
+{base.sql.rstrip()}
+    )
+  )
+)
+"""
+    params = [p for p in base.params if p.name != "audit_log_re"]
+    params += [
+        Param("window_start", "TIMESTAMP", window_start),
+        Param("recent_start", "TIMESTAMP", recent_start),
+        Param("traceback_re", "STRING", CANDIDATE_RE2),
+        Param("audit_log_re", "STRING", AUDIT_LOG_RE),
+    ]
+    params += [Param(n, "STRING", r) for n, r in zip(names, text_res, strict=True)]
+    return Query("pushdown-scan", sql, tuple(params))
+
+
+def recovery_sql(result: str) -> Query:
+    """The time of the first healthy request after the window's last failure (the verdict's recovery
+    time), or NULL: one row, from three narrow columns of the scan's result."""
+    sql = (
+        f"SELECT MIN(ts) AS first_ok FROM {result}\n"
+        f"WHERE in_window AND http_status < 500 AND ts > (\n"
+        f"  SELECT MAX(ts) FROM {result} WHERE in_window AND http_status >= 500)\n"
+    )
+    return Query("pushdown-recovery", sql, ())
+
+
+def _recovery(first_ok: datetime | None) -> tuple[str, tuple[Param, ...]]:
+    """The condition picking the recovery request (read whole, never grouped), and its parameter."""
+    if first_ok is None:
+        return "FALSE", ()
+    return (
+        "COALESCE(in_window AND http_status < 500 AND ts = @first_ok, FALSE)",
+        (Param("first_ok", "TIMESTAMP", first_ok),),
+    )
+
+
+def rows_sql(result: str, first_ok: datetime | None = None) -> Query:
+    """The kept entries, whole (the columns of `shapes.OUTPUT`), from the scan's result table, and
+    the recovery request (`recovery_sql`)."""
+    cols = ", ".join(name for name, _ in OUTPUT)
+    recovery, params = _recovery(first_ok)
+    return Query("pushdown-rows", f"SELECT {cols}\nFROM {result}\nWHERE keep OR {recovery}\n", params)
+
+
+def collapsed_sql(result: str, first_ok: datetime | None = None) -> Query:
+    """The other entries as one row per group (`GROUP_KEY`): its first entry, ``n`` and ``last_ts``.
+
+    Duplicates (same log name, insert id and time, which Log Analytics does not remove) are
+    dropped first, as the store drops them for files.
+    """
+    cols = ", ".join(name for name, _ in OUTPUT)
+    key = ", ".join(GROUP_KEY)
+    recovery, params = _recovery(first_ok)
+    sql = f"""SELECT {cols}, n, last_ts
+FROM (
+  SELECT *,
+    COUNT(*) OVER (PARTITION BY {key}) AS n,
+    MAX(ts) OVER (PARTITION BY {key}) AS last_ts,
+    ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY ts, insert_id) AS rn
+  FROM {result}
+  WHERE NOT keep AND NOT dup AND NOT {recovery}
+)
+WHERE rn = 1
+"""
+    return Query("pushdown-collapsed", sql, params)

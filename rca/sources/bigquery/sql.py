@@ -47,6 +47,9 @@ FUNCTIONS = frozenset(
         "ARRAY",
         "UNNEST",
         "STRUCT",
+        # the push-down's flags and follow-ups (pushdown.py)
+        "ARRAY_LENGTH",
+        "ROW_NUMBER",
     }
 )
 """Every function the builders may emit: all exist in GoogleSQL (checked by a test with sqlglot)."""
