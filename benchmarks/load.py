@@ -170,8 +170,9 @@ def _floor_sql(path: Path) -> tuple[str, str]:
     return _FLOOR_READ.format(path=path), f"SELECT count(*) FROM t WHERE {where}"
 
 
-def bench(n: int, path: Path | None, repeat: int, before: Path | None) -> None:
-    """Generate (or reuse) an n-entry export; print floor and rca figures."""
+def bench(n: int, path: Path | None, repeat: int, before: Path | None) -> tuple[float, float, float]:
+    """Generate (or reuse) an n-entry export; print floor and rca figures; return rca's last
+    (CPU s, wall s, peak MB)."""
     if path is None:
         path = Path(tempfile.gettempdir()) / f"rca-bench-busy-{n}.ndjson"
     if not path.exists():
@@ -185,14 +186,26 @@ def bench(n: int, path: Path | None, repeat: int, before: Path | None) -> None:
                 "--input", str(path), "--format", "json"]
     print(f"\n{n:,} entries, {size_mb:.0f} MB ({path})")
     print(f"{'':26} {'CPU s':>8} {'wall s':>8} {'peak MB':>8}")
+    mine = (0.0, 0.0, 0.0)
     for _ in range(repeat):
         floor = _run(floor_argv)
         print(f"{'floor (DuckDB + RE2)':26} {floor[0]:8.2f} {floor[1]:8.2f} {floor[2]:8.0f}")
         runs = [("rca analyze (CLI)", ROOT)] + ([(f"before: {before.name}", before)] if before else [])
         for label, root in runs:
             ours = _run(rca_argv, cwd=root)
+            mine = ours if root == ROOT else mine
             print(f"{label[:26]:26} {ours[0]:8.2f} {ours[1]:8.2f} {ours[2]:8.0f}"
                   f"   ratio to floor {ours[0] / floor[0]:.1f}x CPU, {ours[1] / floor[1]:.1f}x wall")
+    return mine
+
+
+def growth(results: dict[int, tuple[float, float, float]]) -> None:
+    """The growth curve: rca's CPU per 100k entries and peak at each size (linear time: a flat line)."""
+    if len(results) < 2:
+        return
+    print(f"\ngrowth curve (rca)\n{'entries':>12} {'CPU s':>8} {'CPU s/100k':>11} {'peak MB':>8}")
+    for n, (cpu, _, peak) in sorted(results.items()):
+        print(f"{n:12,} {cpu:8.2f} {cpu / n * 100_000:11.2f} {peak:8.0f}")
 
 
 def main() -> None:
@@ -205,8 +218,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each (the machine may be shared)")
     parser.add_argument("--before", type=Path, help="also run the rca of this checkout (e.g. a git worktree)")
     args = parser.parse_args()
-    for n in args.entries:
-        bench(n, args.file, args.repeat, args.before)
+    results = {n: bench(n, args.file, args.repeat, args.before) for n in args.entries}
+    growth(results)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ import re2
 from rca.mining.cluster import group_messages
 from rca.mining.evaluate import grouping_accuracy, load_loghub
 from rca.mining.mask import mask, tokens
-from rca.mining.novelty import novelty, poisson_surprise
+from rca.mining.novelty import novelty, poisson_log_tail, poisson_surprise
 from rca.mining.suggest import draft_pattern, slug, template_regex, to_yaml
 from rca.mining.templates import TemplateMiner
 
@@ -163,6 +165,45 @@ def test_novelty_rates_use_window_spans() -> None:
 def test_poisson_surprise_grows_with_unexpected_counts() -> None:
     """Seeing far more than expected is more surprising than seeing about the expectation."""
     assert poisson_surprise(20, 1.0) > poisson_surprise(2, 1.0) > 0.0 == poisson_surprise(0, 1.0)
+
+
+def _decimal_log_tail(count: int, mu: float) -> float:
+    """log P(X >= count), X ~ Poisson(mu), by summing the terms exactly in 60-digit decimals."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        m = Decimal(mu)
+        head, term = Decimal(0), (-m).exp()
+        for j in range(count):
+            head, term = head + term, term * m / (j + 1)
+        if count < mu:
+            return float((1 - head).ln())
+        tail, j = Decimal(0), count
+        while term >= tail * Decimal("1e-50"):
+            tail, j = tail + term, j + 1
+            term = term * m / j
+        return float(tail.ln())
+
+
+@pytest.mark.parametrize(("count", "mu"), [
+    (1, 1.0), (2, 1.0), (20, 1.0), (5, 5.0), (3, 10.0), (7, 0.5), (50, 0.25), (1000, 500.0),
+    (400, 400.0), (16, 15.5), (36, 80.0), (600, 700.0), (2500, 2400.0), (30000, 30500.0),
+])
+def test_poisson_log_tail_matches_exact_sums(count: int, mu: float) -> None:
+    """The tail agrees with an exact decimal sum to near double precision, on both sides of the mean
+    and across the series' range changes (16, 35, 80, 500)."""
+    expected = _decimal_log_tail(count, mu)
+    assert poisson_log_tail(count, mu) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+def test_poisson_surprise_known_values() -> None:
+    """Closed forms: P(X >= 1) = 1 - e^-mu; P(X >= 2 | mu = 1) = 1 - 2/e; a tail far beyond double range
+    is still finite (120 events where 0.25 were expected: about 1e-271; 400: about 1e-1000)."""
+    assert poisson_surprise(1, 1.0) == pytest.approx(-math.log10(1 - math.exp(-1)), rel=1e-13)
+    assert poisson_surprise(1, 0.01) == pytest.approx(-math.log10(-math.expm1(-0.01)), rel=1e-13)
+    assert poisson_surprise(2, 1.0) == pytest.approx(-math.log10(1 - 2 / math.e), rel=1e-13)
+    far = -_decimal_log_tail(120, 0.25) / math.log(10)
+    assert poisson_surprise(120, 0.25) == pytest.approx(far, rel=1e-12)
+    assert 900 < poisson_surprise(400, 0.25) < math.inf
 
 
 def test_clustering_groups_near_duplicates_apart_from_unrelated_text() -> None:

@@ -13,8 +13,6 @@ import math
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
-from scipy.stats import poisson
-
 #: Pseudo-count added to both windows so a key absent from one window has a finite ratio.
 PSEUDO_COUNT = 0.5
 #: Shortest window span used for a rate, so one-instant windows do not divide by zero.
@@ -58,8 +56,79 @@ def poisson_surprise(count: int, expected: float) -> float:
     """``-log10 P(X >= count)`` for X ~ Poisson(expected): 0 when unremarkable, large when rare."""
     if count <= 0:
         return 0.0
-    log_tail = float(poisson.logsf(count - 1, max(expected, 1e-12)))
-    return max(0.0, -log_tail / math.log(10))
+    return max(0.0, -poisson_log_tail(count, max(expected, 1e-12)) / math.log(10))
+
+
+def poisson_log_tail(count: int, mu: float) -> float:
+    """``log P(X >= count)`` for X ~ Poisson(mu), count >= 1, mu > 0, summed term by term in log space.
+
+    Pure ``math`` rather than scipy (whose import cost more than a small run's analysis). The
+    terms p(j) = exp(-mu) mu^j / j! rise up to j = mu and fall after it, so each sum starts at
+    its largest term and walks away from the mode until the terms no longer change it. At or
+    beyond the mode the upper tail is summed directly (no underflow: a tail of 1e-400 is a finite
+    log, where scipy's ``logsf`` gave -inf); below it the tail is 1 - P(X < count), at least
+    about a half there.
+    """
+    first = _log_pmf(count, mu)
+    if count >= mu:
+        return first + math.log(_walk(count, mu, up=True))
+    below = first + math.log(count / mu) + math.log(_walk(count - 1, mu, up=False))  # log P(X < count)
+    return math.log(1.0 - math.exp(below))  # a head under double resolution leaves the tail exactly 1
+
+
+def _log_pmf(x: int, mu: float) -> float:
+    """``log p(x)``: directly for small x; else Loader's saddle-point form (as R's ``dpois``), which
+    avoids subtracting two numbers of size x log x when x is large."""
+    if x < 16:
+        return x * math.log(mu) - mu - math.lgamma(x + 1)
+    return -_stirling_error(x) - _deviance(x, mu) - 0.5 * math.log(2 * math.pi * x)
+
+
+def _stirling_error(n: int) -> float:
+    """``log n! - (n + 1/2) log n + n - log(2 pi) / 2`` for n >= 16, by its asymptotic series."""
+    nn = float(n) * n
+    s0, s1, s2, s3, s4 = 1 / 12, 1 / 360, 1 / 1260, 1 / 1680, 1 / 1188
+    if n > 500:
+        return (s0 - s1 / nn) / n
+    if n > 80:
+        return (s0 - (s1 - s2 / nn) / nn) / n
+    if n > 35:
+        return (s0 - (s1 - (s2 - s3 / nn) / nn) / nn) / n
+    return (s0 - (s1 - (s2 - (s3 - s4 / nn) / nn) / nn) / nn) / n
+
+
+def _deviance(x: int, mu: float) -> float:
+    """``x log(x / mu) + mu - x``, by a series when x is near mu (where the direct form cancels)."""
+    if abs(x - mu) >= 0.1 * (x + mu):
+        return x * math.log(x / mu) + mu - x
+    v = (x - mu) / (x + mu)
+    s = (x - mu) * v
+    ej = 2 * x * v
+    v *= v
+    j = 1
+    while True:
+        ej *= v
+        nxt = s + ej / (2 * j + 1)
+        if nxt == s:
+            return s
+        s, j = nxt, j + 1
+
+
+def _walk(start: int, mu: float, *, up: bool) -> float:
+    """Sum of p(j) / p(start) from ``start`` away from the mode (up: j >= start; down: j <= start)."""
+    total, term, j = 1.0, 1.0, start
+    while True:
+        if up:
+            term *= mu / (j + 1)
+            j += 1
+        else:
+            if j == 0:
+                return total
+            term *= j / mu
+            j -= 1
+        if total + term == total:
+            return total
+        total += term
 
 
 def _score(key: Hashable, base: _Window, inc: _Window) -> Novelty:
