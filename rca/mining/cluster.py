@@ -9,7 +9,9 @@ the descriptors the caller passes, such as pattern titles and example messages.
 The TF-IDF weights and the clustering are computed here with numpy as scikit-learn's
 ``TfidfVectorizer`` (smoothed idf, l2 rows) and ``AgglomerativeClustering`` (average linkage,
 cosine, distance threshold) computed them, in the same order of operations: importing
-scikit-learn cost 1.6 CPU-s a run for a handful of templates.
+scikit-learn cost 1.6 CPU-s a run for a handful of templates. tests/test_cluster_reference.py
+checks both against scikit-learn (kept in the test extra); where two distances tie exactly,
+the first pair in row order merges first.
 """
 
 from __future__ import annotations
