@@ -40,6 +40,7 @@ from rca.sources.bigquery.pushdown import (  # noqa: E402
 from rca.sources.bigquery.sql import FUNCTIONS, pattern_counts_sql, window_sql  # noqa: E402
 from rca.sources.bigquery.target import parse_bigquery, parse_log_analytics  # noqa: E402
 from rca.timeutil import rfc3339  # noqa: E402
+from tests.suite import SLOW, split  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -126,7 +127,12 @@ CASES = [(n, layout) for n in sorted(SAMPLES) for layout in ("log-analytics", "s
 ]
 
 
-@pytest.mark.parametrize(("name", "layout"), CASES)
+# The default suite runs one push-down parity case; the full suite (--run-slow, CI) all of them.
+FAST_CASE = ("billing-api-2025-10-02.json", "log-analytics")
+
+
+@pytest.mark.parametrize(("name", "layout"), [
+    c if c == FAST_CASE else pytest.param(*c, marks=SLOW) for c in CASES])
 def test_parity_with_the_file_path(endpoint: FakeBigQueryServer, name: str, layout: str) -> None:
     """Each sample gives the same verdict, findings, counts, chain and root cause from BigQuery."""
     i = list(SAMPLES).index(name)
@@ -156,6 +162,7 @@ def test_parity_with_the_file_path(endpoint: FakeBigQueryServer, name: str, layo
         assert "plan" not in stats
 
 
+@SLOW
 def test_python_api_takes_the_same_sources(endpoint: FakeBigQueryServer) -> None:
     """rca.analyze(log_analytics=...) and rca.analyze(bigquery=...) run the BigQuery path."""
     name = "billing-api-2025-10-02.json"
@@ -196,6 +203,7 @@ def test_refused_above_max_bytes_billed(endpoint: FakeBigQueryServer) -> None:
     assert len(endpoint.query_jobs(dry_run=False)) == before
 
 
+@SLOW
 def test_confirmation_asked_declined_and_yes(endpoint: FakeBigQueryServer) -> None:
     start, end = _window("netra-backend-staging-2025-09-15.json")
     options = api.BigQueryOptions(log_analytics=f"{PROJECT}.la_0", max_bytes_billed=BIG, confirm_above="1KiB")
@@ -214,6 +222,7 @@ def test_confirmation_asked_declined_and_yes(endpoint: FakeBigQueryServer) -> No
     assert api.load_bigquery(forced, service="netra-backend-staging", since=start, until=end).window_count()
 
 
+@SLOW
 def test_every_job_carries_the_cap_and_labels(endpoint: FakeBigQueryServer) -> None:
     start, end = _window("image-resizer-2025-11-04.json")
     before = len(endpoint.jobs)
@@ -252,6 +261,7 @@ def test_cap_stops_a_job_whose_estimate_was_wrong(endpoint: FakeBigQueryServer) 
         fetch.run(plan, max_bytes=cost.MIN_BILLED - 1)
 
 
+@SLOW
 def test_closed_window_is_cached(endpoint: FakeBigQueryServer) -> None:
     start, end = _window("billing-api-2025-10-02.json")
     options = api.BigQueryOptions(bigquery=f"{PROJECT}.shards_1", max_bytes_billed=BIG)
@@ -282,6 +292,7 @@ def _cli(args: list[str]) -> Any:
     return CliRunner().invoke(main, ["analyze", *args], catch_exceptions=False)
 
 
+@SLOW
 def test_cli_dry_run_refusal_and_run(endpoint: FakeBigQueryServer) -> None:
     start, end = _window("netra-backend-staging-2025-09-15.json")
     base = ["--service", "netra-backend-staging", "--since", start, "--until", end,
@@ -423,6 +434,7 @@ def test_missing_target_table_is_a_source_error(endpoint: FakeBigQueryServer) ->
 # --------------------------------------------------------------------------- constructed incidents
 
 
+@SLOW
 def test_parity_on_constructed_incidents(fake: FakeBigQueryServer, endpoint: FakeBigQueryServer,
                                          tmp_path: Path) -> None:
     """The constructed incidents (one per failure family) give the file path's answer from BigQuery."""
@@ -498,7 +510,7 @@ def _library_scan(fake: FakeBigQueryServer, dataset: str, name: str) -> tuple[se
     return local, remote, query
 
 
-@pytest.mark.parametrize("name", sorted(SAMPLES))
+@pytest.mark.parametrize("name", split(sorted(SAMPLES), ["billing-api-2025-10-02.json"]))
 def test_library_in_googlesql_agrees_with_the_engine(fake: FakeBigQueryServer, name: str) -> None:
     """Every pattern's conditions, run in (transpiled) GoogleSQL per entry, hit exactly the entries the
     local engine hits (single-entry events; absence and own-frame patterns need re-joined events)."""
@@ -516,6 +528,7 @@ def test_library_in_googlesql_agrees_with_the_engine(fake: FakeBigQueryServer, n
     assert len(regexes) > 100 and not literals & regexes  # every regex is a parameter, none a literal
 
 
+@SLOW
 def test_an_empty_window_says_where_it_looked(endpoint: FakeBigQueryServer) -> None:
     from rca.errors import NoEntriesError
 
@@ -543,6 +556,7 @@ def _busy(category: str) -> list[dict[str, Any]]:
     return sorted(log.entries, key=lambda e: e["timestamp"], reverse=True)
 
 
+@SLOW
 def test_pushdown_returns_far_fewer_rows_than_it_scans_with_the_same_answer(
     fake: FakeBigQueryServer, endpoint: FakeBigQueryServer, tmp_path: Path
 ) -> None:

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from fakes.logging_server import FakeLoggingServer, load_export
 
 from rca.cli.main import main
+from tests.suite import SLOW
 
 NETRA = Path(__file__).resolve().parent.parent / "examples" / "netra-backend-staging-2025-09-15.json"
 WINDOW = ["--since", "2025-09-15T14:15:42Z", "--until", "2025-09-15T15:15:42Z"]
@@ -60,6 +61,7 @@ def test_live_analysis_reaches_the_same_root_cause_as_the_file(live: FakeLogging
     assert from_live["stats"]["truncated"] is False
 
 
+@SLOW
 def test_live_fetch_uses_a_fraction_of_a_full_pull(live: FakeLoggingServer) -> None:
     """Server-side filters: far fewer entries than the window holds, every filter time-bounded."""
     report(*WINDOW, "--project", "netra-staging")
@@ -68,6 +70,7 @@ def test_live_fetch_uses_a_fraction_of_a_full_pull(live: FakeLoggingServer) -> N
     assert all(b["pageSize"] == 1000 and b["orderBy"] == "timestamp asc" for b in bodies)
 
 
+@SLOW
 def test_second_analysis_of_a_closed_window_reads_the_cache(live: FakeLoggingServer) -> None:
     """A closed window is fetched once; the same analysis again makes no API call; --refresh does."""
     report(*WINDOW)

@@ -22,6 +22,7 @@ from test_constructed_incidents import CASES as CONSTRUCTED
 from test_constructed_incidents import healthy
 
 from rca import api
+from tests.suite import split
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SAMPLES = sorted(p.name for p in EXAMPLES.glob("*.json"))
@@ -87,7 +88,12 @@ def rate(value: float | None) -> float:
     return float(value or 0.0)
 
 
-@pytest.mark.parametrize("name", SAMPLES + sorted(CONSTRUCTED))
+# The default suite runs one sample per parity check; the full suite (--run-slow, CI) every sample
+# and constructed incident.
+FAST = ["billing-api-2025-10-02.json"]
+
+
+@pytest.mark.parametrize("name", split(SAMPLES + sorted(CONSTRUCTED), FAST))
 def test_live_equals_file(name: str, tmp_path: Path, env: pytest.MonkeyPatch) -> None:
     """Same root cause, findings and statuses, verdict, and impact within 2 points; the fetch is a
     fraction of the window and complete."""
@@ -102,7 +108,7 @@ def test_live_equals_file(name: str, tmp_path: Path, env: pytest.MonkeyPatch) ->
     assert from_live["stats"]["entries"] <= from_file["stats"]["entries"]
 
 
-@pytest.mark.parametrize("name", SAMPLES)
+@pytest.mark.parametrize("name", split(SAMPLES, FAST))
 def test_live_with_sampled_requests_keeps_the_answer(
     name: str, tmp_path: Path, env: pytest.MonkeyPatch
 ) -> None:
@@ -121,7 +127,7 @@ def test_live_with_sampled_requests_keeps_the_answer(
 FORCED_STORM = {"exact_failing": 20, "failing_sample_target": 40}
 
 
-@pytest.mark.parametrize("name", SAMPLES + sorted(CONSTRUCTED))
+@pytest.mark.parametrize("name", split(SAMPLES + sorted(CONSTRUCTED), FAST))
 def test_live_with_a_sampled_storm_keeps_the_answer(
     name: str, tmp_path: Path, env: pytest.MonkeyPatch
 ) -> None:
