@@ -2,7 +2,8 @@
 
 Tests marked ``slow`` are end-to-end runs over whole corpora (every sample and constructed incident
 through the file, live and BigQuery paths, the CLI in subprocesses, a real browser). They are
-deselected by default so that ``python -m pytest -q`` stays under 90 s on two cores, and they are
+deselected by default so that ``python -m pytest -q`` (spread over every core by pytest-xdist's
+``-n auto`` in pyproject's addopts) stays under 90 s on two cores, and they are
 deselected, not skipped: nothing reports them as passed. ``.ci/run`` and the README's test command
 pass ``--run-slow``, so every merge runs everything.
 """

@@ -180,6 +180,7 @@ def _netra(i: int = 0) -> api.BigQueryOptions:
     return api.BigQueryOptions(log_analytics=f"{PROJECT}.la_{i}")
 
 
+@SLOW
 def test_dry_run_is_free_and_prints_estimate_and_sql(endpoint: FakeBigQueryServer) -> None:
     start, end = _window("netra-backend-staging-2025-09-15.json")
     before = len(endpoint.query_jobs(dry_run=False))
@@ -272,6 +273,7 @@ def test_closed_window_is_cached(endpoint: FakeBigQueryServer) -> None:
     assert again.load_stats().by_source["bigquery"]["cached"] is True
 
 
+@SLOW
 def test_sql_out_writes_the_queries(endpoint: FakeBigQueryServer, tmp_path: Path) -> None:
     start, end = _window("billing-api-2025-10-02.json")
     options = api.BigQueryOptions(bigquery=f"{PROJECT}.sink_1", sql_out=tmp_path / "sql")
@@ -510,6 +512,7 @@ def _library_scan(fake: FakeBigQueryServer, dataset: str, name: str) -> tuple[se
     return local, remote, query
 
 
+@SLOW
 @pytest.mark.parametrize("name", split(sorted(SAMPLES), ["billing-api-2025-10-02.json"]))
 def test_library_in_googlesql_agrees_with_the_engine(fake: FakeBigQueryServer, name: str) -> None:
     """Every pattern's conditions, run in (transpiled) GoogleSQL per entry, hit exactly the entries the

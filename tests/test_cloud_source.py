@@ -607,6 +607,7 @@ def test_cache_hit_refresh(fake: FakeLoggingServer, tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_open_window_is_not_cached(fake: FakeLoggingServer, tmp_path: Path) -> None:
     """A window ending less than 5 minutes ago is fetched each time and kept out of the cache."""
     fake.load(incident())
@@ -656,6 +657,7 @@ def test_gapped_window_is_not_reused(fake: FakeLoggingServer, tmp_path: Path) ->
     assert not second.from_cache and second.complete
 
 
+@pytest.mark.slow
 def test_corrupted_cache_file_is_a_miss(fake: FakeLoggingServer, tmp_path: Path) -> None:
     """A cached NDJSON that no longer matches its metadata checksum is refetched, not trusted."""
     fake.load(incident())

@@ -47,6 +47,7 @@ def report(*args: str) -> dict[str, Any]:
     return parsed
 
 
+@SLOW
 def test_live_analysis_reaches_the_same_root_cause_as_the_file(live: FakeLoggingServer) -> None:
     """The live path (queries, paging, cache file, loader) concludes what reading the export concludes."""
     from_live = report(*WINDOW, "--project", "netra-staging")

@@ -23,6 +23,10 @@ from fakes.logging_server import FakeLoggingServer
 from rca import api
 from rca.sources.cloud import queries
 
+# A 6,000-request storm served by the fake: the full suite (--run-slow, CI); the default suite
+# keeps one sampled-storm parity case (tests/test_live_parity.py).
+pytestmark = pytest.mark.slow
+
 PROJECT = "acme"
 SERVICE = "shop"
 END = datetime(2025, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
