@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union, cast
 
+from rca.defaults import MAX_ENTRIES
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -48,7 +50,7 @@ def load(inputs: Inputs, since: str | None = None, until: str | None = None,
 
 
 def fetch(service: str, since: str, until: str | None = None, project: str | None = None,
-          max_entries: int = 50000, refresh: bool = False) -> pd.DataFrame:
+          max_entries: int = MAX_ENTRIES, refresh: bool = False) -> pd.DataFrame:
     """Fetch a service's window (and an equal baseline) from Cloud Logging, as `load` returns files.
 
     Uses Application Default Credentials and the local cache (``refresh=True`` bypasses it).

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rca.defaults import MAX_ENTRIES
 from rca.engine.store import Store
 from rca.errors import NoEntriesError
 from rca.model import Estimate, Gap, LoadStats, RequestSample, Window
@@ -373,7 +374,7 @@ def load_live(
     since: str,
     until: str | None = None,
     project: str | None = None,
-    max_entries: int = 50000,
+    max_entries: int = MAX_ENTRIES,
     refresh: bool = False,
     progress: bool = False,
     patterns: Sequence[str | Path] = (),
@@ -405,7 +406,7 @@ def fetch_to_file(
     since: str,
     until: str | None = None,
     project: str | None = None,
-    max_entries: int = 50000,
+    max_entries: int = MAX_ENTRIES,
     refresh: bool = False,
     progress: bool = False,
     relevant_only: bool = False,

@@ -21,6 +21,7 @@ from rca import __version__
 from rca.cli import bigquery as bq
 from rca.cli.common import F, guard
 from rca.cli.patterns import patterns
+from rca.defaults import MAX_ENTRIES
 from rca.errors import IncompleteDataError, UsageError
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def _fetch_options(*, live: str, strict: str) -> Callable[[F], F]:
             click.option(
                 "--max-entries",
                 type=click.IntRange(min=1),
-                default=50000,
+                default=MAX_ENTRIES,
                 show_default=True,
                 help=_sentence(live, "stop after this many entries."),
             ),

@@ -29,6 +29,7 @@ import requests
 from google.api_core import exceptions as gexc
 from google.cloud import logging as gcl
 
+from rca.defaults import MAX_ENTRIES
 from rca.errors import UsageError
 from rca.model import Pattern
 from rca.sources.cloud import cache
@@ -53,7 +54,6 @@ from rca.sources.cloud.queries import (
 )
 
 PAGE_SIZE = 1000
-DEFAULT_MAX_ENTRIES = 20_000
 
 RETRYABLE: tuple[type[BaseException], ...] = (
     gexc.TooManyRequests,  # ResourceExhausted is a subclass
@@ -304,7 +304,7 @@ def fetch_entries(
     client: gcl.Client,
     queries: Sequence[Query],
     *,
-    max_entries: int = DEFAULT_MAX_ENTRIES,
+    max_entries: int = MAX_ENTRIES,
     rate: RateLimiter | None = None,
     retry: RetryPolicy | None = None,
     progress: ProgressFn | None = None,
@@ -572,7 +572,7 @@ def fetch_window(
     sample_target: int = DEFAULT_SAMPLE_TARGET,
     exact_failing: int = DEFAULT_EXACT_FAILING,
     failing_sample_target: int = DEFAULT_FAILING_SAMPLE_TARGET,
-    max_entries: int = DEFAULT_MAX_ENTRIES,
+    max_entries: int = MAX_ENTRIES,
     refresh: bool = False,
     progress: ProgressFn | None = None,
     sql_instances: Sequence[str] = (),
