@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from rca.engine.traceback_grammar import CARET_LINE
 from rca.library.knowledge import Knowledge, load_knowledge
 from rca.library.loader import extract_fields, match_position
 from rca.library.re2check import compile_re2
@@ -467,9 +468,6 @@ def _sample_ids(hits: list[Hit]) -> list[int]:
     return chosen
 
 
-_CARETS = re.compile(r"^\s*[\^~]+\s*$")
-
-
 def excerpt(p: Pattern, text: str, context: int = 1) -> str:
     """The lines of a multi-line event where the pattern matched: the proof, not the whole dump.
 
@@ -494,7 +492,7 @@ def excerpt(p: Pattern, text: str, context: int = 1) -> str:
 
 def _lines(lines: list[str], lo: int, hi: int) -> list[str]:
     """lines[lo..hi] (inclusive, clipped), without caret marker lines."""
-    return [ln for ln in lines[max(0, lo) : hi + 1] if not _CARETS.match(ln)]
+    return [ln for ln in lines[max(0, lo) : hi + 1] if not CARET_LINE.match(ln)]
 
 
 def _with_excerpt(p: Pattern, s: Sample) -> Sample:

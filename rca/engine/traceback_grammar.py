@@ -28,7 +28,7 @@ _PY_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (
 _CHAIN = re.compile(
     rf"^\s*(?:(?P<cause>{re.escape(CHAIN_WORDS['cause'])})|(?P<context>{re.escape(CHAIN_WORDS['context'])}))\s*$"
 )
-_CARET = re.compile(r"^\s*[\^~]+[\^~\s]*$")
+CARET_LINE = re.compile(r"^\s*[\^~]+[\^~\s]*$")  # Python 3.11+ position markers under a frame's code
 _BOX = re.compile(r"^(?P<indent> *)(?P<bar>[|+])(?P<rest>.*)$")
 _EXC_LINE = re.compile(r"^(?P<type>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?::(?: (?P<msg>.*))?)?$")
 _MSG_CONTINUES = re.compile(
@@ -55,6 +55,40 @@ _GO_HEAD = re.compile(r"^(?:panic|fatal error): ")
 _GO_LINE = re.compile(r"^(?:goroutine \d+ \[.*\]:|created by |\[signal |exit status \d+|[^\s(]+\(.*\)$)")
 _GO_FILE = re.compile(r"^\t(?P<file>\S+\.go):(?P<line>\d+)")
 
+
+# ---------------------------------------------------------------- pre-filters from the same grammar
+# Two engines pick lines before this module's scan sees them: DuckDB (RE2 over every entry of a
+# store: the rows that can start or carry a traceback; rca/engine/tracebacks.py adds their
+# neighbours) and Cloud Logging (a live filter for traceback lines written at DEFAULT severity,
+# which the severity clauses would not fetch). Their regexes live here, beside the rules they
+# serve, and reuse those rules' own sources where the dialects agree, so a change to what a
+# traceback looks like is made in one module.
+
+CANDIDATE_RE2 = "|".join(
+    (
+        r"Traceback \(most recent call last\)",
+        r"^\s", r"^$", r"^[|+]",
+        r"^During handling of the above exception", r"^The above exception was the direct cause",
+        _GO_HEAD.pattern, r"^goroutine \d+ \[", r"^created by ", r"^\[signal ", r"^exit status \d",
+        r"^Exception in thread ", r"^Caused by: ", r"^Node\.js v\d", r"^}$",
+        _NODE_PRELUDE.pattern,
+        r"^(?:Uncaught )?[\w.$]*(?:Error|Exception|Exit|Interrupt|Warning)\b",
+        r"\n\s*at \S", r"\ngoroutine \d+ \[",
+    )
+)  # fmt: skip
+"""Lines (RE2, searched) that may belong to a traceback: DuckDB keeps only these for the scan."""
+
+TRACEBACK_LINE_RE = (
+    r"^(Traceback \(most recent call last\):"
+    r'|  File "'
+    r"|    \S"
+    r"|[A-Za-z_][A-Za-z0-9_.]*(Error|Exception|Exit|Interrupt)(: |$)"
+    r"|During handling of the above exception"
+    r"|The above exception was the direct cause"
+    r"|\tat |Caused by: |panic: |goroutine \d+ \[)"
+)
+"""Lines of a traceback (Python, Java, Go) written at DEFAULT severity, one entry per line: the
+Cloud Logging filter a live fetch uses to read them (rca/sources/cloud/queries.py)."""
 
 # ---------------------------------------------------------------- parsed tracebacks
 
@@ -371,7 +405,7 @@ def _node_accept(group: Group, text: str, row: Row, nxt: Row | None) -> bool:
         if _EXC_LIKE.match(text):
             group.phase = "frames"
             return True
-        return text[:1].isspace() or bool(_CARET.match(text))
+        return text[:1].isspace() or bool(CARET_LINE.match(text))
     return bool(_NODE_AT.match(text) or _NODE_TAIL.match(text)) or (text[:2] == "  " and ":" in text)
 
 

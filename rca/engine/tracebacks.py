@@ -19,26 +19,13 @@ from itertools import groupby
 
 import duckdb
 
-from rca.engine.traceback_grammar import Group, ParsedTraceback, Row, parse_traceback, scan
+from rca.engine.traceback_grammar import CANDIDATE_RE2, Group, ParsedTraceback, Row, parse_traceback, scan
 
 MAX_GAP_US = 2_000_000  # consecutive lines of one traceback: at most 2 s apart
 MAX_TEXT_LINE_GAP = 25  # text sources: blank lines the reader dropped, lines of interleaved streams
 CONTEXT_BEFORE, CONTEXT_AFTER = 2, 4  # neighbours of traceback-looking rows that the scan also sees
-
-# RE2 (runs in DuckDB): rows that may belong to a traceback of any runtime.
-CANDIDATE_RE2 = "|".join(
-    (
-        r"Traceback \(most recent call last\)",
-        r"^\s", r"^$", r"^[|+]",
-        r"^During handling of the above exception", r"^The above exception was the direct cause",
-        r"^(?:panic|fatal error): ", r"^goroutine \d+ \[", r"^created by ", r"^\[signal ", r"^exit status \d",
-        r"^Exception in thread ", r"^Caused by: ", r"^Node\.js v\d", r"^}$",
-        r"^(?:/\S+\.[cm]?[jt]s|node:internal/\S+):\d+$",
-        r"^(?:Uncaught )?[\w.$]*(?:Error|Exception|Exit|Interrupt|Warning)\b",
-        r"\n\s*at \S", r"\ngoroutine \d+ \[",
-    )
-)  # fmt: skip
-
+# Which rows look like a traceback line (CANDIDATE_RE2, run in DuckDB) is the grammar's to say:
+# rca/engine/traceback_grammar.py.
 
 # ---------------------------------------------------------------- the events table
 

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from rca.engine.match import prefilter_chunks
-from rca.engine.tracebacks import CANDIDATE_RE2
+from rca.engine.traceback_grammar import CANDIDATE_RE2
 from rca.model import Pattern
 from rca.severity import SEVERITY_NUM, severity_cases
 from rca.sources.bigquery.shapes import OUTPUT, Table

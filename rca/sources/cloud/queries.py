@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote as url_quote
 
 from rca.engine.match import strip_names
+from rca.engine.traceback_grammar import TRACEBACK_LINE_RE
 from rca.model import Pattern
 
 MAX_FILTER_CHARS = 20_000
@@ -31,16 +32,6 @@ DEFAULT_SAMPLE_FRACTION = 0.02
 
 RUN_LOG = 'log_id("run.googleapis.com/{}")'
 
-TRACEBACK_LINE_RE = (
-    r"^(Traceback \(most recent call last\):"
-    r'|  File "'
-    r"|    \S"
-    r"|[A-Za-z_][A-Za-z0-9_.]*(Error|Exception|Exit|Interrupt)(: |$)"
-    r"|During handling of the above exception"
-    r"|The above exception was the direct cause"
-    r"|\tat |Caused by: |panic: |goroutine \d+ \[)"
-)
-"""Lines of a traceback (Python, Java, Go) written at DEFAULT severity, one entry per line."""
 
 ERRORISH_RE = (
     r"(?i)\b(?:error|exception|failed|failure|fatal|panic|critical|traceback|refused|denied|"
