@@ -20,22 +20,13 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import unquote
 
+from rca.severity import SEVERITY_NUM  # the documented LogEntry table: one copy
+
 try:
     import re2 as _regex_engine  # the engine Cloud Logging uses
 except ImportError:  # pragma: no cover - google-re2 is a dependency of rca
     _regex_engine = re
 
-SEVERITY_RANK = {
-    "DEFAULT": 0,
-    "DEBUG": 100,
-    "INFO": 200,
-    "NOTICE": 300,
-    "WARNING": 400,
-    "ERROR": 500,
-    "CRITICAL": 600,
-    "ALERT": 700,
-    "EMERGENCY": 800,
-}
 
 Predicate = Callable[[dict[str, Any]], bool]
 
@@ -210,8 +201,8 @@ def _comparison(path: str, op: str, literal: str) -> Predicate:
         hit = op == "=~"
         return lambda e: isinstance(v := _field(e, path), str) and (compiled.search(v) is not None) == hit
     if path == "severity":
-        rank = SEVERITY_RANK[literal.upper()]
-        return lambda e: _ordered(SEVERITY_RANK.get(str(e.get("severity") or "DEFAULT"), 0), op, rank)
+        rank = SEVERITY_NUM[literal.upper()]
+        return lambda e: _ordered(SEVERITY_NUM.get(str(e.get("severity") or "DEFAULT"), 0), op, rank)
     if path in ("timestamp", "receiveTimestamp"):
         bound = parse_ts(literal)
         return lambda e: isinstance(v := e.get(path), str) and _ordered(parse_ts(v), op, bound)
