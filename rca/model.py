@@ -359,6 +359,32 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class Stratum:
+    """A time range of an adaptive query and the fraction of its entries that was read.
+
+    ``fraction`` 1.0 means every entry of [start, end) was read (exact counts); below 1 the range
+    was sampled and each entry read stands for ``1/fraction`` (an estimate, with ``fetched``
+    entries as its sample size).
+    """
+
+    query: str
+    start: str
+    end: str
+    fraction: float
+    fetched: int
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON form (for metadata and reports)."""
+        return {
+            "query": self.query,
+            "start": self.start,
+            "end": self.end,
+            "fraction": self.fraction,
+            "fetched": self.fetched,
+        }
+
+
+@dataclass(frozen=True)
 class RequestSample:
     """How a live fetch sampled request logs, so that counts scaled from it say what they are."""
 
@@ -372,7 +398,7 @@ class RequestSample:
     size: int  # sampled entries read
     start: str  # RFC 3339, as the fetch recorded its ranges
     end: str
-    strata: tuple[Mapping[str, Any], ...] = ()  # each sampled range, as the fetch reports it
+    strata: tuple[Stratum, ...] = ()  # each sampled range of the fetch
 
     def to_json(self) -> dict[str, Any]:
         """Contract shape of `stats.sample` and `status.sample`."""
@@ -383,7 +409,7 @@ class RequestSample:
             "from": self.start,
             "to": self.end,
             "method": self.METHOD,
-            "strata": [dict(s) for s in self.strata],
+            "strata": [s.to_json() for s in self.strata],
         }
 
 
@@ -413,6 +439,100 @@ class Estimate:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """One follow-up query of the BigQuery push-down and what it cost."""
+
+    name: str
+    bytes_processed: int
+    bytes_billed: int
+    rows: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The query's figures for ``stats.bigquery.follow_ups``."""
+        return {
+            "name": self.name,
+            "bytes_processed": self.bytes_processed,
+            "bytes_billed": self.bytes_billed,
+            "rows": self.rows,
+        }
+
+
+@dataclass(frozen=True)
+class PushdownFigures:
+    """How the push-down's scan shrank the window: kept rows plus collapsed groups stand for
+    ``entries_represented`` entries."""
+
+    entries_represented: int
+    rows_kept_whole: int
+    rows_collapsed: int
+    scan_bytes_processed: int
+    follow_ups: tuple[FollowUp, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The push-down's part of ``stats.bigquery``."""
+        return {
+            "plan": "pushdown",
+            "entries_represented": self.entries_represented,
+            "rows_kept_whole": self.rows_kept_whole,
+            "rows_collapsed": self.rows_collapsed,
+            "scan_bytes_processed": self.scan_bytes_processed,
+            "follow_ups": [f.to_json() for f in self.follow_ups],
+        }
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What the BigQuery jobs of one fetch read, returned and cost."""
+
+    tables: tuple[str, ...]
+    bytes_processed: int
+    bytes_billed: int
+    maximum_bytes_billed: int
+    rows_returned: int
+    rows_scanned: int | None
+    job_id: str | None
+    pushdown: PushdownFigures | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The scan's part of ``stats.bigquery``."""
+        return {
+            "tables": list(self.tables),
+            "bytes_processed": self.bytes_processed,
+            "bytes_billed": self.bytes_billed,
+            "maximum_bytes_billed": self.maximum_bytes_billed,
+            "rows_returned": self.rows_returned,
+            "rows_scanned": self.rows_scanned,
+            "job_id": self.job_id,
+        } | (self.pushdown.to_json() if self.pushdown else {})
+
+
+@dataclass(frozen=True)
+class BigQueryFigures:
+    """Coverage and cost of a BigQuery fetch (the report's ``stats.bigquery``); ``scan`` is None
+    when the window came from the local cache and nothing was billed."""
+
+    target: str
+    estimated_bytes: int
+    round_trips: int
+    scan: Scan | None
+
+    @property
+    def cached(self) -> bool:
+        """True when no job ran: the closed window was read from the local cache."""
+        return self.scan is None
+
+    def to_json(self) -> dict[str, Any]:
+        """The report's ``stats.bigquery``."""
+        base = {
+            "target": self.target,
+            "cached": self.cached,
+            "estimated_bytes": self.estimated_bytes,
+            "round_trips": self.round_trips,
+        }
+        return base | (self.scan.to_json() if self.scan else {"bytes_billed": 0})
+
+
+@dataclass(frozen=True)
 class LoadStats:
     """What loading met on the way: coverage figures for the report (rca/api/loading.py builds them)."""
 
@@ -434,7 +554,7 @@ class LoadStats:
     tracebacks_rejoined: int = 0
     entries_absorbed: int = 0
     estimate: Estimate | None = None
-    by_source: Mapping[str, Any] = field(default_factory=dict)  # a source's own figures, under its name
+    bigquery: BigQueryFigures | None = None
 
     @property
     def complete(self) -> bool:
@@ -462,7 +582,9 @@ class LoadStats:
             "time_span": [rfc3339(t) for t in self.time_span],
             "tracebacks_rejoined": self.tracebacks_rejoined,
             "entries_absorbed": self.entries_absorbed,
-        } | (self.estimate.to_json() if self.estimate else {}) | dict(self.by_source)
+        } | (self.estimate.to_json() if self.estimate else {}) | (
+            {"bigquery": self.bigquery.to_json()} if self.bigquery else {}
+        )
 
 
 @dataclass(frozen=True)

@@ -791,7 +791,8 @@ def test_resuming_the_storm_query_drops_only_its_own_entries() -> None:
     """A gap in the sampled storm: the storm query is asked again whole, its earlier entries and
     strata dropped; failing requests that carry a message (read by the signals) and healthy
     requests (their own query, complete) are kept."""
-    from rca.sources.cloud.fetch import MissingRange, Stratum, resume_plan
+    from rca.model import Stratum
+    from rca.sources.cloud.fetch import MissingRange, resume_plan
 
     bare, texted, ok = _request(1, 503), _request(2, 503, "The request failed because ..."), _request(3, 200)
     plan = queries.analysis_queries(SERVICE, T0, T1, project=PROJECT)
@@ -811,7 +812,7 @@ def test_resuming_the_storm_query_drops_only_its_own_entries() -> None:
 
 def test_sampled_entries_weigh_one_over_the_fraction() -> None:
     """Only an entry of a sampled stratum's own stream, inside its time range, stands for 1/F."""
-    from rca.sources.cloud.fetch import Stratum
+    from rca.model import Stratum
 
     mid = T0 + timedelta(minutes=30)
     early, late = _request(10, 503), _request(2000, 503)  # before and after the cut

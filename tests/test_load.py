@@ -323,3 +323,16 @@ def test_cut_off_paste_keeps_the_whole_objects_before_the_cut(tmp_path: Path) ->
         (len(whole.splitlines()) + 3, "JSON object is truncated (no closing })")
     ]
     assert loaded.problems.counts["truncated"] == 1
+
+
+def test_a_cut_is_named_by_its_kind_not_its_wording(tmp_path: Path) -> None:
+    """The gap of a cut file points at the cut itself, whatever its message says: here an element
+    nested too deep to read and never closed, after an element that was merely not a log entry."""
+    head = json.dumps(entry(1, "2025-01-01T00:00:00Z"))
+    path = tmp_path / "cut.json"
+    path.write_text(f'[{head}, {{"hello": 1}}, {head.replace("id1", "id2")},\n' + "[" * 50_000)
+    loaded = api.load([path], since="1h", until="2025-01-01T00:30:00Z")
+    gaps = loaded.all_gaps()
+    assert len(gaps) == 1
+    assert "line 2" in gaps[0].reason and "nested too deep" in gaps[0].reason
+    assert loaded.load_stats().skipped_by_kind == {"malformed": 1, "truncated": 1}

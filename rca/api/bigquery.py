@@ -21,6 +21,7 @@ from typing import Any
 
 from rca.api.loading import Loaded, load
 from rca.errors import NoEntriesError, UsageError
+from rca.model import BigQueryFigures
 from rca.timeutil import resolve_window, rfc3339
 
 
@@ -194,7 +195,6 @@ def load_bigquery(
     is false; without it such a scan is refused. A closed window is cached locally
     (``RCA_CACHE_DIR``); ``refresh`` bypasses the cache.
     """
-    from rca.sources.bigquery import cost
     from rca.sources.bigquery.fetch import closed, expand, guard, run, run_pushdown, write_ndjson
     from rca.sources.cloud.cache import write_gcloud_json
 
@@ -203,18 +203,12 @@ def load_bigquery(
     path = _cache_path(plan, start, end)
     cacheable = closed(end)
     if path.exists() and not options.refresh and cacheable:
-        stats: dict[str, Any] = {
-            "target": plan.target.describe(),
-            "cached": True,
-            "bytes_billed": 0,
-            "estimated_bytes": plan.estimate,
-            "round_trips": plan.round_trips,
-        }
+        figures = BigQueryFigures(plan.target.describe(), plan.estimate, plan.round_trips, scan=None)
         loaded = load([path], since=rfc3339(start), until=rfc3339(end), service=service)
     else:
         guard(plan, max_bytes=max_bytes, confirm_above=confirm_above, yes=options.yes, confirm=confirm)
         outcome = (run_pushdown if options.pushdown else run)(plan, max_bytes=max_bytes)
-        stats = outcome.stats(plan) | {"cached": False}
+        figures = outcome.figures(plan)
         if not outcome.entries and not outcome.groups:
             what = f" of service {service!r}" if service else ""
             raise NoEntriesError(
@@ -232,12 +226,20 @@ def load_bigquery(
                 path.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(fresh, path)
             loaded = load([fresh], since=rfc3339(start), until=rfc3339(end), service=service)
-    billed = cost.human(int(stats.get("bytes_billed") or 0))
-    rows, scanned = stats.get("rows_returned"), stats.get("rows_scanned")
-    scan = f"{scanned} rows scanned, " if scanned is not None else ""
-    what = "from the local cache" if stats.get("cached") else f"{billed} billed, {scan}{rows} rows returned"
-    if stats.get("entries_represented") is not None and not stats.get("cached"):
-        what += f" for {stats['entries_represented']} entries (library pushed down)"
-    loaded.sources = (f"bigquery:{plan.target.describe()} ({what})",)
-    loaded.source_stats = {"bigquery": stats}
+    loaded.sources = (f"bigquery:{plan.target.describe()} ({_summary(figures)})",)
+    loaded.bigquery = figures
     return loaded
+
+
+def _summary(figures: BigQueryFigures) -> str:
+    """What the fetch cost and returned, for the report's sources line."""
+    from rca.sources.bigquery import cost
+
+    scan = figures.scan
+    if scan is None:
+        return "from the local cache"
+    scanned = f"{scan.rows_scanned} rows scanned, " if scan.rows_scanned is not None else ""
+    text = f"{cost.human(scan.bytes_billed)} billed, {scanned}{scan.rows_returned} rows returned"
+    if scan.pushdown is not None:
+        text += f" for {scan.pushdown.entries_represented} entries (library pushed down)"
+    return text

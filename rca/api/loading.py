@@ -7,7 +7,7 @@ rca/cli/ prints or exits.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,15 +15,16 @@ from typing import TYPE_CHECKING, Any
 from rca.defaults import MAX_ENTRIES
 from rca.engine.store import Store
 from rca.errors import NoEntriesError
-from rca.model import Estimate, Gap, LoadStats, RequestSample, Window
+from rca.model import BigQueryFigures, Estimate, Gap, LoadStats, RequestSample, Window
 from rca.sources.files import read_input
-from rca.sources.problems import Problems
+from rca.sources.problems import ProblemKind, Problems
 from rca.timeutil import naive_utc, parse_rfc3339, resolve_window, rfc3339
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from rca.engine.tracebacks import EventStats
+    from rca.sources.cloud.fetch import FetchResult
 
 
 
@@ -40,7 +41,7 @@ class Loaded:
     sources: tuple[str, ...]
     truncated: bool = False
     missing: tuple[str, ...] = ()
-    source_stats: dict[str, Any] = field(default_factory=dict)
+    bigquery: BigQueryFigures | None = None  # what a BigQuery fetch cost, when one ran
     gaps: tuple[Gap, ...] = ()
     estimates: Estimate | None = None
 
@@ -52,8 +53,8 @@ class Loaded:
     def all_gaps(self) -> list[Gap]:
         """What is missing and why: fetch gaps plus cut input files."""
         gaps = list(self.gaps)
-        if self.problems.counts.get("truncated"):
-            cut = [p for p in self.problems.kept if "truncat" in p.reason or "invalid JSON" in p.reason]
+        if self.problems.counts.get(ProblemKind.TRUNCATED.value):
+            cut = [p for p in self.problems.kept if p.kind is ProblemKind.TRUNCATED]
             for p in cut or self.problems.kept[:1]:
                 cut_at = f"input file is cut short at line {p.line}: entries after it are missing"
                 gaps.append(Gap(p.source, f"{cut_at} ({p.reason})"))
@@ -121,7 +122,7 @@ class Loaded:
             tracebacks_rejoined=events.rejoined if events else 0,
             entries_absorbed=events.absorbed if events else 0,
             estimate=self.estimates,
-            by_source=self.source_stats,
+            bigquery=self.bigquery,
         )
 
     def window(self) -> Window:
@@ -321,7 +322,7 @@ _RATES = {"error_rate": ("requests", "server_errors"),
           "recent_error_rate": ("recent_requests", "recent_server_errors")}
 
 
-def _estimates(loaded: Loaded, result: Any, service: str | None) -> Estimate | None:
+def _estimates(loaded: Loaded, result: FetchResult, service: str | None) -> Estimate | None:
     """Request counts scaled back from sampled strata, labelled as estimates, or None when exact.
 
     Healthy request logs, and the bare failing ones of a storm, may have been read exactly up to
@@ -332,7 +333,7 @@ def _estimates(loaded: Loaded, result: Any, service: str | None) -> Estimate | N
 
     from rca.reasoning.impact import RECENT
 
-    sampled = [st for st in result.strata if float(st.fraction) < 1.0]
+    sampled = [st for st in result.strata if st.fraction < 1.0]
     if not sampled or loaded.start is None or loaded.end is None:
         return None
     con = loaded.store.con
@@ -347,11 +348,11 @@ def _estimates(loaded: Loaded, result: Any, service: str | None) -> Estimate | N
     sample = RequestSample(
         what=" and ".join(_SAMPLED_WHAT.get(s, s) for s in streams)
         + ("" if "failing" in streams else " (failing requests are counted exactly)"),
-        fractions=tuple(sorted({float(st.fraction) for st in sampled})),
-        size=sum(int(st.fetched) for st in sampled),
+        fractions=tuple(sorted({st.fraction for st in sampled})),
+        size=sum(st.fetched for st in sampled),
         start=min(sampled, key=lambda st: parse_rfc3339(st.start)).start,  # as times, not as text
         end=max(sampled, key=lambda st: parse_rfc3339(st.end)).end,
-        strata=tuple(st.to_json() for st in sampled),
+        strata=tuple(sampled),
     )
     return Estimate(
         **counts,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from rca.errors import InputError
-from rca.sources.problems import Problems
+from rca.sources.problems import ProblemKind, Problems
 
 HEAD_BYTES = 65536
 
@@ -148,7 +148,7 @@ def decode_line(raw: bytes, shown: str, number: int, problems: Problems) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        problems.add(shown, number, "invalid UTF-8 replaced with U+FFFD", kind="invalid-utf8")
+        problems.add(shown, number, "invalid UTF-8 replaced with U+FFFD", kind=ProblemKind.INVALID_UTF8)
         return raw.decode("utf-8", errors="replace")
 
 
@@ -156,10 +156,10 @@ def open_text(local: Path, shown: str, problems: Problems) -> IO[str]:
     """Open as text; bad UTF-8 is replaced, and its lines counted, before any reader sees it."""
     text, bad = decode(local)
     for line in bad:
-        problems.add(shown, line, "invalid UTF-8 replaced with U+FFFD", kind="invalid-utf8")
+        problems.add(shown, line, "invalid UTF-8 replaced with U+FFFD", kind=ProblemKind.INVALID_UTF8)
     if "\x00" in text:  # a crash mid-write or logrotate copytruncate: NULs are no part of any line
         for number, content in enumerate(text.split("\n"), start=1):
             if "\x00" in content:
-                problems.add(shown, number, "NUL bytes removed", kind="nul-bytes")
+                problems.add(shown, number, "NUL bytes removed", kind=ProblemKind.NUL_BYTES)
         text = text.replace("\x00", "")
     return io.StringIO(text)

@@ -31,7 +31,7 @@ from rca.sources.encoding import (
     transcode,
     utf16_encoding,
 )
-from rca.sources.problems import Problems
+from rca.sources.problems import ProblemKind, Problems
 
 _JSON_ARRAY = re.compile(r"\[\s*[{\]]")  # `[{` or `[]`; gunicorn/kubectl lines also start with `[`
 EXPECTED = (
@@ -151,7 +151,7 @@ def _read_json_array(local: Path, shown: str, store: Store, problems: Problems) 
     """A JSON array: decoded element by element so a truncated file keeps what came before the cut."""
     text, bad_lines = decode(local)
     for line in bad_lines:
-        problems.add(shown, line, "invalid UTF-8 replaced with U+FFFD", kind="invalid-utf8")
+        problems.add(shown, line, "invalid UTF-8 replaced with U+FFFD", kind=ProblemKind.INVALID_UTF8)
 
     lines = _LineCounter(text)
 
@@ -164,13 +164,18 @@ def _read_json_array(local: Path, shown: str, store: Store, problems: Problems) 
             if pos >= len(text) or text[pos] == "]":
                 if pos >= len(text):
                     problems.add(
-                        shown, lines.at(pos), "JSON array is truncated (no closing ])", kind="truncated"
+                        shown,
+                        lines.at(pos),
+                        "JSON array is truncated (no closing ])",
+                        kind=ProblemKind.TRUNCATED,
                     )
                 return
             try:
                 obj, end = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
-                problems.add(shown, lines.at(pos), f"invalid JSON element: {exc.msg}", kind="truncated")
+                problems.add(
+                    shown, lines.at(pos), f"invalid JSON element: {exc.msg}", kind=ProblemKind.TRUNCATED
+                )
                 return
             except RecursionError:
                 skipped = skip_value(text, pos)
@@ -178,7 +183,7 @@ def _read_json_array(local: Path, shown: str, store: Store, problems: Problems) 
                     shown,
                     lines.at(pos),
                     "JSON element nested too deep; skipped",
-                    kind="malformed" if skipped is not None else "truncated",
+                    kind=ProblemKind.MALFORMED if skipped is not None else ProblemKind.TRUNCATED,
                 )
                 if skipped is None:
                     return

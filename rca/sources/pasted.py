@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rca.sources.files import canonical_or_problem, is_log_entry, skip_value
-from rca.sources.problems import Problems
+from rca.sources.problems import ProblemKind, Problems
 from rca.sources.text import parse_line, parse_timestamp, read_text_entries, severity_from_word
 
 # An object opening at the start of a line: `{` alone (pretty-printed) or a one-line LogEntry.
@@ -151,7 +151,9 @@ def _objects(
         if found is _UNCLOSED:
             unclosed += 1
             if n == len(openings) - 1 and _names_entry_keys(text[starts[i] : starts[i] + _KEY_WINDOW]):
-                problems.add(shown, i + 1, "JSON object is truncated (no closing })", kind="truncated")
+                problems.add(
+                    shown, i + 1, "JSON object is truncated (no closing })", kind=ProblemKind.TRUNCATED
+                )
                 yield _Object(i, len(lines) - 1, None)
             if unclosed >= _MAX_UNCLOSED:
                 return
@@ -187,7 +189,7 @@ def _decode_at(
             i + 1,
             f"{collapsed} nested field(s) copied collapsed (shown as {{N}}), read as empty; "
             "expand nested fields before copying, or download the entries",
-            kind="collapsed",
+            kind=ProblemKind.COLLAPSED,
         )
     entry = canonical_or_problem(obj, shown, i + 1, problems)
     if entry is not None:

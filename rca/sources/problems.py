@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import enum
 from collections import Counter
 from dataclasses import dataclass, field
 
 SHOWN = 5
+
+
+class ProblemKind(str, enum.Enum):
+    """What went wrong with a piece of input; the report counts problems by kind
+    (``stats.skipped_by_kind``), and a cut input (``TRUNCATED``) is a gap in the window."""
+
+    MALFORMED = "malformed"
+    TRUNCATED = "truncated"
+    INVALID_UTF8 = "invalid-utf8"
+    NUL_BYTES = "nul-bytes"
+    COLLAPSED = "collapsed"
 
 
 @dataclass(frozen=True)
@@ -15,6 +27,7 @@ class Problem:
     source: str
     line: int | None
     reason: str
+    kind: ProblemKind = ProblemKind.MALFORMED
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line is not None else self.source
@@ -29,12 +42,14 @@ class Problems:
     counts: Counter[str] = field(default_factory=Counter)
     per_source: Counter[str] = field(default_factory=Counter)
 
-    def add(self, source: str, line: int | None, reason: str, kind: str = "malformed") -> None:
+    def add(
+        self, source: str, line: int | None, reason: str, kind: ProblemKind = ProblemKind.MALFORMED
+    ) -> None:
         """Record one problem; the first SHOWN per source keep their text."""
-        self.counts[kind] += 1
+        self.counts[kind.value] += 1
         self.per_source[source] += 1
         if self.per_source[source] <= SHOWN:
-            self.kept.append(Problem(source, line, reason))
+            self.kept.append(Problem(source, line, reason, kind))
 
     @property
     def total(self) -> int:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rca.errors import SourceError, UsageError
-from rca.model import Pattern
+from rca.model import BigQueryFigures, FollowUp, Pattern, PushdownFigures, Scan
 from rca.sources.bigquery import client as bqclient
 from rca.sources.bigquery import cost
 from rca.sources.bigquery.pushdown import collapsed_sql, pushdown_scan_sql, recovery_sql, rows_sql
@@ -79,22 +79,21 @@ class Outcome:
     cap: int
     rows_scanned: int | None = None
     groups: list[tuple[dict[str, Any], int, Any]] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
+    pushdown: PushdownFigures | None = None
 
-    def stats(self, plan: Plan) -> dict[str, Any]:
-        """Coverage figures for the report (stats.load.bigquery)."""
-        return {
-            "target": plan.target.describe(),
-            "tables": [t.name for t in plan.tables],
-            "estimated_bytes": plan.estimate,
-            "bytes_processed": self.bytes_processed,
-            "bytes_billed": self.bytes_billed,
-            "maximum_bytes_billed": self.cap,
-            "rows_returned": self.rows,
-            "rows_scanned": self.rows_scanned,
-            "round_trips": self.round_trips,
-            "job_id": self.job_id,
-        } | self.extra
+    def figures(self, plan: Plan) -> BigQueryFigures:
+        """Coverage and cost for the report (``stats.bigquery``)."""
+        scan = Scan(
+            tables=tuple(t.name for t in plan.tables),
+            bytes_processed=self.bytes_processed,
+            bytes_billed=self.bytes_billed,
+            maximum_bytes_billed=self.cap,
+            rows_returned=self.rows,
+            rows_scanned=self.rows_scanned,
+            job_id=self.job_id,
+            pushdown=self.pushdown,
+        )
+        return BigQueryFigures(plan.target.describe(), plan.estimate, self.round_trips, scan)
 
 
 # --------------------------------------------------------------------------- planning
@@ -345,24 +344,24 @@ def run_pushdown(plan: Plan, *, max_bytes: int) -> Outcome:
         rows_scanned(job),
     )
     outcome.groups = [(to_entry(g), int(g["n"]), g["last_ts"]) for g in groups]
-    outcome.extra = {
-        "plan": "pushdown",
-        "entries_represented": represented,
-        "rows_kept_whole": len(entries),
-        "rows_collapsed": len(groups),
-        "scan_bytes_processed": int(job.total_bytes_processed or 0),
-        "follow_ups": [s.__dict__ for s in steps],
-    }
+    outcome.pushdown = PushdownFigures(
+        entries_represented=represented,
+        rows_kept_whole=len(entries),
+        rows_collapsed=len(groups),
+        scan_bytes_processed=int(job.total_bytes_processed or 0),
+        follow_ups=tuple(steps),
+    )
     return outcome
 
 
-def _follow_up(plan: Plan, query: Query, max_bytes: int) -> tuple[list[Any], Step]:
+def _follow_up(plan: Plan, query: Query, max_bytes: int) -> tuple[list[Any], FollowUp]:
     """A small query over the scan's result: dry run (free), then run it under its own cap."""
     estimate = dry_run(plan.client, query)
     cap = cost.job_cap(estimate, max_bytes)
     job = plan.client.query(query.sql, job_config=job_config(query, cap=cap))
     rows = list(job.result(page_size=10_000))
-    step = Step(query.name, int(job.total_bytes_processed or 0), int(job.total_bytes_billed or 0), len(rows))
+    processed, billed = int(job.total_bytes_processed or 0), int(job.total_bytes_billed or 0)
+    step = FollowUp(query.name, processed, billed, len(rows))
     return rows, step
 
 

@@ -31,7 +31,7 @@ from google.cloud import logging as gcl
 
 from rca.defaults import MAX_ENTRIES
 from rca.errors import UsageError
-from rca.model import Pattern
+from rca.model import Pattern, Stratum
 from rca.sources.cloud import cache
 from rca.sources.cloud.client import ENDPOINT_ENV as ENDPOINT_ENV
 from rca.sources.cloud.client import PROJECT_ENV as PROJECT_ENV
@@ -144,32 +144,6 @@ class MissingRange:
     def to_json(self) -> dict[str, str]:
         """Plain JSON form (for metadata and reports)."""
         return {"query": self.query, "start": self.start, "end": self.end, "reason": self.reason}
-
-
-@dataclass(frozen=True)
-class Stratum:
-    """A time range of an adaptive query and the fraction of its entries that was read.
-
-    ``fraction`` 1.0 means every entry of [start, end) was read (exact counts); below 1 the range
-    was sampled and each entry read stands for ``1/fraction`` (an estimate, with ``fetched``
-    entries as its sample size).
-    """
-
-    query: str
-    start: str
-    end: str
-    fraction: float
-    fetched: int
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON form (for metadata and reports)."""
-        return {
-            "query": self.query,
-            "start": self.start,
-            "end": self.end,
-            "fraction": self.fraction,
-            "fetched": self.fetched,
-        }
 
 
 @dataclass(frozen=True)
