@@ -336,3 +336,15 @@ def test_a_cut_is_named_by_its_kind_not_its_wording(tmp_path: Path) -> None:
     assert len(gaps) == 1
     assert "line 2" in gaps[0].reason and "nested too deep" in gaps[0].reason
     assert loaded.load_stats().skipped_by_kind == {"malformed": 1, "truncated": 1}
+
+
+def test_offsets_are_applied_by_the_typed_reader(tmp_path: Path) -> None:
+    """An export's times with an offset or zone name land in UTC; ``Z`` times take the cheaper cast."""
+    forms = ["2025-01-01T12:00:01Z", "2025-01-01T14:00:02+02:00", "2025-01-01T06:30:03.000-05:30",
+             "2025-01-01T12:00:04.123456789Z", "2025-01-01T13:00:05 Europe/Paris"]
+    path = tmp_path / "offsets.ndjson"
+    path.write_text("".join(json.dumps(entry(i, ts)) + "\n" for i, ts in enumerate(forms)), encoding="utf-8")
+    loaded = api.load([path], until="2025-01-01T12:30:00Z", since="1h")
+    stamps = [ts for (ts,) in loaded.store.rows("SELECT ts FROM entries ORDER BY entry_id")]
+    assert [(ts.hour, ts.minute, ts.second) for ts in stamps] == [(12, 0, s) for s in range(1, 6)]
+    assert loaded.problems.total == 0

@@ -117,7 +117,17 @@ def _objects_read() -> str:
 
 
 def _typed(ref: str, sql_type: str) -> str:
-    return f"try_cast({ref} AS TIMESTAMPTZ)::TIMESTAMP" if sql_type == "TIMESTAMP" else ref
+    """The column from its JSON text; times become naive UTC.
+
+    Nearly every LogEntry time ends in ``Z``, and DuckDB's plain TIMESTAMP cast reads those the
+    same as the TIMESTAMPTZ cast at about half the cost; only a time with an offset or a zone
+    name needs the zone-aware cast (the plain one would ignore its offset)."""
+    if sql_type != "TIMESTAMP":
+        return ref
+    return (
+        f"CASE WHEN ends_with({ref}, 'Z') THEN try_cast({ref} AS TIMESTAMP) "
+        f"ELSE try_cast({ref} AS TIMESTAMPTZ)::TIMESTAMP END"
+    )
 
 
 _TYPED_READ = _typed_read()
