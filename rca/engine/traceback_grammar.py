@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 FREE_TEXT_GAP_US = 1_000  # unmarked message continuation: written by the same write() call
 
@@ -333,9 +334,9 @@ def parse_traceback(text: str, runtime: str | None = None) -> ParsedTraceback | 
 # ---------------------------------------------------------------- grouping scan
 
 
-@dataclass(frozen=True)
-class Row:
-    """One candidate row as the scan sees it."""
+class Row(NamedTuple):
+    """One candidate row as the scan sees it (a named tuple: a storm brings 100,000s of them, and a
+    tuple is built about three times faster than a frozen dataclass)."""
 
     entry_id: int
     key: tuple[object, ...]

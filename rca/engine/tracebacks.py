@@ -98,11 +98,10 @@ ORDER BY c.source, c.log_id, c.instance_id NULLS FIRST, c.revision NULLS FIRST, 
 def _candidates(con: duckdb.DuckDBPyConnection) -> list[Row]:
     """The rows that may belong to a traceback, ordered by stream, then as printed."""
     rows = con.execute(_CANDIDATES_SQL, {"re": CANDIDATE_RE2}).fetchall()
+    # The columns come typed from DuckDB (BIGINT as int); only NULLs need a default.
     return [
-        Row(int(r[0]), (r[1], r[2], r[3], r[4]), int(r[5]), bool(r[6]),
-             None if r[7] is None else int(r[7]), int(r[8] or 0), str(r[9] or ""))
-        for r in rows
-    ]  # fmt: skip
+        Row(r[0], (r[1], r[2], r[3], r[4]), r[5], bool(r[6]), r[7], r[8] or 0, r[9] or "") for r in rows
+    ]
 
 
 def _events(rows: Sequence[Row]) -> Iterator[_Event]:
