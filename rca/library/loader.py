@@ -181,16 +181,14 @@ def _field_path(parts: Iterable[Any]) -> str:
     return out
 
 
-# libyaml's loader (when PyYAML was built with it) parses the library about 7x faster than the
-# pure-Python one and gives the same documents; the pure one re-parses a file that fails, so a
-# problem reads the same whichever is installed.
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's loader (knowledge.SAFE_LOADER) parses the library; the pure one re-parses a file that
+# fails, so a problem reads the same whichever is installed.
 
 
 def _parse_yaml(text: str, path: Path) -> dict[str, Any] | LintProblem:
     """One mapping from YAML text, or the problem that prevents it."""
     try:
-        doc = yaml.load(text, Loader=_SafeLoader)  # a safe loader: plain data only
+        doc = yaml.load(text, Loader=knowledge.SAFE_LOADER)  # a safe loader: plain data only
     except yaml.YAMLError:
         return _slow_parse(text, path)
     return _plain(doc, path)
