@@ -52,7 +52,7 @@ _ROOTS = sorted({path[2:].split(".")[0] for path in STAGED_PATHS} - {"_line", "_
 _PATHS = (
     *(f"$.{root}" for root in _ROOTS), "$.resource.labels", "$.httpRequest.status",
     "$.httpRequest.latency", "$.sourceLocation.line", _PP_TYPE, _PP_METHOD, _PP_SERVICE,
-    *(f"{_PP}.{name}" for name in tabular.JSON_STRING_FIELDS),
+    *(f"{_PP}.{name}" for name in tabular.JSON_STRING_FIELDS), *(f"$.{key}" for key in _RENAMED),
 )  # fmt: skip
 
 
@@ -123,11 +123,12 @@ def _proto_payload() -> str:
 
 
 def _conditions() -> list[str]:
-    """Every condition of a plain element (see the module docstring), over `json`, `txt` and `v`."""
+    """Every condition of a plain element (see the module docstring), over its text `txt` and the
+    values `v` at `_PATHS`."""
     return [
-        "json_type(json) = 'OBJECT'",
+        "starts_with(ltrim(txt, ' \t\n\r'), '{')",  # an object (DuckDB has checked it is JSON)
         f"length(txt) - length(replace(replace(txt, '{{', ''), '[', '')) < {MAX_BRACKETS}",
-        f"NOT list_has_any(json_keys(json), {_RENAMED!r})",
+        *(f"{_at(f'$.{key}')} IS NULL" for key in _RENAMED),
         *(f"coalesce({_at(f'$.{root}')}::VARCHAR NOT IN ('\"\"', '{{}}'), TRUE)" for root in _ROOTS),
         *_log_name(),
         _stamp("$.timestamp"),
@@ -150,7 +151,7 @@ def element_sql() -> str:
     ts = f"try_cast({_text('$.timestamp')} AS TIMESTAMPTZ)::TIMESTAMP"
     return (
         f"SELECT coalesce({plain}, FALSE) AS plain, {ts} AS ts "
-        f"FROM (SELECT json, json::VARCHAR AS txt, json_extract(json, {list(_PATHS)!r}) AS v "
+        f"FROM (SELECT json::VARCHAR AS txt, json_extract(json, {list(_PATHS)!r}) AS v "
         f"FROM read_json_objects($path, format='array', maximum_object_size={MAX_OBJECT_BYTES}))"
     )
 
