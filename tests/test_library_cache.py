@@ -195,13 +195,18 @@ def test_a_document_json_would_change_is_not_stored(value: object) -> None:
     assert entries() == []
 
 
-def test_only_the_newest_entries_are_kept(tmp_path: Path) -> None:
-    """Editing patterns many times does not fill the disk: the oldest entries are removed."""
+def test_only_the_entries_last_used_are_kept() -> None:
+    """Editing patterns many times does not fill the disk: the entries least recently written or
+    read are removed, and an entry read since is kept however old its writing."""
     for i in range(cache.KEEP + 3):
         cache.write(f"{i:040d}", [("p.yaml", "net", {"id": "p"})])
         os.utime(cache.directory() / f"library-{i:040d}.json", (i, i))
     kept = [p.name for p in entries()]
     assert kept == [f"library-{i:040d}.json" for i in range(3, cache.KEEP + 3)]
+    assert cache.read(f"{3:040d}") == [("p.yaml", "net", {"id": "p"})]  # the oldest, read now
+    cache.write("f" * 40, [("p.yaml", "net", {"id": "p"})])
+    names = {p.name for p in entries()}
+    assert f"library-{3:040d}.json" in names and f"library-{4:040d}.json" not in names
 
 
 def test_the_key_covers_the_schema_the_directories_and_the_files() -> None:

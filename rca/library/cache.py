@@ -15,8 +15,8 @@ body: a truncated, edited or unreadable entry is a miss, and the load that follo
 
 Where: ``<cache dir>/library/`` (`rca.resources.cache_dir`: ``$RCA_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/rca``, else ``~/.cache/rca``). A directory that cannot be created or written is
-skipped silently: the load then costs what it did without a cache. The newest `KEEP` entries are
-kept, so editing patterns does not fill the disk.
+skipped silently: the load then costs what it did without a cache. The `KEEP` entries last used
+are kept, so editing patterns does not fill the disk.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from importlib import metadata
@@ -83,11 +84,18 @@ def _path(entry_key: str) -> Path:
 
 
 def read(entry_key: str) -> list[Row] | None:
-    """The rows stored under ``entry_key``, or None when there is no intact entry."""
+    """The rows stored under ``entry_key``, or None when there is no intact entry.
+
+    Reading an entry marks it used (its modification time), so `_prune` removes the entries
+    least recently used, not the library every run reads.
+    """
+    path = _path(entry_key)
     try:
-        raw = _path(entry_key).read_bytes()
+        raw = path.read_bytes()
     except OSError:
         return None
+    with contextlib.suppress(OSError):
+        os.utime(path)
     head, _, body = raw.partition(b"\n")
     try:
         header = json.loads(head)
@@ -140,7 +148,8 @@ def write(entry_key: str, rows: Sequence[Row]) -> None:
 
 
 def _prune() -> None:
-    """Remove all but the `KEEP` newest entries (another process may be removing them too)."""
+    """Remove all but the `KEEP` entries last written or read (another process may be removing
+    them too)."""
     try:
         entries = sorted(directory().glob("library-*.json"), key=_mtime, reverse=True)
     except OSError:

@@ -692,14 +692,22 @@ def _checked(
     """`_check` of ``dirs`` without lint, once per ``fingerprint`` in a process (patterns are frozen
     values) and, for a library without problems, once per fingerprint on the machine: the next
     process builds the patterns from the checked documents on disk (rca/library/cache.py)."""
-    key = cache.key([str(d) for d in dirs], fingerprint, _schema_path().read_bytes())
-    stored = _from_rows(cache.read(key))
+    key = _cache_key(dirs, fingerprint)
+    stored = _from_rows(cache.read(key)) if key else None
     if stored is not None:
         return types.MappingProxyType(stored), ()
     files, merged, problems = _check(dirs, lint=False)
-    if not problems:
+    if key and not problems:
         cache.write(key, _to_rows(files, merged))
     return types.MappingProxyType(merged), tuple(problems)
+
+
+def _cache_key(dirs: Sequence[Path], fingerprint: Fingerprint) -> str | None:
+    """The on-disk cache key of a load, or None when its inputs cannot be read (no cache then)."""
+    try:
+        return cache.key([str(d) for d in dirs], fingerprint, _schema_path().read_bytes())
+    except OSError:
+        return None
 
 
 def _to_rows(files: Sequence[_Scanned], merged: Mapping[str, Pattern]) -> list[cache.Row]:
