@@ -27,8 +27,9 @@ re-joining the same direction (rca/engine/tracebacks.py). `rca.load()`'s ``line_
 the element's ordinal rather than the line it starts on.
 
 One difference is accepted: an object with a repeated key inside `jsonPayload` or `protoPayload`
-keeps both in the staged JSON, where Python's decoder kept the last (a repeated key anywhere
-else makes DuckDB's reader fail, and the Python reader reads the file).
+keeps both in the staged JSON, where Python's decoder kept the last. A repeated key among the
+other fields the store stages makes DuckDB's reader fail (the Python reader then reads the file);
+one in a field it does not stage shows only in the entry's ``raw`` JSON.
 """
 
 from __future__ import annotations
