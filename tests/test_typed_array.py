@@ -179,6 +179,33 @@ def test_a_damaged_file_is_left_to_the_python_reader(tmp_path: Path, damage: str
         store.close()
 
 
+@pytest.mark.parametrize("field", ["textPayload", "insertId", "jsonPayload"])
+@pytest.mark.parametrize("number", ["1e400", "-1E+400", "1.5e309", "9" * 320 + ".5"])
+def test_a_number_past_double_range_is_left_to_the_python_reader(tmp_path: Path, field: str,
+                                                                 number: str) -> None:
+    """Python reads it as Infinity, DuckDB keeps its text: the typed reader must decline."""
+    token = f'{{"a": {number}}}' if field == "jsonPayload" else number
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([entry(0, **{field: "@@"})], indent=2).replace('"@@"', token),
+                    encoding="utf-8")
+    count, typed, _ = both_ways(path)
+    assert count is None and typed == []
+
+
+def test_numbers_in_range_are_taken_as_read(tmp_path: Path) -> None:
+    """Exponents, a minus zero, a long mantissa, a huge integer: DuckDB stages what Python would."""
+    path = tmp_path / "export.json"
+    tokens = ["1.50", "1e2", "-0", "1E-400", "0.1000000000000000055511151231257827",
+              "12345678901234567890123", '{"a": 1.5e30, "b": [1e-5, -0.0]}']
+    entries = [entry(i, textPayload=f"@@{i}") for i in range(len(tokens))]
+    text = json.dumps(entries, indent=2)
+    for i, token in enumerate(tokens):
+        text = text.replace(f'"@@{i}"', token)
+    path.write_text(text, encoding="utf-8")
+    count, typed, python = both_ways(path)
+    assert count == len(tokens) and typed == python
+
+
 def test_oldest_first_and_equal_times_are_taken(tmp_path: Path) -> None:
     """Times that only rise, or stay equal, never turn back: the ordinal orders them as the line does."""
     rising = list(reversed([entry(i) for i in range(5)]))

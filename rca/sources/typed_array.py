@@ -16,7 +16,8 @@ over the file (`element_sql`, each element parsed once) asks of every element wh
   `httpRequest` and `sourceLocation` objects without snake_case keys, an integer status, a latency
   that ends in `s`, a string or integer line; a `protoPayload` object without a snake_case key at
   any depth, with no JSON held in a string, and an `@type` when it names a method or service;
-- fewer than `MAX_BRACKETS` `{` and `[`, so Python's decoder (one recursion per level) reads it.
+- fewer than `MAX_BRACKETS` `{` and `[`, so Python's decoder (one recursion per level) reads it,
+  and no number past double range (Python reads ±Infinity, DuckDB keeps the text).
 
 When every element is plain, the file is one well-formed array (DuckDB refuses anything else,
 bad UTF-8 and lone surrogates included, and the Python reader then finds and reports the
@@ -44,6 +45,10 @@ from rca.sources import tabular
 
 MAX_BRACKETS = 512
 _STAMP = r"[1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z"
+# A number past double range, which Python reads as ±Infinity where DuckDB keeps its text: a
+# three-digit exponent or 300 digits before the point, after `:`, `[` or `,` (in a string too:
+# only a false alarm, and the Python reader then reads the file).
+_HUGE_NUMBER = r"[:\[,]\s*-?[0-9]+(\.[0-9]*)?[eE]\+?[0-9]{3,}|[:\[,]\s*-?[0-9]{300,}[.eE]"
 _PP = "$.protoPayload"
 _PP_TYPE, _PP_METHOD, _PP_SERVICE = f'{_PP}."@type"', f"{_PP}.methodName", f"{_PP}.serviceName"
 # Top-level keys whose presence means `to_canonical` changes the entry (or the reader overrides it).
@@ -129,6 +134,7 @@ def _conditions() -> list[str]:
     return [
         "starts_with(ltrim(txt, ' \t\n\r'), '{')",  # an object (DuckDB has checked it is JSON)
         f"length(txt) - length(replace(replace(txt, '{{', ''), '[', '')) < {MAX_BRACKETS}",
+        f"NOT regexp_matches(txt, '{_HUGE_NUMBER}')",
         *(f"{_at(f'$.{key}')} IS NULL" for key in _RENAMED),
         *(f"coalesce({_at(f'$.{root}')}::VARCHAR NOT IN ('\"\"', '{{}}'), TRUE)" for root in _ROOTS),
         *_log_name(),
