@@ -46,6 +46,14 @@ def directory() -> Path:
     return cache_dir() / "library"
 
 
+def _path(entry_key: str) -> Path | None:
+    """The entry's file, or None when there is no home directory to put the cache in."""
+    try:
+        return directory() / f"library-{entry_key}.json"
+    except (RuntimeError, KeyError):  # Path.home() without HOME or a password entry
+        return None
+
+
 def key(dirs: Sequence[str], fingerprint: Sequence[tuple[str, str]], schema: bytes) -> str:
     """The hex key of a load of ``dirs`` whose files have ``fingerprint``, against ``schema``."""
     digest = hashlib.blake2b(digest_size=20)
@@ -79,10 +87,6 @@ def _code_digest() -> bytes:
     return digest.digest()
 
 
-def _path(entry_key: str) -> Path:
-    return directory() / f"library-{entry_key}.json"
-
-
 def read(entry_key: str) -> list[Row] | None:
     """The rows stored under ``entry_key``, or None when there is no intact entry.
 
@@ -90,6 +94,8 @@ def read(entry_key: str) -> list[Row] | None:
     least recently used, not the library every run reads.
     """
     path = _path(entry_key)
+    if path is None:
+        return None
     try:
         raw = path.read_bytes()
     except OSError:
@@ -130,7 +136,7 @@ def write(entry_key: str, rows: Sequence[Row]) -> None:
     try:
         body = json.dumps(plain, ensure_ascii=False, allow_nan=False)
         data = body.encode("utf-8")  # a lone surrogate (a YAML escape) cannot be stored
-    except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
+    except (TypeError, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
         return
     if json.loads(body) != plain:
         return
@@ -140,18 +146,21 @@ def write(entry_key: str, rows: Sequence[Row]) -> None:
         f.write(header + "\n")
         f.write(body)
 
+    path = _path(entry_key)
+    if path is None:
+        return
     try:
-        write_atomic(_path(entry_key), dump)
+        write_atomic(path, dump)
     except OSError:
         return
-    _prune()
+    _prune(path.parent)
 
 
-def _prune() -> None:
+def _prune(where: Path) -> None:
     """Remove all but the `KEEP` entries last written or read (another process may be removing
     them too)."""
     try:
-        entries = sorted(directory().glob("library-*.json"), key=_mtime, reverse=True)
+        entries = sorted(where.glob("library-*.json"), key=_mtime, reverse=True)
     except OSError:
         return
     for old in entries[KEEP:]:

@@ -181,12 +181,12 @@ def _field_path(parts: Iterable[Any]) -> str:
     return out
 
 
-# libyaml's loader (knowledge.SAFE_LOADER) parses the library; the pure one re-parses a file that
-# fails, so a problem reads the same whichever is installed.
-
-
 def _parse_yaml(text: str, path: Path) -> dict[str, Any] | LintProblem:
-    """One mapping from YAML text, or the problem that prevents it."""
+    """One mapping from YAML text, or the problem that prevents it.
+
+    libyaml's loader (knowledge.SAFE_LOADER) parses; the pure one re-parses a file that fails, so a
+    problem reads the same whichever is installed.
+    """
     try:
         doc = yaml.load(text, Loader=knowledge.SAFE_LOADER)  # a safe loader: plain data only
     except yaml.YAMLError:
