@@ -64,11 +64,14 @@ _FIELDS: tuple[tuple[str, str, str], ...] = (
     ("jp", "JSON", "$.jsonPayload"),
     ("pp", "JSON", "$.protoPayload"),
 )
+STAGED_PATHS = tuple(path for _, _, path in _FIELDS)  # what a reader must stage faithfully
 _STAGED_COLUMNS = "source VARCHAR, base BIGINT, " + ", ".join(f"{c} {t}" for c, t, _ in _FIELDS)
 
 
-def _typed_read() -> str:
+def _typed_read(fmt: str) -> str:
     """INSERT from DuckDB's typed JSON reader: each entry parsed once, only the fields read.
+
+    ``fmt`` is read_json's format: ``newline_delimited`` (NDJSON) or ``array`` (one JSON array).
 
     An entry of another shape (an object where a string is expected, a duplicate key) makes the
     reader fail as a whole; the caller then takes `_objects_read`, which extracts path by path.
@@ -93,7 +96,7 @@ def _typed_read() -> str:
         values.append(_typed(ref, sql_type) + f" AS {column}")
     return (
         f"INSERT INTO staged SELECT $source, $base, {', '.join(values)} "
-        f"FROM read_json($path, format='newline_delimited', maximum_object_size={MAX_OBJECT_BYTES}, "
+        f"FROM read_json($path, format='{fmt}', maximum_object_size={MAX_OBJECT_BYTES}, "
         f"columns={{{columns}}})"
     )
 
@@ -130,7 +133,8 @@ def _typed(ref: str, sql_type: str) -> str:
     )
 
 
-_TYPED_READ = _typed_read()
+NDJSON, ARRAY = "newline_delimited", "array"  # read_json formats of the files a store reads
+_TYPED_READ = {fmt: _typed_read(fmt) for fmt in (NDJSON, ARRAY)}
 _OBJECTS_READ = _objects_read()
 
 
@@ -164,7 +168,7 @@ class Store:
         self.con.execute(f"CREATE TABLE staged ({_STAGED_COLUMNS})")
         self.stats = StoreStats()
         self._sql = _normalise_sql()
-        self._files: list[tuple[str, str]] = []  # (path, source) of every file staged, for `staging`
+        self._files: list[tuple[str, str, str]] = []  # (path, source, format) of every file staged
         self._view()
 
     @property
@@ -188,14 +192,29 @@ class Store:
         before = self._count()
         params = {"source": source, "base": before, "path": str(path)}
         try:
-            self.con.execute(_TYPED_READ, params)
+            self.con.execute(_TYPED_READ[NDJSON], params)
         except (duckdb.Error, UnicodeDecodeError):
             # UnicodeDecodeError: DuckDB's message quoted the offending bytes cut mid-character, and
             # the message itself could not be decoded; the error is the same kind as duckdb.Error.
             self.con.execute(_OBJECTS_READ, params)
+        return self._staged(path, source, NDJSON, before)
+
+    def add_json_array_file(self, path: Path, source: str) -> int:
+        """Load a file holding one JSON array of canonical entries with the typed reader; return
+        the count. An entry's ordinal in the array stands for its line, as in NDJSON.
+
+        Raises duckdb.Error (or UnicodeDecodeError) when the typed reader cannot read the file,
+        having staged nothing: the caller's own reader then reads it entry by entry.
+        """
+        before = self._count()
+        self.con.execute(_TYPED_READ[ARRAY], {"source": source, "base": before, "path": str(path)})
+        return self._staged(path, source, ARRAY, before)
+
+    def _staged(self, path: Path, source: str, fmt: str, before: int) -> int:
+        """Record a file just staged (for `staging`) and return how many entries it added."""
         added = self._count() - before
         self.stats.by_source[source] = self.stats.by_source.get(source, 0) + added
-        self._files.append((os.path.abspath(path), source))  # the view may be read from another cwd
+        self._files.append((os.path.abspath(path), source, fmt))  # the view may be read from another cwd
         self._view()
         return added
 
@@ -225,9 +244,9 @@ class Store:
         """
         parts = [
             f"SELECT json AS j, row_number() OVER () AS ord, {_literal(source)} AS source "
-            f"FROM read_json_objects({_literal(path)}, format='newline_delimited', "
+            f"FROM read_json_objects({_literal(path)}, format='{fmt}', "
             f"maximum_object_size={MAX_OBJECT_BYTES})"
-            for path, source in self._files
+            for path, source, fmt in self._files
         ] or ["SELECT NULL::JSON AS j, NULL::BIGINT AS ord, NULL::VARCHAR AS source WHERE false"]
         union = " UNION ALL ".join(f"({p})" for p in parts)
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW staging AS {union}")

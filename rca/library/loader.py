@@ -18,13 +18,12 @@ import types
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 from rca.errors import PatternError, UsageError
-from rca.library import knowledge
+from rca.library import cache, knowledge
 from rca.library.re2check import compile_re2, dialect_problem, group_names
 from rca.model import (
     Absence,
@@ -39,6 +38,9 @@ from rca.model import (
     Severity,
 )
 from rca.resources import data_dir
+
+if TYPE_CHECKING:
+    import jsonschema
 
 CATEGORY_PREFIX = "category:"
 # Fields a `frames: own` pattern gets from the re-joined stack rather than from a regex group.
@@ -93,10 +95,19 @@ def builtin_dir() -> Path:
     return data_dir("patterns")
 
 
+def _schema_path() -> Path:
+    return builtin_dir() / "schema.json"
+
+
 @functools.lru_cache(maxsize=1)
 def _validator() -> jsonschema.Draft202012Validator:
-    """The JSON Schema validator for one pattern file (patterns/schema.json)."""
-    schema = json.loads((builtin_dir() / "schema.json").read_text(encoding="utf-8"))
+    """The JSON Schema validator for one pattern file (patterns/schema.json).
+
+    jsonschema is imported here, not at the top: a load served from the cache never validates.
+    """
+    import jsonschema
+
+    schema = json.loads(_schema_path().read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema)
 
 
@@ -170,16 +181,14 @@ def _field_path(parts: Iterable[Any]) -> str:
     return out
 
 
-# libyaml's loader (when PyYAML was built with it) parses the library about 7x faster than the
-# pure-Python one and gives the same documents; the pure one re-parses a file that fails, so a
-# problem reads the same whichever is installed.
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _parse_yaml(text: str, path: Path) -> dict[str, Any] | LintProblem:
-    """One mapping from YAML text, or the problem that prevents it."""
+    """One mapping from YAML text, or the problem that prevents it.
+
+    libyaml's loader (knowledge.SAFE_LOADER) parses; the pure one re-parses a file that fails, so a
+    problem reads the same whichever is installed.
+    """
     try:
-        doc = yaml.load(text, Loader=_SafeLoader)  # a safe loader: plain data only
+        doc = yaml.load(text, Loader=knowledge.SAFE_LOADER)  # a safe loader: plain data only
     except yaml.YAMLError:
         return _slow_parse(text, path)
     return _plain(doc, path)
@@ -217,10 +226,12 @@ def _read_document(path: Path) -> dict[str, Any] | LintProblem:
 
 def _schema_problems(doc: Mapping[str, Any], path: Path) -> list[LintProblem]:
     """Every schema violation of ``doc``, each as its most specific error, in document order."""
+    from jsonschema.exceptions import best_match
+
     errors = sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     problems = []
     for error in errors:
-        best = jsonschema.exceptions.best_match([error]) or error
+        best = best_match([error]) or error
         where = _field_path(best.absolute_path) or None
         problems.append(_problem(path, _doc_id(doc, path), where, best.message))
     return problems
@@ -631,15 +642,18 @@ def _knowledge_problems(root: Path) -> list[LintProblem]:
     return [_problem(path, path.stem, where, message) for where, message in found]
 
 
-def _check(dirs: Sequence[Path], *, lint: bool) -> tuple[dict[str, Pattern], list[LintProblem]]:
-    """The merged patterns of ``dirs`` and every problem of their files (non-blocking ones with ``lint``)."""
+def _check(
+    dirs: Sequence[Path], *, lint: bool
+) -> tuple[list[_Scanned], dict[str, Pattern], list[LintProblem]]:
+    """Every file of ``dirs``, their merged patterns and every problem of their files (non-blocking
+    ones with ``lint``)."""
     files, merged, problems = _scan_dirs(dirs)
     problems += [q for root in dirs if root.is_dir() for q in _knowledge_problems(root)]
     known = {f.id for f in files if f.id is not None}
     problems += [q for f in files if f.doc is not None for q in _ref_problems(f.doc, f.path, known)]
     if lint:
         problems += _lint([merged[i] for i in sorted(merged)])
-    return merged, _by_file(problems)
+    return files, merged, _by_file(problems)
 
 
 def _dirs(extra_dirs: Sequence[Path], include_builtin: bool) -> list[Path]:
@@ -675,10 +689,43 @@ def _fingerprint(dirs: Sequence[Path]) -> Fingerprint:
 def _checked(
     dirs: tuple[Path, ...], fingerprint: Fingerprint
 ) -> tuple[Mapping[str, Pattern], tuple[LintProblem, ...]]:
-    """`_check` of ``dirs`` without lint, once per ``fingerprint`` (patterns are frozen values)."""
-    del fingerprint  # part of the cache key only
-    merged, problems = _check(dirs, lint=False)
+    """`_check` of ``dirs`` without lint, once per ``fingerprint`` in a process (patterns are frozen
+    values) and, for a library without problems, once per fingerprint on the machine: the next
+    process builds the patterns from the checked documents on disk (rca/library/cache.py)."""
+    key = _cache_key(dirs, fingerprint)
+    stored = _from_rows(cache.read(key)) if key else None
+    if stored is not None:
+        return types.MappingProxyType(stored), ()
+    files, merged, problems = _check(dirs, lint=False)
+    if key and not problems:
+        cache.write(key, _to_rows(files, merged))
     return types.MappingProxyType(merged), tuple(problems)
+
+
+def _cache_key(dirs: Sequence[Path], fingerprint: Fingerprint) -> str | None:
+    """The on-disk cache key of a load, or None when its inputs cannot be read (no cache then)."""
+    try:
+        return cache.key([str(d) for d in dirs], fingerprint, _schema_path().read_bytes())
+    except OSError:
+        return None
+
+
+def _to_rows(files: Sequence[_Scanned], merged: Mapping[str, Pattern]) -> list[cache.Row]:
+    """(path, area, document) of each merged pattern, in ``merged``'s order."""
+    docs = {str(f.path): f.doc for f in files if f.doc is not None}
+    return [(p.path, p.area, docs[p.path]) for p in merged.values()]
+
+
+def _from_rows(rows: Sequence[cache.Row] | None) -> dict[str, Pattern] | None:
+    """The patterns of stored rows; None when there are none, or a row no longer builds (an entry
+    edited by hand: the checks run again and rewrite it)."""
+    if rows is None:
+        return None
+    try:
+        patterns = [_build(doc, Path(path), area) for path, area, doc in rows]
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return None
+    return {p.id: p for p in patterns}
 
 
 def lint_dirs(dirs: Sequence[Path] = (), *, include_builtin: bool = True) -> list[LintProblem]:
@@ -686,7 +733,7 @@ def lint_dirs(dirs: Sequence[Path] = (), *, include_builtin: bool = True) -> lis
     in one list grouped by file: schema, YAML, id, RE2 dialect, groups, refs, duplicate ids and the
     knowledge file's categories, kinds, runtimes and frame regexes (these block analysis), then
     examples, sources, placeholders and unused or repeated edges."""
-    return _check(_dirs(dirs, include_builtin), lint=True)[1]
+    return _check(_dirs(dirs, include_builtin), lint=True)[2]
 
 
 def load_library(

@@ -34,20 +34,20 @@ FORMAT_LOG_ANALYTICS = "log-analytics-json"
 AUDIT_LOG_TYPE = "type.googleapis.com/google.cloud.audit.AuditLog"
 
 # Log Analytics top-level column -> LogEntry field. Nested records are camel-cased separately.
-_TOP_LEVEL = {
+TOP_LEVEL = {
     "receive_timestamp": "receiveTimestamp", "log_name": "logName", "insert_id": "insertId",
     "text_payload": "textPayload", "json_payload": "jsonPayload", "proto_payload": "protoPayload",
     "http_request": "httpRequest", "span_id": "spanId", "trace_sampled": "traceSampled",
     "source_location": "sourceLocation", "protopayload_auditlog": "protoPayload",
     "split": "split", "error_groups": "errorGroups",
 }  # fmt: skip
-_DROPPED = ("log_id", "severity_number", "severity_text")
+DROPPED = ("log_id", "severity_number", "severity_text")
 _OPAQUE = frozenset({"request", "response", "metadata", "serviceData", "labels"})  # user keys: never rename
-_JSON_STRING_FIELDS = ("request", "response", "metadata", "serviceData")
+JSON_STRING_FIELDS = ("request", "response", "metadata", "serviceData")
 _ENTRY_ROOTS = frozenset(
     {"timestamp", "receiveTimestamp", "severity", "logName", "resource", "labels", "insertId",
      "textPayload", "jsonPayload", "protoPayload", "httpRequest", "trace", "spanId", "traceSampled",
-     "sourceLocation", "operation", "protopayload_auditlog", *_TOP_LEVEL, "log_id", "severity_number"}
+     "sourceLocation", "operation", "protopayload_auditlog", *TOP_LEVEL, "log_id", "severity_number"}
 )  # fmt: skip
 _SNAKE_MARKERS = re.compile(r'"(?:log_name|insert_id|receive_timestamp|text_payload|json_payload|'
                             r'proto_payload|http_request|log_id)"\s*:')  # fmt: skip
@@ -166,10 +166,11 @@ def _proto_payload(value: Any) -> dict[str, Any]:
     if "audit_log" in payload:
         payload = {"@type": AUDIT_LOG_TYPE, **payload["audit_log"]}
     proto: dict[str, Any] = _camel_keys(payload)
-    for field in _JSON_STRING_FIELDS:
-        for name in (field, f"{field}Json"):
-            if name in proto:
-                proto[field] = _maybe_json(proto.pop(name))
+    for field in JSON_STRING_FIELDS:  # decoded where they stand, so a canonical entry keeps its key order
+        if field in proto:
+            proto[field] = _maybe_json(proto[field])
+        if f"{field}Json" in proto:
+            proto[field] = _maybe_json(proto.pop(f"{field}Json"))
     if "methodName" in proto or "serviceName" in proto:
         proto.setdefault("@type", AUDIT_LOG_TYPE)
     return proto
@@ -233,8 +234,8 @@ def to_canonical(obj: dict[str, Any]) -> dict[str, Any]:
     entry: dict[str, Any] = {}
     for key, value in obj.items():
         if value is not None and value != "":  # exports write every absent column as null
-            entry.setdefault(_TOP_LEVEL.get(key, key), value)
-    for key in _DROPPED:
+            entry.setdefault(TOP_LEVEL.get(key, key), value)
+    for key in DROPPED:
         entry.pop(key, None)
     if "resource" in entry:
         entry["resource"] = _resource(entry["resource"])

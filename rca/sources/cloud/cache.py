@@ -13,26 +13,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any
 
-CACHE_ENV = "RCA_CACHE_DIR"
+from rca.resources import CACHE_ENV as CACHE_ENV
+from rca.resources import cache_dir as cache_dir
+from rca.resources import write_atomic as _write_atomic
+
 FORMAT_VERSION = 1
-
-
-def cache_dir() -> Path:
-    """``$RCA_CACHE_DIR``, else ``$XDG_CACHE_HOME/rca``, else ``~/.cache/rca``."""
-    explicit = os.environ.get(CACHE_ENV)
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "rca"
 
 
 def cache_key(project: str, filters: Sequence[str], start: datetime, end: datetime) -> str:
@@ -178,25 +169,6 @@ def _sortable_ts(text: str) -> str:
         return text
     whole, _, fraction = text[:-1].partition(".")
     return f"{whole}.{fraction.ljust(9, '0')}"
-
-
-def _write_atomic(path: Path, write: Any) -> None:
-    """Write via a temporary file in the same directory, fsync, then ``os.replace`` into place.
-
-    On any failure the temporary file is removed and the previous file (if any) is left intact.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def _read_meta(path: Path) -> dict[str, Any] | None:
