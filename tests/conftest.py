@@ -10,6 +10,10 @@ pass ``--run-slow``, so every merge runs everything.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 import pytest
 
 RUN_SLOW = "--run-slow"
@@ -22,8 +26,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Declare the ``slow`` marker so that a typo in it is an error under ``--strict-markers``."""
+    """Declare the ``slow`` marker so that a typo in it is an error under ``--strict-markers``, and
+    keep rca's caches (the checked library, fetched windows) out of the user's home: unless the
+    caller chose a directory, each test process gets a fresh one, which the CLIs it starts share."""
     config.addinivalue_line("markers", "slow: an end-to-end run deselected unless --run-slow is given")
+    if "RCA_CACHE_DIR" not in os.environ:
+        os.environ["RCA_CACHE_DIR"] = _OWN_CACHE[0] = tempfile.mkdtemp(prefix="rca-test-cache-")
+
+
+_OWN_CACHE = [""]  # the cache directory this process made (removed at the end), if any
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the cache directory ``pytest_configure`` made."""
+    if _OWN_CACHE[0]:
+        shutil.rmtree(_OWN_CACHE[0], ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
