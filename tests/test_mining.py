@@ -64,6 +64,30 @@ def test_mask_replaces_volatile_values(why: str, text: str, expected: str) -> No
     assert expected == mask(text)
 
 
+def test_a_mask_never_matches_a_word_without_its_needs() -> None:
+    """The masker skips the regex for a word that lacks every mask's needs (``_NEEDS``) and runs one
+    alternation of all masks otherwise; both rest on this: no mask matches a word without its needed
+    characters. Checked on every word of the library's example lines (and Loghub's, when present)."""
+    import re
+
+    from rca.library.loader import load_library
+    from rca.mining import mask as masking
+
+    lines = [line for p in load_library().patterns for line in (*p.examples_match, *p.examples_no_match)]
+    loghub = Path(__file__).resolve().parents[2] / "shared" / "data" / "loghub2k"
+    for path in sorted(loghub.glob("*/*_2k.log")):
+        lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
+    words = {w for line in lines for w in masking._SPLIT_RE.split(line) if w.strip()}
+    assert len(words) > 5_000
+    for name, rx in masking._MASKS:
+        needs_digit, needs_any = masking._NEEDS[name]
+        compiled = re.compile(rx)
+        for word in words:
+            if compiled.search(word):
+                assert not needs_digit or any(ch.isdigit() for ch in word), (name, word)
+                assert not needs_any or any(part in word for part in needs_any), (name, word)
+
+
 def test_tokens_split_masked_text_on_whitespace() -> None:
     """tokens() is mask() split on runs of whitespace."""
     assert tokens("connect  10.0.0.1:5432 after 8.0s") == ["connect", "<IP>", "after", "<DURATION>"]
