@@ -446,3 +446,24 @@ def _synthetic(rows: list[tuple[str, int]]) -> duckdb.DuckDBPyConnection:
         {"p": payload},
     )
     return con
+
+
+def test_candidates_fetched_in_small_batches_give_the_same_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Candidate rows stream in batches; a batch edge inside a stream or a traceback changes nothing."""
+    from rca import api
+    from rca.engine import tracebacks
+
+    sample = Path(__file__).resolve().parent.parent / "examples" / "netra-backend-staging-2025-09-15.json"
+
+    def events(batch: int) -> tuple[EventStats, list[tuple[Any, ...]]]:
+        monkeypatch.setattr(tracebacks, "_BATCH", batch)
+        loaded = api.load([sample], since="1h")
+        stats = build_events(loaded.store.con)
+        rows = loaded.store.con.execute(
+            "SELECT event_id, member_ids, message FROM events WHERE n_members > 1 ORDER BY event_id"
+        ).fetchall()
+        return stats, rows
+
+    whole, batched = events(1_000_000), events(7)
+    assert whole[0].rejoined > 0 and whole[0].candidates > 7 * 3
+    assert whole == batched

@@ -13,7 +13,7 @@ entries never leave DuckDB.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -95,16 +95,34 @@ ORDER BY c.source, c.log_id, c.instance_id NULLS FIRST, c.revision NULLS FIRST, 
 """
 
 
-def _candidates(con: duckdb.DuckDBPyConnection) -> list[Row]:
-    """The rows that may belong to a traceback, ordered by stream, then as printed."""
-    rows = con.execute(_CANDIDATES_SQL, {"re": CANDIDATE_RE2}).fetchall()
-    # The columns come typed from DuckDB (BIGINT as int); only NULLs need a default.
-    return [
-        Row(r[0], (r[1], r[2], r[3], r[4]), r[5], bool(r[6]), r[7], r[8] or 0, r[9] or "") for r in rows
-    ]
+_BATCH = 10_000  # candidate rows fetched at a time
 
 
-def _events(rows: Sequence[Row]) -> Iterator[_Event]:
+@dataclass
+class _Counted:
+    """How many candidate rows the scan has seen (a stream of them is never held whole)."""
+
+    rows: int = 0
+
+
+def _candidates(con: duckdb.DuckDBPyConnection, seen: _Counted) -> Iterator[Row]:
+    """The rows that may belong to a traceback, ordered by stream, then as printed.
+
+    Fetched in batches, and each stream's key is one shared tuple: a storm at ten million entries
+    brings over a million candidates, which as one list of rows with their own key strings held
+    hundreds of megabytes at the run's peak.
+    """
+    cursor = con.execute(_CANDIDATES_SQL, {"re": CANDIDATE_RE2})
+    keys: dict[tuple[object, ...], tuple[object, ...]] = {}
+    while batch := cursor.fetchmany(_BATCH):
+        seen.rows += len(batch)
+        for r in batch:
+            key = (r[1], r[2], r[3], r[4])
+            # The columns come typed from DuckDB (BIGINT as int); only NULLs need a default.
+            yield Row(r[0], keys.setdefault(key, key), r[5], bool(r[6]), r[7], r[8] or 0, r[9] or "")
+
+
+def _events(rows: Iterable[Row]) -> Iterator[_Event]:
     """Re-joined tracebacks and single entries that embed a whole traceback."""
     for _key, stream in groupby(rows, key=lambda row: row.key):
         members = list(stream)
@@ -167,8 +185,8 @@ def build_events(con: duckdb.DuckDBPyConnection) -> EventStats:
     The mapping table travels to DuckDB as one JSON parameter: tracebacks are few, and this
     keeps pandas and per-row inserts out of the way.
     """
-    rows = _candidates(con)
-    events = list(_events(rows))
+    seen = _Counted()
+    events = list(_events(_candidates(con, seen)))
     payload = json.dumps([_event_json(event) for event in events], ensure_ascii=False)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE tb_events AS "
@@ -180,7 +198,7 @@ def build_events(con: duckdb.DuckDBPyConnection) -> EventStats:
         "FROM (SELECT event_id, unnest(member_ids) AS id FROM tb_events) WHERE id <> event_id"
     )
     con.execute(_EVENTS_SQL)
-    return _stats(con, events, len(rows))
+    return _stats(con, events, seen.rows)
 
 
 def _stats(con: duckdb.DuckDBPyConnection, events: Sequence[_Event], candidates: int) -> EventStats:
