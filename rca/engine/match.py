@@ -248,7 +248,7 @@ def match_events(con: Any, patterns: Sequence[Pattern], knowledge: Knowledge | N
     groups = _chunks(patterns, GROUP_CHARS)
     matched = _survivors(con, prefilter_chunks(patterns), [group for group, _ in groups])
     messages: dict[int, str] = {}
-    shared: dict[str, str] = {}
+    shared: dict[str | None, str | None] = {}
     hits: list[Hit] = []
     for n, p in enumerate(patterns):
         flags = [f"g{i}" for i, (_, members) in enumerate(groups) if n in members]
@@ -310,7 +310,7 @@ ROW_BATCH = 10_000
 
 
 def _rows(
-    con: Any, p: Pattern, mids: list[int], messages: dict[int, str], shared: dict[str, str]
+    con: Any, p: Pattern, mids: list[int], messages: dict[int, str], shared: dict[str | None, str | None]
 ) -> Iterator[Row]:
     """The pattern's survivors (message among ``mids``, non-text conditions met), by event id.
 
@@ -334,20 +334,16 @@ def _rows(
             yield _row(r, messages, shared)
 
 
-def _row(r: tuple[Any, ...], messages: dict[int, str], shared: dict[str, str]) -> Row:
+def _row(r: tuple[Any, ...], messages: dict[int, str], shared: dict[str | None, str | None]) -> Row:
     """One fetched survivor (`_ROW_COLUMNS`) as a `Row`, its repeated strings shared."""
     (event_id, ts, revision, instance_id, mid, n_members, in_window, service, done_ts, trace, runtime,
      exc_types, exc_messages, frames) = r
+    one = shared.setdefault
     return Row(
-        event_id, ts, _shared(shared, revision), _shared(shared, instance_id), messages[mid], n_members,
-        in_window, _shared(shared, service), ts if done_ts == ts else done_ts, trace,
-        _shared(shared, runtime), exc_types, exc_messages, frames,
+        event_id, ts, one(revision, revision), one(instance_id, instance_id), messages[mid], n_members,
+        in_window, one(service, service), ts if done_ts == ts else done_ts, trace, one(runtime, runtime),
+        exc_types, exc_messages, frames,
     )
-
-
-def _shared(shared: dict[str, str], value: str | None) -> str | None:
-    """The one copy of ``value`` in ``shared`` (added when new)."""
-    return None if value is None else shared.setdefault(value, value)
 
 
 def _own_code_hit(hit: Hit, row: Row, knowledge: Knowledge) -> Hit | None:
