@@ -68,9 +68,9 @@ def test_signal_candidates_do_not_depend_on_the_batch_size(
     explained list and an explained set drop the same events."""
     con = _events(sample)
     explained = sorted({h.event_id for h in match.match_events(con, PATTERNS)})
-    everything = signals.candidate_rows(con, [])
-    whole = signals.candidate_rows(con, set(explained))
+    everything = list(signals.candidate_rows(con, []))
+    whole = list(signals.candidate_rows(con, set(explained)))
     monkeypatch.setattr(signals, "CANDIDATE_BATCH", 2)
-    assert signals.candidate_rows(con, explained) == whole
-    assert signals.candidate_rows(con, []) == everything
+    assert list(signals.candidate_rows(con, explained)) == whole
+    assert list(signals.candidate_rows(con, [])) == everything
     assert len(whole) < len(everything)
