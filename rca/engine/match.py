@@ -315,8 +315,8 @@ def _rows(
     """The pattern's survivors (message among ``mids``, non-text conditions met), by event id.
 
     ``messages`` caches the text of each message number across patterns; ``shared`` holds one
-    copy of each instance, revision, runtime, service and log name (a million hits name a dozen
-    instances), and a request's done time is its start time's object when they are equal.
+    copy of each instance, revision, runtime and service (a million hits name a dozen instances),
+    and a request's done time is its start time's object when they are equal.
     """
     missing = [m for m in mids if m not in messages]
     if missing:
