@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -24,29 +24,28 @@ from rca.timeutil import rfc3339
 
 _NAMED_GROUP = re.compile(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>")
 SAMPLES_PER_FINDING = 3
+# Cloud Run stamps a request log with the time the request ARRIVED; it failed `latency` later,
+# which is the moment to compare with the application's own error lines.
+_DONE_TS = (
+    "CASE WHEN http_latency_s IS NOT NULL AND ts IS NOT NULL "
+    "THEN ts + to_microseconds(CAST(http_latency_s * 1000000 AS BIGINT)) ELSE ts END AS done_ts"
+)
 _EVENT_COLUMNS = (
     "event_id, ts, insert_id, log_name, log_id, revision, instance_id, message, member_ids, in_window, "
-    "service, "
-    # Cloud Run stamps a request log with the time the request ARRIVED; it failed `latency` later,
-    # which is the moment to compare with the application's own error lines.
-    "CASE WHEN http_latency_s IS NOT NULL AND ts IS NOT NULL "
-    "THEN ts + to_microseconds(CAST(http_latency_s * 1000000 AS BIGINT)) ELSE ts END AS done_ts, trace, "
-    "runtime, exc_types, exc_messages, frames"
+    f"service, {_DONE_TS}, trace, runtime, exc_types, exc_messages, frames"
 )
 
 
 class Row(NamedTuple):
-    """One survivor event as `match_events` reads it (the columns of _EVENT_COLUMNS, by name)."""
+    """One survivor event as `match_events` reads it (the columns of _ROW_COLUMNS, by name): only
+    what a hit, an own-code frame or an absence scope needs, since a storm brings a million."""
 
     event_id: int
     ts: datetime | None
-    insert_id: str | None
-    log_name: str | None
-    log_id: str | None
     revision: str | None
     instance_id: str | None
     message: str
-    member_ids: Any
+    n_members: int
     in_window: bool
     service: str | None
     done_ts: datetime | None
@@ -72,6 +71,7 @@ class Hit:
     trace: str | None = None
     pos: int = -1  # where in the message the pattern matched (inner errors print later, or earlier)
     runtime: str | None = None
+    members: int = 1  # the log entries the event stands for (a re-joined traceback's lines)
 
 
 def strip_names(expr: str) -> str:
@@ -218,14 +218,16 @@ def row_where(p: Pattern) -> tuple[str, list[Any]]:
     return " AND ".join(conds) or "TRUE", params
 
 
-# What the per-pattern queries read of a survivor: `_EVENT_COLUMNS` with the message replaced by
-# its number in `survivor_messages`, plus the columns `row_where` tests.
+# What the per-pattern queries read of a survivor: the columns of a `Row` (the message by its
+# number in `survivor_messages`) and those `row_where` tests.
 _SURVIVOR_COLUMNS = (
-    "event_id, ts, insert_id, log_name, log_id, revision, instance_id, member_ids, in_window, service, "
-    "http_latency_s, trace, runtime, exc_types, exc_messages, frames, resource_type, http_status, "
-    "severity_num, message"
+    "event_id, ts, revision, instance_id, n_members, in_window, service, http_latency_s, trace, runtime, "
+    "exc_types, exc_messages, frames, log_id, resource_type, http_status, severity_num, message"
 )
-_ROW_COLUMNS = _EVENT_COLUMNS.replace("message,", "mid,")
+_ROW_COLUMNS = (
+    f"event_id, ts, revision, instance_id, mid, n_members, in_window, service, {_DONE_TS}, trace, runtime, "
+    "exc_types, exc_messages, frames"
+)
 
 
 def match_events(con: Any, patterns: Sequence[Pattern], knowledge: Knowledge | None = None) -> list[Hit]:
@@ -246,6 +248,7 @@ def match_events(con: Any, patterns: Sequence[Pattern], knowledge: Knowledge | N
     groups = _chunks(patterns, GROUP_CHARS)
     matched = _survivors(con, prefilter_chunks(patterns), [group for group, _ in groups])
     messages: dict[int, str] = {}
+    shared: dict[str | None, str | None] = {}
     hits: list[Hit] = []
     for n, p in enumerate(patterns):
         flags = [f"g{i}" for i, (_, members) in enumerate(groups) if n in members]
@@ -254,10 +257,12 @@ def match_events(con: Any, patterns: Sequence[Pattern], knowledge: Knowledge | N
         mids = _matching_messages(con, p, flags)
         if not mids:
             continue
-        rows = _rows(con, p, mids, messages)
+        rows = _rows(con, p, mids, messages, shared)
         if p.absence is not None:
-            rows = _without_companion(con, p, rows)
+            rows = iter(_without_companion(con, p, rows))
         hits.extend(_hits(p, rows, knowledge))
+    con.execute("DROP TABLE survivors")  # the rest of the analysis reads `events`: free DuckDB's memory
+    con.execute("DROP TABLE survivor_messages")
     return hits
 
 
@@ -299,23 +304,46 @@ def _matching_messages(con: Any, p: Pattern, flags: list[str]) -> list[int]:
     ).fetchall()]
 
 
-def _rows(con: Any, p: Pattern, mids: list[int], messages: dict[int, str]) -> list[Row]:
+# Survivor rows are turned into Python a batch at a time: a busy service's storm pattern matches
+# a million events at 10M entries, and all of them as row tuples at once cost more than the hits.
+ROW_BATCH = 10_000
+
+
+def _rows(
+    con: Any, p: Pattern, mids: list[int], messages: dict[int, str], shared: dict[str | None, str | None]
+) -> Iterator[Row]:
     """The pattern's survivors (message among ``mids``, non-text conditions met), by event id.
 
-    ``messages`` caches the text of each message number across patterns.
+    ``messages`` caches the text of each message number across patterns; ``shared`` holds one
+    copy of each instance, revision, runtime and service (a million hits name a dozen instances),
+    and a request's done time is its start time's object when they are equal.
     """
-    where, params = row_where(p)
-    rows = con.execute(
-        f"SELECT {_ROW_COLUMNS} FROM survivors WHERE mid IN (SELECT unnest(?::BIGINT[])) AND {where} "
-        "ORDER BY event_id",
-        [mids, *params],
-    ).fetchall()
     missing = [m for m in mids if m not in messages]
     if missing:
         messages.update((int(m), str(t)) for m, t in con.execute(
             "SELECT mid, message FROM survivor_messages WHERE mid IN (SELECT unnest(?::BIGINT[]))", [missing]
         ).fetchall())
-    return [Row._make((*r[:7], messages[r[7]], *r[8:])) for r in rows]
+    where, params = row_where(p)
+    result = con.execute(
+        f"SELECT {_ROW_COLUMNS} FROM survivors WHERE mid IN (SELECT unnest(?::BIGINT[])) AND {where} "
+        "ORDER BY event_id",
+        [mids, *params],
+    )
+    while batch := result.fetchmany(ROW_BATCH):
+        for r in batch:
+            yield _row(r, messages, shared)
+
+
+def _row(r: tuple[Any, ...], messages: dict[int, str], shared: dict[str | None, str | None]) -> Row:
+    """One fetched survivor (`_ROW_COLUMNS`) as a `Row`, its repeated strings shared."""
+    (event_id, ts, revision, instance_id, mid, n_members, in_window, service, done_ts, trace, runtime,
+     exc_types, exc_messages, frames) = r
+    one = shared.setdefault
+    return Row(
+        event_id, ts, one(revision, revision), one(instance_id, instance_id), messages[mid], n_members,
+        in_window, one(service, service), ts if done_ts == ts else done_ts, trace, one(runtime, runtime),
+        exc_types, exc_messages, frames,
+    )
 
 
 def _own_code_hit(hit: Hit, row: Row, knowledge: Knowledge) -> Hit | None:
@@ -330,7 +358,7 @@ def _own_code_hit(hit: Hit, row: Row, knowledge: Knowledge) -> Hit | None:
     return replace(hit, fields=fields)
 
 
-def _without_companion(con: Any, p: Pattern, rows: list[Row]) -> list[Row]:
+def _without_companion(con: Any, p: Pattern, rows: Iterable[Row]) -> list[Row]:
     """Keep the openers whose expected companion never came in the same scope in time."""
     assert p.absence is not None
     scope_col = {"instance": "instance_id", "revision": "revision", "service": "service"}[p.absence.scope]
@@ -354,7 +382,7 @@ def _without_companion(con: Any, p: Pattern, rows: list[Row]) -> list[Row]:
     return kept
 
 
-def _hits(p: Pattern, rows: list[Row], knowledge: Knowledge) -> Iterator[Hit]:
+def _hits(p: Pattern, rows: Iterable[Row], knowledge: Knowledge) -> Iterator[Hit]:
     """One hit per row (``frames: own``: per row with an own-code frame); the fields and match
     position are worked out once per distinct message (hits of one message share its fields
     mapping, which nothing mutates)."""
@@ -389,6 +417,7 @@ def _hit(p: Pattern, row: Row, fields: dict[str, str], pos: int) -> Hit:
         trace=row.trace,
         pos=pos,
         runtime=row.runtime,
+        members=int(row.n_members),
     )
 
 

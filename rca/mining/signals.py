@@ -7,7 +7,8 @@ templates that began (or jumped) with the incident are ranked by Poisson surpris
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -30,25 +31,31 @@ ACCESS_LOG = r'"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \S+ HTTP/[0-9.]+" [0-
 
 
 
-def candidate_rows(con: Any, explained: Collection[int]) -> list[tuple[Any, ...]]:
-    """Error-like events (window and baseline) that no specific pattern matched.
+# Candidates are fetched a batch at a time, the explained ones dropped as they come, and mined as
+# they arrive: a busy hour brings hundreds of thousands of error-like events, and holding them all
+# as rows first cost more than the mining itself.
+CANDIDATE_BATCH = 10_000
 
-    The explained events are left out in DuckDB (an anti-join on their ids), so a storm that the
-    library explains never travels to Python as text."""
-    return list(
-        con.execute(
-            """
-            SELECT event_id, ts, in_window, message, exc_types, exc_messages, is_traceback
-            FROM events
-            WHERE ts IS NOT NULL AND http_status IS NULL
-              AND (severity_num >= 400 OR is_traceback OR regexp_matches(message, ?))
-              AND NOT regexp_matches(message, ?)
-              AND event_id NOT IN (SELECT unnest(?::BIGINT[]))
-            ORDER BY event_id
-            """,
-            [ERRORISH, ACCESS_LOG, sorted(explained)],
-        ).fetchall()
+
+def candidate_rows(con: Any, explained: Collection[int]) -> Iterator[tuple[Any, ...]]:
+    """Error-like events (window and baseline) that no specific pattern matched, by event id.
+
+    Streams from ``con``: consume it before running another query on the connection.
+    """
+    result = con.execute(
+        """
+        SELECT event_id, ts, in_window, message, exc_types, exc_messages, is_traceback
+        FROM events
+        WHERE ts IS NOT NULL AND http_status IS NULL
+          AND (severity_num >= 400 OR is_traceback OR regexp_matches(message, ?))
+          AND NOT regexp_matches(message, ?)
+        ORDER BY event_id
+        """,
+        [ERRORISH, ACCESS_LOG],
     )
+    skip = explained if isinstance(explained, AbstractSet) else set(explained)
+    while batch := result.fetchmany(CANDIDATE_BATCH):
+        yield from (r for r in batch if int(r[0]) not in skip)
 
 
 def signal_text(message: str, exc_types: list[str] | None, exc_messages: list[str] | None) -> str:
@@ -70,20 +77,19 @@ def unexplained_signals(
     """
     from rca.model import Signal
 
-    rows = candidate_rows(con, explained)
-    if not rows:
-        return []
     miner = TemplateMiner()
     observations: list[tuple[int, float, bool]] = []
     members: dict[int, list[str]] = {}
     first: dict[int, datetime] = {}
-    for _, ts, in_window, message, exc_types, exc_messages, _ in rows:
+    for _, ts, in_window, message, exc_types, exc_messages, _ in candidate_rows(con, explained):
         text = signal_text(str(message), exc_types, exc_messages)
         tid = miner.add(text)
         observations.append((tid, _epoch(ts), bool(in_window)))
         members.setdefault(tid, []).append(text)
         if in_window and (tid not in first or ts < first[tid]):
             first[tid] = ts
+    if not observations:
+        return []
     texts = {t.id: t.text for t in miner.templates()}
     chosen = [item for item in novelty(observations, *_spans(window))
               if item.incident_count and (item.new or item.log_ratio > 1.0)][:top]

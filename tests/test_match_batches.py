@@ -1,0 +1,76 @@
+"""The matcher and the unexplained signals read big results a batch at a time and share repeated
+values (a storm brings a million matches): what they return must not depend on either."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rca import api
+from rca.engine import match
+from rca.library.loader import load_library
+from rca.mining import signals
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ["netra-backend-staging-2025-09-15.json", "search-api-unknown-2025-07-30.json"]
+PATTERNS = load_library().patterns
+
+
+def _events(sample: str) -> Any:
+    """A connection whose `events` hold one sample export, re-joined tracebacks included."""
+    loaded = api.load([str(ROOT / "examples" / sample)])
+    api.build_events(loaded)
+    return loaded.store.con
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_hits_do_not_depend_on_the_batch_size(sample: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows fetched three at a time give the same hits, in the same order, as one batch."""
+    whole = match.match_events(_events(sample), PATTERNS)
+    monkeypatch.setattr(match, "ROW_BATCH", 3)
+    assert match.match_events(_events(sample), PATTERNS) == whole
+    assert len(whole) > 10
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_hit_members_are_the_entries_of_its_event(sample: str) -> None:
+    """`Hit.members` is the event's `n_members` (what the stats count as matched entries)."""
+    con = _events(sample)
+    hits = match.match_events(con, PATTERNS)
+    members = dict(con.execute("SELECT event_id, n_members FROM events").fetchall())
+    assert all(h.members == members[h.event_id] for h in hits)
+    assert any(h.members > 1 for h in hits)  # a re-joined traceback stands for several lines
+
+
+def test_repeated_values_are_one_object_and_survivor_tables_are_dropped() -> None:
+    """Hits on one instance share its name; a done time equal to the start is the start's object;
+    the matcher's temporary tables are gone once it returns."""
+    con = _events(SAMPLES[0])
+    hits = match.match_events(con, PATTERNS)
+    by_value: dict[str, str] = {}
+    for h in hits:
+        if h.instance_id is not None:
+            assert by_value.setdefault(h.instance_id, h.instance_id) is h.instance_id
+        if h.done_ts is not None and h.done_ts == h.ts:
+            assert h.done_ts is h.ts
+    assert len(by_value) >= 1 and len(hits) > len(by_value)
+    left = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert not left & {"survivors", "survivor_messages", "survivor_rows"}
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_signal_candidates_do_not_depend_on_the_batch_size(
+    sample: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Candidates fetched two at a time, explained ones dropped per batch, are the same rows; an
+    explained list and an explained set drop the same events."""
+    con = _events(sample)
+    explained = sorted({h.event_id for h in match.match_events(con, PATTERNS)})
+    everything = list(signals.candidate_rows(con, []))
+    whole = list(signals.candidate_rows(con, set(explained)))
+    monkeypatch.setattr(signals, "CANDIDATE_BATCH", 2)
+    assert list(signals.candidate_rows(con, explained)) == whole
+    assert list(signals.candidate_rows(con, [])) == everything
+    assert len(whole) < len(everything)
