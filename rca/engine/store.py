@@ -21,9 +21,10 @@ import duckdb
 
 from rca.severity import severity_cases
 
-# DuckDB holds most of a big run's memory: 1,200 MB kept the 1M-entry benchmark's peak RSS near 1.3 GB
-# (1,500 MB: 1.55 GB) at about the same CPU; larger inputs spill to the temp directory.
-DEFAULT_MEMORY_LIMIT = "1200MB"
+# DuckDB holds most of a big run's memory; larger inputs spill to the temp directory. Measured
+# (docs/performance.md): at 10M entries 1,000 MB keeps the whole process at 1.87 GB peak RSS
+# (1,200 MB: 2.06 GB) with the same report and CPU within the noise; at 1M, 1.04 GB.
+DEFAULT_MEMORY_LIMIT = "1000MB"
 # One LogEntry is at most 256 KiB (512 KiB for audit logs); a larger line takes the checked
 # Python path, so DuckDB's reader need not reserve buffers for giant objects.
 MAX_OBJECT_BYTES = 16 * 1024 * 1024
