@@ -78,7 +78,7 @@ def test_a_mask_never_matches_a_word_without_its_needs() -> None:
     for path in sorted(loghub.glob("*/*_2k.log")):
         lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
     words = {w for line in lines for w in masking._SPLIT_RE.split(line) if w.strip()}
-    assert len(words) > 5_000
+    assert len(words) > 4_000  # the library alone has about 4,500
     for name, rx in masking._MASKS:
         needs_digit, needs_any = masking._NEEDS[name]
         compiled = re.compile(rx)

@@ -22,7 +22,7 @@ from rca.resources import data_dir
 FILE_NAME = "_knowledge.yaml"
 # libyaml's loader (when PyYAML was built with it) parses about 7x faster than the pure-Python one
 # and gives the same documents; the library's files are read with it too (rca/library/loader.py).
-SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SECTIONS = ("kinds", "runtimes")
 FRAME_ORDERS = ("first", "last")  # values of raised_at and cause_order
 REF_PREFIXES = ("category:", "kind:")
@@ -85,7 +85,7 @@ def _load(root: str) -> Knowledge:
         return Knowledge()
     text = path.read_text(encoding="utf-8")
     try:
-        doc = yaml.load(text, Loader=SAFE_LOADER) or {}  # a safe loader: plain data only
+        doc = yaml.load(text, Loader=SafeLoader) or {}  # a safe loader: plain data only
     except yaml.YAMLError:
         doc = yaml.safe_load(text) or {}  # raises as before, with the pure loader's message
     if not isinstance(doc, dict):

@@ -184,11 +184,11 @@ def _field_path(parts: Iterable[Any]) -> str:
 def _parse_yaml(text: str, path: Path) -> dict[str, Any] | LintProblem:
     """One mapping from YAML text, or the problem that prevents it.
 
-    libyaml's loader (knowledge.SAFE_LOADER) parses; the pure one re-parses a file that fails, so a
+    libyaml's loader (knowledge.SafeLoader) parses; the pure one re-parses a file that fails, so a
     problem reads the same whichever is installed.
     """
     try:
-        doc = yaml.load(text, Loader=knowledge.SAFE_LOADER)  # a safe loader: plain data only
+        doc = yaml.load(text, Loader=knowledge.SafeLoader)  # a safe loader: plain data only
     except yaml.YAMLError:
         return _slow_parse(text, path)
     return _plain(doc, path)
