@@ -247,14 +247,17 @@ def match_events(con: Any, patterns: Sequence[Pattern], knowledge: Knowledge | N
         return []
     groups = _chunks(patterns, GROUP_CHARS)
     matched = _survivors(con, prefilter_chunks(patterns), [group for group, _ in groups])
+    candidates: dict[int, list[str]] = {}
+    for n in range(len(patterns)):
+        flags = [f"g{i}" for i, (_, members) in enumerate(groups) if n in members]
+        if not flags or any(matched[int(flag[1:])] for flag in flags):
+            candidates[n] = flags  # else none of the messages can match it: no regex runs
+    accepted = _matching_messages(con, patterns, candidates)
     messages: dict[int, str] = {}
     shared: dict[str | None, str | None] = {}
     hits: list[Hit] = []
     for n, p in enumerate(patterns):
-        flags = [f"g{i}" for i, (_, members) in enumerate(groups) if n in members]
-        if flags and not any(matched[int(flag[1:])] for flag in flags):
-            continue  # none of the messages can match it: no query
-        mids = _matching_messages(con, p, flags)
+        mids = accepted.get(n)
         if not mids:
             continue
         rows = _rows(con, p, mids, messages, shared)
@@ -294,14 +297,32 @@ def _survivors(con: Any, chunks: list[str], groups: list[str]) -> list[bool]:
     return [bool(v) for v in row] if row else [False] * len(groups)
 
 
-def _matching_messages(con: Any, p: Pattern, flags: list[str]) -> list[int]:
-    """Numbers of the distinct survivor messages that the pattern's regexes accept; ``flags`` are
-    the groups holding the pattern's regexes (none: every message is a candidate)."""
-    where, params = message_where(p)
-    candidates = f"({' OR '.join(flags)}) AND " if flags else ""
-    return [int(mid) for (mid,) in con.execute(
-        f"SELECT mid FROM survivor_messages WHERE {candidates}{where} ORDER BY mid", params
-    ).fetchall()]
+# Patterns whose messages are looked for in one query over `survivor_messages`: one query per
+# pattern cost about 2 ms of fixed overhead each (144 queries, a fifth of a small analysis).
+PATTERNS_PER_QUERY = 64
+
+
+def _matching_messages(
+    con: Any, patterns: Sequence[Pattern], candidates: dict[int, list[str]]
+) -> dict[int, list[int]]:
+    """Per pattern index in ``candidates``: the numbers of the distinct survivor messages its regexes
+    accept, ascending. ``candidates`` maps a pattern to the groups holding its regexes (none: every
+    message is a candidate); a pattern's regexes run only on the messages its groups matched."""
+    todo = sorted(candidates)
+    out: dict[int, list[int]] = {}
+    for start in range(0, len(todo), PATTERNS_PER_QUERY):
+        part = todo[start : start + PATTERNS_PER_QUERY]
+        columns, params = [], []
+        for n in part:
+            where, where_params = message_where(patterns[n])
+            flags = candidates[n]
+            test = f"CASE WHEN {' OR '.join(flags)} THEN {where} ELSE FALSE END" if flags else where
+            columns.append(f"list(mid ORDER BY mid) FILTER (WHERE {test})")
+            params.extend(where_params)
+        row = con.execute(f"SELECT {', '.join(columns)} FROM survivor_messages", params).fetchone()
+        for n, mids in zip(part, row or (), strict=True):
+            out[n] = [int(mid) for mid in mids or ()]
+    return out
 
 
 # Survivor rows are turned into Python a batch at a time: a busy service's storm pattern matches
