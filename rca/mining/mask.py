@@ -112,20 +112,19 @@ _FEATURES: Final[tuple[str, ...]] = tuple(
 )
 
 
-def _applicable(text: str) -> tuple[str, ...]:
-    """Names of the masks whose required characters all occur in ``text``."""
+def _maskable(text: str) -> bool:
+    """Whether some mask's required characters all occur in ``text`` (else no mask can match it)."""
     digit = _DIGIT_RE.search(text) is not None
-    return _names_for(digit, tuple(part in text for part in _FEATURES))
+    return _some_mask_possible(digit, tuple(part in text for part in _FEATURES))
 
 
 @functools.cache
-def _names_for(digit: bool, present: tuple[bool, ...]) -> tuple[str, ...]:
-    """Names of the masks possible given which required characters are present."""
+def _some_mask_possible(digit: bool, present: tuple[bool, ...]) -> bool:
+    """Whether any mask is possible given which required characters are present."""
     found = {part for part, here in zip(_FEATURES, present, strict=True) if here}
-    return tuple(
-        name
-        for name, (needs_digit, needs_any) in _NEEDS.items()
-        if (digit or not needs_digit) and (not needs_any or any(part in found for part in needs_any))
+    return any(
+        (digit or not needs_digit) and (not needs_any or any(part in found for part in needs_any))
+        for needs_digit, needs_any in _NEEDS.values()
     )
 
 
@@ -134,7 +133,7 @@ def _mask_word(word: str) -> str:
     """Mask one whitespace-free word (memoised: most words of a log recur verbatim)."""
     if word.isdigit():
         return "<NUM>"
-    return _ALL_MASKS.sub(_replace, word) if _applicable(word) else word
+    return _ALL_MASKS.sub(_replace, word) if _maskable(word) else word
 
 
 def _join_word_masks(text: str) -> str:
