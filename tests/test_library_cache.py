@@ -61,14 +61,19 @@ def entries() -> list[Path]:
     return sorted(cache.directory().glob("library-*.json"))
 
 
+def only_entry() -> tuple[Path, str]:
+    """The one entry in the cache directory and its key."""
+    [entry] = entries()
+    return entry, entry.name.removeprefix("library-").removesuffix(".json")
+
+
 def test_a_clean_library_is_stored_and_the_next_load_is_built_from_the_entry(tmp_path: Path) -> None:
     """The entry, not the pattern files, is what a second process reads: an entry rewritten with a
     different title (a valid entry, as only rca writes them) shows that title."""
     pack = tmp_path / "pack"
     write(pack)
     first = load(pack)
-    [entry] = entries()
-    key = entry.name.removeprefix("library-").removesuffix(".json")
+    _, key = only_entry()
     rows = cache.read(key)
     assert rows is not None
     assert [(path, area, doc["title"]) for path, area, doc in rows] == [
@@ -124,9 +129,8 @@ def test_a_damaged_entry_is_ignored_and_rewritten(tmp_path: Path, damage: str) -
     pack = tmp_path / "pack"
     write(pack)
     checked = load(pack)
-    [entry] = entries()
+    entry, key = only_entry()
     good = entry.read_bytes()
-    key = entry.name.removeprefix("library-").removesuffix(".json")
     head, _, body = good.partition(b"\n")
     broken = {
         "truncated": good[: len(good) // 2],
@@ -155,8 +159,7 @@ def test_an_entry_that_no_longer_builds_is_checked_again(tmp_path: Path) -> None
     pack = tmp_path / "pack"
     write(pack)
     checked = load(pack)
-    [entry] = entries()
-    key = entry.name.removeprefix("library-").removesuffix(".json")
+    _, key = only_entry()
     rows = cache.read(key)
     assert rows is not None
     cache.write(key, [(path, area, {**doc, "category": "no-such-category"}) for path, area, doc in rows])
