@@ -31,16 +31,17 @@ def pytest_configure(config: pytest.Config) -> None:
     caller chose a directory, each test process gets a fresh one, which the CLIs it starts share."""
     config.addinivalue_line("markers", "slow: an end-to-end run deselected unless --run-slow is given")
     if "RCA_CACHE_DIR" not in os.environ:
-        os.environ["RCA_CACHE_DIR"] = _OWN_CACHE[0] = tempfile.mkdtemp(prefix="rca-test-cache-")
+        os.environ["RCA_CACHE_DIR"] = config.stash[_OWN_CACHE] = tempfile.mkdtemp(prefix="rca-test-cache-")
 
 
-_OWN_CACHE = [""]  # the cache directory this process made (removed at the end), if any
+_OWN_CACHE = pytest.StashKey[str]()  # the cache directory this process made (removed at the end)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Remove the cache directory ``pytest_configure`` made."""
-    if _OWN_CACHE[0]:
-        shutil.rmtree(_OWN_CACHE[0], ignore_errors=True)
+    own = config.stash.get(_OWN_CACHE, None)
+    if own:
+        shutil.rmtree(own, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
