@@ -1,8 +1,9 @@
 """JSON arrays read by DuckDB's typed reader (rca/sources/typed_array.py) stage exactly the rows the
 element-by-element Python reader stages, and anything else is left to the Python reader.
 
-Every comparison loads the same file both ways into real stores and compares the `staged` rows
-(all columns but `line`, which is the element's line for one reader and its ordinal for the other).
+Every comparison loads the same file both ways into real stores and compares the `staged` rows,
+normalised as read (all columns but `line_no`, which is the element's line for the Python reader
+and unset, to be numbered by its ordinal, for the typed one).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def entry(i: int, **fields: Any) -> dict[str, Any]:
 
 
 def staged(store: Store) -> list[tuple[Any, ...]]:
-    return store.con.execute("SELECT * EXCLUDE (line) FROM staged ORDER BY rowid").fetchall()
+    return store.con.execute("SELECT * EXCLUDE (line_no) FROM staged ORDER BY rowid").fetchall()
 
 
 def both_ways(path: Path) -> tuple[int | None, list[tuple[Any, ...]], list[tuple[Any, ...]]]:

@@ -1,8 +1,11 @@
--- Staged LogEntry fields -> one normalised `entries` row. See docs/architecture.md.
--- {rel} is a relation with the columns of rca/engine/store.py's `staged` table (the typed
--- LogEntry fields, jsonPayload `jp` and protoPayload `pp` as JSON) plus `ord` (the entry's
--- ordinal in its source), `entry_id` and `in_window`. Only the payloads are parsed here, and
--- only for the entries that have one.
+-- LogEntry fields as read -> one normalised `entries` row. See docs/architecture.md.
+-- {rel} is a relation with the columns rca/engine/store.py's readers select (`source`, `base`,
+-- the typed LogEntry fields of `_FIELDS`, jsonPayload `jp` and protoPayload `pp` as JSON). The
+-- rows are normalised as they are read, so `staged` is already the `entries` table's shape:
+-- `entry_id` and `in_window` are NULL until `Store.finalise` sets them, `line_no` is NULL where
+-- the reader gave no `_line` (finalise numbers those by their ordinal in the source), and the two
+-- columns after `severity_num` (`staged_base`, `filter_service`) serve finalise and are dropped
+-- by it. Only the payloads are parsed here, and only for the entries that have one.
 WITH x AS (
   SELECT
     *,
@@ -51,9 +54,9 @@ WITH x AS (
   FROM y2
 ), z AS (
   SELECT
-    entry_id,
+    NULL::BIGINT AS entry_id,
     source,
-    coalesce(try_cast(line AS INTEGER), ord::INTEGER) AS line_no,
+    try_cast(line AS INTEGER) AS line_no,
     ts,
     receive_ts,
     CASE WHEN sev_raw IN ('WARN') THEN 'WARNING'
@@ -94,9 +97,11 @@ WITH x AS (
       ''
     ) AS message,
     log_name,
-    CASE WHEN log_name LIKE '%/logs/%'
+    -- url_decode leaves a name without `%` as it is, and most have none: it runs on the others only
+    CASE WHEN NOT contains(log_name, '/logs/') THEN log_name
+         WHEN contains(split_part(log_name, '/logs/', 2), '%')
          THEN url_decode(split_part(log_name, '/logs/', 2))
-         ELSE log_name END AS log_id,
+         ELSE split_part(log_name, '/logs/', 2) END AS log_id,
     resource_type,
     coalesce(project_id, CASE WHEN log_name LIKE 'projects/%' THEN split_part(log_name, '/', 2) END) AS project,
     nullif(coalesce(service_name, job_name, function_name, module_id, container_name), '') AS service,
@@ -117,7 +122,11 @@ WITH x AS (
     database_id,
     coalesce(naive = 'true', false) AS naive_ts,
     coalesce(jp, pp)::VARCHAR AS payload,
-    in_window
+    NULL::BOOLEAN AS in_window,
+    base AS staged_base,
+    nullif(coalesce(service_name, job_name), '') AS filter_service
   FROM y3
 )
-SELECT *, CASE severity {sev_case} ELSE 0 END AS severity_num FROM z
+SELECT * EXCLUDE (staged_base, filter_service), CASE severity {sev_case} ELSE 0 END AS severity_num,
+       staged_base, filter_service
+FROM z

@@ -29,10 +29,12 @@ DEFAULT_MEMORY_LIMIT = "1000MB"
 # Python path, so DuckDB's reader need not reserve buffers for giant objects.
 MAX_OBJECT_BYTES = 16 * 1024 * 1024
 
-# `staged`: the LogEntry fields an analysis reads, one typed row per entry, in source order
-# (`rowid - base + 1` is the entry's ordinal in its source). The whole entry is not kept: the
-# `staging` view re-reads it from the (kept) source files when the Python API asks for it.
-# (column, type, LogEntry path): the order is the table's.
+# The LogEntry fields an analysis reads, as each reader selects them (typed, one row per entry, in
+# source order: `rowid - base + 1` is the entry's ordinal in its source). normalize.sql turns them
+# into an `entries` row as they are read, into the `staged` table, which `finalise` makes `entries`
+# in place. The whole entry is not kept: the `staging` view re-reads it from the (kept) source
+# files when the Python API asks for it.
+# (column, type, LogEntry path): the order is the readers' select list.
 _FIELDS: tuple[tuple[str, str, str], ...] = (
     ("ts", "TIMESTAMP", "$.timestamp"),
     ("receive_ts", "TIMESTAMP", "$.receiveTimestamp"),
@@ -66,11 +68,10 @@ _FIELDS: tuple[tuple[str, str, str], ...] = (
     ("pp", "JSON", "$.protoPayload"),
 )
 STAGED_PATHS = tuple(path for _, _, path in _FIELDS)  # what a reader must stage faithfully
-_STAGED_COLUMNS = "source VARCHAR, base BIGINT, " + ", ".join(f"{c} {t}" for c, t, _ in _FIELDS)
 
 
 def _typed_read(fmt: str) -> str:
-    """INSERT from DuckDB's typed JSON reader: each entry parsed once, only the fields read.
+    """The fields from DuckDB's typed JSON reader: each entry parsed once, only the fields read.
 
     ``fmt`` is read_json's format: ``newline_delimited`` (NDJSON) or ``array`` (one JSON array).
 
@@ -96,14 +97,14 @@ def _typed_read(fmt: str) -> str:
         ref = ".".join(f'"{part}"' for part in path[2:].split("."))
         values.append(_typed(ref, sql_type) + f" AS {column}")
     return (
-        f"INSERT INTO staged SELECT $source, $base, {', '.join(values)} "
+        f"SELECT $source AS source, $base AS base, {', '.join(values)} "
         f"FROM read_json($path, format='{fmt}', maximum_object_size={MAX_OBJECT_BYTES}, "
         f"columns={{{columns}}})"
     )
 
 
 def _objects_read() -> str:
-    """INSERT for any JSON shape: each entry read as a JSON value, then each field by its path."""
+    """The fields of any JSON shape: each entry read as a JSON value, then each field by its path."""
     paths = ", ".join(f"'{path}'" for _, sql_type, path in _FIELDS if sql_type != "JSON")
     values = []
     i = 0
@@ -114,7 +115,7 @@ def _objects_read() -> str:
             i += 1
             values.append(_typed(f"v[{i}]", sql_type) + f" AS {column}")
     return (
-        f"INSERT INTO staged SELECT $source, $base, {', '.join(values)} FROM ("
+        f"SELECT $source AS source, $base AS base, {', '.join(values)} FROM ("
         f"SELECT json AS j, json_extract_string(json, [{paths}]) AS v "
         f"FROM read_json_objects($path, format='newline_delimited', maximum_object_size={MAX_OBJECT_BYTES}))"
     )
@@ -134,13 +135,27 @@ def _typed(ref: str, sql_type: str) -> str:
     )
 
 
+def _no_rows() -> str:
+    """The readers' columns, typed, with no row: what `staged` is created from."""
+    columns = ", ".join(f"NULL::{sql_type} AS {column}" for column, sql_type, _ in _FIELDS)
+    return f"SELECT NULL::VARCHAR AS source, NULL::BIGINT AS base, {columns} WHERE false"
+
+
+def _normalised(rel: str) -> str:
+    """normalize.sql over the reader relation ``rel``: rows in `staged`'s shape."""
+    sql = resources.files("rca.engine").joinpath("normalize.sql").read_text(encoding="utf-8")
+    return sql.format(rel=f"({rel})", sev_case=severity_cases())
+
+
 NDJSON, ARRAY = "newline_delimited", "array"  # read_json formats of the files a store reads
-_TYPED_READ = {fmt: _typed_read(fmt) for fmt in (NDJSON, ARRAY)}
-_OBJECTS_READ = _objects_read()
-
-
-def _normalise_sql() -> str:
-    return resources.files("rca.engine").joinpath("normalize.sql").read_text(encoding="utf-8")
+_TYPED_READ = {fmt: "INSERT INTO staged " + _normalised(_typed_read(fmt)) for fmt in (NDJSON, ARRAY)}
+_OBJECTS_READ = "INSERT INTO staged " + _normalised(_objects_read())
+_CREATE_STAGED = "CREATE TABLE staged AS " + _normalised(_no_rows())
+# finalise's own columns of `staged`, dropped when it becomes `entries`
+_FINALISE_COLUMNS = ("staged_base", "filter_service")
+# When finalise has dropped more than this share of the rows (a day's export analysed for an hour),
+# the kept rows are copied into a compact `entries`: deleted rows would otherwise hold their memory.
+COMPACT_ABOVE = 0.25
 
 
 @dataclass
@@ -156,7 +171,8 @@ class StoreStats:
 
 
 class Store:
-    """A DuckDB connection holding the `staged` entries and, once finalised, `entries`."""
+    """A DuckDB connection holding the `staged` entries, normalised as read, which `finalise`
+    makes the `entries` table."""
 
     def __init__(self) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="rca-")
@@ -166,9 +182,8 @@ class Store:
         # (benchmarks/load.py measures the peak; RCA_MEMORY_LIMIT overrides).
         self.con.execute(f"SET memory_limit='{os.environ.get('RCA_MEMORY_LIMIT', DEFAULT_MEMORY_LIMIT)}'")
         self.con.execute(f"SET temp_directory='{Path(self._tmp.name) / 'spill'}'")
-        self.con.execute(f"CREATE TABLE staged ({_STAGED_COLUMNS})")
+        self.con.execute(_CREATE_STAGED)
         self.stats = StoreStats()
-        self._sql = _normalise_sql()
         self._files: list[tuple[str, str, str]] = []  # (path, source, format) of every file staged
         self._view()
 
@@ -267,20 +282,48 @@ class Store:
         service: str | None,
         baseline_start: datetime | None,
     ) -> None:
-        """Normalise staged entries into `entries`: window, service filter, dedupe, stable ids.
+        """Make the staged rows `entries`: window, service filter, dedupe, stable ids.
 
         Entries in [baseline_start, start) are kept as the baseline (in_window false); entries
-        without a timestamp are kept whatever the window (bare pastes). Filtering, de-duplication
-        and the ids are worked out on a few narrow columns; only the kept entries are normalised,
-        in one pass, into `entries` (in no particular row order: readers order by `entry_id`). The
-        `staged` table is dropped then.
+        without a timestamp are kept whatever the window (bare pastes). The rows were normalised as
+        they were read, so only the ids are worked out here, on a few narrow columns, and written
+        into `staged` in place (an UPDATE of three narrow columns; a copy of the wide rows cost 1.3
+        CPU-s at 1M); the rows not kept are deleted, and `staged` is renamed `entries` (in no
+        particular row order: readers order by `entry_id`). When most rows were dropped the kept
+        ones are copied out instead, so the dropped ones free their memory.
         """
+        kept, kept_params, read, in_windowed, in_kept = self._kept(start, end, service, baseline_start)
+        self._number(kept, kept_params, start)
+        self.con.execute("DELETE FROM staged WHERE entry_id IS NULL")
+        for column in _FINALISE_COLUMNS:
+            self.con.execute(f"ALTER TABLE staged DROP COLUMN {column}")
+        if read and (read - in_kept) / read > COMPACT_ABOVE:
+            self.con.execute("CREATE TABLE entries AS SELECT * FROM staged")
+            self.con.execute("DROP TABLE staged")
+        else:
+            self.con.execute("ALTER TABLE staged RENAME TO entries")
+        entries = self._scalar("SELECT count(*) FROM entries")
+        self.stats.read = read
+        self.stats.outside_window = read - in_windowed
+        self.stats.filtered_service = in_windowed - in_kept if service else 0
+        self.stats.duplicates = in_kept - entries
+        self.stats.naive_timestamps = self._scalar("SELECT count(*) FROM entries WHERE naive_ts")
+
+    def _kept(
+        self,
+        start: datetime | None,
+        end: datetime | None,
+        service: str | None,
+        baseline_start: datetime | None,
+    ) -> tuple[str, list[Any], int, int, int]:
+        """The condition (and its parameters) of the rows kept, with the counts: rows read, in the
+        window (baseline included), and kept."""
         lo = baseline_start or start
         window = ["TRUE"]
         params: list[Any] = []
         if lo is not None:
             # Deploy audit entries are kept however old: "6 revisions deployed today" is context.
-            window.append(f"(ts IS NULL OR ts >= ? OR starts_with({_LOG_ID}, 'cloudaudit.googleapis.com/'))")
+            window.append("(ts IS NULL OR ts >= ? OR starts_with(log_id, 'cloudaudit.googleapis.com/'))")
             params.append(_naive(lo))
         if end is not None:
             window.append("(ts IS NULL OR ts <= ?)")
@@ -289,7 +332,7 @@ class Store:
         kept = windowed
         kept_params = list(params)
         if service:
-            kept += f" AND ({_SERVICE} IS NULL OR {_SERVICE} = ?)"
+            kept += " AND (filter_service IS NULL OR filter_service = ?)"
             kept_params.append(service)
         counts = self.con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE {windowed}), count(*) FILTER (WHERE {kept}) "
@@ -297,16 +340,21 @@ class Store:
             params + kept_params,
         ).fetchone()
         read, in_windowed, in_kept = (int(v) for v in counts) if counts else (0, 0, 0)
+        return kept, kept_params, read, in_windowed, in_kept
+
+    def _number(self, kept: str, kept_params: list[Any], start: datetime | None) -> None:
+        """Set `entry_id`, `in_window` and `line_no` on the kept rows, the first of each duplicate
+        (same log, insertId and time; overlapping exports); the others stay NULL."""
         in_window = "TRUE" if start is None else "(ts IS NULL OR ts >= ?)"
         win_params = [] if start is None else [_naive(start)]
-        # Duplicates (same log, insertId and time; overlapping exports) are rare: the window that
-        # picks the first of each runs only over the keys that occur more than once.
+        # Duplicates are rare: the window that picks the first of each runs only over the keys
+        # that occur more than once.
         self.con.execute(
             f"""
             CREATE TEMP TABLE ids AS
             WITH k AS (
               SELECT rowid AS rid, ts, source, log_name, insert_id, {in_window} AS in_window,
-                     coalesce(try_cast(line AS INTEGER), (rowid - base + 1)::INTEGER) AS line_no
+                     coalesce(line_no, (rowid - staged_base + 1)::INTEGER) AS line_no
               FROM staged WHERE {kept}
             ), dup_keys AS (
               -- grouped on a hash of the key (an integer is cheaper to group than three columns);
@@ -322,29 +370,16 @@ class Store:
               ) WHERE n > 1
             )
             SELECT rid, row_number() OVER (ORDER BY ts NULLS LAST, source, line_no, rid) - 1 AS entry_id,
-                   in_window
+                   in_window, line_no
             FROM k ANTI JOIN dropped USING (rid)
             """,
             win_params + kept_params,
         )
-        rel = (
-            "(SELECT s.*, s.rowid - s.base + 1 AS ord, i.entry_id, i.in_window "
-            "FROM ids i JOIN staged s ON s.rowid = i.rid)"
-        )
-        sev_case = severity_cases()
         self.con.execute(
-            # No ORDER BY: sorting the wide rows cost more than the normalising (1.4 of 4.3 CPU-s at
-            # 1M), and every reader that needs an order asks for one; a test shuffles the rows.
-            f"CREATE TABLE entries AS {self._sql.format(rel=rel, sev_case=sev_case)}"
+            "UPDATE staged SET entry_id = i.entry_id, in_window = i.in_window, line_no = i.line_no "
+            "FROM ids i WHERE staged.rowid = i.rid"
         )
         self.con.execute("DROP TABLE ids")
-        self.con.execute("DROP TABLE staged")  # its memory goes to the analysis; `staging` reads the files
-        entries = self._scalar("SELECT count(*) FROM entries")
-        self.stats.read = read
-        self.stats.outside_window = read - in_windowed
-        self.stats.filtered_service = in_windowed - in_kept if service else 0
-        self.stats.duplicates = in_kept - entries
-        self.stats.naive_timestamps = self._scalar("SELECT count(*) FROM entries WHERE naive_ts")
 
     def set_weights(self, weights: dict[tuple[str, str], float]) -> None:
         """Record that some entries were read as a sample: the entry with (logName, insertId) stands
@@ -369,14 +404,6 @@ class Store:
     def rows(self, sql: str, params: list[Any] | None = None) -> Iterator[tuple[Any, ...]]:
         """Run a query and iterate its rows."""
         yield from self.con.execute(sql, params or []).fetchall()
-
-
-_LOG_ID = (
-    "CASE WHEN log_name LIKE '%/logs/%' THEN url_decode(split_part(log_name, '/logs/', 2)) ELSE log_name END"
-)
-
-
-_SERVICE = "nullif(coalesce(service_name, job_name), '')"
 
 
 def _literal(text: str) -> str:
