@@ -16,7 +16,8 @@ WITH x AS (
     ]) AS jv,
     json_extract_string(pp, [
       '$.methodName', '$.authenticationInfo.principalEmail', '$.status.message'
-    ]) AS pv
+    ]) AS pv,
+    split_part(log_name, '/logs/', 2) AS log_tail
   FROM {rel}
 ), y AS (
   SELECT
@@ -99,9 +100,8 @@ WITH x AS (
     log_name,
     -- url_decode leaves a name without `%` as it is, and most have none: it runs on the others only
     CASE WHEN NOT contains(log_name, '/logs/') THEN log_name
-         WHEN contains(split_part(log_name, '/logs/', 2), '%')
-         THEN url_decode(split_part(log_name, '/logs/', 2))
-         ELSE split_part(log_name, '/logs/', 2) END AS log_id,
+         WHEN contains(log_tail, '%') THEN url_decode(log_tail)
+         ELSE log_tail END AS log_id,
     resource_type,
     coalesce(project_id, CASE WHEN log_name LIKE 'projects/%' THEN split_part(log_name, '/', 2) END) AS project,
     nullif(coalesce(service_name, job_name, function_name, module_id, container_name), '') AS service,
