@@ -339,7 +339,7 @@ class Row(NamedTuple):
     tuple is built about three times faster than a frozen dataclass)."""
 
     entry_id: int
-    key: tuple[object, ...]
+    key: int  # the stream's number
     pos: int
     linked: bool  # close enough in time / line to the previous row of its stream
     gap_us: int | None

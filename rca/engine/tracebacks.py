@@ -53,46 +53,53 @@ class _Event:
 
 # Stream order is time order; lines with equal times keep file order, read backwards when the
 # file runs newest first (gcloud exports do), told by the sign of corr(line_no, ts) per source.
-# The windows run over narrow columns, and only in streams with a traceback-looking row; the
-# message text joins back for the candidates alone.
+# Each stream with a traceback-looking row gets a number (`sid`, in the order of its key), and the
+# windows partition on that integer: sorting a million rows on the four key strings (a source
+# is a long file path, compared in full on every tie) cost four times the rest of the query.
+# The regex runs once, in `k`; the message text joins back for the candidates alone.
 _CANDIDATES_SQL = f"""
-WITH d AS (
+WITH k AS MATERIALIZED (
+  SELECT entry_id, source, log_id, instance_id, revision, ts, line_no,
+         regexp_matches(message, $re) AS strong
+  FROM entries
+), d AS (
   SELECT source, CASE WHEN corr(line_no::DOUBLE, epoch_us(ts)::DOUBLE) < 0 THEN -1 ELSE 1 END AS dir
-  FROM entries GROUP BY source
-), k AS (
-  SELECT entry_id, source, log_id, instance_id, revision, ts, line_no * dir AS seq,
-         regexp_matches(message, $re) AS strong,
-         log_id LIKE 'local/%' AS text_source
-  FROM entries JOIN d USING (source)
+  FROM k GROUP BY source
 ), s AS (
-  SELECT source, log_id, instance_id, revision FROM k GROUP BY ALL HAVING bool_or(strong)
+  SELECT source, log_id, instance_id, revision,
+         row_number() OVER (ORDER BY source, log_id, instance_id NULLS FIRST, revision NULLS FIRST) AS sid
+  FROM k GROUP BY source, log_id, instance_id, revision HAVING bool_or(strong)
 ), w AS (
-  SELECT k.*,
+  SELECT k.entry_id, s.sid, k.ts, k.line_no * d.dir AS seq, k.strong, k.log_id LIKE 'local/%' AS text_source
+  FROM k JOIN d USING (source) JOIN s ON k.source IS NOT DISTINCT FROM s.source
+    AND k.log_id IS NOT DISTINCT FROM s.log_id AND k.instance_id IS NOT DISTINCT FROM s.instance_id
+    AND k.revision IS NOT DISTINCT FROM s.revision
+), x AS (
+  SELECT w.*,
     row_number() OVER p AS pos,
     epoch_us(ts) - lag(epoch_us(ts)) OVER p AS gap_us,
     seq - lag(seq) OVER p AS line_gap,
     lag(entry_id) OVER p IS NOT NULL AND lag(ts IS NULL) OVER p = (ts IS NULL) AS has_prev,
     max(strong::INTEGER) OVER (
-      PARTITION BY source, log_id, instance_id, revision ORDER BY ts NULLS LAST, seq, entry_id
+      PARTITION BY sid ORDER BY ts NULLS LAST, seq, entry_id
       ROWS BETWEEN {CONTEXT_AFTER} PRECEDING AND {CONTEXT_BEFORE} FOLLOWING) AS near
-  FROM k SEMI JOIN s ON k.source IS NOT DISTINCT FROM s.source AND k.log_id IS NOT DISTINCT FROM s.log_id
-    AND k.instance_id IS NOT DISTINCT FROM s.instance_id AND k.revision IS NOT DISTINCT FROM s.revision
-  WINDOW p AS (PARTITION BY source, log_id, instance_id, revision ORDER BY ts NULLS LAST, seq, entry_id)
+  FROM w
+  WINDOW p AS (PARTITION BY sid ORDER BY ts NULLS LAST, seq, entry_id)
 ), c AS (
-  SELECT entry_id, source, log_id, instance_id, revision, pos, ts, seq,
-         has_prev AND CASE
+  SELECT entry_id, sid, pos, ts, seq,
+         coalesce(has_prev AND CASE
            WHEN ts IS NULL OR text_source THEN line_gap BETWEEN 1 AND {MAX_TEXT_LINE_GAP}
                 AND coalesce(gap_us BETWEEN 0 AND {MAX_GAP_US}, TRUE)
-           ELSE gap_us BETWEEN 0 AND {MAX_GAP_US} END AS linked,
+           ELSE gap_us BETWEEN 0 AND {MAX_GAP_US} END, FALSE) AS linked,
          CASE WHEN text_source THEN 0 ELSE gap_us END AS gap_us
-  FROM w WHERE near = 1
+  FROM x WHERE near = 1
 )
-SELECT c.entry_id, c.source, c.log_id, c.instance_id, c.revision, c.pos, c.linked, c.gap_us,
-       e.severity_num, e.message
+SELECT c.entry_id, c.sid, c.pos, c.linked, c.gap_us, coalesce(e.severity_num, 0), coalesce(e.message, '')
 FROM c JOIN entries e ON e.entry_id = c.entry_id
-ORDER BY c.source, c.log_id, c.instance_id NULLS FIRST, c.revision NULLS FIRST, c.ts NULLS LAST, c.seq,
-         c.entry_id
+ORDER BY c.sid, c.ts NULLS LAST, c.seq, c.entry_id
 """
+# The columns come in the order and types of `Row` (BIGINT as int, BOOLEAN as bool, NULLs
+# replaced), so a fetched tuple becomes a Row without a per-field copy.
 
 
 _BATCH = 10_000  # candidate rows fetched at a time
@@ -108,18 +115,13 @@ class _Counted:
 def _candidates(con: duckdb.DuckDBPyConnection, seen: _Counted) -> Iterator[Row]:
     """The rows that may belong to a traceback, ordered by stream, then as printed.
 
-    Fetched in batches, and each stream's key is one shared tuple: a storm at ten million entries
-    brings over a million candidates, which as one list of rows with their own key strings held
-    hundreds of megabytes at the run's peak.
+    Fetched in batches: a storm at ten million entries brings over a million candidates, which
+    as one list of rows held hundreds of megabytes at the run's peak.
     """
     cursor = con.execute(_CANDIDATES_SQL, {"re": CANDIDATE_RE2})
-    keys: dict[tuple[object, ...], tuple[object, ...]] = {}
     while batch := cursor.fetchmany(_BATCH):
         seen.rows += len(batch)
-        for r in batch:
-            key = (r[1], r[2], r[3], r[4])
-            # The columns come typed from DuckDB (BIGINT as int); only NULLs need a default.
-            yield Row(r[0], keys.setdefault(key, key), r[5], bool(r[6]), r[7], r[8] or 0, r[9] or "")
+        yield from map(Row._make, batch)
 
 
 def _events(rows: Iterable[Row]) -> Iterator[_Event]:
