@@ -19,7 +19,15 @@ from itertools import groupby
 
 import duckdb
 
-from rca.engine.traceback_grammar import CANDIDATE_RE2, Group, ParsedTraceback, Row, parse_traceback, scan
+from rca.engine.traceback_grammar import (
+    CANDIDATE_RE2,
+    START_RE2,
+    Group,
+    ParsedTraceback,
+    Row,
+    parse_traceback,
+    scan,
+)
 
 MAX_GAP_US = 2_000_000  # consecutive lines of one traceback: at most 2 s apart
 MAX_TEXT_LINE_GAP = 25  # text sources: blank lines the reader dropped, lines of interleaved streams
@@ -56,7 +64,18 @@ class _Event:
 # Each stream with a traceback-looking row gets a number (`sid`, in the order of its key), and the
 # windows partition on that integer: sorting a million rows on the four key strings (a source
 # is a long file path, compared in full on every tie) cost four times the rest of the query.
-# The regex runs once, in `k`; the message text joins back for the candidates alone.
+# The regex runs once, in `k`; the message text joins back for the candidates alone. Candidates
+# form islands (runs of adjacent rows, `island` constant along one); the scan never carries a
+# traceback across a gap, so an island without a row where one can start (START_RE2) yields
+# nothing and stays in DuckDB: at a million entries most candidates are lone error lines and
+# their neighbours, and fetching them into Python cost more than finding them.
+# A row is near a strong one when one lies within CONTEXT_AFTER rows before it or CONTEXT_BEFORE
+# after it: lag/lead ride on the sort the other windows share (a sliding max re-sorted the rows).
+_NEAR = " OR ".join(
+    ["strong"]
+    + [f"lag(strong, {i}, false) OVER p" for i in range(1, CONTEXT_AFTER + 1)]
+    + [f"lead(strong, {i}, false) OVER p" for i in range(1, CONTEXT_BEFORE + 1)]
+)
 _CANDIDATES_SQL = f"""
 WITH k AS MATERIALIZED (
   SELECT entry_id, source, log_id, instance_id, revision, ts, line_no,
@@ -66,37 +85,45 @@ WITH k AS MATERIALIZED (
   SELECT source, CASE WHEN corr(line_no::DOUBLE, epoch_us(ts)::DOUBLE) < 0 THEN -1 ELSE 1 END AS dir
   FROM k GROUP BY source
 ), s AS (
-  SELECT source, log_id, instance_id, revision,
+  SELECT source, log_id, instance_id, revision FROM k
+  GROUP BY source, log_id, instance_id, revision HAVING bool_or(strong)
+), n AS (
+  SELECT s.*, d.dir, s.log_id LIKE 'local/%' AS text_source,
          row_number() OVER (ORDER BY source, log_id, instance_id NULLS FIRST, revision NULLS FIRST) AS sid
-  FROM k GROUP BY source, log_id, instance_id, revision HAVING bool_or(strong)
+  FROM s JOIN d USING (source)
 ), w AS (
-  SELECT k.entry_id, s.sid, k.ts, k.line_no * d.dir AS seq, k.strong, k.log_id LIKE 'local/%' AS text_source
-  FROM k JOIN d USING (source) JOIN s ON k.source IS NOT DISTINCT FROM s.source
-    AND k.log_id IS NOT DISTINCT FROM s.log_id AND k.instance_id IS NOT DISTINCT FROM s.instance_id
-    AND k.revision IS NOT DISTINCT FROM s.revision
+  SELECT k.entry_id, n.sid, k.ts, k.line_no * n.dir AS seq, k.strong, n.text_source
+  FROM k JOIN n ON k.source IS NOT DISTINCT FROM n.source
+    AND k.log_id IS NOT DISTINCT FROM n.log_id AND k.instance_id IS NOT DISTINCT FROM n.instance_id
+    AND k.revision IS NOT DISTINCT FROM n.revision
 ), x AS (
   SELECT w.*,
     row_number() OVER p AS pos,
     epoch_us(ts) - lag(epoch_us(ts)) OVER p AS gap_us,
     seq - lag(seq) OVER p AS line_gap,
     lag(entry_id) OVER p IS NOT NULL AND lag(ts IS NULL) OVER p = (ts IS NULL) AS has_prev,
-    max(strong::INTEGER) OVER (
-      PARTITION BY sid ORDER BY ts NULLS LAST, seq, entry_id
-      ROWS BETWEEN {CONTEXT_AFTER} PRECEDING AND {CONTEXT_BEFORE} FOLLOWING) AS near
+    {_NEAR} AS near
   FROM w
   WINDOW p AS (PARTITION BY sid ORDER BY ts NULLS LAST, seq, entry_id)
 ), c AS (
-  SELECT entry_id, sid, pos, ts, seq,
+  SELECT entry_id, sid, pos,
          coalesce(has_prev AND CASE
            WHEN ts IS NULL OR text_source THEN line_gap BETWEEN 1 AND {MAX_TEXT_LINE_GAP}
                 AND coalesce(gap_us BETWEEN 0 AND {MAX_GAP_US}, TRUE)
            ELSE gap_us BETWEEN 0 AND {MAX_GAP_US} END, FALSE) AS linked,
-         CASE WHEN text_source THEN 0 ELSE gap_us END AS gap_us
-  FROM x WHERE near = 1
+         CASE WHEN text_source THEN 0 ELSE gap_us END AS gap_us,
+         pos - row_number() OVER (PARTITION BY sid ORDER BY pos) AS island
+  FROM x WHERE near
+), m AS MATERIALIZED (
+  SELECT c.entry_id, c.sid, c.pos, c.linked, c.gap_us, c.island,
+         coalesce(e.severity_num, 0) AS severity_num, coalesce(e.message, '') AS message
+  FROM c JOIN entries e ON e.entry_id = c.entry_id
+), kept AS (
+  SELECT sid, island FROM m GROUP BY sid, island HAVING bool_or(regexp_matches(message, $start))
 )
-SELECT c.entry_id, c.sid, c.pos, c.linked, c.gap_us, coalesce(e.severity_num, 0), coalesce(e.message, '')
-FROM c JOIN entries e ON e.entry_id = c.entry_id
-ORDER BY c.sid, c.ts NULLS LAST, c.seq, c.entry_id
+SELECT entry_id, sid, pos, linked, gap_us, severity_num, message
+FROM m SEMI JOIN kept USING (sid, island)
+ORDER BY sid, pos
 """
 # The columns come in the order and types of `Row` (BIGINT as int, BOOLEAN as bool, NULLs
 # replaced), so a fetched tuple becomes a Row without a per-field copy.
@@ -118,7 +145,7 @@ def _candidates(con: duckdb.DuckDBPyConnection, seen: _Counted) -> Iterator[Row]
     Fetched in batches: a storm at ten million entries brings over a million candidates, which
     as one list of rows held hundreds of megabytes at the run's peak.
     """
-    cursor = con.execute(_CANDIDATES_SQL, {"re": CANDIDATE_RE2})
+    cursor = con.execute(_CANDIDATES_SQL, {"re": CANDIDATE_RE2, "start": START_RE2})
     while batch := cursor.fetchmany(_BATCH):
         seen.rows += len(batch)
         yield from map(Row._make, batch)
