@@ -12,10 +12,10 @@ entries never leave DuckDB.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
+from typing import Any
 
 import duckdb
 
@@ -175,10 +175,15 @@ def _joined(group: Group) -> _Event:
     return _Event(tuple(row.entry_id for row in group.rows), text, parsed)
 
 
-_TB_EVENT_TYPE = (
-    "STRUCT(event_id BIGINT, message VARCHAR, member_ids BIGINT[], exc_types VARCHAR[], "
-    "exc_messages VARCHAR[], frames VARCHAR[], runtime VARCHAR)[]"
-)
+# The mapping table's columns, each sent as one list parameter (a column of tracebacks is small;
+# lists convert in DuckDB's C++ without pandas, per-row inserts or a JSON text to parse).
+_TB_EVENTS_SQL = """
+CREATE OR REPLACE TEMP TABLE tb_events AS
+SELECT unnest($event_id::BIGINT[]) AS event_id, unnest($message::VARCHAR[]) AS message,
+       unnest($member_ids::BIGINT[][]) AS member_ids, unnest($exc_types::VARCHAR[][]) AS exc_types,
+       unnest($exc_messages::VARCHAR[][]) AS exc_messages, unnest($frames::VARCHAR[][]) AS frames,
+       unnest($runtime::VARCHAR[]) AS runtime
+"""
 
 # `events` is a view: `entries` with each traceback's members folded into its first one. No
 # second copy of the wide table is made; readers that need an order ask for it (ORDER BY).
@@ -199,29 +204,24 @@ WHERE e.entry_id NOT IN (SELECT entry_id FROM tb_absorbed)
 """
 
 
-def _event_json(event: _Event) -> dict[str, object]:
-    parsed = event.parsed
+def _columns(events: Sequence[_Event]) -> dict[str, list[Any]]:
+    """The parameters of _TB_EVENTS_SQL: one list per column of `tb_events`."""
     return {
-        "event_id": event.member_ids[0], "message": event.message, "member_ids": list(event.member_ids),
-        "exc_types": parsed.exc_types, "exc_messages": parsed.exc_messages, "frames": list(parsed.frames),
-        "runtime": parsed.runtime,
-    }  # fmt: skip
+        "event_id": [e.member_ids[0] for e in events],
+        "message": [e.message for e in events],
+        "member_ids": [list(e.member_ids) for e in events],
+        "exc_types": [e.parsed.exc_types for e in events],
+        "exc_messages": [e.parsed.exc_messages for e in events],
+        "frames": [list(e.parsed.frames) for e in events],
+        "runtime": [e.parsed.runtime for e in events],
+    }
 
 
 def build_events(con: duckdb.DuckDBPyConnection) -> EventStats:
-    """Create the `events` view over `entries`: one row per entry, each traceback's lines as one row.
-
-    The mapping table travels to DuckDB as one JSON parameter: tracebacks are few, and this
-    keeps pandas and per-row inserts out of the way.
-    """
+    """Create the `events` view over `entries`: one row per entry, each traceback's lines as one row."""
     seen = _Counted()
     events = list(_events(_candidates(con, seen)))
-    payload = json.dumps([_event_json(event) for event in events], ensure_ascii=False)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE tb_events AS "
-        f"SELECT unnest(CAST($p AS JSON)::{_TB_EVENT_TYPE}, recursive := true)",
-        {"p": payload},
-    )
+    con.execute(_TB_EVENTS_SQL, _columns(events))
     con.execute(
         "CREATE OR REPLACE TEMP TABLE tb_absorbed AS SELECT id AS entry_id "
         "FROM (SELECT event_id, unnest(member_ids) AS id FROM tb_events) WHERE id <> event_id"
@@ -231,7 +231,8 @@ def build_events(con: duckdb.DuckDBPyConnection) -> EventStats:
 
 
 def _stats(con: duckdb.DuckDBPyConnection, events: Sequence[_Event], candidates: int) -> EventStats:
-    row = con.execute("SELECT count(*) FROM events").fetchone()
+    # The rows of `events`, counted without the view's join to the tracebacks it does not need.
+    row = con.execute("SELECT count(*) FROM entries ANTI JOIN tb_absorbed USING (entry_id)").fetchone()
     by_runtime: dict[str, int] = {}
     for event in events:
         by_runtime[event.parsed.runtime] = by_runtime.get(event.parsed.runtime, 0) + 1
