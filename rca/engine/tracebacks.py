@@ -61,16 +61,17 @@ class _Event:
 
 # Stream order is time order; lines with equal times keep file order, read backwards when the
 # file runs newest first (gcloud exports do), told by the sign of corr(line_no, ts) per source.
-# Each stream with a traceback-looking row gets a number (`sid`, in the order of its key), and the
-# windows partition on that integer: sorting a million rows on the four key strings (a source
-# is a long file path, compared in full on every tie) cost four times the rest of the query.
-# The regex runs once, in `k`; the message text joins back for the candidates alone. Candidates
-# form islands (runs of adjacent rows, `island` constant along one); the scan never carries a
-# traceback across a gap, so an island without a row where one can start (START_RE2) yields
-# nothing and stays in DuckDB: at a million entries most candidates are lone error lines and
-# their neighbours, and fetching them into Python cost more than finding them.
-# A row is near a strong one when one lies within CONTEXT_AFTER rows before it or CONTEXT_BEFORE
-# after it: lag/lead ride on the sort the other windows share (a sliding max re-sorted the rows).
+# - The regex runs once, into a narrow `k` (entry_id, strong); no copy of the key strings is made.
+# - Each stream with a traceback-looking row gets a number (`sid`, in the order of its key), and
+#   the windows partition on that integer: sorting a million rows on the four key strings (a
+#   source is a long file path, compared in full on every tie) cost more than the rest together.
+# - A row is near a strong one when one lies within CONTEXT_AFTER rows before it or CONTEXT_BEFORE
+#   after it: lag/lead ride on the sort the other windows share (a sliding max sorted again).
+# - Candidates form islands (runs of adjacent rows, `island` constant along one). The scan never
+#   carries a traceback across a gap, so an island without a row where one can start (START_RE2)
+#   yields nothing and stays in DuckDB: in a storm most candidates are lone error lines and their
+#   neighbours, and fetching them into Python cost more than finding them.
+# - The message text joins back for the candidates alone.
 _NEAR = " OR ".join(
     ["strong"]
     + [f"lag(strong, {i}, false) OVER p" for i in range(1, CONTEXT_AFTER + 1)]
@@ -78,24 +79,23 @@ _NEAR = " OR ".join(
 )
 _CANDIDATES_SQL = f"""
 WITH k AS MATERIALIZED (
-  SELECT entry_id, source, log_id, instance_id, revision, ts, line_no,
-         regexp_matches(message, $re) AS strong
-  FROM entries
+  SELECT entry_id, regexp_matches(message, $re) AS strong FROM entries
 ), d AS (
   SELECT source, CASE WHEN corr(line_no::DOUBLE, epoch_us(ts)::DOUBLE) < 0 THEN -1 ELSE 1 END AS dir
-  FROM k GROUP BY source
+  FROM entries GROUP BY source
 ), s AS (
-  SELECT source, log_id, instance_id, revision FROM k
-  GROUP BY source, log_id, instance_id, revision HAVING bool_or(strong)
+  SELECT DISTINCT source, log_id, instance_id, revision
+  FROM entries SEMI JOIN (SELECT entry_id FROM k WHERE strong) USING (entry_id)
 ), n AS (
   SELECT s.*, d.dir, s.log_id LIKE 'local/%' AS text_source,
          row_number() OVER (ORDER BY source, log_id, instance_id NULLS FIRST, revision NULLS FIRST) AS sid
   FROM s JOIN d USING (source)
 ), w AS (
-  SELECT k.entry_id, n.sid, k.ts, k.line_no * n.dir AS seq, k.strong, n.text_source
-  FROM k JOIN n ON k.source IS NOT DISTINCT FROM n.source
-    AND k.log_id IS NOT DISTINCT FROM n.log_id AND k.instance_id IS NOT DISTINCT FROM n.instance_id
-    AND k.revision IS NOT DISTINCT FROM n.revision
+  SELECT e.entry_id, n.sid, e.ts, e.line_no * n.dir AS seq, k.strong, n.text_source
+  FROM entries e JOIN n ON e.source IS NOT DISTINCT FROM n.source
+    AND e.log_id IS NOT DISTINCT FROM n.log_id AND e.instance_id IS NOT DISTINCT FROM n.instance_id
+    AND e.revision IS NOT DISTINCT FROM n.revision
+  JOIN k ON k.entry_id = e.entry_id
 ), x AS (
   SELECT w.*,
     row_number() OVER p AS pos,
