@@ -4,10 +4,10 @@ Cloud Run writes one log entry per stderr line and text readers one entry per li
 Python traceback arrives as twenty entries. This module puts them back together.
 
 Why the work is split between SQL and Python: a regex and a window in DuckDB pick the few
-*candidate* rows (traceback-looking lines and their neighbours, in the same stream); only those
-become Python objects and go through the grammar scan of rca/engine/traceback_grammar.py;
-`events` is then a view in SQL: `entries` joined to a small mapping table. A million ordinary
-entries never leave DuckDB.
+*candidate* rows (traceback-looking lines and their neighbours, in the same stream, in runs where
+a traceback can start); only those become Python objects and go through the grammar scan of
+rca/engine/traceback_grammar.py; `events` is then a view in SQL: `entries` joined to a small
+mapping table. A million ordinary entries never leave DuckDB.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from rca.engine.traceback_grammar import (
 MAX_GAP_US = 2_000_000  # consecutive lines of one traceback: at most 2 s apart
 MAX_TEXT_LINE_GAP = 25  # text sources: blank lines the reader dropped, lines of interleaved streams
 CONTEXT_BEFORE, CONTEXT_AFTER = 2, 4  # neighbours of traceback-looking rows that the scan also sees
-# Which rows look like a traceback line (CANDIDATE_RE2, run in DuckDB) is the grammar's to say:
-# rca/engine/traceback_grammar.py.
+# Which rows look like a traceback line (CANDIDATE_RE2) and where one can start (START_RE2), both
+# run in DuckDB, is the grammar's to say: rca/engine/traceback_grammar.py.
 
 # ---------------------------------------------------------------- the events table
 
