@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from rca.engine.store import Store
-from rca.engine.traceback_grammar import parse_python_traceback, parse_traceback
+from rca.engine.traceback_grammar import START_RE2, Row, _start, parse_python_traceback, parse_traceback
 from rca.engine.tracebacks import EventStats, build_events
 from rca.sources.text import read_text_entries
 
@@ -371,6 +371,55 @@ def test_only_candidate_rows_reach_python() -> None:
     assert (1, len(traceback) - 1) == (stats.rejoined, stats.absorbed)
     assert stats.candidates <= len(traceback) + 6
     assert stats.events == 50_001
+
+
+def test_lone_error_lines_stay_in_duckdb() -> None:
+    """Error lines with no traceback near them (and their neighbours) never reach the Python scan;
+    a traceback among them still does, whole."""
+    traceback = _lines("consecutive.txt")[1:9]
+    rows = [(f"GET /api/items/{i} 200", i * 1000) for i in range(20_000)]
+    for i in range(1_000, 20_000, 1_000):
+        rows[i] = ("sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached", i * 1000)
+    rows[10_500:10_500] = [(line, 10_499_500 + 10 * k) for k, line in enumerate(traceback)]
+    stats = build_events(_synthetic(rows))
+    assert (1, len(traceback) - 1) == (stats.rejoined, stats.absorbed)
+    assert stats.candidates <= len(traceback) + 6
+
+
+@pytest.mark.parametrize("space", [" ", "\t", "\u00a0", "\u2003", "\x1f"])
+def test_traceback_starting_at_a_frame_indented_with_any_whitespace_rejoins(space: str) -> None:
+    """A frame line is a place a traceback starts whatever whitespace Python's `\\s` sees before it,
+    so its run of rows reaches the scan even when no ASCII-indented line is near."""
+    lines = [
+        f'{space}File "/app/orders/db.py", line 88, in get_order',
+        f"{space}{space}raise ValueError(order_id)",
+        "ValueError: 42",
+    ]
+    rows = [(f"GET /api/items/{i} 200", i * 1000) for i in range(40)]
+    rows[20:20] = [(line, 19_500 + 10 * k) for k, line in enumerate(lines)]
+    con = _synthetic(rows)
+    stats = build_events(con)
+    assert (stats.rejoined, stats.absorbed) == (1, 2)
+    row = con.execute("SELECT message, runtime FROM events WHERE is_traceback").fetchone()
+    assert row == ("\n".join(lines), "python")
+
+
+def test_every_line_a_traceback_can_start_at_matches_the_start_prefilter() -> None:
+    """START_RE2 (DuckDB drops runs of rows without a match) accepts each fixture line that the scan
+    would start a traceback at, and each line holding a whole one."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(DATA.iterdir()) if p.suffix in {".txt", ".log"}]
+    lines = sorted({line for text in texts for line in text.splitlines()} | {"a\nb", "x\n"})
+    nxt = Row(1, 0, 2, True, 0, 0, "    at main (/app/index.js:3:9)")
+    starts = [
+        line
+        for line in lines
+        if "\n" in line or _start(Row(0, 0, 1, True, 0, 0, line), None, False, nxt) is not None
+    ]
+    found = duckdb.execute(
+        "SELECT list(line ORDER BY line) FROM unnest($l) t(line) WHERE regexp_matches(line, $re)",
+        {"l": starts, "re": START_RE2},
+    ).fetchone()
+    assert len(starts) > 20 and found is not None and found[0] == starts
 
 
 # ---------------------------------------------------------------- parse_python_traceback

@@ -79,6 +79,25 @@ CANDIDATE_RE2 = "|".join(
 )  # fmt: skip
 """Lines (RE2, searched) that may belong to a traceback: DuckDB keeps only these for the scan."""
 
+_PY_SPACE_RE2 = r"[\s\v\x{1c}-\x{1f}\x{85}\pZ]"
+r"""Python's `\s` (what str.isspace() accepts) in RE2, whose own `\s` is ASCII only."""
+
+START_RE2 = "|".join(
+    (
+        r"Traceback \(most recent call last\):",  # _PY_HEAD
+        rf'^{_PY_SPACE_RE2}*File "',  # _PY_FRAME
+        rf"^{_PY_SPACE_RE2}*at ",  # _JAVA_AT, _NODE_AT
+        r'^Exception in thread "',  # _JAVA_HEAD
+        _GO_HEAD.pattern,
+        r"^(?:/\S+\.[cm]?[jt]s|node:internal/\S+):",  # _NODE_PRELUDE without its line number
+        r"\n",  # a multi-line entry may hold a whole traceback
+    )
+)
+"""Lines (RE2, searched) where `scan` may start a traceback, or that may hold a whole one: a run
+of adjacent candidate rows with none of them yields no event, and DuckDB drops it before the scan.
+Each alternative is a prefix of the rule it stands for in `_start`, so it accepts every line that
+rule accepts (RE2 and Python differ on `$` and on non-ASCII digits; prefixes avoid both)."""
+
 TRACEBACK_LINE_RE = (
     r"^(Traceback \(most recent call last\):"
     r'|  File "'
@@ -339,7 +358,7 @@ class Row(NamedTuple):
     tuple is built about three times faster than a frozen dataclass)."""
 
     entry_id: int
-    key: tuple[object, ...]
+    key: int  # the stream's number
     pos: int
     linked: bool  # close enough in time / line to the previous row of its stream
     gap_us: int | None

@@ -4,28 +4,36 @@ Cloud Run writes one log entry per stderr line and text readers one entry per li
 Python traceback arrives as twenty entries. This module puts them back together.
 
 Why the work is split between SQL and Python: a regex and a window in DuckDB pick the few
-*candidate* rows (traceback-looking lines and their neighbours, in the same stream); only those
-become Python objects and go through the grammar scan of rca/engine/traceback_grammar.py;
-`events` is then a view in SQL: `entries` joined to a small mapping table. A million ordinary
-entries never leave DuckDB.
+*candidate* rows (traceback-looking lines and their neighbours, in the same stream, in runs where
+a traceback can start); only those become Python objects and go through the grammar scan of
+rca/engine/traceback_grammar.py; `events` is then a view in SQL: `entries` joined to a small
+mapping table. A million ordinary entries never leave DuckDB.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
+from typing import Any
 
 import duckdb
 
-from rca.engine.traceback_grammar import CANDIDATE_RE2, Group, ParsedTraceback, Row, parse_traceback, scan
+from rca.engine.traceback_grammar import (
+    CANDIDATE_RE2,
+    START_RE2,
+    Group,
+    ParsedTraceback,
+    Row,
+    parse_traceback,
+    scan,
+)
 
 MAX_GAP_US = 2_000_000  # consecutive lines of one traceback: at most 2 s apart
 MAX_TEXT_LINE_GAP = 25  # text sources: blank lines the reader dropped, lines of interleaved streams
 CONTEXT_BEFORE, CONTEXT_AFTER = 2, 4  # neighbours of traceback-looking rows that the scan also sees
-# Which rows look like a traceback line (CANDIDATE_RE2, run in DuckDB) is the grammar's to say:
-# rca/engine/traceback_grammar.py.
+# Which rows look like a traceback line (CANDIDATE_RE2) and where one can start (START_RE2), both
+# run in DuckDB, is the grammar's to say: rca/engine/traceback_grammar.py.
 
 # ---------------------------------------------------------------- the events table
 
@@ -53,46 +61,72 @@ class _Event:
 
 # Stream order is time order; lines with equal times keep file order, read backwards when the
 # file runs newest first (gcloud exports do), told by the sign of corr(line_no, ts) per source.
-# The windows run over narrow columns, and only in streams with a traceback-looking row; the
-# message text joins back for the candidates alone.
+# - The regex runs once, into a narrow `k` (entry_id, strong); no copy of the key strings is made.
+# - Each stream with a traceback-looking row gets a number (`sid`, in the order of its key), and
+#   the windows partition on that integer: sorting a million rows on the four key strings (a
+#   source is a long file path, compared in full on every tie) cost more than the rest together.
+# - A row is near a strong one when one lies within CONTEXT_AFTER rows before it or CONTEXT_BEFORE
+#   after it: lag/lead ride on the sort the other windows share (a sliding max sorted again).
+# - Candidates form islands (runs of adjacent rows, `island` constant along one). The scan never
+#   carries a traceback across a gap, so an island without a row where one can start (START_RE2)
+#   yields nothing and stays in DuckDB: in a storm most candidates are lone error lines and their
+#   neighbours, and fetching them into Python cost more than finding them.
+# - The message text joins back for the candidates alone.
+_NEAR = " OR ".join(
+    ["strong"]
+    + [f"lag(strong, {i}, false) OVER p" for i in range(1, CONTEXT_AFTER + 1)]
+    + [f"lead(strong, {i}, false) OVER p" for i in range(1, CONTEXT_BEFORE + 1)]
+)
 _CANDIDATES_SQL = f"""
-WITH d AS (
+WITH k AS MATERIALIZED (
+  SELECT entry_id, regexp_matches(message, $re) AS strong FROM entries
+), d AS (
   SELECT source, CASE WHEN corr(line_no::DOUBLE, epoch_us(ts)::DOUBLE) < 0 THEN -1 ELSE 1 END AS dir
   FROM entries GROUP BY source
-), k AS (
-  SELECT entry_id, source, log_id, instance_id, revision, ts, line_no * dir AS seq,
-         regexp_matches(message, $re) AS strong,
-         log_id LIKE 'local/%' AS text_source
-  FROM entries JOIN d USING (source)
 ), s AS (
-  SELECT source, log_id, instance_id, revision FROM k GROUP BY ALL HAVING bool_or(strong)
+  SELECT DISTINCT source, log_id, instance_id, revision
+  FROM entries SEMI JOIN (SELECT entry_id FROM k WHERE strong) USING (entry_id)
+), n AS (
+  SELECT s.*, d.dir, s.log_id LIKE 'local/%' AS text_source,
+         row_number() OVER (ORDER BY source, log_id, instance_id NULLS FIRST, revision NULLS FIRST) AS sid
+  FROM s JOIN d USING (source)
 ), w AS (
-  SELECT k.*,
+  SELECT e.entry_id, n.sid, e.ts, e.line_no * n.dir AS seq, k.strong, n.text_source
+  FROM entries e JOIN n ON e.source IS NOT DISTINCT FROM n.source
+    AND e.log_id IS NOT DISTINCT FROM n.log_id AND e.instance_id IS NOT DISTINCT FROM n.instance_id
+    AND e.revision IS NOT DISTINCT FROM n.revision
+  JOIN k ON k.entry_id = e.entry_id
+), x AS (
+  SELECT w.*,
     row_number() OVER p AS pos,
     epoch_us(ts) - lag(epoch_us(ts)) OVER p AS gap_us,
     seq - lag(seq) OVER p AS line_gap,
     lag(entry_id) OVER p IS NOT NULL AND lag(ts IS NULL) OVER p = (ts IS NULL) AS has_prev,
-    max(strong::INTEGER) OVER (
-      PARTITION BY source, log_id, instance_id, revision ORDER BY ts NULLS LAST, seq, entry_id
-      ROWS BETWEEN {CONTEXT_AFTER} PRECEDING AND {CONTEXT_BEFORE} FOLLOWING) AS near
-  FROM k SEMI JOIN s ON k.source IS NOT DISTINCT FROM s.source AND k.log_id IS NOT DISTINCT FROM s.log_id
-    AND k.instance_id IS NOT DISTINCT FROM s.instance_id AND k.revision IS NOT DISTINCT FROM s.revision
-  WINDOW p AS (PARTITION BY source, log_id, instance_id, revision ORDER BY ts NULLS LAST, seq, entry_id)
+    {_NEAR} AS near
+  FROM w
+  WINDOW p AS (PARTITION BY sid ORDER BY ts NULLS LAST, seq, entry_id)
 ), c AS (
-  SELECT entry_id, source, log_id, instance_id, revision, pos, ts, seq,
-         has_prev AND CASE
+  SELECT entry_id, sid, pos,
+         coalesce(has_prev AND CASE
            WHEN ts IS NULL OR text_source THEN line_gap BETWEEN 1 AND {MAX_TEXT_LINE_GAP}
                 AND coalesce(gap_us BETWEEN 0 AND {MAX_GAP_US}, TRUE)
-           ELSE gap_us BETWEEN 0 AND {MAX_GAP_US} END AS linked,
-         CASE WHEN text_source THEN 0 ELSE gap_us END AS gap_us
-  FROM w WHERE near = 1
+           ELSE gap_us BETWEEN 0 AND {MAX_GAP_US} END, FALSE) AS linked,
+         CASE WHEN text_source THEN 0 ELSE gap_us END AS gap_us,
+         pos - row_number() OVER (PARTITION BY sid ORDER BY pos) AS island
+  FROM x WHERE near
+), m AS MATERIALIZED (
+  SELECT c.entry_id, c.sid, c.pos, c.linked, c.gap_us, c.island,
+         coalesce(e.severity_num, 0) AS severity_num, coalesce(e.message, '') AS message
+  FROM c JOIN entries e ON e.entry_id = c.entry_id
+), kept AS (
+  SELECT sid, island FROM m GROUP BY sid, island HAVING bool_or(regexp_matches(message, $start))
 )
-SELECT c.entry_id, c.source, c.log_id, c.instance_id, c.revision, c.pos, c.linked, c.gap_us,
-       e.severity_num, e.message
-FROM c JOIN entries e ON e.entry_id = c.entry_id
-ORDER BY c.source, c.log_id, c.instance_id NULLS FIRST, c.revision NULLS FIRST, c.ts NULLS LAST, c.seq,
-         c.entry_id
+SELECT entry_id, sid, pos, linked, gap_us, severity_num, message
+FROM m SEMI JOIN kept USING (sid, island)
+ORDER BY sid, pos
 """
+# The columns come in the order and types of `Row` (BIGINT as int, BOOLEAN as bool, NULLs
+# replaced), so a fetched tuple becomes a Row without a per-field copy.
 
 
 _BATCH = 10_000  # candidate rows fetched at a time
@@ -108,18 +142,13 @@ class _Counted:
 def _candidates(con: duckdb.DuckDBPyConnection, seen: _Counted) -> Iterator[Row]:
     """The rows that may belong to a traceback, ordered by stream, then as printed.
 
-    Fetched in batches, and each stream's key is one shared tuple: a storm at ten million entries
-    brings over a million candidates, which as one list of rows with their own key strings held
-    hundreds of megabytes at the run's peak.
+    Fetched in batches: a storm at ten million entries brings over a million candidates, which
+    as one list of rows held hundreds of megabytes at the run's peak.
     """
-    cursor = con.execute(_CANDIDATES_SQL, {"re": CANDIDATE_RE2})
-    keys: dict[tuple[object, ...], tuple[object, ...]] = {}
+    cursor = con.execute(_CANDIDATES_SQL, {"re": CANDIDATE_RE2, "start": START_RE2})
     while batch := cursor.fetchmany(_BATCH):
         seen.rows += len(batch)
-        for r in batch:
-            key = (r[1], r[2], r[3], r[4])
-            # The columns come typed from DuckDB (BIGINT as int); only NULLs need a default.
-            yield Row(r[0], keys.setdefault(key, key), r[5], bool(r[6]), r[7], r[8] or 0, r[9] or "")
+        yield from map(Row._make, batch)
 
 
 def _events(rows: Iterable[Row]) -> Iterator[_Event]:
@@ -146,10 +175,15 @@ def _joined(group: Group) -> _Event:
     return _Event(tuple(row.entry_id for row in group.rows), text, parsed)
 
 
-_TB_EVENT_TYPE = (
-    "STRUCT(event_id BIGINT, message VARCHAR, member_ids BIGINT[], exc_types VARCHAR[], "
-    "exc_messages VARCHAR[], frames VARCHAR[], runtime VARCHAR)[]"
-)
+# The mapping table's columns, each sent as one list parameter (a column of tracebacks is small;
+# lists convert in DuckDB's C++ without pandas, per-row inserts or a JSON text to parse).
+_TB_EVENTS_SQL = """
+CREATE OR REPLACE TEMP TABLE tb_events AS
+SELECT unnest($event_id::BIGINT[]) AS event_id, unnest($message::VARCHAR[]) AS message,
+       unnest($member_ids::BIGINT[][]) AS member_ids, unnest($exc_types::VARCHAR[][]) AS exc_types,
+       unnest($exc_messages::VARCHAR[][]) AS exc_messages, unnest($frames::VARCHAR[][]) AS frames,
+       unnest($runtime::VARCHAR[]) AS runtime
+"""
 
 # `events` is a view: `entries` with each traceback's members folded into its first one. No
 # second copy of the wide table is made; readers that need an order ask for it (ORDER BY).
@@ -170,29 +204,24 @@ WHERE e.entry_id NOT IN (SELECT entry_id FROM tb_absorbed)
 """
 
 
-def _event_json(event: _Event) -> dict[str, object]:
-    parsed = event.parsed
+def _columns(events: Sequence[_Event]) -> dict[str, list[Any]]:
+    """The parameters of _TB_EVENTS_SQL: one list per column of `tb_events`."""
     return {
-        "event_id": event.member_ids[0], "message": event.message, "member_ids": list(event.member_ids),
-        "exc_types": parsed.exc_types, "exc_messages": parsed.exc_messages, "frames": list(parsed.frames),
-        "runtime": parsed.runtime,
-    }  # fmt: skip
+        "event_id": [e.member_ids[0] for e in events],
+        "message": [e.message for e in events],
+        "member_ids": [list(e.member_ids) for e in events],
+        "exc_types": [e.parsed.exc_types for e in events],
+        "exc_messages": [e.parsed.exc_messages for e in events],
+        "frames": [list(e.parsed.frames) for e in events],
+        "runtime": [e.parsed.runtime for e in events],
+    }
 
 
 def build_events(con: duckdb.DuckDBPyConnection) -> EventStats:
-    """Create the `events` view over `entries`: one row per entry, each traceback's lines as one row.
-
-    The mapping table travels to DuckDB as one JSON parameter: tracebacks are few, and this
-    keeps pandas and per-row inserts out of the way.
-    """
+    """Create the `events` view over `entries`: one row per entry, each traceback's lines as one row."""
     seen = _Counted()
     events = list(_events(_candidates(con, seen)))
-    payload = json.dumps([_event_json(event) for event in events], ensure_ascii=False)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE tb_events AS "
-        f"SELECT unnest(CAST($p AS JSON)::{_TB_EVENT_TYPE}, recursive := true)",
-        {"p": payload},
-    )
+    con.execute(_TB_EVENTS_SQL, _columns(events))
     con.execute(
         "CREATE OR REPLACE TEMP TABLE tb_absorbed AS SELECT id AS entry_id "
         "FROM (SELECT event_id, unnest(member_ids) AS id FROM tb_events) WHERE id <> event_id"
@@ -202,7 +231,8 @@ def build_events(con: duckdb.DuckDBPyConnection) -> EventStats:
 
 
 def _stats(con: duckdb.DuckDBPyConnection, events: Sequence[_Event], candidates: int) -> EventStats:
-    row = con.execute("SELECT count(*) FROM events").fetchone()
+    # The rows of `events`, counted without the view's join to the tracebacks it does not need.
+    row = con.execute("SELECT count(*) FROM entries ANTI JOIN tb_absorbed USING (entry_id)").fetchone()
     by_runtime: dict[str, int] = {}
     for event in events:
         by_runtime[event.parsed.runtime] = by_runtime.get(event.parsed.runtime, 0) + 1
