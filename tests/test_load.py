@@ -348,3 +348,23 @@ def test_offsets_are_applied_by_the_typed_reader(tmp_path: Path) -> None:
     stamps = [ts for (ts,) in loaded.store.rows("SELECT ts FROM entries ORDER BY entry_id")]
     assert [(ts.hour, ts.minute, ts.second) for ts in stamps] == [(12, 0, s) for s in range(1, 6)]
     assert loaded.problems.total == 0
+
+
+@pytest.mark.parametrize("since", ["5m", "30m", None])
+def test_entries_are_the_same_whether_finalised_in_place_or_compacted(
+    since: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`finalise` keeps the staged table as `entries` or copies the kept rows out (when most were
+    dropped): the rows, ids and columns are the same either way, whatever share the window drops."""
+    from rca.engine import store
+
+    sample = str(Path(__file__).resolve().parents[1] / "examples" / "netra-backend-staging-2025-09-15.json")
+    frames = []
+    for threshold in (0.0, 1.0):  # always copy out; never
+        monkeypatch.setattr(store, "COMPACT_ABOVE", threshold)
+        loaded = api.load([sample], service="netra-backend-staging", since=since)
+        frames.append(loaded.frame())
+        tables = {t for (t,) in loaded.store.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert "entries" in tables and "staged" not in tables
+    assert frames[0].equals(frames[1]) and len(frames[0]) > 0
+    assert list(frames[0]["entry_id"]) == list(range(len(frames[0])))
