@@ -93,6 +93,22 @@ def test_tokens_split_masked_text_on_whitespace() -> None:
     assert tokens("connect  10.0.0.1:5432 after 8.0s") == ["connect", "<IP>", "after", "<DURATION>"]
 
 
+def test_tokens_equal_the_masked_text_split_on_whitespace() -> None:
+    """tokens() skips the re-split when no mask spans a space; it must give what splitting mask()'s
+    text gives, on the mask cases, on spaced masks (a tab or double space does not join) and on
+    Loghub's lines when present."""
+    import re
+
+    lines = [text for _, text, _ in MASK_CASES] + [
+        "took 3 ms", "took 3\tms", "took 3  ms", " 5 bytes (0.4 KB) ", "at 2024-05-01 12:00:03 x", "<NUM> ms",
+        "a> b", "", "   ", "x 4\u00a0KB",
+    ]
+    for path in sorted(LOGHUB.glob("*/*_2k.log")):
+        lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
+    for line in lines:
+        assert tokens(line) == re.findall(r"\S+", mask(line)), line
+
+
 VARIANTS = [
     "Connection to 10.0.0.1:5432 refused after 8.0s",
     "worker 12 started on port 8080",
@@ -148,6 +164,26 @@ def test_miner_is_deterministic() -> None:
         miner = TemplateMiner()
         runs.append(([miner.add(m) for m in VARIANTS * 3], miner.templates()))
     assert runs[0] == runs[1]
+
+
+def _mined(messages: list[str], remember: int) -> tuple[list[int], list[object]]:
+    miner = TemplateMiner(remember=remember)
+    return [miner.add(m) for m in messages], list(miner.templates())
+
+
+def test_remembered_destinations_change_nothing() -> None:
+    """The miner's memory of where each token list went is only a shortcut: with none, with a
+    memory cleared every few lists, and with the default, the ids and templates are the same, on
+    the variants and (when present) on every Loghub system, whose templates generalise as they go."""
+    from rca.mining.evaluate import LOGHUB_SYSTEMS
+
+    logs = [VARIANTS * 3]
+    if LOGHUB.is_dir():
+        logs += [load_loghub(LOGHUB, system).contents for system in LOGHUB_SYSTEMS]
+    for messages in logs:
+        plain = _mined(messages, remember=0)
+        assert _mined(messages, remember=3) == plain
+        assert _mined(messages, remember=1 << 16) == plain
 
 
 def test_grouping_accuracy_requires_identical_groups() -> None:

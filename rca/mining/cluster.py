@@ -6,26 +6,29 @@ number of groups follows the data. Identical masked messages are clustered once 
 their multiplicity. Each group is then compared (centroid against descriptor vectors) with
 the descriptors the caller passes, such as pattern titles and example messages.
 
-The TF-IDF weights and the clustering are computed here with numpy as scikit-learn's
-``TfidfVectorizer`` (smoothed idf, l2 rows) and ``AgglomerativeClustering`` (average linkage,
-cosine, distance threshold) computed them, in the same order of operations: importing
-scikit-learn cost 1.6 CPU-s a run for a handful of templates. tests/test_cluster_reference.py
-checks both against scikit-learn (kept in the test extra); where two distances tie exactly,
-the first pair in row order merges first.
+The TF-IDF weights and the clustering follow scikit-learn's ``TfidfVectorizer`` (smoothed idf,
+l2 rows) and ``AgglomerativeClustering`` (average linkage, cosine, distance threshold);
+tests/test_cluster_reference.py checks both against scikit-learn (kept in the test extra); where
+two distances tie exactly, the first pair in row order merges first. Vectors are sparse (word ->
+weight) in plain Python: a few templates against the library's descriptors need neither
+scikit-learn (1.6 CPU-s to import) nor numpy (0.13 CPU-s, more than the clustering). Every sum of
+products is ``math.fsum``, exactly rounded, so a similarity depends on neither the order of the
+words nor the platform's vector instructions.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-import numpy as np
 
 from rca.mining.mask import mask, words
 
 #: Cosine distance under which two messages (or groups, on average) join one group.
 DISTANCE_THRESHOLD = 0.6
+
+#: A sparse vector: word -> weight, absent words weigh 0.
+Vector = Mapping[str, float]
 
 
 @dataclass(frozen=True)
@@ -47,11 +50,10 @@ def _unique(messages: Sequence[str]) -> tuple[list[str], list[list[int]]]:
     return list(positions), list(positions.values())
 
 
-def _tfidf(documents: Sequence[str]) -> np.ndarray:
-    """Dense TF-IDF rows over masked, lower-cased words: idf = ln((1 + n) / (1 + df)) + 1, each row
-    scaled to unit length. Columns are the words in sorted order; a row's squares are summed in
-    the order its words first occur in the corpus, as scikit-learn's sparse rows held them.
-    Raises ValueError when no document has a word."""
+def _tfidf(documents: Sequence[str]) -> list[dict[str, float]]:
+    """Sparse TF-IDF rows over masked, lower-cased words: idf = ln((1 + n) / (1 + df)) + 1, each row
+    scaled to unit length. A row's squares are summed in the order its words first occur in the
+    corpus, as scikit-learn's sparse rows held them. Raises ValueError when no document has a word."""
     order: dict[str, int] = {}  # word -> first-appearance number
     counts: list[dict[str, int]] = []
     for document in documents:
@@ -62,47 +64,50 @@ def _tfidf(documents: Sequence[str]) -> np.ndarray:
         counts.append(row)
     if not order:
         raise ValueError("empty vocabulary")
-    column = {word: n for n, word in enumerate(sorted(order))}
-    df = np.zeros(len(column))
+    df: dict[str, int] = {}
     for row in counts:
         for word in row:
-            df[column[word]] += 1
-    df += 1.0
-    idf = np.full_like(df, fill_value=len(documents) + 1)
-    idf /= df
-    np.log(idf, out=idf)
-    idf += 1.0
-    matrix = np.zeros((len(documents), len(column)))
-    for r, row in enumerate(counts):
+            df[word] = df.get(word, 0) + 1
+    idf = {word: math.log((len(documents) + 1) / (n + 1.0)) + 1.0 for word, n in df.items()}
+    out: list[dict[str, float]] = []
+    for row in counts:
         cells = sorted(row, key=order.__getitem__)
-        values = [float(row[word]) * float(idf[column[word]]) for word in cells]
+        values = [float(row[word]) * idf[word] for word in cells]
         norm = 0.0
         for value in values:
             norm += value * value
         norm = math.sqrt(norm) if norm else 1.0
-        for word, value in zip(cells, values, strict=True):
-            matrix[r, column[word]] = value / norm
-    return matrix
+        out.append({word: value / norm for word, value in zip(cells, values, strict=True)})
+    return out
 
 
-def _labels(vectors: np.ndarray, threshold: float) -> list[int]:
-    """Cluster label per row; rows with no words at all each stay on their own."""
+def _dot(a: Vector, b: Vector) -> float:
+    """Sum of products over the words both vectors hold, exactly rounded."""
+    if len(b) < len(a):
+        a, b = b, a
+    return math.fsum(value * b[word] for word, value in a.items() if word in b)
+
+
+def _labels(vectors: Sequence[Vector], threshold: float, first_word: str) -> list[int]:
+    """Cluster label per row; rows with no words at all each stay on their own. Cosine needs a
+    non-zero vector, so while clustering an empty row weighs 1 on ``first_word`` (the first of the
+    vocabulary in sorted order, where a dense matrix has its first column), as it did for
+    scikit-learn; the empty rows are split off afterwards."""
     if len(vectors) < 2:
         return [0] * len(vectors)
-    empty = [not bool(row.any()) for row in vectors]
-    padded = vectors.copy()
-    padded[np.array(empty, dtype=bool), 0] = 1.0  # cosine needs a non-zero vector; empties split below
+    empty = [not any(row.values()) for row in vectors]
+    padded = [{first_word: 1.0} if hollow else row for row, hollow in zip(vectors, empty, strict=True)]
     labels = _average_linkage(padded, threshold)
     offset = max(labels) + 1
     return [offset + row if empty[row] else label for row, label in enumerate(labels)]
 
 
-def _average_linkage(vectors: np.ndarray, threshold: float) -> list[int]:
+def _average_linkage(vectors: Sequence[Vector], threshold: float) -> list[int]:
     """Average-linkage clusters on cosine distance: merge the closest pair of clusters (their mean
     pairwise distance) while it is under ``threshold``. Labels number clusters by first row."""
-    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))
+    norms = [math.sqrt(_dot(row, row)) for row in vectors]
     n = len(vectors)
-    dist = {(i, j): 1.0 - float(vectors[i] @ vectors[j]) / (float(norms[i]) * float(norms[j]))
+    dist = {(i, j): 1.0 - _dot(vectors[i], vectors[j]) / (norms[i] * norms[j])
             for i in range(n) for j in range(i + 1, n)}
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
     while len(members) > 1:
@@ -127,17 +132,31 @@ def _pair(a: int, b: int) -> tuple[int, int]:
 
 
 def _nearest(
-    centroid: np.ndarray, descriptor_vectors: np.ndarray, descriptor_ids: Sequence[str]
+    centroid: Vector, descriptor_vectors: Sequence[Vector], descriptor_norms: Sequence[float],
+    descriptor_ids: Sequence[str],
 ) -> tuple[str | None, float]:
     """Best-matching pattern id by cosine similarity (first wins ties); None when nothing is shared."""
     if not descriptor_ids:
         return None, 0.0
-    norms = np.linalg.norm(descriptor_vectors, axis=1) * (np.linalg.norm(centroid) or 1.0)
-    scores = descriptor_vectors @ centroid / np.where(norms == 0, 1.0, norms)
-    best = int(np.argmax(scores))
-    if scores[best] <= 0.0:
+    scale = math.sqrt(_dot(centroid, centroid)) or 1.0
+    best, best_score = 0, -math.inf
+    for number, (vector, norm) in enumerate(zip(descriptor_vectors, descriptor_norms, strict=True)):
+        score = _dot(vector, centroid) / ((norm * scale) or 1.0)
+        if score > best_score:
+            best, best_score = number, score
+    if best_score <= 0.0:
         return None, 0.0
-    return descriptor_ids[best], round(float(scores[best]), 6)
+    return descriptor_ids[best], round(best_score, 6)
+
+
+def _centroid(vectors: Sequence[Vector], weights: Sequence[int]) -> dict[str, float]:
+    """The rows' mean, each row counted ``weight`` times."""
+    products: dict[str, list[float]] = {}
+    for row, weight in zip(vectors, weights, strict=True):
+        for word, value in row.items():
+            products.setdefault(word, []).append(value * weight)
+    total = float(sum(weights))
+    return {word: math.fsum(parts) / total for word, parts in products.items()}
 
 
 def group_messages(
@@ -156,18 +175,19 @@ def group_messages(
     try:
         matrix = _tfidf(texts + [text for _, text in descriptors])
     except ValueError:  # no word anywhere: every text is only masked values
-        matrix = np.zeros((len(texts) + len(descriptors), 1))
+        matrix = [{} for _ in range(len(texts) + len(descriptors))]
     vectors, descriptor_vectors = matrix[: len(texts)], matrix[len(texts) :]
+    first_word = min((word for row in matrix for word in row), default="")
     by_label: dict[int, list[int]] = {}
-    for row, label in enumerate(_labels(vectors, threshold)):
+    for row, label in enumerate(_labels(vectors, threshold, first_word)):
         by_label.setdefault(label, []).append(row)
     groups = sorted(by_label.values(), key=lambda rows: min(positions[r][0] for r in rows))
     ids = [pattern_id for pattern_id, _ in descriptors]
+    norms = [math.sqrt(_dot(vector, vector)) for vector in descriptor_vectors]
     result = []
     for number, rows in enumerate(groups, start=1):
         members = tuple(sorted(i for r in rows for i in positions[r]))
-        weights = np.array([len(positions[r]) for r in rows], dtype=float)
-        centroid = (vectors[rows] * weights[:, None]).sum(axis=0) / weights.sum()
-        pattern, score = _nearest(centroid, descriptor_vectors, ids)
+        centroid = _centroid([vectors[r] for r in rows], [len(positions[r]) for r in rows])
+        pattern, score = _nearest(centroid, descriptor_vectors, norms, ids)
         result.append(MessageGroup(number, members, messages[members[0]], pattern, score))
     return result

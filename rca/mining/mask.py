@@ -143,18 +143,35 @@ def _join_word_masks(text: str) -> str:
     return _JOIN_RE.sub(_replace, text)
 
 
+def _masked_parts(text: str) -> list[str]:
+    """``text`` split around its whitespace runs, each word masked: the runs sit at the odd
+    positions (the split captures them) and never hold a maskable value, so only the words pass
+    through `_mask_word`."""
+    parts = _SPLIT_RE.split(text)
+    parts[::2] = map(_mask_word, parts[::2])
+    return parts
+
+
 def mask(text: str) -> str:
     """Replace every volatile value in ``text`` with a named placeholder such as ``<NUM>``.
 
     Words are masked one at a time (a memoised lookup for the words that recur) and the few
     masks that span a space are joined afterwards; whitespace is kept as it was.
     """
-    return _join_word_masks("".join(_mask_word(part) for part in _SPLIT_RE.split(text)))
+    return _join_word_masks("".join(_masked_parts(text)))
 
 
 def tokens(text: str) -> list[str]:
-    """Mask ``text`` and split the result on whitespace into mining tokens."""
-    return _TOKEN_RE.findall(mask(text))
+    """Mask ``text`` and split the result on whitespace into mining tokens.
+
+    When no mask spans a space (no ``"> "`` in the masked text) the tokens are the masked words
+    themselves, so the text is not searched again: the miner calls this for every message.
+    """
+    parts = _masked_parts(text)
+    masked = "".join(parts)
+    if "> " in masked:
+        return _TOKEN_RE.findall(_join_word_masks(masked))
+    return [word for word in parts[::2] if word]
 
 
 def is_placeholder(token: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from collections.abc import Set as AbstractSet
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from rca.mining.novelty import novelty
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rca.model import Pattern, Signal, Window
 
 TOP = 5
+_EPOCH = datetime(1970, 1, 1)
 MAX_TEXT = 300
 # Error-shaped text, for entries that carry no severity (plain stderr lines are DEFAULT).
 ERRORISH = (
@@ -38,13 +39,20 @@ CANDIDATE_BATCH = 10_000
 
 
 def candidate_rows(con: Any, explained: Collection[int]) -> Iterator[tuple[Any, ...]]:
-    """Error-like events (window and baseline) that no specific pattern matched, by event id.
+    """Error-like events (window and baseline) that no specific pattern matched, by event id:
+    ``(event_id, ts_us, in_window, message, exc_type, exc_message)``.
 
-    Streams from ``con``: consume it before running another query on the connection.
+    Only what `signal_text` reads crosses into Python: a traceback's outermost exception type
+    and message rather than its whole text and lists, the time as epoch microseconds rather than a
+    datetime. Streams from ``con``: consume it before running another query on the connection.
     """
     result = con.execute(
         """
-        SELECT event_id, ts, in_window, message, exc_types, exc_messages, is_traceback
+        SELECT event_id, epoch_us(ts), in_window,
+               CASE WHEN len(exc_types) = 0 THEN message END,
+               CASE WHEN len(exc_types) > 0 THEN exc_types[-1] END,
+               CASE WHEN len(exc_types) = 0 THEN NULL WHEN len(exc_messages) = 0 THEN ''
+                    ELSE exc_messages[-1] END
         FROM events
         WHERE ts IS NOT NULL AND http_status IS NULL
           AND (severity_num >= 400 OR is_traceback OR regexp_matches(message, ?))
@@ -55,15 +63,15 @@ def candidate_rows(con: Any, explained: Collection[int]) -> Iterator[tuple[Any, 
     )
     skip = explained if isinstance(explained, AbstractSet) else set(explained)
     while batch := result.fetchmany(CANDIDATE_BATCH):
-        yield from (r for r in batch if int(r[0]) not in skip)
+        yield from (r for r in batch if r[0] not in skip)
 
 
-def signal_text(message: str, exc_types: list[str] | None, exc_messages: list[str] | None) -> str:
-    """What to mine: a traceback's outermost exception, else the first line of the message."""
-    if exc_types:
-        detail = (exc_messages or [""])[-1]
-        return f"{exc_types[-1]}: {detail}"[:MAX_TEXT]
-    return message.strip().split("\n", 1)[0][:MAX_TEXT]
+def signal_text(message: str | None, exc_type: str | None, exc_message: str | None) -> str:
+    """What to mine: a traceback's outermost exception (type and message), else the first line of
+    the message."""
+    if exc_type is not None:
+        return f"{exc_type}: {exc_message}"[:MAX_TEXT]
+    return str(message).strip().split("\n", 1)[0][:MAX_TEXT]
 
 
 def unexplained_signals(
@@ -80,14 +88,14 @@ def unexplained_signals(
     miner = TemplateMiner()
     observations: list[tuple[int, float, bool]] = []
     members: dict[int, list[str]] = {}
-    first: dict[int, datetime] = {}
-    for _, ts, in_window, message, exc_types, exc_messages, _ in candidate_rows(con, explained):
-        text = signal_text(str(message), exc_types, exc_messages)
+    first: dict[int, int] = {}  # template id -> its earliest in-window time, epoch microseconds
+    for _, ts_us, in_window, message, exc_type, exc_message in candidate_rows(con, explained):
+        text = signal_text(message, exc_type, exc_message)
         tid = miner.add(text)
-        observations.append((tid, _epoch(ts), bool(in_window)))
+        observations.append((tid, ts_us / 1_000_000, in_window))
         members.setdefault(tid, []).append(text)
-        if in_window and (tid not in first or ts < first[tid]):
-            first[tid] = ts
+        if in_window and (tid not in first or ts_us < first[tid]):
+            first[tid] = ts_us
     if not observations:
         return []
     texts = {t.id: t.text for t in miner.templates()}
@@ -95,7 +103,7 @@ def unexplained_signals(
               if item.incident_count and (item.new or item.log_ratio > 1.0)][:top]
     nearest = _nearest_patterns([texts[int(i.key)] for i in chosen], patterns)  # type: ignore[call-overload]
     return [
-        Signal(texts[tid], item.incident_count, item.baseline_count, rfc3339(first.get(tid)),
+        Signal(texts[tid], item.incident_count, item.baseline_count, rfc3339(_from_epoch_us(first.get(tid))),
                round(float(item.surprise), 2), members[tid][0], bool(item.new), *nearest[n],
                tuple(members[tid]))
         for n, item in enumerate(chosen)
@@ -120,10 +128,10 @@ def _nearest_patterns(
     return out
 
 
-def _epoch(ts: datetime) -> float:
-    from datetime import timezone
-
-    return (ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)).timestamp()
+def _from_epoch_us(us: int | None) -> datetime | None:
+    """The UTC-naive time ``us`` microseconds after the epoch, as `entries` stores times (exactly:
+    no float on the way)."""
+    return None if us is None else _EPOCH + timedelta(microseconds=us)
 
 
 def _spans(window: Window) -> tuple[float | None, float | None]:

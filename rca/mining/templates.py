@@ -8,6 +8,13 @@ opens a new template.
 
 Ids are integers in order of first appearance, so the same input always gives the same
 ids and templates; nothing depends on hashing, clocks or set order.
+
+A busy log repeats a few masked shapes thousands of times, so the miner remembers where each
+token list went. A token list always takes the same route, and the answer stays right while the
+leaf it went to is unchanged: its template then covers it exactly (having absorbed it, each
+position is equal or ``<*>``), which no other template of the leaf can beat, or that one would
+have won the first time. A new or generalised template in the leaf bumps the leaf's version and
+sends the token list down the full path again.
 """
 
 from __future__ import annotations
@@ -41,6 +48,14 @@ class _Cluster:
     last_index: int
 
 
+@dataclass
+class _Leaf:
+    """The templates that share one route, and a version bumped whenever one is added or changes."""
+
+    clusters: list[_Cluster]
+    version: int = 0
+
+
 def _looks_variable(token: str) -> bool:
     """True for tokens that should not steer routing: masked values and anything with a digit."""
     return "<" in token or any(ch.isdigit() for ch in token)
@@ -50,14 +65,18 @@ class TemplateMiner:
     """Streaming template miner: ``add`` one message at a time, read ``templates()`` any time."""
 
     def __init__(
-        self, similarity: float = 0.7, word_similarity: float = 0.7, depth: int = 2, max_children: int = 100
+        self, similarity: float = 0.7, word_similarity: float = 0.7, depth: int = 2, max_children: int = 100,
+        remember: int = 1 << 16,
     ) -> None:
-        """Configure the similarity thresholds, how many leading tokens route, and the fan-out cap."""
+        """Configure the similarity thresholds, how many leading tokens route, the fan-out cap, and
+        how many token lists' destinations to remember (0: none; the ids never depend on it)."""
         self.similarity = similarity
         self.word_similarity = word_similarity
         self.depth = depth
         self.max_children = max_children
-        self._leaves: dict[tuple[str | int, ...], list[_Cluster]] = {}
+        self.remember = remember
+        self._leaves: dict[tuple[str | int, ...], _Leaf] = {}
+        self._known: dict[tuple[str, ...], tuple[_Leaf, int, _Cluster]] = {}
         self._children: dict[tuple[str | int, ...], set[str]] = {}
         self._clusters: list[_Cluster] = []
         self._seen = 0
@@ -67,17 +86,39 @@ class TemplateMiner:
         index = self._seen
         self._seen += 1
         toks = mask_tokens(message)
-        leaf = self._leaves.setdefault(self._route(toks), [])
-        cluster = self._best(leaf, toks)
-        if cluster is None:
-            cluster = _Cluster(len(self._clusters) + 1, toks, 0, index, index)
-            self._clusters.append(cluster)
-            leaf.append(cluster)
+        key = tuple(toks)
+        known = self._known.get(key)
+        if known is not None and known[0].version == known[1]:
+            cluster = known[2]
         else:
-            cluster.tokens = _merge(cluster.tokens, toks)
+            leaf = self._leaves.setdefault(self._route(toks), _Leaf([]))
+            cluster = self._place(leaf, toks, index)
+            self._remember(key, leaf, cluster)
         cluster.count += 1
         cluster.last_index = index
         return cluster.id
+
+    def _place(self, leaf: _Leaf, toks: list[str], index: int) -> _Cluster:
+        """The leaf's template for ``toks``, generalised to cover them, or a new one."""
+        cluster = self._best(leaf.clusters, toks)
+        if cluster is None:
+            cluster = _Cluster(len(self._clusters) + 1, toks, 0, index, index)
+            self._clusters.append(cluster)
+            leaf.clusters.append(cluster)
+            leaf.version += 1
+            return cluster
+        merged = _merge(cluster.tokens, toks)
+        if merged != cluster.tokens:
+            cluster.tokens = merged
+            leaf.version += 1
+        return cluster
+
+    def _remember(self, key: tuple[str, ...], leaf: _Leaf, cluster: _Cluster) -> None:
+        """Note where ``key`` went; forget everything once ``remember`` token lists are held."""
+        if len(self._known) >= self.remember:
+            self._known.clear()
+        if self.remember:
+            self._known[key] = (leaf, leaf.version, cluster)
 
     def templates(self) -> list[Template]:
         """All templates mined so far, in order of first appearance."""
