@@ -74,3 +74,16 @@ def test_signal_candidates_do_not_depend_on_the_batch_size(
     assert list(signals.candidate_rows(con, explained)) == whole
     assert list(signals.candidate_rows(con, [])) == everything
     assert len(whole) < len(everything)
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_hits_do_not_depend_on_where_the_facts_are_worked_out(
+    sample: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fields and match positions from the Python side (few messages) and from DuckDB (many) give
+    the same hits."""
+    monkeypatch.setattr(match, "FACTS_IN_SQL_FROM", 10**9)
+    in_python = match.match_events(_events(sample), PATTERNS)
+    monkeypatch.setattr(match, "FACTS_IN_SQL_FROM", 0)
+    assert match.match_events(_events(sample), PATTERNS) == in_python
+    assert any(h.fields for h in in_python) and any(h.pos > 0 for h in in_python)
