@@ -7,6 +7,7 @@ those survivors. Field extraction happens in Python (RE2 too) on matched events 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -97,6 +98,7 @@ MAX_COUNTED_REPEAT = 10
 _REPEAT = re.compile(r"\{(\d+)(,(\d*))?\}")
 
 
+@functools.lru_cache(maxsize=4096)  # the prefilter and the groups relax the same regexes
 def relax_repeats(expr: str, limit: int = MAX_COUNTED_REPEAT) -> str:
     """``expr`` with every counted repetition above ``limit`` unbounded: `{0,200}` -> `{0,}`, `{40,}`
     -> `*`. Whatever ``expr`` matches, the result matches too. Escapes and classes are kept."""
