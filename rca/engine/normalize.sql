@@ -41,7 +41,9 @@ WITH x AS (
     -- The message, then what loggers put beside it: the error of a zap/slog/logrus line, a stack
     -- (Java `stacktrace`/`stack_trace`, Node `stack`, Python `exc_info`), a load balancer's
     -- `statusDetails`, a Cloud Scheduler attempt's `status` and `debugInfo`.
+    -- (no jsonPayload: every part below is NULL, and the message is NULL too)
     CASE WHEN text_payload IS NOT NULL THEN text_payload
+         WHEN jp IS NULL THEN NULL
          ELSE concat_ws(chr(10),
                 primary_msg,
                 CASE WHEN error_text IS DISTINCT FROM primary_msg THEN error_text END,
