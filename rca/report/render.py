@@ -30,7 +30,7 @@ from rca.report import presentation
 from rca.report.context import headline, logs_explorer_url, pct, raw_context
 from rca.report.presentation import EVIDENCE_MODES, short_id, shorten
 from rca.report.redact import redact_obj
-from rca.resources import data_dir
+from rca.resources import cache_dir, data_dir
 from rca.timeutil import parse_rfc3339, rfc3339
 
 if TYPE_CHECKING:
@@ -121,12 +121,35 @@ def _configure(env: jinja2.Environment, html: bool = False) -> jinja2.Environmen
     return env
 
 
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """The built-in templates compiled, under ``<cache dir>/templates/`` (keyed by each template's
+    source, so an edited template is compiled afresh): compiling the text report's templates cost
+    0.04 s of every run. A cache that cannot be read or written is only a slower run."""
+
+    def __init__(self) -> None:
+        super().__init__(str(cache_dir() / "templates"))
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, ValueError, EOFError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            Path(self.directory).mkdir(mode=0o700, parents=True, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
 @lru_cache(maxsize=2)
 def _environment(html: bool) -> jinja2.Environment:
     """The built-in templates' environment; autoescape only for HTML."""
     return _configure(
         jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(data_dir("reports"))),
+            bytecode_cache=_CompiledTemplates(),
             undefined=jinja2.StrictUndefined,
             autoescape=html,
             trim_blocks=True,
