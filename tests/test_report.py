@@ -508,23 +508,39 @@ def test_generated_examples_carry_the_do_not_edit_header() -> None:
 def test_compiled_templates_are_cached_and_a_broken_cache_changes_nothing(
     fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The built-in templates are compiled once into the cache directory; a damaged cache file or
-    a cache directory that cannot be made gives the same report."""
+    """The built-in templates are compiled once into the cache directory, and the report is the
+    one an uncached run gives: after the other escaping's report was cached in the same directory,
+    with the cache warm, with damaged cache files, and with a cache directory that cannot be made."""
     from rca.report import render as render_module
 
-    def fresh(cache: Path) -> str:
+    def fresh(cache: Path, f: str = fmt) -> str:
         monkeypatch.setenv("RCA_CACHE_DIR", str(cache))
         render_module._environment.cache_clear()
-        return render(make_result(), fmt)
+        return render(make_result(), f)
 
     try:
-        first = fresh(tmp_path / "cache")
-        compiled = sorted((tmp_path / "cache" / "templates").iterdir())
-        assert compiled and fresh(tmp_path / "cache") == first
+        (tmp_path / "file").write_text("a file where the cache directory should be")
+        uncached = fresh(tmp_path / "file")
+        fresh(tmp_path / "cache", "markdown" if fmt == "html" else "html")
+        assert fresh(tmp_path / "cache") == uncached
+        compiled = sorted((tmp_path / "cache" / "templates").rglob("*.cache"))
+        assert compiled and fresh(tmp_path / "cache") == uncached
         for path in compiled:
             path.write_bytes(b"not a compiled template")
-        assert fresh(tmp_path / "cache") == first
-        (tmp_path / "file").write_text("a file where the cache directory should be")
-        assert fresh(tmp_path / "file") == first
+        assert fresh(tmp_path / "cache") == uncached
     finally:
         render_module._environment.cache_clear()
+
+
+def test_html_lines_from_the_shared_macros_are_escaped_once() -> None:
+    """The verdict's trigger, root cause and summary lines come from the text macros that every
+    format shares: in HTML their apostrophes, ampersands and angle brackets read as written."""
+    from dataclasses import replace
+
+    said = "The service's identity can't read <secret> & so on"
+    result = make_result()
+    result = replace(result, root_cause=replace(result.root_cause, summary=said))
+    soup = BeautifulSoup(render(result, "html"), "html.parser")
+    root_row = next(th.parent for th in soup.find_all("th") if th.get_text() == "Root cause")
+    assert root_row.get_text().startswith("Root cause" + said)
+    assert "&#39;" not in soup.get_text() and "&amp;" not in soup.get_text()
