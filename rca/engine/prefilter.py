@@ -66,7 +66,7 @@ def atoms(expr: str) -> frozenset[Atom] | None:
     if flags & (re.VERBOSE | re.LOCALE | re.ASCII):
         return None
     try:
-        return _sequence(list(cast(Any, parsed)), bool(flags & re.IGNORECASE))
+        return _sequence(cast(Any, parsed), bool(flags & re.IGNORECASE))
     except _Unsure:
         return None
 
@@ -84,13 +84,30 @@ MAX_CLASS = 4
 _Exact = frozenset[Atom]
 
 
-def _sequence(items: Sequence[tuple[Any, Any]], fold: bool) -> frozenset[Atom] | None:
+_TEXT = "text"  # a run of literal characters, `_texts` merges them (the walk's cost was per character)
+
+
+def _texts(items: Iterable[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """``items`` with each run of consecutive literals turned into one `_TEXT` item."""
+    out: list[tuple[Any, Any]] = []
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            if out and out[-1][0] is _TEXT:
+                out[-1] = (_TEXT, out[-1][1] + chr(arg))
+            else:
+                out.append((_TEXT, chr(arg)))
+        else:
+            out.append((op, arg))
+    return out
+
+
+def _sequence(items: Iterable[tuple[Any, Any]], fold: bool) -> frozenset[Atom] | None:
     """The best atom set of a concatenation. Consecutive items whose texts are a small known set
     (literals, small alternations and classes, optional parts) are multiplied out into one candidate
     set (every match contains one of its strings); any other item offers its own atom set."""
     candidates: list[frozenset[Atom]] = []
     run: _Exact = frozenset({Atom("", False)})
-    for op, arg in items:
+    for op, arg in _texts(items):
         exact = _exact(op, arg, fold)
         if exact is not None and len(run) * len(exact) <= MAX_EXACT:
             run = frozenset(Atom(a.text + b.text, a.fold or b.fold) for a in run for b in exact)
@@ -109,29 +126,29 @@ def _sequence(items: Sequence[tuple[Any, Any]], fold: bool) -> frozenset[Atom] |
 
 def _exact(op: Any, arg: Any, fold: bool) -> _Exact | None:
     """Every text one parsed item can match, when that is a small known set; else ``None``."""
-    if op is _sre.LITERAL:
-        return frozenset({Atom(chr(arg), fold)})
+    if op is _TEXT:
+        return frozenset({Atom(arg, fold)})
     if op is _sre.IN and len(arg) <= MAX_CLASS and all(kind is _sre.LITERAL for kind, _ in arg):
         return frozenset(Atom(chr(c), fold) for _, c in arg)
     if op is _sre.SUBPATTERN:
         _, add, remove, body = arg
-        return _exact_sequence(list(body), _folding(fold, add, remove))
+        return _exact_sequence(body, _folding(fold, add, remove))
     if op is _sre.BRANCH:
-        branches = [_exact_sequence(list(b), fold) for b in arg[1]]
+        branches = [_exact_sequence(b, fold) for b in arg[1]]
         if any(b is None for b in branches):
             return None
         union = frozenset().union(*(b for b in branches if b is not None))
         return union if len(union) <= MAX_EXACT else None
     if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and arg[:2] == (0, 1):
-        body = _exact_sequence(list(arg[2]), fold)
+        body = _exact_sequence(arg[2], fold)
         return None if body is None else body | {Atom("", False)}
     return None
 
 
-def _exact_sequence(items: Sequence[tuple[Any, Any]], fold: bool) -> _Exact | None:
+def _exact_sequence(items: Iterable[tuple[Any, Any]], fold: bool) -> _Exact | None:
     """Every text a concatenation can match, when each item's is known and the product is small."""
     run: _Exact = frozenset({Atom("", False)})
-    for op, arg in items:
+    for op, arg in _texts(items):
         exact = _exact(op, arg, fold)
         if exact is None or len(run) * len(exact) > MAX_EXACT:
             return None
@@ -151,16 +168,16 @@ def _item(op: Any, arg: Any, fold: bool) -> frozenset[Atom] | None:
     requires none."""
     if op is _sre.SUBPATTERN:
         _, add, remove, body = arg
-        return _sequence(list(body), _folding(fold, add, remove))
+        return _sequence(body, _folding(fold, add, remove))
     if op is _sre.BRANCH:
-        branches = [_sequence(list(b), fold) for b in arg[1]]
+        branches = [_sequence(b, fold) for b in arg[1]]
         if any(b is None for b in branches):
             return None
         return frozenset().union(*(b for b in branches if b is not None))
     if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
         low, _, body = arg
-        return _sequence(list(body), fold) if low >= 1 else None
-    if op in (_sre.LITERAL, _sre.NOT_LITERAL, _sre.ANY, _sre.IN, _sre.AT, _sre.CATEGORY):
+        return _sequence(body, fold) if low >= 1 else None
+    if op in (_TEXT, _sre.NOT_LITERAL, _sre.ANY, _sre.IN, _sre.AT, _sre.CATEGORY):
         return None
     raise _Unsure  # lookarounds, backreferences, atomic groups, possessive repeats: not RE2
 
@@ -191,9 +208,8 @@ def _escape(text: str) -> str:
 def minimal(found: Iterable[Atom]) -> list[Atom]:
     """``found`` without the atoms another one already implies (a text holding "timed out after"
     holds "timed out"; a folded atom covers its case-sensitive spellings), sorted."""
-    ordered = sorted(set(found), key=lambda a: (len(a.text), a))
     kept: list[Atom] = []
-    for atom in ordered:
+    for atom in sorted(set(found), key=lambda a: (len(a.text), a)):
         if not any(k.text in atom.text and (k.fold or not atom.fold) for k in kept):
             kept.append(atom)
     return sorted(kept)
