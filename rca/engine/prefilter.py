@@ -207,11 +207,17 @@ def _escape(text: str) -> str:
 
 def minimal(found: Iterable[Atom]) -> list[Atom]:
     """``found`` without the atoms another one already implies (a text holding "timed out after"
-    holds "timed out"; a folded atom covers its case-sensitive spellings), sorted."""
+    holds "timed out"; a folded atom covers its case-sensitive spellings), sorted. Every atom is at
+    least `MIN_ATOM_CHARS` long (`_best`), so one that occurs in a text starts with one of its
+    `MIN_ATOM_CHARS`-long slices: those index the kept atoms."""
     kept: list[Atom] = []
+    by_head: dict[str, list[Atom]] = {}  # kept atoms by their first `MIN_ATOM_CHARS` characters
     for atom in sorted(set(found), key=lambda a: (len(a.text), a)):
-        if not any(k.text in atom.text and (k.fold or not atom.fold) for k in kept):
+        text = atom.text
+        heads = (text[i : i + MIN_ATOM_CHARS] for i in range(len(text) - MIN_ATOM_CHARS + 1))
+        if not any(k.text in text and (k.fold or not atom.fold) for h in heads for k in by_head.get(h, ())):
             kept.append(atom)
+            by_head.setdefault(text[:MIN_ATOM_CHARS], []).append(atom)
     return sorted(kept)
 
 
