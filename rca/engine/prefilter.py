@@ -21,6 +21,7 @@ tests/test_prefilter_atoms.py check, on every library example, sample and Loghub
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -53,6 +54,7 @@ class Atom(NamedTuple):
     fold: bool
 
 
+@functools.lru_cache(maxsize=4096)  # one process may analyse many times (API, tests)
 def atoms(expr: str) -> frozenset[Atom] | None:
     """Literals one of which every text ``expr`` matches contains; ``None`` when there is no such set
     of literals at least `MIN_ATOM_CHARS` long, or the regex uses syntax this module does not trust."""
