@@ -137,6 +137,12 @@ def relax_repeats(expr: str, limit: int = MAX_COUNTED_REPEAT) -> str:
     return "".join(out)
 
 
+# Deriving the atoms costs about 0.09 CPU-s per run (Python's regex parser over the library);
+# they save about 0.7 CPU-s per million messages scanned (4 RE2 passes instead of 7). Below this
+# many entries the regexes themselves are the cheaper prefilter; the matches are the same.
+ATOMS_FROM_ENTRIES = 150_000
+
+
 def prefilter_chunks(
     patterns: Sequence[Pattern], max_chars: int = PREFILTER_CHUNK_CHARS, atoms: bool = True
 ) -> list[str]:
@@ -267,7 +273,9 @@ def match_events(con: Any, patterns: Sequence[Pattern], knowledge: Knowledge | N
     if not patterns:
         return []
     groups = _chunks(patterns, GROUP_CHARS)
-    matched = _survivors(con, prefilter_chunks(patterns), [group for group, _ in groups])
+    entries = con.execute("SELECT count(*) FROM entries").fetchone()
+    atoms = bool(entries) and entries[0] >= ATOMS_FROM_ENTRIES
+    matched = _survivors(con, prefilter_chunks(patterns, atoms=atoms), [group for group, _ in groups])
     candidates: dict[int, list[str]] = {}
     for n in range(len(patterns)):
         flags = [f"g{i}" for i, (_, members) in enumerate(groups) if n in members]
