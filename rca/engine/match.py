@@ -264,7 +264,8 @@ def match_events(con: Any, patterns: Sequence[Pattern], knowledge: Knowledge | N
     (173k survivors, 43 messages in a measured 1M-entry hour). So each pattern's regexes run once
     per distinct message (`survivor_messages`), only the patterns that match a message query the
     survivors (by message number, with their non-text conditions), and the fields and match
-    position a message yields are worked out once per pattern and message, in DuckDB.
+    position a message yields are worked out once per pattern and message (in DuckDB for a pattern
+    that accepts many messages, `message_facts`).
 
     A pattern with ``frames: own`` keeps only stacks with a frame of the service's own code (per
     ``knowledge``'s runtime rules), and names the exception and that frame as its fields.
