@@ -66,12 +66,20 @@ def candidate_rows(con: Any, explained: Collection[int]) -> Iterator[tuple[Any, 
         yield from (r for r in batch if r[0] not in skip)
 
 
-def signal_text(message: str | None, exc_type: str | None, exc_message: str | None) -> str:
-    """What to mine: a traceback's outermost exception (type and message), else the first line of
-    the message."""
-    if exc_type is not None:
-        return f"{exc_type}: {exc_message}"[:MAX_TEXT]
-    return str(message).strip().split("\n", 1)[0][:MAX_TEXT]
+def signal_text(message: str, exc_types: Sequence[str] | None, exc_messages: Sequence[str] | None) -> str:
+    """What to mine: a traceback's outermost exception, else the first line of the message (an
+    `events` row's ``message``, ``exc_types`` and ``exc_messages``, as the notebooks read them)."""
+    if exc_types:
+        return _exception_text(exc_types[-1], (exc_messages or [""])[-1])
+    return _first_line(message)
+
+
+def _exception_text(exc_type: str, exc_message: str | None) -> str:
+    return f"{exc_type}: {exc_message}"[:MAX_TEXT]
+
+
+def _first_line(message: str) -> str:
+    return message.strip().split("\n", 1)[0][:MAX_TEXT]
 
 
 def unexplained_signals(
@@ -90,7 +98,8 @@ def unexplained_signals(
     members: dict[int, list[str]] = {}
     first: dict[int, int] = {}  # template id -> its earliest in-window time, epoch microseconds
     for _, ts_us, in_window, message, exc_type, exc_message in candidate_rows(con, explained):
-        text = signal_text(message, exc_type, exc_message)
+        # `signal_text` of the row, from the outermost exception `candidate_rows` fetched
+        text = _first_line(str(message)) if exc_type is None else _exception_text(exc_type, exc_message)
         tid = miner.add(text)
         observations.append((tid, ts_us / 1_000_000, in_window))
         members.setdefault(tid, []).append(text)
