@@ -12,6 +12,10 @@ from datetime import datetime, timedelta, timezone
 
 from rca.errors import UsageError
 
+# The epoch, UTC-naive, as the `entries` table stores times: ``EPOCH + timedelta(...)`` and
+# ``(ts - EPOCH).total_seconds()`` convert without making each time zone-aware.
+EPOCH = datetime(1970, 1, 1)
+
 _DURATION = re.compile(r"^(?P<n>\d+(?:\.\d+)?)(?P<unit>s|m|h|d|w)$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 

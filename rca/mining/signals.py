@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from rca.mining.novelty import novelty
 from rca.mining.templates import TemplateMiner
-from rca.timeutil import rfc3339
+from rca.timeutil import EPOCH, rfc3339
 
 if TYPE_CHECKING:
     from rca.model import Pattern, Signal, Window
 
 TOP = 5
-_EPOCH = datetime(1970, 1, 1)
 MAX_TEXT = 300
 # Error-shaped text, for entries that carry no severity (plain stderr lines are DEFAULT).
 ERRORISH = (
@@ -140,7 +139,7 @@ def _nearest_patterns(
 def _from_epoch_us(us: int | None) -> datetime | None:
     """The UTC-naive time ``us`` microseconds after the epoch, as `entries` stores times (exactly:
     no float on the way)."""
-    return None if us is None else _EPOCH + timedelta(microseconds=us)
+    return None if us is None else EPOCH + timedelta(microseconds=us)
 
 
 def _spans(window: Window) -> tuple[float | None, float | None]:

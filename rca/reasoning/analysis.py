@@ -35,11 +35,10 @@ from rca.reasoning import baseline, chain, impact, steady, whys
 from rca.reasoning.deploys import DeployInfo, collect
 from rca.reasoning.impact import RECENT
 from rca.reasoning.verdict import Traffic, share
-from rca.timeutil import rfc3339
+from rca.timeutil import EPOCH, rfc3339
 
 SCHEMA_VERSION = 1
 _UTC = timezone.utc
-_EPOCH = datetime(1970, 1, 1)  # UTC-naive, as `entries` stores times
 
 
 @dataclass(frozen=True)
@@ -367,7 +366,7 @@ def _hit_buckets(
     for h in hits:
         ts = h.ts
         if h.in_window and ts is not None:
-            epoch = int((ts - _EPOCH).total_seconds()) if ts.tzinfo is None else int(ts.timestamp())
+            epoch = int((ts - EPOCH).total_seconds()) if ts.tzinfo is None else int(ts.timestamp())
             key = (epoch - epoch % size, h.pattern_id)
             out[key] = out.get(key, 0.0) + (weights.get(h.event_id, 1.0) if weights else 1.0)
     return out

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from rca.timeutil import EPOCH
+
 # ---------------------------------------------------------------- timestamps
 
 _ISO = re.compile(
@@ -84,7 +86,7 @@ def _from_epoch(seconds: float) -> Stamp | None:
     while abs(seconds) > 1e11:
         seconds /= 1000.0
     try:
-        moment = datetime(1970, 1, 1) + timedelta(seconds=seconds)
+        moment = EPOCH + timedelta(seconds=seconds)
     except OverflowError:  # before year 1 or after 9999
         return None
     return Stamp(_format(moment.replace(microsecond=0), f"{moment.microsecond:06d}"))
