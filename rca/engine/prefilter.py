@@ -112,7 +112,7 @@ def _sequence(items: Iterable[tuple[Any, Any]], fold: bool) -> frozenset[Atom] |
     for op, arg in _texts(items):
         exact = _exact(op, arg, fold)
         if exact is not None and len(run) * len(exact) <= MAX_EXACT:
-            run = frozenset(Atom(a.text + b.text, a.fold or b.fold) for a in run for b in exact)
+            run = _product(run, exact)
             continue
         candidates.append(run)
         if exact is not None:
@@ -136,11 +136,8 @@ def _exact(op: Any, arg: Any, fold: bool) -> _Exact | None:
         _, add, remove, body = arg
         return _exact_sequence(body, _folding(fold, add, remove))
     if op is _sre.BRANCH:
-        branches = [_exact_sequence(b, fold) for b in arg[1]]
-        if any(b is None for b in branches):
-            return None
-        union = frozenset().union(*(b for b in branches if b is not None))
-        return union if len(union) <= MAX_EXACT else None
+        union = _union(_exact_sequence(b, fold) for b in arg[1])
+        return union if union is not None and len(union) <= MAX_EXACT else None
     if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and arg[:2] == (0, 1):
         body = _exact_sequence(arg[2], fold)
         return None if body is None else body | {Atom("", False)}
@@ -154,8 +151,23 @@ def _exact_sequence(items: Iterable[tuple[Any, Any]], fold: bool) -> _Exact | No
         exact = _exact(op, arg, fold)
         if exact is None or len(run) * len(exact) > MAX_EXACT:
             return None
-        run = frozenset(Atom(a.text + b.text, a.fold or b.fold) for a in run for b in exact)
+        run = _product(run, exact)
     return run
+
+
+def _product(left: _Exact, right: _Exact) -> _Exact:
+    """Every string of ``left`` followed by every string of ``right`` (folding if either part does)."""
+    return frozenset(Atom(a.text + b.text, a.fold or b.fold) for a in left for b in right)
+
+
+def _union(sets: Iterable[frozenset[Atom] | None]) -> frozenset[Atom] | None:
+    """The branches' sets together, or ``None`` when one branch has none (a text may then match
+    that branch without any of the others' strings). Every branch is walked first, so one the walk
+    does not trust fails the regex whatever the others hold."""
+    branches = list(sets)
+    if any(one is None for one in branches):
+        return None
+    return frozenset().union(*(one for one in branches if one is not None))
 
 
 def _folding(fold: bool, add: int, remove: int) -> bool:
@@ -172,10 +184,7 @@ def _item(op: Any, arg: Any, fold: bool) -> frozenset[Atom] | None:
         _, add, remove, body = arg
         return _sequence(body, _folding(fold, add, remove))
     if op is _sre.BRANCH:
-        branches = [_sequence(b, fold) for b in arg[1]]
-        if any(b is None for b in branches):
-            return None
-        return frozenset().union(*(b for b in branches if b is not None))
+        return _union(_sequence(b, fold) for b in arg[1])
     if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
         low, _, body = arg
         return _sequence(body, fold) if low >= 1 else None
