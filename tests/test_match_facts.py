@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from rca.engine import match
-from rca.library.loader import extract_fields, load_library, match_position, message_matches
+from rca.library.loader import load_library, message_matches
 from rca.model import Category, Layer, Match, Pattern, Role, Severity
 
 PATTERNS = load_library().patterns
@@ -35,11 +35,6 @@ def _text_only(p: Pattern) -> Pattern:
     return replace(p, match=text)
 
 
-def _python(p: Pattern, line: str) -> tuple[dict[str, str], int]:
-    return (extract_fields(p, line) if p.extract else {},
-            match_position(p, line) if p.role is Role.CAUSE else -1)
-
-
 def _compare(con: Any, patterns: list[Pattern], lines: list[str], mids: list[int]) -> int:
     """Assert SQL and Python agree for every pattern on the lines numbered ``mids`` (in
     `_messages(lines)`) that it accepts, as `message_facts` is called; return how many pairs had
@@ -49,7 +44,7 @@ def _compare(con: Any, patterns: list[Pattern], lines: list[str], mids: list[int
         accepted = [mid for mid in mids if message_matches(p, lines[mid - 1])]
         facts = match.message_facts(con, _text_only(p), accepted)
         for mid in accepted:
-            expected = _python(p, lines[mid - 1])
+            expected = match._python_facts(p, lines[mid - 1])  # the reference
             assert facts.get(mid, ({}, -1)) == expected, (p.id, lines[mid - 1])
             found += expected != ({}, -1)
     return found

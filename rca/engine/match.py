@@ -445,13 +445,14 @@ def _all_facts(con: Any, patterns: Sequence[Pattern], accepted: dict[int, list[i
     texts = dict(con.execute(
         "SELECT mid, message FROM survivor_messages WHERE mid IN (SELECT unnest(?::BIGINT[]))", [needed]
     ).fetchall()) if needed else {}
-    out = {n: {mid: _message_facts(patterns[n], texts[mid]) for mid in mids} for n, mids in few.items()}
+    out = {n: {mid: _python_facts(patterns[n], texts[mid]) for mid in mids} for n, mids in few.items()}
     out.update((n, message_facts(con, patterns[n], mids)) for n, mids in wanted.items() if n not in few)
     return out
 
 
-def _message_facts(p: Pattern, message: str) -> tuple[dict[str, str], int]:
-    """The fields a pattern extracts from a message, and where in it the pattern matched."""
+def _python_facts(p: Pattern, message: str) -> tuple[dict[str, str], int]:
+    """The fields a pattern extracts from a message, and where in it the pattern matched, as the
+    Python side (`extract_fields`, `match_position`) gives them: `message_facts`' reference."""
     return (extract_fields(p, message) if p.extract else {},
             match_position(p, message) if p.role is Role.CAUSE else -1)
 
