@@ -8,6 +8,7 @@ data; 70 an internal error (a bug: please report it).
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 import sys
@@ -177,6 +178,10 @@ def analyze(
     **bq_flags: Any,
 ) -> None:
     """Find the root cause of an incident in a window of logs and write a five-whys report."""
+    # One short process: the cyclic collector's passes over a storm's hits (828 collections, 0.3
+    # CPU-s at 1M entries) free nothing that exit does not, as the analysis builds no cycles in bulk.
+    # The Python API leaves the collector alone.
+    gc.disable()
     from rca import api
     from rca.report.render import render
 

@@ -138,7 +138,7 @@ def relax_repeats(expr: str, limit: int = MAX_COUNTED_REPEAT) -> str:
 
 
 # Deriving the atoms costs about 0.09 CPU-s per run (Python's regex parser over the library);
-# they save about 0.7 CPU-s per million messages scanned (4 RE2 passes instead of 7). Below this
+# they save about 0.9 CPU-s per million messages scanned (3 RE2 passes instead of 7). Below this
 # many entries the regexes themselves are the cheaper prefilter; the matches are the same.
 ATOMS_FROM_ENTRIES = 150_000
 
@@ -150,7 +150,7 @@ def prefilter_chunks(
 
     With ``atoms`` (rca/engine/prefilter.py), an expression that cannot match without one of a few
     long literals is tested by those literals instead of its regex: a literal alternation is as fast
-    per pass and much shorter, so fewer passes are needed (7 -> 4 over the library). Without, every
+    per pass and much shorter, so fewer passes are needed (7 -> 3 over the library). Without, every
     expression's relaxed regex: the issue's definition of DuckDB's floor (benchmarks/load.py)."""
     if not atoms:
         return [chunk for chunk, _ in _chunks(patterns, max_chars)]
