@@ -158,6 +158,21 @@ def test_duplicates_are_dropped_and_counted(tmp_path: Path) -> None:
     assert loaded.store.stats.duplicates == 2
 
 
+def test_sources_order_by_name_not_by_load_order(tmp_path: Path) -> None:
+    """Entries of one time are ordered by source name, then line, whichever file was read first,
+    and of a duplicate across files the one in the first source by name is kept."""
+    t = "2025-09-15T15:00:01Z"
+    late = write(tmp_path, "b.ndjson", "\n".join(json.dumps(e) for e in [
+        entry(1, t, "shared"), entry(2, t, "b first"), entry(3, t, "b second")]))
+    early = write(tmp_path, "a.ndjson", "\n".join(json.dumps(e) for e in [
+        entry(4, t, "a first"), entry(1, t, "shared")]))
+    loaded = api.load([late, early])
+    df = loaded.frame().sort_values("entry_id")
+    assert list(zip(df["source"], df["message"], strict=True)) == [
+        (early, "a first"), (early, "shared"), (late, "b first"), (late, "b second")]
+    assert loaded.store.stats.duplicates == 1
+
+
 def test_messages_come_from_every_payload_kind(tmp_path: Path) -> None:
     """textPayload, jsonPayload.message, audit methodName and request logs all yield a message."""
     data = [

@@ -348,32 +348,35 @@ class Store:
         in_window = "TRUE" if start is None else "(ts IS NULL OR ts >= ?)"
         win_params = [] if start is None else [_naive(start)]
         # Duplicates are rare: the window that picks the first of each runs only over the keys
-        # that occur more than once.
+        # that occur more than once, and reads their strings back from `staged` for those rows
+        # alone. The rest works on narrow numbers: a source is ordered by its rank among the
+        # sorted source names, and a key by its hash (carrying the key strings through the sort
+        # of a million rows cost more than the sort).
         self.con.execute(
             f"""
             CREATE TEMP TABLE ids AS
             WITH k AS (
-              SELECT rowid AS rid, ts, source, log_name, insert_id, {in_window} AS in_window,
-                     coalesce(line_no, (rowid - staged_base + 1)::INTEGER) AS line_no
+              SELECT rowid AS rid, ts, list_position(?, source) AS src, {in_window} AS in_window,
+                     coalesce(line_no, (rowid - staged_base + 1)::INTEGER) AS line_no,
+                     -- an integer is cheaper to group than three columns; a collision only sends
+                     -- a few more rows into the exact partition below
+                     CASE WHEN insert_id IS NOT NULL THEN hash(log_name, insert_id, ts) END AS h
               FROM staged WHERE {kept}
             ), dup_keys AS (
-              -- grouped on a hash of the key (an integer is cheaper to group than three columns);
-              -- a collision only sends a few more rows into the exact partition below
-              SELECT hash(log_name, insert_id, ts) AS h FROM k WHERE insert_id IS NOT NULL
-              GROUP BY h HAVING count(*) > 1
+              SELECT h FROM k WHERE h IS NOT NULL GROUP BY h HAVING count(*) > 1
             ), dropped AS (
               SELECT rid FROM (
-                SELECT k.rid, row_number() OVER (
-                  PARTITION BY k.log_name, k.insert_id, k.ts ORDER BY k.source, k.line_no, k.rid) AS n
-                FROM k SEMI JOIN dup_keys d ON hash(k.log_name, k.insert_id, k.ts) = d.h
-                WHERE k.insert_id IS NOT NULL
+                SELECT d.rid, row_number() OVER (
+                  PARTITION BY s.log_name, s.insert_id, s.ts ORDER BY d.src, d.line_no, d.rid) AS n
+                FROM (SELECT rid, src, line_no FROM k SEMI JOIN dup_keys USING (h)) d
+                JOIN staged s ON s.rowid = d.rid
               ) WHERE n > 1
             )
-            SELECT rid, row_number() OVER (ORDER BY ts NULLS LAST, source, line_no, rid) - 1 AS entry_id,
+            SELECT rid, row_number() OVER (ORDER BY ts NULLS LAST, src, line_no, rid) - 1 AS entry_id,
                    in_window, line_no
             FROM k ANTI JOIN dropped USING (rid)
             """,
-            win_params + kept_params,
+            [sorted(self.stats.by_source), *win_params, *kept_params],
         )
         self.con.execute(
             "UPDATE staged SET entry_id = i.entry_id, in_window = i.in_window, line_no = i.line_no "
