@@ -3,6 +3,7 @@ piped stdin is read, colour follows NO_COLOR and TERM, one summary line on stder
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -37,6 +38,28 @@ def test_since_is_optional_with_input() -> None:
     code, out, err = invoke("analyze", "--input", NETRA, "--format", "json")
     assert code == 0, err
     assert '"schema_version": 1' in out
+
+
+def test_analyze_pauses_the_collector_and_restores_it() -> None:
+    """The cyclic collector is off while a command runs (an analysis's hits are many live tuples)
+    and back on after, a failed command included, for whoever called it in-process."""
+    from rca.cli.common import collector_paused
+
+    seen: list[bool] = []
+
+    @collector_paused
+    def failing() -> None:
+        seen.append(gc.isenabled())
+        raise ValueError("boom")
+
+    assert gc.isenabled()
+    with pytest.raises(ValueError, match="boom"):
+        failing()
+    assert seen == [False]
+    assert gc.isenabled()
+    code, _, err = invoke("analyze", "--input", NETRA, "--format", "json")
+    assert code == 0, err
+    assert gc.isenabled()
 
 
 def test_since_is_required_for_cloud_logging() -> None:

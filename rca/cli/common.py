@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -38,6 +39,27 @@ def guard(func: F) -> F:
                 err=True,
             )
             sys.exit(INTERNAL_ERROR)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+def collector_paused(func: F) -> F:
+    """Run a command with Python's cyclic garbage collector paused, and restore it after.
+
+    An analysis builds no reference cycles in bulk, but a storm's hits are hundreds of thousands of
+    live tuples, and the collector's passes over them (828 collections, 0.3 CPU-s at 1M entries)
+    freed nothing. Restored afterwards for in-process callers (tests, click's runner)."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
