@@ -291,12 +291,12 @@ def match_events(con: Any, patterns: Sequence[Pattern], knowledge: Knowledge | N
         for n in takers:
             if n in openers:
                 openers[n].append(row)
-            elif (hit := _hit(patterns[n], row, facts.get(n), knowledge)) is not None:
+            elif (hit := _hit(patterns[n], row, facts.get(n, {}), knowledge)) is not None:
                 found[n].append(hit)
     for n, rows in openers.items():
         p = patterns[n]
         found[n] = [hit for row in _without_companion(con, p, rows)
-                    if (hit := _hit(p, row, facts.get(n), knowledge)) is not None]
+                    if (hit := _hit(p, row, facts.get(n, {}), knowledge)) is not None]
     con.execute("DROP TABLE survivors")  # the rest of the analysis reads `events`: free DuckDB's memory
     con.execute("DROP TABLE survivor_messages")
     return [hit for n in sorted(found) for hit in found[n]]
@@ -394,13 +394,13 @@ def _rows(
     )
     shared: dict[str | None, str | None] = {}
     width = len(Row._fields)  # `_ROW_COLUMNS` and the stack's, then the conditions
-    column = {n: width + i for i, n in enumerate(tested)}  # a tested pattern's condition column
     while batch := result.fetchmany(ROW_BATCH):
         for r in batch:
             row = _row(r[:width], shared)
             takers = by_mid[row.mid]
-            if column:
-                takers = [n for n in takers if n not in column or r[column[n]]]
+            if tested:
+                failed = {n for n, ok in zip(tested, r[width:], strict=True) if not ok}
+                takers = [n for n in takers if n not in failed]
             yield row, takers
 
 
@@ -484,10 +484,10 @@ def _python_facts(p: Pattern, message: str) -> tuple[dict[str, str], int]:
             match_position(p, message) if p.role is Role.CAUSE else -1)
 
 
-def _hit(p: Pattern, row: Row, facts: Facts | None, knowledge: Knowledge) -> Hit | None:
+def _hit(p: Pattern, row: Row, facts: Facts, knowledge: Knowledge) -> Hit | None:
     """The pattern's hit on a row it takes (``frames: own``: only with an own-code frame, else None);
     hits of one message share its fields mapping, which nothing mutates."""
-    fields, pos = facts.get(row.mid, _NO_FACTS) if facts else _NO_FACTS
+    fields, pos = facts.get(row.mid, _NO_FACTS)
     hit = Hit(p.id, row.event_id, row.ts, row.in_window, row.instance_id, row.revision, fields,
               row.done_ts, row.trace, pos, row.runtime, row.n_members)
     return hit if p.frames != "own" else _own_code_hit(hit, row, knowledge)
