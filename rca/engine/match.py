@@ -253,8 +253,8 @@ _SURVIVOR_COLUMNS = (
 _ROW_COLUMNS = (
     f"event_id, ts, revision, instance_id, mid, n_members, in_window, service, {_DONE_TS}, trace, runtime"
 )
-# A stack's columns, read for the messages of ``frames: own`` patterns only.
-_STACK_COLUMNS = ("exc_types", "exc_messages", "frames")
+# A stack's columns, read for ``frames: own`` patterns only (lists are slow to turn into Python).
+_STACK_COLUMNS = {True: "exc_types, exc_messages, frames", False: "NULL, NULL, NULL"}
 
 
 def match_events(con: Any, patterns: Sequence[Pattern], knowledge: Knowledge | None = None) -> list[Hit]:
@@ -262,11 +262,10 @@ def match_events(con: Any, patterns: Sequence[Pattern], knowledge: Knowledge | N
 
     Busy services repeat themselves: the events the prefilter keeps hold few distinct messages
     (173k survivors, 43 messages in a measured 1M-entry hour). So each pattern's regexes run once
-    per distinct message (`survivor_messages`), the survivors whose message some pattern accepted
-    are read once, in one query that also tests each pattern's non-text conditions (`_rows`), and
-    the fields and match position a message yields are worked out once per pattern and message (in
-    DuckDB for a pattern that accepts many messages, `message_facts`). Hits come pattern by pattern,
-    each pattern's by event id.
+    per distinct message (`survivor_messages`), only the patterns that match a message query the
+    survivors (by message number, with their non-text conditions), and the fields and match
+    position a message yields are worked out once per pattern and message (in DuckDB for a pattern
+    that accepts many messages, `message_facts`).
 
     A pattern with ``frames: own`` keeps only stacks with a frame of the service's own code (per
     ``knowledge``'s runtime rules), and names the exception and that frame as its fields.
@@ -283,23 +282,21 @@ def match_events(con: Any, patterns: Sequence[Pattern], knowledge: Knowledge | N
         flags = [f"g{i}" for i, (_, members) in enumerate(groups) if n in members]
         if not flags or any(matched[int(flag[1:])] for flag in flags):
             candidates[n] = flags  # else none of the messages can match it: no regex runs
-    accepted = {n: mids for n, mids in _matching_messages(con, patterns, candidates).items() if mids}
+    accepted = _matching_messages(con, patterns, candidates)
     facts = _all_facts(con, patterns, accepted)
-    found: dict[int, list[Hit]] = {n: [] for n in accepted}
-    openers: dict[int, list[Row]] = {n: [] for n in accepted if patterns[n].absence is not None}
-    for row, takers in _rows(con, patterns, accepted):
-        for n in takers:
-            if n in openers:
-                openers[n].append(row)
-            elif (hit := _hit(patterns[n], row, facts.get(n, {}), knowledge)) is not None:
-                found[n].append(hit)
-    for n, rows in openers.items():
-        p = patterns[n]
-        found[n] = [hit for row in _without_companion(con, p, rows)
-                    if (hit := _hit(p, row, facts.get(n, {}), knowledge)) is not None]
+    shared: dict[str | None, str | None] = {}
+    hits: list[Hit] = []
+    for n, p in enumerate(patterns):
+        mids = accepted.get(n)
+        if not mids:
+            continue
+        rows = _rows(con, p, mids, shared)
+        if p.absence is not None:
+            rows = iter(_without_companion(con, p, rows))
+        hits.extend(_hits(p, rows, facts.get(n, {}), knowledge))
     con.execute("DROP TABLE survivors")  # the rest of the analysis reads `events`: free DuckDB's memory
     con.execute("DROP TABLE survivor_messages")
-    return [hit for n in sorted(found) for hit in found[n]]
+    return hits
 
 
 def _survivors(con: Any, chunks: list[str], groups: list[str]) -> list[bool]:
@@ -363,49 +360,25 @@ def _matching_messages(
 ROW_BATCH = 10_000
 
 
-def _rows(
-    con: Any, patterns: Sequence[Pattern], accepted: dict[int, list[int]]
-) -> Iterator[tuple[Row, list[int]]]:
-    """Every survivor whose message a pattern accepted, by event id, with the patterns (indexes,
-    ascending) that take it: those that accepted its message and whose non-text conditions it meets.
+def _rows(con: Any, p: Pattern, mids: list[int], shared: dict[str | None, str | None]) -> Iterator[Row]:
+    """The pattern's survivors (message among ``mids``, non-text conditions met), by event id.
 
-    One query for all patterns (one per pattern cost a few milliseconds each: a tenth of a small
-    analysis): a pattern's non-text conditions are a column of their own, and a stack's lists are
-    read only for the messages of ``frames: own`` patterns (lists are slow to turn into Python).
-    Repeated strings are shared (`_row`): a million hits name a dozen instances.
+    ``shared`` holds one copy of each instance, revision, runtime and service (a million hits name
+    a dozen instances), and a request's done time is its start time's object when they are equal.
     """
-    by_mid: dict[int, list[int]] = {}
-    for n in sorted(accepted):
-        for mid in accepted[n]:
-            by_mid.setdefault(mid, []).append(n)
-    tested = [n for n in sorted(accepted) if row_where(patterns[n])[0] != "TRUE"]
-    own = sorted({mid for n in accepted if patterns[n].frames == "own" for mid in accepted[n]})
-    columns = [f"CASE WHEN o.own THEN s.{c} END" for c in _STACK_COLUMNS]
-    params: list[Any] = []
-    for n in tested:
-        where, where_params = row_where(patterns[n])
-        columns.append(f"coalesce({where}, false)")
-        params.extend(where_params)
+    where, params = row_where(p)
     result = con.execute(
-        f"SELECT {_ROW_COLUMNS}, {', '.join(columns)} FROM survivors s "
-        "LEFT JOIN (SELECT unnest(?::BIGINT[]) AS mid, true AS own) o USING (mid) "
-        "WHERE mid IN (SELECT unnest(?::BIGINT[])) ORDER BY event_id",
-        [*params, own, sorted(by_mid)],
+        f"SELECT {_ROW_COLUMNS}, {_STACK_COLUMNS[p.frames == 'own']} FROM survivors "
+        f"WHERE mid IN (SELECT unnest(?::BIGINT[])) AND {where} ORDER BY event_id",
+        [mids, *params],
     )
-    shared: dict[str | None, str | None] = {}
-    width = len(Row._fields)  # `_ROW_COLUMNS` and the stack's, then the conditions
     while batch := result.fetchmany(ROW_BATCH):
         for r in batch:
-            row = _row(r[:width], shared)
-            takers = by_mid[row.mid]
-            if tested:
-                failed = {n for n, ok in zip(tested, r[width:], strict=True) if not ok}
-                takers = [n for n in takers if n not in failed]
-            yield row, takers
+            yield _row(r, shared)
 
 
-def _row(r: Sequence[Any], shared: dict[str | None, str | None]) -> Row:
-    """One fetched survivor (`_ROW_COLUMNS` and the stack's) as a `Row`, its repeated strings shared."""
+def _row(r: tuple[Any, ...], shared: dict[str | None, str | None]) -> Row:
+    """One fetched survivor (`_ROW_COLUMNS`) as a `Row`, its repeated strings shared."""
     (event_id, ts, revision, instance_id, mid, n_members, in_window, service, done_ts, trace, runtime,
      exc_types, exc_messages, frames) = r
     one = shared.setdefault
@@ -484,13 +457,19 @@ def _python_facts(p: Pattern, message: str) -> tuple[dict[str, str], int]:
             match_position(p, message) if p.role is Role.CAUSE else -1)
 
 
-def _hit(p: Pattern, row: Row, facts: Facts, knowledge: Knowledge) -> Hit | None:
-    """The pattern's hit on a row it takes (``frames: own``: only with an own-code frame, else None);
-    hits of one message share its fields mapping, which nothing mutates."""
-    fields, pos = facts.get(row.mid, _NO_FACTS)
-    hit = Hit(p.id, row.event_id, row.ts, row.in_window, row.instance_id, row.revision, fields,
-              row.done_ts, row.trace, pos, row.runtime, row.n_members)
-    return hit if p.frames != "own" else _own_code_hit(hit, row, knowledge)
+def _hits(p: Pattern, rows: Iterable[Row], facts: Facts, knowledge: Knowledge) -> Iterator[Hit]:
+    """One hit per row (``frames: own``: per row with an own-code frame); hits of one message
+    share its fields mapping, which nothing mutates."""
+    pid = p.id
+    own = p.frames == "own"
+    for row in rows:
+        fields, pos = facts.get(row.mid, _NO_FACTS)
+        hit = Hit(pid, row.event_id, row.ts, row.in_window, row.instance_id, row.revision, fields,
+                  row.done_ts, row.trace, pos, row.runtime, row.n_members)
+        if not own:
+            yield hit
+        elif (found := _own_code_hit(hit, row, knowledge)) is not None:
+            yield found
 
 
 def message_facts(con: Any, p: Pattern, mids: Sequence[int]) -> Facts:
