@@ -154,12 +154,15 @@ def prefilter_chunks(
     expression's relaxed regex: the issue's definition of DuckDB's floor (benchmarks/load.py)."""
     if not atoms:
         return [chunk for chunk, _ in _chunks(patterns, max_chars)]
-    exprs: list[str] = []
-    for p in patterns:
-        exprs.extend(relax_repeats(strip_names(e)) for e in (*p.match.any, *p.match.all))
-        if p.absence is not None:
-            exprs.append(relax_repeats(strip_names(p.absence.expect)))
+    exprs = [expr for p in patterns for expr in _prefilter_exprs(p)]
     return prefilter.pack(prefilter.alternation_parts(exprs), max_chars)
+
+
+def _prefilter_exprs(p: Pattern) -> list[str]:
+    """What the prefilter tests for a pattern: its `any` and `all` regexes and an absence's
+    expected companion, named groups plain and counted repeats relaxed."""
+    exprs = [*p.match.any, *p.match.all, *([p.absence.expect] if p.absence is not None else [])]
+    return [relax_repeats(strip_names(e)) for e in exprs]
 
 
 # Smaller alternations, run on the survivors' distinct messages only: a pattern's own regexes then
@@ -170,11 +173,7 @@ GROUP_CHARS = 2000
 
 def _chunks(patterns: Sequence[Pattern], max_chars: int) -> list[tuple[str, set[int]]]:
     """The prefilter's alternations, each with the positions (in ``patterns``) of the patterns in it."""
-    parts: list[tuple[int, str]] = []
-    for n, p in enumerate(patterns):
-        parts.extend((n, f"(?:{relax_repeats(strip_names(e))})") for e in (*p.match.any, *p.match.all))
-        if p.absence is not None:
-            parts.append((n, f"(?:{relax_repeats(strip_names(p.absence.expect))})"))
+    parts = [(n, f"(?:{expr})") for n, p in enumerate(patterns) for expr in _prefilter_exprs(p)]
     chunks: list[tuple[str, set[int]]] = []
     current: list[str] = []
     members: set[int] = set()
