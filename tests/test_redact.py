@@ -132,3 +132,13 @@ def test_redact_obj_merges_keys_that_redact_alike() -> None:
     """Two secret keys of a count map become one masked key holding the sum, not a lost count."""
     key1, key2 = "AIza" + "a" * 35, "AIza" + "b" * 35
     assert redact_obj({key1: 2, key2: 3, "ok": 1}) == {"***": 5, "ok": 1}
+
+
+def test_redact_obj_redacts_every_repeat_of_a_string() -> None:
+    """A string met again (as a key, a value, deeper down) is redacted each time, as the first."""
+    secret, plain = "password=hunter2", "nothing here"
+    data = {secret: [secret, {"k": secret, secret: plain}], "v": (plain, secret)}
+    assert redact_obj(data) == {
+        "password=***": ["password=***", {"k": "password=***", "password=***": plain}],
+        "v": [plain, "password=***"],
+    }
