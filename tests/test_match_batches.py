@@ -91,10 +91,13 @@ def test_hits_do_not_depend_on_where_the_facts_are_worked_out(
 
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_hits_do_not_depend_on_the_prefilter_chosen(sample: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The literal-atom prefilter (big inputs) and the regex one (small) keep supersets of the
-    same matches: the hits are equal."""
+    """The literal-atom prefilter (big inputs), the regex one (middling) and none (small: every
+    event survives) keep supersets of the same matches: the hits are equal."""
+    monkeypatch.setattr(match, "PREFILTER_FROM_ENTRIES", 0)
     monkeypatch.setattr(match, "ATOMS_FROM_ENTRIES", 0)
     with_atoms = match.match_events(_events(sample), PATTERNS)
     monkeypatch.setattr(match, "ATOMS_FROM_ENTRIES", 10**12)
+    assert match.match_events(_events(sample), PATTERNS) == with_atoms
+    monkeypatch.setattr(match, "PREFILTER_FROM_ENTRIES", 10**12)
     assert match.match_events(_events(sample), PATTERNS) == with_atoms
     assert len(with_atoms) > 10
