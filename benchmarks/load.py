@@ -146,7 +146,7 @@ FROM read_json('{path}', format='newline_delimited', columns={{
 """
 
 
-def _run(argv: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
+def run_process(argv: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
     """Run a process to completion; its CPU seconds, wall seconds and peak RSS (MB)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
@@ -188,11 +188,11 @@ def bench(n: int, path: Path | None, repeat: int, before: Path | None) -> tuple[
     print(f"{'':26} {'CPU s':>8} {'wall s':>8} {'peak MB':>8}")
     mine = (0.0, 0.0, 0.0)
     for _ in range(repeat):
-        floor = _run(floor_argv)
+        floor = run_process(floor_argv)
         print(f"{'floor (DuckDB + RE2)':26} {floor[0]:8.2f} {floor[1]:8.2f} {floor[2]:8.0f}")
         runs = [("rca analyze (CLI)", ROOT)] + ([(f"before: {before.name}", before)] if before else [])
         for label, root in runs:
-            ours = _run(rca_argv, cwd=root)
+            ours = run_process(rca_argv, cwd=root)
             mine = ours if root == ROOT else mine
             print(f"{label[:26]:26} {ours[0]:8.2f} {ours[1]:8.2f} {ours[2]:8.0f}"
                   f"   ratio to floor {ours[0] / floor[0]:.1f}x CPU, {ours[1] / floor[1]:.1f}x wall")
