@@ -4,8 +4,8 @@
 LogEntry through `tabular.to_canonical` and spools it to NDJSON for the store: about 0.25 s for a
 4 MB export, most of the cost of a small analysis after the pattern library. A `gcloud logging
 read --format=json` export needs none of that: its entries are canonical already. So one query
-over the file (`element_sql`, each element parsed once) asks of every element whether it is
-*plain*:
+over the file (`element_sql`: each element parsed for its values, their JSON types and its
+strings) asks of every element whether it is *plain*:
 
 - an object naming its log (`logName`, a string not of a `local/` text stream, whose
   re-joined tracebacks are linked by line numbers) with an RFC 3339 `...Z` `timestamp` that
