@@ -1,4 +1,5 @@
-"""What every `rca` command shares: the error guard that maps RcaError to its exit code."""
+"""What `rca` commands share: the error guard that maps RcaError to its exit code, and the pause
+of the cyclic collector that `rca analyze` runs under."""
 
 from __future__ import annotations
 

@@ -310,13 +310,11 @@ def _survivors(con: Any, chunks: list[str] | None, groups: list[str]) -> list[bo
     number (`mid`) of its message in `survivor_messages`, which holds each distinct message once
     with which of the ``groups`` it matched (`g0`, `g1`...: a pattern's regexes need run only where
     its group did). Returns, per group, whether any message matched it."""
-    if chunks is None:
-        where, chunks = "TRUE", []
-    else:
-        where = " OR ".join("regexp_matches(message, ?)" for _ in chunks) or "FALSE"
+    any_chunk = " OR ".join("regexp_matches(message, ?)" for _ in chunks or []) or "FALSE"
+    where = "TRUE" if chunks is None else any_chunk
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE survivor_rows AS SELECT {_SURVIVOR_COLUMNS} FROM events WHERE {where}",
-        chunks,
+        chunks or [],
     )
     flags = "".join(f", regexp_matches(message, ?) AS g{i}" for i in range(len(groups)))
     con.execute(
