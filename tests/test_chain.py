@@ -240,3 +240,21 @@ def test_an_edge_declared_on_both_ends_is_one_edge() -> None:
 
     both = edge(("http-503",), ("db-timeout",))
     assert (both, both) == (edge(("http-503",), ()), edge((), ("db-timeout",)))
+
+
+def test_a_downstream_finding_is_credited_to_the_chain_finding_with_the_strongest_edge() -> None:
+    """When the main symptom and a deeper chain finding both reach a side finding, the stronger
+    edge names who explains it (the crash the library links to the 503, not the symptom's general
+    kind); equal edges go to the first in chain order, and the side finding's own effects follow it."""
+    from rca.reasoning.hypotheses import explained
+
+    chain_ids = ["no-instance", "exit", "panic"]
+    edges = {
+        ("no-instance", "malformed"): chain.Edge("no-instance", "malformed", 0.3, ()),
+        ("exit", "malformed"): chain.Edge("exit", "malformed", 0.8, ()),
+        ("exit", "probe"): chain.Edge("exit", "probe", 0.5, ()),
+        ("panic", "probe"): chain.Edge("panic", "probe", 0.5, ()),
+        ("malformed", "retry"): chain.Edge("malformed", "retry", 0.6, ()),
+        ("panic", "rejected"): chain.Edge("panic", "rejected", 0.0, (), rejected="after"),
+    }
+    assert explained(chain_ids, edges) == {"malformed": "exit", "probe": "exit", "retry": "exit"}

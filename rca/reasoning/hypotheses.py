@@ -55,19 +55,28 @@ def losing_reason(
 
 
 def explained(chain_ids: Sequence[str], edges: Mapping[tuple[str, str], Edge]) -> dict[str, str]:
-    """Findings downstream of the chain: each mapped to the chain finding that explains it."""
-    live: dict[str, list[str]] = {}
+    """Findings downstream of the chain: each mapped to the chain finding that explains it.
+
+    Step by step outward from the chain; where several reach a finding in the same step, the one
+    with the strongest edge explains it (a crash the library links to a 503 explains it better than
+    the main symptom's general kind does), the first in chain order on a tie."""
+    live: dict[str, list[tuple[str, float]]] = {}
     for (c, e), ed in sorted(edges.items()):
         if ed.score > 0:
-            live.setdefault(c, []).append(e)
+            live.setdefault(c, []).append((e, ed.score))
     out: dict[str, str] = {}
     frontier = [(c, c) for c in chain_ids]
     while frontier:
-        node_id, origin = frontier.pop(0)
-        for effect in live.get(node_id, []):
-            if effect not in chain_ids and effect not in out:
-                out[effect] = origin
-                frontier.append((effect, origin))
+        best: dict[str, tuple[float, int, str]] = {}  # effect -> (-score, rank in frontier, origin)
+        for rank, (node_id, origin) in enumerate(frontier):
+            for effect, score in live.get(node_id, []):
+                if effect in chain_ids or effect in out:
+                    continue
+                candidate = (-score, rank, origin)
+                if effect not in best or candidate < best[effect]:
+                    best[effect] = candidate
+        out.update((effect, origin) for effect, (_, _, origin) in best.items())
+        frontier = [(effect, origin) for effect, (_, _, origin) in best.items()]
     return out
 
 
