@@ -141,3 +141,43 @@ def test_own_frames_follow_the_runtime_rules() -> None:
     node_frame = k.runtimes["node"].own_frame(["/usr/src/app/node_modules/pg/lib/client.js:1 in f",
                                                "/usr/src/app/src/users.js:42 in getUser"])
     assert (py, node_frame) == ("/app/main.py:3 in handler", "/usr/src/app/src/users.js:42 in getUser")
+
+
+def _python_stack(tmp_path: Path, last_line: str) -> list[str]:
+    """The pattern ids rca finds in one Python traceback through the app's own frame, split one
+    line per entry as Cloud Run writes stderr, whose last line is ``last_line``."""
+    import json
+
+    import rca
+
+    lines = [
+        "Traceback (most recent call last):",
+        '  File "/app/quote/carrierhub.py", line 61, in get_rates',
+        "    resp = session.get(url)",
+        '  File "/usr/local/lib/python3.11/ssl.py", line 1167, in read',
+        "    return self._sslobj.read(len, buffer)",
+        '  File "/usr/local/lib/python3.11/site-packages/gunicorn/workers/base.py", line 204, in handle_abort',
+        "    sys.exit(1)",
+        last_line,
+    ]
+    path = tmp_path / "stack.ndjson"
+    path.write_text("".join(
+        json.dumps({"timestamp": f"2025-07-15T18:43:05.{k:06d}Z", "severity": "ERROR", "textPayload": text,
+                    "insertId": f"i{k}", "logName": "projects/p/logs/run.googleapis.com%2Fstderr",
+                    "resource": {"type": "cloud_run_revision",
+                                 "labels": {"service_name": "quote-svc", "revision_name": "quote-svc-00001-abc"}},
+                    "labels": {"instanceId": "inst-1"}}) + "\n"
+        for k, text in enumerate(lines)), encoding="utf-8")
+    return [f.pattern_id for f in rca.analyze([path]).result.findings]
+
+
+def test_an_exception_that_reports_a_failure_elsewhere_is_no_bug_of_the_app(tmp_path: Path) -> None:
+    """The runtime's `consequences` (patterns/_knowledge.yaml) keep a worker aborted by gunicorn
+    (SystemExit raised under the app's own frame) out of the own-code exceptions; the same stack
+    ending in an ordinary exception is one, and the knowledge file declares the exception."""
+    aborted = _python_stack(tmp_path, "SystemExit: 1")
+    failed = _python_stack(tmp_path, "ValueError: bad rate")
+    rules = load_knowledge().runtimes["python"]
+    assert ("app-unhandled-exception" in aborted, "app-unhandled-exception" in failed,
+            rules.is_consequence(["SystemExit"]), rules.is_consequence(["ValueError"])) == (
+        False, True, True, False)

@@ -400,8 +400,10 @@ def _own_code_hit(hit: Hit, row: Row, knowledge: Knowledge) -> Hit | None:
     """``hit`` when the event's stack has a frame of the service's own code (with the exception
     and that frame as its fields); None otherwise."""
     rules = knowledge.runtimes.get(row.runtime or "")
-    frame = rules.own_frame(row.frames or ()) if rules else None
-    if frame is None or not row.exc_types:
+    if rules is None or not row.exc_types or rules.is_consequence(row.exc_types):
+        return None
+    frame = rules.own_frame(row.frames or ())
+    if frame is None:
         return None
     message = (row.exc_messages or [""])[0].strip().split("\n", 1)[0][:200]
     fields = {"exc_type": row.exc_types[0], "frame": frame} | ({"exc_message": message} if message else {})

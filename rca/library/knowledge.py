@@ -35,6 +35,9 @@ class RuntimeFrames:
     raised_at: str  # "first" | "last"
     cause_order: str  # where a wrapped (inner) error is printed: "first" | "last"
     library_frames: tuple[str, ...]
+    # exception types raised *because* something else failed (a breaker refusing calls after the
+    # calls it guards failed, a worker exiting when its master aborts it): never a bug of their own
+    consequences: tuple[str, ...] = ()
 
     def is_library(self, frame: str) -> bool:
         """Whether a rendered frame (`file:line in function`) belongs to the runtime or a dependency."""
@@ -44,6 +47,11 @@ class RuntimeFrames:
         """The service's own frame nearest to where the exception was raised, if the stack has one."""
         ordered = list(frames) if self.raised_at == "first" else list(reversed(frames))
         return next((f for f in ordered if not self.is_library(f)), None)
+
+    def is_consequence(self, exc_types: Sequence[str]) -> bool:
+        """Whether any exception of a stack (the raised one or one it wraps) only reports a failure
+        elsewhere, so the stack is no evidence of a bug in the service's own code."""
+        return any(t in self.consequences for t in exc_types)
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,8 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
         }
         runtimes = {
             str(name): RuntimeFrames(str(v["raised_at"]), str(v["cause_order"]),
-                                     tuple(str(x) for x in v.get("library_frames", ())))
+                                     tuple(str(x) for x in v.get("library_frames", ())),
+                                     tuple(str(x) for x in v.get("consequences", ())))
             for name, v in doc.get("runtimes", {}).items()
         }
     except (AttributeError, KeyError, TypeError) as exc:
@@ -153,6 +162,12 @@ def _runtime_problems(name: str, body: Any, runtimes: Collection[str]) -> list[t
         problem = dialect_problem(expr) if isinstance(expr, str) else "expected a regex string"
         if problem:
             problems.append((f"{where}.library_frames[{i}]", f"{problem}: {expr!r}"))
+    types, problems_list = _list(body.get("consequences"), f"{where}.consequences")
+    problems += problems_list
+    problems += [(f"{where}.consequences[{i}]", f"expected an exception type name, got {t!r}")
+                 for i, t in enumerate(types) if not isinstance(t, str) or not t.strip()]
+    unknown = sorted(set(body) - {"raised_at", "cause_order", "library_frames", "consequences"})
+    problems += [(f"{where}.{key}", f"unknown key {key!r}") for key in unknown]
     return problems
 
 

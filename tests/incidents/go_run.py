@@ -24,6 +24,7 @@ from typing import Any
 
 from tests.incidents.builder import (
     MALFORMED,
+    NO_INSTANCE,
     GkeIncident,
     Incident,
     captured,
@@ -128,6 +129,28 @@ def go_symptom_chain_panic() -> Result:
         "application-exception", "symptom-chain", RT, inc.service,
         "runWorker in the service's own main.go dereferences a job's nil Cfg; the panic kills the process "
         "(exit 2) and requests on the instance end in 503.", mentions="nil pointer")
+
+
+def go_deploy_panic_no_instance() -> Result:
+    """A deploy panics on a nil pointer in every new instance; while Cloud Run replaces the crashed
+    instances, most requests are refused with 'no available instance', which outnumber the 503s."""
+    inc, old, insts = _service("pricing-svc", 51, day(2025, 6, 10, 8))
+    background(inc, old, insts, end=3990)
+    new = inc.revision(88)
+    inc.deploy(3960, new, old, "us-central1-docker.pkg.dev/acme-prod/pricing/pricing-svc:2.7.0")
+    crash = captured("go_nil_panic.txt")
+    for t in range(4000, int(END), 60):
+        inst = inc.instance()
+        _log(inc, t - 20, "listening on :8080", new, inst)
+        _crash(inc, t, new, inst, crash, 2, "/v1/quote")
+        for j in range(4):
+            inc.request(t + 1 + j * 9, 500, "/v1/quote", new, None, latency=round(inc.rng.uniform(8, 10), 3),
+                        text=NO_INSTANCE)
+    return inc.export(), expect(
+        "application-exception", "deploy-trigger", RT, inc.service,
+        "Revision 88 panics on a nil pointer in every new instance; Cloud Run has no instance left to route "
+        "to, so the 'no available instance' refusals are the crash loop, not a max-instances limit.",
+        trigger_revision=new, mentions="nil pointer")
 
 
 def go_symptom_alone_port() -> Result:
@@ -337,7 +360,7 @@ def q_go_deploy_clean() -> Result:
 
 
 CASES = {f.__name__: f for f in (
-    go_deploy_concurrent_map, go_deploy_localhost, go_symptom_chain_panic, go_symptom_alone_port,
+    go_deploy_concurrent_map, go_deploy_localhost, go_symptom_chain_panic, go_deploy_panic_no_instance, go_symptom_alone_port,
     go_inner_wrap_refused, go_inner_429, go_change_tls, go_precursor_gc, go_unexplained, go_wrong_deploy,
     go_app_exception_http_panic, go_gke_crashloop, q_go_healthy, q_go_steady_warnings, q_go_deploy_clean,
 )}

@@ -23,6 +23,13 @@ Wording sources:
 - Hibernate 6: "HHH90000025: PostgreSQLDialect does not need to be specified explicitly using
   'hibernate.dialect' (remove the property setting and it will be selected by default)"
 - Flyway: 'Migrating schema "public" to version "58 - backfill order totals"' (DbMigrate)
+- An expired certificate: "PKIX path validation failed: java.security.cert.CertPathValidatorException: validity
+  check failed" (https://github.com/spring-attic/spring-authorization-server/issues/2073) and "Caused by:
+  java.security.cert.CertificateExpiredException: NotAfter: ..." (https://github.com/opendiffy/diffy/issues/48);
+  Spring's 'I/O error on POST request for "{url}": {message}' (RestTemplate.createResourceAccessException,
+  https://github.com/spring-projects/spring-framework/blob/main/spring-web/src/main/java/org/springframework/web/client/RestTemplate.java)
+- resilience4j: "CircuitBreaker '{name}' is OPEN and does not permit further calls"
+  (https://github.com/resilience4j/resilience4j/blob/master/resilience4j-circuitbreaker/src/main/java/io/github/resilience4j/circuitbreaker/CallNotPermittedException.java)
 """
 
 from __future__ import annotations
@@ -322,6 +329,41 @@ def java_change_tls() -> Result:
         mentions="certification path")
 
 
+def java_tls_expired_breaker() -> Result:
+    """The carrier's certificate expires; a few calls fail validation, then the circuit breaker opens
+    and its refusals (many more lines, and the 503s) follow: the breaker is the symptom."""
+    inc, rev, insts = _service("shipping-rates", "shipping.ShippingApplication", 71, day(2025, 3, 11, 12))
+    background(inc, rev, insts)
+    expired = ("org.springframework.web.client.ResourceAccessException: I/O error on POST request for "
+               "\"https://api.carrier.example/v2/rates\": PKIX path validation failed: java.security.cert."
+               "CertPathValidatorException: validity check failed\n"
+               "\tat org.springframework.web.client.RestTemplate.createResourceAccessException(RestTemplate.java:926) ~[spring-web-6.2.12.jar!/:6.2.12]\n"
+               "\tat com.acme.shipping.CarrierClient.rates(CarrierClient.java:58) ~[!/:3.1.0]\n"
+               "Caused by: javax.net.ssl.SSLHandshakeException: PKIX path validation failed: java.security.cert."
+               "CertPathValidatorException: validity check failed\n"
+               "\tat java.base/sun.security.ssl.Alert.createSSLException(Alert.java:130) ~[na:na]\n"
+               "Caused by: java.security.cert.CertificateExpiredException: NotAfter: Tue Mar 11 12:42:00 GMT 2025\n"
+               "\tat java.base/sun.security.x509.CertificateValidity.valid(CertificateValidity.java:182) ~[na:na]")
+    refused = ("io.github.resilience4j.circuitbreaker.CallNotPermittedException: CircuitBreaker 'carrier' is OPEN and "
+               "does not permit further calls\n"
+               "\tat io.github.resilience4j.circuitbreaker.CallNotPermittedException.createCallNotPermittedException(CallNotPermittedException.java:48) ~[resilience4j-circuitbreaker-2.2.0.jar!/:2.2.0]\n"
+               "\tat com.acme.shipping.RateService.rates(RateService.java:44) ~[!/:3.1.0]")
+    for k, t in enumerate(range(3600 + 2520, 3600 + 2580, 6)):
+        inst = insts[k % 2]
+        inc.request(t, 503, "/api/rates", rev, inst, method="POST", latency=0.4)
+        _boot(inc, t + 0.3, "ERROR 1 --- [{app}] [nio-8080-exec-{n}] c.a.shipping.CarrierClient               : "
+                            "carrier rates call failed", rev, inst)
+        inc.block(t + 0.301, expired, rev, inst)
+    for k, t in enumerate(range(3600 + 2584, int(END), 3)):
+        inst = insts[k % 2]
+        inc.request(t, 503, "/api/rates", rev, inst, method="POST", latency=0.01)
+        inc.block(t + 0.005, refused, rev, inst)
+    return inc.export(), expect(
+        "tls-certificate", "inner-cause", RT, inc.service,
+        "The carrier's certificate expired at 12:42; the calls that failed validation opened the circuit "
+        "breaker, whose refusals are most of the errors but only the symptom.", mentions="expired")
+
+
 def java_precursor_gc() -> Result:
     """Heap climbs for 40 minutes (G1 pauses lengthen, Full GCs, latency) until the JVM exits on OOM."""
     inc, rev, insts = _service("analytics-svc", "analytics.AnalyticsApplication", 68, day(2025, 5, 15, 13), n=1)
@@ -478,7 +520,7 @@ def q_java_deploy_clean() -> Result:
 
 CASES = {f.__name__: f for f in (
     java_deploy_slow_init, java_deploy_npe, java_symptom_chain_oom, java_symptom_alone_no_instance,
-    java_inner_hikari_slots, java_inner_refused, java_change_tls, java_precursor_gc, java_unexplained,
+    java_inner_hikari_slots, java_inner_refused, java_change_tls, java_tls_expired_breaker, java_precursor_gc, java_unexplained,
     java_wrong_deploy, java_app_exception_npe, java_gke_hikari_clients, q_java_healthy, q_java_warnings,
     q_java_deploy_clean,
 )}
