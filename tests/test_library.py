@@ -355,9 +355,9 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
     "knowledge-frame-regex": ({KNOW: knowledge(runtimes=node_frames(library_frames=["^node:", "(?<!x)y"]))},
                               KNOW, "runtimes.node.library_frames[1]",
                               "lookbehind (?<!...) is not supported by RE2"),
-    "knowledge-consequence-not-a-name": ({KNOW: knowledge(runtimes=node_frames(consequences=["AbortError", 3]))},
-                                         KNOW, "runtimes.node.consequences[1]",
-                                         "expected an exception type name, got 3"),
+    "knowledge-consequence-not-a-name": (
+        {KNOW: knowledge(runtimes=node_frames(consequences=["AbortError", 3]))},
+        KNOW, "runtimes.node.consequences[1]", "expected an exception type name, got 3"),
     "knowledge-unknown-runtime-key": ({KNOW: knowledge(runtimes=node_frames(consequence=["AbortError"]))},
                                       KNOW, "runtimes.node.consequence", "unknown key 'consequence'"),
 }

@@ -156,7 +156,8 @@ def _python_stack(tmp_path: Path, last_line: str) -> list[str]:
         "    resp = session.get(url)",
         '  File "/usr/local/lib/python3.11/ssl.py", line 1167, in read',
         "    return self._sslobj.read(len, buffer)",
-        '  File "/usr/local/lib/python3.11/site-packages/gunicorn/workers/base.py", line 204, in handle_abort',
+        '  File "/usr/local/lib/python3.11/site-packages/gunicorn/workers/base.py", line 204, '
+        "in handle_abort",
         "    sys.exit(1)",
         last_line,
     ]
@@ -164,8 +165,8 @@ def _python_stack(tmp_path: Path, last_line: str) -> list[str]:
     path.write_text("".join(
         json.dumps({"timestamp": f"2025-07-15T18:43:05.{k:06d}Z", "severity": "ERROR", "textPayload": text,
                     "insertId": f"i{k}", "logName": "projects/p/logs/run.googleapis.com%2Fstderr",
-                    "resource": {"type": "cloud_run_revision",
-                                 "labels": {"service_name": "quote-svc", "revision_name": "quote-svc-00001-abc"}},
+                    "resource": {"type": "cloud_run_revision", "labels": {
+                        "service_name": "quote-svc", "revision_name": "quote-svc-00001-abc"}},
                     "labels": {"instanceId": "inst-1"}}) + "\n"
         for k, text in enumerate(lines)), encoding="utf-8")
     return [f.pattern_id for f in rca.analyze([path]).result.findings]
