@@ -258,3 +258,20 @@ def test_a_downstream_finding_is_credited_to_the_chain_finding_with_the_stronges
         ("panic", "rejected"): chain.Edge("panic", "rejected", 0.0, (), rejected="after"),
     }
     assert explained(chain_ids, edges) == {"malformed": "exit", "probe": "exit", "retry": "exit"}
+
+
+def test_a_field_the_lines_lacked_is_borrowed_only_from_a_finding_of_the_same_category() -> None:
+    """A cause whose lines did not print its host takes it from a context finding of the same
+    category (the database a context line names); a field the lines lacked is never taken from the
+    service's settings or another failure's finding (the port the server listens on)."""
+    db_p = replace(pattern("db-timeout", Role.CAUSE, Category.NETWORK_CONNECTIVITY),
+                   extract={"host": "str", "port": "int"}, why="connect to {host}[[:{port}]] timed out")
+    target_p = replace(pattern("db-target", Role.CONTEXT, Category.NETWORK_CONNECTIVITY),
+                       extract={"host": "str"})
+    listen_p = replace(pattern("listening", Role.CONTEXT, Category.PORT_MISMATCH), extract={"port": "int"})
+    s = node(pattern("http-503", Role.SYMPTOM, http=True, caused_by=("db-timeout",)), [30])
+    db, target, listen = node(db_p, [10]), node(target_p, [1]), node(listen_p, [2])
+    target = replace(target, finding=replace(target.finding, fields={"host": ("10.107.1.3",)}))
+    listen = replace(listen, finding=replace(listen.finding, fields={"port": ("8080",)}))
+    links, root, _, _ = whys.conclude({n.id: n for n in (s, db, target, listen)}, {"port": "8080"}, {})
+    assert (root.pattern_id, links[-1].statement) == ("db-timeout", "connect to 10.107.1.3 timed out")

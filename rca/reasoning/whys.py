@@ -6,7 +6,7 @@ statements a report prints, with the evidence, support and confidence of each wh
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -34,9 +34,9 @@ def conclude(
     best = paths[0]
     runner_up = next((p for p in paths[1:] if p.ids[-1] != best.ids[-1]), None)
     margin = best.score - runner_up.score if runner_up else 1.0
-    links = [_link(1, nodes[best.ids[0]], None, context)]
+    links = [_link(1, nodes[best.ids[0]], None, context, ordered)]
     for i, ed in enumerate(best.edges, start=2):
-        links.append(_link(i, nodes[ed.cause], ed, context))
+        links.append(_link(i, nodes[ed.cause], ed, context, ordered))
     terminal = nodes[best.ids[-1]]
     present = list(ordered)
     fired = chain.fired_rules(terminal, present)
@@ -101,9 +101,24 @@ def _with(link: Link, **changes: Any) -> Link:
     return replace(link, **changes)
 
 
-def _finding_context(f: Finding, context: Mapping[str, str]) -> dict[str, str]:
-    """Context for one finding's templates: its own latest revision and instance win."""
-    ctx = dict(context) | {
+def _finding_context(
+    node: chain.Node, context: Mapping[str, str], others: Iterable[chain.Node] = ()
+) -> dict[str, str]:
+    """Context for one finding's templates: its own latest revision and instance win, and a field
+    its pattern extracts but its lines lacked comes only from a finding of the same category (the
+    database host a context line names, for a database timeout that does not print it), never from
+    the service's settings or another failure's fields (a Redis error without a port must not
+    borrow the port the service listens on)."""
+    f = node.finding
+    extracted = node.pattern.extract
+    ctx = {k: v for k, v in context.items() if k not in extracted}
+    same = sorted((n for n in others if n.id != node.id and n.finding.category is f.category),
+                  key=lambda n: (n.finding.role is not Role.CONTEXT, -n.finding.count, n.id))
+    for other in same:
+        for name, values in other.finding.fields.items():
+            if name in extracted and values:
+                ctx.setdefault(name, values[0])
+    ctx |= {
         "count": str(f.count),
         "first_seen": f.first_seen or "",
         "last_seen": f.last_seen or "",
@@ -117,9 +132,12 @@ def _finding_context(f: Finding, context: Mapping[str, str]) -> dict[str, str]:
     return ctx
 
 
-def _link(why: int, node: chain.Node, ed: chain.Edge | None, context: Mapping[str, str]) -> Link:
+def _link(
+    why: int, node: chain.Node, ed: chain.Edge | None, context: Mapping[str, str],
+    others: Iterable[chain.Node],
+) -> Link:
     f = node.finding
-    statement = fill(node.pattern.why, f.fields, _finding_context(f, context))
+    statement = fill(node.pattern.why, f.fields, _finding_context(node, context, others))
     return Link(
         why=why,
         statement=statement,
@@ -267,15 +285,17 @@ def _hypotheses(
 
 
 def remediation(
-    chain_nodes: Sequence[chain.Node], context: Mapping[str, str], root: Category | None = None
+    chain_nodes: Sequence[chain.Node], context: Mapping[str, str], root: Category | None = None,
+    others: Sequence[chain.Node] = (),
 ) -> list[Remediation]:
     """The chain's remediation steps, root cause first: each command once, only the steps meant
     for the concluded category (an IAM check does not fix a network cause), each with how to verify
-    it (the pattern's own check, else that the finding stops appearing)."""
+    it (the pattern's own check, else that the finding stops appearing). ``others`` are all the
+    findings' nodes, which may fill a field a chain finding's lines lacked (`_finding_context`)."""
     out: list[Remediation] = []
     seen: set[str] = set()
     for node in chain_nodes:
-        ctx = _finding_context(node.finding, context)
+        ctx = _finding_context(node, context, others)
         for step in node.pattern.remediation:
             if step.when_category and root is not None and root not in step.when_category:
                 continue
