@@ -275,3 +275,26 @@ def test_a_field_the_lines_lacked_is_borrowed_only_from_a_finding_of_the_same_ca
     listen = replace(listen, finding=replace(listen.finding, fields={"port": ("8080",)}))
     links, root, _, _ = whys.conclude({n.id: n for n in (s, db, target, listen)}, {"port": "8080"}, {})
     assert (root.pattern_id, links[-1].statement) == ("db-timeout", "connect to 10.107.1.3 timed out")
+
+
+def test_a_finding_a_fired_rule_stands_on_is_evidence_not_a_losing_cause() -> None:
+    """The database's own 'out of slots' errors that make the pool timeout's rule conclude
+    database-unavailable are that conclusion's evidence, so they are not listed as ruled out."""
+    rule = Rule(when_any=("db-out-of-slots",), statement="The database refused new connections.",
+                category=Category.DATABASE_UNAVAILABLE)
+    pool = pattern("pool-timeout", Role.CAUSE, Category.DB_CONNECTION_POOL_EXHAUSTED, rules=(rule,))
+    s = node(pattern("http-500", Role.SYMPTOM, http=True, caused_by=("pool-timeout",)), [30, 40])
+    slots = node(pattern("db-out-of-slots", Role.CAUSE, Category.DATABASE_UNAVAILABLE), [8, 12, 20])
+    links, root, hyps, _ = conclude(s, node(pool, [10]), slots)
+    assert (root.category, links[-1].statement, [h.pattern_id for h in hyps]) == (
+        Category.DATABASE_UNAVAILABLE, "The database refused new connections.", [])
+
+
+def test_a_losing_cause_that_also_explains_the_main_symptom_is_said_to_be_weaker() -> None:
+    """A cause with its own edge to the main symptom did not lose for explaining something else."""
+    from rca.reasoning.hypotheses import losing_reason
+
+    n = node(pattern("other", Role.CAUSE), [10])
+    edges = {("other", "http-503"): chain.Edge("other", "http-503", 0.4, ())}
+    reason = losing_reason(n, ["http-503", "root"], edges, None, "", "http-503")
+    assert reason.startswith("it can explain http-503 too, but the chain through root is better supported")

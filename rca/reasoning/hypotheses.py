@@ -30,6 +30,7 @@ def losing_reason(
     edges: Mapping[tuple[str, str], Edge],
     symptom_first: datetime | None,
     periods_phrase: str,
+    symptom_id: str | None = None,
 ) -> str:
     """Why a candidate cause was not chosen, in the report's words."""
     if node.finding.status is Status.PRE_EXISTING:
@@ -42,6 +43,11 @@ def losing_reason(
     if symptom_first is not None and first is not None and first > symptom_first + ORDER_SLACK:
         return "first seen after the symptom began, so it cannot have caused it"
     side = [e for (c, e), ed in sorted(edges.items()) if c == node.id and ed.score > 0]
+    if symptom_id in side:
+        return (
+            f"it can explain {symptom_id} too, but the chain through {chain_ids[-1]} is better "
+            "supported; it may be another face of the same failure"
+        )
     if side:
         return (
             f"explains {', '.join(side[:3])} rather than the main symptom; "

@@ -66,7 +66,10 @@ def conclude(
         summary = links[-1].statement
         root = RootCause(category, terminal.id, summary, conf)
         links[-1] = _with(links[-1], category=category, confidence=conf)
-    hyps = _hypotheses(ordered, list(best.ids), edges, symptom, phrases, path_scores)
+    # Findings a fired rule stands on are the chosen explanation's evidence, not losing causes.
+    supporting = {n.id for _, support in fired for n in support}
+    hyps = _hypotheses([n for n in ordered if n.id not in supporting], list(best.ids), edges, symptom,
+                       phrases, path_scores)
     hyps = _rule_alternatives(terminal, fired, root) + hyps
     return links, root, hyps, list(best.ids)
 
@@ -278,7 +281,8 @@ def _hypotheses(
             continue
         if n.pattern.role is Role.SYMPTOM and n.id not in downstream:
             continue  # a side symptom nothing explains is not a competing cause (see finding relations)
-        why_not = hypotheses.losing_reason(n, chain_ids, edges, symptom_first, phrases.get(n.id, ""))
+        why_not = hypotheses.losing_reason(n, chain_ids, edges, symptom_first, phrases.get(n.id, ""),
+                                           symptom.id if symptom else None)
         score = min(0.5, path_scores.get(n.id, 0.0) / 3) if n.finding.status is Status.ACTIVE else 0.05
         out.append(hypotheses.hypothesis(n, why_not, score))
     return sorted(out, key=lambda h: (-h.confidence, h.pattern_id or ""))
