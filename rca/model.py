@@ -333,6 +333,11 @@ class Window:
     baseline_start: datetime | None = None  # the baseline before the window begins here
     earliest: datetime | None = None  # the first entry kept, baseline included
 
+    @property
+    def untimed(self) -> bool:
+        """Whether no entry of the input has a time (a paste): no rate, baseline or onset exists."""
+        return self.start is None and self.end is None and self.earliest is None
+
     def periods(self) -> Periods:
         """Seconds of log the baseline and the window really cover."""
         return periods(self.baseline_start, self.start, self.end, self.earliest)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -182,3 +183,39 @@ def test_an_exception_that_reports_a_failure_elsewhere_is_no_bug_of_the_app(tmp_
     assert ("app-unhandled-exception" in aborted, "app-unhandled-exception" in failed,
             rules.is_consequence(["SystemExit"]), rules.is_consequence(["ValueError"])) == (
         False, True, True, False)
+
+
+def _paste_report(tmp_path: Path, text: str) -> dict[str, Any]:
+    """The JSON report of a pasted log: no times, no levels."""
+    import json
+
+    path = tmp_path / "paste.txt"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--input", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(result.output[result.output.index("{"):])
+    return report
+
+
+def test_a_pasted_failure_without_time_or_level_is_an_incident(tmp_path: Path) -> None:
+    """A failure the library names is an incident even when the paste gives it no time and no
+    level (it cannot be said to have been there before); never 'no incident'."""
+    report = _paste_report(tmp_path, "Starting worker\nLoading config\n"
+                           'psycopg2.OperationalError: connection to server at "10.0.0.5", port 5432 '
+                           "failed: Connection refused\n")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == (
+        "degraded", "network-connectivity")
+
+
+def test_an_unexplained_pasted_traceback_is_an_incident_with_an_unknown_cause(tmp_path: Path) -> None:
+    """A traceback no pattern explains, pasted without a time or a level, is an incident whose
+    cause is unknown, named by the top unexplained signal; not an all-clear."""
+    report = _paste_report(tmp_path, "\n".join([
+        "$ ./manage.py rebuild",
+        "Traceback (most recent call last):",
+        '  File "/usr/local/lib/python3.11/site-packages/vendorlib/core.py", line 40, in run',
+        "    raise QuuxMismatch('frobnicator 7 does not fit widget 9')",
+        "vendorlib.errors.QuuxMismatch: frobnicator 7 does not fit widget 9",
+    ]) + "\n")
+    assert (report["status"]["state"], report["root_cause"]["category"],
+            "QuuxMismatch" in report["root_cause"]["summary"]) == ("degraded", "unknown", True)

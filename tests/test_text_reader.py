@@ -47,6 +47,13 @@ def _by_line(entries: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
         ("FATAL:  remaining connection slots are reserved", "CRITICAL"),  # postgres
         ('time="2025-08-21T09:14:07Z" level=error msg="upstream timeout"', "ERROR"),  # logfmt
         ("2025-08-21 09:14:02,118 DEBUG sqlalchemy.pool: checkout", "DEBUG"),
+        # a level word after a prefix, near the start (lines pasted from public issue threads)
+        ("[Nest] 1  - 03/12/2026, 6:36:25 PM   ERROR [RedisModule] default: connect ECONNREFUSED "
+         "127.0.0.1:6379 +2004ms", "ERROR"),  # NestJS, bigcapitalhq/bigcapital#1036
+        ("[error] failed to initialize database, got error failed to connect to `host=db`",
+         "ERROR"),  # GORM, langgenius/dify#17928
+        ("2025/04/12 08:36:03 init.go:85: [PANIC]failed to init dify plugin db", "CRITICAL"),
+        ("2025/04/12 08:36:03 pool.go:32: [INFO]init routine pool, size: 10000", "INFO"),
     ],
 )
 def test_level_word_sets_severity(line: str, severity: str) -> None:
@@ -61,6 +68,9 @@ def test_level_word_sets_severity(line: str, severity: str) -> None:
         '  File "/app/main.py", line 12, in <module>',
         "Starting server on port 8080",
         "Errors are retried by the worker",  # prose starting with a level-like word
+        "Setting the log level to ERROR",  # a level word that ends the line is prose
+        "GET /api/errors 200",
+        "retrying after " + "x" * 120 + " ERROR later",  # a level word far into the message
     ],
 )
 def test_line_without_level_word_has_no_severity(line: str) -> None:

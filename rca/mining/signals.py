@@ -37,9 +37,10 @@ ACCESS_LOG = r'"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \S+ HTTP/[0-9.]+" [0-
 CANDIDATE_BATCH = 10_000
 
 
-def candidate_rows(con: Any, explained: Collection[int]) -> Iterator[tuple[Any, ...]]:
+def candidate_rows(con: Any, explained: Collection[int], untimed: bool = False) -> Iterator[tuple[Any, ...]]:
     """Error-like events (window and baseline) that no specific pattern matched, by event id:
-    ``(event_id, ts_us, in_window, message, exc_type, exc_message)``.
+    ``(event_id, ts_us, in_window, message, exc_type, exc_message)``; with ``untimed`` (an input
+    with no time at all, such as a paste) the events without a time too, their ``ts_us`` None.
 
     Only what `signal_text` reads crosses into Python: a traceback's outermost exception type
     and message rather than its whole text and lists, the time as epoch microseconds rather than a
@@ -53,12 +54,12 @@ def candidate_rows(con: Any, explained: Collection[int]) -> Iterator[tuple[Any, 
                CASE WHEN len(exc_types) = 0 THEN NULL WHEN len(exc_messages) = 0 THEN ''
                     ELSE exc_messages[-1] END
         FROM events
-        WHERE ts IS NOT NULL AND http_status IS NULL
+        WHERE (ts IS NOT NULL OR ?) AND http_status IS NULL
           AND (severity_num >= 400 OR is_traceback OR regexp_matches(message, ?))
           AND NOT regexp_matches(message, ?)
         ORDER BY event_id
         """,
-        [ERRORISH, ACCESS_LOG],
+        [untimed, ERRORISH, ACCESS_LOG],
     )
     skip = explained if isinstance(explained, AbstractSet) else set(explained)
     while batch := result.fetchmany(CANDIDATE_BATCH):
@@ -96,13 +97,13 @@ def unexplained_signals(
     observations: list[tuple[int, float, bool]] = []
     members: dict[int, list[str]] = {}
     first: dict[int, int] = {}  # template id -> its earliest in-window time, epoch microseconds
-    for _, ts_us, in_window, message, exc_type, exc_message in candidate_rows(con, explained):
+    for _, ts_us, in_window, message, exc_type, exc_message in candidate_rows(con, explained, window.untimed):
         # `signal_text` of the row, from the outermost exception `candidate_rows` fetched
         text = _first_line(str(message)) if exc_type is None else _exception_text(exc_type, exc_message)
         tid = miner.add(text)
-        observations.append((tid, ts_us / 1_000_000, in_window))
+        observations.append((tid, (ts_us or 0) / 1_000_000, in_window))
         members.setdefault(tid, []).append(text)
-        if in_window and (tid not in first or ts_us < first[tid]):
+        if in_window and ts_us is not None and (tid not in first or ts_us < first[tid]):
             first[tid] = ts_us
     if not observations:
         return []

@@ -133,16 +133,20 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     signals = _signals(con, window, {h.event_id for h in hits if h.pattern_id not in generic}, patterns)
     if root.category is Category.UNKNOWN and signals:
         top = signals[0]
-        since = "new" if top.new else "bursting"
+        since = ("new" if top.new else "bursting") + (f" since {top.first_seen}" if top.first_seen else "")
         root = RootCause(
             Category.UNKNOWN,
             None,
-            f"{root.summary} Top unexplained signal ({since} since {top.first_seen}, {top.count} "
-            f"times): {top.template!r}",
+            f"{root.summary} Top unexplained signal ({since}, {top.count} times): {top.template!r}",
             root.confidence,
         )
     traffic = impact.measure(con, window, deploys)
-    verdict = impact.decide(con, traffic, given.load.estimate, periods, findings, lookup, deploys)
+    # Without times, levels are often missing too (a paste): an unexplained traceback or error line
+    # is then the only sign of a failure. With times, severities and requests decide, as the
+    # signals also hold error-like lines that are no failure.
+    unexplained = sum(s.count for s in signals) if window.untimed else 0
+    verdict = impact.decide(con, traffic, given.load.estimate, periods, findings, lookup, deploys,
+                            unexplained)
     if verdict.state is State.OK:
         # Nothing failed beyond what the baseline already had: no chain, and no cause to name.
         links, used = [], []

@@ -71,27 +71,29 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
 def decide(
     con: Any, traffic: verdict.Traffic, estimate: Estimate | None, periods: Periods,
     findings: Sequence[Finding], lookup: Mapping[str, Pattern], deploys: DeployInfo,
+    unexplained: int = 0,
 ) -> Verdict:
     """State, numbers, onset, recovery and the trigger deploy of the window (``traffic``: `measure`'s;
-    ``estimate``: the scaled request counts of a sampled fetch)."""
-    failing = sorted(
-        (f for f in findings
-         if f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED) and f.first_seen
-         and lookup[f.pattern_id].severity in (Severity.ERROR, Severity.CRITICAL)),
-        key=lambda f: (parse_rfc3339(f.first_seen or ""), f.pattern_id),
-    )
-    if failing:
-        # A failure the logs name (at whatever severity the app logged it) is an onset too.
-        first = naive_utc(parse_rfc3339(failing[0].first_seen or ""))
+    ``estimate``: the scaled request counts of a sampled fetch; ``unexplained``: the unexplained
+    signals' events in the window)."""
+    # A failure the logs name, at whatever severity the app logged it (a pasted line has none) and
+    # whether or not its time is known, makes the window an incident; the timed ones give an onset.
+    failing = [f for f in findings
+               if f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED)
+               and lookup[f.pattern_id].severity in (Severity.ERROR, Severity.CRITICAL)]
+    timed = sorted((f for f in failing if f.first_seen),
+                   key=lambda f: (parse_rfc3339(f.first_seen or ""), f.pattern_id))
+    if timed:
+        first = naive_utc(parse_rfc3339(timed[0].first_seen or ""))
         if traffic.first_error is None or first < traffic.first_error:
             traffic = replace(traffic, first_error=first)
     onset = traffic.first_failure or traffic.first_error
-    hint = failing[0].revisions[0] if failing and failing[0].revisions else None
+    hint = timed[0].revisions[0] if timed and timed[0].revisions else None
     if estimate is not None:
         # Requests were sampled (a live fetch of a busy service or of a failing-request storm):
         # decide on the loader's scaled totals and say so, never on a sampled count or ratio.
         traffic = _scaled(traffic, estimate)
-    decided = verdict.decide(traffic, periods, len(failing), trigger(con, deploys, onset, hint))
+    decided = verdict.decide(traffic, periods, len(failing), trigger(con, deploys, onset, hint), unexplained)
     if estimate is None:
         return decided
     return replace(decided, sample=estimate.sample)

@@ -50,8 +50,10 @@ def share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def reasons(t: Traffic, periods: Periods, active_failures: int) -> tuple[str, ...]:
-    """What makes the window an incident, in words; empty for a quiet window."""
+def reasons(t: Traffic, periods: Periods, active_failures: int, unexplained: int = 0) -> tuple[str, ...]:
+    """What makes the window an incident, in words; empty for a quiet window. ``unexplained``:
+    error-like events no pattern explains that began or grew in the window (a traceback pasted
+    without a level or a time is one)."""
     out = []
     if beyond_baseline(t.failed, t.baseline_failed, periods):
         out.append(f"{t.failed} of {t.requests} requests failed with 5xx")
@@ -61,12 +63,16 @@ def reasons(t: Traffic, periods: Periods, active_failures: int) -> tuple[str, ..
         out.append(f"{t.failed_deploys} deploy(s) failed")
     if active_failures:
         out.append(f"{active_failures} failure mode(s) began or grew in the window")
+    if unexplained:
+        out.append(f"{unexplained} error-like event(s) no pattern explains began or grew in the window")
     return tuple(out)
 
 
-def decide(t: Traffic, periods: Periods, active_failures: int, trigger: Trigger | None) -> Verdict:
+def decide(
+    t: Traffic, periods: Periods, active_failures: int, trigger: Trigger | None, unexplained: int = 0
+) -> Verdict:
     """The state and its numbers from the traffic, the baseline and what the analysis found."""
-    why = reasons(t, periods, active_failures)
+    why = reasons(t, periods, active_failures, unexplained)
     rate, recent = share(t.failed, t.requests), share(t.recent_failed, t.recent_requests)
     failing_requests = beyond_baseline(t.failed, t.baseline_failed, periods)
     onset = t.first_failure if failing_requests else (t.first_error if why else None)

@@ -116,7 +116,7 @@ _LEVEL_WORDS = {
     "TRACE": "DEBUG", "DEBUG": "DEBUG", "INFO": "INFO", "NOTICE": "NOTICE",
     "WARN": "WARNING", "WARNING": "WARNING", "ERR": "ERROR", "ERROR": "ERROR",
     "CRIT": "CRITICAL", "CRITICAL": "CRITICAL", "FATAL": "CRITICAL",
-    "ALERT": "ALERT", "EMERG": "EMERGENCY", "EMERGENCY": "EMERGENCY",
+    "ALERT": "ALERT", "EMERG": "EMERGENCY", "EMERGENCY": "EMERGENCY", "PANIC": "CRITICAL",
 }  # fmt: skip
 _LEVEL = r"(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERR(?:OR)?|CRIT(?:ICAL)?|FATAL|ALERT|EMERG(?:ENCY)?)"
 _SYSLOG_SEVERITIES = ("EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG")
@@ -159,6 +159,18 @@ _ZONE_NAME = re.compile(
 _LEVEL_AT_START = re.compile(rf"^[\s\-|]*\[?(?P<level>{_LEVEL})\]?(?=[:\s\]]|$)")
 _LEVEL_DASHED = re.compile(rf"^[\s\-|]*[\w.]+ - (?P<level>{_LEVEL}) - ")
 _LEVEL_LOGFMT = re.compile(r"\blevel=\"?(?P<level>[A-Za-z]+)\b")
+# A level word after a prefix, near the start: bracketed in any case (GORM's `[error]`, a Go
+# logger's `pool.go:32: [INFO]`, `[PANIC]`), or a bare upper-case word between spaces (NestJS's
+# `[Nest] 1  - 03/12/2026, 6:36:25 PM   ERROR [RedisModule] ...`). Only the first NEAR_START
+# characters are looked at, so a level word inside a message does not count.
+NEAR_START = 100
+_LEVEL_BRACKETED = re.compile(
+    r"\[(?P<level>(?i:trace|debug|info|notice|warn(?:ing)?|err(?:or)?|crit(?:ical)?|fatal|panic|alert"
+    r"|emerg(?:ency)?))\]"
+)
+_LEVEL_BARE = re.compile(
+    r"(?:^|\s)(?P<level>ERROR|WARN(?:ING)?|FATAL|CRITICAL|PANIC|INFO|DEBUG|NOTICE)(?=\s)"
+)
 
 _JSON_TIME_KEYS = ("timestamp", "time", "ts", "@timestamp", "datetime", "asctime")
 _JSON_LEVEL_KEYS = ("severity", "level", "levelname", "log.level", "lvl")
@@ -228,7 +240,11 @@ def _level_of(body: str) -> str | None:
         if match:
             return severity_from_word(match["level"])
     logfmt = _LEVEL_LOGFMT.search(body)
-    return severity_from_word(logfmt["level"]) if logfmt else None
+    if logfmt:
+        return severity_from_word(logfmt["level"])
+    head = body[:NEAR_START]
+    near = _LEVEL_BRACKETED.search(head) or _LEVEL_BARE.search(head)
+    return severity_from_word(near["level"]) if near else None
 
 
 def _parse_request_line(line: _Line) -> bool:
