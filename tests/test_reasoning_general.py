@@ -219,3 +219,32 @@ def test_an_unexplained_pasted_traceback_is_an_incident_with_an_unknown_cause(tm
     ]) + "\n")
     assert (report["status"]["state"], report["root_cause"]["category"],
             "QuuxMismatch" in report["root_cause"]["summary"]) == ("degraded", "unknown", True)
+
+
+def _workload_entry(resource: dict[str, Any], k: int, text: str) -> str:
+    import json
+
+    return json.dumps({"timestamp": f"2025-11-18T14:{k:02d}:00Z", "severity": "ERROR", "textPayload": text,
+                       "insertId": f"w{k}", "logName": "projects/p/logs/x", "resource": resource}) + "\n"
+
+
+def test_a_mistyped_service_exits_1_for_every_kind_of_workload(tmp_path: Path) -> None:
+    """A Cloud Run job, a function, an App Engine service or a GKE container named by --service
+    that is not in the input stops with exit 1 naming the workloads present (a scheduler job's
+    entries beside them made a mistyped job name look like a quiet window); the right name runs."""
+    scheduler = {"type": "cloud_scheduler_job", "labels": {"job_id": "nightly", "location": "us-east1"}}
+    workloads = {
+        "ledger-sync": {"type": "cloud_run_job", "labels": {"job_name": "ledger-sync"}},
+        "ingest-orders": {"type": "cloud_function", "labels": {"function_name": "ingest-orders"}},
+        "api": {"type": "gae_app", "labels": {"module_id": "api"}},
+        "booking-web": {"type": "k8s_container", "labels": {"container_name": "booking-web"}},
+    }
+    outcomes = []
+    for name, resource in workloads.items():
+        path = tmp_path / f"{name}.ndjson"
+        path.write_text("".join(_workload_entry(resource, k, "task failed") for k in range(5))
+                        + _workload_entry(scheduler, 6, "attempt finished"), encoding="utf-8")
+        wrong = CliRunner().invoke(main, ["analyze", "--input", str(path), "--service", "no-such-thing"])
+        right = CliRunner().invoke(main, ["analyze", "--input", str(path), "--service", name])
+        outcomes.append((wrong.exit_code, f"services in the input: {name}" in wrong.output, right.exit_code))
+    assert outcomes == [(1, True, 0)] * len(workloads)

@@ -186,8 +186,7 @@ def _nothing_message(
         names = [
             n
             for (n,) in store.con.execute(
-                "SELECT DISTINCT json_extract_string(j, '$.resource.labels.service_name') AS s FROM staging "
-                "WHERE s IS NOT NULL ORDER BY s LIMIT 10"
+                f"SELECT DISTINCT {_NAMED_BY} AS s FROM staging WHERE s IS NOT NULL ORDER BY s LIMIT 10"
             ).fetchall()
         ]
         others = f"; services in the input: {', '.join(names)}" if names else ""
@@ -541,18 +540,23 @@ def _finish(
     return loaded
 
 
+# The resource labels that name a workload, as normalize.sql reads `service`: a Cloud Run service
+# or job, a function, an App Engine service, a GKE container.
+_NAMED_BY = "coalesce(" + ", ".join(
+    f"json_extract_string(j, '$.resource.labels.{label}')"
+    for label in ("service_name", "job_name", "function_name", "module_id", "container_name")
+) + ")"
+
+
 def _service_absent(store: Store, service: str) -> bool:
-    """True when the input names services but no entry of the window is this one: entries without
-    a service (Cloud SQL, audit) alone would otherwise make a mistyped --service look like a quiet
-    window, a false all-clear."""
+    """True when the input names workloads but no entry of the window is this one: entries of
+    another kind (Cloud SQL, audit, a scheduler job calling the service) alone would otherwise make
+    a mistyped --service look like a quiet window, a false all-clear."""
     sql = "SELECT count(*) FROM entries WHERE in_window AND service = ?"
     ours = store.con.execute(sql, [service]).fetchone()
     if ours and int(ours[0]):
         return False
-    named = store.con.execute(
-        "SELECT count(*) FROM staging "
-        "WHERE json_extract_string(j, '$.resource.labels.service_name') IS NOT NULL"
-    ).fetchone()
+    named = store.con.execute(f"SELECT count(*) FROM staging WHERE {_NAMED_BY} IS NOT NULL").fetchone()
     return bool(named and int(named[0]))
 
 

@@ -126,7 +126,7 @@ WITH x AS (
     coalesce(jp, pp)::VARCHAR AS payload,
     NULL::BOOLEAN AS in_window,
     base AS staged_base,
-    nullif(coalesce(service_name, job_name), '') AS filter_service
+    nullif(coalesce(service_name, job_name, function_name, module_id), '') AS filter_service
   FROM y3
 )
 SELECT * EXCLUDE (staged_base, filter_service), CASE severity {sev_case} ELSE 0 END AS severity_num,
