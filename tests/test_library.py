@@ -331,7 +331,7 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
                          "net/demo-pattern.yaml", "causes[1]", "'effect' is named twice in causes"),
     "knowledge-yaml-syntax": ({KNOW: "kinds: [unclosed\n"}, KNOW, None, "invalid YAML at line 2"),
     "knowledge-unknown-section": ({KNOW: knowledge(causes={})}, KNOW, "causes",
-                                  "unknown section 'causes' (expected kinds or runtimes)"),
+                                  "unknown section 'causes' (expected kinds, runtimes or surfaces)"),
     "knowledge-section-not-mapping": ({KNOW: knowledge(runtimes=["node"])}, KNOW, "runtimes",
                                       "expected a mapping, got list"),
     "knowledge-unknown-kind": ({KNOW: knowledge(kinds={"meltdown": {"caused_by": []}})},
@@ -360,6 +360,14 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
         KNOW, "runtimes.node.consequences[1]", "expected an exception type name, got 3"),
     "knowledge-unknown-runtime-key": ({KNOW: knowledge(runtimes=node_frames(consequence=["AbortError"]))},
                                       KNOW, "runtimes.node.consequence", "unknown key 'consequence'"),
+    "knowledge-surface-command-regex": (
+        {KNOW: knowledge(surfaces={"gke": {"resource_types": ["k8s_container"], "commands": ["(?=kubectl)"],
+                                           "logs": "x", "verify": []}})},
+        KNOW, "surfaces.gke.commands[0]", "lookahead (?=...) is not supported by RE2"),
+    "knowledge-surface-verify-shape": (
+        {KNOW: knowledge(surfaces={"gke": {"resource_types": ["k8s_container"], "commands": [],
+                                           "logs": "x", "verify": [{"action": "check"}]}})},
+        KNOW, "surfaces.gke.verify[0]", "expected a mapping with action and command"),
 }
 
 

@@ -248,3 +248,49 @@ def test_a_mistyped_service_exits_1_for_every_kind_of_workload(tmp_path: Path) -
         right = CliRunner().invoke(main, ["analyze", "--input", str(path), "--service", name])
         outcomes.append((wrong.exit_code, f"services in the input: {name}" in wrong.output, right.exit_code))
     assert outcomes == [(1, True, 0)] * len(workloads)
+
+
+def test_commands_fit_where_the_service_runs() -> None:
+    """A command of one surface's family fits only that surface's workloads; a command of no
+    family fits everywhere; an unknown platform (a paste) takes no surface's commands."""
+    k = load_knowledge()
+    run, kubectl, sql = ("gcloud run services describe api", "kubectl logs --previous api-0",
+                         "gcloud sql instances describe db")
+    assert [(k.fits(c, "cloud_run_revision"), k.fits(c, "k8s_container"), k.fits(c, None))
+            for c in (run, kubectl, sql)] == [(True, False, False), (False, True, False), (True, True, True)]
+
+
+def test_verification_steps_follow_the_surface_and_quote_names_from_the_logs() -> None:
+    """Cloud Run's steps check the revision and the health endpoint; a GKE container's check its
+    pods; an unknown platform gets only the re-run of rca; names are shell-quoted."""
+    from rca.reasoning.verification import checks
+
+    k = load_knowledge()
+    ctx = {"project": "p1", "location": "europe-west1"}
+    run = [c.command for c in checks(k.surface_of("cloud_run_revision"), "api", ctx)]
+    gke = [c.command for c in checks(k.surface_of("k8s_container"), "web;rm -rf /", ctx)]
+    unknown = checks(None, "api", ctx)
+    assert (run[1], run[2]) == (
+        "gcloud run services describe api --region europe-west1 --project p1 --format "
+        "'value(status.latestReadyRevisionName,status.conditions[0].status)'",
+        "curl -sS -o /dev/null -w '%{http_code}\\n' \"$(gcloud run services describe api --region "
+        "europe-west1 --project p1 --format 'value(status.url)')/health\"")
+    assert gke[1] == "kubectl get pods --all-namespaces -o wide | grep 'web;rm -rf /'"
+    assert 'resource.type="k8s_container"' in gke[-1] and not any("gcloud run" in c for c in gke if c)
+    assert [c.command for c in unknown] == ["rca analyze --service api --project p1 --since 30m"]
+
+
+def test_a_gke_incident_gets_no_cloud_run_command() -> None:
+    """The remediation and verification of a GKE workload's incident name no Cloud Run command."""
+    import json
+    import tempfile
+
+    from tests.incidents import all_cases
+
+    entries, expected = all_cases()["go_gke_crashloop"]()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "gke.json"
+        path.write_text(json.dumps(entries), encoding="utf-8")
+        result = CliRunner().invoke(main, ["analyze", "--service", expected["service"], "--input", str(path),
+                                           "--format", "markdown"])
+    assert (result.exit_code, "gcloud run " in result.output, "kubectl" in result.output) == (0, False, True)

@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup, Tag
 from markdown_it import MarkdownIt
 
 from rca.errors import UsageError
+from rca.library.knowledge import load_knowledge
 from rca.model import (
     Category,
     Finding,
@@ -28,6 +29,7 @@ from rca.model import (
 )
 from rca.reasoning.analysis import Result, Signal, TimelinePoint
 from rca.reasoning.deploys import Deploy, DeployInfo, RevisionStats
+from rca.reasoning.verification import checks
 from rca.report.render import (
     FORMATS,
     build_context,
@@ -193,6 +195,8 @@ def make_result(message: str = HOSTILE, project: str | None = "netra-staging") -
         ),
         signals=(Signal("Weird <*> thing", 4, 0, "2025-09-15T15:00:00Z", 2.5, message, True),),
         context={"project": project, "location": "us-central1"} if project else {},
+        verification=checks(load_knowledge().surface_of("cloud_run_revision"), "netra-backend-staging",
+                            {"project": project, "location": "us-central1"} if project else {}),
         timeline=(
             TimelinePoint("2025-09-15T15:00:00Z", "http 5xx", 3),
             TimelinePoint("2025-09-15T15:00:00Z", "app-db-init-timeout", 2),

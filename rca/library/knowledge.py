@@ -1,5 +1,5 @@
-"""Library-wide knowledge (patterns/_knowledge.yaml): what explains each kind of symptom, and
-which stack frames are a service's own code in each runtime.
+"""Library-wide knowledge (patterns/_knowledge.yaml): what explains each kind of symptom, which
+stack frames are a service's own code in each runtime, and which commands fit where a service runs.
 
 It is data for the same reason patterns are: what usually causes a 5xx, or whether a frame under
 `node_modules/` is the app's, is knowledge an SRE would review and extend, not code.
@@ -23,7 +23,7 @@ FILE_NAME = "_knowledge.yaml"
 # libyaml's loader (when PyYAML was built with it) parses about 7x faster than the pure-Python one
 # and gives the same documents; the library's files are read with it too (rca/library/loader.py).
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-SECTIONS = ("kinds", "runtimes")
+SECTIONS = ("kinds", "runtimes", "surfaces")
 FRAME_ORDERS = ("first", "last")  # values of raised_at and cause_order
 REF_PREFIXES = ("category:", "kind:")
 
@@ -55,11 +55,40 @@ class RuntimeFrames:
 
 
 @dataclass(frozen=True)
+class Surface:
+    """Where a workload runs, told by its entries' resource type: the command families that fit
+    there, its log filter and how to check a fix (templates over the report's context)."""
+
+    resource_types: tuple[str, ...]
+    commands: tuple[str, ...]  # RE2 prefixes of the commands that act on this kind of workload
+    logs: str  # a Cloud Logging filter selecting the workload's entries
+    verify: tuple[tuple[str, str], ...]  # (action, command) after the fix, besides re-running rca
+
+    def runs(self, command: str) -> bool:
+        """Whether ``command`` belongs to this surface's command families."""
+        return any(compile_re2(expr).search(command) for expr in self.commands)
+
+
+@dataclass(frozen=True)
 class Knowledge:
-    """Symptom kinds (kind -> refs that can explain it) and per-runtime frame rules."""
+    """Symptom kinds (kind -> refs that can explain it), per-runtime frame rules and surfaces."""
 
     kinds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     runtimes: Mapping[str, RuntimeFrames] = field(default_factory=dict)
+    surfaces: Mapping[str, Surface] = field(default_factory=dict)
+
+    def surface_of(self, resource_type: str | None) -> Surface | None:
+        """The surface whose workloads log with ``resource_type``, if the library knows it."""
+        return next((s for s in self.surfaces.values() if resource_type in s.resource_types), None)
+
+    def fits(self, command: str, resource_type: str | None) -> bool:
+        """Whether a remediation command can run against this workload: one of another surface's
+        families (a `gcloud run services` command for a GKE container, or for a paste whose
+        workload is unknown) does not; a command of no family (gcloud sql, openssl) does."""
+        own = self.surface_of(resource_type)
+        if own is not None and own.runs(command):
+            return True
+        return not any(s.runs(command) for s in self.surfaces.values())
 
 
 def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
@@ -74,12 +103,21 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
                                      tuple(str(x) for x in v.get("consequences", ())))
             for name, v in doc.get("runtimes", {}).items()
         }
+        surfaces = {
+            str(name): Surface(
+                tuple(str(x) for x in v.get("resource_types", ())),
+                tuple(str(x) for x in v.get("commands", ())),
+                str(v.get("logs", "")),
+                tuple((str(step["action"]), str(step["command"])) for step in v.get("verify", ())),
+            )
+            for name, v in doc.get("surfaces", {}).items()
+        }
     except (AttributeError, KeyError, TypeError) as exc:
         raise PatternError(str(path), f"malformed knowledge file: {exc!r}") from exc
     for name, rt in runtimes.items():
         if {rt.raised_at, rt.cause_order} - {"first", "last"}:
             raise PatternError(str(path), "raised_at and cause_order take first or last", f"runtimes.{name}")
-    return Knowledge(kinds, runtimes)
+    return Knowledge(kinds, runtimes, surfaces)
 
 
 def load_knowledge(root: Path | None = None) -> Knowledge:
@@ -171,13 +209,41 @@ def _runtime_problems(name: str, body: Any, runtimes: Collection[str]) -> list[t
     return problems
 
 
+def _surface_problems(name: str, body: Any) -> list[tuple[str, str]]:
+    """One entry of `surfaces`: resource types, RE2 command prefixes, a log filter, and
+    verification steps each with an action and a command."""
+    where = f"surfaces.{name}"
+    if not isinstance(body, dict):
+        return [(where, f"expected a mapping, got {type(body).__name__}")]
+    problems = [(f"{where}.{key}", f"unknown key {key!r}")
+                for key in sorted(set(body) - {"resource_types", "commands", "logs", "verify"})]
+    types, found = _list(body.get("resource_types"), f"{where}.resource_types")
+    problems += found + ([] if types else [(f"{where}.resource_types", "names no resource type")])
+    commands, found = _list(body.get("commands"), f"{where}.commands")
+    problems += found
+    for i, expr in enumerate(commands):
+        problem = dialect_problem(expr) if isinstance(expr, str) else "expected a regex string"
+        if problem:
+            problems.append((f"{where}.commands[{i}]", f"{problem}: {expr!r}"))
+    if not isinstance(body.get("logs"), str):
+        problems.append((f"{where}.logs", "expected a log filter string"))
+    steps, found = _list(body.get("verify"), f"{where}.verify")
+    problems += found
+    problems += [(f"{where}.verify[{i}]", "expected a mapping with action and command")
+                 for i, step in enumerate(steps)
+                 if not (isinstance(step, dict) and isinstance(step.get("action"), str)
+                         and isinstance(step.get("command"), str))]
+    return problems
+
+
 def check(doc: Mapping[str, Any], *, categories: Collection[str], kinds: Collection[str],
           runtimes: Collection[str]) -> list[tuple[str, str]]:
     """Every problem of a parsed knowledge file as (field, message), in file order: unknown
     sections, kinds, categories and runtimes, frame orders other than first|last, and frame
     regexes that are not RE2. ``categories``, ``kinds`` and ``runtimes`` are the names the
     contract and the pattern schema allow."""
-    problems = [(str(key), f"unknown section {key!r} (expected {' or '.join(SECTIONS)})")
+    expected = f"{', '.join(SECTIONS[:-1])} or {SECTIONS[-1]}"
+    problems = [(str(key), f"unknown section {key!r} (expected {expected})")
                 for key in doc if key not in SECTIONS]
     kind_section, found = _mapping(doc, "kinds")
     problems += found
@@ -187,4 +253,8 @@ def check(doc: Mapping[str, Any], *, categories: Collection[str], kinds: Collect
     problems += found
     for name, body in runtime_section.items():
         problems += _runtime_problems(str(name), body, runtimes)
+    surface_section, found = _mapping(doc, "surfaces")
+    problems += found
+    for name, body in surface_section.items():
+        problems += _surface_problems(str(name), body)
     return problems

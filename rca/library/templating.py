@@ -3,6 +3,7 @@
 ``{name}`` takes the finding's first value of ``name``, else the context's. Text inside
 ``[[ ... ]]`` is optional: it is dropped when a placeholder inside it has no value, so a
 pattern whose phrasings capture different fields can still say "(at {ip})" when it knows.
+``{{`` and ``}}`` stand for literal braces (curl's ``-w '%{{http_code}}'``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _OPTIONAL = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
+_BRACE_OR_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def _value(name: str, fields: Mapping[str, Sequence[str]], context: Mapping[str, str | None]) -> str | None:
@@ -39,4 +41,7 @@ def fill(template: str, fields: Mapping[str, Sequence[str]], context: Mapping[st
         value = _value(m.group(1), fields, context)
         return value if value is not None else f"<{m.group(1)}>"
 
-    return _PLACEHOLDER.sub(one, _OPTIONAL.sub(optional, template))
+    def brace_or_one(m: re.Match[str]) -> str:
+        return m.group(0)[0] if m.group(1) is None else one(m)
+
+    return _BRACE_OR_PLACEHOLDER.sub(brace_or_one, _OPTIONAL.sub(optional, template))

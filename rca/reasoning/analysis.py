@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rca.engine.match import Hit, aggregate, entry_weights, match_events, samples
-from rca.library.knowledge import load_knowledge
+from rca.library.knowledge import Knowledge, load_knowledge
 from rca.model import (
     Category,
     Finding,
@@ -31,7 +31,7 @@ from rca.model import (
     Verdict,
     Window,
 )
-from rca.reasoning import baseline, chain, impact, steady, whys
+from rca.reasoning import baseline, chain, impact, steady, verification, whys
 from rca.reasoning.deploys import DeployInfo, collect
 from rca.reasoning.impact import RECENT
 from rca.reasoning.verdict import Traffic, share
@@ -64,6 +64,8 @@ class Result:
     remediation: tuple[Remediation, ...]
     deploys: DeployInfo
     signals: tuple[Signal, ...] = ()
+    # How to check the fix where the service runs (patterns/_knowledge.yaml `surfaces`).
+    verification: tuple[Remediation, ...] = ()
     context: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     baseline_phrases: Mapping[str, str] = field(default_factory=dict)
@@ -140,6 +142,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
             f"{root.summary} Top unexplained signal ({since}, {top.count} times): {top.template!r}",
             root.confidence,
         )
+    resource_type = _resource_type(con, given.service)
     traffic = impact.measure(con, window, deploys)
     # Without times, levels are often missing too (a paste): an unexplained traceback or error line
     # is then the only sign of a failure. With times, severities and requests decide, as the
@@ -160,8 +163,9 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         chain=tuple(links),
         root_cause=root,
         hypotheses=tuple(hyps),
-        remediation=tuple(whys.remediation([nodes[i] for i in reversed(used)], context, root.category,
-                                        [nodes[k] for k in sorted(nodes)])),
+        remediation=_fitting(whys.remediation([nodes[i] for i in reversed(used)], context, root.category,
+                                              [nodes[k] for k in sorted(nodes)]), knowledge, resource_type),
+        verification=verification.checks(knowledge.surface_of(resource_type), given.service, context),
         deploys=deploys,
         signals=tuple(signals),
         context=context,
@@ -380,6 +384,26 @@ def _hit_buckets(
 def _scalar(con: Any, sql: str, params: list[Any] | None = None) -> int:
     row = con.execute(sql, params or []).fetchone()
     return int(row[0]) if row and row[0] is not None else 0
+
+
+def _resource_type(con: Any, service: str | None) -> str | None:
+    """The resource type the service's entries (every entry's, without --service) log with most:
+    where the service runs, which decides the commands that fit it."""
+    where = "in_window AND resource_type IS NOT NULL" + (" AND service = ?" if service else "")
+    row = con.execute(
+        f"SELECT resource_type FROM entries WHERE {where} GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+        [service] if service else [],
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+def _fitting(
+    steps: Sequence[Remediation], knowledge: Knowledge, resource_type: str | None
+) -> tuple[Remediation, ...]:
+    """The steps with every command that cannot run where the service runs left out (the action
+    stays): a Cloud Run command is no fix for a GKE container, a function or an unknown platform."""
+    return tuple(step if step.command is None or knowledge.fits(step.command, resource_type)
+                 else replace(step, command=None) for step in steps)
 
 
 def _signals(con: Any, window: Window, explained: set[int], patterns: Sequence[Pattern]) -> list[Signal]:

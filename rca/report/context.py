@@ -8,7 +8,6 @@ cited evidence, findings, timeline, verification commands and coverage.
 from __future__ import annotations
 
 import re
-import shlex
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -380,36 +379,8 @@ def _timeline(result: Result, cites: _Cites) -> list[dict[str, Any]]:
 
 
 def _verification(result: Result) -> list[dict[str, str]]:
-    """What to re-run after the fix to confirm it worked, with the service's own names filled in."""
-    ctx = result.context
-    svc = shlex.quote(result.service or ctx.get("service") or "<service>")
-    region = shlex.quote(ctx.get("location") or "<region>")
-    proj = shlex.quote(ctx.get("project") or "<project>")
-    describe = f"gcloud run services describe {svc} --region {region} --project {proj}"
-    ready = "value(status.latestReadyRevisionName,status.conditions[0].status)"
-    url = f"$({describe} --format 'value(status.url)')/health"
-    name = result.service or ctx.get("service") or "<service>"
-    query = (
-        f'resource.type="cloud_run_revision" AND resource.labels.service_name="{name}" AND severity>=ERROR'
-    )
-    return [
-        {
-            "action": "Re-run rca on a fresh window after the fix; this root cause should be gone",
-            "command": f"rca analyze --service {svc} --project {proj} --since 30m",
-        },
-        {
-            "action": "Check that the newest revision becomes Ready and serves traffic",
-            "command": f"{describe} --format '{ready}'",
-        },
-        {
-            "action": "Call the health endpoint; expect HTTP 200",
-            "command": f"curl -sS -o /dev/null -w '%{{http_code}}\\n' \"{url}\"",
-        },
-        {
-            "action": "Confirm no new errors are logged by the service",
-            "command": f"gcloud logging read {shlex.quote(query)} --project {proj} --freshness 15m",
-        },
-    ]
+    """What to re-run after the fix to confirm it worked (rca/reasoning/verification.py)."""
+    return [{"action": v.action, "command": v.command or ""} for v in result.verification]
 
 
 def _coverage(result: Result) -> dict[str, Any]:
