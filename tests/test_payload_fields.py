@@ -51,6 +51,23 @@ def test_the_message_carries_what_loggers_put_beside_it(
     assert expected in one(tmp_path, jsonPayload=payload)["message"], why
 
 
+def test_an_app_engine_request_log_carries_the_lines_logged_while_serving_it(tmp_path: Path) -> None:
+    """App Engine writes the platform's and the app's lines of a request into the request log's
+    protoPayload `line[]`; the message is the request line, then those lines, so a pattern sees
+    'Exceeded soft memory limit' (the RequestLog shape: cloud.google.com/appengine/docs/standard/
+    reference/rest/v1/RequestLog)."""
+    row = one(tmp_path, logName="projects/p/logs/appengine.googleapis.com%2Frequest_log",
+              resource={"type": "gae_app", "labels": {"module_id": "api"}},
+              httpRequest={"requestMethod": "GET", "requestUrl": "/v1/products/7", "status": 500},
+              protoPayload={"@type": "type.googleapis.com/google.appengine.logging.v1.RequestLog",
+                            "method": "GET", "resource": "/v1/products/7", "status": 500,
+                            "line": [{"severity": "CRITICAL", "logMessage": "Exceeded soft memory limit of "
+                                      "256 MB with 291 MB after servicing 37 requests total."},
+                                     {"severity": "INFO", "logMessage": "served from cache"}]})
+    assert row["message"] == ("GET /v1/products/7 500\nExceeded soft memory limit of 256 MB with 291 MB "
+                              "after servicing 37 requests total.\nserved from cache")
+
+
 @pytest.mark.parametrize(
     ("entry", "severity"),
     [

@@ -17,6 +17,9 @@ WITH x AS (
     json_extract_string(pp, [
       '$.methodName', '$.authenticationInfo.principalEmail', '$.status.message'
     ]) AS pv,
+    -- What an App Engine request log's app and platform logged while serving it (RequestLog line[])
+    CASE WHEN pp IS NOT NULL THEN
+      nullif(array_to_string(json_extract_string(pp, '$.line[*].logMessage'), chr(10)), '') END AS pp_lines,
     split_part(log_name, '/logs/', 2) AS log_tail
   FROM {rel}
 ), y AS (
@@ -83,6 +86,12 @@ WITH x AS (
          WHEN sev_raw IN ('PANIC', 'SEVERE', 'DPANIC') THEN 'CRITICAL'
          ELSE 'DEFAULT' END AS severity,
     coalesce(
+      -- An App Engine request log keeps its request line first, then the lines logged while
+      -- serving it ("Exceeded soft memory limit ..." is one of them).
+      CASE WHEN text_payload IS NULL AND jp IS NULL AND pp_lines IS NOT NULL THEN
+        concat_ws(chr(10), CASE WHEN http_method IS NOT NULL OR http_status IS NOT NULL THEN
+                    concat_ws(' ', http_method, regexp_replace(coalesce(http_url, ''), '^[a-z]+://[^/]*', ''),
+                              http_status, http_latency) END, pp_lines) END,
       -- A request log whose payload holds only details (a load balancer's statusDetails, a
       -- Scheduler attempt's status) keeps its request line first, then the details.
       CASE WHEN text_payload IS NULL AND primary_msg IS NULL AND nullif(text_msg, '') IS NOT NULL
