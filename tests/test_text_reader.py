@@ -88,6 +88,13 @@ def test_line_without_level_word_has_no_severity(line: str) -> None:
         ("[2025-08-21 02:14:06 -0700] [7] [INFO] Booting worker", "2025-08-21T09:14:06Z", False),
         ("2025-08-21 23:30:00 -0700 [INFO] x", "2025-08-22T06:30:00Z", False),  # offset crosses midnight
         ("2025/08/21 09:14:02 dial tcp 10.0.0.5:5432: i/o timeout", "2025-08-21T09:14:02Z", True),  # Go log
+        # logrus/logfmt opening with its time (dbinfrago/capella-collab-manager#1914)
+        ('time="2024-10-17T13:41:50+0000" level=ERROR msg="QueuePool limit"', "2024-10-17T13:41:50Z", False),
+        ("ts=2024-10-17T15:41:50+02:00 level=warn msg=slow", "2024-10-17T13:41:50Z", False),
+        # ctime, as dmesg -T prints a kernel OOM kill (kenlasko/monize#1002)
+        ("[Thu Jul 30 19:19:41 2026] Memory cgroup out of memory: Killed process 3372147",
+         "2026-07-30T19:19:41Z", True),
+        ("[Thu Jul  3 09:01:02 2026] oom-kill:constraint=CONSTRAINT_MEMCG", "2026-07-03T09:01:02Z", True),
     ],
 )
 def test_timestamps_become_utc(line: str, timestamp: str, naive: bool) -> None:

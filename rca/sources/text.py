@@ -418,6 +418,26 @@ def _parse_embedded(line: _Line) -> None:
     line.payload = payload
 
 
+# logrus/logfmt lines open with their time: `time="2024-10-17T13:41:50+0000" level=error msg=...`
+_LOGFMT_TIME = re.compile(r'^(?:time|ts|timestamp)="?(?P<ts>[^"\s]+)"?(?=\s|$)')
+# ctime, as `dmesg -T` and Apache print it: `[Thu Jul 30 19:19:41 2026] ...` (no zone: naive)
+_CTIME = re.compile(
+    r"^\[?(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<mon>[A-Z][a-z]{2}) {1,2}(?P<day>\d{1,2}) "
+    r"(?P<time>\d\d:\d\d:\d\d)(?:\.(?P<frac>\d{1,9}))? (?P<year>\d{4})\]?"
+)
+
+
+def _from_ctime(match: re.Match[str]) -> Stamp | None:
+    """A stamp from a `_CTIME` match; None when the date is impossible."""
+    month = _MONTHS.get(match["mon"].lower())
+    try:
+        moment = datetime.strptime(f"{match['year']}-{month}-{match['day']} {match['time']}",
+                                   "%Y-%m-%d %H:%M:%S")
+    except (TypeError, ValueError):
+        return None
+    return Stamp(_format(moment, match["frac"] or ""), naive=True)
+
+
 def _parse_plain(line: _Line) -> None:
     """Any other text: Python logging, uvicorn, tracebacks; read its own time and level."""
     line.text = line.body
@@ -426,6 +446,11 @@ def _parse_plain(line: _Line) -> None:
     if leading:
         line.stamp = line.stamp or _from_iso_match(leading)
         rest = line.body[leading.end() :]
+    elif (ctime := _CTIME.match(line.body)) is not None:
+        line.stamp = line.stamp or _from_ctime(ctime)
+        rest = line.body[ctime.end() :]
+    elif (logfmt := _LOGFMT_TIME.match(line.body)) is not None:
+        line.stamp = line.stamp or parse_timestamp(logfmt["ts"])
     if leading or line.stamp is not None:  # `... 15:02:11 CET  ERROR`: a shown zone, then the level
         rest = _ZONE_NAME.sub("", rest, count=1)
     line.severity = _level_of(rest)
