@@ -294,3 +294,29 @@ def test_a_gke_incident_gets_no_cloud_run_command() -> None:
         result = CliRunner().invoke(main, ["analyze", "--service", expected["service"], "--input", str(path),
                                            "--format", "markdown"])
     assert (result.exit_code, "gcloud run " in result.output, "kubectl" in result.output) == (0, False, True)
+
+
+def test_the_onset_is_the_first_named_failure_not_an_error_that_ran_all_along(tmp_path: Path) -> None:
+    """An error entry no pattern names that ran through the whole window (a poison message nacked
+    every few minutes) does not set the onset; the first failure the library names does."""
+    import json
+
+    resource = {"type": "cloud_run_revision", "labels": {"service_name": "svc", "revision_name": "svc-1"}}
+
+    def entry(minute: int, text: str, k: int) -> str:
+        return json.dumps({"timestamp": f"2025-11-18T14:{minute:02d}:00Z", "severity": "ERROR",
+                           "textPayload": text, "insertId": f"e{k}", "resource": resource,
+                           "logName": "projects/p/logs/run.googleapis.com%2Fstderr"}) + "\n"
+
+    steady = "handler failed, nacking message 7: decode ledger event: bad input"
+    refused = ('psycopg2.OperationalError: connection to server at "10.0.0.5", port 5432 failed: '
+               "Connection refused")
+    lines = [entry(m, steady, m) for m in range(0, 60, 5)]
+    lines += [entry(m, refused, 100 + m) for m in range(45, 60)]
+    path = tmp_path / "svc.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    args = ["analyze", "--input", str(path), "--service", "svc", "--format", "json"]
+    result = CliRunner().invoke(main, args)
+    report = json.loads(result.output[result.output.index("{"):])
+    assert (report["status"]["onset"], report["root_cause"]["category"]) == (
+        "2025-11-18T14:45:00Z", "network-connectivity")

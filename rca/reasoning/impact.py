@@ -77,16 +77,16 @@ def decide(
     ``estimate``: the scaled request counts of a sampled fetch; ``unexplained``: the unexplained
     signals' events in the window)."""
     # A failure the logs name, at whatever severity the app logged it (a pasted line has none) and
-    # whether or not its time is known, makes the window an incident; the timed ones give an onset.
+    # whether or not its time is known, makes the window an incident; the timed ones give the
+    # onset, rather than the first error entry: an error that ran all along (another scheduler
+    # job's 404s, a poison message nacked every few minutes) is not when the incident began.
     failing = [f for f in findings
                if f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED)
                and lookup[f.pattern_id].severity in (Severity.ERROR, Severity.CRITICAL)]
     timed = sorted((f for f in failing if f.first_seen),
                    key=lambda f: (parse_rfc3339(f.first_seen or ""), f.pattern_id))
     if timed:
-        first = naive_utc(parse_rfc3339(timed[0].first_seen or ""))
-        if traffic.first_error is None or first < traffic.first_error:
-            traffic = replace(traffic, first_error=first)
+        traffic = replace(traffic, first_error=naive_utc(parse_rfc3339(timed[0].first_seen or "")))
     onset = traffic.first_failure or traffic.first_error
     hint = timed[0].revisions[0] if timed and timed[0].revisions else None
     if estimate is not None:
