@@ -54,6 +54,8 @@ def _by_line(entries: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
          "ERROR"),  # GORM, langgenius/dify#17928
         ("2025/04/12 08:36:03 init.go:85: [PANIC]failed to init dify plugin db", "CRITICAL"),
         ("2025/04/12 08:36:03 pool.go:32: [INFO]init routine pool, size: 10000", "INFO"),
+        ("[2015-11-19 12:29:19] production.ERROR: exception 'ErrorException' with message 'x'",
+         "ERROR"),  # Monolog (Laravel), laravel/framework#11233
     ],
 )
 def test_level_word_sets_severity(line: str, severity: str) -> None:

@@ -161,7 +161,8 @@ _LEVEL_DASHED = re.compile(rf"^[\s\-|]*[\w.]+ - (?P<level>{_LEVEL}) - ")
 _LEVEL_LOGFMT = re.compile(r"\blevel=\"?(?P<level>[A-Za-z]+)\b")
 # A level word after a prefix, near the start: bracketed in any case (GORM's `[error]`, a Go
 # logger's `pool.go:32: [INFO]`, `[PANIC]`), or a bare upper-case word between spaces (NestJS's
-# `[Nest] 1  - 03/12/2026, 6:36:25 PM   ERROR [RedisModule] ...`). Only the first NEAR_START
+# `[Nest] 1  - 03/12/2026, 6:36:25 PM   ERROR [RedisModule] ...`) or after a channel name
+# (Monolog's `[2015-11-19 12:29:19] production.ERROR: ...`). Only the first NEAR_START
 # characters are looked at, so a level word inside a message does not count.
 NEAR_START = 100
 _LEVEL_BRACKETED = re.compile(
@@ -169,7 +170,8 @@ _LEVEL_BRACKETED = re.compile(
     r"|emerg(?:ency)?))\]"
 )
 _LEVEL_BARE = re.compile(
-    r"(?:^|\s)(?P<level>ERROR|WARN(?:ING)?|FATAL|CRITICAL|PANIC|INFO|DEBUG|NOTICE)(?=\s)"
+    r"(?:^|\s|(?<=[a-z])\.)(?P<level>ERROR|WARN(?:ING)?|FATAL|CRITICAL|PANIC|INFO|DEBUG|NOTICE|EMERGENCY|ALERT)"
+    r"(?=\s|:\s)"
 )
 
 _JSON_TIME_KEYS = ("timestamp", "time", "ts", "@timestamp", "datetime", "asctime")
