@@ -320,3 +320,16 @@ def test_the_onset_is_the_first_named_failure_not_an_error_that_ran_all_along(tm
     report = json.loads(result.output[result.output.index("{"):])
     assert (report["status"]["onset"], report["root_cause"]["category"]) == (
         "2025-11-18T14:45:00Z", "network-connectivity")
+
+
+def test_an_unexplained_traceback_in_a_log_without_levels_is_an_incident(tmp_path: Path) -> None:
+    """A text log whose lines have times but no level rca can read gives the verdict no error
+    entry: an unexplained traceback in it is still an incident with an unknown cause."""
+    report = _paste_report(tmp_path, "\n".join([
+        "2025-11-19 12:29:10 starting worker",
+        "2025-11-19 12:29:19 Traceback (most recent call last):",
+        '  File "/usr/local/lib/python3.11/site-packages/vendorlib/core.py", line 40, in run',
+        "    raise QuuxMismatch('frobnicator 7 does not fit widget 9')",
+        "vendorlib.errors.QuuxMismatch: frobnicator 7 does not fit widget 9",
+    ]) + "\n")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("degraded", "unknown")

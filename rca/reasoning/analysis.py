@@ -144,10 +144,12 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         )
     resource_type = _resource_type(con, given.service)
     traffic = impact.measure(con, window, deploys)
-    # Without times, levels are often missing too (a paste): an unexplained traceback or error line
-    # is then the only sign of a failure. With times, severities and requests decide, as the
-    # signals also hold error-like lines that are no failure.
-    unexplained = sum(s.count for s in signals) if window.untimed else 0
+    # Without times or without levels (a paste, a text log in a format rca cannot read the level
+    # of), an unexplained traceback or error line is the only sign of a failure. Otherwise
+    # severities and requests decide, as the signals also hold error-like lines that are no failure.
+    levelled = _scalar(con, "SELECT count(*) FROM entries WHERE in_window AND severity_num > 0")
+    blind = window.untimed or not levelled
+    unexplained = sum(s.count for s in signals) if blind else 0
     verdict = impact.decide(con, traffic, given.load.estimate, periods, findings, lookup, deploys,
                             unexplained)
     if verdict.state is State.OK:
