@@ -194,19 +194,29 @@ def _runtime_problems(name: str, body: Any, runtimes: Collection[str]) -> list[t
         return [*problems, (where, f"expected a mapping, got {type(body).__name__}")]
     problems += [(f"{where}.{key}", f"{key} takes first or last, got {body.get(key)!r}")
                  for key in ("raised_at", "cause_order") if body.get(key) not in FRAME_ORDERS]
-    frames, problems_list = _list(body.get("library_frames"), f"{where}.library_frames")
-    problems += problems_list
-    for i, expr in enumerate(frames):
-        problem = dialect_problem(expr) if isinstance(expr, str) else "expected a regex string"
-        if problem:
-            problems.append((f"{where}.library_frames[{i}]", f"{problem}: {expr!r}"))
+    problems += _regex_problems(body, "library_frames", where)
     types, problems_list = _list(body.get("consequences"), f"{where}.consequences")
     problems += problems_list
     problems += [(f"{where}.consequences[{i}]", f"expected an exception type name, got {t!r}")
                  for i, t in enumerate(types) if not isinstance(t, str) or not t.strip()]
-    unknown = sorted(set(body) - {"raised_at", "cause_order", "library_frames", "consequences"})
-    problems += [(f"{where}.{key}", f"unknown key {key!r}") for key in unknown]
+    return problems + _unknown_keys(body, ("raised_at", "cause_order", "library_frames", "consequences"),
+                                    where)
+
+
+def _regex_problems(body: Mapping[str, Any], key: str, where: str) -> list[tuple[str, str]]:
+    """The list field ``key`` of a knowledge entry: a list whose every item is an RE2 regex."""
+    exprs, problems = _list(body.get(key), f"{where}.{key}")
+    for i, expr in enumerate(exprs):
+        problem = dialect_problem(expr) if isinstance(expr, str) else "expected a regex string"
+        if problem:
+            problems.append((f"{where}.{key}[{i}]", f"{problem}: {expr!r}"))
     return problems
+
+
+def _unknown_keys(body: Mapping[str, Any], known: Collection[str], where: str) -> list[tuple[str, str]]:
+    """A problem per key of a knowledge entry that the entry does not take (a misspelt key would
+    otherwise be a rule that silently never applies)."""
+    return [(f"{where}.{key}", f"unknown key {key!r}") for key in sorted(set(body) - set(known))]
 
 
 def _surface_problems(name: str, body: Any) -> list[tuple[str, str]]:
@@ -215,16 +225,10 @@ def _surface_problems(name: str, body: Any) -> list[tuple[str, str]]:
     where = f"surfaces.{name}"
     if not isinstance(body, dict):
         return [(where, f"expected a mapping, got {type(body).__name__}")]
-    problems = [(f"{where}.{key}", f"unknown key {key!r}")
-                for key in sorted(set(body) - {"resource_types", "commands", "logs", "verify"})]
+    problems = _unknown_keys(body, ("resource_types", "commands", "logs", "verify"), where)
     types, found = _list(body.get("resource_types"), f"{where}.resource_types")
     problems += found + ([] if types else [(f"{where}.resource_types", "names no resource type")])
-    commands, found = _list(body.get("commands"), f"{where}.commands")
-    problems += found
-    for i, expr in enumerate(commands):
-        problem = dialect_problem(expr) if isinstance(expr, str) else "expected a regex string"
-        if problem:
-            problems.append((f"{where}.commands[{i}]", f"{problem}: {expr!r}"))
+    problems += _regex_problems(body, "commands", where)
     if not isinstance(body.get("logs"), str):
         problems.append((f"{where}.logs", "expected a log filter string"))
     steps, found = _list(body.get("verify"), f"{where}.verify")
