@@ -56,6 +56,15 @@ def _by_line(entries: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
         ("2025/04/12 08:36:03 pool.go:32: [INFO]init routine pool, size: 10000", "INFO"),
         ("[2015-11-19 12:29:19] production.ERROR: exception 'ErrorException' with message 'x'",
          "ERROR"),  # Monolog (Laravel), laravel/framework#11233
+        # Go's log package with a bare ERR (sipcapture/homer7-docker#89)
+        ("2020/09/30 03:44:26.536029 postgres.go:283: ERR pq: could not extend file", "ERROR"),
+        ("03-Dec-2020 02:23:20.100 SEVERE [main] org.apache.catalina.core.StandardContext.startInternal x",
+         "CRITICAL"),  # Tomcat's OneLineFormatter, java.util.logging's SEVERE
+        ("[19-Jun-2023 06:48:54 UTC] PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted",
+         "CRITICAL"),  # PHP's error log, levels as Monolog's ErrorHandler maps them
+        ("PHP Warning:  Failed to set memory limit to 128 bytes in Unknown on line 0", "WARNING"),
+        ("E, [2018-06-06T22:12:08.123456 #12] ERROR -- : [4f1c] boom", "ERROR"),  # Ruby's Logger
+        ("[Nest] 19  - 11/30/2026, 2:03:22 PM     LOG [NestApplication] started", "INFO"),
     ],
 )
 def test_level_word_sets_severity(line: str, severity: str) -> None:
@@ -97,6 +106,21 @@ def test_line_without_level_word_has_no_severity(line: str) -> None:
         ("[Thu Jul 30 19:19:41 2026] Memory cgroup out of memory: Killed process 3372147",
          "2026-07-30T19:19:41Z", True),
         ("[Thu Jul  3 09:01:02 2026] oom-kill:constraint=CONSTRAINT_MEMCG", "2026-07-03T09:01:02Z", True),
+        # Tomcat and PHP: day, month name, year; PHP names its zone
+        ("03-Dec-2020 02:23:14.314 INFO [main] x", "2020-12-03T02:23:14.314Z", True),
+        ("[19-Jun-2023 06:48:54 UTC] PHP Warning:  x", "2023-06-19T06:48:54Z", False),
+        ("[19-Jun-2023 06:48:54 Europe/Berlin] PHP Warning:  x", "2023-06-19T06:48:54Z", True),
+        # Ruby's Logger, and a bare Rails request line (publiclab/plots2#2779)
+        ("I, [2018-06-06T22:12:08.123456 #12]  INFO -- : Started GET", "2018-06-06T22:12:08.123456Z", True),
+        ('Started GET "/users/x" for 172.56.22.214 at 2018-06-06 22:12:08 +0000', "2018-06-06T22:12:08Z",
+         False),
+        # NestJS's locale time: en-US (month first, upper-case PM, Node 20's narrow space), day first
+        # with a lower-case pm or a 24-hour clock, and a number above 12 that settles the order
+        ("[Nest] 19  - 11/30/2026, 2:03:22\u202fPM   ERROR [Exceptions] x", "2026-11-30T14:03:22Z", True),
+        ("[Nest] 19  - 07/11/2026, 1:16:03 PM   ERROR [Exceptions] x", "2026-07-11T13:16:03Z", True),
+        ("[Nest] 20196  - 18/03/2023, 2:39:09 pm   ERROR [Exceptions] x", "2023-03-18T14:39:09Z", True),
+        ("[Nest] 1  - 05/04/2026, 00:03:22     LOG [NestFactory] x", "2026-04-05T00:03:22Z", True),
+        ("[Nest] 1  - 2023/02/12 16:41:02   ERROR [ExceptionsHandler] x", "2023-02-12T16:41:02Z", True),
     ],
 )
 def test_timestamps_become_utc(line: str, timestamp: str, naive: bool) -> None:
@@ -161,6 +185,40 @@ def test_compose_prefix_names_service_and_instance() -> None:
         "orders-worker-1",
         "2025-08-21 09:14:02,118 ERROR orders.worker: job 8812 failed",
     )
+
+
+def test_a_compose_name_without_replica_number_is_taken_once_a_line_of_it_opens_with_a_time() -> None:
+    """`container_name:` services print `kimai  | ...` (kimai/kimai#4118); the name is a prefix once a
+    line of it opens with a time, and then its stack lines follow it; other `word | text` stays text."""
+    lines = [
+        "kimai        | [2023-06-19T06:48:54.417595+00:00] php.CRITICAL: Fatal Error: Allowed memory size",
+        "kimai        | #0 /opt/kimai/vendor/symfony/error-handler/ErrorHandler.php(12): x",
+        "status | ok",
+        "INFO  | 2023-06-19 06:48:55 not a compose prefix",
+    ]
+    entries = list(read_text_entries(lines, "paste.txt"))
+    assert [(e["resource"]["labels"].get("service_name"), e.get("timestamp"), e["textPayload"][:9])
+            for e in entries] == [
+        ("kimai", "2023-06-19T06:48:54.417595Z", "[2023-06-"),
+        ("kimai", "2023-06-19T06:48:54.417595Z", "#0 /opt/k"),
+        (None, "2023-06-19T06:48:54.417595Z", "status | "),
+        (None, "2023-06-19T06:48:54.417595Z", "INFO  | 2"),
+    ]
+
+
+def test_a_rails_request_is_timed_by_its_started_line_and_answered_by_its_completed_line() -> None:
+    """`Completed 500 ...` is the request's answer (a failed request), at the `Started` line's time."""
+    lines = [
+        'Started GET "/users/test_digest_email" for 172.56.22.214 at 2018-06-06 22:12:08 +0000',
+        "Processing by UsersController#test_digest_email as HTML",
+        "Completed 500 Internal Server Error in 7ms (ActiveRecord: 1.2ms)",
+    ]
+    entries = list(read_text_entries(lines, "paste.txt"))
+    assert [(e["timestamp"], e["logName"], e.get("httpRequest")) for e in entries] == [
+        ("2018-06-06T22:12:08Z", "local/stdout", None),
+        ("2018-06-06T22:12:08Z", "local/stdout", None),
+        ("2018-06-06T22:12:08Z", "local/requests", {"status": 500}),
+    ]
 
 
 def test_interleaved_replicas_do_not_share_times() -> None:

@@ -117,6 +117,7 @@ _LEVEL_WORDS = {
     "WARN": "WARNING", "WARNING": "WARNING", "ERR": "ERROR", "ERROR": "ERROR",
     "CRIT": "CRITICAL", "CRITICAL": "CRITICAL", "FATAL": "CRITICAL",
     "ALERT": "ALERT", "EMERG": "EMERGENCY", "EMERGENCY": "EMERGENCY", "PANIC": "CRITICAL",
+    "SEVERE": "CRITICAL",  # java.util.logging's highest level, as normalize.sql reads it
 }  # fmt: skip
 _LEVEL = r"(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERR(?:OR)?|CRIT(?:ICAL)?|FATAL|ALERT|EMERG(?:ENCY)?)"
 _SYSLOG_SEVERITIES = ("EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG")
@@ -124,6 +125,10 @@ _SYSLOG_SEVERITIES = ("EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOT
 _COMPOSE_PREFIX = re.compile(  # `orders-worker-1  | text`; the name must hold a letter and a replica number
     r"^(?P<replica>(?=[\w.-]*[A-Za-z])[A-Za-z0-9][\w.-]{0,120}?[-_]\d+)\s*\| ?(?P<rest>.*)$"
 )
+# `docker compose` prints a service whose `container_name` is set by that name alone: `kimai  | text`.
+# Without a replica number any text before a `|` could pass for one, so the name is taken when the
+# rest opens with a time, and from then on for every line of that name in the file (its stack lines).
+_COMPOSE_NAMED = re.compile(r"^(?P<replica>[A-Za-z][\w.-]{0,120}?) +\| (?P<rest>.*)$")
 _KUBECTL_PREFIX = re.compile(r"^\[pod/(?P<pod>[^/\]\s]+)/(?P<container>[^\]\s]+)\] (?P<rest>.*)$")
 _COLLECTOR_TS = re.compile(
     r"""(?x)^(?:
@@ -170,9 +175,20 @@ _LEVEL_BRACKETED = re.compile(
     r"|emerg(?:ency)?))\]"
 )
 _LEVEL_BARE = re.compile(
-    r"(?:^|\s|(?<=[a-z])\.)(?P<level>ERROR|WARN(?:ING)?|FATAL|CRITICAL|PANIC|INFO|DEBUG|NOTICE|EMERGENCY|ALERT)"
+    r"(?:^|\s|(?<=[a-z])\.)"
+    r"(?P<level>ERR(?:OR)?|WARN(?:ING)?|FATAL|CRITICAL|PANIC|SEVERE|INFO|DEBUG|NOTICE|EMERGENCY|ALERT)"
     r"(?=\s|:\s)"
 )
+# PHP's own error log and CLI stderr: `PHP Fatal error:  Allowed memory size ...` (php-src
+# main/main.c, php_error_cb: "PHP %s:  %s in %s on line %d"), levels as Monolog's ErrorHandler maps
+# them (https://github.com/Seldaek/monolog/blob/main/src/Monolog/ErrorHandler.php).
+_PHP_LEVEL = re.compile(
+    r"\bPHP (?P<php>Fatal error|Parse error|Recoverable fatal error|Catchable fatal error|Warning|Notice"
+    r"|Deprecated|Strict Standards):"
+)
+_PHP_LEVELS = {"Fatal error": "CRITICAL", "Parse error": "ALERT", "Recoverable fatal error": "ERROR",
+               "Catchable fatal error": "ERROR", "Warning": "WARNING", "Notice": "NOTICE",
+               "Deprecated": "NOTICE", "Strict Standards": "NOTICE"}  # fmt: skip
 
 _JSON_TIME_KEYS = ("timestamp", "time", "ts", "@timestamp", "datetime", "asctime")
 _JSON_LEVEL_KEYS = ("severity", "level", "levelname", "log.level", "lvl")
@@ -214,10 +230,10 @@ def _service_of_pod(pod: str) -> str:
     return ordinal["name"] if ordinal else pod
 
 
-def _strip_envelope(raw: str) -> _Line:
+def _strip_envelope(raw: str, names: set[str]) -> _Line:
     """Peel collector prefixes and the collector timestamp off a line."""
     line = _Line(body=raw)
-    compose = _COMPOSE_PREFIX.match(raw)
+    compose = _COMPOSE_PREFIX.match(raw) or _named_prefix(raw, names)
     kubectl = _KUBECTL_PREFIX.match(raw)
     if compose:
         line.instance = compose["replica"]
@@ -245,8 +261,23 @@ def _level_of(body: str) -> str | None:
     if logfmt:
         return severity_from_word(logfmt["level"])
     head = body[:NEAR_START]
+    php = _PHP_LEVEL.search(head)
+    if php:
+        return _PHP_LEVELS[php["php"]]
     near = _LEVEL_BRACKETED.search(head) or _LEVEL_BARE.search(head)
     return severity_from_word(near["level"]) if near else None
+
+
+def _named_prefix(raw: str, names: set[str]) -> re.Match[str] | None:
+    """A compose prefix without a replica number (`_COMPOSE_NAMED`), remembered in ``names``."""
+    match = _COMPOSE_NAMED.match(raw)
+    if match is None or severity_from_word(match["replica"]) is not None:
+        return None
+    rest = match["rest"]
+    if match["replica"] in names or any(p.match(rest) for p in (_LEADING_TIME, _DAY_MON_YEAR, _CTIME)):
+        names.add(match["replica"])
+        return match
+    return None
 
 
 def _parse_request_line(line: _Line) -> bool:
@@ -286,6 +317,104 @@ def _parse_gunicorn(line: _Line) -> bool:
     line.severity = severity_from_word(match["level"])
     line.text = line.body
     return True
+
+
+# Ruby's Logger (`Logger::Formatter`: "%s, [%s #%d] %5s -- %s: %s"), Rails' default:
+# `E, [2018-06-06T22:12:08.123456 #12]  ERROR -- : [req-id] message`
+# (https://github.com/ruby/logger/blob/master/lib/logger/formatter.rb).
+_RUBY_LOGGER = re.compile(
+    r"^[DIWEFAU], \[(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?) ?#\d+\] +"
+    r"(?P<level>DEBUG|INFO|WARN|ERROR|FATAL|ANY|UNKNOWN) -- [^:]*: (?P<msg>.*)$"
+)
+# Rails' request lines, behind any tags (`[req-id] `): `Started GET "/x" for 1.2.3.4 at 2018-06-06
+# 22:12:08 +0000` opens a request with its time (Rails::Rack::Logger#started_request_message), and
+# `Completed 500 Internal Server Error in 7ms` closes it with its status (ActionController's
+# LogSubscriber#process_action): the request's answer, a failed one when 5xx.
+_RAILS_STARTED = re.compile(
+    r"^(?:\[[^\]]*\] )*Started [A-Z]+ \"[^\"]*\" for \S+ at "
+    r"(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?: [+-]\d{4}| UTC)?)$"
+)
+_RAILS_COMPLETED = re.compile(r"^(?:\[[^\]]*\] )*Completed (?P<status>[1-5]\d\d) [A-Za-z' -]* in \d")
+
+
+def _parse_ruby_logger(line: _Line) -> bool:
+    """Ruby's Logger line; a Rails request line inside it is read as below."""
+    match = _RUBY_LOGGER.match(line.body)
+    if not match:
+        return False
+    line.stamp = line.stamp or parse_timestamp(match["ts"])
+    line.severity = severity_from_word(match["level"]) or "DEFAULT"
+    line.text = line.body
+    _rails_request(line, match["msg"])
+    return True
+
+
+def _parse_rails(line: _Line) -> bool:
+    """A Rails request line printed bare (a development log, a paste)."""
+    if not _rails_request(line, line.body):
+        return False
+    line.text = line.body
+    line.severity = _level_of(line.body)
+    return True
+
+
+def _rails_request(line: _Line, message: str) -> bool:
+    """Read a Rails `Started` line's time or a `Completed` line's status; False when neither."""
+    started = _RAILS_STARTED.match(message)
+    if started:
+        line.stamp = line.stamp or parse_timestamp(started["ts"])
+        return True
+    completed = _RAILS_COMPLETED.match(message)
+    if completed:
+        line.stream = "requests"
+        line.http = {"status": int(completed["status"])}
+        return True
+    return False
+
+
+# NestJS's ConsoleLogger: `[Nest] 19  - 11/30/2026, 2:03:22 PM   ERROR [ExceptionsHandler] ...`. Its
+# time is the process's locale (Intl.DateTimeFormat), so the day and month come in either order:
+# en-US writes month first with an upper-case AM/PM, en-GB/-AU/-IN and most others day first,
+# with a 24-hour clock or a lower-case am/pm; a number above 12 settles it. Other forms (ISO,
+# `2023/02/12 16:41:02`) read as any time does; a locale's own script leaves the line untimed.
+# (https://github.com/nestjs/nest/blob/master/packages/common/services/console-logger.service.ts)
+_NEST = re.compile(
+    r"^\[Nest\] \d+\s+-\s+(?P<ts>.+?)\s+(?P<level>LOG|ERROR|WARN|DEBUG|VERBOSE|FATAL)\s"
+)
+_LOCALE_TIME = re.compile(
+    r"^(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<year>\d{4}),?\s(?P<h>\d{1,2}):(?P<m>\d\d):(?P<s>\d\d)"
+    r"(?:\s?(?P<ampm>[AaPp])\.?\s?[Mm]\.?)?$"
+)
+_NEST_LEVELS = {"LOG": "INFO", "VERBOSE": "DEBUG"}
+
+
+def _parse_nest(line: _Line) -> bool:
+    """NestJS's console line: its level word and, where it can be read, its local (naive) time."""
+    match = _NEST.match(line.body)
+    if not match:
+        return False
+    line.stamp = line.stamp or parse_timestamp(match["ts"]) or _from_locale_time(match["ts"])
+    line.severity = _NEST_LEVELS.get(match["level"]) or severity_from_word(match["level"])
+    line.text = line.body
+    return True
+
+
+def _from_locale_time(text: str) -> Stamp | None:
+    """`11/30/2026, 2:03:22 PM` (en-US) or `30/11/2026, 14:03:22` (day first) as a naive stamp."""
+    match = _LOCALE_TIME.match(text.strip())
+    if not match:
+        return None
+    a, b, hour = int(match["a"]), int(match["b"]), int(match["h"])
+    ampm = match["ampm"]
+    month_first = b > 12 or (a <= 12 and ampm is not None and ampm.isupper())
+    month, day = (a, b) if month_first else (b, a)
+    if ampm is not None:
+        hour = hour % 12 + (12 if ampm.lower() == "p" else 0)
+    try:
+        moment = datetime(int(match["year"]), month, day, hour, int(match["m"]), int(match["s"]))
+    except ValueError:
+        return None
+    return Stamp(_format(moment, ""), naive=True)
 
 
 def _parse_rfc5424(line: _Line) -> bool:
@@ -429,6 +558,27 @@ _CTIME = re.compile(
 )
 
 
+# Day, month name, year, as Tomcat's OneLineFormatter (`03-Dec-2020 02:23:14.314 SEVERE [main] ...`,
+# https://github.com/apache/tomcat/blob/main/java/org/apache/juli/OneLineFormatter.java) and PHP's
+# error log (`[19-Jun-2023 06:48:54 UTC] PHP Fatal error: ...`, php-src main/main.c) print it;
+# PHP names its zone (UTC, or a region such as Europe/Berlin, which stays naive).
+_DAY_MON_YEAR = re.compile(
+    r"^\[?(?P<day>\d{1,2})-(?P<mon>[A-Z][a-z]{2})-(?P<year>\d{4}) (?P<time>\d\d:\d\d:\d\d)"
+    r"(?:[.,](?P<frac>\d{1,9}))?(?: (?:(?P<utc>UTC|GMT)|[A-Z][A-Za-z_]*/[A-Za-z_/+-]+))?\]?"
+)
+
+
+def _from_day_mon_year(match: re.Match[str]) -> Stamp | None:
+    """A stamp from a `_DAY_MON_YEAR` match; None when the date is impossible."""
+    month = _MONTHS.get(match["mon"].lower())
+    try:
+        moment = datetime.strptime(f"{match['year']}-{month}-{match['day']} {match['time']}",
+                                   "%Y-%m-%d %H:%M:%S")
+    except (TypeError, ValueError):
+        return None
+    return Stamp(_format(moment, match["frac"] or ""), naive=match["utc"] is None)
+
+
 def _from_ctime(match: re.Match[str]) -> Stamp | None:
     """A stamp from a `_CTIME` match; None when the date is impossible."""
     month = _MONTHS.get(match["mon"].lower())
@@ -451,6 +601,9 @@ def _parse_plain(line: _Line) -> None:
     elif (ctime := _CTIME.match(line.body)) is not None:
         line.stamp = line.stamp or _from_ctime(ctime)
         rest = line.body[ctime.end() :]
+    elif (dmy := _DAY_MON_YEAR.match(line.body)) is not None:
+        line.stamp = line.stamp or _from_day_mon_year(dmy)
+        rest = line.body[dmy.end() :]
     elif (logfmt := _LOGFMT_TIME.match(line.body)) is not None:
         line.stamp = line.stamp or parse_timestamp(logfmt["ts"])
     if leading or line.stamp is not None:  # `... 15:02:11 CET  ERROR`: a shown zone, then the level
@@ -458,12 +611,14 @@ def _parse_plain(line: _Line) -> None:
     line.severity = _level_of(rest)
 
 
-def parse_line(raw: str, year: int | None = None) -> _Line:
-    """Parse one line: envelope first, then the first body grammar that fits."""
-    line = _strip_envelope(raw)
+def parse_line(raw: str, year: int | None = None, names: set[str] | None = None) -> _Line:
+    """Parse one line: envelope first, then the first body grammar that fits. ``names`` holds the
+    file's compose names seen without a replica number (`_named_prefix`)."""
+    line = _strip_envelope(raw, set() if names is None else names)
     if line.stamp is not None and _parse_request_line(line):
         return line
-    for parser in (_parse_json, _parse_uvicorn_access, _parse_gunicorn, _parse_rfc5424):
+    for parser in (_parse_json, _parse_uvicorn_access, _parse_gunicorn, _parse_rfc5424, _parse_ruby_logger,
+                   _parse_rails, _parse_nest):
         if parser(line):
             break
     else:
@@ -522,13 +677,14 @@ def read_text_entries(
     """
     basename = os.path.basename(source_name) or source_name
     contexts: dict[str | None, _Context] = {}
+    names: set[str] = set()
     latest = _Context()  # the file's last timestamp, for lines of a stream that never had one
     for number, raw in enumerate(lines, start=1):
         text = raw.rstrip("\r\n")
         if not text.strip():
             continue
-        context = contexts.setdefault(_service_key(text), _Context())
-        line = parse_line(text, year if context.stamp is None else int(context.stamp.rfc3339[:4]))
+        context = contexts.setdefault(_service_key(text, names), _Context())
+        line = parse_line(text, year if context.stamp is None else int(context.stamp.rfc3339[:4]), names)
         if not line.body.strip():
             continue
         _inherit(line, context)
@@ -539,9 +695,9 @@ def read_text_entries(
         yield _entry(line, number, basename)
 
 
-def _service_key(text: str) -> str | None:
+def _service_key(text: str, names: set[str]) -> str | None:
     """Which interleaved stream a line belongs to (compose replica or kubectl pod), for inheritance."""
-    prefix = _COMPOSE_PREFIX.match(text) or _KUBECTL_PREFIX.match(text)
+    prefix = _COMPOSE_PREFIX.match(text) or _KUBECTL_PREFIX.match(text) or _named_prefix(text, names)
     return prefix.group(1) if prefix else None
 
 
