@@ -213,6 +213,14 @@ class Finding:
     incident_count: int = 0
     status: Status = Status.ACTIVE
 
+    @property
+    def title_in_sentence(self) -> str:
+        """The title inside a sentence: its first letter lower-cased, unless it opens with an
+        acronym ("ASP.NET Core ...", "HTTP ...", "DNS ..."), which keeps its capitals."""
+        if self.title[1:2].isupper():
+            return self.title
+        return self.title[:1].lower() + self.title[1:]
+
     def to_json(self) -> dict[str, Any]:
         """Contract shape of a finding."""
         return {

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from rca.cli.main import main
 from rca.library.knowledge import Knowledge, RuntimeFrames, load_knowledge
 from rca.model import Category, LikelyCause, Role, State
-from rca.reasoning import chain, verdict, whys
+from rca.reasoning import chain, hypotheses, verdict, whys
 from rca.reasoning.deploys import Deploy, DeployInfo, RevisionStats, creator
 from rca.timeutil import Periods, parse_rfc3339
 from tests.test_chain import T0, node, pattern
@@ -59,6 +59,31 @@ def test_the_inner_error_of_a_wrapped_pair_explains_the_outer_one() -> None:
     inner = replace(node(inner_p, [10], events=[7]), occurrences=at_300)
     forward, backward = chain.edge(inner, outer, knowledge), chain.edge(outer, inner, knowledge)
     assert (forward is not None, backward) == (True, None)
+
+
+def test_a_named_failure_in_the_entries_of_a_catch_all_explains_it() -> None:
+    """.NET prints `Unhandled exception. Npgsql.PostgresException ...: 28P01: password authentication
+    failed` on one line, with no traceback to read a runtime from: the named failure explains the
+    catch-all, never the other way round, and a named one elsewhere does not."""
+    catch_all = node(replace(pattern("unhandled", Role.CAUSE), generic=True), [10], events=[7])
+    named = node(pattern("auth-failed", Role.CAUSE, Category.MISSING_CONFIGURATION), [10], events=[7])
+    elsewhere = node(pattern("auth-failed", Role.CAUSE, Category.MISSING_CONFIGURATION), [10], events=[8])
+    found = chain.edge(named, catch_all, Knowledge())
+    assert (found is not None and "inner cause" in found.support[0],
+            chain.edge(catch_all, named, Knowledge()), chain.edge(elsewhere, catch_all, Knowledge())) == (
+        True, None, None)
+
+
+def test_a_title_that_opens_with_an_acronym_keeps_its_capitals_inside_a_sentence() -> None:
+    """"... explains it: ASP.NET Core ...", never "aSP.NET Core ...", and no "the" before a title's
+    own article."""
+    catch_all = node(replace(pattern("unhandled", Role.CAUSE), generic=True), [10])
+    titled = [replace(catch_all, finding=replace(catch_all.finding, title=t))
+              for t in ("ASP.NET Core logged an unhandled exception", "A Rust thread panicked")]
+    assert [hypotheses.unexplained(n).summary for n in titled] == [
+        "No known failure mode explains it: ASP.NET Core logged an unhandled exception.",
+        "No known failure mode explains it: a Rust thread panicked.",
+    ]
 
 
 def test_a_symptom_that_worsens_after_a_later_cause_is_explained_by_it() -> None:

@@ -206,12 +206,18 @@ def _what(cause: Node) -> str:
 
 def _wraps(inner: Node, outer: Node, knowledge: Knowledge) -> bool:
     """Both are causes matched in the same stacks, and the runtime prints ``inner`` as the wrapped
-    error (Caused by:, [cause], %w, Python's "direct cause") in most of them."""
+    error (Caused by:, [cause], %w, Python's "direct cause") in most of them.
+
+    A catch-all (``generic``) names no failure mode: when a named one is matched in the same
+    entries (.NET's one-line `Unhandled exception. Npgsql.PostgresException ...: 28P01: password
+    authentication failed`), the named one is what it printed, in whatever order and runtime."""
     if inner.pattern.role is not Role.CAUSE or outer.pattern.role is not Role.CAUSE or inner.pattern.generic:
         return False  # a catch-all names no failure mode, so it is never the inner cause
     if knows(outer, inner):
         return False  # the library says it the other way round
     mine = {o.event_id: o for o in inner.occurrences}
+    if outer.pattern.generic:
+        return any(o.event_id in mine for o in outer.occurrences)
     votes = 0
     shared = 0
     for o in outer.occurrences:

@@ -18,9 +18,9 @@ def unexplained(node: Node | None) -> RootCause:
     """The honest answer when no pattern explains the symptom (or only a catch-all does)."""
     if node is None:
         return RootCause(Category.UNKNOWN, None, "No log entry explains the errors in this window.", 0.15)
-    what = node.finding.title[:1].lower() + node.finding.title[1:]
+    what = node.finding.title_in_sentence
     if node.pattern.generic:
-        return RootCause(Category.UNKNOWN, None, f"No known failure mode explains the {what}.", 0.2)
+        return RootCause(Category.UNKNOWN, None, f"No known failure mode explains it: {what}.", 0.2)
     return RootCause(Category.UNKNOWN, None, f"No log entry explains why: {what}.", 0.15)
 
 

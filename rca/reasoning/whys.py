@@ -204,9 +204,9 @@ def _inferred_link(why: int, node: chain.Node) -> Link:
 def _gap_link(why: int, node: chain.Node) -> Link:
     """The honest last link: where the evidence stops, say so and say what to check."""
     checks = "; ".join(node.pattern.next_checks[:2]) or "the entries just before it on the same instance"
-    what = node.finding.title[:1].lower() + node.finding.title[1:]
+    what = node.finding.title_in_sentence
     if node.pattern.generic:
-        statement = f"No known failure mode explains the {what}. Check: {checks}"
+        statement = f"No known failure mode explains it: {what}. Check: {checks}"
     else:
         statement = f"No log entry explains why: {what}. Check: {checks}"
     return Link(why, statement, None, Category.UNKNOWN, 0.15, (), "", ("the evidence stops here",))
@@ -318,4 +318,4 @@ def _stops(node: chain.Node, ctx: Mapping[str, str]) -> str:
     """The default check: after the change, the next window no longer shows this finding."""
     service = ctx.get("service") or "SERVICE"
     return (f"after the change, `rca analyze --service {service} --since 15m` no longer reports "
-            f"{node.id} ({node.finding.title[:1].lower() + node.finding.title[1:]})")
+            f"{node.id} ({node.finding.title_in_sentence})")
