@@ -24,7 +24,8 @@ def _library(dirs: tuple[Path, ...], builtin: bool = True):  # type: ignore[no-u
 @patterns.command("list")
 @click.option("--category", help="Only this root-cause category.")
 @click.option("--area", help="Only this area (folder), e.g. cloud-run, postgres.")
-@click.option("--runtime", help="Only this runtime: python, node, go, java, dotnet, ruby, php, any.")
+@click.option("--runtime",
+              help="Only this runtime: python, node, go, java, dotnet, ruby, php, elixir, rust, any.")
 @click.option("--surface", help="Only this Google Cloud surface: cloud-run, gke, app-engine, ...")
 @click.option("--patterns", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--debug", is_flag=True)
