@@ -54,6 +54,30 @@ def test_gcloud_array_newest_first_is_read_in_time_order(tmp_path: Path) -> None
     assert list(loaded.frame()["message"]) == ["a", "b"]
 
 
+def test_a_sink_directory_reads_like_its_files_listed_in_path_order(tmp_path: Path) -> None:
+    """A Cloud Storage sink copied with `gcloud storage cp -r` is one input: its shards, walked in
+    path order, give the entries of the same files listed by hand; hidden and non-log files are
+    left out, and a directory with no log file is an error naming it."""
+    sink = tmp_path / "sink"
+    day = "2025/09/15"
+    shards = {
+        f"run.googleapis.com/stderr/{day}/15:00:00_15:59:59_S0.json": [entry(2, "2025-09-15T15:00:02Z", "b")],
+        f"run.googleapis.com/stdout/{day}/14:00:00_14:59:59_S0.json": [entry(1, "2025-09-15T14:59:01Z", "a")],
+        f"run.googleapis.com/stdout/{day}/15:00:00_15:59:59_S0.json": [entry(3, "2025-09-15T15:00:03Z", "c")],
+        ".cache/old.json": [entry(9, "2025-09-15T15:00:09Z", "hidden")],
+    }
+    for name, rows in shards.items():
+        (sink / name).parent.mkdir(parents=True, exist_ok=True)
+        (sink / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    (sink / "README.md").write_text("not a log", encoding="utf-8")
+    listed = [str(sink / name) for name in sorted(shards) if not name.startswith(".")]
+    by_dir, by_hand = api.load([str(sink)]).frame(), api.load(listed).frame()
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match=r"empty.*no log file"):
+        api.load([str(tmp_path / "empty")])
+    assert (list(by_dir["message"]), list(by_dir["source"])) == (["a", "b", "c"], list(by_hand["source"]))
+
+
 def test_truncated_array_keeps_entries_before_the_cut(tmp_path: Path) -> None:
     """A truncated JSON array keeps every complete entry and reports where it broke."""
     text = json.dumps([entry(1, "2025-09-15T15:00:01Z"), entry(2, "2025-09-15T15:00:02Z")], indent=2)

@@ -16,7 +16,7 @@ from rca.defaults import MAX_ENTRIES
 from rca.engine.store import Store
 from rca.errors import NoEntriesError
 from rca.model import BigQueryFigures, Estimate, Gap, LoadStats, RequestSample, Window
-from rca.sources.files import read_input
+from rca.sources.files import input_files, read_input
 from rca.sources.problems import ProblemKind, Problems
 from rca.timeutil import naive_utc, parse_rfc3339, resolve_window, rfc3339
 
@@ -149,7 +149,7 @@ def load(
     """
     store = Store()
     problems = Problems()
-    shown = tuple(str(p) for p in inputs)
+    shown = input_files(str(p) for p in inputs)
     for path in shown:
         read_input(path, store, problems, store.scratch)
     return _finish(store, problems, shown, since, until, service)

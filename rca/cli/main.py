@@ -124,7 +124,7 @@ def _sentence(prefix: str, text: str) -> str:
     multiple=True,
     metavar="PATH",
     help="Export file(s) instead of Cloud Logging; repeatable; - for stdin (read anyway when piped); "
-    ".gz is fine.",
+    ".gz is fine; a directory (a Cloud Storage sink's tree) is read for its log files.",
 )
 @_patterns_option("Extra pattern pack directory; overrides built-in patterns by id. Repeatable.")
 @click.option("--ignore", multiple=True, metavar="ID", help="Pattern id to mute as known noise. Repeatable.")

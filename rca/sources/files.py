@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,37 @@ def read_input(path: str, store: Store, problems: Problems, spool_dir: Path) -> 
             f"not a recognised log export: no usable entry, {bad} malformed piece(s){where} ({EXPECTED})",
         )
     return count
+
+
+# What a directory given as an input is read for: the files a Cloud Storage sink writes
+# (`run.googleapis.com/stderr/2026/11/30/14:00:00_14:59:59_S0.json`, NDJSON) and the usual names
+# of exports and text logs, gzipped or not.
+DIRECTORY_SUFFIXES = (".json", ".ndjson", ".jsonl", ".log", ".txt", ".csv")
+
+
+def input_files(paths: Iterable[str]) -> tuple[str, ...]:
+    """The inputs with each directory replaced by its log files, walked in path order.
+
+    A sink downloaded with `gsutil cp -r` (or `gcloud storage cp -r`) is a tree of log names and
+    dates; path order puts each log's hours in time order. Hidden files and directories are
+    skipped; a directory with no log file is an input error naming it.
+    """
+    out: list[str] = []
+    for path in paths:
+        local = Path(path)
+        if path == "-" or not local.is_dir():
+            out.append(path)
+            continue
+        found = sorted(
+            str(f) for f in local.rglob("*")
+            if f.is_file() and not any(part.startswith(".") for part in f.relative_to(local).parts)
+            and f.name.lower().removesuffix(".gz").endswith(DIRECTORY_SUFFIXES)
+        )
+        if not found:
+            raise InputError(path, "is a directory holding no log file (" + ", ".join(
+                f"*{suffix}" for suffix in DIRECTORY_SUFFIXES) + ", or any of them .gz)")
+        out.extend(found)
+    return tuple(out)
 
 
 def _read_detected(path: str, store: Store, problems: Problems, spool_dir: Path) -> int:
