@@ -99,6 +99,8 @@ def verdict(expected: dict[str, Any], code: int, output: str, report: dict[str, 
         )
     if expected.get("mentions") and expected["mentions"] not in text_of(report):
         problems.append(f"neither the root cause nor the chain mentions {expected['mentions']!r}")
+    if status is not None and expected.get("state") and status.get("state") != expected["state"]:
+        problems.append(f"status.state is {status.get('state')!r}, expected {expected['state']!r}")
     if status is not None and expected.get("state_not") and status.get("state") == expected["state_not"]:
         problems.append(f"status.state is {expected['state_not']!r}")
     if status is None and expected.get("state_not") == "ok" and not root:

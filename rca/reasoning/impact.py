@@ -30,7 +30,8 @@ _TRAFFIC = """
            count(*) FILTER (WHERE NOT in_window AND severity_num >= 500),
            min(ts) FILTER (WHERE in_window AND http_status >= 500),
            max(ts) FILTER (WHERE in_window AND http_status >= 500),
-           min(ts) FILTER (WHERE in_window AND severity_num >= 500)
+           min(ts) FILTER (WHERE in_window AND severity_num >= 500),
+           max(ts) FILTER (WHERE in_window AND severity_num >= 500)
     FROM entries
 """
 
@@ -55,17 +56,21 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
     requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors = (
         int(x or 0) for x in row[:8]
     )
-    first_failure, last_failure, first_error = row[8], row[9], row[10]
-    recovered = None
-    if last_failure is not None:
-        after = con.execute(
-            "SELECT min(ts) FROM entries WHERE in_window AND http_status < 500 AND ts > ?", [last_failure]
-        ).fetchone()
-        recovered = after[0] if after else None
+    first_failure, last_failure, first_error, last_error = row[8], row[9], row[10], row[11]
+    recovered = None if last_failure is None else _first_success_after(con, last_failure)
     return verdict.Traffic(
         requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors,
-        failed_deploys, first_failure, last_failure, first_error, recovered,
+        failed_deploys, first_failure, last_failure, first_error, recovered, last_error,
+        None if end is None else since,
     )
+
+
+def _first_success_after(con: Any, moment: datetime) -> datetime | None:
+    """The first request of the window answered without a 5xx after ``moment``."""
+    row = con.execute(
+        "SELECT min(ts) FROM entries WHERE in_window AND http_status < 500 AND ts > ?", [moment]
+    ).fetchone()
+    return row[0] if row else None
 
 
 def decide(
@@ -87,6 +92,7 @@ def decide(
                    key=lambda f: (parse_rfc3339(f.first_seen or ""), f.pattern_id))
     if timed:
         traffic = replace(traffic, first_error=naive_utc(parse_rfc3339(timed[0].first_seen or "")))
+    traffic = _errors_ended(con, traffic, timed)
     onset = traffic.first_failure or traffic.first_error
     hint = timed[0].revisions[0] if timed and timed[0].revisions else None
     if estimate is not None:
@@ -97,6 +103,39 @@ def decide(
     if estimate is None:
         return decided
     return replace(decided, sample=estimate.sample)
+
+
+# An answer after the errors ended shows recovery when it came from a revision that had failed
+# (it works again) or from one deployed after the failures began (a fix), never from a revision
+# that was serving before them and did not fail: that is traffic a failed rollout never took over.
+_RECOVERED_BY = """
+SELECT min(ts) FROM entries
+WHERE in_window AND http_status < 500 AND ts > $last
+  AND (revision IS NULL OR list_contains($failing, revision)
+       OR revision NOT IN (SELECT revision FROM entries WHERE revision IS NOT NULL
+                           GROUP BY revision HAVING min(ts) < $onset))
+"""
+
+
+def _errors_ended(con: Any, traffic: verdict.Traffic, timed: Sequence[Finding]) -> verdict.Traffic:
+    """In a window without failed requests, whose error entries and named failures all ended
+    before the recent period: the first answer that shows the service recovered (`_RECOVERED_BY`;
+    a failed rollout fixed by a later deploy recovers, one the old revision just served through
+    has not)."""
+    if traffic.failed or traffic.recent_since is None or traffic.first_error is None:
+        return traffic
+    ends = [naive_utc(parse_rfc3339(f.last_seen)) for f in timed if f.last_seen]
+    last = max([*ends, *([traffic.last_error] if traffic.last_error is not None else [])], default=None)
+    if last is None or last >= traffic.recent_since:
+        return traffic
+    erring = con.execute(
+        "SELECT DISTINCT revision FROM entries "
+        "WHERE in_window AND severity_num >= 500 AND revision IS NOT NULL"
+    ).fetchall()
+    failing = {r for f in timed for r in f.revisions} | {str(r) for (r,) in erring}
+    row = con.execute(_RECOVERED_BY, {"last": last, "failing": sorted(failing),
+                                      "onset": traffic.first_error}).fetchone()
+    return replace(traffic, first_success_after_failures=row[0] if row else None)
 
 
 def trigger(

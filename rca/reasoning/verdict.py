@@ -33,7 +33,12 @@ class Traffic:
     first_failure: datetime | None
     last_failure: datetime | None
     first_error: datetime | None
+    # the first answered request after the last failure: after the last failed request, or, in a
+    # window without failed requests, after the last error entry or named failure when those ended
+    # before the recent period (a failed rollout the old revision served through, then fixed)
     first_success_after_failures: datetime | None
+    last_error: datetime | None = None  # the window's last entry at severity ERROR or above
+    recent_since: datetime | None = None  # where the recent period (`recent_*`) begins
 
 
 def beyond_baseline(window: int, baseline: int, periods: Periods) -> bool:
@@ -82,7 +87,7 @@ def decide(
         state = State.OK
     elif now_failing:
         state = State.DOWN
-    elif t.failed and t.recent_requests and not t.recent_failed and t.first_success_after_failures:
+    elif t.recent_requests and not t.recent_failed and t.first_success_after_failures:
         state, recovered_at = State.RECOVERED, rfc3339(t.first_success_after_failures)
     else:
         state = State.DEGRADED

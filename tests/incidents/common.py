@@ -31,7 +31,8 @@ def expect(
     """The expected answer of one case: what really happened, written before running rca.
 
     `category` None means a quiet window (no failure: status.state ok, no failure root cause).
-    Optional keys: state_not, exit_code, trigger_revision, mentions, service_arg, platform.
+    Optional keys: state (the exact status.state), state_not, exit_code, trigger_revision, mentions,
+    service_arg, platform.
     """
     assert cls in CLASSES, cls
     out: dict[str, Any] = {

@@ -364,9 +364,65 @@ def q_py_deploy_clean() -> Result:
     return inc.export(), expect(None, "quiet", RT, inc.service, "A clean deploy: no errors before or after.")
 
 
+def _failed_rollout(inc: Incident, start: float, end: float, rev: str) -> None:
+    """New instances of ``rev`` die at import (gunicorn's worker boot traceback: a module-level
+    os.environ lookup of a variable the revision does not set), exit, and miss the startup probe;
+    Cloud Run marks the revision not ready and keeps the traffic on the previous one."""
+    boot = captured("py_gunicorn_boot_keyerror.txt")
+    for t in range(int(start), int(end), 90):
+        inst = inc.instance()
+        inc.block(t, boot, rev, inst)
+        inc.text(t + 0.3, "[2026-12-01 12:06:55 +0000] [1] [ERROR] Reason: Worker failed to boot.", rev, inst,
+                 "stderr")
+        inc.system(t + 0.4, "Container called exit(3).", rev, inst, "WARNING")
+        inc.system(t + 2, startup_probe_failed("billing-api-1", 8080, "UNAVAILABLE"), rev, inst)
+    inc.ready_false(end, rev, (
+        "The user-provided container failed to start and listen on the port defined provided by the PORT=8080 "
+        "environment variable within the allocated timeout. This can happen when the container port is "
+        "misconfigured or if the timeout is too short. The health check timeout can be extended. Logs for this "
+        "revision might contain more information."))
+
+
+def py_rollout_failed_then_fixed() -> Result:
+    """A deploy drops STRIPE_API_KEY; the new revision never starts and the old one keeps serving.
+    Twenty minutes later a fixed deploy starts cleanly and serves to the end of the window."""
+    inc, old, insts = _service("billing-api", 11, day(2025, 8, 4, 13))
+    background(inc, old, insts, end=4900, access_log=UVICORN_ACCESS)
+    bad = inc.revision(61)
+    inc.deploy(3700, bad, old, "europe-west1-docker.pkg.dev/acme-prod/billing/billing-api:4.0.0")
+    _failed_rollout(inc, 3720, 4500, bad)
+    fixed = inc.revision(62)
+    inc.deploy(4800, fixed, old, "europe-west1-docker.pkg.dev/acme-prod/billing/billing-api:4.0.1",
+               env=[{"name": "STRIPE_API_KEY", "valueFrom": {"secretKeyRef": {"key": "latest", "name": "stripe-key"}}}])
+    fresh = [inc.instance(), inc.instance()]
+    for k, inst in enumerate(fresh):
+        _uvicorn_start(inc, 4820 + k * 15, fixed, inst)
+    background(inc, fixed, fresh, start=4850, access_log=UVICORN_ACCESS, cloudsql=False)
+    return inc.export(), expect(
+        "missing-configuration", "deploy-trigger", RT, inc.service,
+        "Revision 61 reads STRIPE_API_KEY at import and the deploy did not set it: its instances never "
+        "start. The old revision served throughout, and revision 62, which sets it, took over at 4800 s.",
+        trigger_revision=bad, state="recovered")
+
+
+def py_rollout_failed_still_out() -> Result:
+    """The same failed rollout, with no fix by the end of the window: the old revision serving
+    through it is not a recovery, the rollout is still broken."""
+    inc, old, insts = _service("billing-api", 12, day(2025, 8, 5, 13))
+    background(inc, old, insts, access_log=UVICORN_ACCESS)
+    bad = inc.revision(71)
+    inc.deploy(3700, bad, old, "europe-west1-docker.pkg.dev/acme-prod/billing/billing-api:4.1.0")
+    _failed_rollout(inc, 3720, 4500, bad)
+    return inc.export(), expect(
+        "missing-configuration", "deploy-trigger", RT, inc.service,
+        "Revision 71 reads STRIPE_API_KEY at import and the deploy did not set it: its instances never "
+        "start; the old revision still serves, but nothing has fixed the rollout.",
+        trigger_revision=bad, state="degraded")
+
+
 CASES = {f.__name__: f for f in (
     py_deploy_typeerror, py_deploy_slow_init, py_symptom_chain_oom, py_symptom_alone_memory,
     py_inner_sqlalchemy_refused, py_inner_tenacity_429, py_change_tls_expired, py_precursor_leak,
     py_unexplained_domain, py_wrong_deploy, py_app_exception_keyerror, py_mistyped_service,
-    q_py_healthy, q_py_noise, q_py_deploy_clean,
+    py_rollout_failed_then_fixed, py_rollout_failed_still_out, q_py_healthy, q_py_noise, q_py_deploy_clean,
 )}
