@@ -232,6 +232,16 @@ def test_a_pasted_failure_without_time_or_level_is_an_incident(tmp_path: Path) -
         "degraded", "network-connectivity")
 
 
+def test_a_platform_line_pasted_without_its_log_name_is_still_the_platform_s(tmp_path: Path) -> None:
+    """Cloud Run writes its startup probe failure to varlog/system; pasted from the Logs Explorer
+    the line has no log name (estuary/flow#3315), and it is still that failure."""
+    report = _paste_report(tmp_path, 'Default STARTUP TCP probe failed 1 time consecutively for container '
+                           '"config-encryption-1" on port 8080. The instance was not started.\n'
+                           "Connection failed with status DEADLINE_EXCEEDED.\n")
+    assert ([f["pattern_id"] for f in report["findings"]], report["root_cause"]["category"]) == (
+        ["run-startup-tcp-probe-failed"], "port-mismatch")
+
+
 def test_an_unexplained_pasted_traceback_is_an_incident_with_an_unknown_cause(tmp_path: Path) -> None:
     """A traceback no pattern explains, pasted without a time or a level, is an incident whose
     cause is unknown, named by the top unexplained signal; not an all-clear."""

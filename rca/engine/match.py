@@ -224,6 +224,9 @@ def message_where(p: Pattern) -> tuple[str, list[Any]]:
     return " AND ".join(conds) or "TRUE", params
 
 
+TEXT_LOG_PREFIX = "local/"  # the log name of a text input's lines (rca/sources/text.py)
+
+
 def row_where(p: Pattern) -> tuple[str, list[Any]]:
     """The rest of a pattern's condition: log id, resource type, HTTP status, severity; TRUE when none."""
     conds: list[str] = []
@@ -233,6 +236,10 @@ def row_where(p: Pattern) -> tuple[str, list[Any]]:
         prefixes = [x[:-1] for x in p.match.log_id if x.endswith("*")]
         alts = [f"log_id IN ({', '.join('?' for _ in ids)})"] if ids else []
         alts += ["starts_with(coalesce(log_id, ''), ?)" for _ in prefixes]
+        # A text log (a paste, `kubectl logs`) lost its log names (`local/<stream>`): the log a
+        # line came from cannot be told, so it does not rule the line out. Cloud Run's startup
+        # probe line pasted from the Logs Explorer is still Cloud Run's.
+        alts.append(f"starts_with(coalesce(log_id, ''), '{TEXT_LOG_PREFIX}')")
         conds.append("(" + " OR ".join(alts) + ")")
         params.extend(ids)
         params.extend(prefixes)
