@@ -99,13 +99,15 @@ class Absence:
 
 @dataclass(frozen=True)
 class Rule:
-    """A conclusion that depends on other findings being present in the incident."""
+    """A conclusion that depends on other findings being present in the incident, or on what this
+    finding's own fields say (``when_field``: field name and regex; any one matching fires it)."""
 
     when_any: tuple[str, ...]
     statement: str
     category: Category | None = None
     confidence: float = 0.0
     differs: tuple[str, ...] = ()
+    when_field: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

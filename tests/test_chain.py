@@ -158,6 +158,27 @@ def test_rule_on_other_finding_changes_category_and_adds_conclusion() -> None:
     assert links2[-1].statement == "The database itself failed."
 
 
+def test_a_rule_on_the_finding_s_own_field_decides_the_category_when_the_value_matches() -> None:
+    """Connections refused at the container's own loopback are a configuration error, whatever
+    else is in the logs; refused at a real address they stay a network finding."""
+    loopback = Rule(when_any=(), statement="The refused address is the container's own loopback.",
+                    category=Category.MISSING_CONFIGURATION,
+                    when_field=(("host", r"^(?:127\.0\.0\.1|localhost)$"),))
+    refused = pattern("conn-refused", Role.CAUSE, Category.NETWORK_CONNECTIVITY, rules=(loopback,))
+    s = node(pattern("http-503", Role.SYMPTOM, http=True, caused_by=("conn-refused",)), [30])
+
+    def at(host: str) -> tuple[Category, str]:
+        cause = node(refused, [10])
+        cause = replace(cause, finding=replace(cause.finding, fields={"host": (host,)}))
+        links, root, hyps, _ = conclude(s, cause)
+        return root.category, links[-1].statement if host == "localhost" else hyps[0].why_not
+
+    assert (at("localhost"), at("10.8.0.3")) == (
+        (Category.MISSING_CONFIGURATION, "The refused address is the container's own loopback."),
+        (Category.NETWORK_CONNECTIVITY, "its host does not say so"),
+    )
+
+
 def test_downstream_finding_is_reported_as_downstream() -> None:
     """A finding the chosen cause explains loses as 'downstream of the chosen cause'."""
     s = node(pattern("http-503", Role.SYMPTOM, http=True, caused_by=("root",)), [30])

@@ -279,6 +279,22 @@ def _regex_problems(doc: Mapping[str, Any], path: Path) -> list[LintProblem]:
     problems += [_problem(path, pid, f"extract.{name}",
                           f"{name!r} is declared but no regex has a group of that name")
                  for name in sorted(declared - used)]
+    return problems + _when_field_problems(doc, path, declared)
+
+
+def _when_field_problems(doc: Mapping[str, Any], path: Path, declared: Collection[str]) -> list[LintProblem]:
+    """A rule's `when_field` names extracted fields, each with an RE2 regex."""
+    pid = _doc_id(doc, path)
+    rules = doc.get("rules")
+    problems = []
+    for i, rule in enumerate(rules if isinstance(rules, list) else []):
+        conditions = rule.get("when_field") if isinstance(rule, dict) else None
+        for name, expr in (conditions.items() if isinstance(conditions, dict) else ()):
+            where = f"rules[{i}].when_field.{name}"
+            if name not in declared:
+                problems.append(_problem(path, pid, where, f"{name!r} is not an extracted field"))
+            if isinstance(expr, str) and (problem := dialect_problem(expr)):
+                problems.append(_problem(path, pid, where, f"{problem}: {expr!r}"))
     return problems
 
 
@@ -341,8 +357,9 @@ def _likely_cause(raw: Mapping[str, Any] | None) -> LikelyCause | None:
 def _rule(raw: Mapping[str, Any]) -> Rule:
     """One entry of ``rules``."""
     category = raw.get("category")
-    return Rule(tuple(raw["when_any"]), raw["statement"], Category(category) if category else None,
-                float(raw.get("confidence", 0.0)), tuple(raw.get("differs", ())))
+    return Rule(tuple(raw.get("when_any", ())), raw["statement"], Category(category) if category else None,
+                float(raw.get("confidence", 0.0)), tuple(raw.get("differs", ())),
+                tuple(sorted(dict(raw.get("when_field") or {}).items())))
 
 
 

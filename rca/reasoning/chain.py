@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from rca.library.knowledge import Knowledge
+from rca.library.re2check import compile_re2
 from rca.model import Category, Finding, Layer, Pattern, Role, Rule, Status
 
 KNOWLEDGE = 0.5
@@ -397,10 +398,24 @@ def _differs(fields: Sequence[str], a: Node, b: Node) -> bool:
     return True
 
 
+def _field_matches(conditions: Sequence[tuple[str, str]], node: Node) -> bool:
+    """Whether the (most common) value of any named field matches its regex; True with none."""
+    if not conditions:
+        return True
+    return any((values := node.finding.fields.get(name)) and compile_re2(pattern).search(values[0])
+               for name, pattern in conditions)
+
+
 def fired_rules(terminal: Node, present: Sequence[Node]) -> list[tuple[Rule, list[Node]]]:
-    """The terminal pattern's rules whose conditions hold, with the findings that satisfy them."""
-    out = []
+    """The terminal pattern's rules whose conditions hold, with the findings that satisfy them (none
+    for a rule on the terminal's own fields alone)."""
+    out: list[tuple[Rule, list[Node]]] = []
     for rule in terminal.pattern.rules:
+        if not _field_matches(rule.when_field, terminal):
+            continue
+        if not rule.when_any:
+            out.append((rule, []))
+            continue
         hits = [n for n in present if n.id != terminal.id and satisfies(rule.when_any, n)
                 and _differs(rule.differs, terminal, n)]
         if hits:

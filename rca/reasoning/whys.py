@@ -230,7 +230,7 @@ def _rule_link(
         conf,
         evidence,
         "; ".join(n.finding.title for n in support),
-        tuple(f"rule: {n.id} present" for n in support),
+        tuple(f"rule: {n.id} present" for n in support) or ("rule: on its own fields",),
     )
 
 
@@ -252,16 +252,11 @@ def _rule_alternatives(
     for rule in terminal.pattern.rules:
         if rule.category is None or rule.category == root.category or id(rule) in fired_rules:
             continue
-        wanted = ", ".join(rule.when_any)
-        out.append(
-            Hypothesis(
-                rule.category,
-                terminal.id,
-                rule.statement,
-                0.1,
-                f"no supporting evidence: none of {wanted} appears in the logs",
-            )
-        )
+        if rule.when_any:
+            why_not = f"no supporting evidence: none of {', '.join(rule.when_any)} appears in the logs"
+        else:
+            why_not = f"its {' or '.join(name for name, _ in rule.when_field)} does not say so"
+        out.append(Hypothesis(rule.category, terminal.id, rule.statement, 0.1, why_not))
     return out
 
 
