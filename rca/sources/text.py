@@ -568,26 +568,16 @@ _DAY_MON_YEAR = re.compile(
 )
 
 
-def _from_day_mon_year(match: re.Match[str]) -> Stamp | None:
-    """A stamp from a `_DAY_MON_YEAR` match; None when the date is impossible."""
+def _from_month_name(match: re.Match[str], naive: bool = True) -> Stamp | None:
+    """A stamp from a match with `year`, `mon` (a month's name), `day`, `time` and `frac` groups
+    (`_CTIME`, `_DAY_MON_YEAR`); None when the date is impossible."""
     month = _MONTHS.get(match["mon"].lower())
     try:
         moment = datetime.strptime(f"{match['year']}-{month}-{match['day']} {match['time']}",
                                    "%Y-%m-%d %H:%M:%S")
     except (TypeError, ValueError):
         return None
-    return Stamp(_format(moment, match["frac"] or ""), naive=match["utc"] is None)
-
-
-def _from_ctime(match: re.Match[str]) -> Stamp | None:
-    """A stamp from a `_CTIME` match; None when the date is impossible."""
-    month = _MONTHS.get(match["mon"].lower())
-    try:
-        moment = datetime.strptime(f"{match['year']}-{month}-{match['day']} {match['time']}",
-                                   "%Y-%m-%d %H:%M:%S")
-    except (TypeError, ValueError):
-        return None
-    return Stamp(_format(moment, match["frac"] or ""), naive=True)
+    return Stamp(_format(moment, match["frac"] or ""), naive=naive)
 
 
 def _parse_plain(line: _Line) -> None:
@@ -599,10 +589,10 @@ def _parse_plain(line: _Line) -> None:
         line.stamp = line.stamp or _from_iso_match(leading)
         rest = line.body[leading.end() :]
     elif (ctime := _CTIME.match(line.body)) is not None:
-        line.stamp = line.stamp or _from_ctime(ctime)
+        line.stamp = line.stamp or _from_month_name(ctime)
         rest = line.body[ctime.end() :]
     elif (dmy := _DAY_MON_YEAR.match(line.body)) is not None:
-        line.stamp = line.stamp or _from_day_mon_year(dmy)
+        line.stamp = line.stamp or _from_month_name(dmy, naive=dmy["utc"] is None)
         rest = line.body[dmy.end() :]
     elif (logfmt := _LOGFMT_TIME.match(line.body)) is not None:
         line.stamp = line.stamp or parse_timestamp(logfmt["ts"])
