@@ -116,7 +116,11 @@ WITH x AS (
     resource_type,
     coalesce(project_id, CASE WHEN log_name LIKE 'projects/%' THEN split_part(log_name, '/', 2) END) AS project,
     nullif(coalesce(service_name, job_name, function_name, module_id, container_name), '') AS service,
-    nullif(revision_name, '') AS revision,
+    -- A GKE Deployment's pods are `<deployment>-<pod-template-hash>-<5 chars>`: the ReplicaSet
+    -- `<deployment>-<hash>` is one rollout of the workload, what a Cloud Run revision is to a service.
+    coalesce(nullif(revision_name, ''),
+             CASE WHEN resource_type IN ('k8s_container', 'k8s_pod') THEN
+               nullif(regexp_extract(pod_name, '^(.+-[a-z0-9]{{6,10}})-[a-z0-9]{{5}}$', 1), '') END) AS revision,
     coalesce(location, region) AS location,
     instance_id,
     trace,

@@ -48,6 +48,7 @@ _FIELDS: tuple[tuple[str, str, str], ...] = (
     ("function_name", "VARCHAR", "$.resource.labels.function_name"),
     ("module_id", "VARCHAR", "$.resource.labels.module_id"),
     ("container_name", "VARCHAR", "$.resource.labels.container_name"),
+    ("pod_name", "VARCHAR", "$.resource.labels.pod_name"),
     ("revision_name", "VARCHAR", "$.resource.labels.revision_name"),
     ("location", "VARCHAR", "$.resource.labels.location"),
     ("region", "VARCHAR", "$.resource.labels.region"),

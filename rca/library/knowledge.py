@@ -63,6 +63,7 @@ class Surface:
     commands: tuple[str, ...]  # RE2 prefixes of the commands that act on this kind of workload
     logs: str  # a Cloud Logging filter selecting the workload's entries
     verify: tuple[tuple[str, str], ...]  # (action, command) after the fix, besides re-running rca
+    deploys: tuple[str, ...] = ()  # RE2 over audit methodNames that roll out a new version
 
     def runs(self, command: str) -> bool:
         """Whether ``command`` belongs to this surface's command families."""
@@ -76,6 +77,11 @@ class Knowledge:
     kinds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     runtimes: Mapping[str, RuntimeFrames] = field(default_factory=dict)
     surfaces: Mapping[str, Surface] = field(default_factory=dict)
+
+    @property
+    def deploy_methods(self) -> str:
+        """One RE2 alternation of every surface's deploy methods (`surfaces.*.deploys`)."""
+        return "|".join(f"(?:{expr})" for s in self.surfaces.values() for expr in s.deploys) or "$^"
 
     def surface_of(self, resource_type: str | None) -> Surface | None:
         """The surface whose workloads log with ``resource_type``, if the library knows it."""
@@ -109,6 +115,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
                 tuple(str(x) for x in v.get("commands", ())),
                 str(v.get("logs", "")),
                 tuple((str(step["action"]), str(step["command"])) for step in v.get("verify", ())),
+                tuple(str(x) for x in v.get("deploys", ())),
             )
             for name, v in doc.get("surfaces", {}).items()
         }
@@ -225,10 +232,10 @@ def _surface_problems(name: str, body: Any) -> list[tuple[str, str]]:
     where = f"surfaces.{name}"
     if not isinstance(body, dict):
         return [(where, f"expected a mapping, got {type(body).__name__}")]
-    problems = _unknown_keys(body, ("resource_types", "commands", "logs", "verify"), where)
+    problems = _unknown_keys(body, ("resource_types", "commands", "logs", "verify", "deploys"), where)
     types, found = _list(body.get("resource_types"), f"{where}.resource_types")
     problems += found + ([] if types else [(f"{where}.resource_types", "names no resource type")])
-    problems += _regex_problems(body, "commands", where)
+    problems += _regex_problems(body, "commands", where) + _regex_problems(body, "deploys", where)
     if not isinstance(body.get("logs"), str):
         problems.append((f"{where}.logs", "expected a log filter string"))
     steps, found = _list(body.get("verify"), f"{where}.verify")

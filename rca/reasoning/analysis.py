@@ -113,7 +113,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     hits = _specific_first(match_events(con, patterns, knowledge), patterns)
     periods = window.periods()
     findings = baseline.classify(aggregate(con, patterns, hits), periods)
-    deploys = collect(con)
+    deploys = collect(con, knowledge.deploy_methods)
     context = _context(con, given.service, deploys)
     for f in sorted(findings, key=lambda f: (f.role is not Role.CONTEXT, -f.count, f.pattern_id)):
         for name, values in f.fields.items():

@@ -1,9 +1,10 @@
 """Deploy correlation: revisions in the window, who deployed what when, and the deploy config.
 
-Audit entries of Cloud Run (v1 ReplaceService/CreateService, v2 UpdateService/CreateService)
-carry the service spec that was deployed: the VPC connector, Cloud SQL instances, service
-account, port and image. Those values fill remediation commands, so that the engineer gets
-`gcloud ... connectors describe staging-connector`, not a placeholder.
+A deploy is an Admin Activity audit entry whose method the library names as one
+(`surfaces.*.deploys` in patterns/_knowledge.yaml: Cloud Run's service calls, GKE's calls on a
+Deployment). Cloud Run's carry the service spec that was deployed: the VPC connector, Cloud SQL
+instances, service account, port and image. Those values fill remediation commands, so that the
+engineer gets `gcloud ... connectors describe staging-connector`, not a placeholder.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from rca.timeutil import parse_rfc3339, rfc3339
-
-DEPLOY_METHOD = r"Services\.(CreateService|ReplaceService|UpdateService)$"
 
 
 @dataclass(frozen=True)
@@ -62,17 +61,18 @@ class DeployInfo:
         }
 
 
-def collect(con: Any) -> DeployInfo:
-    """Read deploys, per-revision health and deploy config out of the `entries` table."""
+def collect(con: Any, deploy_methods: str) -> DeployInfo:
+    """Read deploys (audit entries whose method matches the RE2 ``deploy_methods``), per-revision
+    health and deploy config out of the `entries` table."""
     rows = con.execute(
         "SELECT ts, method_name, principal, service, severity_num, payload, revision FROM entries "
         "WHERE log_id = 'cloudaudit.googleapis.com/activity' AND method_name IS NOT NULL "
         "AND regexp_matches(method_name, ?) ORDER BY ts, entry_id",
-        [DEPLOY_METHOD],
+        [deploy_methods],
     ).fetchall()
     deploys = tuple(
-        Deploy(rfc3339(ts), str(m).rsplit(".", 1)[-1], p, s, int(sev) >= 500 or _failed(payload),
-               rev or _created_revision(payload))
+        Deploy(rfc3339(ts), str(m).rsplit(".", 1)[-1], p, s or _deployment_name(payload),
+               int(sev) >= 500 or _failed(payload), rev or _created_revision(payload))
         for ts, m, p, s, sev, payload, rev in rows
     )
     config: dict[str, str] = {}
@@ -220,6 +220,15 @@ def _payload(payload: str | None) -> dict[str, Any]:
     return proto if isinstance(proto, dict) else {}
 
 
+def _deployment_name(payload: str | None) -> str | None:
+    """The Kubernetes Deployment a GKE audit entry acts on (`apps/v1/namespaces/NS/deployments/NAME`)."""
+    name = str(_payload(payload).get("resourceName") or "")
+    head, _, deployment = name.rpartition("/deployments/")
+    if not head:
+        return None
+    return deployment.split("/", 1)[0] or None
+
+
 def _failed(payload: str | None) -> bool:
     """An audit entry whose status carries a non-zero gRPC code records a deploy that failed."""
     status = _payload(payload).get("status") or {}
@@ -245,12 +254,15 @@ def _created_revision(payload: str | None) -> str | None:
 
 def creator(info: DeployInfo, revision: str, first_seen: str | None) -> Deploy | None:
     """The deploy that created ``revision``: the one naming it, else the closest one before its
-    first entry (never simply the input's first deploy)."""
+    first entry (never simply the input's first deploy) of the workload the revision is named
+    after: a Cloud Run revision is `<service>-<suffix>`, a GKE ReplicaSet `<deployment>-<hash>`,
+    so a deploy of another workload (a cluster's audit log holds them all) did not create it."""
     named = [d for d in info.deploys if d.revision == revision and not d.failed]
     if named:
         return named[-1]
     if first_seen is None:
         return None
     limit = parse_rfc3339(first_seen)
-    before = [d for d in info.deploys if d.timestamp and not d.failed and parse_rfc3339(d.timestamp) <= limit]
+    before = [d for d in info.deploys if d.timestamp and not d.failed and parse_rfc3339(d.timestamp) <= limit
+              and (d.service is None or revision.startswith(f"{d.service}-"))]
     return before[-1] if before else None

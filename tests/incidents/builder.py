@@ -405,6 +405,40 @@ class GkeIncident(Incident):
         self.entries.append(entry)
         return entry
 
+    def rollout(self, t: float, image: str, principal: str = "cloudbuild@acme-prod.iam.gserviceaccount.com",
+                verb: str = "patch") -> Entry:
+        """The workload's Deployment changed through the Kubernetes API (a new pod template, so a
+        new ReplicaSet), as GKE's Admin Activity audit log records it: the k8s_cluster resource,
+        serviceName k8s.io, methodName io.k8s.apps.v1.deployments.<verb>, resourceName
+        apps/v1/namespaces/NS/deployments/NAME (https://cloud.google.com/kubernetes-engine/docs/how-to/audit-logging)."""
+        ts = self.at(t)
+        name = f"apps/v1/namespaces/{self.namespace}/deployments/{self.service}"
+        entry: Entry = {
+            "insertId": self._hex(16),
+            "logName": f"projects/{self.project}/logs/{AUDIT_ACTIVITY}",
+            "protoPayload": {
+                "@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+                "authenticationInfo": {"principalEmail": principal},
+                "authorizationInfo": [{"granted": True, "permission": f"io.k8s.apps.v1.deployments.{verb}",
+                                       "resource": name}],
+                "methodName": f"io.k8s.apps.v1.deployments.{verb}",
+                "request": {"@type": "k8s.io/Patch", "spec": {"template": {"spec": {"containers": [
+                    {"image": image, "name": self.service}]}}}},
+                "requestMetadata": {"callerIp": "35.187.10.4",
+                                    "callerSuppliedUserAgent": "kubectl/v1.30.2 (linux/amd64) kubernetes/3968350"},
+                "resourceName": name,
+                "serviceName": "k8s.io",
+                "status": {"code": 0},
+            },
+            "receiveTimestamp": _rfc3339(ts + timedelta(milliseconds=self.rng.randint(200, 2000))),
+            "resource": {"type": "k8s_cluster", "labels": {"cluster_name": self.cluster, "location": self.region,
+                                                           "project_id": self.project}},
+            "severity": "NOTICE",
+            "timestamp": _rfc3339(ts),
+        }
+        self.entries.append(entry)
+        return entry
+
     def event(self, t: float, pod: str, reason: str, message: str, kind: str = "Warning") -> Entry:
         """A Kubernetes event about a pod, as GKE exports it to the events log."""
         ts = self.at(t)

@@ -330,6 +330,33 @@ def go_gke_crashloop() -> Result:
         "backs off restarting it while the load balancer answers 502.", platform="gke", mentions="nil pointer")
 
 
+def go_gke_rollout_panic() -> Result:
+    """GKE: a rollout's new pods panic on a nil map at start and crash-loop; the old ReplicaSet keeps
+    some capacity, so the load balancer answers part of the requests with 502."""
+    inc = GkeIncident("quote-engine", 54, day(2025, 7, 21, 9))
+    old = [inc.pod("6c9f7d8b5"), inc.pod("6c9f7d8b5")]
+    for p in old:
+        _log(inc, 1.0, "listening on :8080", "", p)
+    background(inc, "", old, cloudsql=False)
+    inc.rollout(3690, "europe-west1-docker.pkg.dev/acme-prod/quotes/quote-engine:3.1.0")
+    new = [inc.pod("5d8b7c6f4"), inc.pod("5d8b7c6f4")]
+    crash = captured("go_nil_panic.txt")
+    for k, t in enumerate(range(3710, int(END), 300)):
+        pod = new[k % 2]
+        _log(inc, t - 1, "listening on :8080", "", pod)
+        inc.block(t, crash, "", pod, "stderr")
+        inc.event(t + 3, pod, "BackOff", f"Back-off restarting failed container {inc.service} in pod "
+                                         f"{pod}_{inc.namespace}({inc._hex(8)}-{inc._hex(4)}-{inc._hex(4)}-{inc._hex(4)}-{inc._hex(12)})")
+        for j in range(3):
+            inc.request(t + j * 0.5, 502, "/v1/quote", "", None, latency=0.3,
+                        text="backend_connection_closed_before_data_sent_to_client")
+    return inc.export(), expect(
+        "application-exception", "deploy-trigger", RT, inc.service,
+        "The Deployment's patch rolls out ReplicaSet 5d8b7c6f4, whose pods dereference nil at start and "
+        "crash-loop; the old ReplicaSet keeps serving what the load balancer still sends it.",
+        platform="gke", trigger_revision="quote-engine-5d8b7c6f4", mentions="nil pointer")
+
+
 def q_go_healthy() -> Result:
     """Two healthy hours."""
     inc, rev, insts = _service("media-svc", 53, day(2025, 8, 6, 12))
@@ -362,5 +389,5 @@ def q_go_deploy_clean() -> Result:
 CASES = {f.__name__: f for f in (
     go_deploy_concurrent_map, go_deploy_localhost, go_symptom_chain_panic, go_deploy_panic_no_instance, go_symptom_alone_port,
     go_inner_wrap_refused, go_inner_429, go_change_tls, go_precursor_gc, go_unexplained, go_wrong_deploy,
-    go_app_exception_http_panic, go_gke_crashloop, q_go_healthy, q_go_steady_warnings, q_go_deploy_clean,
+    go_app_exception_http_panic, go_gke_crashloop, go_gke_rollout_panic, q_go_healthy, q_go_steady_warnings, q_go_deploy_clean,
 )}
