@@ -232,6 +232,16 @@ def test_a_pasted_failure_without_time_or_level_is_an_incident(tmp_path: Path) -
         "degraded", "network-connectivity")
 
 
+def test_a_text_log_s_unexplained_failure_line_is_an_incident_whatever_its_level(tmp_path: Path) -> None:
+    """A paste is shown because something failed, often in one line at WARN (a Kafka client's
+    'could not be established', an Elasticsearch node's 'watermark exceeded'): an unexplained
+    failure-worded line of a text log makes an incident with an unknown cause, never 'ok'."""
+    report = _paste_report(tmp_path, "2024-03-10 10:54:43,120 WARN [sync] quux widget cache could not be "
+                           "refreshed from the frobnicator\n")
+    assert (report["status"]["state"], report["root_cause"]["category"],
+            "could not be refreshed" in report["root_cause"]["summary"]) == ("degraded", "unknown", True)
+
+
 def test_a_platform_line_pasted_without_its_log_name_is_still_the_platform_s(tmp_path: Path) -> None:
     """Cloud Run writes its startup probe failure to varlog/system; pasted from the Logs Explorer
     the line has no log name (estuary/flow#3315), and it is still that failure."""

@@ -24,7 +24,8 @@ MAX_TEXT = 300
 # Error-shaped text, for entries that carry no severity (plain stderr lines are DEFAULT).
 ERRORISH = (
     r"(?i)\b(?:error|exception|failed|failure|fatal|panic|critical|traceback|refused|denied|"
-    r"timed? ?out|unavailable|mismatch|invalid|corrupt)\b"
+    r"timed? ?out|unavailable|mismatch|invalid|corrupt|could not|couldn't|cannot|can't|unable to|"
+    r"not available|exceeded|killed|out of memory|oom-kill|no space|too many)\b"
 )
 # Access-log lines restate a request's outcome, which the request logs already count.
 ACCESS_LOG = r'"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \S+ HTTP/[0-9.]+" [0-9]{3}\b'

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from rca.engine.match import Hit, aggregate, entry_weights, match_events, samples
+from rca.engine.match import TEXT_LOG_PREFIX, Hit, aggregate, entry_weights, match_events, samples
 from rca.library.knowledge import Knowledge, load_knowledge
 from rca.model import (
     Category,
@@ -145,10 +145,14 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     resource_type = _resource_type(con, given.service)
     traffic = impact.measure(con, window, deploys)
     # Without times or without levels (a paste, a text log in a format rca cannot read the level
-    # of), an unexplained traceback or error line is the only sign of a failure. Otherwise
-    # severities and requests decide, as the signals also hold error-like lines that are no failure.
+    # of), an unexplained traceback or error line is the only sign of a failure, and so it is in a
+    # text log alone (a paste, `kubectl logs`): one is shown because something failed, often in
+    # one line at WARN or none. Otherwise severities and requests decide, as the signals also hold
+    # error-like lines that are no failure.
     levelled = _scalar(con, "SELECT count(*) FROM entries WHERE in_window AND severity_num > 0")
-    blind = window.untimed or not levelled
+    exported = _scalar(con, "SELECT count(*) FROM entries WHERE in_window "
+                            f"AND NOT starts_with(coalesce(log_id, ''), '{TEXT_LOG_PREFIX}')")
+    blind = window.untimed or not levelled or not exported
     unexplained = sum(s.count for s in signals) if blind else 0
     verdict = impact.decide(con, traffic, given.load.estimate, periods, findings, lookup, deploys,
                             unexplained)

@@ -35,7 +35,8 @@ RUN_LOG = 'log_id("run.googleapis.com/{}")'
 
 ERRORISH_RE = (
     r"(?i)\b(?:error|exception|failed|failure|fatal|panic|critical|traceback|refused|denied|"
-    r"timed? ?out|unavailable|mismatch|invalid|corrupt)\b"
+    r"timed? ?out|unavailable|mismatch|invalid|corrupt|could not|couldn't|cannot|can't|unable to|"
+    r"not available|exceeded|killed|out of memory|oom-kill|no space|too many)\b"
 )
 """Error-shaped text at any severity: what the analysis mines for unexplained signals
 (``rca.mining.signals.ERRORISH``; a test keeps the two equal)."""
