@@ -65,6 +65,10 @@ def _by_line(entries: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
         ("PHP Warning:  Failed to set memory limit to 128 bytes in Unknown on line 0", "WARNING"),
         ("E, [2018-06-06T22:12:08.123456 #12] ERROR -- : [4f1c] boom", "ERROR"),  # Ruby's Logger
         ("[Nest] 19  - 11/30/2026, 2:03:22 PM     LOG [NestApplication] started", "INFO"),
+        # glog/klog (Kubernetes components, gRPC core): the level's letter (risingwavelabs/risingwave#9074)
+        ("E0410 04:40:33.165965010  321185 tcp_server_posix.cc:205] Failed accept4: Too many open files",
+         "ERROR"),
+        ("I1015 12:00:01.123456       1 reflector.go:138] watch closed", "INFO"),
     ],
 )
 def test_level_word_sets_severity(line: str, severity: str) -> None:

@@ -437,6 +437,30 @@ def _syslog_names(line: _Line, host: str, program: str) -> None:
         line.instance = line.instance or host
 
 
+# glog/klog (Kubernetes components, gRPC core, many Go and C++ servers): `E0410 04:40:33.165965 12
+# reflector.go:138] msg`, the level's letter, month and day, time, thread id and source
+# (https://github.com/kubernetes/klog/blob/main/klog.go, formatHeader). No year: it comes from
+# context, as for syslog.
+_GLOG = re.compile(
+    r"^(?P<level>[IWEF])(?P<mon>\d\d)(?P<day>\d\d) (?P<time>\d\d:\d\d:\d\d)(?:\.(?P<frac>\d{1,9}))?"
+    r" +\d+ [\w./+-]+:\d+\] "
+)
+_GLOG_LEVELS = {"I": "INFO", "W": "WARNING", "E": "ERROR", "F": "CRITICAL"}
+
+
+def _parse_glog(line: _Line, year: int | None) -> bool:
+    """A glog/klog line: its level letter, and its time when the year is known from context."""
+    match = _GLOG.match(line.body)
+    if not match or not 1 <= int(match["mon"]) <= 12:
+        return False
+    if line.stamp is None and year is not None:
+        frac = f".{match['frac']}" if match["frac"] else ""
+        line.stamp = parse_timestamp(f"{year:04d}-{match['mon']}-{match['day']} {match['time']}{frac}")
+    line.severity = _GLOG_LEVELS[match["level"]]
+    line.text = line.body
+    return True
+
+
 def _parse_syslog(line: _Line, year: int | None) -> bool:
     """BSD syslog `Aug 21 09:14:02 host prog[123]: msg`; the year comes from context."""
     match = _SYSLOG.match(line.body)
@@ -612,7 +636,7 @@ def parse_line(raw: str, year: int | None = None, names: set[str] | None = None)
         if parser(line):
             break
     else:
-        if not _parse_syslog(line, year):
+        if not (_parse_syslog(line, year) or _parse_glog(line, year)):
             _parse_plain(line)
     _parse_embedded(line)
     return line
