@@ -308,6 +308,17 @@ def go_app_exception_http_panic() -> Result:
         "connection, so Cloud Run answers 503.", mentions="index out of range")
 
 
+def _gke_crash(inc: GkeIncident, t: float, pod: str, crash: str, path: str) -> None:
+    """A GKE pod's container crashes: its stack on stderr, the kubelet's BackOff event, and the
+    load balancer's 502s for the requests the pod dropped."""
+    inc.block(t, crash, "", pod, "stderr")
+    inc.event(t + 3, pod, "BackOff", f"Back-off restarting failed container {inc.service} in pod "
+                                     f"{pod}_{inc.namespace}({inc._hex(8)}-{inc._hex(4)}-{inc._hex(4)}-{inc._hex(4)}-{inc._hex(12)})")
+    for j in range(3):
+        inc.request(t + j * 0.5, 502, path, "", None, latency=0.3,
+                    text="backend_connection_closed_before_data_sent_to_client")
+
+
 def go_gke_crashloop() -> Result:
     """GKE: the nil-pointer panic in a worker puts the pod in CrashLoopBackOff; the load balancer answers 502."""
     inc = GkeIncident("pricing-engine", 52, day(2025, 7, 18, 22))
@@ -317,13 +328,7 @@ def go_gke_crashloop() -> Result:
     background(inc, "", pods, cloudsql=False)
     crash = captured("go_nil_panic.txt")
     for k, t in enumerate(range(3700, int(END), 330)):
-        pod = pods[k % 2]
-        inc.block(t, crash, "", pod, "stderr")
-        inc.event(t + 3, pod, "BackOff", f"Back-off restarting failed container {inc.service} in pod "
-                                         f"{pod}_{inc.namespace}({inc._hex(8)}-{inc._hex(4)}-{inc._hex(4)}-{inc._hex(4)}-{inc._hex(12)})")
-        for j in range(3):
-            inc.request(t + j * 0.5, 502, "/v1/price", "", None, latency=0.3,
-                        text="backend_connection_closed_before_data_sent_to_client")
+        _gke_crash(inc, t, pods[k % 2], crash, "/v1/price")
     return inc.export(), expect(
         "application-exception", "symptom-chain", RT, inc.service,
         "A worker goroutine in the service's own code dereferences nil; the container exits 2 and kubelet "
@@ -344,12 +349,7 @@ def go_gke_rollout_panic() -> Result:
     for k, t in enumerate(range(3710, int(END), 300)):
         pod = new[k % 2]
         _log(inc, t - 1, "listening on :8080", "", pod)
-        inc.block(t, crash, "", pod, "stderr")
-        inc.event(t + 3, pod, "BackOff", f"Back-off restarting failed container {inc.service} in pod "
-                                         f"{pod}_{inc.namespace}({inc._hex(8)}-{inc._hex(4)}-{inc._hex(4)}-{inc._hex(4)}-{inc._hex(12)})")
-        for j in range(3):
-            inc.request(t + j * 0.5, 502, "/v1/quote", "", None, latency=0.3,
-                        text="backend_connection_closed_before_data_sent_to_client")
+        _gke_crash(inc, t, pod, crash, "/v1/quote")
     return inc.export(), expect(
         "application-exception", "deploy-trigger", RT, inc.service,
         "The Deployment's patch rolls out ReplicaSet 5d8b7c6f4, whose pods dereference nil at start and "

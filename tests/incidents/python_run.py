@@ -37,6 +37,8 @@ PKG_RESOURCES = (
     "Setuptools<81."
 )
 Result = tuple[list[dict[str, Any]], dict[str, Any]]
+# A revision's STRIPE_API_KEY from the stripe-key secret, as a deploy's container env names it.
+STRIPE_SECRET_ENV = [{"name": "STRIPE_API_KEY", "valueFrom": {"secretKeyRef": {"key": "latest", "name": "stripe-key"}}}]
 
 
 def _uvicorn_start(inc: Incident, t: float, rev: str, inst: str, port: int = 8080, complete: bool = True) -> None:
@@ -269,7 +271,7 @@ def py_wrong_deploy() -> Result:
     background(inc, r1, insts, end=1560, access_log=UVICORN_ACCESS)
     r2 = inc.revision(52)
     inc.deploy(1500, r2, r1, "europe-west1-docker.pkg.dev/acme-prod/billing/billing-api:3.8.0",
-               env=[{"name": "STRIPE_API_KEY", "valueFrom": {"secretKeyRef": {"key": "latest", "name": "stripe-key"}}}])
+               env=STRIPE_SECRET_ENV)
     i2 = [inc.instance(), inc.instance()]
     for k, i in enumerate(i2):
         _uvicorn_start(inc, 1520 + k * 10, r2, i)
@@ -393,7 +395,7 @@ def py_rollout_failed_then_fixed() -> Result:
     _failed_rollout(inc, 3720, 4500, bad)
     fixed = inc.revision(62)
     inc.deploy(4800, fixed, old, "europe-west1-docker.pkg.dev/acme-prod/billing/billing-api:4.0.1",
-               env=[{"name": "STRIPE_API_KEY", "valueFrom": {"secretKeyRef": {"key": "latest", "name": "stripe-key"}}}])
+               env=STRIPE_SECRET_ENV)
     fresh = [inc.instance(), inc.instance()]
     for k, inst in enumerate(fresh):
         _uvicorn_start(inc, 4820 + k * 15, fixed, inst)
