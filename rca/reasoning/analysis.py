@@ -149,10 +149,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     # text log alone (a paste, `kubectl logs`): one is shown because something failed, often in
     # one line at WARN or none. Otherwise severities and requests decide, as the signals also hold
     # error-like lines that are no failure.
-    levelled = _scalar(con, "SELECT count(*) FROM entries WHERE in_window AND severity_num > 0")
-    exported = _scalar(con, "SELECT count(*) FROM entries WHERE in_window "
-                            f"AND NOT starts_with(coalesce(log_id, ''), '{TEXT_LOG_PREFIX}')")
-    blind = window.untimed or not levelled or not exported
+    blind = window.untimed or _levelless_or_text_only(con)
     unexplained = sum(s.count for s in signals) if blind else 0
     verdict = impact.decide(con, traffic, given.load.estimate, periods, findings, lookup, deploys,
                             unexplained)
@@ -390,6 +387,17 @@ def _hit_buckets(
 def _scalar(con: Any, sql: str, params: list[Any] | None = None) -> int:
     row = con.execute(sql, params or []).fetchone()
     return int(row[0]) if row and row[0] is not None else 0
+
+
+def _levelless_or_text_only(con: Any) -> bool:
+    """Whether no entry of the window has a level rca can read, or every one comes from a text log
+    (`local/<stream>`): one scan for both."""
+    row = con.execute(
+        "SELECT bool_or(severity_num > 0), "
+        f"bool_or(NOT starts_with(coalesce(log_id, ''), '{TEXT_LOG_PREFIX}')) FROM entries WHERE in_window"
+    ).fetchone()
+    levelled, exported = (bool(row[0]), bool(row[1])) if row else (False, False)
+    return not levelled or not exported
 
 
 def _resource_type(con: Any, service: str | None) -> str | None:
