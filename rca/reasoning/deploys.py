@@ -70,15 +70,16 @@ def collect(con: Any, deploy_methods: str) -> DeployInfo:
         "AND regexp_matches(method_name, ?) ORDER BY ts, entry_id",
         [deploy_methods],
     ).fetchall()
+    protos = [_payload(payload) for *_, payload, _rev in rows]  # each audit entry parsed once
     deploys = tuple(
-        Deploy(rfc3339(ts), str(m).rsplit(".", 1)[-1], p, s or _deployment_name(payload),
-               int(sev) >= 500 or _failed(payload), rev or _created_revision(payload))
-        for ts, m, p, s, sev, payload, rev in rows
+        Deploy(rfc3339(ts), str(m).rsplit(".", 1)[-1], p, s or _deployment_name(proto),
+               int(sev) >= 500 or _failed(proto), rev or _created_revision(proto))
+        for (ts, m, p, s, sev, _payload_text, rev), proto in zip(rows, protos, strict=True)
     )
     config: dict[str, str] = {}
     changes: list[str] = []
-    for ts, *_, payload, _rev in rows:
-        spec = _spec_config(payload)
+    for (ts, *_), proto in zip(rows, protos, strict=True):
+        spec = _spec_config(proto)
         changes.extend(_changes(config, spec, rfc3339(ts)))
         config.update(spec)
     config.update(_database_config(con))
@@ -126,14 +127,8 @@ def _database_config(con: Any) -> dict[str, str]:
     return out
 
 
-def _spec_config(payload: str | None) -> dict[str, str]:
+def _spec_config(proto: Mapping[str, Any]) -> dict[str, str]:
     """Deploy settings from an audit entry's request (v1 Knative spec or v2 service)."""
-    if not payload:
-        return {}
-    try:
-        proto = json.loads(payload)
-    except json.JSONDecodeError:
-        return {}
     service = (proto.get("request") or {}).get("service") or {}
     out: dict[str, str] = {}
     template = (service.get("spec") or {}).get("template") or service.get("template") or {}
@@ -220,24 +215,23 @@ def _payload(payload: str | None) -> dict[str, Any]:
     return proto if isinstance(proto, dict) else {}
 
 
-def _deployment_name(payload: str | None) -> str | None:
+def _deployment_name(proto: Mapping[str, Any]) -> str | None:
     """The Kubernetes Deployment a GKE audit entry acts on (`apps/v1/namespaces/NS/deployments/NAME`)."""
-    name = str(_payload(payload).get("resourceName") or "")
+    name = str(proto.get("resourceName") or "")
     head, _, deployment = name.rpartition("/deployments/")
     if not head:
         return None
     return deployment.split("/", 1)[0] or None
 
 
-def _failed(payload: str | None) -> bool:
+def _failed(proto: Mapping[str, Any]) -> bool:
     """An audit entry whose status carries a non-zero gRPC code records a deploy that failed."""
-    status = _payload(payload).get("status") or {}
+    status = proto.get("status") or {}
     return isinstance(status, dict) and bool(status.get("code"))
 
 
-def _created_revision(payload: str | None) -> str | None:
+def _created_revision(proto: Mapping[str, Any]) -> str | None:
     """The revision an audit entry names as created (v1 Revision response, v1/v2 service status)."""
-    proto = _payload(payload)
     response = proto.get("response") or {}
     status = response.get("status") or {}
     if isinstance(status, dict) and status.get("latestCreatedRevisionName"):
