@@ -57,6 +57,10 @@ WITH x AS (
                 CASE WHEN json_type(jp, '$.status') = 'VARCHAR' THEN jv[17] END,
                 jv[18])
     END AS text_msg,
+    -- What a request log is known by: method, path, status and latency.
+    CASE WHEN http_method IS NOT NULL OR http_status IS NOT NULL THEN
+      concat_ws(' ', http_method, regexp_replace(coalesce(http_url, ''), '^[a-z]+://[^/]*', ''),
+                http_status, http_latency) END AS request_line,
   FROM y2
 ), z AS (
   SELECT
@@ -89,22 +93,15 @@ WITH x AS (
       -- An App Engine request log keeps its request line first, then the lines logged while
       -- serving it ("Exceeded soft memory limit ..." is one of them).
       CASE WHEN text_payload IS NULL AND jp IS NULL AND pp_lines IS NOT NULL THEN
-        concat_ws(chr(10), CASE WHEN http_method IS NOT NULL OR http_status IS NOT NULL THEN
-                    concat_ws(' ', http_method, regexp_replace(coalesce(http_url, ''), '^[a-z]+://[^/]*', ''),
-                              http_status, http_latency) END, pp_lines) END,
+        concat_ws(chr(10), request_line, pp_lines) END,
       -- A request log whose payload holds only details (a load balancer's statusDetails, a
       -- Scheduler attempt's status) keeps its request line first, then the details.
       CASE WHEN text_payload IS NULL AND primary_msg IS NULL AND nullif(text_msg, '') IS NOT NULL
-                AND (http_method IS NOT NULL OR http_status IS NOT NULL) THEN
-        concat_ws(chr(10), concat_ws(' ', http_method,
-                  regexp_replace(coalesce(http_url, ''), '^[a-z]+://[^/]*', ''),
-                  http_status, http_latency), text_msg) END,
+                AND request_line IS NOT NULL THEN
+        concat_ws(chr(10), request_line, text_msg) END,
       nullif(text_msg, ''),
       CASE WHEN pp IS NOT NULL THEN coalesce(pv[3], pv[1]) END,
-      CASE WHEN http_method IS NOT NULL OR http_status IS NOT NULL THEN
-        concat_ws(' ', http_method,
-                  regexp_replace(coalesce(http_url, ''), '^[a-z]+://[^/]*', ''),
-                  http_status, http_latency) END,
+      request_line,
       CASE WHEN jp IS NOT NULL THEN jp::VARCHAR END,
       ''
     ) AS message,
