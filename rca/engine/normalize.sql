@@ -29,8 +29,9 @@ WITH x AS (
     -- pino and logback put it in the payload: "severity", "level", "lvl", pino's numbers).
     upper(coalesce(nullif(upper(severity), 'DEFAULT'), jv[10], jv[11], jv[12], severity,
                    'DEFAULT')) AS sev_raw,
-    CASE WHEN json_type(jp, '$.error') = 'VARCHAR' THEN jv[4] END AS error_text,
-    CASE WHEN json_type(jp, '$.err') = 'VARCHAR' THEN jv[13] END AS err_text,
+    -- (json_type parses the payload again: only where the key is there at all)
+    CASE WHEN jv[4] IS NULL THEN NULL WHEN json_type(jp, '$.error') = 'VARCHAR' THEN jv[4] END AS error_text,
+    CASE WHEN jv[13] IS NULL THEN NULL WHEN json_type(jp, '$.err') = 'VARCHAR' THEN jv[13] END AS err_text,
     coalesce(jv[14], jv[19]) AS error_object_message,
   FROM x
 ), y2 AS (
@@ -54,7 +55,7 @@ WITH x AS (
                 CASE WHEN error_object_message IS DISTINCT FROM primary_msg THEN error_object_message END,
                 coalesce(jv[6], jv[7], jv[8], jv[15], jv[9]),
                 jv[16],
-                CASE WHEN json_type(jp, '$.status') = 'VARCHAR' THEN jv[17] END,
+                CASE WHEN jv[17] IS NULL THEN NULL WHEN json_type(jp, '$.status') = 'VARCHAR' THEN jv[17] END,
                 jv[18])
     END AS text_msg,
     -- What a request log is known by: method, path, status and latency.
