@@ -242,6 +242,13 @@ def test_a_text_log_s_unexplained_failure_line_is_an_incident_whatever_its_level
             "could not be refreshed" in report["root_cause"]["summary"]) == ("degraded", "unknown", True)
 
 
+def test_a_pasted_warning_level_cause_is_an_incident(tmp_path: Path) -> None:
+    """A named cause whose pattern is only a warning (tokens rejected: background noise beside a
+    live service's requests) is the whole story of a paste: an incident, never 'ok'."""
+    report = _paste_report(tmp_path, "jwt.exceptions.ExpiredSignatureError: Signature has expired\n")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("degraded", "permission-denied")
+
+
 def test_a_platform_line_pasted_without_its_log_name_is_still_the_platform_s(tmp_path: Path) -> None:
     """Cloud Run writes its startup probe failure to varlog/system; pasted from the Logs Explorer
     the line has no log name (estuary/flow#3315), and it is still that failure."""

@@ -76,18 +76,19 @@ def _first_success_after(con: Any, moment: datetime) -> datetime | None:
 def decide(
     con: Any, traffic: verdict.Traffic, estimate: Estimate | None, periods: Periods,
     findings: Sequence[Finding], lookup: Mapping[str, Pattern], deploys: DeployInfo,
-    unexplained: int = 0,
+    unexplained: int = 0, blind: bool = False,
 ) -> Verdict:
     """State, numbers, onset, recovery and the trigger deploy of the window (``traffic``: `measure`'s;
     ``estimate``: the scaled request counts of a sampled fetch; ``unexplained``: the unexplained
-    signals' events in the window)."""
+    signals' events in the window; ``blind``: the input has no times, no levels or is a text log
+    alone, so nothing but its lines says whether something failed)."""
     # A failure the logs name, at whatever severity the app logged it (a pasted line has none) and
     # whether or not its time is known, makes the window an incident; the timed ones give the
     # onset, rather than the first error entry: an error that ran all along (another scheduler
     # job's 404s, a poison message nacked every few minutes) is not when the incident began.
     failing = [f for f in findings
                if f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED)
-               and lookup[f.pattern_id].severity in (Severity.ERROR, Severity.CRITICAL)]
+               and _failure_severity(f, lookup[f.pattern_id], blind)]
     timed = sorted((f for f in failing if f.first_seen),
                    key=lambda f: (parse_rfc3339(f.first_seen or ""), f.pattern_id))
     if timed:
@@ -103,6 +104,16 @@ def decide(
     if estimate is None:
         return decided
     return replace(decided, sample=estimate.sample)
+
+
+def _failure_severity(finding: Finding, pattern: Pattern, blind: bool) -> bool:
+    """Whether a named failure is bad enough to make an incident by itself: an error-level one
+    always; a warning-level cause too when the input is blind (a paste is shown because its lines
+    failed: a rejected token or key is the whole story there, though in a service's live log the
+    same warning runs as background noise beside the requests that decide)."""
+    if pattern.severity in (Severity.ERROR, Severity.CRITICAL):
+        return True
+    return blind and finding.role is Role.CAUSE and pattern.severity is Severity.WARNING
 
 
 # An answer after the errors ended shows recovery when it came from a revision that had failed
