@@ -298,6 +298,32 @@ def test_other_runtime_tracebacks_stay_together(
     assert len(events) == 1 + unrelated_tail
 
 
+def test_a_recovered_go_panic_joins_its_log_line_and_goroutine_dump(stores: list[Store], tmp_path: Path) -> None:
+    """net/http recovers a handler's panic and logs `http: panic serving ...` then the goroutine
+    dump, with no `panic:` line (exposure-notifications-verification-server#326): one event, whose
+    frames include the handler's own."""
+    lines = [
+        "2020/08/22 23:57:15 http: panic serving 169.254.8.129:17611: runtime error: invalid memory "
+        "address or nil pointer dereference",
+        "goroutine 113 [running]:",
+        "net/http.(*conn).serve.func1(0xc00085c320)",
+        "\tnet/http/server.go:1801 +0x147",
+        "panic(0x11d3c40, 0x1d62310)",
+        "\truntime/panic.go:975 +0x3e9",
+        "github.com/google/exposure-notifications-verification-server/pkg/controller/codestatus."
+        "(*Controller).HandleCheckCodeStatus.func1(0x3e1039aebb58, 0xc0008c07b0, 0xc000176e00)",
+        "\tgithub.com/google/exposure-notifications-verification-server/pkg/controller/codestatus/api.go:40 +0x1a9",
+        "2020/08/22 23:57:16 GET /healthz 200",
+    ]
+    store = Store()
+    stores.append(store)
+    store.add_entries(read_text_entries(lines, "paste.log"), "paste.log")
+    store.finalise(None, None, None, None)
+    [event] = _tracebacks(_events(store))
+    assert (event["runtime"], event["n_members"], event["message"].split("\n")[0][-23:],
+            any("api.go:40" in frame for frame in event["frames"])) == ("go", 8, "nil pointer dereference", True)
+
+
 def test_java_chain_is_innermost_first(stores: list[Store]) -> None:
     """Java prints the outermost exception first; `exc_types` lists the last `Caused by:` first."""
     event = _one(_events(_ndjson(stores, "runtimes.ndjson")), "java.net.ConnectException")

@@ -55,6 +55,10 @@ _NODE_TAIL = re.compile(r"^(?:[{}\]]|Node\.js v\d)")
 _GO_HEAD = re.compile(r"^(?:panic|fatal error): ")
 _GO_LINE = re.compile(r"^(?:goroutine \d+ \[.*\]:|created by |\[signal |exit status \d+|[^\s(]+\(.*\)$)")
 _GO_FILE = re.compile(r"^\t(?P<file>\S+\.go):(?P<line>\d+)")
+# A goroutine dump with no `panic:` line of its own: a panic that net/http (or a middleware)
+# recovered, logged as `http: panic serving <addr>: <msg>` just before the dump.
+_GO_DUMP = re.compile(r"^goroutine \d+ \[")
+_GO_PANIC_INTRO = re.compile(r"\bpanic\b")
 
 
 # ---------------------------------------------------------------- pre-filters from the same grammar
@@ -89,6 +93,7 @@ START_RE2 = "|".join(
         rf"^{_PY_SPACE_RE2}*at ",  # _JAVA_AT, _NODE_AT
         r'^Exception in thread "',  # _JAVA_HEAD
         _GO_HEAD.pattern,
+        _GO_DUMP.pattern,
         r"^(?:/\S+\.[cm]?[jt]s|node:internal/\S+):",  # _NODE_PRELUDE without its line number
         r"\n",  # a multi-line entry may hold a whole traceback
     )
@@ -453,6 +458,9 @@ def _start(row: Row, prev: Row | None, prev_free: bool, nxt: Row | None) -> Grou
         return Group("java", "frames", [row])
     if _GO_HEAD.match(text):
         return Group("go", "frames", [row])
+    if _GO_DUMP.match(text):
+        intro = adopt and prev is not None and _GO_PANIC_INTRO.search(prev.text) is not None
+        return Group("go", "frames", [prev, row] if intro and prev else [row])
     if _NODE_PRELUDE.match(text) and nxt is not None and _follows(row, nxt) and nxt.text[:1].isspace():
         return Group("node", "prelude", [row])
     java, node = _JAVA_AT.match(text), _NODE_AT.match(text)
