@@ -220,3 +220,24 @@ def test_deploy_that_changed_a_setting_is_named(tmp_path: Path) -> None:
     path.write_text(json.dumps(rows))
     result = api.analyze([str(path)], since="1h").result
     assert result.deploys.changes == ("the deploy at 2025-09-15T14:20:00Z changed concurrency from 8 to 40",)
+
+
+def test_a_deploy_s_revision_is_the_one_it_created_not_its_stale_status(tmp_path: Path) -> None:
+    """The activity entry's response.status still names the revision serving before the deploy
+    (generation 8, observedGeneration 7: shared/docs/gcp-logging.md 3.7(e)); the deploy created
+    the revision first seen right after it."""
+    deploy = _deploy(1, "2025-09-15T14:20:00Z", 80)
+    deploy["protoPayload"]["response"] = {
+        "metadata": {"name": "svc", "generation": 8},
+        "status": {"observedGeneration": 7, "latestCreatedRevisionName": "svc-00007-old"},
+    }
+    rows = [
+        _entry(2, "2025-09-15T14:00:00Z", "svc-00007-old", 200),
+        deploy,
+        _entry(3, "2025-09-15T14:20:30Z", "svc-00008-new", 200),
+        _entry(4, "2025-09-15T14:40:00Z", "svc-00008-new", 200),
+    ]
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(rows))
+    result = api.analyze([str(path)], since="1h").result
+    assert [d.revision for d in result.deploys.deploys] == ["svc-00008-new"]

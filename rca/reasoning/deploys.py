@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
-from rca.timeutil import parse_rfc3339, rfc3339
+from rca.timeutil import naive_utc, parse_rfc3339, rfc3339
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,11 @@ def collect(con: Any, deploy_methods: str) -> DeployInfo:
         [deploy_methods],
     ).fetchall()
     protos = [_payload(payload) for *_, payload, _rev in rows]  # each audit entry parsed once
-    deploys = tuple(
+    deploys = _by_time(con, tuple(
         Deploy(rfc3339(ts), str(m).rsplit(".", 1)[-1], p, s or _deployment_name(proto),
                int(sev) >= 500 or _failed(proto), rev or _created_revision(proto))
         for (ts, m, p, s, sev, _payload_text, rev), proto in zip(rows, protos, strict=True)
-    )
+    ))
     config: dict[str, str] = {}
     changes: list[str] = []
     for (ts, *_), proto in zip(rows, protos, strict=True):
@@ -84,6 +85,39 @@ def collect(con: Any, deploy_methods: str) -> DeployInfo:
         config.update(spec)
     config.update(_database_config(con))
     return DeployInfo(deploys, _revisions(con), config, tuple(changes))
+
+
+# A deploy's new revision starts within a few minutes (image pull, start-up probe); one first seen
+# later than this, or after the workload's next deploy, was not created by it.
+REVISION_APPEARS_WITHIN_S = 600
+
+
+def _by_time(con: Any, deploys: tuple[Deploy, ...]) -> tuple[Deploy, ...]:
+    """Deploys whose audit entry names no revision, given the revision of their workload first
+    seen after them (before its next deploy, within `REVISION_APPEARS_WITHIN_S`) and named by no
+    other deploy: the revision the deploy created, as its first entries (the Ready event, its
+    start-up lines) show."""
+    if all(d.revision or d.failed or not d.timestamp or not d.service for d in deploys):
+        return deploys
+    firsts = [(str(r), ts) for r, ts in con.execute(
+        "SELECT revision, min(ts) FROM entries WHERE revision IS NOT NULL AND ts IS NOT NULL "
+        "GROUP BY revision ORDER BY min(ts), revision").fetchall()]
+    named = {d.revision for d in deploys if d.revision}
+    out = []
+    for i, d in enumerate(deploys):
+        if d.revision or d.failed or not d.timestamp or not d.service:
+            out.append(d)
+            continue
+        start = naive_utc(parse_rfc3339(d.timestamp))
+        later = [naive_utc(parse_rfc3339(n.timestamp)) for n in deploys[i + 1:]
+                 if n.timestamp and n.service == d.service]
+        end = min([start + timedelta(seconds=REVISION_APPEARS_WITHIN_S), *later])
+        found = next((r for r, ts in firsts if start <= ts <= end and r not in named
+                      and r.startswith(f"{d.service}-")), None)
+        if found:
+            named.add(found)
+        out.append(replace(d, revision=found) if found else d)
+    return tuple(out)
 
 
 WATCHED = ("image", "concurrency", "memory_limit", "cpu_limit", "max_instances", "timeout_s", "port",
@@ -231,19 +265,41 @@ def _failed(proto: Mapping[str, Any]) -> bool:
 
 
 def _created_revision(proto: Mapping[str, Any]) -> str | None:
-    """The revision an audit entry names as created (v1 Revision response, v1/v2 service status)."""
+    """The revision an audit entry names as created: a v1 Revision response, the revision name the
+    request's template asked for, or the service status when it is current.
+
+    The status in an activity entry is usually stale: it is the service as it was when the call
+    returned, before the new revision existed (generation N+1, observedGeneration N, the previous
+    revision's name; shared/docs/gcp-logging.md 3.7(e)). It counts only when its observed
+    generation has caught up; otherwise the deploy's revision is found by time (`_by_time`)."""
     response = proto.get("response") or {}
-    status = response.get("status") or {}
-    if isinstance(status, dict) and status.get("latestCreatedRevisionName"):
-        return str(status["latestCreatedRevisionName"])
-    if response.get("latestCreatedRevision"):
-        return str(response["latestCreatedRevision"]).rsplit("/", 1)[-1]
     if response.get("kind") == "Revision" and (response.get("metadata") or {}).get("name"):
         return str(response["metadata"]["name"])
     service = (proto.get("request") or {}).get("service") or {}
     template = (service.get("spec") or {}).get("template") or service.get("template") or {}
     named = (template.get("metadata") or {}).get("name") or template.get("revision")
-    return str(named).rsplit("/", 1)[-1] if named else None
+    if named:
+        return str(named).rsplit("/", 1)[-1]
+    if not _status_current(response):
+        return None
+    status = response.get("status") or {}
+    if isinstance(status, dict) and status.get("latestCreatedRevisionName"):
+        return str(status["latestCreatedRevisionName"])
+    if response.get("latestCreatedRevision"):
+        return str(response["latestCreatedRevision"]).rsplit("/", 1)[-1]
+    return None
+
+
+def _status_current(response: Mapping[str, Any]) -> bool:
+    """Whether a service response's status describes the spec it was sent (v1: metadata.generation
+    and status.observedGeneration; v2: generation and observedGeneration, both present)."""
+    status = response.get("status") if isinstance(response.get("status"), dict) else {}
+    generation = (response.get("metadata") or {}).get("generation", response.get("generation"))
+    observed = (status or {}).get("observedGeneration", response.get("observedGeneration"))
+    try:
+        return generation is not None and observed is not None and int(observed) >= int(generation)
+    except (TypeError, ValueError):
+        return False
 
 
 def creator(info: DeployInfo, revision: str, first_seen: str | None) -> Deploy | None:
