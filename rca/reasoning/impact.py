@@ -95,7 +95,8 @@ def decide(
         traffic = replace(traffic, first_error=naive_utc(parse_rfc3339(timed[0].first_seen or "")))
     traffic = _errors_ended(con, traffic, timed)
     onset = traffic.first_failure or traffic.first_error
-    hint = timed[0].revisions[0] if timed and timed[0].revisions else None
+    # (a load balancer's failed requests name no revision: the first failure that does)
+    hint = next((f.revisions[0] for f in timed if f.revisions), None)
     if estimate is not None:
         # Requests were sampled (a live fetch of a busy service or of a failing-request storm):
         # decide on the loader's scaled totals and say so, never on a sampled count or ratio.
@@ -160,16 +161,18 @@ def trigger(
         "SELECT revision FROM entries WHERE in_window AND revision IS NOT NULL AND ts >= ? "
         "AND (http_status >= 500 OR severity_num >= 500) ORDER BY ts, entry_id LIMIT 1", [onset]
     ).fetchone()
-    revision = str(row[0]) if row else hint
-    if revision is None:
-        return None
-    first_row = con.execute("SELECT min(ts) FROM entries WHERE revision = ?", [revision]).fetchone()
-    first = first_row[0] if first_row else None
-    if first is None or first < naive_utc(onset) - TRIGGER_LEAD:
-        return None  # the revision served well before the failures began: its deploy did not start them
-    deploy = creator(deploys, revision, rfc3339(first))
-    if deploy is None:
-        return None
-    changed = tuple(c.split(" changed ", 1)[1] for c in deploys.changes
-                    if c.startswith(f"the deploy at {deploy.timestamp} changed "))
-    return Trigger(revision, deploy.timestamp, deploy.principal, changed)
+    # The first failing entry's revision, else the first named failure's: during a rollout the old
+    # revision's pods fail too (terminated mid-request), and the first error may be theirs.
+    candidates = dict.fromkeys(r for r in (str(row[0]) if row else None, hint) if r is not None)
+    for revision in candidates:
+        first_row = con.execute("SELECT min(ts) FROM entries WHERE revision = ?", [revision]).fetchone()
+        first = first_row[0] if first_row else None
+        if first is None or first < naive_utc(onset) - TRIGGER_LEAD:
+            continue  # the revision served well before the failures began: its deploy did not start them
+        deploy = creator(deploys, revision, rfc3339(first))
+        if deploy is None:
+            continue
+        changed = tuple(c.split(" changed ", 1)[1] for c in deploys.changes
+                        if c.startswith(f"the deploy at {deploy.timestamp} changed "))
+        return Trigger(revision, deploy.timestamp, deploy.principal, changed)
+    return None

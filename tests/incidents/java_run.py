@@ -485,6 +485,36 @@ def java_gke_hikari_clients() -> Result:
         "timeout and Spring's exception only wrap it.", platform="gke", mentions="too many clients")
 
 
+def java_gke_liveness_slow_start() -> Result:
+    """GKE: a rollout's new start-up (a cache warm-up) outlasts the liveness probe; the kubelet kills
+    each new pod while it is still starting, so it never serves and crash-loops, and the load
+    balancer answers part of the requests with 502 from the shrunken capacity."""
+    inc = GkeIncident("ledger-api", 76, day(2025, 6, 3, 10))
+    old = [inc.pod("59d8f7b6c4") for _ in range(2)]
+    for p in old:
+        _start(inc, 2.0, "", p, "ledger.LedgerApplication")
+    background(inc, "", old, cloudsql=False)
+    inc.rollout(3690, "us-east1-docker.pkg.dev/acme-prod/ledger/ledger-api:2.15.0")
+    new = [inc.pod("6f5b9c7d48") for _ in range(2)]
+    for k, t in enumerate(range(3700, int(END) - 90, 75)):
+        pod = new[k % 2]
+        _start(inc, t, "", pod, "ledger.LedgerApplication", complete=False)
+        _boot(inc, t + 20, "INFO 1 --- [{app}] [           main] c.a.ledger.cache.RateCacheWarmer         : "
+                           "Warming rate cache: 412000 of 2100000 entries", "", pod)
+        for j in range(3):  # the kubelet probes the pod's port while nothing listens on it yet
+            inc.event(t + 35 + j * 10, pod, "Unhealthy", 'Liveness probe failed: Get "http://10.40.0.41:8080/actuator/'
+                      'health/liveness": dial tcp 10.40.0.41:8080: connect: connection refused')
+        inc.event(t + 56, pod, "Killing", "Container ledger-api failed liveness probe, will be restarted", kind="Normal")
+        inc.event(t + 60, pod, "BackOff", f"Back-off restarting failed container ledger-api in pod {pod}_{inc.namespace}"
+                                          f"({inc._hex(8)}-{inc._hex(4)}-{inc._hex(4)}-{inc._hex(4)}-{inc._hex(12)})")
+        inc.request(t + 40, 502, "/v1/transfers", "", None, method="POST", latency=15.0, text="backend_timeout")
+    return inc.export(), expect(
+        "startup-timeout", "deploy-trigger", RT, inc.service,
+        "ReplicaSet 6f5b9c7d48's Spring start-up is still warming its cache when the liveness probe, finding "
+        "nothing on the port, has the kubelet kill it; it never finishes starting.",
+        platform="gke", trigger_revision="ledger-api-6f5b9c7d48")
+
+
 def q_java_healthy() -> Result:
     """Two healthy hours of a Spring Boot service."""
     inc, rev, insts = _service("stock-svc", "stock.StockApplication", 73, day(2025, 8, 7, 9))
@@ -521,6 +551,6 @@ def q_java_deploy_clean() -> Result:
 CASES = {f.__name__: f for f in (
     java_deploy_slow_init, java_deploy_npe, java_symptom_chain_oom, java_symptom_alone_no_instance,
     java_inner_hikari_slots, java_inner_refused, java_change_tls, java_tls_expired_breaker, java_precursor_gc, java_unexplained,
-    java_wrong_deploy, java_app_exception_npe, java_gke_hikari_clients, q_java_healthy, q_java_warnings,
+    java_wrong_deploy, java_app_exception_npe, java_gke_hikari_clients, java_gke_liveness_slow_start, q_java_healthy, q_java_warnings,
     q_java_deploy_clean,
 )}
