@@ -241,3 +241,37 @@ def test_a_deploy_s_revision_is_the_one_it_created_not_its_stale_status(tmp_path
     path.write_text(json.dumps(rows))
     result = api.analyze([str(path)], since="1h").result
     assert [d.revision for d in result.deploys.deploys] == ["svc-00008-new"]
+
+
+def test_a_shared_resource_s_failure_explains_by_being_there_at_the_same_moments(tmp_path: Path) -> None:
+    """Cloud NAT's drop records name no instance of the service; they come shortly before each
+    dial timeout, and so explain them (the port exhaustion), deeper than the timeouts alone."""
+    rows: list[dict[str, Any]] = []
+    for i in range(40):
+        minute = 20 + i // 2
+        second = (i % 2) * 30
+        ts = f"2025-09-15T14:{minute:02d}:{second:02d}Z"
+        later = f"2025-09-15T14:{minute:02d}:{second + 5:02d}Z"
+        rows.append({
+            "insertId": f"n{i}", "timestamp": ts, "logName": "projects/p/logs/compute.googleapis.com%2Fnat_flows",
+            "resource": {"type": "nat_gateway", "labels": {"gateway_name": "egress-nat", "region": "us-central1"}},
+            "jsonPayload": {"allocation_status": "DROPPED", "connection": {
+                "dest_ip": "203.0.113.45", "dest_port": 443, "protocol": 6, "src_ip": "10.8.0.3", "src_port": 40000 + i}},
+        })
+        rows.append({
+            "insertId": f"e{i}", "timestamp": later, "logName": "projects/p/logs/run.googleapis.com%2Fstderr",
+            "severity": "ERROR", "labels": {"instanceId": f"inst{i % 3}"},
+            "resource": {"type": "cloud_run_revision", "labels": {"service_name": "svc", "revision_name": "svc-1"}},
+            "textPayload": 'quote fetch failed: Get "https://api.fx.example/v2/quotes": dial tcp 203.0.113.45:443: i/o timeout',
+            "trace": f"projects/p/traces/t{i}",
+        })
+        request = _entry(100 + i, later, "svc-1", 502)
+        request.update(trace=f"projects/p/traces/t{i}", labels={"instanceId": f"inst{i % 3}"})
+        rows.append(request)
+    for i in range(20):
+        rows.append(_entry(200 + i, f"2025-09-15T14:{i:02d}:10Z", "svc-1", 200))
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(rows))
+    result = api.analyze([str(path)], service="svc").result
+    assert (result.root_cause.pattern_id, result.root_cause.category.value) == (
+        "cloud-nat-allocation-dropped", "network-connectivity")

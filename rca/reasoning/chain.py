@@ -11,6 +11,8 @@ to the deepest cause; where no edge explains a symptom, the chain stops and says
 
 from __future__ import annotations
 
+import bisect
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -168,6 +170,13 @@ def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge 
     elif traces:
         score += SAME_TRACE
         support.append(f"same request trace in {len(traces)} trace(s)")
+    elif cause.pattern.role is Role.CAUSE and _instanceless(cause):
+        # A failure in a shared resource's own log (a NAT gateway, a database, a connector) has no
+        # instance to match the service's; what it can show is being there at the same moments.
+        frac = _co_timed_fraction(cause, effect)
+        if frac > 0:
+            score += SAME_INSTANCE * frac
+            support.append(f"at the same moments: shortly before {frac:.0%} of its occurrences")
     else:
         frac = _same_instance_fraction(cause, effect)
         if frac > 0:
@@ -302,6 +311,25 @@ def _same_instance_fraction(cause: Node, effect: Node) -> float:
         1 for inst, times in effect_times.items()
         if any(t - NEAR <= c <= t + TOLERANCE for t in times for c in cause_times.get(inst, []))
     )
+    return hits / len(effect_times)
+
+
+def _instanceless(node: Node) -> bool:
+    """Whether none of the node's occurrences names an instance (another resource's log)."""
+    return bool(node.occurrences) and not any(o.instance for o in node.occurrences)
+
+
+def _co_timed_fraction(cause: Node, effect: Node) -> float:
+    """Share of the effect's timed occurrences that the cause occurred shortly before (within
+    `NEAR`), whatever the instance."""
+    cause_times = sorted(o.ts for o in cause.occurrences if o.ts is not None)
+    effect_times = [o.ts for o in effect.occurrences if o.ts is not None]
+    if not cause_times or not effect_times:
+        return 0.0
+    hits = 0
+    for t in effect_times:
+        i = bisect.bisect_right(cause_times, t + TOLERANCE)
+        hits += i > 0 and cause_times[i - 1] >= t - NEAR
     return hits / len(effect_times)
 
 
