@@ -275,3 +275,36 @@ def test_a_shared_resource_s_failure_explains_by_being_there_at_the_same_moments
     result = api.analyze([str(path)], service="svc").result
     assert (result.root_cause.pattern_id, result.root_cause.category.value) == (
         "cloud-nat-allocation-dropped", "network-connectivity")
+
+
+def test_the_unknown_cause_is_named_by_the_error_in_the_failed_requests_traces(tmp_path: Path) -> None:
+    """Nothing in the library explains the 503s. A watchdog WARNING runs more often beside them; the
+    application's ERROR is logged in the failed requests' own traces, and it names the incident."""
+    rows: list[dict[str, Any]] = []
+
+    def app_line(i: int, ts: str, severity: str, text: str, trace: str | None) -> dict[str, Any]:
+        entry = {"insertId": f"a{i}", "timestamp": ts, "severity": severity,
+                 "logName": "projects/p/logs/run.googleapis.com%2Fstdout",
+                 "resource": {"type": "cloud_run_revision", "labels": {"service_name": "svc", "revision_name": "svc-1"}},
+                 "jsonPayload": {"message": text}}
+        if trace:
+            entry["trace"] = trace
+        return entry
+
+    for i in range(30):
+        ts = f"2025-09-15T14:{20 + i:02d}:05Z"
+        trace = f"projects/p/traces/f{i}"
+        failed = _entry(i, ts, "svc-1", 503)
+        failed["trace"] = trace
+        rows.append(failed)
+        rows.append(app_line(i, ts, "ERROR", f"ORP-5032 order pipeline stalled: stage=pricing order={1000 + i}", trace))
+        for k in range(3):
+            rows.append(app_line(100 + 3 * i + k, f"2025-09-15T14:{20 + i:02d}:{20 + 10 * k:02d}Z", "WARNING",
+                                 "stage watchdog: lag over budget", None))
+    for i in range(20):
+        rows.append(_entry(200 + i, f"2025-09-15T14:{i:02d}:10Z", "svc-1", 200))
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(rows))
+    result = api.analyze([str(path)], service="svc").result
+    assert (result.root_cause.category.value, "order pipeline stalled" in result.root_cause.summary) == (
+        "unknown", True)

@@ -40,7 +40,8 @@ CANDIDATE_BATCH = 10_000
 
 def candidate_rows(con: Any, explained: Collection[int], untimed: bool = False) -> Iterator[tuple[Any, ...]]:
     """Error-like events (window and baseline) that no specific pattern matched, by event id:
-    ``(event_id, ts_us, in_window, message, exc_type, exc_message)``; with ``untimed`` (an input
+    ``(event_id, ts_us, in_window, message, exc_type, exc_message, trace, severity_num)``; with
+    ``untimed`` (an input
     with no time at all, such as a paste) the events without a time too, their ``ts_us`` None.
 
     Only what `signal_text` reads crosses into Python: a traceback's outermost exception type
@@ -53,7 +54,8 @@ def candidate_rows(con: Any, explained: Collection[int], untimed: bool = False) 
                CASE WHEN len(exc_types) = 0 THEN message END,
                CASE WHEN len(exc_types) > 0 THEN exc_types[-1] END,
                CASE WHEN len(exc_types) = 0 THEN NULL WHEN len(exc_messages) = 0 THEN ''
-                    ELSE exc_messages[-1] END
+                    ELSE exc_messages[-1] END,
+               trace, severity_num
         FROM events
         WHERE (ts IS NOT NULL OR ?) AND http_status IS NULL
           AND (severity_num >= 400 OR is_traceback OR regexp_matches(message, ?))
@@ -98,19 +100,27 @@ def unexplained_signals(
     observations: list[tuple[int, float, bool]] = []
     members: dict[int, list[str]] = {}
     first: dict[int, int] = {}  # template id -> its earliest in-window time, epoch microseconds
-    for _, ts_us, in_window, message, exc_type, exc_message in candidate_rows(con, explained, window.untimed):
+    failed = _failed_traces(con)
+    tied: dict[int, int] = {}  # template id -> its in-window events in the trace of a failed request
+    worst: dict[int, int] = {}  # template id -> its highest severity
+    for row in candidate_rows(con, explained, window.untimed):
+        _, ts_us, in_window, message, exc_type, exc_message, trace, severity_num = row
         # `signal_text` of the row, from the outermost exception `candidate_rows` fetched
         text = _first_line(str(message)) if exc_type is None else _exception_text(exc_type, exc_message)
         tid = miner.add(text)
         observations.append((tid, (ts_us or 0) / 1_000_000, in_window))
         members.setdefault(tid, []).append(text)
+        worst[tid] = max(worst.get(tid, 0), int(severity_num or 0))
+        if in_window and trace is not None and trace in failed:
+            tied[tid] = tied.get(tid, 0) + 1
         if in_window and ts_us is not None and (tid not in first or ts_us < first[tid]):
             first[tid] = ts_us
     if not observations:
         return []
     texts = {t.id: t.text for t in miner.templates()}
-    chosen = [item for item in novelty(observations, *_spans(window))
-              if item.incident_count and (item.new or item.log_ratio > 1.0)][:top]
+    ranked = [item for item in novelty(observations, *_spans(window))
+              if item.incident_count and (item.new or item.log_ratio > 1.0)]
+    chosen = _telling_first(ranked, tied, worst)[:top]
     nearest = _nearest_patterns([texts[int(i.key)] for i in chosen], patterns)  # type: ignore[call-overload]
     return [
         Signal(texts[tid], item.incident_count, item.baseline_count, rfc3339(_from_epoch_us(first.get(tid))),
@@ -119,6 +129,26 @@ def unexplained_signals(
         for n, item in enumerate(chosen)
         for tid in [int(item.key)]  # type: ignore[call-overload]
     ]
+
+
+def _failed_traces(con: Any) -> set[str]:
+    """The traces of the window's failed requests (HTTP 5xx)."""
+    return {str(t) for (t,) in con.execute(
+        "SELECT DISTINCT trace FROM entries WHERE in_window AND http_status >= 500 AND trace IS NOT NULL"
+    ).fetchall()}
+
+
+def _telling_first(ranked: Sequence[Any], tied: dict[int, int], worst: dict[int, int]) -> list[Any]:
+    """The surprising templates, those that say why requests failed first: logged in failed
+    requests' own traces, then at ERROR or above, then in the most failed requests; otherwise in
+    order of surprise. A warning that runs beside an outage (a watchdog's lag) or a wrapper
+    restating the failed status (a request logger's 'request errored') says less than the
+    application's error in the same requests."""
+    def key(item: Any) -> tuple[bool, bool, int]:
+        tid = int(item.key)
+        return (not tied.get(tid), worst.get(tid, 0) < 500, -tied.get(tid, 0))
+
+    return sorted(ranked, key=key)  # stable: surprise order within each group
 
 
 def _nearest_patterns(
