@@ -308,3 +308,24 @@ def test_the_unknown_cause_is_named_by_the_error_in_the_failed_requests_traces(t
     result = api.analyze([str(path)], service="svc").result
     assert (result.root_cause.category.value, "order pipeline stalled" in result.root_cause.summary) == (
         "unknown", True)
+
+
+@pytest.mark.parametrize(("addresses", "found"), [
+    (["127.0.0.1", "169.254.8.1"], False),  # Fastify 5 on 0.0.0.0: one line per interface
+    (["127.0.0.1"], True),  # localhost only: the probes cannot reach it
+])
+def test_a_loopback_listening_line_means_localhost_only_when_no_other_address_follows(
+    tmp_path: Path, addresses: list[str], found: bool
+) -> None:
+    rows = [
+        {"insertId": f"l{i}", "timestamp": f"2025-09-15T14:00:0{i}Z", "logName": "projects/p/logs/run.googleapis.com%2Fstdout",
+         "labels": {"instanceId": "inst1"},
+         "resource": {"type": "cloud_run_revision", "labels": {"service_name": "svc", "revision_name": "svc-1"}},
+         "jsonPayload": {"level": 30, "msg": f"Server listening at http://{address}:8080"}}
+        for i, address in enumerate(addresses)
+    ]
+    rows.append(_entry(1, "2025-09-15T14:05:00Z", "svc-1", 200))
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(rows))
+    result = api.analyze([str(path)], service="svc").result
+    assert any(f.pattern_id == "server-bound-to-localhost" for f in result.findings) is found
