@@ -144,6 +144,9 @@ def test_novel_exception_in_own_code_is_named_and_still_a_signal() -> None:
     assert ("RankerShardMapError" in summary, frame in summary) == (True, True)
 
 
+RUN_SVC_1 = {"type": "cloud_run_revision", "labels": {"service_name": "svc", "revision_name": "svc-1"}}
+
+
 def _entry(i: int, ts: str, revision: str, status: int) -> dict[str, Any]:
     return {
         "insertId": f"r{i}",
@@ -253,16 +256,18 @@ def test_a_shared_resource_s_failure_explains_by_being_there_at_the_same_moments
         ts = f"2025-09-15T14:{minute:02d}:{second:02d}Z"
         later = f"2025-09-15T14:{minute:02d}:{second + 5:02d}Z"
         rows.append({
-            "insertId": f"n{i}", "timestamp": ts, "logName": "projects/p/logs/compute.googleapis.com%2Fnat_flows",
-            "resource": {"type": "nat_gateway", "labels": {"gateway_name": "egress-nat", "region": "us-central1"}},
+            "insertId": f"n{i}", "timestamp": ts,
+            "logName": "projects/p/logs/compute.googleapis.com%2Fnat_flows",
+            "resource": {"type": "nat_gateway", "labels": {"gateway_name": "egress-nat"}},
             "jsonPayload": {"allocation_status": "DROPPED", "connection": {
-                "dest_ip": "203.0.113.45", "dest_port": 443, "protocol": 6, "src_ip": "10.8.0.3", "src_port": 40000 + i}},
+                "dest_ip": "203.0.113.45", "dest_port": 443, "protocol": 6, "src_port": 40000 + i}},
         })
         rows.append({
             "insertId": f"e{i}", "timestamp": later, "logName": "projects/p/logs/run.googleapis.com%2Fstderr",
             "severity": "ERROR", "labels": {"instanceId": f"inst{i % 3}"},
-            "resource": {"type": "cloud_run_revision", "labels": {"service_name": "svc", "revision_name": "svc-1"}},
-            "textPayload": 'quote fetch failed: Get "https://api.fx.example/v2/quotes": dial tcp 203.0.113.45:443: i/o timeout',
+            "resource": RUN_SVC_1,
+            "textPayload": 'quote fetch failed: Get "https://api.fx.example/v2/quotes": '
+                           "dial tcp 203.0.113.45:443: i/o timeout",
             "trace": f"projects/p/traces/t{i}",
         })
         request = _entry(100 + i, later, "svc-1", 502)
@@ -285,8 +290,7 @@ def test_the_unknown_cause_is_named_by_the_error_in_the_failed_requests_traces(t
     def app_line(i: int, ts: str, severity: str, text: str, trace: str | None) -> dict[str, Any]:
         entry = {"insertId": f"a{i}", "timestamp": ts, "severity": severity,
                  "logName": "projects/p/logs/run.googleapis.com%2Fstdout",
-                 "resource": {"type": "cloud_run_revision", "labels": {"service_name": "svc", "revision_name": "svc-1"}},
-                 "jsonPayload": {"message": text}}
+                 "resource": RUN_SVC_1, "jsonPayload": {"message": text}}
         if trace:
             entry["trace"] = trace
         return entry
@@ -297,7 +301,8 @@ def test_the_unknown_cause_is_named_by_the_error_in_the_failed_requests_traces(t
         failed = _entry(i, ts, "svc-1", 503)
         failed["trace"] = trace
         rows.append(failed)
-        rows.append(app_line(i, ts, "ERROR", f"ORP-5032 order pipeline stalled: stage=pricing order={1000 + i}", trace))
+        stalled = f"ORP-5032 order pipeline stalled: stage=pricing order={1000 + i}"
+        rows.append(app_line(i, ts, "ERROR", stalled, trace))
         for k in range(3):
             rows.append(app_line(100 + 3 * i + k, f"2025-09-15T14:{20 + i:02d}:{20 + 10 * k:02d}Z", "WARNING",
                                  "stage watchdog: lag over budget", None))
@@ -318,9 +323,9 @@ def test_a_loopback_listening_line_means_localhost_only_when_no_other_address_fo
     tmp_path: Path, addresses: list[str], found: bool
 ) -> None:
     rows = [
-        {"insertId": f"l{i}", "timestamp": f"2025-09-15T14:00:0{i}Z", "logName": "projects/p/logs/run.googleapis.com%2Fstdout",
-         "labels": {"instanceId": "inst1"},
-         "resource": {"type": "cloud_run_revision", "labels": {"service_name": "svc", "revision_name": "svc-1"}},
+        {"insertId": f"l{i}", "timestamp": f"2025-09-15T14:00:0{i}Z",
+         "logName": "projects/p/logs/run.googleapis.com%2Fstdout", "labels": {"instanceId": "inst1"},
+         "resource": RUN_SVC_1,
          "jsonPayload": {"level": 30, "msg": f"Server listening at http://{address}:8080"}}
         for i, address in enumerate(addresses)
     ]

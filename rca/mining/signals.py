@@ -12,7 +12,7 @@ from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from rca.mining.novelty import novelty
+from rca.mining.novelty import Novelty, novelty
 from rca.mining.templates import TemplateMiner
 from rca.timeutil import EPOCH, rfc3339
 
@@ -41,8 +41,8 @@ CANDIDATE_BATCH = 10_000
 def candidate_rows(con: Any, explained: Collection[int], untimed: bool = False) -> Iterator[tuple[Any, ...]]:
     """Error-like events (window and baseline) that no specific pattern matched, by event id:
     ``(event_id, ts_us, in_window, message, exc_type, exc_message, trace, severity_num)``; with
-    ``untimed`` (an input
-    with no time at all, such as a paste) the events without a time too, their ``ts_us`` None.
+    ``untimed`` (an input with no time at all, such as a paste) the events without a time too,
+    their ``ts_us`` None.
 
     Only what `signal_text` reads crosses into Python: a traceback's outermost exception type
     and message rather than its whole text and lists, the time as epoch microseconds rather than a
@@ -138,14 +138,14 @@ def _failed_traces(con: Any) -> set[str]:
     ).fetchall()}
 
 
-def _telling_first(ranked: Sequence[Any], tied: dict[int, int], worst: dict[int, int]) -> list[Any]:
+def _telling_first(ranked: Sequence[Novelty], tied: dict[int, int], worst: dict[int, int]) -> list[Novelty]:
     """The surprising templates, those that say why requests failed first: logged in failed
     requests' own traces, then at ERROR or above, then in the most failed requests; otherwise in
     order of surprise. A warning that runs beside an outage (a watchdog's lag) or a wrapper
     restating the failed status (a request logger's 'request errored') says less than the
     application's error in the same requests."""
-    def key(item: Any) -> tuple[bool, bool, int]:
-        tid = int(item.key)
+    def key(item: Novelty) -> tuple[bool, bool, int]:
+        tid = int(item.key)  # type: ignore[call-overload]
         return (not tied.get(tid), worst.get(tid, 0) < 500, -tied.get(tid, 0))
 
     return sorted(ranked, key=key)  # stable: surprise order within each group

@@ -12,7 +12,6 @@ to the deepest cause; where no edge explains a symptom, the chain stops and says
 from __future__ import annotations
 
 import bisect
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
