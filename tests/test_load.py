@@ -290,6 +290,17 @@ def test_files_with_nothing_usable_are_rejected(tmp_path: Path, content: str) ->
         api.load([write(tmp_path, "x.json", content)])
 
 
+def test_a_paste_that_opens_with_a_brace_is_text_not_broken_ndjson(tmp_path: Path) -> None:
+    """Node prints an error object with util.inspect as `{ Error: ...` and then its stack
+    (grpc/grpc-node#1064): a paste, read line by line as text, not NDJSON with every line bad."""
+    content = ("{ Error: No connection established\n"
+               "    at Http2CallStream.call.on (/srv/node_modules/@grpc/grpc-js/build/src/call.js:68:41)\n"
+               "  code: 14,\n  details: 'No connection established',\n"
+               "  metadata: Metadata { internalRepr: Map {} } }\n")
+    frame = api.load([write(tmp_path, "paste.log", content)]).frame()
+    assert frame["message"].str.contains("No connection established").any()
+
+
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 

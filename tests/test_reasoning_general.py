@@ -249,6 +249,23 @@ def test_a_pasted_warning_level_cause_is_an_incident(tmp_path: Path) -> None:
     assert (report["status"]["state"], report["root_cause"]["category"]) == ("degraded", "permission-denied")
 
 
+def test_a_pasted_container_that_never_started_is_down(tmp_path: Path) -> None:
+    """A paste logs no request: when its failures are the start-up failing (the probe never found
+    the port), nothing was served, so down (vercel/next.js#54133)."""
+    report = _paste_report(tmp_path, "- ready started server on 127.0.0.1:8080, url: http://127.0.0.1:8080\n"
+                           'Default STARTUP TCP probe failed 1 time consecutively for container "web-1" on '
+                           "port 8080. The instance was not started.\n")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "port-mismatch")
+
+
+def test_an_untimed_opener_without_its_companion_anywhere_is_absent(tmp_path: Path) -> None:
+    """A paste has no times to measure 'never came within N seconds' by: a Spring start-up whose
+    'Started' line is nowhere in the paste never finished starting."""
+    report = _paste_report(tmp_path, "Starting LedgerApplication v2.14.0 using Java 17.0.11 with PID 1\n"
+                           "APPLICATION FAILED TO START\n")
+    assert "java-spring-startup-incomplete" in [f["pattern_id"] for f in report["findings"]]
+
+
 def test_a_platform_line_pasted_without_its_log_name_is_still_the_platform_s(tmp_path: Path) -> None:
     """Cloud Run writes its startup probe failure to varlog/system; pasted from the Logs Explorer
     the line has no log name (estuary/flow#3315), and it is still that failure."""

@@ -422,21 +422,24 @@ def _without_companion(con: Any, p: Pattern, rows: Iterable[Row]) -> list[Row]:
     assert p.absence is not None
     scope_col = {"instance": "instance_id", "revision": "revision", "service": "service"}[p.absence.scope]
     companions = con.execute(
-        f"SELECT {scope_col}, ts FROM survivors WHERE ts IS NOT NULL AND mid IN "
+        f"SELECT {scope_col}, ts FROM survivors WHERE mid IN "
         "(SELECT mid FROM survivor_messages WHERE regexp_matches(message, ?))",
         [p.absence.expect],
     ).fetchall()
-    by_scope: dict[Any, list[datetime]] = defaultdict(list)
+    by_scope: dict[Any, list[datetime | None]] = defaultdict(list)
     for scope, ts in companions:
         by_scope[scope].append(ts)
     within = timedelta(seconds=p.absence.within_s)
     kept = []
     for row in rows:
         opened = row.ts
-        if opened is None:
-            continue
         seen = by_scope.get(getattr(row, scope_col), [])
-        if not any(opened <= t <= opened + within for t in seen):
+        if opened is None:
+            # untimed (a paste): absent when the companion is nowhere in its scope
+            if not seen:
+                kept.append(row)
+            continue
+        if not any(t is not None and opened <= t <= opened + within for t in seen):
             kept.append(row)
     return kept
 

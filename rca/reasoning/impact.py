@@ -101,7 +101,11 @@ def decide(
         # Requests were sampled (a live fetch of a busy service or of a failing-request storm):
         # decide on the loader's scaled totals and say so, never on a sampled count or ratio.
         traffic = _scaled(traffic, estimate)
-    decided = verdict.decide(traffic, periods, len(failing), trigger(con, deploys, onset, hint), unexplained)
+    # A blind input (a paste) that logs no request and whose named failures are start-up failing:
+    # the container never came up, so nothing was served.
+    never_started = blind and any(lookup[f.pattern_id].kind == STARTUP_FAILURE for f in failing)
+    decided = verdict.decide(traffic, periods, len(failing), trigger(con, deploys, onset, hint), unexplained,
+                             never_started)
     if estimate is None:
         return decided
     return replace(decided, sample=estimate.sample)
@@ -115,6 +119,9 @@ def _failure_severity(finding: Finding, pattern: Pattern, blind: bool) -> bool:
     if pattern.severity in (Severity.ERROR, Severity.CRITICAL):
         return True
     return blind and finding.role is Role.CAUSE and pattern.severity is Severity.WARNING
+
+
+STARTUP_FAILURE = "startup-failure"  # the symptom kind (patterns/schema.json) of a start-up that failed
 
 
 # An answer after the errors ended shows recovery when it came from a revision that had failed

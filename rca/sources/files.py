@@ -302,6 +302,10 @@ def _read_ndjson(local: Path, shown: str, head: str, store: Store, problems: Pro
     pretty = head.split("\n", 1)[0].strip() == "{"  # not a garbage first line of NDJSON
     if first is None and pretty and _has_pasted_entries(head):  # pretty-printed entries, no array
         return _read_pasted(local, shown, store, problems)
+    if first is None and not pretty and not _json_object_lines(head) and not _all_braced(head):
+        # `{ Error: No connection established` then `    at ...` (Node's util.inspect of an error)
+        # opens a paste, not NDJSON: no line is a JSON object and not every line opens like one
+        return _read_text_or_csv(local, shown, head, store, problems)
     if first is not None and _is_canonical(first) and not _needs_mapping(first):
         try:
             return store.add_ndjson_file(local, shown)
@@ -316,6 +320,25 @@ def _read_ndjson(local: Path, shown: str, head: str, store: Store, problems: Pro
 def _needs_mapping(obj: dict[str, Any]) -> bool:
     """BigQuery-style objects look canonical but rename fields and write `... UTC` times."""
     return _is_snake(obj) or not str(obj.get("timestamp", "Z")).endswith(("Z", "z"))
+
+
+def _json_object_lines(head: str) -> bool:
+    """Whether any complete line of the head is a JSON object (NDJSON with a bad line still has
+    good ones; a text paste that happens to open with `{` has none)."""
+    for line in head.splitlines()[:-1] or head.splitlines():
+        text = line.strip()
+        if text.startswith("{") and text.endswith("}"):
+            try:
+                if isinstance(json.loads(text), dict):
+                    return True
+            except (json.JSONDecodeError, RecursionError):
+                continue
+    return False
+
+
+def _all_braced(head: str) -> bool:
+    """Whether every non-blank line of the head opens with `{`, as NDJSON's do (if broken)."""
+    return all(line.lstrip().startswith("{") for line in head.splitlines() if line.strip())
 
 
 def _first_json_line(head: str) -> Any:
