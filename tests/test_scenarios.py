@@ -334,3 +334,28 @@ def test_a_loopback_listening_line_means_localhost_only_when_no_other_address_fo
     path.write_text(json.dumps(rows))
     result = api.analyze([str(path)], service="svc").result
     assert any(f.pattern_id == "server-bound-to-localhost" for f in result.findings) is found
+
+
+def test_a_new_revision_listening_on_another_port_than_the_old_is_a_port_mismatch(tmp_path: Path) -> None:
+    """The old revision's server listens on 8080, the new one's on 8000, and the probe checks 8080:
+    the listening ports of both revisions are one finding, and its other value is the mismatch."""
+    def line(i: int, ts: str, revision: str, text: str, log: str = "stderr") -> dict[str, Any]:
+        return {"insertId": f"s{i}", "timestamp": ts,
+                "logName": f"projects/p/logs/run.googleapis.com%2F{log}",
+                "labels": {"instanceId": f"i-{revision}"},
+                "resource": {"type": "cloud_run_revision",
+                             "labels": {"service_name": "svc", "revision_name": revision}},
+                "textPayload": text}
+
+    running = "INFO:     Uvicorn running on http://0.0.0.0:{} (Press CTRL+C to quit)"
+    rows = [
+        line(1, "2025-09-15T14:00:00Z", "svc-1", running.format(8080)),
+        line(2, "2025-09-15T14:30:00Z", "svc-2", running.format(8000)),
+        line(3, "2025-09-15T14:34:00Z", "svc-2", 'Default STARTUP TCP probe failed 1 time consecutively for '
+             'container "svc-1" on port 8080. The instance was not started.', "varlog%2Fsystem"),
+        *[_entry(10 + i, f"2025-09-15T14:{i:02d}:30Z", "svc-1", 200) for i in range(50)],
+    ]
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(rows))
+    root = api.analyze([str(path)], service="svc").result.root_cause
+    assert (root.category.value, "(8000) than 8080" in root.summary) == ("port-mismatch", True)

@@ -224,7 +224,7 @@ def _rule_link(
     evidence = terminal.finding.samples[:1] + tuple(s for n in support for s in n.finding.samples[:1])
     return Link(
         why,
-        fill(statement, terminal.finding.fields, _with_other(context, support)),
+        fill(statement, terminal.finding.fields, _with_other(context, support, terminal)),
         terminal.id,
         category,
         conf,
@@ -234,12 +234,18 @@ def _rule_link(
     )
 
 
-def _with_other(context: Mapping[str, str], support: Sequence[chain.Node]) -> dict[str, str]:
+def _with_other(
+    context: Mapping[str, str], support: Sequence[chain.Node], terminal: chain.Node
+) -> dict[str, str]:
     """Context for a rule's statement: the first supporting finding's fields as ``other_<name>``
-    (the port the server listens on, beside the one the probe checks)."""
+    (the port the server listens on, beside the one the probe checks), each the first of its
+    values the terminal finding does not have (the one that differs), else its most common."""
     out = dict(context)
     if support:
-        out.update({f"other_{k}": v[0] for k, v in support[0].finding.fields.items() if v})
+        for k, values in support[0].finding.fields.items():
+            own = set(terminal.finding.fields.get(k, ()))
+            if values:
+                out[f"other_{k}"] = next((v for v in values if v not in own), values[0])
     return out
 
 
@@ -256,7 +262,8 @@ def _rule_alternatives(
             why_not = f"no supporting evidence: none of {', '.join(rule.when_any)} appears in the logs"
         else:
             why_not = f"its {' or '.join(name for name, _ in rule.when_field)} does not say so"
-        out.append(Hypothesis(rule.category, terminal.id, rule.statement, 0.1, why_not))
+        statement = fill(rule.statement, terminal.finding.fields, {})
+        out.append(Hypothesis(rule.category, terminal.id, statement, 0.1, why_not))
     return out
 
 
