@@ -51,6 +51,20 @@ def test_the_message_carries_what_loggers_put_beside_it(
     assert expected in one(tmp_path, jsonPayload=payload)["message"], why
 
 
+def test_a_dotnet_json_console_line_has_its_level_message_and_exception(tmp_path: Path) -> None:
+    """.NET's JSON console formatter writes LogLevel, Message and Exception with capitals; the
+    entry's level is the LogLevel, and the exception is part of the message."""
+    row = one(tmp_path, jsonPayload={
+        "EventId": 1, "LogLevel": "Error", "Category": "Microsoft.AspNetCore.Server.Kestrel",
+        "Message": "An unhandled exception has occurred while executing the request.",
+        "Exception": 'Grpc.Core.RpcException: Status(StatusCode="DeadlineExceeded", '
+                     'Detail="Deadline Exceeded")'})
+    assert (row["severity"], row["message"].startswith("An unhandled exception"),
+            "DeadlineExceeded" in row["message"]) == ("ERROR", True, True)
+    info = one(tmp_path, jsonPayload={"LogLevel": "Information", "Message": "Now listening"})
+    assert info["severity"] == "INFO"
+
+
 def test_an_app_engine_request_log_carries_the_lines_logged_while_serving_it(tmp_path: Path) -> None:
     """App Engine writes the platform's and the app's lines of a request into the request log's
     protoPayload `line[]`; the message is the request line, then those lines, so a pattern sees

@@ -178,6 +178,18 @@ def test_failures_that_begin_with_a_new_revision_blame_the_deploy(tmp_path: Path
     assert "svc-00002-new" in result.root_cause.summary
 
 
+def test_a_new_revision_that_served_well_for_long_before_failing_is_not_blamed(tmp_path: Path) -> None:
+    """The new revision answered for twenty minutes without an error before its 500s began: the
+    deploy did not start them (blind set X3), so the cause stays unknown."""
+    rows = [_entry(i, f"2025-09-15T14:{i:02d}:00Z", "svc-00001-old", 200) for i in range(0, 60, 2)]
+    rows += [_entry(100 + i, f"2025-09-15T14:{i:02d}:30Z", "svc-00002-new", 200) for i in range(20, 40)]
+    rows += [_entry(200 + i, f"2025-09-15T14:{i:02d}:40Z", "svc-00002-new", 500) for i in range(40, 60)]
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(rows))
+    result = api.analyze([str(path)], since="45m").result
+    assert result.root_cause.category.value == "unknown"
+
+
 def test_same_input_gives_the_same_json_byte_for_byte() -> None:
     """Determinism: two runs on the same input serialise identically."""
     one = json.dumps(analyse("image-resizer-2025-11-04.json", "image-resizer").to_json(), sort_keys=True)

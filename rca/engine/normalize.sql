@@ -12,7 +12,9 @@ WITH x AS (
     json_extract_string(jp, [
       '$.message', '$.msg', '$.event', '$.error', '$.textPayload', '$.exc_info', '$.exception',
       '$.stack_trace', '$.stack', '$.severity', '$.level', '$.lvl', '$.err', '$.error.message',
-      '$.stacktrace', '$.statusDetails', '$.status', '$.debugInfo', '$.err.message'
+      '$.stacktrace', '$.statusDetails', '$.status', '$.debugInfo', '$.err.message',
+      -- .NET's JSON console formatter writes LogLevel, Message and Exception
+      '$.Message', '$.Exception', '$.LogLevel'
     ]) AS jv,
     json_extract_string(pp, [
       '$.methodName', '$.authenticationInfo.principalEmail', '$.status.message'
@@ -27,7 +29,7 @@ WITH x AS (
     *,
     -- The entry's own severity, unless it is DEFAULT and the payload says more (Go slog, zap,
     -- pino and logback put it in the payload: "severity", "level", "lvl", pino's numbers).
-    upper(coalesce(nullif(upper(severity), 'DEFAULT'), jv[10], jv[11], jv[12], severity,
+    upper(coalesce(nullif(upper(severity), 'DEFAULT'), jv[10], jv[11], jv[12], jv[22], severity,
                    'DEFAULT')) AS sev_raw,
     -- (json_type parses the payload again: only where the key is there at all)
     CASE WHEN jv[4] IS NULL THEN NULL WHEN json_type(jp, '$.error') = 'VARCHAR' THEN jv[4] END AS error_text,
@@ -37,7 +39,7 @@ WITH x AS (
 ), y2 AS (
   SELECT
     *,
-    coalesce(jv[1], jv[2], jv[3], error_text, err_text, error_object_message, jv[5]) AS primary_msg,
+    coalesce(jv[1], jv[2], jv[3], error_text, err_text, error_object_message, jv[5], jv[20]) AS primary_msg,
   FROM y
 ), y3 AS (
   SELECT
@@ -53,7 +55,7 @@ WITH x AS (
                 CASE WHEN error_text IS DISTINCT FROM primary_msg THEN error_text END,
                 CASE WHEN err_text IS DISTINCT FROM primary_msg THEN err_text END,
                 CASE WHEN error_object_message IS DISTINCT FROM primary_msg THEN error_object_message END,
-                coalesce(jv[6], jv[7], jv[8], jv[15], jv[9]),
+                coalesce(jv[6], jv[7], jv[8], jv[15], jv[9], jv[21]),
                 jv[16],
                 CASE WHEN jv[17] IS NULL THEN NULL WHEN json_type(jp, '$.status') = 'VARCHAR' THEN jv[17] END,
                 jv[18])
@@ -88,6 +90,7 @@ WITH x AS (
          WHEN sev_raw IN ('WARNING', 'WARN') THEN 'WARNING'
          WHEN sev_raw IN ('ERROR', 'ERR') THEN 'ERROR'
          WHEN sev_raw IN ('TRACE', 'FINE', 'FINER', 'FINEST', 'VERBOSE') THEN 'DEBUG'
+         WHEN sev_raw = 'INFORMATION' THEN 'INFO'  -- .NET's LogLevel
          WHEN sev_raw IN ('PANIC', 'SEVERE', 'DPANIC') THEN 'CRITICAL'
          ELSE 'DEFAULT' END AS severity,
     coalesce(

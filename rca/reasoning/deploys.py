@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from rca.timeutil import naive_utc, parse_rfc3339, rfc3339
@@ -86,6 +86,8 @@ def collect(con: Any, deploy_methods: str) -> DeployInfo:
     config.update(_database_config(con))
     return DeployInfo(deploys, _revisions(con), config, tuple(changes))
 
+
+TRIGGER_LEAD = timedelta(minutes=10)  # a revision first seen this long before the onset did not start it
 
 # A deploy's new revision starts within a few minutes (image pull, start-up probe); one first seen
 # later than this, or after the workload's next deploy, was not created by it.
@@ -209,13 +211,16 @@ def _put(out: dict[str, str], key: str, value: Any) -> None:
 
 
 def new_revision_suspect(
-    info: DeployInfo, failing: Mapping[str, int], window_start: str | None
+    info: DeployInfo, failing: Mapping[str, int], window_start: str | None,
+    first_failure: Mapping[str, datetime] | None = None,
 ) -> str | None:
     """A sentence blaming a new revision, when failures begin with it and an older one stays healthy.
 
-    ``failing`` counts the main symptom per revision. The suspect is the earliest revision
-    that carries the failures and first appears inside the window, while another revision
-    served requests with under 5% server errors in the same window.
+    ``failing`` counts the main symptom per revision (``first_failure``: its first time on each).
+    The suspect is the earliest revision that carries the failures and first appears inside the
+    window, while another revision served requests with under 5% server errors in the same
+    window; one that served well for longer than `TRIGGER_LEAD` before failing is not suspected
+    (its failures began with something else).
     """
     by_name = {r.name: r for r in info.revisions}
     failing_revs = [by_name[n] for n in failing if n in by_name and failing[n] > 0]
@@ -232,6 +237,10 @@ def new_revision_suspect(
     if not healthy:
         return None
     suspect = sorted(failing_revs, key=lambda r: (parse_rfc3339(r.first_seen or window_start), r.name))[0]
+    began = (first_failure or {}).get(suspect.name)
+    if began is not None and suspect.first_seen is not None and (
+            naive_utc(began) - naive_utc(parse_rfc3339(suspect.first_seen)) > TRIGGER_LEAD):
+        return None
     deploy = creator(info, suspect.name, suspect.first_seen)
     who = f", deployed by {deploy.principal} at {deploy.timestamp}" if deploy and deploy.principal else ""
     return (

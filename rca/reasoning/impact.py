@@ -12,11 +12,10 @@ from typing import Any
 
 from rca.model import Estimate, Finding, Pattern, Role, Severity, Status, Trigger, Verdict, Window
 from rca.reasoning import verdict
-from rca.reasoning.deploys import DeployInfo, creator
+from rca.reasoning.deploys import TRIGGER_LEAD, DeployInfo, creator
 from rca.timeutil import Periods, naive_utc, parse_rfc3339, rfc3339
 
 RECENT = 600  # seconds: "how bad is it now" is the last ten minutes of the window
-TRIGGER_LEAD = timedelta(minutes=10)  # a revision first seen this long before the onset did not start it
 
 
 _TRAFFIC = """

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from rca.library.knowledge import Knowledge
@@ -81,10 +82,13 @@ def deploy_fallback(
     from rca.reasoning.deploys import new_revision_suspect
 
     failing: dict[str, int] = {}
+    first: dict[str, datetime] = {}
     for o in symptom.occurrences:
         if o.revision:
             failing[o.revision] = failing.get(o.revision, 0) + 1
-    sentence = new_revision_suspect(deploys, failing, window_start)
+            if o.ts is not None and (o.revision not in first or o.ts < first[o.revision]):
+                first[o.revision] = o.ts
+    sentence = new_revision_suspect(deploys, failing, window_start, first)
     if sentence is None:
         return links, root
     link = Link(
