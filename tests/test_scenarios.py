@@ -14,6 +14,7 @@ import pytest
 
 from rca import api
 from rca.reasoning.analysis import Result
+from rca.report.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -371,3 +372,16 @@ def test_a_new_revision_listening_on_another_port_than_the_old_is_a_port_mismatc
     path.write_text(json.dumps(rows))
     root = api.analyze([str(path)], service="svc").result.root_cause
     assert (root.category.value, "(8000) than 8080" in root.summary) == ("port-mismatch", True)
+
+
+def test_what_the_input_cannot_tell_is_said_beside_the_verdict(tmp_path: Path) -> None:
+    """Request logs alone cannot say why requests failed, and failures present from the input's
+    first entry began then or earlier: both are said, in the report's opening lines."""
+    rows = [_entry(i, f"2025-09-15T14:{i:02d}:00Z", "svc-1", 503 if i % 2 else 200) for i in range(30)]
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(rows))
+    result = api.analyze([str(path)], service="svc").result
+    markdown = render(result, "markdown")
+    head = markdown.split("## Verdict", 1)[0]
+    assert (len(result.notes), "request logs only" in head, "from the input's first entry" in head) == (
+        2, True, True)

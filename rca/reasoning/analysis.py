@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rca.engine.match import TEXT_LOG_PREFIX, Hit, aggregate, entry_weights, match_events, samples
@@ -35,7 +35,7 @@ from rca.reasoning import baseline, chain, impact, steady, verification, whys
 from rca.reasoning.deploys import DeployInfo, collect
 from rca.reasoning.impact import RECENT
 from rca.reasoning.verdict import Traffic, share
-from rca.timeutil import EPOCH, rfc3339
+from rca.timeutil import EPOCH, naive_utc, parse_rfc3339, rfc3339
 
 SCHEMA_VERSION = 1
 _UTC = timezone.utc
@@ -176,7 +176,35 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         timeline=tuple(_timeline(con, hits, window)),
         hits=tuple(hits),
         verdict=verdict,
+        notes=_data_notes(con, verdict),
     )
+
+
+# Failures this close to the input's first entry were there when it began.
+FROM_THE_START = timedelta(seconds=60)
+
+
+def _data_notes(con: Any, verdict: Verdict) -> tuple[str, ...]:
+    """What the input cannot tell, said beside the verdict: requests with no log of why they
+    failed, and failures already there when the input begins (an onset that is only a bound)."""
+    row = con.execute(
+        "SELECT count(*) FILTER (WHERE http_status IS NOT NULL), "
+        "count(*) FILTER (WHERE http_status IS NULL "
+        "AND NOT starts_with(coalesce(log_id, ''), 'cloudaudit')), "
+        "min(ts) FROM entries"
+    ).fetchone()
+    requests, others, first = row if row else (0, 0, None)
+    notes = []
+    if requests and not others:
+        notes.append("The input holds request logs only, no application, stderr or platform log: the failed "
+                     "requests are counted, but why they failed can only be inferred from the requests.")
+    onset = parse_rfc3339(verdict.onset) if verdict.onset else None
+    early = onset is not None and first is not None and naive_utc(onset) - naive_utc(first) <= FROM_THE_START
+    if early and verdict.state is not State.OK:
+        notes.append(f"The failures are there from the input's first entry ({rfc3339(first)}): the incident "
+                     "began then or earlier, so its onset and duration are lower bounds. An export that "
+                     "starts earlier shows it begin.")
+    return tuple(notes)
 
 
 def _whole_input_window(con: Any, window: Window) -> Window:
