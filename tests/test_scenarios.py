@@ -385,3 +385,26 @@ def test_what_the_input_cannot_tell_is_said_beside_the_verdict(tmp_path: Path) -
     head = markdown.split("## Verdict", 1)[0]
     assert (len(result.notes), "request logs only" in head, "from the input's first entry" in head) == (
         2, True, True)
+
+
+def test_the_onset_is_when_failures_stepped_up_not_the_first_of_a_steady_trickle(tmp_path: Path) -> None:
+    """Read without a baseline, another endpoint's 500s trickle from the first minutes beside
+    steady noise; the outage's 500s start later, many times as often: its onset is theirs."""
+    def text(i: int, ts: str, message: str) -> dict[str, Any]:
+        return {"insertId": f"t{i}", "timestamp": ts, "severity": "ERROR", "resource": RUN_SVC_1,
+                "logName": "projects/p/logs/run.googleapis.com%2Fstderr", "labels": {"instanceId": "i1"},
+                "textPayload": message}
+
+    rows: list[dict[str, Any]] = []
+    for i, minute in enumerate(range(1, 60, 6)):  # the trickle, and noise at the same rate throughout
+        rows.append(_entry(i, f"2025-09-15T14:{minute:02d}:00Z", "svc-1", 500))
+        rows.append(text(i, f"2025-09-15T14:{minute:02d}:00Z", "Error: read ECONNRESET"))
+    for i in range(120):  # the outage: from 14:40, two a minute
+        ts = f"2025-09-15T14:{40 + i // 6:02d}:{(i % 6) * 10:02d}Z"
+        rows.append(_entry(100 + i, ts, "svc-1", 503))
+        rows.append(text(100 + i, ts, "Error: connect ETIMEDOUT 10.0.0.5:5432"))
+    rows += [_entry(500 + i, f"2025-09-15T14:{i:02d}:30Z", "svc-1", 200) for i in range(60)]
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(rows))
+    verdict = api.analyze([str(path)], service="svc").result.verdict
+    assert verdict is not None and verdict.onset is not None and verdict.onset.startswith("2025-09-15T14:4")

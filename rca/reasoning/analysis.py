@@ -152,7 +152,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     blind = window.untimed or _levelless_or_text_only(con)
     unexplained = sum(s.count for s in signals) if blind else 0
     verdict = impact.decide(con, traffic, given.load.estimate, periods, findings, lookup, deploys,
-                            unexplained, blind)
+                            unexplained, blind, step[1] if step else None)
     if verdict.state is State.OK:
         # Nothing failed beyond what the baseline already had: no chain, and no cause to name.
         links, used = [], []

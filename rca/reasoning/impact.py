@@ -75,12 +75,13 @@ def _first_success_after(con: Any, moment: datetime) -> datetime | None:
 def decide(
     con: Any, traffic: verdict.Traffic, estimate: Estimate | None, periods: Periods,
     findings: Sequence[Finding], lookup: Mapping[str, Pattern], deploys: DeployInfo,
-    unexplained: int = 0, blind: bool = False,
+    unexplained: int = 0, blind: bool = False, step: datetime | None = None,
 ) -> Verdict:
     """State, numbers, onset, recovery and the trigger deploy of the window (``traffic``: `measure`'s;
     ``estimate``: the scaled request counts of a sampled fetch; ``unexplained``: the unexplained
     signals' events in the window; ``blind``: the input has no times, no levels or is a text log
-    alone, so nothing but its lines says whether something failed)."""
+    alone, so nothing but its lines says whether something failed; ``step``: when the failures
+    stepped up above noise that ran at the same rate before, in an input with no baseline)."""
     # A failure the logs name, at whatever severity the app logged it (a pasted line has none) and
     # whether or not its time is known, makes the window an incident; the timed ones give the
     # onset, rather than the first error entry: an error that ran all along (another scheduler
@@ -93,6 +94,7 @@ def decide(
     if timed:
         traffic = replace(traffic, first_error=naive_utc(parse_rfc3339(timed[0].first_seen or "")))
     traffic = _errors_ended(con, traffic, timed)
+    traffic = _since_step(con, traffic, step)
     onset = traffic.first_failure or traffic.first_error
     # (a load balancer's failed requests name no revision: the first failure that does)
     hint = next((f.revisions[0] for f in timed if f.revisions), None)
@@ -108,6 +110,33 @@ def decide(
     if estimate is None:
         return decided
     return replace(decided, sample=estimate.sample)
+
+
+NOISE_SHARE = 5  # noise fails requests at most a fifth as often as the incident after its step
+
+
+def _since_step(con: Any, traffic: verdict.Traffic, step: datetime | None) -> verdict.Traffic:
+    """When the failed requests before the failures stepped up were noise (another endpoint's
+    500s at the same rate from the input's first minutes, read without a baseline), the first
+    failed request since the step is the onset, not the noise's first. Failed requests that began
+    later, or ran before the step at more than a fifth of the rate after it, are the incident's
+    own."""
+    if step is None or traffic.first_failure is None or traffic.first_failure >= naive_utc(step):
+        return traffic
+    times = [t for (t,) in con.execute(
+        "SELECT ts FROM entries WHERE in_window AND http_status >= 500 AND ts IS NOT NULL ORDER BY ts"
+    ).fetchall()]
+    span = con.execute("SELECT min(ts), max(ts) FROM entries WHERE in_window").fetchone()
+    if not times or not span or span[0] is None:
+        return traffic
+    lo, hi = span
+    at = naive_utc(step)
+    before = sum(1 for t in times if t < at)
+    rate_before = before / max((at - lo).total_seconds(), 1.0)
+    rate_after = (len(times) - before) / max((hi - at).total_seconds(), 1.0)
+    if times[0] > lo + (hi - lo) / 10 or rate_before * NOISE_SHARE > rate_after:
+        return traffic  # they began later, or ran near the incident's rate: the incident's own
+    return replace(traffic, first_failure=next((t for t in times if t >= at), traffic.first_failure))
 
 
 def _failure_severity(finding: Finding, pattern: Pattern, blind: bool) -> bool:
