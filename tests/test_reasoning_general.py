@@ -258,6 +258,13 @@ def test_a_pasted_container_that_never_started_is_down(tmp_path: Path) -> None:
     assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "port-mismatch")
 
 
+def test_a_pasted_broken_build_is_down(tmp_path: Path) -> None:
+    """A broken image or build (a module the code requires is not in it) never starts: a paste of
+    it that logs no request is down."""
+    report = _paste_report(tmp_path, "Error: Cannot find module './util'\nRequire stack:\n- /workspace/index.js\n")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "broken-build")
+
+
 def test_an_untimed_opener_without_its_companion_anywhere_is_absent(tmp_path: Path) -> None:
     """A paste has no times to measure 'never came within N seconds' by: a Spring start-up whose
     'Started' line is nowhere in the paste never finished starting."""

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from rca.model import Estimate, Finding, Pattern, Role, Severity, Status, Trigger, Verdict, Window
+from rca.model import Category, Estimate, Finding, Pattern, Role, Severity, Status, Trigger, Verdict, Window
 from rca.reasoning import verdict
 from rca.reasoning.deploys import TRIGGER_LEAD, DeployInfo, creator
 from rca.timeutil import Periods, naive_utc, parse_rfc3339, rfc3339
@@ -102,9 +102,10 @@ def decide(
         # Requests were sampled (a live fetch of a busy service or of a failing-request storm):
         # decide on the loader's scaled totals and say so, never on a sampled count or ratio.
         traffic = _scaled(traffic, estimate)
-    # A blind input (a paste) that logs no request and whose named failures are start-up failing:
-    # the container never came up, so nothing was served.
-    never_started = blind and any(lookup[f.pattern_id].kind == STARTUP_FAILURE for f in failing)
+    # A blind input (a paste) that logs no request and whose named failures are start-up failing
+    # or a broken build or image: the container never came up, so nothing was served.
+    never_started = blind and any(lookup[f.pattern_id].kind == STARTUP_FAILURE
+                                  or f.category is Category.BROKEN_BUILD for f in failing)
     decided = verdict.decide(traffic, periods, len(failing), trigger(con, deploys, onset, hint), unexplained,
                              never_started)
     if estimate is None:
