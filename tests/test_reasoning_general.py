@@ -261,7 +261,8 @@ def test_a_pasted_container_that_never_started_is_down(tmp_path: Path) -> None:
 def test_a_pasted_broken_build_is_down(tmp_path: Path) -> None:
     """A broken image or build (a module the code requires is not in it) never starts: a paste of
     it that logs no request is down."""
-    report = _paste_report(tmp_path, "Error: Cannot find module './util'\nRequire stack:\n- /workspace/index.js\n")
+    report = _paste_report(tmp_path, "Error: Cannot find module './util'\nRequire stack:\n"
+                           "- /workspace/index.js\n")
     assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "broken-build")
 
 
