@@ -408,3 +408,22 @@ def test_the_onset_is_when_failures_stepped_up_not_the_first_of_a_steady_trickle
     path.write_text(json.dumps(rows))
     verdict = api.analyze([str(path)], service="svc").result.verdict
     assert verdict is not None and verdict.onset is not None and verdict.onset.startswith("2025-09-15T14:4")
+
+
+def test_a_job_update_is_one_of_the_window_s_deploys(tmp_path: Path) -> None:
+    """Updating a Cloud Run job rolls out its next executions' image and settings: the library
+    names Jobs.UpdateJob a deploy (patterns/_knowledge.yaml), so the report lists it."""
+    job = {"type": "cloud_run_job", "labels": {"job_name": "etl", "location": "us-central1"}}
+    rows = [
+        {"insertId": "d1", "timestamp": "2025-09-15T14:10:00Z", "severity": "NOTICE", "resource": job,
+         "logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
+         "protoPayload": {"methodName": "google.cloud.run.v2.Jobs.UpdateJob",
+                          "authenticationInfo": {"principalEmail": "ci@p.iam.gserviceaccount.com"}}},
+        {"insertId": "e1", "timestamp": "2025-09-15T14:20:00Z", "severity": "ERROR", "resource": job,
+         "logName": "projects/p/logs/run.googleapis.com%2Fstderr",
+         "textPayload": "ModuleNotFoundError: No module named 'google.cloud.storage'"},
+    ]
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(rows))
+    deploys = api.analyze([str(path)], service="etl").result.deploys.deploys
+    assert [(d.method, d.service) for d in deploys] == [("UpdateJob", "etl")]
