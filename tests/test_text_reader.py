@@ -247,6 +247,27 @@ def test_kubectl_prefix_names_workload(line_no: int, service: str, pod: str, con
     assert {"service_name": service, "pod_name": pod, "container_name": container} == labels
 
 
+@pytest.mark.parametrize(
+    ("line", "timestamp", "severity", "status"),
+    [
+        # copied from the Logs Explorer (vercel/next.js#54133): the entry's severity, its time, its text
+        ("ERROR 2023-08-17T15:10:08.382230Z Default STARTUP TCP probe failed 1 time consecutively for "
+         'container "frontend-1" on port 8080.', "2023-08-17T15:10:08.382230Z", "ERROR", None),
+        # a DEFAULT entry keeps the level its own text names
+        ("DEFAULT 2024-10-03T14:21:07.552311Z ERROR:    Exception in ASGI application",
+         "2024-10-03T14:21:07.552311Z", "ERROR", None),
+        ("ERROR 2024-10-03T14:21:07.555071Z POST 500 https://cart-api-xyz.a.run.app/api/cart/items",
+         "2024-10-03T14:21:07.555071Z", None, 500),
+    ],
+)
+def test_a_line_copied_from_the_logs_explorer_keeps_its_time_and_severity(
+    line: str, timestamp: str, severity: str | None, status: int | None
+) -> None:
+    entry = _one(line)
+    got_status = (entry.get("httpRequest") or {}).get("status")
+    assert (entry.get("timestamp"), entry.get("severity"), got_status) == (timestamp, severity, status)
+
+
 def test_gcloud_request_line_becomes_http_request() -> None:
     """`gcloud run services logs read` request lines become request-log entries without a payload."""
     entry = _by_line(_read("gcloud_run_services_logs.txt"))[3]

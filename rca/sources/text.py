@@ -129,6 +129,11 @@ _COMPOSE_PREFIX = re.compile(  # `orders-worker-1  | text`; the name must hold a
 # Without a replica number any text before a `|` could pass for one, so the name is taken when the
 # rest opens with a time, and from then on for every line of that name in the file (its stack lines).
 _COMPOSE_NAMED = re.compile(r"^(?P<replica>[A-Za-z][\w.-]{0,120}?) +\| (?P<rest>.*)$")
+# A line copied from the Logs Explorer: the entry's severity, then its time (`ERROR 2024-10-03T14:21:07Z ...`)
+_EXPLORER_COPY = re.compile(
+    r"^(?P<severity>DEFAULT|DEBUG|INFO|NOTICE|WARNING|ERROR|CRITICAL|ALERT|EMERGENCY) "
+    r"(?P<rest>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.*)$"
+)
 _KUBECTL_PREFIX = re.compile(r"^\[pod/(?P<pod>[^/\]\s]+)/(?P<container>[^\]\s]+)\] (?P<rest>.*)$")
 _COLLECTOR_TS = re.compile(
     r"""(?x)^(?:
@@ -219,6 +224,7 @@ class _Line:
     payload: dict[str, Any] | None = None
     text: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    copied_severity: str | None = None  # the entry's own severity, copied beside the line
 
 
 def _service_of_pod(pod: str) -> str:
@@ -244,6 +250,10 @@ def _strip_envelope(raw: str, names: set[str]) -> _Line:
         line.service = _service_of_pod(kubectl["pod"])
         line.resource_labels = {"pod_name": kubectl["pod"], "container_name": kubectl["container"]}
         line.body = kubectl["rest"]
+    copied = _EXPLORER_COPY.match(line.body)
+    if copied:
+        line.copied_severity = copied["severity"]
+        line.body = copied["rest"]
     collector = _COLLECTOR_TS.match(line.body)
     if collector:
         line.stamp = parse_timestamp(collector["rfc"] or collector["gcloud"])
@@ -639,6 +649,9 @@ def parse_line(raw: str, year: int | None = None, names: set[str] | None = None)
         if not (_parse_syslog(line, year) or _parse_glog(line, year)):
             _parse_plain(line)
     _parse_embedded(line)
+    if line.copied_severity is not None and (line.copied_severity != "DEFAULT" or line.severity is None):
+        # the entry's severity is the Logging API's; a DEFAULT one leaves the text's own level
+        line.severity = line.copied_severity
     return line
 
 
