@@ -16,6 +16,8 @@ from rca.reasoning.deploys import TRIGGER_LEAD, DeployInfo, creator
 from rca.timeutil import Periods, naive_utc, parse_rfc3339, rfc3339
 
 RECENT = 600  # seconds: "how bad is it now" is the last ten minutes of the window
+NOISE_SHARE = 5  # noise fails requests at most a fifth as often as the incident after its step
+STARTUP_FAILURE = "startup-failure"  # the symptom kind (patterns/schema.json) of a start-up that failed
 
 
 _TRAFFIC = """
@@ -113,9 +115,6 @@ def decide(
     return replace(decided, sample=estimate.sample)
 
 
-NOISE_SHARE = 5  # noise fails requests at most a fifth as often as the incident after its step
-
-
 def _since_step(con: Any, traffic: verdict.Traffic, step: datetime | None) -> verdict.Traffic:
     """When the failed requests before the failures stepped up were noise (another endpoint's
     500s at the same rate from the input's first minutes, read without a baseline), the first
@@ -124,20 +123,24 @@ def _since_step(con: Any, traffic: verdict.Traffic, step: datetime | None) -> ve
     own."""
     if step is None or traffic.first_failure is None or traffic.first_failure >= naive_utc(step):
         return traffic
-    times = [t for (t,) in con.execute(
-        "SELECT ts FROM entries WHERE in_window AND http_status >= 500 AND ts IS NOT NULL ORDER BY ts"
-    ).fetchall()]
-    span = con.execute("SELECT min(ts), max(ts) FROM entries WHERE in_window").fetchone()
-    if not times or not span or span[0] is None:
-        return traffic
-    lo, hi = span
     at = naive_utc(step)
-    before = sum(1 for t in times if t < at)
+    row = con.execute(
+        """
+        SELECT min(ts), max(ts),
+               count(*) FILTER (WHERE http_status >= 500 AND ts < $at),
+               count(*) FILTER (WHERE http_status >= 500 AND ts >= $at),
+               min(ts) FILTER (WHERE http_status >= 500 AND ts >= $at)
+        FROM entries WHERE in_window AND ts IS NOT NULL
+        """, {"at": at},
+    ).fetchone()
+    if not row or row[0] is None or row[4] is None:
+        return traffic
+    lo, hi, before, after, first_after = row
     rate_before = before / max((at - lo).total_seconds(), 1.0)
-    rate_after = (len(times) - before) / max((hi - at).total_seconds(), 1.0)
-    if times[0] > lo + (hi - lo) / 10 or rate_before * NOISE_SHARE > rate_after:
+    rate_after = after / max((hi - at).total_seconds(), 1.0)
+    if traffic.first_failure > lo + (hi - lo) / 10 or rate_before * NOISE_SHARE > rate_after:
         return traffic  # they began later, or ran near the incident's rate: the incident's own
-    return replace(traffic, first_failure=next((t for t in times if t >= at), traffic.first_failure))
+    return replace(traffic, first_failure=first_after)
 
 
 def _failure_severity(finding: Finding, pattern: Pattern, blind: bool) -> bool:
@@ -148,9 +151,6 @@ def _failure_severity(finding: Finding, pattern: Pattern, blind: bool) -> bool:
     if pattern.severity in (Severity.ERROR, Severity.CRITICAL):
         return True
     return blind and finding.role is Role.CAUSE and pattern.severity is Severity.WARNING
-
-
-STARTUP_FAILURE = "startup-failure"  # the symptom kind (patterns/schema.json) of a start-up that failed
 
 
 # An answer after the errors ended shows recovery when it came from a revision that had failed
