@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from rca.library.knowledge import Knowledge
@@ -82,13 +81,10 @@ def deploy_fallback(
     from rca.reasoning.deploys import new_revision_suspect
 
     failing: dict[str, int] = {}
-    first: dict[str, datetime] = {}
     for o in symptom.occurrences:
         if o.revision:
             failing[o.revision] = failing.get(o.revision, 0) + 1
-            if o.ts is not None and (o.revision not in first or o.ts < first[o.revision]):
-                first[o.revision] = o.ts
-    sentence = new_revision_suspect(deploys, failing, window_start, first)
+    sentence = new_revision_suspect(deploys, failing, window_start, symptom.first_by("revision"))
     if sentence is None:
         return links, root
     link = Link(

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from rca.severity import SEVERITY_NUM
 from rca.timeutil import EPOCH
 
 # ---------------------------------------------------------------- timestamps
@@ -131,8 +132,7 @@ _COMPOSE_PREFIX = re.compile(  # `orders-worker-1  | text`; the name must hold a
 _COMPOSE_NAMED = re.compile(r"^(?P<replica>[A-Za-z][\w.-]{0,120}?) +\| (?P<rest>.*)$")
 # A line copied from the Logs Explorer: the entry's severity, then its time (`ERROR 2024-10-03T14:21:07Z ...`)
 _EXPLORER_COPY = re.compile(
-    r"^(?P<severity>DEFAULT|DEBUG|INFO|NOTICE|WARNING|ERROR|CRITICAL|ALERT|EMERGENCY) "
-    r"(?P<rest>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.*)$"
+    rf"^(?P<severity>{'|'.join(SEVERITY_NUM)}) (?P<rest>\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d.*)$"
 )
 _KUBECTL_PREFIX = re.compile(r"^\[pod/(?P<pod>[^/\]\s]+)/(?P<container>[^\]\s]+)\] (?P<rest>.*)$")
 _COLLECTOR_TS = re.compile(
