@@ -3,6 +3,7 @@ the trigger deploy and times compared as times. Small constructed values, no fix
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -410,3 +411,36 @@ def test_an_unexplained_traceback_in_a_log_without_levels_is_an_incident(tmp_pat
         "vendorlib.errors.QuuxMismatch: frobnicator 7 does not fit widget 9",
     ]) + "\n")
     assert (report["status"]["state"], report["root_cause"]["category"]) == ("degraded", "unknown")
+
+
+def _request(k: int, status: int, text: str | None) -> str:
+    """One Cloud Run request log of service `shop`, ``k`` seconds into the hour."""
+    entry: dict[str, Any] = {
+        "insertId": f"r{k}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
+        "logName": "projects/p/logs/run.googleapis.com%2Frequests",
+        "resource": {"type": "cloud_run_revision",
+                     "labels": {"service_name": "shop", "revision_name": "shop-00003-abc"}},
+        "severity": "WARNING" if status == 429 else "INFO",
+        "httpRequest": {"requestMethod": "GET", "requestUrl": "https://shop.run.app/cart", "status": status},
+    }
+    if text:
+        entry["textPayload"] = text
+    return json.dumps(entry) + "\n"
+
+
+def test_requests_the_platform_refused_are_failed_requests_an_apps_own_429_is_not(tmp_path: Path) -> None:
+    """Cloud Run's 429 'no available instance' is users turned away (the library's
+    `surfaces.*.refused`), counted as failed requests like a 5xx; a 429 the app itself answered
+    (its own rate limit on a client) is not."""
+    refused = "The request was aborted because there was no available instance."
+    outcomes = []
+    for text in (refused, None):
+        lines = [_request(k, 200, None) for k in range(0, 1800, 10)]
+        lines += [_request(k, 429 if k % 20 else 200, text if k % 20 else None) for k in range(1800, 3600, 5)]
+        path = tmp_path / "requests.ndjson"
+        path.write_text("".join(lines), encoding="utf-8")
+        result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
+                                           "--format", "json"])
+        status = json.loads(result.output)["status"]
+        outcomes.append((status["failed_requests"], status["state"] == "ok"))
+    assert [outcomes[0], outcomes[1][0]] == [(270, False), 0]

@@ -32,7 +32,7 @@ EVIDENCE_COLUMNS = ("event_id", "member", "entry_id", "ts", "severity", "log_id"
                     "insert_id", "http_status", "in_window", "message")
 _SUMMARY_FINDINGS = 8
 _HTTP_COLOURS = {"http 1xx": "#95a5a6", "http 2xx": "#4c9a2a", "http 3xx": "#7f8c8d", "http 4xx": "#e0a800",
-                 "http 5xx": "#c0392b"}
+                 "http 5xx": "#c0392b", "http refused": "#7b241c"}
 _SUMMARY_TEXT = 300
 
 
@@ -275,9 +275,11 @@ class Analysis:
         return _df(ids.merge(times, on="event_id")[["ts", "series"]])
 
     def _http_times(self) -> pd.DataFrame:
-        """(ts, series) for every in-window request entry, series ``http Nxx``."""
+        """(ts, series) for every in-window request entry, series ``http Nxx`` (``http refused``
+        for the platform's refusals under 500, as the report's chart counts them)."""
         frame = self.loaded.store.con.execute(
-            "SELECT ts, 'http ' || CAST(http_status // 100 AS VARCHAR) || 'xx' AS series FROM entries "
+            "SELECT ts, 'http ' || CASE WHEN http_status < 500 AND request_failed(http_status, message) "
+            "THEN 'refused' ELSE CAST(http_status // 100 AS VARCHAR) || 'xx' END AS series FROM entries "
             "WHERE in_window AND http_status IS NOT NULL AND ts IS NOT NULL"
         ).df()
         frame["ts"] = frame["ts"].dt.tz_localize("UTC")

@@ -302,13 +302,13 @@ def _gaps(result: Any) -> tuple[Gap, ...]:
 
 _MEASURES = {  # stats key -> the rows it counts (each weighed by how many entries it stands for)
     "requests": "in_window AND http_status IS NOT NULL",
-    "server_errors": "in_window AND http_status >= 500",
+    "server_errors": "in_window AND request_failed(http_status, message)",
     "rate_limited": "in_window AND http_status = 429",
     "error_entries": "in_window AND severity_num >= 500",
     "recent_requests": "in_window AND http_status IS NOT NULL AND ts >= $since",
-    "recent_server_errors": "in_window AND http_status >= 500 AND ts >= $since",
+    "recent_server_errors": "in_window AND request_failed(http_status, message) AND ts >= $since",
     "baseline_requests": "NOT in_window AND http_status IS NOT NULL",
-    "baseline_server_errors": "NOT in_window AND http_status >= 500",
+    "baseline_server_errors": "NOT in_window AND request_failed(http_status, message)",
     "baseline_error_entries": "NOT in_window AND severity_num >= 500",
 }
 _WEIGHED_COUNTS = (

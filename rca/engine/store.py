@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from rca.library.knowledge import load_knowledge
 from rca.severity import severity_cases
 
 # DuckDB holds most of a big run's memory; larger inputs spill to the temp directory. Measured
@@ -154,6 +155,14 @@ _OBJECTS_READ = "INSERT INTO staged " + _normalised(_objects_read())
 _CREATE_STAGED = "CREATE TABLE staged AS " + _normalised(_no_rows())
 # finalise's own columns of `staged`, dropped when it becomes `entries`
 _FINALISE_COLUMNS = ("staged_base", "filter_service")
+# Whether a request failed: a 5xx answer, or the platform's own answer in its place whatever the
+# status (`Knowledge.refused_requests`: Cloud Run's 429 when no instance was available). One macro
+# on the connection, so every count of failed requests (the verdict, each revision's, the recovery,
+# the traces the signals rank first) agrees.
+_FAILED_MACRO = (
+    "CREATE OR REPLACE TEMP MACRO request_failed(status, text) AS "
+    "status >= 500 OR (status = 429 AND regexp_matches(coalesce(text, ''), {refused}))"
+)
 # When finalise has dropped more than this share of the rows (a day's export analysed for an hour),
 # the kept rows are copied into a compact `entries`: deleted rows would otherwise hold their memory.
 COMPACT_ABOVE = 0.25
@@ -184,6 +193,7 @@ class Store:
         self.con.execute(f"SET memory_limit='{os.environ.get('RCA_MEMORY_LIMIT', DEFAULT_MEMORY_LIMIT)}'")
         self.con.execute(f"SET temp_directory='{Path(self._tmp.name) / 'spill'}'")
         self.con.execute(_CREATE_STAGED)
+        self.con.execute(_FAILED_MACRO.format(refused=_literal(load_knowledge().refused_requests)))
         self.stats = StoreStats()
         self._files: list[tuple[str, str, str]] = []  # (path, source, format) of every file staged
         self._view()

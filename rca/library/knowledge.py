@@ -64,6 +64,7 @@ class Surface:
     logs: str  # a Cloud Logging filter selecting the workload's entries
     verify: tuple[tuple[str, str], ...]  # (action, command) after the fix, besides re-running rca
     deploys: tuple[str, ...] = ()  # RE2 over audit methodNames that roll out a new version
+    refused: tuple[str, ...] = ()  # RE2 over the platform's own answers that fail a request
 
     def runs(self, command: str) -> bool:
         """Whether ``command`` belongs to this surface's command families."""
@@ -82,6 +83,14 @@ class Knowledge:
     def deploy_methods(self) -> str:
         """One RE2 alternation of every surface's deploy methods (`surfaces.*.deploys`)."""
         return "|".join(f"(?:{expr})" for s in self.surfaces.values() for expr in s.deploys) or "$^"
+
+    @property
+    def refused_requests(self) -> str:
+        """One RE2 alternation of every surface's refusals (`surfaces.*.refused`): a request log
+        whose text matches it is a failed request whatever its status (Cloud Run's 429 when no
+        instance was available is users refused, not a client's mistake)."""
+        exprs = sorted({expr for s in self.surfaces.values() for expr in s.refused})
+        return "|".join(f"(?:{expr})" for expr in exprs) or "$^"
 
     def surface_of(self, resource_type: str | None) -> Surface | None:
         """The surface whose workloads log with ``resource_type``, if the library knows it."""
@@ -116,6 +125,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
                 str(v.get("logs", "")),
                 tuple((str(step["action"]), str(step["command"])) for step in v.get("verify", ())),
                 tuple(str(x) for x in v.get("deploys", ())),
+                tuple(str(x) for x in v.get("refused", ())),
             )
             for name, v in doc.get("surfaces", {}).items()
         }
@@ -232,10 +242,12 @@ def _surface_problems(name: str, body: Any) -> list[tuple[str, str]]:
     where = f"surfaces.{name}"
     if not isinstance(body, dict):
         return [(where, f"expected a mapping, got {type(body).__name__}")]
-    problems = _unknown_keys(body, ("resource_types", "commands", "logs", "verify", "deploys"), where)
+    problems = _unknown_keys(body, ("resource_types", "commands", "logs", "verify", "deploys", "refused"),
+                               where)
     types, found = _list(body.get("resource_types"), f"{where}.resource_types")
     problems += found + ([] if types else [(f"{where}.resource_types", "names no resource type")])
     problems += _regex_problems(body, "commands", where) + _regex_problems(body, "deploys", where)
+    problems += _regex_problems(body, "refused", where)
     if not isinstance(body.get("logs"), str):
         problems.append((f"{where}.logs", "expected a log filter string"))
     steps, found = _list(body.get("verify"), f"{where}.verify")

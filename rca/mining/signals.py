@@ -132,9 +132,10 @@ def unexplained_signals(
 
 
 def _failed_traces(con: Any) -> set[str]:
-    """The traces of the window's failed requests (HTTP 5xx)."""
+    """The traces of the window's failed requests (5xx, or refused by the platform)."""
     return {str(t) for (t,) in con.execute(
-        "SELECT DISTINCT trace FROM entries WHERE in_window AND http_status >= 500 AND trace IS NOT NULL"
+        "SELECT DISTINCT trace FROM entries "
+        "WHERE in_window AND request_failed(http_status, message) AND trace IS NOT NULL"
     ).fetchall()}
 
 

@@ -359,7 +359,8 @@ def _bucket_seconds(window: Window) -> int:
 
 
 def _timeline(con: Any, hits: Sequence[Hit], window: Window) -> list[TimelinePoint]:
-    """Findings and request status classes per time bucket, across the window.
+    """Findings and request status classes per time bucket, across the window (`http 5xx` etc.,
+    and `http refused` for the platform's refusals under 500, which are failed requests).
 
     Request entries are counted per (bucket, status) in SQL; Python formats the few buckets.
     A bucket starts at a whole multiple of `size` seconds since the epoch (times truncated to
@@ -379,10 +380,12 @@ def _timeline(con: Any, hits: Sequence[Hit], window: Window) -> list[TimelinePoi
         counts[(label(start), pattern_id)] = n
     rows = con.execute(
         """
-        SELECT b - ((b % $size) + $size) % $size AS start, http_status, count(*), entry_id
+        SELECT b - ((b % $size) + $size) % $size AS start, status_class, count(*), entry_id
         FROM (
           SELECT CASE WHEN epoch_us(ts) >= 0 THEN epoch_us(ts) // 1000000
-                      ELSE -((-epoch_us(ts)) // 1000000) END AS b, http_status,
+                      ELSE -((-epoch_us(ts)) // 1000000) END AS b,
+                 CASE WHEN http_status < 500 AND request_failed(http_status, message) THEN 'refused'
+                      ELSE CAST(http_status // 100 AS VARCHAR) || 'xx' END AS status_class,
                  CASE WHEN $weighed THEN entry_id END AS entry_id
           FROM entries WHERE in_window AND http_status IS NOT NULL AND ts IS NOT NULL
         )
@@ -390,8 +393,8 @@ def _timeline(con: Any, hits: Sequence[Hit], window: Window) -> list[TimelinePoi
         """,
         {"size": size, "weighed": bool(weights)},
     ).fetchall()
-    for start, status, n, entry_id in rows:
-        key = (label(int(start)), f"http {int(status) // 100}xx")
+    for start, status_class, n, entry_id in rows:
+        key = (label(int(start)), f"http {status_class}")
         counts[key] = counts.get(key, 0) + int(n) * weights.get(entry_id, 1.0)
     return [TimelinePoint(b, s, round(n)) for (b, s), n in sorted(counts.items())]
 

@@ -138,7 +138,7 @@ def _revisions(con: Any) -> tuple[RevisionStats, ...]:
         SELECT revision, min(ts), max(ts), count(*),
                count(*) FILTER (WHERE severity_num >= 500),
                count(*) FILTER (WHERE http_status IS NOT NULL),
-               count(*) FILTER (WHERE http_status >= 500)
+               count(*) FILTER (WHERE request_failed(http_status, message))
         FROM entries WHERE in_window AND revision IS NOT NULL
         GROUP BY revision ORDER BY min(ts), revision
         """

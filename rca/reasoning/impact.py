@@ -22,17 +22,18 @@ STARTUP_FAILURE = "startup-failure"  # the symptom kind (patterns/schema.json) o
 
 _TRAFFIC = """
     SELECT count(*) FILTER (WHERE in_window AND http_status IS NOT NULL),
-           count(*) FILTER (WHERE in_window AND http_status >= 500),
+           count(*) FILTER (WHERE in_window AND request_failed(http_status, message)),
            count(*) FILTER (WHERE NOT in_window AND http_status IS NOT NULL),
-           count(*) FILTER (WHERE NOT in_window AND http_status >= 500),
+           count(*) FILTER (WHERE NOT in_window AND request_failed(http_status, message)),
            count(*) FILTER (WHERE in_window AND http_status IS NOT NULL AND ts >= ?),
-           count(*) FILTER (WHERE in_window AND http_status >= 500 AND ts >= ?),
+           count(*) FILTER (WHERE in_window AND request_failed(http_status, message) AND ts >= ?),
            count(*) FILTER (WHERE in_window AND severity_num >= 500),
            count(*) FILTER (WHERE NOT in_window AND severity_num >= 500),
-           min(ts) FILTER (WHERE in_window AND http_status >= 500),
-           max(ts) FILTER (WHERE in_window AND http_status >= 500),
+           min(ts) FILTER (WHERE in_window AND request_failed(http_status, message)),
+           max(ts) FILTER (WHERE in_window AND request_failed(http_status, message)),
            min(ts) FILTER (WHERE in_window AND severity_num >= 500),
-           max(ts) FILTER (WHERE in_window AND severity_num >= 500)
+           max(ts) FILTER (WHERE in_window AND severity_num >= 500),
+           count(*) FILTER (WHERE in_window AND http_status < 500 AND request_failed(http_status, message))
     FROM entries
 """
 
@@ -62,14 +63,15 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
     return verdict.Traffic(
         requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors,
         failed_deploys, first_failure, last_failure, first_error, recovered, last_error,
-        None if end is None else since,
+        None if end is None else since, int(row[12] or 0),
     )
 
 
 def _first_success_after(con: Any, moment: datetime) -> datetime | None:
-    """The first request of the window answered without a 5xx after ``moment``."""
+    """The first request of the window that did not fail after ``moment``."""
     row = con.execute(
-        "SELECT min(ts) FROM entries WHERE in_window AND http_status < 500 AND ts > ?", [moment]
+        "SELECT min(ts) FROM entries WHERE in_window AND NOT request_failed(http_status, message) AND ts > ?",
+        [moment],
     ).fetchone()
     return row[0] if row else None
 
@@ -127,9 +129,9 @@ def _since_step(con: Any, traffic: verdict.Traffic, step: datetime | None) -> ve
     row = con.execute(
         """
         SELECT min(ts), max(ts),
-               count(*) FILTER (WHERE http_status >= 500 AND ts < $at),
-               count(*) FILTER (WHERE http_status >= 500 AND ts >= $at),
-               min(ts) FILTER (WHERE http_status >= 500 AND ts >= $at)
+               count(*) FILTER (WHERE request_failed(http_status, message) AND ts < $at),
+               count(*) FILTER (WHERE request_failed(http_status, message) AND ts >= $at),
+               min(ts) FILTER (WHERE request_failed(http_status, message) AND ts >= $at)
         FROM entries WHERE in_window AND ts IS NOT NULL
         """, {"at": at},
     ).fetchone()
@@ -158,7 +160,7 @@ def _failure_severity(finding: Finding, pattern: Pattern, blind: bool) -> bool:
 # that was serving before them and did not fail: that is traffic a failed rollout never took over.
 _RECOVERED_BY = """
 SELECT min(ts) FROM entries
-WHERE in_window AND http_status < 500 AND ts > $last
+WHERE in_window AND NOT request_failed(http_status, message) AND ts > $last
   AND (revision IS NULL OR list_contains($failing, revision)
        OR revision NOT IN (SELECT revision FROM entries WHERE revision IS NOT NULL
                            GROUP BY revision HAVING min(ts) < $onset))
@@ -195,7 +197,8 @@ def trigger(
         return None
     row = con.execute(
         "SELECT revision FROM entries WHERE in_window AND revision IS NOT NULL AND ts >= ? "
-        "AND (http_status >= 500 OR severity_num >= 500) ORDER BY ts, entry_id LIMIT 1", [onset]
+        "AND (request_failed(http_status, message) OR severity_num >= 500) ORDER BY ts, entry_id LIMIT 1",
+        [onset],
     ).fetchone()
     # The first failing entry's revision, else the first named failure's: during a rollout the old
     # revision's pods fail too (terminated mid-request), and the first error may be theirs.

@@ -39,6 +39,7 @@ class Traffic:
     first_success_after_failures: datetime | None
     last_error: datetime | None = None  # the window's last entry at severity ERROR or above
     recent_since: datetime | None = None  # where the recent period (`recent_*`) begins
+    refused: int = 0  # of `failed`, requests the platform refused under 500 (no instance available)
 
 
 def beyond_baseline(window: int, baseline: int, periods: Periods) -> bool:
@@ -61,7 +62,8 @@ def reasons(t: Traffic, periods: Periods, active_failures: int, unexplained: int
     without a level or a time is one)."""
     out = []
     if beyond_baseline(t.failed, t.baseline_failed, periods):
-        out.append(f"{t.failed} of {t.requests} requests failed with 5xx")
+        how = f"({t.refused} refused by the platform, the rest with 5xx)" if t.refused else "with 5xx"
+        out.append(f"{t.failed} of {t.requests} requests failed {how}")
     if beyond_baseline(t.errors, t.baseline_errors, periods):
         out.append(f"{t.errors} entries at severity ERROR or above")
     if t.failed_deploys:

@@ -32,7 +32,8 @@ _RC: Any = {
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
-_STATUS_COLOURS = {"http 2xx": "#4c9a2a", "http 3xx": "#7f8c8d", "http 4xx": "#e0a800", "http 5xx": "#c0392b"}
+_STATUS_COLOURS = {"http 2xx": "#4c9a2a", "http 3xx": "#7f8c8d", "http 4xx": "#e0a800", "http 5xx": "#c0392b",
+                   "http refused": "#7b241c"}
 _FINDING_COLOURS = ("#1f5fa8", "#8e44ad", "#d35400", "#16a085", "#2c3e50", "#b03a2e", "#7d6608", "#5d6d7e")
 _MAX_FINDING_SERIES = 8
 

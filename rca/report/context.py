@@ -165,6 +165,8 @@ def _impact(result: Result) -> dict[str, Any]:
     return {
         "requests": st.requests,
         "failing_requests": st.server_errors,
+        # of them, requests the platform refused under 500 (the chart's `http refused` series)
+        "refused_requests": sum(p.count for p in result.timeline if p.series == "http refused"),
         "error_rate": st.error_rate,
         "error_rate_pct": pct(st.error_rate, 1),
         "rate_limited": st.rate_limited,

@@ -92,14 +92,18 @@ def duration_text(seconds: float | None) -> str | None:
     return f"{h}h {m:02d}m" if h else f"{m}m {sec:02d}s"
 
 
+FAILED_SERIES = ("http 5xx", "http refused")  # the chart's series of failed requests
+
+
 def peak_error_rate(series: Sequence[Mapping[str, Any]]) -> float | None:
-    """The highest 5xx share of requests in any chart bucket with at least ``PEAK_MIN_REQUESTS``."""
+    """The highest failed share of requests (5xx, or refused by the platform) in any chart bucket
+    with at least ``PEAK_MIN_REQUESTS``."""
     totals: dict[str, int] = {}
     failed: dict[str, int] = {}
     for p in series:
         if str(p["series"]).startswith("http "):
             totals[p["bucket"]] = totals.get(p["bucket"], 0) + int(p["count"])
-            if p["series"] == "http 5xx":
+            if p["series"] in FAILED_SERIES:
                 failed[p["bucket"]] = failed.get(p["bucket"], 0) + int(p["count"])
     rates = [failed.get(b, 0) / n for b, n in totals.items() if n >= PEAK_MIN_REQUESTS]
     if not rates:

@@ -26,6 +26,7 @@ from datetime import datetime
 
 from rca.engine.match import prefilter_chunks
 from rca.engine.traceback_grammar import CANDIDATE_RE2
+from rca.library.knowledge import load_knowledge
 from rca.model import Pattern
 from rca.severity import SEVERITY_NUM, severity_cases
 from rca.sources.bigquery.shapes import OUTPUT, Table
@@ -232,15 +233,25 @@ FROM (
     return Query("pushdown-scan", sql, tuple(params))
 
 
+# A failed request, as the analysis's `request_failed` macro (rca/engine/store.py) counts it: a 5xx,
+# or the platform's refusal under 500 (`Knowledge.refused_requests`).
+_FAILED = ("(http_status >= 500 OR "
+           "(http_status = 429 AND REGEXP_CONTAINS(COALESCE(message, ''), @refused_re)))")
+
+
+def _refused_param() -> Param:
+    return Param("refused_re", "STRING", load_knowledge().refused_requests)
+
+
 def recovery_sql(result: str) -> Query:
     """The time of the first healthy request after the window's last failure (the verdict's recovery
     time), or NULL: one row, from three narrow columns of the scan's result."""
     sql = (
         f"SELECT MIN(ts) AS first_ok FROM {result}\n"
-        f"WHERE in_window AND http_status < 500 AND ts > (\n"
-        f"  SELECT MAX(ts) FROM {result} WHERE in_window AND http_status >= 500)\n"
+        f"WHERE in_window AND NOT {_FAILED} AND ts > (\n"
+        f"  SELECT MAX(ts) FROM {result} WHERE in_window AND {_FAILED})\n"
     )
-    return Query("pushdown-recovery", sql, ())
+    return Query("pushdown-recovery", sql, (_refused_param(),))
 
 
 def _recovery(first_ok: datetime | None) -> tuple[str, tuple[Param, ...]]:
@@ -248,8 +259,8 @@ def _recovery(first_ok: datetime | None) -> tuple[str, tuple[Param, ...]]:
     if first_ok is None:
         return "FALSE", ()
     return (
-        "COALESCE(in_window AND http_status < 500 AND ts = @first_ok, FALSE)",
-        (Param("first_ok", "TIMESTAMP", first_ok),),
+        f"COALESCE(in_window AND NOT {_FAILED} AND ts = @first_ok, FALSE)",
+        (Param("first_ok", "TIMESTAMP", first_ok), _refused_param()),
     )
 
 
