@@ -418,3 +418,18 @@ def test_entries_are_the_same_whether_finalised_in_place_or_compacted(
         assert "entries" in tables and "staged" not in tables
     assert frames[0].equals(frames[1]) and len(frames[0]) > 0
     assert list(frames[0]["entry_id"]) == list(range(len(frames[0])))
+
+
+def test_a_pretty_printed_app_log_record_is_read_as_its_json_line(tmp_path: Path) -> None:
+    """An application's structured log records pasted pretty-printed (a Logs Explorer jsonPayload,
+    `jq .` of app logs), not LogEntries: each record is one entry with its own level, time and
+    message, numbered by the line it starts on (cloud-sql-proxy#2425 pasted one like this)."""
+    content = ('{\n  "severity": "ERROR",\n  "timestamp": "2025-04-10T07:38:42.858Z",\n'
+               '  "message": "failed to connect to instance: tls: failed to verify certificate"\n}\n'
+               '{\n  "level": "info",\n  "msg": "retrying"\n}\n')
+    frame = api.load([write(tmp_path, "paste.txt", content)]).frame()
+    assert [(int(n), s, m) for n, s, m in zip(frame["line_no"], frame["severity"], frame["message"],
+                                               strict=True)] == [
+        (1, "ERROR", "failed to connect to instance: tls: failed to verify certificate"),
+        (6, "INFO", "retrying"),
+    ]

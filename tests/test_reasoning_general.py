@@ -444,3 +444,12 @@ def test_requests_the_platform_refused_are_failed_requests_an_apps_own_429_is_no
         status = json.loads(result.output)["status"]
         outcomes.append((status["failed_requests"], status["state"] == "ok"))
     assert [outcomes[0], outcomes[1][0]] == [(270, False), 0]
+
+
+def test_a_pasted_refusal_in_words_no_pattern_knows_is_an_incident(tmp_path: Path) -> None:
+    """Refusal-shaped words (forbidden, unauthorized, rejected, permission) are error-shaped text
+    like 'failed' or 'denied': a paste of such a line no pattern names is an incident whose cause
+    is unknown, not an all-clear."""
+    report = _paste_report(tmp_path, "Starting exporter\n"
+                           "Upload forbidden: caller lacks storage.objects.create on orders-exports\n")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("degraded", "unknown")

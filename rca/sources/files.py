@@ -302,6 +302,11 @@ def _read_ndjson(local: Path, shown: str, head: str, store: Store, problems: Pro
     pretty = head.split("\n", 1)[0].strip() == "{"  # not a garbage first line of NDJSON
     if first is None and pretty and _has_pasted_entries(head):  # pretty-printed entries, no array
         return _read_pasted(local, shown, store, problems)
+    if first is None and pretty:
+        with open_text(local, shown, problems) as stream:
+            objects = _pretty_records(stream.read())
+        if objects is not None:  # an application's JSON log lines, pretty-printed (`jq .`, a paste)
+            return store.add_entries(_app_object_entries(objects, shown), shown)
     if first is None and not pretty and not _json_object_lines(head) and not _all_braced(head):
         # `{ Error: No connection established` then `    at ...` (Node's util.inspect of an error)
         # opens a paste, not NDJSON: no line is a JSON object and not every line opens like one
@@ -320,6 +325,39 @@ def _read_ndjson(local: Path, shown: str, head: str, store: Store, problems: Pro
 def _needs_mapping(obj: dict[str, Any]) -> bool:
     """BigQuery-style objects look canonical but rename fields and write `... UTC` times."""
     return _is_snake(obj) or not str(obj.get("timestamp", "Z")).endswith(("Z", "z"))
+
+
+def _pretty_records(content: str) -> list[tuple[int, dict[str, Any]]] | None:
+    """The structured log records (objects with a message or level key) of a text that holds only
+    such objects, back to back (pretty-printed, maybe comma-separated), each with the line it
+    starts on; None when the text holds anything else (unrelated JSON is no log)."""
+    from rca.sources.text import is_log_record
+
+    decoder = json.JSONDecoder()
+    lines = _LineCounter(content)
+    out: list[tuple[int, dict[str, Any]]] = []
+    pos = _skip_ws_comma(content, 0)
+    while pos < len(content):
+        try:
+            value, end = decoder.raw_decode(content, pos)
+        except (json.JSONDecodeError, RecursionError):
+            return None
+        if not is_log_record(value):
+            return None
+        out.append((lines.at(pos), value))
+        pos = _skip_ws_comma(content, end)
+    return out or None
+
+
+def _app_object_entries(objects: list[tuple[int, dict[str, Any]]], shown: str) -> Iterator[dict[str, Any]]:
+    """Objects that are not LogEntries (an app's structured log lines) read as the text reader reads
+    a JSON log line (its level, time and message lifted), each numbered by the line it starts on."""
+    from rca.sources import text
+
+    compact = (json.dumps(obj, ensure_ascii=False) for _, obj in objects)
+    for entry in text.read_text_entries(compact, shown):
+        entry["_line"] = objects[entry["_line"] - 1][0]  # the reader numbered the compact lines
+        yield entry
 
 
 def _json_object_lines(head: str) -> bool:

@@ -532,6 +532,13 @@ _RECORD_KEYS = frozenset(
     {"message", "msg", "event", "error", "err", "exception", "exc_info", "stack_trace", "stacktrace",
      "textPayload", *_JSON_LEVEL_KEYS}
 )
+
+
+def is_log_record(obj: Any) -> bool:
+    """Whether a JSON value is a structured log record (an object with a message or level key)."""
+    return isinstance(obj, dict) and bool(_RECORD_KEYS & obj.keys())
+
+
 _EMBEDDED_TRIES = 8  # `{` positions tried per line: bounds the work on text full of braces
 _PREFIX_KEY = "prefix"
 
