@@ -453,3 +453,30 @@ def test_a_pasted_refusal_in_words_no_pattern_knows_is_an_incident(tmp_path: Pat
     report = _paste_report(tmp_path, "Starting exporter\n"
                            "Upload forbidden: caller lacks storage.objects.create on orders-exports\n")
     assert (report["status"]["state"], report["root_cause"]["category"]) == ("degraded", "unknown")
+
+
+def _app_error(k: int, text: str) -> str:
+    """One ERROR line of service `shop` on stdout, ``k`` seconds into the hour."""
+    return json.dumps({
+        "insertId": f"e{k}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
+        "logName": "projects/p/logs/run.googleapis.com%2Fstdout", "severity": "ERROR", "textPayload": text,
+        "resource": {"type": "cloud_run_revision",
+                     "labels": {"service_name": "shop", "revision_name": "shop-00003-abc"}},
+    }) + "\n"
+
+
+def test_errors_at_one_rate_all_along_while_every_request_succeeds_are_no_incident(tmp_path: Path) -> None:
+    """No baseline in the input, no failed request: a failure logged at the same rate from the
+    first minutes to the last is how the service ran all along (an old client's expired tokens,
+    401s logged at ERROR). The same errors beginning halfway through are an incident."""
+    text = "token verification failed: Signature has expired"
+    states = []
+    for first in (0, 1800):
+        lines = [_request(k, 401 if k % 30 == 0 else 200, None) for k in range(0, 3600, 10)]
+        lines += [_app_error(k, text) for k in range(first + 5, 3600, 30)]
+        path = tmp_path / "window.ndjson"
+        path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
+        result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
+                                           "--format", "json"])
+        states.append(json.loads(result.output)["status"]["state"])
+    assert states == ["ok", "degraded"]

@@ -124,6 +124,11 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     findings, phrases, step = steady.steady_before_step(
         findings, nodes, window, phrases, periods.has_baseline
     )
+    traffic = impact.measure(con, window, deploys)
+    throughout: set[str] = set()
+    if not periods.has_baseline:
+        served = traffic.requests > 0 and not traffic.failed
+        findings, phrases, throughout = steady.steady_throughout(findings, nodes, window, phrases, served)
     # The same occurrences, with the findings steady noise re-classed.
     nodes = steady.since_step({f.pattern_id: replace(nodes[f.pattern_id], finding=f) for f in findings}, step)
     links, root, hyps, used = whys.conclude(nodes, context, phrases, knowledge)
@@ -143,7 +148,6 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
             root.confidence,
         )
     resource_type = _resource_type(con, given.service)
-    traffic = impact.measure(con, window, deploys)
     # Without times or without levels (a paste, a text log in a format rca cannot read the level
     # of), an unexplained traceback or error line is the only sign of a failure, and so it is in a
     # text log alone (a paste, `kubectl logs`): one is shown because something failed, often in
@@ -151,7 +155,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     # error-like lines that are no failure.
     blind = window.untimed or _levelless_or_text_only(con)
     unexplained = sum(s.count for s in signals) if blind else 0
-    verdict = impact.decide(con, traffic, given.load.estimate, periods, findings, lookup, deploys,
+    judged = _without_steady_errors(con, traffic, hits, throughout)
+    verdict = impact.decide(con, judged, given.load.estimate, periods, findings, lookup, deploys,
                             unexplained, blind, step[1] if step else None)
     if verdict.state is State.OK:
         # Nothing failed beyond what the baseline already had: no chain, and no cause to name.
@@ -293,6 +298,19 @@ def _context(con: Any, service: str | None, deploys: DeployInfo) -> dict[str, st
     if "location" in ctx:
         ctx.setdefault("region", ctx["location"])
     return ctx
+
+
+def _without_steady_errors(con: Any, traffic: Traffic, hits: Sequence[Hit], steady_ids: set[str]) -> Traffic:
+    """The window's error entries less those of findings that ran steadily all along
+    (`steady.steady_throughout`): they are how the service ran, not errors of an incident."""
+    events = sorted({h.event_id for h in hits if h.in_window and h.pattern_id in steady_ids})
+    if not events:
+        return traffic
+    steady_errors = _scalar(
+        con, "SELECT count(*) FROM events WHERE in_window AND severity_num >= 500 "
+        "AND event_id IN (SELECT unnest(?::BIGINT[]))", [events],
+    )
+    return replace(traffic, errors=max(0, traffic.errors - steady_errors))
 
 
 def _stats(

@@ -51,6 +51,36 @@ def steady_before_step(
     return out, phrases, ((symptom.id, step) if noise else None)
 
 
+THROUGHOUT = "at the same rate from the input's first minutes to its last while every request succeeded"
+
+
+def steady_throughout(
+    findings: list[Finding], nodes: Mapping[str, chain.Node], window: Window, phrases: dict[str, str],
+    served: bool,
+) -> tuple[list[Finding], dict[str, str], set[str]]:
+    """With no baseline, a failure logged at the same rate from the input's first tenth to its last
+    while the service answered every request (``served``) is how the service ran all along, not an
+    incident of this window: 401s logged at ERROR for an old client's expired tokens, a cache miss
+    logged on every call. The baseline would have called it noise that was there before; the
+    input's own span says the same. Returns the findings, the phrases and the ids re-classed."""
+    bounds = _bounds(window, nodes)
+    if not served or bounds is None:
+        return findings, phrases, set()
+    lo, hi = bounds
+    tenth, middle = (hi - lo) / 10, lo + (hi - lo) / 2
+    out, phrases, steady = [], dict(phrases), set()
+    for f in findings:
+        times = [o.ts for o in nodes[f.pattern_id].occurrences if o.ts]
+        if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT and times \
+                and min(times) <= lo + tenth and max(times) >= hi - tenth \
+                and baseline.steady_across(times, middle, lo, hi):
+            f = replace(f, status=Status.PRE_EXISTING)
+            phrases[f.pattern_id] = THROUGHOUT
+            steady.add(f.pattern_id)
+        out.append(f)
+    return out, phrases, steady
+
+
 def _bounds(window: Window, nodes: Mapping[str, chain.Node]) -> tuple[datetime, datetime] | None:
     """The window; for a whole input read without --since, the span of what was found."""
     start, end = window.start, window.end
