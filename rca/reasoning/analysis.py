@@ -156,8 +156,10 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     blind = window.untimed or _levelless_or_text_only(con)
     unexplained = sum(s.count for s in signals) if blind else 0
     judged = _without_steady_errors(con, traffic, hits, throughout)
+    root_starts = nodes[root.pattern_id].first_by("revision") if root.pattern_id in nodes else {}
+    root_start = min(((t, r) for r, t in root_starts.items()), default=None)
     verdict = impact.decide(con, judged, given.load.estimate, periods, findings, lookup, deploys,
-                            unexplained, blind, step[1] if step else None)
+                            unexplained, blind, step[1] if step else None, root_start)
     if verdict.state is State.OK:
         # Nothing failed beyond what the baseline already had: no chain, and no cause to name.
         links, used = [], []

@@ -80,12 +80,15 @@ def decide(
     con: Any, traffic: verdict.Traffic, estimate: Estimate | None, periods: Periods,
     findings: Sequence[Finding], lookup: Mapping[str, Pattern], deploys: DeployInfo,
     unexplained: int = 0, blind: bool = False, step: datetime | None = None,
+    root_start: tuple[datetime, str] | None = None,
 ) -> Verdict:
     """State, numbers, onset, recovery and the trigger deploy of the window (``traffic``: `measure`'s;
     ``estimate``: the scaled request counts of a sampled fetch; ``unexplained``: the unexplained
     signals' events in the window; ``blind``: the input has no times, no levels or is a text log
     alone, so nothing but its lines says whether something failed; ``step``: when the failures
-    stepped up above noise that ran at the same rate before, in an input with no baseline)."""
+    stepped up above noise that ran at the same rate before, in an input with no baseline;
+    ``root_start``: when and on which revision the root cause began, which can tie the failures to
+    the deploy of that revision when they came later)."""
     # A failure the logs name, at whatever severity the app logged it (a pasted line has none) and
     # whether or not its time is known, makes the window an incident; the timed ones give the
     # onset, rather than the first error entry: an error that ran all along (another scheduler
@@ -110,8 +113,13 @@ def decide(
     # or a broken build or image: the container never came up, so nothing was served.
     never_started = blind and any(lookup[f.pattern_id].kind == STARTUP_FAILURE
                                   or f.category is Category.BROKEN_BUILD for f in failing)
-    decided = verdict.decide(traffic, periods, len(failing), trigger(con, deploys, onset, hint), unexplained,
-                             never_started)
+    started = trigger(con, deploys, onset, hint)
+    if started is None and root_start is not None and onset is not None and root_start[0] <= onset:
+        # A cause that grows slowly (a connection leak, a memory leak) fails requests long after
+        # the deploy, but began, before them, on the new revision within minutes of it: that
+        # deploy started it.
+        started = trigger(con, deploys, root_start[0], root_start[1], by_failure=False)
+    decided = verdict.decide(traffic, periods, len(failing), started, unexplained, never_started)
     if estimate is None:
         return decided
     return replace(decided, sample=estimate.sample)
@@ -189,13 +197,14 @@ def _errors_ended(con: Any, traffic: verdict.Traffic, timed: Sequence[Finding]) 
 
 
 def trigger(
-    con: Any, deploys: DeployInfo, onset: datetime | None, hint: str | None = None
+    con: Any, deploys: DeployInfo, onset: datetime | None, hint: str | None = None, by_failure: bool = True,
 ) -> Trigger | None:
     """The deploy that created the revision failing at the onset (``hint``: the revision of the first
-    failure the library named), when that deploy is in the input."""
+    failure the library named), when that deploy is in the input. ``by_failure`` False: ``onset``
+    is when the root cause began and ``hint`` its revision, the only candidate."""
     if onset is None or not deploys.deploys:
         return None
-    row = con.execute(
+    row = None if not by_failure else con.execute(
         "SELECT revision FROM entries WHERE in_window AND revision IS NOT NULL AND ts >= ? "
         "AND (request_failed(http_status, message) OR severity_num >= 500) ORDER BY ts, entry_id LIMIT 1",
         [onset],

@@ -515,6 +515,36 @@ def java_gke_liveness_slow_start() -> Result:
         platform="gke", trigger_revision="ledger-api-6f5b9c7d48")
 
 
+def java_deploy_slow_leak() -> Result:
+    """A deploy leaks a pooled connection on one code path: Hikari's leak detection warns within
+    minutes of the new revision serving, the pool runs dry a quarter of an hour later and requests
+    time out waiting for a connection. The deploy started it, though the 500s came late."""
+    inc, old, insts = _service("ledger-svc", "ledger.LedgerApplication", 77, day(2025, 9, 2, 9))
+    background(inc, old, insts, end=3980)
+    new = inc.revision(43)
+    inc.deploy(3950, new, old, "europe-west1-docker.pkg.dev/acme-prod/core/ledger-svc:3.2.0", memory="1Gi")
+    fresh = [inc.instance(), inc.instance()]
+    for k, i in enumerate(fresh):
+        _start(inc, 3960 + k * 10, new, i, "ledger.LedgerApplication")
+    background(inc, new, fresh, start=3980, end=5000, cloudsql=False)
+    for k, t in enumerate(range(4090, int(END), 70)):  # the leak, from two minutes in
+        _boot(inc, t, "WARN 1 --- [{app}] [l-1 housekeeper] com.zaxxer.hikari.pool.ProxyLeakTask       : "
+                      f"Connection leak detection triggered for org.postgresql.jdbc.PgConnection@{inc._hex(8)} on "
+                      f"thread http-nio-8080-exec-{k % 10 + 1}, stack trace follows", new, fresh[k % 2])
+    for k, t in enumerate(range(5000, int(END), 30)):  # the pool is dry
+        inst = fresh[k % 2]
+        inc.request(t, 500, f"/api/ledger/{k}", new, inst, latency=30.01)
+        _boot(inc, t + 30, "ERROR 1 --- [{app}] [nio-8080-exec-{n}] c.a.ledger.LedgerController             : "
+                           f"ledger lookup failed for account {k}", new, inst)
+        inc.block(t + 30.001, _hikari_chain("java.net.SocketTimeoutException: Connect timed out").split(
+            "\nCaused by: java.net")[0], new, inst)
+    return inc.export(), expect(
+        "db-connection-pool-exhausted", "deploy-trigger", RT, inc.service,
+        "Revision 43 leaks a pooled connection per call on one path: Hikari's leak detection warns two minutes "
+        "after it starts serving, and a quarter of an hour later the pool is dry and requests time out.",
+        trigger_revision=new)
+
+
 def q_java_healthy() -> Result:
     """Two healthy hours of a Spring Boot service."""
     inc, rev, insts = _service("stock-svc", "stock.StockApplication", 73, day(2025, 8, 7, 9))
@@ -551,6 +581,6 @@ def q_java_deploy_clean() -> Result:
 CASES = {f.__name__: f for f in (
     java_deploy_slow_init, java_deploy_npe, java_symptom_chain_oom, java_symptom_alone_no_instance,
     java_inner_hikari_slots, java_inner_refused, java_change_tls, java_tls_expired_breaker, java_precursor_gc, java_unexplained,
-    java_wrong_deploy, java_app_exception_npe, java_gke_hikari_clients, java_gke_liveness_slow_start, q_java_healthy, q_java_warnings,
+    java_wrong_deploy, java_app_exception_npe, java_gke_hikari_clients, java_gke_liveness_slow_start, java_deploy_slow_leak, q_java_healthy, q_java_warnings,
     q_java_deploy_clean,
 )}
