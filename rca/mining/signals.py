@@ -26,7 +26,7 @@ ERRORISH = (
     r"(?i)\b(?:error|exception|failed|failure|fatal|panic|critical|traceback|refused|denied|"
     r"timed? ?out|unavailable|mismatch|invalid|corrupt|could not|couldn't|cannot|can't|unable to|"
     r"not available|exceeded|killed|out of memory|oom-kill|no space|too many|forbidden|unauthori[sz]ed|"
-    r"rejected|permission)\b"
+    r"rejected|permission|undefined method|(?-i:[A-Za-z]+(?:Exception|Error)))\b"
 )
 # Access-log lines restate a request's outcome, which the request logs already count.
 ACCESS_LOG = r'"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \S+ HTTP/[0-9.]+" [0-9]{3}\b'

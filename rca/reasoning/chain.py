@@ -161,8 +161,11 @@ def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge 
     if order == "consistent":
         score += TIME_ORDER
         support.append("time: occurs before")
-    elif general:
-        return None  # general knowledge alone, without the clock's agreement, invents links
+    elif general and not shared:
+        # general knowledge alone, without the clock's agreement, invents links; one event that
+        # holds both (a platform message quoting the error: "... Error message: [Errno 30]
+        # Read-only file system") agrees as well as the clock does
+        return None
     if shared:
         score += SAME_EVENT
         support.append(f"same traceback in {len(shared)} event(s)")

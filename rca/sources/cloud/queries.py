@@ -37,7 +37,7 @@ ERRORISH_RE = (
     r"(?i)\b(?:error|exception|failed|failure|fatal|panic|critical|traceback|refused|denied|"
     r"timed? ?out|unavailable|mismatch|invalid|corrupt|could not|couldn't|cannot|can't|unable to|"
     r"not available|exceeded|killed|out of memory|oom-kill|no space|too many|forbidden|unauthori[sz]ed|"
-    r"rejected|permission)\b"
+    r"rejected|permission|undefined method|(?-i:[A-Za-z]+(?:Exception|Error)))\b"
 )
 """Error-shaped text at any severity: what the analysis mines for unexplained signals
 (``rca.mining.signals.ERRORISH``; a test keeps the two equal)."""
