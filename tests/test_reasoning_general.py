@@ -480,3 +480,20 @@ def test_errors_at_one_rate_all_along_while_every_request_succeeds_are_no_incide
                                            "--format", "json"])
         states.append(json.loads(result.output)["status"]["state"])
     assert states == ["ok", "degraded"]
+
+
+def test_one_event_holding_a_symptom_and_a_listed_cause_links_them_without_times() -> None:
+    """A platform message that quotes the error ('Function failed on loading user code. Error
+    message: [Errno 30] Read-only file system'), pasted without a time: the one event that holds
+    both agrees as the clock would. Two untimed events, one each, link nothing."""
+    knowledge = Knowledge(kinds={"startup-failure": ("category:disk-or-filesystem",)})
+    cause_p = pattern("read-only", Role.CAUSE, Category.DISK_OR_FILESYSTEM)
+    symptom_p = replace(pattern("load-failed", Role.SYMPTOM), kind="startup-failure")
+
+    def untimed(p: Any, event: int) -> chain.Node:
+        n = node(p, [0], events=[event])
+        return replace(n, occurrences=tuple(o._replace(ts=None) for o in n.occurrences))
+
+    same = chain.edge(untimed(cause_p, 7), untimed(symptom_p, 7), knowledge)
+    apart = chain.edge(untimed(cause_p, 7), untimed(symptom_p, 8), knowledge)
+    assert (same is not None and any("same traceback" in s for s in same.support), apart) == (True, None)
