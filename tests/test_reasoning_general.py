@@ -497,3 +497,16 @@ def test_one_event_holding_a_symptom_and_a_listed_cause_links_them_without_times
     same = chain.edge(untimed(cause_p, 7), untimed(symptom_p, 7), knowledge)
     apart = chain.edge(untimed(cause_p, 7), untimed(symptom_p, 8), knowledge)
     assert (same is not None and any("same traceback" in s for s in same.support), apart) == (True, None)
+
+
+def test_sparse_noise_all_along_counts_from_its_own_interval_not_only_the_first_tenth(tmp_path: Path) -> None:
+    """A scanner's probe every eight minutes, each logged at ERROR, first shows up minutes into the
+    input: steady all along while every request succeeded, as the denser noise is."""
+    lines = [_request(k, 200, None) for k in range(0, 3600, 10)]
+    text = "token verification failed: Signature has expired"
+    lines += [_app_error(k, text) for k in range(400, 3600, 480)]
+    path = tmp_path / "window.ndjson"
+    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["status"]["state"] == "ok"

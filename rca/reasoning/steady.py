@@ -67,12 +67,15 @@ def steady_throughout(
     if not served or bounds is None:
         return findings, phrases, set()
     lo, hi = bounds
-    tenth, middle = (hi - lo) / 10, lo + (hi - lo) / 2
+    middle = lo + (hi - lo) / 2
     out, phrases, steady = [], dict(phrases), set()
     for f in findings:
         times = [o.ts for o in nodes[f.pattern_id].occurrences if o.ts]
+        # from the start and to the end: within a tenth of the span, or two of its own intervals
+        # (a scanner's probe every eight minutes first shows up minutes in)
+        edge = max((hi - lo) / 10, 2 * (hi - lo) / max(len(times), 1))
         if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT and times \
-                and min(times) <= lo + tenth and max(times) >= hi - tenth \
+                and min(times) <= lo + edge and max(times) >= hi - edge \
                 and baseline.steady_across(times, middle, lo, hi):
             f = replace(f, status=Status.PRE_EXISTING)
             phrases[f.pattern_id] = THROUGHOUT
