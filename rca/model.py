@@ -556,6 +556,7 @@ class LoadStats:
     outside_window: int = 0
     other_services: int = 0
     naive_timestamps: int = 0
+    access_log_requests: int = 0  # requests read from the app's access-log lines (no request log)
     skipped_lines: int = 0
     skipped_by_kind: Mapping[str, int] = field(default_factory=dict)
     sources: tuple[str, ...] = ()

@@ -510,3 +510,35 @@ def test_sparse_noise_all_along_counts_from_its_own_interval_not_only_the_first_
     result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
                                        "--format", "json"])
     assert json.loads(result.output)["status"]["state"] == "ok"
+
+
+def _gke_line(k: int, text: str) -> str:
+    """One stdout line of GKE container `web`, ``k`` seconds into the hour."""
+    return json.dumps({
+        "insertId": f"g{k}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
+        "logName": "projects/p/logs/stdout", "textPayload": text,
+        "resource": {"type": "k8s_container",
+                     "labels": {"container_name": "web", "pod_name": "web-7d9f8-abcde"}},
+    }) + "\n"
+
+
+def test_without_any_request_log_the_apps_access_log_lines_are_its_requests(tmp_path: Path) -> None:
+    """A GKE service whose ingress logs are elsewhere: its nginx/gunicorn access lines are the only
+    record of its requests, so they are counted (and said to be), and a 503 storm in them is an
+    outage; beside a platform request log they stay text, or the same requests would count twice."""
+    def access(k: int, status: int) -> str:
+        when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
+        return f'10.0.0.{k % 9} - - [{when}] "GET /api HTTP/1.1" {status} 61 "-" "curl"'
+    lines = [_gke_line(k, access(k, 200 if k < 2400 else 503)) for k in range(0, 3600, 10)]
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    with_platform = tmp_path / "run.ndjson"
+    with_platform.write_text(_request(5, 200, None) + _app_error(6, access(6, 503)), encoding="utf-8")
+    both = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(with_platform),
+                                     "--format", "json"])
+    status, noted = report["status"], any("access-log" in n for n in report["notes"])
+    assert (status["state"], status["requests"], status["failed_requests"], noted,
+            json.loads(both.output)["status"]["requests"]) == ("down", 360, 120, True, 1)

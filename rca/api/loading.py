@@ -108,6 +108,7 @@ class Loaded:
             outside_window=st.outside_window,
             other_services=st.filtered_service,
             naive_timestamps=st.naive_timestamps,
+            access_log_requests=st.access_log_requests,
             skipped_lines=self.problems.total,
             skipped_by_kind=dict(sorted(self.problems.counts.items())),
             sources=self.sources,

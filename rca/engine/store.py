@@ -163,6 +163,16 @@ _FAILED_MACRO = (
     "CREATE OR REPLACE TEMP MACRO request_failed(status, text) AS "
     "status >= 500 OR (status = 429 AND regexp_matches(coalesce(text, ''), {refused}))"
 )
+# An access-log line an app or its proxy writes per request: the NCSA common/combined format of
+# nginx, Apache, gunicorn and Express's morgan, and uvicorn's `"GET /path HTTP/1.1" 503`. A workload
+# logged without any platform request log (GKE behind an ingress whose logs are elsewhere, a VM)
+# says how its requests went only here. Groups: method, path, status.
+ACCESS_LOG = r'"(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\S+) HTTP/[0-9.]+" ([1-5][0-9]{2})\b'
+_REQUESTS_FROM_ACCESS_LOGS = """
+UPDATE entries SET http_method = regexp_extract(message, $re, 1), http_url = regexp_extract(message, $re, 2),
+                   http_status = CAST(regexp_extract(message, $re, 3) AS INTEGER)
+WHERE http_status IS NULL AND regexp_matches(message, $re)
+"""
 # When finalise has dropped more than this share of the rows (a day's export analysed for an hour),
 # the kept rows are copied into a compact `entries`: deleted rows would otherwise hold their memory.
 COMPACT_ABOVE = 0.25
@@ -177,6 +187,7 @@ class StoreStats:
     outside_window: int = 0
     filtered_service: int = 0
     naive_timestamps: int = 0
+    access_log_requests: int = 0  # requests read from access-log lines, in an input with no request log
     by_source: dict[str, int] = field(default_factory=dict)
 
 
@@ -319,6 +330,17 @@ class Store:
         self.stats.filtered_service = in_windowed - in_kept if service else 0
         self.stats.duplicates = in_kept - entries
         self.stats.naive_timestamps = self._scalar("SELECT count(*) FROM entries WHERE naive_ts")
+        self.stats.access_log_requests = self._requests_from_access_logs()
+
+    def _requests_from_access_logs(self) -> int:
+        """In an input holding no request log at all, take the app's own access-log lines
+        (`ACCESS_LOG`) as its requests, status and all, so the verdict can count them; returns how
+        many. With any request log present they stay text: the platform's log is the count, and
+        the app's lines would count the same requests twice."""
+        if self._scalar("SELECT count(*) FROM (SELECT 1 FROM entries WHERE http_status IS NOT NULL LIMIT 1)"):
+            return 0
+        self.con.execute(_REQUESTS_FROM_ACCESS_LOGS, {"re": ACCESS_LOG})
+        return self._scalar("SELECT count(*) FROM entries WHERE http_status IS NOT NULL")
 
     def _kept(
         self,

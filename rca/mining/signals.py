@@ -12,6 +12,7 @@ from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from rca.engine.store import ACCESS_LOG
 from rca.mining.novelty import Novelty, novelty
 from rca.mining.templates import TemplateMiner
 from rca.timeutil import EPOCH, rfc3339
@@ -28,8 +29,8 @@ ERRORISH = (
     r"not available|exceeded|killed|out of memory|oom-kill|no space|too many|forbidden|unauthori[sz]ed|"
     r"rejected|permission|undefined method|(?-i:[A-Za-z]+(?:Exception|Error)))\b"
 )
-# Access-log lines restate a request's outcome, which the request logs already count.
-ACCESS_LOG = r'"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \S+ HTTP/[0-9.]+" [0-9]{3}\b'
+# Access-log lines (rca/engine/store.py's ACCESS_LOG) restate a request's outcome, which the
+# request logs already count.
 
 
 

@@ -183,7 +183,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         timeline=tuple(_timeline(con, hits, window)),
         hits=tuple(hits),
         verdict=verdict,
-        notes=_data_notes(con, verdict),
+        notes=_data_notes(con, verdict, given.load),
     )
 
 
@@ -191,9 +191,10 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
 FROM_THE_START = timedelta(seconds=60)
 
 
-def _data_notes(con: Any, verdict: Verdict) -> tuple[str, ...]:
+def _data_notes(con: Any, verdict: Verdict, load: LoadStats) -> tuple[str, ...]:
     """What the input cannot tell, said beside the verdict: requests with no log of why they
-    failed, and failures already there when the input begins (an onset that is only a bound)."""
+    failed, requests known only from the app's access log, and failures already there when the
+    input begins (an onset that is only a bound)."""
     row = con.execute(
         "SELECT count(*) FILTER (WHERE http_status IS NOT NULL), "
         "count(*) FILTER (WHERE http_status IS NULL "
@@ -202,6 +203,10 @@ def _data_notes(con: Any, verdict: Verdict) -> tuple[str, ...]:
     ).fetchone()
     requests, others, first = row if row else (0, 0, None)
     notes = []
+    if load.access_log_requests:
+        notes.append(f"The input holds no request log: the {load.access_log_requests} requests counted are "
+                     "the application's own access-log lines (a request that never reached it is not among "
+                     "them).")
     if requests and not others:
         notes.append("The input holds request logs only, no application, stderr or platform log: the failed "
                      "requests are counted, but why they failed can only be inferred from the requests.")
