@@ -542,3 +542,28 @@ def test_without_any_request_log_the_apps_access_log_lines_are_its_requests(tmp_
     status, noted = report["status"], any("access-log" in n for n in report["notes"])
     assert (status["state"], status["requests"], status["failed_requests"], noted,
             json.loads(both.output)["status"]["requests"]) == ("down", 360, 120, True, 1)
+
+
+def test_an_environment_only_deploy_names_the_variables_not_their_values(tmp_path: Path) -> None:
+    """Two v2 deploys of the same image: the second changes DB_NAME's value and sets FLAG. The
+    report names both variables (where to look) but never a value (it may be a secret); a secret
+    reference left as it was is no change."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("ledger", 3, day(2026, 4, 14, 13))
+    secret = {"name": "DB_PASSWORD", "valueSource": {"secretKeyRef": {"secret": "db-pass", "version": "3"}}}
+    old, new = inc.revision(17), inc.revision(18)
+    inc.deploy(60, old, "ledger-00016-abc", "img@sha256:1", api="v2",
+               env=[{"name": "DB_NAME", "value": "ledger"}, secret])
+    inc.deploy(1800, new, old, "img@sha256:1", api="v2",
+               env=[{"name": "DB_NAME", "value": "ledger_prod"}, secret, {"name": "FLAG", "value": "on"}])
+    for t in range(70, 3500, 30):
+        inc.request(t, 200, "/", old if t < 1820 else new, None)
+    path = tmp_path / "deploys.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    changes = json.loads(result.output)["deploys"]["changes"]
+    named = [c.split(" changed ", 1)[1] for c in changes]
+    expected = ["env DB_NAME (new value)", "env FLAG (newly set)"]
+    assert (named, "ledger_prod" in result.output) == (expected, False)

@@ -78,11 +78,17 @@ def collect(con: Any, deploy_methods: str) -> DeployInfo:
         for (ts, m, p, s, sev, _payload_text, rev), proto in zip(rows, protos, strict=True)
     ))
     config: dict[str, str] = {}
+    env: dict[str, str] | None = None  # the environment the previous deploy set, once one did
     changes: list[str] = []
     for (ts, *_), proto in zip(rows, protos, strict=True):
         spec = _spec_config(proto)
         changes.extend(_changes(config, spec, rfc3339(ts)))
         config.update(spec)
+        now = _spec_env(proto)
+        if now is not None:
+            if env is not None:
+                changes.extend(_env_changes(env, now, rfc3339(ts)))
+            env = now
     config.update(_database_config(con))
     return DeployInfo(deploys, _revisions(con), config, tuple(changes))
 
@@ -130,6 +136,20 @@ def _changes(before: Mapping[str, str], after: Mapping[str, str], at: str | None
     """What a deploy changed in the settings the earlier deploys of the input had set."""
     return [f"the deploy at {at} changed {key} from {before[key]} to {after[key]}"
             for key in WATCHED if key in before and key in after and before[key] != after[key]]
+
+
+def _env_changes(before: Mapping[str, str], after: Mapping[str, str], at: str | None) -> list[str]:
+    """The environment variables a deploy set, removed or changed, by name only: a value may be a
+    secret, and the name is what says where to look (`DB_NAME`, a secret's new version)."""
+    out = []
+    for name in sorted(before.keys() | after.keys()):
+        if name not in before:
+            out.append(f"the deploy at {at} changed env {name} (newly set)")
+        elif name not in after:
+            out.append(f"the deploy at {at} changed env {name} (removed)")
+        elif before[name] != after[name]:
+            out.append(f"the deploy at {at} changed env {name} (new value)")
+    return out
 
 
 def _revisions(con: Any) -> tuple[RevisionStats, ...]:
@@ -193,6 +213,23 @@ def _spec_config(proto: Mapping[str, Any]) -> dict[str, str]:
         limits = (first.get("resources") or {}).get("limits") or {}
         _put(out, "memory_limit", limits.get("memory"))
         _put(out, "cpu_limit", _text(limits.get("cpu")))
+    return out
+
+
+def _spec_env(proto: Mapping[str, Any]) -> dict[str, str] | None:
+    """The first container's environment in an audit entry's request (name -> its value, or the
+    secret and version it comes from: v1 `valueFrom.secretKeyRef`, v2 `valueSource`); None when
+    the entry carries no container spec, so a call that only moves traffic compares with nothing."""
+    service = (proto.get("request") or {}).get("service") or {}
+    template = (service.get("spec") or {}).get("template") or service.get("template") or {}
+    containers = (template.get("spec") or template).get("containers") or []
+    if not containers or not isinstance(containers[0], dict):
+        return None
+    out: dict[str, str] = {}
+    for var in containers[0].get("env") or []:
+        if isinstance(var, dict) and var.get("name"):
+            source = var.get("valueFrom") or var.get("valueSource") or {}
+            out[str(var["name"])] = str(var.get("value", "")) + json.dumps(source, sort_keys=True)
     return out
 
 
