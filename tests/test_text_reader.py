@@ -402,3 +402,20 @@ def test_record_embedded_after_a_prefix(line: str, payload_or_text: dict[str, st
     entry = next(read_text_entries([line], "x.log"))
     assert entry.get("jsonPayload") == payload_or_text
     assert ("textPayload" in entry) == (payload_or_text is None)
+
+
+def test_a_line_a_terminal_wrapped_is_read_as_one_line() -> None:
+    """A long error cut by a terminal's or an issue box's width goes on in lower case with no time,
+    level or indent of its own: it is one line (buildbarn/bb-remote-execution#24 pasted this). A
+    traceback's own lines, indented or naming a dotted exception, are never joined."""
+    wrapped = ["Get https://storage.googleapis.com/bucket/buildbarn-cas/4f2a9c:\n",
+               "oauth2: cannot fetch token: Post https://oauth2.googleapis.com/token: x509:\n",
+               "certificate signed by unknown authority\n"]
+    stack = ["Traceback (most recent call last):\n",
+             '  File "/app/main.py", line 3, in <module>\n',
+             "    raise exceptions.from_grpc_error(exc) from exc\n",
+             "google.api_core.exceptions.PermissionDenied: 403 denied\n"]
+    joined = [e.get("textPayload") for e in read_text_entries(wrapped, "paste.txt")]
+    kept = [e.get("textPayload") for e in read_text_entries(stack, "paste.txt")]
+    one = " ".join(line.strip() for line in wrapped)
+    assert (joined, kept) == ([one], [line.rstrip("\n") for line in stack])

@@ -713,6 +713,7 @@ def read_text_entries(
     contexts: dict[str | None, _Context] = {}
     names: set[str] = set()
     latest = _Context()  # the file's last timestamp, for lines of a stream that never had one
+    held: tuple[_Line, int] | None = None  # the last line, not yet an entry: the next may continue it
     for number, raw in enumerate(lines, start=1):
         text = raw.rstrip("\r\n")
         if not text.strip():
@@ -721,12 +722,48 @@ def read_text_entries(
         line = parse_line(text, year if context.stamp is None else int(context.stamp.rfc3339[:4]), names)
         if not line.body.strip():
             continue
+        if held is not None and _wrapped(held[0], line):
+            held[0].text = f"{held[0].text} {line.text}"
+            continue
         _inherit(line, context)
         if line.stamp is None and latest.stamp is not None:
             line.stamp = latest.stamp  # e.g. compose's own "worker-1 exited with code 1" between app lines
         elif line.stamp is not None:
             latest.stamp = line.stamp
-        yield _entry(line, number, basename)
+        if held is not None:
+            yield _entry(*held, basename)
+        held = (line, number)
+    if held is not None:
+        yield _entry(*held, basename)
+
+
+# A line a terminal or an issue box wrapped: the one before ran long and stopped mid-sentence (no
+# closing punctuation), and this one goes on in lower case with no time, level or indent of its
+# own. `x509:` then `certificate signed by unknown authority`; `for container` then `"app-1" on
+# port 8080`. A stack's lines are indented or named (`main.main()`, `node:internal/...`, `at`,
+# `from`, a dotted exception `google.api_core.exceptions.PermissionDenied: ...`), and a short
+# line (`Caused by:`, a header) is no wrapped one.
+WRAP_MIN_CHARS = 50
+_WRAP_OPEN_END = re.compile(r"[\w:,\"'-]$")
+_WRAP_GOES_ON = re.compile(r'^(?:[a-z]|"[\w.-]+" )')
+_WRAP_NOT = re.compile(
+    r"^(?:at |from |in |created by |exit status |goroutine |node:|[^\s(]+\(.*\)$|[A-Za-z_]\w*(?:\.\w+)+[:(])"
+    r"|Traceback \(most recent call last\):$|^goroutine \d+ \[|^panic: "
+)
+
+
+def _wrapped(before: _Line, line: _Line) -> bool:
+    """Whether ``line`` continues ``before``, a plain text line cut by a terminal's width."""
+    if before.text is None or line.text is None or line.text != line.body:
+        return False
+    if (line.stamp, line.severity, line.copied_severity, line.payload, line.http) != (None,) * 5:
+        return False
+    if before.payload is not None or before.http is not None or line.instance != before.instance:
+        return False
+    head = before.text.rstrip()
+    return (len(head) >= WRAP_MIN_CHARS and not head[:1].isspace() and bool(_WRAP_OPEN_END.search(head))
+            and bool(_WRAP_GOES_ON.match(line.text)) and not _WRAP_NOT.search(head)
+            and not _WRAP_NOT.search(line.text))
 
 
 def _service_key(text: str, names: set[str]) -> str | None:
