@@ -153,14 +153,22 @@ def _since_step(con: Any, traffic: verdict.Traffic, step: datetime | None) -> ve
     return replace(traffic, first_failure=first_after)
 
 
+# Symptom kinds a platform reports at WARNING that are failures all the same: a pod not ready, a
+# probe killing a container (Kubernetes' `Warning Unhealthy` events).
+WARNING_FAILURE_KINDS = (STARTUP_FAILURE, "crash")
+
+
 def _failure_severity(finding: Finding, pattern: Pattern, blind: bool) -> bool:
     """Whether a named failure is bad enough to make an incident by itself: an error-level one
-    always; a warning-level cause too when the input is blind (a paste is shown because its lines
-    failed: a rejected token or key is the whole story there, though in a service's live log the
+    always; a warning-level cause, or a warning-level symptom of a start-up failure or a crash,
+    too when the input is blind (a paste is shown because its lines failed: a rejected token or a
+    readiness probe failing 146 times is the whole story there, though in a service's live log the
     same warning runs as background noise beside the requests that decide)."""
     if pattern.severity in (Severity.ERROR, Severity.CRITICAL):
         return True
-    return blind and finding.role is Role.CAUSE and pattern.severity is Severity.WARNING
+    if not blind or pattern.severity is not Severity.WARNING:
+        return False
+    return finding.role is Role.CAUSE or pattern.kind in WARNING_FAILURE_KINDS
 
 
 # An answer after the errors ended shows recovery when it came from a revision that had failed
