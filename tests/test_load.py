@@ -433,3 +433,18 @@ def test_a_pretty_printed_app_log_record_is_read_as_its_json_line(tmp_path: Path
         (1, "ERROR", "failed to connect to instance: tls: failed to verify certificate"),
         (6, "INFO", "retrying"),
     ]
+
+
+def test_a_legacy_logs_viewer_entry_with_bare_keys_loads_as_the_entry(tmp_path: Path) -> None:
+    """The legacy Logs Viewer's expanded entry prints keys without quotes and fields without
+    commas, and nested objects left collapsed as `{0}` (googleCloudRunner#71 pasted one): it is
+    read as the LogEntry it shows, not rejected as broken JSON."""
+    content = ('{\ninsertId: "1snmqroftlpeaj"\njsonPayload: {\nstatus: "PERMISSION_DENIED"\n'
+               '@type: "type.googleapis.com/google.cloud.scheduler.logging.AttemptFinished"\n}\n'
+               'httpRequest: {0}\nresource: {\ntype: "cloud_scheduler_job"\n'
+               'labels: {\njob_id: "nightly"\n}\n}\n'
+               'timestamp: "2020-05-24T20:30:00.726478644Z"\nseverity: "ERROR"\n'
+               'logName: "projects/p/logs/cloudscheduler.googleapis.com%2Fexecutions"\n}\n')
+    frame = api.load([write(tmp_path, "paste.txt", content)]).frame()
+    assert [(r.severity, r.resource_type, r.insert_id) for r in frame.itertuples()] == [
+        ("ERROR", "cloud_scheduler_job", "1snmqroftlpeaj")]

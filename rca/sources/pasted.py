@@ -12,6 +12,10 @@ Two shapes people hand over when they copy log entries by hand instead of runnin
   time zone, often by a name no parser can map (`CET`); the summaries of expanded entries give
   the offset, and zone-less times of the collapsed ones are moved to UTC by it.
 
+The legacy Logs Viewer's expanded entry prints its keys without quotes and its fields without
+commas (`insertId: "1snm..."`, googleCloudRunner#71 pasted one); the keys are quoted and the
+commas put back the same way.
+
 Text copied from the expanded view shows nested objects that were not expanded as a count
 (`"labels": {2}`) and may miss the comma after one; Google's own page on Fleet Engine log entries
 shows both (https://developers.google.com/maps/documentation/mobility/operations/cloud-logging/log-structure).
@@ -41,9 +45,13 @@ _OBJECT_START = re.compile(r"^\{")
 # it, or a one-line object naming one. A brace in ordinary text never starts a line like this.
 _ENTRY_OBJECT = re.compile(
     r'^\{[ \t]*\r?\n(?:[ \t]+[^\n]*\n){0,200}?[ \t]+"(?:logName|insertId|receiveTimestamp)"[ \t]*:'
-    r'|^\{[^\n]*"(?:logName|insertId|receiveTimestamp)"[ \t]*:',
+    r'|^\{[^\n]*"(?:logName|insertId|receiveTimestamp)"[ \t]*:'
+    # the legacy Logs Viewer's expanded entry: keys unquoted, one per line, no commas
+    r'|^\{[ \t]*\r?\n(?:[^\n]*\n){0,200}?[ \t]*(?:logName|insertId|receiveTimestamp):[ \t]',
     re.M,
 )
+# A key the legacy Logs Viewer printed without quotes (`insertId: "1snm..."`, `@type: "..."`).
+_BARE_KEY = re.compile(r"^([ \t]*)([@A-Za-z_][\w.@/-]*):(?=[ \t])", re.M)
 _COLLAPSED = re.compile(r"(:[ \t]*)(\{\d+\}|\[\d+\])(?=[ \t]*,?[ \t]*$)", re.M)
 _MISSING_COMMA = re.compile(r'(?<=["\d\]}el])(?=[ \t]*\r?\n[ \t]*"[^"\n]*"[ \t]*:)')
 _WORD = re.compile(r"[A-Za-z0-9_]{2,}")
@@ -209,11 +217,12 @@ def _parse(chunk: str) -> tuple[Any, int, json.JSONDecodeError | None]:
     except json.JSONDecodeError as exc:
         error = exc
     repaired, collapsed = _COLLAPSED.subn(_emptied, chunk)
-    repaired = _MISSING_COMMA.sub(",", repaired)
-    try:
-        return json.loads(repaired), collapsed, None
-    except (json.JSONDecodeError, RecursionError):
-        return None, 0, error
+    for keyed in (repaired, _BARE_KEY.sub(r'\1"\2":', repaired)):  # then with bare keys quoted
+        try:
+            return json.loads(_MISSING_COMMA.sub(",", keyed)), collapsed, None
+        except (json.JSONDecodeError, RecursionError):
+            continue
+    return None, 0, error
 
 
 def _emptied(match: re.Match[str]) -> str:
@@ -222,7 +231,11 @@ def _emptied(match: re.Match[str]) -> str:
 
 
 def _names_entry_keys(chunk: str) -> bool:
-    return any(f'"{key}"' in chunk for key in ("logName", "insertId", "receiveTimestamp"))
+    return (any(f'"{key}"' in chunk for key in ("logName", "insertId", "receiveTimestamp"))
+            or _BARE_ENTRY_KEY.search(chunk) is not None)
+
+
+_BARE_ENTRY_KEY = re.compile(r"^[ \t]*(?:logName|insertId|receiveTimestamp):[ \t]", re.M)
 
 
 def _previous_text_line(lines: list[str], first: int, taken: set[int]) -> int | None:
