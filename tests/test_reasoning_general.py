@@ -567,3 +567,29 @@ def test_an_environment_only_deploy_names_the_variables_not_their_values(tmp_pat
     named = [c.split(" changed ", 1)[1] for c in changes]
     expected = ["env DB_NAME (new value)", "env FLAG (newly set)"]
     assert (named, "ledger_prod" in result.output) == (expected, False)
+
+
+def test_an_app_engine_version_is_a_revision_and_its_create_version_the_trigger(tmp_path: Path) -> None:
+    """App Engine rolls out versions as Cloud Run does revisions: the version label is the
+    revision, and Versions.CreateVersion (resourceName .../versions/V) is the deploy that made
+    it, so the failures of a new version name that deploy as their trigger."""
+    def line(k: int, version: str, severity: str, text: str) -> dict[str, Any]:
+        return {"insertId": f"a{k}", "timestamp": f"2026-03-18T14:{k // 60:02d}:{k % 60:02d}Z",
+                "logName": "projects/p/logs/stderr", "severity": severity, "textPayload": text,
+                "resource": {"type": "gae_app", "labels": {"module_id": "portal", "version_id": version}}}
+    entries = [line(k, "20260318t140000", "INFO", "served /home") for k in range(0, 1500, 20)]
+    entries.append({
+        "insertId": "deploy", "timestamp": "2026-03-18T14:25:00Z",
+        "logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
+        "resource": {"type": "gae_app", "labels": {"module_id": "portal"}},
+        "protoPayload": {"methodName": "google.appengine.v1.Versions.CreateVersion",
+                         "resourceName": "apps/p/services/portal/versions/20260318t142500",
+                         "authenticationInfo": {"principalEmail": "ci@p.iam.gserviceaccount.com"}}})
+    entries += [line(k, "20260318t142500", "ERROR", "ModuleNotFoundError: No module named 'flask_cors'")
+                for k in range(1530, 3500, 20)]
+    path = tmp_path / "gae.json"
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "portal", "--input", str(path),
+                                       "--format", "json"])
+    trigger = json.loads(result.output)["status"]["trigger"]
+    assert (trigger or {}).get("revision") == "20260318t142500"

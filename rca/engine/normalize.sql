@@ -119,7 +119,8 @@ WITH x AS (
     nullif(coalesce(service_name, job_name, function_name, module_id, container_name), '') AS service,
     -- A GKE Deployment's pods are `<deployment>-<pod-template-hash>-<5 chars>`: the ReplicaSet
     -- `<deployment>-<hash>` is one rollout of the workload, what a Cloud Run revision is to a service.
-    coalesce(nullif(revision_name, ''),
+    -- An App Engine version is one rollout of its service, as a revision is of a Cloud Run service.
+    coalesce(nullif(revision_name, ''), nullif(version_id, ''),
              CASE WHEN resource_type IN ('k8s_container', 'k8s_pod') THEN
                nullif(regexp_extract(pod_name, '^(.+-[a-z0-9]{{6,10}})-[a-z0-9]{{5}}$', 1), '') END) AS revision,
     coalesce(location, region) AS location,

@@ -51,6 +51,7 @@ _FIELDS: tuple[tuple[str, str, str], ...] = (
     ("container_name", "VARCHAR", "$.resource.labels.container_name"),
     ("pod_name", "VARCHAR", "$.resource.labels.pod_name"),
     ("revision_name", "VARCHAR", "$.resource.labels.revision_name"),
+    ("version_id", "VARCHAR", "$.resource.labels.version_id"),
     ("location", "VARCHAR", "$.resource.labels.location"),
     ("region", "VARCHAR", "$.resource.labels.region"),
     ("database_id", "VARCHAR", "$.resource.labels.database_id"),

@@ -326,6 +326,9 @@ def _created_revision(proto: Mapping[str, Any]) -> str | None:
     named = (template.get("metadata") or {}).get("name") or template.get("revision")
     if named:
         return str(named).rsplit("/", 1)[-1]
+    version = str(proto.get("resourceName") or "").rpartition("/versions/")[2]
+    if version and "/" not in version:  # App Engine: apps/P/services/S/versions/V
+        return version
     if not _status_current(response):
         return None
     status = response.get("status") or {}
