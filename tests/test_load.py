@@ -448,3 +448,16 @@ def test_a_legacy_logs_viewer_entry_with_bare_keys_loads_as_the_entry(tmp_path: 
     frame = api.load([write(tmp_path, "paste.txt", content)]).frame()
     assert [(r.severity, r.resource_type, r.insert_id) for r in frame.itertuples()] == [
         ("ERROR", "cloud_scheduler_job", "1snmqroftlpeaj")]
+
+
+def test_a_pasted_entry_that_stays_broken_is_read_as_text_not_dropped(tmp_path: Path) -> None:
+    """The Logs Explorer shows a message's inner quotes unescaped (spellshift/realm#136): the entry
+    cannot be repaired into JSON, so it is reported and its lines read as text; the message the
+    user pasted it for is still there."""
+    content = ('{\nlabels: {1}\nreceiveTimestamp: "2023-03-04T19:49:14.105738096Z"\nresource: {2}\n'
+               'severity: "ERROR"\n'
+               'textPayload: "Exceeded maximum of 100 connections per instance "ists-379418:us-east4:db"."\n'
+               'timestamp: "2023-03-04T19:49:14.057770Z"\n}\n')
+    loaded = api.load([write(tmp_path, "paste.txt", content)])
+    texts = " ".join(str(m) for m in loaded.frame()["message"])
+    assert "Exceeded maximum of 100 connections per instance" in texts

@@ -20,8 +20,9 @@ Text copied from the expanded view shows nested objects that were not expanded a
 (`"labels": {2}`) and may miss the comma after one; Google's own page on Fleet Engine log entries
 shows both (https://developers.google.com/maps/documentation/mobility/operations/cloud-logging/log-structure).
 Such an object is repaired, loaded with the collapsed fields empty, and reported as `collapsed`;
-an object broken otherwise is reported by the line it starts on and the line of the fault, and
-the reading goes on with the next object.
+an object broken otherwise (a message whose quotes the viewer did not escape) is reported by the
+line it starts on and the line of the fault, and the reading goes on with the next object; when
+no object of the paste can be read, their lines are read as text, so the paste is not lost.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def read_pasted_entries(text: str, shown: str, problems: Problems) -> Iterator[d
     """
     lines = text.split("\n")
     objects = list(_objects(text, lines, _line_starts(lines), shown, problems))
+    if not any(o.entry is not None for o in objects):
+        objects = []  # no object could be read: their lines are the paste, read as text
     blank = {i for o in objects for i in range(o.first, o.last + 1)}
     offsets: Counter[timedelta] = Counter()
     for o in objects:
@@ -187,7 +190,7 @@ def _decode_at(
             return None
         assert error is not None
         where = i + 1 + chunk.count("\n", 0, error.pos)
-        problems.add(shown, i + 1, f"invalid JSON object (line {where}: {error.msg}); skipped")
+        problems.add(shown, i + 1, f"invalid JSON object (line {where}: {error.msg}); not read as an entry")
         return _Object(i, last, None)
     if not is_log_entry(obj):
         return None
