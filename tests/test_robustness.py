@@ -157,7 +157,8 @@ def test_broken_object_among_pasted_ones_is_skipped_by_line() -> None:
     loaded = api.load([str(NASTY / "pasted_broken_object.json")])
     assert list(loaded.frame()["message"]) == ["first entry", "third entry"]
     assert [str(p).split("/")[-1] for p in loaded.problems.kept] == [
-        "pasted_broken_object.json:15: invalid JSON object (line 27: Expecting ',' delimiter); not read as an entry"
+        "pasted_broken_object.json:15: invalid JSON object (line 27: Expecting ',' delimiter); "
+        "not read as an entry"
     ]
 
 
