@@ -29,9 +29,8 @@ ERRORISH = (
     r"not available|exceeded|killed|out of memory|oom-kill|no space|too many|forbidden|unauthori[sz]ed|"
     r"rejected|permission|undefined method|(?-i:[A-Za-z]+(?:Exception|Error)))\b"
 )
-# Access-log lines (rca/engine/store.py's ACCESS_LOG) restate a request's outcome, which the
-# request logs already count.
-
+# Access-log lines (rca/engine/store.py's ACCESS_LOG, left text beside a request log) restate a
+# request's outcome, which the request logs already count: `candidate_rows` leaves them out.
 
 
 # Candidates are fetched a batch at a time, the explained ones dropped as they come, and mined as
