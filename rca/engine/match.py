@@ -225,6 +225,7 @@ def message_where(p: Pattern) -> tuple[str, list[Any]]:
 
 
 TEXT_LOG_PREFIX = "local/"  # the log name of a text input's lines (rca/sources/text.py)
+TEXT_RESOURCE = "local"  # and their resource type
 
 
 def row_where(p: Pattern) -> tuple[str, list[Any]]:
@@ -244,7 +245,11 @@ def row_where(p: Pattern) -> tuple[str, list[Any]]:
         params.extend(ids)
         params.extend(prefixes)
     if p.match.resource_type:
-        conds.append(f"resource_type IN ({', '.join('?' for _ in p.match.resource_type)})")
+        # A text log's lines name no platform (`local`): where they ran cannot be told, so it does
+        # not rule them out, as for the log name; a request line of a paste is still no load
+        # balancer's (a pattern on the status as well keeps the platform's own entries).
+        local = "" if p.match.http_status is not None else f" OR resource_type = '{TEXT_RESOURCE}'"
+        conds.append(f"(resource_type IN ({', '.join('?' for _ in p.match.resource_type)}){local})")
         params.extend(p.match.resource_type)
     if p.match.http_status is not None:
         conds.append("http_status BETWEEN ? AND ?")
