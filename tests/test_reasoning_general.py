@@ -482,10 +482,11 @@ def test_errors_at_one_rate_all_along_while_every_request_succeeds_are_no_incide
     assert states == ["ok", "degraded"]
 
 
-def test_one_event_holding_a_symptom_and_a_listed_cause_links_them_without_times() -> None:
+def test_a_symptom_and_a_listed_cause_link_without_times_only_where_no_clock_can_speak() -> None:
     """A platform message that quotes the error ('Function failed on loading user code. Error
-    message: [Errno 30] Read-only file system'), pasted without a time: the one event that holds
-    both agrees as the clock would. Two untimed events, one each, link nothing."""
+    message: [Errno 30] Read-only file system'): the one event that holds both agrees as the clock
+    would. In a paste with no time at all, what was pasted together links too; but a cause with a
+    time and a symptom without one have no clock to agree, and link nothing."""
     knowledge = Knowledge(kinds={"startup-failure": ("category:disk-or-filesystem",)})
     cause_p = pattern("read-only", Role.CAUSE, Category.DISK_OR_FILESYSTEM)
     symptom_p = replace(pattern("load-failed", Role.SYMPTOM), kind="startup-failure")
@@ -495,8 +496,11 @@ def test_one_event_holding_a_symptom_and_a_listed_cause_links_them_without_times
         return replace(n, occurrences=tuple(o._replace(ts=None) for o in n.occurrences))
 
     same = chain.edge(untimed(cause_p, 7), untimed(symptom_p, 7), knowledge)
-    apart = chain.edge(untimed(cause_p, 7), untimed(symptom_p, 8), knowledge)
-    assert (same is not None and any("same traceback" in s for s in same.support), apart) == (True, None)
+    pasted = chain.edge(untimed(cause_p, 7), untimed(symptom_p, 8), knowledge)
+    half_timed = chain.edge(node(cause_p, [0], events=[7]), untimed(symptom_p, 8), knowledge)
+    assert (same is not None and any("same traceback" in s for s in same.support),
+            pasted is not None and not any("same traceback" in s for s in pasted.support),
+            half_timed) == (True, True, None)
 
 
 def test_sparse_noise_all_along_counts_from_its_own_interval_not_only_the_first_tenth(tmp_path: Path) -> None:

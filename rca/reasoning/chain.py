@@ -161,10 +161,11 @@ def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge 
     if order == "consistent":
         score += TIME_ORDER
         support.append("time: occurs before")
-    elif general and not shared:
+    elif general and not shared and not _untimed(cause, effect):
         # general knowledge alone, without the clock's agreement, invents links; one event that
         # holds both (a platform message quoting the error: "... Error message: [Errno 30]
-        # Read-only file system") agrees as well as the clock does
+        # Read-only file system") agrees as well as the clock does, and in a paste with no time
+        # at all no clock can agree: what was pasted together is all there is to go on
         return None
     if shared:
         score += SAME_EVENT
@@ -272,6 +273,12 @@ def _time_order(cause: Node, effect: Node) -> str:
             return "unknown"
         order = "consistent" if ta <= tb + ORDER_SLACK else "contradicted"
     return "worsened" if order == "contradicted" and _worsened_after(cause, effect) else order
+
+
+def _untimed(*nodes: Node) -> bool:
+    """Whether every one of ``nodes`` occurred, and none of their occurrences has a time (a paste
+    without timestamps)."""
+    return all(n.occurrences for n in nodes) and all(o.ts is None for n in nodes for o in n.occurrences)
 
 
 def _worsened_after(cause: Node, effect: Node) -> bool:
