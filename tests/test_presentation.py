@@ -118,6 +118,15 @@ def test_successive_deploys_of_one_setting_are_one_factor() -> None:
     assert brief[0]["summary"] == "3 deploys between T0 and T2 changed image, from v0 to v3"
 
 
+def test_successive_deploys_of_one_variable_are_one_factor_naming_no_value() -> None:
+    """Deploys setting and removing one environment variable read as one line of what each did."""
+    hows = ["newly set", "removed", "newly set"]
+    items = [{"summary": f"The deploy at T{i} changed env FLAG ({how})", "pattern_id": None, "count": 1}
+             for i, how in enumerate(hows)]
+    assert [c["summary"] for c in contributing_brief(items)] == [
+        "3 deploys between T0 and T2 changed env FLAG (newly set, removed, newly set)"]
+
+
 def test_verdict_measures_duration_and_peak() -> None:
     """Duration runs from the onset to recovery; the peak is the worst bucket with enough requests."""
     status = {"code": "recovered", "label": "RECOVERED", "onset": "2025-01-01T10:00:00Z",

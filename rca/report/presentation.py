@@ -230,6 +230,8 @@ def appendix(
 _CHANGE = re.compile(
     r"^[Tt]he deploy at (?P<at>\S+) changed (?P<key>[\w.-]+) from (?P<old>\S+) to (?P<new>\S+)$"
 )
+# an environment variable, named without its value (rca/reasoning/deploys.py `_env_changes`)
+_ENV_CHANGE = re.compile(r"^[Tt]he deploy at (?P<at>\S+) changed (?P<key>env \w+) \((?P<how>[^)]+)\)$")
 
 
 def contributing_brief(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -237,23 +239,27 @@ def contributing_brief(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
     out: list[dict[str, Any]] = []
     runs: dict[str, dict[str, Any]] = {}
     for c in items:
-        m = _CHANGE.match(str(c.get("summary") or "")) if not c.get("pattern_id") else None
+        summary = str(c.get("summary") or "")
+        m = (_CHANGE.match(summary) or _ENV_CHANGE.match(summary)) if not c.get("pattern_id") else None
         if m is None:
             out.append(dict(c))
             continue
         run = runs.get(m["key"])
         if run is None:
-            run = runs[m["key"]] = {"key": m["key"], "values": [m["old"]], "times": [], "item": dict(c)}
+            first = m.groupdict().get("old")
+            run = runs[m["key"]] = {"key": m["key"], "values": [first] if first else [], "times": [],
+                                    "item": dict(c)}
             out.append(run["item"])
-        run["values"].append(m["new"])
+        run["values"].append(m.groupdict().get("new") or m["how"])
         run["times"].append(m["at"])
     for run in runs.values():
         n = len(run["times"])
         if n > 1:
-            first, last = run["values"][0], run["values"][-1]
+            between = f"{n} deploys between {run['times'][0]} and {run['times'][-1]} changed {run['key']}"
+            values = run["values"]
             run["item"]["summary"] = (
-                f"{n} deploys between {run['times'][0]} and {run['times'][-1]} changed {run['key']}, "
-                f"from {first} to {last}"
+                f"{between} ({', '.join(values)})" if run["key"].startswith("env ")
+                else f"{between}, from {values[0]} to {values[-1]}"
             )
             run["item"]["count"] = n
     return out
