@@ -278,8 +278,7 @@ class Analysis:
         """(ts, series) for every in-window request entry, series ``http Nxx`` (``http refused``
         for the platform's refusals under 500, as the report's chart counts them)."""
         frame = self.loaded.store.con.execute(
-            "SELECT ts, 'http ' || CASE WHEN http_status < 500 AND request_failed(http_status, message) "
-            "THEN 'refused' ELSE CAST(http_status // 100 AS VARCHAR) || 'xx' END AS series FROM entries "
+            "SELECT ts, 'http ' || request_class(http_status, message) AS series FROM entries "
             "WHERE in_window AND http_status IS NOT NULL AND ts IS NOT NULL"
         ).df()
         frame["ts"] = frame["ts"].dt.tz_localize("UTC")

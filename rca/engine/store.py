@@ -164,6 +164,13 @@ _FAILED_MACRO = (
     "CREATE OR REPLACE TEMP MACRO request_failed(status, text) AS "
     "status >= 500 OR (status = 429 AND regexp_matches(coalesce(text, ''), {refused}))"
 )
+# A request's class as the chart and the notebook's series name it after `http `: `5xx` etc., and
+# `refused` for the platform's refusals under 500 (failed, though their status is no 5xx).
+_CLASS_MACRO = (
+    "CREATE OR REPLACE TEMP MACRO request_class(status, text) AS "
+    "CASE WHEN status < 500 AND request_failed(status, text) THEN 'refused' "
+    "ELSE CAST(status // 100 AS VARCHAR) || 'xx' END"
+)
 # An access-log line an app or its proxy writes per request: the NCSA common/combined format of
 # nginx, Apache, gunicorn and Express's morgan, and uvicorn's `"GET /path HTTP/1.1" 503`. A workload
 # logged without any platform request log (GKE behind an ingress whose logs are elsewhere, a VM)
@@ -206,6 +213,7 @@ class Store:
         self.con.execute(f"SET temp_directory='{Path(self._tmp.name) / 'spill'}'")
         self.con.execute(_CREATE_STAGED)
         self.con.execute(_FAILED_MACRO.format(refused=_literal(load_knowledge().refused_requests)))
+        self.con.execute(_CLASS_MACRO)
         self.stats = StoreStats()
         self._files: list[tuple[str, str, str]] = []  # (path, source, format) of every file staged
         self._view()

@@ -409,8 +409,7 @@ def _timeline(con: Any, hits: Sequence[Hit], window: Window) -> list[TimelinePoi
         FROM (
           SELECT CASE WHEN epoch_us(ts) >= 0 THEN epoch_us(ts) // 1000000
                       ELSE -((-epoch_us(ts)) // 1000000) END AS b,
-                 CASE WHEN http_status < 500 AND request_failed(http_status, message) THEN 'refused'
-                      ELSE CAST(http_status // 100 AS VARCHAR) || 'xx' END AS status_class,
+                 request_class(http_status, message) AS status_class,
                  CASE WHEN $weighed THEN entry_id END AS entry_id
           FROM entries WHERE in_window AND http_status IS NOT NULL AND ts IS NOT NULL
         )

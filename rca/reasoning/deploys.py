@@ -183,11 +183,17 @@ def _database_config(con: Any) -> dict[str, str]:
     return out
 
 
+def _template(proto: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The revision template of an audit entry's request: v1's Knative `service.spec.template`, v2's
+    `service.template`; empty when the call carries none (a traffic move, a delete)."""
+    service = (proto.get("request") or {}).get("service") or {}
+    return (service.get("spec") or {}).get("template") or service.get("template") or {}
+
+
 def _spec_config(proto: Mapping[str, Any]) -> dict[str, str]:
     """Deploy settings from an audit entry's request (v1 Knative spec or v2 service)."""
-    service = (proto.get("request") or {}).get("service") or {}
     out: dict[str, str] = {}
-    template = (service.get("spec") or {}).get("template") or service.get("template") or {}
+    template = _template(proto)
     annotations = (template.get("metadata") or {}).get("annotations") or template.get("annotations") or {}
     _put(out, "connector", annotations.get("run.googleapis.com/vpc-access-connector"))
     _put(out, "connector", (template.get("vpcAccess") or {}).get("connector"))
@@ -220,8 +226,7 @@ def _spec_env(proto: Mapping[str, Any]) -> dict[str, str] | None:
     """The first container's environment in an audit entry's request (name -> its value, or the
     secret and version it comes from: v1 `valueFrom.secretKeyRef`, v2 `valueSource`); None when
     the entry carries no container spec, so a call that only moves traffic compares with nothing."""
-    service = (proto.get("request") or {}).get("service") or {}
-    template = (service.get("spec") or {}).get("template") or service.get("template") or {}
+    template = _template(proto)
     containers = (template.get("spec") or template).get("containers") or []
     if not containers or not isinstance(containers[0], dict):
         return None
@@ -321,8 +326,7 @@ def _created_revision(proto: Mapping[str, Any]) -> str | None:
     response = proto.get("response") or {}
     if response.get("kind") == "Revision" and (response.get("metadata") or {}).get("name"):
         return str(response["metadata"]["name"])
-    service = (proto.get("request") or {}).get("service") or {}
-    template = (service.get("spec") or {}).get("template") or service.get("template") or {}
+    template = _template(proto)
     named = (template.get("metadata") or {}).get("name") or template.get("revision")
     if named:
         return str(named).rsplit("/", 1)[-1]

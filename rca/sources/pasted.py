@@ -42,15 +42,19 @@ from rca.sources.text import parse_line, parse_timestamp, read_text_entries, sev
 
 # An object opening at the start of a line: `{` alone (pretty-printed) or a one-line LogEntry.
 _OBJECT_START = re.compile(r"^\{")
+# Keys only a LogEntry has, of those every expanded entry shows.
+_ENTRY_KEYS = "(?:logName|insertId|receiveTimestamp)"
 # A LogEntry object somewhere in the head: `{` on its own line with an indented LogEntry key below
 # it, or a one-line object naming one. A brace in ordinary text never starts a line like this.
 _ENTRY_OBJECT = re.compile(
-    r'^\{[ \t]*\r?\n(?:[ \t]+[^\n]*\n){0,200}?[ \t]+"(?:logName|insertId|receiveTimestamp)"[ \t]*:'
-    r'|^\{[^\n]*"(?:logName|insertId|receiveTimestamp)"[ \t]*:'
+    rf'^\{{[ \t]*\r?\n(?:[ \t]+[^\n]*\n){{0,200}}?[ \t]+"{_ENTRY_KEYS}"[ \t]*:'
+    rf'|^\{{[^\n]*"{_ENTRY_KEYS}"[ \t]*:'
     # the legacy Logs Viewer's expanded entry: keys unquoted, one per line, no commas
-    r'|^\{[ \t]*\r?\n(?:[^\n]*\n){0,200}?[ \t]*(?:logName|insertId|receiveTimestamp):[ \t]',
+    rf'|^\{{[ \t]*\r?\n(?:[^\n]*\n){{0,200}}?[ \t]*{_ENTRY_KEYS}:[ \t]',
     re.M,
 )
+# An object's text naming a LogEntry key, quoted or bare (the legacy viewer's).
+_ENTRY_KEY = re.compile(rf'"{_ENTRY_KEYS}"|^[ \t]*{_ENTRY_KEYS}:[ \t]', re.M)
 # A key the legacy Logs Viewer printed without quotes (`insertId: "1snm..."`, `@type: "..."`).
 _BARE_KEY = re.compile(r"^([ \t]*)([@A-Za-z_][\w.@/-]*):(?=[ \t])", re.M)
 _COLLAPSED = re.compile(r"(:[ \t]*)(\{\d+\}|\[\d+\])(?=[ \t]*,?[ \t]*$)", re.M)
@@ -234,11 +238,7 @@ def _emptied(match: re.Match[str]) -> str:
 
 
 def _names_entry_keys(chunk: str) -> bool:
-    return (any(f'"{key}"' in chunk for key in ("logName", "insertId", "receiveTimestamp"))
-            or _BARE_ENTRY_KEY.search(chunk) is not None)
-
-
-_BARE_ENTRY_KEY = re.compile(r"^[ \t]*(?:logName|insertId|receiveTimestamp):[ \t]", re.M)
+    return _ENTRY_KEY.search(chunk) is not None
 
 
 def _previous_text_line(lines: list[str], first: int, taken: set[int]) -> int | None:

@@ -748,7 +748,7 @@ _WRAP_OPEN_END = re.compile(r"[\w:,\"'-]$")
 _WRAP_GOES_ON = re.compile(r'^(?:[a-z]|"[^"\s]+"(?: |$))')
 _WRAP_NOT = re.compile(
     r"^(?:at |from |in |created by |exit status |goroutine |node:|[^\s(]+\(.*\)$|[A-Za-z_]\w*(?:\.\w+)+[:(])"
-    r"|Traceback \(most recent call last\):$|^goroutine \d+ \[|^panic: "
+    r"|Traceback \(most recent call last\):$|^panic: "
 )
 
 
