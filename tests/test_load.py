@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from rca import api
+from rca.api.loading import entries_frame
 from rca.errors import InputError, NoEntriesError, UsageError
 
 RUN = {
@@ -461,3 +462,30 @@ def test_a_pasted_entry_that_stays_broken_is_read_as_text_not_dropped(tmp_path: 
     loaded = api.load([write(tmp_path, "paste.txt", content)])
     texts = " ".join(str(m) for m in loaded.frame()["message"])
     assert "Exceeded maximum of 100 connections per instance" in texts
+
+
+@pytest.mark.parametrize("shape", ["ndjson", "array", "array-python"])
+def test_drill_down_columns_come_from_the_entry_whatever_read_it(tmp_path: Path, shape: str) -> None:
+    """receive_ts, span_id, sourceLocation and payload are not kept in `entries` (no analysis reads
+    them); the frame reads them back from each entry. Through DuckDB's typed readers (NDJSON, a
+    plain array) and the Python reader (an array it must canonicalise) the frame is the same."""
+    first = entry(1, "2025-09-15T15:00:01Z", None, receiveTimestamp="2025-09-15T15:00:01.500+02:00",
+                  spanId="s1", sourceLocation={"file": "app.py", "line": "42"},
+                  jsonPayload={"message": "m", "k": 1})
+    audit = {"@type": "type.googleapis.com/google.cloud.audit.AuditLog", "methodName": "x.Y"}
+    second = entry(2, "2025-09-15T15:00:02Z", "t", protoPayload=audit, jsonPayload=None,
+                   sourceLocation={"file": "b.go", "line": 7})
+    if shape == "array-python":
+        second["severity"] = "error"  # lower case: the Python reader canonicalises the array
+    body = {"ndjson": "\n".join(json.dumps(e) for e in (first, second)) + "\n"}.get(
+        shape, json.dumps([first, second]))
+    loaded = api.load([write(tmp_path, "x.ndjson" if shape == "ndjson" else "x.json", body)])
+    df = loaded.frame()
+    # each row's own entry, though both elements of a one-line array start on line 1
+    assert [json.loads(raw)["insertId"] for raw in entries_frame(loaded)["raw"]] == ["id1", "id2"]
+    assert [str(t) for t in df["receive_ts"]] == ["2025-09-15 13:00:01.500000", "NaT"]
+    assert list(df["span_id"].fillna("-")) == ["s1", "-"]
+    assert list(df["source_file"]) == ["app.py", "b.go"]
+    assert list(df["source_line"]) == [42, 7]
+    assert [json.loads(p) for p in df["payload"]] == [{"message": "m", "k": 1}, audit]
+    assert "proto_payload" not in df.columns and "naive_ts" not in df.columns

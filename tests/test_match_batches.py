@@ -101,3 +101,19 @@ def test_hits_do_not_depend_on_the_prefilter_chosen(sample: str, monkeypatch: py
     monkeypatch.setattr(match, "PREFILTER_FROM_ENTRIES", 10**12)
     assert match.match_events(_events(sample), PATTERNS) == with_atoms
     assert len(with_atoms) > 10
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_plain_patterns_hits_are_those_of_the_row_path(sample: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pattern with no own-frame rule and no absence takes its fetched tuples straight to hits
+    (`_plain_hits`); through `Row`s and `_hits`, the general path, they are the same hits."""
+    fast = match.match_events(_events(sample), PATTERNS)
+    general = match._hits
+
+    def plain_via_rows(p: Any, batches: Any, facts: Any, shared: Any) -> Any:
+        rows = (match._row(r, shared) for batch in batches for r in batch)
+        return general(p, rows, facts, None)  # type: ignore[arg-type]  # no own frames: unused
+
+    monkeypatch.setattr(match, "_plain_hits", plain_via_rows)
+    assert match.match_events(_events(sample), PATTERNS) == fast
+    assert len(fast) > 10

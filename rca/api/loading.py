@@ -77,7 +77,7 @@ class Loaded:
 
     def frame(self) -> pd.DataFrame:
         """The normalised entries as a pandas DataFrame (one row per entry)."""
-        return self.store.con.execute("SELECT * EXCLUDE (naive_ts) FROM entries ORDER BY entry_id").df()
+        return self.store.con.execute(_frame_sql(raw=False)).df()
 
     def counts(self, column: str, *, in_window: bool = True) -> list[tuple[str, int]]:
         """Entries per value of ``column``, most first, ties by value."""
@@ -457,11 +457,16 @@ def build_events(loaded: Loaded) -> EventStats:
     return rejoin(loaded.store.con)
 
 
-_RAW_JOIN = """
-    SELECT e.* EXCLUDE (naive_ts), s.j::VARCHAR AS raw
-    FROM entries e LEFT JOIN staging s ON s.source = e.source
-     AND coalesce(try_cast(json_extract_string(s.j, '$._line') AS INTEGER), s.ord::INTEGER) = e.line_no
-    QUALIFY row_number() OVER (PARTITION BY e.entry_id ORDER BY s.ord) = 1
+def _frame_sql(raw: bool = True) -> str:
+    """The entries frame's query: `entries` (less the store's own columns) with the drill-down
+    columns (`store.DRILL_DOWN`, ``payload``) and, when ``raw``, the entry's JSON, all read from
+    each entry as staged."""
+    from rca.engine.store import drill_down
+
+    derived = ", ".join(f"{sql} AS {column}" for column, sql in drill_down("s.j").items())
+    return f"""
+    SELECT e.* EXCLUDE (naive_ts, proto_payload, ordinal), {derived}{", s.j::VARCHAR AS raw" if raw else ""}
+    FROM entries e LEFT JOIN staging s ON s.ord = e.ordinal
     ORDER BY e.entry_id
 """
 
@@ -472,7 +477,7 @@ def entries_frame(loaded: Loaded) -> pd.DataFrame:
     ``attrs["rca"]`` keeps the window and service, so `load_frame` (and `rca.analyze`) can turn
     the frame, or any row subset of it, back into the same store.
     """
-    frame = loaded.store.con.execute(_RAW_JOIN).df()
+    frame = loaded.store.con.execute(_frame_sql()).df()
     for column in ("ts", "receive_ts"):
         frame[column] = frame[column].dt.tz_localize("UTC")
     frame.attrs["rca"] = {
@@ -505,7 +510,7 @@ def load_frame(
     store = Store()
     sources = tuple(str(s) for s in frame["source"].drop_duplicates())
     for source in sorted(sources):
-        rows = frame[frame["source"] == source].sort_values("line_no")
+        rows = frame[frame["source"] == source].sort_values("line_no", kind="stable")
         store.add_entries(_canonical(rows["raw"], rows["line_no"]), source)
     return _finish(store, Problems(), sources, since, until, service)
 

@@ -2,7 +2,7 @@
 -- {rel} is a relation with the columns rca/engine/store.py's readers select (`source`, `base`,
 -- the typed LogEntry fields of `_FIELDS`, jsonPayload `jp` and protoPayload `pp` as JSON). The
 -- rows are normalised as they are read, so `staged` is already the `entries` table's shape:
--- `entry_id` and `in_window` are NULL until `Store.finalise` sets them, `line_no` is NULL where
+-- `entry_id`, `ordinal` and `in_window` are NULL until `Store.finalise` sets them, `line_no` is NULL where
 -- the reader gave no `_line` (finalise numbers those by their ordinal in the source), and the two
 -- columns after `severity_num` (`staged_base`, `filter_service`) serve finalise and are dropped
 -- by it. Only the payloads are parsed here, and only for the entries that have one.
@@ -70,8 +70,8 @@ WITH x AS (
     NULL::BIGINT AS entry_id,
     source,
     try_cast(line AS INTEGER) AS line_no,
+    NULL::BIGINT AS ordinal,
     ts,
-    receive_ts,
     CASE WHEN sev_raw IN ('WARN') THEN 'WARNING'
          WHEN sev_raw IN ('ERR', 'FATAL') THEN (CASE sev_raw WHEN 'ERR' THEN 'ERROR' ELSE 'CRITICAL' END)
          WHEN sev_raw IN ('DEFAULT','DEBUG','INFO','NOTICE','WARNING','ERROR','CRITICAL','ALERT','EMERGENCY')
@@ -126,19 +126,16 @@ WITH x AS (
     coalesce(location, region) AS location,
     instance_id,
     trace,
-    span_id,
     insert_id,
     http_method,
     http_url,
     try_cast(http_status AS INTEGER) AS http_status,
     try_cast(rtrim(http_latency, 's') AS DOUBLE) AS http_latency_s,
-    source_file,
-    try_cast(source_line AS INTEGER) AS source_line,
     pv[1] AS method_name,
     pv[2] AS principal,
     database_id,
     coalesce(naive = 'true', false) AS naive_ts,
-    coalesce(jp, pp)::VARCHAR AS payload,
+    pp::VARCHAR AS proto_payload,
     NULL::BOOLEAN AS in_window,
     base AS staged_base,
     nullif(coalesce(service_name, job_name, function_name, module_id), '') AS filter_service

@@ -38,7 +38,6 @@ MAX_OBJECT_BYTES = 16 * 1024 * 1024
 # (column, type, LogEntry path): the order is the readers' select list.
 _FIELDS: tuple[tuple[str, str, str], ...] = (
     ("ts", "TIMESTAMP", "$.timestamp"),
-    ("receive_ts", "TIMESTAMP", "$.receiveTimestamp"),
     ("severity", "VARCHAR", "$.severity"),
     ("text_payload", "VARCHAR", "$.textPayload"),
     ("log_name", "VARCHAR", "$.logName"),
@@ -57,20 +56,29 @@ _FIELDS: tuple[tuple[str, str, str], ...] = (
     ("database_id", "VARCHAR", "$.resource.labels.database_id"),
     ("instance_id", "VARCHAR", "$.labels.instanceId"),
     ("trace", "VARCHAR", "$.trace"),
-    ("span_id", "VARCHAR", "$.spanId"),
     ("insert_id", "VARCHAR", "$.insertId"),
     ("http_method", "VARCHAR", "$.httpRequest.requestMethod"),
     ("http_url", "VARCHAR", "$.httpRequest.requestUrl"),
     ("http_status", "VARCHAR", "$.httpRequest.status"),
     ("http_latency", "VARCHAR", "$.httpRequest.latency"),
-    ("source_file", "VARCHAR", "$.sourceLocation.file"),
-    ("source_line", "VARCHAR", "$.sourceLocation.line"),
     ("line", "VARCHAR", "$._line"),
     ("naive", "VARCHAR", "$._naive_ts"),
     ("jp", "JSON", "$.jsonPayload"),
     ("pp", "JSON", "$.protoPayload"),
 )
-STAGED_PATHS = tuple(path for _, _, path in _FIELDS)  # what a reader must stage faithfully
+# Drill-down columns: what the Python API's entries frame shows of an entry beyond `entries`. No
+# analysis step reads them, so they are not written into `entries` (at 1M entries that write cost
+# about 0.25 CPU-s, docs/performance.md): `drill_down` reads them from the entry's own JSON (the
+# `staging` view) when a frame is made. (column, type, LogEntry path); `payload` is jsonPayload,
+# else protoPayload, as JSON text.
+DRILL_DOWN: tuple[tuple[str, str, str], ...] = (
+    ("receive_ts", "TIMESTAMP", "$.receiveTimestamp"),
+    ("span_id", "VARCHAR", "$.spanId"),
+    ("source_file", "VARCHAR", "$.sourceLocation.file"),
+    ("source_line", "INTEGER", "$.sourceLocation.line"),
+)
+# What a reader must stage faithfully: the typed columns, and the paths the frame reads back.
+STAGED_PATHS = tuple(path for _, _, path in _FIELDS + DRILL_DOWN)
 
 
 def _typed_read(fmt: str) -> str:
@@ -136,6 +144,19 @@ def _typed(ref: str, sql_type: str) -> str:
         f"CASE WHEN ends_with({ref}, 'Z') THEN try_cast({ref} AS TIMESTAMP) "
         f"ELSE try_cast({ref} AS TIMESTAMPTZ)::TIMESTAMP END"
     )
+
+
+def drill_down(j: str) -> dict[str, str]:
+    """Per drill-down column (`DRILL_DOWN`, and ``payload``), its SQL over the entry's JSON ``j``:
+    the value the typed reader and normalize.sql would have given it."""
+    out = {}
+    for column, sql_type, path in DRILL_DOWN:
+        text = f"json_extract_string({j}, '{path}')"
+        out[column] = f"try_cast({text} AS INTEGER)" if sql_type == "INTEGER" else _typed(text, sql_type)
+    # the typed reader reads a JSON null as SQL NULL; json_extract gives the JSON `null`
+    out["payload"] = (f"coalesce(nullif(json_extract({j}, '$.jsonPayload')::VARCHAR, 'null'), "
+                      f"nullif(json_extract({j}, '$.protoPayload')::VARCHAR, 'null'))")
+    return out
 
 
 def _no_rows() -> str:
@@ -215,7 +236,8 @@ class Store:
         self.con.execute(_FAILED_MACRO.format(refused=_literal(load_knowledge().refused_requests)))
         self.con.execute(_CLASS_MACRO)
         self.stats = StoreStats()
-        self._files: list[tuple[str, str, str]] = []  # (path, source, format) of every file staged
+        # (path, source, format, rows staged before it) of every file staged
+        self._files: list[tuple[str, str, str, int]] = []
         self._view()
 
     @property
@@ -261,7 +283,8 @@ class Store:
         """Record a file just staged (for `staging`) and return how many entries it added."""
         added = self._count() - before
         self.stats.by_source[source] = self.stats.by_source.get(source, 0) + added
-        self._files.append((os.path.abspath(path), source, fmt))  # the view may be read from another cwd
+        # (the absolute path: the view may be read from another working directory)
+        self._files.append((os.path.abspath(path), source, fmt, before))
         self._view()
         return added
 
@@ -284,16 +307,17 @@ class Store:
         return n
 
     def _view(self) -> None:
-        """`staging` (j JSON, ord BIGINT, source VARCHAR): every staged entry whole, read back on demand.
+        """`staging` (j JSON, ord BIGINT, source VARCHAR): every staged entry whole, read back on demand;
+        ``ord`` is its position among all staged rows (1-based), an entry's `ordinal`.
 
         Only the Python API's ``raw`` column and error messages use it, so the analysis never
         holds the whole entries in memory.
         """
         parts = [
-            f"SELECT json AS j, row_number() OVER () AS ord, {_literal(source)} AS source "
+            f"SELECT json AS j, row_number() OVER () + {base} AS ord, {_literal(source)} AS source "
             f"FROM read_json_objects({_literal(path)}, format='{fmt}', "
             f"maximum_object_size={MAX_OBJECT_BYTES})"
-            for path, source, fmt in self._files
+            for path, source, fmt, base in self._files
         ] or ["SELECT NULL::JSON AS j, NULL::BIGINT AS ord, NULL::VARCHAR AS source WHERE false"]
         union = " UNION ALL ".join(f"({p})" for p in parts)
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW staging AS {union}")
@@ -385,8 +409,12 @@ class Store:
         return kept, kept_params, read, in_windowed, in_kept
 
     def _number(self, kept: str, kept_params: list[Any], start: datetime | None) -> None:
-        """Set `entry_id`, `in_window` and `line_no` on the kept rows, the first of each duplicate
-        (same log, insertId and time; overlapping exports); the others stay NULL."""
+        """Set `entry_id`, `in_window`, `line_no` and `ordinal` on the kept rows, the first of each
+        duplicate (same log, insertId and time; overlapping exports); the others stay NULL.
+
+        `ordinal` is the row's position among all rows staged, which the `staging` view numbers
+        alike (`ord`): it finds an entry's own JSON where lines do not (the elements of a one-line
+        JSON array all start on line 1; a file given twice has each line twice)."""
         in_window = "TRUE" if start is None else "(ts IS NULL OR ts >= ?)"
         win_params = [] if start is None else [_naive(start)]
         # Duplicates are rare: the window that picks the first of each runs only over the keys
@@ -399,6 +427,7 @@ class Store:
             CREATE TEMP TABLE ids AS
             WITH k AS (
               SELECT rowid AS rid, ts, list_position(?, source) AS src, {in_window} AS in_window,
+                     rowid + 1 AS ordinal,
                      coalesce(line_no, (rowid - staged_base + 1)::INTEGER) AS line_no,
                      -- an integer is cheaper to group than three columns; a collision only sends
                      -- a few more rows into the exact partition below
@@ -415,13 +444,14 @@ class Store:
               ) WHERE n > 1
             )
             SELECT rid, row_number() OVER (ORDER BY ts NULLS LAST, src, line_no, rid) - 1 AS entry_id,
-                   in_window, line_no
+                   in_window, line_no, ordinal
             FROM k ANTI JOIN dropped USING (rid)
             """,
             [sorted(self.stats.by_source), *win_params, *kept_params],
         )
         self.con.execute(
-            "UPDATE staged SET entry_id = i.entry_id, in_window = i.in_window, line_no = i.line_no "
+            "UPDATE staged SET entry_id = i.entry_id, in_window = i.in_window, line_no = i.line_no, "
+            "ordinal = i.ordinal "
             "FROM ids i WHERE staged.rowid = i.rid"
         )
         self.con.execute("DROP TABLE ids")

@@ -66,7 +66,7 @@ def collect(con: Any, deploy_methods: str) -> DeployInfo:
     """Read deploys (audit entries whose method matches the RE2 ``deploy_methods``), per-revision
     health and deploy config out of the `entries` table."""
     rows = con.execute(
-        "SELECT ts, method_name, principal, service, severity_num, payload, revision FROM entries "
+        "SELECT ts, method_name, principal, service, severity_num, proto_payload, revision FROM entries "
         "WHERE log_id = 'cloudaudit.googleapis.com/activity' AND method_name IS NOT NULL "
         "AND regexp_matches(method_name, ?) ORDER BY ts, entry_id",
         [deploy_methods],
