@@ -427,3 +427,36 @@ def test_a_job_update_is_one_of_the_window_s_deploys(tmp_path: Path) -> None:
     path.write_text(json.dumps(rows))
     deploys = api.analyze([str(path)], service="etl").result.deploys.deploys
     assert [(d.method, d.service) for d in deploys] == [("UpdateJob", "etl")]
+
+
+def _dns_error(i: int, ts: str, revision: str) -> dict[str, Any]:
+    """Laravel's PDO line for a database host that does not resolve (blind set AU07's wording)."""
+    return {
+        "insertId": f"e{i}", "timestamp": ts, "severity": "ERROR",
+        "logName": "projects/p/logs/run.googleapis.com%2Fstderr",
+        "resource": {"type": "cloud_run_revision",
+                     "labels": {"service_name": "svc", "revision_name": revision}},
+        "textPayload": "production.ERROR: SQLSTATE[HY000] [2002] php_network_getaddresses: getaddrinfo for "
+                       "billing-db.prod.internl failed: Name or service not known (Connection: mysql)",
+    }
+
+
+@pytest.mark.parametrize(("dns_before_deploy", "category"),
+                         [(False, "missing-configuration"), (True, "network-connectivity")])
+def test_a_host_that_stops_resolving_with_a_deploy_is_the_deploy_s_configuration(
+    tmp_path: Path, dns_before_deploy: bool, category: str
+) -> None:
+    """A successful deploy, then the new revision's database host does not resolve: the deploy's
+    configuration names a wrong host (the rule 'failures began with a deploy'). When the old
+    revision could not resolve it before the deploy, the deploy did not start it: a DNS problem."""
+    rows = [_entry(i, f"2025-09-15T14:{i:02d}:00Z", "svc-00001-old", 200) for i in range(0, 40, 2)]
+    rows.append(_deploy(1, "2025-09-15T14:39:00Z", 80))
+    if dns_before_deploy:
+        rows += [_dns_error(300 + i, f"2025-09-15T14:{i:02d}:10Z", "svc-00001-old") for i in range(20, 38, 2)]
+    rows += [_entry(100 + i, f"2025-09-15T14:{i:02d}:30Z", "svc-00002-new", 500) for i in range(40, 60)]
+    rows += [_dns_error(200 + i, f"2025-09-15T14:{i:02d}:29Z", "svc-00002-new") for i in range(40, 60)]
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(sorted(rows, key=lambda r: r["timestamp"])))
+    result = api.analyze([str(path)], since="1h").result
+    root = result.root_cause
+    assert (root.pattern_id, root.category.value) == ("dns-resolution-failed", category)

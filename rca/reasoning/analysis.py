@@ -131,7 +131,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         findings, phrases, throughout = steady.steady_throughout(findings, nodes, window, phrases, served)
     # The same occurrences, with the findings steady noise re-classed.
     nodes = steady.since_step({f.pattern_id: replace(nodes[f.pattern_id], finding=f) for f in findings}, step)
-    links, root, hyps, used = whys.conclude(nodes, context, phrases, knowledge)
+    began = _began_with_deploy(con, nodes, deploys)
+    links, root, hyps, used = whys.conclude(nodes, context, phrases, knowledge, began)
     if root.category is Category.UNKNOWN and used:
         links, root = whys.deploy_fallback(nodes[used[0]], deploys, links, root, rfc3339(window.start))
     # A catch-all, or an exception known only by where it was raised, does not explain what failed:
@@ -156,8 +157,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     blind = window.untimed or _levelless_or_text_only(con)
     unexplained = sum(s.count for s in signals) if blind else 0
     judged = _without_steady_errors(con, traffic, hits, throughout)
-    root_starts = nodes[root.pattern_id].first_by("revision") if root.pattern_id in nodes else {}
-    root_start = min(((t, r) for r, t in root_starts.items()), default=None)
+    root_start = _start(nodes[root.pattern_id]) if root.pattern_id in nodes else None
     verdict = impact.decide(con, judged, given.load.estimate, periods, findings, lookup, deploys,
                             unexplained, blind, step[1] if step else None, root_start)
     if verdict.state is State.OK:
@@ -217,6 +217,22 @@ def _data_notes(con: Any, verdict: Verdict, load: LoadStats) -> tuple[str, ...]:
                      "began then or earlier, so its onset and duration are lower bounds. An export that "
                      "starts earlier shows it begin.")
     return tuple(notes)
+
+
+def _start(node: chain.Node) -> tuple[datetime, str] | None:
+    """When and on which revision a finding began (its first occurrence with a revision)."""
+    return min(((t, r) for r, t in node.first_by("revision").items()), default=None)
+
+
+def _began_with_deploy(con: Any, nodes: Mapping[str, chain.Node], deploys: DeployInfo) -> frozenset[str]:
+    """The causes that began on a revision a deploy in the input created, just after it
+    (`impact.trigger` from the cause's start): a rule of theirs on a deployment change then holds."""
+    out = set()
+    for node_id, node in nodes.items():
+        start = _start(node) if node.pattern.role is Role.CAUSE and deploys.deploys else None
+        if start is not None and impact.trigger(con, deploys, start[0], start[1], by_failure=False):
+            out.add(node_id)
+    return frozenset(out)
 
 
 def _whole_input_window(con: Any, window: Window) -> Window:

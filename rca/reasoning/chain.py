@@ -426,6 +426,13 @@ def satisfies(refs: Sequence[str], node: Node) -> bool:
     return refers_to(refs, node)
 
 
+def _starting_deploy(refs: Sequence[str], node: Node) -> bool:
+    """A deploy (a context finding of the deployment-change category) where a rule names that
+    category."""
+    return (node.pattern.role is Role.CONTEXT and node.finding.category is Category.DEPLOYMENT_CHANGE
+            and f"category:{Category.DEPLOYMENT_CHANGE.value}" in refs)
+
+
 def _differs(fields: Sequence[str], a: Node, b: Node) -> bool:
     """Every named field is known in both findings and ``b`` has a value ``a`` never had (the new
     revision's server on 8000 beside the old one's on 8080, where the probe checks 8080)."""
@@ -444,9 +451,17 @@ def _field_matches(conditions: Sequence[tuple[str, str]], node: Node) -> bool:
                for name, pattern in conditions)
 
 
-def fired_rules(terminal: Node, present: Sequence[Node]) -> list[tuple[Rule, list[Node]]]:
+def fired_rules(
+    terminal: Node, present: Sequence[Node], began_with_deploy: bool = False
+) -> list[tuple[Rule, list[Node]]]:
     """The terminal pattern's rules whose conditions hold, with the findings that satisfy them (none
-    for a rule on the terminal's own fields alone)."""
+    for a rule on the terminal's own fields alone).
+
+    ``began_with_deploy``: the terminal cause began on a revision a deploy in the input created,
+    just after it (`impact.trigger`). A deploy is context, not a failure, so it never satisfies
+    ``category:deployment-change`` (see `satisfies`), except here: a successful deploy that
+    started the cause is the deployment change such a rule means ("the failures began with a
+    deploy": a wrong host name in the new revision's environment)."""
     out: list[tuple[Rule, list[Node]]] = []
     for rule in terminal.pattern.rules:
         if not _field_matches(rule.when_field, terminal):
@@ -454,7 +469,9 @@ def fired_rules(terminal: Node, present: Sequence[Node]) -> list[tuple[Rule, lis
         if not rule.when_any:
             out.append((rule, []))
             continue
-        hits = [n for n in present if n.id != terminal.id and satisfies(rule.when_any, n)
+        hits = [n for n in present if n.id != terminal.id
+                and (satisfies(rule.when_any, n)
+                     or (began_with_deploy and _starting_deploy(rule.when_any, n)))
                 and _differs(rule.differs, terminal, n)]
         if hits:
             out.append((rule, hits))

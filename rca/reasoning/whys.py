@@ -7,6 +7,7 @@ statements a report prints, with the evidence, support and confidence of each wh
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import Any
 
@@ -19,9 +20,12 @@ from rca.reasoning.deploys import DeployInfo
 
 def conclude(
     nodes: Mapping[str, chain.Node], context: Mapping[str, str], phrases: Mapping[str, str],
-    knowledge: Knowledge | None = None,
+    knowledge: Knowledge | None = None, began_with_deploy: AbstractSet[str] = frozenset(),
 ) -> tuple[list[Link], RootCause, list[Hypothesis], list[str]]:
-    """Choose the chain; state each link; derive root cause and the hypotheses that lost."""
+    """Choose the chain; state each link; derive root cause and the hypotheses that lost.
+
+    ``began_with_deploy``: the findings that began just after the deploy of the revision they began
+    on (`chain.fired_rules`)."""
     ordered = [nodes[k] for k in sorted(nodes)]
     edges = chain.build_edges(ordered, knowledge)
     symptom = chain.main_symptom(ordered)
@@ -39,7 +43,7 @@ def conclude(
         links.append(_link(i, nodes[ed.cause], ed, context, ordered))
     terminal = nodes[best.ids[-1]]
     present = list(ordered)
-    fired = chain.fired_rules(terminal, present)
+    fired = chain.fired_rules(terminal, present, terminal.id in began_with_deploy)
     path_scores = {p.ids[-1]: p.score for p in reversed(paths)}
     explains = terminal.pattern.role is Role.CAUSE and not terminal.pattern.generic
     if not explains:
