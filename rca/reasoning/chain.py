@@ -405,14 +405,32 @@ def best_paths(symptom: Node, nodes: Mapping[str, Node], edges: Mapping[tuple[st
 
 
 def _path_score(ids: tuple[str, ...], path_edges: tuple[Edge, ...], nodes: Mapping[str, Node]) -> float:
-    """Deeper well-supported explanations win; ending on a cause beats ending on a symptom."""
+    """Deeper well-supported explanations win; ending on a cause beats ending on a symptom; a cause
+    that occurred on only some of the revisions the symptom did explains only their share of it
+    (a canary's bug beside the stable revision's quota errors: the quota explains most failures)."""
     if not path_edges:
         return 0.0
     mean = sum(e.score for e in path_edges) / len(path_edges)
     terminal = nodes[ids[-1]]
     ends_on_cause = terminal.pattern.role is Role.CAUSE and not terminal.pattern.generic
     novel = NOVEL if terminal.finding.baseline_count == 0 else 0.0
-    return mean + 0.08 * len(path_edges) + (0.3 if ends_on_cause else 0.0) + novel
+    score = mean + 0.08 * len(path_edges) + (0.3 if ends_on_cause else 0.0) + novel
+    return score * (1 - SHARE_WEIGHT * (1 - revision_share(terminal, nodes[ids[0]])))
+
+
+# How much of a path's score rests on the share of the symptom its cause can explain: a cause on
+# revisions holding a quarter of the failures keeps 1 - 0.5 * 0.75 of its score.
+SHARE_WEIGHT = 0.5
+
+
+def revision_share(cause: Node, symptom: Node) -> float:
+    """The share of the symptom's occurrences on revisions where the cause occurred too; 1.0 when
+    either names no revision (another resource's log, a load balancer's requests) or they share
+    none (the revisions say nothing of which failures the cause explains)."""
+    where = {o.revision for o in cause.occurrences if o.revision}
+    seen = [o.revision for o in symptom.occurrences if o.revision]
+    explained = sum(1 for r in seen if r in where)
+    return explained / len(seen) if where and explained else 1.0
 
 
 def satisfies(refs: Sequence[str], node: Node) -> bool:

@@ -8,10 +8,9 @@ nothing explains the symptom at all.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 
 from rca.model import Category, Hypothesis, RootCause, Status
-from rca.reasoning.chain import ORDER_SLACK, Edge, Node
+from rca.reasoning.chain import ORDER_SLACK, Edge, Node, revision_share
 
 
 def unexplained(node: Node | None) -> RootCause:
@@ -28,9 +27,8 @@ def losing_reason(
     node: Node,
     chain_ids: Sequence[str],
     edges: Mapping[tuple[str, str], Edge],
-    symptom_first: datetime | None,
+    symptom: Node | None,
     periods_phrase: str,
-    symptom_id: str | None = None,
 ) -> str:
     """Why a candidate cause was not chosen, in the report's words."""
     if node.finding.status is Status.PRE_EXISTING:
@@ -39,10 +37,18 @@ def losing_reason(
     origin = explained(chain_ids, edges).get(node.id)
     if origin is not None:
         return f"downstream of the chosen cause: {origin} explains it"
-    first = node.first()
-    if symptom_first is not None and first is not None and first > symptom_first + ORDER_SLACK:
-        return "first seen after the symptom began, so it cannot have caused it"
     side = [e for (c, e), ed in sorted(edges.items()) if c == node.id and ed.score > 0]
+    symptom_id = symptom.id if symptom else None
+    first, symptom_first = node.first(), symptom.first() if symptom else None
+    if (symptom_id not in side and symptom_first is not None and first is not None
+            and first > symptom_first + ORDER_SLACK):
+        return "first seen after the symptom began, so it cannot have caused it"
+    if symptom is not None and symptom_id in side and (share := revision_share(node, symptom)) < 1:
+        revisions = sorted({o.revision for o in node.occurrences if o.revision})
+        return (
+            f"it explains {symptom_id} only on {', '.join(revisions[:3])} ({share:.0%} of it): a second "
+            f"failure beside the chain through {chain_ids[-1]}"
+        )
     if symptom_id in side:
         return (
             f"it can explain {symptom_id} too, but the chain through {chain_ids[-1]} is better "

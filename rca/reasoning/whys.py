@@ -279,7 +279,6 @@ def _hypotheses(
     phrases: Mapping[str, str],
     path_scores: Mapping[str, float],
 ) -> list[Hypothesis]:
-    symptom_first = symptom.first() if symptom else None
     downstream = hypotheses.explained(chain_ids, edges)
     out = []
     for n in ordered:
@@ -287,8 +286,7 @@ def _hypotheses(
             continue
         if n.pattern.role is Role.SYMPTOM and n.id not in downstream:
             continue  # a side symptom nothing explains is not a competing cause (see finding relations)
-        why_not = hypotheses.losing_reason(n, chain_ids, edges, symptom_first, phrases.get(n.id, ""),
-                                           symptom.id if symptom else None)
+        why_not = hypotheses.losing_reason(n, chain_ids, edges, symptom, phrases.get(n.id, ""))
         score = min(0.5, path_scores.get(n.id, 0.0) / 3) if n.finding.status is Status.ACTIVE else 0.05
         out.append(hypotheses.hypothesis(n, why_not, score))
     return sorted(out, key=lambda h: (-h.confidence, h.pattern_id or ""))
