@@ -227,7 +227,7 @@ def _start(node: chain.Node) -> tuple[datetime, str] | None:
 def _began_with_deploy(con: Any, nodes: Mapping[str, chain.Node], deploys: DeployInfo) -> frozenset[str]:
     """The causes that began on a revision a deploy in the input created, just after it
     (`impact.trigger` from the cause's start): a rule of theirs on a deployment change then holds."""
-    out = set()
+    out: set[str] = set()
     for node_id, node in nodes.items():
         start = _start(node) if node.pattern.role is Role.CAUSE and deploys.deploys else None
         if start is not None and impact.trigger(con, deploys, start[0], start[1], by_failure=False):

@@ -391,9 +391,12 @@ def best_paths(symptom: Node, nodes: Mapping[str, Node], edges: Mapping[tuple[st
         if ed.score > 0 and nodes[c].finding.status is not Status.PRE_EXISTING:
             into.setdefault(e, []).append(ed)
     found: list[Path] = []
+    shares: dict[str, float] = {}  # per terminal: a storm's symptom has a hundred thousand occurrences
 
     def walk(ids: tuple[str, ...], path_edges: tuple[Edge, ...]) -> None:
-        found.append(Path(ids, path_edges, _path_score(ids, path_edges, nodes)))
+        if ids[-1] not in shares:
+            shares[ids[-1]] = revision_share(nodes[ids[-1]], symptom)
+        found.append(Path(ids, path_edges, _path_score(ids, path_edges, nodes, shares[ids[-1]])))
         if len(ids) > MAX_DEPTH:
             return
         for ed in into.get(ids[-1], []):
@@ -404,10 +407,13 @@ def best_paths(symptom: Node, nodes: Mapping[str, Node], edges: Mapping[tuple[st
     return sorted(found, key=lambda p: (-p.score, p.ids))
 
 
-def _path_score(ids: tuple[str, ...], path_edges: tuple[Edge, ...], nodes: Mapping[str, Node]) -> float:
+def _path_score(
+    ids: tuple[str, ...], path_edges: tuple[Edge, ...], nodes: Mapping[str, Node], share: float
+) -> float:
     """Deeper well-supported explanations win; ending on a cause beats ending on a symptom; a cause
-    that occurred on only some of the revisions the symptom did explains only their share of it
-    (a canary's bug beside the stable revision's quota errors: the quota explains most failures)."""
+    that occurred on only some of the revisions the symptom did explains only their ``share`` of it
+    (`revision_share`: a canary's bug beside the stable revision's quota errors, which explain most
+    failures)."""
     if not path_edges:
         return 0.0
     mean = sum(e.score for e in path_edges) / len(path_edges)
@@ -415,7 +421,7 @@ def _path_score(ids: tuple[str, ...], path_edges: tuple[Edge, ...], nodes: Mappi
     ends_on_cause = terminal.pattern.role is Role.CAUSE and not terminal.pattern.generic
     novel = NOVEL if terminal.finding.baseline_count == 0 else 0.0
     score = mean + 0.08 * len(path_edges) + (0.3 if ends_on_cause else 0.0) + novel
-    return score * (1 - SHARE_WEIGHT * (1 - revision_share(terminal, nodes[ids[0]])))
+    return score * (1 - SHARE_WEIGHT * (1 - share))
 
 
 # How much of a path's score rests on the share of the symptom its cause can explain: a cause on
