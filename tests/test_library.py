@@ -335,7 +335,7 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
                          "net/demo-pattern.yaml", "causes[1]", "'effect' is named twice in causes"),
     "knowledge-yaml-syntax": ({KNOW: "kinds: [unclosed\n"}, KNOW, None, "invalid YAML at line 2"),
     "knowledge-unknown-section": ({KNOW: knowledge(causes={})}, KNOW, "causes",
-                                  "unknown section 'causes' (expected kinds, runtimes or surfaces)"),
+                                  "unknown section 'causes' (expected kinds, runtimes, surfaces or error_shaped)"),
     "knowledge-section-not-mapping": ({KNOW: knowledge(runtimes=["node"])}, KNOW, "runtimes",
                                       "expected a mapping, got list"),
     "knowledge-unknown-kind": ({KNOW: knowledge(kinds={"meltdown": {"caused_by": []}})},
@@ -368,6 +368,8 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
         {KNOW: knowledge(surfaces={"gke": {"resource_types": ["k8s_container"], "commands": ["(?=kubectl)"],
                                            "logs": "x", "verify": []}})},
         KNOW, "surfaces.gke.commands[0]", "lookahead (?=...) is not supported by RE2"),
+    "knowledge-error-shaped-regex": ({KNOW: knowledge(error_shaped=["error", "(?<!no )fail"])},
+                                     KNOW, "error_shaped[1]", "lookbehind (?<!...) is not supported by RE2"),
     "knowledge-surface-verify-shape": (
         {KNOW: knowledge(surfaces={"gke": {"resource_types": ["k8s_container"], "commands": [],
                                            "logs": "x", "verify": [{"action": "check"}]}})},

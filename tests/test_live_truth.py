@@ -421,11 +421,17 @@ def test_pattern_terms_follow_the_library() -> None:
     assert "jsonPayload.message=~" in terms and "(?P<" not in terms
 
 
-def test_errorish_regex_is_the_miners() -> None:
-    """The error-shape clause sent to the server is the unexplained-signal miner's own regex."""
-    from rca.mining.signals import ERRORISH
+def test_the_error_shape_clause_is_the_library_s() -> None:
+    """The live fetch asks for error-shaped text as the library's knowledge spells it (the words
+    the unexplained-signal miner reads), so an edit of `error_shaped` reaches both."""
+    from rca.library.knowledge import load_knowledge
 
-    assert queries.ERRORISH_RE == ERRORISH
+    shape = load_knowledge().error_shaped
+    assert shape.startswith(r"(?i)\b(?:error|") and "undefined method" in shape
+    start = datetime(2025, 9, 15, 14, tzinfo=timezone.utc)
+    bodies = " ".join(q.body for q in queries.analysis_queries(SERVICE, start, start + timedelta(hours=1),
+                                                               project=PROJECT))
+    assert queries.message_matches(shape) in bodies
 
 
 # --------------------------------------------------------------------------- rca fetch

@@ -102,13 +102,13 @@ def _pushdown(options: BigQueryOptions) -> Any:
     shapes the unexplained-signal miner reads, and the reasoning's "last minutes" of the window."""
     if not options.pushdown:
         return None
+    from rca.library.knowledge import load_knowledge
     from rca.library.loader import load_library
-    from rca.mining.signals import ERRORISH
     from rca.reasoning.impact import RECENT
     from rca.sources.bigquery.fetch import Pushdown
 
     library = load_library([Path(p) for p in options.patterns])
-    return Pushdown(tuple(library.patterns), (ERRORISH,), RECENT)
+    return Pushdown(tuple(library.patterns), (load_knowledge().error_shaped,), RECENT)
 
 
 def _prepare(options: BigQueryOptions, service: str | None, since: str, until: str | None) -> Any:

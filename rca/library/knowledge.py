@@ -23,7 +23,7 @@ FILE_NAME = "_knowledge.yaml"
 # libyaml's loader (when PyYAML was built with it) parses about 7x faster than the pure-Python one
 # and gives the same documents; the library's files are read with it too (rca/library/loader.py).
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-SECTIONS = ("kinds", "runtimes", "surfaces")
+SECTIONS = ("kinds", "runtimes", "surfaces", "error_shaped")
 FRAME_ORDERS = ("first", "last")  # values of raised_at and cause_order
 REF_PREFIXES = ("category:", "kind:")
 
@@ -78,6 +78,15 @@ class Knowledge:
     kinds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     runtimes: Mapping[str, RuntimeFrames] = field(default_factory=dict)
     surfaces: Mapping[str, Surface] = field(default_factory=dict)
+    error_words: tuple[str, ...] = ()  # `error_shaped`: RE2, each a whole word, case-insensitive
+
+    @property
+    def error_shaped(self) -> str:
+        """One RE2 regex of error-shaped text (`error_shaped`): any of the words, whole,
+        case-insensitively; it matches nothing when the library names none."""
+        if not self.error_words:
+            return "$^"
+        return r"(?i)\b(?:" + "|".join(self.error_words) + r")\b"
 
     @property
     def deploy_methods(self) -> str:
@@ -129,12 +138,13 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
             )
             for name, v in doc.get("surfaces", {}).items()
         }
+        error_words = tuple(str(x) for x in doc.get("error_shaped", ()))
     except (AttributeError, KeyError, TypeError) as exc:
         raise PatternError(str(path), f"malformed knowledge file: {exc!r}") from exc
     for name, rt in runtimes.items():
         if {rt.raised_at, rt.cause_order} - {"first", "last"}:
             raise PatternError(str(path), "raised_at and cause_order take first or last", f"runtimes.{name}")
-    return Knowledge(kinds, runtimes, surfaces)
+    return Knowledge(kinds, runtimes, surfaces, error_words)
 
 
 def load_knowledge(root: Path | None = None) -> Knowledge:
@@ -280,4 +290,5 @@ def check(doc: Mapping[str, Any], *, categories: Collection[str], kinds: Collect
     problems += found
     for name, body in surface_section.items():
         problems += _surface_problems(str(name), body)
+    problems += [(field.lstrip("."), message) for field, message in _regex_problems(doc, "error_shaped", "")]
     return problems

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from rca.engine.store import ACCESS_LOG
+from rca.library.knowledge import load_knowledge
 from rca.mining.novelty import Novelty, novelty
 from rca.mining.templates import TemplateMiner
 from rca.timeutil import EPOCH, rfc3339
@@ -22,13 +23,6 @@ if TYPE_CHECKING:
 
 TOP = 5
 MAX_TEXT = 300
-# Error-shaped text, for entries that carry no severity (plain stderr lines are DEFAULT).
-ERRORISH = (
-    r"(?i)\b(?:error|exception|failed|failure|fatal|panic|critical|traceback|refused|denied|"
-    r"timed? ?out|unavailable|mismatch|invalid|corrupt|could not|couldn't|cannot|can't|unable to|"
-    r"not available|exceeded|killed|out of memory|oom-kill|no space|too many|forbidden|unauthori[sz]ed|"
-    r"rejected|permission|undefined method|(?-i:[A-Za-z]+(?:Exception|Error)))\b"
-)
 # Access-log lines (rca/engine/store.py's ACCESS_LOG, left text beside a request log) restate a
 # request's outcome, which the request logs already count: `candidate_rows` leaves them out.
 
@@ -63,7 +57,7 @@ def candidate_rows(con: Any, explained: Collection[int], untimed: bool = False) 
           AND NOT regexp_matches(message, ?)
         ORDER BY event_id
         """,
-        [untimed, ERRORISH, ACCESS_LOG],
+        [untimed, load_knowledge().error_shaped, ACCESS_LOG],
     )
     skip = explained if isinstance(explained, AbstractSet) else set(explained)
     while batch := result.fetchmany(CANDIDATE_BATCH):

@@ -19,6 +19,7 @@ from urllib.parse import quote as url_quote
 
 from rca.engine.match import strip_names
 from rca.engine.traceback_grammar import TRACEBACK_LINE_RE
+from rca.library.knowledge import load_knowledge
 from rca.model import Pattern
 
 MAX_FILTER_CHARS = 20_000
@@ -32,15 +33,6 @@ DEFAULT_SAMPLE_FRACTION = 0.02
 
 RUN_LOG = 'log_id("run.googleapis.com/{}")'
 
-
-ERRORISH_RE = (
-    r"(?i)\b(?:error|exception|failed|failure|fatal|panic|critical|traceback|refused|denied|"
-    r"timed? ?out|unavailable|mismatch|invalid|corrupt|could not|couldn't|cannot|can't|unable to|"
-    r"not available|exceeded|killed|out of memory|oom-kill|no space|too many|forbidden|unauthori[sz]ed|"
-    r"rejected|permission|undefined method|(?-i:[A-Za-z]+(?:Exception|Error)))\b"
-)
-"""Error-shaped text at any severity: what the analysis mines for unexplained signals
-(``rca.mining.signals.ERRORISH``; a test keeps the two equal)."""
 
 STRUCTURED_PROBLEM_RE = r"(?i)^(warn|warning|err|error|critical|fatal|alert|emergency)$"
 """A structured log's own level (``jsonPayload.severity``/``level``), which the analysis reads
@@ -564,7 +556,8 @@ def analysis_queries(
     app_logs = any_of([RUN_LOG.format("stdout"), RUN_LOG.format("stderr")])
     base = [
         all_of([service_scope(service), any_of(base_signal_terms())]),
-        all_of([scope, message_matches(ERRORISH_RE)]),
+        # error-shaped text at any severity: what the unexplained-signal miner reads
+        all_of([scope, message_matches(load_knowledge().error_shaped)]),
         all_of([service_scope(service), app_logs, any_of([
             f"jsonPayload.severity=~{quote(STRUCTURED_PROBLEM_RE)}",
             f"jsonPayload.level=~{quote(STRUCTURED_PROBLEM_RE)}",
