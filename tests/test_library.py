@@ -334,8 +334,9 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
                           "net/effect.yaml": doc("effect", role="symptom")},
                          "net/demo-pattern.yaml", "causes[1]", "'effect' is named twice in causes"),
     "knowledge-yaml-syntax": ({KNOW: "kinds: [unclosed\n"}, KNOW, None, "invalid YAML at line 2"),
-    "knowledge-unknown-section": ({KNOW: knowledge(causes={})}, KNOW, "causes",
-                                  "unknown section 'causes' (expected kinds, runtimes, surfaces or error_shaped)"),
+    "knowledge-unknown-section": (
+        {KNOW: knowledge(causes={})}, KNOW, "causes",
+        "unknown section 'causes' (expected kinds, runtimes, surfaces or error_shaped)"),
     "knowledge-section-not-mapping": ({KNOW: knowledge(runtimes=["node"])}, KNOW, "runtimes",
                                       "expected a mapping, got list"),
     "knowledge-unknown-kind": ({KNOW: knowledge(kinds={"meltdown": {"caused_by": []}})},
