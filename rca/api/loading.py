@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rca.defaults import MAX_ENTRIES
-from rca.engine.store import Store
+from rca.engine.store import Store, drill_down
 from rca.errors import NoEntriesError
 from rca.model import BigQueryFigures, Estimate, Gap, LoadStats, RequestSample, Window
 from rca.sources.files import input_files, read_input
@@ -461,8 +461,6 @@ def _frame_sql(raw: bool = True) -> str:
     """The entries frame's query: `entries` (less the store's own columns) with the drill-down
     columns (`store.DRILL_DOWN`, ``payload``) and, when ``raw``, the entry's JSON, all read from
     each entry as staged."""
-    from rca.engine.store import drill_down
-
     derived = ", ".join(f"{sql} AS {column}" for column, sql in drill_down("s.j").items())
     return f"""
     SELECT e.* EXCLUDE (naive_ts, proto_payload, ordinal), {derived}{", s.j::VARCHAR AS raw" if raw else ""}
