@@ -336,7 +336,11 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
     "knowledge-yaml-syntax": ({KNOW: "kinds: [unclosed\n"}, KNOW, None, "invalid YAML at line 2"),
     "knowledge-unknown-section": (
         {KNOW: knowledge(causes={})}, KNOW, "causes",
-        "unknown section 'causes' (expected kinds, runtimes, surfaces or error_shaped)"),
+        "unknown section 'causes' (expected kinds, runtimes, surfaces, error_shaped or persistent)"),
+    "knowledge-persistent-unknown-category": ({KNOW: knowledge(persistent=["permission-denied", "flaky"])},
+                                              KNOW, "persistent[1]", "unknown category 'flaky'"),
+    "knowledge-persistent-not-list": ({KNOW: knowledge(persistent="permission-denied")},
+                                      KNOW, "persistent", "expected a list, got str"),
     "knowledge-section-not-mapping": ({KNOW: knowledge(runtimes=["node"])}, KNOW, "runtimes",
                                       "expected a mapping, got list"),
     "knowledge-unknown-kind": ({KNOW: knowledge(kinds={"meltdown": {"caused_by": []}})},

@@ -225,12 +225,61 @@ def _paste_report(tmp_path: Path, text: str) -> dict[str, Any]:
 
 def test_a_pasted_failure_without_time_or_level_is_an_incident(tmp_path: Path) -> None:
     """A failure the library names is an incident even when the paste gives it no time and no
-    level (it cannot be said to have been there before); never 'no incident'."""
+    level (it cannot be said to have been there before); never 'no incident'. (Down: a refused
+    connection fails every attempt until something changes, and no request shows one served.)"""
     report = _paste_report(tmp_path, "Starting worker\nLoading config\n"
                            'psycopg2.OperationalError: connection to server at "10.0.0.5", port 5432 '
                            "failed: Connection refused\n")
     assert (report["status"]["state"], report["root_cause"]["category"]) == (
-        "degraded", "network-connectivity")
+        "down", "network-connectivity")
+
+
+_DENIED = ("google.api_core.exceptions.PermissionDenied: 403 Permission 'secretmanager.versions.access' "
+           "denied for resource 'projects/p/secrets/db-pass/versions/latest' (or it may not exist).")
+_QUOTA = ("google.api_core.exceptions.ResourceExhausted: 429 Quota exceeded for quota metric 'Read requests' "
+          "and limit 'Read requests per minute' of service 'sheets.googleapis.com'")
+
+
+def test_without_requests_a_cause_that_fails_every_attempt_is_down_one_that_comes_and_goes_degraded(
+        tmp_path: Path) -> None:
+    """No request logged (a paste): a denied permission fails every attempt until the grant is
+    changed, so nothing was served and the service is down, and the verdict says why; a quota runs
+    out and refills, so the same paste of a quota error is degraded (patterns/_knowledge.yaml
+    `persistent`)."""
+    outcomes = []
+    for line in (_DENIED, _QUOTA):
+        report = _paste_report(tmp_path, f"Starting worker\n{line}\n")
+        outcomes.append((report["root_cause"]["category"], report["status"]["state"],
+                         any("fails every attempt" in r for r in report["status"]["reasons"])))
+    assert outcomes == [("permission-denied", "down", True), ("quota-or-rate-limit", "degraded", False)]
+
+
+def _state(tmp_path: Path, lines: list[str]) -> str:
+    path = tmp_path / "shop.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
+                                       "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return str(json.loads(result.output)["status"]["state"])
+
+
+def _app_info(k: int) -> str:
+    """One INFO line of service `shop`, ``k`` seconds into the hour (its own insertId)."""
+    return _app_error(k, "order batch processed").replace('"ERROR"', '"INFO"').replace(f'"e{k}"', f'"i{k}"')
+
+
+def test_a_persistent_cause_is_down_only_while_it_runs_and_only_where_no_request_says_otherwise(
+        tmp_path: Path) -> None:
+    """A denied permission logged to the end of a timed export without requests: down. The same
+    denials that stopped at minute 10 while the worker went on logging to minute 59: not down (it
+    ended; nothing says every attempt still fails). Requests, where logged, decide: 1 of 10 failed
+    beside the denials is degraded."""
+    steady = [_app_info(k) for k in range(0, 3600, 60)]
+    to_the_end = steady + [_app_error(k, _DENIED) for k in range(1800, 3600, 30)]
+    ended = steady + [_app_error(k, _DENIED) for k in range(0, 600, 30)]
+    served = to_the_end + [_request(k, 500 if k % 100 == 5 else 200, None) for k in range(5, 3600, 10)]
+    states = [_state(tmp_path, lines) for lines in (to_the_end, ended, served)]
+    assert states == ["down", "degraded", "degraded"]
 
 
 def test_a_text_log_s_unexplained_failure_line_is_an_incident_whatever_its_level(tmp_path: Path) -> None:

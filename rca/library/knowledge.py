@@ -23,7 +23,7 @@ FILE_NAME = "_knowledge.yaml"
 # libyaml's loader (when PyYAML was built with it) parses about 7x faster than the pure-Python one
 # and gives the same documents; the library's files are read with it too (rca/library/loader.py).
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-SECTIONS = ("kinds", "runtimes", "surfaces", "error_shaped")
+SECTIONS = ("kinds", "runtimes", "surfaces", "error_shaped", "persistent")
 FRAME_ORDERS = ("first", "last")  # values of raised_at and cause_order
 REF_PREFIXES = ("category:", "kind:")
 
@@ -79,6 +79,8 @@ class Knowledge:
     runtimes: Mapping[str, RuntimeFrames] = field(default_factory=dict)
     surfaces: Mapping[str, Surface] = field(default_factory=dict)
     error_words: tuple[str, ...] = ()  # `error_shaped`: RE2, each a whole word, case-insensitive
+    # `persistent`: the categories of causes that fail every attempt until something is changed
+    persistent: frozenset[str] = frozenset()
 
     @property
     def error_shaped(self) -> str:
@@ -139,12 +141,13 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
             for name, v in doc.get("surfaces", {}).items()
         }
         error_words = tuple(str(x) for x in doc.get("error_shaped", ()))
+        persistent = frozenset(str(x) for x in doc.get("persistent", ()))
     except (AttributeError, KeyError, TypeError) as exc:
         raise PatternError(str(path), f"malformed knowledge file: {exc!r}") from exc
     for name, rt in runtimes.items():
         if {rt.raised_at, rt.cause_order} - {"first", "last"}:
             raise PatternError(str(path), "raised_at and cause_order take first or last", f"runtimes.{name}")
-    return Knowledge(kinds, runtimes, surfaces, error_words)
+    return Knowledge(kinds, runtimes, surfaces, error_words, persistent)
 
 
 def load_knowledge(root: Path | None = None) -> Knowledge:
@@ -291,4 +294,12 @@ def check(doc: Mapping[str, Any], *, categories: Collection[str], kinds: Collect
     for name, body in surface_section.items():
         problems += _surface_problems(str(name), body)
     problems += [(field.lstrip("."), message) for field, message in _regex_problems(doc, "error_shaped", "")]
-    return problems
+    return problems + _category_list_problems(doc, "persistent", categories)
+
+
+def _category_list_problems(doc: Mapping[str, Any], key: str,
+                            categories: Collection[str]) -> list[tuple[str, str]]:
+    """The list section ``key``: every item a root-cause category of the contract."""
+    names, problems = _list(doc.get(key), key)
+    return problems + [(f"{key}[{i}]", f"unknown category {name!r}")
+                       for i, name in enumerate(names) if name not in categories]

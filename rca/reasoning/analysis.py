@@ -24,6 +24,7 @@ from rca.model import (
     Remediation,
     Role,
     RootCause,
+    Severity,
     Signal,
     State,
     Stats,
@@ -159,7 +160,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     judged = _without_steady_errors(con, traffic, hits, throughout)
     root_start = _start(nodes[root.pattern_id]) if root.pattern_id in nodes else None
     verdict = impact.decide(con, judged, given.load.estimate, periods, findings, lookup, deploys,
-                            unexplained, blind, step[1] if step else None, root_start)
+                            unexplained, blind, step[1] if step else None, root_start,
+                            _persistent(root, lookup, knowledge))
     if verdict.state is State.OK:
         # Nothing failed beyond what the baseline already had: no chain, and no cause to name.
         links, used = [], []
@@ -222,6 +224,17 @@ def _data_notes(con: Any, verdict: Verdict, load: LoadStats) -> tuple[str, ...]:
 def _start(node: chain.Node) -> tuple[datetime, str] | None:
     """When and on which revision a finding began (its first occurrence with a revision)."""
     return min(((t, r) for r, t in node.first_by("revision").items()), default=None)
+
+
+def _persistent(root: RootCause, lookup: Mapping[str, Pattern], knowledge: Knowledge) -> str | None:
+    """The root cause's category when it fails every attempt until something is changed
+    (patterns/_knowledge.yaml `persistent`) and its pattern names a failure: a pattern at warning
+    (a client's expired token rejected, a slow start noted) is background a live service runs
+    beside, which says nothing of whether anything was served."""
+    pattern = lookup.get(root.pattern_id or "")
+    if pattern is None or pattern.severity not in (Severity.ERROR, Severity.CRITICAL):
+        return None
+    return root.category.value if root.category.value in knowledge.persistent else None
 
 
 def _began_with_deploy(con: Any, nodes: Mapping[str, chain.Node], deploys: DeployInfo) -> frozenset[str]:

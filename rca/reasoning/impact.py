@@ -80,7 +80,7 @@ def decide(
     con: Any, traffic: verdict.Traffic, estimate: Estimate | None, periods: Periods,
     findings: Sequence[Finding], lookup: Mapping[str, Pattern], deploys: DeployInfo,
     unexplained: int = 0, blind: bool = False, step: datetime | None = None,
-    root_start: tuple[datetime, str] | None = None,
+    root_start: tuple[datetime, str] | None = None, persistent: str | None = None,
 ) -> Verdict:
     """State, numbers, onset, recovery and the trigger deploy of the window (``traffic``: `measure`'s;
     ``estimate``: the scaled request counts of a sampled fetch; ``unexplained``: the unexplained
@@ -88,7 +88,8 @@ def decide(
     alone, so nothing but its lines says whether something failed; ``step``: when the failures
     stepped up above noise that ran at the same rate before, in an input with no baseline;
     ``root_start``: when and on which revision the root cause began, which can tie the failures to
-    the deploy of that revision when they came later)."""
+    the deploy of that revision when they came later; ``persistent``: the root cause's category
+    when it fails every attempt until something is changed, `verdict.decide`'s)."""
     # A failure the logs name, at whatever severity the app logged it (a pasted line has none) and
     # whether or not its time is known, makes the window an incident; the timed ones give the
     # onset, rather than the first error entry: an error that ran all along (another scheduler
@@ -119,7 +120,10 @@ def decide(
         # the deploy, but began, before them, on the new revision within minutes of it: that
         # deploy started it.
         started = trigger(con, deploys, root_start[0], root_start[1], by_failure=False)
-    decided = verdict.decide(traffic, periods, len(failing), started, unexplained, never_started)
+    # A cause that fails every attempt says nothing was served only while it runs: not once it
+    # ended and the logs went on.
+    persistent = None if _ended(traffic, timed) else persistent
+    decided = verdict.decide(traffic, periods, len(failing), started, unexplained, never_started, persistent)
     if estimate is None:
         return decided
     return replace(decided, sample=estimate.sample)
@@ -183,6 +187,19 @@ WHERE in_window AND NOT request_failed(http_status, message) AND ts > $last
 """
 
 
+def _last_failure(traffic: verdict.Traffic, timed: Sequence[Finding]) -> datetime | None:
+    """When the window's last error entry or named failure was logged."""
+    ends = [naive_utc(parse_rfc3339(f.last_seen)) for f in timed if f.last_seen]
+    return max([*ends, *([traffic.last_error] if traffic.last_error is not None else [])], default=None)
+
+
+def _ended(traffic: verdict.Traffic, timed: Sequence[Finding]) -> bool:
+    """Whether the failures all ended before the recent period while the logs went on (an input
+    without times never shows that)."""
+    last = _last_failure(traffic, timed)
+    return traffic.recent_since is not None and last is not None and last < traffic.recent_since
+
+
 def _errors_ended(con: Any, traffic: verdict.Traffic, timed: Sequence[Finding]) -> verdict.Traffic:
     """In a window without failed requests, whose error entries and named failures all ended
     before the recent period: the first answer that shows the service recovered (`_RECOVERED_BY`;
@@ -190,8 +207,7 @@ def _errors_ended(con: Any, traffic: verdict.Traffic, timed: Sequence[Finding]) 
     has not)."""
     if traffic.failed or traffic.recent_since is None or traffic.first_error is None:
         return traffic
-    ends = [naive_utc(parse_rfc3339(f.last_seen)) for f in timed if f.last_seen]
-    last = max([*ends, *([traffic.last_error] if traffic.last_error is not None else [])], default=None)
+    last = _last_failure(traffic, timed)
     if last is None or last >= traffic.recent_since:
         return traffic
     erring = con.execute(

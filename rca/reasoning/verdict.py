@@ -77,19 +77,25 @@ def reasons(t: Traffic, periods: Periods, active_failures: int, unexplained: int
 
 def decide(
     t: Traffic, periods: Periods, active_failures: int, trigger: Trigger | None, unexplained: int = 0,
-    never_started: bool = False,
+    never_started: bool = False, persistent: str | None = None,
 ) -> Verdict:
     """The state and its numbers from the traffic, the baseline and what the analysis found.
 
     ``never_started``: the input logs no request and the failures it names are the service's
-    start-up failing (a paste of a container that never came up): nothing was served, so down."""
+    start-up failing (a paste of a container that never came up): nothing was served, so down.
+    ``persistent``: the root cause's category, when it is one that fails every attempt until
+    something is changed (patterns/_knowledge.yaml `persistent`) and still failing as the logs end:
+    with no request logged, nothing was served either, so down."""
     why = reasons(t, periods, active_failures, unexplained)
     rate, recent = share(t.failed, t.requests), share(t.recent_failed, t.recent_requests)
     failing_requests = beyond_baseline(t.failed, t.baseline_failed, periods)
     onset = t.first_failure if failing_requests else (t.first_error if why else None)
     recovered_at = None
     now_failing = recent >= DOWN_RATE if recent is not None else (rate or 0.0) >= DOWN_RATE
-    now_failing = now_failing or (never_started and not t.requests)
+    stuck = persistent is not None and not t.requests
+    if why and stuck and not now_failing and not never_started:
+        why = (*why, f"no request was logged, and {persistent} fails every attempt until it is fixed")
+    now_failing = now_failing or ((never_started or stuck) and not t.requests)
     if not why:
         state = State.OK
     elif now_failing:
