@@ -163,6 +163,9 @@ class Pattern:
     likely_cause: LikelyCause | None = None
     kind: str | None = None  # a symptom's kind (patterns/_knowledge.yaml: what usually explains it)
     frames: str | None = None  # "own": only stacks with a frame of the service's own code
+    # whether the failure, read as `category`, fails every attempt until something is changed;
+    # None: the category's default (patterns/_knowledge.yaml `persistent`)
+    persistent: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -254,6 +254,18 @@ def test_without_requests_a_cause_that_fails_every_attempt_is_down_one_that_come
     assert outcomes == [("permission-denied", "down", True), ("quota-or-rate-limit", "degraded", False)]
 
 
+def test_a_pattern_says_when_its_failure_touches_only_some_calls(tmp_path: Path) -> None:
+    """Missing configuration fails every attempt by default (an unset app key: down), but a
+    pattern can say its failure touches only some calls (`persistent: false`: a missing index
+    fails only the queries that need it), so the same category there is degraded."""
+    outcomes = []
+    for line in ("Illuminate\\Encryption\\MissingAppKeyException: No application encryption key has been "
+                 "specified.", "Error: 9 FAILED_PRECONDITION: no matching index found."):
+        report = _paste_report(tmp_path, f"{line}\n")
+        outcomes.append((report["root_cause"]["category"], report["status"]["state"]))
+    assert outcomes == [("missing-configuration", "down"), ("missing-configuration", "degraded")]
+
+
 def _state(tmp_path: Path, lines: list[str]) -> str:
     path = tmp_path / "shop.ndjson"
     path.write_text("".join(lines), encoding="utf-8")

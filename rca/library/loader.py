@@ -319,6 +319,7 @@ def _build(doc: Mapping[str, Any], path: Path, area: str) -> Pattern:
             min_severity=m.get("min_severity"),
         ),
         why=doc["why"], path=str(path), generic=bool(doc.get("generic", False)),
+        persistent=None if doc.get("persistent") is None else bool(doc["persistent"]),
         extract={name: spec["type"] for name, spec in sorted(doc.get("extract", {}).items())},
         absence=Absence(absence["expect"], absence.get("scope", "instance"),
                         float(absence.get("within_s", 300))) if absence else None,

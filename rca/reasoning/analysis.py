@@ -227,14 +227,19 @@ def _start(node: chain.Node) -> tuple[datetime, str] | None:
 
 
 def _persistent(root: RootCause, lookup: Mapping[str, Pattern], knowledge: Knowledge) -> str | None:
-    """The root cause's category when it fails every attempt until something is changed
-    (patterns/_knowledge.yaml `persistent`) and its pattern names a failure: a pattern at warning
-    (a client's expired token rejected, a slow start noted) is background a live service runs
-    beside, which says nothing of whether anything was served."""
+    """The root cause's category when it fails every attempt until something is changed and its
+    pattern names a failure: a pattern at warning (a client's expired token rejected, a slow start
+    noted) is background a live service runs beside, which says nothing of whether anything was
+    served. The pattern's own `persistent` says it for its own category (a missing index fails one
+    query, a dropped connection comes back), else the category's (patterns/_knowledge.yaml)."""
     pattern = lookup.get(root.pattern_id or "")
     if pattern is None or pattern.severity not in (Severity.ERROR, Severity.CRITICAL):
         return None
-    return root.category.value if root.category.value in knowledge.persistent else None
+    if pattern.persistent is not None and root.category is pattern.category:
+        lasting = pattern.persistent
+    else:
+        lasting = root.category.value in knowledge.persistent
+    return root.category.value if lasting else None
 
 
 def _began_with_deploy(con: Any, nodes: Mapping[str, chain.Node], deploys: DeployInfo) -> frozenset[str]:
