@@ -282,3 +282,51 @@ def test_same_port_on_both_sides_is_not_a_port_mismatch(tmp_path: Path) -> None:
         )
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert result.root_cause.category.value != "port-mismatch"
+
+
+POOL_TIMEOUT = ("sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached, connection "
+                "timed out, timeout 30.00")
+
+
+def _no_baseline(log: Log, tmp_path: Path) -> Any:
+    """The analysis of the whole input (no --since: no baseline before the window)."""
+    return api.analyze([_export(log, tmp_path)], service="api").result
+
+
+def test_sparse_noise_failing_its_own_requests_is_old_noise_even_without_a_baseline(tmp_path: Path) -> None:
+    """No baseline: a Redis error every nine minutes from minute 17 to the end, each failing its
+    request, ran all along (sparse noise first shows up after the input's first tenth: it is
+    judged by its own interval); the pool exhaustion that begins at minute 45 is the cause."""
+    log = Log()
+    for s in range(0, 5100, 20):
+        log.request(s, 200)
+    for k in range(9):
+        log.traceback(1020 + k * 540, tb(REDIS_DOWN))
+        log.request(1020 + k * 540 + 0.01, 500)
+    for s in range(2700, 5100, 20):
+        log.traceback(s + 5, tb(POOL_TIMEOUT), instance="inst-2")
+        log.request(s + 5.01, 500, instance="inst-2")
+    result = _no_baseline(log, tmp_path)
+    redis = [h for h in result.hypotheses if h.pattern_id == "redis-connection-failed"]
+    assert (result.root_cause.category.value, bool(redis) and "present before" in redis[0].why_not) == (
+        "db-connection-pool-exhausted", True)
+
+
+def test_revisions_that_never_start_split_the_window_when_no_new_cause_is_logged(tmp_path: Path) -> None:
+    """No baseline and no cause logged for the new failure: two deploys whose instances fail the
+    startup probe while the old revision serves on with the Redis errors it always had. The first
+    new symptom splits the window, so the steady Redis errors are old noise, not the root cause."""
+    log = Log()
+    for s in range(0, 5400, 20):
+        log.request(s, 200)
+    for s in range(90, 5400, 120):
+        log.traceback(s, tb(REDIS_DOWN))
+        log.request(s + 0.01, 500)
+    for k, s in enumerate((2400, 2430, 3900, 3930)):
+        log.add(s, "run.googleapis.com/varlog/system",
+                'Default STARTUP TCP probe failed 1 time consecutively for container "api-1" on port 8080. '
+                "The instance was not started.", "ERROR", f"new-{k}")
+    result = _no_baseline(log, tmp_path)
+    redis = [h for h in result.hypotheses if h.pattern_id == "redis-connection-failed"]
+    assert (result.root_cause.pattern_id != "redis-connection-failed",
+            bool(redis) and "present before" in redis[0].why_not) == (True, True)

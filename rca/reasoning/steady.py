@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rca.model import Finding, Role, Status, Window
 from rca.reasoning import baseline, chain
@@ -32,16 +32,19 @@ def steady_before_step(
     lo, hi = bounds
     step = baseline.step_change([o.ts for o in symptom.occurrences if o.ts], lo, hi)
     if step is None and not has_baseline:
-        step = latest_new_cause(findings, nodes, lo, hi)
+        step = latest_new_cause(findings, nodes, lo, hi, symptom.id)
     if step is None:
         return findings, phrases, None
     out, phrases = [], dict(phrases)
-    # Noise was there from the start (the window's first tenth), not something that began with the
-    # failures and kept pace with them.
-    early = lo + (hi - lo) / 10
     for f in findings:
         times = [o.ts for o in nodes[f.pattern_id].occurrences if o.ts]
-        from_start = bool(times) and min(times) <= early
+        # Noise was there from the start (the window's first tenth; sparse noise spread to the
+        # window's end, within two of its own intervals but a quarter of the window at most: a
+        # few lines bunched together are no rate), not something that began with the failures and
+        # kept pace with them.
+        edge = min(_edge(lo, hi, len(times)), (hi - lo) / 4)
+        from_start = bool(times) and (min(times) <= lo + (hi - lo) / 10
+                                      or (min(times) <= lo + edge and max(times) >= hi - edge))
         if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT and \
                 f.pattern_id != symptom.id and from_start and baseline.steady_across(times, step, lo, hi):
             f = replace(f, status=Status.PRE_EXISTING)
@@ -71,9 +74,7 @@ def steady_throughout(
     out, phrases, steady = [], dict(phrases), set()
     for f in findings:
         times = [o.ts for o in nodes[f.pattern_id].occurrences if o.ts]
-        # from the start and to the end: within a tenth of the span, or two of its own intervals
-        # (a scanner's probe every eight minutes first shows up minutes in)
-        edge = max((hi - lo) / 10, 2 * (hi - lo) / max(len(times), 1))
+        edge = _edge(lo, hi, len(times))
         if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT and times \
                 and min(times) <= lo + edge and max(times) >= hi - edge \
                 and baseline.steady_across(times, middle, lo, hi):
@@ -82,6 +83,13 @@ def steady_throughout(
             steady.add(f.pattern_id)
         out.append(f)
     return out, phrases, steady
+
+
+def _edge(lo: datetime, hi: datetime, occurrences: int) -> timedelta:
+    """How near the span's start (or end) noise of ``occurrences`` shows first (or last): within a
+    tenth of the span, or two of its own intervals (a scanner's probe every eight minutes, an
+    error every nine, first shows up minutes in)."""
+    return max((hi - lo) / 10, 2 * (hi - lo) / max(occurrences, 1))
 
 
 def _bounds(window: Window, nodes: Mapping[str, chain.Node]) -> tuple[datetime, datetime] | None:
@@ -106,12 +114,20 @@ def since_step(nodes: dict[str, chain.Node], step: Step | None) -> dict[str, cha
 
 
 def latest_new_cause(
-    findings: Sequence[Finding], nodes: Mapping[str, chain.Node], lo: datetime, hi: datetime
+    findings: Sequence[Finding], nodes: Mapping[str, chain.Node], lo: datetime, hi: datetime,
+    symptom: str | None = None,
 ) -> datetime | None:
-    """When the last failure mode to appear began, if it began well inside the window."""
-    starts = [
-        first for f in findings
-        if f.role is Role.CAUSE and (first := nodes[f.pattern_id].first()) is not None
-        and first - lo >= baseline.MIN_BEFORE and hi - first >= baseline.MIN_AFTER
-    ]
-    return max(starts) if starts else None
+    """When the last failure mode to appear began, if it began well inside the window: the newest
+    cause; with none, the first symptom other than the main ``symptom`` (revisions that never
+    became ready while the old one served on with the errors it always had: the probe failed, then
+    the revision was not ready, one failure told twice)."""
+    def starts(role: Role) -> list[datetime]:
+        return [first for f in findings
+                if f.role is role and f.pattern_id != symptom
+                and (first := nodes[f.pattern_id].first()) is not None
+                and first - lo >= baseline.MIN_BEFORE and hi - first >= baseline.MIN_AFTER]
+
+    if causes := starts(Role.CAUSE):
+        return max(causes)
+    symptoms = starts(Role.SYMPTOM)
+    return min(symptoms) if symptoms else None
