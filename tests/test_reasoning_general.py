@@ -130,6 +130,15 @@ def test_the_verdict_states() -> None:
     assert states == [State.OK, State.OK, State.DOWN, State.RECOVERED, State.DEGRADED]
 
 
+def test_a_quiet_ten_minutes_is_recovery_only_when_the_failures_ran_faster_than_that() -> None:
+    """200 failed requests over 30 minutes, then a quiet recent period: recovered. 14 over 87
+    minutes (one every six), then the same quiet: still degraded, for that much quiet is chance."""
+    p = Periods(0.0, 6000.0)
+    dense = replace(traffic(200, 0, 100, 0), last_failure=T0 + timedelta(minutes=30))
+    sparse = replace(traffic(14, 0, 100, 0), last_failure=T0 + timedelta(minutes=87))
+    assert [verdict.decide(t, p, 1, None).state for t in (dense, sparse)] == [State.RECOVERED, State.DEGRADED]
+
+
 def test_unexplained_errors_are_never_ok() -> None:
     """Error entries with no failing request still make an incident (no false all-clear)."""
     t = replace(traffic(0, 0, 100, 0), errors=30, baseline_errors=0, first_error=T0)

@@ -13,9 +13,9 @@ from typing import Any
 from rca.model import Category, Estimate, Finding, Pattern, Role, Severity, Status, Trigger, Verdict, Window
 from rca.reasoning import verdict
 from rca.reasoning.deploys import TRIGGER_LEAD, DeployInfo, creator
+from rca.reasoning.verdict import RECENT
 from rca.timeutil import Periods, naive_utc, parse_rfc3339, rfc3339
 
-RECENT = 600  # seconds: "how bad is it now" is the last ten minutes of the window
 NOISE_SHARE = 5  # noise fails requests at most a fifth as often as the incident after its step
 STARTUP_FAILURE = "startup-failure"  # the symptom kind (patterns/schema.json) of a start-up that failed
 

@@ -14,6 +14,10 @@ from rca.model import State, Trigger, Verdict
 from rca.timeutil import Periods, rfc3339
 
 DOWN_RATE = 0.5  # half the requests failing, over the window or at its end, is an outage
+RECENT = 600  # seconds: "how bad is it now" is the last ten minutes of the window
+# A recent period without a failed request says the failures stopped only if, at the rate they
+# ran, it would have held this many: a trickle of one every six minutes is quiet for ten by chance.
+RECOVERY_EVIDENCE = 3.0
 SIMILAR = 2.0  # a rate up to this multiple of the baseline's is "the same as before"
 
 
@@ -100,9 +104,20 @@ def decide(
         state = State.OK
     elif now_failing:
         state = State.DOWN
-    elif t.recent_requests and not t.recent_failed and t.first_success_after_failures:
+    elif (t.recent_requests and not t.recent_failed and t.first_success_after_failures
+          and _quiet_long_enough(t)):
         state, recovered_at = State.RECOVERED, rfc3339(t.first_success_after_failures)
     else:
         state = State.DEGRADED
     return Verdict(state, t.requests, t.failed, rate, recent, rfc3339(onset), recovered_at,
                    trigger if state is not State.OK else None, why)
+
+
+def _quiet_long_enough(t: Traffic) -> bool:
+    """Whether the recent period's lack of failed requests is evidence that they stopped: at the
+    rate they ran (first to last failed request), it would have held `RECOVERY_EVIDENCE` of them.
+    A window without failed requests (its errors ended) or with one alone has no rate to judge by."""
+    if t.failed < 2 or t.first_failure is None or t.last_failure is None:
+        return True
+    span = max((t.last_failure - t.first_failure).total_seconds(), 1.0)
+    return t.failed / span * RECENT >= RECOVERY_EVIDENCE
