@@ -104,7 +104,7 @@ def _pushdown(options: BigQueryOptions) -> Any:
         return None
     from rca.library.knowledge import load_knowledge
     from rca.library.loader import load_library
-    from rca.reasoning.impact import RECENT
+    from rca.reasoning.verdict import RECENT
     from rca.sources.bigquery.fetch import Pushdown
 
     library = load_library([Path(p) for p in options.patterns])

@@ -331,7 +331,7 @@ def _estimates(loaded: Loaded, result: FetchResult, service: str | None) -> Esti
     """
     from datetime import timedelta
 
-    from rca.reasoning.impact import RECENT
+    from rca.reasoning.verdict import RECENT
 
     sampled = [st for st in result.strata if st.fraction < 1.0]
     if not sampled or loaded.start is None or loaded.end is None:

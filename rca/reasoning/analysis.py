@@ -34,8 +34,7 @@ from rca.model import (
 )
 from rca.reasoning import baseline, chain, impact, steady, verification, whys
 from rca.reasoning.deploys import DeployInfo, collect
-from rca.reasoning.impact import RECENT
-from rca.reasoning.verdict import Traffic, share
+from rca.reasoning.verdict import RECENT, Traffic, share
 from rca.timeutil import EPOCH, naive_utc, parse_rfc3339, rfc3339
 
 SCHEMA_VERSION = 1

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from rca.model import Finding, Layer, Role, Sample, Status
-from rca.reasoning.impact import RECENT
+from rca.reasoning.verdict import RECENT
 from rca.report import presentation
 
 if TYPE_CHECKING:
