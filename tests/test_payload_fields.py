@@ -35,6 +35,12 @@ def one(tmp_path: Path, **entry: Any) -> dict[str, Any]:
          "NullPointerException"),
         ("an error object with a message",
          {"msg": "send failed", "error": {"message": "ETIMEDOUT"}}, "ETIMEDOUT"),
+        ("pino's err serializer: type, message and the stack that names both",
+         {"level": 50, "msg": "unhandled error",
+          "err": {"type": "TypeError", "message": "Cannot read properties of undefined (reading 'id')",
+                  "stack": "TypeError: Cannot read properties of undefined (reading 'id')\n"
+                           "    at renderInvoice (/app/src/invoice.js:42:17)"}},
+         "TypeError: Cannot read properties of undefined (reading 'id')\n    at renderInvoice"),
         ("load balancer statusDetails", {"statusDetails": "failed_to_connect_to_backend",
                                          "@type": "type.googleapis.com/google.cloud.loadbalancing.type."
                                                   "LoadBalancerLogEntry"}, "failed_to_connect_to_backend"),

@@ -275,6 +275,26 @@ def test_a_pattern_says_when_its_failure_touches_only_some_calls(tmp_path: Path)
     assert outcomes == [("missing-configuration", "down"), ("missing-configuration", "degraded")]
 
 
+def test_warning_level_start_up_failures_make_an_incident_where_no_request_is_logged(tmp_path: Path) -> None:
+    """A GKE pod's readiness probe refused for minutes (the kubelet's Warning events), and no
+    request log: nothing else says whether the service served, so the probe failures are the
+    incident, as in a paste; never 'ok'."""
+    def event(k: int) -> str:
+        return json.dumps({
+            "insertId": f"ev{k}", "timestamp": f"2025-07-08T11:{k // 60:02d}:{k % 60:02d}Z",
+            "severity": "WARNING", "logName": "projects/p/logs/events",
+            "resource": {"type": "k8s_pod", "labels": {"cluster_name": "c", "namespace_name": "shop",
+                                                       "pod_name": "profile-svc-7f8e9d6c5-dd3ee"}},
+            "jsonPayload": {"kind": "Event", "reason": "Unhealthy", "type": "Warning",
+                            "message": 'Readiness probe failed: Get "http://10.8.2.31:8080/healthz": '
+                                       "dial tcp 10.8.2.31:8080: connect: connection refused"},
+        }) + "\n"
+    path = tmp_path / "events.ndjson"
+    path.write_text("".join(event(k) for k in range(0, 600, 20)), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--input", str(path), "--format", "json"])
+    assert json.loads(result.output)["status"]["state"] != "ok", result.output[:400]
+
+
 def _state(tmp_path: Path, lines: list[str]) -> str:
     path = tmp_path / "shop.ndjson"
     path.write_text("".join(lines), encoding="utf-8")

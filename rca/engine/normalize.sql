@@ -14,7 +14,9 @@ WITH x AS (
       '$.stack_trace', '$.stack', '$.severity', '$.level', '$.lvl', '$.err', '$.error.message',
       '$.stacktrace', '$.statusDetails', '$.status', '$.debugInfo', '$.err.message',
       -- .NET's JSON console formatter writes LogLevel, Message and Exception
-      '$.Message', '$.Exception', '$.LogLevel'
+      '$.Message', '$.Exception', '$.LogLevel',
+      -- pino's and bunyan's err serializer, and an `error` object: type, message and stack
+      '$.err.stack', '$.error.stack'
     ]) AS jv,
     json_extract_string(pp, [
       '$.methodName', '$.authenticationInfo.principalEmail', '$.status.message'
@@ -45,8 +47,8 @@ WITH x AS (
   SELECT
     *,
     -- The message, then what loggers put beside it: the error of a zap/slog/logrus line, a stack
-    -- (Java `stacktrace`/`stack_trace`, Node `stack`, Python `exc_info`), a load balancer's
-    -- `statusDetails`, a Cloud Scheduler attempt's `status` and `debugInfo`.
+    -- (Java `stacktrace`/`stack_trace`, Node `stack` or pino's `err.stack`, Python `exc_info`), a
+    -- load balancer's `statusDetails`, a Cloud Scheduler attempt's `status` and `debugInfo`.
     -- (no jsonPayload: every part below is NULL, and the message is NULL too)
     CASE WHEN text_payload IS NOT NULL THEN text_payload
          WHEN jp IS NULL THEN NULL
@@ -55,7 +57,7 @@ WITH x AS (
                 CASE WHEN error_text IS DISTINCT FROM primary_msg THEN error_text END,
                 CASE WHEN err_text IS DISTINCT FROM primary_msg THEN err_text END,
                 CASE WHEN error_object_message IS DISTINCT FROM primary_msg THEN error_object_message END,
-                coalesce(jv[6], jv[7], jv[8], jv[15], jv[9], jv[21]),
+                coalesce(jv[6], jv[7], jv[8], jv[15], jv[9], jv[21], jv[23], jv[24]),
                 jv[16],
                 CASE WHEN jv[17] IS NULL THEN NULL WHEN json_type(jp, '$.status') = 'VARCHAR' THEN jv[17] END,
                 jv[18])

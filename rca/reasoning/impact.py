@@ -96,7 +96,7 @@ def decide(
     # job's 404s, a poison message nacked every few minutes) is not when the incident began.
     failing = [f for f in findings
                if f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED)
-               and _failure_severity(f, lookup[f.pattern_id], blind)]
+               and _failure_severity(f, lookup[f.pattern_id], blind or not traffic.requests)]
     timed = sorted((f for f in failing if f.first_seen),
                    key=lambda f: (parse_rfc3339(f.first_seen or ""), f.pattern_id))
     if timed:
@@ -165,9 +165,10 @@ WARNING_FAILURE_KINDS = (STARTUP_FAILURE, "crash")
 def _failure_severity(finding: Finding, pattern: Pattern, blind: bool) -> bool:
     """Whether a named failure is bad enough to make an incident by itself: an error-level one
     always; a warning-level cause, or a warning-level symptom of a start-up failure or a crash,
-    too when the input is blind (a paste is shown because its lines failed: a rejected token or a
-    readiness probe failing 146 times is the whole story there, though in a service's live log the
-    same warning runs as background noise beside the requests that decide)."""
+    too when the input is blind or logs no request (``blind``: a paste is shown because its lines
+    failed, and with no request nothing else says whether the service served: a rejected token or
+    a readiness probe failing 146 times is the whole story there, though in a service's live log
+    the same warning runs as background noise beside the requests that decide)."""
     if pattern.severity in (Severity.ERROR, Severity.CRITICAL):
         return True
     if not blind or pattern.severity is not Severity.WARNING:
