@@ -295,6 +295,48 @@ def test_warning_level_start_up_failures_make_an_incident_where_no_request_is_lo
     assert json.loads(result.output)["status"]["state"] != "ok", result.output[:400]
 
 
+def _k8s(k: int, kind: str, reason: str | None, text: str) -> str:
+    """One GKE entry ``k`` seconds into the hour: a kubelet Event (k8s_pod/k8s_node) or a line of
+    container `worker`."""
+    resource = {"type": kind, "labels": {"cluster_name": "c", "namespace_name": "shop",
+                                          "pod_name": "worker-6c9d8f7b5-zt4wq", "container_name": "worker"}}
+    entry: dict[str, Any] = {
+        "insertId": f"{kind}{k}", "timestamp": f"2025-06-03T22:{k // 60:02d}:{k % 60:02d}Z",
+        "logName": "projects/p/logs/events" if reason else "projects/p/logs/stdout",
+        "resource": resource, "severity": "WARNING" if reason else "INFO"}
+    if reason:
+        entry["jsonPayload"] = {"kind": "Event", "reason": reason, "type": "Warning", "message": text}
+    else:
+        entry["textPayload"] = text
+    return json.dumps(entry) + "\n"
+
+
+def test_a_crash_loop_to_the_end_of_a_log_without_requests_is_down_whatever_its_cause(tmp_path: Path) -> None:
+    """A worker OOM-killed on every start, the kubelet backing off its restarts to the end of the
+    export, no request log: the memory failure alone would be degraded (it comes and goes), but a
+    crash loop (its pattern: `persistent: true`) leaves nothing serving. The same loop that stops
+    while the worker goes on logging is not down."""
+    oom = ("Memory cgroup out of memory: Killed process 31051 (python) total-vm:2753508kB, "
+           "anon-rss:1048576kB, file-rss:29400kB, shmem-rss:0kB, UID:0 pgtables:2288kB oom_score_adj:999")
+    backoff = "Back-off restarting failed container worker in pod worker-6c9d8f7b5-zt4wq_shop(0b8e7c3a)"
+
+    def loop(until: int) -> list[str]:
+        return [line for t in range(60, until, 90)
+                for line in (_k8s(t, "k8s_container", None, "Starting report worker, concurrency=4"),
+                             _k8s(t + 20, "k8s_node", "OOMKilling", oom),
+                             _k8s(t + 40, "k8s_pod", "BackOff", backoff))]
+    to_the_end = loop(3600)
+    stopped = loop(900) + [_k8s(t, "k8s_container", None, "batch done") for t in range(930, 3600, 60)]
+    states = []
+    for name, lines in (("end", to_the_end), ("stopped", stopped)):
+        path = tmp_path / f"{name}.ndjson"
+        path.write_text("".join(lines), encoding="utf-8")
+        result = CliRunner().invoke(main, ["analyze", "--service", "worker", "--input", str(path),
+                                           "--format", "json"])
+        states.append(json.loads(result.output)["status"]["state"])
+    assert states[0] == "down" and states[1] != "down", states
+
+
 def _state(tmp_path: Path, lines: list[str]) -> str:
     path = tmp_path / "shop.ndjson"
     path.write_text("".join(lines), encoding="utf-8")

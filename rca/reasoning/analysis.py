@@ -160,7 +160,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     root_start = _start(nodes[root.pattern_id]) if root.pattern_id in nodes else None
     verdict = impact.decide(con, judged, given.load.estimate, periods, findings, lookup, deploys,
                             unexplained, blind, step[1] if step else None, root_start,
-                            _persistent(root, lookup, knowledge))
+                            _persistent(root, findings, lookup, knowledge))
     if verdict.state is State.OK:
         # Nothing failed beyond what the baseline already had: no chain, and no cause to name.
         links, used = [], []
@@ -225,20 +225,32 @@ def _start(node: chain.Node) -> tuple[datetime, str] | None:
     return min(((t, r) for r, t in node.first_by("revision").items()), default=None)
 
 
-def _persistent(root: RootCause, lookup: Mapping[str, Pattern], knowledge: Knowledge) -> str | None:
-    """The root cause's category when it fails every attempt until something is changed and its
-    pattern names a failure: a pattern at warning (a client's expired token rejected, a slow start
-    noted) is background a live service runs beside, which says nothing of whether anything was
-    served. The pattern's own `persistent` says it for its own category (a missing index fails one
-    query, a dropped connection comes back), else the category's (patterns/_knowledge.yaml)."""
+def _persistent(
+    root: RootCause, findings: Sequence[Finding], lookup: Mapping[str, Pattern], knowledge: Knowledge
+) -> str | None:
+    """Why nothing would have been served while the failure ran, if so: the root cause fails every
+    attempt until something is changed, or a failure that keeps the service from staying up (a
+    crash loop: its pattern says `persistent: true`) is active. Only failures at error or above: a
+    pattern at warning (a client's expired token rejected, a slow start noted) is background a live
+    service runs beside, which says nothing of whether anything was served. A pattern's own
+    `persistent` says it for its own category (a missing index fails one query, a dropped
+    connection comes back), else the category's (patterns/_knowledge.yaml)."""
     pattern = lookup.get(root.pattern_id or "")
-    if pattern is None or pattern.severity not in (Severity.ERROR, Severity.CRITICAL):
-        return None
-    if pattern.persistent is not None and root.category is pattern.category:
-        lasting = pattern.persistent
-    else:
-        lasting = root.category.value in knowledge.persistent
-    return root.category.value if lasting else None
+    if pattern is not None and pattern.severity in (Severity.ERROR, Severity.CRITICAL):
+        if pattern.persistent is not None and root.category is pattern.category:
+            lasting = pattern.persistent
+        else:
+            lasting = root.category.value in knowledge.persistent
+        if lasting:
+            return f"{root.category.value} fails every attempt until it is fixed"
+    down = sorted(f.pattern_id for f in findings
+                  if f.role is Role.SYMPTOM and f.status in (Status.ACTIVE, Status.ELEVATED)
+                  and lookup[f.pattern_id].persistent
+                  and lookup[f.pattern_id].severity in (Severity.ERROR, Severity.CRITICAL))
+    if down:
+        title = lookup[down[0]].title
+        return f"{title[0].lower()}{title[1:]} ({down[0]}) as the logs end"
+    return None
 
 
 def _began_with_deploy(con: Any, nodes: Mapping[str, chain.Node], deploys: DeployInfo) -> frozenset[str]:

@@ -88,8 +88,8 @@ def decide(
     alone, so nothing but its lines says whether something failed; ``step``: when the failures
     stepped up above noise that ran at the same rate before, in an input with no baseline;
     ``root_start``: when and on which revision the root cause began, which can tie the failures to
-    the deploy of that revision when they came later; ``persistent``: the root cause's category
-    when it fails every attempt until something is changed, `verdict.decide`'s)."""
+    the deploy of that revision when they came later; ``persistent``: why nothing was served while
+    the failure ran, `verdict.decide`'s)."""
     # A failure the logs name, at whatever severity the app logged it (a pasted line has none) and
     # whether or not its time is known, makes the window an incident; the timed ones give the
     # onset, rather than the first error entry: an error that ran all along (another scheduler

@@ -87,9 +87,9 @@ def decide(
 
     ``never_started``: the input logs no request and the failures it names are the service's
     start-up failing (a paste of a container that never came up): nothing was served, so down.
-    ``persistent``: the root cause's category, when it is one that fails every attempt until
-    something is changed (patterns/_knowledge.yaml `persistent`) and still failing as the logs end:
-    with no request logged, nothing was served either, so down."""
+    ``persistent``: why nothing was served while the failure ran, when it still ran as the logs
+    ended (a root cause that fails every attempt until something is changed, patterns/_knowledge.yaml
+    `persistent`; a crash loop): with no request logged, nothing was served either, so down."""
     why = reasons(t, periods, active_failures, unexplained)
     rate, recent = share(t.failed, t.requests), share(t.recent_failed, t.recent_requests)
     failing_requests = beyond_baseline(t.failed, t.baseline_failed, periods)
@@ -98,7 +98,7 @@ def decide(
     now_failing = recent >= DOWN_RATE if recent is not None else (rate or 0.0) >= DOWN_RATE
     stuck = persistent is not None and not t.requests
     if why and stuck and not now_failing and not never_started:
-        why = (*why, f"no request was logged, and {persistent} fails every attempt until it is fixed")
+        why = (*why, f"no request was logged, and {persistent}")
     now_failing = now_failing or ((never_started or stuck) and not t.requests)
     if not why:
         state = State.OK
