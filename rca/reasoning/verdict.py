@@ -99,7 +99,7 @@ def decide(
     stuck = persistent is not None and not t.requests
     if why and stuck and not now_failing and not never_started:
         why = (*why, f"no request was logged, and {persistent}")
-    now_failing = now_failing or ((never_started or stuck) and not t.requests)
+    now_failing = now_failing or (never_started and not t.requests) or stuck
     if not why:
         state = State.OK
     elif now_failing:
