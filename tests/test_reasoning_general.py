@@ -337,6 +337,40 @@ def test_a_crash_loop_to_the_end_of_a_log_without_requests_is_down_whatever_its_
     assert states[0] == "down" and states[1] != "down", states
 
 
+def test_a_probe_refused_beside_a_loopback_only_server_on_gke_is_the_bind(tmp_path: Path) -> None:
+    """On GKE a server bound to 127.0.0.1 is normal behind a proxy in the same pod, so the bind
+    alone names nothing; beside readiness probes refused on the pod's IP it is the cause
+    (port-mismatch), and the ingress finding no ready endpoint to the end says nothing served.
+    Without the loopback line the probe keeps its own reading (start-up), and without the
+    ingress's line the state is not down."""
+    probe = ('Readiness probe failed: Get "http://10.8.2.30:8080/healthz": dial tcp 10.8.2.30:8080: '
+             "connect: connection refused")
+    loopback = "INFO:     Uvicorn running on http://127.0.0.1:8080 (Press CTRL+C to quit)"
+    no_endpoint = ('W0708 11:00:50.123456       7 controller.go:1214] Service "shop/worker" does not '
+                   "have any active Endpoint.")
+
+    def lines(bind: str, ingress: bool) -> list[str]:
+        out = [_k8s(0, "k8s_container", None, bind)]
+        for t in range(10, 900, 20):
+            out.append(_k8s(t, "k8s_pod", "Unhealthy", probe))
+            if ingress:
+                out.append(_k8s(t + 5, "k8s_container", None, no_endpoint).replace('"INFO"', '"WARNING"'))
+        return out
+    outcomes = []
+    all_addresses = loopback.replace("127.0.0.1", "0.0.0.0")
+    cases = (("both", loopback, True), ("all", all_addresses, True), ("no-ingress", loopback, False))
+    for name, bind, ingress in cases:
+        path = tmp_path / f"{name}.ndjson"
+        path.write_text("".join(lines(bind, ingress)), encoding="utf-8")
+        result = CliRunner().invoke(main, ["analyze", "--service", "worker", "--input", str(path),
+                                           "--format", "json"])
+        report = json.loads(result.output)
+        outcomes.append((report["root_cause"]["category"], report["status"]["state"]))
+    assert outcomes[0] == ("port-mismatch", "down"), outcomes
+    assert outcomes[1][0] != "port-mismatch" and outcomes[1][1] == "down", outcomes
+    assert outcomes[2] == ("port-mismatch", "degraded"), outcomes
+
+
 def _state(tmp_path: Path, lines: list[str]) -> str:
     path = tmp_path / "shop.ndjson"
     path.write_text("".join(lines), encoding="utf-8")

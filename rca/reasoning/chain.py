@@ -114,6 +114,20 @@ def knows(cause: Node, effect: Node) -> bool:
     return refers_to(cause.pattern.causes, effect) or refers_to(effect.pattern.caused_by, cause)
 
 
+def names(cause: Node, effect: Node) -> bool:
+    """The library names this very link, by both patterns' ids (not by a category)."""
+    return effect.id in cause.pattern.causes or cause.id in effect.pattern.caused_by
+
+
+def reversed_link(cause: Node, effect: Node) -> bool:
+    """The library knows cause -> effect only through a category, and names effect -> cause by id:
+    the ingress's "no active Endpoint" is a start-up symptom (`category:startup-timeout` may cause
+    a failing readiness probe), but its pattern names the probe as its own cause. Two symptoms
+    that recur together interleave in time, so the clock cannot tell the direction; the named
+    link can."""
+    return not names(cause, effect) and names(effect, cause)
+
+
 def kind_explains(cause: Node, effect: Node, knowledge: Knowledge) -> bool:
     """The effect's symptom kind usually arises from the cause's category (a failure) or kind."""
     refs = knowledge.kinds.get(effect.pattern.kind or "", ())
@@ -129,6 +143,8 @@ def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge 
     if cause.pattern.role is Role.CONTEXT:
         return None
     knowledge = knowledge or Knowledge()
+    if reversed_link(cause, effect):
+        return None
     if knows(cause, effect):
         support, score = ["library: " + _knowledge_phrase(cause, effect)], KNOWLEDGE
     elif kind_explains(cause, effect, knowledge):
