@@ -111,11 +111,12 @@ def patterns(extra_dirs: Sequence[str | Path] = ()) -> pd.DataFrame:
         {"id": p.id, "area": p.area, "title": p.title, "category": p.category.value, "layer": p.layer.value,
          "role": p.role.value, "severity": p.severity.value, "generic": p.generic, "causes": list(p.causes),
          "caused_by": list(p.caused_by), "kind": p.kind, "frames": p.frames, "persistent": p.persistent,
-         "runtime": list(p.runtimes), "surface": list(p.surfaces), "path": p.path}
+         "refuses_requests": p.refuses_requests, "runtime": list(p.runtimes), "surface": list(p.surfaces),
+         "path": p.path}
         for p in load_library([Path(d) for d in extra_dirs]).patterns
     ]
     columns = ["id", "area", "title", "category", "layer", "role", "severity", "generic", "causes",
-               "caused_by", "kind", "frames", "persistent", "runtime", "surface", "path"]
+               "caused_by", "kind", "frames", "persistent", "refuses_requests", "runtime", "surface", "path"]
     return cast("pd.DataFrame", pd.DataFrame(rows, columns=columns))
 
 

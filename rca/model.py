@@ -166,6 +166,8 @@ class Pattern:
     # whether the failure, read as `category`, fails every attempt until something is changed;
     # None: the category's default (patterns/_knowledge.yaml `persistent`)
     persistent: bool | None = None
+    # each match is a request the platform refused a caller (IAM): failed when the finding is new
+    refuses_requests: bool = False
 
 
 @dataclass(frozen=True)

@@ -192,8 +192,8 @@ def test_patterns_frame_lists_the_library() -> None:
     """rca.patterns() has one row per loaded pattern with the documented columns."""
     frame = rca.patterns()
     assert list(frame.columns) == ["id", "area", "title", "category", "layer", "role", "severity", "generic",
-                                   "causes", "caused_by", "kind", "frames", "persistent", "runtime",
-                                   "surface", "path"]
+                                   "causes", "caused_by", "kind", "frames", "persistent", "refuses_requests",
+                                   "runtime", "surface", "path"]
     assert sorted(frame["id"]) == sorted(p.id for p in load_library().patterns)
     overrides = frame[frame["persistent"].notna()].set_index("id")["persistent"]
     assert (overrides["container-crash-loop"], overrides["datastore-index-missing"]) == (True, False)

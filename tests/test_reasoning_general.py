@@ -631,6 +631,46 @@ def _app_error(k: int, text: str) -> str:
     }) + "\n"
 
 
+def _push(k: int, status: int) -> str:
+    """One request log of service `shop` ``k`` seconds into the hour: a Pub/Sub push answered 200,
+    or refused by Cloud Run's IAM check (403, the platform's own text)."""
+    entry: dict[str, Any] = {
+        "insertId": f"r{k}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
+        "logName": "projects/p/logs/run.googleapis.com%2Frequests",
+        "severity": "WARNING" if status == 403 else "INFO",
+        "resource": {"type": "cloud_run_revision",
+                     "labels": {"service_name": "shop", "revision_name": "shop-00003-abc"}},
+        "httpRequest": {"requestMethod": "POST", "requestUrl": "https://shop-abc.a.run.app/push",
+                        "status": status, "latency": "0.01s"}}
+    if status == 403:
+        entry["textPayload"] = (
+            "The request was not authenticated. Either allow unauthenticated invocations or set the "
+            "proper Authorization header. Read more at "
+            "https://cloud.google.com/run/docs/securing/authenticating "
+            "Additional troubleshooting documentation can be found at: "
+            "https://cloud.google.com/run/docs/troubleshooting#unauthorized-client")
+    return json.dumps(entry) + "\n"
+
+
+def test_the_platform_refusing_callers_fails_requests_once_it_begins(tmp_path: Path) -> None:
+    """Cloud Run answering 403 itself (IAM) to every push from the middle of the hour on, after 200s:
+    those deliveries failed (`refuses_requests`), so the service is down for its callers, not 'ok'
+    because a 403 is under 500. The same refusals at one rate from the first minute to the last,
+    beside answered requests, are callers never let in (scanners at a private URL): no incident."""
+    began = [_push(k, 200 if k < 1800 else 403) for k in range(0, 3600, 15)]
+    all_along = [_push(k, 403 if k % 60 == 0 else 200) for k in range(0, 3600, 15)]
+    outcomes = []
+    for lines in (began, all_along):
+        path = tmp_path / "push.ndjson"
+        path.write_text("".join(lines), encoding="utf-8")
+        result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
+                                           "--format", "json"])
+        report = json.loads(result.output)
+        outcomes.append((report["status"]["state"], report["root_cause"]["category"],
+                         report["status"]["failed_requests"]))
+    assert outcomes == [("down", "permission-denied", 120), ("ok", "unknown", 0)], outcomes
+
+
 def test_errors_at_one_rate_all_along_while_every_request_succeeds_are_no_incident(tmp_path: Path) -> None:
     """No baseline in the input, no failed request: a failure logged at the same rate from the
     first minutes to the last is how the service ran all along (an old client's expired tokens,

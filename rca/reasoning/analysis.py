@@ -131,6 +131,9 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         findings, phrases, throughout = steady.steady_throughout(findings, nodes, window, phrases, served)
     # The same occurrences, with the findings steady noise re-classed.
     nodes = steady.since_step({f.pattern_id: replace(nodes[f.pattern_id], finding=f) for f in findings}, step)
+    # The platform's refusals of callers count as failed requests once steady noise is told apart.
+    refused = impact.refusals(findings, lookup, hits)
+    traffic = impact.with_refusals(con, traffic, refused)
     began = _began_with_deploy(con, nodes, deploys)
     links, root, hyps, used = whys.conclude(nodes, context, phrases, knowledge, began)
     if root.category is Category.UNKNOWN and used:
@@ -181,7 +184,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         signals=tuple(signals),
         context=context,
         baseline_phrases=phrases,
-        timeline=tuple(_timeline(con, hits, window)),
+        timeline=tuple(_timeline(con, hits, window, refused)),
         hits=tuple(hits),
         verdict=verdict,
         notes=_data_notes(con, verdict, given.load),
@@ -428,9 +431,12 @@ def _bucket_seconds(window: Window) -> int:
     return max(60, int((end - start).total_seconds() / 60 // 60 * 60))
 
 
-def _timeline(con: Any, hits: Sequence[Hit], window: Window) -> list[TimelinePoint]:
+def _timeline(
+    con: Any, hits: Sequence[Hit], window: Window, refused: Sequence[int] = ()
+) -> list[TimelinePoint]:
     """Findings and request status classes per time bucket, across the window (`http 5xx` etc.,
-    and `http refused` for the platform's refusals under 500, which are failed requests).
+    and `http refused` for the platform's refusals under 500, which are failed requests: those
+    `request_class` knows, and the ``refused`` entries, `impact.refusals`).
 
     Request entries are counted per (bucket, status) in SQL; Python formats the few buckets.
     A bucket starts at a whole multiple of `size` seconds since the epoch (times truncated to
@@ -454,13 +460,15 @@ def _timeline(con: Any, hits: Sequence[Hit], window: Window) -> list[TimelinePoi
         FROM (
           SELECT CASE WHEN epoch_us(ts) >= 0 THEN epoch_us(ts) // 1000000
                       ELSE -((-epoch_us(ts)) // 1000000) END AS b,
-                 request_class(http_status, message) AS status_class,
+                 CASE WHEN r.rid IS NOT NULL THEN 'refused'
+                      ELSE request_class(http_status, message) END AS status_class,
                  CASE WHEN $weighed THEN entry_id END AS entry_id
-          FROM entries WHERE in_window AND http_status IS NOT NULL AND ts IS NOT NULL
+          FROM entries LEFT JOIN (SELECT unnest($refused::BIGINT[]) AS rid) r ON r.rid = entry_id
+          WHERE in_window AND http_status IS NOT NULL AND ts IS NOT NULL
         )
         GROUP BY ALL
         """,
-        {"size": size, "weighed": bool(weights)},
+        {"size": size, "weighed": bool(weights), "refused": list(refused)},
     ).fetchall()
     for start, status_class, n, entry_id in rows:
         key = (label(int(start)), f"http {status_class}")

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from rca.engine.match import Hit
 from rca.model import Category, Estimate, Finding, Pattern, Role, Severity, Status, Trigger, Verdict, Window
 from rca.reasoning import verdict
 from rca.reasoning.deploys import TRIGGER_LEAD, DeployInfo, creator
@@ -64,6 +65,48 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
         requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors,
         failed_deploys, first_failure, last_failure, first_error, recovered, last_error,
         None if end is None else since, int(row[12] or 0),
+    )
+
+
+# A pattern's requests that the platform refused (`refuses_requests`), not already failed ones.
+_REFUSALS = """
+SELECT count(*) FILTER (WHERE in_window), count(*) FILTER (WHERE NOT in_window),
+       count(*) FILTER (WHERE in_window AND ts >= $since),
+       min(ts) FILTER (WHERE in_window), max(ts) FILTER (WHERE in_window)
+FROM entries
+WHERE entry_id IN (SELECT unnest($ids::BIGINT[])) AND http_status IS NOT NULL
+  AND NOT request_failed(http_status, message)
+"""
+
+
+def refusals(findings: Sequence[Finding], lookup: Mapping[str, Pattern], hits: Sequence[Hit]) -> list[int]:
+    """The entries of requests the platform refused a caller (IAM's 401/403, a pattern's
+    `refuses_requests`) whose finding began or grew in the window: a push subscription or a
+    scheduler whose invoker grant was removed fails every delivery that way. Refusals that ran all
+    along at the same rate (scanners at a private URL, a baseline's) stay a client's business:
+    their finding is steady noise or pre-existing, so they are not among them."""
+    new = {f.pattern_id for f in findings
+           if lookup[f.pattern_id].refuses_requests and f.status in (Status.ACTIVE, Status.ELEVATED)}
+    return sorted({h.event_id for h in hits if h.pattern_id in new})
+
+
+def with_refusals(con: Any, traffic: verdict.Traffic, ids: Sequence[int]) -> verdict.Traffic:
+    """``traffic`` with the requests among ``ids`` (`refusals`) counted as failed, as refused."""
+    if not ids:
+        return traffic
+    since = traffic.recent_since or datetime(1970, 1, 1)
+    row = con.execute(_REFUSALS, {"ids": list(ids), "since": since}).fetchone()
+    window, base, recent = (int(x or 0) for x in row[:3]) if row else (0, 0, 0)
+    if not window and not base:
+        return traffic
+    first = min((t for t in (traffic.first_failure, row[3]) if t is not None), default=None)
+    last = max((t for t in (traffic.last_failure, row[4]) if t is not None), default=None)
+    recovered = (traffic.first_success_after_failures if last == traffic.last_failure or last is None
+                 else _first_success_after(con, last))
+    return replace(
+        traffic, failed=traffic.failed + window, baseline_failed=traffic.baseline_failed + base,
+        recent_failed=traffic.recent_failed + recent, first_failure=first, last_failure=last,
+        first_success_after_failures=recovered, refused=traffic.refused + window,
     )
 
 

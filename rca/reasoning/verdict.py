@@ -66,7 +66,8 @@ def reasons(t: Traffic, periods: Periods, active_failures: int, unexplained: int
     without a level or a time is one)."""
     out = []
     if beyond_baseline(t.failed, t.baseline_failed, periods):
-        how = f"({t.refused} refused by the platform, the rest with 5xx)" if t.refused else "with 5xx"
+        how = ("(all refused by the platform)" if t.refused == t.failed
+               else f"({t.refused} refused by the platform, the rest with 5xx)" if t.refused else "with 5xx")
         out.append(f"{t.failed} of {t.requests} requests failed {how}")
     if beyond_baseline(t.errors, t.baseline_errors, periods):
         out.append(f"{t.errors} entries at severity ERROR or above")
