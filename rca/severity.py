@@ -28,6 +28,27 @@ SEVERITY_NAME: Final[Mapping[int, str]] = MappingProxyType({n: name for name, n 
 """A severity number -> its name; a number between two levels has none (read it as DEFAULT)."""
 
 
+# A lower level the line itself states at its start, under a severity of ERROR or above: GKE's
+# agent writes every stderr line at ERROR (gunicorn's `[2025-01-01 10:00:00 +0000] [1] [INFO]
+# Booting worker`, uvicorn's `INFO:     Uvicorn running`), and Cloud SQL's MySQL error log gives
+# its notes ERROR (`2026-09-08T15:49:27Z 1357563 [Note] Aborted connection ...`). RE2; group 1 is
+# the word: bracketed after at most four leading words (a time, a thread or process id), or bare at
+# the very start before a colon.
+TEXT_LEVEL_RE2: Final = (
+    r"^(?:(?:\S+ +){0,4}\[)?(?i:(note|notice|info|information|system|warn|warning|debug|trace))[\]:]"
+)
+TEXT_LEVELS: Final[Mapping[str, str]] = MappingProxyType({
+    "NOTE": "NOTICE", "NOTICE": "NOTICE", "INFO": "INFO", "INFORMATION": "INFO", "SYSTEM": "INFO",
+    "WARN": "WARNING", "WARNING": "WARNING", "DEBUG": "DEBUG", "TRACE": "DEBUG",
+})
+"""A level word of `TEXT_LEVEL_RE2` (upper case) -> the severity it states."""
+
+
+def text_level_cases() -> str:
+    """SQL `WHEN 'NOTE' THEN 'NOTICE' ...` arms of a CASE over an upper-cased `TEXT_LEVEL_RE2` word."""
+    return " ".join(f"WHEN '{word}' THEN '{name}'" for word, name in TEXT_LEVELS.items())
+
+
 def severity_cases() -> str:
     """SQL `WHEN 'ERROR' THEN 500 ...` arms of a CASE over a severity name, one per level."""
     return " ".join(f"WHEN '{name}' THEN {n}" for name, n in SEVERITY_NUM.items())

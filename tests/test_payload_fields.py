@@ -105,6 +105,30 @@ def test_the_payload_severity_counts_when_the_entry_says_default(
 
 
 @pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        # Cloud SQL for MySQL's error log: a note arrives at ERROR
+        ("2026-09-08T15:49:27.000000Z 1357563 [Note] Aborted connection 1357563 to db: 'catalog' user: "
+         "'catalog_app' host: 'cloudsqlproxy~35.203.208.94' (Got an error reading communication packets)",
+         "NOTICE"),
+        # GKE writes every stderr line at ERROR: gunicorn's and uvicorn's start-up lines
+        ("[2025-01-01 10:00:00 +0000] [1] [INFO] Booting worker with pid: 8", "INFO"),
+        ("INFO:     Uvicorn running on http://0.0.0.0:8080 (Press CTRL+C to quit)", "INFO"),
+        ("2025-07-03  7:41:32 3 [Warning] Aborted connection 3 to db: 'mysql' user: 'root'", "WARNING"),
+        # an error stays an error, and a level word inside the message is not the line's level
+        ("[2025-01-01 10:00:00 +0000] [1] [ERROR] Worker (pid:8) was sent SIGKILL!", "ERROR"),
+        ("psycopg2.OperationalError: info: server closed the connection unexpectedly", "ERROR"),
+    ],
+)
+def test_a_lower_level_the_line_states_at_its_start_beats_an_error_severity(
+    tmp_path: Path, text: str, severity: str
+) -> None:
+    """Under an ERROR severity (GKE's stderr, Cloud SQL's MySQL notes) the level the line itself
+    states at its start counts: a note or a start-up line is no error entry of an incident."""
+    assert one(tmp_path, severity="ERROR", textPayload=text)["severity"] == severity
+
+
+@pytest.mark.parametrize(
     ("resource", "service"),
     [
         ({"type": "cloud_function", "labels": {"function_name": "thumbnail"}}, "thumbnail"),

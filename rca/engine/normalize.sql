@@ -38,11 +38,20 @@ WITH x AS (
     CASE WHEN jv[13] IS NULL THEN NULL WHEN json_type(jp, '$.err') = 'VARCHAR' THEN jv[13] END AS err_text,
     coalesce(jv[14], jv[19]) AS error_object_message,
   FROM x
+), y1 AS (
+  SELECT
+    *,
+    -- A lower level the text states at its start under an ERROR-or-above severity (GKE's stderr,
+    -- Cloud SQL's MySQL notes): rca/severity.py TEXT_LEVEL_RE2. Only those few rows run the regex.
+    CASE WHEN text_payload IS NOT NULL
+              AND sev_raw IN ('ERROR', 'ERR', 'CRITICAL', 'FATAL', 'ALERT', 'EMERGENCY')
+         THEN (CASE upper(regexp_extract(text_payload, {text_level}, 1)) {text_level_case} END) END AS text_level
+  FROM y
 ), y2 AS (
   SELECT
     *,
     coalesce(jv[1], jv[2], jv[3], error_text, err_text, error_object_message, jv[5], jv[20]) AS primary_msg,
-  FROM y
+  FROM y1
 ), y3 AS (
   SELECT
     *,
@@ -74,7 +83,8 @@ WITH x AS (
     try_cast(line AS INTEGER) AS line_no,
     NULL::BIGINT AS ordinal,
     ts,
-    CASE WHEN sev_raw IN ('WARN') THEN 'WARNING'
+    CASE WHEN text_level IS NOT NULL THEN text_level
+         WHEN sev_raw IN ('WARN') THEN 'WARNING'
          WHEN sev_raw IN ('ERR', 'FATAL') THEN (CASE sev_raw WHEN 'ERR' THEN 'ERROR' ELSE 'CRITICAL' END)
          WHEN sev_raw IN ('DEFAULT','DEBUG','INFO','NOTICE','WARNING','ERROR','CRITICAL','ALERT','EMERGENCY')
            THEN sev_raw

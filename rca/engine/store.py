@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from rca.library.knowledge import load_knowledge
-from rca.severity import severity_cases
+from rca.severity import TEXT_LEVEL_RE2, severity_cases, text_level_cases
 
 # DuckDB holds most of a big run's memory; larger inputs spill to the temp directory. Measured
 # (docs/performance.md): at 10M entries 1,000 MB keeps the whole process at 1.87 GB peak RSS
@@ -168,7 +168,9 @@ def _no_rows() -> str:
 def _normalised(rel: str) -> str:
     """normalize.sql over the reader relation ``rel``: rows in `staged`'s shape."""
     sql = resources.files("rca.engine").joinpath("normalize.sql").read_text(encoding="utf-8")
-    return sql.format(rel=f"({rel})", sev_case=severity_cases())
+    level = "'" + TEXT_LEVEL_RE2.replace("'", "''") + "'"
+    return sql.format(rel=f"({rel})", sev_case=severity_cases(), text_level=level,
+                      text_level_case=text_level_cases())
 
 
 NDJSON, ARRAY = "newline_delimited", "array"  # read_json formats of the files a store reads
