@@ -594,6 +594,38 @@ def _request(k: int, status: int, text: str | None) -> str:
     return json.dumps(entry) + "\n"
 
 
+def _stderr(k: float, text: str, revision: str = "shop-00004-new") -> str:
+    """One stderr line of service `shop`'s ``revision``, ``k`` seconds into the hour."""
+    ms = round(k * 1000)
+    return json.dumps({
+        "insertId": f"s{ms}",
+        "timestamp": f"2026-03-04T10:{ms // 60000:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}Z",
+        "logName": "projects/p/logs/run.googleapis.com%2Fstderr", "textPayload": text,
+        "resource": {"type": "cloud_run_revision",
+                     "labels": {"service_name": "shop", "revision_name": revision}},
+    }) + "\n"
+
+
+def test_a_failed_rollouts_crashes_bunched_mid_input_are_no_steady_noise(tmp_path: Path) -> None:
+    """The old revision answers every request for the whole hour; a new one, deployed 25 minutes in,
+    panics on a missing setting three times within a minute and never serves. Three crashes
+    bunched together are no rate that ran all along (a few occurrences used to stretch "near the
+    input's start and end" over most of the hour): the failed rollout is the incident, and the
+    setting, whose panic's message Rust prints on its own line, is its cause."""
+    lines = [_request(k, 200, None) for k in range(0, 3600, 20)]
+    note = "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace"
+    for k in (1500, 1515, 1542):
+        lines += [_stderr(k, "thread 'main' panicked at src/config.rs:75:47:"),
+                  _stderr(k + 0.001, "REDIS_URL must be set: NotPresent"), _stderr(k + 0.002, note)]
+    path = tmp_path / "rollout.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    outcome = (report["status"]["state"], report["root_cause"]["category"])
+    assert outcome == ("degraded", "missing-configuration"), outcome
+
+
 def test_requests_the_platform_refused_are_failed_requests_an_apps_own_429_is_not(tmp_path: Path) -> None:
     """Cloud Run's 429 'no available instance' is users turned away (the library's
     `surfaces.*.refused`), counted as failed requests like a 5xx; a 429 the app itself answered

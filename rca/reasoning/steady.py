@@ -42,7 +42,7 @@ def steady_before_step(
         # window's end, within two of its own intervals but a quarter of the window at most: a
         # few lines bunched together are no rate), not something that began with the failures and
         # kept pace with them.
-        edge = min(_edge(lo, hi, len(times)), (hi - lo) / 4)
+        edge = _edge(lo, hi, len(times))
         from_start = bool(times) and (min(times) <= lo + (hi - lo) / 10
                                       or (min(times) <= lo + edge and max(times) >= hi - edge))
         if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT and \
@@ -88,8 +88,9 @@ def steady_throughout(
 def _edge(lo: datetime, hi: datetime, occurrences: int) -> timedelta:
     """How near the span's start (or end) noise of ``occurrences`` shows first (or last): within a
     tenth of the span, or two of its own intervals (a scanner's probe every eight minutes, an
-    error every nine, first shows up minutes in)."""
-    return max((hi - lo) / 10, 2 * (hi - lo) / max(occurrences, 1))
+    error every nine, first shows up minutes in), but a quarter of the span at most: three crashes
+    of a failed rollout bunched in one minute mid-input are no rate that ran all along."""
+    return min(max((hi - lo) / 10, 2 * (hi - lo) / max(occurrences, 1)), (hi - lo) / 4)
 
 
 def _bounds(window: Window, nodes: Mapping[str, chain.Node]) -> tuple[datetime, datetime] | None:
