@@ -489,3 +489,60 @@ def test_drill_down_columns_come_from_the_entry_whatever_read_it(tmp_path: Path,
     assert list(df["source_line"]) == [42, 7]
     assert [json.loads(p) for p in df["payload"]] == [{"message": "m", "k": 1}, audit]
     assert "proto_payload" not in df.columns and "naive_ts" not in df.columns
+
+
+GCLOUD_YAML = """---
+insertId: 7b6d0f8b481f17e8c79f82df
+httpRequest:
+  requestMethod: POST
+  requestUrl: https://ingest-webhook-4mw2t7fzqq-uc.a.run.app/
+  status: 500
+logName: projects/ingest-prod/logs/run.googleapis.com%2Frequests
+resource:
+  labels:
+    revision_name: ingest-webhook-00007-dez
+    service_name: ingest-webhook
+  type: cloud_run_revision
+severity: ERROR
+textPayload: The request failed because the instance could not start successfully.
+timestamp: '2024-03-13T17:06:44.120000Z'
+---
+insertId: broken
+logName: projects/ingest-prod/logs/run.googleapis.com%2Fstderr
+textPayload: [unclosed
+---
+insertId: fe7fbd9a8c1aa629aeaaf26b
+logName: projects/ingest-prod/logs/run.googleapis.com%2Fstderr
+resource:
+  labels:
+    service_name: ingest-webhook
+  type: cloud_run_revision
+severity: ERROR
+textPayload: |-
+  google.api_core.exceptions.PermissionDenied: 403 Permission 'secretmanager.versions.access'
+  denied for resource 'projects/972852361128/secrets/API_KEYS/versions/2' (or it may not exist).
+timestamp: 2024-03-13T17:06:43.9Z
+"""
+
+
+def test_gcloud_logging_read_yaml_loads_each_document_as_its_entry(tmp_path: Path) -> None:
+    """`gcloud logging read` without --format=json prints YAML documents: each is its entry, with
+    its time (quoted or not), severity, request and a multi-line payload whole; a document that
+    does not parse is reported by its line and the others still load."""
+    import pandas as pd
+
+    loaded = api.load([write(tmp_path, "read.yaml", GCLOUD_YAML)])
+    df = loaded.frame()
+    rows = [(t.strftime("%H:%M:%S.%f")[:12], s, None if pd.isna(st) else int(st))
+            for t, s, st in zip(df["ts"], df["severity"], df["http_status"], strict=True)]
+    assert sorted(rows) == [("17:06:43.900", "ERROR", None), ("17:06:44.120", "ERROR", 500)]
+    assert "secretmanager.versions.access'\ndenied for resource" in " ".join(df["message"])
+    assert [p.line for p in loaded.problems.kept] == [20]
+
+
+def test_text_with_a_few_key_value_lines_is_not_read_as_yaml(tmp_path: Path) -> None:
+    """Only a head opening with `---` or a LogEntry key, holding three LogEntry keys, is gcloud's
+    YAML; a text log that mentions `severity:` stays text."""
+    text = "2025-09-15 14:59:58 ERROR payment failed\nseverity: high\ntimestamp: now\n"
+    df = api.load([write(tmp_path, "app.log", text)]).frame()
+    assert df["message"].str.contains("payment failed").any()

@@ -432,10 +432,13 @@ def _read_pasted(local: Path, shown: str, store: Store, problems: Problems) -> i
 
 
 def _read_text_or_csv(local: Path, shown: str, head: str, store: Store, problems: Problems) -> int:
-    from rca.sources import tabular, text
+    from rca.sources import tabular, text, yaml_stream
 
     if _has_pasted_entries(head):  # a Logs Explorer copy: summary lines, each over its entry's JSON
         return _read_pasted(local, shown, store, problems)
+    if yaml_stream.looks_like_yaml_entries(head):  # `gcloud logging read` without --format=json
+        with open_text(local, shown, problems) as stream:
+            return store.add_entries(yaml_stream.read_yaml_entries(stream, shown, problems), shown)
     if tabular.sniff_tabular(head) is not None:
         with open_text(local, shown, problems) as stream:
             return store.add_entries(tabular.read_csv_entries(stream, shown, problems), shown)

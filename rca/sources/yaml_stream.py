@@ -1,0 +1,88 @@
+"""`gcloud logging read`'s default output: LogEntries as a stream of YAML documents.
+
+Without `--format=json`, gcloud prints each entry as one YAML document, `---` between them, keys
+in camelCase as the API spells them (times quoted, multi-line payloads as `|-` blocks). Engineers
+paste or save exactly that, so it is read here rather than as lines of text (where every key would
+be a "line" and the entries' times, levels and requests would be lost).
+
+Each document is parsed on its own: one that does not parse, or is no LogEntry, is reported by the
+line it starts on and the others still load.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timezone
+from typing import Any
+
+import yaml
+
+from rca.library.knowledge import SafeLoader
+from rca.sources.problems import Problems
+
+# A LogEntry's own top-level keys, as gcloud prints them (camelCase, at the start of a line).
+_ENTRY_KEY = re.compile(
+    r"^(?:insertId|logName|receiveTimestamp|timestamp|resource|severity|textPayload|jsonPayload"
+    r"|protoPayload|httpRequest|labels|trace|spanId|sourceLocation|operation):(?: |$)",
+    re.M,
+)
+_SEPARATOR = "---"
+
+
+def looks_like_yaml_entries(head: str) -> bool:
+    """Whether a file's head is gcloud's YAML: a document separator or a LogEntry key at the very
+    start, and at least three LogEntry keys of different names at the start of lines."""
+    first = head.lstrip().split("\n", 1)[0].rstrip()
+    if first != _SEPARATOR and not _ENTRY_KEY.match(first):
+        return False
+    return len({m.group(0).split(":", 1)[0] for m in _ENTRY_KEY.finditer(head)}) >= 3
+
+
+def _documents(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """(first line number, text) of each document between `---` separators."""
+    start, body = 1, list[str]()
+    for number, line in enumerate(lines, start=1):
+        if line.rstrip("\r\n") == _SEPARATOR:
+            if any(part.strip() for part in body):
+                yield start, "".join(body)
+            start, body = number + 1, list[str]()
+        else:
+            body.append(line)
+    if any(part.strip() for part in body):
+        yield start, "".join(body)
+
+
+def _plain(value: Any) -> Any:
+    """YAML's own types as JSON's: an unquoted time or date becomes its RFC 3339 text."""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return moment.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def read_yaml_entries(lines: Iterable[str], shown: str, problems: Problems) -> Iterator[dict[str, Any]]:
+    """The canonical entries of a YAML stream; documents that are not readable LogEntries are
+    reported by the line they start on."""
+    from rca.sources.files import canonical_or_problem, is_log_entry
+
+    for start, text in _documents(lines):
+        try:
+            doc = yaml.load(text, Loader=SafeLoader)  # a safe loader: plain data only
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = start + mark.line if mark is not None else start
+            problems.add(shown, line, f"not valid YAML: {getattr(exc, 'problem', None) or exc}")
+            continue
+        if not is_log_entry(doc):
+            problems.add(shown, start, "a YAML document that is not a LogEntry (no logName, or no timestamp)")
+            continue
+        entry = canonical_or_problem(_plain(doc), shown, start, problems)
+        if entry is not None:
+            yield entry
