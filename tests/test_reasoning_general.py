@@ -130,6 +130,14 @@ def test_the_verdict_states() -> None:
     assert states == [State.OK, State.OK, State.DOWN, State.RECOVERED, State.DEGRADED]
 
 
+def test_down_is_two_requests_in_three_failing_now_not_half() -> None:
+    """55 of the last 100 requests failing is a service still answering almost half its callers:
+    degraded. 70 of 100 is down."""
+    p = Periods(3600.0, 3600.0)
+    assert [verdict.decide(traffic(300, 0, 100, n), p, 1, None).state for n in (55, 70)] == [
+        State.DEGRADED, State.DOWN]
+
+
 def test_a_quiet_ten_minutes_is_recovery_only_when_the_failures_ran_faster_than_that() -> None:
     """200 failed requests over 30 minutes, then a quiet recent period: recovered. 14 over 87
     minutes (one every six), then the same quiet: still degraded, for that much quiet is chance."""
@@ -624,6 +632,31 @@ def test_a_failed_rollouts_crashes_bunched_mid_input_are_no_steady_noise(tmp_pat
     report = json.loads(result.output)
     outcome = (report["status"]["state"], report["root_cause"]["category"])
     assert outcome == ("degraded", "missing-configuration"), outcome
+
+
+def test_a_cause_that_grew_stands_for_the_failure_when_no_symptom_is_logged(tmp_path: Path) -> None:
+    """A GKE app's pool errors, three in the baseline hour and a hundred in the window, and no
+    platform request log to name a symptom: the cause that grew (elevated, not new) is the root,
+    not 'no log entry explains the errors'."""
+    pool = ("sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached, connection "
+            "timed out, timeout 30.00 (Background on this error at: https://sqlalche.me/e/20/3o7r)")
+
+    def line(hour: int, k: int) -> str:
+        return json.dumps({
+            "insertId": f"p{hour}-{k}", "timestamp": f"2026-03-04T{hour:02d}:{k // 60:02d}:{k % 60:02d}Z",
+            "logName": "projects/p/logs/stderr", "severity": "ERROR", "textPayload": pool,
+            "resource": {"type": "k8s_container",
+                         "labels": {"cluster_name": "c", "namespace_name": "shop",
+                                    "pod_name": "orders-6c9d8f7b5-zt4wq", "container_name": "orders"}},
+        }) + "\n"
+    lines = [line(9, k) for k in (600, 1800, 3000)] + [line(10, k) for k in range(0, 3600, 36)]
+    path = tmp_path / "pool.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "orders", "--since", "1h",
+                                       "--input", str(path), "--format", "json"])
+    report = json.loads(result.output)
+    assert report["findings"][0]["status"] == "elevated", report["findings"]
+    assert report["root_cause"]["category"] == "db-connection-pool-exhausted", report["root_cause"]
 
 
 def test_requests_the_platform_refused_are_failed_requests_an_apps_own_429_is_not(tmp_path: Path) -> None:

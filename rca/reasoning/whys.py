@@ -30,7 +30,10 @@ def conclude(
     edges = chain.build_edges(ordered, knowledge)
     symptom = chain.main_symptom(ordered)
     if symptom is None:
-        causes = [n for n in ordered if n.pattern.role is Role.CAUSE and n.finding.status is Status.ACTIVE]
+        # No symptom to explain (a GKE app whose failed requests are its own access-log lines, a
+        # paste): the most frequent cause that began or grew in the window stands for the failure.
+        causes = [n for n in ordered if n.pattern.role is Role.CAUSE
+                  and n.finding.status in (Status.ACTIVE, Status.ELEVATED)]
         if not causes:
             return [], hypotheses.unexplained(None), _hypotheses(ordered, [], edges, None, phrases, {}), []
         symptom = sorted(causes, key=lambda n: (-n.finding.count, n.id))[0]
