@@ -659,6 +659,44 @@ def test_a_cause_that_grew_stands_for_the_failure_when_no_symptom_is_logged(tmp_
     assert report["root_cause"]["category"] == "db-connection-pool-exhausted", report["root_cause"]
 
 
+def test_a_google_endpoint_not_resolving_after_a_deploy_is_the_network_path(tmp_path: Path) -> None:
+    """storage.googleapis.com stops resolving right after a deploy that sent all egress through a
+    VPC: no setting misspells a Google endpoint's name, so the DNS path is the cause
+    (network-connectivity), and the summary is that rule's statement, not the deploy rule's."""
+    res = {"type": "cloud_run_revision", "labels": {"service_name": "shop", "location": "us-central1"}}
+    deploy = {"insertId": "d1", "logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
+              "timestamp": "2026-03-04T10:30:00Z", "severity": "NOTICE", "resource": res,
+              "protoPayload": {"methodName": "google.cloud.run.v2.Services.UpdateService",
+                               "authenticationInfo": {"principalEmail": "ci@p.iam.gserviceaccount.com"},
+                               "resourceName": "projects/p/locations/us-central1/services/shop"}}
+    lines = [json.dumps(deploy) + "\n"]
+    for k in range(0, 3600, 30):
+        revision = "shop-00001-old" if k < 1800 else "shop-00002-new"
+        labels = {**res["labels"], "revision_name": revision}
+        failed = k >= 1830
+        lines.append(json.dumps({
+            "insertId": f"r{k}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
+            "logName": "projects/p/logs/run.googleapis.com%2Frequests",
+            "severity": "ERROR" if failed else "INFO", "resource": {**res, "labels": labels},
+            "httpRequest": {"requestMethod": "GET", "requestUrl": "https://shop/x",
+                            "status": 500 if failed else 200},
+        }) + "\n")
+        if failed:
+            lines.append(json.dumps({
+                "insertId": f"e{k}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
+                "logName": "projects/p/logs/run.googleapis.com%2Fstderr", "severity": "ERROR",
+                "resource": {**res, "labels": labels},
+                "textPayload": 'Get "https://storage.googleapis.com/b/o": dial tcp: lookup '
+                               "storage.googleapis.com on 169.254.169.254:53: no such host",
+            }) + "\n")
+    path = tmp_path / "dns.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
+                                       "--format", "json"])
+    root = json.loads(result.output)["root_cause"]
+    assert (root["category"], "Google endpoint" in root["summary"]) == ("network-connectivity", True), root
+
+
 def test_requests_the_platform_refused_are_failed_requests_an_apps_own_429_is_not(tmp_path: Path) -> None:
     """Cloud Run's 429 'no available instance' is users turned away (the library's
     `surfaces.*.refused`), counted as failed requests like a 5xx; a 429 the app itself answered

@@ -70,7 +70,10 @@ def conclude(
             )
         if not fired:
             links[-1] = _with(links[-1], confidence=conf)
-        summary = links[-1].statement
+        # The summary is the statement of the rule that named the category (`chain.root_category`:
+        # the first), not merely the last one printed.
+        deciding = next((i for i, (rule, _) in enumerate(fired) if rule.category is not None), None)
+        summary = links[-1 if deciding is None else len(links) - len(fired) + deciding].statement
         root = RootCause(category, terminal.id, summary, conf)
         links[-1] = _with(links[-1], category=category, confidence=conf)
     # Findings a fired rule stands on are the chosen explanation's evidence, not losing causes.
