@@ -165,11 +165,15 @@ def _no_rows() -> str:
     return f"SELECT NULL::VARCHAR AS source, NULL::BIGINT AS base, {columns} WHERE false"
 
 
+def _literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _normalised(rel: str) -> str:
     """normalize.sql over the reader relation ``rel``: rows in `staged`'s shape."""
     sql = resources.files("rca.engine").joinpath("normalize.sql").read_text(encoding="utf-8")
-    level = "'" + TEXT_LEVEL_RE2.replace("'", "''") + "'"
-    return sql.format(rel=f"({rel})", sev_case=severity_cases(), text_level=level,
+    return sql.format(rel=f"({rel})", sev_case=severity_cases(), text_level=_literal(TEXT_LEVEL_RE2),
                       text_level_case=text_level_cases())
 
 
@@ -479,11 +483,6 @@ class Store:
     def rows(self, sql: str, params: list[Any] | None = None) -> Iterator[tuple[Any, ...]]:
         """Run a query and iterate its rows."""
         yield from self.con.execute(sql, params or []).fetchall()
-
-
-def _literal(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _utf8_safe(text: str) -> str:

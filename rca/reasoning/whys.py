@@ -64,16 +64,17 @@ def conclude(
     else:
         category = chain.root_category(terminal, fired)
         conf = chain.confidence(best, terminal, fired, margin)
-        for rule, support in fired:
-            links.append(
-                _rule_link(len(links) + 1, terminal, rule.statement, category, conf, support, context)
-            )
+        rule_links = [
+            _rule_link(len(links) + 1 + i, terminal, rule.statement, category, conf, support, context)
+            for i, (rule, support) in enumerate(fired)
+        ]
+        links.extend(rule_links)
         if not fired:
             links[-1] = _with(links[-1], confidence=conf)
         # The summary is the statement of the rule that named the category (`chain.root_category`:
         # the first), not merely the last one printed.
-        deciding = next((i for i, (rule, _) in enumerate(fired) if rule.category is not None), None)
-        summary = links[-1 if deciding is None else len(links) - len(fired) + deciding].statement
+        summary = next((link.statement for link, (rule, _) in zip(rule_links, fired, strict=True)
+                        if rule.category is not None), links[-1].statement)
         root = RootCause(category, terminal.id, summary, conf)
         links[-1] = _with(links[-1], category=category, confidence=conf)
     # Findings a fired rule stands on are the chosen explanation's evidence, not losing causes.

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 import yaml
 
 from rca.library.knowledge import SafeLoader
 from rca.sources.problems import Problems
+from rca.timeutil import rfc3339
 
 # A LogEntry's own top-level keys, as gcloud prints them (camelCase, at the start of a line).
 _ENTRY_KEY = re.compile(
@@ -56,8 +57,7 @@ def _documents(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
 def _plain(value: Any) -> Any:
     """YAML's own types as JSON's: an unquoted time or date becomes its RFC 3339 text."""
     if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return moment.isoformat().replace("+00:00", "Z")
+        return rfc3339(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
