@@ -23,6 +23,7 @@ from rca.sources.cloud.fetch import (
     Progress,
     RateLimiter,
     RetryPolicy,
+    entry_key,
     fetch_entries,
     fetch_window,
     make_client,
@@ -632,6 +633,7 @@ def test_cache_metadata_has_request_and_outcome_only(fake: FakeLoggingServer, tm
         "format",
         "max_entries",
         "missing",
+        "origins",
         "per_query",
         "project",
         "queries",
@@ -802,29 +804,38 @@ def test_resuming_the_storm_query_drops_only_its_own_entries() -> None:
         (MissingRange("failing-sampled", mid, queries.format_ts(T1), "gave up after 6 retries"),),
         strata=(Stratum("failing", queries.format_ts(T0), mid, 1.0, 1),
                 Stratum("requests", queries.format_ts(T0), queries.format_ts(T1), 1.0, 1)),
+        origins={entry_key(bare): "failing", entry_key(ok): "requests"},
     )
     seed, redo = resume_plan(previous, plan)
     assert [q.name for q in redo] == ["failing"] and redo[0].start == T0
-    assert seed.entries == [texted, ok]
+    assert seed.entries == [texted, ok] and seed.origins == {entry_key(ok): "requests"}
     assert [s.query for s in seed.strata] == ["requests"]
     assert "failing" not in seed.per_query and seed.per_query["requests"] == 1
 
 
 def test_sampled_entries_weigh_one_over_the_fraction() -> None:
-    """Only an entry of a sampled stratum's own stream, inside its time range, stands for 1/F."""
+    """Only an entry a sampled query read, inside its stratum's time range, stands for 1/F; one of
+    the same stream that another query read first (a text a pattern reads) stands for itself."""
     from rca.model import Stratum
 
     mid = T0 + timedelta(minutes=30)
     early, late = _request(10, 503), _request(2000, 503)  # before and after the cut
     texted = entry(2001, log="run.googleapis.com/requests", text="The request failed because ...", status=503)
     healthy = _request(2002, 200)
+    refused = entry(2003, log="run.googleapis.com/requests", status=403,
+                    text="The request was not authorized to invoke this service. Read more at "
+                         "https://cloud.google.com/run/docs/securing/authenticating")
     result = FetchResult(
-        [early, late, texted, healthy], 3, {}, False,
+        [early, late, texted, healthy, refused], 3, {}, False,
         strata=(Stratum("failing", queries.format_ts(T0), queries.format_ts(mid), 1.0, 1),
                 Stratum("failing-sampled", queries.format_ts(mid), queries.format_ts(T1), 0.25, 1),
-                Stratum("requests", queries.format_ts(T0), queries.format_ts(T1), 1.0, 1)),
+                Stratum("requests", queries.format_ts(T0), queries.format_ts(mid), 1.0, 0),
+                Stratum("requests-sampled", queries.format_ts(mid), queries.format_ts(T1), 0.5, 1)),
+        origins={entry_key(early): "failing", entry_key(late): "failing-sampled",
+                 entry_key(healthy): "requests-sampled"},
     )
-    assert result.weights(SERVICE) == {(late["logName"], late["insertId"]): 4.0}
+    assert result.weights() == {(late["logName"], late["insertId"]): 4.0,
+                                (healthy["logName"], healthy["insertId"]): 2.0}
 
 
 def test_a_pattern_that_singles_out_failures_keeps_the_storm_whole(tmp_path: Path) -> None:

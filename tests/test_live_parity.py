@@ -148,3 +148,40 @@ def test_live_with_a_sampled_storm_keeps_the_answer(
         assert {"server_errors", "rate_limited"} & set(stats["estimated_fields"])
     else:
         assert stats["server_errors"] == from_file["stats"]["server_errors"]
+
+
+NOT_AUTHORIZED = (
+    "The request was not authorized to invoke this service. Read more at "
+    "https://cloud.google.com/run/docs/securing/authenticating Additional troubleshooting documentation "
+    "can be found at: https://cloud.google.com/run/docs/troubleshooting#unauthorized-client"
+)
+
+
+def test_refused_callers_are_counted_once_when_healthy_requests_are_sampled(
+    tmp_path: Path, env: pytest.MonkeyPatch
+) -> None:
+    """A push subscription's invoker grant removed: IAM refuses its deliveries with a 403 beside
+    healthy traffic that the live fetch samples. The refusals are read exactly (a pattern reads
+    their text) before the sample: each stands for itself, not for 1/fraction, and they stay
+    failed requests in the scaled totals, as in the file analysis."""
+    log = healthy()
+    for s in range(3600, 7200, 4):
+        log.request(s, 200)
+    for k in range(60):
+        log.request(5400 + k * 30, 403, NOT_AUTHORIZED)
+    since, until = window(log.entries)
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(sorted(log.entries, key=lambda e: e["timestamp"], reverse=True)))
+    from_file = api.analyze([str(export)], since=since, until=until, service="api").result.to_json()
+    with FakeLoggingServer(log.entries) as fake:
+        env.setenv("RCA_LOGGING_ENDPOINT", fake.url)
+        env.setenv("GOOGLE_CLOUD_PROJECT", "acme")
+        loaded = api.load_live(service="api", since=since, until=until, sampling=FORCED_SAMPLING)
+        from_live = api.analyze(loaded).result.to_json()
+    assert from_live["stats"]["estimated"] is True
+    refusals = {f["pattern_id"]: f["count"] for f in from_file["findings"]}["run-request-not-authorized"]
+    assert refusals == 60
+    assert {f["pattern_id"]: f["count"] for f in from_live["findings"]}["run-request-not-authorized"] == 60
+    assert from_file["status"]["failed_requests"] == 60
+    assert from_live["status"]["failed_requests"] == 60
+    assert from_live["status"]["state"] == from_file["status"]["state"]

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from rca.cli.main import main
 from rca.library.knowledge import Knowledge, RuntimeFrames, load_knowledge
-from rca.model import Category, LikelyCause, Role, State
-from rca.reasoning import chain, hypotheses, verdict, whys
+from rca.model import Category, Estimate, LikelyCause, RequestSample, Role, State
+from rca.reasoning import chain, hypotheses, impact, verdict, whys
 from rca.reasoning.deploys import Deploy, DeployInfo, RevisionStats, creator
 from rca.timeutil import Periods, parse_rfc3339
 from tests.test_chain import T0, node, pattern
@@ -128,6 +128,20 @@ def test_the_verdict_states() -> None:
         verdict.decide(traffic(50, 0, 100, 5), p, 1, None).state,
     ]
     assert states == [State.OK, State.OK, State.DOWN, State.RECOVERED, State.DEGRADED]
+
+
+def test_requests_iam_refused_stay_failed_when_a_sampled_fetch_scales_the_counts() -> None:
+    """A sampled live fetch replaces the request counts by scaled 5xx estimates; the callers IAM
+    refused (read in full, as a pattern reads their text) are failed requests all the same."""
+    denied = replace(traffic(300, 0, 100, 80), denied=(300, 0, 80))
+    sample = RequestSample("healthy request logs", (0.1,), 100, "2025-06-01T11:00Z", "2025-06-01T12:00Z")
+    estimate = Estimate(requests=5000, server_errors=20, rate_limited=0, error_entries=20,
+                        recent_requests=900, recent_server_errors=5, baseline_requests=5000,
+                        baseline_server_errors=10, baseline_error_entries=10,
+                        error_rate=0.004, recent_error_rate=0.0056, fields=("requests",), sample=sample)
+    scaled = impact._scaled(denied, estimate)
+    counts = (scaled.requests, scaled.failed, scaled.recent_failed, scaled.baseline_failed)
+    assert counts == (5000, 320, 85, 10)
 
 
 def test_down_is_two_requests_in_three_failing_now_not_half() -> None:

@@ -322,7 +322,7 @@ _RATES = {"error_rate": ("requests", "server_errors"),
           "recent_error_rate": ("recent_requests", "recent_server_errors")}
 
 
-def _estimates(loaded: Loaded, result: FetchResult, service: str | None) -> Estimate | None:
+def _estimates(loaded: Loaded, result: FetchResult) -> Estimate | None:
     """Request counts scaled back from sampled strata, labelled as estimates, or None when exact.
 
     Healthy request logs, and the bare failing ones of a storm, may have been read exactly up to
@@ -337,7 +337,7 @@ def _estimates(loaded: Loaded, result: FetchResult, service: str | None) -> Esti
     if not sampled or loaded.start is None or loaded.end is None:
         return None
     con = loaded.store.con
-    loaded.store.set_weights(result.weights(service))
+    loaded.store.set_weights(result.weights())
     since = naive_utc(loaded.end) - timedelta(seconds=RECENT)
     row = con.execute(_WEIGHED_COUNTS, {"since": since}).fetchone()
     assert row is not None
@@ -396,7 +396,7 @@ def load_live(
     loaded.truncated = bool(result.truncated)
     loaded.missing = tuple(f"{m.query}: {m.start} .. {m.end} ({m.reason})" for m in result.missing)
     loaded.gaps = _gaps(result)
-    loaded.estimates = _estimates(loaded, result, service)
+    loaded.estimates = _estimates(loaded, result)
     return loaded
 
 

@@ -40,11 +40,13 @@ _TRAFFIC = """
 
 
 def _scaled(t: verdict.Traffic, est: Estimate) -> verdict.Traffic:
-    """The traffic counts replaced by the loader's scaled estimates (rca/api/loading.py)."""
+    """The traffic counts replaced by the loader's scaled estimates (rca/api/loading.py), with the
+    requests IAM refused (`with_refusals`) still counted as failed: the estimates count 5xx alone."""
+    window, baseline, recent = t.denied
     return replace(
-        t, requests=est.requests, failed=est.server_errors,
-        recent_requests=est.recent_requests, recent_failed=est.recent_server_errors,
-        baseline_requests=est.baseline_requests, baseline_failed=est.baseline_server_errors,
+        t, requests=est.requests, failed=est.server_errors + window,
+        recent_requests=est.recent_requests, recent_failed=est.recent_server_errors + recent,
+        baseline_requests=est.baseline_requests, baseline_failed=est.baseline_server_errors + baseline,
         errors=est.error_entries, baseline_errors=est.baseline_error_entries,
     )
 
@@ -107,6 +109,7 @@ def with_refusals(con: Any, traffic: verdict.Traffic, ids: Sequence[int]) -> ver
         traffic, failed=traffic.failed + window, baseline_failed=traffic.baseline_failed + base,
         recent_failed=traffic.recent_failed + recent, first_failure=first, last_failure=last,
         first_success_after_failures=recovered, refused=traffic.refused + window,
+        denied=(window, base, recent),
     )
 
 

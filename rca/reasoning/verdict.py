@@ -49,6 +49,9 @@ class Traffic:
     last_error: datetime | None = None  # the window's last entry at severity ERROR or above
     recent_since: datetime | None = None  # where the recent period (`recent_*`) begins
     refused: int = 0  # of `failed`, requests the platform refused under 500 (no instance available)
+    # of `failed`, `baseline_failed` and `recent_failed`: the requests IAM refused a caller that
+    # `impact.with_refusals` added (each read in full, never sampled: a pattern reads its text)
+    denied: tuple[int, int, int] = (0, 0, 0)
 
 
 def beyond_baseline(window: int, baseline: int, periods: Periods) -> bool:

@@ -23,7 +23,7 @@ from rca.resources import CACHE_ENV as CACHE_ENV
 from rca.resources import cache_dir as cache_dir
 from rca.resources import write_atomic as _write_atomic
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the metadata lists which adaptive query read each entry it read
 
 
 def cache_key(project: str, filters: Sequence[str], start: datetime, end: datetime) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import collections
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -49,7 +49,6 @@ from rca.sources.cloud.queries import (
     analysis_queries,
     as_utc,
     format_ts,
-    stream_of,
     window_queries,
 )
 
@@ -170,6 +169,9 @@ class FetchResult:
     errors: tuple[str, ...] = ()
     from_cache: bool = False
     strata: tuple[Stratum, ...] = ()
+    # Which adaptive query (``requests``, ``requests-sampled``...) read each entry it read
+    # (`entry_key`): another query may have read an entry of the same stream first, exactly.
+    origins: Mapping[tuple[str, str, str], str] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -181,20 +183,22 @@ class FetchResult:
         """True when part of a counted query was sampled (its counts are estimates)."""
         return any(s.fraction < 1.0 for s in self.strata)
 
-    def weights(self, service: str | None = None) -> dict[tuple[str, str], float]:
+    def weights(self) -> dict[tuple[str, str], float]:
         """How many entries each sampled entry stands for, by (logName, insertId): ``1/fraction``
-        for an entry of an adaptive query's stream (``stream_of``) inside a sampled stratum of that
-        stream; entries not listed were read exactly and stand for themselves."""
+        for an entry a sampled query read (`origins`) inside its sampled stratum; entries not
+        listed were read exactly and stand for themselves. An entry of a sampled stream that
+        another query read first (a request log a pattern reads by its text) is one of those: the
+        sample skipped it, so it stands for itself alone."""
         sampled: dict[str, list[tuple[datetime, datetime, float]]] = {}
         for st in self.strata:
             if st.fraction < 1.0:
                 span = (_parse_any(st.start), _parse_any(st.end), st.fraction)
-                sampled.setdefault(st.query.removesuffix("-sampled"), []).append(span)
+                sampled.setdefault(st.query, []).append(span)
         out: dict[tuple[str, str], float] = {}
         if not sampled:
             return out
         for entry in self.entries:
-            spans = sampled.get(stream_of(entry, service) or "")
+            spans = sampled.get(self.origins.get(entry_key(entry), ""))
             if not spans:
                 continue
             at = _parse_any(str(entry.get("timestamp", "")))
@@ -213,6 +217,7 @@ class FetchResult:
             "missing": [m.to_json() for m in self.missing],
             "errors": list(self.errors),
             "strata": [st.to_json() for st in self.strata],
+            "origins": sorted([*key, name] for key, name in self.origins.items()),
         }
 
 
@@ -232,6 +237,7 @@ class _Run:
     missing: list[MissingRange] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     strata: list[Stratum] = field(default_factory=list)
+    origins: dict[tuple[str, str, str], str] = field(default_factory=dict)  # see FetchResult.origins
     truncated: bool = False
     stopped: bool = False
     answered_before: int = 0
@@ -309,6 +315,7 @@ def fetch_entries(
         run.seen = {entry_key(e) for e in run.entries}
         run.per_query = dict(seed.per_query)
         run.strata = list(seed.strata)
+        run.origins = dict(seed.origins)
     try:
         for query in queries:
             _run_query(client, query, run, retry or RetryPolicy())
@@ -323,6 +330,7 @@ def fetch_entries(
         missing=tuple(run.missing),
         errors=tuple(run.errors),
         strata=tuple(run.strata),
+        origins=run.origins,
     )
 
 
@@ -364,7 +372,9 @@ def _run_adaptive(client: gcl.Client, query: Query, run: _Run, retry: RetryPolic
         return
     # Entries at the cut instant are left to the sample, so [start, cut) is exact and [cut, end) sampled.
     while run.per_query[query.name] > 0 and _parse_any(str(run.entries[-1].get("timestamp"))) >= cut:
-        run.seen.discard(entry_key(run.entries.pop()))
+        key = entry_key(run.entries.pop())
+        run.seen.discard(key)
+        run.origins.pop(key, None)
         run.per_query[query.name] -= 1
     taken = run.per_query[query.name]
     # The rate since this stream's first entry, not since the window start: a storm that began at
@@ -495,6 +505,8 @@ def _pull(client: gcl.Client, query: Query, run: _Run, cursor: datetime | None) 
             return None
         run.seen.add(key)
         run.entries.append(data)
+        if query.exact_up_to is not None or query.sample is not None:
+            run.origins[key] = query.name
         run.per_query[query.name] += 1
         if run.per_query[query.name] % PAGE_SIZE == 0:
             run.report(query.name, "page")
@@ -635,13 +647,16 @@ def resume_plan(previous: FetchResult, queries: Sequence[Query]) -> tuple[FetchR
     entries = previous.entries
     per_query = dict(previous.per_query)
     strata = previous.strata
+    origins = dict(previous.origins)
     if dropped:
-        entries = [e for e in entries if stream_of(e) not in dropped]
+        gone = {key for key, name in origins.items() if name.removesuffix("-sampled") in dropped}
+        entries = [e for e in entries if entry_key(e) not in gone]
+        origins = {key: name for key, name in origins.items() if key not in gone}
         for name in dropped:
             per_query.pop(name, None)
             per_query.pop(f"{name}-sampled", None)
         strata = tuple(s for s in strata if s.query.removesuffix("-sampled") not in dropped)
-    seed = FetchResult(entries, 0, per_query, False, (), (), strata=strata)
+    seed = FetchResult(entries, 0, per_query, False, (), (), strata=strata, origins=origins)
     return seed, redo
 
 
@@ -678,4 +693,6 @@ def _result_from_cache(hit: cache.CacheHit) -> FetchResult:
         errors=tuple(meta.get("errors", [])),
         from_cache=True,
         strata=tuple(Stratum(**st) for st in meta.get("strata", [])),
+        origins={(str(log), str(insert_id), str(ts)): str(name)
+                 for log, insert_id, ts, name in meta.get("origins", [])},
     )
