@@ -268,6 +268,31 @@ def test_a_line_copied_from_the_logs_explorer_keeps_its_time_and_severity(
     assert (entry.get("timestamp"), entry.get("severity"), got_status) == (timestamp, severity, status)
 
 
+@pytest.mark.parametrize(
+    ("line", "timestamp", "severity", "text"),
+    [
+        # `gcloud logging read --format='value(timestamp,severity,textPayload)'`: tab-separated columns
+        ("2025-06-12T07:42:15.366435Z\tWARNING\tContainer called exit(1).",
+         "2025-06-12T07:42:15.366435Z", "WARNING", "Container called exit(1)."),
+        # an entry without a severity prints an empty column; the text's own level word still counts
+        ("2025-06-12T07:42:14.946935Z\t\tKeyError: 'BQ_DATASET'",
+         "2025-06-12T07:42:14.946935Z", None, "KeyError: 'BQ_DATASET'"),
+        ("2025-06-12T07:42:14.9Z\t\tERROR:    Exception in ASGI application",
+         "2025-06-12T07:42:14.9Z", "ERROR", "ERROR:    Exception in ASGI application"),
+        # `value(timestamp,textPayload)`: no severity column at all
+        ("2025-06-12T07:42:14.946885Z\t  File \"<frozen os>\", line 679, in __getitem__",
+         "2025-06-12T07:42:14.946885Z", None, '  File "<frozen os>", line 679, in __getitem__'),
+    ],
+)
+def test_gcloud_value_columns_give_time_severity_and_text(
+    line: str, timestamp: str, severity: str | None, text: str
+) -> None:
+    """The columns of a `--format=value(...)` read are the entry's own time, severity and text."""
+    entry = _one(line)
+    got = (entry.get("timestamp"), entry.get("severity"), entry.get("textPayload"))
+    assert got == (timestamp, severity, text)
+
+
 def test_gcloud_request_line_becomes_http_request() -> None:
     """`gcloud run services logs read` request lines become request-log entries without a payload."""
     entry = _by_line(_read("gcloud_run_services_logs.txt"))[3]

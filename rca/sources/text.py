@@ -134,6 +134,14 @@ _COMPOSE_NAMED = re.compile(r"^(?P<replica>[A-Za-z][\w.-]{0,120}?) +\| (?P<rest>
 _EXPLORER_COPY = re.compile(
     rf"^(?P<severity>{'|'.join(SEVERITY_NUM)}) (?P<rest>\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d.*)$"
 )
+# `gcloud logging read --format='value(timestamp,severity,textPayload)'`: the columns tab-separated,
+# the severity column empty for an entry without one (`2025-06-12T07:42:15Z<TAB>WARNING<TAB>text`,
+# `2025-06-12T07:42:14Z<TAB><TAB>KeyError: ...`), or no severity column at all (`value(timestamp,
+# textPayload)`). The tab tells the columns apart from an application's own `time level text`.
+_VALUE_COLUMNS = re.compile(
+    rf"^(?P<rfc>\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{{1,9}})?(?:Z|[+-]\d\d:\d\d))\t"
+    rf"(?:(?P<severity>{'|'.join(SEVERITY_NUM)})?\t)?(?P<rest>.*)$"
+)
 _KUBECTL_PREFIX = re.compile(r"^\[pod/(?P<pod>[^/\]\s]+)/(?P<container>[^\]\s]+)\] (?P<rest>.*)$")
 _COLLECTOR_TS = re.compile(
     r"""(?x)^(?:
@@ -250,6 +258,12 @@ def _strip_envelope(raw: str, names: set[str]) -> _Line:
         line.service = _service_of_pod(kubectl["pod"])
         line.resource_labels = {"pod_name": kubectl["pod"], "container_name": kubectl["container"]}
         line.body = kubectl["rest"]
+    columns = _VALUE_COLUMNS.match(line.body)
+    if columns:
+        line.stamp = parse_timestamp(columns["rfc"])
+        line.copied_severity = columns["severity"]
+        line.body = columns["rest"]
+        return line
     copied = _EXPLORER_COPY.match(line.body)
     if copied:
         line.copied_severity = copied["severity"]
