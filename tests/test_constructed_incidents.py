@@ -60,17 +60,19 @@ class Log:
         entry.update(extra)
         self.entries.append(entry)
 
-    def request(self, at: float, status: int, text: str | None = None, instance: str = "inst-1") -> None:
+    def request(
+        self, at: float, status: int, text: str | None = None, instance: str = "inst-1", path: str = "/v1/x"
+    ) -> None:
         """A request log."""
         self.add(
             at,
             "run.googleapis.com/requests",
             text,
-            "ERROR" if status >= 500 else "INFO",
+            "ERROR" if status >= 500 else ("WARNING" if status >= 400 else "INFO"),
             instance,
             httpRequest={
                 "requestMethod": "GET",
-                "requestUrl": "https://api.run.app/v1/x",
+                "requestUrl": f"https://api.run.app{path}",
                 "status": status,
                 "latency": "0.2s",
             },
@@ -330,3 +332,42 @@ def test_revisions_that_never_start_split_the_window_when_no_new_cause_is_logged
     redis = [h for h in result.hypotheses if h.pattern_id == "redis-connection-failed"]
     assert (result.root_cause.pattern_id != "redis-connection-failed",
             bool(redis) and "present before" in redis[0].why_not) == (True, True)
+
+
+# Cloud Run's answer to a caller without an identity token at a service that requires one
+# (https://github.com/firebase/firebase-functions-python/issues/193)
+NOT_AUTHENTICATED = (
+    "The request was not authenticated. Either allow unauthenticated invocations or set the proper "
+    "Authorization header. Read more at https://cloud.google.com/run/docs/securing/authenticating "
+    "Additional troubleshooting documentation can be found at: "
+    "https://cloud.google.com/run/docs/troubleshooting#unauthorized-client"
+)
+
+
+def test_a_scanner_refused_beside_the_traffic_the_service_serves_is_no_incident(tmp_path: Path) -> None:
+    """A burst of probes at a private URL (`/.env`, `/wp-login.php`, and the served route too) that
+    Cloud Run refuses while every real call is answered as before: no failed request, no incident."""
+    log = healthy()
+    for s in range(3600, 7200, 20):
+        log.request(s, 200)
+    for k in range(120):  # a scanner's ten minutes, new in the window
+        path = ("/.env", "/wp-login.php", "/.git/config", "/v1/x")[k % 4]
+        log.request(5000 + k * 5, 403, NOT_AUTHENTICATED, path=path)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert (result.verdict.state.value, result.verdict.failed_requests) == ("ok", 0)
+    refusals = [h for h in result.hypotheses if h.pattern_id == "run-request-not-authorized"]
+    assert not refusals or "not part of the incident" in refusals[0].why_not
+
+
+def test_callers_refused_in_place_of_the_traffic_served_before_are_failed_requests(tmp_path: Path) -> None:
+    """The invoker grant of the service's caller removed: its calls, answered until then, are
+    refused from then on: failed requests, and the refusal is the root cause."""
+    log = healthy()
+    for s in range(3600, 7200, 20):
+        if s < 5400:
+            log.request(s, 200)
+        else:
+            log.request(s, 403, NOT_AUTHENTICATED)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert (result.verdict.state.value, result.verdict.failed_requests) == ("down", 90)
+    assert result.root_cause.pattern_id == "run-request-not-authorized"

@@ -129,11 +129,13 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     if not periods.has_baseline:
         served = traffic.requests > 0 and not traffic.failed
         findings, phrases, throughout = steady.steady_throughout(findings, nodes, window, phrases, served)
-    # The same occurrences, with the findings steady noise re-classed.
-    nodes = steady.since_step({f.pattern_id: replace(nodes[f.pattern_id], finding=f) for f in findings}, step)
-    # The platform's refusals of callers count as failed requests once steady noise is told apart.
-    refused = impact.refusals(findings, lookup, hits)
+    # The platform's refusals of callers count as failed requests once steady noise is told apart;
+    # refusals beside traffic served as before (a scanner's probes) are noise.
+    refused = impact.refusals(con, findings, lookup, hits)
+    findings, phrases = impact.probes_as_noise(findings, lookup, hits, refused, phrases)
     traffic = impact.with_refusals(con, traffic, refused)
+    # The same occurrences, with the findings steady noise and probes re-classed.
+    nodes = steady.since_step({f.pattern_id: replace(nodes[f.pattern_id], finding=f) for f in findings}, step)
     began = _began_with_deploy(con, nodes, deploys)
     links, root, hyps, used = whys.conclude(nodes, context, phrases, knowledge, began)
     if root.category is Category.UNKNOWN and used:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from rca.model import Category, Hypothesis, RootCause, Status
 from rca.reasoning.chain import ORDER_SLACK, Edge, Node, revision_share
+from rca.reasoning.impact import BESIDE_SERVED
 
 
 def unexplained(node: Node | None) -> RootCause:
@@ -31,6 +32,8 @@ def losing_reason(
     periods_phrase: str,
 ) -> str:
     """Why a candidate cause was not chosen, in the report's words."""
+    if node.finding.status is Status.PRE_EXISTING and periods_phrase == BESIDE_SERVED:
+        return f"not part of the incident: {periods_phrase}"
     if node.finding.status is Status.PRE_EXISTING:
         return f"present before the incident at a similar rate ({periods_phrase})"
     rejected = [e for (c, _), e in sorted(edges.items()) if c == node.id and e.rejected]

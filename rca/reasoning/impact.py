@@ -81,15 +81,82 @@ WHERE entry_id IN (SELECT unnest($ids::BIGINT[])) AND http_status IS NOT NULL
 """
 
 
-def refusals(findings: Sequence[Finding], lookup: Mapping[str, Pattern], hits: Sequence[Hit]) -> list[int]:
-    """The entries of requests the platform refused a caller (IAM's 401/403, a pattern's
-    `refuses_requests`) whose finding began or grew in the window: a push subscription or a
-    scheduler whose invoker grant was removed fails every delivery that way. Refusals that ran all
-    along at the same rate (scanners at a private URL, a baseline's) stay a client's business:
-    their finding is steady noise or pre-existing, so they are not among them."""
+# A request's route: its URL without scheme, host and query ('/' when none is left).
+_ROUTE = "coalesce(nullif(regexp_replace(split_part(http_url, '?', 1), '^[a-z]+://[^/]*', ''), ''), '/')"
+# Of the refused requests (`$ids`), those that took the place of the service's own traffic: on a
+# route the service answered (below 400) at some time, whose answers fell, while the refusals ran
+# (a minute's margin each side), to none or to under half the rate of as long a time before them
+# (at least 5 minutes; after them when nothing came before). When the service answered nothing
+# at all, all of them. A scanner's burst at a private URL probes routes never served, and is
+# refused beside the traffic the service goes on serving.
+_CALLERS_REFUSED = f"""
+WITH refused AS (
+  SELECT entry_id, epoch(ts) AS t, {_ROUTE} AS route FROM entries
+  WHERE entry_id IN (SELECT unnest($ids::BIGINT[]))
+), spans AS (
+  SELECT route, min(t) - 30 AS t0, max(t) + 30 AS t1, greatest(max(t) - min(t) + 60, 300) AS span
+  FROM refused GROUP BY route
+), served AS (
+  SELECT epoch(ts) AS t, {_ROUTE} AS route FROM entries WHERE http_status < 400
+), judged AS (
+  SELECT s.route,
+         count(o.t) FILTER (WHERE o.t BETWEEN s.t0 AND s.t1) AS during,
+         count(o.t) FILTER (WHERE o.t < s.t0 AND o.t >= s.t0 - s.span) AS before,
+         count(o.t) FILTER (WHERE o.t > s.t1 AND o.t <= s.t1 + s.span) AS after,
+         count(o.t) AS ever,
+         (s.t1 - s.t0) / s.span AS scale
+  FROM spans s LEFT JOIN served o ON o.route = s.route
+  GROUP BY s.route, s.t0, s.t1, s.span
+)
+SELECT r.entry_id FROM refused r JOIN judged j USING (route)
+WHERE NOT EXISTS (SELECT 1 FROM served)
+   OR (j.ever > 0 AND (j.during = 0
+       OR j.during < 0.5 * scale * (CASE WHEN j.before > 0 THEN j.before ELSE j.after END)))
+ORDER BY r.entry_id
+"""
+
+
+def refusals(
+    con: Any, findings: Sequence[Finding], lookup: Mapping[str, Pattern], hits: Sequence[Hit]
+) -> list[int]:
+    """The entries of requests the platform refused the service's callers (IAM's 401/403, a
+    pattern's `refuses_requests`) whose finding began or grew in the window: a push subscription
+    or a scheduler whose invoker grant was removed fails every delivery that way.
+
+    Refusals that ran all along at the same rate (a baseline's) stay a client's business: their
+    finding is steady noise or pre-existing, so they are not among them. So do refusals beside
+    which the service answered its route as often as before (`_CALLERS_REFUSED`): a scanner
+    probing `/.env`, `/wp-login.php` and `/` at a private URL is refused as it should be while
+    the real callers are served, and its burst is no outage."""
     new = {f.pattern_id for f in findings
            if lookup[f.pattern_id].refuses_requests and f.status in (Status.ACTIVE, Status.ELEVATED)}
-    return sorted({h.event_id for h in hits if h.pattern_id in new})
+    ids = sorted({h.event_id for h in hits if h.pattern_id in new})
+    if not ids:
+        return []
+    return [int(r[0]) for r in con.execute(_CALLERS_REFUSED, {"ids": ids}).fetchall()]
+
+
+BESIDE_SERVED = ("refused by the platform beside the traffic the service went on serving, on routes "
+                 "its callers did not lose (probes, not its callers)")
+
+
+def probes_as_noise(
+    findings: Sequence[Finding], lookup: Mapping[str, Pattern], hits: Sequence[Hit], refused: Sequence[int],
+    phrases: Mapping[str, str],
+) -> tuple[list[Finding], dict[str, str]]:
+    """The findings, with a refusal finding (`refuses_requests`) none of whose requests took a
+    caller's place (`refusals`) re-classed as noise (pre-existing): a scanner's probes at a
+    private URL, refused as they should be, explain no failure and make none, however new their
+    burst. Returns the findings and the phrases."""
+    kept = set(refused)
+    out, phrases = [], dict(phrases)
+    for f in findings:
+        if lookup[f.pattern_id].refuses_requests and f.status in (Status.ACTIVE, Status.ELEVATED) \
+                and not any(h.event_id in kept for h in hits if h.pattern_id == f.pattern_id):
+            f = replace(f, status=Status.PRE_EXISTING)
+            phrases[f.pattern_id] = BESIDE_SERVED
+        out.append(f)
+    return out, phrases
 
 
 def with_refusals(con: Any, traffic: verdict.Traffic, ids: Sequence[int]) -> verdict.Traffic:
