@@ -11,6 +11,7 @@ import pytest
 
 from rca import api
 
+GKE = {"type": "k8s_container", "labels": {"container_name": "svc"}}
 BASE = {"timestamp": "2025-06-01T10:00:00Z", "logName": "projects/p/logs/run.googleapis.com%2Fstdout",
         "resource": {"type": "cloud_run_revision", "labels": {"service_name": "svc"}}}
 
@@ -95,13 +96,35 @@ def test_an_app_engine_request_log_carries_the_lines_logged_while_serving_it(tmp
         ({"jsonPayload": {"msg": "x", "lvl": "warn"}}, "WARNING"),
         ({"jsonPayload": {"msg": "x", "level": 50}}, "ERROR"),
         ({"severity": "INFO", "jsonPayload": {"msg": "x", "level": "error"}}, "INFO"),
+        # Elastic Common Schema (Spring Boot's `ecs` format): a dotted key, or a nested object
+        ({"jsonPayload": {"message": "x", "log.level": "ERROR", "ecs.version": "8.11"}}, "ERROR"),
+        ({"jsonPayload": {"message": "x", "log": {"level": "warn"}}}, "WARNING"),
+        # GKE's agent gives stdout INFO and stderr ERROR when the line names no `severity`
+        ({"severity": "INFO", "logName": "projects/p/logs/stdout", "resource": GKE,
+          "jsonPayload": {"message": "x", "log.level": "ERROR"}}, "ERROR"),
+        ({"severity": "ERROR", "logName": "projects/p/logs/stderr", "resource": GKE,
+          "jsonPayload": {"msg": "x", "level": "info"}}, "INFO"),
+        ({"severity": "WARNING", "logName": "projects/p/logs/stdout", "resource": GKE,
+          "jsonPayload": {"msg": "x", "level": "error"}}, "WARNING"),
     ],
 )
 def test_the_payload_severity_counts_when_the_entry_says_default(
     tmp_path: Path, entry: dict[str, Any], severity: str
 ) -> None:
-    """slog/zap/pino levels count when the entry's own severity is DEFAULT or absent, never over it."""
+    """slog/zap/pino/ECS levels count when the entry's own severity is the one its platform gives a
+    line that names none (DEFAULT or absent; GKE's stdout INFO and stderr ERROR), never over another."""
     assert one(tmp_path, **entry)["severity"] == severity
+
+
+def test_an_ecs_line_carries_its_error_message_and_stack(tmp_path: Path) -> None:
+    """Spring Boot's ECS format puts the failure in `error.message` and `error.stack_trace`."""
+    row = one(tmp_path, jsonPayload={
+        "message": "Acquirer call failed; responding 502", "log.level": "ERROR",
+        "error.type": "org.springframework.web.client.ResourceAccessException",
+        "error.message": "I/O error on POST request: PKIX path building failed",
+        "error.stack_trace": "org.springframework.web.client.ResourceAccessException: I/O error\n"
+                             "Caused by: javax.net.ssl.SSLHandshakeException: PKIX path building failed"})
+    assert "PKIX path building failed" in row["message"] and "SSLHandshakeException" in row["message"]
 
 
 @pytest.mark.parametrize(

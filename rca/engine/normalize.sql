@@ -16,7 +16,10 @@ WITH x AS (
       -- .NET's JSON console formatter writes LogLevel, Message and Exception
       '$.Message', '$.Exception', '$.LogLevel',
       -- pino's and bunyan's err serializer, and an `error` object: type, message and stack
-      '$.err.stack', '$.error.stack'
+      '$.err.stack', '$.error.stack',
+      -- Elastic Common Schema (Spring Boot's `ecs` structured logging, ecs-logging-java): level,
+      -- error message and stack, as dotted keys (Spring Boot 3.4) or nested objects
+      '$."log.level"', '$.log.level', '$."error.message"', '$."error.stack_trace"', '$.error.stack_trace'
     ]) AS jv,
     json_extract_string(pp, [
       '$.methodName', '$.authenticationInfo.principalEmail', '$.status.message'
@@ -29,14 +32,20 @@ WITH x AS (
 ), y AS (
   SELECT
     *,
-    -- The entry's own severity, unless it is DEFAULT and the payload says more (Go slog, zap,
-    -- pino and logback put it in the payload: "severity", "level", "lvl", pino's numbers).
-    upper(coalesce(nullif(upper(severity), 'DEFAULT'), jv[10], jv[11], jv[12], jv[22], severity,
-                   'DEFAULT')) AS sev_raw,
+    -- The entry's own severity, unless it is the one the platform gives a line that named none
+    -- and the payload says more (Go slog, zap, pino, logback and ECS put it in the payload:
+    -- "severity", "level", "lvl", "log.level", pino's numbers): DEFAULT anywhere, and on GKE the
+    -- INFO of stdout and the ERROR of stderr (its agent reads a "severity" key, no other).
+    upper(coalesce(
+      CASE WHEN severity IS NULL OR upper(severity) = 'DEFAULT'
+                OR (resource_type = 'k8s_container' AND log_tail IN ('stdout', 'stderr')
+                    AND upper(severity) IN ('INFO', 'ERROR'))
+           THEN coalesce(jv[10], jv[11], jv[12], jv[22], jv[25], jv[26]) END,
+      severity, 'DEFAULT')) AS sev_raw,
     -- (json_type parses the payload again: only where the key is there at all)
     CASE WHEN jv[4] IS NULL THEN NULL WHEN json_type(jp, '$.error') = 'VARCHAR' THEN jv[4] END AS error_text,
     CASE WHEN jv[13] IS NULL THEN NULL WHEN json_type(jp, '$.err') = 'VARCHAR' THEN jv[13] END AS err_text,
-    coalesce(jv[14], jv[19]) AS error_object_message,
+    coalesce(jv[14], jv[19], jv[27]) AS error_object_message,
   FROM x
 ), y1 AS (
   SELECT
@@ -69,7 +78,7 @@ WITH x AS (
                 CASE WHEN error_text IS DISTINCT FROM primary_msg THEN error_text END,
                 CASE WHEN err_text IS DISTINCT FROM primary_msg THEN err_text END,
                 CASE WHEN error_object_message IS DISTINCT FROM primary_msg THEN error_object_message END,
-                coalesce(jv[6], jv[7], jv[8], jv[15], jv[9], jv[21], jv[23], jv[24]),
+                coalesce(jv[6], jv[7], jv[8], jv[15], jv[9], jv[21], jv[23], jv[24], jv[28], jv[29]),
                 jv[16],
                 CASE WHEN jv[17] IS NULL THEN NULL WHEN json_type(jp, '$.status') = 'VARCHAR' THEN jv[17] END,
                 jv[18])
