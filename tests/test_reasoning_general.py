@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from rca.cli.main import main
@@ -869,6 +870,29 @@ def test_without_any_request_log_the_apps_access_log_lines_are_its_requests(tmp_
     status, noted = report["status"], any("access-log" in n for n in report["notes"])
     assert (status["state"], status["requests"], status["failed_requests"], noted,
             json.loads(both.output)["status"]["requests"]) == ("down", 360, 120, True, 1)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # ASP.NET Core's hosting log (dotnet/aspnetcore HostingRequestFinishedLog.cs)
+        "Request finished HTTP/1.1 GET http://web.example/api?id=7 - {status} - application/json 12.3ms",
+        # Gin's default logger (gin-gonic/gin logger.go, as its README shows it)
+        '[GIN] 2019/12/25 - 14:22:26 | {status} |     1.020875ms |       127.0.0.1 | GET      "/api"',
+        # a logfmt request line of Go's slog
+        'level=INFO msg="http request" method=GET path=/api status={status} dur=7ms',
+    ],
+)
+def test_the_access_log_lines_of_other_servers_are_requests_too(tmp_path: Path, line: str) -> None:
+    """ASP.NET Core's, Gin's and a logfmt request line count as requests, status and all, in an
+    input with no request log: a 503 storm in them is an outage."""
+    lines = [_gke_line(k, line.format(status=200 if k < 2400 else 503)) for k in range(0, 3600, 10)]
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
+                                       "--format", "json"])
+    status = json.loads(result.output)["status"]
+    assert (status["state"], status["requests"], status["failed_requests"]) == ("down", 360, 120)
 
 
 def test_an_environment_only_deploy_names_the_variables_not_their_values(tmp_path: Path) -> None:

@@ -198,14 +198,30 @@ _CLASS_MACRO = (
     "CASE WHEN status < 500 AND request_failed(status, text) THEN 'refused' "
     "ELSE CAST(status // 100 AS VARCHAR) || 'xx' END"
 )
-# An access-log line an app or its proxy writes per request: the NCSA common/combined format of
-# nginx, Apache, gunicorn and Express's morgan, and uvicorn's `"GET /path HTTP/1.1" 503`. A workload
-# logged without any platform request log (GKE behind an ingress whose logs are elsewhere, a VM)
-# says how its requests went only here. Groups: method, path, status.
-ACCESS_LOG = r'"(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\S+) HTTP/[0-9.]+" ([1-5][0-9]{2})\b'
+# The access-log lines an app or its proxy writes per request. A workload logged without any
+# platform request log (GKE behind an ingress whose logs are elsewhere, a VM, a paste) says how its
+# requests went only here. Each: an RE2 and the numbers of its method, path and status groups.
+_METHOD = "(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)"
+ACCESS_LOGS: tuple[tuple[str, tuple[int, int, int]], ...] = (
+    # the NCSA common/combined format of nginx, Apache, gunicorn and Express's morgan, and
+    # uvicorn's `"GET /path HTTP/1.1" 503`
+    (rf'"{_METHOD} (\S+) HTTP/[0-9.]+" ([1-5][0-9]{{2}})\b', (1, 2, 3)),
+    # ASP.NET Core's hosting log: `Request finished HTTP/1.1 GET http://host/path?q - 500 - ...`
+    # (dotnet/aspnetcore src/Hosting/Hosting/src/Internal/HostingRequestFinishedLog.cs)
+    (rf"Request finished HTTP/[0-9.]+ {_METHOD} [a-z]+://[^/\s]*(/\S*) - ([1-5][0-9]{{2}})\b", (1, 2, 3)),
+    # Gin's default logger: `[GIN] 2019/12/25 - 14:22:26 | 200 |  1.02ms |  127.0.0.1 | GET  "/ping"`
+    # (gin-gonic/gin logger.go defaultLogFormatter)
+    (rf'\[GIN\] [0-9/]+ - [0-9:]+ \| *([1-5][0-9]{{2}}) \|[^|]*\|[^|]*\| *{_METHOD} +"([^"]*)"', (2, 3, 1)),
+    # a logfmt request line (Go's slog and logrus, Node's logfmt loggers): method=, then the
+    # path as path=, uri= or url=, then status=
+    (rf'\bmethod="?{_METHOD}"? (?:.* )?(?:path|uri|url)="?([^" ]+)"? (?:.* )?status="?([1-5][0-9]{{2}})\b',
+     (1, 2, 3)),
+)
+ACCESS_LOG = "|".join(f"(?:{regex})" for regex, _ in ACCESS_LOGS)  # a line of any of them
 _REQUESTS_FROM_ACCESS_LOGS = """
-UPDATE entries SET http_method = regexp_extract(message, $re, 1), http_url = regexp_extract(message, $re, 2),
-                   http_status = CAST(regexp_extract(message, $re, 3) AS INTEGER)
+UPDATE entries SET http_method = regexp_extract(message, $re, $m),
+                   http_url = regexp_extract(message, $re, $p),
+                   http_status = CAST(regexp_extract(message, $re, $s) AS INTEGER)
 WHERE http_status IS NULL AND regexp_matches(message, $re)
 """
 # When finalise has dropped more than this share of the rows (a day's export analysed for an hour),
@@ -373,12 +389,13 @@ class Store:
 
     def _requests_from_access_logs(self) -> int:
         """In an input holding no request log at all, take the app's own access-log lines
-        (`ACCESS_LOG`) as its requests, status and all, so the verdict can count them; returns how
+        (`ACCESS_LOGS`) as its requests, status and all, so the verdict can count them; returns how
         many. With any request log present they stay text: the platform's log is the count, and
         the app's lines would count the same requests twice."""
         if self._scalar("SELECT count(*) FROM (SELECT 1 FROM entries WHERE http_status IS NOT NULL LIMIT 1)"):
             return 0
-        self.con.execute(_REQUESTS_FROM_ACCESS_LOGS, {"re": ACCESS_LOG})
+        for regex, (m, p, status) in ACCESS_LOGS:
+            self.con.execute(_REQUESTS_FROM_ACCESS_LOGS, {"re": regex, "m": m, "p": p, "s": status})
         return self._scalar("SELECT count(*) FROM entries WHERE http_status IS NOT NULL")
 
     def _kept(
