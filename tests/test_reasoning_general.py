@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from rca.cli.main import main
 from rca.library.knowledge import Knowledge, RuntimeFrames, load_knowledge
 from rca.model import Category, Estimate, LikelyCause, RequestSample, Role, State
-from rca.reasoning import chain, hypotheses, impact, verdict, whys
+from rca.reasoning import baseline, chain, hypotheses, impact, verdict, whys
 from rca.reasoning.deploys import Deploy, DeployInfo, RevisionStats, creator
 from rca.timeutil import Periods, parse_rfc3339
 from tests.test_chain import T0, node, pattern
@@ -116,6 +116,19 @@ def traffic(failed: int, base_failed: int, recent: int, recent_failed: int) -> v
     after = T0 + timedelta(minutes=40) if failed and not recent_failed else None
     return verdict.Traffic(1000, failed, 1000, base_failed, recent, recent_failed, failed, base_failed, 0,
                            first, first, first, after)
+
+
+def test_a_step_counts_failures_by_the_moment_not_by_the_requests_one_moment_failed() -> None:
+    """An instance killed every 13 minutes takes the requests in flight with it, one or two, the
+    last kill three: a steady trickle, no step (blind set BP07). Forty failures a minute after a
+    trickle is a step all the same."""
+    start, end = T0, T0 + timedelta(hours=1)
+    kills = [start + timedelta(minutes=m) for m in (14, 28, 41, 51, 59)]
+    failed = [k + timedelta(microseconds=n) for k, taken in zip(kills, (2, 1, 1, 1, 3), strict=True)
+              for n in range(taken)]
+    assert baseline.step_change(failed, start, end) is None
+    storm = [start + timedelta(minutes=45, seconds=1.5 * k) for k in range(400)]
+    assert baseline.step_change([*kills[:4], *storm], start, end) is not None
 
 
 def test_the_verdict_states() -> None:

@@ -54,8 +54,12 @@ def step_change(times: Sequence[datetime], start: datetime, end: datetime) -> da
 
     Without this, a window whose whole span is the input has no baseline, and an error stream that
     ran at the same rate all along outvotes the failure that began with the jump.
+
+    Failures are counted by the second they happened in: one moment that fails several requests at
+    once (an instance killed with three requests in flight) is one failure of the rate, not three,
+    or a few such kills make a step out of a steady trickle.
     """
-    ordered = sorted(t for t in times if start <= t <= end)
+    ordered = sorted({t.replace(microsecond=0) for t in times if start <= t <= end})
     best, best_ratio = None, STEP
     for i, t in enumerate(ordered):
         before, after = i, len(ordered) - i
