@@ -908,6 +908,22 @@ def test_the_access_log_lines_of_other_servers_are_requests_too(tmp_path: Path, 
     assert (status["state"], status["requests"], status["failed_requests"]) == ("down", 360, 120)
 
 
+def test_a_log_query_in_a_remediation_filters_where_the_service_runs(tmp_path: Path) -> None:
+    """A `gcloud logging read` step reads the service's own entries: a GKE container's by its
+    container name, not by a Cloud Run label its entries do not carry."""
+    panic = ("panic: runtime error: invalid memory address or nil pointer dereference\n"
+             "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x6b2a1f]")
+    lines = [_gke_line(k, panic) for k in range(1800, 3600, 60)]
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
+                                       "--format", "json"])
+    queries = [r["command"] for r in json.loads(result.output)["remediation"]
+               if (r.get("command") or "").startswith("gcloud logging read")]
+    assert queries and all('resource.type="k8s_container" AND resource.labels.container_name="web"' in q
+                           and "service_name" not in q for q in queries)
+
+
 def test_an_environment_only_deploy_names_the_variables_not_their_values(tmp_path: Path) -> None:
     """Two v2 deploys of the same image: the second changes DB_NAME's value and sets FLAG. The
     report names both variables (where to look) but never a value (it may be a secret); a secret

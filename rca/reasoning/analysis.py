@@ -13,6 +13,7 @@ from typing import Any
 
 from rca.engine.match import TEXT_LOG_PREFIX, Hit, aggregate, entry_weights, match_events, samples
 from rca.library.knowledge import Knowledge, load_knowledge
+from rca.library.templating import fill
 from rca.model import (
     Category,
     Finding,
@@ -154,6 +155,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
             root.confidence,
         )
     resource_type = _resource_type(con, given.service)
+    context["logs"] = _log_filter(knowledge, resource_type, context.get("service"))
     # Without times or without levels (a paste, a text log in a format rca cannot read the level
     # of), an unexplained traceback or error line is the only sign of a failure, and so it is in a
     # text log alone (a paste, `kubectl logs`): one is shown because something failed, often in
@@ -508,6 +510,14 @@ def _levelless_or_text_only(con: Any) -> bool:
     ).fetchone()
     levelled, exported = (bool(row[0]), bool(row[1])) if row else (False, False)
     return not levelled or not exported
+
+
+def _log_filter(knowledge: Knowledge, resource_type: str | None, service: str | None) -> str:
+    """The Cloud Logging filter of the service's entries where it runs (its surface's `logs`), for
+    the `{logs}` of a command; a Cloud Run service's where the platform is unknown (a paste)."""
+    surface = knowledge.surface_of(resource_type) or knowledge.surface_of("cloud_run_revision")
+    template = surface.logs if surface else 'resource.labels.service_name="{service}"'
+    return fill(template, {}, {"service": service or "<service>"})
 
 
 def _resource_type(con: Any, service: str | None) -> str | None:
