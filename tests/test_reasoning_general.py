@@ -924,6 +924,31 @@ def test_a_log_query_in_a_remediation_filters_where_the_service_runs(tmp_path: P
                            and "service_name" not in q for q in queries)
 
 
+def test_a_permission_error_naming_no_principal_is_the_identity_the_service_runs_as(tmp_path: Path) -> None:
+    """Pub/Sub's 403 names no principal; the deploy that made the failing revision says which
+    service account it runs as, and the IAM command names that account instead of a placeholder."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("ingest", 5, day(2026, 4, 14, 13))
+    old, new = inc.revision(17), inc.revision(18)
+    inc.deploy(1800, new, old, "img@sha256:2", service_account="ingest-sa@acme-prod.iam.gserviceaccount.com")
+    denied = "google.api_core.exceptions.PermissionDenied: 403 User not authorized to perform this action."
+    for t in range(70, 3500, 30):
+        revision = old if t < 1830 else new
+        inc.request(t, 200 if t < 1830 else 500, "/events", revision, None)
+        if t >= 1830:
+            inc.text(t, denied, revision, inc.instance(), log="stderr")
+    path = tmp_path / "denied.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    commands = [r.get("command") or "" for r in report["remediation"]]
+    assert report["root_cause"]["category"] == "permission-denied"
+    assert any("serviceAccount:ingest-sa@acme-prod.iam.gserviceaccount.com" in c for c in commands)
+    assert not any("<service_account>" in c for c in commands)
+
+
 def test_an_environment_only_deploy_names_the_variables_not_their_values(tmp_path: Path) -> None:
     """Two v2 deploys of the same image: the second changes DB_NAME's value and sets FLAG. The
     report names both variables (where to look) but never a value (it may be a secret); a secret

@@ -115,17 +115,24 @@ def _with(link: Link, **changes: Any) -> Link:
     return replace(link, **changes)
 
 
+# Context values that name the service's own settings, as its newest deploy set them: a field of
+# that name its pattern extracts but its lines lacked is the service's own (a permission error
+# that names no principal was raised for the identity the service runs as).
+OWN_SETTINGS = frozenset({"service_account"})
+
+
 def _finding_context(
     node: chain.Node, context: Mapping[str, str], others: Iterable[chain.Node] = ()
 ) -> dict[str, str]:
     """Context for one finding's templates: its own latest revision and instance win, and a field
     its pattern extracts but its lines lacked comes only from a finding of the same category (the
-    database host a context line names, for a database timeout that does not print it), never from
-    the service's settings or another failure's fields (a Redis error without a port must not
+    database host a context line names, for a database timeout that does not print it), or from the
+    service's settings where they name the same thing (`OWN_SETTINGS`: the identity it runs as),
+    never from another setting or another failure's fields (a Redis error without a port must not
     borrow the port the service listens on)."""
     f = node.finding
     extracted = node.pattern.extract
-    ctx = {k: v for k, v in context.items() if k not in extracted}
+    ctx = {k: v for k, v in context.items() if k not in extracted or k in OWN_SETTINGS}
     same = sorted((n for n in others if n.id != node.id and n.finding.category is f.category),
                   key=lambda n: (n.finding.role is not Role.CONTEXT, -n.finding.count, n.id))
     for other in same:

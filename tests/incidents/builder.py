@@ -223,6 +223,7 @@ class Incident:
         self, t: float, new_revision: str, previous: str, image: str, *, api: str = "v1",
         principal: str = "cloudbuild@acme-prod.iam.gserviceaccount.com", port: int = 8080,
         memory: str = "512Mi", status: Entry | None = None, env: Sequence[Entry] = (),
+        service_account: str | None = None,
     ) -> Entry:
         """A deploy in the Admin Activity audit log: v1 ReplaceService or v2 UpdateService.
 
@@ -249,7 +250,9 @@ class Incident:
                                      "name": self.service},
                         "spec": {"template": {"metadata": {"name": new_revision},
                                               "spec": {"containers": [container], "containerConcurrency": 80,
-                                                       "timeoutSeconds": 300}},
+                                                       "timeoutSeconds": 300,
+                                                       **({"serviceAccountName": service_account}
+                                                          if service_account else {})}},
                                  "traffic": [{"latestRevision": True, "percent": 100}]},
                     },
                 },
@@ -268,7 +271,9 @@ class Incident:
                 "request": {
                     "@type": "type.googleapis.com/google.cloud.run.v2.UpdateServiceRequest",
                     "service": {"name": name, "template": {"revision": new_revision, "containers": [container],
-                                                           "maxInstanceRequestConcurrency": 80}},
+                                                           "maxInstanceRequestConcurrency": 80,
+                                                           **({"serviceAccount": service_account}
+                                                              if service_account else {})}},
                 },
                 "requestMetadata": {"callerIp": "35.187.10.4",
                                     "callerSuppliedUserAgent": "Terraform/1.9.5 terraform-provider-google/6.8.0"},
