@@ -371,3 +371,16 @@ def test_callers_refused_in_place_of_the_traffic_served_before_are_failed_reques
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert (result.verdict.state.value, result.verdict.failed_requests) == ("down", 90)
     assert result.root_cause.pattern_id == "run-request-not-authorized"
+
+
+def test_the_fix_is_checked_on_a_route_that_failed(tmp_path: Path) -> None:
+    """The verification calls the GET route whose requests failed, not a /health the service may
+    not serve, and leaves the query string (which can carry a token) out."""
+    log = healthy()
+    for k in range(40):
+        log.traceback(3600 + k * 45, tb(REDIS_DOWN))
+        log.request(3600 + k * 45, 500, path="/v1/report?token=abc")
+        log.request(3610 + k * 45, 200)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    calls = [v.command for v in result.verification if v.command and v.command.startswith("curl")]
+    assert len(calls) == 1 and calls[0].endswith("')\"/v1/report") and "abc" not in calls[0]

@@ -541,20 +541,21 @@ def test_commands_fit_where_the_service_runs() -> None:
 
 
 def test_verification_steps_follow_the_surface_and_quote_names_from_the_logs() -> None:
-    """Cloud Run's steps check the revision and the health endpoint; a GKE container's check its
-    pods; an unknown platform gets only the re-run of rca; names are shell-quoted."""
+    """Cloud Run's steps check the revision and call a route that failed; a GKE container's check
+    its pods; an unknown platform gets only the re-run of rca; names are shell-quoted."""
     from rca.reasoning.verification import checks
 
     k = load_knowledge()
-    ctx = {"project": "p1", "location": "europe-west1"}
+    ctx = {"project": "p1", "location": "europe-west1", "route": "/v1/orders/{id}'x"}
     run = [c.command for c in checks(k.surface_of("cloud_run_revision"), "api", ctx)]
     gke = [c.command for c in checks(k.surface_of("k8s_container"), "web;rm -rf /", ctx)]
     unknown = checks(None, "api", ctx)
     assert (run[1], run[2]) == (
         "gcloud run services describe api --region europe-west1 --project p1 --format "
         "'value(status.latestReadyRevisionName,status.conditions[0].status)'",
-        "curl -sS -o /dev/null -w '%{http_code}\\n' \"$(gcloud run services describe api --region "
-        "europe-west1 --project p1 --format 'value(status.url)')/health\"")
+        "curl -sS -o /dev/null -w '%{http_code}\\n' -H \"Authorization: Bearer $(gcloud auth "
+        "print-identity-token)\" \"$(gcloud run services describe api --region europe-west1 --project p1 "
+        "--format 'value(status.url)')\"'/v1/orders/{id}'\"'\"'x'")
     assert gke[1] == "kubectl get pods --all-namespaces -o wide | grep 'web;rm -rf /'"
     assert 'resource.type="k8s_container"' in gke[-1] and not any("gcloud run" in c for c in gke if c)
     assert [c.command for c in unknown] == ["rca analyze --service api --project p1 --since 30m"]

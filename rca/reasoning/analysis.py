@@ -156,6 +156,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         )
     resource_type = _resource_type(con, given.service)
     context["logs"] = _log_filter(knowledge, resource_type, context.get("service"))
+    if route := _route_to_try(con):
+        context["route"] = route
     # Without times or without levels (a paste, a text log in a format rca cannot read the level
     # of), an unexplained traceback or error line is the only sign of a failure, and so it is in a
     # text log alone (a paste, `kubectl logs`): one is shown because something failed, often in
@@ -518,6 +520,25 @@ def _log_filter(knowledge: Knowledge, resource_type: str | None, service: str | 
     surface = knowledge.surface_of(resource_type) or knowledge.surface_of("cloud_run_revision")
     template = surface.logs if surface else 'resource.labels.service_name="{service}"'
     return fill(template, {}, {"service": service or "<service>"})
+
+
+# The path of the window's GET requests, failed ones first, then the most frequent: what to call
+# to check a fix (a POST needs a body the logs do not hold). The query string is left out: it can
+# carry a token.
+_ROUTE_TO_TRY = """
+SELECT regexp_extract(http_url, '^(?:[a-z]+://[^/]*)?(/[^?#]*)', 1) AS route
+FROM entries
+WHERE in_window AND http_method = 'GET' AND http_status IS NOT NULL
+GROUP BY route HAVING route <> ''
+ORDER BY count(*) FILTER (WHERE request_failed(http_status, message)) DESC, count(*) DESC, route
+LIMIT 1
+"""
+
+
+def _route_to_try(con: Any) -> str | None:
+    """A route to call to check a fix (`_ROUTE_TO_TRY`), if the window logged a GET request."""
+    row = con.execute(_ROUTE_TO_TRY).fetchone()
+    return str(row[0]) if row else None
 
 
 def _resource_type(con: Any, service: str | None) -> str | None:

@@ -26,6 +26,7 @@ def checks(
         "service": shlex.quote(name),
         "location": shlex.quote(context.get("location") or "<region>"),
         "project": shlex.quote(context.get("project") or "<project>"),
+        "route": shlex.quote(context.get("route") or "/"),
     }
     rerun = Remediation(
         "Re-run rca on a fresh window after the fix; this root cause should be gone",
