@@ -950,6 +950,34 @@ def test_a_permission_error_naming_no_principal_is_the_identity_the_service_runs
     assert not any("<service_account>" in c for c in commands)
 
 
+def test_another_route_s_trickle_of_500s_does_not_date_the_incident_before_its_deploy(tmp_path: Path) -> None:
+    """Another route's 500s, unexplained, every five minutes from the first minutes; a deploy at
+    30 minutes whose revision fails a third of the requests on a named cause. The failures stepped
+    up there: the onset is after the deploy, and the deploy is the trigger, though a trickle
+    failure came two minutes before it (blind sets BS01, BS06)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("portal", 7, day(2026, 3, 27, 8))
+    old, new = inc.revision(64), inc.revision(65)
+    inc.deploy(1800, new, old, "img@sha256:2")
+    denied = "google.api_core.exceptions.PermissionDenied: 403 User not authorized to perform this action."
+    for t in (62, 360, 680, 1000, 1270, 1690):
+        inc.request(t, 500, "/api/newsletter", old, None)
+    for t in range(30, 3000, 10):
+        revision = old if t < 1830 else new
+        failing = t >= 1830 and t % 30 == 0
+        inc.request(t, 500 if failing else 200, "/members", revision, None)
+        if failing:
+            inc.text(t, denied, revision, inc.instance(), log="stderr")
+    path = tmp_path / "trickle.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    status = json.loads(result.output)["status"]
+    assert (status["trigger"] or {}).get("revision") == new
+    assert parse_rfc3339(status["onset"]) >= inc.at(1800)
+
+
 def test_an_environment_only_deploy_names_the_variables_not_their_values(tmp_path: Path) -> None:
     """Two v2 deploys of the same image: the second changes DB_NAME's value and sets FLAG. The
     report names both variables (where to look) but never a value (it may be a secret); a secret

@@ -60,15 +60,21 @@ def step_change(times: Sequence[datetime], start: datetime, end: datetime) -> da
     or a few such kills make a step out of a steady trickle.
     """
     ordered = sorted({t.replace(microsecond=0) for t in times if start <= t <= end})
-    best, best_ratio = None, STEP
+    best, best_fit = None, -math.inf
     for i, t in enumerate(ordered):
         before, after = i, len(ordered) - i
-        span_before, span_after = t - start, end - t
-        if before < 3 or after < 5 or span_before < MIN_BEFORE or span_after < MIN_AFTER:
+        span_before, span_after = (t - start).total_seconds(), (end - t).total_seconds()
+        if before < 3 or after < 5 or span_before < MIN_BEFORE.total_seconds() \
+                or span_after < MIN_AFTER.total_seconds():
             continue
-        ratio = (after / span_after.total_seconds()) / (before / span_before.total_seconds())
-        if ratio > best_ratio:
-            best, best_ratio = t, ratio
+        if (after / span_after) / (before / span_before) <= STEP:
+            continue
+        # Of the splits that step up enough, the one two Poisson rates fit best: the largest rate
+        # ratio would rather take the trickle's last failure into the step (one more failure
+        # "after" outweighs a shorter span), dating the step before the trickle ended.
+        fit = before * math.log(before / span_before) + after * math.log(after / span_after)
+        if fit > best_fit:
+            best, best_fit = t, fit
     return best
 
 

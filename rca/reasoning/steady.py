@@ -31,6 +31,7 @@ def steady_before_step(
         return findings, phrases, None
     lo, hi = bounds
     step = baseline.step_change([o.ts for o in symptom.occurrences if o.ts], lo, hi)
+    stepped = step is not None
     if step is None and not has_baseline:
         step = latest_new_cause(findings, nodes, lo, hi, symptom.id)
     if step is None:
@@ -50,8 +51,11 @@ def steady_before_step(
             f = replace(f, status=Status.PRE_EXISTING)
             phrases[f.pattern_id] = f"at the same rate before and after the failures grew at {rfc3339(step)}"
         out.append(f)
+    # The symptom's own step splits the window even when the trickle before it is no named finding
+    # (another route's unexplained 500s): the incident's clock starts there. A step taken from when
+    # the newest cause began does only when it told noise apart.
     noise = any(f.status is Status.PRE_EXISTING for f in out)
-    return out, phrases, ((symptom.id, step) if noise else None)
+    return out, phrases, ((symptom.id, step) if noise or stepped else None)
 
 
 THROUGHOUT = "at the same rate from the input's first minutes to its last while every request succeeded"
