@@ -384,3 +384,22 @@ def test_the_fix_is_checked_on_a_route_that_failed(tmp_path: Path) -> None:
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     calls = [v.command for v in result.verification if v.command and v.command.startswith("curl")]
     assert len(calls) == 1 and calls[0].endswith("')\"/v1/report") and "abc" not in calls[0]
+
+
+def test_a_framework_logging_a_scanner_s_404s_at_error_is_no_incident(tmp_path: Path) -> None:
+    """Symfony logs every request for a missing route at ERROR: a scanner's ten minutes of 404s
+    make hundreds of ERROR entries and no failed request. A client's business, not an incident;
+    the same entries are still listed, as context."""
+    log = healthy()
+    for s in range(3600, 7200, 20):
+        log.request(s, 200)
+    for k in range(200):
+        path = ("/wp-login.php", "/.env", "/xmlrpc.php")[k % 3]
+        log.request(5000 + k * 3, 404, path=path)
+        log.add(5000 + k * 3, "run.googleapis.com/stderr",
+                "request.ERROR: Uncaught PHP Exception Symfony\\Component\\HttpKernel\\Exception\\"
+                f'NotFoundHttpException: "No route found for "GET {path}"" at /app/vendor/symfony/'
+                "http-kernel/EventListener/RouterListener.php line 127", "ERROR")
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    found = {f.pattern_id: f.role.value for f in result.findings}
+    assert (result.verdict.state.value, found.get("http-client-not-found-logged")) == ("ok", "context")

@@ -165,7 +165,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     # error-like lines that are no failure.
     blind = window.untimed or _levelless_or_text_only(con)
     unexplained = sum(s.count for s in signals) if blind else 0
-    judged = _without_steady_errors(con, traffic, hits, throughout)
+    judged = _without_quiet_errors(con, traffic, hits, throughout,
+                                   {p.id for p in patterns if p.role is Role.CONTEXT})
     root_start = _start(nodes[root.pattern_id]) if root.pattern_id in nodes else None
     verdict = impact.decide(con, judged, given.load.estimate, periods, findings, lookup, deploys,
                             unexplained, blind, step[1] if step else None, root_start,
@@ -361,10 +362,17 @@ def _context(con: Any, service: str | None, deploys: DeployInfo) -> dict[str, st
     return ctx
 
 
-def _without_steady_errors(con: Any, traffic: Traffic, hits: Sequence[Hit], steady_ids: set[str]) -> Traffic:
+def _without_quiet_errors(
+    con: Any, traffic: Traffic, hits: Sequence[Hit], steady_ids: set[str], context_ids: set[str]
+) -> Traffic:
     """The window's error entries less those of findings that ran steadily all along
-    (`steady.steady_throughout`): they are how the service ran, not errors of an incident."""
-    events = sorted({h.event_id for h in hits if h.in_window and h.pattern_id in steady_ids})
+    (`steady.steady_throughout`: how the service ran) and those only context patterns explain (a
+    framework logging a client's 404 at ERROR, a deprecation warning on GKE's stderr): they are
+    no errors of an incident."""
+    steady = {h.event_id for h in hits if h.in_window and h.pattern_id in steady_ids}
+    named = {h.event_id for h in hits if h.pattern_id not in context_ids}
+    context_only = {h.event_id for h in hits if h.in_window and h.pattern_id in context_ids} - named
+    events = sorted(steady | context_only)
     if not events:
         return traffic
     steady_errors = _scalar(
