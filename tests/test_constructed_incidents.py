@@ -403,3 +403,20 @@ def test_a_framework_logging_a_scanner_s_404s_at_error_is_no_incident(tmp_path: 
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     found = {f.pattern_id: f.role.value for f in result.findings}
     assert (result.verdict.state.value, found.get("http-client-not-found-logged")) == ("ok", "context")
+
+
+def test_a_database_logging_duplicate_keys_the_service_handled_is_no_incident(tmp_path: Path) -> None:
+    """Cloud SQL logs each refused duplicate insert at ERROR while the service reads the existing
+    row and answers 200: the database's statement errors, with no failed request and nothing the
+    service logged at ERROR, are no incident."""
+    log = healthy()
+    for s in range(3600, 7200, 20):
+        log.request(s, 200)
+    sql = {"type": "cloudsql_database", "labels": {"database_id": "acme:orders-db", "region": "us-central"}}
+    for k in range(40):
+        log.add(4000 + k * 60, "cloudsql.googleapis.com/postgres.log",
+                f'2025-06-01 12:{k % 60:02d}:00.000 UTC [2{k:03d}]: [1-1] db=orders,user=orders_app ERROR:  '
+                'duplicate key value violates unique constraint "reservations_order_id_key"', "ERROR",
+                resource=sql)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.verdict.state.value == "ok"
