@@ -293,6 +293,23 @@ def test_gcloud_value_columns_give_time_severity_and_text(
     assert got == (timestamp, severity, text)
 
 
+def test_gcloud_value_columns_of_a_request_give_its_status_method_and_url() -> None:
+    """`value(timestamp,severity,resource.labels.revision_name,httpRequest.status,
+    httpRequest.requestMethod,httpRequest.requestUrl,textPayload)`: a request log's columns are
+    its request, an app line's empty request columns are passed over, and its text is the last."""
+    rows = [
+        "2025-12-01T13:30:14.681915Z\tINFO\tledger-00045-riv\t200\tGET\thttps://l.run.app/v1/balances\t",
+        "2025-12-01T14:01:02.5Z\tERROR\tledger-00045-riv\t502\tPOST\thttps://l.run.app/v1/transfers\t",
+        "2025-12-01T14:01:02.4Z\t\tledger-00045-riv\t\t\t\tTypeError: fetch failed",
+    ]
+    got = [(e.get("httpRequest"), e.get("textPayload")) for e in read_text_entries(rows, "paste.txt")]
+    assert got == [
+        ({"requestMethod": "GET", "status": 200, "requestUrl": "https://l.run.app/v1/balances"}, None),
+        ({"requestMethod": "POST", "status": 502, "requestUrl": "https://l.run.app/v1/transfers"}, None),
+        (None, "TypeError: fetch failed"),
+    ]
+
+
 def test_gcloud_request_line_becomes_http_request() -> None:
     """`gcloud run services logs read` request lines become request-log entries without a payload."""
     entry = _by_line(_read("gcloud_run_services_logs.txt"))[3]

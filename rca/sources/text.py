@@ -134,14 +134,14 @@ _COMPOSE_NAMED = re.compile(r"^(?P<replica>[A-Za-z][\w.-]{0,120}?) +\| (?P<rest>
 _EXPLORER_COPY = re.compile(
     rf"^(?P<severity>{'|'.join(SEVERITY_NUM)}) (?P<rest>\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d.*)$"
 )
-# `gcloud logging read --format='value(timestamp,severity,textPayload)'`: the columns tab-separated,
-# the severity column empty for an entry without one (`2025-06-12T07:42:15Z<TAB>WARNING<TAB>text`,
-# `2025-06-12T07:42:14Z<TAB><TAB>KeyError: ...`), or no severity column at all (`value(timestamp,
-# textPayload)`). The tab tells the columns apart from an application's own `time level text`.
-_VALUE_COLUMNS = re.compile(
-    rf"^(?P<rfc>\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{{1,9}})?(?:Z|[+-]\d\d:\d\d))\t"
-    rf"(?:(?P<severity>{'|'.join(SEVERITY_NUM)})?\t)?(?P<rest>.*)$"
-)
+# `gcloud logging read --format='value(timestamp,severity,textPayload)'`, or any other columns
+# after the time (`value(timestamp,severity,resource.labels.revision_name,httpRequest.status,
+# httpRequest.requestMethod,httpRequest.requestUrl,textPayload)`): tab-separated, a column empty
+# where the entry has no such field (`2025-06-12T07:42:14Z<TAB><TAB>KeyError: ...`). The tab tells
+# the columns apart from an application's own `time level text`. See `_value_columns`.
+_VALUE_TIME = re.compile(r"^(?P<rfc>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d))\t")
+_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+_STATUS = re.compile(r"^[1-5]\d\d$")
 _KUBECTL_PREFIX = re.compile(r"^\[pod/(?P<pod>[^/\]\s]+)/(?P<container>[^\]\s]+)\] (?P<rest>.*)$")
 _COLLECTOR_TS = re.compile(
     r"""(?x)^(?:
@@ -258,11 +258,10 @@ def _strip_envelope(raw: str, names: set[str]) -> _Line:
         line.service = _service_of_pod(kubectl["pod"])
         line.resource_labels = {"pod_name": kubectl["pod"], "container_name": kubectl["container"]}
         line.body = kubectl["rest"]
-    columns = _VALUE_COLUMNS.match(line.body)
+    columns = _VALUE_TIME.match(line.body)
     if columns:
         line.stamp = parse_timestamp(columns["rfc"])
-        line.copied_severity = columns["severity"]
-        line.body = columns["rest"]
+        _value_columns(line, line.body[columns.end():].split("\t"))
         return line
     copied = _EXPLORER_COPY.match(line.body)
     if copied:
@@ -273,6 +272,34 @@ def _strip_envelope(raw: str, names: set[str]) -> _Line:
         line.stamp = parse_timestamp(collector["rfc"] or collector["gcloud"])
         line.body = collector["rest"]
     return line
+
+
+def _value_columns(line: _Line, columns: list[str]) -> None:
+    """The columns of a `gcloud logging read --format=value(...)` line after its time: the entry's
+    severity, its request's status, method and URL where a column is one, other one-word columns
+    (a revision, an instance) passed over; the text is the last column, or from the first column
+    with a space in it (a payload holding a tab)."""
+    http: dict[str, Any] = {}
+    for i, column in enumerate(columns[:-1]):
+        if " " in column:
+            line.body = "\t".join(columns[i:])
+            break
+        if column in SEVERITY_NUM:
+            line.copied_severity = column
+        elif _STATUS.match(column):
+            http["status"] = int(column)
+        elif column in _METHODS:
+            http["requestMethod"] = column
+        elif column.startswith(("https://", "http://")):
+            http["requestUrl"] = column
+    else:
+        line.body = columns[-1]
+    if "status" not in http:
+        return
+    line.http, line.stream = http, "requests"
+    if not line.body.strip() and {"requestMethod", "requestUrl"} <= http.keys():
+        # a request log without a payload: its request line, as `gcloud run services logs read` prints it
+        line.body = f"{http['requestMethod']} {http['status']} {http['requestUrl']}"
 
 
 def _level_of(body: str) -> str | None:
@@ -661,7 +688,7 @@ def parse_line(raw: str, year: int | None = None, names: set[str] | None = None)
     file's compose names seen without a replica number (`_named_prefix`)."""
     line = _strip_envelope(raw, set() if names is None else names)
     if line.stamp is not None and _parse_request_line(line):
-        return line
+        return line  # a request line keeps no copied severity: its status says how it went
     for parser in (_parse_json, _parse_uvicorn_access, _parse_gunicorn, _parse_rfc5424, _parse_ruby_logger,
                    _parse_rails, _parse_nest):
         if parser(line):
