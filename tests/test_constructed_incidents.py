@@ -420,3 +420,23 @@ def test_a_database_logging_duplicate_keys_the_service_handled_is_no_incident(tm
                 resource=sql)
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert result.verdict.state.value == "ok"
+
+
+def test_redis_timeouts_then_loading_are_redis_failing_over_not_the_network(tmp_path: Path) -> None:
+    """ioredis times out (`Error: connect ETIMEDOUT`, no host named) while Memorystore fails over,
+    then Redis answers LOADING once back: the dependency restarted, so the cause is Redis down, not
+    the network path; and the statement names no port borrowed from the server's own listen line."""
+    log = healthy()
+    log.add(3590, "run.googleapis.com/stdout", "Server listening on port 8080", "INFO")
+    log.add(3591, "run.googleapis.com/stdout", "connecting to PostgreSQL host=10.107.1.3 database=cart",
+            "INFO")
+    for k in range(40):
+        log.add(3600 + k * 30, "run.googleapis.com/stderr",
+                "[ioredis] Unhandled error event: Error: connect ETIMEDOUT", "ERROR")
+        log.request(3600 + k * 30, 500)
+    for k in range(10):
+        log.add(4900 + k * 20, "run.googleapis.com/stderr",
+                "ReplyError: LOADING Redis is loading the dataset in memory", "ERROR")
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.root_cause.category.value == "upstream-service-failure"
+    assert ":8080" not in result.root_cause.summary

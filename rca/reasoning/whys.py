@@ -257,8 +257,10 @@ def _with_other(
 ) -> dict[str, str]:
     """Context for a rule's statement: the first supporting finding's fields as ``other_<name>``
     (the port the server listens on, beside the one the probe checks), each the first of its
-    values the terminal finding does not have (the one that differs), else its most common."""
-    out = dict(context)
+    values the terminal finding does not have (the one that differs), else its most common. A
+    field the terminal's pattern extracts comes from its own lines only (`_finding_context`): a
+    Redis timeout that names no host must not borrow the port the service listens on."""
+    out = _finding_context(terminal, context)
     if support:
         for k, values in support[0].finding.fields.items():
             own = set(terminal.finding.fields.get(k, ()))
