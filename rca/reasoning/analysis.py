@@ -530,14 +530,14 @@ def _log_filter(knowledge: Knowledge, resource_type: str | None, service: str | 
     return fill(template, {}, {"service": service or "<service>"})
 
 
-# The path of the window's GET requests, failed ones first, then the most frequent: what to call
-# to check a fix (a POST needs a body the logs do not hold). The query string is left out: it can
-# carry a token.
-_ROUTE_TO_TRY = """
-SELECT regexp_extract(http_url, '^(?:[a-z]+://[^/]*)?(/[^?#]*)', 1) AS route
+# The route (`impact.ROUTE`) of the window's GET requests, failed ones first, then the most
+# frequent: what to call to check a fix (a POST needs a body the logs do not hold). The query
+# string is left out: it can carry a token.
+_ROUTE_TO_TRY = f"""
+SELECT {impact.ROUTE} AS route
 FROM entries
 WHERE in_window AND http_method = 'GET' AND http_status IS NOT NULL
-GROUP BY route HAVING route <> ''
+GROUP BY route
 ORDER BY count(*) FILTER (WHERE request_failed(http_status, message)) DESC, count(*) DESC, route
 LIMIT 1
 """

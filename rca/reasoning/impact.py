@@ -82,7 +82,7 @@ WHERE entry_id IN (SELECT unnest($ids::BIGINT[])) AND http_status IS NOT NULL
 
 
 # A request's route: its URL without scheme, host and query ('/' when none is left).
-_ROUTE = "coalesce(nullif(regexp_replace(split_part(http_url, '?', 1), '^[a-z]+://[^/]*', ''), ''), '/')"
+ROUTE = "coalesce(nullif(regexp_replace(split_part(http_url, '?', 1), '^[a-z]+://[^/]*', ''), ''), '/')"
 # Of the refused requests (`$ids`), those that took the place of the service's own traffic: on a
 # route the service answered (below 400) at some time, whose answers fell, while the refusals ran
 # (a minute's margin each side), to none or to under half the rate of as long a time before them
@@ -91,13 +91,13 @@ _ROUTE = "coalesce(nullif(regexp_replace(split_part(http_url, '?', 1), '^[a-z]+:
 # refused beside the traffic the service goes on serving.
 _CALLERS_REFUSED = f"""
 WITH refused AS (
-  SELECT entry_id, epoch(ts) AS t, {_ROUTE} AS route FROM entries
+  SELECT entry_id, epoch(ts) AS t, {ROUTE} AS route FROM entries
   WHERE entry_id IN (SELECT unnest($ids::BIGINT[]))
 ), spans AS (
   SELECT route, min(t) - 30 AS t0, max(t) + 30 AS t1, greatest(max(t) - min(t) + 60, 300) AS span
   FROM refused GROUP BY route
 ), served AS (
-  SELECT epoch(ts) AS t, {_ROUTE} AS route FROM entries WHERE http_status < 400
+  SELECT epoch(ts) AS t, {ROUTE} AS route FROM entries WHERE http_status < 400
 ), judged AS (
   SELECT s.route,
          count(o.t) FILTER (WHERE o.t BETWEEN s.t0 AND s.t1) AS during,
@@ -149,10 +149,11 @@ def probes_as_noise(
     private URL, refused as they should be, explain no failure and make none, however new their
     burst. Returns the findings and the phrases."""
     kept = set(refused)
+    counted = {h.pattern_id for h in hits if h.event_id in kept}
     out, phrases = [], dict(phrases)
     for f in findings:
         if lookup[f.pattern_id].refuses_requests and f.status in (Status.ACTIVE, Status.ELEVATED) \
-                and not any(h.event_id in kept for h in hits if h.pattern_id == f.pattern_id):
+                and f.pattern_id not in counted:
             f = replace(f, status=Status.PRE_EXISTING)
             phrases[f.pattern_id] = BESIDE_SERVED
         out.append(f)
