@@ -711,6 +711,24 @@ class Trigger:
 
 
 @dataclass(frozen=True)
+class Change:
+    """A change to what the service depends on (a firewall rule, an IAM policy, a secret version, a
+    database's certificate authority), from the audit log, that the root cause began after."""
+
+    pattern_id: str
+    at: str | None
+    method: str | None
+    resource: str | None  # the audit entry's resourceName: the rule, policy or instance changed
+    by: str | None
+    statement: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Shape of `status.change`."""
+        return {"pattern_id": self.pattern_id, "at": self.at, "method": self.method,
+                "resource": self.resource, "by": self.by, "statement": self.statement}
+
+
+@dataclass(frozen=True)
 class Verdict:
     """How the service fared in the window: the headline every format leads with."""
 
@@ -723,6 +741,7 @@ class Verdict:
     recovered_at: str | None
     trigger: Trigger | None = None
     reasons: tuple[str, ...] = ()
+    change: Change | None = None  # what changed before the root cause began, when not a deploy
     # Request totals scaled back from a sample of healthy requests (failures are counted exactly).
     sample: RequestSample | None = None
 
@@ -743,5 +762,6 @@ class Verdict:
             "onset": self.onset,
             "recovered_at": self.recovered_at,
             "trigger": self.trigger.to_json() if self.trigger else None,
+            "change": self.change.to_json() if self.change else None,
             "reasons": list(self.reasons),
         }

@@ -455,3 +455,73 @@ def test_a_google_api_client_that_could_connect_to_no_address_is_the_network_pat
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert (result.root_cause.category.value, result.root_cause.pattern_id) == (
         "network-connectivity", "gcp-retry-timeout")
+
+
+GO_REDIS_TIMEOUT = ("redis: connection pool: failed to dial after 5 attempts: "
+                    "dial tcp 10.112.0.4:6379: i/o timeout")
+
+
+def _firewall_insert(log: Log, at: float, method: str = "v1.compute.firewalls.insert") -> None:
+    """An Admin Activity audit entry of a firewall rule change, as Compute Engine writes it."""
+    log.add(at, "cloudaudit.googleapis.com/activity", severity="NOTICE",
+            resource={"type": "gce_firewall_rule",
+                      "labels": {"project_id": "acme", "firewall_rule_id": "81"}},
+            protoPayload={"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+                          "methodName": method, "resourceName": "projects/acme/global/firewalls/deny-egress",
+                          "authenticationInfo": {"principalEmail": "netops@acme.iam.gserviceaccount.com"}})
+
+
+def _redis_unreachable(log: Log, start: float) -> None:
+    for k in range(40):
+        log.add(start + k * 30, "run.googleapis.com/stderr", GO_REDIS_TIMEOUT, "ERROR")
+        log.request(start + k * 30, 500)
+
+
+def test_a_firewall_change_just_before_the_network_failures_is_the_deepest_why(tmp_path: Path) -> None:
+    """A firewall rule inserted two minutes before Redis became unreachable: the change is the last
+    why, the root cause restates it, `status.change` names who changed what, and its steps are
+    checked by the failure going away (blind set BU05)."""
+    log = healthy()
+    _firewall_insert(log, 3480)
+    _redis_unreachable(log, 3600)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    change = result.verdict.change
+    assert change is not None and result.verdict.trigger is None
+    assert (change.method, change.resource, change.by) == (
+        "v1.compute.firewalls.insert", "projects/acme/global/firewalls/deny-egress",
+        "netops@acme.iam.gserviceaccount.com")
+    assert (result.root_cause.category.value, result.root_cause.pattern_id) == (
+        "network-connectivity", "deploy-network-changed")
+    assert result.chain[-1].pattern_id == "deploy-network-changed"
+    assert result.chain[-2].pattern_id == "go-redis-dial-failed"
+    assert "deny-egress" in result.root_cause.summary
+    steps = [r for r in result.remediation if r.pattern_id == "deploy-network-changed"]
+    assert steps and all("go-redis-dial-failed" in (r.verify or "") for r in steps)
+
+
+@pytest.mark.parametrize("when, method", [
+    (3700, "v1.compute.firewalls.insert"),  # after the failures began
+    (3480, "google.iam.v1.IAMPolicy.SetIamPolicy"),  # a change of another kind
+    (3600 - 2 * 3600, "v1.compute.firewalls.insert"),  # long before: not what set it off
+])
+def test_a_change_after_the_cause_or_of_another_kind_is_not_its_why(
+    when: float, method: str, tmp_path: Path
+) -> None:
+    """The order of events and the kind of change decide: a change logged after the cause began, one
+    whose kind brings another failure, or one hours before, is not named as what set it off."""
+    log = healthy()
+    _firewall_insert(log, when, method)
+    _redis_unreachable(log, 3600)
+    result = api.analyze([_export(log, tmp_path)], service="api").result
+    assert result.verdict.change is None
+    assert result.root_cause.pattern_id == "go-redis-dial-failed"
+
+
+def test_a_cause_already_there_before_the_change_was_not_set_off_by_it(tmp_path: Path) -> None:
+    """Redis timeouts logged before the firewall change too: the change did not begin them."""
+    log = healthy()
+    log.add(1000, "run.googleapis.com/stderr", GO_REDIS_TIMEOUT, "ERROR")
+    _firewall_insert(log, 3480)
+    _redis_unreachable(log, 3600)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.verdict.change is None

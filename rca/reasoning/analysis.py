@@ -33,7 +33,7 @@ from rca.model import (
     Verdict,
     Window,
 )
-from rca.reasoning import baseline, chain, impact, steady, verification, whys
+from rca.reasoning import baseline, chain, changes, impact, steady, verification, whys
 from rca.reasoning.deploys import DeployInfo, collect
 from rca.reasoning.verdict import RECENT, Traffic, share
 from rca.timeutil import EPOCH, naive_utc, parse_rfc3339, rfc3339
@@ -141,6 +141,17 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     links, root, hyps, used = whys.conclude(nodes, context, phrases, knowledge, began)
     if root.category is Category.UNKNOWN and used:
         links, root = whys.deploy_fallback(nodes[used[0]], deploys, links, root, rfc3339(window.start))
+    # The finding the root cause reads (its start dates the incident, its pattern says whether it
+    # lasts), before a change that set it off becomes the last why.
+    cause = nodes.get(root.pattern_id or "")
+    change = None
+    if cause is not None and cause.id not in began:
+        change = changes.find(con, root.category, cause, nodes, context)
+    if change is not None:
+        links, root = changes.extend(links, root, change, nodes)
+        used = [*used, change.pattern_id]
+        if change.resource:
+            context["changed_resource"] = change.resource.rsplit("/", 1)[-1]
     # A catch-all, or an exception known only by where it was raised, does not explain what failed:
     # its events still feed the unexplained signals that `rca patterns suggest` drafts from.
     generic = {p.id for p in patterns if p.generic or p.frames}
@@ -167,10 +178,12 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     unexplained = sum(s.count for s in signals) if blind else 0
     judged = _without_quiet_errors(con, traffic, hits, throughout,
                                    {p.id for p in patterns if p.role is Role.CONTEXT})
-    root_start = _start(nodes[root.pattern_id]) if root.pattern_id in nodes else None
+    root_start = _start(cause) if cause is not None else None
     verdict = impact.decide(con, judged, given.load.estimate, periods, findings, lookup, deploys,
                             unexplained, blind, step[1] if step else None, root_start,
-                            _persistent(root, findings, lookup, knowledge))
+                            _persistent(root.category, cause, findings, lookup, knowledge))
+    if change is not None and verdict.trigger is None:
+        verdict = replace(verdict, change=change)
     if verdict.state is State.OK:
         # Nothing failed beyond what the baseline already had: no chain, and no cause to name.
         links, used = [], []
@@ -236,7 +249,8 @@ def _start(node: chain.Node) -> tuple[datetime, str] | None:
 
 
 def _persistent(
-    root: RootCause, findings: Sequence[Finding], lookup: Mapping[str, Pattern], knowledge: Knowledge
+    category: Category, cause: chain.Node | None, findings: Sequence[Finding], lookup: Mapping[str, Pattern],
+    knowledge: Knowledge,
 ) -> str | None:
     """Why nothing would have been served while the failure ran, if so: the root cause fails every
     attempt until something is changed, or a failure that keeps the service from staying up (a
@@ -245,14 +259,14 @@ def _persistent(
     service runs beside, which says nothing of whether anything was served. A pattern's own
     `persistent` says it for its own category (a missing index fails one query, a dropped
     connection comes back), else the category's (patterns/_knowledge.yaml)."""
-    pattern = lookup.get(root.pattern_id or "")
+    pattern = cause.pattern if cause is not None else None
     if pattern is not None and pattern.severity in (Severity.ERROR, Severity.CRITICAL):
-        if pattern.persistent is not None and root.category is pattern.category:
+        if pattern.persistent is not None and category is pattern.category:
             lasting = pattern.persistent
         else:
-            lasting = root.category.value in knowledge.persistent
+            lasting = category.value in knowledge.persistent
         if lasting:
-            return f"{root.category.value} fails every attempt until it is fixed"
+            return f"{category.value} fails every attempt until it is fixed"
     down = sorted(f.pattern_id for f in findings
                   if f.role is Role.SYMPTOM and f.status in (Status.ACTIVE, Status.ELEVATED)
                   and lookup[f.pattern_id].persistent

@@ -318,6 +318,9 @@ def remediation(
     findings' nodes, which may fill a field a chain finding's lines lacked (`_finding_context`)."""
     out: list[Remediation] = []
     seen: set[str] = set()
+    # A change's steps are checked by the failure it set off going away, not by the change
+    # (an audit entry) no longer being logged.
+    failure = next((n for n in chain_nodes if n.pattern.role is not Role.CONTEXT), None)
     for node in chain_nodes:
         ctx = _finding_context(node, context, others)
         for step in node.pattern.remediation:
@@ -329,7 +332,8 @@ def remediation(
             if key in seen:
                 continue
             seen.add(key)
-            verify = fill(step.verify, node.finding.fields, ctx) if step.verify else _stops(node, ctx)
+            stopping = failure if node.pattern.role is Role.CONTEXT and failure is not None else node
+            verify = fill(step.verify, node.finding.fields, ctx) if step.verify else _stops(stopping, ctx)
             out.append(Remediation(action, command, node.id, verify))
     return out
 

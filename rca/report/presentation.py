@@ -135,6 +135,7 @@ def verdict(
         "peak_error_rate": peak,
         "final_error_rate": status.get("recent_error_rate"),
         "trigger": status.get("trigger"),
+        "change": status.get("change"),
         "reasons": list(status.get("reasons") or []),
     }
 

@@ -1,0 +1,90 @@
+"""The change that set the root cause off, when it was not a deploy of the service.
+
+A firewall rule inserted, an IAM binding removed, a secret version disabled, a database's server
+certificate authority rotated: each is an Admin Activity audit entry that the library's change
+patterns (layer `deploy`, role `context`, the category of failure such a change brings) read. A
+pattern cannot say "this change caused that failure"; the order of events can. When the chain's
+cause is new in the window and the latest change of the root cause's category was logged in the
+hour before the cause first appeared, that change is the deepest why: the link after the cause,
+what the root cause repeats, and `status.change`. A cause already there before the change, or a
+change of another kind, is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from rca.library.templating import fill
+from rca.model import Category, Change, Layer, Link, Role, RootCause, Status
+from rca.reasoning import chain
+from rca.timeutil import rfc3339
+
+# How long before a cause first appeared a change may have set it off. An IAM change can take
+# minutes to apply, and a changed secret or certificate authority fails only the connections and
+# instances opened after it, which may come a good while later; a change older than this is not
+# offered as the cause.
+CHANGE_LEAD = timedelta(minutes=60)
+
+# Categories no infrastructure change stands for: an unknown cause has nothing to begin, and a
+# deployment change is the service's own deploy (`status.trigger`).
+_NOT_CHANGES = frozenset({Category.UNKNOWN, Category.DEPLOYMENT_CHANGE})
+
+
+def find(
+    con: Any, root: Category, cause: chain.Node, nodes: Mapping[str, chain.Node], context: Mapping[str, str]
+) -> Change | None:
+    """The latest change of category ``root`` logged in the `CHANGE_LEAD` before ``cause`` (the
+    chain's terminal finding) first appeared, if the cause is new in the window."""
+    began = cause.first()
+    if root in _NOT_CHANGES or began is None or cause.finding.status is not Status.ACTIVE:
+        return None
+    best: tuple[datetime, str, chain.Occurrence] | None = None
+    for node in nodes.values():
+        if not _is_change(node, root):
+            continue
+        for o in node.occurrences:
+            before = o.ts is not None and began - CHANGE_LEAD <= o.ts <= began
+            if before and o.ts is not None and (best is None or (o.ts, node.id) > best[:2]):
+                best = (o.ts, node.id, o)
+    if best is None:
+        return None
+    at, node_id, occurrence = best
+    row = con.execute(
+        "SELECT method_name, json_extract_string(proto_payload, '$.resourceName'), principal "
+        "FROM entries WHERE entry_id = ?", [occurrence.event_id]).fetchone()
+    method, resource, by = (row[0], row[1], row[2]) if row else (None, None, None)
+    node = nodes[node_id]
+    when = rfc3339(at)
+    statement = fill(node.pattern.why, node.finding.fields, {**context, "first_seen": when or ""})
+    what = " of ".join(v for v in (method, resource) if v)
+    done = ", ".join(v for v in (what, f"by {by}" if by else None) if v)
+    return Change(node_id, when, method, resource, by, f"{statement} ({done})" if done else statement)
+
+
+def _is_change(node: chain.Node, category: Category) -> bool:
+    """A change pattern (an audit entry of the `deploy` layer read as context) of ``category``."""
+    p = node.pattern
+    return p.layer is Layer.DEPLOY and p.role is Role.CONTEXT and p.category is category
+
+
+def extend(
+    links: Sequence[Link], root: RootCause, change: Change, nodes: Mapping[str, chain.Node]
+) -> tuple[list[Link], RootCause]:
+    """The chain with the change as its last why, and the root cause restating it (its category
+    and confidence stay the cause's: the change is why the cause began, not a new failure)."""
+    node = nodes[change.pattern_id]
+    at_change = tuple(s for s in node.finding.samples if s.timestamp == change.at)
+    evidence = at_change[:1] or node.finding.samples[:1]
+    link = Link(
+        len(links) + 1,
+        change.statement,
+        change.pattern_id,
+        root.category,
+        root.confidence,
+        evidence,
+        node.finding.title,
+        (f"change: {change.pattern_id} at {change.at}, the last of its kind before {root.pattern_id} began",),
+    )
+    return [*links, link], RootCause(root.category, change.pattern_id, change.statement, root.confidence)
