@@ -531,3 +531,26 @@ def test_a_cause_already_there_before_the_change_was_not_set_off_by_it(tmp_path:
     _redis_unreachable(log, 3600)
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert result.verdict.change is None
+
+
+def test_an_error_quoted_at_the_end_of_a_one_line_error_is_the_cause_of_it(tmp_path: Path) -> None:
+    """A Go image built without CA certificates: the payments fail on x509, and the trace exporter's
+    gRPC calls fail with 'connection error ... authentication handshake failed: tls: ... x509'. The
+    gRPC failure prints the TLS failure it wraps last (the library's `one_line_cause_order`), so
+    the chain reaches the certificate, not an upstream being down (blind set CB10)."""
+    log = healthy()
+    x509 = "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+    for k in range(40):
+        at = 3600 + k * 30
+        log.add(at, "run.googleapis.com/stdout", severity="ERROR", trace=f"projects/acme/traces/t{k}",
+                jsonPayload={"message": "psp authorise failed",
+                             "error": f'Post "https://psp.example.com/v71/payments": {x509}'})
+        log.request(at + 0.01, 502)
+        log.entries[-1]["trace"] = f"projects/acme/traces/t{k}"
+        if k % 2 == 0:
+            log.add(at + 1, "run.googleapis.com/stderr",
+                    "2026/11/29 09:37:56 traces export: context deadline exceeded: rpc error: code = "
+                    f'Unavailable desc = connection error: desc = "transport: authentication handshake '
+                    f'failed: {x509}"')
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.root_cause.category.value == "tls-certificate"

@@ -336,7 +336,10 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
     "knowledge-yaml-syntax": ({KNOW: "kinds: [unclosed\n"}, KNOW, None, "invalid YAML at line 2"),
     "knowledge-unknown-section": (
         {KNOW: knowledge(causes={})}, KNOW, "causes",
-        "unknown section 'causes' (expected kinds, runtimes, surfaces, error_shaped or persistent)"),
+        "unknown section 'causes' (expected kinds, runtimes, surfaces, error_shaped, persistent or "
+        "one_line_cause_order)"),
+    "knowledge-one-line-order": ({KNOW: knowledge(one_line_cause_order="outer")}, KNOW,
+                                 "one_line_cause_order", "takes first or last, got 'outer'"),
     "knowledge-persistent-unknown-category": ({KNOW: knowledge(persistent=["permission-denied", "flaky"])},
                                               KNOW, "persistent[1]", "unknown category 'flaky'"),
     "knowledge-persistent-not-list": ({KNOW: knowledge(persistent="permission-denied")},

@@ -251,12 +251,12 @@ def _wraps(inner: Node, outer: Node, knowledge: Knowledge) -> bool:
     shared = 0
     for o in outer.occurrences:
         other = mine.get(o.event_id)
-        rules = knowledge.runtimes.get(o.runtime or "")
-        if other is None or rules is None or other.pos < 0 or o.pos < 0 or other.pos == o.pos:
+        order = _cause_order(o, knowledge)
+        if other is None or order is None or other.pos < 0 or o.pos < 0 or other.pos == o.pos:
             continue
         shared += 1
         later = other.pos > o.pos
-        votes += 1 if later == (rules.cause_order == "last") else 0
+        votes += 1 if later == (order == "last") else 0
     return shared > 0 and votes * 2 > shared
 
 
@@ -356,6 +356,15 @@ def _co_timed_fraction(cause: Node, effect: Node) -> float:
         i = bisect.bisect_right(cause_times, t + TOLERANCE)
         hits += i > 0 and cause_times[i - 1] >= t - NEAR
     return hits / len(effect_times)
+
+
+def _cause_order(o: Occurrence, knowledge: Knowledge) -> str | None:
+    """Where the wrapped error is printed in this occurrence's event: its runtime's rule when a
+    traceback grammar read it, else the library's rule for one-line messages."""
+    if o.runtime is not None:
+        rules = knowledge.runtimes.get(o.runtime)
+        return rules.cause_order if rules is not None else None
+    return knowledge.one_line_cause_order
 
 
 def build_edges(nodes: Sequence[Node], knowledge: Knowledge | None = None) -> dict[tuple[str, str], Edge]:
