@@ -192,6 +192,15 @@ def test_the_trigger_is_the_deploy_that_created_the_revision_not_the_first() -> 
     assert creator(DeployInfo((first, second, named), (rev,), {}), "svc-00002", rev.first_seen) == named
 
 
+def test_a_later_call_naming_the_same_revision_did_not_create_it() -> None:
+    """A rollback by traffic keeps the template, so its audit entry names the bad revision again:
+    the deploy that created the revision is the one before its first entry (blind set CB05)."""
+    created = Deploy("2025-01-01T10:12:18Z", "ReplaceService", "a@x", "svc", False, "svc-00002")
+    rolled_back = Deploy("2025-01-01T10:41:02Z", "ReplaceService", "b@x", "svc", False, "svc-00002")
+    rev = RevisionStats("svc-00002", "2025-01-01T10:12:30Z", None, 1, 0, 0, 0)
+    assert creator(DeployInfo((created, rolled_back), (rev,), {}), "svc-00002", rev.first_seen) == created
+
+
 def test_times_are_compared_as_times() -> None:
     """Half a second past the minute is after the minute, though as text it sorts first."""
     assert parse_rfc3339("2025-01-01T10:00:00.500000Z") > parse_rfc3339("2025-01-01T10:00:00Z")

@@ -359,13 +359,18 @@ def creator(info: DeployInfo, revision: str, first_seen: str | None) -> Deploy |
     """The deploy that created ``revision``: the one naming it, else the closest one before its
     first entry (never simply the input's first deploy) of the workload the revision is named
     after: a Cloud Run revision is `<service>-<suffix>`, a GKE ReplicaSet `<deployment>-<hash>`,
-    so a deploy of another workload (a cluster's audit log holds them all) did not create it."""
+    so a deploy of another workload (a cluster's audit log holds them all) did not create it.
+    A later call that names the same revision (a traffic update, a rollback that leaves the
+    template as it was) did not create it either: of the deploys naming it, the last one before
+    its first entry, else the first."""
     named = [d for d in info.deploys if d.revision == revision and not d.failed]
+    limit = parse_rfc3339(first_seen) if first_seen is not None else None
     if named:
-        return named[-1]
-    if first_seen is None:
+        earlier = [d for d in named
+                   if limit is not None and d.timestamp and parse_rfc3339(d.timestamp) <= limit]
+        return earlier[-1] if earlier else named[0]
+    if limit is None:
         return None
-    limit = parse_rfc3339(first_seen)
     before = [d for d in info.deploys if d.timestamp and not d.failed and parse_rfc3339(d.timestamp) <= limit
               and (d.service is None or revision.startswith(f"{d.service}-"))]
     return before[-1] if before else None
