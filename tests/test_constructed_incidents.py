@@ -554,3 +554,19 @@ def test_an_error_quoted_at_the_end_of_a_one_line_error_is_the_cause_of_it(tmp_p
                     f'failed: {x509}"')
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert result.root_cause.category.value == "tls-certificate"
+
+
+def test_the_403_page_another_service_answered_is_this_service_s_permission_failure(tmp_path: Path) -> None:
+    """The service's calls to a private Cloud Run service get Google's 403 page, which it logs: its
+    identity may not invoke that service. That is its own permission failure, not the platform
+    refusing its callers (a scanner's probes, noise) (blind set CC03)."""
+    log = healthy()
+    page = ("pricing: unexpected status 403 Forbidden: <html><head><title>403 Forbidden</title></head>"
+            "<body><h1>Error: Forbidden</h1><h2>Your client does not have permission to get URL "
+            "<code>/v1/quote</code> from this server.</h2></body></html>")
+    for k in range(40):
+        log.add(3600 + k * 30, "run.googleapis.com/stdout", page, "ERROR")
+        log.request(3600 + k * 30, 502)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert (result.root_cause.category.value, result.root_cause.pattern_id) == (
+        "permission-denied", "run-invoke-forbidden-page")
