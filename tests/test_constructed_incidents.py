@@ -570,3 +570,22 @@ def test_the_403_page_another_service_answered_is_this_service_s_permission_fail
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert (result.root_cause.category.value, result.root_cause.pattern_id) == (
         "permission-denied", "run-invoke-forbidden-page")
+
+
+@pytest.mark.parametrize("level, state", [("WARN", "ok"), ("ERROR", "degraded")])
+def test_failures_the_service_logged_as_warnings_while_serving_every_request(
+    level: str, state: str, tmp_path: Path
+) -> None:
+    """A ranker timing out, caught, a fallback served and logged at WARN, every request answered
+    200: the service says it coped, so no incident (blind sets CC07, BQ10). The same lines logged
+    at ERROR are the service saying it failed: an incident with no failed request."""
+    log = healthy()
+    for k in range(12):
+        log.add(3600 + k * 20, "run.googleapis.com/stdout", severity="DEFAULT",
+                jsonPayload={"level": level, "message": "ml-ranker unavailable, serving fallback: "
+                             "java.net.SocketTimeoutException: timeout",
+                             "stack_trace": "java.net.SocketTimeoutException: timeout\n\tat "
+                             "okio.SocketAsyncTimeout.newTimeoutException(JvmOkio.kt:147)\n\tat "
+                             "com.acme.recs.RankerClient.rank(RankerClient.java:88)"})
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.verdict.state.value == state

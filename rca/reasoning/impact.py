@@ -211,6 +211,8 @@ def decide(
     failing = [f for f in findings
                if f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED)
                and _failure_severity(f, lookup[f.pattern_id], blind or not traffic.requests)]
+    if traffic.requests and not traffic.failed and not blind:
+        failing = _logged_as_failures(con, failing)
     timed = sorted((f for f in failing if f.first_seen),
                    key=lambda f: (parse_rfc3339(f.first_seen or ""), f.pattern_id))
     if timed:
@@ -274,6 +276,22 @@ def _since_step(con: Any, traffic: verdict.Traffic, step: datetime | None) -> ve
 # Symptom kinds a platform reports at WARNING that are failures all the same: a pod not ready, a
 # probe killing a container (Kubernetes' `Warning Unhealthy` events).
 WARNING_FAILURE_KINDS = (STARTUP_FAILURE, "crash")
+
+
+def _logged_as_failures(con: Any, failing: Sequence[Finding]) -> list[Finding]:
+    """Of the named failures in a window whose requests all succeeded, those the service logged
+    as errors at least once (ERROR or above, or with no level at all): a timeout it retried, an
+    exception it caught and answered with a fallback, logged at WARNING or below each time beside
+    requests that all succeeded, is the service telling that it coped, not an incident. (Where a
+    request failed, the failures decide, and a warning may be the cause they name.)"""
+    out = []
+    for f in failing:
+        row = con.execute(
+            "SELECT count(*) FROM events WHERE in_window AND (severity_num >= 500 OR severity_num = 0) "
+            "AND event_id IN (SELECT unnest($ids::BIGINT[]))", {"ids": list(f.event_ids)}).fetchone()
+        if row and row[0]:
+            out.append(f)
+    return out
 
 
 def _failure_severity(finding: Finding, pattern: Pattern, blind: bool) -> bool:
