@@ -589,3 +589,30 @@ def test_failures_the_service_logged_as_warnings_while_serving_every_request(
                              "com.acme.recs.RankerClient.rank(RankerClient.java:88)"})
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert result.verdict.state.value == state
+
+
+CONTENTION = ("google.api_core.exceptions.Aborted: 409 Too much contention on these documents. "
+              "Please try again.")
+REVOKED = ("google.auth.exceptions.RefreshError: ('invalid_grant: Token has been expired or revoked.', "
+           "{'error': 'invalid_grant', 'error_description': 'Token has been expired or revoked.'})")
+
+
+@pytest.mark.parametrize("noise_from, noise", [(700, "pre-existing"), (1500, "active")])
+def test_noise_that_began_well_before_the_failures_at_the_same_rate_is_not_their_cause(
+    noise_from: int, noise: str, tmp_path: Path
+) -> None:
+    """No baseline (the whole input is the window). Firestore contention logged every 200 s from
+    minute 12, the failures from minute 25 with a revoked token: the contention ran at the same
+    rate before and after, so it is noise and the token is the cause (blind set CC04). Contention
+    that began with the failures is not set aside."""
+    log = healthy()
+    for t in range(noise_from, 3600, 200):
+        log.add(t, "run.googleapis.com/stderr", CONTENTION, "ERROR")
+    for t in range(1500, 3600, 30):
+        log.add(t, "run.googleapis.com/stderr", REVOKED, "ERROR")
+        log.request(t + 0.5, 500)
+    result = api.analyze([_export(log, tmp_path)], service="api").result
+    status = {f.pattern_id: f.status.value for f in result.findings}
+    assert status["firestore-transaction-contention"] == noise
+    if noise == "pre-existing":
+        assert result.root_cause.category.value == "missing-configuration"

@@ -37,6 +37,8 @@ def steady_before_step(
     if step is None:
         return findings, phrases, None
     out, phrases = [], dict(phrases)
+    first_symptom = min((t for n in nodes.values() if n.pattern.role is Role.SYMPTOM
+                         for t in [n.first()] if t is not None), default=None)
     for f in findings:
         times = [o.ts for o in nodes[f.pattern_id].occurrences if o.ts]
         # Noise was there from the start (the window's first tenth; sparse noise spread to the
@@ -46,8 +48,10 @@ def steady_before_step(
         edge = _edge(lo, hi, len(times))
         from_start = bool(times) and (min(times) <= lo + (hi - lo) / 10
                                       or (min(times) <= lo + edge and max(times) >= hi - edge))
+        steady = (from_start and baseline.steady_across(times, step, lo, hi)) \
+            or _ran_before(times, first_symptom, step, hi)
         if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT and \
-                f.pattern_id != symptom.id and from_start and baseline.steady_across(times, step, lo, hi):
+                f.pattern_id != symptom.id and steady:
             f = replace(f, status=Status.PRE_EXISTING)
             phrases[f.pattern_id] = f"at the same rate before and after the failures grew at {rfc3339(step)}"
         out.append(f)
@@ -56,6 +60,26 @@ def steady_before_step(
     # the newest cause began does only when it told noise apart.
     noise = any(f.status is Status.PRE_EXISTING for f in out)
     return out, phrases, ((symptom.id, step) if noise or stepped else None)
+
+
+def _ran_before(
+    times: Sequence[datetime], symptom_first: datetime | None, step: datetime, hi: datetime
+) -> bool:
+    """Noise that began after the window did but well before any symptom first showed
+    (`baseline.MIN_BEFORE`), and ran at the same rate from its own first line to the window's end
+    across the step: a hot document's contention logged every few minutes from a quarter of an hour
+    before the requests began failing cannot be what made them fail. (A cause that began with the
+    symptom and kept pace with it through a later surge is no such noise.)"""
+    if not times or symptom_first is None or symptom_first - min(times) < baseline.MIN_BEFORE:
+        return False
+    # Its own pace, without the slack for chance small counts allow: a host that stops resolving
+    # on the old revision now and then, then on every call of the new one, ran faster once the
+    # failures began, and is their cause.
+    first = min(times)
+    before = sum(1 for t in times if t < step)
+    after = len(times) - before
+    expected = before * (hi - step).total_seconds() / max((step - first).total_seconds(), 1.0)
+    return before >= 3 and after <= baseline.SIMILAR_RATE * expected
 
 
 THROUGHOUT = "at the same rate from the input's first minutes to its last while every request succeeded"
