@@ -310,6 +310,23 @@ def test_gcloud_value_columns_of_a_request_give_its_status_method_and_url() -> N
     ]
 
 
+def test_gcloud_value_columns_without_a_method_keep_the_request_and_read_deploys() -> None:
+    """`value(timestamp,severity,resource.labels.revision_name,protoPayload.methodName,
+    httpRequest.status,httpRequest.latency,httpRequest.requestUrl,textPayload)` (blind set CB06): a
+    request with no method column and no text is still a request (with its latency and revision),
+    and an audit row's method makes it an Admin Activity entry, a deploy rca can date."""
+    rows = [
+        "2026-11-20T16:39:25.9Z\tERROR\tinv-00019-mut\t\t500\t30.003536s\thttps://i.run.app/api/stock\t",
+        "2026-11-20T16:01:37Z\tNOTICE\t\tgoogle.cloud.run.v1.Services.ReplaceService\t\t\t\t",
+    ]
+    request, deploy = read_text_entries(rows, "paste.txt")
+    assert request["httpRequest"] == {"status": 500, "latency": "30.003536s", "requestUrl": "https://i.run.app/api/stock"}
+    assert request["resource"]["labels"] == {"revision_name": "inv-00019-mut"}
+    assert (deploy["logName"], deploy["protoPayload"]) == (
+        "local/logs/cloudaudit.googleapis.com%2Factivity",
+        {"methodName": "google.cloud.run.v1.Services.ReplaceService"})
+
+
 def test_gcloud_request_line_becomes_http_request() -> None:
     """`gcloud run services logs read` request lines become request-log entries without a payload."""
     entry = _by_line(_read("gcloud_run_services_logs.txt"))[3]

@@ -142,6 +142,14 @@ _EXPLORER_COPY = re.compile(
 _VALUE_TIME = re.compile(r"^(?P<rfc>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d))\t")
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 _STATUS = re.compile(r"^[1-5]\d\d$")
+_LATENCY = re.compile(r"^\d+(?:\.\d+)?s$")  # httpRequest.latency as Cloud Logging prints it
+# An audit entry's protoPayload.methodName (google.cloud.run.v1.Services.ReplaceService,
+# v1.compute.firewalls.insert, io.k8s.apps.v1.deployments.patch) and its principalEmail
+_AUDIT_METHOD = re.compile(r"^[a-z][\w-]*(?:\.[\w-]+){2,}$")
+_EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
+_REVISION = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?-\d{5}-[a-z0-9]{3}$")  # a Cloud Run revision
+# The audit log's id in a LogEntry's logName (URL-encoded, as Cloud Logging writes it)
+_AUDIT_LOG_NAME = "local/logs/cloudaudit.googleapis.com%2Factivity"
 _KUBECTL_PREFIX = re.compile(r"^\[pod/(?P<pod>[^/\]\s]+)/(?P<container>[^\]\s]+)\] (?P<rest>.*)$")
 _COLLECTOR_TS = re.compile(
     r"""(?x)^(?:
@@ -280,6 +288,7 @@ def _value_columns(line: _Line, columns: list[str]) -> None:
     (a revision, an instance) passed over; the text is the last column, or from the first column
     with a space in it (a payload holding a tab)."""
     http: dict[str, Any] = {}
+    audit: dict[str, Any] = {}
     for i, column in enumerate(columns[:-1]):
         if " " in column:
             line.body = "\t".join(columns[i:])
@@ -292,14 +301,28 @@ def _value_columns(line: _Line, columns: list[str]) -> None:
             http["requestMethod"] = column
         elif column.startswith(("https://", "http://")):
             http["requestUrl"] = column
+        elif _LATENCY.match(column):
+            http["latency"] = column
+        elif _REVISION.match(column):
+            line.resource_labels["revision_name"] = column
+        elif _AUDIT_METHOD.match(column):
+            audit["methodName"] = column
+        elif _EMAIL.match(column):
+            audit["authenticationInfo"] = {"principalEmail": column}
     else:
         line.body = columns[-1]
+    if "methodName" in audit:
+        # an audit entry (a deploy, a firewall change): its method is what it says
+        line.extra["protoPayload"], line.extra["logName"] = audit, _AUDIT_LOG_NAME
+        line.body = line.body if line.body.strip() else audit["methodName"]
     if "status" not in http:
         return
     line.http, line.stream = http, "requests"
-    if not line.body.strip() and {"requestMethod", "requestUrl"} <= http.keys():
-        # a request log without a payload: its request line, as `gcloud run services logs read` prints it
-        line.body = f"{http['requestMethod']} {http['status']} {http['requestUrl']}"
+    if not line.body.strip():
+        # a request log without a payload: its request line, as `gcloud run services logs read`
+        # prints it (the method and URL where the format asked for them)
+        line.body = " ".join(str(v) for v in (http.get("requestMethod"), http["status"],
+                                               http.get("requestUrl")) if v)
 
 
 def _level_of(body: str) -> str | None:
