@@ -340,6 +340,10 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
         "one_line_cause_order)"),
     "knowledge-one-line-order": ({KNOW: knowledge(one_line_cause_order="outer")}, KNOW,
                                  "one_line_cause_order", "takes first or last, got 'outer'"),
+    "knowledge-surface-rollback-shape": (
+        {KNOW: knowledge(surfaces={"run": {"resource_types": ["cloud_run_revision"], "logs": "x",
+                                           "rollback": "gcloud run services update-traffic"}})},
+        KNOW, "surfaces.run.rollback", "expected a mapping with action and command"),
     "knowledge-persistent-unknown-category": ({KNOW: knowledge(persistent=["permission-denied", "flaky"])},
                                               KNOW, "persistent[1]", "unknown category 'flaky'"),
     "knowledge-persistent-not-list": ({KNOW: knowledge(persistent="permission-denied")},

@@ -495,3 +495,26 @@ def test_a_cause_on_the_revision_with_most_failures_wins_over_a_canary_s_own_bug
     assert result.root_cause.pattern_id == "gcp-quota-exhausted"
     losing = {h.pattern_id: h.why_not for h in result.hypotheses}
     assert "only on svc-00002-new" in losing["python-nonetype-attribute"]
+
+
+@pytest.mark.parametrize(("recovers", "rollback_first"), [(False, True), (True, False)])
+def test_a_deploy_that_began_failures_still_running_is_rolled_back_first(
+    tmp_path: Path, recovers: bool, rollback_first: bool
+) -> None:
+    """The new revision's database host does not resolve from its deploy on: the first step sends
+    the traffic back to the revision that served before, by name, and the fix of the setting comes
+    after it (blind set CB01: a wrong secret, where resetting the password was the only advice).
+    Once the failures have stopped, there is nothing to roll back."""
+    rows = [_entry(i, f"2025-09-15T14:{i:02d}:00Z", "svc-00001-old", 200) for i in range(0, 40, 2)]
+    rows.append(_deploy(1, "2025-09-15T14:39:00Z", 80))
+    end = 50 if recovers else 60
+    rows += [_entry(100 + i, f"2025-09-15T14:{i:02d}:30Z", "svc-00002-new", 500) for i in range(40, end)]
+    rows += [_dns_error(200 + i, f"2025-09-15T14:{i:02d}:29Z", "svc-00002-new") for i in range(40, end)]
+    rows += [_entry(300 + i, f"2025-09-15T14:{i:02d}:40Z", "svc-00003-fix", 200) for i in range(end, 60)]
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(sorted(rows, key=lambda r: r["timestamp"])))
+    result = api.analyze([str(path)], since="1h").result
+    first = result.remediation[0]
+    rolled_back = first.command == "gcloud run services update-traffic svc --to-revisions svc-00001-old=100 " \
+                                   "--region <location> --project p"
+    assert rolled_back is rollback_first

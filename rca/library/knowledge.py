@@ -65,6 +65,9 @@ class Surface:
     verify: tuple[tuple[str, str], ...]  # (action, command) after the fix, besides re-running rca
     deploys: tuple[str, ...] = ()  # RE2 over audit methodNames that roll out a new version
     refused: tuple[str, ...] = ()  # RE2 over the platform's own answers that fail a request
+    # (action, command) that puts the workload back on the version before a deploy that began
+    # the failures, while what the deploy changed is fixed
+    rollback: tuple[str, str] | None = None
 
     def runs(self, command: str) -> bool:
         """Whether ``command`` belongs to this surface's command families."""
@@ -140,6 +143,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
                 tuple((str(step["action"]), str(step["command"])) for step in v.get("verify", ())),
                 tuple(str(x) for x in v.get("deploys", ())),
                 tuple(str(x) for x in v.get("refused", ())),
+                (str(v["rollback"]["action"]), str(v["rollback"]["command"])) if v.get("rollback") else None,
             )
             for name, v in doc.get("surfaces", {}).items()
         }
@@ -261,8 +265,12 @@ def _surface_problems(name: str, body: Any) -> list[tuple[str, str]]:
     where = f"surfaces.{name}"
     if not isinstance(body, dict):
         return [(where, f"expected a mapping, got {type(body).__name__}")]
-    problems = _unknown_keys(body, ("resource_types", "commands", "logs", "verify", "deploys", "refused"),
-                               where)
+    problems = _unknown_keys(body, ("resource_types", "commands", "logs", "verify", "deploys", "refused",
+                                    "rollback"), where)
+    rollback = body.get("rollback")
+    if rollback is not None and not (isinstance(rollback, dict) and isinstance(rollback.get("action"), str)
+                                     and isinstance(rollback.get("command"), str)):
+        problems.append((f"{where}.rollback", "expected a mapping with action and command"))
     types, found = _list(body.get("resource_types"), f"{where}.resource_types")
     problems += found + ([] if types else [(f"{where}.resource_types", "names no resource type")])
     problems += _regex_problems(body, "commands", where) + _regex_problems(body, "deploys", where)

@@ -34,7 +34,7 @@ from rca.model import (
     Window,
 )
 from rca.reasoning import baseline, chain, changes, impact, steady, verification, whys
-from rca.reasoning.deploys import DeployInfo, collect
+from rca.reasoning.deploys import DeployInfo, collect, previous_revision
 from rca.reasoning.verdict import RECENT, Traffic, share
 from rca.timeutil import EPOCH, naive_utc, parse_rfc3339, rfc3339
 
@@ -189,6 +189,9 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         links, used = [], []
         root = RootCause(Category.UNKNOWN, None, "No failure in this window: requests succeeded and no error "
                          "rose above what the baseline already had.", 0.0)
+    remediation = _fitting(whys.remediation([nodes[i] for i in reversed(used)], context, root.category,
+                                            [nodes[k] for k in sorted(nodes)]), knowledge, resource_type)
+    rollback = _rollback(verdict, deploys, knowledge, resource_type, cause, context)
     return Result(
         service=given.service,
         window=window,
@@ -197,8 +200,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         chain=tuple(links),
         root_cause=root,
         hypotheses=tuple(hyps),
-        remediation=_fitting(whys.remediation([nodes[i] for i in reversed(used)], context, root.category,
-                                              [nodes[k] for k in sorted(nodes)]), knowledge, resource_type),
+        remediation=(rollback, *remediation) if rollback else remediation,
         verification=verification.checks(knowledge.surface_of(resource_type), given.service, context),
         deploys=deploys,
         signals=tuple(signals),
@@ -572,6 +574,23 @@ def _resource_type(con: Any, service: str | None) -> str | None:
         [service] if service else [],
     ).fetchone()
     return str(row[0]) if row else None
+
+
+def _rollback(
+    verdict: Verdict, deploys: DeployInfo, knowledge: Knowledge, resource_type: str | None,
+    cause: chain.Node | None, context: dict[str, str],
+) -> Remediation | None:
+    """When a deploy in the input began failures that still run, the first step: the surface's
+    rollback to the revision that served before it (`previous_revision`, put in ``context``),
+    while what the deploy changed is fixed."""
+    surface = knowledge.surface_of(resource_type)
+    if verdict.trigger is None or verdict.state not in (State.DOWN, State.DEGRADED) \
+            or surface is None or surface.rollback is None:
+        return None
+    previous = previous_revision(deploys, verdict.trigger.revision)
+    if previous is not None:
+        context["previous_revision"] = previous
+    return whys.rollback(surface.rollback, cause, context)
 
 
 def _fitting(

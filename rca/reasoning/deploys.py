@@ -355,6 +355,18 @@ def _status_current(response: Mapping[str, Any]) -> bool:
         return False
 
 
+def previous_revision(info: DeployInfo, revision: str) -> str | None:
+    """The revision first seen last before ``revision``: what served before its deploy, and what a
+    rollback sends the traffic back to."""
+    own = next((r.first_seen for r in info.revisions if r.name == revision and r.first_seen), None)
+    if own is None:
+        return None
+    at = parse_rfc3339(own)
+    before = [(parse_rfc3339(r.first_seen), r.name) for r in info.revisions
+              if r.name != revision and r.first_seen and parse_rfc3339(r.first_seen) < at]
+    return max(before)[1] if before else None
+
+
 def creator(info: DeployInfo, revision: str, first_seen: str | None) -> Deploy | None:
     """The deploy that created ``revision``: the one naming it, else the closest one before its
     first entry (never simply the input's first deploy) of the workload the revision is named

@@ -338,6 +338,14 @@ def remediation(
     return out
 
 
+def rollback(step: tuple[str, str], cause: chain.Node | None, context: Mapping[str, str]) -> Remediation:
+    """The surface's rollback ``step`` (action, command) filled in, checked by the root cause's
+    finding going away: the first remediation when a deploy began failures that still run."""
+    action, command = (fill(part, {}, context) for part in step)
+    verify = _stops(cause, context) if cause is not None else None
+    return Remediation(action, command, None, verify)
+
+
 def _stops(node: chain.Node, ctx: Mapping[str, str]) -> str:
     """The default check: after the change, the next window no longer shows this finding."""
     service = ctx.get("service") or "SERVICE"

@@ -307,8 +307,9 @@ def events(
 
 
 def dedupe_remediation(items: Sequence[Mapping[str, Any]], root_pattern: str | None) -> list[dict[str, Any]]:
-    """Each command (or, without one, each action) once; the root cause's own steps first."""
-    ordered = sorted(items, key=lambda r: r.get("pattern_id") != root_pattern)
+    """Each command (or, without one, each action) once; a rollback of the deploy that began the
+    failures (no pattern's step) first, then the root cause's own steps."""
+    ordered = sorted(items, key=lambda r: r.get("pattern_id") not in (None, root_pattern))
     out: dict[str, dict[str, Any]] = {}
     for r in ordered:
         key = " ".join(str(r.get("command") or r.get("action") or "").split())
