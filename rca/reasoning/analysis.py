@@ -189,9 +189,12 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         links, used = [], []
         root = RootCause(Category.UNKNOWN, None, "No failure in this window: requests succeeded and no error "
                          "rose above what the baseline already had.", 0.0)
+    previous = previous_revision(deploys, verdict.trigger.revision) if verdict.trigger else None
+    if previous is not None:
+        context["previous_revision"] = previous  # what served before the deploy that began it all
     remediation = _fitting(whys.remediation([nodes[i] for i in reversed(used)], context, root.category,
                                             [nodes[k] for k in sorted(nodes)]), knowledge, resource_type)
-    rollback = _rollback(verdict, deploys, knowledge, resource_type, cause, context)
+    rollback = _rollback(verdict, knowledge, resource_type, cause, context)
     return Result(
         service=given.service,
         window=window,
@@ -577,19 +580,16 @@ def _resource_type(con: Any, service: str | None) -> str | None:
 
 
 def _rollback(
-    verdict: Verdict, deploys: DeployInfo, knowledge: Knowledge, resource_type: str | None,
-    cause: chain.Node | None, context: dict[str, str],
+    verdict: Verdict, knowledge: Knowledge, resource_type: str | None, cause: chain.Node | None,
+    context: Mapping[str, str],
 ) -> Remediation | None:
     """When a deploy in the input began failures that still run, the first step: the surface's
-    rollback to the revision that served before it (`previous_revision`, put in ``context``),
-    while what the deploy changed is fixed."""
+    rollback to the revision that served before it (``context``'s `previous_revision`), while
+    what the deploy changed is fixed."""
     surface = knowledge.surface_of(resource_type)
     if verdict.trigger is None or verdict.state not in (State.DOWN, State.DEGRADED) \
             or surface is None or surface.rollback is None:
         return None
-    previous = previous_revision(deploys, verdict.trigger.revision)
-    if previous is not None:
-        context["previous_revision"] = previous
     return whys.rollback(surface.rollback, cause, context)
 
 
