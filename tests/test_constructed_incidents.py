@@ -591,6 +591,22 @@ def test_failures_the_service_logged_as_warnings_while_serving_every_request(
     assert result.verdict.state.value == state
 
 
+@pytest.mark.parametrize("prefix, state", [("INFO:docs.search:", "ok"), ("ERROR:docs.search:", "degraded")])
+def test_a_plain_line_s_own_level_word_says_whether_the_service_coped(
+    prefix: str, state: str, tmp_path: Path
+) -> None:
+    """A plain stderr line has no severity (DEFAULT); Python logging's default format starts it with
+    the level: 'INFO:...served cached results: ... Read timed out.' beside requests that all
+    succeeded is the service coping (blind set CF08); the same at ERROR is an incident."""
+    log = healthy()
+    for k in range(4):
+        log.add(3700 + k * 600, "run.googleapis.com/stderr",
+                f"{prefix}search backend slow, served cached results: "
+                "HTTPSConnectionPool(host='search.internal', port=443): Read timed out. (read timeout=2)")
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.verdict.state.value == state
+
+
 CONTENTION = ("google.api_core.exceptions.Aborted: 409 Too much contention on these documents. "
               "Please try again.")
 REVOKED = ("google.auth.exceptions.RefreshError: ('invalid_grant: Token has been expired or revoked.', "

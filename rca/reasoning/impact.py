@@ -15,6 +15,7 @@ from rca.model import Category, Estimate, Finding, Pattern, Role, Severity, Stat
 from rca.reasoning import verdict
 from rca.reasoning.deploys import TRIGGER_LEAD, DeployInfo, creator
 from rca.reasoning.verdict import RECENT
+from rca.severity import TEXT_LEVEL_RE2
 from rca.timeutil import Periods, naive_utc, parse_rfc3339, rfc3339
 
 NOISE_SHARE = 5  # noise fails requests at most a fifth as often as the incident after its step
@@ -280,15 +281,18 @@ WARNING_FAILURE_KINDS = (STARTUP_FAILURE, "crash")
 
 def _logged_as_failures(con: Any, failing: Sequence[Finding]) -> list[Finding]:
     """Of the named failures in a window whose requests all succeeded, those the service logged
-    as errors at least once (ERROR or above, or with no level at all): a timeout it retried, an
-    exception it caught and answered with a fallback, logged at WARNING or below each time beside
-    requests that all succeeded, is the service telling that it coped, not an incident. (Where a
-    request failed, the failures decide, and a warning may be the cause they name.)"""
+    as errors at least once (ERROR or above, or with no level at all, in the entry or at the start
+    of its text: `TEXT_LEVEL_RE2`): a timeout it retried, an exception it caught and answered with
+    a fallback, logged at WARNING or below each time beside requests that all succeeded, is the
+    service telling that it coped, not an incident. (Where a request failed, the failures decide,
+    and a warning may be the cause they name.)"""
     out = []
     for f in failing:
         row = con.execute(
-            "SELECT count(*) FROM events WHERE in_window AND (severity_num >= 500 OR severity_num = 0) "
-            "AND event_id IN (SELECT unnest($ids::BIGINT[]))", {"ids": list(f.event_ids)}).fetchone()
+            "SELECT count(*) FROM events WHERE in_window AND (severity_num >= 500 OR "
+            "(severity_num = 0 AND NOT regexp_matches(message, $below))) "
+            "AND event_id IN (SELECT unnest($ids::BIGINT[]))",
+            {"ids": list(f.event_ids), "below": TEXT_LEVEL_RE2}).fetchone()
         if row and row[0]:
             out.append(f)
     return out
