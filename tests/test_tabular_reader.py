@@ -169,6 +169,19 @@ def test_csv_label_keys_may_contain_dots() -> None:
     assert entry["labels"] == {"run.googleapis.com/execution_name": "job-x7k2p"}
 
 
+def test_csv_headed_by_gcloud_labels_keeps_the_request() -> None:
+    """`gcloud logging read --format='csv(timestamp,severity,resource.labels.revision_name,
+    httpRequest.requestMethod,httpRequest.status,httpRequest.requestUrl,httpRequest.latency,
+    textPayload)'` heads its columns with the last key, snake-cased (blind set CF08): they are
+    still the request's fields and the revision."""
+    text = ("timestamp,severity,revision_name,request_method,status,request_url,latency,text_payload\n"
+            "2026-11-26T13:59:38Z,INFO,docs-00309-fen,GET,200,https://d.run.app/guides,0.51s,\n")
+    (entry,) = read_csv_entries(io.StringIO(text), "export.csv")
+    assert entry["httpRequest"] == {"requestMethod": "GET", "status": 200,
+                                    "requestUrl": "https://d.run.app/guides", "latency": "0.51s"}
+    assert entry["resource"]["labels"] == {"revision_name": "docs-00309-fen"}
+
+
 def test_csv_naive_timestamp_is_flagged() -> None:
     """A zone-less CSV time is taken as UTC and flagged with `_naive_ts`."""
     text = "timestamp,logName,textPayload\n2025-09-15 15:15:38,l,hello\n"

@@ -296,8 +296,26 @@ def _cell(header: str, text: str) -> Any:
     return text
 
 
+# `gcloud logging read --format='csv(httpRequest.status,resource.labels.revision_name,...)'` heads
+# each column with its last key, snake-cased (`status`, `request_url`, `revision_name`;
+# https://cloud.google.com/sdk/gcloud/reference/topic/formats): the LogEntry field each such
+# heading stands for, where the name is one only a LogEntry column takes.
+_GCLOUD_HEADINGS = {
+    "status": "httpRequest.status", "request_method": "httpRequest.requestMethod",
+    "request_url": "httpRequest.requestUrl", "latency": "httpRequest.latency",
+    "user_agent": "httpRequest.userAgent", "remote_ip": "httpRequest.remoteIp",
+    "response_size": "httpRequest.responseSize", "revision_name": "resource.labels.revision_name",
+    "service_name": "resource.labels.service_name",
+    "configuration_name": "resource.labels.configuration_name",
+    "instance_id": "labels.instanceId", "method_name": "protoPayload.methodName",
+    "principal_email": "protoPayload.authenticationInfo.principalEmail", "message": "jsonPayload.message",
+}  # fmt: skip
+
+
 def _column_path(name: str) -> list[str]:
-    """Split a dotted header; label keys may hold dots themselves (`labels.run.googleapis.com/x`)."""
+    """Split a dotted header; label keys may hold dots themselves (`labels.run.googleapis.com/x`);
+    a heading gcloud's csv format gave a LogEntry field (`_GCLOUD_HEADINGS`) is that field."""
+    name = _GCLOUD_HEADINGS.get(name, name)
     for prefix in ("resource.labels.", "labels."):
         if name.startswith(prefix) and len(name) > len(prefix):
             return [*prefix.rstrip(".").split("."), name[len(prefix) :]]
