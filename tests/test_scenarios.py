@@ -515,6 +515,7 @@ def test_a_deploy_that_began_failures_still_running_is_rolled_back_first(
     path.write_text(json.dumps(sorted(rows, key=lambda r: r["timestamp"])))
     result = api.analyze([str(path)], since="1h").result
     first = result.remediation[0]
-    rolled_back = first.command == "gcloud run services update-traffic svc --to-revisions svc-00001-old=100 " \
-                                   "--region <location> --project p"
+    rollback = ("gcloud run services update-traffic svc --to-revisions svc-00001-old=100 "
+                "--region <location> --project p")
+    rolled_back = first.command == rollback
     assert rolled_back is rollback_first
