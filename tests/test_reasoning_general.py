@@ -1062,3 +1062,34 @@ def test_an_app_engine_version_is_a_revision_and_its_create_version_the_trigger(
                                        "--format", "json"])
     trigger = json.loads(result.output)["status"]["trigger"]
     assert (trigger or {}).get("revision") == "20260318t142500"
+
+
+def _lb_502(k: int) -> str:
+    """A global external load balancer's request log of a 502 with no healthy backend."""
+    return json.dumps({
+        "insertId": f"lb{k}", "timestamp": f"2025-06-03T22:{k // 60:02d}:{k % 60:02d}Z",
+        "logName": "projects/p/logs/requests", "severity": "WARNING",
+        "resource": {"type": "http_load_balancer",
+                     "labels": {"backend_service_name": "k8s1-shop-worker-8080"}},
+        "httpRequest": {"requestMethod": "GET", "requestUrl": "https://shop.example/v1/x", "status": 502},
+        "jsonPayload": {"statusDetails": "failed_to_pick_backend"},
+    }) + "\n"
+
+
+def test_a_probe_on_another_port_than_the_server_s_is_the_port_mismatch_behind_a_load_balancer(
+    tmp_path: Path,
+) -> None:
+    """A rollout's pods listen on :3000 (Echo's banner) while the kubelet probes 8080: the load
+    balancer answers 502 at once, and the kubelet reports the readiness failures only after its
+    failure threshold, some 35 s later (`reported_after_s`). The probe's rule names a port
+    mismatch, which ends the chain as a cause would (blind set CG08)."""
+    probe = ('Readiness probe failed: Get "http://10.8.2.30:8080/healthz": dial tcp 10.8.2.30:8080: '
+             "connect: connection refused")
+    lines = [_k8s(25, "k8s_container", None, "⇨ http server started on [::]:3000")]
+    lines += [_lb_502(t) for t in range(0, 900, 10)]
+    lines += [_k8s(t, "k8s_pod", "Unhealthy", probe) for t in range(35, 900, 20)]
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--input", str(path), "--format", "json"])
+    root = json.loads(result.output)["root_cause"]
+    assert (root["category"], root["pattern_id"]) == ("port-mismatch", "gke-readiness-probe-failed")

@@ -280,14 +280,16 @@ def _time_order(cause: Node, effect: Node) -> str:
     """
     a, b = cause.first_by("revision"), effect.first_by("revision")
     common = sorted(set(a) & set(b))
+    # a cause logged only some time after it began (a kubelet's probe events) began that much earlier
+    slack = ORDER_SLACK + timedelta(seconds=cause.pattern.reported_after_s)
     if common:
-        before = sum(1 for r in common if a[r] <= b[r] + ORDER_SLACK)
+        before = sum(1 for r in common if a[r] <= b[r] + slack)
         order = "consistent" if before * 2 >= len(common) else "contradicted"
     else:
         ta, tb = cause.first(), effect.first()
         if ta is None or tb is None:
             return "unknown"
-        order = "consistent" if ta <= tb + ORDER_SLACK else "contradicted"
+        order = "consistent" if ta <= tb + slack else "contradicted"
     return "worsened" if order == "contradicted" and _worsened_after(cause, effect) else order
 
 
@@ -417,11 +419,15 @@ def best_paths(symptom: Node, nodes: Mapping[str, Node], edges: Mapping[tuple[st
             into.setdefault(e, []).append(ed)
     found: list[Path] = []
     shares: dict[str, float] = {}  # per terminal: a storm's symptom has a hundred thousand occurrences
+    explains: dict[str, bool] = {}  # per terminal: whether it names a cause
+    present = list(nodes.values())
 
     def walk(ids: tuple[str, ...], path_edges: tuple[Edge, ...]) -> None:
         if ids[-1] not in shares:
             shares[ids[-1]] = revision_share(nodes[ids[-1]], symptom)
-        found.append(Path(ids, path_edges, _path_score(ids, path_edges, nodes, shares[ids[-1]])))
+            explains[ids[-1]] = names_cause(nodes[ids[-1]], present)
+        score = _path_score(path_edges, nodes[ids[-1]], explains[ids[-1]], shares[ids[-1]])
+        found.append(Path(ids, path_edges, score))
         if len(ids) > MAX_DEPTH:
             return
         for ed in into.get(ids[-1], []):
@@ -432,18 +438,23 @@ def best_paths(symptom: Node, nodes: Mapping[str, Node], edges: Mapping[tuple[st
     return sorted(found, key=lambda p: (-p.score, p.ids))
 
 
-def _path_score(
-    ids: tuple[str, ...], path_edges: tuple[Edge, ...], nodes: Mapping[str, Node], share: float
-) -> float:
-    """Deeper well-supported explanations win; ending on a cause beats ending on a symptom; a cause
-    that occurred on only some of the revisions the symptom did explains only their ``share`` of it
-    (`revision_share`: a canary's bug beside the stable revision's quota errors, which explain most
-    failures)."""
+def names_cause(node: Node, present: Sequence[Node]) -> bool:
+    """Whether a chain ending on ``node`` names a cause: a specific cause pattern, or a symptom one of
+    whose rules names the category from what else was found (a probe on port 8080 beside a server
+    that listens on 3000 is a port mismatch, though the probe failing is only a symptom)."""
+    if node.pattern.role is Role.CAUSE:
+        return not node.pattern.generic
+    return any(rule.category is not None for rule, _ in fired_rules(node, present))
+
+
+def _path_score(path_edges: tuple[Edge, ...], terminal: Node, ends_on_cause: bool, share: float) -> float:
+    """Deeper well-supported explanations win; ending on a cause (`names_cause`) beats ending on a
+    symptom; a cause that occurred on only some of the revisions the symptom did explains only
+    their ``share`` of it (`revision_share`: a canary's bug beside the stable revision's quota
+    errors, which explain most failures)."""
     if not path_edges:
         return 0.0
     mean = sum(e.score for e in path_edges) / len(path_edges)
-    terminal = nodes[ids[-1]]
-    ends_on_cause = terminal.pattern.role is Role.CAUSE and not terminal.pattern.generic
     novel = NOVEL if terminal.finding.baseline_count == 0 else 0.0
     score = mean + 0.08 * len(path_edges) + (0.3 if ends_on_cause else 0.0) + novel
     return score * (1 - SHARE_WEIGHT * (1 - share))
