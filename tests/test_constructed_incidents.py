@@ -632,3 +632,14 @@ def test_noise_that_began_well_before_the_failures_at_the_same_rate_is_not_their
     assert status["firestore-transaction-contention"] == noise
     if noise == "pre-existing":
         assert result.root_cause.category.value == "missing-configuration"
+
+
+def test_the_symptom_s_why_carries_the_root_cause_s_category(tmp_path: Path) -> None:
+    """Users' 500s from a service whose Redis is unreachable: the 5xx why is the network's doing,
+    not 'application-exception', the bare 5xx pattern's own reading (blind sets CC, CE, CG)."""
+    log = healthy()
+    _redis_unreachable(log, 3600)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.chain[0].pattern_id == "run-request-5xx"
+    assert result.chain[0].category is result.root_cause.category
+    assert result.root_cause.category.value == "network-connectivity"

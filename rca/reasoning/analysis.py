@@ -152,6 +152,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         used = [*used, change.pattern_id]
         if change.resource:
             context["changed_resource"] = change.resource.rsplit("/", 1)[-1]
+    links = whys.symptoms_in_root_category(links, root, nodes)
     # A catch-all, or an exception known only by where it was raised, does not explain what failed:
     # its events still feed the unexplained signals that `rca patterns suggest` drafts from.
     generic = {p.id for p in patterns if p.generic or p.frames}

@@ -111,6 +111,23 @@ def deploy_fallback(
     return [*links, link], RootCause(Category.DEPLOYMENT_CHANGE, None, sentence, 0.5)
 
 
+def symptoms_in_root_category(
+    links: Sequence[Link], root: RootCause, nodes: Mapping[str, chain.Node]
+) -> list[Link]:
+    """The chain with each symptom's link (users got 5xx, the probe failed) in the root cause's
+    category: a 5xx is the root cause's doing, and a symptom pattern's own category (a bare 5xx
+    reads as the service's own code) would put a verdict on the why before the cause is named.
+    With no cause named, the symptoms keep their own."""
+    if root.category is Category.UNKNOWN:
+        return list(links)
+    out = []
+    for link in links[:-1]:
+        node = nodes.get(link.pattern_id or "")
+        symptom = node is not None and node.pattern.role is Role.SYMPTOM
+        out.append(_with(link, category=root.category) if symptom else link)
+    return [*out, *links[-1:]]
+
+
 def _with(link: Link, **changes: Any) -> Link:
     return replace(link, **changes)
 
