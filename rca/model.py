@@ -567,6 +567,7 @@ class LoadStats:
     access_log_requests: int = 0  # requests read from the app's access-log lines (no request log)
     skipped_lines: int = 0
     skipped_by_kind: Mapping[str, int] = field(default_factory=dict)
+    skipped_first: tuple[str, ...] = ()  # the first few skipped pieces, "file:line: what was wrong"
     sources: tuple[str, ...] = ()
     truncated: bool = False
     missing_ranges: tuple[str, ...] = ()
@@ -595,6 +596,7 @@ class LoadStats:
             "naive_timestamps": self.naive_timestamps,
             "skipped_lines": self.skipped_lines,
             "skipped_by_kind": dict(sorted(self.skipped_by_kind.items())),
+            "skipped_first": list(self.skipped_first),
             "sources": list(self.sources),
             "truncated": self.truncated,
             "missing_ranges": list(self.missing_ranges),

@@ -546,3 +546,12 @@ def test_text_with_a_few_key_value_lines_is_not_read_as_yaml(tmp_path: Path) -> 
     text = "2025-09-15 14:59:58 ERROR payment failed\nseverity: high\ntimestamp: now\n"
     df = api.load([write(tmp_path, "app.log", text)]).frame()
     assert df["message"].str.contains("payment failed").any()
+
+
+def test_a_skipped_line_is_named_under_the_headline(tmp_path: Path) -> None:
+    """A corrupted NDJSON line is skipped and the rest analysed, and the report says so at the top,
+    with the file, the line and what was wrong, not only as a count at the end (blind set CF)."""
+    lines = [json.dumps(entry(1, "2025-09-15T15:00:01Z")), "{not json",
+             json.dumps(entry(2, "2025-09-15T15:00:02Z"))]
+    result = api.analyze([write(tmp_path, "x.ndjson", "\n".join(lines) + "\n")]).result
+    assert any("x.ndjson:2: not valid JSON" in note for note in result.notes)

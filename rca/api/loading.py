@@ -111,6 +111,7 @@ class Loaded:
             access_log_requests=st.access_log_requests,
             skipped_lines=self.problems.total,
             skipped_by_kind=dict(sorted(self.problems.counts.items())),
+            skipped_first=tuple(str(p) for p in self.problems.kept),
             sources=self.sources,
             truncated=self.truncated,
             missing_ranges=self.missing

@@ -233,6 +233,11 @@ def _data_notes(con: Any, verdict: Verdict, load: LoadStats) -> tuple[str, ...]:
     ).fetchone()
     requests, others, first = row if row else (0, 0, None)
     notes = []
+    if load.skipped_lines:
+        shown = "; ".join(load.skipped_first[:3])
+        more = f" and {load.skipped_lines - 3} more" if load.skipped_lines > 3 else ""
+        notes.append(f"{load.skipped_lines} piece(s) of the input could not be read as log entries and "
+                     f"were skipped or repaired (the rest was analysed): {shown}{more}.")
     if load.access_log_requests:
         notes.append(f"The input holds no request log: the {load.access_log_requests} requests counted are "
                      "the application's own access-log lines (a request that never reached it is not among "
