@@ -643,3 +643,34 @@ def test_the_symptom_s_why_carries_the_root_cause_s_category(tmp_path: Path) -> 
     assert result.chain[0].pattern_id == "run-request-5xx"
     assert result.chain[0].category is result.root_cause.category
     assert result.root_cause.category.value == "network-connectivity"
+
+
+LEAK = ("WARN 1 --- [ousekeeper] com.zaxxer.hikari.pool.ProxyLeakTask   : Connection leak detection "
+        "triggered for org.postgresql.jdbc.PgConnection@5e3f2a1 on thread http-nio-8080-exec-3, "
+        "stack trace follows")
+
+
+@pytest.mark.parametrize("rollout, leak", [(True, "active"), (False, "pre-existing")])
+def test_a_steady_warning_that_came_with_a_rollout_is_that_rollout_s_failure(
+    rollout: bool, leak: str, tmp_path: Path
+) -> None:
+    """Hikari's leak warnings run steadily from minute 12, and the pool runs dry from minute 25. On
+    a revision first seen at minute 12 the leak came with that rollout: its failure, however steady
+    (benchmarks' java_deploy_slow_leak); on the revision that served all along it is noise that was
+    there before, like the contention of blind set CC04."""
+    revision = "api-00008-new" if rollout else RES["labels"]["revision_name"]
+    res = {"type": "cloud_run_revision", "labels": {**RES["labels"], "revision_name": revision}}
+    log = healthy()
+    for t in range(700, 3600, 20):
+        log.add(t, "run.googleapis.com/requests", None, "INFO", resource=res,
+                httpRequest={"requestMethod": "GET", "requestUrl": "https://api.run.app/v1/x", "status": 200})
+    for t in range(700, 3600, 200):
+        log.add(t, "run.googleapis.com/stdout", LEAK, "WARNING", resource=res)
+    for t in range(1500, 3600, 30):
+        log.add(t, "run.googleapis.com/stderr", "java.sql.SQLTransientConnectionException: HikariPool-1 - "
+                "Connection is not available, request timed out after 30000ms.", "ERROR", resource=res)
+        log.add(t + 0.5, "run.googleapis.com/requests", None, "ERROR", resource=res,
+                httpRequest={"requestMethod": "GET", "requestUrl": "https://api.run.app/v1/x", "status": 500})
+    result = api.analyze([_export(log, tmp_path)], service="api").result
+    status = {f.pattern_id: f.status.value for f in result.findings}
+    assert status["java-hikari-connection-leak"] == leak

@@ -123,7 +123,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     phrases = {f.pattern_id: baseline.describe(f, periods) for f in findings}
     nodes = _nodes(findings, lookup, hits)
     findings, phrases, step = steady.steady_before_step(
-        findings, nodes, window, phrases, periods.has_baseline
+        findings, nodes, window, phrases, periods.has_baseline, _new_revisions(deploys, window)
     )
     traffic = impact.measure(con, window, deploys)
     throughout: set[str] = set()
@@ -297,6 +297,17 @@ def _began_with_deploy(con: Any, nodes: Mapping[str, chain.Node], deploys: Deplo
         if start is not None and impact.trigger(con, deploys, start[0], start[1], by_failure=False):
             out.add(node_id)
     return frozenset(out)
+
+
+def _new_revisions(deploys: DeployInfo, window: Window) -> dict[str, datetime]:
+    """When each revision first seen after the window (or the input) began was first seen."""
+    start = window.start or window.earliest
+    out = {}
+    for r in deploys.revisions:
+        first = naive_utc(parse_rfc3339(r.first_seen)) if r.first_seen else None
+        if first is not None and (start is None or first > naive_utc(start)):
+            out[r.name] = first
+    return out
 
 
 def _whole_input_window(con: Any, window: Window) -> Window:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from rca.model import Finding, Role, Status, Window
 from rca.reasoning import baseline, chain
+from rca.reasoning.deploys import TRIGGER_LEAD
 from rca.timeutil import naive_utc, rfc3339
 
 Step = tuple[str, datetime]  # the main symptom's id and when it stepped up
@@ -20,11 +21,13 @@ Step = tuple[str, datetime]  # the main symptom's id and when it stepped up
 
 def steady_before_step(
     findings: list[Finding], nodes: Mapping[str, chain.Node], window: Window,
-    phrases: dict[str, str], has_baseline: bool,
+    phrases: dict[str, str], has_baseline: bool, new_revisions: Mapping[str, datetime] | None = None,
 ) -> tuple[list[Finding], dict[str, str], Step | None]:
     """Findings that ran at the same rate before and after the main symptom stepped up inside the
     window are noise that was there before, like a baseline's, even when the input has no baseline.
-    With no baseline and no step in the symptom, the step is when the latest failure mode began."""
+    With no baseline and no step in the symptom, the step is when the latest failure mode began.
+    ``new_revisions``: when each revision was first seen, for the ones that began in the window (a
+    finding that began with one came with that rollout, however steadily it ran since)."""
     symptom = chain.main_symptom(list(nodes.values()))
     bounds = _bounds(window, nodes)
     if symptom is None or bounds is None:
@@ -49,7 +52,8 @@ def steady_before_step(
         from_start = bool(times) and (min(times) <= lo + (hi - lo) / 10
                                       or (min(times) <= lo + edge and max(times) >= hi - edge))
         steady = (from_start and baseline.steady_across(times, step, lo, hi)) \
-            or _ran_before(times, first_symptom, step, hi)
+            or (_ran_before(times, first_symptom, step, hi)
+                and not _came_with_rollout(nodes[f.pattern_id], new_revisions or {}))
         if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT and \
                 f.pattern_id != symptom.id and steady:
             f = replace(f, status=Status.PRE_EXISTING)
@@ -80,6 +84,18 @@ def _ran_before(
     after = len(times) - before
     expected = before * (hi - step).total_seconds() / max((step - first).total_seconds(), 1.0)
     return before >= 3 and after <= baseline.SIMILAR_RATE * expected
+
+
+def _came_with_rollout(node: chain.Node, new_revisions: Mapping[str, datetime]) -> bool:
+    """Whether the finding began on a revision new in the window, within `deploys.TRIGGER_LEAD` of
+    its first entry: a leak's warnings from the deploy on run steadily until the pool runs dry,
+    and are that deploy's failure, not noise that was there before."""
+    timed = [(o.ts, o.revision) for o in node.occurrences if o.ts is not None and o.revision]
+    if not timed:
+        return False
+    ts, revision = min(timed)
+    began = new_revisions.get(revision)
+    return began is not None and ts - began <= TRIGGER_LEAD
 
 
 THROUGHOUT = "at the same rate from the input's first minutes to its last while every request succeeded"
