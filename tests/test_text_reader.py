@@ -478,3 +478,17 @@ def test_a_line_a_terminal_wrapped_is_read_as_one_line() -> None:
     kept = [e.get("textPayload") for e in read_text_entries(stack, "paste.txt")]
     one = " ".join(line.strip() for line in wrapped)
     assert (joined, kept) == ([one], [line.rstrip("\n") for line in stack])
+
+
+def test_a_pasted_command_does_not_lend_the_last_time_to_the_next_command_s_output() -> None:
+    """An issue paste: a pod's `logs --timestamps`, then `kubectl describe` whose events carry only
+    relative ages. The describe lines are not as old as the last log line above them: they get no
+    time (blind set CA06, where the crash loop looked five hours older than the crash)."""
+    rows = [
+        "$ kubectl -n shop logs cart-api-7b5f6d9c8d-h2xjq --timestamps | head -5",
+        "2025-04-08T09:14:02.551207310Z [cart-api] redis connected",
+        "$ kubectl -n shop describe pod cart-api-6c9d7f8b54-4kzqp",
+        "  Warning  BackOff    2m58s (x26 over 8m4s)  kubelet  Back-off restarting failed container cart-api",
+    ]
+    entries = list(read_text_entries(rows, "paste.txt"))
+    assert "timestamp" in entries[1] and "timestamp" not in entries[-1]

@@ -766,6 +766,10 @@ def _entry(line: _Line, number: int, source: str) -> dict[str, Any]:
     return entry
 
 
+# A shell prompt in a paste (`$ kubectl -n shop describe pod ...`, `user@host:~$ gcloud ...`)
+_SHELL_PROMPT = re.compile(r"^(?:[\w.@:~/-]*\$|>|#) (?:kubectl|gcloud|docker|curl|stern|helm|k9s|kubens)\b")
+
+
 def read_text_entries(
     lines: Iterable[str], source_name: str, year: int | None = None
 ) -> Iterator[dict[str, Any]]:
@@ -782,6 +786,11 @@ def read_text_entries(
         text = raw.rstrip("\r\n")
         if not text.strip():
             continue
+        if _SHELL_PROMPT.match(text):
+            # a pasted command starts another command's output: its time-less lines (`kubectl
+            # describe`, `get events`) are not as old as the last timed line of the one before
+            contexts.clear()
+            latest = _Context()
         context = contexts.setdefault(_service_key(text, names), _Context())
         line = parse_line(text, year if context.stamp is None else int(context.stamp.rfc3339[:4]), names)
         if not line.body.strip():
