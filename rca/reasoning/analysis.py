@@ -300,12 +300,14 @@ def _began_with_deploy(con: Any, nodes: Mapping[str, chain.Node], deploys: Deplo
 
 
 def _new_revisions(deploys: DeployInfo, window: Window) -> dict[str, datetime]:
-    """When each revision first seen after the window (or the input) began was first seen."""
+    """When each revision new in the window was first seen: one first seen more than
+    `FROM_THE_START` after the window (or the input) began; a revision already serving logs its
+    first line within moments of any window's start."""
     start = window.start or window.earliest
     out = {}
     for r in deploys.revisions:
         first = naive_utc(parse_rfc3339(r.first_seen)) if r.first_seen else None
-        if first is not None and (start is None or first > naive_utc(start)):
+        if first is not None and (start is None or first > naive_utc(start) + FROM_THE_START):
             out[r.name] = first
     return out
 
