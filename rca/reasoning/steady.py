@@ -40,7 +40,10 @@ def steady_before_step(
     if step is None:
         return findings, phrases, None
     out, phrases = [], dict(phrases)
-    first_symptom = min((t for n in nodes.values() if n.pattern.role is Role.SYMPTOM
+    # (of the symptoms new in the window: a scanner's 404s logged all along say nothing of when
+    # the failures began)
+    first_symptom = min((t for n in nodes.values()
+                         if n.pattern.role is Role.SYMPTOM and n.finding.status is not Status.PRE_EXISTING
                          for t in [n.first()] if t is not None), default=None)
     for f in findings:
         times = [o.ts for o in nodes[f.pattern_id].occurrences if o.ts]
