@@ -1093,3 +1093,20 @@ def test_a_probe_on_another_port_than_the_server_s_is_the_port_mismatch_behind_a
     result = CliRunner().invoke(main, ["analyze", "--input", str(path), "--format", "json"])
     root = json.loads(result.output)["root_cause"]
     assert (root["category"], root["pattern_id"]) == ("port-mismatch", "gke-readiness-probe-failed")
+
+
+def test_in_a_worker_s_logs_the_newest_failure_outranks_one_steady_all_along(tmp_path: Path) -> None:
+    """A GKE worker logs no request and so has no symptom: a webhook read timeout every eight
+    minutes all hour is its background; the pod evicted for disk use from minute 35 is what
+    changed (blind set CJ05)."""
+    timeout = ("requests.exceptions.ReadTimeout: HTTPSConnectionPool(host='hooks.example.com', port=443): "
+               "Read timed out. (read timeout=5)")
+    evicted = "Pod ephemeral local storage usage exceeds the total limit of containers 2Gi. "
+    lines = [_k8s(t, "k8s_container", None, timeout).replace('"INFO"', '"ERROR"')
+             for t in range(60, 3600, 480)]
+    lines += [_k8s(t, "k8s_pod", "Evicted", evicted) for t in range(2100, 3600, 300)]
+    path = tmp_path / "worker.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "worker", "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["root_cause"]["category"] == "disk-or-filesystem"

@@ -30,13 +30,15 @@ def steady_before_step(
     finding that began with one came with that rollout, however steadily it ran since)."""
     symptom = chain.main_symptom(list(nodes.values()))
     bounds = _bounds(window, nodes)
-    if symptom is None or bounds is None:
+    if bounds is None:
         return findings, phrases, None
     lo, hi = bounds
-    step = baseline.step_change([o.ts for o in symptom.occurrences if o.ts], lo, hi)
+    # (with no symptom at all, a worker's or a job's logs, the newest failure mode splits the window)
+    symptom_id = symptom.id if symptom is not None else None
+    step = baseline.step_change([o.ts for o in symptom.occurrences if o.ts], lo, hi) if symptom else None
     stepped = step is not None
     if step is None and not has_baseline:
-        step = latest_new_cause(findings, nodes, lo, hi, symptom.id)
+        step = latest_new_cause(findings, nodes, lo, hi, symptom_id)
     if step is None:
         return findings, phrases, None
     out, phrases = [], dict(phrases)
@@ -58,7 +60,7 @@ def steady_before_step(
             or (_ran_before(times, first_symptom, step, hi)
                 and not _came_with_rollout(nodes[f.pattern_id], new_revisions or {}))
         if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT and \
-                f.pattern_id != symptom.id and steady:
+                f.pattern_id != symptom_id and steady:
             f = replace(f, status=Status.PRE_EXISTING)
             phrases[f.pattern_id] = f"at the same rate before and after the failures grew at {rfc3339(step)}"
         out.append(f)
@@ -66,7 +68,7 @@ def steady_before_step(
     # (another route's unexplained 500s): the incident's clock starts there. A step taken from when
     # the newest cause began does only when it told noise apart.
     noise = any(f.status is Status.PRE_EXISTING for f in out)
-    return out, phrases, ((symptom.id, step) if noise or stepped else None)
+    return out, phrases, ((symptom.id, step) if symptom is not None and (noise or stepped) else None)
 
 
 def _ran_before(
