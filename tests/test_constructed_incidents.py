@@ -674,3 +674,21 @@ def test_a_steady_warning_that_came_with_a_rollout_is_that_rollout_s_failure(
     result = api.analyze([_export(log, tmp_path)], service="api").result
     status = {f.pattern_id: f.status.value for f in result.findings}
     assert status["java-hikari-connection-leak"] == leak
+
+
+def test_a_1st_gen_function_s_executions_are_the_work_it_served(tmp_path: Path) -> None:
+    """A Pub/Sub-triggered 1st gen function logs no request, only one line per execution: 'ok' for
+    seven in ten, 'error' for the rest, each error with its exception. Those lines are its work:
+    degraded, not down because 'no request was logged' (blind set CH10)."""
+    fn = {"type": "cloud_function", "labels": {"function_name": "sync", "region": "us-central1",
+                                               "project_id": "acme"}}
+    log = Log()
+    for k in range(200):
+        status = "error" if k % 10 < 3 and k >= 60 else "ok"
+        if status == "error":
+            log.add(k * 15, "cloudfunctions.googleapis.com/cloud-functions",
+                    "TypeError: 'NoneType' object is not subscriptable", "ERROR", resource=fn)
+        log.add(k * 15 + 1, "cloudfunctions.googleapis.com/cloud-functions",
+                f"Function execution took 212 ms, finished with status: '{status}'", "DEBUG", resource=fn)
+    result = api.analyze([_export(log, tmp_path)], service="sync").result
+    assert (result.verdict.requests, result.verdict.state.value) == (200, "degraded")

@@ -218,6 +218,19 @@ ACCESS_LOGS: tuple[tuple[str, tuple[int, int, int]], ...] = (
      (1, 2, 3)),
 )
 ACCESS_LOG = "|".join(f"(?:{regex})" for regex, _ in ACCESS_LOGS)  # a line of any of them
+# Cloud Functions (1st gen) logs one line per execution, whatever triggered it: "Function execution
+# took 231 ms, finished with status: 'ok'" ('crash', 'timeout', 'error', 'connection error', 'load
+# timeout' when it failed), an HTTP function "... finished with status code: 200" (the patterns of
+# patterns/functions/ cite where each is printed). With no request log they are the outcomes of
+# its work, as an access log's lines are a server's: 'ok' is served, any other word failed.
+FUNCTION_EXECUTION = (r"Function execution took \d+ ms, finished with status(?: code)?: ?"
+                      r"(?:'([a-z ]+)'|([1-5][0-9]{2}))")
+_REQUESTS_FROM_FUNCTION_EXECUTIONS = """
+UPDATE entries SET http_status = CASE
+    WHEN regexp_extract(message, $re, 2) <> '' THEN CAST(regexp_extract(message, $re, 2) AS INTEGER)
+    WHEN regexp_extract(message, $re, 1) = 'ok' THEN 200 ELSE 500 END
+WHERE http_status IS NULL AND regexp_matches(message, $re)
+"""
 _REQUESTS_FROM_ACCESS_LOGS = """
 UPDATE entries SET http_method = regexp_extract(message, $re, $m),
                    http_url = regexp_extract(message, $re, $p),
@@ -389,13 +402,15 @@ class Store:
 
     def _requests_from_access_logs(self) -> int:
         """In an input holding no request log at all, take the app's own access-log lines
-        (`ACCESS_LOGS`) as its requests, status and all, so the verdict can count them; returns how
+        (`ACCESS_LOGS`) and a 1st gen function's execution lines (`FUNCTION_EXECUTION`) as its
+        requests, status and all, so the verdict can count them; returns how
         many. With any request log present they stay text: the platform's log is the count, and
         the app's lines would count the same requests twice."""
         if self._scalar("SELECT count(*) FROM (SELECT 1 FROM entries WHERE http_status IS NOT NULL LIMIT 1)"):
             return 0
         for regex, (m, p, status) in ACCESS_LOGS:
             self.con.execute(_REQUESTS_FROM_ACCESS_LOGS, {"re": regex, "m": m, "p": p, "s": status})
+        self.con.execute(_REQUESTS_FROM_FUNCTION_EXECUTIONS, {"re": FUNCTION_EXECUTION})
         return self._scalar("SELECT count(*) FROM entries WHERE http_status IS NOT NULL")
 
     def _kept(

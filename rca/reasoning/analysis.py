@@ -240,7 +240,8 @@ def _data_notes(con: Any, verdict: Verdict, load: LoadStats) -> tuple[str, ...]:
                      f"were skipped or repaired (the rest was analysed): {shown}{more}.")
     if load.access_log_requests:
         notes.append(f"The input holds no request log: the {load.access_log_requests} requests counted are "
-                     "the application's own access-log lines (a request that never reached it is not among "
+                     "the application's own access-log lines, or a function's execution lines (a request "
+                     "that never reached it is not among "
                      "them).")
     if requests and not others:
         notes.append("The input holds request logs only, no application, stderr or platform log: the failed "
