@@ -692,3 +692,13 @@ def test_a_1st_gen_function_s_executions_are_the_work_it_served(tmp_path: Path) 
                 f"Function execution took 212 ms, finished with status: '{status}'", "DEBUG", resource=fn)
     result = api.analyze([_export(log, tmp_path)], service="sync").result
     assert (result.verdict.requests, result.verdict.state.value) == (200, "degraded")
+
+
+def test_a_change_the_api_refused_changed_nothing(tmp_path: Path) -> None:
+    """A firewall insert whose audit entry is at ERROR (the API refused it) set nothing off."""
+    log = healthy()
+    _firewall_insert(log, 3480)
+    log.entries[-1]["severity"] = "ERROR"
+    _redis_unreachable(log, 3600)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.verdict.change is None

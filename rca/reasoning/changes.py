@@ -40,27 +40,31 @@ def find(
     began = cause.first()
     if root in _NOT_CHANGES or began is None or cause.finding.status is not Status.ACTIVE:
         return None
-    best: tuple[datetime, str, chain.Occurrence] | None = None
-    for node in nodes.values():
-        if not _is_change(node, root):
-            continue
-        for o in node.occurrences:
-            before = o.ts is not None and began - CHANGE_LEAD <= o.ts <= began
-            if before and o.ts is not None and (best is None or (o.ts, node.id) > best[:2]):
-                best = (o.ts, node.id, o)
-    if best is None:
-        return None
-    at, node_id, occurrence = best
-    row = con.execute(
-        "SELECT method_name, json_extract_string(proto_payload, '$.resourceName'), principal "
-        "FROM entries WHERE entry_id = ?", [occurrence.event_id]).fetchone()
-    method, resource, by = (row[0], row[1], row[2]) if row else (None, None, None)
-    node = nodes[node_id]
+    candidates = sorted(
+        ((o.ts, node.id, o.event_id) for node in nodes.values() if _is_change(node, root)
+         for o in node.occurrences if o.ts is not None and began - CHANGE_LEAD <= o.ts <= began),
+        reverse=True,
+    )
+    for at, node_id, event_id in candidates:
+        # (an audit entry at ERROR is a change the API refused: nothing changed)
+        row = con.execute(
+            "SELECT method_name, json_extract_string(proto_payload, '$.resourceName'), principal "
+            "FROM entries WHERE entry_id = ? AND severity_num < 500", [event_id]).fetchone()
+        if row is not None:
+            return _change(nodes[node_id], at, row[0], row[1], row[2], context)
+    return None
+
+
+def _change(
+    node: chain.Node, at: datetime, method: str | None, resource: str | None, by: str | None,
+    context: Mapping[str, str],
+) -> Change:
+    """The change ``node``'s audit entry at ``at`` made, stated with the pattern's why."""
     when = rfc3339(at)
     statement = fill(node.pattern.why, node.finding.fields, {**context, "first_seen": when or ""})
     what = " of ".join(v for v in (method, resource) if v)
     done = ", ".join(v for v in (what, f"by {by}" if by else None) if v)
-    return Change(node_id, when, method, resource, by, f"{statement} ({done})" if done else statement)
+    return Change(node.id, when, method, resource, by, f"{statement} ({done})" if done else statement)
 
 
 def _is_change(node: chain.Node, category: Category) -> bool:
