@@ -702,3 +702,19 @@ def test_a_change_the_api_refused_changed_nothing(tmp_path: Path) -> None:
     _redis_unreachable(log, 3600)
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert result.verdict.change is None
+
+
+def test_the_findings_a_rule_stood_on_bring_their_remediation(tmp_path: Path) -> None:
+    """node-postgres' connections closed while Postgres was in recovery: the rule names the database
+    restarting, and the steps of the database's own finding (its operations) are in the
+    remediation, not only the pool tuning of the client's (blind set CI06)."""
+    log = healthy()
+    for k in range(30):
+        log.add(3600 + k * 20, "run.googleapis.com/stderr", "Error: Connection terminated unexpectedly",
+                "ERROR")
+        log.request(3600 + k * 20, 500)
+        log.add(3601 + k * 20, "run.googleapis.com/stderr",
+                "2022-01-19 13:38:37.846 GMT [361] FATAL:  the database system is in recovery mode", "ERROR")
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.root_cause.category.value == "database-unavailable"
+    assert "postgres-starting-up" in {r.pattern_id for r in result.remediation}

@@ -82,7 +82,10 @@ def conclude(
     hyps = _hypotheses([n for n in ordered if n.id not in supporting], list(best.ids), edges, symptom,
                        phrases, path_scores)
     hyps = _rule_alternatives(terminal, fired, root) + hyps
-    return links, root, hyps, list(best.ids)
+    # The findings a category-naming rule stood on are part of the explanation: their steps (the
+    # database's own operations, for a connection the database's restart closed) come first.
+    named = [n.id for rule, support in fired if rule.category is root.category for n in support]
+    return links, root, hyps, [*best.ids, *sorted(dict.fromkeys(i for i in named if i not in best.ids))]
 
 
 def deploy_fallback(
