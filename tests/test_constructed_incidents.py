@@ -718,3 +718,15 @@ def test_the_findings_a_rule_stood_on_bring_their_remediation(tmp_path: Path) ->
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert result.root_cause.category.value == "database-unavailable"
     assert "postgres-starting-up" in {r.pattern_id for r in result.remediation}
+
+
+def test_ruby_pg_dialling_libpq_s_default_socket_is_an_unset_database_url(tmp_path: Path) -> None:
+    """PG::ConnectionBad on libpq's default socket, in a container where no Postgres runs: the
+    connection named no host, so the database URL is unset; as the pgx and libpq patterns read it."""
+    log = healthy()
+    per_request('PG::ConnectionBad: connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" '
+                "failed: No such file or directory")(log)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert (result.root_cause.category.value, result.root_cause.pattern_id) == (
+        "missing-configuration", "ruby-pg-connection-bad")
+    assert "<" not in result.root_cause.summary
