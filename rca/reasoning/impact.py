@@ -286,16 +286,17 @@ def _logged_as_failures(con: Any, failing: Sequence[Finding]) -> list[Finding]:
     a fallback, logged at WARNING or below each time beside requests that all succeeded, is the
     service telling that it coped, not an incident. (Where a request failed, the failures decide,
     and a warning may be the cause they name.)"""
-    out = []
-    for f in failing:
-        row = con.execute(
-            "SELECT count(*) FROM events WHERE in_window AND (severity_num >= 500 OR "
-            "(severity_num = 0 AND NOT regexp_matches(message, $below))) "
-            "AND event_id IN (SELECT unnest($ids::BIGINT[]))",
-            {"ids": list(f.event_ids), "below": TEXT_LEVEL_RE2}).fetchone()
-        if row and row[0]:
-            out.append(f)
-    return out
+    if not failing:
+        return []
+    owner = [i for i, f in enumerate(failing) for _ in f.event_ids]
+    ids = [e for f in failing for e in f.event_ids]
+    rows = con.execute(
+        "SELECT DISTINCT k FROM (SELECT unnest($owner::INTEGER[]) AS k, unnest($ids::BIGINT[]) AS id) "
+        "JOIN events ON event_id = id WHERE in_window AND (severity_num >= 500 OR "
+        "(severity_num = 0 AND NOT regexp_matches(message, $below)))",
+        {"owner": owner, "ids": ids, "below": TEXT_LEVEL_RE2}).fetchall()
+    logged = {int(k) for (k,) in rows}
+    return [f for i, f in enumerate(failing) if i in logged]
 
 
 def _failure_severity(finding: Finding, pattern: Pattern, blind: bool) -> bool:

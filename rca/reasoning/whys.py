@@ -83,7 +83,7 @@ def conclude(
                        phrases, path_scores)
     hyps = _rule_alternatives(terminal, fired, root) + hyps
     # The findings a category-naming rule stood on are part of the explanation: their steps (the
-    # database's own operations, for a connection the database's restart closed) come first.
+    # database's own operations, for a connection the database's restart closed) are offered too.
     named = [n.id for rule, support in fired if rule.category is root.category for n in support]
     return links, root, hyps, [*best.ids, *sorted(dict.fromkeys(i for i in named if i not in best.ids))]
 

@@ -284,9 +284,10 @@ def _strip_envelope(raw: str, names: set[str]) -> _Line:
 
 def _value_columns(line: _Line, columns: list[str]) -> None:
     """The columns of a `gcloud logging read --format=value(...)` line after its time: the entry's
-    severity, its request's status, method and URL where a column is one, other one-word columns
-    (a revision, an instance) passed over; the text is the last column, or from the first column
-    with a space in it (a payload holding a tab)."""
+    severity; its request's status, method, URL and latency; a Cloud Run revision name; an audit
+    entry's method and principal (the row is then an Admin Activity entry); other one-word columns
+    (an instance) passed over. The text is the last column, or from the first column with a space
+    in it (a payload holding a tab)."""
     http: dict[str, Any] = {}
     audit: dict[str, Any] = {}
     for i, column in enumerate(columns[:-1]):
