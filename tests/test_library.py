@@ -336,8 +336,8 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
     "knowledge-yaml-syntax": ({KNOW: "kinds: [unclosed\n"}, KNOW, None, "invalid YAML at line 2"),
     "knowledge-unknown-section": (
         {KNOW: knowledge(causes={})}, KNOW, "causes",
-        "unknown section 'causes' (expected kinds, runtimes, surfaces, error_shaped, persistent or "
-        "one_line_cause_order)"),
+        "unknown section 'causes' (expected kinds, runtimes, surfaces, error_shaped, persistent, "
+        "retried or one_line_cause_order)"),
     "knowledge-one-line-order": ({KNOW: knowledge(one_line_cause_order="outer")}, KNOW,
                                  "one_line_cause_order", "takes first or last, got 'outer'"),
     "knowledge-surface-rollback-shape": (
@@ -348,6 +348,11 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
                                               KNOW, "persistent[1]", "unknown category 'flaky'"),
     "knowledge-persistent-not-list": ({KNOW: knowledge(persistent="permission-denied")},
                                       KNOW, "persistent", "expected a list, got str"),
+    "knowledge-retried-unknown-category": ({KNOW: knowledge(retried=["upstream-service-failure", "blips"])},
+                                           KNOW, "retried[1]", "unknown category 'blips'"),
+    "knowledge-retried-and-persistent": (
+        {KNOW: knowledge(persistent=["tls-certificate"], retried=["tls-certificate"])}, KNOW, "retried",
+        "'tls-certificate' is also persistent: a failure either lasts or passes"),
     "knowledge-section-not-mapping": ({KNOW: knowledge(runtimes=["node"])}, KNOW, "runtimes",
                                       "expected a mapping, got list"),
     "knowledge-unknown-kind": ({KNOW: knowledge(kinds={"meltdown": {"caused_by": []}})},

@@ -236,6 +236,35 @@ def test_line_introducing_a_traceback_joins_it(before: str, joins: bool) -> None
     assert row[0].split("\n") == ([before] if joins else []) + tail
 
 
+@pytest.mark.parametrize(
+    ("before", "joins", "exc_type"),  # exc_type: None where the lines do not join
+    [
+        # ioredis' console.error('[ioredis] Unhandled error event:', err.stack) (lib/Redis.ts)
+        ("[ioredis] Unhandled error event: Error: read ECONNRESET", True, "Error"),
+        ("Uncaught TypeError: Cannot read properties of undefined (reading 'id')", True, "TypeError"),
+        ("request failed: Error [ERR_STREAM_PREMATURE_CLOSE]: Premature close", True,
+         "Error [ERR_STREAM_PREMATURE_CLOSE]"),
+        ("GET /v1/orders 200 12ms", False, None),  # an ordinary line before the frames
+        ("error: something odd", False, None),  # no error's type
+    ],
+)
+def test_a_node_stack_joins_the_line_that_printed_its_error(
+    before: str, joins: bool, exc_type: str | None
+) -> None:
+    """A Node stack's `    at` lines join the line before them when it prints the error, at its start
+    or after a logger's own words, and the error's type is read from it."""
+    tail = ["    at TCP.onStreamRead (node:internal/stream_base_commons:217:20)"]
+    con = _synthetic([(line, 30 * k) for k, line in enumerate([before, *tail])])
+    build_events(con)
+    row = con.execute("SELECT message, exc_types FROM events WHERE is_traceback").fetchone()
+    if not joins:  # (a lone frame line is no traceback)
+        assert row is None
+        return
+    assert row is not None
+    assert row[0].split("\n") == [before, *tail]
+    assert row[1][-1] == exc_type
+
+
 def test_lines_far_apart_in_time_do_not_join() -> None:
     """A traceback header and an exception line 5 s later on one instance are not one event."""
     con = _synthetic(

@@ -46,6 +46,11 @@ _RECORD = re.compile(
 )
 _INTRO = re.compile(r"(?i)\b(?:error|exception|critical|fatal|failed|failure|unhandled|uncaught|traceback)\b")
 _EXC_LIKE = re.compile(r"^(?:Uncaught )?[\w.$]*(?:Error|Exception|Throwable)\b")
+# A Node error printed after a logger's own words, as `console.error(prefix, err.stack)` prints
+# it: ioredis' "[ioredis] Unhandled error event: Error: read ECONNRESET" (lib/Redis.ts silentEmit),
+# then the stack's `    at` lines as entries of their own. The error's type follows a colon or a
+# space; group 1 is the type, group 2 the message.
+_NODE_PREFIXED = re.compile(r"(?:^|[\s:])((?:Uncaught )?[\w.$]*(?:Error|Exception)(?: \[\w+\])?): (.*)$")
 _JAVA_HEAD = re.compile(r'^Exception in thread "[^"]*" ')
 _JAVA_AT = re.compile(r"^\s*at (?P<func>[\w$./<>-]+)\((?P<loc>[^()]*)\)(?:\s+~?\[[^\]]*\])?\s*$")
 _JAVA_MORE = re.compile(r"^\s*(?:\.\.\. \d+ (?:more|common frames omitted)|Caused by: |Suppressed: )")
@@ -304,10 +309,14 @@ def _parse_node(text: str) -> ParsedTraceback:
 
 
 def _split_node_error(line: str) -> tuple[str, str]:
-    """`TypeError: msg`, `Error [ERR_X]: msg` or `Uncaught Error: msg` -> (type, message)."""
+    """`TypeError: msg`, `Error [ERR_X]: msg`, `Uncaught Error: msg` or a logger's
+    `prefix: Error: msg` -> (type, message)."""
     body = line.strip().removeprefix("Uncaught ")
     exc_type, sep, message = body.partition(": ")
-    return (exc_type, message) if sep and " " not in exc_type.replace(" [", "[") else ("", body)
+    if sep and " " not in exc_type.replace(" [", "["):
+        return exc_type, message
+    prefixed = _NODE_PREFIXED.search(body)
+    return (prefixed[1].removeprefix("Uncaught "), prefixed[2]) if prefixed else ("", body)
 
 
 def _parse_go(text: str) -> ParsedTraceback:
@@ -465,9 +474,15 @@ def _start(row: Row, prev: Row | None, prev_free: bool, nxt: Row | None) -> Grou
         return Group("node", "prelude", [row])
     java, node = _JAVA_AT.match(text), _NODE_AT.match(text)
     if java or node:
-        header = [prev] if adopt and prev is not None and _EXC_LIKE.match(prev.text.strip()) else []
+        header = [prev] if adopt and prev is not None and _error_header(prev.text.strip(), bool(node)) else []
         return Group("java" if java else "node", "frames", [*header, row])
     return None
+
+
+def _error_header(text: str, node: bool) -> bool:
+    """Whether the line before a stack's first frame is its error line: an exception's name at its
+    start, or for Node after a logger's prefix (`_NODE_PREFIXED`)."""
+    return bool(_EXC_LIKE.match(text) or (node and _NODE_PREFIXED.search(text)))
 
 
 def _introduces(row: Row | None) -> bool:

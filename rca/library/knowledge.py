@@ -23,7 +23,7 @@ FILE_NAME = "_knowledge.yaml"
 # libyaml's loader (when PyYAML was built with it) parses about 7x faster than the pure-Python one
 # and gives the same documents; the library's files are read with it too (rca/library/loader.py).
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-SECTIONS = ("kinds", "runtimes", "surfaces", "error_shaped", "persistent", "one_line_cause_order")
+SECTIONS = ("kinds", "runtimes", "surfaces", "error_shaped", "persistent", "retried", "one_line_cause_order")
 FRAME_ORDERS = ("first", "last")  # values of raised_at and cause_order
 REF_PREFIXES = ("category:", "kind:")
 
@@ -84,6 +84,9 @@ class Knowledge:
     error_words: tuple[str, ...] = ()  # `error_shaped`: RE2, each a whole word, case-insensitive
     # `persistent`: the categories of causes that fail every attempt until something is changed
     persistent: frozenset[str] = frozenset()
+    # `retried`: the categories of causes a client rides through by itself (reconnects, retries,
+    # waits), which the service absorbed when every request around them succeeded
+    retried: frozenset[str] = frozenset()
     # `one_line_cause_order`: where a wrapped error is printed in a message no runtime's traceback
     # grammar read ("first" | "last"; None: such a message says nothing of which error wraps which)
     one_line_cause_order: str | None = None
@@ -149,6 +152,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
         }
         error_words = tuple(str(x) for x in doc.get("error_shaped", ()))
         persistent = frozenset(str(x) for x in doc.get("persistent", ()))
+        retried = frozenset(str(x) for x in doc.get("retried", ()))
         one_line = doc.get("one_line_cause_order")
     except (AttributeError, KeyError, TypeError) as exc:
         raise PatternError(str(path), f"malformed knowledge file: {exc!r}") from exc
@@ -157,7 +161,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
             raise PatternError(str(path), "raised_at and cause_order take first or last", f"runtimes.{name}")
     if one_line is not None and one_line not in FRAME_ORDERS:
         raise PatternError(str(path), "one_line_cause_order takes first or last", "one_line_cause_order")
-    return Knowledge(kinds, runtimes, surfaces, error_words, persistent, one_line)
+    return Knowledge(kinds, runtimes, surfaces, error_words, persistent, retried, one_line)
 
 
 def load_knowledge(root: Path | None = None) -> Knowledge:
@@ -311,6 +315,10 @@ def check(doc: Mapping[str, Any], *, categories: Collection[str], kinds: Collect
     if doc.get("one_line_cause_order", "last") not in FRAME_ORDERS:
         problems.append(("one_line_cause_order",
                          f"takes first or last, got {doc.get('one_line_cause_order')!r}"))
+    problems += _category_list_problems(doc, "retried", categories)
+    lasting, passing = _list(doc.get("persistent"), "persistent")[0], _list(doc.get("retried"), "retried")[0]
+    problems += [("retried", f"{name!r} is also persistent: a failure either lasts or passes")
+                 for name in sorted(set(lasting) & set(passing))]
     return problems + _category_list_problems(doc, "persistent", categories)
 
 

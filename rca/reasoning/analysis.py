@@ -135,6 +135,15 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     refused = impact.refusals(con, findings, lookup, hits)
     findings, phrases = impact.probes_as_noise(findings, lookup, hits, refused, phrases)
     traffic = impact.with_refusals(con, traffic, refused)
+    # Without times or without levels (a paste, a text log in a format rca cannot read the level
+    # of), an unexplained traceback or error line is the only sign of a failure, and so it is in a
+    # text log alone (a paste, `kubectl logs`): one is shown because something failed, often in
+    # one line at WARN or none. Otherwise severities and requests decide, as the signals also hold
+    # error-like lines that are no failure.
+    blind = window.untimed or _levelless_or_text_only(con)
+    # A failure the service rode through while it served every request is noise too.
+    findings, phrases, absorbed = impact.absorbed_as_noise(findings, lookup, knowledge.retried, traffic,
+                                                           phrases, blind)
     # The same occurrences, with the findings steady noise and probes re-classed.
     nodes = steady.since_step({f.pattern_id: replace(nodes[f.pattern_id], finding=f) for f in findings}, step)
     began = _began_with_deploy(con, nodes, deploys)
@@ -170,14 +179,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     context["logs"] = _log_filter(knowledge, resource_type, context.get("service"))
     if route := _route_to_try(con):
         context["route"] = route
-    # Without times or without levels (a paste, a text log in a format rca cannot read the level
-    # of), an unexplained traceback or error line is the only sign of a failure, and so it is in a
-    # text log alone (a paste, `kubectl logs`): one is shown because something failed, often in
-    # one line at WARN or none. Otherwise severities and requests decide, as the signals also hold
-    # error-like lines that are no failure.
-    blind = window.untimed or _levelless_or_text_only(con)
     unexplained = sum(s.count for s in signals) if blind else 0
-    judged = _without_quiet_errors(con, traffic, hits, throughout,
+    judged = _without_quiet_errors(con, traffic, hits, throughout | absorbed,
                                    {p.id for p in patterns if p.role is Role.CONTEXT})
     root_start = _start(cause) if cause is not None else None
     verdict = impact.decide(con, judged, given.load.estimate, periods, findings, lookup, deploys,
@@ -188,8 +191,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     if verdict.state is State.OK:
         # Nothing failed beyond what the baseline already had: no chain, and no cause to name.
         links, used = [], []
-        root = RootCause(Category.UNKNOWN, None, "No failure in this window: requests succeeded and no error "
-                         "rose above what the baseline already had.", 0.0)
+        root = RootCause(Category.UNKNOWN, None, _all_clear(findings, absorbed, verdict), 0.0)
     previous = previous_revision(deploys, verdict.trigger.revision) if verdict.trigger else None
     if previous is not None:
         context["previous_revision"] = previous  # what served before the deploy that began it all
@@ -215,6 +217,19 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         verdict=verdict,
         notes=_data_notes(con, verdict, given.load),
     )
+
+
+def _all_clear(findings: Sequence[Finding], absorbed: set[str], verdict: Verdict) -> str:
+    """What the root cause says of a window without a failure, naming the failures the service
+    absorbed (`impact.absorbed_as_noise`) when there were any."""
+    told = ("No failure in this window: requests succeeded and no error rose above what the baseline "
+            "already had.")
+    rode = [f for f in findings if f.pattern_id in absorbed]
+    if not rode:
+        return told
+    what = "; ".join(f"{f.title_in_sentence} ({f.count} times, last at {f.last_seen})" for f in rode)
+    return (f"No failure in this window: all {verdict.requests} requests succeeded. The service rode "
+            f"through what it logged meanwhile, which ended before the last {RECENT // 60} minutes: {what}.")
 
 
 # Failures this close to the input's first entry were there when it began.
@@ -402,21 +417,23 @@ def _context(con: Any, service: str | None, deploys: DeployInfo) -> dict[str, st
 
 
 def _without_quiet_errors(
-    con: Any, traffic: Traffic, hits: Sequence[Hit], steady_ids: set[str], context_ids: set[str]
+    con: Any, traffic: Traffic, hits: Sequence[Hit], quiet_ids: set[str], context_ids: set[str]
 ) -> Traffic:
     """The window's error entries less those of findings that ran steadily all along
-    (`steady.steady_throughout`: how the service ran) and those only context patterns explain (a
+    (`steady.steady_throughout`: how the service ran) or that the service rode through
+    (`impact.absorbed_as_noise`), and those only context patterns explain (a
     framework logging a client's 404 at ERROR, a deprecation warning on GKE's stderr): they are
     no errors of an incident."""
-    steady = {h.event_id for h in hits if h.in_window and h.pattern_id in steady_ids}
+    steady = {h.event_id for h in hits if h.in_window and h.pattern_id in quiet_ids}
     named = {h.event_id for h in hits if h.pattern_id not in context_ids}
     context_only = {h.event_id for h in hits if h.in_window and h.pattern_id in context_ids} - named
     events = sorted(steady | context_only)
     if not events:
         return traffic
+    # (the entries, not the events: a traceback's lines each count as an error entry)
     steady_errors = _scalar(
-        con, "SELECT count(*) FROM events WHERE in_window AND severity_num >= 500 "
-        "AND event_id IN (SELECT unnest(?::BIGINT[]))", [events],
+        con, "SELECT count(*) FROM entries WHERE in_window AND severity_num >= 500 AND entry_id IN "
+        "(SELECT unnest(member_ids) FROM events WHERE event_id IN (SELECT unnest(?::BIGINT[])))", [events],
     )
     return replace(traffic, errors=max(0, traffic.errors - steady_errors))
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from rca.model import Category, Hypothesis, RootCause, Status
 from rca.reasoning.chain import ORDER_SLACK, Edge, Node, revision_share
-from rca.reasoning.impact import BESIDE_SERVED
+from rca.reasoning.impact import ABSORBED, BESIDE_SERVED
 
 
 def unexplained(node: Node | None) -> RootCause:
@@ -32,7 +32,7 @@ def losing_reason(
     periods_phrase: str,
 ) -> str:
     """Why a candidate cause was not chosen, in the report's words."""
-    if node.finding.status is Status.PRE_EXISTING and periods_phrase == BESIDE_SERVED:
+    if node.finding.status is Status.PRE_EXISTING and periods_phrase in (BESIDE_SERVED, ABSORBED):
         return f"not part of the incident: {periods_phrase}"
     if node.finding.status is Status.PRE_EXISTING:
         return f"present before the incident at a similar rate ({periods_phrase})"

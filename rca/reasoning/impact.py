@@ -5,7 +5,7 @@ rca/reasoning/verdict.py decides from these values; this module is the one that 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -159,6 +159,38 @@ def probes_as_noise(
             phrases[f.pattern_id] = BESIDE_SERVED
         out.append(f)
     return out, phrases
+
+
+ABSORBED = ("absorbed: it ended while every request before, during and after it succeeded (the "
+            "service retried or reconnected through it)")
+
+
+def absorbed_as_noise(
+    findings: Sequence[Finding], lookup: Mapping[str, Pattern], retried: Collection[str],
+    traffic: verdict.Traffic, phrases: Mapping[str, str], blind: bool,
+) -> tuple[list[Finding], dict[str, str], set[str]]:
+    """The findings, with each failure the service rode through re-classed as noise (pre-existing):
+    in a window that logs requests and failed none of them, a cause of a category clients retry or
+    reconnect through (``retried``: patterns/_knowledge.yaml) that ended before the recent period,
+    in which requests went on succeeding. A Redis connection reset the client reconnected after,
+    while every request was served, is how a dependency's restart looks from a healthy service.
+
+    Not in a blind input (a paste says nothing of the requests around its lines), nor for a
+    pattern that says it lasts (`persistent: true`), a symptom, or a failure still logged at the
+    end. Returns the findings, the phrases and the ids of the absorbed findings."""
+    since = traffic.recent_since
+    if blind or not traffic.requests or traffic.failed or since is None or not traffic.recent_requests:
+        return list(findings), dict(phrases), set()
+    out, phrases, absorbed = [], dict(phrases), set()
+    for f in findings:
+        if (f.status in (Status.ACTIVE, Status.ELEVATED) and f.role is Role.CAUSE
+                and f.category.value in retried and lookup[f.pattern_id].persistent is not True
+                and f.last_seen and naive_utc(parse_rfc3339(f.last_seen)) < since):
+            f = replace(f, status=Status.PRE_EXISTING)
+            phrases[f.pattern_id] = ABSORBED
+            absorbed.add(f.pattern_id)
+        out.append(f)
+    return out, phrases, absorbed
 
 
 def with_refusals(con: Any, traffic: verdict.Traffic, ids: Sequence[int]) -> verdict.Traffic:
