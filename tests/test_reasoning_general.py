@@ -175,6 +175,19 @@ def test_a_quiet_ten_minutes_is_recovery_only_when_the_failures_ran_faster_than_
     assert [verdict.decide(t, p, 1, None).state for t in (dense, sparse)] == [State.RECOVERED, State.DEGRADED]
 
 
+@pytest.mark.parametrize("end_minute, state", [(90, State.RECOVERED), (27, State.DEGRADED)])
+def test_the_quiet_that_proves_recovery_is_all_of_it_since_the_last_failure(end_minute: int, state: State) -> None:
+    """Three failed requests in 16 minutes (a memory limit hit now and then), then none until the
+    window ends 74 minutes later: they stopped (blind set CO10), though the last ten minutes alone
+    would not have held three at that rate. Ending 11 minutes after the last, they may not have."""
+    p = Periods(0.0, 5400.0)
+    end = T0 + timedelta(minutes=end_minute)
+    sparse = replace(traffic(3, 0, 30, 0), last_failure=T0 + timedelta(minutes=16),
+                     first_success_after_failures=T0 + timedelta(minutes=17),
+                     recent_since=end - timedelta(seconds=verdict.RECENT))
+    assert verdict.decide(sparse, p, 1, None).state is state
+
+
 def test_unexplained_errors_are_never_ok() -> None:
     """Error entries with no failing request still make an incident (no false all-clear)."""
     t = replace(traffic(0, 0, 100, 0), errors=30, baseline_errors=0, first_error=T0)

@@ -125,10 +125,14 @@ def decide(
 
 
 def _quiet_long_enough(t: Traffic) -> bool:
-    """Whether the recent period's lack of failed requests is evidence that they stopped: at the
-    rate they ran (first to last failed request), it would have held `RECOVERY_EVIDENCE` of them.
+    """Whether the quiet since the last failed request (which takes in the recent period, itself
+    without one) is evidence that they stopped: at the rate they ran (first to last failed
+    request), it would have held `RECOVERY_EVIDENCE` of them. Three failures a quarter of an hour
+    apart, then an hour without one, stopped; the same three before ten quiet minutes may not have.
     A window without failed requests (its errors ended) or with one alone has no rate to judge by."""
     if t.failed < 2 or t.first_failure is None or t.last_failure is None:
         return True
     span = max((t.last_failure - t.first_failure).total_seconds(), 1.0)
-    return t.failed / span * RECENT >= RECOVERY_EVIDENCE
+    quiet = (RECENT if t.recent_since is None
+             else max((t.recent_since - t.last_failure).total_seconds(), 0.0) + RECENT)
+    return t.failed / span * quiet >= RECOVERY_EVIDENCE
