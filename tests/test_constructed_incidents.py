@@ -761,3 +761,28 @@ def test_a_dependency_reset_the_service_rode_through_while_serving_every_request
     if state == "ok":
         assert "rode through" in result.root_cause.summary
         assert "peer reset the connection" in result.root_cause.summary
+
+
+PROXY_DENIED = ('2025/06/10 13:37:09 [acme:europe-west1:orders-pg] failed to connect to instance: failed to '
+                'get instance: Refresh error: failed to get instance metadata (connection name = '
+                '"acme:europe-west1:orders-pg"): googleapi: Error 403: boss::NOT_AUTHORIZED: Not authorized '
+                'to access resource. Possibly missing permission cloudsql.instances.get on resource '
+                'instances/orders-pg., forbidden')
+
+
+def test_a_proxy_sidecar_denied_the_instance_explains_the_connections_it_closed(tmp_path: Path) -> None:
+    """A Cloud SQL Auth Proxy sidecar on a revision whose identity lacks cloudsql.client: it
+    accepts each connection, cannot fetch the instance (403) and closes it, so the app's driver
+    reports the server closing the connection. The proxy's denial is the root cause, not the
+    network (blind set CL01)."""
+    log = healthy()
+    for k in range(40):
+        at = 3600 + k * 30
+        log.add(at, "run.googleapis.com/stderr", PROXY_DENIED)  # plain stderr lines: no level
+        log.traceback(at + 0.01, ["[2025-06-10 13:37:09 +0000] [7] [ERROR] Exception on /api/orders [POST]",
+                                  *tb('psycopg2.OperationalError: connection to server at "127.0.0.1", port 5432 '
+                                      "failed: server closed the connection unexpectedly")])
+        log.request(at + 0.02, 500)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert (result.root_cause.category.value, result.root_cause.pattern_id) == (
+        "permission-denied", "cloudsql-not-authorized")
