@@ -779,10 +779,34 @@ def test_a_proxy_sidecar_denied_the_instance_explains_the_connections_it_closed(
     for k in range(40):
         at = 3600 + k * 30
         log.add(at, "run.googleapis.com/stderr", PROXY_DENIED)  # plain stderr lines: no level
+        closed = ('psycopg2.OperationalError: connection to server at "127.0.0.1", port 5432 failed: '
+                  "server closed the connection unexpectedly")
         log.traceback(at + 0.01, ["[2025-06-10 13:37:09 +0000] [7] [ERROR] Exception on /api/orders [POST]",
-                                  *tb('psycopg2.OperationalError: connection to server at "127.0.0.1", port 5432 '
-                                      "failed: server closed the connection unexpectedly")])
+                                  *tb(closed)])
         log.request(at + 0.02, 500)
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert (result.root_cause.category.value, result.root_cause.pattern_id) == (
         "permission-denied", "cloudsql-not-authorized")
+
+
+@pytest.mark.parametrize("served_after, state", [(True, "ok"), (False, "not ok")])
+def test_errors_logged_refusing_a_client_beside_the_callers_served_are_no_incident(
+    served_after: bool, state: str, tmp_path: Path
+) -> None:
+    """A mobile client with an expired token: each of its requests answered 401 and, in the same
+    trace, the service's ERROR 'authentication failed' (golang-jwt's 'token is expired'), while
+    the route serves everyone else: the client's failure, told at ERROR by the app's choice (blind
+    set CN04). When the 401s take the place of every caller served before (token checks broken for
+    all), the errors are the incident's."""
+    log = Log()
+    for s in range(0, 3600, 20):
+        if served_after or s < 1800:
+            log.request(s, 200)
+    for k, at in enumerate(range(1800, 3600, 30)):
+        log.request(at, 401)
+        log.entries[-1]["trace"] = f"projects/acme/traces/c{k}"
+        log.add(at + 0.002, "run.googleapis.com/stdout", severity="ERROR", trace=f"projects/acme/traces/c{k}",
+                jsonPayload={"message": "authentication failed",
+                             "err": "token has invalid claims: token is expired"})
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert (result.verdict.state.value == "ok") is (state == "ok")

@@ -176,7 +176,9 @@ def test_a_quiet_ten_minutes_is_recovery_only_when_the_failures_ran_faster_than_
 
 
 @pytest.mark.parametrize("end_minute, state", [(90, State.RECOVERED), (27, State.DEGRADED)])
-def test_the_quiet_that_proves_recovery_is_all_of_it_since_the_last_failure(end_minute: int, state: State) -> None:
+def test_the_quiet_that_proves_recovery_is_all_of_it_since_the_last_failure(
+    end_minute: int, state: State
+) -> None:
     """Three failed requests in 16 minutes (a memory limit hit now and then), then none until the
     window ends 74 minutes later: they stopped (blind set CO10), though the last ten minutes alone
     would not have held three at that rate. Ending 11 minutes after the last, they may not have."""

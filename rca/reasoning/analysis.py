@@ -135,6 +135,9 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     refused = impact.refusals(con, findings, lookup, hits)
     findings, phrases = impact.probes_as_noise(findings, lookup, hits, refused, phrases)
     traffic = impact.with_refusals(con, traffic, refused)
+    # So are the errors the service logged while refusing a client beside the callers it served.
+    told = impact.client_errors(con)
+    findings, phrases = impact.client_errors_as_noise(findings, hits, told, phrases)
     # Without times or without levels (a paste, a text log in a format rca cannot read the level
     # of), an unexplained traceback or error line is the only sign of a failure, and so it is in a
     # text log alone (a paste, `kubectl logs`): one is shown because something failed, often in
@@ -165,7 +168,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     # A catch-all, or an exception known only by where it was raised, does not explain what failed:
     # its events still feed the unexplained signals that `rca patterns suggest` drafts from.
     generic = {p.id for p in patterns if p.generic or p.frames}
-    signals = _signals(con, window, {h.event_id for h in hits if h.pattern_id not in generic}, patterns)
+    explained = {h.event_id for h in hits if h.pattern_id not in generic} | told
+    signals = _signals(con, window, explained, patterns)
     if root.category is Category.UNKNOWN and signals:
         top = signals[0]
         since = ("new" if top.new else "bursting") + (f" since {top.first_seen}" if top.first_seen else "")
@@ -181,7 +185,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         context["route"] = route
     unexplained = sum(s.count for s in signals) if blind else 0
     judged = _without_quiet_errors(con, traffic, hits, throughout | absorbed,
-                                   {p.id for p in patterns if p.role is Role.CONTEXT})
+                                   {p.id for p in patterns if p.role is Role.CONTEXT}, told)
     root_start = _start(cause) if cause is not None else None
     verdict = impact.decide(con, judged, given.load.estimate, periods, findings, lookup, deploys,
                             unexplained, blind, step[1] if step else None, root_start,
@@ -191,7 +195,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     if verdict.state is State.OK:
         # Nothing failed beyond what the baseline already had: no chain, and no cause to name.
         links, used = [], []
-        root = RootCause(Category.UNKNOWN, None, _all_clear(findings, absorbed, verdict), 0.0)
+        root = RootCause(Category.UNKNOWN, None, _all_clear(findings, absorbed, len(told), verdict), 0.0)
     previous = previous_revision(deploys, verdict.trigger.revision) if verdict.trigger else None
     if previous is not None:
         context["previous_revision"] = previous  # what served before the deploy that began it all
@@ -219,17 +223,23 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     )
 
 
-def _all_clear(findings: Sequence[Finding], absorbed: set[str], verdict: Verdict) -> str:
+def _all_clear(findings: Sequence[Finding], absorbed: set[str], refusing: int, verdict: Verdict) -> str:
     """What the root cause says of a window without a failure, naming the failures the service
-    absorbed (`impact.absorbed_as_noise`) when there were any."""
-    told = ("No failure in this window: requests succeeded and no error rose above what the baseline "
-            "already had.")
+    absorbed (`impact.absorbed_as_noise`) and the errors it logged refusing clients
+    (`impact.client_errors`) when there were any."""
     rode = [f for f in findings if f.pattern_id in absorbed]
-    if not rode:
-        return told
-    what = "; ".join(f"{f.title_in_sentence} ({f.count} times, last at {f.last_seen})" for f in rode)
-    return (f"No failure in this window: all {verdict.requests} requests succeeded. The service rode "
-            f"through what it logged meanwhile, which ended before the last {RECENT // 60} minutes: {what}.")
+    if not rode and not refusing:
+        return ("No failure in this window: requests succeeded and no error rose above what the "
+                "baseline already had.")
+    out = f"No failure in this window: none of the {verdict.requests} requests failed."
+    if rode:
+        what = "; ".join(f"{f.title_in_sentence} ({f.count} times, last at {f.last_seen})" for f in rode)
+        out += (f" The service rode through what it logged meanwhile, which ended before the last "
+                f"{RECENT // 60} minutes: {what}.")
+    if refusing:
+        out += (f" {refusing} error event(s) were logged in the traces of requests it answered with a "
+                "client error (4xx) while the same routes served other callers: why it refused them.")
+    return out
 
 
 # Failures this close to the input's first entry were there when it began.
@@ -417,17 +427,19 @@ def _context(con: Any, service: str | None, deploys: DeployInfo) -> dict[str, st
 
 
 def _without_quiet_errors(
-    con: Any, traffic: Traffic, hits: Sequence[Hit], quiet_ids: set[str], context_ids: set[str]
+    con: Any, traffic: Traffic, hits: Sequence[Hit], quiet_ids: set[str], context_ids: set[str],
+    told: set[int],
 ) -> Traffic:
     """The window's error entries less those of findings that ran steadily all along
     (`steady.steady_throughout`: how the service ran) or that the service rode through
-    (`impact.absorbed_as_noise`), and those only context patterns explain (a
+    (`impact.absorbed_as_noise`), those it logged while refusing a client (``told``:
+    `impact.client_errors`), and those only context patterns explain (a
     framework logging a client's 404 at ERROR, a deprecation warning on GKE's stderr): they are
     no errors of an incident."""
     steady = {h.event_id for h in hits if h.in_window and h.pattern_id in quiet_ids}
     named = {h.event_id for h in hits if h.pattern_id not in context_ids}
     context_only = {h.event_id for h in hits if h.in_window and h.pattern_id in context_ids} - named
-    events = sorted(steady | context_only)
+    events = sorted(steady | context_only | told)
     if not events:
         return traffic
     # (the entries, not the events: a traceback's lines each count as an error entry)

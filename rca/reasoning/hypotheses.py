@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from rca.model import Category, Hypothesis, RootCause, Status
 from rca.reasoning.chain import ORDER_SLACK, Edge, Node, revision_share
-from rca.reasoning.impact import ABSORBED, BESIDE_SERVED
+from rca.reasoning.impact import ABSORBED, BESIDE_SERVED, CLIENT_REFUSED
 
 
 def unexplained(node: Node | None) -> RootCause:
@@ -24,6 +24,10 @@ def unexplained(node: Node | None) -> RootCause:
     return RootCause(Category.UNKNOWN, None, f"No log entry explains why: {what}.", 0.15)
 
 
+# Noise told apart by what was served around it, not by the baseline's rate (rca/reasoning/impact.py)
+_NOT_PART = (BESIDE_SERVED, ABSORBED, CLIENT_REFUSED)
+
+
 def losing_reason(
     node: Node,
     chain_ids: Sequence[str],
@@ -32,7 +36,7 @@ def losing_reason(
     periods_phrase: str,
 ) -> str:
     """Why a candidate cause was not chosen, in the report's words."""
-    if node.finding.status is Status.PRE_EXISTING and periods_phrase in (BESIDE_SERVED, ABSORBED):
+    if node.finding.status is Status.PRE_EXISTING and periods_phrase in _NOT_PART:
         return f"not part of the incident: {periods_phrase}"
     if node.finding.status is Status.PRE_EXISTING:
         return f"present before the incident at a similar rate ({periods_phrase})"

@@ -161,6 +161,65 @@ def probes_as_noise(
     return out, phrases
 
 
+# The error entries a service logged while refusing a client (a 4xx answer in the same trace): the
+# requests of traces whose every request was answered 4xx (not refused by the platform, which
+# `refusals` reads), and the error-level events (not requests) logged in those traces.
+# (From the few error events to their traces' requests: grouping every request by trace first cost
+# a busy hour's half a million request rows.)
+_CLIENT_ERRORS = """
+WITH told AS (
+  SELECT event_id, trace FROM events
+  WHERE in_window AND http_status IS NULL AND severity_num >= 500 AND trace IS NOT NULL
+), refused AS (
+  SELECT trace, min(entry_id) AS request_id FROM entries SEMI JOIN told USING (trace)
+  WHERE in_window AND http_status IS NOT NULL
+  GROUP BY trace
+  HAVING bool_and(http_status BETWEEN 400 AND 499 AND NOT request_failed(http_status, message))
+)
+SELECT t.event_id, r.request_id FROM told t JOIN refused r USING (trace)
+ORDER BY t.event_id
+"""
+
+
+def client_errors(con: Any) -> set[int]:
+    """The error-level events a service logged in the trace of a request it answered with a client
+    error (4xx), on a route it went on serving to other callers (`_CALLERS_REFUSED`): its account
+    of why it refused that client (an expired token, a malformed body), logged at ERROR by the
+    application's choice. They are the client's failure, not the service's (blind set CN04). A
+    refusal that took the place of the traffic the route served before (every caller refused after
+    a deploy broke token checks) is not among them."""
+    rows = con.execute(_CLIENT_ERRORS).fetchall()
+    if not rows:
+        return set()
+    requests = sorted({int(r[1]) for r in rows})
+    took_place = {int(r[0]) for r in con.execute(_CALLERS_REFUSED, {"ids": requests}).fetchall()}
+    return {int(event) for event, request in rows if int(request) not in took_place}
+
+
+CLIENT_REFUSED = ("logged in the traces of requests answered with a client error (4xx) while the same "
+                  "routes went on serving other callers: the service telling why it refused a client")
+
+
+def client_errors_as_noise(
+    findings: Sequence[Finding], hits: Sequence[Hit], told: set[int], phrases: Mapping[str, str],
+) -> tuple[list[Finding], dict[str, str]]:
+    """The findings, with each whose every in-window event is a client's refusal (`client_errors`)
+    re-classed as noise (pre-existing), as `probes_as_noise` does for the platform's refusals."""
+    events: dict[str, set[int]] = {}
+    for h in hits:
+        if h.in_window:
+            events.setdefault(h.pattern_id, set()).add(h.event_id)
+    out, phrases = [], dict(phrases)
+    for f in findings:
+        mine = events.get(f.pattern_id, set())
+        if told and mine and mine <= told and f.role is not Role.CONTEXT \
+                and f.status in (Status.ACTIVE, Status.ELEVATED):
+            f = replace(f, status=Status.PRE_EXISTING)
+            phrases[f.pattern_id] = CLIENT_REFUSED
+        out.append(f)
+    return out, phrases
+
+
 ABSORBED = ("absorbed: it ended while every request before, during and after it succeeded (the "
             "service retried or reconnected through it)")
 
