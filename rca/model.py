@@ -168,6 +168,9 @@ class Pattern:
     persistent: bool | None = None
     # each match is a request the platform refused a caller (IAM): failed when the finding is new
     refuses_requests: bool = False
+    # the pattern says what the whole line is (a telemetry exporter's report, a client's retry): other
+    # patterns matching the same event are set aside
+    claims_line: bool = False
     # how long after the failure began its line is logged at the earliest (a kubelet reports a
     # probe failing only after failureThreshold x periodSeconds): the clock's order allows for it
     reported_after_s: float = 0.0

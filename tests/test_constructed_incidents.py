@@ -810,3 +810,21 @@ def test_errors_logged_refusing_a_client_beside_the_callers_served_are_no_incide
                              "err": "token has invalid claims: token is expired"})
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert (result.verdict.state.value == "ok") is (state == "ok")
+
+
+OTEL_GO = ('2025/06/01 10:31:26 failed to upload metrics: context deadline exceeded: rpc error: code = '
+           'Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp '
+           '10.8.0.9:4317: connect: connection refused"')
+
+
+def test_a_telemetry_exporter_s_failures_are_not_the_service_s(tmp_path: Path) -> None:
+    """The OpenTelemetry SDK cannot reach its collector from minute 30 to the end and says so at
+    ERROR every minute, quoting gRPC's Unavailable and the refused connection, while every request
+    is served: telemetry is being lost, the service is not failing (blind sets CL09, CN05, CI05).
+    The exporter's pattern claims the line, so neither gRPC's nor the network's reading counts."""
+    log = healthy()
+    for at in range(1800, 3600, 60):
+        log.add(at + 5, "run.googleapis.com/stderr", OTEL_GO, "ERROR")
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.verdict.state.value == "ok"
+    assert {f.pattern_id for f in result.findings} == {"otel-go-export-failed"}

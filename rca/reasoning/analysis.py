@@ -111,7 +111,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     """Analyse the `events` table of ``con`` with ``patterns`` over the window ``given``."""
     window = _whole_input_window(con, given.window)
     knowledge = load_knowledge()
-    hits = _specific_first(match_events(con, patterns, knowledge), patterns)
+    hits = _specific_first(_claimed_lines(match_events(con, patterns, knowledge), patterns), patterns)
     periods = window.periods()
     findings = baseline.classify(aggregate(con, patterns, hits), periods)
     deploys = collect(con, knowledge.deploy_methods)
@@ -348,6 +348,17 @@ def _whole_input_window(con: Any, window: Window) -> Window:
         return window
     first, last = (t if t.tzinfo else t.replace(tzinfo=_UTC) for t in row)
     return replace(window, start=window.start or first, end=window.end or last)
+
+
+def _claimed_lines(hits: list[Hit], patterns: Sequence[Pattern]) -> list[Hit]:
+    """Drop the hits of other patterns on events a `claims_line` pattern matched: an exporter's
+    "Failed to export metrics ... StatusCode.UNAVAILABLE" is telemetry being lost, not a
+    dependency the service failed to reach, whatever failure words it quotes."""
+    lookup = {p.id: p for p in patterns}
+    claimed = {h.event_id for h in hits if lookup[h.pattern_id].claims_line}
+    if not claimed:
+        return hits
+    return [h for h in hits if lookup[h.pattern_id].claims_line or h.event_id not in claimed]
 
 
 def _specific_first(hits: list[Hit], patterns: Sequence[Pattern]) -> list[Hit]:
