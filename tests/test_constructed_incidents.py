@@ -828,3 +828,21 @@ def test_a_telemetry_exporter_s_failures_are_not_the_service_s(tmp_path: Path) -
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert result.verdict.state.value == "ok"
     assert {f.pattern_id for f in result.findings} == {"otel-go-export-failed"}
+
+
+def test_a_canary_whose_failures_step_up_with_its_traffic_is_the_deploy_s_failure(tmp_path: Path) -> None:
+    """A canary from minute 12 fails one call a minute with a bare 500 and no line of its own, then,
+    given more traffic at minute 30, most of its calls, while the old revision serves cleanly: the
+    failures step up at minute 30, but they began with the new revision, so the deploy is the
+    answer (blind set CQ07), not a steady warning nothing ties to them."""
+    new = {"type": "cloud_run_revision", "labels": {**RES["labels"], "revision_name": "api-00008-new"}}
+    log = healthy()
+    for s in range(720, 3600, 10):
+        fails = s % 60 == 0 if s < 1800 else s % 20 != 0  # one a minute, then two in three calls
+        log.add(s + 5, "run.googleapis.com/requests", None, "ERROR" if fails else "INFO", resource=new,
+                httpRequest={"requestMethod": "POST", "requestUrl": "https://api.run.app/v1/quote",
+                             "status": 500 if fails else 200, "latency": "0.004s"})
+    for s in range(275, 3600, 150):  # a slow cache refresh, steady from minute 4 on both revisions
+        log.add(s, "run.googleapis.com/stdout", "rules cache refresh took 2140 ms (threshold 1500 ms)", "WARNING")
+    result = api.analyze([_export(log, tmp_path)], service="api").result
+    assert result.root_cause.category.value == "deployment-change"

@@ -148,11 +148,15 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     findings, phrases, absorbed = impact.absorbed_as_noise(findings, lookup, knowledge.retried, traffic,
                                                            phrases, blind)
     # The same occurrences, with the findings steady noise and probes re-classed.
-    nodes = steady.since_step({f.pattern_id: replace(nodes[f.pattern_id], finding=f) for f in findings}, step)
+    whole = {f.pattern_id: replace(nodes[f.pattern_id], finding=f) for f in findings}
+    nodes = steady.since_step(whole, step)
     began = _began_with_deploy(con, nodes, deploys)
     links, root, hyps, used = whys.conclude(nodes, context, phrases, knowledge, began)
     if root.category is Category.UNKNOWN and used:
-        links, root = whys.deploy_fallback(nodes[used[0]], deploys, links, root, rfc3339(window.start))
+        # (when a revision's failures began is all of them, not those since a step: a canary's
+        # failures step up when it takes more traffic, and began with it all the same)
+        links, root = whys.deploy_fallback(nodes[used[0]], deploys, links, root, rfc3339(window.start),
+                                           whole[used[0]].first_by("revision"))
     # The finding the root cause reads (its start dates the incident, its pattern says whether it
     # lasts), before a change that set it off becomes the last why.
     cause = nodes.get(root.pattern_id or "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from rca.library.knowledge import Knowledge
@@ -89,16 +90,19 @@ def conclude(
 
 
 def deploy_fallback(
-    symptom: chain.Node, deploys: DeployInfo, links: list[Link], root: RootCause, window_start: str | None
+    symptom: chain.Node, deploys: DeployInfo, links: list[Link], root: RootCause, window_start: str | None,
+    began: Mapping[str, datetime] | None = None,
 ) -> tuple[list[Link], RootCause]:
-    """When nothing explains the symptom but it began with a new revision, say so (deployment-change)."""
+    """When nothing explains the symptom but it began with a new revision, say so (deployment-change).
+    ``began``: when the symptom first came on each revision (default: its occurrences' own)."""
     from rca.reasoning.deploys import new_revision_suspect
 
     failing: dict[str, int] = {}
     for o in symptom.occurrences:
         if o.revision:
             failing[o.revision] = failing.get(o.revision, 0) + 1
-    sentence = new_revision_suspect(deploys, failing, window_start, symptom.first_by("revision"))
+    sentence = new_revision_suspect(deploys, failing, window_start,
+                                    began if began is not None else symptom.first_by("revision"))
     if sentence is None:
         return links, root
     link = Link(
