@@ -843,6 +843,7 @@ def test_a_canary_whose_failures_step_up_with_its_traffic_is_the_deploy_s_failur
                 httpRequest={"requestMethod": "POST", "requestUrl": "https://api.run.app/v1/quote",
                              "status": 500 if fails else 200, "latency": "0.004s"})
     for s in range(275, 3600, 150):  # a slow cache refresh, steady from minute 4 on both revisions
-        log.add(s, "run.googleapis.com/stdout", "rules cache refresh took 2140 ms (threshold 1500 ms)", "WARNING")
+        log.add(s, "run.googleapis.com/stdout", "rules cache refresh took 2140 ms (threshold 1500 ms)",
+                "WARNING")
     result = api.analyze([_export(log, tmp_path)], service="api").result
     assert result.root_cause.category.value == "deployment-change"
