@@ -6,6 +6,7 @@ import duckdb
 import pytest
 
 from rca.engine.match import prefilter_chunks, relax_repeats
+from rca.engine.prefilter import pack
 from rca.library.loader import load_library
 
 
@@ -41,3 +42,16 @@ def test_prefilter_keeps_every_example_line_of_the_library() -> None:
     kept = {i for (i,) in con.execute(f"SELECT id FROM m WHERE {where}", chunks).fetchall()}
     assert len(matchable) > 100
     assert matchable <= kept
+
+
+def test_alternations_are_as_few_as_the_limit_allows_and_balanced() -> None:
+    """Parts that fill three alternations and spill a little into a fourth are packed into four of
+    about equal length, none over the limit, every part once and in order: a pass over the messages
+    costs about the same whatever it holds, so no pass is spent on a few leftovers."""
+    parts = [f"atom{i:04d}" + "x" * 90 for i in range(250)]  # 250 parts of 98 chars: 24,750 with the bars
+    chunks = pack(parts, 8000)
+    assert len(chunks) == 4
+    assert max(len(c) for c in chunks) - min(len(c) for c in chunks) <= 200
+    assert all(len(c) <= 8000 for c in chunks)
+    assert "|".join(chunks).split("|") == parts
+    assert pack(["a" * 9000, "b"], 8000) == ["a" * 9000, "b"]  # a longer part alone

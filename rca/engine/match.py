@@ -88,6 +88,15 @@ def strip_names(expr: str) -> str:
 # every sample's messages: 16,000-char chunks were as fast as 8,000 and 24,000 was 100x slower;
 # 8,000 keeps a factor of two from that cliff.
 PREFILTER_CHUNK_CHARS = 8000
+# The atoms' alternations (literals, rca/engine/prefilter.py), balanced by `prefilter.pack`, may
+# be longer: one of 24,700 chars fell off the same cliff (over 9 s a pass over a million
+# busy-service messages, against 0.2), so at most half that keeps the factor of two. Measured
+# (benchmarks/prefilter.py, single thread, 2026-12-03, library of 420 files): the busy bench's 1M
+# messages 0.85 CPU-s in 4 alternations of 6,200 chars, 0.64 in 3 of 8,300 (this); Loghub's 16
+# systems with the samples and the library's examples, 223k lines, 0.42 and 0.48 (a longer
+# alternation costs more per pass over such varied text), both below the 0.57 of the four
+# alternations filled to 8,000 one after the other (the last of 756 chars) before balancing.
+ATOM_CHUNK_CHARS = 12_000
 
 
 # A counted repetition such as `[^\n]{0,200}` makes each DFA state count positions; a few dozen of
@@ -293,7 +302,8 @@ def match_events(con: Any, patterns: Sequence[Pattern], knowledge: Knowledge | N
     row = con.execute("SELECT count(*) FROM entries").fetchone()
     entries = int(row[0]) if row else 0
     chunks = (None if entries < PREFILTER_FROM_ENTRIES
-              else prefilter_chunks(patterns, atoms=entries >= ATOMS_FROM_ENTRIES))
+              else prefilter_chunks(patterns, ATOM_CHUNK_CHARS, atoms=True) if entries >= ATOMS_FROM_ENTRIES
+              else prefilter_chunks(patterns, atoms=False))
     matched = _survivors(con, chunks, [group for group, _ in groups])
     candidates: dict[int, list[str]] = {}
     for n in range(len(patterns)):

@@ -259,7 +259,22 @@ def alternation_parts(exprs: Iterable[str]) -> list[str]:
 
 
 def pack(parts: Sequence[str], max_chars: int) -> list[str]:
-    """``parts`` joined by `|` into alternations of at most ``max_chars`` (a longer part alone)."""
+    """``parts`` joined by `|` into as few alternations as ``max_chars`` allows (a longer part
+    alone), of about equal length. Each alternation is one RE2 pass over every message, and a pass
+    costs about the same whatever it holds: filled one after the other, the last would often hold a
+    few leftover parts and cost a whole pass for them; balanced, no alternation is longer than it
+    must be."""
+    count = len(_fill(parts, max_chars))
+    target = -(-sum(len(part) + 1 for part in parts) // max(count, 1))
+    while True:
+        chunks = _fill(parts, target)
+        if len(chunks) <= count or target >= max_chars:
+            return chunks if len(chunks) <= count else _fill(parts, max_chars)
+        target = min(max_chars, target + max(1, target // 100))
+
+
+def _fill(parts: Sequence[str], max_chars: int) -> list[str]:
+    """``parts`` joined by `|`, each alternation filled up to ``max_chars`` before the next."""
     chunks: list[str] = []
     current: list[str] = []
     size = 0
