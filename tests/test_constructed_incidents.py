@@ -847,3 +847,22 @@ def test_a_canary_whose_failures_step_up_with_its_traffic_is_the_deploy_s_failur
                 "WARNING")
     result = api.analyze([_export(log, tmp_path)], service="api").result
     assert result.root_cause.category.value == "deployment-change"
+
+
+def test_noise_that_ran_all_along_supports_no_rule_about_the_incident(tmp_path: Path) -> None:
+    """A statsd host that has not resolved all hour (every 4 minutes from the input's start), then
+    a partner API that stops answering at minute 25: the axios timeouts' rule "connections were
+    failing at the network level too" must not stand on the steady DNS noise, so the upstream is
+    the cause, not the network (blind set CS05)."""
+    log = healthy()
+    for t in range(60, 3600, 240):
+        log.add(t, "run.googleapis.com/stderr",
+                "Error: getaddrinfo ENOTFOUND statsd.monitoring.svc.cluster.local", "ERROR")
+    for k, t in enumerate(range(1500, 3600, 20)):
+        log.add(t, "run.googleapis.com/stdout", severity="ERROR",
+                jsonPayload={"message": "quote upstream failed",
+                             "err": "AxiosError: timeout of 15000ms exceeded"})
+        log.request(t + 0.01, 500)
+        log.entries[-1]["trace"] = f"projects/acme/traces/q{k}"
+    result = api.analyze([_export(log, tmp_path)], service="api").result
+    assert result.root_cause.category.value == "upstream-service-failure"

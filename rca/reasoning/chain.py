@@ -521,7 +521,12 @@ def fired_rules(
     just after it (`impact.trigger`). A deploy is context, not a failure, so it never satisfies
     ``category:deployment-change`` (see `satisfies`), except here: a successful deploy that
     started the cause is the deployment change such a rule means ("the failures began with a
-    deploy": a wrong host name in the new revision's environment)."""
+    deploy": a wrong host name in the new revision's environment).
+
+    A failure that was there before at the same rate, or ran steadily through the window (status
+    pre-existing), satisfies no rule: a rule reads what came with the incident ("connections were
+    failing at the network level too"), and a statsd host that has not resolved all hour says
+    nothing of why an upstream stopped answering (blind set CS05). Context findings count as ever."""
     out: list[tuple[Rule, list[Node]]] = []
     for rule in terminal.pattern.rules:
         if not _field_matches(rule.when_field, terminal):
@@ -530,6 +535,7 @@ def fired_rules(
             out.append((rule, []))
             continue
         hits = [n for n in present if n.id != terminal.id
+                and (n.pattern.role is Role.CONTEXT or n.finding.status is not Status.PRE_EXISTING)
                 and (satisfies(rule.when_any, n)
                      or (began_with_deploy and _starting_deploy(rule.when_any, n)))
                 and _differs(rule.differs, terminal, n)]
