@@ -866,3 +866,14 @@ def test_noise_that_ran_all_along_supports_no_rule_about_the_incident(tmp_path: 
         log.entries[-1]["trace"] = f"projects/acme/traces/q{k}"
     result = api.analyze([_export(log, tmp_path)], service="api").result
     assert result.root_cause.category.value == "upstream-service-failure"
+
+
+def test_a_window_without_a_failure_offers_no_fix_to_verify(tmp_path: Path) -> None:
+    """'Re-run rca after the fix' and 'call a route that failed' mean nothing for a healthy window
+    (testers of blind sets CQ05, CQ10, CR10): its reports carry no verification step or heading."""
+    from rca.report.render import render
+
+    result = api.analyze([_export(healthy(), tmp_path)], since="1h", service="api").result
+    assert result.verdict.state.value == "ok" and result.verification == ()
+    assert "Verify" not in render(result, "text") and "## Verification" not in render(result, "markdown")
+    assert 'id="verification"' not in render(result, "html")

@@ -215,7 +215,9 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         root_cause=root,
         hypotheses=tuple(hyps),
         remediation=(rollback, *remediation) if rollback else remediation,
-        verification=verification.checks(knowledge.surface_of(resource_type), given.service, context),
+        # (a window without a failure has no fix to verify: "call a route that failed" has none)
+        verification=(() if verdict.state is State.OK
+                      else verification.checks(knowledge.surface_of(resource_type), given.service, context)),
         deploys=deploys,
         signals=tuple(signals),
         context=context,

@@ -153,7 +153,7 @@ def _draw_findings(ax: Axes, points: Sequence[tuple[str, str, int]], relevance: 
             edgecolors="none",
         )
     ax.set_yticks(range(len(shown)), [f"{s} ({totals[s]})" for s in shown], fontsize=7)
-    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.set_ylim(max(len(shown), 1) - 0.5, -0.5)  # (one empty row when nothing matched)
     ax.set_ylabel("findings")
     if not shown:
         ax.text(0.5, 0.5, "no pattern matched", transform=ax.transAxes, ha="center", color="#666")
