@@ -163,3 +163,21 @@ def test_a_lower_level_the_line_states_at_its_start_beats_an_error_severity(
 def test_the_service_of_every_surface(tmp_path: Path, resource: dict[str, Any], service: str) -> None:
     """Cloud Functions, App Engine, GKE and Cloud Run jobs name their service differently."""
     assert one(tmp_path, resource=resource, textPayload="hello")["service"] == service
+
+
+@pytest.mark.parametrize(("severity", "kept"), [("ERROR", True), ("INFO", False)])
+def test_an_error_line_s_own_fields_named_for_what_failed_join_its_message(
+    tmp_path: Path, severity: str, kept: bool
+) -> None:
+    """An application that logs 'elasticsearch search failed' with the cluster's answer in its own
+    key (`es_error`) beside `error_type` (blind set CP06): at error level those fields are what
+    failed, so the patterns read them; an INFO line's fields stay out (and cost nothing)."""
+    body = ('{"error":{"type":"circuit_breaking_exception","reason":"[parent] Data too large, data for '
+            '[<http_request>] would be [2064016975/1.9gb], which is larger than the limit of '
+            '[2040109465/1.9gb]"},"status":429}')
+    row = one(tmp_path, severity=severity, jsonPayload={
+        "message": "elasticsearch search failed", "error_type": "circuit_breaking_exception",
+        "es_error": body, "took_ms": 12})
+    assert ("Data too large" in row["message"]) is kept
+    assert ("circuit_breaking_exception" in row["message"]) is kept
+    assert "took_ms" not in row["message"] and "12" not in row["message"].split("\n")[0]

@@ -81,7 +81,18 @@ WITH x AS (
                 coalesce(jv[6], jv[7], jv[8], jv[15], jv[9], jv[21], jv[23], jv[24], jv[28], jv[29]),
                 jv[16],
                 CASE WHEN jv[17] IS NULL THEN NULL WHEN json_type(jp, '$.status') = 'VARCHAR' THEN jv[17] END,
-                jv[18])
+                jv[18],
+                -- An error-level line's other top-level fields named for what failed, in the
+                -- application's own words (`es_error`, `error_type`, `failure_reason`, `cause`):
+                -- the keys above are the loggers' conventions, these an application's choice.
+                -- Only error-level lines pay for reading the keys.
+                CASE WHEN sev_raw IN ('ERROR', 'ERR', 'CRITICAL', 'FATAL', 'ALERT', 'EMERGENCY') THEN
+                  nullif(array_to_string(list_transform(
+                    list_filter(json_keys(jp), lambda k: regexp_matches(k, '(?i)err|exception|fault|failure|reason|cause')
+                                AND NOT regexp_matches(k, '["\\]')
+                                AND k NOT IN ('error', 'err', 'exception', 'Exception', 'error.message',
+                                              'error.stack_trace')),
+                    lambda k: json_extract_string(jp, '$."' || k || '"')), chr(10)), '') END)
     END AS text_msg,
     -- What a request log is known by: method, path, status and latency.
     CASE WHEN http_method IS NOT NULL OR http_status IS NOT NULL THEN
