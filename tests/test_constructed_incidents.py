@@ -877,3 +877,26 @@ def test_a_window_without_a_failure_offers_no_fix_to_verify(tmp_path: Path) -> N
     assert result.verdict.state.value == "ok" and result.verification == ()
     assert "Verify" not in render(result, "text") and "## Verification" not in render(result, "markdown")
     assert 'id="verification"' not in render(result, "html")
+
+
+NGINX_REFUSED = ('2025/03/20 13:12:09 [error] 31#31: *21675 connect() failed (111: Connection refused) while '
+                 'connecting to upstream, client: 10.128.0.47, server: shop.example.com, request: "GET /cart '
+                 'HTTP/1.1", upstream: "http://10.52.2.17:8080/cart", host: "shop.example.com"')
+
+
+@pytest.mark.parametrize("listens_on, category", [(8000, "port-mismatch"), (None, "network-connectivity")])
+def test_nginx_refused_by_its_upstream_names_the_port_the_app_does_not_listen_on(
+    listens_on: int | None, category: str, tmp_path: Path
+) -> None:
+    """A rollout's uvicorn starts on its default 8000 while the ingress still forwards to 8080: nginx
+    logs each refused connection with the upstream it tried (blind set CQ03). With the app's own
+    'Uvicorn running on' line the ports disagree; without it, a refused upstream is all that is known."""
+    log = healthy()
+    if listens_on:
+        log.add(1490, "run.googleapis.com/stderr",
+                f"INFO:     Uvicorn running on http://0.0.0.0:{listens_on} (Press CTRL+C to quit)")
+    for t in range(1500, 3600, 20):
+        log.add(t, "run.googleapis.com/stderr", NGINX_REFUSED, "ERROR")
+        log.request(t + 0.01, 502)
+    result = api.analyze([_export(log, tmp_path)], service="api").result
+    assert result.root_cause.category.value == category
