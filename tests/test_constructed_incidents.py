@@ -900,3 +900,30 @@ def test_nginx_refused_by_its_upstream_names_the_port_the_app_does_not_listen_on
         log.request(t + 0.01, 502)
     result = api.analyze([_export(log, tmp_path)], service="api").result
     assert result.root_cause.category.value == category
+
+
+def test_a_lasting_failure_that_began_long_before_the_requests_failed_is_their_cause(tmp_path: Path) -> None:
+    """A secret's grant is revoked at minute 15: each new instance fails to read it (one a minute)
+    while the old ones keep serving, until at minute 40 too few are left and requests fail. The
+    denial ran steadily for 25 minutes before any symptom, but a failure that lasts until someone
+    changes something and began inside the window is a change, not noise (blind set CT02)."""
+    log = healthy()
+    for t in range(900, 3600, 60):
+        log.add(t, "run.googleapis.com/stderr", SECRET_DENIED, "ERROR")
+    for t in range(2400, 3600, 30):
+        log.request(t + 0.5, 503)
+    result = api.analyze([_export(log, tmp_path)], service="api").result
+    assert result.root_cause.category.value == "permission-denied"
+
+
+def test_a_networkpolicy_created_just_before_the_network_failures_is_the_deepest_why(tmp_path: Path) -> None:
+    """On GKE the change that cuts egress is a NetworkPolicy (Config Sync's default-deny-egress,
+    blind set CT08): its Kubernetes API call in the audit log is the last why, as a firewall rule's
+    is for a VM network."""
+    log = healthy()
+    _firewall_insert(log, 3480, "io.k8s.networking.v1.networkpolicies.create")
+    _redis_unreachable(log, 3600)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    change = result.verdict.change
+    assert change is not None and change.method == "io.k8s.networking.v1.networkpolicies.create"
+    assert result.root_cause.pattern_id == "deploy-k8s-networkpolicy-changed"

@@ -122,8 +122,10 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     lookup = {p.id: p for p in patterns}
     phrases = {f.pattern_id: baseline.describe(f, periods) for f in findings}
     nodes = _nodes(findings, lookup, hits)
+    lasting = {f.pattern_id for f in findings
+               if f.role is Role.CAUSE and _lasts(lookup[f.pattern_id], f.category, knowledge)}
     findings, phrases, step = steady.steady_before_step(
-        findings, nodes, window, phrases, periods.has_baseline, _new_revisions(deploys, window)
+        findings, nodes, window, phrases, periods.has_baseline, _new_revisions(deploys, window), lasting
     )
     traffic = impact.measure(con, window, deploys)
     throughout: set[str] = set()
@@ -303,13 +305,8 @@ def _persistent(
     `persistent` says it for its own category (a missing index fails one query, a dropped
     connection comes back), else the category's (patterns/_knowledge.yaml)."""
     pattern = cause.pattern if cause is not None else None
-    if pattern is not None and pattern.severity in (Severity.ERROR, Severity.CRITICAL):
-        if pattern.persistent is not None and category is pattern.category:
-            lasting = pattern.persistent
-        else:
-            lasting = category.value in knowledge.persistent
-        if lasting:
-            return f"{category.value} fails every attempt until it is fixed"
+    if pattern is not None and _lasts(pattern, category, knowledge):
+        return f"{category.value} fails every attempt until it is fixed"
     down = sorted(f.pattern_id for f in findings
                   if f.role is Role.SYMPTOM and f.status in (Status.ACTIVE, Status.ELEVATED)
                   and lookup[f.pattern_id].persistent
@@ -318,6 +315,18 @@ def _persistent(
         title = lookup[down[0]].title
         return f"{title[0].lower()}{title[1:]} ({down[0]}) as the logs end"
     return None
+
+
+def _lasts(pattern: Pattern, category: Category, knowledge: Knowledge) -> bool:
+    """Whether a failure of ``pattern``, read as ``category``, fails every attempt until something is
+    changed: the pattern's own `persistent` for its own category, else the category's
+    (patterns/_knowledge.yaml). Only at error or above (a warning is background a service runs
+    beside)."""
+    if pattern.severity not in (Severity.ERROR, Severity.CRITICAL):
+        return False
+    if pattern.persistent is not None and category is pattern.category:
+        return pattern.persistent
+    return category.value in knowledge.persistent
 
 
 def _began_with_deploy(con: Any, nodes: Mapping[str, chain.Node], deploys: DeployInfo) -> frozenset[str]:

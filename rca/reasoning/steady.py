@@ -8,6 +8,7 @@ the newest failure mode began, splits the window the same way.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -22,12 +23,17 @@ Step = tuple[str, datetime]  # the main symptom's id and when it stepped up
 def steady_before_step(
     findings: list[Finding], nodes: Mapping[str, chain.Node], window: Window,
     phrases: dict[str, str], has_baseline: bool, new_revisions: Mapping[str, datetime] | None = None,
+    lasting: AbstractSet[str] = frozenset(),
 ) -> tuple[list[Finding], dict[str, str], Step | None]:
     """Findings that ran at the same rate before and after the main symptom stepped up inside the
     window are noise that was there before, like a baseline's, even when the input has no baseline.
     With no baseline and no step in the symptom, the step is when the latest failure mode began.
     ``new_revisions``: when each revision was first seen, for the ones that began in the window (a
-    finding that began with one came with that rollout, however steadily it ran since)."""
+    finding that began with one came with that rollout, however steadily it ran since).
+    ``lasting``: the causes that fail every attempt until something is changed (a deleted secret,
+    a revoked grant): one that began inside the window is a change, however steadily it ran before
+    the requests began failing (pods replaced one at a time, each failing to start, until too few
+    serve), not noise that began on its own (blind set CT02)."""
     symptom = chain.main_symptom(list(nodes.values()))
     bounds = _bounds(window, nodes)
     if bounds is None:
@@ -58,7 +64,8 @@ def steady_before_step(
                                       or (min(times) <= lo + edge and max(times) >= hi - edge))
         steady = (from_start and baseline.steady_across(times, step, lo, hi)) \
             or (_ran_before(times, first_symptom, step, hi)
-                and not _came_with_rollout(nodes[f.pattern_id], new_revisions or {}))
+                and not _came_with_rollout(nodes[f.pattern_id], new_revisions or {})
+                and f.pattern_id not in lasting)
         if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT and \
                 f.pattern_id != symptom_id and steady:
             f = replace(f, status=Status.PRE_EXISTING)
