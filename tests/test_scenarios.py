@@ -520,3 +520,17 @@ def test_a_deploy_that_began_failures_still_running_is_rolled_back_first(
                 "--region <location> --project p")
     rolled_back = first.command == rollback
     assert rolled_back is rollback_first
+
+
+def test_no_rollback_is_offered_for_a_revision_that_never_took_traffic(tmp_path: Path) -> None:
+    """The new revision cannot resolve its database host and never serves a request, while the old
+    one answers everything as before: the traffic is still where a rollback would send it, so the
+    first step is not 'send all traffic back' (blind sets CV01, CV10)."""
+    rows = [_entry(i, f"2025-09-15T14:{i:02d}:00Z", "svc-00001-old", 200) for i in range(0, 60)]
+    rows.append(_deploy(1, "2025-09-15T14:39:00Z", 80))
+    rows += [_dns_error(200 + i, f"2025-09-15T14:{i:02d}:29Z", "svc-00002-new") for i in range(40, 60)]
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(sorted(rows, key=lambda r: r["timestamp"])))
+    result = api.analyze([str(path)], since="1h").result
+    assert result.verdict.state.value in ("degraded", "down")
+    assert not any("update-traffic" in (r.command or "") for r in result.remediation)

@@ -207,7 +207,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         context["previous_revision"] = previous  # what served before the deploy that began it all
     remediation = _fitting(whys.remediation([nodes[i] for i in reversed(used)], context, root.category,
                                             [nodes[k] for k in sorted(nodes)]), knowledge, resource_type)
-    rollback = _rollback(verdict, knowledge, resource_type, cause, context)
+    rollback = _rollback(verdict, knowledge, resource_type, cause, context, deploys)
     return Result(
         service=given.service,
         window=window,
@@ -656,14 +656,20 @@ def _resource_type(con: Any, service: str | None) -> str | None:
 
 def _rollback(
     verdict: Verdict, knowledge: Knowledge, resource_type: str | None, cause: chain.Node | None,
-    context: Mapping[str, str],
+    context: Mapping[str, str], deploys: DeployInfo,
 ) -> Remediation | None:
     """When a deploy in the input began failures that still run, the first step: the surface's
     rollback to the revision that served before it (``context``'s `previous_revision`), while
-    what the deploy changed is fixed."""
+    what the deploy changed is fixed. Not when the deploy's revision answered no request while
+    others did: it never took the traffic (it failed to start, or was deployed without traffic),
+    so the traffic is still where a rollback would send it."""
     surface = knowledge.surface_of(resource_type)
     if verdict.trigger is None or verdict.state not in (State.DOWN, State.DEGRADED) \
             or surface is None or surface.rollback is None:
+        return None
+    stats = {r.name: r for r in deploys.revisions}
+    mine = stats.get(verdict.trigger.revision or "")
+    if mine is not None and not mine.requests and any(r.requests for r in deploys.revisions):
         return None
     return whys.rollback(surface.rollback, cause, context)
 
