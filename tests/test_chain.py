@@ -320,3 +320,16 @@ def test_a_losing_cause_that_also_explains_the_main_symptom_is_said_to_be_weaker
     symptom = node(pattern("http-503", Role.SYMPTOM), [5])
     reason = losing_reason(n, ["http-503", "root"], edges, symptom, "")
     assert reason.startswith("it can explain http-503 too, but the chain through root is better supported")
+
+
+def test_where_the_evidence_stops_the_checks_name_what_the_finding_knows() -> None:
+    """The gap link quotes the pattern's next checks with the finding's own fields filled (testers
+    read 'is anything listening on {host}:{port}?' verbatim), and a value nobody knows stays
+    visible as <name>."""
+    p = replace(pattern("http-503", Role.SYMPTOM, http=True),
+                next_checks=("Is anything listening on {host}:{port}?", "Which revision: {revision}?"))
+    n = node(p, [30])
+    n = replace(n, finding=replace(n.finding, fields={"host": ("10.8.0.3",), "port": ("6379",)}))
+    links, _, _, _ = whys.conclude({n.id: n}, {}, {})
+    assert "Is anything listening on 10.8.0.3:6379?" in links[-1].statement
+    assert "Which revision: <revision>?" in links[-1].statement

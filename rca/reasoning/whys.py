@@ -60,7 +60,7 @@ def conclude(
         links.append(link)
         root = RootCause(link.category, inferred.id, link.statement, link.confidence)
     elif not explains and not fired:
-        links.append(_gap_link(len(links) + 1, terminal))
+        links.append(_gap_link(len(links) + 1, terminal, context))
         root = hypotheses.unexplained(terminal)
     else:
         category = chain.root_category(terminal, fired)
@@ -243,9 +243,11 @@ def _inferred_link(why: int, node: chain.Node) -> Link:
                 (f"inferred from {node.id}: what this symptom usually means",))
 
 
-def _gap_link(why: int, node: chain.Node) -> Link:
-    """The honest last link: where the evidence stops, say so and say what to check."""
-    checks = "; ".join(node.pattern.next_checks[:2]) or "the entries just before it on the same instance"
+def _gap_link(why: int, node: chain.Node, context: Mapping[str, str]) -> Link:
+    """The honest last link: where the evidence stops, say so and say what to check (the checks
+    filled from the finding's fields and the analysis context, as its why is)."""
+    checks = "; ".join(fill(check, node.finding.fields, context) for check in node.pattern.next_checks[:2]) \
+        or "the entries just before it on the same instance"
     what = node.finding.title_in_sentence
     if node.pattern.generic:
         statement = f"No known failure mode explains it: {what}. Check: {checks}"
