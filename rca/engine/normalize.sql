@@ -87,12 +87,12 @@ WITH x AS (
                 -- the keys above are the loggers' conventions, these an application's choice.
                 -- Only error-level lines pay for reading the keys.
                 CASE WHEN sev_raw IN ('ERROR', 'ERR', 'CRITICAL', 'FATAL', 'ALERT', 'EMERGENCY') THEN
-                  nullif(array_to_string(list_transform(
-                    list_filter(json_keys(jp), lambda k: regexp_matches(k, '(?i)err|exception|fault|failure|reason|cause')
-                                AND NOT regexp_matches(k, '["\\]')
-                                AND k NOT IN ('error', 'err', 'exception', 'Exception', 'error.message',
-                                              'error.stack_trace')),
-                    lambda k: json_extract_string(jp, '$."' || k || '"')), chr(10)), '') END)
+                  nullif(array_to_string(
+                    [json_extract_string(jp, '$."' || k || '"') FOR k IN json_keys(jp)
+                     IF regexp_matches(k, '(?i)err|exception|fault|failure|reason|cause')
+                        AND NOT regexp_matches(k, '["\\]')
+                        AND k NOT IN ('error', 'err', 'exception', 'Exception', 'error.message',
+                                      'error.stack_trace')], chr(10)), '') END)
     END AS text_msg,
     -- What a request log is known by: method, path, status and latency.
     CASE WHEN http_method IS NOT NULL OR http_status IS NOT NULL THEN
