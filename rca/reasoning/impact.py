@@ -6,6 +6,7 @@ rca/reasoning/verdict.py decides from these values; this module is the one that 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -151,12 +152,23 @@ def probes_as_noise(
     burst. Returns the findings and the phrases."""
     kept = set(refused)
     counted = {h.pattern_id for h in hits if h.event_id in kept}
+    probes = {f.pattern_id for f in findings
+              if lookup[f.pattern_id].refuses_requests and f.pattern_id not in counted}
+    return _as_noise(findings, probes, BESIDE_SERVED, phrases)
+
+
+def _as_noise(
+    findings: Sequence[Finding], ids: AbstractSet[str], phrase: str, phrases: Mapping[str, str],
+) -> tuple[list[Finding], dict[str, str]]:
+    """The findings, with those of ``ids`` that began or grew in the window re-classed as noise
+    (pre-existing) and ``phrase`` saying why; the phrases with theirs. The one way the window's
+    own evidence (what was served around a failure) sets a finding aside as no part of the
+    incident."""
     out, phrases = [], dict(phrases)
     for f in findings:
-        if lookup[f.pattern_id].refuses_requests and f.status in (Status.ACTIVE, Status.ELEVATED) \
-                and f.pattern_id not in counted:
+        if f.pattern_id in ids and f.status in (Status.ACTIVE, Status.ELEVATED):
             f = replace(f, status=Status.PRE_EXISTING)
-            phrases[f.pattern_id] = BESIDE_SERVED
+            phrases[f.pattern_id] = phrase
         out.append(f)
     return out, phrases
 
@@ -209,15 +221,9 @@ def client_errors_as_noise(
     for h in hits:
         if h.in_window:
             events.setdefault(h.pattern_id, set()).add(h.event_id)
-    out, phrases = [], dict(phrases)
-    for f in findings:
-        mine = events.get(f.pattern_id, set())
-        if told and mine and mine <= told and f.role is not Role.CONTEXT \
-                and f.status in (Status.ACTIVE, Status.ELEVATED):
-            f = replace(f, status=Status.PRE_EXISTING)
-            phrases[f.pattern_id] = CLIENT_REFUSED
-        out.append(f)
-    return out, phrases
+    clients = {f.pattern_id for f in findings
+               if f.role is not Role.CONTEXT and events.get(f.pattern_id) and events[f.pattern_id] <= told}
+    return _as_noise(findings, clients, CLIENT_REFUSED, phrases)
 
 
 ABSORBED = ("absorbed: it ended while every request before, during and after it succeeded (the "
@@ -240,15 +246,11 @@ def absorbed_as_noise(
     since = traffic.recent_since
     if blind or not traffic.requests or traffic.failed or since is None or not traffic.recent_requests:
         return list(findings), dict(phrases), set()
-    out, phrases, absorbed = [], dict(phrases), set()
-    for f in findings:
-        if (f.status in (Status.ACTIVE, Status.ELEVATED) and f.role is Role.CAUSE
+    absorbed = {f.pattern_id for f in findings
+                if f.status in (Status.ACTIVE, Status.ELEVATED) and f.role is Role.CAUSE
                 and f.category.value in retried and lookup[f.pattern_id].persistent is not True
-                and f.last_seen and naive_utc(parse_rfc3339(f.last_seen)) < since):
-            f = replace(f, status=Status.PRE_EXISTING)
-            phrases[f.pattern_id] = ABSORBED
-            absorbed.add(f.pattern_id)
-        out.append(f)
+                and f.last_seen and naive_utc(parse_rfc3339(f.last_seen)) < since}
+    out, phrases = _as_noise(findings, absorbed, ABSORBED, phrases)
     return out, phrases, absorbed
 
 
