@@ -4,6 +4,7 @@ the trigger deploy and times compared as times. Small constructed values, no fix
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -919,6 +920,8 @@ def test_without_any_request_log_the_apps_access_log_lines_are_its_requests(tmp_
         '[GIN] 2019/12/25 - 14:22:26 | {status} |     1.020875ms |       127.0.0.1 | GET      "/api"',
         # a logfmt request line of Go's slog
         'level=INFO msg="http request" method=GET path=/api status={status} dur=7ms',
+        # Serilog.AspNetCore's request line (serilog-aspnetcore RequestLoggingOptions.cs)
+        "[10:00:00 INF] HTTP GET /api responded {status} in 12.3456 ms",
     ],
 )
 def test_the_access_log_lines_of_other_servers_are_requests_too(tmp_path: Path, line: str) -> None:
@@ -931,6 +934,84 @@ def test_the_access_log_lines_of_other_servers_are_requests_too(tmp_path: Path, 
                                        "--format", "json"])
     status = json.loads(result.output)["status"]
     assert (status["state"], status["requests"], status["failed_requests"]) == ("down", 360, 120)
+
+
+def _gke_json(k: int, payload: dict[str, object]) -> str:
+    """One JSON stdout line of GKE container `web`, ``k`` seconds into the hour."""
+    return json.dumps({
+        "insertId": f"j{k}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
+        "logName": "projects/p/logs/stdout", "jsonPayload": payload,
+        "resource": {"type": "k8s_container",
+                     "labels": {"container_name": "web", "pod_name": "web-7d9f8-abcde"}},
+    }) + "\n"
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        # pino-http (pinojs/pino-http README, logger.js): the request and the response beside
+        # the message, and a 5xx logged as an error
+        lambda status: {"level": 30, "msg": "request completed", "responseTime": 4,
+                        "req": {"id": 7, "method": "GET", "url": "/api"}, "res": {"statusCode": status}}
+        if status < 500 else
+        {"level": 50, "msg": "request errored", "responseTime": 4,
+         "req": {"id": 7, "method": "GET", "url": "/api"}, "res": {"statusCode": status},
+         "err": {"type": "Error", "message": f"failed with status code {status}",
+                 "stack": f"Error: failed with status code {status}\n    at onResFinished "
+                          "(/app/node_modules/pino-http/logger.js:115:39)"}},
+        # Fastify's own logger: the response only
+        lambda status: {"level": 30, "msg": "request completed", "res": {"statusCode": status},
+                        "responseTime": 3.2},
+        # Echo's logger middleware (labstack/echo middleware/logger.go DefaultLoggerConfig)
+        lambda status: {"time": "2026-03-04T10:00:00Z", "id": "", "remote_ip": "10.0.0.3",
+                        "host": "web", "method": "GET", "uri": "/api", "status": status,
+                        "error": "", "latency": 55653, "latency_human": "55.653µs"},
+        # Serilog.AspNetCore's request logging, as Serilog's compact JSON writes it
+        lambda status: {"@t": "2026-03-04T10:00:00Z", "@mt": "HTTP {RequestMethod} {RequestPath} "
+                        "responded {StatusCode} in {Elapsed:0.0000} ms", "RequestMethod": "GET",
+                        "RequestPath": "/api", "StatusCode": status, "Elapsed": 12.3},
+    ],
+)
+def test_the_json_request_lines_of_request_logging_middleware_are_requests(
+        tmp_path: Path, shape: Callable[[int], dict[str, object]]) -> None:
+    """A GKE service with no request log whose middleware logs each request as JSON: the status
+    sits in the payload, not the message, and still counts, so a 503 storm in it is an outage."""
+    lines = [_gke_json(k, shape(200 if k < 2400 else 503)) for k in range(0, 3600, 10)]
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
+                                       "--format", "json"])
+    status = json.loads(result.output)["status"]
+    assert (status["state"], status["requests"], status["failed_requests"]) == ("down", 360, 120)
+
+
+def test_a_json_line_that_merely_mentions_a_status_is_no_request(tmp_path: Path) -> None:
+    """A client's log of its own outbound call names a method, a URL and a status too; without
+    the shape's marker (pino's request messages, Echo's remote_ip) it is not a request served."""
+    lines = [_gke_json(k, {"level": "error", "msg": "upstream call failed", "method": "GET",
+                           "uri": "https://api.example/v1", "status": 503}) for k in range(0, 3600, 60)]
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["status"]["requests"] == 0
+
+
+def test_health_checkers_in_an_access_log_are_not_user_requests(tmp_path: Path) -> None:
+    """kubelet's probes and the load balancer's health checks answer 200 while every user request
+    fails: counting them would halve the error rate of an outage; they are not requests served."""
+    def access(k: int, status: int, agent: str) -> str:
+        when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
+        return f'10.0.0.{k % 9} - - [{when}] "GET /api HTTP/1.1" {status} 61 "-" "{agent}"'
+    lines = [_gke_line(k, access(k, 503, "Mozilla/5.0")) for k in range(0, 3600, 20)]
+    lines += [_gke_line(k, access(k, 200, agent)) for k in range(5, 3600, 10)
+              for agent in ("kube-probe/1.29", "GoogleHC/1.0")]
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
+                                       "--format", "json"])
+    status = json.loads(result.output)["status"]
+    assert (status["requests"], status["failed_requests"]) == (180, 180)
 
 
 def test_a_log_query_in_a_remediation_filters_where_the_service_runs(tmp_path: Path) -> None:

@@ -201,7 +201,8 @@ _CLASS_MACRO = (
 # The access-log lines an app or its proxy writes per request. A workload logged without any
 # platform request log (GKE behind an ingress whose logs are elsewhere, a VM, a paste) says how its
 # requests went only here. Each: an RE2 and the numbers of its method, path and status groups.
-_METHOD = "(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)"
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+_METHOD = f"({'|'.join(_METHODS)})"
 ACCESS_LOGS: tuple[tuple[str, tuple[int, int, int]], ...] = (
     # the NCSA common/combined format of nginx, Apache, gunicorn and Express's morgan, and
     # uvicorn's `"GET /path HTTP/1.1" 503`
@@ -212,12 +213,44 @@ ACCESS_LOGS: tuple[tuple[str, tuple[int, int, int]], ...] = (
     # Gin's default logger: `[GIN] 2019/12/25 - 14:22:26 | 200 |  1.02ms |  127.0.0.1 | GET  "/ping"`
     # (gin-gonic/gin logger.go defaultLogFormatter)
     (rf'\[GIN\] [0-9/]+ - [0-9:]+ \| *([1-5][0-9]{{2}}) \|[^|]*\|[^|]*\| *{_METHOD} +"([^"]*)"', (2, 3, 1)),
+    # Serilog.AspNetCore's request completion line: `HTTP GET /path responded 500 in 12.3456 ms`
+    # (serilog/serilog-aspnetcore RequestLoggingOptions.cs, its default MessageTemplate)
+    (rf"\bHTTP {_METHOD} (\S+) responded ([1-5][0-9]{{2}}) in ", (1, 2, 3)),
     # a logfmt request line (Go's slog and logrus, Node's logfmt loggers): method=, then the
     # path as path=, uri= or url=, then status=
     (rf'\bmethod="?{_METHOD}"? (?:.* )?(?:path|uri|url)="?([^" ]+)"? (?:.* )?status="?([1-5][0-9]{{2}})\b',
      (1, 2, 3)),
 )
 ACCESS_LOG = "|".join(f"(?:{regex})" for regex, _ in ACCESS_LOGS)  # a line of any of them
+# Health checkers' requests in an access log (kubelet's probes, Google Cloud load balancers' health
+# checks) are the platform asking, not users: counting them would bury a user-facing outage under
+# a steady stream of 200s. Their user agents: `kube-probe/<major>.<minor>` (kubernetes
+# pkg/probe/http/request.go) and `GoogleHC/1.0` (cloud.google.com/load-balancing/docs/health-check-concepts).
+HEALTH_CHECKERS = r"\b(?:kube-probe|GoogleHC)/[0-9]"
+# The request lines that request-logging middleware writes as JSON: where the payload keeps the
+# method, path and status, the entry's message is only what the line is ("request completed") or
+# the payload itself. Each: the payload's key that marks the shape, then the paths of method,
+# path and status, then the messages the shape's lines carry (None: any). Paths are the entry's.
+JSON_REQUESTS: tuple[tuple[str, tuple[str, str, str], tuple[str, ...] | None], ...] = (
+    # pino-http (pinojs/pino-http README and logger.js: "request completed", "request errored",
+    # "request aborted", with the serializers' `req.method`, `req.url`, `res.statusCode`) and
+    # Fastify (fastify/fastify lib/reply.js logs "request completed" with `res` only: no method)
+    ("$.jsonPayload.res.statusCode",
+     ("$.jsonPayload.req.method", "$.jsonPayload.req.url", "$.jsonPayload.res.statusCode"),
+     ("request completed", "request errored", "request aborted")),
+    # Serilog.AspNetCore's request logging (serilog/serilog-aspnetcore RequestLoggingOptions.cs:
+    # RequestMethod, RequestPath, StatusCode), as compact JSON writes its properties
+    ("$.jsonPayload.RequestPath",
+     ("$.jsonPayload.RequestMethod", "$.jsonPayload.RequestPath", "$.jsonPayload.StatusCode"), None),
+    # ... and as Serilog's JsonFormatter writes them, under Properties
+    ("$.jsonPayload.Properties.RequestPath",
+     ("$.jsonPayload.Properties.RequestMethod", "$.jsonPayload.Properties.RequestPath",
+      "$.jsonPayload.Properties.StatusCode"), None),
+    # Echo's logger middleware (labstack/echo middleware/logger.go DefaultLoggerConfig, and its
+    # guide's sample output: `{"time":...,"remote_ip":"::1","method":"GET","uri":"/","status":200,...}`)
+    ("$.jsonPayload.remote_ip",
+     ("$.jsonPayload.method", "$.jsonPayload.uri", "$.jsonPayload.status"), None),
+)
 # Cloud Functions (1st gen) logs one line per execution, whatever triggered it: "Function execution
 # took 231 ms, finished with status: 'ok'" ('crash', 'timeout', 'error', 'connection error', 'load
 # timeout' when it failed), an HTTP function "... finished with status code: 200" (the patterns of
@@ -235,7 +268,7 @@ _REQUESTS_FROM_ACCESS_LOGS = """
 UPDATE entries SET http_method = regexp_extract(message, $re, $m),
                    http_url = regexp_extract(message, $re, $p),
                    http_status = CAST(regexp_extract(message, $re, $s) AS INTEGER)
-WHERE http_status IS NULL AND regexp_matches(message, $re)
+WHERE http_status IS NULL AND regexp_matches(message, $re) AND NOT regexp_matches(message, $hc)
 """
 # When finalise has dropped more than this share of the rows (a day's export analysed for an hour),
 # the kept rows are copied into a compact `entries`: deleted rows would otherwise hold their memory.
@@ -409,9 +442,40 @@ class Store:
         if self._scalar("SELECT count(*) FROM (SELECT 1 FROM entries WHERE http_status IS NOT NULL LIMIT 1)"):
             return 0
         for regex, (m, p, status) in ACCESS_LOGS:
-            self.con.execute(_REQUESTS_FROM_ACCESS_LOGS, {"re": regex, "m": m, "p": p, "s": status})
+            self.con.execute(_REQUESTS_FROM_ACCESS_LOGS,
+                             {"re": regex, "m": m, "p": p, "s": status, "hc": HEALTH_CHECKERS})
         self.con.execute(_REQUESTS_FROM_FUNCTION_EXECUTIONS, {"re": FUNCTION_EXECUTION})
+        for marker, paths, messages in JSON_REQUESTS:
+            self._requests_from_json(marker, paths, messages)
         return self._scalar("SELECT count(*) FROM entries WHERE http_status IS NOT NULL")
+
+    def _requests_from_json(self, marker: str, paths: tuple[str, str, str],
+                            messages: tuple[str, ...] | None) -> None:
+        """Count one `JSON_REQUESTS` shape's lines as requests. `entries` keeps no payload, so the
+        payloads are read back from `staging`; only when some entry's message says it may be one
+        (one of ``messages``, else a payload kept whole as the message, naming the marker key)."""
+        key = marker.rsplit(".", 1)[1]
+        params: dict[str, object]
+        if messages is not None:
+            # (an errored request's line carries its error below the message)
+            may_be = "list_contains($messages, split_part(message, chr(10), 1))"
+            params = {"messages": list(messages)}
+        else:
+            may_be, params = "starts_with(message, '{') AND contains(message, $key)", {"key": f'"{key}"'}
+        if not self._scalar(f"SELECT count(*) FROM (SELECT 1 FROM entries WHERE http_status IS NULL "
+                            f"AND {may_be} LIMIT 1)", params):
+            return
+        self.con.execute(f"""
+            UPDATE entries SET http_method = upper(r.method), http_url = r.path, http_status = r.status
+            FROM (SELECT ord, json_extract_string(j, $method) AS method,
+                         json_extract_string(j, $path) AS path,
+                         try_cast(json_extract_string(j, $status) AS INTEGER) AS status
+                  FROM staging WHERE json_extract(j, $marker) IS NOT NULL) r
+            WHERE entries.ordinal = r.ord AND entries.http_status IS NULL AND {may_be}
+              AND r.status BETWEEN 100 AND 599
+              AND (r.method IS NULL OR list_contains($verbs, upper(r.method)))
+            """, {**params, "marker": marker, "method": paths[0], "path": paths[1], "status": paths[2],
+                  "verbs": list(_METHODS)})
 
     def _kept(
         self,
@@ -508,7 +572,7 @@ class Store:
             [[k[0] for k in keys], [k[1] for k in keys], [weights[k] for k in keys]],
         )
 
-    def _scalar(self, sql: str, params: list[Any] | None = None) -> int:
+    def _scalar(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> int:
         row = self.con.execute(sql, params or []).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
