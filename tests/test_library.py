@@ -309,6 +309,10 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
                      "net/demo-pattern.yaml", "examples.no_match", "needs at least one near-miss"),
     "unfilled-placeholder": ({"net/demo-pattern.yaml": doc(why="{host} failed")},
                              "net/demo-pattern.yaml", "why", "placeholder {host} is never filled"),
+    "field-shadows-service-context": ({"net/demo-pattern.yaml": doc(
+        match={"any": ["panicked at (?P<location>\\S+)"]}, extract={"location": {"type": "str"}},
+        examples=examples(match=[{"line": "panicked at src/main.rs:1:2", "source": SOURCE}]))},
+        "net/demo-pattern.yaml", "extract.location", "field 'location' shadows the service's own {location}"),
     "context-pattern-causes": ({"net/demo-pattern.yaml": doc(), "net/ctx.yaml": doc(
         "ctx", role="context", causes=["demo-pattern"])},
         "net/ctx.yaml", "causes[0]", "a context pattern is never a cause in the chain"),

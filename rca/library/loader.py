@@ -49,6 +49,10 @@ CONTEXT_FIELDS = frozenset(
     {"service", "project", "location", "revision", "instance", "count", "first_seen", "last_seen"}
 )
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+# Context values that name where the service runs: a field a pattern extracts under one of these
+# names would fill the service's own placeholders in its commands (a Rust panic's `location`,
+# src/main.rs:14:10, once became a `--region`).
+SERVICE_FIELDS = frozenset({"service", "project", "location", "previous_revision", "logs"})
 
 
 @dataclass(frozen=True)
@@ -497,11 +501,16 @@ def _example_problems(p: Pattern) -> list[LintProblem]:
 
 
 def _template_problems(p: Pattern) -> list[LintProblem]:
-    """Placeholders in prose (why, rule statements) must name an extracted or context field."""
+    """Placeholders in prose (why, rule statements) must name an extracted or context field, and
+    no extracted field may take the name of one that says where the service runs."""
+    shadowing = [LintProblem(p.path, p.id, f"extract.{name}",
+                             f"field {name!r} shadows the service's own {{{name}}} in templates; "
+                             "name it for what it is in the line")
+                 for name in sorted(SERVICE_FIELDS & set(p.extract))]
     fillable = CONTEXT_FIELDS | set(p.extract) | (FRAME_FIELDS if p.frames == "own" else frozenset())
     texts = [("why", p.why)] + [(f"rules[{i}].statement", r.statement) for i, r in enumerate(p.rules)]
     # A rule's statement may also name the supporting finding's fields as {other_<field>}.
-    return [LintProblem(p.path, p.id, where, f"placeholder {{{name}}} is never filled")
+    return shadowing + [LintProblem(p.path, p.id, where, f"placeholder {{{name}}} is never filled")
             for where, text in texts for name in _PLACEHOLDER.findall(text)
             if name not in fillable and not (where.startswith("rules") and name.startswith("other_"))]
 
