@@ -548,3 +548,29 @@ def test_html_lines_from_the_shared_macros_are_escaped_once() -> None:
     root_row = next(th.parent for th in soup.find_all("th") if th.get_text() == "Root cause")
     assert root_row.get_text().startswith("Root cause" + said)
     assert "&#39;" not in soup.get_text() and "&amp;" not in soup.get_text()
+
+
+def test_a_paste_that_states_no_levels_is_not_said_to_have_no_errors(tmp_path: Path) -> None:
+    """Plain pasted lines carry no severity: "0 entries at ERROR or above" would read as "nothing
+    errored" beside an x509 failure, so every format says the levels are unstated instead; an input
+    whose entries do state levels keeps its count."""
+    from click.testing import CliRunner
+
+    from rca.cli.main import main
+
+    paste = tmp_path / "paste.txt"
+    paste.write_text("psql: server closed the connection unexpectedly\n"
+                     "2019/03/01 10:00:00 couldn't connect to \"p:r:i\": x509: failed to load system roots "
+                     "and no roots provided\n", encoding="utf-8")
+    levelled = tmp_path / "levelled.txt"
+    levelled.write_text("2019-03-01 10:00:00 ERROR x509: failed to load system roots and no roots provided\n",
+                        encoding="utf-8")
+    said = {}
+    for name, path in (("paste", paste), ("levelled", levelled)):
+        for fmt in ("text", "markdown", "postmortem", "html"):
+            out = CliRunner().invoke(main, ["analyze", "--service", "db", "--input", str(path),
+                                            "--format", fmt]).output
+            said[name, fmt] = ("states a severity" in out,
+                               bool(re.search(r"\b0 entries (?:were logged )?at ERROR", out)))
+    assert set(said[k] for k in said if k[0] == "paste") == {(True, False)}
+    assert set(said[k] for k in said if k[0] == "levelled") == {(False, False)}

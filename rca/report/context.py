@@ -171,6 +171,8 @@ def _impact(result: Result) -> dict[str, Any]:
         "error_rate_pct": pct(st.error_rate, 1),
         "rate_limited": st.rate_limited,
         "error_entries": st.error_entries,
+        # a paste of plain lines: no entry says its level, so "0 at ERROR" would read as "no errors"
+        "levels_unstated": not st.error_entries and set(st.load.by_severity) <= {"DEFAULT"},
         "revisions": revisions,
         "revisions_affected": affected,
         "recent_requests": recent.requests if recent else 0,
