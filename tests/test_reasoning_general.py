@@ -1206,3 +1206,35 @@ def test_in_a_worker_s_logs_the_newest_failure_outranks_one_steady_all_along(tmp
     result = CliRunner().invoke(main, ["analyze", "--service", "worker", "--input", str(path),
                                        "--format", "json"])
     assert json.loads(result.output)["root_cause"]["category"] == "disk-or-filesystem"
+
+
+def test_a_pool_that_cannot_open_connections_because_the_database_is_full_is_the_databases_failure(
+        tmp_path: Path) -> None:
+    """A scale-out: new instances' pools ask Postgres for connections it no longer has, and their
+    requests then time out waiting on the pool. The database refusing clients is the cause; the
+    pool's timeout (whose Spring wrapping prints no `Caused by:` under it) is what followed (blind
+    set CW07; the same holds for the other runtimes' pools)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("reports", 11, day(2026, 3, 16, 12))
+    rev = inc.revision(21)
+    old = [inc.instance() for _ in range(3)]
+    new = [inc.instance() + "n" for _ in range(3)]
+    inc.traffic(0, 3600, rev, old)
+    refused = "org.postgresql.util.PSQLException: FATAL: sorry, too many clients already"
+    pool = ("Servlet.service() for servlet [dispatcherServlet] in context with path [] threw exception "
+            "[Request processing failed; nested exception is org.springframework.jdbc."
+            "CannotGetJdbcConnectionException: Failed to obtain JDBC Connection; nested exception is "
+            "java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, "
+            "request timed out after 30026ms.] with root cause")
+    for t in range(1880, 3600, 20):
+        instance = new[t % 3]
+        inc.cloudsql(t - 0.5, "FATAL:  sorry, too many clients already", severity="ERROR")
+        inc.text(t - 0.4, refused, rev, instance, log="stderr")
+        inc.text(t + 30, pool, rev, instance, log="stderr")
+        inc.request(t, 500, "/api/reports", rev, instance, latency=30.05)
+    path = tmp_path / "pool.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["root_cause"]["category"] == "database-unavailable"
