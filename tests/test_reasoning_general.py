@@ -1238,3 +1238,35 @@ def test_a_pool_that_cannot_open_connections_because_the_database_is_full_is_the
     result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
                                        "--format", "json"])
     assert json.loads(result.output)["root_cause"]["category"] == "database-unavailable"
+
+
+def test_a_failure_whose_pattern_says_it_passes_is_ridden_through_whatever_its_category(
+        tmp_path: Path) -> None:
+    """A deploy's new Kafka consumer logs "Broker may not be available" for a few seconds while it
+    starts, then carries on; every request of the hour is served. Its category (network) lasts as a
+    rule, but its pattern says the client reconnects: the window is `ok`, not an incident the
+    deploy began and recovered from (blind set CW09). The same lines still logged as the window
+    ends are no such thing."""
+    from tests.incidents.builder import Incident, day
+
+    broker = ("2026-03-18 07:30:05.000  WARN 1 --- [ntainer#0-0-C-1] org.apache.kafka.clients.NetworkClient"
+              "   : [Consumer clientId=consumer-ledger-1, groupId=ledger] Connection to node -1 "
+              "(kafka-bootstrap.data.svc/10.10.0.5:9092) could not be established. "
+              "Broker may not be available.")
+
+    def state(since: int, until: int) -> str:
+        inc = Incident("ledger", 4, day(2026, 3, 18, 7))
+        old, new = inc.revision(61), inc.revision(62)
+        inc.deploy(1800, new, old, "img@sha256:2")
+        before, after = inc.instance(), inc.instance()
+        inc.traffic(0, 1800, old, [before])
+        inc.traffic(1805, 3600, new, [after])
+        for t in range(since, until, 4):
+            inc.text(t, broker, new, after, log="stdout")
+        path = tmp_path / f"kafka-{until}.json"
+        path.write_text(json.dumps(inc.export()), encoding="utf-8")
+        result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                           "--format", "json"])
+        return str(json.loads(result.output)["status"]["state"])
+
+    assert (state(1806, 1830), state(1806, 3600)) == ("ok", "degraded")

@@ -240,15 +240,21 @@ def absorbed_as_noise(
     in which requests went on succeeding. A Redis connection reset the client reconnected after,
     while every request was served, is how a dependency's restart looks from a healthy service.
 
-    Not in a blind input (a paste says nothing of the requests around its lines), nor for a
-    pattern that says it lasts (`persistent: true`), a symptom, or a failure still logged at the
-    end. Returns the findings, the phrases and the ids of the absorbed findings."""
+    A pattern that says its failure passes (`persistent: false`: a Kafka client reconnecting to
+    its brokers) is ridden through whatever its category. Not in a blind input (a paste says
+    nothing of the requests around its lines), nor for a pattern that says it lasts
+    (`persistent: true`), a symptom, or a failure still logged at the end. Returns the findings,
+    the phrases and the ids of the absorbed findings."""
     since = traffic.recent_since
     if blind or not traffic.requests or traffic.failed or since is None or not traffic.recent_requests:
         return list(findings), dict(phrases), set()
+
+    def passes(f: Finding) -> bool:
+        said = lookup[f.pattern_id].persistent
+        return said is False or (said is None and f.category.value in retried)
+
     absorbed = {f.pattern_id for f in findings
-                if f.status in (Status.ACTIVE, Status.ELEVATED) and f.role is Role.CAUSE
-                and f.category.value in retried and lookup[f.pattern_id].persistent is not True
+                if f.status in (Status.ACTIVE, Status.ELEVATED) and f.role is Role.CAUSE and passes(f)
                 and f.last_seen and naive_utc(parse_rfc3339(f.last_seen)) < since}
     out, phrases = _as_noise(findings, absorbed, ABSORBED, phrases)
     return out, phrases, absorbed
