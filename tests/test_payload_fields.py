@@ -49,6 +49,9 @@ def one(tmp_path: Path, **entry: Any) -> dict[str, Any]:
          {"status": "PERMISSION_DENIED", "debugInfo": "URL_ERROR-ERROR_AUTHENTICATION",
           "@type": "type.googleapis.com/google.cloud.scheduler.logging.AttemptFinished"},
          "PERMISSION_DENIED"),
+        ("an OAuth 2.0 error response logged as it came (blind set DB10)",
+         {"error": "invalid_grant", "error_description": "Invalid JWT Signature."},
+         "invalid_grant\nInvalid JWT Signature."),
     ],
 )
 def test_the_message_carries_what_loggers_put_beside_it(

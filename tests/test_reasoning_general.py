@@ -1270,3 +1270,16 @@ def test_a_failure_whose_pattern_says_it_passes_is_ridden_through_whatever_its_c
         return str(json.loads(result.output)["status"]["state"])
 
     assert (state(1806, 1830), state(1806, 3600)) == ("ok", "degraded")
+
+
+def test_an_all_clear_without_requests_does_not_say_they_succeeded(tmp_path: Path) -> None:
+    """A worker's hour of INFO lines and no request log: no failure, but "requests succeeded"
+    would state something the logs never showed."""
+    lines = [_gke_line(k, f"processed batch {k}") for k in range(0, 3600, 60)]
+    path = tmp_path / "worker.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    assert (report["status"]["state"], "requests succeeded" in report["root_cause"]["summary"],
+            "no request was logged" in report["root_cause"]["summary"]) == ("ok", False, True)

@@ -19,7 +19,9 @@ WITH x AS (
       '$.err.stack', '$.error.stack',
       -- Elastic Common Schema (Spring Boot's `ecs` structured logging, ecs-logging-java): level,
       -- error message and stack, as dotted keys (Spring Boot 3.4) or nested objects
-      '$."log.level"', '$.log.level', '$."error.message"', '$."error.stack_trace"', '$.error.stack_trace'
+      '$."log.level"', '$.log.level', '$."error.message"', '$."error.stack_trace"', '$.error.stack_trace',
+      -- an OAuth 2.0 error response (RFC 6749 5.2) logged as it came: error, then error_description
+      '$.error_description'
     ]) AS jv,
     json_extract_string(pp, [
       '$.methodName', '$.authenticationInfo.principalEmail', '$.status.message'
@@ -78,6 +80,7 @@ WITH x AS (
                 CASE WHEN error_text IS DISTINCT FROM primary_msg THEN error_text END,
                 CASE WHEN err_text IS DISTINCT FROM primary_msg THEN err_text END,
                 CASE WHEN error_object_message IS DISTINCT FROM primary_msg THEN error_object_message END,
+                jv[30],
                 coalesce(jv[6], jv[7], jv[8], jv[15], jv[9], jv[21], jv[23], jv[24], jv[28], jv[29]),
                 jv[16],
                 CASE WHEN jv[17] IS NULL THEN NULL WHEN json_type(jp, '$.status') = 'VARCHAR' THEN jv[17] END,

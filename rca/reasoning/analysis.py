@@ -237,8 +237,9 @@ def _all_clear(findings: Sequence[Finding], absorbed: set[str], refusing: int, v
     (`impact.client_errors`) when there were any."""
     rode = [f for f in findings if f.pattern_id in absorbed]
     if not rode and not refusing:
-        return ("No failure in this window: requests succeeded and no error rose above what the "
-                "baseline already had.")
+        served = "requests succeeded" if verdict.requests else "no request was logged"
+        return (f"No failure in this window: {served} and no error rose above what the baseline "
+                "already had.")
     out = f"No failure in this window: none of the {verdict.requests} requests failed."
     if rode:
         what = "; ".join(f"{f.title_in_sentence} ({f.count} times, last at {f.last_seen})" for f in rode)
