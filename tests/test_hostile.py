@@ -242,3 +242,18 @@ def test_cache_metadata_never_holds_entry_text(tmp_path: Path) -> None:
     meta = path.with_name(path.name.replace(".ndjson", ".meta.json")).read_text()
     assert [kind for kind, (_, needle) in SECRETS.items() if needle in meta] == []
     assert "OperationalError" not in meta.split('"queries"')[0]
+
+
+def test_brackets_in_log_text_never_become_terminal_markup() -> None:
+    """An evidence line cut short inside a bracket (`... servlet [dispatcherS…`) must not open a
+    markup tag that the next why's `]` closes: the text between would vanish from the terminal
+    report (blind set DF05 lost a whole why). Every bracket and backslash prints as it was."""
+    from rich.text import Text
+
+    from rca.report.render import rich_escape
+
+    cut, why = "for servlet [dispatcherS…", "The code dereferenced a null value: x is null] with root cause"
+    odd = r"C:\dir\[x] [bold]y[/] \\"
+    markup = (f"[dim]11:21:39 0dcb:[/] {rich_escape(cut)}\n 3. {rich_escape(why)} [dim](78%)[/]\n"
+              f" {rich_escape(odd)} [dim](x)[/]")
+    assert Text.from_markup(markup).plain == f"11:21:39 0dcb: {cut}\n 3. {why} (78%)\n {odd} (x)"

@@ -269,10 +269,17 @@ def md_block(value: Any, lang: str = "text") -> str:
 
 
 def rich_escape(value: Any) -> str:
-    """Escape ``value`` so that rich prints it literally (no markup from log text)."""
-    from rich.markup import escape
+    """Escape ``value`` so that rich prints it literally (no markup from log text).
 
-    return escape(str(value))
+    Every ``[`` is escaped, not only those that close into a tag within ``value`` (rich's own
+    `escape`): a line cut short (``... servlet [dispatcherS…``) would otherwise open a tag that
+    the next line's ``]`` closes, and swallow the text between. Backslashes before a ``[`` are
+    doubled so they stay text, and a trailing one cannot escape the template's next tag."""
+    text = _BEFORE_BRACKET.sub(lambda m: m.group(1) * 2 + "\\[", str(value))
+    return text + "\\" if text.endswith("\\") and not text.endswith("\\\\") else text
+
+
+_BEFORE_BRACKET = re.compile(r"(\\*)\[")
 
 
 def clean(text: str) -> str:
