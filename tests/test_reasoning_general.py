@@ -1283,3 +1283,30 @@ def test_an_all_clear_without_requests_does_not_say_they_succeeded(tmp_path: Pat
     report = json.loads(result.output)
     assert (report["status"]["state"], "requests succeeded" in report["root_cause"]["summary"],
             "no request was logged" in report["root_cause"]["summary"]) == ("ok", False, True)
+
+
+def test_requests_that_stop_while_every_instance_fails_to_start_are_an_outage(tmp_path: Path) -> None:
+    """A rollout whose pods crash at start-up on a missing setting: the requests before it all
+    succeeded, and none came after (nothing was left to serve them). That is down, not "0% failed,
+    degraded" (blind sets CX06, DE07). A service asked twice in twenty minutes is not stopped by
+    ten quiet minutes."""
+    from tests.incidents.builder import Incident, day
+
+    crash = ("Traceback (most recent call last):\n  File \"/app/main.py\", line 9, in <module>\n"
+             "    DSN = os.environ[\"DATABASE_URL\"]\n  File \"<frozen os>\", line 679, in __getitem__\n"
+             "KeyError: 'DATABASE_URL'")
+
+    def state(every: float) -> str:
+        inc = Incident("ledger", 8, day(2026, 5, 2, 7))
+        old, new = inc.revision(40), inc.revision(41)
+        inc.traffic(0, 2400, old, [inc.instance()], every=every)
+        for t in range(2410, 3600, 30):
+            inc.block(t, crash, new, inc.instance())
+            inc.system(t + 1, "Container called exit(1).", new, inc.instance())
+        path = tmp_path / f"stopped-{every}.json"
+        path.write_text(json.dumps(inc.export()), encoding="utf-8")
+        result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                           "--format", "json"])
+        return str(json.loads(result.output)["status"]["state"])
+
+    assert (state(6.0), state(1200.0)) == ("down", "degraded")

@@ -100,16 +100,19 @@ def decide(
     start-up failing (a paste of a container that never came up): nothing was served, so down.
     ``persistent``: why nothing was served while the failure ran, when it still ran as the logs
     ended (a root cause that fails every attempt until something is changed, patterns/_knowledge.yaml
-    `persistent`; a crash loop): with no request logged, nothing was served either, so down."""
+    `persistent`; a crash loop): with no request logged, nothing was served either, so down; and
+    so when requests stopped (`_stopped`) while it ran: every pod crash-looping after a rollout
+    serves nothing, though the requests before it all succeeded."""
     why = reasons(t, periods, active_failures, unexplained)
     rate, recent = share(t.failed, t.requests), share(t.recent_failed, t.recent_requests)
     failing_requests = beyond_baseline(t.failed, t.baseline_failed, periods)
     onset = t.first_failure if failing_requests else (t.first_error if why else None)
     recovered_at = None
     now_failing = recent >= DOWN_RATE if recent is not None else (rate or 0.0) >= DOWN_RATE
-    stuck = persistent is not None and not t.requests
+    stuck = persistent is not None and (not t.requests or _stopped(t, periods))
     if why and stuck and not now_failing and not never_started:
-        why = (*why, f"no request was logged, and {persistent}")
+        when = f" in the last {RECENT // 60} minutes" if t.requests else ""
+        why = (*why, f"no request was logged{when}, and {persistent}")
     now_failing = now_failing or (never_started and not t.requests) or stuck
     if not why:
         state = State.OK
@@ -122,6 +125,16 @@ def decide(
         state = State.DEGRADED
     return Verdict(state, t.requests, t.failed, rate, recent, rfc3339(onset), recovered_at,
                    trigger if state is not State.OK else None, why)
+
+
+def _stopped(t: Traffic, periods: Periods) -> bool:
+    """Whether the requests stopped: none in the recent period, where the rate they came at
+    before would have brought `RECOVERY_EVIDENCE` of them (a service asked once in a quarter of an
+    hour is not stopped by ten quiet minutes)."""
+    if t.recent_requests or not t.requests or t.recent_since is None:
+        return False
+    before_s = periods.window_s - RECENT
+    return before_s > 0 and t.requests * RECENT / before_s >= RECOVERY_EVIDENCE
 
 
 def _quiet_long_enough(t: Traffic) -> bool:
