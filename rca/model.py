@@ -705,17 +705,20 @@ class State(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Trigger:
-    """The deploy that created the revision the failures began with."""
+    """The deploy that created the revision the failures began with. ``inferred``: the input
+    holds no deploy record of it; the revision's first entry, after another revision had served,
+    is the rollout (`deployed_at` is then that first entry's time, `by` unknown)."""
 
     revision: str
     deployed_at: str | None
     by: str | None
     changed: tuple[str, ...] = ()
+    inferred: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """Contract shape of `status.trigger`."""
         return {"revision": self.revision, "deployed_at": self.deployed_at, "by": self.by,
-                "changed": list(self.changed)}
+                "changed": list(self.changed), "inferred": self.inferred}
 
 
 @dataclass(frozen=True)

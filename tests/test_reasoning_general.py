@@ -1310,3 +1310,37 @@ def test_requests_that_stop_while_every_instance_fails_to_start_are_an_outage(tm
         return str(json.loads(result.output)["status"]["state"])
 
     assert (state(6.0), state(1200.0)) == ("down", "degraded")
+
+
+def test_a_new_revision_first_seen_as_the_failures_begin_is_the_trigger_without_a_deploy_record(
+        tmp_path: Path) -> None:
+    """An export of the service's own logs holds no audit entry: a revision first seen minutes
+    before the failures, after another had served, is the rollout that began them (blind sets
+    DC06, CW10, DF09 on GKE). The report says it was read from the entries, and a rollback to the
+    revision before it comes first. The revision the input opens with is no rollout."""
+    from tests.incidents.builder import Incident, day
+
+    denied = "google.api_core.exceptions.PermissionDenied: 403 Permission denied on resource project acme."
+    inc = Incident("quotes", 12, day(2026, 5, 6, 9))
+    old, new = inc.revision(30), inc.revision(31)
+    inc.traffic(0, 1800, old, [inc.instance()])
+    instance = inc.instance()
+    for t in range(1805, 3600, 5):
+        inc.request(t, 500, "/api/quote", new, instance)
+        inc.text(t, denied, new, instance, log="stderr")
+    path = tmp_path / "rollout.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    text = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                     "--format", "text"]).output
+    only_new = tmp_path / "only-new.json"
+    mine = [e for e in inc.export() if e["resource"]["labels"].get("revision_name") == new]
+    only_new.write_text(json.dumps(mine), encoding="utf-8")
+    alone = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(only_new),
+                                      "--format", "json"])
+    trigger = report["status"]["trigger"]
+    assert (trigger["revision"], trigger["inferred"], trigger["by"]) == (new, True, None)
+    assert "no deploy record" in text and old in (report["remediation"][0]["command"] or "")
+    assert json.loads(alone.output)["status"]["trigger"] is None

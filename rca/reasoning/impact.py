@@ -14,7 +14,7 @@ from typing import Any
 from rca.engine.match import Hit
 from rca.model import Category, Estimate, Finding, Pattern, Role, Severity, Status, Trigger, Verdict, Window
 from rca.reasoning import verdict
-from rca.reasoning.deploys import TRIGGER_LEAD, DeployInfo, creator
+from rca.reasoning.deploys import TRIGGER_LEAD, DeployInfo, creator, previous_revision
 from rca.reasoning.verdict import RECENT
 from rca.severity import TEXT_LEVEL_RE2
 from rca.timeutil import Periods, naive_utc, parse_rfc3339, rfc3339
@@ -345,6 +345,22 @@ def decide(
     return replace(decided, sample=estimate.sample)
 
 
+def _rollout(deploys: DeployInfo, revision: str, first: datetime) -> Trigger | None:
+    """The rollout of ``revision`` read from the entries alone, in an input that holds no deploy
+    record of its workload (an export of the service's own logs; a GKE cluster without its audit
+    log): a Cloud Run revision or a GKE ReplicaSet first seen after another one had served is a
+    new version put in service then. With a deploy record of the workload in the input, that
+    record says which deploys there were, and a revision none of them created came some other
+    way (a traffic move back to an older one)."""
+    workload = revision.rsplit("-", 1)[0]
+    if any(d.service is None or revision.startswith(f"{d.service}-") or d.service == workload
+           for d in deploys.deploys):
+        return None
+    if previous_revision(deploys, revision) is None:
+        return None
+    return Trigger(revision, rfc3339(first), None, inferred=True)
+
+
 def _since_step(con: Any, traffic: verdict.Traffic, step: datetime | None) -> verdict.Traffic:
     """When the failed requests before the failures stepped up were noise (another endpoint's
     500s at the same rate from the input's first minutes, read without a baseline), the first
@@ -463,7 +479,7 @@ def trigger(
     """The deploy that created the revision failing at the onset (``hint``: the revision of the first
     failure the library named), when that deploy is in the input. ``by_failure`` False: ``onset``
     is when the root cause began and ``hint`` its revision, the only candidate."""
-    if onset is None or not deploys.deploys:
+    if onset is None or not (deploys.deploys or len(deploys.revisions) > 1):
         return None
     row = None if not by_failure else con.execute(
         "SELECT revision FROM entries WHERE in_window AND revision IS NOT NULL AND ts >= ? "
@@ -480,6 +496,9 @@ def trigger(
             continue  # the revision served well before the failures began: its deploy did not start them
         deploy = creator(deploys, revision, rfc3339(first))
         if deploy is None:
+            rollout = _rollout(deploys, revision, first)
+            if rollout is not None:
+                return rollout
             continue
         changed = tuple(c.split(" changed ", 1)[1] for c in deploys.changes
                         if c.startswith(f"the deploy at {deploy.timestamp} changed "))
