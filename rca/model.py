@@ -732,11 +732,14 @@ class Change:
     resource: str | None  # the audit entry's resourceName: the rule, policy or instance changed
     by: str | None
     statement: str
+    # the IAM bindings the change removed, (role, member), from its policyDelta
+    removed: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Shape of `status.change`."""
         return {"pattern_id": self.pattern_id, "at": self.at, "method": self.method,
-                "resource": self.resource, "by": self.by, "statement": self.statement}
+                "resource": self.resource, "by": self.by, "statement": self.statement,
+                "removed": [{"role": role, "member": member} for role, member in self.removed]}
 
 
 @dataclass(frozen=True)

@@ -505,6 +505,48 @@ def test_a_firewall_change_just_before_the_network_failures_is_the_deepest_why(t
     assert steps and all("go-redis-dial-failed" in (r.verify or "") for r in steps)
 
 
+@pytest.mark.parametrize("resource, command", [
+    ("projects/123/secrets/stripe-key",
+     "gcloud secrets add-iam-policy-binding stripe-key --project 123 "
+     "--member serviceAccount:api@acme.iam.gserviceaccount.com --role roles/secretmanager.secretAccessor"),
+    ("projects/_/buckets/acme-uploads",
+     "gcloud storage buckets add-iam-policy-binding gs://acme-uploads "
+     "--member serviceAccount:api@acme.iam.gserviceaccount.com --role roles/secretmanager.secretAccessor"),
+])
+def test_an_iam_change_that_removed_the_services_binding_is_undone_first(
+    resource: str, command: str, tmp_path: Path
+) -> None:
+    """A SetIamPolicy on one secret (or bucket) removed the service's binding, another person's too,
+    and the service's reads were denied from then on: the change names what it removed, and the
+    first step grants the service's binding again on that resource, not a look at the project's
+    bindings (blind sets CW06, CX08, DE03, DF07, CZ02)."""
+    log = healthy()
+    accessor = "roles/secretmanager.secretAccessor"
+    deltas = [{"action": "REMOVE", "role": accessor, "member": "user:old@acme.example"},
+              {"action": "REMOVE", "role": "roles/secretmanager.secretAccessor",
+               "member": "serviceAccount:api@acme.iam.gserviceaccount.com"},
+              {"action": "ADD", "role": "roles/viewer", "member": "user:new@acme.example"}]
+    log.add(3480, "cloudaudit.googleapis.com/activity", severity="NOTICE",
+            resource={"type": "audited_resource", "labels": {"project_id": "acme"}},
+            protoPayload={"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+                          "methodName": "google.iam.v1.IAMPolicy.SetIamPolicy", "resourceName": resource,
+                          "authenticationInfo": {"principalEmail": "ops@acme.example"},
+                          "serviceData": {"@type": "type.googleapis.com/google.iam.v1.logging.AuditData",
+                                          "policyDelta": {"bindingDeltas": deltas}}})
+    denied = ("google.api_core.exceptions.PermissionDenied: 403 Permission 'secretmanager.versions.access' "
+              "denied for resource 'projects/123/secrets/stripe-key/versions/latest' (or it may not exist).")
+    for k in range(40):
+        log.add(3600 + k * 30, "run.googleapis.com/stderr", denied, "ERROR")
+        log.request(3600 + k * 30, 500)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    change = result.verdict.change
+    assert change is not None and ("roles/secretmanager.secretAccessor",
+                                   "serviceAccount:api@acme.iam.gserviceaccount.com") in change.removed
+    assert "it removed roles/secretmanager.secretAccessor from user:old@acme.example, " \
+           "roles/secretmanager.secretAccessor from serviceAccount:api@" in change.statement
+    assert result.remediation[0].command == command
+
+
 @pytest.mark.parametrize("when, method", [
     (3700, "v1.compute.firewalls.insert"),  # after the failures began
     (3480, "google.iam.v1.IAMPolicy.SetIamPolicy"),  # a change of another kind

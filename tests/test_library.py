@@ -340,8 +340,17 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
     "knowledge-yaml-syntax": ({KNOW: "kinds: [unclosed\n"}, KNOW, None, "invalid YAML at line 2"),
     "knowledge-unknown-section": (
         {KNOW: knowledge(causes={})}, KNOW, "causes",
-        "unknown section 'causes' (expected kinds, runtimes, surfaces, error_shaped, persistent, "
-        "retried or one_line_cause_order)"),
+        "unknown section 'causes' (expected kinds, runtimes, surfaces, iam_policies, error_shaped, "
+        "persistent, retried or one_line_cause_order)"),
+    "knowledge-iam-policy-placeholder": (
+        {KNOW: knowledge(iam_policies={"secret": {
+            "resource": "^projects/(?P<project>[^/]+)/secrets/(?P<name>[^/]+)$",
+            "show": "gcloud secrets get-iam-policy {secret} --project {project}",
+            "grant": "gcloud secrets add-iam-policy-binding {name} --member {member} --role {role}"}})},
+        KNOW, "iam_policies.secret.show", "placeholder {secret} is not a group of the resource regex"),
+    "knowledge-iam-policy-not-re2": (
+        {KNOW: knowledge(iam_policies={"x": {"resource": "^(?<=a)b$", "show": "s", "grant": "g"}})},
+        KNOW, "iam_policies.x.resource", "(?<="),
     "knowledge-one-line-order": ({KNOW: knowledge(one_line_cause_order="outer")}, KNOW,
                                  "one_line_cause_order", "takes first or last, got 'outer'"),
     "knowledge-surface-rollback-shape": (

@@ -1,5 +1,6 @@
 """Library-wide knowledge (patterns/_knowledge.yaml): what explains each kind of symptom, which
-stack frames are a service's own code in each runtime, and which commands fit where a service runs.
+stack frames are a service's own code in each runtime, which commands fit where a service runs, and
+where an IAM policy a change named lives.
 
 It is data for the same reason patterns are: what usually causes a 5xx, or whether a frame under
 `node_modules/` is the app's, is knowledge an SRE would review and extend, not code.
@@ -8,6 +9,8 @@ It is data for the same reason patterns are: what usually causes a 5xx, or wheth
 from __future__ import annotations
 
 import functools
+import re
+import shlex
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +26,8 @@ FILE_NAME = "_knowledge.yaml"
 # libyaml's loader (when PyYAML was built with it) parses about 7x faster than the pure-Python one
 # and gives the same documents; the library's files are read with it too (rca/library/loader.py).
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-SECTIONS = ("kinds", "runtimes", "surfaces", "error_shaped", "persistent", "retried", "one_line_cause_order")
+SECTIONS = ("kinds", "runtimes", "surfaces", "iam_policies", "error_shaped", "persistent", "retried",
+            "one_line_cause_order")
 FRAME_ORDERS = ("first", "last")  # values of raised_at and cause_order
 REF_PREFIXES = ("category:", "kind:")
 
@@ -75,12 +79,36 @@ class Surface:
 
 
 @dataclass(frozen=True)
+class IamPolicy:
+    """Where an IAM policy lives, told by the resourceName of the audit entry that changed it: an
+    RE2 with named groups, the command that shows the policy and the one that grants a binding
+    again (templates over the groups, ``{member}`` and ``{role}``)."""
+
+    resource: str
+    show: str
+    grant: str
+
+    def commands(self, resource: str, member: str | None, role: str | None) -> tuple[str, str] | None:
+        """(show, grant) for ``resource`` (grant empty without a binding), values shell-quoted;
+        None when the resource is not of this kind."""
+        found = compile_re2(self.resource).search(resource)
+        if found is None:
+            return None
+        values = {k: shlex.quote(v) for k, v in found.groupdict().items() if v is not None}
+        show = self.show.format(**values)
+        if member is None or role is None:
+            return show, ""
+        return show, self.grant.format(**values, member=shlex.quote(member), role=shlex.quote(role))
+
+
+@dataclass(frozen=True)
 class Knowledge:
     """Symptom kinds (kind -> refs that can explain it), per-runtime frame rules and surfaces."""
 
     kinds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     runtimes: Mapping[str, RuntimeFrames] = field(default_factory=dict)
     surfaces: Mapping[str, Surface] = field(default_factory=dict)
+    iam_policies: Mapping[str, IamPolicy] = field(default_factory=dict)
     error_words: tuple[str, ...] = ()  # `error_shaped`: RE2, each a whole word, case-insensitive
     # `persistent`: the categories of causes that fail every attempt until something is changed
     persistent: frozenset[str] = frozenset()
@@ -111,6 +139,13 @@ class Knowledge:
         instance was available is users refused, not a client's mistake)."""
         exprs = sorted({expr for s in self.surfaces.values() for expr in s.refused})
         return "|".join(f"(?:{expr})" for expr in exprs) or "$^"
+
+    def iam_commands(self, resource: str, member: str | None = None,
+                     role: str | None = None) -> tuple[str, str] | None:
+        """(show, grant) commands of the IAM policy of ``resource`` (`iam_policies`), if the
+        library knows where such a policy lives."""
+        return next((c for policy in self.iam_policies.values()
+                     if (c := policy.commands(resource, member, role)) is not None), None)
 
     def surface_of(self, resource_type: str | None) -> Surface | None:
         """The surface whose workloads log with ``resource_type``, if the library knows it."""
@@ -150,6 +185,10 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
             )
             for name, v in doc.get("surfaces", {}).items()
         }
+        iam_policies = {
+            str(name): IamPolicy(str(v["resource"]), str(v["show"]), str(v["grant"]))
+            for name, v in doc.get("iam_policies", {}).items()
+        }
         error_words = tuple(str(x) for x in doc.get("error_shaped", ()))
         persistent = frozenset(str(x) for x in doc.get("persistent", ()))
         retried = frozenset(str(x) for x in doc.get("retried", ()))
@@ -161,7 +200,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
             raise PatternError(str(path), "raised_at and cause_order take first or last", f"runtimes.{name}")
     if one_line is not None and one_line not in FRAME_ORDERS:
         raise PatternError(str(path), "one_line_cause_order takes first or last", "one_line_cause_order")
-    return Knowledge(kinds, runtimes, surfaces, error_words, persistent, retried, one_line)
+    return Knowledge(kinds, runtimes, surfaces, iam_policies, error_words, persistent, retried, one_line)
 
 
 def load_knowledge(root: Path | None = None) -> Knowledge:
@@ -290,6 +329,26 @@ def _surface_problems(name: str, body: Any) -> list[tuple[str, str]]:
     return problems
 
 
+def _iam_policy_problems(name: str, body: Any) -> list[tuple[str, str]]:
+    """One entry of `iam_policies`: an RE2 over resource names and two command templates that
+    name only its groups (and, to grant, ``member`` and ``role``)."""
+    where = f"iam_policies.{name}"
+    if not isinstance(body, dict):
+        return [(where, f"expected a mapping, got {type(body).__name__}")]
+    problems = _unknown_keys(body, ("resource", "show", "grant"), where)
+    missing = [key for key in ("resource", "show", "grant") if not isinstance(body.get(key), str)]
+    if missing:
+        return problems + [(f"{where}.{key}", "expected a string") for key in missing]
+    problem = dialect_problem(body["resource"])
+    if problem:
+        problems.append((f"{where}.resource", f"{problem}: {body['resource']!r}"))
+    groups = set(re.findall(r"\(\?P<(\w+)>", body["resource"]))
+    for key, allowed in (("show", groups), ("grant", groups | {"member", "role"})):
+        problems += [(f"{where}.{key}", f"placeholder {{{n}}} is not a group of the resource regex")
+                     for n in re.findall(r"\{(\w+)\}", body[key]) if n not in allowed]
+    return problems
+
+
 def check(doc: Mapping[str, Any], *, categories: Collection[str], kinds: Collection[str],
           runtimes: Collection[str]) -> list[tuple[str, str]]:
     """Every problem of a parsed knowledge file as (field, message), in file order: unknown
@@ -311,6 +370,10 @@ def check(doc: Mapping[str, Any], *, categories: Collection[str], kinds: Collect
     problems += found
     for name, body in surface_section.items():
         problems += _surface_problems(str(name), body)
+    policy_section, found = _mapping(doc, "iam_policies")
+    problems += found
+    for name, body in policy_section.items():
+        problems += _iam_policy_problems(str(name), body)
     problems += [(field.lstrip("."), message) for field, message in _regex_problems(doc, "error_shaped", "")]
     if doc.get("one_line_cause_order", "last") not in FRAME_ORDERS:
         problems.append(("one_line_cause_order",

@@ -208,6 +208,9 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     remediation = _fitting(whys.remediation([nodes[i] for i in reversed(used)], context, root.category,
                                             [nodes[k] for k in sorted(nodes)]), knowledge, resource_type)
     rollback = _rollback(verdict, knowledge, resource_type, cause, context, deploys)
+    restore = changes.restore_access(change, knowledge, context) if change is not None else None
+    if restore is not None and cause is not None and verdict.state is not State.OK:
+        remediation = (replace(restore, verify=whys.stops(cause, context)), *remediation)
     return Result(
         service=given.service,
         window=window,

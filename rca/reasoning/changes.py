@@ -16,8 +16,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from rca.library.knowledge import Knowledge
 from rca.library.templating import fill
-from rca.model import Category, Change, Layer, Link, Role, RootCause, Status
+from rca.model import Category, Change, Layer, Link, Remediation, Role, RootCause, Status
 from rca.reasoning import chain
 from rca.timeutil import rfc3339
 
@@ -48,23 +49,56 @@ def find(
     for at, node_id, event_id in candidates:
         # (an audit entry at ERROR is a change the API refused: nothing changed)
         row = con.execute(
-            "SELECT method_name, json_extract_string(proto_payload, '$.resourceName'), principal "
+            "SELECT method_name, json_extract_string(proto_payload, '$.resourceName'), principal, "
+            "json_extract_string(proto_payload, '$.serviceData.policyDelta.bindingDeltas[*].action'), "
+            "json_extract_string(proto_payload, '$.serviceData.policyDelta.bindingDeltas[*].role'), "
+            "json_extract_string(proto_payload, '$.serviceData.policyDelta.bindingDeltas[*].member') "
             "FROM entries WHERE entry_id = ? AND severity_num < 500", [event_id]).fetchone()
         if row is not None:
-            return _change(nodes[node_id], at, row[0], row[1], row[2], context)
+            removed = tuple((str(role), str(member)) for action, role, member
+                            in zip(row[3] or [], row[4] or [], row[5] or [], strict=False)
+                            if action == "REMOVE" and role and member)
+            return _change(nodes[node_id], at, row[0], row[1], row[2], removed, context)
     return None
 
 
 def _change(
     node: chain.Node, at: datetime, method: str | None, resource: str | None, by: str | None,
-    context: Mapping[str, str],
+    removed: tuple[tuple[str, str], ...], context: Mapping[str, str],
 ) -> Change:
-    """The change ``node``'s audit entry at ``at`` made, stated with the pattern's why."""
+    """The change ``node``'s audit entry at ``at`` made, stated with the pattern's why and the
+    IAM bindings it removed."""
     when = rfc3339(at)
     statement = fill(node.pattern.why, node.finding.fields, {**context, "first_seen": when or ""})
     what = " of ".join(v for v in (method, resource) if v)
     done = ", ".join(v for v in (what, f"by {by}" if by else None) if v)
-    return Change(node.id, when, method, resource, by, f"{statement} ({done})" if done else statement)
+    statement = f"{statement} ({done})" if done else statement
+    if removed:
+        statement += "; it removed " + ", ".join(f"{role} from {member}" for role, member in removed)
+    return Change(node.id, when, method, resource, by, statement, removed)
+
+
+def restore_access(change: Change, knowledge: Knowledge, context: Mapping[str, str]) -> Remediation | None:
+    """The first step after an IAM change began the failures: grant again what it removed from
+    the identity the service runs as (else from a service account: a service runs as one, a
+    person's binding is not what its calls need), on the policy it changed;
+    where it removed nothing the library can name, show that policy. None for a resource whose
+    policy the library does not know (`iam_policies`)."""
+    if change.resource is None:
+        return None
+    account = context.get("service_account")
+    removed = sorted(change.removed, key=lambda b: (not (account and b[1] == f"serviceAccount:{account}"),
+                                                    not b[1].startswith("serviceAccount:")))
+    role, member = removed[0] if removed else (None, None)
+    commands = knowledge.iam_commands(change.resource, member, role)
+    if commands is None:
+        return None
+    show, grant = commands
+    if grant:
+        return Remediation(f"Grant {role} to {member} on {change.resource} again: the change at {change.at} "
+                           "removed it", grant, change.pattern_id)
+    return Remediation(f"Show the IAM policy of {change.resource}, which changed at {change.at}", show,
+                       change.pattern_id)
 
 
 def _is_change(node: chain.Node, category: Category) -> bool:

@@ -359,7 +359,7 @@ def remediation(
                 continue
             seen.add(key)
             stopping = failure if node.pattern.role is Role.CONTEXT and failure is not None else node
-            verify = fill(step.verify, node.finding.fields, ctx) if step.verify else _stops(stopping, ctx)
+            verify = fill(step.verify, node.finding.fields, ctx) if step.verify else stops(stopping, ctx)
             out.append(Remediation(action, command, node.id, verify))
     return out
 
@@ -368,11 +368,11 @@ def rollback(step: tuple[str, str], cause: chain.Node | None, context: Mapping[s
     """The surface's rollback ``step`` (action, command) filled in, checked by the root cause's
     finding going away: the first remediation when a deploy began failures that still run."""
     action, command = (fill(part, {}, context) for part in step)
-    verify = _stops(cause, context) if cause is not None else None
+    verify = stops(cause, context) if cause is not None else None
     return Remediation(action, command, None, verify)
 
 
-def _stops(node: chain.Node, ctx: Mapping[str, str]) -> str:
+def stops(node: chain.Node, ctx: Mapping[str, str]) -> str:
     """The default check: after the change, the next window no longer shows this finding."""
     service = ctx.get("service") or "SERVICE"
     return (f"after the change, `rca analyze --service {service} --since 15m` no longer reports "
