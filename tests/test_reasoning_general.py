@@ -1344,3 +1344,41 @@ def test_a_new_revision_first_seen_as_the_failures_begin_is_the_trigger_without_
     assert (trigger["revision"], trigger["inferred"], trigger["by"]) == (new, True, None)
     assert "no deploy record" in text and old in (report["remediation"][0]["command"] or "")
     assert json.loads(alone.output)["status"]["trigger"] is None
+
+
+def test_a_job_execution_that_hit_its_task_timeout_is_a_timeout_and_the_job_is_down(tmp_path: Path) -> None:
+    """The system-event entry Cloud Run wrote for a job whose task ran past its timeout (a real one,
+    tests/data/real): its status says only that the execution failed; the condition in its response
+    says why. The job did none of its work: down, on a task timeout (blind set CY03)."""
+    real = ROOT / "tests" / "data" / "real" / "cloud_run_job_timeout.json"
+    result = CliRunner().invoke(main, ["analyze", "--service", "planqtn-jobs", "--input", str(real),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    root = report["root_cause"]
+    assert (report["status"]["state"], root["category"], root["pattern_id"]) == (
+        "down", "request-timeout", "run-job-task-timeout")
+
+
+def test_a_scheduler_attempt_is_no_request_the_service_served(tmp_path: Path) -> None:
+    """Cloud Scheduler records each call it made, with the HTTP status it got back: to a job, the
+    Run Admin API's 200 for starting it; to a service, the same request the service's own log has.
+    Neither is a request the workload served, so a job whose every execution failed is not "0 of 2
+    requests failed" (blind sets CY01-CY03, CY08)."""
+    real = json.loads((ROOT / "tests" / "data" / "real" / "cloud_run_job_timeout.json").read_text())
+    attempt = {
+        "insertId": "s1", "timestamp": "2025-06-10T13:31:20Z", "severity": "INFO",
+        "logName": "projects/planqtn2/logs/cloudscheduler.googleapis.com%2Fexecutions",
+        "resource": {"type": "cloud_scheduler_job", "labels": {"job_id": "nightly", "location": "us-east1",
+                                                                "project_id": "planqtn2"}},
+        "httpRequest": {"status": 200},
+        "jsonPayload": {"@type": "type.googleapis.com/google.cloud.scheduler.logging.AttemptFinished",
+                        "jobName": "projects/planqtn2/locations/us-east1/jobs/nightly",
+                        "url": "https://run.googleapis.com/v2/projects/planqtn2/locations/us-east1/jobs/"
+                               "planqtn-jobs:run"},
+    }
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps([real, attempt]), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "planqtn-jobs", "--input", str(path),
+                                       "--format", "json"])
+    status = json.loads(result.output)["status"]
+    assert (status["requests"], status["state"]) == (0, "down")

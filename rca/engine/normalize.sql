@@ -29,6 +29,14 @@ WITH x AS (
     -- What an App Engine request log's app and platform logged while serving it (RequestLog line[])
     CASE WHEN pp IS NOT NULL THEN
       nullif(array_to_string(json_extract_string(pp, '$.line[*].logMessage'), chr(10)), '') END AS pp_lines,
+    -- The conditions an operation's resource failed on, as its audit entry's response carries them
+    -- (a Cloud Run job execution: "Task <name>-task0 failed with message: The configured timeout
+    -- was reached."): the status message says only that it failed
+    CASE WHEN pp IS NOT NULL AND json_extract(pp, '$.response.status.conditions') IS NOT NULL THEN
+      nullif(array_to_string(
+        [json_extract_string(c, '$.message') FOR c IN json_extract(pp, '$.response.status.conditions[*]')
+         IF json_extract_string(c, '$.status') = 'False' AND json_extract_string(c, '$.message') IS NOT NULL],
+        chr(10)), '') END AS pp_failed,
     split_part(log_name, '/logs/', 2) AS log_tail
   FROM {rel}
 ), y AS (
@@ -142,7 +150,7 @@ WITH x AS (
                 AND request_line IS NOT NULL THEN
         concat_ws(chr(10), request_line, text_msg) END,
       nullif(text_msg, ''),
-      CASE WHEN pp IS NOT NULL THEN coalesce(pv[3], pv[1]) END,
+      CASE WHEN pp IS NOT NULL THEN concat_ws(chr(10), coalesce(pv[3], pv[1]), pp_failed) END,
       request_line,
       CASE WHEN jp IS NOT NULL THEN jp::VARCHAR END,
       ''
@@ -167,7 +175,11 @@ WITH x AS (
     insert_id,
     http_method,
     http_url,
-    try_cast(http_status AS INTEGER) AS http_status,
+    -- A Cloud Scheduler attempt is the caller's record of a call (to the service, whose own
+    -- request log has it too, or to the Run Admin API to start a job): no request the service
+    -- served. Its request line stays in the message for the scheduler's patterns.
+    CASE WHEN resource_type IS DISTINCT FROM 'cloud_scheduler_job' THEN try_cast(http_status AS INTEGER) END
+      AS http_status,
     try_cast(rtrim(http_latency, 's') AS DOUBLE) AS http_latency_s,
     pv[1] AS method_name,
     pv[2] AS principal,
