@@ -29,14 +29,6 @@ WITH x AS (
     -- What an App Engine request log's app and platform logged while serving it (RequestLog line[])
     CASE WHEN pp IS NOT NULL THEN
       nullif(array_to_string(json_extract_string(pp, '$.line[*].logMessage'), chr(10)), '') END AS pp_lines,
-    -- The conditions an operation's resource failed on, as its audit entry's response carries them
-    -- (a Cloud Run job execution: "Task <name>-task0 failed with message: The configured timeout
-    -- was reached."): the status message says only that it failed
-    CASE WHEN pp IS NOT NULL AND json_extract(pp, '$.response.status.conditions') IS NOT NULL THEN
-      nullif(array_to_string(
-        [json_extract_string(c, '$.message') FOR c IN json_extract(pp, '$.response.status.conditions[*]')
-         IF json_extract_string(c, '$.status') = 'False' AND json_extract_string(c, '$.message') IS NOT NULL],
-        chr(10)), '') END AS pp_failed,
     split_part(log_name, '/logs/', 2) AS log_tail
   FROM {rel}
 ), y AS (
@@ -56,6 +48,14 @@ WITH x AS (
     CASE WHEN jv[4] IS NULL THEN NULL WHEN json_type(jp, '$.error') = 'VARCHAR' THEN jv[4] END AS error_text,
     CASE WHEN jv[13] IS NULL THEN NULL WHEN json_type(jp, '$.err') = 'VARCHAR' THEN jv[13] END AS err_text,
     coalesce(jv[14], jv[19], jv[27]) AS error_object_message,
+    -- The first condition an operation's resource failed on, as its audit entry's response carries
+    -- it, where the status message does not already say it (a Cloud Run job execution's status
+    -- says only that it failed; its condition says "Task <name>-task0 failed with message: The
+    -- configured timeout was reached.")
+    CASE WHEN pp IS NOT NULL AND json_extract(pp, '$.response.status.conditions') IS NOT NULL THEN
+      [json_extract_string(c, '$.message') FOR c IN json_extract(pp, '$.response.status.conditions[*]')
+       IF json_extract_string(c, '$.status') = 'False' AND json_extract_string(c, '$.message') IS NOT NULL
+          AND NOT contains(coalesce(pv[3], ''), json_extract_string(c, '$.message'))][1] END AS pp_failed,
   FROM x
 ), y1 AS (
   SELECT
