@@ -1382,3 +1382,24 @@ def test_a_scheduler_attempt_is_no_request_the_service_served(tmp_path: Path) ->
                                        "--format", "json"])
     status = json.loads(result.output)["status"]
     assert (status["requests"], status["state"]) == (0, "down")
+
+
+def test_a_failure_on_one_revision_explains_no_failure_only_another_revision_had() -> None:
+    """A deploy's new revision cannot start and never takes traffic; twenty minutes later the old
+    revision, still serving everything, fails requests. Every occurrence of each names its
+    revision and none is shared: the new one's failure is another version's, not their cause
+    (blind set DK03). A failure logged without a revision (a database's own log) is left to time."""
+    startup = pattern("revision-not-ready", Role.SYMPTOM, causes=("request-5xx",))
+    symptom = pattern("request-5xx", Role.SYMPTOM)
+
+    def on(n: chain.Node, revision: str | None) -> chain.Node:
+        return replace(n, occurrences=tuple(o._replace(revision=revision) for o in n.occurrences))
+
+    cause = on(node(startup, [0, 60]), "svc-00058-bax")
+    effect = on(node(symptom, [1200, 1260]), "svc-00057-hud")
+    apart = chain.edge(cause, effect)
+    same = chain.edge(on(cause, "svc-00057-hud"), effect)
+    unknown = chain.edge(on(cause, None), effect)
+    assert apart is not None and apart.rejected and "another version" in apart.rejected
+    assert same is not None and not same.rejected
+    assert unknown is not None and not unknown.rejected

@@ -174,6 +174,9 @@ def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge 
             tuple(support),
             rejected=f"first seen after {effect.id}, so it cannot have caused it",
         )
+    elsewhere = _apart(cause, effect)
+    if elsewhere is not None and not (shared or traces):
+        return Edge(cause.id, effect.id, 0.0, tuple(support), rejected=elsewhere)
     if order == "consistent":
         score += TIME_ORDER
         support.append("time: occurs before")
@@ -202,6 +205,20 @@ def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge 
             score += SAME_INSTANCE * frac
             support.append(f"same instance, shortly before, on {frac:.0%} of affected instances")
     return Edge(cause.id, effect.id, min(score, 0.97), tuple(support))
+
+
+def _apart(cause: Node, effect: Node) -> str | None:
+    """Why ``cause`` cannot explain ``effect`` when every occurrence of each names its revision and
+    no revision holds both: a new revision that never became ready fails no request the old one
+    answered (blind set DK03), and a bug in one version is no reason for another's failures. A
+    failure logged without a revision (a database's own log, the platform's) is left to time."""
+    mine = {o.revision for o in cause.occurrences}
+    theirs = {o.revision for o in effect.occurrences}
+    if not mine or not theirs or None in mine or None in theirs or mine & theirs:
+        return None
+    where = ", ".join(sorted(str(r) for r in mine)[:2])
+    return (f"logged only on revision {where}, while {effect.id} happened only on "
+            f"{', '.join(sorted(str(r) for r in theirs)[:2])}: another version's failure")
 
 
 def co_location(cause: Node, effect: Node) -> tuple[str, ...]:
