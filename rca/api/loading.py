@@ -188,7 +188,8 @@ def _nothing_message(
         names = [
             n
             for (n,) in store.con.execute(
-                f"SELECT DISTINCT {_NAMED_BY} AS s FROM staging WHERE s IS NOT NULL ORDER BY s LIMIT 10"
+                f"SELECT DISTINCT s FROM (SELECT {_NAMED_BY} AS s FROM staging UNION ALL "
+                f"SELECT {_WORKLOAD} FROM staging) WHERE s IS NOT NULL ORDER BY s LIMIT 10"
             ).fetchall()
         ]
         others = f"; services in the input: {', '.join(names)}" if names else ""
@@ -551,6 +552,12 @@ _NAMED_BY = "coalesce(" + ", ".join(
     f"json_extract_string(j, '$.resource.labels.{label}')"
     for label in ("service_name", "job_name", "function_name", "module_id", "container_name")
 ) + ")"
+
+
+# A GKE pod's Deployment, from its name `<deployment>-<pod-template-hash>-<5 chars>`: what an
+# engineer types as the service, which `--service` takes as well as a container's name.
+_WORKLOAD = ("nullif(regexp_extract(json_extract_string(j, '$.resource.labels.pod_name'), "
+             "'^(.+)-[a-z0-9]{6,10}-[a-z0-9]{5}$', 1), '')")
 
 
 def _service_absent(store: Store, service: str) -> bool:

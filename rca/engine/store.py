@@ -270,6 +270,10 @@ UPDATE entries SET http_method = regexp_extract(message, $re, $m),
                    http_status = CAST(regexp_extract(message, $re, $s) AS INTEGER)
 WHERE http_status IS NULL AND regexp_matches(message, $re) AND NOT regexp_matches(message, $hc)
 """
+# A GKE pod's workload: its revision (the ReplicaSet `<deployment>-<pod-template-hash>`, read from
+# the pod's name by normalize.sql) less the hash, the name `kubectl get deployments` shows.
+K8S_WORKLOAD = "regexp_extract(revision, '^(.+)-[a-z0-9]{6,10}$', 1)"
+K8S_WORKLOAD = f"nullif({K8S_WORKLOAD}, '')"
 # When finalise has dropped more than this share of the rows (a day's export analysed for an hour),
 # the kept rows are copied into a compact `entries`: deleted rows would otherwise hold their memory.
 COMPACT_ABOVE = 0.25
@@ -502,6 +506,11 @@ class Store:
         if service:
             kept += " AND (filter_service IS NULL OR filter_service = ?)"
             kept_params.append(service)
+            workloads = self._k8s_workloads(service)
+            if workloads:
+                kept += (f" AND (resource_type NOT IN ('k8s_container', 'k8s_pod') OR {K8S_WORKLOAD} IS NULL"
+                         f" OR list_contains(?, {K8S_WORKLOAD}))")
+                kept_params.append(workloads)
         counts = self.con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE {windowed}), count(*) FILTER (WHERE {kept}) "
             "FROM staged",
@@ -509,6 +518,26 @@ class Store:
         ).fetchone()
         read, in_windowed, in_kept = (int(v) for v in counts) if counts else (0, 0, 0)
         return kept, kept_params, read, in_windowed, in_kept
+
+    def _k8s_workloads(self, service: str) -> list[str]:
+        """The GKE workloads (Deployments, read from their pods' names) that ``service`` names:
+        the workloads whose pods run a container of that name, else the workload of that name
+        itself, whose entries then carry it as their service (every container of its pods: the
+        app and its sidecars). Only their pods' entries are the service's: another workload's in
+        the same namespace (a neighbour's crash) is not. Empty when nothing says (no pod names,
+        or a name no workload has)."""
+        k8s = "resource_type IN ('k8s_container', 'k8s_pod')"
+        rows = self.con.execute(
+            f"SELECT DISTINCT {K8S_WORKLOAD} AS w FROM staged WHERE {k8s} AND service = ? AND w IS NOT NULL "
+            "ORDER BY w", [service]).fetchall()
+        if rows:
+            return [str(w) for (w,) in rows]
+        if not self._scalar(f"SELECT count(*) FROM (SELECT 1 FROM staged WHERE {k8s} AND {K8S_WORKLOAD} = ? "
+                            "LIMIT 1)", [service]):
+            return []
+        self.con.execute(f"UPDATE staged SET service = ? WHERE {k8s} AND {K8S_WORKLOAD} = ?",
+                         [service, service])
+        return [service]
 
     def _number(self, kept: str, kept_params: list[Any], start: datetime | None) -> None:
         """Set `entry_id`, `in_window`, `line_no` and `ordinal` on the kept rows, the first of each
