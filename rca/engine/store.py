@@ -227,6 +227,12 @@ ACCESS_LOG = "|".join(f"(?:{regex})" for regex, _ in ACCESS_LOGS)  # a line of a
 # a steady stream of 200s. Their user agents: `kube-probe/<major>.<minor>` (kubernetes
 # pkg/probe/http/request.go) and `GoogleHC/1.0` (cloud.google.com/load-balancing/docs/health-check-concepts).
 HEALTH_CHECKERS = r"\b(?:kube-probe|GoogleHC)/[0-9]"
+# An Istio sidecar logs the calls its pod makes as well as the requests it receives: the
+# outbound ones (upstream cluster `outbound|<port>|<subset>|<host>` in its default access-log
+# format, https://istio.io/latest/docs/tasks/observability/logs/access-log/) are the pod's own
+# calls to others, and counting them would count one user's failed request twice.
+OUTBOUND = r" outbound\|[0-9]+\|"
+NOT_SERVED = f"{HEALTH_CHECKERS}|{OUTBOUND}"
 # The request lines that request-logging middleware writes as JSON: where the payload keeps the
 # method, path and status, the entry's message is only what the line is ("request completed") or
 # the payload itself. Each: the payload's key that marks the shape, then the paths of method,
@@ -447,7 +453,7 @@ class Store:
             return 0
         for regex, (m, p, status) in ACCESS_LOGS:
             self.con.execute(_REQUESTS_FROM_ACCESS_LOGS,
-                             {"re": regex, "m": m, "p": p, "s": status, "hc": HEALTH_CHECKERS})
+                             {"re": regex, "m": m, "p": p, "s": status, "hc": NOT_SERVED})
         self.con.execute(_REQUESTS_FROM_FUNCTION_EXECUTIONS, {"re": FUNCTION_EXECUTION})
         for marker, paths, messages in JSON_REQUESTS:
             self._requests_from_json(marker, paths, messages)
