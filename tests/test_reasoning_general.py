@@ -1008,7 +1008,7 @@ def test_health_checkers_in_an_access_log_are_not_user_requests(tmp_path: Path) 
     lines += [_gke_line(k, access(k, 200, agent)) for k in range(5, 3600, 10)
               for agent in ("kube-probe/1.29", "GoogleHC/1.0")]
     # the pod's own calls out, as its Istio sidecar logs them (istio/istio#54023's format)
-    lines += [_gke_line(k, f'[2026-03-04T10:00:00.000Z] "GET /v1/stock/7 HTTP/1.1" 200 - via_upstream - "-" '
+    lines += [_gke_line(k, '[2026-03-04T10:00:00.000Z] "GET /v1/stock/7 HTTP/1.1" 200 - via_upstream - "-" '
                            '0 19 3 2 "-" "Go-http-client/1.1" "3e26" "inventory:8080" "10.64.9.120:8080" '
                            'outbound|8080|v1|inventory.store.svc.cluster.local 10.60.8.141:47438')
               for k in range(7, 3600, 10)]
@@ -1433,7 +1433,8 @@ def test_a_gke_service_is_its_deployment_or_its_container_and_not_its_neighbours
     lines += [_pod_line(k, "emailservice-7c6d5bd6f9-x2k4p", "istio-proxy", "upstream connect error")
               for k in range(30, 3600, 600)]
     lines += [_pod_line(k, "frontend-5f9a6c2d8b-q7w2m", "server", panic) for k in range(10, 3600, 60)]
-    lines += [_pod_line(k, "quote-api-6d8f7c9b5d-abcde", "quote", "quote served") for k in range(20, 3600, 60)]
+    lines += [_pod_line(k, "quote-api-6d8f7c9b5d-abcde", "quote", "quote served")
+              for k in range(20, 3600, 60)]
     path = tmp_path / "cluster.ndjson"
     path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
 
