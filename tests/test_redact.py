@@ -56,6 +56,11 @@ SECRETS = [
     ("JSON password", '{"password": "p@ss word", "user": "u"}', '{"password": "***", "user": "u"}'),
     ("JSON client_secret", '{"client_secret":"abc"}', '{"client_secret":"***"}'),
     ("escaped JSON inside a string", '{\\"api_key\\": \\"k1\\"}', '{\\"api_key\\": \\"***\\"}'),
+    ("protobuf text format, as a Go service prints its config (kubeflow/metadata#138)",
+     'mysql:<host:"metadata-db" user:"root" password:"test" >',
+     'mysql:<host:"metadata-db" user:"root" password:"***" >'),
+    ("YAML value, single-quoted", "api_key: 'abc'", "api_key: '***'"),
+    ("environment variable as env prints it", "DB_PASSWORD: s3cret", "DB_PASSWORD: ***"),
 ]
 
 NEAR_MISSES = [
@@ -71,6 +76,8 @@ NEAR_MISSES = [
     ("an empty value", "password= "),
     ("insertId that looks random", "insertId 68c825a600072d92ed07089d"),
     ("a timeout value", "Database initialization timeout after 8.0s"),
+    ("an error about a token, after a colon", "Error refreshing access token: invalid_grant"),
+    ("prose, lower case, after a colon", "token: expired"),
 ]
 
 

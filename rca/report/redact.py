@@ -117,6 +117,31 @@ RULES: tuple[Rule, ...] = (
         r"\g<head>***",
         _SECRET_KEY,
     ),
+    Rule(
+        # `password:"test"` (protobuf text format, a Go struct printed with %+v quoting, YAML):
+        # a colon and a quoted value. An unquoted value after a colon is prose as often as not
+        # ("refreshing token: invalid_grant"), so only the quoted one is taken.
+        "colon-quoted-secret",
+        re.compile(
+            rf"""(?xi)
+        (?P<head>\b[\w.-]*?{_SECRET_KEY}\b\s*:\s*)
+        (?P<val>"(?!\*\*\*")[^"\n]*"|'(?!\*\*\*')[^'\n]*')"""
+        ),
+        lambda m: f"{m['head']}{m['val'][0]}***{m['val'][0]}",
+        _SECRET_KEY,
+    ),
+    Rule(
+        # an environment variable as `env`, a Kubernetes manifest or a paste print it:
+        # `DB_PASSWORD: s3cret` (upper case names are settings, not prose)
+        "env-secret",
+        re.compile(
+            r"""(?x)
+        (?P<head>\b[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY)\b:[ \t]*)
+        (?!\*\*\*)[^\s,;&"'}\])]+"""
+        ),
+        r"\g<head>***",
+        _SECRET_KEY,
+    ),
 )
 
 
