@@ -125,6 +125,14 @@ def test_line_without_level_word_has_no_severity(line: str) -> None:
         ("[Nest] 20196  - 18/03/2023, 2:39:09 pm   ERROR [Exceptions] x", "2023-03-18T14:39:09Z", True),
         ("[Nest] 1  - 05/04/2026, 00:03:22     LOG [NestFactory] x", "2026-04-05T00:03:22Z", True),
         ("[Nest] 1  - 2023/02/12 16:41:02   ERROR [ExceptionsHandler] x", "2023-02-12T16:41:02Z", True),
+        # a zone name printed after the time, where it names one offset (blind set DL01: a Go
+        # service's line from google/exposure-notifications-server#214)
+        ("2020-05-15 21:10:47.624 EDT setup.Setup: error loading environment variables",
+         "2020-05-16T01:10:47.624Z", False),
+        ("2026-11-30 15:02:11.123 CET  ERROR  payment provider call failed",
+         "2026-11-30T14:02:11.123Z", False),
+        # ... and left naive where it does not (India, Israel or Ireland)
+        ("2026-11-30 15:02:11 IST ERROR x", "2026-11-30T15:02:11Z", True),
     ],
 )
 def test_timestamps_become_utc(line: str, timestamp: str, naive: bool) -> None:

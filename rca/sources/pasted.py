@@ -9,7 +9,8 @@ Two shapes people hand over when they copy log entries by hand instead of runnin
   https://cloud.google.com/logging/docs/reference/v2/rest/v2/LoggingQuery) followed by the entry's
   JSON once expanded. Entries left collapsed leave only their summary line, which is read as a
   text log line so that nothing copied is lost. The Logs Explorer shows times in the viewer's
-  time zone, often by a name no parser can map (`CET`); the summaries of expanded entries give
+  time zone, by a name: one with a single offset (`CET`, `EDT`) the text reader maps itself
+  (`text.ZONE_OFFSETS`); for the others (`IST`, `CST`) the summaries of expanded entries give
   the offset, and zone-less times of the collapsed ones are moved to UTC by it.
 
 The legacy Logs Viewer's expanded entry prints its keys without quotes and its fields without

@@ -66,8 +66,9 @@ def _format(moment: datetime, frac: str) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{frac}" if frac else "") + "Z"
 
 
-def _from_iso_match(match: re.Match[str]) -> Stamp | None:
-    """Build a stamp from an `_ISO` match; None when the date is impossible."""
+def _from_iso_match(match: re.Match[str], named: timedelta | None = None) -> Stamp | None:
+    """Build a stamp from an `_ISO` match; None when the date is impossible. ``named``: the
+    offset of a zone name printed after the time (`ZONE_OFFSETS`), where the match has none."""
     time_text = match["time"] if match["time"].count(":") == 2 else match["time"] + ":00"
     try:
         date_text = match["date"].replace("/", "-")
@@ -77,7 +78,9 @@ def _from_iso_match(match: re.Match[str]) -> Stamp | None:
     zone = match["zone"]
     if zone:
         moment -= _zone_offset(zone)
-    return Stamp(_format(moment, match["frac"] or ""), naive=not zone)
+    elif named is not None:
+        moment -= named
+    return Stamp(_format(moment, match["frac"] or ""), naive=not zone and named is None)
 
 
 def _from_epoch(seconds: float) -> Stamp | None:
@@ -177,11 +180,22 @@ _SYSLOG = re.compile(
 )
 _LEADING_TIME = re.compile(r"^\[?" + _ISO.pattern.replace("(?x)", "", 1).strip() + r"\]?", re.X)
 # Zone names a viewer prints after a time (the Logs Explorer shows the viewer's zone): skipped
-# before the level word is looked for; the time stays naive, as no offset can be read from them.
+# before the level word is looked for; the time takes the zone's offset where the name has one
+# (`ZONE_OFFSETS`), else it stays naive.
 _ZONE_NAME = re.compile(
     r"^ ?(?:CES?T|EES?T|WES?T|BST|IST|MSK|JST|KST|HKT|SGT|AE[SD]T|ACST|AWST|NZ[SD]T|[ECMP][SD]T|AK[SD]T"
     r"|HST|BRT|ART)\b"
 )
+# The zone names whose offset is one and the same wherever they are printed (tz database
+# abbreviations, https://data.iana.org/time-zones/tzdb/): a time followed by one is that zone's.
+# IST (India, Israel, Ireland), CST (US Central, China, Cuba) and the others not here stay naive.
+ZONE_OFFSETS: dict[str, int] = {  # minutes east of UTC
+    "EST": -300, "EDT": -240, "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
+    "AKST": -540, "AKDT": -480, "HST": -600, "CET": 60, "CEST": 120, "EET": 120, "EEST": 180,
+    "WET": 0, "WEST": 60, "MSK": 180, "JST": 540, "KST": 540, "HKT": 480, "SGT": 480,
+    "AEST": 600, "AEDT": 660, "ACST": 570, "AWST": 480, "NZST": 720, "NZDT": 780, "BRT": -180,
+    "ART": -180,
+}
 _LEVEL_AT_START = re.compile(rf"^[\s\-|]*\[?(?P<level>{_LEVEL})\]?(?=[:\s\]]|$)")
 _LEVEL_DASHED = re.compile(rf"^[\s\-|]*[\w.]+ - (?P<level>{_LEVEL}) - ")
 _LEVEL_LOGFMT = re.compile(r"\blevel=\"?(?P<level>[A-Za-z]+)\b")
@@ -692,8 +706,11 @@ def _parse_plain(line: _Line) -> None:
     leading = _LEADING_TIME.match(line.body)
     rest = line.body
     if leading:
-        line.stamp = line.stamp or _from_iso_match(leading)
         rest = line.body[leading.end() :]
+        shown = _ZONE_NAME.match(rest)
+        minutes = ZONE_OFFSETS.get(shown.group(0).strip()) if shown else None
+        named = timedelta(minutes=minutes) if minutes is not None else None
+        line.stamp = line.stamp or _from_iso_match(leading, named)
     elif (ctime := _CTIME.match(line.body)) is not None:
         line.stamp = line.stamp or _from_month_name(ctime)
         rest = line.body[ctime.end() :]
