@@ -879,14 +879,20 @@ def test_sparse_noise_all_along_counts_from_its_own_interval_not_only_the_first_
     assert json.loads(result.output)["status"]["state"] == "ok"
 
 
-def _gke_line(k: int, text: str) -> str:
-    """One stdout line of GKE container `web`, ``k`` seconds into the hour."""
-    return json.dumps({
-        "insertId": f"g{k}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
-        "logName": "projects/p/logs/stdout", "textPayload": text,
-        "resource": {"type": "k8s_container",
-                     "labels": {"container_name": "web", "pod_name": "web-7d9f8-abcde"}},
-    }) + "\n"
+def _gke_line(k: int, payload: str | dict[str, object], *, pod: str = "web-7d9f8-abcde",
+              container: str = "web", log: str = "stdout", severity: str | None = None) -> str:
+    """One line of a GKE pod's container (`web` unless told), ``k`` seconds into the hour: text
+    as its textPayload, a dict as its jsonPayload."""
+    kind = "textPayload" if isinstance(payload, str) else "jsonPayload"
+    entry: dict[str, object] = {
+        "insertId": f"{kind[0]}{k}-{pod}-{container}",
+        "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
+        "logName": f"projects/p/logs/{log}", kind: payload,
+        "resource": {"type": "k8s_container", "labels": {"container_name": container, "pod_name": pod}},
+    }
+    if severity:
+        entry["severity"] = severity
+    return json.dumps(entry) + "\n"
 
 
 def test_without_any_request_log_the_apps_access_log_lines_are_its_requests(tmp_path: Path) -> None:
@@ -936,16 +942,6 @@ def test_the_access_log_lines_of_other_servers_are_requests_too(tmp_path: Path, 
     assert (status["state"], status["requests"], status["failed_requests"]) == ("down", 360, 120)
 
 
-def _gke_json(k: int, payload: dict[str, object]) -> str:
-    """One JSON stdout line of GKE container `web`, ``k`` seconds into the hour."""
-    return json.dumps({
-        "insertId": f"j{k}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
-        "logName": "projects/p/logs/stdout", "jsonPayload": payload,
-        "resource": {"type": "k8s_container",
-                     "labels": {"container_name": "web", "pod_name": "web-7d9f8-abcde"}},
-    }) + "\n"
-
-
 @pytest.mark.parametrize(
     "shape",
     [
@@ -976,7 +972,7 @@ def test_the_json_request_lines_of_request_logging_middleware_are_requests(
         tmp_path: Path, shape: Callable[[int], dict[str, object]]) -> None:
     """A GKE service with no request log whose middleware logs each request as JSON: the status
     sits in the payload, not the message, and still counts, so a 503 storm in it is an outage."""
-    lines = [_gke_json(k, shape(200 if k < 2400 else 503)) for k in range(0, 3600, 10)]
+    lines = [_gke_line(k, shape(200 if k < 2400 else 503)) for k in range(0, 3600, 10)]
     path = tmp_path / "gke.ndjson"
     path.write_text("".join(lines), encoding="utf-8")
     result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
@@ -988,7 +984,7 @@ def test_the_json_request_lines_of_request_logging_middleware_are_requests(
 def test_a_json_line_that_merely_mentions_a_status_is_no_request(tmp_path: Path) -> None:
     """A client's log of its own outbound call names a method, a URL and a status too; without
     the shape's marker (pino's request messages, Echo's remote_ip) it is not a request served."""
-    lines = [_gke_json(k, {"level": "error", "msg": "upstream call failed", "method": "GET",
+    lines = [_gke_line(k, {"level": "error", "msg": "upstream call failed", "method": "GET",
                            "uri": "https://api.example/v1", "status": 503}) for k in range(0, 3600, 60)]
     path = tmp_path / "gke.ndjson"
     path.write_text("".join(lines), encoding="utf-8")
@@ -1411,16 +1407,6 @@ def test_a_failure_on_one_revision_explains_no_failure_only_another_revision_had
     assert unknown is not None and not unknown.rejected
 
 
-def _pod_line(k: int, pod: str, container: str, text: str) -> str:
-    """One stdout line of a GKE pod's container, ``k`` seconds into the hour."""
-    return json.dumps({
-        "insertId": f"p{k}{pod}{container}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
-        "logName": "projects/p/logs/stderr", "textPayload": text, "severity": "ERROR",
-        "resource": {"type": "k8s_container",
-                     "labels": {"container_name": container, "pod_name": pod, "namespace_name": "shop"}},
-    }) + "\n"
-
-
 def test_a_gke_service_is_its_deployment_or_its_container_and_not_its_neighbours(tmp_path: Path) -> None:
     """Every Deployment of microservices-demo names its container `server`: the engineer types
     the Deployment (`emailservice`), which is read from the pods' names, and gets its pods'
@@ -1429,12 +1415,14 @@ def test_a_gke_service_is_its_deployment_or_its_container_and_not_its_neighbours
     DH05, DH08, DF02)."""
     panic = "panic: runtime error: invalid memory address or nil pointer dereference"
     denied = "google.api_core.exceptions.PermissionDenied: 403 Cloud Trace API has not been used in project"
-    lines = [_pod_line(k, "emailservice-7c6d5bd6f9-x2k4p", "server", denied) for k in range(0, 3600, 60)]
-    lines += [_pod_line(k, "emailservice-7c6d5bd6f9-x2k4p", "istio-proxy", "upstream connect error")
-              for k in range(30, 3600, 600)]
-    lines += [_pod_line(k, "frontend-5f9a6c2d8b-q7w2m", "server", panic) for k in range(10, 3600, 60)]
-    lines += [_pod_line(k, "quote-api-6d8f7c9b5d-abcde", "quote", "quote served")
-              for k in range(20, 3600, 60)]
+    def stderr(k: int, pod: str, container: str, text: str) -> str:
+        return _gke_line(k, text, pod=pod, container=container, log="stderr", severity="ERROR")
+
+    email = "emailservice-7c6d5bd6f9-x2k4p"
+    lines = [stderr(k, email, "server", denied) for k in range(0, 3600, 60)]
+    lines += [stderr(k, email, "istio-proxy", "upstream connect error") for k in range(30, 3600, 600)]
+    lines += [stderr(k, "frontend-5f9a6c2d8b-q7w2m", "server", panic) for k in range(10, 3600, 60)]
+    lines += [stderr(k, "quote-api-6d8f7c9b5d-abcde", "quote", "quote served") for k in range(20, 3600, 60)]
     path = tmp_path / "cluster.ndjson"
     path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
 

@@ -278,8 +278,7 @@ WHERE http_status IS NULL AND regexp_matches(message, $re) AND NOT regexp_matche
 """
 # A GKE pod's workload: its revision (the ReplicaSet `<deployment>-<pod-template-hash>`, read from
 # the pod's name by normalize.sql) less the hash, the name `kubectl get deployments` shows.
-K8S_WORKLOAD = "regexp_extract(revision, '^(.+)-[a-z0-9]{6,10}$', 1)"
-K8S_WORKLOAD = f"nullif({K8S_WORKLOAD}, '')"
+K8S_WORKLOAD = "nullif(regexp_extract(revision, '^(.+)-[a-z0-9]{6,10}$', 1), '')"
 # When finalise has dropped more than this share of the rows (a day's export analysed for an hour),
 # the kept rows are copied into a compact `entries`: deleted rows would otherwise hold their memory.
 COMPACT_ABOVE = 0.25

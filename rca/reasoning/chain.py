@@ -174,8 +174,7 @@ def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge 
             tuple(support),
             rejected=f"first seen after {effect.id}, so it cannot have caused it",
         )
-    elsewhere = _apart(cause, effect)
-    if elsewhere is not None and not (shared or traces):
+    if not (shared or traces) and (elsewhere := _apart(cause, effect)) is not None:
         return Edge(cause.id, effect.id, 0.0, tuple(support), rejected=elsewhere)
     if order == "consistent":
         score += TIME_ORDER
