@@ -19,7 +19,7 @@ from rca.engine import prefilter
 from rca.engine.traceback_grammar import CARET_LINE
 from rca.library.knowledge import Knowledge, load_knowledge
 from rca.library.loader import extract_fields, match_position
-from rca.library.re2check import compile_re2
+from rca.library.re2check import compile_re2, regex_set
 from rca.model import Finding, Pattern, Role, Sample
 from rca.severity import SEVERITY_NUM
 from rca.timeutil import rfc3339
@@ -108,7 +108,7 @@ MAX_COUNTED_REPEAT = 10
 _REPEAT = re.compile(r"\{(\d+)(,(\d*))?\}")
 
 
-@functools.lru_cache(maxsize=4096)  # the prefilter and the groups relax the same regexes
+@functools.lru_cache(maxsize=4096)  # one process may analyse many times (API, tests)
 def relax_repeats(expr: str, limit: int = MAX_COUNTED_REPEAT) -> str:
     """``expr`` with every counted repetition above ``limit`` unbounded: `{0,200}` -> `{0,}`, `{40,}`
     -> `*`. Whatever ``expr`` matches, the result matches too. Escapes and classes are kept."""
@@ -150,9 +150,9 @@ def relax_repeats(expr: str, limit: int = MAX_COUNTED_REPEAT) -> str:
 # they save about 0.9 CPU-s per million messages scanned (3 RE2 passes instead of 7). Below this
 # many entries the regexes themselves are the cheaper prefilter; the matches are the same.
 ATOMS_FROM_ENTRIES = 150_000
-# Below this many entries no prefilter runs: every event survives, and the groups sort the
+# Below this many entries no prefilter runs: every event survives, and the regex set sorts the
 # messages. Compiling the prefilter's regexes costs about 0.05 CPU-s, more than it saves the
-# groups on a few thousand messages (measured: 1,500-5,000 entries 0.06-0.09 s less without it,
+# matching on a few thousand messages (measured: 1,500-5,000 entries 0.06-0.09 s less without it,
 # 10,000 even, 20,000 0.04 s more). The matches are the same.
 PREFILTER_FROM_ENTRIES = 10_000
 
@@ -177,12 +177,6 @@ def _prefilter_exprs(p: Pattern) -> list[str]:
     expected companion, named groups plain and counted repeats relaxed."""
     exprs = [*p.match.any, *p.match.all, *([p.absence.expect] if p.absence is not None else [])]
     return [relax_repeats(strip_names(e)) for e in exprs]
-
-
-# Smaller alternations, run on the survivors' distinct messages only: a pattern's own regexes then
-# run only on the messages its group matched (a busy service's 503 request lines are distinct by
-# their latency, and every pattern would otherwise test each of them).
-GROUP_CHARS = 2000
 
 
 def _chunks(patterns: Sequence[Pattern], max_chars: int) -> list[tuple[str, set[int]]]:
@@ -287,10 +281,10 @@ def match_events(con: Any, patterns: Sequence[Pattern], knowledge: Knowledge | N
 
     Busy services repeat themselves: the events the prefilter keeps hold few distinct messages
     (173k survivors, 43 messages in a measured 1M-entry hour). So each pattern's regexes run once
-    per distinct message (`survivor_messages`), only the patterns that match a message query the
-    survivors (by message number, with their non-text conditions), and the fields and match
-    position a message yields are worked out once per pattern and message (in DuckDB for a pattern
-    that accepts many messages, `message_facts`).
+    per distinct message (`survivor_messages`, all in one RE2 set), only the patterns that match a
+    message query the survivors (by message number, with their non-text conditions), and the fields
+    and match position a message yields are worked out once per pattern and message (in DuckDB for a
+    pattern that accepts many messages, `message_facts`).
 
     A pattern with ``frames: own`` keeps only stacks with a frame of the service's own code (per
     ``knowledge``'s runtime rules), and names the exception and that frame as its fields.
@@ -298,19 +292,13 @@ def match_events(con: Any, patterns: Sequence[Pattern], knowledge: Knowledge | N
     knowledge = knowledge if knowledge is not None else load_knowledge()
     if not patterns:
         return []
-    groups = _chunks(patterns, GROUP_CHARS)
     row = con.execute("SELECT count(*) FROM entries").fetchone()
     entries = int(row[0]) if row else 0
     chunks = (None if entries < PREFILTER_FROM_ENTRIES
               else prefilter_chunks(patterns, ATOM_CHUNK_CHARS, atoms=True) if entries >= ATOMS_FROM_ENTRIES
               else prefilter_chunks(patterns, atoms=False))
-    matched = _survivors(con, chunks, [group for group, _ in groups])
-    candidates: dict[int, list[str]] = {}
-    for n in range(len(patterns)):
-        flags = [f"g{i}" for i, (_, members) in enumerate(groups) if n in members]
-        if not flags or any(matched[int(flag[1:])] for flag in flags):
-            candidates[n] = flags  # else none of the messages can match it: no regex runs
-    accepted = _matching_messages(con, patterns, candidates)
+    _survivors(con, chunks)
+    accepted = _matching_messages(con, patterns)
     facts = _all_facts(con, patterns, accepted)
     shared: dict[str | None, str | None] = {}
     hits: list[Hit] = []
@@ -330,61 +318,78 @@ def match_events(con: Any, patterns: Sequence[Pattern], knowledge: Knowledge | N
     return hits
 
 
-def _survivors(con: Any, chunks: list[str] | None, groups: list[str]) -> list[bool]:
+def _survivors(con: Any, chunks: list[str] | None) -> None:
     """`survivors`: the events the prefilter ``chunks`` keep (every event when None), each with the
-    number (`mid`) of its message in `survivor_messages`, which holds each distinct message once
-    with which of the ``groups`` it matched (`g0`, `g1`...: a pattern's regexes need run only where
-    its group did). Returns, per group, whether any message matched it."""
+    number (`mid`) of its message in `survivor_messages`, which holds each distinct message once."""
     any_chunk = " OR ".join("regexp_matches(message, ?)" for _ in chunks or []) or "FALSE"
     where = "TRUE" if chunks is None else any_chunk
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE survivor_rows AS SELECT {_SURVIVOR_COLUMNS} FROM events WHERE {where}",
         chunks or [],
     )
-    flags = "".join(f", regexp_matches(message, ?) AS g{i}" for i in range(len(groups)))
     con.execute(
         "CREATE OR REPLACE TEMP TABLE survivor_messages AS SELECT row_number() OVER () AS mid, "
-        f"message{flags} FROM (SELECT DISTINCT message FROM survivor_rows)",
-        groups,
+        "message FROM (SELECT DISTINCT message FROM survivor_rows)"
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE survivors AS SELECT r.* EXCLUDE (message), m.mid "
         "FROM survivor_rows r JOIN survivor_messages m USING (message)"
     )
     con.execute("DROP TABLE survivor_rows")
-    if not groups:
-        return []
-    any_of = ", ".join(f"bool_or(g{i})" for i in range(len(groups)))
-    row = con.execute(f"SELECT {any_of} FROM survivor_messages").fetchone()
-    return [bool(v) for v in row] if row else [False] * len(groups)
 
 
-# Patterns whose messages are looked for in one query over `survivor_messages`: one query per
-# pattern cost about 2 ms of fixed overhead each (144 queries, a fifth of a small analysis).
-PATTERNS_PER_QUERY = 64
+# Distinct survivor messages are read into Python this many at a time for the regex set.
+MESSAGE_BATCH = 10_000
 
 
-def _matching_messages(
-    con: Any, patterns: Sequence[Pattern], candidates: dict[int, list[str]]
-) -> dict[int, list[int]]:
-    """Per pattern index in ``candidates``: the numbers of the distinct survivor messages its regexes
-    accept, ascending. ``candidates`` maps a pattern to the groups holding its regexes (none: every
-    message is a candidate); a pattern's regexes run only on the messages its groups matched."""
-    todo = sorted(candidates)
-    out: dict[int, list[int]] = {}
-    for start in range(0, len(todo), PATTERNS_PER_QUERY):
-        part = todo[start : start + PATTERNS_PER_QUERY]
-        columns, params = [], []
-        for n in part:
-            where, where_params = message_where(patterns[n])
-            flags = candidates[n]
-            test = f"CASE WHEN {' OR '.join(flags)} THEN {where} ELSE FALSE END" if flags else where
-            columns.append(f"list(mid ORDER BY mid) FILTER (WHERE {test})")
-            params.extend(where_params)
-        row = con.execute(f"SELECT {', '.join(columns)} FROM survivor_messages", params).fetchone()
-        for n, mids in zip(part, row or (), strict=True):
-            out[n] = [int(mid) for mid in mids or ()]
-    return out
+def _matching_messages(con: Any, patterns: Sequence[Pattern]) -> dict[int, list[int]]:
+    """Per pattern index: the numbers of the distinct survivor messages its regexes accept
+    (`message_where`: any of its ``any``, all of its ``all``, none of its ``none``), ascending.
+
+    Every regex of the library runs in one RE2 set over each message (`regex_set`), so a message
+    costs one DFA pass whatever the library's size: a busy service's 503 request lines are distinct
+    by their latency (35,000 in a 1M-entry hour), and DuckDB's regexes, a query per few dozen
+    patterns over every message, cost 0.75 CPU-s there against 0.06 for the set. Only the patterns
+    that use a regex the message matched are then decided; a pattern with no ``any`` or ``all``
+    regex is decided on every message."""
+    exprs = sorted({e for p in patterns for e in (*p.match.any, *p.match.all, *p.match.none)})
+    position = {e: i for i, e in enumerate(exprs)}
+    users: dict[int, list[int]] = defaultdict(list)  # a regex -> the patterns whose any/all hold it
+    everywhere: list[int] = []  # patterns with no any/all regex
+    for n, p in enumerate(patterns):
+        for expr in dict.fromkeys((*p.match.any, *p.match.all)):
+            users[position[expr]].append(n)
+        if not p.match.any and not p.match.all:
+            everywhere.append(n)
+    compiled = regex_set(tuple(exprs))
+    rules = [_Accepts.of(p, position) for p in patterns]
+    out: dict[int, list[int]] = defaultdict(list)
+    result = con.execute("SELECT mid, message FROM survivor_messages ORDER BY mid")
+    while batch := result.fetchmany(MESSAGE_BATCH):
+        for mid, message in batch:
+            found = set(compiled.matches(message))
+            asked = {n for i in found for n in users.get(i, ())}
+            for n in sorted(asked.union(everywhere)):
+                if rules[n].accepts(found):
+                    out[n].append(int(mid))
+    return dict(out)
+
+
+class _Accepts(NamedTuple):
+    """A pattern's message condition over the positions of the regexes a message matched."""
+
+    any: frozenset[int]
+    all: frozenset[int]
+    none: frozenset[int]
+
+    @classmethod
+    def of(cls, p: Pattern, position: dict[str, int]) -> _Accepts:
+        m = p.match
+        return cls(*(frozenset(position[e] for e in exprs) for exprs in (m.any, m.all, m.none)))
+
+    def accepts(self, found: set[int]) -> bool:
+        return ((not self.any or not self.any.isdisjoint(found)) and self.all <= found
+                and self.none.isdisjoint(found))
 
 
 # Survivor rows are turned into Python a batch at a time: a busy service's storm pattern matches

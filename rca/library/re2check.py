@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 import re2
 
@@ -120,6 +121,39 @@ def _quiet_options() -> re2.Options:
 def compile_re2(expr: str) -> re2._Regexp:
     """Compile ``expr`` with RE2 once; raises ``re2.error`` when it is invalid."""
     return re2.compile(expr, options=_quiet_options())
+
+
+# An RE2::Set's DFA budget. The library's ~1,100 regexes in one set do not compile under 16 MB (the
+# set's DFA must hold its first states); 64 MB compiled in 0.15 s and ran 35k busy-service messages
+# in 0.06 CPU-s, 32 MB in 0.08. It is a ceiling on the state cache, not an allocation.
+SET_MAX_MEM = 64 << 20
+
+
+class RegexSet:
+    """Many RE2 regexes matched in one pass over a text (RE2::Set, unanchored search): which of
+    them the text matches, as `compile_re2(expr).search(text)` would answer each one.
+
+    A set cannot silently miss: once it compiled, RE2's set DFA never gives up on a text (re2/dfa.cc:
+    "RE2::Set cannot fall back, so we just have to keep on keeping on"; a budget too small for it
+    fails the compile, which raises here)."""
+
+    def __init__(self, exprs: Sequence[str]) -> None:
+        options = _quiet_options()
+        options.max_mem = SET_MAX_MEM
+        self._set = re2.Set.SearchSet(options)
+        for expr in exprs:
+            self._set.Add(expr)
+        self._set.Compile()
+
+    def matches(self, text: str) -> list[int]:
+        """The positions (in the order given) of the regexes ``text`` matches, ascending."""
+        return sorted(self._set.Match(text) or ())
+
+
+@functools.lru_cache(maxsize=8)  # one per library in use: compiling ~1,100 regexes costs 0.15 s
+def regex_set(exprs: tuple[str, ...]) -> RegexSet:
+    """The compiled `RegexSet` of ``exprs``, once per process."""
+    return RegexSet(exprs)
 
 
 def group_names(expr: str) -> tuple[str, ...]:
