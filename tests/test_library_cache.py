@@ -220,3 +220,20 @@ def test_the_key_covers_the_schema_the_directories_and_the_files() -> None:
               cache.key(["/q"], [("/p", "abc")], b"{}"),
               cache.key(["/p"], [("/p", "abd")], b"{}")}
     assert base not in others and len(others) == 3
+
+
+def test_the_prefilter_alternations_come_back_from_disk_and_a_damaged_entry_is_recomputed() -> None:
+    from rca.engine import match
+
+    patterns = load_library().patterns
+    computed = match.prefilter_chunks(patterns, match.ATOM_CHUNK_CHARS)
+    stored = sorted(cache.directory().glob("prefilter-*.json"))
+    assert len(stored) == 1
+    assert match.prefilter_chunks(patterns, match.ATOM_CHUNK_CHARS) == computed
+    # another library (one pattern fewer) is another entry, never the first one's chunks
+    fewer = match.prefilter_chunks(patterns[1:], match.ATOM_CHUNK_CHARS)
+    assert len(sorted(cache.directory().glob("prefilter-*.json"))) == 2
+    assert fewer == match.prefilter.pack(match.prefilter.alternation_parts(
+        [e for p in patterns[1:] for e in match._prefilter_exprs(p)]), match.ATOM_CHUNK_CHARS)
+    stored[0].write_text(stored[0].read_text(encoding="utf-8")[:-40], encoding="utf-8")  # cut short
+    assert match.prefilter_chunks(patterns, match.ATOM_CHUNK_CHARS) == computed

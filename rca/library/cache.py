@@ -13,10 +13,13 @@ Python's version and the installed versions of rca, PyYAML, jsonschema and googl
 file is therefore a new key, never a stale hit. The file repeats its key and carries a digest of its
 body: a truncated, edited or unreadable entry is a miss, and the load that follows rewrites it.
 
+The same store keeps other values derived from the library by slow code, each kind under its own
+prefix and key: the matcher's prefilter alternations (``prefilter-<key>.json``, rca/engine/match.py).
+
 Where: ``<cache dir>/library/`` (`rca.resources.cache_dir`: ``$RCA_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/rca``, else ``~/.cache/rca``). A directory that cannot be created or written is
-skipped silently: the load then costs what it did without a cache. The `KEEP` entries last used
-are kept, so editing patterns does not fill the disk.
+skipped silently: the load then costs what it did without a cache. The `KEEP` entries of each kind
+last used are kept, so editing patterns does not fill the disk.
 """
 
 from __future__ import annotations
@@ -46,10 +49,10 @@ def directory() -> Path:
     return cache_dir() / "library"
 
 
-def _path(entry_key: str) -> Path | None:
+def _path(entry_key: str, kind: str = "library") -> Path | None:
     """The entry's file, or None when there is no home directory to put the cache in."""
     try:
-        return directory() / f"library-{entry_key}.json"
+        return directory() / f"{kind}-{entry_key}.json"
     except (RuntimeError, KeyError):  # Path.home() without HOME or a password entry
         return None
 
@@ -88,12 +91,18 @@ def _code_digest() -> bytes:
 
 
 def read(entry_key: str) -> list[Row] | None:
-    """The rows stored under ``entry_key``, or None when there is no intact entry.
+    """The rows stored under ``entry_key``, or None when there is no intact entry."""
+    return _rows(read_value(entry_key))
+
+
+def read_value(entry_key: str, kind: str = "library") -> Any:
+    """The JSON value stored under ``entry_key`` (entries of ``kind``), or None when there is no
+    intact entry.
 
     Reading an entry marks it used (its modification time), so `_prune` removes the entries
     least recently used, not the library every run reads.
     """
-    path = _path(entry_key)
+    path = _path(entry_key, kind)
     if path is None:
         return None
     try:
@@ -107,10 +116,9 @@ def read(entry_key: str) -> list[Row] | None:
         header = json.loads(head)
         if header != {"format": FORMAT, "key": entry_key, "body": hashlib.blake2b(body).hexdigest()}:
             return None
-        rows = json.loads(body)
+        return json.loads(body)
     except (ValueError, RecursionError):  # not JSON, or not UTF-8
         return None
-    return _rows(rows)
 
 
 def _rows(value: Any) -> list[Row] | None:
@@ -132,13 +140,18 @@ def write(entry_key: str, rows: Sequence[Row]) -> None:
     A document JSON would change (a YAML date, an integer key) is not stored, so what `read`
     returns is always what the checks saw.
     """
-    plain = [list(row) for row in rows]
+    write_value(entry_key, [list(row) for row in rows])
+
+
+def write_value(entry_key: str, value: Any, kind: str = "library") -> None:
+    """Store the JSON value ``value`` under ``entry_key`` (entries of ``kind``) when JSON holds it
+    exactly; never raises for the disk."""
     try:
-        body = json.dumps(plain, ensure_ascii=False, allow_nan=False)
+        body = json.dumps(value, ensure_ascii=False, allow_nan=False)
         data = body.encode("utf-8")  # a lone surrogate (a YAML escape) cannot be stored
     except (TypeError, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
         return
-    if json.loads(body) != plain:
+    if json.loads(body) != value:
         return
     header = json.dumps({"format": FORMAT, "key": entry_key, "body": hashlib.blake2b(data).hexdigest()})
 
@@ -146,21 +159,21 @@ def write(entry_key: str, rows: Sequence[Row]) -> None:
         f.write(header + "\n")
         f.write(body)
 
-    path = _path(entry_key)
+    path = _path(entry_key, kind)
     if path is None:
         return
     try:
         write_atomic(path, dump)
     except OSError:
         return
-    _prune(path.parent)
+    _prune(path.parent, kind)
 
 
-def _prune(where: Path) -> None:
-    """Remove all but the `KEEP` entries last written or read (another process may be removing
-    them too)."""
+def _prune(where: Path, kind: str) -> None:
+    """Remove all but the `KEEP` entries of ``kind`` last written or read (another process may be
+    removing them too)."""
     try:
-        entries = sorted(where.glob("library-*.json"), key=_mtime, reverse=True)
+        entries = sorted(where.glob(f"{kind}-*.json"), key=_mtime, reverse=True)
     except OSError:
         return
     for old in entries[KEEP:]:
