@@ -1016,6 +1016,50 @@ def test_health_checkers_in_an_access_log_are_not_user_requests(tmp_path: Path) 
     assert (status["requests"], status["failed_requests"]) == (180, 180)
 
 
+def _kubelet_event(k: int, reason: str, message: str, pod: str = "web-7d9f8-abcde") -> str:
+    """A Kubernetes event the kubelet wrote about the pod, ``k`` seconds into the hour, as GKE
+    exports it (k8s_pod, the `events` log, a Warning)."""
+    return json.dumps({
+        "insertId": f"ev{k}-{reason}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
+        "logName": "projects/p/logs/events", "severity": "WARNING",
+        "resource": {"type": "k8s_pod", "labels": {"pod_name": pod, "namespace_name": "shop"}},
+        "jsonPayload": {"kind": "Event", "reason": reason, "message": message, "type": "Warning",
+                        "involvedObject": {"kind": "Pod", "name": pod, "namespace": "shop",
+                                           "fieldPath": "spec.containers{web}"},
+                        "source": {"component": "kubelet"}},
+    }) + "\n"
+
+
+def test_a_container_the_kubelet_keeps_killing_is_an_incident_though_every_logged_request_succeeded(
+        tmp_path: Path) -> None:
+    """A CPU-starved server: its probes time out, the kubelet kills and restarts it, then backs
+    off; its own access log shows only the requests it did answer, all 200. The kubelet's Warning
+    events are the platform's record that the process died, no warning the service coped with, so
+    the window is no all-clear; and a readiness probe that timed out waiting for an answer says
+    the server ran slow, not that it was still starting (blind set DQ07)."""
+    def access(k: int) -> str:
+        when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
+        return f'10.0.0.{k % 9} - - [{when}] "GET /api HTTP/1.1" 200 61 "-" "curl"'
+    timeout = ('Get "http://10.52.2.19:8000/{path}": context deadline exceeded '
+               "(Client.Timeout exceeded while awaiting headers)")
+    lines = [_gke_line(k, access(k)) for k in range(0, 3600, 10)]
+    for k in range(1800, 3600, 120):
+        lines += [
+            _kubelet_event(k, "Unhealthy", "Readiness probe failed: " + timeout.format(path="readyz")),
+            _kubelet_event(k + 1, "Unhealthy", "Liveness probe failed: " + timeout.format(path="healthz")),
+            _kubelet_event(k + 2, "Killing", "Container web failed liveness probe, will be restarted"),
+            _kubelet_event(k + 60, "BackOff", "Back-off restarting failed container web in pod "
+                           "web-7d9f8-abcde_shop(3b1f6a2e-8c4d-4e7a-9f1b-2230860ad51e)"),
+        ]
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    assert (report["status"]["state"], report["status"]["failed_requests"],
+            report["root_cause"]["category"]) == ("degraded", 0, "request-timeout")
+
+
 def test_a_log_query_in_a_remediation_filters_where_the_service_runs(tmp_path: Path) -> None:
     """A `gcloud logging read` step reads the service's own entries: a GKE container's by its
     container name, not by a Cloud Run label its entries do not carry."""

@@ -312,7 +312,7 @@ def decide(
                if f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED)
                and _failure_severity(f, lookup[f.pattern_id], blind or not traffic.requests)]
     if traffic.requests and not traffic.failed and not blind:
-        failing = _logged_as_failures(con, failing)
+        failing = _logged_as_failures(con, failing, lookup)
     timed = sorted((f for f in failing if f.first_seen),
                    key=lambda f: (parse_rfc3339(f.first_seen or ""), f.pattern_id))
     if timed:
@@ -391,16 +391,19 @@ def _since_step(con: Any, traffic: verdict.Traffic, step: datetime | None) -> ve
 
 # Symptom kinds a platform reports at WARNING that are failures all the same: a pod not ready, a
 # probe killing a container (Kubernetes' `Warning Unhealthy` events).
-WARNING_FAILURE_KINDS = (STARTUP_FAILURE, "crash")
+CRASH = "crash"  # a pattern kind: the platform's record that a container died or was killed
+WARNING_FAILURE_KINDS = (STARTUP_FAILURE, CRASH)
 
 
-def _logged_as_failures(con: Any, failing: Sequence[Finding]) -> list[Finding]:
+def _logged_as_failures(con: Any, failing: Sequence[Finding], lookup: Mapping[str, Pattern]) -> list[Finding]:
     """Of the named failures in a window whose requests all succeeded, those the service logged
     as errors at least once (ERROR or above, or with no level at all, in the entry or at the start
     of its text: `TEXT_LEVEL_RE2`): a timeout it retried, an exception it caught and answered with
     a fallback, logged at WARNING or below each time beside requests that all succeeded, is the
     service telling that it coped, not an incident. (Where a request failed, the failures decide,
-    and a warning may be the cause they name.)"""
+    and a warning may be the cause they name.) A crash is kept at any level: the platform's record
+    that a container died or was killed (kubelet's "Back-off restarting failed container" is a
+    Warning event) is no coping, and the requests in flight on it were lost unlogged."""
     if not failing:
         return []
     owner = [i for i, f in enumerate(failing) for _ in f.event_ids]
@@ -411,7 +414,7 @@ def _logged_as_failures(con: Any, failing: Sequence[Finding]) -> list[Finding]:
         "(severity_num = 0 AND NOT regexp_matches(message, $below)))",
         {"owner": owner, "ids": ids, "below": TEXT_LEVEL_RE2}).fetchall()
     logged = {int(k) for (k,) in rows}
-    return [f for i, f in enumerate(failing) if i in logged]
+    return [f for i, f in enumerate(failing) if i in logged or lookup[f.pattern_id].kind == CRASH]
 
 
 def _failure_severity(finding: Finding, pattern: Pattern, blind: bool) -> bool:
