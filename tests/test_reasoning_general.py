@@ -450,14 +450,15 @@ def test_a_persistent_cause_is_down_only_while_it_runs_and_only_where_no_request
         tmp_path: Path) -> None:
     """A denied permission logged to the end of a timed export without requests: down. The same
     denials that stopped at minute 10 while the worker went on logging to minute 59: not down (it
-    ended; nothing says every attempt still fails). Requests, where logged, decide: 1 of 10 failed
-    beside the denials is degraded."""
+    ended; nothing says every attempt still fails) but recovered (49 quiet minutes would have held
+    a hundred denials at their rate). Requests, where logged, decide: 1 of 10 failed beside the
+    denials is degraded."""
     steady = [_app_info(k) for k in range(0, 3600, 60)]
     to_the_end = steady + [_app_error(k, _DENIED) for k in range(1800, 3600, 30)]
     ended = steady + [_app_error(k, _DENIED) for k in range(0, 600, 30)]
     served = to_the_end + [_request(k, 500 if k % 100 == 5 else 200, None) for k in range(5, 3600, 10)]
     states = [_state(tmp_path, lines) for lines in (to_the_end, ended, served)]
-    assert states == ["down", "degraded", "degraded"]
+    assert states == ["down", "recovered", "degraded"]
 
 
 def test_a_text_log_s_unexplained_failure_line_is_an_incident_whatever_its_level(tmp_path: Path) -> None:
@@ -1058,6 +1059,52 @@ def test_a_container_the_kubelet_keeps_killing_is_an_incident_though_every_logge
     report = json.loads(result.output)
     assert (report["status"]["state"], report["status"]["failed_requests"],
             report["root_cause"]["category"]) == ("degraded", 0, "request-timeout")
+
+
+X509 = ('rpc error: code = Unavailable desc = connection error: desc = "transport: authentication '
+        'handshake failed: x509: certificate signed by unknown authority"')
+
+
+@pytest.mark.parametrize(
+    "failures_until, logs_until, state",
+    [
+        (2100, 3600, "recovered"),  # the failures stopped 25 minutes before the end; work went on
+        # (down: a certificate the client does not trust fails every call until it is fixed)
+        (3590, 3600, "down"),  # they ran to the end
+        (2100, 2160, "down"),  # they stopped, and so did the service's logs: no sign it works
+    ],
+)
+def test_a_service_that_logs_no_request_recovers_when_its_failures_stop_and_its_work_goes_on(
+        tmp_path: Path, failures_until: int, logs_until: int, state: str) -> None:
+    """A GKE worker with no request log: its calls fail every 15 s from minute 20, then stop. With
+    nothing but its own lines to go by, the failures ending long enough before the window does
+    (at their rate the quiet would have held dozens of them) while it went on logging its work is
+    the recovery (blind sets DP04, DP09, DS03); failures to the end, or logs that stop with them,
+    are not."""
+    lines = [_gke_line(k, f"processed batch {k}") for k in range(0, logs_until, 20)]
+    lines += [_gke_line(k + 1, X509, log="stderr", severity="ERROR") for k in range(1200, failures_until, 15)]
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    assert (report["status"]["state"], report["root_cause"]["category"]) == (state, "tls-certificate")
+
+
+def test_a_revision_brought_back_after_a_failed_rollout_shows_the_recovery(tmp_path: Path) -> None:
+    """The old ReplicaSet served until the rollout, fell silent while the new one failed, and
+    came back (kubectl rollout undo), its pods starting a minute before the failing ones were
+    gone: its lines after the failures are the service working again (blind set DP04)."""
+    old, new = "web-7c9d6f8b54-abcde", "web-5f47b9c6d8-fghij"
+    lines = [_gke_line(k, f"order {k} created", pod=old) for k in range(0, 1200, 20)]
+    lines += [_gke_line(k, f"order {k} created", pod=old) for k in range(2040, 3600, 20)]
+    lines += [_gke_line(k, "Started OrdersApplication in 4.2 seconds", pod=new) for k in (1190,)]
+    lines += [_gke_line(k + 1, X509, pod=new, log="stderr", severity="ERROR") for k in range(1200, 2100, 15)]
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["status"]["state"] == "recovered"
 
 
 def test_a_log_query_in_a_remediation_filters_where_the_service_runs(tmp_path: Path) -> None:

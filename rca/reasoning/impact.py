@@ -432,14 +432,19 @@ def _failure_severity(finding: Finding, pattern: Pattern, blind: bool) -> bool:
 
 
 # An answer after the errors ended shows recovery when it came from a revision that had failed
-# (it works again) or from one deployed after the failures began (a fix), never from a revision
-# that was serving before them and did not fail: that is traffic a failed rollout never took over.
+# (it works again), from one deployed after the failures began (a fix), or from one that served
+# before them and fell silent while they ran (brought back: a rollback, which may overlap their
+# first and last minutes), never from a revision that kept serving through them: that is traffic
+# a failed rollout never took over. With ``$entries`` (an input that logs no request), an entry
+# below ERROR is an answer too. The first answer after ``$since`` (the last failure, or later).
 _RECOVERED_BY = """
 SELECT min(ts) FROM entries
-WHERE in_window AND NOT request_failed(http_status, message) AND ts > $last
+WHERE in_window AND ts > $since
+  AND (NOT request_failed(http_status, message) OR ($entries AND http_status IS NULL AND severity_num < 500))
   AND (revision IS NULL OR list_contains($failing, revision)
        OR revision NOT IN (SELECT revision FROM entries WHERE revision IS NOT NULL
-                           GROUP BY revision HAVING min(ts) < $onset))
+                           GROUP BY revision HAVING min(ts) < $onset
+                           AND count(*) FILTER (WHERE ts BETWEEN $middle_from AND $middle_to) > 0))
 """
 
 
@@ -456,11 +461,18 @@ def _ended(traffic: verdict.Traffic, timed: Sequence[Finding]) -> bool:
     return traffic.recent_since is not None and last is not None and last < traffic.recent_since
 
 
+# The share of the failures' span at each end where a revision brought back may log beside them
+# (its pods start before the failing ones are gone) and still count as silent while they ran.
+ROLLBACK_OVERLAP = 0.1
+
+
 def _errors_ended(con: Any, traffic: verdict.Traffic, timed: Sequence[Finding]) -> verdict.Traffic:
     """In a window without failed requests, whose error entries and named failures all ended
     before the recent period: the first answer that shows the service recovered (`_RECOVERED_BY`;
     a failed rollout fixed by a later deploy recovers, one the old revision just served through
-    has not)."""
+    has not). In an input that logs no request at all the service's other entries are its only
+    answers: they show recovery when it went on logging into the recent period and the quiet since
+    the last failure is long enough to say they stopped (`_quiet_long_enough`)."""
     if traffic.failed or traffic.recent_since is None or traffic.first_error is None:
         return traffic
     last = _last_failure(traffic, timed)
@@ -471,9 +483,28 @@ def _errors_ended(con: Any, traffic: verdict.Traffic, timed: Sequence[Finding]) 
         "WHERE in_window AND severity_num >= 500 AND revision IS NOT NULL"
     ).fetchall()
     failing = {r for f in timed for r in f.revisions} | {str(r) for (r,) in erring}
-    row = con.execute(_RECOVERED_BY, {"last": last, "failing": sorted(failing),
-                                      "onset": traffic.first_error}).fetchone()
-    return replace(traffic, first_success_after_failures=row[0] if row else None)
+    edge = (last - traffic.first_error) * ROLLBACK_OVERLAP
+    params = {"since": last, "failing": sorted(failing), "onset": traffic.first_error,
+              "middle_from": traffic.first_error + edge, "middle_to": last - edge,
+              "entries": not traffic.requests}
+    row = con.execute(_RECOVERED_BY, params).fetchone()
+    first = row[0] if row else None
+    if first is not None and not traffic.requests:
+        recent = con.execute(_RECOVERED_BY, {**params, "since": traffic.recent_since}).fetchone()
+        events = sum(f.count for f in timed) or traffic.errors
+        if not (recent and recent[0] is not None and _quiet_long_enough(events, traffic.first_error, last,
+                                                                        traffic.recent_since)):
+            first = None
+    return replace(traffic, first_success_after_failures=first)
+
+
+def _quiet_long_enough(events: int, first: datetime, last: datetime, recent_since: datetime) -> bool:
+    """Whether the quiet from the last failure to the window's end says the failures stopped: at
+    the rate the ``events`` ran (first to last), it would have held `verdict.RECOVERY_EVIDENCE`
+    of them (`verdict._quiet_long_enough`'s test, on failures that were no requests)."""
+    span = max((last - first).total_seconds(), 1.0)
+    quiet = (recent_since - last).total_seconds() + verdict.RECENT
+    return events / span * quiet >= verdict.RECOVERY_EVIDENCE
 
 
 def trigger(

@@ -46,7 +46,9 @@ class Traffic:
     first_error: datetime | None
     # the first answered request after the last failure: after the last failed request, or, in a
     # window without failed requests, after the last error entry or named failure when those ended
-    # before the recent period (a failed rollout the old revision served through, then fixed)
+    # before the recent period (a failed rollout the old revision served through, then fixed); in
+    # an input that logs no request, the first entry after them when the service went on logging
+    # (`impact._errors_ended`)
     first_success_after_failures: datetime | None
     last_error: datetime | None = None  # the window's last entry at severity ERROR or above
     recent_since: datetime | None = None  # where the recent period (`recent_*`) begins
@@ -118,7 +120,7 @@ def decide(
         state = State.OK
     elif now_failing:
         state = State.DOWN
-    elif (t.recent_requests and not t.recent_failed and t.first_success_after_failures
+    elif ((t.recent_requests or not t.requests) and not t.recent_failed and t.first_success_after_failures
           and _quiet_long_enough(t)):
         state, recovered_at = State.RECOVERED, rfc3339(t.first_success_after_failures)
     else:
