@@ -67,10 +67,11 @@ def test_the_inner_error_of_a_wrapped_pair_explains_the_outer_one() -> None:
 def test_a_named_failure_in_the_entries_of_a_catch_all_explains_it() -> None:
     """.NET prints `Unhandled exception. Npgsql.PostgresException ...: 28P01: password authentication
     failed` on one line, with no traceback to read a runtime from: the named failure explains the
-    catch-all, never the other way round, and a named one elsewhere does not."""
+    catch-all, never the other way round, and a named one elsewhere (not in its entry, nor in the
+    next few entries of its instance) does not."""
     catch_all = node(replace(pattern("unhandled", Role.CAUSE), generic=True), [10], events=[7])
     named = node(pattern("auth-failed", Role.CAUSE, Category.MISSING_CONFIGURATION), [10], events=[7])
-    elsewhere = node(pattern("auth-failed", Role.CAUSE, Category.MISSING_CONFIGURATION), [10], events=[8])
+    elsewhere = node(pattern("auth-failed", Role.CAUSE, Category.MISSING_CONFIGURATION), [10], events=[30])
     found = chain.edge(named, catch_all, Knowledge())
     assert (found is not None and "inner cause" in found.support[0],
             chain.edge(catch_all, named, Knowledge()), chain.edge(elsewhere, catch_all, Knowledge())) == (
@@ -1105,6 +1106,39 @@ def test_a_revision_brought_back_after_a_failed_rollout_shows_the_recovery(tmp_p
     result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
                                        "--format", "json"])
     assert json.loads(result.output)["status"]["state"] == "recovered"
+
+
+def test_a_catch_all_line_is_explained_by_the_exception_logged_on_the_next_lines(tmp_path: Path) -> None:
+    """.NET's console logger writes a record over several lines, which GKE and Cloud Run store one
+    entry each and no traceback grammar joins: Kestrel's "An unhandled exception was thrown by the
+    application." is followed by the exception itself. The named failure on the next entry of the
+    same pod is what the catch-all announced, so it is the root cause (blind set DP02)."""
+    record = [
+        "fail: Microsoft.AspNetCore.Server.Kestrel[13]",
+        '      Connection id "0HN4CV6DK95OI", Request id "0HN4CV6DK95OI:00000018": An unhandled exception '
+        "was thrown by the application.",
+        "      Npgsql.PostgresException (0x80004005): 28P01: password authentication failed for user "
+        '"ledger_app"',
+        "         at Npgsql.Internal.NpgsqlConnector.Open(NpgsqlTimeout timeout, Boolean async, "
+        "CancellationToken cancellationToken)",
+        "         at Npgsql.PoolingDataSource.OpenNewConnector(NpgsqlConnection conn, NpgsqlTimeout timeout, "
+        "Boolean async, CancellationToken cancellationToken)",
+    ]
+    lines = []
+    for k in range(1800, 3600, 30):
+        for n, text in enumerate(record):
+            entry = json.loads(_gke_line(k, text, log="stdout"))
+            entry["insertId"] += f"-{n}"
+            entry["timestamp"] = entry["timestamp"].replace("Z", f".{n:06d}Z")
+            lines.append(json.dumps(entry) + "\n")
+    lines += [_gke_line(k, "info: Ledger.Worker[0] ledger sync completed") for k in range(5, 3600, 60)]
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    assert (report["root_cause"]["category"], report["root_cause"]["pattern_id"]) == (
+        "missing-configuration", "postgres-password-auth-failed")
 
 
 def test_a_log_query_in_a_remediation_filters_where_the_service_runs(tmp_path: Path) -> None:

@@ -255,14 +255,15 @@ def _wraps(inner: Node, outer: Node, knowledge: Knowledge) -> bool:
 
     A catch-all (``generic``) names no failure mode: when a named one is matched in the same
     entries (.NET's one-line `Unhandled exception. Npgsql.PostgresException ...: 28P01: password
-    authentication failed`), the named one is what it printed, in whatever order and runtime."""
+    authentication failed`), the named one is what it printed, in whatever order and runtime; so
+    it is when the named one is the next entry on the same instance, mostly (`_printed_next`)."""
     if inner.pattern.role is not Role.CAUSE or outer.pattern.role is not Role.CAUSE or inner.pattern.generic:
         return False  # a catch-all names no failure mode, so it is never the inner cause
     if knows(outer, inner):
         return False  # the library says it the other way round
     mine = {o.event_id: o for o in inner.occurrences}
     if outer.pattern.generic:
-        return any(o.event_id in mine for o in outer.occurrences)
+        return any(o.event_id in mine for o in outer.occurrences) or _printed_next(inner, outer)
     votes = 0
     shared = 0
     for o in outer.occurrences:
@@ -274,6 +275,36 @@ def _wraps(inner: Node, outer: Node, knowledge: Knowledge) -> bool:
         later = other.pos > o.pos
         votes += 1 if later == (order == "last") else 0
     return shared > 0 and votes * 2 > shared
+
+
+# How far (in events, and in time) the exception a catch-all line announces may follow it: a
+# logger writes the record's lines in one go, and a platform that splits them one entry per line
+# (.NET's console logger: "fail: ...[13]", the "An unhandled exception was thrown" line, then the
+# exception and its frames) stamps them microseconds apart.
+NEXT_EVENTS = 3
+NEXT_WITHIN = timedelta(seconds=1)
+
+
+def _printed_next(inner: Node, outer: Node) -> bool:
+    """Whether, for most of a catch-all's occurrences, the named failure is logged right after it
+    on the same instance (within `NEXT_EVENTS` events and `NEXT_WITHIN`): the record's next lines,
+    split into entries of their own, that no traceback grammar joined back."""
+    after: dict[str | None, list[tuple[int, datetime]]] = {}
+    for n in inner.occurrences:
+        if n.ts is not None:
+            after.setdefault(n.instance, []).append((n.event_id, n.ts))
+    for listed in after.values():
+        listed.sort()
+    followed = 0
+    for o in outer.occurrences:
+        events = after.get(o.instance, [])
+        if o.ts is None or not events:
+            continue
+        at = bisect.bisect_right(events, (o.event_id, datetime.max))
+        if any(event_id - o.event_id <= NEXT_EVENTS and timedelta(0) <= ts - o.ts <= NEXT_WITHIN
+               for event_id, ts in events[at : at + NEXT_EVENTS]):
+            followed += 1
+    return followed * 2 > len(outer.occurrences)
 
 
 def _traces(node: Node) -> set[str]:
