@@ -930,6 +930,9 @@ def test_without_any_request_log_the_apps_access_log_lines_are_its_requests(tmp_
         'level=INFO msg="http request" method=GET path=/api status={status} dur=7ms',
         # Serilog.AspNetCore's request line (serilog-aspnetcore RequestLoggingOptions.cs)
         "[10:00:00 INF] HTTP GET /api responded {status} in 12.3456 ms",
+        # a Go net/http middleware's log.Printf("%s %s %d %s", method, path, status, duration)
+        "2026/03/04 10:00:00 GET /api/orders/7 {status} 13.2ms",
+        "2026/03/04 10:00:00 http: POST /v1/checkout {status} 161ms",
     ],
 )
 def test_the_access_log_lines_of_other_servers_are_requests_too(tmp_path: Path, line: str) -> None:
@@ -968,6 +971,10 @@ def test_the_access_log_lines_of_other_servers_are_requests_too(tmp_path: Path, 
         lambda status: {"@t": "2026-03-04T10:00:00Z", "@mt": "HTTP {RequestMethod} {RequestPath} "
                         "responded {StatusCode} in {Elapsed:0.0000} ms", "RequestMethod": "GET",
                         "RequestPath": "/api", "StatusCode": status, "Elapsed": 12.3},
+        # a Go middleware's zap line: log.Info("request", zap.String("method", ...), ...)
+        lambda status: {"level": "info", "ts": 1741082400.0, "caller": "httpapi/middleware.go:54",
+                        "msg": "request", "method": "POST", "path": "/v1/payments", "status": status,
+                        "duration_ms": 21.04},
     ],
 )
 def test_the_json_request_lines_of_request_logging_middleware_are_requests(
@@ -988,6 +995,9 @@ def test_a_json_line_that_merely_mentions_a_status_is_no_request(tmp_path: Path)
     the shape's marker (pino's request messages, Echo's remote_ip) it is not a request served."""
     lines = [_gke_line(k, {"level": "error", "msg": "upstream call failed", "method": "GET",
                            "uri": "https://api.example/v1", "status": 503}) for k in range(0, 3600, 60)]
+    # (a zap line of the same shape as a served request's, but for the full URL it called)
+    lines += [_gke_line(k, {"level": "info", "msg": "request", "method": "GET",
+                            "url": "https://api.example/v1", "status": 503}) for k in range(30, 3600, 60)]
     path = tmp_path / "gke.ndjson"
     path.write_text("".join(lines), encoding="utf-8")
     result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
@@ -1139,6 +1149,34 @@ def test_a_catch_all_line_is_explained_by_the_exception_logged_on_the_next_lines
     report = json.loads(result.output)
     assert (report["root_cause"]["category"], report["root_cause"]["pattern_id"]) == (
         "missing-configuration", "postgres-password-auth-failed")
+
+
+def test_warnings_the_service_coped_with_do_not_lead_the_chain_past_a_container_the_kernel_killed(
+        tmp_path: Path) -> None:
+    """Every request the pods logged succeeded; a partner's webhook timed out and was retried, logged
+    at WARN each time; later the node's kernel killed the leaking process for memory. The retried
+    timeouts are the service coping, the verdict does not count them, and nor does the chain: the
+    OOM kill is the failure, and its category the root cause (blind set DQ05)."""
+    def access(k: int) -> str:
+        when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
+        return f'10.0.0.{k % 9} - - [{when}] "GET /api HTTP/1.1" 200 61 "-" "curl"'
+    lines = [_gke_line(k, access(k)) for k in range(0, 3600, 10)]
+    lines += [_gke_line(k + 1, {"level": "warn", "msg": "webhook delivery failed, will retry",
+                                "error": 'Post "https://hooks.partner.example/v2/orders": context deadline '
+                                         "exceeded (Client.Timeout exceeded while awaiting headers)"},
+                        severity="WARNING") for k in range(600, 3600, 40)]
+    for k in range(2400, 3600, 300):
+        oom = json.loads(_kubelet_event(k, "OOMKilling", "Memory cgroup out of memory: Killed process 5990 "
+                                        "(web) total-vm:2136065kB, anon-rss:527352kB, file-rss:11632kB"))
+        oom["resource"] = {"type": "k8s_node", "labels": {"node_name": "gke-prod-pool-1-abcd"}}
+        lines.append(json.dumps(oom) + "\n")
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    assert (report["status"]["state"], report["root_cause"]["category"]) == (
+        "degraded", "memory-limit-exceeded")
 
 
 def test_a_log_query_in_a_remediation_filters_where_the_service_runs(tmp_path: Path) -> None:

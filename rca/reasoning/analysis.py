@@ -149,6 +149,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     # A failure the service rode through while it served every request is noise too.
     findings, phrases, absorbed = impact.absorbed_as_noise(findings, lookup, knowledge.retried, traffic,
                                                            phrases, blind)
+    # And so is one it only ever logged as a warning while every request succeeded.
+    findings, phrases = impact.coped_as_noise(con, findings, lookup, traffic, phrases, blind)
     # The same occurrences, with the findings steady noise and probes re-classed.
     whole = {f.pattern_id: replace(nodes[f.pattern_id], finding=f) for f in findings}
     nodes = steady.since_step(whole, step)

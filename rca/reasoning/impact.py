@@ -260,6 +260,33 @@ def absorbed_as_noise(
     return out, phrases, absorbed
 
 
+COPED = ("coped with: logged only at WARNING or below, beside requests that all succeeded (the "
+         "service saying it handled it)")
+
+
+def coped_as_noise(
+    con: Any, findings: Sequence[Finding], lookup: Mapping[str, Pattern], traffic: verdict.Traffic,
+    phrases: Mapping[str, str], blind: bool,
+) -> tuple[list[Finding], dict[str, str]]:
+    """The findings, with each failure the service coped with re-classed as noise: in a window
+    whose logged requests all succeeded, a named failure it never logged as an error
+    (`_logged_as_failures`: a client timeout it retried, at WARN every time) is no failure of the
+    incident, as the verdict already counts it; so the chain starts from the failures that are
+    (a container the kernel killed for memory), not from the warnings beside them (blind set
+    DQ05). Only what it logged at WARNING: a cause logged at INFO (the address a server listens
+    on) is a statement, not a failure handled. Not in a blind input, whose lines' levels say
+    nothing of the requests around them."""
+    if blind or not traffic.requests or traffic.failed:
+        return list(findings), dict(phrases)
+    named = [f for f in findings
+             if f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED)]
+    failures = {f.pattern_id for f in _logged_as_failures(con, named, lookup)}
+    # (a warning at least once: a cause that is a plain statement logged at INFO, the address a
+    # server listens on, reports no failure it coped with)
+    warned = {named[i].pattern_id for i in _with_an_event(con, named, "severity_num BETWEEN 400 AND 499", {})}
+    return _as_noise(findings, warned - failures, COPED, phrases)
+
+
 def with_refusals(con: Any, traffic: verdict.Traffic, ids: Sequence[int]) -> verdict.Traffic:
     """``traffic`` with the requests among ``ids`` (`refusals`) counted as failed, as refused."""
     if not ids:
@@ -404,17 +431,23 @@ def _logged_as_failures(con: Any, failing: Sequence[Finding], lookup: Mapping[st
     and a warning may be the cause they name.) A crash is kept at any level: the platform's record
     that a container died or was killed (kubelet's "Back-off restarting failed container" is a
     Warning event) is no coping, and the requests in flight on it were lost unlogged."""
-    if not failing:
-        return []
-    owner = [i for i, f in enumerate(failing) for _ in f.event_ids]
-    ids = [e for f in failing for e in f.event_ids]
+    logged = _with_an_event(con, failing, "severity_num >= 500 OR (severity_num = 0 AND NOT "
+                                          "regexp_matches(message, $below))", {"below": TEXT_LEVEL_RE2})
+    return [f for i, f in enumerate(failing) if i in logged or lookup[f.pattern_id].kind == CRASH]
+
+
+def _with_an_event(con: Any, findings: Sequence[Finding], condition: str, params: dict[str, Any]) -> set[int]:
+    """The positions in ``findings`` of those with an in-window event meeting ``condition`` (SQL
+    over `events`, with ``params``)."""
+    if not findings:
+        return set()
+    owner = [i for i, f in enumerate(findings) for _ in f.event_ids]
+    ids = [e for f in findings for e in f.event_ids]
     rows = con.execute(
         "SELECT DISTINCT k FROM (SELECT unnest($owner::INTEGER[]) AS k, unnest($ids::BIGINT[]) AS id) "
-        "JOIN events ON event_id = id WHERE in_window AND (severity_num >= 500 OR "
-        "(severity_num = 0 AND NOT regexp_matches(message, $below)))",
-        {"owner": owner, "ids": ids, "below": TEXT_LEVEL_RE2}).fetchall()
-    logged = {int(k) for (k,) in rows}
-    return [f for i, f in enumerate(failing) if i in logged or lookup[f.pattern_id].kind == CRASH]
+        f"JOIN events ON event_id = id WHERE in_window AND ({condition})",
+        {"owner": owner, "ids": ids, **params}).fetchall()
+    return {int(k) for (k,) in rows}
 
 
 def _failure_severity(finding: Finding, pattern: Pattern, blind: bool) -> bool:
