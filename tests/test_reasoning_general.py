@@ -472,6 +472,23 @@ def test_a_text_log_s_unexplained_failure_line_is_an_incident_whatever_its_level
             "could not be refreshed" in report["root_cause"]["summary"]) == ("degraded", "unknown", True)
 
 
+@pytest.mark.parametrize("served, state", [(True, "ok"), (False, "degraded")])
+def test_a_text_log_that_logs_its_requests_is_read_as_a_service_s_log_not_a_paste(
+        tmp_path: Path, served: bool, state: str) -> None:
+    """An hour of a server's `kubectl logs`: levels, its access lines (every request 200) and a
+    warning the app logs all along. Its requests and levels say nothing failed: ok, as an export
+    would be (blind sets DO06, DU08). The same text without a request line is an excerpt shown for
+    its warning, whose failure words make it an incident."""
+    lines = []
+    for k in range(0, 3600, 20):
+        stamp = f"2026-03-04 10:{k // 60:02d}:{k % 60:02d}"
+        lines.append(f"{stamp} WARNING enricher: quux lookup for tenant {k} could not be completed, skipping")
+        if served:
+            lines.append(f'{stamp} INFO 10.0.0.{k % 9} - "POST /v1/enrich HTTP/1.1" 204')
+    report = _paste_report(tmp_path, "\n".join(lines) + "\n")
+    assert report["status"]["state"] == state
+
+
 def test_a_pasted_warning_level_cause_is_an_incident(tmp_path: Path) -> None:
     """A named cause whose pattern is only a warning (tokens rejected: background noise beside a
     live service's requests) is the whole story of a paste: an incident, never 'ok'."""

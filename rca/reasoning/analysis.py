@@ -613,13 +613,17 @@ def _scalar(con: Any, sql: str, params: list[Any] | None = None) -> int:
 
 def _levelless_or_text_only(con: Any) -> bool:
     """Whether no entry of the window has a level rca can read, or every one comes from a text log
-    (`local/<stream>`): one scan for both."""
+    (`local/<stream>`) that logs no request: one scan for all. A text log with levels whose lines
+    include the requests served (`kubectl logs` of a server, `gcloud run services logs read`) is a
+    service's log, read as an export is, not a paste shown because something failed: its requests
+    and levels say whether it did."""
     row = con.execute(
         "SELECT bool_or(severity_num > 0), "
-        f"bool_or(NOT starts_with(coalesce(log_id, ''), '{TEXT_LOG_PREFIX}')) FROM entries WHERE in_window"
+        f"bool_or(NOT starts_with(coalesce(log_id, ''), '{TEXT_LOG_PREFIX}')), "
+        "bool_or(http_status IS NOT NULL) FROM entries WHERE in_window"
     ).fetchone()
-    levelled, exported = (bool(row[0]), bool(row[1])) if row else (False, False)
-    return not levelled or not exported
+    levelled, exported, served = (bool(row[0]), bool(row[1]), bool(row[2])) if row else (False, False, False)
+    return not levelled or not (exported or served)
 
 
 def _log_filter(knowledge: Knowledge, resource_type: str | None, service: str | None) -> str:
