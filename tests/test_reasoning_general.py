@@ -449,17 +449,20 @@ def _app_info(k: int) -> str:
 
 def test_a_persistent_cause_is_down_only_while_it_runs_and_only_where_no_request_says_otherwise(
         tmp_path: Path) -> None:
-    """A denied permission logged to the end of a timed export without requests: down. The same
-    denials that stopped at minute 10 while the worker went on logging to minute 59: not down (it
-    ended; nothing says every attempt still fails) but recovered (49 quiet minutes would have held
-    a hundred denials at their rate). Requests, where logged, decide: 1 of 10 failed beside the
-    denials is degraded."""
+    """A denied permission logged to the end of a timed export without requests, the worker's own
+    work stopping with it: down; its work going on beside the denials as before: degraded (`impact.
+    _work_goes_on`). The same denials that stopped at minute 10 while the worker went on logging
+    to minute 59: not down (it ended; nothing says every attempt still fails) but recovered (49
+    quiet minutes would have held a hundred denials at their rate). Requests, where logged,
+    decide: 1 of 10 failed beside the denials is degraded."""
     steady = [_app_info(k) for k in range(0, 3600, 60)]
-    to_the_end = steady + [_app_error(k, _DENIED) for k in range(1800, 3600, 30)]
+    denied = [_app_error(k, _DENIED) for k in range(1800, 3600, 30)]
+    to_the_end = [_app_info(k) for k in range(0, 1800, 60)] + denied
+    beside = steady + denied
     ended = steady + [_app_error(k, _DENIED) for k in range(0, 600, 30)]
     served = to_the_end + [_request(k, 500 if k % 100 == 5 else 200, None) for k in range(5, 3600, 10)]
-    states = [_state(tmp_path, lines) for lines in (to_the_end, ended, served)]
-    assert states == ["down", "recovered", "degraded"]
+    states = [_state(tmp_path, lines) for lines in (to_the_end, beside, ended, served)]
+    assert states == ["down", "degraded", "recovered", "degraded"]
 
 
 def test_a_text_log_s_unexplained_failure_line_is_an_incident_whatever_its_level(tmp_path: Path) -> None:
@@ -1109,7 +1112,11 @@ def test_a_service_that_logs_no_request_recovers_when_its_failures_stop_and_its_
     (at their rate the quiet would have held dozens of them) while it went on logging its work is
     the recovery (blind sets DP04, DP09, DS03); failures to the end, or logs that stop with them,
     are not."""
-    lines = [_gke_line(k, f"processed batch {k}") for k in range(0, logs_until, 20)]
+    # (the work stops with the failures, unless they end: a worker whose work went on beside a
+    # failure of every attempt at one thing is degraded, not down)
+    work_until = logs_until if failures_until < logs_until - 600 else 1200
+    lines = [_gke_line(k, f"processed batch {k}") for k in range(0, work_until, 20)]
+    lines += [_gke_line(k, "worker alive") for k in range(0, logs_until, 300)]
     lines += [_gke_line(k + 1, X509, log="stderr", severity="ERROR") for k in range(1200, failures_until, 15)]
     path = tmp_path / "gke.ndjson"
     path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
@@ -1194,6 +1201,29 @@ def test_warnings_the_service_coped_with_do_not_lead_the_chain_past_a_container_
     report = json.loads(result.output)
     assert (report["status"]["state"], report["root_cause"]["category"]) == (
         "degraded", "memory-limit-exceeded")
+
+
+@pytest.mark.parametrize("old_keeps_working, state", [(True, "degraded"), (False, "down")])
+def test_a_failure_that_fails_every_attempt_is_no_outage_while_the_service_s_everyday_work_goes_on(
+        tmp_path: Path, old_keeps_working: bool, state: str) -> None:
+    """No request log. A ConfigMap lost a key and the new ReplicaSet's pods crash-loop on it from
+    minute 20, while the old ReplicaSet's pods go on authorising payments as they did before: the
+    service still works, degraded (blind set DX10). When the old pods are gone too, nothing is
+    done any more: down."""
+    old, new = "payments-5c9b7d4f6-abcde", "payments-7f6d8c9b5-fghij"
+    until = 3600 if old_keeps_working else 1200
+    lines = [_gke_line(k, f"authorised payment {k} psp=adyen", pod=old) for k in range(0, until, 15)]
+    crash = ("org.springframework.beans.factory.BeanCreationException: Error creating bean with name "
+             "'pspClient': Injection of autowired dependencies failed; nested exception is "
+             "java.lang.IllegalArgumentException: Could not resolve placeholder 'payment.psp.base-url' in "
+             'value "${payment.psp.base-url}"')
+    lines += [_gke_line(k, crash, pod=new, log="stderr", severity="ERROR") for k in range(1200, 3600, 40)]
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "payments", "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    assert (report["status"]["state"], report["root_cause"]["category"]) == (state, "missing-configuration")
 
 
 def test_a_log_query_in_a_remediation_filters_where_the_service_runs(tmp_path: Path) -> None:

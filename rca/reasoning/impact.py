@@ -364,12 +364,55 @@ def decide(
         # deploy started it.
         started = trigger(con, deploys, root_start[0], root_start[1], by_failure=False)
     # A cause that fails every attempt says nothing was served only while it runs: not once it
-    # ended and the logs went on.
-    persistent = None if _ended(traffic, timed) else persistent
+    # ended and the logs went on, nor while the service's everyday work goes on beside it.
+    if persistent is not None and (_ended(traffic, timed)
+                                   or (not traffic.requests and _work_goes_on(con, traffic))):
+        persistent = None
     decided = verdict.decide(traffic, periods, len(failing), started, unexplained, never_started, persistent)
     if estimate is None:
         return decided
     return replace(decided, sample=estimate.sample)
+
+
+# An input without requests shows the service still working when a line it logged at least this
+# often before the failures began (its everyday work: "SMS sent for order N", "webhook delivered")
+# is still logged in the last ten minutes at this share of that rate or more. Lines are compared by
+# their first 60 characters with the digits masked; startup lines come too rarely to count, and
+# lines about requests, health checks and liveness say nothing of whether the work succeeded
+# (`_NOT_WORK`).
+WORK_LINES_BEFORE = 30
+WORK_GOES_ON = 0.1
+_NOT_WORK = r"(?i)health|ready|readiness|liveness|\bping\b|heartbeat|probe|\brequests?\b"
+_WORK = """
+WITH lines AS (
+  SELECT regexp_replace(left(message, 60), '[0-9]+', '0', 'g') AS line, ts >= $recent AS recent
+  FROM entries
+  WHERE in_window AND http_status IS NULL AND severity_num < 400 AND ts IS NOT NULL
+    AND (ts < $onset OR ts >= $recent) AND NOT regexp_matches(message, $not_work)
+)
+SELECT count(*) FROM (
+  SELECT line, count(*) FILTER (WHERE NOT recent) AS before, count(*) FILTER (WHERE recent) AS now
+  FROM lines GROUP BY line
+) WHERE before >= $min_before AND now * $before_s >= $share * before * $recent_s
+"""
+
+
+def _work_goes_on(con: Any, traffic: verdict.Traffic) -> bool:
+    """Whether, in an input that logs no request, the service's everyday lines from before the
+    failures began go on in the recent period (`WORK_LINES_BEFORE`, `WORK_GOES_ON`): its old
+    ReplicaSet still serving beside a new one that crash-loops, the share of deliveries a NAT that
+    drops ports lets through. Then a cause that fails every attempt it makes did not stop all the
+    service's work: degraded, not down."""
+    onset, recent = traffic.first_error, traffic.recent_since
+    start = con.execute("SELECT min(ts) FROM entries WHERE in_window").fetchone()
+    first = start[0] if start else None
+    if onset is None or recent is None or first is None or onset <= first or recent <= onset:
+        return False
+    row = con.execute(_WORK, {"onset": onset, "recent": recent, "min_before": WORK_LINES_BEFORE,
+                              "not_work": _NOT_WORK,
+                              "share": WORK_GOES_ON, "before_s": (onset - first).total_seconds(),
+                              "recent_s": float(verdict.RECENT)}).fetchone()
+    return bool(row and row[0])
 
 
 def _rollout(deploys: DeployInfo, revision: str, first: datetime) -> Trigger | None:
