@@ -969,3 +969,28 @@ def test_a_networkpolicy_created_just_before_the_network_failures_is_the_deepest
     change = result.verdict.change
     assert change is not None and change.method == "io.k8s.networking.v1.networkpolicies.create"
     assert result.root_cause.pattern_id == "deploy-k8s-networkpolicy-changed"
+
+
+FORBIDDEN = ("googleapi: Error 403: orders-api@acme.iam.gserviceaccount.com does not have "
+             "storage.objects.get access to the Google Cloud Storage object. Permission "
+             "'storage.objects.get' denied on resource (or it may not exist)., forbidden")
+
+
+@pytest.mark.parametrize("every, state", [(25, "down"), (400, "ok")])
+def test_failures_at_the_baseline_s_rate_are_an_incident_when_many_requests_fail(
+    every: int, state: str, tmp_path: Path
+) -> None:
+    """Two hours, the last analysed (`--since 1h`): a bucket permission removed before the input
+    began fails four requests in five in both hours. The hour before failed as much, so it is no
+    healthy reference but the same incident, begun earlier: down, not 'no incident' (blind set
+    EA02). A trickle of the same 403s, one request in eighty, at the same rate in both hours is
+    the service's steady background: no incident."""
+    log = Log()
+    for s in range(0, 7200, 5):
+        failed = s % every == 0 or (every == 25 and s % 25 != 10)
+        if failed:
+            log.add(s, "run.googleapis.com/stderr", FORBIDDEN, "ERROR")
+        log.request(s + 0.1, 500 if failed else 200)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert (result.verdict.state.value, result.root_cause.category.value) == (
+        state, "permission-denied" if state == "down" else "unknown")

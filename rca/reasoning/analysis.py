@@ -128,6 +128,9 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         findings, nodes, window, phrases, periods.has_baseline, _new_revisions(deploys, window), lasting
     )
     traffic = impact.measure(con, window, deploys)
+    # Failures at the baseline's rate are noise only while few requests fail: else the baseline
+    # was the same incident, begun before the window.
+    findings, phrases = baseline.ongoing(findings, phrases, traffic, periods)
     throughout: set[str] = set()
     if not periods.has_baseline:
         served = traffic.requests > 0 and not traffic.failed

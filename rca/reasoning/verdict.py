@@ -26,6 +26,9 @@ RECENT = 600  # seconds: "how bad is it now" is the last ten minutes of the wind
 # ran, it would have held this many: a trickle of one every six minutes is quiet for ten by chance.
 RECOVERY_EVIDENCE = 3.0
 SIMILAR = 2.0  # a rate up to this multiple of the baseline's is "the same as before"
+# Requests failing at this share or more are an incident whatever the baseline: a baseline that
+# failed as much was no healthy reference, but the same incident, begun before the window.
+ONGOING_RATE = 0.05
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,12 @@ def beyond_baseline(window: int, baseline: int, periods: Periods) -> bool:
     return window / periods.window_s > SIMILAR * baseline / periods.baseline_s
 
 
+def ongoing(t: Traffic) -> bool:
+    """Whether the window's requests fail at `ONGOING_RATE` or more: an incident even where the
+    baseline failed as much (`baseline.ongoing`)."""
+    return bool(t.requests) and t.failed >= ONGOING_RATE * t.requests
+
+
 def share(part: int, whole: int) -> float | None:
     """``part / whole`` to four places (the report's rates), None with nothing to divide by."""
     return round(part / whole, 4) if whole else None
@@ -81,6 +90,9 @@ def reasons(t: Traffic, periods: Periods, active_failures: int, unexplained: int
         how = ("(all refused by the platform)" if t.refused == t.failed
                else f"({t.refused} refused by the platform, the rest with 5xx)" if t.refused else "with 5xx")
         out.append(f"{t.failed} of {t.requests} requests failed {how}")
+    elif ongoing(t):
+        out.append(f"{t.failed} of {t.requests} requests failed, at the rate they failed before the window: "
+                   "an incident that began earlier")
     if beyond_baseline(t.errors, t.baseline_errors, periods):
         out.append(f"{t.errors} entries at severity ERROR or above")
     if t.failed_deploys:
