@@ -382,7 +382,7 @@ def decide(
 # (`_NOT_WORK`).
 WORK_LINES_BEFORE = 30
 WORK_GOES_ON = 0.1
-_NOT_WORK = r"(?i)health|ready|readiness|liveness|\bping\b|heartbeat|probe|\brequests?\b"
+_NOT_WORK = r"(?i)health|ready|liveness|\bping\b|heartbeat|probe|\brequests?\b"
 _WORK = """
 WITH lines AS (
   SELECT regexp_replace(left(message, 60), '[0-9]+', '0', 'g') AS line, ts >= $recent AS recent
@@ -408,9 +408,9 @@ def _work_goes_on(con: Any, traffic: verdict.Traffic) -> bool:
     first = start[0] if start else None
     if onset is None or recent is None or first is None or onset <= first or recent <= onset:
         return False
-    row = con.execute(_WORK, {"onset": onset, "recent": recent, "min_before": WORK_LINES_BEFORE,
-                              "not_work": _NOT_WORK,
-                              "share": WORK_GOES_ON, "before_s": (onset - first).total_seconds(),
+    row = con.execute(_WORK, {"onset": onset, "recent": recent, "not_work": _NOT_WORK,
+                              "min_before": WORK_LINES_BEFORE, "share": WORK_GOES_ON,
+                              "before_s": (onset - first).total_seconds(),
                               "recent_s": float(verdict.RECENT)}).fetchone()
     return bool(row and row[0])
 
@@ -548,7 +548,7 @@ def _errors_ended(con: Any, traffic: verdict.Traffic, timed: Sequence[Finding]) 
     a failed rollout fixed by a later deploy recovers, one the old revision just served through
     has not). In an input that logs no request at all the service's other entries are its only
     answers: they show recovery when it went on logging into the recent period and the quiet since
-    the last failure is long enough to say they stopped (`_quiet_long_enough`)."""
+    the last failure is long enough to say they stopped (`verdict.quiet_says_stopped`)."""
     if traffic.failed or traffic.recent_since is None or traffic.first_error is None:
         return traffic
     last = _last_failure(traffic, timed)
@@ -568,19 +568,10 @@ def _errors_ended(con: Any, traffic: verdict.Traffic, timed: Sequence[Finding]) 
     if first is not None and not traffic.requests:
         recent = con.execute(_RECOVERED_BY, {**params, "since": traffic.recent_since}).fetchone()
         events = sum(f.count for f in timed) or traffic.errors
-        if not (recent and recent[0] is not None and _quiet_long_enough(events, traffic.first_error, last,
-                                                                        traffic.recent_since)):
+        stopped = verdict.quiet_says_stopped(events, traffic.first_error, last, traffic.recent_since)
+        if not (recent and recent[0] is not None and stopped):
             first = None
     return replace(traffic, first_success_after_failures=first)
-
-
-def _quiet_long_enough(events: int, first: datetime, last: datetime, recent_since: datetime) -> bool:
-    """Whether the quiet from the last failure to the window's end says the failures stopped: at
-    the rate the ``events`` ran (first to last), it would have held `verdict.RECOVERY_EVIDENCE`
-    of them (`verdict._quiet_long_enough`'s test, on failures that were no requests)."""
-    span = max((last - first).total_seconds(), 1.0)
-    quiet = (recent_since - last).total_seconds() + verdict.RECENT
-    return events / span * quiet >= verdict.RECOVERY_EVIDENCE
 
 
 def trigger(

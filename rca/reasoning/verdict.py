@@ -159,7 +159,14 @@ def _quiet_long_enough(t: Traffic) -> bool:
     A window without failed requests (its errors ended) or with one alone has no rate to judge by."""
     if t.failed < 2 or t.first_failure is None or t.last_failure is None:
         return True
-    span = max((t.last_failure - t.first_failure).total_seconds(), 1.0)
-    quiet = (RECENT if t.recent_since is None
-             else max((t.recent_since - t.last_failure).total_seconds(), 0.0) + RECENT)
-    return t.failed / span * quiet >= RECOVERY_EVIDENCE
+    return quiet_says_stopped(t.failed, t.first_failure, t.last_failure, t.recent_since)
+
+
+def quiet_says_stopped(count: int, first: datetime, last: datetime, recent_since: datetime | None) -> bool:
+    """Whether the quiet from the last of ``count`` failures (``first`` to ``last``) to the end of
+    the window (the recent period, from ``recent_since``, included) would have held
+    `RECOVERY_EVIDENCE` of them at the rate they ran: then they stopped."""
+    span = max((last - first).total_seconds(), 1.0)
+    quiet = (RECENT if recent_since is None
+             else max((recent_since - last).total_seconds(), 0.0) + RECENT)
+    return count / span * quiet >= RECOVERY_EVIDENCE
