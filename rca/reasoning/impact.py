@@ -473,10 +473,22 @@ def _logged_as_failures(con: Any, failing: Sequence[Finding], lookup: Mapping[st
     service telling that it coped, not an incident. (Where a request failed, the failures decide,
     and a warning may be the cause they name.) A crash is kept at any level: the platform's record
     that a container died or was killed (kubelet's "Back-off restarting failed container" is a
-    Warning event) is no coping, and the requests in flight on it were lost unlogged."""
+    Warning event) is no coping, and the requests in flight on it were lost unlogged; and so is a
+    failure only on revisions that answered no request (`_serving_revisions`, blind set EB04)."""
     logged = _with_an_event(con, failing, "severity_num >= 500 OR (severity_num = 0 AND NOT "
                                           "regexp_matches(message, $below))", {"below": TEXT_LEVEL_RE2})
-    return [f for i, f in enumerate(failing) if i in logged or lookup[f.pattern_id].kind == CRASH]
+    served = _serving_revisions(con) if failing else set()
+    return [f for i, f in enumerate(failing) if i in logged or lookup[f.pattern_id].kind == CRASH
+            or (f.revisions and served.isdisjoint(f.revisions))]
+
+
+def _serving_revisions(con: Any) -> set[str]:
+    """The revisions that answered requests in the window: a failure logged at WARNING only on
+    revisions that answered none (a new revision whose start-up aborts while the old one serves) was
+    not coped with beside those requests; it is a rollout that failed."""
+    return {str(r) for (r,) in con.execute(
+        "SELECT DISTINCT revision FROM entries WHERE in_window AND http_status IS NOT NULL "
+        "AND revision IS NOT NULL").fetchall()}
 
 
 def _with_an_event(con: Any, findings: Sequence[Finding], condition: str, params: dict[str, Any]) -> set[int]:
