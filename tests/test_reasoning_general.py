@@ -442,6 +442,17 @@ def _state(tmp_path: Path, lines: list[str]) -> str:
     return str(json.loads(result.output)["status"]["state"])
 
 
+def _analysed(tmp_path: Path, lines: list[str], service: str) -> dict[str, Any]:
+    """The JSON report of `rca analyze --service <service>` over ``lines`` (LogEntry JSON lines),
+    written as one NDJSON export in time order."""
+    path = tmp_path / "input.ndjson"
+    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", service, "--input", str(path),
+                                       "--format", "json"])
+    report: dict[str, Any] = json.loads(result.output)
+    return report
+
+
 def _app_info(k: int) -> str:
     """One INFO line of service `shop`, ``k`` seconds into the hour (its own insertId)."""
     return _app_error(k, "order batch processed").replace('"ERROR"', '"INFO"').replace(f'"e{k}"', f'"i{k}"')
@@ -859,11 +870,7 @@ def test_errors_at_one_rate_all_along_while_every_request_succeeds_are_no_incide
     for first in (0, 1800):
         lines = [_request(k, 401 if k % 30 == 0 else 200, None) for k in range(0, 3600, 10)]
         lines += [_app_error(k, text) for k in range(first + 5, 3600, 30)]
-        path = tmp_path / "window.ndjson"
-        path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
-        result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
-                                           "--format", "json"])
-        states.append(json.loads(result.output)["status"]["state"])
+        states.append(_analysed(tmp_path, lines, "shop")["status"]["state"])
     assert states == ["ok", "degraded"]
 
 
@@ -894,11 +901,7 @@ def test_sparse_noise_all_along_counts_from_its_own_interval_not_only_the_first_
     lines = [_request(k, 200, None) for k in range(0, 3600, 10)]
     text = "token verification failed: Signature has expired"
     lines += [_app_error(k, text) for k in range(400, 3600, 480)]
-    path = tmp_path / "window.ndjson"
-    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
-                                       "--format", "json"])
-    assert json.loads(result.output)["status"]["state"] == "ok"
+    assert _analysed(tmp_path, lines, "shop")["status"]["state"] == "ok"
 
 
 def _gke_line(k: int, payload: str | dict[str, object], *, pod: str = "web-7d9f8-abcde",
@@ -1040,11 +1043,7 @@ def test_health_checkers_in_an_access_log_are_not_user_requests(tmp_path: Path) 
                            '0 19 3 2 "-" "Go-http-client/1.1" "3e26" "inventory:8080" "10.64.9.120:8080" '
                            'outbound|8080|v1|inventory.store.svc.cluster.local 10.60.8.141:47438')
               for k in range(7, 3600, 10)]
-    path = tmp_path / "gke.ndjson"
-    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
-                                       "--format", "json"])
-    status = json.loads(result.output)["status"]
+    status = _analysed(tmp_path, lines, "web")["status"]
     assert (status["requests"], status["failed_requests"]) == (180, 180)
 
 
@@ -1083,11 +1082,7 @@ def test_a_container_the_kubelet_keeps_killing_is_an_incident_though_every_logge
             _kubelet_event(k + 60, "BackOff", "Back-off restarting failed container web in pod "
                            "web-7d9f8-abcde_shop(3b1f6a2e-8c4d-4e7a-9f1b-2230860ad51e)"),
         ]
-    path = tmp_path / "gke.ndjson"
-    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
-                                       "--format", "json"])
-    report = json.loads(result.output)
+    report = _analysed(tmp_path, lines, "web")
     assert (report["status"]["state"], report["status"]["failed_requests"],
             report["root_cause"]["category"]) == ("degraded", 0, "request-timeout")
 
@@ -1118,11 +1113,7 @@ def test_a_service_that_logs_no_request_recovers_when_its_failures_stop_and_its_
     lines = [_gke_line(k, f"processed batch {k}") for k in range(0, work_until, 20)]
     lines += [_gke_line(k, "worker alive") for k in range(0, logs_until, 300)]
     lines += [_gke_line(k + 1, X509, log="stderr", severity="ERROR") for k in range(1200, failures_until, 15)]
-    path = tmp_path / "gke.ndjson"
-    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
-                                       "--format", "json"])
-    report = json.loads(result.output)
+    report = _analysed(tmp_path, lines, "web")
     assert (report["status"]["state"], report["root_cause"]["category"]) == (state, "tls-certificate")
 
 
@@ -1135,11 +1126,7 @@ def test_a_revision_brought_back_after_a_failed_rollout_shows_the_recovery(tmp_p
     lines += [_gke_line(k, f"order {k} created", pod=old) for k in range(2040, 3600, 20)]
     lines += [_gke_line(k, "Started OrdersApplication in 4.2 seconds", pod=new) for k in (1190,)]
     lines += [_gke_line(k + 1, X509, pod=new, log="stderr", severity="ERROR") for k in range(1200, 2100, 15)]
-    path = tmp_path / "gke.ndjson"
-    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
-                                       "--format", "json"])
-    assert json.loads(result.output)["status"]["state"] == "recovered"
+    assert _analysed(tmp_path, lines, "web")["status"]["state"] == "recovered"
 
 
 def test_a_catch_all_line_is_explained_by_the_exception_logged_on_the_next_lines(tmp_path: Path) -> None:
@@ -1166,11 +1153,7 @@ def test_a_catch_all_line_is_explained_by_the_exception_logged_on_the_next_lines
             entry["timestamp"] = entry["timestamp"].replace("Z", f".{n:06d}Z")
             lines.append(json.dumps(entry) + "\n")
     lines += [_gke_line(k, "info: Ledger.Worker[0] ledger sync completed") for k in range(5, 3600, 60)]
-    path = tmp_path / "gke.ndjson"
-    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
-                                       "--format", "json"])
-    report = json.loads(result.output)
+    report = _analysed(tmp_path, lines, "web")
     assert (report["root_cause"]["category"], report["root_cause"]["pattern_id"]) == (
         "missing-configuration", "postgres-password-auth-failed")
 
@@ -1194,11 +1177,7 @@ def test_warnings_the_service_coped_with_do_not_lead_the_chain_past_a_container_
                                         "(web) total-vm:2136065kB, anon-rss:527352kB, file-rss:11632kB"))
         oom["resource"] = {"type": "k8s_node", "labels": {"node_name": "gke-prod-pool-1-abcd"}}
         lines.append(json.dumps(oom) + "\n")
-    path = tmp_path / "gke.ndjson"
-    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
-                                       "--format", "json"])
-    report = json.loads(result.output)
+    report = _analysed(tmp_path, lines, "web")
     assert (report["status"]["state"], report["root_cause"]["category"]) == (
         "degraded", "memory-limit-exceeded")
 
@@ -1218,11 +1197,7 @@ def test_a_failure_that_fails_every_attempt_is_no_outage_while_the_service_s_eve
              "java.lang.IllegalArgumentException: Could not resolve placeholder 'payment.psp.base-url' in "
              'value "${payment.psp.base-url}"')
     lines += [_gke_line(k, crash, pod=new, log="stderr", severity="ERROR") for k in range(1200, 3600, 40)]
-    path = tmp_path / "gke.ndjson"
-    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "payments", "--input", str(path),
-                                       "--format", "json"])
-    report = json.loads(result.output)
+    report = _analysed(tmp_path, lines, "payments")
     assert (report["status"]["state"], report["root_cause"]["category"]) == (state, "missing-configuration")
 
 
