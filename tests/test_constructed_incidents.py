@@ -976,15 +976,16 @@ FORBIDDEN = ("googleapi: Error 403: orders-api@acme.iam.gserviceaccount.com does
              "'storage.objects.get' denied on resource (or it may not exist)., forbidden")
 
 
-@pytest.mark.parametrize("every, state", [(25, "down"), (400, "ok")])
+@pytest.mark.parametrize("every, state", [(25, "down"), (250, "degraded"), (1000, "ok")])
 def test_failures_at_the_baseline_s_rate_are_an_incident_when_many_requests_fail(
     every: int, state: str, tmp_path: Path
 ) -> None:
     """Two hours, the last analysed (`--since 1h`): a bucket permission removed before the input
     began fails four requests in five in both hours. The hour before failed as much, so it is no
     healthy reference but the same incident, begun earlier: down, not 'no incident' (blind set
-    EA02). A trickle of the same 403s, one request in eighty, at the same rate in both hours is
-    the service's steady background: no incident."""
+    EA02). One request in fifty failing so in both hours misses a 99 % availability target: an
+    ongoing incident, degraded (EA05, EA06). A trickle of the same 403s, one request in two
+    hundred, at the same rate in both hours is the service's steady background: no incident."""
     log = Log()
     for s in range(0, 7200, 5):
         failed = s % every == 0 or (every == 25 and s % 25 != 10)
@@ -993,7 +994,7 @@ def test_failures_at_the_baseline_s_rate_are_an_incident_when_many_requests_fail
         log.request(s + 0.1, 500 if failed else 200)
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert (result.verdict.state.value, result.root_cause.category.value) == (
-        state, "permission-denied" if state == "down" else "unknown")
+        state, "unknown" if state == "ok" else "permission-denied")
 
 
 SECRET_DENIED = ('Could not fetch secret "projects/123/secrets/API_KEYS/versions/2" for environment variable '

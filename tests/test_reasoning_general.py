@@ -134,16 +134,19 @@ def test_a_step_counts_failures_by_the_moment_not_by_the_requests_one_moment_fai
 
 
 def test_the_verdict_states() -> None:
-    """ok with no failures; ok with failures at the baseline's rate; down now; recovered; degraded."""
+    """ok with no failures; ok with a trickle of failures (under one in a hundred) at the baseline's
+    rate; degraded with 2 % failing at the baseline's rate (an incident begun earlier); down now;
+    recovered; degraded."""
     p = Periods(3600.0, 3600.0)
     states = [
         verdict.decide(traffic(0, 0, 100, 0), p, 0, None).state,
+        verdict.decide(traffic(5, 5, 100, 1), p, 0, None).state,
         verdict.decide(traffic(20, 20, 100, 2), p, 0, None).state,
         verdict.decide(traffic(600, 0, 100, 90), p, 1, None).state,
         verdict.decide(traffic(200, 0, 100, 0), p, 1, None).state,
         verdict.decide(traffic(50, 0, 100, 5), p, 1, None).state,
     ]
-    assert states == [State.OK, State.OK, State.DOWN, State.RECOVERED, State.DEGRADED]
+    assert states == [State.OK, State.OK, State.DEGRADED, State.DOWN, State.RECOVERED, State.DEGRADED]
 
 
 def test_requests_iam_refused_stay_failed_when_a_sampled_fetch_scales_the_counts() -> None:

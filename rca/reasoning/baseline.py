@@ -113,7 +113,7 @@ def ongoing(
     rate: the service failed before the window as it does in it (a permission removed an hour
     earlier and never restored, an outage whose last half hour the window holds). Comparing with
     such a baseline would call an 82 % error rate no incident (blind set EA); a baseline's steady
-    trickle of failures (one request in a hundred) stays noise."""
+    trickle of failures (fewer than one request in a hundred) stays noise."""
     if not verdict.ongoing(traffic) or verdict.beyond_baseline(traffic.failed, traffic.baseline_failed, p):
         return list(findings), dict(phrases)
     out, said = [], dict(phrases)
