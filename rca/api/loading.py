@@ -307,12 +307,12 @@ _MEASURES = {  # stats key -> the rows it counts (each weighed by how many entri
     "requests": "in_window AND http_status IS NOT NULL",
     "server_errors": "in_window AND request_failed(http_status, message)",
     "rate_limited": "in_window AND http_status = 429",
-    "error_entries": "in_window AND severity_num >= 500",
+    "error_entries": "in_window AND error_entry(severity_num, message)",
     "recent_requests": "in_window AND http_status IS NOT NULL AND ts >= $since",
     "recent_server_errors": "in_window AND request_failed(http_status, message) AND ts >= $since",
     "baseline_requests": "NOT in_window AND http_status IS NOT NULL",
     "baseline_server_errors": "NOT in_window AND request_failed(http_status, message)",
-    "baseline_error_entries": "NOT in_window AND severity_num >= 500",
+    "baseline_error_entries": "NOT in_window AND error_entry(severity_num, message)",
 }
 _WEIGHED_COUNTS = (
     "SELECT "

@@ -191,6 +191,14 @@ _FAILED_MACRO = (
     "CREATE OR REPLACE TEMP MACRO request_failed(status, text) AS "
     "status >= 500 OR (status = 429 AND regexp_matches(coalesce(text, ''), {refused}))"
 )
+# Whether an entry is an error: logged at ERROR or above with something to say. A blank line says
+# nothing: Cloud Run and GKE log each stderr line at ERROR, the blank ones too (npm's error report
+# has one). Every count of error entries (the verdict, the sampled estimates, the steady ones set
+# aside) asks this macro, so they agree.
+_ERROR_MACRO = (
+    "CREATE OR REPLACE TEMP MACRO error_entry(severity_num, text) AS "
+    "severity_num >= 500 AND trim(coalesce(text, '')) <> ''"
+)
 # A request's class as the chart and the notebook's series name it after `http `: `5xx` etc., and
 # `refused` for the platform's refusals under 500 (failed, though their status is no 5xx).
 _CLASS_MACRO = (
@@ -324,6 +332,7 @@ class Store:
         self.con.execute(_CREATE_STAGED)
         self.con.execute(_FAILED_MACRO.format(refused=_literal(load_knowledge().refused_requests)))
         self.con.execute(_CLASS_MACRO)
+        self.con.execute(_ERROR_MACRO)
         self.stats = StoreStats()
         # (path, source, format, rows staged before it) of every file staged
         self._files: list[tuple[str, str, str, int]] = []

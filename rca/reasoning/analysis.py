@@ -479,8 +479,10 @@ def _without_quiet_errors(
         return traffic
     # (the entries, not the events: a traceback's lines each count as an error entry)
     steady_errors = _scalar(
-        con, "SELECT count(*) FROM entries WHERE in_window AND severity_num >= 500 AND entry_id IN "
-        "(SELECT unnest(member_ids) FROM events WHERE event_id IN (SELECT unnest(?::BIGINT[])))", [events],
+        con, "SELECT count(*) FROM entries WHERE in_window AND error_entry(severity_num, message) "
+        "AND entry_id IN (SELECT unnest(member_ids) FROM events "
+        "WHERE event_id IN (SELECT unnest(?::BIGINT[])))",
+        [events],
     )
     return replace(traffic, errors=max(0, traffic.errors - steady_errors))
 

@@ -30,12 +30,12 @@ _TRAFFIC = """
            count(*) FILTER (WHERE NOT in_window AND request_failed(http_status, message)),
            count(*) FILTER (WHERE in_window AND http_status IS NOT NULL AND ts >= ?),
            count(*) FILTER (WHERE in_window AND request_failed(http_status, message) AND ts >= ?),
-           count(*) FILTER (WHERE in_window AND severity_num >= 500),
-           count(*) FILTER (WHERE NOT in_window AND severity_num >= 500),
+           count(*) FILTER (WHERE in_window AND error_entry(severity_num, message)),
+           count(*) FILTER (WHERE NOT in_window AND error_entry(severity_num, message)),
            min(ts) FILTER (WHERE in_window AND request_failed(http_status, message)),
            max(ts) FILTER (WHERE in_window AND request_failed(http_status, message)),
-           min(ts) FILTER (WHERE in_window AND severity_num >= 500),
-           max(ts) FILTER (WHERE in_window AND severity_num >= 500),
+           min(ts) FILTER (WHERE in_window AND error_entry(severity_num, message)),
+           max(ts) FILTER (WHERE in_window AND error_entry(severity_num, message)),
            count(*) FILTER (WHERE in_window AND http_status < 500 AND request_failed(http_status, message))
     FROM entries
 """
