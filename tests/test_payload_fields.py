@@ -52,6 +52,11 @@ def one(tmp_path: Path, **entry: Any) -> dict[str, Any]:
         ("an OAuth 2.0 error response logged as it came (blind set DB10)",
          {"error": "invalid_grant", "error_description": "Invalid JWT Signature."},
          "invalid_grant\nInvalid JWT Signature."),
+        ("Rust tracing-subscriber's JSON format: the message and error under `fields` (blind set EE05)",
+         {"timestamp": "2026-11-22T11:14:30.855440Z", "level": "ERROR", "target": "orders_api::routes",
+          "fields": {"message": "request failed",
+                     "error": "pool timed out while waiting for an open connection"}},
+         "request failed\npool timed out while waiting for an open connection"),
     ],
 )
 def test_the_message_carries_what_loggers_put_beside_it(

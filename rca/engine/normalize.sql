@@ -21,7 +21,9 @@ WITH x AS (
       -- error message and stack, as dotted keys (Spring Boot 3.4) or nested objects
       '$."log.level"', '$.log.level', '$."error.message"', '$."error.stack_trace"', '$.error.stack_trace',
       -- an OAuth 2.0 error response (RFC 6749 5.2) logged as it came: error, then error_description
-      '$.error_description'
+      '$.error_description',
+      -- Rust's tracing-subscriber JSON format: the event's message and fields under `fields`
+      '$.fields.message', '$.fields.error'
     ]) AS jv,
     json_extract_string(pp, [
       '$.methodName', '$.authenticationInfo.principalEmail', '$.status.message'
@@ -72,7 +74,7 @@ WITH x AS (
 ), y2 AS (
   SELECT
     *,
-    coalesce(jv[1], jv[2], jv[3], error_text, err_text, error_object_message, jv[5], jv[20]) AS primary_msg,
+    coalesce(jv[1], jv[2], jv[3], error_text, err_text, error_object_message, jv[5], jv[20], jv[31]) AS primary_msg,
   FROM y1
 ), y3 AS (
   SELECT
@@ -88,6 +90,7 @@ WITH x AS (
                 CASE WHEN error_text IS DISTINCT FROM primary_msg THEN error_text END,
                 CASE WHEN err_text IS DISTINCT FROM primary_msg THEN err_text END,
                 CASE WHEN error_object_message IS DISTINCT FROM primary_msg THEN error_object_message END,
+                CASE WHEN jv[32] IS DISTINCT FROM primary_msg THEN jv[32] END,
                 jv[30],
                 coalesce(jv[6], jv[7], jv[8], jv[15], jv[9], jv[21], jv[23], jv[24], jv[28], jv[29]),
                 jv[16],
