@@ -1674,3 +1674,28 @@ def test_a_cloud_sql_proxy_sidecar_s_connection_lines_on_gke_stderr_are_no_incid
     healthy = _analysed(tmp_path, started + served + connections, "web")
     failing = _analysed(tmp_path, started + served + connections + refused, "web")
     assert (healthy["status"]["state"], failing["status"]["state"] != "ok") == ("ok", True)
+
+
+def test_failures_proven_by_their_traces_outweigh_a_few_untraced_crashes(tmp_path: Path) -> None:
+    """Half an hour of requests answered 504, each with the dependency's DeadlineExceeded logged in
+    its own trace, beside two Go handler panics earlier whose requests Cloud Run answered 503
+    (blind set EE03): the panics can account for two failed requests at most, so the dependency is
+    the root cause."""
+    def traced(line: str, k: int) -> str:
+        entry = json.loads(line)
+        entry["trace"] = f"projects/p/traces/t{k}"
+        return json.dumps(entry) + "\n"
+
+    panic = ("http: panic serving 169.254.1.1:41234: runtime error: index out of range [1] with length 1\n"
+             "goroutine 19 [running]:\nnet/http.(*conn).serve.func1(0xc000162820)\n"
+             "\t/usr/local/go/src/net/http/server.go:1898 +0xbe")
+    malformed = ("The request failed because either the HTTP response was malformed or connection to the "
+                 "instance had an error.")
+    lines = [_request(k, 200, None) for k in range(1, 3600, 7)]
+    for k in (300, 2400):
+        lines += [_stderr(k, panic, "shop-00003-abc"), _request(k + 1, 503, malformed)]
+    deadline = "pricing GetQuote failed: rpc error: code = DeadlineExceeded desc = context deadline exceeded"
+    for k in range(1802, 3600, 9):
+        lines += [traced(_request(k, 504, None), k), traced(_stderr(k - 0.5, deadline, "shop-00003-abc"), k)]
+    report = _analysed(tmp_path, lines, "shop")
+    assert report["root_cause"]["pattern_id"] == "go-grpc-deadline-exceeded"
