@@ -568,6 +568,7 @@ class LoadStats:
     other_services: int = 0
     naive_timestamps: int = 0
     access_log_requests: int = 0  # requests read from the app's access-log lines (no request log)
+    service_components: tuple[str, ...] = ()  # the services --service stood for, named by their prefix
     skipped_lines: int = 0
     skipped_by_kind: Mapping[str, int] = field(default_factory=dict)
     skipped_first: tuple[str, ...] = ()  # the first few skipped pieces, "file:line: what was wrong"

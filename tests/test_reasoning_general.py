@@ -591,6 +591,45 @@ def test_a_mistyped_service_exits_1_for_every_kind_of_workload(tmp_path: Path) -
     assert outcomes == [(1, True, 0)] * len(workloads)
 
 
+def test_a_name_no_workload_has_stands_for_the_workloads_it_begins(tmp_path: Path) -> None:
+    """A Helm release's components (`tempo-querier`, `tempo-ingester`) are what `kubectl logs
+    --prefix` names, and a namespace's workload (`shop-web`, containers nginx and php-fpm) what
+    a GKE export does: `--service tempo` and `--service shop` analyse them together and say so
+    (blind sets EI04, EK05), where they stopped with exit 1. A name nothing begins with still
+    stops; a name a workload has is taken as it is (a neighbour `shop-webhooks` stays out)."""
+    denied = ('level=error msg="error running Tempo" err="googleapi: Error 403: '
+              'tempo@p.iam.gserviceaccount.com does not have storage.buckets.get access to the Google Cloud '
+              'Storage bucket., forbidden"')
+    text = tmp_path / "tempo.log"
+    text.write_text("".join(f"[pod/tempo-{c}/{c.split('-')[0]}] {denied}\n"
+                            for c in ("querier-5b7f9d9c8-lq7m2", "ingester-0", "compactor-6c9d8f7b5-x2x9q")),
+                    encoding="utf-8")
+    gke = tmp_path / "shop.ndjson"
+    gke.write_text("".join(json.dumps({
+        "insertId": f"{pod}{c}{k}", "timestamp": f"2025-04-02T09:{k:02d}:00Z", "severity": "ERROR",
+        "logName": "projects/p/logs/stderr", "textPayload": "PHP Fatal error:  Allowed memory size of "
+        "134217728 bytes exhausted (tried to allocate 20480 bytes) in /var/www/app/Export.php on line 42",
+        "resource": {"type": "k8s_container", "labels": {"container_name": c, "pod_name": pod,
+                                                        "namespace_name": "shop"}}}) + "\n"
+        for k in range(3) for c in ("nginx", "php-fpm") for pod in ("shop-web-7f9c6d8b5-2xkqp",
+                                                                  "shop-webhooks-5d8c7b6a9-k2m4p")),
+        encoding="utf-8")
+
+    def run(path: Path, service: str) -> tuple[int, dict[str, Any] | None]:
+        result = CliRunner().invoke(main, ["analyze", "--input", str(path), "--service", service,
+                                           "--format", "json"])
+        return result.exit_code, json.loads(result.output) if result.exit_code == 0 else None
+
+    (tempo_code, tempo), (shop_code, shop) = run(text, "tempo"), run(gke, "shop")
+    (_, web), (wrong_code, _) = run(gke, "shop-web"), run(text, "loki")
+    assert tempo is not None and shop is not None and web is not None
+    assert (tempo_code, tempo["root_cause"]["category"], shop_code, shop["root_cause"]["category"],
+            wrong_code) == (0, "permission-denied", 0, "memory-limit-exceeded", 1)
+    assert any("tempo-compactor, tempo-ingester, tempo-querier" in n for n in tempo["notes"])
+    assert any("(shop-web, shop-webhooks)" in n for n in shop["notes"])
+    assert web["stats"]["entries"] * 2 == shop["stats"]["entries"]
+
+
 def test_commands_fit_where_the_service_runs() -> None:
     """A command of one surface's family fits only that surface's workloads; a command of no
     family fits everywhere; an unknown platform (a paste) takes no surface's commands."""

@@ -73,7 +73,11 @@ def _window_options(*, files: bool) -> Callable[[F], F]:
             + ("; with --input, default the whole input." if files else "."),
         )(func)
         return click.option(
-            "--service", help="Cloud Run service name; entries of other services are dropped."
+            "--service",
+            help="Cloud Run service name"
+            + ("; in --input files also a job, function, App Engine service, GKE container or Deployment, "
+               "and a name none has stands for those beginning NAME-" if files else "")
+            + "; entries of other services are dropped.",
         )(func)
 
     return decorate

@@ -314,6 +314,7 @@ class StoreStats:
     filtered_service: int = 0
     naive_timestamps: int = 0
     access_log_requests: int = 0  # requests read from access-log lines, in an input with no request log
+    service_components: tuple[str, ...] = ()  # the services --service stood for (`Store._components`)
     by_source: dict[str, int] = field(default_factory=dict)
 
 
@@ -533,6 +534,7 @@ class Store:
         kept = windowed
         kept_params = list(params)
         if service:
+            self.stats.service_components = tuple(self._components(service))
             kept += " AND (filter_service IS NULL OR filter_service = ?)"
             kept_params.append(service)
             workloads = self._k8s_workloads(service)
@@ -547,6 +549,26 @@ class Store:
         ).fetchone()
         read, in_windowed, in_kept = (int(v) for v in counts) if counts else (0, 0, 0)
         return kept, kept_params, read, in_windowed, in_kept
+
+    def _components(self, service: str) -> list[str]:
+        """The services ``service`` stands for when nothing is called so: those whose names begin
+        with it and a dash, which from then on carry it as their service. A Helm release `tempo` runs
+        as `tempo-querier`, `tempo-ingester` and more, and a namespace `shop` as the workload
+        `shop-web`: the name an engineer types. Empty when a service, container or workload has the
+        name itself (it is taken as it is), or none begins with it."""
+        names = f"[filter_service, service, {K8S_WORKLOAD}]"
+        named = f"SELECT count(*) FROM (SELECT 1 FROM staged WHERE list_contains({names}, ?) LIMIT 1)"
+        if self._scalar(named, [service]):
+            return []
+        found = [str(n) for (n,) in self.con.execute(
+            f"SELECT DISTINCT n FROM (SELECT unnest({names}) AS n FROM staged) "
+            "WHERE starts_with(n, ?) ORDER BY n", [f"{service}-"]).fetchall()]
+        if found:
+            self.con.execute(
+                "UPDATE staged SET service = $s, "
+                "filter_service = CASE WHEN filter_service IS NOT NULL THEN $s END "
+                f"WHERE list_has_any({names}, $found)", {"s": service, "found": found})
+        return found
 
     def _k8s_workloads(self, service: str) -> list[str]:
         """The GKE workloads (Deployments, read from their pods' names) that ``service`` names:
