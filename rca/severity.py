@@ -32,10 +32,12 @@ SEVERITY_NAME: Final[Mapping[int, str]] = MappingProxyType({n: name for name, n 
 # agent writes every stderr line at ERROR (gunicorn's `[2025-01-01 10:00:00 +0000] [1] [INFO]
 # Booting worker`, uvicorn's `INFO:     Uvicorn running`), and Cloud SQL's MySQL error log gives
 # its notes ERROR (`2026-09-08T15:49:27Z 1357563 [Note] Aborted connection ...`). RE2; group 1 is
-# the word: bracketed after at most four leading words (a time, a thread or process id), or bare at
-# the very start before a colon.
+# the word: bracketed after at most four leading words (a time, a thread or process id), bare at
+# the very start before a colon, or after the time in Celery's `[<time>: INFO/MainProcess]`
+# (celery/app/defaults.py, worker_log_format).
 TEXT_LEVEL_RE2: Final = (
-    r"^(?:(?:\S+ +){0,4}\[)?(?i:(note|notice|info|information|system|warn|warning|debug|trace))[\]:]"
+    r"^(?:(?:\S+ +){0,4}\[|\[[^\]]{1,40}: )?"
+    r"(?i:(note|notice|info|information|system|warn|warning|debug|trace))(?:[\]:]|/\w)"
 )
 TEXT_LEVELS: Final[Mapping[str, str]] = MappingProxyType({
     "NOTE": "NOTICE", "NOTICE": "NOTICE", "INFO": "INFO", "INFORMATION": "INFO", "SYSTEM": "INFO",

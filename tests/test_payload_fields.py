@@ -146,6 +146,11 @@ def test_an_ecs_line_carries_its_error_message_and_stack(tmp_path: Path) -> None
         ("[2025-01-01 10:00:00 +0000] [1] [INFO] Booting worker with pid: 8", "INFO"),
         ("INFO:     Uvicorn running on http://0.0.0.0:8080 (Press CTRL+C to quit)", "INFO"),
         ("2025-07-03  7:41:32 3 [Warning] Aborted connection 3 to db: 'mysql' user: 'root'", "WARNING"),
+        # Celery's worker_log_format on GKE's stderr (blind set EH09)
+        ("[2024-03-05 21:28:01,018: INFO/MainProcess] Connected to redis://redis-master:6379/0", "INFO"),
+        ("[2024-03-05 21:28:01,018: WARNING/ForkPoolWorker-2] retrying", "WARNING"),
+        ("[2024-03-05 21:27:00,412: ERROR/MainProcess] consumer: Cannot connect to redis://redis:6379/0",
+         "ERROR"),
         # an error stays an error, and a level word inside the message is not the line's level
         ("[2025-01-01 10:00:00 +0000] [1] [ERROR] Worker (pid:8) was sent SIGKILL!", "ERROR"),
         ("psycopg2.OperationalError: info: server closed the connection unexpectedly", "ERROR"),

@@ -69,6 +69,10 @@ def _by_line(entries: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
         ("E0410 04:40:33.165965010  321185 tcp_server_posix.cc:205] Failed accept4: Too many open files",
          "ERROR"),
         ("I1015 12:00:01.123456       1 reflector.go:138] watch closed", "INFO"),
+        # Celery's worker_log_format (codalab/codabench#1175)
+        ("[2023-09-26 09:33:16,263: CRITICAL/MainProcess] Unrecoverable error: AccessRefused(403, "
+         "'ACCESS_REFUSED - Login was refused using authentication mechanism AMQPLAIN.')", "CRITICAL"),
+        ("[2023-09-26 09:33:10,001: INFO/MainProcess] Connected to amqp://celery:**@rabbitmq:5672//", "INFO"),
     ],
 )
 def test_level_word_sets_severity(line: str, severity: str) -> None:

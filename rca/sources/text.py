@@ -198,6 +198,9 @@ ZONE_OFFSETS: dict[str, int] = {  # minutes east of UTC
 }
 _LEVEL_AT_START = re.compile(rf"^[\s\-|]*\[?(?P<level>{_LEVEL})\]?(?=[:\s\]]|$)")
 _LEVEL_DASHED = re.compile(rf"^[\s\-|]*[\w.]+ - (?P<level>{_LEVEL}) - ")
+# Celery's worker_log_format (celery/app/defaults.py): `[%(asctime)s: %(levelname)s/%(processName)s]`,
+# its time read off already or not
+_LEVEL_CELERY = re.compile(rf"^(?:\[[^\]]{{1,40}})?: (?P<level>{_LEVEL})/[\w-]+\]")
 _LEVEL_LOGFMT = re.compile(r"\blevel=\"?(?P<level>[A-Za-z]+)\b")
 # A level word after a prefix, near the start: bracketed in any case (GORM's `[error]`, a Go
 # logger's `pool.go:32: [INFO]`, `[PANIC]`), or a bare upper-case word between spaces (NestJS's
@@ -342,7 +345,7 @@ def _value_columns(line: _Line, columns: list[str]) -> None:
 
 def _level_of(body: str) -> str | None:
     """Severity named by a level word at the usual places of common formats."""
-    for pattern in (_LEVEL_AT_START, _LEVEL_DASHED):
+    for pattern in (_LEVEL_AT_START, _LEVEL_DASHED, _LEVEL_CELERY):
         match = pattern.match(body)
         if match:
             return severity_from_word(match["level"])
