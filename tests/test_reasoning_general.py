@@ -1738,3 +1738,30 @@ def test_failures_proven_by_their_traces_outweigh_a_few_untraced_crashes(tmp_pat
         lines += [traced(_request(k, 504, None), k), traced(_stderr(k - 0.5, deadline, "shop-00003-abc"), k)]
     report = _analysed(tmp_path, lines, "shop")
     assert report["root_cause"]["pattern_id"] == "go-grpc-deadline-exceeded"
+
+
+def test_a_failure_since_the_service_was_created_in_the_input_did_not_run_all_along(tmp_path: Path) -> None:
+    """A service created as the input begins calls an API over TLS on every request and fails the
+    certificate check each time, while its gRPC answers say 200 (blind set EF04). Steady from the
+    first minute to the last beside requests that all succeeded reads as how the service runs, but
+    here it ran so only since its deploy, which the input holds: an incident. Without the deploy
+    the same lines are the steady noise they look like."""
+    created = json.dumps({
+        "insertId": "audit1", "timestamp": "2026-03-04T10:00:00Z", "severity": "NOTICE",
+        "logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
+        "resource": {"type": "cloud_run_revision", "labels": {"service_name": "shop", "revision_name": ""}},
+        "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+                         "methodName": "google.cloud.run.v1.Services.CreateService",
+                         "serviceName": "run.googleapis.com",
+                         "resourceName": "namespaces/p/services/shop",
+                         "authenticationInfo": {"principalEmail": "deployer@p.iam.gserviceaccount.com"}},
+    }) + "\n"
+    failing = ('ChatCompletionStream error: Post "https://api.openai.com/v1/chat/completions": '
+               "x509: certificate signed by unknown authority")
+    lines = []
+    for k in range(90, 3600, 30):
+        lines += [_request(k, 200, None), _stderr(k - 0.2, failing, "shop-00003-abc")]
+    deployed = _analysed(tmp_path, [created, *lines], "shop")
+    steady = _analysed(tmp_path, lines, "shop")
+    assert ((deployed["status"]["state"], deployed["root_cause"]["category"]),
+            steady["status"]["state"]) == (("degraded", "tls-certificate"), "ok")

@@ -124,8 +124,9 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     nodes = _nodes(findings, lookup, hits)
     lasting = {f.pattern_id for f in findings
                if f.role is Role.CAUSE and _lasts(lookup[f.pattern_id], f.category, knowledge)}
+    new_revisions = _new_revisions(deploys, window)
     findings, phrases, step = steady.steady_before_step(
-        findings, nodes, window, phrases, periods.has_baseline, _new_revisions(deploys, window), lasting
+        findings, nodes, window, phrases, periods.has_baseline, new_revisions, lasting
     )
     traffic = impact.measure(con, window, deploys)
     # Failures at the baseline's rate are noise only while few requests fail: else the baseline
@@ -134,7 +135,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     throughout: set[str] = set()
     if not periods.has_baseline:
         served = traffic.requests > 0 and not traffic.failed
-        findings, phrases, throughout = steady.steady_throughout(findings, nodes, window, phrases, served)
+        findings, phrases, throughout = steady.steady_throughout(findings, nodes, window, phrases, served,
+                                                                 new_revisions)
     # The platform's refusals of callers count as failed requests once steady noise is told apart;
     # refusals beside traffic served as before (a scanner's probes) are noise.
     refused = impact.refusals(con, findings, lookup, hits)
@@ -355,15 +357,20 @@ def _began_with_deploy(con: Any, nodes: Mapping[str, chain.Node], deploys: Deplo
 
 
 def _new_revisions(deploys: DeployInfo, window: Window) -> dict[str, datetime]:
-    """When each revision new in the window was first seen: one first seen more than
-    `FROM_THE_START` after the window (or the input) began; a revision already serving logs its
-    first line within moments of any window's start."""
+    """When each revision new in the window began: one first seen more than `FROM_THE_START` after
+    the window (or the input) began, for a revision already serving logs its first line within
+    moments of any window's start; and one whose deploy the window holds, from that deploy (a
+    service created as the input begins is new however soon it logs)."""
     start = window.start or window.earliest
     out = {}
     for r in deploys.revisions:
         first = naive_utc(parse_rfc3339(r.first_seen)) if r.first_seen else None
         if first is not None and (start is None or first > naive_utc(start) + FROM_THE_START):
             out[r.name] = first
+    for d in deploys.deploys:
+        at = naive_utc(parse_rfc3339(d.timestamp)) if d.timestamp else None
+        if d.revision and at is not None and not d.failed and (start is None or at >= naive_utc(start)):
+            out[d.revision] = min(at, out.get(d.revision, at))
     return out
 
 

@@ -115,13 +115,16 @@ THROUGHOUT = "at the same rate from the input's first minutes to its last while 
 
 def steady_throughout(
     findings: list[Finding], nodes: Mapping[str, chain.Node], window: Window, phrases: dict[str, str],
-    served: bool,
+    served: bool, new_revisions: Mapping[str, datetime] | None = None,
 ) -> tuple[list[Finding], dict[str, str], set[str]]:
     """With no baseline, a failure logged at the same rate from the input's first tenth to its last
     while the service answered every request (``served``) is how the service ran all along, not an
     incident of this window: 401s logged at ERROR for an old client's expired tokens, a cache miss
     logged on every call. The baseline would have called it noise that was there before; the
-    input's own span says the same. Returns the findings, the phrases and the ids re-classed."""
+    input's own span says the same. Not so for one that began with a revision new in the window
+    (``new_revisions``, `_came_with_rollout`): a service created as the input begins, failing every
+    call to an API over TLS from its first minute while its gRPC answers say 200, ran so only since
+    that deploy (blind set EF04). Returns the findings, the phrases and the ids re-classed."""
     bounds = _bounds(window, nodes)
     if not served or bounds is None:
         return findings, phrases, set()
@@ -133,7 +136,8 @@ def steady_throughout(
         edge = _edge(lo, hi, len(times))
         if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT and times \
                 and min(times) <= lo + edge and max(times) >= hi - edge \
-                and baseline.steady_across(times, middle, lo, hi):
+                and baseline.steady_across(times, middle, lo, hi) \
+                and not _came_with_rollout(nodes[f.pattern_id], new_revisions or {}):
             f = replace(f, status=Status.PRE_EXISTING)
             phrases[f.pattern_id] = THROUGHOUT
             steady.add(f.pattern_id)
