@@ -489,6 +489,20 @@ def test_a_text_log_s_unexplained_failure_line_is_an_incident_whatever_its_level
             "could not be refreshed" in report["root_cause"]["summary"]) == ("degraded", "unknown", True)
 
 
+@pytest.mark.parametrize("level, state", [("INFO", "ok"), ("ERROR", "degraded")])
+def test_a_text_log_line_that_states_info_is_no_error_however_it_is_worded(
+        tmp_path: Path, level: str, state: str) -> None:
+    """A Pub/Sub subscriber's log: Python's logging names each line's level, and the client notes
+    at INFO the stream errors it recovered from (blind set EN09). Worded as a failure but stated as
+    INFO, such a line is the library saying it coped: no incident. The same words at ERROR are one."""
+    lines = [f"2025-03-15T11:{k // 60:02d}:{k % 60:02d}Z INFO:worker:processed message_id={k}"
+             for k in range(0, 3600, 10)]
+    noted = ("google.cloud.pubsub_v1.subscriber._protocol.streaming_pull_manager:Observed recoverable "
+             "stream error 503 The service was unable to fulfill your request. Please try again. [code=8a75]")
+    lines += [f"2025-03-15T11:{k // 60:02d}:{k % 60:02d}.5Z {level}:{noted}" for k in range(240, 3600, 370)]
+    assert _paste_report(tmp_path, "\n".join(sorted(lines)) + "\n")["status"]["state"] == state
+
+
 @pytest.mark.parametrize("served, state", [(True, "ok"), (False, "degraded")])
 def test_a_text_log_that_logs_its_requests_is_read_as_a_service_s_log_not_a_paste(
         tmp_path: Path, served: bool, state: str) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from rca.engine.match import TEXT_LOG_PREFIX
 from rca.engine.store import ACCESS_LOG
 from rca.library.knowledge import load_knowledge
 from rca.mining.novelty import Novelty, novelty
@@ -35,6 +36,10 @@ CANDIDATE_BATCH = 10_000
 
 def candidate_rows(con: Any, explained: Collection[int], untimed: bool = False) -> Iterator[tuple[Any, ...]]:
     """Error-like events (window and baseline) that no specific pattern matched, by event id:
+    logged at WARNING or above, tracebacks, and lines worded as failures, unless a text log's line
+    states a level below WARNING itself (a Pub/Sub client's `INFO:...:Observed recoverable stream
+    error 503` is the library saying it coped; a platform's INFO on an unstructured line is not the
+    line's own word, and still counts):
     ``(event_id, ts_us, in_window, message, exc_type, exc_message, trace, severity_num)``; with
     ``untimed`` (an input with no time at all, such as a paste) the events without a time too,
     their ``ts_us`` None.
@@ -53,11 +58,13 @@ def candidate_rows(con: Any, explained: Collection[int], untimed: bool = False) 
                trace, severity_num
         FROM events
         WHERE (ts IS NOT NULL OR ?) AND http_status IS NULL
-          AND (severity_num >= 400 OR is_traceback OR regexp_matches(message, ?))
+          AND (severity_num >= 400 OR is_traceback
+               OR (regexp_matches(message, ?)
+                   AND NOT (severity_num BETWEEN 1 AND 399 AND starts_with(log_id, ?))))
           AND NOT regexp_matches(message, ?)
         ORDER BY event_id
         """,
-        [untimed, load_knowledge().error_shaped, ACCESS_LOG],
+        [untimed, load_knowledge().error_shaped, TEXT_LOG_PREFIX, ACCESS_LOG],
     )
     skip = explained if isinstance(explained, AbstractSet) else set(explained)
     while batch := result.fetchmany(CANDIDATE_BATCH):
