@@ -76,7 +76,7 @@ def _window_options(*, files: bool) -> Callable[[F], F]:
             "--service",
             help="Cloud Run service name"
             + ("; in --input files also a job, function, App Engine service, GKE container or Deployment, "
-               "and a name none has stands for those beginning NAME-" if files else "")
+               "and on GKE a name none has stands for those beginning NAME-" if files else "")
             + "; entries of other services are dropped.",
         )(func)
 

@@ -551,23 +551,28 @@ class Store:
         return kept, kept_params, read, in_windowed, in_kept
 
     def _components(self, service: str) -> list[str]:
-        """The services ``service`` stands for when nothing is called so: those whose names begin
-        with it and a dash, which from then on carry it as their service. A Helm release `tempo` runs
-        as `tempo-querier`, `tempo-ingester` and more, and a namespace `shop` as the workload
-        `shop-web`: the name an engineer types. Empty when a service, container or workload has the
-        name itself (it is taken as it is), or none begins with it."""
+        """The Kubernetes workloads ``service`` stands for when nothing is called so: those whose
+        names begin with it and a dash, which from then on carry it as their service. A Helm release
+        `tempo` runs as `tempo-querier`, `tempo-ingester` and more, and a namespace `shop` as the
+        workload `shop-web`: the name an engineer types. Empty when a service, container or workload
+        has the name itself (it is taken as it is), or none begins with it. A Cloud Run service's
+        name is exact (`gcloud run` takes no other): `cart` for `cart-api` stays a mistyped name."""
         names = f"[filter_service, service, {K8S_WORKLOAD}]"
         named = f"SELECT count(*) FROM (SELECT 1 FROM staged WHERE list_contains({names}, ?) LIMIT 1)"
         if self._scalar(named, [service]):
             return []
+        # a GKE export's pods, or `kubectl logs --prefix` text (each line's instance its pod)
+        pods = ("(resource_type IN ('k8s_container', 'k8s_pod') "
+                "OR (resource_type = 'local' AND starts_with(coalesce(instance_id, ''), $prefix)))")
         found = [str(n) for (n,) in self.con.execute(
-            f"SELECT DISTINCT n FROM (SELECT unnest({names}) AS n FROM staged) "
-            "WHERE starts_with(n, ?) ORDER BY n", [f"{service}-"]).fetchall()]
+            f"SELECT DISTINCT n FROM (SELECT unnest({names}) AS n FROM staged WHERE {pods}) "
+            "WHERE starts_with(n, $prefix) ORDER BY n", {"prefix": f"{service}-"}).fetchall()]
         if found:
             self.con.execute(
                 "UPDATE staged SET service = $s, "
                 "filter_service = CASE WHEN filter_service IS NOT NULL THEN $s END "
-                f"WHERE list_has_any({names}, $found)", {"s": service, "found": found})
+                f"WHERE {pods} AND list_has_any({names}, $found)",
+                {"s": service, "found": found, "prefix": f"{service}-"})
         return found
 
     def _k8s_workloads(self, service: str) -> list[str]:
