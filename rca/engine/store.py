@@ -193,8 +193,9 @@ _FAILED_MACRO = (
 )
 # Whether an entry is an error: logged at ERROR or above with something to say. A blank line says
 # nothing: Cloud Run and GKE log each stderr line at ERROR, the blank ones too (npm's error report
-# has one). Every count of error entries (the verdict, the sampled estimates, the steady ones set
-# aside) asks this macro, so they agree.
+# has one). The verdict's counts of error entries (impact's traffic, the sampled estimates, the
+# steady ones set aside) ask this macro, so they agree; the per-revision figures, the recovery's
+# failing revisions and the trigger's first failing entry still read `severity_num >= 500`.
 _ERROR_MACRO = (
     "CREATE OR REPLACE TEMP MACRO error_entry(severity_num, text) AS "
     "severity_num >= 500 AND trim(coalesce(text, '')) <> ''"

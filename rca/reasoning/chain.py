@@ -505,12 +505,13 @@ def _counted_shares(symptom: Node, causes: Sequence[Node]) -> dict[str, float]:
     # (a cause matched on the symptom's own entries, such as a load balancer's status detail on
     # its request logs, is another face of the same requests: its traces prove nothing)
     events = {o.event_id for o in symptom.occurrences}
-    elsewhere = {c.id: {o.trace for o in c.occurrences if o.trace and o.event_id not in events} & traced
-                 for c in causes}
-    if not any(len(found) >= TRACE_PROOF * len(traced) for found in elsewhere.values()):
+    shared = {c.id: _traces(c) & traced for c in causes}
+    elsewhere = [{o.trace for o in c.occurrences if o.trace and o.event_id not in events} & shared[c.id]
+                 for c in causes]
+    if not any(len(found) >= TRACE_PROOF * len(traced) for found in elsewhere):
         return {}
     total = max(symptom.finding.count, 1)
-    return {c.id: min(1.0, c.finding.count / total) for c in causes if not _traces(c) & traced}
+    return {c.id: min(1.0, c.finding.count / total) for c in causes if not shared[c.id]}
 
 
 def names_cause(node: Node, present: Sequence[Node]) -> bool:
