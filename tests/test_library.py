@@ -341,7 +341,16 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
     "knowledge-unknown-section": (
         {KNOW: knowledge(causes={})}, KNOW, "causes",
         "unknown section 'causes' (expected kinds, runtimes, surfaces, iam_policies, error_shaped, "
-        "persistent, retried or one_line_cause_order)"),
+        "persistent, retried, memory or one_line_cause_order)"),
+    "knowledge-memory-size": (
+        {KNOW: knowledge(memory={"headroom": 1.5, "sizes": ["512Mi", "1G"]})}, KNOW, "memory.sizes[1]",
+        "expected a whole number of Mi or Gi, such as 512Mi or 2Gi, got '1G'"),
+    "knowledge-memory-order": (
+        {KNOW: knowledge(memory={"sizes": ["2Gi", "1024Mi"]})}, KNOW, "memory.sizes",
+        "expected distinct sizes, smallest first"),
+    "knowledge-memory-headroom": (
+        {KNOW: knowledge(memory={"headroom": 0.5, "sizes": ["1Gi"]})}, KNOW, "memory.headroom",
+        "expected a number of at least 1, got 0.5"),
     "knowledge-iam-policy-placeholder": (
         {KNOW: knowledge(iam_policies={"secret": {
             "resource": "^projects/(?P<project>[^/]+)/secrets/(?P<name>[^/]+)$",

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from rca.cli.main import main
 from rca.library.knowledge import Knowledge, RuntimeFrames, load_knowledge
-from rca.model import Category, Estimate, LikelyCause, RequestSample, Role, State
+from rca.model import Category, Estimate, LikelyCause, RemediationStep, RequestSample, Role, State
 from rca.reasoning import baseline, chain, hypotheses, impact, verdict, whys
 from rca.reasoning.deploys import Deploy, DeployInfo, RevisionStats, creator
 from rca.timeutil import Periods, parse_rfc3339
@@ -1779,3 +1779,43 @@ def test_a_failure_since_the_service_was_created_in_the_input_did_not_run_all_al
     steady = _analysed(tmp_path, lines, "shop")
     assert ((deployed["status"]["state"], deployed["root_cause"]["category"]),
             steady["status"]["state"]) == (("degraded", "tls-certificate"), "ok")
+
+
+@pytest.mark.parametrize(("limit", "raised"), [("512 MiB", "1Gi"), ("1024 MiB", "2Gi"), ("953M", "2Gi"),
+                                               ("8192 MiB", "16Gi")])
+def test_a_memory_remediation_raises_the_limit_the_logs_stated(tmp_path: Path, limit: str,
+                                                               raised: str) -> None:
+    """The command raises memory above the limit that was exceeded, by at least half as much again
+    (patterns/_knowledge.yaml `memory`): a fixed `--memory 1Gi` lowered a 2 GiB service's limit."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("render", 3, day(2026, 4, 14, 13))
+    revision = inc.revision(4)
+    used = int(limit.split()[0].rstrip("M")) + 12
+    unit = "M" if limit.endswith("M") else " MiB"
+    for t in range(60, 3500, 30):
+        inc.request(t, 200 if t < 1800 else 503, "/render", revision, None)
+        if t >= 1800:
+            inc.text(t, f"Memory limit of {limit} exceeded with {used}{unit} used. Consider increasing "
+                        "the memory limit, see https://cloud.google.com/run/docs/configuring/memory-limits",
+                     revision, inc.instance(), log="system", severity="ERROR")
+    path = tmp_path / "oom.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    commands = [r.get("command") or "" for r in report["remediation"]]
+    assert report["root_cause"]["category"] == "memory-limit-exceeded"
+    assert [c.split("--memory ")[1].split()[0] for c in commands if "--memory " in c] == [raised]
+
+
+def test_a_memory_remediation_without_a_stated_limit_asks_for_one() -> None:
+    """No line stated the limit: the size is left for the reader (`<raised_memory>`), not guessed."""
+    knowledge = load_knowledge()
+    assert (knowledge.raised_memory(300), knowledge.raised_memory(2048), knowledge.raised_memory(30000)) == (
+        "512Mi", "4Gi", None)
+    oom = replace(pattern("run-memory-limit-exceeded", Role.CAUSE, Category.MEMORY_LIMIT_EXCEEDED),
+                  remediation=(RemediationStep("Raise memory",
+                                               "gcloud run services update s --memory {raised_memory}"),))
+    steps = whys.remediation([node(oom, [10, 20])], {}, Category.MEMORY_LIMIT_EXCEEDED, (), knowledge)
+    assert [s.command for s in steps] == ["gcloud run services update s --memory <raised_memory>"]

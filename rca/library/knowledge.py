@@ -27,7 +27,9 @@ FILE_NAME = "_knowledge.yaml"
 # and gives the same documents; the library's files are read with it too (rca/library/loader.py).
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SECTIONS = ("kinds", "runtimes", "surfaces", "iam_policies", "error_shaped", "persistent", "retried",
-            "one_line_cause_order")
+            "memory", "one_line_cause_order")
+# A memory size as `gcloud run ... --memory` takes it: a whole number of MiB or GiB.
+_MEMORY_SIZE = re.compile(r"(\d+)(Mi|Gi)")
 FRAME_ORDERS = ("first", "last")  # values of raised_at and cause_order
 REF_PREFIXES = ("category:", "kind:")
 
@@ -118,6 +120,17 @@ class Knowledge:
     # `one_line_cause_order`: where a wrapped error is printed in a message no runtime's traceback
     # grammar read ("first" | "last"; None: such a message says nothing of which error wraps which)
     one_line_cause_order: str | None = None
+    # `memory`: the sizes a remediation may raise a stated memory limit to, smallest first, and
+    # how many times the limit the size offered must be at least
+    memory_sizes: tuple[str, ...] = ()
+    memory_headroom: float = 1.0
+
+    def raised_memory(self, limit_mib: float) -> str | None:
+        """The memory size to raise a limit of ``limit_mib`` MiB to (`memory`): the smallest at
+        least `memory_headroom` times it, None when no size is that large. A fixed size in a
+        command lowered the limit of a service that already had more."""
+        wanted = limit_mib * self.memory_headroom
+        return next((size for size in self.memory_sizes if _mib(size) >= wanted), None)
 
     @property
     def error_shaped(self) -> str:
@@ -193,14 +206,29 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
         persistent = frozenset(str(x) for x in doc.get("persistent", ()))
         retried = frozenset(str(x) for x in doc.get("retried", ()))
         one_line = doc.get("one_line_cause_order")
-    except (AttributeError, KeyError, TypeError) as exc:
+        memory = doc.get("memory") or {}
+        memory_sizes = tuple(str(x) for x in memory.get("sizes", ()))
+        memory_headroom = float(memory.get("headroom", 1.0))
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise PatternError(str(path), f"malformed knowledge file: {exc!r}") from exc
     for name, rt in runtimes.items():
         if {rt.raised_at, rt.cause_order} - {"first", "last"}:
             raise PatternError(str(path), "raised_at and cause_order take first or last", f"runtimes.{name}")
     if one_line is not None and one_line not in FRAME_ORDERS:
         raise PatternError(str(path), "one_line_cause_order takes first or last", "one_line_cause_order")
-    return Knowledge(kinds, runtimes, surfaces, iam_policies, error_words, persistent, retried, one_line)
+    bad = next((size for size in memory_sizes if not _MEMORY_SIZE.fullmatch(size)), None)
+    if bad is not None:
+        raise PatternError(str(path), f"a memory size is a whole number of Mi or Gi, got {bad!r}",
+                           "memory.sizes")
+    return Knowledge(kinds, runtimes, surfaces, iam_policies, error_words, persistent, retried, one_line,
+                     memory_sizes, memory_headroom)
+
+
+def _mib(size: str) -> int:
+    """A memory size (`_MEMORY_SIZE`) in MiB."""
+    m = _MEMORY_SIZE.fullmatch(size)
+    assert m is not None, size  # _parse checked every size
+    return int(m.group(1)) * (1024 if m.group(2) == "Gi" else 1)
 
 
 def load_knowledge(root: Path | None = None) -> Knowledge:
@@ -378,11 +406,30 @@ def check(doc: Mapping[str, Any], *, categories: Collection[str], kinds: Collect
     if doc.get("one_line_cause_order", "last") not in FRAME_ORDERS:
         problems.append(("one_line_cause_order",
                          f"takes first or last, got {doc.get('one_line_cause_order')!r}"))
+    problems += _memory_problems(doc)
     problems += _category_list_problems(doc, "retried", categories)
     lasting, passing = _list(doc.get("persistent"), "persistent")[0], _list(doc.get("retried"), "retried")[0]
     problems += [("retried", f"{name!r} is also persistent: a failure either lasts or passes")
                  for name in sorted(set(lasting) & set(passing))]
     return problems + _category_list_problems(doc, "persistent", categories)
+
+
+def _memory_problems(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The `memory` section: sizes as `--memory` takes them, ascending, and a headroom of at least 1."""
+    body, problems = _mapping(doc, "memory")
+    problems += _unknown_keys(body, ("sizes", "headroom"), "memory")
+    sizes, found = _list(body.get("sizes"), "memory.sizes")
+    problems += found
+    good = [str(x) for x in sizes if isinstance(x, str) and _MEMORY_SIZE.fullmatch(x)]
+    problems += [(f"memory.sizes[{i}]",
+                  f"expected a whole number of Mi or Gi, such as 512Mi or 2Gi, got {x!r}")
+                 for i, x in enumerate(sizes) if not (isinstance(x, str) and _MEMORY_SIZE.fullmatch(x))]
+    if [_mib(x) for x in good] != sorted({_mib(x) for x in good}):
+        problems.append(("memory.sizes", "expected distinct sizes, smallest first"))
+    headroom = body.get("headroom", 1.0)
+    if isinstance(headroom, bool) or not isinstance(headroom, (int, float)) or headroom < 1:
+        problems.append(("memory.headroom", f"expected a number of at least 1, got {headroom!r}"))
+    return problems
 
 
 def _category_list_problems(doc: Mapping[str, Any], key: str,

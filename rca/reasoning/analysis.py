@@ -213,7 +213,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     if previous is not None:
         context["previous_revision"] = previous  # what served before the deploy that began it all
     remediation = _fitting(whys.remediation([nodes[i] for i in reversed(used)], context, root.category,
-                                            [nodes[k] for k in sorted(nodes)]), knowledge, resource_type)
+                                            [nodes[k] for k in sorted(nodes)], knowledge),
+                           knowledge, resource_type)
     rollback = _rollback(verdict, knowledge, resource_type, cause, context, deploys)
     restore = changes.restore_access(change, knowledge, context) if change is not None else None
     if restore is not None and cause is not None and verdict.state is not State.OK:

@@ -336,12 +336,13 @@ def _hypotheses(
 
 def remediation(
     chain_nodes: Sequence[chain.Node], context: Mapping[str, str], root: Category | None = None,
-    others: Sequence[chain.Node] = (),
+    others: Sequence[chain.Node] = (), knowledge: Knowledge | None = None,
 ) -> list[Remediation]:
     """The chain's remediation steps, root cause first: each command once, only the steps meant
     for the concluded category (an IAM check does not fix a network cause), each with how to verify
     it (the pattern's own check, else that the finding stops appearing). ``others`` are all the
-    findings' nodes, which may fill a field a chain finding's lines lacked (`_finding_context`)."""
+    findings' nodes, which may fill a field a chain finding's lines lacked (`_finding_context`);
+    ``knowledge`` gives the memory a stated limit is raised to (`raised_memory`)."""
     out: list[Remediation] = []
     seen: set[str] = set()
     # A change's steps are checked by the failure it set off going away, not by the change
@@ -349,6 +350,7 @@ def remediation(
     failure = next((n for n in chain_nodes if n.pattern.role is not Role.CONTEXT), None)
     for node in chain_nodes:
         ctx = _finding_context(node, context, others)
+        ctx |= _raised_memory(node.finding.fields.get(MEMORY_LIMIT) or [ctx.get(MEMORY_LIMIT, "")], knowledge)
         for step in node.pattern.remediation:
             if step.when_category and root is not None and root not in step.when_category:
                 continue
@@ -362,6 +364,18 @@ def remediation(
             verify = fill(step.verify, node.finding.fields, ctx) if step.verify else stops(stopping, ctx)
             out.append(Remediation(action, command, node.id, verify))
     return out
+
+
+MEMORY_LIMIT = "limit_mib"  # the field of a finding that states the memory limit it exceeded, in MiB
+
+
+def _raised_memory(limits: Sequence[str], knowledge: Knowledge | None) -> dict[str, str]:
+    """``{raised_memory}``: the size `Knowledge.raised_memory` raises the largest stated limit to,
+    when a limit was stated and some size is large enough; else nothing, and the command shows
+    `<raised_memory>` for the reader to fill rather than a fixed size that may lower the limit."""
+    stated = [float(x) for x in limits if str(x).isdigit()]
+    raised = knowledge.raised_memory(max(stated)) if knowledge is not None and stated else None
+    return {"raised_memory": raised} if raised else {}
 
 
 def rollback(step: tuple[str, str], cause: chain.Node | None, context: Mapping[str, str]) -> Remediation:
