@@ -689,10 +689,18 @@ class Signal:
     similarity: float = 0.0
     group: int = 0
     members: tuple[str, ...] = ()
+    severity_num: int = 0  # the highest severity its events were logged at (0: none stated)
 
     def to_json(self) -> dict[str, Any]:
-        """JSON view (the member messages stay out: they are for drafting patterns)."""
-        return {k: v for k, v in self.__dict__.items() if k != "members"}
+        """JSON view (the member messages stay out: they are for drafting patterns; so does the
+        severity, which the verdict reads)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("members", "severity_num")}
+
+    @property
+    def warning_only(self) -> bool:
+        """Whether every event of it was logged at a level of its own below ERROR (WARNING, or
+        an INFO line worded like an error): no error, so no incident by itself."""
+        return 0 < self.severity_num < 500
 
 
 class State(str, enum.Enum):

@@ -503,6 +503,22 @@ def test_a_text_log_line_that_states_info_is_no_error_however_it_is_worded(
     assert _paste_report(tmp_path, "\n".join(sorted(lines)) + "\n")["status"]["state"] == state
 
 
+@pytest.mark.parametrize("warning, state", [
+    ("field 'legacy_uid' is deprecated and will be dropped in schema v4", "ok"),
+    ("field 'legacy_uid' could not be read, record skipped", "degraded"),
+])
+def test_a_worker_s_warning_that_names_no_failure_is_no_incident(tmp_path: Path, warning: str,
+                                                                 state: str) -> None:
+    """An hour of a worker's log, no request and no error: a warning it begins to log every ten
+    minutes that names no failure (a deprecation) is shown but is no incident (blind set EP10); the
+    same warning worded as a failure is one, as a paste's one line at WARN is."""
+    lines = [f"2026-12-03 20:{k // 60:02d}:{k % 60:02d},120 INFO [ingest.worker] batch {k} committed"
+             for k in range(0, 3600, 15)]
+    lines += [f"2026-12-03 20:{k // 60:02d}:01,199 WARNING [ingest.schema] {warning}"
+              for k in range(600, 3600, 600)]
+    assert _paste_report(tmp_path, "\n".join(sorted(lines)) + "\n")["status"]["state"] == state
+
+
 @pytest.mark.parametrize("served, state", [(True, "ok"), (False, "degraded")])
 def test_a_text_log_that_logs_its_requests_is_read_as_a_service_s_log_not_a_paste(
         tmp_path: Path, served: bool, state: str) -> None:

@@ -127,7 +127,7 @@ def unexplained_signals(
     return [
         Signal(texts[tid], item.incident_count, item.baseline_count, rfc3339(_from_epoch_us(first.get(tid))),
                round(float(item.surprise), 2), members[tid][0], bool(item.new), *nearest[n],
-               tuple(members[tid]))
+               tuple(members[tid]), worst.get(tid, 0))
         for n, item in enumerate(chosen)
         for tid in [int(item.key)]  # type: ignore[call-overload]
     ]

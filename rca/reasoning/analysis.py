@@ -13,6 +13,7 @@ from typing import Any
 
 from rca.engine.match import TEXT_LOG_PREFIX, Hit, aggregate, entry_weights, match_events, samples
 from rca.library.knowledge import Knowledge, load_knowledge
+from rca.library.re2check import compile_re2
 from rca.library.templating import fill
 from rca.model import (
     Category,
@@ -196,7 +197,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     context["logs"] = _log_filter(knowledge, resource_type, context.get("service"))
     if route := _route_to_try(con):
         context["route"] = route
-    unexplained = sum(s.count for s in signals) if blind else 0
+    unexplained = sum(s.count for s in signals if _telling(s, knowledge)) if blind else 0
     judged = _without_quiet_errors(con, traffic, hits, throughout | absorbed,
                                    {p.id for p in patterns if p.role is Role.CONTEXT}, told)
     root_start = _start(cause) if cause is not None else None
@@ -642,6 +643,14 @@ def _levelless_or_text_only(con: Any) -> bool:
     ).fetchone()
     levelled, exported, served = (bool(row[0]), bool(row[1]), bool(row[2])) if row else (False, False, False)
     return not levelled or not (exported or served)
+
+
+def _telling(signal: Signal, knowledge: Knowledge) -> bool:
+    """Whether an unexplained signal makes an incident of a log that counts no request: an error,
+    or a line worded as a failure (`error_shaped`) whatever its level, since a paste is shown for
+    its one 'could not be established' at WARN. A warning that names no failure ("field 'uid' is
+    deprecated", every ten minutes of a worker's hour) is still shown, but says nothing failed."""
+    return not signal.warning_only or compile_re2(knowledge.error_shaped).search(signal.example) is not None
 
 
 def _log_filter(knowledge: Knowledge, resource_type: str | None, service: str | None) -> str:
