@@ -7,6 +7,7 @@ so ``pytest -k asyncpg-connect-cancelled`` runs exactly one pattern's proof.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +109,20 @@ def test_why_reads_well_for_each_example(pattern: Any, example: str) -> None:
     text = fill(pattern.why, fields, {})
     missing = [name for name in pattern.extract if f"<{name}>" in text]
     assert missing == [], text
+
+
+@pytest.mark.parametrize("pattern", LIBRARY.patterns, ids=[p.id for p in LIBRARY.patterns])
+def test_a_regex_that_names_no_why_field_is_shown_by_an_example(pattern: Pattern) -> None:
+    """A `why` field outside `[[ ]]` that one `any` regex does not capture is filled, when a line
+    matches that regex, only by another regex matching too: an example must show it does (and
+    `test_why_reads_well_for_each_example` then checks the sentence). Java's stack whose header was
+    logged apart matched only the `Caused by:` regex and read "The service threw <exc_type>"."""
+    from rca.library.re2check import compile_re2
+
+    required = set(re.findall(r"\{(\w+)\}", re.sub(r"\[\[.*?\]\]", "", pattern.why, flags=re.S)))
+    required &= set(pattern.extract)
+    always = {g for expr in pattern.match.all for g in compile_re2(expr).groupindex}
+    unshown = [expr for expr in pattern.match.any
+               if required - always - set(compile_re2(expr).groupindex)
+               and not any(compile_re2(expr).search(line) for line in pattern.examples_match)]
+    assert unshown == []
