@@ -1028,6 +1028,12 @@ def test_without_any_request_log_the_apps_access_log_lines_are_its_requests(tmp_
         # a Go net/http middleware's log.Printf("%s %s %d %s", method, path, status, duration)
         "2026/03/04 10:00:00 GET /api/orders/7 {status} 13.2ms",
         "2026/03/04 10:00:00 http: POST /v1/checkout {status} 161ms",
+        # Express's morgan (expressjs/morgan index.js): `tiny`, `short` and `dev` (coloured, as on a
+        # terminal, and as the custom ':method :url :status :response-time ms - :res[content-length]')
+        "GET /api/orders/7 {status} 61 - 12.345 ms",
+        "10.0.0.7 - GET /api/orders/7 HTTP/1.1 {status} 61 - 12.345 ms",
+        "\x1b[0mGET /api/orders/7 \x1b[32m{status}\x1b[0m 12.345 ms - 61\x1b[0m",
+        "POST /v1/orders {status} 60012.345 ms - 61",
     ],
 )
 def test_the_access_log_lines_of_other_servers_are_requests_too(tmp_path: Path, line: str) -> None:

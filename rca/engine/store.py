@@ -242,6 +242,11 @@ ACCESS_LOGS: tuple[tuple[str, tuple[int, int, int]], ...] = (
     # 13.2ms` behind the log package's date, or a prefix of its own (`http: `); the path is the
     # server's (a client logs the host it called) and the duration is Go's (ns, µs, ms, s, 1m2s)
     (rf"(?:^|[\s:\]]){_METHOD} (/\S*) ([1-5][0-9]{{2}}) [0-9][0-9.hm]*(?:ns|µs|us|ms|s)(?:\s|$)", (1, 2, 3)),
+    # Express's morgan (expressjs/morgan index.js): `tiny` (`GET /x 503 61 - 12.345 ms`), `short`
+    # (with `HTTP/1.1` before the status) and `dev` (`GET /x 503 12.345 ms - 61`, the status in
+    # ANSI colour on a terminal, and so written uncoloured by hand in many a custom format)
+    (rf"(?:^|[\s:\]]|\x1b\[0m){_METHOD} (/\S*) (?:HTTP/[0-9.]+ )?"
+     rf"(?:\x1b\[[0-9;]*m)?([1-5][0-9]{{2}})(?:\x1b\[0m)? (?:[0-9.]+ ms - |[0-9-]+ - [0-9.]+ ms)", (1, 2, 3)),
 )
 ACCESS_LOG = "|".join(f"(?:{regex})" for regex, _ in ACCESS_LOGS)  # a line of any of them
 # Health checkers' requests in an access log (kubelet's probes, Google Cloud load balancers' health
