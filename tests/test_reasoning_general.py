@@ -1841,3 +1841,28 @@ def test_a_memory_remediation_without_a_stated_limit_asks_for_one() -> None:
                                                "gcloud run services update s --memory {raised_memory}"),))
     steps = whys.remediation([node(oom, [10, 20])], {}, Category.MEMORY_LIMIT_EXCEEDED, (), knowledge)
     assert [s.command for s in steps] == ["gcloud run services update s --memory <raised_memory>"]
+
+
+@pytest.mark.parametrize(("failure", "state"), [
+    # a full volume fails every run until someone frees it: the same incident, running on
+    ("java.io.IOException: No space left on device", "degraded"),
+    # a timeout passes by itself: at the rate it ran before, background the job runs beside
+    ("java.net.SocketTimeoutException: Read timed out", "ok"),
+])
+def test_a_job_failing_every_run_before_the_window_as_in_it_is_an_ongoing_incident(
+        tmp_path: Path, failure: str, state: str) -> None:
+    """An hourly export logs no request: its one failure in the last hour, like the one an hour
+    before, is no noise when the cause fails every attempt until it is changed, and the fifty
+    quiet minutes since are no recovery, the next run being due (blind set EA04)."""
+    lines = []
+    for hour in range(7, 12):
+        at = f"2025-10-14T{hour:02d}"
+        lines += [f"{at}:{m:02d}:00.000Z INFO  [web] GET /healthz 200" for m in range(0, 60, 5)]
+        lines += [f"{at}:05:08.104Z ERROR [scheduling-1] c.a.b.ExportJob : export failed",
+                  f"{at}:05:08.105Z {failure}",
+                  f"{at}:05:08.106Z \tat com.acme.billing.export.CsvExporter.writeRow(CsvExporter.java:88)"]
+    path = tmp_path / "job.log"
+    path.write_text("\n".join(sorted(lines)) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "billing-reports", "--since", "1h",
+                                       "--input", str(path), "--format", "json"])
+    assert json.loads(result.output)["status"]["state"] == state

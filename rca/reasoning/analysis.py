@@ -132,7 +132,10 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     traffic = impact.measure(con, window, deploys)
     # Failures at the baseline's rate are noise only while few requests fail: else the baseline
     # was the same incident, begun before the window.
-    findings, phrases = baseline.ongoing(findings, phrases, traffic, periods)
+    # (a catch-all such as "a Java exception with a stack" lasts only as the specific failure it
+    # also reads does: a timeout's stack is no full disk)
+    findings, phrases = baseline.ongoing(findings, phrases, traffic, periods,
+                                         {i for i in lasting if not lookup[i].generic})
     throughout: set[str] = set()
     if not periods.has_baseline:
         served = traffic.requests > 0 and not traffic.failed

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -103,17 +104,28 @@ def describe(f: Finding, p: Periods) -> str:
 
 ONGOING = ("ongoing: it failed requests at the same rate before the window too, so the incident "
            "began earlier and runs on")
+CHRONIC = ("ongoing: it failed the same way before the window too, and such a failure fails every "
+           "attempt until something is changed, so the incident began earlier and runs on")
 
 
 def ongoing(
     findings: Sequence[Finding], phrases: dict[str, str], traffic: verdict.Traffic, p: Periods,
+    lasting: AbstractSet[str] = frozenset(),
 ) -> tuple[list[Finding], dict[str, str]]:
     """The findings, with the ones set aside as present before at a similar rate made the
     incident's again when the window's requests fail at `verdict.ONGOING_RATE` or more at the baseline's
     rate: the service failed before the window as it does in it (a permission removed an hour
     earlier and never restored, an outage whose last half hour the window holds). Comparing with
     such a baseline would call an 82 % error rate no incident (blind set EA); a baseline's steady
-    trickle of failures (fewer than one request in a hundred) stays noise."""
+    trickle of failures (fewer than one request in a hundred) stays noise.
+
+    Where no request was logged at all (a job's or a worker's log), there is no rate to weigh: a
+    ``lasting`` cause (one that fails every attempt until something is changed: a full disk, a
+    missing grant) that failed before the window and still fails in it is the same incident running
+    on, not noise: an hourly export failing on a full volume every run read "no incident" (blind
+    EA04). Requests, where logged, decide as above."""
+    if traffic.requests == 0 and traffic.baseline_requests == 0:
+        return _chronic(findings, phrases, lasting)
     if not verdict.ongoing(traffic) or verdict.beyond_baseline(traffic.failed, traffic.baseline_failed, p):
         return list(findings), dict(phrases)
     out, said = [], dict(phrases)
@@ -121,5 +133,19 @@ def ongoing(
         if f.status is Status.PRE_EXISTING and f.role is not Role.CONTEXT:
             f = replace(f, status=Status.ACTIVE)
             said[f.pattern_id] = f"{ONGOING} ({describe(f, p)})"
+        out.append(f)
+    return out, said
+
+
+def _chronic(
+    findings: Sequence[Finding], phrases: dict[str, str], lasting: AbstractSet[str],
+) -> tuple[list[Finding], dict[str, str]]:
+    """`ongoing` where no request was logged: the lasting causes present before the window at a
+    similar rate, and in it, made the incident's again."""
+    out, said = [], dict(phrases)
+    for f in findings:
+        if f.status is Status.PRE_EXISTING and f.pattern_id in lasting and f.incident_count:
+            f = replace(f, status=Status.ACTIVE)
+            said[f.pattern_id] = CHRONIC
         out.append(f)
     return out, said

@@ -344,7 +344,7 @@ def decide(
                    key=lambda f: (parse_rfc3339(f.first_seen or ""), f.pattern_id))
     if timed:
         traffic = replace(traffic, first_error=naive_utc(parse_rfc3339(timed[0].first_seen or "")))
-    traffic = _errors_ended(con, traffic, timed)
+    traffic = _errors_ended(con, traffic, timed, periods)
     traffic = _since_step(con, traffic, step)
     onset = traffic.first_failure or traffic.first_error
     # (a load balancer's failed requests name no revision: the first failure that does)
@@ -554,13 +554,16 @@ def _ended(traffic: verdict.Traffic, timed: Sequence[Finding]) -> bool:
 ROLLBACK_OVERLAP = 0.1
 
 
-def _errors_ended(con: Any, traffic: verdict.Traffic, timed: Sequence[Finding]) -> verdict.Traffic:
+def _errors_ended(
+    con: Any, traffic: verdict.Traffic, timed: Sequence[Finding], periods: Periods,
+) -> verdict.Traffic:
     """In a window without failed requests, whose error entries and named failures all ended
     before the recent period: the first answer that shows the service recovered (`_RECOVERED_BY`;
     a failed rollout fixed by a later deploy recovers, one the old revision just served through
     has not). In an input that logs no request at all the service's other entries are its only
     answers: they show recovery when it went on logging into the recent period and the quiet since
-    the last failure is long enough to say they stopped (`verdict.quiet_says_stopped`)."""
+    the last failure is long enough to say they stopped (`verdict.quiet_says_stopped`), at the rate
+    the failures ran over the baseline too when they ran there (`_rate_since`)."""
     if traffic.failed or traffic.recent_since is None or traffic.first_error is None:
         return traffic
     last = _last_failure(traffic, timed)
@@ -579,11 +582,27 @@ def _errors_ended(con: Any, traffic: verdict.Traffic, timed: Sequence[Finding]) 
     first = row[0] if row else None
     if first is not None and not traffic.requests:
         recent = con.execute(_RECOVERED_BY, {**params, "since": traffic.recent_since}).fetchone()
-        events = sum(f.count for f in timed) or traffic.errors
-        stopped = verdict.quiet_says_stopped(events, traffic.first_error, last, traffic.recent_since)
+        events, since = _rate_since(traffic, timed, periods)
+        stopped = verdict.quiet_says_stopped(events, since, last, traffic.recent_since)
         if not (recent and recent[0] is not None and stopped):
             first = None
     return replace(traffic, first_success_after_failures=first)
+
+
+def _rate_since(traffic: verdict.Traffic, timed: Sequence[Finding], periods: Periods) -> tuple[int, datetime]:
+    """How many failures ran, and from when, for the rate the quiet after them is judged at: the
+    window's from its first error; with the baseline's too from the baseline's start when they ran
+    there as well (an hourly job failing every run: one failure in the window and fifty minutes
+    of quiet after it is no recovery, one an hour before says the next is due). An event two
+    patterns read (a Java stack and the full disk it names) is one failure, not two; of the
+    baseline's, whose events are not kept, the most any one pattern read."""
+    events = len({e for f in timed for e in f.event_ids}) or traffic.errors
+    before = max((f.baseline_count for f in timed), default=0)
+    assert traffic.first_error is not None and traffic.recent_since is not None  # (_errors_ended's)
+    if not before or not periods.has_baseline:
+        return events, traffic.first_error
+    end = traffic.recent_since + timedelta(seconds=RECENT)
+    return events + before, end - timedelta(seconds=periods.window_s + periods.baseline_s)
 
 
 def trigger(
