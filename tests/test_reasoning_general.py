@@ -1866,3 +1866,33 @@ def test_a_job_failing_every_run_before_the_window_as_in_it_is_an_ongoing_incide
     result = CliRunner().invoke(main, ["analyze", "--service", "billing-reports", "--since", "1h",
                                        "--input", str(path), "--format", "json"])
     assert json.loads(result.output)["status"]["state"] == state
+
+
+@pytest.mark.parametrize(("paths", "state"), [
+    (("/api/checkout/session",), "degraded"),  # real shoppers' calls, served before
+    (("/.env", "/wp-login.php", "/.git/config"), "ok"),  # a scanner's probes, beside traffic served
+])
+def test_cloud_armor_denying_the_routes_the_service_served_fails_requests(
+        tmp_path: Path, paths: tuple[str, ...], state: str) -> None:
+    """A WAF rule that starts denying the calls the service answered until then fails them at the
+    load balancer (403, denied_by_security_policy): requests failed, the policy the cause (blind
+    ES01, read 'no incident'). The same denials of a scanner's probes are no outage (ES02)."""
+    from tests.incidents.builder import GkeIncident, day
+
+    inc = GkeIncident("shop-web", 11, day(2026, 5, 4, 12))
+    for t in range(30, 7200, 12):
+        path = ("/api/cart/items", "/api/checkout/session", "/api/catalog")[t // 12 % 3]
+        denied = t >= 5000 and path in paths
+        inc.request(t, 403 if denied else 200, path, "", None, method="GET" if "catalog" in path else "POST",
+                    text="denied_by_security_policy" if denied else None, user_agent="Mozilla/5.0")
+    for k in range(60):
+        if paths[0] == "/.env":
+            inc.request(5000 + k * 20, 403, paths[k % 3], "", None, text="denied_by_security_policy",
+                        user_agent="Go-http-client/1.1")
+    path = tmp_path / "lb.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--since", "1h",
+                                       "--input", str(path), "--format", "json"])
+    report = json.loads(result.output)
+    assert (report["status"]["state"], report["root_cause"]["category"]) == (
+        state, "permission-denied" if state != "ok" else "unknown")
