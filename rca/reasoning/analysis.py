@@ -173,11 +173,16 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     # The finding the root cause reads (its start dates the incident, its pattern says whether it
     # lasts), before a change that set it off becomes the last why.
     cause = nodes.get(root.pattern_id or "")
-    change = None
+    change = reading = None
     if cause is not None and cause.id not in began:
         change = changes.find(con, root.category, cause, nodes, context)
-    if change is not None:
+        if change is None and _only_read(cause, root):
+            change = reading = changes.find_setting_off(con, cause, nodes, context, knowledge)
+    if reading is not None:
+        links, root = changes.instead_of_reading(links, root, reading, nodes)
+    elif change is not None:
         links, root = changes.extend(links, root, change, nodes)
+    if change is not None:
         used = [*used, change.pattern_id]
         if change.resource:
             context["changed_resource"] = change.resource.rsplit("/", 1)[-1]
@@ -312,6 +317,14 @@ def _data_notes(con: Any, verdict: Verdict, load: LoadStats) -> tuple[str, ...]:
 def _start(node: chain.Node) -> tuple[datetime, str] | None:
     """When and on which revision a finding began (its first occurrence with a revision)."""
     return min(((t, r) for r, t in node.first_by("revision").items()), default=None)
+
+
+def _only_read(cause: chain.Node, root: RootCause) -> bool:
+    """Whether the root cause is only the usual reading of a symptom (`likely_cause`): no log entry
+    shows the cause itself."""
+    likely = cause.pattern.likely_cause
+    return (cause.pattern.role is Role.SYMPTOM and likely is not None and root.pattern_id == cause.id
+            and root.category is likely.category)
 
 
 def _persistent(

@@ -7,12 +7,15 @@ pattern cannot say "this change caused that failure"; the order of events can. W
 cause is new in the window and the latest change of the root cause's category was logged in the
 hour before the cause first appeared, that change is the deepest why: the link after the cause,
 what the root cause repeats, and `status.change`. A cause already there before the change, or a
-change of another kind, is left alone.
+change of another kind, is left alone. Where no log entry shows the cause and the root cause is
+only what the symptom usually means, a change the library says can set that symptom off, logged in
+the hour before it began, is better evidence than the reading: it takes the reading's place
+(`instead_of_reading`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,11 +41,40 @@ def find(
 ) -> Change | None:
     """The latest change of category ``root`` logged in the `CHANGE_LEAD` before ``cause`` (the
     chain's terminal finding) first appeared, if the cause is new in the window."""
+    if root in _NOT_CHANGES:
+        return None
+    return _latest(con, cause, nodes, context, lambda node: _is_change(node, root))
+
+
+def find_setting_off(
+    con: Any, symptom: chain.Node, nodes: Mapping[str, chain.Node], context: Mapping[str, str],
+    knowledge: Knowledge,
+) -> Change | None:
+    """The latest change of any category the library says can set ``symptom`` off (its `caused_by`,
+    or its kind's), logged in the `CHANGE_LEAD` before the symptom first appeared: for a root cause
+    that is only the symptom's usual reading (a firewall rule deleted, then the load balancer finds
+    no healthy backend: blind set ES07)."""
+    kinds = knowledge.kinds.get(symptom.pattern.kind or "", ())
+
+    def sets_off(node: chain.Node) -> bool:
+        return (node.pattern.layer is Layer.DEPLOY and node.pattern.role is Role.CONTEXT
+                and node.finding.category not in _NOT_CHANGES
+                and (chain.knows(node, symptom) or f"category:{node.finding.category.value}" in kinds))
+
+    return _latest(con, symptom, nodes, context, sets_off)
+
+
+def _latest(
+    con: Any, cause: chain.Node, nodes: Mapping[str, chain.Node], context: Mapping[str, str],
+    fits: Callable[[chain.Node], bool],
+) -> Change | None:
+    """The latest change of a node that ``fits`` in the `CHANGE_LEAD` before ``cause`` first appeared,
+    if the cause is new in the window."""
     began = cause.first()
-    if root in _NOT_CHANGES or began is None or cause.finding.status is not Status.ACTIVE:
+    if began is None or cause.finding.status is not Status.ACTIVE:
         return None
     candidates = sorted(
-        ((o.ts, node.id, o.event_id) for node in nodes.values() if _is_change(node, root)
+        ((o.ts, node.id, o.event_id) for node in nodes.values() if fits(node)
          for o in node.occurrences if o.ts is not None and began - CHANGE_LEAD <= o.ts <= began),
         reverse=True,
     )
@@ -105,6 +137,17 @@ def _is_change(node: chain.Node, category: Category) -> bool:
     """A change pattern (an audit entry of the `deploy` layer read as context) of ``category``."""
     p = node.pattern
     return p.layer is Layer.DEPLOY and p.role is Role.CONTEXT and p.category is category
+
+
+def instead_of_reading(
+    links: Sequence[Link], root: RootCause, change: Change, nodes: Mapping[str, chain.Node]
+) -> tuple[list[Link], RootCause]:
+    """The chain with the change as its last why in place of the symptom's usual reading, and the
+    root cause restating it, in the change's category (the reading's confidence: a change just
+    before is evidence, but no entry shows the failure it made)."""
+    category = nodes[change.pattern_id].finding.category
+    read = RootCause(category, root.pattern_id, root.summary, root.confidence)
+    return extend(links[:-1], read, change, nodes)
 
 
 def extend(
