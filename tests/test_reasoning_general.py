@@ -1932,3 +1932,35 @@ def test_a_change_just_before_a_symptom_nothing_else_explains_takes_the_place_of
                                        "--input", str(path), "--format", "json"])
     root = json.loads(result.output)["root_cause"]
     assert (root["category"], root["pattern_id"]) == (category, pattern_id)
+
+
+def test_a_cloud_tasks_attempt_that_failed_is_explained_by_what_its_target_logged(tmp_path: Path) -> None:
+    """Cloud Tasks records each failed delivery (INTERNAL: the target answered 500); the handler
+    logged why it answered so, a Redis timeout. The queue's record is the caller's view of the
+    same failure, not a competing cause: the root cause is the handler's (blind set ER10)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("cart-sync", 7, day(2026, 2, 9, 8))
+    revision = inc.revision(53)
+    redis = "redis.exceptions.ConnectionError: Error 110 connecting to 10.18.0.3:6379. Connection timed out."
+    for t in range(40, 3600, 40):
+        failed = t >= 1800
+        instance = inc.instance()
+        inc.request(t, 500 if failed else 200, "/tasks/sync", revision, instance, method="POST",
+                    user_agent="Google-Cloud-Tasks")
+        if failed:
+            inc.text(t + 1, redis, revision, instance, log="stderr", severity="ERROR")
+            inc.entries.append({
+                "insertId": f"task{t}", "severity": "ERROR", "timestamp": inc.at(t + 2).strftime(
+                    "%Y-%m-%dT%H:%M:%S.%fZ"),
+                "logName": f"projects/{inc.project}/logs/cloudtasks.googleapis.com%2Ftask_operations_log",
+                "resource": {"type": "cloud_tasks_queue", "labels": {
+                    "project_id": inc.project, "queue_id": "cart-sync-q", "target_type": "HTTP"}},
+                "jsonPayload": {"attemptResponseLog": {"status": "INTERNAL", "targetType": "HTTP"},
+                                "task": f"projects/{inc.project}/locations/us-central1/queues/q/tasks/{t}"}})
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    root = json.loads(result.output)["root_cause"]
+    assert (root["category"], root["pattern_id"]) == ("network-connectivity", "redis-connection-failed")
