@@ -126,3 +126,18 @@ def test_a_regex_that_names_no_why_field_is_shown_by_an_example(pattern: Pattern
                if required - always - set(compile_re2(expr).groupindex)
                and not any(compile_re2(expr).search(line) for line in pattern.examples_match)]
     assert unshown == []
+
+
+def test_a_disabled_secret_version_s_commands_name_the_secret_its_error_names() -> None:
+    """Secret Manager's error names the version in full: the commands enable that version of that
+    secret in its project, not `<version>` of `<secret>` (blind EP05)."""
+    from rca.library.loader import extract_fields
+    from rca.library.templating import fill
+
+    pattern = next(p for p in LIBRARY.patterns if p.id == "secretmanager-version-not-enabled")
+    line = ("rpc error: code = FailedPrecondition desc = Secret Version "
+            "[projects/482913004417/secrets/stripe-api-key/versions/4] is in DISABLED state.")
+    fields = {k: (v,) for k, v in extract_fields(pattern, line).items()}
+    commands = [fill(step.command or "", fields, {"project": "acme-prod"}) for step in pattern.remediation]
+    assert commands == ["gcloud secrets versions list stripe-api-key --project 482913004417",
+                        "gcloud secrets versions enable 4 --secret stripe-api-key --project 482913004417"]
