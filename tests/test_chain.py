@@ -333,3 +333,18 @@ def test_where_the_evidence_stops_the_checks_name_what_the_finding_knows() -> No
     links, _, _, _ = whys.conclude({n.id: n}, {}, {})
     assert "Is anything listening on 10.8.0.3:6379?" in links[-1].statement
     assert "Which revision: <revision>?" in links[-1].statement
+
+
+def test_of_two_causes_whose_paths_score_alike_the_one_that_occurred_more_often_comes_first() -> None:
+    """Two causes printed inside the same wrapper's stacks score alike; the one in 83 of them, not
+    the one in 3, is the better explanation (blind set EV03), whatever their ids' order."""
+    symptom = node(pattern("run-5xx", Role.SYMPTOM, http=True), [100, 200, 300])
+    wrapper = node(pattern("server-unhandled", Role.CAUSE), [99, 199, 299])
+    rare = node(pattern("a-cron-exception", Role.CAUSE), [98])
+    often = node(pattern("z-redis-refused", Role.CAUSE), [98 + k for k in range(0, 83 * 2, 2)])
+    nodes = {n.id: n for n in (symptom, wrapper, rare, often)}
+    edges = {(c, e): chain.Edge(c, e, 0.85, ("same traceback",))
+             for c, e in (("server-unhandled", "run-5xx"), ("a-cron-exception", "server-unhandled"),
+                          ("z-redis-refused", "server-unhandled"))}
+    best = chain.best_paths(symptom, nodes, edges)[0]
+    assert best.ids == ("run-5xx", "server-unhandled", "z-redis-refused")
