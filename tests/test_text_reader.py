@@ -492,6 +492,19 @@ def test_a_line_a_terminal_wrapped_is_read_as_one_line() -> None:
     assert (joined, kept) == ([one], [line.rstrip("\n") for line in stack])
 
 
+def test_a_rust_panic_after_a_long_line_is_a_line_of_its_own() -> None:
+    """Rust's panic hook writes to stderr without the logger's prefix, right after an access line
+    that ends on a word: `thread '...' panicked at` and its `note:` start lines of their own, not a
+    wrap of the line before (blind set EW04, read as no incident)."""
+    rows = ['[2025-06-02T08:48:11Z INFO  actix_web::middleware::logger] 10.52.1.13 "POST /gitlab/c4 '
+            'HTTP/1.1" 200 2 "-" "GitLab/17.0.1" 0.490749\n',
+            "thread 'actix-server worker 0' panicked at 'called `Result::unwrap()` on an `Err` value: "
+            "Error(\"invalid type: null, expected f64\", line: 1, column: 455)', src/webhooks/job.rs:28:60\n",
+            "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n"]
+    texts = [e.get("textPayload") for e in read_text_entries(rows, "pod.log")]
+    assert [t.split(" ", 1)[0] for t in texts] == ["[2025-06-02T08:48:11Z", "thread", "note:"]
+
+
 def test_a_pasted_command_does_not_lend_the_last_time_to_the_next_command_s_output() -> None:
     """An issue paste: a pod's `logs --timestamps`, then `kubectl describe` whose events carry only
     relative ages. The describe lines are not as old as the last log line above them: they get no

@@ -835,14 +835,16 @@ def read_text_entries(
 # closing punctuation), and this one goes on in lower case with no time, level or indent of its
 # own. `x509:` then `certificate signed by unknown authority`; `for container` then `"app-1" on
 # port 8080`. A stack's lines are indented or named (`main.main()`, `node:internal/...`, `at`,
-# `from`, a dotted exception `google.api_core.exceptions.PermissionDenied: ...`), and a short
-# line (`Caused by:`, a header) is no wrapped one.
+# `from`, a dotted exception `google.api_core.exceptions.PermissionDenied: ...`), a line that
+# starts a failure report of its own (Rust's `thread 'x' panicked at` and its `note:`, the JVM's
+# `Exception in thread`), and a short line (`Caused by:`, a header) is no wrapped one.
 WRAP_MIN_CHARS = 50
 _WRAP_OPEN_END = re.compile(r"[\w:,\"'-]$")
 _WRAP_GOES_ON = re.compile(r'^(?:[a-z]|"[^"\s]+"(?: |$))')
 _WRAP_NOT = re.compile(
     r"^(?:at |from |in |created by |exit status |goroutine |node:|[^\s(]+\(.*\)$|[A-Za-z_]\w*(?:\.\w+)+[:(])"
     r"|Traceback \(most recent call last\):$|^panic: "
+    r"|^thread '[^'\n]*'(?: \(\d+\))? panicked at |^note: run with `RUST_BACKTRACE|^Exception in thread "
 )
 
 
