@@ -691,6 +691,20 @@ def test_verification_steps_follow_the_surface_and_quote_names_from_the_logs() -
     assert [c.command for c in unknown] == ["rca analyze --service api --project p1 --since 30m"]
 
 
+def test_the_no_new_errors_check_finds_a_gke_app_s_errors_on_stdout() -> None:
+    """GKE logs every stdout line at INFO, so `severity>=ERROR` finds none of an app's errors there
+    and the check would reassure while the service fails (blind sets EW01, EW08): the GKE surface's
+    `errors` condition also reads the JSON level key and the words; Cloud Run's stays the severity."""
+    from rca.reasoning.verification import checks
+
+    k = load_knowledge()
+    run = checks(k.surface_of("cloud_run_revision"), "api", {"project": "p1"})[-1].command or ""
+    gke = checks(k.surface_of("k8s_container"), "web", {"project": "p1"})[-1].command or ""
+    assert (run.endswith("AND severity>=ERROR' --project p1 --freshness 15m"),
+            'AND (severity>=ERROR OR jsonPayload.level=~' in gke,
+            'textPayload=~"(?i)' in gke) == (True, True, True)
+
+
 def test_a_gke_incident_gets_no_cloud_run_command() -> None:
     """The remediation and verification of a GKE workload's incident name no Cloud Run command."""
     import json

@@ -74,6 +74,9 @@ class Surface:
     # (action, command) that puts the workload back on the version before a deploy that began
     # the failures, while what the deploy changed is fixed
     rollback: tuple[str, str] | None = None
+    # a Cloud Logging condition selecting the workload's error entries, ANDed to `logs` (one term,
+    # or parenthesised), where `severity` alone does not (GKE logs every stdout line at INFO)
+    errors: str = "severity>=ERROR"
 
     def runs(self, command: str) -> bool:
         """Whether ``command`` belongs to this surface's command families."""
@@ -195,6 +198,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
                 tuple(str(x) for x in v.get("deploys", ())),
                 tuple(str(x) for x in v.get("refused", ())),
                 (str(v["rollback"]["action"]), str(v["rollback"]["command"])) if v.get("rollback") else None,
+                str(v.get("errors") or "severity>=ERROR"),
             )
             for name, v in doc.get("surfaces", {}).items()
         }
@@ -337,7 +341,9 @@ def _surface_problems(name: str, body: Any) -> list[tuple[str, str]]:
     if not isinstance(body, dict):
         return [(where, f"expected a mapping, got {type(body).__name__}")]
     problems = _unknown_keys(body, ("resource_types", "commands", "logs", "verify", "deploys", "refused",
-                                    "rollback"), where)
+                                    "rollback", "errors"), where)
+    if "errors" in body and not (isinstance(body["errors"], str) and body["errors"].strip()):
+        problems.append((f"{where}.errors", "expected a log filter condition string"))
     rollback = body.get("rollback")
     if rollback is not None and not (isinstance(rollback, dict) and isinstance(rollback.get("action"), str)
                                      and isinstance(rollback.get("command"), str)):

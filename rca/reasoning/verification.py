@@ -35,7 +35,7 @@ def checks(
     if surface is None:
         return (rerun,)
     steps = [Remediation(action, fill(command, {}, quoted)) for action, command in surface.verify]
-    errors = fill(surface.logs, {}, {"service": name}) + " AND severity>=ERROR"
+    errors = f"{fill(surface.logs, {}, {'service': name})} AND {surface.errors}"
     logs = Remediation(
         "Confirm no new errors are logged by the service",
         f"gcloud logging read {shlex.quote(errors)} --project {quoted['project']} --freshness 15m",
