@@ -445,6 +445,15 @@ def _state(tmp_path: Path, lines: list[str]) -> str:
     return str(json.loads(result.output)["status"]["state"])
 
 
+def _exported(tmp_path: Path, incident: Any, *args: str, fmt: str = "json") -> str:
+    """What `rca analyze --service <the incident's>` prints over the incident's export (``args``:
+    more options, such as `--since 1h`)."""
+    path = tmp_path / f"{incident.service}-export.json"
+    path.write_text(json.dumps(incident.export()), encoding="utf-8")
+    return CliRunner().invoke(main, ["analyze", "--service", incident.service, "--input", str(path), *args,
+                                     "--format", fmt]).output
+
+
 def _analysed(tmp_path: Path, lines: list[str], service: str) -> dict[str, Any]:
     """The JSON report of `rca analyze --service <service>` over ``lines`` (LogEntry JSON lines),
     written as one NDJSON export in time order."""
@@ -1323,11 +1332,7 @@ def test_a_permission_error_naming_no_principal_is_the_identity_the_service_runs
         inc.request(t, 200 if t < 1830 else 500, "/events", revision, None)
         if t >= 1830:
             inc.text(t, denied, revision, inc.instance(), log="stderr")
-    path = tmp_path / "denied.json"
-    path.write_text(json.dumps(inc.export()), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
-                                       "--format", "json"])
-    report = json.loads(result.output)
+    report = json.loads(_exported(tmp_path, inc))
     commands = [r.get("command") or "" for r in report["remediation"]]
     assert report["root_cause"]["category"] == "permission-denied"
     assert any("serviceAccount:ingest-sa@acme-prod.iam.gserviceaccount.com" in c for c in commands)
@@ -1835,11 +1840,7 @@ def test_a_memory_remediation_raises_the_limit_the_logs_stated(tmp_path: Path, l
             inc.text(t, f"Memory limit of {limit} exceeded with {used}{unit} used. Consider increasing "
                         "the memory limit, see https://cloud.google.com/run/docs/configuring/memory-limits",
                      revision, inc.instance(), log="system", severity="ERROR")
-    path = tmp_path / "oom.json"
-    path.write_text(json.dumps(inc.export()), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
-                                       "--format", "json"])
-    report = json.loads(result.output)
+    report = json.loads(_exported(tmp_path, inc))
     commands = [r.get("command") or "" for r in report["remediation"]]
     assert report["root_cause"]["category"] == "memory-limit-exceeded"
     assert [c.split("--memory ")[1].split()[0] for c in commands if "--memory " in c] == [raised]
@@ -1903,11 +1904,7 @@ def test_cloud_armor_denying_the_routes_the_service_served_fails_requests(
         if paths[0] == "/.env":
             inc.request(5000 + k * 20, 403, paths[k % 3], "", None, text="denied_by_security_policy",
                         user_agent="Go-http-client/1.1")
-    path = tmp_path / "lb.json"
-    path.write_text(json.dumps(inc.export()), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--since", "1h",
-                                       "--input", str(path), "--format", "json"])
-    report = json.loads(result.output)
+    report = json.loads(_exported(tmp_path, inc, "--since", "1h"))
     assert (report["status"]["state"], report["root_cause"]["category"]) == (
         state, "permission-denied" if state != "ok" else "unknown")
 
@@ -1940,11 +1937,7 @@ def test_a_change_just_before_a_symptom_nothing_else_explains_takes_the_place_of
             "resource": {"type": "gce_firewall_rule",
                          "labels": {"firewall_rule_id": "8213", "project_id": inc.project}},
             "severity": "NOTICE", "timestamp": inc.at(4320).strftime("%Y-%m-%dT%H:%M:%S.%fZ")})
-    path = tmp_path / "lb.json"
-    path.write_text(json.dumps(inc.export()), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--since", "1h",
-                                       "--input", str(path), "--format", "json"])
-    root = json.loads(result.output)["root_cause"]
+    root = json.loads(_exported(tmp_path, inc, "--since", "1h"))["root_cause"]
     assert (root["category"], root["pattern_id"]) == (category, pattern_id)
 
 
@@ -1972,11 +1965,7 @@ def test_a_cloud_tasks_attempt_that_failed_is_explained_by_what_its_target_logge
                     "project_id": inc.project, "queue_id": "cart-sync-q", "target_type": "HTTP"}},
                 "jsonPayload": {"attemptResponseLog": {"status": "INTERNAL", "targetType": "HTTP"},
                                 "task": f"projects/{inc.project}/locations/us-central1/queues/q/tasks/{t}"}})
-    path = tmp_path / "tasks.json"
-    path.write_text(json.dumps(inc.export()), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
-                                       "--format", "json"])
-    root = json.loads(result.output)["root_cause"]
+    root = json.loads(_exported(tmp_path, inc))["root_cause"]
     assert (root["category"], root["pattern_id"]) == ("network-connectivity", "redis-connection-failed")
 
 
@@ -1991,16 +1980,10 @@ def test_the_trigger_line_places_the_window_s_deploys_around_the_onset(tmp_path:
         revision = old if t < 2400 else new
         inc.request(t, 503 if t >= 1200 and t % 60 == 30 else 200, "/", revision, inc.instance())
     inc.deploy(2390, new, old, "img@sha256:67")
-    path = tmp_path / "export.json"
-    path.write_text(json.dumps(inc.export()), encoding="utf-8")
-    text = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
-                                     "--format", "text"]).output
-    calm = tmp_path / "calm.json"
+    text = _exported(tmp_path, inc, fmt="text")
     quiet = Incident("frontend", 9, day(2026, 6, 9, 9))
     for t in range(30, 3600, 20):
         quiet.request(t, 200, "/", old, quiet.instance())
-    calm.write_text(json.dumps(quiet.export()), encoding="utf-8")
-    ok = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(calm),
-                                   "--format", "text"]).output
+    ok = _exported(tmp_path, quiet, fmt="text")
     assert (f"deployed after they began: {new} at " in text,
             "trigger: none (nothing failed)" in ok) == (True, True)
