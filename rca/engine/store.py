@@ -638,8 +638,8 @@ class Store:
                      CASE WHEN insert_id IS NOT NULL THEN hash(log_name, insert_id, ts) END AS h
               FROM staged
               -- (a join to the few names: `list_position` per row cost 0.08 CPU-s at 1M)
-              LEFT JOIN (SELECT unnest(?::VARCHAR[]) AS source,
-                                unnest(range(1, 1 + len(?::VARCHAR[]))) AS src) r USING (source)
+              LEFT JOIN (SELECT unnest(names) AS source, unnest(range(1, 1 + len(names))) AS src
+                         FROM (SELECT ?::VARCHAR[] AS names)) r USING (source)
               WHERE {kept}
             ), dup_keys AS (
               SELECT h FROM k WHERE h IS NOT NULL GROUP BY h HAVING count(*) > 1
@@ -656,7 +656,7 @@ class Store:
             FROM k ANTI JOIN dropped USING (rid)
             ) i WHERE staged.rowid = i.rid
             """,
-            [*win_params, sorted(self.stats.by_source), sorted(self.stats.by_source), *kept_params],
+            [*win_params, sorted(self.stats.by_source), *kept_params],
         )
 
     def set_weights(self, weights: dict[tuple[str, str], float]) -> None:

@@ -31,6 +31,7 @@ SECTIONS = ("kinds", "runtimes", "surfaces", "iam_policies", "error_shaped", "pe
 # A memory size as `gcloud run ... --memory` takes it: a whole number of MiB or GiB.
 _MEMORY_SIZE = re.compile(r"(\d+)(Mi|Gi)")
 FRAME_ORDERS = ("first", "last")  # values of raised_at and cause_order
+ERRORS = "severity>=ERROR"  # a surface's `errors` where it gives none: the entry's severity says
 REF_PREFIXES = ("category:", "kind:")
 
 
@@ -76,7 +77,7 @@ class Surface:
     rollback: tuple[str, str] | None = None
     # a Cloud Logging condition selecting the workload's error entries, ANDed to `logs` (one term,
     # or parenthesised), where `severity` alone does not (GKE logs every stdout line at INFO)
-    errors: str = "severity>=ERROR"
+    errors: str = ERRORS
 
     def runs(self, command: str) -> bool:
         """Whether ``command`` belongs to this surface's command families."""
@@ -198,7 +199,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
                 tuple(str(x) for x in v.get("deploys", ())),
                 tuple(str(x) for x in v.get("refused", ())),
                 (str(v["rollback"]["action"]), str(v["rollback"]["command"])) if v.get("rollback") else None,
-                str(v.get("errors") or "severity>=ERROR"),
+                str(v.get("errors") or ERRORS),
             )
             for name, v in doc.get("surfaces", {}).items()
         }
@@ -426,10 +427,11 @@ def _memory_problems(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
     problems += _unknown_keys(body, ("sizes", "headroom"), "memory")
     sizes, found = _list(body.get("sizes"), "memory.sizes")
     problems += found
-    good = [str(x) for x in sizes if isinstance(x, str) and _MEMORY_SIZE.fullmatch(x)]
+    fine = [isinstance(x, str) and _MEMORY_SIZE.fullmatch(x) is not None for x in sizes]
+    good = [str(x) for x, ok in zip(sizes, fine, strict=True) if ok]
     problems += [(f"memory.sizes[{i}]",
                   f"expected a whole number of Mi or Gi, such as 512Mi or 2Gi, got {x!r}")
-                 for i, x in enumerate(sizes) if not (isinstance(x, str) and _MEMORY_SIZE.fullmatch(x))]
+                 for i, (x, ok) in enumerate(zip(sizes, fine, strict=True)) if not ok]
     if [_mib(x) for x in good] != sorted({_mib(x) for x in good}):
         problems.append(("memory.sizes", "expected distinct sizes, smallest first"))
     headroom = body.get("headroom", 1.0)

@@ -7,7 +7,7 @@ it is reported as "present before the incident" and never chosen as the root cau
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -125,27 +125,24 @@ def ongoing(
     on, not noise: an hourly export failing on a full volume every run read "no incident" (blind
     EA04). Requests, where logged, decide as above."""
     if traffic.requests == 0 and traffic.baseline_requests == 0:
-        return _chronic(findings, phrases, lasting)
+        return _made_active(findings, phrases, lambda f: f.pattern_id in lasting and f.incident_count > 0,
+                            lambda f: CHRONIC)
     if not verdict.ongoing(traffic) or verdict.beyond_baseline(traffic.failed, traffic.baseline_failed, p):
         return list(findings), dict(phrases)
-    out, said = [], dict(phrases)
-    for f in findings:
-        if f.status is Status.PRE_EXISTING and f.role is not Role.CONTEXT:
-            f = replace(f, status=Status.ACTIVE)
-            said[f.pattern_id] = f"{ONGOING} ({describe(f, p)})"
-        out.append(f)
-    return out, said
+    return _made_active(findings, phrases, lambda f: f.role is not Role.CONTEXT,
+                        lambda f: f"{ONGOING} ({describe(f, p)})")
 
 
-def _chronic(
-    findings: Sequence[Finding], phrases: dict[str, str], lasting: AbstractSet[str],
+def _made_active(
+    findings: Sequence[Finding], phrases: dict[str, str], ran_on: Callable[[Finding], bool],
+    phrase: Callable[[Finding], str],
 ) -> tuple[list[Finding], dict[str, str]]:
-    """`ongoing` where no request was logged: the lasting causes present before the window at a
-    similar rate, and in it, made the incident's again."""
+    """The findings, with those set aside as present before (pre-existing) that ``ran_on`` made the
+    incident's again, each said so by its ``phrase``."""
     out, said = [], dict(phrases)
     for f in findings:
-        if f.status is Status.PRE_EXISTING and f.pattern_id in lasting and f.incident_count:
+        if f.status is Status.PRE_EXISTING and ran_on(f):
             f = replace(f, status=Status.ACTIVE)
-            said[f.pattern_id] = CHRONIC
+            said[f.pattern_id] = phrase(f)
         out.append(f)
     return out, said

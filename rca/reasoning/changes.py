@@ -57,9 +57,8 @@ def find_setting_off(
     kinds = knowledge.kinds.get(symptom.pattern.kind or "", ())
 
     def sets_off(node: chain.Node) -> bool:
-        return (node.pattern.layer is Layer.DEPLOY and node.pattern.role is Role.CONTEXT
-                and node.finding.category not in _NOT_CHANGES
-                and (chain.knows(node, symptom) or f"category:{node.finding.category.value}" in kinds))
+        return _is_change(node) and (chain.knows(node, symptom)
+                                     or f"category:{node.finding.category.value}" in kinds)
 
     return _latest(con, symptom, nodes, context, sets_off)
 
@@ -133,10 +132,12 @@ def restore_access(change: Change, knowledge: Knowledge, context: Mapping[str, s
                        change.pattern_id)
 
 
-def _is_change(node: chain.Node, category: Category) -> bool:
-    """A change pattern (an audit entry of the `deploy` layer read as context) of ``category``."""
+def _is_change(node: chain.Node, category: Category | None = None) -> bool:
+    """A change pattern (an audit entry of the `deploy` layer read as context) of ``category``
+    (None: of any category a change can stand for)."""
     p = node.pattern
-    return p.layer is Layer.DEPLOY and p.role is Role.CONTEXT and p.category is category
+    wanted = p.category not in _NOT_CHANGES if category is None else p.category is category
+    return p.layer is Layer.DEPLOY and p.role is Role.CONTEXT and wanted
 
 
 def instead_of_reading(
