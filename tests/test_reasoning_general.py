@@ -1987,3 +1987,29 @@ def test_the_trigger_line_places_the_window_s_deploys_around_the_onset(tmp_path:
     ok = _exported(tmp_path, quiet, fmt="text")
     assert (f"deployed after they began: {new} at " in text,
             "trigger: none (nothing failed)" in ok) == (True, True)
+
+
+@pytest.mark.parametrize(("failing_from", "share", "state"), [(3240, 1.0, "down"), (3240, 0.4, "degraded"),
+                                                              (1200, 1.0, "down"), (3560, 1.0, "degraded")])
+def test_failures_that_began_inside_the_last_minutes_are_judged_from_their_start(
+        tmp_path: Path, failing_from: int, share: float, state: str) -> None:
+    """A host that stopped resolving six minutes before the logs end fails every API call since,
+    an uptime check's route still answered: down, though the last ten minutes, four of them fine, read
+    under three in five (blind set ES05). Two calls in five failing since is degraded still, as is
+    a start too near the end to hold a rate (`verdict.MIN_SINCE_ONSET` requests)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("orders", 3, day(2026, 4, 14, 13))
+    revision = inc.revision(7)
+    unresolved = ('psycopg2.OperationalError: could not translate host name "orders-db.prod.internal" '
+                  "to address: Name or service not known")
+    for n, t in enumerate(range(20, 3600, 10)):
+        if n % 3 == 0:
+            inc.request(t, 200, "/healthz", revision, None,
+                        user_agent="GoogleStackdriverMonitoring-UptimeChecks(https://cloud.google.com/monitoring)")
+        fails = t >= failing_from and (n % 5) < 5 * share
+        inc.request(t + 3, 500 if fails else 200, "/api/orders", revision, None)
+        if fails:
+            inc.text(t + 2.9, unresolved, revision, inc.instance(), log="stderr", severity="ERROR")
+    report = json.loads(_exported(tmp_path, inc))
+    assert (report["status"]["state"], report["root_cause"]["category"]) == (state, "network-connectivity")

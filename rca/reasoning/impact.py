@@ -346,6 +346,8 @@ def decide(
         traffic = replace(traffic, first_error=naive_utc(parse_rfc3339(timed[0].first_seen or "")))
     traffic = _errors_ended(con, traffic, timed, periods)
     traffic = _since_step(con, traffic, step)
+    if estimate is None:
+        traffic = _since_onset(con, traffic)
     onset = traffic.first_failure or traffic.first_error
     # (a load balancer's failed requests name no revision: the first failure that does)
     hint = next((f.revisions[0] for f in timed if f.revisions), None)
@@ -457,6 +459,21 @@ def _since_step(con: Any, traffic: verdict.Traffic, step: datetime | None) -> ve
     if traffic.first_failure > lo + (hi - lo) / 10 or rate_before * NOISE_SHARE > rate_after:
         return traffic  # they began later, or ran near the incident's rate: the incident's own
     return replace(traffic, first_failure=first_after)
+
+
+def _since_onset(con: Any, traffic: verdict.Traffic) -> verdict.Traffic:
+    """The requests and failed requests from the first failed request (the step's, see
+    `_since_step`) to the window's end, when it came inside the recent period (`verdict.MIN_SINCE_ONSET`'s
+    why). Read from the entries in full: a sampled fetch's counts say nothing of a ratio."""
+    first, since = traffic.first_failure, traffic.recent_since
+    if first is None or since is None or first <= since:
+        return traffic
+    row = con.execute(
+        "SELECT count(*) FILTER (WHERE http_status IS NOT NULL), "
+        "count(*) FILTER (WHERE request_failed(http_status, message)) "
+        "FROM entries WHERE in_window AND ts >= ?", [first],
+    ).fetchone()
+    return replace(traffic, since_onset=(int(row[0] or 0), int(row[1] or 0))) if row else traffic
 
 
 # Symptom kinds a platform reports at WARNING that are failures all the same: a pod not ready, a

@@ -25,6 +25,11 @@ RECENT = 600  # seconds: "how bad is it now" is the last ten minutes of the wind
 # A recent period without a failed request says the failures stopped only if, at the rate they
 # ran, it would have held this many: a trickle of one every six minutes is quiet for ten by chance.
 RECOVERY_EVIDENCE = 3.0
+# Failures that began inside the recent period are judged from their start: the minutes before it,
+# when every request succeeded, say nothing of how the service fares now (a DNS record that stopped
+# resolving six minutes before the logs end failed every API call since, yet the last ten minutes
+# read under three in five, blind set ES05). Fewer requests than this since then are no rate.
+MIN_SINCE_ONSET = 10
 SIMILAR = 2.0  # a rate up to this multiple of the baseline's is "the same as before"
 # Requests failing at this share or more are an incident whatever the baseline: a baseline that
 # failed as much was no healthy reference, but the same incident, begun before the window. One in
@@ -62,6 +67,9 @@ class Traffic:
     # of `failed`, `baseline_failed` and `recent_failed`: the requests IAM refused a caller that
     # `impact.with_refusals` added (each read in full, never sampled: a pattern reads its text)
     denied: tuple[int, int, int] = (0, 0, 0)
+    # (requests, failed) from the first failed request on, when that came inside the recent period
+    # and the counts are read in full (`impact._since_onset`)
+    since_onset: tuple[int, int] | None = None
 
 
 def beyond_baseline(window: int, baseline: int, periods: Periods) -> bool:
@@ -98,6 +106,10 @@ def reasons(t: Traffic, periods: Periods, active_failures: int, unexplained: int
                    "an incident that began earlier")
     if beyond_baseline(t.errors, t.baseline_errors, periods):
         out.append(f"{t.errors} entries at severity ERROR or above")
+    if _failing_since_onset(t) and t.since_onset is not None and t.first_failure is not None:
+        requests, failed = t.since_onset
+        out.append(f"{failed} of {requests} requests failed since the first failure at "
+                   f"{rfc3339(t.first_failure)}, inside the last {RECENT // 60} minutes")
     if t.failed_deploys:
         out.append(f"{t.failed_deploys} deploy(s) failed")
     if active_failures:
@@ -125,7 +137,8 @@ def decide(
     failing_requests = beyond_baseline(t.failed, t.baseline_failed, periods)
     onset = t.first_failure if failing_requests else (t.first_error if why else None)
     recovered_at = None
-    now_failing = recent >= DOWN_RATE if recent is not None else (rate or 0.0) >= DOWN_RATE
+    now_failing = (recent >= DOWN_RATE if recent is not None else (rate or 0.0) >= DOWN_RATE) \
+        or _failing_since_onset(t)
     stuck = persistent is not None and (not t.requests or _stopped(t, periods))
     if why and stuck and not now_failing and not never_started:
         when = f" in the last {RECENT // 60} minutes" if t.requests else ""
@@ -142,6 +155,15 @@ def decide(
         state = State.DEGRADED
     return Verdict(state, t.requests, t.failed, rate, recent, rfc3339(onset), recovered_at,
                    trigger if state is not State.OK else None, why)
+
+
+def _failing_since_onset(t: Traffic) -> bool:
+    """Whether the requests since the first failure (which came inside the recent period) fail at
+    `DOWN_RATE` or more, over at least `MIN_SINCE_ONSET` of them (`MIN_SINCE_ONSET`'s why)."""
+    if t.since_onset is None:
+        return False
+    requests, failed = t.since_onset
+    return requests >= MIN_SINCE_ONSET and failed >= DOWN_RATE * requests
 
 
 def _stopped(t: Traffic, periods: Periods) -> bool:
