@@ -1099,6 +1099,10 @@ def test_the_access_log_lines_of_other_servers_are_requests_too(tmp_path: Path, 
         lambda status: {"level": "info", "ts": 1741082400.0, "caller": "httpapi/middleware.go:54",
                         "msg": "request", "method": "POST", "path": "/v1/payments", "status": status,
                         "duration_ms": 21.04},
+        # ... said done (a chi middleware's `l.Info("Request completed", ...)`, blind set EY03)
+        lambda status: {"level": "info", "ts": 1741082400.0, "caller": "httpserver/middleware.go:88",
+                        "msg": "Request completed", "method": "GET", "path": "/v1/charges", "status": status,
+                        "bytes_written": 812},
     ],
 )
 def test_the_json_request_lines_of_request_logging_middleware_are_requests(

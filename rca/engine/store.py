@@ -285,11 +285,14 @@ JSON_REQUESTS: tuple[tuple[str, tuple[str, str, str], tuple[str, ...] | None], .
      ("$.jsonPayload.method", "$.jsonPayload.uri", "$.jsonPayload.status"), None),
     # a Go middleware's zap (or slog) line, `log.Info("request", zap.String("method", ...),
     # zap.String("path", ...), zap.Int("status", ...))` (gofiber and net/http middlewares a code
-    # search finds), and the same with the path as `url`
+    # search finds), or said done, `l.Info("Request completed", zap.String("method", r.Method),
+    # zap.String("path", r.URL.Path), zap.Int("status", ww.Status()), ...)` (cocov's chi
+    # middleware; slog's `{"msg":"request completed","method":"GET","path":"/users",...}`), and the
+    # same with the path as `url`
     ("$.jsonPayload.path", ("$.jsonPayload.method", "$.jsonPayload.path", "$.jsonPayload.status"),
-     ("request", "Request", "http request", "HTTP request")),
+     ("request", "Request", "http request", "HTTP request", "request completed", "Request completed")),
     ("$.jsonPayload.url", ("$.jsonPayload.method", "$.jsonPayload.url", "$.jsonPayload.status"),
-     ("request", "Request", "http request", "HTTP request")),
+     ("request", "Request", "http request", "HTTP request", "request completed", "Request completed")),
 )
 # Cloud Functions (1st gen) logs one line per execution, whatever triggered it: "Function execution
 # took 231 ms, finished with status: 'ok'" ('crash', 'timeout', 'error', 'connection error', 'load
