@@ -2017,3 +2017,25 @@ def test_failures_that_began_inside_the_last_minutes_are_judged_from_their_start
             inc.text(t + 2.9, unresolved, revision, inc.instance(), log="stderr", severity="ERROR")
     report = json.loads(_exported(tmp_path, inc))
     assert (report["status"]["state"], report["root_cause"]["category"]) == (state, "network-connectivity")
+
+
+@pytest.mark.parametrize(("work_until", "state"), [(1800, "degraded"), (1100, "down")])
+def test_a_paste_of_untimed_probe_failures_beside_work_logged_to_its_end_is_not_down(
+        tmp_path: Path, work_until: int, state: str) -> None:
+    """`kubectl get events` (ages, no times) shows each new pod's readiness refused once; the
+    `kubectl logs` beside it show batches sent every ten seconds. Sent to the paste's end, the
+    pods came up and worked: not 'never started', so not down (blind set EY07); the work
+    stopping twelve minutes before the end leaves the start-up failures the whole story."""
+    from datetime import datetime
+
+    events = ["LAST SEEN   TYPE      REASON      OBJECT                          MESSAGE"]
+    for n, pod in enumerate(("gbr5w", "m4ssg", "bzjkf")):
+        events.append(f"{26 - n}m51s      Warning   Unhealthy   pod/notify-7b9d4f8c65-{pod}    "
+                      f'Readiness probe failed: Get "http://10.44.0.{20 + n}:8080/ready": '
+                      f"dial tcp 10.44.0.{20 + n}:8080: connect: connection refused")
+    start = datetime(2024, 7, 2, 10, 0, 0)
+    logs = [f"{(start + timedelta(seconds=k)).isoformat()}.000Z INFO  sent batch provider=fcm size=50 ok=all"
+            for k in range(0, work_until, 10)]
+    logs.append(f"{(start + timedelta(seconds=1800)).isoformat()}.000Z INFO  notify 3.14.0 starting")
+    report = _paste_report(tmp_path, "\n".join([*events, "", *logs]) + "\n")
+    assert report["status"]["state"] == state

@@ -356,9 +356,13 @@ def decide(
         # decide on the loader's scaled totals and say so, never on a sampled count or ratio.
         traffic = _scaled(traffic, estimate)
     # A blind input (a paste) that logs no request and whose named failures are start-up failing
-    # or a broken build or image: the container never came up, so nothing was served.
+    # or a broken build or image: the container never came up, so nothing was served. Unless the
+    # service's everyday work runs through the paste to its end: then containers came up and
+    # worked (a rolling update's `kubectl get events`, each new pod's readiness refused once
+    # before it listened, beside `kubectl logs` of batches sent until the end, blind set EY07).
     never_started = blind and any(lookup[f.pattern_id].kind == STARTUP_FAILURE
-                                  or f.category is Category.BROKEN_BUILD for f in failing)
+                                  or f.category is Category.BROKEN_BUILD for f in failing) \
+        and not (traffic.first_error is None and _work_runs_to_the_end(con, traffic))
     started = trigger(con, deploys, onset, hint)
     if started is None and root_start is not None and onset is not None and root_start[0] <= onset:
         # A cause that grows slowly (a connection leak, a memory leak) fails requests long after
@@ -405,16 +409,34 @@ def _work_goes_on(con: Any, traffic: verdict.Traffic) -> bool:
     ReplicaSet still serving beside a new one that crash-loops, the share of deliveries a NAT that
     drops ports lets through. Then a cause that fails every attempt it makes did not stop all the
     service's work: degraded, not down."""
-    onset, recent = traffic.first_error, traffic.recent_since
-    start = con.execute("SELECT min(ts) FROM entries WHERE in_window").fetchone()
-    first = start[0] if start else None
+    onset, recent, first = traffic.first_error, traffic.recent_since, _first_in_window(con)
     if onset is None or recent is None or first is None or onset <= first or recent <= onset:
         return False
+    return _work_kept_pace(con, first, onset, recent)
+
+
+def _first_in_window(con: Any) -> datetime | None:
+    row = con.execute("SELECT min(ts) FROM entries WHERE in_window").fetchone()
+    return row[0] if row else None
+
+
+def _work_kept_pace(con: Any, first: datetime, onset: datetime, recent: datetime) -> bool:
+    """`_WORK` over the lines from ``first`` to ``onset`` and those since ``recent``."""
     row = con.execute(_WORK, {"onset": onset, "recent": recent, "not_work": _NOT_WORK,
                               "min_before": WORK_LINES_BEFORE, "share": WORK_GOES_ON,
                               "before_s": (onset - first).total_seconds(),
                               "recent_s": float(verdict.RECENT)}).fetchone()
     return bool(row and row[0])
+
+
+def _work_runs_to_the_end(con: Any, traffic: verdict.Traffic) -> bool:
+    """Whether, in an input that logs no request and whose failures have no time, the service's
+    everyday lines (`_work_goes_on`'s) logged before the recent period go on in it: with no
+    onset to compare against, the whole input before the recent period is the reference."""
+    recent, first = traffic.recent_since, _first_in_window(con)
+    if traffic.requests or recent is None or first is None or recent <= first:
+        return False
+    return _work_kept_pace(con, first, recent, recent)
 
 
 def _rollout(deploys: DeployInfo, revision: str, first: datetime) -> Trigger | None:
