@@ -2039,3 +2039,29 @@ def test_a_paste_of_untimed_probe_failures_beside_work_logged_to_its_end_is_not_
     logs.append(f"{(start + timedelta(seconds=1800)).isoformat()}.000Z INFO  notify 3.14.0 starting")
     report = _paste_report(tmp_path, "\n".join([*events, "", *logs]) + "\n")
     assert report["status"]["state"] == state
+
+
+def test_a_cause_that_came_with_every_failure_before_they_grew_is_not_noise_beside_them(
+        tmp_path: Path) -> None:
+    """An instance killed for memory every quarter of an hour, each time with the 503s of the
+    requests it held: the 503s grew later, and the kills ran at the same rate before and after,
+    yet every failure before the growth came with one of them. The same incident recurring, not
+    noise beside it: the memory limit is the root cause (blind set EZ07)."""
+    from tests.incidents.builder import Incident, day, oom_line
+
+    inc = Incident("release-bot", 11, day(2026, 4, 14, 14))
+    revision, instance = inc.revision(12), inc.instance()
+    for t in range(2, 4500, 15):
+        inc.request(t, 200, "/webhook", revision, instance, method="POST")
+    broken = ("The request failed because either the HTTP response was malformed or connection to the "
+              "instance had an error.")
+    for at, failed in ((606, 2), (1206, 2), (1806, 2), (2406, 2), (3606, 6), (4206, 6)):
+        for k in range(failed):  # (requests in flight for seconds when the instance was killed)
+            inc.request(at + 2 * k, 503, "/webhook", revision, instance, method="POST", text=broken,
+                        latency=1.5 + (3.7 * k + at) % 9)
+        at += 12
+        inc.system(at, oom_line(512, 526, "M"), revision, instance)
+        inc.system(at, "Container terminated on signal 9.", revision, instance)
+    report = json.loads(_exported(tmp_path, inc))
+    assert report["root_cause"]["category"] == "memory-limit-exceeded"
+    assert report["root_cause"]["pattern_id"] == "run-memory-limit-exceeded"

@@ -7,6 +7,7 @@ the newest failure mode began, splits the window the same way.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
@@ -62,10 +63,11 @@ def steady_before_step(
         edge = _edge(lo, hi, len(times))
         from_start = bool(times) and (min(times) <= lo + (hi - lo) / 10
                                       or (min(times) <= lo + edge and max(times) >= hi - edge))
-        steady = (from_start and baseline.steady_across(times, step, lo, hi)) \
-            or (_ran_before(times, first_symptom, step, hi)
-                and not _came_with_rollout(nodes[f.pattern_id], new_revisions or {})
-                and f.pattern_id not in lasting)
+        steady = ((from_start and baseline.steady_across(times, step, lo, hi))
+                  or (_ran_before(times, first_symptom, step, hi)
+                      and not _came_with_rollout(nodes[f.pattern_id], new_revisions or {})
+                      and f.pattern_id not in lasting)) \
+            and not (stepped and symptom is not None and _kept_pace_with(times, symptom, step))
         if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT and \
                 f.pattern_id != symptom_id and steady:
             f = replace(f, status=Status.PRE_EXISTING)
@@ -96,6 +98,33 @@ def _ran_before(
     after = len(times) - before
     expected = before * (hi - step).total_seconds() / max((step - first).total_seconds(), 1.0)
     return before >= 3 and after <= baseline.SIMILAR_RATE * expected
+
+
+def _kept_pace_with(times: Sequence[datetime], symptom: chain.Node, step: datetime) -> bool:
+    """Whether the finding and the main symptom came together on both sides of the symptom's own
+    step up: most of either's occurrences within `chain.FOLLOW_WITHIN` of one of the other's, before
+    it as after it. Then the symptom grew with the finding, the same incident recurring, not noise
+    beside a new cause: an instance killed for memory every quarter of an hour, each time with the
+    503s of the requests it held, ran at the same rate before and after the 503s grew (blind set
+    EZ07). Noise that failed its own requests before the step keeps pace only with the trickle: the
+    failures after it are another cause's."""
+    for before in (True, False):
+        mine = sorted(t for t in times if (t < step) is before)
+        theirs = sorted(o.ts for o in symptom.occurrences
+                        if o.ts is not None and (o.ts < step) is before)
+        if not mine or not theirs or not (_mostly_near(mine, theirs) and _mostly_near(theirs, mine)):
+            return False
+    return len([t for t in times if t < step]) >= 2
+
+
+def _mostly_near(these: Sequence[datetime], others: Sequence[datetime]) -> bool:
+    """Whether at least half of ``these`` have one of ``others`` (sorted) within
+    `chain.FOLLOW_WITHIN`."""
+    def near(t: datetime) -> bool:
+        at = bisect_left(others, t - chain.FOLLOW_WITHIN)
+        return at < len(others) and others[at] <= t + chain.FOLLOW_WITHIN
+
+    return 2 * sum(1 for t in these if near(t)) >= len(these)
 
 
 def _came_with_rollout(node: chain.Node, new_revisions: Mapping[str, datetime]) -> bool:
