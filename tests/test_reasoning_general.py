@@ -2065,3 +2065,38 @@ def test_a_cause_that_came_with_every_failure_before_they_grew_is_not_noise_besi
     report = json.loads(_exported(tmp_path, inc))
     assert report["root_cause"]["category"] == "memory-limit-exceeded"
     assert report["root_cause"]["pattern_id"] == "run-memory-limit-exceeded"
+
+
+def test_a_proxy_sidecar_that_cannot_reach_the_admin_api_explains_the_app_s_dropped_connections(
+        tmp_path: Path) -> None:
+    """A Cloud SQL Auth Proxy sidecar accepts the app's local connection, cannot fetch the
+    instance's certificate because the Cloud SQL Admin API is off, and closes it: the app's MySQL
+    driver reads 'Communications link failure', and the API is the root cause (blind set EZ02)."""
+    off = ('couldn\'t connect to "shop-prod:us-central1:orders": ensure that the account has access to '
+           '"shop-prod:us-central1:orders" (and make sure there\'s no typo in that name). Error during '
+           "createEphemeral for shop-prod:us-central1:orders: googleapi: Error 403: Access Not Configured. "
+           "Cloud SQL Admin API has not been used in project 318027 before or it is disabled. Enable it by "
+           "visiting https://console.developers.google.com/apis/api/sqladmin.googleapis.com/overview?"
+           "project=318027 then retry., accessNotConfigured")
+    link = ("com.mysql.cj.jdbc.exceptions.CommunicationsException: Communications link failure\n\n"
+            "The last packet sent successfully to the server was 0 milliseconds ago. The driver has not "
+            "received any packets from the server.")
+    spring = "2024-11-14 08:02:07.460 {level} 1 --- [           main] {logger} : {text}"
+    start = [spring.format(level="ERROR", logger="com.zaxxer.hikari.pool.HikariPool",
+                           text="HikariPool-1 - Exception during pool initialization."),
+             *link.split("\n"),
+             "\tat com.mysql.cj.jdbc.ConnectionImpl.createNewIO(ConnectionImpl.java:825)",
+             "\tat com.zaxxer.hikari.pool.HikariPool.checkFailFast(HikariPool.java:550)",
+             spring.format(level="ERROR", logger="o.s.boot.SpringApplication", text="Application run failed")]
+    lines = []
+    for n, k in enumerate(range(120, 3600, 300)):
+        pod = f"web-7d9f8-{'abcde'[n % 5]}{n:04d}"
+        lines.append(_gke_line(k, off, pod=pod, container="cloud-sql-proxy", log="stderr"))
+        lines += [_gke_line(k + 1, line, pod=pod).replace('"insertId": "t', f'"insertId": "{i}t')
+                  for i, line in enumerate(start)]
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
+                                       "--format", "json"])
+    root = json.loads(result.output)["root_cause"]
+    assert (root["category"], root["pattern_id"]) == ("missing-configuration", "gcp-api-not-enabled")
