@@ -57,6 +57,18 @@ def one(tmp_path: Path, **entry: Any) -> dict[str, Any]:
           "fields": {"message": "request failed",
                      "error": "pool timed out while waiting for an open connection"}},
          "request failed\npool timed out while waiting for an open connection"),
+        ("pino-std-serializers' errWithCause: fetch()'s cause kept as a nested object (blind set GA09)",
+         {"level": 50, "msg": "fetch failed",
+          "err": {"type": "TypeError", "message": "fetch failed",
+                  "stack": "TypeError: fetch failed\n    at node:internal/deps/undici/undici:13502:13",
+                  "cause": {"type": "Error", "message": "certificate has expired", "code": "CERT_HAS_EXPIRED",
+                            "stack": "Error: certificate has expired\n"
+                                     "    at TLSSocket.onConnectSecure (node:_tls_wrap:1677:34)"}}},
+         "caused by: Error: certificate has expired"),
+        ("an error object's cause with a message only",
+         {"msg": "payment failed", "error": {"message": "upstream call failed",
+                                             "cause": {"message": "getaddrinfo ENOTFOUND api.psp.example"}}},
+         "caused by: getaddrinfo ENOTFOUND api.psp.example"),
     ],
 )
 def test_the_message_carries_what_loggers_put_beside_it(

@@ -23,7 +23,10 @@ WITH x AS (
       -- an OAuth 2.0 error response (RFC 6749 5.2) logged as it came: error, then error_description
       '$.error_description',
       -- Rust's tracing-subscriber JSON format: the event's message and fields under `fields`
-      '$.fields.message', '$.fields.error'
+      '$.fields.message', '$.fields.error',
+      -- an error's `cause` kept as a nested object (pino-std-serializers' errWithCause, an error
+      -- object logged whole): fetch()'s "fetch failed" says why only in its cause
+      '$.err.cause.stack', '$.err.cause.message', '$.error.cause.stack', '$.error.cause.message'
     ]) AS jv,
     json_extract_string(pp, [
       '$.methodName', '$.authenticationInfo.principalEmail', '$.status.message'
@@ -93,6 +96,7 @@ WITH x AS (
                 CASE WHEN jv[32] IS DISTINCT FROM primary_msg THEN jv[32] END,
                 jv[30],
                 coalesce(jv[6], jv[7], jv[8], jv[15], jv[9], jv[21], jv[23], jv[24], jv[28], jv[29]),
+                'caused by: ' || coalesce(jv[33], jv[34], jv[35], jv[36]),
                 jv[16],
                 CASE WHEN jv[17] IS NULL THEN NULL WHEN json_type(jp, '$.status') = 'VARCHAR' THEN jv[17] END,
                 jv[18],
