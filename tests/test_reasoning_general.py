@@ -2100,3 +2100,29 @@ def test_a_proxy_sidecar_that_cannot_reach_the_admin_api_explains_the_app_s_drop
                                        "--format", "json"])
     root = json.loads(result.output)["root_cause"]
     assert (root["category"], root["pattern_id"]) == ("missing-configuration", "gcp-api-not-enabled")
+
+
+def test_a_pool_whose_connections_fail_their_tls_handshake_is_explained_by_the_tls_failure(
+        tmp_path: Path) -> None:
+    """A Phoenix app whose Postgrex connections all fail Erlang's TLS check (Unknown CA) has no
+    connection to hand out, so its requests are dropped from the pool's queue: the many drops are
+    the symptom, the few TLS alerts the cause (blind set GD02)."""
+    alert = ("{t} [error] Postgrex.Protocol (#PID<0.44{n}.0>) failed to connect: ** (DBConnection.ConnectionError) "
+             "ssl connect: TLS client: In state certify at ssl_handshake.erl:2138 generated CLIENT ALERT: "
+             "Fatal - Unknown CA")
+    dropped = ("{t} [error] #PID<0.51{n}.0> running LedgerWeb.Endpoint (connection #PID<0.50{n}.0>, stream id 1) "
+               "terminated\nServer: ledger.example.com:80 (http)\nRequest: GET /api/balances\n** (exit) an "
+               "exception was raised:\n    ** (DBConnection.ConnectionError) connection not available and "
+               "request was dropped from queue after 2000ms. This means requests are coming in and your "
+               "connection pool cannot serve them fast enough.")
+    lines = [f"09:00:{s:02d}.100 [info] GET /api/balances" for s in range(0, 20, 4)]
+    for n in range(10):
+        if n % 3 == 0:
+            lines.append(alert.format(t=f"09:01:{n * 5:02d}.000", n=n))
+        lines += dropped.format(t=f"09:01:{n * 5 + 1:02d}.000", n=n).split("\n")
+    path = tmp_path / "phoenix.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "ledger", "--input", str(path),
+                                       "--format", "json"])
+    root = json.loads(result.output)["root_cause"]
+    assert (root["category"], root["pattern_id"]) == ("tls-certificate", "erlang-tls-alert")
