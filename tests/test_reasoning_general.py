@@ -2107,14 +2107,14 @@ def test_a_pool_whose_connections_fail_their_tls_handshake_is_explained_by_the_t
     """A Phoenix app whose Postgrex connections all fail Erlang's TLS check (Unknown CA) has no
     connection to hand out, so its requests are dropped from the pool's queue: the many drops are
     the symptom, the few TLS alerts the cause (blind set GD02)."""
-    alert = ("{t} [error] Postgrex.Protocol (#PID<0.44{n}.0>) failed to connect: ** (DBConnection.ConnectionError) "
-             "ssl connect: TLS client: In state certify at ssl_handshake.erl:2138 generated CLIENT ALERT: "
-             "Fatal - Unknown CA")
-    dropped = ("{t} [error] #PID<0.51{n}.0> running LedgerWeb.Endpoint (connection #PID<0.50{n}.0>, stream id 1) "
-               "terminated\nServer: ledger.example.com:80 (http)\nRequest: GET /api/balances\n** (exit) an "
-               "exception was raised:\n    ** (DBConnection.ConnectionError) connection not available and "
-               "request was dropped from queue after 2000ms. This means requests are coming in and your "
-               "connection pool cannot serve them fast enough.")
+    alert = ("{t} [error] Postgrex.Protocol (#PID<0.44{n}.0>) failed to connect: ** "
+             "(DBConnection.ConnectionError) ssl connect: TLS client: In state certify at "
+             "ssl_handshake.erl:2138 generated CLIENT ALERT: Fatal - Unknown CA")
+    dropped = ("{t} [error] #PID<0.51{n}.0> running LedgerWeb.Endpoint (connection #PID<0.50{n}.0>, "
+               "stream id 1) terminated\nServer: ledger.example.com:80 (http)\nRequest: GET /api/balances\n"
+               "** (exit) an exception was raised:\n    ** (DBConnection.ConnectionError) "
+               "connection not available and request was dropped from queue after 2000ms. This means "
+               "requests are coming in and your connection pool cannot serve them fast enough.")
     lines = [f"09:00:{s:02d}.100 [info] GET /api/balances" for s in range(0, 20, 4)]
     for n in range(10):
         if n % 3 == 0:
