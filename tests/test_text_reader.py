@@ -137,6 +137,13 @@ def test_line_without_level_word_has_no_severity(line: str) -> None:
          "2026-11-30T14:02:11.123Z", False),
         # ... and left naive where it does not (India, Israel or Ireland)
         ("2026-11-30 15:02:11 IST ERROR x", "2026-11-30T15:02:11Z", True),
+        # an NCSA access line (nginx, Apache: the httpd docs' own example) and php-fpm's access log,
+        # whose default format prints the time without brackets (blind set GD03)
+        ('127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326',
+         "2000-10-10T20:55:36Z", False),
+        ('10.52.1.1 - - [13/Mar/2026:10:10:27 +0000] "GET / HTTP/1.1" 200 38197 "-" "Mozilla/5.0"',
+         "2026-03-13T10:10:27Z", False),
+        ('127.0.0.1 -  13/Mar/2026:10:16:11 +0000 "GET /index.php" 500', "2026-03-13T10:16:11Z", False),
     ],
 )
 def test_timestamps_become_utc(line: str, timestamp: str, naive: bool) -> None:

@@ -691,6 +691,26 @@ _DAY_MON_YEAR = re.compile(
 )
 
 
+# The time of an NCSA access line (nginx, Apache, gunicorn's and morgan's `common`/`combined`):
+# `10.52.1.1 - - [13/Mar/2026:10:10:27 +0000] "GET / HTTP/1.1" 200 ...`, after the client, the ident
+# and the user; and of php-fpm's access log, whose default `%R - %u %t "%m %r" %s` prints it
+# without brackets (`127.0.0.1 -  13/Mar/2026:10:16:11 +0000 "GET /index.php" 500`).
+_NCSA_TIME = re.compile(
+    r"^\S+ \S+ +(?:\S+ +)?\[?(?P<day>\d{1,2})/(?P<mon>[A-Z][a-z]{2})/(?P<year>\d{4}):(?P<time>\d\d:\d\d:\d\d)"
+    r"(?:[.,](?P<frac>\d{1,9}))?(?: (?P<zone>[+-]\d{4}))?\]?(?=\s|$)"
+)
+
+
+def _from_ncsa(match: re.Match[str]) -> Stamp | None:
+    """A stamp from `_NCSA_TIME`'s match, in UTC by its offset (naive without one)."""
+    month = _MONTHS.get(match["mon"].lower())
+    if month is None:
+        return None
+    frac = f".{match['frac']}" if match["frac"] else ""
+    return parse_timestamp(f"{match['year']}-{month:02d}-{int(match['day']):02d}T{match['time']}{frac}"
+                           f"{match['zone'] or ''}")
+
+
 def _from_month_name(match: re.Match[str], naive: bool = True) -> Stamp | None:
     """A stamp from a match with `year`, `mon` (a month's name), `day`, `time` and `frac` groups
     (`_CTIME`, `_DAY_MON_YEAR`); None when the date is impossible."""
@@ -722,6 +742,9 @@ def _parse_plain(line: _Line) -> None:
         rest = line.body[dmy.end() :]
     elif (logfmt := _LOGFMT_TIME.match(line.body)) is not None:
         line.stamp = line.stamp or parse_timestamp(logfmt["ts"])
+    elif (ncsa := _NCSA_TIME.match(line.body)) is not None:
+        line.stamp = line.stamp or _from_ncsa(ncsa)
+        rest = line.body[ncsa.end() :]
     if leading or line.stamp is not None:  # `... 15:02:11 CET  ERROR`: a shown zone, then the level
         rest = _ZONE_NAME.sub("", rest, count=1)
     line.severity = _level_of(rest)
