@@ -195,6 +195,26 @@ def test_the_quiet_that_proves_recovery_is_all_of_it_since_the_last_failure(
     assert verdict.decide(sparse, p, 1, None).state is state
 
 
+@pytest.mark.parametrize(("failed", "span_s", "answered", "quiet_s", "state"), [
+    (42, 113, 22, 216, State.RECOVERED),   # 42 failures in two minutes, then 22 answered over 3.6 (GD03)
+    (42, 113, 6, 216, State.DEGRADED),     # too few answered requests since to say so
+    (42, 113, 22, 20, State.DEGRADED),     # twenty seconds would have held only seven at their rate
+    (8, 3000, 60, 300, State.DEGRADED),    # a trickle over fifty minutes: five quiet ones are chance
+])
+def test_failures_that_stopped_inside_the_last_ten_minutes_recovered_when_the_quiet_proves_it(
+        failed: int, span_s: int, answered: int, quiet_s: int, state: State) -> None:
+    """A paste of a few minutes (or an export that ends soon after the fix) never holds ten quiet
+    minutes: the failures stopped when enough answered requests followed the last one over a quiet
+    that, at the rate they ran, would have held ten more of them."""
+    first = T0
+    last = first + timedelta(seconds=span_s)
+    end = last + timedelta(seconds=quiet_s)
+    t = replace(traffic(failed, 0, 99, failed), first_failure=first, last_failure=last,
+                first_success_after_failures=last + timedelta(seconds=5), answered_after_failures=answered,
+                recent_since=end - timedelta(seconds=verdict.RECENT))
+    assert verdict.decide(t, Periods(0.0, 600.0), 1, None).state is state
+
+
 def test_unexplained_errors_are_never_ok() -> None:
     """Error entries with no failing request still make an incident (no false all-clear)."""
     t = replace(traffic(0, 0, 100, 0), errors=30, baseline_errors=0, first_error=T0)

