@@ -2146,3 +2146,24 @@ def test_a_pool_whose_connections_fail_their_tls_handshake_is_explained_by_the_t
                                        "--format", "json"])
     root = json.loads(result.output)["root_cause"]
     assert (root["category"], root["pattern_id"]) == ("tls-certificate", "erlang-tls-alert")
+
+
+def test_a_probe_whose_rule_names_the_port_mismatch_is_not_explained_by_what_its_kind_usually_is(
+        tmp_path: Path) -> None:
+    """A rollout's new pods listen on 3000 while their readiness probe checks 8080; a Multi-Attach
+    error once at the rollout's start cleared by itself. The probe's own rule reads the port
+    mismatch from the server's line; that a start-up failure usually comes from a disk problem
+    (the symptom kind's general knowledge) does not take the chain past it (blind set GF03)."""
+    attach = ('Multi-Attach error for volume "pvc-6a0e2d4f" Volume is already exclusively attached to '
+              "one node and can't be attached to another")
+    lines = [_gke_line(5, attach, container="kube-controller-manager", log="events"),
+             _gke_line(12, "  - Network:      http://0.0.0.0:3000")]
+    lines += [_gke_line(k, 'Readiness probe failed: Get "http://10.20.1.52:8080/api/health": dial tcp '
+                        "10.20.1.52:8080: connect: connection refused", log="events")
+              for k in range(20, 900, 10)]
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
+                                       "--format", "json"])
+    root = json.loads(result.output)["root_cause"]
+    assert (root["category"], root["pattern_id"]) == ("port-mismatch", "gke-readiness-probe-failed")

@@ -66,6 +66,8 @@ class Edge:
     score: float
     support: tuple[str, ...]
     rejected: str = ""
+    # the link rests on a symptom kind's usual causes alone (`GENERAL_KNOWLEDGE`), no named edge
+    general: bool = False
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,7 @@ def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge 
         if frac > 0:
             score += SAME_INSTANCE * frac
             support.append(f"same instance, shortly before, on {frac:.0%} of affected instances")
-    return Edge(cause.id, effect.id, min(score, 0.97), tuple(support))
+    return Edge(cause.id, effect.id, min(score, 0.97), tuple(support), general=general)
 
 
 def _apart(cause: Node, effect: Node) -> str | None:
@@ -479,8 +481,13 @@ def best_paths(symptom: Node, nodes: Mapping[str, Node], edges: Mapping[tuple[st
         found.append(Path(ids, path_edges, score))
         if len(ids) > MAX_DEPTH:
             return
+        # A symptom whose own rule names the cause from what was found (a probe refused on 8080
+        # beside a server listening on 3000) is not explained further by what its kind usually
+        # comes from: a Multi-Attach error once at the rollout's start would otherwise take the
+        # chain past the port mismatch (blind set GF03).
+        ruled = explains[ids[-1]] and nodes[ids[-1]].pattern.role is not Role.CAUSE
         for ed in into.get(ids[-1], []):
-            if ed.cause not in ids:
+            if ed.cause not in ids and not (ruled and ed.general):
                 walk((*ids, ed.cause), (*path_edges, ed))
 
     walk((symptom.id,), ())
