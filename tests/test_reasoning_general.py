@@ -2167,3 +2167,19 @@ def test_a_probe_whose_rule_names_the_port_mismatch_is_not_explained_by_what_its
                                        "--format", "json"])
     root = json.loads(result.output)["root_cause"]
     assert (root["category"], root["pattern_id"]) == ("port-mismatch", "gke-readiness-probe-failed")
+
+
+def test_pods_that_cannot_start_explain_the_load_balancer_failing_to_connect_to_them(tmp_path: Path) -> None:
+    """Pods re-created during a node upgrade cannot start (their Secret lacks a key); the load
+    balancer fails to connect to the old endpoints a few times, then has no backend to pick. Its
+    connect failures are the load balancer's view of pods that are gone, not a network fault: the
+    missing key is the cause (blind set GF01)."""
+    lines = [_k8s(t, "k8s_pod", "Failed", "Error: couldn't find key DB_PASSWORD in Secret shop/shop-db")
+             for t in range(0, 900, 15)]
+    lines += [_lb_502(t).replace("failed_to_pick_backend", "failed_to_connect_to_backend") for t in (6, 8)]
+    lines += [_lb_502(t) for t in range(10, 900, 5)]
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--input", str(path), "--format", "json"])
+    root = json.loads(result.output)["root_cause"]
+    assert (root["category"], root["pattern_id"]) == ("missing-configuration", "gke-create-container-config-error")
