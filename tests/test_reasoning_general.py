@@ -2182,4 +2182,5 @@ def test_pods_that_cannot_start_explain_the_load_balancer_failing_to_connect_to_
     path.write_text("".join(lines), encoding="utf-8")
     result = CliRunner().invoke(main, ["analyze", "--input", str(path), "--format", "json"])
     root = json.loads(result.output)["root_cause"]
-    assert (root["category"], root["pattern_id"]) == ("missing-configuration", "gke-create-container-config-error")
+    assert (root["category"], root["pattern_id"]) == (
+        "missing-configuration", "gke-create-container-config-error")
