@@ -2184,3 +2184,22 @@ def test_pods_that_cannot_start_explain_the_load_balancer_failing_to_connect_to_
     root = json.loads(result.output)["root_cause"]
     assert (root["category"], root["pattern_id"]) == (
         "missing-configuration", "gke-create-container-config-error")
+
+
+def test_a_warning_logged_at_error_to_the_end_does_not_hide_that_the_failures_stopped(
+        tmp_path: Path) -> None:
+    """A BullMQ worker (no request log) whose jobs time out connecting to a gateway for half an
+    hour, then complete again; BullMQ's eviction-policy warning, on stderr and so at ERROR, comes
+    with every reconnect to the end. The failures stopped: recovered (blind set GE08)."""
+    warn = 'IMPORTANT! Eviction policy is allkeys-lru. It should be "noeviction"'
+    lines = [_gke_line(k, warn, log="stderr", severity="ERROR") for k in range(30, 3600, 240)]
+    lines += [_gke_line(k, {"level": 50, "msg": "job failed",
+                            "err": {"message": "connect ETIMEDOUT 10.40.0.12:443"}}, severity="ERROR")
+              for k in range(1200, 2400, 20)]
+    lines += [_gke_line(k + 1, {"level": 30, "msg": "job completed"}) for k in range(0, 3600, 30)
+              if not 1200 <= k < 2400]
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["status"]["state"] == "recovered"

@@ -500,7 +500,9 @@ def _without_quiet_errors(
     (`impact.absorbed_as_noise`), those it logged while refusing a client (``told``:
     `impact.client_errors`), and those only context patterns explain (a
     framework logging a client's 404 at ERROR, a deprecation warning on GKE's stderr): they are
-    no errors of an incident."""
+    no errors of an incident. The last error entry is read without them too: a warning logged at
+    ERROR at every reconnect to the end says nothing of whether the failures stopped (blind set
+    GE08)."""
     steady = {h.event_id for h in hits if h.in_window and h.pattern_id in quiet_ids}
     named = {h.event_id for h in hits if h.pattern_id not in context_ids}
     context_only = {h.event_id for h in hits if h.in_window and h.pattern_id in context_ids} - named
@@ -508,13 +510,16 @@ def _without_quiet_errors(
     if not events:
         return traffic
     # (the entries, not the events: a traceback's lines each count as an error entry)
-    steady_errors = _scalar(
-        con, "SELECT count(*) FROM entries WHERE in_window AND error_entry(severity_num, message) "
-        "AND entry_id IN (SELECT unnest(member_ids) FROM events "
-        "WHERE event_id IN (SELECT unnest(?::BIGINT[])))",
+    row = con.execute(
+        "WITH quiet AS (SELECT unnest(member_ids) AS entry_id FROM events "
+        "WHERE event_id IN (SELECT unnest(?::BIGINT[]))) "
+        "SELECT count(*) FILTER (WHERE q.entry_id IS NOT NULL), max(e.ts) FILTER (WHERE q.entry_id IS NULL) "
+        "FROM entries e LEFT JOIN quiet q USING (entry_id) "
+        "WHERE e.in_window AND error_entry(e.severity_num, e.message)",
         [events],
-    )
-    return replace(traffic, errors=max(0, traffic.errors - steady_errors))
+    ).fetchone()
+    steady_errors, last = (int(row[0] or 0), row[1]) if row else (0, traffic.last_error)
+    return replace(traffic, errors=max(0, traffic.errors - steady_errors), last_error=last)
 
 
 def _stats(
