@@ -2203,3 +2203,25 @@ def test_a_warning_logged_at_error_to_the_end_does_not_hide_that_the_failures_st
     result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
                                        "--format", "json"])
     assert json.loads(result.output)["status"]["state"] == "recovered"
+
+
+def test_a_pod_evicted_for_local_disk_comes_back_so_the_service_is_degraded_not_down(tmp_path: Path) -> None:
+    """A `kubectl get events` paste, no request log: the kubelet evicted the worker for ephemeral
+    storage, and its replacement started with an empty writable layer. The eviction comes and goes
+    as the disk fills again; it is no failure of every attempt until something changes (a full
+    volume is): degraded (blind sets GD08, GF06)."""
+    path = tmp_path / "events.txt"
+    path.write_text(
+        "LAST SEEN   TYPE      REASON    OBJECT                          MESSAGE\n"
+        "12m         Warning   Evicted   pod/statements-7f9c-2xk4p       The node was low on resource: "
+        "ephemeral-storage. Threshold quantity: 10120387530, available: 9563420Ki. Container celery was "
+        "using 14213124Ki, request is 0, has larger consumption of ephemeral-storage.\n"
+        "12m         Normal    Killing   pod/statements-7f9c-2xk4p       Stopping container celery\n"
+        "11m         Normal    Scheduled pod/statements-7f9c-9qv2m       Successfully assigned "
+        "jobs/statements-7f9c-9qv2m to gke-prod-pool-2\n"
+        "11m         Normal    Started   pod/statements-7f9c-9qv2m       Started container celery\n",
+        encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "statements", "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    assert (report["root_cause"]["category"], report["status"]["state"]) == ("disk-or-filesystem", "degraded")
