@@ -2225,3 +2225,22 @@ def test_a_pod_evicted_for_local_disk_comes_back_so_the_service_is_degraded_not_
                                        "--format", "json"])
     report = json.loads(result.output)
     assert (report["root_cause"]["category"], report["status"]["state"]) == ("disk-or-filesystem", "degraded")
+
+
+def test_clients_abandoning_uploads_are_no_incident_of_the_service(tmp_path: Path) -> None:
+    """raw-body's 'BadRequestError: request aborted' on GKE's stderr (so at ERROR): mobile clients
+    that closed the connection before their upload's body was read, while every request the
+    service answered succeeded. No failure of the service: ok (blind set GH01)."""
+    def access(k: int) -> str:
+        when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
+        return f'10.0.0.{k % 9} - - [{when}] "POST /v1/images HTTP/1.1" 201 61 "-" "okhttp/4.12.0"'
+    aborted = ("BadRequestError: request aborted\n    at IncomingMessage.onAborted "
+               "(/app/node_modules/raw-body/index.js:245:10)\n"
+               "    at IncomingMessage.emit (node:events:519:28)")
+    lines = [_gke_line(k, access(k)) for k in range(0, 3600, 10)]
+    lines += [_gke_line(k + 3, aborted, log="stderr", severity="ERROR") for k in range(600, 3600, 300)]
+    path = tmp_path / "gke.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["status"]["state"] == "ok"
