@@ -305,13 +305,14 @@ def test_an_exception_that_reports_a_failure_elsewhere_is_no_bug_of_the_app(tmp_
         False, True, True, False)
 
 
-def _paste_report(tmp_path: Path, text: str) -> dict[str, Any]:
-    """The JSON report of a pasted log: no times, no levels."""
+def _paste_report(tmp_path: Path, text: str, service: str | None = None) -> dict[str, Any]:
+    """The JSON report of a pasted log (of ``service`` when given)."""
     import json
 
     path = tmp_path / "paste.txt"
     path.write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--input", str(path), "--format", "json"])
+    named = ["--service", service] if service else []
+    result = CliRunner().invoke(main, ["analyze", *named, "--input", str(path), "--format", "json"])
     assert result.exit_code == 0, result.output
     report: dict[str, Any] = json.loads(result.output[result.output.index("{"):])
     return report
@@ -474,13 +475,13 @@ def _exported(tmp_path: Path, incident: Any, *args: str, fmt: str = "json") -> s
                                      "--format", fmt]).output
 
 
-def _analysed(tmp_path: Path, lines: list[str], service: str) -> dict[str, Any]:
-    """The JSON report of `rca analyze --service <service>` over ``lines`` (LogEntry JSON lines),
-    written as one NDJSON export in time order."""
+def _analysed(tmp_path: Path, lines: list[str], service: str | None) -> dict[str, Any]:
+    """The JSON report of `rca analyze --service <service>` (no --service for None) over ``lines``
+    (LogEntry JSON lines), written as one NDJSON export in time order."""
     path = tmp_path / "input.ndjson"
     path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", service, "--input", str(path),
-                                       "--format", "json"])
+    named = ["--service", service] if service else []
+    result = CliRunner().invoke(main, ["analyze", *named, "--input", str(path), "--format", "json"])
     report: dict[str, Any] = json.loads(result.output)
     return report
 
@@ -2114,11 +2115,7 @@ def test_a_proxy_sidecar_that_cannot_reach_the_admin_api_explains_the_app_s_drop
         lines.append(_gke_line(k, off, pod=pod, container="cloud-sql-proxy", log="stderr"))
         lines += [_gke_line(k + 1, line, pod=pod).replace('"insertId": "t', f'"insertId": "{i}t')
                   for i, line in enumerate(start)]
-    path = tmp_path / "gke.ndjson"
-    path.write_text("".join(lines), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
-                                       "--format", "json"])
-    root = json.loads(result.output)["root_cause"]
+    root = _analysed(tmp_path, lines, "web")["root_cause"]
     assert (root["category"], root["pattern_id"]) == ("missing-configuration", "gcp-api-not-enabled")
 
 
@@ -2140,11 +2137,7 @@ def test_a_pool_whose_connections_fail_their_tls_handshake_is_explained_by_the_t
         if n % 3 == 0:
             lines.append(alert.format(t=f"09:01:{n * 5:02d}.000", n=n))
         lines += dropped.format(t=f"09:01:{n * 5 + 1:02d}.000", n=n).split("\n")
-    path = tmp_path / "phoenix.log"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "ledger", "--input", str(path),
-                                       "--format", "json"])
-    root = json.loads(result.output)["root_cause"]
+    root = _paste_report(tmp_path, "\n".join(lines) + "\n", "ledger")["root_cause"]
     assert (root["category"], root["pattern_id"]) == ("tls-certificate", "erlang-tls-alert")
 
 
@@ -2161,11 +2154,7 @@ def test_a_probe_whose_rule_names_the_port_mismatch_is_not_explained_by_what_its
     lines += [_gke_line(k, 'Readiness probe failed: Get "http://10.20.1.52:8080/api/health": dial tcp '
                         "10.20.1.52:8080: connect: connection refused", log="events")
               for k in range(20, 900, 10)]
-    path = tmp_path / "gke.ndjson"
-    path.write_text("".join(lines), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
-                                       "--format", "json"])
-    root = json.loads(result.output)["root_cause"]
+    root = _analysed(tmp_path, lines, "web")["root_cause"]
     assert (root["category"], root["pattern_id"]) == ("port-mismatch", "gke-readiness-probe-failed")
 
 
@@ -2178,10 +2167,7 @@ def test_pods_that_cannot_start_explain_the_load_balancer_failing_to_connect_to_
              for t in range(0, 900, 15)]
     lines += [_lb_502(t).replace("failed_to_pick_backend", "failed_to_connect_to_backend") for t in (6, 8)]
     lines += [_lb_502(t) for t in range(10, 900, 5)]
-    path = tmp_path / "gke.ndjson"
-    path.write_text("".join(lines), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--input", str(path), "--format", "json"])
-    root = json.loads(result.output)["root_cause"]
+    root = _analysed(tmp_path, lines, None)["root_cause"]
     assert (root["category"], root["pattern_id"]) == (
         "missing-configuration", "gke-create-container-config-error")
 
@@ -2198,11 +2184,7 @@ def test_a_warning_logged_at_error_to_the_end_does_not_hide_that_the_failures_st
               for k in range(1200, 2400, 20)]
     lines += [_gke_line(k + 1, {"level": 30, "msg": "job completed"}) for k in range(0, 3600, 30)
               if not 1200 <= k < 2400]
-    path = tmp_path / "gke.ndjson"
-    path.write_text("".join(lines), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
-                                       "--format", "json"])
-    assert json.loads(result.output)["status"]["state"] == "recovered"
+    assert _analysed(tmp_path, lines, "web")["status"]["state"] == "recovered"
 
 
 def test_a_pod_evicted_for_local_disk_comes_back_so_the_service_is_degraded_not_down(tmp_path: Path) -> None:
@@ -2210,8 +2192,8 @@ def test_a_pod_evicted_for_local_disk_comes_back_so_the_service_is_degraded_not_
     storage, and its replacement started with an empty writable layer. The eviction comes and goes
     as the disk fills again; it is no failure of every attempt until something changes (a full
     volume is): degraded (blind sets GD08, GF06)."""
-    path = tmp_path / "events.txt"
-    path.write_text(
+    report = _paste_report(
+        tmp_path,
         "LAST SEEN   TYPE      REASON    OBJECT                          MESSAGE\n"
         "12m         Warning   Evicted   pod/statements-7f9c-2xk4p       The node was low on resource: "
         "ephemeral-storage. Threshold quantity: 10120387530, available: 9563420Ki. Container celery was "
@@ -2220,10 +2202,7 @@ def test_a_pod_evicted_for_local_disk_comes_back_so_the_service_is_degraded_not_
         "11m         Normal    Scheduled pod/statements-7f9c-9qv2m       Successfully assigned "
         "jobs/statements-7f9c-9qv2m to gke-prod-pool-2\n"
         "11m         Normal    Started   pod/statements-7f9c-9qv2m       Started container celery\n",
-        encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "statements", "--input", str(path),
-                                       "--format", "json"])
-    report = json.loads(result.output)
+        "statements")
     assert (report["root_cause"]["category"], report["status"]["state"]) == ("disk-or-filesystem", "degraded")
 
 
@@ -2239,8 +2218,4 @@ def test_clients_abandoning_uploads_are_no_incident_of_the_service(tmp_path: Pat
                "    at IncomingMessage.emit (node:events:519:28)")
     lines = [_gke_line(k, access(k)) for k in range(0, 3600, 10)]
     lines += [_gke_line(k + 3, aborted, log="stderr", severity="ERROR") for k in range(600, 3600, 300)]
-    path = tmp_path / "gke.ndjson"
-    path.write_text("".join(lines), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
-                                       "--format", "json"])
-    assert json.loads(result.output)["status"]["state"] == "ok"
+    assert _analysed(tmp_path, lines, "web")["status"]["state"] == "ok"
