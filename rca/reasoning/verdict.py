@@ -195,9 +195,7 @@ def _stopped_inside_recent(t: Traffic) -> bool:
             or t.answered_after_failures < MIN_SINCE_ONSET or t.recent_since is None
             or t.first_failure is None or t.last_failure is None):
         return False
-    span = max((t.last_failure - t.first_failure).total_seconds(), 1.0)
-    quiet = (t.recent_since - t.last_failure).total_seconds() + RECENT
-    return t.failed / span * quiet >= RECOVERY_INSIDE
+    return quiet_says_stopped(t.failed, t.first_failure, t.last_failure, t.recent_since, RECOVERY_INSIDE)
 
 
 def _quiet_long_enough(t: Traffic) -> bool:
@@ -211,11 +209,14 @@ def _quiet_long_enough(t: Traffic) -> bool:
     return quiet_says_stopped(t.failed, t.first_failure, t.last_failure, t.recent_since)
 
 
-def quiet_says_stopped(count: int, first: datetime, last: datetime, recent_since: datetime | None) -> bool:
+def quiet_says_stopped(
+    count: int, first: datetime, last: datetime, recent_since: datetime | None,
+    evidence: float = RECOVERY_EVIDENCE,
+) -> bool:
     """Whether the quiet from the last of ``count`` failures (``first`` to ``last``) to the end of
-    the window (the recent period, from ``recent_since``, included) would have held
-    `RECOVERY_EVIDENCE` of them at the rate they ran: then they stopped."""
+    the window (the recent period, from ``recent_since``, ends it) would have held ``evidence`` of
+    them at the rate they ran: then they stopped. The last failure may lie before the recent period
+    or inside it (`_stopped_inside_recent`)."""
     span = max((last - first).total_seconds(), 1.0)
-    quiet = (RECENT if recent_since is None
-             else max((recent_since - last).total_seconds(), 0.0) + RECENT)
-    return count / span * quiet >= RECOVERY_EVIDENCE
+    quiet = RECENT if recent_since is None else (recent_since - last).total_seconds() + RECENT
+    return count / span * quiet >= evidence
