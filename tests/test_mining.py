@@ -172,9 +172,10 @@ def _mined(messages: list[str], remember: int) -> tuple[list[int], list[object]]
 
 
 def test_remembered_destinations_change_nothing() -> None:
-    """The miner's memory of where each token list went is only a shortcut: with none, with a
-    memory cleared every few lists, and with the default, the ids and templates are the same, on
-    the variants and (when present) on every Loghub system, whose templates generalise as they go."""
+    """The miner's memory (each message's tokens, where each token list went) is only a shortcut:
+    with none, with a memory cleared every few lists, and with the default, the ids and templates
+    are the same, on the variants and (when present) on every Loghub system, whose templates
+    generalise as they go."""
     from rca.mining.evaluate import LOGHUB_SYSTEMS
 
     logs = [VARIANTS * 3]

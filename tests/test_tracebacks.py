@@ -17,7 +17,7 @@ import pytest
 
 from rca.engine.store import Store
 from rca.engine.traceback_grammar import START_RE2, Row, _start, parse_python_traceback, parse_traceback
-from rca.engine.tracebacks import EventStats, build_events
+from rca.engine.tracebacks import CONTEXT_AFTER, CONTEXT_BEFORE, EventStats, build_events
 from rca.sources.text import read_text_entries
 
 DATA = Path(__file__).parent / "data" / "tracebacks"
@@ -443,6 +443,20 @@ def test_lone_error_lines_stay_in_duckdb() -> None:
     assert stats.candidates <= len(traceback) + 6
 
 
+def test_one_line_request_records_are_no_traceback_lines() -> None:
+    """A request's one-line record (a request log, an access line read as a request) never starts
+    or continues a traceback, whatever its text: none reaches the scan. A request record of several
+    lines (an App Engine request log keeps what the app logged while serving it) is still read for
+    the traceback it may embed."""
+    embedded = "GET /api/items 500\nTypeError: boom\n    at handler (/app/server.js:12:5)"
+    rows = [("TypeError: boom", i * 1000) for i in range(500)] + [(embedded, 600_000)]
+    con = _synthetic(rows)
+    con.execute("UPDATE entries SET http_status = 500")
+    stats = build_events(con)
+    assert stats.candidates <= 1 + CONTEXT_BEFORE + CONTEXT_AFTER  # the embedding one and its neighbours
+    assert (stats.embedded, stats.rejoined) == (1, 0)
+
+
 @pytest.mark.parametrize("space", [" ", "\t", "\u00a0", "\u2003", "\x1f"])
 def test_traceback_starting_at_a_frame_indented_with_any_whitespace_rejoins(space: str) -> None:
     """A frame line is a place a traceback starts whatever whitespace Python's `\\s` sees before it,
@@ -547,7 +561,8 @@ def _synthetic(rows: list[tuple[str, int]]) -> duckdb.DuckDBPyConnection:
         """CREATE TABLE entries AS
            SELECT row_number() OVER () - 1 AS entry_id, 'x.ndjson' AS source, row_number() OVER () AS line_no,
                   TIMESTAMP '2025-09-15 15:00:00' + to_microseconds(r.us) AS ts, 0 AS severity_num,
-                  r.m AS message, 'run.googleapis.com/stderr' AS log_id, 'i1' AS instance_id, 'r1' AS revision
+                  r.m AS message, 'run.googleapis.com/stderr' AS log_id, 'i1' AS instance_id,
+                  'r1' AS revision, NULL::INTEGER AS http_status
            FROM (SELECT unnest(CAST($p AS JSON)::STRUCT(m VARCHAR, us BIGINT)[]) AS r)""",
         {"p": payload},
     )

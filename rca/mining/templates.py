@@ -9,12 +9,13 @@ opens a new template.
 Ids are integers in order of first appearance, so the same input always gives the same
 ids and templates; nothing depends on hashing, clocks or set order.
 
-A busy log repeats a few masked shapes thousands of times, so the miner remembers where each
-token list went. A token list always takes the same route, and the answer stays right while the
-leaf it went to is unchanged: its template then covers it exactly (having absorbed it, each
-position is equal or ``<*>``), which no other template of the leaf can beat, or that one would
-have won the first time. A new or generalised template in the leaf bumps the leaf's version and
-sends the token list down the full path again.
+A busy log repeats a few masked shapes thousands of times, so the miner remembers each message's
+tokens (an error repeated verbatim is masked once) and where each token list went. A token list
+always takes the same route, and the answer stays right while the leaf it went to is unchanged:
+its template then covers it exactly (having absorbed it, each position is equal or ``<*>``),
+which no other template of the leaf can beat, or that one would have won the first time. A new
+or generalised template in the leaf bumps the leaf's version and sends the token list down the
+full path again.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ class TemplateMiner:
         remember: int = 1 << 16,
     ) -> None:
         """Configure the similarity thresholds, how many leading tokens route, the fan-out cap, and
-        how many token lists' destinations to remember (0: none; the ids never depend on it)."""
+        how many messages' tokens and token lists' destinations to remember (0: none; the ids never
+        depend on it)."""
         self.similarity = similarity
         self.word_similarity = word_similarity
         self.depth = depth
@@ -77,6 +79,9 @@ class TemplateMiner:
         self.remember = remember
         self._leaves: dict[tuple[str | int, ...], _Leaf] = {}
         self._known: dict[tuple[str, ...], tuple[_Leaf, int, _Cluster]] = {}
+        # A message's tokens, by its text: an error repeated verbatim is masked once. (Nothing
+        # changes a token list in place: a merged template is a new list.)
+        self._tokens: dict[str, list[str]] = {}
         self._children: dict[tuple[str | int, ...], set[str]] = {}
         self._clusters: list[_Cluster] = []
         self._seen = 0
@@ -85,7 +90,13 @@ class TemplateMiner:
         """Mine one message and return the id of the template it now belongs to."""
         index = self._seen
         self._seen += 1
-        toks = mask_tokens(message)
+        toks = self._tokens.get(message)
+        if toks is None:
+            toks = mask_tokens(message)
+            if len(self._tokens) >= self.remember:
+                self._tokens.clear()
+            if self.remember:
+                self._tokens[message] = toks
         key = tuple(toks)
         known = self._known.get(key)
         if known is not None and known[0].version == known[1]:
