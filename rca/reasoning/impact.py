@@ -516,9 +516,16 @@ def _logged_as_failures(con: Any, failing: Sequence[Finding], lookup: Mapping[st
     and a warning may be the cause they name.) A crash is kept at any level: the platform's record
     that a container died or was killed (kubelet's "Back-off restarting failed container" is a
     Warning event) is no coping, and the requests in flight on it were lost unlogged; and so is a
-    failure only on revisions that answered no request (`_serving_revisions`, blind set EB04)."""
-    logged = _with_an_event(con, failing, "severity_num >= 500 OR (severity_num = 0 AND NOT "
-                                          "regexp_matches(message, $below))", {"below": TEXT_LEVEL_RE2})
+    failure only on revisions that answered no request (`_serving_revisions`, blind set EB04).
+    A catch-all's shape (`generic`: any stack trace) with no level at all is no error logged: a
+    framework prints its warnings' stacks under a logger line of their own, and with every request
+    answered such a stack says nothing failed (Vert.x's "Thread blocked" at a cold start, blind set
+    JA10); a known failure mode's words still count at no level."""
+    generic = [lookup[f.pattern_id].generic for f in failing]
+    logged = _with_an_event(
+        con, failing, "severity_num >= 500 OR (severity_num = 0 AND NOT ($generic::BOOLEAN[])[k + 1] "
+                      "AND NOT regexp_matches(message, $below))",
+        {"below": TEXT_LEVEL_RE2, "generic": generic})
     served = _serving_revisions(con) if failing else set()
     return [f for i, f in enumerate(failing) if i in logged or lookup[f.pattern_id].kind == CRASH
             or (f.revisions and served.isdisjoint(f.revisions))]
