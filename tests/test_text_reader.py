@@ -538,3 +538,17 @@ def test_a_pasted_command_does_not_lend_the_last_time_to_the_next_command_s_outp
     ]
     entries = list(read_text_entries(rows, "paste.txt"))
     assert "timestamp" in entries[1] and "timestamp" not in entries[-1]
+
+
+def test_a_year_less_syslog_line_takes_its_year_from_a_full_date_in_its_message() -> None:
+    """A journald paste gives no year; the app's own time in a line's message does (an access line,
+    Celery's bracketed time), and the lines after it in that stream inherit it. With no full date
+    anywhere the lines stay untimed (no year is guessed)."""
+    lines = ['Mar 21 10:00:02 app-vm-2 gunicorn[1187]: 10.0.0.5 - - [21/Mar/2024:10:00:02 +0000] '
+             '"POST /api/attachments/ HTTP/1.1" 201 254 "-" "python-requests/2.31.0"',
+             "Mar 21 10:31:05 app-vm-2 gunicorn[1187]: Internal Server Error: /api/attachments/",
+             "Mar 21 10:31:06 app-vm-2 celery[1302]: [2024-03-21 10:31:06,114: ERROR/ForkPoolWorker-3] "
+             "Task reports.tasks.build_export raised unexpected: OSError(28, 'No space left on device')"]
+    assert [e.get("timestamp") for e in read_text_entries(lines, "journal.txt")] == [
+        "2024-03-21T10:00:02Z", "2024-03-21T10:31:05Z", "2024-03-21T10:31:06Z"]
+    assert [e.get("timestamp") for e in read_text_entries(lines[1:2], "journal.txt")] == [None]

@@ -560,11 +560,20 @@ def _parse_glog(line: _Line, year: int | None) -> bool:
     return True
 
 
+# A full date a year-less syslog line carries in its message: the app's own time (Celery's
+# `[2024-03-21 11:07:14,525: INFO/...]`, an access line's `[21/Mar/2024:11:07:40 +0000]`).
+_YEAR_IN_MESSAGE = re.compile(r"\b(20\d\d)-[01]\d-[0-3]\d[ T]|/[A-Z][a-z]{2}/(20\d\d):\d\d:")
+
+
 def _parse_syslog(line: _Line, year: int | None) -> bool:
-    """BSD syslog `Aug 21 09:14:02 host prog[123]: msg`; the year comes from context."""
+    """BSD syslog `Aug 21 09:14:02 host prog[123]: msg`; the year comes from context, else from a
+    full date in the message itself (a journald paste whose first lines are an app's own output:
+    without it no line of the paste had a time, and failures that stopped read as ongoing)."""
     match = _SYSLOG.match(line.body)
     if not match or match["mon"].lower() not in _MONTHS:
         return False
+    if year is None and (dated := _YEAR_IN_MESSAGE.search(match["msg"])) is not None:
+        year = int(dated[1] or dated[2])
     if line.stamp is None and year is not None:
         month = _MONTHS[match["mon"].lower()]
         line.stamp = parse_timestamp(f"{year:04d}-{month:02d}-{int(match['day']):02d} {match['time']}")
