@@ -33,10 +33,11 @@ SEVERITY_NAME: Final[Mapping[int, str]] = MappingProxyType({n: name for name, n 
 # Booting worker`, uvicorn's `INFO:     Uvicorn running`), and Cloud SQL's MySQL error log gives
 # its notes ERROR (`2026-09-08T15:49:27Z 1357563 [Note] Aborted connection ...`). RE2; group 1 is
 # the word: bracketed after at most four leading words (a time, a thread or process id), bare at
-# the very start before a colon, or after the time in Celery's `[<time>: INFO/MainProcess]`
-# (celery/app/defaults.py, worker_log_format).
+# the very start before a colon, after the time in Celery's `[<time>: INFO/MainProcess]`
+# (celery/app/defaults.py, worker_log_format), or after the date Go's log package writes first,
+# as grpc-go's logger prints its level (`2021/07/19 10:27:37 WARNING: [core] ...`, grpclog).
 TEXT_LEVEL_RE2: Final = (
-    r"^(?:(?:\S+ +){0,4}\[|\[[^\]]{1,40}: )?"
+    r"^(?:(?:\S+ +){0,4}\[|\[[^\]]{1,40}: |\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)? )?"
     r"(?i:(note|notice|info|information|system|warn|warning|debug|trace))(?:[\]:]|/\w)"
 )
 TEXT_LEVELS: Final[Mapping[str, str]] = MappingProxyType({

@@ -163,6 +163,11 @@ def test_an_ecs_line_carries_its_error_message_and_stack(tmp_path: Path) -> None
         ("[2024-03-05 21:28:01,018: WARNING/ForkPoolWorker-2] retrying", "WARNING"),
         ("[2024-03-05 21:27:00,412: ERROR/MainProcess] consumer: Cannot connect to redis://redis:6379/0",
          "ERROR"),
+        # grpc-go's logger after the Go log package's date (blind set JG02)
+        ("2021/07/19 10:27:37 WARNING: [core] [Channel #4 SubChannel #10] grpc: addrConn.createTransport "
+         'failed to connect to {Addr: "10.52.3.44:9090"}. Err: connection error', "WARNING"),
+        ("2021/07/19 10:27:37 INFO: [core] Channel Connectivity change to READY", "INFO"),
+        ("2021/07/19 10:27:37 ERROR: [xds] watcher error", "ERROR"),
         # an error stays an error, and a level word inside the message is not the line's level
         ("[2025-01-01 10:00:00 +0000] [1] [ERROR] Worker (pid:8) was sent SIGKILL!", "ERROR"),
         ("psycopg2.OperationalError: info: server closed the connection unexpectedly", "ERROR"),
