@@ -2219,3 +2219,112 @@ def test_clients_abandoning_uploads_are_no_incident_of_the_service(tmp_path: Pat
     lines = [_gke_line(k, access(k)) for k in range(0, 3600, 10)]
     lines += [_gke_line(k + 3, aborted, log="stderr", severity="ERROR") for k in range(600, 3600, 300)]
     assert _analysed(tmp_path, lines, "web")["status"]["state"] == "ok"
+
+
+def _compose_paste(api_lines: list[str]) -> str:
+    """A `docker compose up` paste: nginx in front of `api`, with 30 API calls answered 200, then
+    30 that nginx could not pass on (its connect refused, 502); ``api_lines`` are api's own lines
+    between the two."""
+    ok = [f'nginx-1  | 172.20.0.1 - - [03/Jun/2024:15:00:{k:02d} +0000] "GET /api/orders/{k} HTTP/1.1" '
+          '200 1293 "-" "Mozilla/5.0"' for k in range(30)]
+    failed = []
+    for k in range(30):
+        failed += [f"nginx-1  | 2024/06/03 15:22:{k:02d} [error] 29#29: *{1700 + k} connect() failed "
+                   "(111: Connection refused) while connecting to upstream, client: 172.20.0.1, server: "
+                   f'localhost, request: "GET /api/orders/{k} HTTP/1.1", upstream: '
+                   f'"http://172.20.0.3:80/api/orders/{k}", host: "orders.example.lan"',
+                   f"nginx-1  | 172.20.0.1 - - [03/Jun/2024:15:22:{k:02d} +0000] "
+                   f'"GET /api/orders/{k} HTTP/1.1" 502 157 "-" "Mozilla/5.0"']
+    return "\n".join([*ok, *api_lines, *failed]) + "\n"
+
+
+def test_a_compose_services_neighbours_are_part_of_its_paste(tmp_path: Path) -> None:
+    """`--service api` over a `docker compose up` paste keeps the other compose services' lines, as a
+    Cloud Run service's export keeps its Cloud SQL entries: nginx answering 502 because nothing
+    listens where it proxies is the API's outage, not a quiet window (blind set JE05)."""
+    api = ["api-1    | info: Microsoft.Hosting.Lifetime[14]",
+           "api-1    |       Now listening on: http://[::]:8080"]
+    report = _paste_report(tmp_path, _compose_paste(api), service="api")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "port-mismatch")
+
+
+def test_a_proxy_that_cannot_resolve_a_crashing_compose_service_points_at_why_it_crashes(
+        tmp_path: Path) -> None:
+    """Docker's embedded DNS drops a compose service's name while no container of it runs, so the
+    proxy's "lookup api on 127.0.0.11:53: no such host" is the crash loop's symptom: the missing
+    package that makes the container exit is the cause, not a DNS outage (blind set JE09)."""
+    lines = ['{"level":"info","ts":1718720000.1,"msg":"serving initial configuration"}']
+    for k in range(20):
+        lines += [f'{{"level":"error","ts":17187204{k:02d}.1,"logger":"http.log.error","msg":"dial tcp: '
+                  'lookup api on 127.0.0.11:53: no such host","request":{"method":"GET","uri":"/api/cart"},'
+                  '"status":502}',
+                  "api-1 exited with code 1" if k % 5 == 0 else "",
+                  "error: Cannot find package 'hono' from '/app/src/index.ts'" if k % 5 == 1 else ""]
+    report = _paste_report(tmp_path, "\n".join(line for line in lines if line) + "\n")
+    assert report["root_cause"]["category"] == "broken-build"
+    assert "docker-dns-no-such-service" in [f["pattern_id"] for f in report["findings"]]
+
+
+def test_a_health_check_failing_on_an_exhausted_pool_is_explained_by_the_pool(tmp_path: Path) -> None:
+    """Spring's DataSourceHealthIndicator checks the database through the app's own pool: when every
+    connection is taken, the health check fails with the pool, and the pool is the cause (blind set
+    JB03), not an unexplained failing dependency."""
+    lines = []
+    for k in range(20):
+        lines += [f"2025-04-02 09:{36 + k // 10}:{(k % 10) * 6:02d}.733 ERROR 1 --- [o-8080-exec-1{k:02d}] "
+                  "o.h.engine.jdbc.spi.SqlExceptionHelper   : HikariPool-1 - Connection is not available, "
+                  "request timed out after 30003ms.",
+                  f"2025-04-02 09:{36 + k // 10}:{(k % 10) * 6 + 2:02d}.002  WARN 1 --- [o-8080-exec-172] "
+                  "o.s.b.a.jdbc.DataSourceHealthIndicator   : DataSource health check failed"]
+    report = _paste_report(tmp_path, "\n".join(lines) + "\n")
+    assert report["root_cause"]["category"] == "db-connection-pool-exhausted"
+
+
+def test_a_database_out_of_disk_is_a_disk_failure(tmp_path: Path) -> None:
+    """Postgres failing writes for want of disk ("could not extend file ... No space left on
+    device") is down because its volume is full: the fix is the disk, the contract's
+    disk-or-filesystem, not the database's own unavailability (blind set JB09)."""
+    lines = [f'2025-11-04 08:36:{k:02d}.118 UTC [22{k:02d}] ERROR:  could not extend file '
+             '"base/16384/24601": No space left on device' for k in range(10)]
+    assert _paste_report(tmp_path, "\n".join(lines) + "\n")["root_cause"]["category"] == "disk-or-filesystem"
+
+
+def test_a_stack_with_no_level_beside_requests_that_all_succeeded_is_no_incident(tmp_path: Path) -> None:
+    """A framework prints its warnings' stacks under a logger line of its own (Vert.x's "Thread
+    blocked" at a cold start): with every request answered, a stack trace at no level (the catch-all
+    shape, no known failure mode) says nothing failed (blind set JA10). Logged at ERROR it does."""
+    header = ("2025-07-15 09:23:44,859 WARN  [io.ver.cor.imp.BlockedThreadChecker] "
+              "(vertx-blocked-thread-checker) Thread Thread[vert.x-eventloop-thread-1,5,main] has been "
+              "blocked for 2712 ms, time limit is 2000 ms")
+    stack = ["io.vertx.core.VertxException: Thread blocked",
+             "\tat java.base/java.util.zip.Inflater.inflateBytesBytes(Native Method)",
+             "\tat java.base/java.util.zip.Inflater.inflate(Inflater.java:376)",
+             "\tat io.quarkus.bootstrap.runner.JarResource.getData(JarResource.java:115)"]
+
+    def stdout(k: int, text: str, severity: str | None) -> str:
+        entry = json.loads(_app_error(k, text))
+        entry["insertId"] = f"s{k}-{len(text)}"
+        del entry["severity"]
+        return json.dumps(entry | ({"severity": severity} if severity else {})) + "\n"
+
+    states = []
+    for severity in (None, "ERROR"):
+        lines = [_request(k, 200, None) for k in range(0, 3600, 20)]
+        lines += [stdout(1800, line, severity) for line in [header, *stack]]
+        states.append(_analysed(tmp_path, lines, "shop")["status"]["state"])
+    assert states[0] == "ok" and states[1] != "ok"
+
+
+def test_scanners_failing_a_go_servers_tls_handshake_are_no_incident(tmp_path: Path) -> None:
+    """Go's net/http logs every failed handshake with the client's address: plain HTTP on the TLS
+    port, TLS older than the server takes, a probe that closes at once. Those are the clients', not
+    the service's: with every request answered the window is quiet (blind set JG02)."""
+    reasons = ["tls: first record does not look like a TLS handshake",
+               "tls: client offered only unsupported versions: [302 301]", "EOF"]
+    lines = []
+    for k in range(30):
+        lines.append(f"2025/05/20 14:{k:02d}:05 http: TLS handshake error from 71.6.199.{k}:53245: "
+                     f"{reasons[k % 3]}")
+        lines.append(f"2025/05/20 14:{k:02d}:07 GET /v1/route 200 1.2ms")
+    report = _paste_report(tmp_path, "\n".join(lines) + "\n")
+    assert report["status"]["state"] == "ok"
