@@ -560,11 +560,6 @@ def _parse_glog(line: _Line, year: int | None) -> bool:
     return True
 
 
-# A full date a year-less syslog line carries in its message: the app's own time (Celery's
-# `[2024-03-21 11:07:14,525: INFO/...]`, an access line's `[21/Mar/2024:11:07:40 +0000]`).
-_YEAR_IN_MESSAGE = re.compile(r"\b(20\d\d)-[01]\d-[0-3]\d[ T]|/[A-Z][a-z]{2}/(20\d\d):\d\d:")
-
-
 def _parse_syslog(line: _Line, year: int | None) -> bool:
     """BSD syslog `Aug 21 09:14:02 host prog[123]: msg`; the year comes from context, else from a
     full date in the message itself (a journald paste whose first lines are an app's own output:
@@ -572,8 +567,8 @@ def _parse_syslog(line: _Line, year: int | None) -> bool:
     match = _SYSLOG.match(line.body)
     if not match or match["mon"].lower() not in _MONTHS:
         return False
-    if year is None and (dated := _YEAR_IN_MESSAGE.search(match["msg"])) is not None:
-        year = int(dated[1] or dated[2])
+    if year is None and (own := _own_time(match["msg"])) is not None and own[0] is not None:
+        year = int(own[0].rfc3339[:4])  # the app's own time (Celery's `[2024-03-21 11:07:14,525: ...`)
     if line.stamp is None and year is not None:
         month = _MONTHS[match["mon"].lower()]
         line.stamp = parse_timestamp(f"{year:04d}-{month:02d}-{int(match['day']):02d} {match['time']}")
@@ -739,30 +734,39 @@ def _from_month_name(match: re.Match[str], naive: bool = True) -> Stamp | None:
     return Stamp(_format(moment, match["frac"] or ""), naive=naive)
 
 
-def _parse_plain(line: _Line) -> None:
-    """Any other text: Python logging, uvicorn, tracebacks; read its own time and level."""
-    line.text = line.body
-    leading = _LEADING_TIME.match(line.body)
-    rest = line.body
-    if leading:
-        rest = line.body[leading.end() :]
+def _own_time(text: str) -> tuple[Stamp | None, str] | None:
+    """The time a text opens with, in any shape apps print it (ISO, ctime, day-month-year, logfmt's
+    `time=`, an NCSA access line's), and the text after it with a shown zone name skipped; None
+    when it opens with no time. Read for plain lines, and for a syslog line's message, whose
+    header has no year."""
+    if (leading := _LEADING_TIME.match(text)) is not None:
+        rest = text[leading.end() :]
         shown = _ZONE_NAME.match(rest)
         minutes = ZONE_OFFSETS.get(shown.group(0).strip()) if shown else None
         named = timedelta(minutes=minutes) if minutes is not None else None
-        line.stamp = line.stamp or _from_iso_match(leading, named)
-    elif (ctime := _CTIME.match(line.body)) is not None:
-        line.stamp = line.stamp or _from_month_name(ctime)
-        rest = line.body[ctime.end() :]
-    elif (dmy := _DAY_MON_YEAR.match(line.body)) is not None:
-        line.stamp = line.stamp or _from_month_name(dmy, naive=dmy["utc"] is None)
-        rest = line.body[dmy.end() :]
-    elif (logfmt := _LOGFMT_TIME.match(line.body)) is not None:
-        line.stamp = line.stamp or parse_timestamp(logfmt["ts"])
-    elif (ncsa := _NCSA_TIME.match(line.body)) is not None:
-        line.stamp = line.stamp or _from_ncsa(ncsa)
-        rest = line.body[ncsa.end() :]
-    if leading or line.stamp is not None:  # `... 15:02:11 CET  ERROR`: a shown zone, then the level
-        rest = _ZONE_NAME.sub("", rest, count=1)
+        stamp = _from_iso_match(leading, named)
+    elif (ctime := _CTIME.match(text)) is not None:
+        stamp, rest = _from_month_name(ctime), text[ctime.end() :]
+    elif (dmy := _DAY_MON_YEAR.match(text)) is not None:
+        stamp, rest = _from_month_name(dmy, naive=dmy["utc"] is None), text[dmy.end() :]
+    elif (logfmt := _LOGFMT_TIME.match(text)) is not None:
+        stamp, rest = parse_timestamp(logfmt["ts"]), text
+    elif (ncsa := _NCSA_TIME.match(text)) is not None:
+        stamp, rest = _from_ncsa(ncsa), text[ncsa.end() :]
+    else:
+        return None
+    return stamp, _ZONE_NAME.sub("", rest, count=1)  # `... 15:02:11 CET  ERROR`: a zone, then the level
+
+
+def _parse_plain(line: _Line) -> None:
+    """Any other text: Python logging, uvicorn, tracebacks; read its own time and level."""
+    line.text = line.body
+    own = _own_time(line.body)
+    if own is not None:
+        line.stamp = line.stamp or own[0]
+        rest = own[1]
+    else:
+        rest = _ZONE_NAME.sub("", line.body, count=1) if line.stamp is not None else line.body
     line.severity = _level_of(rest)
 
 
