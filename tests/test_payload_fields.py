@@ -182,6 +182,84 @@ def test_a_lower_level_the_line_states_at_its_start_beats_an_error_severity(
 
 
 @pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        # Spring Boot's console pattern and Python logging's default format on Cloud Run's stdout
+        ("2024-05-01 10:00:00.123 ERROR 1 --- [main] o.s.b.SpringApplication : Application run failed",
+         "ERROR"),
+        ("ERROR:root:Order sync batch 42 failed, giving up after 3 attempts", "ERROR"),
+        ("WARNING:urllib3.connectionpool:Retrying (Retry(total=2)) after connection broken", "WARNING"),
+        # Flask's default handler format, glog (Go's klog), .NET's console logger header
+        ("[2024-05-01 10:00:00,000] ERROR in app: Exception on /orders [POST]", "ERROR"),
+        ("E0501 10:00:00.000000       1 reflector.go:138] Failed to watch *v1.Pod", "ERROR"),
+        ("fail: Microsoft.AspNetCore.Server.Kestrel[13]", "ERROR"),
+        ("warn: Microsoft.AspNetCore.DataProtection.Repositories.FileSystemXmlRepository[60]", "WARNING"),
+        # no level stated: a level word inside the message is none, a plain line stays DEFAULT
+        ("GET /api/errors returned 3 rows", "DEFAULT"),
+        ("Worker finished, err=nil", "DEFAULT"),
+    ],
+)
+def test_a_text_line_logged_at_no_level_takes_the_level_its_text_states(
+    tmp_path: Path, text: str, severity: str
+) -> None:
+    """Cloud Run logs a text line at DEFAULT whatever it says; the level its text states counts, as
+    the text reader reads it from a pasted copy of the line (and as a JSON payload's level does)."""
+    assert one(tmp_path, textPayload=text)["severity"] == severity
+
+
+def test_a_text_line_keeps_a_level_its_entry_states(tmp_path: Path) -> None:
+    """Only a line the platform gave no level is read: an entry's own WARNING stays."""
+    assert one(tmp_path, textPayload="ERROR:root:boom", severity="WARNING")["severity"] == "WARNING"
+
+
+def test_gke_stdout_info_gives_way_to_the_level_the_text_states(tmp_path: Path) -> None:
+    """GKE's agent logs every stdout line INFO: that is its guess, not the line's."""
+    row = one(tmp_path, severity="INFO", logName="projects/p/logs/stdout", resource=GKE,
+              textPayload="2024-05-01 10:00:00.123 ERROR 1 --- [main] c.a.Sync : sync failed")
+    assert row["severity"] == "ERROR"
+
+
+def lines(tmp_path: Path, texts: list[tuple[float, str]], newest_first: bool = False) -> list[tuple[str, str]]:
+    """Load text lines of one Cloud Run stream (seconds after 10:00, text) logged at no level;
+    (severity, text) of each in time order."""
+    entries = [BASE | {"insertId": f"i{n}", "timestamp": f"2025-06-01T10:00:{at:09.6f}Z", "textPayload": text}
+               for n, (at, text) in enumerate(texts)]
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps(entries[::-1] if newest_first else entries), encoding="utf-8")
+    rows = api.load([str(path)]).store.con.execute("SELECT severity, message FROM entries ORDER BY entry_id")
+    return [(str(s), str(m)) for s, m in rows.fetchall()]
+
+
+DOTNET_RECORD = [
+    (1.0, "fail: Microsoft.EntityFrameworkCore.Database.Connection[20004]"),
+    (1.0, "      An error occurred using the connection to database 'orders' on server 'tcp://10.0.0.3'."),
+    (1.0, "      Npgsql.NpgsqlException (0x80004005): Failed to connect to 10.0.0.3:5432"),
+    (1.0, "         at Npgsql.Internal.NpgsqlConnector.Connect(NpgsqlTimeout timeout)"),
+    (1.5, "info: Microsoft.Hosting.Lifetime[0]"),
+    (1.5, "      Application is shutting down..."),
+]
+
+
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_a_record_s_indented_lines_take_the_level_its_first_line_stated(
+    tmp_path: Path, newest_first: bool
+) -> None:
+    """.NET's console logger writes the level on a record's first line and its message indented
+    below; split one line per entry at DEFAULT, each line is the record's (lines of one time in
+    file order, a newest-first export read backwards)."""
+    assert [s for s, _ in lines(tmp_path, DOTNET_RECORD, newest_first)] == [
+        "ERROR", "ERROR", "ERROR", "ERROR", "INFO", "INFO"]
+
+
+def test_an_indented_line_far_from_a_levelled_line_or_after_a_plain_one_keeps_no_level(tmp_path: Path) -> None:
+    """Inheritance stops at a line that states no level, and at a gap of more than one write."""
+    got = lines(tmp_path, [(1.0, "ERROR:app:Payment failed:"), (1.0, "  card declined"),
+                           (2.0, "Retrying"), (2.0, "  attempt 2"),
+                           (3.0, "ERROR:app:Refund failed:"), (9.0, "  timed out")])
+    assert [s for s, _ in got] == ["ERROR", "ERROR", "DEFAULT", "DEFAULT", "ERROR", "DEFAULT"]
+
+
+@pytest.mark.parametrize(
     ("resource", "service"),
     [
         ({"type": "cloud_function", "labels": {"function_name": "thumbnail"}}, "thumbnail"),

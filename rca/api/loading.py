@@ -18,6 +18,7 @@ from rca.errors import NoEntriesError
 from rca.model import BigQueryFigures, Estimate, Gap, LoadStats, RequestSample, Window
 from rca.sources.files import input_files, read_input
 from rca.sources.problems import ProblemKind, Problems
+from rca.sources.text import stated_level
 from rca.timeutil import naive_utc, parse_rfc3339, resolve_window, rfc3339
 
 if TYPE_CHECKING:
@@ -540,7 +541,7 @@ def _finish(
     if since is not None and anchor is not None:
         start, end = resolve_window(since, until, _aware(anchor))
         baseline_start = start - (end - start)
-    store.finalise(start, end, service, baseline_start)
+    store.finalise(start, end, service, baseline_start, stated_level)
     loaded = Loaded(store, problems, service, start, end, baseline_start, shown)
     if loaded.window_count() == 0 or (service and _service_absent(store, service)):
         raise NoEntriesError(_nothing_message(store, problems, start, end, service, shown))

@@ -3,9 +3,9 @@
 -- the typed LogEntry fields of `_FIELDS`, jsonPayload `jp` and protoPayload `pp` as JSON). The
 -- rows are normalised as they are read, so `staged` is already the `entries` table's shape:
 -- `entry_id`, `ordinal` and `in_window` are NULL until `Store.finalise` sets them, `line_no` is NULL where
--- the reader gave no `_line` (finalise numbers those by their ordinal in the source), and the two
--- columns after `severity_num` (`staged_base`, `filter_service`) serve finalise and are dropped
--- by it. Only the payloads are parsed here, and only for the entries that have one.
+-- the reader gave no `_line` (finalise numbers those by their ordinal in the source), and the three
+-- columns after `severity_num` (`staged_base`, `filter_service`, `level_unstated`) serve finalise
+-- and are dropped by it. Only the payloads are parsed here, and only for the entries that have one.
 WITH x AS (
   SELECT
     *,
@@ -195,9 +195,15 @@ WITH x AS (
     pp::VARCHAR AS proto_payload,
     NULL::BOOLEAN AS in_window,
     base AS staged_base,
-    nullif(coalesce(service_name, job_name, function_name, module_id), '') AS filter_service
+    nullif(coalesce(service_name, job_name, function_name, module_id), '') AS filter_service,
+    -- A line of text the platform logged at no level of its own (DEFAULT; on GKE the INFO its
+    -- agent gives stdout): finalise reads the level its text states (`Store._stated_levels`).
+    -- A text input's lines had theirs read by the text reader already.
+    text_payload IS NOT NULL AND resource_type IS DISTINCT FROM 'local'
+      AND (sev_raw = 'DEFAULT' OR (resource_type = 'k8s_container' AND log_tail = 'stdout' AND sev_raw = 'INFO'))
+      AS level_unstated
   FROM y3
 )
-SELECT * EXCLUDE (staged_base, filter_service), CASE severity {sev_case} ELSE 0 END AS severity_num,
-       staged_base, filter_service
+SELECT * EXCLUDE (staged_base, filter_service, level_unstated),
+       CASE severity {sev_case} ELSE 0 END AS severity_num, staged_base, filter_service, level_unstated
 FROM z

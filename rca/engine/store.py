@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -165,6 +165,11 @@ def _no_rows() -> str:
     return f"SELECT NULL::VARCHAR AS source, NULL::BIGINT AS base, {columns} WHERE false"
 
 
+def _level_number(alias: str) -> str:
+    """SQL: the severity number of the `level` name of the relation ``alias``."""
+    return f"CASE {alias}.level {severity_cases()} ELSE 0 END"
+
+
 def _literal(text: str) -> str:
     """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
@@ -182,7 +187,43 @@ _TYPED_READ = {fmt: "INSERT INTO staged " + _normalised(_typed_read(fmt)) for fm
 _OBJECTS_READ = "INSERT INTO staged " + _normalised(_objects_read())
 _CREATE_STAGED = "CREATE TABLE staged AS " + _normalised(_no_rows())
 # finalise's own columns of `staged`, dropped when it becomes `entries`
-_FINALISE_COLUMNS = ("staged_base", "filter_service")
+_FINALISE_COLUMNS = ("staged_base", "filter_service", "level_unstated")
+# A prefilter of the lines whose text may state a level (RE2, searched): every level word of the
+# text reader's grammar, in any case, `level`/`severity` keys, a glog or syslog start. Only the
+# distinct messages it lets through are read by that grammar (`Store._stated_levels`).
+_LEVEL_WORDS_RE2 = (r"(?i:trace|trce|debug|dbug|info|notice|warn|err|crit|fatal|alert|emerg|panic|severe|fail"
+                    r"|level|severity)|^[IWEF]\d{4}|^<\d")
+# A record's continuation lines, split one per entry, take the level its first line stated: .NET's
+# console logger writes `fail: <category>[<event id>]` and then the message and the exception
+# indented below it, and Cloud Run logs each line at DEFAULT. Of the text lines logged at no level,
+# an indented one takes the level of the nearest line before it in its stream that is not
+# indented, when that one stated a level (`_stated_levels`) and came at most RECORD_GAP_US before
+# it (one write; a traceback's lines come within 2 s). Lines of equal time keep file order, read
+# backwards in a file that runs newest first (as rca/engine/tracebacks.py reads streams).
+RECORD_GAP_US = 2_000_000
+_RECORD_CONTINUATIONS = """
+UPDATE staged SET severity = h.level, severity_num = {number}
+FROM (
+  SELECT rid, level FROM (
+    SELECT rid, indented,
+           last_value(CASE WHEN NOT indented THEN severity END IGNORE NULLS) OVER w AS level,
+           last_value(CASE WHEN NOT indented THEN epoch_us(ts) END IGNORE NULLS) OVER w AS head_us,
+           epoch_us(ts) AS us
+    FROM (
+      SELECT s.rowid AS rid, s.source, s.log_id, s.instance_id, s.ts, s.severity,
+             s.line_no * d.dir AS seq, regexp_matches(s.message, '^[ \t]') AS indented
+      FROM staged s JOIN (
+        SELECT source, CASE WHEN corr(line_no::DOUBLE, epoch_us(ts)::DOUBLE) < 0 THEN -1 ELSE 1 END AS dir
+        FROM staged WHERE level_unstated GROUP BY source) d USING (source)
+      WHERE s.level_unstated AND s.ts IS NOT NULL
+    )
+    WINDOW w AS (PARTITION BY source, log_id, instance_id ORDER BY ts, seq, rid
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+  )
+  WHERE indented AND level <> 'DEFAULT' AND us - head_us BETWEEN 0 AND {gap_us}
+) h
+WHERE staged.rowid = h.rid
+"""
 # The two macros below are CASEs, not ANDs: DuckDB evaluates both sides of an AND in a projection
 # or an aggregate's FILTER for every row, so `trim` ran over a million messages to count 95k ERROR
 # lines (0.11 CPU-s per count at 1M); a CASE evaluates its THEN only for the rows its WHEN selects.
@@ -452,8 +493,11 @@ class Store:
         end: datetime | None,
         service: str | None,
         baseline_start: datetime | None,
+        stated_level: Callable[[str], str | None] | None = None,
     ) -> None:
-        """Make the staged rows `entries`: window, service filter, dedupe, stable ids.
+        """Make the staged rows `entries`: window, service filter, dedupe, stable ids, and with
+        ``stated_level`` (a line's text -> the severity it states) the levels of text lines the
+        platform logged at none.
 
         Entries in [baseline_start, start) are kept as the baseline (in_window false); entries
         without a timestamp are kept whatever the window (bare pastes). The rows were normalised as
@@ -466,6 +510,8 @@ class Store:
         kept, kept_params, read, in_windowed, in_kept = self._kept(start, end, service, baseline_start)
         self._number(kept, kept_params, start)
         self.con.execute("DELETE FROM staged WHERE entry_id IS NULL")
+        if stated_level is not None:
+            self._stated_levels(stated_level)
         for column in _FINALISE_COLUMNS:
             self.con.execute(f"ALTER TABLE staged DROP COLUMN {column}")
         if read and (read - in_kept) / read > COMPACT_ABOVE:
@@ -480,6 +526,25 @@ class Store:
         self.stats.duplicates = in_kept - entries
         self.stats.naive_timestamps = self._scalar("SELECT count(*) FROM entries WHERE naive_ts")
         self.stats.access_log_requests = self._requests_from_access_logs()
+
+    def _stated_levels(self, stated_level: Callable[[str], str | None]) -> None:
+        """Give each text line the platform logged at no level (`level_unstated`) the level its
+        text states, read by ``stated_level`` once per distinct message: Cloud Run logs a Java or
+        Python app's `... ERROR ...` stdout line at DEFAULT, and a service whose only failure
+        signal such lines are is no healthy one. A JSON payload's own level is read the same
+        way (normalize.sql), and a pasted copy of the line gets the level from the text reader."""
+        messages = [str(m) for (m,) in self.con.execute(
+            "SELECT DISTINCT message FROM staged WHERE level_unstated AND regexp_matches(message, ?)",
+            [_LEVEL_WORDS_RE2]).fetchall()]
+        stated = sorted((m, level) for m in messages if (level := stated_level(m)) is not None)
+        if not stated:
+            return
+        self.con.execute(
+            f"""UPDATE staged SET severity = l.level, severity_num = {_level_number('l')}
+            FROM (SELECT unnest($m::VARCHAR[]) AS message, unnest($l::VARCHAR[]) AS level) l
+            WHERE staged.level_unstated AND staged.message = l.message""",
+            {"m": [m for m, _ in stated], "l": [level for _, level in stated]})
+        self.con.execute(_RECORD_CONTINUATIONS.format(gap_us=RECORD_GAP_US, number=_level_number("h")))
 
     def _requests_from_access_logs(self) -> int:
         """In an input holding no request log at all, take the app's own access-log lines

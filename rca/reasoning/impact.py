@@ -280,11 +280,24 @@ def coped_as_noise(
         return list(findings), dict(phrases)
     named = [f for f in findings
              if f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED)]
-    failures = {f.pattern_id for f in _logged_as_failures(con, named, lookup)}
+    failures = {f.pattern_id for f in _logged_as_failures(con, named, lookup, traffic.recent_since)}
     # (a warning at least once: a cause that is a plain statement logged at INFO, the address a
     # server listens on, reports no failure it coped with)
     warned = {named[i].pattern_id for i in _with_an_event(con, named, "severity_num BETWEEN 400 AND 499", {})}
     return _as_noise(findings, warned - failures, COPED, phrases)
+
+
+def _not_passed(
+    findings: Sequence[Finding], lookup: Mapping[str, Pattern], since: datetime | None
+) -> set[int]:
+    """The positions in ``findings`` of those whose pattern says they pass (`persistent: false`: a
+    Kafka client reconnecting to its brokers, at WARN each time) still logged in the recent period
+    (from ``since``): the reconnect it promises has not come (blind set CW09). `absorbed_as_noise`
+    rides through only the ones that ended."""
+    if since is None:
+        return set()
+    return {i for i, f in enumerate(findings) if lookup[f.pattern_id].persistent is False
+            and f.last_seen and naive_utc(parse_rfc3339(f.last_seen)) >= since}
 
 
 def with_refusals(con: Any, traffic: verdict.Traffic, ids: Sequence[int]) -> verdict.Traffic:
@@ -342,7 +355,7 @@ def decide(
                if f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED)
                and _failure_severity(f, lookup[f.pattern_id], blind or not traffic.requests)]
     if traffic.requests and not traffic.failed and not blind:
-        failing = _logged_as_failures(con, failing, lookup)
+        failing = _logged_as_failures(con, failing, lookup, traffic.recent_since)
     timed = sorted((f for f in failing if f.first_seen),
                    key=lambda f: (parse_rfc3339(f.first_seen or ""), f.pattern_id))
     if timed:
@@ -507,7 +520,9 @@ CRASH = "crash"  # a pattern kind: the platform's record that a container died o
 WARNING_FAILURE_KINDS = (STARTUP_FAILURE, CRASH)
 
 
-def _logged_as_failures(con: Any, failing: Sequence[Finding], lookup: Mapping[str, Pattern]) -> list[Finding]:
+def _logged_as_failures(
+    con: Any, failing: Sequence[Finding], lookup: Mapping[str, Pattern], since: datetime | None
+) -> list[Finding]:
     """Of the named failures in a window whose requests all succeeded, those the service logged
     as errors at least once (ERROR or above, or with no level at all, in the entry or at the start
     of its text: `TEXT_LEVEL_RE2`): a timeout it retried, an exception it caught and answered with
@@ -516,7 +531,8 @@ def _logged_as_failures(con: Any, failing: Sequence[Finding], lookup: Mapping[st
     and a warning may be the cause they name.) A crash is kept at any level: the platform's record
     that a container died or was killed (kubelet's "Back-off restarting failed container" is a
     Warning event) is no coping, and the requests in flight on it were lost unlogged; and so is a
-    failure only on revisions that answered no request (`_serving_revisions`, blind set EB04).
+    failure only on revisions that answered no request (`_serving_revisions`, blind set EB04); and
+    one its pattern says passes, still logged from ``since`` (`_not_passed`).
     A catch-all's shape (`generic`: any stack trace) with no level at all is no error logged: a
     framework prints its warnings' stacks under a logger line of their own, and with every request
     answered such a stack says nothing failed (Vert.x's "Thread blocked" at a cold start, blind set
@@ -527,6 +543,7 @@ def _logged_as_failures(con: Any, failing: Sequence[Finding], lookup: Mapping[st
                       "AND NOT regexp_matches(message, $below))",
         {"below": TEXT_LEVEL_RE2, "generic": generic})
     served = _serving_revisions(con) if failing else set()
+    logged |= _not_passed(failing, lookup, since)
     return [f for i, f in enumerate(failing) if i in logged or lookup[f.pattern_id].kind == CRASH
             or (f.revisions and served.isdisjoint(f.revisions))]
 

@@ -204,6 +204,13 @@ _LEVEL_DASHED = re.compile(rf"^[\s\-|]*[\w.]+ - (?P<level>{_LEVEL}) - ")
 # Celery's worker_log_format (celery/app/defaults.py): `[%(asctime)s: %(levelname)s/%(processName)s]`,
 # its time read off already or not
 _LEVEL_CELERY = re.compile(rf"^(?:\[[^\]]{{1,40}})?: (?P<level>{_LEVEL})/[\w-]+\]")
+# .NET's console logger (its default `simple` formatter) opens each record with a four-letter
+# level and the category, `fail: Microsoft.AspNetCore.Server.Kestrel[13]`, the message indented
+# on the lines after it (dotnet/runtime Microsoft.Extensions.Logging.Console SimpleConsoleFormatter.cs,
+# GetLogLevelString).
+_LEVEL_DOTNET = re.compile(r"^(?P<level>trce|dbug|info|warn|fail|crit): [\w.`+<>-]+\[-?\d+\]")
+_DOTNET_LEVELS = {"trce": "DEBUG", "dbug": "DEBUG", "info": "INFO", "warn": "WARNING", "fail": "ERROR",
+                  "crit": "CRITICAL"}  # fmt: skip
 _LEVEL_LOGFMT = re.compile(r"\blevel=\"?(?P<level>[A-Za-z]+)\b")
 # A level word after a prefix, near the start: bracketed in any case (GORM's `[error]`, a Go
 # logger's `pool.go:32: [INFO]`, `[PANIC]`), or a bare upper-case word between spaces (NestJS's
@@ -356,6 +363,9 @@ def _level_of(body: str) -> str | None:
         match = pattern.match(body)
         if match:
             return severity_from_word(match["level"])
+    dotnet = _LEVEL_DOTNET.match(body)
+    if dotnet:
+        return _DOTNET_LEVELS[dotnet["level"]]
     logfmt = _LEVEL_LOGFMT.search(body)
     if logfmt:
         return severity_from_word(logfmt["level"])
@@ -768,6 +778,13 @@ def _parse_plain(line: _Line) -> None:
     else:
         rest = _ZONE_NAME.sub("", line.body, count=1) if line.stamp is not None else line.body
     line.severity = _level_of(rest)
+
+
+def stated_level(text: str) -> str | None:
+    """The severity a line of text states (`ERROR:app:...`, `2024-05-01 10:00:00 ERROR ...`, glog's
+    `E0501`), as this reader reads a pasted line; None when it states none. The store asks it of
+    exported text lines the platform logged at no level."""
+    return parse_line(text).severity
 
 
 def parse_line(raw: str, year: int | None = None, names: set[str] | None = None) -> _Line:
