@@ -2328,3 +2328,23 @@ def test_scanners_failing_a_go_servers_tls_handshake_are_no_incident(tmp_path: P
         lines.append(f"2025/05/20 14:{k:02d}:07 GET /v1/route 200 1.2ms")
     report = _paste_report(tmp_path, "\n".join(lines) + "\n")
     assert report["status"]["state"] == "ok"
+
+
+def test_errors_a_text_line_states_at_no_level_are_no_all_clear(tmp_path: Path) -> None:
+    """Every request succeeds, and from minute 45 a Spring Boot job logs `ERROR ... failed` lines
+    to stdout, which Cloud Run records at DEFAULT: the level the line states counts, and the window
+    is an incident, never `ok`."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("orders", 7, day(2026, 5, 1, 10))
+    rev = inc.revision(12)
+    instance = inc.instance()
+    inc.traffic(0, 3600, rev, [instance])
+    for t in range(2700, 3600, 30):
+        inc.text(t, f"2026-05-01 10:{t // 60:02d}:00.123 ERROR 1 --- [scheduling-1] c.a.orders.Sync : Order sync "
+                    f"batch {t} failed, giving up after 3 attempts", rev, instance, log="stdout")
+    path = tmp_path / "sync.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["status"]["state"] != "ok", result.output[:400]
