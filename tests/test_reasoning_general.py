@@ -2341,8 +2341,9 @@ def test_errors_a_text_line_states_at_no_level_are_no_all_clear(tmp_path: Path) 
     instance = inc.instance()
     inc.traffic(0, 3600, rev, [instance])
     for t in range(2700, 3600, 30):
-        inc.text(t, f"2026-05-01 10:{t // 60:02d}:00.123 ERROR 1 --- [scheduling-1] c.a.orders.Sync : Order sync "
-                    f"batch {t} failed, giving up after 3 attempts", rev, instance, log="stdout")
+        line = (f"2026-05-01 10:{t // 60:02d}:00.123 ERROR 1 --- [scheduling-1] c.a.orders.Sync : "
+                f"Order sync batch {t} failed, giving up after 3 attempts")
+        inc.text(t, line, rev, instance, log="stdout")
     path = tmp_path / "sync.json"
     path.write_text(json.dumps(inc.export()), encoding="utf-8")
     result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
