@@ -2349,3 +2349,25 @@ def test_errors_a_text_line_states_at_no_level_are_no_all_clear(tmp_path: Path) 
     result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
                                        "--format", "json"])
     assert json.loads(result.output)["status"]["state"] != "ok", result.output[:400]
+
+
+@pytest.mark.parametrize(("latency", "state"), [(300.0, "degraded"), (2.0, "recovered")])
+def test_failures_that_take_minutes_are_not_seen_to_stop_before_they_could_have_been_logged(
+        tmp_path: Path, latency: float, state: str) -> None:
+    """Cloud Run times a request log by the request's start and writes it when the request ends:
+    invoice calls that hang until the 300 s timeout and began in the last five minutes are not in
+    the logs yet, so five quiet minutes say nothing of whether they stopped (blind set KA05). The
+    same failures answered in 2 s, then five quiet minutes of answered requests, did stop."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("billing", 9, day(2026, 6, 17, 16))
+    rev = inc.revision(27)
+    instance = inc.instance()
+    inc.traffic(0, 3600, rev, [instance])
+    for t in range(2000, 3300, 15):
+        inc.request(t, 504 if latency > 60 else 500, "/v1/invoices", rev, instance, latency=latency)
+    path = tmp_path / "slow.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["status"]["state"] == state, result.output[:400]

@@ -36,7 +36,8 @@ _TRAFFIC = """
            max(ts) FILTER (WHERE in_window AND request_failed(http_status, message)),
            min(ts) FILTER (WHERE in_window AND error_entry(severity_num, message)),
            max(ts) FILTER (WHERE in_window AND error_entry(severity_num, message)),
-           count(*) FILTER (WHERE in_window AND http_status < 500 AND request_failed(http_status, message))
+           count(*) FILTER (WHERE in_window AND http_status < 500 AND request_failed(http_status, message)),
+           median(http_latency_s) FILTER (WHERE in_window AND request_failed(http_status, message))
     FROM entries
 """
 
@@ -69,6 +70,7 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
         requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors,
         failed_deploys, first_failure, last_failure, first_error, recovered, last_error,
         None if end is None else since, int(row[12] or 0), answered_after_failures=answered,
+        failed_latency_s=float(row[13] or 0.0),
     )
 
 

@@ -79,6 +79,10 @@ class Traffic:
     since_onset: tuple[int, int] | None = None
     # the requests answered (not failed) after the last failed request (`impact.measure`)
     answered_after_failures: int = 0
+    # the median latency of the window's failed requests, in seconds: a request log is written when
+    # the request ends but timed when it began, so failures that began this long before the logs
+    # end are not logged yet (Cloud Run's 504 after its 300 s timeout)
+    failed_latency_s: float = 0.0
 
 
 def beyond_baseline(window: int, baseline: int, periods: Periods) -> bool:
@@ -195,7 +199,8 @@ def _stopped_inside_recent(t: Traffic) -> bool:
             or t.answered_after_failures < MIN_SINCE_ONSET or t.recent_since is None
             or t.first_failure is None or t.last_failure is None):
         return False
-    return quiet_says_stopped(t.failed, t.first_failure, t.last_failure, t.recent_since, RECOVERY_INSIDE)
+    return quiet_says_stopped(t.failed, t.first_failure, t.last_failure, t.recent_since, RECOVERY_INSIDE,
+                              t.failed_latency_s)
 
 
 def _quiet_long_enough(t: Traffic) -> bool:
@@ -206,17 +211,19 @@ def _quiet_long_enough(t: Traffic) -> bool:
     A window without failed requests (its errors ended) or with one alone has no rate to judge by."""
     if t.failed < 2 or t.first_failure is None or t.last_failure is None:
         return True
-    return quiet_says_stopped(t.failed, t.first_failure, t.last_failure, t.recent_since)
+    return quiet_says_stopped(t.failed, t.first_failure, t.last_failure, t.recent_since,
+                              unseen_s=t.failed_latency_s)
 
 
 def quiet_says_stopped(
     count: int, first: datetime, last: datetime, recent_since: datetime | None,
-    evidence: float = RECOVERY_EVIDENCE,
+    evidence: float = RECOVERY_EVIDENCE, unseen_s: float = 0.0,
 ) -> bool:
     """Whether the quiet from the last of ``count`` failures (``first`` to ``last``) to the end of
     the window (the recent period, from ``recent_since``, ends it) would have held ``evidence`` of
     them at the rate they ran: then they stopped. The last failure may lie before the recent period
-    or inside it (`_stopped_inside_recent`)."""
+    or inside it (`_stopped_inside_recent`). The last ``unseen_s`` seconds of the quiet say nothing:
+    a failure that began in them (each took that long) was not logged before the logs end."""
     span = max((last - first).total_seconds(), 1.0)
     quiet = RECENT if recent_since is None else (recent_since - last).total_seconds() + RECENT
-    return count / span * quiet >= evidence
+    return count / span * max(0.0, quiet - unseen_s) >= evidence
