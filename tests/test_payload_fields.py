@@ -219,7 +219,9 @@ def test_gke_stdout_info_gives_way_to_the_level_the_text_states(tmp_path: Path) 
     assert row["severity"] == "ERROR"
 
 
-def lines(tmp_path: Path, texts: list[tuple[float, str]], newest_first: bool = False) -> list[tuple[str, str]]:
+def lines(
+    tmp_path: Path, texts: list[tuple[float, str]], newest_first: bool = False
+) -> list[tuple[str, str]]:
     """Load text lines of one Cloud Run stream (seconds after 10:00, text) logged at no level;
     (severity, text) of each in time order."""
     entries = [BASE | {"insertId": f"i{n}", "timestamp": f"2025-06-01T10:00:{at:09.6f}Z", "textPayload": text}
@@ -251,7 +253,9 @@ def test_a_record_s_indented_lines_take_the_level_its_first_line_stated(
         "ERROR", "ERROR", "ERROR", "ERROR", "INFO", "INFO"]
 
 
-def test_an_indented_line_far_from_a_levelled_line_or_after_a_plain_one_keeps_no_level(tmp_path: Path) -> None:
+def test_an_indented_line_far_from_a_levelled_line_or_after_a_plain_one_keeps_no_level(
+    tmp_path: Path,
+) -> None:
     """Inheritance stops at a line that states no level, and at a gap of more than one write."""
     got = lines(tmp_path, [(1.0, "ERROR:app:Payment failed:"), (1.0, "  card declined"),
                            (2.0, "Retrying"), (2.0, "  attempt 2"),
@@ -289,3 +293,28 @@ def test_an_error_line_s_own_fields_named_for_what_failed_join_its_message(
     assert ("Data too large" in row["message"]) is kept
     assert ("circuit_breaking_exception" in row["message"]) is kept
     assert "took_ms" not in row["message"] and "12" not in row["message"].split("\n")[0]
+
+
+def test_lines_alike_but_for_their_digits_have_their_level_read_once() -> None:
+    """A storm of `ERROR ... order N failed` lines is one shape: the text grammar reads it once,
+    and every line of it takes the level (the work is bounded by the shapes, not the lines)."""
+    from rca.engine.store import Store
+    from rca.sources.text import stated_level
+
+    read: list[str] = []
+
+    def counted(text: str) -> str | None:
+        read.append(text)
+        return stated_level(text)
+
+    store = Store()
+    def entry(n: int) -> dict[str, Any]:
+        return BASE | {"insertId": f"i{n}", "timestamp": f"2025-06-01T10:{n // 60:02d}:{n % 60:02d}Z",
+                       "textPayload": f"2025-06-01 10:00:{n % 60:02d}.123 ERROR 1 --- [main] c.a.Sync : "
+                                      f"order {1000 + n} failed"}
+
+    store.add_entries((entry(n) for n in range(300)), "e.ndjson")
+    store.finalise(None, None, None, None, counted)
+    levels = store.con.execute("SELECT DISTINCT severity FROM entries").fetchall()
+    store.close()
+    assert (len(read), levels) == (1, [("ERROR",)])

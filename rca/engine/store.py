@@ -193,6 +193,17 @@ _FINALISE_COLUMNS = ("staged_base", "filter_service", "level_unstated")
 # distinct messages it lets through are read by that grammar (`Store._stated_levels`).
 _LEVEL_WORDS_RE2 = (r"(?i:trace|trce|debug|dbug|info|notice|warn|err|crit|fatal|alert|emerg|panic|severe|fail"
                     r"|level|severity)|^[IWEF]\d{4}|^<\d")
+# A line states its level near its start (after its time, within the text reader's NEAR_START), so
+# lines alike in their first LEVEL_KEY_CHARS characters, digits aside, state the same level: the
+# grammar reads one line of each such shape, and a storm of a million `ERROR ... order 4711 failed`
+# lines costs one read, not a million. Digits stay where they say the level: a syslog priority
+# (`<11>`) and a JSON line's numeric level (pino's `"level":50`).
+# Each digit reads as 1, which every date and time field accepts (a month, a day, an hour), so the
+# grammar's checks of a line's time pass on the key as on the line.
+LEVEL_KEY_CHARS = 200
+_LEVEL_KEY = (f"CASE WHEN starts_with(message, '<') OR starts_with(message, '{{') "
+              f"THEN left(message, {LEVEL_KEY_CHARS}) "
+              f"ELSE regexp_replace(left(message, {LEVEL_KEY_CHARS}), '[0-9]', '1', 'g') END")
 # A record's continuation lines, split one per entry, take the level its first line stated: .NET's
 # console logger writes `fail: <category>[<event id>]` and then the message and the exception
 # indented below it, and Cloud Run logs each line at DEFAULT. Of the text lines logged at no level,
@@ -529,21 +540,21 @@ class Store:
 
     def _stated_levels(self, stated_level: Callable[[str], str | None]) -> None:
         """Give each text line the platform logged at no level (`level_unstated`) the level its
-        text states, read by ``stated_level`` once per distinct message: Cloud Run logs a Java or
+        text states, read by ``stated_level`` once per shape (`_LEVEL_KEY`): Cloud Run logs a Java or
         Python app's `... ERROR ...` stdout line at DEFAULT, and a service whose only failure
         signal such lines are is no healthy one. A JSON payload's own level is read the same
         way (normalize.sql), and a pasted copy of the line gets the level from the text reader."""
-        messages = [str(m) for (m,) in self.con.execute(
-            "SELECT DISTINCT message FROM staged WHERE level_unstated AND regexp_matches(message, ?)",
+        keys = [str(k) for (k,) in self.con.execute(
+            f"SELECT DISTINCT {_LEVEL_KEY} FROM staged WHERE level_unstated AND regexp_matches(message, ?)",
             [_LEVEL_WORDS_RE2]).fetchall()]
-        stated = sorted((m, level) for m in messages if (level := stated_level(m)) is not None)
+        stated = sorted((k, level) for k in keys if (level := stated_level(k)) is not None)
         if not stated:
             return
         self.con.execute(
             f"""UPDATE staged SET severity = l.level, severity_num = {_level_number('l')}
-            FROM (SELECT unnest($m::VARCHAR[]) AS message, unnest($l::VARCHAR[]) AS level) l
-            WHERE staged.level_unstated AND staged.message = l.message""",
-            {"m": [m for m, _ in stated], "l": [level for _, level in stated]})
+            FROM (SELECT unnest($k::VARCHAR[]) AS k, unnest($l::VARCHAR[]) AS level) l
+            WHERE staged.level_unstated AND {_LEVEL_KEY} = l.k""",
+            {"k": [k for k, _ in stated], "l": [level for _, level in stated]})
         self.con.execute(_RECORD_CONTINUATIONS.format(gap_us=RECORD_GAP_US, number=_level_number("h")))
 
     def _requests_from_access_logs(self) -> int:
