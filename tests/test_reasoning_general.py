@@ -2371,3 +2371,30 @@ def test_failures_that_take_minutes_are_not_seen_to_stop_before_they_could_have_
     result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
                                        "--format", "json"])
     assert json.loads(result.output)["status"]["state"] == state, result.output[:400]
+
+
+UPTIME = "GoogleStackdriverMonitoring-UptimeChecks(https://cloud.google.com/monitoring)"
+
+
+@pytest.mark.parametrize(("users", "state"), [(True, "down"), (False, "down")])
+def test_monitoring_checks_are_no_users_requests_unless_they_are_all_there_is(
+        tmp_path: Path, users: bool, state: str) -> None:
+    """Uptime checks of /healthz from six regions answer 200 while every user's call fails from
+    minute 30: counted as traffic they made a full outage of a quiet API read as a partial one
+    (blind set KA05). With no user's request at all, the checks are all that says how the service
+    fares, and their failures are an outage too."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("quotes", 5, day(2026, 6, 2, 9))
+    rev = inc.revision(3)
+    instance = inc.instance()
+    for t in range(0, 3600, 10):
+        failing = t >= 1800
+        inc.request(t, 200 if users or not failing else 503, "/healthz", rev, instance, user_agent=UPTIME)
+        if users and t % 30 == 0:
+            inc.request(t + 1, 500 if failing else 200, "/v1/quotes", rev, instance)
+    path = tmp_path / "quiet.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["status"]["state"] == state, result.output[:400]

@@ -3,9 +3,9 @@
 -- the typed LogEntry fields of `_FIELDS`, jsonPayload `jp` and protoPayload `pp` as JSON). The
 -- rows are normalised as they are read, so `staged` is already the `entries` table's shape:
 -- `entry_id`, `ordinal` and `in_window` are NULL until `Store.finalise` sets them, `line_no` is NULL where
--- the reader gave no `_line` (finalise numbers those by their ordinal in the source), and the three
--- columns after `severity_num` (`staged_base`, `filter_service`, `level_unstated`) serve finalise
--- and are dropped by it. Only the payloads are parsed here, and only for the entries that have one.
+-- the reader gave no `_line` (finalise numbers those by their ordinal in the source), and the
+-- columns after `severity_num` (`staged_base`, `filter_service`, `level_unstated`,
+-- `checker_request`) serve finalise and are dropped by it. Only the payloads are parsed here, and only for the entries that have one.
 WITH x AS (
   SELECT
     *,
@@ -201,9 +201,16 @@ WITH x AS (
     -- A text input's lines had theirs read by the text reader already.
     text_payload IS NOT NULL AND resource_type IS DISTINCT FROM 'local'
       AND (sev_raw = 'DEFAULT' OR (resource_type = 'k8s_container' AND log_tail = 'stdout' AND sev_raw = 'INFO'))
-      AS level_unstated
+      AS level_unstated,
+    -- A request a monitor or a probe made, by its user agent: Cloud Monitoring's uptime checks,
+    -- kubelet's probes, a load balancer's health checks (`Store._checker_requests`)
+    CASE WHEN http_user_agent IS NOT NULL AND http_status IS NOT NULL THEN
+      contains(http_user_agent, 'GoogleStackdriverMonitoring-UptimeChecks')
+      OR starts_with(http_user_agent, 'kube-probe/') OR starts_with(http_user_agent, 'GoogleHC/')
+      ELSE FALSE END AS checker_request
   FROM y3
 )
-SELECT * EXCLUDE (staged_base, filter_service, level_unstated),
-       CASE severity {sev_case} ELSE 0 END AS severity_num, staged_base, filter_service, level_unstated
+SELECT * EXCLUDE (staged_base, filter_service, level_unstated, checker_request),
+       CASE severity {sev_case} ELSE 0 END AS severity_num, staged_base, filter_service, level_unstated,
+       checker_request
 FROM z

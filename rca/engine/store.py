@@ -61,6 +61,7 @@ _FIELDS: tuple[tuple[str, str, str], ...] = (
     ("http_url", "VARCHAR", "$.httpRequest.requestUrl"),
     ("http_status", "VARCHAR", "$.httpRequest.status"),
     ("http_latency", "VARCHAR", "$.httpRequest.latency"),
+    ("http_user_agent", "VARCHAR", "$.httpRequest.userAgent"),
     ("line", "VARCHAR", "$._line"),
     ("naive", "VARCHAR", "$._naive_ts"),
     ("jp", "JSON", "$.jsonPayload"),
@@ -187,7 +188,7 @@ _TYPED_READ = {fmt: "INSERT INTO staged " + _normalised(_typed_read(fmt)) for fm
 _OBJECTS_READ = "INSERT INTO staged " + _normalised(_objects_read())
 _CREATE_STAGED = "CREATE TABLE staged AS " + _normalised(_no_rows())
 # finalise's own columns of `staged`, dropped when it becomes `entries`
-_FINALISE_COLUMNS = ("staged_base", "filter_service", "level_unstated")
+_FINALISE_COLUMNS = ("staged_base", "filter_service", "level_unstated", "checker_request")
 # A prefilter of the lines whose text may state a level (RE2, searched): every level word of the
 # text reader's grammar, in any case, `level`/`severity` keys, a glog or syslog start. Only the
 # distinct messages it lets through are read by that grammar (`Store._stated_levels`).
@@ -523,6 +524,7 @@ class Store:
         self.con.execute("DELETE FROM staged WHERE entry_id IS NULL")
         if stated_level is not None:
             self._stated_levels(stated_level)
+        self._checker_requests()
         for column in _FINALISE_COLUMNS:
             self.con.execute(f"ALTER TABLE staged DROP COLUMN {column}")
         if read and (read - in_kept) / read > COMPACT_ABOVE:
@@ -537,6 +539,17 @@ class Store:
         self.stats.duplicates = in_kept - entries
         self.stats.naive_timestamps = self._scalar("SELECT count(*) FROM entries WHERE naive_ts")
         self.stats.access_log_requests = self._requests_from_access_logs()
+
+    def _checker_requests(self) -> None:
+        """Take the requests of monitoring and probes (`checker_request`: an uptime check, kubelet's
+        probe, a load balancer's health check) out of the requests when users' requests are there
+        too: a check of /healthz every minute from six regions answers 200 while every user's call
+        fails, and counted as traffic it reads a full outage of a quiet service as a partial one.
+        They stay requests when nothing else is: then they are all that says how the service fares.
+        (An access log's lines from probes are never taken as requests: `NOT_SERVED`.)"""
+        self.con.execute(
+            "UPDATE staged SET http_status = NULL, http_latency_s = NULL WHERE checker_request "
+            "AND EXISTS (SELECT 1 FROM staged u WHERE u.http_status IS NOT NULL AND NOT u.checker_request)")
 
     def _stated_levels(self, stated_level: Callable[[str], str | None]) -> None:
         """Give each text line the platform logged at no level (`level_unstated`) the level its

@@ -513,7 +513,8 @@ def to_entry(row: Mapping[str, Any]) -> dict[str, Any]:
     if proto:
         entry["protoPayload"] = proto
     http: dict[str, Any] = {}
-    for key, col in (("requestMethod", "http_method"), ("requestUrl", "http_url"), ("status", "http_status")):
+    for key, col in (("requestMethod", "http_method"), ("requestUrl", "http_url"), ("status", "http_status"),
+                     ("userAgent", "http_user_agent")):
         if row.get(col) is not None:
             http[key] = row[col]
     if row.get("http_latency_s") is not None:

@@ -157,16 +157,23 @@ _LEVEL = (
 _INSTANCE = "COALESCE(JSON_VALUE(labels, '$.instanceId'), JSON_VALUE(labels, '$.instanceid'))"
 _REVISION = "NULLIF(JSON_VALUE(resource_labels, '$.revision_name'), '')"
 
+# A request a monitor or a probe made, as normalize.sql's `checker_request` tells it by its user agent
+CHECKER = ("COALESCE(http_status IS NOT NULL AND ("
+           "http_user_agent LIKE '%GoogleStackdriverMonitoring-UptimeChecks%'"
+           " OR http_user_agent LIKE 'kube-probe/%' OR http_user_agent LIKE 'GoogleHC/%'), FALSE)")
+
 GROUP_KEY = (
     "in_window", "recent", "TIMESTAMP_TRUNC(ts, MINUTE)", "shape", "log_name", "resource_type",
     "resource_labels", "labels", "severity", "JSON_VALUE(json_payload, '$.severity')",
     "JSON_VALUE(json_payload, '$.level')", "JSON_VALUE(json_payload, '$.lvl')", "http_status", "proto_type",
+    CHECKER,
 )
 """What an entry that is only counted is grouped by: every column the analysis counts or orders
 by (the window and its last ten minutes, the minute (a timeline bucket is whole minutes), the log,
 the resource and its labels (revision, instance), the severity the normaliser derives, the HTTP
-status). Entries of one group are indistinguishable to everything but their message and exact
-time: no one reads the message of such an entry, and its group's first and last times are kept."""
+status, whether a monitor made the request). Entries of one group are indistinguishable to
+everything but their message and exact time: no one reads the message of such an entry, and its
+group's first and last times are kept."""
 
 
 def pushdown_scan_sql(
@@ -246,10 +253,12 @@ def _refused_param() -> Param:
 def recovery_sql(result: str) -> Query:
     """The time of the first healthy request after the window's last failure (the verdict's recovery
     time), or NULL: one row, from three narrow columns of the scan's result."""
+    # (a monitor's request is none while users' requests are there: `Store._checker_requests`)
+    users = f"(SELECT COUNT(*) FROM {result} WHERE http_status IS NOT NULL AND NOT {CHECKER}) > 0"
     sql = (
         f"SELECT MIN(ts) AS first_ok FROM {result}\n"
-        f"WHERE in_window AND NOT {_FAILED} AND ts > (\n"
-        f"  SELECT MAX(ts) FROM {result} WHERE in_window AND {_FAILED})\n"
+        f"WHERE in_window AND NOT {_FAILED} AND NOT ({CHECKER} AND {users}) AND ts > (\n"
+        f"  SELECT MAX(ts) FROM {result} WHERE in_window AND {_FAILED} AND NOT ({CHECKER} AND {users}))\n"
     )
     return Query("pushdown-recovery", sql, (_refused_param(),))
 
