@@ -2398,3 +2398,37 @@ def test_monitoring_checks_are_no_users_requests_unless_they_are_all_there_is(
     result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
                                        "--format", "json"])
     assert json.loads(result.output)["status"]["state"] == state, result.output[:400]
+
+
+def test_a_paste_s_health_and_metrics_calls_are_no_users_requests(tmp_path: Path) -> None:
+    """uvicorn's access lines name no user agent: kubelet's probes of /healthz and /ready and the
+    metrics scrape are told by their paths. They answer 200 every 15 s while every user's call of
+    the API fails from minute 30: down, not a partial failure (blind set LC04)."""
+    lines = []
+    for t in range(0, 3600, 15):
+        when = f"2026-02-03T09:{t // 60:02d}:{t % 60:02d}.000000000Z"
+        for path in ("/healthz", "/ready", "/metrics"):
+            lines.append(f'{when} INFO:     10.8.0.1:41234 - "GET {path} HTTP/1.1" 200 OK')
+        status = "500 Internal Server Error" if t >= 1800 else "200 OK"
+        lines.append(f'{when} INFO:     10.8.3.7:52110 - "GET /api/v1/items/{t} HTTP/1.1" {status}')
+    path = tmp_path / "catalog.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--input", str(path), "--format", "json"])
+    report = json.loads(result.output[result.output.index("{"):])
+    assert report["status"]["state"] == "down", result.output[:400]
+
+
+def test_an_access_log_s_health_and_metrics_calls_are_no_users_requests(tmp_path: Path) -> None:
+    """A GKE pod's nginx access lines are its only record of requests: a Prometheus scrape of
+    /metrics and an external checker's /healthz (no probe's user agent) answer 200 while every
+    user's call fails from minute 30: down. (With the health calls counted, half of the last ten
+    minutes' requests succeeded.)"""
+    def access(k: int, path: str, status: int) -> str:
+        when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
+        return f'10.0.0.{k % 9} - - [{when}] "GET {path} HTTP/1.1" {status} 61 "-" "Prometheus/2.51.0"'
+    lines = []
+    for k in range(0, 3600, 10):
+        lines.append(_gke_line(k, access(k, "/metrics", 200)))
+        lines.append(_gke_line(k + 1, access(k + 1, "/api/orders", 503 if k >= 1800 else 200)))
+    report = _analysed(tmp_path, lines, "web")
+    assert (report["status"]["state"], report["status"]["requests"]) == ("down", 360)

@@ -202,12 +202,14 @@ WITH x AS (
     text_payload IS NOT NULL AND resource_type IS DISTINCT FROM 'local'
       AND (sev_raw = 'DEFAULT' OR (resource_type = 'k8s_container' AND log_tail = 'stdout' AND sev_raw = 'INFO'))
       AS level_unstated,
-    -- A request a monitor or a probe made, by its user agent: Cloud Monitoring's uptime checks,
-    -- kubelet's probes, a load balancer's health checks (`Store._checker_requests`)
-    CASE WHEN http_user_agent IS NOT NULL AND http_status IS NOT NULL THEN
-      contains(http_user_agent, 'GoogleStackdriverMonitoring-UptimeChecks')
-      OR starts_with(http_user_agent, 'kube-probe/') OR starts_with(http_user_agent, 'GoogleHC/')
-      ELSE FALSE END AS checker_request
+    -- A request a monitor or a probe made, by its user agent (Cloud Monitoring's uptime checks,
+    -- kubelet's probes, a load balancer's health checks) or by the health or metrics path it
+    -- called (`Store._checker_requests`, HEALTH_PATH)
+    CASE WHEN http_status IS NULL THEN FALSE
+         WHEN http_user_agent IS NOT NULL AND (contains(http_user_agent, 'GoogleStackdriverMonitoring-UptimeChecks')
+              OR starts_with(http_user_agent, 'kube-probe/') OR starts_with(http_user_agent, 'GoogleHC/')) THEN TRUE
+         WHEN http_url IS NOT NULL THEN regexp_matches(http_url, {health_path})
+         ELSE FALSE END AS checker_request
   FROM y3
 )
 SELECT * EXCLUDE (staged_base, filter_service, level_unstated, checker_request),

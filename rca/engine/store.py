@@ -29,6 +29,12 @@ DEFAULT_MEMORY_LIMIT = "1000MB"
 # One LogEntry is at most 256 KiB (512 KiB for audit logs); a larger line takes the checked
 # Python path, so DuckDB's reader need not reserve buffers for giant objects.
 MAX_OBJECT_BYTES = 16 * 1024 * 1024
+# The paths a monitor or a probe calls, not a user: a health, readiness or liveness check, a metrics
+# scrape, Spring Boot's Actuator (RE2, over a request's URL or an access line's path). A request to
+# one is a checker's (`Store._checker_requests`) whatever its user agent: an access log names none.
+# The whole path: an API's own `/health/records/42` is a user's call.
+HEALTH_PATH = (r"^(?:[a-z]+://[^/]*)?/(?:actuator/)?(?:healthz?|readyz?|readiness|livez?|liveness|metrics"
+               r"|prometheus)(?:/(?:liveness|readiness|live|ready|startup))?/?(?:[?#]|$)")
 
 # The LogEntry fields an analysis reads, as each reader selects them (typed, one row per entry, in
 # source order: `rowid - base + 1` is the entry's ordinal in its source). normalize.sql turns them
@@ -180,6 +186,7 @@ def _normalised(rel: str) -> str:
     """normalize.sql over the reader relation ``rel``: rows in `staged`'s shape."""
     sql = resources.files("rca.engine").joinpath("normalize.sql").read_text(encoding="utf-8")
     return sql.format(rel=f"({rel})", sev_case=severity_cases(), text_level=_literal(TEXT_LEVEL_RE2),
+                      health_path=_literal(HEALTH_PATH),
                       text_level_case=text_level_cases())
 
 
@@ -539,17 +546,31 @@ class Store:
         self.stats.duplicates = in_kept - entries
         self.stats.naive_timestamps = self._scalar("SELECT count(*) FROM entries WHERE naive_ts")
         self.stats.access_log_requests = self._requests_from_access_logs()
+        if self.stats.access_log_requests:
+            self._checker_paths()
 
     def _checker_requests(self) -> None:
         """Take the requests of monitoring and probes (`checker_request`: an uptime check, kubelet's
-        probe, a load balancer's health check) out of the requests when users' requests are there
-        too: a check of /healthz every minute from six regions answers 200 while every user's call
-        fails, and counted as traffic it reads a full outage of a quiet service as a partial one.
-        They stay requests when nothing else is: then they are all that says how the service fares.
-        (An access log's lines from probes are never taken as requests: `NOT_SERVED`.)"""
+        probe, a load balancer's health check, or any call of a health or metrics path) out of the
+        requests when users' requests are there too: a check of /healthz every minute from six
+        regions answers 200 while every user's call fails, and counted as traffic it reads a full
+        outage of a quiet service as a partial one. They stay requests when nothing else is: then
+        they are all that says how the service fares. (An access log's lines from probes are never
+        taken as requests, `NOT_SERVED`; its health paths' are taken out by `_checker_paths`.)"""
         self.con.execute(
             "UPDATE staged SET http_status = NULL, http_latency_s = NULL WHERE checker_request "
             "AND EXISTS (SELECT 1 FROM staged u WHERE u.http_status IS NOT NULL AND NOT u.checker_request)")
+
+    def _checker_paths(self) -> None:
+        """`_checker_requests` for the requests read from access-log lines, which name no user
+        agent (a probe's that do were never taken: `NOT_SERVED`): the calls of health and metrics
+        paths, while other requests are there; recounts `access_log_requests`."""
+        self.con.execute(
+            "UPDATE entries SET http_status = NULL WHERE http_status IS NOT NULL "
+            "AND regexp_matches(http_url, $p) AND EXISTS (SELECT 1 FROM entries u "
+            "WHERE u.http_status IS NOT NULL AND NOT regexp_matches(u.http_url, $p))", {"p": HEALTH_PATH})
+        self.stats.access_log_requests = self._scalar(
+            "SELECT count(*) FROM entries WHERE http_status IS NOT NULL")
 
     def _stated_levels(self, stated_level: Callable[[str], str | None]) -> None:
         """Give each text line the platform logged at no level (`level_unstated`) the level its

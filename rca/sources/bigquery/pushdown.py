@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from rca.engine.match import prefilter_chunks
+from rca.engine.store import HEALTH_PATH
 from rca.engine.traceback_grammar import CANDIDATE_RE2
 from rca.library.knowledge import load_knowledge
 from rca.model import Pattern
@@ -157,10 +158,16 @@ _LEVEL = (
 _INSTANCE = "COALESCE(JSON_VALUE(labels, '$.instanceId'), JSON_VALUE(labels, '$.instanceid'))"
 _REVISION = "NULLIF(JSON_VALUE(resource_labels, '$.revision_name'), '')"
 
-# A request a monitor or a probe made, as normalize.sql's `checker_request` tells it by its user agent
+# A request a monitor or a probe made, as normalize.sql's `checker_request` tells it: by its user
+# agent, or by the health or metrics path it called (`@health_path_re`: `_health_path_param`)
 CHECKER = ("COALESCE(http_status IS NOT NULL AND ("
            "http_user_agent LIKE '%GoogleStackdriverMonitoring-UptimeChecks%'"
-           " OR http_user_agent LIKE 'kube-probe/%' OR http_user_agent LIKE 'GoogleHC/%'), FALSE)")
+           " OR http_user_agent LIKE 'kube-probe/%' OR http_user_agent LIKE 'GoogleHC/%'"
+           " OR REGEXP_CONTAINS(http_url, @health_path_re)), FALSE)")
+
+
+def _health_path_param() -> Param:
+    return Param("health_path_re", "STRING", HEALTH_PATH)
 
 GROUP_KEY = (
     "in_window", "recent", "TIMESTAMP_TRUNC(ts, MINUTE)", "shape", "log_name", "resource_type",
@@ -260,7 +267,7 @@ def recovery_sql(result: str) -> Query:
         f"WHERE in_window AND NOT {_FAILED} AND NOT ({CHECKER} AND {users}) AND ts > (\n"
         f"  SELECT MAX(ts) FROM {result} WHERE in_window AND {_FAILED} AND NOT ({CHECKER} AND {users}))\n"
     )
-    return Query("pushdown-recovery", sql, (_refused_param(),))
+    return Query("pushdown-recovery", sql, (_refused_param(), _health_path_param()))
 
 
 def _recovery(first_ok: datetime | None) -> tuple[str, tuple[Param, ...]]:
@@ -301,4 +308,4 @@ FROM (
 )
 WHERE rn = 1
 """
-    return Query("pushdown-collapsed", sql, params)
+    return Query("pushdown-collapsed", sql, (*params, _health_path_param()))
