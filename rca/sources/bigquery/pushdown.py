@@ -119,7 +119,7 @@ def library_scan_sql(
       {structs}
   ]) AS s WHERE s.hit) AS pattern_ids
 FROM (
-  SELECT *, {_SEVERITY} AS severity_num
+  SELECT * REPLACE ({_USERS_ONLY} AS http_status), {_SEVERITY} AS severity_num
   FROM (
     SELECT *,
       {_MESSAGE.strip()} AS message,
@@ -134,6 +134,7 @@ FROM (
     params += [
         Param("url_origin_re", "STRING", "^[a-z]+://[^/]*"),
         Param("log_prefix_re", "STRING", "^[^/]+/[^/]+/logs/"),
+        _health_path_param(),
     ]
     params += [Param(name, "STRING", expr) for expr, name in regex.items()]
     return Query("library-scan", sql, tuple(params))
@@ -168,6 +169,12 @@ CHECKER = ("COALESCE(http_status IS NOT NULL AND ("
 
 def _health_path_param() -> Param:
     return Param("health_path_re", "STRING", HEALTH_PATH)
+
+
+# A request's status as the store keeps it: none for a checker's request while users' requests are
+# in the scan (`Store._checker_requests`); the request line in `message` still shows it.
+_USERS_ONLY = (f"IF({CHECKER} AND COUNT(IF(http_status IS NOT NULL AND NOT {CHECKER}, 1, NULL)) OVER () > 0, "
+               "NULL, http_status)")
 
 GROUP_KEY = (
     "in_window", "recent", "TIMESTAMP_TRUNC(ts, MINUTE)", "shape", "log_name", "resource_type",
