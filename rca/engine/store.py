@@ -196,9 +196,13 @@ _OBJECTS_READ = "INSERT INTO staged " + _normalised(_objects_read())
 _CREATE_STAGED = "CREATE TABLE staged AS " + _normalised(_no_rows())
 # finalise's own columns of `staged`, dropped when it becomes `entries`
 _FINALISE_COLUMNS = ("staged_base", "filter_service", "level_unstated", "checker_request")
+# Which way a source runs (per source, over its rows): 1 when its lines run oldest first, -1 when
+# newest first (gcloud exports), told by the sign of corr(line_no, ts). Lines of equal time are
+# read in `line_no * direction` order, as printed.
+STREAM_DIRECTION = "CASE WHEN corr(line_no::DOUBLE, epoch_us(ts)::DOUBLE) < 0 THEN -1 ELSE 1 END"
 # A prefilter of the lines whose text may state a level (RE2, searched): every level word of the
 # text reader's grammar, in any case, `level`/`severity` keys, a glog or syslog start. Only the
-# distinct messages it lets through are read by that grammar (`Store._stated_levels`).
+# line shapes it lets through are read by that grammar (`Store._stated_levels`).
 _LEVEL_WORDS_RE2 = (r"(?i:trace|trce|debug|dbug|info|notice|warn|err|crit|fatal|alert|emerg|panic|severe|fail"
                     r"|level|severity)|^[IWEF]\d{4}|^<\d")
 # A line states its level near its start (after its time, within the text reader's NEAR_START), so
@@ -232,8 +236,7 @@ FROM (
       SELECT s.rowid AS rid, s.source, s.log_id, s.instance_id, s.ts, s.severity,
              s.line_no * d.dir AS seq, regexp_matches(s.message, '^[ \t]') AS indented
       FROM staged s JOIN (
-        SELECT source, CASE WHEN corr(line_no::DOUBLE, epoch_us(ts)::DOUBLE) < 0 THEN -1 ELSE 1 END AS dir
-        FROM staged WHERE level_unstated GROUP BY source) d USING (source)
+        SELECT source, {direction} AS dir FROM staged WHERE level_unstated GROUP BY source) d USING (source)
       WHERE s.level_unstated AND s.ts IS NOT NULL
     )
     WINDOW w AS (PARTITION BY source, log_id, instance_id ORDER BY ts, seq, rid
@@ -589,7 +592,8 @@ class Store:
             FROM (SELECT unnest($k::VARCHAR[]) AS k, unnest($l::VARCHAR[]) AS level) l
             WHERE staged.level_unstated AND {_LEVEL_KEY} = l.k""",
             {"k": [k for k, _ in stated], "l": [level for _, level in stated]})
-        self.con.execute(_RECORD_CONTINUATIONS.format(gap_us=RECORD_GAP_US, number=_level_number("h")))
+        self.con.execute(_RECORD_CONTINUATIONS.format(gap_us=RECORD_GAP_US, number=_level_number("h"),
+                                                      direction=STREAM_DIRECTION))
 
     def _requests_from_access_logs(self) -> int:
         """In an input holding no request log at all, take the app's own access-log lines

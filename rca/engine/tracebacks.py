@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from rca.engine.store import STREAM_DIRECTION
 from rca.engine.traceback_grammar import (
     CANDIDATE_RE2,
     START_RE2,
@@ -88,7 +89,7 @@ WITH k AS MATERIALIZED (
               ELSE FALSE END AS strong
   FROM entries
 ), d AS (
-  SELECT source, CASE WHEN corr(line_no::DOUBLE, epoch_us(ts)::DOUBLE) < 0 THEN -1 ELSE 1 END AS dir
+  SELECT source, {STREAM_DIRECTION} AS dir
   FROM entries GROUP BY source
 ), s AS (
   SELECT DISTINCT source, log_id, instance_id, revision
