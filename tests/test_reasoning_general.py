@@ -1155,15 +1155,18 @@ def test_a_json_line_that_merely_mentions_a_status_is_no_request(tmp_path: Path)
 
 
 def test_health_checkers_in_an_access_log_are_not_user_requests(tmp_path: Path) -> None:
-    """kubelet's probes and the load balancer's health checks answer 200 while every user request
-    fails: counting them would halve the error rate of an outage; they are not requests served,
-    and nor are the pod's own calls out that its mesh sidecar logs (blind sets DJ03, DJ06)."""
+    """kubelet's probes, the load balancer's health checks and Cloud Monitoring's uptime checks (the
+    library's `checkers`) answer 200 while every user request fails: counting them would halve the
+    error rate of an outage; they are not requests served, and nor are the pod's own calls out that
+    its mesh sidecar logs (blind sets DJ03, DJ06)."""
     def access(k: int, status: int, agent: str) -> str:
         when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
         return f'10.0.0.{k % 9} - - [{when}] "GET /api HTTP/1.1" {status} 61 "-" "{agent}"'
     lines = [_gke_line(k, access(k, 503, "Mozilla/5.0")) for k in range(0, 3600, 20)]
-    lines += [_gke_line(k, access(k, 200, agent)) for k in range(5, 3600, 10)
-              for agent in ("kube-probe/1.29", "GoogleHC/1.0")]
+    # (each checker at its own seconds: lines of one time and one insertId would be one entry)
+    lines += [_gke_line(k, access(k, 200, agent))
+              for agent, first in (("kube-probe/1.29", 5), ("GoogleHC/1.0", 9), (UPTIME, 3))
+              for k in range(first, 3600, 10)]
     # the pod's own calls out, as its Istio sidecar logs them (istio/istio#54023's format)
     lines += [_gke_line(k, '[2026-03-04T10:00:00.000Z] "GET /v1/stock/7 HTTP/1.1" 200 - via_upstream - "-" '
                            '0 19 3 2 "-" "Go-http-client/1.1" "3e26" "inventory:8080" "10.64.9.120:8080" '
@@ -2432,3 +2435,4 @@ def test_an_access_log_s_health_and_metrics_calls_are_no_users_requests(tmp_path
         lines.append(_gke_line(k + 1, access(k + 1, "/api/orders", 503 if k >= 1800 else 200)))
     report = _analysed(tmp_path, lines, "web")
     assert (report["status"]["state"], report["status"]["requests"]) == ("down", 360)
+

@@ -204,11 +204,10 @@ WITH x AS (
       AS level_unstated,
     -- A request a monitor or a probe made, by its user agent (Cloud Monitoring's uptime checks,
     -- kubelet's probes, a load balancer's health checks) or by the health or metrics path it
-    -- called (`Store._checker_requests`, HEALTH_PATH)
+    -- called: the library's `checkers` (`Store._checker_requests`)
     CASE WHEN http_status IS NULL THEN FALSE
-         WHEN http_user_agent IS NOT NULL AND (contains(http_user_agent, 'GoogleStackdriverMonitoring-UptimeChecks')
-              OR starts_with(http_user_agent, 'kube-probe/') OR starts_with(http_user_agent, 'GoogleHC/')) THEN TRUE
-         WHEN http_url IS NOT NULL THEN regexp_matches(http_url, {health_path})
+         WHEN http_user_agent IS NOT NULL AND regexp_matches(http_user_agent, {checker_agent}) THEN TRUE
+         WHEN http_url IS NOT NULL THEN regexp_matches(http_url, {checker_path})
          ELSE FALSE END AS checker_request
   FROM y3
 )

@@ -7,6 +7,7 @@ keeps one internal model (docs/architecture.md).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -29,13 +30,6 @@ DEFAULT_MEMORY_LIMIT = "1000MB"
 # One LogEntry is at most 256 KiB (512 KiB for audit logs); a larger line takes the checked
 # Python path, so DuckDB's reader need not reserve buffers for giant objects.
 MAX_OBJECT_BYTES = 16 * 1024 * 1024
-# The paths a monitor or a probe calls, not a user: a health, readiness or liveness check, a metrics
-# scrape, Spring Boot's Actuator (RE2, over a request's URL or an access line's path). A request to
-# one is a checker's (`Store._checker_requests`) whatever its user agent: an access log names none.
-# The whole path: an API's own `/health/records/42` is a user's call.
-HEALTH_PATH = (r"^(?:[a-z]+://[^/]*)?/(?:actuator/)?(?:healthz?|readyz?|readiness|livez?|liveness|metrics"
-               r"|prometheus)(?:/(?:liveness|readiness|live|ready|startup))?/?(?:[?#]|$)")
-
 # The LogEntry fields an analysis reads, as each reader selects them (typed, one row per entry, in
 # source order: `rowid - base + 1` is the entry's ordinal in its source). normalize.sql turns them
 # into an `entries` row as they are read, into the `staged` table, which `finalise` makes `entries`
@@ -182,18 +176,26 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+@functools.cache
 def _normalised(rel: str) -> str:
-    """normalize.sql over the reader relation ``rel``: rows in `staged`'s shape."""
+    """normalize.sql over the reader relation ``rel``: rows in `staged`'s shape. (Built on first
+    use: the library's knowledge says which requests are monitors' and probes'.)"""
     sql = resources.files("rca.engine").joinpath("normalize.sql").read_text(encoding="utf-8")
+    knowledge = load_knowledge()
     return sql.format(rel=f"({rel})", sev_case=severity_cases(), text_level=_literal(TEXT_LEVEL_RE2),
-                      health_path=_literal(HEALTH_PATH),
+                      checker_agent=_literal(knowledge.checker_agent),
+                      checker_path=_literal(knowledge.checker_path),
                       text_level_case=text_level_cases())
 
 
 NDJSON, ARRAY = "newline_delimited", "array"  # read_json formats of the files a store reads
-_TYPED_READ = {fmt: "INSERT INTO staged " + _normalised(_typed_read(fmt)) for fmt in (NDJSON, ARRAY)}
-_OBJECTS_READ = "INSERT INTO staged " + _normalised(_objects_read())
-_CREATE_STAGED = "CREATE TABLE staged AS " + _normalised(_no_rows())
+
+
+def _typed_insert(fmt: str) -> str:
+    """The statement staging a file of the read_json format ``fmt`` by the typed reader."""
+    return "INSERT INTO staged " + _normalised(_typed_read(fmt))
+
+
 # finalise's own columns of `staged`, dropped when it becomes `entries`
 _FINALISE_COLUMNS = ("staged_base", "filter_service", "level_unstated", "checker_request")
 # Which way a source runs (per source, over its rows): 1 when its lines run oldest first, -1 when
@@ -312,17 +314,11 @@ ACCESS_LOGS: tuple[tuple[str, tuple[int, int, int]], ...] = (
      rf"(?:\x1b\[[0-9;]*m)?([1-5][0-9]{{2}})(?:\x1b\[0m)? (?:[0-9.]+ ms - |[0-9-]+ - [0-9.]+ ms)", (1, 2, 3)),
 )
 ACCESS_LOG = "|".join(f"(?:{regex})" for regex, _ in ACCESS_LOGS)  # a line of any of them
-# Health checkers' requests in an access log (kubelet's probes, Google Cloud load balancers' health
-# checks) are the platform asking, not users: counting them would bury a user-facing outage under
-# a steady stream of 200s. Their user agents: `kube-probe/<major>.<minor>` (kubernetes
-# pkg/probe/http/request.go) and `GoogleHC/1.0` (cloud.google.com/load-balancing/docs/health-check-concepts).
-HEALTH_CHECKERS = r"\b(?:kube-probe|GoogleHC)/[0-9]"
 # An Istio sidecar logs the calls its pod makes as well as the requests it receives: the
 # outbound ones (upstream cluster `outbound|<port>|<subset>|<host>` in its default access-log
 # format, https://istio.io/latest/docs/tasks/observability/logs/access-log/) are the pod's own
 # calls to others, and counting them would count one user's failed request twice.
 OUTBOUND = r" outbound\|[0-9]+\|"
-NOT_SERVED = f"{HEALTH_CHECKERS}|{OUTBOUND}"
 # The request lines that request-logging middleware writes as JSON: where the payload keeps the
 # method, path and status, the entry's message is only what the line is ("request completed") or
 # the payload itself. Each: the payload's key that marks the shape, then the paths of method,
@@ -410,7 +406,7 @@ class Store:
         # (benchmarks/load.py measures the peak; RCA_MEMORY_LIMIT overrides).
         self.con.execute(f"SET memory_limit='{os.environ.get('RCA_MEMORY_LIMIT', DEFAULT_MEMORY_LIMIT)}'")
         self.con.execute(f"SET temp_directory='{Path(self._tmp.name) / 'spill'}'")
-        self.con.execute(_CREATE_STAGED)
+        self.con.execute("CREATE TABLE staged AS " + _normalised(_no_rows()))
         self.con.execute(_FAILED_MACRO.format(refused=_literal(load_knowledge().refused_requests)))
         self.con.execute(_CLASS_MACRO)
         self.con.execute(_ERROR_MACRO)
@@ -440,11 +436,11 @@ class Store:
         before = self._count()
         params = {"source": source, "base": before, "path": str(path)}
         try:
-            self.con.execute(_TYPED_READ[NDJSON], params)
+            self.con.execute(_typed_insert(NDJSON), params)
         except (duckdb.Error, UnicodeDecodeError):
             # UnicodeDecodeError: DuckDB's message quoted the offending bytes cut mid-character, and
             # the message itself could not be decoded; the error is the same kind as duckdb.Error.
-            self.con.execute(_OBJECTS_READ, params)
+            self.con.execute("INSERT INTO staged " + _normalised(_objects_read()), params)
         return self._staged(path, source, NDJSON, before)
 
     def add_json_array_file(self, path: Path, source: str) -> int:
@@ -455,7 +451,7 @@ class Store:
         having staged nothing: the caller's own reader then reads it entry by entry.
         """
         before = self._count()
-        self.con.execute(_TYPED_READ[ARRAY], {"source": source, "base": before, "path": str(path)})
+        self.con.execute(_typed_insert(ARRAY), {"source": source, "base": before, "path": str(path)})
         return self._staged(path, source, ARRAY, before)
 
     def _staged(self, path: Path, source: str, fmt: str, before: int) -> int:
@@ -559,19 +555,22 @@ class Store:
         regions answers 200 while every user's call fails, and counted as traffic it reads a full
         outage of a quiet service as a partial one. They stay requests when nothing else is: then
         they are all that says how the service fares. (An access log's lines from probes are never
-        taken as requests, `NOT_SERVED`; its health paths' are taken out by `_checker_paths`.)"""
+        taken as requests, `_requests_from_access_logs`; its health paths' are taken out by
+        `_checker_paths`.) Monitors and probes are the library's `checkers`."""
         self.con.execute(
             "UPDATE staged SET http_status = NULL, http_latency_s = NULL WHERE checker_request "
             "AND EXISTS (SELECT 1 FROM staged u WHERE u.http_status IS NOT NULL AND NOT u.checker_request)")
 
     def _checker_paths(self) -> None:
         """`_checker_requests` for the requests read from access-log lines, which name no user
-        agent (a probe's that do were never taken: `NOT_SERVED`): the calls of health and metrics
-        paths, while other requests are there; recounts `access_log_requests`."""
+        agent (a probe's that do were never taken: `_requests_from_access_logs`): the calls of
+        health and metrics paths (`checkers.paths`), while other requests are there; recounts
+        `access_log_requests`."""
         self.con.execute(
             "UPDATE entries SET http_status = NULL WHERE http_status IS NOT NULL "
             "AND regexp_matches(http_url, $p) AND EXISTS (SELECT 1 FROM entries u "
-            "WHERE u.http_status IS NOT NULL AND NOT regexp_matches(u.http_url, $p))", {"p": HEALTH_PATH})
+            "WHERE u.http_status IS NOT NULL AND NOT regexp_matches(u.http_url, $p))",
+            {"p": load_knowledge().checker_path})
         self.stats.access_log_requests = self._scalar(
             "SELECT count(*) FROM entries WHERE http_status IS NOT NULL")
 
@@ -603,9 +602,11 @@ class Store:
         the app's lines would count the same requests twice."""
         if self._scalar("SELECT count(*) FROM (SELECT 1 FROM entries WHERE http_status IS NOT NULL LIMIT 1)"):
             return 0
+        # not users' requests: a monitor's or a probe's (`checkers.agents`), or a sidecar's outbound call
+        not_served = f"{load_knowledge().checker_agent}|{OUTBOUND}"
         for regex, (m, p, status) in ACCESS_LOGS:
             self.con.execute(_REQUESTS_FROM_ACCESS_LOGS,
-                             {"re": regex, "m": m, "p": p, "s": status, "hc": NOT_SERVED})
+                             {"re": regex, "m": m, "p": p, "s": status, "hc": not_served})
         self.con.execute(_REQUESTS_FROM_FUNCTION_EXECUTIONS, {"re": FUNCTION_EXECUTION})
         for marker, paths, messages in JSON_REQUESTS:
             self._requests_from_json(marker, paths, messages)

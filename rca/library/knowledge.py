@@ -27,7 +27,7 @@ FILE_NAME = "_knowledge.yaml"
 # and gives the same documents; the library's files are read with it too (rca/library/loader.py).
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SECTIONS = ("kinds", "runtimes", "surfaces", "iam_policies", "error_shaped", "persistent", "retried",
-            "memory", "one_line_cause_order")
+            "memory", "checkers", "one_line_cause_order")
 # A memory size as `gcloud run ... --memory` takes it: a whole number of MiB or GiB.
 _MEMORY_SIZE = re.compile(r"(\d+)(Mi|Gi)")
 FRAME_ORDERS = ("first", "last")  # values of raised_at and cause_order
@@ -128,6 +128,9 @@ class Knowledge:
     # how many times the limit the size offered must be at least
     memory_sizes: tuple[str, ...] = ()
     memory_headroom: float = 1.0
+    # `checkers`: RE2 over the user agents and over the paths of the requests monitors and probes make
+    checker_agents: tuple[str, ...] = ()
+    checker_paths: tuple[str, ...] = ()
 
     def raised_memory(self, limit_mib: float) -> str | None:
         """The memory size to raise a limit of ``limit_mib`` MiB to (`memory`): the smallest at
@@ -147,15 +150,26 @@ class Knowledge:
     @property
     def deploy_methods(self) -> str:
         """One RE2 alternation of every surface's deploy methods (`surfaces.*.deploys`)."""
-        return "|".join(f"(?:{expr})" for s in self.surfaces.values() for expr in s.deploys) or "$^"
+        return _alternation([expr for s in self.surfaces.values() for expr in s.deploys])
+
+    @property
+    def checker_agent(self) -> str:
+        """One RE2 alternation of the user agents of monitors and probes (`checkers.agents`),
+        searched in a request's user agent or an access-log line."""
+        return _alternation(self.checker_agents)
+
+    @property
+    def checker_path(self) -> str:
+        """One RE2 alternation of the paths monitors and probes call (`checkers.paths`), over a
+        request's URL or an access line's path."""
+        return _alternation(self.checker_paths)
 
     @property
     def refused_requests(self) -> str:
         """One RE2 alternation of every surface's refusals (`surfaces.*.refused`): a request log
         whose text matches it is a failed request whatever its status (Cloud Run's 429 when no
         instance was available is users refused, not a client's mistake)."""
-        exprs = sorted({expr for s in self.surfaces.values() for expr in s.refused})
-        return "|".join(f"(?:{expr})" for expr in exprs) or "$^"
+        return _alternation(sorted({expr for s in self.surfaces.values() for expr in s.refused}))
 
     def iam_commands(self, resource: str, member: str | None = None,
                      role: str | None = None) -> tuple[str, str] | None:
@@ -214,6 +228,9 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
         memory = doc.get("memory") or {}
         memory_sizes = tuple(str(x) for x in memory.get("sizes", ()))
         memory_headroom = float(memory.get("headroom", 1.0))
+        checkers = doc.get("checkers") or {}
+        checker_agents = tuple(str(x) for x in checkers.get("agents", ()))
+        checker_paths = tuple(str(x) for x in checkers.get("paths", ()))
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise PatternError(str(path), f"malformed knowledge file: {exc!r}") from exc
     for name, rt in runtimes.items():
@@ -226,7 +243,12 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
         raise PatternError(str(path), f"a memory size is a whole number of Mi or Gi, got {bad!r}",
                            "memory.sizes")
     return Knowledge(kinds, runtimes, surfaces, iam_policies, error_words, persistent, retried, one_line,
-                     memory_sizes, memory_headroom)
+                     memory_sizes, memory_headroom, checker_agents, checker_paths)
+
+
+def _alternation(exprs: Sequence[str]) -> str:
+    """One RE2 alternation of ``exprs``; one that matches nothing when there are none."""
+    return "|".join(f"(?:{expr})" for expr in exprs) or "$^"
 
 
 def _mib(size: str) -> int:
@@ -414,11 +436,19 @@ def check(doc: Mapping[str, Any], *, categories: Collection[str], kinds: Collect
         problems.append(("one_line_cause_order",
                          f"takes first or last, got {doc.get('one_line_cause_order')!r}"))
     problems += _memory_problems(doc)
+    problems += _checker_problems(doc)
     problems += _category_list_problems(doc, "retried", categories)
     lasting, passing = _list(doc.get("persistent"), "persistent")[0], _list(doc.get("retried"), "retried")[0]
     problems += [("retried", f"{name!r} is also persistent: a failure either lasts or passes")
                  for name in sorted(set(lasting) & set(passing))]
     return problems + _category_list_problems(doc, "persistent", categories)
+
+
+def _checker_problems(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The `checkers` section: `agents` and `paths`, each a list of RE2 regexes."""
+    body, problems = _mapping(doc, "checkers")
+    problems += _unknown_keys(body, ("agents", "paths"), "checkers")
+    return problems + _regex_problems(body, "agents", "checkers") + _regex_problems(body, "paths", "checkers")
 
 
 def _memory_problems(doc: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from rca.engine.match import prefilter_chunks
-from rca.engine.store import HEALTH_PATH
 from rca.engine.traceback_grammar import CANDIDATE_RE2
 from rca.library.knowledge import load_knowledge
 from rca.model import Pattern
@@ -134,7 +133,7 @@ FROM (
     params += [
         Param("url_origin_re", "STRING", "^[a-z]+://[^/]*"),
         Param("log_prefix_re", "STRING", "^[^/]+/[^/]+/logs/"),
-        _health_path_param(),
+        *_checker_params(),
     ]
     params += [Param(name, "STRING", expr) for expr, name in regex.items()]
     return Query("library-scan", sql, tuple(params))
@@ -160,15 +159,15 @@ _INSTANCE = "COALESCE(JSON_VALUE(labels, '$.instanceId'), JSON_VALUE(labels, '$.
 _REVISION = "NULLIF(JSON_VALUE(resource_labels, '$.revision_name'), '')"
 
 # A request a monitor or a probe made, as normalize.sql's `checker_request` tells it: by its user
-# agent, or by the health or metrics path it called (`@health_path_re`: `_health_path_param`)
-CHECKER = ("COALESCE(http_status IS NOT NULL AND ("
-           "http_user_agent LIKE '%GoogleStackdriverMonitoring-UptimeChecks%'"
-           " OR http_user_agent LIKE 'kube-probe/%' OR http_user_agent LIKE 'GoogleHC/%'"
-           " OR REGEXP_CONTAINS(http_url, @health_path_re)), FALSE)")
+# agent, or by the health or metrics path it called (the library's `checkers`: `_checker_params`)
+CHECKER = ("COALESCE(http_status IS NOT NULL AND (REGEXP_CONTAINS(http_user_agent, @checker_agent_re)"
+           " OR REGEXP_CONTAINS(http_url, @checker_path_re)), FALSE)")
 
 
-def _health_path_param() -> Param:
-    return Param("health_path_re", "STRING", HEALTH_PATH)
+def _checker_params() -> tuple[Param, Param]:
+    knowledge = load_knowledge()
+    return (Param("checker_agent_re", "STRING", knowledge.checker_agent),
+            Param("checker_path_re", "STRING", knowledge.checker_path))
 
 
 # A request's status as the store keeps it: none for a checker's request while users' requests are
@@ -274,7 +273,7 @@ def recovery_sql(result: str) -> Query:
         f"WHERE in_window AND NOT {_FAILED} AND NOT ({CHECKER} AND {users}) AND ts > (\n"
         f"  SELECT MAX(ts) FROM {result} WHERE in_window AND {_FAILED} AND NOT ({CHECKER} AND {users}))\n"
     )
-    return Query("pushdown-recovery", sql, (_refused_param(), _health_path_param()))
+    return Query("pushdown-recovery", sql, (_refused_param(), *_checker_params()))
 
 
 def _recovery(first_ok: datetime | None) -> tuple[str, tuple[Param, ...]]:
@@ -315,4 +314,4 @@ FROM (
 )
 WHERE rn = 1
 """
-    return Query("pushdown-collapsed", sql, (*params, _health_path_param()))
+    return Query("pushdown-collapsed", sql, (*params, *_checker_params()))
