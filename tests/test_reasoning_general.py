@@ -2436,3 +2436,53 @@ def test_an_access_log_s_health_and_metrics_calls_are_no_users_requests(tmp_path
     report = _analysed(tmp_path, lines, "web")
     assert (report["status"]["state"], report["status"]["requests"]) == ("down", 360)
 
+
+
+def _spring_line(minute: int, second: int, level: str, thread: str, logger: str, text: str) -> str:
+    """A Spring Boot 3 console line as `docker logs -t` prints it, at 11:mm:ss of 2025-10-14."""
+    at = f"2025-10-14T11:{minute:02d}:{second:02d}"
+    return f"{at}.000000000Z {at}.000Z {level:>5} 1 --- [report-service] [{thread:>15}] {logger:<40} : {text}"
+
+
+def test_a_tomcat_whose_connector_thread_died_serves_nothing_though_no_request_was_logged(
+        tmp_path: Path) -> None:
+    """With no request logged, a JVM running out of heap reads degraded: some work may still be
+    served. Tomcat's Poller thread dying of it (`Exception in thread "http-nio-8080-Poller"`) says
+    none is: nothing restarts the thread, so the process keeps its port and answers no one
+    (java-tomcat-connector-thread-died, `persistent: true`; blind set MC08)."""
+    servlet = "o.a.c.c.C.[.[.[/].[dispatcherServlet]"
+    lines = [_spring_line(0, 5, "INFO", "main", "o.s.b.w.embedded.tomcat.TomcatWebServer",
+                          "Tomcat started on port 8080 (http) with context path '/'")]
+    lines += [_spring_line(m, s, "INFO", "o-8080-exec-1", "c.a.r.ReportController",
+                           f"report {m}-{s} exported") for m in range(0, 27) for s in (10, 40)]
+    oom = ("Servlet.service() for servlet [dispatcherServlet] in context with path [] threw exception "
+           "[Handler dispatch failed: java.lang.OutOfMemoryError: Java heap space] with root cause")
+    lines += [_spring_line(m, s, "ERROR", "o-8080-exec-3", servlet, oom)
+              for m in range(27, 32) for s in (5, 35)]
+    lines.append("2025-10-14T11:32:10.000000000Z Exception in thread \"http-nio-8080-Poller\" "
+                 "java.lang.OutOfMemoryError: Java heap space")
+    starved = "HikariPool-1 - Thread starvation or clock leap detected (housekeeper delta=1m2s)."
+    lines += [_spring_line(m, 50, "WARN", "l-1 housekeeper", "com.zaxxer.hikari.pool.HikariPool", starved)
+              for m in range(33, 40)]
+    report = _paste_report(tmp_path, "\n".join(lines) + "\n", service="report-service")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "memory-limit-exceeded")
+
+
+def test_a_replica_set_without_a_primary_is_the_database_not_a_members_dns(tmp_path: Path) -> None:
+    """The MongoDB Java driver's view of a replica set names each member's own error: the drained
+    primary's name no longer resolving, while another member answers as a secondary. The network
+    works (the secondary answered); the set has no primary, which failed every write
+    (mongo-replica-set-no-primary claims the line; blind set KE08)."""
+    gone = "mongo-0.mongo.data.svc.cluster.local"
+    view = ("No server chosen by ReadPreferenceServerSelector{readPreference=primary} from cluster "
+            "description ClusterDescription{type=REPLICA_SET, connectionMode=MULTIPLE, serverDescriptions=["
+            f"ServerDescription{{address={gone}:27017, type=UNKNOWN, state=CONNECTING, exception="
+            f"{{com.mongodb.MongoSocketException: {gone}}}, caused by {{java.net.UnknownHostException: "
+            f"{gone}: Name or service not known}}}}, ServerDescription{{address=mongo-1.mongo.data.svc."
+            "cluster.local:27017, type=REPLICA_SET_SECONDARY, state=CONNECTED, ok=true}]}. "
+            "Waiting for 30000 ms before timing out")
+    lines = [_request(k, 200, None) for k in range(0, 2400, 20)]
+    lines += [_request(k, 500, None) for k in range(2400, 3600, 20)]
+    lines += [_app_error(k, view).replace('"ERROR"', '"INFO"') for k in range(2390, 3600, 20)]
+    root = _analysed(tmp_path, lines, "shop")["root_cause"]
+    assert (root["category"], root["pattern_id"]) == ("database-unavailable", "mongo-replica-set-no-primary")
