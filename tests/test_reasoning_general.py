@@ -2486,3 +2486,29 @@ def test_a_replica_set_without_a_primary_is_the_database_not_a_members_dns(tmp_p
     lines += [_app_error(k, view).replace('"ERROR"', '"INFO"') for k in range(2390, 3600, 20)]
     root = _analysed(tmp_path, lines, "shop")["root_cause"]
     assert (root["category"], root["pattern_id"]) == ("database-unavailable", "mongo-replica-set-no-primary")
+
+
+def test_a_worker_whose_everyday_work_stopped_while_its_failures_ran_on_is_down(tmp_path: Path) -> None:
+    """No request is logged; the worker's own lines are all that says how it fares. Each message
+    logs "received" then "archived"; from minute 40 the archive is denied. Every upload denied:
+    "archived" stops while "received" keeps its pace, so most of the work fails: down. One in
+    three denied: "archived" keeps two thirds of its pace: degraded (`impact._work_displaced`;
+    blind sets NA10, JB03, JH07)."""
+    denied = ("googleapi: Error 403: archiver@p.iam.gserviceaccount.com does not have storage.objects.create "
+              "access to the Google Cloud Storage object. Permission 'storage.objects.create' denied on "
+              "resource (or it may not exist)., forbidden")
+
+    def worker(fails: Callable[[int], bool]) -> list[str]:
+        lines = []
+        for k in range(0, 3600, 10):
+            lines.append(_gke_line(k, f'msg="received message" id={k}', severity="INFO"))
+            if k >= 2400 and fails(k):
+                lines.append(_gke_line(k + 1, f'msg="archive failed" id={k} err="{denied}"', log="stderr",
+                                       severity="ERROR"))
+            else:
+                lines.append(_gke_line(k + 1, f'msg="archived invoice" id={k}', severity="INFO"))
+        return lines
+
+    every = _analysed(tmp_path, worker(lambda k: True), "web")["status"]
+    some = _analysed(tmp_path, worker(lambda k: k % 30 == 0), "web")["status"]
+    assert (every["state"], some["state"]) == ("down", "degraded")
