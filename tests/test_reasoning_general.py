@@ -2512,3 +2512,21 @@ def test_a_worker_whose_everyday_work_stopped_while_its_failures_ran_on_is_down(
     every = _analysed(tmp_path, worker(lambda k: True), "web")["status"]
     some = _analysed(tmp_path, worker(lambda k: k % 30 == 0), "web")["status"]
     assert (every["state"], some["state"]) == ("down", "degraded")
+
+
+def test_a_streaming_client_that_went_away_is_no_failure_of_the_service(tmp_path: Path) -> None:
+    """uvicorn logs "Exception in ASGI application" and a whole traceback at ERROR when a client
+    closes a stream it was still sending (uvicorn's ClientDisconnected): with every request
+    answered, those tracebacks are clients leaving, not an incident of unknown cause
+    (python-uvicorn-client-disconnected claims them; blind set NC10)."""
+    left = ("ERROR:    Exception in ASGI application\nTraceback (most recent call last):\n"
+            '  File "/usr/local/lib/python3.11/site-packages/uvicorn/protocols/http/h11_impl.py", line 408, '
+            "in run_asgi\n    result = await app(  # type: ignore[func-returns-value]\n"
+            '  File "/usr/local/lib/python3.11/site-packages/starlette/responses.py", line 257, in '
+            "stream_response\n    await send({'type': 'http.response.body', 'body': chunk, "
+            "'more_body': True})\n"
+            '  File "/usr/local/lib/python3.11/site-packages/uvicorn/protocols/http/h11_impl.py", line 489, '
+            "in send\n    raise ClientDisconnected\nuvicorn.protocols.utils.ClientDisconnected")
+    lines = [_request(k, 200, None) for k in range(0, 3600, 15)]
+    lines += [_app_error(k, left) for k in range(2007, 3600, 300)]
+    assert _analysed(tmp_path, lines, "shop")["status"]["state"] == "ok"
