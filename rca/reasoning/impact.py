@@ -403,21 +403,24 @@ def decide(
 # An input without requests shows the service still working when a line it logged at least this
 # often before the failures began (its everyday work: "SMS sent for order N", "webhook delivered")
 # is still logged in the last ten minutes at this share of that rate or more. Lines are compared by
-# their first 60 characters with every word holding a digit masked (`_WORK_LINE`: counts, times,
+# their first 60 characters with every word holding a digit masked (`_WORK_LINES`: counts, times,
 # and the ids of threads and jobs, `tid=24adm jid=c07c652e7d19`, which would make one kind of
 # line many); startup lines come too rarely to count, and lines about requests, health checks and
 # liveness say nothing of whether the work succeeded (`_NOT_WORK`).
 WORK_LINES_BEFORE = 30
 WORK_GOES_ON = 0.1
 _NOT_WORK = r"(?i)health|ready|liveness|\bping\b|heartbeat|probe|\brequests?\b"
-_WORK_LINE = "regexp_replace(left(message, 60), '[0-9A-Za-z]*[0-9][0-9A-Za-z]*', '0', 'g')"
-_WORK = f"""
-WITH lines AS (
-  SELECT {_WORK_LINE} AS line, ts >= $recent AS recent
+# (the everyday lines before the failures' onset and in the recent period, each by its kind)
+_WORK_LINES = """
+lines AS (
+  SELECT regexp_replace(left(message, 60), '[0-9A-Za-z]*[0-9][0-9A-Za-z]*', '0', 'g') AS line, message,
+         ts >= $recent AS recent
   FROM entries
   WHERE in_window AND http_status IS NULL AND severity_num < 400 AND ts IS NOT NULL
     AND (ts < $onset OR ts >= $recent) AND NOT regexp_matches(message, $not_work)
-)
+)"""
+_WORK = f"""
+WITH {_WORK_LINES}
 SELECT count(*) FROM (
   SELECT line, count(*) FILTER (WHERE NOT recent) AS before, count(*) FILTER (WHERE recent) AS now
   FROM lines GROUP BY line
@@ -450,12 +453,7 @@ def _work_goes_on(con: Any, traffic: verdict.Traffic) -> bool:
 WORK_LEFT = 0.3
 DISPLACED_BY = 0.5
 _DISPLACED = f"""
-WITH lines AS (
-  SELECT {_WORK_LINE} AS line, message, ts >= $recent AS recent
-  FROM entries
-  WHERE in_window AND http_status IS NULL AND severity_num < 400 AND ts IS NOT NULL
-    AND (ts < $onset OR ts >= $recent) AND NOT regexp_matches(message, $not_work)
-), paces AS (
+WITH {_WORK_LINES}, paces AS (
   SELECT line, min(message) AS example, count(*) FILTER (WHERE NOT recent) / $before_s AS before,
          count(*) FILTER (WHERE recent) / $recent_s AS now
   FROM lines GROUP BY line HAVING count(*) FILTER (WHERE NOT recent) >= $min_before
