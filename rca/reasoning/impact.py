@@ -389,10 +389,10 @@ def decide(
         started = trigger(con, deploys, root_start[0], root_start[1], by_failure=False)
     # A cause that fails every attempt says nothing was served only while it runs: not once it
     # ended and the logs went on, nor while the service's everyday work goes on beside it.
-    if persistent is not None and (_ended(traffic, timed)
-                                   or (not traffic.requests and _work_goes_on(con, traffic))):
+    ended = _ended(traffic, timed)
+    if persistent is not None and (ended or (not traffic.requests and _work_goes_on(con, traffic))):
         persistent = None
-    if persistent is None and not traffic.requests and failing and not _ended(traffic, timed):
+    if persistent is None and not traffic.requests and failing and not ended:
         persistent = _work_displaced(con, traffic)
     decided = verdict.decide(traffic, periods, len(failing), started, unexplained, never_started, persistent)
     if estimate is None:
@@ -434,10 +434,8 @@ def _work_goes_on(con: Any, traffic: verdict.Traffic) -> bool:
     ReplicaSet still serving beside a new one that crash-loops, the share of deliveries a NAT that
     drops ports lets through. Then a cause that fails every attempt it makes did not stop all the
     service's work: degraded, not down."""
-    onset, recent, first = traffic.first_error, traffic.recent_since, _first_in_window(con)
-    if onset is None or recent is None or first is None or onset <= first or recent <= onset:
-        return False
-    return _work_kept_pace(con, first, onset, recent)
+    span = _work_span(con, traffic)
+    return span is not None and _work_kept_pace(con, *span)
 
 
 # An input without requests shows most of the service's work failing when a line it logged for
@@ -467,13 +465,11 @@ def _work_displaced(con: Any, traffic: verdict.Traffic) -> str | None:
     end and the everyday work they took the place of fell under `WORK_LEFT` of its pace
     (`_DISPLACED`): a worker whose every upload is denied, a job whose tasks all run out of memory.
     None when no everyday line went missing, or the failures since do not account for it."""
-    onset, recent, first = traffic.first_error, traffic.recent_since, _first_in_window(con)
-    if onset is None or recent is None or first is None or onset <= first or recent <= onset:
+    span = _work_span(con, traffic)
+    if span is None:
         return None
-    before_s, recent_s = (onset - first).total_seconds(), float(verdict.RECENT)
-    row = con.execute(_DISPLACED, {"onset": onset, "recent": recent, "not_work": _NOT_WORK,
-                                   "min_before": WORK_LINES_BEFORE, "left": WORK_LEFT,
-                                   "before_s": before_s, "recent_s": recent_s}).fetchone()
+    first, onset, recent = span
+    row = con.execute(_DISPLACED, {**_work_params(first, onset, recent), "left": WORK_LEFT}).fetchone()
     if not row:
         return None
     example, before, now = str(row[0]).split("\n", 1)[0][:80], float(row[1]), float(row[2])
@@ -481,7 +477,7 @@ def _work_displaced(con: Any, traffic: verdict.Traffic) -> str | None:
     counted = con.execute("SELECT count(*) FROM events WHERE in_window AND ts >= ? AND severity_num >= 400",
                           [recent]).fetchone()
     failed = int(counted[0]) if counted else 0
-    if failed < DISPLACED_BY * (before - now) * recent_s:
+    if failed < DISPLACED_BY * (before - now) * verdict.RECENT:
         return None
     return (f"its everyday work (lines like {example.strip()!r}) fell to {now / before:.0%} of its pace "
             "while the failures ran on")
@@ -492,12 +488,24 @@ def _first_in_window(con: Any) -> datetime | None:
     return row[0] if row else None
 
 
+def _work_span(con: Any, traffic: verdict.Traffic) -> tuple[datetime, datetime, datetime] | None:
+    """(first entry, the failures' onset, the recent period's start) of the window, when the
+    everyday lines before the onset can be compared with those of the recent period after it."""
+    onset, recent, first = traffic.first_error, traffic.recent_since, _first_in_window(con)
+    if onset is None or recent is None or first is None or onset <= first or recent <= onset:
+        return None
+    return first, onset, recent
+
+
+def _work_params(first: datetime, onset: datetime, recent: datetime) -> dict[str, Any]:
+    """`_WORK_LINES`' parameters: the lines from ``first`` to ``onset`` against those since ``recent``."""
+    return {"onset": onset, "recent": recent, "not_work": _NOT_WORK, "min_before": WORK_LINES_BEFORE,
+            "before_s": (onset - first).total_seconds(), "recent_s": float(verdict.RECENT)}
+
+
 def _work_kept_pace(con: Any, first: datetime, onset: datetime, recent: datetime) -> bool:
     """`_WORK` over the lines from ``first`` to ``onset`` and those since ``recent``."""
-    row = con.execute(_WORK, {"onset": onset, "recent": recent, "not_work": _NOT_WORK,
-                              "min_before": WORK_LINES_BEFORE, "share": WORK_GOES_ON,
-                              "before_s": (onset - first).total_seconds(),
-                              "recent_s": float(verdict.RECENT)}).fetchone()
+    row = con.execute(_WORK, {**_work_params(first, onset, recent), "share": WORK_GOES_ON}).fetchone()
     return bool(row and row[0])
 
 
