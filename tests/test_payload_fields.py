@@ -69,6 +69,24 @@ def one(tmp_path: Path, **entry: Any) -> dict[str, Any]:
          {"msg": "payment failed", "error": {"message": "upstream call failed",
                                              "cause": {"message": "getaddrinfo ENOTFOUND api.psp.example"}}},
          "caused by: getaddrinfo ENOTFOUND api.psp.example"),
+        ("a Go recoverer's zap line: the panic's value in its own key (blind set OD05)",
+         {"level": "error", "caller": "httpx/recover.go:29", "msg": "panic recovered", "path": "/v1/confirm",
+          "panic": "runtime error: invalid memory address or nil pointer dereference",
+          "stacktrace": "github.com/acme/gw/internal/httpx.Recoverer.func1.1\n"
+                        "\t/src/internal/httpx/recover.go:29"},
+         "runtime error: invalid memory address or nil pointer dereference"),
+        ("log4j2's JsonLayout: the exception as an object, its causes nested (blind set OF09)",
+         {"level": "ERROR", "loggerName": "com.acme.web.ApiExceptionHandler",
+          "message": "Request GET /v1/balance failed: Failed to obtain JDBC Connection",
+          "thrown": {"name": "org.springframework.jdbc.CannotGetJdbcConnectionException",
+                     "message": "Failed to obtain JDBC Connection",
+                     "cause": {"name": "java.sql.SQLTransientConnectionException",
+                               "message": "HikariPool-1 - Connection is not available, request timed out "
+                                          "after 30004ms.",
+                               "cause": {"name": "org.postgresql.util.PSQLException",
+                                         "message": "Connection to 10.40.0.3:5432 refused.",
+                                         "extendedStackTrace": [{"class": "org.postgresql.Driver"}]}}}},
+         "Caused by: org.postgresql.util.PSQLException: Connection to 10.40.0.3:5432 refused."),
     ],
 )
 def test_the_message_carries_what_loggers_put_beside_it(

@@ -26,7 +26,9 @@ WITH x AS (
       '$.fields.message', '$.fields.error',
       -- an error's `cause` kept as a nested object (pino-std-serializers' errWithCause, an error
       -- object logged whole): fetch()'s "fetch failed" says why only in its cause
-      '$.err.cause.stack', '$.err.cause.message', '$.error.cause.stack', '$.error.cause.message'
+      '$.err.cause.stack', '$.err.cause.message', '$.error.cause.stack', '$.error.cause.message',
+      -- log4j2's JsonLayout: the exception as an object (name, message, nested cause)
+      '$.thrown'
     ]) AS jv,
     json_extract_string(pp, [
       '$.methodName', '$.authenticationInfo.principalEmail', '$.status.message'
@@ -53,6 +55,10 @@ WITH x AS (
     CASE WHEN jv[4] IS NULL THEN NULL WHEN json_type(jp, '$.error') = 'VARCHAR' THEN jv[4] END AS error_text,
     CASE WHEN jv[13] IS NULL THEN NULL WHEN json_type(jp, '$.err') = 'VARCHAR' THEN jv[13] END AS err_text,
     coalesce(jv[14], jv[19], jv[27]) AS error_object_message,
+    -- (the thrown object parsed again, only where a line has one: its chain, outermost first)
+    CASE WHEN jv[37] IS NOT NULL THEN json_extract_string(jv[37], [
+      '$.name', '$.message', '$.cause.name', '$.cause.message', '$.cause.cause.name',
+      '$.cause.cause.message', '$.cause.cause.cause.name', '$.cause.cause.cause.message']) END AS thrown,
     -- The first condition an operation's resource failed on, as its audit entry's response carries
     -- it, where the status message does not already say it (a Cloud Run job execution's status
     -- says only that it failed; its condition says "Task <name>-task0 failed with message: The
@@ -78,6 +84,12 @@ WITH x AS (
   SELECT
     *,
     coalesce(jv[1], jv[2], jv[3], error_text, err_text, error_object_message, jv[5], jv[20], jv[31]) AS primary_msg,
+    -- log4j2's thrown chain as Java prints one: "Name: message", then "Caused by: Name: message"
+    CASE WHEN thrown IS NOT NULL THEN nullif(concat_ws(chr(10),
+      thrown[1] || coalesce(': ' || thrown[2], ''),
+      'Caused by: ' || thrown[3] || coalesce(': ' || thrown[4], ''),
+      'Caused by: ' || thrown[5] || coalesce(': ' || thrown[6], ''),
+      'Caused by: ' || thrown[7] || coalesce(': ' || thrown[8], '')), '') END AS thrown_text,
   FROM y1
 ), y3 AS (
   SELECT
@@ -95,19 +107,20 @@ WITH x AS (
                 CASE WHEN error_object_message IS DISTINCT FROM primary_msg THEN error_object_message END,
                 CASE WHEN jv[32] IS DISTINCT FROM primary_msg THEN jv[32] END,
                 jv[30],
-                coalesce(jv[6], jv[7], jv[8], jv[15], jv[9], jv[21], jv[23], jv[24], jv[28], jv[29]),
+                coalesce(jv[6], jv[7], jv[8], jv[15], jv[9], jv[21], jv[23], jv[24], jv[28], jv[29], thrown_text),
                 'caused by: ' || coalesce(jv[33], jv[34], jv[35], jv[36]),
                 jv[16],
                 CASE WHEN jv[17] IS NULL THEN NULL WHEN json_type(jp, '$.status') = 'VARCHAR' THEN jv[17] END,
                 jv[18],
                 -- An error-level line's other top-level fields named for what failed, in the
-                -- application's own words (`es_error`, `error_type`, `failure_reason`, `cause`):
-                -- the keys above are the loggers' conventions, these an application's choice.
+                -- application's own words (`es_error`, `error_type`, `failure_reason`, `cause`, the
+                -- `panic` a Go recoverer logs): the keys above are the loggers' conventions, these an
+                -- application's choice.
                 -- Only error-level lines pay for reading the keys.
                 CASE WHEN sev_raw IN ('ERROR', 'ERR', 'CRITICAL', 'FATAL', 'ALERT', 'EMERGENCY') THEN
                   nullif(array_to_string(
                     [json_extract_string(jp, '$."' || k || '"') FOR k IN json_keys(jp)
-                     IF regexp_matches(k, '(?i)err|exception|fault|failure|reason|cause')
+                     IF regexp_matches(k, '(?i)err|exception|fault|failure|reason|cause|panic')
                         AND NOT regexp_matches(k, '["\\]')
                         AND k NOT IN ('error', 'err', 'exception', 'Exception', 'error.message',
                                       'error.stack_trace')], chr(10)), '') END)
