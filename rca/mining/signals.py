@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -87,30 +88,51 @@ def _first_line(message: str) -> str:
     return message.strip().split("\n", 1)[0][:MAX_TEXT]
 
 
+@dataclass(frozen=True)
+class Mined:
+    """What mining the unexplained error-like events found: the signals (new or bursting), and
+    every template with how it ran in the baseline and the window and the events that are its, so
+    that the reasoning can tell which of them ran as before (noise, like a steady finding)."""
+
+    signals: list[Signal]
+    templates: tuple[tuple[Novelty, tuple[int, ...]], ...]
+
+
 def unexplained_signals(
     con: Any, window: Window, explained: Collection[int], patterns: Sequence[Pattern] = (),
     top: int = TOP,
 ) -> list[Signal]:
-    """The top templates among unexplained error-like events, most surprising first.
+    """The top templates among unexplained error-like events, most surprising first (`mine`'s)."""
+    return mine(con, window, explained, patterns, top).signals
 
-    Each carries the nearest library pattern (TF-IDF cosine over masked words), so a reader
+
+def mine(
+    con: Any, window: Window, explained: Collection[int], patterns: Sequence[Pattern] = (),
+    top: int = TOP,
+) -> Mined:
+    """The unexplained error-like events mined into templates: the top signals, most surprising
+    first, and every template with its events.
+
+    Each signal carries the nearest library pattern (TF-IDF cosine over masked words), so a reader
     can tell "a variant of something known" from "something new".
     """
     from rca.model import Signal
 
     miner = TemplateMiner()
     observations: list[tuple[int, float, bool]] = []
+    events: dict[int, list[int]] = {}  # template id -> its event ids
     members: dict[int, list[str]] = {}
     first: dict[int, int] = {}  # template id -> its earliest in-window time, epoch microseconds
     failed = _failed_traces(con)
     tied: dict[int, int] = {}  # template id -> its in-window events in the trace of a failed request
     worst: dict[int, int] = {}  # template id -> its highest severity
     for row in candidate_rows(con, explained, window.untimed):
-        _, ts_us, in_window, message, exc_type, exc_message, trace, severity_num = row
+        event_id, ts_us, in_window, message, exc_type, exc_message, trace, severity_num = row
         # `signal_text` of the row, from the outermost exception `candidate_rows` fetched
         text = _first_line(str(message)) if exc_type is None else _exception_text(exc_type, exc_message)
         tid = miner.add(text)
         observations.append((tid, (ts_us or 0) / 1_000_000, in_window))
+        events.setdefault(tid, []).append(int(event_id))
         members.setdefault(tid, []).append(text)
         worst[tid] = max(worst.get(tid, 0), int(severity_num or 0))
         if in_window and trace is not None and trace in failed:
@@ -118,19 +140,20 @@ def unexplained_signals(
         if in_window and ts_us is not None and (tid not in first or ts_us < first[tid]):
             first[tid] = ts_us
     if not observations:
-        return []
+        return Mined([], ())
     texts = {t.id: t.text for t in miner.templates()}
-    ranked = [item for item in novelty(observations, *_spans(window))
-              if item.incident_count and (item.new or item.log_ratio > 1.0)]
+    scored = novelty(observations, *_spans(window))
+    ranked = [item for item in scored if item.incident_count and (item.new or item.log_ratio > 1.0)]
     chosen = _telling_first(ranked, tied, worst)[:top]
     nearest = _nearest_patterns([texts[int(i.key)] for i in chosen], patterns)  # type: ignore[call-overload]
-    return [
+    signals = [
         Signal(texts[tid], item.incident_count, item.baseline_count, rfc3339(_from_epoch_us(first.get(tid))),
                round(float(item.surprise), 2), members[tid][0], bool(item.new), *nearest[n],
                tuple(members[tid]), worst.get(tid, 0))
         for n, item in enumerate(chosen)
         for tid in [int(item.key)]  # type: ignore[call-overload]
     ]
+    return Mined(signals, tuple((item, tuple(events[int(item.key)])) for item in scored))  # type: ignore[call-overload]
 
 
 def _failed_traces(con: Any) -> set[str]:

