@@ -166,6 +166,9 @@ class Pattern:
     # whether the failure, read as `category`, fails every attempt until something is changed;
     # None: the category's default (patterns/_knowledge.yaml `persistent`)
     persistent: bool | None = None
+    # a symptom after which the process does no more of its work until restarted: the silence
+    # after it is no recovery
+    until_restart: bool = False
     # each match is a request the platform refused a caller (IAM): failed when the finding is new
     refuses_requests: bool = False
     # the pattern says what the whole line is (a telemetry exporter's report, a client's retry): other

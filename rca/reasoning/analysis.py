@@ -216,7 +216,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     root_start = _start(cause) if cause is not None else None
     verdict = impact.decide(con, judged, given.load.estimate, periods, findings, lookup, deploys,
                             unexplained, blind, step[1] if step else None, root_start,
-                            _persistent(root.category, cause, findings, lookup, knowledge))
+                            _persistent(root.category, cause, findings, lookup, knowledge),
+                            _until_restart(findings, lookup))
     if change is not None and verdict.trigger is None:
         verdict = replace(verdict, change=change)
     if verdict.state is State.OK:
@@ -354,6 +355,14 @@ def _persistent(
         title = lookup[down[0]].title
         return f"{title[0].lower()}{title[1:]} ({down[0]}) as the logs end"
     return None
+
+
+def _until_restart(findings: Sequence[Finding], lookup: Mapping[str, Pattern]) -> bool:
+    """Whether a symptom that stops the process's work until it is restarted (`until_restart`: a
+    Kafka listener container stopped on a fatal error) began or grew in the window: nothing is
+    logged of the failure after it, so its silence is no recovery."""
+    return any(f.role is Role.SYMPTOM and f.status in (Status.ACTIVE, Status.ELEVATED)
+               and lookup[f.pattern_id].until_restart for f in findings)
 
 
 def _lasts(pattern: Pattern, category: Category, knowledge: Knowledge) -> bool:

@@ -351,6 +351,7 @@ def decide(
     findings: Sequence[Finding], lookup: Mapping[str, Pattern], deploys: DeployInfo,
     unexplained: int = 0, blind: bool = False, step: datetime | None = None,
     root_start: tuple[datetime, str] | None = None, persistent: str | None = None,
+    until_restart: bool = False,
 ) -> Verdict:
     """State, numbers, onset, recovery and the trigger deploy of the window (``traffic``: `measure`'s;
     ``estimate``: the scaled request counts of a sampled fetch; ``unexplained``: the unexplained
@@ -359,7 +360,8 @@ def decide(
     stepped up above noise that ran at the same rate before, in an input with no baseline;
     ``root_start``: when and on which revision the root cause began, which can tie the failures to
     the deploy of that revision when they came later; ``persistent``: why nothing was served while
-    the failure ran, `verdict.decide`'s)."""
+    the failure ran, `verdict.decide`'s; ``until_restart``: a symptom stopped the work until the
+    process restarts, so the failures' end is no end of them, only the everyday work's return)."""
     # A failure the logs name, at whatever severity the app logged it (a pasted line has none) and
     # whether or not its time is known, makes the window an incident; the timed ones give the
     # onset, rather than the first error entry: an error that ran all along (another scheduler
@@ -401,7 +403,8 @@ def decide(
     # A cause that fails every attempt says nothing was served only while it runs: not once it
     # ended and the logs went on, nor while the service's everyday work goes on beside it.
     ended = _ended(traffic, timed)
-    if persistent is not None and (ended or (not traffic.requests and _work_goes_on(con, traffic))):
+    if persistent is not None and ((ended and not until_restart)
+                                   or (not traffic.requests and _work_goes_on(con, traffic))):
         persistent = None
     if persistent is None and not traffic.requests and failing and not ended:
         persistent = _work_displaced(con, traffic)
