@@ -2608,3 +2608,46 @@ def test_a_worker_whose_listener_stopped_for_good_is_down_though_its_errors_ende
         return str(json.loads(result.output)["status"]["state"])
 
     assert [state(before + failed + watchdog), state(before + failed + resumed)] == ["down", "recovered"]
+
+
+def _served(k: int, status: int, tag: str) -> str:
+    """One Cloud Run request log of service `shop` on /v2/feed, ``k`` seconds after 09:00."""
+    moment = parse_rfc3339("2026-03-04T09:00:00Z") + timedelta(seconds=k)
+    return json.dumps({
+        "insertId": f"{tag}{k}", "timestamp": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "logName": "projects/p/logs/run.googleapis.com%2Frequests", "severity": "INFO",
+        "resource": {"type": "cloud_run_revision",
+                     "labels": {"service_name": "shop", "revision_name": "shop-1"}},
+        "httpRequest": {"requestMethod": "GET", "requestUrl": "https://shop.run.app/v2/feed",
+                        "status": status},
+    }) + "\n"
+
+
+def test_a_service_s_own_refusals_that_took_its_callers_place_are_failed_requests(tmp_path: Path) -> None:
+    """Two hours of a route served every 10 s, a stale client's token refused (401) every ten
+    minutes throughout. In the last twenty minutes a deploy verifies tokens against the wrong
+    audience: nine callers in ten are refused. Those 401s took the answers' place (the route
+    answered under half its usual rate while they ran): failed requests, down; the stale client's
+    refusals stretch the route's span over the whole input, so only each refusal's own five
+    minutes tell (`impact.REFUSAL_BUCKET_S`; blind set PD07). A broken client's 401s beside the
+    callers still served are not failures: ok."""
+    stale = [_served(k, 401, "s") for k in range(5, 7200, 600)]
+
+    def report(last: Callable[[int], int]) -> dict[str, Any]:
+        lines = [_served(k, 200 if k < 6000 else last(k), "r") for k in range(0, 7200, 10)] + stale
+        path = tmp_path / "shop.ndjson"
+        path.write_text("".join(lines), encoding="utf-8")
+        result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
+                                           "--since", "1h", "--format", "json"])
+        assert result.exit_code == 0, result.output
+        return dict(json.loads(result.output)["status"])
+
+    refused = report(lambda k: 200 if k % 100 == 0 else 401)
+    beside = [_served(k, 401, "b") for k in range(6003, 7200, 20)]
+    lines = [_served(k, 200, "r") for k in range(0, 7200, 10)] + stale + beside
+    path = tmp_path / "beside.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
+                                       "--since", "1h", "--format", "json"])
+    assert (refused["state"], refused["failed_requests"] > 100) == ("down", True)
+    assert json.loads(result.output)["status"]["state"] == "ok"

@@ -102,16 +102,31 @@ ROUTE = "coalesce(nullif(regexp_replace(split_part(http_url, '?', 1), '^[a-z]+:/
 # (a minute's margin each side), to none or to under half the rate of as long a time before them
 # (at least 5 minutes; after them when nothing came before). When the service answered nothing
 # at all, all of them. A scanner's burst at a private URL probes routes never served, and is
-# refused beside the traffic the service goes on serving.
+# refused beside the traffic the service goes on serving. A route's refusals that ran all along
+# (a few stale tokens) stretch its span over the whole input, so a busy route is also judged by
+# the five minutes of each refusal (`REFUSAL_BUCKET_S`): one in which it answered under half its
+# usual rate (of at least `BUSY_ROUTE` a bucket) lost its callers (every token refused after a
+# deploy set the wrong audience, blind set PD07).
+REFUSAL_BUCKET_S = 300
+BUSY_ROUTE = 10
 _CALLERS_REFUSED = f"""
 WITH refused AS (
   SELECT entry_id, epoch(ts) AS t, {ROUTE} AS route FROM entries
   WHERE entry_id IN (SELECT unnest($ids::BIGINT[]))
+), served AS (
+  SELECT epoch(ts) AS t, {ROUTE} AS route FROM entries WHERE http_status < 400
+), usual AS (
+  SELECT route, count(*) / greatest((max(t) - min(t)) / {REFUSAL_BUCKET_S}, 1) AS per_bucket
+  FROM served GROUP BY route
+), bucketed AS (
+  SELECT route, floor(t / {REFUSAL_BUCKET_S}) AS bucket, count(*) AS n FROM served GROUP BY ALL
+), lost AS (
+  SELECT r.entry_id FROM refused r JOIN usual u USING (route)
+  LEFT JOIN bucketed b ON b.route = r.route AND b.bucket = floor(r.t / {REFUSAL_BUCKET_S})
+  WHERE u.per_bucket >= {BUSY_ROUTE} AND coalesce(b.n, 0) < 0.5 * u.per_bucket
 ), spans AS (
   SELECT route, min(t) - 30 AS t0, max(t) + 30 AS t1, greatest(max(t) - min(t) + 60, 300) AS span
   FROM refused GROUP BY route
-), served AS (
-  SELECT epoch(ts) AS t, {ROUTE} AS route FROM entries WHERE http_status < 400
 ), judged AS (
   SELECT s.route,
          count(o.t) FILTER (WHERE o.t BETWEEN s.t0 AND s.t1) AS during,
@@ -126,7 +141,9 @@ SELECT r.entry_id FROM refused r JOIN judged j USING (route)
 WHERE NOT EXISTS (SELECT 1 FROM served)
    OR (j.ever > 0 AND (j.during = 0
        OR j.during < 0.5 * scale * (CASE WHEN j.before > 0 THEN j.before ELSE j.after END)))
-ORDER BY r.entry_id
+UNION
+SELECT entry_id FROM lost
+ORDER BY entry_id
 """
 
 
@@ -150,7 +167,7 @@ def refusals(
     return [int(r[0]) for r in con.execute(_CALLERS_REFUSED, {"ids": ids}).fetchall()]
 
 
-BESIDE_SERVED = ("refused by the platform beside the traffic the service went on serving, on routes "
+BESIDE_SERVED = ("refused beside the traffic the service went on serving, on routes "
                  "its callers did not lose (probes, not its callers)")
 
 

@@ -78,7 +78,9 @@ class Traffic:
     first_success_after_failures: datetime | None
     last_error: datetime | None = None  # the window's last entry at severity ERROR or above
     recent_since: datetime | None = None  # where the recent period (`recent_*`) begins
-    refused: int = 0  # of `failed`, requests the platform refused under 500 (no instance available)
+    # of `failed`, requests refused under 500 in place of the callers' answers: the platform's (no
+    # instance available, IAM) and the service's own 401/403 that took its callers' place
+    refused: int = 0
     # of `failed`, `baseline_failed` and `recent_failed`: the requests IAM refused a caller that
     # `impact.with_refusals` added (each read in full, never sampled: a pattern reads its text)
     denied: tuple[int, int, int] = (0, 0, 0)
@@ -122,8 +124,9 @@ def reasons(t: Traffic, periods: Periods, active_failures: int, unexplained: int
     without a level or a time is one)."""
     out = []
     if beyond_baseline(t.failed, t.baseline_failed, periods):
-        how = ("(all refused by the platform)" if t.refused == t.failed
-               else f"({t.refused} refused by the platform, the rest with 5xx)" if t.refused else "with 5xx")
+        how = ("(all callers refused with a 4xx)" if t.refused == t.failed
+               else f"({t.refused} callers refused with a 4xx, the rest with 5xx)" if t.refused
+               else "with 5xx")
         out.append(f"{t.failed} of {t.requests} requests failed {how}")
     elif ongoing(t):
         out.append(f"{t.failed} of {t.requests} requests failed, at the rate they failed before the window: "
