@@ -1124,6 +1124,10 @@ def test_the_access_log_lines_of_other_servers_are_requests_too(tmp_path: Path, 
         lambda status: {"level": "info", "ts": 1741082400.0, "caller": "httpserver/middleware.go:88",
                         "msg": "Request completed", "method": "GET", "path": "/v1/charges", "status": status,
                         "bytes_written": 812},
+        # ... said of what the application serves: "quote request completed" (blind set PE02)
+        lambda status: {"level": "info" if status < 500 else "error", "caller": "api/quote.go:88",
+                        "msg": "quote request completed", "method": "POST", "path": "/v1/quote",
+                        "status": status, "latency_ms": 212},
         # ... its 5xx worded apart, at warn: "request failed" (blind set QF03)
         lambda status: {"level": "info" if status < 500 else "warn", "caller": "middleware/log.go:51",
                         "msg": "request" if status < 500 else "request failed", "method": "GET",
