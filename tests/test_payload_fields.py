@@ -87,6 +87,10 @@ def one(tmp_path: Path, **entry: Any) -> dict[str, Any]:
                                          "message": "Connection to 10.40.0.3:5432 refused.",
                                          "extendedStackTrace": [{"class": "org.postgresql.Driver"}]}}}},
          "Caused by: org.postgresql.util.PSQLException: Connection to 10.40.0.3:5432 refused."),
+        ("a `thrown` written as a string, not an object: taken whole, and no JSON parse of it",
+         {"level": "ERROR", "message": "render failed",
+          "thrown": "java.lang.IllegalStateException: template { not closed"},
+         "java.lang.IllegalStateException: template { not closed"),
     ],
 )
 def test_the_message_carries_what_loggers_put_beside_it(

@@ -55,8 +55,10 @@ WITH x AS (
     CASE WHEN jv[4] IS NULL THEN NULL WHEN json_type(jp, '$.error') = 'VARCHAR' THEN jv[4] END AS error_text,
     CASE WHEN jv[13] IS NULL THEN NULL WHEN json_type(jp, '$.err') = 'VARCHAR' THEN jv[13] END AS err_text,
     coalesce(jv[14], jv[19], jv[27]) AS error_object_message,
-    -- (the thrown object parsed again, only where a line has one: its chain, outermost first)
-    CASE WHEN jv[37] IS NOT NULL THEN json_extract_string(jv[37], [
+    -- (the thrown object parsed again, only where a line has one: its chain, outermost first; a
+    -- `thrown` that is a string, a stack written whole, is taken as it is)
+    CASE WHEN jv[37] IS NOT NULL THEN json_type(jp, '$.thrown') END AS thrown_type,
+    CASE WHEN jv[37] IS NOT NULL AND json_type(jp, '$.thrown') = 'OBJECT' THEN json_extract_string(jv[37], [
       '$.name', '$.message', '$.cause.name', '$.cause.message', '$.cause.cause.name',
       '$.cause.cause.message', '$.cause.cause.cause.name', '$.cause.cause.cause.message']) END AS thrown,
     -- The first condition an operation's resource failed on, as its audit entry's response carries
@@ -89,7 +91,8 @@ WITH x AS (
       thrown[1] || coalesce(': ' || thrown[2], ''),
       'Caused by: ' || thrown[3] || coalesce(': ' || thrown[4], ''),
       'Caused by: ' || thrown[5] || coalesce(': ' || thrown[6], ''),
-      'Caused by: ' || thrown[7] || coalesce(': ' || thrown[8], '')), '') END AS thrown_text,
+      'Caused by: ' || thrown[7] || coalesce(': ' || thrown[8], '')), '')
+         WHEN thrown_type = 'VARCHAR' THEN jv[37] END AS thrown_text,
   FROM y1
 ), y3 AS (
   SELECT
