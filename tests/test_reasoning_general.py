@@ -2593,15 +2593,21 @@ def test_failures_in_bursts_are_judged_by_the_moments_they_failed_at() -> None:
     assert [burst(3000, 34, 45), burst(300, 30, 240)] == [State.DEGRADED, State.RECOVERED]
 
 
-def test_a_worker_whose_listener_stopped_for_good_is_down_though_its_errors_ended(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stopped", [
+    "Fatal consumer exception; stopping container",
+    # the consumer's own thread killed by the heap (java-worker-thread-died; blind set QE08)
+    'Exception in thread "ledger-consumer-0" java.lang.OutOfMemoryError: Java heap space',
+])
+def test_a_worker_whose_listener_stopped_for_good_is_down_though_its_errors_ended(
+        tmp_path: Path, stopped: str) -> None:
     """No request is logged. A Kafka consumer posts its work every 30 s; at minute 30 of the window
     the topic's ACL refuses its new key, spring-kafka stops the listener container ("Fatal consumer
     exception; stopping container") and nothing is consumed again: the errors end there, but their
     silence is no recovery while the work stays gone (the symptom's `until_restart`; blind set
-    PG03). The same errors with the work going on after them recovered."""
+    PG03). So with the consumer's thread killed by the heap, the JVM left up (QE08). The same
+    errors with the work going on after them recovered."""
     denied = ("[Consumer clientId=consumer-ledger-1, groupId=ledger] Topic authorization failed for topics "
               "[ledger.events]")
-    stopped = "Fatal consumer exception; stopping container"
     before = [_at(k, "INFO", f"posted ledger entry {k}") for k in range(0, 5400, 30)]
     failed = [_at(k, "ERROR", denied) for k in range(5400, 5406)] + [_at(5407, "ERROR", stopped)]
     watchdog = [_at(k, "WARNING", "No ledger entries posted in the last 60s") for k in range(5460, 7200, 60)]
