@@ -457,13 +457,19 @@ def test_a_probe_refused_beside_a_loopback_only_server_on_gke_is_the_bind(tmp_pa
     assert outcomes[2] == ("port-mismatch", "degraded"), outcomes
 
 
-def _state(tmp_path: Path, lines: list[str]) -> str:
+def _status(tmp_path: Path, lines: list[str], *args: str) -> dict[str, Any]:
+    """The JSON report's `status` of `rca analyze --service shop` over ``lines`` (``args``: more
+    options, such as `--since 1h`)."""
     path = tmp_path / "shop.ndjson"
     path.write_text("".join(lines), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
+    result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path), *args,
                                        "--format", "json"])
     assert result.exit_code == 0, result.output
-    return str(json.loads(result.output)["status"]["state"])
+    return dict(json.loads(result.output)["status"])
+
+
+def _state(tmp_path: Path, lines: list[str], *args: str) -> str:
+    return str(_status(tmp_path, lines, *args)["state"])
 
 
 def _exported(tmp_path: Path, incident: Any, *args: str, fmt: str = "json") -> str:
@@ -2540,11 +2546,15 @@ def test_a_streaming_client_that_went_away_is_no_failure_of_the_service(tmp_path
     assert _analysed(tmp_path, lines, "shop")["status"]["state"] == "ok"
 
 
+def _after_nine(k: int) -> str:
+    """The RFC 3339 time ``k`` seconds after 09:00 of the two-hour inputs below."""
+    return (parse_rfc3339("2026-03-04T09:00:00Z") + timedelta(seconds=k)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _at(k: int, severity: str, text: str) -> str:
     """One line of service `shop` on stdout, ``k`` seconds after 09:00 (two hours of them)."""
-    moment = parse_rfc3339("2026-03-04T09:00:00Z") + timedelta(seconds=k)
     return json.dumps({
-        "insertId": f"{severity[0]}{k}", "timestamp": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "insertId": f"{severity[0]}{k}", "timestamp": _after_nine(k),
         "logName": "projects/p/logs/run.googleapis.com%2Fstdout", "severity": severity, "textPayload": text,
         "resource": {"type": "cloud_run_revision",
                      "labels": {"service_name": "shop", "revision_name": "shop-00003-abc"}},
@@ -2564,16 +2574,8 @@ def test_an_unexplained_error_that_ran_as_before_does_not_keep_a_recovered_failu
     steady = [_at(k, "ERROR", reuse) for k in range(150, 7200, 300)]
     began = [_at(k, "ERROR", reuse) for k in range(4350, 7200, 300)]
 
-    def state(lines: list[str]) -> str:
-        path = tmp_path / "shop.ndjson"
-        path.write_text("".join(lines), encoding="utf-8")
-        result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
-                                           "--since", "1h", "--format", "json"])
-        assert result.exit_code == 0, result.output
-        return str(json.loads(result.output)["status"]["state"])
-
-    assert state(work + denied + steady) == "recovered"
-    assert state(work + denied + began) != "recovered"
+    assert _state(tmp_path, work + denied + steady, "--since", "1h") == "recovered"
+    assert _state(tmp_path, work + denied + began, "--since", "1h") != "recovered"
 
 
 def test_failures_in_bursts_are_judged_by_the_moments_they_failed_at() -> None:
@@ -2613,22 +2615,14 @@ def test_a_worker_whose_listener_stopped_for_good_is_down_though_its_errors_ende
     watchdog = [_at(k, "WARNING", "No ledger entries posted in the last 60s") for k in range(5460, 7200, 60)]
     resumed = [_at(k, "INFO", f"posted ledger entry {k}") for k in range(5430, 7200, 30)]
 
-    def state(lines: list[str]) -> str:
-        path = tmp_path / "shop.ndjson"
-        path.write_text("".join(lines), encoding="utf-8")
-        result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
-                                           "--since", "1h", "--format", "json"])
-        assert result.exit_code == 0, result.output
-        return str(json.loads(result.output)["status"]["state"])
-
-    assert [state(before + failed + watchdog), state(before + failed + resumed)] == ["down", "recovered"]
+    states = [_state(tmp_path, before + failed + after, "--since", "1h") for after in (watchdog, resumed)]
+    assert states == ["down", "recovered"]
 
 
 def _served(k: int, status: int, tag: str) -> str:
     """One Cloud Run request log of service `shop` on /v2/feed, ``k`` seconds after 09:00."""
-    moment = parse_rfc3339("2026-03-04T09:00:00Z") + timedelta(seconds=k)
     return json.dumps({
-        "insertId": f"{tag}{k}", "timestamp": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "insertId": f"{tag}{k}", "timestamp": _after_nine(k),
         "logName": "projects/p/logs/run.googleapis.com%2Frequests", "severity": "INFO",
         "resource": {"type": "cloud_run_revision",
                      "labels": {"service_name": "shop", "revision_name": "shop-1"}},
@@ -2647,21 +2641,9 @@ def test_a_service_s_own_refusals_that_took_its_callers_place_are_failed_request
     callers still served are not failures: ok."""
     stale = [_served(k, 401, "s") for k in range(5, 7200, 600)]
 
-    def report(last: Callable[[int], int]) -> dict[str, Any]:
-        lines = [_served(k, 200 if k < 6000 else last(k), "r") for k in range(0, 7200, 10)] + stale
-        path = tmp_path / "shop.ndjson"
-        path.write_text("".join(lines), encoding="utf-8")
-        result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
-                                           "--since", "1h", "--format", "json"])
-        assert result.exit_code == 0, result.output
-        return dict(json.loads(result.output)["status"])
-
-    refused = report(lambda k: 200 if k % 100 == 0 else 401)
+    taken = [_served(k, 200 if k < 6000 or k % 100 == 0 else 401, "r") for k in range(0, 7200, 10)]
+    refused = _status(tmp_path, taken + stale, "--since", "1h")
     beside = [_served(k, 401, "b") for k in range(6003, 7200, 20)]
-    lines = [_served(k, 200, "r") for k in range(0, 7200, 10)] + stale + beside
-    path = tmp_path / "beside.ndjson"
-    path.write_text("".join(lines), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
-                                       "--since", "1h", "--format", "json"])
+    served = [_served(k, 200, "r") for k in range(0, 7200, 10)]
     assert (refused["state"], refused["failed_requests"] > 100) == ("down", True)
-    assert json.loads(result.output)["status"]["state"] == "ok"
+    assert _state(tmp_path, served + stale + beside, "--since", "1h") == "ok"
