@@ -481,7 +481,12 @@ def singles_out_failures(pattern: Pattern) -> bool:
     status range that takes part of the failures (``[429, 429]``, ``[503, 503]``), or a regex
     on the request log (a route). Its finding would be a few of the storm's entries, and a sample
     could lose them, so such a library reads the storm whole. A range that takes every 5xx (the
-    built-in ``run-request-5xx``) counts the whole storm, which scaling estimates honestly."""
+    built-in ``run-request-5xx``) counts the whole storm, which scaling estimates honestly. So
+    does a refusal pattern (`refuses_requests`, the service's own 429s): its requests are failures
+    only when they took the place of the callers' answers, a share of the requests a sample keeps,
+    and a few of them beside a storm are no failure to lose."""
+    if pattern.refuses_requests:
+        return False
     m = pattern.match
     on_run = not m.resource_type or "cloud_run_revision" in m.resource_type
     logs = [x.removesuffix("*") for x in m.log_id]
