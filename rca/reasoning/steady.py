@@ -24,7 +24,7 @@ Step = tuple[str, datetime]  # the main symptom's id and when it stepped up
 def steady_before_step(
     findings: list[Finding], nodes: Mapping[str, chain.Node], window: Window,
     phrases: dict[str, str], has_baseline: bool, new_revisions: Mapping[str, datetime] | None = None,
-    lasting: AbstractSet[str] = frozenset(),
+    lasting: AbstractSet[str] = frozenset(), failures: Sequence[datetime] = (),
 ) -> tuple[list[Finding], dict[str, str], Step | None]:
     """Findings that ran at the same rate before and after the main symptom stepped up inside the
     window are noise that was there before, like a baseline's, even when the input has no baseline.
@@ -34,7 +34,12 @@ def steady_before_step(
     ``lasting``: the causes that fail every attempt until something is changed (a deleted secret,
     a revoked grant): one that began inside the window is a change, however steadily it ran before
     the requests began failing (pods replaced one at a time, each failing to start, until too few
-    serve), not noise that began on its own (blind set CT02)."""
+    serve), not noise that began on its own (blind set CT02).
+    ``failures``: the seconds in which requests failed (`impact.failure_seconds`; none with a
+    baseline). With no baseline and no step in the main symptom, the requests' own step up splits
+    the window, and a main symptom that ran at the same rate across it from the input's start is
+    noise too: a proxy's occasional 504 for one slow route, logged all along, is not why a third of
+    the requests began failing at once with another failure mode (blind set SC10)."""
     symptom = chain.main_symptom(list(nodes.values()))
     bounds = _bounds(window, nodes)
     if bounds is None:
@@ -44,6 +49,10 @@ def steady_before_step(
     symptom_id = symptom.id if symptom is not None else None
     step = baseline.step_change([o.ts for o in symptom.occurrences if o.ts], lo, hi) if symptom else None
     stepped = step is not None
+    by_requests = False
+    if step is None and not has_baseline and symptom is not None:
+        step = baseline.step_change(failures, lo, hi)
+        by_requests = step is not None
     if step is None and not has_baseline:
         step = latest_new_cause(findings, nodes, lo, hi, symptom_id)
     if step is None:
@@ -69,7 +78,7 @@ def steady_before_step(
                       and f.pattern_id not in lasting)) \
             and not (stepped and symptom is not None and _kept_pace_with(times, symptom, step))
         if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT and \
-                f.pattern_id != symptom_id and steady:
+                (f.pattern_id != symptom_id or (by_requests and from_start)) and steady:
             f = replace(f, status=Status.PRE_EXISTING)
             phrases[f.pattern_id] = f"at the same rate before and after the failures grew at {rfc3339(step)}"
         out.append(f)

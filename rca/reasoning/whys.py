@@ -90,10 +90,11 @@ def conclude(
 
 
 def deploy_fallback(
-    symptom: chain.Node, deploys: DeployInfo, links: list[Link], root: RootCause, window_start: str | None,
-    began: Mapping[str, datetime] | None = None,
+    symptom: chain.Node, deploys: DeployInfo, links: list[Link], root: RootCause,
+    new_revisions: Mapping[str, datetime], began: Mapping[str, datetime] | None = None,
 ) -> tuple[list[Link], RootCause]:
     """When nothing explains the symptom but it began with a new revision, say so (deployment-change).
+    ``new_revisions``: when each revision new in the window began (`analysis._new_revisions`);
     ``began``: when the symptom first came on each revision (default: its occurrences' own)."""
     from rca.reasoning.deploys import new_revision_suspect
 
@@ -101,7 +102,7 @@ def deploy_fallback(
     for o in symptom.occurrences:
         if o.revision:
             failing[o.revision] = failing.get(o.revision, 0) + 1
-    sentence = new_revision_suspect(deploys, failing, window_start,
+    sentence = new_revision_suspect(deploys, failing, new_revisions,
                                     began if began is not None else symptom.first_by("revision"))
     if sentence is None:
         return links, root
