@@ -35,10 +35,15 @@ SEVERITY_NAME: Final[Mapping[int, str]] = MappingProxyType({n: name for name, n 
 # the word: bracketed after at most four leading words (a time, a thread or process id), bare at
 # the very start before a colon, after the time in Celery's `[<time>: INFO/MainProcess]`
 # (celery/app/defaults.py, worker_log_format), or after the date Go's log package writes first,
-# as grpc-go's logger prints its level (`2021/07/19 10:27:37 WARNING: [core] ...`, grpclog).
+# as grpc-go's logger prints its level (`2021/07/19 10:27:37 WARNING: [core] ...`, grpclog); group 2
+# is the word of a logfmt line's `level=` key among its first fields, as logrus's TextFormatter
+# (`time="2024-08-20T10:00:02Z" level=info msg="batch committed"`) and Go's slog TextHandler
+# (`time=2023-10-26T10:00:00.000Z level=INFO msg=...`) write it.
+_LEVEL_WORDS = "(?i:(note|notice|info|information|system|warn|warning|debug|trace))"
 TEXT_LEVEL_RE2: Final = (
-    r"^(?:(?:\S+ +){0,4}\[|\[[^\]]{1,40}: |\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)? )?"
-    r"(?i:(note|notice|info|information|system|warn|warning|debug|trace))(?:[\]:]|/\w)"
+    r"^(?:(?:(?:\S+ +){0,4}\[|\[[^\]]{1,40}: |\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)? )?"
+    + _LEVEL_WORDS + r"(?:[\]:]|/\w)"
+    + r"|(?:\S+ +){0,3}level=\"?" + _LEVEL_WORDS + r"(?:[\" ]|$))"
 )
 TEXT_LEVELS: Final[Mapping[str, str]] = MappingProxyType({
     "NOTE": "NOTICE", "NOTICE": "NOTICE", "INFO": "INFO", "INFORMATION": "INFO", "SYSTEM": "INFO",

@@ -190,6 +190,12 @@ def test_an_ecs_line_carries_its_error_message_and_stack(tmp_path: Path) -> None
          'failed to connect to {Addr: "10.52.3.44:9090"}. Err: connection error', "WARNING"),
         ("2021/07/19 10:27:37 INFO: [core] Channel Connectivity change to READY", "INFO"),
         ("2021/07/19 10:27:37 ERROR: [xds] watcher error", "ERROR"),
+        # a logfmt line's level= among its first fields: logrus's TextFormatter and Go slog's
+        # TextHandler on GKE's stderr (blind set SA03)
+        ('time="2024-08-20T10:00:02Z" level=info msg="batch committed" entries=84 lag_ms=190', "INFO"),
+        ("time=2023-10-26T10:00:00.000Z level=WARN msg=\"slow consumer\" lag=12s", "WARNING"),
+        ('time="2024-08-20T11:06:51Z" level=error msg="commit failed" err="deadline exceeded"', "ERROR"),
+        ('msg="retrying" attempt=3 backoff=2s component=sync level=info', "ERROR"),
         # an error stays an error, and a level word inside the message is not the line's level
         ("[2025-01-01 10:00:00 +0000] [1] [ERROR] Worker (pid:8) was sent SIGKILL!", "ERROR"),
         ("psycopg2.OperationalError: info: server closed the connection unexpectedly", "ERROR"),
