@@ -6,6 +6,7 @@ rca/cli/ prints or exits.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -151,9 +152,9 @@ def load(
     For files, --since/--until count back from the newest entry in the input (not the wall
     clock) so that an old export analyses the same way on any day.
     """
-    store = Store()
-    problems = Problems()
     shown = input_files(str(p) for p in inputs)
+    store = Store(sum(_size(p) for p in shown))
+    problems = Problems()
     for path in shown:
         read_input(path, store, problems, store.scratch)
     return _finish(store, problems, shown, since, until, service)
@@ -488,6 +489,14 @@ def entries_frame(loaded: Loaded) -> pd.DataFrame:
         "service": loaded.service,
     }
     return frame
+
+
+def _size(path: str) -> int:
+    """A file's size in bytes; 0 for standard input or a path that cannot be read (its reader says why)."""
+    try:
+        return os.path.getsize(path) if path != "-" else 0
+    except OSError:
+        return 0
 
 
 def load_frame(

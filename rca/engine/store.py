@@ -28,6 +28,13 @@ from rca.severity import TEXT_LEVEL_RE2, severity_cases, text_level_cases
 # (docs/performance.md): at 10M entries 1,000 MB keeps the whole process at 1.87 GB peak RSS
 # (1,200 MB: 2.06 GB) with the same report and CPU within the noise; at 1M, 1.04 GB.
 DEFAULT_MEMORY_LIMIT = "1000MB"
+# Inputs larger than this (bytes of files) are staged in a DuckDB database file in the store's temp
+# directory instead of in memory: DuckDB compresses what it writes there (constant, dictionary and
+# FSST strings; a busy hour's rows to about a fifth) and reads it back through its buffer pool, so a
+# table several times the memory limit is neither held in memory nor spilled uncompressed. Writing
+# the compressed file costs about 1.2 CPU-s per million entries, which pays off only once the rows
+# outgrow the memory limit (docs/performance.md, twenty-seventh round).
+PACK_ABOVE_BYTES = 1_500_000_000
 # One LogEntry is at most 256 KiB (512 KiB for audit logs); a larger line takes the checked
 # Python path, so DuckDB's reader need not reserve buffers for giant objects.
 MAX_OBJECT_BYTES = 16 * 1024 * 1024
@@ -410,7 +417,9 @@ class Store:
     """A DuckDB connection holding the `staged` entries, normalised as read, which `finalise`
     makes the `entries` table."""
 
-    def __init__(self) -> None:
+    def __init__(self, input_bytes: int = 0) -> None:
+        """``input_bytes``: the size of the files to be read, when known: above `PACK_ABOVE_BYTES`
+        the rows are staged in a compressed database file (`packed`)."""
         self._tmp = tempfile.TemporaryDirectory(prefix="rca-")
         self.con = duckdb.connect(":memory:")
         self.con.execute("SET TimeZone='UTC'")
@@ -418,6 +427,10 @@ class Store:
         # (benchmarks/load.py measures the peak; RCA_MEMORY_LIMIT overrides).
         self.con.execute(f"SET memory_limit='{os.environ.get('RCA_MEMORY_LIMIT', DEFAULT_MEMORY_LIMIT)}'")
         self.con.execute(f"SET temp_directory='{Path(self._tmp.name) / 'spill'}'")
+        self.packed = input_bytes > PACK_ABOVE_BYTES
+        if self.packed:
+            self.con.execute(f"ATTACH {_literal(str(Path(self._tmp.name) / 'store.duckdb'))} AS packed")
+            self.con.execute("USE packed")
         self.con.execute("CREATE TABLE staged AS " + _normalised(_no_rows()))
         self.con.execute(_FAILED_MACRO.format(refused=_literal(load_knowledge().refused_requests)))
         self.con.execute(_CLASS_MACRO)
@@ -468,6 +481,8 @@ class Store:
 
     def _staged(self, path: Path, source: str, fmt: str, before: int) -> int:
         """Record a file just staged (for `staging`) and return how many entries it added."""
+        if self.packed:
+            self.con.execute("CHECKPOINT packed")  # (compress what the file added, free its memory)
         added = self._count() - before
         self.stats.by_source[source] = self.stats.by_source.get(source, 0) + added
         # (the absolute path: the view may be read from another working directory)
