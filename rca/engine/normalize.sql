@@ -58,7 +58,7 @@ WITH x AS (
     -- (the thrown object parsed again, only where a line has one: its chain, outermost first; a
     -- `thrown` that is a string, a stack written whole, is taken as it is)
     CASE WHEN jv[37] IS NOT NULL THEN json_type(jp, '$.thrown') END AS thrown_type,
-    CASE WHEN jv[37] IS NOT NULL AND json_type(jp, '$.thrown') = 'OBJECT' THEN json_extract_string(jv[37], [
+    CASE WHEN thrown_type = 'OBJECT' THEN json_extract_string(jv[37], [
       '$.name', '$.message', '$.cause.name', '$.cause.message', '$.cause.cause.name',
       '$.cause.cause.message', '$.cause.cause.cause.name', '$.cause.cause.cause.message']) END AS thrown,
     -- The first condition an operation's resource failed on, as its audit entry's response carries
