@@ -571,6 +571,7 @@ class LoadStats:
     other_services: int = 0
     naive_timestamps: int = 0
     access_log_requests: int = 0  # requests read from the app's access-log lines (no request log)
+    checker_requests: int = 0  # monitors' and probes' answered requests, the only ones logged: not counted
     service_components: tuple[str, ...] = ()  # the services --service stood for, named by their prefix
     skipped_lines: int = 0
     skipped_by_kind: Mapping[str, int] = field(default_factory=dict)

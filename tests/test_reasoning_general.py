@@ -1064,6 +1064,25 @@ def test_without_any_request_log_the_apps_access_log_lines_are_its_requests(tmp_
             json.loads(both.output)["status"]["requests"]) == ("down", 360, 120, True, 1)
 
 
+def test_a_worker_whose_access_log_holds_only_answered_health_checks_logs_no_request(tmp_path: Path) -> None:
+    """A GKE sync worker's only access lines are kubelet's probes of /healthz, answered 200 to the
+    end. From minute 40 every sync fails on the partner's expired certificate and no page is
+    fetched: the probes say the server answers, not that the work is done, so the worker's own
+    lines decide: down (`Store._checker_paths`; blind set UF06). Counted as requests, the probes
+    made it a failure beside traffic served in full."""
+    def access(k: int) -> str:
+        when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
+        return f'10.0.0.{k % 9} - - [{when}] "GET /healthz HTTP/1.1" 200 2 "-" "-"'
+    expired = ('sync failed: Get "https://erp.example/api/stock": tls: failed to verify certificate: '
+               "x509: certificate has expired or is not yet valid: current time 2026-03-04T10:40:01Z is "
+               "after 2026-03-04T10:39:59Z")
+    lines = [_gke_line(k, access(k)) for k in range(0, 3600, 10)]
+    lines += [_gke_line(k + 1, f"fetched page {k}") for k in range(0, 2400, 5)]
+    lines += [_gke_line(k + 2, expired, log="stderr", severity="ERROR") for k in range(2400, 3600, 60)]
+    report = _analysed(tmp_path, lines, "web")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "tls-certificate")
+
+
 @pytest.mark.parametrize(
     "line",
     [
@@ -1925,6 +1944,34 @@ def test_a_job_failing_every_run_before_the_window_as_in_it_is_an_ongoing_incide
     assert json.loads(result.output)["status"]["state"] == state
 
 
+def test_one_item_in_ten_failing_for_good_beside_the_work_done_all_along_is_no_incident(
+        tmp_path: Path) -> None:
+    """A thumbnail worker logs no request. One upload in ten names an object that is gone, which
+    it logs at ERROR and acks, before the window as in it, between the thumbnails it writes. The
+    pattern says such a failure fails every attempt until changed, but the work went on beside
+    it: one item's failure, not an incident carried over from before the window
+    (`impact.worked_beside`; blind set VA03)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("thumbs", 13, day(2026, 6, 2, 9))
+    rev = inc.revision(8)
+    instance = inc.instance()
+    for t in range(0, 7200, 20):
+        obj = f"uploads/{t:06d}.jpg"
+        if t % 200 == 0:
+            missing = (f"source object missing, acking without thumbnail: gs://media/{obj} (404 GET "
+                       f"https://storage.googleapis.com/download/storage/v1/b/media/o/{obj}?alt=media: "
+                       f"No such object: media/{obj})")
+            inc.structured(t, {"message": missing}, rev, instance, "ERROR")
+        else:
+            inc.structured(t, {"message": f"thumbnail written src={obj}"}, rev, instance, "INFO")
+    path = tmp_path / "thumbs.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--since", "1h", "--format", "json"])
+    assert json.loads(result.output)["status"]["state"] == "ok", result.output[:600]
+
+
 @pytest.mark.parametrize(("paths", "state"), [
     (("/api/checkout/session",), "degraded"),  # real shoppers' calls, served before
     (("/.env", "/wp-login.php", "/.git/config"), "ok"),  # a scanner's probes, beside traffic served
@@ -2415,6 +2462,148 @@ def test_monitoring_checks_are_no_users_requests_unless_they_are_all_there_is(
     result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
                                        "--format", "json"])
     assert json.loads(result.output)["status"]["state"] == state, result.output[:400]
+
+
+@pytest.mark.parametrize(("resumed", "state"), [(False, "down"), (True, "recovered")])
+def test_a_worker_that_stopped_at_one_warning_is_down_though_its_uptime_checks_answer(
+        tmp_path: Path, resumed: bool, state: str) -> None:
+    """A Pub/Sub pull worker enriches an event every 3 s; its only requests are uptime checks of
+    /healthz, which answer 200 all along. At minute 90 it logs one WARNING, the subscriber
+    stopped on a 403, and enriches nothing more. Checks that all succeed say the server answers,
+    not that the work is done, and the failure ending is no recovery when the work ended with it:
+    down, on the 403 (`Store._checker_requests`, `impact._work_stopped`; blind set UH09). Had the
+    work come back a minute later, the failure passed."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("enricher", 7, day(2026, 6, 2, 9))
+    rev = inc.revision(19)
+    instance = inc.instance()
+    stopped = 5400
+    for t in range(0, 7200, 60):
+        inc.request(t + 0.5, 200, "/healthz", rev, instance, user_agent=UPTIME)
+        inc.structured(t + 0.2, {"message": "worker stats", "acked_last_min": 20 if t < stopped else 0},
+                       rev, instance, "INFO")
+    for t in range(0, 7200, 3):
+        if t < stopped or (resumed and t > stopped + 60):
+            inc.structured(t + 0.1, {"message": "enriched event", "event_id": f"ev-{t}"}, rev, instance,
+                           "INFO")
+    inc.structured(stopped + 1, {"message": "subscriber stopped: 403 User not authorized to perform this "
+                                            "action."}, rev, instance, "WARNING")
+    path = tmp_path / "worker.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    assert (report["status"]["state"], report["root_cause"]["category"]) == (state, "permission-denied"), \
+        result.output[:600]
+
+
+def test_a_scheduled_job_whose_runs_all_fail_after_its_last_good_burst_is_down(tmp_path: Path) -> None:
+    """A worker fetches FX rates in a burst of eight pages every ten minutes, and logs no request.
+    From 20 minutes into the window every run's call of the provider answers 503 (logged at INFO,
+    as it retries) and no page is fetched. The pages' last line came nine minutes before the first
+    failure, no longer than the pages' own silence between bursts: the work stopped as the failures
+    began, and has not come back (`impact._work_stopped`; blind set UD08). Without the silence, only
+    a line logged within two minutes of the failures counted as stopped by them, and the run read
+    degraded."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("fx-sync", 11, day(2026, 6, 2, 9))
+    rev = inc.revision(4)
+    instance = inc.instance()
+    failing_from = 4800
+    for run in range(0, 7200, 600):
+        inc.structured(run + 1, {"message": "fx-sync starting"}, rev, instance, "INFO")
+        if run < failing_from:
+            for page in range(8):
+                inc.structured(run + 2 + 3 * page, {"message": f"fetched rates page {page}"}, rev, instance,
+                               "INFO")
+            continue
+        for attempt in range(3):
+            inc.structured(run + 3 + 60 * attempt, {
+                "message": "provider request failed, retrying",
+                "err": "AxiosError: Request failed with status code 503"}, rev, instance, "INFO")
+    path = tmp_path / "fx.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--since", "1h", "--format", "json"])
+    report = json.loads(result.output)
+    assert (report["status"]["state"], report["root_cause"]["category"]) == \
+        ("down", "upstream-service-failure"), result.output[:600]
+
+
+def test_a_new_service_whose_every_start_fails_its_probe_is_down_though_its_loop_logs_on(
+        tmp_path: Path) -> None:
+    """A brand-new service listens on port 3000 while Cloud Run probes 8080: every instance's
+    start-up probe fails, and no request is logged. Its own loop logs a tick every five seconds
+    all the while: lines of a revision whose start-up failed are no work served
+    (`impact._work_goes_on`'s unstarted revisions; blind set VH07). Counted as work, they made the
+    outage read degraded."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("pricer", 17, day(2026, 6, 2, 9))
+    rev = inc.revision(1)
+    instance = inc.instance()
+    for start in range(3600, 7200, 600):
+        inc.text(start, "Listening on port 3000", rev, instance)
+        inc.system(start + 240, "Default STARTUP TCP probe failed 1 time consecutively for container "
+                   f'"{inc.container}" on port 8080. The instance was not started.', rev, instance)
+    for t in range(3605, 7200, 5):
+        inc.text(t, f"tick: quotes published=0 stale=0 lag_ms={t % 97}", rev, instance)
+    path = tmp_path / "pricer.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--since", "1h", "--format", "json"])
+    report = json.loads(result.output)
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "port-mismatch"), \
+        result.output[:600]
+
+
+def _killed_worker(tmp_path: Path, killed_at: int, threads: tuple[tuple[str, ...], tuple[str, ...]],
+                   every: int = 10, jobs_until: int = 7200,
+                   jobs: tuple[str, ...] = ("InvoiceMailerJob", "LedgerSyncJob", "ReceiptJob"),
+                   ) -> dict[str, Any]:
+    """The report of a Sidekiq worker logging no request: its threads (the first instance's, then
+    the second's) each running a job every ``every`` seconds until ``jobs_until``, the first
+    instance killed for memory at ``killed_at``, a heartbeat every 30 s to the end of two hours."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("ledger-worker", 19, day(2026, 6, 2, 9))
+    rev = inc.revision(7)
+    first, second = inc.instance(), inc.instance()
+    for t in range(0, jobs_until, every):
+        instance, names = (first, threads[0]) if t < killed_at else (second, threads[1])
+        for k, tid in enumerate(names):
+            job = jobs[(t // every + k) % len(jobs)]
+            inc.text(t + k * 0.1, f"pid=1 tid={tid} class={job} jid={t:07d}{k} INFO: done", rev, instance)
+    for t in range(0, 7200, 30):
+        inc.text(t + 0.05, "worker heartbeat", rev, first if t < killed_at else second)
+    inc.system(killed_at, "Memory limit of 1024 MiB exceeded with 1101 MiB used. Consider increasing the "
+               "memory limit, see https://cloud.google.com/run/docs/configuring/memory-limits", rev, first)
+    path = tmp_path / "sidekiq.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--since", "1h", "--format", "json"])
+    return json.loads(result.output)
+
+
+def test_a_worker_whose_threads_were_renamed_by_a_restart_still_works(tmp_path: Path) -> None:
+    """A Sidekiq worker names its threads (`tid=hirk`): the instance killed for memory takes its
+    threads' lines with it, and the new instance's threads log under new names. One thread's lines
+    stopping is no work stopped: a line must have carried a fifth of the everyday lines to say so
+    (`impact.STOP_SHARE`; blind set OA02, which read down)."""
+    threads = (("hirk", "qzx", "mnop", "tqwe", "zzab", "ffgh"),
+               ("kkpl", "rtyu", "vbnm", "xcvb", "plmo", "wsxe"))
+    assert _killed_worker(tmp_path, 4200, threads)["status"]["state"] != "down"
+
+
+def test_work_stopped_only_in_the_input_s_last_minute_is_no_work_stopped(tmp_path: Path) -> None:
+    """A job line every second stops 50 s before the input ends, ten seconds after an instance was
+    killed: the export's ragged end, not the work stopped, though at its pace 50 of it were due
+    (`impact.STOP_QUIET`; blind set PH03, a line every 1.5 s silent for 49 s read down)."""
+    threads = (("hirk",), ("hirk",))
+    report = _killed_worker(tmp_path, 7130, threads, every=1, jobs_until=7140, jobs=("LedgerSyncJob",))
+    assert report["status"]["state"] != "down"
 
 
 def test_a_paste_s_health_and_metrics_calls_are_no_users_requests(tmp_path: Path) -> None:

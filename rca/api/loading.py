@@ -111,6 +111,7 @@ class Loaded:
             other_services=st.filtered_service,
             naive_timestamps=st.naive_timestamps,
             access_log_requests=st.access_log_requests,
+            checker_requests=st.checker_requests,
             service_components=st.service_components,
             skipped_lines=self.problems.total,
             skipped_by_kind=dict(sorted(self.problems.counts.items())),

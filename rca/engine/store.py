@@ -409,6 +409,9 @@ class StoreStats:
     filtered_service: int = 0
     naive_timestamps: int = 0
     access_log_requests: int = 0  # requests read from access-log lines, in an input with no request log
+    # monitors' and probes' requests in the window, all answered, in an input that logs no other request:
+    # not counted as requests (`Store._checker_requests`)
+    checker_requests: int = 0
     service_components: tuple[str, ...] = ()  # the services --service stood for (`Store._components`)
     by_source: dict[str, int] = field(default_factory=dict)
 
@@ -420,6 +423,7 @@ class Store:
     def __init__(self, input_bytes: int = 0) -> None:
         """``input_bytes``: the size of the files to be read, when known: above `PACK_ABOVE_BYTES`
         the rows are staged in a compressed database file (`packed`)."""
+        self._checks_only = False  # the request log holds only checks, all answered (`_checker_requests`)
         self._tmp = tempfile.TemporaryDirectory(prefix="rca-")
         self.con = duckdb.connect(":memory:")
         self.con.execute("SET TimeZone='UTC'")
@@ -580,24 +584,44 @@ class Store:
         probe, a load balancer's health check, or any call of a health or metrics path) out of the
         requests when users' requests are there too: a check of /healthz every minute from six
         regions answers 200 while every user's call fails, and counted as traffic it reads a full
-        outage of a quiet service as a partial one. They stay requests when nothing else is: then
-        they are all that says how the service fares. (An access log's lines from probes are never
-        taken as requests, `_requests_from_access_logs`; its health paths' are taken out by
-        `_checker_paths`.) Monitors and probes are the library's `checkers`."""
-        self.con.execute(
-            "UPDATE staged SET http_status = NULL, http_latency_s = NULL WHERE checker_request "
-            "AND EXISTS (SELECT 1 FROM staged u WHERE u.http_status IS NOT NULL AND NOT u.checker_request)")
+        outage of a quiet service as a partial one. When nothing else is there, they stay requests
+        only if one of them failed: then they are all that says how the service fares. Checks that
+        all succeeded say the server answers, not that the work is done (a Pub/Sub worker whose
+        subscriber stopped on a 403 still answers its uptime checks, blind set UH09): such an input
+        is one that logs no request, judged by its other entries (`checker_requests`, counted for
+        the report). (An access log's lines from probes are never taken as requests,
+        `_requests_from_access_logs`; its health paths' are taken out by `_checker_paths`.)
+        Monitors and probes are the library's `checkers`."""
+        users = self._scalar("SELECT count(*) FROM (SELECT 1 FROM staged WHERE http_status IS NOT NULL "
+                             "AND NOT checker_request LIMIT 1)")
+        failed = self._scalar("SELECT count(*) FROM (SELECT 1 FROM staged WHERE checker_request "
+                              "AND request_failed(http_status, message) LIMIT 1)")
+        if not users:
+            if failed:
+                return
+            self._checks_only = self._scalar("SELECT count(*) FROM staged WHERE checker_request") > 0
+            self.stats.checker_requests = self._scalar(
+                "SELECT count(*) FROM staged WHERE checker_request AND in_window")
+        self.con.execute("UPDATE staged SET http_status = NULL, http_latency_s = NULL WHERE checker_request")
 
     def _checker_paths(self) -> None:
         """`_checker_requests` for the requests read from access-log lines, which name no user
         agent (a probe's that do were never taken: `_requests_from_access_logs`): the calls of
-        health and metrics paths (`checkers.paths`), while other requests are there; recounts
-        `access_log_requests`."""
-        self.con.execute(
-            "UPDATE entries SET http_status = NULL WHERE http_status IS NOT NULL "
-            "AND regexp_matches(http_url, $p) AND EXISTS (SELECT 1 FROM entries u "
-            "WHERE u.http_status IS NOT NULL AND NOT regexp_matches(u.http_url, $p))",
-            {"p": load_knowledge().checker_path})
+        health and metrics paths (`checkers.paths`), while other requests are there or none of
+        them failed; recounts `access_log_requests`."""
+        p = {"p": load_knowledge().checker_path}
+        users = self._scalar("SELECT count(*) FROM (SELECT 1 FROM entries WHERE http_status IS NOT NULL "
+                             "AND NOT regexp_matches(http_url, $p) LIMIT 1)", p)
+        failed = self._scalar("SELECT count(*) FROM (SELECT 1 FROM entries "
+                              "WHERE regexp_matches(http_url, $p) AND request_failed(http_status, message) "
+                              "LIMIT 1)", p)
+        if not users:
+            if failed:
+                return
+            self.stats.checker_requests = self._scalar(
+                "SELECT count(*) FROM entries WHERE http_status IS NOT NULL AND in_window")
+        self.con.execute("UPDATE entries SET http_status = NULL WHERE http_status IS NOT NULL "
+                         "AND regexp_matches(http_url, $p)", p)
         self.stats.access_log_requests = self._scalar(
             "SELECT count(*) FROM entries WHERE http_status IS NOT NULL")
 
@@ -626,8 +650,10 @@ class Store:
         (`ACCESS_LOGS`) and a 1st gen function's execution lines (`FUNCTION_EXECUTION`) as its
         requests, status and all, so the verdict can count them; returns how
         many. With any request log present they stay text: the platform's log is the count, and
-        the app's lines would count the same requests twice."""
-        if self._scalar("SELECT count(*) FROM (SELECT 1 FROM entries WHERE http_status IS NOT NULL LIMIT 1)"):
+        the app's lines would count the same requests twice; and so with a request log of the
+        checks alone (`_checker_requests`), which the access log would count back in."""
+        if self._checks_only or self._scalar(
+                "SELECT count(*) FROM (SELECT 1 FROM entries WHERE http_status IS NOT NULL LIMIT 1)"):
             return 0
         # not users' requests: a monitor's or a probe's (`checkers.agents`), or a sidecar's outbound call
         not_served = f"{load_knowledge().checker_agent}|{OUTBOUND}"

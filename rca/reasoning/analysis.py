@@ -139,8 +139,10 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     # was the same incident, begun before the window.
     # (a catch-all such as "a Java exception with a stack" lasts only as the specific failure it
     # also reads does: a timeout's stack is no full disk)
-    findings, phrases = baseline.ongoing(findings, phrases, traffic, periods,
-                                         {i for i in lasting if not lookup[i].generic})
+    chronic = {i for i in lasting if not lookup[i].generic}
+    if not traffic.requests:
+        chronic -= impact.worked_beside(con, hits, chronic)
+    findings, phrases = baseline.ongoing(findings, phrases, traffic, periods, chronic)
     throughout: set[str] = set()
     if not periods.has_baseline:
         served = traffic.requests > 0 and not traffic.failed
@@ -310,6 +312,10 @@ def _data_notes(con: Any, verdict: Verdict, load: LoadStats) -> tuple[str, ...]:
                      "the application's own access-log lines, or a function's execution lines (a request "
                      "that never reached it is not among "
                      "them).")
+    if load.checker_requests:
+        notes.append(f"The only requests logged are {load.checker_requests} of monitors and probes (uptime "
+                     "checks, health checks), all answered: they say the server answers, not that the work "
+                     "is done, so they are not counted as requests and the service's other entries decide.")
     if requests and not others:
         notes.append("The input holds request logs only, no application, stderr or platform log: the failed "
                      "requests are counted, but why they failed can only be inferred from the requests.")

@@ -434,11 +434,15 @@ def decide(
     # A cause that fails every attempt says nothing was served only while it runs: not once it
     # ended and the logs went on, nor while the service's everyday work goes on beside it.
     ended = _ended(traffic, timed)
+    unstarted = sorted({r for f in failing if lookup[f.pattern_id].kind == STARTUP_FAILURE
+                        for r in f.revisions})
     if persistent is not None and ((ended and not until_restart)
-                                   or (not traffic.requests and _work_goes_on(con, traffic))):
+                                   or (not traffic.requests and _work_goes_on(con, traffic, unstarted))):
         persistent = None
     if persistent is None and not traffic.requests and failing and not ended:
         persistent = _work_displaced(con, traffic)
+    if persistent is None and not traffic.requests and timed:
+        persistent = _work_stopped(con, traffic, timed)
     decided = verdict.decide(traffic, periods, len(failing), started, unexplained, never_started, persistent)
     if estimate is None:
         return decided
@@ -451,7 +455,9 @@ def decide(
 # their first 60 characters with every word holding a digit masked (`_WORK_LINES`: counts, times,
 # and the ids of threads and jobs, `tid=24adm jid=c07c652e7d19`, which would make one kind of
 # line many); startup lines come too rarely to count, and lines about requests, health checks and
-# liveness say nothing of whether the work succeeded (`_NOT_WORK`).
+# liveness say nothing of whether the work succeeded (`_NOT_WORK`); nor do the lines of revisions
+# whose start-up failed (`$unstarted`): a container the platform never let serve logs its own loop
+# all the same (a server listening on the wrong port, blind set VH07).
 WORK_LINES_BEFORE = 30
 WORK_GOES_ON = 0.1
 _NOT_WORK = r"(?i)health|ready|liveness|\bping\b|heartbeat|probe|\brequests?\b"
@@ -463,6 +469,7 @@ lines AS (
   FROM entries
   WHERE in_window AND http_status IS NULL AND severity_num < 400 AND ts IS NOT NULL
     AND (ts < $onset OR ts >= $recent) AND NOT regexp_matches(message, $not_work)
+    AND NOT list_contains($unstarted, coalesce(revision, ''))
 )"""
 _WORK = f"""
 WITH {_WORK_LINES}
@@ -473,14 +480,14 @@ SELECT count(*) FROM (
 """
 
 
-def _work_goes_on(con: Any, traffic: verdict.Traffic) -> bool:
+def _work_goes_on(con: Any, traffic: verdict.Traffic, unstarted: Sequence[str] = ()) -> bool:
     """Whether, in an input that logs no request, the service's everyday lines from before the
     failures began go on in the recent period (`WORK_LINES_BEFORE`, `WORK_GOES_ON`): its old
     ReplicaSet still serving beside a new one that crash-loops, the share of deliveries a NAT that
     drops ports lets through. Then a cause that fails every attempt it makes did not stop all the
-    service's work: degraded, not down."""
+    service's work: degraded, not down. Lines of the ``unstarted`` revisions do not count."""
     span = _work_span(con, traffic)
-    return span is not None and _work_kept_pace(con, *span)
+    return span is not None and _work_kept_pace(con, *span, unstarted=unstarted)
 
 
 # An input without requests shows most of the service's work failing when a line it logged for
@@ -528,6 +535,108 @@ def _work_displaced(con: Any, traffic: verdict.Traffic) -> str | None:
             "while the failures ran on")
 
 
+# An input without requests shows the service's work stopped by its failures when an everyday line
+# (`_WORK_LINES`' kinds, logged `WORK_LINES_BEFORE` times before the failures began, in the window
+# or the baseline before it) was last logged while they ran, or no longer before their onset than
+# its own longest silence before (a CronJob's lines come in bursts ten minutes apart) and `STOP_NEAR`
+# seconds, and never again, over a quiet that at its former pace would have held `STOP_EVIDENCE` of
+# it and lasted `STOP_GAPS` of those silences and `STOP_QUIET` seconds at least (an export's last
+# minute is ragged: a line logged every second stopped 49 s before the end of one that simply
+# ended, blind set PH03); a line that carried `STOP_SHARE` of the everyday lines before, not one
+# thread's (Sidekiq names its threads `tid=hirk`, and a process killed takes its threads' kinds with
+# it, OA02); and no revision came up after the failures began that logged none of them (a fix logs
+# its own lines). A subscriber whose stream ended on a 403 logs that once and nothing more: the
+# failure ended, the work with it (blind set UH09); a job whose every run fails logs its retries,
+# not the pages it fetched (UD08).
+STOP_NEAR = 120
+STOP_EVIDENCE = 30
+STOP_GAPS = 3
+STOP_QUIET = 240
+STOP_SHARE = 0.2
+_STOPPED = """
+WITH lines AS (
+  SELECT regexp_replace(left(message, 60), '[0-9A-Za-z]*[0-9][0-9A-Za-z]*', '0', 'g') AS line, message, ts
+  FROM entries
+  WHERE http_status IS NULL AND severity_num < 400 AND ts IS NOT NULL
+    AND NOT regexp_matches(message, $not_work)
+), spaced AS (
+  SELECT line, message, ts, epoch(ts - lag(ts) OVER (PARTITION BY line ORDER BY ts)) AS gap FROM lines
+), kinds AS (
+  SELECT line, min(message) AS example, max(ts) AS last, count(*) FILTER (WHERE ts < $onset) AS before,
+         coalesce(max(gap) FILTER (WHERE ts < $onset), 0) AS silence
+  FROM spaced GROUP BY line
+)
+SELECT example, last FROM kinds
+WHERE before >= $min_before AND last <= $to AND last >= $onset - to_seconds(silence + $near)
+  AND before / $before_s * epoch($end - last) >= $evidence AND epoch($end - last) >= $gaps * silence
+  AND epoch($end - last) >= $quiet AND before >= $share * (SELECT sum(before) FROM kinds)
+ORDER BY before DESC, line LIMIT 1
+"""
+# (the revisions that came up after ``$onset`` and are not among ``$failing``)
+_CAME_UP_AFTER = ("SELECT count(*) FROM (SELECT revision FROM entries WHERE revision IS NOT NULL "
+                  "AND NOT list_contains($failing, revision) GROUP BY revision HAVING min(ts) > $onset)")
+
+
+def _work_stopped(con: Any, traffic: verdict.Traffic, timed: Sequence[Finding]) -> str | None:
+    """Why nothing was served since, in an input that logs no request, when the service's everyday
+    work stopped as its named failures (``timed``) began or ran and never came back (`_STOPPED`),
+    though the failures themselves may have ended: a consumer that gave up logs its last error and
+    falls silent, and its silence is no recovery. None when the work went on, or a revision came up
+    after the failures began that logged none of them (a fix; a CronJob's pod that failed too is
+    just the next run)."""
+    row = con.execute("SELECT min(ts) FROM entries").fetchone()
+    first, end = (row[0] if row else None), traffic.recent_since
+    onset = naive_utc(parse_rfc3339(timed[0].first_seen or ""))
+    last = _last_failure(replace(traffic, last_error=None), timed)
+    if first is None or end is None or last is None or onset <= first:
+        return None
+    failing = sorted({r for f in timed for r in f.revisions})
+    came = con.execute(_CAME_UP_AFTER, {"onset": onset, "failing": failing}).fetchone()
+    if came and came[0]:
+        return None
+    row = con.execute(_STOPPED, {
+        "not_work": _NOT_WORK, "onset": onset, "min_before": WORK_LINES_BEFORE, "near": float(STOP_NEAR),
+        "to": last + timedelta(seconds=STOP_NEAR), "end": end + timedelta(seconds=RECENT),
+        "before_s": (onset - first).total_seconds(), "evidence": STOP_EVIDENCE, "gaps": STOP_GAPS,
+        "quiet": float(STOP_QUIET), "share": STOP_SHARE,
+    }).fetchone()
+    if not row:
+        return None
+    example = str(row[0]).split("\n", 1)[0][:80].strip()
+    return (f"its everyday work (lines like {example!r}) stopped at {row[1]:%H:%M:%S} with the failures "
+            "and never came back")
+
+
+# (the everyday lines logged before the window between two moments)
+_LINES_BETWEEN = """
+SELECT count(*) FROM entries
+WHERE NOT in_window AND ts BETWEEN $first AND $last AND http_status IS NULL AND severity_num < 400
+  AND NOT regexp_matches(message, $not_work)
+"""
+
+
+def worked_beside(con: Any, hits: Sequence[Hit], ids: AbstractSet[str]) -> set[str]:
+    """Of the patterns named in ``ids`` (causes that fail every attempt until something is changed),
+    those the service's everyday work went on beside before the window: `WORK_LINES_BEFORE` lines
+    of it or more between their first and last events there (`_NOT_WORK`'s excepted). Such a
+    failure is one item's, not every attempt's (a worker acking uploads whose object is gone, one
+    in ten, between thumbnails written: blind set VA03), so its running on into the window is no
+    incident carried over (`baseline.ongoing`)."""
+    spans: dict[str, list[datetime]] = {}
+    for h in hits:
+        if h.pattern_id in ids and not h.in_window and h.ts is not None:
+            spans.setdefault(h.pattern_id, []).append(h.ts)
+    beside = set()
+    for pid, times in sorted(spans.items()):
+        if len(times) < 2:
+            continue
+        row = con.execute(_LINES_BETWEEN, {"first": min(times), "last": max(times),
+                                           "not_work": _NOT_WORK}).fetchone()
+        if row and int(row[0]) >= WORK_LINES_BEFORE:
+            beside.add(pid)
+    return beside
+
+
 def _first_in_window(con: Any) -> datetime | None:
     row = con.execute("SELECT min(ts) FROM entries WHERE in_window").fetchone()
     return row[0] if row else None
@@ -542,15 +651,22 @@ def _work_span(con: Any, traffic: verdict.Traffic) -> tuple[datetime, datetime, 
     return first, onset, recent
 
 
-def _work_params(first: datetime, onset: datetime, recent: datetime) -> dict[str, Any]:
-    """`_WORK_LINES`' parameters: the lines from ``first`` to ``onset`` against those since ``recent``."""
+def _work_params(
+    first: datetime, onset: datetime, recent: datetime, unstarted: Sequence[str] = ()
+) -> dict[str, Any]:
+    """`_WORK_LINES`' parameters: the lines from ``first`` to ``onset`` against those since
+    ``recent``, but those of the ``unstarted`` revisions."""
     return {"onset": onset, "recent": recent, "not_work": _NOT_WORK, "min_before": WORK_LINES_BEFORE,
-            "before_s": (onset - first).total_seconds(), "recent_s": float(verdict.RECENT)}
+            "before_s": (onset - first).total_seconds(), "recent_s": float(verdict.RECENT),
+            "unstarted": list(unstarted)}
 
 
-def _work_kept_pace(con: Any, first: datetime, onset: datetime, recent: datetime) -> bool:
+def _work_kept_pace(
+    con: Any, first: datetime, onset: datetime, recent: datetime, unstarted: Sequence[str] = ()
+) -> bool:
     """`_WORK` over the lines from ``first`` to ``onset`` and those since ``recent``."""
-    row = con.execute(_WORK, {**_work_params(first, onset, recent), "share": WORK_GOES_ON}).fetchone()
+    params = {**_work_params(first, onset, recent, unstarted), "share": WORK_GOES_ON}
+    row = con.execute(_WORK, params).fetchone()
     return bool(row and row[0])
 
 
