@@ -323,6 +323,19 @@ def test_an_error_line_s_own_fields_named_for_what_failed_join_its_message(
     assert "took_ms" not in row["message"] and "12" not in row["message"].split("\n")[0]
 
 
+@pytest.mark.parametrize("key", ["body", "response_body", "response", "detail"])
+def test_the_answer_an_error_line_failed_on_joins_its_message(tmp_path: Path, key: str) -> None:
+    """A service that logs "origin fetch failed: GCS responded 403 Forbidden" puts the API's error
+    body in a key of its own: the permission it names is why, so an error line's `body`,
+    `response` or `detail` joins its message (blind set VH03); `response_time_ms` does not."""
+    body = ('{"error": {"code": 403, "message": "thumbs@p.iam.gserviceaccount.com does not have '
+            "storage.objects.get access to the Google Cloud Storage object. Permission "
+            "'storage.objects.get' denied on resource (or it may not exist).\"}}")
+    row = one(tmp_path, severity="ERROR", jsonPayload={
+        "message": "origin fetch failed: GCS responded 403 Forbidden", key: body, "response_time_ms": 41})
+    assert "storage.objects.get access" in row["message"] and "41" not in row["message"]
+
+
 def test_lines_alike_but_for_their_digits_have_their_level_read_once() -> None:
     """A storm of `ERROR ... order N failed` lines is one shape: the text grammar reads it once,
     and every line of it takes the level (the work is bounded by the shapes, not the lines)."""

@@ -120,13 +120,14 @@ WITH x AS (
                 jv[18],
                 -- An error-level line's other top-level fields named for what failed, in the
                 -- application's own words (`es_error`, `error_type`, `failure_reason`, `cause`, the
-                -- `panic` a Go recoverer logs): the keys above are the loggers' conventions, these an
-                -- application's choice.
+                -- `panic` a Go recoverer logs), and the answer it failed on (`body`, `response`,
+                -- `detail`: a called API's error body, blind set VH03): the keys above are the
+                -- loggers' conventions, these an application's choice.
                 -- Only error-level lines pay for reading the keys.
                 CASE WHEN sev_raw IN ('ERROR', 'ERR', 'CRITICAL', 'FATAL', 'ALERT', 'EMERGENCY') THEN
                   nullif(array_to_string(
                     [json_extract_string(jp, '$."' || k || '"') FOR k IN json_keys(jp)
-                     IF regexp_matches(k, '(?i)err|exception|fault|failure|reason|cause|panic')
+                     IF regexp_matches(k, '(?i)err|exception|fault|failure|reason|cause|panic|^(?:response_?)?body$|^response$|^details?$')
                         AND NOT regexp_matches(k, '["\\]')
                         AND k NOT IN ('error', 'err', 'exception', 'Exception', 'error.message',
                                       'error.stack_trace')], chr(10)), '') END)
