@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +188,21 @@ def test_collector_timestamp_is_stripped_from_text() -> None:
         entry["timestamp"],
         entry["severity"],
     )
+
+
+def test_a_docker_json_file_record_is_an_envelope_around_the_container_s_line() -> None:
+    """Docker's json-file driver (`/var/lib/docker/containers/<id>/<id>-json.log`) wraps each line
+    a container printed with its stream and time: the line inside is read as the container wrote
+    it, a pino request line becoming a request (blind set RG03, read as one opaque JSON text)."""
+    pino = ('{"level":50,"time":1732068241101,"req":{"method":"POST","url":"/v2/transfers"},'
+            '"res":{"statusCode":500},"responseTime":12,"msg":"request errored"}')
+    record = json.dumps({"log": pino + "\n", "stream": "stderr", "time": "2024-11-20T02:04:01.101362123Z"})
+    plain = json.dumps({"log": "listening on :8080\n", "stream": "stdout", "time": "2024-11-20T02:00:00Z"})
+    first, second = read_text_entries([record, plain], "docker.log")
+    assert (first["timestamp"], first["logName"], first["severity"], first["jsonPayload"]["msg"],
+            second["textPayload"], second["logName"]) == (
+        "2024-11-20T02:04:01.101362123Z", "local/stderr", "ERROR", "request errored",
+        "listening on :8080", "local/stdout")
 
 
 def test_continuation_lines_inherit_previous_time() -> None:

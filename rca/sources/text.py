@@ -279,8 +279,36 @@ def _service_of_pod(pod: str) -> str:
     return ordinal["name"] if ordinal else pod
 
 
+# Docker's json-file logging driver writes each line a container printed as
+# {"log": "<the line>\n", "stream": "stdout"|"stderr", "time": "<RFC 3339>"}
+# (/var/lib/docker/containers/<id>/<id>-json.log, and what `docker inspect` calls LogPath)
+_DOCKER_JSON_FILE = re.compile(r'^\{\s*"log"\s*:')
+
+
+def _docker_json_file(raw: str) -> _Line | None:
+    """The container's own line inside a Docker json-file record, with the record's time and
+    stream, or None when ``raw`` is no such record."""
+    if not _DOCKER_JSON_FILE.match(raw):
+        return None
+    try:
+        record = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("log"), str):
+        return None
+    stream = record.get("stream")
+    line = _Line(body=record["log"].rstrip("\r\n"),
+                 stream=stream if stream in ("stdout", "stderr") else "stdout")
+    line.stamp = parse_timestamp(record.get("time"))
+    return line
+
+
 def _strip_envelope(raw: str, names: set[str]) -> _Line:
-    """Peel collector prefixes and the collector timestamp off a line."""
+    """Peel collector prefixes and the collector timestamp off a line (a Docker json-file record
+    is an envelope too: `_docker_json_file`)."""
+    docker = _docker_json_file(raw)
+    if docker is not None:
+        return docker
     line = _Line(body=raw)
     compose = _COMPOSE_PREFIX.match(raw) or _named_prefix(raw, names)
     kubectl = _KUBECTL_PREFIX.match(raw)
