@@ -2591,7 +2591,7 @@ def test_a_worker_whose_threads_were_renamed_by_a_restart_still_works(tmp_path: 
     """A Sidekiq worker names its threads (`tid=hirk`): the instance killed for memory takes its
     threads' lines with it, and the new instance's threads log under new names. One thread's lines
     stopping is no work stopped: a line must have carried a fifth of the everyday lines to say so
-    (`impact.STOP_SHARE`; blind set OA02, which read down)."""
+    (`impact.WORK_SHARE`; blind set OA02, which read down)."""
     threads = (("hirk", "qzx", "mnop", "tqwe", "zzab", "ffgh"),
                ("kkpl", "rtyu", "vbnm", "xcvb", "plmo", "wsxe"))
     assert _killed_worker(tmp_path, 4200, threads)["status"]["state"] != "down"
@@ -2715,6 +2715,37 @@ def test_a_worker_whose_everyday_work_stopped_while_its_failures_ran_on_is_down(
     every = _analysed(tmp_path, worker(lambda k: True), "web")["status"]
     some = _analysed(tmp_path, worker(lambda k: k % 30 == 0), "web")["status"]
     assert (every["state"], some["state"]) == ("down", "degraded")
+
+
+@pytest.mark.parametrize(("failing", "state"), [(("sync_invoice", "sync_payment", "sync_refund"), "down"),
+                                               (("sync_refund",), "degraded")])
+def test_a_celery_task_s_outcome_after_its_uuid_tells_its_lines_apart(
+        tmp_path: Path, failing: tuple[str, ...], state: str) -> None:
+    """A Celery worker logs no request: each task is "received", then "succeeded" or "raised", the
+    outcome after the task's uuid. From minute 30 the accounting API answers 503 and the tasks that
+    call it raise. When every task type does, "succeeded" stops while "received" keeps its pace: the
+    work stopped, down (blind set PC05; cut before masking, the lines' first 60 characters ended
+    inside the uuid, received and succeeded were one kind that kept its pace, and it read degraded).
+    When one task type of three fails and the others succeed, the lines that fell carried a sixth of
+    the work: degraded (`impact.WORK_SHARE`; blind sets VB02, OE08)."""
+    def task(k: int, name: str, uuid: str, words: str, severity: str) -> str:
+        when = f"2026-03-04 10:{k // 60:02d}:{k % 60:02d},120"
+        text = f"[{when}: {severity}/ForkPoolWorker-2] Task billing.tasks.{name}[{uuid}] {words}"
+        return _gke_line(k, text, log="stderr", severity=severity)
+    lines = []
+    for k in range(0, 3600, 6):
+        name = ("sync_invoice", "sync_payment", "sync_refund")[k // 6 % 3]
+        uuid = f"{k:08x}-6d98-4c1e-9b1a-{k * 7919:012x}"
+        lines.append(task(k, name, uuid, "received", "INFO"))
+        if k < 1800 or name not in failing:
+            lines.append(task(k + 1, name, uuid, "succeeded in 0.21s: None", "INFO"))
+        else:
+            raised = ("raised unexpected: HTTPError('503 Server Error: Service Unavailable for url: "
+                      "https://api.ledgerly.io/v3/invoices')")
+            lines.append(task(k + 1, name, uuid, raised, "ERROR"))
+    report = _analysed(tmp_path, lines, "web")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == \
+        (state, "upstream-service-failure")
 
 
 def test_a_streaming_client_that_went_away_is_no_failure_of_the_service(tmp_path: Path) -> None:

@@ -452,19 +452,23 @@ def decide(
 # An input without requests shows the service still working when a line it logged at least this
 # often before the failures began (its everyday work: "SMS sent for order N", "webhook delivered")
 # is still logged in the last ten minutes at this share of that rate or more. Lines are compared by
-# their first 60 characters with every word holding a digit masked (`_WORK_LINES`: counts, times,
-# and the ids of threads and jobs, `tid=24adm jid=c07c652e7d19`, which would make one kind of
-# line many); startup lines come too rarely to count, and lines about requests, health checks and
-# liveness say nothing of whether the work succeeded (`_NOT_WORK`); nor do the lines of revisions
-# whose start-up failed (`$unstarted`): a container the platform never let serve logs its own loop
-# all the same (a server listening on the wrong port, blind set VH07).
+# their first line's first 100 characters once every word holding a digit is masked (`_KIND`:
+# counts, times, and the ids of threads, jobs and tasks, `tid=24adm jid=c07c652e7d19`, which would
+# make one kind of line many; masked first, so a Celery line's outcome after its task's uuid,
+# "Task sync_invoice[<uuid>] succeeded in 0.2s", tells it from the same task's "received" and
+# "raised", blind set PC05); startup lines come too rarely to count, and lines about requests,
+# health checks and liveness say nothing of whether the work succeeded (`_NOT_WORK`); nor do the
+# lines of revisions whose start-up failed (`$unstarted`): a container the platform never let
+# serve logs its own loop all the same (a server listening on the wrong port, blind set VH07).
 WORK_LINES_BEFORE = 30
 WORK_GOES_ON = 0.1
 _NOT_WORK = r"(?i)health|ready|liveness|\bping\b|heartbeat|probe|\brequests?\b"
+_KIND = ("left(regexp_replace(split_part(message, chr(10), 1), '[0-9A-Za-z]*[0-9][0-9A-Za-z]*', '0', 'g'), "
+         "100)")
 # (the everyday lines before the failures' onset and in the recent period, each by its kind)
-_WORK_LINES = """
+_WORK_LINES = f"""
 lines AS (
-  SELECT regexp_replace(left(message, 60), '[0-9A-Za-z]*[0-9][0-9A-Za-z]*', '0', 'g') AS line, message,
+  SELECT {_KIND} AS line, message,
          ts >= $recent AS recent
   FROM entries
   WHERE in_window AND http_status IS NULL AND severity_num < 400 AND ts IS NOT NULL
@@ -499,16 +503,23 @@ def _work_goes_on(con: Any, traffic: verdict.Traffic, unstarted: Sequence[str] =
 # missing. The share is below the two in five `verdict.DOWN_RATE` leaves answered: a pace is a proxy
 # for a ratio, which bursts of work and retries that succeed later stretch (held-out sets: jobs
 # failing three in four and lost, down; a burst's jobs failing two in three and mostly retried
-# through, degraded: JH07, JH06).
+# through, degraded: JH07, JH06). And the lines that fell so carried `WORK_SHARE` of the everyday
+# lines before at least: where each item logs one line as it is received and one for its outcome,
+# the outcomes are half of them; one task type failing among several that go on, or one thread's
+# lines gone with a killed process, is a part of the work (degraded; blind sets VB02, OE08, VA06).
 WORK_LEFT = 0.3
 DISPLACED_BY = 0.5
+WORK_SHARE = 0.2
 _DISPLACED = f"""
 WITH {_WORK_LINES}, paces AS (
   SELECT line, min(message) AS example, count(*) FILTER (WHERE NOT recent) / $before_s AS before,
          count(*) FILTER (WHERE recent) / $recent_s AS now
   FROM lines GROUP BY line HAVING count(*) FILTER (WHERE NOT recent) >= $min_before
 )
-SELECT example, before, now FROM paces WHERE now < $left * before ORDER BY before DESC, line LIMIT 1
+SELECT example, before, now FROM paces
+WHERE now < $left * before
+  AND (SELECT sum(before) FROM paces WHERE now < $left * before) >= $share * (SELECT sum(before) FROM paces)
+ORDER BY before DESC, line LIMIT 1
 """
 
 
@@ -521,7 +532,8 @@ def _work_displaced(con: Any, traffic: verdict.Traffic) -> str | None:
     if span is None:
         return None
     first, onset, recent = span
-    row = con.execute(_DISPLACED, {**_work_params(first, onset, recent), "left": WORK_LEFT}).fetchone()
+    row = con.execute(_DISPLACED, {**_work_params(first, onset, recent), "left": WORK_LEFT,
+                                   "share": WORK_SHARE}).fetchone()
     if not row:
         return None
     example, before, now = str(row[0]).split("\n", 1)[0][:80], float(row[1]), float(row[2])
@@ -542,7 +554,7 @@ def _work_displaced(con: Any, traffic: verdict.Traffic) -> str | None:
 # seconds, and never again, over a quiet that at its former pace would have held `STOP_EVIDENCE` of
 # it and lasted `STOP_GAPS` of those silences and `STOP_QUIET` seconds at least (an export's last
 # minute is ragged: a line logged every second stopped 49 s before the end of one that simply
-# ended, blind set PH03); a line that carried `STOP_SHARE` of the everyday lines before, not one
+# ended, blind set PH03); a line that carried `WORK_SHARE` of the everyday lines before, not one
 # thread's (Sidekiq names its threads `tid=hirk`, and a process killed takes its threads' kinds with
 # it, OA02); and no revision came up after the failures began that logged none of them (a fix logs
 # its own lines). A subscriber whose stream ended on a 403 logs that once and nothing more: the
@@ -552,10 +564,9 @@ STOP_NEAR = 120
 STOP_EVIDENCE = 30
 STOP_GAPS = 3
 STOP_QUIET = 240
-STOP_SHARE = 0.2
-_STOPPED = """
+_STOPPED = f"""
 WITH lines AS (
-  SELECT regexp_replace(left(message, 60), '[0-9A-Za-z]*[0-9][0-9A-Za-z]*', '0', 'g') AS line, message, ts
+  SELECT {_KIND} AS line, message, ts
   FROM entries
   WHERE http_status IS NULL AND severity_num < 400 AND ts IS NOT NULL
     AND NOT regexp_matches(message, $not_work)
@@ -598,7 +609,7 @@ def _work_stopped(con: Any, traffic: verdict.Traffic, timed: Sequence[Finding]) 
         "not_work": _NOT_WORK, "onset": onset, "min_before": WORK_LINES_BEFORE, "near": float(STOP_NEAR),
         "to": last + timedelta(seconds=STOP_NEAR), "end": end + timedelta(seconds=RECENT),
         "before_s": (onset - first).total_seconds(), "evidence": STOP_EVIDENCE, "gaps": STOP_GAPS,
-        "quiet": float(STOP_QUIET), "share": STOP_SHARE,
+        "quiet": float(STOP_QUIET), "share": WORK_SHARE,
     }).fetchone()
     if not row:
         return None
