@@ -1042,21 +1042,25 @@ def _gke_line(k: int, payload: str | dict[str, object], *, pod: str = "web-7d9f8
     return json.dumps(entry) + "\n"
 
 
+def _access(k: int, request: str = "GET /api", status: int = 200, agent: str = "curl", size: int = 61) -> str:
+    """An nginx access-log line (combined format) of a request ``k`` seconds into 10:00 of
+    2026-03-04, the hour `_gke_line` logs in."""
+    when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
+    return f'10.0.0.{k % 9} - - [{when}] "{request} HTTP/1.1" {status} {size} "-" "{agent}"'
+
+
 def test_without_any_request_log_the_apps_access_log_lines_are_its_requests(tmp_path: Path) -> None:
     """A GKE service whose ingress logs are elsewhere: its nginx/gunicorn access lines are the only
     record of its requests, so they are counted (and said to be), and a 503 storm in them is an
     outage; beside a platform request log they stay text, or the same requests would count twice."""
-    def access(k: int, status: int) -> str:
-        when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
-        return f'10.0.0.{k % 9} - - [{when}] "GET /api HTTP/1.1" {status} 61 "-" "curl"'
-    lines = [_gke_line(k, access(k, 200 if k < 2400 else 503)) for k in range(0, 3600, 10)]
+    lines = [_gke_line(k, _access(k, status=200 if k < 2400 else 503)) for k in range(0, 3600, 10)]
     path = tmp_path / "gke.ndjson"
     path.write_text("".join(lines), encoding="utf-8")
     result = CliRunner().invoke(main, ["analyze", "--service", "web", "--input", str(path),
                                        "--format", "json"])
     report = json.loads(result.output)
     with_platform = tmp_path / "run.ndjson"
-    with_platform.write_text(_request(5, 200, None) + _app_error(6, access(6, 503)), encoding="utf-8")
+    with_platform.write_text(_request(5, 200, None) + _app_error(6, _access(6, status=503)), encoding="utf-8")
     both = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(with_platform),
                                      "--format", "json"])
     status, noted = report["status"], any("access-log" in n for n in report["notes"])
@@ -1070,13 +1074,10 @@ def test_a_worker_whose_access_log_holds_only_answered_health_checks_logs_no_req
     fetched: the probes say the server answers, not that the work is done, so the worker's own
     lines decide: down (`Store._checker_paths`; blind set UF06). Counted as requests, the probes
     made it a failure beside traffic served in full."""
-    def access(k: int) -> str:
-        when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
-        return f'10.0.0.{k % 9} - - [{when}] "GET /healthz HTTP/1.1" 200 2 "-" "-"'
     expired = ('sync failed: Get "https://erp.example/api/stock": tls: failed to verify certificate: '
                "x509: certificate has expired or is not yet valid: current time 2026-03-04T10:40:01Z is "
                "after 2026-03-04T10:39:59Z")
-    lines = [_gke_line(k, access(k)) for k in range(0, 3600, 10)]
+    lines = [_gke_line(k, _access(k, "GET /healthz", agent="-", size=2)) for k in range(0, 3600, 10)]
     lines += [_gke_line(k + 1, f"fetched page {k}") for k in range(0, 2400, 5)]
     lines += [_gke_line(k + 2, expired, log="stderr", severity="ERROR") for k in range(2400, 3600, 60)]
     report = _analysed(tmp_path, lines, "web")
@@ -1192,12 +1193,9 @@ def test_health_checkers_in_an_access_log_are_not_user_requests(tmp_path: Path) 
     library's `checkers`) answer 200 while every user request fails: counting them would halve the
     error rate of an outage; they are not requests served, and nor are the pod's own calls out that
     its mesh sidecar logs (blind sets DJ03, DJ06)."""
-    def access(k: int, status: int, agent: str) -> str:
-        when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
-        return f'10.0.0.{k % 9} - - [{when}] "GET /api HTTP/1.1" {status} 61 "-" "{agent}"'
-    lines = [_gke_line(k, access(k, 503, "Mozilla/5.0")) for k in range(0, 3600, 20)]
+    lines = [_gke_line(k, _access(k, status=503, agent="Mozilla/5.0")) for k in range(0, 3600, 20)]
     # (each checker at its own seconds: lines of one time and one insertId would be one entry)
-    lines += [_gke_line(k, access(k, 200, agent))
+    lines += [_gke_line(k, _access(k, agent=agent))
               for agent, first in (("kube-probe/1.29", 5), ("GoogleHC/1.0", 9), (UPTIME, 3))
               for k in range(first, 3600, 10)]
     # the pod's own calls out, as its Istio sidecar logs them (istio/istio#54023's format)
@@ -1230,12 +1228,9 @@ def test_a_container_the_kubelet_keeps_killing_is_an_incident_though_every_logge
     events are the platform's record that the process died, no warning the service coped with, so
     the window is no all-clear; and a readiness probe that timed out waiting for an answer says
     the server ran slow, not that it was still starting (blind set DQ07)."""
-    def access(k: int) -> str:
-        when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
-        return f'10.0.0.{k % 9} - - [{when}] "GET /api HTTP/1.1" 200 61 "-" "curl"'
     timeout = ('Get "http://10.52.2.19:8000/{path}": context deadline exceeded '
                "(Client.Timeout exceeded while awaiting headers)")
-    lines = [_gke_line(k, access(k)) for k in range(0, 3600, 10)]
+    lines = [_gke_line(k, _access(k)) for k in range(0, 3600, 10)]
     for k in range(1800, 3600, 120):
         lines += [
             _kubelet_event(k, "Unhealthy", "Readiness probe failed: " + timeout.format(path="readyz")),
@@ -1326,10 +1321,7 @@ def test_warnings_the_service_coped_with_do_not_lead_the_chain_past_a_container_
     at WARN each time; later the node's kernel killed the leaking process for memory. The retried
     timeouts are the service coping, the verdict does not count them, and nor does the chain: the
     OOM kill is the failure, and its category the root cause (blind set DQ05)."""
-    def access(k: int) -> str:
-        when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
-        return f'10.0.0.{k % 9} - - [{when}] "GET /api HTTP/1.1" 200 61 "-" "curl"'
-    lines = [_gke_line(k, access(k)) for k in range(0, 3600, 10)]
+    lines = [_gke_line(k, _access(k)) for k in range(0, 3600, 10)]
     lines += [_gke_line(k + 1, {"level": "warn", "msg": "webhook delivery failed, will retry",
                                 "error": 'Post "https://hooks.partner.example/v2/orders": context deadline '
                                          "exceeded (Client.Timeout exceeded while awaiting headers)"},
@@ -2274,13 +2266,10 @@ def test_clients_abandoning_uploads_are_no_incident_of_the_service(tmp_path: Pat
     """raw-body's 'BadRequestError: request aborted' on GKE's stderr (so at ERROR): mobile clients
     that closed the connection before their upload's body was read, while every request the
     service answered succeeded. No failure of the service: ok (blind set GH01)."""
-    def access(k: int) -> str:
-        when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
-        return f'10.0.0.{k % 9} - - [{when}] "POST /v1/images HTTP/1.1" 201 61 "-" "okhttp/4.12.0"'
     aborted = ("BadRequestError: request aborted\n    at IncomingMessage.onAborted "
                "(/app/node_modules/raw-body/index.js:245:10)\n"
                "    at IncomingMessage.emit (node:events:519:28)")
-    lines = [_gke_line(k, access(k)) for k in range(0, 3600, 10)]
+    lines = [_gke_line(k, _access(k, "POST /v1/images", 201, "okhttp/4.12.0")) for k in range(0, 3600, 10)]
     lines += [_gke_line(k + 3, aborted, log="stderr", severity="ERROR") for k in range(600, 3600, 300)]
     assert _analysed(tmp_path, lines, "web")["status"]["state"] == "ok"
 
@@ -2629,13 +2618,11 @@ def test_an_access_log_s_health_and_metrics_calls_are_no_users_requests(tmp_path
     /metrics and an external checker's /healthz (no probe's user agent) answer 200 while every
     user's call fails from minute 30: down. (With the health calls counted, half of the last ten
     minutes' requests succeeded.)"""
-    def access(k: int, path: str, status: int) -> str:
-        when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
-        return f'10.0.0.{k % 9} - - [{when}] "GET {path} HTTP/1.1" {status} 61 "-" "Prometheus/2.51.0"'
     lines = []
     for k in range(0, 3600, 10):
-        lines.append(_gke_line(k, access(k, "/metrics", 200)))
-        lines.append(_gke_line(k + 1, access(k + 1, "/api/orders", 503 if k >= 1800 else 200)))
+        scraper = "Prometheus/2.51.0"
+        lines.append(_gke_line(k, _access(k, "GET /metrics", agent=scraper)))
+        lines.append(_gke_line(k + 1, _access(k + 1, "GET /api/orders", 503 if k >= 1800 else 200, scraper)))
     report = _analysed(tmp_path, lines, "web")
     assert (report["status"]["state"], report["status"]["requests"]) == ("down", 360)
 

@@ -592,10 +592,7 @@ class Store:
         the report). (An access log's lines from probes are never taken as requests,
         `_requests_from_access_logs`; its health paths' are taken out by `_checker_paths`.)
         Monitors and probes are the library's `checkers`."""
-        users = self._scalar("SELECT count(*) FROM (SELECT 1 FROM staged WHERE http_status IS NOT NULL "
-                             "AND NOT checker_request LIMIT 1)")
-        failed = self._scalar("SELECT count(*) FROM (SELECT 1 FROM staged WHERE checker_request "
-                              "AND request_failed(http_status, message) LIMIT 1)")
+        users, failed = self._users_and_failed_checks("staged", "checker_request")
         if not users:
             if failed:
                 return
@@ -610,11 +607,7 @@ class Store:
         health and metrics paths (`checkers.paths`), while other requests are there or none of
         them failed; recounts `access_log_requests`."""
         p = {"p": load_knowledge().checker_path}
-        users = self._scalar("SELECT count(*) FROM (SELECT 1 FROM entries WHERE http_status IS NOT NULL "
-                             "AND NOT regexp_matches(http_url, $p) LIMIT 1)", p)
-        failed = self._scalar("SELECT count(*) FROM (SELECT 1 FROM entries "
-                              "WHERE regexp_matches(http_url, $p) AND request_failed(http_status, message) "
-                              "LIMIT 1)", p)
+        users, failed = self._users_and_failed_checks("entries", "regexp_matches(http_url, $p)", p)
         if not users:
             if failed:
                 return
@@ -624,6 +617,17 @@ class Store:
                          "AND regexp_matches(http_url, $p)", p)
         self.stats.access_log_requests = self._scalar(
             "SELECT count(*) FROM entries WHERE http_status IS NOT NULL")
+
+    def _users_and_failed_checks(
+        self, table: str, check: str, params: dict[str, Any] | None = None
+    ) -> tuple[bool, bool]:
+        """Whether ``table`` holds a user's request (one that is no check: ``check`` false) and
+        whether a check failed: what decides if the checks stay requests (`_checker_requests`)."""
+        users = self._scalar(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE http_status IS NOT NULL "
+                             f"AND NOT ({check}) LIMIT 1)", params)
+        failed = self._scalar(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE ({check}) "
+                              "AND request_failed(http_status, message) LIMIT 1)", params)
+        return bool(users), bool(failed)
 
     def _stated_levels(self, stated_level: Callable[[str], str | None]) -> None:
         """Give each text line the platform logged at no level (`level_unstated`) the level its

@@ -463,6 +463,8 @@ def decide(
 WORK_LINES_BEFORE = 30
 WORK_GOES_ON = 0.1
 _NOT_WORK = r"(?i)health|ready|liveness|\bping\b|heartbeat|probe|\brequests?\b"
+# (an entry that may be everyday work: no request, below WARNING, not about health or requests)
+_EVERYDAY = "http_status IS NULL AND severity_num < 400 AND NOT regexp_matches(message, $not_work)"
 _KIND = ("left(regexp_replace(split_part(message, chr(10), 1), '[0-9A-Za-z]*[0-9][0-9A-Za-z]*', '0', 'g'), "
          "100)")
 # (the everyday lines before the failures' onset and in the recent period, each by its kind)
@@ -471,8 +473,7 @@ lines AS (
   SELECT {_KIND} AS line, message,
          ts >= $recent AS recent
   FROM entries
-  WHERE in_window AND http_status IS NULL AND severity_num < 400 AND ts IS NOT NULL
-    AND (ts < $onset OR ts >= $recent) AND NOT regexp_matches(message, $not_work)
+  WHERE in_window AND {_EVERYDAY} AND ts IS NOT NULL AND (ts < $onset OR ts >= $recent)
     AND NOT list_contains($unstarted, coalesce(revision, ''))
 )"""
 _WORK = f"""
@@ -568,8 +569,7 @@ _STOPPED = f"""
 WITH lines AS (
   SELECT {_KIND} AS line, message, ts
   FROM entries
-  WHERE http_status IS NULL AND severity_num < 400 AND ts IS NOT NULL
-    AND NOT regexp_matches(message, $not_work)
+  WHERE {_EVERYDAY} AND ts IS NOT NULL
 ), spaced AS (
   SELECT line, message, ts, epoch(ts - lag(ts) OVER (PARTITION BY line ORDER BY ts)) AS gap FROM lines
 ), kinds AS (
@@ -619,11 +619,8 @@ def _work_stopped(con: Any, traffic: verdict.Traffic, timed: Sequence[Finding]) 
 
 
 # (the everyday lines logged before the window between two moments)
-_LINES_BETWEEN = """
-SELECT count(*) FROM entries
-WHERE NOT in_window AND ts BETWEEN $first AND $last AND http_status IS NULL AND severity_num < 400
-  AND NOT regexp_matches(message, $not_work)
-"""
+_LINES_BETWEEN = (f"SELECT count(*) FROM entries WHERE NOT in_window AND ts BETWEEN $first AND $last "
+                  f"AND {_EVERYDAY}")
 
 
 def worked_beside(con: Any, hits: Sequence[Hit], ids: AbstractSet[str]) -> set[str]:
