@@ -117,7 +117,7 @@ def ongoing(
     rate: the service failed before the window as it does in it (a permission removed an hour
     earlier and never restored, an outage whose last half hour the window holds). Comparing with
     such a baseline would call an 82 % error rate no incident (blind set EA); a baseline's steady
-    trickle of failures (fewer than one request in a hundred) stays noise.
+    trickle of failures (fewer than one request in fifty) stays noise.
 
     Where no request was logged at all (a job's or a worker's log), there is no rate to weigh: a
     ``lasting`` cause (one that fails every attempt until something is changed: a full disk, a

@@ -409,8 +409,8 @@ def decide(
     traffic = _errors_ended(con, traffic, timed, periods)
     traffic = _since_step(con, traffic, step)
     if estimate is None:
-        traffic = _since_onset(con, traffic)
-    onset = traffic.first_failure or traffic.first_error
+        traffic = excess(con, _since_onset(con, traffic))
+    onset = (traffic.excess[0] if traffic.excess else traffic.first_failure) or traffic.first_error
     # (a load balancer's failed requests name no revision: the first failure that does)
     hint = next((f.revisions[0] for f in timed if f.revisions), None)
     if estimate is not None:
@@ -886,6 +886,35 @@ def _errors_ended(
         if not (recent and recent[0] is not None and stopped):
             first = None
     return replace(traffic, first_success_after_failures=first)
+
+
+# The window's requests by minute: how many, how many failed, the first and last failure of each.
+_BY_MINUTE = """
+SELECT count(*) AS n, count(*) FILTER (WHERE request_failed(http_status, message)) AS failed,
+       min(ts) FILTER (WHERE request_failed(http_status, message)) AS first,
+       max(ts) FILTER (WHERE request_failed(http_status, message)) AS last
+FROM entries WHERE in_window AND http_status IS NOT NULL AND ts IS NOT NULL
+GROUP BY floor(epoch(ts) / 60) ORDER BY floor(epoch(ts) / 60)
+"""
+
+
+def excess(con: Any, traffic: verdict.Traffic) -> verdict.Traffic:
+    """``traffic`` with `excess` when the baseline's requests failed too: where the window's failed
+    requests ran beyond the baseline's share of each minute's requests (`verdict.beyond`), from the
+    first failure of the first such minute to the first answered request after the last one's. A
+    trickle that ran all along neither starts the incident nor keeps it going
+    (`verdict.back_to_baseline`). Refused requests (`with_refusals`) are not counted by minute, so
+    a window with them is left as it is."""
+    if (not traffic.failed or not traffic.baseline_failed or not traffic.baseline_requests
+            or any(traffic.denied)):
+        return traffic
+    share = traffic.baseline_failed / traffic.baseline_requests
+    minutes = [(first, last) for n, failed, first, last in con.execute(_BY_MINUTE).fetchall()
+               if failed and verdict.beyond(int(failed), share * int(n))]
+    if not minutes:
+        return traffic
+    ended, _ = _first_success_after(con, minutes[-1][1])
+    return replace(traffic, excess=(minutes[0][0], ended))
 
 
 def _rate_since(traffic: verdict.Traffic, timed: Sequence[Finding], periods: Periods) -> tuple[int, datetime]:
