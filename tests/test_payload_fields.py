@@ -336,6 +336,42 @@ def test_the_answer_an_error_line_failed_on_joins_its_message(tmp_path: Path, ke
     assert "storage.objects.get access" in row["message"] and "41" not in row["message"]
 
 
+@pytest.mark.parametrize(("level", "kept"), [(50, True), (60, True), (40, False), (500, True), (400, False)])
+def test_a_numeric_error_level_joins_the_failed_answer_too(tmp_path: Path, level: int, kept: bool) -> None:
+    """pino logs its level as a number (50 error, 60 fatal) and Cloud Run leaves the entry at
+    DEFAULT: the Apigee fault body beside "pricing quote request failed" is why (blind set XE06),
+    as it is beside an ERROR-named line; a warning's (40) body stays out. Cloud Logging's own
+    numbers (500 ERROR, 400 WARNING) read the same way."""
+    body = ('{"fault":{"faultstring":"Rate limit quota violation. Quota limit exceeded. Identifier : '
+            '_default","detail":{"errorcode":"policies.ratelimit.QuotaViolation"}}}')
+    row = one(tmp_path, severity="DEFAULT", jsonPayload={
+        "level": level, "msg": "pricing quote request failed", "status": 429, "body": body})
+    assert ("QuotaViolation" in row["message"]) is kept
+
+
+def test_a_proxy_s_response_code_detail_joins_an_error_line_s_message(tmp_path: Path) -> None:
+    """ESPv2 (Envoy) logs why it answered 503 in `response_code_detail` and only "BACKEND" in
+    `error_cause` (blind set XE03): the detail is the failure, a TLS handshake to the backend."""
+    row = one(tmp_path, severity="ERROR", jsonPayload={
+        "log_message": "1.orders.ListShipments is called", "http_response_code": 503,
+        "response_code_detail": "upstream_reset_before_response_started{connection_failure,"
+                                "TLS_error:_268435581:SSL_routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED}",
+        "error_cause": "BACKEND", "request_latency_in_ms": 31})
+    assert "CERTIFICATE_VERIFY_FAILED" in row["message"] and "31" not in row["message"]
+
+
+@pytest.mark.parametrize(("code", "kept"), [
+    ("messaging/registration-token-not-registered", True), (404, False), ("500", False)])
+def test_an_error_line_s_named_code_joins_its_message(tmp_path: Path, code: Any, kept: bool) -> None:
+    """An SDK names the failure in the error's `code` ("messaging/registration-token-not-registered"
+    beside "FCM send failed: Requested entity was not found.", blind set YH02): that name is what
+    the patterns know. A numeric code (an HTTP status) says nothing a pattern reads, so it stays
+    out of the text."""
+    row = one(tmp_path, severity="ERROR", jsonPayload={
+        "message": "FCM send failed: Requested entity was not found.", "code": code, "path": "/api/v2/walks"})
+    assert ("registration-token-not-registered" in row["message"] or str(code) in row["message"]) is kept
+
+
 def test_lines_alike_but_for_their_digits_have_their_level_read_once() -> None:
     """A storm of `ERROR ... order N failed` lines is one shape: the text grammar reads it once,
     and every line of it takes the level (the work is bounded by the shapes, not the lines)."""

@@ -73,6 +73,11 @@ WITH x AS (
 ), y1 AS (
   SELECT
     *,
+    -- Whether the line is logged at ERROR or above, by name or by number (Cloud Logging's scale,
+    -- 100..800, else pino's and bunyan's, 10..60, as `severity` below reads them)
+    CASE WHEN sev_raw IN ('ERROR', 'ERR', 'CRITICAL', 'FATAL', 'ALERT', 'EMERGENCY') THEN true
+         WHEN try_cast(sev_raw AS INTEGER) >= 100 THEN try_cast(sev_raw AS INTEGER) >= 500
+         ELSE coalesce(try_cast(sev_raw AS INTEGER) >= 50, false) END AS error_level,
     -- A lower level the text states at its start under an ERROR-or-above severity (GKE's stderr,
     -- Cloud SQL's MySQL notes, a logfmt line's level=): rca/severity.py TEXT_LEVEL_RE2 (the word is
     -- its group 1 or 2). Only those few rows run the regex,
@@ -121,14 +126,18 @@ WITH x AS (
                 -- An error-level line's other top-level fields named for what failed, in the
                 -- application's own words (`es_error`, `error_type`, `failure_reason`, `cause`, the
                 -- `panic` a Go recoverer logs), and the answer it failed on (`body`, `response`,
-                -- `detail`: a called API's error body, blind set VH03): the keys above are the
-                -- loggers' conventions, these an application's choice.
+                -- `detail`: a called API's error body, blind set VH03; a proxy's `response_code_detail`
+                -- or `response_code_details`, Envoy's and ESPv2's why; a `code` that is no number,
+                -- the SDK's name for the failure, "messaging/registration-token-not-registered"): the
+                -- keys above are the loggers' conventions, these an application's choice.
                 -- Only error-level lines pay for reading the keys.
-                CASE WHEN sev_raw IN ('ERROR', 'ERR', 'CRITICAL', 'FATAL', 'ALERT', 'EMERGENCY') THEN
+                CASE WHEN error_level THEN
                   nullif(array_to_string(
                     [json_extract_string(jp, '$."' || k || '"') FOR k IN json_keys(jp)
-                     IF regexp_matches(k, '(?i)err|exception|fault|failure|reason|cause|panic|^(?:response_?)?body$|^response$|^details?$')
+                     IF regexp_matches(k, '(?i)err|exception|fault|failure|reason|cause|panic|^(?:response_?)?body$|^response$|(?:^|_)details?$|^code$')
                         AND NOT regexp_matches(k, '["\\]')
+                        AND (lower(k) <> 'code'
+                             OR NOT regexp_full_match(coalesce(json_extract_string(jp, '$."' || k || '"'), ''), '[0-9]*'))
                         AND k NOT IN ('error', 'err', 'exception', 'Exception', 'error.message',
                                       'error.stack_trace')], chr(10)), '') END)
     END AS text_msg,
