@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from rca.errors import PatternError, UsageError
+from rca.library.knowledge import load_knowledge
 from rca.library.loader import LintProblem, extract_fields, lint_dirs, load_library, message_matches
 from rca.model import Role
 
@@ -513,3 +514,22 @@ def test_lint_cli_lists_problems_of_the_given_pack(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     found = (result.exit_code, len(lines), "causes[1]" in lines[0], ": role: " in lines[1])
     assert found == (1, 2, True, True)
+
+
+def test_every_package_a_library_frames_alternation_names_is_a_library_frame() -> None:
+    """A `library_frames` entry ` in (pkg|pkg|...)\\.` says each package's frames are the runtime's:
+    a frame in any of them must read as library code. An alternative that carries its own
+    trailing dot (`reactor\\.`) would ask for two and never match: Reactor's FluxTimeout frame read
+    as the service's own code and a dependency's 503 lost to "a bug in the service" (blind set
+    YB01)."""
+    missed = []
+    for name, frames in load_knowledge().runtimes.items():
+        for expr in frames.library_frames:
+            if not (expr.startswith(" in (") and expr.endswith(")\\.")):
+                continue
+            for alternative in expr[len(" in ("):-len(")\\.")].split("|"):
+                package = alternative.replace(chr(92), "").rstrip(".")
+                frame = f"Example.java:1 in {package}.example.Thing.run"
+                if not frames.is_library(frame):
+                    missed.append((name, alternative))
+    assert missed == []
