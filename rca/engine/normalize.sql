@@ -75,7 +75,10 @@ WITH x AS (
     *,
     -- Whether the line is logged at ERROR or above, by name or by number (Cloud Logging's scale,
     -- 100..800, else pino's and bunyan's, 10..60, as `severity` below reads them)
-    CASE WHEN sev_raw IN ('ERROR', 'ERR', 'CRITICAL', 'FATAL', 'ALERT', 'EMERGENCY') THEN true
+    -- (only a JSON payload's keys are read by it, and a level named in words needs no cast)
+    CASE WHEN jp IS NULL THEN false
+         WHEN sev_raw IN ('ERROR', 'ERR', 'CRITICAL', 'FATAL', 'ALERT', 'EMERGENCY') THEN true
+         WHEN sev_raw IN ('DEFAULT', 'DEBUG', 'INFO', 'NOTICE', 'WARNING', 'WARN') THEN false
          WHEN try_cast(sev_raw AS INTEGER) >= 100 THEN try_cast(sev_raw AS INTEGER) >= 500
          ELSE coalesce(try_cast(sev_raw AS INTEGER) >= 50, false) END AS error_level,
     -- A lower level the text states at its start under an ERROR-or-above severity (GKE's stderr,
