@@ -159,9 +159,17 @@ def _draw_findings(ax: Axes, points: Sequence[tuple[str, str, int]], relevance: 
         ax.text(0.5, 0.5, "no pattern matched", transform=ax.transAxes, ha="center", color="#666")
 
 
+# Half the width of the time axis of a window that is one instant (a paste whose lines carry one
+# time), in days: matplotlib cannot scale an axis whose two ends are equal.
+_INSTANT_HALF_WIDTH = 30 / 86400
+
+
 def _finish_axes(ax: Axes, start: str | None, end: str | None, has_points: bool) -> None:
     if start and end:
-        ax.set_xlim(_num(_parse(start)), _num(_parse(end)))
+        low, high = _num(_parse(start)), _num(_parse(end))
+        if high <= low:
+            low, high = low - _INSTANT_HALF_WIDTH, low + _INSTANT_HALF_WIDTH
+        ax.set_xlim(low, high)
     elif not has_points:
         ax.set_xticks([])
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))  # type: ignore[no-untyped-call]
