@@ -28,8 +28,9 @@ def rate_ratio(f: Finding, p: Periods) -> float | None:
 
 def similar(count: int, expected: float) -> bool:
     """Whether ``count`` is what a rate that predicts ``expected`` gives, allowing chance: within
-    half again, or three Poisson standard deviations (small counts jump by chance)."""
-    return count <= max(SIMILAR_RATE * expected, expected + 3 * math.sqrt(expected))
+    half again (`SIMILAR_RATE`), or `verdict.CHANCE_SD` Poisson standard deviations (small counts
+    jump by chance)."""
+    return not verdict.beyond(count, expected, SIMILAR_RATE)
 
 
 def classify(findings: list[Finding], p: Periods) -> list[Finding]:

@@ -50,7 +50,7 @@ SIMILAR = 2.0  # a rate up to this multiple of the baseline's is "the same as be
 # ... and so is a count within this many Poisson standard deviations of what the baseline's rate
 # predicts: small counts jump by chance (ten failed requests in an hour after four the hour before,
 # or four after one, is a steady trickle's chance, not an incident; held-out healthy windows SG10,
-# RH08). The findings' own comparison allows chance the same way (`baseline.similar`).
+# RH08). The findings' own comparison allows chance the same way (`baseline.similar`, `beyond`).
 CHANCE_SD = 3.0
 # Requests failing at this share or more are an incident whatever the baseline: a baseline that
 # failed as much was no healthy reference, but the same incident, begun before the window. One in
@@ -122,10 +122,11 @@ def beyond_baseline(window: int, baseline: int, periods: Periods) -> bool:
     return beyond(window, baseline * periods.window_s / periods.baseline_s)
 
 
-def beyond(count: int, expected: float) -> bool:
-    """Whether ``count`` is more than a rate that predicts ``expected`` gives: beyond `SIMILAR`
-    times it and beyond chance (`CHANCE_SD`)."""
-    return count > SIMILAR * expected and count > expected + CHANCE_SD * math.sqrt(expected)
+def beyond(count: int, expected: float, ratio: float = SIMILAR) -> bool:
+    """Whether ``count`` is more than a rate that predicts ``expected`` gives: beyond ``ratio``
+    times it and beyond chance (`CHANCE_SD`). The one test of a count against a rate: requests'
+    here, findings' at their own ratio (`baseline.similar`)."""
+    return count > ratio * expected and count > expected + CHANCE_SD * math.sqrt(expected)
 
 
 def ongoing(t: Traffic) -> bool:
