@@ -395,3 +395,26 @@ def test_lines_alike_but_for_their_digits_have_their_level_read_once() -> None:
     levels = store.con.execute("SELECT DISTINCT severity FROM entries").fetchall()
     store.close()
     assert (len(read), levels) == (1, [("ERROR",)])
+
+
+
+@pytest.mark.parametrize("key", [
+    "lastErr", "ExceptionText", "soapFault", "FAILURE", "reasonPhrase", "rootCause", "panic", "body",
+    "Response_Body", "RESPONSE", "upstream_detail", "details", "code"])
+def test_every_key_an_error_line_s_message_takes_passes_the_payload_check(tmp_path: Path, key: str) -> None:
+    """normalize.sql reads an error line's keys only when the payload's text shows a key holding one
+    of the words its key rule names: each kind of key the rule takes, alone beside the message,
+    still joins it."""
+    row = one(tmp_path, severity="ERROR", jsonPayload={"msg": "op failed", key: "zzz-marker"})
+    assert "zzz-marker" in row["message"]
+
+
+def test_an_error_key_spelled_with_escapes_still_joins_the_message(tmp_path: Path) -> None:
+    """The payload check reads the payload as DuckDB writes it back, decoded: a key escaped in the
+    export (`\\u0070anic`, "panic") is found as it reads."""
+    path = tmp_path / "e.ndjson"
+    line = json.dumps(BASE | {"insertId": "a", "severity": "ERROR"})[:-1]
+    path.write_text(line + ', "jsonPayload": {"msg": "op failed", "\\u0070anic" : "zzz-marker"}}\n',
+                    encoding="utf-8")
+    row = api.load([str(path)]).store.con.execute("SELECT message FROM entries").fetchone()
+    assert row is not None and "zzz-marker" in row[0]
