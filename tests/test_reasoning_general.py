@@ -2301,6 +2301,18 @@ def test_a_compose_services_neighbours_are_part_of_its_paste(tmp_path: Path) -> 
     assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "port-mismatch")
 
 
+def test_a_compose_api_bound_to_loopback_behind_nginx_is_the_port_with_its_health_checks_aside(
+        tmp_path: Path) -> None:
+    """uvicorn bound to 127.0.0.1 answers its container's own health check and refuses nginx (blind
+    set 1E07): the health checks (a paste's request lines, all answered) are no count of the users'
+    requests, so nginx's access log is, and the loopback listener is why nginx is refused."""
+    api = ["api-1    | INFO:     Uvicorn running on http://127.0.0.1:8000 (Press CTRL+C to quit)"]
+    api += [f'api-1    | INFO:     127.0.0.1:{46100 + k} - "GET /healthz HTTP/1.1" 200 OK' for k in range(5)]
+    report = _paste_report(tmp_path, _compose_paste(api), service="api")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "port-mismatch")
+    assert report["status"]["requests"] == 60
+
+
 def test_a_proxy_that_cannot_resolve_a_crashing_compose_service_points_at_why_it_crashes(
         tmp_path: Path) -> None:
     """Docker's embedded DNS drops a compose service's name while no container of it runs, so the
@@ -2937,3 +2949,16 @@ def test_a_revision_serving_from_the_inputs_first_minute_is_not_blamed_as_a_new_
         return str(json.loads(result.output)["root_cause"]["category"])
 
     assert [category(export(0)), category(export(180))] == ["unknown", "deployment-change"]
+
+
+@pytest.mark.parametrize(("first_error_s", "state"), [(420, "ok"), (2100, "recovered")])
+def test_an_unexplained_error_logged_all_along_a_served_hour_without_baseline_is_how_it_runs(
+        tmp_path: Path, first_error_s: int, state: str) -> None:
+    """A whole input read without --since has no baseline: an error no pattern knows, logged every
+    seven minutes from the first minutes to the last while every request is answered, is how the
+    service runs (a scheduled pull finding an empty feed, blind set 1B07), as a steady finding is.
+    The same error begun mid-hour, and stopped, is an incident the service came through."""
+    lines = [_request(k, 200, None) for k in range(0, 3600, 20)]
+    lines += [_app_error(k, "Vendor feed acme returned 0 rows for the window; skipping reconciliation")
+              for k in range(first_error_s, 3600 if first_error_s < 1000 else 2800, 420)]
+    assert _state(tmp_path, lines) == state

@@ -418,7 +418,7 @@ def test_syslog_year_comes_from_caller() -> None:
     ]
     assert summary == [
         ("2025-08-21T09:14:02Z", "CRITICAL", "postgres"),  # no PRI: the FATAL word in the message
-        ("2025-08-21T09:14:03Z", "ERROR", "systemd"),  # <27> = daemon.err
+        ("2025-08-21T09:14:03Z", "ERROR", "postgresql"),  # <27> = daemon.err; systemd's, about that unit
         ("2025-08-21T09:14:04.003Z", "WARNING", "kernel"),  # RFC 5424 <28> = daemon.warning
     ]
 
@@ -568,3 +568,19 @@ def test_a_year_less_syslog_line_takes_its_year_from_a_full_date_in_its_message(
     assert [e.get("timestamp") for e in read_text_entries(lines, "journal.txt")] == [
         "2024-03-21T10:00:02Z", "2024-03-21T10:31:05Z", "2024-03-21T10:31:06Z"]
     assert [e.get("timestamp") for e in read_text_entries(lines[1:2], "journal.txt")] == [None]
+
+
+def test_systemd_and_kernel_lines_about_a_unit_are_that_unit_s() -> None:
+    """A journald paste: systemd's lines about `sidekiq.service` and the OOM killer's summary naming
+    its memory cgroup are the service's own (so `--service sidekiq` keeps its memory kills, blind set
+    1E04); the kernel's other lines, and systemd's about nothing named, stay the host's."""
+    lines = [
+        "Jun 11 03:09:40 jobs-2 systemd[1]: sidekiq.service: Failed with result 'oom-kill'.",
+        "Jun 11 03:09:40 jobs-2 kernel: oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,"
+        "mems_allowed=0,oom_memcg=/system.slice/sidekiq.service,task_memcg=/system.slice/sidekiq.service,"
+        "task=ruby,pid=41877,uid=997",
+        "Jun 11 03:09:40 jobs-2 kernel: ruby invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0",
+        "Jun 11 03:09:45 jobs-2 systemd[1]: Started session-4.scope - Session 4 of User deploy.",
+    ]
+    services = [e["resource"]["labels"].get("service_name") for e in read_text_entries(lines, "journal.txt")]
+    assert services == ["sidekiq", "sidekiq", "kernel", "systemd"]

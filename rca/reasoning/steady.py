@@ -41,7 +41,7 @@ def steady_before_step(
     noise too: a proxy's occasional 504 for one slow route, logged all along, is not why a third of
     the requests began failing at once with another failure mode (blind set SC10)."""
     symptom = chain.main_symptom(list(nodes.values()))
-    bounds = _bounds(window, nodes)
+    bounds = span(window, nodes)
     if bounds is None:
         return findings, phrases, None
     lo, hi = bounds
@@ -163,24 +163,30 @@ def steady_throughout(
     (``new_revisions``, `_came_with_rollout`): a service created as the input begins, failing every
     call to an API over TLS from its first minute while its gRPC answers say 200, ran so only since
     that deploy (blind set EF04). Returns the findings, the phrases and the ids re-classed."""
-    bounds = _bounds(window, nodes)
+    bounds = span(window, nodes)
     if not served or bounds is None:
         return findings, phrases, set()
-    lo, hi = bounds
-    middle = lo + (hi - lo) / 2
     out, phrases, steady = [], dict(phrases), set()
     for f in findings:
         times = [o.ts for o in nodes[f.pattern_id].occurrences if o.ts]
-        edge = _edge(lo, hi, len(times))
-        if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT and times \
-                and min(times) <= lo + edge and max(times) >= hi - edge \
-                and baseline.steady_across(times, middle, lo, hi) \
+        if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT \
+                and ran_throughout(times, *bounds) \
                 and not _came_with_rollout(nodes[f.pattern_id], new_revisions or {}):
             f = replace(f, status=Status.PRE_EXISTING)
             phrases[f.pattern_id] = THROUGHOUT
             steady.add(f.pattern_id)
         out.append(f)
     return out, phrases, steady
+
+
+def ran_throughout(times: Sequence[datetime], lo: datetime, hi: datetime) -> bool:
+    """Whether occurrences at ``times`` ran from the span's first edge (`_edge`) to its last at the
+    same rate in both halves (`baseline.steady_across`): how the service ran all along."""
+    if not times:
+        return False
+    edge = _edge(lo, hi, len(times))
+    return (min(times) <= lo + edge and max(times) >= hi - edge
+            and baseline.steady_across(times, lo + (hi - lo) / 2, lo, hi))
 
 
 def _edge(lo: datetime, hi: datetime, occurrences: int) -> timedelta:
@@ -191,7 +197,7 @@ def _edge(lo: datetime, hi: datetime, occurrences: int) -> timedelta:
     return min(max((hi - lo) / 10, 2 * (hi - lo) / max(occurrences, 1)), (hi - lo) / 4)
 
 
-def _bounds(window: Window, nodes: Mapping[str, chain.Node]) -> tuple[datetime, datetime] | None:
+def span(window: Window, nodes: Mapping[str, chain.Node]) -> tuple[datetime, datetime] | None:
     """The window; for a whole input read without --since, the span of what was found."""
     start, end = window.start, window.end
     if start is not None and end is not None:

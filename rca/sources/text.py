@@ -561,13 +561,25 @@ def _parse_rfc5424(line: _Line) -> bool:
         return False
     line.stamp = line.stamp or parse_timestamp(match["ts"])
     line.severity = _SYSLOG_SEVERITIES[int(match["pri"]) % 8]
-    _syslog_names(line, match["host"], match["app"])
+    _syslog_names(line, match["host"], match["app"], match["msg"])
     line.text = match["msg"]
     return True
 
 
-def _syslog_names(line: _Line, host: str, program: str) -> None:
-    """A syslog line names its program (the service) and host (the instance)."""
+# systemd and the kernel log about the units a host runs, and name the unit: systemd "sidekiq.service:
+# Failed with result 'oom-kill'.", the OOM killer's summary "oom-kill:...,task_memcg=/system.slice/
+# sidekiq.service,task=ruby,...". Such a line is that unit's own, as a Cloud Run service's system-log
+# lines (its instances killed for memory) are the service's.
+_UNIT_NAMED = re.compile(
+    r"^(?P<unit>[\w@.-]+)\.service: |\btask_memcg=/(?:[\w@.-]+/)*(?P<memcg>[\w@.-]+)\.service\b")
+_HOST_PROGRAMS = ("systemd", "kernel")
+
+
+def _syslog_names(line: _Line, host: str, program: str, message: str = "") -> None:
+    """A syslog line names its program (the service) and host (the instance); a line of the host's
+    own systemd or kernel about a unit it names, that unit (`_UNIT_NAMED`)."""
+    if program in _HOST_PROGRAMS and (unit := _UNIT_NAMED.search(message)):
+        program = unit["unit"] or unit["memcg"]
     if program != "-":
         line.service = line.service or program
     if host != "-":
@@ -611,7 +623,7 @@ def _parse_syslog(line: _Line, year: int | None) -> bool:
         month = _MONTHS[match["mon"].lower()]
         line.stamp = parse_timestamp(f"{year:04d}-{month:02d}-{int(match['day']):02d} {match['time']}")
     line.severity = _SYSLOG_SEVERITIES[int(match["pri"]) % 8] if match["pri"] else _level_of(match["msg"])
-    _syslog_names(line, match["host"], match["prog"])
+    _syslog_names(line, match["host"], match["prog"], match["msg"])
     line.text = match["msg"]
     return True
 
