@@ -131,6 +131,20 @@ def test_an_app_engine_request_log_carries_the_lines_logged_while_serving_it(tmp
                               "after servicing 37 requests total.\nserved from cache")
 
 
+def test_an_app_engine_request_log_with_the_status_alone_reads_its_request_from_the_request_log(
+        tmp_path: Path) -> None:
+    """An App Engine request log's httpRequest may hold the status alone; the RequestLog holds the
+    method, the resource and the latency, so the message is the request line Cloud Run's would be
+    (an empty message made no request-failure symptom, and the pool that ran dry an hour in lost to
+    a lost connection at the first minute: blind set 1B04)."""
+    row = one(tmp_path, logName="projects/p/logs/appengine.googleapis.com%2Frequest_log",
+              resource={"type": "gae_app", "labels": {"module_id": "api"}}, httpRequest={"status": 500},
+              protoPayload={"@type": "type.googleapis.com/google.appengine.logging.v1.RequestLog",
+                            "method": "POST", "resource": "/api/submissions", "status": 500,
+                            "latency": "30.032111s"})
+    assert row["message"] == "POST /api/submissions 500 30.032111s"
+
+
 @pytest.mark.parametrize(
     ("entry", "severity"),
     [

@@ -2962,3 +2962,21 @@ def test_an_unexplained_error_logged_all_along_a_served_hour_without_baseline_is
     lines += [_app_error(k, "Vendor feed acme returned 0 rows for the window; skipping reconciliation")
               for k in range(first_error_s, 3600 if first_error_s < 1000 else 2800, 420)]
     assert _state(tmp_path, lines) == state
+
+
+def test_ingress_nginx_lines_naming_the_service_as_their_upstream_are_its_requests(tmp_path: Path) -> None:
+    """ingress-nginx logs every request with the Service it went to, "[<namespace>-<service>-<port>]":
+    its lines naming `web` are web's requests (504s once web's JVM ran out of heap, blind set 1F09),
+    though the controller is another workload; those of another upstream stay out."""
+    def ingress(k: int, status: int, upstream: str = "shop-web-8080") -> str:
+        line = (f'10.0.0.9 - - [04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000] "GET /v1/plans HTTP/1.1" '
+                f'{status} 160 "-" "curl/8.5" 86 {60.0 if status == 504 else 0.02} [{upstream}] [] '
+                f"10.60.3.41:8080 0 0.020 {status} {k:032x}")
+        return _gke_line(k, line, pod="ingress-nginx-controller-7d4b8c9f5d-hx2pl", container="controller")
+    lines = [_gke_line(900, "java.lang.OutOfMemoryError: Java heap space", pod="web-5f7c9d8b6-q8vkt",
+                       severity="ERROR")]
+    lines += [ingress(k, 200 if k < 1200 else 504) for k in range(0, 3600, 30)]
+    lines += [ingress(k + 1, 200, upstream="shop-admin-8080") for k in range(0, 3600, 30)]
+    report = _analysed(tmp_path, lines, "web")
+    assert (report["status"]["state"], report["status"]["requests"]) == ("down", 120)
+    assert report["root_cause"]["category"] == "memory-limit-exceeded"

@@ -31,7 +31,10 @@ WITH x AS (
       '$.thrown'
     ]) AS jv,
     json_extract_string(pp, [
-      '$.methodName', '$.authenticationInfo.principalEmail', '$.status.message'
+      '$.methodName', '$.authenticationInfo.principalEmail', '$.status.message',
+      -- an App Engine request log's RequestLog: its request, where the entry's httpRequest may
+      -- hold the status alone
+      '$.method', '$.resource', '$.latency'
     ]) AS pv,
     -- What an App Engine request log's app and platform logged while serving it (RequestLog line[])
     CASE WHEN pp IS NOT NULL THEN
@@ -40,7 +43,10 @@ WITH x AS (
   FROM {rel}
 ), y AS (
   SELECT
-    *,
+    * REPLACE (
+      coalesce(http_method, CASE WHEN resource_type = 'gae_app' THEN pv[4] END) AS http_method,
+      coalesce(http_url, CASE WHEN resource_type = 'gae_app' THEN pv[5] END) AS http_url,
+      coalesce(http_latency, CASE WHEN resource_type = 'gae_app' THEN pv[6] END) AS http_latency),
     -- The entry's own severity, unless it is the one the platform gives a line that named none
     -- and the payload says more (Go slog, zap, pino, logback and ECS put it in the payload:
     -- "severity", "level", "lvl", "log.level", pino's numbers): DEFAULT anywhere, and on GKE the
@@ -195,7 +201,7 @@ WITH x AS (
                 AND request_line IS NOT NULL THEN
         concat_ws(chr(10), request_line, text_msg) END,
       nullif(text_msg, ''),
-      CASE WHEN pp IS NOT NULL THEN concat_ws(chr(10), coalesce(pv[3], pv[1]), pp_failed) END,
+      CASE WHEN pp IS NOT NULL THEN nullif(concat_ws(chr(10), coalesce(pv[3], pv[1]), pp_failed), '') END,
       request_line,
       CASE WHEN jp IS NOT NULL THEN jp::VARCHAR END,
       ''

@@ -394,6 +394,13 @@ WHERE http_status IS NULL AND regexp_matches(message, $re) AND NOT regexp_matche
 # A GKE pod's workload: its revision (the ReplicaSet `<deployment>-<pod-template-hash>`, read from
 # the pod's name by normalize.sql) less the hash, the name `kubectl get deployments` shows.
 K8S_WORKLOAD = "nullif(regexp_extract(revision, '^(.+)-[a-z0-9]{6,10}$', 1), '')"
+# ingress-nginx's access log names the Service each request went to in $proxy_upstream_name,
+# "[<namespace>-<service>-<port>]" after the request time (its default log-format-upstream,
+# kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/log-format/): a controller's
+# lines naming the service are its requests as its load balancer logged them (blind set 1F09: a
+# JVM starved by its heap timed out behind the ingress, which alone logged the 504s).
+INGRESS_UPSTREAM = (r'" [1-5][0-9]{{2}} [0-9]+ "[^"]*" "[^"]*" [0-9]+ [0-9.]+ '
+                    r'\[[a-z0-9][a-z0-9-]*-{service}-[0-9]+\]')
 # When finalise has dropped more than this share of the rows (a day's export analysed for an hour),
 # the kept rows are copied into a compact `entries`: deleted rows would otherwise hold their memory.
 COMPACT_ABOVE = 0.25
@@ -737,8 +744,8 @@ class Store:
             workloads = self._k8s_workloads(service)
             if workloads:
                 kept += (f" AND (resource_type NOT IN ('k8s_container', 'k8s_pod') OR {K8S_WORKLOAD} IS NULL"
-                         f" OR list_contains(?, {K8S_WORKLOAD}))")
-                kept_params.append(workloads)
+                         f" OR list_contains(?, {K8S_WORKLOAD}) OR regexp_matches(message, ?))")
+                kept_params += [workloads, INGRESS_UPSTREAM.format(service=re.escape(service))]
         counts = self.con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE {windowed}), count(*) FILTER (WHERE {kept}) "
             "FROM staged",
