@@ -2980,3 +2980,23 @@ def test_ingress_nginx_lines_naming_the_service_as_their_upstream_are_its_reques
     report = _analysed(tmp_path, lines, "web")
     assert (report["status"]["state"], report["status"]["requests"]) == ("down", 120)
     assert report["root_cause"]["category"] == "memory-limit-exceeded"
+
+
+def test_a_stale_token_s_401s_on_routes_named_by_ids_are_no_callers_refused(tmp_path: Path) -> None:
+    """Routes named by an id (`/api/matches/<id>`) are served every few minutes each; an old
+    client's expired token refused on one of them now and then finds no answer on that route in
+    the same minute by chance, which is no sign the service stopped answering its callers (blind
+    set 1G09). The refusals rise in the window with the traffic, yet the hour is a healthy one."""
+    def entry(k: int, route: str, status: int) -> str:
+        return json.dumps({
+            "insertId": f"q{k}-{status}", "timestamp": f"2026-03-04T{9 + k // 3600:02d}:{k // 60 % 60:02d}:"
+            f"{k % 60:02d}Z", "logName": "projects/p/logs/run.googleapis.com%2Frequests",
+            "resource": {"type": "cloud_run_revision",
+                         "labels": {"service_name": "shop", "revision_name": "shop-00003-abc"}},
+            "severity": "WARNING" if status == 401 else "INFO",
+            "httpRequest": {"requestMethod": "GET", "requestUrl": f"https://shop.run.app{route}",
+                            "status": status}}) + "\n"
+    lines = [entry(k, f"/api/matches/{k // 3 % 60}", 200) for k in range(0, 7200, 3)]
+    lines += [entry(k, f"/api/matches/{i * 7 % 60}", 401) for i, k in enumerate(range(61, 3600, 160))]
+    lines += [entry(k, f"/api/matches/{i * 7 % 60}", 401) for i, k in enumerate(range(3661, 7200, 75))]
+    assert _state(tmp_path, lines, "--since", "1h") == "ok"

@@ -113,16 +113,21 @@ WHERE in_window AND (request_failed(http_status, message) OR entry_id IN (SELECT
 ROUTE = "coalesce(nullif(regexp_replace(split_part(http_url, '?', 1), '^[a-z]+://[^/]*', ''), ''), '/')"
 # Of the refused requests (`$ids`), those that took the place of the service's own traffic: on a
 # route the service answered (below 400) at some time, whose answers fell, while the refusals ran
-# (a minute's margin each side), to none or to under half the rate of as long a time before them
-# (at least 5 minutes; after them when nothing came before). When the service answered nothing
-# at all, all of them. A scanner's burst at a private URL probes routes never served, and is
-# refused beside the traffic the service goes on serving. A route's refusals that ran all along
-# (a few stale tokens) stretch its span over the whole input, so a busy route is also judged by
-# the five minutes of each refusal (`REFUSAL_BUCKET_S`): one in which it answered under half its
-# usual rate (of at least `BUSY_ROUTE` a bucket) lost its callers (every token refused after a
-# deploy set the wrong audience, blind set PD07).
+# (a minute's margin each side), to under half the rate of as long a time before them (at least
+# 5 minutes; after them when nothing came before) and beyond chance (`FELL`): a route named by an
+# id (`/api/matches/5512042`), served a few times an hour, has no answer in a refusal's minute by
+# chance (blind set 1G09: a stale token's 401s on such routes read as callers refused). When the
+# service answered nothing at all, all of them. A scanner's burst at a private URL probes routes
+# never served, and is refused beside the traffic the service goes on serving. A route's refusals
+# that ran all along (a few stale tokens) stretch its span over the whole input, so a busy route is
+# also judged by the five minutes of each refusal (`REFUSAL_BUCKET_S`): one in which it answered
+# under half its usual rate (of at least `BUSY_ROUTE` a bucket), beyond chance, lost its callers
+# (every token refused after a deploy set the wrong audience, blind set PD07).
 REFUSAL_BUCKET_S = 300
 BUSY_ROUTE = 10
+# SQL: {n} answers where the route's rate predicted {e}: under half, and beyond chance (as the
+# verdict counts a rate, `verdict.CHANCE_SD` Poisson standard deviations)
+FELL = "({n} < 0.5 * ({e}) AND {n} < ({e}) - " + str(verdict.CHANCE_SD) + " * sqrt({e}))"
 _CALLERS_REFUSED = f"""
 WITH refused AS (
   SELECT entry_id, epoch(ts) AS t, {ROUTE} AS route FROM entries
@@ -137,7 +142,7 @@ WITH refused AS (
 ), lost AS (
   SELECT r.entry_id FROM refused r JOIN usual u USING (route)
   LEFT JOIN bucketed b ON b.route = r.route AND b.bucket = floor(r.t / {REFUSAL_BUCKET_S})
-  WHERE u.per_bucket >= {BUSY_ROUTE} AND coalesce(b.n, 0) < 0.5 * u.per_bucket
+  WHERE u.per_bucket >= {BUSY_ROUTE} AND {FELL.format(n="coalesce(b.n, 0)", e="u.per_bucket")}
 ), spans AS (
   SELECT route, min(t) - 30 AS t0, max(t) + 30 AS t1, greatest(max(t) - min(t) + 60, 300) AS span
   FROM refused GROUP BY route
@@ -153,8 +158,7 @@ WITH refused AS (
 )
 SELECT r.entry_id FROM refused r JOIN judged j USING (route)
 WHERE NOT EXISTS (SELECT 1 FROM served)
-   OR (j.ever > 0 AND (j.during = 0
-       OR j.during < 0.5 * scale * (CASE WHEN j.before > 0 THEN j.before ELSE j.after END)))
+   OR {FELL.format(n="j.during", e="j.scale * (CASE WHEN j.before > 0 THEN j.before ELSE j.after END)")}
 UNION
 SELECT entry_id FROM lost
 ORDER BY entry_id
