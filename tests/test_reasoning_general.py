@@ -3000,3 +3000,20 @@ def test_a_stale_token_s_401s_on_routes_named_by_ids_are_no_callers_refused(tmp_
     lines += [entry(k, f"/api/matches/{i * 7 % 60}", 401) for i, k in enumerate(range(61, 3600, 160))]
     lines += [entry(k, f"/api/matches/{i * 7 % 60}", 401) for i, k in enumerate(range(3661, 7200, 75))]
     assert _state(tmp_path, lines, "--since", "1h") == "ok"
+
+
+def test_an_envoy_sidecar_s_own_answers_to_grpc_calls_are_failed_requests(tmp_path: Path) -> None:
+    """Envoy answers a gRPC call it could not pass on with HTTP 200 and grpc-status UNAVAILABLE, and
+    logs "200 UF ...": every call to a pod whose app listens on another port than the sidecar's
+    inbound cluster read as served (blind set 2A10). Such lines are failed requests (503, as gRPC's
+    HTTP mapping has it), and the inbound cluster names the port."""
+    def line(k: int, minute: int, outcome: str, sizes: str) -> str:
+        return (f'[2024-06-11T10:{minute + k // 60:02d}:{k % 60:02d}.100Z] "POST /ledger.v1.Ledger/Get '
+                f'HTTP/2" 200 {outcome} - "-" {sizes} "-" "grpc-go/1.64.0" "r{k}" "ledger:50051" '
+                '"10.40.2.58:50051" inbound|50051|| - 10.40.2.58:50051 10.40.3.44:40105 - default')
+    ok = [line(k, 20, "- via_upstream", "90 40 3 2") for k in range(0, 600, 10)]
+    failed = [line(k, 41, "UF upstream_reset_before_response_started{remote_connection_failure,"
+                          "delayed_connect_error:_111}", "211 0 0 -") for k in range(0, 600, 10)]
+    report = _paste_report(tmp_path, "\n".join(ok + failed) + "\n")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "port-mismatch")
+    assert report["status"]["failed_requests"] == 60

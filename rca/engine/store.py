@@ -391,6 +391,14 @@ UPDATE entries SET http_method = regexp_extract(message, $re, $m),
                    http_status = CAST(regexp_extract(message, $re, $s) AS INTEGER)
 WHERE http_status IS NULL AND regexp_matches(message, $re) AND NOT regexp_matches(message, $hc)
 """
+# An Envoy sidecar's access-log line (Istio's default format: '"METHOD PATH PROTO" CODE FLAGS DETAILS')
+# for a request the proxy answered itself because no upstream answered: it could not connect (UF),
+# had no healthy host (UH), ran out of retries (URX), found no route (NR), timed out (UT) or was
+# overflowing (UO). A gRPC call gets that answer as trailers with the HTTP status 200 and
+# grpc-status UNAVAILABLE, which gRPC's HTTP mapping equates with 503 (grpc/grpc doc/http-grpc-
+# status-mapping.md); it is counted so, as the failure it is (blind set 2A10: every call to a pod
+# whose app listened on another port logged "200 UF" and read as served).
+ENVOY_LOCAL_FAILURE = r'" [1-5][0-9]{2} (?:UF|UH|URX|NR|UT|UO)(?:,[A-Z]+)* '
 # A GKE pod's workload: its revision (the ReplicaSet `<deployment>-<pod-template-hash>`, read from
 # the pod's name by normalize.sql) less the hash, the name `kubectl get deployments` shows.
 K8S_WORKLOAD = "nullif(regexp_extract(revision, '^(.+)-[a-z0-9]{6,10}$', 1), '')"
@@ -676,6 +684,8 @@ class Store:
         for regex, (m, p, status) in ACCESS_LOGS:
             self.con.execute(_REQUESTS_FROM_ACCESS_LOGS,
                              {"re": regex, "m": m, "p": p, "s": status, "hc": not_served})
+        self.con.execute("UPDATE entries SET http_status = 503 WHERE http_status < 500 "
+                         "AND regexp_matches(message, ?)", [ENVOY_LOCAL_FAILURE])
         self.con.execute(_REQUESTS_FROM_FUNCTION_EXECUTIONS, {"re": FUNCTION_EXECUTION})
         for marker, paths, messages in JSON_REQUESTS:
             self._requests_from_json(marker, paths, messages)
