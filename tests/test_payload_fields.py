@@ -432,3 +432,13 @@ def test_an_error_key_spelled_with_escapes_still_joins_the_message(tmp_path: Pat
                     encoding="utf-8")
     row = api.load([str(path)]).store.con.execute("SELECT message FROM entries").fetchone()
     assert row is not None and "zzz-marker" in row[0]
+
+
+def test_an_error_logged_in_logging_winston_s_metadata_joins_the_message(tmp_path: Path) -> None:
+    """@google-cloud/logging-winston writes `{message, metadata}`: an error the app logged with the
+    line sits under `metadata` (blind set 2B08: an axios 503 under "geocode failed; nacking")."""
+    row = one(tmp_path, severity="ERROR", jsonPayload={
+        "message": "geocode failed; nacking message",
+        "metadata": {"orderId": "ORD-1", "error": {"name": "AxiosError",
+                                                  "message": "Request failed with status code 503"}}})
+    assert row["message"] == "geocode failed; nacking message\nRequest failed with status code 503"

@@ -28,7 +28,10 @@ WITH x AS (
       -- object logged whole): fetch()'s "fetch failed" says why only in its cause
       '$.err.cause.stack', '$.err.cause.message', '$.error.cause.stack', '$.error.cause.message',
       -- log4j2's JsonLayout: the exception as an object (name, message, nested cause)
-      '$.thrown'
+      '$.thrown',
+      -- @google-cloud/logging-winston writes a line's metadata under `metadata` (LoggingCommon:
+      -- message and metadata): an error the app logged with it is there
+      '$.metadata.error.message', '$.metadata.error.stack'
     ]) AS jv,
     json_extract_string(pp, [
       '$.methodName', '$.authenticationInfo.principalEmail', '$.status.message',
@@ -60,7 +63,7 @@ WITH x AS (
     -- (json_type parses the payload again: only where the key is there at all)
     CASE WHEN jv[4] IS NULL THEN NULL WHEN json_type(jp, '$.error') = 'VARCHAR' THEN jv[4] END AS error_text,
     CASE WHEN jv[13] IS NULL THEN NULL WHEN json_type(jp, '$.err') = 'VARCHAR' THEN jv[13] END AS err_text,
-    coalesce(jv[14], jv[19], jv[27]) AS error_object_message,
+    coalesce(jv[14], jv[19], jv[27], jv[38]) AS error_object_message,
     -- (the thrown object parsed again, only where a line has one: its chain, outermost first; a
     -- `thrown` that is a string, a stack written whole, is taken as it is)
     CASE WHEN jv[37] IS NOT NULL THEN json_type(jp, '$.thrown') END AS thrown_type,
@@ -126,7 +129,7 @@ WITH x AS (
                 CASE WHEN error_object_message IS DISTINCT FROM primary_msg THEN error_object_message END,
                 CASE WHEN jv[32] IS DISTINCT FROM primary_msg THEN jv[32] END,
                 jv[30],
-                coalesce(jv[6], jv[7], jv[8], jv[15], jv[9], jv[21], jv[23], jv[24], jv[28], jv[29],
+                coalesce(jv[6], jv[7], jv[8], jv[15], jv[9], jv[21], jv[23], jv[24], jv[28], jv[29], jv[39],
                          thrown_text),
                 'caused by: ' || coalesce(jv[33], jv[34], jv[35], jv[36]),
                 jv[16],
