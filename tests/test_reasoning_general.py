@@ -3017,3 +3017,39 @@ def test_an_envoy_sidecar_s_own_answers_to_grpc_calls_are_failed_requests(tmp_pa
     report = _paste_report(tmp_path, "\n".join(ok + failed) + "\n")
     assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "port-mismatch")
     assert report["status"]["failed_requests"] == 60
+
+
+def test_a_cause_begun_minutes_into_the_window_is_no_noise_when_the_baseline_had_none(
+        tmp_path: Path) -> None:
+    """A secret version destroyed four minutes into the window: the refresh logs its refusal every five
+    minutes, and the requests fail only once the cached key expires, ten minutes later (blind set
+    3H02). The refusal runs at one rate across the failures' start from near the window's start,
+    which without a baseline reads as noise that was there all along; the baseline hour had none of
+    it, so it began in the window, and it is the cause."""
+    from datetime import datetime, timedelta
+
+    t0 = datetime(2026, 3, 4, 9, 0)
+
+    def entry(s: int, **fields: Any) -> str:
+        ts = (t0 + timedelta(seconds=s)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        labels = {"service_name": "shop", "revision_name": "shop-00003-abc"}
+        return json.dumps({"insertId": f"x{s}-{len(fields)}", "timestamp": ts,
+                           "resource": {"type": "cloud_run_revision", "labels": labels}, **fields}) + "\n"
+
+    def request(s: int, status: int) -> str:
+        return entry(s, logName="projects/p/logs/run.googleapis.com%2Frequests",
+                     severity="ERROR" if status >= 500 else "INFO",
+                     httpRequest={"requestMethod": "POST", "requestUrl": "https://shop.run.app/hook",
+                                  "status": status})
+
+    refusal = ("Error: 9 FAILED_PRECONDITION: Secret Version [projects/1/secrets/hmac/versions/6] is in "
+               "DESTROYED state.")
+    lines = [request(s, 503 if s >= 3600 + 900 else 200) for s in range(0, 7200, 10)]
+    lines += [entry(s, logName="projects/p/logs/run.googleapis.com%2Fstderr", severity="ERROR",
+                    textPayload=refusal) for s in range(3600 + 240, 7200, 300)]
+    path = tmp_path / "shop.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path), "--since", "1h",
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    assert report["root_cause"]["pattern_id"] == "secretmanager-version-not-enabled"

