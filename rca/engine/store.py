@@ -393,12 +393,13 @@ WHERE http_status IS NULL AND regexp_matches(message, $re) AND NOT regexp_matche
 """
 # An Envoy sidecar's access-log line (Istio's default format: '"METHOD PATH PROTO" CODE FLAGS DETAILS')
 # for a request the proxy answered itself because no upstream answered: it could not connect (UF),
-# had no healthy host (UH), ran out of retries (URX), found no route (NR), timed out (UT) or was
-# overflowing (UO). A gRPC call gets that answer as trailers with the HTTP status 200 and
+# had no healthy host (UH), ran out of retries (URX), timed out (UT) or was overflowing (UO); not
+# one it found no route for (NR: a 404 for a host or path the mesh does not serve, the caller's
+# business, as a scanner's probes are). A gRPC call gets that answer as trailers with the HTTP status 200 and
 # grpc-status UNAVAILABLE, which gRPC's HTTP mapping equates with 503 (grpc/grpc doc/http-grpc-
 # status-mapping.md); it is counted so, as the failure it is (blind set 2A10: every call to a pod
 # whose app listened on another port logged "200 UF" and read as served).
-ENVOY_LOCAL_FAILURE = r'" [1-5][0-9]{2} (?:UF|UH|URX|NR|UT|UO)(?:,[A-Z]+)* '
+ENVOY_LOCAL_FAILURE = r'" [1-5][0-9]{2} (?:UF|UH|URX|UT|UO)(?:,[A-Z]+)* '
 # A GKE pod's workload: its revision (the ReplicaSet `<deployment>-<pod-template-hash>`, read from
 # the pod's name by normalize.sql) less the hash, the name `kubectl get deployments` shows.
 K8S_WORKLOAD = "nullif(regexp_extract(revision, '^(.+)-[a-z0-9]{6,10}$', 1), '')"

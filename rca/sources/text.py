@@ -575,7 +575,7 @@ _UNIT_NAMED = re.compile(
 _HOST_PROGRAMS = ("systemd", "kernel")
 
 
-def _syslog_names(line: _Line, host: str, program: str, message: str = "") -> None:
+def _syslog_names(line: _Line, host: str, program: str, message: str) -> None:
     """A syslog line names its program (the service) and host (the instance); a line of the host's
     own systemd or kernel about a unit it names, that unit (`_UNIT_NAMED`)."""
     if program in _HOST_PROGRAMS and (unit := _UNIT_NAMED.search(message)):
