@@ -147,6 +147,15 @@ FROM read_json('{path}', format='newline_delimited', columns={{
 """
 
 
+def compiled(roots: list[Path]) -> None:
+    """Compile each checkout's `rca/` to bytecode, so it is measured as installed: pip compiles a
+    wheel's modules when it installs it, and a checkout run with PYTHONDONTWRITEBYTECODE set (as
+    this sandbox's shell is) would otherwise compile all of rca's source in every run (0.2 CPU-s),
+    which no user's run does."""
+    for root in roots:
+        compileall.compile_dir(root / "rca", quiet=1)
+
+
 def run_process(argv: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
     """Run a process to completion; its CPU seconds, wall seconds and peak RSS (MB)."""
     t0 = time.perf_counter()
@@ -219,11 +228,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each (the machine may be shared)")
     parser.add_argument("--before", type=Path, help="also run the rca of this checkout (e.g. a git worktree)")
     args = parser.parse_args()
-    # Each rca measured as installed: pip compiles a wheel's modules when it installs it, and a
-    # checkout run with PYTHONDONTWRITEBYTECODE set (as this sandbox's shell is) would otherwise
-    # compile all of rca's source in every run (0.2 CPU-s), which no user's run does.
-    for root in [ROOT] + ([args.before.resolve()] if args.before else []):
-        compileall.compile_dir(root / "rca", quiet=1)
+    compiled([ROOT] + ([args.before.resolve()] if args.before else []))
     results = {n: bench(n, args.file, args.repeat, args.before) for n in args.entries}
     growth(results)
 

@@ -20,7 +20,6 @@ never a timed test.
 from __future__ import annotations
 
 import argparse
-import compileall
 import json
 import statistics
 import subprocess
@@ -28,7 +27,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from load import run_process
+from load import compiled, run_process
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "reports" / "examples" / "manifest.json"
@@ -84,8 +83,8 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="also run the rca of this checkout (e.g. a git worktree)")
     args = parser.parse_args()
     roots = [ROOT] + ([args.before.resolve()] if args.before else [])
+    compiled(roots)
     for root in roots:
-        compileall.compile_dir(root / "rca", quiet=1)
         _check_imports_its_own(root)
     with tempfile.TemporaryDirectory(prefix="rca-samples-") as tmp:
         print(f"{'command':52} {'wall s':>7} {'CPU s':>7}   wall range (median of {args.repeat} runs)")
