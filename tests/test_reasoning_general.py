@@ -2797,6 +2797,32 @@ def test_an_unexplained_error_that_ran_as_before_does_not_keep_a_recovered_failu
     assert _state(tmp_path, work + denied + began, "--since", "1h") != "recovered"
 
 
+def _answered(k: int) -> str:
+    """One request of service `shop` answered 200, ``k`` seconds after 09:00."""
+    return json.dumps({
+        "insertId": f"r{k}", "timestamp": _after_nine(k), "severity": "INFO",
+        "logName": "projects/p/logs/run.googleapis.com%2Frequests",
+        "resource": {"type": "cloud_run_revision",
+                     "labels": {"service_name": "shop", "revision_name": "shop-00003-abc"}},
+        "httpRequest": {"requestMethod": "GET", "requestUrl": "https://shop.run.app/cart", "status": 200},
+    }) + "\n"
+
+
+def test_new_errors_are_weighed_against_the_baseline_without_the_noise_both_hours_had(
+        tmp_path: Path) -> None:
+    """Every request is answered. An error no pattern knows runs 40 an hour in the baseline and in
+    the window alike: noise, left out of the window's errors. The baseline loses it too, so the 50
+    errors of a new failure in the window (every sign-in refused) are weighed against none, not
+    against the noise's 40: an incident, not a count within twice the baseline's (blind set 1D07).
+    Without the new errors the hour is a healthy one."""
+    served = [_answered(k) for k in range(0, 7200, 20)]
+    noise = [_at(k, "ERROR", "Cache warm-up skipped for tenant; profile not found") for k in range(45, 7200, 90)]
+    new = [_at(k, "ERROR", "Sign-in callback refused by the identity provider") for k in range(4200, 7200, 60)]
+
+    assert _state(tmp_path, served + noise, "--since", "1h") == "ok"
+    assert _state(tmp_path, served + noise + new, "--since", "1h") != "ok"
+
+
 def test_failures_in_bursts_are_judged_by_the_moments_they_failed_at() -> None:
     """An instance crashing every few minutes fails the requests in flight on it at once: 870
     failed requests in 34 ten-second moments over fifty minutes, then 45 s without one. Counted by
