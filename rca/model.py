@@ -271,10 +271,14 @@ class Link:
     evidence: tuple[Sample, ...]
     technical: str = ""
     support: tuple[str, ...] = ()
+    # the service whose logs the link was read from, when not the one analysed: a called service
+    # the chain was followed into (rca/reasoning/upstream.py)
+    service: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """Contract shape of a chain link."""
-        return {
+        """Contract shape of a chain link (`service` only on a link read from another service)."""
+        followed = {"service": self.service} if self.service else {}
+        return followed | {
             "why": self.why,
             "statement": self.statement,
             "pattern_id": self.pattern_id,

@@ -2816,8 +2816,10 @@ def test_new_errors_are_weighed_against_the_baseline_without_the_noise_both_hour
     against the noise's 40: an incident, not a count within twice the baseline's (blind set 1D07).
     Without the new errors the hour is a healthy one."""
     served = [_answered(k) for k in range(0, 7200, 20)]
-    noise = [_at(k, "ERROR", "Cache warm-up skipped for tenant; profile not found") for k in range(45, 7200, 90)]
-    new = [_at(k, "ERROR", "Sign-in callback refused by the identity provider") for k in range(4200, 7200, 60)]
+    noise = [_at(k, "ERROR", "Cache warm-up skipped for tenant; profile not found")
+             for k in range(45, 7200, 90)]
+    new = [_at(k, "ERROR", "Sign-in callback refused by the identity provider")
+           for k in range(4200, 7200, 60)]
 
     assert _state(tmp_path, served + noise, "--since", "1h") == "ok"
     assert _state(tmp_path, served + noise + new, "--since", "1h") != "ok"

@@ -29,13 +29,15 @@ def analyze(
     rest (findings, timeline, evidence) from the same run.
     """
     from rca.api.exploration import Analysis
+    from rca.api.following import follow
     from rca.library.loader import load_library
     from rca.reasoning.analysis import AnalysisInput, run
 
     library = load_library([Path(p) for p in patterns], ignore)
     loaded = _as_loaded(inputs, since, until, service)
     given = AnalysisInput(loaded.window(), loaded.service, loaded.load_stats(build_events(loaded)))
-    return Analysis(run(loaded.store.con, library.patterns, given), loaded, library)
+    result = follow(run(loaded.store.con, library.patterns, given), loaded, library)
+    return Analysis(result, loaded, library)
 
 
 def _as_loaded(

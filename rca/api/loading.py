@@ -46,6 +46,9 @@ class Loaded:
     bigquery: BigQueryFigures | None = None  # what a BigQuery fetch cost, when one ran
     gaps: tuple[Gap, ...] = ()
     estimates: Estimate | None = None
+    # the window as asked (`load`'s ``since`` and ``until``), for reading another service of the
+    # same files (`for_service`); None for a store that cannot be read again
+    asked: tuple[str | None, str | None] | None = None
 
     @property
     def complete(self) -> bool:
@@ -131,6 +134,36 @@ class Loaded:
             bigquery=self.bigquery,
         )
 
+    def other_services(self) -> list[str]:
+        """The other services (Cloud Run services and jobs, functions, App Engine services, GKE
+        containers) with entries in the window, most entries first: a project-wide export holds
+        the services ours calls. Read from the `staging` view, which the service filter left whole."""
+        if not self.service:
+            return []
+        window, params = "", list[Any]([self.service])
+        if self.start is not None and self.end is not None:
+            window = " AND (t IS NULL OR t BETWEEN ? AND ?)"
+            params += [naive_utc(self.start), naive_utc(self.end)]
+        rows = self.store.con.execute(
+            f"SELECT s, count(*) AS n FROM (SELECT {_NAMED_BY} AS s, "
+            "try_cast(json_extract_string(j, '$.timestamp') AS TIMESTAMPTZ)::TIMESTAMP AS t FROM staging) "
+            f"WHERE s IS NOT NULL AND s <> ?{window} GROUP BY s ORDER BY n DESC, s",
+            params,
+        ).fetchall()
+        return [str(name) for name, _ in rows]
+
+    def for_service(self, service: str) -> Loaded | None:
+        """The same files over the same window, loaded for ``service``; None when they cannot be
+        read again (standard input, a DataFrame, Cloud Logging or BigQuery, which fetched one
+        service alone) or hold no entry of it in the window."""
+        if self.asked is None or not all(Path(s).is_file() for s in self.sources):
+            return None
+        since, until = self.asked
+        try:
+            return load(list(self.sources), since=since, until=until, service=service)
+        except NoEntriesError:
+            return None
+
     def window(self) -> Window:
         """The analysis window, its baseline and how far back the input reaches."""
         return Window(self.start, self.end, self.baseline_start, self.earliest())
@@ -158,7 +191,9 @@ def load(
     problems = Problems()
     for path in shown:
         read_input(path, store, problems, store.scratch)
-    return _finish(store, problems, shown, since, until, service)
+    loaded = _finish(store, problems, shown, since, until, service)
+    loaded.asked = (since, until)
+    return loaded
 
 
 def _aware(value: datetime) -> datetime:

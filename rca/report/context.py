@@ -217,6 +217,7 @@ def _link(link: Any, cites: _Cites) -> dict[str, Any]:
         "technical": link.technical,
         "support": list(link.support),
         "evidence": [cites.cite(s) for s in link.evidence],
+        "service": link.service,
     } | _confidence(link.confidence)
 
 

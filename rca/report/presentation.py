@@ -147,7 +147,9 @@ def fold(chain: Sequence[Mapping[str, Any]], limit: int = MAX_WHYS) -> list[list
     """Group the links into at most ``limit`` whys: same-pattern neighbours first, then after the symptom."""
     groups: list[list[Mapping[str, Any]]] = []
     for link in chain:
-        if groups and link.get("pattern_id") and groups[-1][-1].get("pattern_id") == link.get("pattern_id"):
+        last = groups[-1][-1] if groups else None
+        if (last is not None and link.get("pattern_id") and last.get("pattern_id") == link.get("pattern_id")
+                and last.get("service") == link.get("service")):
             groups[-1].append(link)
         else:
             groups.append([link])
@@ -183,6 +185,7 @@ def whys(chain: Sequence[Mapping[str, Any]], limit: int = MAX_WHYS) -> list[dict
                 "category": last["category"],
                 "confidence_pct": min(group, key=lambda link: link["confidence"])["confidence_pct"],
                 "technical": head.get("technical") or "",
+                "service": head.get("service"),
                 "evidence": new,
                 "inline": new[:INLINE_EVIDENCE],
                 "more": max(0, len(new) - INLINE_EVIDENCE),
@@ -362,6 +365,8 @@ def _prose(
 
 def _consistent_for(why: dict[str, Any], ctx: dict[str, Any]) -> list[str]:
     """``timeout_s=8.0 in 70 of 70`` for the fields of this why's patterns."""
+    if why.get("service"):  # read from a called service's logs: the findings' figures are not its
+        return []
     return [c["text"] for c in ctx["evidence_summary"]["consistent"] if c["pattern_id"] in why["pattern_ids"]]
 
 

@@ -1,0 +1,86 @@
+"""Through the called service: a failure of a call the service made, explained by the cause found
+in the logs of the service it called, when the input holds those too (a project-wide export).
+
+An engineer paged for `checkout-api` answering 502 reads "AxiosError: Request failed with status
+code 503" and opens the logs of the service it calls: `inventory-svc`, killed every minute for
+memory. The analysis of the caller ends at "a called service answered errors"; when the same
+input holds the callee's entries and their analysis names a cause that began with the caller's
+failures, that cause is the caller's root cause too, and the chain goes on into the callee.
+Which service to follow, and whether its answer fits, is decided here on two finished `Result`s;
+loading the callee is `rca.api.following`'s.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import timedelta
+
+from rca.model import Category, Remediation, RootCause, State
+from rca.reasoning.analysis import Result
+from rca.timeutil import parse_rfc3339
+
+# A callee's failures began this long after the caller's at most, and still explain them: both
+# are read from request logs written when each request ended, and the callee's slow failures
+# (a 30 s timeout answered 503) end after the caller's fast ones that gave up on them.
+ONSET_SLACK = timedelta(seconds=120)
+# Categories that say the callee's own analysis stopped where the caller's did: nothing deeper.
+_NOTHING_DEEPER = (Category.UNKNOWN, Category.UPSTREAM_SERVICE_FAILURE)
+
+
+def needs_following(result: Result) -> bool:
+    """Whether the analysis ended at a called service failing, in a window that was an incident."""
+    return (result.verdict is not None and result.verdict.state is not State.OK
+            and result.root_cause.category is Category.UPSTREAM_SERVICE_FAILURE)
+
+
+def named(result: Result, services: list[str]) -> list[str]:
+    """Those of ``services`` the caller's failed calls name (a host `inventory-svc-abc-uc.a.run.app`,
+    `http://pricing-svc/v1/quote`), in the order given: read in the chain's statements and evidence."""
+    text = "\n".join([result.root_cause.summary]
+                     + [s.message for link in result.chain for s in link.evidence]
+                     + [link.statement for link in result.chain])
+    return [s for s in services
+            if re.search(rf"(?<![A-Za-z0-9_-]){re.escape(s)}(?![A-Za-z0-9_])", text) is not None]
+
+
+def explains(caller: Result, callee: Result) -> bool:
+    """Whether the callee's analysis names a cause that explains the caller's failed calls: the
+    callee failed requests itself, its cause is deeper than a failing call of its own (or than
+    nothing), and its failures began no later than the caller's (`ONSET_SLACK`)."""
+    v, w = caller.verdict, callee.verdict
+    if v is None or w is None or w.state is State.OK or not w.failed_requests:
+        return False
+    if callee.root_cause.category in _NOTHING_DEEPER or not callee.chain:
+        return False
+    if v.onset is None or w.onset is None:
+        return True
+    return parse_rfc3339(w.onset) <= parse_rfc3339(v.onset) + ONSET_SLACK
+
+
+def through(caller: Result, service: str, callee: Result) -> Result:
+    """The caller's result with its chain going on into ``service``'s (each of the callee's whys
+    said of it), the callee's root cause as its own, and the callee's remediation first."""
+    first = len(caller.chain) + 1
+    links = tuple(replace(link, why=first + i, service=service,
+                          statement=f"In {service}, the called service: {link.statement}")
+                  for i, link in enumerate(callee.chain))
+    root = callee.root_cause
+    call = caller.chain[-1].confidence if caller.chain else root.confidence
+    confidence = round(min(root.confidence, call), 2)
+    summary = (f"{service}, which {caller.service or 'the service'} calls, failed first: "
+               f"{root.summary.rstrip('. ')}. "
+               f"{caller.service or 'The service'} answered errors because its calls to {service} failed.")
+    remediation = _merged(callee.remediation, caller.remediation)
+    return replace(caller, chain=(*caller.chain, *links),
+                   root_cause=RootCause(root.category, root.pattern_id, summary, confidence),
+                   remediation=remediation)
+
+
+def _merged(first: tuple[Remediation, ...], then: tuple[Remediation, ...]) -> tuple[Remediation, ...]:
+    """``first``'s steps, then ``then``'s not already among them (by action and command)."""
+    seen = {(r.action, r.command) for r in first}
+    return (*first, *(r for r in then if (r.action, r.command) not in seen))
+
+
+__all__ = ["explains", "named", "needs_following", "through"]

@@ -1,0 +1,96 @@
+"""Following a failed call into the called service when the same export holds its logs
+(rca/reasoning/upstream.py, rca/api/following.py), through the CLI as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from rca.cli.main import main
+
+T0 = datetime(2026, 3, 4, 9, 0, tzinfo=timezone.utc)
+_OOM = ("Memory limit of 512 MiB exceeded with 541 MiB used. Consider increasing the memory limit, see "
+        "https://cloud.google.com/run/docs/configuring/memory-limits")
+_AXIOS = "reservation failed\nAxiosError: Request failed with status code 503"
+
+
+def _entry(service: str, k: int, log: str, **fields: Any) -> dict[str, Any]:
+    """One entry of Cloud Run service ``service``, ``k`` seconds after 09:00, on log ``log``."""
+    return {"insertId": f"{service}-{log}-{k}", "timestamp": (T0 + timedelta(seconds=k)).isoformat(),
+            "logName": f"projects/p/logs/run.googleapis.com%2F{log}",
+            "resource": {"type": "cloud_run_revision",
+                         "labels": {"service_name": service, "revision_name": f"{service}-00007-abc"}},
+            "labels": {"instanceId": f"{service}-instance"}, **fields}
+
+
+def _request(service: str, k: int, status: int, url: str) -> dict[str, Any]:
+    return _entry(service, k, "requests", severity="ERROR" if status >= 500 else "INFO",
+                  httpRequest={"requestMethod": "POST", "requestUrl": url, "status": status})
+
+
+def _caller(fail_from: int, text: str = _AXIOS) -> list[dict[str, Any]]:
+    """`shop`: two hours of checkouts, those from ``fail_from`` s on every third one failing 502
+    after its call out failed (``text``, at ERROR)."""
+    out = []
+    for k in range(0, 7200, 10):
+        failed = k >= fail_from and k % 30 == 0
+        out.append(_request("shop", k, 502 if failed else 200, "https://shop.example/v1/checkout"))
+        if failed:
+            out.append(_entry("shop", k, "stderr", severity="ERROR", textPayload=text))
+    return out
+
+
+def _callee(service: str, oom_from: int) -> list[dict[str, Any]]:
+    """``service``: killed for memory every minute from ``oom_from`` s on, failing the requests in
+    flight with 503."""
+    out = []
+    for k in range(5, 7200, 10):
+        failed = k >= oom_from and k % 30 == 5
+        out.append(_request(service, k, 503 if failed else 200, f"https://{service}.example/v1/reserve"))
+    out += [_entry(service, k, "varlog%2Fsystem", severity="ERROR", textPayload=_OOM)
+            for k in range(oom_from - 2, 7200, 60)]
+    return out
+
+
+def _report(tmp_path: Path, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    path = tmp_path / "project.json"
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path), "--since", "1h",
+                                       "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return dict(json.loads(result.output))
+
+
+def test_a_called_service_failing_first_in_the_same_export_is_the_root_cause(tmp_path: Path) -> None:
+    """`shop` answers 502 after its calls fail with 503, and its own logs say no more; the same
+    export holds `stock`, killed for memory every minute from just before: the chain goes on into
+    `stock`, whose memory is the root cause, said of it."""
+    report = _report(tmp_path, _caller(4800) + _callee("stock", 4795))
+    root, last = report["root_cause"], report["chain"][-1]
+    assert root["category"] == "memory-limit-exceeded"
+    assert root["summary"].startswith("stock, which shop calls, failed first:")
+    assert last["service"] == "stock" and last["pattern_id"] == "run-memory-limit-exceeded"
+    assert "service" not in report["chain"][0]
+
+
+def test_a_called_service_is_not_followed_when_its_failures_began_later(tmp_path: Path) -> None:
+    """`stock` ran out of memory only ten minutes after `shop`'s calls began failing: it cannot
+    have caused them, and the answer stays at the failing call."""
+    report = _report(tmp_path, _caller(4800) + _callee("stock", 5400))
+    assert report["root_cause"]["category"] == "upstream-service-failure"
+    assert all("service" not in link for link in report["chain"])
+
+
+def test_of_two_failing_services_the_one_the_failed_calls_name_is_followed(tmp_path: Path) -> None:
+    """Two services of the export run out of memory as `shop`'s calls fail. Named by nothing, either
+    could be the callee, and rca does not guess; the failed call naming `stock`'s host decides."""
+    both = _callee("stock", 4795) + _callee("media", 4795)
+    unnamed = _report(tmp_path, _caller(4800) + both)
+    named = _report(tmp_path, _caller(4800, _AXIOS + " from POST https://stock.example/v1/reserve") + both)
+    assert unnamed["root_cause"]["category"] == "upstream-service-failure"
+    assert named["root_cause"]["category"] == "memory-limit-exceeded"
+    assert named["chain"][-1]["service"] == "stock"
