@@ -410,6 +410,11 @@ K8S_WORKLOAD = "nullif(regexp_extract(revision, '^(.+)-[a-z0-9]{6,10}$', 1), '')
 # JVM starved by its heap timed out behind the ingress, which alone logged the 504s).
 INGRESS_UPSTREAM = (r'" [1-5][0-9]{{2}} [0-9]+ "[^"]*" "[^"]*" [0-9]+ [0-9.]+ '
                     r'\[[a-z0-9][a-z0-9-]*-{service}-[0-9]+\]')
+# Checks alone (no user's request) stay requests when this many of them failed: then they are all
+# that says how the service fares (a revision whose start-up probe fails every time). One failed
+# check is a moment, an instance killed mid-check (a worker's memory kill, blind set 4A06), as a
+# quiet of that length says nothing of recovery (`verdict.RECOVERY_EVIDENCE`, three).
+FAILED_CHECKS = 3
 # When finalise has dropped more than this share of the rows (a day's export analysed for an hour),
 # the kept rows are copied into a compact `entries`: deleted rows would otherwise hold their memory.
 COMPACT_ABOVE = 0.25
@@ -640,12 +645,13 @@ class Store:
         self, table: str, check: str, params: dict[str, Any] | None = None
     ) -> tuple[bool, bool]:
         """Whether ``table`` holds a user's request (one that is no check: ``check`` false) and
-        whether a check failed: what decides if the checks stay requests (`_checker_requests`)."""
+        whether checks failed, `FAILED_CHECKS` of them: what decides if the checks stay requests
+        (`_checker_requests`)."""
         users = self._scalar(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE http_status IS NOT NULL "
                              f"AND NOT ({check}) LIMIT 1)", params)
         failed = self._scalar(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE ({check}) "
-                              "AND request_failed(http_status, message) LIMIT 1)", params)
-        return bool(users), bool(failed)
+                              f"AND request_failed(http_status, message) LIMIT {FAILED_CHECKS})", params)
+        return bool(users), failed >= FAILED_CHECKS
 
     def _stated_levels(self, stated_level: Callable[[str], str | None]) -> None:
         """Give each text line the platform logged at no level (`level_unstated`) the level its
