@@ -17,7 +17,7 @@ def follow(result: Result, loaded: Loaded, library: Library) -> Result:
     """``result``, its chain taken on into the called service when it ended at a called service
     failing and the input holds a service whose analysis explains it (`upstream.explains`): one the
     failed calls name, else the one service of the input that does (two that would are a guess)."""
-    if not needs_following(result):
+    if not needs_following(result) or not loaded.rereadable():
         return result
     services = loaded.other_services()
     if not services:

@@ -140,7 +140,8 @@ class Loaded:
         the services ours calls. Read from the `staging` view, which the service filter left whole."""
         if not self.service:
             return []
-        window, params = "", list[Any]([self.service])
+        window = ""
+        params: list[Any] = [self.service]
         if self.start is not None and self.end is not None:
             window = " AND (t IS NULL OR t BETWEEN ? AND ?)"
             params += [naive_utc(self.start), naive_utc(self.end)]
@@ -152,11 +153,15 @@ class Loaded:
         ).fetchall()
         return [str(name) for name, _ in rows]
 
+    def rereadable(self) -> bool:
+        """Whether the inputs are files that can be read again for another service (`for_service`):
+        not standard input, a DataFrame, Cloud Logging or BigQuery, which fetched one service alone."""
+        return self.asked is not None and all(Path(s).is_file() for s in self.sources)
+
     def for_service(self, service: str) -> Loaded | None:
         """The same files over the same window, loaded for ``service``; None when they cannot be
-        read again (standard input, a DataFrame, Cloud Logging or BigQuery, which fetched one
-        service alone) or hold no entry of it in the window."""
-        if self.asked is None or not all(Path(s).is_file() for s in self.sources):
+        read again (`rereadable`) or hold no entry of it in the window."""
+        if self.asked is None or not self.rereadable():
             return None
         since, until = self.asked
         try:
