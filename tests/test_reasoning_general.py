@@ -2849,6 +2849,30 @@ def test_an_unexplained_error_family_that_varies_by_chance_keeps_its_baseline(tm
     assert _state(tmp_path, served + declines, "--since", "1h") == "ok"
 
 
+def test_kafka_brokers_counted_down_after_failed_tls_handshakes_are_the_certificate(tmp_path: Path) -> None:
+    """librdkafka counts a broker whose TLS handshake failed as down: each "SSL handshake failed:
+    ... certificate verify failed" is followed by "1/1 brokers are down". From minute 70 a new
+    image without a CA bundle fails every handshake, and the producer's requests answer 503. The
+    brokers answered; the certificate check failed, not the network (kafka-broker-unreachable's
+    rule; blind set 4A08)."""
+    broker = "sasl_ssl://pkc-9x2mq.us-east1.gcp.confluent.cloud:9092/bootstrap"
+    handshake = (f"%3|1742152337.120|FAIL|rdkafka#producer-1| [thrd:{broker}]: {broker}: SSL handshake "
+                 "failed: error:0A000086:SSL routines::certificate verify failed: broker certificate could "
+                 "not be verified, verify that ssl.ca.location is correctly configured or root CA "
+                 "certificates are installed (install ca-certificates package) (after 45ms in state "
+                 "SSL_HANDSHAKE)")
+    down = (f"%3|1742152337.123|ERROR|rdkafka#producer-1| [thrd:app]: rdkafka#producer-1: {broker}: "
+            "1/1 brokers are down")
+    lines = [_answered(k) for k in range(0, 4200, 20)]
+    lines += [json.dumps({**json.loads(_answered(k)), "httpRequest": {
+        "requestMethod": "POST", "requestUrl": "https://shop.run.app/v1/collect", "status": 503}}) + "\n"
+              for k in range(4200, 7200, 20)]
+    for k in range(4190, 7200, 30):
+        lines += [_at(k, "ERROR", handshake), _at(k + 1, "ERROR", down)]
+    report = _analysed(tmp_path, lines, "shop")
+    assert report["root_cause"]["category"] == "tls-certificate"
+
+
 def test_failures_in_bursts_are_judged_by_the_moments_they_failed_at() -> None:
     """An instance crashing every few minutes fails the requests in flight on it at once: 870
     failed requests in 34 ten-second moments over fifty minutes, then 45 s without one. Counted by
