@@ -94,3 +94,16 @@ def test_of_two_failing_services_the_one_the_failed_calls_name_is_followed(tmp_p
     assert unnamed["root_cause"]["category"] == "upstream-service-failure"
     assert named["root_cause"]["category"] == "memory-limit-exceeded"
     assert named["chain"][-1]["service"] == "stock"
+
+
+def test_the_report_says_which_whys_were_read_in_the_called_service(tmp_path: Path) -> None:
+    """The Markdown report says the whys read in `stock`'s logs are `stock`'s, and quotes none of
+    `shop`'s own field figures (`status=502 in ...`) under them: those count `shop`'s entries."""
+    path = tmp_path / "project.json"
+    path.write_text(json.dumps(_caller(4800) + _callee("stock", 4795)), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path), "--since", "1h",
+                                       "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    whys = result.output.split("## Five whys", 1)[1].split("## Contributing factors", 1)[0]
+    followed = [w for w in whys.split("### ")[1:] if "In stock, the called service:" in w]
+    assert followed and not any("Consistent:" in w for w in followed)
