@@ -107,3 +107,22 @@ def test_the_report_says_which_whys_were_read_in_the_called_service(tmp_path: Pa
     whys = result.output.split("## Five whys", 1)[1].split("## Contributing factors", 1)[0]
     followed = [w for w in whys.split("### ")[1:] if "In stock, the called service:" in w]
     assert followed and not any("Consistent:" in w for w in followed)
+
+
+def test_an_exception_naming_the_called_service_is_followed_one_naming_none_is_not(
+        tmp_path: Path) -> None:
+    """`shop`'s own fetch wrapper throws "Error: stock request failed with status 503" on its
+    request path, an application exception by its words; it names `stock`, killed for memory first
+    in the same export: the chain goes on into `stock`. The same failure worded without the name
+    stays the exception: an unnamed service of the export is followed only after a failing call."""
+    def thrown(words: str) -> str:
+        return (f"{words}\n    at reserve (/app/src/reserve.js:41:11)\n"
+                "    at async checkout (/app/src/cart.js:88:5)")
+    named = _report(tmp_path, _caller(4800, thrown("Error: stock request failed with status 503"))
+                    + _callee("stock", 4795))
+    unnamed = _report(tmp_path, _caller(4800, thrown("Error: reservation request failed with status 503"))
+                      + _callee("stock", 4795))
+    assert named["root_cause"]["category"] == "memory-limit-exceeded"
+    assert named["chain"][-1].get("service") == "stock"
+    assert all("service" not in link for link in unnamed["chain"])
+    assert unnamed["root_cause"]["category"] != "memory-limit-exceeded"

