@@ -137,8 +137,9 @@ class Loaded:
     def other_services(self) -> list[str]:
         """The other services (Cloud Run services and jobs, functions, App Engine services, GKE
         containers) with entries in the window, most entries first: a project-wide export holds
-        the services ours calls. Read from the `staging` view, which the service filter left whole."""
-        if not self.service:
+        the services ours calls. Read from the `staging` view, which the service filter left whole;
+        not read at all when the filter left out no entry of the window (one service's export)."""
+        if not self.service or not self.store.stats.filtered_service:
             return []
         window = ""
         params: list[Any] = [self.service]
