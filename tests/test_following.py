@@ -126,3 +126,15 @@ def test_an_exception_naming_the_called_service_is_followed_one_naming_none_is_n
     assert named["chain"][-1].get("service") == "stock"
     assert all("service" not in link for link in unnamed["chain"])
     assert unnamed["root_cause"]["category"] != "memory-limit-exceeded"
+
+
+def test_a_service_is_named_by_its_whole_name_only() -> None:
+    """`stock` is named in a Cloud Run host, a bare URL host and a file name, not inside a longer
+    word (`restock`, `stock_level`): a name read from the input is searched as a string, never
+    compiled as an expression."""
+    from rca.reasoning.upstream import _mentions
+
+    named = ["POST https://stock-x7k2p-uc.a.run.app/v1/reserve", "GET http://stock/v1",
+             "at /app/src/stock.js:4"]
+    unnamed = ["restock job queued", "stock_level below threshold", "warehouse-stock answered 503"]
+    assert [_mentions(t, "stock") for t in named + unnamed] == [True] * 3 + [False] * 3

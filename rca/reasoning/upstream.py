@@ -12,7 +12,6 @@ loading the callee is `rca.api.following`'s.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -54,8 +53,25 @@ def named(result: Result, services: list[str]) -> list[str]:
     text = "\n".join([result.root_cause.summary]
                      + [s.message for link in result.chain for s in link.evidence]
                      + [link.statement for link in result.chain])
-    return [s for s in services
-            if re.search(rf"(?<![A-Za-z0-9_-]){re.escape(s)}(?![A-Za-z0-9_])", text) is not None]
+    return [s for s in services if _mentions(text, s)]
+
+
+# Characters that continue a name: `stock` is not named in `restock` nor in `stock_level`, and is in
+# `stock-abc123-uc.a.run.app` (a Cloud Run URL), `http://stock/` and `/src/stock.js`.
+_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+_AFTER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Whether ``text`` holds ``name`` as a word of its own (plain string search: a service's name
+    is input, and only RE2 compiles input, tests/test_robustness.py)."""
+    at = text.find(name)
+    while at >= 0:
+        end = at + len(name)
+        if (at == 0 or text[at - 1] not in _BEFORE) and (end == len(text) or text[end] not in _AFTER):
+            return True
+        at = text.find(name, at + 1)
+    return False
 
 
 def explains(caller: Result, callee: Result) -> bool:
