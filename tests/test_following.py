@@ -4,61 +4,47 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
 
 from rca.cli.main import main
+from tests.incidents.builder import Incident, day, oom_line
 
-T0 = datetime(2026, 3, 4, 9, 0, tzinfo=timezone.utc)
-_OOM = ("Memory limit of 512 MiB exceeded with 541 MiB used. Consider increasing the memory limit, see "
-        "https://cloud.google.com/run/docs/configuring/memory-limits")
+T0 = day(2026, 3, 4, 9)
 _AXIOS = "reservation failed\nAxiosError: Request failed with status code 503"
-
-
-def _entry(service: str, k: int, log: str, **fields: Any) -> dict[str, Any]:
-    """One entry of Cloud Run service ``service``, ``k`` seconds after 09:00, on log ``log``."""
-    return {"insertId": f"{service}-{log}-{k}", "timestamp": (T0 + timedelta(seconds=k)).isoformat(),
-            "logName": f"projects/p/logs/run.googleapis.com%2F{log}",
-            "resource": {"type": "cloud_run_revision",
-                         "labels": {"service_name": service, "revision_name": f"{service}-00007-abc"}},
-            "labels": {"instanceId": f"{service}-instance"}, **fields}
-
-
-def _request(service: str, k: int, status: int, url: str) -> dict[str, Any]:
-    return _entry(service, k, "requests", severity="ERROR" if status >= 500 else "INFO",
-                  httpRequest={"requestMethod": "POST", "requestUrl": url, "status": status})
 
 
 def _caller(fail_from: int, text: str = _AXIOS) -> list[dict[str, Any]]:
     """`shop`: two hours of checkouts, those from ``fail_from`` s on every third one failing 502
     after its call out failed (``text``, at ERROR)."""
-    out = []
+    inc = Incident("shop", 1, T0)
+    revision, instance = inc.revision(7), inc.instance()
     for k in range(0, 7200, 10):
         failed = k >= fail_from and k % 30 == 0
-        out.append(_request("shop", k, 502 if failed else 200, "https://shop.example/v1/checkout"))
+        inc.request(k, 502 if failed else 200, "/v1/checkout", revision, instance, method="POST")
         if failed:
-            out.append(_entry("shop", k, "stderr", severity="ERROR", textPayload=text))
-    return out
+            inc.text(k, text, revision, instance, "stderr", "ERROR")
+    return inc.export()
 
 
 def _callee(service: str, oom_from: int) -> list[dict[str, Any]]:
     """``service``: killed for memory every minute from ``oom_from`` s on, failing the requests in
     flight with 503."""
-    out = []
+    inc = Incident(service, 2, T0)
+    revision, instance = inc.revision(7), inc.instance()
     for k in range(5, 7200, 10):
         failed = k >= oom_from and k % 30 == 5
-        out.append(_request(service, k, 503 if failed else 200, f"https://{service}.example/v1/reserve"))
-    out += [_entry(service, k, "varlog%2Fsystem", severity="ERROR", textPayload=_OOM)
-            for k in range(oom_from - 2, 7200, 60)]
-    return out
+        inc.request(k, 503 if failed else 200, "/v1/reserve", revision, instance, method="POST")
+    for k in range(oom_from - 2, 7200, 60):
+        inc.system(k, oom_line(512, 541), revision, instance)
+    return inc.export()
 
 
 def _report(tmp_path: Path, entries: list[dict[str, Any]]) -> dict[str, Any]:
     path = tmp_path / "project.json"
-    path.write_text(json.dumps(entries), encoding="utf-8")
+    path.write_text(json.dumps(sorted(entries, key=lambda e: e["timestamp"], reverse=True)), encoding="utf-8")
     result = CliRunner().invoke(main, ["analyze", "--service", "shop", "--input", str(path), "--since", "1h",
                                        "--format", "json"])
     assert result.exit_code == 0, result.output
