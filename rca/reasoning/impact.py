@@ -151,7 +151,6 @@ WITH refused AS (
          count(o.t) FILTER (WHERE o.t BETWEEN s.t0 AND s.t1) AS during,
          count(o.t) FILTER (WHERE o.t < s.t0 AND o.t >= s.t0 - s.span) AS before,
          count(o.t) FILTER (WHERE o.t > s.t1 AND o.t <= s.t1 + s.span) AS after,
-         count(o.t) AS ever,
          (s.t1 - s.t0) / s.span AS scale
   FROM spans s LEFT JOIN served o ON o.route = s.route
   GROUP BY s.route, s.t0, s.t1, s.span
