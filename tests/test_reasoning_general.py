@@ -2022,6 +2022,51 @@ def test_a_change_just_before_a_symptom_nothing_else_explains_takes_the_place_of
     assert (root["category"], root["pattern_id"]) == (category, pattern_id)
 
 
+@pytest.mark.parametrize(("method", "category", "pattern_id"), [
+    ("v1.compute.forwardingRules.delete", "network-connectivity", "deploy-network-changed"),
+    ("v1.compute.forwardingRules.list", "upstream-service-failure", "node-axios-timeout"),  # read, no change
+    (None, "upstream-service-failure", "node-axios-timeout"),
+])
+def test_a_network_change_just_before_upstream_timeouts_makes_them_the_network_s(
+        tmp_path: Path, method: str | None, category: str, pattern_id: str) -> None:
+    """Every call to an upstream times out a minute after the forwarding rule its endpoint
+    answers on was deleted: the axios timeout's rule reads timeouts beside network failures as
+    the network path's, and the change is that evidence, so the change is the root cause and the
+    upstream reading the losing hypothesis (blind set 6E07). A read of the same resource changes
+    nothing, and without a change the timeouts stay the upstream's."""
+    from tests.incidents.builder import AUDIT_ACTIVITY, Incident, day
+
+    inc = Incident("checkout-api", 14, day(2025, 9, 23, 13))
+    revision = inc.revision(310)
+    for t in range(30, 7000, 15):
+        failed = 4400 <= t < 5400
+        instance = inc.instance()
+        inc.request(t, 503 if failed else 200, "/checkout", revision, instance, method="POST")
+        if failed:
+            inc.text(t, "AxiosError: timeout of 3000ms exceeded", revision, instance, log="stderr",
+                     severity="ERROR")
+    if method is not None:
+        rule = f"projects/{inc.project}/regions/us-central1/forwardingRules/psc-risk-engine"
+        inc.entries.append({
+            "insertId": "fr1", "logName": f"projects/{inc.project}/logs/{AUDIT_ACTIVITY}",
+            "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+                             "authenticationInfo": {"principalEmail": "ops@acme.example"},
+                             "methodName": method, "resourceName": rule,
+                             "serviceName": "compute.googleapis.com"},
+            "resource": {"type": "gce_forwarding_rule",
+                         "labels": {"forwarding_rule_id": "77", "project_id": inc.project,
+                                    "region": "us-central1"}},
+            "severity": "NOTICE", "timestamp": inc.at(4380).strftime("%Y-%m-%dT%H:%M:%S.%fZ")})
+    report = json.loads(_exported(tmp_path, inc, "--since", "1h"))
+    root = report["root_cause"]
+    assert (root["category"], root["pattern_id"]) == (category, pattern_id)
+    if method == "v1.compute.forwardingRules.delete":
+        assert report["status"]["change"]["method"] == method
+        lost = {(h["category"], h["pattern_id"]) for h in report["hypotheses"]}
+        assert ("upstream-service-failure", "node-axios-timeout") in lost
+        assert ("network-connectivity", "node-axios-timeout") not in lost
+
+
 def test_a_cloud_tasks_attempt_that_failed_is_explained_by_what_its_target_logged(tmp_path: Path) -> None:
     """Cloud Tasks records each failed delivery (INTERNAL: the target answered 500); the handler
     logged why it answered so, a Redis timeout. The queue's record is the caller's view of the

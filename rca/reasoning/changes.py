@@ -21,7 +21,7 @@ from typing import Any
 
 from rca.library.knowledge import Knowledge
 from rca.library.templating import fill
-from rca.model import Category, Change, Layer, Link, Remediation, Role, RootCause, Status
+from rca.model import Category, Change, Hypothesis, Layer, Link, Remediation, Role, RootCause, Status
 from rca.reasoning import chain
 from rca.timeutil import rfc3339
 
@@ -44,6 +44,42 @@ def find(
     if root in _NOT_CHANGES:
         return None
     return _latest(con, cause, nodes, context, lambda node: _is_change(node, root))
+
+
+def find_by_rule(
+    con: Any, cause: chain.Node, nodes: Mapping[str, chain.Node], context: Mapping[str, str]
+) -> tuple[Category, Change] | None:
+    """A change of the category one of the cause's rules concludes from failures of that category,
+    logged in the `CHANGE_LEAD` before the cause first appeared, with that category.
+
+    A rule such as "timeouts beside network-level failures come from the network path" reads
+    failures, and a change is context, not a failure (`chain.satisfies`); but a forwarding rule
+    deleted a minute before every call to an upstream began to time out is the same evidence,
+    stronger: it says what changed on the path (blind set 6E07). The first rule in the pattern's
+    order that has such a change decides."""
+    for rule in cause.pattern.rules:
+        if rule.category is None or rule.category in _NOT_CHANGES:
+            continue
+        if f"category:{rule.category.value}" not in rule.when_any:
+            continue
+        change = find(con, rule.category, cause, nodes, context)
+        if change is not None:
+            return rule.category, change
+    return None
+
+
+def by_rule(
+    root: RootCause, hypotheses: Sequence[Hypothesis], category: Category, change: Change
+) -> tuple[RootCause, list[Hypothesis]]:
+    """The root cause in the category a change made the cause's rule conclude, and the
+    hypotheses with the cause's own reading (the one it replaces) in place of the rule's
+    alternative that said the category lacked evidence."""
+    read = RootCause(category, root.pattern_id, root.summary, root.confidence)
+    own = Hypothesis(root.category, root.pattern_id, root.summary, round(root.confidence / 2, 2),
+                     f"a {category.value} change ({change.method or change.pattern_id}) was logged at "
+                     f"{change.at}, just before it began")
+    kept = [h for h in hypotheses if not (h.category is category and h.pattern_id == root.pattern_id)]
+    return read, [own, *kept]
 
 
 def find_setting_off(
