@@ -195,16 +195,20 @@ def test_exception_message_continuing_on_unindented_lines_stays_in_the_event(sto
     assert events[-1]["message"] == "[2025-09-15 15:15:38 +0000] [1] [INFO] Shutting down: Master"
 
 
-@pytest.mark.parametrize("newest_first", [False, True])
-def test_lines_with_equal_timestamps_keep_file_order(
-    stores: list[Store], tmp_path: Path, newest_first: bool
-) -> None:
-    """Lines stamped in the same millisecond keep their printed order, also in a newest-first export."""
+@pytest.mark.parametrize("order", ["oldest-first", "newest-first", "newest-first-ties-as-printed"])
+def test_lines_with_equal_timestamps_keep_file_order(stores: list[Store], tmp_path: Path, order: str) -> None:
+    """Lines stamped in the same millisecond keep their printed order, also in a newest-first export,
+    and in one sorted newest first by time alone, whose ties stay as printed (a stable sort): the
+    traceback's header before its frames at the same moment says which."""
     entries = [json.loads(line) for line in (DATA / "cloud_run_startup.ndjson").read_text().splitlines()]
     for entry in entries:
         entry["timestamp"] = entry["timestamp"][:23] + "Z"  # milliseconds: many ties
+    if order == "newest-first-ties-as-printed":
+        entries = sorted(entries, key=lambda e: e["timestamp"], reverse=True)  # stable: ties keep order
+    elif order == "newest-first":
+        entries = entries[::-1]
     lines = [json.dumps(entry) + "\n" for entry in entries]
-    store = _ndjson(stores, "ties.ndjson", lines[::-1] if newest_first else lines, tmp_path)
+    store = _ndjson(stores, "ties.ndjson", lines, tmp_path)
     event = _one(_events(store), "netra_backend.app.smd.DeterministicStartupError")
     transcript = _lines("asyncpg_startup.txt")
     assert event["message"].split("\n") == transcript[2:-1]

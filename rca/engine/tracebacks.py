@@ -61,7 +61,12 @@ class _Event:
 
 
 # Stream order is time order; lines with equal times keep file order, read backwards when the
-# file runs newest first (gcloud exports do), told by the sign of corr(line_no, ts) per source.
+# file runs newest first (gcloud exports do), told by the sign of corr(line_no, ts) per source,
+# unless the file's own tracebacks say how its ties run: a header (`Traceback (most recent call
+# last):`, `goroutine 1 [running]:`) logged at the same moment as indented frame lines comes
+# before them as printed, so frames after it in the file mean ties keep print order even in a
+# newest-first file (an export sorted by time alone, blind set 6G06), frames before it the reverse.
+# The votes are counted over traceback-looking rows only.
 # - The regex runs once, into a narrow `k` (entry_id, strong); no copy of the key strings is made.
 #   A request's one-line record (a platform request log, an access-log line read as a request) is
 #   never a line of a traceback, and is over half of a busy hour's rows: the regex skips those
@@ -88,9 +93,19 @@ WITH k AS MATERIALIZED (
          CASE WHEN http_status IS NULL OR contains(message, chr(10)) THEN regexp_matches(message, $re)
               ELSE FALSE END AS strong
   FROM entries
+), t AS (
+  SELECT e.source, e.log_id, e.instance_id, e.ts, e.line_no, regexp_matches(e.message, $head) AS head
+  FROM entries e SEMI JOIN (SELECT entry_id FROM k WHERE strong) USING (entry_id)
+  WHERE e.ts IS NOT NULL AND (regexp_matches(e.message, $head) OR regexp_matches(e.message, $frame))
+), v AS (
+  SELECT h.source, sum(sign(f.line_no - h.line_no)) AS votes
+  FROM t h JOIN t f ON f.source IS NOT DISTINCT FROM h.source AND f.log_id IS NOT DISTINCT FROM h.log_id
+    AND f.instance_id IS NOT DISTINCT FROM h.instance_id AND f.ts = h.ts AND NOT f.head
+  WHERE h.head GROUP BY h.source
 ), d AS (
-  SELECT source, {STREAM_DIRECTION} AS dir
-  FROM entries GROUP BY source
+  SELECT e.source, CASE WHEN any_value(v.votes) > 0 THEN 1 WHEN any_value(v.votes) < 0 THEN -1
+                        ELSE {STREAM_DIRECTION} END AS dir
+  FROM entries e LEFT JOIN v ON v.source IS NOT DISTINCT FROM e.source GROUP BY e.source
 ), s AS (
   SELECT DISTINCT source, log_id, instance_id, revision
   FROM entries SEMI JOIN (SELECT entry_id FROM k WHERE strong) USING (entry_id)
@@ -138,6 +153,10 @@ ORDER BY sid, pos
 
 
 _BATCH = 10_000  # candidate rows fetched at a time
+# A traceback's first line and its indented frames, which tell how a file orders lines logged at
+# the same moment (see the comment over _CANDIDATES_SQL).
+_TIE_HEAD_RE2 = r'^(?:Traceback \(most recent call last\):|goroutine \d+ \[|Exception in thread ")'
+_TIE_FRAME_RE2 = r'^\s+(?:File "|at )'
 
 
 @dataclass
@@ -153,7 +172,8 @@ def _candidates(con: duckdb.DuckDBPyConnection, seen: _Counted) -> Iterator[Row]
     Fetched in batches: a storm at ten million entries brings over a million candidates, which
     as one list of rows held hundreds of megabytes at the run's peak.
     """
-    cursor = con.execute(_CANDIDATES_SQL, {"re": CANDIDATE_RE2, "start": START_RE2})
+    cursor = con.execute(_CANDIDATES_SQL, {"re": CANDIDATE_RE2, "start": START_RE2, "head": _TIE_HEAD_RE2,
+                                           "frame": _TIE_FRAME_RE2})
     while batch := cursor.fetchmany(_BATCH):
         seen.rows += len(batch)
         yield from map(Row._make, batch)
