@@ -2067,6 +2067,32 @@ def test_a_network_change_just_before_upstream_timeouts_makes_them_the_network_s
         assert ("network-connectivity", "node-axios-timeout") not in lost
 
 
+@pytest.mark.parametrize(("listened", "category"), [(True, "unknown"), (False, "application-exception")])
+def test_an_exit_after_the_server_listened_is_no_start_up_failure(
+        tmp_path: Path, listened: bool, category: str) -> None:
+    """Instances exit(1) and requests get Cloud Run's 503 with no app line before: the exit's
+    documented reading is an error of the app's own at start-up, before it listened. Where the same
+    revision's server said it listened, that reading is refuted and the cause is unknown (blind
+    sets VG05, 7C02); where it never did, the reading stands, said as inferred."""
+    from tests.incidents.builder import MALFORMED, Incident, day
+
+    inc = Incident("invoice-renderer", 15, day(2026, 3, 2, 9))
+    revision = inc.revision(12)
+    instance = inc.instance()
+    for t in range(20, 7100, 10):
+        if t >= 5000 and t % 120 == 0:
+            instance = inc.instance()
+            if listened:
+                listening = "[2026-03-02 09:00:00 +0000] [1] [INFO] Listening at: http://0.0.0.0:8080 (1)"
+                inc.text(t + 2, listening, revision, instance, log="stderr", severity="DEFAULT")
+            inc.system(t + 40, "Container called exit(1).", revision, instance, severity="WARNING")
+        failed = t >= 5000 and t % 3 != 0
+        inc.request(t, 503 if failed else 200, "/render", revision, instance, method="POST",
+                    text=MALFORMED if failed else None)
+    report = json.loads(_exported(tmp_path, inc, "--since", "1h"))
+    assert (report["root_cause"]["category"], report["status"]["state"]) == (category, "down")
+
+
 def test_a_cloud_tasks_attempt_that_failed_is_explained_by_what_its_target_logged(tmp_path: Path) -> None:
     """Cloud Tasks records each failed delivery (INTERNAL: the target answered 500); the handler
     logged why it answered so, a Redis timeout. The queue's record is the caller's view of the
