@@ -1471,6 +1471,30 @@ def test_app_engine_requests_past_their_deadline_explain_the_ones_aborted_behind
     assert json.loads(result.output)["root_cause"]["category"] == "request-timeout"
 
 
+def test_app_engine_requests_aborted_in_the_pending_queue_alone_read_as_capped_scaling(
+        tmp_path: Path) -> None:
+    """A surge meets a version capped at a few instances: requests wait in App Engine's pending
+    queue and are aborted, and nothing else is wrong. The abort alone reads as Cloud Run's "no
+    available instance" does, more requests than the instances allowed could take, said as
+    inferred (blind sets 4H10, RA02, 7B03), not as a slow start-up nothing shows."""
+    def line(k: int, text: str, severity: str = "INFO") -> dict[str, Any]:
+        return {"insertId": f"e{k}-{len(text)}", "timestamp": f"2026-03-18T14:{k // 60:02d}:{k % 60:02d}Z",
+                "logName": "projects/p/logs/appengine.googleapis.com%2Frequest_log", "severity": severity,
+                "textPayload": text,
+                "resource": {"type": "gae_app", "labels": {"module_id": "default", "version_id": "v7"}}}
+    entries = [line(k, "served /article") for k in range(0, 3580, 10)]
+    entries += [line(k + 3, "Request was aborted after waiting too long to attempt to service your request.",
+                     "ERROR") for k in range(2400, 3580, 20)]
+    path = tmp_path / "gae.json"
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "default", "--input", str(path),
+                                       "--format", "json"])
+    root = json.loads(result.output)["root_cause"]
+    assert (root["category"], root["pattern_id"]) == (
+        "quota-or-rate-limit", "appengine-request-aborted-pending")
+    assert root["summary"].startswith("No log entry shows the cause itself; inferred")
+
+
 def test_an_app_engine_version_is_a_revision_and_its_create_version_the_trigger(tmp_path: Path) -> None:
     """App Engine rolls out versions as Cloud Run does revisions: the version label is the
     revision, and Versions.CreateVersion (resourceName .../versions/V) is the deploy that made
