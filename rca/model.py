@@ -232,8 +232,11 @@ class Finding:
     @property
     def title_in_sentence(self) -> str:
         """The title inside a sentence: its first letter lower-cased, unless it opens with an
-        acronym ("ASP.NET Core ...", "HTTP ...", "DNS ..."), which keeps its capitals."""
-        if self.title[1:2].isupper():
+        acronym ("ASP.NET Core ...", "HTTP ...", "DNS ...") or a name of capitalised words ("App
+        Engine ...", "Cloud Run ..."), which keep their capitals."""
+        words = self.title.split(" ", 2)
+        named = len(words) > 2 and words[0] not in ("A", "An", "The") and words[1][:1].isupper()
+        if self.title[1:2].isupper() or named:
             return self.title
         return self.title[:1].lower() + self.title[1:]
 

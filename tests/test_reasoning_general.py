@@ -79,14 +79,16 @@ def test_a_named_failure_in_the_entries_of_a_catch_all_explains_it() -> None:
 
 
 def test_a_title_that_opens_with_an_acronym_keeps_its_capitals_inside_a_sentence() -> None:
-    """"... explains it: ASP.NET Core ...", never "aSP.NET Core ...", and no "the" before a title's
-    own article."""
+    """"... explains it: ASP.NET Core ...", never "aSP.NET Core ...", "App Engine ...", never "app
+    Engine ...", and no "the" before a title's own article."""
     catch_all = node(replace(pattern("unhandled", Role.CAUSE), generic=True), [10])
     titled = [replace(catch_all, finding=replace(catch_all.finding, title=t))
-              for t in ("ASP.NET Core logged an unhandled exception", "A Rust thread panicked")]
+              for t in ("ASP.NET Core logged an unhandled exception", "A Rust thread panicked",
+                        "App Engine answered requests with HTTP 5xx")]
     assert [hypotheses.unexplained(n).summary for n in titled] == [
         "No known failure mode explains it: ASP.NET Core logged an unhandled exception.",
         "No known failure mode explains it: a Rust thread panicked.",
+        "No known failure mode explains it: App Engine answered requests with HTTP 5xx.",
     ]
 
 
