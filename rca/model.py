@@ -100,7 +100,8 @@ class Absence:
 @dataclass(frozen=True)
 class Rule:
     """A conclusion that depends on other findings being present in the incident, or on what this
-    finding's own fields say (``when_field``: field name and regex; any one matching fires it)."""
+    finding's own fields say (``when_field``: field name and regex; any one matching fires it),
+    unless its fields say otherwise (``unless_field``: any one matching keeps it from firing)."""
 
     when_any: tuple[str, ...]
     statement: str
@@ -108,6 +109,7 @@ class Rule:
     confidence: float = 0.0
     differs: tuple[str, ...] = ()
     when_field: tuple[tuple[str, str], ...] = ()
+    unless_field: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -297,6 +297,10 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
                                                                        "statement": "x"}])},
                                  "net/demo-pattern.yaml", "rules[0].when_field.host",
                                  "'host' is not an extracted field"),
+    "unless-field-not-extracted": ({"net/demo-pattern.yaml": doc(rules=[{
+        "when_any": ["category:network-connectivity"], "unless_field": {"upstream_host": "^localhost$"},
+        "statement": "x"}])}, "net/demo-pattern.yaml", "rules[0].unless_field.upstream_host",
+        "'upstream_host' is not an extracted field"),
     "unknown-unless-any-ref": ({"net/demo-pattern.yaml": doc(role="symptom", likely_cause={
         "category": "network-connectivity", "confidence": 0.3, "because": "x", "unless_any": ["nowhere"]})},
         "net/demo-pattern.yaml", "likely_cause.unless_any[0]", "unknown pattern id 'nowhere'"),

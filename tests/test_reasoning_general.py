@@ -351,6 +351,33 @@ def test_a_health_check_failing_is_explained_by_whatever_fails_the_dependency_it
     assert report["root_cause"]["category"] == category
 
 
+@pytest.mark.parametrize(("upstream", "oom", "category"), [
+    ("172.18.0.3", False, "port-mismatch"),  # nginx in another container: the loopback binding refuses it
+    ("127.0.0.1", False, "network-connectivity"),  # a sidecar on the same network reaches the loopback
+    ("127.0.0.1", True, "memory-limit-exceeded"),  # the server behind it was killed for memory
+])
+def test_a_loopback_binding_explains_nginx_refused_only_where_nginx_connects_from_outside(
+        tmp_path: Path, upstream: str, oom: bool, category: str) -> None:
+    """The app says it listens on 127.0.0.1 and nginx is refused: that is the binding where nginx
+    connects to another address (compose), but not where it connects to the loopback itself (a
+    sidecar in the same pod, blind set 7G01): the rule says why it lost. A server killed for
+    memory just before refuses nginx until it restarts: that is why."""
+    lines = ["[2025-03-11 15:00:01 +0000] [1] [INFO] Listening at: http://127.0.0.1:8000 (1)"]
+    if oom:
+        lines.append("2025-03-11T15:00:05.000000+00:00 node-7 kernel: Out of memory: Killed process 4242 "
+                     "(gunicorn) total-vm:2100000kB, anon-rss:1048000kB, file-rss:0kB, shmem-rss:0kB")
+    for k in range(10, 600, 10):
+        lines.append(f"2025/03/11 15:{k // 60:02d}:{k % 60:02d} [error] 29#29: *{k} connect() failed "
+                     "(111: Connection refused) while connecting to upstream, client: 10.52.1.1, server: _, "
+                     f'request: "GET /p/{k} HTTP/1.1", upstream: "http://{upstream}:8000/p/{k}", '
+                     'host: "shop.example.com"')
+    report = _paste_report(tmp_path, "\n".join(lines) + "\n")
+    assert report["root_cause"]["category"] == category
+    if category == "network-connectivity":
+        lost = [h["why_not"] for h in report["hypotheses"] if h["category"] == "port-mismatch"]
+        assert f"its upstream_host says otherwise (upstream_host={upstream})" in lost
+
+
 _DENIED = ("google.api_core.exceptions.PermissionDenied: 403 Permission 'secretmanager.versions.access' "
            "denied for resource 'projects/p/secrets/db-pass/versions/latest' (or it may not exist).")
 _QUOTA = ("google.api_core.exceptions.ResourceExhausted: 429 Quota exceeded for quota metric 'Read requests' "

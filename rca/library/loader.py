@@ -287,18 +287,28 @@ def _regex_problems(doc: Mapping[str, Any], path: Path) -> list[LintProblem]:
 
 
 def _when_field_problems(doc: Mapping[str, Any], path: Path, declared: Collection[str]) -> list[LintProblem]:
-    """A rule's `when_field` names extracted fields, each with an RE2 regex."""
+    """A rule's `when_field` and `unless_field` name extracted fields, each with an RE2 regex."""
     pid = _doc_id(doc, path)
     rules = doc.get("rules")
     problems = []
     for i, rule in enumerate(rules if isinstance(rules, list) else []):
-        conditions = rule.get("when_field") if isinstance(rule, dict) else None
-        for name, expr in (conditions.items() if isinstance(conditions, dict) else ()):
-            where = f"rules[{i}].when_field.{name}"
-            if name not in declared:
-                problems.append(_problem(path, pid, where, f"{name!r} is not an extracted field"))
-            if isinstance(expr, str) and (problem := dialect_problem(expr)):
-                problems.append(_problem(path, pid, where, f"{problem}: {expr!r}"))
+        for key in ("when_field", "unless_field"):
+            problems += _field_conditions(rule.get(key) if isinstance(rule, dict) else None,
+                                          f"rules[{i}].{key}", path, pid, declared)
+    return problems
+
+
+def _field_conditions(
+    conditions: Any, at: str, path: Path, pid: str, declared: Collection[str]
+) -> list[LintProblem]:
+    """The problems of one rule's field conditions (name: RE2 regex)."""
+    problems = []
+    for name, expr in (conditions.items() if isinstance(conditions, dict) else ()):
+        where = f"{at}.{name}"
+        if name not in declared:
+            problems.append(_problem(path, pid, where, f"{name!r} is not an extracted field"))
+        if isinstance(expr, str) and (problem := dialect_problem(expr)):
+            problems.append(_problem(path, pid, where, f"{problem}: {expr!r}"))
     return problems
 
 
@@ -368,7 +378,8 @@ def _rule(raw: Mapping[str, Any]) -> Rule:
     category = raw.get("category")
     return Rule(tuple(raw.get("when_any", ())), raw["statement"], Category(category) if category else None,
                 float(raw.get("confidence", 0.0)), tuple(raw.get("differs", ())),
-                tuple(sorted(dict(raw.get("when_field") or {}).items())))
+                tuple(sorted(dict(raw.get("when_field") or {}).items())),
+                tuple(sorted(dict(raw.get("unless_field") or {}).items())))
 
 
 

@@ -597,6 +597,11 @@ def _field_matches(conditions: Sequence[tuple[str, str]], node: Node) -> bool:
                for name, pattern in conditions)
 
 
+def field_says(conditions: Sequence[tuple[str, str]], node: Node) -> bool:
+    """Whether the (most common) value of any named field matches its regex; False with none."""
+    return bool(conditions) and _field_matches(conditions, node)
+
+
 def fired_rules(
     terminal: Node, present: Sequence[Node], began_with_deploy: bool = False
 ) -> list[tuple[Rule, list[Node]]]:
@@ -615,7 +620,7 @@ def fired_rules(
     nothing of why an upstream stopped answering (blind set CS05). Context findings count as ever."""
     out: list[tuple[Rule, list[Node]]] = []
     for rule in terminal.pattern.rules:
-        if not _field_matches(rule.when_field, terminal):
+        if not _field_matches(rule.when_field, terminal) or field_says(rule.unless_field, terminal):
             continue
         if not rule.when_any:
             out.append((rule, []))

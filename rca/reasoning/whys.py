@@ -305,13 +305,22 @@ def _rule_alternatives(
     for rule in terminal.pattern.rules:
         if rule.category is None or rule.category == root.category or id(rule) in fired_rules:
             continue
-        if rule.when_any:
+        if chain.field_says(rule.unless_field, terminal):
+            fields = " or ".join(name for name, _ in rule.unless_field)
+            why_not = f"its {fields} says otherwise ({_most_common(terminal, rule.unless_field)})"
+        elif rule.when_any:
             why_not = f"no supporting evidence: none of {', '.join(rule.when_any)} appears in the logs"
         else:
             why_not = f"its {' or '.join(name for name, _ in rule.when_field)} does not say so"
         statement = fill(rule.statement, terminal.finding.fields, {})
         out.append(Hypothesis(rule.category, terminal.id, statement, 0.1, why_not))
     return out
+
+
+def _most_common(node: chain.Node, conditions: Sequence[tuple[str, str]]) -> str:
+    """The named fields' most common values, as "name=value"."""
+    return ", ".join(f"{name}={values[0]}" for name, _ in conditions
+                     if (values := node.finding.fields.get(name)))
 
 
 def _hypotheses(
