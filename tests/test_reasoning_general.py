@@ -2166,6 +2166,32 @@ def test_an_exit_after_the_server_listened_is_no_start_up_failure(
     assert (report["root_cause"]["category"], report["status"]["state"]) == (category, "down")
 
 
+@pytest.mark.parametrize(("password_fails", "category"), [
+    (True, "missing-configuration"), (False, "db-connection-pool-exhausted")])
+def test_a_psycopg_pool_that_cannot_connect_times_out_for_the_reason_its_connects_fail(
+        tmp_path: Path, password_fails: bool, category: str) -> None:
+    """psycopg_pool opens connections in the background; when every connect fails on a wrong
+    password, the requests' PoolTimeout is that password, not a pool too small (blind set 7H07).
+    Without a failing connect, the timeout is the pool's."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("invoice-api", 16, day(2024, 10, 15, 5))
+    revision = inc.revision(42)
+    denied = ("error connecting in 'pool-1': connection failed: connection to server at \"10.20.0.3\", "
+              "port 5432 failed: FATAL:  password authentication failed for user \"invoice_app\"")
+    for t in range(20, 7100, 10):
+        failed = t >= 4000 and t % 20 == 0
+        instance = inc.instance()
+        inc.request(t, 500 if failed else 200, "/invoices", revision, instance)
+        if failed:
+            inc.text(t + 30, "psycopg_pool.PoolTimeout: couldn't get a connection after 30.00 sec", revision,
+                     instance, log="stderr", severity="ERROR")
+        if password_fails and t >= 3990 and t % 30 == 0:
+            inc.text(t, denied, revision, instance, log="stderr", severity="WARNING")
+    root = json.loads(_exported(tmp_path, inc, "--since", "1h"))["root_cause"]
+    assert root["category"] == category
+
+
 def test_a_cloud_tasks_attempt_that_failed_is_explained_by_what_its_target_logged(tmp_path: Path) -> None:
     """Cloud Tasks records each failed delivery (INTERNAL: the target answered 500); the handler
     logged why it answered so, a Redis timeout. The queue's record is the caller's view of the
