@@ -152,9 +152,11 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     # refusals beside traffic served as before (a scanner's probes) are noise.
     refused = impact.refusals(con, findings, lookup, hits)
     findings, phrases = impact.probes_as_noise(findings, lookup, hits, refused, phrases)
+    # So are the errors the service logged while refusing a client beside the callers it served,
+    # unless what it depends on failing made it refuse them: those requests failed.
+    told, failed_by_dependencies = impact.client_errors(con, hits, lookup)
+    refused = sorted({*refused, *failed_by_dependencies})
     traffic = impact.with_refusals(con, traffic, refused)
-    # So are the errors the service logged while refusing a client beside the callers it served.
-    told = impact.client_errors(con)
     findings, phrases = impact.client_errors_as_noise(findings, hits, told, phrases)
     # Without times or without levels (a paste, a text log in a format rca cannot read the level
     # of), an unexplained traceback or error line is the only sign of a failure, and so it is in a

@@ -12,7 +12,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rca.engine.match import Hit
-from rca.model import Category, Estimate, Finding, Pattern, Role, Severity, Status, Trigger, Verdict, Window
+from rca.model import (
+    Category,
+    Estimate,
+    Finding,
+    Layer,
+    Pattern,
+    Role,
+    Severity,
+    Status,
+    Trigger,
+    Verdict,
+    Window,
+)
 from rca.reasoning import verdict
 from rca.reasoning.deploys import TRIGGER_LEAD, DeployInfo, creator, previous_revision
 from rca.reasoning.verdict import RECENT
@@ -239,19 +251,34 @@ ORDER BY t.event_id
 """
 
 
-def client_errors(con: Any) -> set[int]:
+# Layers whose failures are what the service depends on failing: a client refused because of one
+# (an upstream's quota spent, the database down) did nothing wrong.
+_DEPENDED_ON = frozenset({Layer.DEPENDENCY, Layer.DATABASE, Layer.NETWORK})
+
+
+def client_errors(con: Any, hits: Sequence[Hit], lookup: Mapping[str, Pattern]) -> tuple[set[int], list[int]]:
     """The error-level events a service logged in the trace of a request it answered with a client
     error (4xx), on a route it went on serving to other callers (`_CALLERS_REFUSED`): its account
     of why it refused that client (an expired token, a malformed body), logged at ERROR by the
     application's choice. They are the client's failure, not the service's (blind set CN04). A
     refusal that took the place of the traffic the route served before (every caller refused after
-    a deploy broke token checks) is not among them."""
+    a deploy broke token checks) is not among them.
+
+    Nor is an event a failure of what the service depends on explains (a cause of a dependency,
+    database or network pattern): a gateway that answers 429 because its upstream's quota ran out
+    (blind set 7H09), or 4xx because its database is down, failed those callers for no fault of
+    theirs. The second value is those requests: failed, as the platform's refusals are."""
     rows = con.execute(_CLIENT_ERRORS).fetchall()
     if not rows:
-        return set()
+        return set(), []
+    depended = {h.event_id for h in hits if (p := lookup.get(h.pattern_id)) is not None
+                and p.role is Role.CAUSE and p.layer in _DEPENDED_ON}
+    failed = sorted({int(request) for event, request in rows if int(event) in depended})
     requests = sorted({int(r[1]) for r in rows})
     took_place = {int(r[0]) for r in con.execute(_CALLERS_REFUSED, {"ids": requests}).fetchall()}
-    return {int(event) for event, request in rows if int(request) not in took_place}
+    told = {int(event) for event, request in rows
+            if int(request) not in took_place and int(event) not in depended}
+    return told, failed
 
 
 CLIENT_REFUSED = ("logged in the traces of requests answered with a client error (4xx) while the same "
