@@ -2222,6 +2222,39 @@ def test_client_errors_a_dependency_failure_made_are_failed_requests(
     assert (report["status"]["state"], report["root_cause"]["category"]) == outcome
 
 
+def test_requests_that_hang_until_they_fail_are_not_over_when_the_log_ends_without_their_latency(
+        tmp_path: Path) -> None:
+    """Every call that touches the database hangs 130 s and fails; the platform stamps a request with
+    its start but writes it when it ends, so the last two minutes of the export hold only the quick
+    answers. Where the request log has no latency (a sink's rows exported without it), the handler's
+    error in the same trace says how long the failed ones took: their silence at the end is no
+    recovery (blind set 7D06)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("patient-portal-api", 18, day(2025, 1, 14, 9))
+    revision = inc.revision(58)
+    end = 7190
+    for t in range(10, end, 4):
+        instance = inc.instance()
+        slow = t >= 4000 and t % 20 != 10  # four calls in five touch the database
+        if t % 12 == 10:
+            inc.request(t + 1, 200, "/v1/config", revision, instance)  # and quick ones beside them
+        if slow and t + 130 > end:
+            continue  # still hanging when the export was taken: not written yet
+        trace = inc.trace()
+        inc.request(t, 500 if slow else 200, "/v1/appointments" if slow else "/v1/config", revision, instance,
+                    trace=trace)
+        if slow:
+            inc.structured(t + 130, {"message": "Error: connect ETIMEDOUT 10.91.0.3:5432"}, revision,
+                           instance, "ERROR", trace=trace)
+    for entry in inc.entries:
+        entry.get("httpRequest", {}).pop("latency", None)
+    report = json.loads(_exported(tmp_path, inc, "--since", "1h"))
+    # (three requests in five fail: degraded, still going; read recovered without the trace's timing)
+    assert (report["status"]["state"], report["root_cause"]["category"]) == (
+        "degraded", "network-connectivity")
+
+
 def test_a_cloud_tasks_attempt_that_failed_is_explained_by_what_its_target_logged(tmp_path: Path) -> None:
     """Cloud Tasks records each failed delivery (INTERNAL: the target answered 500); the handler
     logged why it answered so, a Redis timeout. The queue's record is the caller's view of the

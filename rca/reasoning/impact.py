@@ -82,6 +82,29 @@ def failure_seconds(con: Any) -> list[datetime]:
     return [r[0] for r in con.execute(_FAILURE_SECONDS).fetchall()]
 
 
+# Where the request log gives no latency (a sink's table exported without it, a text paste), how
+# long a failed request took is the time from its start, which the platform stamps it with, to the
+# last line the service logged in its trace: the handler's error, written when it gave up.
+_TRACED_LATENCY = """
+SELECT median(took) FROM (
+  SELECT date_diff('millisecond', r.ts, max(e.ts)) / 1000.0 AS took
+  FROM entries r JOIN entries e ON e.trace = r.trace AND e.http_status IS NULL
+    AND e.ts >= r.ts AND e.ts <= r.ts + INTERVAL 1 HOUR
+  WHERE r.in_window AND r.trace IS NOT NULL AND r.http_latency_s IS NULL
+    AND request_failed(r.http_status, r.message)
+  GROUP BY r.entry_id, r.ts
+)
+"""
+
+
+def _failed_latency(con: Any, median_latency: float | None, failed: int) -> float:
+    """The median seconds a failed request took: the request log's latency, else `_TRACED_LATENCY`."""
+    if median_latency is not None or not failed:
+        return float(median_latency or 0.0)
+    row = con.execute(_TRACED_LATENCY).fetchone()
+    return float(row[0] or 0.0) if row else 0.0
+
+
 def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
     """The counts and landmarks the verdict (and the report's stats) need, in one scan of `entries`."""
     failed_deploys = sum(1 for d in deploys.deploys if d.failed)
@@ -98,7 +121,7 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
         requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors,
         failed_deploys, first_failure, last_failure, first_error, recovered, last_error,
         None if end is None else since, int(row[12] or 0), answered_after_failures=answered,
-        failed_latency_s=float(row[13] or 0.0), failed_moments=int(row[14] or 0),
+        failed_latency_s=_failed_latency(con, row[13], failed), failed_moments=int(row[14] or 0),
     )
 
 
