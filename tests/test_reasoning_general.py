@@ -2255,6 +2255,37 @@ def test_requests_that_hang_until_they_fail_are_not_over_when_the_log_ends_witho
         "degraded", "network-connectivity")
 
 
+@pytest.mark.parametrize(("surge", "outcome"), [
+    (True, ("quota-or-rate-limit", "run-request-no-available-instance")),
+    (False, ("db-connection-pool-exhausted", "go-redis-pool-timeout")),
+])
+def test_a_surge_of_requests_explains_the_overload_a_load_symptom_beside_it_does_not(
+        tmp_path: Path, surge: bool, outcome: tuple[str, str]) -> None:
+    """A product drop sends fifteen times the usual requests; Cloud Run runs out of instances and the
+    cache pool times out meanwhile. The overload's only link to the pool is the library's general
+    knowledge, and the requests multiplied first: the surge is why, the pool a load symptom of it
+    (blind set 7D10). At the usual rate, the pool that timed out before the overload stays its
+    cause."""
+    from tests.incidents.builder import NO_INSTANCE, Incident, day
+
+    inc = Incident("drops-api", 19, day(2025, 7, 8, 17))
+    revision = inc.revision(131)
+    t = 5.0
+    while t < 7180:
+        busy = surge and 5400 <= t < 6300
+        instance = inc.instance()
+        turned_away = 5400 <= t < 6300 and inc.rng.random() < 0.4
+        inc.request(t, 429 if turned_away else 200, "/v1/drops/claim", revision,
+                    None if turned_away else instance, method="POST",
+                    text=NO_INSTANCE if turned_away else None)
+        if 5380 <= t < 6300 and inc.rng.random() < 0.1:
+            inc.text(t, "redis: connection pool timeout", revision, instance, log="stderr",
+                     severity="WARNING")
+        t += 0.08 if busy else 1.2
+    root = json.loads(_exported(tmp_path, inc, "--since", "1h"))["root_cause"]
+    assert (root["category"], root["pattern_id"]) == outcome
+
+
 def test_a_cloud_tasks_attempt_that_failed_is_explained_by_what_its_target_logged(tmp_path: Path) -> None:
     """Cloud Tasks records each failed delivery (INTERNAL: the target answered 500); the handler
     logged why it answered so, a Redis timeout. The queue's record is the caller's view of the

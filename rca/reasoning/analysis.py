@@ -34,7 +34,7 @@ from rca.model import (
     Verdict,
     Window,
 )
-from rca.reasoning import baseline, chain, changes, impact, steady, verification, whys
+from rca.reasoning import baseline, chain, changes, impact, steady, surge, verification, whys
 from rca.reasoning.deploys import DeployInfo, collect, previous_revision
 from rca.reasoning.verdict import RECENT, Traffic, share
 from rca.timeutil import EPOCH, Periods, naive_utc, parse_rfc3339, rfc3339
@@ -179,6 +179,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         # failures step up when it takes more traffic, and began with it all the same)
         links, root = whys.deploy_fallback(nodes[used[0]], deploys, links, root, new_revisions,
                                            whole[used[0]].first_by("revision"))
+    # An overload read as a load symptom's work is the surge's when the requests multiplied first.
+    links, root, hyps, used = _surged(con, links, root, hyps, used, nodes, knowledge)
     # The finding the root cause reads (its start dates the incident, its pattern says whether it
     # lasts), before a change that set it off becomes the last why.
     cause = nodes.get(root.pattern_id or "")
@@ -337,6 +339,23 @@ def _data_notes(con: Any, verdict: Verdict, load: LoadStats) -> tuple[str, ...]:
 def _start(node: chain.Node) -> tuple[datetime, str] | None:
     """When and on which revision a finding began (its first occurrence with a revision)."""
     return min(((t, r) for r, t in node.first_by("revision").items()), default=None)
+
+
+def _surged(
+    con: Any, links: list[Link], root: RootCause, hyps: list[Hypothesis], used: list[str],
+    nodes: Mapping[str, chain.Node], knowledge: Knowledge,
+) -> tuple[list[Link], RootCause, list[Hypothesis], list[str]]:
+    """The chain with a surge of requests as the cause of its overload (rca/reasoning/surge.py),
+    where the link under the overload rests on general knowledge alone; else as it was."""
+    overload = surge.overload_in(links, nodes)
+    if overload is None or not surge.only_generally_linked(links, overload, nodes, knowledge):
+        return links, root, hyps, used
+    at = overload.first()
+    found = surge.measure(con, at) if at is not None else None
+    if found is None:
+        return links, root, hyps, used
+    links, root, hyps = surge.instead(links, root, hyps, overload, found)
+    return links, root, hyps, used[: used.index(overload.id) + 1] if overload.id in used else used
 
 
 def _only_read(cause: chain.Node, root: RootCause) -> bool:
