@@ -2286,6 +2286,34 @@ def test_a_surge_of_requests_explains_the_overload_a_load_symptom_beside_it_does
     assert (root["category"], root["pattern_id"]) == outcome
 
 
+def test_a_pool_timeout_inside_the_framework_s_exception_outweighs_a_rare_error_beside_it(
+        tmp_path: Path) -> None:
+    """Flask logs "Exception on /api/submissions [POST]" with the traceback of a QueuePool timeout,
+    hundreds of times; twice the traceback ends in a lost MySQL connection instead. The pool raised
+    the framework's exception: it is the cause, not the rare error that happens to be named as one
+    of its causes too (blind set 1B04)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("lms-api", 20, day(2024, 6, 12, 13))
+    revision = inc.revision(7)
+    frames = ('  File "/layers/google.python.pip/pip/lib/python3.11/site-packages/flask/app.py", line 1473, '
+              "in wsgi_app\n    response = self.full_dispatch_request()\n")
+    pool = ("sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached, connection timed "
+            "out, timeout 30.00 (Background on this error at: https://sqlalche.me/e/20/3o7r)")
+    lost = ("pymysql.err.OperationalError: (2013, 'Lost connection to MySQL server during query')")
+    for t in range(20, 7100, 10):
+        instance = inc.instance()
+        failed = t >= 4000 and t % 20 == 0
+        inc.request(t, 500 if failed else 200, "/api/submissions", revision, instance, method="POST")
+        if failed:
+            head = "[2024-06-12 13:00:00,000] ERROR in app: Exception on /api/submissions [POST]\n"
+            inc.block(t + 0.5, head + "Traceback (most recent call last):\n" + frames
+                      + (lost if t in (4400, 5600) else pool), revision, instance)
+    root = json.loads(_exported(tmp_path, inc, "--since", "1h"))["root_cause"]
+    assert (root["category"], root["pattern_id"]) == (
+        "db-connection-pool-exhausted", "sqlalchemy-queuepool-exhausted")
+
+
 def test_a_cloud_tasks_attempt_that_failed_is_explained_by_what_its_target_logged(tmp_path: Path) -> None:
     """Cloud Tasks records each failed delivery (INTERNAL: the target answered 500); the handler
     logged why it answered so, a Redis timeout. The queue's record is the caller's view of the
