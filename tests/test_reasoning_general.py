@@ -2192,27 +2192,33 @@ def test_a_psycopg_pool_that_cannot_connect_times_out_for_the_reason_its_connect
     assert root["category"] == category
 
 
-@pytest.mark.parametrize(("message", "outcome"), [
+_QUOTA_SPENT = ("google.api_core.exceptions.ResourceExhausted: 429 Quota exceeded for quota metric "
+                "'Characters' and limit 'Characters per minute' of service 'translate.googleapis.com' for "
+                "consumer 'project_number:42'.")
+
+
+@pytest.mark.parametrize(("message", "steady", "outcome"), [
     # the upstream's quota ran out: the gateway's 429s failed its callers
-    ("google.api_core.exceptions.ResourceExhausted: 429 Quota exceeded for quota metric 'Characters' and "
-     "limit 'Characters per minute' of service 'translate.googleapis.com' for consumer 'project_number:42'.",
-     ("recovered", "quota-or-rate-limit")),
+    (_QUOTA_SPENT, False, ("recovered", "quota-or-rate-limit")),
     # the service telling why it refused a client: the client's business
-    ("ValueError: field 'text' exceeds 30000 characters", ("ok", "unknown")),
+    ("ValueError: field 'text' exceeds 30000 characters", False, ("ok", "unknown")),
+    # a quota refusal now and then, at the baseline's rate: the service's everyday refusals
+    (_QUOTA_SPENT, True, ("ok", "unknown")),
 ])
 def test_client_errors_a_dependency_failure_made_are_failed_requests(
-        tmp_path: Path, message: str, outcome: tuple[str, str]) -> None:
+        tmp_path: Path, message: str, steady: bool, outcome: tuple[str, str]) -> None:
     """A gateway answers 429 to a share of its callers while logging, in each of those requests'
     traces, that its upstream's quota ran out, and recovers when the burst ends: those callers were
     failed, not refused for what they sent (blind set 7H09). The same share refused with the
-    service's own account of a bad request is a client's business, as before."""
+    service's own account of a bad request is a client's business, as before, and so is a
+    dependency's refusal that ran all along at the same rate (blind set OC10)."""
     from tests.incidents.builder import Incident, day
 
     inc = Incident("translate-gw", 17, day(2024, 12, 2, 16))
     revision = inc.revision(9)
     for t in range(20, 7150, 6):
         instance = inc.instance()
-        refused = 5400 <= t < 6400 and t % 12 == 8
+        refused = t % 300 == 20 if steady else 5400 <= t < 6400 and t % 12 == 8
         trace = inc.trace()
         inc.request(t, 429 if refused else 200, "/v1/translate", revision, instance, method="POST",
                     trace=trace)

@@ -154,7 +154,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     findings, phrases = impact.probes_as_noise(findings, lookup, hits, refused, phrases)
     # So are the errors the service logged while refusing a client beside the callers it served,
     # unless what it depends on failing made it refuse them: those requests failed.
-    told, failed_by_dependencies = impact.client_errors(con, hits, lookup)
+    told, failed_by_dependencies = impact.client_errors(con, findings, hits)
     refused = sorted({*refused, *failed_by_dependencies})
     traffic = impact.with_refusals(con, traffic, refused)
     findings, phrases = impact.client_errors_as_noise(findings, hits, told, phrases)

@@ -279,7 +279,7 @@ ORDER BY t.event_id
 _DEPENDED_ON = frozenset({Layer.DEPENDENCY, Layer.DATABASE, Layer.NETWORK})
 
 
-def client_errors(con: Any, hits: Sequence[Hit], lookup: Mapping[str, Pattern]) -> tuple[set[int], list[int]]:
+def client_errors(con: Any, findings: Sequence[Finding], hits: Sequence[Hit]) -> tuple[set[int], list[int]]:
     """The error-level events a service logged in the trace of a request it answered with a client
     error (4xx), on a route it went on serving to other callers (`_CALLERS_REFUSED`): its account
     of why it refused that client (an expired token, a malformed body), logged at ERROR by the
@@ -290,12 +290,15 @@ def client_errors(con: Any, hits: Sequence[Hit], lookup: Mapping[str, Pattern]) 
     Nor is an event a failure of what the service depends on explains (a cause of a dependency,
     database or network pattern): a gateway that answers 429 because its upstream's quota ran out
     (blind set 7H09), or 4xx because its database is down, failed those callers for no fault of
-    theirs. The second value is those requests: failed, as the platform's refusals are."""
+    theirs. The second value is those requests: failed, as the platform's refusals are. A failure
+    that ran all along at the baseline's rate (contention on one hot document, a 409 now and then)
+    is the service's everyday refusal, as before (blind set OC10)."""
     rows = con.execute(_CLIENT_ERRORS).fetchall()
     if not rows:
         return set(), []
-    depended = {h.event_id for h in hits if (p := lookup.get(h.pattern_id)) is not None
-                and p.role is Role.CAUSE and p.layer in _DEPENDED_ON}
+    failing = {f.pattern_id for f in findings if f.status in (Status.ACTIVE, Status.ELEVATED)
+               and f.role is Role.CAUSE and f.layer in _DEPENDED_ON}
+    depended = {h.event_id for h in hits if h.pattern_id in failing}
     failed = sorted({int(request) for event, request in rows if int(event) in depended})
     requests = sorted({int(r[1]) for r in rows})
     took_place = {int(r[0]) for r in con.execute(_CALLERS_REFUSED, {"ids": requests}).fetchall()}
