@@ -378,6 +378,26 @@ def test_a_loopback_binding_explains_nginx_refused_only_where_nginx_connects_fro
         assert f"its upstream_host says otherwise (upstream_host={upstream})" in lost
 
 
+def test_nginx_timing_out_on_a_php_fpm_pool_at_its_max_children_reads_as_capacity(tmp_path: Path) -> None:
+    """nginx times out on the FastCGI upstream while PHP-FPM logs that it runs every worker it may:
+    the pool's capacity, reached under load, is why (blind set 6D04), said as what that symptom
+    usually means, and the link between them reads "an overload"."""
+    lines = []
+    for k in range(0, 1800, 20):
+        at = f"2025/11/28 18:{k // 60:02d}:{k % 60:02d}"
+        if k >= 600:
+            lines.append(f"[28-Nov-2025 18:{k // 60:02d}:{k % 60:02d}] WARNING: [pool www] server reached "
+                         "pm.max_children setting (16), consider raising it")
+            lines.append(f"{at} [error] 29#29: *{k} upstream timed out (110: Connection timed out) while "
+                         'reading response header from upstream, client: 10.8.0.1, server: _, request: '
+                         f'"GET /search?q={k} HTTP/1.1", upstream: "fastcgi://127.0.0.1:9000", host: "shop"')
+    report = _paste_report(tmp_path, "\n".join(lines) + "\n")
+    assert (report["root_cause"]["category"], report["root_cause"]["pattern_id"]) == (
+        "quota-or-rate-limit", "php-fpm-max-children-reached")
+    supports = [line for link in report["chain"] for line in link.get("support", [])]
+    assert not [line for line in supports if " a overload" in line]
+
+
 _DENIED = ("google.api_core.exceptions.PermissionDenied: 403 Permission 'secretmanager.versions.access' "
            "denied for resource 'projects/p/secrets/db-pass/versions/latest' (or it may not exist).")
 _QUOTA = ("google.api_core.exceptions.ResourceExhausted: 429 Quota exceeded for quota metric 'Read requests' "

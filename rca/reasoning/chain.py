@@ -150,7 +150,7 @@ def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge 
     if knows(cause, effect):
         support, score = ["library: " + _knowledge_phrase(cause, effect)], KNOWLEDGE
     elif kind_explains(cause, effect, knowledge):
-        support = [f"library: a {effect.pattern.kind} usually comes from a {_what(cause)}"]
+        support = [f"library: {_a(effect.pattern.kind or '')} usually comes from {_a(_what(cause))}"]
         score = GENERAL_KNOWLEDGE
     elif _wraps(cause, effect, knowledge):
         support, score = [f"{cause.id} is printed as the inner cause of {effect.id}"], WRAPPED
@@ -243,6 +243,11 @@ def co_location(cause: Node, effect: Node) -> tuple[str, ...]:
             f"followed on the same instance within {FOLLOW_WITHIN.seconds}s after {followed:.0%} of it"
         )
     return tuple(support)
+
+
+def _a(noun: str) -> str:
+    """The noun with its indefinite article ("an overload", "a crash")."""
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def _what(cause: Node) -> str:
