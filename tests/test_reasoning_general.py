@@ -2340,6 +2340,29 @@ def test_a_pool_timeout_inside_the_framework_s_exception_outweighs_a_rare_error_
         "db-connection-pool-exhausted", "sqlalchemy-queuepool-exhausted")
 
 
+def test_tokens_refused_because_the_signing_keys_cannot_be_fetched_are_the_network_s(tmp_path: Path) -> None:
+    """Every Pub/Sub push is answered 401 because go-oidc cannot fetch Google's signing keys through
+    the new egress path (dial tcp ... i/o timeout): the refusals are the network's, not the callers'
+    credentials nor a deploy read from the revision alone (blind set 8F04)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("events-ingest", 21, day(2026, 11, 24, 3))
+    revision = inc.revision(19)
+    error = ('failed to verify signature: fetching keys oidc: get keys failed Get '
+             '"https://www.googleapis.com/oauth2/v3/certs": dial tcp 142.250.65.74:443: i/o timeout')
+    for t in range(20, 7150, 8):
+        instance = inc.instance()
+        refused = t >= 4000
+        trace = inc.trace()
+        inc.request(t, 401 if refused else 204, "/push", revision, instance, method="POST", trace=trace,
+                    user_agent="APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)")
+        if refused:
+            inc.structured(t + 0.2, {"message": "rejecting push: invalid token", "error": error}, revision,
+                           instance, "ERROR", trace=trace)
+    root = json.loads(_exported(tmp_path, inc, "--since", "1h"))["root_cause"]
+    assert root["category"] == "network-connectivity"
+
+
 def test_a_cloud_tasks_attempt_that_failed_is_explained_by_what_its_target_logged(tmp_path: Path) -> None:
     """Cloud Tasks records each failed delivery (INTERNAL: the target answered 500); the handler
     logged why it answered so, a Redis timeout. The queue's record is the caller's view of the
