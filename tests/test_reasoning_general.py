@@ -2363,6 +2363,32 @@ def test_tokens_refused_because_the_signing_keys_cannot_be_fetched_are_the_netwo
     assert root["category"] == "network-connectivity"
 
 
+@pytest.mark.parametrize(("unreachable", "category"), [
+    (True, "network-connectivity"), (False, "db-connection-pool-exhausted")])
+def test_knex_s_pool_probably_full_is_the_network_s_when_its_connects_time_out(
+        tmp_path: Path, unreachable: bool, category: str) -> None:
+    """knex says "the pool is probably full" for a connection it could not create in time too: beside
+    connects to the database's private IP timing out, the pool is the network's victim (blind set
+    8E07). Alone, it is the pool."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("ledger-svc", 22, day(2026, 4, 2, 9))
+    revision = inc.revision(31)
+    for t in range(20, 7100, 10):
+        instance = inc.instance()
+        failed = t >= 4000 and t % 20 == 0
+        inc.request(t, 500 if failed else 200, "/v1/ledger", revision, instance)
+        if failed:
+            inc.text(t + 20, "KnexTimeoutError: Knex: Timeout acquiring a connection. The pool is probably "
+                     "full. Are you missing a .transacting(trx) call?", revision, instance, log="stderr",
+                     severity="ERROR")
+        if unreachable and failed and t % 40 == 0:
+            inc.text(t + 10, "Error: connect ETIMEDOUT 10.40.0.5:5432", revision, instance, log="stderr",
+                     severity="ERROR")
+    root = json.loads(_exported(tmp_path, inc, "--since", "1h"))["root_cause"]
+    assert root["category"] == category
+
+
 def test_a_cloud_tasks_attempt_that_failed_is_explained_by_what_its_target_logged(tmp_path: Path) -> None:
     """Cloud Tasks records each failed delivery (INTERNAL: the target answered 500); the handler
     logged why it answered so, a Redis timeout. The queue's record is the caller's view of the
