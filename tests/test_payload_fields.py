@@ -442,3 +442,17 @@ def test_an_error_logged_in_logging_winston_s_metadata_joins_the_message(tmp_pat
         "metadata": {"orderId": "ORD-1", "error": {"name": "AxiosError",
                                                   "message": "Request failed with status code 503"}}})
     assert row["message"] == "geocode failed; nacking message\nRequest failed with status code 503"
+
+
+def test_an_error_and_stack_logged_as_strings_in_logging_winston_s_metadata_join_the_message(
+        tmp_path: Path) -> None:
+    """The same metadata may hold the error's message and stack as strings of their own
+    (`{error: err.message, stack: err.stack}`): both join (blind set 8G08, node-postgres's
+    "Connection terminated unexpectedly" under "request failed")."""
+    stack = ("Error: Connection terminated unexpectedly\n"
+             "    at Connection.<anonymous> (/srv/node_modules/pg/lib/client.js:136:73)")
+    row = one(tmp_path, severity="ERROR", jsonPayload={
+        "message": "request failed",
+        "metadata": {"method": "GET", "path": "/api/availability",
+                     "error": "Connection terminated unexpectedly", "stack": stack}})
+    assert row["message"] == f"request failed\nConnection terminated unexpectedly\n{stack}"

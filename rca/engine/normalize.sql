@@ -31,7 +31,10 @@ WITH x AS (
       '$.thrown',
       -- @google-cloud/logging-winston writes a line's metadata under `metadata` (LoggingCommon:
       -- message and metadata): an error the app logged with it is there
-      '$.metadata.error.message', '$.metadata.error.stack'
+      '$.metadata.error.message', '$.metadata.error.stack',
+      -- or the error's message and stack as strings of their own (`{{error: err.message, stack:
+      -- err.stack}}`)
+      '$.metadata.error', '$.metadata.stack'
     ]) AS jv,
     json_extract_string(pp, [
       '$.methodName', '$.authenticationInfo.principalEmail', '$.status.message',
@@ -63,6 +66,8 @@ WITH x AS (
     -- (json_type parses the payload again: only where the key is there at all)
     CASE WHEN jv[4] IS NULL THEN NULL WHEN json_type(jp, '$.error') = 'VARCHAR' THEN jv[4] END AS error_text,
     CASE WHEN jv[13] IS NULL THEN NULL WHEN json_type(jp, '$.err') = 'VARCHAR' THEN jv[13] END AS err_text,
+    CASE WHEN jv[40] IS NULL THEN NULL WHEN json_type(jp, '$.metadata.error') = 'VARCHAR' THEN jv[40] END
+      AS metadata_error_text,
     coalesce(jv[14], jv[19], jv[27], jv[38]) AS error_object_message,
     -- (the thrown object parsed again, only where a line has one: its chain, outermost first; a
     -- `thrown` that is a string, a stack written whole, is taken as it is)
@@ -126,11 +131,12 @@ WITH x AS (
                 primary_msg,
                 CASE WHEN error_text IS DISTINCT FROM primary_msg THEN error_text END,
                 CASE WHEN err_text IS DISTINCT FROM primary_msg THEN err_text END,
+                CASE WHEN metadata_error_text IS DISTINCT FROM primary_msg THEN metadata_error_text END,
                 CASE WHEN error_object_message IS DISTINCT FROM primary_msg THEN error_object_message END,
                 CASE WHEN jv[32] IS DISTINCT FROM primary_msg THEN jv[32] END,
                 jv[30],
                 coalesce(jv[6], jv[7], jv[8], jv[15], jv[9], jv[21], jv[23], jv[24], jv[28], jv[29], jv[39],
-                         thrown_text),
+                         jv[41], thrown_text),
                 'caused by: ' || coalesce(jv[33], jv[34], jv[35], jv[36]),
                 jv[16],
                 CASE WHEN jv[17] IS NULL THEN NULL WHEN json_type(jp, '$.status') = 'VARCHAR' THEN jv[17] END,
