@@ -2389,6 +2389,29 @@ def test_knex_s_pool_probably_full_is_the_network_s_when_its_connects_time_out(
     assert root["category"] == category
 
 
+@pytest.mark.parametrize(("status", "state"), [(202, "recovered"), (200, "ok")])
+def test_requests_accepted_for_later_work_say_nothing_of_a_failure_ridden_through(
+        tmp_path: Path, status: int, state: str) -> None:
+    """A worker answers each webhook 202 Accepted and syncs later; for half an hour every sync fails
+    on a spent API quota at ERROR, then the quota resets. Requests that were only accepted do not
+    show the work was done, so the failure is no blip the service rode through (blind set 8H08).
+    Answered 200 with the work done in them, the same failure beside every request served is."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("pr-sync", 23, day(2024, 5, 14, 9))
+    revision = inc.revision(4)
+    spent = ("GET https://api.github.com/repos/acme/web/pulls: 403 API rate limit exceeded for installation "
+             "ID 31337. [rate reset in 37m48s]")
+    for t in range(20, 7150, 30):
+        instance = inc.instance()
+        inc.request(t, status, "/webhook", revision, instance, method="POST",
+                    user_agent="GitHub-Hookshot/1a2b3c4")
+        if 4400 <= t < 6400:
+            inc.structured(t + 5, {"message": "sync failed", "error": spent}, revision, instance, "ERROR")
+    report = json.loads(_exported(tmp_path, inc, "--since", "1h"))
+    assert report["status"]["state"] == state
+
+
 def test_a_cloud_tasks_attempt_that_failed_is_explained_by_what_its_target_logged(tmp_path: Path) -> None:
     """Cloud Tasks records each failed delivery (INTERNAL: the target answered 500); the handler
     logged why it answered so, a Redis timeout. The queue's record is the caller's view of the

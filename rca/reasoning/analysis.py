@@ -164,11 +164,13 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     # one line at WARN or none. Otherwise severities and requests decide, as the signals also hold
     # error-like lines that are no failure.
     blind = window.untimed or _levelless_or_text_only(con)
-    # A failure the service rode through while it served every request is noise too.
+    # A failure the service rode through while it served every request is noise too (not where the
+    # requests were only accepted for work done later: they say nothing of it).
+    unjudged = blind or impact.work_answered_later(con)
     findings, phrases, absorbed = impact.absorbed_as_noise(findings, lookup, knowledge.retried, traffic,
-                                                           phrases, blind)
+                                                           phrases, unjudged)
     # And so is one it only ever logged as a warning while every request succeeded.
-    findings, phrases = impact.coped_as_noise(con, findings, lookup, traffic, phrases, blind)
+    findings, phrases = impact.coped_as_noise(con, findings, lookup, traffic, phrases, unjudged)
     # The same occurrences, with the findings steady noise and probes re-classed.
     whole = {f.pattern_id: replace(nodes[f.pattern_id], finding=f) for f in findings}
     nodes = steady.since_step(whole, step)
