@@ -247,7 +247,7 @@ def co_location(cause: Node, effect: Node) -> tuple[str, ...]:
 
 def _a(noun: str) -> str:
     """The noun with its indefinite article ("an overload", "a crash")."""
-    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+    return f"{'an' if noun[:1] and noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def _what(cause: Node) -> str:
