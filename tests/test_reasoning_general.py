@@ -2186,32 +2186,6 @@ def test_an_exit_after_the_server_listened_is_no_start_up_failure(
     assert (report["root_cause"]["category"], report["status"]["state"]) == (category, "down")
 
 
-@pytest.mark.parametrize(("password_fails", "category"), [
-    (True, "missing-configuration"), (False, "db-connection-pool-exhausted")])
-def test_a_psycopg_pool_that_cannot_connect_times_out_for_the_reason_its_connects_fail(
-        tmp_path: Path, password_fails: bool, category: str) -> None:
-    """psycopg_pool opens connections in the background; when every connect fails on a wrong
-    password, the requests' PoolTimeout is that password, not a pool too small (blind set 7H07).
-    Without a failing connect, the timeout is the pool's."""
-    from tests.incidents.builder import Incident, day
-
-    inc = Incident("invoice-api", 16, day(2024, 10, 15, 5))
-    revision = inc.revision(42)
-    denied = ("error connecting in 'pool-1': connection failed: connection to server at \"10.20.0.3\", "
-              "port 5432 failed: FATAL:  password authentication failed for user \"invoice_app\"")
-    for t in range(20, 7100, 10):
-        failed = t >= 4000 and t % 20 == 0
-        instance = inc.instance()
-        inc.request(t, 500 if failed else 200, "/invoices", revision, instance)
-        if failed:
-            inc.text(t + 30, "psycopg_pool.PoolTimeout: couldn't get a connection after 30.00 sec", revision,
-                     instance, log="stderr", severity="ERROR")
-        if password_fails and t >= 3990 and t % 30 == 0:
-            inc.text(t, denied, revision, instance, log="stderr", severity="WARNING")
-    root = json.loads(_exported(tmp_path, inc, "--since", "1h"))["root_cause"]
-    assert root["category"] == category
-
-
 _QUOTA_SPENT = ("google.api_core.exceptions.ResourceExhausted: 429 Quota exceeded for quota metric "
                 "'Characters' and limit 'Characters per minute' of service 'translate.googleapis.com' for "
                 "consumer 'project_number:42'.")
@@ -2363,28 +2337,38 @@ def test_tokens_refused_because_the_signing_keys_cannot_be_fetched_are_the_netwo
     assert root["category"] == "network-connectivity"
 
 
-@pytest.mark.parametrize(("unreachable", "category"), [
-    (True, "network-connectivity"), (False, "db-connection-pool-exhausted")])
-def test_knex_s_pool_probably_full_is_the_network_s_when_its_connects_time_out(
-        tmp_path: Path, unreachable: bool, category: str) -> None:
-    """knex says "the pool is probably full" for a connection it could not create in time too: beside
-    connects to the database's private IP timing out, the pool is the network's victim (blind set
-    8E07). Alone, it is the pool."""
+_PSYCOPG_TIMEOUT = "psycopg_pool.PoolTimeout: couldn't get a connection after 30.00 sec"
+_KNEX_TIMEOUT = ("KnexTimeoutError: Knex: Timeout acquiring a connection. The pool is probably full. Are you "
+                 "missing a .transacting(trx) call?")
+_PASSWORD_REFUSED = ("error connecting in 'pool-1': connection failed: connection to server at "
+                     "\"10.20.0.3\", port 5432 failed: FATAL:  password authentication failed for user "
+                     "\"invoice_app\"")
+
+
+@pytest.mark.parametrize(("timeout", "connect", "severity", "category"), [
+    (_PSYCOPG_TIMEOUT, _PASSWORD_REFUSED, "WARNING", "missing-configuration"),
+    (_PSYCOPG_TIMEOUT, None, "WARNING", "db-connection-pool-exhausted"),
+    (_KNEX_TIMEOUT, "Error: connect ETIMEDOUT 10.40.0.5:5432", "ERROR", "network-connectivity"),
+    (_KNEX_TIMEOUT, None, "ERROR", "db-connection-pool-exhausted"),
+], ids=["psycopg-wrong-password", "psycopg-alone", "knex-unreachable", "knex-alone"])
+def test_a_pool_that_cannot_connect_times_out_for_the_reason_its_connects_fail(
+        tmp_path: Path, timeout: str, connect: str | None, severity: str, category: str) -> None:
+    """A pool times out handing out connections it could not create: psycopg_pool's background
+    connects failing on a wrong password (blind set 7H07), knex's "the pool is probably full" beside
+    connects to the database's private IP timing out (8E07). The timeout is that failure's, not a
+    pool too small. Without a failing connect, the timeout is the pool's."""
     from tests.incidents.builder import Incident, day
 
-    inc = Incident("ledger-svc", 22, day(2026, 4, 2, 9))
-    revision = inc.revision(31)
+    inc = Incident("ledger-svc", 16, day(2024, 10, 15, 5))
+    revision = inc.revision(42)
     for t in range(20, 7100, 10):
-        instance = inc.instance()
         failed = t >= 4000 and t % 20 == 0
+        instance = inc.instance()
         inc.request(t, 500 if failed else 200, "/v1/ledger", revision, instance)
         if failed:
-            inc.text(t + 20, "KnexTimeoutError: Knex: Timeout acquiring a connection. The pool is probably "
-                     "full. Are you missing a .transacting(trx) call?", revision, instance, log="stderr",
-                     severity="ERROR")
-        if unreachable and failed and t % 40 == 0:
-            inc.text(t + 10, "Error: connect ETIMEDOUT 10.40.0.5:5432", revision, instance, log="stderr",
-                     severity="ERROR")
+            inc.text(t + 30, timeout, revision, instance, log="stderr", severity="ERROR")
+        if connect is not None and failed and t % 40 == 0:
+            inc.text(t + 10, connect, revision, instance, log="stderr", severity=severity)
     root = json.loads(_exported(tmp_path, inc, "--since", "1h"))["root_cause"]
     assert root["category"] == category
 
