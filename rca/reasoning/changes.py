@@ -23,6 +23,7 @@ from rca.library.knowledge import Knowledge
 from rca.library.templating import fill
 from rca.model import Category, Change, Hypothesis, Layer, Link, Remediation, Role, RootCause, Status
 from rca.reasoning import chain
+from rca.reasoning.hypotheses import displaced
 from rca.timeutil import rfc3339
 
 # How long before a cause first appeared a change may have set it off. An IAM change can take
@@ -75,9 +76,8 @@ def by_rule(
     hypotheses with the cause's own reading (the one it replaces) in place of the rule's
     alternative that said the category lacked evidence."""
     read = RootCause(category, root.pattern_id, root.summary, root.confidence)
-    own = Hypothesis(root.category, root.pattern_id, root.summary, round(root.confidence / 2, 2),
-                     f"a {category.value} change ({change.method or change.pattern_id}) was logged at "
-                     f"{change.at}, just before it began")
+    own = displaced(root, f"a {category.value} change ({change.method or change.pattern_id}) was logged at "
+                          f"{change.at}, just before it began")
     kept = [h for h in hypotheses if not (h.category is category and h.pattern_id == root.pattern_id)]
     return read, [own, *kept]
 

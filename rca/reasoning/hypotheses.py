@@ -102,3 +102,9 @@ def explained(chain_ids: Sequence[str], edges: Mapping[tuple[str, str], Edge]) -
 def hypothesis(node: Node, why_not: str, score: float) -> Hypothesis:
     """A losing candidate as the contract's hypothesis."""
     return Hypothesis(node.finding.category, node.id, node.finding.title, round(score, 2), why_not)
+
+
+def displaced(root: RootCause, why_not: str) -> Hypothesis:
+    """The root cause's reading as a losing hypothesis, at half its confidence: what a stronger
+    reading of the same evidence put aside (a change logged just before it, a surge of requests)."""
+    return Hypothesis(root.category, root.pattern_id, root.summary, round(root.confidence / 2, 2), why_not)

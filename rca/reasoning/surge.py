@@ -21,6 +21,7 @@ from typing import Any
 from rca.library.knowledge import Knowledge
 from rca.model import Hypothesis, Link, RootCause
 from rca.reasoning import chain
+from rca.reasoning.hypotheses import displaced
 from rca.timeutil import rfc3339
 
 OVERLOAD = "overload"  # the symptom kind (patterns/schema.json) of requests turned away under load
@@ -109,7 +110,6 @@ def instead(
                 overload.finding.samples[:1], overload.finding.title,
                 (f"requests per minute: {surge.per_minute:.0f} from {rfc3339(surge.at - BEFORE)} against a "
                  f"usual {surge.usual:.0f} before",))
-    lost = Hypothesis(root.category, root.pattern_id, root.summary, round(root.confidence / 2, 2),
-                      f"a load symptom of the same surge: requests came at {surge.ratio:.0f}x their usual "
-                      "rate as the instances ran out")
+    lost = displaced(root, f"a load symptom of the same surge: requests came at {surge.ratio:.0f}x their "
+                           "usual rate as the instances ran out")
     return [*kept, link], RootCause(category, overload.id, statement, root.confidence), [lost, *hypotheses]
