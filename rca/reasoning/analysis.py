@@ -192,6 +192,9 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         if change is None and (ruled := changes.find_by_rule(con, cause, nodes, context)) is not None:
             category, change = ruled
             root, hyps = changes.by_rule(root, hyps, category, change)
+        if change is None and (named := changes.find_named(con, cause, nodes, context)) is not None:
+            category, change = named
+            root, hyps = changes.by_rule(root, hyps, category, change)
         if change is None and _only_read(cause, root):
             change = reading = changes.find_setting_off(con, cause, nodes, context, knowledge)
     if reading is not None:

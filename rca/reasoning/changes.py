@@ -69,6 +69,29 @@ def find_by_rule(
     return None
 
 
+def find_named(
+    con: Any, cause: chain.Node, nodes: Mapping[str, chain.Node], context: Mapping[str, str]
+) -> tuple[Category, Change] | None:
+    """The latest change of another category that the cause's pattern names among what sets it
+    off (`caused_by`, by id or category), logged in the `CHANGE_LEAD` before the cause first
+    appeared, with that change's category.
+
+    A cause whose message does not say what was slow or gone ("context deadline exceeded", a pool
+    checkout timeout) lists the kinds of failure behind it; a change of one of those kinds just
+    before it began says which: a Spanner instance cut to a seventh of its capacity two minutes
+    before every query ran out of its deadline (blind set 8G07)."""
+    if cause.pattern.role is not Role.CAUSE:
+        return None
+    own = cause.finding.category
+
+    def behind(node: chain.Node) -> bool:
+        return (_is_change(node) and node.finding.category is not own
+                and chain.refers_to(cause.pattern.caused_by, node))
+
+    change = _latest(con, cause, nodes, context, behind)
+    return (nodes[change.pattern_id].finding.category, change) if change is not None else None
+
+
 def by_rule(
     root: RootCause, hypotheses: Sequence[Hypothesis], category: Category, change: Change
 ) -> tuple[RootCause, list[Hypothesis]]:
