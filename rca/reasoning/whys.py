@@ -39,8 +39,8 @@ def conclude(
             return [], hypotheses.unexplained(None), _hypotheses(ordered, [], edges, None, phrases, {}), []
         symptom = sorted(causes, key=lambda n: (-n.finding.count, n.id))[0]
     paths = chain.best_paths(symptom, nodes, edges)
-    best = paths[0]
-    runner_up = next((p for p in paths[1:] if p.ids[-1] != best.ids[-1]), None)
+    best = chain.past_reading(paths, nodes)
+    runner_up = next((p for p in paths if p is not best and p.ids[-1] != best.ids[-1]), None)
     margin = best.score - runner_up.score if runner_up else 1.0
     links = [_link(1, nodes[best.ids[0]], None, context, ordered)]
     for i, ed in enumerate(best.edges, start=2):
