@@ -2160,6 +2160,51 @@ def test_a_network_change_just_before_upstream_timeouts_makes_them_the_network_s
         assert ("network-connectivity", "node-axios-timeout") not in lost
 
 
+@pytest.mark.parametrize(("method", "category", "pattern_id"), [
+    ("google.spanner.admin.instance.v1.InstanceAdmin.UpdateInstance", "database-unavailable",
+     "deploy-spanner-alloydb-instance-changed"),
+    ("google.spanner.admin.instance.v1.InstanceAdmin.GetInstance", "request-timeout",
+     "go-context-deadline-exceeded"),  # a read changes nothing
+    (None, "request-timeout", "go-context-deadline-exceeded"),
+])
+def test_a_change_the_cause_names_as_what_sets_it_off_says_what_was_slow(
+        tmp_path: Path, method: str | None, category: str, pattern_id: str) -> None:
+    """Go's "context deadline exceeded" does not say what was slow; its pattern lists what can
+    be (the database among them). A Spanner instance resized a minute before every query began to
+    run out of its deadline says which: the database, the timeout reading the losing hypothesis
+    (blind set 8G07). A read of the instance changes nothing, and without a change the timeout
+    stays a timeout."""
+    from tests.incidents.builder import AUDIT_ACTIVITY, Incident, day
+
+    inc = Incident("inventory-svc", 14, day(2026, 2, 3, 9))
+    revision = inc.revision(87)
+    for t in range(30, 7000, 15):
+        failed = 4400 <= t < 5400
+        instance = inc.instance()
+        inc.request(t, 503 if failed else 200, "/v1/stock", revision, instance)
+        if failed:
+            inc.text(t, 'request failed: spanner: code = "DeadlineExceeded", desc = "context deadline exceeded"',
+                     revision, instance, log="stdout", severity="ERROR")
+    if method is not None:
+        name = f"projects/{inc.project}/instances/inv-main"
+        inc.entries.append({
+            "insertId": "sp1", "logName": f"projects/{inc.project}/logs/{AUDIT_ACTIVITY}",
+            "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+                             "authenticationInfo": {"principalEmail": "ops@acme.example"},
+                             "methodName": method, "resourceName": name,
+                             "serviceName": "spanner.googleapis.com"},
+            "resource": {"type": "spanner_instance",
+                         "labels": {"instance_id": "inv-main", "project_id": inc.project}},
+            "severity": "NOTICE", "timestamp": inc.at(4340).strftime("%Y-%m-%dT%H:%M:%S.%fZ")})
+    report = json.loads(_exported(tmp_path, inc, "--since", "1h"))
+    root = report["root_cause"]
+    assert (root["category"], root["pattern_id"]) == (category, pattern_id)
+    if pattern_id.startswith("deploy-"):
+        assert report["status"]["change"]["method"] == method
+        lost = {(h["category"], h["pattern_id"]) for h in report["hypotheses"]}
+        assert ("request-timeout", "go-context-deadline-exceeded") in lost
+
+
 @pytest.mark.parametrize(("listened", "category"), [(True, "unknown"), (False, "application-exception")])
 def test_an_exit_after_the_server_listened_is_no_start_up_failure(
         tmp_path: Path, listened: bool, category: str) -> None:
@@ -2634,6 +2679,24 @@ def test_a_pod_evicted_for_local_disk_comes_back_so_the_service_is_degraded_not_
         "11m         Normal    Started   pod/statements-7f9c-9qv2m       Started container celery\n",
         "statements")
     assert (report["root_cause"]["category"], report["status"]["state"]) == ("disk-or-filesystem", "degraded")
+
+
+def test_a_replacement_that_cannot_be_placed_after_an_eviction_is_the_eviction_s(tmp_path: Path) -> None:
+    """The kubelet evicted renderer pods for ephemeral storage; their replacements then failed to
+    schedule (the pressured nodes tainted, the rest full). The scheduler's "Insufficient cpu" is
+    what the eviction left, not a cluster too small: the cause is the disk (blind set 8B03)."""
+    evicted = ("The node was low on resource: ephemeral-storage. Threshold quantity: 10120387530, available: "
+               "9563420Ki. Container renderer was using 41258308Ki, request is 0, has larger consumption of "
+               "ephemeral-storage.")
+    pending = ("0/6 nodes are available: 2 node(s) had untolerated taint {node.kubernetes.io/disk-pressure: }, "
+               "4 Insufficient cpu. preemption: 0/6 nodes are available: 6 No preemption victims found for "
+               "incoming pod.")
+    rows = ["LAST SEEN   TYPE      REASON             OBJECT                          MESSAGE"]
+    for k, pod in enumerate(("2xk4p", "7hd9s", "q81zt")):
+        rows.append(f"{14 - k}m         Warning   Evicted            pod/renderer-7f9c-{pod}       {evicted}")
+        rows.append(f"{14 - k}m         Warning   FailedScheduling   pod/renderer-7f9c-n{pod}      {pending}")
+    report = _paste_report(tmp_path, "\n".join(rows) + "\n", "renderer")
+    assert report["root_cause"]["category"] == "disk-or-filesystem"
 
 
 def test_clients_abandoning_uploads_are_no_incident_of_the_service(tmp_path: Path) -> None:
