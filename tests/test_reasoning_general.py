@@ -2115,6 +2115,31 @@ def test_a_change_just_before_a_symptom_nothing_else_explains_takes_the_place_of
     assert (root["category"], root["pattern_id"]) == (category, pattern_id)
 
 
+@pytest.mark.parametrize(("probes", "category"), [
+    (True, "startup-timeout"), (False, "missing-configuration")])
+def test_a_symptom_s_reading_gives_way_to_the_cause_the_library_names_for_it(
+        tmp_path: Path, probes: bool, category: str) -> None:
+    """A rollout stops the old pods, and the load balancer finds no healthy backend from then to
+    the end; the new pods' startup probes fail from their first seconds to the end. The library
+    names the failing startup probe as a cause of "no healthy backend": that is the answer, not
+    what no healthy backend usually means, a health check on the wrong path (blind set 8B10).
+    Without the probes, the reading stands."""
+    from tests.incidents.builder import GkeIncident, day
+
+    inc = GkeIncident("ml-ranker", 12, day(2025, 8, 14, 16))
+    for t in range(20, 6600, 6):
+        broken = t >= 4400
+        inc.request(t, 502 if broken else 200, "/v1/rank", "", None,
+                    text="failed_to_pick_backend" if broken else None, user_agent="Mozilla/5.0")
+    if probes:
+        for t in range(4430, 6600, 10):
+            pod, ip = f"ml-ranker-7b9c4d6f85-{'abc'[t % 3]}x2hs", f"10.52.7.{t % 3 + 80}"
+            inc.event(t, pod, "Unhealthy", f'Startup probe failed: Get "http://{ip}:8080/healthz": '
+                      f"dial tcp {ip}:8080: connect: connection refused")
+    root = json.loads(_exported(tmp_path, inc, "--since", "1h"))["root_cause"]
+    assert root["category"] == category
+
+
 @pytest.mark.parametrize(("method", "category", "pattern_id"), [
     ("v1.compute.forwardingRules.delete", "network-connectivity", "deploy-network-changed"),
     ("v1.compute.forwardingRules.list", "upstream-service-failure", "node-axios-timeout"),  # read, no change
@@ -2183,8 +2208,8 @@ def test_a_change_the_cause_names_as_what_sets_it_off_says_what_was_slow(
         instance = inc.instance()
         inc.request(t, 503 if failed else 200, "/v1/stock", revision, instance)
         if failed:
-            inc.text(t, 'request failed: spanner: code = "DeadlineExceeded", desc = "context deadline exceeded"',
-                     revision, instance, log="stdout", severity="ERROR")
+            line = 'request failed: spanner: code = "DeadlineExceeded", desc = "context deadline exceeded"'
+            inc.text(t, line, revision, instance, log="stdout", severity="ERROR")
     if method is not None:
         name = f"projects/{inc.project}/instances/inv-main"
         inc.entries.append({
@@ -2688,9 +2713,9 @@ def test_a_replacement_that_cannot_be_placed_after_an_eviction_is_the_eviction_s
     evicted = ("The node was low on resource: ephemeral-storage. Threshold quantity: 10120387530, available: "
                "9563420Ki. Container renderer was using 41258308Ki, request is 0, has larger consumption of "
                "ephemeral-storage.")
-    pending = ("0/6 nodes are available: 2 node(s) had untolerated taint {node.kubernetes.io/disk-pressure: }, "
-               "4 Insufficient cpu. preemption: 0/6 nodes are available: 6 No preemption victims found for "
-               "incoming pod.")
+    pending = ("0/6 nodes are available: 2 node(s) had untolerated taint "
+               "{node.kubernetes.io/disk-pressure: }, 4 Insufficient cpu. preemption: "
+               "0/6 nodes are available: 6 No preemption victims found for incoming pod.")
     rows = ["LAST SEEN   TYPE      REASON             OBJECT                          MESSAGE"]
     for k, pod in enumerate(("2xk4p", "7hd9s", "q81zt")):
         rows.append(f"{14 - k}m         Warning   Evicted            pod/renderer-7f9c-{pod}       {evicted}")
