@@ -3054,6 +3054,35 @@ def _killed_worker(tmp_path: Path, killed_at: int, threads: tuple[tuple[str, ...
     return json.loads(result.output)
 
 
+def test_between_causes_as_frequent_one_that_names_its_failure_stands_for_the_worker_s(
+        tmp_path: Path) -> None:
+    """A Kafka consumer logs no request; each dying instance prints a Java exception (caught by a
+    catch-all pattern: it names no failure) and is then killed for memory, as often as it printed
+    it. The memory kill, which says what failed, stands for the failure, not the catch-all, whose
+    chain ends in "no known failure mode" (blind set 9D09)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("clickstream-aggregator", 23, day(2026, 3, 3, 9))
+    rev = inc.revision(41)
+    stack = ("java.lang.IllegalStateException: This error handler cannot process "
+             "'org.apache.kafka.clients.consumer.CommitFailedException's; "
+             "no record information is available\n"
+             "\tat org.springframework.kafka.listener.DefaultErrorHandler.handleOtherException"
+             "(DefaultErrorHandler.java:198)\n"
+             "\tat org.springframework.kafka.listener.KafkaMessageListenerContainer$ListenerConsumer.run"
+             "(KafkaMessageListenerContainer.java:1325)")
+    for t in range(0, 7200, 20):
+        inc.text(t, "flushed 48 session windows", rev, inc.instance())
+    for k, t in enumerate(range(4300, 7200, 300)):
+        instance = inc.instance()
+        inc.text(t, stack, rev, instance, log="stderr", severity="ERROR")
+        inc.system(t + 6, f"Memory limit of 1024 MiB exceeded with {1090 + k} MiB used. Consider increasing "
+                   "the memory limit, see https://cloud.google.com/run/docs/configuring/memory-limits",
+                   rev, instance)
+    root = json.loads(_exported(tmp_path, inc, "--since", "1h"))["root_cause"]
+    assert root["category"] == "memory-limit-exceeded"
+
+
 def test_a_worker_whose_threads_were_renamed_by_a_restart_still_works(tmp_path: Path) -> None:
     """A Sidekiq worker names its threads (`tid=hirk`): the instance killed for memory takes its
     threads' lines with it, and the new instance's threads log under new names. One thread's lines

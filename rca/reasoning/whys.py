@@ -32,12 +32,14 @@ def conclude(
     symptom = chain.main_symptom(ordered)
     if symptom is None:
         # No symptom to explain (a GKE app whose failed requests are its own access-log lines, a
-        # paste): the most frequent cause that began or grew in the window stands for the failure.
+        # paste): the most frequent cause that began or grew in the window stands for the failure;
+        # between causes as frequent, one that names its failure before a catch-all (31 memory
+        # kills beside the 31 exceptions each dying consumer printed: blind set 9D09).
         causes = [n for n in ordered if n.pattern.role is Role.CAUSE
                   and n.finding.status in (Status.ACTIVE, Status.ELEVATED)]
         if not causes:
             return [], hypotheses.unexplained(None), _hypotheses(ordered, [], edges, None, phrases, {}), []
-        symptom = sorted(causes, key=lambda n: (-n.finding.count, n.id))[0]
+        symptom = sorted(causes, key=lambda n: (-n.finding.count, n.pattern.generic, n.id))[0]
     paths = chain.best_paths(symptom, nodes, edges)
     best = chain.past_reading(paths, nodes)
     runner_up = next((p for p in paths if p is not best and p.ids[-1] != best.ids[-1]), None)
