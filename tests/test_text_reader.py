@@ -395,6 +395,30 @@ def test_gcloud_request_line_becomes_http_request() -> None:
     assert expected == entry
 
 
+def test_a_gcloud_functions_logs_table_gives_time_severity_function_and_execution() -> None:
+    """`gcloud functions logs read` prints a table (LEVEL, NAME, EXECUTION_ID, TIME_UTC, LOG): the
+    level's initial is the severity, the name the function, the time UTC; a traceback goes on
+    below it, outside the table, at the same time (blind set 9A07)."""
+    lines = [
+        "LEVEL  NAME            EXECUTION_ID  TIME_UTC                 LOG",
+        "D      alert-to-slack  8ciOxour0rOH  2025-06-03 09:01:55.850  Function execution started",
+        "E      alert-to-slack  8ciOxour0rOH  2025-06-03 09:01:55.865  Traceback (most recent call last):",
+        '  File "/workspace/main.py", line 14, in handle',
+        "D      helloWorld      -               2016-03-17 20:35:41.043  User function helloWorld loaded",
+    ]
+    entries = list(read_text_entries(lines, "functions.txt"))
+    started, traceback, frame, loaded = entries[1:]
+    assert (started["timestamp"], started["severity"], started["textPayload"]) == (
+        "2025-06-03T09:01:55.850Z", "DEBUG", "Function execution started")
+    assert started["resource"]["labels"] == {"service_name": "alert-to-slack"}
+    assert started["labels"] == {"execution_id": "8ciOxour0rOH"}
+    assert traceback["severity"] == "ERROR"
+    assert traceback["textPayload"] == "Traceback (most recent call last):"
+    assert (frame["timestamp"], frame["textPayload"]) == (traceback["timestamp"],
+                                                          '  File "/workspace/main.py", line 14, in handle')
+    assert "labels" not in loaded and loaded["resource"]["labels"] == {"service_name": "helloWorld"}
+
+
 def test_uvicorn_access_line_becomes_http_request() -> None:
     """uvicorn's access line keeps its text and gains method, path, status and client address."""
     entry = _by_line(_read("compose_interleaved.log"))[3]

@@ -146,6 +146,16 @@ _EXPLORER_COPY = re.compile(
 # where the entry has no such field (`2025-06-12T07:42:14Z<TAB><TAB>KeyError: ...`). The tab tells
 # the columns apart from an application's own `time level text`. See `_value_columns`.
 _VALUE_TIME = re.compile(r"^(?P<rfc>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d))\t")
+# `gcloud functions logs read` (1st gen): a table of LEVEL (the severity's initial), NAME (the
+# function), EXECUTION_ID (`-` outside an execution), TIME_UTC and LOG, columns two spaces apart
+# (https://github.com/vmware-archive/kubeless/issues/21 shows one); a multi-line LOG goes on in the
+# lines below, outside the table.
+_FUNCTIONS_TABLE = re.compile(
+    r"^(?P<level>[DINWECA]) {2,}(?P<name>[a-z][\w-]{0,62}) {2,}(?P<execution>\S+) {2,}"
+    r"(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,9})?) {2}(?P<rest>.*)$"
+)
+_FUNCTIONS_LEVELS = {"D": "DEBUG", "I": "INFO", "N": "NOTICE", "W": "WARNING", "E": "ERROR", "C": "CRITICAL",
+                     "A": "ALERT"}
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 _STATUS = re.compile(r"^[1-5]\d\d$")
 _LATENCY = re.compile(r"^\d+(?:\.\d+)?s$")  # httpRequest.latency as Cloud Logging prints it
@@ -325,6 +335,15 @@ def _strip_envelope(raw: str, names: set[str]) -> _Line:
         line.service = _service_of_pod(kubectl["pod"])
         line.resource_labels = {"pod_name": kubectl["pod"], "container_name": kubectl["container"]}
         line.body = kubectl["rest"]
+    table = _FUNCTIONS_TABLE.match(line.body)
+    if table:
+        line.stamp = parse_timestamp(f"{table['time'].replace(' ', 'T')}Z")
+        line.copied_severity = _FUNCTIONS_LEVELS[table["level"]]
+        line.service = table["name"]
+        if table["execution"] != "-":
+            line.extra["labels"] = {"execution_id": table["execution"]}
+        line.body = table["rest"]
+        return line
     columns = _VALUE_TIME.match(line.body)
     if columns:
         line.stamp = parse_timestamp(columns["rfc"])
