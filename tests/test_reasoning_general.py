@@ -3091,6 +3091,30 @@ def test_between_causes_as_frequent_one_that_names_its_failure_stands_for_the_wo
     assert root["category"] == "memory-limit-exceeded"
 
 
+@pytest.mark.parametrize("noise_to_the_end", [True, False])
+def test_noise_the_baseline_held_logged_to_the_end_does_not_hide_that_the_failures_stopped(
+        tmp_path: Path, noise_to_the_end: bool) -> None:
+    """A Kafka consumer logs no request: its broker refused it for twenty minutes, then the
+    failures stopped and its work went on for half an hour. A carrier API's 429, logged at ERROR
+    every two minutes in both hours, runs to the end: noise the baseline held says nothing of
+    whether the outage stopped, so the service recovered either way (blind set 9D02)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("shipment-tracker", 7, day(2026, 10, 2, 10))
+    rev = inc.revision(12)
+    instance = inc.instance()
+    for t in range(0, 7200, 20):
+        inc.text(t, "processed shipment event", rev, instance)
+    for t in range(60, 7200 if noise_to_the_end else 5400, 120):
+        inc.text(t + 1, "AxiosError: Request failed with status code 429", rev, instance, log="stderr",
+                 severity="ERROR")
+    for t in range(4300, 5600, 5):
+        inc.text(t + 2, "KafkaJSConnectionError: Connection error: connect ECONNREFUSED 10.8.0.12:9092", rev,
+                 instance, log="stderr", severity="ERROR")
+    report = json.loads(_exported(tmp_path, inc, "--since", "1h"))
+    assert report["status"]["state"] == "recovered"
+
+
 def test_a_worker_whose_threads_were_renamed_by_a_restart_still_works(tmp_path: Path) -> None:
     """A Sidekiq worker names its threads (`tid=hirk`): the instance killed for memory takes its
     threads' lines with it, and the new instance's threads log under new names. One thread's lines

@@ -7,6 +7,7 @@ reports render, and serialises to the contract's JSON deterministically.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -229,7 +230,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     judged = _without_quiet_errors(con, traffic, hits, throughout | absorbed,
                                    {p.id for p in patterns if p.role is Role.CONTEXT},
                                    told | _steady_unexplained(con, mined, periods, window, nodes,
-                                                              traffic.requests > 0 and not traffic.failed))
+                                                              traffic.requests > 0 and not traffic.failed),
+                                   {f.pattern_id for f in findings if f.status is Status.PRE_EXISTING})
     root_start = _start(cause) if cause is not None else None
     verdict = impact.decide(con, judged, given.load.estimate, periods, findings, lookup, deploys,
                             unexplained, blind, step[1] if step else None, root_start,
@@ -546,7 +548,7 @@ def _context(con: Any, service: str | None, deploys: DeployInfo) -> dict[str, st
 
 def _without_quiet_errors(
     con: Any, traffic: Traffic, hits: Sequence[Hit], quiet_ids: set[str], context_ids: set[str],
-    quiet_events: set[int],
+    quiet_events: set[int], before_ids: AbstractSet[str] = frozenset(),
 ) -> Traffic:
     """The window's error entries less those of findings that ran steadily all along
     (`steady.steady_throughout`: how the service ran) or that the service rode through
@@ -563,25 +565,34 @@ def _without_quiet_errors(
     hour, not a count within twice the baseline's (blind set 1D07). Its unexplained ones stay:
     a template judged steady on its own may be one face of a family whose other faces vary by
     chance (card declines worded four ways, one of them 8 times after 2), and the family's
-    baseline is the fair measure of them (blind set 4B09)."""
+    baseline is the fair measure of them (blind set 4B09).
+
+    The last error entry is read without those of findings the baseline holds at the same rate
+    (``before_ids``) as well, unless a finding of the incident names the same event: a steady 429
+    from a carrier's API logged at ERROR to the end says nothing of whether a broker's outage
+    stopped (blind set 9D02). Their entries still count, as the baseline's do."""
     steady = {h.event_id for h in hits if h.pattern_id in quiet_ids}
     named = {h.event_id for h in hits if h.pattern_id not in context_ids}
     context_only = {h.event_id for h in hits if h.pattern_id in context_ids} - named
     found = steady | context_only
-    events = sorted(found | quiet_events)
+    counted = found | quiet_events
+    failing = {h.event_id for h in hits if h.pattern_id not in quiet_ids | context_ids | before_ids}
+    ran_before = {h.event_id for h in hits if h.pattern_id in before_ids} - failing
+    events = sorted(counted | ran_before)
     if not events:
         return traffic
     # (the entries, not the events: a traceback's lines each count as an error entry)
     row = con.execute(
         "WITH quiet AS (SELECT unnest(member_ids) AS entry_id, "
-        "event_id IN (SELECT unnest(?::BIGINT[])) AS found "
+        "event_id IN (SELECT unnest(?::BIGINT[])) AS found, "
+        "event_id IN (SELECT unnest(?::BIGINT[])) AS counted "
         "FROM events WHERE event_id IN (SELECT unnest(?::BIGINT[]))) "
-        "SELECT count(*) FILTER (WHERE q.entry_id IS NOT NULL AND e.in_window), "
+        "SELECT count(*) FILTER (WHERE q.counted AND e.in_window), "
         "count(*) FILTER (WHERE q.found AND NOT e.in_window), "
         "max(e.ts) FILTER (WHERE q.entry_id IS NULL AND e.in_window) "
         "FROM entries e LEFT JOIN quiet q USING (entry_id) "
         "WHERE error_entry(e.severity_num, e.message)",
-        [sorted(found), events],
+        [sorted(found), sorted(counted), events],
     ).fetchone()
     if row is None:
         return traffic
