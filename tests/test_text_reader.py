@@ -419,6 +419,25 @@ def test_a_gcloud_functions_logs_table_gives_time_severity_function_and_executio
     assert "labels" not in loaded and loaded["resource"]["labels"] == {"service_name": "helloWorld"}
 
 
+def test_a_console_copy_gives_each_summary_the_time_on_the_line_above_it() -> None:
+    """Rows copied from the Cloud console's log view: each entry's time on a line of its own (in
+    the viewer's zone), then its summary; a request log's summary holds method, status, size,
+    latency, the agent and the URL (blind set 8H04)."""
+    lines = [
+        "2024-05-14 12:18:14.272 CEST",
+        "POST 500 52 B 71 ms Chrome 124.0.0.0 https://checkout-api-x7k2p3q4ra-ew.a.run.app/v1/checkout",
+        "2024-05-14 12:18:14.310 CEST",
+        "Error: 7 PERMISSION_DENIED: Permission 'secretmanager.versions.access' denied",
+    ]
+    request, text = read_text_entries(lines, "console.txt")
+    assert request["timestamp"] == "2024-05-14T10:18:14.272Z"
+    assert request["httpRequest"] == {
+        "requestMethod": "POST", "status": 500, "latency": "0.071s", "userAgent": "Chrome 124.0.0.0",
+        "requestUrl": "https://checkout-api-x7k2p3q4ra-ew.a.run.app/v1/checkout"}
+    assert text["timestamp"] == "2024-05-14T10:18:14.310Z"
+    assert text["textPayload"].startswith("Error: 7 PERMISSION_DENIED: Permission")
+
+
 def test_uvicorn_access_line_becomes_http_request() -> None:
     """uvicorn's access line keeps its text and gains method, path, status and client address."""
     entry = _by_line(_read("compose_interleaved.log"))[3]

@@ -176,6 +176,14 @@ _COLLECTOR_TS = re.compile(
 _REQUEST_LINE = re.compile(
     r"^(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE) (?P<status>\d{3}) (?P<url>\S+)$"
 )
+# A request log's summary as the Cloud console shows it (Logs Explorer, a service's Logs tab), and
+# so as it is copied from there: method, status, response size, latency, the user agent's product,
+# the URL (`POST 500 52 B 71 ms Chrome 124.0.0.0 https://api-x7k2-ew.a.run.app/v1/cart`).
+_CONSOLE_REQUEST = re.compile(
+    r"^(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE) (?P<status>[1-5]\d\d) "
+    r"[\d.]+ (?:B|KiB|MiB|GiB|KB|MB|GB) (?P<latency>[\d.]+) (?P<unit>ms|s) (?:(?P<agent>.+?) )?"
+    r"(?P<url>https?://\S+)$"
+)
 _UVICORN_ACCESS = re.compile(
     r"""(?x)^(?P<level>[A-Z]+):\s+(?P<ip>[\w.:\[\]-]+?):(?P<port>\d+)\ -
     \ "(?P<method>[A-Z]+)\ (?P<path>\S+)\ (?P<proto>HTTP/[\d.]+)"\ (?P<status>\d{3})\b"""
@@ -437,12 +445,22 @@ def _named_prefix(raw: str, names: set[str]) -> re.Match[str] | None:
 
 
 def _parse_request_line(line: _Line) -> bool:
-    """`GET 503 https://...` as printed by `gcloud run services logs read` for request logs."""
+    """`GET 503 https://...` as printed by `gcloud run services logs read` for request logs, and a
+    request log's summary as the Cloud console shows it (`_CONSOLE_REQUEST`)."""
     match = _REQUEST_LINE.match(line.body)
-    if not match:
+    console = None if match else _CONSOLE_REQUEST.match(line.body)
+    if console is not None:
+        seconds = float(console["latency"]) / (1000 if console["unit"] == "ms" else 1)
+        line.http = {"requestMethod": console["method"], "status": int(console["status"]),
+                     "requestUrl": console["url"], "latency": f"{seconds:.3f}s"}
+        if console["agent"]:
+            line.http["userAgent"] = console["agent"]
+    elif match is not None:
+        line.http = {"requestMethod": match["method"], "status": int(match["status"]),
+                     "requestUrl": match["url"]}
+    else:
         return False
     line.stream = "requests"
-    line.http = {"requestMethod": match["method"], "status": int(match["status"]), "requestUrl": match["url"]}
     return True
 
 
@@ -839,6 +857,13 @@ def _parse_plain(line: _Line) -> None:
     line.severity = _level_of(rest)
 
 
+def time_alone(text: str) -> Stamp | None:
+    """The time of a line that holds a time and nothing else: the Cloud console, copied, prints each
+    entry's time on a line of its own above the entry's summary (`2024-05-14 11:40:04.681 CEST`)."""
+    own = _own_time(text.strip())
+    return own[0] if own is not None and own[0] is not None and not own[1].strip() else None
+
+
 def stated_level(text: str) -> str | None:
     """The severity a line of text states (`ERROR:app:...`, `2024-05-01 10:00:00 ERROR ...`, glog's
     `E0501`), as this reader reads a pasted line; None when it states none. The store asks it of
@@ -846,10 +871,14 @@ def stated_level(text: str) -> str | None:
     return parse_line(text).severity
 
 
-def parse_line(raw: str, year: int | None = None, names: set[str] | None = None) -> _Line:
+def parse_line(
+    raw: str, year: int | None = None, names: set[str] | None = None, stamp: Stamp | None = None
+) -> _Line:
     """Parse one line: envelope first, then the first body grammar that fits. ``names`` holds the
-    file's compose names seen without a replica number (`_named_prefix`)."""
+    file's compose names seen without a replica number (`_named_prefix`); ``stamp`` is the time a
+    line of its own gave this one (`time_alone`), where the line has none of its own."""
     line = _strip_envelope(raw, set() if names is None else names)
+    line.stamp = line.stamp or stamp
     if line.stamp is not None and _parse_request_line(line):
         return line  # a request line keeps no copied severity: its status says how it went
     for parser in (_parse_json, _parse_uvicorn_access, _parse_gunicorn, _parse_rfc5424, _parse_ruby_logger,
@@ -922,6 +951,7 @@ def read_text_entries(
     names: set[str] = set()
     latest = _Context()  # the file's last timestamp, for lines of a stream that never had one
     held: tuple[_Line, int] | None = None  # the last line, not yet an entry: the next may continue it
+    given: Stamp | None = None  # the time a line of its own gave the line after it (`time_alone`)
     for number, raw in enumerate(lines, start=1):
         text = raw.rstrip("\r\n")
         if not text.strip():
@@ -931,8 +961,14 @@ def read_text_entries(
             # describe`, `get events`) are not as old as the last timed line of the one before
             contexts.clear()
             latest = _Context()
+        alone = time_alone(text)
+        if alone is not None:
+            given = alone  # the next line's time, not an entry of its own
+            continue
         context = contexts.setdefault(_service_key(text, names), _Context())
-        line = parse_line(text, year if context.stamp is None else int(context.stamp.rfc3339[:4]), names)
+        dated = year if context.stamp is None else int(context.stamp.rfc3339[:4])
+        line = parse_line(text, dated, names, given)
+        given = None
         if not line.body.strip():
             continue
         if held is not None and _wrapped(held[0], line):
