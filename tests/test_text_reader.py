@@ -438,6 +438,23 @@ def test_a_console_copy_gives_each_summary_the_time_on_the_line_above_it() -> No
     assert text["textPayload"].startswith("Error: 7 PERMISSION_DENIED: Permission")
 
 
+def test_a_gcloud_table_is_read_by_its_header_s_columns() -> None:
+    """`gcloud logging read --format='table(timestamp,severity,httpRequest.status,textPayload)'`:
+    each row's cells sit where the header's names begin, an empty one blank; a row with a status is
+    a request, one with a text is a line at its severity (blind set 8H10)."""
+    lines = [
+        "TIMESTAMP                    SEVERITY  STATUS  TEXT_PAYLOAD",
+        "2024-05-14T17:59:59.332005Z  INFO      200",
+        "2024-05-14T17:59:53.228734Z  DEFAULT           invalid ip address: 'unknown'",
+        "2024-05-14T17:59:50.949941Z  ERROR     500     Exception in ASGI application",
+    ]
+    ok, text, failed = read_text_entries(lines, "table.txt")
+    assert (ok["timestamp"], ok["severity"], ok["httpRequest"]["status"]) == ("2024-05-14T17:59:59.332005Z",
+                                                                             "INFO", 200)
+    assert (text.get("httpRequest"), text["textPayload"]) == (None, "invalid ip address: 'unknown'")
+    assert (failed["httpRequest"]["status"], failed["textPayload"]) == (500, "Exception in ASGI application")
+
+
 def test_uvicorn_access_line_becomes_http_request() -> None:
     """uvicorn's access line keeps its text and gains method, path, status and client address."""
     entry = _by_line(_read("compose_interleaved.log"))[3]

@@ -146,6 +146,12 @@ _EXPLORER_COPY = re.compile(
 # where the entry has no such field (`2025-06-12T07:42:14Z<TAB><TAB>KeyError: ...`). The tab tells
 # the columns apart from an application's own `time level text`. See `_value_columns`.
 _VALUE_TIME = re.compile(r"^(?P<rfc>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d))\t")
+# `gcloud logging read --format='table(timestamp,severity,httpRequest.status,textPayload)'`, or any
+# other columns after the time: a header of the fields' names in upper snake case, then one row per
+# entry, each column left-aligned where its name begins and an empty cell blank. Each row is read as
+# the same columns tab-separated (`_VALUE_TIME`), cut where the header's names begin (`_tabbed`).
+_TABLE_HEADER = re.compile(r"^TIMESTAMP(?: {2,}[A-Z][A-Z0-9_]*)+ *$")
+_TABLE_ROW = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d) ")
 # `gcloud functions logs read` (1st gen): a table of LEVEL (the severity's initial), NAME (the
 # function), EXECUTION_ID (`-` outside an execution), TIME_UTC and LOG, columns two spaces apart
 # (https://github.com/vmware-archive/kubeless/issues/21 shows one); a multi-line LOG goes on in the
@@ -857,6 +863,21 @@ def _parse_plain(line: _Line) -> None:
     line.severity = _level_of(rest)
 
 
+def table_columns(text: str) -> list[int] | None:
+    """Where each column of a `gcloud logging read --format=table(timestamp,...)` header begins;
+    None for any other line."""
+    if not _TABLE_HEADER.match(text):
+        return None
+    return [m.start() for m in re.finditer(r"\S+", text)]
+
+
+def _tabbed(text: str, starts: list[int]) -> str:
+    """A table row's cells (cut where the header's names begin) joined by tabs, the last one whole."""
+    ends = [*starts[1:], None]
+    cells = [text[a:b].strip() for a, b in zip(starts[:-1], ends[:-1], strict=True)]
+    return "\t".join([*cells, text[starts[-1]:].strip()])
+
+
 def time_alone(text: str) -> Stamp | None:
     """The time of a line that holds a time and nothing else: the Cloud console, copied, prints each
     entry's time on a line of its own above the entry's summary (`2024-05-14 11:40:04.681 CEST`)."""
@@ -952,6 +973,7 @@ def read_text_entries(
     latest = _Context()  # the file's last timestamp, for lines of a stream that never had one
     held: tuple[_Line, int] | None = None  # the last line, not yet an entry: the next may continue it
     given: Stamp | None = None  # the time a line of its own gave the line after it (`time_alone`)
+    columns: list[int] | None = None  # where a `gcloud ... --format=table(...)` header's columns begin
     for number, raw in enumerate(lines, start=1):
         text = raw.rstrip("\r\n")
         if not text.strip():
@@ -961,6 +983,12 @@ def read_text_entries(
             # describe`, `get events`) are not as old as the last timed line of the one before
             contexts.clear()
             latest = _Context()
+            columns = None
+        if (header := table_columns(text)) is not None:
+            columns = header  # the rows below are read by these columns
+            continue
+        if columns is not None and _TABLE_ROW.match(text):
+            text = _tabbed(text, columns)
         alone = time_alone(text)
         if alone is not None:
             given = alone  # the next line's time, not an entry of its own
