@@ -2123,6 +2123,31 @@ def test_a_change_just_before_a_symptom_nothing_else_explains_takes_the_place_of
     assert (root["category"], root["pattern_id"]) == (category, pattern_id)
 
 
+def test_a_crash_loop_reported_after_its_first_restart_explains_a_backend_gone_since_the_rollout(
+        tmp_path: Path) -> None:
+    """A Recreate rollout stops the old pods: the load balancer has no backend from then on. The
+    new pods' init container is refused by Cloud Storage (403) and crash-loops; the kubelet says
+    "Back-off restarting" only after a restart, 40 s after the backends went. The crash loop began
+    with the pods' first failed start, so it explains the 502s, and the 403 explains it (blind set
+    6D06)."""
+    from tests.incidents.builder import GkeIncident, day
+
+    inc = GkeIncident("model-server", 12, day(2025, 2, 18, 9))
+    for t in range(20, 6600, 6):
+        broken = t >= 4400
+        inc.request(t, 502 if broken else 200, "/v1/rank", "", None,
+                    text="failed_to_pick_backend" if broken else None, user_agent="Mozilla/5.0")
+    denied = ("AccessDeniedException: 403 model-server@acme-ml.iam.gserviceaccount.com does not have "
+              "storage.objects.list access to the Google Cloud Storage bucket. "
+              "Permission 'storage.objects.list' denied on resource (or it may not exist).")
+    for t in range(4435, 6600, 60):
+        pod = f"model-server-84c7d5b6f-{'abc'[t % 3]}x2hs"
+        inc.text(t, denied, "", pod, log="stderr")
+        inc.event(t + 6, pod, "BackOff", f"Back-off restarting failed container fetch-model in pod {pod}")
+    root = json.loads(_exported(tmp_path, inc, "--since", "1h"))["root_cause"]
+    assert root["category"] == "permission-denied"
+
+
 @pytest.mark.parametrize(("probes", "category"), [
     (True, "startup-timeout"), (False, "missing-configuration")])
 def test_a_symptom_s_reading_gives_way_to_the_cause_the_library_names_for_it(
