@@ -2092,15 +2092,18 @@ def test_cloud_armor_denying_the_routes_the_service_served_fails_requests(
 
 
 @pytest.mark.parametrize(("changed", "category", "pattern_id"), [
-    (True, "network-connectivity", "deploy-network-changed"),
-    (False, "missing-configuration", "lb-failed-to-pick-backend"),
+    ("v1.compute.firewalls.delete", "network-connectivity", "deploy-network-changed"),
+    ("io.k8s.core.v1.services.patch", "port-mismatch", "deploy-k8s-service-changed"),
+    (None, "missing-configuration", "lb-failed-to-pick-backend"),
 ])
 def test_a_change_just_before_a_symptom_nothing_else_explains_takes_the_place_of_its_reading(
-        tmp_path: Path, changed: bool, category: str, pattern_id: str) -> None:
+        tmp_path: Path, changed: str | None, category: str, pattern_id: str) -> None:
     """The load balancer finds no healthy backend a minute after the firewall rule admitting its
     health checks was deleted, while the pods serve their own probes: the deletion is the root
     cause and the trigger, not the symptom's usual reading, a health check on the wrong path
-    (blind set ES07). With no change in the logs, the reading stands."""
+    (blind set ES07). So with the Service in front of the pods patched, its targetPort or selector
+    now pointing where no pod listens (blind set 0G02). With no change in the logs, the reading
+    stands."""
     from tests.incidents.builder import AUDIT_ACTIVITY, GkeIncident, day
 
     inc = GkeIncident("storefront", 12, day(2025, 8, 14, 10, 10))
@@ -2109,15 +2112,18 @@ def test_a_change_just_before_a_symptom_nothing_else_explains_takes_the_place_of
         inc.request(t, 502 if broken else 200, "/cart", "", None,
                     text="failed_to_pick_backend" if broken else None, user_agent="Mozilla/5.0")
     if changed:
-        rule = f"projects/{inc.project}/global/firewalls/k8s-fw-l7--5e0a9c3d7f21b4a6"
+        firewall = changed.startswith("v1.")
+        rule = (f"projects/{inc.project}/global/firewalls/k8s-fw-l7--5e0a9c3d7f21b4a6"
+                if firewall else "core/v1/namespaces/shop/services/storefront")
         inc.entries.append({
             "insertId": "fw1", "logName": f"projects/{inc.project}/logs/{AUDIT_ACTIVITY}",
             "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
                              "authenticationInfo": {"principalEmail": "ops@acme.iam.gserviceaccount.com"},
-                             "methodName": "v1.compute.firewalls.delete", "resourceName": rule,
-                             "serviceName": "compute.googleapis.com"},
+                             "methodName": changed, "resourceName": rule,
+                             "serviceName": "compute.googleapis.com" if firewall else "k8s.io"},
             "resource": {"type": "gce_firewall_rule",
-                         "labels": {"firewall_rule_id": "8213", "project_id": inc.project}},
+                         "labels": {"firewall_rule_id": "8213", "project_id": inc.project}} if firewall
+            else {"type": "k8s_cluster", "labels": {"cluster_name": inc.cluster, "project_id": inc.project}},
             "severity": "NOTICE", "timestamp": inc.at(4320).strftime("%Y-%m-%dT%H:%M:%S.%fZ")})
     root = json.loads(_exported(tmp_path, inc, "--since", "1h"))["root_cause"]
     assert (root["category"], root["pattern_id"]) == (category, pattern_id)
