@@ -2065,29 +2065,6 @@ def test_one_item_in_ten_failing_for_good_beside_the_work_done_all_along_is_no_i
     assert json.loads(result.output)["status"]["state"] == "ok", result.output[:600]
 
 
-@pytest.mark.parametrize(("path", "state"), [
-    ("/v3/quotes", "degraded"),  # the route the service serves: a partner's batch cut
-    ("/wp-login.php", "ok"),  # a route never served: a scanner slowed down
-])
-def test_a_throttle_refusing_a_callers_burst_on_a_served_route_fails_requests(
-        tmp_path: Path, path: str, state: str) -> None:
-    """A Cloud Armor rate limit refuses with 429 what one client sends beyond its threshold,
-    while the other callers are served as before: on a route the service serves, those are its
-    caller's requests refused, an incident of the rate limit (blind set 0G05); on a route it never
-    served, a scanner throttled, no incident."""
-    from tests.incidents.builder import GkeIncident, day
-
-    inc = GkeIncident("quotes-api", 11, day(2026, 5, 4, 12))
-    for t in range(30, 7200, 12):
-        inc.request(t, 200, "/v3/quotes", "", None, method="POST", user_agent="okhttp/4.12.0")
-    for t in range(5000, 7200, 24):
-        inc.request(t + 3, 429, path, "", None, method="POST", text="denied_by_security_policy",
-                    user_agent="python-requests/2.32.3")
-    report = json.loads(_exported(tmp_path, inc, "--since", "1h"))
-    assert (report["status"]["state"], report["root_cause"]["category"]) == (
-        state, "quota-or-rate-limit" if state != "ok" else "unknown")
-
-
 @pytest.mark.parametrize(("paths", "state"), [
     (("/api/checkout/session",), "degraded"),  # real shoppers' calls, served before
     (("/.env", "/wp-login.php", "/.git/config"), "ok"),  # a scanner's probes, beside traffic served

@@ -210,34 +210,13 @@ def refusals(
     finding is steady noise or pre-existing, so they are not among them. So do refusals beside
     which the service answered its route as often as before (`_CALLERS_REFUSED`): a scanner
     probing `/.env`, `/wp-login.php` and `/` at a private URL is refused as it should be while
-    the real callers are served, and its burst is no outage.
-
-    A throttle is the exception: it refuses, by its nature, what goes beyond a rate while the
-    rest is served, so its refusals on a route the service serves are callers refused however
-    well the others fare (a Cloud Armor rate limit cutting a partner's batch, blind set 0G05). On
-    routes it never served they stay probes."""
+    the real callers are served, and its burst is no outage."""
     new = {f.pattern_id for f in findings
            if lookup[f.pattern_id].refuses_requests and f.status in (Status.ACTIVE, Status.ELEVATED)}
     ids = sorted({h.event_id for h in hits if h.pattern_id in new})
     if not ids:
         return []
-    throttles = {f.pattern_id for f in findings
-                 if f.pattern_id in new and f.category is Category.QUOTA_OR_RATE_LIMIT}
-    throttled = sorted({h.event_id for h in hits if h.pattern_id in throttles})
-    refused = {int(r[0]) for r in con.execute(_CALLERS_REFUSED, {"ids": ids}).fetchall()}
-    if throttled:
-        on_served = con.execute(_THROTTLED_ON_SERVED_ROUTES, {"ids": throttled}).fetchall()
-        refused |= {int(r[0]) for r in on_served}
-    return sorted(refused)
-
-
-# Of the refused requests (`$ids`), those on a route the service answered (below 400) in the window.
-_THROTTLED_ON_SERVED_ROUTES = f"""
-SELECT entry_id FROM entries
-WHERE entry_id IN (SELECT unnest($ids::BIGINT[]))
-  AND {ROUTE} IN (SELECT DISTINCT {ROUTE} FROM entries WHERE in_window AND http_status < 400)
-ORDER BY entry_id
-"""
+    return [int(r[0]) for r in con.execute(_CALLERS_REFUSED, {"ids": ids}).fetchall()]
 
 
 BESIDE_SERVED = ("refused beside the traffic the service went on serving, on routes "
