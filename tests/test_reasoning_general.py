@@ -2775,6 +2775,22 @@ def test_clients_abandoning_uploads_are_no_incident_of_the_service(tmp_path: Pat
     assert _analysed(tmp_path, lines, "web")["status"]["state"] == "ok"
 
 
+def test_a_statefulset_is_a_service_by_its_own_name(tmp_path: Path) -> None:
+    """`--service member-portal` over a GKE export of the StatefulSet's pod `member-portal-0`,
+    whose containers are `nginx` and `php-fpm`: the workload's name is what an engineer types, as a
+    Deployment's is (blind sets 0A05, 0E06); a neighbour's pod stays out."""
+    full = "file_put_contents(/var/lib/php/sessions/sess_k2): Failed to open stream: No space left on device"
+    lines = [_gke_line(k, "GET /members 200", pod="member-portal-0", container="nginx")
+             for k in range(0, 1800, 10)]
+    lines += [_gke_line(k, full, pod="member-portal-0", container="php-fpm", log="stderr", severity="ERROR")
+              for k in range(1800, 3600, 10)]
+    lines += [_gke_line(k + 1, "GET / 500", pod="search-5d8f7b6c9d-x2k4p", container="search")
+              for k in range(0, 3600, 10)]
+    report = _analysed(tmp_path, lines, "member-portal")
+    assert report["root_cause"]["category"] == "disk-or-filesystem"
+    assert {f["pattern_id"] for f in report["findings"]} >= {"disk-no-space-left"}
+
+
 def _compose_paste(api_lines: list[str]) -> str:
     """A `docker compose up` paste: nginx in front of `api`, with 30 API calls answered 200, then
     30 that nginx could not pass on (its connect refused, 502); ``api_lines`` are api's own lines

@@ -607,10 +607,12 @@ _NAMED_BY = "coalesce(" + ", ".join(
 ) + ")"
 
 
-# A GKE pod's Deployment, from its name `<deployment>-<pod-template-hash>-<5 chars>`: what an
-# engineer types as the service, which `--service` takes as well as a container's name.
-_WORKLOAD = ("nullif(regexp_extract(json_extract_string(j, '$.resource.labels.pod_name'), "
-             "'^(.+)-[a-z0-9]{6,10}-[a-z0-9]{5}$', 1), '')")
+# A GKE pod's Deployment, from its name `<deployment>-<pod-template-hash>-<5 chars>`, or its
+# StatefulSet, from `<statefulset>-<ordinal>`: what an engineer types as the service, which
+# `--service` takes as well as a container's name.
+_POD = "json_extract_string(j, '$.resource.labels.pod_name')"
+_WORKLOAD = (f"coalesce(nullif(regexp_extract({_POD}, '^(.+)-[a-z0-9]{{6,10}}-[a-z0-9]{{5}}$', 1), ''), "
+             f"nullif(regexp_extract({_POD}, '^(.+)-[0-9]+$', 1), ''))")
 
 
 def _service_absent(store: Store, service: str) -> bool:

@@ -4,7 +4,7 @@
 -- rows are normalised as they are read, so `staged` is already the `entries` table's shape:
 -- `entry_id`, `ordinal` and `in_window` are NULL until `Store.finalise` sets them, `line_no` is NULL where
 -- the reader gave no `_line` (finalise numbers those by their ordinal in the source), and the
--- columns after `severity_num` (`staged_base`, `filter_service`, `level_unstated`,
+-- columns after `severity_num` (`staged_base`, `filter_service`, `staged_set`, `level_unstated`,
 -- `checker_request`) serve finalise and are dropped by it. Only the payloads are parsed here, and only for the entries that have one.
 WITH x AS (
   SELECT
@@ -249,6 +249,10 @@ WITH x AS (
     NULL::BOOLEAN AS in_window,
     base AS staged_base,
     nullif(coalesce(service_name, job_name, function_name, module_id), '') AS filter_service,
+    -- A StatefulSet's pods are `<statefulset>-<ordinal>`: the workload's name, for `--service`
+    -- (`Store._k8s_workloads`); a Deployment's are its `revision`'s
+    CASE WHEN resource_type IN ('k8s_container', 'k8s_pod') THEN
+      nullif(regexp_extract(pod_name, '^(.+)-[0-9]+$', 1), '') END AS staged_set,
     -- A line of text the platform logged at no level of its own (DEFAULT; on GKE the INFO its
     -- agent gives stdout): finalise reads the level its text states (`Store._stated_levels`).
     -- A text input's lines had theirs read by the text reader already.
@@ -264,7 +268,7 @@ WITH x AS (
          ELSE FALSE END AS checker_request
   FROM y3
 )
-SELECT * EXCLUDE (staged_base, filter_service, level_unstated, checker_request),
-       CASE severity {sev_case} ELSE 0 END AS severity_num, staged_base, filter_service, level_unstated,
-       checker_request
+SELECT * EXCLUDE (staged_base, filter_service, staged_set, level_unstated, checker_request),
+       CASE severity {sev_case} ELSE 0 END AS severity_num, staged_base, filter_service, staged_set,
+       level_unstated, checker_request
 FROM z

@@ -205,7 +205,7 @@ def _typed_insert(fmt: str) -> str:
 
 
 # finalise's own columns of `staged`, dropped when it becomes `entries`
-_FINALISE_COLUMNS = ("staged_base", "filter_service", "level_unstated", "checker_request")
+_FINALISE_COLUMNS = ("staged_base", "filter_service", "staged_set", "level_unstated", "checker_request")
 # Which way a source runs (per source, over its rows): 1 when its lines run oldest first, -1 when
 # newest first (gcloud exports), told by the sign of corr(line_no, ts). Lines of equal time are
 # read in `line_no * direction` order, as printed.
@@ -809,20 +809,22 @@ class Store:
         the workloads whose pods run a container of that name, else the workload of that name
         itself, whose entries then carry it as their service (every container of its pods: the
         app and its sidecars). Only their pods' entries are the service's: another workload's in
-        the same namespace (a neighbour's crash) is not. Empty when nothing says (no pod names,
-        or a name no workload has)."""
+        the same namespace (a neighbour's crash) is not. A StatefulSet of that name (its pods
+        `<name>-<ordinal>`, blind sets 0A05, 0E06) is the service the same way; its pods name no
+        Deployment, so the entries kept are not narrowed by one. Empty when nothing says (no pod
+        names, or a name no workload has)."""
         k8s = "resource_type IN ('k8s_container', 'k8s_pod')"
         rows = self.con.execute(
             f"SELECT DISTINCT {K8S_WORKLOAD} AS w FROM staged WHERE {k8s} AND service = ? AND w IS NOT NULL "
             "ORDER BY w", [service]).fetchall()
         if rows:
             return [str(w) for (w,) in rows]
-        if not self._scalar(f"SELECT count(*) FROM (SELECT 1 FROM staged WHERE {k8s} AND {K8S_WORKLOAD} = ? "
-                            "LIMIT 1)", [service]):
-            return []
-        self.con.execute(f"UPDATE staged SET service = ? WHERE {k8s} AND {K8S_WORKLOAD} = ?",
-                         [service, service])
-        return [service]
+        for named in (K8S_WORKLOAD, "staged_set"):
+            ours = f"{k8s} AND {named} = ?"
+            if self._scalar(f"SELECT count(*) FROM (SELECT 1 FROM staged WHERE {ours} LIMIT 1)", [service]):
+                self.con.execute(f"UPDATE staged SET service = ? WHERE {ours}", [service, service])
+                return [service]
+        return []
 
     def _number(self, kept: str, kept_params: list[Any], start: datetime | None) -> None:
         """Set `entry_id`, `in_window`, `line_no` and `ordinal` on the kept rows, the first of each
