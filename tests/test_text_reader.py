@@ -438,6 +438,15 @@ def test_a_console_copy_gives_each_summary_the_time_on_the_line_above_it() -> No
     assert text["textPayload"].startswith("Error: 7 PERMISSION_DENIED: Permission")
 
 
+def test_a_console_copy_with_the_time_on_the_summary_s_line_is_read_alike() -> None:
+    """The same rows copied with each entry's time before its summary on one line (a tab between):
+    the request is read as on two lines (blind set 0H09)."""
+    lines = ["2024-03-05 11:10:21.021 CET\tGET 500 5.31 KiB 212 ms Chrome 122.0.0.0 https://shop-web-u4f2.a.run.app/cart"]
+    (request,) = read_text_entries(lines, "console.txt")
+    assert request["timestamp"] == "2024-03-05T10:10:21.021Z"
+    assert (request["httpRequest"]["status"], request["httpRequest"]["latency"]) == (500, "0.212s")
+
+
 def test_a_gcloud_table_is_read_by_its_header_s_columns() -> None:
     """`gcloud logging read --format='table(timestamp,severity,httpRequest.status,textPayload)'`:
     each row's cells sit where the header's names begin, an empty one blank; a row with a status is

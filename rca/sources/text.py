@@ -878,6 +878,20 @@ def _tabbed(text: str, starts: list[int]) -> str:
     return "\t".join([*cells, text[starts[-1]:].strip()])
 
 
+# A request's summary after a time on the same line: a row copied from the console's log view with
+# its time (in the viewer's zone) and a tab or spaces before the summary.
+_TIMED_REQUEST = re.compile(r"\d\d:\d\d[^\t]*\s(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) [1-5]\d\d ")
+
+
+def _time_before_request(line: _Line) -> None:
+    """Take the time a request summary's line opens with as the line's, the summary as its body."""
+    own = _own_time(line.body)
+    if own is not None and own[0] is not None:
+        rest = own[1].strip()
+        if _REQUEST_LINE.match(rest) or _CONSOLE_REQUEST.match(rest):
+            line.stamp, line.body = own[0], rest
+
+
 def time_alone(text: str) -> Stamp | None:
     """The time of a line that holds a time and nothing else: the Cloud console, copied, prints each
     entry's time on a line of its own above the entry's summary (`2024-05-14 11:40:04.681 CEST`)."""
@@ -900,6 +914,8 @@ def parse_line(
     line of its own gave this one (`time_alone`), where the line has none of its own."""
     line = _strip_envelope(raw, set() if names is None else names)
     line.stamp = line.stamp or stamp
+    if line.stamp is None and _TIMED_REQUEST.search(line.body):
+        _time_before_request(line)
     if line.stamp is not None and _parse_request_line(line):
         return line  # a request line keeps no copied severity: its status says how it went
     for parser in (_parse_json, _parse_uvicorn_access, _parse_gunicorn, _parse_rfc5424, _parse_ruby_logger,
