@@ -2065,6 +2065,25 @@ def test_one_item_in_ten_failing_for_good_beside_the_work_done_all_along_is_no_i
     assert json.loads(result.output)["status"]["state"] == "ok", result.output[:600]
 
 
+def test_none_of_seven_expected_answers_is_a_callers_loss_by_poisson_s_odds(tmp_path: Path) -> None:
+    """A scheduler calls the service every five minutes; from some minute on Cloud Run refuses it
+    (403, the invoker grant gone) to the end. Seven answers were due while the refusals ran and
+    none came: as unlikely as three deviations by Poisson's own odds (the normal approximation
+    wants nine), so the refusals took the caller's place and the service is down (blind set 0E04)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("billing-digest", 9, day(2024, 12, 9, 6))
+    rev = inc.revision(14)
+    for t in range(0, 7200, 300):
+        refused = t >= 4800
+        inc.request(t, 403 if refused else 200, "/internal/run-digest", rev, inc.instance(), method="POST",
+                    user_agent="Google-Cloud-Scheduler",
+                    text="The request was not authorized to invoke this service. Read more at "
+                         "https://cloud.google.com/run/docs/securing/authenticating" if refused else None)
+    status = json.loads(_exported(tmp_path, inc, "--since", "1h"))["status"]
+    assert (status["state"], status["failed_requests"]) == ("down", 8)
+
+
 @pytest.mark.parametrize(("paths", "state"), [
     (("/api/checkout/session",), "degraded"),  # real shoppers' calls, served before
     (("/.env", "/wp-login.php", "/.git/config"), "ok"),  # a scanner's probes, beside traffic served

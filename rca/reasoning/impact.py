@@ -5,6 +5,7 @@ rca/reasoning/verdict.py decides from these values; this module is the one that 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
@@ -161,8 +162,13 @@ ROUTE = "coalesce(nullif(regexp_replace(split_part(http_url, '?', 1), '^[a-z]+:/
 REFUSAL_BUCKET_S = 300
 BUSY_ROUTE = 10
 # SQL: {n} answers where the route's rate predicted {e}: under half, and beyond chance (as the
-# verdict counts a rate, `verdict.CHANCE_SD` Poisson standard deviations)
-FELL = "({n} < 0.5 * ({e}) AND {n} < ({e}) - " + str(verdict.CHANCE_SD) + " * sqrt({e}))"
+# verdict counts a rate, `verdict.CHANCE_SD` Poisson standard deviations). None at all is read by
+# Poisson's own odds, exp(-e), against the same tail: the normal approximation asks for nine
+# expected answers before their absence counts, where seven already make it as unlikely as three
+# deviations (a job triggered every five minutes, refused seven times running, blind set 0E04).
+NONE_BEYOND_CHANCE = -math.log(0.5 * math.erfc(verdict.CHANCE_SD / math.sqrt(2)))
+FELL = ("({n} < 0.5 * ({e}) AND ({n} < ({e}) - " + str(verdict.CHANCE_SD) + " * sqrt({e})"
+        " OR ({n} = 0 AND ({e}) > " + f"{NONE_BEYOND_CHANCE:.4f}" + ")))")
 _CALLERS_REFUSED = f"""
 WITH refused AS (
   SELECT entry_id, epoch(ts) AS t, {ROUTE} AS route FROM entries
