@@ -3181,6 +3181,29 @@ def test_noise_the_baseline_held_logged_to_the_end_does_not_hide_that_the_failur
     assert report["status"]["state"] == "recovered"
 
 
+def test_a_password_refused_on_every_reconnect_explains_the_failed_requests(tmp_path: Path) -> None:
+    """A DBA ends the service's sessions (each instance logs 'terminating connection due to
+    administrator command' once), and every reconnect is refused: the password the service holds is
+    stale (the database logs 'password authentication failed' for each of the 500s to the end).
+    The refused password fails the requests, not the sessions ended once (blind set AA10)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("ledger-api", 21, day(2026, 4, 2, 14))
+    rev = inc.revision(40)
+    instances = [inc.instance() for _ in range(3)]
+    for instance in instances:
+        inc.text(5396, "PrismaClientUnknownRequestError: FATAL: terminating connection due to administrator "
+                 "command", rev, instance, log="stderr", severity="ERROR")
+    for k, t in enumerate(range(0, 7200, 6)):
+        broken = t >= 5400
+        inc.request(t, 500 if broken else 200, "/v1/transfers", rev, instances[k % 3], method="POST")
+        if broken:
+            inc.cloudsql(t - 0.05, 'db=ledger,user=ledger_app FATAL:  password authentication failed '
+                         'for user "ledger_app"', "ERROR")
+    root = json.loads(_exported(tmp_path, inc, "--since", "1h"))["root_cause"]
+    assert root["category"] == "missing-configuration"
+
+
 def test_a_worker_whose_threads_were_renamed_by_a_restart_still_works(tmp_path: Path) -> None:
     """A Sidekiq worker names its threads (`tid=hirk`): the instance killed for memory takes its
     threads' lines with it, and the new instance's threads log under new names. One thread's lines
