@@ -1223,6 +1223,17 @@ def test_the_access_log_lines_of_other_servers_are_requests_too(tmp_path: Path, 
         lambda status: {"level": "info" if status < 500 else "error", "caller": "api/quote.go:88",
                         "msg": "quote request completed", "method": "POST", "path": "/v1/quote",
                         "status": status, "latency_ms": 212},
+        # Rust's tracing-subscriber JSON: tower-http's TraceLayer, the method and URI in its span
+        lambda status: {"timestamp": "2026-03-04T10:00:00Z", "level": "INFO" if status < 500 else "ERROR",
+                        "fields": {"message": "finished processing request", "latency": "3 ms",
+                                   "status": status},
+                        "target": "tower_http::trace::on_response",
+                        "span": {"method": "GET", "uri": "/v1/search", "version": "HTTP/1.1",
+                                 "name": "request"}},
+        # ... and an app's own handler logging all three as fields (blind set AF10)
+        lambda status: {"timestamp": "2026-03-04T10:00:00Z", "level": "INFO",
+                        "fields": {"message": "request completed", "method": "GET", "uri": "/v1/search",
+                                   "status": status, "latency_ms": 29.7}, "target": "search_api::http"},
         # Rails' lograge JSON (roidrage/lograge), a failed request's line carrying its error,
         # which becomes the entry's message (blind set 9C10)
         lambda status: {"method": "GET", "path": "/members/claims", "format": "html",

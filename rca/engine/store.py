@@ -346,6 +346,16 @@ JSON_REQUESTS: tuple[tuple[str, tuple[str, str, str], tuple[str, ...] | None], .
     ("$.jsonPayload.Properties.RequestPath",
      ("$.jsonPayload.Properties.RequestMethod", "$.jsonPayload.Properties.RequestPath",
       "$.jsonPayload.Properties.StatusCode"), None),
+    # Rust's tracing-subscriber JSON layout keeps an event's fields under `fields` and its span's
+    # under `span`: tower-http's TraceLayer logs "finished processing request" with the status
+    # (trace/on_response.rs), the method and URI in its "request" span (trace/make_span.rs); a
+    # handler of the app's own logs all three as fields
+    ("$.jsonPayload.fields.status",
+     ("$.jsonPayload.span.method", "$.jsonPayload.span.uri", "$.jsonPayload.fields.status"),
+     ("finished processing request",)),
+    ("$.jsonPayload.fields.status",
+     ("$.jsonPayload.fields.method", "$.jsonPayload.fields.uri", "$.jsonPayload.fields.status"),
+     ("request completed", "request finished", "request", "response", "finished processing request")),
     # Rails' lograge, JSON formatter (roidrage/lograge: one line per request with method, path,
     # format, controller, action, status, duration, view, db; GitLab's production_json.log is it)
     ("$.jsonPayload.controller",
