@@ -3215,6 +3215,31 @@ def test_a_password_refused_on_every_reconnect_explains_the_failed_requests(tmp_
     assert root["category"] == "missing-configuration"
 
 
+def test_a_callers_abort_logged_by_tomcat_is_the_echo_of_its_timeout_not_a_bug(tmp_path: Path) -> None:
+    """The load balancer gives up on slow exports at its 30 s backend timeout (502 backend_timeout);
+    the app finishes later and Tomcat's write fails with ClientAbortException, stack and all,
+    through the app's own controller. The abort is the caller having left, not a bug of the code:
+    the root cause is the requests' timeout (blind set AF06)."""
+    from tests.incidents.builder import GkeIncident, day
+
+    inc = GkeIncident("reports-api", 12, day(2024, 10, 31, 15))
+    pod = inc.pod()
+    abort = ("Unhandled exception on GET /api/v1/reports/export\n"
+             "org.apache.catalina.connector.ClientAbortException: java.io.IOException: Broken pipe\n"
+             "\tat org.apache.catalina.connector.OutputBuffer.realWriteBytes(OutputBuffer.java:342)\n"
+             "\tat com.acme.reports.ExportController.export(ExportController.java:88)\n"
+             "Caused by: java.io.IOException: Broken pipe")
+    for t in range(20, 7200, 10):
+        slow = t >= 4400 and t % 60 == 20
+        path = "/api/v1/reports/export" if slow else "/api/v1/reports"
+        inc.request(t, 502 if slow else 200, path, "", None, text="backend_timeout" if slow else None,
+                    latency=30.02 if slow else 0.2, user_agent="Mozilla/5.0")
+        if slow:
+            inc.text(t + 25, abort, "", pod, log="stderr", severity="ERROR")
+    root = json.loads(_exported(tmp_path, inc, "--since", "1h"))["root_cause"]
+    assert root["category"] == "request-timeout"
+
+
 def test_a_worker_whose_threads_were_renamed_by_a_restart_still_works(tmp_path: Path) -> None:
     """A Sidekiq worker names its threads (`tid=hirk`): the instance killed for memory takes its
     threads' lines with it, and the new instance's threads log under new names. One thread's lines
