@@ -2134,27 +2134,21 @@ def test_a_change_just_before_a_symptom_nothing_else_explains_takes_the_place_of
     (blind set ES07). So with the Service in front of the pods patched, its targetPort or selector
     now pointing where no pod listens (blind set 0G02). With no change in the logs, the reading
     stands."""
-    from tests.incidents.builder import AUDIT_ACTIVITY, GkeIncident, day
+    from tests.incidents.builder import GkeIncident, day
 
     inc = GkeIncident("storefront", 12, day(2025, 8, 14, 10, 10))
     for t in range(20, 6600, 6):
         broken = t >= 4400
         inc.request(t, 502 if broken else 200, "/cart", "", None,
                     text="failed_to_pick_backend" if broken else None, user_agent="Mozilla/5.0")
-    if changed:
-        firewall = changed.startswith("v1.")
-        rule = (f"projects/{inc.project}/global/firewalls/k8s-fw-l7--5e0a9c3d7f21b4a6"
-                if firewall else "core/v1/namespaces/shop/services/storefront")
-        inc.entries.append({
-            "insertId": "fw1", "logName": f"projects/{inc.project}/logs/{AUDIT_ACTIVITY}",
-            "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
-                             "authenticationInfo": {"principalEmail": "ops@acme.iam.gserviceaccount.com"},
-                             "methodName": changed, "resourceName": rule,
-                             "serviceName": "compute.googleapis.com" if firewall else "k8s.io"},
-            "resource": {"type": "gce_firewall_rule",
-                         "labels": {"firewall_rule_id": "8213", "project_id": inc.project}} if firewall
-            else {"type": "k8s_cluster", "labels": {"cluster_name": inc.cluster, "project_id": inc.project}},
-            "severity": "NOTICE", "timestamp": inc.at(4320).strftime("%Y-%m-%dT%H:%M:%S.%fZ")})
+    if changed and changed.startswith("v1."):
+        rule = f"projects/{inc.project}/global/firewalls/k8s-fw-l7--5e0a9c3d7f21b4a6"
+        labels = {"firewall_rule_id": "8213", "project_id": inc.project}
+        inc.change(4320, changed, rule, "compute.googleapis.com",
+                   {"type": "gce_firewall_rule", "labels": labels})
+    elif changed:
+        cluster = {"type": "k8s_cluster", "labels": {"cluster_name": inc.cluster, "project_id": inc.project}}
+        inc.change(4320, changed, "core/v1/namespaces/shop/services/storefront", "k8s.io", cluster)
     root = json.loads(_exported(tmp_path, inc, "--since", "1h"))["root_cause"]
     assert (root["category"], root["pattern_id"]) == (category, pattern_id)
 
@@ -2221,7 +2215,7 @@ def test_a_network_change_just_before_upstream_timeouts_makes_them_the_network_s
     the network path's, and the change is that evidence, so the change is the root cause and the
     upstream reading the losing hypothesis (blind set 6E07). A read of the same resource changes
     nothing, and without a change the timeouts stay the upstream's."""
-    from tests.incidents.builder import AUDIT_ACTIVITY, Incident, day
+    from tests.incidents.builder import Incident, day
 
     inc = Incident("checkout-api", 14, day(2025, 9, 23, 13))
     revision = inc.revision(310)
@@ -2234,16 +2228,9 @@ def test_a_network_change_just_before_upstream_timeouts_makes_them_the_network_s
                      severity="ERROR")
     if method is not None:
         rule = f"projects/{inc.project}/regions/us-central1/forwardingRules/psc-risk-engine"
-        inc.entries.append({
-            "insertId": "fr1", "logName": f"projects/{inc.project}/logs/{AUDIT_ACTIVITY}",
-            "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
-                             "authenticationInfo": {"principalEmail": "ops@acme.example"},
-                             "methodName": method, "resourceName": rule,
-                             "serviceName": "compute.googleapis.com"},
-            "resource": {"type": "gce_forwarding_rule",
-                         "labels": {"forwarding_rule_id": "77", "project_id": inc.project,
-                                    "region": "us-central1"}},
-            "severity": "NOTICE", "timestamp": inc.at(4380).strftime("%Y-%m-%dT%H:%M:%S.%fZ")})
+        labels = {"forwarding_rule_id": "77", "project_id": inc.project, "region": "us-central1"}
+        inc.change(4380, method, rule, "compute.googleapis.com",
+                   {"type": "gce_forwarding_rule", "labels": labels})
     report = json.loads(_exported(tmp_path, inc, "--since", "1h"))
     root = report["root_cause"]
     assert (root["category"], root["pattern_id"]) == (category, pattern_id)
@@ -2268,7 +2255,7 @@ def test_a_change_the_cause_names_as_what_sets_it_off_says_what_was_slow(
     run out of its deadline says which: the database, the timeout reading the losing hypothesis
     (blind set 8G07). A read of the instance changes nothing, and without a change the timeout
     stays a timeout."""
-    from tests.incidents.builder import AUDIT_ACTIVITY, Incident, day
+    from tests.incidents.builder import Incident, day
 
     inc = Incident("inventory-svc", 14, day(2026, 2, 3, 9))
     revision = inc.revision(87)
@@ -2280,16 +2267,9 @@ def test_a_change_the_cause_names_as_what_sets_it_off_says_what_was_slow(
             line = 'request failed: spanner: code = "DeadlineExceeded", desc = "context deadline exceeded"'
             inc.text(t, line, revision, instance, log="stdout", severity="ERROR")
     if method is not None:
-        name = f"projects/{inc.project}/instances/inv-main"
-        inc.entries.append({
-            "insertId": "sp1", "logName": f"projects/{inc.project}/logs/{AUDIT_ACTIVITY}",
-            "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
-                             "authenticationInfo": {"principalEmail": "ops@acme.example"},
-                             "methodName": method, "resourceName": name,
-                             "serviceName": "spanner.googleapis.com"},
-            "resource": {"type": "spanner_instance",
-                         "labels": {"instance_id": "inv-main", "project_id": inc.project}},
-            "severity": "NOTICE", "timestamp": inc.at(4340).strftime("%Y-%m-%dT%H:%M:%S.%fZ")})
+        labels = {"instance_id": "inv-main", "project_id": inc.project}
+        inc.change(4340, method, f"projects/{inc.project}/instances/inv-main", "spanner.googleapis.com",
+                   {"type": "spanner_instance", "labels": labels})
     report = json.loads(_exported(tmp_path, inc, "--since", "1h"))
     root = report["root_cause"]
     assert (root["category"], root["pattern_id"]) == (category, pattern_id)

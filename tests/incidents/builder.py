@@ -294,6 +294,23 @@ class Incident:
         entry["severity"] = "ERROR" if status else "NOTICE"
         return entry
 
+    def change(
+        self, t: float, method: str, resource_name: str, service_name: str, resource: Entry,
+        principal: str = "ops@acme.example",
+    ) -> Entry:
+        """An Admin Activity audit entry of a change to something other than the service (a firewall
+        or forwarding rule, a database instance, a Kubernetes Service): its method, the resource it
+        names and the monitored resource it is logged under, as each product's audit logging page
+        documents them."""
+        entry = self._base(t, AUDIT_ACTIVITY, None, None)
+        entry["resource"] = resource
+        entry["protoPayload"] = {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+                                 "authenticationInfo": {"principalEmail": principal},
+                                 "methodName": method, "resourceName": resource_name,
+                                 "serviceName": service_name}
+        entry["severity"] = "NOTICE"
+        return entry
+
     def ready_false(self, t: float, revision: str, message: str) -> Entry:
         """The system_event entry Cloud Run writes when a revision fails (shared/docs/gcp-logging.md 2.3)."""
         entry = self._base(t, AUDIT_SYSTEM, revision, None)
