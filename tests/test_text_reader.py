@@ -488,7 +488,7 @@ def test_syslog_year_comes_from_caller() -> None:
     assert summary == [
         ("2025-08-21T09:14:02Z", "CRITICAL", "postgres"),  # no PRI: the FATAL word in the message
         ("2025-08-21T09:14:03Z", "ERROR", "postgresql"),  # <27> = daemon.err; systemd's, about that unit
-        ("2025-08-21T09:14:04.003Z", "WARNING", "kernel"),  # RFC 5424 <28> = daemon.warning
+        ("2025-08-21T09:14:04.003Z", "WARNING", None),  # RFC 5424 <28> = daemon.warning; the host's own
     ]
 
 
@@ -642,7 +642,8 @@ def test_a_year_less_syslog_line_takes_its_year_from_a_full_date_in_its_message(
 def test_systemd_and_kernel_lines_about_a_unit_are_that_unit_s() -> None:
     """A journald paste: systemd's lines about `sidekiq.service` and the OOM killer's summary naming
     its memory cgroup are the service's own (so `--service sidekiq` keeps its memory kills, blind set
-    1E04); the kernel's other lines, and systemd's about nothing named, stay the host's."""
+    1E04); the kernel's other lines, and systemd's about nothing named, stay the host's: no service's,
+    so that `--service` keeps them (blind set BC02: a kernel OOM kill beside `kubectl` output)."""
     lines = [
         "Jun 11 03:09:40 jobs-2 systemd[1]: sidekiq.service: Failed with result 'oom-kill'.",
         "Jun 11 03:09:40 jobs-2 kernel: oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,"
@@ -652,4 +653,62 @@ def test_systemd_and_kernel_lines_about_a_unit_are_that_unit_s() -> None:
         "Jun 11 03:09:45 jobs-2 systemd[1]: Started session-4.scope - Session 4 of User deploy.",
     ]
     services = [e["resource"]["labels"].get("service_name") for e in read_text_entries(lines, "journal.txt")]
-    assert services == ["sidekiq", "sidekiq", "kernel", "systemd"]
+    assert services == ["sidekiq", "sidekiq", None, None]
+
+
+# stern's default template (https://github.com/stern/stern): pod, container, the line; with
+# --timestamps the kubelet's time opens the line.
+_STERN_PASTE = [
+    "invoice-exporter-7b9f6c5d48-m2k8d invoice-exporter 2024-06-10T10:46:58.612079444Z "
+    '{"level":"info","ts":1718016418.6121051,"caller":"cmd/exporter/main.go:61","msg":"shutdown complete"}',
+    "+ invoice-exporter-5c8d7f9b6d-q7wzt › invoice-exporter",
+    "invoice-exporter-5c8d7f9b6d-q7wzt invoice-exporter 2024-06-10T10:47:12.412973078Z "
+    "exec /app/invoice-exporter: exec format error",
+    "invoice-exporter-5c8d7f9b6d-q7wzt invoice-exporter 2024-06-10T10:47:24.534338764Z "
+    "exec /app/invoice-exporter: exec format error",
+]
+
+
+def test_stern_lines_name_their_pod_and_keep_their_own_time() -> None:
+    """Each stern line is an entry of its pod's workload at the kubelet's time; the `+ pod ›` line stern
+    prints when it starts tailing does not swallow the lines after it."""
+    entries = list(read_text_entries(_STERN_PASTE, "stern.txt"))
+    errors = [e for e in entries if "exec format error" in str(e.get("textPayload"))]
+    named = [(e["timestamp"], e["resource"]["labels"]["service_name"], e["labels"]["instanceId"])
+             for e in errors]
+    assert named == [
+        ("2024-06-10T10:47:12.412973078Z", "invoice-exporter", "invoice-exporter-5c8d7f9b6d-q7wzt"),
+        ("2024-06-10T10:47:24.534338764Z", "invoice-exporter", "invoice-exporter-5c8d7f9b6d-q7wzt"),
+    ]
+    assert entries[0]["resource"]["labels"]["pod_name"] == "invoice-exporter-7b9f6c5d48-m2k8d"
+
+
+@pytest.mark.parametrize("line", [
+    "worker-1 started processing batch 88121",  # two words, no ReplicaSet pod, no kubelet time
+    "api ready 2024-06-10T10:47:12Z",
+])
+def test_two_plain_words_are_no_stern_prefix(line: str) -> None:
+    assert "pod_name" not in _one(line)["resource"]["labels"]
+
+
+# `journalctl -u puma` as pasted into an issue: the lines are Puma's, whose program is `bundle`, and
+# the syslog header has no year while Ruby's Logger prints a full date
+# (https://github.com/ruby/logger/blob/master/lib/logger/formatter.rb: `%s, [%s #%d] %5s -- %s: %s`).
+_JOURNAL_PASTE = [
+    '$ sudo journalctl -u puma --since "2024-10-08 13:30" --no-pager',
+    "Oct 08 13:30:02 web-2 bundle[2187]: I, [2024-10-08T13:30:02.025706 #2199]  INFO -- : "
+    '[32328e93] Started GET "/products/681" for 81.119.241.177 at 2024-10-08 13:30:02 +0000',
+    "Oct 08 14:21:09 web-2 bundle[2187]: F, [2024-10-08T14:21:09.113000 #2203] FATAL -- : "
+    "[9f1c] ActiveRecord::ConnectionNotEstablished (connection to server at \"10.20.0.5\", port 5432 failed)",
+]
+
+
+def test_a_pasted_journal_of_one_unit_is_that_units_and_dated_by_the_apps_own_date() -> None:
+    entries = list(read_text_entries(_JOURNAL_PASTE, "journal.txt"))
+    assert [(e["timestamp"][:19], e["resource"]["labels"].get("service_name")) for e in entries[-2:]] == [
+        ("2024-10-08T13:30:02", "puma"), ("2024-10-08T14:21:09", "puma")]
+
+
+def test_a_date_the_syslog_message_mentions_on_another_day_does_not_date_it() -> None:
+    line = "Oct 08 13:30:02 web-2 app[1]: renewing the certificate issued 2021-03-14T09:00:00Z"
+    assert "timestamp" not in _one(line)

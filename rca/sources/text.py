@@ -173,6 +173,24 @@ _REVISION = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?-\d{5}-[a-z0-9]{3}$")  # a
 # The audit log's id in a LogEntry's logName (URL-encoded, as Cloud Logging writes it)
 _AUDIT_LOG_NAME = "local/logs/cloudaudit.googleapis.com%2Factivity"
 _KUBECTL_PREFIX = re.compile(r"^\[pod/(?P<pod>[^/\]\s]+)/(?P<container>[^\]\s]+)\] (?P<rest>.*)$")
+# stern (https://github.com/stern/stern), by its default template `{{color .PodColor .PodName}}
+# {{color .ContainerColor .ContainerName}} {{.Message}}`: the pod, the container, then the line (after
+# the kubelet's time with `--timestamps`). Two plain words before a line could pass for the names, so
+# the pod's name must end in a ReplicaSet's hash and a pod suffix, or the line open with that time.
+_STERN_PREFIX = re.compile(
+    rf"^{_SGR}(?P<pod>[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?){_SGR} "
+    rf"{_SGR}(?P<container>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?){_SGR} (?P<rest>.*)$"
+)
+_REPLICASET_POD = re.compile(r"^.+-[a-z0-9]{6,10}-[a-z0-9]{5}$")
+_KUBELET_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z ")
+
+
+def _stern_prefix(raw: str) -> re.Match[str] | None:
+    """A line of `stern`'s default output (`_STERN_PREFIX`), else None."""
+    match = _STERN_PREFIX.match(raw)
+    if match is None or not (_REPLICASET_POD.match(match["pod"]) or _KUBELET_TIME.match(match["rest"])):
+        return None
+    return match
 _COLLECTOR_TS = re.compile(
     r"""(?x)^(?:
       (?P<rfc>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d))   # kubectl, docker -t
@@ -335,7 +353,7 @@ def _strip_envelope(raw: str, names: set[str]) -> _Line:
         return docker
     line = _Line(body=raw)
     compose = _COMPOSE_PREFIX.match(raw) or _named_prefix(raw, names)
-    kubectl = _KUBECTL_PREFIX.match(raw)
+    kubectl = _KUBECTL_PREFIX.match(raw) or (None if compose else _stern_prefix(raw))
     if compose:
         # A compose service is one part of the application the paste shows (the proxy in front,
         # the database behind): named as a container, which `--service` does not filter out, so
@@ -618,11 +636,18 @@ _UNIT_NAMED = re.compile(
 _HOST_PROGRAMS = ("systemd", "kernel")
 
 
-def _syslog_names(line: _Line, host: str, program: str, message: str) -> None:
+def _syslog_names(line: _Line, host: str, program: str, message: str, unit: str | None = None) -> None:
     """A syslog line names its program (the service) and host (the instance); a line of the host's
-    own systemd or kernel about a unit it names, that unit (`_UNIT_NAMED`)."""
-    if program in _HOST_PROGRAMS and (unit := _UNIT_NAMED.search(message)):
-        program = unit["unit"] or unit["memcg"]
+    own systemd or kernel about a unit it names, that unit (`_UNIT_NAMED`); every line of a pasted
+    `journalctl -u UNIT`, that unit (a Rails app's lines say `bundle[2187]:`, its unit is `puma`).
+    The host's own lines about no unit are no service's: kept whatever `--service` names, as Cloud
+    SQL's entries are (a kernel's OOM kill of a pod's container, beside `kubectl` output that names
+    no service, is that pod's failure, not a service called `kernel`)."""
+    if unit is not None:
+        program = unit
+    elif program in _HOST_PROGRAMS:
+        named = _UNIT_NAMED.search(message)
+        program = (named["unit"] or named["memcg"]) if named else "-"
     if program != "-":
         line.service = line.service or program
     if host != "-":
@@ -653,7 +678,7 @@ def _parse_glog(line: _Line, year: int | None) -> bool:
     return True
 
 
-def _parse_syslog(line: _Line, year: int | None) -> bool:
+def _parse_syslog(line: _Line, year: int | None, unit: str | None = None) -> bool:
     """BSD syslog `Aug 21 09:14:02 host prog[123]: msg`; the year comes from context, else from a
     full date in the message itself (a journald paste whose first lines are an app's own output:
     without it no line of the paste had a time, and failures that stopped read as ongoing)."""
@@ -661,14 +686,30 @@ def _parse_syslog(line: _Line, year: int | None) -> bool:
     if not match or match["mon"].lower() not in _MONTHS:
         return False
     if year is None and (own := _own_time(match["msg"])) is not None and own[0] is not None:
-        year = int(own[0].rfc3339[:4])  # the app's own time (Celery's `[2024-03-21 11:07:14,525: ...`)
+        year = int(own[0].rfc3339[:4])  # the app's own time (an access line's `[21/Mar/2024:10:00:02`)
+    if year is None:
+        year = _year_in(match["msg"], match["mon"], match["day"])
     if line.stamp is None and year is not None:
         month = _MONTHS[match["mon"].lower()]
         line.stamp = parse_timestamp(f"{year:04d}-{month:02d}-{int(match['day']):02d} {match['time']}")
     line.severity = _SYSLOG_SEVERITIES[int(match["pri"]) % 8] if match["pri"] else _level_of(match["msg"])
-    _syslog_names(line, match["host"], match["prog"], match["msg"])
+    _syslog_names(line, match["host"], match["prog"], match["msg"], unit)
     line.text = match["msg"]
     return True
+
+
+# A full date near the start of a syslog line's message, behind a logger's own mark (Ruby's Logger
+# `I, [2024-10-08T13:30:02.025706 #2199]  INFO -- :`), where the message does not open with it
+_DATE_IN_MESSAGE = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<mon>\d\d)-(?P<day>\d\d)[T ]\d\d:\d\d")
+
+
+def _year_in(message: str, month: str, day: str) -> int | None:
+    """The year of a full date in the first 80 characters of ``message`` on the syslog header's own
+    month and day (so a date the line merely mentions does not date it), else None."""
+    found = _DATE_IN_MESSAGE.search(message, 0, 80)
+    if found is None or (int(found["mon"]), int(found["day"])) != (_MONTHS[month.lower()], int(day)):
+        return None
+    return int(found["year"])
 
 
 def _lift_json_fields(obj: dict[str, Any], line: _Line) -> dict[str, Any]:
@@ -907,11 +948,13 @@ def stated_level(text: str) -> str | None:
 
 
 def parse_line(
-    raw: str, year: int | None = None, names: set[str] | None = None, stamp: Stamp | None = None
+    raw: str, year: int | None = None, names: set[str] | None = None, stamp: Stamp | None = None,
+    unit: str | None = None,
 ) -> _Line:
     """Parse one line: envelope first, then the first body grammar that fits. ``names`` holds the
     file's compose names seen without a replica number (`_named_prefix`); ``stamp`` is the time a
-    line of its own gave this one (`time_alone`), where the line has none of its own."""
+    line of its own gave this one (`time_alone`), where the line has none of its own; ``unit`` the
+    systemd unit a pasted `journalctl -u` shows (`_journal_unit`)."""
     line = _strip_envelope(raw, set() if names is None else names)
     line.stamp = line.stamp or stamp
     if line.stamp is None and _TIMED_REQUEST.search(line.body):
@@ -923,7 +966,7 @@ def parse_line(
         if parser(line):
             break
     else:
-        if not (_parse_syslog(line, year) or _parse_glog(line, year)):
+        if not (_parse_syslog(line, year, unit) or _parse_glog(line, year)):
             _parse_plain(line)
     _parse_embedded(line)
     if line.copied_severity is not None and (line.copied_severity != "DEFAULT" or line.severity is None):
@@ -973,7 +1016,18 @@ def _entry(line: _Line, number: int, source: str) -> dict[str, Any]:
 
 
 # A shell prompt in a paste (`$ kubectl -n shop describe pod ...`, `user@host:~$ gcloud ...`)
-_SHELL_PROMPT = re.compile(r"^(?:[\w.@:~/-]*\$|>|#) (?:kubectl|gcloud|docker|curl|stern|helm|k9s|kubens)\b")
+_SHELL_PROMPT = re.compile(
+    r"^(?:[\w.@:~/-]*\$|>|#) (?:sudo )?(?:kubectl|gcloud|docker|curl|stern|helm|k9s|kubens|journalctl)\b")
+# `journalctl -u puma`, `journalctl --unit=sidekiq.service`: one unit's journal (two units: no one unit)
+_JOURNAL_UNIT = re.compile(r"(?:\s-u\s*|\s--unit[= ])(?P<unit>[\w@.:-]+?)(?:\.service)?(?=\s|$)")
+
+
+def _journal_unit(command: str) -> str | None:
+    """The one systemd unit a pasted `journalctl` command shows, else None."""
+    if "journalctl" not in command:
+        return None
+    units = {m["unit"] for m in _JOURNAL_UNIT.finditer(command)}
+    return units.pop() if len(units) == 1 else None
 
 
 def read_text_entries(
@@ -990,6 +1044,7 @@ def read_text_entries(
     held: tuple[_Line, int] | None = None  # the last line, not yet an entry: the next may continue it
     given: Stamp | None = None  # the time a line of its own gave the line after it (`time_alone`)
     columns: list[int] | None = None  # where a `gcloud ... --format=table(...)` header's columns begin
+    unit: str | None = None  # the unit a pasted `journalctl -u` shows (`_journal_unit`)
     for number, raw in enumerate(lines, start=1):
         text = raw.rstrip("\r\n")
         if not text.strip():
@@ -1000,6 +1055,7 @@ def read_text_entries(
             contexts.clear()
             latest = _Context()
             columns = None
+            unit = _journal_unit(text)
         if (header := table_columns(text)) is not None:
             columns = header  # the rows below are read by these columns
             continue
@@ -1011,7 +1067,7 @@ def read_text_entries(
             continue
         context = contexts.setdefault(_service_key(text, names), _Context())
         dated = year if context.stamp is None else int(context.stamp.rfc3339[:4])
-        line = parse_line(text, dated, names, given)
+        line = parse_line(text, dated, names, given, unit)
         given = None
         if not line.body.strip():
             continue
@@ -1063,7 +1119,8 @@ def _wrapped(before: _Line, line: _Line) -> bool:
 
 def _service_key(text: str, names: set[str]) -> str | None:
     """Which interleaved stream a line belongs to (compose replica or kubectl pod), for inheritance."""
-    prefix = _COMPOSE_PREFIX.match(text) or _KUBECTL_PREFIX.match(text) or _named_prefix(text, names)
+    prefix = (_COMPOSE_PREFIX.match(text) or _KUBECTL_PREFIX.match(text) or _named_prefix(text, names)
+              or _stern_prefix(text))
     return prefix.group(1) if prefix else None
 
 
