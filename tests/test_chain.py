@@ -348,3 +348,18 @@ def test_of_two_causes_whose_paths_score_alike_the_one_that_occurred_more_often_
                           ("z-redis-refused", "server-unhandled"))}
     best = chain.best_paths(symptom, nodes, edges)[0]
     assert best.ids == ("run-5xx", "server-unhandled", "z-redis-refused")
+
+
+def test_a_pipelines_deploy_step_failing_after_the_revision_did_is_its_consequence() -> None:
+    """Cloud Build's deploy step (`gcloud run deploy`) exits 1 seconds after the revision it created
+    failed its startup probe: the library names the probe as the step's cause by id, so the step's
+    category (broken-build) does not make it the probe's cause, though it falls within the clock's
+    slack (blind set BE10, where it hid a port mismatch)."""
+    from rca.library.loader import load_library
+
+    lookup = {p.id: p for p in load_library().patterns}
+    probe = node(lookup["run-startup-tcp-probe-failed"], [0])
+    step = node(lookup["cloudbuild-step-failed"], [3], instance="")
+    assert chain.edge(step, probe) is None
+    forward = chain.edge(probe, step)
+    assert forward is not None and not forward.rejected
