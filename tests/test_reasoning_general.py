@@ -3757,3 +3757,27 @@ def test_a_cause_begun_minutes_into_the_window_is_no_noise_when_the_baseline_had
                                        "--format", "json"])
     report = json.loads(result.output)
     assert report["root_cause"]["pattern_id"] == "secretmanager-version-not-enabled"
+
+
+@pytest.mark.parametrize(("serving", "state"), [(True, "degraded"), (False, "down")])
+def test_a_rollout_whose_newest_revision_never_started_stands_failed(
+        tmp_path: Path, serving: bool, state: str) -> None:
+    """A deploy's revision fails its startup probe and goes Ready=False seconds later; nobody deploys
+    again, and the logs go on for forty minutes. The failure did not end, it stopped being retried:
+    with the old revision serving beside it the service is degraded (a rollout that failed), not
+    recovered (the old revision answered all along); a new service with no old revision serves
+    nothing, down, whatever its database logged meanwhile (blind sets BD03, BE10)."""
+    from tests.incidents.builder import Incident, day, startup_probe_failed
+
+    inc = Incident("quotes", 21, day(2026, 7, 8, 9))
+    old, new = inc.revision(7), inc.revision(8)
+    inc.healthy_cloudsql(every=240.0, until=3590.0)
+    if serving:
+        for t in range(30, 3580, 20):
+            inc.request(t, 200, "/api/quote", old, None)
+    inc.deploy(600, new, old, "europe-west1-docker.pkg.dev/acme-prod/quotes/quotes:2.0.0")
+    inc.system(880, startup_probe_failed("quotes-1", 8080), new, inc.instance())
+    inc.ready_false(883, new, "The user-provided container failed to start and listen on the port defined "
+                               "provided by the PORT=8080 environment variable within the allocated timeout.")
+    report = json.loads(_exported(tmp_path, inc, "--since", "1h"))
+    assert (report["status"]["state"], report["status"]["recovered_at"]) == (state, None)

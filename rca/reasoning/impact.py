@@ -513,9 +513,14 @@ def decide(
         started = trigger(con, deploys, root_start[0], root_start[1], by_failure=False)
     # A cause that fails every attempt says nothing was served only while it runs: not once it
     # ended and the logs went on, nor while the service's everyday work goes on beside it.
-    ended = _ended(traffic, timed)
     unstarted = sorted({r for f in failing if lookup[f.pattern_id].kind == STARTUP_FAILURE
                         for r in f.revisions})
+    # A rollout whose newest revision never started still stands failed: not ended, and no answer
+    # of an older revision serving beside it is a recovery (it served all along).
+    standing = _newest_never_started(con, unstarted)
+    ended = _ended(traffic, timed) and not standing
+    if standing:
+        traffic = replace(traffic, first_success_after_failures=None)
     if persistent is not None and ((ended and not until_restart)
                                    or (not traffic.requests and _work_goes_on(con, traffic, unstarted))):
         persistent = None
@@ -903,11 +908,15 @@ def _failure_severity(finding: Finding, pattern: Pattern, blind: bool) -> bool:
 # before them and fell silent while they ran (brought back: a rollback, which may overlap their
 # first and last minutes), never from a revision that kept serving through them: that is traffic
 # a failed rollout never took over. With ``$entries`` (an input that logs no request), an entry
-# below ERROR is an answer too. The first answer after ``$since`` (the last failure, or later).
+# below ERROR is an answer too, if it is the service's own where entries name their service (a Cloud
+# SQL checkpoint or another's audit entry after the last failed start says nothing of the service:
+# blind set BE10). The first answer after ``$since`` (the last failure, or later).
 _RECOVERED_BY = """
 SELECT min(ts) FROM entries
 WHERE in_window AND ts > $since
-  AND (NOT request_failed(http_status, message) OR ($entries AND http_status IS NULL AND severity_num < 500))
+  AND (NOT request_failed(http_status, message)
+       OR ($entries AND http_status IS NULL AND severity_num < 500
+           AND (service IS NOT NULL OR NOT EXISTS (SELECT 1 FROM entries WHERE service IS NOT NULL))))
   AND (revision IS NULL OR list_contains($failing, revision)
        OR revision NOT IN (SELECT revision FROM entries WHERE revision IS NOT NULL
                            GROUP BY revision HAVING min(ts) < $onset
@@ -919,6 +928,25 @@ def _last_failure(traffic: verdict.Traffic, timed: Sequence[Finding]) -> datetim
     """When the window's last error entry or named failure was logged."""
     ends = [naive_utc(parse_rfc3339(f.last_seen)) for f in timed if f.last_seen]
     return max([*ends, *([traffic.last_error] if traffic.last_error is not None else [])], default=None)
+
+
+# The newest revision the window logs (by its first entry), and whether it answered any request.
+_NEWEST_REVISION = """
+SELECT revision, count(*) FILTER (WHERE http_status IS NOT NULL AND NOT request_failed(http_status, message))
+FROM entries WHERE in_window AND revision IS NOT NULL
+GROUP BY revision ORDER BY min(ts) DESC, revision DESC LIMIT 1
+"""
+
+
+def _newest_never_started(con: Any, unstarted: Sequence[str]) -> bool:
+    """Whether the newest revision the window logs is one whose start-up failed (``unstarted``) and
+    that answered no request: a failed rollout stays failed until another deploy, however quiet
+    the logs go after its last attempt (blind set BE10: a new service's two revisions never
+    listened on the probed port, and nothing more was logged of it for a quarter of an hour)."""
+    if not unstarted:
+        return False
+    row = con.execute(_NEWEST_REVISION).fetchone()
+    return row is not None and row[0] in unstarted and not row[1]
 
 
 def _ended(traffic: verdict.Traffic, timed: Sequence[Finding]) -> bool:
