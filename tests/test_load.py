@@ -540,6 +540,21 @@ def test_gcloud_logging_read_yaml_loads_each_document_as_its_entry(tmp_path: Pat
     assert [p.line for p in loaded.problems.kept] == [20]
 
 
+def test_gcloud_yaml_under_the_command_that_printed_it_is_still_yaml(tmp_path: Path) -> None:
+    """A paste opens with the `gcloud logging read` command, continued over two lines, above its
+    output (blind set BF06): the command is no document, the entries load with their times, and a
+    problem's line is still the file's own."""
+    import pandas as pd
+
+    command = ("$ gcloud logging read 'resource.type=\"cloud_run_revision\"' \\\n"
+               "    --project ingest-prod --freshness 1h\n")
+    loaded = api.load([write(tmp_path, "read.txt", command + GCLOUD_YAML)])
+    df = loaded.frame()
+    assert sorted(t.strftime("%H:%M:%S.%f")[:12] for t in df["ts"] if not pd.isna(t)) == [
+        "17:06:43.900", "17:06:44.120"]
+    assert [p.line for p in loaded.problems.kept] == [22]
+
+
 def test_text_with_a_few_key_value_lines_is_not_read_as_yaml(tmp_path: Path) -> None:
     """Only a head opening with `---` or a LogEntry key, holding three LogEntry keys, is gcloud's
     YAML; a text log that mentions `severity:` stays text."""

@@ -31,19 +31,44 @@ _ENTRY_KEY = re.compile(
 _SEPARATOR = "---"
 
 
+# The command a paste shows above gcloud's output: a prompt line (`$ gcloud logging read '...' \`)
+# and the lines it continues onto, each after one that ends in a backslash.
+_PROMPT = re.compile(r"^(?:[\w.@:~/-]*\$|>|#) \S")
+
+
+def _command_lines(lines: list[str]) -> int:
+    """How many of ``lines`` open the paste with the shell command that printed the rest (0: none)."""
+    count, going_on = 0, False
+    for line in lines:
+        text = line.rstrip("\r\n")
+        if not (going_on or _PROMPT.match(text)):
+            break
+        count, going_on = count + 1, text.endswith("\\")
+    return count
+
+
 def looks_like_yaml_entries(head: str) -> bool:
     """Whether a file's head is gcloud's YAML: a document separator or a LogEntry key at the very
-    start, and at least three LogEntry keys of different names at the start of lines."""
-    first = head.lstrip().split("\n", 1)[0].rstrip()
+    start (after the shell command a paste shows above it), and at least three LogEntry keys of
+    different names at the start of lines."""
+    lines = head.lstrip().split("\n")
+    first = "\n".join(lines[_command_lines(lines):]).lstrip().split("\n", 1)[0].rstrip()
     if first != _SEPARATOR and not _ENTRY_KEY.match(first):
         return False
     return len({m.group(0).split(":", 1)[0] for m in _ENTRY_KEY.finditer(head)}) >= 3
 
 
 def _documents(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
-    """(first line number, text) of each document between `---` separators."""
+    """(first line number, text) of each document between `---` separators; a shell command the
+    paste opens with is no document."""
     start, body = 1, list[str]()
+    going_on, opening = False, True
     for number, line in enumerate(lines, start=1):
+        if opening and (going_on or _PROMPT.match(line)):
+            going_on = line.rstrip("\r\n").endswith("\\")
+            start = number + 1
+            continue
+        opening = False
         if line.rstrip("\r\n") == _SEPARATOR:
             if any(part.strip() for part in body):
                 yield start, "".join(body)
