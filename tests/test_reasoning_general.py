@@ -3804,3 +3804,33 @@ def test_pods_a_paste_shows_crash_looping_below_its_logs_are_down_now(tmp_path: 
                                        "--format", "json"])
     status = json.loads(result.output)["status"]
     assert (status["state"], status["recovered_at"]) == ("down", None)
+
+
+@pytest.mark.parametrize(("method", "category", "pattern_id"), [
+    ("google.cloud.redis.v1.CloudRedis.FailoverInstance", "upstream-service-failure",
+     "deploy-memorystore-instance-changed"),
+    ("google.cloud.redis.v1.CloudRedis.GetInstance", "network-connectivity", None),
+    (None, "network-connectivity", None),
+])
+def test_redis_refusing_connections_after_a_memorystore_failover_was_redis_away(
+        tmp_path: Path, method: str | None, category: str, pattern_id: str | None) -> None:
+    """ioredis is refused for a minute and a half, beginning a few seconds after someone failed the
+    Memorystore instance over: the instance was away, not the path to it (blind set BD05). A read of
+    the instance changes nothing, and without a change the refusals stay the network's reading."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("cart-api", 15, day(2025, 6, 3, 13))
+    revision = inc.revision(88)
+    for t in range(30, 7000, 15):
+        failed = 4410 <= t < 4500
+        instance = inc.instance()
+        inc.request(t, 500 if failed else 200, "/cart", revision, instance, method="POST")
+        if failed:
+            inc.text(t, "[ioredis] Unhandled error event: Error: connect ECONNREFUSED 10.12.0.4:6379",
+                     revision, instance, log="stderr", severity="ERROR")
+    if method is not None:
+        name = f"projects/{inc.project}/locations/europe-west1/instances/cart-cache"
+        labels = {"instance_id": name, "project_id": inc.project, "region": "europe-west1"}
+        inc.change(4400, method, name, "redis.googleapis.com", {"type": "redis_instance", "labels": labels})
+    root = json.loads(_exported(tmp_path, inc))["root_cause"]
+    assert (root["category"], root["pattern_id"] if pattern_id else None) == (category, pattern_id)
