@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+import pytest
+
 from rca.model import Category, Finding, Layer, Match, Pattern, Role, Rule, Severity, Status
 from rca.reasoning import chain, whys
 
@@ -363,3 +365,19 @@ def test_a_pipelines_deploy_step_failing_after_the_revision_did_is_its_consequen
     assert chain.edge(step, probe) is None
     forward = chain.edge(probe, step)
     assert forward is not None and not forward.rejected
+
+
+@pytest.mark.parametrize("upstream", ["uvicorn-startup-incomplete", "container-crash-loop",
+                                      "gke-liveness-probe-failed"])
+def test_nginx_refused_by_a_pod_still_starting_is_that_pods_failure(upstream: str) -> None:
+    """nginx is refused by the pod behind it while the pod has not finished starting, crash-loops
+    or is restarted by its liveness probe: the library names those as the refusal's causes by id,
+    so the refusal (network-connectivity) is not read as what kept the pod from starting (blind
+    set BH02: a model loading longer than the liveness probe allowed read as the network's)."""
+    from rca.library.loader import load_library
+
+    lookup = {p.id: p for p in load_library().patterns}
+    refused = node(lookup["nginx-upstream-connect-refused"], [0, 30, 60], instance="gateway")
+    pod = node(lookup[upstream], [0, 30, 60])
+    assert chain.edge(refused, pod) is None
+    assert chain.edge(pod, refused) is not None
