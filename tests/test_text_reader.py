@@ -419,6 +419,24 @@ def test_a_gcloud_functions_logs_table_gives_time_severity_function_and_executio
     assert "labels" not in loaded and loaded["resource"]["labels"] == {"service_name": "helloWorld"}
 
 
+def test_a_gen2_functions_logs_table_has_no_execution_column_and_may_leave_level_and_log_blank() -> None:
+    """`gcloud functions logs read --gen2` prints LEVEL, NAME, TIME_UTC and LOG (googlecloudsdk's
+    `_DEFAULT_TABLE_FORMAT_V2`); an entry without a severity leaves LEVEL blank and one without text
+    leaves LOG empty (a row that says nothing, no entry), and each other row is its function's entry
+    at its time (blind set BG05)."""
+    lines = [
+        "LEVEL  NAME            TIME_UTC                 LOG",
+        "       quote-shipping  2025-02-04 10:24:37.635  quote ok cart=c_4p33mh6t40 options=3",
+        "I      quote-shipping  2025-02-04 10:24:37.232",
+        "E      quote-shipping  2025-02-04 09:49:39.527  httpx.HTTPStatusError: Server error '503 Service "
+        "Unavailable' for url 'https://rates.example.com/v2/quotes'",
+    ]
+    entries = list(read_text_entries(lines, "functions.txt"))
+    rows = [(e["timestamp"], e.get("severity"), e["resource"]["labels"], "labels" in e) for e in entries[1:]]
+    assert rows == [("2025-02-04T10:24:37.635Z", None, {"service_name": "quote-shipping"}, False),
+                    ("2025-02-04T09:49:39.527Z", "ERROR", {"service_name": "quote-shipping"}, False)]
+
+
 def test_a_console_copy_gives_each_summary_the_time_on_the_line_above_it() -> None:
     """Rows copied from the Cloud console's log view: each entry's time on a line of its own (in
     the viewer's zone), then its summary; a request log's summary holds method, status, size,

@@ -152,16 +152,20 @@ _VALUE_TIME = re.compile(r"^(?P<rfc>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?
 # the same columns tab-separated (`_VALUE_TIME`), cut where the header's names begin (`_tabbed`).
 _TABLE_HEADER = re.compile(r"^TIMESTAMP(?: {2,}[A-Z][A-Z0-9_]*)+ *$")
 _TABLE_ROW = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d) ")
-# `gcloud functions logs read` (1st gen): a table of LEVEL (the severity's initial), NAME (the
-# function), EXECUTION_ID (`-` outside an execution), TIME_UTC and LOG, columns two spaces apart
-# (https://github.com/vmware-archive/kubeless/issues/21 shows one); a multi-line LOG goes on in the
-# lines below, outside the table.
+# `gcloud functions logs read`: a table of LEVEL (the severity's initial; its full name when it is
+# none of the usual ones, DEFAULT; blank without one), NAME (the function), EXECUTION_ID (1st gen
+# only: `-` outside an execution), TIME_UTC and LOG, columns two spaces apart (the command's
+# `_DEFAULT_TABLE_FORMAT` and `_DEFAULT_TABLE_FORMAT_V2`, googlecloudsdk's surface/functions/logs/
+# read.py; https://github.com/vmware-archive/kubeless/issues/21 shows one); a multi-line LOG goes on
+# in the lines below, outside the table, and an empty one leaves the row ending at the time.
 _FUNCTIONS_TABLE = re.compile(
-    r"^(?P<level>[DINWECA]) {2,}(?P<name>[a-z][\w-]{0,62}) {2,}(?P<execution>\S+) {2,}"
-    r"(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,9})?) {2}(?P<rest>.*)$"
+    r"^(?:(?P<level>[DINWECA]|[A-Z]{5,9}) {2,}| {7,})(?P<name>[a-z][\w-]{0,62}) {2,}"
+    r"(?:(?P<execution>\S+) {2,})?(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,9})?)"
+    r"(?: {2}(?P<rest>.*))?$"
 )
 _FUNCTIONS_LEVELS = {"D": "DEBUG", "I": "INFO", "N": "NOTICE", "W": "WARNING", "E": "ERROR", "C": "CRITICAL",
                      "A": "ALERT"}
+_FUNCTIONS_COLUMN = frozenset({*_FUNCTIONS_LEVELS, *SEVERITY_NUM})  # what the LEVEL column can hold
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 _STATUS = re.compile(r"^[1-5]\d\d$")
 _LATENCY = re.compile(r"^\d+(?:\.\d+)?s$")  # httpRequest.latency as Cloud Logging prints it
@@ -370,11 +374,12 @@ def _strip_envelope(raw: str, names: set[str]) -> _Line:
     table = _FUNCTIONS_TABLE.match(line.body)
     if table:
         line.stamp = parse_timestamp(f"{table['time'].replace(' ', 'T')}Z")
-        line.copied_severity = _FUNCTIONS_LEVELS[table["level"]]
+        level = table["level"]
+        line.copied_severity = _FUNCTIONS_LEVELS.get(level, level) if level in _FUNCTIONS_COLUMN else None
         line.service = table["name"]
-        if table["execution"] != "-":
+        if table["execution"] not in (None, "-"):
             line.extra["labels"] = {"execution_id": table["execution"]}
-        line.body = table["rest"]
+        line.body = table["rest"] or ""
         return line
     columns = _VALUE_TIME.match(line.body)
     if columns:
