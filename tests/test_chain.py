@@ -381,3 +381,16 @@ def test_nginx_refused_by_a_pod_still_starting_is_that_pods_failure(upstream: st
     pod = node(lookup[upstream], [0, 30, 60])
     assert chain.edge(refused, pod) is None
     assert chain.edge(pod, refused) is not None
+
+
+@pytest.mark.parametrize(("gap_s", "linked"), [(300, True), (3360, False)])
+def test_a_failure_that_ended_long_before_a_symptom_began_is_not_its_cause(gap_s: int, linked: bool) -> None:
+    """Three refused dials, then an hour of calls answered, then deadlines exceeded: had the refusals
+    been the cause, the deadlines would have come while they ran (blind set BJ04). Five minutes
+    apart, the order of events still allows it."""
+    cause = pattern("refused", Role.CAUSE, Category.NETWORK_CONNECTIVITY, causes=("deadline",))
+    refused = node(cause, [0, 1, 2])
+    deadline = node(pattern("deadline", Role.SYMPTOM), [2 + gap_s, 2 + gap_s + 60, 2 + gap_s + 120],
+                    instance="i2")
+    edge = chain.edge(refused, deadline)
+    assert edge is not None and (not edge.rejected) is linked

@@ -20,6 +20,7 @@ from typing import NamedTuple
 from rca.library.knowledge import Knowledge
 from rca.library.re2check import compile_re2
 from rca.model import Category, Finding, Layer, Pattern, Role, Rule, Status
+from rca.timeutil import rfc3339
 
 KNOWLEDGE = 0.5
 # A symptom kind's usual causes (patterns/_knowledge.yaml) are weaker knowledge than an edge a
@@ -41,6 +42,10 @@ NEAR = timedelta(seconds=180)
 FOLLOW_WITHIN = timedelta(seconds=30)
 FOLLOWED = 0.5
 MAX_DEPTH = 8
+# A failure that ended this long before a symptom first appeared, without recurring, is no cause of
+# it: had it been, the symptom would have come while it ran (three refused dials, then an hour of
+# calls answered, then deadlines exceeded: blind set BJ04).
+STALE = timedelta(minutes=30)
 
 
 class Occurrence(NamedTuple):
@@ -87,6 +92,11 @@ class Node:
         """First in-window occurrence."""
         times = [o.ts for o in self.occurrences if o.ts is not None]
         return min(times) if times else None
+
+    def last(self) -> datetime | None:
+        """Last in-window occurrence."""
+        times = [o.ts for o in self.occurrences if o.ts is not None]
+        return max(times) if times else None
 
     def times_by_instance(self) -> dict[str, list[datetime]]:
         """Occurrence times per instance (occurrences without an instance or a time left out)."""
@@ -178,6 +188,8 @@ def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge 
         )
     if not (shared or traces) and (elsewhere := _apart(cause, effect)) is not None:
         return Edge(cause.id, effect.id, 0.0, tuple(support), rejected=elsewhere)
+    if not (shared or traces) and (over := _ended_before(cause, effect)) is not None:
+        return Edge(cause.id, effect.id, 0.0, tuple(support), rejected=over)
     if order == "consistent":
         score += TIME_ORDER
         support.append("time: occurs before")
@@ -206,6 +218,16 @@ def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge 
             score += SAME_INSTANCE * frac
             support.append(f"same instance, shortly before, on {frac:.0%} of affected instances")
     return Edge(cause.id, effect.id, min(score, 0.97), tuple(support), general=general)
+
+
+def _ended_before(cause: Node, effect: Node) -> str | None:
+    """Why ``cause`` cannot explain ``effect`` when its last occurrence came `STALE` or more before the
+    effect's first: the effect did not come while the cause ran, nor for a long while after."""
+    last, first = cause.last(), effect.first()
+    if last is None or first is None or first - last < STALE:
+        return None
+    minutes = int((first - last).total_seconds() // 60)
+    return f"it ended at {rfc3339(last)}, {minutes} minutes before {effect.id} began"
 
 
 def _apart(cause: Node, effect: Node) -> str | None:
