@@ -2279,13 +2279,13 @@ def test_a_change_the_cause_names_as_what_sets_it_off_says_what_was_slow(
         assert ("request-timeout", "go-context-deadline-exceeded") in lost
 
 
-@pytest.mark.parametrize(("listened", "category"), [(True, "unknown"), (False, "application-exception")])
-def test_an_exit_after_the_server_listened_is_no_start_up_failure(
+@pytest.mark.parametrize(("listened", "category"), [(True, "unknown"), (False, "unknown")])
+def test_an_exit_with_nothing_logged_before_it_names_no_cause(
         tmp_path: Path, listened: bool, category: str) -> None:
-    """Instances exit(1) and requests get Cloud Run's 503 with no app line before: the exit's
-    documented reading is an error of the app's own at start-up, before it listened. Where the same
-    revision's server said it listened, that reading is refuted and the cause is unknown (blind
-    sets VG05, 7C02); where it never did, the reading stands, said as inferred."""
+    """Instances exit(1) and requests get Cloud Run's 503 with no app line before: nothing in the
+    logs says why the process stopped, whether or not its server had said it listened, so the cause
+    is unknown, the instances' exits named as what to look into (blind sets VG05, 7C02; BD09 and
+    BM10, where reading an error of the app's own into a bare exit code was the miss)."""
     from tests.incidents.builder import MALFORMED, Incident, day
 
     inc = Incident("invoice-renderer", 15, day(2026, 3, 2, 9))
@@ -3834,3 +3834,29 @@ def test_redis_refusing_connections_after_a_memorystore_failover_was_redis_away(
         inc.change(4400, method, name, "redis.googleapis.com", {"type": "redis_instance", "labels": labels})
     root = json.loads(_exported(tmp_path, inc))["root_cause"]
     assert (root["category"], root["pattern_id"] if pattern_id else None) == (category, pattern_id)
+
+
+def test_a_crash_loop_with_no_error_of_its_own_is_an_unknown_cause(tmp_path: Path) -> None:
+    """Pods exit with code 1 again and again after running normally, the app logging no error, and
+    their readiness probe is refused between restarts: neither the restarts nor the refused probe
+    (nothing listens while the container is down) say why, so the cause is unknown, not a slow start
+    or a bug read into an exit code (blind set BD02)."""
+    lines = ["$ kubectl -n ledger logs ledger-sync-7d9f8b6c5d-x2k4p --timestamps"]
+    for k in range(30):
+        lines.append(f"2024-04-08T09:{k:02d}:10.000000000Z info: committed batch offset={1000 + k}")
+    lines += ["$ kubectl -n ledger describe pod ledger-sync-7d9f8b6c5d-x2k4p",
+              "    Last State:     Terminated",
+              "      Reason:       Error",
+              "      Exit Code:    1",
+              "Events:",
+              "  Type     Reason     Age                  From     Message",
+              "  ----     ------     ----                 ----     -------",
+              "  Warning  Unhealthy  3m (x14 over 88m)    kubelet  Readiness probe failed: Get "
+              "\"http://10.52.3.17:8080/ready\": dial tcp 10.52.3.17:8080: connect: connection refused",
+              "  Warning  BackOff    2m (x310 over 88m)   kubelet  Back-off restarting failed container ledger-sync "
+              "in pod ledger-sync-7d9f8b6c5d-x2k4p_ledger(5b1f0c2e)"]
+    path = tmp_path / "paste.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "ledger-sync", "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["root_cause"]["category"] == "unknown"
