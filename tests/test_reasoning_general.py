@@ -3853,10 +3853,31 @@ def test_a_crash_loop_with_no_error_of_its_own_is_an_unknown_cause(tmp_path: Pat
               "  ----     ------     ----                 ----     -------",
               "  Warning  Unhealthy  3m (x14 over 88m)    kubelet  Readiness probe failed: Get "
               "\"http://10.52.3.17:8080/ready\": dial tcp 10.52.3.17:8080: connect: connection refused",
-              "  Warning  BackOff    2m (x310 over 88m)   kubelet  Back-off restarting failed container ledger-sync "
-              "in pod ledger-sync-7d9f8b6c5d-x2k4p_ledger(5b1f0c2e)"]
+              "  Warning  BackOff    2m (x310 over 88m)   kubelet  Back-off restarting failed container "
+              "ledger-sync in pod ledger-sync-7d9f8b6c5d-x2k4p_ledger(5b1f0c2e)"]
     path = tmp_path / "paste.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["analyze", "--service", "ledger-sync", "--input", str(path),
                                        "--format", "json"])
     assert json.loads(result.output)["root_cause"]["category"] == "unknown"
+
+
+def test_a_failure_logged_more_often_than_a_symptom_only_warned_of_stands_for_the_window(
+        tmp_path: Path) -> None:
+    """PHP-FPM warns twice that its workers were all busy, the first time before any request failed,
+    beside fourteen exports aborted for memory: the memory kills, not the busy pool nothing linked
+    them to, are the window's failure (blind set BP07)."""
+    busy = "WARNING: [pool www] server reached pm.max_children setting (5), consider raising it"
+    lines = [f"[17-Jun-2025 08:06:19] {busy}"]
+    for k in range(14):
+        lines.append(f"[17-Jun-2025 08:{14 + k * 2:02d}:53 UTC] PHP Fatal error:  Allowed memory size of "
+                     "134217728 bytes exhausted (tried to allocate 20480 bytes) in "
+                     "/var/www/html/app/Exports/CsvExport.php on line 88")
+        if k == 7:
+            lines.append(f"[17-Jun-2025 08:29:02] {busy}")
+    path = tmp_path / "php.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "portal", "--input", str(path),
+                                       "--format", "json"])
+    root = json.loads(result.output)["root_cause"]
+    assert (root["category"], root["pattern_id"]) == ("memory-limit-exceeded", "php-memory-exhausted")

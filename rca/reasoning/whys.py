@@ -14,7 +14,18 @@ from typing import Any
 
 from rca.library.knowledge import Knowledge
 from rca.library.templating import fill
-from rca.model import Category, Finding, Hypothesis, Layer, Link, Remediation, Role, RootCause, Status
+from rca.model import (
+    Category,
+    Finding,
+    Hypothesis,
+    Layer,
+    Link,
+    Remediation,
+    Role,
+    RootCause,
+    Severity,
+    Status,
+)
 from rca.reasoning import chain, hypotheses
 from rca.reasoning.deploys import DeployInfo
 
@@ -30,6 +41,8 @@ def conclude(
     ordered = [nodes[k] for k in sorted(nodes)]
     edges = chain.build_edges(ordered, knowledge)
     symptom = chain.main_symptom(ordered)
+    if symptom is not None and (stronger := _stronger_cause(ordered, symptom, edges)) is not None:
+        symptom = stronger
     if symptom is None:
         # No symptom to explain (a GKE app whose failed requests are its own access-log lines, a
         # paste): the most frequent cause that began or grew in the window stands for the failure;
@@ -89,6 +102,24 @@ def conclude(
     # database's own operations, for a connection the database's restart closed) are offered too.
     named = [n.id for rule, support in fired if rule.category is root.category for n in support]
     return links, root, hyps, [*best.ids, *sorted(dict.fromkeys(i for i in named if i not in best.ids))]
+
+
+def _stronger_cause(
+    ordered: Sequence[chain.Node], symptom: chain.Node, edges: Mapping[tuple[str, str], chain.Edge]
+) -> chain.Node | None:
+    """A failure that stands for the window in place of a symptom only warned of, which users did
+    not see: the most frequent specific cause that began or grew in the window, logged more often
+    than the symptom and not linked to it (PHP-FPM warned twice that its workers were all busy,
+    beside fourteen requests killed for memory: blind set BP07). None when the symptom is an error,
+    reached users, or no such cause exists."""
+    if chain.user_facing(symptom) or symptom.pattern.severity in (Severity.ERROR, Severity.CRITICAL):
+        return None
+    rivals = [n for n in ordered
+              if n.pattern.role is Role.CAUSE and not n.pattern.generic
+              and n.finding.status in (Status.ACTIVE, Status.ELEVATED)
+              and n.finding.count > symptom.finding.count
+              and not ((edge := edges.get((n.id, symptom.id))) is not None and edge.score > 0)]
+    return min(rivals, key=lambda n: (-n.finding.count, n.id), default=None)
 
 
 def deploy_fallback(
