@@ -570,3 +570,17 @@ def test_a_skipped_line_is_named_under_the_headline(tmp_path: Path) -> None:
              json.dumps(entry(2, "2025-09-15T15:00:02Z"))]
     result = api.analyze([write(tmp_path, "x.ndjson", "\n".join(lines) + "\n")]).result
     assert any("x.ndjson:2: not valid JSON" in note for note in result.notes)
+
+
+def test_a_workflows_execution_log_is_its_workflows(tmp_path: Path) -> None:
+    """Workflows logs its executions under `workflows.googleapis.com/Workflow`, the workflow named by
+    `resource.labels.workflow_id` (blind set BN06: `--service carrier-booking-sync` exited 1, naming
+    only the Cloud Run service the workflow calls)."""
+    execution = {"insertId": "juf4i3", "timestamp": "2024-04-16T11:57:39.004226Z", "severity": "ERROR",
+                 "logName": "projects/p/logs/workflows.googleapis.com%2Fexecutions_system",
+                 "resource": {"type": "workflows.googleapis.com/Workflow",
+                              "labels": {"workflow_id": "carrier-booking-sync", "location": "us-central1"}},
+                 "jsonPayload": {"state": "FAILED"}}
+    path = write(tmp_path, "w.ndjson", json.dumps(execution) + "\n")
+    df = api.load([path], service="carrier-booking-sync").frame()
+    assert list(df["service"]) == ["carrier-booking-sync"]

@@ -600,10 +600,10 @@ def _finish(
 
 
 # The resource labels that name a workload, as normalize.sql reads `service`: a Cloud Run service
-# or job, a function, an App Engine service, a GKE container.
+# or job, a function, an App Engine service, a workflow, a GKE container.
 _NAMED_BY = "coalesce(" + ", ".join(
     f"json_extract_string(j, '$.resource.labels.{label}')"
-    for label in ("service_name", "job_name", "function_name", "module_id", "container_name")
+    for label in ("service_name", "job_name", "function_name", "module_id", "workflow_id", "container_name")
 ) + ")"
 
 

@@ -222,7 +222,7 @@ WITH x AS (
          ELSE log_tail END AS log_id,
     resource_type,
     coalesce(project_id, CASE WHEN log_name LIKE 'projects/%' THEN split_part(log_name, '/', 2) END) AS project,
-    nullif(coalesce(service_name, job_name, function_name, module_id, container_name), '') AS service,
+    nullif(coalesce(service_name, job_name, function_name, module_id, workflow_id, container_name), '') AS service,
     -- A GKE Deployment's pods are `<deployment>-<pod-template-hash>-<5 chars>`: the ReplicaSet
     -- `<deployment>-<hash>` is one rollout of the workload, what a Cloud Run revision is to a service.
     -- An App Engine version is one rollout of its service, as a revision is of a Cloud Run service.
@@ -248,7 +248,7 @@ WITH x AS (
     pp::VARCHAR AS proto_payload,
     NULL::BOOLEAN AS in_window,
     base AS staged_base,
-    nullif(coalesce(service_name, job_name, function_name, module_id), '') AS filter_service,
+    nullif(coalesce(service_name, job_name, function_name, module_id, workflow_id), '') AS filter_service,
     -- A StatefulSet's pods are `<statefulset>-<ordinal>`: the workload's name, for `--service`
     -- (`Store._k8s_workloads`); a Deployment's are its `revision`'s
     CASE WHEN resource_type IN ('k8s_container', 'k8s_pod') THEN

@@ -55,6 +55,7 @@ _FIELDS: tuple[tuple[str, str, str], ...] = (
     ("job_name", "VARCHAR", "$.resource.labels.job_name"),
     ("function_name", "VARCHAR", "$.resource.labels.function_name"),
     ("module_id", "VARCHAR", "$.resource.labels.module_id"),
+    ("workflow_id", "VARCHAR", "$.resource.labels.workflow_id"),
     ("container_name", "VARCHAR", "$.resource.labels.container_name"),
     ("pod_name", "VARCHAR", "$.resource.labels.pod_name"),
     ("revision_name", "VARCHAR", "$.resource.labels.revision_name"),

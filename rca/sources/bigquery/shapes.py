@@ -290,11 +290,11 @@ def select_list(table: Table) -> list[tuple[str, str]]:
 
 
 def service_expr(table: Table) -> str | None:
-    """The service name the normaliser filters on (service_name, job_name, function_name or
-    module_id: normalize.sql's `filter_service`), or None if absent."""
+    """The service name the normaliser filters on (service_name, job_name, function_name, module_id
+    or workflow_id: normalize.sql's `filter_service`), or None if absent."""
     parts = []
     labels = table.col("resource", "labels")
-    for key in ("service_name", "job_name", "function_name", "module_id"):
+    for key in ("service_name", "job_name", "function_name", "module_id", "workflow_id"):
         if labels is not None and labels.type == "JSON":
             parts.append(f"JSON_VALUE({table.name_of('resource', 'labels')}.{key})")
         else:
