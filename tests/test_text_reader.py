@@ -465,6 +465,18 @@ def test_a_console_copy_with_the_time_on_the_summary_s_line_is_read_alike() -> N
     assert (request["httpRequest"]["status"], request["httpRequest"]["latency"]) == (500, "0.212s")
 
 
+def test_a_console_copy_with_its_columns_aligned_by_runs_of_spaces_is_read_alike() -> None:
+    """A copy that keeps the view's columns aligned puts runs of spaces between method, status, size,
+    latency, agent and URL: the request is read as with single spaces (blind set BM05, whose 500s
+    read as no request at all)."""
+    lines = ["2024-05-21 14:40:08.043 CEST  GET  500    145 B   27 ms  okhttp/4.12.0  "
+             "https://orders-api-7rq2xk3l4a-ez.a.run.app/api/v1/orders/394126/"]
+    (request,) = read_text_entries(lines, "console.txt")
+    assert request["timestamp"] == "2024-05-21T12:40:08.043Z"
+    assert (request["httpRequest"]["status"], request["httpRequest"]["latency"],
+            request["httpRequest"]["userAgent"]) == (500, "0.027s", "okhttp/4.12.0")
+
+
 def test_a_gcloud_table_is_read_by_its_header_s_columns() -> None:
     """`gcloud logging read --format='table(timestamp,severity,httpRequest.status,textPayload)'`:
     each row's cells sit where the header's names begin, an empty one blank; a row with a status is

@@ -206,11 +206,12 @@ _REQUEST_LINE = re.compile(
 )
 # A request log's summary as the Cloud console shows it (Logs Explorer, a service's Logs tab), and
 # so as it is copied from there: method, status, response size, latency, the user agent's product,
-# the URL (`POST 500 52 B 71 ms Chrome 124.0.0.0 https://api-x7k2-ew.a.run.app/v1/cart`).
+# the URL (`POST 500 52 B 71 ms Chrome 124.0.0.0 https://api-x7k2-ew.a.run.app/v1/cart`), one space
+# or a run of spaces or tabs apart (a copy keeps the view's columns aligned).
 _CONSOLE_REQUEST = re.compile(
-    r"^(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE) (?P<status>[1-5]\d\d) "
-    r"[\d.]+ (?:B|KiB|MiB|GiB|KB|MB|GB) (?P<latency>[\d.]+) (?P<unit>ms|s) (?:(?P<agent>.+?) )?"
-    r"(?P<url>https?://\S+)$"
+    r"^(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE)[ \t]+(?P<status>[1-5]\d\d)[ \t]+"
+    r"[\d.]+ ?(?:B|KiB|MiB|GiB|KB|MB|GB)[ \t]+(?P<latency>[\d.]+) ?(?P<unit>ms|s)[ \t]+"
+    r"(?:(?P<agent>.+?)[ \t]+)?(?P<url>https?://\S+)$"
 )
 _UVICORN_ACCESS = re.compile(
     r"""(?x)^(?P<level>[A-Z]+):\s+(?P<ip>[\w.:\[\]-]+?):(?P<port>\d+)\ -
@@ -954,7 +955,8 @@ def _tabbed(text: str, starts: list[int]) -> str:
 
 # A request's summary after a time on the same line: a row copied from the console's log view with
 # its time (in the viewer's zone) and a tab or spaces before the summary.
-_TIMED_REQUEST = re.compile(r"\d\d:\d\d[^\t]*\s(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) [1-5]\d\d ")
+_TIMED_REQUEST = re.compile(
+    r"\d\d:\d\d[^\t]*\s(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)[ \t]+[1-5]\d\d[ \t]")
 
 
 def _time_before_request(line: _Line) -> None:
