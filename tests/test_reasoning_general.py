@@ -3881,3 +3881,29 @@ def test_a_failure_logged_more_often_than_a_symptom_only_warned_of_stands_for_th
                                        "--format", "json"])
     root = json.loads(result.output)["root_cause"]
     assert (root["category"], root["pattern_id"]) == ("memory-limit-exceeded", "php-memory-exhausted")
+
+
+def test_a_pod_a_paste_shows_crash_looping_beside_pods_serving_is_no_recovery(tmp_path: Path) -> None:
+    """Three requests fail as a pod is killed for memory, the other pods go on answering for two
+    minutes, and `kubectl get pods` below the logs shows the killed pod in CrashLoopBackOff: the
+    service is degraded, not recovered a second after the last failure (blind set BM02)."""
+    lines = ["$ kubectl -n reports logs -l app=reports-api --timestamps --prefix"]
+    for k in range(150):
+        at = f"2024-05-14T08:{29 + k // 10:02d}:{(k % 10) * 6:02d}.000000000Z"
+        status = "500 Internal Server Error" if k in (127, 128, 129) else "200 OK"
+        lines.append(f'{at} INFO:     10.52.0.{k % 7 + 2}:5{k:04d} - "GET /api/v1/reports/{k} HTTP/1.1" '
+                     f'{status}')
+    lines += ["", "$ kubectl -n reports get pods -l app=reports-api",
+              "NAME                           READY   STATUS             RESTARTS      AGE",
+              "reports-api-6c9d7f8b54-4kzqp   0/1     CrashLoopBackOff   4 (21s ago)   2d",
+              "reports-api-6c9d7f8b54-8vjlm   1/1     Running            0             2d",
+              "", "$ kubectl -n reports describe pod reports-api-6c9d7f8b54-4kzqp",
+              "    Last State:     Terminated",
+              "      Reason:       OOMKilled",
+              "      Exit Code:    137"]
+    path = tmp_path / "paste.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "reports-api", "--input", str(path),
+                                       "--format", "json"])
+    status = json.loads(result.output)["status"]
+    assert (status["state"], status["recovered_at"]) == ("degraded", None)

@@ -515,10 +515,11 @@ def decide(
     # ended and the logs went on, nor while the service's everyday work goes on beside it.
     unstarted = sorted({r for f in failing if lookup[f.pattern_id].kind == STARTUP_FAILURE
                         for r in f.revisions})
-    # A rollout whose newest revision never started still stands failed: not ended, and no answer
-    # of an older revision serving beside it is a recovery (it served all along).
-    standing = _newest_never_started(con, unstarted)
-    ended = _ended(traffic, timed) and not standing and not _shown_as_current(failing, lookup)
+    # A rollout whose newest revision never started still stands failed, as pods a paste shows
+    # crash-looping still do: not ended, and no answer of the revision or pods serving beside them
+    # is a recovery (they served all along).
+    standing = _newest_never_started(con, unstarted) or _shown_as_current(failing, lookup)
+    ended = _ended(traffic, timed) and not standing
     if standing:
         traffic = replace(traffic, first_success_after_failures=None)
     if persistent is not None and ((ended and not until_restart)
