@@ -477,6 +477,26 @@ def test_a_console_copy_with_its_columns_aligned_by_runs_of_spaces_is_read_alike
             request["httpRequest"]["userAgent"]) == (500, "0.027s", "okhttp/4.12.0")
 
 
+@pytest.mark.parametrize(("line", "status", "latency", "agent"), [
+    ("2025-05-20T14:30:01.782598ZPOST20257 B21 msorders-service/5.3.0 axios/1.7.9 "
+     "https://notify-gateway-2m7dkq5xha-ew.a.run.app/v1/notifications", 202, "0.021s",
+     "orders-service/5.3.0 axios/1.7.9"),
+    ("2025-05-20T14:31:45.307218ZGET10125.0 KB816.3 sMozilla/5.0 (iPhone; CPU iPhone OS 18_4) "
+     "https://notify-gateway-2m7dkq5xha-ew.a.run.app/ws", 101, "816.300s",
+     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_4)"),
+    ("2024-05-21 14:40:08.043 CEST  GET  500    145 B   27 ms  https://orders-api-7rq2xk3l4a-ez.a.run.app/x",
+     500, "0.027s", None),
+])
+def test_a_console_copy_with_its_fields_run_together_is_read_alike(
+        line: str, status: int, latency: str, agent: str | None) -> None:
+    """A copy of the summary's chips runs method, status, size, latency and agent together; the
+    status's three digits and each field's unit still part them (blind set BI10, whose requests read
+    as none)."""
+    (request,) = read_text_entries([line], "console.txt")
+    http = request["httpRequest"]
+    assert (http["status"], http["latency"], http.get("userAgent")) == (status, latency, agent)
+
+
 def test_a_gcloud_table_is_read_by_its_header_s_columns() -> None:
     """`gcloud logging read --format='table(timestamp,severity,httpRequest.status,textPayload)'`:
     each row's cells sit where the header's names begin, an empty one blank; a row with a status is

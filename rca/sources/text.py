@@ -207,11 +207,13 @@ _REQUEST_LINE = re.compile(
 # A request log's summary as the Cloud console shows it (Logs Explorer, a service's Logs tab), and
 # so as it is copied from there: method, status, response size, latency, the user agent's product,
 # the URL (`POST 500 52 B 71 ms Chrome 124.0.0.0 https://api-x7k2-ew.a.run.app/v1/cart`), one space
-# or a run of spaces or tabs apart (a copy keeps the view's columns aligned).
+# or a run of spaces or tabs apart (a copy keeps the view's columns aligned), or none (a copy of the
+# summary's chips runs them together: `POST20257 B21 msorders-service/5.3.0 https://...`; the status
+# is three digits and each size and latency ends in its unit, so the fields still part).
 _CONSOLE_REQUEST = re.compile(
-    r"^(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE)[ \t]+(?P<status>[1-5]\d\d)[ \t]+"
-    r"[\d.]+ ?(?:B|KiB|MiB|GiB|KB|MB|GB)[ \t]+(?P<latency>[\d.]+) ?(?P<unit>ms|s)[ \t]+"
-    r"(?:(?P<agent>.+?)[ \t]+)?(?P<url>https?://\S+)$"
+    r"^(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE)[ \t]*(?P<status>[1-5]\d\d)[ \t]*"
+    r"[\d.]+ ?(?:B|KiB|MiB|GiB|KB|MB|GB)[ \t]*(?P<latency>[\d.]+) ?(?P<unit>ms|s)"
+    r"(?:[ \t]*(?P<agent>\S.*?))?[ \t]+(?P<url>https?://\S+)$"
 )
 _UVICORN_ACCESS = re.compile(
     r"""(?x)^(?P<level>[A-Z]+):\s+(?P<ip>[\w.:\[\]-]+?):(?P<port>\d+)\ -
@@ -956,7 +958,7 @@ def _tabbed(text: str, starts: list[int]) -> str:
 # A request's summary after a time on the same line: a row copied from the console's log view with
 # its time (in the viewer's zone) and a tab or spaces before the summary.
 _TIMED_REQUEST = re.compile(
-    r"\d\d:\d\d[^\t]*\s(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)[ \t]+[1-5]\d\d[ \t]")
+    r"\d\d:\d\d[^\t]*(?:\s|\dZ)(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)[ \t]*[1-5]\d\d(?:[ \t]|\d)")
 
 
 def _time_before_request(line: _Line) -> None:
