@@ -3907,3 +3907,23 @@ def test_a_pod_a_paste_shows_crash_looping_beside_pods_serving_is_no_recovery(tm
                                        "--format", "json"])
     status = json.loads(result.output)["status"]
     assert (status["state"], status["recovered_at"]) == ("degraded", None)
+
+
+def test_pods_whose_readiness_failed_while_the_database_restarted_and_then_worked_recovered(
+        tmp_path: Path) -> None:
+    """The only ReplicaSet's pods fail their readiness probe for two minutes while the database
+    restarts, then go on working for half an hour (no request log in the export): the pods did
+    start, so the failures ended, recovered, not a rollout that never started (blind set BE03)."""
+    from tests.incidents.builder import GkeIncident, day
+
+    inc = GkeIncident("invoice-api", 31, day(2026, 3, 5, 10))
+    pod = inc.pod("7c9d5b6f8")
+    for t in range(0, 3600, 20):
+        inc.text(t, f"invoice batch {t // 20} exported", "", pod)
+    for t in range(1800, 1920, 10):
+        inc.event(t, pod, "Unhealthy", 'Readiness probe failed: Get "http://10.52.3.17:8080/ready": dial tcp '
+                                       '10.52.3.17:8080: connect: connection refused')
+        inc.text(t + 1, "com.mysql.cj.jdbc.exceptions.CommunicationsException: Communications link failure",
+                 "", pod, log="stderr")
+    status = json.loads(_exported(tmp_path, inc, "--since", "1h"))["status"]
+    assert status["state"] == "recovered"

@@ -513,12 +513,12 @@ def decide(
         started = trigger(con, deploys, root_start[0], root_start[1], by_failure=False)
     # A cause that fails every attempt says nothing was served only while it runs: not once it
     # ended and the logs went on, nor while the service's everyday work goes on beside it.
-    unstarted = sorted({r for f in failing if lookup[f.pattern_id].kind == STARTUP_FAILURE
-                        for r in f.revisions})
+    starting = [f for f in failing if lookup[f.pattern_id].kind == STARTUP_FAILURE]
+    unstarted = sorted({r for f in starting for r in f.revisions})
     # A rollout whose newest revision never started still stands failed, as pods a paste shows
     # crash-looping still do: not ended, and no answer of the revision or pods serving beside them
     # is a recovery (they served all along).
-    standing = _newest_never_started(con, unstarted) or _shown_as_current(failing, lookup)
+    standing = _newest_never_started(con, unstarted, starting) or _shown_as_current(failing, lookup)
     ended = _ended(traffic, timed) and not standing
     if standing:
         traffic = replace(traffic, first_success_after_failures=None)
@@ -932,8 +932,15 @@ def _last_failure(traffic: verdict.Traffic, timed: Sequence[Finding]) -> datetim
 
 
 # The newest revision the window logs (by its first entry), and whether it answered any request.
+# How long an instance stopped after a failed start goes on logging its own shutdown (Cloud Run
+# sends SIGTERM and kills 10 s later; Kubernetes' default grace period is 30 s): gunicorn's
+# "Handling signal: term" then is no sign that the revision started.
+SHUTDOWN_GRACE = timedelta(seconds=60)
+# The newest revision the window logs (by its first entry), whether it answered any request, and
+# whether it logged anything below ERROR after its last start-up failure and its shutdown ($after).
 _NEWEST_REVISION = """
-SELECT revision, count(*) FILTER (WHERE http_status IS NOT NULL AND NOT request_failed(http_status, message))
+SELECT revision, count(*) FILTER (WHERE http_status IS NOT NULL AND NOT request_failed(http_status, message)),
+       count(*) FILTER (WHERE ts > $after AND http_status IS NULL AND severity_num < 500)
 FROM entries WHERE in_window AND revision IS NOT NULL
 GROUP BY revision ORDER BY min(ts) DESC, revision DESC LIMIT 1
 """
@@ -948,15 +955,18 @@ def _shown_as_current(failing: Sequence[Finding], lookup: Mapping[str, Pattern])
     return any(not f.first_seen and lookup[f.pattern_id].persistent for f in failing)
 
 
-def _newest_never_started(con: Any, unstarted: Sequence[str]) -> bool:
-    """Whether the newest revision the window logs is one whose start-up failed (``unstarted``) and
-    that answered no request: a failed rollout stays failed until another deploy, however quiet
-    the logs go after its last attempt (blind set BE10: a new service's two revisions never
-    listened on the probed port, and nothing more was logged of it for a quarter of an hour)."""
-    if not unstarted:
+def _newest_never_started(con: Any, unstarted: Sequence[str], starting: Sequence[Finding]) -> bool:
+    """Whether the newest revision the window logs is one whose start-up failed (``unstarted``, by
+    the ``starting`` failures) that answered no request and logged nothing below ERROR after its
+    last such failure: a failed rollout stays failed until another deploy, however quiet the logs
+    go after its last attempt (blind set BE10: a new service's two revisions never listened on the
+    probed port, and nothing more was logged of it for a quarter of an hour). Pods that went on
+    working once their readiness failures ended did start (BE03)."""
+    ends = [parse_rfc3339(f.last_seen) for f in starting if f.last_seen]
+    if not unstarted or not ends:
         return False
-    row = con.execute(_NEWEST_REVISION).fetchone()
-    return row is not None and row[0] in unstarted and not row[1]
+    row = con.execute(_NEWEST_REVISION, {"after": naive_utc(max(ends)) + SHUTDOWN_GRACE}).fetchone()
+    return row is not None and row[0] in unstarted and not row[1] and not row[2]
 
 
 def _ended(traffic: verdict.Traffic, timed: Sequence[Finding]) -> bool:
