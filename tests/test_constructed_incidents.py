@@ -641,6 +641,8 @@ def test_a_plain_line_s_own_level_word_says_whether_the_service_coped(
     the level: 'INFO:...served cached results: ... Read timed out.' beside requests that all
     succeeded is the service coping (blind set CF08); the same at ERROR is an incident."""
     log = healthy()
+    for s in range(3600, 5600, 20):  # the requests go on as long as the lines do
+        log.request(s, 200)
     for k in range(4):
         log.add(3700 + k * 600, "run.googleapis.com/stderr",
                 f"{prefix}search backend slow, served cached results: "

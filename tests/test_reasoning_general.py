@@ -3927,3 +3927,21 @@ def test_pods_whose_readiness_failed_while_the_database_restarted_and_then_worke
                  "", pod, log="stderr")
     status = json.loads(_exported(tmp_path, inc, "--since", "1h"))["status"]
     assert status["state"] == "recovered"
+
+
+@pytest.mark.parametrize(("last_request", "state"), [(2100, "down"), (3580, "ok")])
+def test_a_service_whose_requests_stopped_while_the_logs_went_on_is_no_all_clear(
+        tmp_path: Path, last_request: int, state: str) -> None:
+    """Requests every ten seconds, all answered, then none for the last twenty-five minutes while
+    the database beside it goes on logging: nothing failed that the logs show, but where about sixty
+    requests were due none came, so the service is down for a reason the logs do not hold (blind set
+    BT09: all three pods fell silent at once). Requests to the end are a quiet window."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("orders-api", 33, day(2025, 7, 15, 10))
+    revision = inc.revision(41)
+    for t in range(0, last_request, 10):
+        inc.request(t, 200, "/v1/orders", revision, None)
+    inc.healthy_cloudsql(every=60.0, until=3590.0)
+    report = json.loads(_exported(tmp_path, inc, "--since", "1h"))
+    assert (report["status"]["state"], report["root_cause"]["category"]) == (state, "unknown")

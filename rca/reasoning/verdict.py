@@ -165,6 +165,12 @@ def reasons(t: Traffic, periods: Periods, active_failures: int, unexplained: int
         out.append(f"{active_failures} failure mode(s) began or grew in the window")
     if unexplained:
         out.append(f"{unexplained} error-like event(s) no pattern explains began or grew in the window")
+    if _stopped(t, periods):
+        # The logs went on (another service's, the platform's) while the service's own requests
+        # stopped where many were due: no all-clear, whatever cause is or is not in the logs.
+        due = t.requests * RECENT / (periods.window_s - RECENT)
+        out.append(f"no request was logged in the last {RECENT // 60} minutes, where about {due:.0f} were "
+                   "due at the rate before")
     return tuple(out)
 
 
@@ -194,7 +200,7 @@ def decide(
     if why and stuck and not now_failing and not never_started:
         when = f" in the last {RECENT // 60} minutes" if t.requests else ""
         why = (*why, f"no request was logged{when}, and {persistent}")
-    now_failing = now_failing or (never_started and not t.requests) or stuck
+    now_failing = now_failing or (never_started and not t.requests) or stuck or _stopped(t, periods)
     if not why:
         state = State.OK
     elif _stopped_inside_recent(t):
