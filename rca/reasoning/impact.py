@@ -931,7 +931,6 @@ def _last_failure(traffic: verdict.Traffic, timed: Sequence[Finding]) -> datetim
     return max([*ends, *([traffic.last_error] if traffic.last_error is not None else [])], default=None)
 
 
-# The newest revision the window logs (by its first entry), and whether it answered any request.
 # How long an instance stopped after a failed start goes on logging its own shutdown (Cloud Run
 # sends SIGTERM and kills 10 s later; Kubernetes' default grace period is 30 s): gunicorn's
 # "Handling signal: term" then is no sign that the revision started.

@@ -195,6 +195,8 @@ def _stern_prefix(raw: str) -> re.Match[str] | None:
     if match is None or not (_REPLICASET_POD.match(match["pod"]) or _KUBELET_TIME.match(match["rest"])):
         return None
     return match
+
+
 _COLLECTOR_TS = re.compile(
     r"""(?x)^(?:
       (?P<rfc>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d))   # kubectl, docker -t
