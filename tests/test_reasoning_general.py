@@ -2153,6 +2153,29 @@ def test_a_change_just_before_a_symptom_nothing_else_explains_takes_the_place_of
     assert (root["category"], root["pattern_id"]) == (category, pattern_id)
 
 
+def test_of_changes_beside_a_symptom_only_read_the_latest_that_sets_it_off_is_the_cause(
+        tmp_path: Path) -> None:
+    """A ConfigMap patched, then two seconds later the Service in front of the pods, then the load
+    balancer finds no backend: the root cause is only the symptom's usual reading (a health check
+    on the wrong path, missing-configuration), so a change of that category is no better evidence
+    than the Service's; the latest change that sets the symptom off, the Service's, is the cause
+    (blind set BW10)."""
+    from tests.incidents.builder import GkeIncident, day
+
+    inc = GkeIncident("storefront", 12, day(2025, 8, 14, 10, 10))
+    for t in range(20, 6600, 6):
+        broken = t >= 4400
+        inc.request(t, 502 if broken else 200, "/cart", "", None,
+                    text="failed_to_pick_backend" if broken else None, user_agent="Mozilla/5.0")
+    cluster = {"type": "k8s_cluster", "labels": {"cluster_name": inc.cluster, "project_id": inc.project}}
+    inc.change(4318, "io.k8s.core.v1.configmaps.patch",
+               "core/v1/namespaces/shop/configmaps/storefront-config", "k8s.io", cluster)
+    inc.change(4320, "io.k8s.core.v1.services.patch", "core/v1/namespaces/shop/services/storefront", "k8s.io",
+               cluster)
+    root = json.loads(_exported(tmp_path, inc, "--since", "1h"))["root_cause"]
+    assert (root["category"], root["pattern_id"]) == ("port-mismatch", "deploy-k8s-service-changed")
+
+
 def test_a_crash_loop_reported_after_its_first_restart_explains_a_backend_gone_since_the_rollout(
         tmp_path: Path) -> None:
     """A Recreate rollout stops the old pods: the load balancer has no backend from then on. The

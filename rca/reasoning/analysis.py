@@ -189,15 +189,20 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     cause = nodes.get(root.pattern_id or "")
     change = reading = None
     if cause is not None and cause.id not in began:
-        change = changes.find(con, root.category, cause, nodes, context)
+        # A root cause that is only the symptom's usual reading names no category of its own to
+        # look for: the latest change of any kind the library says sets the symptom off is the
+        # better evidence (a Service's targetPort patched two seconds after a ConfigMap: blind set
+        # BW10, where the ConfigMap, of the reading's category, was taken).
+        if _only_read(cause, root):
+            change = reading = changes.find_setting_off(con, cause, nodes, context, knowledge)
+        if change is None:
+            change = changes.find(con, root.category, cause, nodes, context)
         if change is None and (ruled := changes.find_by_rule(con, cause, nodes, context)) is not None:
             category, change = ruled
             root, hyps = changes.by_rule(root, hyps, category, change)
         if change is None and (named := changes.find_named(con, cause, nodes, context)) is not None:
             category, change = named
             root, hyps = changes.by_rule(root, hyps, category, change)
-        if change is None and _only_read(cause, root):
-            change = reading = changes.find_setting_off(con, cause, nodes, context, knowledge)
     if reading is not None:
         links, root = changes.instead_of_reading(links, root, reading, nodes)
     elif change is not None:
