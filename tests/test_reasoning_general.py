@@ -3968,3 +3968,18 @@ def test_a_service_whose_requests_stopped_while_the_logs_went_on_is_no_all_clear
     inc.healthy_cloudsql(every=60.0, until=3590.0)
     report = json.loads(_exported(tmp_path, inc, "--since", "1h"))
     assert (report["status"]["state"], report["root_cause"]["category"]) == (state, "unknown")
+
+
+def test_a_scheduled_burst_of_requests_then_its_usual_quiet_is_no_stop(tmp_path: Path) -> None:
+    """A job's caller sends sixty requests in two minutes once an hour, all answered, then nothing,
+    while the database beside it goes on logging: the quiet after a burst is how the service
+    always runs, not requests that stopped (`verdict.stopped_steady`)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("report-builder", 34, day(2025, 7, 15, 10))
+    revision = inc.revision(12)
+    for t in range(600, 720, 2):
+        inc.request(t, 200, "/tasks/build", revision, None, method="POST")
+    inc.healthy_cloudsql(every=60.0, until=3590.0)
+    report = json.loads(_exported(tmp_path, inc, "--since", "1h"))
+    assert report["status"]["state"] == "ok"

@@ -52,7 +52,11 @@ _TRAFFIC = """
            count(*) FILTER (WHERE in_window AND http_status < 500 AND request_failed(http_status, message)),
            median(http_latency_s) FILTER (WHERE in_window AND request_failed(http_status, message)),
            count(DISTINCT floor(epoch(ts) / ?))
-             FILTER (WHERE in_window AND request_failed(http_status, message))
+             FILTER (WHERE in_window AND request_failed(http_status, message)),
+           min(ts) FILTER (WHERE in_window AND http_status IS NOT NULL),
+           max(ts) FILTER (WHERE in_window AND http_status IS NOT NULL),
+           count(DISTINCT floor(epoch(ts) / ?))
+             FILTER (WHERE in_window AND http_status IS NOT NULL AND ts < ?)
     FROM entries
 """
 
@@ -111,7 +115,8 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
     failed_deploys = sum(1 for d in deploys.deploys if d.failed)
     end = window.end
     since = datetime(1970, 1, 1) if end is None else naive_utc(end) - timedelta(seconds=RECENT)
-    row = con.execute(_TRAFFIC, [since, since, verdict.FAILURE_MOMENT_S]).fetchone()
+    params = [since, since, verdict.FAILURE_MOMENT_S, verdict.STEADY_SPAN_S, since]
+    row = con.execute(_TRAFFIC, params).fetchone()
     assert row is not None
     requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors = (
         int(x or 0) for x in row[:8]
@@ -123,6 +128,7 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
         failed_deploys, first_failure, last_failure, first_error, recovered, last_error,
         None if end is None else since, int(row[12] or 0), answered_after_failures=answered,
         failed_latency_s=_failed_latency(con, row[13], failed), failed_moments=int(row[14] or 0),
+        requests_between=(row[15], row[16]), request_spans=int(row[17] or 0),
     )
 
 

@@ -110,6 +110,10 @@ class Traffic:
     # after the last such minute's last failure (`impact.excess`); None without a baseline that
     # failed or without such a minute
     excess: tuple[datetime, datetime | None] | None = None
+    # the window's first and last request, and the `STEADY_SPAN_S` spans before the recent period
+    # that held one (`stopped_steady`); None and 0 where not read
+    requests_between: tuple[datetime | None, datetime | None] = (None, None)
+    request_spans: int = 0
 
 
 def beyond_baseline(window: int, baseline: int, periods: Periods) -> bool:
@@ -165,7 +169,7 @@ def reasons(t: Traffic, periods: Periods, active_failures: int, unexplained: int
         out.append(f"{active_failures} failure mode(s) began or grew in the window")
     if unexplained:
         out.append(f"{unexplained} error-like event(s) no pattern explains began or grew in the window")
-    if _stopped(t, periods):
+    if stopped_steady(t, periods):
         # The logs went on (another service's, the platform's) while the service's own requests
         # stopped where many were due: no all-clear, whatever cause is or is not in the logs.
         due = t.requests * RECENT / (periods.window_s - RECENT)
@@ -200,7 +204,7 @@ def decide(
     if why and stuck and not now_failing and not never_started:
         when = f" in the last {RECENT // 60} minutes" if t.requests else ""
         why = (*why, f"no request was logged{when}, and {persistent}")
-    now_failing = now_failing or (never_started and not t.requests) or stuck or _stopped(t, periods)
+    now_failing = now_failing or (never_started and not t.requests) or stuck or stopped_steady(t, periods)
     if not why:
         state = State.OK
     elif _stopped_inside_recent(t):
@@ -250,6 +254,23 @@ def _stopped(t: Traffic, periods: Periods) -> bool:
         return False
     before_s = periods.window_s - RECENT
     return before_s > 0 and t.requests * RECENT / before_s >= RECOVERY_EVIDENCE
+
+
+# Requests that came in most five-minute spans from the window's first one to its last came
+# steadily: their stop is news. A cron's burst, then its quiet, is how it always runs.
+STEADY_SPAN_S = 300
+STEADY_SHARE = 0.8
+
+
+def stopped_steady(t: Traffic, periods: Periods) -> bool:
+    """Whether requests that came steadily (in `STEADY_SHARE` of the `STEADY_SPAN_S` spans from the
+    first to the last, three at least) stopped (`_stopped`): all of a service's pods fell silent
+    while the logs went on (blind set BT09), not a scheduled burst that ended."""
+    first, last = t.requests_between
+    if not _stopped(t, periods) or first is None or last is None:
+        return False
+    spans = (last - first).total_seconds() / STEADY_SPAN_S
+    return spans >= 3 and t.request_spans >= STEADY_SHARE * spans
 
 
 def _stopped_inside_recent(t: Traffic) -> bool:
