@@ -394,3 +394,19 @@ def test_a_failure_that_ended_long_before_a_symptom_began_is_not_its_cause(gap_s
                     instance="i2")
     edge = chain.edge(refused, deadline)
     assert edge is not None and (not edge.rejected) is linked
+
+
+@pytest.mark.parametrize("cause_id", ["node-etimedout", "network-connect-timeout"])
+def test_a_connect_timeout_logged_when_it_gave_up_still_precedes_the_requests_it_failed(
+        cause_id: str) -> None:
+    """Requests to a database behind a dropped route hang until the kernel gives up the connect,
+    about two minutes later; the request log is timed when each began, so the first 5xx is logged
+    two minutes before the first ETIMEDOUT. The library says a connect timeout is reported that
+    long after it began, so the clock does not contradict the link (held-out CA04)."""
+    from rca.library.loader import load_library
+
+    lookup = {p.id: p for p in load_library().patterns}
+    requests = node(lookup["run-request-5xx"], [0, 30, 60, 90])
+    timeout = node(lookup[cause_id], [125, 155, 185])
+    edge = chain.edge(timeout, requests)
+    assert edge is not None and not edge.rejected
