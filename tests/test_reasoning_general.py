@@ -561,6 +561,16 @@ def _analysed(tmp_path: Path, lines: list[str], service: str | None) -> dict[str
     return report
 
 
+def _pasted(tmp_path: Path, lines: list[str], service: str, name: str = "paste.txt") -> dict[str, Any]:
+    """The JSON report of `rca analyze --service <service>` over ``lines`` pasted as one text file."""
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", service, "--input", str(path),
+                                       "--format", "json"])
+    report: dict[str, Any] = json.loads(result.output)
+    return report
+
+
 def _app_info(k: int) -> str:
     """One INFO line of service `shop`, ``k`` seconds into the hour (its own insertId)."""
     return _app_error(k, "order batch processed").replace('"ERROR"', '"INFO"').replace(f'"e{k}"', f'"i{k}"')
@@ -3821,11 +3831,8 @@ def test_pods_a_paste_shows_crash_looping_below_its_logs_are_down_now(tmp_path: 
               "NAME                             READY   STATUS             RESTARTS        AGE",
               "image-resizer-6d9c7b8f5d-2xkqp   0/1     CrashLoopBackOff   9 (2m14s ago)   3d5h",
               "image-resizer-6d9c7b8f5d-8vjlm   0/1     CrashLoopBackOff   10 (19s ago)    3d5h"]
-    path = tmp_path / "paste.txt"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "image-resizer", "--input", str(path),
-                                       "--format", "json"])
-    status = json.loads(result.output)["status"]
+    report = _pasted(tmp_path, lines, "image-resizer")
+    status = report["status"]
     assert (status["state"], status["recovered_at"]) == ("down", None)
 
 
@@ -3878,11 +3885,8 @@ def test_a_crash_loop_with_no_error_of_its_own_is_an_unknown_cause(tmp_path: Pat
               "\"http://10.52.3.17:8080/ready\": dial tcp 10.52.3.17:8080: connect: connection refused",
               "  Warning  BackOff    2m (x310 over 88m)   kubelet  Back-off restarting failed container "
               "ledger-sync in pod ledger-sync-7d9f8b6c5d-x2k4p_ledger(5b1f0c2e)"]
-    path = tmp_path / "paste.txt"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "ledger-sync", "--input", str(path),
-                                       "--format", "json"])
-    assert json.loads(result.output)["root_cause"]["category"] == "unknown"
+    report = _pasted(tmp_path, lines, "ledger-sync")
+    assert report["root_cause"]["category"] == "unknown"
 
 
 def test_a_failure_logged_more_often_than_a_symptom_only_warned_of_stands_for_the_window(
@@ -3898,11 +3902,8 @@ def test_a_failure_logged_more_often_than_a_symptom_only_warned_of_stands_for_th
                      "/var/www/html/app/Exports/CsvExport.php on line 88")
         if k == 7:
             lines.append(f"[17-Jun-2025 08:29:02] {busy}")
-    path = tmp_path / "php.log"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "portal", "--input", str(path),
-                                       "--format", "json"])
-    root = json.loads(result.output)["root_cause"]
+    report = _pasted(tmp_path, lines, "portal", "php.log")
+    root = report["root_cause"]
     assert (root["category"], root["pattern_id"]) == ("memory-limit-exceeded", "php-memory-exhausted")
 
 
@@ -3924,11 +3925,8 @@ def test_a_pod_a_paste_shows_crash_looping_beside_pods_serving_is_no_recovery(tm
               "    Last State:     Terminated",
               "      Reason:       OOMKilled",
               "      Exit Code:    137"]
-    path = tmp_path / "paste.txt"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", "reports-api", "--input", str(path),
-                                       "--format", "json"])
-    status = json.loads(result.output)["status"]
+    report = _pasted(tmp_path, lines, "reports-api")
+    status = report["status"]
     assert (status["state"], status["recovered_at"]) == ("degraded", None)
 
 
