@@ -3930,6 +3930,34 @@ def test_a_pod_a_paste_shows_crash_looping_beside_pods_serving_is_no_recovery(tm
     assert (status["state"], status["recovered_at"]) == ("degraded", None)
 
 
+def test_a_paste_listing_every_pod_of_the_service_unready_is_down_whatever_answered_above(
+        tmp_path: Path) -> None:
+    """An old pod's access log answers every request, then `kubectl get pods`, printed after it,
+    lists the service's only pod crash-looping on a class its JVM cannot load: nothing serves now,
+    so down (blind set CA06: a Recreate rollout). The same listing with a second pod of the service
+    ready is degraded; another workload's ready pod in the listing is not the service's."""
+    def paste(rows: list[str]) -> list[str]:
+        log = ["$ kubectl -n ledger logs ledger-api-5f7c9b8d4-hx2mw"]
+        log += [f'12:{40 + k // 20:02d}:{(k % 20) * 3:02d}.000 [nioEventLoopGroup-1-1] INFO  AccessLog - '
+                f'"GET /v1/accounts/{k}/balance HTTP/1.1" 200 122 35ms' for k in range(120)]
+        return [*log, "", "$ kubectl -n ledger get pods",
+                "NAME                          READY   STATUS             RESTARTS      AGE", *rows,
+                "", "$ kubectl -n ledger logs ledger-api-7d4b6f9c8-qm5zt",
+                "Error: LinkageError occurred while loading main class com.acme.ledger.Application",
+                "\tjava.lang.UnsupportedClassVersionError: com/acme/ledger/Application has been compiled "
+                "by a more recent version of the Java Runtime (class file version 65.0), this version of "
+                "the Java Runtime only recognizes class file versions up to 61.0",
+                "", "$ kubectl -n ledger describe pod ledger-api-7d4b6f9c8-qm5zt",
+                "      Reason:       CrashLoopBackOff"]
+    crashing = "ledger-api-7d4b6f9c8-qm5zt    0/1     CrashLoopBackOff   6 (91s ago)   8m12s"
+    other = "postgres-proxy-6d8f7c5b9-x2k4p 1/1     Running            0             41d"
+    serving = "ledger-api-5f7c9b8d4-hx2mw    1/1     Running            0             3d"
+    down = _pasted(tmp_path, paste([crashing, other]), "ledger-api")
+    assert (down["root_cause"]["category"], down["status"]["state"]) == ("broken-build", "down")
+    beside = _pasted(tmp_path, paste([serving, crashing]), "ledger-api", "beside.txt")
+    assert beside["status"]["state"] == "degraded"
+
+
 def test_pods_whose_readiness_failed_while_the_database_restarted_and_then_worked_recovered(
         tmp_path: Path) -> None:
     """The only ReplicaSet's pods fail their readiness probe for two minutes while the database

@@ -241,7 +241,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     verdict = impact.decide(con, judged, given.load.estimate, periods, findings, lookup, deploys,
                             unexplained, blind, step[1] if step else None, root_start,
                             _persistent(root.category, cause, findings, lookup, knowledge),
-                            _until_restart(findings, lookup))
+                            _until_restart(findings, lookup), given.service)
     if change is not None and verdict.trigger is None:
         verdict = replace(verdict, change=change)
     if verdict.state is State.OK:

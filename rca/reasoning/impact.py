@@ -468,7 +468,7 @@ def decide(
     findings: Sequence[Finding], lookup: Mapping[str, Pattern], deploys: DeployInfo,
     unexplained: int = 0, blind: bool = False, step: datetime | None = None,
     root_start: tuple[datetime, str] | None = None, persistent: str | None = None,
-    until_restart: bool = False,
+    until_restart: bool = False, service: str | None = None,
 ) -> Verdict:
     """State, numbers, onset, recovery and the trigger deploy of the window (``traffic``: `measure`'s;
     ``estimate``: the scaled request counts of a sampled fetch; ``unexplained``: the unexplained
@@ -535,7 +535,10 @@ def decide(
         persistent = _work_displaced(con, traffic)
     if persistent is None and not traffic.requests and timed:
         persistent = _work_stopped(con, traffic, timed)
-    decided = verdict.decide(traffic, periods, len(failing), started, unexplained, never_started, persistent)
+    listed = _shown_as_current(failing, lookup) and _listed_unready(con, service)
+    decided = verdict.decide(traffic, periods, len(failing), started, unexplained, never_started, persistent,
+                             listed_down=(f"`kubectl get pods` lists none of its pods ready ({listed})"
+                                          if listed else None))
     if estimate is None:
         return decided
     return replace(decided, sample=estimate.sample)
@@ -958,6 +961,35 @@ def _shown_as_current(failing: Sequence[Finding], lookup: Mapping[str, Pattern])
     no end of it (blind set BF02: every pod in CrashLoopBackOff below a log that went on working
     until the stream stopped)."""
     return any(not f.first_seen and lookup[f.pattern_id].persistent for f in failing)
+
+
+# A pod's row of `kubectl get pods` (NAME READY STATUS RESTARTS AGE): its name and how many of its
+# containers are ready, as "0/1"; read only in an entry that holds the table's header (a paste's
+# listing is one entry, its rows on lines of their own or run together after the header).
+_POD_HEADER = r"\bNAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\b"
+_POD_ROW = r"(?:^|\s)([a-z0-9][-a-z0-9.]*)\s+([0-9]+)/[0-9]+\s+[A-Za-z][A-Za-z:-]*\s+[0-9]+"
+_POD_ROWS = f"""
+SELECT regexp_extract_all(message, '{_POD_ROW}', 1), regexp_extract_all(message, '{_POD_ROW}', 2)
+FROM entries WHERE in_window AND regexp_matches(message, '{_POD_HEADER}')
+ORDER BY ordinal
+"""
+
+
+def _listed_unready(con: Any, service: str | None) -> str | None:
+    """The pods the last `kubectl get pods` listing of a paste shows for ``service`` (those whose
+    names begin with it and a dash) when not one of them is ready, else None: the listing was
+    printed after the logs above it, so the requests those logs answered are no sign that anything
+    serves now (blind set CA06: a Recreate rollout's only pod crash-looping, the old pod's access
+    log above it). Without a service no listing is the service's."""
+    if not service:
+        return None
+    shown: list[tuple[str, str]] = []
+    for names, ready in con.execute(_POD_ROWS).fetchall():
+        rows = [(n, r) for n, r in zip(names, ready, strict=True) if n.startswith(f"{service}-")]
+        shown = rows or shown
+    if not shown or any(r != "0" for _, r in shown):
+        return None
+    return ", ".join(n for n, _ in shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "")
 
 
 def _newest_never_started(con: Any, unstarted: Sequence[str], starting: Sequence[Finding]) -> bool:

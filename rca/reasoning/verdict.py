@@ -180,7 +180,7 @@ def reasons(t: Traffic, periods: Periods, active_failures: int, unexplained: int
 
 def decide(
     t: Traffic, periods: Periods, active_failures: int, trigger: Trigger | None, unexplained: int = 0,
-    never_started: bool = False, persistent: str | None = None,
+    never_started: bool = False, persistent: str | None = None, listed_down: str | None = None,
 ) -> Verdict:
     """The state and its numbers from the traffic, the baseline and what the analysis found.
 
@@ -190,7 +190,10 @@ def decide(
     ended (a root cause that fails every attempt until something is changed, patterns/_knowledge.yaml
     `persistent`; a crash loop): with no request logged, nothing was served either, so down; and
     so when requests stopped (`_stopped`) while it ran: every pod crash-looping after a rollout
-    serves nothing, though the requests before it all succeeded."""
+    serves nothing, though the requests before it all succeeded.
+    ``listed_down``: why a listing of the service's pods printed after the logs (a paste's `kubectl
+    get pods`) shows none of them serving while such a failure stands: down, whatever the requests
+    logged before it answered."""
     why = reasons(t, periods, active_failures, unexplained)
     rate, recent = share(t.failed, t.requests), share(t.recent_failed, t.recent_requests)
     failing_requests = beyond_baseline(t.failed, t.baseline_failed, periods)
@@ -204,7 +207,10 @@ def decide(
     if why and stuck and not now_failing and not never_started:
         when = f" in the last {RECENT // 60} minutes" if t.requests else ""
         why = (*why, f"no request was logged{when}, and {persistent}")
-    now_failing = now_failing or (never_started and not t.requests) or stuck or stopped_steady(t, periods)
+    if why and listed_down is not None and not now_failing:
+        why = (*why, listed_down)
+    now_failing = (now_failing or (never_started and not t.requests) or stuck or stopped_steady(t, periods)
+                   or listed_down is not None)
     if not why:
         state = State.OK
     elif _stopped_inside_recent(t):
