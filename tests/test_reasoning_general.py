@@ -151,6 +151,16 @@ def test_the_verdict_states() -> None:
     assert states == [State.OK, State.OK, State.DEGRADED, State.DOWN, State.RECOVERED, State.DEGRADED]
 
 
+def test_failures_that_stopped_while_the_answers_stayed_many_times_slower_are_no_recovery() -> None:
+    """An upstream's 503s stopped 40 minutes in, but the answers since take 7 s where they took
+    80 ms: degraded, not recovered (blind set BX08); at 0.3 s (under `SLOW_BY_S` slower), recovered."""
+    p = Periods(3600.0, 3600.0)
+    stopped = traffic(200, 0, 100, 0)
+    assert verdict.decide(stopped, p, 1, None).state is State.RECOVERED
+    assert verdict.decide(replace(stopped, latencies=(7.0, 0.08)), p, 1, None).state is State.DEGRADED
+    assert verdict.decide(replace(stopped, latencies=(0.3, 0.08)), p, 1, None).state is State.RECOVERED
+
+
 def test_requests_iam_refused_stay_failed_when_a_sampled_fetch_scales_the_counts() -> None:
     """A sampled live fetch replaces the request counts by scaled 5xx estimates; the callers IAM
     refused (read in full, as a pattern reads their text) are failed requests all the same."""
@@ -3956,6 +3966,35 @@ def test_a_paste_listing_every_pod_of_the_service_unready_is_down_whatever_answe
     assert (down["root_cause"]["category"], down["status"]["state"]) == ("broken-build", "down")
     beside = _pasted(tmp_path, paste([serving, crashing]), "ledger-api", "beside.txt")
     assert beside["status"]["state"] == "degraded"
+
+
+def test_answers_that_came_many_times_slower_at_the_end_are_degraded_not_ok(tmp_path: Path) -> None:
+    """A chi access log over two hours (`--since 1h`) where every request is answered 200: at 30-60
+    ms throughout, ok; from 09:38 at 2-4 s, degraded, saying how slow (the median of the last ten
+    minutes against the baseline's) where no log line says why (blind set BD06). Slower by less
+    than `verdict.SLOW_BY_S` (40 ms to 400 ms) is no incident."""
+    def paste(slow_s: float) -> list[str]:
+        lines = ["$ kubectl logs -n pricing deploy/quote-api --timestamps"]
+        for k in range(0, 7200, 15):
+            at = f"{8 + k // 3600:02d}:{k % 3600 // 60:02d}:{k % 60:02d}"
+            took = f"{slow_s + (k % 7) * 0.1:.6f}s" if k >= 5880 else f"{30 + k % 30}.123456ms"
+            lines.append(f"2024-07-09T{at}.000000000Z 2024/07/09 {at} "
+                         f'[quote-api-7f9c6d5b8-2xkqz/Ta8vWq1sLm-{k:06d}] "GET http://quote-api:8080/v1/quote'
+                         f'?pair=EURGBP HTTP/1.1" from 10.52.3.5:47419 - 200 202B in {took}')
+        return lines
+    def report(name: str, slow_s: float) -> dict[str, Any]:
+        path = tmp_path / name
+        path.write_text("\n".join(paste(slow_s)) + "\n", encoding="utf-8")
+        result = CliRunner().invoke(main, ["analyze", "--service", "quote-api", "--input", str(path),
+                                           "--since", "1h", "--format", "json"])
+        out: dict[str, Any] = json.loads(result.output)
+        return out
+    slow = report("slow.txt", 2.5)
+    assert (slow["status"]["state"], slow["root_cause"]["category"]) == ("degraded", "unknown")
+    assert "got slow" in slow["root_cause"]["summary"]
+    assert any("took a median" in r for r in slow["status"]["reasons"])
+    assert report("steady.txt", 0.03)["status"]["state"] == "ok"
+    assert report("a-little.txt", 0.4)["status"]["state"] == "ok"
 
 
 def test_pods_whose_readiness_failed_while_the_database_restarted_and_then_worked_recovered(

