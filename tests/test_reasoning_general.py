@@ -3997,6 +3997,28 @@ def test_answers_that_came_many_times_slower_at_the_end_are_degraded_not_ok(tmp_
     assert report("a-little.txt", 0.4)["status"]["state"] == "ok"
 
 
+def test_a_worker_crash_looping_beside_pods_a_listing_shows_ready_is_degraded(tmp_path: Path) -> None:
+    """A queue worker (no requests) that `describe` shows OOMKilled and crash-looping: with `kubectl
+    get pods` listing all three of its pods not ready, down; with two of them Running 1/1, the kills
+    stop one pod's work alone: degraded (blind set CC09)."""
+    def paste(ready: str) -> list[str]:
+        return ["$ kubectl -n billing get pods",
+                "NAME                                READY   STATUS             RESTARTS        AGE",
+                "invoice-renderer-6b7f9d4c8d-4kx2p   0/1     CrashLoopBackOff   5 (3m13s ago)   54m",
+                f"invoice-renderer-6b7f9d4c8d-h8v6n   {ready}     Running            4 (41s ago)     54m",
+                f"invoice-renderer-6b7f9d4c8d-t2mzc   {ready}     Running            5 (9m4s ago)    54m",
+                "", "$ kubectl -n billing describe pod invoice-renderer-6b7f9d4c8d-4kx2p",
+                "    State:          Waiting",
+                "      Reason:       CrashLoopBackOff",
+                "    Last State:     Terminated",
+                "      Reason:       OOMKilled",
+                "      Exit Code:    137"]
+    assert _pasted(tmp_path, paste("0/1"), "invoice-renderer")["status"]["state"] == "down"
+    beside = _pasted(tmp_path, paste("1/1"), "invoice-renderer", "beside.txt")
+    assert (beside["root_cause"]["category"], beside["status"]["state"]) == (
+        "memory-limit-exceeded", "degraded")
+
+
 def test_pods_whose_readiness_failed_while_the_database_restarted_and_then_worked_recovered(
         tmp_path: Path) -> None:
     """The only ReplicaSet's pods fail their readiness probe for two minutes while the database

@@ -559,10 +559,17 @@ def decide(
         persistent = _work_displaced(con, traffic)
     if persistent is None and not traffic.requests and timed:
         persistent = _work_stopped(con, traffic, timed)
-    listed = _shown_as_current(failing, lookup) and _listed_unready(con, service)
+    listing = _pod_listing(con, service) if _shown_as_current(failing, lookup) else None
+    listed_down = None
+    if listing is not None and listing[1]:
+        # some of its pods ready as the paste was taken: the failure stands beside pods serving
+        persistent, never_started = None, False
+    elif listing is not None:
+        unready = listing[0]
+        shown = ", ".join(unready[:3]) + (f" and {len(unready) - 3} more" if len(unready) > 3 else "")
+        listed_down = f"`kubectl get pods` lists none of its pods ready ({shown})"
     decided = verdict.decide(traffic, periods, len(failing), started, unexplained, never_started, persistent,
-                             listed_down=(f"`kubectl get pods` lists none of its pods ready ({listed})"
-                                          if listed else None))
+                             listed_down=listed_down)
     if estimate is None:
         return decided
     return replace(decided, sample=estimate.sample)
@@ -999,21 +1006,23 @@ ORDER BY ordinal
 """
 
 
-def _listed_unready(con: Any, service: str | None) -> str | None:
-    """The pods the last `kubectl get pods` listing of a paste shows for ``service`` (those whose
-    names begin with it and a dash) when not one of them is ready, else None: the listing was
-    printed after the logs above it, so the requests those logs answered are no sign that anything
-    serves now (blind set CA06: a Recreate rollout's only pod crash-looping, the old pod's access
-    log above it). Without a service no listing is the service's."""
+def _pod_listing(con: Any, service: str | None) -> tuple[list[str], list[str]] | None:
+    """The pods of ``service`` (those whose names begin with it and a dash) the last `kubectl get
+    pods` listing of a paste shows, as those not ready and those ready; None without one. The
+    listing was printed after the logs above it: when none is ready the requests those logs
+    answered are no sign that anything serves now (blind set CA06: a Recreate rollout's only pod
+    crash-looping below the old pod's access log), and when some are, a failure that stops every
+    attempt of the pods it hits stops only theirs (CC09: one of three workers killed for memory,
+    two running). Without a service no listing is the service's."""
     if not service:
         return None
     shown: list[tuple[str, str]] = []
     for names, ready in con.execute(_POD_ROWS).fetchall():
         rows = [(n, r) for n, r in zip(names, ready, strict=True) if n.startswith(f"{service}-")]
         shown = rows or shown
-    if not shown or any(r != "0" for _, r in shown):
+    if not shown:
         return None
-    return ", ".join(n for n, _ in shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "")
+    return [n for n, r in shown if r == "0"], [n for n, r in shown if r != "0"]
 
 
 def _newest_never_started(con: Any, unstarted: Sequence[str], starting: Sequence[Finding]) -> bool:
