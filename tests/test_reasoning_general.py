@@ -4019,6 +4019,37 @@ def test_a_worker_crash_looping_beside_pods_a_listing_shows_ready_is_degraded(tm
         "memory-limit-exceeded", "degraded")
 
 
+def test_a_job_task_that_ran_out_of_time_while_its_calls_failed_was_stopped_by_the_upstream(
+        tmp_path: Path) -> None:
+    """A Cloud Run job task retries an upstream that answers 503 for a quarter of an hour, then
+    Cloud Run terminates it at its 900 s timeout and the execution fails: the upstream, failing on
+    the task's instance all the while, is why it ran out of time (blind set CJ08), though its last
+    503 came more than `chain.NEAR` before the timeout's line."""
+    def line(ts: str, text: str, severity: str, log: str = "stdout") -> str:
+        labels = {"instanceId": "00b56d2d21b39acc", "run.googleapis.com/execution_name": "sync-h2m9w",
+                  "run.googleapis.com/task_index": "0", "run.googleapis.com/task_attempt": "0"}
+        return json.dumps({
+            "insertId": f"{log}-{ts}", "textPayload": text, "timestamp": f"2024-05-14T{ts}Z",
+            "severity": severity, "labels": labels,
+            "logName": f"projects/p/logs/run.googleapis.com%2F{log.replace('/', '%2F')}",
+            "resource": {"type": "cloud_run_job", "labels": {
+                "job_name": "catalog-sync", "location": "europe-west4", "project_id": "p"}},
+        }) + "\n"
+    failed = ("Supplier call failed, retrying\nSystem.Net.Http.HttpRequestException: Response status "
+              "code does not indicate success: 503 (Service Unavailable).\n   at System.Net.Http."
+              "HttpResponseMessage.EnsureSuccessStatusCode()")
+    lines = [line("11:00:05.000000", "Catalog sync starting", "INFO")]
+    lines += [line(f"11:{m:02d}:{s:02d}.000000", failed, "WARNING") for m in range(1, 11) for s in (10, 40)]
+    lines += [line("11:15:07.870000",
+                   "Terminating task because it has reached the maximum timeout of 900 seconds.",
+                   "WARNING", "varlog/system"),
+              line("11:15:09.000000",
+                   "Execution sync-h2m9w has failed to complete, 0/1 tasks were a success.",
+                   "ERROR", "varlog/system")]
+    report = _analysed(tmp_path, lines, "catalog-sync")
+    assert report["root_cause"]["category"] == "upstream-service-failure"
+
+
 def test_pods_whose_readiness_failed_while_the_database_restarted_and_then_worked_recovered(
         tmp_path: Path) -> None:
     """The only ReplicaSet's pods fail their readiness probe for two minutes while the database

@@ -405,14 +405,17 @@ def _followed(cause: Node, effect: Node) -> float:
 
 
 def _same_instance_fraction(cause: Node, effect: Node) -> float:
-    """Share of the effect's instances where the cause occurred shortly before it."""
+    """Share of the effect's instances where the cause occurred shortly before it: within `NEAR`,
+    or within the time the effect's line comes after what began it (`reported_after_s`: a job
+    task's timeout, logged when the task ran out of time, on the instance where its calls hung)."""
     effect_times = effect.times_by_instance()
     if not effect_times:
         return 0.0
+    near = max(NEAR, timedelta(seconds=effect.pattern.reported_after_s))
     cause_times = cause.times_by_instance()
     hits = sum(
         1 for inst, times in effect_times.items()
-        if any(t - NEAR <= c <= t + TOLERANCE for t in times for c in cause_times.get(inst, []))
+        if any(t - near <= c <= t + TOLERANCE for t in times for c in cause_times.get(inst, []))
     )
     return hits / len(effect_times)
 
