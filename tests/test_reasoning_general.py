@@ -3999,8 +3999,9 @@ def test_answers_that_came_many_times_slower_at_the_end_are_degraded_not_ok(tmp_
 
 def test_a_worker_crash_looping_beside_pods_a_listing_shows_ready_is_degraded(tmp_path: Path) -> None:
     """A queue worker (no requests) that `describe` shows OOMKilled and crash-looping: with `kubectl
-    get pods` listing all three of its pods not ready, down; with two of them Running 1/1, the kills
-    stop one pod's work alone: degraded (blind set CC09)."""
+    get pods` listing all three of its pods not ready, down (blind set BJ06: 1/2, its sidecar alone
+    ready); with two of them Running 1/1, the kills stop one pod's work alone: degraded (CC09).
+    Each row of the listing counts, on its own line or run together after the header."""
     def paste(ready: str) -> list[str]:
         return ["$ kubectl -n billing get pods",
                 "NAME                                READY   STATUS             RESTARTS        AGE",
@@ -4014,6 +4015,8 @@ def test_a_worker_crash_looping_beside_pods_a_listing_shows_ready_is_degraded(tm
                 "      Reason:       OOMKilled",
                 "      Exit Code:    137"]
     assert _pasted(tmp_path, paste("0/1"), "invoice-renderer")["status"]["state"] == "down"
+    # (a pod with a sidecar ready beside the crashing container is no ready pod: 1/2)
+    assert _pasted(tmp_path, paste("1/2"), "invoice-renderer", "sidecar.txt")["status"]["state"] == "down"
     beside = _pasted(tmp_path, paste("1/1"), "invoice-renderer", "beside.txt")
     assert (beside["root_cause"]["category"], beside["status"]["state"]) == (
         "memory-limit-exceeded", "degraded")

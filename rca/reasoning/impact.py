@@ -994,35 +994,40 @@ def _shown_as_current(failing: Sequence[Finding], lookup: Mapping[str, Pattern])
     return any(not f.first_seen and lookup[f.pattern_id].persistent for f in failing)
 
 
-# A pod's row of `kubectl get pods` (NAME READY STATUS RESTARTS AGE): its name and how many of its
-# containers are ready, as "0/1"; read only in an entry that holds the table's header (a paste's
-# listing is one entry, its rows on lines of their own or run together after the header).
+# A pod's row of `kubectl get pods` (NAME READY STATUS RESTARTS AGE, `-o wide` adds columns): its
+# name and how many of its containers are ready of how many, as "1/2". A paste's listing reaches
+# the entries as its header (the text reader joins the first row to it) and a row per line.
 _POD_HEADER = r"\bNAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\b"
-_POD_ROW = r"(?:^|\s)([a-z0-9][-a-z0-9.]*)\s+([0-9]+)/[0-9]+\s+[A-Za-z][A-Za-z:-]*\s+[0-9]+"
+_POD_ROW = r"(?:^|\s)([a-z0-9][-a-z0-9.]*)\s+([0-9]+)/([0-9]+)\s+[A-Za-z][A-Za-z:-]*\s+[0-9]+"
 _POD_ROWS = f"""
-SELECT regexp_extract_all(message, '{_POD_ROW}', 1), regexp_extract_all(message, '{_POD_ROW}', 2)
-FROM entries WHERE in_window AND regexp_matches(message, '{_POD_HEADER}')
+SELECT regexp_matches(message, '{_POD_HEADER}'), regexp_extract_all(message, '{_POD_ROW}', 1),
+       regexp_extract_all(message, '{_POD_ROW}', 2), regexp_extract_all(message, '{_POD_ROW}', 3)
+FROM entries
+WHERE in_window AND (regexp_matches(message, '{_POD_HEADER}') OR regexp_matches(message, '^{_POD_ROW}'))
 ORDER BY ordinal
 """
 
 
 def _pod_listing(con: Any, service: str | None) -> tuple[list[str], list[str]] | None:
     """The pods of ``service`` (those whose names begin with it and a dash) the last `kubectl get
-    pods` listing of a paste shows, as those not ready and those ready; None without one. The
-    listing was printed after the logs above it: when none is ready the requests those logs
-    answered are no sign that anything serves now (blind set CA06: a Recreate rollout's only pod
-    crash-looping below the old pod's access log), and when some are, a failure that stops every
-    attempt of the pods it hits stops only theirs (CC09: one of three workers killed for memory,
-    two running). Without a service no listing is the service's."""
+    pods` listing of a paste shows, as those not ready (fewer containers ready than it has) and
+    those ready; None without one. The listing was printed after the logs above it: when none is
+    ready the requests those logs answered are no sign that anything serves now (blind set CA06: a
+    Recreate rollout's only pod crash-looping below the old pod's access log), and when some are,
+    a failure that stops every attempt of the pods it hits stops only theirs (CC09: one of three
+    workers killed for memory, two running). Without a service no listing is the service's."""
     if not service:
         return None
-    shown: list[tuple[str, str]] = []
-    for names, ready in con.execute(_POD_ROWS).fetchall():
-        rows = [(n, r) for n, r in zip(names, ready, strict=True) if n.startswith(f"{service}-")]
-        shown = rows or shown
-    if not shown:
+    listings: list[list[tuple[str, bool]]] = []
+    for header, names, ready, total in con.execute(_POD_ROWS).fetchall():
+        if header or not listings:
+            listings.append([])
+        listings[-1] += [(n, r == t and t != "0") for n, r, t in zip(names, ready, total, strict=True)
+                         if n.startswith(f"{service}-")]
+    shown = next((rows for rows in reversed(listings) if rows), None)
+    if shown is None:
         return None
-    return [n for n, r in shown if r == "0"], [n for n, r in shown if r != "0"]
+    return [n for n, up in shown if not up], [n for n, up in shown if up]
 
 
 def _newest_never_started(con: Any, unstarted: Sequence[str], starting: Sequence[Finding]) -> bool:
