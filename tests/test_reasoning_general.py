@@ -4053,6 +4053,44 @@ def test_a_job_task_that_ran_out_of_time_while_its_calls_failed_was_stopped_by_t
     assert report["root_cause"]["category"] == "upstream-service-failure"
 
 
+def test_the_error_logged_beside_most_failing_requests_explains_them_over_a_rarer_one(
+        tmp_path: Path) -> None:
+    """Untraced Cloud Run logs: 60 requests fail, each with Firestore's NotFound for a project
+    without a database logged on its instance as it failed; 6 of them also panic on a nil pointer
+    (the store mapped NotFound to nil). The NotFound, beside all of them, explains the failures;
+    the panics explain their six (`chain._paired_shares`, blind set CF09)."""
+    def entry(k: int, n: int, log: str, severity: str, text: str | None, status: int | None = None) -> str:
+        at = f"2025-07-02T11:{k // 60:02d}:{k % 60:02d}.{n:06d}Z"
+        doc: dict[str, Any] = {
+            "insertId": f"{log}-{k}-{n}", "timestamp": at, "severity": severity,
+            "logName": f"projects/p/logs/run.googleapis.com%2F{log}",
+            "labels": {"instanceId": f"00a{k % 3}"},
+            "resource": {"type": "cloud_run_revision",
+                         "labels": {"service_name": "loyalty-api", "revision_name": "loyalty-api-00042-rus"}}}
+        if text is not None:
+            doc["textPayload"] = text
+        if status is not None:
+            doc["httpRequest"] = {"requestMethod": "POST", "requestUrl": "https://loyalty/v1/earn",
+                                  "status": status}
+        return json.dumps(doc) + "\n"
+    missing = ("2025/07/02 11:30:00 POST /v1/earn: rpc error: code = NotFound desc = The project "
+               "acme-loyalty does not exist or it does not contain an active Cloud Datastore or Cloud "
+               "Firestore database.")
+    panic = ("2025/07/02 11:30:00 http: panic serving 169.254.1.1:43354: runtime error: invalid memory "
+             "address or nil pointer dereference\ngoroutine 12 [running]:\nnet/http.(*conn).serve.func1()"
+             "\n\t/usr/local/go/src/net/http/server.go:1868 +0xb0\npanic({0x6941e0, 0x8e2350})"
+             "\n\t/usr/local/go/src/runtime/panic.go:920 +0x270\ngithub.com/acme/loyalty-api/internal/"
+             "points.ApplyVoucher(0x0)\n\t/src/internal/points/voucher.go:41 +0x1c")
+    lines = [entry(k, 0, "requests", "INFO", None, 200) for k in range(0, 1800, 20)]
+    for k in range(1800, 3600, 30):
+        lines.append(entry(k, 0, "requests", "ERROR", None, 500))
+        lines.append(entry(k, 1, "stderr", "ERROR", missing))
+        if k % 300 == 0:
+            lines.append(entry(k, 2, "stderr", "ERROR", panic))
+    report = _analysed(tmp_path, lines, "loyalty-api")
+    assert report["root_cause"]["category"] == "missing-configuration"
+
+
 def test_pods_whose_readiness_failed_while_the_database_restarted_and_then_worked_recovered(
         tmp_path: Path) -> None:
     """The only ReplicaSet's pods fail their readiness probe for two minutes while the database

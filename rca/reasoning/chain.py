@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -551,10 +552,9 @@ def _counted_shares(symptom: Node, causes: Sequence[Node]) -> dict[str, float]:
     this one in none. 197 requests that timed out, each with the dependency's DeadlineExceeded in
     its trace, against two handler panics logged outside any trace: the panics explain at most two
     of them (blind set EE03). Without such proof counts say nothing (a database restart logged
-    three times fails a thousand requests), and no cause is weighed so."""
+    three times fails a thousand requests), and no cause is weighed so; where no trace proves
+    anything, the instance and the moment may (`_paired_shares`)."""
     traced = _traces(symptom)
-    if not traced:
-        return {}
     # (a cause matched on the symptom's own entries, such as a load balancer's status detail on
     # its request logs, is another face of the same requests: its traces prove nothing)
     events = {o.event_id for o in symptom.occurrences}
@@ -562,9 +562,45 @@ def _counted_shares(symptom: Node, causes: Sequence[Node]) -> dict[str, float]:
     elsewhere = [{o.trace for o in c.occurrences if o.trace and o.event_id not in events} & shared[c.id]
                  for c in causes]
     if not any(len(found) >= TRACE_PROOF * len(traced) for found in elsewhere):
-        return {}
+        return _paired_shares(symptom, causes)
     total = max(symptom.finding.count, 1)
     return {c.id: min(1.0, c.finding.count / total) for c in causes if not shared[c.id]}
+
+
+def _paired_shares(symptom: Node, causes: Sequence[Node]) -> dict[str, float]:
+    """`_counted_shares` where no trace proves anything: a cause logged on the instance of most
+    of the symptom's occurrences as they happened (`_pairs`) proves, request by request, what failed
+    them, as a trace does; then each other direct cause explains at most the occurrences it was
+    logged beside. 344 requests failing with a Firestore NotFound logged beside each, against 22
+    nil-pointer panics on the same path: the panics explain 22 (blind set CF09)."""
+    events = {o.event_id for o in symptom.occurrences}
+    paired = {c.id: _pairs(symptom, c, events) for c in causes}
+    total = sum(1 for o in symptom.occurrences if o.instance and o.ts is not None)
+    if not total or not any(n >= TRACE_PROOF * total for n in paired.values()):
+        return {}
+    return {c.id: min(1.0, paired[c.id] / total) for c in causes if paired[c.id] < TRACE_PROOF * total}
+
+
+def _pairs(symptom: Node, cause: Node, events: AbstractSet[int]) -> int:
+    """How many of the symptom's occurrences the cause was logged beside: on the same instance,
+    within `TOLERANCE` of it (a request failing fast is stamped and its handler's error logged in
+    the same second or two; one that hung, stamped when it began, pairs with nothing, and then
+    nothing is proved); the cause's matches on the symptom's own entries are another face of
+    them, not a pairing."""
+    times: dict[str, list[datetime]] = {}
+    for o in cause.occurrences:
+        if o.instance and o.ts is not None and o.event_id not in events:
+            times.setdefault(o.instance, []).append(o.ts)
+    for ts in times.values():
+        ts.sort()
+    n = 0
+    for o in symptom.occurrences:
+        if not o.instance or o.ts is None or o.instance not in times:
+            continue
+        at = times[o.instance]
+        i = bisect.bisect_left(at, o.ts - TOLERANCE)
+        n += i < len(at) and at[i] <= o.ts + TOLERANCE
+    return n
 
 
 def names_cause(node: Node, present: Sequence[Node]) -> bool:
