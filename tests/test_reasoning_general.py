@@ -4091,6 +4091,27 @@ def test_the_error_logged_beside_most_failing_requests_explains_them_over_a_rare
     assert report["root_cause"]["category"] == "missing-configuration"
 
 
+def test_a_pod_listing_reads_each_row_once_and_leaves_completed_job_pods_out(tmp_path: Path) -> None:
+    """`impact._pod_listing` over a paste: the last listing of the service's pods, the row run
+    together with the header and those on lines of their own, a pod ready only when all its
+    containers are (1/2 is not), another workload's pods and a Job's finished pod (0/1 Completed)
+    left out."""
+    from rca.api.loading import load
+    path = tmp_path / "pods.txt"
+    path.write_text("\n".join([
+        "$ kubectl get pods", "NAME                 READY   STATUS             RESTARTS   AGE",
+        "orders-7d4b6-aaaaa   1/1     Running            0          1d",
+        "", "$ kubectl get pods", "NAME                 READY   STATUS             RESTARTS   AGE",
+        "orders-7d4b6-qm5zt   0/1     CrashLoopBackOff   6          8m",
+        "orders-7d4b6-x2k4p   1/2     Running            0          3d",
+        "orders-7d4b6-w8n2c   1/1     Running            0          3d",
+        "orders-migrate-7xk   0/1     Completed          0          2h",
+        "redis-0              1/1     Running            0          40d"]) + "\n", encoding="utf-8")
+    loaded = load([path], service="orders")
+    assert impact._pod_listing(loaded.store.con, "orders") == (
+        ["orders-7d4b6-qm5zt", "orders-7d4b6-x2k4p"], ["orders-7d4b6-w8n2c"])
+
+
 def test_pods_whose_readiness_failed_while_the_database_restarted_and_then_worked_recovered(
         tmp_path: Path) -> None:
     """The only ReplicaSet's pods fail their readiness probe for two minutes while the database
