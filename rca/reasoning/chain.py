@@ -194,11 +194,13 @@ def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge 
     if order == "consistent":
         score += TIME_ORDER
         support.append("time: occurs before")
-    elif general and not shared and not _untimed(cause, effect):
+    elif general and not shared and not _untimed(effect):
         # general knowledge alone, without the clock's agreement, invents links; one event that
         # holds both (a platform message quoting the error: "... Error message: [Errno 30]
-        # Read-only file system") agrees as well as the clock does, and in a paste with no time
-        # at all no clock can agree: what was pasted together is all there is to go on
+        # Read-only file system") agrees as well as the clock does, and where the effect has no
+        # time no clock can agree: a paste without any, or a `kubectl describe` whose events
+        # (a Job's BackoffLimitExceeded) state what came of the timed logs above them, blind set
+        # CJ02; what was pasted together is all there is to go on
         return None
     if shared:
         score += SAME_EVENT
@@ -555,6 +557,8 @@ def _counted_shares(symptom: Node, causes: Sequence[Node]) -> dict[str, float]:
     three times fails a thousand requests), and no cause is weighed so; where no trace proves
     anything, the instance and the moment may (`_paired_shares`)."""
     traced = _traces(symptom)
+    if not traced:
+        return _paired_shares(symptom, causes)
     # (a cause matched on the symptom's own entries, such as a load balancer's status detail on
     # its request logs, is another face of the same requests: its traces prove nothing)
     events = {o.event_id for o in symptom.occurrences}
