@@ -1085,11 +1085,13 @@ def test_errors_at_one_rate_all_along_while_every_request_succeeds_are_no_incide
     assert states == ["ok", "degraded"]
 
 
-def test_a_symptom_and_a_listed_cause_link_without_times_only_where_no_clock_can_speak() -> None:
+def test_a_symptom_and_a_listed_cause_link_without_the_clock_only_where_the_symptom_has_none() -> None:
     """A platform message that quotes the error ('Function failed on loading user code. Error
     message: [Errno 30] Read-only file system'): the one event that holds both agrees as the clock
-    would. In a paste with no time at all, what was pasted together links too; but a cause with a
-    time and a symptom without one have no clock to agree, and link nothing."""
+    would. Where the symptom has no time, what was pasted together links too: in a paste with no
+    time at all, and for a timed cause beside an untimed symptom (a `kubectl describe` event of
+    what came of the logs above it, blind set CJ02); but an untimed cause of a timed symptom
+    links nothing: the symptom's clock is there, and the cause gives it nothing to agree with."""
     knowledge = Knowledge(kinds={"startup-failure": ("category:disk-or-filesystem",)})
     cause_p = pattern("read-only", Role.CAUSE, Category.DISK_OR_FILESYSTEM)
     symptom_p = replace(pattern("load-failed", Role.SYMPTOM), kind="startup-failure")
@@ -1100,10 +1102,11 @@ def test_a_symptom_and_a_listed_cause_link_without_times_only_where_no_clock_can
 
     same = chain.edge(untimed(cause_p, 7), untimed(symptom_p, 7), knowledge)
     pasted = chain.edge(untimed(cause_p, 7), untimed(symptom_p, 8), knowledge)
-    half_timed = chain.edge(node(cause_p, [0], events=[7]), untimed(symptom_p, 8), knowledge)
+    timed_cause = chain.edge(node(cause_p, [0], events=[7]), untimed(symptom_p, 8), knowledge)
+    timed_symptom = chain.edge(untimed(cause_p, 7), node(symptom_p, [0], events=[8]), knowledge)
     assert (same is not None and any("same traceback" in s for s in same.support),
             pasted is not None and not any("same traceback" in s for s in pasted.support),
-            half_timed) == (True, True, None)
+            timed_cause is not None, timed_symptom) == (True, True, True, None)
 
 
 def test_sparse_noise_all_along_counts_from_its_own_interval_not_only_the_first_tenth(tmp_path: Path) -> None:
@@ -4094,8 +4097,8 @@ def test_the_error_logged_beside_most_failing_requests_explains_them_over_a_rare
 def test_a_pod_listing_reads_each_row_once_and_leaves_completed_job_pods_out(tmp_path: Path) -> None:
     """`impact._pod_listing` over a paste: the last listing of the service's pods, the row run
     together with the header and those on lines of their own, a pod ready only when all its
-    containers are (1/2 is not), another workload's pods and a Job's finished pod (0/1 Completed)
-    left out."""
+    containers are (1/2 is not), another workload's pods and a Job's pods that ran once (0/1
+    Completed, 0/1 Error never restarted) left out."""
     from rca.api.loading import load
     path = tmp_path / "pods.txt"
     path.write_text("\n".join([
@@ -4106,10 +4109,37 @@ def test_a_pod_listing_reads_each_row_once_and_leaves_completed_job_pods_out(tmp
         "orders-7d4b6-x2k4p   1/2     Running            0          3d",
         "orders-7d4b6-w8n2c   1/1     Running            0          3d",
         "orders-migrate-7xk   0/1     Completed          0          2h",
+        "orders-migrate-9pq   0/1     Error              0          2h",
+        "orders-7d4b6-b7f1c   0/1     Error              3          3d",
         "redis-0              1/1     Running            0          40d"]) + "\n", encoding="utf-8")
     loaded = load([path], service="orders")
     assert impact._pod_listing(loaded.store.con, "orders") == (
-        ["orders-7d4b6-qm5zt", "orders-7d4b6-x2k4p"], ["orders-7d4b6-w8n2c"])
+        ["orders-7d4b6-qm5zt", "orders-7d4b6-x2k4p", "orders-7d4b6-b7f1c"], ["orders-7d4b6-w8n2c"])
+
+
+def test_a_failed_job_a_describe_shows_without_a_time_is_explained_by_its_pods_timed_logs(
+        tmp_path: Path) -> None:
+    """A CronJob's pods log, with times, the database refusing their password and exit; `kubectl
+    describe job` below, without a time, shows the Job controller giving up (BackoffLimitExceeded).
+    No clock can order an untimed effect, so what was pasted together links them: the Job failed
+    on the wrong credential, and with nothing after it the job is down (blind sets CJ02, CJ10)."""
+    lines = []
+    for n, pod in enumerate(("jj4qc", "njkt2", "z72vj")):
+        at = f"2024-05-14T10:0{5 + n}:03"
+        lines += [f"$ kubectl -n billing logs billing-rollup-28594685-{pod} --timestamps",
+                  f'{at}.596204048Z {{"level":30,"msg":"starting hourly rollup"}}',
+                  f'{at}.686402612Z {{"level":50,"err":{{"type":"DatabaseError","message":"password '
+                  f'authentication failed for user \\"billing_rollup\\""}},"msg":"rollup failed"}}',
+                  f'{at}.697546444Z {{"level":30,"code":1,"msg":"exiting"}}', ""]
+    lines += ["$ kubectl -n billing describe job billing-rollup-28594685", "Events:",
+              "  Type     Reason                Age    From            Message",
+              "  ----     ------                ----   ----            -------",
+              "  Normal   SuccessfulCreate      49m    job-controller  "
+              "Created pod: billing-rollup-28594685-jj4qc",
+              "  Warning  BackoffLimitExceeded  47m    job-controller  "
+              "Job has reached the specified backoff limit"]
+    report = _pasted(tmp_path, lines, "billing-rollup")
+    assert (report["root_cause"]["category"], report["status"]["state"]) == ("missing-configuration", "down")
 
 
 def test_pods_whose_readiness_failed_while_the_database_restarted_and_then_worked_recovered(

@@ -998,11 +998,11 @@ def _shown_as_current(failing: Sequence[Finding], lookup: Mapping[str, Pattern])
 # name and how many of its containers are ready of how many, as "1/2". A paste's listing reaches
 # the entries as its header (the text reader joins the first row to it) and a row per line.
 _POD_HEADER = r"\bNAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\b"
-_POD_ROW = r"(?:^|\s)([a-z0-9][-a-z0-9.]*)\s+([0-9]+)/([0-9]+)\s+([A-Za-z][A-Za-z:-]*)\s+[0-9]+"
+_POD_ROW = r"(?:^|\s)([a-z0-9][-a-z0-9.]*)\s+([0-9]+)/([0-9]+)\s+([A-Za-z][A-Za-z:-]*)\s+([0-9]+)"
 _POD_ROWS = f"""
 SELECT regexp_matches(message, '{_POD_HEADER}'), regexp_extract_all(message, '{_POD_ROW}', 1),
        regexp_extract_all(message, '{_POD_ROW}', 2), regexp_extract_all(message, '{_POD_ROW}', 3),
-       regexp_extract_all(message, '{_POD_ROW}', 4)
+       regexp_extract_all(message, '{_POD_ROW}', 4), regexp_extract_all(message, '{_POD_ROW}', 5)
 FROM entries
 WHERE in_window AND (regexp_matches(message, '{_POD_HEADER}') OR regexp_matches(message, '^{_POD_ROW}'))
 ORDER BY ordinal
@@ -1020,17 +1020,24 @@ def _pod_listing(con: Any, service: str | None) -> tuple[list[str], list[str]] |
     if not service:
         return None
     listings: list[list[tuple[str, bool]]] = []
-    for header, names, ready, total, status in con.execute(_POD_ROWS).fetchall():
+    for header, names, ready, total, status, restarts in con.execute(_POD_ROWS).fetchall():
         if header or not listings:
             listings.append([])
-        # (a Job's pod that ran to completion shows 0/1 Completed: its work done, not listed)
-        rows = zip(names, ready, total, status, strict=True)
-        listings[-1] += [(n, r == t and t != "0") for n, r, t, st in rows
-                         if n.startswith(f"{service}-") and st != "Completed"]
+        # (a Job's pod that ran once and ended, 0/1 Completed or 0/1 Error with no restart, serves
+        # nothing by design: not listed; the Job's failure is a finding of its own)
+        rows = zip(names, ready, total, status, restarts, strict=True)
+        listings[-1] += [(n, r == t and t != "0") for n, r, t, st, k in rows
+                         if n.startswith(f"{service}-") and not _ran_once(st, k)]
     shown = next((rows for rows in reversed(listings) if rows), None)
     if shown is None:
         return None
     return [n for n, up in shown if not up], [n for n, up in shown if up]
+
+
+def _ran_once(status: str, restarts: str) -> bool:
+    """Whether a listed pod ran its container once and ended (a Job's): Completed, or Error never
+    restarted. A serving pod that fails is restarted (restarts > 0, CrashLoopBackOff)."""
+    return status == "Completed" or (status == "Error" and restarts == "0")
 
 
 def _newest_never_started(con: Any, unstarted: Sequence[str], starting: Sequence[Finding]) -> bool:
