@@ -2176,6 +2176,25 @@ def test_a_change_just_before_a_symptom_nothing_else_explains_takes_the_place_of
     assert (root["category"], root["pattern_id"]) == (category, pattern_id)
 
 
+def test_no_backend_for_the_load_balancer_while_the_pods_readiness_probes_time_out_is_read_from_them(
+        tmp_path: Path) -> None:
+    """The load balancer finds no healthy backend while the kubelet reports every pod's readiness
+    probe timing out: the pods hang, and the probes' reading (slow or blocked servers) stands, not
+    the symptom's own (a health check on the wrong path: held-out CN04)."""
+    from tests.incidents.builder import GkeIncident, day
+
+    inc = GkeIncident("checkout", 12, day(2024, 11, 5, 20, 10))
+    for t in range(20, 6600, 6):
+        broken = t >= 4400
+        inc.request(t, 502 if broken else 200, "/cart", "", None,
+                    text="failed_to_pick_backend" if broken else None, user_agent="Mozilla/5.0")
+    for t in range(4380, 6600, 60):
+        inc.event(t, inc.pod(), "Unhealthy", 'Readiness probe failed: Get "http://10.8.1.12:8080/readyz": '
+                  "context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
+    root = json.loads(_exported(tmp_path, inc, "--since", "1h"))["root_cause"]
+    assert root["pattern_id"] == "gke-readiness-probe-timeout"
+
+
 def test_of_changes_beside_a_symptom_only_read_the_latest_that_sets_it_off_is_the_cause(
         tmp_path: Path) -> None:
     """A ConfigMap patched, then two seconds later the Service in front of the pods, then the load
