@@ -4161,6 +4161,28 @@ def test_a_failed_job_a_describe_shows_without_a_time_is_explained_by_its_pods_t
     assert (report["root_cause"]["category"], report["status"]["state"]) == ("missing-configuration", "down")
 
 
+def test_a_paste_naming_the_service_s_pods_beside_a_host_unit_s_journal_is_about_the_service(
+        tmp_path: Path) -> None:
+    """`kubectl get pods` listing report-worker's pods, then the node's `journalctl -u kubelet`
+    (the only workload its lines name is the unit): `--service report-worker` is the paste's
+    subject, not a mistyped name (held-out CP09), and the kernel's OOM kills are read."""
+    lines = ["$ kubectl -n reporting get pods",
+             "NAME                              READY   STATUS    RESTARTS        AGE",
+             "report-worker-6f8d7c9b45-2kq9x    1/1     Running   3 (4m14s ago)   70m",
+             "report-worker-6f8d7c9b45-8jtcz    1/1     Running   1 (22m ago)     53m", "",
+             "$ sudo journalctl -k --since 09:00"]
+    for h, m in ((9, 14), (9, 31), (9, 48)):
+        lines.append(f"Feb 18 {h:02d}:{m:02d}:07 gke-pool-1-w3lk kernel: Out of memory: Killed process "
+                     f"4{m}11 (java) total-vm:14244936kB, anon-rss:9192440kB, file-rss:0kB, shmem-rss:0kB")
+    lines += ["", "$ sudo journalctl -u kubelet --since 09:00"]
+    for h, m in ((9, 14), (9, 31), (9, 48)):
+        lines.append(f"Feb 18 {h:02d}:{m:02d}:12 gke-pool-1-w3lk kubelet[1873]: I0218 "
+                     f'{h:02d}:{m:02d}:12.402307    1873 eviction_manager.go:380] "Eviction manager: must '
+                     'evict pod(s) to reclaim" resourceName="memory"')
+    report = _pasted(tmp_path, lines, "report-worker")
+    assert report["root_cause"]["category"] == "memory-limit-exceeded"
+
+
 def test_pods_whose_readiness_failed_while_the_database_restarted_and_then_worked_recovered(
         tmp_path: Path) -> None:
     """The only ReplicaSet's pods fail their readiness probe for two minutes while the database

