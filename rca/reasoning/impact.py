@@ -559,10 +559,11 @@ def decide(
         persistent = _work_displaced(con, traffic)
     if persistent is None and not traffic.requests and timed:
         persistent = _work_stopped(con, traffic, timed)
-    listing = _pod_listing(con, service) if _shown_as_current(failing, lookup) else None
+    # (a pod listing is the state as the paste was taken, after the logs it shows the history of)
+    listing = _pod_listing(con, service) if failing else None
     listed_down = None
     if listing is not None and listing[1]:
-        # some of its pods ready as the paste was taken: the failure stands beside pods serving
+        # some of its pods ready: the failure stands beside pods serving, or they came up after it
         persistent, never_started = None, False
     elif listing is not None:
         unready = listing[0]
