@@ -997,7 +997,8 @@ def _shown_as_current(failing: Sequence[Finding], lookup: Mapping[str, Pattern])
 
 # A pod's row of `kubectl get pods` (NAME READY STATUS RESTARTS AGE, `-o wide` adds columns): its
 # name and how many of its containers are ready of how many, as "1/2". A paste's listing reaches
-# the entries as its header (the text reader joins the first row to it) and a row per line.
+# the entries as its header (the text reader joins the first row to it) and a row per line; only a
+# text input's lines are read (an export's million messages are no paste).
 _POD_HEADER = r"\bNAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\b"
 _POD_ROW = r"(?:^|\s)([a-z0-9][-a-z0-9.]*)\s+([0-9]+)/([0-9]+)\s+([A-Za-z][A-Za-z:-]*)\s+([0-9]+)"
 _POD_ROWS = f"""
@@ -1005,7 +1006,8 @@ SELECT regexp_matches(message, '{_POD_HEADER}'), regexp_extract_all(message, '{_
        regexp_extract_all(message, '{_POD_ROW}', 2), regexp_extract_all(message, '{_POD_ROW}', 3),
        regexp_extract_all(message, '{_POD_ROW}', 4), regexp_extract_all(message, '{_POD_ROW}', 5)
 FROM entries
-WHERE in_window AND (regexp_matches(message, '{_POD_HEADER}') OR regexp_matches(message, '^{_POD_ROW}'))
+WHERE in_window AND resource_type = 'local'
+  AND (regexp_matches(message, '{_POD_HEADER}') OR regexp_matches(message, '^{_POD_ROW}'))
 ORDER BY ordinal
 """
 
