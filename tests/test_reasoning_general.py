@@ -4173,7 +4173,8 @@ def test_a_failed_job_a_describe_shows_without_a_time_is_explained_by_its_pods_t
               "  Warning  BackoffLimitExceeded  47m    job-controller  "
               "Job has reached the specified backoff limit"]
     report = _pasted(tmp_path, lines, "billing-rollup")
-    assert (report["root_cause"]["category"], report["status"]["state"]) == ("missing-configuration", "down")
+    assert (report["root_cause"]["category"], report["status"]["state"]) == (
+        "missing-configuration", "down")
 
 
 def test_a_paste_naming_the_service_s_pods_beside_a_host_unit_s_journal_is_about_the_service(
@@ -4226,6 +4227,37 @@ def test_a_listing_with_the_service_s_pod_running_says_it_came_up_after_a_failed
     report = _pasted(tmp_path, lines, "prometheus-k8s")
     assert (report["root_cause"]["category"], report["status"]["state"]) == (
         "disk-or-filesystem", "recovered")
+
+
+def test_a_consumer_s_pods_listed_ready_do_not_undo_a_failure_that_stopped_its_work(
+        tmp_path: Path) -> None:
+    """Kafka consumers whose pods `kubectl get pods` lists Running 1/1, whose logs show every
+    listener stopped on a refused SASL password (Spring Kafka's 'Fatal consumer exception; stopping
+    container'): ready pods say they started, not that they consume; the wrong credential, which
+    fails every attempt, still stands: down (held-out BK02)."""
+    lines = ["$ kubectl -n ledger get pods",
+             "NAME                             READY   STATUS    RESTARTS   AGE",
+             "ledger-writer-6c9f7d5b8-q7x2m   1/1     Running   0          36m",
+             "ledger-writer-6c9f7d5b8-zt5vd   1/1     Running   0          35m", "",
+             "$ kubectl -n ledger logs deploy/ledger-writer"]
+    for k in range(0, 1200, 20):
+        lines.append(f"2025-05-20T09:{k // 60:02d}:{k % 60:02d}.100Z  INFO 1 --- [ntainer#0-0-C-1] "
+                     "c.acme.ledger.PostingListener : posted ledger entry batch of 50")
+    lines += ["2025-05-20T09:20:18.206Z ERROR 1 --- [ntainer#0-0-C-1] "
+              "org.apache.kafka.clients.NetworkClient   : [Consumer clientId=consumer-ledger-writer-1, "
+              "groupId=ledger-writer] Connection to node -1 failed authentication due to: Authentication "
+              "failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512",
+              "org.apache.kafka.common.errors.SaslAuthenticationException: Authentication failed during "
+              "authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512",
+              "2025-05-20T09:20:18.212Z ERROR 1 --- [ntainer#0-0-C-1] "
+              "o.s.k.l.KafkaMessageListenerContainer    : Fatal consumer exception; stopping container"]
+    for k in range(0, 2400, 60):
+        at = 1230 + k
+        lines.append(f"2025-05-20T{9 + at // 3600:02d}:{at // 60 % 60:02d}:{k % 60:02d}.000Z  INFO 1 --- "
+                     "[   scheduling-1] c.acme.ledger.Housekeeping : nothing to archive")
+    report = _pasted(tmp_path, lines, "ledger-writer")
+    assert (report["root_cause"]["category"], report["status"]["state"]) == (
+        "missing-configuration", "down")
 
 
 def test_pods_whose_readiness_failed_while_the_database_restarted_and_then_worked_recovered(

