@@ -4,7 +4,7 @@ the trigger deploy and times compared as times. Small constructed values, no fix
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -571,11 +571,13 @@ def _analysed(tmp_path: Path, lines: list[str], service: str | None) -> dict[str
     return report
 
 
-def _pasted(tmp_path: Path, lines: list[str], service: str, name: str = "paste.txt") -> dict[str, Any]:
-    """The JSON report of `rca analyze --service <service>` over ``lines`` pasted as one text file."""
+def _pasted(tmp_path: Path, lines: list[str], service: str, name: str = "paste.txt",
+            args: Sequence[str] = ()) -> dict[str, Any]:
+    """The JSON report of `rca analyze --service <service>` over ``lines`` pasted as one text file
+    (``args``: more options, such as `--since 1h`)."""
     path = tmp_path / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", service, "--input", str(path),
+    result = CliRunner().invoke(main, ["analyze", "--service", service, "--input", str(path), *args,
                                        "--format", "json"])
     report: dict[str, Any] = json.loads(result.output)
     return report
@@ -4020,12 +4022,7 @@ def test_answers_that_came_many_times_slower_at_the_end_are_degraded_not_ok(tmp_
                          f'?pair=EURGBP HTTP/1.1" from 10.52.3.5:47419 - 200 202B in {took}')
         return lines
     def report(name: str, slow_s: float) -> dict[str, Any]:
-        path = tmp_path / name
-        path.write_text("\n".join(paste(slow_s)) + "\n", encoding="utf-8")
-        result = CliRunner().invoke(main, ["analyze", "--service", "quote-api", "--input", str(path),
-                                           "--since", "1h", "--format", "json"])
-        out: dict[str, Any] = json.loads(result.output)
-        return out
+        return _pasted(tmp_path, paste(slow_s), "quote-api", name, args=("--since", "1h"))
     slow = report("slow.txt", 2.5)
     assert (slow["status"]["state"], slow["root_cause"]["category"]) == ("degraded", "unknown")
     assert "got slow" in slow["root_cause"]["summary"]

@@ -99,11 +99,12 @@ class Node:
         times = [o.ts for o in self.occurrences if o.ts is not None]
         return max(times) if times else None
 
-    def times_by_instance(self) -> dict[str, list[datetime]]:
-        """Occurrence times per instance (occurrences without an instance or a time left out)."""
+    def times_by_instance(self, excluding: AbstractSet[int] = frozenset()) -> dict[str, list[datetime]]:
+        """Occurrence times per instance (occurrences without an instance or a time left out, and
+        those on the events ``excluding`` names)."""
         out: dict[str, list[datetime]] = {}
         for o in self.occurrences:
-            if o.instance and o.ts is not None:
+            if o.instance and o.ts is not None and o.event_id not in excluding:
                 out.setdefault(o.instance, []).append(o.ts)
         return out
 
@@ -591,10 +592,7 @@ def _pairs(symptom: Node, cause: Node, events: AbstractSet[int]) -> int:
     the same second or two; one that hung, stamped when it began, pairs with nothing, and then
     nothing is proved); the cause's matches on the symptom's own entries are another face of
     them, not a pairing."""
-    times: dict[str, list[datetime]] = {}
-    for o in cause.occurrences:
-        if o.instance and o.ts is not None and o.event_id not in events:
-            times.setdefault(o.instance, []).append(o.ts)
+    times = cause.times_by_instance(excluding=events)
     for ts in times.values():
         ts.sort()
     n = 0

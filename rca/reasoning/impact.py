@@ -6,6 +6,7 @@ rca/reasoning/verdict.py decides from these values; this module is the one that 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
@@ -41,8 +42,8 @@ _TRAFFIC = """
            count(*) FILTER (WHERE in_window AND request_failed(http_status, message)),
            count(*) FILTER (WHERE NOT in_window AND http_status IS NOT NULL),
            count(*) FILTER (WHERE NOT in_window AND request_failed(http_status, message)),
-           count(*) FILTER (WHERE in_window AND http_status IS NOT NULL AND ts >= ?),
-           count(*) FILTER (WHERE in_window AND request_failed(http_status, message) AND ts >= ?),
+           count(*) FILTER (WHERE in_window AND http_status IS NOT NULL AND ts >= $since),
+           count(*) FILTER (WHERE in_window AND request_failed(http_status, message) AND ts >= $since),
            count(*) FILTER (WHERE in_window AND error_entry(severity_num, message)),
            count(*) FILTER (WHERE NOT in_window AND error_entry(severity_num, message)),
            min(ts) FILTER (WHERE in_window AND request_failed(http_status, message)),
@@ -51,20 +52,20 @@ _TRAFFIC = """
            max(ts) FILTER (WHERE in_window AND error_entry(severity_num, message)),
            count(*) FILTER (WHERE in_window AND http_status < 500 AND request_failed(http_status, message)),
            median(http_latency_s) FILTER (WHERE in_window AND request_failed(http_status, message)),
-           count(DISTINCT floor(epoch(ts) / ?))
+           count(DISTINCT floor(epoch(ts) / $moment))
              FILTER (WHERE in_window AND request_failed(http_status, message)),
            min(ts) FILTER (WHERE in_window AND http_status IS NOT NULL),
            max(ts) FILTER (WHERE in_window AND http_status IS NOT NULL),
-           count(DISTINCT floor(epoch(ts) / ?))
-             FILTER (WHERE in_window AND http_status IS NOT NULL AND ts < ?),
+           count(DISTINCT floor(epoch(ts) / $span))
+             FILTER (WHERE in_window AND http_status IS NOT NULL AND ts < $since),
            -- how long answered requests took: in the recent period, in the baseline, and in the
            -- window before the recent period (`verdict.slow`), each with how many gave a latency
-           median(http_latency_s) FILTER (WHERE in_window AND ts >= ? AND answered),
-           count(http_latency_s) FILTER (WHERE in_window AND ts >= ? AND answered),
+           median(http_latency_s) FILTER (WHERE in_window AND ts >= $since AND answered),
+           count(http_latency_s) FILTER (WHERE in_window AND ts >= $since AND answered),
            median(http_latency_s) FILTER (WHERE NOT in_window AND answered),
            count(http_latency_s) FILTER (WHERE NOT in_window AND answered),
-           median(http_latency_s) FILTER (WHERE in_window AND ts < ? AND answered),
-           count(http_latency_s) FILTER (WHERE in_window AND ts < ? AND answered)
+           median(http_latency_s) FILTER (WHERE in_window AND ts < $since AND answered),
+           count(http_latency_s) FILTER (WHERE in_window AND ts < $since AND answered)
     FROM (SELECT *, http_status IS NOT NULL AND NOT request_failed(http_status, message) AS answered
           FROM entries)
 """
@@ -124,7 +125,7 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
     failed_deploys = sum(1 for d in deploys.deploys if d.failed)
     end = window.end
     since = datetime(1970, 1, 1) if end is None else naive_utc(end) - timedelta(seconds=RECENT)
-    params = [since, since, verdict.FAILURE_MOMENT_S, verdict.STEADY_SPAN_S, since, *[since] * 4]
+    params = {"since": since, "moment": verdict.FAILURE_MOMENT_S, "span": verdict.STEADY_SPAN_S}
     row = con.execute(_TRAFFIC, params).fetchone()
     assert row is not None
     requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors = (
@@ -1005,11 +1006,10 @@ def _shown_as_current(failing: Sequence[Finding], lookup: Mapping[str, Pattern])
 # text input's lines are read (an export's million messages are no paste).
 _POD_HEADER = r"\bNAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\b"
 _POD_ROW = r"(?:^|\s)([a-z0-9][-a-z0-9.]*)\s+([0-9]+)/([0-9]+)\s+([A-Za-z][A-Za-z:-]*)\s+([0-9]+)"
-_POD_ROWS = f"""
-SELECT regexp_matches(message, '{_POD_HEADER}'), regexp_extract_all(message, '{_POD_ROW}', 1),
-       regexp_extract_all(message, '{_POD_ROW}', 2), regexp_extract_all(message, '{_POD_ROW}', 3),
-       regexp_extract_all(message, '{_POD_ROW}', 4), regexp_extract_all(message, '{_POD_ROW}', 5)
-FROM entries
+_POD_ROW_RE = re.compile(_POD_ROW)
+_POD_HEADER_RE = re.compile(_POD_HEADER)
+_POD_LINES = f"""
+SELECT message FROM entries
 WHERE in_window AND resource_type = 'local'
   AND (regexp_matches(message, '{_POD_HEADER}') OR regexp_matches(message, '^{_POD_ROW}'))
 ORDER BY ordinal
@@ -1022,18 +1022,19 @@ def _pod_listing(con: Any, service: str | None) -> tuple[list[str], list[str]] |
     those ready; None without one. The listing was printed after the logs above it: when none is
     ready the requests those logs answered are no sign that anything serves now (blind set CA06: a
     Recreate rollout's only pod crash-looping below the old pod's access log), and when some are,
-    a failure that stops every attempt of the pods it hits stops only theirs (CC09: one of three
-    workers killed for memory, two running). Without a service no listing is the service's."""
+    they started, and a crash loop beside them stops only the pods it hits (CC09: one of three
+    workers killed for memory, two running; `decide`). Without a service no listing is the
+    service's. The same RE2-compatible row expression selects the lines in DuckDB and reads their
+    rows here."""
     if not service:
         return None
     listings: list[list[tuple[str, bool]]] = []
-    for header, names, ready, total, status, restarts in con.execute(_POD_ROWS).fetchall():
-        if header or not listings:
+    for (message,) in con.execute(_POD_LINES).fetchall():
+        if _POD_HEADER_RE.search(message) or not listings:
             listings.append([])
         # (a Job's pod that ran once and ended, 0/1 Completed or 0/1 Error with no restart, serves
         # nothing by design: not listed; the Job's failure is a finding of its own)
-        rows = zip(names, ready, total, status, restarts, strict=True)
-        listings[-1] += [(n, r == t and t != "0") for n, r, t, st, k in rows
+        listings[-1] += [(n, r == t and t != "0") for n, r, t, st, k in _POD_ROW_RE.findall(message)
                          if n.startswith(f"{service}-") and not _ran_once(st, k)]
     shown = next((rows for rows in reversed(listings) if rows), None)
     if shown is None:
