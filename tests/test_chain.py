@@ -425,3 +425,24 @@ def test_counts_weigh_a_cause_only_where_traces_or_instances_prove_what_failed_t
     assert shares == {"panic": 4 / 40}
     nowhere = replace(symptom, occurrences=tuple(o._replace(instance=None) for o in symptom.occurrences))
     assert chain._counted_shares(nowhere, [beside, rare]) == {}
+
+
+def test_a_catch_all_is_explained_by_the_faces_of_one_failure_printed_after_it() -> None:
+    """A catch-all line (`An unhandled exception has occurred`) split from the exception it
+    announces is explained by the named failure logged right after most of its occurrences; a
+    failure seen in several faces (a database restarting: "terminating connection due to
+    administrator command", then "the database system is starting up") counts as one, each face
+    a minority; a failure of another kind printed after as many does not join them."""
+    outer = node(replace(pattern("unhandled", Role.CAUSE), generic=True), [0, 10, 20, 30, 40, 50],
+                 events=[100, 200, 300, 400, 500, 600])
+    shutdown = node(pattern("admin-shutdown", Role.CAUSE, Category.DATABASE_UNAVAILABLE), [0, 10],
+                    events=[101, 201])
+    starting = node(pattern("starting-up", Role.CAUSE, Category.DATABASE_UNAVAILABLE), [20, 30],
+                    events=[301, 401])
+    refused = node(pattern("refused", Role.CAUSE, Category.NETWORK_CONNECTIVITY), [40, 50],
+                   events=[501, 601])
+    present = [outer, shutdown, starting, refused]
+    assert chain.edge(shutdown, outer, None, present) is not None
+    assert chain.edge(starting, outer, None, present) is not None
+    assert chain.edge(refused, outer, None, present) is None
+    assert chain.edge(shutdown, outer, None, [outer, shutdown]) is None  # one face alone: a third

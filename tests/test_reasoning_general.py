@@ -267,13 +267,21 @@ def test_a_mistyped_service_exits_1_naming_the_services_present() -> None:
 
 
 def test_own_frames_follow_the_runtime_rules() -> None:
-    """The app's frame nearest the raise: Python prints it last, Node first; libraries are skipped."""
+    """The app's frame nearest the raise: Python prints it last, Node and .NET first; libraries (and
+    .NET's frames without a file, a function alone) are skipped."""
     k = load_knowledge()
     py = k.runtimes["python"].own_frame(["/app/main.py:3 in handler",
                                          "/usr/local/lib/python3.12/site-packages/x/y.py:9 in call"])
     node_frame = k.runtimes["node"].own_frame(["/usr/src/app/node_modules/pg/lib/client.js:1 in f",
                                                "/usr/src/app/src/users.js:42 in getUser"])
+    own = "/src/Orders.Api/Stock/StockRepository.cs:41 in Orders.Api.Stock.StockRepository.GetLevelsAsync"
+    dotnet = k.runtimes["dotnet"].own_frame([
+        "System.Net.Sockets.Socket.AwaitableSocketAsyncEventArgs.ThrowException",
+        own,
+        "/_/Dapper/SqlMapper.Async.cs:434 in Dapper.SqlMapper.QueryAsync[T]",
+    ])
     assert (py, node_frame) == ("/app/main.py:3 in handler", "/usr/src/app/src/users.js:42 in getUser")
+    assert dotnet == own
 
 
 def _python_stack(tmp_path: Path, last_line: str) -> list[str]:

@@ -317,12 +317,13 @@ def test_compose_streams_interleaved_in_text_stay_apart(stores: list[Store]) -> 
         ("00aa02", "node_logged.txt", "node", 1),  # console.error(err) then a request line
         ("00aa03", "go_panic.txt", "go", 0),  # panic, signal, goroutine, tab-indented frames
         ("00aa04", "java_main.txt", "java", 0),  # Exception in thread, Caused by, ... N more
+        ("00aa05", "dotnet_unhandled.txt", "dotnet", 0),  # Unhandled exception., --->, End of inner
     ],
 )
 def test_other_runtime_tracebacks_stay_together(
     stores: list[Store], instance: str, transcript: str, runtime: str, unrelated_tail: int
 ) -> None:
-    """Node, Go and Java stack traces split one line per entry become one event each."""
+    """Node, Go, Java and .NET stack traces split one line per entry become one event each."""
     events = [e for e in _events(_ndjson(stores, "runtimes.ndjson")) if e["instance_id"] == instance]
     lines = _lines(transcript)
     assert [(runtime, len(lines) - unrelated_tail)] == [
@@ -376,6 +377,42 @@ def test_java_chain_is_innermost_first(stores: list[Store]) -> None:
 # ---------------------------------------------------------------- table shape, stats, determinism
 
 
+def test_dotnet_chain_is_innermost_first_with_each_exception_s_own_frames(stores: list[Store]) -> None:
+    """.NET prints the outer exception first and each inner one after ` ---> `; the innermost
+    exception's frames come first, closed by `--- End of inner exception stack trace ---`."""
+    event = _one(_events(_ndjson(stores, "runtimes.ndjson")), "System.Net.Sockets.SocketException")
+    assert event["exc_types"] == [
+        "System.Net.Sockets.SocketException", "System.Net.Http.HttpRequestException"
+    ]
+    assert event["exc_messages"] == ["Connection refused", "Connection refused (api.radarr.video:443)"]
+    assert event["frames"][3] == (
+        "./Radarr.Common/Http/Dispatchers/ManagedHttpDispatcher.cs:302 in "
+        "NzbDrone.Common.Http.Dispatchers.ManagedHttpDispatcher.attemptConnection"
+    )
+    assert event["frames"][-1] == "System.Net.Http.HttpConnectionPool.ConnectToTcpHostAsync"
+    parsed = parse_traceback(event["message"])
+    assert parsed is not None and [len(e.frames) for e in parsed.chain] == [5, 1]
+
+
+def test_a_dotnet_console_record_joins_its_head_message_and_exception(stores: list[Store]) -> None:
+    """The console logger's `fail: Category[1]` head, its indented message and the exception under it
+    (printed on lines of their own, each stamped by `kubectl logs --timestamps`) are one event; the
+    request records around it, at info, stay apart."""
+    events = _events(_text(stores, "dotnet_console.log"))
+    event = _one(events, "Npgsql.NpgsqlException")
+    lines = _lines("dotnet_console.log")
+    assert event["n_members"] == 9 and event["runtime"] == "dotnet"
+    assert event["message"].split("\n")[:2] == [
+        "fail: Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware[1]",
+        "      An unhandled exception has occurred while executing the request.",
+    ]
+    assert event["exc_types"] == ["System.IO.EndOfStreamException", "Npgsql.NpgsqlException"]
+    assert event["frames"][-2] == (
+        r"C:\projects\dapper\Dapper\SqlMapper.Async.cs:468 in Dapper.SqlMapper.QueryAsync[T]"
+    )
+    assert len(events) == len(lines) - 8
+
+
 def test_ordinary_rows_keep_their_entry_and_empty_lists(stores: list[Store]) -> None:
     """Non-traceback rows carry member_ids [entry_id], empty lists, is_traceback false and one member."""
     store = _ndjson(stores, "cloud_run_startup.ndjson")
@@ -393,7 +430,8 @@ def test_ordinary_rows_keep_their_entry_and_empty_lists(stores: list[Store]) -> 
 
 def test_stats_count_rejoined_absorbed_and_runtimes(stores: list[Store]) -> None:
     """EventStats says how many tracebacks were re-joined, how many entries they absorbed, and by runtime."""
-    tails = {"node_unhandled.txt": 0, "node_logged.txt": 1, "go_panic.txt": 0, "java_main.txt": 0}
+    tails = {"node_unhandled.txt": 0, "node_logged.txt": 1, "go_panic.txt": 0, "java_main.txt": 0,
+             "dotnet_unhandled.txt": 0}
     joined = [len(_lines(name)) - tail for name, tail in tails.items()]
     entries = sum(len(_lines(name)) for name in tails)
     stats = build_events(_ndjson(stores, "runtimes.ndjson").con)
@@ -403,7 +441,7 @@ def test_stats_count_rejoined_absorbed_and_runtimes(stores: list[Store]) -> None
         rejoined=len(joined),
         absorbed=sum(joined) - len(joined),
         embedded=0,
-        by_runtime={"go": 1, "java": 1, "node": 2},
+        by_runtime={"dotnet": 1, "go": 1, "java": 1, "node": 2},
     )
     assert expected == stats
 

@@ -1,7 +1,7 @@
 """What a traceback looks like as text, per runtime: the line rules that group lines, and the parsers.
 
 Pure text in, values out; rca/engine/tracebacks.py does the table work around it (picks the
-candidate rows in DuckDB, builds `events`). Python, Node, Go and Java each have their own rules.
+candidate rows in DuckDB, builds `events`). Python, Node, Go, Java and .NET each have their own rules.
 
 The scan follows each runtime's grammar rather than bare adjacency: two tracebacks printed back
 to back on one instance stay apart, and the `ERROR:    Application startup failed. Exiting.`
@@ -64,6 +64,38 @@ _GO_FILE = re.compile(r"^\t(?P<file>\S+\.go):(?P<line>\d+)")
 # recovered, logged as `http: panic serving <addr>: <msg>` just before the dump.
 _GO_DUMP = re.compile(r"^goroutine \d+ \[")
 _GO_PANIC_INTRO = re.compile(r"\bpanic\b")
+# .NET, as Exception.ToString() prints it (dotnet/runtime System.Private.CoreLib Exception.cs,
+# Diagnostics/StackTrace.cs): `Npgsql.PostgresException (0x80004005): message` (the HRESULT, or
+# a SocketException's error code: `(111)`), ` ---> Inner: message`
+# for each exception it wraps (on the same line before .NET Core 3.0), frames `   at Ns.Type.Method(
+# Boolean async, CancellationToken token) in /src/File.cs:line 42`, the innermost exception's first,
+# each inner block closed by `   --- End of inner exception stack trace ---`, and `--- End of stack
+# trace from previous location ---` between the frames of an async call. The console logger's
+# simple formatter (Microsoft.Extensions.Logging.Console SimpleConsoleFormatter.cs) writes a
+# record's head `fail: Category[EventId]` on a line of its own and its message and exception
+# indented below it; Cloud Run and `kubectl logs` keep each line an entry of its own.
+_DOTNET_AT = re.compile(
+    r"^\s*at (?P<func>[^\s()]+)\((?P<args>[^()]*)\)(?: in (?P<file>.+):line (?P<line>\d+))?\s*$"
+)
+# A .NET frame names its parameters by type and name (`Boolean async, String sku`) or has none;
+# a Java frame's parentheses hold a place (`Foo.java:12`, `Native Method`, `Unknown Source`).
+_DOTNET_PARAMS = re.compile(r"^(?:[\w.`\[\]<>&*]+(?:,[\w.`\[\]<>&*]+)* \w+(?:, (?=\S)|$))*$")
+_JAVA_PLACES = frozenset({"Native Method", "Unknown Source"})
+_DOTNET_MARK = re.compile(r"^\s*(?:---> |--- End of )")
+_DOTNET_EXC = re.compile(r"^(?P<type>[A-Za-z_][\w.`]*)(?: \((?:0x[0-9A-Fa-f]+|-?\d+)\))?: (?P<msg>.*)$")
+_DOTNET_HEAD = re.compile(
+    r"^\s*(?:Unhandled exception\. )?[A-Za-z_][\w.`]*(?:Exception|Error)(?: \((?:0x[0-9A-Fa-f]+|-?\d+)\))?: "
+)
+_DOTNET_CONSOLE = re.compile(r"^(?:fail|crit): [\w.`+<>-]+\[-?\d+\]\s*$")
+
+
+def _dotnet_frame(text: str) -> re.Match[str] | None:
+    """A .NET stack frame line (told from a Java one by what its parentheses hold), else None."""
+    at = _DOTNET_AT.match(text)
+    if at is None or at["file"] is not None:
+        return at
+    args = at["args"]
+    return at if args not in _JAVA_PLACES and _DOTNET_PARAMS.match(args) else None
 
 
 # ---------------------------------------------------------------- pre-filters from the same grammar
@@ -80,7 +112,7 @@ CANDIDATE_RE2 = "|".join(
         r"^\s", r"^$", r"^[|+]",
         r"^During handling of the above exception", r"^The above exception was the direct cause",
         _GO_HEAD.pattern, r"^goroutine \d+ \[", r"^created by ", r"^\[signal ", r"^exit status \d",
-        r"^Exception in thread ", r"^Caused by: ", r"^Node\.js v\d", r"^}$",
+        r"^Exception in thread ", r"^Caused by: ", r"^Node\.js v\d", r"^}$", r"^--- End of ",
         _NODE_PRELUDE.pattern,
         r"^(?:Uncaught )?[\w.$]*(?:Error|Exception|Exit|Interrupt|Warning)\b",
         r"\n\s*at \S", r"\ngoroutine \d+ \[",
@@ -100,6 +132,7 @@ START_RE2 = "|".join(
         _GO_HEAD.pattern,
         _GO_DUMP.pattern,
         r"^(?:/\S+\.[cm]?[jt]s|node:internal/\S+):",  # _NODE_PRELUDE without its line number
+        r"^(?:fail|crit): ",  # _DOTNET_CONSOLE
         r"\n",  # a multi-line entry may hold a whole traceback
     )
 )
@@ -115,9 +148,9 @@ TRACEBACK_LINE_RE = (
     r"|[A-Za-z_][A-Za-z0-9_.]*(Error|Exception|Exit|Interrupt)(: |$)"
     r"|During handling of the above exception"
     r"|The above exception was the direct cause"
-    r"|\tat |Caused by: |panic: |goroutine \d+ \[)"
+    r"|\tat |   at \S+\(|Caused by: |panic: |goroutine \d+ \[)"
 )
-"""Lines of a traceback (Python, Java, Go) written at DEFAULT severity, one entry per line: the
+"""Lines of a traceback (Python, Java, .NET, Go) written at DEFAULT severity, one entry per line: the
 Cloud Logging filter a live fetch uses to read them (rca/sources/cloud/queries.py)."""
 
 # ---------------------------------------------------------------- parsed tracebacks
@@ -341,7 +374,48 @@ def _parse_go(text: str) -> ParsedTraceback:
     return ParsedTraceback("go", tuple(chain), tuple(frames))
 
 
-_PARSERS = {"python": parse_python_traceback, "java": _parse_java, "node": _parse_node, "go": _parse_go}
+def _parse_dotnet(text: str) -> ParsedTraceback:
+    """.NET: the exception line is the outermost, each ` ---> ` one level further in; the frame
+    blocks come innermost first, each inner one closed by `--- End of inner exception stack trace`."""
+    lines = text.splitlines()
+    head = next((i for i, line in enumerate(lines) if _DOTNET_HEAD.match(line)), None)
+    if head is None:
+        frames = tuple(_dotnet_frame_text(at) for line in lines if (at := _dotnet_frame(line)))
+        intro = "\n".join(line for line in lines if not _dotnet_frame(line))
+        return ParsedTraceback("dotnet", (), frames, intro)
+    printed = [_split_dotnet(part) for part in lines[head].strip().removeprefix("Unhandled exception. ")
+               .split(" ---> ")]
+    blocks: list[list[str]] = [[]]
+    for line in lines[head + 1 :]:
+        stripped = line.strip()
+        if stripped.startswith("---> "):
+            printed.append(_split_dotnet(stripped.removeprefix("---> ")))
+        elif stripped.startswith("--- End of inner exception stack trace"):
+            blocks.append([])
+        elif (at := _dotnet_frame(line)) is not None:
+            blocks[-1].append(_dotnet_frame_text(at))
+    blocks += [[] for _ in range(len(printed) - len(blocks))]
+    chain = tuple(
+        RaisedException(exc_type, message, tuple(blocks[i]), "cause" if i else None)
+        for i, (exc_type, message) in enumerate(reversed(printed))
+    )
+    frames = tuple(frame for block in blocks for frame in block)
+    return ParsedTraceback("dotnet", chain, frames, "\n".join(line.strip() for line in lines[:head]))
+
+
+def _split_dotnet(text: str) -> tuple[str, str]:
+    """`Ns.TypeException (0x80004005): message` -> (type, message); another shape is all message."""
+    match = _DOTNET_EXC.match(text.strip())
+    return (match["type"], match["msg"]) if match else ("", text.strip())
+
+
+def _dotnet_frame_text(at: re.Match[str]) -> str:
+    """A .NET frame in the shared `file:line in function` form (the function alone without a file)."""
+    return _frame(at["file"], at["line"], at["func"]) if at["file"] else at["func"]
+
+
+_PARSERS = {"python": parse_python_traceback, "java": _parse_java, "node": _parse_node, "go": _parse_go,
+            "dotnet": _parse_dotnet}
 
 
 def detect_runtime(text: str) -> str | None:
@@ -351,6 +425,8 @@ def detect_runtime(text: str) -> str | None:
     lines = text.splitlines()
     if any(_GO_HEAD.match(line) for line in lines) and any(line.startswith("goroutine ") for line in lines):
         return "go"
+    if any(_dotnet_frame(line) for line in lines[1:]):
+        return "dotnet"
     if any(_JAVA_AT.match(line) for line in lines[1:]):
         return "java"
     if any(_NODE_AT.match(line) for line in lines[1:]):
@@ -447,7 +523,18 @@ def _go_accept(group: Group, text: str, row: Row, nxt: Row | None) -> bool:
     return text.startswith("\t") or bool(_GO_LINE.match(text))
 
 
-_ACCEPT = {"python": _py_accept, "java": _java_accept, "node": _node_accept, "go": _go_accept}
+def _dotnet_accept(group: Group, text: str, row: Row, nxt: Row | None) -> bool:
+    """A console record's indented lines, and an exception's frames, inner exceptions and markers;
+    the exception line itself in a record (older .NET printed it unindented)."""
+    if _RECORD.match(text) or _starts_other_runtime(text) or _PY_HEAD.search(text):
+        return False
+    if text[:1].isspace() or _DOTNET_MARK.match(text) or _dotnet_frame(text):
+        return True
+    return group.phase == "record" and _DOTNET_HEAD.match(text) is not None
+
+
+_ACCEPT = {"python": _py_accept, "java": _java_accept, "node": _node_accept, "go": _go_accept,
+           "dotnet": _dotnet_accept}
 
 
 def _starts_other_runtime(text: str) -> bool:
@@ -472,10 +559,28 @@ def _start(row: Row, prev: Row | None, prev_free: bool, nxt: Row | None) -> Grou
         return Group("go", "frames", [prev, row] if intro and prev else [row])
     if _NODE_PRELUDE.match(text) and nxt is not None and _follows(row, nxt) and nxt.text[:1].isspace():
         return Group("node", "prelude", [row])
+    if (dotnet := _dotnet_start(row, prev, adopt, nxt)) is not None:
+        return dotnet
     java, node = _JAVA_AT.match(text), _NODE_AT.match(text)
     if java or node:
         header = [prev] if adopt and prev is not None and _error_header(prev.text.strip(), bool(node)) else []
         return Group("java" if java else "node", "frames", [*header, row])
+    return None
+
+
+def _dotnet_start(row: Row, prev: Row | None, adopt: bool, nxt: Row | None) -> Group | None:
+    """A .NET console record's head with indented lines after it, an exception line with its
+    frames or inner exceptions after it, or a frame (with the exception line before it)."""
+    text = row.text
+    goes_on = nxt is not None and _follows(row, nxt)
+    if _DOTNET_CONSOLE.match(text) and goes_on and nxt is not None and nxt.text[:1].isspace():
+        return Group("dotnet", "record", [row])
+    if _DOTNET_HEAD.match(text) and goes_on and nxt is not None and (
+            _dotnet_frame(nxt.text) or _DOTNET_MARK.match(nxt.text)):
+        return Group("dotnet", "frames", [row])
+    if _dotnet_frame(text):
+        header = adopt and prev is not None and _DOTNET_HEAD.match(prev.text) is not None
+        return Group("dotnet", "frames", [prev, row] if header and prev else [row])
     return None
 
 

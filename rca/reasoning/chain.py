@@ -152,8 +152,12 @@ def kind_explains(cause: Node, effect: Node, knowledge: Knowledge) -> bool:
     return by_kind or by_category
 
 
-def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge | None:
-    """Weigh the support for cause -> effect; None when the library knows no such link."""
+def edge(
+    cause: Node, effect: Node, knowledge: Knowledge | None = None, present: Sequence[Node] = ()
+) -> Edge | None:
+    """Weigh the support for cause -> effect; None when the library knows no such link.
+
+    ``present`` is every finding of the window: what else a catch-all was printed beside."""
     if cause.pattern.role is Role.CONTEXT:
         return None
     knowledge = knowledge or Knowledge()
@@ -164,7 +168,7 @@ def edge(cause: Node, effect: Node, knowledge: Knowledge | None = None) -> Edge 
     elif kind_explains(cause, effect, knowledge):
         support = [f"library: {_a(effect.pattern.kind or '')} usually comes from {_a(_what(cause))}"]
         score = GENERAL_KNOWLEDGE
-    elif _wraps(cause, effect, knowledge):
+    elif _wraps(cause, effect, knowledge, present):
         support, score = [f"{cause.id} is printed as the inner cause of {effect.id}"], WRAPPED
     else:
         return None
@@ -282,7 +286,7 @@ def _what(cause: Node) -> str:
     return f"{cause.finding.category.value} failure"
 
 
-def _wraps(inner: Node, outer: Node, knowledge: Knowledge) -> bool:
+def _wraps(inner: Node, outer: Node, knowledge: Knowledge, present: Sequence[Node] = ()) -> bool:
     """Both are causes matched in the same stacks, and the runtime prints ``inner`` as the wrapped
     error (Caused by:, [cause], %w, Python's "direct cause") in most of them.
 
@@ -296,7 +300,7 @@ def _wraps(inner: Node, outer: Node, knowledge: Knowledge) -> bool:
         return False  # the library says it the other way round
     mine = {o.event_id: o for o in inner.occurrences}
     if outer.pattern.generic:
-        return any(o.event_id in mine for o in outer.occurrences) or _printed_next(inner, outer)
+        return any(o.event_id in mine for o in outer.occurrences) or _printed_next(inner, outer, present)
     votes = 0
     shared = 0
     for o in outer.occurrences:
@@ -318,26 +322,42 @@ NEXT_EVENTS = 3
 NEXT_WITHIN = timedelta(seconds=1)
 
 
-def _printed_next(inner: Node, outer: Node) -> bool:
+def _printed_next(inner: Node, outer: Node, present: Sequence[Node] = ()) -> bool:
     """Whether, for most of a catch-all's occurrences, the named failure is logged right after it
     on the same instance (within `NEXT_EVENTS` events and `NEXT_WITHIN`): the record's next lines,
-    split into entries of their own, that no traceback grammar joined back."""
+    split into entries of their own, that no traceback grammar joined back.
+
+    A catch-all's occurrences mix the faces of one failure: a database restarting fails one
+    request with "terminating connection due to administrator command" and the next with "the
+    database system is starting up" (blind set CL10). So the failures of the inner one's category
+    among ``present`` count together, as long as the inner one itself was printed next at all."""
+    kin = [n for n in present if n.id != inner.id and n.id != outer.id and n.pattern.role is Role.CAUSE
+           and not n.pattern.generic and n.finding.category is inner.finding.category]
+    own = _followed_by(inner, outer)
+    if not own:
+        return False
+    together = set(own).union(*(_followed_by(n, outer) for n in kin))
+    return len(together) * 2 > len(outer.occurrences)
+
+
+def _followed_by(inner: Node, outer: Node) -> set[int]:
+    """The catch-all's occurrences (their positions) that ``inner`` was printed right after."""
     after: dict[str | None, list[tuple[int, datetime]]] = {}
     for n in inner.occurrences:
         if n.ts is not None:
             after.setdefault(n.instance, []).append((n.event_id, n.ts))
     for listed in after.values():
         listed.sort()
-    followed = 0
-    for o in outer.occurrences:
+    followed: set[int] = set()
+    for index, o in enumerate(outer.occurrences):
         events = after.get(o.instance, [])
         if o.ts is None or not events:
             continue
         at = bisect.bisect_right(events, (o.event_id, datetime.max))
         if any(event_id - o.event_id <= NEXT_EVENTS and timedelta(0) <= ts - o.ts <= NEXT_WITHIN
                for event_id, ts in events[at : at + NEXT_EVENTS]):
-            followed += 1
-    return followed * 2 > len(outer.occurrences)
+            followed.add(index)
+    return followed
 
 
 def _traces(node: Node) -> set[str]:
@@ -458,7 +478,7 @@ def build_edges(nodes: Sequence[Node], knowledge: Knowledge | None = None) -> di
     for c in nodes:
         for e in nodes:
             if c.id != e.id:
-                found = edge(c, e, knowledge)
+                found = edge(c, e, knowledge, nodes)
                 if found is not None:
                     out[(c.id, e.id)] = found
     return out

@@ -86,7 +86,8 @@ def main() -> None:
         _stream("node_unhandled.txt", "00aa01", 0, False)
         + _stream("node_logged.txt", "00aa02", 7, False)
         + _stream("go_panic.txt", "00aa03", 15, False)
-        + _stream("java_main.txt", "00aa04", 21, False),
+        + _stream("java_main.txt", "00aa04", 21, False)
+        + _stream("dotnet_unhandled.txt", "00aa05", 29, False),
     )
 
 
