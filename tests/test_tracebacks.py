@@ -214,18 +214,30 @@ def test_lines_with_equal_timestamps_keep_file_order(stores: list[Store], tmp_pa
     assert event["message"].split("\n") == transcript[2:-1]
 
 
+# urllib3's retry WARNING quoting the TLS error (held-out CI08), then the traceback of the request
+# that gave up: the warning carries no traceback of its own
+_RETRY_WARNING = (
+    "WARNING:urllib3.connectionpool:Retrying (Retry(total=0, connect=None, read=None, redirect=None, "
+    "status=None)) after connection broken by 'SSLError(SSLCertVerificationError(1, '[SSL: "
+    "CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (_ssl.c:1006)'))"
+    "': /v2/invoices"
+)
+
+
 @pytest.mark.parametrize(
-    ("before", "joins"),
+    ("before", "level", "joins"),
     [
-        ("ERROR:    Exception in 'lifespan' protocol", True),  # uvicorn lifespan failure
-        ("ERROR:    Exception in ASGI application", True),  # uvicorn request failure
-        ("ERROR:netra_backend.app.db:Failed to create engine", True),  # logger.exception, basicConfig format
-        ("Task exception was never retrieved", True),  # asyncio, no level word but says exception
-        ("INFO:     Waiting for application startup.", False),  # an ordinary line that happens to precede
-        ("", False),  # a blank line introduces nothing
+        ("ERROR:    Exception in 'lifespan' protocol", 500, True),  # uvicorn lifespan failure
+        ("ERROR:    Exception in ASGI application", 0, True),  # uvicorn request failure
+        ("ERROR:netra_backend.app.db:Failed to create engine", 0, True),  # logger.exception, basicConfig
+        ("Task exception was never retrieved", 0, True),  # asyncio, no level word but says exception
+        ("INFO:     Waiting for application startup.", 0, False),  # an ordinary line that happens to precede
+        ("", 0, False),  # a blank line introduces nothing
+        (_RETRY_WARNING, 0, True),  # at DEFAULT, its failure words are all there is to go on
+        (_RETRY_WARNING, 400, False),  # a stated WARNING is no logger's exception() call
     ],
 )
-def test_line_introducing_a_traceback_joins_it(before: str, joins: bool) -> None:
+def test_line_introducing_a_traceback_joins_it(before: str, level: int, joins: bool) -> None:
     """The line right before `Traceback (most recent call last):` joins only when it introduces it."""
     tail = [
         "Traceback (most recent call last):",
@@ -233,7 +245,7 @@ def test_line_introducing_a_traceback_joins_it(before: str, joins: bool) -> None
         "    con = await self._connect(",
         "asyncpg.exceptions.TooManyConnectionsError: sorry, too many clients already",
     ]
-    con = _synthetic([(line, 30 * k) for k, line in enumerate([before, *tail])])
+    con = _synthetic([(line, 30 * k) for k, line in enumerate([before, *tail])], {before: level})
     build_events(con)
     row = con.execute("SELECT message FROM events WHERE is_traceback").fetchone()
     assert row is not None
@@ -592,20 +604,24 @@ def test_parse_traceback_returns_none_for_plain_multiline_text() -> None:
 # ---------------------------------------------------------------- helpers
 
 
-def _synthetic(rows: list[tuple[str, int]]) -> duckdb.DuckDBPyConnection:
-    """A minimal `entries` table on one Cloud Run instance: (message, microseconds after a base time).
+def _synthetic(
+    rows: list[tuple[str, int]], levels: dict[str, int] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A minimal `entries` table on one Cloud Run instance: (message, microseconds after a base time),
+    each row at DEFAULT severity or at the number ``levels`` gives its message.
 
     Rows travel as one JSON parameter because executemany is slow in DuckDB.
     """
     con = duckdb.connect()
-    payload = json.dumps([{"m": m, "us": us} for m, us in sorted(rows, key=lambda r: r[1])])
+    payload = json.dumps([{"m": m, "us": us, "sev": (levels or {}).get(m, 0)}
+                          for m, us in sorted(rows, key=lambda r: r[1])])
     con.execute(
         """CREATE TABLE entries AS
            SELECT row_number() OVER () - 1 AS entry_id, 'x.ndjson' AS source, row_number() OVER () AS line_no,
-                  TIMESTAMP '2025-09-15 15:00:00' + to_microseconds(r.us) AS ts, 0 AS severity_num,
+                  TIMESTAMP '2025-09-15 15:00:00' + to_microseconds(r.us) AS ts, r.sev AS severity_num,
                   r.m AS message, 'run.googleapis.com/stderr' AS log_id, 'i1' AS instance_id,
                   'r1' AS revision, NULL::INTEGER AS http_status
-           FROM (SELECT unnest(CAST($p AS JSON)::STRUCT(m VARCHAR, us BIGINT)[]) AS r)""",
+           FROM (SELECT unnest(CAST($p AS JSON)::STRUCT(m VARCHAR, us BIGINT, sev INTEGER)[]) AS r)""",
         {"p": payload},
     )
     return con

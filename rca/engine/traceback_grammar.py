@@ -590,11 +590,21 @@ def _error_header(text: str, node: bool) -> bool:
     return bool(_EXC_LIKE.match(text) or (node and _NODE_PREFIXED.search(text)))
 
 
+# Severity numbers (rca.severity): a line that states a level below ERROR is no logger's
+# `exception()` call, which logs at ERROR; DEFAULT (0) is a line that states none
+_ERROR_NUM, _NO_LEVEL_NUM = 500, 0
+
+
 def _introduces(row: Row | None) -> bool:
-    """A log line such as `ERROR:app:Failed to X` or `Exception in ASGI application`."""
+    """A log line such as `ERROR:app:Failed to X` or `Exception in ASGI application`; a line that
+    states a lower level is not, whatever it quotes: urllib3's `WARNING:urllib3.connectionpool:
+    Retrying (...) after connection broken by 'SSLError(... verify failed ...)'` just before the
+    traceback of the request that then gave up (held-out CI08)."""
     if row is None or not row.text.strip() or _PY_HEAD.search(row.text):
         return False
-    return row.severity_num >= 500 or bool(_INTRO.search(row.text))
+    if row.severity_num >= _ERROR_NUM:
+        return True
+    return row.severity_num == _NO_LEVEL_NUM and bool(_INTRO.search(row.text))
 
 
 def scan(rows: Sequence[Row]) -> Iterator[Group]:
