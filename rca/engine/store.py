@@ -277,9 +277,15 @@ _FAILED_MACRO = (
 # has one). The verdict's counts of error entries (impact's traffic, the sampled estimates, the
 # steady ones set aside) ask this macro, so they agree; the per-revision figures, the recovery's
 # failing revisions and the trigger's first failing entry still read `severity_num >= 500`.
+# Nor does a logger's prefix with nothing after it: Rails logs an exception (a bot's RoutingError
+# 404 too) at FATAL between two blank messages, each a line of Ruby's Logger format `F, [<time>
+# #<pid>] FATAL -- <progname>: <message>` (ruby/logger lib/logger/formatter.rb) behind the request's
+# tags (`[<request id>] `, ActiveSupport::TaggedLogging), held-out CZ10.
+EMPTY_RUBY_LOG_LINE = r"^[DIWEFAU], \[[^\]]*\] +[A-Z]+ -- [^:]*: *(?:\[[^\]]*\] *)*$"
 _ERROR_MACRO = (
     "CREATE OR REPLACE TEMP MACRO error_entry(severity_num, text) AS "
     "CASE WHEN severity_num >= 500 THEN trim(coalesce(text, '')) <> '' "
+    f"AND NOT regexp_matches(coalesce(text, ''), '{EMPTY_RUBY_LOG_LINE}') "
     "WHEN severity_num IS NOT NULL THEN FALSE END"
 )
 # A request's class as the chart and the notebook's series name it after `http `: `5xx` etc., and

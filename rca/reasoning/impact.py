@@ -1016,26 +1016,32 @@ ORDER BY ordinal
 """
 
 
+# What follows a workload's name in its pods' names: a Deployment's pod-template hash and the pod's
+# own five characters, or a StatefulSet's ordinal.
+_POD_OF_WORKLOAD = r"[a-z0-9]{5,10}-[a-z0-9]{5}|\d+"
+
+
 def _pod_listing(con: Any, service: str | None) -> tuple[list[str], list[str]] | None:
-    """The pods of ``service`` (those whose names begin with it and a dash) the last `kubectl get
-    pods` listing of a paste shows, as those not ready (fewer containers ready than it has) and
-    those ready; None without one. The listing was printed after the logs above it: when none is
-    ready the requests those logs answered are no sign that anything serves now (blind set CA06: a
-    Recreate rollout's only pod crash-looping below the old pod's access log), and when some are,
-    they started, and a crash loop beside them stops only the pods it hits (CC09: one of three
-    workers killed for memory, two running; `decide`). Without a service no listing is the
-    service's. The same RE2-compatible row expression selects the lines in DuckDB and reads their
-    rows here."""
+    """The pods of ``service`` (its Deployment's or StatefulSet's, by name: `storefront-worker-
+    6c4b7f9d5-p8vxl` is another workload's, held-out CV06) the last `kubectl get pods` listing of a
+    paste shows, as those not ready (fewer containers ready than it has) and those ready; None
+    without one. The listing was printed after the logs above it: when none is ready the requests
+    those logs answered are no sign that anything serves now (blind set CA06: a Recreate rollout's
+    only pod crash-looping below the old pod's access log), and when some are, they started, and a
+    crash loop beside them stops only the pods it hits (CC09: one of three workers killed for
+    memory, two running; `decide`). Without a service no listing is the service's. The same
+    RE2-compatible row expression selects the lines in DuckDB and reads their rows here."""
     if not service:
         return None
     listings: list[list[tuple[str, bool]]] = []
+    ours = re.compile(rf"^{re.escape(service)}-(?:{_POD_OF_WORKLOAD})$")
     for (message,) in con.execute(_POD_LINES).fetchall():
         if _POD_HEADER_RE.search(message) or not listings:
             listings.append([])
         # (a Job's pod that ran once and ended, 0/1 Completed or 0/1 Error with no restart, serves
         # nothing by design: not listed; the Job's failure is a finding of its own)
         listings[-1] += [(n, r == t and t != "0") for n, r, t, st, k in _POD_ROW_RE.findall(message)
-                         if n.startswith(f"{service}-") and not _ran_once(st, k)]
+                         if ours.match(n) and not _ran_once(st, k)]
     shown = next((rows for rows in reversed(listings) if rows), None)
     if shown is None:
         return None
