@@ -4395,3 +4395,24 @@ def test_a_function_without_revisions_is_triggered_by_the_deploy_just_before_its
     else:
         assert trigger is None
         assert report["root_cause"]["category"] == "network-connectivity"
+
+
+def test_requests_a_paste_gives_no_time_before_its_timed_logs_say_nothing_of_the_window(
+        tmp_path: Path) -> None:
+    """A paste opens with the image run locally (`docker run`, uvicorn answering two test calls
+    202, no time on its lines), then the deployed revision's logs, timed, whose every start fails
+    the startup probe: the untimed answers cannot be placed in the window, so they are no sign the
+    service served, and nothing started: down (held-out DE08)."""
+    lines = ["$ docker run -p 8080:8000 relay:dev",
+             "INFO:     Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)",
+             'INFO:     172.17.0.1:51240 - "POST /hooks/github HTTP/1.1" 202 Accepted',
+             'INFO:     172.17.0.1:51252 - "POST /hooks/stripe HTTP/1.1" 202 Accepted',
+             "$ gcloud logging read 'resource.labels.service_name=relay' "
+             "--format='value(timestamp,textPayload)'"]
+    for k in range(6):
+        at = f"2024-10-02T14:{13 + 4 * k:02d}:45.335069Z"
+        lines += [f"{at}\tINFO:     Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)",
+                  f'{at}\tDefault STARTUP TCP probe failed 1 time consecutively for container "relay-1" on '
+                  "port 8080. The instance was not started."]
+    report = _pasted(tmp_path, lines, "relay")
+    assert (report["status"]["state"], report["status"]["requests"]) == ("down", 0)
