@@ -1185,16 +1185,19 @@ def test_without_any_request_log_the_apps_access_log_lines_are_its_requests(tmp_
             json.loads(both.output)["status"]["requests"]) == ("down", 360, 120, True, 1)
 
 
-def test_a_worker_whose_access_log_holds_only_answered_health_checks_logs_no_request(tmp_path: Path) -> None:
-    """A GKE sync worker's only access lines are kubelet's probes of /healthz, answered 200 to the
-    end. From minute 40 every sync fails on the partner's expired certificate and no page is
-    fetched: the probes say the server answers, not that the work is done, so the worker's own
-    lines decide: down (`Store._checker_paths`; blind set UF06). Counted as requests, the probes
-    made it a failure beside traffic served in full."""
+@pytest.mark.parametrize("path", ["/healthz", "/up"])
+def test_a_worker_whose_access_log_holds_only_answered_health_checks_logs_no_request(
+        tmp_path: Path, path: str) -> None:
+    """A GKE sync worker's only access lines are kubelet's probes of /healthz (or of `/up`, the
+    health route Rails 7.1 and Laravel 11 generate), answered 200 to the end. From minute 40 every
+    sync fails on the partner's expired certificate and no page is fetched: the probes say the
+    server answers, not that the work is done, so the worker's own lines decide: down
+    (`Store._checker_paths`; blind set UF06). Counted as requests, the probes made it a failure
+    beside traffic served in full."""
     expired = ('sync failed: Get "https://erp.example/api/stock": tls: failed to verify certificate: '
                "x509: certificate has expired or is not yet valid: current time 2026-03-04T10:40:01Z is "
                "after 2026-03-04T10:39:59Z")
-    lines = [_gke_line(k, _access(k, "GET /healthz", agent="-", size=2)) for k in range(0, 3600, 10)]
+    lines = [_gke_line(k, _access(k, f"GET {path}", agent="-", size=2)) for k in range(0, 3600, 10)]
     lines += [_gke_line(k + 1, f"fetched page {k}") for k in range(0, 2400, 5)]
     lines += [_gke_line(k + 2, expired, log="stderr", severity="ERROR") for k in range(2400, 3600, 60)]
     report = _analysed(tmp_path, lines, "web")
