@@ -4419,3 +4419,19 @@ def test_requests_a_paste_gives_no_time_before_its_timed_logs_say_nothing_of_the
                   "port 8080. The instance was not started."]
     report = _pasted(tmp_path, lines, "relay")
     assert (report["status"]["state"], report["status"]["requests"]) == ("down", 0)
+
+
+def test_a_rollout_that_stalled_beside_old_pods_still_serving_is_no_all_clear(tmp_path: Path) -> None:
+    """`kubectl describe deployment` says the rollout failed (Progressing False,
+    ProgressDeadlineExceeded) while the old pods' access lines answer every request 200: a failed
+    deploy is an incident, never an all-clear, whatever the old version still serves (held-out
+    DP05)."""
+    lines = ["$ kubectl -n shop logs deploy/catalog --timestamps"]
+    for k in range(120):
+        lines.append(f"2024-09-10T08:{k // 6:02d}:{(k % 6) * 10:02d}.000000000Z GET /v1/items/{k} 200 1.2ms")
+    lines += ["$ kubectl -n shop describe deployment catalog",
+              "Conditions:", "  Type           Status  Reason", "  ----           ------  ------",
+              "  Available      True    MinimumReplicasAvailable",
+              "  Progressing    False   ProgressDeadlineExceeded"]
+    report = _pasted(tmp_path, lines, "catalog")
+    assert report["status"]["state"] != "ok", report["status"]["reasons"]
