@@ -82,9 +82,10 @@ _DOTNET_AT = re.compile(
 _DOTNET_PARAMS = re.compile(r"^(?:[\w.`\[\]<>&*]+(?:,[\w.`\[\]<>&*]+)* \w+(?:, (?=\S)|$))*$")
 _JAVA_PLACES = frozenset({"Native Method", "Unknown Source"})
 _DOTNET_MARK = re.compile(r"^\s*(?:---> |--- End of )")
-_DOTNET_EXC = re.compile(r"^(?P<type>[A-Za-z_][\w.`]*)(?: \((?:0x[0-9A-Fa-f]+|-?\d+)\))?: (?P<msg>.*)$")
+_DOTNET_CODE = r"(?: \((?:0x[0-9A-Fa-f]+|-?\d+)\))?"  # the HRESULT or error code after the type
+_DOTNET_EXC = re.compile(rf"^(?P<type>[A-Za-z_][\w.`]*){_DOTNET_CODE}: (?P<msg>.*)$")
 _DOTNET_HEAD = re.compile(
-    r"^\s*(?:Unhandled exception\. )?[A-Za-z_][\w.`]*(?:Exception|Error)(?: \((?:0x[0-9A-Fa-f]+|-?\d+)\))?: "
+    rf"^\s*(?:Unhandled exception\. )?[A-Za-z_][\w.`]*(?:Exception|Error){_DOTNET_CODE}: "
 )
 _DOTNET_CONSOLE = re.compile(r"^(?:fail|crit): [\w.`+<>-]+\[-?\d+\]\s*$")
 

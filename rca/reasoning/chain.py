@@ -332,12 +332,12 @@ def _printed_next(inner: Node, outer: Node, present: Sequence[Node] = ()) -> boo
     database system is starting up" (held-out CL10's record lines, before .NET's were joined). So
     the failures of the inner one's category among ``present`` count together, as long as the
     inner one itself was printed next at all."""
+    own = _followed_by(inner, outer)
+    if not own or len(own) * 2 > len(outer.occurrences):
+        return bool(own)  # (printed next on none, or on most by itself: the others need no reading)
     kin = [n for n in present if n.id != inner.id and n.id != outer.id and n.pattern.role is Role.CAUSE
            and not n.pattern.generic and n.finding.category is inner.finding.category]
-    own = _followed_by(inner, outer)
-    if not own:
-        return False
-    together = set(own).union(*(_followed_by(n, outer) for n in kin))
+    together = own.union(*(_followed_by(n, outer) for n in kin))
     return len(together) * 2 > len(outer.occurrences)
 
 

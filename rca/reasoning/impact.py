@@ -1207,8 +1207,8 @@ def _just_before(deploys: DeployInfo, onset: datetime) -> Deploy | None:
     started them, as a revision first seen then would be (held-out CY06: a redeploy that set a
     misspelt host in the function's environment)."""
     at = naive_utc(onset)
-    before = [(naive_utc(parse_rfc3339(d.timestamp)), d) for d in deploys.deploys
-              if d.timestamp and naive_utc(parse_rfc3339(d.timestamp)) <= at]
+    timed = [(naive_utc(parse_rfc3339(d.timestamp)), d) for d in deploys.deploys if d.timestamp]
+    before = [(when, d) for when, d in timed if when <= at]
     if not before:
         return None
     when, last = max(before, key=lambda pair: pair[0])
