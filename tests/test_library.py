@@ -346,11 +346,14 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
     "knowledge-unknown-section": (
         {KNOW: knowledge(causes={})}, KNOW, "causes",
         "unknown section 'causes' (expected kinds, runtimes, surfaces, iam_policies, error_shaped, "
-        "persistent, retried, memory, checkers or one_line_cause_order)"),
+        "persistent, retried, memory, checkers, one_line_cause_order or launchers)"),
     "knowledge-checker-regex": ({KNOW: knowledge(checkers={"agents": ["GoogleHC/", "(?<!x)kube-probe"]})},
                                 KNOW, "checkers.agents[1]", "lookbehind (?<!...) is not supported by RE2"),
     "knowledge-checker-key": ({KNOW: knowledge(checkers={"agent": ["GoogleHC/"]})},
                               KNOW, "checkers.agent", "unknown key 'agent'"),
+    "knowledge-launcher-name": ({KNOW: knowledge(launchers=["java", "python3 -m"])},
+                                KNOW, "launchers[1]",
+                                "expected a program name (no spaces, no brackets), got 'python3 -m'"),
     "knowledge-memory-size": (
         {KNOW: knowledge(memory={"headroom": 1.5, "sizes": ["512Mi", "1G"]})}, KNOW, "memory.sizes[1]",
         "expected a whole number of Mi or Gi, such as 512Mi or 2Gi, got '1G'"),

@@ -784,3 +784,45 @@ def test_a_kubectl_get_events_row_is_the_workload_it_names(
     entry = _one(row)
     labels = entry["resource"]["labels"]
     assert (labels.get("service_name"), labels.get("pod_name"), entry["textPayload"]) == (service, pod, row)
+
+
+@pytest.mark.parametrize(("program", "service"), [
+    ("java[1187]", None), ("python3[642]", None), ("node[88]", None), ("bundle[2187]", None),
+    ("fx-poller[1187]", "fx-poller"),
+])
+def test_a_syslog_line_of_a_runtime_names_no_service(program: str, service: str | None) -> None:
+    """A unit that starts `java -jar app.jar` writes `java[1187]:` (journald's SyslogIdentifier is
+    the process name): the runtime's name, not the service's, so the line names none and stays in
+    whatever `--service` says (held-out DT10, DU08: `--service fx-rates-poller` found nothing)."""
+    entry = _one(f"Jun 03 09:40:00 fx-poller-1 {program}: 2025-06-03 09:40:00.861 INFO poll done")
+    assert entry["resource"]["labels"].get("service_name") == service
+    assert entry["labels"]["instanceId"] == "fx-poller-1"
+
+
+def test_a_pasted_journalctl_since_dates_the_syslog_lines_below_it() -> None:
+    """A syslog header has no year; the `--since` of the pasted `journalctl` command gives it, so
+    the lines are in time order with the nginx error log pasted after them (held-out DX06)."""
+    entries = list(read_text_entries([
+        '$ sudo journalctl -u claims-api -u nginx --since "2024-10-08 06:30" --no-pager',
+        "Oct 08 06:55:36 claims-api-vm-1 fetch-secrets.sh[902]: ERROR: PERMISSION_DENIED",
+    ], "journal.txt"))
+    assert entries[-1]["timestamp"][:19] == "2024-10-08T06:55:36"
+
+
+@pytest.mark.parametrize(("command", "service", "pod"), [
+    ("$ kubectl -n billing logs deploy/billing-api --since=20m | tail -n 40", "billing-api", None),
+    ("$ kubectl -n billing logs invoice-renderer-8654dfc7b9-lq2wd --previous", "invoice-renderer",
+     "invoice-renderer-8654dfc7b9-lq2wd"),
+    ("$ kubectl logs -c app --tail 50 pod/ledger-0", "ledger", "ledger-0"),
+    ("$ kubectl logs -l app=web --tail 50", None, None),
+    ("$ kubectl get pods", None, None),
+])
+def test_a_pasted_kubectl_logs_command_names_the_workload_of_the_lines_below(
+        command: str, service: str | None, pod: str | None) -> None:
+    """Lines that name no workload of their own are the one `kubectl logs` was asked for: a
+    caller's `dial tcp ...: connection refused` pasted beside the crash-looping callee's lines is
+    the caller's (held-out DW08), which `--service` of the callee leaves out."""
+    entry = list(read_text_entries([command, '{"level":"error","message":"render invoice failed"}'],
+                                   "paste.txt"))[-1]
+    assert entry["resource"]["labels"].get("service_name") == service
+    assert entry.get("labels", {}).get("instanceId") == pod

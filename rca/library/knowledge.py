@@ -27,7 +27,7 @@ FILE_NAME = "_knowledge.yaml"
 # and gives the same documents; the library's files are read with it too (rca/library/loader.py).
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SECTIONS = ("kinds", "runtimes", "surfaces", "iam_policies", "error_shaped", "persistent", "retried",
-            "memory", "checkers", "one_line_cause_order")
+            "memory", "checkers", "one_line_cause_order", "launchers")
 # A memory size as `gcloud run ... --memory` takes it: a whole number of MiB or GiB.
 _MEMORY_SIZE = re.compile(r"(\d+)(Mi|Gi)")
 FRAME_ORDERS = ("first", "last")  # values of raised_at and cause_order
@@ -131,6 +131,9 @@ class Knowledge:
     # `checkers`: RE2 over the user agents and over the paths of the requests monitors and probes make
     checker_agents: tuple[str, ...] = ()
     checker_paths: tuple[str, ...] = ()
+    # `launchers`: the programs that run an application rather than being one (`java`, `python3`,
+    # `node`): a syslog line's program of that name names no service
+    launchers: frozenset[str] = frozenset()
 
     def raised_memory(self, limit_mib: float) -> str | None:
         """The memory size to raise a limit of ``limit_mib`` MiB to (`memory`): the smallest at
@@ -231,6 +234,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
         checkers = doc.get("checkers") or {}
         checker_agents = tuple(str(x) for x in checkers.get("agents", ()))
         checker_paths = tuple(str(x) for x in checkers.get("paths", ()))
+        launchers = frozenset(str(x) for x in doc.get("launchers", ()))
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise PatternError(str(path), f"malformed knowledge file: {exc!r}") from exc
     for name, rt in runtimes.items():
@@ -243,7 +247,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
         raise PatternError(str(path), f"a memory size is a whole number of Mi or Gi, got {bad!r}",
                            "memory.sizes")
     return Knowledge(kinds, runtimes, surfaces, iam_policies, error_words, persistent, retried, one_line,
-                     memory_sizes, memory_headroom, checker_agents, checker_paths)
+                     memory_sizes, memory_headroom, checker_agents, checker_paths, launchers)
 
 
 def _alternation(exprs: Sequence[str]) -> str:
@@ -437,6 +441,7 @@ def check(doc: Mapping[str, Any], *, categories: Collection[str], kinds: Collect
                          f"takes first or last, got {doc.get('one_line_cause_order')!r}"))
     problems += _memory_problems(doc)
     problems += _checker_problems(doc)
+    problems += _launcher_problems(doc)
     problems += _category_list_problems(doc, "retried", categories)
     lasting, passing = _list(doc.get("persistent"), "persistent")[0], _list(doc.get("retried"), "retried")[0]
     problems += [("retried", f"{name!r} is also persistent: a failure either lasts or passes")
@@ -449,6 +454,14 @@ def _checker_problems(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
     body, problems = _mapping(doc, "checkers")
     problems += _unknown_keys(body, ("agents", "paths"), "checkers")
     return problems + _regex_problems(body, "agents", "checkers") + _regex_problems(body, "paths", "checkers")
+
+
+def _launcher_problems(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The `launchers` section: a list of program names, as a syslog header writes them."""
+    names, problems = _list(doc.get("launchers"), "launchers")
+    return problems + [(f"launchers[{i}]", f"expected a program name (no spaces, no brackets), got {x!r}")
+                       for i, x in enumerate(names)
+                       if not isinstance(x, str) or not re.fullmatch(r"[\w.@+-]+", x)]
 
 
 def _memory_problems(doc: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from rca.library.knowledge import load_knowledge
 from rca.severity import SEVERITY_NUM
 from rca.timeutil import EPOCH
 
@@ -680,9 +681,12 @@ def _syslog_names(line: _Line, host: str, program: str, message: str, unit: str 
     `journalctl -u UNIT`, that unit (a Rails app's lines say `bundle[2187]:`, its unit is `puma`).
     The host's own lines about no unit are no service's: kept whatever `--service` names, as Cloud
     SQL's entries are (a kernel's OOM kill of a pod's container, beside `kubectl` output that names
-    no service, is that pod's failure, not a service called `kernel`)."""
+    no service, is that pod's failure, not a service called `kernel`); so are the lines of a program
+    that runs an application rather than being one (`java[1187]:`, the library's `launchers`)."""
     if unit is not None:
         program = unit
+    elif program in load_knowledge().launchers:
+        program = "-"
     elif program in _HOST_PROGRAMS:
         named = _UNIT_NAMED.search(message)
         program = (named["unit"] or named["memcg"]) if named else "-"
@@ -1061,6 +1065,51 @@ _SHELL_PROMPT = re.compile(
 _JOURNAL_UNIT = re.compile(r"(?:\s-u\s*|\s--unit[= ])(?P<unit>[\w@.:-]+?)(?:\.service)?(?=\s|$)")
 
 
+# `journalctl --since "2024-10-08 06:30"` (or -S, --until, -U): the year of the lines below, whose
+# syslog headers have none
+_JOURNAL_DATE = re.compile(r"\s(?:--since|--until|-S|-U)[= ]?[\"']?(?P<year>(?:19|20)\d\d)-\d\d-\d\d")
+
+
+def _journal_year(command: str) -> int | None:
+    """The year a pasted `journalctl` command's --since or --until names, else None."""
+    found = _JOURNAL_DATE.search(command) if "journalctl" in command else None
+    return int(found["year"]) if found else None
+
+
+# `kubectl logs`'s options that take a value (the next word, unless written `--opt=value`)
+_KUBECTL_VALUED = frozenset({"-n", "--namespace", "-c", "--container", "--tail", "--since", "--since-time",
+                             "-l", "--selector", "--limit-bytes", "--max-log-requests", "--context",
+                             "--kubeconfig", "--pod-running-timeout", "--cluster", "--user"})
+# the kinds `kubectl logs TYPE/NAME` takes whose NAME is the workload
+_KUBECTL_WORKLOADS = frozenset({"deploy", "deployment", "deployments", "sts", "statefulset", "statefulsets",
+                                "ds", "daemonset", "daemonsets", "job", "jobs", "rs", "replicaset"})
+
+
+def _kubectl_logs_target(command: str) -> tuple[str, str | None] | None:
+    """The workload (and the pod, when one is named) whose lines a pasted `kubectl logs` command
+    shows: `logs deploy/billing-api`, `logs invoice-renderer-8654dfc7b9-lq2wd`, `logs pod/web-0`;
+    None for another command, a label selector or a command naming no one workload."""
+    words = command.split("|", 1)[0].split()
+    if "kubectl" not in words or "logs" not in words:
+        return None
+    rest = words[words.index("logs") + 1:]
+    skip = False
+    for word in rest:
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = word in _KUBECTL_VALUED
+        else:
+            kind, _, name = word.rpartition("/")
+            if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", name):
+                return None
+            if kind.lower() in _KUBECTL_WORKLOADS:
+                return (re.sub(r"-[a-z0-9]{6,10}$", "", name) if kind.lower() in ("rs", "replicaset")
+                        else name), None
+            return (_service_of_pod(name), name) if kind in ("", "pod", "pods", "po") else None
+    return None
+
+
 def _journal_unit(command: str) -> str | None:
     """The one systemd unit a pasted `journalctl` command shows, else None."""
     if "journalctl" not in command:
@@ -1084,6 +1133,7 @@ def read_text_entries(
     given: Stamp | None = None  # the time a line of its own gave the line after it (`time_alone`)
     columns: list[int] | None = None  # where a `gcloud ... --format=table(...)` header's columns begin
     unit: str | None = None  # the unit a pasted `journalctl -u` shows (`_journal_unit`)
+    shown: tuple[str, str | None] | None = None  # whose lines a pasted `kubectl logs` shows
     for number, raw in enumerate(lines, start=1):
         text = raw.rstrip("\r\n")
         if not text.strip():
@@ -1095,6 +1145,8 @@ def read_text_entries(
             latest = _Context()
             columns = None
             unit = _journal_unit(text)
+            year = _journal_year(text) or year
+            shown = _kubectl_logs_target(text)
         if (header := table_columns(text)) is not None:
             columns = header  # the rows below are read by these columns
             continue
@@ -1108,6 +1160,8 @@ def read_text_entries(
         dated = year if context.stamp is None else int(context.stamp.rfc3339[:4])
         line = parse_line(text, dated, names, given, unit)
         given = None
+        if shown is not None and line.service is None:
+            line.service, line.instance = shown[0], line.instance or shown[1]
         if not line.body.strip():
             continue
         if held is not None and _wrapped(held[0], line):
