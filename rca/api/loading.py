@@ -632,6 +632,13 @@ def _service_absent(store: Store, service: str) -> bool:
     ).fetchone()
     if pods and int(pods[0]):
         return False
+    hosts = store.con.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM entries WHERE in_window AND resource_type = 'local' "
+        "AND (instance_id = $s OR starts_with(instance_id, $prefix)) LIMIT 1)",
+        {"s": service, "prefix": f"{service}-"},
+    ).fetchone()
+    if hosts and int(hosts[0]):
+        return False
     named = store.con.execute(f"SELECT count(*) FROM staging WHERE {_NAMED_BY} IS NOT NULL").fetchone()
     return bool(named and int(named[0]))
 

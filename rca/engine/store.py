@@ -826,8 +826,12 @@ class Store:
         kept_params = list(params)
         if service:
             self.stats.service_components = tuple(self._components(service))
-            kept += " AND (filter_service IS NULL OR filter_service = ?)"
-            kept_params.append(service)
+            # A pasted host's lines are its service's when the host is named for it (a VM
+            # `claims-api`, a managed instance group's `claims-api-x7k2`): a unit's ExecStartPre
+            # script, nginx in front of it and the host's daemons write under their own names.
+            kept += (" AND (filter_service IS NULL OR filter_service = ? OR (resource_type = 'local'"
+                     " AND (instance_id = ? OR starts_with(instance_id, ?))))")
+            kept_params += [service, service, f"{service}-"]
             workloads = self._k8s_workloads(service)
             if workloads:
                 kept += (f" AND (resource_type NOT IN ('k8s_container', 'k8s_pod') OR {K8S_WORKLOAD} IS NULL"
