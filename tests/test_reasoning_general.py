@@ -3326,7 +3326,7 @@ def test_a_worker_whose_threads_were_renamed_by_a_restart_still_works(tmp_path: 
 def test_work_stopped_only_in_the_input_s_last_minute_is_no_work_stopped(tmp_path: Path) -> None:
     """A job line every second stops 50 s before the input ends, ten seconds after an instance was
     killed: the export's ragged end, not the work stopped, though at its pace 50 of it were due
-    (`impact.STOP_QUIET`; blind set PH03, a line every 1.5 s silent for 49 s read down)."""
+    (`verdict.STOP_QUIET`; blind set PH03, a line every 1.5 s silent for 49 s read down)."""
     threads = (("hirk",), ("hirk",))
     report = _killed_worker(tmp_path, 7130, threads, every=1, jobs_until=7140, jobs=("LedgerSyncJob",))
     assert report["status"]["state"] != "down"
@@ -4435,3 +4435,25 @@ def test_a_rollout_that_stalled_beside_old_pods_still_serving_is_no_all_clear(tm
               "  Progressing    False   ProgressDeadlineExceeded"]
     report = _pasted(tmp_path, lines, "catalog")
     assert report["status"]["state"] != "ok", report["status"]["reasons"]
+
+
+def test_a_service_that_answered_nothing_from_its_failed_restart_on_is_down(tmp_path: Path) -> None:
+    """A VM's service answers a request every 10 s, then is restarted into a jar built for a newer
+    Java: every start dies and systemd gives up, seven minutes before the paste ends. No request
+    failed (none reached it), but none was answered from the first error on, where about 40 were
+    due: down, not degraded (held-out DU08)."""
+    lines = ['$ journalctl -u geo-lookup --since "2025-09-03 14:00" --no-pager']
+    for t in range(0, 1280, 10):
+        lines.append(f"Sep 03 14:{t // 60:02d}:{t % 60:02d} geo-vm-2 java[48211]: [qtp-35] INFO "
+                     f"io.geolookup.App - GET /v1/ip/45.116.167.{t % 250} 200 6ms")
+    for k, t in enumerate(range(1300, 1360, 12)):
+        when = f"Sep 03 14:{t // 60:02d}:{t % 60:02d} geo-vm-2"
+        lines += [f"{when} java[{49000 + k}]: Exception in thread \"main\" "
+                  "java.lang.UnsupportedClassVersionError: io/geolookup/App has been compiled by a more "
+                  "recent version of the Java Runtime (class file version 65.0), this version of the Java "
+                  "Runtime only recognizes class file versions up to 61.0",
+                  f"{when} systemd[1]: geo-lookup.service: Main process exited, code=exited, "
+                  "status=1/FAILURE"]
+    lines.append("Sep 03 14:29:12 geo-vm-2 google_guest_agent[631]: Updating keys for user gcp-ops.")
+    report = _pasted(tmp_path, lines, "geo-lookup")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "broken-build")

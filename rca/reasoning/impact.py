@@ -29,7 +29,7 @@ from rca.model import (
 )
 from rca.reasoning import verdict
 from rca.reasoning.deploys import TRIGGER_LEAD, Deploy, DeployInfo, creator, previous_revision
-from rca.reasoning.verdict import RECENT
+from rca.reasoning.verdict import RECENT, STOP_EVIDENCE, STOP_QUIET
 from rca.severity import TEXT_LEVEL_RE2
 from rca.timeutil import Periods, naive_utc, parse_rfc3339, rfc3339
 
@@ -694,9 +694,7 @@ def _work_displaced(con: Any, traffic: verdict.Traffic) -> str | None:
 # failure ended, the work with it (blind set UH09); a job whose every run fails logs its retries,
 # not the pages it fetched (UD08).
 STOP_NEAR = 120
-STOP_EVIDENCE = 30
 STOP_GAPS = 3
-STOP_QUIET = 240
 _STOPPED = f"""
 WITH lines AS (
   SELECT {_KIND} AS line, message, ts

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rca.model import State, Trigger, Verdict
 from rca.timeutil import Periods, rfc3339
@@ -26,6 +26,12 @@ RECENT = 600  # seconds: "how bad is it now" is the last ten minutes of the wind
 # A recent period without a failed request says the failures stopped only if, at the rate they
 # ran, it would have held this many: a trickle of one every six minutes is quiet for ten by chance.
 RECOVERY_EVIDENCE = 3.0
+# Work that stopped (a kind of line, `impact._work_stopped`; requests, `_none_since_errors`): a quiet
+# that at the former pace would have held this many of it, lasting this many seconds at least (an
+# export's last minute is ragged: a line logged every second stopped 49 s before the end of one
+# that simply ended, blind set PH03)
+STOP_EVIDENCE = 30
+STOP_QUIET = 240
 # Failures that began inside the recent period are judged from their start: the minutes before it,
 # when every request succeeded, say nothing of how the service fares now (a DNS record that stopped
 # resolving six minutes before the logs end failed every API call since, yet the last ten minutes
@@ -236,9 +242,11 @@ def decide(
     recovered_at = None
     now_failing = (recent >= DOWN_RATE if recent is not None else (rate or 0.0) >= DOWN_RATE) \
         or _failing_since_onset(t)
-    stuck = persistent is not None and (not t.requests or _stopped(t, periods))
+    silent = persistent is not None and t.requests > 0 and not _stopped(t, periods) and _none_since_errors(t)
+    stuck = persistent is not None and (not t.requests or _stopped(t, periods) or silent)
     if why and stuck and not now_failing and not never_started:
         when = f" in the last {RECENT // 60} minutes" if t.requests else ""
+        when = f" after {rfc3339(t.first_error)}" if silent else when
         why = (*why, f"no request was logged{when}, and {persistent}")
     if why and listed_down is not None and not now_failing:
         why = (*why, listed_down)
@@ -302,6 +310,22 @@ def _stopped(t: Traffic, periods: Periods) -> bool:
 # steadily: their stop is news. A cron's burst, then its quiet, is how it always runs.
 STEADY_SPAN_S = 300
 STEADY_SHARE = 0.8
+
+
+def _none_since_errors(t: Traffic) -> bool:
+    """Whether the requests stopped where the errors began: every request came before the first
+    error, none failed, and the quiet from the first error to the end of the window lasted
+    `STOP_QUIET` and would have brought `STOP_EVIDENCE` of them at the rate they came. A service
+    restarted into a start that fails every time (a jar built for a newer Java, its unit given up
+    on) answers nothing from the restart on, some minutes before the end of the paste (held-out
+    DU08)."""
+    first, last = t.requests_between
+    if (t.failed or first is None or last is None or t.first_error is None or t.recent_since is None
+            or last >= t.first_error):
+        return False
+    quiet = (t.recent_since + timedelta(seconds=RECENT) - t.first_error).total_seconds()
+    rate = t.requests / max((last - first).total_seconds(), 1.0)
+    return quiet >= STOP_QUIET and quiet * rate >= STOP_EVIDENCE
 
 
 def stopped_steady(t: Traffic, periods: Periods) -> bool:
