@@ -737,6 +737,10 @@ def _parse_syslog(line: _Line, year: int | None, unit: str | None = None) -> boo
     line.severity = _SYSLOG_SEVERITIES[int(match["pri"]) % 8] if match["pri"] else _level_of(match["msg"])
     _syslog_names(line, match["host"], match["prog"], match["msg"], unit)
     line.text = match["msg"]
+    # a Rails app's request lines in its unit's journal (`puma[21877]: I, [...] INFO -- : [req-id]
+    # Completed 201 Created in 108ms`): its requests, as when printed bare
+    ruby = _RUBY_LOGGER.match(match["msg"])
+    _rails_request(line, ruby["msg"] if ruby else match["msg"])
     return True
 
 
