@@ -141,6 +141,16 @@ WITH x AS (
                 jv[16],
                 CASE WHEN jv[17] IS NULL THEN NULL WHEN json_type(jp, '$.status') = 'VARCHAR' THEN jv[17] END,
                 jv[18],
+                -- A server's start line whose address is a field of its own (slog's and zap's
+                -- "msg": "http server listening", "addr": ":9090"): the address, as `key=value`
+                -- for the patterns that tell the port probed from the port listened on. Read only
+                -- where the message speaks of listening or serving.
+                CASE WHEN regexp_matches(primary_msg, '(?i)\blisten|\bserving\b|\bserver started\b') THEN
+                  nullif(concat_ws(' ',
+                    'addr=' || json_extract_string(jp, '$.addr'),
+                    'address=' || json_extract_string(jp, '$.address'),
+                    'listen_addr=' || json_extract_string(jp, '$.listen_addr'),
+                    'port=' || json_extract_string(jp, '$.port')), '') END,
                 -- An error-level line's other top-level fields named for what failed, in the
                 -- application's own words (`es_error`, `error_type`, `failure_reason`, `cause`, the
                 -- `panic` a Go recoverer logs), and the answer it failed on (`body`, `response`,
