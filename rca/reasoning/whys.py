@@ -69,7 +69,7 @@ def conclude(
         # A symptom can still be explained by a rule over other findings (the probe checks one
         # port while the server listens on another): the rule names the cause.
         fired = [(rule, support) for rule, support in fired if rule.category is not None]
-    inferred = None if explains or fired else _likely(best.ids, nodes, symptom)
+    inferred = None if explains or fired else _likely(best.ids, nodes, symptom, knowledge or Knowledge())
     if inferred is not None:
         link = _inferred_link(len(links) + 1, inferred)
         links.append(link)
@@ -239,10 +239,14 @@ def _technical(f: Finding) -> str:
     return "; ".join(parts)
 
 
-def _likely(ids: Sequence[str], nodes: Mapping[str, chain.Node], symptom: chain.Node) -> chain.Node | None:
+def _likely(
+    ids: Sequence[str], nodes: Mapping[str, chain.Node], symptom: chain.Node, knowledge: Knowledge
+) -> chain.Node | None:
     """The symptom whose documented meaning answers best: the application's own account (it began
     start-up and never finished) on the symptom's revisions beats the platform's generic one, then
-    the deepest on the chain."""
+    the deepest on the chain. An account that had ended long before the symptom began is no account
+    of it (`chain.ended_before`: PHP-FPM busy for a minute, twenty quiet minutes before a load
+    balancer could no longer connect, held-out EB08)."""
     revisions = {o.revision for o in symptom.occurrences if o.revision}
     readable = [n for n in nodes.values() if _reading_stands(n, nodes)]
     own = [
@@ -250,6 +254,7 @@ def _likely(ids: Sequence[str], nodes: Mapping[str, chain.Node], symptom: chain.
         if n.pattern.layer in (Layer.APPLICATION, Layer.RUNTIME)
         and n.finding.status is not Status.PRE_EXISTING
         and (not revisions or revisions & set(n.finding.revisions))
+        and (n is symptom or chain.ended_before(n, symptom, knowledge) is None)
     ]
     if own:
         return sorted(own, key=lambda n: (-n.finding.count, n.id))[0]
