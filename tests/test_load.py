@@ -199,6 +199,20 @@ def test_a_pasted_hosts_lines_are_the_service_the_host_is_named_for(tmp_path: Pa
     assert not any("another host" in m for m in messages)
 
 
+def test_pasted_kubectl_logs_of_a_release_s_workloads_are_the_release_s(tmp_path: Path) -> None:
+    """`kubectl logs deploy/shipyard-web` and `deploy/shipyard-sidekiq` pasted together: their lines
+    are those workloads', and `--service shipyard` takes both, as it takes a Helm release's pods
+    (held-out EH02, which the workloads' names alone made a mistyped service)."""
+    paste = "\n".join([
+        "$ kubectl -n shipyard logs deploy/shipyard-web --since=25m",
+        "2025-04-22T13:05:20Z ERROR RedisClient::OutOfMemoryError: OOM command not allowed",
+        "$ kubectl -n shipyard logs deploy/shipyard-sidekiq --since=25m",
+        "2025-04-22T13:05:21Z WARN heartbeat: OOM command not allowed",
+    ])
+    loaded = api.load([write(tmp_path, "paste.txt", paste)], service="shipyard")
+    assert sum("OOM command not allowed" in m for m in loaded.frame()["message"]) == 2
+
+
 def test_duplicates_are_dropped_and_counted(tmp_path: Path) -> None:
     """Same log name + insertId + timestamp is one entry."""
     e = entry(1, "2025-09-15T15:00:01Z")

@@ -856,9 +856,11 @@ class Store:
         named = f"SELECT count(*) FROM (SELECT 1 FROM staged WHERE list_contains({names}, ?) LIMIT 1)"
         if self._scalar(named, [service]):
             return []
-        # a GKE export's pods, or `kubectl logs --prefix` text (each line's instance its pod)
+        # a GKE export's pods, or `kubectl logs --prefix` text (each line's instance its pod), or
+        # the lines below a pasted `kubectl logs deploy/<workload>` (their service that workload)
         pods = ("(resource_type IN ('k8s_container', 'k8s_pod') "
-                "OR (resource_type = 'local' AND starts_with(coalesce(instance_id, ''), $prefix)))")
+                "OR (resource_type = 'local' AND (starts_with(coalesce(instance_id, ''), $prefix) "
+                "OR starts_with(coalesce(service, ''), $prefix))))")
         found = [str(n) for (n,) in self.con.execute(
             f"SELECT DISTINCT n FROM (SELECT unnest({names}) AS n FROM staged WHERE {pods}) "
             "WHERE starts_with(n, $prefix) ORDER BY n", {"prefix": f"{service}-"}).fetchall()]
