@@ -341,11 +341,16 @@ def _event_object(line: _Line, kind: str, name: str) -> None:
         line.service = _service_of_pod(name)
         line.resource_labels = {"pod_name": name}
     elif kind == "replicaset":
-        line.service = re.sub(r"-[a-z0-9]{6,10}$", "", name)
+        line.service = _workload_of_replicaset(name)
     elif kind == "job":
         line.service = re.sub(r"-\d{6,}$", "", name)  # a CronJob names its Jobs <cronjob>-<scheduled minute>
     else:
         line.service = name
+
+
+def _workload_of_replicaset(name: str) -> str:
+    """The Deployment of a ReplicaSet, `<deployment>-<pod-template-hash>`."""
+    return re.sub(r"-[a-z0-9]{6,10}$", "", name)
 
 
 def _service_of_pod(pod: str) -> str:
@@ -1108,8 +1113,7 @@ def _kubectl_logs_target(command: str) -> tuple[str, str | None] | None:
             if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", name):
                 return None
             if kind.lower() in _KUBECTL_WORKLOADS:
-                return (re.sub(r"-[a-z0-9]{6,10}$", "", name) if kind.lower() in ("rs", "replicaset")
-                        else name), None
+                return (_workload_of_replicaset(name) if kind.lower() in ("rs", "replicaset") else name), None
             return (_service_of_pod(name), name) if kind in ("", "pod", "pods", "po") else None
     return None
 
