@@ -1086,3 +1086,17 @@ def test_a_secret_the_service_could_not_read_at_start_explains_the_exceptions_of
         log.request(at + 5, 200)
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert result.root_cause.category.value == "permission-denied"
+
+
+def test_a_called_service_failing_is_why_a_process_that_gives_up_on_it_exits(tmp_path: Path) -> None:
+    """A sync run asks a partner API, gets 503, logs it and exits 1, three runs in a row (held-out
+    DZ09): the called service failing is why the process ended (`_knowledge.yaml` kinds.crash)."""
+    log = healthy()
+    for k in range(3):
+        at = 3600 + k * 600
+        log.add(at, "run.googleapis.com/stderr", "Sync failed; exiting with code 1\n"
+                "System.Net.Http.HttpRequestException: Response status code does not indicate success: "
+                "503 (Service Unavailable).", "ERROR")
+        log.add(at + 0.3, "run.googleapis.com/varlog/system", "Container called exit(1).", "WARNING")
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.root_cause.category.value == "upstream-service-failure"
