@@ -264,7 +264,14 @@ def _mib(size: str) -> int:
 
 def load_knowledge(root: Path | None = None) -> Knowledge:
     """Read ``_knowledge.yaml`` from the built-in library (or ``root``); empty when absent."""
-    return _load(str(root or data_dir("patterns")))
+    return _load(str(root)) if root else _load(_builtin_root())
+
+
+@functools.cache
+def _builtin_root() -> str:
+    """Where the built-in library is, found once: the text reader asks for the knowledge on every
+    syslog line (its `launchers`), and locating the package's data costs more than the lookup."""
+    return str(data_dir("patterns"))
 
 
 @functools.lru_cache(maxsize=4)
