@@ -654,13 +654,9 @@ class Store:
         self.stats.access_log_requests = self._requests_from_access_logs()
         if self.stats.access_log_requests:
             self._checker_paths()
-        self._untimed_requests()
-
-    def _untimed_requests(self) -> None:
-        """Take out of the requests those answered well that were read from lines no time was found
-        for, where other entries carry times (`_UNTIMED_REQUESTS`); recounts `access_log_requests`."""
         self.con.execute(_UNTIMED_REQUESTS)
         if self.stats.access_log_requests:
+            # (the health paths' calls and the untimed requests answered well are no longer requests)
             self.stats.access_log_requests = self._scalar(
                 "SELECT count(*) FROM entries WHERE http_status IS NOT NULL")
 
@@ -692,7 +688,7 @@ class Store:
         """`_checker_requests` for the requests read from access-log lines, which name no user
         agent (a probe's that do were never taken: `_requests_from_access_logs`): the calls of
         health and metrics paths (`checkers.paths`), while other requests are there or none of
-        them failed; recounts `access_log_requests`."""
+        them failed (`finalise` recounts `access_log_requests` after)."""
         p = {"p": load_knowledge().checker_path}
         users, failed = self._users_and_failed_checks("entries", "regexp_matches(http_url, $p)", p)
         if not users:
@@ -702,8 +698,6 @@ class Store:
                 "SELECT count(*) FROM entries WHERE http_status IS NOT NULL AND in_window")
         self.con.execute("UPDATE entries SET http_status = NULL WHERE http_status IS NOT NULL "
                          "AND regexp_matches(http_url, $p)", p)
-        self.stats.access_log_requests = self._scalar(
-            "SELECT count(*) FROM entries WHERE http_status IS NOT NULL")
 
     def _users_and_failed_checks(
         self, table: str, check: str, params: dict[str, Any] | None = None
