@@ -242,11 +242,12 @@ def decide(
     recovered_at = None
     now_failing = (recent >= DOWN_RATE if recent is not None else (rate or 0.0) >= DOWN_RATE) \
         or _failing_since_onset(t)
-    silent = persistent is not None and t.requests > 0 and not _stopped(t, periods) and _none_since_errors(t)
-    stuck = persistent is not None and (not t.requests or _stopped(t, periods) or silent)
+    stopped = _stopped(t, periods)
+    silent = persistent is not None and t.requests > 0 and not stopped and _none_since_errors(t)
+    stuck = persistent is not None and (not t.requests or stopped or silent)
     if why and stuck and not now_failing and not never_started:
-        when = f" in the last {RECENT // 60} minutes" if t.requests else ""
-        when = f" after {rfc3339(t.first_error)}" if silent else when
+        when = (f" after {rfc3339(t.first_error)}" if silent
+                else f" in the last {RECENT // 60} minutes" if t.requests else "")
         why = (*why, f"no request was logged{when}, and {persistent}")
     if why and listed_down is not None and not now_failing:
         why = (*why, listed_down)
