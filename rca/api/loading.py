@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rca.defaults import MAX_ENTRIES
-from rca.engine.store import Store, drill_down
+from rca.engine.store import HOST_NAMED_FOR, Store, drill_down, host_named_for
 from rca.errors import NoEntriesError
 from rca.model import BigQueryFigures, Estimate, Gap, LoadStats, RequestSample, Window
 from rca.sources.files import input_files, read_input
@@ -633,9 +633,8 @@ def _service_absent(store: Store, service: str) -> bool:
     if pods and int(pods[0]):
         return False
     hosts = store.con.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM entries WHERE in_window AND resource_type = 'local' "
-        "AND (instance_id = $s OR starts_with(instance_id, $prefix)) LIMIT 1)",
-        {"s": service, "prefix": f"{service}-"},
+        f"SELECT count(*) FROM (SELECT 1 FROM entries WHERE in_window AND {HOST_NAMED_FOR} LIMIT 1)",
+        host_named_for(service),
     ).fetchone()
     if hosts and int(hosts[0]):
         return False

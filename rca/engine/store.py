@@ -440,6 +440,17 @@ _UNTIMED_REQUESTS = (
     "WHERE http_status IS NOT NULL AND ts IS NULL AND NOT request_failed(http_status, message) "
     "AND EXISTS (SELECT 1 FROM entries WHERE ts IS NOT NULL)"
 )
+# A pasted host's lines are its service's when the host is named for it (a VM `claims-api`, a
+# managed instance group's `claims-api-x7k2`): a unit's ExecStartPre script, nginx in front of it
+# and the host's daemons write under their own names. Its parameters: `host_named_for`.
+HOST_NAMED_FOR = "(resource_type = 'local' AND (instance_id = ? OR starts_with(instance_id, ?)))"
+
+
+def host_named_for(service: str) -> list[str]:
+    """The parameters of `HOST_NAMED_FOR` for ``service``."""
+    return [service, f"{service}-"]
+
+
 _REQUESTS_FROM_ACCESS_LOGS = """
 UPDATE entries SET http_method = regexp_extract(message, $re, $m),
                    http_url = regexp_extract(message, $re, $p),
@@ -820,12 +831,8 @@ class Store:
         kept_params = list(params)
         if service:
             self.stats.service_components = tuple(self._components(service))
-            # A pasted host's lines are its service's when the host is named for it (a VM
-            # `claims-api`, a managed instance group's `claims-api-x7k2`): a unit's ExecStartPre
-            # script, nginx in front of it and the host's daemons write under their own names.
-            kept += (" AND (filter_service IS NULL OR filter_service = ? OR (resource_type = 'local'"
-                     " AND (instance_id = ? OR starts_with(instance_id, ?))))")
-            kept_params += [service, service, f"{service}-"]
+            kept += f" AND (filter_service IS NULL OR filter_service = ? OR {HOST_NAMED_FOR})"
+            kept_params += [service, *host_named_for(service)]
             workloads = self._k8s_workloads(service)
             if workloads:
                 kept += (f" AND (resource_type NOT IN ('k8s_container', 'k8s_pod') OR {K8S_WORKLOAD} IS NULL"
