@@ -18,6 +18,7 @@ from rca.defaults import MAX_ENTRIES
 from rca.engine.store import HOST_NAMED_FOR, Store, drill_down, host_named_for
 from rca.errors import NoEntriesError
 from rca.model import BigQueryFigures, Estimate, Gap, LoadStats, RequestSample, Window
+from rca.podnames import DEPLOYMENT_OF_POD, STATEFULSET_OF_POD
 from rca.sources.files import input_files, read_input
 from rca.sources.problems import ProblemKind, Problems
 from rca.sources.text import stated_level
@@ -612,8 +613,8 @@ _NAMED_BY = "coalesce(" + ", ".join(
 # StatefulSet, from `<statefulset>-<ordinal>`: what an engineer types as the service, which
 # `--service` takes as well as a container's name.
 _POD = "json_extract_string(j, '$.resource.labels.pod_name')"
-_WORKLOAD = (f"coalesce(nullif(regexp_extract({_POD}, '^(.+)-[a-z0-9]{{6,10}}-[a-z0-9]{{5}}$', 1), ''), "
-             f"nullif(regexp_extract({_POD}, '^(.+)-[0-9]+$', 1), ''))")
+_WORKLOAD = (f"coalesce(nullif(regexp_extract({_POD}, '{DEPLOYMENT_OF_POD}', 1), ''), "
+             f"nullif(regexp_extract({_POD}, '{STATEFULSET_OF_POD}', 1), ''))")
 
 
 def _service_absent(store: Store, service: str) -> bool:

@@ -238,7 +238,7 @@ WITH x AS (
     -- An App Engine version is one rollout of its service, as a revision is of a Cloud Run service.
     coalesce(nullif(revision_name, ''), nullif(version_id, ''),
              CASE WHEN resource_type IN ('k8s_container', 'k8s_pod') THEN
-               nullif(regexp_extract(pod_name, '^(.+-[a-z0-9]{{6,10}})-[a-z0-9]{{5}}$', 1), '') END) AS revision,
+               nullif(regexp_extract(pod_name, {replicaset_of_pod}, 1), '') END) AS revision,
     coalesce(location, region) AS location,
     instance_id,
     trace,

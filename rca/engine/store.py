@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 
 from rca.library.knowledge import load_knowledge
+from rca.podnames import DEPLOYMENT_OF_REPLICASET, REPLICASET_OF_POD
 from rca.severity import TEXT_LEVEL_RE2, severity_cases, text_level_cases
 
 # DuckDB holds most of a big run's memory; larger inputs spill to the temp directory. Measured
@@ -194,7 +195,7 @@ def _normalised(rel: str) -> str:
     return sql.format(rel=f"({rel})", sev_case=severity_cases(), text_level=_literal(TEXT_LEVEL_RE2),
                       checker_agent=_literal(knowledge.checker_agent),
                       checker_path=_literal(knowledge.checker_path),
-                      text_level_case=text_level_cases())
+                      text_level_case=text_level_cases(), replicaset_of_pod=_literal(REPLICASET_OF_POD))
 
 
 NDJSON, ARRAY = "newline_delimited", "array"  # read_json formats of the files a store reads
@@ -468,7 +469,7 @@ WHERE http_status IS NULL AND regexp_matches(message, $re) AND NOT regexp_matche
 ENVOY_LOCAL_FAILURE = r'" [1-5][0-9]{2} (?:UF|UH|URX|UT|UO)(?:,[A-Z]+)* '
 # A GKE pod's workload: its revision (the ReplicaSet `<deployment>-<pod-template-hash>`, read from
 # the pod's name by normalize.sql) less the hash, the name `kubectl get deployments` shows.
-K8S_WORKLOAD = "nullif(regexp_extract(revision, '^(.+)-[a-z0-9]{6,10}$', 1), '')"
+K8S_WORKLOAD = f"nullif(regexp_extract(revision, '{DEPLOYMENT_OF_REPLICASET}', 1), '')"
 # ingress-nginx's access log names the Service each request went to in $proxy_upstream_name,
 # "[<namespace>-<service>-<port>]" after the request time (its default log-format-upstream,
 # kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/log-format/): a controller's

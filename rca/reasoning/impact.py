@@ -27,6 +27,7 @@ from rca.model import (
     Verdict,
     Window,
 )
+from rca.podnames import is_pod_of
 from rca.reasoning import verdict
 from rca.reasoning.deploys import TRIGGER_LEAD, Deploy, DeployInfo, creator, previous_revision
 from rca.reasoning.verdict import RECENT, STOP_EVIDENCE, STOP_QUIET
@@ -1014,11 +1015,6 @@ ORDER BY ordinal
 """
 
 
-# What follows a workload's name in its pods' names: a Deployment's pod-template hash and the pod's
-# own five characters, or a StatefulSet's ordinal.
-_POD_OF_WORKLOAD = re.compile(r"^(?:[a-z0-9]{5,10}-[a-z0-9]{5}|\d+)$")
-
-
 def _pod_listing(con: Any, service: str | None) -> tuple[list[str], list[str]] | None:
     """The pods of ``service`` (its Deployment's or StatefulSet's, by name: `storefront-worker-
     6c4b7f9d5-p8vxl` is another workload's, held-out CV06) the last `kubectl get pods` listing of a
@@ -1032,14 +1028,13 @@ def _pod_listing(con: Any, service: str | None) -> tuple[list[str], list[str]] |
     if not service:
         return None
     listings: list[list[tuple[str, bool]]] = []
-    prefix = f"{service}-"  # (a service's name is input: matched as a string, never compiled)
     for (message,) in con.execute(_POD_LINES).fetchall():
         if _POD_HEADER_RE.search(message) or not listings:
             listings.append([])
         # (a Job's pod that ran once and ended, 0/1 Completed or 0/1 Error with no restart, serves
         # nothing by design: not listed; the Job's failure is a finding of its own)
         listings[-1] += [(n, r == t and t != "0") for n, r, t, st, k in _POD_ROW_RE.findall(message)
-                         if n.startswith(prefix) and _POD_OF_WORKLOAD.match(n[len(prefix):])
+                         if is_pod_of(n, service)
                          and not _ran_once(st, k)]
     shown = next((rows for rows in reversed(listings) if rows), None)
     if shown is None:

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rca.library.knowledge import load_knowledge
+from rca.podnames import is_deployment_pod, workload_of_pod, workload_of_replicaset
 from rca.severity import SEVERITY_NUM
 from rca.timeutil import EPOCH
 
@@ -186,14 +187,13 @@ _STERN_PREFIX = re.compile(
     rf"^{_SGR}(?P<pod>[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?){_SGR} "
     rf"{_SGR}(?P<container>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?){_SGR} (?P<rest>.*)$"
 )
-_REPLICASET_POD = re.compile(r"^.+-[a-z0-9]{6,10}-[a-z0-9]{5}$")
 _KUBELET_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z ")
 
 
 def _stern_prefix(raw: str) -> re.Match[str] | None:
     """A line of `stern`'s default output (`_STERN_PREFIX`), else None."""
     match = _STERN_PREFIX.match(raw)
-    if match is None or not (_REPLICASET_POD.match(match["pod"]) or _KUBELET_TIME.match(match["rest"])):
+    if match is None or not (is_deployment_pod(match["pod"]) or _KUBELET_TIME.match(match["rest"])):
         return None
     return match
 
@@ -338,28 +338,16 @@ def _event_object(line: _Line, kind: str, name: str) -> None:
     the instance), a ReplicaSet's Deployment, a Job's CronJob, or the workload itself."""
     if kind == "pod":
         line.instance = name
-        line.service = _service_of_pod(name)
+        line.service = workload_of_pod(name)
         line.resource_labels = {"pod_name": name}
     elif kind == "replicaset":
-        line.service = _workload_of_replicaset(name)
+        line.service = workload_of_replicaset(name)
     elif kind == "job":
         line.service = re.sub(r"-\d{6,}$", "", name)  # a CronJob names its Jobs <cronjob>-<scheduled minute>
     else:
         line.service = name
 
 
-def _workload_of_replicaset(name: str) -> str:
-    """The Deployment of a ReplicaSet, `<deployment>-<pod-template-hash>`."""
-    return re.sub(r"-[a-z0-9]{6,10}$", "", name)
-
-
-def _service_of_pod(pod: str) -> str:
-    """Workload name of a pod: drop the ReplicaSet hash and pod suffix, or a StatefulSet ordinal."""
-    deployment = re.match(r"^(?P<name>.+)-[a-z0-9]{6,10}-[a-z0-9]{5}$", pod)
-    if deployment:
-        return deployment["name"]
-    ordinal = re.match(r"^(?P<name>.+)-\d+$", pod)
-    return ordinal["name"] if ordinal else pod
 
 
 # Docker's json-file logging driver writes each line a container printed as
@@ -405,7 +393,7 @@ def _strip_envelope(raw: str, names: set[str]) -> _Line:
         line.body = compose["rest"]
     elif kubectl:
         line.instance = kubectl["pod"]
-        line.service = _service_of_pod(kubectl["pod"])
+        line.service = workload_of_pod(kubectl["pod"])
         line.resource_labels = {"pod_name": kubectl["pod"], "container_name": kubectl["container"]}
         line.body = kubectl["rest"]
     elif (event := _EVENT_ROW.match(raw)) is not None:
@@ -1113,8 +1101,8 @@ def _kubectl_logs_target(command: str) -> tuple[str, str | None] | None:
             if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", name):
                 return None
             if kind.lower() in _KUBECTL_WORKLOADS:
-                return (_workload_of_replicaset(name) if kind.lower() in ("rs", "replicaset") else name), None
-            return (_service_of_pod(name), name) if kind in ("", "pod", "pods", "po") else None
+                return (workload_of_replicaset(name) if kind.lower() in ("rs", "replicaset") else name), None
+            return (workload_of_pod(name), name) if kind in ("", "pod", "pods", "po") else None
     return None
 
 
