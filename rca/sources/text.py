@@ -165,6 +165,14 @@ _FUNCTIONS_TABLE = re.compile(
     r"(?:(?P<execution>\S+) {2,})?(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,9})?)"
     r"(?: {2}(?P<rest>.*))?$"
 )
+# `firebase functions:log`: each entry as its time, its severity's initial, the function's name and a
+# colon, then its text (`logger.info(entry.timestamp, entry.severity.substring(0, 1),
+# entry.resource.labels.function_name + ':', entry.textPayload)`, firebase-tools
+# commands/functions-log.js), the rest of a multi-line text on the lines below.
+_FIREBASE_LOG = re.compile(
+    r"^(?P<rfc>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z) (?P<level>[DINWECA]) "
+    r"(?P<name>[A-Za-z][\w-]{0,62}): (?P<rest>.*)$"
+)
 _FUNCTIONS_LEVELS = {"D": "DEBUG", "I": "INFO", "N": "NOTICE", "W": "WARNING", "E": "ERROR", "C": "CRITICAL",
                      "A": "ALERT"}
 _FUNCTIONS_COLUMN = frozenset({*_FUNCTIONS_LEVELS, *SEVERITY_NUM})  # what the LEVEL column can hold
@@ -407,6 +415,13 @@ def _strip_envelope(raw: str, names: set[str]) -> _Line:
         if table["execution"] not in (None, "-"):
             line.extra["labels"] = {"execution_id": table["execution"]}
         line.body = table["rest"] or ""
+        return line
+    firebase = _FIREBASE_LOG.match(line.body)
+    if firebase:
+        line.stamp = parse_timestamp(firebase["rfc"])
+        line.copied_severity = _FUNCTIONS_LEVELS[firebase["level"]]
+        line.service = firebase["name"]
+        line.body = firebase["rest"]
         return line
     columns = _VALUE_TIME.match(line.body)
     if columns:
