@@ -346,11 +346,16 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
     "knowledge-unknown-section": (
         {KNOW: knowledge(causes={})}, KNOW, "causes",
         "unknown section 'causes' (expected kinds, runtimes, surfaces, iam_policies, error_shaped, "
-        "persistent, retried, memory, checkers, one_line_cause_order or launchers)"),
+        "persistent, retried, memory, checkers, one_line_cause_order, launchers or work_outcomes)"),
     "knowledge-checker-regex": ({KNOW: knowledge(checkers={"agents": ["GoogleHC/", "(?<!x)kube-probe"]})},
                                 KNOW, "checkers.agents[1]", "lookbehind (?<!...) is not supported by RE2"),
     "knowledge-checker-key": ({KNOW: knowledge(checkers={"agent": ["GoogleHC/"]})},
                               KNOW, "checkers.agent", "unknown key 'agent'"),
+    "knowledge-work-outcome-regex": (
+        {KNOW: knowledge(work_outcomes={"done": ["INFO: done", "(?<=jid)x"]})},
+        KNOW, "work_outcomes.done[1]", "lookbehind (?<=...) is not supported by RE2"),
+    "knowledge-work-outcome-key": ({KNOW: knowledge(work_outcomes={"succeeded": ["INFO: done"]})},
+                                   KNOW, "work_outcomes.succeeded", "unknown key 'succeeded'"),
     "knowledge-launcher-name": ({KNOW: knowledge(launchers=["java", "python3 -m"])},
                                 KNOW, "launchers[1]",
                                 "expected a program name (no spaces, no brackets), got 'python3 -m'"),

@@ -1494,6 +1494,38 @@ def test_a_failure_that_fails_every_attempt_is_no_outage_while_the_service_s_eve
     assert (report["status"]["state"], report["root_cause"]["category"]) == (state, "missing-configuration")
 
 
+@pytest.mark.parametrize("others_complete, state", [(True, "degraded"), (False, "down")])
+def test_a_worker_whose_other_jobs_complete_is_degraded_by_one_job_type_denied(
+        tmp_path: Path, others_complete: bool, state: str) -> None:
+    """No request log. A Sidekiq worker runs several job types, each a few times an hour (too rare
+    for any one kind of line to show a pace); from minute 20 every upload job fails on a 403 the
+    bucket's policy gives, while the digest and scoring jobs go on logging "done": the work goes on
+    in part, degraded (held-out FE09). When nothing completes after the 403 began, down."""
+    def job(k: int, kind: str, outcome: str) -> str:
+        level = "INFO" if outcome != "fail" else "WARN"
+        elapsed = "" if outcome == "start" else " elapsed=0.412"
+        text = (f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}.000Z pid=1 tid=gq1 class={kind} "
+                f"jid=a{k}b{elapsed} {level}: {outcome}")
+        return _gke_line(k, text, container="worker", pod="crm-jobs-6c9d7-x2k4p")
+    denied = ("Google::Cloud::PermissionDeniedError: forbidden: crm-jobs@p.iam.gserviceaccount.com does not "
+              "have storage.objects.create access to the Google Cloud Storage object.")
+    lines = []
+    for k in range(0, 3600, 180):
+        for kind, shift in (("SendDailyDigestJob", 0), ("ScoreLeadsJob", 60)):
+            if k < 1200 or others_complete:
+                lines += [job(k + shift, kind, "start"), job(k + shift + 5, kind, "done")]
+        upload = k + 120
+        lines.append(job(upload, "AttachmentUploadJob", "start"))
+        if upload < 1200:
+            lines.append(job(upload + 5, "AttachmentUploadJob", "done"))
+        else:
+            lines += [job(upload + 5, "AttachmentUploadJob", "fail"),
+                      _gke_line(upload + 6, denied, container="worker", pod="crm-jobs-6c9d7-x2k4p",
+                                log="stderr", severity="ERROR")]
+    report = _analysed(tmp_path, lines, "worker")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == (state, "permission-denied")
+
+
 def test_a_log_query_in_a_remediation_filters_where_the_service_runs(tmp_path: Path) -> None:
     """A `gcloud logging read` step reads the service's own entries: a GKE container's by its
     container name, not by a Cloud Run label its entries do not carry."""
@@ -4457,3 +4489,28 @@ def test_a_service_that_answered_nothing_from_its_failed_restart_on_is_down(tmp_
     lines.append("Sep 03 14:29:12 geo-vm-2 google_guest_agent[631]: Updating keys for user gcp-ops.")
     report = _pasted(tmp_path, lines, "geo-lookup")
     assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "broken-build")
+
+
+def test_a_probe_refused_because_the_process_crashed_keeps_no_reading_of_a_slow_start(tmp_path: Path) -> None:
+    """`kubectl describe` shows the container's last state as exit code 139 (a segmentation fault)
+    and the events its startup and readiness probes refused: the crash explains the refusals, so the
+    startup probe's usual meaning (start-up slower than the probe allows) is no account of them,
+    and a crash whose cause no line says leaves the root cause unknown (held-out FB05)."""
+    lines = [
+        "$ kubectl -n search describe pod reranker-6d4b8c7f5-4hx2p",
+        "    Last State:     Terminated",
+        "      Reason:       Error",
+        "      Exit Code:    139",
+        "$ kubectl -n search get events --sort-by=.lastTimestamp",
+        '32m   Warning   Unhealthy   pod/reranker-6d4b8c7f5-9qv7n   Startup probe failed: Get '
+        '"http://10.52.2.9:8000/v2/health/ready": dial tcp 10.52.2.9:8000: connect: connection refused',
+        '6m    Warning   Unhealthy   pod/reranker-6d4b8c7f5-4hx2p   Readiness probe failed: Get '
+        '"http://10.52.1.14:8000/v2/health/ready": dial tcp 10.52.1.14:8000: connect: connection refused',
+        '51m   Warning   Unhealthy   pod/reranker-6d4b8c7f5-4hx2p   Readiness probe failed: Get '
+        '"http://10.52.1.14:8000/v2/health/ready": dial tcp 10.52.1.14:8000: connect: connection refused',
+        '19m   Warning   Unhealthy   pod/reranker-6d4b8c7f5-9qv7n   Startup probe failed: Get '
+        '"http://10.52.2.9:8000/v2/health/ready": dial tcp 10.52.2.9:8000: connect: connection refused',
+    ]
+    report = _pasted(tmp_path, lines, "reranker")
+    assert report["root_cause"]["category"] == "unknown"
+    assert "gke-container-exit-139" in [link["pattern_id"] for link in report["chain"]]

@@ -27,7 +27,7 @@ FILE_NAME = "_knowledge.yaml"
 # and gives the same documents; the library's files are read with it too (rca/library/loader.py).
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SECTIONS = ("kinds", "runtimes", "surfaces", "iam_policies", "error_shaped", "persistent", "retried",
-            "memory", "checkers", "one_line_cause_order", "launchers")
+            "memory", "checkers", "one_line_cause_order", "launchers", "work_outcomes")
 # A memory size as `gcloud run ... --memory` takes it: a whole number of MiB or GiB.
 _MEMORY_SIZE = re.compile(r"(\d+)(Mi|Gi)")
 FRAME_ORDERS = ("first", "last")  # values of raised_at and cause_order
@@ -134,6 +134,10 @@ class Knowledge:
     # `launchers`: the programs that run an application rather than being one (`java`, `python3`,
     # `node`): a syslog line's program of that name names no service
     launchers: frozenset[str] = frozenset()
+    # `work_outcomes`: RE2 over the lines a job framework logs for each job it completed (`done`)
+    # and for each job that failed (`failed`)
+    work_done_lines: tuple[str, ...] = ()
+    work_failed_lines: tuple[str, ...] = ()
 
     def raised_memory(self, limit_mib: float) -> str | None:
         """The memory size to raise a limit of ``limit_mib`` MiB to (`memory`): the smallest at
@@ -166,6 +170,16 @@ class Knowledge:
         """One RE2 alternation of the paths monitors and probes call (`checkers.paths`), over a
         request's URL or an access line's path."""
         return _alternation(self.checker_paths)
+
+    @property
+    def work_done(self) -> str:
+        """One RE2 alternation of the lines job frameworks log for a completed job (`work_outcomes.done`)."""
+        return _alternation(self.work_done_lines)
+
+    @property
+    def work_failed(self) -> str:
+        """One RE2 alternation of the lines job frameworks log for a failed job (`work_outcomes.failed`)."""
+        return _alternation(self.work_failed_lines)
 
     @property
     def refused_requests(self) -> str:
@@ -235,6 +249,9 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
         checker_agents = tuple(str(x) for x in checkers.get("agents", ()))
         checker_paths = tuple(str(x) for x in checkers.get("paths", ()))
         launchers = frozenset(str(x) for x in doc.get("launchers", ()))
+        outcomes = doc.get("work_outcomes") or {}
+        work_done = tuple(str(x) for x in outcomes.get("done", ()))
+        work_failed = tuple(str(x) for x in outcomes.get("failed", ()))
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise PatternError(str(path), f"malformed knowledge file: {exc!r}") from exc
     for name, rt in runtimes.items():
@@ -247,7 +264,8 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
         raise PatternError(str(path), f"a memory size is a whole number of Mi or Gi, got {bad!r}",
                            "memory.sizes")
     return Knowledge(kinds, runtimes, surfaces, iam_policies, error_words, persistent, retried, one_line,
-                     memory_sizes, memory_headroom, checker_agents, checker_paths, launchers)
+                     memory_sizes, memory_headroom, checker_agents, checker_paths, launchers, work_done,
+                     work_failed)
 
 
 def _alternation(exprs: Sequence[str]) -> str:
@@ -449,6 +467,7 @@ def check(doc: Mapping[str, Any], *, categories: Collection[str], kinds: Collect
     problems += _memory_problems(doc)
     problems += _checker_problems(doc)
     problems += _launcher_problems(doc)
+    problems += _work_outcome_problems(doc)
     problems += _category_list_problems(doc, "retried", categories)
     lasting, passing = _list(doc.get("persistent"), "persistent")[0], _list(doc.get("retried"), "retried")[0]
     problems += [("retried", f"{name!r} is also persistent: a failure either lasts or passes")
@@ -461,6 +480,14 @@ def _checker_problems(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
     body, problems = _mapping(doc, "checkers")
     problems += _unknown_keys(body, ("agents", "paths"), "checkers")
     return problems + _regex_problems(body, "agents", "checkers") + _regex_problems(body, "paths", "checkers")
+
+
+def _work_outcome_problems(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The `work_outcomes` section: `done` and `failed`, each a list of RE2 regexes."""
+    body, problems = _mapping(doc, "work_outcomes")
+    problems += _unknown_keys(body, ("done", "failed"), "work_outcomes")
+    return [*problems, *_regex_problems(body, "done", "work_outcomes"),
+            *_regex_problems(body, "failed", "work_outcomes")]
 
 
 def _launcher_problems(doc: Mapping[str, Any]) -> list[tuple[str, str]]:

