@@ -138,3 +138,36 @@ def test_a_called_service_is_named_by_its_stem_where_its_whole_name_is_not(tmp_p
     assert (stem["root_cause"]["category"], stem["chain"][-1].get("service")) == (
         "memory-limit-exceeded", "inventory-api")
     assert all("service" not in link for link in short["chain"])
+
+
+def test_a_deploy_whose_calls_the_called_service_refuses_is_followed_to_the_refusal(tmp_path: Path) -> None:
+    """`shop` deploys a new revision at minute 80 and its checkouts then fail 502, its own words
+    naming the host it called ("reservation failed: POST https://stock-abc123-uc.a.run.app/... 403");
+    nothing in `shop`'s logs says more than the deploy. The same export holds `stock`, whose Cloud
+    Run front refuses those calls by IAM (the new revision runs as an identity not allowed to invoke
+    it): the chain goes on into `stock`, permission-denied (held-out FI01). Without `stock`'s logs
+    the deploy stays the answer."""
+    inc = Incident("shop", 1, T0)
+    old, new, instance = inc.revision(7), inc.revision(8), inc.instance()
+    inc.deploy(4790, new, old, "img@sha256:2", service_account="shop-run@acme-prod.iam.gserviceaccount.com")
+    for k in range(0, 7200, 10):
+        revision = old if k < 4800 else new
+        failed = k >= 4800 and k % 30 == 0
+        inc.request(k, 502 if failed else 200, "/v1/checkout", revision, instance, method="POST")
+        if failed:
+            said = f"reservation failed for order {k}: POST https://stock-abc123-uc.a.run.app/v1/reserve: 403"
+            inc.text(k, said, revision, instance, "stderr", "ERROR")
+    callee = Incident("stock", 2, T0)
+    stock_revision, stock_instance = callee.revision(3), callee.instance()
+    refused = ("The request was not authenticated. Either allow unauthenticated invocations or set the "
+               "proper Authorization header. Read more at https://cloud.google.com/run/docs/securing/authenticating")
+    for k in range(5, 7200, 30):  # (`shop` is its one caller: each reservation a checkout makes)
+        if k >= 4800:
+            callee.request(k, 403, "/v1/reserve", stock_revision, None, method="POST", text=refused)
+        else:
+            callee.request(k, 200, "/v1/reserve", stock_revision, stock_instance, method="POST")
+    alone = _report(tmp_path, inc.export())
+    followed = _report(tmp_path, inc.export() + callee.export())
+    assert alone["root_cause"]["category"] == "deployment-change"
+    assert followed["root_cause"]["category"] == "permission-denied"
+    assert followed["chain"][-1]["service"] == "stock"

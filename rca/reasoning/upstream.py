@@ -29,8 +29,11 @@ _NOTHING_DEEPER = (Category.UNKNOWN, Category.UPSTREAM_SERVICE_FAILURE)
 
 # Root causes that may be a called service's failure seen from the caller: a failing call, and an
 # exception or an unexplained error whose words name the service called ("Error: catalog-api
-# request failed with status 503", thrown by the app's own fetch wrapper: blind set 5D03).
-_FOLLOWED = (Category.UPSTREAM_SERVICE_FAILURE, Category.APPLICATION_EXCEPTION, Category.UNKNOWN)
+# request failed with status 503", thrown by the app's own fetch wrapper: blind set 5D03); and a
+# deploy that nothing deeper explained, whose new revision's errors name the service it calls (a
+# new runtime identity the callee's IAM refuses: the refusal is in the callee's logs, held-out FI01).
+_FOLLOWED = (Category.UPSTREAM_SERVICE_FAILURE, Category.APPLICATION_EXCEPTION, Category.UNKNOWN,
+             Category.DEPLOYMENT_CHANGE)
 
 
 def needs_following(result: Result) -> bool:
@@ -49,11 +52,13 @@ def only_named(result: Result) -> bool:
 
 def named(result: Result, services: list[str]) -> list[str]:
     """Those of ``services`` the caller's failed calls name (a host `inventory-svc-abc-uc.a.run.app`,
-    `http://pricing-svc/v1/quote`), in the order given: read in the chain's statements and evidence.
-    Where none is named in full, those named by their stem (`_stem`)."""
+    `http://pricing-svc/v1/quote`), in the order given: read in the chain's statements and evidence,
+    and in the errors no pattern explained that began in the window (an app's own words for a call
+    that failed). Where none is named in full, those named by their stem (`_stem`)."""
     text = "\n".join([result.root_cause.summary]
                      + [s.message for link in result.chain for s in link.evidence]
-                     + [link.statement for link in result.chain])
+                     + [link.statement for link in result.chain]
+                     + [signal.example for signal in result.signals if signal.new])
     full = [s for s in services if _mentions(text, s)]
     return full or [s for s in services if (stem := _stem(s)) is not None and _mentions(text, stem)]
 
