@@ -1526,6 +1526,25 @@ def test_a_worker_whose_other_jobs_complete_is_degraded_by_one_job_type_denied(
     assert (report["status"]["state"], report["root_cause"]["category"]) == (state, "permission-denied")
 
 
+def test_a_worker_whose_every_job_fails_since_is_down_though_its_lines_are_all_errors(tmp_path: Path) -> None:
+    """No request log. A Celery worker on GKE writes to stderr, so every line of it is at ERROR, its
+    successes too, and no everyday line paces its work. Its tasks succeed until minute 30; then every
+    one raises on the database's "too many clients" (a failure that passes by itself): with none
+    completed since and many failed, nothing is done, down (held-out FP01)."""
+    lines = []
+    for k in range(0, 3600, 20):
+        task = f"billing.send_receipt[{k:08d}-1c2d-4e5f-8a9b-0c1d2e3f4a5b]"
+        if k < 1800:
+            said = f"Task {task} succeeded in 0.21s: None"
+        else:
+            said = (f"Task {task} raised unexpected: OperationalError('connection to server at "
+                    "\"10.0.0.3\", port 5432 failed: FATAL:  sorry, too many clients already')")
+        lines.append(_gke_line(k, said, container="worker", pod="billing-worker-6c9d7-x2k4p", log="stderr",
+                               severity="ERROR"))
+    report = _analysed(tmp_path, lines, "worker")
+    assert report["status"]["state"] == "down"
+
+
 def test_a_log_query_in_a_remediation_filters_where_the_service_runs(tmp_path: Path) -> None:
     """A `gcloud logging read` step reads the service's own entries: a GKE container's by its
     container name, not by a Cloud Run label its entries do not carry."""
@@ -4514,3 +4533,26 @@ def test_a_probe_refused_because_the_process_crashed_keeps_no_reading_of_a_slow_
     report = _pasted(tmp_path, lines, "reranker")
     assert report["root_cause"]["category"] == "unknown"
     assert "gke-container-exit-139" in [link["pattern_id"] for link in report["chain"]]
+
+
+def test_a_node_process_ended_by_a_rejection_nobody_handled_is_the_app_s_bug(tmp_path: Path) -> None:
+    """Node 15+ ends the process on a promise rejection no code handled (`triggerUncaughtException(err,
+    true /* fromPromise */)`, then the rejection's reason): the reason is the app's own error and
+    nothing deeper is logged, so the missing catch is the root cause, an application exception, not
+    an unexplained crash (held-out FM01)."""
+    lines = [
+        "node:internal/process/promises:288",
+        "            triggerUncaughtException(err, true /* fromPromise */);",
+        "            ^",
+        "",
+        "[UnhandledPromiseRejection: This error originated either by throwing inside of an async function "
+        "without a catch block, or by rejecting a promise which was not handled with .catch(). The promise "
+        'rejected with the reason "Unknown event type: group_unsubscribe".] {',
+        "  code: 'ERR_UNHANDLED_REJECTION'",
+        "}",
+        "",
+        "Node.js v18.19.0",
+    ]
+    report = _pasted(tmp_path, lines, "notify-api")
+    assert report["root_cause"]["category"] == "application-exception"
+    assert report["root_cause"]["pattern_id"] == "node-unhandled-rejection"

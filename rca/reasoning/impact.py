@@ -559,7 +559,7 @@ def decide(
                                    or (not traffic.requests and _work_goes_on(con, traffic, unstarted))):
         persistent = None
     if persistent is None and not traffic.requests and failing and not ended:
-        persistent = _work_displaced(con, traffic)
+        persistent = _work_displaced(con, traffic) or _jobs_all_failed(con, traffic)
     if persistent is None and not traffic.requests and timed:
         persistent = _work_stopped(con, traffic, timed)
     # (a pod listing is the state as the paste was taken, after the logs it shows the history of)
@@ -648,12 +648,35 @@ SELECT (SELECT count(*) FROM entries WHERE in_window AND ts >= $recent AND regex
 """
 
 
-def _jobs_done(con: Any, recent: datetime) -> bool:
-    """Whether the jobs completed since ``recent`` show the work going on (`JOBS_DONE`)."""
+def _job_outcomes(con: Any, recent: datetime) -> tuple[int, int, int]:
+    """(jobs completed, jobs failed, events at warning or above) since ``recent`` (`work_outcomes`)."""
     knowledge = load_knowledge()
     row = con.execute(_JOBS_DONE, {"done": knowledge.work_done, "failed": knowledge.work_failed,
                                    "recent": recent}).fetchone()
-    done, failed_jobs, failed_events = (int(v) for v in row) if row else (0, 0, 0)
+    return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
+
+
+def _jobs_all_failed(con: Any, traffic: verdict.Traffic) -> str | None:
+    """Why nothing was done, in an input that logs no request, when its job framework logged jobs
+    completed before the failures began and, in the recent period, `JOBS_DONE` jobs failed or more
+    and none completed: every job fails, as every request would (held-out FP01: a Celery worker
+    whose lines, all on stderr, are all at ERROR, so no everyday line paces its work)."""
+    onset, recent = traffic.first_error, traffic.recent_since
+    if onset is None or recent is None or recent <= onset:
+        return None
+    done_before = con.execute("SELECT count(*) FROM entries WHERE in_window AND ts < $onset "
+                              "AND regexp_matches(message, $done)",
+                              {"onset": onset, "done": load_knowledge().work_done}).fetchone()
+    done, failed, _ = _job_outcomes(con, recent)
+    if not done_before or done_before[0] < JOBS_DONE or done or failed < JOBS_DONE:
+        return None
+    return (f"its jobs completed before the failures began, and since {recent:%H:%M:%S} {failed} failed "
+            "and none did")
+
+
+def _jobs_done(con: Any, recent: datetime) -> bool:
+    """Whether the jobs completed since ``recent`` show the work going on (`JOBS_DONE`)."""
+    done, failed_jobs, failed_events = _job_outcomes(con, recent)
     failed = failed_jobs or failed_events
     return done >= JOBS_DONE and done >= (1 - verdict.DOWN_RATE) * (done + failed)
 
