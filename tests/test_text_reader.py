@@ -855,3 +855,17 @@ def test_a_rails_request_line_in_a_journal_is_a_request() -> None:
     entry = _one("Jun 03 14:22:13 wallet-web-2 puma[21877]: E, [2025-06-03T14:22:13.101000 #21877] "
                  "ERROR -- : [6301ebb7] Completed 500 Internal Server Error in 51ms (ActiveRecord: 50.1ms)")
     assert (entry["timestamp"][:19], entry["httpRequest"]["status"]) == ("2025-06-03T14:22:13", 500)
+
+
+def test_a_journal_s_year_less_lines_take_the_year_a_later_line_of_it_dates() -> None:
+    """A journal paste opens with the system's own lines (no year in them), and the app's full
+    dates come only further down: the lines before take that year (and a December line before a
+    January date the year before), instead of no time at all (held-out FL10: the failures among the
+    timed lines read as running from the paste's start)."""
+    lines = [
+        "Dec 31 23:59:58 vm-1 systemd[1]: Starting apt-daily.service...",
+        "Jan 01 00:00:01 vm-1 systemd[1]: Started ledger-api.service.",
+        "Jan 01 00:00:03 vm-1 gunicorn[2301]: [2027-01-01 00:00:03 +0000] [2301] [INFO] Booting worker",
+    ]
+    stamps = [e.get("timestamp") for e in read_text_entries(lines, "journal.txt")]
+    assert stamps == ["2026-12-31T23:59:58Z", "2027-01-01T00:00:01Z", "2027-01-01T00:00:03Z"]

@@ -17,6 +17,7 @@ puts them back together exactly as it does for Cloud Run's one-entry-per-line st
 from __future__ import annotations
 
 import calendar
+import itertools
 import json
 import math
 import os
@@ -766,6 +767,43 @@ def _year_in(message: str, month: str, day: str) -> int | None:
     return int(found["year"])
 
 
+# How many lines of a paste are read ahead for the year of its year-less syslog lines: a journal
+# whose first lines are the system's own (`systemd[1]: Started ...`) and whose app prints full
+# dates only further down (gunicorn's `[2026-11-24 09:13:30 +0000]`, held-out FL10) is of that
+# year from its first line, as `journalctl` printed it in one go; without it the lines before the
+# first dated one had no time, and failures among the timed ones read as running from the start.
+YEAR_LOOKAHEAD = 2000
+
+
+def _syslog_anchor(text: str) -> tuple[int, int] | None:
+    """(year, month) of a syslog line whose own message dates it (`_parse_syslog`'s reading of a
+    message's time), else None."""
+    match = _SYSLOG.match(text)
+    if not match or match["mon"].lower() not in _MONTHS:
+        return None
+    own = _own_time(match["msg"])
+    year = int(own[0].rfc3339[:4]) if own is not None and own[0] is not None else None
+    year = year or _year_in(match["msg"], match["mon"], match["day"])
+    return (year, _MONTHS[match["mon"].lower()]) if year else None
+
+
+def _year_after(text: str, before: Stamp) -> int:
+    """The year of a line read after one stamped ``before`` in its stream: that one's, or the next
+    for a syslog line of an earlier month (the stream crossed a new year: `Dec 31` then `Jan 01`)."""
+    match = _SYSLOG.match(text)
+    month = _MONTHS.get(match["mon"].lower()) if match else None
+    year, before_month = int(before.rfc3339[:4]), int(before.rfc3339[5:7])
+    return year + 1 if month is not None and month < before_month else year
+
+
+def _anchored_year(text: str, anchor: tuple[int, int]) -> int:
+    """The year of a line read before the paste's first dated syslog line (``anchor``): the
+    anchor's, or the one before for a syslog line of a later month (the paste crossed a new year)."""
+    match = _SYSLOG.match(text)
+    month = _MONTHS.get(match["mon"].lower()) if match else None
+    return anchor[0] - 1 if month is not None and month > anchor[1] else anchor[0]
+
+
 def _lift_json_fields(obj: dict[str, Any], line: _Line) -> dict[str, Any]:
     """Lift time, level and `logging.googleapis.com/*` keys as Cloud Run's agent does."""
     payload = dict(obj)
@@ -1145,7 +1183,10 @@ def read_text_entries(
     columns: list[int] | None = None  # where a `gcloud ... --format=table(...)` header's columns begin
     unit: str | None = None  # the unit a pasted `journalctl -u` shows (`_journal_unit`)
     shown: tuple[str, str | None] | None = None  # whose lines a pasted `kubectl logs` shows
-    for number, raw in enumerate(lines, start=1):
+    rest = iter(lines)
+    ahead = list(itertools.islice(rest, YEAR_LOOKAHEAD))
+    anchor = None if year is not None else next(filter(None, map(_syslog_anchor, ahead)), None)
+    for number, raw in enumerate(itertools.chain(ahead, rest), start=1):
         text = raw.rstrip("\r\n")
         if not text.strip():
             continue
@@ -1168,7 +1209,9 @@ def read_text_entries(
             given = alone  # the next line's time, not an entry of its own
             continue
         context = contexts.setdefault(_service_key(text, names), _Context())
-        dated = year if context.stamp is None else int(context.stamp.rfc3339[:4])
+        dated = year if context.stamp is None else _year_after(text, context.stamp)
+        if dated is None and anchor is not None:
+            dated = _anchored_year(text, anchor)
         line = parse_line(text, dated, names, given, unit)
         given = None
         if shown is not None and line.service is None:
