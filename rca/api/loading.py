@@ -617,19 +617,27 @@ _WORKLOAD = (f"coalesce(nullif(regexp_extract({_POD}, '{DEPLOYMENT_OF_POD}', 1),
              f"nullif(regexp_extract({_POD}, '{STATEFULSET_OF_POD}', 1), ''))")
 
 
+# A pasted line that shows the paste is about the service: one of its pods (`kubectl get pods`,
+# `describe pod`), its systemd unit (`Started thumbnail-worker.service`), or a `journalctl` asked
+# for that unit (`journalctl -u reportgen -u cron ...`). RE2; {service} is the escaped name.
+_PASTE_ABOUT = (r"(?:^|[\s/]){service}-[a-z0-9]+-[a-z0-9]|(?:^|[\s/'\"]){service}\.service\b"
+                r"|\bjournalctl\b[^\n]*\s(?:-u|--unit)[= ]?['\"]?{service}(?:\.service)?(?:['\"\s]|$)")
+
+
 def _service_absent(store: Store, service: str) -> bool:
     """True when the input names workloads but no entry of the window is this one: entries of
     another kind (Cloud SQL, audit, a scheduler job calling the service) alone would otherwise make
     a mistyped --service look like a quiet window, a false all-clear. A paste that names the
-    service's pods (`kubectl get pods`, `describe pod`) is about it, though the only workload its
-    lines name is a host's unit (`journalctl -u kubelet` beside them, held-out CP09)."""
+    service's pods, its systemd unit or a `journalctl -u` of it is about it (`_PASTE_ABOUT`), though
+    the only workload its lines name is another unit (`journalctl -u kubelet` beside them,
+    held-out CP09; cron's lines beside a JVM's, FU05)."""
     sql = "SELECT count(*) FROM entries WHERE in_window AND service = ?"
     ours = store.con.execute(sql, [service]).fetchone()
     if ours and int(ours[0]):
         return False
     pods = store.con.execute(
         "SELECT count(*) FROM (SELECT 1 FROM entries WHERE in_window AND resource_type = 'local' "
-        "AND regexp_matches(message, ?) LIMIT 1)", [rf"(?:^|[\s/]){re.escape(service)}-[a-z0-9]+-[a-z0-9]"],
+        "AND regexp_matches(message, ?) LIMIT 1)", [_PASTE_ABOUT.format(service=re.escape(service))],
     ).fetchone()
     if pods and int(pods[0]):
         return False

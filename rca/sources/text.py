@@ -174,6 +174,14 @@ _FIREBASE_LOG = re.compile(
     r"^(?P<rfc>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z) (?P<level>[DINWECA]) "
     r"(?P<name>[A-Za-z][\w-]{0,62}): (?P<rest>.*)$"
 )
+# `gcloud app logs tail` / `gcloud app logs read`: each App Engine entry as its time (UTC), its
+# service and version, two spaces, then its text (`'{service}[{version}]  {text}'`, googlecloudsdk
+# api_lib/app/logs_util.py FormatAppEntry, after the printer's time): a traceback's lines each carry
+# the prefix, and their own indentation after it.
+_APP_LOGS = re.compile(
+    r"^(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) (?P<name>[a-z][a-z0-9-]{0,62})"
+    r"\[(?P<version>[\w.-]{1,100})\]  (?P<rest>.*)$"
+)
 _FUNCTIONS_LEVELS = {"D": "DEBUG", "I": "INFO", "N": "NOTICE", "W": "WARNING", "E": "ERROR", "C": "CRITICAL",
                      "A": "ALERT"}
 _FUNCTIONS_COLUMN = frozenset({*_FUNCTIONS_LEVELS, *SEVERITY_NUM})  # what the LEVEL column can hold
@@ -416,6 +424,13 @@ def _strip_envelope(raw: str, names: set[str]) -> _Line:
         if table["execution"] not in (None, "-"):
             line.extra["labels"] = {"execution_id": table["execution"]}
         line.body = table["rest"] or ""
+        return line
+    app = _APP_LOGS.match(line.body)
+    if app:
+        line.stamp = parse_timestamp(f"{app['time'].replace(' ', 'T')}Z")
+        line.service = app["name"]
+        line.resource_labels = {**line.resource_labels, "version_id": app["version"]}
+        line.body = app["rest"]
         return line
     firebase = _FIREBASE_LOG.match(line.body)
     if firebase:
