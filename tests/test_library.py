@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 import yaml
 
@@ -545,3 +546,24 @@ def test_every_package_a_library_frames_alternation_names_is_a_library_frame() -
                 if not frames.is_library(frame):
                     missed.append((name, alternative))
     assert missed == []
+
+
+@pytest.mark.parametrize(("line", "outcome"), [
+    ("2025-02-11T09:02:13.696Z pid=1 tid=2hk9 class=WebhookDeliveryJob jid=877432d1026706d7e805da84 "
+     "elapsed=0.578 INFO: done", "done"),
+    ("2025-02-11T09:03:06.468Z pid=1 tid=2hml class=InvoicePdfJob jid=3bb81e3c29b62179273c8eb5 "
+     "elapsed=0.265 INFO: fail", "failed"),
+    ("[2024-11-19 13:27:04,123: INFO/ForkPoolWorker-2] Task billing.send_receipt"
+     "[0f1c2d3e-4a5b-6c7d-8e9f-0a1b2c3d4e5f] succeeded in 0.21s: None", "done"),
+    ("[2024-11-19 13:41:09,001: ERROR/ForkPoolWorker-1] Task billing.sync_invoice"
+     "[1f1c2d3e-4a5b-6c7d-8e9f-0a1b2c3d4e5f] raised unexpected: OperationalError('too many')", "failed"),
+    ("08:10:49 default: Job OK (b6b0d0b9-afad-428e-a5c9-cf20396726aa)", "done"),
+    ("2025-02-11T09:03:06.468Z pid=1 tid=2hml class=InvoicePdfJob jid=3bb81e3c29 INFO: start", None),
+])
+def test_work_outcomes_read_job_frameworks_lines_as_they_print_them(line: str, outcome: str | None) -> None:
+    """The knowledge's `work_outcomes` read Sidekiq's done/fail, Celery's succeeded/raised and RQ's
+    Job OK as a completed or failed job, and a job's start as neither."""
+    knowledge = load_knowledge()
+    sql = "SELECT regexp_matches($line, $done), regexp_matches($line, $failed)"
+    row = duckdb.execute(sql, {"line": line, "done": knowledge.work_done, "failed": knowledge.work_failed})
+    assert row.fetchone() == (outcome == "done", outcome == "failed")
