@@ -751,10 +751,8 @@ def _parse_syslog(line: _Line, year: int | None, unit: str | None = None) -> boo
     match = _SYSLOG.match(line.body)
     if not match or match["mon"].lower() not in _MONTHS:
         return False
-    if year is None and (own := _own_time(match["msg"])) is not None and own[0] is not None:
-        year = int(own[0].rfc3339[:4])  # the app's own time (an access line's `[21/Mar/2024:10:00:02`)
     if year is None:
-        year = _year_in(match["msg"], match["mon"], match["day"])
+        year = _message_year(match)
     if line.stamp is None and year is not None:
         month = _MONTHS[match["mon"].lower()]
         line.stamp = parse_timestamp(f"{year:04d}-{month:02d}-{int(match['day']):02d} {match['time']}")
@@ -790,23 +788,35 @@ def _year_in(message: str, month: str, day: str) -> int | None:
 YEAR_LOOKAHEAD = 2000
 
 
+def _message_year(match: re.Match[str]) -> int | None:
+    """The year a syslog line's own message dates it by (its header has none): the app's own time
+    at its start (an access line's `[21/Mar/2024:10:00:02`), else a full date near its start on the
+    header's own day (`_year_in`); None when it names none."""
+    own = _own_time(match["msg"])
+    if own is not None and own[0] is not None:
+        return int(own[0].rfc3339[:4])
+    return _year_in(match["msg"], match["mon"], match["day"])
+
+
+def _syslog_month(text: str) -> int | None:
+    """The month a syslog line's header names, None for a line of another shape."""
+    match = _SYSLOG.match(text)
+    return _MONTHS.get(match["mon"].lower()) if match else None
+
+
 def _syslog_anchor(text: str) -> tuple[int, int] | None:
-    """(year, month) of a syslog line whose own message dates it (`_parse_syslog`'s reading of a
-    message's time), else None."""
+    """(year, month) of a syslog line whose own message dates it (`_message_year`), else None."""
     match = _SYSLOG.match(text)
     if not match or match["mon"].lower() not in _MONTHS:
         return None
-    own = _own_time(match["msg"])
-    year = int(own[0].rfc3339[:4]) if own is not None and own[0] is not None else None
-    year = year or _year_in(match["msg"], match["mon"], match["day"])
+    year = _message_year(match)
     return (year, _MONTHS[match["mon"].lower()]) if year else None
 
 
 def _year_after(text: str, before: Stamp) -> int:
     """The year of a line read after one stamped ``before`` in its stream: that one's, or the next
     for a syslog line of an earlier month (the stream crossed a new year: `Dec 31` then `Jan 01`)."""
-    match = _SYSLOG.match(text)
-    month = _MONTHS.get(match["mon"].lower()) if match else None
+    month = _syslog_month(text)
     year, before_month = int(before.rfc3339[:4]), int(before.rfc3339[5:7])
     return year + 1 if month is not None and month < before_month else year
 
@@ -814,8 +824,7 @@ def _year_after(text: str, before: Stamp) -> int:
 def _anchored_year(text: str, anchor: tuple[int, int]) -> int:
     """The year of a line read before the paste's first dated syslog line (``anchor``): the
     anchor's, or the one before for a syslog line of a later month (the paste crossed a new year)."""
-    match = _SYSLOG.match(text)
-    month = _MONTHS.get(match["mon"].lower()) if match else None
+    month = _syslog_month(text)
     return anchor[0] - 1 if month is not None and month > anchor[1] else anchor[0]
 
 
