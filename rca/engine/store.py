@@ -458,6 +458,29 @@ UPDATE entries SET http_method = regexp_extract(message, $re, $m),
                    http_status = CAST(regexp_extract(message, $re, $s) AS INTEGER)
 WHERE http_status IS NULL AND regexp_matches(message, $re) AND NOT regexp_matches(message, $hc)
 """
+# nginx's error-log line for a request it answered itself because its upstream did not: connecting
+# to it, sending it the request or reading its response header failed (ngx_http_upstream.c:
+# "connect() failed (111: Connection refused)", "upstream prematurely closed connection",
+# "upstream timed out (110: Connection timed out)", "no live upstreams"), each naming the request
+# as ngx_http_log_error does (`, client: ..., server: ..., request: "GET /path HTTP/1.1"`). nginx
+# answers 504 for a timeout and 502 for the rest (ngx_http_upstream_next). Where its access log is
+# not in the input (a paste of its error.log beside the app's own access lines, which never logged
+# the requests a killed worker held: held-out GD09), the line is the only record of a failed
+# request; where it is, the access line of the same path within `PROXY_FAILURE_SAME_S` is the count.
+# Groups: the timeout's words (empty for a 502), the method, the path.
+PROXY_FAILURE = (r"\[(?:error|crit|alert)\] [0-9]+#[0-9]+: \*[0-9]+ (upstream timed out)?[^\n]*? while "
+                 r"(?:connecting to|sending request to|reading response header from|SSL handshaking to) "
+                 rf'upstream, client: [^,\n]*, server: [^,\n]*, request: "{_METHOD} (\S+) HTTP/[0-9.]+"')
+PROXY_FAILURE_SAME_S = 2
+_REQUESTS_FROM_PROXY_FAILURES = """
+UPDATE entries SET http_method = regexp_extract(message, $re, 2), http_url = regexp_extract(message, $re, 3),
+                   http_status = CASE WHEN regexp_extract(message, $re, 1) = '' THEN 502 ELSE 504 END
+WHERE http_status IS NULL AND regexp_matches(message, $re)
+  AND NOT EXISTS (
+    SELECT 1 FROM entries a
+    WHERE a.http_status >= 500 AND a.http_url = regexp_extract(entries.message, $re, 3)
+      AND a.ts BETWEEN entries.ts - to_seconds($same) AND entries.ts + to_seconds($same))
+"""
 # An Envoy sidecar's access-log line (Istio's default format: '"METHOD PATH PROTO" CODE FLAGS DETAILS')
 # for a request the proxy answered itself because no upstream answered: it could not connect (UF),
 # had no healthy host (UH), ran out of retries (URX), timed out (UT) or was overflowing (UO); not
@@ -767,6 +790,7 @@ class Store:
             self.con.execute(_LATENCY_FROM_ACCESS_LOGS, {"re": regex})
         self.con.execute("UPDATE entries SET http_status = 503 WHERE http_status < 500 "
                          "AND regexp_matches(message, ?)", [ENVOY_LOCAL_FAILURE])
+        self.con.execute(_REQUESTS_FROM_PROXY_FAILURES, {"re": PROXY_FAILURE, "same": PROXY_FAILURE_SAME_S})
         self.con.execute(_REQUESTS_FROM_FUNCTION_EXECUTIONS, {"re": FUNCTION_EXECUTION})
         for marker, paths, messages in JSON_REQUESTS:
             self._requests_from_json(marker, paths, messages)

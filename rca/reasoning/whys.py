@@ -23,11 +23,12 @@ from rca.model import (
     Remediation,
     Role,
     RootCause,
+    Sample,
     Severity,
     Status,
 )
 from rca.reasoning import chain, hypotheses
-from rca.reasoning.deploys import DeployInfo
+from rca.reasoning.deploys import DeployInfo, new_revision_suspect
 
 
 def conclude(
@@ -129,14 +130,22 @@ def deploy_fallback(
     """When nothing explains the symptom but it began with a new revision, say so (deployment-change).
     ``new_revisions``: when each revision new in the window began (`analysis._new_revisions`);
     ``began``: when the symptom first came on each revision (default: its occurrences' own)."""
-    from rca.reasoning.deploys import new_revision_suspect
-
     failing: dict[str, int] = {}
     for o in symptom.occurrences:
         if o.revision:
             failing[o.revision] = failing.get(o.revision, 0) + 1
-    sentence = new_revision_suspect(deploys, failing, new_revisions,
-                                    began if began is not None else symptom.first_by("revision"))
+    first = began if began is not None else symptom.first_by("revision")
+    return blame_revision(failing, first, symptom.finding.samples[:1], deploys, links, root, new_revisions)
+
+
+def blame_revision(
+    failing: Mapping[str, int], first: Mapping[str, datetime], evidence: tuple[Sample, ...],
+    deploys: DeployInfo, links: list[Link], root: RootCause, new_revisions: Mapping[str, datetime],
+) -> tuple[list[Link], RootCause]:
+    """The chain and root cause with the deploy blamed (`deploys.new_revision_suspect`), or as they
+    were when the failures did not begin with a new revision. ``failing``: failures per revision;
+    ``first``: when they began on each; ``evidence``: what the blaming link cites."""
+    sentence = new_revision_suspect(deploys, failing, new_revisions, first)
     if sentence is None:
         return links, root
     link = Link(
@@ -145,7 +154,7 @@ def deploy_fallback(
         None,
         Category.DEPLOYMENT_CHANGE,
         0.5,
-        symptom.finding.samples[:1],
+        evidence,
         "",
         ("deploy correlation: failures only on revisions new in the window",),
     )
