@@ -4077,7 +4077,8 @@ def test_a_broker_that_refuses_the_workers_credential_is_its_configuration(
     the path's."""
     head = "Feb 17 07:{k:02d}:{s} worker-1 celery[9131]: [2025-02-17 07:{k:02d}:{s},100: {level}] "
     lines = [head.format(k=k, s=10, level="INFO/ForkPoolWorker-1")
-             + f"Task invoices.send[{k:08d}-aaaa-bbbb-cccc-000000000000] succeeded in 0.2s: None" for k in range(2)]
+             + f"Task invoices.send[{k:08d}-aaaa-bbbb-cccc-000000000000] succeeded in 0.2s: None"
+             for k in range(2)]
     lines += [head.format(k=k, s=43, level="ERROR/MainProcess")
               + f"consumer: Cannot connect to redis://10.31.0.5:6379/0: {detail}" for k in range(2, 40)]
     report = _pasted(tmp_path, lines, "worker")
