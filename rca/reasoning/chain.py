@@ -153,6 +153,16 @@ def reversed_link(cause: Node, effect: Node) -> bool:
     return not names(cause, effect) and names(effect, cause)
 
 
+def prints(cause: Node, effect: Node) -> bool:
+    """Whether ``cause`` is a catch-all matched only in the effect's own entries: Spring's "Request
+    processing failed: ...CallNotPermittedException: CircuitBreaker 'inventory' is OPEN" is the
+    open breaker's refusal printed by the servlet, not what opened it (held-out GB01). A catch-all
+    names no failure mode, so it explains nothing it only printed."""
+    events = {o.event_id for o in effect.occurrences}
+    return cause.pattern.generic and bool(cause.occurrences) and all(
+        o.event_id in events for o in cause.occurrences)
+
+
 def kind_explains(cause: Node, effect: Node, knowledge: Knowledge) -> bool:
     """The effect's symptom kind usually arises from the cause's category (a failure) or kind."""
     refs = knowledge.kinds.get(effect.pattern.kind or "", ())
@@ -172,7 +182,7 @@ def edge(
     if cause.pattern.role is Role.CONTEXT:
         return None
     knowledge = knowledge or Knowledge()
-    if reversed_link(cause, effect):
+    if reversed_link(cause, effect) or prints(cause, effect):
         return None
     if knows(cause, effect):
         support, score = ["library: " + _knowledge_phrase(cause, effect)], KNOWLEDGE

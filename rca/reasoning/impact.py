@@ -122,6 +122,31 @@ def _failed_latency(con: Any, median_latency: float | None, failed: int) -> floa
     return float(row[0] or 0.0) if row else 0.0
 
 
+# A route of the service that answered every one of its requests in the recent period, at least
+# `verdict.SERVING_ROUTE` of them: its template (each path segment holding a digit one `<id>`,
+# so `/v1/profiles/245058` and `/v1/profiles/513979` are one route), not a static file's (a path
+# ending in an extension, or a 304: a page's assets served from cache say nothing of its calls).
+# Checks are no requests here (`Store._checker_requests`).
+_SERVED_ROUTE = """
+SELECT route, count(*) AS n FROM (
+  SELECT regexp_replace({route}, '/[^/]*[0-9][^/]*', '/<id>', 'g') AS route, http_status, message
+  FROM entries
+  WHERE in_window AND ts >= $since AND http_status IS NOT NULL AND http_status <> 304
+)
+WHERE NOT regexp_matches(route, '\\.[A-Za-z0-9]{{1,5}}$')
+GROUP BY route
+HAVING count(*) >= $least AND count(*) FILTER (WHERE request_failed(http_status, message)) = 0
+ORDER BY n DESC, route LIMIT 1
+"""
+
+
+def _served_route(con: Any, since: datetime) -> tuple[str, int] | None:
+    """The route that answered every one of its requests since ``since``, the busiest (`_SERVED_ROUTE`)."""
+    query = _SERVED_ROUTE.format(route=ROUTE)
+    row = con.execute(query, {"since": since, "least": verdict.SERVING_ROUTE}).fetchone()
+    return (str(row[0]), int(row[1])) if row else None
+
+
 def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
     """The counts and landmarks the verdict (and the report's stats) need, in one scan of `entries`."""
     failed_deploys = sum(1 for d in deploys.deploys if d.failed)
@@ -142,6 +167,7 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
         failed_latency_s=_failed_latency(con, row[13], failed), failed_moments=int(row[14] or 0),
         requests_between=(row[15], row[16]), request_spans=int(row[17] or 0),
         latencies=_latencies(row[18:24]),
+        served_route=_served_route(con, since) if int(row[5] or 0) else None,
     )
 
 

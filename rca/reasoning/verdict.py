@@ -37,6 +37,11 @@ STOP_QUIET = 240
 # resolving six minutes before the logs end failed every API call since, yet the last ten minutes
 # read under three in five, blind set ES05). Fewer requests than this since then are no rate.
 MIN_SINCE_ONSET = 10
+# A service fails essentially all its requests when down: one whose route answered every one of
+# this many requests (or more) in the recent period while the others failed still serves a part
+# of its work, degraded (a profile service whose reads failed on the cache's new TLS while its
+# search, on the database alone, went on answering: held-out GG06).
+SERVING_ROUTE = 5
 # Failures that stopped inside the recent period (a paste of a few minutes, an export that ends
 # soon after the fix) recovered when at least `MIN_SINCE_ONSET` answered requests followed the
 # last one and, at the rate the failures ran, the quiet since would have held this many of them:
@@ -151,6 +156,9 @@ class Traffic:
     # the median seconds the recent period's answered requests took, and the median of those before
     # it (`impact._latencies`); None where too few requests gave a latency
     latencies: tuple[float, float] | None = None
+    # a route that answered every one of its requests in the recent period, and how many
+    # (`impact._SERVED_ROUTE`); None where none did or none was read
+    served_route: tuple[str, int] | None = None
 
 
 def beyond_baseline(window: int, baseline: int, periods: Periods) -> bool:
@@ -242,6 +250,11 @@ def decide(
     recovered_at = None
     now_failing = (recent >= DOWN_RATE if recent is not None else (rate or 0.0) >= DOWN_RATE) \
         or _failing_since_onset(t)
+    if now_failing and t.served_route is not None:
+        route, answered = t.served_route
+        now_failing = False
+        why = (*why, f"{route} answered all {answered} of its requests in the last {RECENT // 60} minutes: "
+                     "a part of the service still works")
     stopped = _stopped(t, periods)
     silent = persistent is not None and t.requests > 0 and not stopped and _none_since_errors(t)
     stuck = persistent is not None and (not t.requests or stopped or silent)
