@@ -423,6 +423,29 @@ def test_a_breaker_opened_by_the_guarded_code_s_own_bug_is_that_bug(tmp_path: Pa
     assert result.root_cause.category.value == "application-exception"
 
 
+@pytest.mark.parametrize(("back_at", "state"), [(3000, "recovered"), (None, "down")])
+def test_traffic_moved_back_to_the_old_revision_ends_a_rollout_that_never_started(
+        tmp_path: Path, back_at: int | None, state: str) -> None:
+    """A new revision whose workers never boot takes all the traffic at minute 30 and fails every
+    request; at minute 50 the traffic is moved back to the old revision, silent meanwhile, which
+    answers again: recovered, though the new revision never started (held-out GA06). Left on the
+    new revision to the end, down."""
+    new = {"type": "cloud_run_revision", "labels": {**RES["labels"], "revision_name": "api-00008-new"}}
+    log = Log()
+    end = 4200
+    for t in range(0, end, 20):
+        failing = t >= 1800 and (back_at is None or t < back_at)
+        if failing:
+            log.add(t, "run.googleapis.com/stderr", "[2025-06-01 10:30:00 +0000] [1] [ERROR] Reason: Worker "
+                    "failed to boot.", "ERROR", resource=new)
+            refused = {"requestMethod": "GET", "requestUrl": "https://api.run.app/v1/x", "status": 503}
+            log.add(t + 0.5, "run.googleapis.com/requests", None, "ERROR", resource=new, httpRequest=refused)
+        else:
+            log.request(t, 200)
+    result = api.analyze([_export(log, tmp_path)], service="api").result
+    assert result.verdict.state.value == state
+
+
 def test_a_framework_logging_a_scanner_s_404s_at_error_is_no_incident(tmp_path: Path) -> None:
     """Symfony logs every request for a missing route at ERROR: a scanner's ten minutes of 404s
     make hundreds of ERROR entries and no failed request. A client's business, not an incident;

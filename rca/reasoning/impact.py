@@ -576,7 +576,8 @@ def decide(
     # A rollout whose newest revision never started still stands failed, as pods a paste shows
     # crash-looping still do: not ended, and no answer of the revision or pods serving beside them
     # is a recovery (they served all along).
-    standing = _newest_never_started(con, unstarted, starting) or _shown_as_current(failing, lookup)
+    standing = (_newest_never_started(con, unstarted, starting) and not _brought_back(con, traffic)) \
+        or _shown_as_current(failing, lookup)
     ended = _ended(traffic, timed) and not standing
     if standing:
         traffic = replace(traffic, first_success_after_failures=None)
@@ -1178,6 +1179,33 @@ def _newest_never_started(con: Any, unstarted: Sequence[str], starting: Sequence
         return False
     row = con.execute(_NEWEST_REVISION, {"after": naive_utc(max(ends)) + SHUTDOWN_GRACE}).fetchone()
     return row is not None and row[0] in unstarted and not row[1] and not row[2]
+
+
+# A revision that answered requests before the failed requests began, none in their middle (a
+# rollback's pods may overlap their first and last minutes: `ROLLBACK_OVERLAP`), and some after
+# the last of them: traffic moved back to it.
+_BROUGHT_BACK = """
+SELECT count(*) FROM (
+  SELECT revision FROM entries
+  WHERE in_window AND revision IS NOT NULL AND http_status IS NOT NULL
+  GROUP BY revision
+  HAVING min(ts) < $onset AND count(*) FILTER (WHERE ts BETWEEN $middle_from AND $middle_to) = 0
+     AND count(*) FILTER (WHERE ts > $last AND NOT request_failed(http_status, message)) > 0)
+"""
+
+
+def _brought_back(con: Any, traffic: verdict.Traffic) -> bool:
+    """Whether the traffic was moved back to a revision that served before the failed requests,
+    fell silent while they ran and answered after them (`_BROUGHT_BACK`): the failed rollout no
+    longer stands, however its revision never started (held-out GA06: App Engine's traffic split
+    back to the old version half an hour after the new one failed every request)."""
+    first, last = traffic.first_failure, traffic.last_failure
+    if first is None or last is None or last <= first:
+        return False
+    edge = (last - first) * ROLLBACK_OVERLAP
+    row = con.execute(_BROUGHT_BACK, {"onset": first, "middle_from": first + edge, "middle_to": last - edge,
+                                      "last": last}).fetchone()
+    return bool(row and row[0])
 
 
 def _ended(traffic: verdict.Traffic, timed: Sequence[Finding]) -> bool:
