@@ -421,6 +421,22 @@ def test_a_route_that_kept_serving_every_request_makes_an_outage_a_degradation(
     assert result.verdict.state.value == state
 
 
+@pytest.mark.parametrize(("asset", "state"), [("/static/app.3f9c.js", "down"), ("/v1/search", "degraded")])
+def test_static_files_served_say_nothing_of_whether_a_service_works(
+        tmp_path: Path, asset: str, state: str) -> None:
+    """From minute 60 every API call fails while the page's scripts load, one for each call: half
+    the requests succeed, but only static files; the service's work fails in full, down
+    (held-out GM04). The same share answered by an API route is a part of the service working."""
+    log = healthy()
+    for k in range(60):
+        at = 3600 + k * 20
+        log.traceback(at, tb(REDIS_DOWN))
+        log.request(at, 500, path=f"/v1/items/{k}")
+        log.request(at + 1, 200, path=asset)
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.verdict.state.value == state
+
+
 def test_a_breaker_opened_by_the_guarded_code_s_own_bug_is_that_bug(tmp_path: Path) -> None:
     """opossum counts any throw of the function it wraps as a failed call: the BFF's own TypeError
     mapping an answer the upstream gave with 200 opens the breaker, whose refusals then fill the

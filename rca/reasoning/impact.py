@@ -127,12 +127,14 @@ def _failed_latency(con: Any, median_latency: float | None, failed: int) -> floa
 # so `/v1/profiles/245058` and `/v1/profiles/513979` are one route), not a static file's (a path
 # ending in an extension, or a 304: a page's assets served from cache say nothing of its calls).
 # Checks are no requests here (`Store._checker_requests`).
+# A static file's path: it ends in an extension (`/static/app.3f9c.js`, `/favicon.ico`).
+STATIC_FILE = r"\.[A-Za-z0-9]{1,5}$"
 _SERVED_ROUTE = """
 SELECT regexp_replace(route, '/[^/]*[0-9][^/]*', '/<id>', 'g') AS template, count(*) AS n FROM (
   SELECT {route} AS route, http_status, message FROM entries
   WHERE in_window AND ts >= $since AND http_status IS NOT NULL AND http_status <> 304
 )
-WHERE NOT regexp_matches(route, '\\.[A-Za-z0-9]{{1,5}}$')
+WHERE NOT regexp_matches(route, $static)
 GROUP BY template
 HAVING count(*) >= $least AND count(*) FILTER (WHERE request_failed(http_status, message)) = 0
 ORDER BY n DESC, template LIMIT 1
@@ -142,8 +144,24 @@ ORDER BY n DESC, template LIMIT 1
 def _served_route(con: Any, since: datetime) -> tuple[str, int] | None:
     """The route that answered every one of its requests since ``since``, the busiest (`_SERVED_ROUTE`)."""
     query = _SERVED_ROUTE.format(route=ROUTE)
-    row = con.execute(query, {"since": since, "least": verdict.SERVING_ROUTE}).fetchone()
+    params = {"since": since, "least": verdict.SERVING_ROUTE, "static": STATIC_FILE}
+    row = con.execute(query, params).fetchone()
     return (str(row[0]), int(row[1])) if row else None
+
+
+# The recent period's requests answered with a static file: a path ending in an extension, or a 304.
+_STATIC_ANSWERED = """
+SELECT count(*) FROM entries
+WHERE in_window AND ts >= $since AND http_status IS NOT NULL AND NOT request_failed(http_status, message)
+  AND (http_status = 304 OR regexp_matches({route}, $static))
+"""
+
+
+def _static_answered(con: Any, since: datetime) -> int:
+    """How many of the requests since ``since`` answered a static file (`_STATIC_ANSWERED`)."""
+    query = _STATIC_ANSWERED.format(route=ROUTE)
+    row = con.execute(query, {"since": since, "static": STATIC_FILE}).fetchone()
+    return int(row[0]) if row else 0
 
 
 def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
@@ -167,6 +185,7 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
         requests_between=(row[15], row[16]), request_spans=int(row[17] or 0),
         latencies=_latencies(row[18:24]),
         served_route=_served_route(con, since) if int(row[5] or 0) else None,
+        recent_static=_static_answered(con, since) if int(row[5] or 0) else 0,
     )
 
 

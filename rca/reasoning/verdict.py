@@ -159,6 +159,9 @@ class Traffic:
     # a route that answered every one of its requests in the recent period, and how many
     # (`impact._SERVED_ROUTE`); None where none did or none was read
     served_route: tuple[str, int] | None = None
+    # of the recent period's answered requests, those that answered a static file (a path ending in
+    # an extension, or a 304: `impact._STATIC_ANSWERED`); read only when some failed there
+    recent_static: int = 0
 
 
 def beyond_baseline(window: int, baseline: int, periods: Periods) -> bool:
@@ -248,8 +251,15 @@ def decide(
     began = t.excess[0] if t.excess else t.first_failure
     onset = began if failing_requests else (t.first_error if why else None)
     recovered_at = None
-    now_failing = (recent >= DOWN_RATE if recent is not None else (rate or 0.0) >= DOWN_RATE) \
+    # (a page's static files served from disk or cache say nothing of whether its calls work: a
+    # storefront whose every /api call timed out while its scripts and images loaded was down,
+    # held-out GM04)
+    working = share(t.recent_failed, t.recent_requests - t.recent_static) if t.recent_static else recent
+    now_failing = (working >= DOWN_RATE if working is not None else (rate or 0.0) >= DOWN_RATE) \
         or _failing_since_onset(t)
+    if t.recent_static and working is not None and recent is not None and working >= DOWN_RATE > recent:
+        why = (*why, f"{working:.0%} of the requests in the last {RECENT // 60} minutes failed, "
+                     f"the {t.recent_static} that answered static files aside")
     if now_failing and t.served_route is not None:
         route, answered = t.served_route
         now_failing = False
