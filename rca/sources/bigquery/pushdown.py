@@ -175,18 +175,25 @@ def _checker_params() -> tuple[Param, Param]:
 _USERS_ONLY = (f"IF({CHECKER} AND COUNT(IF(http_status IS NOT NULL AND NOT {CHECKER}, 1, NULL)) OVER () > 0, "
                "NULL, http_status)")
 
+# Whether a request fetched a static file (rca/reasoning/impact.py `STATIC_FILE`, on the URL's path
+# before its query): the verdict sets those answers aside when it judges how much of the service
+# fails now, so a group must not mix them with the service's calls.
+STATIC_REQUEST = "REGEXP_CONTAINS(COALESCE(http_url, ''), @static_url_re)"
+STATIC_URL_RE = r"^[^?#]*\.[A-Za-z0-9]{1,5}(?:[?#]|$)"
 GROUP_KEY = (
     "in_window", "recent", "TIMESTAMP_TRUNC(ts, MINUTE)", "shape", "log_name", "resource_type",
     "resource_labels", "labels", "severity", "JSON_VALUE(json_payload, '$.severity')",
     "JSON_VALUE(json_payload, '$.level')", "JSON_VALUE(json_payload, '$.lvl')", "http_status", "proto_type",
-    CHECKER,
+    CHECKER, STATIC_REQUEST,
 )
 """What an entry that is only counted is grouped by: every column the analysis counts or orders
 by (the window and its last ten minutes, the minute (a timeline bucket is whole minutes), the log,
 the resource and its labels (revision, instance), the severity the normaliser derives, the HTTP
-status, whether a monitor made the request). Entries of one group are indistinguishable to
-everything but their message and exact time: no one reads the message of such an entry, and its
-group's first and last times are kept."""
+status, whether a monitor made the request, whether it fetched a static file). Entries of one
+group are indistinguishable to everything but their message, URL and exact time: no one reads the
+message of such an entry, the route of an answered one is read only for a route that served
+(`impact._SERVED_ROUTE`, which a group's one URL may credit with its neighbours' answers), and
+its group's first and last times are kept."""
 
 
 def pushdown_scan_sql(
@@ -314,4 +321,5 @@ FROM (
 )
 WHERE rn = 1
 """
-    return Query("pushdown-collapsed", sql, (*params, *_checker_params()))
+    static = Param("static_url_re", "STRING", STATIC_URL_RE)
+    return Query("pushdown-collapsed", sql, (*params, *_checker_params(), static))
