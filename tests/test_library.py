@@ -567,3 +567,38 @@ def test_work_outcomes_read_job_frameworks_lines_as_they_print_them(line: str, o
     sql = "SELECT regexp_matches($line, $done), regexp_matches($line, $failed)"
     row = duckdb.execute(sql, {"line": line, "done": knowledge.work_done, "failed": knowledge.work_failed})
     assert row.fetchone() == (outcome == "done", outcome == "failed")
+
+
+class _NoDuplicateKeys(yaml.SafeLoader):
+    """A safe loader that refuses a mapping naming one key twice (YAML keeps the last silently)."""
+
+
+def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    keys = [loader.construct_object(key, deep=deep) for key, _ in node.value]
+    twice = sorted({str(k) for k in keys if keys.count(k) > 1})
+    if twice:
+        raise yaml.constructor.ConstructorError(None, None, f"duplicate key(s) {twice}", node.start_mark)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_NoDuplicateKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
+def test_no_library_file_names_a_key_twice() -> None:
+    """A key written twice in one mapping (an example's `source` pasted twice) keeps only the last
+    value, so an example would cite another line's source without a word from the loader: every
+    bundled file parses with each key once."""
+    root = Path(__file__).resolve().parent.parent / "patterns"
+    twice = []
+    for path in sorted(root.rglob("*.yaml")):
+        try:
+            yaml.load(path.read_text(encoding="utf-8"), Loader=_NoDuplicateKeys)  # a SafeLoader
+        except yaml.constructor.ConstructorError as exc:
+            twice.append(f"{path.relative_to(root)}: {exc.problem}")
+    assert twice == []
+
+
+def test_the_duplicate_key_check_finds_a_key_written_twice() -> None:
+    """The check above can fail: a mapping with `source` twice is refused."""
+    with pytest.raises(yaml.constructor.ConstructorError, match="source"):
+        yaml.load("line: x\nsource: a\nsource: b\n", Loader=_NoDuplicateKeys)  # a SafeLoader
