@@ -451,11 +451,12 @@ def _began_with_deploy(con: Any, nodes: Mapping[str, chain.Node], deploys: Deplo
 def _without_passed(
     con: Any, nodes: dict[str, chain.Node], failures: Sequence[datetime]
 ) -> dict[str, chain.Node]:
-    """The chain's findings less those that passed long before most of the failed requests
+    """The chain's findings less the symptoms that passed long before most of the failed requests
     (`chain.outlived`): a readiness probe refused once as a pod booted is no reading of 500s the
     pods answered for the next 45 minutes (blind set EX05). ``failures``: the seconds requests
     failed in, when already read (`impact.failure_seconds`)."""
-    passing = [k for k, n in nodes.items() if n.pattern.persistent is False]
+    passing = [k for k, n in nodes.items()
+               if n.pattern.persistent is False and n.pattern.role is Role.SYMPTOM]
     if not passing:
         return nodes
     failed = list(failures) or impact.failure_seconds(con)

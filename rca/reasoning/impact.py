@@ -122,13 +122,13 @@ def _failed_latency(con: Any, median_latency: float | None, failed: int) -> floa
     return float(row[0] or 0.0) if row else 0.0
 
 
+# A static file's path: it ends in an extension (`/static/app.3f9c.js`, `/favicon.ico`).
+STATIC_FILE = r"\.[A-Za-z0-9]{1,5}$"
 # A route of the service that answered every one of its requests in the recent period, at least
 # `verdict.SERVING_ROUTE` of them: its template (each path segment holding a digit one `<id>`,
 # so `/v1/profiles/245058` and `/v1/profiles/513979` are one route), not a static file's (a path
 # ending in an extension, or a 304: a page's assets served from cache say nothing of its calls).
 # Checks are no requests here (`Store._checker_requests`).
-# A static file's path: it ends in an extension (`/static/app.3f9c.js`, `/favicon.ico`).
-STATIC_FILE = r"\.[A-Za-z0-9]{1,5}$"
 _SERVED_ROUTE = """
 SELECT regexp_replace(route, '/[^/]*[0-9][^/]*', '/<id>', 'g') AS template, count(*) AS n FROM (
   SELECT {route} AS route, http_status, message FROM entries
@@ -142,7 +142,8 @@ ORDER BY n DESC, template LIMIT 1
 
 
 def _served_route(con: Any, since: datetime) -> tuple[str, int] | None:
-    """The route that answered every one of its requests since ``since``, the busiest (`_SERVED_ROUTE`)."""
+    """The route that answered every one of its requests since ``since``, the busiest one
+    (`_SERVED_ROUTE`)."""
     query = _SERVED_ROUTE.format(route=ROUTE)
     params = {"since": since, "least": verdict.SERVING_ROUTE, "static": STATIC_FILE}
     row = con.execute(query, params).fetchone()
