@@ -124,45 +124,31 @@ def _failed_latency(con: Any, median_latency: float | None, failed: int) -> floa
 
 # A static file's path: it ends in an extension (`/static/app.3f9c.js`, `/favicon.ico`).
 STATIC_FILE = r"\.[A-Za-z0-9]{1,5}$"
-# A route of the service that answered every one of its requests in the recent period, at least
-# `verdict.SERVING_ROUTE` of them: its template (each path segment holding a digit one `<id>`,
-# so `/v1/profiles/245058` and `/v1/profiles/513979` are one route), not a static file's (a path
-# ending in an extension, or a 304: a page's assets served from cache say nothing of its calls).
-# Checks are no requests here (`Store._checker_requests`).
-_SERVED_ROUTE = """
-SELECT regexp_replace(route, '/[^/]*[0-9][^/]*', '/<id>', 'g') AS template, count(*) AS n FROM (
-  SELECT {route} AS route, http_status, message FROM entries
-  WHERE in_window AND ts >= $since AND http_status IS NOT NULL AND http_status <> 304
-)
-WHERE NOT regexp_matches(route, $static)
-GROUP BY template
-HAVING count(*) >= $least AND count(*) FILTER (WHERE request_failed(http_status, message)) = 0
-ORDER BY n DESC, template LIMIT 1
+# The recent period's requests by route template and by whether they fetched a static file (a path
+# ending in an extension, or a 304: a page's assets served from cache or disk say nothing of its
+# calls), each with how many failed. A template holds each path segment with a digit as one
+# `<id>`, so `/v1/profiles/245058` and `/v1/profiles/513979` are one route. Checks are no requests
+# here (`Store._checker_requests`).
+_RECENT_ROUTES = """
+SELECT regexp_replace(route, '/[^/]*[0-9][^/]*', '/<id>', 'g') AS template,
+       http_status = 304 OR regexp_matches(route, $static) AS static,
+       count(*) AS n, count(*) FILTER (WHERE request_failed(http_status, message)) AS failed
+FROM (SELECT {route} AS route, http_status, message FROM entries
+      WHERE in_window AND ts >= $since AND http_status IS NOT NULL)
+GROUP BY ALL
 """
 
 
-def _served_route(con: Any, since: datetime) -> tuple[str, int] | None:
-    """The route that answered every one of its requests since ``since``, the busiest one
-    (`_SERVED_ROUTE`)."""
-    query = _SERVED_ROUTE.format(route=ROUTE)
-    params = {"since": since, "least": verdict.SERVING_ROUTE, "static": STATIC_FILE}
-    row = con.execute(query, params).fetchone()
-    return (str(row[0]), int(row[1])) if row else None
-
-
-# The recent period's requests answered with a static file: a path ending in an extension, or a 304.
-_STATIC_ANSWERED = """
-SELECT count(*) FROM entries
-WHERE in_window AND ts >= $since AND http_status IS NOT NULL AND NOT request_failed(http_status, message)
-  AND (http_status = 304 OR regexp_matches({route}, $static))
-"""
-
-
-def _static_answered(con: Any, since: datetime) -> int:
-    """How many of the requests since ``since`` answered a static file (`_STATIC_ANSWERED`)."""
-    query = _STATIC_ANSWERED.format(route=ROUTE)
-    row = con.execute(query, {"since": since, "static": STATIC_FILE}).fetchone()
-    return int(row[0]) if row else 0
+def _recent_routes(con: Any, since: datetime) -> tuple[tuple[str, int] | None, int]:
+    """From the requests since ``since`` (`_RECENT_ROUTES`): the busiest route of the service's own
+    calls that answered every one of at least `verdict.SERVING_ROUTE` of them, and how many of the
+    requests answered a static file."""
+    query = _RECENT_ROUTES.format(route=ROUTE)
+    rows = con.execute(query, {"since": since, "static": STATIC_FILE}).fetchall()
+    serving = sorted((-int(n), str(template)) for template, static, n, failed in rows
+                     if not static and not failed and int(n) >= verdict.SERVING_ROUTE)
+    static_answered = sum(int(n) - int(failed) for _, static, n, failed in rows if static)
+    return ((serving[0][1], -serving[0][0]) if serving else None), static_answered
 
 
 def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
@@ -178,6 +164,8 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
     )
     first_failure, last_failure, first_error, last_error = row[8], row[9], row[10], row[11]
     recovered, answered = (None, 0) if last_failure is None else _first_success_after(con, last_failure)
+    # (read only when requests failed in the recent period: the verdict weighs them then alone)
+    routes = _recent_routes(con, since) if int(row[5] or 0) else (None, 0)
     return verdict.Traffic(
         requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors,
         failed_deploys, first_failure, last_failure, first_error, recovered, last_error,
@@ -185,8 +173,7 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
         failed_latency_s=_failed_latency(con, row[13], failed), failed_moments=int(row[14] or 0),
         requests_between=(row[15], row[16]), request_spans=int(row[17] or 0),
         latencies=_latencies(row[18:24]),
-        served_route=_served_route(con, since) if int(row[5] or 0) else None,
-        recent_static=_static_answered(con, since) if int(row[5] or 0) else 0,
+        served_route=routes[0], recent_static=routes[1],
     )
 
 
@@ -283,11 +270,22 @@ ORDER BY entry_id
 """
 
 
-# Requests answered 404 in a window where the service answered requests below 400: candidates for
-# callers who lost the service (`_CALLERS_REFUSED` judges them). With nothing answered at all, a
-# scanner's 404s at an idle service are no lost traffic.
+# Requests answered 404, as candidates for callers who lost the service (`_CALLERS_REFUSED` judges
+# them), when 404s outnumber the answers below 400 in the window's last `verdict.RECENT` seconds
+# and the window answered some: a front door that lost its backend answers 404 where pages were
+# served. A service still answering most of its callers beside a scanner's 404s (a busy hour holds
+# tens of thousands) is not judged 404 by 404; with nothing answered at all, a scanner's 404s at an
+# idle service are no lost traffic.
 _NOT_FOUND = """
-SELECT entry_id FROM entries WHERE in_window AND http_status = 404
+WITH recent AS (
+  SELECT count(*) FILTER (WHERE http_status = 404) AS lost,
+         count(*) FILTER (WHERE http_status < 400) AS served
+  FROM entries
+  WHERE in_window AND http_status IS NOT NULL
+    AND ts >= (SELECT max(ts) FROM entries WHERE in_window) - to_seconds($recent)
+)
+SELECT entry_id FROM entries, recent
+WHERE recent.lost > recent.served AND in_window AND http_status = 404
   AND EXISTS (SELECT 1 FROM entries WHERE in_window AND http_status < 400)
 """
 
@@ -310,7 +308,7 @@ def refusals(
     new = {f.pattern_id for f in findings
            if lookup[f.pattern_id].refuses_requests and f.status in (Status.ACTIVE, Status.ELEVATED)}
     ids = sorted({h.event_id for h in hits if h.pattern_id in new}
-                 | {int(r[0]) for r in con.execute(_NOT_FOUND).fetchall()})
+                 | {int(r[0]) for r in con.execute(_NOT_FOUND, {"recent": verdict.RECENT}).fetchall()})
     if not ids:
         return []
     return sorted(_took_place(con, ids))
@@ -318,12 +316,33 @@ def refusals(
 
 def _took_place(con: Any, ids: Sequence[int]) -> set[int]:
     """Of the refused requests ``ids``, those that took the place of the service's own traffic
-    (`_CALLERS_REFUSED`), judged on each route, then on the service as one route: a portal of a
-    few requests an hour per page lost every caller on every page at once, which no page's own
-    count says beyond chance (held-out GI07: IAP's audience changed with its recreated backend
-    service, and every request was refused for an hour)."""
-    return {int(r[0]) for route in (ROUTE, "'*'")
+    (`_CALLERS_REFUSED`), judged on each route, then, when the refusals outnumber the answers now
+    (`_refusals_dominate`), on the service as one route: a portal of a few requests an hour per
+    page lost every caller on every page at once, which no page's own count says beyond chance
+    (held-out GI07: IAP's audience changed with its recreated backend service, and every request
+    was refused for an hour)."""
+    routes = (ROUTE, "'*'") if _refusals_dominate(con, ids) else (ROUTE,)
+    return {int(r[0]) for route in routes
             for r in con.execute(_CALLERS_REFUSED.format(route=route), {"ids": list(ids)}).fetchall()}
+
+
+# Whether the refused requests `$ids` outnumber the requests answered below 400 in the window's last
+# `verdict.RECENT` seconds: only then may the service as a whole have lost its callers.
+_REFUSALS_DOMINATE = """
+SELECT count(*) FILTER (WHERE entry_id IN (SELECT unnest($ids::BIGINT[])))
+       > count(*) FILTER (WHERE http_status < 400)
+FROM entries
+WHERE in_window AND http_status IS NOT NULL
+  AND ts >= (SELECT max(ts) FROM entries WHERE in_window) - to_seconds($recent)
+"""
+
+
+def _refusals_dominate(con: Any, ids: Sequence[int]) -> bool:
+    """`_REFUSALS_DOMINATE`: the whole-service pass of `_took_place` is for a service that lost
+    every caller at once, so a busy service refusing some callers beside many answered is judged
+    route by route alone."""
+    row = con.execute(_REFUSALS_DOMINATE, {"ids": list(ids), "recent": verdict.RECENT}).fetchone()
+    return bool(row and row[0])
 
 
 BESIDE_SERVED = ("refused beside the traffic the service went on serving, on routes "

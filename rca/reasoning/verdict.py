@@ -158,10 +158,10 @@ class Traffic:
     # it (`impact._latencies`); None where too few requests gave a latency
     latencies: tuple[float, float] | None = None
     # a route that answered every one of its requests in the recent period, and how many
-    # (`impact._SERVED_ROUTE`); None where none did or none was read
+    # (`impact._RECENT_ROUTES`); None where none did or none was read
     served_route: tuple[str, int] | None = None
     # of the recent period's answered requests, those that answered a static file (a path ending in
-    # an extension, or a 304: `impact._STATIC_ANSWERED`); read only when some failed there
+    # an extension, or a 304: `impact._RECENT_ROUTES`); read only when some failed there
     recent_static: int = 0
 
 

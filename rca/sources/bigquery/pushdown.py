@@ -192,7 +192,7 @@ the resource and its labels (revision, instance), the severity the normaliser de
 status, whether a monitor made the request, whether it fetched a static file). Entries of one
 group are indistinguishable to everything but their message, URL and exact time: no one reads the
 message of such an entry, the route of an answered one is read only for a route that served
-(`impact._SERVED_ROUTE`, which a group's one URL may credit with its neighbours' answers), and
+(`impact._RECENT_ROUTES`, which a group's one URL may credit with its neighbours' answers), and
 its group's first and last times are kept."""
 
 
