@@ -151,11 +151,11 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
                                                                  new_revisions)
     # The platform's refusals of callers count as failed requests once steady noise is told apart;
     # refusals beside traffic served as before (a scanner's probes) are noise.
-    refused = impact.refusals(con, findings, lookup, hits)
+    refused = impact.refusals(con, findings, lookup, hits, traffic.recent_since)
     findings, phrases = impact.probes_as_noise(findings, lookup, hits, refused, phrases)
     # So are the errors the service logged while refusing a client beside the callers it served,
     # unless what it depends on failing made it refuse them: those requests failed.
-    told, failed_by_dependencies = impact.client_errors(con, findings, hits)
+    told, failed_by_dependencies = impact.client_errors(con, findings, hits, traffic.recent_since)
     refused = sorted({*refused, *failed_by_dependencies})
     traffic = impact.with_refusals(con, traffic, refused)
     findings, phrases = impact.client_errors_as_noise(findings, hits, told, phrases)

@@ -33,7 +33,7 @@ from rca.reasoning import verdict
 from rca.reasoning.deploys import TRIGGER_LEAD, Deploy, DeployInfo, creator, previous_revision
 from rca.reasoning.verdict import RECENT, STOP_EVIDENCE, STOP_QUIET
 from rca.severity import TEXT_LEVEL_RE2
-from rca.timeutil import Periods, naive_utc, parse_rfc3339, rfc3339
+from rca.timeutil import EPOCH, Periods, naive_utc, parse_rfc3339, rfc3339
 
 NOISE_SHARE = 5  # noise fails requests at most a fifth as often as the incident after its step
 STARTUP_FAILURE = "startup-failure"  # the symptom kind (patterns/schema.json) of a start-up that failed
@@ -271,18 +271,17 @@ ORDER BY entry_id
 
 
 # Requests answered 404, as candidates for callers who lost the service (`_CALLERS_REFUSED` judges
-# them), when 404s outnumber the answers below 400 in the window's last `verdict.RECENT` seconds
-# and the window answered some: a front door that lost its backend answers 404 where pages were
-# served. A service still answering most of its callers beside a scanner's 404s (a busy hour holds
-# tens of thousands) is not judged 404 by 404; with nothing answered at all, a scanner's 404s at an
-# idle service are no lost traffic.
+# them), when 404s outnumber the answers below 400 in the recent period (from `$since`, the
+# verdict's `Traffic.recent_since`) and the window answered some: a front door that lost its
+# backend answers 404 where pages were served. A service still answering most of its callers
+# beside a scanner's 404s (a busy hour holds tens of thousands) is not judged 404 by 404; with
+# nothing answered at all, a scanner's 404s at an idle service are no lost traffic.
 _NOT_FOUND = """
 WITH recent AS (
   SELECT count(*) FILTER (WHERE http_status = 404) AS lost,
          count(*) FILTER (WHERE http_status < 400) AS served
   FROM entries
-  WHERE in_window AND http_status IS NOT NULL
-    AND ts >= (SELECT max(ts) FROM entries WHERE in_window) - to_seconds($recent)
+  WHERE in_window AND http_status IS NOT NULL AND ts >= $since
 )
 SELECT entry_id FROM entries, recent
 WHERE recent.lost > recent.served AND in_window AND http_status = 404
@@ -291,7 +290,8 @@ WHERE recent.lost > recent.served AND in_window AND http_status = 404
 
 
 def refusals(
-    con: Any, findings: Sequence[Finding], lookup: Mapping[str, Pattern], hits: Sequence[Hit]
+    con: Any, findings: Sequence[Finding], lookup: Mapping[str, Pattern], hits: Sequence[Hit],
+    since: datetime | None,
 ) -> list[int]:
     """The entries of requests the platform refused the service's callers (IAM's 401/403, a
     pattern's `refuses_requests`) whose finding began or grew in the window: a push subscription
@@ -304,44 +304,46 @@ def refusals(
     finding is steady noise or pre-existing, so they are not among them. So do refusals beside
     which the service answered its route, and all its routes, as often as before
     (`_CALLERS_REFUSED`): a scanner probing `/.env`, `/wp-login.php` and `/` at a private URL is
-    refused as it should be while the real callers are served, and its burst is no outage."""
+    refused as it should be while the real callers are served, and its burst is no outage.
+    ``since``: where the recent period begins (`verdict.Traffic.recent_since`; None: the whole
+    window is recent, as `measure` reads it)."""
+    recent = since or EPOCH
     new = {f.pattern_id for f in findings
            if lookup[f.pattern_id].refuses_requests and f.status in (Status.ACTIVE, Status.ELEVATED)}
     ids = sorted({h.event_id for h in hits if h.pattern_id in new}
-                 | {int(r[0]) for r in con.execute(_NOT_FOUND, {"recent": verdict.RECENT}).fetchall()})
+                 | {int(r[0]) for r in con.execute(_NOT_FOUND, {"since": recent}).fetchall()})
     if not ids:
         return []
-    return sorted(_took_place(con, ids))
+    return sorted(_took_place(con, ids, recent))
 
 
-def _took_place(con: Any, ids: Sequence[int]) -> set[int]:
+def _took_place(con: Any, ids: Sequence[int], since: datetime) -> set[int]:
     """Of the refused requests ``ids``, those that took the place of the service's own traffic
-    (`_CALLERS_REFUSED`), judged on each route, then, when the refusals outnumber the answers now
-    (`_refusals_dominate`), on the service as one route: a portal of a few requests an hour per
-    page lost every caller on every page at once, which no page's own count says beyond chance
-    (held-out GI07: IAP's audience changed with its recreated backend service, and every request
-    was refused for an hour)."""
-    routes = (ROUTE, "'*'") if _refusals_dominate(con, ids) else (ROUTE,)
+    (`_CALLERS_REFUSED`), judged on each route, then, when the refusals outnumber the answers in
+    the recent period from ``since`` (`_refusals_dominate`), on the service as one route: a portal
+    of a few requests an hour per page lost every caller on every page at once, which no page's own
+    count says beyond chance (held-out GI07: IAP's audience changed with its recreated backend
+    service, and every request was refused for an hour)."""
+    routes = (ROUTE, "'*'") if _refusals_dominate(con, ids, since) else (ROUTE,)
     return {int(r[0]) for route in routes
             for r in con.execute(_CALLERS_REFUSED.format(route=route), {"ids": list(ids)}).fetchall()}
 
 
-# Whether the refused requests `$ids` outnumber the requests answered below 400 in the window's last
-# `verdict.RECENT` seconds: only then may the service as a whole have lost its callers.
+# Whether the refused requests `$ids` outnumber the requests answered below 400 in the recent period
+# (from `$since`): only then may the service as a whole have lost its callers.
 _REFUSALS_DOMINATE = """
 SELECT count(*) FILTER (WHERE entry_id IN (SELECT unnest($ids::BIGINT[])))
        > count(*) FILTER (WHERE http_status < 400)
 FROM entries
-WHERE in_window AND http_status IS NOT NULL
-  AND ts >= (SELECT max(ts) FROM entries WHERE in_window) - to_seconds($recent)
+WHERE in_window AND http_status IS NOT NULL AND ts >= $since
 """
 
 
-def _refusals_dominate(con: Any, ids: Sequence[int]) -> bool:
+def _refusals_dominate(con: Any, ids: Sequence[int], since: datetime) -> bool:
     """`_REFUSALS_DOMINATE`: the whole-service pass of `_took_place` is for a service that lost
     every caller at once, so a busy service refusing some callers beside many answered is judged
     route by route alone."""
-    row = con.execute(_REFUSALS_DOMINATE, {"ids": list(ids), "recent": verdict.RECENT}).fetchone()
+    row = con.execute(_REFUSALS_DOMINATE, {"ids": list(ids), "since": since}).fetchone()
     return bool(row and row[0])
 
 
@@ -405,7 +407,9 @@ ORDER BY t.event_id
 _DEPENDED_ON = frozenset({Layer.DEPENDENCY, Layer.DATABASE, Layer.NETWORK})
 
 
-def client_errors(con: Any, findings: Sequence[Finding], hits: Sequence[Hit]) -> tuple[set[int], list[int]]:
+def client_errors(
+    con: Any, findings: Sequence[Finding], hits: Sequence[Hit], since: datetime | None,
+) -> tuple[set[int], list[int]]:
     """The error-level events a service logged in the trace of a request it answered with a client
     error (4xx), on a route it went on serving to other callers (`_CALLERS_REFUSED`): its account
     of why it refused that client (an expired token, a malformed body), logged at ERROR by the
@@ -418,7 +422,8 @@ def client_errors(con: Any, findings: Sequence[Finding], hits: Sequence[Hit]) ->
     (blind set 7H09), or 4xx because its database is down, failed those callers for no fault of
     theirs. The second value is those requests: failed, as the platform's refusals are. A failure
     that ran all along at the baseline's rate (contention on one hot document, a 409 now and then)
-    is the service's everyday refusal, as before (blind set OC10)."""
+    is the service's everyday refusal, as before (blind set OC10). ``since``: where the recent
+    period begins, as for `refusals`."""
     rows = con.execute(_CLIENT_ERRORS).fetchall()
     if not rows:
         return set(), []
@@ -427,7 +432,7 @@ def client_errors(con: Any, findings: Sequence[Finding], hits: Sequence[Hit]) ->
     depended = {h.event_id for h in hits if h.pattern_id in failing}
     failed = sorted({int(request) for event, request in rows if int(event) in depended})
     requests = sorted({int(r[1]) for r in rows})
-    took_place = _took_place(con, requests)
+    took_place = _took_place(con, requests, since or EPOCH)
     told = {int(event) for event, request in rows
             if int(request) not in took_place and int(event) not in depended}
     return told, failed
