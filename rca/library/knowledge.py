@@ -26,8 +26,8 @@ FILE_NAME = "_knowledge.yaml"
 # libyaml's loader (when PyYAML was built with it) parses about 7x faster than the pure-Python one
 # and gives the same documents; the library's files are read with it too (rca/library/loader.py).
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-SECTIONS = ("kinds", "runtimes", "surfaces", "iam_policies", "error_shaped", "persistent", "retried",
-            "memory", "checkers", "one_line_cause_order", "launchers", "work_outcomes")
+SECTIONS = ("kinds", "runtimes", "surfaces", "iam_policies", "error_shaped", "zero_counts", "persistent",
+            "retried", "memory", "checkers", "one_line_cause_order", "launchers", "work_outcomes")
 # A memory size as `gcloud run ... --memory` takes it: a whole number of MiB or GiB.
 _MEMORY_SIZE = re.compile(r"(\d+)(Mi|Gi)")
 FRAME_ORDERS = ("first", "last")  # values of raised_at and cause_order
@@ -138,6 +138,7 @@ class Knowledge:
     # and for each job that failed (`failed`)
     work_done_lines: tuple[str, ...] = ()
     work_failed_lines: tuple[str, ...] = ()
+    zero_words: tuple[str, ...] = ()  # `zero_counts`: RE2 of counters of none, each a whole word
 
     def raised_memory(self, limit_mib: float) -> str | None:
         """The memory size to raise a limit of ``limit_mib`` MiB to (`memory`): the smallest at
@@ -153,6 +154,21 @@ class Knowledge:
         if not self.error_words:
             return "$^"
         return r"(?i)\b(?:" + "|".join(self.error_words) + r")\b"
+
+    @property
+    def zero_count(self) -> str:
+        """One RE2 regex of a counter that reports none (`zero_counts`: `forward_errors=0`), removed
+        from a line before it is read for `error_shaped`: a stats line names what it counts, and a
+        count of no failures is not one. It matches nothing when the library names none."""
+        if not self.zero_words:
+            return "$^"
+        return r"(?i)\b(?:" + "|".join(self.zero_words) + r")"
+
+    def worded_as_failure(self, text: str) -> bool:
+        """Whether ``text`` is error-shaped (`error_shaped`) once its counters of none are removed
+        (`zero_count`); the SQL of `rca.mining.signals` reads events the same way."""
+        counted = compile_re2(self.zero_count).sub(" ", text)
+        return compile_re2(self.error_shaped).search(counted) is not None
 
     @property
     def deploy_methods(self) -> str:
@@ -239,6 +255,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
             for name, v in doc.get("iam_policies", {}).items()
         }
         error_words = tuple(str(x) for x in doc.get("error_shaped", ()))
+        zero_words = tuple(str(x) for x in doc.get("zero_counts", ()))
         persistent = frozenset(str(x) for x in doc.get("persistent", ()))
         retried = frozenset(str(x) for x in doc.get("retried", ()))
         one_line = doc.get("one_line_cause_order")
@@ -265,7 +282,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
                            "memory.sizes")
     return Knowledge(kinds, runtimes, surfaces, iam_policies, error_words, persistent, retried, one_line,
                      memory_sizes, memory_headroom, checker_agents, checker_paths, launchers, work_done,
-                     work_failed)
+                     work_failed, zero_words=zero_words)
 
 
 def _alternation(exprs: Sequence[str]) -> str:
@@ -461,6 +478,7 @@ def check(doc: Mapping[str, Any], *, categories: Collection[str], kinds: Collect
     for name, body in policy_section.items():
         problems += _iam_policy_problems(str(name), body)
     problems += [(field.lstrip("."), message) for field, message in _regex_problems(doc, "error_shaped", "")]
+    problems += [(field.lstrip("."), message) for field, message in _regex_problems(doc, "zero_counts", "")]
     if doc.get("one_line_cause_order", "last") not in FRAME_ORDERS:
         problems.append(("one_line_cause_order",
                          f"takes first or last, got {doc.get('one_line_cause_order')!r}"))

@@ -48,7 +48,9 @@ def candidate_rows(con: Any, explained: Collection[int], untimed: bool = False) 
     Only what `signal_text` reads crosses into Python: a traceback's outermost exception type
     and message rather than its whole text and lists, the time as epoch microseconds rather than a
     datetime. Streams from ``con``: consume it before running another query on the connection.
+    A line is worded as a failure once its counters of none are removed (`Knowledge.worded_as_failure`).
     """
+    knowledge = load_knowledge()
     result = con.execute(
         """
         SELECT event_id, epoch_us(ts), in_window,
@@ -60,12 +62,14 @@ def candidate_rows(con: Any, explained: Collection[int], untimed: bool = False) 
         FROM events
         WHERE (ts IS NOT NULL OR ?) AND http_status IS NULL
           AND (severity_num >= 400 OR is_traceback
-               OR (regexp_matches(message, ?)
+               OR (CASE WHEN regexp_matches(message, ?)
+                        THEN regexp_matches(regexp_replace(message, ?, ' ', 'g'), ?) ELSE false END
                    AND NOT (severity_num BETWEEN 1 AND 399 AND starts_with(log_id, ?))))
           AND NOT regexp_matches(message, ?)
         ORDER BY event_id
         """,
-        [untimed, load_knowledge().error_shaped, TEXT_LOG_PREFIX, ACCESS_LOG],
+        [untimed, knowledge.error_shaped, knowledge.zero_count, knowledge.error_shaped, TEXT_LOG_PREFIX,
+         ACCESS_LOG],
     )
     skip = explained if isinstance(explained, AbstractSet) else set(explained)
     while batch := result.fetchmany(CANDIDATE_BATCH):

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from rca.engine.match import TEXT_LOG_PREFIX, Hit, aggregate, entry_weights, match_events, samples
 from rca.library.knowledge import Knowledge, load_knowledge
-from rca.library.re2check import compile_re2
 from rca.library.templating import fill
 from rca.model import (
     Category,
@@ -807,7 +806,7 @@ def _telling(signal: Signal, knowledge: Knowledge) -> bool:
     or a line worded as a failure (`error_shaped`) whatever its level, since a paste is shown for
     its one 'could not be established' at WARN. A warning that names no failure ("field 'uid' is
     deprecated", every ten minutes of a worker's hour) is still shown, but says nothing failed."""
-    return not signal.warning_only or compile_re2(knowledge.error_shaped).search(signal.example) is not None
+    return not signal.warning_only or knowledge.worded_as_failure(signal.example)
 
 
 def _log_filter(knowledge: Knowledge, resource_type: str | None, service: str | None) -> str:
