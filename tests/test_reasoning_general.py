@@ -4740,3 +4740,39 @@ def test_a_pg_socket_closed_by_cloud_runs_sql_connection_that_could_not_dial_is_
     report = _analysed(tmp_path, sorted(lines, key=lambda s: json.loads(s)["timestamp"]), "shop")
     assert report["root_cause"]["category"] == "network-connectivity"
     assert report["root_cause"]["pattern_id"] == "cloudsql-proxy-dial-timeout"
+
+
+def test_a_pasted_ingress_controller_log_is_the_front_door_of_the_service_it_routes_to(
+        tmp_path: Path) -> None:
+    """`kubectl logs` of an ingress-nginx controller pasted above the service's own: the access
+    lines that name the service's upstream (`[media-upload-api-8080]`) are its requests, and the
+    controller's error log beside them says why uploads stopped reaching the pods (413s refused for
+    a body-size limit a re-applied Ingress lost, held-out GY02); before, the controller's lines were
+    another workload's and dropped, and a stray warning of the app's was the cause."""
+    ua = '"https://pixora.app/" "Pixora/4.2.0 (Android 14)"'
+
+    def at(k: int) -> str:
+        return f"14:{k // 60:02d}:{k % 60:02d}"
+
+    def access(k: int, request: str, status: int, upstream: str) -> str:
+        return (f'10.8.0.2 - - [05/Mar/2024:{at(k)} +0000] "{request} HTTP/2.0" {status} 143 '
+                f"{ua} 1381 0.200 [media-upload-api-8080] [] {upstream} 143 0.190 {status} req{k}")
+
+    too_large = ("client intended to send too large body: 16077225 bytes, client: 10.8.0.2, server: "
+                 'upload.pixora.app, request: "POST /v1/files HTTP/2.0", host: "upload.pixora.app"')
+    lines = ["$ kubectl -n ingress-nginx logs ingress-nginx-controller-6c8f7b9d7-kx2pq --since=75m"]
+    for k in range(0, 3600, 40):
+        lines.append(access(k, "GET /v1/quota", 200, "10.8.2.14:8080"))
+        if k < 1800:
+            lines.append(access(k + 5, "POST /v1/files", 201, "10.8.2.14:8080"))
+        else:
+            lines.append(f"2024/03/05 {at(k + 5)} [error] 38#38: *{k} {too_large}")
+            lines.append(access(k + 5, "POST /v1/files", 413, "-").replace("0.200", "0.000"))
+    pod = "[pod/upload-api-7d9f8b6c5-x2x9q/api]"
+    lines += ["", "$ kubectl -n media logs -l app=upload-api --since=75m --prefix"]
+    lines += [f'{pod} time=2024-03-05T{at(k)}Z level=INFO msg="upload stored"' for k in range(5, 1800, 40)]
+    lines.append(f'{pod} time=2024-03-05T14:14:51Z level=WARN msg="thumbnail enqueue failed, will retry" '
+                 'err="dial tcp 10.12.7.40:9000: connect: connection refused"')
+    report = _pasted(tmp_path, lines, "upload-api")
+    assert report["stats"]["requests"] > 0
+    assert report["root_cause"]["pattern_id"] == "nginx-client-body-too-large"

@@ -858,8 +858,9 @@ class Store:
         kept_params = list(params)
         if service:
             self.stats.service_components = tuple(self._components(service))
-            kept += f" AND (filter_service IS NULL OR filter_service = ? OR {HOST_NAMED_FOR})"
-            kept_params += [service, *host_named_for(service)]
+            kept += (f" AND (filter_service IS NULL OR filter_service = ? OR {HOST_NAMED_FOR}"
+                     " OR list_contains(?, filter_service))")
+            kept_params += [service, *host_named_for(service), self._pasted_front_doors(service)]
             workloads = self._k8s_workloads(service)
             if workloads:
                 kept += (f" AND (resource_type NOT IN ('k8s_container', 'k8s_pod') OR {K8S_WORKLOAD} IS NULL"
@@ -899,6 +900,20 @@ class Store:
                 f"WHERE {pods} AND list_has_any({names}, $found)",
                 {"s": service, "found": found, "prefix": f"{service}-"})
         return found
+
+    def _pasted_front_doors(self, service: str) -> list[str]:
+        """The pasted logs (text, each its workload's) of an ingress controller that routed
+        requests to ``service`` (`INGRESS_UPSTREAM`): its front door, whose lines are kept whole.
+        Pasted beside the service's own, the controller's log is there for the service: its access
+        lines are the service's requests, and its error log says why it answered some itself (an
+        upload over its body-size limit refused with 413 before the pods saw it, held-out GY02)."""
+        ingress = INGRESS_UPSTREAM.format(service=re.escape(service))
+        rows = self.con.execute(
+            "SELECT DISTINCT filter_service FROM staged WHERE resource_type = 'local' "
+            "AND filter_service IS NOT NULL AND filter_service <> ? "
+            "AND CASE WHEN resource_type = 'local' THEN regexp_matches(message, ?) ELSE false END "
+            "ORDER BY 1", [service, ingress]).fetchall()
+        return [str(name) for (name,) in rows]
 
     def _k8s_workloads(self, service: str) -> list[str]:
         """The GKE workloads (Deployments, read from their pods' names) that ``service`` names:
