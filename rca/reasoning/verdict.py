@@ -161,7 +161,8 @@ class Traffic:
     # (`impact._RECENT_ROUTES`); None where none did or none was read
     served_route: tuple[str, int] | None = None
     # of the recent period's answered requests, those that answered a static file (a path ending in
-    # an extension, or a 304: `impact._RECENT_ROUTES`); read only when some failed there
+    # an extension, or a 304) on a route of static files none of which failed (`impact._RECENT_ROUTES`);
+    # read only when some failed there
     recent_static: int = 0
 
 
