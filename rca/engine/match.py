@@ -284,6 +284,9 @@ def row_where(p: Pattern) -> tuple[str, list[Any]]:
     if p.match.min_severity:
         conds.append("severity_num >= ?")
         params.append(SEVERITY_NUM[p.match.min_severity.upper()])
+    if p.match.min_stated_severity:
+        conds.append("NOT (severity_num BETWEEN 1 AND ? - 1)")
+        params.append(SEVERITY_NUM[p.match.min_stated_severity.upper()])
     return " AND ".join(conds) or "TRUE", params
 
 

@@ -31,7 +31,8 @@ _CHAIN = re.compile(
 )
 CARET_LINE = re.compile(r"^\s*[\^~]+[\^~\s]*$")  # Python 3.11+ position markers under a frame's code
 _BOX = re.compile(r"^(?P<indent> *)(?P<bar>[|+])(?P<rest>.*)$")
-_EXC_LINE = re.compile(r"^(?P<type>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?::(?: (?P<msg>.*))?)?$")
+# (a Java type may be nested: `io.netty.channel.unix.Errors$NativeIoException`)
+_EXC_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*)(?::(?: (?P<msg>.*))?)?$")
 _MSG_CONTINUES = re.compile(
     r"^(?:\(Background on this error at: |\[SQL: |\[parameters: |DETAIL: |HINT: |CONTEXT: )"
 )
@@ -52,6 +53,17 @@ _EXC_LIKE = re.compile(r"^(?:Uncaught )?[\w.$]*(?:Error|Exception|Throwable)\b")
 # space; group 1 is the type, group 2 the message.
 _NODE_PREFIXED = re.compile(r"(?:^|[\s:])((?:Uncaught )?[\w.$]*(?:Error|Exception)(?: \[\w+\])?): (.*)$")
 _JAVA_HEAD = re.compile(r'^Exception in thread "[^"]*" ')
+# java.util.logging's SimpleFormatter, in its default format (`%1$tb %1$td, %1$tY %1$tl:%1$tM:%1$tS
+# %1$Tp %2$s%n%4$s: %5$s%6$s%n`, java.logging's logging.properties): a record is a line of the time,
+# class and method, a line of its level and message, then the throwable it was given. gRPC and
+# Google's client libraries for Java log through it, and Cloud Run and GKE keep each stderr line an
+# entry at ERROR whatever the record's level: grpc-java logs a client's reset connection as an INFO
+# record with its exception (NettyServerTransport's "Transport failed"). The record's level is its
+# lines' (`Group.level`).
+_JUL_HEAD = re.compile(r"^[A-Z][a-z]{2} \d\d, \d{4} \d{1,2}:\d\d:\d\d [AP]M \S+(?: \S+)?$")
+_JUL_LEVEL = re.compile(r"^(?P<level>SEVERE|WARNING|INFO|CONFIG|FINE|FINER|FINEST): ")
+JUL_LEVELS = {"SEVERE": "ERROR", "WARNING": "WARNING", "INFO": "INFO", "CONFIG": "INFO", "FINE": "DEBUG",
+              "FINER": "DEBUG", "FINEST": "DEBUG"}
 _JAVA_AT = re.compile(r"^\s*at (?P<func>[\w$./<>-]+)\((?P<loc>[^()]*)\)(?:\s+~?\[[^\]]*\])?\s*$")
 _JAVA_MORE = re.compile(r"^\s*(?:\.\.\. \d+ (?:more|common frames omitted)|Caused by: |Suppressed: )")
 _NODE_AT = re.compile(r"^\s+at (?:(?P<func>.+?) \((?P<loc>[^()]+)\)|(?P<bare>\S+))(?:\s*\{)?\s*$")
@@ -306,6 +318,8 @@ def _parse_java(text: str) -> ParsedTraceback:
     """Java: the header exception is the outermost, each `Caused by:` one level further in."""
     lines = text.splitlines()
     head = _header_index(lines, _JAVA_AT)
+    if head is None and len(lines) > 2 and _JUL_HEAD.match(lines[0]) and _JUL_LEVEL.match(lines[1]):
+        head = 2  # a java.util.logging record's throwable printed without frames
     printed: list[_Printed] = []
     frames: list[str] = []
     for line in lines[head or 0 :]:
@@ -465,6 +479,7 @@ class Group:
     phase: str
     rows: list[Row]
     boxed: bool = False
+    level: str | None = None  # the level the record states for all its lines (java.util.logging's)
 
     def accepts(self, row: Row, nxt: Row | None) -> bool:
         """Whether `row` continues this traceback; advances the grammar state when it does."""
@@ -508,6 +523,16 @@ def _py_message_continues(text: str, row: Row, nxt: Row | None) -> bool:
 
 
 def _java_accept(group: Group, text: str, row: Row, nxt: Row | None) -> bool:
+    if group.phase == "jul":
+        stated = _JUL_LEVEL.match(text)
+        if stated is not None:
+            group.phase, group.level = "jul-message", JUL_LEVELS[stated["level"]]
+        return stated is not None
+    if group.phase == "jul-message":
+        if _EXC_LIKE.match(text) or _JAVA_AT.match(text):
+            group.phase = "frames"
+            return True
+        return False
     return bool(_JAVA_AT.match(text) or _JAVA_MORE.match(text))
 
 
@@ -553,6 +578,8 @@ def _start(row: Row, prev: Row | None, prev_free: bool, nxt: Row | None) -> Grou
         return Group("python", "frames", rows, boxed="Exception Group" in text)
     if _JAVA_HEAD.match(text):
         return Group("java", "frames", [row])
+    if _JUL_HEAD.match(text) and nxt is not None and _follows(row, nxt) and _JUL_LEVEL.match(nxt.text):
+        return Group("java", "jul", [row])
     if _GO_HEAD.match(text):
         return Group("go", "frames", [row])
     if _GO_DUMP.match(text):

@@ -29,6 +29,7 @@ from rca.engine.traceback_grammar import (
     parse_traceback,
     scan,
 )
+from rca.severity import SEVERITY_NUM
 
 MAX_GAP_US = 2_000_000  # consecutive lines of one traceback: at most 2 s apart
 MAX_TEXT_LINE_GAP = 25  # text sources: blank lines the reader dropped, lines of interleaved streams
@@ -58,6 +59,7 @@ class _Event:
     member_ids: tuple[int, ...]
     message: str
     parsed: ParsedTraceback
+    level: str | None = None  # the severity the record states for all its lines (`Group.level`)
 
 
 # Stream order is time order; lines with equal times keep file order, read backwards when the
@@ -185,8 +187,8 @@ def _events(rows: Iterable[Row]) -> Iterator[_Event]:
         members = list(stream)
         grouped: set[int] = set()
         for group in scan(members):
-            if len(group.rows) < 2:
-                continue  # a lone header line is an ordinary event
+            if len(group.rows) < 2 or group.phase == "jul-message":
+                continue  # a lone header line is an ordinary event, as is a record with no throwable
             grouped.update(row.entry_id for row in group.rows)
             yield _joined(group)
         for row in members:
@@ -200,7 +202,7 @@ def _joined(group: Group) -> _Event:
     """One event from a scanned group, parsed with the grammar the scan recognised."""
     text = "\n".join(row.text for row in group.rows)
     parsed = parse_traceback(text, group.runtime) or ParsedTraceback(group.runtime)
-    return _Event(tuple(row.entry_id for row in group.rows), text, parsed)
+    return _Event(tuple(row.entry_id for row in group.rows), text, parsed, group.level)
 
 
 # The mapping table's columns, each sent as one list parameter (a column of tracebacks is small;
@@ -254,8 +256,21 @@ def build_events(con: duckdb.DuckDBPyConnection) -> EventStats:
         "CREATE OR REPLACE TEMP TABLE tb_absorbed AS SELECT id AS entry_id "
         "FROM (SELECT event_id, unnest(member_ids) AS id FROM tb_events) WHERE id <> event_id"
     )
+    _stated_levels(con, events)
     con.execute(_EVENTS_SQL)
     return _stats(con, events, seen.rows)
+
+
+def _stated_levels(con: duckdb.DuckDBPyConnection, events: Sequence[_Event]) -> None:
+    """Give every line of a record that states its level (`_Event.level`: java.util.logging's
+    `INFO: Transport failed` on the line after its time) that level: the platform logged each line
+    at the stream's (stderr's ERROR), the record's own level is what the software meant."""
+    stated = [(e.level, list(e.member_ids)) for e in events if e.level is not None]
+    for level in sorted({level for level, _ in stated}):
+        ids = [i for lv, members in stated if lv == level for i in members]
+        con.execute("UPDATE entries SET severity = $level, severity_num = $num "
+                    "WHERE list_contains($ids, entry_id)",
+                    {"level": level, "num": SEVERITY_NUM[level], "ids": ids})
 
 
 def _stats(con: duckdb.DuckDBPyConnection, events: Sequence[_Event], candidates: int) -> EventStats:

@@ -330,7 +330,7 @@ def _build(doc: Mapping[str, Any], path: Path, area: str) -> Pattern:
             any=tuple(m.get("any", ())), all=tuple(m.get("all", ())), none=tuple(m.get("none", ())),
             log_id=tuple(m.get("log_id", ())), resource_type=tuple(m.get("resource_type", ())),
             http_status=(int(status[0]), int(status[1])) if status else None,
-            min_severity=m.get("min_severity"),
+            min_severity=m.get("min_severity"), min_stated_severity=m.get("min_stated_severity"),
         ),
         why=doc["why"], path=str(path), generic=bool(doc.get("generic", False)),
         persistent=None if doc.get("persistent") is None else bool(doc["persistent"]),
