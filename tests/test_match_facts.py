@@ -31,7 +31,8 @@ def _messages(lines: list[str]) -> Any:
 
 def _text_only(p: Pattern) -> Pattern:
     """``p`` without its log id, resource, status and severity conditions."""
-    text = replace(p.match, log_id=(), resource_type=(), http_status=None, min_severity=None)
+    text = replace(p.match, log_id=(), resource_type=(), http_status=None, min_severity=None,
+                   min_stated_severity=None)
     return replace(p, match=text)
 
 
