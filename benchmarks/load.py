@@ -192,26 +192,38 @@ def bench(n: int, path: Path | None, repeat: int, before: Path | None) -> tuple[
         generate(path, n)
         print(f"generated {path} in {time.perf_counter() - t0:.1f} s")
     size_mb = path.stat().st_size / 1e6
-    read_sql, match_sql = _floor_sql(path)
-    statements = Path(tempfile.mkdtemp(prefix="rca-floor-"))
-    (statements / "read.sql").write_text(read_sql, encoding="utf-8")
-    (statements / "match.sql").write_text(match_sql, encoding="utf-8")
-    floor_argv = [sys.executable, "-c", _FLOOR, str(path), str(statements / "read.sql"),
-                  str(statements / "match.sql")]
     rca_argv = [sys.executable, "-m", "rca", "analyze", "--service", SERVICE, "--since", "1h",
                 "--input", str(path), "--format", "json"]
     print(f"\n{n:,} entries, {size_mb:.0f} MB ({path})")
     print(f"{'':26} {'CPU s':>8} {'wall s':>8} {'peak MB':>8}")
     mine = (0.0, 0.0, 0.0)
-    for _ in range(repeat):
-        floor = run_process(floor_argv)
-        print(f"{'floor (DuckDB + RE2)':26} {floor[0]:8.2f} {floor[1]:8.2f} {floor[2]:8.0f}")
-        runs = [("rca analyze (CLI)", ROOT)] + ([(f"before: {before.name}", before)] if before else [])
-        for label, root in runs:
-            ours = run_process(rca_argv, cwd=root)
-            mine = ours if root == ROOT else mine
-            print(f"{label[:26]:26} {ours[0]:8.2f} {ours[1]:8.2f} {ours[2]:8.0f}"
-                  f"   ratio to floor {ours[0] / floor[0]:.1f}x CPU, {ours[1] / floor[1]:.1f}x wall")
+    with tempfile.TemporaryDirectory(prefix="rca-floor-") as statements:
+        floor_argv = _floor_argv(path, Path(statements))
+        for _ in range(repeat):
+            mine = _round(floor_argv, rca_argv, before)
+    return mine
+
+
+def _floor_argv(path: Path, statements: Path) -> list[str]:
+    """The floor's command: its two statements written into ``statements`` (`_FLOOR` reads them)."""
+    read_sql, match_sql = _floor_sql(path)
+    (statements / "read.sql").write_text(read_sql, encoding="utf-8")
+    (statements / "match.sql").write_text(match_sql, encoding="utf-8")
+    return [sys.executable, "-c", _FLOOR, str(path), str(statements / "read.sql"),
+            str(statements / "match.sql")]
+
+
+def _round(floor_argv: list[str], rca_argv: list[str], before: Path | None) -> tuple[float, float, float]:
+    """One run of the floor, then of rca (and of the ``before`` checkout's), each printed; rca's figures."""
+    floor = run_process(floor_argv)
+    print(f"{'floor (DuckDB + RE2)':26} {floor[0]:8.2f} {floor[1]:8.2f} {floor[2]:8.0f}")
+    mine = (0.0, 0.0, 0.0)
+    runs = [("rca analyze (CLI)", ROOT)] + ([(f"before: {before.name}", before)] if before else [])
+    for label, root in runs:
+        ours = run_process(rca_argv, cwd=root)
+        mine = ours if root == ROOT else mine
+        print(f"{label[:26]:26} {ours[0]:8.2f} {ours[1]:8.2f} {ours[2]:8.0f}"
+              f"   ratio to floor {ours[0] / floor[0]:.1f}x CPU, {ours[1] / floor[1]:.1f}x wall")
     return mine
 
 

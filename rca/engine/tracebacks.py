@@ -269,7 +269,7 @@ def _stated_levels(con: duckdb.DuckDBPyConnection, events: Sequence[_Event]) -> 
     for level in sorted({level for level, _ in stated}):
         ids = [i for lv, members in stated if lv == level for i in members]
         con.execute("UPDATE entries SET severity = $level, severity_num = $num "
-                    "WHERE list_contains($ids, entry_id)",
+                    "WHERE entry_id IN (SELECT unnest($ids::BIGINT[]))",
                     {"level": level, "num": SEVERITY_NUM[level], "ids": ids})
 
 
