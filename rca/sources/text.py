@@ -951,6 +951,16 @@ _DAY_MON_YEAR = re.compile(
     r"(?:[.,](?P<frac>\d{1,9}))?(?: (?:(?P<utc>UTC|GMT)|[A-Z][A-Za-z_]*/[A-Za-z_/+-]+))?\]?"
 )
 
+# Redis's own log line (redis src/server.c serverLogRaw: `pid:role day Mon year time.ms level msg`,
+# the role X, C, S or M, the level one of `.-*#` for debug, verbose, notice and warning):
+# `812:M 14 May 2024 13:14:23.199 * Background saving started by pid 23702`. Its time is the
+# host's local time.
+_REDIS_LOG = re.compile(
+    r"^\d+:[XCSM] (?P<day>\d{1,2}) (?P<mon>[A-Z][a-z]{2}) (?P<year>\d{4}) (?P<time>\d\d:\d\d:\d\d)"
+    r"(?:\.(?P<frac>\d{1,9}))? (?P<level>[.*#-]) "
+)
+_REDIS_LEVELS = {".": "DEBUG", "-": "DEBUG", "*": "INFO", "#": "WARNING"}
+
 
 # The time of an NCSA access line (nginx, Apache, gunicorn's and morgan's `common`/`combined`):
 # `10.52.1.1 - - [13/Mar/2026:10:10:27 +0000] "GET / HTTP/1.1" 200 ...`, after the client, the ident
@@ -985,8 +995,8 @@ def _from_month_name(match: re.Match[str], naive: bool = True) -> Stamp | None:
 
 
 def _own_time(text: str) -> tuple[Stamp | None, str] | None:
-    """The time a text opens with, in any shape apps print it (ISO, ctime, day-month-year, logfmt's
-    `time=`, an NCSA access line's), and the text after it with a shown zone name skipped; None
+    """The time a text opens with, in any shape apps print it (ISO, ctime, day-month-year, Redis's,
+    logfmt's `time=`, an NCSA access line's), and the text after it with a shown zone name skipped; None
     when it opens with no time. Read for plain lines, and for a syslog line's message, whose
     header has no year."""
     if (leading := _LEADING_TIME.match(text)) is not None:
@@ -999,6 +1009,9 @@ def _own_time(text: str) -> tuple[Stamp | None, str] | None:
         stamp, rest = _from_month_name(ctime), text[ctime.end() :]
     elif (dmy := _DAY_MON_YEAR.match(text)) is not None:
         stamp, rest = _from_month_name(dmy, naive=dmy["utc"] is None), text[dmy.end() :]
+    elif (redis := _REDIS_LOG.match(text)) is not None:
+        # (its level is a sign, said as a word for `_level_of`)
+        stamp, rest = _from_month_name(redis), f"{_REDIS_LEVELS[redis['level']]} {text[redis.end() :]}"
     elif (logfmt := _LOGFMT_TIME.match(text)) is not None:
         stamp, rest = parse_timestamp(logfmt["ts"]), text
     elif (ncsa := _NCSA_TIME.match(text)) is not None:
@@ -1144,6 +1157,15 @@ _JOURNAL_UNIT = re.compile(r"(?:\s-u\s*|\s--unit[= ])(?P<unit>[\w@.:-]+?)(?:\.se
 _JOURNAL_DATE = re.compile(r"\s(?:--since|--until|-S|-U)[= ]?[\"']?(?P<year>(?:19|20)\d\d)-\d\d-\d\d")
 
 
+# journalctl's banner over its lines (systemd src/journal/journalctl.c: `-- Logs begin at %s, end
+# at %s. --`, since v246 `-- Journal begins at %s, ends at %s. --`), its times as format_timestamp
+# prints them, `Tue 2024-05-14 13:38:10 UTC`: the year of the lines below, whose syslog headers have
+# none (the end's: the lines shown are no later)
+_JOURNAL_BANNER = re.compile(
+    r"^-- (?:Logs begin at|Journal begins at) .*?, ends? at [A-Z][a-z]{2} (?P<year>(?:19|20)\d\d)-\d\d-\d\d"
+)
+
+
 def _journal_year(command: str) -> int | None:
     """The year a pasted `journalctl` command's --since or --until names, else None."""
     found = _JOURNAL_DATE.search(command) if "journalctl" in command else None
@@ -1223,6 +1245,8 @@ def read_text_entries(
             unit = _journal_unit(text)
             year = _journal_year(text) or year
             shown = _kubectl_logs_target(text)
+        if (banner := _JOURNAL_BANNER.match(text)) is not None:
+            year = int(banner["year"])
         if (header := table_columns(text)) is not None:
             columns = header  # the rows below are read by these columns
             continue
