@@ -1301,6 +1301,8 @@ def test_a_readiness_refusal_as_a_pod_booted_is_no_reading_of_the_failures_after
         "10.0.0.7 - GET /api/orders/7 HTTP/1.1 {status} 61 - 12.345 ms",
         "\x1b[0mGET /api/orders/7 \x1b[32m{status}\x1b[0m 12.345 ms - 61\x1b[0m",
         "POST /v1/orders {status} 60012.345 ms - 61",
+        # Plug.Logger, as Phoenix logs each answer (elixir-plug/plug lib/plug/logger.ex)
+        "11:00:03.436 request_id=grclP-0igY1_5Xw5wQnn [info] Sent {status} in 36ms",
     ],
 )
 def test_the_access_log_lines_of_other_servers_are_requests_too(tmp_path: Path, line: str) -> None:
@@ -4280,6 +4282,24 @@ def test_answers_slow_for_a_spell_that_passed_recovered_and_the_cause_logged_thr
                                                                                  "recovered")
     assert _pasted(tmp_path, _cart_paste(14, 16), "cart-api", "short.txt")["status"]["state"] == "ok"
     assert _pasted(tmp_path, _cart_paste(14, 26, routes=1), "cart-api", "one.txt")["status"]["state"] == "ok"
+
+
+def test_a_failure_that_lasts_logged_calmly_to_the_end_beside_answered_requests_is_degraded(
+    tmp_path: Path,
+) -> None:
+    """Every request answered, but from 11:09 the pods' service account may not list endpoints, and
+    libcluster says so at WARNING every few seconds to the end: a failure that fails every attempt
+    until the grant is made, not one the service coped with (held-out IA07), so degraded. Said the
+    same way but ended 20 minutes before the logs end, it was coped with: no incident."""
+    denied = ('[warning] [libcluster:k8s] cannot query kubernetes (unauthorized): endpoints is forbidden: '
+              'User "system:serviceaccount:shop:shop-api" cannot list resource "endpoints" in API group "" '
+              'in the namespace "shop"')
+    def lines(until: int) -> list[str]:
+        out = [_gke_line(k, f"11:{k // 60:02d}:{k % 60:02d}.436 request_id=r{k} [info] Sent 200 in 36ms",
+                         pod="shop-api-7b4f6c5d9-zq81n") for k in range(0, 1800, 10)]
+        return out + [_gke_line(k, denied, pod="shop-api-7b4f6c5d9-zq81n") for k in range(543, until, 15)]
+    assert _analysed(tmp_path, lines(1800), "shop-api")["status"]["state"] == "degraded"
+    assert _analysed(tmp_path, lines(600), "shop-api")["status"]["state"] == "ok"
 
 
 def test_a_worker_crash_looping_beside_pods_a_listing_shows_ready_is_degraded(tmp_path: Path) -> None:

@@ -333,12 +333,17 @@ ACCESS_LOGS: tuple[tuple[str, tuple[int, int, int]], ...] = (
     # request id
     (rf'"{_METHOD} [a-z]+://[^/\s"]*(/[^\s"]*) HTTP/[0-9.]+" from \S+ - ([1-5][0-9]{{2}}) [0-9]+B in ',
      (1, 2, 3)),
+    # Plug.Logger, as Phoenix logs each request (elixir-plug/plug lib/plug/logger.ex): `GET /api/cart`
+    # when it comes, then `Sent 200 in 36ms` (`Chunked` for a streamed answer) when it is answered.
+    # The answer's line is the request; it names no method or path (its two empty groups), which
+    # the line before it with the same request id holds.
+    (r"(?:^|[\s\]])()()(?:Sent|Chunked) ([1-5][0-9]{2}) in [0-9.]+(?:µs|ms|s)$", (1, 2, 3)),
 )
 # How long an access-log line says its request took, where its format says it: an RE2 whose groups
 # are the number and its unit (Go's durations ns, µs, ms, s; or ms), for the verdict's latency
 # (`verdict.slow`). gin (`| 200 |  1.02ms |`), Serilog (`responded 200 in 12.3 ms`), the Go
-# idiom's `GET /x 200 13.2ms`, morgan's `12.345 ms`, chi's `202B in 34.47ms`, and ASP.NET Core's
-# hosting line, which ends in its elapsed milliseconds.
+# idiom's `GET /x 200 13.2ms`, morgan's `12.345 ms`, chi's `202B in 34.47ms`, ASP.NET Core's
+# hosting line, which ends in its elapsed milliseconds, and Plug's `Sent 200 in 36ms`.
 ACCESS_LOG_LATENCIES: tuple[str, ...] = (
     r"\| *[1-5][0-9]{2} \| *([0-9.]+)(ns|µs|us|ms|s) *\|",
     r" responded [1-5][0-9]{2} in ([0-9.]+) (ms)\b",
@@ -346,6 +351,7 @@ ACCESS_LOG_LATENCIES: tuple[str, ...] = (
     r" [1-5][0-9]{2} (?:HTTP/[0-9.]+ )?(?:[0-9-]+ - )?([0-9.]+) (ms)(?: - |$|\s)",
     r" [1-5][0-9]{2} [0-9]+B in ([0-9.]+)(ns|µs|us|ms|s)\b",
     r"Request finished HTTP/[0-9.]+ .* - [1-5][0-9]{2} .* ([0-9.]+)(ms)$",
+    r"(?:Sent|Chunked) [1-5][0-9]{2} in ([0-9.]+)(µs|ms|s)$",
 )
 ACCESS_LOG = "|".join(f"(?:{regex})" for regex, _ in ACCESS_LOGS)  # a line of any of them
 # An Istio sidecar logs the calls its pod makes as well as the requests it receives: the
@@ -453,8 +459,8 @@ def host_named_for(service: str) -> list[str]:
 
 
 _REQUESTS_FROM_ACCESS_LOGS = """
-UPDATE entries SET http_method = regexp_extract(message, $re, $m),
-                   http_url = regexp_extract(message, $re, $p),
+UPDATE entries SET http_method = nullif(regexp_extract(message, $re, $m), ''),
+                   http_url = nullif(regexp_extract(message, $re, $p), ''),
                    http_status = CAST(regexp_extract(message, $re, $s) AS INTEGER)
 WHERE http_status IS NULL AND regexp_matches(message, $re) AND NOT regexp_matches(message, $hc)
 """

@@ -170,7 +170,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     findings, phrases, absorbed = impact.absorbed_as_noise(findings, lookup, knowledge.retried, traffic,
                                                            phrases, unjudged)
     # And so is one it only ever logged as a warning while every request succeeded.
-    findings, phrases = impact.coped_as_noise(con, findings, lookup, traffic, phrases, unjudged)
+    findings, phrases = impact.coped_as_noise(con, findings, lookup, traffic, phrases, unjudged, lasting)
     # The same occurrences, with the findings steady noise and probes re-classed.
     whole = {f.pattern_id: replace(nodes[f.pattern_id], finding=f) for f in findings}
     nodes = _without_passed(con, steady.since_step(whole, step), failures)
@@ -247,7 +247,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     verdict = impact.decide(con, judged, given.load.estimate, periods, findings, lookup, deploys,
                             unexplained, blind, step[1] if step else None, root_start,
                             _persistent(root.category, cause, findings, lookup, knowledge),
-                            _until_restart(findings, lookup), given.service)
+                            _until_restart(findings, lookup), given.service, lasting)
     if change is not None and verdict.trigger is None:
         verdict = replace(verdict, change=change)
     if not links and root.pattern_id is None and (slower := slowness(judged)) is not None:

@@ -618,7 +618,7 @@ COPED = ("coped with: logged only at WARNING or below, beside requests that all 
 
 def coped_as_noise(
     con: Any, findings: Sequence[Finding], lookup: Mapping[str, Pattern], traffic: verdict.Traffic,
-    phrases: Mapping[str, str], blind: bool,
+    phrases: Mapping[str, str], blind: bool, lasting: AbstractSet[str] = frozenset(),
 ) -> tuple[list[Finding], dict[str, str]]:
     """The findings, with each failure the service coped with re-classed as noise: in a window
     whose logged requests all succeeded, a named failure it never logged as an error
@@ -627,18 +627,23 @@ def coped_as_noise(
     (a container the kernel killed for memory), not from the warnings beside them (blind set
     DQ05). Only what it logged at WARNING: a cause logged at INFO (the address a server listens
     on) is a statement, not a failure handled. Nor one logged while the answers came slowly
-    (`during_spell`): it was not coped with. Not in a blind input, whose lines' levels say nothing
-    of the requests around them."""
+    (`during_spell`): it was not coped with, nor one that lasts (``lasting``, `_logged_as_failures`).
+    Not in a blind input, whose lines' levels say nothing of the requests around them."""
     if blind or not traffic.requests or traffic.failed:
         return list(findings), dict(phrases)
     named = [f for f in findings
              if f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED)]
-    failures = {f.pattern_id for f in _logged_as_failures(con, named, lookup, traffic.recent_since)}
+    failures = {f.pattern_id for f in _logged_as_failures(con, named, lookup, traffic.recent_since, lasting)}
     # (a warning at least once: a cause that is a plain statement logged at INFO, the address a
     # server listens on, reports no failure it coped with)
     warned = {named[i].pattern_id for i in _with_an_event(con, named, "severity_num BETWEEN 400 AND 499", {})}
     slowed = {f.pattern_id for f in named if during_spell(f, traffic.slow_spell)}
     return _as_noise(findings, warned - failures - slowed, COPED, phrases)
+
+
+def _logged_since(f: Finding, since: datetime | None) -> bool:
+    """Whether the finding was logged from ``since`` on (None: the whole window is recent)."""
+    return bool(f.last_seen) and (since is None or naive_utc(parse_rfc3339(f.last_seen or "")) >= since)
 
 
 def _not_passed(
@@ -693,7 +698,7 @@ def decide(
     findings: Sequence[Finding], lookup: Mapping[str, Pattern], deploys: DeployInfo,
     unexplained: int = 0, blind: bool = False, step: datetime | None = None,
     root_start: tuple[datetime, str | None] | None = None, persistent: str | None = None,
-    until_restart: bool = False, service: str | None = None,
+    until_restart: bool = False, service: str | None = None, lasting: AbstractSet[str] = frozenset(),
 ) -> Verdict:
     """State, numbers, onset, recovery and the trigger deploy of the window (``traffic``: `measure`'s;
     ``estimate``: the scaled request counts of a sampled fetch; ``unexplained``: the unexplained
@@ -712,7 +717,7 @@ def decide(
                if f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED)
                and _failure_severity(f, lookup[f.pattern_id], blind or not traffic.requests)]
     if traffic.requests and not traffic.failed and not blind:
-        failing = _logged_as_failures(con, failing, lookup, traffic.recent_since)
+        failing = _logged_as_failures(con, failing, lookup, traffic.recent_since, lasting)
     timed = sorted((f for f in failing if f.first_seen),
                    key=lambda f: (parse_rfc3339(f.first_seen or ""), f.pattern_id))
     if timed:
@@ -1137,7 +1142,8 @@ WARNING_FAILURE_KINDS = (STARTUP_FAILURE, CRASH)
 
 
 def _logged_as_failures(
-    con: Any, failing: Sequence[Finding], lookup: Mapping[str, Pattern], since: datetime | None
+    con: Any, failing: Sequence[Finding], lookup: Mapping[str, Pattern], since: datetime | None,
+    lasting: AbstractSet[str] = frozenset(),
 ) -> list[Finding]:
     """Of the named failures in a window whose requests all succeeded, those the service logged
     as errors at least once (ERROR or above, or with no level at all, in the entry or at the start
@@ -1148,7 +1154,10 @@ def _logged_as_failures(
     that a container died or was killed (kubelet's "Back-off restarting failed container" is a
     Warning event) is no coping, and the requests in flight on it were lost unlogged; and so is a
     failure only on revisions that answered no request (`_serving_revisions`, blind set EB04); and
-    one its pattern says passes, still logged from ``since`` (`_not_passed`).
+    one its pattern says passes, still logged from ``since`` (`_not_passed`); and one of ``lasting``
+    (a failure that fails every attempt until something is changed) still logged from ``since``: a
+    pod whose service account may no longer list endpoints fails every attempt to find its peers,
+    however calmly it words it, and its cluster stays split (held-out IA07).
     A catch-all's shape (`generic`: any stack trace) with no level at all is no error logged: a
     framework prints its warnings' stacks under a logger line of their own, and with every request
     answered such a stack says nothing failed (Vert.x's "Thread blocked" at a cold start, blind set
@@ -1160,6 +1169,7 @@ def _logged_as_failures(
         {"below": TEXT_LEVEL_RE2, "generic": generic})
     served = _serving_revisions(con) if failing else set()
     logged |= _not_passed(failing, lookup, since)
+    logged |= {i for i, f in enumerate(failing) if f.pattern_id in lasting and _logged_since(f, since)}
     return [f for i, f in enumerate(failing) if i in logged or lookup[f.pattern_id].kind == CRASH
             or (f.revisions and served.isdisjoint(f.revisions))]
 
