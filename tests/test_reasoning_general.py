@@ -4336,10 +4336,11 @@ def test_a_refused_loopback_after_the_kernel_killed_a_process_is_the_dependency_
     a host setting left at a development default, which a refused loopback alone suggests."""
     lines = ["$ journalctl -u catalog-search -u elasticsearch -k --since '2024-10-28 03:00'"]
     if killed:
-        lines += ["Oct 28 03:12:44 search-1 kernel: Out of memory: Killed process 1893 (java) total-vm:9876544kB, "
-                  "anon-rss:5124372kB, file-rss:0kB, shmem-rss:0kB, UID:110 pgtables:10972kB oom_score_adj:0"]
-    lines += [f"Oct 28 03:{13 + k // 6:02d}:{k % 6 * 10:02d} search-1 node[2211]: Error: connect ECONNREFUSED "
-              "127.0.0.1:9200" for k in range(24)]
+        lines += ["Oct 28 03:12:44 search-1 kernel: Out of memory: Killed process 1893 (java) "
+                  "total-vm:9876544kB, anon-rss:5124372kB, file-rss:0kB, shmem-rss:0kB, UID:110 "
+                  "pgtables:10972kB oom_score_adj:0"]
+    lines += [f"Oct 28 03:{13 + k // 6:02d}:{k % 6 * 10:02d} search-1 node[2211]: Error: connect "
+              "ECONNREFUSED 127.0.0.1:9200" for k in range(24)]
     report = _pasted(tmp_path, lines, "catalog-search")
     assert report["root_cause"]["category"] == category
 
