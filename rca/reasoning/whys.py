@@ -141,11 +141,13 @@ def deploy_fallback(
 def blame_revision(
     failing: Mapping[str, int], first: Mapping[str, datetime], evidence: tuple[Sample, ...],
     deploys: DeployInfo, links: list[Link], root: RootCause, new_revisions: Mapping[str, datetime],
+    what: str = "failures",
 ) -> tuple[list[Link], RootCause]:
     """The chain and root cause with the deploy blamed (`deploys.new_revision_suspect`), or as they
     were when the failures did not begin with a new revision. ``failing``: failures per revision;
-    ``first``: when they began on each; ``evidence``: what the blaming link cites."""
-    sentence = new_revision_suspect(deploys, failing, new_revisions, first)
+    ``first``: when they began on each; ``evidence``: what the blaming link cites; ``what``: what
+    they are, in the sentence ("slow answers")."""
+    sentence = new_revision_suspect(deploys, failing, new_revisions, first, what)
     if sentence is None:
         return links, root
     link = Link(
