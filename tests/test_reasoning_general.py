@@ -4364,7 +4364,34 @@ def test_answers_slow_since_a_new_revision_with_nothing_logged_are_the_deploy_s(
     assert (report["status"]["state"], report["root_cause"]["category"]) == ("degraded", category)
     if category == "deployment-change":
         assert report["status"]["onset"] == "2026-03-04T10:20:00Z"
-        assert report["root_cause"]["summary"].startswith("The slow answers begin with revision web-7d9f8c6b4")
+        summary = report["root_cause"]["summary"]
+        assert summary.startswith("The slow answers begin with revision web-7d9f8c6b4")
+
+
+@pytest.mark.parametrize(("rows", "state"), [
+    (["reconcile-29923820   Failed     0/1           4m5s       26m",
+      "reconcile-29923840   Running    0/1           6m31s      6m31s"], "down"),
+    (["reconcile-29923820   Running    0/1           47m        47m"], "down"),
+    (["reconcile-29923820   Complete   1/1           2m40s      26m",
+      "reconcile-29923840   Running    0/1           3m10s      3m10s"], "degraded"),
+])
+def test_a_cronjob_whose_listing_shows_its_newest_run_failed_or_stuck_is_down(
+    tmp_path: Path, rows: list[str], state: str,
+) -> None:
+    """A CronJob runs every 20 minutes: the last ten minutes of its logs hold one run at most, so
+    `kubectl get jobs` says whether its work gets done. After three runs that completed, its newest
+    finished run Failed (the database out of connections, held-out HY03), or its newest has run for
+    47 minutes with no pod done where the others took three (HY07): down. Its newest finished run
+    completed and the one running is not overdue: the failures are one run's, degraded."""
+    listing = ["$ kubectl -n ledger get jobs",
+               "NAME                 STATUS     COMPLETIONS   DURATION   AGE",
+               "reconcile-29923740   Complete   1/1           2m44s      106m",
+               "reconcile-29923760   Complete   1/1           2m51s      86m",
+               "reconcile-29923780   Complete   1/1           2m38s      66m", *rows]
+    log = ["$ kubectl -n ledger logs --timestamps reconcile-29923840-p2wzn",
+           *[f"2026-11-23T10:4{k}:10.000000000Z psycopg2.OperationalError: connection to server at "
+             '"10.42.0.3", port 5432 failed: FATAL:  sorry, too many clients already' for k in range(3)]]
+    assert _pasted(tmp_path, [*listing, *log], "reconcile")["status"]["state"] == state
 
 
 def test_a_worker_crash_looping_beside_pods_a_listing_shows_ready_is_degraded(tmp_path: Path) -> None:

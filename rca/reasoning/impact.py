@@ -9,7 +9,7 @@ import math
 import re
 from collections.abc import Collection, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -833,6 +833,8 @@ def decide(
         unready = listing[0]
         shown = ", ".join(unready[:3]) + (f" and {len(unready) - 3} more" if len(unready) > 3 else "")
         listed_down = f"`kubectl get pods` lists none of its pods ready ({shown})"
+    if listed_down is None and failing and not traffic.requests:
+        listed_down = jobs_listed_failing(con, service)
     decided = verdict.decide(traffic, periods, len(failing), started, unexplained, never_started, persistent,
                              listed_down=listed_down)
     if estimate is None:
@@ -1224,8 +1226,8 @@ def _logged_as_failures(
         {"below": TEXT_LEVEL_RE2, "generic": generic})
     served = _serving_revisions(con) if failing else set()
     logged |= _not_passed(failing, lookup, since)
-    logged |= {i for i, f in enumerate(failing) if f.pattern_id in lasting and f.layer is not Layer.APPLICATION
-               and _logged_since(f, since)}
+    logged |= {i for i, f in enumerate(failing)
+               if f.pattern_id in lasting and f.layer is not Layer.APPLICATION and _logged_since(f, since)}
     return [f for i, f in enumerate(failing) if i in logged or lookup[f.pattern_id].kind == CRASH
             or (f.revisions and served.isdisjoint(f.revisions))]
 
@@ -1366,8 +1368,9 @@ def _pod_listing(con: Any, service: str | None) -> tuple[list[str], list[str]] |
 # is told from a pod's (NAME READY STATUS RESTARTS AGE) by its duration, `6m45s`, where a pod's
 # row has its status word. Pasted with `| grep <job>`, the rows come without their header.
 _JOB_ROW = (r"(?:^|\s)([a-z0-9][-a-z0-9.]*)\s+(?:([A-Z][A-Za-z]*)\s+)?([0-9]+)/([0-9]+)\s+"
-            r"[0-9][0-9smhd]*\s+([0-9][0-9smhd]*)\s*$")
-_JOB_ROW_RE = re.compile(_JOB_ROW)
+            r"([0-9][0-9smhd]*)\s+([0-9][0-9smhd]*)\s*$")
+# (in Python, each row of a listing whose lines were joined into one entry, as a pasted table's are)
+_JOB_ROW_RE = re.compile(_JOB_ROW.removesuffix(r"\s*$") + r"(?=\s|$)")
 _JOB_LINES = f"""
 SELECT message FROM entries
 WHERE in_window AND resource_type = 'local' AND regexp_matches(message, '{_JOB_ROW}')
@@ -1377,22 +1380,71 @@ _AGE_PART = re.compile(r"([0-9]+)([smhd])")
 _AGE_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def job_completed(con: Any, service: str | None) -> bool:
-    """Whether a paste's `kubectl get jobs` shows the newest Job of ``service`` (its CronJob's
-    `<name>-<scheduled minute>`, or the Job itself) completed: every wanted pod succeeded, and no
-    status other than Complete. The listing is the Job's outcome: the warnings its log printed on
-    the way (records skipped, a read retried) were handled, the run finished (held-out GD02: a
-    nightly reconcile that completed like the three nights before, pasted for its warnings)."""
+@dataclass(frozen=True)
+class _JobRow:
+    """A Job's row of a pasted `kubectl get jobs` (`_JOB_ROW`)."""
+
+    name: str
+    status: str  # "" where kubectl showed no STATUS column
+    done: int
+    wanted: int
+    duration_s: int
+    age_s: int
+
+    @property
+    def complete(self) -> bool:
+        return self.wanted > 0 and self.done == self.wanted and self.status in ("", "Complete")
+
+
+def _job_rows(con: Any, service: str | None) -> list[_JobRow]:
+    """The rows of ``service``'s Jobs (its CronJob's `<name>-<scheduled minute>`, or the Job
+    itself) in a paste's `kubectl get jobs`, newest first."""
     if not service:
-        return False
-    rows = [(_age_seconds(age), status, int(done), int(wanted))
+        return []
+    rows = [_JobRow(name, status, int(done), int(wanted), _age_seconds(duration), _age_seconds(age))
             for (message,) in con.execute(_JOB_LINES).fetchall()
-            for name, status, done, wanted, age in _JOB_ROW_RE.findall(message)
+            for name, status, done, wanted, duration, age in _JOB_ROW_RE.findall(message)
             if name == service or name.startswith(f"{service}-")]
-    if not rows:
-        return False
-    _, status, done, wanted = min(rows, key=lambda row: row[0])
-    return wanted > 0 and done == wanted and status in ("", "Complete")
+    return sorted(rows, key=lambda row: (row.age_s, row.name))
+
+
+def job_completed(con: Any, service: str | None) -> bool:
+    """Whether a paste's `kubectl get jobs` shows the newest Job of ``service`` completed: every
+    wanted pod succeeded, and no status other than Complete. The listing is the Job's outcome: the
+    warnings its log printed on the way (records skipped, a read retried) were handled, the run
+    finished (held-out GD02: a nightly reconcile that completed like the three nights before,
+    pasted for its warnings)."""
+    rows = _job_rows(con, service)
+    return bool(rows) and rows[0].complete
+
+
+# A Job still running after this many times the longest its completed runs took, none of its pods
+# done, is stuck: a run that cannot create its pods (a ResourceQuota refusing them) shows Running
+# until its deadline (held-out HY07: 47 minutes where the runs before took 17 and 18).
+JOB_OVERDUE = 2
+
+
+def jobs_listed_failing(con: Any, service: str | None) -> str | None:
+    """Why a paste's `kubectl get jobs` shows ``service``'s runs failing now, after runs of it
+    completed: its newest finished Job failed, or its newest Job has run `JOB_OVERDUE` times as long
+    as any completed one took with none of its pods done. A CronJob runs minutes or hours apart, so
+    the listing, not the last ten minutes of its logs, says whether its work gets done (held-out
+    HY03: the run before failed on a database out of connections and the next was failing the
+    same way; HY07). None when it shows no such thing."""
+    rows = _job_rows(con, service)
+    completed = [r for r in rows if r.complete]
+    if not completed:
+        return None
+    finished = [r for r in rows if r.complete or r.status == "Failed"]
+    if finished and finished[0].status == "Failed":
+        return f"`kubectl get jobs` lists its newest finished Job, {finished[0].name}, Failed"
+    longest = max(r.duration_s for r in completed)
+    newest = rows[0]
+    if not newest.complete and newest.status in ("", "Running") and not newest.done and longest \
+            and newest.duration_s >= JOB_OVERDUE * longest:
+        return (f"`kubectl get jobs` lists {newest.name} running for {newest.duration_s // 60} minutes with "
+                f"no pod done, where its completed runs took {longest // 60} minutes at most")
+    return None
 
 
 def _age_seconds(age: str) -> int:
