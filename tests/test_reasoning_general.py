@@ -4290,16 +4290,21 @@ def test_a_failure_that_lasts_logged_calmly_to_the_end_beside_answered_requests_
     """Every request answered, but from 11:09 the pods' service account may not list endpoints, and
     libcluster says so at WARNING every few seconds to the end: a failure that fails every attempt
     until the grant is made, not one the service coped with (held-out IA07), so degraded. Said the
-    same way but ended 20 minutes before the logs end, it was coped with: no incident."""
+    same way but ended 20 minutes before the logs end, it was coped with: no incident. So is a
+    dependency's stream the SDK cannot resolve to the end, serving its last known flags and saying
+    it will retry (GA07): a client retries through what it calls, not through being refused."""
     denied = ('[warning] [libcluster:k8s] cannot query kubernetes (unauthorized): endpoints is forbidden: '
               'User "system:serviceaccount:shop:shop-api" cannot list resource "endpoints" in API group "" '
               'in the namespace "shop"')
-    def lines(until: int) -> list[str]:
+    unresolved = ("warn: [LaunchDarkly] Received I/O error (getaddrinfo EAI_AGAIN stream.launchdarkly.com) "
+                  "for streaming request - will retry")
+    def lines(until: int, warning: str = denied) -> list[str]:
         out = [_gke_line(k, f"11:{k // 60:02d}:{k % 60:02d}.436 request_id=r{k} [info] Sent 200 in 36ms",
                          pod="shop-api-7b4f6c5d9-zq81n") for k in range(0, 1800, 10)]
-        return out + [_gke_line(k, denied, pod="shop-api-7b4f6c5d9-zq81n") for k in range(543, until, 15)]
+        return out + [_gke_line(k, warning, pod="shop-api-7b4f6c5d9-zq81n") for k in range(543, until, 15)]
     assert _analysed(tmp_path, lines(1800), "shop-api")["status"]["state"] == "degraded"
     assert _analysed(tmp_path, lines(600), "shop-api")["status"]["state"] == "ok"
+    assert _analysed(tmp_path, lines(1800, unresolved), "shop-api")["status"]["state"] == "ok"
 
 
 @pytest.mark.parametrize("served_after", [True, False])

@@ -738,6 +738,11 @@ def coped_as_noise(
     return _as_noise(findings, warned - failures - slowed, COPED, phrases)
 
 
+# The layers of failures that are the platform refusing the service itself (RBAC, IAM, a quota, a
+# deploy's setting), which no retry of the service's gets through (`_logged_as_failures`).
+_REFUSED_BY_PLATFORM = frozenset({Layer.PLATFORM, Layer.DEPLOY})
+
+
 def _logged_since(f: Finding, since: datetime | None) -> bool:
     """Whether the finding was logged from ``since`` on (None: the whole window is recent)."""
     return bool(f.last_seen) and (since is None or naive_utc(parse_rfc3339(f.last_seen or "")) >= since)
@@ -1258,10 +1263,12 @@ def _logged_as_failures(
     failure only on revisions that answered no request (`_serving_revisions`, blind set EB04); and
     one its pattern says passes, still logged from ``since`` (`_not_passed`); and one of ``lasting``
     (a failure that fails every attempt until something is changed) still logged from ``since``
-    outside the service's own code: a pod whose service account may no longer list endpoints fails
-    every attempt to find its peers, however calmly it words it, and its cluster stays split
-    (held-out IA07). An exception of its own code it logs at WARNING is its code choosing to serve
-    a fallback (CC07), however often it comes.
+    where the platform refuses the service itself (`_REFUSED_BY_PLATFORM`): a pod whose service
+    account may no longer list endpoints fails every attempt to find its peers, however calmly it
+    words it, and its cluster stays split (held-out IA07). An exception of its own code it logs at
+    WARNING is its code choosing to serve a fallback (CC07), and a dependency or a path it calls
+    through it retries by design: a flag SDK that cannot resolve its stream's host serves its last
+    known flags and says it will retry (GA07), however long that lasts.
     A catch-all's shape (`generic`: any stack trace) with no level at all is no error logged: a
     framework prints its warnings' stacks under a logger line of their own, and with every request
     answered such a stack says nothing failed (Vert.x's "Thread blocked" at a cold start, blind set
@@ -1274,7 +1281,7 @@ def _logged_as_failures(
     served = _serving_revisions(con) if failing else set()
     logged |= _not_passed(failing, lookup, since)
     logged |= {i for i, f in enumerate(failing)
-               if f.pattern_id in lasting and f.layer is not Layer.APPLICATION and _logged_since(f, since)}
+               if f.pattern_id in lasting and f.layer in _REFUSED_BY_PLATFORM and _logged_since(f, since)}
     return [f for i, f in enumerate(failing) if i in logged or lookup[f.pattern_id].kind == CRASH
             or (f.revisions and served.isdisjoint(f.revisions))]
 
