@@ -386,6 +386,44 @@ def test_java_chain_is_innermost_first(stores: list[Store]) -> None:
     )
 
 
+def test_a_reactor_assembly_trace_stays_in_its_java_exception(stores: list[Store], tmp_path: Path) -> None:
+    """Spring WebFlux logs a failed request's exception with the assembly trace Reactor adds to it
+    (reactor-core FluxOnAssembly: "Error has been observed at the following site(s):", its
+    `*__checkpoint` lines, "Original Stack Trace:"), one entry per line on Cloud Run: the lines are
+    one exception, so its `Caused by:` (Postgres out of connection slots) is read with it, not left
+    as a stray line (held-out IJ05)."""
+    lines = [
+        "org.springframework.dao.DataAccessResourceFailureException: Failed to obtain R2DBC Connection; "
+        "nested exception is io.r2dbc.postgresql.ExceptionFactory$PostgresqlNonTransientResourceException: "
+        "[53300] sorry, too many clients already",
+        "\tat org.springframework.r2dbc.connection.ConnectionFactoryUtils.lambda$getConnection$0"
+        "(ConnectionFactoryUtils.java:88) ~[spring-r2dbc-5.3.31.jar!/:5.3.31]",
+        "\tSuppressed: reactor.core.publisher.FluxOnAssembly$OnAssemblyException: ",
+        "Error has been observed at the following site(s):",
+        "\t*__checkpoint ⇢ Handler com.acme.booking.api.BookingController#create(BookingRequest) "
+        "[DispatcherHandler]",
+        '\t*__checkpoint ⇢ HTTP POST "/api/bookings" [ExceptionHandlingWebHandler]',
+        "Original Stack Trace:",
+        "\t\tat org.springframework.r2dbc.connection.ConnectionFactoryUtils.lambda$getConnection$0"
+        "(ConnectionFactoryUtils.java:88) ~[spring-r2dbc-5.3.31.jar!/:5.3.31]",
+        "\t\tat reactor.core.publisher.Mono.lambda$onErrorMap$31(Mono.java:3811) "
+        "~[reactor-core-3.4.34.jar!/:3.4.34]",
+        "Caused by: io.r2dbc.postgresql.ExceptionFactory$PostgresqlNonTransientResourceException: [53300] "
+        "sorry, too many clients already",
+        "\tat io.r2dbc.postgresql.ExceptionFactory.createException(ExceptionFactory.java:99) "
+        "~[r2dbc-postgresql-0.9.3.RELEASE.jar!/:0.9.3.RELEASE]",
+    ]
+    resource = {"type": "cloud_run_revision", "labels": {"service_name": "booking"}}
+    rows = [json.dumps({"timestamp": f"2024-03-09T02:14:29.{843000 + k * 37:06d}Z",
+                        "textPayload": line, "logName": "projects/p/logs/run.googleapis.com%2Fstdout",
+                        "labels": {"instanceId": INSTANCE_A}, "insertId": f"r{k}", "resource": resource}) + "\n"
+            for k, line in enumerate(lines)]
+    [event] = _tracebacks(_events(_ndjson(stores, "reactor.ndjson", rows, tmp_path)))
+    assert event["n_members"] == len(lines)
+    innermost = "io.r2dbc.postgresql.ExceptionFactory$PostgresqlNonTransientResourceException"
+    assert event["exc_types"][0] == innermost
+
+
 # ---------------------------------------------------------------- table shape, stats, determinism
 
 

