@@ -416,7 +416,8 @@ def test_a_reactor_assembly_trace_stays_in_its_java_exception(stores: list[Store
     resource = {"type": "cloud_run_revision", "labels": {"service_name": "booking"}}
     rows = [json.dumps({"timestamp": f"2024-03-09T02:14:29.{843000 + k * 37:06d}Z",
                         "textPayload": line, "logName": "projects/p/logs/run.googleapis.com%2Fstdout",
-                        "labels": {"instanceId": INSTANCE_A}, "insertId": f"r{k}", "resource": resource}) + "\n"
+                        "labels": {"instanceId": INSTANCE_A}, "insertId": f"r{k}",
+                        "resource": resource}) + "\n"
             for k, line in enumerate(lines)]
     [event] = _tracebacks(_events(_ndjson(stores, "reactor.ndjson", rows, tmp_path)))
     assert event["n_members"] == len(lines)
