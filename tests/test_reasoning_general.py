@@ -4426,6 +4426,26 @@ def test_a_pod_the_scheduler_placed_once_a_node_was_added_is_no_failure(tmp_path
     assert (_analysed(tmp_path, lines, "sitemap")["status"]["state"] == "ok") is placed
 
 
+@pytest.mark.parametrize(("router", "state"), [("quotes-quote-service-api@kubernetescrd", "down"),
+                                               ("shop-cart-api@kubernetescrd", "ok")])
+def test_traefik_s_access_lines_for_the_service_s_router_are_its_requests(
+    tmp_path: Path, router: str, state: str,
+) -> None:
+    """A GKE export of Traefik and the service behind it: the new pods listen on another port and log
+    nothing, while Traefik answers every request to the service's router 502 (its common log
+    format names the router: held-out IG07). Those lines are the service's requests, so it is down,
+    not quiet; lines for another service's router stay that service's."""
+    def traefik(k: int, status: int) -> str:
+        at = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
+        return _gke_line(k, f'10.8.0.47 - - [{at}] "GET /api/quotes/7 HTTP/1.1" {status} 11 "-" '
+                            f'"okhttp/4.12.0" {1000 + k} "{router}" "http://10.8.2.14:8080" 1ms',
+                         pod="traefik-6b8d5f7c9-2vq8n", container="traefik")
+    lines = [_gke_line(0, "Server listening at http://0.0.0.0:3000", pod="quote-service-58c9d6f7b-r7m2x",
+                       container="quote-service")]
+    lines += [traefik(k, 200 if k < 1800 else 502) for k in range(10, 3600, 10)]
+    assert _analysed(tmp_path, lines, "quote-service")["status"]["state"] == state
+
+
 def test_a_worker_crash_looping_beside_pods_a_listing_shows_ready_is_degraded(tmp_path: Path) -> None:
     """A queue worker (no requests) that `describe` shows OOMKilled and crash-looping: with `kubectl
     get pods` listing all three of its pods not ready, down (blind set BJ06: 1/2, its sidecar alone

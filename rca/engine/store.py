@@ -506,6 +506,17 @@ K8S_WORKLOAD = f"nullif(regexp_extract(revision, '{DEPLOYMENT_OF_REPLICASET}', 1
 # JVM starved by its heap timed out behind the ingress, which alone logged the 504s).
 INGRESS_UPSTREAM = (r'" [1-5][0-9]{{2}} [0-9]+ "[^"]*" "[^"]*" [0-9]+ [0-9.]+ '
                     r'\[[a-z0-9][a-z0-9-]*-{service}-[0-9]+\]')
+# Traefik's access log in its common format names the router each request took, after the request
+# count: `... "okhttp/4.12.0" 184287 "quotes-quote-service-api@kubernetescrd" "http://10.8.2.14:8080"
+# 1ms` (traefik/traefik pkg/middlewares/accesslog/logger_formatters.go: RouterName, ServiceURL,
+# Duration). A Kubernetes provider's router is named for the Ingress or IngressRoute, which is
+# named for the service it routes to: a router whose name holds the service's is its front door
+# (held-out IG07: a new image listened on 3000, every request a Traefik 502, the pods silent).
+TRAEFIK_ROUTER = (r'" [1-5][0-9]{{2}} [0-9-]+ "[^"]*" "[^"]*" [0-9]+ '
+                  r'"(?:[a-z0-9-]*-)?{service}(?:-[a-z0-9-]*)?@[a-z]+" "[^"]*" [0-9]+ms')
+# The front doors' access lines that name the service as where a request went: its requests as
+# the proxy in front logged them, kept with the service's entries whoever wrote them.
+FRONT_DOOR = "|".join(f"(?:{door})" for door in (INGRESS_UPSTREAM, TRAEFIK_ROUTER))
 # Checks alone (no user's request) stay requests when this many of them failed: then they are all
 # that says how the service fares (a revision whose start-up probe fails every time). One failed
 # check is a moment, an instance killed mid-check (a worker's memory kill, blind set 4A06), as a
@@ -864,14 +875,16 @@ class Store:
         kept_params = list(params)
         if service:
             self.stats.service_components = tuple(self._components(service))
+            door = FRONT_DOOR.format(service=re.escape(service))
             kept += (f" AND (filter_service IS NULL OR filter_service = ? OR {HOST_NAMED_FOR}"
-                     " OR list_contains(?, filter_service))")
-            kept_params += [service, *host_named_for(service), self._pasted_front_doors(service)]
+                     " OR list_contains(?, filter_service) OR CASE WHEN resource_type IN "
+                     "('k8s_container', 'k8s_pod', 'gce_instance') THEN regexp_matches(message, ?) END)")
+            kept_params += [service, *host_named_for(service), self._pasted_front_doors(service), door]
             workloads = self._k8s_workloads(service)
             if workloads:
                 kept += (f" AND (resource_type NOT IN ('k8s_container', 'k8s_pod') OR {K8S_WORKLOAD} IS NULL"
                          f" OR list_contains(?, {K8S_WORKLOAD}) OR regexp_matches(message, ?))")
-                kept_params += [workloads, INGRESS_UPSTREAM.format(service=re.escape(service))]
+                kept_params += [workloads, door]
         counts = self.con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE {windowed}), count(*) FILTER (WHERE {kept}) "
             "FROM staged",
@@ -908,12 +921,12 @@ class Store:
         return found
 
     def _pasted_front_doors(self, service: str) -> list[str]:
-        """The pasted logs (text, each its workload's) of an ingress controller that routed
-        requests to ``service`` (`INGRESS_UPSTREAM`): its front door, whose lines are kept whole.
+        """The pasted logs (text, each its workload's) of an ingress controller or proxy that routed
+        requests to ``service`` (`FRONT_DOOR`): its front door, whose lines are kept whole.
         Pasted beside the service's own, the controller's log is there for the service: its access
         lines are the service's requests, and its error log says why it answered some itself (an
         upload over its body-size limit refused with 413 before the pods saw it, held-out GY02)."""
-        ingress = INGRESS_UPSTREAM.format(service=re.escape(service))
+        ingress = FRONT_DOOR.format(service=re.escape(service))
         # (the CASE keeps the regex off the rows of exports, which are most rows of a busy hour)
         rows = self.con.execute(
             "SELECT DISTINCT filter_service FROM staged WHERE resource_type = 'local' "
