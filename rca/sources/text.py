@@ -709,6 +709,11 @@ def _syslog_names(line: _Line, host: str, program: str, message: str, unit: str 
     that runs an application rather than being one (`java[1187]:`, the library's `launchers`)."""
     if unit is not None:
         program = unit
+    elif "/" in program:
+        # a suite's daemon logs as `<suite>/<daemon>` (Postfix's syslog_name, `postfix/smtpd`,
+        # `postfix/qmgr`: one service, held-out IF03); a program logged by its path, by its name
+        head, _, rest = program.partition("/")
+        program = head or rest.rsplit("/", 1)[-1]
     elif program in load_knowledge().launchers:
         program = "-"
     elif program in _HOST_PROGRAMS:
