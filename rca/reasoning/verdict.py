@@ -130,10 +130,19 @@ def slowness(t: Traffic) -> str | None:
         return (f"answered requests in the last {RECENT // 60} minutes took a median {recent:.2f} s, "
                 f"{recent / max(before, 0.001):.0f} times the {before:.3f} s before")
     if (spell := t.slow_spell) is not None:
+        times = spell.slow_s / max(spell.usual_s, 0.001)
         return (f"from {rfc3339(spell.start)} to {rfc3339(spell.end)} a quarter of the answered requests "
-                f"took {spell.slow_s:.2f} s or more, {spell.slow_s / max(spell.usual_s, 0.001):.0f} times "
-                f"the usual {spell.usual_s:.3f} s")
+                f"took {_figure(spell.slow_s)} s or more, about {_figure(times)} times the usual "
+                f"{_figure(spell.usual_s)} s")
     return None
+
+
+def _figure(value: float) -> str:
+    """``value`` to two significant figures (`51`, `0.21`, `240`): a quarter's least latency is read
+    from every answered request of a file, but a BigQuery push-down returns the requests it only
+    counts as groups each timed by its first (rca/sources/bigquery/pushdown.py `GROUP_KEY`), so
+    its third figure is no fact either source can stand behind."""
+    return f"{float(f'{value:.2g}'):g}"
 
 
 @dataclass(frozen=True)

@@ -190,10 +190,12 @@ GROUP_KEY = (
 by (the window and its last ten minutes, the minute (a timeline bucket is whole minutes), the log,
 the resource and its labels (revision, instance), the severity the normaliser derives, the HTTP
 status, whether a monitor made the request, whether it fetched a static file). Entries of one
-group are indistinguishable to everything but their message, URL and exact time: no one reads the
-message of such an entry, the route of an answered one is read only for a route that served
-(`impact._RECENT_ROUTES`, which a group's one URL may credit with its neighbours' answers), and
-its group's first and last times are kept."""
+group are indistinguishable to everything but their message, URL, latency and exact time: no one
+reads the message of such an entry, the route of an answered one is read only for a route that
+served (`impact._RECENT_ROUTES`, which a group's one URL may credit with its neighbours' answers),
+its group's first and last times are kept, and its latency is read only as a share of many
+(medians, a slowest quarter: `impact.measure`), for which the group's first stands for the rest,
+and which the report states to two figures (`verdict.slowness`)."""
 
 
 def pushdown_scan_sql(
