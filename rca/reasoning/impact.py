@@ -810,7 +810,9 @@ def decide(
     ``root_start``: when and on which revision the root cause began, which can tie the failures to
     the deploy of that revision when they came later; ``persistent``: why nothing was served while
     the failure ran, `verdict.decide`'s; ``until_restart``: a symptom stopped the work until the
-    process restarts, so the failures' end is no end of them, only the everyday work's return)."""
+    process restarts, so the failures' end is no end of them, only the everyday work's return;
+    ``lasting``: the findings that fail every attempt until something is changed, which a calm
+    wording beside answered requests does not make coped with, `_logged_as_failures`)."""
     # A failure the logs name, at whatever severity the app logged it (a pasted line has none) and
     # whether or not its time is known, makes the window an incident; the timed ones give the
     # onset, rather than the first error entry: an error that ran all along (another scheduler
