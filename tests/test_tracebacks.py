@@ -425,6 +425,37 @@ def test_a_reactor_assembly_trace_stays_in_its_java_exception(stores: list[Store
     assert event["exc_types"][0] == innermost
 
 
+@pytest.mark.parametrize("blank", [False, True])
+def test_a_java_logger_s_record_line_is_read_with_the_exception_it_logged(
+    stores: list[Store], tmp_path: Path, blank: bool
+) -> None:
+    """Spring Boot prints a logged exception under its record's line (`... ERROR 1 --- [epoll-2]
+    reactor.core.publisher.Operators : Operator called default onErrorDropped`), with a blank line
+    between them in its default console pattern (%wEx); split one entry per line, the record line,
+    the exception and its frames are one event, so what the record says is read with the exception
+    it logged (held-out IJ08: a streaming client gone, not an error of its own). A record line at
+    INFO before an exception is not its record."""
+    record = ("2024-08-19 15:19:27.607 ERROR 1 --- [or-http-epoll-2] reactor.core.publisher.Operators"
+              "         : Operator called default onErrorDropped")
+    lines = [record, *([""] if blank else []),
+             "reactor.netty.channel.AbortedException: Connection has been closed BEFORE send operation",
+             "\tat reactor.netty.http.HttpOperations.then(HttpOperations.java:166) "
+             "~[reactor-netty-http-1.0.39.jar!/:1.0.39]",
+             "\tat reactor.netty.NettyOutbound.then(NettyOutbound.java:362) "
+             "~[reactor-netty-core-1.0.39.jar!/:1.0.39]"]
+    resource = {"type": "cloud_run_revision", "labels": {"service_name": "gateway"}}
+    rows = [json.dumps({"timestamp": f"2024-08-19T15:19:27.{607000 + k * 37:06d}Z",
+                        "textPayload": line, "logName": "projects/p/logs/run.googleapis.com%2Fstdout",
+                        "labels": {"instanceId": INSTANCE_A}, "insertId": f"r{k}",
+                        "resource": resource}) + "\n"
+            for k, line in enumerate(lines)]
+    [event] = _tracebacks(_events(_ndjson(stores, "record.ndjson", rows, tmp_path)))
+    assert event["message"].startswith(record) and "AbortedException" in event["message"]
+    info = [rows[0].replace(" ERROR 1 --- ", " INFO 1 --- "), *rows[1:]]
+    [event] = _tracebacks(_events(_ndjson(stores, "info.ndjson", info, tmp_path)))
+    assert event["message"].startswith("reactor.netty.channel.AbortedException")
+
+
 # ---------------------------------------------------------------- table shape, stats, determinism
 
 

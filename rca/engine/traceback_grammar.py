@@ -72,6 +72,14 @@ _JAVA_AT = re.compile(r"^\s*at (?P<func>[\w$./<>-]+)\((?P<loc>[^()]*)\)(?:\s+~?\
 _JAVA_MORE = re.compile(r"^\s*(?:\.\.\. \d+ (?:more|common frames omitted)|Caused by: |Suppressed: "
                         r"|Error has been observed at the following site\(s\):|Original Stack Trace:"
                         r"|(?:\*__|\|_ ) ?checkpoint ⇢ )")
+# The record line a Java logger prints before the throwable it logs: Spring Boot's default console
+# pattern (`2024-03-09 02:14:29.812 ERROR 1 --- [epoll-1] a.w.r.e.AbstractErrorWebExceptionHandler :
+# ...`, since 3.x with the application's name in brackets too) and logback's default (`18:29:44.767
+# [thread] ERROR logger - ...`), at ERROR or WARN. Split one entry per line, it is the record's
+# first line, and what it says (`Operator called default onErrorDropped`, `Servlet.service() ...
+# threw exception`) is read with the exception under it (held-out IJ08).
+_JAVA_RECORD = re.compile(r"^\S+(?: \S+)? +(?:ERROR|WARN) +\d+ --- \["
+                          r"|^\d\d:\d\d:\d\d\.\d+ \[[^\]]+\] (?:ERROR|WARN) ")
 _NODE_AT = re.compile(r"^\s+at (?:(?P<func>.+?) \((?P<loc>[^()]+)\)|(?P<bare>\S+))(?:\s*\{)?\s*$")
 _NODE_PRELUDE = re.compile(r"^(?:/\S+\.[cm]?[jt]s|node:internal/\S+):\d+$")
 _NODE_TAIL = re.compile(r"^(?:[{}\]]|Node\.js v\d)")
@@ -134,6 +142,7 @@ CANDIDATE_RE2 = "|".join(
         r"^Exception in thread ", r"^Caused by: ", r"^Node\.js v\d", r"^}$", r"^--- End of ",
         r"^Error has been observed at the following site", r"^Original Stack Trace:",
         r"^(?:\*__|\|_ ) ?checkpoint ",
+        r"^\S+(?: \S+)? +(?:ERROR|WARN) +\d+ --- \[", r"^\d\d:\d\d:\d\d\.\d+ \[[^\]]+\] (?:ERROR|WARN) ",
         _NODE_PRELUDE.pattern,
         r"^(?:Uncaught )?[\w.$]*(?:Error|Exception|Exit|Interrupt|Warning)\b",
         r"\n\s*at \S", r"\ngoroutine \d+ \[",
@@ -575,8 +584,11 @@ def _starts_other_runtime(text: str) -> bool:
     return bool(_JAVA_HEAD.match(text) or _GO_HEAD.match(text))
 
 
-def _start(row: Row, prev: Row | None, prev_free: bool, nxt: Row | None) -> Group | None:
-    """A new traceback starting at `row` (adopting the line before it when that introduces it)."""
+def _start(
+    row: Row, prev: Row | None, prev_free: bool, nxt: Row | None, record: Row | None = None
+) -> Group | None:
+    """A new traceback starting at `row` (adopting the line before it when that introduces it, and
+    for Java the logger's record line before that, ``record``, when it is one: `_JAVA_RECORD`)."""
     text = row.text
     adopt = prev is not None and prev_free and _follows(prev, row)
     head = _PY_HEAD.search(text)
@@ -600,6 +612,8 @@ def _start(row: Row, prev: Row | None, prev_free: bool, nxt: Row | None) -> Grou
     java, node = _JAVA_AT.match(text), _NODE_AT.match(text)
     if java or node:
         header = [prev] if adopt and prev is not None and _error_header(prev.text.strip(), bool(node)) else []
+        if java and header and record is not None and _JAVA_RECORD.match(record.text):
+            header = [record, *header]
         return Group("java" if java else "node", "frames", [*header, row])
     return None
 
@@ -649,6 +663,7 @@ def scan(rows: Sequence[Row]) -> Iterator[Group]:
     pending: list[Row] = []  # blank lines held until the traceback continues
     prev: Row | None = None
     prev_free = False
+    record: Row | None = None  # the free row before `prev` that `prev` follows (`_start`'s record)
     for index, row in enumerate(rows):
         nxt = rows[index + 1] if index + 1 < len(rows) else None
         multi = "\n" in row.text.strip("\n")
@@ -664,7 +679,13 @@ def scan(rows: Sequence[Row]) -> Iterator[Group]:
             if group is not None:
                 yield group
             free_prev = prev_free and not pending
-            group, pending = (None if multi else _start(row, prev, free_prev, nxt)), []
+            group, pending = (None if multi else _start(row, prev, free_prev, nxt, record)), []
+        if group is None and prev is not None and prev_free and _follows(prev, row):
+            # (a blank row keeps the record before it: Spring Boot's %wEx prints one between a
+            # record's line and its stack)
+            record = prev if prev.text.strip() else record
+        else:
+            record = None
         prev_free = group is None
         prev = row
     if group is not None:
