@@ -673,14 +673,17 @@ def test_an_iam_change_that_removed_the_services_binding_is_undone_first(
     assert result.remediation[0].command == command
 
 
-@pytest.mark.parametrize("by, named", [("dev@acme.example", False), ("ops@acme.example", True)])
+@pytest.mark.parametrize("by, member, named", [("dev@acme.example", "allUsers", False),
+                                              ("ops@acme.example", "allUsers", True),
+                                              ("dev@acme.example", "serviceAccount:web@acme.example", True)])
 def test_an_iam_policy_the_deploy_of_the_same_service_set_is_that_deploy_s_step(
-    by: str, named: bool, tmp_path: Path
+    by: str, member: str, named: bool, tmp_path: Path
 ) -> None:
-    """`gcloud run deploy --allow-unauthenticated` replaces the service, then sets its IAM policy: the
-    policy set by the deploy's own principal on the same service seconds later is a step of that
-    deploy, not an IAM change that took access away (held-out HQ09: a first deploy whose container
-    never listened on its port read as permission denied). Set by someone else, it is a change."""
+    """`gcloud run deploy --allow-unauthenticated` replaces the service, then sets its IAM policy to
+    let allUsers in: set by the deploy's own principal on the same service seconds later, it is a
+    step of that deploy, not an IAM change that took access away (held-out HQ09: a first deploy
+    whose container never listened on its port read as permission denied). Set by someone else, or
+    setting a policy without allUsers (public access taken away), it is a change."""
     log = healthy()
     audit = {"type": "audited_resource", "labels": {"project_id": "acme"}}
     log.add(3470, "cloudaudit.googleapis.com/activity", severity="NOTICE", resource=audit,
@@ -692,7 +695,10 @@ def test_an_iam_policy_the_deploy_of_the_same_service_set_is_that_deploy_s_step(
             protoPayload={"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
                           "methodName": "google.cloud.run.v1.Services.SetIamPolicy",
                           "resourceName": "projects/acme/locations/us-central1/services/api",
-                          "authenticationInfo": {"principalEmail": by}})
+                          "authenticationInfo": {"principalEmail": by},
+                          "request": {"@type": "type.googleapis.com/google.iam.v1.SetIamPolicyRequest",
+                                      "policy": {"bindings": [{"role": "roles/run.invoker",
+                                                               "members": [member]}]}}})
     denied = ("google.api_core.exceptions.PermissionDenied: 403 Permission 'secretmanager.versions.access' "
               "denied for resource 'projects/123/secrets/stripe-key/versions/latest' (or it may not exist).")
     for k in range(40):

@@ -160,14 +160,20 @@ def _latest(
 # container never listened on its port read as access taken away (held-out HQ09). Such a change is
 # one on the resource a deploy changed (its last `<kind>/<name>`: the v1 API names a service
 # `namespaces/<project>/services/<name>`, IAM `projects/<p>/locations/<r>/services/<name>`), by the
-# same principal, within this many seconds of it.
+# same principal, within this many seconds of it, that grants: the policy it sets lets allUsers in,
+# or the bindings it changed were all added. One that takes access away (`--no-allow-unauthenticated`
+# on a public service) stays the change it is.
 DEPLOY_STEP_S = 120
-_WITH_A_DEPLOY = """EXISTS (
+_DELTA_ACTIONS = "json_extract_string(c.proto_payload, '$.serviceData.policyDelta.bindingDeltas[*].action')"
+_WITH_A_DEPLOY = f"""(
+  (contains(coalesce(json_extract_string(c.proto_payload, '$.request.policy'), ''), '"allUsers"')
+   OR ({_DELTA_ACTIONS} <> [] AND NOT list_contains({_DELTA_ACTIONS}, 'REMOVE')))
+  AND EXISTS (
   SELECT 1 FROM entries d
   WHERE d.entry_id <> c.entry_id AND d.principal = c.principal AND regexp_matches(d.method_name, $deploys)
     AND regexp_extract(json_extract_string(d.proto_payload, '$.resourceName'), '[^/]+/[^/]+$')
         = regexp_extract(json_extract_string(c.proto_payload, '$.resourceName'), '[^/]+/[^/]+$')
-    AND abs(epoch(d.ts) - epoch(c.ts)) <= $apart)"""
+    AND abs(epoch(d.ts) - epoch(c.ts)) <= $apart))"""
 
 
 def _change(
