@@ -609,6 +609,18 @@ def _redis_unreachable(log: Log, start: float) -> None:
         log.request(start + k * 30, 500)
 
 
+SECRET_DENIED = ("google.api_core.exceptions.PermissionDenied: 403 Permission "
+                 "'secretmanager.versions.access' denied for resource "
+                 "'projects/123/secrets/stripe-key/versions/latest' (or it may not exist).")
+
+
+def _secret_reads_denied(log: Log, start: float) -> None:
+    """Every 30 s from ``start`` for 20 minutes, a secret read denied and the request it failed."""
+    for k in range(40):
+        log.add(start + k * 30, "run.googleapis.com/stderr", SECRET_DENIED, "ERROR")
+        log.request(start + k * 30, 500)
+
+
 def test_a_firewall_change_just_before_the_network_failures_is_the_deepest_why(tmp_path: Path) -> None:
     """A firewall rule inserted two minutes before Redis became unreachable: the change is the last
     why, the root cause restates it, `status.change` names who changed what, and its steps are
@@ -659,11 +671,7 @@ def test_an_iam_change_that_removed_the_services_binding_is_undone_first(
                           "authenticationInfo": {"principalEmail": "ops@acme.example"},
                           "serviceData": {"@type": "type.googleapis.com/google.iam.v1.logging.AuditData",
                                           "policyDelta": {"bindingDeltas": deltas}}})
-    denied = ("google.api_core.exceptions.PermissionDenied: 403 Permission 'secretmanager.versions.access' "
-              "denied for resource 'projects/123/secrets/stripe-key/versions/latest' (or it may not exist).")
-    for k in range(40):
-        log.add(3600 + k * 30, "run.googleapis.com/stderr", denied, "ERROR")
-        log.request(3600 + k * 30, 500)
+    _secret_reads_denied(log, 3600)
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     change = result.verdict.change
     assert change is not None and ("roles/secretmanager.secretAccessor",
@@ -699,11 +707,7 @@ def test_an_iam_policy_the_deploy_of_the_same_service_set_is_that_deploy_s_step(
                           "request": {"@type": "type.googleapis.com/google.iam.v1.SetIamPolicyRequest",
                                       "policy": {"bindings": [{"role": "roles/run.invoker",
                                                                "members": [member]}]}}})
-    denied = ("google.api_core.exceptions.PermissionDenied: 403 Permission 'secretmanager.versions.access' "
-              "denied for resource 'projects/123/secrets/stripe-key/versions/latest' (or it may not exist).")
-    for k in range(40):
-        log.add(3600 + k * 30, "run.googleapis.com/stderr", denied, "ERROR")
-        log.request(3600 + k * 30, 500)
+    _secret_reads_denied(log, 3600)
     result = api.analyze([_export(log, tmp_path)], since="1h", service="api").result
     assert (result.verdict.change is not None) is named
 

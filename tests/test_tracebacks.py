@@ -413,12 +413,7 @@ def test_a_reactor_assembly_trace_stays_in_its_java_exception(stores: list[Store
         "\tat io.r2dbc.postgresql.ExceptionFactory.createException(ExceptionFactory.java:99) "
         "~[r2dbc-postgresql-0.9.3.RELEASE.jar!/:0.9.3.RELEASE]",
     ]
-    resource = {"type": "cloud_run_revision", "labels": {"service_name": "booking"}}
-    rows = [json.dumps({"timestamp": f"2024-03-09T02:14:29.{843000 + k * 37:06d}Z",
-                        "textPayload": line, "logName": "projects/p/logs/run.googleapis.com%2Fstdout",
-                        "labels": {"instanceId": INSTANCE_A}, "insertId": f"r{k}",
-                        "resource": resource}) + "\n"
-            for k, line in enumerate(lines)]
+    rows = _stdout_rows(lines, "2024-03-09T02:14:29", 843000)
     [event] = _tracebacks(_events(_ndjson(stores, "reactor.ndjson", rows, tmp_path)))
     assert event["n_members"] == len(lines)
     innermost = "io.r2dbc.postgresql.ExceptionFactory$PostgresqlNonTransientResourceException"
@@ -443,12 +438,7 @@ def test_a_java_logger_s_record_line_is_read_with_the_exception_it_logged(
              "~[reactor-netty-http-1.0.39.jar!/:1.0.39]",
              "\tat reactor.netty.NettyOutbound.then(NettyOutbound.java:362) "
              "~[reactor-netty-core-1.0.39.jar!/:1.0.39]"]
-    resource = {"type": "cloud_run_revision", "labels": {"service_name": "gateway"}}
-    rows = [json.dumps({"timestamp": f"2024-08-19T15:19:27.{607000 + k * 37:06d}Z",
-                        "textPayload": line, "logName": "projects/p/logs/run.googleapis.com%2Fstdout",
-                        "labels": {"instanceId": INSTANCE_A}, "insertId": f"r{k}",
-                        "resource": resource}) + "\n"
-            for k, line in enumerate(lines)]
+    rows = _stdout_rows(lines, "2024-08-19T15:19:27", 607000)
     [event] = _tracebacks(_events(_ndjson(stores, "record.ndjson", rows, tmp_path)))
     assert event["message"].startswith(record) and "AbortedException" in event["message"]
     info = [rows[0].replace(" ERROR 1 --- ", " INFO 1 --- "), *rows[1:]]
@@ -672,6 +662,17 @@ def test_parse_traceback_returns_none_for_plain_multiline_text() -> None:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _stdout_rows(lines: list[str], second: str, first_us: int) -> list[str]:
+    """``lines`` as Cloud Run writes a stdout record split one entry per line: NDJSON rows of one
+    instance, 37 microseconds apart from ``first_us`` into ``second`` (`YYYY-MM-DDTHH:MM:SS`)."""
+    resource = {"type": "cloud_run_revision", "labels": {"service_name": "api"}}
+    return [json.dumps({"timestamp": f"{second}.{first_us + k * 37:06d}Z", "textPayload": line,
+                        "logName": "projects/p/logs/run.googleapis.com%2Fstdout",
+                        "labels": {"instanceId": INSTANCE_A}, "insertId": f"r{k}",
+                        "resource": resource}) + "\n"
+            for k, line in enumerate(lines)]
 
 
 def _synthetic(

@@ -138,20 +138,31 @@ def _latest(
     )
     for at, node_id, event_id in candidates:
         # (an audit entry at ERROR is a change the API refused: nothing changed; one the deploy of
-        # the same resource made, `_WITH_A_DEPLOY`, is that deploy's)
+        # the same resource made, `_WITH_A_DEPLOY`, that only grants is that deploy's)
         row = con.execute(
             "SELECT method_name, json_extract_string(proto_payload, '$.resourceName'), principal, "
             "json_extract_string(proto_payload, '$.serviceData.policyDelta.bindingDeltas[*].action'), "
             "json_extract_string(proto_payload, '$.serviceData.policyDelta.bindingDeltas[*].role'), "
-            "json_extract_string(proto_payload, '$.serviceData.policyDelta.bindingDeltas[*].member') "
-            f"FROM entries c WHERE entry_id = $id AND severity_num < 500 AND NOT {_WITH_A_DEPLOY}",
+            "json_extract_string(proto_payload, '$.serviceData.policyDelta.bindingDeltas[*].member'), "
+            f"json_extract_string(proto_payload, '$.request.policy'), {_WITH_A_DEPLOY} "
+            "FROM entries c WHERE entry_id = $id AND severity_num < 500",
             {"id": event_id, "deploys": load_knowledge().deploy_methods, "apart": DEPLOY_STEP_S}).fetchone()
-        if row is not None:
-            removed = tuple((str(role), str(member)) for action, role, member
-                            in zip(row[3] or [], row[4] or [], row[5] or [], strict=False)
-                            if action == "REMOVE" and role and member)
-            return _change(nodes[node_id], at, row[0], row[1], row[2], removed, context)
+        if row is None:
+            continue
+        actions = list(row[3] or [])
+        if row[7] and _grants(actions, row[6]):
+            continue  # the deploy's own step (`DEPLOY_STEP_S`)
+        removed = tuple((str(role), str(member)) for action, role, member
+                        in zip(actions, row[4] or [], row[5] or [], strict=False)
+                        if action == "REMOVE" and role and member)
+        return _change(nodes[node_id], at, row[0], row[1], row[2], removed, context)
     return None
+
+
+def _grants(actions: Sequence[str], policy: str | None) -> bool:
+    """Whether an IAM change only grants: the policy it sets lets allUsers in, or the bindings it
+    changed were all added (`DEPLOY_STEP_S`)."""
+    return '"allUsers"' in (policy or "") or (bool(actions) and "REMOVE" not in actions)
 
 
 # A change `gcloud run deploy` makes as a step of a deploy (`--allow-unauthenticated` sets the
@@ -164,16 +175,12 @@ def _latest(
 # or the bindings it changed were all added. One that takes access away (`--no-allow-unauthenticated`
 # on a public service) stays the change it is.
 DEPLOY_STEP_S = 120
-_DELTA_ACTIONS = "json_extract_string(c.proto_payload, '$.serviceData.policyDelta.bindingDeltas[*].action')"
-_WITH_A_DEPLOY = f"""(
-  (contains(coalesce(json_extract_string(c.proto_payload, '$.request.policy'), ''), '"allUsers"')
-   OR ({_DELTA_ACTIONS} <> [] AND NOT list_contains({_DELTA_ACTIONS}, 'REMOVE')))
-  AND EXISTS (
+_WITH_A_DEPLOY = """EXISTS (
   SELECT 1 FROM entries d
   WHERE d.entry_id <> c.entry_id AND d.principal = c.principal AND regexp_matches(d.method_name, $deploys)
     AND regexp_extract(json_extract_string(d.proto_payload, '$.resourceName'), '[^/]+/[^/]+$')
         = regexp_extract(json_extract_string(c.proto_payload, '$.resourceName'), '[^/]+/[^/]+$')
-    AND abs(epoch(d.ts) - epoch(c.ts)) <= $apart))"""
+    AND abs(epoch(d.ts) - epoch(c.ts)) <= $apart)"""
 
 
 def _change(

@@ -300,7 +300,7 @@ def decide(
     began = t.excess[0] if t.excess else t.first_failure
     # (answers that slowed with no error entry began where they slowed: a spell that passed, or
     # the slowness of the recent period)
-    spell_start = t.slow_spell.start if t.slow_spell is not None and slowness(t) else None
+    spell_start = t.slow_spell.start if t.slow_spell is not None else None
     onset = began if failing_requests else ((t.first_error or spell_start or t.slow_since) if why else None)
     recovered_at = None
     # (a page's static files served from disk or cache say nothing of whether its calls work: a
@@ -341,8 +341,8 @@ def decide(
         state, recovered_at = State.RECOVERED, rfc3339(t.excess[1] if t.excess else None)
     else:
         state = State.DEGRADED
-    if state is State.DEGRADED and _slow_spell_passed(t, failing_requests) and t.slow_spell is not None:
-        state, recovered_at = State.RECOVERED, rfc3339(t.slow_spell.end)
+    if state is State.DEGRADED and (spell := _passed_spell(t, failing_requests)) is not None:
+        state, recovered_at = State.RECOVERED, rfc3339(spell.end)
     if state is State.RECOVERED and slow(t):
         # the failures stopped, but the answers since come too slowly: not recovered
         state, recovered_at = State.DEGRADED, None
@@ -350,12 +350,13 @@ def decide(
                    trigger if state is not State.OK else None, why)
 
 
-def _slow_spell_passed(t: Traffic, failing_requests: bool) -> bool:
-    """Whether the window's incident is a `SlowSpell` that passed: requests failed no more than the
-    baseline's share, none in the recent period, no error entry was logged in it, and the answers
-    in it came as usual (`slow`)."""
-    return (t.slow_spell is not None and not failing_requests and not t.recent_failed and not slow(t)
-            and (t.last_error is None or t.recent_since is None or t.last_error < t.recent_since))
+def _passed_spell(t: Traffic, failing_requests: bool) -> SlowSpell | None:
+    """The window's `SlowSpell` when the incident is one that passed: requests failed no more than
+    the baseline's share, none in the recent period, no error entry was logged in it, and the
+    answers in it came as usual (`slow`); else None."""
+    passed = (not failing_requests and not t.recent_failed and not slow(t)
+              and (t.last_error is None or t.recent_since is None or t.last_error < t.recent_since))
+    return t.slow_spell if passed else None
 
 
 def back_to_baseline(t: Traffic) -> bool:
