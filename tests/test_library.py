@@ -347,8 +347,8 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
     "knowledge-unknown-section": (
         {KNOW: knowledge(causes={})}, KNOW, "causes",
         "unknown section 'causes' (expected kinds, runtimes, surfaces, iam_policies, error_shaped, "
-        "zero_counts, persistent, retried, memory, checkers, one_line_cause_order, launchers or "
-        "work_outcomes)"),
+        "zero_counts, persistent, retried, memory, checkers, one_line_cause_order, launchers, "
+        "host_programs or work_outcomes)"),
     "knowledge-checker-regex": ({KNOW: knowledge(checkers={"agents": ["GoogleHC/", "(?<!x)kube-probe"]})},
                                 KNOW, "checkers.agents[1]", "lookbehind (?<!...) is not supported by RE2"),
     "knowledge-checker-key": ({KNOW: knowledge(checkers={"agent": ["GoogleHC/"]})},
@@ -361,6 +361,9 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
     "knowledge-launcher-name": ({KNOW: knowledge(launchers=["java", "python3 -m"])},
                                 KNOW, "launchers[1]",
                                 "expected a program name (no spaces, no brackets), got 'python3 -m'"),
+    "knowledge-host-program-name": ({KNOW: knowledge(host_programs=["CRON", "sshd[1002]"])},
+                                    KNOW, "host_programs[1]",
+                                    "expected a program name (no spaces, no brackets), got 'sshd[1002]'"),
     "knowledge-memory-size": (
         {KNOW: knowledge(memory={"headroom": 1.5, "sizes": ["512Mi", "1G"]})}, KNOW, "memory.sizes[1]",
         "expected a whole number of Mi or Gi, such as 512Mi or 2Gi, got '1G'"),

@@ -653,6 +653,21 @@ def test_function_executions_without_a_url_are_users_requests_not_checks(tmp_pat
     assert (stats.checker_requests, stats.access_log_requests) == (0, 6)
 
 
+def test_an_access_log_paste_beside_cron_s_syslog_lines_is_the_service_s(tmp_path: Path) -> None:
+    """Apache's access log (its lines name no program) pasted with `grep CRON /var/log/syslog`: the
+    only program named is the host's scheduler, which is no service (`host_programs`), so `--service
+    wordpress` reads the paste instead of calling the name mistyped (held-out IU06)."""
+    lines = ['10.0.0.7 - - [10/Mar/2026:02:40:00 +0000] "GET /blog/ HTTP/1.1" 200 16756 "-" "curl/8.5"',
+             '10.0.0.7 - - [10/Mar/2026:03:01:00 +0000] "GET /blog/ HTTP/1.1" 500 2712 "-" "curl/8.5"',
+             "$ grep CRON /var/log/syslog | tail -n 2",
+             "Mar 10 03:00:01 wp-prod-1 CRON[20701]: (root) CMD (/usr/local/sbin/rotate-db-creds.sh)"]
+    path = tmp_path / "paste.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded = api.load([str(path)], service="wordpress")
+    requests = "SELECT list(http_status ORDER BY ts) FROM entries WHERE http_status IS NOT NULL"
+    assert loaded.store.con.execute(requests).fetchone() == ([200, 500],)
+
+
 @pytest.mark.parametrize("first", [
     "$ sudo journalctl --since '2024-06-16 13:40' -u reportgen -u cron --no-pager",
     "Jun 16 13:40:01 reports-vm-1 systemd[1]: Started reportgen.service - Report generator.",

@@ -819,6 +819,21 @@ def test_a_syslog_line_of_a_runtime_names_no_service(program: str, service: str 
     assert entry["labels"]["instanceId"] == "fx-poller-1"
 
 
+@pytest.mark.parametrize(("line", "service"), [
+    ("CRON[20701]: (root) CMD (/usr/local/sbin/rotate-db-creds.sh >> /var/log/rotate.log 2>&1)", None),
+    ("sshd[1002]: Accepted publickey for alice from 35.235.241.16 port 50022 ssh2: ED25519 SHA256:x", None),
+    ("google_guest_agent[815]: Updating keys for user alice.", None),
+    ("systemd[1]: fx-poller.service: Failed with result 'exit-code'.", "fx-poller"),
+])
+def test_a_syslog_line_of_the_host_s_own_program_names_no_service(line: str, service: str | None) -> None:
+    """The host's scheduler, logins and guest agent (the library's `host_programs`) are no service
+    an engineer asks about: their lines name none, so a paste of an app's access log beside `grep
+    CRON /var/log/syslog` is not taken for a service called CRON (held-out IU06); such a line about
+    a unit it names is that unit's."""
+    entry = _one(f"Mar 10 03:00:01 wp-prod-1 {line}")
+    assert entry["resource"]["labels"].get("service_name") == service
+
+
 def test_a_pasted_journalctl_since_dates_the_syslog_lines_below_it() -> None:
     """A syslog header has no year; the `--since` of the pasted `journalctl` command gives it, so
     the lines are in time order with the nginx error log pasted after them (held-out DX06)."""
@@ -850,9 +865,11 @@ def test_a_suite_s_daemons_logging_as_suite_slash_daemon_are_the_suite_s_service
     entries = list(read_text_entries([
         "Mar 12 14:00:06 mailer-vm-1 postfix/smtpd[20413]: connect from localhost[127.0.0.1]",
         "Mar 12 14:00:06 mailer-vm-1 postfix/qmgr[1190]: 7628C5DF28: removed",
-        "Mar 12 14:00:07 mailer-vm-1 /usr/sbin/cron[881]: (root) CMD (run-parts /etc/cron.hourly)",
+        "Mar 12 14:00:07 mailer-vm-1 /opt/fx/bin/fx-poller[881]: poll done",
+        "Mar 12 14:00:07 mailer-vm-1 /usr/sbin/cron[882]: (root) CMD (run-parts /etc/cron.hourly)",
     ], "journal.txt", year=2025))
-    assert [e["resource"]["labels"].get("service_name") for e in entries] == ["postfix", "postfix", "cron"]
+    assert [e["resource"]["labels"].get("service_name") for e in entries] == [
+        "postfix", "postfix", "fx-poller", None]
 
 
 def test_a_redis_server_log_line_gives_its_time_and_its_level_sign() -> None:

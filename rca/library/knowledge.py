@@ -27,7 +27,8 @@ FILE_NAME = "_knowledge.yaml"
 # and gives the same documents; the library's files are read with it too (rca/library/loader.py).
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SECTIONS = ("kinds", "runtimes", "surfaces", "iam_policies", "error_shaped", "zero_counts", "persistent",
-            "retried", "memory", "checkers", "one_line_cause_order", "launchers", "work_outcomes")
+            "retried", "memory", "checkers", "one_line_cause_order", "launchers", "host_programs",
+            "work_outcomes")
 # A memory size as `gcloud run ... --memory` takes it: a whole number of MiB or GiB.
 _MEMORY_SIZE = re.compile(r"(\d+)(Mi|Gi)")
 FRAME_ORDERS = ("first", "last")  # values of raised_at and cause_order
@@ -139,6 +140,9 @@ class Knowledge:
     work_done_lines: tuple[str, ...] = ()
     work_failed_lines: tuple[str, ...] = ()
     zero_words: tuple[str, ...] = ()  # `zero_counts`: RE2 of counters of none, each a whole word
+    # `host_programs`: the programs that are the host's own (`systemd`, `kernel`, `CRON`): a syslog
+    # line of one names no service, unless it names a unit it is about
+    host_programs: frozenset[str] = frozenset()
 
     def raised_memory(self, limit_mib: float) -> str | None:
         """The memory size to raise a limit of ``limit_mib`` MiB to (`memory`): the smallest at
@@ -266,6 +270,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
         checker_agents = tuple(str(x) for x in checkers.get("agents", ()))
         checker_paths = tuple(str(x) for x in checkers.get("paths", ()))
         launchers = frozenset(str(x) for x in doc.get("launchers", ()))
+        host_programs = frozenset(str(x) for x in doc.get("host_programs", ()))
         outcomes = doc.get("work_outcomes") or {}
         work_done = tuple(str(x) for x in outcomes.get("done", ()))
         work_failed = tuple(str(x) for x in outcomes.get("failed", ()))
@@ -282,7 +287,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
                            "memory.sizes")
     return Knowledge(kinds, runtimes, surfaces, iam_policies, error_words, persistent, retried, one_line,
                      memory_sizes, memory_headroom, checker_agents, checker_paths, launchers, work_done,
-                     work_failed, zero_words=zero_words)
+                     work_failed, zero_words=zero_words, host_programs=host_programs)
 
 
 def _alternation(exprs: Sequence[str]) -> str:
@@ -484,7 +489,8 @@ def check(doc: Mapping[str, Any], *, categories: Collection[str], kinds: Collect
                          f"takes first or last, got {doc.get('one_line_cause_order')!r}"))
     problems += _memory_problems(doc)
     problems += _checker_problems(doc)
-    problems += _launcher_problems(doc)
+    problems += _program_problems(doc, "launchers")
+    problems += _program_problems(doc, "host_programs")
     problems += _work_outcome_problems(doc)
     problems += _category_list_problems(doc, "retried", categories)
     lasting, passing = _list(doc.get("persistent"), "persistent")[0], _list(doc.get("retried"), "retried")[0]
@@ -508,10 +514,10 @@ def _work_outcome_problems(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
             *_regex_problems(body, "failed", "work_outcomes")]
 
 
-def _launcher_problems(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The `launchers` section: a list of program names, as a syslog header writes them."""
-    names, problems = _list(doc.get("launchers"), "launchers")
-    return problems + [(f"launchers[{i}]", f"expected a program name (no spaces, no brackets), got {x!r}")
+def _program_problems(doc: Mapping[str, Any], section: str) -> list[tuple[str, str]]:
+    """A section of program names (`launchers`, `host_programs`), as a syslog header writes them."""
+    names, problems = _list(doc.get(section), section)
+    return problems + [(f"{section}[{i}]", f"expected a program name (no spaces, no brackets), got {x!r}")
                        for i, x in enumerate(names)
                        if not isinstance(x, str) or not re.fullmatch(r"[\w.@+-]+", x)]
 

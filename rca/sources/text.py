@@ -696,7 +696,22 @@ def _parse_rfc5424(line: _Line) -> bool:
 # lines (its instances killed for memory) are the service's.
 _UNIT_NAMED = re.compile(
     r"^(?P<unit>[\w@.-]+)\.service: |\btask_memcg=/(?:[\w@.-]+/)*(?P<memcg>[\w@.-]+)\.service\b")
-_HOST_PROGRAMS = ("systemd", "kernel")
+
+
+def _program_service(program: str, message: str) -> str:
+    """The service a syslog line's program names, "-" for none (`_syslog_names`)."""
+    if "/" in program:
+        # a suite's daemon logs as `<suite>/<daemon>` (Postfix's syslog_name, `postfix/smtpd`,
+        # `postfix/qmgr`: one service, held-out IF03); a program logged by its path, by its name
+        head, _, rest = program.partition("/")
+        program = head or rest.rsplit("/", 1)[-1]
+    knowledge = load_knowledge()
+    if program in knowledge.launchers:
+        return "-"
+    if program in knowledge.host_programs:
+        named = _UNIT_NAMED.search(message)
+        return (named["unit"] or named["memcg"]) if named else "-"
+    return program
 
 
 def _syslog_names(line: _Line, host: str, program: str, message: str, unit: str | None = None) -> None:
@@ -706,19 +721,9 @@ def _syslog_names(line: _Line, host: str, program: str, message: str, unit: str 
     The host's own lines about no unit are no service's: kept whatever `--service` names, as Cloud
     SQL's entries are (a kernel's OOM kill of a pod's container, beside `kubectl` output that names
     no service, is that pod's failure, not a service called `kernel`); so are the lines of a program
-    that runs an application rather than being one (`java[1187]:`, the library's `launchers`)."""
-    if unit is not None:
-        program = unit
-    elif "/" in program:
-        # a suite's daemon logs as `<suite>/<daemon>` (Postfix's syslog_name, `postfix/smtpd`,
-        # `postfix/qmgr`: one service, held-out IF03); a program logged by its path, by its name
-        head, _, rest = program.partition("/")
-        program = head or rest.rsplit("/", 1)[-1]
-    elif program in load_knowledge().launchers:
-        program = "-"
-    elif program in _HOST_PROGRAMS:
-        named = _UNIT_NAMED.search(message)
-        program = (named["unit"] or named["memcg"]) if named else "-"
+    that runs an application rather than being one (`java[1187]:`, the library's `launchers`), and
+    of the host's own programs about no unit (`CRON[20701]: (root) CMD (...)`, `host_programs`)."""
+    program = unit if unit is not None else _program_service(program, message)
     if program != "-":
         line.service = line.service or program
     if host != "-":
