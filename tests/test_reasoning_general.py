@@ -3909,6 +3909,62 @@ def test_ingress_nginx_lines_naming_the_service_as_their_upstream_are_its_reques
     assert report["root_cause"]["category"] == "memory-limit-exceeded"
 
 
+def _controller(k: int, line: str) -> str:
+    """A line of an ingress-nginx controller's container, ``k`` seconds into the hour."""
+    return _gke_line(k, line, pod="ingress-nginx-controller-7d4b8c9f5d-hx2pl", container="controller")
+
+
+def _ingress_access(k: int, status: int, upstream: str, address: str) -> str:
+    """An ingress-nginx access line of a request to ``upstream`` ([<ns>-<service>-<port>]) at ``address``."""
+    when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
+    return _controller(k, f'10.0.0.9 - - [{when}] "POST /v2/pay HTTP/1.1" {status} 150 "-" "checkout/4.2" '
+                          f"86 0.007 [{upstream}] [] {address} 0 0.004 {status} {k:032x}")
+
+
+def test_ingress_nginx_error_lines_about_the_service_s_pods_are_its_front_door_s_why(tmp_path: Path) -> None:
+    """ingress-nginx's error log names the upstream address it was talking to, not the Service:
+    where that address is one its access lines sent the service's requests to, the line says why
+    the front door failed them (an expired serving certificate on the pods, held-out IX07); the
+    same words about another service's pod stay out."""
+    ours, theirs = "10.8.4.21:8443", "10.8.9.9:8443"
+    def error(k: int, address: str) -> str:
+        return _controller(k, f"2026/03/04 10:{k // 60:02d}:{k % 60:02d} [error] 38#38: *{k} upstream SSL "
+                              "certificate verify error: (10:certificate has expired) while SSL handshaking "
+                              "to upstream, client: 10.0.0.9, server: pay.example.com, request: "
+                              f'"POST /v2/pay HTTP/1.1", upstream: "https://{address}/v2/pay", '
+                              'host: "pay.example.com"')
+    lines = [_ingress_access(k, 200 if k < 1800 else 502, "fin-billing-8443", ours)
+             for k in range(0, 3600, 30)]
+    lines += [error(k + 3, ours) for k in range(1800, 3600, 30)]
+    lines += [_ingress_access(k + 1, 200, "fin-ledger-8443", theirs) for k in range(0, 3600, 30)]
+    lines += [error(k + 2, theirs) for k in range(0, 1800, 300)]
+    lines += [_gke_line(k, "DunningJob: 0 invoices due", pod="billing-6d5f8b7c9-m4q2r", container="billing")
+              for k in range(5, 3600, 600)]
+    report = _analysed(tmp_path, lines, "billing")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "tls-certificate")
+    assert [(f["pattern_id"], f["count"], f["first_seen"]) for f in report["findings"]] == [
+        ("tls-certificate-expired", 60, "2026-03-04T10:30:03Z")]
+
+
+def test_ingress_nginx_rate_limit_of_an_ingress_named_for_the_service_is_its_refusal(tmp_path: Path) -> None:
+    """ingress-nginx names an Ingress's limit-rps zone `<namespace>_<ingress>_<uid>_rps`: its
+    "limiting requests" lines for the Ingress named for the service are why the service's callers
+    got 503s (held-out IX09), though the controller wrote them and they name no upstream."""
+    def limited(k: int) -> str:
+        zone = "search_search-api_3f1c9a2e-8b7d-4c55-9e0a-1d2f3b4c5d6e_rps"
+        return _controller(k, f"2026/03/04 10:{k // 60:02d}:{k % 60:02d} [error] 38#38: *{k} limiting "
+                              f'requests, excess: 10.560 by zone "{zone}", client: 10.0.0.9, '
+                              'server: search.example.com, request: "GET /q HTTP/1.1"')
+    lines = [_ingress_access(k, 200, "search-search-api-8080", "10.8.1.2:8080") for k in range(0, 3600, 20)]
+    lines += [_ingress_access(k + 1, 503, "search-search-api-8080", "-") for k in range(2400, 3600, 30)]
+    lines += [limited(k + 2) for k in range(2400, 3600, 30)]
+    lines += [_gke_line(k, "index refreshed", pod="search-api-5c8d7b9f4-q2x7p", container="search-api")
+              for k in range(5, 3600, 600)]
+    report = _analysed(tmp_path, lines, "search-api")
+    verdict = (report["status"]["state"], report["root_cause"]["category"])
+    assert verdict == ("degraded", "quota-or-rate-limit")
+
+
 def test_a_stale_token_s_401s_on_routes_named_by_ids_are_no_callers_refused(tmp_path: Path) -> None:
     """Routes named by an id (`/api/matches/<id>`) are served every few minutes each; an old
     client's expired token refused on one of them now and then finds no answer on that route in

@@ -514,9 +514,30 @@ INGRESS_UPSTREAM = (r'" [1-5][0-9]{{2}} [0-9]+ "[^"]*" "[^"]*" [0-9]+ [0-9.]+ '
 # (held-out IG07: a new image listened on 3000, every request a Traefik 502, the pods silent).
 TRAEFIK_ROUTER = (r'" [1-5][0-9]{{2}} [0-9-]+ "[^"]*" "[^"]*" [0-9]+ '
                   r'"(?:[a-z0-9-]*-)?{service}(?:-[a-z0-9-]*)?@[a-z]+" "[^"]*" [0-9]+ms')
+# nginx's limit_req and limit_conn modules log each request they reject, naming the zone
+# ("limiting requests, excess: 20.520 by zone \"<zone>\"", ngx_http_limit_req_module.c), and
+# ingress-nginx names an Ingress's limit-rps/limit-rpm/limit-connections zone after it
+# (`<namespace>_<ingress>_<uid>_rps`): a zone of an Ingress named for the service is its front
+# door's refusal of its callers, which the controller alone logged (held-out IX09).
+INGRESS_LIMIT = (r'limiting (?:requests, excess: [0-9.]+ |connections )by zone '
+                 r'"[a-z0-9-]+_(?:[a-z0-9-]*-)?{service}(?:-[a-z0-9-]*)?_[0-9a-f-]+_(?:rps|rpm|conn)"')
 # The front doors' access lines that name the service as where a request went: its requests as
 # the proxy in front logged them, kept with the service's entries whoever wrote them.
-FRONT_DOOR = "|".join(f"(?:{door})" for door in (INGRESS_UPSTREAM, TRAEFIK_ROUTER))
+FRONT_DOOR = "|".join(f"(?:{door})" for door in (INGRESS_UPSTREAM, TRAEFIK_ROUTER, INGRESS_LIMIT))
+# The upstream addresses an ingress-nginx access line names ($upstream_addr after the two upstream
+# names: "10.8.4.21:8443, 10.8.3.77:8443" when it tried two pods): the service's pods, where its
+# line names the service (`INGRESS_UPSTREAM`). Group 1: the list.
+INGRESS_ADDRESSES = (r"\[[a-z0-9][a-z0-9-]*-{service}-[0-9]+\] \[[^\]]*\] "
+                     r"((?:\[?[0-9a-fA-F.:]+\]?:[0-9]+)(?:, \[?[0-9a-fA-F.:]+\]?:[0-9]+)*) ")
+# nginx's error-log line about a request it proxied names the upstream it was talking to
+# (ngx_http_upstream.c's log handler: `..., request: "GET /x HTTP/1.1", upstream:
+# "https://10.8.4.21:8443/x", host: ...`): where that is one of the service's pods, the line is why
+# its front door failed its request (an expired certificate, a TLS handshake to a plain-HTTP port),
+# though it names no service (held-out IX02, IX07). {addresses}: an alternation of escaped ones.
+UPSTREAM_ERROR = (r'\[(?:warn|error|crit|alert|emerg)\] [0-9]+#[0-9]+: \*[0-9]+ [^\n]*, upstream: '
+                  r'"[a-z]+://(?:{addresses})[/"]')
+# At most this many pod addresses go into one regex (a busy ingress over a day's rollouts).
+UPSTREAM_ADDRESSES_MAX = 256
 # Checks alone (no user's request) stay requests when this many of them failed: then they are all
 # that says how the service fares (a revision whose start-up probe fails every time). One failed
 # check is a moment, an instance killed mid-check (a worker's memory kill, blind set 4A06), as a
@@ -875,7 +896,7 @@ class Store:
         kept_params = list(params)
         if service:
             self.stats.service_components = tuple(self._components(service))
-            door = FRONT_DOOR.format(service=re.escape(service))
+            door = self._front_door(service)
             kept += (f" AND (filter_service IS NULL OR filter_service = ? OR {HOST_NAMED_FOR}"
                      " OR list_contains(?, filter_service) OR CASE WHEN resource_type IN "
                      "('k8s_container', 'k8s_pod', 'gce_instance') THEN regexp_matches(message, ?) END)")
@@ -919,6 +940,22 @@ class Store:
                 f"WHERE {pods} AND list_has_any({names}, $found)",
                 {"s": service, "found": found, "prefix": f"{service}-"})
         return found
+
+    def _front_door(self, service: str) -> str:
+        """RE2 of the lines of ``service``'s front door that are the service's: its access lines
+        and refusals (`FRONT_DOOR`), and its error lines about a request to one of the pods those
+        access lines name (`UPSTREAM_ERROR`)."""
+        door = FRONT_DOOR.format(service=re.escape(service))
+        found = self.con.execute(
+            "SELECT DISTINCT regexp_extract(message, $re, 1) AS a FROM staged "
+            "WHERE CASE WHEN resource_type IN ('k8s_container', 'k8s_pod', 'gce_instance') "
+            "THEN regexp_matches(message, $re) ELSE false END ORDER BY a",
+            {"re": INGRESS_ADDRESSES.format(service=re.escape(service))}).fetchall()
+        addresses = sorted({a for (listed,) in found for a in str(listed).split(", ") if a})
+        if not addresses:
+            return door
+        alternation = "|".join(re.escape(a) for a in addresses[:UPSTREAM_ADDRESSES_MAX])
+        return f"{door}|(?:{UPSTREAM_ERROR.format(addresses=alternation)})"
 
     def _pasted_front_doors(self, service: str) -> list[str]:
         """The pasted logs (text, each its workload's) of an ingress controller or proxy that routed
