@@ -5004,6 +5004,36 @@ def test_a_pg_socket_closed_by_cloud_runs_sql_connection_that_could_not_dial_is_
     assert report["root_cause"]["pattern_id"] == "cloudsql-proxy-dial-timeout"
 
 
+def test_cloud_run_s_cloud_sql_connection_refused_for_its_identity_is_why_mysql_lost_connections(
+        tmp_path: Path) -> None:
+    """Cloud Run's built-in Cloud SQL connection logs `... googleapi: Error 403: The client is not
+    authorized to make this request., notAuthorized` and closes the app's socket, which PyMySQL,
+    past its handshake's first read, reports as 2013 "Lost connection to MySQL server during query":
+    the identity's missing access, not a dropped idle connection (held-out IU10)."""
+    denied = ("Cloud SQL connection failed. Please see https://cloud.google.com/sql/docs/mysql/connect-run "
+              "for additional details: failed to get instance: Refresh error: failed to get instance "
+              'metadata (connection name = "p:us-central1:db"): googleapi: Error 403: The client is not '
+              "authorized to make this request., notAuthorized")
+    lost = "(2013, 'Lost connection to MySQL server during query')"
+    # uvicorn's error and the chained traceback, one stderr entry per line as Cloud Run writes them
+    stack = ["ERROR:    Exception in ASGI application", "Traceback (most recent call last):",
+             '  File "/usr/local/lib/python3.12/site-packages/pymysql/connections.py", line 787, '
+             "in _read_bytes",
+             "    raise err.OperationalError(", f"pymysql.err.OperationalError: {lost}", "",
+             "The above exception was the direct cause of the following exception:", "",
+             "Traceback (most recent call last):", '  File "/app/signup/repo.py", line 28, in find_user',
+             "    with engine.connect() as conn:",
+             f"sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) {lost}"]
+    lines = [_request(k, 200 if k < 1800 else 500, None) for k in range(0, 3600, 30)]
+    for k in range(1800, 3600, 30):
+        # logged as the request's own time, the app's lines after
+        lines.append(_stderr(k, denied, "shop-00003-abc").replace("%2Fstderr", "%2Fvarlog%2Fsystem"))
+        lines += [_stderr(k + 0.04 + n / 1000, text, "shop-00003-abc") for n, text in enumerate(stack)]
+    report = _analysed(tmp_path, lines, "shop")
+    assert (report["root_cause"]["category"], report["root_cause"]["pattern_id"]) == (
+        "permission-denied", "cloudsql-not-authorized")
+
+
 def test_a_pasted_ingress_controller_log_is_the_front_door_of_the_service_it_routes_to(
         tmp_path: Path) -> None:
     """`kubectl logs` of an ingress-nginx controller pasted above the service's own: the access
