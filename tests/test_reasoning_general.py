@@ -2302,6 +2302,34 @@ def test_cloud_armor_denying_the_routes_the_service_served_fails_requests(
         state, "permission-denied" if state != "ok" else "unknown")
 
 
+def test_a_readiness_probe_answered_404_since_the_rollout_is_its_path_not_noise_before_a_step(
+        tmp_path: Path) -> None:
+    """A new workload's pods start (Spring on 8080, the probed port) and its readiness probe asks
+    for a path the app does not serve: "HTTP probe failed with statuscode: 404" from the rollout
+    on, every pod out of the load balancer, every request 502 failed_to_pick_backend once the
+    first callers come. The probe failures ran at one rate before the requests' step, and came
+    with the rollout: the failure itself, not noise that was there before; and a 404 says the
+    server listens, so the probe's path is wrong, not its timing (held-out JB03)."""
+    from tests.incidents.builder import GkeIncident, day
+
+    inc = GkeIncident("ledger-api", 14, day(2026, 6, 2, 10))
+    inc.rollout(0, "europe-docker.pkg.dev/p/r/ledger-api:2.0.0", verb="create")
+    replicaset = "84c6d5b9f7"
+    pods = [inc.pod(replicaset), inc.pod(replicaset)]
+    for pod in pods:
+        inc.text(15, "Tomcat started on port 8080 (http) with context path ''", "", pod)
+        inc.text(16, "Started LedgerApplication in 11.2 seconds (process running for 12.0)", "", pod)
+        for t in range(20, 3600, 20):
+            inc.event(t + pods.index(pod), pod, "Unhealthy",
+                      "Readiness probe failed: HTTP probe failed with statuscode: 404")
+    for t in range(600, 3600, 15):
+        inc.request(t, 502, "/v1/transfers", "", None, method="POST", text="failed_to_pick_backend")
+    report = json.loads(_exported(tmp_path, inc))
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "missing-configuration")
+    assert "gke-readiness-probe-failed" not in [f["pattern_id"] for f in report["findings"]
+                                                if f["status"] == "pre-existing"]
+
+
 @pytest.mark.parametrize(("changed", "category", "pattern_id"), [
     ("v1.compute.firewalls.delete", "network-connectivity", "deploy-network-changed"),
     ("io.k8s.core.v1.services.patch", "port-mismatch", "deploy-k8s-service-changed"),

@@ -75,9 +75,9 @@ def steady_before_step(
         from_start = bool(times) and (min(times) <= lo + (hi - lo) / 10
                                       or (min(times) <= lo + edge and max(times) >= hi - edge)) \
             and not (has_baseline and f.baseline_count == 0)
-        steady = ((from_start and baseline.steady_across(times, step, lo, hi))
-                  or (_ran_before(times, first_symptom, step, hi)
-                      and not _came_with_rollout(nodes[f.pattern_id], new_revisions or {})
+        rollout = _came_with_rollout(nodes[f.pattern_id], new_revisions or {})
+        steady = ((from_start and baseline.steady_across(times, step, lo, hi) and not rollout)
+                  or (_ran_before(times, first_symptom, step, hi) and not rollout
                       and f.pattern_id not in lasting)) \
             and not (stepped and symptom is not None and _kept_pace_with(times, symptom, step))
         if f.status is not Status.PRE_EXISTING and f.role is not Role.CONTEXT and \
