@@ -3409,6 +3409,29 @@ def test_new_instances_whose_workers_cannot_boot_on_a_403_leave_no_instance_for_
     assert report["root_cause"]["category"] == "permission-denied", result.output[:600]
 
 
+def test_a_node_redis_socket_dropped_and_reconnected_beside_requests_all_served_is_noise(
+        tmp_path: Path) -> None:
+    """node-redis reconnects a dropped socket by itself: two "SocketClosedUnexpectedlyError: Socket
+    closed unexpectedly" stacks mid-hour, while every request before, between and after them was
+    answered, are a connection the service rode through, not an incident that recovered (held-out
+    JD10)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("leaderboard-api", 31, day(2026, 6, 2, 19))
+    rev, instance = inc.revision(4), inc.instance()
+    for t in range(0, 3600, 12):
+        inc.request(t, 200, "/v1/leaderboard/top", rev, instance)
+    for t in (840, 2500):
+        inc.text(t, "SocketClosedUnexpectedlyError: Socket closed unexpectedly\n    at Socket.<anonymous> "
+                    "(/app/node_modules/@redis/client/dist/lib/client/socket.js:194:118)", rev, instance,
+                 log="stderr")
+    path = tmp_path / "leaderboard.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["status"]["state"] == "ok", result.output[:600]
+
+
 def _killed_worker(tmp_path: Path, killed_at: int, threads: tuple[tuple[str, ...], tuple[str, ...]],
                    every: int = 10, jobs_until: int = 7200,
                    jobs: tuple[str, ...] = ("InvoiceMailerJob", "LedgerSyncJob", "ReceiptJob"),
