@@ -3432,6 +3432,36 @@ def test_a_node_redis_socket_dropped_and_reconnected_beside_requests_all_served_
     assert json.loads(result.output)["status"]["state"] == "ok", result.output[:600]
 
 
+def test_lettuce_refused_while_the_redis_cluster_answered_clusterdown_is_redis_away(
+        tmp_path: Path) -> None:
+    """A Memorystore cluster's shard fails over: Lettuce's reconnects are refused and commands get
+    "CLUSTERDOWN The cluster is down" for a minute, then all is served again. The cluster said it
+    was down: the dependency was away, not the network path (held-out JD07)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("payments-gateway", 37, day(2026, 6, 2, 2))
+    rev, instance = inc.revision(9), inc.instance()
+    for t in range(0, 3600, 10):
+        failing = 1800 <= t < 1860
+        inc.request(t, 500 if failing else 200, "/v1/charge", rev, instance, method="POST")
+        if failing:
+            inc.text(t + 0.2, "2026-06-02T02:30:00.101Z  WARN 1 --- [ioEventLoop-6-3] i.l.core.protocol."
+                              "ConnectionWatchdog     : Cannot reconnect to [10.20.0.7/<unresolved>:6379]: "
+                              "Connection refused: /10.20.0.7:6379", rev, instance)
+            if t % 20:
+                inc.text(t + 0.3, "io.lettuce.core.RedisCommandExecutionException: CLUSTERDOWN The cluster "
+                                  "is down", rev, instance, log="stderr")
+            else:
+                inc.text(t + 0.3, "io.lettuce.core.RedisCommandTimeoutException: Command timed out after "
+                                  "1 second(s)", rev, instance, log="stderr")
+    path = tmp_path / "payments.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    assert report["root_cause"]["category"] == "upstream-service-failure", result.output[:600]
+
+
 def _killed_worker(tmp_path: Path, killed_at: int, threads: tuple[tuple[str, ...], tuple[str, ...]],
                    every: int = 10, jobs_until: int = 7200,
                    jobs: tuple[str, ...] = ("InvoiceMailerJob", "LedgerSyncJob", "ReceiptJob"),
