@@ -3462,6 +3462,45 @@ def test_lettuce_refused_while_the_redis_cluster_answered_clusterdown_is_redis_a
     assert report["root_cause"]["category"] == "upstream-service-failure", result.output[:600]
 
 
+def _unit_crash_loop(requests: bool) -> list[str]:
+    """A journal paste of unit `thumbd` on a VM: requests served (when ``requests``), then every
+    start failing on a full disk until systemd stops restarting it, then only the host's cron."""
+    lines = ['$ sudo journalctl --since "2024-03-08 02:30" --no-pager']
+    if requests:
+        lines += [f"Mar 08 02:{m:02d}:{s:02d} img-1 gunicorn[1412]: 10.128.0.9 - - "
+                  f'[08/Mar/2024:02:{m:02d}:{s:02d} +0000] "GET /t/{m}{s}.jpg HTTP/1.0" 200 46 "-" "curl"'
+                  for m in range(30, 60) for s in (5, 35)]
+    for k, m in enumerate(range(0, 6)):
+        lines += [f"Mar 08 03:0{m}:10 img-1 thumbd[{3100 + k}]: OSError: [Errno 28] No space left on "
+                  "device: '/tmp/wgunicorn-ob5b0jn6'",
+                  f"Mar 08 03:0{m}:10 img-1 systemd[1]: thumbd.service: Main process exited, "
+                  "code=exited, status=255/EXCEPTION",
+                  f"Mar 08 03:0{m}:11 img-1 systemd[1]: thumbd.service: Scheduled restart job, "
+                  f"restart counter is at {k + 1}."]
+    lines += ["Mar 08 03:05:12 img-1 systemd[1]: thumbd.service: Start request repeated too quickly.",
+              "Mar 08 03:05:12 img-1 systemd[1]: thumbd.service: Failed with result 'exit-code'.",
+              "Mar 08 03:09:01 img-1 CRON[30990]: (root) CMD (debian-sa1 1 1)",
+              "Mar 08 03:14:01 img-1 CRON[31002]: (root) CMD (debian-sa1 1 1)"]
+    return lines
+
+
+@pytest.mark.parametrize("requests", [True, False])
+def test_a_unit_systemd_stopped_restarting_stays_down_through_the_host_s_quiet(
+        tmp_path: Path, requests: bool) -> None:
+    """systemd restarts a unit failing on a full disk until its start limit ("Start request repeated
+    too quickly.") and starts it no more: the host's cron lines go on, the unit's quiet after it is
+    no recovery (held-out II09); and `systemctl is-active` printing `failed` below the logs says the
+    unit is down as the paste was taken, whatever the requests before it answered (GZ07)."""
+    lines = _unit_crash_loop(requests)
+    if requests:
+        # (the old master answers one more request as the new one gives up)
+        lines.insert(-2, 'Mar 08 03:05:13 img-1 gunicorn[1412]: 10.128.0.9 - - [08/Mar/2024:03:05:13 +0000] '
+                         '"GET /t/9.jpg HTTP/1.0" 200 4635 "-" "curl/8.5"')
+        lines += ["$ systemctl is-active thumbd", "failed"]
+    report = _paste_report(tmp_path, "\n".join(lines) + "\n", "thumbd")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "disk-or-filesystem")
+
+
 def _killed_worker(tmp_path: Path, killed_at: int, threads: tuple[tuple[str, ...], tuple[str, ...]],
                    every: int = 10, jobs_until: int = 7200,
                    jobs: tuple[str, ...] = ("InvoiceMailerJob", "LedgerSyncJob", "ReceiptJob"),

@@ -889,6 +889,8 @@ def decide(
         listed_down = f"`kubectl get pods` lists none of its pods ready ({shown})"
     if listed_down is None and failing and not traffic.requests:
         listed_down = jobs_listed_failing(con, service)
+    if listed_down is None and failing:
+        listed_down = units_listed_down(con, service)
     decided = verdict.decide(traffic, periods, len(failing), started, unexplained, never_started, persistent,
                              listed_down=listed_down)
     if estimate is None:
@@ -1501,6 +1503,44 @@ def jobs_listed_failing(con: Any, service: str | None) -> str | None:
         return (f"`kubectl get jobs` lists {newest.name} running for {newest.duration_s // 60} minutes with "
                 f"no pod done, where its completed runs took {longest // 60} minutes at most")
     return None
+
+
+# What a paste's `systemctl` says of a unit after the logs above it: `systemctl is-active UNIT`
+# printing its state on the next line, or `systemctl status UNIT`'s "Active:" line below its
+# "● UNIT.service - description" header (systemd src/systemctl/systemctl-show.c; the states of
+# `systemctl is-active`, man systemctl). A unit failed, inactive, or between restarts
+# (`activating (auto-restart)`) serves nothing as the paste was taken.
+_UNIT_COMMAND = (r"^(?:[\w.@:~/-]*\$|#) (?:sudo )?systemctl (?:--\S+ )*is-active (?:--\S+ )*"
+                 r"([\w@.:-]+?)(?:\.service)?\s*$")
+_UNIT_HEADER = r"^\s*[●*×] ([\w@.:-]+?)\.service(?: - |$)"
+_UNIT_DOWN = r"^\s*(?:Active: )?(failed|inactive|activating \(auto-restart\))\b"
+_UNIT_LINES = f"""
+SELECT message FROM entries
+WHERE in_window AND resource_type = 'local' AND (regexp_matches(message, '{_UNIT_COMMAND}')
+  OR regexp_matches(message, '{_UNIT_HEADER}') OR regexp_matches(message, '^\\s*Active: ')
+  OR regexp_matches(message, '^(?:failed|inactive|active|activating|deactivating|unknown)\\s*$'))
+ORDER BY ordinal
+"""
+
+
+def units_listed_down(con: Any, service: str | None) -> str | None:
+    """Why a paste's `systemctl` shows ``service``'s unit down as the paste was taken (`_UNIT_DOWN`),
+    the last it says of that unit; None when it shows none, or shows it active. After a crash loop
+    systemd stops restarting the unit (its start limit), and the quiet that follows in the logs is
+    no recovery: `systemctl is-active thumbd` printing `failed` says so (held-out GZ07)."""
+    if not service:
+        return None
+    unit, said = None, None
+    for (message,) in con.execute(_UNIT_LINES).fetchall():
+        named = re.match(_UNIT_COMMAND, message) or re.match(_UNIT_HEADER, message)
+        if named:
+            unit = named.group(1)
+            continue
+        if unit == service:
+            state = re.match(_UNIT_DOWN, message)
+            said = state.group(1) if state else None
+            unit = None if not message.lstrip().startswith("Active:") else unit
+    return f"`systemctl` shows {service}.service {said}" if said else None
 
 
 def _age_seconds(age: str) -> int:
