@@ -312,6 +312,13 @@ def test_own_frames_follow_the_runtime_rules() -> None:
     ])
     assert (py, node_frame) == ("/app/main.py:3 in handler", "/usr/src/app/src/users.js:42 in getUser")
     assert dotnet == own
+    # a buildpack's layers hold the interpreter, the dependencies and their scripts, not the app's
+    # code (held-out JQ03: the Functions Framework's own script read as the service's code)
+    buildpack = k.runtimes["python"].own_frame(["/layers/google.python.pip/pip/bin/functions-framework:8 in "
+                                                "<module>", "/workspace/main.py:12 in handle_invoice"])
+    assert buildpack == "/workspace/main.py:12 in handle_invoice"
+    assert k.runtimes["python"].own_frame(["/layers/google.python.pip/pip/bin/functions-framework:8 in "
+                                           "<module>"]) is None
 
 
 def _python_stack(tmp_path: Path, last_line: str) -> list[str]:
