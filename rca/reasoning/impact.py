@@ -1540,6 +1540,8 @@ _UNIT_COMMAND = (r"^(?:[\w.@:~/-]*\$|#) (?:sudo )?systemctl (?:--\S+ )*is-active
                  r"([\w@.:-]+?)(?:\.service)?\s*$")
 _UNIT_HEADER = r"^\s*[●*×] ([\w@.:-]+?)\.service(?: - |$)"
 _UNIT_DOWN = r"^\s*(?:Active: )?(failed|inactive|activating \(auto-restart\))\b"
+_UNIT_COMMAND_RE, _UNIT_HEADER_RE, _UNIT_DOWN_RE = (
+    re.compile(x) for x in (_UNIT_COMMAND, _UNIT_HEADER, _UNIT_DOWN))
 _UNIT_LINES = f"""
 SELECT message FROM entries
 WHERE in_window AND resource_type = 'local' AND (regexp_matches(message, '{_UNIT_COMMAND}')
@@ -1558,12 +1560,12 @@ def units_listed_down(con: Any, service: str | None) -> str | None:
         return None
     unit, said = None, None
     for (message,) in con.execute(_UNIT_LINES).fetchall():
-        named = re.match(_UNIT_COMMAND, message) or re.match(_UNIT_HEADER, message)
+        named = _UNIT_COMMAND_RE.match(message) or _UNIT_HEADER_RE.match(message)
         if named:
             unit = named.group(1)
             continue
         if unit == service:
-            state = re.match(_UNIT_DOWN, message)
+            state = _UNIT_DOWN_RE.match(message)
             said = state.group(1) if state else None
             unit = None if not message.lstrip().startswith("Active:") else unit
     return f"`systemctl` shows {service}.service {said}" if said else None
