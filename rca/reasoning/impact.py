@@ -1567,7 +1567,7 @@ def units_listed_down(con: Any, service: str | None) -> str | None:
         if unit == service:
             state = _UNIT_DOWN_RE.match(message)
             said = state.group(1) if state else None
-            unit = None if not message.lstrip().startswith("Active:") else unit
+        unit = None  # (a state line answers the command or header just above it)
     return f"`systemctl` shows {service}.service {said}" if said else None
 
 
