@@ -3491,19 +3491,26 @@ def _unit_crash_loop(requests: bool) -> list[str]:
     return lines
 
 
-@pytest.mark.parametrize("requests", [True, False])
+@pytest.mark.parametrize(("requests", "listing"), [
+    (True, ["$ systemctl is-active thumbd", "failed"]),
+    (True, ["$ systemctl status thumbd --no-pager", "× thumbd.service - thumbd thumbnail service",
+            "     Loaded: loaded (/etc/systemd/system/thumbd.service; enabled; preset: enabled)",
+            "     Active: failed (Result: exit-code) since Fri 2024-03-08 03:05:12 UTC; 9min ago"]),
+    (False, []),
+])
 def test_a_unit_systemd_stopped_restarting_stays_down_through_the_host_s_quiet(
-        tmp_path: Path, requests: bool) -> None:
+        tmp_path: Path, requests: bool, listing: list[str]) -> None:
     """systemd restarts a unit failing on a full disk until its start limit ("Start request repeated
     too quickly.") and starts it no more: the host's cron lines go on, the unit's quiet after it is
-    no recovery (held-out II09); and `systemctl is-active` printing `failed` below the logs says the
-    unit is down as the paste was taken, whatever the requests before it answered (GZ07)."""
+    no recovery (held-out II09); and `systemctl is-active` printing `failed` (or `systemctl
+    status`'s "Active: failed") below the logs says the unit is down as the paste was taken,
+    whatever the requests before it answered (GZ07)."""
     lines = _unit_crash_loop(requests)
     if requests:
         # (the old master answers one more request as the new one gives up)
         lines.insert(-2, 'Mar 08 03:05:13 img-1 gunicorn[1412]: 10.128.0.9 - - [08/Mar/2024:03:05:13 +0000] '
                          '"GET /t/9.jpg HTTP/1.0" 200 4635 "-" "curl/8.5"')
-        lines += ["$ systemctl is-active thumbd", "failed"]
+        lines += listing
     report = _paste_report(tmp_path, "\n".join(lines) + "\n", "thumbd")
     assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "disk-or-filesystem")
 
