@@ -3587,6 +3587,33 @@ def test_a_deadlock_beside_requests_all_answered_is_one_retried_transaction_not_
     assert json.loads(result.output)["status"]["state"] == "ok", result.output[:600]
 
 
+def test_sqlclient_refused_while_sql_server_could_not_open_its_database_is_the_database_down(
+        tmp_path: Path) -> None:
+    """A Cloud SQL for SQL Server restart: SqlClient's connections are refused, then logins fail
+    with 4060 ("Cannot open database ... requested by the login") while it recovers the database,
+    then all is served again. The server said it was down: not a network fault (held-out JJ06)."""
+    from tests.incidents.builder import Incident, day
+
+    refused = ("Microsoft.Data.SqlClient.SqlException (0x80131904): A network-related or instance-specific "
+               "error occurred while establishing a connection to SQL Server.\n ---> System.Net.Sockets."
+               "SocketException (111): Connection refused")
+    cannot = ('Microsoft.Data.SqlClient.SqlException (0x80131904): Cannot open database "inventory" requested '
+              "by the login. The login failed.\nLogin failed for user 'inventory_app'.")
+    inc = Incident("inventory-sync", 47, day(2026, 6, 2, 10))
+    rev, instance = inc.revision(8), inc.instance()
+    for t in range(0, 3600, 10):
+        failing = 1800 <= t < 1900
+        inc.request(t, 500 if failing else 200, "/v1/stock", rev, instance)
+        if failing:
+            inc.text(t + 0.2, refused if t < 1850 else cannot, rev, instance, log="stderr")
+    path = tmp_path / "inventory.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    assert report["root_cause"]["category"] == "database-unavailable", result.output[:600]
+
+
 def _killed_worker(tmp_path: Path, killed_at: int, threads: tuple[tuple[str, ...], tuple[str, ...]],
                    every: int = 10, jobs_until: int = 7200,
                    jobs: tuple[str, ...] = ("InvoiceMailerJob", "LedgerSyncJob", "ReceiptJob"),
