@@ -3598,7 +3598,8 @@ def test_sqlclient_refused_while_sql_server_could_not_open_its_database_is_the_d
                "error occurred while establishing a connection to SQL Server.\n ---> System.Net.Sockets."
                "SocketException (111): Connection refused")
     cannot = ("Microsoft.Data.SqlClient.SqlException (0x80131904): Cannot open database "
-              '"inventory" requested by the login. The login failed.\nLogin failed for user \'inventory_app\'.')
+              '"inventory" requested by the login. The login failed.\nLogin failed for user '
+              "'inventory_app'.")
     inc = Incident("inventory-sync", 47, day(2026, 6, 2, 10))
     rev, instance = inc.revision(8), inc.instance()
     for t in range(0, 3600, 10):
