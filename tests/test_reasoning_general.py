@@ -3372,13 +3372,10 @@ def test_a_new_service_s_probe_failures_since_its_first_deploy_are_its_failure_n
         inc.ready_false(deployed + 760, rev, "The user-provided container failed to start and listen on the "
                         "port defined provided by the PORT=8080 environment variable within the allocated "
                         "timeout.")
-    path = tmp_path / "notify.json"
-    path.write_text(json.dumps(inc.export()), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
-                                       "--format", "json"])
-    report = json.loads(result.output)
+    output = _exported(tmp_path, inc)
+    report = json.loads(output)
     assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "port-mismatch"), \
-        result.output[:600]
+        output[:600]
 
 
 def test_new_instances_whose_workers_cannot_boot_on_a_403_leave_no_instance_for_requests(
@@ -3408,12 +3405,9 @@ def test_new_instances_whose_workers_cannot_boot_on_a_403_leave_no_instance_for_
         for k in range(4):
             inc.request(t + 3 + k * 20, 429, "/invoices/render", rev, None,
                         text="The request was aborted because there was no available instance.")
-    path = tmp_path / "invoice.json"
-    path.write_text(json.dumps(inc.export()), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
-                                       "--format", "json"])
-    report = json.loads(result.output)
-    assert report["root_cause"]["category"] == "permission-denied", result.output[:600]
+    output = _exported(tmp_path, inc)
+    report = json.loads(output)
+    assert report["root_cause"]["category"] == "permission-denied", output[:600]
 
 
 def test_a_node_redis_socket_dropped_and_reconnected_beside_requests_all_served_is_noise(
@@ -3432,11 +3426,8 @@ def test_a_node_redis_socket_dropped_and_reconnected_beside_requests_all_served_
         inc.text(t, "SocketClosedUnexpectedlyError: Socket closed unexpectedly\n    at Socket.<anonymous> "
                     "(/app/node_modules/@redis/client/dist/lib/client/socket.js:194:118)", rev, instance,
                  log="stderr")
-    path = tmp_path / "leaderboard.json"
-    path.write_text(json.dumps(inc.export()), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
-                                       "--format", "json"])
-    assert json.loads(result.output)["status"]["state"] == "ok", result.output[:600]
+    output = _exported(tmp_path, inc)
+    assert json.loads(output)["status"]["state"] == "ok", output[:600]
 
 
 def test_lettuce_refused_while_the_redis_cluster_answered_clusterdown_is_redis_away(
@@ -3461,12 +3452,9 @@ def test_lettuce_refused_while_the_redis_cluster_answered_clusterdown_is_redis_a
             else:
                 inc.text(t + 0.3, "io.lettuce.core.RedisCommandTimeoutException: Command timed out after "
                                   "1 second(s)", rev, instance, log="stderr")
-    path = tmp_path / "payments.json"
-    path.write_text(json.dumps(inc.export()), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
-                                       "--format", "json"])
-    report = json.loads(result.output)
-    assert report["root_cause"]["category"] == "upstream-service-failure", result.output[:600]
+    output = _exported(tmp_path, inc)
+    report = json.loads(output)
+    assert report["root_cause"]["category"] == "upstream-service-failure", output[:600]
 
 
 def _unit_crash_loop(requests: bool) -> list[str]:
@@ -3560,11 +3548,8 @@ def test_a_deadlock_ef_core_retried_beside_requests_all_served_is_a_retry_not_a_
         inc.request(t, 201, "/v1/transfers", rev, instance, method="POST")
     for t in (420, 1100, 2300, 3300):
         inc.text(t - 1, retry, rev, instance)
-    path = tmp_path / "ledger.json"
-    path.write_text(json.dumps(inc.export()), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
-                                       "--format", "json"])
-    assert json.loads(result.output)["status"]["state"] == "ok", result.output[:600]
+    output = _exported(tmp_path, inc)
+    assert json.loads(output)["status"]["state"] == "ok", output[:600]
 
 
 def test_a_deadlock_beside_requests_all_answered_is_one_retried_transaction_not_an_incident(
@@ -3580,11 +3565,8 @@ def test_a_deadlock_beside_requests_all_answered_is_one_retried_transaction_not_
         inc.request(t, 200, "/v1/postings", rev, instance, method="POST")
     for t in (900, 2100):
         inc.text(t, "psycopg2.errors.DeadlockDetected: deadlock detected", rev, instance, log="stderr")
-    path = tmp_path / "ledger.json"
-    path.write_text(json.dumps(inc.export()), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
-                                       "--format", "json"])
-    assert json.loads(result.output)["status"]["state"] == "ok", result.output[:600]
+    output = _exported(tmp_path, inc)
+    assert json.loads(output)["status"]["state"] == "ok", output[:600]
 
 
 def test_sqlclient_refused_while_sql_server_could_not_open_its_database_is_the_database_down(
@@ -3607,12 +3589,9 @@ def test_sqlclient_refused_while_sql_server_could_not_open_its_database_is_the_d
         inc.request(t, 500 if failing else 200, "/v1/stock", rev, instance)
         if failing:
             inc.text(t + 0.2, refused if t < 1850 else cannot, rev, instance, log="stderr")
-    path = tmp_path / "inventory.json"
-    path.write_text(json.dumps(inc.export()), encoding="utf-8")
-    result = CliRunner().invoke(main, ["analyze", "--service", inc.service, "--input", str(path),
-                                       "--format", "json"])
-    report = json.loads(result.output)
-    assert report["root_cause"]["category"] == "database-unavailable", result.output[:600]
+    output = _exported(tmp_path, inc)
+    report = json.loads(output)
+    assert report["root_cause"]["category"] == "database-unavailable", output[:600]
 
 
 def _killed_worker(tmp_path: Path, killed_at: int, threads: tuple[tuple[str, ...], tuple[str, ...]],

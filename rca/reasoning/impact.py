@@ -990,14 +990,6 @@ def _jobs_all_failed(con: Any, traffic: verdict.Traffic) -> str | None:
             "and none did")
 
 
-_NEVER_DONE = """
-SELECT count(*) FILTER (WHERE regexp_matches(message, $done)),
-       count(*) FILTER (WHERE regexp_matches(message, $failed)),
-       count(*) FILTER (WHERE regexp_matches(message, $failed) AND ts >= $recent)
-FROM entries WHERE in_window
-"""
-
-
 def _jobs_never_done(con: Any, traffic: verdict.Traffic) -> str | None:
     """Why nothing was done, in an input that logs no request, when no job or task attempt of the
     whole window completed, `JOBS_DONE` or more failed, and they still failed in the recent period:
@@ -1006,10 +998,8 @@ def _jobs_never_done(con: Any, traffic: verdict.Traffic) -> str | None:
     recent = traffic.recent_since
     if recent is None:
         return None
-    knowledge = load_knowledge()
-    row = con.execute(_NEVER_DONE, {"done": knowledge.work_done, "failed": knowledge.work_failed,
-                                    "recent": recent}).fetchone()
-    done, failed, recent_failed = (int(v or 0) for v in row) if row else (0, 0, 0)
+    done, failed, _ = _job_outcomes(con, EPOCH)
+    recent_failed = _job_outcomes(con, recent)[1]
     if done or failed < JOBS_DONE or not recent_failed:
         return None
     return f"none of its {failed} jobs or task attempts in the window completed"
