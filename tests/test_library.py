@@ -348,7 +348,7 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
         {KNOW: knowledge(causes={})}, KNOW, "causes",
         "unknown section 'causes' (expected kinds, runtimes, surfaces, iam_policies, error_shaped, "
         "zero_counts, persistent, retried, memory, checkers, one_line_cause_order, launchers, "
-        "host_programs or work_outcomes)"),
+        "host_programs, work_outcomes or run_outcomes)"),
     "knowledge-checker-regex": ({KNOW: knowledge(checkers={"agents": ["GoogleHC/", "(?<!x)kube-probe"]})},
                                 KNOW, "checkers.agents[1]", "lookbehind (?<!...) is not supported by RE2"),
     "knowledge-checker-key": ({KNOW: knowledge(checkers={"agent": ["GoogleHC/"]})},
@@ -358,6 +358,9 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
         KNOW, "work_outcomes.done[1]", "lookbehind (?<=...) is not supported by RE2"),
     "knowledge-work-outcome-key": ({KNOW: knowledge(work_outcomes={"succeeded": ["INFO: done"]})},
                                    KNOW, "work_outcomes.succeeded", "unknown key 'succeeded'"),
+    "knowledge-run-outcome-regex": (
+        {KNOW: knowledge(run_outcomes={"failed": ["Final app status: FAILED", "(?<!x)FAILED"]})},
+        KNOW, "run_outcomes.failed[1]", "lookbehind (?<!...) is not supported by RE2"),
     "knowledge-launcher-name": ({KNOW: knowledge(launchers=["java", "python3 -m"])},
                                 KNOW, "launchers[1]",
                                 "expected a program name (no spaces, no brackets), got 'python3 -m'"),
@@ -572,6 +575,40 @@ def test_work_outcomes_read_job_frameworks_lines_as_they_print_them(line: str, o
     row = duckdb.execute(sql, {"line": line, "done": knowledge.work_done, "failed": knowledge.work_failed})
     assert row.fetchone() == (outcome == "done", outcome == "failed")
 
+
+
+@pytest.mark.parametrize(("line", "outcome"), [
+    ("26/12/06 02:38:14 INFO org.apache.spark.deploy.yarn.ApplicationMaster: Final app status: FAILED, "
+     "exitCode: 15, (reason: User class threw exception: org.apache.spark.SparkException)", "failed"),
+    ("23/05/02 11:04:51 INFO ApplicationMaster: Final app status: SUCCEEDED, exitCode: 0", "done"),
+    ("application_1764979200123_0042 State change from FINAL_SAVING to FAILED on event = ATTEMPT_FAILED",
+     "failed"),
+    ("appattempt_1764979200123_0042_000001 State change from RUNNING to FAILED on event = CONTAINER_FINISHED",
+     None),
+    ("application_1764979200123_0042 State change from FINAL_SAVING to FINISHED on event = ATTEMPT_FINISHED",
+     None),
+    ("Marking task as FAILED. dag_id=customer_ltv, task_id=build_features, run_id=scheduled__2024-06-03T01:"
+     "00:00+00:00, execution_date=20240603T010000, start_date=20240603T022657, end_date=20240603T024242",
+     "failed"),
+    ("Marking task as UP_FOR_RETRY. dag_id=customer_ltv, task_id=build_features, "
+     "execution_date=20240603T010000, start_date=20240603T020534, end_date=20240603T022153", None),
+    ("Marking task as SUCCESS. dag_id=airflow_monitoring, task_id=echo, execution_date=20240603T030000, "
+     "start_date=20240603T031001, end_date=20240603T031006", "done"),
+    ("Job has reached the specified backoff limit", "failed"),
+    ("2m30s  Warning  DeadlineExceeded  job/introspector  Job was active longer than specified deadline",
+     "failed"),
+    ("Job completed", "done"),
+    ("Job completed in 42s, 1200 rows", None),
+])
+def test_run_outcomes_read_how_batch_frameworks_end_a_run(line: str, outcome: str | None) -> None:
+    """The knowledge's `run_outcomes` read Spark's final app status, YARN's application (not attempt)
+    FAILED, Airflow's task marked SUCCESS or FAILED and Kubernetes' Job events as a run ended done or
+    failed; a retry to come, YARN's FINISHED (whatever the final status) and an app's own "Job
+    completed in" as neither."""
+    knowledge = load_knowledge()
+    sql = "SELECT regexp_matches($line, $done), regexp_matches($line, $failed)"
+    row = duckdb.execute(sql, {"line": line, "done": knowledge.run_done, "failed": knowledge.run_failed})
+    assert row.fetchone() == (outcome == "done", outcome == "failed")
 
 class _NoDuplicateKeys(yaml.SafeLoader):
     """A safe loader that refuses a mapping naming one key twice (YAML keeps the last silently)."""

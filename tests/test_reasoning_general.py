@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -5371,3 +5371,42 @@ def test_a_java_util_logging_record_is_at_the_level_it_states(tmp_path: Path, le
                                     "(Errors.java:117)")]
     report = _analysed(tmp_path, sorted(lines, key=lambda s: json.loads(s)["timestamp"]), "shop")
     assert report["status"]["state"] == state
+
+
+@pytest.mark.parametrize(("rerun", "down"), [(False, True), (True, False)])
+def test_a_spark_application_that_ended_failed_did_none_of_its_work_though_its_cluster_logs_on(
+        tmp_path: Path, rerun: bool, down: bool) -> None:
+    """YARN kills a Spark job's executors over physical memory until its stage aborts and the
+    ApplicationMaster logs "Final app status: FAILED": the NodeManagers' housekeeping lines go on
+    after it, but the run did none of its work, down (held-out JN01), not recovered when its errors
+    stopped. A rerun that ended SUCCEEDED afterwards did the work."""
+    def entry(k: int, minute: float, text: str, severity: str = "INFO", log: str = "yarn-userlogs") -> str:
+        stamp = datetime(2026, 3, 4, 2, 0, tzinfo=timezone.utc) + timedelta(minutes=minute)
+        return json.dumps({
+            "insertId": f"sp{k}", "timestamp": stamp.isoformat().replace("+00:00", "Z"), "severity": severity,
+            "logName": f"projects/acme-data/logs/{log}",
+            "resource": {"type": "cloud_dataproc_cluster",
+                         "labels": {"cluster_name": "etl-sessions", "region": "us-central1"}},
+            "jsonPayload": {"message": text}}) + "\n"
+    am = "INFO org.apache.spark.deploy.yarn.ApplicationMaster"
+    finished = ("INFO org.apache.spark.scheduler.TaskSetManager: Finished task {k}.0 in stage 0.0 (TID {k}) "
+                "in 11944 ms on etl-sessions-w-1 (executor 1) ({k}/40)")
+    killed = ("WARN org.apache.spark.deploy.yarn.YarnAllocator: Container killed by YARN for exceeding "
+              "physical memory limits. 12.2 GB of 12 GB physical memory used. Consider boosting "
+              "spark.executor.memoryOverhead.")
+    lines = [entry(k, k * 0.5, finished.format(k=k)) for k in range(1, 40)]
+    lines += [entry(100 + k, 25 + 2 * k, killed, "WARNING") for k in range(4)]
+    lines += [entry(110, 33, "ERROR org.apache.spark.scheduler.TaskSetManager: Task 57 in stage 3.0 failed "
+                             "4 times; aborting job", "ERROR"),
+              entry(111, 33.1, f"{am}: Final app status: FAILED, exitCode: 15, (reason: User class threw "
+                               "exception: org.apache.spark.SparkException: Job aborted)"),
+              entry(112, 33.2, "application_1764979200123_0042 State change from FINAL_SAVING to FAILED "
+                               "on event = ATTEMPT_FAILED", log="hadoop-yarn-resourcemanager")]
+    lines += [entry(200 + k, 34 + 2 * k, "Cache Size Before Clean: 1814186968, Total Deleted: 0, Public "
+                                         "Deleted: 0, Private Deleted: 0", log="hadoop-yarn-nodemanager")
+              for k in range(12)]
+    if rerun:
+        lines.append(entry(300, 55, f"{am}: Final app status: SUCCEEDED, exitCode: 0"))
+    report = _analysed(tmp_path, lines, "etl-sessions")
+    assert report["root_cause"]["category"] == "memory-limit-exceeded"
+    assert (report["status"]["state"] == "down") is down, report["status"]

@@ -28,7 +28,7 @@ FILE_NAME = "_knowledge.yaml"
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SECTIONS = ("kinds", "runtimes", "surfaces", "iam_policies", "error_shaped", "zero_counts", "persistent",
             "retried", "memory", "checkers", "one_line_cause_order", "launchers", "host_programs",
-            "work_outcomes")
+            "work_outcomes", "run_outcomes")
 # A memory size as `gcloud run ... --memory` takes it: a whole number of MiB or GiB.
 _MEMORY_SIZE = re.compile(r"(\d+)(Mi|Gi)")
 FRAME_ORDERS = ("first", "last")  # values of raised_at and cause_order
@@ -139,6 +139,10 @@ class Knowledge:
     # and for each job that failed (`failed`)
     work_done_lines: tuple[str, ...] = ()
     work_failed_lines: tuple[str, ...] = ()
+    # `run_outcomes`: RE2 over the lines a batch framework logs once when a whole run (an
+    # application, a task instance, a Job) ended done (`done`) or failed for good (`failed`)
+    run_done_lines: tuple[str, ...] = ()
+    run_failed_lines: tuple[str, ...] = ()
     zero_words: tuple[str, ...] = ()  # `zero_counts`: RE2 of counters of none, each a whole word
     # `host_programs`: the programs that are the host's own (`systemd`, `kernel`, `CRON`): a syslog
     # line of one names no service, unless it names a unit it is about
@@ -200,6 +204,16 @@ class Knowledge:
     def work_failed(self) -> str:
         """One RE2 alternation of the lines job frameworks log for a failed job (`work_outcomes.failed`)."""
         return _alternation(self.work_failed_lines)
+
+    @property
+    def run_done(self) -> str:
+        """One RE2 alternation of the lines batch frameworks log as a run ended done (`run_outcomes.done`)."""
+        return _alternation(self.run_done_lines)
+
+    @property
+    def run_failed(self) -> str:
+        """One RE2 alternation of the lines batch frameworks log as a run failed (`run_outcomes.failed`)."""
+        return _alternation(self.run_failed_lines)
 
     @property
     def refused_requests(self) -> str:
@@ -274,6 +288,9 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
         outcomes = doc.get("work_outcomes") or {}
         work_done = tuple(str(x) for x in outcomes.get("done", ()))
         work_failed = tuple(str(x) for x in outcomes.get("failed", ()))
+        runs = doc.get("run_outcomes") or {}
+        run_done = tuple(str(x) for x in runs.get("done", ()))
+        run_failed = tuple(str(x) for x in runs.get("failed", ()))
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise PatternError(str(path), f"malformed knowledge file: {exc!r}") from exc
     for name, rt in runtimes.items():
@@ -287,7 +304,8 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
                            "memory.sizes")
     return Knowledge(kinds, runtimes, surfaces, iam_policies, error_words, persistent, retried, one_line,
                      memory_sizes, memory_headroom, checker_agents, checker_paths, launchers, work_done,
-                     work_failed, zero_words=zero_words, host_programs=host_programs)
+                     work_failed, zero_words=zero_words, host_programs=host_programs,
+                     run_done_lines=run_done, run_failed_lines=run_failed)
 
 
 def _alternation(exprs: Sequence[str]) -> str:
@@ -491,7 +509,8 @@ def check(doc: Mapping[str, Any], *, categories: Collection[str], kinds: Collect
     problems += _checker_problems(doc)
     problems += _program_problems(doc, "launchers")
     problems += _program_problems(doc, "host_programs")
-    problems += _work_outcome_problems(doc)
+    problems += _outcome_problems(doc, "work_outcomes")
+    problems += _outcome_problems(doc, "run_outcomes")
     problems += _category_list_problems(doc, "retried", categories)
     lasting, passing = _list(doc.get("persistent"), "persistent")[0], _list(doc.get("retried"), "retried")[0]
     problems += [("retried", f"{name!r} is also persistent: a failure either lasts or passes")
@@ -506,12 +525,12 @@ def _checker_problems(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
     return problems + _regex_problems(body, "agents", "checkers") + _regex_problems(body, "paths", "checkers")
 
 
-def _work_outcome_problems(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The `work_outcomes` section: `done` and `failed`, each a list of RE2 regexes."""
-    body, problems = _mapping(doc, "work_outcomes")
-    problems += _unknown_keys(body, ("done", "failed"), "work_outcomes")
-    return [*problems, *_regex_problems(body, "done", "work_outcomes"),
-            *_regex_problems(body, "failed", "work_outcomes")]
+def _outcome_problems(doc: Mapping[str, Any], section: str) -> list[tuple[str, str]]:
+    """An outcomes section (`work_outcomes`, `run_outcomes`): `done` and `failed`, each a list of
+    RE2 regexes."""
+    body, problems = _mapping(doc, section)
+    problems += _unknown_keys(body, ("done", "failed"), section)
+    return [*problems, *_regex_problems(body, "done", section), *_regex_problems(body, "failed", section)]
 
 
 def _program_problems(doc: Mapping[str, Any], section: str) -> list[tuple[str, str]]:

