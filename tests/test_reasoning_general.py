@@ -5410,3 +5410,32 @@ def test_a_spark_application_that_ended_failed_did_none_of_its_work_though_its_c
     report = _analysed(tmp_path, lines, "etl-sessions")
     assert report["root_cause"]["category"] == "memory-limit-exceeded"
     assert (report["status"]["state"] == "down") is down, report["status"]
+
+
+@pytest.mark.parametrize(("served_beside", "down"), [(False, True), (True, False)])
+def test_a_scheduled_caller_refused_at_every_call_since_lost_the_service(
+        tmp_path: Path, served_beside: bool, down: bool) -> None:
+    """Cloud Scheduler calls /sync every quarter hour; its job is pointed at a service account
+    without the invoker role and Cloud Run refuses every call after it, nine in half an hour: two
+    answers were due there, too few for chance to rule out, but each refusal is one of those calls,
+    so the service did none of its work, down (held-out JC02). The same refusals beside a caller the
+    route still answers are that caller's trouble, not the service's."""
+    from tests.incidents.builder import Incident, day
+
+    refused = ("The request was not authenticated. Either allow unauthenticated invocations or set the "
+               "proper Authorization header. Read more at https://cloud.google.com/run/docs/securing/"
+               "authenticating")
+    inc = Incident("crm-sync", 43, day(2024, 4, 17, 10))
+    rev, instance, scheduler = inc.revision(27), inc.instance(), "Google-Cloud-Scheduler"
+    for t in (0, 900, 1800):
+        inc.request(t, 200, "/sync", rev, instance, method="POST", latency=35.0, user_agent=scheduler)
+        inc.text(t + 36, "sync finished run_id=aa632 upserted 467 rows", rev, instance)
+    for t in (2700, 2730, 2790, 3600, 3630, 3690, 4500, 4530, 4590):
+        inc.request(t, 403, "/sync", None, None, method="POST", text=refused, user_agent=scheduler)
+    if served_beside:
+        for t in range(2760, 4600, 300):
+            inc.request(t, 200, "/sync", rev, instance, method="POST", latency=30.0, user_agent="curl/8.5.0")
+    report = json.loads(_exported(tmp_path, inc))
+    assert (report["status"]["state"] == "down") is down, report["status"]
+    if down:
+        assert report["root_cause"]["category"] == "permission-denied"

