@@ -5466,3 +5466,24 @@ def test_a_request_that_began_before_the_last_ten_minutes_and_ended_in_them_was_
         inc.text(t, f"frame= {t * 50} fps= 54 q=28.0 size=   82682kB speed=1.83x", rev, instance)
     report = json.loads(_exported(tmp_path, inc))
     assert report["status"]["state"] == "degraded", report["status"]
+
+
+@pytest.mark.parametrize("refused", [
+    "Connection refused - connect(2) for 127.0.0.1:6379 (redis://localhost:6379)",
+    "RedisClient::CannotConnectError: Connection refused - connect(2) for 127.0.0.1:6379 (redis://localhost:6379)",
+    "ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', 5432)",
+    "System.Net.Internals.SocketExceptionFactory+ExtendedSocketException (111): Connection refused 127.0.0.1:5432",
+    "Error: P1001: Can't reach database server at `localhost:5432`",
+])
+def test_a_loopback_address_refused_in_a_container_is_a_setting_left_unset_whatever_field_names_it(
+        tmp_path: Path, refused: str) -> None:
+    """A container's own loopback has nothing listening unless a sidecar does: Sidekiq whose REDIS_URL
+    a Helm upgrade dropped connects to redis-client's default, 127.0.0.1:6379, and is refused at
+    every start (held-out KN03). The library's rule reads the address in whichever field the
+    pattern names it (connect(2)'s `addr`, redis-client's URL, asyncpg's `ip`, .NET's endpoint,
+    Prisma's host and port), not only `host`."""
+    lines = [_gke_line(k, f"worker {k} started", container="worker") for k in range(0, 600, 60)]
+    lines += [_gke_line(600 + k * 40, refused, container="worker", log="stderr", severity="ERROR")
+              for k in range(8)]
+    report = _analysed(tmp_path, lines, "web")
+    assert report["root_cause"]["category"] == "missing-configuration", report["root_cause"]
