@@ -5472,7 +5472,8 @@ def test_a_request_that_began_before_the_last_ten_minutes_and_ended_in_them_was_
     "Connection refused - connect(2) for 127.0.0.1:6379 (redis://localhost:6379)",
     "RedisClient::CannotConnectError: Connection refused - connect(2) for 127.0.0.1:6379 (redis://localhost:6379)",
     "ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', 5432)",
-    "System.Net.Internals.SocketExceptionFactory+ExtendedSocketException (111): Connection refused 127.0.0.1:5432",
+    "System.Net.Internals.SocketExceptionFactory+ExtendedSocketException (111): Connection refused "
+    "127.0.0.1:5432",
     "Error: P1001: Can't reach database server at `localhost:5432`",
 ])
 def test_a_loopback_address_refused_in_a_container_is_a_setting_left_unset_whatever_field_names_it(
@@ -5487,3 +5488,29 @@ def test_a_loopback_address_refused_in_a_container_is_a_setting_left_unset_whate
               for k in range(8)]
     report = _analysed(tmp_path, lines, "web")
     assert report["root_cause"]["category"] == "missing-configuration", report["root_cause"]
+
+
+def test_jobs_done_before_a_worker_s_failures_began_are_no_work_going_on_beside_them(tmp_path: Path) -> None:
+    """A journal paste of nine minutes: a Sidekiq unit completes jobs, is restarted onto a TLS
+    endpoint its image does not trust, fails at every start until systemd stops restarting it. The
+    whole paste is its recent period, so the jobs done before the restart are in it, but none was
+    done since the failures began: nothing goes on beside them, down (held-out KN10)."""
+    unit = "Sep 30 09:{:02d}:{:02d} vm-1 storefront-sidekiq[{}]: "
+    systemd = "Sep 30 09:{:02d}:{:02d} vm-1 systemd[1]: storefront-sidekiq.service: "
+    lines = ['$ journalctl -u storefront-sidekiq --since "09:04" --no-pager']
+    for k in range(0, 480, 24):
+        m, s = divmod(266 + k, 60)
+        lines.append(unit.format(m, s, 48811) + f"2026-09-30T09:{m:02d}:{s:02d}.117Z pid=48811 tid=b4xq "
+                     f"class=ScoreLeadsJob jid=9f2c{k:04d}ab elapsed=0.412 INFO: done")
+    for k in range(5):
+        m, s = divmod(758 + k * 12, 60)
+        lines += [unit.format(m, s, 49600 + k) + "OpenSSL::SSL::SSLError: SSL_connect returned=1 errno=0 "
+                  "peeraddr=10.61.0.12:6378 state=error: certificate verify failed (self-signed certificate "
+                  "in certificate chain)",
+                  systemd.format(m, s) + "Main process exited, code=exited, status=1/FAILURE",
+                  systemd.format(m, s) + "Failed with result 'exit-code'."]
+    lines += [systemd.format(13, 51) + "Start request repeated too quickly.",
+              "Sep 30 09:13:51 vm-1 systemd[1]: Failed to start storefront-sidekiq.service - Sidekiq worker."]
+    report = _paste_report(tmp_path, "\n".join(lines) + "\n", "storefront-sidekiq")
+    assert report["root_cause"]["category"] == "tls-certificate"
+    assert report["status"]["state"] == "down", report["status"]

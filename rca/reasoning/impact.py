@@ -960,8 +960,14 @@ def _work_goes_on(con: Any, traffic: verdict.Traffic, unstarted: Sequence[str] =
     span = _work_span(con, traffic)
     if span is not None and _work_kept_pace(con, *span, unstarted=unstarted):
         return True
-    # (jobs completed need no pace from before: the failures may run from the input's first line)
-    return traffic.recent_since is not None and _jobs_done(con, traffic.recent_since)
+    # (jobs completed need no pace from before: the failures may run from the input's first line;
+    # but only those completed since the failures began go on beside them: a short paste whose
+    # recent period holds the whole window holds the jobs done before the worker's last restart
+    # too, held-out KN10)
+    since = traffic.recent_since
+    if since is not None and traffic.first_error is not None:
+        since = max(since, traffic.first_error)
+    return since is not None and _jobs_done(con, since)
 
 
 # An input without requests shows work still done when its job framework logs jobs completed
