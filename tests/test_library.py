@@ -565,11 +565,14 @@ def test_every_package_a_library_frames_alternation_names_is_a_library_frame() -
     ("[2024-11-19 13:41:09,001: ERROR/ForkPoolWorker-1] Task billing.sync_invoice"
      "[1f1c2d3e-4a5b-6c7d-8e9f-0a1b2c3d4e5f] raised unexpected: OperationalError('too many')", "failed"),
     ("08:10:49 default: Job OK (b6b0d0b9-afad-428e-a5c9-cf20396726aa)", "done"),
+    ("  2026-09-14 07:24:44 App\\Jobs\\SendOrderConfirmation ........... 443.80ms DONE", "done"),
+    ("  2026-09-14 07:31:12 App\\Jobs\\SyncShopifyInventory ............. 1s 230ms FAIL", "failed"),
+    ("  2026-09-14 07:31:11 App\\Jobs\\SyncShopifyInventory ................. RUNNING", None),
     ("2025-02-11T09:03:06.468Z pid=1 tid=2hml class=InvoicePdfJob jid=3bb81e3c29 INFO: start", None),
 ])
 def test_work_outcomes_read_job_frameworks_lines_as_they_print_them(line: str, outcome: str | None) -> None:
-    """The knowledge's `work_outcomes` read Sidekiq's done/fail, Celery's succeeded/raised and RQ's
-    Job OK as a completed or failed job, and a job's start as neither."""
+    """The knowledge's `work_outcomes` read Sidekiq's done/fail, Celery's succeeded/raised, RQ's Job
+    OK and Laravel's queue:work DONE/FAIL as a completed or failed job, and a job's start as neither."""
     knowledge = load_knowledge()
     sql = "SELECT regexp_matches($line, $done), regexp_matches($line, $failed)"
     row = duckdb.execute(sql, {"line": line, "done": knowledge.work_done, "failed": knowledge.work_failed})
