@@ -5514,3 +5514,31 @@ def test_jobs_done_before_a_worker_s_failures_began_are_no_work_going_on_beside_
     report = _paste_report(tmp_path, "\n".join(lines) + "\n", "storefront-sidekiq")
     assert report["root_cause"]["category"] == "tls-certificate"
     assert report["status"]["state"] == "down", report["status"]
+
+
+@pytest.mark.parametrize(("stopped", "state"), [
+    ("KafkaMessageListenerContainer: Fatal consumer exception; stopping container", "degraded"),
+    ("KafkaMessageListenerContainer: Consumer paused for 30s after a transient error", "recovered"),
+])
+def test_a_listener_stopped_until_restart_beside_requests_answered_is_no_recovery(
+        tmp_path: Path, stopped: str, state: str) -> None:
+    """A Spring service answers its REST lookups and consumes a Kafka topic. A rotated key is
+    refused by the topic's ACL, spring-kafka stops the listener container, and nothing is consumed
+    again while every lookup is answered: the errors end there, but the work they stopped does not
+    come back until the process restarts (`until_restart`), so the service is degraded, not
+    recovered (held-out KM06, a Pub/Sub subscriber so stopped). The same errors with a line that
+    stops nothing recovered."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("notification-worker", 45, day(2026, 3, 4, 8))
+    rev, instance = inc.revision(12), inc.instance()
+    for t in range(0, 3600, 40):
+        inc.request(t, 200, f"/api/notifications/PH{t:06d}", rev, instance)
+    for t in range(10, 1500, 30):
+        inc.text(t, f"Sent shipment notification for parcel PH{t:06d}", rev, instance)
+    for t in range(1500, 1506):
+        inc.text(t, "[Consumer clientId=consumer-notify-1, groupId=notify] Topic authorization failed for "
+                    "topics [order.events]", rev, instance, severity="ERROR")
+    inc.text(1507, stopped, rev, instance, severity="ERROR")
+    report = json.loads(_exported(tmp_path, inc))
+    assert report["status"]["state"] == state, report["status"]

