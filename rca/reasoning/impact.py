@@ -610,8 +610,41 @@ ORDER BY 1
 _DEPENDED_ON = frozenset({Layer.DEPENDENCY, Layer.DATABASE, Layer.NETWORK})
 
 
+# Of the requests a service answered with a client error (`$ids`), those a revision new in the
+# window (`$new`) gave on a route where another revision answered callers and never gave that
+# status: `REFUSED_RUN` or more of one status on one route, the new build refusing what the one
+# before it served (a body limit lost with a rewritten parser, 413 for the large orders the old
+# revision took, held-out KP05).
+_REFUSED_BY_NEW = f"""
+WITH r AS (
+  SELECT entry_id, http_status, {ROUTE} AS route FROM entries
+  WHERE entry_id IN (SELECT unnest($ids::BIGINT[])) AND revision IN (SELECT unnest($new::VARCHAR[]))
+), others AS (
+  SELECT http_status, {ROUTE} AS route FROM entries
+  WHERE in_window AND http_status IS NOT NULL AND revision IS NOT NULL
+    AND revision NOT IN (SELECT unnest($new::VARCHAR[]))
+), grouped AS (
+  SELECT route, http_status FROM r GROUP BY ALL HAVING count(*) >= {REFUSED_RUN}
+)
+SELECT r.entry_id FROM r JOIN grouped g USING (route, http_status)
+WHERE EXISTS (SELECT 1 FROM others o WHERE o.route = r.route AND o.http_status < 400)
+  AND NOT EXISTS (SELECT 1 FROM others o WHERE o.route = r.route AND o.http_status = r.http_status)
+ORDER BY 1
+"""
+
+
+def _refused_by_new(con: Any, requests: Sequence[int], new_revisions: Collection[str]) -> set[int]:
+    """Of the client errors ``requests``, those only a revision new in the window gave where another
+    revision served the same route (`_REFUSED_BY_NEW`)."""
+    if not requests or not new_revisions:
+        return set()
+    rows = con.execute(_REFUSED_BY_NEW, {"ids": list(requests), "new": sorted(new_revisions)}).fetchall()
+    return {int(r[0]) for r in rows}
+
+
 def client_errors(
     con: Any, findings: Sequence[Finding], hits: Sequence[Hit], since: datetime | None,
+    new_revisions: Collection[str] = (),
 ) -> tuple[set[int], list[int]]:
     """The error-level events a service logged in the trace of a request it answered with a client
     error (4xx), on a route it went on serving to other callers (`_CALLERS_REFUSED`): its account
@@ -625,17 +658,20 @@ def client_errors(
     (blind set 7H09), or 4xx because its database is down, failed those callers for no fault of
     theirs. The second value is those requests: failed, as the platform's refusals are. A failure
     that ran all along at the baseline's rate (contention on one hot document, a 409 now and then)
-    is the service's everyday refusal, as before (blind set OC10). ``since``: where the recent
-    period begins, as for `refusals`."""
+    is the service's everyday refusal, as before (blind set OC10). Nor is one a revision new in the
+    window gave where the revision before it served the route (`_refused_by_new`, ``new_revisions``):
+    the new build refused callers the old one served, and those requests failed too. ``since``:
+    where the recent period begins, as for `refusals`."""
     rows = con.execute(_CLIENT_ERRORS).fetchall()
     if not rows:
         return set(), []
     failing = {f.pattern_id for f in findings if f.status in (Status.ACTIVE, Status.ELEVATED)
                and f.role is Role.CAUSE and f.layer in _DEPENDED_ON}
     depended = {h.event_id for h in hits if h.pattern_id in failing}
-    failed = sorted({int(request) for event, request in rows if int(event) in depended})
     requests = sorted({int(r[1]) for r in rows})
-    took_place = _took_place(con, requests, since or EPOCH)
+    broken = _refused_by_new(con, requests, new_revisions)
+    failed = sorted({int(request) for event, request in rows if int(event) in depended} | broken)
+    took_place = _took_place(con, requests, since or EPOCH) | broken
     told = {int(event) for event, request in rows
             if int(request) not in took_place and int(event) not in depended}
     return told, failed
