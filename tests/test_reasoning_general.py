@@ -5602,3 +5602,23 @@ def test_a_client_error_only_a_new_revision_gave_where_the_old_one_served_is_a_f
     assert report["status"]["state"] == state, report["status"]
     if state == "recovered":
         assert report["root_cause"]["category"] == "deployment-change", report["root_cause"]
+
+
+@pytest.mark.parametrize(("refused_from", "state"), [(1260, "degraded"), (0, "ok")])
+def test_half_a_route_s_callers_refused_from_a_minute_on_at_the_same_pace_were_failed(
+        tmp_path: Path, refused_from: int, state: str) -> None:
+    """A ledger's POST /v1/entries is answered every 20 s for twenty minutes; from then on one call
+    in two is refused 401 and nothing is logged of why, while the calls come at the same pace. The
+    answers fell by half, not below it, so no fall says the refusals took their place; but a route
+    answered thirty times and more with no refusal, then refusing half its callers, lost them
+    (held-out KR09, read as no incident). A stale client refused at that share from the input's
+    first minute was refused all along: that is how the route ran."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("payments-ledger", 47, day(2025, 6, 3, 10))
+    rev, instance = inc.revision(9), inc.instance()
+    for k, t in enumerate(range(0, 3600, 20)):
+        status = 401 if t >= refused_from and k % 2 else 201
+        inc.request(t, status, "/v1/entries", rev, instance, method="POST")
+    report = json.loads(_exported(tmp_path, inc))
+    assert report["status"]["state"] == state, report["status"]

@@ -373,8 +373,15 @@ BUSY_ROUTE = 10
 # them and never after it lost its callers whatever its rate: a scheduler's call every quarter hour,
 # refused nine times in half an hour after its job was pointed at a service account without the
 # invoker role, expects two answers there, too few for chance to rule out (held-out JC02), but each
-# refusal is one of those calls, not an extra one beside them.
+# refusal is one of those calls, not an extra one beside them. So did a route whose callers were
+# answered `SERVED_BEFORE` times or more with no refusal before the first, and refused `REFUSED_RUN`
+# times or more since, making `REFUSED_SHARE` of its requests from the first refusal on: tokens of one
+# caller in two refused from a minute on, while the route's calls came at the same pace (held-out
+# KR09: no fewer answers, but half its callers refused). A stale client refused all along was
+# refused before as after; a scanner probes routes never answered.
 REFUSED_RUN = 3
+SERVED_BEFORE = 10
+REFUSED_SHARE = 0.25
 NONE_BEYOND_CHANCE = -math.log(0.5 * math.erfc(verdict.CHANCE_SD / math.sqrt(2)))
 FELL = ("({n} < 0.5 * ({e}) AND ({n} < ({e}) - " + str(verdict.CHANCE_SD) + " * sqrt({e})"
         " OR ({n} = 0 AND ({e}) > " + f"{NONE_BEYOND_CHANCE:.4f}" + ")))")
@@ -416,6 +423,15 @@ UNION
 SELECT r.entry_id FROM refused r JOIN abandoned a USING (route)
 WHERE EXISTS (SELECT 1 FROM served o WHERE o.route = a.route AND o.t < a.first)
   AND NOT EXISTS (SELECT 1 FROM served o WHERE o.route = a.route AND o.t >= a.first)
+UNION
+SELECT r.entry_id FROM refused r JOIN (
+  SELECT a.route, a.first, count(*) FILTER (WHERE o.t < a.first) AS before,
+         count(*) FILTER (WHERE o.t >= a.first) AS since
+  FROM abandoned a LEFT JOIN served o ON o.route = a.route GROUP BY a.route, a.first
+) d USING (route)
+WHERE d.before >= {SERVED_BEFORE}
+  AND (SELECT count(*) FROM refused x WHERE x.route = d.route) >= {REFUSED_SHARE} * (
+      (SELECT count(*) FROM refused x WHERE x.route = d.route) + d.since)
 ORDER BY entry_id
 """
 
