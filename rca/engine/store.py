@@ -858,8 +858,11 @@ class Store:
         if not self._scalar(f"SELECT count(*) FROM (SELECT 1 FROM entries WHERE http_status IS NULL "
                             f"AND {may_be} LIMIT 1)", params):
             return
+        # (the request line first, as a platform's request log is read, then what the line said: the
+        # patterns that read a request by its line, a 401 refusing a caller, read these too)
         self.con.execute(f"""
-            UPDATE entries SET http_method = upper(r.method), http_url = r.path, http_status = r.status
+            UPDATE entries SET http_method = upper(r.method), http_url = r.path, http_status = r.status,
+                message = concat_ws(chr(10), concat_ws(' ', upper(r.method), r.path, r.status), message)
             FROM (SELECT ord, json_extract_string(j, $method) AS method,
                          json_extract_string(j, $path) AS path,
                          try_cast(json_extract_string(j, $status) AS INTEGER) AS status

@@ -374,17 +374,21 @@ BUSY_ROUTE = 10
 # refused nine times in half an hour after its job was pointed at a service account without the
 # invoker role, expects two answers there, too few for chance to rule out (held-out JC02), but each
 # refusal is one of those calls, not an extra one beside them. So did a route whose callers were
-# answered `SERVED_BEFORE` times or more with no refusal before the first, and refused `REFUSED_RUN`
-# times or more since, making `REFUSED_SHARE` of its requests from the first refusal on: tokens of one
-# caller in two refused from a minute on, while the route's calls came at the same pace (held-out
-# KR09: no fewer answers, but half its callers refused). A stale client refused all along was
-# refused before as after; a scanner probes routes never answered.
+# answered `SERVED_BEFORE` times or more with no refusal before the first, refused `REFUSED_RUN` times
+# or more since, at `REFUSED_SHARE` of its requests from the first refusal on, whose answers since fell
+# short of what their pace before made due by `TOOK_PLACE` of the refusals at least, beyond chance:
+# one ledger call in two refused from a minute on while the calls kept their pace (held-out KR09:
+# the answers fell to four in seven, not under half). A new client whose expired token is refused
+# beside the callers answered as before took no one's place (blind set CN04); a stale client refused
+# all along was refused before as after; a scanner probes routes never answered.
 REFUSED_RUN = 3
 SERVED_BEFORE = 10
 REFUSED_SHARE = 0.25
+TOOK_PLACE = 0.5
 NONE_BEYOND_CHANCE = -math.log(0.5 * math.erfc(verdict.CHANCE_SD / math.sqrt(2)))
-FELL = ("({n} < 0.5 * ({e}) AND ({n} < ({e}) - " + str(verdict.CHANCE_SD) + " * sqrt({e})"
-        " OR ({n} = 0 AND ({e}) > " + f"{NONE_BEYOND_CHANCE:.4f}" + ")))")
+FELL_BY_CHANCE = ("({n} < ({e}) - " + str(verdict.CHANCE_SD) + " * sqrt({e})"
+                  " OR ({n} = 0 AND ({e}) > " + f"{NONE_BEYOND_CHANCE:.4f}" + "))")
+FELL = "({n} < 0.5 * ({e}) AND " + FELL_BY_CHANCE + ")"
 _CALLERS_REFUSED = f"""
 WITH refused AS (
   SELECT entry_id, epoch(ts) AS t, {{route}} AS route FROM entries
@@ -404,7 +408,8 @@ WITH refused AS (
   SELECT route, min(t) - 30 AS t0, max(t) + 30 AS t1, greatest(max(t) - min(t) + 60, 300) AS span
   FROM refused GROUP BY route
 ), abandoned AS (
-  SELECT route, min(t) AS first FROM refused GROUP BY route HAVING count(*) >= {REFUSED_RUN}
+  SELECT route, min(t) AS first, max(t) AS last, count(*) AS refusals FROM refused GROUP BY route
+  HAVING count(*) >= {REFUSED_RUN}
 ), judged AS (
   SELECT s.route,
          count(o.t) FILTER (WHERE o.t BETWEEN s.t0 AND s.t1) AS during,
@@ -425,13 +430,14 @@ WHERE EXISTS (SELECT 1 FROM served o WHERE o.route = a.route AND o.t < a.first)
   AND NOT EXISTS (SELECT 1 FROM served o WHERE o.route = a.route AND o.t >= a.first)
 UNION
 SELECT r.entry_id FROM refused r JOIN (
-  SELECT a.route, a.first, count(*) FILTER (WHERE o.t < a.first) AS before,
-         count(*) FILTER (WHERE o.t >= a.first) AS since
-  FROM abandoned a LEFT JOIN served o ON o.route = a.route GROUP BY a.route, a.first
+  SELECT a.route, a.refusals, count(*) FILTER (WHERE o.t >= a.first) AS since,
+         count(*) FILTER (WHERE o.t < a.first) * (greatest(max(o.t), a.last) - a.first)
+           / greatest(a.first - min(o.t), 60) AS due
+  FROM abandoned a JOIN served o ON o.route = a.route GROUP BY a.route, a.first, a.last, a.refusals
+  HAVING count(*) FILTER (WHERE o.t < a.first) >= {SERVED_BEFORE}
 ) d USING (route)
-WHERE d.before >= {SERVED_BEFORE}
-  AND (SELECT count(*) FROM refused x WHERE x.route = d.route) >= {REFUSED_SHARE} * (
-      (SELECT count(*) FROM refused x WHERE x.route = d.route) + d.since)
+WHERE d.refusals >= {REFUSED_SHARE} * (d.refusals + d.since)
+  AND d.due - d.since >= {TOOK_PLACE} * d.refusals AND {FELL_BY_CHANCE.format(n="d.since", e="d.due")}
 ORDER BY entry_id
 """
 
