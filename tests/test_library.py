@@ -568,6 +568,7 @@ def test_every_package_a_library_frames_alternation_names_is_a_library_frame() -
     ("  2026-09-14 07:24:44 App\\Jobs\\SendOrderConfirmation ........... 443.80ms DONE", "done"),
     ("  2026-09-14 07:31:12 App\\Jobs\\SyncShopifyInventory ............. 1s 230ms FAIL", "failed"),
     ("  2026-09-14 07:31:11 App\\Jobs\\SyncShopifyInventory ................. RUNNING", None),
+    ("App\\Jobs\\RecalculateStockLevels ........... 46.80ms DONE", "done"),
     ("2025-02-11T09:03:06.468Z pid=1 tid=2hml class=InvoicePdfJob jid=3bb81e3c29 INFO: start", None),
 ])
 def test_work_outcomes_read_job_frameworks_lines_as_they_print_them(line: str, outcome: str | None) -> None:

