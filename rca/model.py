@@ -124,6 +124,8 @@ class LikelyCause:
     confidence: float
     because: str
     unless_any: tuple[str, ...] = ()  # findings that refute this reading (the server did listen on the port)
+    # the symptom's own fields that refute it (field name, RE2): a probe answered 503 by a server that runs
+    unless_field: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -302,6 +302,11 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
         "when_any": ["category:network-connectivity"], "unless_field": {"upstream_host": "^localhost$"},
         "statement": "x"}])}, "net/demo-pattern.yaml", "rules[0].unless_field.upstream_host",
         "'upstream_host' is not an extracted field"),
+    "likely-unless-field-not-extracted": ({"net/demo-pattern.yaml": doc(role="symptom", likely_cause={
+        "category": "startup-timeout", "confidence": 0.3, "because": "x",
+        "unless_field": {"probe_detail": "statuscode: 5"}})},
+        "net/demo-pattern.yaml", "likely_cause.unless_field.probe_detail",
+        "'probe_detail' is not an extracted field"),
     "unknown-unless-any-ref": ({"net/demo-pattern.yaml": doc(role="symptom", likely_cause={
         "category": "network-connectivity", "confidence": 0.3, "because": "x", "unless_any": ["nowhere"]})},
         "net/demo-pattern.yaml", "likely_cause.unless_any[0]", "unknown pattern id 'nowhere'"),

@@ -287,7 +287,8 @@ def _regex_problems(doc: Mapping[str, Any], path: Path) -> list[LintProblem]:
 
 
 def _when_field_problems(doc: Mapping[str, Any], path: Path, declared: Collection[str]) -> list[LintProblem]:
-    """A rule's `when_field` and `unless_field` name extracted fields, each with an RE2 regex."""
+    """A rule's `when_field` and `unless_field`, and a likely cause's `unless_field`, name extracted
+    fields, each with an RE2 regex."""
     pid = _doc_id(doc, path)
     rules = doc.get("rules")
     problems = []
@@ -295,6 +296,10 @@ def _when_field_problems(doc: Mapping[str, Any], path: Path, declared: Collectio
         for key in ("when_field", "unless_field"):
             problems += _field_conditions(rule.get(key) if isinstance(rule, dict) else None,
                                           f"rules[{i}].{key}", path, pid, declared)
+    likely = doc.get("likely_cause")
+    if isinstance(likely, dict):
+        problems += _field_conditions(likely.get("unless_field"), "likely_cause.unless_field", path, pid,
+                                      declared)
     return problems
 
 
@@ -372,7 +377,8 @@ def _likely_cause(raw: Mapping[str, Any] | None) -> LikelyCause | None:
     if not raw:
         return None
     return LikelyCause(Category(raw["category"]), float(raw["confidence"]), raw["because"],
-                       tuple(raw.get("unless_any", ())))
+                       tuple(raw.get("unless_any", ())),
+                       tuple(sorted(dict(raw.get("unless_field") or {}).items())))
 
 
 def _rule(raw: Mapping[str, Any]) -> Rule:

@@ -278,9 +278,10 @@ def _likely(
 
 def _reading_stands(node: chain.Node, nodes: Mapping[str, chain.Node]) -> bool:
     """The symptom has a documented meaning and no finding on the same revisions refutes it (the old
-    revision listening on the port says nothing about the new one)."""
+    revision listening on the port says nothing about the new one), nor do its own fields (a
+    readiness probe the server answered 503: it runs, so its start is not what is slow)."""
     likely = node.pattern.likely_cause
-    if likely is None:
+    if likely is None or chain.field_says(likely.unless_field, node):
         return False
     mine = set(node.finding.revisions)
     others = (n for n in nodes.values()
