@@ -383,6 +383,10 @@ BUSY_ROUTE = 10
 # all along was refused before as after; a scanner probes routes never answered.
 REFUSED_RUN = 3
 SERVED_BEFORE = 10
+# ... over ten minutes at least before the first refusal (`baseline.MIN_BEFORE`): refusals from the
+# input's first minutes on (a session check answering 401 to visitors not logged in) are how the
+# route runs, not callers it lost (blind set FI07).
+SERVED_FOR_S = 600
 REFUSED_SHARE = 0.25
 TOOK_PLACE = 0.5
 NONE_BEYOND_CHANCE = -math.log(0.5 * math.erfc(verdict.CHANCE_SD / math.sqrt(2)))
@@ -443,6 +447,7 @@ SELECT r.entry_id FROM refused r JOIN (
            / greatest(a.first - min(o.t), 60) AS due
   FROM abandoned a JOIN served o ON o.route = a.route GROUP BY a.route, a.first, a.last, a.refusals
   HAVING count(*) FILTER (WHERE o.t < a.first) >= {SERVED_BEFORE}
+     AND a.first - min(o.t) >= {SERVED_FOR_S}
 ) d USING (route)
 WHERE d.refusals >= {REFUSED_SHARE} * (d.refusals + d.since)
   AND d.due - d.since >= {TOOK_PLACE} * d.refusals AND {FELL_BY_CHANCE.format(n="d.since", e="d.due")}
