@@ -1667,7 +1667,6 @@ def jobs_listed_failing(con: Any, service: str | None) -> str | None:
     return None
 
 
-
 # The newest line in the window that says a whole run ended (`run_outcomes`, patterns/_knowledge.yaml),
 # and whether it ended failed.
 _NEWEST_RUN_END = """
@@ -1691,6 +1690,7 @@ def run_ended_failed(con: Any) -> str | None:
     when = f" at {row[0]:%H:%M:%S}" if row[0] is not None else ""
     line = str(row[1]).split("\n", 1)[0].strip()
     return f"its newest run ended failed{when} and none ran to completion after it ({line[:120]})"
+
 
 # What a paste's `systemctl` says of a unit after the logs above it: `systemctl is-active UNIT`
 # printing its state on the next line, or `systemctl status UNIT`'s "Active:" line below its
