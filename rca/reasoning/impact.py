@@ -385,7 +385,12 @@ REFUSED_RUN = 3
 SERVED_BEFORE = 10
 # ... over ten minutes at least before the first refusal (`baseline.MIN_BEFORE`): refusals from the
 # input's first minutes on (a session check answering 401 to visitors not logged in) are how the
-# route runs, not callers it lost (blind set FI07).
+# route runs, not callers it lost (blind set FI07). Unless a change that refuses callers so (an
+# audit entry of the refusals' category: an IAM policy set, an invoker binding removed) was logged
+# after the route's first answer and before the first refusal: then the refusals began with it,
+# and were not how the route ran (held-out JR08: the invoker role of one caller's service account
+# removed six minutes into the window, each of its renders refused from then on beside another
+# caller's answered).
 SERVED_FOR_S = 600
 REFUSED_SHARE = 0.25
 TOOK_PLACE = 0.5
@@ -447,7 +452,8 @@ SELECT r.entry_id FROM refused r JOIN (
            / greatest(a.first - min(o.t), 60) AS due
   FROM abandoned a JOIN served o ON o.route = a.route GROUP BY a.route, a.first, a.last, a.refusals
   HAVING count(*) FILTER (WHERE o.t < a.first) >= {SERVED_BEFORE}
-     AND a.first - min(o.t) >= {SERVED_FOR_S}
+     AND (a.first - min(o.t) >= {SERVED_FOR_S}
+          OR len(list_filter($changes::DOUBLE[], lambda c: c > min(o.t) AND c <= a.first)) > 0)
 ) d USING (route)
 WHERE d.refusals >= {REFUSED_SHARE} * (d.refusals + d.since)
   AND d.due - d.since >= {TOOK_PLACE} * d.refusals AND {FELL_BY_CHANCE.format(n="d.since", e="d.due")}
@@ -502,9 +508,33 @@ def refusals(
     if not ids:
         return []
     untold = [int(r[0]) for r in con.execute(_UNTOLD, {"ids": ids}).fetchall()]
-    return sorted(_took_place(con, ids, recent) | (_took_place(con, untold, recent, displaced=True)
+    changes = _refusing_changes(findings, lookup, hits, new) if untold else []
+    return sorted(_took_place(con, ids, recent) | (_took_place(con, untold, recent, changes)
                                                     if untold else set())
                   | _refused_by_new(con, ids, new_revisions))
+
+
+def _refusing_changes(
+    findings: Sequence[Finding], lookup: Mapping[str, Pattern], hits: Sequence[Hit],
+    refusing: AbstractSet[str],
+) -> list[float]:
+    """When changes of the ``refusing`` findings' categories were logged (epoch seconds): the
+    audit entries of the library's change patterns (layer `deploy`, role `context`), such as an
+    IAM policy set on the service, which refuse callers the way those findings say."""
+    categories = {f.category for f in findings if f.pattern_id in refusing}
+    changes = {f.pattern_id for f in findings
+               if f.category in categories and _is_change_pattern(lookup[f.pattern_id])}
+    return sorted({_epoch(h.ts) for h in hits if h.pattern_id in changes and h.ts is not None})
+
+
+def _is_change_pattern(pattern: Pattern) -> bool:
+    """A change pattern: an audit entry of the `deploy` layer read as context."""
+    return pattern.layer is Layer.DEPLOY and pattern.role is Role.CONTEXT
+
+
+def _epoch(ts: datetime) -> float:
+    """Epoch seconds of ``ts``, a naive time being UTC (as DuckDB's `epoch` reads one)."""
+    return (ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)).timestamp()
 
 
 # Of the refused requests `$ids`, those in whose trace the service logged no error of its own: a
@@ -518,19 +548,22 @@ ORDER BY 1
 """
 
 
-def _took_place(con: Any, ids: Sequence[int], since: datetime, displaced: bool = False) -> set[int]:
+def _took_place(
+    con: Any, ids: Sequence[int], since: datetime, changes: Sequence[float] | None = None
+) -> set[int]:
     """Of the refused requests ``ids``, those that took the place of the service's own traffic
     (`_CALLERS_REFUSED`), judged on each route, then, when the refusals outnumber the answers in
     the recent period from ``since`` (`_refusals_dominate`), on the service as one route: a portal
     of a few requests an hour per page lost every caller on every page at once, which no page's own
     count says beyond chance (held-out GI07: IAP's audience changed with its recreated backend
     service, and every request was refused for an hour). ``displaced``: also the callers displaced
-    at the route's pace (`_CALLERS_DISPLACED`), for refusals the service gave no reason of its own for."""
+    at the route's pace (`_CALLERS_DISPLACED`), for refusals the service gave no reason of its own for;
+    ``changes`` are then the times of the changes that refuse callers so (`_refusing_changes`)."""
     routes = (ROUTE, "'*'") if _refusals_dominate(con, ids, since) else (ROUTE,)
-    part = _CALLERS_DISPLACED if displaced else ""
+    part, params = ("", {}) if changes is None else (_CALLERS_DISPLACED, {"changes": list(changes)})
     return {int(r[0]) for route in routes
             for r in con.execute(_CALLERS_REFUSED.format(route=route, displaced=part),
-                                 {"ids": list(ids)}).fetchall()}
+                                 {"ids": list(ids), **params}).fetchall()}
 
 
 # Whether the refused requests `$ids` outnumber the requests answered below 400 in the recent period
