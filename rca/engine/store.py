@@ -338,12 +338,25 @@ ACCESS_LOGS: tuple[tuple[str, tuple[int, int, int]], ...] = (
     # The answer's line is the request; it names no method or path (its two empty groups), which
     # the line before it with the same request id holds.
     (r"(?:^|[\s\]])()()(?:Sent|Chunked) ([1-5][0-9]{2}) in [0-9.]+(?:µs|ms|s)$", (1, 2, 3)),
+    # uWSGI's request log (unbit/uwsgi core/logging.c: `[pid: %d|app: %d|req: %d/%llu] %s (%s) {%d
+    # vars in %d bytes} [%s] %s %s => generated %llu bytes in %llu %s%s(%s %d) %d headers in ...`):
+    # `... [Tue Sep  3 13:05:00 2024] GET /v1/reverse?lat=1 => generated 489 bytes in 110 msecs
+    # (HTTP/1.1 200) 3 headers in 102 bytes (1 switches on core 0)`, msecs or micros (--log-micros)
+    (rf"\] {_METHOD} (\S+) => generated [0-9]+ bytes in [0-9]+ (?:msecs|micros)[^(\n]*\(HTTPS?/[0-9.]+ "
+     r"([1-5][0-9]{2})\)", (1, 2, 3)),
+    # Kemal's LogHandler (kemalcr/kemal src/kemal/log_handler.cr: `Time.utc, status_code, method,
+    # resource, elapsed_text`): `2024-06-25 11:17:03 UTC 500 GET /v1/quote?pair=EURUSD 830.96ms`
+    (rf"(?:^|\s)([1-5][0-9]{{2}}) {_METHOD} (/\S*) [0-9.]+(?:ms|µs)$", (2, 3, 1)),
+    # Crystal's HTTP::LogHandler (crystal-lang/crystal src/http/server/handlers/log_handler.cr:
+    # `"#{method} #{resource} - #{status_code} (#{elapsed_text})"`): `GET /v1/x - 500 (830.96ms)`
+    (rf"(?:^|\s){_METHOD} (/\S*) - ([1-5][0-9]{{2}}) \([0-9.]+(?:ms|µs|s|m)\)$", (1, 2, 3)),
 )
 # How long an access-log line says its request took, where its format says it: an RE2 whose groups
 # are the number and its unit (Go's durations ns, µs, ms, s; or ms), for the verdict's latency
 # (`verdict.slow`). gin (`| 200 |  1.02ms |`), Serilog (`responded 200 in 12.3 ms`), the Go
 # idiom's `GET /x 200 13.2ms`, morgan's `12.345 ms`, chi's `202B in 34.47ms`, ASP.NET Core's
-# hosting line, which ends in its elapsed milliseconds, and Plug's `Sent 200 in 36ms`.
+# hosting line, which ends in its elapsed milliseconds, Plug's `Sent 200 in 36ms`, uWSGI's `in 110
+# msecs`, Kemal's and Crystal's `830.96ms`.
 ACCESS_LOG_LATENCIES: tuple[str, ...] = (
     r"\| *[1-5][0-9]{2} \| *([0-9.]+)(ns|µs|us|ms|s) *\|",
     r" responded [1-5][0-9]{2} in ([0-9.]+) (ms)\b",
@@ -352,6 +365,9 @@ ACCESS_LOG_LATENCIES: tuple[str, ...] = (
     r" [1-5][0-9]{2} [0-9]+B in ([0-9.]+)(ns|µs|us|ms|s)\b",
     r"Request finished HTTP/[0-9.]+ .* - [1-5][0-9]{2} .* ([0-9.]+)(ms)$",
     r"(?:Sent|Chunked) [1-5][0-9]{2} in ([0-9.]+)(µs|ms|s)$",
+    r"=> generated [0-9]+ bytes in ([0-9]+) (msecs|micros)\b",
+    rf"(?:^|\s)[1-5][0-9]{{2}} {_METHOD} /\S* ([0-9.]+)(ms|µs)$",
+    rf"(?:^|\s){_METHOD} /\S* - [1-5][0-9]{{2}} \(([0-9.]+)(ms|µs|s)\)$",
 )
 ACCESS_LOG = "|".join(f"(?:{regex})" for regex, _ in ACCESS_LOGS)  # a line of any of them
 # An Istio sidecar logs the calls its pod makes as well as the requests it receives: the
@@ -434,7 +450,8 @@ WHERE http_status IS NULL AND regexp_matches(message, $re)
 _LATENCY_FROM_ACCESS_LOGS = """
 UPDATE entries
 SET http_latency_s = CAST(regexp_extract(message, $re, 1) AS DOUBLE) * CASE regexp_extract(message, $re, 2)
-    WHEN 'ns' THEN 1e-9 WHEN 'µs' THEN 1e-6 WHEN 'us' THEN 1e-6 WHEN 'ms' THEN 1e-3 ELSE 1 END
+    WHEN 'ns' THEN 1e-9 WHEN 'µs' THEN 1e-6 WHEN 'us' THEN 1e-6 WHEN 'micros' THEN 1e-6
+    WHEN 'ms' THEN 1e-3 WHEN 'msecs' THEN 1e-3 ELSE 1 END
 WHERE http_status IS NOT NULL AND http_latency_s IS NULL AND regexp_matches(message, $re)
   AND try_cast(regexp_extract(message, $re, 1) AS DOUBLE) IS NOT NULL
 """
@@ -921,9 +938,11 @@ class Store:
         """The Kubernetes workloads ``service`` stands for when nothing is called so: those whose
         names begin with it and a dash, which from then on carry it as their service. A Helm release
         `tempo` runs as `tempo-querier`, `tempo-ingester` and more, and a namespace `shop` as the
-        workload `shop-web`: the name an engineer types. Empty when a service, container or workload
-        has the name itself (it is taken as it is), or none begins with it. A Cloud Run service's
-        name is exact (`gcloud run` takes no other): `cart` for `cart-api` stays a mistyped name."""
+        workload `shop-web`: the name an engineer types. A pasted unit whose name ends in it and a
+        dash before (`uwsgi-geoapi`, `gunicorn-billing`: the server, then the service) too. Empty
+        when a service, container or workload has the name itself (it is taken as it is), or none
+        begins with it. A Cloud Run service's name is exact (`gcloud run` takes no other): `cart`
+        for `cart-api` stays a mistyped name."""
         names = f"[filter_service, service, {K8S_WORKLOAD}]"
         named = f"SELECT count(*) FROM (SELECT 1 FROM staged WHERE list_contains({names}, ?) LIMIT 1)"
         if self._scalar(named, [service]):
@@ -932,16 +951,21 @@ class Store:
         # the lines below a pasted `kubectl logs deploy/<workload>` (their service that workload)
         pods = ("(resource_type IN ('k8s_container', 'k8s_pod') "
                 "OR (resource_type = 'local' AND (starts_with(coalesce(instance_id, ''), $prefix) "
-                "OR starts_with(coalesce(service, ''), $prefix))))")
+                "OR starts_with(coalesce(service, ''), $prefix) "
+                "OR ends_with(coalesce(service, ''), $suffix))))")
+        affixes = {"prefix": f"{service}-", "suffix": f"-{service}"}
+        # (and a pasted host's systemd unit named for the server that runs it, then the service:
+        # `journalctl -u uwsgi-geoapi` for `geoapi`, held-out LE07)
         found = [str(n) for (n,) in self.con.execute(
-            f"SELECT DISTINCT n FROM (SELECT unnest({names}) AS n FROM staged WHERE {pods}) "
-            "WHERE starts_with(n, $prefix) ORDER BY n", {"prefix": f"{service}-"}).fetchall()]
+            f"SELECT DISTINCT n FROM (SELECT unnest({names}) AS n, resource_type FROM staged WHERE {pods}) "
+            "WHERE starts_with(n, $prefix) OR (resource_type = 'local' AND ends_with(n, $suffix)) ORDER BY n",
+            affixes).fetchall()]
         if found:
             self.con.execute(
                 "UPDATE staged SET service = $s, "
                 "filter_service = CASE WHEN filter_service IS NOT NULL THEN $s END "
                 f"WHERE {pods} AND list_has_any({names}, $found)",
-                {"s": service, "found": found, "prefix": f"{service}-"})
+                {"s": service, "found": found, **affixes})
         return found
 
     def _front_door(self, service: str) -> str:

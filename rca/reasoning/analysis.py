@@ -341,8 +341,8 @@ def _data_notes(con: Any, verdict: Verdict, load: LoadStats) -> tuple[str, ...]:
     if load.service_components:
         named = ", ".join(load.service_components)
         notes.append(f"--service names no service, container or workload itself: the "
-                     f"{len(load.service_components)} whose names begin with it and a dash were analysed "
-                     f"together as it ({named}).")
+                     f"{len(load.service_components)} whose names begin or end with it beside a dash were "
+                     f"analysed together as it ({named}).")
     if load.access_log_requests:
         notes.append(f"The input holds no request log: the {load.access_log_requests} requests counted are "
                      "the application's own access-log lines, or a function's execution lines (a request "
