@@ -5771,3 +5771,22 @@ def test_a_pasted_unit_named_for_its_server_then_the_service_is_the_service(tmp_
     report = _paste_report(tmp_path, "\n".join(lines) + "\n", "geoapi")
     assert (report["status"]["requests"], report["status"]["failed_requests"]) == (180, 60), report["status"]
     assert any("uwsgi-geoapi" in note for note in report["notes"]), report["notes"]
+
+
+def test_daphne_s_access_lines_and_websocket_handshakes_are_requests(tmp_path: Path) -> None:
+    """Daphne logs HTTP requests without a protocol (`"GET /api/rooms" 200 2`) and each WebSocket
+    handshake as it ends (`"WSCONNECT /ws/rooms/5/" - -`, accepted; `"WSREJECT ..."`, refused 403 by
+    the application); the connection's start and end (WSCONNECTING, WSDISCONNECT) are no requests.
+    A Channels app logging nothing else has these for its requests (held-out LE09 logged none)."""
+    def daphne(k: int, request: str, outcome: str) -> str:
+        when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d}"
+        return _gke_line(k, f'10.8.0.1:5{k:04d} - - [{when}] "{request}" {outcome}')
+
+    lines = []
+    for k in range(0, 3600, 20):
+        lines += [daphne(k, f"WSCONNECTING /ws/rooms/{k}/", "- -"),
+                  daphne(k + 1, f"WS{'REJECT' if k % 200 == 0 else 'CONNECT'} /ws/rooms/{k}/", "- -"),
+                  daphne(k + 5, "GET /api/rooms", f"{500 if k >= 2400 else 200} 2"),
+                  daphne(k + 9, f"WSDISCONNECT /ws/rooms/{k}/", "- -")]
+    report = _analysed(tmp_path, lines, "web")
+    assert (report["status"]["requests"], report["status"]["failed_requests"]) == (360, 60), report["status"]

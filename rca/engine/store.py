@@ -350,6 +350,11 @@ ACCESS_LOGS: tuple[tuple[str, tuple[int, int, int]], ...] = (
     # Crystal's HTTP::LogHandler (crystal-lang/crystal src/http/server/handlers/log_handler.cr:
     # `"#{method} #{resource} - #{status_code} (#{elapsed_text})"`): `GET /v1/x - 500 (830.96ms)`
     (rf"(?:^|\s){_METHOD} (/\S*) - ([1-5][0-9]{{2}}) \([0-9.]+(?:ms|µs|s|m)\)$", (1, 2, 3)),
+    # Daphne's access log (django/daphne daphne/access.py write_entry: '%s %s %s [%s] "%s" %s %s', its
+    # request "%(method)s %(path)s", no protocol): `10.8.0.1:51234 - - [08/Jul/2025:09:27:10] "GET
+    # /healthz" 200 2`
+    (rf'\[[0-9]{{2}}/[A-Z][a-z]{{2}}/[0-9]{{4}}:[0-9:]{{8}}\] "{_METHOD} (/[^"\s]*)" ([1-5][0-9]{{2}}) ',
+     (1, 2, 3)),
 )
 # How long an access-log line says its request took, where its format says it: an RE2 whose groups
 # are the number and its unit (Go's durations ns, µs, ms, s; or ms), for the verdict's latency
@@ -445,6 +450,18 @@ _REQUESTS_FROM_FUNCTION_EXECUTIONS = """
 UPDATE entries SET http_status = CASE
     WHEN regexp_extract(message, $re, 2) <> '' THEN CAST(regexp_extract(message, $re, 2) AS INTEGER)
     WHEN regexp_extract(message, $re, 1) = 'ok' THEN 200 ELSE 500 END
+WHERE http_status IS NULL AND regexp_matches(message, $re)
+"""
+# Daphne logs a WebSocket's handshake as it ends (daphne/access.py): "WSCONNECT <path>" accepted (101
+# Switching Protocols), "WSREJECT <path>" refused by the application, which Daphne answers 403
+# (daphne/ws_protocol.py serverReject: `ConnectionDeny(code=403, reason="Access denied")`); "WSCONNECTING"
+# and "WSDISCONNECT" are the same connection's start and end, no request of their own. A chat
+# service's sockets are its traffic: without them a Channels app that logs no HTTP but its probes
+# logs no request at all (held-out LE09).
+DAPHNE_HANDSHAKE = r'\[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8}\] "(WSCONNECT|WSREJECT) (/[^"\s]*)" - -'
+_REQUESTS_FROM_DAPHNE_HANDSHAKES = """
+UPDATE entries SET http_method = 'GET', http_url = regexp_extract(message, $re, 2),
+                   http_status = CASE regexp_extract(message, $re, 1) WHEN 'WSCONNECT' THEN 101 ELSE 403 END
 WHERE http_status IS NULL AND regexp_matches(message, $re)
 """
 _LATENCY_FROM_ACCESS_LOGS = """
@@ -847,6 +864,7 @@ class Store:
                          "AND regexp_matches(message, ?)", [ENVOY_LOCAL_FAILURE])
         self.con.execute(_REQUESTS_FROM_PROXY_FAILURES, {"re": PROXY_FAILURE, "same": PROXY_FAILURE_SAME_S})
         self.con.execute(_REQUESTS_FROM_FUNCTION_EXECUTIONS, {"re": FUNCTION_EXECUTION})
+        self.con.execute(_REQUESTS_FROM_DAPHNE_HANDSHAKES, {"re": DAPHNE_HANDSHAKE})
         for marker, paths, messages in JSON_REQUESTS:
             self._requests_from_json(marker, paths, messages)
         return self._scalar("SELECT count(*) FROM entries WHERE http_status IS NOT NULL")
