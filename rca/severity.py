@@ -38,16 +38,21 @@ SEVERITY_NAME: Final[Mapping[int, str]] = MappingProxyType({n: name for name, n 
 # as grpc-go's logger prints its level (`2021/07/19 10:27:37 WARNING: [core] ...`, grpclog); group 2
 # is the word of a logfmt line's `level=` key among its first fields, as logrus's TextFormatter
 # (`time="2024-08-20T10:00:02Z" level=info msg="batch committed"`) and Go's slog TextHandler
-# (`time=2023-10-26T10:00:00.000Z level=INFO msg=...`) write it.
+# (`time=2023-10-26T10:00:00.000Z level=INFO msg=...`) write it; group 3 is the syslog level number
+# librdkafka's default logger writes first (src/rdkafka.c rd_kafka_log_print, `%%%i|%u.%03u|%s|%s|
+# %s`): `%6|1720505261.000|FAIL|rdkafka#producer-1| ... Disconnected` is an idle connection closed,
+# told at 6 (info), the level of most of what confluent-kafka clients print on stderr.
 _LEVEL_WORDS = "(?i:(note|notice|info|information|system|warn|warning|debug|trace))"
 TEXT_LEVEL_RE2: Final = (
     r"^(?:(?:(?:\S+ +){0,4}\[|\[[^\]]{1,40}: |\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)? )?"
     + _LEVEL_WORDS + r"(?:[\]:]|/\w)"
-    + r"|(?:\S+ +){0,3}level=\"?" + _LEVEL_WORDS + r"(?:[\" ]|$))"
+    + r"|(?:\S+ +){0,3}level=\"?" + _LEVEL_WORDS + r"(?:[\" ]|$)"
+    + r"|%([4-7])\|[0-9]+\.[0-9]{3}\|[A-Z_]+\|)"
 )
 TEXT_LEVELS: Final[Mapping[str, str]] = MappingProxyType({
     "NOTE": "NOTICE", "NOTICE": "NOTICE", "INFO": "INFO", "INFORMATION": "INFO", "SYSTEM": "INFO",
     "WARN": "WARNING", "WARNING": "WARNING", "DEBUG": "DEBUG", "TRACE": "DEBUG",
+    "4": "WARNING", "5": "NOTICE", "6": "INFO", "7": "DEBUG",  # syslog's numbers (librdkafka's)
 })
 """A level word of `TEXT_LEVEL_RE2` (upper case) -> the severity it states."""
 

@@ -104,7 +104,8 @@ WITH x AS (
               AND sev_raw IN ('ERROR', 'ERR', 'CRITICAL', 'FATAL', 'ALERT', 'EMERGENCY')
               AND regexp_matches(text_payload, {text_level})
          THEN (CASE upper(coalesce(nullif(regexp_extract(text_payload, {text_level}, 1), ''),
-                                   regexp_extract(text_payload, {text_level}, 2))) {text_level_case} END) END AS text_level
+                                   nullif(regexp_extract(text_payload, {text_level}, 2), ''),
+                                   regexp_extract(text_payload, {text_level}, 3))) {text_level_case} END) END AS text_level
   FROM y
 ), y2 AS (
   SELECT
