@@ -41,13 +41,17 @@ SEVERITY_NAME: Final[Mapping[int, str]] = MappingProxyType({n: name for name, n 
 # (`time=2023-10-26T10:00:00.000Z level=INFO msg=...`) write it; group 3 is the syslog level number
 # librdkafka's default logger writes first (src/rdkafka.c rd_kafka_log_print, `%%%i|%u.%03u|%s|%s|
 # %s`): `%6|1720505261.000|FAIL|rdkafka#producer-1| ... Disconnected` is an idle connection closed,
-# told at 6 (info), the level of most of what confluent-kafka clients print on stderr.
+# told at 6 (info), the level of most of what confluent-kafka clients print on stderr; group 4 is
+# the word after a leading ISO date and time, as Python's logging with `%(asctime)s %(levelname)s
+# %(name)s: %(message)s` (`2024-07-09 06:03:12,000 WARNING py.warnings: ...`) and Spring Boot's
+# console pattern (`2026-10-07T14:00:43.418Z  WARN 1 --- [main] ...`) write it.
 _LEVEL_WORDS = "(?i:(note|notice|info|information|system|warn|warning|debug|trace))"
 TEXT_LEVEL_RE2: Final = (
     r"^(?:(?:(?:\S+ +){0,4}\[|\[[^\]]{1,40}: |\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)? )?"
     + _LEVEL_WORDS + r"(?:[\]:]|/\w)"
     + r"|(?:\S+ +){0,3}level=\"?" + _LEVEL_WORDS + r"(?:[\" ]|$)"
-    + r"|%([4-7])\|[0-9]+\.[0-9]{3}\|[A-Z_]+\|)"
+    + r"|%([4-7])\|[0-9]+\.[0-9]{3}\|[A-Z_]+\|"
+    + r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? +" + _LEVEL_WORDS + r" )"
 )
 TEXT_LEVELS: Final[Mapping[str, str]] = MappingProxyType({
     "NOTE": "NOTICE", "NOTICE": "NOTICE", "INFO": "INFO", "INFORMATION": "INFO", "SYSTEM": "INFO",

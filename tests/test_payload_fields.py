@@ -222,6 +222,23 @@ def test_an_ecs_line_carries_its_error_message_and_stack(tmp_path: Path) -> None
         ("time=2023-10-26T10:00:00.000Z level=WARN msg=\"slow consumer\" lag=12s", "WARNING"),
         ('time="2024-08-20T11:06:51Z" level=error msg="commit failed" err="deadline exceeded"', "ERROR"),
         ('msg="retrying" attempt=3 backoff=2s component=sync level=info', "ERROR"),
+        # librdkafka's default logger writes the syslog level first (src/rdkafka.c rd_kafka_log_print):
+        # an idle connection closed is told at 6, info (blind set JK09)
+        ("%6|1720505261.000|FAIL|rdkafka#producer-1| [thrd:sasl_ssl://broker-0.kafka:9092/0]: "
+         "sasl_ssl://broker-0.kafka:9092/0: Disconnected (after 600000ms in state UP)", "INFO"),
+        ("%4|1720505523.000|FAIL|rdkafka#producer-1| [thrd:bootstrap]: Connection setup timed out",
+         "WARNING"),
+        ("%3|1720505523.000|FAIL|rdkafka#producer-1| [thrd:bootstrap]: Connect to broker failed",
+         "ERROR"),
+        # a level after a leading ISO date and time: Python logging's `%(asctime)s %(levelname)s` and
+        # Spring Boot's console pattern on GKE's stderr
+        ("2024-07-09 06:03:12,000 WARNING py.warnings: /usr/local/lib/python3.12/site-packages/google/"
+         "auth/_default.py:76: UserWarning: Your application has authenticated using end user credentials",
+         "WARNING"),
+        ("2026-10-07T14:00:43.418Z  INFO 1 --- [main] o.s.b.w.e.tomcat.TomcatWebServer : Tomcat started",
+         "INFO"),
+        ("2026-10-07T14:00:43.418Z ERROR 1 --- [main] o.s.boot.SpringApplication : Application run failed",
+         "ERROR"),
         # an error stays an error, and a level word inside the message is not the line's level
         ("[2025-01-01 10:00:00 +0000] [1] [ERROR] Worker (pid:8) was sent SIGKILL!", "ERROR"),
         ("psycopg2.OperationalError: info: server closed the connection unexpectedly", "ERROR"),

@@ -97,7 +97,7 @@ WITH x AS (
          ELSE coalesce(try_cast(sev_raw AS INTEGER) >= 50, false) END AS error_level,
     -- A lower level the text states at its start under an ERROR-or-above severity (GKE's stderr,
     -- Cloud SQL's MySQL notes, a logfmt line's level=): rca/severity.py TEXT_LEVEL_RE2 (the word is
-    -- its group 1 or 2). Only those few rows run the regex,
+    -- its group 1, 2, 3 or 4). Only those few rows run the regex,
     -- and only the ones it matches extract the word (a match runs RE2's DFA; an extraction does
     -- not, and cost 0.2 CPU-s over a busy hour's 33k long 503 lines).
     CASE WHEN text_payload IS NOT NULL
@@ -105,7 +105,8 @@ WITH x AS (
               AND regexp_matches(text_payload, {text_level})
          THEN (CASE upper(coalesce(nullif(regexp_extract(text_payload, {text_level}, 1), ''),
                                    nullif(regexp_extract(text_payload, {text_level}, 2), ''),
-                                   regexp_extract(text_payload, {text_level}, 3))) {text_level_case} END) END AS text_level
+                                   nullif(regexp_extract(text_payload, {text_level}, 3), ''),
+                                   regexp_extract(text_payload, {text_level}, 4))) {text_level_case} END) END AS text_level
   FROM y
 ), y2 AS (
   SELECT
