@@ -5790,3 +5790,26 @@ def test_daphne_s_access_lines_and_websocket_handshakes_are_requests(tmp_path: P
                   daphne(k + 9, f"WSDISCONNECT /ws/rooms/{k}/", "- -")]
     report = _analysed(tmp_path, lines, "web")
     assert (report["status"]["requests"], report["status"]["failed_requests"]) == (360, 60), report["status"]
+
+
+@pytest.mark.parametrize(("blip_at", "onset"), [(300, "2026-03-04T10:30"), (1500, "2026-03-04T10:25")])
+def test_a_lone_reconnect_long_before_the_failures_is_not_their_onset(
+        tmp_path: Path, blip_at: int, onset: str) -> None:
+    """An indexer with no request log: its Pub/Sub stream resets once and reconnects, twenty-five
+    minutes before its bulk items begin to fail on a mapping error: the reset is no start of the
+    failures (held-out LD04: it set the onset before the rollout that began them, and the quiet
+    after it read as all work stopped). Reset five minutes before the failures, it stays their
+    onset."""
+    lines = [_gke_line(k, {"severity": "INFO", "message": "bulk flush complete", "index": "products-v7",
+                           "added": 985, "failed": 0}) for k in range(0, 3600, 20)]
+    reset = ("rpc error: code = Unavailable desc = The service was unable to fulfill your request. "
+             "Please try again. [code=8a75]")
+    blip = {"severity": "WARNING", "message": "pubsub: stream error, reconnecting", "err": reset}
+    lines.append(_gke_line(blip_at + 7, blip))
+    lines += [_gke_line(k + 3, {"severity": "ERROR", "message": "bulk item failed", "status": 400,
+                                "error_type": "mapper_parsing_exception",
+                                "error_reason": "failed to parse field [price] of type [float] in document "
+                                                f"with id 'sku-{k}'. Preview of field's value: 'N/A'"})
+              for k in range(1800, 3600, 60)]
+    report = _analysed(tmp_path, lines, "web")
+    assert report["status"]["onset"].startswith(onset), report["status"]

