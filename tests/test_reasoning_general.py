@@ -5813,3 +5813,24 @@ def test_a_lone_reconnect_long_before_the_failures_is_not_their_onset(
               for k in range(1800, 3600, 60)]
     report = _analysed(tmp_path, lines, "web")
     assert report["status"]["onset"].startswith(onset), report["status"]
+
+
+def test_bun_s_error_with_its_properties_on_lines_of_their_own_is_one_error(tmp_path: Path) -> None:
+    """Bun prints an error as `error: <message>` with its properties indented below it; a kubectl
+    paste gives each its own line. Read as one error, the refused address its `path:` names is the
+    container's own loopback: the rates URL setting fell back to a development default (held-out
+    LL07, read as the network)."""
+    lines = ["$ kubectl logs deploy/pricing-edge --timestamps"]
+    for k in range(0, 1800, 20):
+        at = f"2026-11-30T08:{k // 60:02d}:{k % 60:02d}"
+        if k < 600:
+            lines.append(f"{at}.100000000Z GET /price/sku-{k}?currency=EUR 200 7ms")
+            continue
+        lines += [f"{at}.100000000Z error: Unable to connect. Is the computer able to access the url?",
+                  f'{at}.100030000Z   path: "http://localhost:8081/v1/rates?base=EUR&symbols=GBP",',
+                  f"{at}.100060000Z  errno: 0,",
+                  f'{at}.100090000Z   code: "ConnectionRefused"',
+                  f"{at}.100120000Z ",
+                  f"{at}.101000000Z GET /price/sku-{k}?currency=GBP 500 21ms"]
+    report = _paste_report(tmp_path, "\n".join(lines) + "\n", "pricing-edge")
+    assert report["root_cause"]["category"] == "missing-configuration", report["root_cause"]

@@ -82,6 +82,14 @@ _JAVA_RECORD = re.compile(r"^\S+(?: \S+)? +(?:ERROR|WARN) +\d+ --- \["
                           r"|^\d\d:\d\d:\d\d\.\d+ \[[^\]]+\] (?:ERROR|WARN) ")
 _NODE_AT = re.compile(r"^\s+at (?:(?P<func>.+?) \((?P<loc>[^()]+)\)|(?P<bare>\S+))(?:\s*\{)?\s*$")
 _NODE_PRELUDE = re.compile(r"^(?:/\S+\.[cm]?[jt]s|node:internal/\S+):\d+$")
+# Bun prints an error (uncaught, or given to console.error) as `error: <message>` with its
+# properties indented below it, one per line (oven-sh/bun#1425, #2802: `error: Unable to connect. Is
+# the computer able to access the url?` then `  path: "http://localhost:8081/v1/rates",`, ` errno:
+# 0,`, `  code: "ConnectionRefused"`): split one entry per line, they are one error (held-out LL07,
+# whose refused loopback address was in a line of its own). Only with a property under it: an
+# `error: ...` line above a Node stack's frames names no error (`_error_header`).
+_BUN_ERROR = re.compile(r"^error: \S")
+_BUN_PROPERTY = re.compile(r"^\s+[\w$]+: ")
 _NODE_TAIL = re.compile(r"^(?:[{}\]]|Node\.js v\d)")
 _GO_HEAD = re.compile(r"^(?:panic|fatal error): ")
 _GO_LINE = re.compile(r"^(?:goroutine \d+ \[.*\]:|created by |\[signal |exit status \d+|[^\s(]+\(.*\)$)")
@@ -143,7 +151,7 @@ CANDIDATE_RE2 = "|".join(
         r"^Error has been observed at the following site", r"^Original Stack Trace:",
         r"^(?:\*__|\|_ ) ?checkpoint ",
         r"^\S+(?: \S+)? +(?:ERROR|WARN) +\d+ --- \[", r"^\d\d:\d\d:\d\d\.\d+ \[[^\]]+\] (?:ERROR|WARN) ",
-        _NODE_PRELUDE.pattern,
+        _NODE_PRELUDE.pattern, _BUN_ERROR.pattern,
         r"^(?:Uncaught )?[\w.$]*(?:Error|Exception|Exit|Interrupt|Warning)\b",
         r"\n\s*at \S", r"\ngoroutine \d+ \[",
     )
@@ -162,6 +170,7 @@ START_RE2 = "|".join(
         _GO_HEAD.pattern,
         _GO_DUMP.pattern,
         r"^(?:/\S+\.[cm]?[jt]s|node:internal/\S+):",  # _NODE_PRELUDE without its line number
+        _BUN_ERROR.pattern,
         r"^(?:fail|crit): ",  # _DOTNET_CONSOLE
         r"\n",  # a multi-line entry may hold a whole traceback
     )
@@ -605,7 +614,9 @@ def _start(
     if _GO_DUMP.match(text):
         intro = adopt and prev is not None and _GO_PANIC_INTRO.search(prev.text) is not None
         return Group("go", "frames", [prev, row] if intro and prev else [row])
-    if _NODE_PRELUDE.match(text) and nxt is not None and _follows(row, nxt) and nxt.text[:1].isspace():
+    if nxt is not None and _follows(row, nxt) and (
+            (_NODE_PRELUDE.match(text) and nxt.text[:1].isspace())
+            or (_BUN_ERROR.match(text) and _BUN_PROPERTY.match(nxt.text))):
         return Group("node", "prelude", [row])
     if (dotnet := _dotnet_start(row, prev, adopt, nxt)) is not None:
         return dotnet
