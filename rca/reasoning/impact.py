@@ -1490,7 +1490,10 @@ def _logged_as_failures(
     words it, and its cluster stays split (held-out IA07). An exception of its own code it logs at
     WARNING is its code choosing to serve a fallback (CC07), and a dependency or a path it calls
     through it retries by design: a flag SDK that cannot resolve its stream's host serves its last
-    known flags and says it will retry (GA07), however long that lasts.
+    known flags and says it will retry (GA07), however long that lasts. Nor is a failure its pattern
+    says is a request failed (`fails_requests`), at any level: the answer a request log counted
+    was the failure page (Spring Security's redirect after a SAML response it refused, held-out
+    LF04: every sign-in failed at WARN while the 302s read as served).
     A catch-all's shape (`generic`: any stack trace) with no level at all is no error logged: a
     framework prints its warnings' stacks under a logger line of their own, and with every request
     answered such a stack says nothing failed (Vert.x's "Thread blocked" at a cold start, blind set
@@ -1505,7 +1508,7 @@ def _logged_as_failures(
     logged |= {i for i, f in enumerate(failing)
                if f.pattern_id in lasting and f.layer in _REFUSED_BY_PLATFORM and _logged_since(f, since)}
     return [f for i, f in enumerate(failing) if i in logged or lookup[f.pattern_id].kind == CRASH
-            or (f.revisions and served.isdisjoint(f.revisions))]
+            or lookup[f.pattern_id].fails_requests or (f.revisions and served.isdisjoint(f.revisions))]
 
 
 def _serving_revisions(con: Any) -> set[str]:
