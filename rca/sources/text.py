@@ -1166,7 +1166,10 @@ def _entry(line: _Line, number: int, source: str) -> dict[str, Any]:
 _SHELL_PROMPT = re.compile(
     r"^(?:[\w.@:~/-]*\$|>|#) (?:sudo )?(?:kubectl|gcloud|docker|curl|stern|helm|k9s|kubens|journalctl)\b")
 # `journalctl -u puma`, `journalctl --unit=sidekiq.service`: one unit's journal (two units: no one unit)
-_JOURNAL_UNIT = re.compile(r"(?:\s-u\s*|\s--unit[= ])(?P<unit>[\w@.:-]+?)(?:\.service)?(?=\s|$)")
+# (a `.timer` or `.socket` unit starts the service of its name: `-u x.service -u x.timer` is one unit's
+# journal, the job and its schedule, held-out LP05)
+_JOURNAL_UNIT = re.compile(
+    r"(?:\s-u\s*|\s--unit[= ])(?P<unit>[\w@.:-]+?)(?:\.service|\.timer|\.socket)?(?=\s|$)")
 
 
 # `journalctl --since "2024-10-08 06:30"` (or -S, --until, -U): the year of the lines below, whose
