@@ -21,9 +21,10 @@ from typing import Any
 
 from rca.library.knowledge import Knowledge, load_knowledge
 from rca.library.templating import fill
-from rca.model import Category, Change, Hypothesis, Layer, Link, Remediation, Role, RootCause, Status
+from rca.model import Category, Change, Hypothesis, Link, Remediation, Role, RootCause, Status
 from rca.reasoning import chain
 from rca.reasoning.hypotheses import displaced
+from rca.reasoning.impact import is_change_pattern
 from rca.timeutil import rfc3339
 
 # How long before a cause first appeared a change may have set it off. An IAM change can take
@@ -227,7 +228,7 @@ def _is_change(node: chain.Node, category: Category | None = None) -> bool:
     (None: of any category a change can stand for)."""
     p = node.pattern
     wanted = p.category not in _NOT_CHANGES if category is None else p.category is category
-    return p.layer is Layer.DEPLOY and p.role is Role.CONTEXT and wanted
+    return is_change_pattern(p) and wanted
 
 
 def instead_of_reading(

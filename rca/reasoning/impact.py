@@ -523,12 +523,13 @@ def _refusing_changes(
     IAM policy set on the service, which refuse callers the way those findings say."""
     categories = {f.category for f in findings if f.pattern_id in refusing}
     changes = {f.pattern_id for f in findings
-               if f.category in categories and _is_change_pattern(lookup[f.pattern_id])}
+               if f.category in categories and is_change_pattern(lookup[f.pattern_id])}
     return sorted({_epoch(h.ts) for h in hits if h.pattern_id in changes and h.ts is not None})
 
 
-def _is_change_pattern(pattern: Pattern) -> bool:
-    """A change pattern: an audit entry of the `deploy` layer read as context."""
+def is_change_pattern(pattern: Pattern) -> bool:
+    """A change pattern: an audit entry of the `deploy` layer read as context (an IAM policy set, a
+    firewall rule inserted), whatever category of failure it brings."""
     return pattern.layer is Layer.DEPLOY and pattern.role is Role.CONTEXT
 
 
@@ -556,9 +557,9 @@ def _took_place(
     the recent period from ``since`` (`_refusals_dominate`), on the service as one route: a portal
     of a few requests an hour per page lost every caller on every page at once, which no page's own
     count says beyond chance (held-out GI07: IAP's audience changed with its recreated backend
-    service, and every request was refused for an hour). ``displaced``: also the callers displaced
-    at the route's pace (`_CALLERS_DISPLACED`), for refusals the service gave no reason of its own for;
-    ``changes`` are then the times of the changes that refuse callers so (`_refusing_changes`)."""
+    service, and every request was refused for an hour). With ``changes`` (the times of the changes
+    that refuse callers so, `_refusing_changes`): also the callers displaced at the route's pace
+    (`_CALLERS_DISPLACED`), for refusals the service gave no reason of its own for."""
     routes = (ROUTE, "'*'") if _refusals_dominate(con, ids, since) else (ROUTE,)
     part, params = ("", {}) if changes is None else (_CALLERS_DISPLACED, {"changes": list(changes)})
     return {int(r[0]) for route in routes
