@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from rca import api
-from rca.api.loading import entries_frame
+from rca.api.loading import Loaded, entries_frame
 from rca.errors import InputError, NoEntriesError, UsageError
 
 RUN = {
@@ -46,6 +46,11 @@ def write(tmp_path: Path, name: str, content: str | bytes) -> str:
     p = tmp_path / name
     p.write_bytes(content if isinstance(content, bytes) else content.encode())
     return str(p)
+
+
+def pasted(tmp_path: Path, lines: list[str], service: str, name: str = "paste.txt") -> Loaded:
+    """`api.load` of the text ``lines`` pasted into a file ``name``, for ``service``."""
+    return api.load([write(tmp_path, name, "\n".join(lines) + "\n")], service=service)
 
 
 def test_gcloud_array_newest_first_is_read_in_time_order(tmp_path: Path) -> None:
@@ -646,9 +651,7 @@ def test_function_executions_without_a_url_are_users_requests_not_checks(tmp_pat
         lines += [f"2024-08-06T10:0{n}:04.000Z D api: Function execution started",
                   f"2024-08-06T10:0{n}:04.200Z D api: Function execution took 200 ms, "
                   "finished with status code: 200"]
-    path = tmp_path / "functions.txt"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    loaded = api.load([str(path)], service="api")
+    loaded = pasted(tmp_path, lines, "api", "functions.txt")
     stats = loaded.load_stats()
     assert (stats.checker_requests, stats.access_log_requests) == (0, 6)
 
@@ -661,9 +664,7 @@ def test_an_access_log_paste_beside_cron_s_syslog_lines_is_the_service_s(tmp_pat
              '10.0.0.7 - - [10/Mar/2026:03:01:00 +0000] "GET /blog/ HTTP/1.1" 500 2712 "-" "curl/8.5"',
              "$ grep CRON /var/log/syslog | tail -n 2",
              "Mar 10 03:00:01 wp-prod-1 CRON[20701]: (root) CMD (/usr/local/sbin/rotate-db-creds.sh)"]
-    path = tmp_path / "paste.txt"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    loaded = api.load([str(path)], service="wordpress")
+    loaded = pasted(tmp_path, lines, "wordpress")
     requests = "SELECT list(http_status ORDER BY ts) FROM entries WHERE http_status IS NOT NULL"
     assert loaded.store.con.execute(requests).fetchone() == ([200, 500],)
 
@@ -684,9 +685,7 @@ def test_a_journal_paste_of_the_service_s_unit_is_about_it_though_only_cron_name
              "Jun 16 13:41:01 reports-vm-1 CRON[2044]: (root) CMD (test -x /usr/sbin/anacron)",
              "Jun 16 13:42:10 reports-vm-1 gunicorn[1312]: [2024-06-16 13:42:10,101] ERROR in app: "
              "Exception on /reports [POST]"]
-    path = tmp_path / "journal.txt"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    loaded = api.load([str(path)], service="reportgen")
+    loaded = pasted(tmp_path, lines, "reportgen", "journal.txt")
     kept = loaded.store.con.execute("SELECT count(*) FROM entries WHERE message LIKE '%in reports%' "
                                     "OR message LIKE '%ERROR in app%'").fetchone()
     assert kept == (2,)
@@ -704,9 +703,7 @@ def test_a_journal_paste_of_a_service_and_its_timer_is_that_one_unit_s(tmp_path:
              "aborted. Disk quota exceeded (INV-20261121-8445.xml)",
              "Nov 21 02:10:14 ftp-relay-01 systemd[1]: partner-upload.service: Failed with result "
              "'exit-code'."]
-    path = tmp_path / "journal.txt"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    loaded = api.load([str(path)], service="partner-upload")
+    loaded = pasted(tmp_path, lines, "partner-upload", "journal.txt")
     kept = loaded.store.con.execute("SELECT count(*) FROM entries WHERE message LIKE '%Access failed: 552%'")
     assert kept.fetchone() == (1,)
 
@@ -719,8 +716,6 @@ def test_a_journal_paste_of_a_template_unit_s_instances_is_that_one_service_s(tm
              "Oct 02 02:40:07 etl-runner-1 rq[1851]: 02:40:07 etl: etl.jobs.load_partner_feed('umbrella')",
              "Oct 02 02:41:03 etl-runner-1 rq[1843]: 02:41:03 etl: OSError: [Errno 28] No space left on "
              "device"]
-    path = tmp_path / "journal.txt"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    loaded = api.load([str(path)], service="rq-worker")
+    loaded = pasted(tmp_path, lines, "rq-worker", "journal.txt")
     kept = loaded.store.con.execute("SELECT count(*) FROM entries WHERE message LIKE '%etl: %'")
     assert kept.fetchone() == (2,)
