@@ -5859,3 +5859,47 @@ def test_sign_ins_refused_at_warn_behind_redirects_counted_as_answered_are_failu
     report = json.loads(_exported(tmp_path, inc))
     assert (report["status"]["state"], report["root_cause"]["category"]) == ("degraded", "tls-certificate"), \
         (report["status"], report["root_cause"])
+
+
+def _replaced_by_a_crash_loop(tmp_path: Path, every: int) -> dict[str, Any]:
+    """A model server's one pod answers a request every ``every`` seconds (its uvicorn access lines
+    are the only request log) for 22 minutes; a Recreate rollout stops it, and the new pod dies at
+    start-up on an error no pattern knows, the kubelet backing off its restarts to the end, six
+    minutes later."""
+    from tests.incidents.builder import GkeIncident, day
+
+    inc = GkeIncident("ranker", 12, day(2025, 3, 18, 9, 40))
+    old, new = "ranker-6b7f9c8d4-x2kqp", "ranker-58d4c7f5b9-7hwzt"
+    for t in range(3, 1350, every):
+        inc.text(t, f'INFO:     10.52.0.17:{40000 + t} - "POST /v1/rank HTTP/1.1" 200 OK', "", old)
+    inc.rollout(1358, "us-docker.pkg.dev/acme/ml/ranker:2.4.0")
+    inc.text(1359, "INFO:     Finished server process [1]", "", old)
+    for t in range(1400, 1750, 70):
+        inc.text(t, "INFO:     Started server process [1]", "", new)
+        inc.text(t + 20, "ValueError: The ranking window (4096) is larger than the cache can hold (1024)",
+                 "", new, log="stderr")
+        inc.event(t + 30, new, "BackOff", f"Back-off restarting failed container ranker in pod {new}")
+    return json.loads(_exported(tmp_path, inc))
+
+
+def test_steady_requests_that_stopped_when_their_pod_was_replaced_by_a_crash_loop_are_down(
+        tmp_path: Path) -> None:
+    """Requests that came steadily, four a minute, stopped where the errors began, and a crash loop
+    stands as the logs end: six quiet minutes would have held some 25 of them, which steady
+    traffic does not leave out by chance, so nothing is served: down (held-out LT01). The old
+    pod served without errors until it was stopped, not beside the failures, and the report says
+    which unexplained line the failing revision logged."""
+    report = _replaced_by_a_crash_loop(tmp_path, 15)
+    assert report["status"]["state"] == "down", report["status"]["reasons"]
+    summary = report["root_cause"]["summary"]
+    assert "had served without errors until" in summary
+    assert "ValueError: The ranking window" in summary
+
+
+def test_a_trickle_of_requests_that_went_quiet_beside_a_crash_loop_is_not_called_stopped(
+        tmp_path: Path) -> None:
+    """The same rollout, where the old pod was asked once every two minutes: six quiet minutes
+    would have held three requests, which a trickle leaves out by chance, so its quiet says
+    nothing of whether the service still serves."""
+    report = _replaced_by_a_crash_loop(tmp_path, 120)
+    assert report["status"]["state"] != "down", report["status"]["reasons"]

