@@ -5903,3 +5903,25 @@ def test_a_trickle_of_requests_that_went_quiet_beside_a_crash_loop_is_not_called
     nothing of whether the service still serves."""
     report = _replaced_by_a_crash_loop(tmp_path, 120)
     assert report["status"]["state"] != "down", report["status"]["reasons"]
+
+
+def test_a_trickle_served_by_pods_stopped_for_a_rollout_that_never_started_is_down(tmp_path: Path) -> None:
+    """A model server's one pod answers a request every half minute; a Recreate rollout stops it
+    and the new pod's startup probe is refused from its first seconds to the end, four and a half
+    minutes later. Nine requests were due in that quiet, too few to say by themselves that the
+    requests stopped, but the revision that answered them is gone and the only one since never
+    started: nothing is served, down (held-out LT04)."""
+    from tests.incidents.builder import GkeIncident, day
+
+    inc = GkeIncident("ranker", 12, day(2025, 4, 9, 10, 44))
+    old, new = "ranker-5f6d8c7b94-c4wzd", "ranker-7c9d5b8f6-p8m2r"
+    for t in range(3, 1080, 30):
+        inc.text(t, f'INFO:     10.64.1.12:{40000 + t} - "POST /v1/rank HTTP/1.1" 200 OK', "", old)
+    inc.rollout(1100, "europe-docker.pkg.dev/acme/ml/ranker:3.1.0")
+    inc.text(1101, "INFO:     Finished server process [1]", "", old)
+    inc.text(1140, "INFO:     Started server process [1]", "", new)
+    for t in range(1150, 1400, 10):
+        inc.event(t, new, "Unhealthy", 'Startup probe failed: Get "http://10.64.3.27:8000/health": '
+                  "dial tcp 10.64.3.27:8000: connect: connection refused")
+    status = json.loads(_exported(tmp_path, inc))["status"]
+    assert status["state"] == "down", status["reasons"]

@@ -1004,7 +1004,8 @@ def decide(
     # the process restarts (`until_restart`: a Kafka listener container stopped, a Pub/Sub
     # subscriber terminated) beside requests still answered: its errors end with it, the work does
     # not come back (held-out KM06: e-mails no longer sent while the REST lookups answered).
-    standing = (_newest_never_started(con, unstarted, starting) and not _brought_back(con, traffic)) \
+    unstarted_standing = _newest_never_started(con, unstarted, starting) and not _brought_back(con, traffic)
+    standing = unstarted_standing \
         or _shown_as_current(failing, lookup) or (until_restart and traffic.requests > 0)
     ended = _ended(traffic, timed) and not standing
     if standing:
@@ -1031,6 +1032,8 @@ def decide(
         unready = listing[0]
         shown = ", ".join(unready[:3]) + (f" and {len(unready) - 3} more" if len(unready) > 3 else "")
         listed_down = f"`kubectl get pods` lists none of its pods ready ({shown})"
+    if listed_down is None and unstarted_standing and traffic.requests:
+        listed_down = _replaced_by_unstarted(traffic, unstarted)
     if listed_down is None and failing and not traffic.requests:
         listed_down = jobs_listed_failing(con, service) or run_ended_failed(con)
     if listed_down is None and failing:
@@ -1076,6 +1079,22 @@ SELECT count(*) FROM (
   FROM lines GROUP BY line
 ) WHERE before >= $min_before AND now * $before_s >= $share * before * $recent_s
 """
+
+
+def _replaced_by_unstarted(traffic: verdict.Traffic, unstarted: Sequence[str]) -> str | None:
+    """Why nothing is served, when the newest revision never started and still stands failed
+    (`_newest_never_started`) and the requests the window logged all came before its failures
+    began: the revisions that answered them were stopped for it (a Recreate rollout scales the old
+    pods to zero first, held-out LT04: a model server's one pod replaced by one whose every start
+    failed), so however few requests a quiet of some minutes would have held, none is answered."""
+    last, began = traffic.requests_between[1], traffic.first_error
+    if last is None or began is None or last >= began:
+        return None
+    if traffic.last_request_end is not None and traffic.last_request_end >= began:
+        return None
+    names = ", ".join(unstarted[:2]) + (f" and {len(unstarted) - 2} more" if len(unstarted) > 2 else "")
+    return (f"no request was answered after {last:%H:%M:%S}: the revisions that answered them stopped "
+            f"before the failures began at {began:%H:%M:%S}, and {names} never started")
 
 
 def _work_goes_on(con: Any, traffic: verdict.Traffic, unstarted: Sequence[str] = ()) -> bool:
