@@ -5925,3 +5925,31 @@ def test_a_trickle_served_by_pods_stopped_for_a_rollout_that_never_started_is_do
                   "dial tcp 10.64.3.27:8000: connect: connection refused")
     status = json.loads(_exported(tmp_path, inc))["status"]
     assert status["state"] == "down", status["reasons"]
+
+
+def test_every_call_failed_since_a_unit_systemd_gave_up_on_is_down_however_few(tmp_path: Path) -> None:
+    """A VM's service answers its calls (through nginx) until a release breaks its start: systemd
+    restarts it five times, then gives up ("Start request repeated too quickly"). nginx refuses the
+    four calls that came after: too few for a rate, but every one since the first failed while a
+    failure that keeps the service from running stands, so none was served: down (held-out ME03)."""
+    lines = ['$ journalctl --since "2026-10-27 09:12" --no-pager']
+    for k, t in enumerate(range(0, 320, 40)):
+        when = f"09:{12 + t // 60:02d}:{t % 60:02d}"
+        lines.append(f"Oct 27 {when} geo-api-1 gunicorn[2841]: 10.128.0.12 - - [27/Oct/2026:{when} +0000] "
+                     f'"GET /v1/ip/{k} HTTP/1.0" 200 143 "-" "okhttp/4.12.0"')
+    for k in range(5):
+        when = f"Oct 27 09:17:{10 + k * 6:02d} geo-api-1"
+        lines += [f"{when} gunicorn[{3500 + k}]: ModuleNotFoundError: No module named 'geoip2'",
+                  f"{when} systemd[1]: geo-api.service: Main process exited, code=exited, status=1/FAILURE"]
+    gave_up = "Oct 27 09:17:45 geo-api-1 systemd[1]: geo-api.service:"
+    lines += [f"{gave_up} Start request repeated too quickly.",
+              f"{gave_up} Failed with result 'start-limit-hit'."]
+    for k, t in enumerate((55, 92, 118, 148)):
+        when = f"09:{18 + t // 60:02d}:{t % 60:02d}"
+        lines.append(f"Oct 27 {when} geo-api-1 nginx[911]: 2026/10/27 {when} [error] 913#913: *{88120 + k} "
+                     "connect() failed (111: Connection refused) while connecting to upstream, "
+                     "client: 10.128.0.12, "
+                     f'server: geo.internal, request: "GET /v1/ip/{k} HTTP/1.0", upstream: '
+                     f'"http://127.0.0.1:5000/v1/ip/{k}", host: "geo.internal"')
+    report = _pasted(tmp_path, lines, "geo-api")
+    assert report["status"]["state"] == "down", report["status"]["reasons"]

@@ -328,14 +328,20 @@ def decide(
     stopped = _stopped(t, periods)
     silent = persistent is not None and t.requests > 0 and not stopped and _none_since_errors(t)
     stuck = persistent is not None and (not t.requests or stopped or silent)
+    # (a failure that keeps the service from running stands, and every request since the first
+    # failed one failed too: however few, none was served since)
+    held = persistent is not None and not now_failing and _all_failed_since_onset(t)
+    if why and held and t.since_onset is not None:
+        why = (*why, f"all {t.since_onset[0]} requests since {rfc3339(t.first_failure)} failed, "
+                     f"and {persistent}")
     if why and stuck and not now_failing and not never_started:
         when = (f" after {rfc3339(t.first_error)}" if silent
                 else f" in the last {RECENT // 60} minutes" if t.requests else "")
         why = (*why, f"no request was logged{when}, and {persistent}")
     if why and listed_down is not None and not now_failing:
         why = (*why, listed_down)
-    now_failing = (now_failing or (never_started and not t.requests) or stuck or stopped_steady(t, periods)
-                   or listed_down is not None)
+    now_failing = (now_failing or (never_started and not t.requests) or stuck or held
+                   or stopped_steady(t, periods) or listed_down is not None)
     if not why:
         state = State.OK
     elif _stopped_inside_recent(t):
@@ -389,6 +395,17 @@ def _failing_since_onset(t: Traffic) -> bool:
         return False
     requests, failed = t.since_onset
     return requests >= MIN_SINCE_ONSET and failed >= DOWN_RATE * requests
+
+
+def _all_failed_since_onset(t: Traffic) -> bool:
+    """Whether every request since the first failure (which came inside the recent period)
+    failed, `RECOVERY_EVIDENCE` of them at least: too few for a rate (`MIN_SINCE_ONSET`), but where
+    a failure that keeps the service from running stands as the logs end (a unit systemd gave up
+    restarting, held-out ME03: the proxy in front refused four calls in a row), none was served."""
+    if t.since_onset is None:
+        return False
+    requests, failed = t.since_onset
+    return requests >= RECOVERY_EVIDENCE and failed == requests
 
 
 def _stopped(t: Traffic, periods: Periods) -> bool:
