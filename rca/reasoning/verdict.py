@@ -298,9 +298,10 @@ def decide(
     `persistent`; a crash loop): with no request logged, nothing was served either, so down; and
     so when requests stopped (`_stopped`) while it ran: every pod crash-looping after a rollout
     serves nothing, though the requests before it all succeeded.
-    ``listed_down``: why a listing of the service's pods printed after the logs (a paste's `kubectl
-    get pods`) shows none of them serving while such a failure stands: down, whatever the requests
-    logged before it answered."""
+    ``listed_down``: why nothing serves as the logs end, whatever the requests logged before it
+    answered: a listing of the service's pods printed after the logs (a paste's `kubectl get pods`)
+    shows none of them serving while such a failure stands, or the revisions that answered were
+    stopped for a newest one that never started (`impact._replaced_by_unstarted`)."""
     why = reasons(t, periods, active_failures, unexplained)
     rate, recent = share(t.failed, t.requests), share(t.recent_failed, t.recent_requests)
     failing_requests = beyond_baseline(t.failed, t.baseline_failed, periods)
