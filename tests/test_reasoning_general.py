@@ -3511,17 +3511,24 @@ def test_a_unit_systemd_stopped_restarting_stays_down_through_the_host_s_quiet(
     assert (report["status"]["state"], report["root_cause"]["category"]) == ("down", "disk-or-filesystem")
 
 
-@pytest.mark.parametrize(("last_exit", "down"), [(1, True), (0, False)])
+_MEMORY_KILLED = ("Memory limit of 2048 MiB exceeded with 2104 MiB used. Consider increasing the memory "
+                  "limit, see https://cloud.google.com/run/docs/configuring/memory-limits")
+
+
+@pytest.mark.parametrize(("last_end", "every", "down"), [
+    ("Container called exit(1).", False, True), ("Container called exit(0).", False, False),
+    (_MEMORY_KILLED, True, True)])
 def test_a_cloud_run_job_whose_every_task_attempt_exited_non_zero_did_none_of_its_work(
-        tmp_path: Path, last_exit: int, down: bool) -> None:
+        tmp_path: Path, last_end: str, every: bool, down: bool) -> None:
     """A Cloud Run job's task logs its batches, then "Container called exit(1)." with no error of
     its own, four attempts in a row: no attempt completed, so the job did none of its work, down
-    (held-out JM09), not a failure of unknown weight. A last attempt that exits 0 did its work."""
+    (held-out JM09), not a failure of unknown weight. A last attempt that exits 0 did its work; attempts
+    killed for memory, which Cloud Run ends with no exit line, did not (held-out MH02)."""
     def entry(k: int, text: str, log: str) -> str:
         return json.dumps({
             "insertId": f"j{k}-{log[-6:]}", "timestamp": f"2026-06-03T21:{k // 60:02d}:{k % 60:02d}Z",
             "logName": f"projects/p/logs/run.googleapis.com%2F{log}", "textPayload": text,
-            "severity": "WARNING" if "exit" in text else "INFO",
+            "severity": "ERROR" if "Memory" in text else "WARNING" if "exit" in text else "INFO",
             "resource": {"type": "cloud_run_job", "labels": {"job_name": "backfill", "location": "us-west1"}},
             "labels": {"run.googleapis.com/execution_name": "backfill-x7k2p",
                        "run.googleapis.com/task_index": "0",
@@ -3532,8 +3539,8 @@ def test_a_cloud_run_job_whose_every_task_attempt_exited_non_zero_did_none_of_it
         start = attempt * 400
         lines += [entry(start + k, f"batch {attempt * 10 + k // 30}: 500 shipments updated", "stdout")
                   for k in range(5, 300, 30)]
-        code = last_exit if attempt == 3 else 1
-        lines.append(entry(start + 310, f"Container called exit({code}).", "varlog%2Fsystem"))
+        end = last_end if attempt == 3 or every else "Container called exit(1)."
+        lines.append(entry(start + 310, end, "varlog%2Fsystem"))
     report = _analysed(tmp_path, lines, "backfill")
     assert (report["status"]["state"] == "down") is down
 
