@@ -5983,3 +5983,29 @@ def test_a_stack_that_only_printed_a_blip_set_aside_as_noise_is_noise_too(tmp_pa
         inc.text(t, stack, revision, inc.instance(), severity="ERROR")
     status = json.loads(_exported(tmp_path, inc))["status"]
     assert status["state"] == "ok", status["reasons"]
+
+
+def test_a_dependency_outage_that_ended_amid_steady_error_noise_recovered(tmp_path: Path) -> None:
+    """A Go frontend on GKE with no request log, every line on stderr (ERROR): "Ticket not found"
+    every four minutes from the first to the last, and for three minutes mid-hour its Redis (whose
+    saves are logged every five) refuses connections and the frontend's readiness probes fail. The
+    outage ended twenty minutes before the logs did: the steady line is the frontend's everyday
+    noise, not the outage going on, and pods that had served for twenty minutes before their probes
+    failed had started, though they logged nothing below ERROR since: recovered, not down
+    (held-out MI02)."""
+    from tests.incidents.builder import GkeIncident, day
+
+    inc = GkeIncident("matcher", 12, day(2026, 11, 20, 7, 58))
+    pods = ["matcher-5f7d9c6b8d-zt6mk", "matcher-5f7d9c6b8d-qw4zr"]
+    for k, t in enumerate(range(10, 2900, 240)):
+        inc.text(t, f'time="x" level=error msg="Ticket id:c{k}q not found" app=matcher component=statestore',
+                 "", pods[k % 2], log="stderr")
+    for k, t in enumerate(range(1360, 1530, 6)):
+        inc.text(t, 'time="x" level=error msg="failed to connect to redis" app=matcher error="dial tcp '
+                 '10.52.7.19:6379: connect: connection refused"', "", pods[k % 2], log="stderr")
+    for t in (1380, 1395, 1410):
+        inc.event(t, pods[0], "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503")
+    for t in range(5, 2900, 300):
+        inc.text(t, "* Background saving terminated with success", "", "matcher-redis-0")
+    status = json.loads(_exported(tmp_path, inc))["status"]
+    assert status["state"] == "recovered", status["reasons"]

