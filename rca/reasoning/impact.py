@@ -1065,7 +1065,7 @@ def decide(
     if listed_down is None and failing:
         listed_down = units_listed_down(con, service)
     decided = verdict.decide(traffic, periods, len(failing), started, unexplained, never_started, persistent,
-                             listed_down=listed_down)
+                             listed_down=listed_down, not_running=_not_running(failing, lookup))
     if estimate is None:
         return decided
     return replace(decided, sample=estimate.sample)
@@ -1105,6 +1105,14 @@ SELECT count(*) FROM (
   FROM lines GROUP BY line
 ) WHERE before >= $min_before AND now * $before_s >= $share * before * $recent_s
 """
+
+
+def _not_running(failing: Sequence[Finding], lookup: Mapping[str, Pattern]) -> bool:
+    """Whether a named failure says the service's process is not running: a symptom that keeps it
+    from staying up (`persistent: true`: a crash loop, a unit systemd gave up restarting), at error
+    or above, among the ``failing`` ones."""
+    return any(f.role is Role.SYMPTOM and lookup[f.pattern_id].persistent
+               and lookup[f.pattern_id].severity in (Severity.ERROR, Severity.CRITICAL) for f in failing)
 
 
 def _replaced_by_unstarted(traffic: verdict.Traffic, unstarted: Sequence[str]) -> str | None:

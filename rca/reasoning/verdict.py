@@ -288,6 +288,7 @@ def reasons(t: Traffic, periods: Periods, active_failures: int, unexplained: int
 def decide(
     t: Traffic, periods: Periods, active_failures: int, trigger: Trigger | None, unexplained: int = 0,
     never_started: bool = False, persistent: str | None = None, listed_down: str | None = None,
+    not_running: bool = False,
 ) -> Verdict:
     """The state and its numbers from the traffic, the baseline and what the analysis found.
 
@@ -301,7 +302,10 @@ def decide(
     ``listed_down``: why nothing serves as the logs end, whatever the requests logged before it
     answered: a listing of the service's pods printed after the logs (a paste's `kubectl get pods`)
     shows none of them serving while such a failure stands, or the revisions that answered were
-    stopped for a newest one that never started (`impact._replaced_by_unstarted`)."""
+    stopped for a newest one that never started (`impact._replaced_by_unstarted`).
+    ``not_running``: a named failure says the process is not running as the logs end (a crash loop,
+    a unit systemd gave up on): every request since the first failed one failing is then down,
+    however few (`_all_failed_since_onset`)."""
     why = reasons(t, periods, active_failures, unexplained)
     rate, recent = share(t.failed, t.requests), share(t.recent_failed, t.recent_requests)
     failing_requests = beyond_baseline(t.failed, t.baseline_failed, periods)
@@ -330,8 +334,9 @@ def decide(
     silent = persistent is not None and t.requests > 0 and not stopped and _none_since_errors(t)
     stuck = persistent is not None and (not t.requests or stopped or silent)
     # (a failure that keeps the service from running stands, and every request since the first
-    # failed one failed too: however few, none was served since)
-    held = persistent is not None and not now_failing and _all_failed_since_onset(t)
+    # failed one failed too: however few, none was served since; a cause that fails every attempt
+    # is no such sign by itself, its failures minutes old may not yet hold a rate)
+    held = not_running and persistent is not None and not now_failing and _all_failed_since_onset(t)
     if why and held and t.since_onset is not None:
         why = (*why, f"all {t.since_onset[0]} requests since {rfc3339(t.first_failure)} failed, "
                      f"and {persistent}")
