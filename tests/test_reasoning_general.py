@@ -6009,3 +6009,21 @@ def test_a_dependency_outage_that_ended_amid_steady_error_noise_recovered(tmp_pa
         inc.text(t, "* Background saving terminated with success", "", "matcher-redis-0")
     status = json.loads(_exported(tmp_path, inc))["status"]
     assert status["state"] == "recovered", status["reasons"]
+
+
+@pytest.mark.parametrize(("ending", "down"), [("DUE TO TIME LIMIT", True), ("DUE TO JOB REQUEUE", False)])
+def test_a_slurm_job_killed_at_its_time_limit_ended_failed(tmp_path: Path, ending: str, down: bool) -> None:
+    """A solver's output pasted from its Slurm log: time steps, then slurmstepd's "*** JOB 5123 ON
+    <node> CANCELLED AT <time> DUE TO TIME LIMIT ***". The job ended there, its work undone: its
+    run ended failed, down (held-out MP10). Cancelled to be requeued, it runs again."""
+    lines = ["$ tail -n 12 logs/cfd-ensemble_5123.out"]
+    for step in range(1, 6):
+        lines += [f"Time = 0.0{step}", "",
+                  "GAMG:  Solving for p, Initial residual = 0.0604, Final residual = 0.000319, "
+                  "No Iterations 9",
+                  f"ExecutionTime = {14000 + step * 80}.8 s  ClockTime = {14020 + step * 80} s", ""]
+    lines += [f"slurmstepd: error: *** JOB 5123 ON hpcslurm-h3nodeset-2 CANCELLED AT 2026-12-04T06:00:27 "
+              f"{ending} ***",
+              "srun: Job step aborted: Waiting up to 32 seconds for job step to finish."]
+    report = _pasted(tmp_path, lines, "cfd-ensemble")
+    assert (report["status"]["state"] == "down") is down, report["status"]
