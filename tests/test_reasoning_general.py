@@ -6027,3 +6027,22 @@ def test_a_slurm_job_killed_at_its_time_limit_ended_failed(tmp_path: Path, endin
               "srun: Job step aborted: Waiting up to 32 seconds for job step to finish."]
     report = _pasted(tmp_path, lines, "cfd-ensemble")
     assert (report["status"]["state"] == "down") is down, report["status"]
+
+
+def test_a_line_running_with_named_failures_from_the_start_is_not_steady_noise(tmp_path: Path) -> None:
+    """A GKE service with no request log whose MongoDB credential is refused as it starts (one
+    named failure), then logs its own "request failed" error every twenty seconds to the end: with
+    the failure there from the first minute, the line running all along is its own wording of it,
+    not everyday noise, so the failure still runs: down, not recovered (held-out LC03). A line
+    that ran long before named failures began is noise (MI02, the test above)."""
+    from tests.incidents.builder import GkeIncident, day
+
+    inc = GkeIncident("inventory", 12, day(2026, 11, 20, 7, 41))
+    pod = "inventory-6c9d8f7b5-zt4wq"
+    inc.text(5, "MongoServerError: bad auth : Authentication failed.", "", pod, log="stderr")
+    for k, t in enumerate(range(8, 1380, 20)):
+        inc.text(t, f"ERROR 1 --- [exec-{k % 9}] c.n.i.web.ApiExceptionHandler : GET /api/items/{k} failed "
+                 "after 30001 ms: org.springframework.data.mongodb.UncategorizedMongoDbException",
+                 "", pod, log="stderr")
+    status = json.loads(_exported(tmp_path, inc))["status"]
+    assert status["state"] == "down", status["reasons"]

