@@ -410,10 +410,7 @@ def _persistent(
     pattern = cause.pattern if cause is not None else None
     if pattern is not None and _lasts(pattern, category, knowledge):
         return f"{category.value} fails every attempt until it is fixed"
-    down = sorted(f.pattern_id for f in findings
-                  if f.role is Role.SYMPTOM and f.status in (Status.ACTIVE, Status.ELEVATED)
-                  and lookup[f.pattern_id].persistent
-                  and lookup[f.pattern_id].severity in (Severity.ERROR, Severity.CRITICAL))
+    down = sorted(f.pattern_id for f in findings if impact.stops_the_process(f, lookup))
     if down:
         title = lookup[down[0]].title
         return f"{title[0].lower()}{title[1:]} ({down[0]}) as the logs end"

@@ -620,6 +620,15 @@ def _as_noise(
     return out, phrases
 
 
+def _window_events(hits: Sequence[Hit]) -> dict[str, set[int]]:
+    """Each pattern's events in the window, from its hits."""
+    events: dict[str, set[int]] = {}
+    for h in hits:
+        if h.in_window:
+            events.setdefault(h.pattern_id, set()).add(h.event_id)
+    return events
+
+
 # Why a catch-all's finding is set aside with the named failures it only printed.
 NAMED_AS_NOISE = "every entry of it is a named failure set aside as noise, which it only printed"
 
@@ -634,13 +643,9 @@ def printed_as_noise(
     and it says no more than the failure did. A Eureka client's "TransportException: Cannot execute
     request on any known server" with its frames, while the registry restarted and every request
     was served, is the registry's blip, not the service's own exception (held-out LZ08)."""
-    noise = {f.pattern_id for f in findings
-             if not lookup[f.pattern_id].generic and f.status is Status.PRE_EXISTING}
-    named: set[int] = {h.event_id for h in hits if h.in_window and h.pattern_id in noise}
-    events: dict[str, set[int]] = {}
-    for h in hits:
-        if h.in_window:
-            events.setdefault(h.pattern_id, set()).add(h.event_id)
+    events = _window_events(hits)
+    named = set().union(*(events.get(f.pattern_id, set()) for f in findings
+                          if not lookup[f.pattern_id].generic and f.status is Status.PRE_EXISTING))
     printed = {f.pattern_id for f in findings
                if lookup[f.pattern_id].generic and events.get(f.pattern_id) and events[f.pattern_id] <= named}
     return _as_noise(findings, printed, NAMED_AS_NOISE, phrases)
@@ -800,10 +805,7 @@ def client_errors_as_noise(
 ) -> tuple[list[Finding], dict[str, str]]:
     """The findings, with each whose every in-window event is a client's refusal (`client_errors`)
     re-classed as noise (pre-existing), as `probes_as_noise` does for the platform's refusals."""
-    events: dict[str, set[int]] = {}
-    for h in hits:
-        if h.in_window:
-            events.setdefault(h.pattern_id, set()).add(h.event_id)
+    events = _window_events(hits)
     clients = {f.pattern_id for f in findings
                if f.role is not Role.CONTEXT and events.get(f.pattern_id) and events[f.pattern_id] <= told}
     return _as_noise(findings, clients, CLIENT_REFUSED, phrases)
@@ -1056,8 +1058,7 @@ def decide(
             persistent = None
     elif listing is not None:
         unready = listing[0]
-        shown = ", ".join(unready[:3]) + (f" and {len(unready) - 3} more" if len(unready) > 3 else "")
-        listed_down = f"`kubectl get pods` lists none of its pods ready ({shown})"
+        listed_down = f"`kubectl get pods` lists none of its pods ready ({_few(unready, 3)})"
     if listed_down is None and unstarted_standing and traffic.requests:
         listed_down = _replaced_by_unstarted(traffic, unstarted)
     if listed_down is None and failing and not traffic.requests:
@@ -1065,7 +1066,8 @@ def decide(
     if listed_down is None and failing:
         listed_down = units_listed_down(con, service)
     decided = verdict.decide(traffic, periods, len(failing), started, unexplained, never_started, persistent,
-                             listed_down=listed_down, not_running=_not_running(failing, lookup))
+                             listed_down=listed_down,
+                             not_running=any(stops_the_process(f, lookup) for f in failing))
     if estimate is None:
         return decided
     return replace(decided, sample=estimate.sample)
@@ -1107,12 +1109,13 @@ SELECT count(*) FROM (
 """
 
 
-def _not_running(failing: Sequence[Finding], lookup: Mapping[str, Pattern]) -> bool:
-    """Whether a named failure says the service's process is not running: a symptom that keeps it
-    from staying up (`persistent: true`: a crash loop, a unit systemd gave up restarting), at error
-    or above, among the ``failing`` ones."""
-    return any(f.role is Role.SYMPTOM and lookup[f.pattern_id].persistent
-               and lookup[f.pattern_id].severity in (Severity.ERROR, Severity.CRITICAL) for f in failing)
+def stops_the_process(f: Finding, lookup: Mapping[str, Pattern]) -> bool:
+    """Whether ``f`` says the service's process is not running, while it is active: a symptom that
+    keeps it from staying up (`persistent: true`: a crash loop, a unit systemd gave up restarting),
+    at error or above (a warning is background a live service runs beside)."""
+    pattern = lookup[f.pattern_id]
+    return (f.role is Role.SYMPTOM and f.status in (Status.ACTIVE, Status.ELEVATED)
+            and bool(pattern.persistent) and pattern.severity in (Severity.ERROR, Severity.CRITICAL))
 
 
 def _replaced_by_unstarted(traffic: verdict.Traffic, unstarted: Sequence[str]) -> str | None:
@@ -1126,9 +1129,14 @@ def _replaced_by_unstarted(traffic: verdict.Traffic, unstarted: Sequence[str]) -
         return None
     if traffic.last_request_end is not None and traffic.last_request_end >= began:
         return None
-    names = ", ".join(unstarted[:2]) + (f" and {len(unstarted) - 2} more" if len(unstarted) > 2 else "")
     return (f"no request was answered after {last:%H:%M:%S}: the revisions that answered them stopped "
-            f"before the failures began at {began:%H:%M:%S}, and {names} never started")
+            f"before the failures began at {began:%H:%M:%S}, and {_few(unstarted, 2)} never started")
+
+
+def _few(names: Sequence[str], most: int) -> str:
+    """The first ``most`` of ``names``, and how many more."""
+    extra = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + extra
 
 
 def _work_goes_on(con: Any, traffic: verdict.Traffic, unstarted: Sequence[str] = ()) -> bool:
