@@ -6046,3 +6046,31 @@ def test_a_line_running_with_named_failures_from_the_start_is_not_steady_noise(t
                  "", pod, log="stderr")
     status = json.loads(_exported(tmp_path, inc))["status"]
     assert status["state"] == "down", status["reasons"]
+
+
+def test_a_dependency_refused_briefly_then_refusing_the_credential_to_the_end_names_the_credential(
+        tmp_path: Path) -> None:
+    """A Node service whose Redis refused four connections in its first 22 seconds (the instance
+    restarting), then answered NOAUTH beside the 500s to the end of the hour (it came back
+    requiring a password the service does not send): the refusals ended ten minutes and more before
+    most of the failures, the NOAUTH answers ran with them, so the credential is the cause and the
+    refusals lose saying when they ended (held-out ML04). The longer chain the refusals open
+    (ioredis, then the refused connection) must not win on its depth."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("cart", 3, day(2026, 5, 2, 10))
+    rev = inc.revision(12)
+    instances = [inc.instance(), inc.instance()]
+    inc.traffic(0, 3600, rev, instances)
+    for k, t in enumerate((3600, 3606, 3614, 3622)):
+        inc.text(t, "[ioredis] Unhandled error event: Error: connect ECONNREFUSED 10.20.0.3:6379", rev,
+                 instances[k % 2], log="stderr")
+    for n, t in enumerate(range(3624, 7100, 20)):
+        inc.request(t, 500, "/api/cart", rev, instances[n % 2])
+        if n % 3 == 0:
+            inc.text(t, "ReplyError: NOAUTH Authentication required.", rev, instances[n % 2], log="stderr")
+    inc.traffic(3600, 7100, rev, instances, every=30)
+    report = json.loads(_exported(tmp_path, inc))
+    assert report["root_cause"]["pattern_id"] == "redis-server-error", report["root_cause"]
+    refused = [h for h in report["hypotheses"] if h["pattern_id"] == "node-ioredis-connection-error"]
+    assert refused and refused[0]["why_not"].startswith("it ended at 2026-05-02T11:00:22Z"), refused

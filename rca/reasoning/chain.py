@@ -575,7 +575,8 @@ def best_paths(symptom: Node, nodes: Mapping[str, Node], edges: Mapping[tuple[st
     shares: dict[str, float] = {}  # per terminal: a storm's symptom has a hundred thousand occurrences
     explains: dict[str, bool] = {}  # per terminal: whether it names a cause
     present = list(nodes.values())
-    counted = _counted_shares(symptom, [nodes[ed.cause] for ed in into.get(symptom.id, [])])
+    direct = [nodes[ed.cause] for ed in into.get(symptom.id, [])]
+    counted = _counted_shares(symptom, direct, {c.id for c in direct if names_cause(c, present)})
 
     def walk(ids: tuple[str, ...], path_edges: tuple[Edge, ...]) -> None:
         if ids[-1] not in shares:
@@ -620,17 +621,19 @@ def past_reading(paths: Sequence[Path], nodes: Mapping[str, Node]) -> Path:
 TRACE_PROOF = 0.5
 
 
-def _counted_shares(symptom: Node, causes: Sequence[Node]) -> dict[str, float]:
+def _counted_shares(symptom: Node, causes: Sequence[Node], named: AbstractSet[str] = frozenset()
+                    ) -> dict[str, float]:
     """Per direct cause of ``symptom``: the share of its occurrences the cause can account for by
     count, when another direct cause was logged in the traces of most of them (`TRACE_PROOF`) and
     this one in none. 197 requests that timed out, each with the dependency's DeadlineExceeded in
     its trace, against two handler panics logged outside any trace: the panics explain at most two
     of them (blind set EE03). Without such proof counts say nothing (a database restart logged
     three times fails a thousand requests), and no cause is weighed so; where no trace proves
-    anything, the instance and the moment may (`_paired_shares`)."""
+    anything, the instance and the moment may (`_paired_shares`), and failing that the clock
+    (`_timed_shares`, for the causes in ``named``: those that name a cause)."""
     traced = _traces(symptom)
     if not traced:
-        return _paired_shares(symptom, causes)
+        return _paired_or_timed(symptom, causes, named)
     # (a cause matched on the symptom's own entries, such as a load balancer's status detail on
     # its request logs, is another face of the same requests: its traces prove nothing)
     events = {o.event_id for o in symptom.occurrences}
@@ -638,12 +641,75 @@ def _counted_shares(symptom: Node, causes: Sequence[Node]) -> dict[str, float]:
     elsewhere = [{o.trace for o in c.occurrences if o.trace and o.event_id not in events} & shared[c.id]
                  for c in causes]
     if not any(len(found) >= TRACE_PROOF * len(traced) for found in elsewhere):
-        return _paired_shares(symptom, causes)
+        return _paired_or_timed(symptom, causes, named)
     total = max(symptom.finding.count, 1)
     return {c.id: min(1.0, c.finding.count / total) for c in causes if not shared[c.id]}
 
 
-def _paired_shares(symptom: Node, causes: Sequence[Node]) -> dict[str, float]:
+def _paired_or_timed(symptom: Node, causes: Sequence[Node], named: AbstractSet[str]) -> dict[str, float]:
+    """`_paired_shares` where the instance and the moment prove something, else `_timed_shares`."""
+    paired = _paired_shares(symptom, causes)
+    return paired if paired is not None else _timed_shares(symptom, causes, named)
+
+
+# A cause logged within `NEAR` of this share of the symptom's timed occurrences was there with the
+# failures from first to last.
+THROUGHOUT = 0.8
+
+
+def _timed_shares(symptom: Node, causes: Sequence[Node], named: AbstractSet[str]) -> dict[str, float]:
+    """`_paired_shares` where nothing pairs the failures with a cause, by the clock alone: when a
+    direct cause that names one (``named``) was logged beside `THROUGHOUT` of the symptom's timed
+    occurrences, within `NEAR`, a direct cause that ended early explains at most the failures that
+    came while it was logged and `STALE_PASSING` after. Four refused connections to Redis in the
+    first 22 seconds, then NOAUTH answers to the end of the hour beside the 500s: the refusals were
+    Redis restarting, the password it came back with failed the hour (held-out ML04). A cause
+    logged once at start-up and failing requests long after keeps its whole share unless a named
+    cause was logged with the failures throughout; a generic one (an unhandled exception) proves
+    nothing of which failure it was."""
+    times = sorted(t for t in symptom.times())
+    if len(times) < 4:
+        return {}
+    spans = {c.id: _covered(times, c) for c in causes}
+    beside = {c.id: _co_timed(times, c) for c in causes if c.id in named}
+    if not any(n >= THROUGHOUT * len(times) for n in beside.values()):
+        return {}
+    return {c.id: spans[c.id] / len(times) for c in causes if spans[c.id] < TRACE_PROOF * len(times)}
+
+
+def _covered(times: Sequence[datetime], cause: Node) -> int:
+    """How many of ``times`` (sorted) fall while ``cause`` was logged or within `STALE_PASSING` after
+    its last line (from `NEAR` before its first)."""
+    first, last = cause.first(), cause.last()
+    if first is None or last is None:
+        return len(times)
+    return bisect.bisect_right(times, last + STALE_PASSING) - bisect.bisect_left(times, first - NEAR)
+
+
+def ended_early(cause: Node, symptom: Node) -> str | None:
+    """Why ``cause`` explains too little of ``symptom`` by the clock (`_covered`): most of the
+    failures came `STALE_PASSING` or more after its last line."""
+    times = sorted(symptom.times())
+    last = cause.last()
+    if len(times) < 4 or last is None or _covered(times, cause) >= TRACE_PROOF * len(times):
+        return None
+    later = len(times) - bisect.bisect_right(times, last + STALE_PASSING)
+    minutes = int(STALE_PASSING.total_seconds() // 60)
+    return (f"it ended at {rfc3339(last)}: {later} of the {len(times)} {symptom.id} came "
+            f"{minutes} minutes or more after its last line")
+
+
+def _co_timed(times: Sequence[datetime], cause: Node) -> int:
+    """How many of ``times`` (sorted) ``cause`` was logged within `NEAR` of, either side."""
+    at = sorted(cause.times())
+    n = 0
+    for t in times:
+        i = bisect.bisect_left(at, t - NEAR)
+        n += i < len(at) and at[i] <= t + NEAR
+    return n
+
+
+def _paired_shares(symptom: Node, causes: Sequence[Node]) -> dict[str, float] | None:
     """`_counted_shares` where no trace proves anything: a cause logged on the instance of most
     of the symptom's occurrences as they happened (`_pairs`) proves, request by request, what failed
     them, as a trace does; then each other direct cause explains at most the occurrences it was
@@ -653,7 +719,7 @@ def _paired_shares(symptom: Node, causes: Sequence[Node]) -> dict[str, float]:
     paired = {c.id: _pairs(symptom, c, events) for c in causes}
     total = sum(1 for o in symptom.occurrences if o.instance and o.ts is not None)
     if not total or not any(n >= TRACE_PROOF * total for n in paired.values()):
-        return {}
+        return None
     return {c.id: min(1.0, paired[c.id] / total) for c in causes if paired[c.id] < TRACE_PROOF * total}
 
 

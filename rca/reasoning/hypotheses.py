@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from rca.model import Category, Hypothesis, RootCause, Status
-from rca.reasoning.chain import ORDER_SLACK, Edge, Node, revision_share
+from rca.reasoning.chain import ORDER_SLACK, Edge, Node, ended_early, revision_share
 from rca.reasoning.impact import ABSORBED, BESIDE_SERVED, CLIENT_REFUSED
 
 
@@ -56,6 +56,8 @@ def losing_reason(
             f"it explains {symptom_id} only on {', '.join(revisions[:3])} ({share:.0%} of it): a second "
             f"failure beside the chain through {chain_ids[-1]}"
         )
+    if symptom is not None and symptom_id in side and (late := ended_early(node, symptom)):
+        return late
     if symptom_id in side:
         return (
             f"it can explain {symptom_id} too, but the chain through {chain_ids[-1]} is better "
