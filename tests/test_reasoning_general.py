@@ -1391,6 +1391,15 @@ def test_the_access_log_lines_of_other_servers_are_requests_too(tmp_path: Path, 
         lambda status: {"level": "info" if status < 500 else "warn", "caller": "middleware/log.go:51",
                         "msg": "request" if status < 500 else "request failed", "method": "GET",
                         "path": "/v2/cart", "status": status, "duration_ms": 3004},
+        # Traefik's JSON access log: the status it answered in DownstreamStatus, an empty msg
+        # (xavier-hernandez/goaccess-for-nginxproxymanager#108, the line a user pasted)
+        lambda status: {"ClientAddr": "10.4.0.7:51234", "ClientHost": "10.4.0.7", "ClientUsername": "-",
+                        "DownstreamContentSize": 287, "DownstreamStatus": status, "Duration": 8184335,
+                        "OriginStatus": status, "RequestCount": 17348, "RequestHost": "web.example.com",
+                        "RequestMethod": "GET", "RequestPath": "/api/orders", "RequestProtocol": "HTTP/1.1",
+                        "RouterName": "web@kubernetes", "ServiceName": "web-80@kubernetes",
+                        "entryPointName": "websecure", "level": "info", "msg": "",
+                        "time": "2026-03-04T10:00:00Z"},
     ],
 )
 def test_the_json_request_lines_of_request_logging_middleware_are_requests(

@@ -399,6 +399,12 @@ JSON_REQUESTS: tuple[tuple[str, tuple[str, str, str], tuple[str, ...] | None], .
     ("$.jsonPayload.Properties.RequestPath",
      ("$.jsonPayload.Properties.RequestMethod", "$.jsonPayload.Properties.RequestPath",
       "$.jsonPayload.Properties.StatusCode"), None),
+    # Traefik's JSON access log (its "Access Logs" reference lists the fields; a line as users paste
+    # it, `{"ClientAddr":...,"DownstreamStatus":207,...,"RequestMethod":"REPORT","RequestPath":
+    # "/dav.php/calendars/",...,"level":"info","msg":"",...}`, xavier-hernandez/goaccess-for-
+    # nginxproxymanager#108): the status Traefik answered is DownstreamStatus (0 when it wrote none)
+    ("$.jsonPayload.DownstreamStatus",
+     ("$.jsonPayload.RequestMethod", "$.jsonPayload.RequestPath", "$.jsonPayload.DownstreamStatus"), None),
     # Rust's tracing-subscriber JSON layout keeps an event's fields under `fields` and its span's
     # under `span`: tower-http's TraceLayer logs "finished processing request" with the status
     # (trace/on_response.rs), the method and URI in its "request" span (trace/make_span.rs); a
