@@ -608,11 +608,19 @@ def test_work_outcomes_read_job_frameworks_lines_as_they_print_them(line: str, o
      "failed"),
     ("Job completed", "done"),
     ("Job completed in 42s, 1200 rows", None),
+    # Spring Batch's launcher, as users paste it (before 5.x without the duration)
+    ("o.s.b.c.l.support.SimpleJobLauncher      : Job: [SimpleJob: [name=job]] completed with the following "
+     "parameters: [{}] and the following status: [COMPLETED] in 192ms", "done"),
+    ("o.s.b.c.l.s.TaskExecutorJobLauncher      : Job: [SimpleJob: [name=recipeDataMigrationJob]] completed "
+     "with the following parameters: [{'jobId':'{value=1760172407885, type=class java.lang.String, "
+     "identifying=true}'}] and the following status: [FAILED] in 444ms", "failed"),
+    ("Job: [FlowJob: [name=secuentialControlFlow]] launched with the following parameters: [{}]", None),
 ])
 def test_run_outcomes_read_how_batch_frameworks_end_a_run(line: str, outcome: str | None) -> None:
     """The knowledge's `run_outcomes` read Spark's final app status, YARN's application (not attempt)
     FAILED, Airflow's task marked SUCCESS or FAILED and Kubernetes' Job events as a run ended done or
-    failed; a retry to come, YARN's FINISHED (whatever the final status) and an app's own "Job
+    failed, and Spring Batch's launcher saying a job completed with status COMPLETED or FAILED; a retry
+    to come, YARN's FINISHED (whatever the final status), a job launched and an app's own "Job
     completed in" as neither."""
     knowledge = load_knowledge()
     sql = "SELECT regexp_matches($line, $done), regexp_matches($line, $failed)"
