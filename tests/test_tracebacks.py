@@ -717,3 +717,30 @@ def test_candidates_fetched_in_small_batches_give_the_same_events(monkeypatch: p
     whole, batched = events(1_000_000), events(7)
     assert whole[0].rejoined > 0 and whole[0].candidates > 7 * 3
     assert whole == batched
+
+
+def test_a_python_warning_and_its_source_line_are_one_warning_event(
+        tmp_path: Path, stores: list[Store]) -> None:
+    """Python's warnings module prints a warning as two lines in one write (warnings.formatwarning:
+    the location, category and message, then the source line indented by two spaces); Cloud Run's
+    stderr splits them into two entries at ERROR. Joined, they are one event at the level the
+    warning states; the source line alone read as an error of its own (held-out MW09). A line that
+    only follows a warning later, or unindented, stays apart."""
+    def line(us: int, text: str) -> str:
+        return json.dumps({"insertId": f"w{us}", "timestamp": f"2026-11-03T13:29:34.{us:06d}Z",
+                           "severity": "ERROR", "logName": "projects/p/logs/run.googleapis.com%2Fstderr",
+                           "resource": {"type": "cloud_run_revision",
+                                        "labels": {"service_name": "profile-api"}},
+                           "labels": {"instanceId": INSTANCE_A}, "textPayload": text}) + "\n"
+    warning = ("/app/profile/cache.py:52: DeprecationWarning: Call to deprecated close. "
+               "(Use aclose() instead) -- Deprecated since version 5.0.1.")
+    lines = [line(806616, warning), line(806716, "  await self._redis.close()"),
+             line(816616, "INFO:     Application shutdown complete."),
+             line(900000, "/app/profile/cache.py:60: UserWarning: pool left open"),
+             line(990000, "  late line of another write")]
+    events = _events(_ndjson(stores, "warning.ndjson", lines, tmp_path))
+    joined = [e for e in events if e["n_members"] > 1]
+    assert [e["message"] for e in joined] == [f"{warning}\n  await self._redis.close()"]
+    assert len(events) == 4
+    levels = dict(stores[0].con.execute("SELECT message, severity FROM events").fetchall())
+    assert levels[joined[0]["message"]] == "WARNING"

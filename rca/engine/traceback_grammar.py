@@ -92,6 +92,11 @@ _BUN_ERROR = re.compile(r"^error: \S")
 _BUN_PROPERTY = re.compile(r"^\s+[\w$]+: ")
 _NODE_TAIL = re.compile(r"^(?:[{}\]]|Node\.js v\d)")
 _GO_HEAD = re.compile(r"^(?:panic|fatal error): ")
+# What Python's warnings module prints (warnings.formatwarning: "%s:%s: %s: %s\n" % (filename,
+# lineno, category, message), then the offending source line indented by two spaces), in one write:
+# a warning's own two lines, which Cloud Run's stderr splits into two entries at ERROR. Read apart,
+# the source line (`  await self._redis.close()`) is an unexplained error of its own (held-out MW09).
+_PY_WARNING = re.compile(r"^\S[^\n]*:\d+: [A-Z]\w*Warning: ")
 _GO_LINE = re.compile(r"^(?:goroutine \d+ \[.*\]:|created by |\[signal |exit status \d+|[^\s(]+\(.*\)$)")
 _GO_FILE = re.compile(r"^\t(?P<file>\S+\.go):(?P<line>\d+)")
 # A goroutine dump with no `panic:` line of its own: a panic that net/http (or a middleware)
@@ -151,7 +156,7 @@ CANDIDATE_RE2 = "|".join(
         r"^Error has been observed at the following site", r"^Original Stack Trace:",
         r"^(?:\*__|\|_ ) ?checkpoint ",
         r"^\S+(?: \S+)? +(?:ERROR|WARN) +\d+ --- \[", r"^\d\d:\d\d:\d\d\.\d+ \[[^\]]+\] (?:ERROR|WARN) ",
-        _NODE_PRELUDE.pattern, _BUN_ERROR.pattern,
+        _NODE_PRELUDE.pattern, _BUN_ERROR.pattern, _PY_WARNING.pattern,
         r"^(?:Uncaught )?[\w.$]*(?:Error|Exception|Exit|Interrupt|Warning)\b",
         r"\n\s*at \S", r"\ngoroutine \d+ \[",
     )
@@ -171,6 +176,7 @@ START_RE2 = "|".join(
         _GO_DUMP.pattern,
         r"^(?:/\S+\.[cm]?[jt]s|node:internal/\S+):",  # _NODE_PRELUDE without its line number
         _BUN_ERROR.pattern,
+        _PY_WARNING.pattern,
         r"^(?:fail|crit): ",  # _DOTNET_CONSOLE
         r"\n",  # a multi-line entry may hold a whole traceback
     )
@@ -518,6 +524,10 @@ def _follows(prev: Row | None, row: Row) -> bool:
 
 
 def _py_accept(group: Group, text: str, row: Row, nxt: Row | None) -> bool:
+    if group.phase in ("warning", "warned"):
+        # (a warning's source line, once; `_start` saw it follow in the same write)
+        warned, group.phase = group.phase == "warned", "warned"
+        return not warned and text[:2] == "  "
     if group.boxed and _BOX.match(text):
         return True
     if group.phase == "marker":
@@ -607,6 +617,9 @@ def _start(
         return Group("python", "frames", rows, boxed="Exception Group" in text)
     if _JAVA_HEAD.match(text):
         return Group("java", "frames", [row])
+    if (_PY_WARNING.match(text) and nxt is not None and _follows(row, nxt) and nxt.text[:2] == "  "
+            and nxt.gap_us is not None and nxt.gap_us <= FREE_TEXT_GAP_US):
+        return Group("python", "warning", [row], level="WARNING")
     if _JUL_HEAD.match(text) and nxt is not None and _follows(row, nxt) and _JUL_LEVEL.match(nxt.text):
         return Group("java", "jul", [row])
     if _GO_HEAD.match(text):
