@@ -481,3 +481,22 @@ def test_a_catch_all_is_explained_by_the_faces_of_one_failure_printed_after_it()
     assert chain.edge(starting, outer, None, present) is not None
     assert chain.edge(refused, outer, None, present) is None
     assert chain.edge(shutdown, outer, None, [outer, shutdown]) is None  # one face alone: a third
+
+
+def test_a_named_cause_of_a_kind_is_not_explained_further_by_what_that_kind_usually_comes_from() -> None:
+    """The kernel's OOM kill is a named cause of the kind crash; a crash usually comes from a
+    called service failing (`_knowledge.yaml` kinds), but no failing call made memory run out. A
+    caller's gRPC failures logged seconds after the kill (held-out MZ10, pasted beside) explain
+    neither the kill nor, through it, the crash loop: the chain stops at the memory kill."""
+    from rca.library.knowledge import Knowledge
+
+    knowledge = Knowledge(kinds={"crash": ("category:upstream-service-failure",)})
+    loop = node(pattern("container-crash-loop", Role.SYMPTOM, caused_by=("node-oom",)), [60, 240, 420])
+    oom = node(replace(pattern("node-oom", Role.CAUSE, Category.MEMORY_LIMIT_EXCEEDED), kind="crash"),
+               [50, 230, 410])
+    calls = node(pattern("grpc-call-failed", Role.CAUSE, Category.UPSTREAM_SERVICE_FAILURE), [57, 237, 417])
+    nodes = {n.id: n for n in (loop, oom, calls)}
+    edges = chain.build_edges(list(nodes.values()), knowledge)
+    assert edges[("grpc-call-failed", "node-oom")].general
+    best = chain.best_paths(loop, nodes, edges)[0]
+    assert best.ids == ("container-crash-loop", "node-oom")

@@ -6097,3 +6097,4 @@ def test_warnings_that_began_after_the_last_request_were_not_coped_with(tmp_path
     report = _analysed(tmp_path, lines, "web")
     assert report["root_cause"]["category"] == "tls-certificate", report["root_cause"]
     assert report["status"]["state"] == "down", report["status"]
+

