@@ -6098,3 +6098,44 @@ def test_warnings_that_began_after_the_last_request_were_not_coped_with(tmp_path
     assert report["root_cause"]["category"] == "tls-certificate", report["root_cause"]
     assert report["status"]["state"] == "down", report["status"]
 
+
+
+
+def test_a_pool_that_never_opened_a_connection_times_out_for_the_network_it_cannot_cross(
+        tmp_path: Path) -> None:
+    """A Spring service on GKE behind an AlloyDB Auth Proxy sidecar: an egress rule cuts the
+    proxy's dials (i/o timeout) and Hikari, which never opened a connection (total=0), times out
+    every waiter at WARN while each request fails. The pool's timeouts are the network's failure,
+    not the pool's size (held-out NC08)."""
+    pod, proxy = "orders-api-6d9f7c8b5-k2x7p", "alloydb-auth-proxy"
+    instance = "projects/shop/locations/us-central1/clusters/orders-alloydb/instances/orders-primary"
+    failed = f'Dial error: failed to dial (instance URI = "{instance}"): dial tcp 10.61.0.5:5433: i/o timeout'
+    pool = ("HikariPool-1 - Connection is not available, request timed out after 30000ms (total=0, active=0, "
+            "idle=0, waiting=12)")
+    servlet = ("Servlet.service() for servlet [dispatcherServlet] in context with path [] threw exception "
+               "[Request processing failed: org.springframework.jdbc.CannotGetJdbcConnectionException: "
+               "Failed to obtain JDBC Connection] with root cause")
+
+    def said(k: int, message: str, severity: str, container: str = "orders-api") -> str:
+        return _gke_line(k, {"severity": severity, "message": message}, pod=pod, container=container,
+                         severity=severity)
+
+    def unready(k: int) -> str:
+        event = {"kind": "Event", "reason": "Unhealthy", "type": "Warning",
+                 "involvedObject": {"kind": "Pod", "name": pod},
+                 "message": "Readiness probe failed: HTTP probe failed with statuscode: 503"}
+        return json.dumps({"insertId": f"ev{k}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
+                           "severity": "WARNING", "logName": "projects/p/logs/events",
+                           "resource": {"type": "k8s_pod", "labels": {"pod_name": pod}},
+                           "jsonPayload": event}) + "\n"
+
+    lines = [said(k, "Completed 200 OK", "INFO") for k in range(0, 1800, 30)]
+    for k in range(1800, 3600, 30):
+        lines += [said(k, f"[{instance}] failed to connect to instance: {failed}", "ERROR", proxy),
+                  said(k + 25, pool, "WARNING"), said(k + 26, servlet, "ERROR")]
+    for k in range(1815, 3600, 60):
+        lines += [said(k, f"[Health Check] Readiness failed: {failed}", "ERROR", proxy),
+                  unready(k + 1)]
+    report = _analysed(tmp_path, lines, "orders-api")
+    chain = [c["pattern_id"] for c in report["chain"]]
+    assert report["root_cause"]["category"] == "network-connectivity", chain
