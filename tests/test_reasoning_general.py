@@ -6186,3 +6186,32 @@ def test_a_gke_stderr_line_is_at_the_level_its_text_states(tmp_path: Path, said:
               for k in range(2100, 3600, 300)]
     report = _analysed(tmp_path, [f"{x}\n" for x in lines], "web")
     assert (report["status"]["state"] != "ok") is incident, report["status"]
+
+
+def test_a_unit_whose_program_a_refused_download_never_installed_fails_for_the_permission(
+        tmp_path: Path) -> None:
+    """A managed instance group's VMs run a startup script that downloads the application from
+    Cloud Storage; a Terraform change removed the VM account's read access, so the download is
+    refused (403) and the unit's ExecStart is missing: systemd cannot execute it. The program is
+    missing because the refusal kept it from being installed (held-out NG06), as it is when apt
+    could not reach its repository."""
+    def logged(moment: str, unit: str, text: str) -> str:
+        return f"Mar 19 {moment} ml-scorer-mig-jk2q {unit}: {text}"
+
+    runner, program = "google_metadata_script_runner[912]", "/opt/ml-scorer/venv/bin/gunicorn"
+    lines = [
+        logged("06:09:21", runner, "startup-script: AccessDeniedException: 403 ml-scorer-vm@acme-ml-prod.iam."
+               "gserviceaccount.com does not have storage.objects.get access to the Google Cloud Storage "
+               "object. Permission 'storage.objects.get' denied on resource (or it may not exist)."),
+        logged("06:09:22", runner, "startup-script: CommandException: 1 file/object could not be "
+               "transferred."),
+        logged("06:09:24", "systemd[1]", "google-startup-scripts.service: Main process exited, code=exited, "
+               "status=1/FAILURE")]
+    for k in range(5):
+        lines += [logged(f"06:1{k}:25", "systemd[1]", f"ml-scorer.service: {said}") for said in (
+            f"Failed to locate executable {program}: No such file or directory",
+            f"Failed at step EXEC spawning {program}: No such file or directory",
+            "Main process exited, code=exited, status=203/EXEC")]
+    report = _pasted(tmp_path, lines, "ml-scorer")
+    chain = [c["pattern_id"] for c in report["chain"]]
+    assert report["root_cause"]["category"] == "permission-denied", chain
