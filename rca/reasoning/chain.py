@@ -670,7 +670,7 @@ def _timed_shares(symptom: Node, causes: Sequence[Node], named: AbstractSet[str]
     logged once at start-up and failing requests long after keeps its whole share unless a named
     cause was logged with the failures throughout; a generic one (an unhandled exception) proves
     nothing of which failure it was."""
-    times = sorted(t for t in symptom.times())
+    times = sorted(symptom.times())
     if len(times) < 4:
         return {}
     spans = {c.id: _covered(times, c) for c in causes}
