@@ -698,8 +698,10 @@ def ended_early(cause: Node, symptom: Node) -> str | None:
         return None
     later = len(times) - bisect.bisect_right(times, last + STALE_PASSING)
     minutes = int(STALE_PASSING.total_seconds() // 60)
-    return (f"it ended at {rfc3339(last)}: {later} of the {len(times)} {symptom.id} came "
-            f"{minutes} minutes or more after its last line")
+    # (a share, not a count: an occurrence at the window's edge is in one source's count and not
+    # another's, and a report from BigQuery says what one from the file does)
+    return (f"it ended at {rfc3339(last)}: {later / len(times):.0%} of {symptom.id} came {minutes} "
+            "minutes or more after its last line")
 
 
 def _co_timed(times: Sequence[datetime], cause: Node) -> int:
