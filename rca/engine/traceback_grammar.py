@@ -524,10 +524,12 @@ def _follows(prev: Row | None, row: Row) -> bool:
 
 
 def _py_accept(group: Group, text: str, row: Row, nxt: Row | None) -> bool:
-    if group.phase in ("warning", "warned"):
-        # (a warning's source line, once; `_start` saw it follow in the same write)
-        warned, group.phase = group.phase == "warned", "warned"
-        return not warned and text[:2] == "  "
+    if group.phase == "warning":
+        # (a warning's source line, once: `_start` saw it follow in the same write)
+        group.phase = "warned"
+        return text[:2] == "  "
+    if group.phase == "warned":
+        return False
     if group.boxed and _BOX.match(text):
         return True
     if group.phase == "marker":

@@ -500,16 +500,16 @@ def _instanceless(node: Node) -> bool:
     return bool(node.occurrences) and not any(o.instance for o in node.occurrences)
 
 
-def _co_timed_fraction(cause: Node, effect: Node) -> float:
+def _co_timed_fraction(cause: Node, effect: Node, after: timedelta = TOLERANCE) -> float:
     """Share of the effect's timed occurrences that the cause occurred shortly before (within
-    `NEAR`), whatever the instance."""
+    `NEAR`), or at most ``after`` after, whatever the instance."""
     cause_times = sorted(cause.times())
     effect_times = effect.times()
     if not cause_times or not effect_times:
         return 0.0
     hits = 0
     for t in effect_times:
-        i = bisect.bisect_right(cause_times, t + TOLERANCE)
+        i = bisect.bisect_right(cause_times, t + after)
         hits += i > 0 and cause_times[i - 1] >= t - NEAR
     return hits / len(effect_times)
 
@@ -576,11 +576,13 @@ def best_paths(symptom: Node, nodes: Mapping[str, Node], edges: Mapping[tuple[st
     explains: dict[str, bool] = {}  # per terminal: whether it names a cause
     present = list(nodes.values())
     direct = [nodes[ed.cause] for ed in into.get(symptom.id, [])]
-    counted = _counted_shares(symptom, direct, {c.id for c in direct if names_cause(c, present)})
+    explains.update((c.id, names_cause(c, present)) for c in direct)
+    counted = _counted_shares(symptom, direct, {c.id for c in direct if explains[c.id]})
 
     def walk(ids: tuple[str, ...], path_edges: tuple[Edge, ...]) -> None:
         if ids[-1] not in shares:
             shares[ids[-1]] = revision_share(nodes[ids[-1]], symptom)
+        if ids[-1] not in explains:
             explains[ids[-1]] = names_cause(nodes[ids[-1]], present)
         share = shares[ids[-1]] * (counted.get(ids[1], 1.0) if len(ids) > 1 else 1.0)
         score = _path_score(path_edges, nodes[ids[-1]], explains[ids[-1]], share)
@@ -673,10 +675,10 @@ def _timed_shares(symptom: Node, causes: Sequence[Node], named: AbstractSet[str]
     times = sorted(symptom.times())
     if len(times) < 4:
         return {}
-    spans = {c.id: _covered(times, c) for c in causes}
-    beside = {c.id: _co_timed(times, c) for c in causes if c.id in named}
-    if not any(n >= THROUGHOUT * len(times) for n in beside.values()):
+    # (logged within `NEAR` of a failure either side: a request is stamped when it began)
+    if not any(_co_timed_fraction(c, symptom, after=NEAR) >= THROUGHOUT for c in causes if c.id in named):
         return {}
+    spans = {c.id: _covered(times, c) for c in causes}
     return {c.id: spans[c.id] / len(times) for c in causes if spans[c.id] < TRACE_PROOF * len(times)}
 
 
@@ -702,16 +704,6 @@ def ended_early(cause: Node, symptom: Node) -> str | None:
     # another's, and a report from BigQuery says what one from the file does)
     return (f"it ended at {rfc3339(last)}: {later / len(times):.0%} of {symptom.id} came {minutes} "
             "minutes or more after its last line")
-
-
-def _co_timed(times: Sequence[datetime], cause: Node) -> int:
-    """How many of ``times`` (sorted) ``cause`` was logged within `NEAR` of, either side."""
-    at = sorted(cause.times())
-    n = 0
-    for t in times:
-        i = bisect.bisect_left(at, t - NEAR)
-        n += i < len(at) and at[i] <= t + NEAR
-    return n
 
 
 def _paired_shares(symptom: Node, causes: Sequence[Node]) -> dict[str, float] | None:
