@@ -5877,6 +5877,25 @@ def test_sign_ins_refused_at_warn_behind_redirects_counted_as_answered_are_failu
         (report["status"], report["root_cause"])
 
 
+def test_a_sidecar_cutting_plaintext_callers_at_info_beside_served_requests_is_degraded(
+        tmp_path: Path) -> None:
+    """A STRICT PeerAuthentication: the server pod's istio-proxy cuts a plaintext caller's every
+    connection (Envoy's connection line `0 NR filter_chain_not_found`, at INFO like every access
+    line) while the app's own access lines show its mesh callers served. Each line is a connection
+    refused (the pattern `fails_requests`), not a failure the service coped with (held-out NH01,
+    read as no incident)."""
+    pod = "ledger-api-6d8f7c9b54-q7wxn"
+    lines = [_gke_line(k, _access(k), pod=pod, container="ledger-api", severity="INFO")
+             for k in range(0, 3600, 20)]
+    lines += [_gke_line(k, f'[2026-03-04T10:{k // 60:02d}:{k % 60:02d}.900Z] "- - -" 0 NR filter_chain_not_found '
+                           f'- "-" 0 0 0 - "-" "-" "-" "-" "-" - - 10.48.2.15:8080 10.48.5.31:{40000 + k} - -',
+                        pod=pod, container="istio-proxy", severity="INFO")
+              for k in range(1500, 3600, 300)]
+    report = _analysed(tmp_path, lines, "ledger-api")
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("degraded", "tls-certificate"), \
+        (report["status"], report["root_cause"])
+
+
 def _replaced_by_a_crash_loop(tmp_path: Path, every: int) -> dict[str, Any]:
     """A model server's one pod answers a request every ``every`` seconds (its uvicorn access lines
     are the only request log) for 22 minutes; a Recreate rollout stops it, and the new pod dies at
