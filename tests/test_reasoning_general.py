@@ -5906,9 +5906,10 @@ def test_a_sidecar_cutting_plaintext_callers_at_info_beside_served_requests_is_d
     pod = "ledger-api-6d8f7c9b54-q7wxn"
     lines = [_gke_line(k, _access(k), pod=pod, container="ledger-api", severity="INFO")
              for k in range(0, 3600, 20)]
-    lines += [_gke_line(k, f'[2026-03-04T10:{k // 60:02d}:{k % 60:02d}.900Z] "- - -" 0 NR filter_chain_not_found '
-                           f'- "-" 0 0 0 - "-" "-" "-" "-" "-" - - 10.48.2.15:8080 10.48.5.31:{40000 + k} - -',
-                        pod=pod, container="istio-proxy", severity="INFO")
+    cut = ('[2026-03-04T10:{m:02d}:{s:02d}.900Z] "- - -" 0 NR filter_chain_not_found - "-" 0 0 0 - "-" "-" '
+           '"-" "-" "-" - - 10.48.2.15:8080 10.48.5.31:{port} - -')
+    lines += [_gke_line(k, cut.format(m=k // 60, s=k % 60, port=40000 + k), pod=pod, container="istio-proxy",
+                        severity="INFO")
               for k in range(1500, 3600, 300)]
     report = _analysed(tmp_path, lines, "ledger-api")
     assert (report["status"]["state"], report["root_cause"]["category"]) == ("degraded", "tls-certificate"), \

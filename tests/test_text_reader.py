@@ -938,6 +938,22 @@ def test_a_journal_s_year_less_lines_take_the_year_a_later_line_of_it_dates() ->
     assert stamps == ["2026-12-31T23:59:58Z", "2027-01-01T00:00:01Z", "2027-01-01T00:00:03Z"]
 
 
+def test_a_model_server_s_year_less_lines_take_the_year_of_a_dated_line_below() -> None:
+    """vLLM's logger writes its level, then `MM-DD HH:MM:SS` with no year, then `[file:line]`
+    (vllm/logger.py `_FORMAT`, `_DATE_FORMAT = "%m-%d %H:%M:%S"`): a `kubectl logs --previous` of it
+    pasted above the caller's ISO-stamped errors takes their year, so its lines are timed and
+    levelled and its CUDA OOM is before the caller's 503s, not untimed beside them (held-out NS03)."""
+    lines = [
+        "INFO 03-12 09:27:57 [api_server.py:1043] vLLM API server version 0.8.5",
+        "(EngineCore_0 pid=211) ERROR 03-12 09:29:27 [core.py:396] EngineCore failed to start.",
+        "2026-03-12T09:29:40.112Z ERROR upstream vllm-qwen returned 503 for /v1/chat/completions",
+    ]
+    entries = list(read_text_entries(lines, "paste.txt"))
+    assert [(e.get("timestamp"), e.get("severity")) for e in entries] == [
+        ("2026-03-12T09:27:57Z", "INFO"), ("2026-03-12T09:29:27Z", "ERROR"),
+        ("2026-03-12T09:29:40.112Z", "ERROR")]
+
+
 def test_gcloud_app_logs_give_time_service_and_version_and_keep_a_traceback_s_indentation() -> None:
     """`gcloud app logs tail` prints each entry as its time, `service[version]`, two spaces and its
     text (googlecloudsdk's FormatAppEntry): the service and version are the entry's, and a

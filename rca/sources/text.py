@@ -754,6 +754,30 @@ def _parse_glog(line: _Line, year: int | None) -> bool:
     return True
 
 
+# A Python logger whose date format leaves out the year, `%m-%d %H:%M:%S` after the level, as vLLM
+# writes (vllm/logger.py: `INFO 03-12 09:27:57 [api_server.py:1043] msg`; before 0.8 without the
+# brackets; from 0.10 behind its process's name, `(APIServer pid=1) INFO 08-06 ...`). No year: it
+# comes from context, as for glog.
+_LEVEL_MONTH_DAY = re.compile(
+    r"^(?:\([\w.-]+ pid=\d+\) )?(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL) (?P<mon>\d\d)-(?P<day>\d\d) "
+    r"(?P<time>\d\d:\d\d:\d\d)(?:\.(?P<frac>\d{1,6}))? \[?[\w./-]+:\d+\] "
+)
+
+
+def _parse_month_day(line: _Line, year: int | None) -> bool:
+    """A level-first line with a year-less `MM-DD` date (`_LEVEL_MONTH_DAY`): its level, and its
+    time when the year is known from context."""
+    match = _LEVEL_MONTH_DAY.match(line.body)
+    if not match or not 1 <= int(match["mon"]) <= 12:
+        return False
+    if line.stamp is None and year is not None:
+        frac = f".{match['frac']}" if match["frac"] else ""
+        line.stamp = parse_timestamp(f"{year:04d}-{match['mon']}-{match['day']} {match['time']}{frac}")
+    line.severity = match["level"]
+    line.text = line.body
+    return True
+
+
 def _parse_syslog(line: _Line, year: int | None, unit: str | None = None) -> bool:
     """BSD syslog `Aug 21 09:14:02 host prog[123]: msg`; the year comes from context, else from a
     full date in the message itself (a journald paste whose first lines are an app's own output:
@@ -821,6 +845,15 @@ def _syslog_anchor(text: str) -> tuple[int, int] | None:
         return None
     year = _message_year(match)
     return (year, _MONTHS[match["mon"].lower()]) if year else None
+
+
+def _dated_anchor(text: str) -> tuple[int, int] | None:
+    """(year, month) of a line that opens with a full date (`2026-03-12T09:29:40.112Z ERROR ...`),
+    else None: where no syslog line dates the paste, the first such line dates the year-less lines
+    above it (a `kubectl logs --previous` of vLLM's `INFO 03-12 09:27:53` lines pasted above the
+    caller's own ISO-stamped errors, held-out NS03)."""
+    found = _DATE_IN_MESSAGE.match(text.lstrip())
+    return (int(found["year"]), int(found["mon"])) if found else None
 
 
 def _year_after(text: str, before: Stamp) -> int:
@@ -1113,7 +1146,7 @@ def parse_line(
         if parser(line):
             break
     else:
-        if not (_parse_syslog(line, year, unit) or _parse_glog(line, year)):
+        if not (_parse_syslog(line, year, unit) or _parse_glog(line, year) or _parse_month_day(line, year)):
             _parse_plain(line)
     _parse_embedded(line)
     if line.copied_severity is not None and (line.copied_severity != "DEFAULT" or line.severity is None):
@@ -1253,7 +1286,8 @@ def read_text_entries(
     shown: tuple[str, str | None] | None = None  # whose lines a pasted `kubectl logs` shows
     rest = iter(lines)
     ahead = list(itertools.islice(rest, YEAR_LOOKAHEAD))
-    anchor = None if year is not None else next(filter(None, map(_syslog_anchor, ahead)), None)
+    anchor = None if year is not None else next(filter(None, map(_syslog_anchor, ahead)), None) \
+        or next(filter(None, map(_dated_anchor, ahead)), None)
     for number, raw in enumerate(itertools.chain(ahead, rest), start=1):
         text = raw.rstrip("\r\n")
         if not text.strip():
