@@ -110,6 +110,23 @@ def test_contradicting_time_order_removes_a_known_edge() -> None:
     assert "after" in hyps[0].why_not
 
 
+def test_a_cause_while_an_absence_was_still_awaited_explains_it() -> None:
+    """An absence symptom (a start-up never completed) is timed by the start: what stopped it came
+    while the completion was still awaited, so a pod evicted two minutes into its start-up explains
+    it; the clock rejects a cause only once the wait was over (blind set NS10)."""
+    from dataclasses import replace
+
+    from rca.model import Absence
+
+    awaited = replace(pattern("startup-incomplete", Role.SYMPTOM, caused_by=("evicted",)),
+                      absence=Absence("startup complete", "instance", 300.0))
+    for at, explains in ((130, True), (900, False)):
+        s = node(awaited, [10])
+        evicted = node(pattern("evicted", Role.CAUSE, Category.DISK_OR_FILESYSTEM), [at])
+        _, root, _, _ = conclude(s, evicted)
+        assert (root.category is Category.DISK_OR_FILESYSTEM) is explains, at
+
+
 def test_pre_existing_finding_is_never_root_cause() -> None:
     """A cause seen before the incident at a similar rate is noise, reported with that reason."""
     s = node(pattern("http-503", Role.SYMPTOM, http=True, caused_by=("noise",)), [30])

@@ -431,8 +431,11 @@ def _time_order(cause: Node, effect: Node) -> str:
     """
     a, b = cause.first_by("revision"), effect.first_by("revision")
     common = sorted(set(a) & set(b))
-    # a cause logged only some time after it began (a kubelet's probe events) began that much earlier
-    slack = ORDER_SLACK + timedelta(seconds=cause.pattern.reported_after_s)
+    # a cause logged only some time after it began (a kubelet's probe events) began that much earlier;
+    # an absence (a start-up never completed) is timed by its start, and whatever stopped it came
+    # while it was still awaited (a pod evicted mid-start-up, blind set NS10)
+    awaited = effect.pattern.absence.within_s if effect.pattern.absence is not None else 0.0
+    slack = ORDER_SLACK + timedelta(seconds=cause.pattern.reported_after_s + awaited)
     if common:
         before = sum(1 for r in common if a[r] <= b[r] + slack)
         order = "consistent" if before * 2 >= len(common) else "contradicted"
