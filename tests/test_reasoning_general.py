@@ -4385,6 +4385,27 @@ def test_a_revision_not_ready_on_port_while_its_server_listens_on_another_is_a_p
     assert report["root_cause"]["category"] == "port-mismatch", report["root_cause"]
 
 
+def test_probes_failing_on_the_port_the_server_listened_on_are_a_start_up_too_slow(tmp_path: Path) -> None:
+    """A .NET service's instance listened on 8080 and served; an hour later every new instance
+    fails Cloud Run's startup TCP probe on 8080 and the requests fail the readiness check. The port
+    is right (the server listened there): the instances did not listen in time, a start-up longer
+    than the probe allows, not an unexplained failure (blind set NZ07, read as unknown)."""
+    from tests.incidents.builder import Incident, day, startup_probe_failed
+
+    inc = Incident("ledger-api", 41, day(2026, 1, 20, 6))
+    rev, first = inc.revision(64), inc.instance()
+    inc.text(20, "      Now listening on: http://[::]:8080", rev, first, log="stdout", severity="INFO")
+    for t in range(60, 1800, 30):
+        inc.request(t, 200, "/v1/postings", rev, first)
+    for t in range(1900, 3600, 240):
+        inc.system(t, startup_probe_failed("ledger-api-1", 8080), rev, inc.instance())
+        for k in range(4):
+            inc.request(t + 20 + k * 30, 503, "/v1/postings", rev, None,
+                        text="The request failed because the instance failed the readiness check.")
+    report = json.loads(_exported(tmp_path, inc))
+    assert report["root_cause"]["category"] == "startup-timeout", report["root_cause"]
+
+
 def test_pods_a_paste_shows_crash_looping_below_its_logs_are_down_now(tmp_path: Path) -> None:
     """`kubectl logs` of a worker that logged one error, then went on working until its stream
     stopped, above `kubectl get pods` with every pod in CrashLoopBackOff: the table is the pods'
