@@ -181,7 +181,7 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
         None if end is None else since, int(row[12] or 0), answered_after_failures=answered,
         failed_latency_s=_failed_latency(con, row[13], failed), failed_moments=int(row[14] or 0),
         requests_between=(row[15], row[16]), request_spans=int(row[17] or 0), last_request_end=row[26],
-        latencies=_latencies(row[18:24]),
+        latencies=_latencies(row[18:24]), route_latencies=_route_latencies(con, since),
         served_route=routes[0], recent_static=routes[1],
         slow_spell=slow_spell(con, since, _usual_latency(row[24], row[19], row[25], row[21]))
         if end is not None else None,
@@ -327,6 +327,38 @@ def _latencies(row: Sequence[Any]) -> tuple[float, float] | None:
     if before is not None and int(before_n or 0) >= verdict.LATENCY_SAMPLES:
         return float(recent), float(before)
     return None
+
+
+# The recent period's answered requests on routes answered before it too (`ROUTES_BEFORE` times or
+# more, in the baseline or the window): their median latency, the median of what their routes took
+# before, and how many they are. What a route took is its quickest quarter's most (the 25th
+# percentile), not its median: a route that slowed before the recent period (a deploy twenty
+# minutes in, held-out HN02) took as long as ever in its quickest quarter. A route is its path with
+# the segments that hold a digit as one.
+ROUTES_BEFORE = 3
+_ROUTE_LATENCIES = """
+WITH answered AS (
+  SELECT regexp_replace({route}, '/[^/]*[0-9][^/]*', '/<id>', 'g') AS template, http_latency_s AS s,
+         in_window AND ts >= $since AS recent
+  FROM entries
+  WHERE http_latency_s IS NOT NULL AND http_status IS NOT NULL AND NOT request_failed(http_status, message)
+), usual AS (
+  SELECT template, quantile_cont(s, 0.25) AS before FROM answered WHERE NOT recent
+  GROUP BY template HAVING count(*) >= $least
+)
+SELECT median(a.s), median(u.before), count(*) FROM answered a JOIN usual u USING (template) WHERE a.recent
+"""
+
+
+def _route_latencies(con: Any, since: datetime) -> tuple[float, float] | None:
+    """The recent period's answered requests against what their own routes took before
+    (`_ROUTE_LATENCIES`): a mix of routes that shifted to slow ones is no slowness. None where
+    fewer than `verdict.LATENCY_SAMPLES` recent requests had a route answered before."""
+    row = con.execute(_ROUTE_LATENCIES.format(route=ROUTE),
+                      {"since": since, "least": ROUTES_BEFORE}).fetchone()
+    if row is None or row[0] is None or int(row[2] or 0) < verdict.LATENCY_SAMPLES:
+        return None
+    return float(row[0]), float(row[1])
 
 
 # A pattern's requests that the platform refused (`refuses_requests`), not already failed ones.

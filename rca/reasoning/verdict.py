@@ -96,6 +96,10 @@ def slow(t: Traffic) -> bool:
     if t.latencies is None:
         return False
     recent, before = t.latencies
+    if t.route_latencies is not None and t.route_latencies[0] < slow_threshold(t.route_latencies[1]):
+        # the recent requests went to slower routes, each as fast as it was: a report or an LLM call
+        # that always took seconds, asked for more often, is no slowness (blind set NS09)
+        return False
     return recent >= slow_threshold(before)
 
 
@@ -207,6 +211,10 @@ class Traffic:
     # the median seconds the recent period's answered requests took, and the median of those before
     # it (`impact._latencies`); None where too few requests gave a latency
     latencies: tuple[float, float] | None = None
+    # the same, route by route: the median seconds of the recent period's answered requests on
+    # routes answered before it too, and the median of what those routes took before (each its
+    # quickest quarter's, `impact._route_latencies`); None where too few recent requests had one
+    route_latencies: tuple[float, float] | None = None
     # a route that answered every one of its requests in the recent period, and how many
     # (`impact._RECENT_ROUTES`); None where none did or none was read
     served_route: tuple[str, int] | None = None
