@@ -4847,6 +4847,38 @@ def test_a_pod_the_scheduler_placed_once_a_node_was_added_is_no_failure(tmp_path
     assert (_analysed(tmp_path, lines, "sitemap")["status"]["state"] == "ok") is placed
 
 
+@pytest.mark.parametrize("started", [True, False])
+def test_a_readiness_refusal_before_a_new_pod_s_server_listened_is_its_warm_up(
+        tmp_path: Path, started: bool) -> None:
+    """An autoscaled Tomcat pod (its work logged, no request log): one readiness refusal while it
+    deploys its WAR, then its connector starts and it works with the others. The refusal passed with
+    the warm-up (the pattern is `resolved_by` the server's start), no incident (blind set NY06); a
+    pod whose server never said it started stays a failure."""
+    pod = "storefront-web-7f9c6d5b8-tr4mw"
+    def event(k: int) -> str:
+        return json.dumps({
+            "insertId": f"ev{k}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
+            "logName": "projects/p/logs/events", "severity": "WARNING",
+            "resource": {"type": "k8s_pod", "labels": {"pod_name": pod, "namespace_name": "shop"}},
+            "jsonPayload": {"kind": "Event", "reason": "Unhealthy", "type": "Warning",
+                            "message": 'Readiness probe failed: Get "http://10.52.1.9:8080/healthz": '
+                                       "dial tcp 10.52.1.9:8080: connect: connection refused",
+                            "involvedObject": {"kind": "Pod", "name": pod}}}) + "\n"
+    def work(k: int, where: str) -> str:
+        at = f"04-Mar-2026 10:{k // 60:02d}:{k % 60:02d}.100"
+        return _gke_line(k, f"{at} INFO [exec-3] c.m.s.OrderSync - synced {k} orders", pod=where,
+                         container="storefront-web", severity="INFO")
+    lines = [work(k, "storefront-web-7f9c6d5b8-a1b2c") for k in range(0, 3600, 20)]
+    lines.append(event(1210))
+    if started:
+        start = ('04-Mar-2026 10:20:12.750 INFO [main] org.apache.coyote.AbstractProtocol.start Starting '
+                 'ProtocolHandler ["http-nio-8080"]')
+        lines.append(_gke_line(1212, start, pod=pod, container="storefront-web", severity="INFO"))
+        lines += [work(k, pod) for k in range(1230, 3600, 20)]
+    state = _analysed(tmp_path, lines, "storefront-web")["status"]["state"]
+    assert (state == "ok") is started, state
+
+
 @pytest.mark.parametrize(("router", "state"), [("quotes-quote-service-api@kubernetescrd", "down"),
                                                ("shop-cart-api@kubernetescrd", "ok")])
 def test_traefik_s_access_lines_for_the_service_s_router_are_its_requests(
