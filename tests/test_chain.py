@@ -517,3 +517,25 @@ def test_a_named_cause_of_a_kind_is_not_explained_further_by_what_that_kind_usua
     assert edges[("grpc-call-failed", "node-oom")].general
     best = chain.best_paths(loop, nodes, edges)[0]
     assert best.ids == ("container-crash-loop", "node-oom")
+
+
+def test_a_stack_of_the_service_s_own_frames_is_never_the_inner_cause_of_a_named_failure() -> None:
+    """Node's `Error: inventory-api responded 503 Service Unavailable` with the app's frame below:
+    the upstream's words match on the error line, the own-frames pattern on the frame under it, so
+    by position alone it reads as the wrapped error printed after (Node prints a cause last). It is
+    the same exception, not what the upstream's answer wrapped (blind set OF02); a named failure
+    printed after the other, in the same stack, still is."""
+    from rca.library.knowledge import load_knowledge
+
+    def stacked(p: Pattern, pos: int) -> chain.Node:
+        base = node(p, [10], events=[7])
+        occ = tuple(o._replace(pos=pos, runtime="node") for o in base.occurrences)
+        return chain.Node(base.finding, p, occ)
+
+    upstream = stacked(pattern("upstream-5xx", Role.CAUSE, Category.UPSTREAM_SERVICE_FAILURE), 0)
+    own = stacked(replace(pattern("own-frames", Role.CAUSE), frames="own"), 60)
+    named = stacked(pattern("pg-refused", Role.CAUSE, Category.NETWORK_CONNECTIVITY), 60)
+    knowledge = load_knowledge()
+    assert chain.edge(own, upstream, knowledge) is None
+    wrapped = chain.edge(named, upstream, knowledge)
+    assert wrapped is not None and not wrapped.rejected
