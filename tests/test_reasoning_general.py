@@ -4406,6 +4406,40 @@ def test_probes_failing_on_the_port_the_server_listened_on_are_a_start_up_too_sl
     assert report["root_cause"]["category"] == "startup-timeout", report["root_cause"]
 
 
+@pytest.mark.parametrize("promoted", [True, False])
+def test_a_canary_deployed_without_traffic_fails_from_its_promotion(tmp_path: Path, promoted: bool) -> None:
+    """A revision deployed behind a tag with no traffic, smoke-tested for seventeen minutes, then
+    given 100%: its 500s begin with the promotion, a traffic move that names it, so the deploy is the
+    trigger and, nothing deeper logged, the cause (blind set OD04, read as unknown with no trigger).
+    Without the promotion record the revision served long before it failed: no deploy is blamed."""
+    import copy
+
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("pricing-engine", 61, day(2026, 6, 3, 12))
+    old, new = inc.revision(87), inc.revision(88)
+    for t in range(0, 3600, 15):
+        inc.request(t, 200, "/v2/quote", old, None)
+    canary = inc.deploy(300, new, old, "europe-west4-docker.pkg.dev/acme-prod/svc/pricing-engine:v4.13.0")
+    canary["protoPayload"]["request"]["service"]["spec"]["traffic"] = [
+        {"revisionName": old, "percent": 100}, {"revisionName": new, "percent": 0, "tag": "canary"}]
+    for t in range(320, 1380, 120):
+        inc.request(t, 200, "/v2/quote", new, None)  # the tag's smoke tests
+    if promoted:
+        move = copy.deepcopy(canary)
+        move["timestamp"] = inc.at(1380).strftime("%Y-%m-%dT%H:%M:%SZ")
+        move["insertId"] = "promote1"
+        spec = {"traffic": [{"revisionName": new, "percent": 100}]}
+        move["protoPayload"]["request"]["service"]["spec"] = spec
+        inc.entries.append(move)
+    for t in range(1400, 2600, 10):
+        inc.request(t, 500 if t % 30 == 0 else 200, "/v2/quote", new, None)
+    report = json.loads(_exported(tmp_path, inc))
+    trigger = report["status"]["trigger"]
+    assert (trigger is not None and trigger["revision"] == new) is promoted, trigger
+    assert (report["root_cause"]["category"] == "deployment-change") is promoted, report["root_cause"]
+
+
 def test_pods_a_paste_shows_crash_looping_below_its_logs_are_down_now(tmp_path: Path) -> None:
     """`kubectl logs` of a worker that logged one error, then went on working until its stream
     stopped, above `kubectl get pods` with every pod in CrashLoopBackOff: the table is the pods'

@@ -28,6 +28,8 @@ class Deploy:
     service: str | None
     failed: bool
     revision: str | None = None  # the revision this deploy created, when the audit entry names it
+    # the revisions its traffic list gives a share of the requests (a canary promoted, a rollback)
+    routed_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def collect(con: Any, deploy_methods: str) -> DeployInfo:
     protos = [_payload(payload) for *_, payload, _rev in rows]  # each audit entry parsed once
     deploys = _by_time(con, tuple(
         Deploy(rfc3339(ts), str(m).rsplit(".", 1)[-1], p, s or _deployment_name(proto),
-               int(sev) >= 500 or _failed(proto), rev or _created_revision(proto))
+               int(sev) >= 500 or _failed(proto), rev or _created_revision(proto), _routed_to(proto))
         for (ts, m, p, s, sev, _payload_text, rev), proto in zip(rows, protos, strict=True)
     ))
     config: dict[str, str] = {}
@@ -183,6 +185,28 @@ def _database_config(con: Any) -> dict[str, str]:
     return out
 
 
+def _routed_to(proto: Mapping[str, Any]) -> tuple[str, ...]:
+    """The revisions an audit entry's request gives a share of the traffic: v1's Knative
+    `service.spec.traffic[].revisionName`, v2's `service.traffic[].revision`, with a percent above 0."""
+    service = (proto.get("request") or {}).get("service") or {}
+    targets = (service.get("spec") or {}).get("traffic") or service.get("traffic") or []
+    return tuple(sorted({str(name) for t in targets if isinstance(t, Mapping)
+                         and (name := t.get("revisionName") or t.get("revision"))
+                         and float(t.get("percent") or 0) > 0}))
+
+
+def serving_since(info: DeployInfo, revision: str, first_seen: str | None, before: datetime) -> Deploy | None:
+    """The deploy that sent ``revision`` its traffic after it had come up without any: the last one
+    at ``before`` or earlier whose traffic list routes to it, later than the revision's first entry
+    (``first_seen``). A canary deployed with no traffic serves only its tagged URL until promoted,
+    so its failures began with the promotion, not with the revision (blind set OD04)."""
+    start = parse_rfc3339(first_seen) if first_seen is not None else None
+    moved = [d for d in info.deploys if revision in d.routed_to and not d.failed and d.timestamp
+             and (start is None or parse_rfc3339(d.timestamp) > start)
+             and naive_utc(parse_rfc3339(d.timestamp)) <= naive_utc(before)]
+    return moved[-1] if moved else None
+
+
 def _template(proto: Mapping[str, Any]) -> Mapping[str, Any]:
     """The revision template of an audit entry's request: v1's Knative `service.spec.template`, v2's
     `service.template`; empty when the call carries none (a traffic move, a delete)."""
@@ -281,11 +305,14 @@ def new_revision_suspect(
         return None
     suspect = sorted(failing_revs, key=lambda r: (new[r.name], r.name))[0]
     began = (first_failure or {}).get(suspect.name)
-    if began is not None and suspect.first_seen is not None and (
-            naive_utc(began) - naive_utc(parse_rfc3339(suspect.first_seen)) > TRIGGER_LEAD):
+    promoted = None if began is None else serving_since(info, suspect.name, suspect.first_seen, began)
+    since = promoted.timestamp if promoted is not None else suspect.first_seen
+    if began is not None and since is not None and (
+            naive_utc(began) - naive_utc(parse_rfc3339(since)) > TRIGGER_LEAD):
         return None
-    deploy = creator(info, suspect.name, suspect.first_seen)
-    who = f", deployed by {deploy.principal} at {deploy.timestamp}" if deploy and deploy.principal else ""
+    deploy = promoted or creator(info, suspect.name, suspect.first_seen)
+    done = "given its traffic" if promoted is not None else "deployed"
+    who = f", {done} by {deploy.principal} at {deploy.timestamp}" if deploy and deploy.principal else ""
     return (
         f"The {what} begin with revision {suspect.name} (first seen {suspect.first_seen}{who}) while "
         f"{_healthy_beside(healthy[0], began or suspect.first_seen)}; "

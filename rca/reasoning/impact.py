@@ -30,7 +30,7 @@ from rca.model import (
 )
 from rca.podnames import is_pod_of
 from rca.reasoning import chain, verdict
-from rca.reasoning.deploys import TRIGGER_LEAD, Deploy, DeployInfo, creator, previous_revision
+from rca.reasoning.deploys import TRIGGER_LEAD, Deploy, DeployInfo, creator, previous_revision, serving_since
 from rca.reasoning.verdict import RECENT, STOP_EVIDENCE, STOP_QUIET
 from rca.severity import TEXT_LEVEL_RE2
 from rca.timeutil import EPOCH, Periods, naive_utc, parse_rfc3339, rfc3339
@@ -2069,6 +2069,8 @@ def trigger(
     for revision in candidates:
         first_row = con.execute("SELECT min(ts) FROM entries WHERE revision = ?", [revision]).fetchone()
         first = first_row[0] if first_row else None
+        if first is not None and (shift := _promoted(deploys, revision, first, onset)) is not None:
+            return shift
         if first is None or first < naive_utc(onset) - TRIGGER_LEAD:
             continue  # the revision served well before the failures began: its deploy did not start them
         deploy = creator(deploys, revision, rfc3339(first))
@@ -2081,6 +2083,17 @@ def trigger(
     if not candidates and not deploys.revisions and (deploy := _just_before(deploys, onset)) is not None:
         return Trigger(None, deploy.timestamp, deploy.principal, _changed(deploys, deploy))
     return None
+
+
+def _promoted(deploys: DeployInfo, revision: str, first: datetime, onset: datetime) -> Trigger | None:
+    """The traffic move that sent ``revision`` (first logged at ``first``) its requests at most
+    `TRIGGER_LEAD` before the ``onset`` (`deploys.serving_since`): a canary deployed without
+    traffic and promoted later started the failures when it was promoted."""
+    moved = serving_since(deploys, revision, rfc3339(first), onset)
+    if moved is None or moved.timestamp is None \
+            or naive_utc(parse_rfc3339(moved.timestamp)) < naive_utc(onset) - TRIGGER_LEAD:
+        return None
+    return Trigger(revision, moved.timestamp, moved.principal, ("its traffic share",))
 
 
 def _changed(deploys: DeployInfo, deploy: Deploy) -> tuple[str, ...]:
