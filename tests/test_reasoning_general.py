@@ -4440,6 +4440,38 @@ def test_a_canary_deployed_without_traffic_fails_from_its_promotion(tmp_path: Pa
     assert (report["root_cause"]["category"] == "deployment-change") is promoted, report["root_cause"]
 
 
+@pytest.mark.parametrize("patched", [True, False])
+def test_nginx_refused_at_every_pod_after_the_service_was_patched_is_a_port_mismatch(
+        tmp_path: Path, patched: bool) -> None:
+    """An Argo CD sync patches the Service in front of the pods (its targetPort to 80 while they
+    listen on 8080), and nginx is refused at port 80 of every pod from then on: the Service's port
+    moved away from the pods, a port mismatch (blind set OD05, read as network-connectivity). With
+    no Service change in the input, the refusals stay a connectivity failure."""
+    pod = "catalog-api-6d8f7c9b54-q7wxn"
+    def nginx(k: int, text: str, **kw: str) -> str:
+        return _gke_line(k, text, pod=pod, container="nginx", **kw)
+    lines = [nginx(k, _access(k), severity="INFO") for k in range(0, 1200, 20)]
+    if patched:
+        audit = {"@type": "type.googleapis.com/google.cloud.audit.AuditLog", "serviceName": "k8s.io",
+                 "methodName": "io.k8s.core.v1.services.patch",
+                 "resourceName": "core/v1/namespaces/catalog/services/catalog-api",
+                 "authenticationInfo": {"principalEmail": "system:serviceaccount:argocd:argocd"},
+                 "request": {"spec": {"ports": [{"port": 80, "targetPort": 80}]}}}
+        lines.append(json.dumps({
+            "insertId": "audit1", "timestamp": "2026-03-04T10:20:00Z", "severity": "NOTICE",
+            "logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity", "protoPayload": audit,
+            "resource": {"type": "k8s_cluster", "labels": {"cluster_name": "prod"}}}) + "\n")
+    refused = ("{at} [error] 31#31: *{k} connect() failed (111: Connection refused) while connecting to "
+               'upstream, client: 10.0.0.1, server: shop.example.com, request: "GET /api/catalog HTTP/1.1", '
+               'upstream: "http://10.52.0.22:80/api/catalog", host: "shop.example.com"')
+    for k in range(1210, 3600, 15):
+        at = f"2026/03/04 10:{k // 60:02d}:{k % 60:02d}"
+        lines.append(nginx(k, refused.format(at=at, k=k), log="stderr"))
+        lines.append(nginx(k, _access(k, "GET /api/catalog", 502), severity="INFO"))
+    category = _analysed(tmp_path, lines, "catalog-api")["root_cause"]["category"]
+    assert category == ("port-mismatch" if patched else "network-connectivity"), category
+
+
 def test_pods_a_paste_shows_crash_looping_below_its_logs_are_down_now(tmp_path: Path) -> None:
     """`kubectl logs` of a worker that logged one error, then went on working until its stream
     stopped, above `kubectl get pods` with every pod in CrashLoopBackOff: the table is the pods'
