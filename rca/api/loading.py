@@ -18,7 +18,7 @@ from rca.defaults import MAX_ENTRIES
 from rca.engine.store import HOST_NAMED_FOR, Store, drill_down, host_named_for
 from rca.errors import NoEntriesError
 from rca.model import BigQueryFigures, Estimate, Gap, LoadStats, RequestSample, Window
-from rca.podnames import DEPLOYMENT_OF_POD, STATEFULSET_OF_POD
+from rca.podnames import DEPLOYMENT_OF_POD, INDEXED_JOB_OF_POD, STATEFULSET_OF_POD
 from rca.sources.files import input_files, read_input
 from rca.sources.problems import ProblemKind, Problems
 from rca.sources.text import stated_level
@@ -609,12 +609,13 @@ _NAMED_BY = "coalesce(" + ", ".join(
 ) + ")"
 
 
-# A GKE pod's Deployment, from its name `<deployment>-<pod-template-hash>-<5 chars>`, or its
-# StatefulSet, from `<statefulset>-<ordinal>`: what an engineer types as the service, which
-# `--service` takes as well as a container's name.
+# A GKE pod's Deployment, from its name `<deployment>-<pod-template-hash>-<5 chars>`, its
+# StatefulSet, from `<statefulset>-<ordinal>`, or its Indexed Job, from `<job>-<index>-<5 chars>`:
+# what an engineer types as the service, which `--service` takes as well as a container's name.
 _POD = "json_extract_string(j, '$.resource.labels.pod_name')"
 _WORKLOAD = (f"coalesce(nullif(regexp_extract({_POD}, '{DEPLOYMENT_OF_POD}', 1), ''), "
-             f"nullif(regexp_extract({_POD}, '{STATEFULSET_OF_POD}', 1), ''))")
+             f"nullif(regexp_extract({_POD}, '{STATEFULSET_OF_POD}', 1), ''), "
+             f"nullif(regexp_extract({_POD}, '{INDEXED_JOB_OF_POD}', 1), ''))")
 
 
 # A pasted line that shows the paste is about the service: one of its pods (`kubectl get pods`,

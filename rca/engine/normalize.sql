@@ -265,10 +265,12 @@ WITH x AS (
     NULL::BOOLEAN AS in_window,
     base AS staged_base,
     nullif(coalesce(service_name, job_name, function_name, module_id, workflow_id), '') AS filter_service,
-    -- A StatefulSet's pods are `<statefulset>-<ordinal>`: the workload's name, for `--service`
-    -- (`Store._k8s_workloads`); a Deployment's are its `revision`'s
+    -- A StatefulSet's pods are `<statefulset>-<ordinal>`, an Indexed Job's `<job>-<index>-<random>`:
+    -- the workload's name, for `--service` (`Store._k8s_workloads`); a Deployment's are its
+    -- `revision`'s
     CASE WHEN resource_type IN ('k8s_container', 'k8s_pod') THEN
-      nullif(regexp_extract(pod_name, '^(.+)-[0-9]+$', 1), '') END AS staged_set,
+      coalesce(nullif(regexp_extract(pod_name, '^(.+)-[0-9]+$', 1), ''),
+               nullif(regexp_extract(pod_name, {indexed_job_of_pod}, 1), '')) END AS staged_set,
     -- A line of text the platform logged at no level of its own (DEFAULT; on GKE the INFO its
     -- agent gives stdout and the ERROR it gives stderr, whatever the line says): finalise reads
     -- the level its text states (`Store._stated_levels`); a line that states none keeps the

@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 
 from rca.library.knowledge import load_knowledge
-from rca.podnames import DEPLOYMENT_OF_REPLICASET, REPLICASET_OF_POD
+from rca.podnames import DEPLOYMENT_OF_REPLICASET, INDEXED_JOB_OF_POD, REPLICASET_OF_POD
 from rca.severity import TEXT_LEVEL_RE2, severity_cases, text_level_cases
 
 # DuckDB holds most of a big run's memory; larger inputs spill to the temp directory. Measured
@@ -195,7 +195,8 @@ def _normalised(rel: str) -> str:
     return sql.format(rel=f"({rel})", sev_case=severity_cases(), text_level=_literal(TEXT_LEVEL_RE2),
                       checker_agent=_literal(knowledge.checker_agent),
                       checker_path=_literal(knowledge.checker_path),
-                      text_level_case=text_level_cases(), replicaset_of_pod=_literal(REPLICASET_OF_POD))
+                      text_level_case=text_level_cases(), replicaset_of_pod=_literal(REPLICASET_OF_POD),
+                      indexed_job_of_pod=_literal(INDEXED_JOB_OF_POD))
 
 
 NDJSON, ARRAY = "newline_delimited", "array"  # read_json formats of the files a store reads
