@@ -181,7 +181,8 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
         None if end is None else since, int(row[12] or 0), answered_after_failures=answered,
         failed_latency_s=_failed_latency(con, row[13], failed), failed_moments=int(row[14] or 0),
         requests_between=(row[15], row[16]), request_spans=int(row[17] or 0), last_request_end=row[26],
-        latencies=_latencies(row[18:24]), route_latencies=_route_latencies(con, since),
+        latencies=(latencies := _latencies(row[18:24])),
+        route_latencies=_route_latencies(con, since) if _slow_at_all(latencies) else None,
         served_route=routes[0], recent_static=routes[1],
         slow_spell=slow_spell(con, since, _usual_latency(row[24], row[19], row[25], row[21]))
         if end is not None else None,
@@ -348,6 +349,12 @@ WITH answered AS (
 )
 SELECT median(a.s), median(u.before), count(*) FROM answered a JOIN usual u USING (template) WHERE a.recent
 """
+
+
+def _slow_at_all(latencies: tuple[float, float] | None) -> bool:
+    """Whether the recent period's answers are slow against all those before (`verdict.slow`'s
+    first test): only then is it worth asking route by route (`_route_latencies`)."""
+    return latencies is not None and latencies[0] >= verdict.slow_threshold(latencies[1])
 
 
 def _route_latencies(con: Any, since: datetime) -> tuple[float, float] | None:
@@ -2012,12 +2019,13 @@ def _errors_ended(
 
 
 # The first line after ``$last`` that says a whole run ended done: a batch framework's run end
-# (`run_outcomes`), or a Cloud Run job's task container ending with exit(0).
+# (`run_outcomes`), or on a Cloud Run job (whose task is the run) a task done (`work_outcomes`: its
+# container ending with exit(0)).
 _RUN_DONE_AFTER = """
 SELECT min(ts) FROM entries
 WHERE in_window AND ts > $last
   AND (regexp_matches(message, $done)
-       OR (resource_type = 'cloud_run_job' AND starts_with(message, 'Container called exit(0).')))
+       OR (resource_type = 'cloud_run_job' AND regexp_matches(message, $task_done)))
 """
 
 
@@ -2026,7 +2034,9 @@ def _run_done_after(con: Any, last: datetime) -> datetime | None:
     after them (`_RUN_DONE_AFTER`), with no failure since: its retries got the work done, however
     soon before the logs end (held-out OE07: bulk requests refused with 429 until the job backed off,
     then it finished every batch and exited 0). None where no run ended done after them."""
-    row = con.execute(_RUN_DONE_AFTER, {"last": last, "done": load_knowledge().run_done}).fetchone()
+    knowledge = load_knowledge()
+    row = con.execute(_RUN_DONE_AFTER, {"last": last, "done": knowledge.run_done,
+                                        "task_done": knowledge.work_done}).fetchone()
     return row[0] if row and row[0] is not None else None
 
 
