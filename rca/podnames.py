@@ -68,3 +68,17 @@ def is_pod_of(pod: str, workload: str) -> bool:
     compared as a string, never compiled)."""
     prefix = f"{workload}-"
     return pod.startswith(prefix) and _POD_TAIL.match(pod[len(prefix):]) is not None
+
+
+# A pod's row of `kubectl get pods` (NAME READY STATUS RESTARTS AGE, `-o wide` adds columns): its
+# name, how many of its containers are ready of how many ("1/2"), its status and its restarts.
+POD_LISTING_ROW = r"(?:^|\s)([a-z0-9][-a-z0-9.]*)\s+([0-9]+)/([0-9]+)\s+([A-Za-z][A-Za-z:-]*)\s+([0-9]+)"
+_POD_LISTING_ROW_START = re.compile(POD_LISTING_ROW.replace("(?:^|\\s)", "^", 1))
+
+
+def listed_pod(line: str) -> str | None:
+    """The pod a line of a `kubectl get pods` listing is the row of (`POD_LISTING_ROW` at its
+    start), else None."""
+    match = _POD_LISTING_ROW_START.match(line)
+    return match[1] if match else None
+

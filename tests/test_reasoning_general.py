@@ -4503,6 +4503,28 @@ def test_an_indexed_job_is_the_service_its_pods_name(tmp_path: Path) -> None:
     assert report["stats"]["entries"] == len(lines), report["stats"]
 
 
+def test_a_listing_of_another_workload_s_pods_crash_looping_is_not_the_service_s_crash(
+        tmp_path: Path) -> None:
+    """A caller's logs (its calls to tax-service refused) pasted above `kubectl get pods -l
+    app=tax-service`, every row CrashLoopBackOff: those are tax-service's pods, not the caller's,
+    so the caller's root cause is no crash loop of its own (held-out MR02: the table joined into one
+    entry, read as the caller's pods crash-looping)."""
+    lines = ["$ kubectl -n shop logs deploy/checkout-web --timestamps"]
+    for k in range(40):
+        at = f"2026-04-02T09:{k:02d}:10.000000000Z"
+        lines.append(f"{at} {{\"level\":\"error\",\"msg\":\"quote failed\",\"err\":\"dial tcp "
+                     f"10.52.3.41:8080: connect: connection refused\"}}" if k >= 20
+                     else f'{at} {{"level":"info","msg":"quote served","cart":"c{k}"}}')
+    lines += ["", "$ kubectl get pods -n shop -l app=tax-service",
+              "NAME                           READY   STATUS             RESTARTS       AGE",
+              "tax-service-5c7d8f9b64-7wq2m   0/1     CrashLoopBackOff   8 (2m11s ago)  26m",
+              "tax-service-5c7d8f9b64-hk4zd   0/1     CrashLoopBackOff   8 (1m47s ago)  26m"]
+    report = _pasted(tmp_path, lines, "checkout-web")
+    used = {link.get("pattern_id") for link in report["chain"]}
+    assert "container-crash-loop" not in used, report["chain"]
+    assert report["root_cause"]["category"] == "network-connectivity", report["root_cause"]
+
+
 def test_pods_a_paste_shows_crash_looping_below_its_logs_are_down_now(tmp_path: Path) -> None:
     """`kubectl logs` of a worker that logged one error, then went on working until its stream
     stopped, above `kubectl get pods` with every pod in CrashLoopBackOff: the table is the pods'

@@ -28,7 +28,7 @@ from rca.model import (
     Verdict,
     Window,
 )
-from rca.podnames import is_pod_of
+from rca.podnames import POD_LISTING_ROW, is_pod_of
 from rca.reasoning import chain, verdict
 from rca.reasoning.deploys import TRIGGER_LEAD, Deploy, DeployInfo, creator, previous_revision, serving_since
 from rca.reasoning.verdict import RECENT, STOP_EVIDENCE, STOP_QUIET
@@ -1718,12 +1718,11 @@ def _shown_as_current(failing: Sequence[Finding], lookup: Mapping[str, Pattern])
     return any(not f.first_seen and lookup[f.pattern_id].persistent for f in failing)
 
 
-# A pod's row of `kubectl get pods` (NAME READY STATUS RESTARTS AGE, `-o wide` adds columns): its
-# name and how many of its containers are ready of how many, as "1/2". A paste's listing reaches
-# the entries as its header (the text reader joins the first row to it) and a row per line; only a
+# A pod's row of `kubectl get pods` (`podnames.POD_LISTING_ROW`). A paste's listing reaches the
+# entries as its header and a row per line, each row its pod's workload's (the text reader); only a
 # text input's lines are read (an export's million messages are no paste).
 _POD_HEADER = r"\bNAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\b"
-_POD_ROW = r"(?:^|\s)([a-z0-9][-a-z0-9.]*)\s+([0-9]+)/([0-9]+)\s+([A-Za-z][A-Za-z:-]*)\s+([0-9]+)"
+_POD_ROW = POD_LISTING_ROW
 _POD_ROW_RE = re.compile(_POD_ROW)
 _POD_HEADER_RE = re.compile(_POD_HEADER)
 _POD_LINES = f"""

