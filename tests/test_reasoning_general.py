@@ -1826,6 +1826,30 @@ def _lb_502(k: int) -> str:
     }) + "\n"
 
 
+def test_websockets_the_load_balancer_cut_at_its_backend_timeout_are_failed_requests(tmp_path: Path) -> None:
+    """A GKE Ingress in front of a STOMP WebSocket service keeps the backend service's default 30 s
+    timeout: the load balancer logs each socket it cut as `backend_timeout` with the upgrade's 101,
+    beside the REST calls it answered 200. Each such line is a request it gave up on (the pattern
+    `fails_requests`), so the service is degraded, not fine (blind set OW02)."""
+    def lb(k: int, status: int, details: str, path: str) -> str:
+        return json.dumps({
+            "insertId": f"lb{k}", "timestamp": f"2026-04-02T08:{k // 60:02d}:{k % 60:02d}Z",
+            "logName": "projects/p/logs/requests", "severity": "INFO",
+            "resource": {"type": "http_load_balancer",
+                         "labels": {"backend_service_name": "k8s1-quotes-ws-8080"}},
+            "httpRequest": {"requestMethod": "GET", "requestUrl": f"https://quotes.example{path}",
+                            "status": status},
+            "jsonPayload": {"statusDetails": details}}) + "\n"
+    lines = [lb(k, 200, "response_sent_by_backend", "/api/quotes") for k in range(0, 3600, 20)]
+    lines += [lb(k + 7, 101, "backend_timeout", "/ws") for k in range(1200, 3600, 40)]
+    path = tmp_path / "lb.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--input", str(path), "--format", "json"])
+    report = json.loads(result.output)
+    assert (report["status"]["state"], report["root_cause"]["category"]) == ("degraded", "request-timeout"), \
+        (report["status"], report["root_cause"])
+
+
 def test_a_probe_on_another_port_than_the_server_s_is_the_port_mismatch_behind_a_load_balancer(
     tmp_path: Path,
 ) -> None:
