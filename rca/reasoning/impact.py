@@ -2114,7 +2114,8 @@ def trigger(
                 return rollout
             continue
         return Trigger(revision, deploy.timestamp, deploy.principal, _changed(deploys, deploy))
-    if not candidates and not deploys.revisions and (deploy := _just_before(deploys, onset)) is not None:
+    if not candidates and not deploys.revisions \
+            and (deploy := deploy_just_before(deploys, onset)) is not None:
         return Trigger(None, deploy.timestamp, deploy.principal, _changed(deploys, deploy))
     return None
 
@@ -2136,7 +2137,7 @@ def _changed(deploys: DeployInfo, deploy: Deploy) -> tuple[str, ...]:
                  if c.startswith(f"the deploy at {deploy.timestamp} changed "))
 
 
-def _just_before(deploys: DeployInfo, onset: datetime) -> Deploy | None:
+def deploy_just_before(deploys: DeployInfo, onset: datetime) -> Deploy | None:
     """For a workload that names no revision (a 1st gen Cloud Function): the last deploy that
     succeeded at most `TRIGGER_LEAD` before the onset, when none came between it and the onset.
     Without a revision to tie the failures to, the deploy just before them is the change that
