@@ -81,4 +81,3 @@ def listed_pod(line: str) -> str | None:
     start), else None."""
     match = _POD_LISTING_ROW_START.match(line)
     return match[1] if match else None
-

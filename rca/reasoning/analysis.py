@@ -516,7 +516,7 @@ def _deploy_fallback_by_requests(
     return whys.blame_revision(failing, first, evidence, deploys, links, root, new_revisions, what)
 
 
-# The window's first failed request (or refused caller) and the last request answered before it.
+# The window's first failed request (or refused caller): when, and its entry.
 _FIRST_FAILURE = """
 SELECT min(ts), arg_min(entry_id, (ts, entry_id)) FROM entries
 WHERE in_window AND ts IS NOT NULL AND http_status IS NOT NULL
