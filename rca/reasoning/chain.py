@@ -346,11 +346,12 @@ def _wraps(inner: Node, outer: Node, knowledge: Knowledge, present: Sequence[Nod
     it is when the named one is the next entry on the same instance, mostly (`_printed_next`)."""
     if inner.pattern.role is not Role.CAUSE or outer.pattern.role is not Role.CAUSE or inner.pattern.generic:
         return False  # a catch-all names no failure mode, so it is never the inner cause
-    if inner.pattern.frames == "own":
+    if inner.pattern.frames == "own" and not outer.pattern.generic:
         # a stack of the service's own frames is matched where its frames are, below the exception
         # they hang from: a named failure in the same stack is that exception's own words or what
-        # it wrapped, never wrapped by it ("Error: inventory-api responded 503" at fetchAvailability,
-        # blind set OF02, read as the app's bug wrapping the upstream's 503)
+        # it wrapped, never wrapped by it (an axios "Request failed with status code 503" at the
+        # app's fetch wrapper read as the app's bug wrapping the upstream's 503); a catch-all
+        # around it (a framework's "Exception on /path") printed it, as below
         return False
     if knows(outer, inner):
         return False  # the library says it the other way round

@@ -57,7 +57,8 @@ class DeployInfo:
     def to_json(self) -> dict[str, Any]:
         """JSON view for the report's stats."""
         return {
-            "deploys": [d.__dict__ for d in self.deploys],
+            # (what a deploy routed its traffic to serves the reasoning, not the report's contract)
+            "deploys": [{k: v for k, v in d.__dict__.items() if k != "routed_to"} for d in self.deploys],
             "revisions": [r.__dict__ for r in self.revisions],
             "config": dict(sorted(self.config.items())),
             "changes": list(self.changes),
