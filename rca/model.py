@@ -114,6 +114,7 @@ class Rule:
     differs: tuple[str, ...] = ()
     when_field: tuple[tuple[str, str], ...] = ()
     unless_field: tuple[tuple[str, str], ...] = ()
+    same_revision: bool = False  # the other finding was logged on a revision this one was
 
 
 @dataclass(frozen=True)

@@ -387,7 +387,8 @@ def _rule(raw: Mapping[str, Any]) -> Rule:
     return Rule(tuple(raw.get("when_any", ())), raw["statement"], Category(category) if category else None,
                 float(raw.get("confidence", 0.0)), tuple(raw.get("differs", ())),
                 tuple(sorted(dict(raw.get("when_field") or {}).items())),
-                tuple(sorted(dict(raw.get("unless_field") or {}).items())))
+                tuple(sorted(dict(raw.get("unless_field") or {}).items())),
+                bool(raw.get("same_revision", False)))
 
 
 

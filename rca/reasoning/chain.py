@@ -814,6 +814,11 @@ def _differs(fields: Sequence[str], a: Node, b: Node) -> bool:
     return True
 
 
+def _shares_a_revision(a: Node, b: Node) -> bool:
+    """Whether ``b`` was logged on a revision ``a`` was (`Rule.same_revision`)."""
+    return bool(set(a.finding.revisions) & set(b.finding.revisions))
+
+
 def _field_matches(conditions: Sequence[tuple[str, str]], node: Node) -> bool:
     """Whether the (most common) value of any named field matches its regex; True with none."""
     if not conditions:
@@ -854,7 +859,8 @@ def fired_rules(
                 and (n.pattern.role is Role.CONTEXT or n.finding.status is not Status.PRE_EXISTING)
                 and (satisfies(rule.when_any, n)
                      or (began_with_deploy and _starting_deploy(rule.when_any, n)))
-                and _differs(rule.differs, terminal, n)]
+                and _differs(rule.differs, terminal, n)
+                and (not rule.same_revision or _shares_a_revision(terminal, n))]
         if hits:
             out.append((rule, hits))
     return out
