@@ -743,15 +743,7 @@ _GLOG_LEVELS = {"I": "INFO", "W": "WARNING", "E": "ERROR", "F": "CRITICAL"}
 
 def _parse_glog(line: _Line, year: int | None) -> bool:
     """A glog/klog line: its level letter, and its time when the year is known from context."""
-    match = _GLOG.match(line.body)
-    if not match or not 1 <= int(match["mon"]) <= 12:
-        return False
-    if line.stamp is None and year is not None:
-        frac = f".{match['frac']}" if match["frac"] else ""
-        line.stamp = parse_timestamp(f"{year:04d}-{match['mon']}-{match['day']} {match['time']}{frac}")
-    line.severity = _GLOG_LEVELS[match["level"]]
-    line.text = line.body
-    return True
+    return _parse_year_less(line, _GLOG, year, _GLOG_LEVELS)
 
 
 # A Python logger whose date format leaves out the year, `%m-%d %H:%M:%S` after the level, as vLLM
@@ -767,13 +759,22 @@ _LEVEL_MONTH_DAY = re.compile(
 def _parse_month_day(line: _Line, year: int | None) -> bool:
     """A level-first line with a year-less `MM-DD` date (`_LEVEL_MONTH_DAY`): its level, and its
     time when the year is known from context."""
-    match = _LEVEL_MONTH_DAY.match(line.body)
+    return _parse_year_less(line, _LEVEL_MONTH_DAY, year)
+
+
+def _parse_year_less(
+    line: _Line, shape: re.Pattern[str], year: int | None, levels: dict[str, str] | None = None,
+) -> bool:
+    """A line of ``shape`` (groups `level`, `mon`, `day`, `time`, `frac`), whose date has no year:
+    its level (its word, or the name ``levels`` gives it), and its time when the year is known from
+    context."""
+    match = shape.match(line.body)
     if not match or not 1 <= int(match["mon"]) <= 12:
         return False
     if line.stamp is None and year is not None:
         frac = f".{match['frac']}" if match["frac"] else ""
         line.stamp = parse_timestamp(f"{year:04d}-{match['mon']}-{match['day']} {match['time']}{frac}")
-    line.severity = match["level"]
+    line.severity = levels[match["level"]] if levels is not None else match["level"]
     line.text = line.body
     return True
 
