@@ -182,7 +182,8 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
         failed_latency_s=_failed_latency(con, row[13], failed), failed_moments=int(row[14] or 0),
         requests_between=(row[15], row[16]), request_spans=int(row[17] or 0), last_request_end=row[26],
         latencies=(latencies := _latencies(row[18:24])),
-        route_latencies=_route_latencies(con, since) if _slow_at_all(latencies) else None,
+        # (route by route only where all answers read slow: `verdict.slow` asks nothing more)
+        route_latencies=_route_latencies(con, since) if verdict.slower(latencies) else None,
         served_route=routes[0], recent_static=routes[1],
         slow_spell=slow_spell(con, since, _usual_latency(row[24], row[19], row[25], row[21]))
         if end is not None else None,
@@ -349,12 +350,6 @@ WITH answered AS (
 )
 SELECT median(a.s), median(u.before), count(*) FROM answered a JOIN usual u USING (template) WHERE a.recent
 """
-
-
-def _slow_at_all(latencies: tuple[float, float] | None) -> bool:
-    """Whether the recent period's answers are slow against all those before (`verdict.slow`'s
-    first test): only then is it worth asking route by route (`_route_latencies`)."""
-    return latencies is not None and latencies[0] >= verdict.slow_threshold(latencies[1])
 
 
 def _route_latencies(con: Any, since: datetime) -> tuple[float, float] | None:

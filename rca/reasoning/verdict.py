@@ -93,14 +93,17 @@ LATENCY_SAMPLES = 10
 
 def slow(t: Traffic) -> bool:
     """Whether the recent period's answered requests are slow against those before (`SLOW_RATIO`)."""
-    if t.latencies is None:
+    if not slower(t.latencies):
         return False
-    recent, before = t.latencies
-    if t.route_latencies is not None and t.route_latencies[0] < slow_threshold(t.route_latencies[1]):
-        # the recent requests went to slower routes, each as fast as it was: a report or an LLM call
-        # that always took seconds, asked for more often, is no slowness (blind set NS09)
-        return False
-    return recent >= slow_threshold(before)
+    # the recent requests went to slower routes, each as fast as it was: a report or an LLM call that
+    # always took seconds, asked for more often, is no slowness (blind set NS09)
+    return t.route_latencies is None or slower(t.route_latencies)
+
+
+def slower(latencies: tuple[float, float] | None) -> bool:
+    """Whether a (recent, before) pair of latencies is slow: the recent one at `slow_threshold` of
+    the one before or more; False without a pair."""
+    return latencies is not None and latencies[0] >= slow_threshold(latencies[1])
 
 
 def slow_threshold(usual: float) -> float:
