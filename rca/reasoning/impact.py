@@ -1040,7 +1040,11 @@ def decide(
     if timed:
         began = _onset_finding(timed, lookup).first_seen or ""
         traffic = replace(traffic, first_error=naive_utc(parse_rfc3339(began)))
-    traffic = _errors_ended(con, traffic, timed, periods)
+    # (a run that ended done after the last failure, read once: it ends the failures for
+    # `_errors_ended` and for whether they `ended` below)
+    last = _last_failure(traffic, timed)
+    done_at = _run_done_after(con, last) if not traffic.requests and last is not None else None
+    traffic = _errors_ended(con, traffic, timed, periods, done_at)
     traffic = _since_step(con, traffic, step)
     if estimate is None:
         traffic = excess(con, _since_onset(con, traffic))
@@ -1083,8 +1087,7 @@ def decide(
         or _shown_as_current(failing, lookup) or (until_restart and traffic.requests > 0)
     # (a run that ended done after its failures got its work done: they ended, however soon
     # before the logs do)
-    last = _last_failure(traffic, timed)
-    run_done = not traffic.requests and last is not None and _run_done_after(con, last) is not None
+    run_done = not traffic.requests and done_at is not None
     ended = (_ended(traffic, timed) or run_done) and not standing
     if standing:
         traffic = replace(traffic, first_success_after_failures=None)
@@ -1977,6 +1980,7 @@ ROLLBACK_OVERLAP = 0.1
 
 def _errors_ended(
     con: Any, traffic: verdict.Traffic, timed: Sequence[Finding], periods: Periods,
+    run_done_at: datetime | None = None,
 ) -> verdict.Traffic:
     """In a window without failed requests, whose error entries and named failures all ended
     before the recent period: the first answer that shows the service recovered (`_RECOVERED_BY`;
@@ -1984,12 +1988,14 @@ def _errors_ended(
     has not). In an input that logs no request at all the service's other entries are its only
     answers: they show recovery when it went on logging into the recent period and the quiet since
     the last failure is long enough to say they stopped (`verdict.quiet_says_stopped`), at the rate
-    the failures ran over the baseline too when they ran there (`_rate_since`)."""
+    the failures ran over the baseline too when they ran there (`_rate_since`). ``run_done_at``:
+    when, in an input that logs no request, a run ended done after the last failure
+    (`_run_done_after`), which recovers it however soon before the logs end."""
     if traffic.failed or traffic.recent_since is None or traffic.first_error is None:
         return traffic
+    if run_done_at is not None:
+        return replace(traffic, first_success_after_failures=run_done_at)
     last = _last_failure(traffic, timed)
-    if last is not None and not traffic.requests and (done := _run_done_after(con, last)) is not None:
-        return replace(traffic, first_success_after_failures=done)
     if last is None or last >= traffic.recent_since:
         return traffic
     erring = con.execute(
