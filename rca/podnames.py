@@ -72,8 +72,9 @@ def is_pod_of(pod: str, workload: str) -> bool:
 
 # A pod's row of `kubectl get pods` (NAME READY STATUS RESTARTS AGE, `-o wide` adds columns): its
 # name, how many of its containers are ready of how many ("1/2"), its status and its restarts.
-POD_LISTING_ROW = r"(?:^|\s)([a-z0-9][-a-z0-9.]*)\s+([0-9]+)/([0-9]+)\s+([A-Za-z][A-Za-z:-]*)\s+([0-9]+)"
-_POD_LISTING_ROW_START = re.compile(POD_LISTING_ROW.replace("(?:^|\\s)", "^", 1))
+_ROW = r"([a-z0-9][-a-z0-9.]*)\s+([0-9]+)/([0-9]+)\s+([A-Za-z][A-Za-z:-]*)\s+([0-9]+)"
+POD_LISTING_ROW = r"(?:^|\s)" + _ROW  # (anywhere: the rows of a listing joined into one entry)
+_POD_LISTING_ROW_START = re.compile("^" + _ROW)
 
 
 def listed_pod(line: str) -> str | None:

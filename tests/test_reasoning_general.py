@@ -5357,6 +5357,23 @@ def _function_entry(k: int, text: str, severity: str = "INFO") -> str:
     }) + "\n"
 
 
+def _function_updated() -> str:
+    """The Admin Activity entry of a redeploy (UpdateFunction) of `_function_entry`'s function at
+    11:30:05, by ci@p.iam.gserviceaccount.com."""
+    return json.dumps({
+        "insertId": "audit1", "timestamp": "2024-03-07T11:30:05Z",
+        "logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
+        "resource": {"type": "cloud_function",
+                     "labels": {"function_name": "ship-hook", "region": "europe-west3"}},
+        "severity": "NOTICE",
+        "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+                         "methodName": "google.cloud.functions.v1.CloudFunctionsService.UpdateFunction",
+                         "serviceName": "cloudfunctions.googleapis.com",
+                         "resourceName": "projects/p/locations/europe-west3/functions/ship-hook",
+                         "authenticationInfo": {"principalEmail": "ci@p.iam.gserviceaccount.com"}},
+    }) + "\n"
+
+
 @pytest.mark.parametrize("deployed", [True, False])
 def test_a_function_without_revisions_failing_from_a_deploy_with_nothing_deeper_is_the_deploy_s(
         tmp_path: Path, deployed: bool) -> None:
@@ -5371,18 +5388,7 @@ def test_a_function_without_revisions_failing_from_a_deploy_with_nothing_deeper_
         lines.append(_function_entry(k, f"Function execution took 14 ms, finished with status code: {status}",
                                      "DEBUG"))
     if deployed:
-        lines.append(json.dumps({
-            "insertId": "audit1", "timestamp": "2024-03-07T11:30:05Z",
-            "logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
-            "resource": {"type": "cloud_function", "labels": {"function_name": "ship-hook",
-                                                              "region": "europe-west3"}},
-            "severity": "NOTICE",
-            "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
-                             "methodName": "google.cloud.functions.v1.CloudFunctionsService.UpdateFunction",
-                             "serviceName": "cloudfunctions.googleapis.com",
-                             "resourceName": "projects/p/locations/europe-west3/functions/ship-hook",
-                             "authenticationInfo": {"principalEmail": "ci@p.iam.gserviceaccount.com"}},
-        }) + "\n")
+        lines.append(_function_updated())
     category = _analysed(tmp_path, lines, "ship-hook")["root_cause"]["category"]
     assert category == ("deployment-change" if deployed else "unknown"), category
 
@@ -5405,18 +5411,7 @@ def test_a_function_without_revisions_is_triggered_by_the_deploy_just_before_its
             lines.append(_function_entry(k, "Function execution took 12 ms, finished with status code: 500",
                                          "DEBUG"))
     if deployed:
-        lines.append(json.dumps({
-            "insertId": "audit1", "timestamp": "2024-03-07T11:30:05Z",
-            "logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
-            "resource": {"type": "cloud_function", "labels": {"function_name": "ship-hook",
-                                                              "region": "europe-west3"}},
-            "severity": "NOTICE",
-            "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
-                             "methodName": "google.cloud.functions.v1.CloudFunctionsService.UpdateFunction",
-                             "serviceName": "cloudfunctions.googleapis.com",
-                             "resourceName": "projects/p/locations/europe-west3/functions/ship-hook",
-                             "authenticationInfo": {"principalEmail": "ci@p.iam.gserviceaccount.com"}},
-        }) + "\n")
+        lines.append(_function_updated())
     report = _analysed(tmp_path, lines, "ship-hook")
     trigger = report["status"]["trigger"]
     if deployed:
