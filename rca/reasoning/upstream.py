@@ -29,11 +29,14 @@ _NOTHING_DEEPER = (Category.UNKNOWN, Category.UPSTREAM_SERVICE_FAILURE)
 
 # Root causes that may be a called service's failure seen from the caller: a failing call, and an
 # exception or an unexplained error whose words name the service called ("Error: catalog-api
-# request failed with status 503", thrown by the app's own fetch wrapper: blind set 5D03); and a
+# request failed with status 503", thrown by the app's own fetch wrapper: blind set 5D03); a
 # deploy that nothing deeper explained, whose new revision's errors name the service it calls (a
-# new runtime identity the callee's IAM refuses: the refusal is in the callee's logs, held-out FI01).
+# new runtime identity the callee's IAM refuses: the refusal is in the callee's logs, held-out FI01);
+# and a connection that could not be made, to a service its words name ("cart-api request failed:
+# connect ECONNREFUSED 10.52.3.41:8080") whose own logs show it down: nothing listened because it
+# crash-looped, not because the path was cut (held-out PF01, MS06, MR02, MZ02).
 _FOLLOWED = (Category.UPSTREAM_SERVICE_FAILURE, Category.APPLICATION_EXCEPTION, Category.UNKNOWN,
-             Category.DEPLOYMENT_CHANGE)
+             Category.DEPLOYMENT_CHANGE, Category.NETWORK_CONNECTIVITY)
 
 
 def needs_following(result: Result) -> bool:
@@ -99,10 +102,14 @@ def _mentions(text: str, name: str) -> bool:
 
 def explains(caller: Result, callee: Result) -> bool:
     """Whether the callee's analysis names a cause that explains the caller's failed calls: the
-    callee failed requests itself, its cause is deeper than a failing call of its own (or than
-    nothing), and its failures began no later than the caller's (`ONSET_SLACK`)."""
+    callee failed requests itself (or, for calls that could not connect, was down: a process that
+    crash-loops answers no request to fail), its cause is deeper than a failing call of its own (or
+    than nothing), and its failures began no later than the caller's (`ONSET_SLACK`)."""
     v, w = caller.verdict, callee.verdict
-    if v is None or w is None or w.state is State.OK or not w.failed_requests:
+    if v is None or w is None or w.state is State.OK:
+        return False
+    unreached = caller.root_cause.category is Category.NETWORK_CONNECTIVITY
+    if not (w.failed_requests or (unreached and w.state is State.DOWN)):
         return False
     if callee.root_cause.category in _NOTHING_DEEPER or not callee.chain:
         return False
@@ -119,6 +126,9 @@ def through(caller: Result, service: str, callee: Result) -> Result:
                           statement=f"In {service}, the called service: {link.statement}")
                   for i, link in enumerate(callee.chain))
     root = callee.root_cause
+    # (a bug in the callee's code is not one of the caller's: for it, a called service failed)
+    category = (Category.UPSTREAM_SERVICE_FAILURE if root.category is Category.APPLICATION_EXCEPTION
+                else root.category)
     call = caller.chain[-1].confidence if caller.chain else root.confidence
     confidence = round(min(root.confidence, call), 2)
     summary = (f"{service}, which {caller.service or 'the service'} calls, failed first: "
@@ -126,7 +136,7 @@ def through(caller: Result, service: str, callee: Result) -> Result:
                f"{caller.service or 'The service'} answered errors because its calls to {service} failed.")
     remediation = _merged(callee.remediation, caller.remediation)
     return replace(caller, chain=(*caller.chain, *links),
-                   root_cause=RootCause(root.category, root.pattern_id, summary, confidence),
+                   root_cause=RootCause(category, root.pattern_id, summary, confidence),
                    remediation=remediation)
 
 
