@@ -6559,11 +6559,11 @@ def test_a_dotnet_exception_raised_through_the_services_own_frames_is_its_bug(
                       f"{at}       An unhandled exception has occurred while executing the request.",
                       f"{at}       System.InvalidOperationException: The LINQ expression 'DbSet<Invoice>()' "
                       "could not be translated.",
-                      f"{at}          at Microsoft.EntityFrameworkCore.Query.QueryableMethodTranslatingExpressionVisitor"
-                      ".Translate(Expression expression)",
+                      f"{at}          at Microsoft.EntityFrameworkCore.Query."
+                      "QueryableMethodTranslatingExpressionVisitor.Translate(Expression expression)",
                       f"{at}       {frame}",
                       f"{at} info: Microsoft.AspNetCore.Hosting.Diagnostics[2]",
-                      f"{at}       Request finished HTTP/1.1 GET http://billing/api/invoices/overdue - 500 null "
-                      "application/problem+json 30.1ms"]
+                      f"{at}       Request finished HTTP/1.1 GET http://billing/api/invoices/overdue - "
+                      "500 null application/problem+json 30.1ms"]
     report = _pasted(tmp_path, lines, "billing-api")
     assert report["root_cause"]["category"] == category
