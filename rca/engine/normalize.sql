@@ -4,8 +4,8 @@
 -- rows are normalised as they are read, so `staged` is already the `entries` table's shape:
 -- `entry_id`, `ordinal` and `in_window` are NULL until `Store.finalise` sets them, `line_no` is NULL where
 -- the reader gave no `_line` (finalise numbers those by their ordinal in the source), and the
--- columns after `severity_num` (`staged_base`, `filter_service`, `staged_set`, `level_unstated`,
--- `checker_request`) serve finalise and are dropped by it. Only the payloads are parsed here, and only for the entries that have one.
+-- columns after `severity_num` (`staged_base`, `filter_service`, `staged_set`, `staged_pod`,
+-- `level_unstated`, `checker_request`) serve finalise and are dropped by it. Only the payloads are parsed here, and only for the entries that have one.
 WITH x AS (
   SELECT
     *,
@@ -271,6 +271,8 @@ WITH x AS (
     CASE WHEN resource_type IN ('k8s_container', 'k8s_pod') THEN
       coalesce(nullif(regexp_extract(pod_name, '^(.+)-[0-9]+$', 1), ''),
                nullif(regexp_extract(pod_name, {indexed_job_of_pod}, 1), '')) END AS staged_set,
+    -- ... and the pod itself, for a pod whose name shows no workload (a DaemonSet's)
+    CASE WHEN resource_type IN ('k8s_container', 'k8s_pod') THEN nullif(pod_name, '') END AS staged_pod,
     -- A line of text the platform logged at no level of its own (DEFAULT; on GKE the INFO its
     -- agent gives stdout and the ERROR it gives stderr, whatever the line says): finalise reads
     -- the level its text states (`Store._stated_levels`); a line that states none keeps the
@@ -290,7 +292,7 @@ WITH x AS (
          ELSE FALSE END AS checker_request
   FROM y3
 )
-SELECT * EXCLUDE (staged_base, filter_service, staged_set, level_unstated, checker_request),
+SELECT * EXCLUDE (staged_base, filter_service, staged_set, staged_pod, level_unstated, checker_request),
        CASE severity {sev_case} ELSE 0 END AS severity_num, staged_base, filter_service, staged_set,
-       level_unstated, checker_request
+       staged_pod, level_unstated, checker_request
 FROM z

