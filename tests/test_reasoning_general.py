@@ -2131,9 +2131,10 @@ def test_a_daemonsets_pod_events_are_not_the_services(tmp_path: Path) -> None:
     agent's probe). A StatefulSet's pod named for the service (`invoice-pull-0`) stays its own."""
     expired = ("ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
                "certificate has expired (_ssl.c:1006)")
-    lines = [_gke_line(k, f"pulled invoices page={k}", pod="invoice-pull-29867040-ab3cd", container="invoice-pull")
+    job = "invoice-pull"
+    lines = [_gke_line(k, f"pulled invoices page={k}", pod=f"{job}-29867040-ab3cd", container=job)
              for k in range(0, 1800, 30)]
-    lines += [_gke_line(k, expired, pod="invoice-pull-29867070-xk2pq", container="invoice-pull", log="stderr")
+    lines += [_gke_line(k, expired, pod=f"{job}-29867070-xk2pq", container=job, log="stderr")
               for k in range(1800, 3600, 30)]
     lines.append(_pod_event(1000, "fluentbit-gke-8k2lq", "Unhealthy",
                             'Liveness probe failed: Get "http://10.164.0.23:2020/api/v1/health": context '

@@ -952,8 +952,9 @@ class Store:
                 # (a pod whose name shows no ReplicaSet is the service's only when named for one of
                 # its workloads, a StatefulSet's `<name>-0`: a DaemonSet's `fluentbit-gke-8k2lq` in
                 # the same namespace is another workload's, held-out PK05)
-                kept += (f" AND (resource_type NOT IN ('k8s_container', 'k8s_pod') OR list_contains(?, {K8S_WORKLOAD})"
-                         f" OR ({K8S_WORKLOAD} IS NULL AND (staged_pod IS NULL OR regexp_matches(staged_pod, ?)))"
+                kept += (" AND (resource_type NOT IN ('k8s_container', 'k8s_pod')"
+                         f" OR list_contains(?, {K8S_WORKLOAD}) OR ({K8S_WORKLOAD} IS NULL"
+                         " AND (staged_pod IS NULL OR regexp_matches(staged_pod, ?)))"
                          " OR regexp_matches(message, ?))")
                 named_pods = "^(?:" + "|".join(re.escape(w) for w in workloads) + ")(?:-|$)"
                 kept_params += [workloads, named_pods, door]
