@@ -971,3 +971,26 @@ def test_gcloud_app_logs_give_time_service_and_version_and_keep_a_traceback_s_in
     assert first["resource"]["labels"] == {"service_name": "billing-api", "version_id": "20240206t101544"}
     assert [e["textPayload"] for e in entries][1:3] == [
         '  File "/srv/main.py", line 41, in export', '    bucket = client.bucket(os.environ["BUCKET"])']
+
+
+@pytest.mark.parametrize("stamp", ["2025-11-04T09:24:56+0000", "2025-11-04T09:24:56+00:00",
+                                   "2025-11-04T09:24:56.441213+00:00"])
+def test_a_journalctl_short_iso_line_is_read_as_its_syslog_header_says(stamp: str) -> None:
+    """`journalctl -o short-iso` puts a full ISO time in place of syslog's month and day: the
+    header names the host and the program, and the message after it is the line's text, its level
+    the message's own; a container a unit runs in the foreground writes as `docker[pid]:`, which
+    names no service (held-out PW09: the header was left in every line, so a traceback split over
+    them was never joined and its exception read as nothing known)."""
+    entry = _one(f"{stamp} intent-vm-01 docker[30467]: ERROR:    Exception in ASGI application")
+    assert entry["timestamp"][:19] == "2025-11-04T09:24:56"
+    assert entry["textPayload"] == "ERROR:    Exception in ASGI application"
+    assert entry["severity"] == "ERROR"
+    assert "service_name" not in entry.get("resource", {}).get("labels", {})
+    unit = _one(f"{stamp} intent-vm-01 intent-api[881]: Started worker 3")
+    assert unit["resource"]["labels"]["service_name"] == "intent-api"
+
+
+def test_a_timed_line_that_only_opens_with_two_words_and_a_colon_keeps_them() -> None:
+    """Without a process id, `host prog:` after a time is no journal header: prose keeps its words."""
+    assert _one("2025-11-04T09:24:56Z Connection refused: retrying")["textPayload"] == \
+        "Connection refused: retrying"

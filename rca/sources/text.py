@@ -792,12 +792,44 @@ def _parse_syslog(line: _Line, year: int | None, unit: str | None = None) -> boo
         month = _MONTHS[match["mon"].lower()]
         line.stamp = parse_timestamp(f"{year:04d}-{month:02d}-{int(match['day']):02d} {match['time']}")
     line.severity = _SYSLOG_SEVERITIES[int(match["pri"]) % 8] if match["pri"] else _level_of(match["msg"])
-    _syslog_names(line, match["host"], match["prog"], match["msg"], unit)
-    line.text = match["msg"]
+    _syslog_message(line, match["host"], match["prog"], match["msg"], unit)
+    return True
+
+
+def _syslog_message(line: _Line, host: str, program: str, message: str, unit: str | None) -> None:
+    """What a syslog header says of its line (`_syslog_names`), and the message after it as the
+    line's text."""
+    _syslog_names(line, host, program, message, unit)
+    line.text = message
     # a Rails app's request lines in its unit's journal (`puma[21877]: I, [...] INFO -- : [req-id]
     # Completed 201 Created in 108ms`): its requests, as when printed bare
-    ruby = _RUBY_LOGGER.match(match["msg"])
-    _rails_request(line, ruby["msg"] if ruby else match["msg"])
+    ruby = _RUBY_LOGGER.match(message)
+    _rails_request(line, ruby["msg"] if ruby else message)
+
+
+# `journalctl -o short-iso` (and `short-iso-precise`): the syslog header with a full ISO time in
+# place of the month and day, `2025-11-04T09:24:56+0000 intent-vm-01 docker[30467]: msg` (systemd
+# before v250 wrote the offset as +0000, later ones +00:00, which a collector's time in front reads
+# the same way: then only `host prog[pid]: ` is left before the message). The process id is required
+# where the time is not part of the match, so a line that merely opens with two words and a colon
+# is not taken for a header.
+_JOURNAL_ISO = re.compile(
+    r"^(?:(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)) "
+    r"(?P<host>[\w.-]+) (?P<prog>[\w./@-]+?)(?:\[(?P<pid>\d+)\])?"
+    r"|(?P<bare_host>[\w.-]+) (?P<bare_prog>[\w./@-]+?)\[\d+\]): (?P<msg>.*)$")
+
+
+def _parse_journal_iso(line: _Line, unit: str | None = None) -> bool:
+    """A `journalctl -o short-iso` line (`_JOURNAL_ISO`), or its header left after a time the
+    envelope already read."""
+    match = _JOURNAL_ISO.match(line.body)
+    if not match or (match["ts"] is None and line.stamp is None):
+        return False
+    if match["ts"] is not None:
+        line.stamp = line.stamp or parse_timestamp(match["ts"])
+    line.severity = _level_of(match["msg"])
+    _syslog_message(line, match["host"] or match["bare_host"], match["prog"] or match["bare_prog"],
+                    match["msg"], unit)
     return True
 
 
@@ -1147,7 +1179,8 @@ def parse_line(
         if parser(line):
             break
     else:
-        if not (_parse_syslog(line, year, unit) or _parse_glog(line, year) or _parse_month_day(line, year)):
+        if not (_parse_syslog(line, year, unit) or _parse_journal_iso(line, unit) or _parse_glog(line, year)
+                or _parse_month_day(line, year)):
             _parse_plain(line)
     _parse_embedded(line)
     if line.copied_severity is not None and (line.copied_severity != "DEFAULT" or line.severity is None):
