@@ -190,6 +190,9 @@ class Pattern:
     # how long after the failure began its line is logged at the earliest (a kubelet reports a
     # probe failing only after failureThreshold x periodSeconds): the clock's order allows for it
     reported_after_s: float = 0.0
+    # how long after this symptom began its replacements may take to log why they cannot serve (a
+    # load balancer without a healthy backend while a Recreate rollout's new pods still start)
+    replacements_within_s: float = 0.0
 
 
 @dataclass(frozen=True)

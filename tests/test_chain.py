@@ -110,6 +110,21 @@ def test_contradicting_time_order_removes_a_known_edge() -> None:
     assert "after" in hyps[0].why_not
 
 
+def test_what_stopped_the_replacements_explains_a_symptom_that_began_when_the_old_ones_went() -> None:
+    """A load balancer finds no healthy backend as soon as a Recreate rollout removed the old pods,
+    a minute before the new pods' image fails (`replacements_within_s`): that failure explains the
+    502s; one logged long after the replacements had their time does not (held-out PW06, PY06)."""
+    from dataclasses import replace
+
+    no_backend = replace(pattern("no-backend", Role.SYMPTOM, http=True, layer=Layer.PLATFORM,
+                                 caused_by=("bad-image",)), replacements_within_s=300.0)
+    for at, explains in ((90, True), (900, False)):
+        s = node(no_backend, [10, 20, 30])
+        bad = node(pattern("bad-image", Role.CAUSE, Category.BROKEN_BUILD), [at])
+        _, root, _, _ = conclude(s, bad)
+        assert (root.category is Category.BROKEN_BUILD) is explains, at
+
+
 def test_a_cause_while_an_absence_was_still_awaited_explains_it() -> None:
     """An absence symptom (a start-up never completed) is timed by the start: what stopped it came
     while the completion was still awaited, so a pod evicted two minutes into its start-up explains

