@@ -808,9 +808,9 @@ def _syslog_message(line: _Line, host: str, program: str, message: str, unit: st
 
 
 # `journalctl -o short-iso` (and `short-iso-precise`): the syslog header with a full ISO time in
-# place of the month and day, `2025-11-04T09:24:56+0000 intent-vm-01 docker[30467]: msg` (systemd
-# before v250 wrote the offset as +0000, later ones +00:00, which a collector's time in front reads
-# the same way: then only `host prog[pid]: ` is left before the message). The process id is required
+# place of the month and day, `2025-11-04T09:24:56+0000 intent-vm-01 docker[30467]: msg` (older
+# systemd writes the offset as +0000, newer as +00:00, which a collector's time in front reads the
+# same way: then only `host prog[pid]: ` is left before the message). The process id is required
 # where the time is not part of the match, so a line that merely opens with two words and a colon
 # is not taken for a header.
 _JOURNAL_ISO = re.compile(
