@@ -192,6 +192,25 @@ def test_rule_on_other_finding_changes_category_and_adds_conclusion() -> None:
     assert links2[-1].statement == "The database itself failed."
 
 
+def test_a_catch_all_of_a_category_does_not_fire_a_rule_on_that_category() -> None:
+    """A rule over `category:network-connectivity` fires on a connection refused, not on a
+    catch-all of that category printed over every failure's own cause (Node's "TypeError: fetch
+    failed" above a headers timeout: the timeout stays the slow upstream, held-out QE01)."""
+    from dataclasses import replace
+
+    rule = Rule(when_any=("category:network-connectivity",), statement="The network path failed too.",
+                category=Category.NETWORK_CONNECTIVITY)
+    timeout = pattern("fetch-timeout", Role.CAUSE, Category.UPSTREAM_SERVICE_FAILURE, rules=(rule,))
+    s = node(pattern("http-500", Role.SYMPTOM, http=True, caused_by=("fetch-timeout",)), [30])
+    failed = pattern("fetch-failed", Role.CAUSE, Category.NETWORK_CONNECTIVITY)
+    catch_all = node(replace(failed, generic=True), [10])
+    refused = node(pattern("refused", Role.CAUSE, Category.NETWORK_CONNECTIVITY), [10])
+    _, alone, _, _ = conclude(s, node(timeout, [10]), catch_all)
+    _, beside, _, _ = conclude(s, node(timeout, [10]), refused)
+    assert alone.category is Category.UPSTREAM_SERVICE_FAILURE
+    assert beside.category is Category.NETWORK_CONNECTIVITY
+
+
 def test_a_rule_on_the_finding_s_own_field_decides_the_category_when_the_value_matches() -> None:
     """Connections refused at the container's own loopback are a configuration error, whatever
     else is in the logs; refused at a real address they stay a network finding."""

