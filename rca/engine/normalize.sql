@@ -4,8 +4,8 @@
 -- rows are normalised as they are read, so `staged` is already the `entries` table's shape:
 -- `entry_id`, `ordinal` and `in_window` are NULL until `Store.finalise` sets them, `line_no` is NULL where
 -- the reader gave no `_line` (finalise numbers those by their ordinal in the source), and the
--- columns after `severity_num` (`staged_base`, `filter_service`, `staged_set`, `staged_pod`,
--- `level_unstated`, `checker_request`) serve finalise and are dropped by it. Only the payloads are parsed here, and only for the entries that have one.
+-- columns after `severity_num` (rca/engine/store.py's `_FINALISE_COLUMNS`)
+-- serve finalise and are dropped by it. Only the payloads are parsed here, and only for the entries that have one.
 WITH x AS (
   SELECT
     *,
@@ -292,7 +292,6 @@ WITH x AS (
          ELSE FALSE END AS checker_request
   FROM y3
 )
-SELECT * EXCLUDE (staged_base, filter_service, staged_set, staged_pod, level_unstated, checker_request),
-       CASE severity {sev_case} ELSE 0 END AS severity_num, staged_base, filter_service, staged_set,
-       staged_pod, level_unstated, checker_request
+SELECT * EXCLUDE ({finalise_columns}), CASE severity {sev_case} ELSE 0 END AS severity_num,
+       {finalise_columns}
 FROM z

@@ -196,7 +196,8 @@ def _normalised(rel: str) -> str:
                       checker_agent=_literal(knowledge.checker_agent),
                       checker_path=_literal(knowledge.checker_path),
                       text_level_case=text_level_cases(), replicaset_of_pod=_literal(REPLICASET_OF_POD),
-                      indexed_job_of_pod=_literal(INDEXED_JOB_OF_POD))
+                      indexed_job_of_pod=_literal(INDEXED_JOB_OF_POD),
+                      finalise_columns=", ".join(_FINALISE_COLUMNS))
 
 
 NDJSON, ARRAY = "newline_delimited", "array"  # read_json formats of the files a store reads
@@ -207,7 +208,8 @@ def _typed_insert(fmt: str) -> str:
     return "INSERT INTO staged " + _normalised(_typed_read(fmt))
 
 
-# finalise's own columns of `staged`, dropped when it becomes `entries`
+# finalise's own columns of `staged` (normalize.sql puts them after `severity_num`), dropped when it
+# becomes `entries`
 _FINALISE_COLUMNS = ("staged_base", "filter_service", "staged_set", "staged_pod", "level_unstated",
                      "checker_request")
 # Which way a source runs (per source, over its rows): 1 when its lines run oldest first, -1 when
