@@ -565,14 +565,18 @@ def standing(node: Node) -> tuple[bool, int, int]:
     return not user_facing(node), _SYMPTOM_LAYERS.get(node.pattern.layer, 2), -node.finding.count
 
 
+def symptoms(nodes: Sequence[Node]) -> list[Node]:
+    """The symptoms that may be the one to explain: those not already there before the incident."""
+    return [n for n in nodes
+            if n.pattern.role is Role.SYMPTOM and n.finding.status is not Status.PRE_EXISTING]
+
+
 def main_symptom(nodes: Sequence[Node]) -> Node | None:
-    """The symptom to explain: the strongest `standing`, then by id."""
-    symptoms = [
-        n for n in nodes if n.pattern.role is Role.SYMPTOM and n.finding.status is not Status.PRE_EXISTING
-    ]
-    if not symptoms:
+    """The symptom to explain (of `symptoms`): the strongest `standing`, then by id."""
+    candidates = symptoms(nodes)
+    if not candidates:
         return None
-    return sorted(symptoms, key=lambda n: (*standing(n), n.id))[0]
+    return sorted(candidates, key=lambda n: (*standing(n), n.id))[0]
 
 
 @dataclass(frozen=True)

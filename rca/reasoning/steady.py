@@ -60,8 +60,7 @@ def steady_before_step(
     out, phrases = [], dict(phrases)
     # (of the symptoms new in the window: a scanner's 404s logged all along say nothing of when
     # the failures began)
-    first_symptom = min((t for n in nodes.values()
-                         if n.pattern.role is Role.SYMPTOM and n.finding.status is not Status.PRE_EXISTING
+    first_symptom = min((t for n in chain.symptoms(list(nodes.values()))
                          for t in [n.first()] if t is not None), default=None)
     for f in findings:
         times = nodes[f.pattern_id].times()

@@ -116,9 +116,8 @@ def _explained_twin(
     a pasted console line `GET 504 ... 60 s` read as App Engine's and as a gateway's timeout), the
     first whose chain reaches a cause or a documented meaning; ``symptom`` when it does itself or
     none does (held-out PO09: the App Engine reading, first by name, explained nothing)."""
-    twins = [n for n in ordered
-             if n.pattern.role is Role.SYMPTOM and n.finding.status is not Status.PRE_EXISTING
-             and n is not symptom and chain.standing(n) == chain.standing(symptom)]
+    twins = [n for n in chain.symptoms(ordered)
+             if n is not symptom and chain.standing(n) == chain.standing(symptom)]
     return next((n for n in [symptom, *twins] if _reaches_an_account(n, nodes, edges, knowledge)), symptom)
 
 
