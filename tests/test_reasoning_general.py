@@ -2113,17 +2113,6 @@ def test_a_gke_service_is_its_deployment_or_its_container_and_not_its_neighbours
     assert server[0] == 126 and quote[0] == 60
 
 
-def _pod_event(k: int, pod: str, reason: str, message: str) -> str:
-    """A kubelet event about ``pod`` as GKE exports it (k8s_pod, the events log), ``k`` seconds into
-    the hour `_gke_line` logs in."""
-    return json.dumps({
-        "insertId": f"ev{k}-{pod}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
-        "logName": "projects/p/logs/events", "severity": "WARNING",
-        "resource": {"type": "k8s_pod", "labels": {"pod_name": pod, "namespace_name": "billing"}},
-        "jsonPayload": {"kind": "Event", "reason": reason, "message": message, "type": "Warning",
-                        "involvedObject": {"kind": "Pod", "name": pod, "namespace": "billing"}}}) + "\n"
-
-
 def test_a_daemonsets_pod_events_are_not_the_services(tmp_path: Path) -> None:
     """A DaemonSet's pods are `<daemonset>-<5 chars>`, a name that shows no ReplicaSet: an event of
     the log agent's pod in the same namespace ("Liveness probe failed" on `fluentbit-gke-8k2lq`) is
@@ -2136,9 +2125,10 @@ def test_a_daemonsets_pod_events_are_not_the_services(tmp_path: Path) -> None:
              for k in range(0, 1800, 30)]
     lines += [_gke_line(k, expired, pod=f"{job}-29867070-xk2pq", container=job, log="stderr")
               for k in range(1800, 3600, 30)]
-    lines.append(_pod_event(1000, "fluentbit-gke-8k2lq", "Unhealthy",
-                            'Liveness probe failed: Get "http://10.164.0.23:2020/api/v1/health": context '
-                            "deadline exceeded (Client.Timeout exceeded while awaiting headers)"))
+    lines.append(_kubelet_event(1000, "Unhealthy",
+                                'Liveness probe failed: Get "http://10.164.0.23:2020/api/v1/health": context '
+                                "deadline exceeded (Client.Timeout exceeded while awaiting headers)",
+                                pod="fluentbit-gke-8k2lq"))
     path = tmp_path / "cluster.ndjson"
     path.write_text("".join(sorted(lines, key=lambda s: json.loads(s)["timestamp"])), encoding="utf-8")
     result = CliRunner().invoke(main, ["analyze", "--service", "invoice-pull", "--input", str(path),
