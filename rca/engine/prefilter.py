@@ -210,7 +210,7 @@ def _best(candidates: Iterable[frozenset[Atom]]) -> frozenset[Atom] | None:
                                       -sum(len(a.text) for a in c), sorted(c)))
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     """``text`` as an RE2 literal: ASCII punctuation backslashed, control characters as `\\x{..}`."""
     out: list[str] = []
     for ch in text:
@@ -253,8 +253,8 @@ def alternation_parts(exprs: Iterable[str]) -> list[str]:
         else:
             found.update(Atom(atom.text[:ATOM_CHARS], atom.fold) for atom in own)
     best = minimal(found)
-    plain = [_escape(a.text) for a in best if not a.fold]
-    folded = [f"(?i:{_escape(a.text)})" for a in best if a.fold]
+    plain = [escape(a.text) for a in best if not a.fold]
+    folded = [f"(?i:{escape(a.text)})" for a in best if a.fold]
     return plain + folded + kept
 
 
