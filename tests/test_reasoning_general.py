@@ -6626,3 +6626,28 @@ def test_a_dotnet_exception_raised_through_the_services_own_frames_is_its_bug(
                       "500 null application/problem+json 30.1ms"]
     report = _pasted(tmp_path, lines, "billing-api")
     assert report["root_cause"]["category"] == category
+
+
+@pytest.mark.parametrize(("proxy", "port", "category"), [
+    (True, 5432, "network-connectivity"), (False, 5432, "missing-configuration"),
+    (True, 6379, "missing-configuration"),
+])
+def test_a_loopback_refused_beside_a_cloud_sql_proxy_sidecar_is_the_proxy_not_accepting(
+    tmp_path: Path, proxy: bool, port: int, category: str,
+) -> None:
+    """The app's refused 127.0.0.1:5432 beside a Cloud SQL Auth Proxy sidecar that logged its
+    start-up (v2's wording) is no host setting left at a development default: the address is the
+    proxy's, which was not accepting (held-out QC01). Without the proxy's lines, or on a port the
+    proxy never serves (Redis's), the loopback keeps its reading."""
+    lines = []
+    if proxy:
+        lines += [_gke_line(k, text, container="cloud-sql-proxy", log="stderr") for k, text in (
+            (1, "2026/03/04 10:00:01 Authorizing with Application Default Credentials"),
+            (2, "2026/03/04 10:00:02 [p:us-central1:db] Listening on 127.0.0.1:5432"),
+            (3, "2026/03/04 10:00:02 The proxy has started successfully and is ready for new connections!"))]
+    lines += [_gke_line(k, _access(k)) for k in range(5, 1200, 10)]
+    for k in range(1200, 3600, 10):
+        lines.append(_gke_line(k + 1, f"Error: connect ECONNREFUSED 127.0.0.1:{port}", severity="ERROR"))
+        lines.append(_gke_line(k, _access(k, status=500)))
+    root = _analysed(tmp_path, lines, "web")["root_cause"]
+    assert root["category"] == category
