@@ -15,7 +15,8 @@ body: a truncated, edited or unreadable entry is a miss, and the load that follo
 
 The same store keeps other values derived from the library by slow code, each kind under its own
 prefix and key: the matcher's prefilter alternations (``prefilter-<key>.json``) and each regex's
-literal atoms (``atoms-<key>.json``), both in rca/engine/match.py.
+literal atoms (``atoms-<key>.json``), both in rca/engine/match.py, and the masked words of
+the patterns' descriptors (``words-<key>.json``, rca/mining/cluster.py).
 
 Where: ``<cache dir>/library/`` (`rca.resources.cache_dir`: ``$RCA_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/rca``, else ``~/.cache/rca``). A directory that cannot be created or written is
