@@ -6651,3 +6651,34 @@ def test_a_loopback_refused_beside_a_cloud_sql_proxy_sidecar_is_the_proxy_not_ac
         lines.append(_gke_line(k, _access(k, status=500)))
     root = _analysed(tmp_path, lines, "web")["root_cause"]
     assert root["category"] == category
+
+
+def _ingress(k: int, backend: str, status: int) -> str:
+    """A GKE Ingress load balancer's request log ``k`` seconds into 10:00 of 2026-03-04, to the
+    Kubernetes Service ``backend`` of namespace `shop` (ingress-gce names its NEG backend for it)."""
+    return json.dumps({
+        "insertId": f"lb{k}-{backend}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
+        "logName": "projects/p/logs/requests", "severity": "ERROR" if status >= 500 else "INFO",
+        "resource": {"type": "http_load_balancer",
+                     "labels": {"backend_service_name": f"k8s1-3kq9x1vd-shop-{backend}-8080-8e4f1a6c"}},
+        "httpRequest": {"requestMethod": "GET", "requestUrl": f"https://shop.example/{backend}",
+                        "status": status},
+        "jsonPayload": {"statusDetails": "response_sent_by_backend"},
+    }) + "\n"
+
+
+@pytest.mark.parametrize(("service", "requests", "failed"), [("cart-api", 180, 0), ("search-api", 180, 60),
+                                                            ("web", 360, 60)])
+def test_an_ingress_s_requests_to_another_service_s_backend_are_not_the_service_s(
+    tmp_path: Path, service: str, requests: int, failed: int,
+) -> None:
+    """One GKE Ingress routes to `cart-api` and `search-api`; its request log names the backend
+    service made for each (`k8s1-<cluster>-<namespace>-<service>-<port>-<hash>`) and no service.
+    The requests to another Service's backend are not the service's (search-api's 503s were
+    cart-api's). Where no backend names the service asked, every request is kept, as before."""
+    lines = [_ingress(k, "cart-api", 200) for k in range(0, 3600, 20)]
+    lines += [_ingress(k, "search-api", 503 if k >= 2400 else 200) for k in range(10, 3600, 20)]
+    lines += [_gke_line(k, "GET /health 200", pod=f"{name}-7d9f8-abcde", container=name)
+              for k in range(0, 3600, 600) for name in ("cart-api", "search-api", "web")]
+    status = _analysed(tmp_path, lines, service)["status"]
+    assert (status["requests"], status["failed_requests"]) == (requests, failed)

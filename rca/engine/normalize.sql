@@ -273,6 +273,8 @@ WITH x AS (
                nullif(regexp_extract(pod_name, {indexed_job_of_pod}, 1), '')) END AS staged_set,
     -- ... and the pod itself, for a pod whose name shows no workload (a DaemonSet's)
     CASE WHEN resource_type IN ('k8s_container', 'k8s_pod') THEN nullif(pod_name, '') END AS staged_pod,
+    -- ... and a load balancer's backend service, for `--service` (`Store._gke_backends`)
+    CASE WHEN resource_type = 'http_load_balancer' THEN nullif(backend_service_name, '') END AS staged_backend,
     -- A line of text the platform logged at no level of its own (DEFAULT; on GKE the INFO its
     -- agent gives stdout and the ERROR it gives stderr, whatever the line says): finalise reads
     -- the level its text states (`Store._stated_levels`); a line that states none keeps the

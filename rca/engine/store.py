@@ -64,6 +64,7 @@ _FIELDS: tuple[tuple[str, str, str], ...] = (
     ("location", "VARCHAR", "$.resource.labels.location"),
     ("region", "VARCHAR", "$.resource.labels.region"),
     ("database_id", "VARCHAR", "$.resource.labels.database_id"),
+    ("backend_service_name", "VARCHAR", "$.resource.labels.backend_service_name"),
     ("instance_id", "VARCHAR", "$.labels.instanceId"),
     ("trace", "VARCHAR", "$.trace"),
     ("insert_id", "VARCHAR", "$.insertId"),
@@ -210,8 +211,8 @@ def _typed_insert(fmt: str) -> str:
 
 # finalise's own columns of `staged` (normalize.sql puts them after `severity_num`), dropped when it
 # becomes `entries`
-_FINALISE_COLUMNS = ("staged_base", "filter_service", "staged_set", "staged_pod", "level_unstated",
-                     "checker_request")
+_FINALISE_COLUMNS = ("staged_base", "filter_service", "staged_set", "staged_pod", "staged_backend",
+                     "level_unstated", "checker_request")
 # Which way a source runs (per source, over its rows): 1 when its lines run oldest first, -1 when
 # newest first (gcloud exports), told by the sign of corr(line_no, ts). Lines of equal time are
 # read in `line_no * direction` order, as printed.
@@ -495,6 +496,10 @@ _UNTIMED_REQUESTS = (
 # managed instance group's `claims-api-x7k2`): a unit's ExecStartPre script, nginx in front of it
 # and the host's daemons write under their own names. Its parameters: `host_named_for`.
 HOST_NAMED_FOR = "(resource_type = 'local' AND (instance_id = ? OR starts_with(instance_id, ?)))"
+# A load balancer a GKE Ingress or Gateway made names each backend service for the Kubernetes
+# Service behind it: `k8s1-<cluster>-<namespace>-<service>-<port>-<hash>` (ingress-gce's NEG
+# backends), `gkegw1-...` (the Gateway controller's), the namespace and name cut short when long.
+GKE_BACKEND = r"^(?:k8s1|gkegw1)-[0-9a-z]+-"
 
 
 def host_named_for(service: str) -> list[str]:
@@ -952,6 +957,10 @@ class Store:
                      " OR list_contains(?, filter_service) OR CASE WHEN resource_type IN "
                      "('k8s_container', 'k8s_pod', 'gce_instance') THEN regexp_matches(message, ?) END)")
             kept_params += [service, *host_named_for(service), self._pasted_front_doors(service), door]
+            backends = self._gke_backends(service)
+            if backends:
+                kept += " AND (staged_backend IS NULL OR list_contains(?, staged_backend))"
+                kept_params.append(backends)
             workloads = self._workloads = self._k8s_workloads(service)
             if workloads:
                 # (a pod whose name shows no ReplicaSet is the service's only when named for one of
@@ -970,6 +979,19 @@ class Store:
         ).fetchone()
         read, in_windowed, in_kept = (int(v) for v in counts) if counts else (0, 0, 0)
         return kept, kept_params, read, in_windowed, in_kept
+
+    def _gke_backends(self, service: str) -> list[str]:
+        """The backend services of the input's GKE-made load balancers (`GKE_BACKEND`) that are
+        ``service``'s: those whose name holds it between dashes. A load balancer's request log
+        names no service, so it is kept for any service asked; but where one of these names the
+        service, the requests to the others are other Services' (a project's Ingress routes to
+        each of its workloads): counted as the service's, a neighbour's 503s were its own. Empty
+        (every request kept) when none names it: the names may be cut short, and a Cloud Run
+        service's serverless backend is named by whoever made it."""
+        found = self.con.execute(
+            "SELECT DISTINCT staged_backend FROM staged WHERE staged_backend IS NOT NULL "
+            "AND regexp_matches(staged_backend, ?) ORDER BY 1", [GKE_BACKEND]).fetchall()
+        return [str(b) for (b,) in found if f"-{service}-" in str(b)]
 
     def _front_door_revisions(self, workloads: list[str]) -> None:
         """Another workload's lines kept for the service (its front door's: an ingress controller's
