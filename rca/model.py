@@ -127,6 +127,8 @@ class LikelyCause:
     unless_any: tuple[str, ...] = ()  # findings that refute this reading (the server did listen on the port)
     # the symptom's own fields that refute it (field name, RE2): a probe answered 503 by a server that runs
     unless_field: tuple[tuple[str, str], ...] = ()
+    # the reading says only that requests were slow: a new revision they began with accounts better
+    yields_to_new_revision: bool = False
 
 
 @dataclass(frozen=True)

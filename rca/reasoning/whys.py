@@ -322,7 +322,24 @@ def _inferred_link(why: int, node: chain.Node) -> Link:
     assert likely is not None
     statement = f"No log entry shows the cause itself; inferred from the symptom: {likely.because}"
     return Link(why, statement, node.id, likely.category, likely.confidence, node.finding.samples[:1], "",
-                (f"inferred from {node.id}: what this symptom usually means",))
+                (_inferred_support(node.id),))
+
+
+def _inferred_support(node_id: str) -> str:
+    """The support an inferred link names: the symptom whose usual meaning it is."""
+    return f"inferred from {node_id}: what this symptom usually means"
+
+
+def slowness_only(links: Sequence[Link], nodes: Mapping[str, chain.Node]) -> chain.Node | None:
+    """The symptom whose usual meaning the chain ends on, when that meaning says only that requests
+    were slow (`likely_cause.yields_to_new_revision`: a 504 past the request timeout, slow code or
+    a slow dependency), else None: such a reading yields to a new revision the symptom began with."""
+    last = links[-1] if links else None
+    node = nodes.get(last.pattern_id or "") if last is not None else None
+    if last is None or node is None or last.support != (_inferred_support(node.id),):
+        return None
+    likely = node.pattern.likely_cause
+    return node if likely is not None and likely.yields_to_new_revision else None
 
 
 def _gap_link(why: int, node: chain.Node, context: Mapping[str, str]) -> Link:
