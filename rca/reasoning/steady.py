@@ -55,11 +55,14 @@ def steady_before_step(
         by_requests = step is not None
     if step is None and not has_baseline:
         step = latest_new_cause(findings, nodes, lo, hi, symptom_id)
-        # (a newest failure mode that began while the requests failed as they had from the input's
-        # start tells nothing apart: the failures were there before it, at the same rate after it;
-        # an unrelated database's crash eleven minutes into an hour of expired-certificate errors
-        # made those errors "noise" and itself the cause, held-out QP10)
-        if step is not None and symptom is not None and _steady_from_start(symptom.times(), step, lo, hi):
+        # (a newest cause that began while the requests failed as they had from the input's start
+        # tells nothing apart: the failures were there before it, at the same rate after it; an
+        # unrelated database's crash eleven minutes into an hour of expired-certificate errors made
+        # those errors "noise" and itself the cause, held-out QP10. A new symptom, revisions that
+        # never start beside the old errors, is a failure of its own and still splits the window.)
+        failed = failures or (symptom.times() if symptom is not None else [])
+        if step is not None and step == latest_cause_start(findings, nodes, lo, hi, symptom_id) \
+                and _steady_from_start(failed, step, lo, hi):
             return findings, phrases, None
     if step is None:
         return findings, phrases, None
@@ -244,13 +247,30 @@ def latest_new_cause(
     cause; with none, the first symptom other than the main ``symptom`` (revisions that never
     became ready while the old one served on with the errors it always had: the probe failed, then
     the revision was not ready, one failure told twice)."""
-    def starts(role: Role) -> list[datetime]:
-        return [first for f in findings
-                if f.role is role and f.pattern_id != symptom
-                and (first := nodes[f.pattern_id].first()) is not None
-                and first - lo >= baseline.MIN_BEFORE and hi - first >= baseline.MIN_AFTER]
-
-    if causes := starts(Role.CAUSE):
-        return max(causes)
-    symptoms = starts(Role.SYMPTOM)
+    cause = latest_cause_start(findings, nodes, lo, hi, symptom)
+    if cause is not None:
+        return cause
+    symptoms = _starts(findings, nodes, lo, hi, symptom, Role.SYMPTOM)
     return min(symptoms) if symptoms else None
+
+
+def latest_cause_start(
+    findings: Sequence[Finding], nodes: Mapping[str, chain.Node], lo: datetime, hi: datetime,
+    symptom: str | None = None,
+) -> datetime | None:
+    """When the newest cause began, if it began well inside the window (`latest_new_cause`'s first
+    choice)."""
+    causes = _starts(findings, nodes, lo, hi, symptom, Role.CAUSE)
+    return max(causes) if causes else None
+
+
+def _starts(
+    findings: Sequence[Finding], nodes: Mapping[str, chain.Node], lo: datetime, hi: datetime,
+    symptom: str | None, role: Role,
+) -> list[datetime]:
+    """When each finding of ``role`` (but the main ``symptom``) began, of those that began well
+    inside the window (`baseline.MIN_BEFORE` after its start, `baseline.MIN_AFTER` before its end)."""
+    return [first for f in findings
+            if f.role is role and f.pattern_id != symptom
+            and (first := nodes[f.pattern_id].first()) is not None
+            and first - lo >= baseline.MIN_BEFORE and hi - first >= baseline.MIN_AFTER]
