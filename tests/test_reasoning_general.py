@@ -6654,7 +6654,7 @@ def test_a_loopback_refused_beside_a_cloud_sql_proxy_sidecar_is_the_proxy_not_ac
     assert root["category"] == category
 
 
-def _ingress(k: int, backend: str, status: int, details: str = "response_sent_by_backend") -> str:
+def _ingress_backend(k: int, backend: str, status: int, details: str = "response_sent_by_backend") -> str:
     """A GKE Ingress load balancer's request log ``k`` seconds into 10:00 of 2026-03-04, to the
     Kubernetes Service ``backend`` of namespace `shop` (ingress-gce names its NEG backend for it)."""
     return json.dumps({
@@ -6677,8 +6677,8 @@ def test_an_ingress_s_requests_to_another_service_s_backend_are_not_the_service_
     service made for each (`k8s1-<cluster>-<namespace>-<service>-<port>-<hash>`) and no service.
     The requests to another Service's backend are not the service's (search-api's 503s were
     cart-api's). Where no backend names the service asked, every request is kept, as before."""
-    lines = [_ingress(k, "cart-api", 200) for k in range(0, 3600, 20)]
-    lines += [_ingress(k, "search-api", 503 if k >= 2400 else 200) for k in range(10, 3600, 20)]
+    lines = [_ingress_backend(k, "cart-api", 200) for k in range(0, 3600, 20)]
+    lines += [_ingress_backend(k, "search-api", 503 if k >= 2400 else 200) for k in range(10, 3600, 20)]
     lines += [_gke_line(k, "GET /health 200", pod=f"{name}-7d9f8-abcde", container=name)
               for k in range(0, 3600, 600) for name in ("cart-api", "search-api", "web")]
     status = _analysed(tmp_path, lines, service)["status"]
@@ -6758,7 +6758,7 @@ def test_a_statefulset_pod_whose_node_went_not_ready_waits_for_its_disk(
     disk is still attached to the dead node (Multi-Attach): the disk is why the service stays down,
     though its error comes long after the first 503 (held-out QO02). Without it nothing in the logs
     says why, and the node's loss is no health check on the wrong path."""
-    lines = [_ingress(k, "ledger", 200 if k < 1000 else 503,
+    lines = [_ingress_backend(k, "ledger", 200 if k < 1000 else 503,
                       "response_sent_by_backend" if k < 1000 else "failed_to_pick_backend")
              for k in range(0, 3600, 10)]
     lines.append(_kubelet_event(1001, "NodeNotReady", "Node is not ready", pod="ledger-0"))
@@ -6769,3 +6769,18 @@ def test_a_statefulset_pod_whose_node_went_not_ready_waits_for_its_disk(
                   for k in range(1870, 3600, 270)]
     lines += [_gke_line(k, "GET /health 200", pod="ledger-0", container="ledger") for k in range(0, 1000, 60)]
     assert _analysed(tmp_path, lines, "ledger")["root_cause"]["category"] == category
+
+
+def test_a_nestjs_exception_the_code_throws_for_a_failed_call_is_no_bug_of_its_own(tmp_path: Path) -> None:
+    """NestJS code answers 503 by throwing ServiceUnavailableException when a call it made failed:
+    its stack runs through the app's own frames, but it reports the partner API answering 502, no
+    bug of the app's (held-out QW07 read "FX rates unavailable" as the root cause)."""
+    lines = []
+    for minute in range(10, 30):
+        at = f"2025-11-06T09:{minute:02d}:47.000Z"
+        lines += [f"{at} AxiosError: Request failed with status code 502",
+                  f"{at} [Nest] 1  - ERROR [ExceptionsHandler] FX rates unavailable",
+                  f"{at} ServiceUnavailableException: FX rates unavailable",
+                  f"{at}     at QuoteService.quote (/app/dist/quote/quote.service.js:41:19)",
+                  f"{at}     at async QuoteController.get (/app/dist/quote/quote.controller.js:22:5)"]
+    assert _pasted(tmp_path, lines, "pricing-api")["root_cause"]["category"] == "upstream-service-failure"
