@@ -1319,6 +1319,9 @@ def test_a_readiness_refusal_as_a_pod_booted_is_no_reading_of_the_failures_after
         "2024-06-25 11:17:03 UTC {status} GET /v1/quote?pair=EURUSD 830.96ms",
         # Crystal's HTTP::LogHandler (crystal-lang/crystal src/http/server/handlers/log_handler.cr)
         "GET /v1/quote - {status} (830.96ms)",
+        # HAProxy's HTTP log format (haproxy doc/configuration.txt, "HTTP log format"), behind syslog
+        "haproxy[8]: 10.128.0.7:30861 [06/Nov/2025:11:14:35.882] fe_https~ be_api/api-1 0/0/1/12/13 "
+        '{status} 217 - - ---- 27/27/0/0/0 0/0 "GET /v1/catalog/search?q=59633 HTTP/1.1"',
     ],
 )
 def test_the_access_log_lines_of_other_servers_are_requests_too(tmp_path: Path, line: str) -> None:

@@ -360,6 +360,12 @@ ACCESS_LOGS: tuple[tuple[str, tuple[int, int, int]], ...] = (
     # /healthz" 200 2`
     (rf'\[[0-9]{{2}}/[A-Z][a-z]{{2}}/[0-9]{{4}}:[0-9:]{{8}}\] "{_METHOD} (/[^"\s]*)" ([1-5][0-9]{{2}}) ',
      (1, 2, 3)),
+    # HAProxy's HTTP log format (doc/configuration.txt "HTTP log format": `%ci:%cp [%tr] %ft %b/%s
+    # %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r`), the status
+    # after the five timers and the request last: `10.0.0.7:30861 [06/Nov/2025:11:14:35.882]
+    # fe_https~ be_api/<NOSRV> 0/-1/-1/-1/0 503 217 - - SC-- 27/27/0/0/0 0/0 "GET /v1/x HTTP/1.1"`
+    (rf'\] \S+ \S+/\S+ [-+0-9]+(?:/[-+0-9]+){{3,4}} ([1-5][0-9]{{2}}) [0-9]+ '
+     rf'[^"\n]*"{_METHOD} (\S+) HTTP/[0-9.]+"', (2, 3, 1)),
 )
 # How long an access-log line says its request took, where its format says it: an RE2 whose groups
 # are the number and its unit (Go's durations ns, µs, ms, s; or ms), for the verdict's latency
