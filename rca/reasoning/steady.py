@@ -55,13 +55,15 @@ def steady_before_step(
         by_requests = step is not None
     if step is None and not has_baseline:
         step = latest_new_cause(findings, nodes, lo, hi, symptom_id)
-        # (a newest cause that began while the requests failed as they had from the input's start
-        # tells nothing apart: the failures were there before it, at the same rate after it; an
-        # unrelated database's crash eleven minutes into an hour of expired-certificate errors made
-        # those errors "noise" and itself the cause, held-out QP10. A new symptom, revisions that
-        # never start beside the old errors, is a failure of its own and still splits the window.)
+        # (a newest cause logged elsewhere, that began while the requests failed as they had from
+        # the input's start, tells nothing apart: the failures were there before it, at the same
+        # rate after it; an unrelated database's crash eleven minutes into an hour of expired-
+        # certificate errors made those errors "noise" and itself the cause, held-out QP10. A new
+        # failure of the service's own, a feed whose certificate expired beside the timeouts it
+        # always had, or revisions that never start, still splits the window.)
         failed = failures or (symptom.times() if symptom is not None else [])
         if step is not None and step == latest_cause_start(findings, nodes, lo, hi, symptom_id) \
+                and _logged_elsewhere(findings, nodes, step, symptom) \
                 and _steady_from_start(failed, step, lo, hi):
             return findings, phrases, None
     if step is None:
@@ -195,6 +197,17 @@ def ran_throughout(times: Sequence[datetime], lo: datetime, hi: datetime) -> boo
     edge = _edge(lo, hi, len(times))
     return (min(times) <= lo + edge and max(times) >= hi - edge
             and baseline.steady_across(times, lo + (hi - lo) / 2, lo, hi))
+
+
+def _logged_elsewhere(
+    findings: Sequence[Finding], nodes: Mapping[str, chain.Node], began: datetime, symptom: chain.Node | None,
+) -> bool:
+    """Whether the causes that began at ``began`` were logged by none of the service's instances or
+    revisions (a shared database's own lines, kept because they name no service) while the main
+    ``symptom`` was logged on the service's revisions."""
+    newest = [n for f in findings if f.role is Role.CAUSE and (n := nodes[f.pattern_id]).first() == began]
+    return (symptom is not None and any(o.revision for o in symptom.occurrences) and bool(newest)
+            and not any(o.revision or o.instance for n in newest for o in n.occurrences))
 
 
 def _from_start(times: Sequence[datetime], lo: datetime, hi: datetime) -> bool:
