@@ -8,9 +8,7 @@ those survivors. Field extraction happens in Python (RE2 too) on matched events 
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
-import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -182,18 +180,16 @@ def prefilter_chunks(
     return chunks
 
 
+# The code that derives the prefilter's alternations and the regexes' atoms: part of their cache keys.
+_DERIVING = (Path(__file__).resolve(), Path(prefilter.__file__).resolve())
+
+
 def _chunks_key(patterns: Sequence[Pattern], max_chars: int) -> str:
     """The cache key of the atoms' alternations of ``patterns``: deriving them parses every regex
     with Python's parser (0.09 CPU-s a run); the key covers what they depend on, the expressions,
     the size and the code that derives them (this module and rca/engine/prefilter.py)."""
-    digest = hashlib.blake2b(digest_size=20)
-    here = Path(__file__).resolve().parent
-    for part in (sys.version, str(max_chars), (here / "match.py").read_text(encoding="utf-8"),
-                 (here / "prefilter.py").read_text(encoding="utf-8"),
-                 *(expr for p in patterns for expr in (
-                     "\0pattern", *p.match.any, *p.match.all, *([p.absence.expect] if p.absence else [])))):
-        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
-    return digest.hexdigest()
+    return cache.value_key(_DERIVING, (str(max_chars), *(expr for p in patterns for expr in (
+        "\0pattern", *p.match.any, *p.match.all, *([p.absence.expect] if p.absence else [])))))
 
 
 def _prefilter_exprs(p: Pattern) -> list[str]:
@@ -432,12 +428,7 @@ def _atom_table(exprs: Sequence[str]) -> list[list[str] | None]:
     under ``(?i:...)``), or None when it has none; kept in the library cache: deriving them parses
     every regex with Python's parser (0.24 CPU-s over the library), more than a small analysis
     takes to match."""
-    digest = hashlib.blake2b(digest_size=20)
-    here = Path(__file__).resolve().parent
-    for part in (sys.version, (here / "match.py").read_text(encoding="utf-8"),
-                 (here / "prefilter.py").read_text(encoding="utf-8"), *exprs):
-        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
-    key = digest.hexdigest()
+    key = cache.value_key(_DERIVING, exprs)
     stored = cache.read_value(key, kind="atoms")
     if _is_atom_table(stored, len(exprs)):
         return list(stored)

@@ -31,7 +31,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
@@ -69,6 +69,15 @@ def key(dirs: Sequence[str], fingerprint: Sequence[tuple[str, str]], schema: byt
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     digest.update(hashlib.blake2b(schema).digest())
     digest.update(_code_digest())
+    return digest.hexdigest()
+
+
+def value_key(code: Sequence[Path], parts: Iterable[str]) -> str:
+    """The key of a value derived from ``parts`` by the modules ``code``: Python's version, the
+    modules' source and the parts, so an edit to either is a new key, never a stale hit."""
+    digest = hashlib.blake2b(digest_size=20)
+    for part in (sys.version, *(path.read_text(encoding="utf-8") for path in code), *parts):
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     return digest.hexdigest()
 
 

@@ -18,9 +18,7 @@ words nor the platform's vector instructions.
 
 from __future__ import annotations
 
-import hashlib
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,12 +89,7 @@ def _descriptor_words(texts: Sequence[str]) -> list[list[str]]:
     """`words` of each descriptor text, kept in the library cache: masking the library's ~900
     pattern descriptors costs 0.15 CPU-s, a tenth of a small analysis, and they change only with
     the library (or the masking code, which is part of the key)."""
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(sys.version.encode())
-    digest.update(Path(mask_module.__file__ or "").read_bytes())
-    for text in texts:
-        digest.update(b"\0" + text.encode("utf-8", "surrogateescape"))
-    key = digest.hexdigest()
+    key = cache.value_key([Path(mask_module.__file__ or "")], texts)
     stored = cache.read_value(key, kind="words")
     if isinstance(stored, list) and len(stored) == len(texts) and all(
             isinstance(row, list) and all(isinstance(w, str) for w in row) for row in stored):
