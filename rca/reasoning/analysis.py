@@ -193,7 +193,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
         # No finding stands for the failed requests (an app's own access-log lines, "request
         # errored" and nothing more): the requests themselves say which revision they failed on.
         links, root = _deploy_fallback_by_requests(con, deploys, links, root, new_revisions, traffic, refused)
-    elif whys.slowness_only(links, nodes) is not None:
+    elif whys.slowness_only(links, nodes):
         # A reading of the symptom that says only that requests were slow (504s past the request
         # timeout) is the new revision's when its answers slowed with it, whether its requests ran
         # out of time at once or only later: its slow code (N+1 queries, a query its change kept

@@ -330,16 +330,16 @@ def _inferred_support(node_id: str) -> str:
     return f"inferred from {node_id}: what this symptom usually means"
 
 
-def slowness_only(links: Sequence[Link], nodes: Mapping[str, chain.Node]) -> chain.Node | None:
-    """The symptom whose usual meaning the chain ends on, when that meaning says only that requests
-    were slow (`likely_cause.yields_to_new_revision`: a 504 past the request timeout, slow code or
-    a slow dependency), else None: such a reading yields to a new revision the symptom began with."""
+def slowness_only(links: Sequence[Link], nodes: Mapping[str, chain.Node]) -> bool:
+    """Whether the chain ends on a symptom's usual meaning that says only that requests were slow
+    (`likely_cause.yields_to_new_revision`: a 504 past the request timeout, slow code or a slow
+    dependency): such a reading yields to a new revision whose answers were slower."""
     last = links[-1] if links else None
     node = nodes.get(last.pattern_id or "") if last is not None else None
     if last is None or node is None or last.support != (_inferred_support(node.id),):
-        return None
+        return False
     likely = node.pattern.likely_cause
-    return node if likely is not None and likely.yields_to_new_revision else None
+    return likely is not None and likely.yields_to_new_revision
 
 
 def _gap_link(why: int, node: chain.Node, context: Mapping[str, str]) -> Link:
