@@ -62,8 +62,7 @@ def steady_before_step(
         # failure of the service's own, a feed whose certificate expired beside the timeouts it
         # always had, or revisions that never start, still splits the window.)
         failed = failures or (symptom.times() if symptom is not None else [])
-        if step is not None and step == latest_cause_start(findings, nodes, lo, hi, symptom_id) \
-                and _logged_elsewhere(findings, nodes, step, symptom) \
+        if step is not None and _logged_elsewhere(findings, nodes, step, symptom) \
                 and _steady_from_start(failed, step, lo, hi):
             return findings, phrases, None
     if step is None:
@@ -202,9 +201,9 @@ def ran_throughout(times: Sequence[datetime], lo: datetime, hi: datetime) -> boo
 def _logged_elsewhere(
     findings: Sequence[Finding], nodes: Mapping[str, chain.Node], began: datetime, symptom: chain.Node | None,
 ) -> bool:
-    """Whether the causes that began at ``began`` were logged by none of the service's instances or
-    revisions (a shared database's own lines, kept because they name no service) while the main
-    ``symptom`` was logged on the service's revisions."""
+    """Whether causes began at ``began`` (the step is a new cause's, not a new symptom's) and none
+    of them was logged by the service's instances or revisions (a shared database's own lines, kept
+    because they name no service) while the main ``symptom`` was logged on the service's revisions."""
     newest = [n for f in findings if f.role is Role.CAUSE and (n := nodes[f.pattern_id]).first() == began]
     return (symptom is not None and any(o.revision for o in symptom.occurrences) and bool(newest)
             and not any(o.revision or o.instance for n in newest for o in n.occurrences))
@@ -260,30 +259,13 @@ def latest_new_cause(
     cause; with none, the first symptom other than the main ``symptom`` (revisions that never
     became ready while the old one served on with the errors it always had: the probe failed, then
     the revision was not ready, one failure told twice)."""
-    cause = latest_cause_start(findings, nodes, lo, hi, symptom)
-    if cause is not None:
-        return cause
-    symptoms = _starts(findings, nodes, lo, hi, symptom, Role.SYMPTOM)
+    def starts(role: Role) -> list[datetime]:
+        return [first for f in findings
+                if f.role is role and f.pattern_id != symptom
+                and (first := nodes[f.pattern_id].first()) is not None
+                and first - lo >= baseline.MIN_BEFORE and hi - first >= baseline.MIN_AFTER]
+
+    if causes := starts(Role.CAUSE):
+        return max(causes)
+    symptoms = starts(Role.SYMPTOM)
     return min(symptoms) if symptoms else None
-
-
-def latest_cause_start(
-    findings: Sequence[Finding], nodes: Mapping[str, chain.Node], lo: datetime, hi: datetime,
-    symptom: str | None = None,
-) -> datetime | None:
-    """When the newest cause began, if it began well inside the window (`latest_new_cause`'s first
-    choice)."""
-    causes = _starts(findings, nodes, lo, hi, symptom, Role.CAUSE)
-    return max(causes) if causes else None
-
-
-def _starts(
-    findings: Sequence[Finding], nodes: Mapping[str, chain.Node], lo: datetime, hi: datetime,
-    symptom: str | None, role: Role,
-) -> list[datetime]:
-    """When each finding of ``role`` (but the main ``symptom``) began, of those that began well
-    inside the window (`baseline.MIN_BEFORE` after its start, `baseline.MIN_AFTER` before its end)."""
-    return [first for f in findings
-            if f.role is role and f.pattern_id != symptom
-            and (first := nodes[f.pattern_id].first()) is not None
-            and first - lo >= baseline.MIN_BEFORE and hi - first >= baseline.MIN_AFTER]
