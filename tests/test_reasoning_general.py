@@ -6789,3 +6789,75 @@ def test_a_nestjs_exception_the_code_throws_for_a_failed_call_is_no_bug_of_its_o
                   f"{at}     at QuoteService.quote (/app/dist/quote/quote.service.js:41:19)",
                   f"{at}     at async QuoteController.get (/app/dist/quote/quote.controller.js:22:5)"]
     assert _pasted(tmp_path, lines, "pricing-api")["root_cause"]["category"] == "upstream-service-failure"
+
+
+def _k8s_deploy(k: int, deployment: str) -> str:
+    """A GKE audit entry patching Deployment ``deployment`` of namespace `shop` (a rollout), ``k``
+    seconds into 10:00 of 2026-03-04."""
+    return json.dumps({
+        "insertId": f"audit{k}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
+        "logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity", "severity": "NOTICE",
+        "resource": {"type": "k8s_cluster", "labels": {"cluster_name": "apps"}},
+        "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog", "serviceName": "k8s.io",
+                         "methodName": "io.k8s.apps.v1.deployments.patch",
+                         "resourceName": f"apps/v1/namespaces/shop/deployments/{deployment}",
+                         "authenticationInfo": {"principalEmail": "cd@p.iam.gserviceaccount.com"}},
+    }) + "\n"
+
+
+@pytest.mark.parametrize("old_errors", [False, True])
+def test_a_workers_errors_that_began_with_its_rollout_are_the_rollouts(
+        tmp_path: Path, old_errors: bool) -> None:
+    """A queue worker logs no request: its jobs failing with an error no pattern reads, from the
+    pods of a rollout on while the old pods had run without one, began with that deploy
+    (held-out RF09: a new read-replica setting, `No query results for model`). Where the old pods
+    failed the same way, the rollout explains nothing."""
+    old, new = "worker-5f8c9d6b7-ab12c", "worker-78b4f5c9d-de34f"
+    lines = [_gke_line(k, f"job {k} processed", pod=old, container="worker", severity="INFO")
+             for k in range(0, 1500, 15)]
+    lines += [_gke_line(k + 5, f"job {k} failed: record 4711 vanished", pod=old, container="worker",
+                        severity="ERROR") for k in range(0, 1500, 150) if old_errors]
+    lines.append(_k8s_deploy(1490, "worker"))
+    for k in range(1520, 3600, 15):
+        failed = (k // 15) % 3 == 0
+        lines.append(_gke_line(k, f"job {k} failed: record 4711 vanished" if failed else f"job {k} processed",
+                               pod=new, container="worker", severity="ERROR" if failed else "INFO"))
+    report = _analysed(tmp_path, lines, "worker")
+    assert report["status"]["state"] != "ok"
+    assert report["root_cause"]["category"] == ("unknown" if old_errors else "deployment-change")
+
+
+def test_requests_cut_off_at_the_timeout_explain_the_instances_that_were_not_free(tmp_path: Path) -> None:
+    """Requests that run until Cloud Run cuts them off at the request timeout (504) hold their
+    instances' concurrency all that while, so the 429s "no available instance" that follow are
+    theirs, not a scaling limit of its own (held-out RB01: push deliveries rendering for minutes)."""
+    timeout = ("The request has been terminated because it has reached the maximum request timeout. "
+               "To change this limit, see https://cloud.google.com/run/docs/configuring/request-timeout")
+    refused = "The request was aborted because there was no available instance."
+    lines = [_request(k, 200, None) for k in range(0, 3600, 12)]
+    lines += [_request(k + 3, 504, timeout) for k in range(1800, 3600, 60)]
+    lines += [_request(k + 7, 429, refused) for k in range(1800, 3600, 150)]
+    report = _analysed(tmp_path, lines, "shop")
+    assert report["root_cause"]["category"] == "request-timeout"
+
+
+def test_a_machine_thrashing_before_its_oom_kill_explains_the_stalls_before_it(tmp_path: Path) -> None:
+    """The kernel kills a process only once reclaim failed; the machine thrashed before, and its
+    app server stalled: nginx's 504s for Puma a minute and a half before the kill of the export
+    beside it are the memory's (held-out RB05). The kill is logged that long after it began."""
+    lines = []
+    for k in range(0, 2400, 6):
+        at = f"2025/12/01 03:{k // 60:02d}:{k % 60:02d}"
+        stalled = 900 <= k < 1020 and k % 30 == 0
+        if stalled:
+            lines.append(f"{at} [error] 1187#1187: *{k} upstream timed out (110: Connection timed out) while "
+                         f'reading response header from upstream, client: 10.0.0.{k % 7}, server: shop, '
+                         f'request: "GET /search HTTP/1.1", upstream: "http://unix:/run/puma.sock:/search"')
+    for k in (1012, 1500):
+        at = f"2025-12-01T03:{k // 60:02d}:{k % 60:02d}+00:00"
+        lines.append(f"{at} shop-1 kernel: Out of memory: Killed process {k} (ruby) total-vm:4402112kB, "
+                     "anon-rss:3711240kB, file-rss:0kB, shmem-rss:0kB, UID:1001 pgtables:7422kB "
+                     "oom_score_adj:0")
+        lines.append(f"{at} shop-1 systemd[1]: sidekiq.service: Failed with result 'oom-kill'.")
+    report = _pasted(tmp_path, lines, "shop")
+    assert report["root_cause"]["category"] == "memory-limit-exceeded"

