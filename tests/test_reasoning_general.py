@@ -6878,3 +6878,44 @@ def test_a_one_off_symptom_does_not_stand_for_a_failure_logged_many_times_as_oft
                               "(28: No space left on device)"))
     report = _pasted(tmp_path, lines, "media")
     assert report["root_cause"]["category"] == "disk-or-filesystem"
+
+
+def _gae_request(k: int, version: str, status: int, latency: float, line: str | None = None) -> str:
+    """An App Engine standard request log of service `default`, version ``version``, ``k`` seconds
+    into 10:00 of 2026-03-04, with ``line`` as its one app log line (App Engine's own notes)."""
+    when = f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z"
+    proto: dict[str, object] = {
+        "@type": "type.googleapis.com/google.appengine.logging.v1.RequestLog", "versionId": version,
+        "moduleId": "default", "method": "GET", "resource": f"/api/tutors/{k}", "status": status,
+        "latency": f"{latency}s", "startTime": when,
+    }
+    if line:
+        proto["line"] = [{"time": when, "severity": "INFO", "logMessage": line}]
+    return json.dumps({
+        "insertId": f"gae{k}", "timestamp": when, "severity": "INFO", "httpRequest": {"status": status},
+        "logName": "projects/p/logs/appengine.googleapis.com%2Frequest_log", "protoPayload": proto,
+        "resource": {"type": "gae_app", "labels": {"module_id": "default", "version_id": version}},
+    }) + "\n"
+
+
+@pytest.mark.parametrize(("loading_s", "category"),
+                         [(40.0, "deployment-change"), (0.4, "quota-or-rate-limit")])
+def test_requests_aborted_in_the_pending_queue_behind_a_slower_version_are_the_deploy_s(
+        tmp_path: Path, loading_s: float, category: str) -> None:
+    """App Engine aborts a request that waited too long for an instance: usually scaling capped
+    under a surge. When the waits began with a new version whose answers slowed (its instances
+    took forty seconds to serve their first request: a model loaded at import, held-out RJ07)
+    beside an older version that answered in milliseconds, the new version is the account. A new
+    version as fast as the old keeps the queue's own reading."""
+    lines = [_gae_request(k, "v1", 200, 0.05) for k in range(0, 1200, 10)]
+    loading = ("This request caused a new process to be started for your application, and thus caused "
+               "your application code to be loaded for the first time.")
+    aborted = "Request was aborted after waiting too long to attempt to service your request."
+    for k in range(1200, 3600, 10):
+        if k % 120 == 0:
+            lines.append(_gae_request(k, "v2", 200, loading_s, loading))
+        elif k % 60 == 30:
+            lines.append(_gae_request(k, "v2", 500, 10.0, aborted))
+        else:
+            lines.append(_gae_request(k, "v2", 200, loading_s if k % 120 == 10 else 0.05))
+    assert _analysed(tmp_path, lines, "default")["root_cause"]["category"] == category
