@@ -146,18 +146,14 @@ GROUP BY ALL
 """
 
 
-def _recent_routes(con: Any, since: datetime) -> tuple[tuple[str, int] | None, int]:
-    """From the requests since ``since`` (`_RECENT_ROUTES`): the busiest route of the service's own
-    calls that answered every one of at least `verdict.SERVING_ROUTE` of them, and how many of the
-    requests answered a static file, of the static routes that failed none: a route of static files
-    that failed too (a tile server's `/tiles/<id>/<id>/<id>.pbf`, held-out GZ10) is what the service
-    serves, and its answers say how much of it works."""
+def _recent_static(con: Any, since: datetime) -> int:
+    """From the requests since ``since`` (`_RECENT_ROUTES`): how many answered a static file, of the
+    static routes that failed none: a route of static files that failed too (a tile server's
+    `/tiles/<id>/<id>/<id>.pbf`, held-out GZ10) is what the service serves, and its answers say
+    how much of it works."""
     query = _RECENT_ROUTES.format(route=ROUTE)
     rows = con.execute(query, {"since": since, "static": STATIC_FILE}).fetchall()
-    serving = sorted((-int(n), str(template)) for template, static, n, failed in rows
-                     if not static and not failed and int(n) >= verdict.SERVING_ROUTE)
-    static_answered = sum(int(n) for _, static, n, failed in rows if static and not failed)
-    return ((serving[0][1], -serving[0][0]) if serving else None), static_answered
+    return sum(int(n) for _, static, n, failed in rows if static and not failed)
 
 
 def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
@@ -174,7 +170,7 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
     first_failure, last_failure, first_error, last_error = row[8], row[9], row[10], row[11]
     recovered, answered = (None, 0) if last_failure is None else _first_success_after(con, last_failure)
     # (read only when requests failed in the recent period: the verdict weighs them then alone)
-    routes = _recent_routes(con, since) if int(row[5] or 0) else (None, 0)
+    static = _recent_static(con, since) if int(row[5] or 0) else 0
     traffic = verdict.Traffic(
         requests, failed, base_requests, base_failed, recent, recent_failed, errors, base_errors,
         failed_deploys, first_failure, last_failure, first_error, recovered, last_error,
@@ -184,7 +180,7 @@ def measure(con: Any, window: Window, deploys: DeployInfo) -> verdict.Traffic:
         latencies=(latencies := _latencies(row[18:24])),
         # (route by route only where all answers read slow: `verdict.slow` asks nothing more)
         route_latencies=_route_latencies(con, since) if verdict.slower(latencies) else None,
-        served_route=routes[0], recent_static=routes[1],
+        recent_static=static,
         slow_spell=slow_spell(con, since, _usual_latency(row[24], row[19], row[25], row[21]))
         if end is not None else None,
     )

