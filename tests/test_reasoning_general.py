@@ -6919,3 +6919,25 @@ def test_requests_aborted_in_the_pending_queue_behind_a_slower_version_are_the_d
         else:
             lines.append(_gae_request(k, "v2", 200, loading_s if k % 120 == 10 else 0.05))
     assert _analysed(tmp_path, lines, "default")["root_cause"]["category"] == category
+
+
+@pytest.mark.parametrize(("missing", "category"), [
+    ("PrismaClientInitializationError: error: Environment variable not found: DATABASE_URL.",
+     "missing-configuration"),
+    ("Error: Cannot find module 'express'", "broken-build"),
+])
+def test_a_server_that_exits_at_boot_is_why_nginx_is_refused(
+        tmp_path: Path, missing: str, category: str) -> None:
+    """A compose service that exits as it starts, on a setting it lacks or a module its image lacks,
+    and restarts again and again: nothing listens behind nginx, which is refused on every request
+    (held-out RP08). The boot failure is the cause, not the network."""
+    lines = []
+    for k in range(0, 1200, 6):
+        at = f"2026-05-12T09:{k // 60:02d}:{k % 60:02d}.000000000Z"
+        if k % 30 == 0:
+            lines.append(f"api-1    | {at} {missing}")
+        lines.append(f"nginx-1  | {at} 2026/05/12 09:{k // 60:02d}:{k % 60:02d} [error] 29#29: *{k} "
+                     "connect() failed (111: Connection refused) while connecting to upstream, "
+                     'client: 172.18.0.1, server: _, request: "GET /v1/items HTTP/1.1", '
+                     'upstream: "http://172.18.0.4:3000/v1/items"')
+    assert _pasted(tmp_path, lines, "api")["root_cause"]["category"] == category
