@@ -6941,3 +6941,30 @@ def test_a_server_that_exits_at_boot_is_why_nginx_is_refused(
                      'client: 172.18.0.1, server: _, request: "GET /v1/items HTTP/1.1", '
                      'upstream: "http://172.18.0.4:3000/v1/items"')
     assert _pasted(tmp_path, lines, "api")["root_cause"]["category"] == category
+
+
+def test_a_cause_printed_in_a_few_of_a_catch_all_s_exceptions_explains_only_those(tmp_path: Path) -> None:
+    """Two Cloud Storage 503s, retried, 26 minutes before the failures, inside two of the 39 Java
+    exceptions the service logged; the other 37, each with a failed request, were a full disk. Read
+    through the catch-all (an exception of any type), the storage errors explained all 39 and were
+    named the cause (held-out RR03); they explain two."""
+    gcs = ("upload of segment 0000000000003632084.seg failed, will retry (attempt 1/5)\n"
+           "com.google.cloud.storage.StorageException: We encountered an internal error. Please try again.\n"
+           "\tat com.google.cloud.storage.StorageException.translate(StorageException.java:191)\n"
+           "\tat com.acme.archiver.tiering.GcsTierer.upload(GcsTierer.java:72)\n"
+           "Caused by: com.google.api.client.googleapis.json.GoogleJsonResponseException: 503 Service "
+           'Unavailable\n{\n  "code" : 503,\n  "message" : "We encountered an internal error. Please try '
+           'again.",\n  "reason" : "backendError"\n}')
+    disk = ("Servlet.service() for servlet [dispatcherServlet] in context with path [] threw exception "
+            "[Request processing failed: java.io.UncheckedIOException: java.io.IOException: No space left on "
+            "device] with root cause\n"
+            "java.io.UncheckedIOException: java.io.IOException: No space left on device\n"
+            "\tat com.acme.archiver.segment.SegmentWriter.append(SegmentWriter.java:97)\n"
+            "Caused by: java.io.IOException: No space left on device\n"
+            "\tat java.base/sun.nio.ch.UnixFileDispatcherImpl.write0(Native Method)")
+    lines = [_request(k, 200, None) for k in range(0, 3600, 20)]
+    lines += [_app_error(k, gcs) for k in (300, 317)]
+    for k in range(1880, 3600, 45):
+        lines.append(_app_error(k, disk))
+        lines.append(_request(k + 1, 500, None))
+    assert _analysed(tmp_path, lines, "shop")["root_cause"]["category"] == "disk-or-filesystem"
