@@ -6968,3 +6968,21 @@ def test_a_cause_printed_in_a_few_of_a_catch_all_s_exceptions_explains_only_thos
         lines.append(_app_error(k, disk))
         lines.append(_request(k + 1, 500, None))
     assert _analysed(tmp_path, lines, "shop")["root_cause"]["category"] == "disk-or-filesystem"
+
+
+def test_asking_for_a_launcher_by_name_says_why_nothing_is_its(tmp_path: Path) -> None:
+    """A VM's journal names the program that runs the application (`gunicorn[4118]:`), which the
+    library reads as no service's (its `launchers`): asked for by that name, nothing is the
+    service's and the run fails as for an empty window, saying why and what to ask for instead
+    (held-out RL02); asked for by the host, the same lines are analysed."""
+    lines = [f"Feb 03 13:{k // 60:02d}:{k % 60:02d} reports-vm-1 gunicorn[4118]: 10.0.0.9 - - "
+             f'[03/Feb/2026:13:{k // 60:02d}:{k % 60:02d} +0000] "GET /dashboard/ HTTP/1.0" 200 2166 '
+             '"-" "curl"' for k in range(0, 1800, 30)]
+    lines.append("Feb 03 13:20:00 reports-vm-1 nginx[1022]: 2026/02/03 13:20:00 [error] 1024#1024: *1 "
+                 "upstream prematurely closed connection while reading response header from upstream")
+    path = tmp_path / "journal.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    asked = CliRunner().invoke(main, ["analyze", "--service", "gunicorn", "--input", str(path)])
+    assert asked.exit_code == 1 and "'gunicorn' is a program that runs an application" in asked.output
+    host = CliRunner().invoke(main, ["analyze", "--service", "reports-vm-1", "--input", str(path)])
+    assert host.exit_code == 0

