@@ -483,32 +483,23 @@ def _without_passed(
     return {k: n for k, n in nodes.items() if k not in gone}
 
 
-# The failed requests of each revision: how many, when the first came, and its entry.
-_FAILED_BY_REVISION = """
+# Some entries of each revision (`{which}`: an SQL condition): how many, when the first came, and
+# its entry; what `_blame_rows` weighs.
+_BY_REVISION = """
 SELECT revision, count(*), min(ts), arg_min(entry_id, (ts, entry_id)) FROM entries
-WHERE in_window AND revision IS NOT NULL AND ts IS NOT NULL
-  AND (request_failed(http_status, message) OR entry_id IN (SELECT unnest($refused::BIGINT[])))
+WHERE in_window AND revision IS NOT NULL AND ts IS NOT NULL AND ({which})
 GROUP BY revision ORDER BY revision
 """
-
-
-# A workload that logs no request (a queue worker) fails in its errors: `_FAILED_BY_REVISION` for
-# its entries at ERROR or above.
-_ERRORS_BY_REVISION = """
-SELECT revision, count(*), min(ts), arg_min(entry_id, (ts, entry_id)) FROM entries
-WHERE in_window AND revision IS NOT NULL AND ts IS NOT NULL AND error_entry(severity_num, message)
-GROUP BY revision ORDER BY revision
-"""
-
-
-# The answers of each revision that came slowly (`$slow` seconds or more) from `$since` on (where
-# the slowness began, `impact.slow_since`), as `_FAILED_BY_REVISION` counts failures.
-_SLOW_BY_REVISION = """
-SELECT revision, count(*), min(ts), arg_min(entry_id, (ts, entry_id)) FROM entries
-WHERE in_window AND revision IS NOT NULL AND ts >= $since AND http_latency_s >= $slow
-  AND http_status IS NOT NULL AND NOT request_failed(http_status, message)
-GROUP BY revision ORDER BY revision
-"""
+# The failed requests (and the refused callers among them).
+_FAILED_BY_REVISION = _BY_REVISION.format(
+    which="request_failed(http_status, message) OR entry_id IN (SELECT unnest($refused::BIGINT[]))")
+# A workload that logs no request (a queue worker) fails in its errors: its entries at ERROR or above.
+_ERRORS_BY_REVISION = _BY_REVISION.format(which="error_entry(severity_num, message)")
+# The answers that came slowly (`$slow` seconds or more) from `$since` on (where the slowness
+# began, `impact.slow_since`).
+_SLOW_BY_REVISION = _BY_REVISION.format(
+    which="ts >= $since AND http_latency_s >= $slow AND http_status IS NOT NULL "
+          "AND NOT request_failed(http_status, message)")
 
 
 def _deploy_fallback_by_requests(
