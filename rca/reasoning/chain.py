@@ -12,7 +12,8 @@ to the deepest cause; where no edge explains a symptom, the chain stops and says
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -602,13 +603,18 @@ def best_paths(symptom: Node, nodes: Mapping[str, Node], edges: Mapping[tuple[st
     explains.update((c.id, names_cause(c, present)) for c in direct)
     counted = _counted_shares(symptom, direct, {c.id for c in direct if explains[c.id]})
 
+    @functools.cache
+    def events(node_id: str) -> frozenset[int]:
+        # (once per node, not per path through it: a storm's catch-all holds a hundred thousand)
+        return frozenset(o.event_id for o in nodes[node_id].occurrences)
+
     def walk(ids: tuple[str, ...], path_edges: tuple[Edge, ...]) -> None:
         if ids[-1] not in shares:
             shares[ids[-1]] = revision_share(nodes[ids[-1]], symptom)
         if ids[-1] not in explains:
             explains[ids[-1]] = names_cause(nodes[ids[-1]], present)
         share = shares[ids[-1]] * (counted.get(ids[1], 1.0) if len(ids) > 1 else 1.0) \
-            * _catch_all_share(ids, nodes)
+            * _catch_all_share(ids, nodes, events)
         score = _path_score(path_edges, nodes[ids[-1]], explains[ids[-1]], share)
         found.append(Path(ids, path_edges, score))
         if len(ids) > MAX_DEPTH:
@@ -632,18 +638,21 @@ def best_paths(symptom: Node, nodes: Mapping[str, Node], edges: Mapping[tuple[st
     return sorted(found, key=lambda p: (-round(p.score, 9), -nodes[p.ids[-1]].finding.count, p.ids))
 
 
-def _catch_all_share(ids: Sequence[str], nodes: Mapping[str, Node]) -> float:
+def _catch_all_share(ids: Sequence[str], nodes: Mapping[str, Node],
+                     events: Callable[[str], AbstractSet[int]]) -> float:
     """The share of a catch-all's events on the path (an exception of any type) that the path's
     cause was printed in, where it was printed in some: a cause reached through the catch-all
     explains only those. Two Cloud Storage 500s retried twenty-six minutes before, inside 2 of the
     39 exceptions whose other 37 were a full disk, explain 2 of them (held-out RR03). 1.0 where no
-    catch-all is on the path or the cause shares none of its events (linked by the clock)."""
-    mine = {o.event_id for o in nodes[ids[-1]].occurrences}
+    catch-all is on the path or the cause shares none of its events (linked by the clock);
+    ``events``: a node's event ids."""
     share = 1.0
-    for node in (nodes[i] for i in ids[1:-1]):
-        theirs = {o.event_id for o in node.occurrences}
-        if node.pattern.generic and theirs and mine & theirs:
-            share = min(share, len(mine & theirs) / len(theirs))
+    for node_id in ids[1:-1]:
+        if not nodes[node_id].pattern.generic:
+            continue
+        theirs, printed = events(node_id), len(events(ids[-1]) & events(node_id))
+        if theirs and printed:
+            share = min(share, printed / len(theirs))
     return share
 
 
