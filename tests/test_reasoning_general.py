@@ -6791,20 +6791,6 @@ def test_a_nestjs_exception_the_code_throws_for_a_failed_call_is_no_bug_of_its_o
     assert _pasted(tmp_path, lines, "pricing-api")["root_cause"]["category"] == "upstream-service-failure"
 
 
-def _k8s_deploy(k: int, deployment: str) -> str:
-    """A GKE audit entry patching Deployment ``deployment`` of namespace `shop` (a rollout), ``k``
-    seconds into 10:00 of 2026-03-04."""
-    return json.dumps({
-        "insertId": f"audit{k}", "timestamp": f"2026-03-04T10:{k // 60:02d}:{k % 60:02d}Z",
-        "logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity", "severity": "NOTICE",
-        "resource": {"type": "k8s_cluster", "labels": {"cluster_name": "apps"}},
-        "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog", "serviceName": "k8s.io",
-                         "methodName": "io.k8s.apps.v1.deployments.patch",
-                         "resourceName": f"apps/v1/namespaces/shop/deployments/{deployment}",
-                         "authenticationInfo": {"principalEmail": "cd@p.iam.gserviceaccount.com"}},
-    }) + "\n"
-
-
 @pytest.mark.parametrize("old_errors", [False, True])
 def test_a_workers_errors_that_began_with_its_rollout_are_the_rollouts(
         tmp_path: Path, old_errors: bool) -> None:
@@ -6812,17 +6798,20 @@ def test_a_workers_errors_that_began_with_its_rollout_are_the_rollouts(
     pods of a rollout on while the old pods had run without one, began with that deploy
     (held-out RF09: a new read-replica setting, `No query results for model`). Where the old pods
     failed the same way, the rollout explains nothing."""
-    old, new = "worker-5f8c9d6b7-ab12c", "worker-78b4f5c9d-de34f"
-    lines = [_gke_line(k, f"job {k} processed", pod=old, container="worker", severity="INFO")
-             for k in range(0, 1500, 15)]
-    lines += [_gke_line(k + 5, f"job {k} failed: record 4711 vanished", pod=old, container="worker",
-                        severity="ERROR") for k in range(0, 1500, 150) if old_errors]
-    lines.append(_k8s_deploy(1490, "worker"))
+    from tests.incidents.builder import GkeIncident
+
+    inc = GkeIncident("worker", 5, day(2026, 3, 4, 10))
+    old, new = inc.pod("5f8c9d6b7"), inc.pod("78b4f5c9d")
+    for k in range(0, 1500, 15):
+        inc.text(k, f"job {k} processed", "", old, severity="INFO")
+        if old_errors and k % 150 == 0:
+            inc.text(k + 5, f"job {k} failed: record 4711 vanished", "", old, severity="ERROR")
+    inc.rollout(1490, "europe-docker.pkg.dev/p/apps/worker:2")
     for k in range(1520, 3600, 15):
         failed = (k // 15) % 3 == 0
-        lines.append(_gke_line(k, f"job {k} failed: record 4711 vanished" if failed else f"job {k} processed",
-                               pod=new, container="worker", severity="ERROR" if failed else "INFO"))
-    report = _analysed(tmp_path, lines, "worker")
+        inc.text(k, f"job {k} failed: record 4711 vanished" if failed else f"job {k} processed", "", new,
+                 severity="ERROR" if failed else "INFO")
+    report = json.loads(_exported(tmp_path, inc))
     assert report["status"]["state"] != "ok"
     assert report["root_cause"]["category"] == ("unknown" if old_errors else "deployment-change")
 
