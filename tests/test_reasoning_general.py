@@ -1322,6 +1322,11 @@ def test_a_readiness_refusal_as_a_pod_booted_is_no_reading_of_the_failures_after
         # HAProxy's HTTP log format (haproxy doc/configuration.txt, "HTTP log format"), behind syslog
         "haproxy[8]: 10.128.0.7:30861 [06/Nov/2025:11:14:35.882] fe_https~ be_api/api-1 0/0/1/12/13 "
         '{status} 217 - - ---- 27/27/0/0/0 0/0 "GET /v1/catalog/search?q=59633 HTTP/1.1"',
+        # a middleware's own `"%s %s status=%d duration=%s"` (the idiom in Go's log.Printf, Python's
+        # logging and Java's SLF4J request filters), behind its logger's layout
+        "2026-02-17T14:23:34.308Z  INFO 1 --- [quote] [nio-8080-exec-30] c.b.quote.web.AccessLogFilter"
+        "            : POST /api/v1/quotes status={status} duration=104ms",
+        "2026/03/04 10:00:00 GET /v1/orders/7 status={status} duration=13.2ms request_id=9f2c",
     ],
 )
 def test_the_access_log_lines_of_other_servers_are_requests_too(tmp_path: Path, line: str) -> None:

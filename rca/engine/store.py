@@ -366,13 +366,17 @@ ACCESS_LOGS: tuple[tuple[str, tuple[int, int, int]], ...] = (
     # fe_https~ be_api/<NOSRV> 0/-1/-1/-1/0 503 217 - - SC-- 27/27/0/0/0 0/0 "GET /v1/x HTTP/1.1"`
     (rf'\] \S+ \S+/\S+ [-+0-9]+(?:/[-+0-9]+){{3,4}} ([1-5][0-9]{{2}}) [0-9]+ '
      rf'[^"\n]*"{_METHOD} (\S+) HTTP/[0-9.]+"', (2, 3, 1)),
+    # a middleware's own `"%s %s status=%d duration=%s"`, the method, the path, then the status as a
+    # key (Go's `log.Printf`, Python's logging and Java's SLF4J request filters, as a code search
+    # finds it in many a service): `POST /api/v1/quotes status=502 duration=104ms`
+    (rf"(?:^|[\s:\]]){_METHOD} (/\S*) status=([1-5][0-9]{{2}})\b", (1, 2, 3)),
 )
 # How long an access-log line says its request took, where its format says it: an RE2 whose groups
 # are the number and its unit (Go's durations ns, µs, ms, s; or ms), for the verdict's latency
 # (`verdict.slow`). gin (`| 200 |  1.02ms |`), Serilog (`responded 200 in 12.3 ms`), the Go
 # idiom's `GET /x 200 13.2ms`, morgan's `12.345 ms`, chi's `202B in 34.47ms`, ASP.NET Core's
 # hosting line, which ends in its elapsed milliseconds, Plug's `Sent 200 in 36ms`, uWSGI's `in 110
-# msecs`, Kemal's and Crystal's `830.96ms`.
+# msecs`, Kemal's and Crystal's `830.96ms`, a middleware's `status=502 duration=104ms`.
 ACCESS_LOG_LATENCIES: tuple[str, ...] = (
     r"\| *[1-5][0-9]{2} \| *([0-9.]+)(ns|µs|us|ms|s) *\|",
     r" responded [1-5][0-9]{2} in ([0-9.]+) (ms)\b",
@@ -384,6 +388,7 @@ ACCESS_LOG_LATENCIES: tuple[str, ...] = (
     r"=> generated [0-9]+ bytes in ([0-9]+) (msecs|micros)\b",
     rf"(?:^|\s)[1-5][0-9]{{2}} {_METHOD} /\S* ([0-9.]+)(ms|µs)$",
     rf"(?:^|\s){_METHOD} /\S* - [1-5][0-9]{{2}} \(([0-9.]+)(ms|µs|s)\)$",
+    rf"(?:^|[\s:\]]){_METHOD} /\S* status=[1-5][0-9]{{2}} duration=([0-9.]+)(ns|µs|us|ms|s)\b",
 )
 ACCESS_LOG = "|".join(f"(?:{regex})" for regex, _ in ACCESS_LOGS)  # a line of any of them
 # An Istio sidecar logs the calls its pod makes as well as the requests it receives: the
