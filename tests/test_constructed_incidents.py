@@ -423,12 +423,15 @@ def test_a_route_that_kept_serving_every_request_does_not_make_an_outage_a_degra
     assert result.verdict.state.value == state
 
 
-@pytest.mark.parametrize(("asset", "state"), [("/static/app.3f9c.js", "down"), ("/v1/search", "degraded")])
+@pytest.mark.parametrize(("asset", "state"), [("/static/app.3f9c.js", "down"), ("/v1/search", "degraded"),
+                                             ("/v1/media/4361c99e/40109.jpg", "degraded")])
 def test_static_files_served_say_nothing_of_whether_a_service_works(
         tmp_path: Path, asset: str, state: str) -> None:
     """From minute 60 every API call fails while the page's scripts load, one for each call: half
     the requests succeed, but only static files; the service's work fails in full, down
-    (held-out GM04). The same share answered by an API route is a part of the service working."""
+    (held-out GM04). The same share answered by an API route is a part of the service working,
+    and so is a file an API route serves (`/v1/media/<id>/<n>.jpg`: a media service's downloads
+    are its callers' work, held-out RV07)."""
     log = healthy()
     for k in range(60):
         at = 3600 + k * 20

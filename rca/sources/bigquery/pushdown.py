@@ -175,11 +175,13 @@ def _checker_params() -> tuple[Param, Param]:
 _USERS_ONLY = (f"IF({CHECKER} AND COUNT(IF(http_status IS NOT NULL AND NOT {CHECKER}, 1, NULL)) OVER () > 0, "
                "NULL, http_status)")
 
-# Whether a request fetched a static file (rca/reasoning/impact.py `STATIC_FILE`, on the URL's path
-# before its query): the verdict sets those answers aside when it judges how much of the service
-# fails now, so a group must not mix them with the service's calls.
-STATIC_REQUEST = "REGEXP_CONTAINS(COALESCE(http_url, ''), @static_url_re)"
+# Whether a request fetched a static file (rca/reasoning/impact.py `STATIC_FILE` outside an
+# `API_PATH`, on the URL's path before its query): the verdict sets those answers aside when it
+# judges how much of the service fails now, so a group must not mix them with the service's calls.
+STATIC_REQUEST = ("(REGEXP_CONTAINS(COALESCE(http_url, ''), @static_url_re) "
+                  "AND NOT REGEXP_CONTAINS(COALESCE(http_url, ''), @api_url_re))")
 STATIC_URL_RE = r"^[^?#]*\.[A-Za-z0-9]{1,5}(?:[?#]|$)"
+API_URL_RE = r"^(?:[a-z]+://[^/]*)?/(?:api|v[0-9]+)(?:[/?#]|$)"
 GROUP_KEY = (
     "in_window", "recent", "TIMESTAMP_TRUNC(ts, MINUTE)", "shape", "log_name", "resource_type",
     "resource_labels", "labels", "severity", "JSON_VALUE(json_payload, '$.severity')",
@@ -323,5 +325,5 @@ FROM (
 )
 WHERE rn = 1
 """
-    static = Param("static_url_re", "STRING", STATIC_URL_RE)
-    return Query("pushdown-collapsed", sql, (*params, *_checker_params(), static))
+    static = (Param("static_url_re", "STRING", STATIC_URL_RE), Param("api_url_re", "STRING", API_URL_RE))
+    return Query("pushdown-collapsed", sql, (*params, *_checker_params(), *static))
