@@ -530,6 +530,30 @@ def test_a_console_copy_with_its_fields_run_together_is_read_alike(
     assert (http["status"], http["latency"], http.get("userAgent")) == (status, latency, agent)
 
 
+_PANIC = "thread 'tokio-runtime-worker' panicked at src/handler.rs:112:58:"
+
+
+def test_a_console_copy_with_the_severity_column_and_the_entry_s_text_is_read_alike() -> None:
+    """A copy that keeps the view's severity column between the time and the summary, and the text
+    a request log carries after its URL (Cloud Run's own word on a 503): the request is read as
+    without them, its text kept; a line of text in the same columns is the entry's text at that
+    severity (held-out RU10, whose 503s read as no request at all and whose panics, read with the
+    columns before them, as no panic)."""
+    lines = ["2026-05-19 08:34:58.009 UTC  ERROR    POST 503 0 B 7 ms APIs-Google; "
+             "(+https://developers.google.com/webmasters/APIs-Google.html)  "
+             "https://ledger-projector-2m4fq8xnca-ew.a.run.app/  The request failed because either the HTTP "
+             "response was malformed or connection to the instance had an error.",
+             f"2026-05-19 08:34:58.015 UTC  ERROR    {_PANIC}"]
+    request, panic = read_text_entries(lines, "console.txt")
+    assert (panic["timestamp"], panic["severity"]) == ("2026-05-19T08:34:58.015Z", "ERROR")
+    assert panic["textPayload"] == _PANIC
+    http = request["httpRequest"]
+    assert (request["timestamp"], http["status"], http["requestUrl"], http["userAgent"]) == (
+        "2026-05-19T08:34:58.009Z", 503, "https://ledger-projector-2m4fq8xnca-ew.a.run.app/",
+        "APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)")
+    assert request["textPayload"].startswith("The request failed because either the HTTP response")
+
+
 def test_a_gcloud_table_is_read_by_its_header_s_columns() -> None:
     """`gcloud logging read --format='table(timestamp,severity,httpRequest.status,textPayload)'`:
     each row's cells sit where the header's names begin, an empty one blank; a row with a status is

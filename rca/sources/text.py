@@ -148,6 +148,14 @@ _COMPOSE_NAMED = re.compile(
 _EXPLORER_COPY = re.compile(
     rf"^(?P<severity>{'|'.join(SEVERITY_NUM)}) (?P<rest>\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d.*)$"
 )
+# A row copied from the console's log view with its columns kept: the entry's time in the viewer's
+# zone, its severity, then its text or its request's summary, each column a run of spaces or a tab
+# apart (`2026-05-19 08:34:58.015 UTC  ERROR    thread 'tokio-runtime-worker' panicked at ...`). The
+# runs tell the view's columns from an app's own `time zone level text`, which keeps its line whole.
+_CONSOLE_ROW = re.compile(
+    rf"^(?P<time>\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{{1,9}})? [A-Z]{{2,5}})(?: {{2,}}|\t)"
+    rf"(?P<severity>{'|'.join(SEVERITY_NUM)})(?: {{2,}}|\t)(?P<rest>\S.*)$"
+)
 # `gcloud logging read --format='value(timestamp,severity,textPayload)'`, or any other columns
 # after the time (`value(timestamp,severity,resource.labels.revision_name,httpRequest.status,
 # httpRequest.requestMethod,httpRequest.requestUrl,textPayload)`): tab-separated, a column empty
@@ -234,11 +242,12 @@ _REQUEST_LINE = re.compile(
 # the URL (`POST 500 52 B 71 ms Chrome 124.0.0.0 https://api-x7k2-ew.a.run.app/v1/cart`), one space
 # or a run of spaces or tabs apart (a copy keeps the view's columns aligned), or none (a copy of the
 # summary's chips runs them together: `POST20257 B21 msorders-service/5.3.0 https://...`; the status
-# is three digits and each size and latency ends in its unit, so the fields still part).
+# is three digits and each size and latency ends in its unit, so the fields still part). The entry's
+# text, when it has one (Cloud Run's word on a 503), follows the URL after a run of spaces or a tab.
 _CONSOLE_REQUEST = re.compile(
     r"^(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE)[ \t]*(?P<status>[1-5]\d\d)[ \t]*"
     r"[\d.]+ ?(?:B|KiB|MiB|GiB|KB|MB|GB)[ \t]*(?P<latency>[\d.]+) ?(?P<unit>ms|s)"
-    r"(?:[ \t]*(?P<agent>\S.*?))?[ \t]+(?P<url>https?://\S+)$"
+    r"(?:[ \t]*(?P<agent>\S.*?))?[ \t]+(?P<url>https?://\S+)(?:(?: {2,}|\t)(?P<text>\S.*))?$"
 )
 _UVICORN_ACCESS = re.compile(
     r"""(?x)^(?P<level>[A-Z]+):\s+(?P<ip>[\w.:\[\]-]+?):(?P<port>\d+)\ -
@@ -452,6 +461,11 @@ def _strip_envelope(raw: str, names: set[str]) -> _Line:
         line.stamp = parse_timestamp(columns["rfc"])
         _value_columns(line, line.body[columns.end():].split("\t"))
         return line
+    row = _CONSOLE_ROW.match(line.body)
+    own = _own_time(row["time"]) if row else None
+    if row and own is not None and own[0] is not None:
+        line.stamp, line.copied_severity, line.body = own[0], row["severity"], row["rest"]
+        return line
     copied = _EXPLORER_COPY.match(line.body)
     if copied:
         line.copied_severity = copied["severity"]
@@ -550,6 +564,8 @@ def _parse_request_line(line: _Line) -> bool:
                      "requestUrl": console["url"], "latency": f"{seconds:.3f}s"}
         if console["agent"]:
             line.http["userAgent"] = console["agent"]
+        if console["text"]:
+            line.text = console["text"]
     elif match is not None:
         line.http = {"requestMethod": match["method"], "status": int(match["status"]),
                      "requestUrl": match["url"]}
