@@ -136,8 +136,8 @@ def _failed_latency(con: Any, median_latency: float | None, failed: int) -> floa
 STATIC_FILE = r"\.[A-Za-z0-9]{1,5}$"
 API_PATH = r"^/(?:api|v[0-9]+)(?:/|$)"
 # The recent period's requests by route template and by whether they fetched a static file (a path
-# ending in an extension, or a 304: a page's assets served from cache or disk say nothing of its
-# calls), each with how many failed. A template holds each path segment with a digit as one
+# ending in an extension outside an `API_PATH`, or a 304: a page's assets served from cache or disk
+# say nothing of its calls), each with how many failed. A template holds each path segment with a digit as one
 # `<id>`, so `/v1/profiles/245058` and `/v1/profiles/513979` are one route. Checks are no requests
 # here (`Store._checker_requests`).
 _RECENT_ROUTES = """

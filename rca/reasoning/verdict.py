@@ -221,8 +221,8 @@ class Traffic:
     # quickest quarter's, `impact._route_latencies`); None where too few recent requests had one
     route_latencies: tuple[float, float] | None = None
     # of the recent period's answered requests, those that answered a static file (a path ending in
-    # an extension, or a 304) on a route of static files none of which failed (`impact._RECENT_ROUTES`);
-    # read only when some failed there
+    # an extension outside an API path, or a 304) on a route of static files none of which failed
+    # (`impact._RECENT_ROUTES`); read only when some failed there
     recent_static: int = 0
     # answers that came slowly for a while and then as usual again, before the recent period
     # (`impact.slow_spell`); None where there was no such spell or it was not read
