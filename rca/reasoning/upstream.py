@@ -112,8 +112,10 @@ def explains(caller: Result, callee: Result, named: bool = False) -> bool:
     if v is None or w is None or w.state is State.OK:
         return False
     unreached = caller.root_cause.category is Category.NETWORK_CONNECTIVITY
-    silent = named and (not w.requests or _same_requests(v, w))
-    answered = bool(w.failed_requests) and not _same_requests(v, w)
+    # (requests the callee shares with the caller are the caller's, read again: none of its own)
+    own = bool(w.requests) and not _same_requests(v, w)
+    silent = named and not own
+    answered = own and bool(w.failed_requests)
     if not (answered or ((unreached or silent) and w.state is State.DOWN)):
         return False
     if callee.root_cause.category in _NOTHING_DEEPER or not callee.chain:
