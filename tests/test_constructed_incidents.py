@@ -314,6 +314,45 @@ def test_sparse_noise_failing_its_own_requests_is_old_noise_even_without_a_basel
         "db-connection-pool-exhausted", True)
 
 
+DISALLOWED_HOST = ("ERROR django.security.DisallowedHost Invalid HTTP_HOST header: '10.8.3.80:8000'. "
+                   "You may need to add '10.8.3.80' to ALLOWED_HOSTS.")
+
+
+@pytest.mark.parametrize("noise_from, noise, cause", [(60, "pre-existing", "unknown"),
+                                                      (1800, "active", "missing-configuration")])
+def test_an_error_logged_steadily_before_the_failures_began_from_none_is_not_their_cause(
+    noise_from: int, noise: str, cause: str, tmp_path: Path
+) -> None:
+    """No baseline (`kubectl logs --timestamps` of a Django pod): Django rejects a health
+    checker's Host header every three minutes from the first minute, and from minute 30 a third of
+    the orders fail with a bare "Internal Server Error" and nothing else logged. The failures began
+    from none, with no step in a trickle and no new cause to date them: their start splits the
+    window, the rejections ran at the same rate on both sides, and the cause is unknown, not the
+    Host header (blind set SY01). Rejections that began with the failures are not set aside."""
+    lines = []
+
+    def line(at: float, text: str) -> None:
+        ts = T0 + timedelta(seconds=at)
+        lines.append((at, f"{ts.isoformat()}.000000000Z {text}\n"))
+
+    for s in range(0, 3600, 10):
+        failed = s >= 1800 and s % 30 == 0
+        stamp = (T0 + timedelta(seconds=s)).strftime("%d/%b/%Y:%H:%M:%S +0000")
+        if failed:
+            line(s, f"{(T0 + timedelta(seconds=s)):%Y-%m-%d %H:%M:%S},000 ERROR django.request "
+                    "Internal Server Error: /api/orders/")
+        line(s + 0.1, f'10.8.1.7 - - [{stamp}] "POST /api/orders/ HTTP/1.1" {500 if failed else 201} 38 '
+                      '"-" "orders-web/5.2.1"')
+    for s in range(noise_from, 3600, 180):
+        line(s + 5, f"{(T0 + timedelta(seconds=s + 5)):%Y-%m-%d %H:%M:%S},000 {DISALLOWED_HOST}")
+    path = tmp_path / "orders-api.log"
+    path.write_text("".join(text for _, text in sorted(lines)), encoding="utf-8")
+    result = api.analyze([path], service="orders-api").result
+    status = {f.pattern_id: f.status.value for f in result.findings}
+    assert (status["django-disallowed-host"], result.root_cause.category.value,
+            result.verdict.state.value) == (noise, cause, "degraded")
+
+
 def test_revisions_that_never_start_split_the_window_when_no_new_cause_is_logged(tmp_path: Path) -> None:
     """No baseline and no cause logged for the new failure: two deploys whose instances fail the
     startup probe while the old revision serves on with the Redis errors it always had. The first

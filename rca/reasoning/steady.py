@@ -28,7 +28,8 @@ def steady_before_step(
 ) -> tuple[list[Finding], dict[str, str], Step | None]:
     """Findings that ran at the same rate before and after the main symptom stepped up inside the
     window are noise that was there before, like a baseline's, even when the input has no baseline.
-    With no baseline and no step in the symptom, the step is when the latest failure mode began.
+    With no baseline and no step in the symptom, the step is when the latest failure mode began,
+    or failing that when the failures began (`failures_began`).
     ``new_revisions``: when each revision was first seen, for the ones that began in the window (a
     finding that began with one came with that rollout, however steadily it ran since).
     ``lasting``: the causes that fail every attempt until something is changed (a deleted secret,
@@ -65,6 +66,8 @@ def steady_before_step(
         if step is not None and _logged_elsewhere(findings, nodes, step, symptom) \
                 and _steady_from_start(failed, step, lo, hi):
             return findings, phrases, None
+        if step is None:
+            step = failures_began(failed, lo, hi)
     if step is None:
         return findings, phrases, None
     out, phrases = [], dict(phrases)
@@ -249,6 +252,20 @@ def since_step(nodes: dict[str, chain.Node], step: Step | None) -> dict[str, cha
     node = nodes[symptom_id]
     kept = tuple(o for o in node.occurrences if o.ts is None or o.ts >= at - chain.ORDER_SLACK)
     return nodes | {symptom_id: replace(node, occurrences=kept)}
+
+
+def failures_began(failed: Sequence[datetime], lo: datetime, hi: datetime) -> datetime | None:
+    """When the failures began, if they began from none well inside the window (at least
+    `baseline.MIN_BEFORE` after its start, `baseline.MIN_AFTER` before its end): with no baseline,
+    no step in a trickle and no new cause to date them, their own start splits the window. An
+    error a health checker's requests drew every few minutes from the input's first minutes ran
+    at the same rate after a third of the orders began failing with a bare "Internal Server
+    Error" as before: it is noise, not their cause (blind set SY01: Django's DisallowedHost for
+    the probes' Host header, before 500s nothing in the logs explains)."""
+    first = min((t for t in failed if lo <= t <= hi), default=None)
+    if first is None or first - lo < baseline.MIN_BEFORE or hi - first < baseline.MIN_AFTER:
+        return None
+    return first
 
 
 def latest_new_cause(
