@@ -3633,6 +3633,42 @@ def test_a_passing_failure_retried_once_near_the_end_passed_one_repeated_to_the_
     assert json.loads(output)["status"]["state"] == state, output[:600]
 
 
+@pytest.mark.parametrize("last_exit, state", [(0, "ok"), (1, "degraded")])
+def test_a_job_s_retried_429s_beside_every_run_completed_were_ridden_through(
+        last_exit: int, state: str, tmp_path: Path) -> None:
+    """A Cloud Run job reindexes every ten minutes and logs no request; four of its runs met
+    Elasticsearch's 429 and retried the batch, and every run of the window ended "Container called
+    exit(0).". Its completed jobs stand for the requests a service would have answered: the 429s
+    were ridden through, no incident (held-out TH09). One run that exited 1 is work that failed."""
+    rejected = ("2025-10-08T09:40:15.121Z  WARN 1 --- [catalog-reindex] [           main] "
+                "c.m.reindex.es.BulkIndexer               : Bulk request rejected (429 "
+                "es_rejected_execution_exception), retrying batch 0 in 2000 ms")
+
+    job = {"type": "cloud_run_job", "labels": {"job_name": "catalog-reindex", "project_id": "p"}}
+
+    def entry(k: int, at: int, log: str, text: str, severity: str) -> str:
+        when = day(2025, 10, 8, 8) + timedelta(seconds=at)
+        return json.dumps({
+            "insertId": f"j{k}", "timestamp": f"{when:%Y-%m-%dT%H:%M:%S}Z",
+            "logName": f"projects/p/logs/run.googleapis.com%2F{log}", "severity": severity, "resource": job,
+            "labels": {"run.googleapis.com/execution_name": f"catalog-reindex-{at}"},
+            "textPayload": text}) + "\n"
+
+    lines = []
+    for run, at in enumerate(range(0, 7200, 600)):
+        lines.append(entry(3 * run, at, "stdout", "Reindexed 5000 documents", "INFO"))
+        if run in (1, 4, 6, 8):
+            lines.append(entry(3 * run + 1, at + 2, "stdout", rejected, "WARNING"))
+        code = last_exit if at == 7200 - 600 else 0
+        lines.append(entry(3 * run + 2, at + 30, "varlog%2Fsystem", f"Container called exit({code}).",
+                           "INFO" if code == 0 else "ERROR"))
+    path = tmp_path / "job.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "catalog-reindex", "--input", str(path),
+                                       "--format", "json"])
+    assert json.loads(result.output)["status"]["state"] == state, result.output[:800]
+
+
 def test_lettuce_refused_while_the_redis_cluster_answered_clusterdown_is_redis_away(
         tmp_path: Path) -> None:
     """A Memorystore cluster's shard fails over: Lettuce's reconnects are refused and commands get

@@ -171,8 +171,9 @@ def run(con: Any, patterns: Sequence[Pattern], given: AnalysisInput) -> Result:
     # A failure the service rode through while it served every request is noise too (not where the
     # requests were only accepted for work done later: they say nothing of it).
     unjudged = blind or unlogged or impact.work_answered_later(con)
+    jobs_done = impact.jobs_all_done(con, traffic)
     findings, phrases, absorbed = impact.absorbed_as_noise(findings, lookup, knowledge, traffic,
-                                                           phrases, unjudged)
+                                                           phrases, unjudged, jobs_done)
     # And so is one it only ever logged as a warning while every request succeeded.
     findings, phrases = impact.coped_as_noise(con, findings, lookup, traffic, phrases, unjudged, lasting)
     # And so is one that a later line says ended where it happened (a pod placed once a node was added).
@@ -313,7 +314,8 @@ def _all_clear(findings: Sequence[Finding], absorbed: set[str], refusing: int, v
         served = "requests succeeded" if verdict.requests else "no request was logged"
         return (f"No failure in this window: {served} and no error rose above what the baseline "
                 "already had.")
-    out = f"No failure in this window: none of the {verdict.requests} requests failed."
+    out = (f"No failure in this window: none of the {verdict.requests} requests failed." if verdict.requests
+           else "No failure in this window: no request was logged, and every job it logged completed.")
     if rode:
         what = "; ".join(f"{f.title_in_sentence} ({f.count} times, last at {f.last_seen})" for f in rode)
         out += (f" The service rode through what it logged meanwhile, which ended before the last "

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from rca.model import Category, Hypothesis, RootCause, Status
 from rca.reasoning.chain import ORDER_SLACK, Edge, Node, ended_early, revision_share
-from rca.reasoning.impact import ABSORBED, BESIDE_SERVED, CLIENT_REFUSED
+from rca.reasoning.impact import ABSORBED, ABSORBED_BY_JOBS, BESIDE_SERVED, CLIENT_REFUSED
 
 
 def unexplained(node: Node | None) -> RootCause:
@@ -25,7 +25,7 @@ def unexplained(node: Node | None) -> RootCause:
 
 
 # Noise told apart by what was served around it, not by the baseline's rate (rca/reasoning/impact.py)
-_NOT_PART = (BESIDE_SERVED, ABSORBED, CLIENT_REFUSED)
+_NOT_PART = (BESIDE_SERVED, ABSORBED, ABSORBED_BY_JOBS, CLIENT_REFUSED)
 
 
 def losing_reason(

@@ -863,6 +863,8 @@ def client_errors_as_noise(
 
 ABSORBED = ("absorbed: it ended while every request before, during and after it succeeded (the "
             "service retried or reconnected through it)")
+ABSORBED_BY_JOBS = ("absorbed: it ended while every job logged before, during and after it completed (the "
+                    "service retried or reconnected through it)")
 
 
 # The share of a window's answered requests answered 202 Accepted from which they say nothing of
@@ -916,7 +918,7 @@ def _one_moment(f: Finding) -> bool:
 
 def absorbed_as_noise(
     findings: Sequence[Finding], lookup: Mapping[str, Pattern], knowledge: Knowledge,
-    traffic: verdict.Traffic, phrases: Mapping[str, str], blind: bool,
+    traffic: verdict.Traffic, phrases: Mapping[str, str], blind: bool, jobs_done: bool = False,
 ) -> tuple[list[Finding], dict[str, str], set[str]]:
     """The findings, with each failure the service rode through re-classed as noise (pre-existing):
     in a window that logs requests and failed none of them, a cause of a kind clients retry or
@@ -925,14 +927,18 @@ def absorbed_as_noise(
     while every request was served, is how a dependency's restart looks from a healthy service;
     one fetch whose connection timed out, once in the hour, how a dropped packet looks (held-out
     SU09, SV10). A pattern that says its failure passes is ridden through whatever its category.
-    Not in a blind input (a paste says
+    Where no request is logged, a job framework's outcomes stand for them (``jobs_done``,
+    `jobs_all_done`): a reindex job's Elasticsearch 429s, retried, beside every run of the window
+    completed (held-out TH09). Not in a blind input (a paste says
     nothing of the requests around its lines), nor for a pattern that says it lasts
     (`persistent: true`), a symptom, a failure still logged at the end, or one logged while the
     answers came slowly (`during_spell`: a Redis stalled on its disk made every cart request take
     seconds, held-out HN07). Returns the findings,
     the phrases and the ids of the absorbed findings."""
     since = traffic.recent_since
-    if blind or not traffic.requests or traffic.failed or since is None or not traffic.recent_requests:
+    served = bool(traffic.requests and not traffic.failed and traffic.recent_requests) or (
+        not traffic.requests and jobs_done)
+    if blind or not served or since is None:
         return list(findings), dict(phrases), set()
 
     absorbed = {f.pattern_id for f in findings
@@ -940,7 +946,7 @@ def absorbed_as_noise(
                 and passes(f, lookup[f.pattern_id], knowledge)
                 and f.last_seen and naive_utc(parse_rfc3339(f.last_seen)) < since
                 and not during_spell(f, traffic.slow_spell)}
-    out, phrases = _as_noise(findings, absorbed, ABSORBED, phrases)
+    out, phrases = _as_noise(findings, absorbed, ABSORBED if traffic.requests else ABSORBED_BY_JOBS, phrases)
     return out, phrases, absorbed
 
 
@@ -1311,6 +1317,17 @@ def _job_outcomes(con: Any, recent: datetime) -> tuple[int, int, int]:
     row = con.execute(_JOBS_DONE, {"done": knowledge.work_done, "failed": knowledge.work_failed,
                                    "recent": recent}).fetchone()
     return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
+
+
+def jobs_all_done(con: Any, traffic: verdict.Traffic) -> bool:
+    """Whether, in an input that logs no request, its job framework logged every job or task
+    attempt of the window completed (`work_outcomes`: `JOBS_DONE` or more, none failed), the last
+    in the recent period: the work was all done, as requests all answered would say."""
+    recent = traffic.recent_since
+    if traffic.requests or recent is None:
+        return False
+    done, failed, _ = _job_outcomes(con, EPOCH)
+    return done >= JOBS_DONE and not failed and _job_outcomes(con, recent)[0] > 0
 
 
 def _jobs_all_failed(con: Any, traffic: verdict.Traffic) -> str | None:
