@@ -1273,8 +1273,7 @@ def _onset_finding(timed: Sequence[Finding], lookup: Mapping[str, Pattern]) -> F
     more before the next failure. A Pub/Sub stream reset and reconnected, a Redis connection reset
     once, twenty minutes before a rollout's failures began, is no start of them: it set the onset
     before the rollout, which then could not be their trigger, and its quiet after read as all work
-    stopped (held-out
-    LD04, LH07)."""
+    stopped (held-out LD04, LH07)."""
     knowledge = load_knowledge()
     blips_end: datetime | None = None  # when the leading lone blips (one event each) last logged
     for f in timed:
