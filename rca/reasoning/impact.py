@@ -1013,19 +1013,12 @@ def _not_passed(
     through only the ones that ended."""
     if since is None:
         return set()
-    passing = [f for f in findings if lookup[f.pattern_id].persistent is False
+    passing = [i for i, f in enumerate(findings) if lookup[f.pattern_id].persistent is False
                and f.last_seen and naive_utc(parse_rfc3339(f.last_seen)) >= since]
-    if not passing:
-        return set()
-    owner = [i for i, f in enumerate(passing) for _ in f.event_ids]
-    ids = [e for f in passing for e in f.event_ids]
-    rows = con.execute(
-        "SELECT k FROM (SELECT unnest($owner::INTEGER[]) AS k, unnest($ids::BIGINT[]) AS id) "
-        "JOIN events ON event_id = id WHERE in_window AND ts >= $since "
-        "GROUP BY k HAVING count(DISTINCT floor(epoch(ts) / $moment)) > 1",
-        {"owner": owner, "ids": ids, "since": since, "moment": verdict.FAILURE_MOMENT_S}).fetchall()
-    repeated = {passing[int(k)].pattern_id for (k,) in rows}
-    return {i for i, f in enumerate(findings) if f.pattern_id in repeated}
+    repeated = _with_an_event(con, [findings[i] for i in passing], "ts >= $since",
+                              {"since": since, "moment": verdict.FAILURE_MOMENT_S},
+                              having="count(DISTINCT floor(epoch(ts) / $moment)) > 1")
+    return {passing[k] for k in repeated}
 
 
 def with_refusals(con: Any, traffic: verdict.Traffic, ids: Sequence[int]) -> verdict.Traffic:
@@ -1697,16 +1690,19 @@ def _serving_revisions(con: Any) -> set[str]:
         "AND revision IS NOT NULL").fetchall()}
 
 
-def _with_an_event(con: Any, findings: Sequence[Finding], condition: str, params: dict[str, Any]) -> set[int]:
+def _with_an_event(
+    con: Any, findings: Sequence[Finding], condition: str, params: dict[str, Any], having: str = "TRUE"
+) -> set[int]:
     """The positions in ``findings`` of those with an in-window event meeting ``condition`` (SQL
-    over `events`, with ``params``)."""
+    over `events`, with ``params``), and whose such events together meet ``having`` (an aggregate
+    over them: logged in more than one moment)."""
     if not findings:
         return set()
     owner = [i for i, f in enumerate(findings) for _ in f.event_ids]
     ids = [e for f in findings for e in f.event_ids]
     rows = con.execute(
-        "SELECT DISTINCT k FROM (SELECT unnest($owner::INTEGER[]) AS k, unnest($ids::BIGINT[]) AS id) "
-        f"JOIN events ON event_id = id WHERE in_window AND ({condition})",
+        "SELECT k FROM (SELECT unnest($owner::INTEGER[]) AS k, unnest($ids::BIGINT[]) AS id) "
+        f"JOIN events ON event_id = id WHERE in_window AND ({condition}) GROUP BY k HAVING {having}",
         {"owner": owner, "ids": ids, **params}).fetchall()
     return {int(k) for (k,) in rows}
 
