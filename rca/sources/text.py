@@ -748,6 +748,9 @@ def _syslog_names(line: _Line, host: str, program: str, message: str, unit: str 
     that runs an application rather than being one (`java[1187]:`, the library's `launchers`), and
     of the host's own programs about no unit (`CRON[20701]: (root) CMD (...)`, `host_programs`)."""
     program = unit if unit is not None else _program_service(program, message)
+    # (syslog and journald run on a host, a VM or a node: no line of theirs ran on a serverless
+    # platform, which its own log name says to a pattern bound to one, `match.JOURNAL_LOG`)
+    line.stream = "journal"
     if program != "-":
         line.service = line.service or program
     if host != "-":
