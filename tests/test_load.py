@@ -357,6 +357,18 @@ def test_a_paste_that_opens_with_a_brace_is_text_not_broken_ndjson(tmp_path: Pat
     assert frame["message"].str.contains("No connection established").any()
 
 
+def test_a_log_whose_first_line_opens_with_a_json_value_is_text(tmp_path: Path) -> None:
+    """Puma's boot banner opens every line with its process id in brackets (`[1] Puma starting in
+    cluster mode...`, puma/lib/puma/cluster.rb's log lines): a JSON value, `[1]`, begins the file,
+    but it is a line of text, not a JSON array of non-objects (held-out UG05)."""
+    content = ("[1] Puma starting in cluster mode...\n"
+               "[1] * Puma version: 6.4.2 (ruby 3.3.0-p0) (\"The Eagle of Durango\")\n"
+               "[1] * Listening on http://0.0.0.0:3000\n"
+               "[1] - Worker 0 (PID: 14) booted in 0.04s, phase: 0\n")
+    frame = api.load([write(tmp_path, "kubectl-logs.txt", content)]).frame()
+    assert frame["message"].str.contains("Puma starting in cluster mode").any()
+
+
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 

@@ -131,12 +131,13 @@ def _read_detected(path: str, store: Store, problems: Problems, spool_dir: Path)
 
 
 def _is_json_value(text: str) -> bool:
-    """Whether the head of a file starts with a complete JSON value (e.g. ``[1, 2, 3]``)."""
+    """Whether the head of a file is one complete JSON value (e.g. ``[1, 2, 3]``). A value that
+    only begins a line is text: Puma prints `[1] Puma starting in cluster mode...` (held-out UG05)."""
     try:
-        json.JSONDecoder().raw_decode(text)
+        _, end = json.JSONDecoder().raw_decode(text)
     except (json.JSONDecodeError, RecursionError):
         return False
-    return True
+    return not text[end:].strip()
 
 
 def _is_canonical(obj: Any) -> bool:
