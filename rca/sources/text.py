@@ -722,13 +722,19 @@ _UNIT_NAMED = re.compile(
     r"^(?P<unit>[\w@.-]+)\.service: |\btask_memcg=/(?:[\w@.-]+/)*(?P<memcg>[\w@.-]+)\.service\b")
 
 
+def _program_name(program: str) -> str:
+    """A syslog identifier as the program's name: a suite's daemon logs as `<suite>/<daemon>`
+    (Postfix's syslog_name, `postfix/smtpd`, `postfix/qmgr`: one service, held-out IF03); a program
+    logged by its path, by its name."""
+    if "/" in program:
+        head, _, rest = program.partition("/")
+        return head or rest.rsplit("/", 1)[-1]
+    return program
+
+
 def _program_service(program: str, message: str) -> str:
     """The service a syslog line's program names, "-" for none (`_syslog_names`)."""
-    if "/" in program:
-        # a suite's daemon logs as `<suite>/<daemon>` (Postfix's syslog_name, `postfix/smtpd`,
-        # `postfix/qmgr`: one service, held-out IF03); a program logged by its path, by its name
-        head, _, rest = program.partition("/")
-        program = head or rest.rsplit("/", 1)[-1]
+    program = _program_name(program)
     knowledge = load_knowledge()
     if program in knowledge.launchers:
         return "-"
@@ -736,6 +742,11 @@ def _program_service(program: str, message: str) -> str:
         named = _UNIT_NAMED.search(message)
         return (named["unit"] or named["memcg"]) if named else "-"
     return program
+
+
+# The entry label a line of a program that runs an application (the library's `launchers`) carries:
+# the program, `node` of `node[2184]:`.
+LAUNCHED_LABEL = "launcher"
 
 
 def _syslog_names(line: _Line, host: str, program: str, message: str, unit: str | None = None) -> None:
@@ -747,12 +758,16 @@ def _syslog_names(line: _Line, host: str, program: str, message: str, unit: str 
     no service, is that pod's failure, not a service called `kernel`); so are the lines of a program
     that runs an application rather than being one (`java[1187]:`, the library's `launchers`), and
     of the host's own programs about no unit (`CRON[20701]: (root) CMD (...)`, `host_programs`)."""
-    program = unit if unit is not None else _program_service(program, message)
+    service = unit if unit is not None else _program_service(program, message)
     # (syslog and journald run on a host, a VM or a node: no line of theirs ran on a serverless
     # platform, which its own log name says to a pattern bound to one, `match.JOURNAL_LOG`)
     line.stream = "journal"
-    if program != "-":
-        line.service = line.service or program
+    if service != "-":
+        line.service = line.service or service
+    elif unit is None and _program_name(program) in load_knowledge().launchers:
+        # an application's own line, though it names none: the service asked for may be it
+        # (`loading._service_absent`)
+        line.extra.setdefault("labels", {})[LAUNCHED_LABEL] = _program_name(program)
     if host != "-":
         line.instance = line.instance or host
 
