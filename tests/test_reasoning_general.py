@@ -7286,3 +7286,20 @@ def test_a_rule_on_a_deploy_holds_for_a_rollout_read_from_the_pods_names(tmp_pat
                                       "only replica.", pod=pod, log="stderr", severity="ERROR"))
     report = _analysed(tmp_path, lines, "web")
     assert report["root_cause"]["category"] == "missing-configuration", report["root_cause"]
+
+
+def test_errors_that_ran_all_hour_while_every_request_was_served_are_no_incident(tmp_path: Path) -> None:
+    """A GKE service with no baseline in the input: ioredis logs an idle connection reset at ERROR
+    every five minutes all hour, and reconnects; at minute 21 a rollout's new pods fail their
+    readiness probe while Node starts, as every rollout's do; every request is answered. The probe
+    failures split the window, and the resets ran at the same rate on both sides: noise. They also
+    ran from the input's first minutes to its last while every request was served, so their error
+    entries are how the service ran, not the window's errors: ok, not degraded (held-out UH02)."""
+    lines = [_gke_line(k, _access(k)) for k in range(0, 3600, 5)]
+    lines += [_gke_line(k, "[ioredis] Unhandled error event: Error: read ECONNRESET\n"
+                           "    at TCP.onStreamRead (node:internal/stream_base_commons:216:20)",
+                        log="stderr", severity="ERROR") for k in range(74, 3600, 300)]
+    probe = ('Readiness probe failed: Get "http://10.8.1.23:3000/healthz": dial tcp 10.8.1.23:3000: '
+             "connect: connection refused")
+    lines += [_kubelet_event(k, "Unhealthy", probe, pod=f"web-7f5b6-{k:05d}") for k in (1280, 1370, 1430)]
+    assert _analysed(tmp_path, lines, "web")["status"]["state"] == "ok"
