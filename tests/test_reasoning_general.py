@@ -7303,3 +7303,19 @@ def test_errors_that_ran_all_hour_while_every_request_was_served_are_no_incident
              "connect: connection refused")
     lines += [_kubelet_event(k, "Unhealthy", probe, pod=f"web-7f5b6-{k:05d}") for k in (1280, 1370, 1430)]
     assert _analysed(tmp_path, lines, "web")["status"]["state"] == "ok"
+
+
+def test_work_one_kind_of_line_stopped_beside_another_that_goes_on_is_no_stop(tmp_path: Path) -> None:
+    """A queue worker that logs no request: each small job logs "extracting", and a job finished
+    logs "done". From minute 20 its disk fills now and then (ENOSPC); from minute 52 no small job
+    is taken, but jobs go on finishing to the end. One kind of its everyday lines stopped, not its
+    work: degraded, not down (held-out UF02)."""
+    lines = []
+    for k in range(0, 3600, 10):
+        if k < 52 * 60:
+            lines.append(_gke_line(k, f"job j-{k}: extracting {k % 700 + 20} frames from "
+                                      f"gs://uploads/u/{k}/{k:x}.mp4 into /tmp/frames/j-{k}"))
+        lines.append(_gke_line(k + 5, f"job j-{k - 30} done: {k % 200 + 10} thumbnails uploaded"))
+    lines += [_gke_line(k, "OSError: [Errno 28] No space left on device: '/tmp/frames/j-{k}/f-0001.png'",
+                        log="stderr", severity="ERROR") for k in range(1200, 3500, 120)]
+    assert _analysed(tmp_path, lines, "web")["status"]["state"] == "degraded"

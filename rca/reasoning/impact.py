@@ -1449,7 +1449,10 @@ def _work_displaced(con: Any, traffic: verdict.Traffic) -> str | None:
 # it, OA02); and no revision came up after the failures began that logged none of them (a fix logs
 # its own lines). A subscriber whose stream ended on a 403 logs that once and nothing more: the
 # failure ended, the work with it (blind set UH09); a job whose every run fails logs its retries,
-# not the pages it fetched (UD08).
+# not the pages it fetched (UD08). Where another line that carried as large a share is still logged
+# in the last `STOP_QUIET` seconds, the work came back, or never stopped: a worker's small uploads
+# went unlogged for minutes while its evicted pods' replacements finished long videos, each
+# logging "done" to the end (held-out UF02).
 STOP_NEAR = 120
 STOP_GAPS = 3
 _STOPPED = f"""
@@ -1468,6 +1471,8 @@ SELECT example, last FROM kinds
 WHERE before >= $min_before AND last <= $to AND last >= $onset - to_seconds(silence + $near)
   AND before / $before_s * epoch($end - last) >= $evidence AND epoch($end - last) >= $gaps * silence
   AND epoch($end - last) >= $quiet AND before >= $share * (SELECT sum(before) FROM kinds)
+  AND NOT EXISTS (SELECT 1 FROM kinds AS going WHERE going.before >= $share * (SELECT sum(before) FROM kinds)
+                  AND epoch($end - going.last) < $quiet)
 ORDER BY before DESC, line LIMIT 1
 """
 # (the revisions that came up after ``$onset`` and are not among ``$failing``)
