@@ -1045,3 +1045,13 @@ def test_an_access_line_behind_a_coloured_compose_prefix_keeps_its_own_time(pref
     as still failing, every access line at the last time stamped before it)."""
     entry = _one(prefix + '172.18.0.1 - - [04/Nov/2025:14:05:39 +0000] "GET /api/ HTTP/1.1" 200 6 "-" "curl"')
     assert (entry.get("timestamp"), entry["textPayload"][:10]) == ("2025-11-04T14:05:39Z", "172.18.0.1")
+
+
+@pytest.mark.parametrize("program", ["node", "gunicorn", "celery"])
+def test_a_journal_line_of_a_program_that_runs_an_application_names_no_service(program: str) -> None:
+    """`node[2184]:`, `gunicorn[2311]:`, `celery[2214]:` (a task queue's worker running the app's
+    tasks, held-out UA08) name the program, not the service: the line names none, and carries the
+    program as its `launcher` label so that the service asked for may be it."""
+    entry = _one(f"Jun 03 02:19:14 render-worker-2 {program}[2214]: [2025-06-03 02:19:14,200: INFO] ready")
+    assert "service_name" not in entry["resource"]["labels"]
+    assert entry["labels"]["launcher"] == program
