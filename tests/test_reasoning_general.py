@@ -7336,3 +7336,20 @@ def test_a_rollout_stuck_past_its_progress_deadline_is_no_all_clear(tmp_path: Pa
         "logName": "projects/p/logs/cloudbuild", "resource": {"type": "build", "labels": {"build_id": "b-1"}},
         "textPayload": 'error: deployment "web" exceeded its progress deadline'}) + "\n")
     assert _analysed(tmp_path, lines, "web")["status"]["state"] == "degraded"
+
+
+@pytest.mark.parametrize(("failing", "state"), [(False, "ok"), (True, "degraded")])
+def test_a_too_many_pings_goaway_beside_calls_all_answered_is_ridden_through(
+        tmp_path: Path, failing: bool, state: str) -> None:
+    """gRPC C-core logs the server's GOAWAY ENHANCE_YOUR_CALM "too_many_pings" at ERROR and doubles
+    its keepalive time for new connections: twice in the hour beside requests all answered, it
+    passed (held-out UR09). Where requests failed beside it, it is their cause still (UR01)."""
+    goaway = ("E0000 00:00:1764241633.090000       1 chttp2_transport.cc:1316] ipv4:10.8.0.12:50051: "
+              'Received a GOAWAY with error code ENHANCE_YOUR_CALM and debug data equal to "too_many_pings". '
+              "Current keepalive time (before throttling): 20000ms")
+    lines = [_request(k, 500 if failing and k > 1500 and k % 60 == 0 else 200, None)
+             for k in range(0, 3600, 5)]
+    lines += [_app_error(k, goaway) for k in (433, 1718)]
+    if failing:
+        lines += [_app_error(k + 1, goaway) for k in range(1560, 3600, 60)]
+    assert _analysed(tmp_path, lines, "shop")["status"]["state"] == state
