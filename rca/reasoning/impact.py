@@ -1188,8 +1188,11 @@ def decide(
 WORK_LINES_BEFORE = 30
 WORK_GOES_ON = 0.1
 _NOT_WORK = r"(?i)health|ready|liveness|\bping\b|heartbeat|probe|\brequests?\b"
-# (an entry that may be everyday work: no request, below WARNING, not about health or requests)
-_EVERYDAY = "http_status IS NULL AND severity_num < 400 AND NOT regexp_matches(message, $not_work)"
+# (an entry that may be everyday work: no request, below WARNING, not about health or requests; a
+# monitor's or a probe's request taken out of the requests, `Store._checker_paths`, keeps its URL:
+# kubelet's calls of Rails' `/up` are no work either)
+_EVERYDAY = ("http_status IS NULL AND http_url IS NULL AND severity_num < 400 "
+             "AND NOT regexp_matches(message, $not_work)")
 _KIND = ("left(regexp_replace(split_part(message, chr(10), 1), '[0-9A-Za-z]*[0-9][0-9A-Za-z]*', '0', 'g'), "
          "100)")
 # (the everyday lines before the failures' onset and in the recent period, each by its kind)
