@@ -916,9 +916,10 @@ def fired_rules(
                 and (not rule.same_revision or _shares_a_revision(terminal, n))]
         if hits:
             out.append((rule, hits))
-        elif began_with_deploy and f"category:{Category.DEPLOYMENT_CHANGE.value}" in rule.when_any:
-            # (a rollout read from the revisions alone has no finding to cite: the revision's
-            # start is the evidence, `impact.trigger`)
+        elif began_with_deploy and f"category:{Category.DEPLOYMENT_CHANGE.value}" in rule.when_any \
+                and not rule.differs and not rule.same_revision:
+            # (a rollout read from the revisions alone has no finding to cite, nor one to compare
+            # fields or revisions with: the revision's start is the evidence, `impact.trigger`)
             out.append((rule, []))
     return out
 
