@@ -464,7 +464,7 @@ def _began_with_deploy(con: Any, nodes: Mapping[str, chain.Node], deploys: Deplo
     (a GKE rollout read from its pods' names, with no deploy record): a rule of theirs on a
     deployment change then holds."""
     out: set[str] = set()
-    rollouts = bool(deploys.deploys) or len(deploys.revisions) > 1
+    rollouts = impact.shows_rollouts(deploys)
     for node_id, node in nodes.items():
         start = _start(node) if node.pattern.role is Role.CAUSE and rollouts else None
         if start is not None and impact.trigger(con, deploys, start[0], start[1], by_failure=False):

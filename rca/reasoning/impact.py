@@ -1470,13 +1470,14 @@ WITH lines AS (
   SELECT line, min(message) AS example, max(ts) AS last, count(*) FILTER (WHERE ts < $onset) AS before,
          coalesce(max(gap) FILTER (WHERE ts < $onset), 0) AS silence
   FROM spaced GROUP BY line
+), busy AS (
+  SELECT * FROM kinds WHERE before >= $share * (SELECT sum(before) FROM kinds)
 )
-SELECT example, last FROM kinds
+SELECT example, last FROM busy
 WHERE before >= $min_before AND last <= $to AND last >= $onset - to_seconds(silence + $near)
   AND before / $before_s * epoch($end - last) >= $evidence AND epoch($end - last) >= $gaps * silence
-  AND epoch($end - last) >= $quiet AND before >= $share * (SELECT sum(before) FROM kinds)
-  AND NOT EXISTS (SELECT 1 FROM kinds AS going WHERE going.before >= $share * (SELECT sum(before) FROM kinds)
-                  AND epoch($end - going.last) < $quiet)
+  AND epoch($end - last) >= $quiet
+  AND NOT EXISTS (SELECT 1 FROM busy AS going WHERE epoch($end - going.last) < $quiet)
 ORDER BY before DESC, line LIMIT 1
 """
 # (the revisions that came up after ``$onset`` and are not among ``$failing``)
@@ -2176,7 +2177,7 @@ def trigger(
     """The deploy that created the revision failing at the onset (``hint``: the revision of the first
     failure the library named), when that deploy is in the input. ``by_failure`` False: ``onset``
     is when the root cause began and ``hint`` its revision, the only candidate."""
-    if onset is None or not (deploys.deploys or len(deploys.revisions) > 1):
+    if onset is None or not shows_rollouts(deploys):
         return None
     row = None if not by_failure else con.execute(
         "SELECT revision FROM entries WHERE in_window AND revision IS NOT NULL AND ts >= ? "
@@ -2204,6 +2205,12 @@ def trigger(
             and (deploy := deploy_just_before(deploys, onset)) is not None:
         return Trigger(None, deploy.timestamp, deploy.principal, _changed(deploys, deploy))
     return None
+
+
+def shows_rollouts(deploys: DeployInfo) -> bool:
+    """Whether the input can show a rollout that started failures: a deploy record, or more than
+    one revision (a new one first seen after another had served, `_rollout`)."""
+    return bool(deploys.deploys) or len(deploys.revisions) > 1
 
 
 def _promoted(deploys: DeployInfo, revision: str, first: datetime, onset: datetime) -> Trigger | None:

@@ -733,12 +733,9 @@ def _program_name(program: str) -> str:
 
 
 def _program_service(program: str, message: str) -> str:
-    """The service a syslog line's program names, "-" for none (`_syslog_names`)."""
-    program = _program_name(program)
-    knowledge = load_knowledge()
-    if program in knowledge.launchers:
-        return "-"
-    if program in knowledge.host_programs:
+    """The service a syslog line's program (`_program_name`, not a launcher) names, "-" for none
+    (`_syslog_names`)."""
+    if program in load_knowledge().host_programs:
         named = _UNIT_NAMED.search(message)
         return (named["unit"] or named["memcg"]) if named else "-"
     return program
@@ -758,16 +755,18 @@ def _syslog_names(line: _Line, host: str, program: str, message: str, unit: str 
     no service, is that pod's failure, not a service called `kernel`); so are the lines of a program
     that runs an application rather than being one (`java[1187]:`, the library's `launchers`), and
     of the host's own programs about no unit (`CRON[20701]: (root) CMD (...)`, `host_programs`)."""
-    service = unit if unit is not None else _program_service(program, message)
+    name = _program_name(program)
+    # (an application's own line, though it names none: the service asked for may be it,
+    # `loading._service_absent`)
+    launched = unit is None and name in load_knowledge().launchers
+    service = unit if unit is not None else "-" if launched else _program_service(name, message)
     # (syslog and journald run on a host, a VM or a node: no line of theirs ran on a serverless
     # platform, which its own log name says to a pattern bound to one, `match.JOURNAL_LOG`)
     line.stream = "journal"
     if service != "-":
         line.service = line.service or service
-    elif unit is None and _program_name(program) in load_knowledge().launchers:
-        # an application's own line, though it names none: the service asked for may be it
-        # (`loading._service_absent`)
-        line.extra.setdefault("labels", {})[LAUNCHED_LABEL] = _program_name(program)
+    elif launched:
+        line.extra.setdefault("labels", {})[LAUNCHED_LABEL] = name
     if host != "-":
         line.instance = line.instance or host
 
