@@ -346,27 +346,26 @@ def test_files_with_nothing_usable_are_rejected(tmp_path: Path, content: str) ->
         api.load([write(tmp_path, "x.json", content)])
 
 
-def test_a_paste_that_opens_with_a_brace_is_text_not_broken_ndjson(tmp_path: Path) -> None:
-    """Node prints an error object with util.inspect as `{ Error: ...` and then its stack
-    (grpc/grpc-node#1064): a paste, read line by line as text, not NDJSON with every line bad."""
-    content = ("{ Error: No connection established\n"
-               "    at Http2CallStream.call.on (/srv/node_modules/@grpc/grpc-js/build/src/call.js:68:41)\n"
-               "  code: 14,\n  details: 'No connection established',\n"
-               "  metadata: Metadata { internalRepr: Map {} } }\n")
-    frame = api.load([write(tmp_path, "paste.log", content)]).frame()
-    assert frame["message"].str.contains("No connection established").any()
-
-
-def test_a_log_whose_first_line_opens_with_a_json_value_is_text(tmp_path: Path) -> None:
-    """Puma's boot banner opens every line with its process id in brackets (`[1] Puma starting in
-    cluster mode...`, puma/lib/puma/cluster.rb's log lines): a JSON value, `[1]`, begins the file,
-    but it is a line of text, not a JSON array of non-objects (held-out UG05)."""
-    content = ("[1] Puma starting in cluster mode...\n"
-               "[1] * Puma version: 6.4.2 (ruby 3.3.0-p0) (\"The Eagle of Durango\")\n"
-               "[1] * Listening on http://0.0.0.0:3000\n"
-               "[1] - Worker 0 (PID: 14) booted in 0.04s, phase: 0\n")
-    frame = api.load([write(tmp_path, "kubectl-logs.txt", content)]).frame()
-    assert frame["message"].str.contains("Puma starting in cluster mode").any()
+@pytest.mark.parametrize(("name", "content", "kept"), [
+    # Node prints an error object with util.inspect as `{ Error: ...` and then its stack
+    # (grpc/grpc-node#1064): not NDJSON with every line bad
+    ("paste.log", "{ Error: No connection established\n"
+                  "    at Http2CallStream.call.on (/srv/node_modules/@grpc/grpc-js/build/src/call.js:68:41)\n"
+                  "  code: 14,\n  details: 'No connection established',\n"
+                  "  metadata: Metadata { internalRepr: Map {} } }\n", "No connection established"),
+    # Puma's boot banner opens every line with its process id in brackets (puma/lib/puma/cluster.rb's
+    # log lines): a JSON value, `[1]`, begins the file, but it is no JSON array of non-objects
+    # (held-out UG05)
+    ("kubectl-logs.txt", "[1] Puma starting in cluster mode...\n"
+                         "[1] * Puma version: 6.4.2 (ruby 3.3.0-p0) (\"The Eagle of Durango\")\n"
+                         "[1] * Listening on http://0.0.0.0:3000\n"
+                         "[1] - Worker 0 (PID: 14) booted in 0.04s, phase: 0\n",
+     "Puma starting in cluster mode"),
+])
+def test_a_paste_that_opens_like_json_is_text(tmp_path: Path, name: str, content: str, kept: str) -> None:
+    """A text log whose first line opens with a brace or a JSON value is read line by line as text."""
+    frame = api.load([write(tmp_path, name, content)]).frame()
+    assert frame["message"].str.contains(kept, regex=False).any()
 
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
